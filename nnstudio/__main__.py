@@ -1,0 +1,3 @@
+from nnstudio.cli import main
+
+raise SystemExit(main())

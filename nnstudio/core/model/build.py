@@ -1,0 +1,51 @@
+"""The one place a :class:`NetworkSpec` becomes a ``keras.Model``."""
+from __future__ import annotations
+
+from nnstudio.core.errors import SpecError
+from nnstudio.core.model.spec import NetworkSpec, Task, validate
+from nnstudio.core.tf import keras as _keras
+
+_INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
+
+
+def build_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: int = 2,
+                seed: int | None = 0, name: str = "nnstudio_net"):
+    """Build a ``keras.Sequential`` for ``n_inputs`` features.
+
+    Raises :class:`SpecError` if the spec cannot train on this task. Weights are initialised from
+    ``seed`` so the same seed gives the same starting network.
+    """
+    problems = validate(spec, task, n_classes)
+    if problems:
+        raise SpecError(problems[0], "Fix the layer in the network editor and try again.")
+    if n_inputs < 1:
+        raise SpecError("The network has no input features.", "Choose at least one feature column.")
+    keras = _keras()
+    if seed is not None:
+        keras.utils.set_random_seed(int(seed))
+    layers = [keras.Input(shape=(n_inputs,), name="features")]
+    dense_i = 0
+    for i, layer in enumerate(spec.layers_for(task, n_classes)):
+        is_out = i == len(spec.hidden)
+        if layer.kind == "dense":
+            reg = None
+            if layer.l1 or layer.l2:
+                reg = keras.regularizers.L1L2(l1=float(layer.l1), l2=float(layer.l2))
+            init = _INIT_ALIASES.get(layer.initializer, layer.initializer)
+            if layer.initializer == "uniform":
+                # Keras 2's "uniform" (the churn tutorial) is RandomUniform(-0.05, 0.05)
+                init = keras.initializers.RandomUniform(-0.05, 0.05)
+            elif layer.initializer == "normal":
+                init = keras.initializers.RandomNormal(stddev=0.05)
+            layers.append(keras.layers.Dense(
+                layer.units, activation=layer.activation, kernel_initializer=init,
+                use_bias=layer.use_bias, kernel_regularizer=reg,
+                name="output" if is_out else f"dense_{dense_i}"))
+            dense_i += 1
+        elif layer.kind == "dropout":
+            layers.append(keras.layers.Dropout(float(layer.rate), name=f"dropout_{i}"))
+        elif layer.kind == "batchnorm":
+            layers.append(keras.layers.BatchNormalization(name=f"batchnorm_{i}"))
+        elif layer.kind == "gaussian_noise":
+            layers.append(keras.layers.GaussianNoise(float(layer.stddev), name=f"noise_{i}"))
+    return keras.Sequential(layers, name=name)
