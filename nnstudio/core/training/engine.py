@@ -1,17 +1,31 @@
 """The training engine.
 
 Teaching-sized networks spend almost all of ``model.fit``'s time in per-epoch and per-step Python
-overhead. This engine runs whole *chunks of epochs* — shuffling, every mini-batch, the optimizer step,
-the epoch's metrics, validation, divergence checks and early stopping — inside one compiled
-``tf.function``. Python only sees the chunk boundaries, where it reports progress, obeys Stop / Pause /
-Step and applies a new learning rate. Chunks are sized to last about ``chunk_seconds`` so the GUI
-gets ~20 updates a second and Stop answers within a fraction of a second.
+overhead, and in tracing a new ``tf.function`` for every new model. This engine removes both:
 
-The model is a real ``keras.Model`` built by :func:`nnstudio.core.model.build.build_model`, and the
-optimizer a real Keras optimizer, so what comes out saves, exports and predicts like any Keras model.
+* **Whole chunks of epochs in one compiled call.** Shuffling, every mini-batch, the optimizer step,
+  the epoch's metrics, validation, the divergence check and early stopping run inside one
+  ``tf.function`` (compiled with XLA by default, see :attr:`TrainSettings.jit_compile`). Python
+  only sees chunk boundaries, where it reports progress, obeys Stop / Pause / Step and applies a new
+  learning rate. Chunks are sized to last about ``chunk_seconds`` so the GUI gets ~20 updates a
+  second and Stop answers within a fraction of a second.
+* **Compiled programs are cached by architecture and data shape.** A *program* owns a private
+  "workhorse" copy of the network and optimizer and the compiled chunk function, which takes the
+  data as arguments. A run copies its freshly initialised model into the workhorse, resets the
+  optimizer state, trains, and copies the weights back. The second run of the same network on the
+  same data (Train again, another seed, ``train_repeated``) therefore skips tracing and compiling.
+
+The model is a real ``keras.Model`` built by :func:`nnstudio.core.model.build.build_model` and the
+optimizer a real Keras optimizer (the very ``apply_gradients`` that ``model.fit`` calls), so the
+maths is Keras' own and what comes out saves, exports and predicts like any Keras model.
+
+Data over :data:`FAST_PATH_MAX_BYTES` (training features) does not go onto the fast path but is
+streamed batch by batch with ``tf.data`` (:mod:`nnstudio.core.training.streaming`).
 """
 from __future__ import annotations
 
+import collections
+import json
 import math
 import threading
 import time
@@ -27,6 +41,15 @@ from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.settings import TrainSettings
+
+#: Training features larger than this (bytes, float32) are streamed instead of held as one tensor.
+FAST_PATH_MAX_BYTES = 256 * 2**20
+#: The most epochs one compiled call may run (the size of its history buffer).
+MAX_CHUNK_EPOCHS = 4096
+#: How many compiled programs (architecture x data shape x optimizer) are kept.
+PROGRAM_CACHE_SIZE = 8
+#: Rows per forward pass when evaluating (bounds memory on big splits).
+EVAL_BATCH_ROWS = 65536
 
 
 @dataclass
@@ -55,10 +78,9 @@ class TrainResult:
     lr_changes: list[tuple[int, float]] = field(default_factory=list)  # (epoch, new lr)
     best_epoch: int | None = None
     seed: int = 0
-
-    def final(self, key: str) -> float | None:
-        v = self.history.get(key)
-        return float(v[-1]) if v else None
+    steps: int = 0  # optimizer steps taken (mini-batches)
+    path: str = "fast"  # fast (compiled chunks of epochs) | streaming (tf.data, for big data)
+    compiled: bool = False  # True when this run traced/compiled a new program (not from the cache)
 
 
 def make_optimizer(settings: TrainSettings):
@@ -93,12 +115,300 @@ def metric_name(task: Task) -> str:
     return "mae" if task is Task.REGRESSION else "accuracy"
 
 
+# ----- pieces shared by the fast path and the streaming path ---------------------------------------
+def target_layout(task: Task, model) -> str:
+    """How targets are fed: 'column' (float, shape [n, 1]) or 'index' (int class codes, shape [n])."""
+    if task is Task.REGRESSION or (task is Task.BINARY and model.output_shape[-1] == 1):
+        return "column"
+    return "index"
+
+
+def as_targets(y: np.ndarray, layout: str) -> np.ndarray:
+    y = np.asarray(y)
+    if layout == "column":
+        return np.ascontiguousarray(y.reshape(-1, 1), dtype=np.float32)
+    return np.ascontiguousarray(y.reshape(-1), dtype=np.int32)
+
+
+def make_metric(task: Task):
+    """The task's metric as a TF function of (targets, predictions): accuracy or MAE."""
+    tf = _tensorflow()
+
+    def metric(yt, p):
+        if task is Task.REGRESSION:
+            return tf.reduce_mean(tf.abs(yt - p))
+        if p.shape[-1] == 1:
+            return tf.reduce_mean(tf.cast(tf.equal(tf.cast(p > 0.5, tf.float32), yt), tf.float32))
+        return tf.reduce_mean(tf.cast(tf.equal(tf.cast(tf.argmax(p, axis=-1), tf.int32), yt),
+                                      tf.float32))
+    return metric
+
+
+def reg_loss(model):
+    """Sum of the model's regularization losses (0.0 when it has none)."""
+    tf = _tensorflow()
+    losses = model.losses
+    return tf.add_n(losses) if losses else tf.constant(0.0)
+
+
+def resolve_monitor(monitor: str, task: Task, has_val: bool) -> tuple[str, bool]:
+    """The history key early stopping watches, and whether bigger is better."""
+    if not has_val and monitor.startswith("val_"):
+        monitor = monitor[4:]
+    if task is Task.REGRESSION:
+        monitor = monitor.replace("accuracy", metric_name(task))
+    return monitor, monitor.endswith("accuracy")
+
+
+def divergence_message(done: int, lr: float) -> str:
+    return (f"Training diverged at epoch {done + 1}: the loss became NaN or infinite. "
+            f"The weights of epoch {done} (the last finite ones) are kept. "
+            f"Lower the learning rate (now {lr:g}) and train again.")
+
+
+def tf_failure(exc: Exception) -> TrainingError:
+    return TrainingError(f"Training failed inside TensorFlow: {type(exc).__name__}: "
+                         f"{(str(exc).splitlines() or [''])[0][:200]}",
+                         "Check the data and settings; a smaller network or learning rate may help.")
+
+
+# ----- the compiled program (cached) ------------------------------------------------------------------
+class _Program:
+    """A workhorse network + optimizer and the compiled chunk-of-epochs function for one key.
+
+    The function closes over the workhorse's variables only; data, seed and control values are
+    arguments, so one trace serves every run of this architecture on data of this shape.
+    """
+
+    def __init__(self, template, settings: TrainSettings, task: Task, loss_name: str,
+                 n: int, n_inputs: int, n_val: int, layout: str, jit: bool) -> None:
+        tf = _tensorflow()
+        keras = _keras()
+        self.lock = threading.Lock()
+        self.model = keras.models.clone_model(template)
+        if len(self.model.variables) != len(template.variables) or any(
+                tuple(a.shape) != tuple(b.shape)
+                for a, b in zip(self.model.variables, template.variables)):
+            raise TrainingError("Internal error: the network could not be copied for training.")
+        self.opt = make_optimizer(settings)
+        self.opt.build(self.model.trainable_variables)
+        self.opt_initial = [v.numpy() for v in self.opt.variables]
+        self.loss_obj = make_loss(loss_name)
+        self.task = task
+        self.n, self.n_inputs, self.n_val, self.layout = n, n_inputs, n_val, layout
+        self.bs = settings.effective_batch_size(n)
+        self.has_val = n_val > 0
+        self.keys = ["loss", metric_name(task)] + (
+            ["val_loss", f"val_{metric_name(task)}"] if self.has_val else [])
+        self.weights = list(self.model.weights)  # trainable + statistics (no RNG state)
+        self.backup = [tf.Variable(v, trainable=False) for v in self.weights]
+        self.best = [tf.Variable(v, trainable=False) for v in self.weights]
+        self.best_value = tf.Variable(0.0, dtype=tf.float32, trainable=False)
+        self.best_epoch = tf.Variable(-1, dtype=tf.int32, trainable=False)
+        self.wait = tf.Variable(0, dtype=tf.int32, trainable=False)
+        self.traced = False
+        self.epoch_seconds: float | None = None  # measured speed, to size the first chunk of a run
+        self.jit = jit
+        self.fn = self._make_function(jit)
+
+    # ---- per run
+    def load(self, model, settings: TrainSettings, mode_max: bool) -> None:
+        """Start a run: the run's model's values (weights, RNG state), a fresh optimizer."""
+        for dst, src in zip(self.model.variables, model.variables):
+            dst.assign(src)
+        for v, init in zip(self.opt.variables, self.opt_initial):
+            v.assign(init)
+        self.opt.learning_rate.assign(float(settings.learning_rate))
+        self.best_value.assign(-np.inf if mode_max else np.inf)
+        self.best_epoch.assign(-1)
+        self.wait.assign(0)
+
+    def store(self, model) -> None:
+        for dst, src in zip(model.variables, self.model.variables):
+            dst.assign(src)
+
+    def restore_best(self) -> None:
+        for dst, src in zip(self.weights, self.best):
+            dst.assign(src)
+
+    # ---- the compiled function
+    def _make_function(self, jit: bool):
+        """The chunk function, written with explicit ``tf.while_loop`` / ``tf.cond`` (no autograph).
+
+        Autograph would trace the loop bodies (and so the Keras model and optimizer) several
+        times; here the train step is traced once, as a nested function with a free batch size
+        that serves both the full batches and the last, partial one.
+        """
+        tf = _tensorflow()
+        model, opt, loss_obj = self.model, self.opt, self.loss_obj
+        tvars = model.trainable_variables
+        weights, backup, best = self.weights, self.backup, self.best
+        best_value, best_epoch, wait = self.best_value, self.best_epoch, self.wait
+        n, bs, has_val, nkeys = self.n, self.bs, self.has_val, len(self.keys)
+        n_full, rem = divmod(n, bs)
+        metric = make_metric(self.task)
+        ydt = tf.float32 if self.layout == "column" else tf.int32
+        yshape = (lambda m: [m, 1]) if self.layout == "column" else (lambda m: [m])
+        nv = max(self.n_val, 1)
+        n_in = self.n_inputs
+
+        @tf.function(autograph=False, input_signature=[
+            tf.TensorSpec([None, n_in], tf.float32), tf.TensorSpec(yshape(None), ydt)])
+        def train_step(xb, yb):
+            with tf.GradientTape() as tape:
+                p = model(xb, training=True)
+                total = loss_obj(yb, p) + reg_loss(model)
+            grads = tape.gradient(total, tvars)
+            opt.apply_gradients(zip(grads, tvars))
+            return total, metric(yb, p)
+
+        def copy(dst, src):
+            return tf.group(*[d.assign(v) for d, v in zip(dst, src)])
+
+        def all_finite():
+            return tf.reduce_all(tf.stack([tf.reduce_all(tf.math.is_finite(v)) for v in weights]))
+
+        sig = [tf.TensorSpec([n, n_in], tf.float32), tf.TensorSpec(yshape(n), ydt),
+               tf.TensorSpec([nv, n_in], tf.float32), tf.TensorSpec(yshape(nv), ydt),
+               tf.TensorSpec([], tf.int32),  # seed
+               tf.TensorSpec([], tf.int32),  # epoch0: epochs done before this chunk
+               tf.TensorSpec([], tf.int32),  # k: epochs to run
+               tf.TensorSpec([], tf.bool),  # early stopping on
+               tf.TensorSpec([], tf.int32),  # patience
+               tf.TensorSpec([], tf.int32),  # index of the monitored key
+               tf.TensorSpec([], tf.bool)]  # monitored value: bigger is better
+
+        def chunk(X, y, Xv, yv, seed, epoch0, k, early, patience, mon_index, mode_max):
+            def epoch(e, done, status, buf):
+                with tf.control_dependencies([copy(backup, weights)]):
+                    # a fresh permutation per epoch from (seed, epoch) only: reproducible, resumable
+                    perm = tf.argsort(tf.random.stateless_uniform(
+                        [n], seed=tf.stack([seed, epoch0 + e]), dtype=tf.float32))
+                zero = tf.constant(0.0)
+                loss_sum, met_sum = zero, zero
+                if n_full:
+                    batches = tf.reshape(perm[: n_full * bs], [n_full, bs])
+
+                    def batch(b, ls, ms):
+                        idx = batches[b]
+                        lo, me = train_step(tf.gather(X, idx), tf.gather(y, idx))
+                        return b + 1, ls + lo * bs, ms + me * bs
+
+                    _, loss_sum, met_sum = tf.while_loop(
+                        lambda b, ls, ms: b < n_full, batch, [tf.constant(0), zero, zero])
+                if rem:
+                    with tf.control_dependencies([loss_sum]):
+                        idx = perm[n_full * bs:]
+                    lo, me = train_step(tf.gather(X, idx), tf.gather(y, idx))
+                    loss_sum, met_sum = loss_sum + lo * rem, met_sum + me * rem
+                row = [loss_sum / n, met_sum / n]
+                if has_val:
+                    with tf.control_dependencies([loss_sum]):
+                        pv = model(Xv, training=False)
+                    row += [loss_obj(yv, pv) + reg_loss(model), metric(yv, pv)]
+                row = tf.stack(row)
+                with tf.control_dependencies([row]):
+                    ok = tf.logical_and(tf.reduce_all(tf.math.is_finite(row)), all_finite())
+
+                def rollback():
+                    with tf.control_dependencies([copy(weights, backup)]):
+                        return tf.constant(False)
+
+                def watch():
+                    cur = tf.gather(row, mon_index)
+                    improved = tf.where(mode_max, cur > best_value, cur < best_value)
+
+                    def better():
+                        with tf.control_dependencies([
+                                best_value.assign(cur), best_epoch.assign(epoch0 + e),
+                                wait.assign(0), copy(best, weights)]):
+                            return tf.constant(False)
+
+                    def worse():
+                        return wait.assign_add(1) >= patience
+
+                    return tf.cond(improved, better, worse)
+
+                stop_early = tf.cond(ok, lambda: tf.cond(early, watch, lambda: tf.constant(False)),
+                                     rollback)
+                status = tf.where(ok, tf.where(stop_early, 2, 0), 1)
+                buf = tf.tensor_scatter_nd_update(buf, [[e]], [row])
+                done = done + tf.cast(ok, tf.int32)
+                return e + 1, done, status, buf
+
+            _, done, status, buf = tf.while_loop(
+                lambda e, done, status, buf: tf.logical_and(e < k, tf.equal(status, 0)), epoch,
+                [tf.constant(0), tf.constant(0), tf.constant(0),
+                 tf.zeros([MAX_CHUNK_EPOCHS, nkeys], tf.float32)])
+            return buf, done, status
+
+        return tf.function(chunk, input_signature=sig, jit_compile=bool(jit), autograph=False)
+
+    def call(self, args):
+        """Run one chunk; on the first call, fall back from XLA to a plain graph if XLA refuses."""
+        tf = _tensorflow()
+        if self.traced or not self.jit:
+            self.traced = True
+            return self.fn(*args)
+        try:
+            out = self.fn(*args)
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError,
+                tf.errors.InternalError) as exc:
+            if "XLA" not in str(exc) and "xla" not in str(exc) and "compile" not in str(exc):
+                raise
+            # An op without an XLA kernel (nothing has run yet): same maths in a plain TF graph.
+            self.jit = False
+            self.fn = self._make_function(False)
+            out = self.fn(*args)
+        self.traced = True
+        return out
+
+
+_cache: collections.OrderedDict[tuple, _Program] = collections.OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _program_key(model, settings: TrainSettings, task: Task, loss_name: str, n: int,
+                 n_inputs: int, n_val: int, layout: str, jit: bool) -> tuple:
+    config = json.dumps(model.get_config(), sort_keys=True, default=str)
+    opt = (settings.optimizer, float(settings.momentum) if settings.optimizer == "sgd" else 0.0,
+           bool(settings.nesterov) if settings.optimizer == "sgd" else False)
+    return (type(model).__name__, config, opt, task.value, loss_name, n, n_inputs, n_val,
+            settings.effective_batch_size(n), layout, bool(jit))
+
+
+def _acquire_program(model, settings, task, loss_name, n, n_inputs, n_val, layout,
+                     jit) -> tuple[_Program, bool]:
+    """A program for this key, locked for the caller; (program, newly built?)."""
+    key = _program_key(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+    with _cache_lock:
+        prog = _cache.get(key)
+        if prog is not None and prog.lock.acquire(blocking=False):
+            _cache.move_to_end(key)
+            return prog, False
+    prog = _Program(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+    prog.lock.acquire()
+    with _cache_lock:
+        if key not in _cache:  # if another run holds the cached one, this one stays private
+            _cache[key] = prog
+            while len(_cache) > PROGRAM_CACHE_SIZE:
+                _cache.popitem(last=False)
+    return prog, True
+
+
+def clear_program_cache() -> None:
+    """Forget every compiled program (the next run of each network traces and compiles again)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 class Trainer:
     """One training run. Create, then call :meth:`run` (blocking; call it from a worker thread).
 
     ``on_progress`` is called from the thread that runs :meth:`run`, with a :class:`Progress`.
     :meth:`stop`, :meth:`pause`, :meth:`resume`, :meth:`step` and :meth:`set_learning_rate` are
-    safe to call from any thread.
+    safe to call from any thread. During a run, read the current weights from
+    ``Progress.weights`` (``want_weights=True``); :attr:`model` holds them when :meth:`run` returns.
     """
 
     def __init__(self, data: PreparedData, spec: NetworkSpec, settings: TrainSettings, *,
@@ -113,6 +423,8 @@ class Trainer:
         self.want_weights = want_weights
         self.chunk_seconds = chunk_seconds
         self._model = model
+        self.model = model
+        self.optimizer = None  # the Keras optimizer doing the steps, once running
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -147,226 +459,189 @@ class Trainer:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
+    # ----- helpers shared with the streaming path -------------------------------------------------
+    def _gate(self, done: int, epochs: int, t0: float, opt, weights_of) -> tuple[bool, bool, float | None]:
+        """Between chunks: wait while paused, then (stop?, stepping?, new learning rate or None)."""
+        if not self._running.is_set():
+            self._report(done, epochs, {}, t0, opt, weights_of, state="paused")
+            self._running.wait()
+        if self._stop.is_set():
+            return True, False, None
+        with self._lock:
+            stepping = self._step_budget > 0
+            if stepping:
+                self._step_budget -= 1
+            lr = self._pending_lr
+            self._pending_lr = None
+        return False, stepping, lr
+
+    def _after_step(self) -> None:
+        with self._lock:
+            if self._step_budget == 0:
+                self.pause()
+
+    def _report(self, done, epochs, new, t0, opt, weights_of, state="running") -> None:
+        if self.on_progress is None:
+            return
+        elapsed = time.perf_counter() - t0
+        eta = elapsed / done * (epochs - done) if done else float("nan")
+        weights = [w.copy() for w in weights_of.get_weights()] if self.want_weights else None
+        self.on_progress(Progress(done, epochs, new, elapsed, eta,
+                                  float(opt.learning_rate.numpy()), weights, state))
+
     # ----- the run -----------------------------------------------------------------------------
     def run(self) -> TrainResult:
         tf = _tensorflow()
-        keras = _keras()
         t0 = time.perf_counter()
         data, s = self.data, self.settings
         task = data.task
-        n_classes = data.n_classes
         if len(data.X_train) == 0:
             raise TrainingError("There are no training rows.", "Load data and check the split.")
-        model = self._model or build_model(self.spec, data.n_inputs, task, n_classes, seed=s.seed)
+        model = self._model or build_model(self.spec, data.n_inputs, task, data.n_classes,
+                                           seed=s.seed)
         self.model = model
-        opt = make_optimizer(s)
-        tvars = model.trainable_variables
-        opt.build(tvars)
-        all_vars = model.weights  # includes non-trainable (batch-norm statistics)
+        if np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
+            from nnstudio.core.training.streaming import run_streaming  # noqa: PLC0415
+
+            return run_streaming(self, model, t0)
+
         loss_name = s.loss_for(task)
-        loss_obj = make_loss(loss_name)
-
-        X = tf.constant(data.X_train, tf.float32)
+        layout = target_layout(task, model)
+        n, n_inputs = data.X_train.shape
         has_val = len(data.X_val) > 0
-        Xv = tf.constant(data.X_val if has_val else data.X_train[:1], tf.float32)
-        if task is Task.REGRESSION:
-            y = tf.constant(data.y_train.reshape(-1, 1), tf.float32)
-            yv = tf.constant((data.y_val if has_val else data.y_train[:1]).reshape(-1, 1), tf.float32)
-        elif task is Task.BINARY and model.output_shape[-1] == 1:
-            y = tf.constant(data.y_train.reshape(-1, 1), tf.float32)
-            yv = tf.constant((data.y_val if has_val else data.y_train[:1]).reshape(-1, 1), tf.float32)
+        n_val = len(data.X_val) if has_val else 0
+        monitor, mode_max = resolve_monitor(s.monitor, task, has_val)
+        prog, fresh = _acquire_program(model, s, task, loss_name, n, n_inputs, n_val, layout,
+                                       bool(s.jit_compile))
+        try:
+            return self._run_fast(prog, fresh, model, t0, monitor, mode_max)
+        finally:
+            prog.lock.release()
+
+    def _run_fast(self, prog: _Program, fresh: bool, model, t0: float, monitor: str,
+                  mode_max: bool) -> TrainResult:
+        tf = _tensorflow()
+        data, s = self.data, self.settings
+        prog.load(model, s, mode_max)
+        opt = prog.opt
+        self.optimizer = opt
+        X = tf.constant(np.asarray(data.X_train, np.float32))
+        y = tf.constant(as_targets(data.y_train, prog.layout))
+        if prog.has_val:
+            Xv = tf.constant(np.asarray(data.X_val, np.float32))
+            yv = tf.constant(as_targets(data.y_val, prog.layout))
         else:
-            y = tf.constant(data.y_train, tf.int32)
-            yv = tf.constant(data.y_val if has_val else data.y_train[:1], tf.int32)
-        n = int(X.shape[0])
-        bs = s.effective_batch_size(n)
-        n_batches = math.ceil(n / bs)
-        seed = int(s.seed)
-
-        def metric(yt, p):
-            if task is Task.REGRESSION:
-                return tf.reduce_mean(tf.abs(yt - p))
-            if p.shape[-1] == 1:
-                return tf.reduce_mean(tf.cast(tf.equal(tf.cast(p > 0.5, tf.float32), yt), tf.float32))
-            return tf.reduce_mean(tf.cast(tf.equal(tf.cast(tf.argmax(p, axis=-1), tf.int32), yt),
-                                          tf.float32))
-
-        def loss_fn(yt, p):
-            return loss_obj(yt, p)
-
-        def reg_loss():
-            losses = model.losses
-            return tf.add_n(losses) if losses else tf.constant(0.0)
-
-        # state that lives across chunks
-        backup = [tf.Variable(v, trainable=False) for v in all_vars]  # start-of-epoch weights
-        best = [tf.Variable(v, trainable=False) for v in all_vars]  # best weights (early stopping)
-        monitor = s.monitor if (has_val or not s.monitor.startswith("val_")) else s.monitor[4:]
-        monitor = monitor.replace("accuracy", metric_name(task)) if task is Task.REGRESSION else monitor
-        mode_max = monitor.endswith("accuracy")
-        best_value = tf.Variable(-np.inf if mode_max else np.inf, dtype=tf.float32, trainable=False)
-        best_epoch = tf.Variable(-1, dtype=tf.int32, trainable=False)
-        wait = tf.Variable(0, dtype=tf.int32, trainable=False)
-        early = bool(s.early_stopping)
-        patience = int(s.patience)
-        keys = ["loss", metric_name(task)] + (["val_loss", f"val_{metric_name(task)}"] if has_val else [])
+            Xv, yv = X[:1], y[:1]
+        keys = prog.keys
         mon_index = keys.index(monitor) if monitor in keys else 0
-
-        def copy_vars(dst, src):
-            for d, v in zip(dst, src):
-                d.assign(v)
-
-        @tf.function(reduce_retracing=True)
-        def train_chunk(k_epochs, epoch0):
-            out = tf.TensorArray(tf.float32, size=k_epochs, element_shape=[len(keys)])
-            status = tf.constant(0)  # 0 ok, 1 diverged, 2 early stop
-            done = tf.constant(0)
-            for e in tf.range(k_epochs):
-                copy_vars(backup, all_vars)
-                perm = tf.random.experimental.stateless_shuffle(
-                    tf.range(n), seed=tf.stack([tf.constant(seed, tf.int32), epoch0 + e]))
-                loss_sum = tf.constant(0.0)
-                met_sum = tf.constant(0.0)
-                for b in tf.range(n_batches):
-                    idx = perm[b * bs: tf.minimum((b + 1) * bs, n)]
-                    xb = tf.gather(X, idx)
-                    yb = tf.gather(y, idx)
-                    with tf.GradientTape() as tape:
-                        p = model(xb, training=True)
-                        total = loss_fn(yb, p) + reg_loss()
-                    grads = tape.gradient(total, tvars)
-                    opt.apply_gradients(zip(grads, tvars))
-                    w = tf.cast(tf.shape(idx)[0], tf.float32)
-                    loss_sum += total * w
-                    met_sum += metric(yb, p) * w
-                row = [loss_sum / n, met_sum / n]
-                if has_val:
-                    pv = model(Xv, training=False)
-                    row += [loss_fn(yv, pv) + reg_loss(), metric(yv, pv)]
-                row = tf.stack(row)
-                if not tf.reduce_all(tf.math.is_finite(row)):
-                    copy_vars(all_vars, backup)
-                    status = tf.constant(1)
-                    break
-                out = out.write(e, row)
-                done += 1
-                if early:
-                    cur = row[mon_index]
-                    improved = cur > best_value if mode_max else cur < best_value
-                    if improved:
-                        best_value.assign(cur)
-                        best_epoch.assign(epoch0 + e)
-                        wait.assign(0)
-                        copy_vars(best, all_vars)
-                    else:
-                        wait.assign_add(1)
-                        if wait >= patience:
-                            status = tf.constant(2)
-                            break
-            return out.stack()[:done], status
-
+        seed = int(s.seed)
+        fixed = dict(seed=tf.constant(seed % 2**31, tf.int32),
+                     early=tf.constant(bool(s.early_stopping)),
+                     patience=tf.constant(int(s.patience), tf.int32),
+                     mon_index=tf.constant(mon_index, tf.int32),
+                     mode_max=tf.constant(bool(mode_max)))
         history: dict[str, list[float]] = {k: [] for k in keys}
         lr_changes: list[tuple[int, float]] = []
         epochs = int(s.epochs)
         done = 0
         status, message = "completed", ""
-        k = 1  # the first chunk is one epoch: it includes tracing, and times an epoch
+        # size of the first chunk: 1 epoch if it must trace (and time an epoch), else from the cache
+        k = 1 if prog.epoch_seconds is None else self._chunk_epochs(prog.epoch_seconds, None)
         run_t0 = time.perf_counter()
         while done < epochs:
-            # ---- pause / step / stop, between chunks only
-            if not self._running.is_set():
-                self._report(done, epochs, {}, run_t0, opt, state="paused")
-                self._running.wait()
-            if self._stop.is_set():
+            stop, stepping, lr = self._gate(done, epochs, run_t0, opt, prog.model)
+            if stop:
                 status, message = "stopped", f"Stopped by you after {done} epochs."
                 break
-            with self._lock:
-                stepping = self._step_budget > 0
-                if stepping:
-                    self._step_budget -= 1
-                lr = self._pending_lr
-                self._pending_lr = None
             if lr is not None:
                 opt.learning_rate.assign(lr)
                 lr_changes.append((done, lr))
-            kk = 1 if stepping else min(k, epochs - done)
+            kk = 1 if stepping else max(1, min(k, epochs - done))
+            traced_before = prog.traced
             c0 = time.perf_counter()
             try:
-                rows, st = train_chunk(tf.constant(kk, tf.int32), tf.constant(done, tf.int32))
-            except Exception as exc:  # a failure inside TensorFlow: report it, keep what we have
-                raise TrainingError(f"Training failed inside TensorFlow: {type(exc).__name__}: "
-                                    f"{str(exc).splitlines()[0][:200]}",
-                                    "Check the data and settings; a smaller network or learning "
-                                    "rate may help.") from exc
-            rows = rows.numpy()
+                buf, nd, st = prog.call((X, y, Xv, yv, fixed["seed"], tf.constant(done, tf.int32),
+                                         tf.constant(kk, tf.int32), fixed["early"],
+                                         fixed["patience"], fixed["mon_index"], fixed["mode_max"]))
+                nd, st = int(nd), int(st)
+                rows = buf.numpy()[:nd]
+            except TrainingError:
+                raise
+            except Exception as exc:  # a failure inside TensorFlow: report it
+                raise tf_failure(exc) from exc
             c1 = time.perf_counter()
             new = {key: rows[:, i].astype(float).tolist() for i, key in enumerate(keys)}
             for key in keys:
                 history[key].extend(new[key])
-            done += len(rows)
-            st = int(st)
-            per_epoch = (c1 - c0) / max(1, len(rows))
-            if done > 1 or kk > 1:  # skip the traced first chunk when sizing
-                k = max(1, min(10_000, int(self.chunk_seconds / max(per_epoch, 1e-6))))
-            else:
-                k = 2
-            self._report(done, epochs, new, run_t0, opt)
-            if stepping and self._step_budget == 0:
-                self.pause()
+            done += nd
+            if traced_before and nd > 0:  # calls that traced/compiled say nothing about speed
+                per = (c1 - c0) / nd
+                prog.epoch_seconds = per if prog.epoch_seconds is None else \
+                    0.5 * prog.epoch_seconds + 0.5 * per
+            k = 2 if prog.epoch_seconds is None else self._chunk_epochs(prog.epoch_seconds, kk)
+            self._report(done, epochs, new, run_t0, opt, prog.model)
+            if stepping:
+                self._after_step()
             if st == 1:
                 status = "diverged"
-                message = (f"Training diverged at epoch {done + 1}: the loss became NaN or infinite. "
-                           f"The weights of epoch {done} (the last finite ones) are kept. "
-                           f"Lower the learning rate (now {float(opt.learning_rate.numpy()):g}) "
-                           f"and train again.")
+                message = divergence_message(done, float(opt.learning_rate.numpy()))
                 break
             if st == 2:
                 status = "early_stopped"
-                be = int(best_epoch.numpy())
-                message = (f"Early stopping: {monitor} did not improve for {patience} epochs "
+                be = int(prog.best_epoch.numpy())
+                message = (f"Early stopping: {monitor} did not improve for {s.patience} epochs "
                            f"(best at epoch {be + 1}).")
                 break
         best_ep = None
-        if early and int(best_epoch.numpy()) >= 0:
-            best_ep = int(best_epoch.numpy())
+        if s.early_stopping and int(prog.best_epoch.numpy()) >= 0:
+            best_ep = int(prog.best_epoch.numpy())
             if s.restore_best and best_ep + 1 < done:
-                copy_vars(all_vars, best)
+                prog.restore_best()
                 message += f" Restored the weights of epoch {best_ep + 1}."
+        steps = int(opt.iterations.numpy())
+        prog.store(model)
         if status == "completed":
             message = f"Trained {done} epochs."
-        test = evaluate_arrays(model, data.X_test, data.y_test, task, loss_obj, loss_fn) \
+        test = evaluate_arrays(model, data.X_test, data.y_test, data.task, prog.loss_obj) \
             if len(data.X_test) else {}
         return TrainResult(model=model, history=history, epochs_run=done, status=status,
                            message=message.strip(), seconds=time.perf_counter() - t0, test=test,
-                           lr_changes=lr_changes, best_epoch=best_ep, seed=seed)
+                           lr_changes=lr_changes, best_epoch=best_ep, seed=seed, steps=steps,
+                           path="fast", compiled=fresh)
 
-    def _report(self, done, epochs, new, t0, opt, state="running") -> None:
-        if self.on_progress is None:
-            return
-        elapsed = time.perf_counter() - t0
-        eta = elapsed / done * (epochs - done) if done else float("nan")
-        weights = [w.copy() for w in self.model.get_weights()] if self.want_weights else None
-        self.on_progress(Progress(done, epochs, new, elapsed, eta,
-                                  float(opt.learning_rate.numpy()), weights, state))
+    def _chunk_epochs(self, epoch_seconds: float, previous: int | None) -> int:
+        k = int(self.chunk_seconds / max(epoch_seconds, 1e-7))
+        if previous is not None:
+            k = min(k, 8 * previous)  # grow gradually: one slow measurement cannot stall Stop
+        return max(1, min(MAX_CHUNK_EPOCHS, k))
 
 
 def evaluate_arrays(model, X, y, task: Task, loss_obj=None, loss_fn=None) -> dict[str, float]:
-    """Loss and the task's metric on one split (inference mode)."""
+    """Loss (with regularization) and the task's metric on one split, in inference mode."""
     tf = _tensorflow()
-    p = model(tf.constant(X, tf.float32), training=False)
-    if task is Task.REGRESSION or p.shape[-1] == 1:
-        yt = tf.constant(np.asarray(y, np.float32).reshape(-1, 1))
-    else:
-        yt = tf.constant(np.asarray(y, np.int32))
+    X = np.asarray(X, np.float32)
+    y = np.asarray(y)
     fn = loss_fn or loss_obj
-    out = {"loss": float(fn(yt, p)) + float(sum(float(l) for l in model.losses))} if fn else {}
-    pn = p.numpy()
+    n = len(X)
+    loss_sum, preds = 0.0, []
+    for i in range(0, n, EVAL_BATCH_ROWS):
+        p = model(tf.constant(X[i:i + EVAL_BATCH_ROWS]), training=False)
+        if fn is not None:
+            yb = y[i:i + EVAL_BATCH_ROWS]
+            yt = tf.constant(yb.astype(np.float32).reshape(-1, 1)) \
+                if task is Task.REGRESSION or p.shape[-1] == 1 else tf.constant(yb.astype(np.int32))
+            loss_sum += float(fn(yt, p)) * len(yb)
+        preds.append(p.numpy())
+    pn = np.concatenate(preds) if preds else np.zeros((0, 1), np.float32)
+    out = {"loss": loss_sum / max(n, 1) + float(sum(float(l) for l in model.losses))} if fn else {}
+    if n == 0:
+        return out
     if task is Task.REGRESSION:
-        out["mae"] = float(np.mean(np.abs(pn[:, 0] - np.asarray(y, float))))
+        out["mae"] = float(np.mean(np.abs(pn[:, 0] - y.astype(float))))
     elif pn.shape[-1] == 1:
-        out["accuracy"] = float(np.mean((pn[:, 0] > 0.5).astype(int) == np.asarray(y)))
+        out["accuracy"] = float(np.mean((pn[:, 0] > 0.5).astype(int) == y))
     else:
-        out["accuracy"] = float(np.mean(pn.argmax(axis=-1) == np.asarray(y)))
+        out["accuracy"] = float(np.mean(pn.argmax(axis=-1) == y))
     return out
 
 

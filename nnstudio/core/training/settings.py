@@ -28,6 +28,7 @@ class TrainSettings:
     monitor: str = "val_loss"
     patience: int = 10
     restore_best: bool = True
+    jit_compile: bool = True  # compile the training loop with XLA (off: a plain TF graph, same maths)
 
     def effective_batch_size(self, n_train: int) -> int:
         if self.batch_mode == "full-batch":

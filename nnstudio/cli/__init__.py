@@ -1,0 +1,64 @@
+"""Command line: ``nnstudio`` opens the GUI; subcommands run headless (no Qt is imported).
+
+Errors a user can cause print one line on stderr and exit with status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nnstudio import __version__
+from nnstudio.core.errors import NNStudioError
+
+SUBCOMMANDS = ("train", "examples")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from nnstudio.cli import train as train_cmd  # noqa: PLC0415
+
+    p = argparse.ArgumentParser(prog="nnstudio", description="Design, train and understand neural "
+                                "networks. With no command, opens the desktop app.")
+    p.add_argument("--version", action="version", version=f"nnstudio {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    train_cmd.add_parser(sub)
+    ex = sub.add_parser("examples", help="list the built-in examples")
+    ex.add_argument("--json", action="store_true", help="machine-readable output")
+    ex.set_defaults(func=_examples)
+    return p
+
+
+def _examples(args) -> int:
+    import json  # noqa: PLC0415
+
+    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
+
+    if args.json:
+        print(json.dumps([{"name": n, "title": e.title, "description": e.description,
+                           "synthetic": e.synthetic} for n, e in EXAMPLES.items()], indent=2))
+    else:
+        width = max(len(n) for n in EXAMPLES)
+        for n, e in EXAMPLES.items():
+            print(f"{n:<{width}}  {e.title}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
+        # no command: the GUI, optionally opening files given on the command line
+        from nnstudio.ui.app import run_gui  # noqa: PLC0415
+
+        return run_gui(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)  # argparse exits 2 with a one-line usage error
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except NNStudioError as e:
+        print(f"nnstudio: error: {e.user_text()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nnstudio: interrupted", file=sys.stderr)
+        return 130

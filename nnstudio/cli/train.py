@@ -1,0 +1,182 @@
+"""``nnstudio train SOURCE``: train headless on an example, a CSV or a project file."""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from nnstudio.core.errors import DataError, NNStudioError
+from nnstudio.core.training.settings import BATCH_MODES, LOSSES, OPTIMIZERS
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="train a network headless and print the result",
+                       description="Train on a built-in example (see `nnstudio examples`), a CSV file "
+                                   "(with --target) or a .nnstudio project file.")
+    p.add_argument("source", help="example name, CSV file or .nnstudio project")
+    g = p.add_argument_group("data")
+    g.add_argument("--target", help="target column (CSV)")
+    g.add_argument("--features", help="comma-separated feature columns (default: proposed)")
+    g.add_argument("--test", type=float, help="test fraction, e.g. 0.2")
+    g.add_argument("--val", type=float, help="validation fraction of the rest, e.g. 0.2")
+    g.add_argument("--split-seed", type=int, help="seed of the train/validation/test split")
+    g = p.add_argument_group("network")
+    g.add_argument("--layers", help="hidden layers, e.g. dense:6:relu,dropout:0.2,dense:4:relu "
+                                    "('' for none; the output layer follows the task)")
+    g = p.add_argument_group("training")
+    g.add_argument("--optimizer", choices=OPTIMIZERS)
+    g.add_argument("--lr", "--learning-rate", dest="lr", type=float)
+    g.add_argument("--momentum", type=float, help="SGD momentum")
+    g.add_argument("--nesterov", action="store_true", default=None, help="SGD Nesterov momentum")
+    g.add_argument("--batch-size", type=int)
+    g.add_argument("--batch-mode", choices=BATCH_MODES)
+    g.add_argument("--epochs", type=int)
+    g.add_argument("--loss", choices=LOSSES)
+    g.add_argument("--seed", type=int)
+    g.add_argument("--early-stopping", action="store_true", default=None)
+    g.add_argument("--patience", type=int)
+    g.add_argument("--monitor")
+    g.add_argument("--repeat", type=int, help="train N times with seeds 0..N-1; report mean and sd")
+    g = p.add_argument_group("output")
+    g.add_argument("--json", action="store_true", help="print one JSON object")
+    g.add_argument("--export", metavar="PATH", help="save the trained model (.keras, ...)")
+    p.set_defaults(func=run)
+
+
+def load_project(args):
+    """A Project from SOURCE and the data options."""
+    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
+    from nnstudio.core.project import Project  # noqa: PLC0415
+
+    src = args.source
+    if src.lower() in EXAMPLES:
+        project = Project.from_example(src)
+    else:
+        path = Path(src)
+        if path.suffix.lower() == ".nnstudio":
+            from nnstudio.core import project_file  # noqa: PLC0415
+
+            project = project_file.load_project(path)
+        elif path.exists() or path.suffix.lower() in (".csv", ".tsv", ".txt"):
+            from nnstudio.core.data.csv import read_csv  # noqa: PLC0415
+
+            if not args.target:
+                raise DataError("Training on a CSV needs --target COLUMN.",
+                                "Name the column to predict, e.g. --target Exited.")
+            dataset = read_csv(path)
+            project = Project.from_dataset(dataset, args.target)
+        else:
+            raise DataError(f"'{src}' is neither an example nor a file.",
+                            f"Examples: {', '.join(EXAMPLES)}; or give a CSV path with --target.")
+    if args.features:
+        from nnstudio.core.data.roles import Roles  # noqa: PLC0415
+
+        feats = [f.strip() for f in args.features.split(",") if f.strip()]
+        missing = [f for f in feats if f not in project.dataset.columns]
+        if missing:
+            raise DataError(f"No column named {', '.join(repr(m) for m in missing)}.",
+                            f"Columns are: {', '.join(project.dataset.columns[:30])}.")
+        project.roles = Roles(project.roles.target, feats,
+                              {c: "not chosen" for c in project.dataset.columns
+                               if c not in feats and c != project.roles.target})
+    if args.test is not None:
+        project.split = replace(project.split, test=args.test)
+    if args.val is not None:
+        project.split = replace(project.split, val=args.val)
+    if args.split_seed is not None:
+        project.split = replace(project.split, seed=args.split_seed)
+    if args.layers is not None:
+        from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
+
+        project.spec = NetworkSpec.parse(args.layers)
+    s = project.settings
+    overrides = {"optimizer": args.optimizer, "learning_rate": args.lr, "momentum": args.momentum,
+                 "nesterov": args.nesterov, "batch_size": args.batch_size, "epochs": args.epochs,
+                 "loss": args.loss, "seed": args.seed, "early_stopping": args.early_stopping,
+                 "patience": args.patience, "monitor": args.monitor, "batch_mode": args.batch_mode}
+    project.settings = replace(s, **{k: v for k, v in overrides.items() if v is not None})
+    project.settings.check()
+    return project
+
+
+class _Bar:
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, p) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        fill = int(width * p.epoch / max(1, p.epochs))
+        loss = p.new_rows.get("loss", [float("nan")])[-1] if p.new_rows else float("nan")
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] epoch {p.epoch}/{p.epochs} "
+                         f"loss {loss:.4f}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def result_json(result, params: int) -> dict:
+    out = {"status": result.status, "message": result.message, "epochs_run": result.epochs_run,
+           "seconds": round(result.seconds, 4), "seed": result.seed, "params": params}
+    for k, v in result.history.items():
+        out[k] = v[-1] if v else None
+    for k, v in result.test.items():
+        out[f"test_{k}"] = v
+    if result.best_epoch is not None:
+        out["best_epoch"] = result.best_epoch + 1
+    return out
+
+
+def run(args) -> int:
+    from nnstudio.core.model.spec import param_counts, validate  # noqa: PLC0415
+    from nnstudio.core.training.engine import Trainer, train_repeated  # noqa: PLC0415
+
+    project = load_project(args)
+    data = project.prepare()
+    problems = validate(project.spec, data.task, data.n_classes)
+    if problems:
+        raise NNStudioError(f"The network cannot train on this task: {problems[0]}")
+    params = sum(n for _, n in param_counts(project.spec, data.n_inputs, data.task, data.n_classes))
+    if args.repeat:
+        if args.repeat < 1:
+            raise NNStudioError("--repeat must be at least 1.")
+        rep = train_repeated(data, project.spec, project.settings, args.repeat)
+        runs = [result_json(r, params) for r in rep["runs"]]
+        out = {"runs": runs, "metric": rep["metric"], "mean": rep["mean"], "sd": rep["sd"],
+               "params": params, "repeat": args.repeat}
+        result = rep["runs"][-1]
+        if args.json:
+            print(json.dumps(out, indent=2))
+        else:
+            for i, r in enumerate(runs):
+                print(f"seed {i}: {rep['metric']} {r.get(rep['metric'])}")
+            print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
+    else:
+        bar = _Bar(not args.json and sys.stderr.isatty())
+        result = Trainer(data, project.spec, project.settings, on_progress=bar).run()
+        bar.close()
+        out = result_json(result, params)
+        if args.json:
+            print(json.dumps(out, indent=2))
+        else:
+            print(result.message)
+            for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
+                      "mae", "val_mae", "test_mae"):
+                if out.get(k) is not None:
+                    print(f"{k:>14}: {out[k]:.4f}")
+            print(f"{'params':>14}: {params}")
+            print(f"{'seconds':>14}: {out['seconds']:.2f}")
+    if args.export:
+        from nnstudio.core import export  # noqa: PLC0415
+
+        paths = export.export_model(result, data, project, args.export)
+        if not args.json:
+            for p in paths:
+                print(f"exported {p}")
+    return 0

@@ -1,0 +1,65 @@
+"""The whole session as one plain object: data source, roles, preprocessing, split, network, settings.
+
+The GUI keeps one :class:`Project`; the CLI builds one from an example name, a CSV or a project file.
+Both then call :meth:`Project.prepare` and the training engine, so they give the same results.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nnstudio.core.data.dataset import Dataset
+from nnstudio.core.data.examples import get_example
+from nnstudio.core.data.preprocess import PreparedData, PreprocessConfig, SplitConfig, prepare
+from nnstudio.core.data.roles import Roles, infer_roles, infer_task
+from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.training.settings import TrainSettings
+
+
+@dataclass
+class Project:
+    dataset: Dataset
+    roles: Roles
+    spec: NetworkSpec = field(default_factory=NetworkSpec)
+    settings: TrainSettings = field(default_factory=TrainSettings)
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    task_override: Task | None = None
+    example: str | None = None  # name of the built-in example it came from, if any
+
+    @classmethod
+    def from_example(cls, name: str) -> Project:
+        ex = get_example(name)
+        ds = ex.dataset()
+        roles = infer_roles(ds.frame, ex.target)
+        if ex.features is not None:
+            roles = Roles(ex.target, list(ex.features),
+                          {c: "not used by this example" for c in ds.columns
+                           if c != ex.target and c not in ex.features} | roles.ignored)
+        from dataclasses import replace  # noqa: PLC0415
+
+        return cls(ds, roles, ex.spec.copy(), replace(ex.settings), replace(ex.preprocess),
+                   replace(ex.split), None, ex.name)
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset, target: str | None = None) -> Project:
+        """A new project on a loaded table, with proposed roles and a small default network."""
+        from nnstudio.core.model.spec import LayerSpec  # noqa: PLC0415
+
+        roles = infer_roles(dataset.frame, target)
+        return cls(dataset, roles, NetworkSpec([LayerSpec.dense(16, "relu"), LayerSpec.dense(8, "relu")]),
+                   TrainSettings(epochs=50))
+
+    @property
+    def task(self) -> Task:
+        if self.task_override is not None:
+            return self.task_override
+        return infer_task(self.dataset.frame[self.roles.target])[0]
+
+    def n_classes(self) -> int:
+        task = self.task
+        if task is Task.REGRESSION:
+            return 1
+        return int(self.dataset.frame[self.roles.target].dropna().nunique())
+
+    def prepare(self) -> PreparedData:
+        return prepare(self.dataset, self.roles, self.preprocess, self.split, self.task_override)

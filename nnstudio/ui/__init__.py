@@ -1,0 +1,1 @@
+"""Qt views and controllers over :mod:`nnstudio.core`. Widgets are touched on the GUI thread only."""

@@ -1,0 +1,236 @@
+"""The main window: the network and settings on the left, views in tabs on the right."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio import __version__
+from nnstudio.core import tf as core_tf
+from nnstudio.core.data.examples import EXAMPLES
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import Project
+from nnstudio.core.training.engine import Progress, TrainResult, metric_name
+from nnstudio.ui.curves import CurvesView
+from nnstudio.ui.layer_list import LayerList
+from nnstudio.ui.state import AppState
+from nnstudio.ui.surface_view import SurfaceView
+from nnstudio.ui.training_controller import TrainingController
+from nnstudio.ui.training_panel import TrainingPanel
+from nnstudio.ui.workers import Worker, WorkerPool
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, state: AppState | None = None, *, load_tensorflow: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("nnstudio")
+        self.resize(1320, 820)
+        self.state = state or AppState()
+        self.pool = WorkerPool(self)
+        self.undo_stack = QUndoStack(self)
+        self.settings = QSettings()
+        self.trainer = TrainingController(self.state, self.pool, self)
+        self.trainer.message.connect(self.show_message)
+        self.trainer.state_changed.connect(self._on_run_state)
+
+        # ----- left: network and training settings
+        self.layers = LayerList(self.state)
+        net_box = QGroupBox("Network")
+        QVBoxLayout(net_box).addWidget(self.layers)
+        self.training_panel = TrainingPanel(self.state, self.trainer)
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        self.dataset_label = QLabel()
+        self.dataset_label.setWordWrap(True)
+        left_lay.addWidget(self.dataset_label)
+        left_lay.addWidget(net_box, 1)
+        left_lay.addWidget(self.training_panel)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(360)
+
+        # ----- right: views
+        self.tabs = QTabWidget()
+        self.curves = CurvesView()
+        self.surface = SurfaceView(self.state)
+        train_split = QSplitter(Qt.Orientation.Horizontal)
+        train_split.addWidget(self.curves)
+        train_split.addWidget(self.surface)
+        train_split.setSizes([520, 520])
+        self.tabs.addTab(train_split, "Training")
+        self._add_tabs()
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 1)
+        split.setSizes([380, 940])
+        self.setCentralWidget(split)
+
+        self._build_menus()
+        self.state.project_changed.connect(self._on_project_changed)
+        self.state.training_started.connect(self._on_training_started)
+        self.state.training_progress.connect(self._on_progress)
+        self.state.training_finished.connect(self._on_finished)
+        self.state.tf_ready.connect(self._refresh_actions)
+        self._on_project_changed()
+        self.statusBar().showMessage("Loading TensorFlow…")
+        if load_tensorflow:
+            self._load_tensorflow()
+
+    # ----- extension points: tabs and menus ------------------------------------------------------
+    def _add_tabs(self) -> None:
+        """Further views (data, network, inspector, evaluation) are added here."""
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        self.file_menu = mb.addMenu("&File")
+        self.examples_menu = self.file_menu.addMenu("&Examples")
+        for name, ex in EXAMPLES.items():
+            act = self.examples_menu.addAction(ex.title)
+            act.setData(name)
+            act.setToolTip(ex.description)
+            act.triggered.connect(lambda _=False, n=name: self.load_example(n))
+        self.file_menu.addSeparator()
+        self.act_quit = self.file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        self.edit_menu = mb.addMenu("&Edit")
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        self.edit_menu.addAction(self.act_undo)
+        self.edit_menu.addAction(self.act_redo)
+
+        self.train_menu = mb.addMenu("&Training")
+        tp = self.training_panel
+        self.act_train = QAction("&Train", self, shortcut=QKeySequence("Ctrl+T"))
+        self.act_train.triggered.connect(lambda: self.trainer.start())
+        self.act_pause = QAction("&Pause / Resume", self, shortcut=QKeySequence("Ctrl+P"))
+        self.act_pause.triggered.connect(tp._pause_clicked)
+        self.act_step = QAction("S&tep one epoch", self, shortcut=QKeySequence("Ctrl+E"))
+        self.act_step.triggered.connect(self.trainer.step)
+        self.act_stop = QAction("&Stop", self, shortcut=QKeySequence("Ctrl+."))
+        self.act_stop.triggered.connect(self.trainer.stop)
+        for a in (self.act_train, self.act_pause, self.act_step, self.act_stop):
+            self.train_menu.addAction(a)
+
+        self.help_menu = mb.addMenu("&Help")
+        self.help_menu.addAction("&About nnstudio", self._about)
+        self._on_run_state("idle")
+
+    # ----- TensorFlow in the background -----------------------------------------------------------
+    def _load_tensorflow(self) -> None:
+        def load(_report):
+            core_tf.preload()
+            return core_tf.tensorflow().__version__
+
+        w = Worker(load, name="tensorflow-import")
+        w.finished.connect(self._on_tf_ready)
+        w.failed.connect(self._on_tf_failed)
+        self.pool.start(w)
+
+    @Slot(object)
+    def _on_tf_ready(self, version: str) -> None:
+        self.state.tf_loaded = True
+        self.state.tf_ready.emit()
+        self.statusBar().showMessage(f"TensorFlow {version} ready — press Train.", 10_000)
+
+    @Slot(object)
+    def _on_tf_failed(self, err: NNStudioError) -> None:
+        self.statusBar().showMessage("TensorFlow could not be loaded: training is unavailable.")
+        self.show_message("error", "TensorFlow could not be loaded, so training is unavailable. "
+                                   f"{err.message} Reinstall with the README's install command.")
+
+    # ----- project --------------------------------------------------------------------------------
+    def load_example(self, name: str) -> None:
+        if self.trainer.busy:
+            self.show_message("warning", "Stop training before loading another example.")
+            return
+        try:
+            self.state.set_project(Project.from_example(name))
+        except NNStudioError as e:
+            self.show_message("error", e.user_text())
+            return
+        self.undo_stack.clear()
+
+    @Slot()
+    def _on_project_changed(self) -> None:
+        p = self.state.project
+        ds = p.dataset
+        synth = " (synthetic)" if ds.synthetic else ""
+        prep = self.state.try_prepared()
+        split = f"<br>{prep.summary()}" if prep is not None else ""
+        self.dataset_label.setText(f"<b>{ds.name}</b>{synth}<br>{ds.n_rows:,} rows · target "
+                                   f"<i>{p.roles.target}</i> · {p.task.label}{split}")
+        self.curves.reset(metric_name(p.task))
+        self.setWindowTitle(f"{ds.name} — nnstudio")
+
+    # ----- training views ------------------------------------------------------------------------
+    @Slot()
+    def _on_training_started(self) -> None:
+        self.curves.reset(metric_name(self.state.project.task))
+
+    @Slot(object)
+    def _on_progress(self, p: Progress) -> None:
+        if p.new_rows:
+            self.curves.append(p.new_rows)
+
+    @Slot(object)
+    def _on_finished(self, r: TrainResult) -> None:
+        for epoch, lr in r.lr_changes:
+            self.curves.mark_learning_rate(epoch, lr)
+        acc = r.test.get("accuracy")
+        if acc is not None:
+            self.statusBar().showMessage(f"{r.message} Test accuracy {acc:.3f}.")
+        else:
+            self.statusBar().showMessage(r.message)
+
+    @Slot()
+    def _refresh_actions(self) -> None:
+        self._on_run_state(self.trainer.run_state)
+
+    @Slot(str)
+    def _on_run_state(self, s: str) -> None:
+        idle = s == "idle"
+        self.act_train.setEnabled(idle and self.state.tf_loaded)
+        self.act_stop.setEnabled(not idle)
+        self.act_pause.setEnabled(not idle)
+        self.act_step.setEnabled(self.state.tf_loaded)
+        self.examples_menu.setEnabled(idle)
+
+    # ----- messages -------------------------------------------------------------------------------
+    @Slot(str, str)
+    def show_message(self, level: str, text: str) -> None:
+        """Errors and warnings as a dialog (no traceback, ever); info in the status bar."""
+        if level == "info":
+            self.statusBar().showMessage(text, 15_000)
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical if level == "error" else QMessageBox.Icon.Warning,
+                          "nnstudio", text, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.last_message = (level, text)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About nnstudio",
+                          f"<b>nnstudio {__version__}</b><br>Design, train and understand neural "
+                          f"networks. Keras on TensorFlow, PySide6, pyqtgraph.")
+
+    # ----- closing --------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        self.trainer.stop()
+        self.hide()
+        self.pool.stop_all()
+        event.accept()

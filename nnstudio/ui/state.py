@@ -1,0 +1,98 @@
+"""The GUI's one source of truth: a :class:`~nnstudio.core.project.Project` plus what was computed
+from it (prepared data, the trained model), with signals that views subscribe to.
+
+Views never compute: they read from here and ask core. Only the GUI thread touches this object.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from nnstudio.core.data.preprocess import PreparedData
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import Project
+from nnstudio.core.training.engine import TrainResult
+
+
+class AppState(QObject):
+    project_changed = Signal()  # a new project/dataset: everything may have changed
+    data_changed = Signal()  # roles, preprocessing or split changed (prepared data recomputed lazily)
+    spec_changed = Signal()  # the network architecture changed
+    settings_changed = Signal()  # training settings changed
+    training_started = Signal()
+    training_progress = Signal(object)  # core.training.engine.Progress
+    training_finished = Signal(object)  # TrainResult
+    model_changed = Signal()  # a trained model is available (or was cleared)
+    tf_ready = Signal()
+
+    def __init__(self, project: Project | None = None) -> None:
+        super().__init__()
+        self._project = project or Project.from_example("xor")
+        self._prepared: PreparedData | None = None
+        self._prepare_error: NNStudioError | None = None
+        self.result: TrainResult | None = None
+        self.training = False
+        self.tf_loaded = False
+        self.dirty = False
+
+    # ----- project ------------------------------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    def set_project(self, project: Project) -> None:
+        self._project = project
+        self._prepared = None
+        self._prepare_error = None
+        self.clear_model()
+        self.dirty = False
+        self.project_changed.emit()
+
+    def notify_data_changed(self) -> None:
+        """Call after changing roles, preprocessing, split or task of the project."""
+        self._prepared = None
+        self._prepare_error = None
+        self.clear_model()
+        self.dirty = True
+        self.data_changed.emit()
+
+    def notify_spec_changed(self) -> None:
+        self.clear_model()
+        self.dirty = True
+        self.spec_changed.emit()
+
+    def notify_settings_changed(self) -> None:
+        self.dirty = True
+        self.settings_changed.emit()
+
+    # ----- prepared data (lazy) ------------------------------------------------------------------
+    def prepared(self) -> PreparedData:
+        """The encoded splits; raises NNStudioError (cached) if the data cannot be used."""
+        if self._prepared is None:
+            if self._prepare_error is not None:
+                raise self._prepare_error
+            try:
+                self._prepared = self._project.prepare()
+            except NNStudioError as e:
+                self._prepare_error = e
+                raise
+        return self._prepared
+
+    def try_prepared(self) -> PreparedData | None:
+        try:
+            return self.prepared()
+        except NNStudioError:
+            return None
+
+    # ----- trained model -------------------------------------------------------------------------
+    @property
+    def model(self):
+        return self.result.model if self.result is not None else None
+
+    def set_result(self, result: TrainResult) -> None:
+        self.result = result
+        self.model_changed.emit()
+
+    def clear_model(self) -> None:
+        if self.result is not None:
+            self.result = None
+            self.model_changed.emit()

@@ -1,0 +1,123 @@
+"""Runs the core training engine on a worker thread and relays its progress to :class:`AppState`."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.training.engine import Progress, Trainer, TrainResult
+from nnstudio.ui.state import AppState
+from nnstudio.ui.workers import Worker, WorkerPool
+
+
+class TrainingController(QObject):
+    message = Signal(str, str)  # (level: info|warning|error, text) for the window to show
+    state_changed = Signal(str)  # idle | running | paused
+
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.pool = pool
+        self.trainer: Trainer | None = None
+        self.worker: Worker | None = None
+        self.run_state = "idle"
+
+    # ----- commands (GUI thread) -----------------------------------------------------------------
+    def start(self) -> bool:
+        if self.run_state != "idle":
+            return False
+        if not self.state.tf_loaded:
+            self.message.emit("warning", "TensorFlow is still loading; Train is enabled once it is ready.")
+            return False
+        p = self.state.project
+        try:
+            data = self.state.prepared()
+            from nnstudio.core.model.spec import validate  # noqa: PLC0415
+
+            problems = validate(p.spec, data.task, data.n_classes)
+            if problems:
+                raise NNStudioError("The network cannot train on this task: " + problems[0],
+                                    "Change the output layer in the network editor.")
+            p.settings.check()
+            from dataclasses import replace  # noqa: PLC0415
+
+            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), want_weights=True)
+        except NNStudioError as e:
+            self.message.emit("error", e.user_text())
+            return False
+        trainer = self.trainer
+
+        def work(report):
+            trainer.on_progress = report
+            return trainer.run()
+
+        self.worker = Worker(work, stop=trainer.stop, name="training")
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.state.clear_model()
+        self.state.training = True
+        self._set_state("running")
+        self.state.training_started.emit()
+        self.pool.start(self.worker)
+        return True
+
+    def stop(self) -> None:
+        if self.trainer is not None:
+            self.trainer.stop()
+
+    def pause(self) -> None:
+        if self.trainer is not None and self.run_state == "running":
+            self.trainer.pause()
+            self._set_state("paused")
+
+    def resume(self) -> None:
+        if self.trainer is not None and self.run_state == "paused":
+            self.trainer.resume()
+            self._set_state("running")
+
+    def step(self) -> None:
+        """One epoch: while paused, or to start a run that pauses after its first epoch."""
+        if self.run_state == "idle":
+            if self.start() and self.trainer is not None:
+                self.trainer.pause()
+                self.trainer.step()
+                self._set_state("paused")
+        elif self.trainer is not None:
+            self.trainer.step()
+            self._set_state("paused")
+
+    def set_learning_rate(self, lr: float) -> None:
+        if self.trainer is not None and self.run_state != "idle":
+            self.trainer.set_learning_rate(lr)
+
+    @property
+    def busy(self) -> bool:
+        return self.run_state != "idle"
+
+    # ----- from the worker thread (queued) ------------------------------------------------------------
+    @Slot(object)
+    def _on_progress(self, progress: Progress) -> None:
+        self.state.training_progress.emit(progress)
+
+    @Slot(object)
+    def _on_finished(self, result: TrainResult) -> None:
+        self._end()
+        self.state.set_result(result)
+        self.state.training_finished.emit(result)
+        level = "warning" if result.status == "diverged" else "info"
+        self.message.emit(level, result.message)
+
+    @Slot(object)
+    def _on_failed(self, error: NNStudioError) -> None:
+        self._end()
+        self.message.emit("error", error.user_text())
+
+    def _end(self) -> None:
+        self.state.training = False
+        self.trainer = None
+        self.worker = None
+        self._set_state("idle")
+
+    def _set_state(self, s: str) -> None:
+        self.run_state = s
+        self.state_changed.emit(s)

@@ -1,0 +1,302 @@
+"""Training speed: plain Keras fit vs scikit-learn MLPClassifier vs nnstudio's engine.
+
+Run from the repository root::
+
+    .venv/bin/python tests/benchmarks/bench_training.py [--full] [--repeats N] [--only W1,W3]
+
+For each workload of ../shared/WORKLOADS.md (W1 XOR, W2 perceptron, W3 digits, W4 churn) and each
+engine, in one process:
+
+* ``keras_fit``  the tutorial script: ``keras.Sequential``, ``compile``, ``fit(verbose=0)``
+  (Keras' defaults, so its train step is XLA-compiled like ours);
+* ``sklearn``    ``MLPClassifier`` with the same hidden layers, batch size, ``max_iter`` = epochs,
+  solver adam, the same learning rate, ``alpha=0`` (no L2, like the Keras net) and
+  ``n_iter_no_change`` = epochs so it runs every epoch instead of stopping when converged;
+* ``nnstudio``   :func:`nnstudio.core.training.engine.train` (headless), same net, data, seed.
+
+Timed: from "start training" to "trained model in hand" — model construction, compile, tracing,
+XLA compilation and training are all inside the clock. nnstudio's ``train`` also evaluates the test
+split inside its clock; the other two are evaluated outside theirs. Every engine sees the same
+encoded arrays (one :func:`nnstudio.core.data.prepare` split per workload) and run i uses seed i
+for every engine. ``seconds`` is the median over the runs, ``first_s`` the first run in the
+process: for nnstudio that is the run that traces and compiles; later runs of the same
+architecture reuse the compiled program (the engine caches it), which is what happens in the app
+when you train again, change the seed or use Repeat. Keras ``fit`` traces and compiles again for
+every new model, so its first and later runs cost about the same.
+
+Before any clock starts, TensorFlow is warmed up once for all engines by one tiny Keras ``fit``
+(a 3-unit net on 8 rows: it loads TF's kernels and the XLA compiler, which the app does in the
+background at start-up). No engine is warmed up on a benchmark architecture.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare  # noqa: E402
+from nnstudio.core.errors import NNStudioError  # noqa: E402
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task  # noqa: E402
+from nnstudio.core.tf import keras as _keras  # noqa: E402
+from nnstudio.core.tf import tensorflow as _tensorflow  # noqa: E402
+from nnstudio.core.training.settings import TrainSettings  # noqa: E402
+
+
+@dataclass
+class Workload:
+    key: str
+    title: str
+    data: object  # PreparedData
+    hidden: list[tuple[int, str]]  # (units, activation)
+    init: str  # kernel initializer of every Dense layer ("glorot_uniform" | "uniform")
+    epochs: int
+    batch: int
+    source: str
+
+
+# ----- data -------------------------------------------------------------------------------------------
+def _example(name: str):
+    try:
+        from nnstudio.core.data.examples import get_example  # noqa: PLC0415
+
+        return get_example(name)
+    except NNStudioError:
+        return None
+
+
+def _roles(ex, frame: pd.DataFrame) -> Roles:
+    if ex.features:
+        return Roles(ex.target, list(ex.features))
+    from nnstudio.core.data.roles import infer_roles  # noqa: PLC0415
+
+    return infer_roles(frame, ex.target)
+
+
+def _blobs(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    a = rng.normal((10.0, 10.0), 1.0, size=(100, 2))
+    b = rng.normal((0.0, 0.0), 1.0, size=(100, 2))
+    xy = np.vstack([a, b])
+    return pd.DataFrame({"x1": xy[:, 0], "x2": xy[:, 1], "label": [0] * 100 + [1] * 100})
+
+
+def _churn(n: int = 10_000, seed: int = 0) -> pd.DataFrame:
+    """Churn-shaped rows with the public file's schema (synthetic)."""
+    rng = np.random.default_rng(seed)
+    geo = rng.choice(["France", "Spain", "Germany"], n, p=[0.5, 0.25, 0.25])
+    gender = rng.choice(["Male", "Female"], n, p=[0.55, 0.45])
+    age = np.clip(rng.normal(39, 10, n), 18, 92).round()
+    tenure = rng.integers(0, 11, n)
+    balance = np.where(rng.random(n) < 0.36, 0.0, rng.normal(120_000, 30_000, n).clip(0)).round(2)
+    products = rng.choice([1, 2, 3, 4], n, p=[0.50, 0.46, 0.027, 0.013])
+    card = (rng.random(n) < 0.7).astype(int)
+    active = (rng.random(n) < 0.51).astype(int)
+    salary = rng.uniform(11, 200_000, n).round(2)
+    score = np.clip(rng.normal(650, 97, n), 350, 850).round()
+    z = (-2.2 + 0.075 * (age - 39) + 0.8 * (geo == "Germany") + 0.5 * (gender == "Female")
+         - 0.9 * active + 1.8 * (products >= 3) - 0.5 * (products == 2) + 2e-6 * balance)
+    exited = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return pd.DataFrame({
+        "RowNumber": np.arange(1, n + 1), "CustomerId": rng.integers(15_565_701, 15_815_690, n),
+        "Surname": [f"S{i:05d}" for i in rng.integers(0, 3000, n)], "CreditScore": score,
+        "Geography": geo, "Gender": gender, "Age": age, "Tenure": tenure, "Balance": balance,
+        "NumOfProducts": products, "HasCrCard": card, "IsActiveMember": active,
+        "EstimatedSalary": salary, "Exited": exited})
+
+
+def workloads(full: bool) -> list[Workload]:
+    out = []
+    # W1 XOR: 1000 rows, 75:25, 6-4-1, 100 epochs, batch 32
+    ex = _example("xor")
+    frame = ex.make()
+    d = prepare(Dataset(frame, "xor"), _roles(ex, frame), PreprocessConfig(),
+                SplitConfig(test=0.25, val=0.0, seed=42))
+    out.append(Workload("W1", "XOR 6-4-1", d, [(6, "relu"), (4, "relu")], "glorot_uniform",
+                        100, 32, "get_example('xor')"))
+    # W2 perceptron: 200 blob points, 75:25, Dense(1, sigmoid), 1000 epochs, batch 32
+    ex = _example("perceptron")
+    if ex is not None:
+        frame, roles, src = ex.make(), None, "get_example('perceptron')"
+        roles = _roles(ex, frame)
+    else:
+        frame = _blobs()
+        roles, src = Roles("label", ["x1", "x2"]), "generated here (2 blobs, std 1)"
+    d = prepare(Dataset(frame, "perceptron"), roles, PreprocessConfig(),
+                SplitConfig(test=0.25, val=0.0, seed=42))
+    out.append(Workload("W2", "perceptron", d, [], "glorot_uniform", 1000, 32, src))
+    # W3 digits: 8x8 digits, test 20 %, validation 20 % of the rest, 64-64-10, 10 epochs, batch 32
+    ex = _example("digits")
+    if ex is not None:
+        frame, src = ex.make(), "get_example('digits')"
+        roles = _roles(ex, frame)
+    else:
+        from sklearn.datasets import load_digits  # noqa: PLC0415
+
+        dg = load_digits()
+        frame = pd.DataFrame(dg.data, columns=[f"p{i}" for i in range(64)])
+        frame["digit"] = dg.target
+        roles, src = Roles("digit", [f"p{i}" for i in range(64)]), "sklearn load_digits"
+    d = prepare(Dataset(frame, "digits"), roles, PreprocessConfig(),
+                SplitConfig(test=0.2, val=0.2, seed=42))
+    out.append(Workload("W3", "digits 64-64-10", d, [(64, "relu"), (64, "relu")], "glorot_uniform",
+                        10, 32, src))
+    # W4 churn: 10k rows, 80:20, ids dropped, one-hot/standardized, 6-6-1 uniform init, batch 10
+    ex = _example("churn")
+    if ex is not None:
+        frame, src = ex.make(), "get_example('churn')"
+        roles = _roles(ex, frame)
+    else:
+        frame = _churn()
+        roles = Roles("Exited", ["CreditScore", "Geography", "Gender", "Age", "Tenure", "Balance",
+                                 "NumOfProducts", "HasCrCard", "IsActiveMember", "EstimatedSalary"])
+        src = "generated here (churn schema, synthetic)"
+    d = prepare(Dataset(frame, "churn"), roles, PreprocessConfig(),
+                SplitConfig(test=0.2, val=0.0, seed=42))
+    out.append(Workload("W4", "churn 6-6-1", d, [(6, "relu"), (6, "relu")], "uniform",
+                        50 if full else 5, 10, src))
+    return out
+
+
+# ----- engines ---------------------------------------------------------------------------------------
+def _out_units(w: Workload) -> tuple[int, str, str]:
+    if w.data.task is Task.MULTICLASS:
+        return w.data.n_classes, "softmax", "sparse_categorical_crossentropy"
+    return 1, "sigmoid", "binary_crossentropy"
+
+
+def run_keras_fit(w: Workload, seed: int) -> tuple[float, float]:
+    keras = _keras()
+    d = w.data
+    units, act, loss = _out_units(w)
+    init = (lambda: keras.initializers.RandomUniform(-0.05, 0.05)) if w.init == "uniform" \
+        else (lambda: "glorot_uniform")
+    has_val = len(d.X_val) > 0
+    t0 = time.perf_counter()
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input(shape=(d.n_inputs,))]
+                             + [keras.layers.Dense(u, activation=a, kernel_initializer=init())
+                                for u, a in w.hidden]
+                             + [keras.layers.Dense(units, activation=act, kernel_initializer=init())])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss=loss,
+                  metrics=["accuracy"])
+    model.fit(d.X_train, d.y_train, epochs=w.epochs, batch_size=w.batch, verbose=0,
+              validation_data=(d.X_val, d.y_val) if has_val else None)
+    seconds = time.perf_counter() - t0
+    p = model.predict(d.X_test, verbose=0)
+    pred = p.argmax(-1) if p.shape[-1] > 1 else (p[:, 0] > 0.5).astype(int)
+    return seconds, float(np.mean(pred == d.y_test))
+
+
+def run_sklearn(w: Workload, seed: int) -> tuple[float, float]:
+    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
+    from sklearn.neural_network import MLPClassifier  # noqa: PLC0415
+
+    d = w.data
+    t0 = time.perf_counter()
+    clf = MLPClassifier(hidden_layer_sizes=tuple(u for u, _ in w.hidden), activation="relu",
+                        solver="adam", batch_size=w.batch, max_iter=w.epochs,
+                        learning_rate_init=0.001, alpha=0.0, random_state=seed,
+                        n_iter_no_change=w.epochs + 1, tol=0.0, shuffle=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(d.X_train, d.y_train)
+    seconds = time.perf_counter() - t0
+    assert clf.n_iter_ == w.epochs, clf.n_iter_
+    return seconds, float(np.mean(clf.predict(d.X_test) == d.y_test))
+
+
+def run_nnstudio(w: Workload, seed: int, **settings) -> tuple[float, float]:
+    from nnstudio.core.training.engine import train  # noqa: PLC0415
+
+    units, act, _ = _out_units(w)
+    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
+                       LayerSpec.dense(units, act, initializer=w.init))
+    s = TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs, batch_size=w.batch,
+                      seed=seed, **settings)
+    t0 = time.perf_counter()
+    r = train(w.data, spec, s)
+    seconds = time.perf_counter() - t0
+    assert r.status == "completed" and r.epochs_run == w.epochs, (r.status, r.message)
+    return seconds, r.test["accuracy"]
+
+
+ENGINES = {"keras_fit": run_keras_fit, "sklearn": run_sklearn, "nnstudio": run_nnstudio,
+           # not in the default set: the engine without XLA (a plain TF graph), for comparison
+           "nnstudio_nojit": lambda w, seed: run_nnstudio(w, seed, jit_compile=False)}
+
+
+def warm_up() -> float:
+    """One tiny Keras fit: TF runtime, kernels and XLA compiler loaded, for every engine alike."""
+    keras = _keras()
+    t0 = time.perf_counter()
+    x = np.random.default_rng(0).random((8, 2), dtype=np.float32)
+    m = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3),
+                          keras.layers.Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy")
+    m.fit(x, (x[:, 0] > 0.5).astype(np.float32), epochs=1, batch_size=4, verbose=0)
+    return time.perf_counter() - t0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--full", action="store_true", help="W4 with 50 epochs (default 5)")
+    ap.add_argument("--repeats", type=int, default=3, help="runs per engine (seeds 0..N-1), >= 3")
+    ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W4")
+    ap.add_argument("--engines", default="keras_fit,sklearn,nnstudio",
+                    help=f"comma-separated, from {', '.join(ENGINES)}")
+    args = ap.parse_args(argv)
+    repeats = max(3, args.repeats)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    t_import = time.perf_counter()
+    tf, keras = _tensorflow(), _keras()
+    t_import = time.perf_counter() - t_import
+    import sklearn  # noqa: PLC0415
+
+    print(f"# {time.strftime('%Y-%m-%d %H:%M')}  python {platform.python_version()}  "
+          f"tensorflow {tf.__version__}  keras {keras.__version__}  sklearn {sklearn.__version__}  "
+          f"cpus {os.cpu_count()}  repeats {repeats}  full {args.full}")
+    print(f"# TF import {t_import:.2f} s; warm-up (one tiny keras fit) {warm_up():.2f} s, "
+          f"before any timing")
+    wls = workloads(args.full)
+    if args.only:
+        keep = {k.strip().upper() for k in args.only.split(",")}
+        wls = [w for w in wls if w.key in keep]
+    for w in wls:
+        d = w.data
+        print(f"# {w.key} {w.title}: {d.summary()}; {w.epochs} epochs, batch {w.batch}; "
+              f"data: {w.source}")
+    print("workload\tengine\tseconds\ttest_accuracy\tfirst_s\tacc_sd")
+    results: dict[tuple[str, str], float] = {}
+    for w in wls:
+        for e in engines:
+            times, accs = [], []
+            for seed in range(repeats):
+                sec, acc = ENGINES[e](w, seed)
+                times.append(sec)
+                accs.append(acc)
+            med = statistics.median(times)
+            results[(w.key, e)] = med
+            print(f"{w.key}\t{e}\t{med:.3f}\t{np.mean(accs):.4f}\t{times[0]:.3f}\t"
+                  f"{np.std(accs, ddof=1):.4f}", flush=True)
+        parts = []
+        for other in ("keras_fit", "sklearn"):
+            if (w.key, other) in results and (w.key, "nnstudio") in results:
+                parts.append(f"{other}/nnstudio\t{results[(w.key, other)] / results[(w.key, 'nnstudio')]:.1f}x")
+        if parts:
+            print(f"{w.key}\tratio\t" + "\t".join(parts), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""Shared fixtures. Qt tests run offscreen; no test may leave a thread running."""
+from __future__ import annotations
+
+import os
+import threading
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tf_loaded():
+    """Import TensorFlow once per session (it takes seconds)."""
+    from nnstudio.core import tf  # noqa: PLC0415
+
+    tf.preload()
+    return tf
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left(request):
+    """Fail any test that leaves a Worker QThread or a non-daemon Python thread running."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    leaked = [t for t in threading.enumerate()
+              if t.ident not in before and t.is_alive() and not t.daemon]
+    workers = []
+    if "PySide6" in __import__("sys").modules:
+        from nnstudio.ui.workers import running_workers  # noqa: PLC0415
+
+        workers = running_workers()
+    if leaked or workers:
+        for w in workers:  # clean up so later tests are not affected, then fail
+            w.request_stop()
+            w.wait(30_000)
+        pytest.fail(f"test left threads running: {[t.name for t in leaked]} "
+                    f"workers={[w.name for w in workers]}")
+
+
+@pytest.fixture
+def window(qtbot, tf_loaded):
+    """The main window on the XOR example, TensorFlow already loaded."""
+    from nnstudio.ui.app import create_app  # noqa: PLC0415
+
+    create_app()
+    from nnstudio.ui.main_window import MainWindow  # noqa: PLC0415
+
+    win = MainWindow(load_tensorflow=False)
+    win.state.tf_loaded = True
+    win.state.tf_ready.emit()
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()

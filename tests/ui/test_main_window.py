@@ -1,0 +1,74 @@
+"""The first run: the window opens on XOR, trains live in a worker thread, stops, closes cleanly."""
+from nnstudio.core.training.engine import TrainResult
+
+
+def test_opens_on_xor_ready_to_train(window):
+    p = window.state.project
+    assert p.example == "xor"
+    assert [(l.kind, l.units, l.activation) for l in p.spec.hidden] == [("dense", 6, "relu"),
+                                                                         ("dense", 4, "relu")]
+    texts = [window.layers.list.item(i).text() for i in range(window.layers.list.count())]
+    assert any("Dense 6, relu" in t for t in texts) and any("sigmoid" in t for t in texts)
+    tp = window.training_panel
+    assert tp.optimizer.currentText() == "Adam"
+    assert tp.lr.value() == 0.001 and tp.epochs.value() == 100 and tp.batch_size.value() == 32
+    assert tp.train_btn.isEnabled()
+    assert len(window.surface.scatters) == 2  # one scatter per class
+
+
+def test_train_button_disabled_until_tensorflow_ready(qtbot, tf_loaded):
+    from nnstudio.ui.main_window import MainWindow
+
+    win = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(win)
+    assert not win.training_panel.train_btn.isEnabled()
+    win.state.tf_loaded = True
+    win.state.tf_ready.emit()
+    assert win.training_panel.train_btn.isEnabled()
+    win.close()
+
+
+def test_training_delivers_curves_and_finishes(window, qtbot):
+    window.training_panel.epochs.setValue(8)
+    progress = []
+    window.state.training_progress.connect(progress.append)
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000) as blocker:
+        window.training_panel.train_btn.click()
+        assert window.trainer.busy  # the GUI thread is free: training runs on a worker
+    result: TrainResult = blocker.args[0]
+    assert result.status == "completed" and result.epochs_run == 8
+    assert progress and progress[-1].epoch == 8
+    assert window.curves.epochs_shown == 8
+    assert len(window.curves.curves["val_loss"].getData()[1]) == 8
+    assert "Test accuracy" in window.training_panel.result.text()
+    assert window.state.model is not None
+    assert window.training_panel.train_btn.isEnabled()
+
+
+def test_stop_mid_run_keeps_curves_and_train_starts_fresh(window, qtbot):
+    window.training_panel.epochs.setValue(100_000)
+    seen = []
+    window.state.training_progress.connect(lambda p: seen.append(p.epoch))
+    window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1] >= 3, timeout=60_000)
+    with qtbot.waitSignal(window.state.training_finished, timeout=5_000) as blocker:
+        window.training_panel.stop_btn.click()
+    r = blocker.args[0]
+    assert r.status == "stopped" and 3 <= r.epochs_run < 100_000
+    assert window.curves.epochs_shown == r.epochs_run
+    window.training_panel.epochs.setValue(3)
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000) as b2:
+        window.training_panel.train_btn.click()
+    assert b2.args[0].epochs_run == 3 and window.curves.epochs_shown == 3
+
+
+def test_close_mid_training_leaves_no_thread(window, qtbot):
+    from nnstudio.ui.workers import running_workers
+
+    window.training_panel.epochs.setValue(100_000)
+    seen = []
+    window.state.training_progress.connect(lambda p: seen.append(p.epoch))
+    window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: bool(seen), timeout=60_000)
+    window.close()
+    assert running_workers() == []
