@@ -10,17 +10,27 @@ import sys
 from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
 
-SUBCOMMANDS = ("train", "examples")
+#: Subcommands: each is a module nnstudio/cli/<name>.py with ``add_parser(subparsers)`` that sets
+#: ``func`` (returning the exit status). Listed here in the order `nnstudio --help` shows them.
+COMMAND_MODULES = ("train", "evaluate", "predict", "export", "forward")
+SUBCOMMANDS = (*COMMAND_MODULES, "examples")
 
 
 def _parser() -> argparse.ArgumentParser:
-    from nnstudio.cli import train as train_cmd  # noqa: PLC0415
+    import importlib  # noqa: PLC0415
 
     p = argparse.ArgumentParser(prog="nnstudio", description="Design, train and understand neural "
                                 "networks. With no command, opens the desktop app.")
     p.add_argument("--version", action="version", version=f"nnstudio {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    train_cmd.add_parser(sub)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"nnstudio.cli.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"nnstudio.cli.{name}":
+                raise
+            continue
+        module.add_parser(sub)
     ex = sub.add_parser("examples", help="list the built-in examples")
     ex.add_argument("--json", action="store_true", help="machine-readable output")
     ex.set_defaults(func=_examples)

@@ -91,17 +91,24 @@ class MainWindow(QMainWindow):
 
     # ----- extension points: tabs and menus ------------------------------------------------------
     def _add_tabs(self) -> None:
-        """Further views (data, network, inspector, evaluation) are added here."""
+        """Further views are added here, one block each (keep them independent of each other)."""
+        # [tab: data — issue 4]
+        # [tab: network view — issue 5]
+        # [tab: inspector — issue 6]
+        # [tab: evaluation — issue 8]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
         self.file_menu = mb.addMenu("&File")
+        # [file menu: new/open/save project, recent projects — issue 9]
+        # [file menu: open data, recent data files — issue 4]
         self.examples_menu = self.file_menu.addMenu("&Examples")
         for name, ex in EXAMPLES.items():
             act = self.examples_menu.addAction(ex.title)
             act.setData(name)
             act.setToolTip(ex.description)
             act.triggered.connect(lambda _=False, n=name: self.load_example(n))
+        # [file menu: export model / image — issues 7, 8]
         self.file_menu.addSeparator()
         self.act_quit = self.file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
 
