@@ -21,6 +21,25 @@ def app_icon():
     return icon
 
 
+#: Debian/Ubuntu packages Qt's X11 (xcb) platform plugin needs, by the library it loads.
+XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
+                 "xcb-keysyms": "libxcb-keysyms1", "xcb-image": "libxcb-image0",
+                 "xcb-render-util": "libxcb-render-util0", "xkbcommon-x11": "libxkbcommon-x11-0",
+                 "xcb-shape": "libxcb-shape0", "xcb-randr": "libxcb-randr0"}
+
+
+def missing_system_libraries() -> list[str]:
+    """Packages missing for Qt to open an X11 window (empty where it does not apply)."""
+    if not sys.platform.startswith("linux") or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    platform = os.environ.get("QT_QPA_PLATFORM", "xcb")
+    if not platform.startswith("xcb") or not os.environ.get("DISPLAY"):
+        return []
+    import ctypes.util  # noqa: PLC0415
+
+    return [pkg for lib, pkg in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+
+
 def create_app(argv: list[str] | None = None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import pyqtgraph as pg  # noqa: PLC0415
@@ -37,6 +56,11 @@ def create_app(argv: list[str] | None = None):
 
 
 def run_gui(paths: list[str] | None = None) -> int:
+    missing = missing_system_libraries()
+    if missing:  # Qt would abort with a cryptic message: say what to install instead
+        print("nnstudio: error: Qt cannot open a window because system libraries are missing. "
+              f"Install them with: sudo apt-get install {' '.join(missing)}", file=sys.stderr)
+        return 1
     app = create_app()
     from nnstudio.ui.main_window import MainWindow  # noqa: PLC0415
 
