@@ -1,29 +1,44 @@
 """NumPy forward propagation: the one place a network is computed without TensorFlow.
 
-The inspector (node-by-node numbers) and the decision surface (a grid of predictions, many times a
-second while training runs) both use it, and a test holds it to Keras' own output.
+The inspector (node-by-node numbers), hand-set networks and the decision surface (a grid of
+predictions, many times a second while training runs) all use it, and a test holds it to Keras' own
+output for every activation and layer type the app can build.
 
 A network here is a list of :class:`ForwardLayer`: ``dense`` (kernel inputs x units, bias or None,
 activation), ``affine`` (batch normalization at inference: ``x * scale + shift``) or ``identity``
-(dropout, Gaussian noise: no-ops at inference).
+(dropout, Gaussian noise: no-ops at inference). For a network the app built, the list has one entry
+per layer of ``spec.layers_for(task)`` (hidden layers then the output layer), in that order, so a
+layer index means the same thing everywhere.
+
+Arithmetic runs in the weights' precision: float32 for a trained Keras model (what Keras itself
+computes in), float64 for hand-set networks (so 2*tanh(3) - tanh(9) prints exactly).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnstudio.core.errors import DataError, SpecError
 from nnstudio.core.model.spec import LayerSpec
+
+try:  # scipy ships with the scientific stack TensorFlow/scikit-learn bring in; optional here
+    from scipy.special import erf as _erf
+    from scipy.special import expit as _expit
+
+    _HAVE_SCIPY = True
+except ImportError:  # pragma: no cover - exercised only where scipy is missing
+    _HAVE_SCIPY = False
+    _erf = np.frompyfunc(math.erf, 1, 1)
+
+    def _expit(z):
+        # 0.5 * (1 + tanh(z / 2)) is the logistic function, with no overflow for any z
+        return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def _sigmoid(z):
-    # split by sign for stability; same values as Keras' sigmoid to float32 precision
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
+    return _expit(z).astype(z.dtype, copy=False)
 
 
 def _softmax(z):
@@ -32,23 +47,23 @@ def _softmax(z):
 
 
 def _gelu(z):
-    from math import sqrt  # noqa: PLC0415
+    # Keras' "gelu" is the exact one (approximate=False): 0.5 z (1 + erf(z / sqrt 2))
+    return (0.5 * z * (1.0 + np.asarray(_erf(z / math.sqrt(2.0)), dtype=z.dtype))).astype(z.dtype, copy=False)
 
-    try:
-        from scipy.special import erf  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - scipy ships with TensorFlow's dependencies
-        erf = np.vectorize(__import__("math").erf)
-    return 0.5 * z * (1.0 + erf(z / sqrt(2.0)))
+
+def _elu(z):
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
 
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
+#: name -> function of the weighted sums ``z`` (rows x units), elementwise except softmax (per row).
 ACTIVATIONS = {
     "linear": lambda z: z,
     "relu": lambda z: np.maximum(z, 0),
     "leaky_relu": lambda z: np.where(z >= 0, z, 0.2 * z),  # Keras' default negative slope
-    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+    "elu": _elu,
     "selu": lambda z: _SELU_SCALE * np.where(z > 0, z, _SELU_ALPHA * np.expm1(np.minimum(z, 0))),
     "gelu": _gelu,
     "sigmoid": _sigmoid,
@@ -60,6 +75,52 @@ ACTIVATIONS = {
     "step": lambda z: (z >= 0).astype(z.dtype),  # hand-set networks only (no useful gradient)
 }
 
+#: How each activation turns a weighted sum z into the node's output, for people.
+ACTIVATION_FORMULAS = {
+    "linear": "a = z",
+    "relu": "a = max(0, z)",
+    "leaky_relu": "a = z if z ≥ 0 else 0.2·z",
+    "elu": "a = z if z > 0 else eᶻ − 1",
+    "selu": "a = 1.0507·(z if z > 0 else 1.6733·(eᶻ − 1))",
+    "gelu": "a = z·Φ(z) = ½z(1 + erf(z/√2))",
+    "sigmoid": "a = 1 / (1 + e⁻ᶻ)",
+    "tanh": "a = tanh(z)",
+    "softmax": "a = eᶻ / Σ eᶻ over the layer's nodes",
+    "softplus": "a = ln(1 + eᶻ)",
+    "swish": "a = z · sigmoid(z)",
+    "hard_sigmoid": "a = clip(z/6 + ½, 0, 1)",
+    "step": "a = 1 if z ≥ 0 else 0",
+}
+
+#: Names Keras reports for an activation that this module knows under another name.
+ACTIVATION_ALIASES = {"silu": "swish", "heaviside": "step", "identity": "linear", "none": "linear"}
+
+
+def canonical_activation(name: str | None) -> str:
+    """The :data:`ACTIVATIONS` key for an activation name (Keras' function names included)."""
+    key = str(name or "linear").strip().lower()
+    key = ACTIVATION_ALIASES.get(key, key)
+    if key not in ACTIVATIONS:
+        raise SpecError(f"Unknown activation '{name}'.",
+                        f"Use one of: {', '.join(ACTIVATIONS)}.")
+    return key
+
+
+# ----- in-place variants for the fast path (the weighted sums are not kept) --------------------------
+def _relu_(z):
+    return np.maximum(z, 0, out=z)
+
+
+def _tanh_(z):
+    return np.tanh(z, out=z)
+
+
+def _sigmoid_(z):
+    return _expit(z, out=z) if _HAVE_SCIPY else _sigmoid(z)
+
+
+_INPLACE = {"linear": lambda z: z, "relu": _relu_, "tanh": _tanh_, "sigmoid": _sigmoid_}
+
 
 @dataclass
 class ForwardLayer:
@@ -70,6 +131,27 @@ class ForwardLayer:
     scale: np.ndarray | None = None  # affine
     shift: np.ndarray | None = None
     name: str = ""
+
+    @property
+    def units(self) -> int | None:
+        """Output width (None for an identity layer: the same as its input)."""
+        if self.kind == "dense":
+            return int(self.kernel.shape[1])
+        if self.kind == "affine":
+            return int(np.shape(self.scale)[-1])
+        return None
+
+    @property
+    def n_inputs(self) -> int | None:
+        if self.kind == "dense":
+            return int(self.kernel.shape[0])
+        if self.kind == "affine":
+            return int(np.shape(self.scale)[-1])
+        return None
+
+    @property
+    def has_weights(self) -> bool:
+        return self.kind == "dense"
 
 
 @dataclass
@@ -83,34 +165,94 @@ class LayerTrace:
 @dataclass
 class Trace:
     layers: list[LayerTrace] = field(default_factory=list)
+    inputs: np.ndarray | None = None  # what went into the first layer (rows, n_inputs)
 
     @property
     def output(self) -> np.ndarray:
+        if not self.layers:
+            return self.inputs
         return self.layers[-1].a
+
+    def contributions(self, layer_index: int, row: int, unit: int) -> np.ndarray:
+        """x_i * w_ij for every input i of a dense node: the terms of its weighted sum."""
+        lt = self.layers[layer_index]
+        if lt.layer.kind != "dense":
+            raise SpecError(f"Layer {layer_index + 1} has no weights.")
+        return lt.inputs[row] * lt.layer.kernel[:, unit]
+
+
+def compute_dtype(layers: list[ForwardLayer]) -> np.dtype:
+    """float32 when every weight is float32 (a Keras model), else float64."""
+    arrays = [a for l in layers for a in (l.kernel, l.bias, l.scale, l.shift) if a is not None]
+    if arrays and all(np.asarray(a).dtype == np.float32 for a in arrays):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def input_width(layers: list[ForwardLayer]) -> int | None:
+    for layer in layers:
+        if layer.n_inputs is not None:
+            return layer.n_inputs
+    return None
+
+
+def _as_input(layers: list[ForwardLayer], X, dtype=None) -> np.ndarray:
+    dtype = np.dtype(dtype) if dtype is not None else compute_dtype(layers)
+    try:
+        X = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError):
+        raise DataError("The input rows are not all numbers.",
+                        "Type one number per input in every row.") from None
+    if X.ndim == 1:
+        X = X[None, :]
+    if X.ndim != 2:
+        raise DataError(f"The inputs must be a table of rows (got an array with {X.ndim} dimensions).")
+    width = input_width(layers)
+    if width is not None and X.shape[1] != width:
+        raise DataError(f"The network takes {width} input{'s' if width != 1 else ''} per row, "
+                        f"but the row{'s have' if len(X) != 1 else ' has'} {X.shape[1]}.",
+                        f"Give {width} number{'s' if width != 1 else ''} per row.")
+    return X
 
 
 def apply_layer(layer: ForwardLayer, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One layer: (weighted sums z, activations a)."""
     if layer.kind == "dense":
-        z = x @ layer.kernel
+        z = x @ layer.kernel.astype(x.dtype, copy=False)
         if layer.bias is not None:
-            z = z + layer.bias
-        return z, ACTIVATIONS[layer.activation](z)
+            z = z + layer.bias.astype(x.dtype, copy=False)
+        return z, ACTIVATIONS[layer.activation](z).astype(x.dtype, copy=False)
     if layer.kind == "affine":
-        z = x * layer.scale + layer.shift
+        z = x * layer.scale.astype(x.dtype, copy=False) + layer.shift.astype(x.dtype, copy=False)
         return z, z
     return x, x
 
 
-def forward(layers: list[ForwardLayer], X: np.ndarray) -> np.ndarray:
-    a = np.asarray(X)
+def forward(layers: list[ForwardLayer], X, dtype=None) -> np.ndarray:
+    """The network's output for every row of ``X`` (rows x inputs).
+
+    The fast path for grids: weighted sums are updated in place and not kept (use :func:`trace`
+    to see them). Raises :class:`DataError` if the rows have the wrong width.
+    """
+    a = _as_input(layers, X, dtype)
+    dt = a.dtype
     for layer in layers:
-        a = apply_layer(layer, a)[1]
+        if layer.kind == "dense":
+            z = a @ layer.kernel.astype(dt, copy=False)
+            if layer.bias is not None:
+                z += layer.bias.astype(dt, copy=False)
+            fn = _INPLACE.get(layer.activation)
+            a = fn(z) if fn is not None else ACTIVATIONS[layer.activation](z).astype(dt, copy=False)
+        elif layer.kind == "affine":
+            a = a * layer.scale.astype(dt, copy=False)
+            a += layer.shift.astype(dt, copy=False)
     return a
 
 
-def trace(layers: list[ForwardLayer], X: np.ndarray) -> Trace:
-    a = np.asarray(X)
-    t = Trace()
+def trace(layers: list[ForwardLayer], X, dtype=None) -> Trace:
+    """Every layer's inputs, weighted sums and activations for the rows of ``X``."""
+    a = _as_input(layers, X, dtype)
+    t = Trace(inputs=a)
     for layer in layers:
         z, out = apply_layer(layer, a)
         t.layers.append(LayerTrace(layer, a, z, out))
@@ -119,30 +261,57 @@ def trace(layers: list[ForwardLayer], X: np.ndarray) -> Trace:
 
 
 def batchnorm_affine(gamma, beta, mean, var, epsilon=1e-3):
-    scale = gamma / np.sqrt(var + epsilon)
-    return scale, beta - mean * scale
+    """Batch normalization at inference, ``gamma (x - mean) / sqrt(var + eps) + beta``, as x*scale+shift."""
+    gamma, beta, mean, var = (np.asarray(v) for v in (gamma, beta, mean, var))
+    dt = np.result_type(gamma, beta, mean, var)
+    scale = (gamma / np.sqrt(var + np.asarray(epsilon, dtype=dt))).astype(dt, copy=False)
+    return scale, (beta - mean * scale).astype(dt, copy=False)
 
 
 def layers_from_weights(specs: list[LayerSpec], weights: list[np.ndarray]) -> list[ForwardLayer]:
-    """Forward layers from the layer specs (hidden + output) and ``model.get_weights()``."""
+    """Forward layers from the layer specs (hidden + output) and ``model.get_weights()``.
+
+    This is how the live views follow training: ``Progress.weights`` is ``get_weights()`` of the
+    model being trained, in this order. Raises :class:`SpecError` if the arrays do not fit the specs.
+    """
     out, i = [], 0
+    weights = list(weights)
+
+    def take(n: int, what: str):
+        nonlocal i
+        if i + n > len(weights):
+            raise SpecError(f"The weights do not match the network: {what} is missing.",
+                            "Train the network again.")
+        got = weights[i:i + n]
+        i += n
+        return got
+
     for s in specs:
         if s.kind == "dense":
-            k = weights[i]
-            i += 1
-            b = None
-            if s.use_bias:
-                b = weights[i]
-                i += 1
-            out.append(ForwardLayer("dense", k, b, s.activation, name=s.describe()))
+            (k,) = take(1, f"the kernel of '{s.describe()}'")
+            k = np.asarray(k)
+            if k.ndim != 2 or k.shape[1] != s.units:
+                raise SpecError(f"The weights do not match the network: '{s.describe()}' has "
+                                f"{s.units} units, the kernel has shape {k.shape}.",
+                                "Train the network again.")
+            b = np.asarray(take(1, f"the bias of '{s.describe()}'")[0]) if s.use_bias else None
+            out.append(ForwardLayer("dense", k, b, canonical_activation(s.activation), name=s.describe()))
         elif s.kind == "batchnorm":
-            g, be, m, v = weights[i:i + 4]
-            i += 4
+            g, be, m, v = take(4, "a batch-normalization layer's statistics")
             sc, sh = batchnorm_affine(g, be, m, v)
             out.append(ForwardLayer("affine", scale=sc, shift=sh, name=s.describe()))
         else:
             out.append(ForwardLayer("identity", name=s.describe()))
+    if i != len(weights):
+        raise SpecError(f"The weights do not match the network: {len(weights) - i} array(s) left over.",
+                        "Train the network again.")
     return out
+
+
+def _keras_activation_name(layer) -> str:
+    fn = getattr(layer, "activation", None)
+    name = getattr(fn, "__name__", None) or type(fn).__name__
+    return canonical_activation(name)
 
 
 def layers_from_model(model) -> list[ForwardLayer]:
@@ -152,17 +321,155 @@ def layers_from_model(model) -> list[ForwardLayer]:
         cls = type(layer).__name__
         if cls == "Dense":
             w = layer.get_weights()
-            act = layer.activation.__name__ if hasattr(layer.activation, "__name__") else "linear"
-            out.append(ForwardLayer("dense", w[0], w[1] if len(w) > 1 else None, act, name=layer.name))
+            out.append(ForwardLayer("dense", w[0], w[1] if layer.use_bias else None,
+                                    _keras_activation_name(layer), name=layer.name))
         elif cls == "BatchNormalization":
-            g, b, m, v = layer.get_weights()
+            g, b, m, v = _bn_weights(layer)
             sc, sh = batchnorm_affine(g, b, m, v, layer.epsilon)
             out.append(ForwardLayer("affine", scale=sc, shift=sh, name=layer.name))
-        elif cls in ("Dropout", "GaussianNoise", "InputLayer"):
+        elif cls in ("Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout", "InputLayer"):
             if cls != "InputLayer":
                 out.append(ForwardLayer("identity", name=layer.name))
         else:
-            from nnstudio.core.errors import SpecError  # noqa: PLC0415
-
-            raise SpecError(f"The forward inspector cannot compute a {cls} layer.")
+            raise SpecError(f"The forward inspector cannot compute a {cls} layer.",
+                            "It supports Dense, Dropout, BatchNormalization and GaussianNoise layers.")
     return out
+
+
+def _bn_weights(layer):
+    """gamma, beta, moving mean, moving variance (gamma/beta are absent when scale/center is off)."""
+    n = int(layer.moving_mean.shape[-1])
+    mean = np.asarray(layer.moving_mean)
+    var = np.asarray(layer.moving_variance)
+    gamma = np.asarray(layer.gamma) if getattr(layer, "scale", True) else np.ones(n, mean.dtype)
+    beta = np.asarray(layer.beta) if getattr(layer, "center", True) else np.zeros(n, mean.dtype)
+    return gamma, beta, mean, var
+
+
+# ----- preprocessing, shown step by step -------------------------------------------------------------
+@dataclass
+class InputStep:
+    """How one raw feature value becomes the network's input(s)."""
+
+    column: str
+    raw: object  # the value as in the data (None when missing)
+    encoded: list[tuple[str, float]]  # (input name, value) after encoding, before scaling
+    scaled: list[tuple[str, float]]  # (input name, value) the network sees
+    how: str  # in words: "standardized: (x − 38.9) / 10.5"
+    problem: str = ""  # e.g. "missing: training drops such rows"
+
+
+def explain_inputs(preprocessor, row) -> list[InputStep]:
+    """Raw -> encoded -> scaled for one row (a dict or pandas Series in original units).
+
+    The network inputs are exactly ``preprocessor.transform`` of the row, so what is shown is what
+    the network computes with.
+    """
+    import pandas as pd  # noqa: PLC0415 (pandas is heavy; the engine itself does not need it)
+
+    values = {c.name: (row.get(c.name) if hasattr(row, "get") else row[c.name])
+              for c in preprocessor.columns}
+    frame = pd.DataFrame({k: [v] for k, v in values.items()})
+    for c in preprocessor.columns:  # keep numeric columns numeric when a form sends text
+        if c.kind == "numeric":
+            frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce")
+    X = preprocessor.transform(frame)[0]
+    steps, j = [], 0
+    for c in preprocessor.columns:
+        names = c.output_names()
+        scaled = [(n, float(X[j + k])) for k, n in enumerate(names)]
+        j += len(names)
+        raw = values[c.name]
+        missing = raw is None or (isinstance(raw, float) and math.isnan(raw))
+        problem = ""
+        if missing:
+            if c.impute == "drop":
+                problem = "missing: training drops rows like this, so the network's answer is undefined"
+            else:
+                problem = f"missing: filled with {c.impute_value!r} ({c.impute})"
+        if c.kind == "numeric":
+            v = raw if not missing else c.impute_value
+            try:
+                enc = float(v) if v is not None else float("nan")
+            except (TypeError, ValueError):
+                enc = float("nan")
+                problem = problem or f"'{raw}' is not a number"
+            if c.scaling == "standardize":
+                how = f"standardized: (x − {c.center:.4g}) / {c.scale:.4g}"
+            elif c.scaling == "minmax":
+                how = f"scaled to 0..1: (x − {c.center:.4g}) / {c.scale:.4g}"
+            else:
+                how = "used as is"
+            encoded = [(names[0], enc)]
+        else:
+            encoded = scaled
+            if c.kind == "categorical" and c.encoding == "onehot":
+                how = f"one-hot over {len(c.categories)} categories"
+            elif c.kind == "binary":
+                how = f"{c.categories[0]!s} → 0, {c.categories[1]!s} → 1"
+            else:
+                how = f"ordinal code 0..{len(c.categories) - 1}"
+            onehot_none = c.kind == "categorical" and c.encoding == "onehot" and not any(v for _, v in scaled)
+            if not missing and (onehot_none or any(math.isnan(v) for _, v in scaled)):
+                problem = problem or f"'{raw}' is not one of the categories seen in training"
+        steps.append(InputStep(c.name, None if missing else raw, encoded, scaled, how, problem))
+    return steps
+
+
+# ----- per-neuron maps over the input plane -------------------------------------------------------------
+def plane_grid(x_range: tuple[float, float], y_range: tuple[float, float], n: int) -> np.ndarray:
+    """(n*n, 2) points of an n x n grid, x varying fastest (row-major image of shape (n, n))."""
+    xs = np.linspace(float(x_range[0]), float(x_range[1]), n)
+    ys = np.linspace(float(y_range[0]), float(y_range[1]), n)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def neuron_maps(layers: list[ForwardLayer], X_grid: np.ndarray, n: int) -> list[np.ndarray | None]:
+    """For each layer, its activations over an n x n grid as (units, n, n), None for non-dense layers.
+
+    ``X_grid`` is the grid as network inputs (already preprocessed), row-major as :func:`plane_grid`.
+    """
+    t = trace(layers, X_grid)
+    out = []
+    for lt in t.layers:
+        if lt.layer.kind != "dense":
+            out.append(None)
+            continue
+        out.append(np.ascontiguousarray(lt.a.T.reshape(-1, n, n)))
+    return out
+
+
+# ----- words and numbers for people (inspector tables, CLI --trace) --------------------------------------
+def fmt(v: float, digits: int = 6) -> str:
+    """A number as people write it: 26, -3, 0.990110, 1.2e-07 (``digits`` significant digits)."""
+    v = float(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.{digits}g}"
+
+
+def weighted_sum_text(trace_: Trace, layer_index: int, row: int, unit: int, digits: int = 6,
+                      max_terms: int = 12) -> str:
+    """A dense node's weighted sum written out: ``2×3 + 4×5 + (−1) = 25`` (weight × input + bias)."""
+    lt = trace_.layers[layer_index]
+    layer = lt.layer
+    if layer.kind != "dense":
+        raise SpecError(f"Layer {layer_index + 1} has no weights.")
+    x = lt.inputs[row]
+    w = layer.kernel[:, unit]
+
+    def paren(v):
+        s = fmt(v, digits)
+        return f"({s})" if v < 0 else s
+
+    terms = [f"{paren(wi)}×{paren(xi)}" for wi, xi in zip(w, x)]
+    if len(terms) > max_terms:
+        terms = [*terms[:max_terms - 1], f"… {len(terms) - max_terms + 1} more terms"]
+    if layer.bias is not None:
+        terms.append(paren(layer.bias[unit]))
+    return f"{' + '.join(terms) or '0'} = {fmt(lt.z[row, unit], digits)}"
