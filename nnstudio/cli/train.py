@@ -23,7 +23,12 @@ def add_parser(sub) -> None:
     g.add_argument("--split-seed", type=int, help="seed of the train/validation/test split")
     g = p.add_argument_group("network")
     g.add_argument("--layers", help="hidden layers, e.g. dense:6:relu,dropout:0.2,dense:4:relu "
-                                    "('' for none; the output layer follows the task)")
+                                    "('' for none). The output layer follows the task unless the "
+                                    "last layer is a Dense layer of the output's width or is "
+                                    "marked :output (dense:1:sigmoid:output). Dense options: "
+                                    "init=NAME, l1=X, l2=X, nobias (dense:8:relu:l2=0.001). "
+                                    "Other layers: batchnorm, gaussian_noise:STD, "
+                                    "gaussian_dropout:RATE, alpha_dropout:RATE")
     g = p.add_argument_group("training")
     g.add_argument("--optimizer", choices=OPTIMIZERS)
     g.add_argument("--lr", "--learning-rate", dest="lr", type=float)
@@ -89,7 +94,8 @@ def load_project(args):
     if args.layers is not None:
         from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
 
-        project.spec = NetworkSpec.parse(args.layers)
+        # a last Dense layer of the output's width is the output layer; else it follows the task
+        project.spec = NetworkSpec.parse(args.layers, project.task, project.n_classes())
     s = project.settings
     overrides = {"optimizer": args.optimizer, "learning_rate": args.lr, "momentum": args.momentum,
                  "nesterov": args.nesterov, "batch_size": args.batch_size, "epochs": args.epochs,
@@ -134,14 +140,20 @@ def result_json(result, params: int) -> dict:
 
 
 def run(args) -> int:
-    from nnstudio.core.model.spec import param_counts, validate  # noqa: PLC0415
+    from nnstudio.core.errors import SpecError  # noqa: PLC0415
+    from nnstudio.core.model.spec import NetworkSpec, param_counts, validate  # noqa: PLC0415
     from nnstudio.core.training.engine import Trainer, train_repeated  # noqa: PLC0415
 
     project = load_project(args)
     data = project.prepare()
     problems = validate(project.spec, data.task, data.n_classes)
     if problems:
-        raise NNStudioError(f"The network cannot train on this task: {problems[0]}")
+        note = ""
+        if args.layers is not None and project.spec.output is not None \
+                and NetworkSpec.parse(args.layers).output is None:
+            note = (f" (--layers ends with {project.spec.output.compact()}, which has the output's "
+                    f"width, so it is the output layer)")
+        raise SpecError(f"The network cannot train on this task: {problems[0]}{note}")
     params = sum(n for _, n in param_counts(project.spec, data.n_inputs, data.task, data.n_classes))
     if args.repeat:
         if args.repeat < 1:

@@ -48,4 +48,10 @@ def build_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: i
             layers.append(keras.layers.BatchNormalization(name=f"batchnorm_{i}"))
         elif layer.kind == "gaussian_noise":
             layers.append(keras.layers.GaussianNoise(float(layer.stddev), name=f"noise_{i}"))
+        elif layer.kind == "gaussian_dropout":
+            layers.append(keras.layers.GaussianDropout(float(layer.rate), name=f"gaussian_dropout_{i}"))
+        elif layer.kind == "alpha_dropout":
+            layers.append(keras.layers.AlphaDropout(float(layer.rate), name=f"alpha_dropout_{i}"))
+        else:  # pragma: no cover - validate() rejects unknown kinds first
+            raise SpecError(f"Unknown layer type '{layer.kind}'.")
     return keras.Sequential(layers, name=name)
