@@ -373,7 +373,10 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
     for c in preprocessor.columns:  # keep numeric columns numeric when a form sends text
         if c.kind == "numeric":
             frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce")
-    X = preprocessor.transform(frame)[0]
+    try:  # lenient: show the problem beside the value instead of refusing the whole row
+        X = preprocessor.transform(frame, strict=False)[0]
+    except TypeError:  # a preprocessor without the strict switch
+        X = preprocessor.transform(frame)[0]
     steps, j = [], 0
     for c in preprocessor.columns:
         names = c.output_names()
@@ -405,6 +408,8 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
             encoded = scaled
             if c.kind == "categorical" and c.encoding == "onehot":
                 how = f"one-hot over {len(c.categories)} categories"
+            elif getattr(c, "passthrough_binary", False):
+                how = "already 0/1, used as is"
             elif c.kind == "binary":
                 how = f"{c.categories[0]!s} → 0, {c.categories[1]!s} → 1"
             else:
