@@ -1,0 +1,760 @@
+"""The network drawn as nodes and weighted edges, updating live while it trains.
+
+One column of nodes per Dense layer (plus the inputs); layers without units (dropout, noise, batch
+normalization) are labelled between the columns they sit between. Edge colour is the weight's sign
+(blue positive, orange negative) and width its magnitude relative to the largest weight shown. Node
+fill is the bias, coloured the same way. Columns wider than :data:`MAX_NODES` are drawn collapsed
+with a count ("… +54"); clicking the count expands the column (up to :data:`MAX_EXPANDED` nodes).
+
+Clicking a node selects it: the view emits :attr:`NetworkView.node_selected` ``(layer_index,
+unit_index)`` — ``layer_index`` indexes ``spec.layers_for(task)`` (``-1``: the inputs) — and lists
+its incoming weights (an input node: its outgoing ones) beside the drawing. The arrow keys move the
+selection.
+
+Weights arrive with every training progress report (``Progress.weights``); the view keeps the latest
+and redraws at most :data:`REDRAW_HZ` times a second, and not at all while it is hidden. Each redraw
+only re-pens the existing edge items: the scene is rebuilt only when the architecture changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.forward import ForwardLayer, layers_from_weights
+from nnstudio.core.model.spec import LayerSpec, Task
+from nnstudio.core.training.engine import Progress
+from nnstudio.ui.state import AppState
+
+MAX_NODES = 10  # a column with more units shows MAX_NODES - 2 of them and a "+N" node
+MAX_EXPANDED = 32  # an expanded column shows at most this many
+REDRAW_HZ = 20
+POSITIVE = QColor(8, 119, 189)  # TensorFlow Playground's blue
+NEGATIVE = QColor(245, 147, 34)  # and orange
+NEUTRAL = QColor(170, 170, 170)
+NODE_R = 13.0
+NODE_DY = 40.0
+COL_DX = 190.0
+
+_ROLE = 0  # QGraphicsItem.data key: ("node", col, unit) | ("more", col) | ("edge", col, s, t)
+
+
+@dataclass
+class _Column:
+    layer_index: int  # -1: the inputs; else the index in spec.layers_for(task)
+    units: int
+    title: str
+    names: list[str]
+    spec: LayerSpec | None = None
+    between: list[str] = field(default_factory=list)  # unit-less layers just before this column
+    expanded: bool = False
+    shown: list[int] = field(default_factory=list)
+    x: float = 0.0
+    ys: dict[int, float] = field(default_factory=dict)
+    nodes: dict[int, QGraphicsEllipseItem] = field(default_factory=dict)
+    more: QGraphicsItem | None = None
+
+
+class _Button(QGraphicsRectItem):
+    """A small clickable "+" / "−" in the drawing (TensorFlow Playground's controls)."""
+
+    def __init__(self, text: str, tip: str, callback, parent=None) -> None:
+        super().__init__(QRectF(0, 0, 20, 18), parent)
+        self.callback = callback
+        self.setBrush(QBrush(QColor("#f1f3f5")))
+        self.setPen(QPen(QColor("#9aa3ab"), 1))
+        self.setToolTip(tip)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        label = QGraphicsSimpleTextItem(text, self)
+        f = QFont()
+        f.setPointSizeF(10)
+        f.setBold(True)
+        label.setFont(f)
+        r = label.boundingRect()
+        label.setPos(10 - r.width() / 2, 9 - r.height() / 2)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        if self.isEnabled() and self.rect().contains(event.pos()):
+            self.callback()
+        event.accept()
+
+
+class _GraphView(QGraphicsView):
+    clicked = Signal(object)  # the tagged item under the mouse, or None
+    key = Signal(int)
+
+    def __init__(self, scene: QGraphicsScene, owner: NetworkView) -> None:
+        super().__init__(scene)
+        self.owner = owner
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setBackgroundBrush(QBrush(QColor("white")))
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("")
+
+    def tagged_at(self, pos) -> QGraphicsItem | None:
+        for item in self.items(pos):
+            it = item
+            while it is not None:
+                if isinstance(it, _Button):
+                    return None
+                if it.data(_ROLE) is not None:
+                    return it
+                it = it.parentItem()
+        return None
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        pos = event.position().toPoint()
+        if any(isinstance(i, _Button) or isinstance(i.parentItem(), _Button) for i in self.items(pos)):
+            super().mousePressEvent(event)
+            return
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.tagged_at(pos))
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+                           Qt.Key.Key_Escape):
+            self.key.emit(int(event.key()))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == event.Type.ToolTip:
+            item = self.tagged_at(event.pos())
+            text = self.owner.tooltip_for(item) if item is not None else ""
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                return super().viewportEvent(event)
+            return True
+        return super().viewportEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.owner.fit()
+
+
+class NetworkView(QWidget):
+    node_selected = Signal(int, int)  # (layer index in spec.layers_for(task) or -1 for inputs, unit)
+    selection_cleared = Signal()
+    units_change_requested = Signal(int, int)  # (hidden layer index, +1 | -1)
+    layer_count_change_requested = Signal(int)  # +1: add a hidden Dense layer; -1: remove the last
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._columns: list[_Column] = []
+        self._edges: dict[int, tuple[list[QGraphicsLineItem], np.ndarray, np.ndarray]] = {}
+        self._layer_specs: list[LayerSpec] = []
+        self._forward: list[ForwardLayer] | None = None  # weights mapped to layers
+        self._pending: list[np.ndarray] | None = None
+        self._dirty = False
+        self._epoch_text = ""
+        self._selected: tuple[int, int] | None = None  # (column, unit)
+        self._expanded: set[int] = set()  # layer indices shown expanded
+        self._locked = False
+        self._buttons: list[_Button] = []
+        self.redraws = 0  # how many weight redraws happened (tests and curiosity)
+
+        self.scene = QGraphicsScene(self)
+        self.view = _GraphView(self.scene, self)
+        self.view.clicked.connect(self._on_clicked)
+        self.view.key.connect(self._on_key)
+
+        self.layers_label = QLabel()
+        self.remove_layer_btn = QToolButton()
+        self.remove_layer_btn.setText("−")
+        self.remove_layer_btn.setToolTip("Remove the last hidden Dense layer (undo with Ctrl+Z).")
+        self.remove_layer_btn.clicked.connect(lambda: self.layer_count_change_requested.emit(-1))
+        self.add_layer_btn = QToolButton()
+        self.add_layer_btn.setText("+")
+        self.add_layer_btn.setToolTip("Add a hidden Dense layer at the end (undo with Ctrl+Z).")
+        self.add_layer_btn.clicked.connect(lambda: self.layer_count_change_requested.emit(+1))
+        legend = QLabel(f"<span style='color:{POSITIVE.name()}'>━ positive</span> &nbsp; "
+                        f"<span style='color:{NEGATIVE.name()}'>━ negative</span> &nbsp; "
+                        f"thicker = larger |weight| · node fill = bias")
+        legend.setToolTip("Edges are weights; nodes are units. Click a node to see its weights; "
+                          "click “+N” to expand a wide layer.")
+        self.status = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.remove_layer_btn)
+        top.addWidget(self.layers_label)
+        top.addWidget(self.add_layer_btn)
+        top.addSpacing(16)
+        top.addWidget(legend)
+        top.addStretch(1)
+        top.addWidget(self.status)
+
+        self.detail_title = QLabel()
+        self.detail_title.setWordWrap(True)
+        self.detail_title.setTextFormat(Qt.TextFormat.RichText)
+        self.detail = QTableWidget(0, 2)
+        self.detail.setHorizontalHeaderLabels(["From", "Weight"])
+        self.detail.verticalHeader().setVisible(False)
+        self.detail.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.detail.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.detail.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.detail.setToolTip("The selected node's incoming weights (for an input: its outgoing "
+                               "ones), updated live while training runs.")
+        side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(4, 0, 0, 0)
+        side_lay.addWidget(self.detail_title)
+        side_lay.addWidget(self.detail, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.view)
+        split.addWidget(side)
+        split.setStretchFactor(0, 1)
+        split.setSizes([700, 240])
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(split, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(int(1000 / REDRAW_HZ))
+        self._timer.timeout.connect(self._flush)
+
+        for sig in (state.project_changed, state.spec_changed, state.data_changed):
+            sig.connect(self.rebuild)
+        state.training_progress.connect(self.on_progress)
+        state.training_finished.connect(self.on_finished)
+        state.training_started.connect(self._on_started)
+        state.model_changed.connect(self._on_model_changed)
+        self.rebuild()
+        if state.model is not None:
+            self.set_weights(state.model.get_weights(), "trained")
+
+    # ----- structure -------------------------------------------------------------------------------
+    def _task(self):
+        prep = self.state.try_prepared()
+        if prep is not None:
+            return prep.task, prep.n_classes, prep
+        p = self.state.project
+        try:
+            return p.task, p.n_classes(), None
+        except (NNStudioError, KeyError, ValueError, TypeError):
+            return Task.BINARY, 2, None
+
+    def _columns_for(self) -> list[_Column]:
+        task, k, prep = self._task()
+        task = Task(task)
+        spec = self.state.project.spec
+        if prep is not None:
+            in_names = list(prep.preprocessor.output_names)
+            classes = [str(c) for c in prep.preprocessor.classes]
+        else:
+            in_names = list(self.state.project.roles.features)
+            classes = [str(i) for i in range(k)]
+        target = self.state.project.roles.target
+        layers = spec.layers_for(task, k)
+        self._layer_specs = layers
+        cols = [_Column(-1, len(in_names), "Input", in_names)]
+        between: list[str] = []
+        for i, layer in enumerate(layers):
+            if layer.kind != "dense":
+                between.append(layer.describe())
+                continue
+            is_out = i == len(layers) - 1
+            if is_out:
+                title = f"Output · {layer.units} {layer.activation}"
+                if task is Task.REGRESSION or layer.units != len(classes) and layer.units != 1:
+                    names = [target if layer.units == 1 else f"output {u}" for u in range(layer.units)]
+                elif layer.units == 1 and task is Task.BINARY:
+                    names = [f"P({target} = {classes[-1] if classes else 1})"]
+                else:
+                    names = [f"{target} = {c}" for c in classes]
+            else:
+                title = f"{layer.units} {layer.activation}"
+                names = [f"unit {u}" for u in range(layer.units)]
+            cols.append(_Column(i, layer.units, title, names, layer, between))
+            between = []
+        return cols
+
+    @Slot()
+    def rebuild(self) -> None:
+        """Redraw the architecture (weights are cleared: they belonged to the old network)."""
+        self._forward = None
+        self._pending = None
+        self._epoch_text = ""
+        self._build_scene()
+
+    def _build_scene(self) -> None:
+        self._selected = None
+        self.scene.clear()
+        self._buttons = []
+        self._edges = {}
+        self._columns = cols = self._columns_for()
+        n_hidden = sum(1 for c in cols[1:-1])
+        self.layers_label.setText(f"{n_hidden} hidden Dense layer{'s' if n_hidden != 1 else ''}")
+        small = QFont()
+        small.setPointSizeF(8.5)
+        title_font = QFont()
+        title_font.setPointSizeF(9.5)
+        title_font.setBold(True)
+        for ci, col in enumerate(cols):
+            col.expanded = col.layer_index in self._expanded
+            cap = MAX_EXPANDED if col.expanded else MAX_NODES
+            if col.units <= cap:
+                col.shown = list(range(col.units))
+            else:
+                col.shown = list(range(cap - 2))
+            extra = col.units - len(col.shown)
+            slots = len(col.shown) + (1 if extra else 0)
+            col.x = ci * COL_DX
+            top = -(slots - 1) / 2 * NODE_DY
+            col.ys = {u: top + j * NODE_DY for j, u in enumerate(col.shown)}
+            # column title (and the unit-less layers before it)
+            head_y = top - NODE_R - 30
+            t = QGraphicsSimpleTextItem(col.title)
+            t.setFont(title_font)
+            t.setPos(col.x - t.boundingRect().width() / 2, head_y)
+            self.scene.addItem(t)
+            for bi, text in enumerate(col.between):
+                chip = QGraphicsSimpleTextItem(text)
+                chip.setFont(small)
+                chip.setBrush(QBrush(QColor("#6b4fa0")))
+                r = chip.boundingRect()
+                bx = col.x - COL_DX / 2 - r.width() / 2
+                by = -NODE_DY * 0.5 - 8 + bi * 16 - (len(col.between) - 1) * 8
+                bg = QGraphicsRectItem(QRectF(bx - 4, by - 2, r.width() + 8, r.height() + 4))
+                bg.setBrush(QBrush(QColor(245, 240, 252, 235)))
+                bg.setPen(QPen(QColor("#c9b8e6"), 1))
+                bg.setZValue(3)
+                chip.setPos(bx, by)
+                chip.setZValue(4)
+                self.scene.addItem(bg)
+                self.scene.addItem(chip)
+            # +/- units above hidden Dense columns
+            if 0 < ci < len(cols) - 1:
+                hidden_index = col.layer_index
+                minus = _Button("−", f"One unit fewer in layer {hidden_index + 1}",
+                                lambda h=hidden_index: self.units_change_requested.emit(h, -1))
+                plus = _Button("+", f"One more unit in layer {hidden_index + 1}",
+                               lambda h=hidden_index: self.units_change_requested.emit(h, +1))
+                minus.setPos(col.x - 24, head_y - 24)
+                plus.setPos(col.x + 4, head_y - 24)
+                for b in (minus, plus):
+                    b.setZValue(5)
+                    self.scene.addItem(b)
+                    self._buttons.append(b)
+                minus.setEnabled(col.units > 1)
+            # nodes
+            for u in col.shown:
+                node = QGraphicsEllipseItem(QRectF(-NODE_R, -NODE_R, 2 * NODE_R, 2 * NODE_R))
+                node.setPos(col.x, col.ys[u])
+                node.setData(_ROLE, ("node", ci, u))
+                node.setZValue(2)
+                node.setCursor(Qt.CursorShape.PointingHandCursor)
+                self.scene.addItem(node)
+                col.nodes[u] = node
+                if ci == 0 or ci == len(cols) - 1:
+                    label = QGraphicsSimpleTextItem(_short(col.names[u] if u < len(col.names) else ""))
+                    label.setFont(small)
+                    r = label.boundingRect()
+                    lx = col.x - NODE_R - 6 - r.width() if ci == 0 else col.x + NODE_R + 6
+                    label.setPos(lx, col.ys[u] - r.height() / 2)
+                    self.scene.addItem(label)
+            if extra:
+                y = top + len(col.shown) * NODE_DY
+                pill = QGraphicsRectItem(QRectF(-26, -11, 52, 22))
+                pill.setPos(col.x, y)
+                pill.setBrush(QBrush(QColor("#eef1f4")))
+                pill.setPen(QPen(QColor("#9aa3ab"), 1, Qt.PenStyle.DashLine))
+                pill.setData(_ROLE, ("more", ci))
+                pill.setZValue(2)
+                pill.setCursor(Qt.CursorShape.PointingHandCursor)
+                text = QGraphicsSimpleTextItem(f"… +{extra}", pill)
+                text.setFont(small)
+                r = text.boundingRect()
+                text.setPos(-r.width() / 2, -r.height() / 2)
+                self.scene.addItem(pill)
+                col.more = pill
+            elif col.expanded and col.units > MAX_NODES:
+                y = top + len(col.shown) * NODE_DY
+                pill = QGraphicsRectItem(QRectF(-26, -11, 52, 22))
+                pill.setPos(col.x, y - NODE_DY * 0.4)
+                pill.setBrush(QBrush(QColor("#eef1f4")))
+                pill.setPen(QPen(QColor("#9aa3ab"), 1, Qt.PenStyle.DashLine))
+                pill.setData(_ROLE, ("more", ci))
+                pill.setZValue(2)
+                text = QGraphicsSimpleTextItem("collapse", pill)
+                text.setFont(small)
+                r = text.boundingRect()
+                text.setPos(-r.width() / 2, -r.height() / 2)
+                self.scene.addItem(pill)
+                col.more = pill
+        # edges between consecutive node columns
+        for ci in range(1, len(cols)):
+            prev, col = cols[ci - 1], cols[ci]
+            items, src, dst = [], [], []
+            for t in col.shown:
+                for s in prev.shown:
+                    line = QGraphicsLineItem(prev.x + NODE_R, prev.ys[s], col.x - NODE_R, col.ys[t])
+                    line.setData(_ROLE, ("edge", ci, s, t))
+                    line.setZValue(1)
+                    self.scene.addItem(line)
+                    items.append(line)
+                    src.append(s)
+                    dst.append(t)
+            self._edges[ci] = (items, np.asarray(src, int), np.asarray(dst, int))
+        self._set_buttons_enabled()
+        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-30, -20, 30, 20))
+        self._paint()
+        self.fit()
+        self._show_detail()
+
+    def fit(self) -> None:
+        """Fit the drawing into the view, never magnifying more than 1.5 times."""
+        rect = self.scene.sceneRect()
+        vp = self.view.viewport().rect()
+        if rect.isEmpty() or vp.width() < 10 or vp.height() < 10:
+            return
+        s = min(vp.width() / rect.width(), vp.height() / rect.height(), 1.5)
+        self.view.resetTransform()
+        self.view.scale(s, s)
+        self.view.centerOn(rect.center())
+
+    # ----- weights -------------------------------------------------------------------------------------
+    @Slot(object)
+    def on_progress(self, p: Progress) -> None:
+        if p.weights is None:
+            return
+        self._pending = p.weights
+        self._epoch_text = f"weights after epoch {p.epoch} of {p.epochs}"
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @Slot(object)
+    def on_finished(self, result) -> None:
+        model = getattr(result, "model", None)
+        if model is not None:
+            self._timer.stop()
+            self.set_weights(model.get_weights(), f"trained weights ({result.epochs_run} epochs)")
+
+    @Slot()
+    def _on_started(self) -> None:
+        self.status.setText("training…")
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        if self.state.model is None and not self.state.training:
+            self._forward = None
+            self._epoch_text = ""
+            self._paint()
+            self._show_detail()
+
+    def set_weights(self, weights: list[np.ndarray], label: str = "") -> bool:
+        """Show these weights (``model.get_weights()`` of the current network) now."""
+        try:
+            fl = layers_from_weights(self._layer_specs, weights)
+        except (NNStudioError, IndexError, ValueError):
+            return False
+        widths = [len(self._columns[0].names)]
+        for layer in fl:
+            if layer.kind == "dense":
+                if layer.kernel.shape[0] != widths[-1]:
+                    return False
+                widths.append(layer.kernel.shape[1])
+        self._forward = fl
+        if label:
+            self._epoch_text = label
+        self._paint()
+        self._show_detail()
+        return True
+
+    @Slot()
+    def _flush(self) -> None:
+        if self._pending is None:
+            return
+        if not self.isVisible():
+            self._dirty = True  # drawn when shown again
+            return
+        weights, self._pending = self._pending, None
+        self.set_weights(weights)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self._dirty:
+            self._dirty = False
+            self._flush()
+        self.fit()
+
+    def _kernels(self) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
+        """Column index -> (kernel, bias) from the mapped weights."""
+        out = {}
+        if self._forward is None:
+            return out
+        by_layer = {i: fl for i, fl in enumerate(self._forward)}
+        for ci, col in enumerate(self._columns):
+            if ci == 0:
+                continue
+            fl = by_layer.get(col.layer_index)
+            if fl is not None and fl.kind == "dense":
+                out[ci] = (np.asarray(fl.kernel), None if fl.bias is None else np.asarray(fl.bias))
+        return out
+
+    def _paint(self) -> None:
+        """Pens and brushes from the current weights (or neutral ones without weights)."""
+        self.redraws += 1
+        kernels = self._kernels()
+        sel = self._selected
+        if kernels:
+            wmax = max((float(np.max(np.abs(k[np.ix_(self._columns[ci - 1].shown, self._columns[ci].shown)])))
+                        for ci, (k, _b) in kernels.items()), default=0.0) or 1.0
+            biases = [np.abs(b) for _k, b in kernels.values() if b is not None and b.size]
+            bmax = max((float(b.max()) for b in biases), default=0.0) or 1.0
+        for ci, (items, src, dst) in self._edges.items():
+            kb = kernels.get(ci)
+            if kb is None:
+                pen = QPen(NEUTRAL, 1.0)
+                pen.setCosmetic(False)
+                faded = QColor(NEUTRAL)
+                faded.setAlpha(90)
+                for line in items:
+                    line.setPen(pen if sel is None else QPen(faded, 1.0))
+                continue
+            w = kb[0][src, dst]
+            mag = np.abs(w) / wmax
+            for j, line in enumerate(items):
+                c = QColor(POSITIVE if w[j] >= 0 else NEGATIVE)
+                m = float(mag[j])
+                alpha = int(50 + 205 * m)
+                if sel is not None and not self._edge_touches(ci, int(src[j]), int(dst[j])):
+                    alpha = 18
+                c.setAlpha(alpha)
+                line.setPen(QPen(c, 0.5 + 5.5 * m))
+        for ci, col in enumerate(self._columns):
+            kb = kernels.get(ci)
+            for u, node in col.nodes.items():
+                fill = QColor("#f4f4f4") if ci == 0 else QColor("white")
+                if kb is not None and kb[1] is not None:
+                    b = float(kb[1][u])
+                    fill = _blend(QColor("white"), POSITIVE if b >= 0 else NEGATIVE, min(1.0, abs(b) / bmax))
+                node.setBrush(QBrush(fill))
+                chosen = sel == (ci, u)
+                node.setPen(QPen(QColor("#111111") if chosen else QColor("#555555"),
+                                 3.0 if chosen else 1.2))
+        self.status.setText(self._epoch_text if kernels else
+                            ("training…" if self.state.training else
+                             "not trained yet: weights appear here live while it trains"))
+
+    def _edge_touches(self, ci: int, s: int, t: int) -> bool:
+        sc, su = self._selected
+        return (ci == sc and t == su) or (ci == sc + 1 and s == su)
+
+    # ----- selection ------------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_clicked(self, item) -> None:
+        if item is None:
+            self.clear_selection()
+            return
+        tag = item.data(_ROLE)
+        if tag[0] == "node":
+            self.select_node(tag[1], tag[2])
+        elif tag[0] == "more":
+            col = self._columns[tag[1]]
+            self._expanded.symmetric_difference_update({col.layer_index})
+            sel = self._selected
+            self._build_scene()
+            if sel is not None and sel[1] in self._columns[sel[0]].nodes:
+                self.select_node(*sel)
+
+    def select_node(self, column: int, unit: int) -> None:
+        """Select a node by column (0: inputs) and unit; emits ``node_selected``."""
+        if not 0 <= column < len(self._columns) or unit not in self._columns[column].nodes:
+            return
+        self._selected = (column, unit)
+        self._paint()
+        self._show_detail()
+        self.node_selected.emit(self._columns[column].layer_index, unit)
+
+    def select(self, layer_index: int, unit: int) -> None:
+        """Select by layer index (as in ``node_selected``)."""
+        for ci, col in enumerate(self._columns):
+            if col.layer_index == layer_index:
+                self.select_node(ci, unit)
+                return
+
+    def clear_selection(self) -> None:
+        if self._selected is not None:
+            self._selected = None
+            self._paint()
+            self._show_detail()
+            self.selection_cleared.emit()
+
+    @property
+    def selected(self) -> tuple[int, int] | None:
+        """(layer index, unit) of the selected node, or None."""
+        if self._selected is None:
+            return None
+        return self._columns[self._selected[0]].layer_index, self._selected[1]
+
+    @Slot(int)
+    def _on_key(self, key: int) -> None:
+        if key == Qt.Key.Key_Escape:
+            self.clear_selection()
+            return
+        if self._selected is None:
+            if self._columns and self._columns[0].shown:
+                self.select_node(0, self._columns[0].shown[0])
+            return
+        ci, u = self._selected
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            shown = self._columns[ci].shown
+            j = shown.index(u) + (-1 if key == Qt.Key.Key_Up else 1)
+            if 0 <= j < len(shown):
+                self.select_node(ci, shown[j])
+        else:
+            cj = ci + (-1 if key == Qt.Key.Key_Left else 1)
+            if 0 <= cj < len(self._columns) and self._columns[cj].shown:
+                target = self._columns[cj].shown
+                j = self._columns[ci].shown.index(u)
+                self.select_node(cj, target[min(j, len(target) - 1)])
+
+    # ----- details and tooltips -----------------------------------------------------------------------
+    def incoming(self, column: int, unit: int) -> tuple[list[tuple[str, float]], float | None]:
+        """(source name, weight) into a node and its bias; for an input node, its outgoing weights."""
+        kernels = self._kernels()
+        if column == 0:
+            if 1 not in kernels:
+                return [], None
+            k = kernels[1][0]
+            names = self._columns[1].names
+            return [(names[t] if t < len(names) else f"unit {t}", float(k[unit, t]))
+                    for t in range(k.shape[1])], None
+        if column not in kernels:
+            return [], None
+        k, b = kernels[column]
+        names = self._columns[column - 1].names
+        rows = [(names[s] if s < len(names) else f"unit {s}", float(k[s, unit]))
+                for s in range(k.shape[0])]
+        return rows, (float(b[unit]) if b is not None else None)
+
+    def _show_detail(self) -> None:
+        self.detail.setRowCount(0)
+        if self._selected is None:
+            self.detail_title.setText("<b>Click a node</b> to see its weights.")
+            return
+        ci, u = self._selected
+        col = self._columns[ci]
+        name = col.names[u] if u < len(col.names) else f"unit {u}"
+        if ci == 0:
+            head = f"<b>Input {u}: {name}</b><br>outgoing weights"
+        else:
+            where = "Output layer" if ci == len(self._columns) - 1 else f"Layer {col.layer_index + 1}"
+            head = f"<b>{where} · {col.spec.describe()}</b><br>{name}: incoming weights"
+        rows, bias = self.incoming(ci, u)
+        if not rows:
+            self.detail_title.setText(head + "<br><i>No weights yet: train the network and they "
+                                             "appear here live.</i>")
+            return
+        self.detail_title.setText(head)
+        if bias is not None:
+            rows = [("bias", bias), *rows]
+        self.detail.setRowCount(len(rows))
+        for r, (src, w) in enumerate(rows):
+            a = QTableWidgetItem(src)
+            v = QTableWidgetItem(f"{w:+.4f}")
+            v.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            v.setForeground(QBrush(POSITIVE.darker(120) if w >= 0 else NEGATIVE.darker(130)))
+            if src == "bias" and r == 0 and bias is not None:
+                f = a.font()
+                f.setItalic(True)
+                a.setFont(f)
+            self.detail.setItem(r, 0, a)
+            self.detail.setItem(r, 1, v)
+
+    def tooltip_for(self, item: QGraphicsItem) -> str:
+        tag = item.data(_ROLE)
+        if tag is None:
+            return ""
+        if tag[0] == "more":
+            col = self._columns[tag[1]]
+            return (f"{col.units - len(col.shown)} more units not drawn: click to "
+                    f"{'collapse' if col.expanded else 'expand'}")
+        kernels = self._kernels()
+        if tag[0] == "node":
+            ci, u = tag[1], tag[2]
+            col = self._columns[ci]
+            name = col.names[u] if u < len(col.names) else f"unit {u}"
+            if ci == 0:
+                return f"Input: {name}"
+            text = f"{col.spec.describe()} · {name}"
+            if ci in kernels and kernels[ci][1] is not None:
+                text += f" · bias {float(kernels[ci][1][u]):+.4f}"
+            return text + " (click for its weights)"
+        ci, s, t = tag[1], tag[2], tag[3]
+        src_names = self._columns[ci - 1].names
+        dst_names = self._columns[ci].names
+        text = f"{src_names[s] if s < len(src_names) else s} → {dst_names[t] if t < len(dst_names) else t}"
+        if ci in kernels:
+            text += f": w = {float(kernels[ci][0][s, t]):+.4f}"
+        return text
+
+    # ----- locking (the +/- controls edit the network) --------------------------------------------------
+    @Slot(bool)
+    def set_locked(self, locked: bool) -> None:
+        self._locked = bool(locked)
+        self._set_buttons_enabled()
+
+    def _set_buttons_enabled(self) -> None:
+        editable = not self._locked
+        for b in self._buttons:
+            b.setVisible(editable)
+        self.add_layer_btn.setEnabled(editable)
+        n_hidden = len(self._columns) - 2
+        self.remove_layer_btn.setEnabled(editable and n_hidden > 0)
+
+    # ----- for tests ----------------------------------------------------------------------------------
+    @property
+    def columns(self) -> list[_Column]:
+        return self._columns
+
+    def edge_items(self, column: int) -> list[QGraphicsLineItem]:
+        return self._edges.get(column, ([], None, None))[0]
+
+    def node_pos(self, column: int, unit: int) -> QPointF:
+        return self._columns[column].nodes[unit].scenePos()
+
+
+def _blend(a: QColor, b: QColor, t: float) -> QColor:
+    t = max(0.0, min(1.0, t))
+    return QColor(int(a.red() + (b.red() - a.red()) * t), int(a.green() + (b.green() - a.green()) * t),
+                  int(a.blue() + (b.blue() - a.blue()) * t))
+
+
+def _short(text: str, n: int = 22) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
