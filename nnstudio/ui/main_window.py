@@ -22,7 +22,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
 from nnstudio.core.training.engine import Progress, TrainResult, metric_name
 from nnstudio.ui.curves import CurvesView
-from nnstudio.ui.layer_list import LayerList
+from nnstudio.ui.layer_editor import LayerEditor
 from nnstudio.ui.state import AppState
 from nnstudio.ui.surface_view import SurfaceView
 from nnstudio.ui.training_controller import TrainingController
@@ -44,7 +44,7 @@ class MainWindow(QMainWindow):
         self.trainer.state_changed.connect(self._on_run_state)
 
         # ----- left: network and training settings
-        self.layers = LayerList(self.state)
+        self.layers = LayerEditor(self.state, self.undo_stack)
         net_box = QGroupBox("Network")
         QVBoxLayout(net_box).addWidget(self.layers)
         self.training_panel = TrainingPanel(self.state, self.trainer)
@@ -93,7 +93,15 @@ class MainWindow(QMainWindow):
     def _add_tabs(self) -> None:
         """Further views are added here, one block each (keep them independent of each other)."""
         # [tab: data — issue 4]
-        # [tab: network view — issue 5]
+        # tab: network view — issue 5 (its +/- controls edit through the layer editor, undoably)
+        from nnstudio.ui.network_view import NetworkView  # noqa: PLC0415
+
+        self.network_view = NetworkView(self.state)
+        self.tabs.addTab(self.network_view, "Network")
+        self.network_view.units_change_requested.connect(self.layers.change_units)
+        self.network_view.layer_count_change_requested.connect(self.layers.change_dense_layer_count)
+        self.layers.locked_changed.connect(self.network_view.set_locked)
+        self.trainer.state_changed.connect(self.layers.on_run_state)
         # [tab: inspector — issue 6]
         # [tab: evaluation — issue 8]
 
@@ -216,6 +224,9 @@ class MainWindow(QMainWindow):
         self.act_pause.setEnabled(not idle)
         self.act_step.setEnabled(self.state.tf_loaded)
         self.examples_menu.setEnabled(idle)
+        # the architecture is locked while a run uses it: no undoing edits into it either
+        self.act_undo.setEnabled(idle and self.undo_stack.canUndo())
+        self.act_redo.setEnabled(idle and self.undo_stack.canRedo())
 
     # ----- messages -------------------------------------------------------------------------------
     @Slot(str, str)
