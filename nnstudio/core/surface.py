@@ -1,0 +1,311 @@
+"""Decision-surface grids and slices: what a network predicts over a plane of two features.
+
+A :class:`SliceSpec` names the two axis features, their ranges in the data's original units, the
+grid resolution and the value every other feature is held at. :func:`make_grid` turns it into raw
+rows (original units) and encodes them with the *fitted* preprocessor of training, so one-hot
+columns, scaling and filled-in values are exactly what the network saw. :func:`evaluate` runs the
+NumPy forward pass (:mod:`nnstudio.core.forward`) over the grid and returns a :class:`Surface`:
+the probability of the positive class (binary), the class probabilities (multi-class) or the
+predicted value (regression), shaped as an image (rows = y, columns = x).
+
+With more than two features the plane is a *slice*: :func:`default_held_values` holds every other
+numeric feature at its median and every categorical one at its most frequent value in the training
+rows; :func:`describe_slice` says so in words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.data.preprocess import FittedPreprocessor
+from nnstudio.core.errors import DataError
+from nnstudio.core.forward import ForwardLayer, forward, layers_from_weights
+from nnstudio.core.model.spec import NetworkSpec, Task
+
+#: Grid size used while training runs (cheap enough to recompute many times a second).
+LIVE_RESOLUTION = 120
+#: Grid size for a finished model, an axis change or a moved slice value.
+FINAL_RESOLUTION = 200
+
+
+# ----- which features can be axes, and where the others are held ------------------------------------
+def axis_features(pre: FittedPreprocessor) -> list[str]:
+    """Features that can be an axis of the plane: the numeric ones (in feature order)."""
+    return [c.name for c in pre.columns if c.kind == "numeric"]
+
+
+def default_axes(pre: FittedPreprocessor) -> tuple[str, str] | None:
+    cands = axis_features(pre)
+    return (cands[0], cands[1]) if len(cands) >= 2 else None
+
+
+def default_held_values(pre: FittedPreprocessor, train: pd.DataFrame) -> dict[str, object]:
+    """Median of every numeric feature and most frequent value of every other one (training rows)."""
+    out: dict[str, object] = {}
+    for c in pre.columns:
+        s = train[c.name].dropna() if c.name in train.columns else pd.Series(dtype=float)
+        if c.kind == "numeric":
+            v = pd.to_numeric(s, errors="coerce").dropna()
+            if len(v):
+                out[c.name] = float(np.median(v.to_numpy(dtype=float)))
+            else:
+                out[c.name] = float(c.stats.get("mean", c.center))
+        else:
+            key = s if c.categories and not isinstance(c.categories[0], str) else s.astype(str)
+            key = key[key.isin(c.categories)]
+            out[c.name] = key.mode().iloc[0] if len(key) else c.categories[0]
+            if isinstance(out[c.name], np.generic):
+                out[c.name] = out[c.name].item()
+    return out
+
+
+def held_range(pre: FittedPreprocessor, name: str) -> tuple[float, float]:
+    """The training range (min, max) of a numeric feature, for a slider."""
+    c = _column(pre, name)
+    lo, hi = float(c.stats.get("min", 0.0)), float(c.stats.get("max", 1.0))
+    return (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
+
+
+def _column(pre: FittedPreprocessor, name: str):
+    for c in pre.columns:
+        if c.name == name:
+            return c
+    raise DataError(f"'{name}' is not a feature of the trained network.",
+                    "Choose one of: " + ", ".join(pre.feature_names) + ".")
+
+
+def format_value(v: object) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.4g}"
+    return str(v)
+
+
+def describe_slice(pre: FittedPreprocessor, x: str, y: str, held: dict[str, object],
+                   defaults: dict[str, object] | None = None) -> str:
+    """'' for a plain plane of two features, else the held values in words."""
+    others = [c for c in pre.columns if c.name not in (x, y)]
+    if not others:
+        return ""
+    parts = []
+    for c in others:
+        v = held[c.name]
+        tag = ""
+        if defaults is not None and _same(defaults.get(c.name), v):
+            tag = " (median)" if c.kind == "numeric" else " (most frequent)"
+        parts.append(f"{c.name} = {format_value(v)}{tag}")
+    n = len(others)
+    return (f"A slice: the {n} other feature{'s are' if n != 1 else ' is'} held at "
+            + ", ".join(parts) + ".")
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float, np.number)) and isinstance(b, (int, float, np.number)):
+        return bool(np.isclose(float(a), float(b), rtol=1e-9, atol=1e-12))
+    return a == b
+
+
+# ----- the grid --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SliceSpec:
+    x: str
+    y: str
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    resolution: int = FINAL_RESOLUTION
+    held: tuple[tuple[str, object], ...] = ()  # (feature, value) for every feature but x and y
+
+    @classmethod
+    def make(cls, x: str, y: str, x_range, y_range, resolution: int = FINAL_RESOLUTION,
+             held: dict[str, object] | None = None) -> SliceSpec:
+        h = tuple(sorted(((k, v) for k, v in (held or {}).items() if k not in (x, y)),
+                         key=lambda kv: kv[0]))
+        return cls(x, y, (float(x_range[0]), float(x_range[1])),
+                   (float(y_range[0]), float(y_range[1])), int(resolution), h)
+
+
+@dataclass
+class SurfaceGrid:
+    spec: SliceSpec
+    xs: np.ndarray  # (nx,) pixel centres, original units
+    ys: np.ndarray  # (ny,)
+    X: np.ndarray  # (ny * nx, n_inputs) float32: the encoded rows, x varying fastest
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.ys), len(self.xs)
+
+    @property
+    def n_rows(self) -> int:
+        return self.X.shape[0]
+
+
+def make_grid(pre: FittedPreprocessor, spec: SliceSpec) -> SurfaceGrid:
+    """Raw rows on a regular grid in original units, encoded by the training preprocessing."""
+    names = pre.feature_names
+    for f in (spec.x, spec.y):
+        if f not in names:
+            raise DataError(f"'{f}' is not a feature of this network.",
+                            "Choose two of: " + ", ".join(names) + ".")
+        if _column(pre, f).kind != "numeric":
+            raise DataError(f"'{f}' is categorical, so it cannot be an axis of the plane.",
+                            "Choose numeric features for the axes; categorical ones are held at a value.")
+    if spec.x == spec.y:
+        raise DataError("The two axes show the same feature.", "Choose two different features.")
+    held = dict(spec.held)
+    missing = [n for n in names if n not in (spec.x, spec.y) and n not in held]
+    if missing:
+        raise DataError(f"No value given for the held feature(s) {', '.join(missing)}.")
+    n = max(2, int(spec.resolution))
+    (x0, x1), (y0, y1) = spec.x_range, spec.y_range
+    if not (np.isfinite([x0, x1, y0, y1]).all() and x1 > x0 and y1 > y0):
+        raise DataError("The plane's range is empty or not finite.", "Reset the view (View all).")
+    xs = np.linspace(x0, x1, n)
+    ys = np.linspace(y0, y1, n)
+    gx, gy = np.meshgrid(xs, ys)
+    rows = gx.size
+    data = {}
+    for c in pre.columns:
+        if c.name == spec.x:
+            data[c.name] = gx.ravel()
+        elif c.name == spec.y:
+            data[c.name] = gy.ravel()
+        else:
+            v = held[c.name]
+            data[c.name] = np.full(rows, float(v)) if c.kind == "numeric" else [v] * rows
+    X = pre.transform(pd.DataFrame(data))
+    bad = ~np.isfinite(X).all(axis=0)
+    if bad.any():
+        cols = [nm for nm, b in zip(pre.output_names, bad) if b]
+        raise DataError(f"The held value of {', '.join(cols)} cannot be encoded.",
+                        "Pick one of the values seen in training.")
+    return SurfaceGrid(spec, xs, ys, np.ascontiguousarray(X, dtype=np.float32))
+
+
+# ----- predictions over the grid ---------------------------------------------------------------------
+@dataclass
+class Surface:
+    """A network's predictions over a grid, shaped as images (ny, nx)."""
+
+    task: Task
+    grid: SurfaceGrid
+    outputs: np.ndarray  # (ny * nx, units): the raw network outputs
+    values: np.ndarray  # (ny, nx): P(positive class) | confidence of the winning class | prediction
+    winner: np.ndarray | None = None  # (ny, nx) predicted class code (classification)
+    probs: np.ndarray | None = None  # (ny, nx, k) class probabilities (multi-class)
+    meta: dict = field(default_factory=dict)  # e.g. epoch, seconds
+    boundary: np.ndarray | None = None  # (n, 2, 2) segments of the 0.5 contour (binary)
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.outputs).all())
+
+
+def positive_probability(outputs: np.ndarray) -> np.ndarray:
+    """P(class 1) from a binary network: one sigmoid unit or two softmax units."""
+    return outputs[:, 0] if outputs.shape[1] == 1 else outputs[:, 1]
+
+
+def predicted_classes(outputs: np.ndarray, task: Task) -> np.ndarray:
+    """Class codes (classification) or predicted values (regression) from network outputs."""
+    if task is Task.REGRESSION:
+        return outputs[:, 0]
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] >= 0.5).astype(np.int64)
+    return outputs.argmax(axis=1)
+
+
+def evaluate(grid: SurfaceGrid, layers: list[ForwardLayer], task: Task | str) -> Surface:
+    """Run the network over the grid (NumPy, any thread) and shape the answer for drawing."""
+    task = Task(task)
+    out = np.asarray(forward(layers, grid.X))
+    shape = grid.shape
+    if task is Task.REGRESSION:
+        return Surface(task, grid, out, out[:, 0].reshape(shape))
+    winner = predicted_classes(out, task).reshape(shape)
+    if task is Task.BINARY:
+        p = positive_probability(out).reshape(shape)
+        return Surface(task, grid, out, p, winner,
+                       boundary=contour_segments(p, 0.5, grid.xs, grid.ys))
+    probs = out.reshape(*shape, out.shape[1])
+    return Surface(task, grid, out, probs.max(axis=-1), winner, probs)
+
+
+# ----- the decision boundary as line segments ----------------------------------------------------------
+# (edge a, edge b) pairs per marching-squares case; corners: 1 = (y0, x0), 2 = (y0, x1), 4 = (y1, x1),
+# 8 = (y1, x0); edges: 0 bottom, 1 right, 2 top, 3 left. Cases 5 and 10 are decided by the centre.
+_CASES = {1: [(0, 3)], 2: [(0, 1)], 3: [(1, 3)], 4: [(1, 2)], 6: [(0, 2)], 7: [(2, 3)], 8: [(2, 3)],
+          9: [(0, 2)], 11: [(1, 2)], 12: [(1, 3)], 13: [(0, 1)], 14: [(0, 3)]}
+
+
+def contour_segments(values: np.ndarray, level: float, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Line segments (n, 2, 2) [(x, y) start, (x, y) end] where ``values`` (ny, nx) crosses ``level``.
+
+    Marching squares with linear interpolation, in NumPy: about a millisecond for a 200 x 200 grid
+    (pyqtgraph's own ``isocurve`` walks the cells in Python, tens of milliseconds, too slow to run
+    many times a second while training).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 2 or min(v.shape) < 2:
+        return np.zeros((0, 2, 2))
+    a, b, c, d = v[:-1, :-1], v[:-1, 1:], v[1:, 1:], v[1:, :-1]
+    case = ((a >= level) * 1 + (b >= level) * 2 + (c >= level) * 4 + (d >= level) * 8).astype(np.int8)
+    centre_above = (a + b + c + d) / 4.0 >= level
+
+    def frac(p, q):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (level - p) / (q - p)
+        return np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
+
+    def edge_points(e: int, m: np.ndarray) -> np.ndarray:
+        iy, ix = np.nonzero(m)
+        X0, X1 = xs[ix], xs[ix + 1]
+        Y0, Y1 = ys[iy], ys[iy + 1]
+        if e == 0:
+            t = frac(a[m], b[m])
+            return np.column_stack([X0 + t * (X1 - X0), Y0])
+        if e == 1:
+            t = frac(b[m], c[m])
+            return np.column_stack([X1, Y0 + t * (Y1 - Y0)])
+        if e == 2:
+            t = frac(d[m], c[m])
+            return np.column_stack([X0 + t * (X1 - X0), Y1])
+        t = frac(a[m], d[m])
+        return np.column_stack([X0, Y0 + t * (Y1 - Y0)])
+
+    pieces = []
+    for k, lst in _CASES.items():
+        m = case == k
+        if m.any():
+            for e1, e2 in lst:
+                pieces.append(np.stack([edge_points(e1, m), edge_points(e2, m)], axis=1))
+    for k in (5, 10):  # saddles: the centre value says which corners are joined
+        for joined, lst in ((True, [(0, 1), (2, 3)] if k == 5 else [(0, 3), (1, 2)]),
+                            (False, [(0, 3), (1, 2)] if k == 5 else [(0, 1), (2, 3)])):
+            m = (case == k) & (centre_above == joined)
+            if m.any():
+                for e1, e2 in lst:
+                    pieces.append(np.stack([edge_points(e1, m), edge_points(e2, m)], axis=1))
+    return np.concatenate(pieces) if pieces else np.zeros((0, 2, 2))
+
+
+def network_from_weights(spec: NetworkSpec, task: Task | str, n_classes: int,
+                         weights: list[np.ndarray]) -> list[ForwardLayer]:
+    """The forward network of ``spec`` with weights from ``model.get_weights()`` (e.g. live ones)."""
+    return layers_from_weights(spec.layers_for(task, n_classes), weights)
+
+
+def multiply_adds(layers: list[ForwardLayer]) -> int:
+    """Multiply-adds per row of a forward pass (for a cost estimate)."""
+    return sum(int(np.prod(l.kernel.shape)) for l in layers if l.kind == "dense")
+
+
+def estimate_seconds(rows: int, layers: list[ForwardLayer], n_columns: int = 0) -> float:
+    """A deliberately pessimistic guess of :func:`evaluate` (+ grid encoding when ``n_columns``).
+
+    The GUI uses it to decide whether a grid is cheap enough to compute on its own thread; it then
+    corrects it with what it measures.
+    """
+    per_row = 2e-9 * multiply_adds(layers) + 1.5e-7 * max(len(layers), 1)
+    return rows * (per_row + 5e-8 * n_columns)
