@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         # ----- right: views
         self.tabs = QTabWidget()
         self.curves = CurvesView()
-        self.surface = SurfaceView(self.state)
+        self.surface = SurfaceView(self.state, self.pool)
         train_split = QSplitter(Qt.Orientation.Horizontal)
         train_split.addWidget(self.curves)
         train_split.addWidget(self.surface)
@@ -117,6 +117,9 @@ class MainWindow(QMainWindow):
             act.setToolTip(ex.description)
             act.triggered.connect(lambda _=False, n=name: self.load_example(n))
         # [file menu: export model / image — issues 7, 8]
+        self.act_export_image = self.file_menu.addAction("Export &image…", self.surface.export_image_dialog)
+        self.act_export_image.setToolTip("Save the decision surface (with its colour bar) as a PNG image.")
+        self.surface.message.connect(self.show_message)
         self.file_menu.addSeparator()
         self.act_quit = self.file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
 
