@@ -1,0 +1,44 @@
+"""``nnstudio export MODEL.keras OUT``: write a model exported by nnstudio in other formats."""
+from __future__ import annotations
+
+
+def add_parser(sub) -> None:
+    from nnstudio.core.export import FORMATS  # noqa: PLC0415 (no TensorFlow: only the names)
+
+    p = sub.add_parser("export", help="write an exported model in other formats (ONNX, LiteRT, …)",
+                       description="Write a model exported by nnstudio (.keras) as SavedModel, ONNX, "
+                                   "LiteRT, weights (JSON, NPZ), its training history (CSV) and a "
+                                   "standalone training script. OUT is a folder (every chosen format "
+                                   "goes in it) or a file whose suffix names one format (.onnx, "
+                                   ".tflite, .npz, .json, .csv, .py, .keras). To train and export in "
+                                   "one go: `nnstudio train SOURCE --export OUT`.")
+    p.add_argument("model", help="a .keras file exported by nnstudio")
+    p.add_argument("out", help="output folder, or a file with a format's suffix")
+    p.add_argument("--formats", default="all",
+                   help=f"comma-separated, from: {', '.join(FORMATS)} (default: all)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from nnstudio.core import export, model_file  # noqa: PLC0415
+
+    lm = model_file.load(args.model)
+    tm = model_file.trained_model(lm)
+    out = Path(args.out)
+    key = export.SUFFIXES.get(out.suffix.lower())
+    if key is not None and not out.is_dir():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        paths = export.write_format(tm, key, out)
+    else:
+        formats = None if args.formats.strip() == "all" else \
+            [f.strip() for f in args.formats.split(",") if f.strip()]
+        if formats is not None and "history_csv" in formats and not tm.history:
+            formats.remove("history_csv")
+        if formats is None and not tm.history:
+            formats = [f for f in export.FORMATS if f != "history_csv"]
+        paths = export.export(tm, out, formats)
+    for p in paths:
+        print(f"exported {p}")
+    return 0

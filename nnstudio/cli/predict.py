@@ -1,0 +1,50 @@
+"""``nnstudio predict MODEL.keras DATA.csv``: predictions for raw rows, as CSV."""
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("predict", help="predict the rows of a CSV with an exported model",
+                       description="Predict every row of DATA.csv (the raw columns, as the training "
+                                   "CSV had them) with a model exported by nnstudio (.keras). "
+                                   "Writes the rows with 'prediction' and 'probability' columns.")
+    p.add_argument("model", help="a .keras file exported by nnstudio")
+    p.add_argument("data", help="CSV file with the model's input columns")
+    p.add_argument("--out", metavar="PATH", help="write the predictions to this CSV (default: stdout)")
+    p.add_argument("--only-predictions", action="store_true",
+                   help="write only the prediction columns, not the input columns")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from nnstudio.core import evaluate, model_file  # noqa: PLC0415
+    from nnstudio.core.errors import DataError  # noqa: PLC0415
+
+    frame = model_file.read_csv_frame(args.data)
+    lm = model_file.load(args.model)
+    lm.require_nnstudio()
+    table = evaluate.predict_frame(lm.net, lm.preprocessor, frame,
+                                   keep_columns=not args.only_predictions)
+    skipped = int(table[evaluate.PREDICTION].isna().sum())
+    if args.out:
+        try:
+            table.to_csv(args.out, index=False)
+        except OSError as e:
+            raise DataError(f"Cannot write '{args.out}': {e.strerror}.",
+                            "Choose a folder you can write to.") from None
+        print(f"Wrote {len(table) - skipped:,} predictions to {args.out}"
+              + (f"; {skipped:,} rows could not be predicted (see the 'note' column)." if skipped else "."))
+    else:
+        try:
+            table.to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `nnstudio predict … | head`: the reader has enough
+            import os  # noqa: PLC0415
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        if skipped:
+            print(f"nnstudio: {skipped:,} rows could not be predicted (see the 'note' column).",
+                  file=sys.stderr)
+    return 0

@@ -1,0 +1,546 @@
+"""Judging a trained network: loss and metrics per split, confusion matrix, per-class scores, ROC AUC,
+regression errors, a predictions table, and predictions for new raw rows.
+
+Everything here works from the network's outputs (probabilities or values), computed either by the
+Keras model (a trained or loaded model) or by the NumPy forward pass over a list of
+:class:`~nnstudio.core.forward.ForwardLayer` (live weights while training runs), so the same code
+serves the evaluation panel during and after training, ``nnstudio evaluate`` and the exports' tests.
+Metrics are plain NumPy/pandas (no scikit-learn at run time); the tests hold them to scikit-learn.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.errors import DataError
+from nnstudio.core.model.spec import Task
+
+SPLITS = ("train", "val", "test")
+SPLIT_LABELS = {"train": "training", "val": "validation", "test": "test", "all": "all rows"}
+#: Rows per forward pass (bounds memory on big tables).
+BATCH_ROWS = 65536
+#: Keras' ``backend.epsilon()``: probabilities are clipped to [EPS, 1 - EPS] inside its losses.
+EPS = 1e-7
+
+PREDICTION = "prediction"
+PROBABILITY = "probability"
+CORRECT = "correct"
+NOTE = "note"
+
+
+# ----- the network's outputs ---------------------------------------------------------------------------
+def predict_encoded(model, X) -> np.ndarray:
+    """The network's outputs (rows x units, float32) for encoded rows.
+
+    ``model`` is a ``keras.Model`` taking the encoded matrix (run in inference mode) or a list of
+    forward layers (the NumPy forward pass).
+    """
+    X = np.asarray(X, dtype=np.float32)
+    if isinstance(model, (list, tuple)):
+        from nnstudio.core.forward import forward  # noqa: PLC0415
+
+        if len(X) == 0:
+            return np.zeros((0, _forward_units(model)), np.float32)
+        return np.asarray(forward(model, X), dtype=np.float32)
+    from nnstudio.core.tf import tensorflow  # noqa: PLC0415
+
+    tf = tensorflow()
+    if len(X) == 0:
+        return np.zeros((0, int(model.output_shape[-1])), np.float32)
+    out = [np.asarray(model(tf.constant(X[i:i + BATCH_ROWS]), training=False))
+           for i in range(0, len(X), BATCH_ROWS)]
+    return np.concatenate(out).astype(np.float32, copy=False)
+
+
+def output_width(model) -> int:
+    """How many output units the network has."""
+    if isinstance(model, (list, tuple)):
+        return _forward_units(model)
+    return int(model.output_shape[-1])
+
+
+def _forward_units(layers) -> int:
+    for layer in reversed(list(layers)):
+        if layer.units is not None:
+            return layer.units
+    return 1
+
+
+def class_probabilities(out: np.ndarray, task: Task) -> np.ndarray:
+    """Per-class probabilities (rows x classes); a single sigmoid unit becomes [1 - p, p]."""
+    out = np.asarray(out, dtype=np.float64)
+    if task is Task.REGRESSION:
+        raise ValueError("a regression network has no class probabilities")
+    if out.shape[-1] == 1:
+        p = out[:, 0]
+        return np.stack([1.0 - p, p], axis=1)
+    return out
+
+
+def predicted_codes(out: np.ndarray, task: Task) -> np.ndarray:
+    """Class codes (classification) or values (regression) from the outputs."""
+    out = np.asarray(out)
+    if task is Task.REGRESSION:
+        return out[:, 0].astype(np.float64)
+    if out.shape[-1] == 1:
+        return (out[:, 0] > 0.5).astype(np.int64)
+    return out.argmax(axis=-1).astype(np.int64)
+
+
+# ----- metrics ---------------------------------------------------------------------------------------
+def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
+    """Counts: rows are the true classes, columns the predicted classes."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
+    ok = (y_true >= 0) & (y_true < n_classes) & (y_pred >= 0) & (y_pred < n_classes)
+    np.add.at(cm, (y_true[ok], y_pred[ok]), 1)
+    return cm
+
+
+def row_normalized(cm: np.ndarray) -> np.ndarray:
+    """Each row divided by its total (the share of each true class predicted as each class)."""
+    cm = np.asarray(cm, dtype=np.float64)
+    totals = cm.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, cm / np.where(totals > 0, totals, 1), 0.0)
+
+
+@dataclass
+class ClassScores:
+    label: object
+    precision: float
+    recall: float
+    f1: float
+    support: int  # true rows of this class
+
+
+def per_class_scores(cm: np.ndarray, classes: list) -> list[ClassScores]:
+    """Precision, recall and F1 per class (0 where undefined, as scikit-learn's zero_division=0)."""
+    cm = np.asarray(cm, dtype=np.float64)
+    tp = np.diag(cm)
+    predicted = cm.sum(axis=0)
+    actual = cm.sum(axis=1)
+    out = []
+    for i, label in enumerate(classes):
+        p = tp[i] / predicted[i] if predicted[i] > 0 else 0.0
+        r = tp[i] / actual[i] if actual[i] > 0 else 0.0
+        f = 2 * p * r / (p + r) if p + r > 0 else 0.0
+        out.append(ClassScores(label, float(p), float(r), float(f), int(actual[i])))
+    return out
+
+
+def roc_auc(y_true, score) -> float:
+    """Area under the ROC curve for a binary target (the Mann-Whitney statistic, ties averaged).
+
+    NaN when only one class is present.
+    """
+    y = np.asarray(y_true).astype(bool)
+    s = np.asarray(score, dtype=np.float64)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = pd.Series(s).rank(method="average").to_numpy()
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def roc_curve(y_true, score) -> tuple[np.ndarray, np.ndarray]:
+    """False and true positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
+    y = np.asarray(y_true).astype(bool)
+    s = np.asarray(score, dtype=np.float64)
+    order = np.argsort(-s, kind="mergesort")
+    s, y = s[order], y[order]
+    last_of_each = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1] if len(s) else np.array([], int)
+    tps = np.cumsum(y)[last_of_each]
+    fps = (last_of_each + 1) - tps
+    n_pos, n_neg = max(int(y.sum()), 1), max(int((~y).sum()), 1)
+    return np.r_[0.0, fps / n_neg], np.r_[0.0, tps / n_pos]
+
+
+def loss_value(loss_name: str, task: Task, y, out) -> float:
+    """The training loss on these rows, computed as Keras computes it (mean over rows)."""
+    out = np.asarray(out, dtype=np.float64)
+    y = np.asarray(y)
+    if len(y) == 0:
+        return float("nan")
+    if loss_name == "binary_crossentropy":
+        if out.shape[-1] != 1:
+            p = np.clip(out / out.sum(axis=-1, keepdims=True), EPS, 1 - EPS)
+            return float(np.mean(-np.log(p[np.arange(len(y)), y.astype(int)])))
+        p = np.clip(out[:, 0], EPS, 1 - EPS)
+        t = y.astype(np.float64)
+        return float(np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p))))
+    if loss_name in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
+        if out.shape[-1] == 1:  # a sigmoid unit: its two classes
+            return loss_value("binary_crossentropy", task, y, out)
+        p = np.clip(out / out.sum(axis=-1, keepdims=True), EPS, 1 - EPS)
+        return float(np.mean(-np.log(p[np.arange(len(y)), y.astype(int)])))
+    err = out[:, 0] - y.astype(np.float64)
+    if loss_name == "mse":
+        return float(np.mean(err ** 2))
+    if loss_name == "mae":
+        return float(np.mean(np.abs(err)))
+    if loss_name == "huber":
+        a = np.abs(err)
+        return float(np.mean(np.where(a <= 1.0, 0.5 * err ** 2, a - 0.5)))
+    raise DataError(f"Unknown loss '{loss_name}'.")
+
+
+def regularization_from_layers(layers, specs) -> float:
+    """The L1/L2 penalty the loss adds for these weights (forward layers matched to the layer specs)."""
+    total = 0.0
+    for layer, spec in zip(layers, specs):
+        if getattr(layer, "kind", "") == "dense" and (spec.l1 or spec.l2):
+            k = np.asarray(layer.kernel, np.float64)
+            total += float(spec.l1) * float(np.abs(k).sum()) + float(spec.l2) * float((k ** 2).sum())
+    return total
+
+
+def model_regularization(model) -> float:
+    """Sum of a Keras model's regularization losses (0.0 for a list of forward layers)."""
+    if isinstance(model, (list, tuple)):
+        return 0.0
+    return float(sum(float(np.asarray(loss)) for loss in model.losses))
+
+
+# ----- one split ----------------------------------------------------------------------------------------
+@dataclass
+class Evaluation:
+    """Loss, metrics and the details behind them on one set of rows."""
+
+    split: str  # train | val | test | all
+    task: Task
+    n: int
+    loss: float | None
+    metrics: dict[str, float] = field(default_factory=dict)
+    classes: list = field(default_factory=list)
+    confusion: np.ndarray | None = None  # counts, rows: true class, columns: predicted class
+    per_class: list[ClassScores] = field(default_factory=list)
+    roc: tuple[np.ndarray, np.ndarray] | None = None  # binary: (false positive rate, true positive rate)
+    y_true: np.ndarray | None = None  # class codes or values
+    y_pred: np.ndarray | None = None  # class codes or values
+    output: np.ndarray | None = None  # the raw network outputs (rows x units)
+
+    @property
+    def label(self) -> str:
+        return SPLIT_LABELS.get(self.split, self.split)
+
+    @property
+    def confusion_normalized(self) -> np.ndarray | None:
+        return None if self.confusion is None else row_normalized(self.confusion)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.metrics.get("accuracy")
+
+    def macro(self) -> dict[str, float]:
+        if not self.per_class:
+            return {}
+        return {k: float(np.mean([getattr(c, k) for c in self.per_class]))
+                for k in ("precision", "recall", "f1")}
+
+    def lines(self) -> list[str]:
+        """The figures as text (the CLI prints these)."""
+        out = [f"{self.label}: {self.n:,} rows"]
+        if self.loss is not None and np.isfinite(self.loss):
+            out.append(f"  loss       {self.loss:.4f}")
+        names = {"accuracy": "accuracy", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
+        for k, v in self.metrics.items():
+            out.append(f"  {names.get(k, k):<10} {v:.4f}")
+        if self.confusion is not None:
+            labels = [str(c) for c in self.classes]
+            w = max([len(x) for x in labels] + [len(str(int(self.confusion.max(initial=0))))] + [5])
+            out.append("  confusion matrix (rows: true class, columns: predicted class)")
+            out.append("  " + " " * (w + 1) + " ".join(f"{x:>{w}}" for x in labels))
+            for lab, row in zip(labels, self.confusion):
+                out.append(f"  {lab:>{w}} " + " ".join(f"{int(v):>{w}}" for v in row))
+            out.append(f"  {'class':<{w}} precision  recall      F1  support")
+            for c in self.per_class:
+                out.append(f"  {str(c.label):<{w}} {c.precision:9.3f} {c.recall:7.3f} {c.f1:7.3f} "
+                           f"{c.support:8d}")
+        return out
+
+    def to_dict(self) -> dict:
+        d = {"split": self.split, "rows": self.n, "loss": self.loss, **self.metrics}
+        if self.confusion is not None:
+            d["classes"] = [_plain(c) for c in self.classes]
+            d["confusion_matrix"] = self.confusion.astype(int).tolist()
+            d["confusion_matrix_normalized"] = np.round(self.confusion_normalized, 6).tolist()
+            d["per_class"] = [{"class": _plain(c.label), "precision": c.precision, "recall": c.recall,
+                               "f1": c.f1, "support": c.support} for c in self.per_class]
+        return d
+
+
+def _plain(x):
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def evaluate_outputs(y, out, task: Task, classes: list | None = None, *, loss_name: str | None = None,
+                     regularization: float = 0.0, split: str = "test") -> Evaluation:
+    """Every figure for one set of rows from its targets (codes or values) and network outputs."""
+    task = Task(task)
+    y = np.asarray(y)
+    out = np.asarray(out)
+    n = len(y)
+    loss = None
+    if loss_name is not None and n:
+        loss = loss_value(loss_name, task, y, out) + float(regularization)
+    ev = Evaluation(split, task, n, loss, classes=list(classes or []), output=out)
+    pred = predicted_codes(out, task) if n else np.zeros(0)
+    ev.y_true, ev.y_pred = y, pred
+    if task is Task.REGRESSION:
+        yt = y.astype(np.float64)
+        if n:
+            err = pred - yt
+            ss_tot = float(np.sum((yt - yt.mean()) ** 2))
+            ev.metrics = {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err ** 2))),
+                          "r2": float(1 - np.sum(err ** 2) / ss_tot) if ss_tot > 0 else float("nan")}
+        return ev
+    k = len(ev.classes) if ev.classes else int(max(out.shape[-1], 2))
+    if not ev.classes:
+        ev.classes = list(range(k))
+    yc = y.astype(np.int64)
+    ev.confusion = confusion_matrix(yc, pred, k)
+    ev.per_class = per_class_scores(ev.confusion, ev.classes)
+    if n:
+        ev.metrics["accuracy"] = float(np.mean(pred == yc))
+        if k == 2:
+            score = class_probabilities(out, task)[:, 1]
+            auc = roc_auc(yc == 1, score)
+            if np.isfinite(auc):
+                ev.metrics["roc_auc"] = auc
+                ev.roc = roc_curve(yc == 1, score)
+    return ev
+
+
+def split_arrays(data, split: str) -> tuple[np.ndarray, np.ndarray]:
+    if split not in SPLITS:
+        raise DataError(f"Unknown split '{split}'.", f"Use one of: {', '.join(SPLITS)}.")
+    return getattr(data, f"X_{split}"), getattr(data, f"y_{split}")
+
+
+def evaluate(model, data, split: str = "test", loss_name: str | None = None,
+             regularization: float | None = None) -> Evaluation:
+    """Figures of ``model`` (Keras model or forward layers) on one split of prepared data."""
+    X, y = split_arrays(data, split)
+    out = predict_encoded(model, X)
+    reg = model_regularization(model) if regularization is None else regularization
+    return evaluate_outputs(y, out, data.task, data.preprocessor.classes, loss_name=loss_name,
+                            regularization=reg, split=split)
+
+
+def evaluate_all(model, data, loss_name: str | None = None,
+                 regularization: float | None = None) -> dict[str, Evaluation]:
+    """Figures on every non-empty split (train, val, test)."""
+    reg = model_regularization(model) if regularization is None else regularization
+    return {s: evaluate(model, data, s, loss_name, reg) for s in SPLITS
+            if len(split_arrays(data, s)[1])}
+
+
+# ----- raw rows ---------------------------------------------------------------------------------------
+def _transform_lenient(pre, frame: pd.DataFrame) -> np.ndarray:
+    """Encode rows; cells that cannot be encoded become NaN (one-hot: zeros) instead of raising."""
+    try:
+        params = inspect.signature(pre.transform).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        params = {}
+    if "strict" in params:
+        return pre.transform(frame, strict=False)
+    return pre.transform(frame)
+
+
+def _row_problems(pre, frame: pd.DataFrame) -> list[str]:
+    """Per row, why it cannot be predicted as the training rows were ('' when it can)."""
+    notes = [[] for _ in range(len(frame))]
+    for c in pre.columns:
+        s = frame[c.name]
+        if c.impute_value is not None:
+            s = s.fillna(c.impute_value)
+        miss = s.isna().to_numpy()
+        for i in np.flatnonzero(miss):
+            notes[i].append(f"{c.name} is missing")
+        if c.kind == "numeric" or getattr(c, "passthrough_binary", False):
+            bad = pd.to_numeric(s, errors="coerce").isna().to_numpy() & ~miss
+            for i in np.flatnonzero(bad):
+                notes[i].append(f"{c.name} is not a number ({s.iloc[i]!r})")
+        else:
+            keys = s if c.categories and not isinstance(c.categories[0], str) else s.astype(str).where(s.notna())
+            codes = pd.Categorical(keys, categories=c.categories).codes
+            for i in np.flatnonzero((codes < 0) & ~miss):
+                notes[i].append(f"{c.name} = {s.iloc[i]!s} was not seen in training")
+    return ["; ".join(n) for n in notes]
+
+
+def output_columns(pre) -> list[str]:
+    """The columns a predictions table adds after the original ones."""
+    cols = [PREDICTION]
+    if pre.task is not Task.REGRESSION:
+        cols.append(PROBABILITY)
+        if len(pre.classes) == 2:
+            cols.append(positive_column(pre))
+    return cols
+
+
+def positive_column(pre) -> str:
+    return f"P({pre.target} = {pre.classes[1]})"
+
+
+def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True) -> pd.DataFrame:
+    """Predictions for raw rows (original units, original columns) as a table.
+
+    The table holds the original columns (when ``keep_columns``), then ``prediction`` (the class
+    label or the value), ``probability`` (of the predicted class) and, for two classes, the
+    probability of the second class. Rows that cannot be predicted (a missing value the training
+    dropped, a category never seen in training, text in a number column) get no prediction and a
+    ``note`` saying why. Raises :class:`DataError` if an input column is missing altogether.
+    """
+    missing = [c.name for c in pre.columns if c.name not in frame.columns]
+    if missing:
+        raise DataError(f"The data has no column(s) {', '.join(repr(m) for m in missing)}, which "
+                        f"the model needs.",
+                        f"The model's input columns are: {', '.join(pre.feature_names)}.")
+    frame = frame.reset_index(drop=True)
+    X = _transform_lenient(pre, frame)
+    notes = _row_problems(pre, frame)
+    ok = np.array([not n for n in notes], dtype=bool) & np.isfinite(X).all(axis=1)
+    out = np.full((len(frame), output_width(model)), np.nan, np.float32)
+    if ok.any():
+        out[ok] = predict_encoded(model, X[ok])
+    table = frame.copy() if keep_columns else pd.DataFrame(index=frame.index)
+    add = outputs_table(out, pre, ok)
+    for c in add.columns:
+        table[c] = add[c].to_numpy()
+    if not ok.all():
+        table[NOTE] = notes
+    return table
+
+
+def outputs_table(out: np.ndarray, pre, ok: np.ndarray | None = None) -> pd.DataFrame:
+    """prediction / probability columns for network outputs (rows where ``ok`` is False left empty)."""
+    n = len(out)
+    ok = np.ones(n, bool) if ok is None else np.asarray(ok, bool)
+    cols: dict[str, object] = {}
+    if pre.task is Task.REGRESSION:
+        v = np.where(ok, np.asarray(out, np.float64)[:, 0], np.nan)
+        cols[PREDICTION] = v
+        return pd.DataFrame(cols)
+    safe = np.where(ok[:, None], out, 0.5 if out.shape[-1] == 1 else 1.0 / out.shape[-1])
+    probs = class_probabilities(safe, pre.task)
+    codes = predicted_codes(safe, pre.task)
+    labels = pd.Series([pre.classes[int(c)] for c in codes], dtype=object)
+    labels[~ok] = None
+    if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in pre.classes):
+        labels = labels.astype("Int64")
+    cols[PREDICTION] = labels
+    cols[PROBABILITY] = np.where(ok, probs[np.arange(n), codes], np.nan)
+    if len(pre.classes) == 2:
+        cols[positive_column(pre)] = np.where(ok, probs[:, 1], np.nan)
+    return pd.DataFrame(cols)
+
+
+def predictions_table(model, data, split: str = "test", outputs: np.ndarray | None = None) -> pd.DataFrame:
+    """The split's rows as they were in the data, with the prediction, its probability and whether
+    it is correct (classification) or its error (regression)."""
+    X, y = split_arrays(data, split)
+    raw = getattr(data, f"raw_{split}").reset_index(drop=True)
+    out = predict_encoded(model, X) if outputs is None else np.asarray(outputs)
+    pre = data.preprocessor
+    table = raw.copy()
+    add = outputs_table(out, pre)
+    for c in add.columns:
+        table[c] = add[c].to_numpy()
+    if pre.task is Task.REGRESSION:
+        table["error"] = table[PREDICTION].to_numpy() - np.asarray(y, np.float64)
+    else:
+        table[CORRECT] = predicted_codes(out, pre.task) == np.asarray(y)
+    return table
+
+
+def misclassified(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a predictions table whose prediction is wrong."""
+    if CORRECT not in table.columns:
+        raise DataError("Only classification has misclassified rows.",
+                        "For regression, sort the table by its error instead.")
+    return table.loc[~table[CORRECT].astype(bool)]
+
+
+@dataclass
+class RowPrediction:
+    """The prediction for one row typed into a form."""
+
+    value: object  # class label or number
+    probability: float | None  # of the predicted class
+    probabilities: dict = field(default_factory=dict)  # class label -> probability
+    task: Task = Task.BINARY
+    target: str = ""
+
+    def text(self) -> str:
+        if self.task is Task.REGRESSION:
+            return f"{self.target} = {self.value:.6g}"
+        s = f"{self.target} = {self.value!s} with probability {self.probability:.1%}"
+        return s
+
+
+def predict_row(model, pre, values: dict) -> RowPrediction:
+    """Predict one row given as {column: value in original units}.
+
+    Raises :class:`DataError` naming the column when a value is missing, not a number, or a
+    category never seen in training.
+    """
+    row = {}
+    for c in pre.columns:
+        v = values.get(c.name)
+        if isinstance(v, str) and v.strip() == "":
+            v = None
+        if v is not None and (c.kind == "numeric" or getattr(c, "passthrough_binary", False)):
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                raise DataError(f"'{c.name}' must be a number, not {v!r}.") from None
+        row[c.name] = [v]
+    frame = pd.DataFrame(row)
+    for c in pre.columns:  # keep number columns numeric, categories as their training type
+        if c.kind == "numeric" or getattr(c, "passthrough_binary", False):
+            frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce")
+        elif c.categories and not isinstance(c.categories[0], str):
+            frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce")
+    problems = _row_problems(pre, frame)[0]
+    if problems:
+        raise DataError(f"This row cannot be predicted: {problems}.",
+                        "Fill in every field with a value of the kind seen in training.")
+    X = _transform_lenient(pre, frame)
+    out = predict_encoded(model, X)
+    if pre.task is Task.REGRESSION:
+        return RowPrediction(float(out[0, 0]), None, {}, pre.task, pre.target)
+    probs = class_probabilities(out, pre.task)[0]
+    code = int(predicted_codes(out, pre.task)[0])
+    return RowPrediction(pre.classes[code], float(probs[code]),
+                         {c: float(p) for c, p in zip(pre.classes, probs)}, pre.task, pre.target)
+
+
+def evaluate_frame(model, pre, frame: pd.DataFrame, loss_name: str | None = None,
+                   regularization: float = 0.0) -> tuple[Evaluation, int]:
+    """Figures on every row of a raw table that holds the target; (evaluation, rows left out)."""
+    if pre.target not in frame.columns:
+        raise DataError(f"The data has no column '{pre.target}' (the target), so the predictions "
+                        f"cannot be compared with the truth.",
+                        "Give a file with the target column, or use `nnstudio predict`.")
+    frame = frame.reset_index(drop=True)
+    y = pre.encode_target(frame[pre.target])
+    if pre.task is Task.REGRESSION:
+        has_y = np.isfinite(y)
+    else:
+        has_y = y >= 0
+    notes = _row_problems(pre, frame)
+    X = _transform_lenient(pre, frame)
+    ok = has_y & np.array([not n for n in notes], bool) & np.isfinite(X).all(axis=1)
+    if not ok.any():
+        raise DataError("No row of the data can be evaluated: every row has a missing or unknown "
+                        "value or target.", "Check that this is data like the model's training data.")
+    out = predict_encoded(model, X[ok])
+    ev = evaluate_outputs(y[ok], out, pre.task, pre.classes, loss_name=loss_name,
+                          regularization=regularization, split="all")
+    return ev, int((~ok).sum())
