@@ -109,6 +109,12 @@ INITIALIZER_HELP = {
 _DENSE_DEFAULTS = {"initializer": "glorot_uniform", "use_bias": True, "l1": 0.0, "l2": 0.0}
 
 
+def _num(x: float) -> str:
+    """The shortest text that reads back as exactly ``x`` (0.2, 1e-05, 3)."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
@@ -203,16 +209,16 @@ class LayerSpec:
             if self.initializer != _DENSE_DEFAULTS["initializer"]:
                 parts.append(f"init={self.initializer}")
             if self.l1:
-                parts.append(f"l1={self.l1:g}")
+                parts.append(f"l1={_num(self.l1)}")
             if self.l2:
-                parts.append(f"l2={self.l2:g}")
+                parts.append(f"l2={_num(self.l2)}")
             if not self.use_bias:
                 parts.append("nobias")
             return ":".join(parts)
         if self.kind in RATE_KINDS:
-            return f"{self.kind}:{self.rate:g}"
+            return f"{self.kind}:{_num(self.rate)}"
         if self.kind == "gaussian_noise":
-            return f"gaussian_noise:{self.stddev:g}"
+            return f"gaussian_noise:{_num(self.stddev)}"
         return self.kind
 
     def describe(self) -> str:
