@@ -1,0 +1,233 @@
+"""The inspector's diagram: one sample flowing through the network, node by node.
+
+Columns of nodes (inputs, then each layer); a node's fill shows its activation (orange positive,
+blue negative, as TensorFlow Playground colours them) with the value written under it; an edge's
+colour is the sign and its width the size of the term weight × input it adds to the next node's
+weighted sum. Clicking a node selects it. Wide layers are drawn with their first nodes and a
+"+N more" marker.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QSizePolicy,
+)
+
+from nnstudio.core.forward import Trace, fmt
+
+POSITIVE = QColor("#f59322")  # TensorFlow Playground's orange
+NEGATIVE = QColor("#0877bd")  # and blue
+HIGHLIGHT = QColor("#d62728")
+PREDICTED = QColor("#2ca02c")
+MAX_NODES = 10  # per column; wider layers show the first MAX_NODES - 1 and "+N more"
+
+COL_W = 150
+ROW_H = 54
+R = 15
+
+
+def value_color(v: float, vmax: float) -> QColor:
+    """White at 0, orange for positive, blue for negative, saturating at |v| = vmax."""
+    if not math.isfinite(v):
+        return QColor("#bbbbbb")
+    t = 0.0 if vmax <= 0 else max(-1.0, min(1.0, v / vmax))
+    base = POSITIVE if t >= 0 else NEGATIVE
+    t = abs(t)
+    return QColor(int(255 + (base.red() - 255) * t), int(255 + (base.green() - 255) * t),
+                  int(255 + (base.blue() - 255) * t))
+
+
+class NodeItem(QGraphicsEllipseItem):
+    def __init__(self, column: int, unit: int, x: float, y: float) -> None:
+        super().__init__(-R, -R, 2 * R, 2 * R)
+        self.column = column  # -1: inputs, else the forward layer index
+        self.unit = unit
+        self.setPos(x, y)
+        self.setPen(QPen(QColor("#555555"), 1.2))
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(2)
+
+
+class NetworkDiagram(QGraphicsView):
+    """Draws a :class:`Trace` row. ``node_clicked(layer_index, unit)``; inputs are layer -1."""
+
+    node_clicked = Signal(int, int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setBackgroundBrush(QBrush(QColor("white")))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(260, 180)
+        self.nodes: dict[tuple[int, int], NodeItem] = {}
+        self.selected: tuple[int, int] | None = None
+        self.predicted: set[tuple[int, int]] = set()
+        self._empty_text = "No network to draw."
+        self.show_message(self._empty_text)
+
+    # ----- drawing ----------------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        sc = self.scene()
+        sc.clear()
+        self.nodes.clear()
+        item = sc.addSimpleText(text)
+        item.setBrush(QColor("#666666"))
+        sc.setSceneRect(item.boundingRect().adjusted(-20, -20, 20, 20))
+
+    def set_trace(self, trace: Trace, row: int, input_names: list[str], layer_titles: list[str],
+                  predicted_units: list[int] | None = None) -> None:
+        """Draw row ``row`` of ``trace``; ``predicted_units`` are output nodes to mark as the answer."""
+        sc = self.scene()
+        sc.clear()
+        self.nodes.clear()
+        small = QFont()
+        small.setPointSizeF(max(6.5, small.pointSizeF() * 0.85))
+        bold = QFont()
+        bold.setBold(True)
+        # columns: inputs, then every layer that changes values (identity layers become a note)
+        x_in = np.asarray(trace.inputs[row], dtype=float)
+        cols: list[tuple[int, np.ndarray, str]] = [(-1, x_in, "Inputs")]
+        notes: dict[int, str] = {}
+        for i, lt in enumerate(trace.layers):
+            if lt.layer.kind == "identity":
+                notes[len(cols)] = f"{layer_titles[i]}: off at inference"
+                continue
+            cols.append((i, np.asarray(lt.a[row], dtype=float), layer_titles[i]))
+        tallest = max(min(len(v), MAX_NODES) for _, v, _ in cols)
+        positions: list[list[QPointF]] = []
+        for c, (li, vals, title) in enumerate(cols):
+            n = len(vals)
+            shown = n if n <= MAX_NODES else MAX_NODES - 1
+            y0 = (tallest - min(n, MAX_NODES)) * ROW_H / 2
+            pts = [QPointF(c * COL_W, y0 + k * ROW_H) for k in range(shown)]
+            positions.append(pts)
+            t = sc.addSimpleText(title)
+            t.setFont(bold if li == len(trace.layers) - 1 else small)
+            t.setPos(c * COL_W - t.boundingRect().width() / 2, -R - 34)
+            if n > shown:
+                more = sc.addSimpleText(f"+{n - shown} more")
+                more.setFont(small)
+                more.setBrush(QColor("#666666"))
+                more.setPos(c * COL_W - more.boundingRect().width() / 2, y0 + shown * ROW_H - 8)
+        for c, note in notes.items():
+            t = sc.addSimpleText(note)
+            t.setFont(small)
+            t.setBrush(QColor("#888888"))
+            t.setPos((c - 0.5) * COL_W - t.boundingRect().width() / 2, tallest * ROW_H - 6)
+        # edges: weight x input terms (dense), one-to-one (batch normalization)
+        for c in range(1, len(cols)):
+            li = cols[c][0]
+            layer = trace.layers[li].layer
+            src, dst = positions[c - 1], positions[c]
+            if layer.kind == "dense":
+                inp = trace.layers[li].inputs[row]
+                terms = inp[:len(src), None] * layer.kernel[:len(src), :len(dst)]
+                big = float(np.nanmax(np.abs(terms))) if terms.size else 0.0
+                for a in range(len(src)):
+                    for b in range(len(dst)):
+                        w = float(layer.kernel[a, b])
+                        term = float(terms[a, b])
+                        width = 0.6 + (3.4 * abs(term) / big if big > 0 else 0.0)
+                        color = QColor(POSITIVE if w >= 0 else NEGATIVE)
+                        color.setAlpha(90 if term == 0 else 200)
+                        pen = QPen(color, width)
+                        if term == 0:
+                            pen.setStyle(Qt.PenStyle.DotLine)
+                        line = sc.addLine(src[a].x() + R, src[a].y(), dst[b].x() - R, dst[b].y(), pen)
+                        line.setToolTip(f"weight {fmt(w)} × input {fmt(inp[a])} = {fmt(term)}")
+                        line.setZValue(0)
+            else:
+                for a in range(min(len(src), len(dst))):
+                    sc.addLine(src[a].x() + R, src[a].y(), dst[a].x() - R, dst[a].y(),
+                               QPen(QColor("#999999"), 1.0))
+        # nodes
+        predicted = {(len(trace.layers) - 1, u) for u in (predicted_units or [])}
+        self.predicted = predicted
+        for c, (li, vals, _) in enumerate(cols):
+            vmax = float(np.nanmax(np.abs(vals))) if len(vals) else 0.0
+            for k, p in enumerate(positions[c]):
+                v = float(vals[k])
+                node = NodeItem(li, k, p.x(), p.y())
+                node.setBrush(QBrush(value_color(v, vmax)))
+                if li >= 0:
+                    lt = trace.layers[li]
+                    tip = (f"{cols[c][2]}, node {k}\nweighted sum z = {fmt(lt.z[row, k])}\n"
+                           f"activation a = {fmt(v)}")
+                else:
+                    tip = f"input {input_names[k] if k < len(input_names) else k} = {fmt(v)}"
+                node.setToolTip(tip)
+                sc.addItem(node)
+                self.nodes[(li, k)] = node
+                label = QGraphicsSimpleTextItem(fmt(v, 4))
+                label.setFont(small)
+                label.setPos(p.x() - label.boundingRect().width() / 2, p.y() + R + 1)
+                label.setZValue(3)
+                sc.addItem(label)
+                if li < 0 and k < len(input_names):
+                    name = QGraphicsSimpleTextItem(_short(input_names[k]))
+                    name.setFont(small)
+                    name.setBrush(QColor("#333333"))
+                    name.setPos(p.x() - R - 6 - name.boundingRect().width(), p.y() - 8)
+                    sc.addItem(name)
+        self._restyle()
+        rect = sc.itemsBoundingRect().adjusted(-16, -12, 16, 12)
+        sc.setSceneRect(rect)
+        self._fit()
+
+    def select(self, layer_index: int, unit: int) -> None:
+        self.selected = (layer_index, unit)
+        self._restyle()
+        node = self.nodes.get(self.selected)
+        if node is not None:
+            self.ensureVisible(node)
+
+    def _restyle(self) -> None:
+        for key, node in self.nodes.items():
+            if key == self.selected:
+                node.setPen(QPen(HIGHLIGHT, 4))
+            elif key in self.predicted:
+                node.setPen(QPen(PREDICTED, 4))
+            else:
+                node.setPen(QPen(QColor("#555555"), 1.2))
+
+    # ----- interaction ------------------------------------------------------------------------------
+    def mousePressEvent(self, event):  # noqa: N802 (Qt naming)
+        item = self.itemAt(event.position().toPoint())
+        if isinstance(item, NodeItem):
+            self.select(item.column, item.unit)
+            self.node_clicked.emit(item.column, item.unit)
+            return
+        super().mousePressEvent(event)
+
+    def resizeEvent(self, event):  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        rect = self.scene().sceneRect()
+        if rect.isEmpty():
+            return
+        view = self.viewport().rect()
+        # shrink to fit, but never blow a small network up beyond its natural size
+        s = min(view.width() / rect.width(), view.height() / rect.height(), 1.5)
+        self.resetTransform()
+        self.scale(s, s)
+        self.centerOn(rect.center())
+
+    def node_rect(self, layer_index: int, unit: int) -> QRectF | None:
+        node = self.nodes.get((layer_index, unit))
+        return None if node is None else node.sceneBoundingRect()
+
+
+def _short(name: str, n: int = 18) -> str:
+    return name if len(name) <= n else name[:n - 1] + "…"
