@@ -102,7 +102,12 @@ class MainWindow(QMainWindow):
         self.network_view.layer_count_change_requested.connect(self.layers.change_dense_layer_count)
         self.layers.locked_changed.connect(self.network_view.set_locked)
         self.trainer.state_changed.connect(self.layers.on_run_state)
-        # [tab: inspector — issue 6]
+        # tab: inspector — issue 6 (select_node(layer, unit) and show_data_row(i) are its public hooks)
+        from nnstudio.ui.inspector import InspectorPanel  # noqa: PLC0415
+
+        self.inspector = InspectorPanel(self.state, self.pool)
+        self.tabs.addTab(self.inspector, "Inspector")
+        self.inspector.message.connect(self.show_message)
         # [tab: evaluation — issue 8]
 
     def _build_menus(self) -> None:
