@@ -1,7 +1,7 @@
 """A loaded table and where it came from."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -13,6 +13,11 @@ class Dataset:
     source: str | None = None  # a file path, or "example:NAME"
     synthetic: bool = False
     note: str = ""  # shown to the user (e.g. "synthetic data with the real schema")
+    #: how the file was read (``CsvOptions.to_dict()``), so the same file can be read again the same way
+    csv_options: dict | None = None
+    #: things the reader noticed and the user should know (shown in the Data tab), in plain words
+    warnings: list[str] = field(default_factory=list)
+    _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
@@ -21,3 +26,20 @@ class Dataset:
     @property
     def columns(self) -> list[str]:
         return [str(c) for c in self.frame.columns]
+
+    @property
+    def read_options(self) -> dict | None:
+        """Alias of :attr:`csv_options` (what a project file stores to read the file again)."""
+        return self.csv_options
+
+    def profile(self, column: str):
+        """The :class:`~nnstudio.core.data.profile.ColumnProfile` of one column (computed once)."""
+        from nnstudio.core.data.profile import profile_column  # noqa: PLC0415
+
+        if column not in self._profiles:
+            self._profiles[column] = profile_column(self.frame[column])
+        return self._profiles[column]
+
+    def profiles(self) -> list:
+        """Profiles of every column, in order (slow on big tables: call it off the GUI thread)."""
+        return [self.profile(c) for c in self.columns]

@@ -2,22 +2,44 @@
 
 The same :class:`FittedPreprocessor` encodes training data, new rows typed into a form, surface
 grids and exported models, so every path sees exactly the same numbers.
+
+Order of work in :func:`prepare` (no statistic ever sees a validation or test row):
+
+1. check the chosen columns (empty, numbers with stray text, infinite values) and the target;
+2. drop rows whose target is missing;
+3. split into train / validation / test (seeded; stratified by class for classification);
+4. drop rows with a missing value in a column whose missing-value strategy is "drop";
+5. fit every statistic (means, scales, category lists, fill values) on the training rows;
+6. drop validation/test rows holding a category never seen in training; encode every split.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.dataset import Dataset
-from nnstudio.core.data.roles import Roles, infer_task
+from nnstudio.core.data.profile import ColumnProfile, fmt_number, is_numeric_dtype, profile_column
+from nnstudio.core.data.roles import Roles, check_class_count, infer_task, stray_hint
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import Task
 
 NUMERIC_SCALINGS = ("standardize", "minmax", "none")
 CATEGORICAL_ENCODINGS = ("onehot", "ordinal")
 MISSING_STRATEGIES = ("drop", "mean", "median", "most_frequent", "constant")
+COLUMN_KINDS = ("auto", "number", "category")
+
+#: Plain names for the choices above (the GUI's combo boxes and the CLI's help use them).
+LABELS = {
+    "standardize": "standardize (mean 0, sd 1)", "minmax": "scale to 0..1", "none": "no scaling",
+    "onehot": "one-hot", "ordinal": "ordinal codes",
+    "drop": "drop the row", "mean": "fill with the mean", "median": "fill with the median",
+    "most_frequent": "fill with the most frequent", "constant": "fill with a constant",
+    "auto": "automatic", "number": "a number", "category": "a category",
+}
+
+_is_numeric = is_numeric_dtype
 
 
 @dataclass
@@ -26,23 +48,54 @@ class PreprocessConfig:
     categorical: str = "onehot"
     missing: str = "drop"
     fill_value: float | str = 0.0
-    per_column: dict[str, dict] = field(default_factory=dict)  # overrides: {"Age": {"numeric": "none"}}
+    #: per-column overrides of the keys above and "kind" ("auto" | "number" | "category"),
+    #: e.g. ``{"Age": {"numeric": "none", "missing": "median"}}``
+    per_column: dict[str, dict] = field(default_factory=dict)
 
     def for_column(self, col: str, key: str):
-        return self.per_column.get(col, {}).get(key, getattr(self, key))
+        default = getattr(self, key, "auto")
+        return self.per_column.get(col, {}).get(key, default)
+
+    def set_for_column(self, col: str, key: str, value) -> None:
+        """Override one choice for one column (a value equal to the default removes the override)."""
+        over = dict(self.per_column.get(col, {}))
+        if value == getattr(self, key, "auto"):
+            over.pop(key, None)
+        else:
+            over[key] = value
+        if over:
+            self.per_column[col] = over
+        else:
+            self.per_column.pop(col, None)
+
+    def check(self) -> None:
+        for col, over in [(None, vars(self)), *self.per_column.items()]:
+            where = f" for column '{col}'" if col else ""
+            for key, allowed in (("numeric", NUMERIC_SCALINGS), ("categorical", CATEGORICAL_ENCODINGS),
+                                 ("missing", MISSING_STRATEGIES), ("kind", COLUMN_KINDS)):
+                if key in over and over[key] not in allowed:
+                    raise DataError(f"Unknown {key} choice '{over[key]}'{where}.",
+                                    f"Use one of: {', '.join(allowed)}.")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> PreprocessConfig:
-        return cls(**d)
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise DataError(f"Unknown preprocessing setting(s): {', '.join(sorted(unknown))}.")
+        cfg = cls(**{k: v for k, v in d.items()})
+        cfg.per_column = {str(k): dict(v) for k, v in cfg.per_column.items()}
+        cfg.check()
+        return cfg
 
 
 @dataclass
 class SplitConfig:
     test: float = 0.2
-    val: float = 0.2  # fraction of the rows left after the test split
+    val: float = 0.2  # fraction of the rows left after the test split (like Keras' validation_split)
     seed: int = 42
     stratify: bool = True
 
@@ -51,13 +104,23 @@ class SplitConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> SplitConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise DataError(f"Unknown split setting(s): {', '.join(sorted(unknown))}.")
         return cls(**d)
 
     def check(self) -> None:
-        if not 0 < self.test < 0.9:
-            raise DataError(f"The test fraction must be between 0 and 0.9 (got {self.test}).")
+        if not 0 <= self.test < 0.9:
+            raise DataError(f"The test fraction must be at least 0 and below 0.9 (got {self.test}).")
         if not 0 <= self.val < 0.9:
-            raise DataError(f"The validation fraction must be between 0 and 0.9 (got {self.val}).")
+            raise DataError(f"The validation fraction must be at least 0 and below 0.9 (got {self.val}).")
+
+    def fractions(self) -> tuple[float, float, float]:
+        """(train, validation, test) as fractions of all rows."""
+        test = self.test
+        val = (1 - test) * self.val
+        return 1 - test - val, val, test
 
 
 @dataclass
@@ -73,6 +136,12 @@ class ColumnTransform:
     impute_value: float | str | None = None
     n_fit: int = 0
     stats: dict = field(default_factory=dict)  # for display: mean, sd, min, max
+    n_missing: int = 0  # missing values in the training split
+
+    @property
+    def passthrough_binary(self) -> bool:
+        """A number column holding only 0 and 1: used as it is."""
+        return self.kind == "binary" and self.categories == [0, 1]
 
     def output_names(self) -> list[str]:
         if self.kind == "categorical" and self.encoding == "onehot":
@@ -81,24 +150,47 @@ class ColumnTransform:
 
     def describe(self) -> str:
         n = f"fitted on {self.n_fit:,} rows"
-        miss = "" if self.impute == "drop" else f"; missing values filled with {self.impute} ({self.impute_value})"
+        if self.impute == "drop" or self.impute_value is None:
+            miss = f"; {self.n_missing:,} training rows with it missing were dropped" if self.n_missing else ""
+        else:
+            what = {"mean": "the mean", "median": "the median", "most_frequent": "the most frequent value",
+                    "constant": "the constant"}.get(self.impute, self.impute)
+            v = self.impute_value
+            v = fmt_number(float(v)) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v
+            miss = f"; missing values filled with {what} ({v})"
+            if self.n_missing:
+                miss += f", {self.n_missing:,} in training"
         if self.kind == "numeric":
             st = self.stats
+            if self.scaling in ("standardize", "minmax") and st["min"] == st["max"]:
+                return (f"{self.name}: the same value ({fmt_number(st['min'])}) in every training row, "
+                        f"so it becomes 0 (it carries no information), {n}{miss}")
             if self.scaling == "standardize":
-                return f"{self.name}: standardized, mean {st['mean']:.4g}, sd {st['sd']:.4g}, {n}{miss}"
+                return (f"{self.name}: standardized, mean {fmt_number(st['mean'])}, "
+                        f"sd {fmt_number(st['sd'])}, {n}{miss}")
             if self.scaling == "minmax":
-                return f"{self.name}: scaled to 0..1, min {st['min']:.4g}, max {st['max']:.4g}, {n}{miss}"
+                return (f"{self.name}: scaled to 0..1, min {fmt_number(st['min'])}, "
+                        f"max {fmt_number(st['max'])}, {n}{miss}")
             return f"{self.name}: used as is (no scaling){miss}"
+        if self.passthrough_binary:
+            return f"{self.name}: already 0/1, used as is{miss}"
         if self.kind == "binary":
-            return f"{self.name}: two values, {self.categories[0]!s} → 0, {self.categories[1]!s} → 1{miss}"
+            return (f"{self.name}: two values, {self.categories[0]!s} → 0, {self.categories[1]!s} → 1, "
+                    f"{n}{miss}")
         cats = ", ".join(str(c) for c in self.categories[:8]) + (" …" if len(self.categories) > 8 else "")
         if self.encoding == "onehot":
             return f"{self.name}: one-hot, {len(self.categories)} columns ({cats}), {n}{miss}"
         return f"{self.name}: ordinal codes 0..{len(self.categories) - 1} ({cats}), {n}{miss}"
 
+    # ----- applying ------------------------------------------------------------------------------
+    def _keys(self, s: pd.Series):
+        if self.categories and not isinstance(self.categories[0], str):
+            return s
+        return s.astype(str).where(s.notna())
 
-def _is_numeric(s: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    def codes(self, s: pd.Series) -> np.ndarray:
+        """Category codes (-1: missing or not seen in training)."""
+        return pd.Categorical(self._keys(s), categories=self.categories).codes.astype(np.int64)
 
 
 @dataclass
@@ -112,17 +204,26 @@ class FittedPreprocessor:
     @classmethod
     def fit(cls, train: pd.DataFrame, features: list[str], target: str, task: Task, classes: list,
             config: PreprocessConfig) -> FittedPreprocessor:
+        """Fit every statistic on ``train`` (the training split, after dropping rows)."""
         cols = []
         for c in features:
             s = train[c]
             impute = config.for_column(c, "missing")
-            t = ColumnTransform(name=c, kind="numeric", impute=impute, n_fit=int(s.notna().sum()))
+            t = ColumnTransform(name=c, kind="numeric", impute=impute, n_missing=int(s.isna().sum()))
             nonnull = s.dropna()
-            if _is_numeric(s) and not (nonnull.nunique() == 2 and set(nonnull.unique()) <= {0, 1}):
+            t.n_fit = int(len(nonnull))
+            kind = config.for_column(c, "kind")
+            if kind == "number" and not _is_numeric(s):
+                raise DataError(f"Column '{c}' holds text, so it cannot be used as a number.",
+                                "Treat it as a category, or ignore it.")
+            as_number = _is_numeric(s) and kind != "category"
+            if as_number and len(nonnull) == 0:
+                raise DataError(f"Column '{c}' has no values in the training split.", "Ignore this column.")
+            if as_number and set(nonnull.unique().tolist()) == {0, 1} and kind != "number":
+                t.kind, t.categories = "binary", [0, 1]
+                _fit_impute_numeric(t, c, nonnull.to_numpy(dtype=float), impute, config)
+            elif as_number:
                 v = nonnull.to_numpy(dtype=float)
-                if len(v) == 0:
-                    raise DataError(f"Column '{c}' has no values in the training split.",
-                                    "Ignore this column.")
                 mean, sd = float(v.mean()), float(v.std())
                 lo, hi = float(v.min()), float(v.max())
                 t.stats = {"mean": mean, "sd": sd, "min": lo, "max": hi}
@@ -131,28 +232,25 @@ class FittedPreprocessor:
                     t.center, t.scale = mean, (sd if sd > 0 else 1.0)
                 elif t.scaling == "minmax":
                     t.center, t.scale = lo, (hi - lo if hi > lo else 1.0)
-                if impute == "mean":
-                    t.impute_value = mean
-                elif impute == "median":
-                    t.impute_value = float(np.median(v))
-                elif impute == "most_frequent":
-                    t.impute_value = float(nonnull.mode().iloc[0])
-                elif impute == "constant":
-                    t.impute_value = float(config.fill_value)
+                _fit_impute_numeric(t, c, v, impute, config)
             else:
-                values = nonnull.astype(str) if not _is_numeric(s) else nonnull
+                values = nonnull if _is_numeric(s) else nonnull.astype(str)
                 cats = sorted(values.unique().tolist(), key=lambda x: (str(type(x)), x))
                 t.categories = cats
                 t.kind = "binary" if len(cats) == 2 else "categorical"
                 t.encoding = config.for_column(c, "categorical")
                 if impute in ("most_frequent", "mean", "median"):
-                    t.impute, t.impute_value = "most_frequent", values.mode().iloc[0]
+                    if len(values):
+                        t.impute, t.impute_value = "most_frequent", _plain(values.mode().iloc[0])
                 elif impute == "constant":
-                    t.impute_value = str(config.fill_value)
+                    fill = config.for_column(c, "fill_value")
+                    t.impute_value = _plain(fill) if _is_numeric(s) and isinstance(fill, (int, float)) \
+                        else str(fill)
                     if t.impute_value not in t.categories:
                         t.categories.append(t.impute_value)
+                        t.kind = "binary" if len(t.categories) == 2 else "categorical"
             cols.append(t)
-        return cls(cols, target, task, list(classes))
+        return cls(cols, target, Task(task), list(classes))
 
     # ----- applying --------------------------------------------------------------------------
     @property
@@ -175,12 +273,28 @@ class FittedPreprocessor:
         """Mask of rows that survive 'drop' imputation (missing values in drop-columns)."""
         mask = np.ones(len(frame), dtype=bool)
         for c in self.columns:
-            if c.impute == "drop":
+            if c.impute == "drop" or c.impute_value is None:
                 mask &= frame[c.name].notna().to_numpy()
         return mask
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """Encode raw rows (original units) into the float32 matrix the network sees."""
+    def rows_known(self, frame: pd.DataFrame) -> np.ndarray:
+        """Mask of rows whose categories were all seen in training (missing values count as known)."""
+        mask = np.ones(len(frame), dtype=bool)
+        for c in self.columns:
+            if c.kind in ("categorical", "binary") and not c.passthrough_binary:
+                s = frame[c.name]
+                if c.impute_value is not None:
+                    s = s.fillna(c.impute_value)
+                mask &= (c.codes(s) >= 0) | s.isna().to_numpy()
+        return mask
+
+    def transform(self, frame: pd.DataFrame, *, strict: bool = True) -> np.ndarray:
+        """Encode raw rows (original units) into the float32 matrix the network sees.
+
+        With ``strict`` (the default) a missing value that the fitted strategy cannot fill, a text
+        where a number belongs, or a category never seen in training raises :class:`DataError`
+        naming the column and the value; otherwise such cells become NaN (one-hot: all zeros).
+        """
         missing = [c.name for c in self.columns if c.name not in frame.columns]
         if missing:
             raise DataError(f"Missing input column(s): {', '.join(missing)}.",
@@ -190,13 +304,26 @@ class FittedPreprocessor:
             s = frame[c.name]
             if c.impute_value is not None:
                 s = s.fillna(c.impute_value)
-            if c.kind == "numeric":
-                v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+            if strict and s.isna().any():
+                row = int(np.flatnonzero(s.isna().to_numpy())[0])
+                raise DataError(f"'{c.name}' is missing in row {row + 1}.",
+                                f"Give a value for '{c.name}', or choose a missing-value strategy "
+                                f"other than 'drop the row' for it.")
+            if c.kind == "numeric" or c.passthrough_binary:
+                num = pd.to_numeric(s, errors="coerce")
+                v = num.to_numpy(dtype=np.float64)
+                if strict and (num.isna() & s.notna()).any():
+                    row = int(np.flatnonzero((num.isna() & s.notna()).to_numpy())[0])
+                    raise DataError(f"'{c.name}' must be a number, not {s.iloc[row]!r} (row {row + 1}).")
                 parts.append(((v - c.center) / c.scale)[:, None])
             else:
-                key = s if c.categories and not isinstance(c.categories[0], str) else s.astype(str).where(s.notna())
-                codes = pd.Categorical(key, categories=c.categories).codes.astype(np.int64)
+                codes = c.codes(s)
                 unknown = codes < 0
+                if strict and unknown.any():
+                    row = int(np.flatnonzero(unknown)[0])
+                    known = ", ".join(str(x) for x in c.categories[:12])
+                    raise DataError(f"'{s.iloc[row]}' is not a value of '{c.name}' seen in training "
+                                    f"(row {row + 1}).", f"Use one of: {known}.")
                 if c.kind == "categorical" and c.encoding == "onehot":
                     m = np.zeros((len(s), len(c.categories)))
                     rows = np.nonzero(~unknown)[0]
@@ -226,26 +353,50 @@ class FittedPreprocessor:
             lines.append(f"{self.target} (target): a number, predicted as is")
         else:
             cl = ", ".join(f"{c!s} → {i}" for i, c in enumerate(self.classes[:10]))
-            lines.append(f"{self.target} (target, {self.task.label}): {cl}")
+            more = f", … ({len(self.classes)} classes)" if len(self.classes) > 10 else ""
+            lines.append(f"{self.target} (target, {self.task.label}): {cl}{more}")
         return lines
 
     # ----- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        def plain(x):
-            return x.item() if isinstance(x, np.generic) else x
         cols = []
         for c in self.columns:
             d = asdict(c)
-            d["categories"] = [plain(x) for x in c.categories]
-            d["impute_value"] = plain(c.impute_value)
+            d["categories"] = [_plain(x) for x in c.categories]
+            d["impute_value"] = _plain(c.impute_value)
+            d["stats"] = {k: _plain(v) for k, v in c.stats.items()}
             cols.append(d)
         return {"columns": cols, "target": self.target, "task": self.task.value,
-                "classes": [plain(x) for x in self.classes]}
+                "classes": [_plain(x) for x in self.classes]}
 
     @classmethod
     def from_dict(cls, d: dict) -> FittedPreprocessor:
         return cls([ColumnTransform(**c) for c in d["columns"]], d["target"], Task(d["task"]),
                    list(d.get("classes", [])))
+
+
+def _plain(x):
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _fit_impute_numeric(t: ColumnTransform, col: str, v: np.ndarray, impute: str,
+                        config: PreprocessConfig) -> None:
+    if len(v) == 0:
+        return
+    if impute == "mean":
+        t.impute_value = float(v.mean())
+    elif impute == "median":
+        t.impute_value = float(np.median(v))
+    elif impute == "most_frequent":
+        vals, counts = np.unique(v, return_counts=True)
+        t.impute_value = float(vals[np.argmax(counts)])
+    elif impute == "constant":
+        fill = config.for_column(col, "fill_value")
+        try:
+            t.impute_value = float(fill)
+        except (TypeError, ValueError):
+            raise DataError(f"Column '{col}' holds numbers, so its missing values cannot be filled "
+                            f"with {fill!r}.", "Give a number as the constant.") from None
 
 
 @dataclass
@@ -262,7 +413,10 @@ class PreparedData:
     raw_train: pd.DataFrame
     raw_val: pd.DataFrame
     raw_test: pd.DataFrame
-    dropped_rows: int = 0
+    dropped_rows: int = 0  # all rows left out, for any of the reasons below
+    dropped_missing_target: int = 0  # rows whose target is missing
+    dropped_missing: int = 0  # rows with a missing value in a column whose strategy is "drop"
+    dropped_unseen: int = 0  # validation/test rows with a category never seen in training
 
     @property
     def task(self) -> Task:
@@ -280,25 +434,86 @@ class PreparedData:
         return (f"{len(self.X_train):,} training, {len(self.X_val):,} validation, "
                 f"{len(self.X_test):,} test rows; {self.n_inputs} inputs after encoding")
 
+    def dropped_text(self) -> list[str]:
+        out = []
+        if self.dropped_missing_target:
+            out.append(f"{self.dropped_missing_target:,} rows without a target value were left out.")
+        if self.dropped_missing:
+            out.append(f"{self.dropped_missing:,} rows with a missing value were dropped "
+                       f"(missing-value strategy 'drop the row').")
+        if self.dropped_unseen:
+            out.append(f"{self.dropped_unseen:,} validation/test rows were left out: they hold a "
+                       f"category that never occurs in the training split.")
+        return out
+
+    def describe(self) -> list[str]:
+        """Everything done to the data, in plain words: the split, dropped rows, every column."""
+        return [self.summary() + ".", *self.dropped_text(), *self.preprocessor.describe()]
+
 
 def _split_indices(n: int, frac: float, seed: int, strata: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Random (stratified when possible) split of range(n) into (rest, taken)."""
+    """Random (stratified when ``strata``, integer class codes, is given) split of range(n) into
+    (rest, taken), both sorted."""
     rng = np.random.default_rng(seed)
-    if frac <= 0:
-        return np.arange(n), np.array([], dtype=int)
+    if frac <= 0 or n == 0:
+        return np.arange(n), np.array([], dtype=np.int64)
+    taken_mask = np.zeros(n, dtype=bool)
     if strata is not None:
-        taken = []
-        for k in np.unique(strata):
-            idx = np.nonzero(strata == k)[0]
+        order = np.argsort(strata, kind="stable")
+        bounds = np.flatnonzero(np.diff(strata[order])) + 1
+        for idx in np.split(order, bounds):
             idx = rng.permutation(idx)
-            m = int(round(len(idx) * frac))
-            taken.append(idx[:m])
-        taken = np.sort(np.concatenate(taken))
+            taken_mask[idx[:int(round(len(idx) * frac))]] = True
     else:
-        perm = rng.permutation(n)
-        taken = np.sort(perm[: int(round(n * frac))])
-    rest = np.setdiff1d(np.arange(n), taken)
-    return rest, taken
+        taken_mask[rng.permutation(n)[:int(round(n * frac))]] = True
+    return np.flatnonzero(~taken_mask), np.flatnonzero(taken_mask)
+
+
+def _profile(dataset: Dataset, col: str) -> ColumnProfile:
+    try:
+        return dataset.profile(col)
+    except AttributeError:  # a duck-typed dataset without the cache
+        return profile_column(dataset.frame[col])
+
+
+def check_feature(dataset: Dataset, col: str, config: PreprocessConfig) -> None:
+    """Raise :class:`DataError` if ``col`` cannot be used as a feature as it is."""
+    prof = _profile(dataset, col)
+    kind = config.for_column(col, "kind")
+    if prof.kind == "empty":
+        raise DataError(f"Column '{col}' is empty: every value is missing.", "Ignore this column.")
+    if prof.kind == "mixed" and kind != "category":
+        raise DataError(f"Column '{col}' holds numbers, but {prof.stray_count:,} values are not "
+                        f"numbers: {prof.stray_text()}.",
+                        stray_hint(prof)[:-1] + "; or ignore the column.")
+    if prof.n_inf and kind != "category":
+        raise DataError(f"Column '{col}' has {prof.n_inf:,} infinite values (inf), which a network "
+                        f"cannot use.", "Replace them with numbers in the file, mark 'inf' as a missing "
+                        "value when opening it (--na-values inf), or ignore the column.")
+
+
+def resolve_task(dataset: Dataset, target: str, task: Task | str | None) -> tuple[Task, list]:
+    """The task (inferred, or the user's override checked against the target) and class labels."""
+    col = dataset.frame[target]
+    inferred, classes = infer_task(col, _profile(dataset, target))
+    if task is None:
+        return inferred, classes
+    task = Task(task)
+    if task is Task.REGRESSION:
+        if not _is_numeric(col):
+            raise DataError(f"The target '{target}' is text, so it cannot be predicted as a number.",
+                            "Use classification for this target.")
+        return task, []
+    vals = col.dropna()
+    if inferred is Task.REGRESSION:
+        classes = sorted(vals.unique().tolist())
+        check_class_count(target, len(classes), len(vals))
+    if task is Task.BINARY and len(classes) != 2:
+        raise DataError(f"The target '{target}' has {len(classes)} classes, so it is not a binary "
+                        f"(two-class) task.", "Choose multi-class classification.")
+    if task is Task.MULTICLASS and len(classes) == 2:
+        return Task.BINARY, classes  # two classes are learnt as a binary task either way
+    return task, classes
 
 
 def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = None,
@@ -307,59 +522,73 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     config = config or PreprocessConfig()
     split = split or SplitConfig()
     split.check()
+    config.check()
     frame = dataset.frame
     if roles.target not in frame.columns:
-        raise DataError(f"The target column '{roles.target}' is not in the data.")
+        raise DataError(f"The target column '{roles.target}' is not in the data.",
+                        "Choose a target in the Data tab (or --target).")
     if not roles.features:
         raise DataError("No feature columns are selected.", "Choose at least one feature.")
-    inferred, classes = infer_task(frame[roles.target])
-    task = Task(task) if task is not None else inferred
-    if task is not Task.REGRESSION and inferred is Task.REGRESSION:
-        vals = frame[roles.target].dropna()
-        classes = sorted(vals.unique().tolist())
-        if len(classes) > 100:
-            raise DataError(f"The target '{roles.target}' has {len(classes)} values: too many to "
-                            f"treat as classes.", "Use regression for this target.")
-    if task is Task.REGRESSION and not _is_numeric(frame[roles.target]):
-        raise DataError(f"The target '{roles.target}' is text, so it cannot be predicted as a number.",
-                        "Use classification for this target.")
-    if task is Task.BINARY and len(classes) != 2:
-        task = Task.MULTICLASS
+    absent = [c for c in roles.features if c not in frame.columns]
+    if absent:
+        raise DataError(f"Feature column(s) not in the data: {', '.join(absent)}.",
+                        f"Columns are: {', '.join(map(str, frame.columns[:30]))}.")
+    if roles.target in roles.features:
+        raise DataError(f"'{roles.target}' is both the target and a feature.",
+                        "The target cannot be an input: remove it from the features.")
+    for c in roles.features:
+        check_feature(dataset, c, config)
+    task, classes = resolve_task(dataset, roles.target, task)
+
     # rows with a missing target cannot be used for training or testing
     keep = frame[roles.target].notna().to_numpy()
-    dropped = int((~keep).sum())
+    dropped_target = int((~keep).sum())
     frame = frame.loc[keep].reset_index(drop=True)
     strata = None
     if split.stratify and task is not Task.REGRESSION:
-        t = frame[roles.target].astype(str).to_numpy()
-        _, counts = np.unique(t, return_counts=True)
-        if counts.min() >= 2:
-            strata = t
+        codes = pd.factorize(frame[roles.target])[0]
+        if np.bincount(codes).min() >= 2:
+            strata = codes
     rest, test_idx = _split_indices(len(frame), split.test, split.seed, strata)
     train_idx, val_idx = _split_indices(len(rest), split.val, split.seed + 1,
                                         strata[rest] if strata is not None else None)
     train_idx, val_idx = rest[train_idx], rest[val_idx]
     raw = {k: frame.iloc[idx].reset_index(drop=True)
            for k, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx))}
+
+    # rows with a missing value in a "drop" column go, in every split alike
+    drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"]
+    dropped_missing = 0
+    n_missing_train = {c: int(raw["train"][c].isna().sum()) for c in roles.features}
+    for k, part in raw.items():
+        if drop_cols:
+            ok = part[drop_cols].notna().all(axis=1).to_numpy()
+            dropped_missing += int((~ok).sum())
+            raw[k] = part.loc[ok].reset_index(drop=True)
     if len(raw["train"]) < 2:
-        raise DataError(f"Only {len(raw['train'])} training rows remain after the split.",
-                        "Use more data or smaller test/validation fractions.")
+        why = " after dropping rows with missing values" if dropped_missing else " after the split"
+        raise DataError(f"Only {len(raw['train'])} training rows remain{why}.",
+                        "Use more data, smaller test/validation fractions, or fill missing values "
+                        "instead of dropping the rows.")
     pre = FittedPreprocessor.fit(raw["train"], roles.features, roles.target, task, classes, config)
-    out = {}
+    for t in pre.columns:
+        t.n_missing = n_missing_train[t.name]
+    out, dropped_unseen = {}, 0
     for k, part in raw.items():
         usable = pre.rows_usable(part)
-        dropped += int((~usable).sum())
+        if k != "train":
+            usable &= pre.rows_known(part)
+            dropped_unseen += int((~usable).sum())
         part = part.loc[usable].reset_index(drop=True)
         raw[k] = part
-        X = pre.transform(part)
-        y = pre.encode_target(part[roles.target])
-        out[k] = (X, y)
-    X_train = out["train"][0]
-    if not np.all(np.isfinite(X_train)):
-        bad = [n for n, ok in zip(pre.output_names, np.isfinite(X_train).all(axis=0)) if not ok]
-        raise DataError(f"Column(s) {', '.join(bad[:5])} contain values that are not finite numbers "
-                        f"(inf, or text that could not be read).",
-                        "Fix those values in the file, fill missing values, or ignore the column.")
+        out[k] = (pre.transform(part, strict=False), pre.encode_target(part[roles.target]))
+    for k, (X, _) in out.items():
+        if not np.all(np.isfinite(X)):
+            bad = [n for n, ok in zip(pre.output_names, np.isfinite(X).all(axis=0)) if not ok]
+            raise DataError(f"Column(s) {', '.join(bad[:5])} contain values that are not finite numbers "
+                            f"in the {k} split.",
+                            "Fix those values in the file, fill missing values, or ignore the column.")
+    dropped = dropped_target + dropped_missing + dropped_unseen
     return PreparedData(out["train"][0], out["train"][1], out["val"][0], out["val"][1],
                         out["test"][0], out["test"][1], pre, raw["train"], raw["val"], raw["test"],
-                        dropped)
+                        dropped, dropped_target, dropped_missing, dropped_unseen)

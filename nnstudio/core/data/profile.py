@@ -1,0 +1,197 @@
+"""Per-column summaries: what a column holds, in the terms a user and the role inference need.
+
+A :class:`ColumnProfile` says what kind of values a column holds (numbers, two values, categories,
+free text, dates, numbers written with stray text, nothing), how many are missing or distinct, the
+range or the most frequent values, and a small histogram. The Data tab shows it; role inference and
+:func:`~nnstudio.core.data.preprocess.prepare` use it to propose roles and to refuse columns that
+cannot be used, with the reason.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+#: Text columns with more distinct values than this (and more than 5 % of the rows) are free text.
+MAX_CATEGORIES = 100
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
+
+KIND_LABELS = {
+    "number": "number",
+    "binary": "two values",
+    "category": "category",
+    "text": "free text",
+    "date": "date/time",
+    "mixed": "numbers with stray text",
+    "empty": "empty",
+}
+
+
+def is_numeric_dtype(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+def is_text_dtype(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s)
+
+
+@dataclass
+class ColumnProfile:
+    name: str
+    kind: str  # one of KIND_LABELS
+    dtype: str
+    n: int
+    missing: int
+    unique: int
+    integer: bool = False  # numbers that are all whole
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    n_inf: int = 0  # +inf / -inf values in a number column
+    top: list[tuple[str, int]] = field(default_factory=list)  # most frequent values, up to 10
+    hist_edges: list[float] = field(default_factory=list)  # numbers: bin edges (len = counts + 1)
+    hist_counts: list[int] = field(default_factory=list)
+    stray: list[tuple[int, str]] = field(default_factory=list)  # "mixed": (row, text), first few
+    stray_count: int = 0
+    decimal_comma: bool = False  # some values look like numbers with a decimal comma ("12,5")
+
+    # ----- plain words -------------------------------------------------------------------------
+    @property
+    def type_label(self) -> str:
+        if self.kind == "number":
+            return "whole number" if self.integer else "number"
+        if self.kind == "binary" and self.integer:
+            return "0/1" if (self.min, self.max) == (0, 1) else "two numbers"
+        return KIND_LABELS[self.kind]
+
+    @property
+    def constant(self) -> bool:
+        return self.unique == 1
+
+    def values_text(self, width: int = 3) -> str:
+        """A one-line summary of the values: the range, or the most frequent values with shares."""
+        if self.kind == "empty":
+            return "no values"
+        if self.kind in ("number",) or (self.kind == "binary" and self.min is not None):
+            inf = f", {self.n_inf:,} infinite" if self.n_inf else ""
+            if self.min is None:
+                return f"only infinite values{inf}"
+            return f"{fmt_number(self.min)} … {fmt_number(self.max)}, mean {fmt_number(self.mean)}{inf}"
+        if self.kind == "mixed":
+            return f"{self.stray_count:,} not numbers: " + ", ".join(repr(v) for _, v in self.stray[:width])
+        total = max(1, self.n - self.missing)
+        parts = [f"{v} {100 * c / total:.0f}%" for v, c in self.top[:width]]
+        more = " …" if self.unique > width else ""
+        return ", ".join(parts) + more
+
+    def stray_text(self, limit: int = 3) -> str:
+        shown = ", ".join(f"'{v}' (row {r + 1})" for r, v in self.stray[:limit])
+        more = f" and {self.stray_count - limit:,} more" if self.stray_count > limit else ""
+        return shown + more
+
+
+def fmt_number(x: float | None) -> str:
+    """A number the way a person writes it: 38.9, 10.5, 0.0312, 76,485."""
+    if x is None or not np.isfinite(x):
+        return str(x)
+    a = abs(x)
+    if a == 0:
+        return "0"
+    if float(x).is_integer() and a < 1e15:
+        return f"{int(x):,}"
+    if a >= 1000:
+        return f"{x:,.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    if a >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3g}"
+
+
+def _histogram(v: np.ndarray, integer: bool, unique: int) -> tuple[list[float], list[int]]:
+    if len(v) == 0:
+        return [], []
+    if integer and unique <= 30:
+        vals, counts = np.unique(v, return_counts=True)
+        # one bar per value: edges half-way between neighbours would be uneven, so use v ± 0.4
+        edges = []
+        for x in vals:
+            edges += [float(x) - 0.4, float(x) + 0.4]
+        return edges, counts.tolist()
+    lo, hi = float(v.min()), float(v.max())
+    if lo == hi:
+        return [lo - 0.5, lo + 0.5], [int(len(v))]
+    counts, edges = np.histogram(v, bins=min(30, max(5, unique)))
+    return edges.tolist(), counts.tolist()
+
+
+def _top(s: pd.Series, k: int = 10) -> list[tuple[str, int]]:
+    vc = s.value_counts(dropna=True)
+    return [(str(v), int(c)) for v, c in vc.iloc[:k].items()]
+
+
+def profile_column(s: pd.Series) -> ColumnProfile:
+    """Summarise one column (one pass of pandas operations; fine for a million rows)."""
+    name = str(s.name)
+    n = len(s)
+    missing = int(s.isna().sum())
+    nonnull = s.dropna()
+    p = ColumnProfile(name=name, kind="empty", dtype=str(s.dtype), n=n, missing=missing, unique=0)
+    if len(nonnull) == 0:
+        return p
+    p.unique = int(nonnull.nunique())
+    if pd.api.types.is_bool_dtype(s):
+        p.kind = "binary" if p.unique == 2 else "category"
+        p.top = _top(nonnull)
+        return p
+    if is_numeric_dtype(s):
+        v = nonnull.to_numpy(dtype=np.float64)
+        finite = np.isfinite(v)
+        p.n_inf = int((~finite).sum())
+        fv = v[finite]
+        p.integer = bool(len(fv) and np.all(fv == np.round(fv)))
+        if len(fv):
+            p.min, p.max = float(fv.min()), float(fv.max())
+            p.mean, p.sd = float(fv.mean()), float(fv.std())
+        p.kind = "binary" if p.unique == 2 else "number"
+        if p.unique <= 10:
+            p.top = _top(nonnull)
+        p.hist_edges, p.hist_counts = _histogram(fv, p.integer, p.unique)
+        return p
+    # text (or mixed Python objects)
+    text = nonnull.astype(str)
+    sample = text.iloc[:2000]
+    as_num = pd.to_numeric(sample, errors="coerce")
+    comma = sample.str.match(_DECIMAL_COMMA)
+    numeric_share = float((as_num.notna() | comma).mean())
+    if numeric_share >= 0.5:
+        full = pd.to_numeric(text, errors="coerce")
+        bad = full.isna()
+        if bad.any():
+            p.kind = "mixed"
+            p.stray_count = int(bad.sum())
+            idx = np.flatnonzero(bad.to_numpy())[:10]
+            rows = np.flatnonzero(s.notna().to_numpy())  # position in the column of each value
+            p.stray = [(int(rows[i]), text.iloc[i]) for i in idx]
+            p.decimal_comma = bool(text[bad].str.match(_DECIMAL_COMMA).any())
+            p.top = _top(text[bad])
+            good = full[~bad].to_numpy(dtype=np.float64)
+            good = good[np.isfinite(good)]
+            if len(good):
+                p.min, p.max, p.mean = float(good.min()), float(good.max()), float(good.mean())
+            return p
+    p.top = _top(text)
+    if p.unique == 2:
+        p.kind = "binary"
+    elif sample.str.match(_DATE).mean() >= 0.9:
+        p.kind = "date"
+    elif n > 20 and (p.unique >= 0.5 * len(nonnull) or (p.unique > MAX_CATEGORIES and p.unique > 0.05 * n)):
+        p.kind = "text"
+    else:
+        p.kind = "category"
+    return p
