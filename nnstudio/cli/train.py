@@ -21,6 +21,17 @@ def add_parser(sub) -> None:
     g.add_argument("--test", type=float, help="test fraction, e.g. 0.2")
     g.add_argument("--val", type=float, help="validation fraction of the rest, e.g. 0.2")
     g.add_argument("--split-seed", type=int, help="seed of the train/validation/test split")
+    g.add_argument("--task", choices=("binary", "multiclass", "regression"),
+                   help="override the task inferred from the target")
+    g = p.add_argument_group("reading a CSV (detected when not given)")
+    g.add_argument("--delimiter", help="field delimiter: ',', ';', 'tab', '|'")
+    g.add_argument("--encoding", help="text encoding: utf-8, utf-8-sig, utf-16, cp1252, latin-1")
+    g.add_argument("--decimal", choices=(".", ","), help="decimal separator of numbers")
+    g.add_argument("--header", dest="header", action="store_true", default=None,
+                   help="the first row holds the column names")
+    g.add_argument("--no-header", dest="header", action="store_false",
+                   help="the first row is data (columns are named 'column 1', 'column 2', ...)")
+    g.add_argument("--na-values", metavar="A,B", help="more markers of missing values, e.g. '?,-'")
     g = p.add_argument_group("network")
     g.add_argument("--layers", help="hidden layers, e.g. dense:6:relu,dropout:0.2,dense:4:relu "
                                     "('' for none). The output layer follows the task unless the "
@@ -69,7 +80,7 @@ def load_project(args):
             if not args.target:
                 raise DataError("Training on a CSV needs --target COLUMN.",
                                 "Name the column to predict, e.g. --target Exited.")
-            dataset = read_csv(path)
+            dataset = read_csv(path, csv_options(args))
             project = Project.from_dataset(dataset, args.target)
         else:
             raise DataError(f"'{src}' is neither an example nor a file.",
@@ -85,6 +96,10 @@ def load_project(args):
         project.roles = Roles(project.roles.target, feats,
                               {c: "not chosen" for c in project.dataset.columns
                                if c not in feats and c != project.roles.target})
+    if args.task:
+        from nnstudio.core.model.spec import Task  # noqa: PLC0415
+
+        project.task_override = Task(args.task)
     if args.test is not None:
         project.split = replace(project.split, test=args.test)
     if args.val is not None:
@@ -104,6 +119,20 @@ def load_project(args):
     project.settings = replace(s, **{k: v for k, v in overrides.items() if v is not None})
     project.settings.check()
     return project
+
+
+def csv_options(args):
+    """The CSV reading options given on the command line (the rest is detected)."""
+    from nnstudio.core.data.csv import CsvOptions  # noqa: PLC0415
+
+    delim = args.delimiter
+    if delim is not None:
+        delim = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(delim.lower(), delim)
+    na = [v for v in (args.na_values or "").split(",") if v != ""] if args.na_values else []
+    opts = CsvOptions(delimiter=delim, encoding=args.encoding, header=args.header,
+                      decimal=args.decimal, na_values=na)
+    opts.check()
+    return opts
 
 
 class _Bar:

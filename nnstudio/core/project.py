@@ -15,6 +15,10 @@ from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.training.settings import TrainSettings
 
 
+def _profiles(dataset: Dataset) -> dict:
+    return {c: dataset.profile(c) for c in dataset.columns}
+
+
 @dataclass
 class Project:
     dataset: Dataset
@@ -30,11 +34,11 @@ class Project:
     def from_example(cls, name: str) -> Project:
         ex = get_example(name)
         ds = ex.dataset()
-        roles = infer_roles(ds.frame, ex.target)
+        roles = infer_roles(ds.frame, ex.target, profiles=_profiles(ds))
         if ex.features is not None:
             roles = Roles(ex.target, list(ex.features),
-                          {c: "not used by this example" for c in ds.columns
-                           if c != ex.target and c not in ex.features} | roles.ignored)
+                          {c: roles.ignored.get(c, "not used by this example") for c in ds.columns
+                           if c != ex.target and c not in ex.features})
         from dataclasses import replace  # noqa: PLC0415
 
         return cls(ds, roles, ex.spec.copy(), replace(ex.settings), replace(ex.preprocess),
@@ -45,7 +49,7 @@ class Project:
         """A new project on a loaded table, with proposed roles and a small default network."""
         from nnstudio.core.model.spec import LayerSpec  # noqa: PLC0415
 
-        roles = infer_roles(dataset.frame, target)
+        roles = infer_roles(dataset.frame, target, profiles=_profiles(dataset))
         return cls(dataset, roles, NetworkSpec([LayerSpec.dense(16, "relu"), LayerSpec.dense(8, "relu")]),
                    TrainSettings(epochs=50))
 
@@ -53,7 +57,8 @@ class Project:
     def task(self) -> Task:
         if self.task_override is not None:
             return self.task_override
-        return infer_task(self.dataset.frame[self.roles.target])[0]
+        target = self.roles.target
+        return infer_task(self.dataset.frame[target], self.dataset.profile(target))[0]
 
     def n_classes(self) -> int:
         task = self.task

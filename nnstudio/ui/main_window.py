@@ -92,7 +92,19 @@ class MainWindow(QMainWindow):
     # ----- extension points: tabs and menus ------------------------------------------------------
     def _add_tabs(self) -> None:
         """Further views are added here, one block each (keep them independent of each other)."""
-        # [tab: data — issue 4]
+        # tab: data — issue 4 (first tab; open_path(path) and drops go through self.data_io)
+        from nnstudio.ui.data_controller import DataController  # noqa: PLC0415
+        from nnstudio.ui.data_panel import DataPanel  # noqa: PLC0415
+
+        self.data_panel = DataPanel(self.state)
+        self.tabs.insertTab(0, self.data_panel, "Data")
+        self.data_io = DataController(self.state, self.pool, self, self.settings,
+                                      is_busy=lambda: self.trainer.busy)
+        self.data_io.message.connect(self.show_message)
+        self.data_panel.open_requested.connect(self.data_io.open_dialog)
+        self.trainer.state_changed.connect(self.data_panel.on_run_state)
+        self.state.data_changed.connect(self._on_project_changed)  # target/task shown on the left
+        self.setAcceptDrops(True)
         # tab: network view — issue 5 (its +/- controls edit through the layer editor, undoably)
         from nnstudio.ui.network_view import NetworkView  # noqa: PLC0415
 
@@ -108,13 +120,30 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.state, self.pool)
         self.tabs.addTab(self.inspector, "Inspector")
         self.inspector.message.connect(self.show_message)
-        # [tab: evaluation — issue 8]
+        # tab: evaluation — issue 8 (also File > Open model… / Export model…)
+        from nnstudio.ui.evaluation_panel import EvaluationPanel  # noqa: PLC0415
+        from nnstudio.ui.export_dialog import show_export_dialog  # noqa: PLC0415
+
+        self.evaluation = EvaluationPanel(self.state, self.pool)
+        self.tabs.addTab(self.evaluation, "Evaluation")
+        self.evaluation.message.connect(self.show_message)
+        self.show_export_dialog = lambda: show_export_dialog(self)
+        self.evaluation.export_requested.connect(self.show_export_dialog)
+        self.evaluation.model_opened.connect(
+            lambda r: (self.curves.set_history(r.history, metric_name(self.state.project.task)),
+                       self.tabs.setCurrentWidget(self.evaluation)))
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
         self.file_menu = mb.addMenu("&File")
         # [file menu: new/open/save project, recent projects — issue 9]
-        # [file menu: open data, recent data files — issue 4]
+        # file menu: open data, recent data files — issue 4
+        self.act_open_data = self.file_menu.addAction("Open &data…", QKeySequence("Ctrl+Shift+O"),
+                                                      self.data_io.open_dialog)
+        self.act_open_data.setToolTip("Open a CSV, TSV or text table (or drop it on the window)")
+        self.recent_data_menu = self.file_menu.addMenu("Recent data &files")
+        self.recent_data_menu.aboutToShow.connect(
+            lambda: self.data_io.fill_recent_menu(self.recent_data_menu))
         self.examples_menu = self.file_menu.addMenu("&Examples")
         for name, ex in EXAMPLES.items():
             act = self.examples_menu.addAction(ex.title)
@@ -122,6 +151,12 @@ class MainWindow(QMainWindow):
             act.setToolTip(ex.description)
             act.triggered.connect(lambda _=False, n=name: self.load_example(n))
         # [file menu: export model / image — issues 7, 8]
+        self.act_open_model = self.file_menu.addAction("Open &model…", self.evaluation.open_model_dialog)
+        self.act_open_model.setToolTip("Open a .keras model exported by nnstudio, to inspect and evaluate it.")
+        self.act_export_model = self.file_menu.addAction("E&xport model…", QKeySequence("Ctrl+Shift+E"),
+                                                         self.show_export_dialog)
+        self.act_export_model.setToolTip("Save the trained model: .keras, SavedModel, ONNX, LiteRT, "
+                                         "weights, history, plots, a Python script.")
         self.act_export_image = self.file_menu.addAction("Export &image…", self.surface.export_image_dialog)
         self.act_export_image.setToolTip("Save the decision surface (with its colour bar) as a PNG image.")
         self.surface.message.connect(self.show_message)
@@ -188,6 +223,35 @@ class MainWindow(QMainWindow):
             return
         self.undo_stack.clear()
 
+    def open_path(self, path: str) -> bool:
+        """Open a file named on the command line or dropped on the window (data: the import dialog)."""
+        from pathlib import Path  # noqa: PLC0415
+
+        if Path(path).suffix.lower() == ".nnstudio":
+            opener = getattr(self, "open_project_path", None)  # project files: issue 9's opener
+            if opener is not None:
+                return bool(opener(path))
+        ok = self.data_io.open_path(path)
+        if ok:
+            self.tabs.setCurrentWidget(self.data_panel)
+        return ok
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        if self.data_io.dropped_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        paths = self.data_io.dropped_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if len(paths) > 1:
+            self.show_message("info", f"Opening {paths[0]} (one data file at a time).")
+        self.open_path(paths[0])
+
     @Slot()
     def _on_project_changed(self) -> None:
         p = self.state.project
@@ -195,9 +259,15 @@ class MainWindow(QMainWindow):
         synth = " (synthetic)" if ds.synthetic else ""
         prep = self.state.try_prepared()
         split = f"<br>{prep.summary()}" if prep is not None else ""
+        try:  # a target that cannot be used (one class, all missing) is explained in the Data tab
+            task = p.task
+        except NNStudioError:
+            task = None
+        task_text = task.label if task is not None else "the target cannot be used (see the Data tab)"
         self.dataset_label.setText(f"<b>{ds.name}</b>{synth}<br>{ds.n_rows:,} rows · target "
-                                   f"<i>{p.roles.target}</i> · {p.task.label}{split}")
-        self.curves.reset(metric_name(p.task))
+                                   f"<i>{p.roles.target}</i> · {task_text}{split}")
+        if task is not None:
+            self.curves.reset(metric_name(task))
         self.setWindowTitle(f"{ds.name} — nnstudio")
 
     # ----- training views ------------------------------------------------------------------------
