@@ -161,23 +161,26 @@ def roc_curve(y_true, score) -> tuple[np.ndarray, np.ndarray]:
 
 
 def loss_value(loss_name: str, task: Task, y, out) -> float:
-    """The training loss on these rows, computed as Keras computes it (mean over rows)."""
-    out = np.asarray(out, dtype=np.float64)
+    """The training loss on these rows, computed as Keras computes it (mean over rows).
+
+    Cross-entropies clip probabilities to [1e-7, 1 - 1e-7] in float32, as Keras does.
+    """
     y = np.asarray(y)
     if len(y) == 0:
         return float("nan")
-    if loss_name == "binary_crossentropy":
-        if out.shape[-1] != 1:
-            p = np.clip(out / out.sum(axis=-1, keepdims=True), EPS, 1 - EPS)
-            return float(np.mean(-np.log(p[np.arange(len(y)), y.astype(int)])))
-        p = np.clip(out[:, 0], EPS, 1 - EPS)
-        t = y.astype(np.float64)
-        return float(np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p))))
-    if loss_name in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
-        if out.shape[-1] == 1:  # a sigmoid unit: its two classes
-            return loss_value("binary_crossentropy", task, y, out)
-        p = np.clip(out / out.sum(axis=-1, keepdims=True), EPS, 1 - EPS)
-        return float(np.mean(-np.log(p[np.arange(len(y)), y.astype(int)])))
+    lo, hi = np.float32(EPS), np.float32(1.0) - np.float32(EPS)
+    if loss_name in ("binary_crossentropy", "sparse_categorical_crossentropy",
+                     "categorical_crossentropy"):
+        out32 = np.asarray(out, dtype=np.float32)
+        if out32.shape[-1] == 1:
+            p = np.clip(out32[:, 0], lo, hi)
+            t = y.astype(np.float32)
+            per_row = -(t * np.log(p) + (np.float32(1) - t) * np.log(np.float32(1) - p))
+        else:
+            p = np.clip(out32 / out32.sum(axis=-1, keepdims=True), lo, hi)
+            per_row = -np.log(p[np.arange(len(y)), y.astype(int)])
+        return float(np.mean(per_row.astype(np.float64)))
+    out = np.asarray(out, dtype=np.float64)
     err = out[:, 0] - y.astype(np.float64)
     if loss_name == "mse":
         return float(np.mean(err ** 2))

@@ -1,0 +1,265 @@
+"""The pieces of the evaluation tab: a table model over a DataFrame, the confusion matrix grid, the
+metrics table and the one-row prediction form. Views only: every number comes from core.evaluate."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QDoubleValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core import evaluate as core_eval
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.spec import Task
+
+WRONG_ROW = QColor("#fde2e2")
+
+
+def fmt(v, digits: int = 4) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, (float, np.floating)):
+        if not math.isfinite(v):
+            return "—"
+        return f"{v:.{digits}g}" if abs(v) >= 1e4 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}"
+    return str(v)
+
+
+class DataFrameModel(QAbstractTableModel):
+    """A read-only table over a DataFrame; rows where ``correct`` is False are tinted."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.frame = pd.DataFrame()
+        self._wrong = None
+
+    def set_frame(self, frame: pd.DataFrame) -> None:
+        self.beginResetModel()
+        self.frame = frame
+        self._wrong = (~frame[core_eval.CORRECT].astype(bool)).to_numpy() \
+            if core_eval.CORRECT in frame.columns else None
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+        return 0 if parent.isValid() else len(self.frame)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.frame.columns)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            v = self.frame.iat[index.row(), index.column()]
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+                return ""
+            if isinstance(v, (bool, np.bool_)):
+                return "yes" if v else "no"
+            if isinstance(v, (float, np.floating)):
+                return fmt(float(v))
+            return str(v)
+        if role == Qt.ItemDataRole.BackgroundRole and self._wrong is not None and self._wrong[index.row()]:
+            return QBrush(WRONG_ROW)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            v = self.frame.iat[index.row(), index.column()]
+            if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return str(self.frame.columns[section]) if section < len(self.frame.columns) else None
+        return str(section + 1)
+
+
+def _blend(share: float, diagonal: bool) -> QColor:
+    """White to blue (correct) or white to red (mistakes), by the row share."""
+    share = min(max(float(share), 0.0), 1.0)
+    end = (33, 102, 172) if diagonal else (214, 39, 40)
+    r, g, b = (int(round(255 + (e - 255) * share)) for e in end)
+    return QColor(r, g, b)
+
+
+class ConfusionMatrixView(QTableWidget):
+    """True classes down, predicted classes across; each cell coloured by its share of the row."""
+
+    MODES = ("counts", "normalized", "both")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.mode = "both"
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.setMinimumHeight(140)
+        self.counts: np.ndarray | None = None
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        if self.counts is not None:
+            self.show_matrix(self.counts, self._classes)
+
+    def show_matrix(self, counts: np.ndarray, classes: list) -> None:
+        self.counts, self._classes = counts, list(classes)
+        norm = core_eval.row_normalized(counts)
+        k = len(classes)
+        self.clear()
+        self.setRowCount(k)
+        self.setColumnCount(k)
+        self.setHorizontalHeaderLabels([f"predicted {c!s}" for c in classes])
+        self.setVerticalHeaderLabels([f"true {c!s}" for c in classes])
+        for i in range(k):
+            for j in range(k):
+                n, share = int(counts[i, j]), float(norm[i, j])
+                text = {"counts": f"{n:,}", "normalized": f"{share:.1%}",
+                        "both": f"{n:,}\n{share:.1%}"}[self.mode]
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                color = _blend(share, i == j)
+                item.setBackground(QBrush(color))
+                item.setForeground(QBrush(QColor("white" if color.lightness() < 140 else "black")))
+                item.setToolTip(f"{n:,} rows of class {classes[i]!s} predicted as {classes[j]!s} "
+                                f"({share:.1%} of the true {classes[i]!s} rows)")
+                self.setItem(i, j, item)
+
+    def cell_text(self, i: int, j: int) -> str:
+        return self.item(i, j).text()
+
+
+class PredictionForm(QWidget):
+    """One field per input column, in original units; shows the prediction for that one row."""
+
+    changed = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.form = QFormLayout()
+        lay = QVBoxLayout(self)
+        self.intro = QLabel("Type a new row in the data's own units: the network's answer updates "
+                            "as you type.")
+        self.intro.setWordWrap(True)
+        lay.addWidget(self.intro)
+        lay.addLayout(self.form)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result.setMinimumHeight(60)
+        lay.addWidget(self.result)
+        lay.addStretch(1)
+        self.fields: dict[str, QWidget] = {}
+        self.pre = None
+
+    def set_columns(self, pre, defaults: dict | None = None) -> None:
+        """Build the fields for ``pre``'s columns (combo boxes for categories)."""
+        if self.pre is not None and pre is not None and pre.to_dict() == self.pre.to_dict():
+            return  # the same inputs: keep what the user typed
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields = {}
+        self.pre = pre
+        if pre is None:
+            return
+        defaults = defaults or {}
+        for c in pre.columns:
+            if c.kind == "numeric":
+                w = QLineEdit()
+                w.setValidator(QDoubleValidator())
+                st = c.stats or {}
+                if st:
+                    w.setPlaceholderText(f"{fmt(st.get('min'))} … {fmt(st.get('max'))}")
+                    w.setToolTip(f"{c.name}: a number; in training {fmt(st.get('min'))} to "
+                                 f"{fmt(st.get('max'))}, mean {fmt(st.get('mean'))}")
+                d = defaults.get(c.name, st.get("mean"))
+                if d is not None and not (isinstance(d, float) and math.isnan(d)):
+                    w.setText(_number_text(d))
+                w.textChanged.connect(self._changed)
+            else:
+                w = QComboBox()
+                for cat in c.categories:
+                    w.addItem(str(cat), cat)
+                d = defaults.get(c.name)
+                if d is not None:
+                    i = w.findText(str(d))
+                    if i >= 0:
+                        w.setCurrentIndex(i)
+                w.setToolTip(f"{c.name}: one of the {len(c.categories)} values seen in training")
+                w.currentIndexChanged.connect(self._changed)
+            self.fields[c.name] = w
+            self.form.addRow(c.name, w)
+
+    def set_value(self, column: str, value) -> None:
+        w = self.fields[column]
+        if isinstance(w, QComboBox):
+            i = w.findText(str(value))
+            if i < 0:
+                raise KeyError(f"{value!r} is not a value of {column}")
+            w.setCurrentIndex(i)
+        else:
+            w.setText(_number_text(value))
+
+    def fill(self, row: dict) -> None:
+        for k, v in row.items():
+            if k in self.fields and v is not None and not (isinstance(v, float) and math.isnan(v)):
+                try:
+                    self.set_value(k, v)
+                except KeyError:
+                    pass
+
+    def values(self) -> dict:
+        out = {}
+        for name, w in self.fields.items():
+            out[name] = w.currentData() if isinstance(w, QComboBox) else w.text().strip()
+        return out
+
+    @Slot()
+    def _changed(self) -> None:
+        self.changed.emit()
+
+    def show_prediction(self, model, pre) -> core_eval.RowPrediction | None:
+        """Predict the form's row with ``model`` and show it; None (and the reason) if it cannot."""
+        if model is None or pre is None:
+            self.result.setText("<i>Train the network (or open a model) to predict a row.</i>")
+            return None
+        try:
+            r = core_eval.predict_row(model, pre, self.values())
+        except NNStudioError as e:
+            self.result.setText(f"<span style='color:#b00'>{e.user_text()}</span>")
+            return None
+        if r.task is Task.REGRESSION:
+            self.result.setText(f"<b style='font-size:14pt'>{pre.target} ≈ {fmt(r.value, 6)}</b>")
+            return r
+        lines = [f"<b style='font-size:14pt'>{pre.target} = {r.value!s}</b> "
+                 f"(probability {r.probability:.1%})"]
+        if len(pre.classes) == 2:
+            lines.append(f"P({pre.target} = {pre.classes[1]!s}) = {r.probabilities[pre.classes[1]]:.4f}")
+        else:
+            top = sorted(r.probabilities.items(), key=lambda kv: -kv[1])[:5]
+            lines.append(" · ".join(f"{k!s}: {v:.1%}" for k, v in top))
+        self.result.setText("<br>".join(lines))
+        self.last = r
+        return r
+
+
+def _number_text(v) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if f == int(f) and abs(f) < 1e15:
+        return str(int(f))
+    return f"{f:.6g}"
