@@ -1,0 +1,79 @@
+"""`nnstudio train --export`, `nnstudio predict`, `nnstudio evaluate` and `nnstudio export`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio import cli
+from nnstudio.core import evaluate, model_file
+from nnstudio.core.data.examples import get_example
+
+
+@pytest.fixture(scope="module")
+def xor_model(tf_loaded, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    path = folder / "xor.keras"
+    assert cli.main(["train", "xor", "--epochs", "6", "--seed", "2", "--json", "--export", str(path)]) == 0
+    rows = get_example("xor").dataset().frame.sample(40, random_state=1).drop(columns=["class id"])
+    rows.to_csv(folder / "rows.csv", index=False)
+    return folder, path
+
+
+def test_predict_writes_predictions_for_raw_rows(xor_model):
+    folder, path = xor_model
+    r = subprocess.run([sys.executable, "-m", "nnstudio", "predict", str(path), "rows.csv",
+                        "--out", "preds.csv"], cwd=folder, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    assert "Wrote 40 predictions" in r.stdout and r.stderr == ""
+    preds = pd.read_csv(folder / "preds.csv")
+    assert list(preds.columns) == ["x", "y", "prediction", "probability", "P(class id = 1)"]
+    lm = model_file.load(path)
+    rows = pd.read_csv(folder / "rows.csv")
+    expected = evaluate.predict_encoded(lm.net, lm.preprocessor.transform(rows))[:, 0]
+    assert np.allclose(preds["P(class id = 1)"], expected, atol=1e-6)
+    assert ((preds["P(class id = 1)"] > 0.5).astype(int) == preds["prediction"]).all()
+
+
+def test_evaluate_reproduces_the_training_figures(xor_model, capsys):
+    _, path = xor_model
+    assert cli.main(["evaluate", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    meta = model_file.read_metadata(path)
+    assert set(out["splits"]) == {"train", "val", "test"}
+    test = out["splits"]["test"]
+    assert test["accuracy"] == pytest.approx(meta["result"]["test"]["accuracy"], abs=1e-9)
+    assert test["loss"] == pytest.approx(meta["result"]["test"]["loss"], rel=1e-4)
+    assert np.array(test["confusion_matrix"]).sum() == test["rows"] == meta["rows"]["test"]
+    # on a CSV holding the target: every row, as text
+    frame = get_example("xor").dataset().frame.head(100)
+    frame.to_csv(path.parent / "labelled.csv", index=False)
+    assert cli.main(["evaluate", str(path), str(path.parent / "labelled.csv")]) == 0
+    text = capsys.readouterr().out
+    assert "all rows: 100 rows" in text and "accuracy" in text and "confusion matrix" in text
+
+
+def test_export_converts_an_exported_model(xor_model, capsys):
+    folder, path = xor_model
+    assert cli.main(["export", str(path), str(folder / "more"), "--formats",
+                     "weights_npz,history_csv,script"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("weights.npz", "history.csv", "train_model.py", "xor.csv"):
+        assert (folder / "more" / name).exists() and name in printed
+    assert len(pd.read_csv(folder / "more" / "history.csv")) == 6
+
+
+def test_user_errors_are_one_line_and_exit_2(xor_model, capsys, tmp_path):
+    folder, path = xor_model
+    pd.DataFrame({"x": [0.1]}).to_csv(tmp_path / "no_y.csv", index=False)
+    assert cli.main(["predict", str(path), str(tmp_path / "no_y.csv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'y'" in err and "Traceback" not in err
+    assert cli.main(["evaluate", str(path), str(folder / "rows.csv")]) == 2  # no target column
+    assert "class id" in capsys.readouterr().err
+    assert cli.main(["predict", str(tmp_path / "missing.keras"), str(folder / "rows.csv")]) == 2
+    assert "missing.keras" in capsys.readouterr().err
