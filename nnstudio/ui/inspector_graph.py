@@ -183,16 +183,18 @@ class GraphView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         bold = QFont(font)
         bold.setBold(True)
-        pos = {"x": QPointF(0, 0), "y": QPointF(0, 110), "z": QPointF(220, 190),
-               "+": QPointF(180, 55), "×": QPointF(380, 120), "g": QPointF(540, 120)}
+        pos = {"x": QPointF(0, 0), "y": QPointF(0, 200), "z": QPointF(300, 320),
+               "+": QPointF(260, 100), "×": QPointF(540, 190), "g": QPointF(760, 190)}
 
         def node(key: str, label: str, op: bool = False) -> None:
             p = pos[key]
             rad = 24
             brush = QBrush(QColor("#fff3e0" if op else "#e8f0fb"))
-            sc.addEllipse(p.x() - rad, p.y() - rad, 2 * rad, 2 * rad, QPen(QColor("#444444"), 1.5), brush)
+            e = sc.addEllipse(p.x() - rad, p.y() - rad, 2 * rad, 2 * rad, QPen(QColor("#444444"), 1.5), brush)
+            e.setZValue(3)
             t = sc.addSimpleText(label)
             t.setFont(bold)
+            t.setZValue(4)
             b = t.boundingRect()
             t.setPos(p.x() - b.width() / 2, p.y() - b.height() / 2)
 
@@ -200,16 +202,18 @@ class GraphView(QWidget):
             pa, pb = pos[a], pos[b]
             sc.addLine(pa.x() + 24, pa.y(), pb.x() - 24, pb.y(), QPen(QColor("#666666"), 1.6))
             mid = QPointF((pa.x() + pb.x()) / 2, (pa.y() + pb.y()) / 2)
-            if fwd:
-                t = sc.addSimpleText(fwd)
+            for text, color, dy in ((fwd, FORWARD, -27), (back, BACKWARD, 3)):
+                if not text:
+                    continue
+                t = sc.addSimpleText(text)
                 t.setFont(font)
-                t.setBrush(FORWARD)
-                t.setPos(mid.x() - t.boundingRect().width() / 2, mid.y() - 26)
-            if back:
-                t = sc.addSimpleText(back)
-                t.setFont(font)
-                t.setBrush(BACKWARD)
-                t.setPos(mid.x() - t.boundingRect().width() / 2, mid.y() + 4)
+                t.setBrush(color)
+                t.setZValue(2)
+                b = t.boundingRect()
+                t.setPos(mid.x() - b.width() / 2, mid.y() + dy)
+                box = sc.addRect(t.sceneBoundingRect().adjusted(-3, 0, 3, 0), QPen(Qt.PenStyle.NoPen),
+                                 QBrush(QColor(255, 255, 255, 225)))
+                box.setZValue(1)
 
         f = r.forward if r else {}
         g = r.backward if r else {}
@@ -228,5 +232,5 @@ class GraphView(QWidget):
         node("g", "g")
         legend = sc.addSimpleText("green: forward values    red: gradients of g (backward)")
         legend.setBrush(QColor("#555555"))
-        legend.setPos(0, 230)
+        legend.setPos(0, 370)
         self.view.fit()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -205,6 +206,7 @@ class LayerEditor(QGroupBox):
         t.setHorizontalHeaderLabels([f"node {j}" for j in range(units)])
         t.blockSignals(False)
         self._style_bias_row()
+        self._fit_height()
         self.changed.emit()
 
     @Slot(bool)
@@ -229,9 +231,14 @@ class LayerEditor(QGroupBox):
         t.blockSignals(False)
 
     def _fit_height(self) -> None:
+        """Size the table to its cells (scrolling only for big layers)."""
         t = self.table
-        h = t.horizontalHeader().height() + sum(t.rowHeight(r) for r in range(t.rowCount())) + 6
-        t.setMinimumHeight(min(h, 320))
+        t.resizeColumnsToContents()
+        h = t.horizontalHeader().sizeHint().height() + sum(t.rowHeight(r) for r in range(t.rowCount()))
+        w = t.verticalHeader().sizeHint().width() + sum(t.columnWidth(c) for c in range(t.columnCount()))
+        frame = 2 * t.frameWidth() + 2
+        t.setFixedHeight(min(h + frame, 330))
+        t.setMinimumWidth(min(w + frame, 560))
 
     # ----- values -----------------------------------------------------------------------------------
     def set_layer(self, layer: HandLayer) -> None:
@@ -248,6 +255,7 @@ class LayerEditor(QGroupBox):
             t.set_number(layer.n_inputs, c, float(layer.bias[c]) if layer.bias is not None else 0.0)
         t.blockSignals(False)
         self._style_bias_row()
+        self._fit_height()
         self.blockSignals(False)
 
     def layer(self) -> HandLayer:
@@ -348,6 +356,7 @@ class HandNetEditor(QWidget):
 
         # ----- layers
         self.layers_row = QHBoxLayout()
+        self.layers_row.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.layers_row.addStretch(1)
         holder = QWidget()
         holder.setLayout(self.layers_row)
@@ -469,7 +478,8 @@ class HandNetEditor(QWidget):
 
     def _push_editor(self, n_inputs: int) -> LayerEditor:
         ed = LayerEditor(len(self.editors), n_inputs)
-        ed.setMinimumWidth(230)
+        ed.setMinimumWidth(220)
+        ed.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
         ed.changed.connect(self._on_layer_changed)
         self.layers_row.insertWidget(len(self.editors), ed)
         self.editors.append(ed)
@@ -646,7 +656,7 @@ class HandNetEditor(QWidget):
                 self.rows.set_number(r, n_in + j, float(t.output[r, j]), read_only=True)
         self.rows.blockSignals(False)
         msg = f"{len(X)} row{'s' if len(X) != 1 else ''} evaluated with NumPy (no TensorFlow, no training)."
-        if net.has_step:
+        if net.has_step and STEP_GRADIENT_NOTE not in self.note.text():
             msg += f"<br><b>Why not train it?</b> {STEP_GRADIENT_NOTE}"
         self.status.setText(msg)
         self._show_selected_row()

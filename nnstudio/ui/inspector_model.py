@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -171,7 +170,7 @@ class ModelInspector(QWidget):
         split.addWidget(left)
         split.addWidget(self.trace_view)
         split.setStretchFactor(1, 1)
-        split.setSizes([300, 840])
+        split.setSizes([270, 870])
         main = QWidget()
         ml = QVBoxLayout(main)
         ml.setContentsMargins(0, 0, 0, 0)
@@ -607,7 +606,7 @@ class ModelInspector(QWidget):
                     it.setToolTip(problem)
                 self.prep.setItem(i, c, it)
         self.prep.resizeColumnsToContents()
-        self.prep.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.prep.horizontalHeader().setStretchLastSection(True)
 
     # ----- TensorFlow: Keras' prediction and the gradients, off the GUI thread ---------------------------
     @Slot()

@@ -48,8 +48,11 @@ def _item(text: str, *, tip: str = "", align_right: bool = False, bold: bool = F
     return it
 
 
+DIGITS = 8  # significant digits shown: enough to tell tanh(9) = 0.99999997 from 1
+
+
 def _num(v: float, bold: bool = False) -> QTableWidgetItem:
-    return _item(fmt(v), tip=repr(float(v)), align_right=True, bold=bold)
+    return _item(fmt(v, DIGITS), tip=repr(float(v)), align_right=True, bold=bold)
 
 
 class TraceView(QWidget):
@@ -193,8 +196,8 @@ class TraceView(QWidget):
                 dz = ""
                 if self.grads is not None and li < len(self.grads.dz) and self.grads.dz[li] is not None:
                     dz = fmt(self.grads.dz[li][u], 4)
-                rows.append((li, u, [title, node_name, formula, fmt(lt.z[r, u]), act,
-                                     fmt(lt.a[r, u]), dz]))
+                rows.append((li, u, [title, node_name, formula, fmt(lt.z[r, u], DIGITS), act,
+                                     fmt(lt.a[r, u], DIGITS), dz]))
         self.nodes.setRowCount(len(rows))
         for i, (li, u, cells) in enumerate(rows):
             for c, text in enumerate(cells):
@@ -263,7 +266,8 @@ class TraceView(QWidget):
         layer = lt.layer
         is_out = li == len(t.layers) - 1
         label = self.output_labels[unit] if is_out and unit < len(self.output_labels) else ""
-        head = f"<b>{self._title(li)}, node {unit}</b>" + (f" — output <i>{label}</i>" if label else "")
+        shown = label and label.lower() not in ("output", f"output {unit}")
+        head = f"<b>{self._title(li)}, node {unit}</b>" + (f" — <i>{label}</i>" if shown else "")
         if layer.kind != "dense":
             self.detail_title.setText(head + "<br>Batch normalization at inference: a fixed "
                                              "scale and shift learned in training (no weights to "
@@ -276,8 +280,8 @@ class TraceView(QWidget):
             self.grad_label.setText("")
             return
         formula = ACTIVATION_FORMULAS.get(layer.activation, layer.activation)
-        self.detail_title.setText(f"{head}<br>z = Σ w·x + b = {fmt(lt.z[r, unit])};  "
-                                  f"{layer.activation}: {formula} → a = <b>{fmt(lt.a[r, unit])}</b>")
+        self.detail_title.setText(f"{head}<br>z = Σ w·x + b = {fmt(lt.z[r, unit], DIGITS)};  "
+                                  f"{layer.activation}: {formula} → a = <b>{fmt(lt.a[r, unit], DIGITS)}</b>")
         g_w = g_b = dz = None
         if self.grads is not None and self.grads.kernels[li] is not None:
             g_w, g_b = self.grads.weight_gradient(li, unit)
@@ -339,5 +343,7 @@ class TraceView(QWidget):
             text += ("<br><b>No gradient flows here:</b> a step unit's slope is 0 everywhere, so "
                      "dLoss/dw = 0 and gradient descent cannot change these weights (a sigmoid could).")
         elif dz is not None and np.all(g.kernels[li][:, unit] == 0) and dz == 0:
-            text += "<br>dLoss/dz is 0 here (e.g. a ReLU below 0): this sample does not move these weights."
+            text += ("<br>dLoss/dz is 0 for this node: its ReLU is off for this sample, or every path "
+                     "from it to the output passes through a ReLU that is off. This sample does not "
+                     "move these weights.")
         self.grad_label.setText(text)

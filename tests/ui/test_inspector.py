@@ -289,3 +289,42 @@ def test_w6_graph_preset(qtbot, tf_loaded):
     assert b2.args[0].forward["g"] == 8.0 and b2.args[0].backward["dg/dx"] == 2.0
     qtbot.waitUntil(lambda: not view.job.busy, timeout=10_000)
     pool.stop_all()
+
+
+def test_form_with_categoricals_shows_raw_encoded_scaled(window, qtbot):
+    """A churn-like table: categoricals are lists in the form, one-hot in the network's inputs."""
+    import pandas as pd
+    from PySide6.QtWidgets import QComboBox
+
+    from nnstudio.core.data import Dataset
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.project import Project
+    from nnstudio.core.training.engine import TrainResult
+
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame({"Geography": rng.choice(["France", "Germany", "Spain"], n),
+                          "Gender": rng.choice(["Female", "Male"], n),
+                          "Age": rng.integers(18, 80, n).astype(float),
+                          "Exited": rng.integers(0, 2, n)})
+    window.state.set_project(Project.from_dataset(Dataset(frame, "mini churn"), "Exited"))
+    data = window.state.prepared()
+    model = build_model(window.state.project.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    window.state.set_result(TrainResult(model, {}, 0, "completed", "", 0.0))  # any model will do
+    mv = window.inspector.model_view
+    assert mv.stack.currentIndex() == 1
+    geo = mv._form_widgets["Geography"]
+    assert isinstance(geo, QComboBox) and [geo.itemText(i) for i in range(geo.count())] == \
+        ["France", "Germany", "Spain"]
+    mv.set_form_values({"Geography": "Spain", "Gender": "Female", "Age": 40})
+    prep = {mv.prep.item(r, 2).text(): mv.prep.item(r, 3).text() for r in range(mv.prep.rowCount())}
+    assert prep["Geography=Spain: 1"] == "1" and prep["Geography=France: 0"] == "0"
+    age = data.preprocessor.columns[[c.name for c in data.preprocessor.columns].index("Age")]
+    assert mv.prep_how.text().count("standardized") == 1 and "one-hot" in mv.prep_how.text()
+    row = pd.DataFrame({"Geography": ["Spain"], "Gender": ["Female"], "Age": [40.0]})
+    X = data.preprocessor.transform(row)
+    assert float(prep["40"]) == pytest.approx((40 - age.center) / age.scale, rel=1e-5)
+    np.testing.assert_allclose(mv.trace.output, np.asarray(model(X, training=False)), atol=1e-5)
+    assert mv.trace_view.input_names == data.preprocessor.output_names
+    qtbot.waitUntil(lambda: mv.keras_output is not None and not mv.job.busy, timeout=30_000)
+    assert "the same to float32 precision" in mv.banner.text()
