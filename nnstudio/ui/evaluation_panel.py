@@ -122,7 +122,7 @@ class EvaluationPanel(QWidget):
         self.metrics.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.metrics.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.metrics.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.metrics.setMaximumHeight(120)
+        self.metrics.setFixedHeight(60)
         self.metrics.setToolTip("Loss and metrics on each split. The test rows were never used in training.")
 
         # left: confusion matrix + per class, chart
@@ -409,6 +409,9 @@ class EvaluationPanel(QWidget):
                 item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.metrics.setItem(i, j, item)
+        h = self.metrics.horizontalHeader().height() + 2 * self.metrics.frameWidth()
+        h += sum(self.metrics.rowHeight(i) for i in range(self.metrics.rowCount()))
+        self.metrics.setFixedHeight(h + 2)
 
     def metric(self, split: str, key: str):
         e = self.results.get(split)
@@ -481,7 +484,9 @@ class EvaluationPanel(QWidget):
         shown = table
         if self.only_wrong.isChecked() and core_eval.CORRECT in table.columns:
             shown = core_eval.misclassified(table)
-        self.table_model.set_frame(shown)
+        pre = self.pre
+        front = core_eval.output_columns(pre) + [core_eval.CORRECT, "error", pre.target] if pre else []
+        self.table_model.set_frame(shown, front)
         if core_eval.CORRECT in table.columns:
             wrong = int((~table[core_eval.CORRECT].astype(bool)).sum())
             self.table_info.setText(f"{len(shown):,} of {len(table):,} rows · {wrong:,} misclassified")

@@ -43,11 +43,15 @@ class DataFrameModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.frame = pd.DataFrame()
+        self.view = self.frame  # the frame with the prediction columns first
         self._wrong = None
 
-    def set_frame(self, frame: pd.DataFrame) -> None:
+    def set_frame(self, frame: pd.DataFrame, front: list[str] | None = None) -> None:
+        """Show ``frame``; the columns in ``front`` (those present) are shown first."""
         self.beginResetModel()
         self.frame = frame
+        first = [c for c in (front or []) if c in frame.columns]
+        self.view = frame[first + [c for c in frame.columns if c not in first]] if first else frame
         self._wrong = (~frame[core_eval.CORRECT].astype(bool)).to_numpy() \
             if core_eval.CORRECT in frame.columns else None
         self.endResetModel()
@@ -56,13 +60,13 @@ class DataFrameModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.frame)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.frame.columns)
+        return 0 if parent.isValid() else len(self.view.columns)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            v = self.frame.iat[index.row(), index.column()]
+            v = self.view.iat[index.row(), index.column()]
             if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
                 return ""
             if isinstance(v, (bool, np.bool_)):
@@ -73,7 +77,7 @@ class DataFrameModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and self._wrong is not None and self._wrong[index.row()]:
             return QBrush(WRONG_ROW)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            v = self.frame.iat[index.row(), index.column()]
+            v = self.view.iat[index.row(), index.column()]
             if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -82,7 +86,7 @@ class DataFrameModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return str(self.frame.columns[section]) if section < len(self.frame.columns) else None
+            return str(self.view.columns[section]) if section < len(self.view.columns) else None
         return str(section + 1)
 
 

@@ -8,6 +8,21 @@ import pytest
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core import export as core_export
 
+@pytest.fixture(autouse=True)
+def keep_user_settings():
+    """The dialogs remember folders in QSettings: put back what the user had."""
+    from PySide6.QtCore import QSettings
+
+    keys = ("export/dir", "evaluation/export_dir", "evaluation/model_dir")
+    before = {k: QSettings().value(k) for k in keys}
+    yield
+    for k, v in before.items():
+        if v is None:
+            QSettings().remove(k)
+        else:
+            QSettings().setValue(k, v)
+
+
 W4_CUSTOMER = {"Geography": "Spain", "CreditScore": 500, "Gender": "Female", "Age": 40, "Tenure": 3,
                "Balance": 50000, "NumOfProducts": 2, "HasCrCard": 1, "IsActiveMember": 1,
                "EstimatedSalary": 40000}
