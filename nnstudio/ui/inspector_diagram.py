@@ -29,7 +29,7 @@ HIGHLIGHT = QColor("#d62728")
 PREDICTED = QColor("#2ca02c")
 MAX_NODES = 10  # per column; wider layers show the first MAX_NODES - 1 and "+N more"
 
-COL_W = 150
+COL_W = 128
 ROW_H = 54
 R = 15
 
@@ -111,9 +111,10 @@ class NetworkDiagram(QGraphicsView):
             y0 = (tallest - min(n, MAX_NODES)) * ROW_H / 2
             pts = [QPointF(c * COL_W, y0 + k * ROW_H) for k in range(shown)]
             positions.append(pts)
-            t = sc.addSimpleText(title)
+            t = sc.addSimpleText(title.replace(", ", ",\n", 1))  # two short lines: columns stay apart
             t.setFont(bold if li == len(trace.layers) - 1 else small)
-            t.setPos(c * COL_W - t.boundingRect().width() / 2, -R - 34)
+            b = t.boundingRect()
+            t.setPos(c * COL_W - b.width() / 2, -R - 8 - b.height())
             if n > shown:
                 more = sc.addSimpleText(f"+{n - shown} more")
                 more.setFont(small)

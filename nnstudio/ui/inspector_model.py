@@ -147,7 +147,7 @@ class ModelInspector(QWidget):
         self.form_box = QGroupBox("Values in original units")
         self.form = QFormLayout(self.form_box)
         self.prep = QTableWidget(0, 4)
-        self.prep.setHorizontalHeaderLabels(["Feature", "Raw", "Encoded", "Network input"])
+        self.prep.setHorizontalHeaderLabels(["Feature", "Raw", "Encoded", "Input"])
         self.prep.verticalHeader().setVisible(False)
         self.prep.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.prep.setToolTip("Preprocessing fitted on the training split: raw value → encoded "
@@ -592,7 +592,7 @@ class ModelInspector(QWidget):
             for k, (name, v) in enumerate(s.scaled):
                 enc = s.encoded[k][1] if k < len(s.encoded) else v
                 rows.append((s.column if k == 0 else "", _raw_text(s.raw) if k == 0 else "",
-                             f"{name}: {fmt(enc)}" if len(s.scaled) > 1 else fmt(enc), fmt(v),
+                             f"{name}: {fmt(enc, 5)}" if len(s.scaled) > 1 else fmt(enc, 5), fmt(v, 5),
                              s.how if k == 0 else "", s.problem))
         self.prep.setRowCount(len(rows))
         for i, (feat, raw, enc, val, how, problem) in enumerate(rows):
