@@ -32,6 +32,18 @@ def add_parser(sub) -> None:
     g.add_argument("--no-header", dest="header", action="store_false",
                    help="the first row is data (columns are named 'column 1', 'column 2', ...)")
     g.add_argument("--na-values", metavar="A,B", help="more markers of missing values, e.g. '?,-'")
+    g = p.add_argument_group("projects and data larger than memory")
+    g.add_argument("--data", metavar="CSV", help="the data file of a .nnstudio project, when it is no "
+                                                 "longer where the project says (it moved)")
+    g.add_argument("--stream", dest="stream", action="store_true", default=None,
+                   help="stream the CSV in chunks with tf.data instead of loading it (for files "
+                        "larger than memory; automatic when the file is larger than a quarter of "
+                        "the available memory). Limits: docs/projects-and-cli.md")
+    g.add_argument("--no-stream", dest="stream", action="store_false",
+                   help="always load the data into memory")
+    g.add_argument("--chunk-rows", type=int, default=100_000,
+                   help="rows read at a time when streaming; rows are shuffled within a chunk "
+                        "(default 100000)")
     g = p.add_argument_group("network")
     g.add_argument("--layers", help="hidden layers, e.g. dense:6:relu,dropout:0.2,dense:4:relu "
                                     "('' for none). The output layer follows the task unless the "
@@ -54,9 +66,15 @@ def add_parser(sub) -> None:
     g.add_argument("--patience", type=int)
     g.add_argument("--monitor")
     g.add_argument("--repeat", type=int, help="train N times with seeds 0..N-1; report mean and sd")
+    g.add_argument("--distribute", choices=("auto", "off", "mirrored"), default="auto",
+                   help="several GPUs: train under tf.distribute.MirroredStrategy. auto (default): "
+                        "when two or more GPUs are visible; mirrored: always (over all GPUs, or "
+                        "all logical CPU devices); off: never")
     g = p.add_argument_group("output")
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--export", metavar="PATH", help="save the trained model (.keras, ...)")
+    g.add_argument("--save", metavar="PROJECT", help="save the project with the trained model to "
+                                                     "PROJECT.nnstudio (open it in the app)")
     p.set_defaults(func=run)
 
 
@@ -66,6 +84,9 @@ def load_project(args):
     from nnstudio.core.project import Project  # noqa: PLC0415
 
     src = args.source
+    if args.data and Path(src).suffix.lower() != ".nnstudio":
+        raise DataError("--data gives the data file of a .nnstudio project.",
+                        "To train on a CSV, give it as SOURCE with --target.")
     if src.lower() in EXAMPLES:
         project = Project.from_example(src)
     else:
@@ -73,7 +94,7 @@ def load_project(args):
         if path.suffix.lower() == ".nnstudio":
             from nnstudio.core import project_file  # noqa: PLC0415
 
-            project = project_file.load_project(path)
+            project = project_file.load_project(path, args.data)
         elif path.exists() or path.suffix.lower() in (".csv", ".tsv", ".txt"):
             from nnstudio.core.data.csv import read_csv  # noqa: PLC0415
 
@@ -111,14 +132,18 @@ def load_project(args):
 
         # a last Dense layer of the output's width is the output layer; else it follows the task
         project.spec = NetworkSpec.parse(args.layers, project.task, project.n_classes())
-    s = project.settings
+    project.settings = replace(project.settings, **settings_overrides(args))
+    project.settings.check()
+    return project
+
+
+def settings_overrides(args) -> dict:
+    """The training settings given on the command line."""
     overrides = {"optimizer": args.optimizer, "learning_rate": args.lr, "momentum": args.momentum,
                  "nesterov": args.nesterov, "batch_size": args.batch_size, "epochs": args.epochs,
                  "loss": args.loss, "seed": args.seed, "early_stopping": args.early_stopping,
                  "patience": args.patience, "monitor": args.monitor, "batch_mode": args.batch_mode}
-    project.settings = replace(s, **{k: v for k, v in overrides.items() if v is not None})
-    project.settings.check()
-    return project
+    return {k: v for k, v in overrides.items() if v is not None}
 
 
 def csv_options(args):
@@ -158,7 +183,8 @@ class _Bar:
 
 def result_json(result, params: int) -> dict:
     out = {"status": result.status, "message": result.message, "epochs_run": result.epochs_run,
-           "seconds": round(result.seconds, 4), "seed": result.seed, "params": params}
+           "seconds": round(result.seconds, 4), "seed": result.seed, "params": params,
+           "path": getattr(result, "path", "fast")}
     for k, v in result.history.items():
         out[k] = v[-1] if v else None
     for k, v in result.test.items():
@@ -173,6 +199,12 @@ def run(args) -> int:
     from nnstudio.core.model.spec import NetworkSpec, param_counts, validate  # noqa: PLC0415
     from nnstudio.core.training.engine import Trainer, train_repeated  # noqa: PLC0415
 
+    from nnstudio.cli import train_stream  # noqa: PLC0415
+
+    if train_stream.wants_streaming(args):
+        return train_stream.run_streaming(args)
+    if args.repeat and args.distribute == "mirrored":
+        raise NNStudioError("--repeat runs on one device.", "Leave out --distribute mirrored.")
     project = load_project(args)
     data = project.prepare()
     problems = validate(project.spec, data.task, data.n_classes)
@@ -199,10 +231,19 @@ def run(args) -> int:
                 print(f"seed {i}: {rep['metric']} {r.get(rep['metric'])}")
             print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
     else:
+        from nnstudio.core.training import distributed  # noqa: PLC0415
+
         bar = _Bar(not args.json and sys.stderr.isatty())
-        result = Trainer(data, project.spec, project.settings, on_progress=bar).run()
+        devices = distributed.choose_devices(args.distribute)
+        if devices:  # several GPUs (or --distribute mirrored): Keras fit under MirroredStrategy
+            result = distributed.train_mirrored(data, project.spec, project.settings,
+                                                distributed.make_strategy(devices), on_progress=bar)
+        else:
+            result = Trainer(data, project.spec, project.settings, on_progress=bar).run()
         bar.close()
         out = result_json(result, params)
+        if devices:
+            out["replicas"] = len(devices)
         if args.json:
             print(json.dumps(out, indent=2))
         else:
@@ -220,4 +261,11 @@ def run(args) -> int:
         if not args.json:
             for p in paths:
                 print(f"exported {p}")
+    if args.save:
+        from nnstudio.core import project_file  # noqa: PLC0415
+
+        saved = project_file.save_project(project, project_file.with_suffix(args.save), result,
+                                          data.preprocessor)
+        if not args.json:
+            print(f"saved {saved}")
     return 0

@@ -1,0 +1,160 @@
+"""``nnstudio train ... --stream``: train on a CSV larger than memory (see
+:mod:`nnstudio.core.training.streaming_csv` for how and its limits).
+
+Used by :mod:`nnstudio.cli.train` when ``--stream`` is given, or automatically when the CSV (given
+as SOURCE, or the data file of a project) is larger than a quarter of the available memory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from nnstudio.core.errors import DataError, NNStudioError
+
+#: Stream automatically when the file is larger than this fraction of the available memory
+#: (pandas needs several times the file's size to hold and encode it).
+AUTO_FRACTION = 0.25
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _source(args):
+    """(csv path, project document or None) for SOURCE; (None, None) for an example."""
+    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
+
+    src = args.source
+    if src.lower() in EXAMPLES:
+        return None, None
+    path = Path(src)
+    if path.suffix.lower() == ".nnstudio":
+        from nnstudio.core import project_file  # noqa: PLC0415
+
+        doc = project_file.read_project_document(path)
+        if doc.data_kind != "csv":
+            return None, doc
+        return doc.data_path(args.data), doc
+    return (path if path.is_file() else None), None
+
+
+def wants_streaming(args) -> bool:
+    """Whether to stream: ``--stream``, or (unless ``--no-stream``) a CSV too big for memory."""
+    if args.stream is False:
+        return False
+    csv, doc = _source(args)
+    if args.stream:
+        if csv is None:
+            what = "a built-in example" if doc is None else "not a CSV file"
+            raise DataError(f"--stream reads a CSV file in chunks, but the data is {what}.",
+                            "Leave out --stream.")
+        return True
+    if csv is None:
+        return False
+    avail = available_memory()
+    return avail is not None and csv.stat().st_size > AUTO_FRACTION * avail
+
+
+def run_streaming(args) -> int:
+    from nnstudio.cli.train import _Bar, csv_options, result_json, settings_overrides  # noqa: PLC0415
+    from nnstudio.core.data.preprocess import PreprocessConfig, SplitConfig  # noqa: PLC0415
+    from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task, param_counts, validate  # noqa: PLC0415
+    from nnstudio.core.training import distributed  # noqa: PLC0415
+    from nnstudio.core.training import streaming_csv as sc  # noqa: PLC0415
+    from nnstudio.core.training.settings import TrainSettings  # noqa: PLC0415
+
+    if args.repeat:
+        raise NNStudioError("--repeat is not available when streaming.",
+                            "Run the command once per seed (--seed N).")
+    if args.export:
+        raise NNStudioError("--export is not available when streaming.",
+                            "Use --save PROJECT.nnstudio, then `nnstudio export` on the project.")
+    if args.chunk_rows < 1:
+        raise NNStudioError("--chunk-rows must be at least 1.")
+    csv, doc = _source(args)
+    if doc is not None:
+        roles, config, split = doc.roles, doc.preprocess, doc.split
+        spec, settings, task, options = doc.spec, doc.settings, doc.task, doc.read_options
+    else:
+        if not args.target:
+            raise DataError("Training on a CSV needs --target COLUMN.",
+                            "Name the column to predict, e.g. --target Exited.")
+        roles, config, split, task = None, PreprocessConfig(), SplitConfig(), None
+        spec = NetworkSpec([LayerSpec.dense(16, "relu"), LayerSpec.dense(8, "relu")])
+        settings = TrainSettings(epochs=50)
+        options = csv_options(args).to_dict()
+    if args.features:
+        from nnstudio.core.data.roles import Roles  # noqa: PLC0415
+
+        target = roles.target if roles is not None else args.target
+        feats = [f.strip() for f in args.features.split(",") if f.strip()]
+        roles = Roles(target, feats, {})
+    if args.task:
+        task = Task(args.task)
+    split = replace(split, **{k: v for k, v in (("test", args.test), ("val", args.val),
+                                                ("seed", args.split_seed)) if v is not None})
+    settings = replace(settings, **settings_overrides(args))
+    settings.check()
+    plan = sc.fit_streaming(csv, roles, args.target, config, split, task, args.chunk_rows, options)
+    if args.layers is not None:
+        spec = NetworkSpec.parse(args.layers, plan.task, plan.n_classes)
+    problems = validate(spec, plan.task, plan.n_classes)
+    if problems:
+        raise NNStudioError(f"The network cannot train on this task: {problems[0]}")
+    params = sum(n for _, n in param_counts(spec, plan.n_inputs, plan.task, plan.n_classes))
+    devices = distributed.choose_devices(args.distribute)
+    strategy = distributed.make_strategy(devices) if devices else None
+    bar = _Bar(not args.json and sys.stderr.isatty())
+    result = sc.train_streaming(plan, spec, settings, on_progress=bar, strategy=strategy)
+    bar.close()
+    out = result_json(result, params)
+    out["rows"] = dict(plan.rows)
+    if devices:
+        out["replicas"] = len(devices)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(result.message)
+        print(plan.summary())
+        for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
+                  "mae", "val_mae", "test_mae"):
+            if out.get(k) is not None:
+                print(f"{k:>14}: {out[k]:.4f}")
+        print(f"{'params':>14}: {params}")
+        print(f"{'seconds':>14}: {out['seconds']:.2f}")
+    if args.save:
+        saved = _save(args.save, csv, plan, spec, settings, config, task, options, result)
+        if not args.json:
+            print(f"saved {saved}")
+    return 0
+
+
+def _save(path, csv: Path, plan, spec, settings, config, task, options, result) -> Path:
+    """A project for the streamed CSV, with the trained model (the data itself is not loaded)."""
+    import pandas as pd  # noqa: PLC0415
+
+    from nnstudio.core import project_file  # noqa: PLC0415
+    from nnstudio.core.data.dataset import Dataset  # noqa: PLC0415
+    from nnstudio.core.project import Project  # noqa: PLC0415
+
+    cols = [*plan.roles.features, plan.roles.target]
+    ds = Dataset(pd.DataFrame(columns=cols), csv.name, source=str(csv.resolve()),
+                 csv_options=options)
+    project = Project(ds, plan.roles, spec, settings, config, plan.split, task, None)
+    path = project_file.with_suffix(path)
+    doc = project_file.build_document(project, path)
+    return project_file.write_project(doc, path, result, plan.preprocessor)

@@ -1,0 +1,258 @@
+"""Training beyond one device: ``tf.distribute.MirroredStrategy`` and a Keras ``fit`` driver.
+
+**When.** ``nnstudio train`` uses :func:`choose_devices`: with ``--distribute auto`` (the default)
+and two or more GPUs visible, it trains under a ``MirroredStrategy`` over all of them; with one GPU
+or none it runs the single-device engine (:mod:`nnstudio.core.training.engine`). ``--distribute
+mirrored`` forces the strategy (over every visible GPU; with no GPU over every *logical* CPU
+device, which is how the tests exercise this path on a CPU-only machine), ``--distribute off``
+never uses it. ``CUDA_VISIBLE_DEVICES`` picks the GPUs as usual.
+
+**How.** The network is built, and the optimizer created, inside ``strategy.scope()`` so that
+every variable is mirrored; Keras ``fit`` splits each global batch (``--batch-size``, as in the
+app) evenly across the replicas, each replica computes the gradient of its share, and the
+gradients are summed across replicas (NCCL on GPUs) before one optimizer step. With a loss
+averaged over the global batch this is the same maths as one device training on the whole batch:
+the test holds a 2-replica run to a 1-device run within float tolerance.
+
+**Limits.** Runs on this path are reproducible for a given seed and device count, but are not
+bit-identical to the single-device engine (which shuffles with its own stateless RNG inside one
+compiled loop): compare results between runs on the same path. Stop/pause/step and learning-rate
+changes are a GUI feature; here training runs to the end, to early stopping, to divergence
+(the weights of the last finite epoch are kept) or to ``should_stop()``. Small teaching networks
+are faster on one device: the per-step all-reduce costs more than it saves.
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Callable
+
+import numpy as np
+
+from nnstudio.core.data.preprocess import PreparedData
+from nnstudio.core.errors import SettingsError, TrainingError
+from nnstudio.core.model.build import build_model
+from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.tf import keras as _keras
+from nnstudio.core.tf import tensorflow as _tensorflow
+from nnstudio.core.training.engine import (
+    Progress,
+    TrainResult,
+    as_targets,
+    divergence_message,
+    evaluate_arrays,
+    make_loss,
+    make_optimizer,
+    resolve_monitor,
+    target_layout,
+    tf_failure,
+)
+from nnstudio.core.training.settings import TrainSettings
+
+DISTRIBUTE_MODES = ("auto", "off", "mirrored")
+#: Progress is reported to the callback at most this often (seconds), and at the end.
+REPORT_INTERVAL = 0.1
+
+
+def visible_gpus() -> list[str]:
+    """Names of the logical GPU devices TensorFlow sees (``/device:GPU:0``, ...)."""
+    tf = _tensorflow()
+    return [d.name for d in tf.config.list_logical_devices("GPU")]
+
+
+def choose_devices(mode: str = "auto") -> list[str] | None:
+    """The devices to mirror over, or ``None`` for the single-device engine.
+
+    ``auto``: all GPUs when there are at least two. ``mirrored``: all GPUs, else all logical CPU
+    devices (one device is allowed: a strategy with one replica). ``off``: ``None``.
+    """
+    if mode not in DISTRIBUTE_MODES:
+        raise SettingsError(f"Unknown distribution mode '{mode}'.",
+                            f"Use one of: {', '.join(DISTRIBUTE_MODES)}.")
+    if mode == "off":
+        return None
+    gpus = visible_gpus()
+    if mode == "auto":
+        return gpus if len(gpus) >= 2 else None
+    if gpus:
+        return gpus
+    tf = _tensorflow()
+    return [d.name for d in tf.config.list_logical_devices("CPU")]
+
+
+def make_strategy(devices: list[str]):
+    """A ``MirroredStrategy`` over ``devices``; GPUs all-reduce with NCCL, CPUs on one device."""
+    tf = _tensorflow()
+    if any("GPU" in d.upper() for d in devices):
+        return tf.distribute.MirroredStrategy(devices)
+    return tf.distribute.MirroredStrategy(
+        devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
+
+
+def keras_metric(task: Task, n_outputs: int):
+    """The task's metric as a Keras metric named like the engine's history keys."""
+    keras = _keras()
+    if task is Task.REGRESSION:
+        return keras.metrics.MeanAbsoluteError(name="mae")
+    if n_outputs == 1:
+        return keras.metrics.BinaryAccuracy(name="accuracy")
+    return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+
+
+def _progress_callback(settings: TrainSettings, epochs: int, on_progress, should_stop, t0: float):
+    """A Keras callback: reports :class:`Progress`, obeys ``should_stop``, catches divergence."""
+    keras = _keras()
+
+    class Reporter(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pending: dict[str, list[float]] = {}
+            self.last_report = 0.0
+            self.done = 0
+            self.diverged = False
+            self.stopped = False
+            self.good_weights = None
+
+        def on_train_begin(self, logs=None):
+            self.good_weights = self.model.get_weights()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if should_stop is not None and should_stop():
+                self.stopped = True
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            self.done = epoch + 1
+            for k, v in logs.items():
+                if k == "learning_rate":
+                    continue
+                self.pending.setdefault(k, []).append(float(v))
+            if not all(math.isfinite(float(v)) for k, v in logs.items() if "loss" in k):
+                self.diverged = True
+                self.model.stop_training = True
+                self.model.set_weights(self.good_weights)
+            else:
+                self.good_weights = self.model.get_weights()
+            if should_stop is not None and should_stop():
+                self.stopped = True
+                self.model.stop_training = True
+            now = time.perf_counter()
+            if now - self.last_report >= REPORT_INTERVAL or self.done == epochs or \
+                    self.model.stop_training:
+                self.flush(now)
+
+        def flush(self, now: float | None = None) -> None:
+            if on_progress is None or not self.pending:
+                self.pending = {}
+                return
+            now = now or time.perf_counter()
+            elapsed = now - t0
+            eta = elapsed / self.done * (epochs - self.done) if self.done else float("nan")
+            lr = float(np.asarray(self.model.optimizer.learning_rate))
+            on_progress(Progress(self.done, epochs, self.pending, elapsed, eta, lr))
+            self.pending = {}
+            self.last_report = now
+
+    return Reporter()
+
+
+def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
+              on_progress: Callable[[Progress], None] | None = None,
+              should_stop: Callable[[], bool] | None = None,
+              has_val: bool = True, steps_per_epoch: int | None = None) -> dict:
+    """Fit a compiled model on ``tf.data`` datasets with the app's reporting, early stopping and
+    divergence handling. Returns history, status, message, epochs run, best epoch and steps."""
+    keras = _keras()
+    epochs = int(settings.epochs)
+    t0 = time.perf_counter()
+    reporter = _progress_callback(settings, epochs, on_progress, should_stop, t0)
+    callbacks = [reporter]
+    early = None
+    if settings.early_stopping:
+        monitor, mode_max = resolve_monitor(settings.monitor, task, has_val)
+        early = keras.callbacks.EarlyStopping(monitor=monitor, patience=int(settings.patience),
+                                              mode="max" if mode_max else "min",
+                                              restore_best_weights=bool(settings.restore_best))
+        callbacks.append(early)
+    try:
+        with warnings.catch_warnings():
+            # Keras warns when a generator-fed dataset ends an epoch (how streaming works)
+            warnings.filterwarnings("ignore", message=".*ran out of data.*")
+            hist = model.fit(train_ds, validation_data=val_ds if has_val else None, epochs=epochs,
+                             callbacks=callbacks, verbose=0, steps_per_epoch=steps_per_epoch,
+                             shuffle=False)  # the datasets shuffle themselves
+    except (TrainingError, SettingsError):
+        raise
+    except Exception as exc:  # a failure inside TensorFlow: a message, not a traceback
+        raise tf_failure(exc) from exc
+    history = {k: [float(x) for x in v] for k, v in hist.history.items() if k != "learning_rate"}
+    done = reporter.done
+    best_epoch = None
+    lr = float(np.asarray(model.optimizer.learning_rate))
+    if reporter.diverged:
+        status, message = "diverged", divergence_message(done - 1, lr)
+    elif reporter.stopped:
+        status, message = "stopped", f"Stopped after {done} epochs."
+    elif early is not None and early.stopped_epoch > 0:
+        best_epoch = int(early.best_epoch)
+        status = "early_stopped"
+        message = (f"Early stopping: {early.monitor} did not improve for {settings.patience} "
+                   f"epochs (best at epoch {best_epoch + 1}).")
+        if settings.restore_best:
+            message += f" Restored the weights of epoch {best_epoch + 1}."
+    else:
+        status, message = "completed", f"Trained {done} epochs."
+    if early is not None and best_epoch is None and early.best_epoch is not None and done:
+        best_epoch = int(early.best_epoch)
+    return {"history": history, "status": status, "message": message, "epochs_run": done,
+            "best_epoch": best_epoch, "steps": int(model.optimizer.iterations.numpy())}
+
+
+def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
+                   settings: TrainSettings, strategy=None):
+    """The network and its optimizer, loss and metric, created under ``strategy.scope()``."""
+    import contextlib  # noqa: PLC0415
+
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed)
+        loss = make_loss(settings.loss_for(task))
+        model.compile(optimizer=make_optimizer(settings), loss=loss,
+                      metrics=[keras_metric(task, model.output_shape[-1])],
+                      jit_compile=bool(settings.jit_compile) and strategy is None)
+    return model, loss
+
+
+def train_mirrored(data: PreparedData, spec: NetworkSpec, settings: TrainSettings, strategy, *,
+                   on_progress: Callable[[Progress], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """Train on in-memory data under ``strategy`` (a MirroredStrategy) with Keras ``fit``."""
+    tf = _tensorflow()
+    t0 = time.perf_counter()
+    settings.check()
+    task = data.task
+    if len(data.X_train) == 0:
+        raise TrainingError("There are no training rows.", "Load data and check the split.")
+    model, loss = build_compiled(spec, data.n_inputs, task, data.n_classes, settings, strategy)
+    layout = target_layout(task, model)
+    n = len(data.X_train)
+    bs = settings.effective_batch_size(n)
+    train_ds = (tf.data.Dataset.from_tensor_slices(
+        (np.asarray(data.X_train, np.float32), as_targets(data.y_train, layout)))
+        .shuffle(n, seed=int(settings.seed), reshuffle_each_iteration=True)
+        .batch(bs))
+    has_val = len(data.X_val) > 0
+    val_ds = None
+    if has_val:
+        val_ds = (tf.data.Dataset.from_tensor_slices(
+            (np.asarray(data.X_val, np.float32), as_targets(data.y_val, layout)))
+            .batch(max(bs, 1024)))
+    fit = keras_fit(model, train_ds, val_ds, task, settings, on_progress=on_progress,
+                    should_stop=should_stop, has_val=has_val)
+    test = evaluate_arrays(model, data.X_test, data.y_test, task, loss) if len(data.X_test) else {}
+    return TrainResult(model=model, history=fit["history"], epochs_run=fit["epochs_run"],
+                       status=fit["status"], message=fit["message"],
+                       seconds=time.perf_counter() - t0, test=test, best_epoch=fit["best_epoch"],
+                       seed=int(settings.seed), steps=fit["steps"], path="mirrored")

@@ -1,0 +1,523 @@
+"""Training on a CSV larger than memory: two passes over the file in chunks, then ``tf.data``.
+
+``nnstudio train big.csv --target y --stream`` (or a project whose CSV is big) never holds the file:
+
+1. **Fit pass.** The CSV is read with pandas in chunks of ``chunk_rows`` rows. Each row is put in
+   the training, validation or test split by a hash of its row number and the split seed
+   (:func:`split_of_rows`), so every later pass agrees without storing anything. The target's
+   values (for the task and the classes) and, on training rows only, each feature's count, sum,
+   sum of squares, minimum, maximum and categories are accumulated. From these the same
+   :class:`~nnstudio.core.data.preprocess.FittedPreprocessor` as in the app is built, so a model
+   trained here saves, exports and predicts like any other.
+2. **Training.** A generator reads the file again chunk by chunk each epoch, keeps the rows of one
+   split, encodes them with the fitted preprocessor and yields mini-batches to ``tf.data``; Keras
+   ``fit`` trains on them (under a MirroredStrategy too, when several GPUs are visible).
+
+Memory is bounded by one chunk plus the categories and distinct target values, not by the file.
+
+**Limits** (documented for users in ``nnstudio train --help`` and docs/projects-and-cli.md):
+
+* Shuffling is within a chunk (rows of a chunk in a new random order each epoch), and chunks come in
+  file order: a file sorted by the target trains badly. Shuffle such a file once, or raise
+  ``chunk_rows``.
+* The split is random per row but not stratified, so class proportions per split are only close
+  to the file's.
+* Missing values: ``drop``, ``mean``, ``constant`` and ``most_frequent`` are supported; ``median``
+  would need the whole column in memory and is refused, and so is ``most_frequent`` for a number
+  column with more than :data:`MAX_CATEGORIES` distinct values.
+* Categorical columns may have at most :data:`MAX_CATEGORIES` distinct values.
+* A column whose values are numbers in one chunk and text in another is refused (in memory the
+  app reads such a column as text); so are numbers written with stray text, as in memory.
+* Roles are proposed from the first chunk when not given (ID-like and free-text columns ignored).
+* The file is read 1 + 2 x epochs times (training and validation), plus once for the test split:
+  it must be on a disk fast enough for that.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.data.preprocess import (
+    ColumnTransform,
+    FittedPreprocessor,
+    PreprocessConfig,
+    SplitConfig,
+)
+from nnstudio.core.data.profile import profile_column
+from nnstudio.core.data.roles import MAX_CLASSES, Roles, infer_roles
+from nnstudio.core.errors import DataError, TrainingError
+from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.training.settings import TrainSettings
+
+DEFAULT_CHUNK_ROWS = 100_000
+MAX_CATEGORIES = 1000
+SPLITS = ("train", "val", "test")
+
+
+def split_of_rows(first_row: int, n: int, split: SplitConfig) -> np.ndarray:
+    """Split codes (0 train, 1 validation, 2 test) of rows ``first_row .. first_row + n - 1``.
+
+    A SplitMix64 hash of (row number, seed) gives each row a uniform number u in [0, 1): test when
+    u < test, validation when u < test + (1 - test) * val, training otherwise.
+    """
+    with np.errstate(over="ignore"):
+        x = np.arange(first_row, first_row + n, dtype=np.uint64)
+        x = x + np.uint64((int(split.seed) & 0xFFFFFFFF) << 32)
+        z = x + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    test = float(split.test)
+    val_edge = test + (1.0 - test) * float(split.val)
+    return np.where(u < test, 2, np.where(u < val_edge, 1, 0)).astype(np.int8)
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+@dataclass
+class _ColumnStats:
+    """Running statistics of one feature over the training rows (after 'drop' rows are gone)."""
+
+    numeric: bool | None = None  # None until a non-empty chunk was seen
+    mixed_row: int | None = None  # first row where a number column turned to text (or back)
+    stray_row: int | None = None  # first chunk of numbers written with stray text ("12a", "?")
+    count: int = 0
+    shift: float | None = None  # the first value: sums are taken around it (numerically stable)
+    s1: float = 0.0
+    s2: float = 0.0
+    lo: float = math.inf
+    hi: float = -math.inf
+    nonfinite: int = 0
+    integer: bool = True  # every chunk was read as whole numbers
+    counts: dict = field(default_factory=dict)  # value -> count, while <= MAX_CATEGORIES distinct
+    overflow: bool = False  # more distinct values than MAX_CATEGORIES
+    n_missing: int = 0  # missing in the training split (before dropping rows)
+
+    def add(self, s: pd.Series, first_row: int) -> None:
+        v = s.dropna()
+        if not len(v):
+            return
+        numeric = _is_numeric(v)
+        if self.numeric is None:
+            self.numeric = numeric
+        elif numeric != self.numeric and self.mixed_row is None:
+            self.mixed_row = first_row
+        if numeric:
+            self.integer &= pd.api.types.is_integer_dtype(v)
+            a = v.to_numpy(dtype=np.float64)
+            fin = np.isfinite(a)
+            self.nonfinite += int((~fin).sum())
+            a = a[fin]
+            if len(a):
+                if self.shift is None:
+                    self.shift = float(a[0])
+                d = a - self.shift
+                self.count += len(a)
+                self.s1 += float(d.sum())
+                self.s2 += float((d * d).sum())
+                self.lo = min(self.lo, float(a.min()))
+                self.hi = max(self.hi, float(a.max()))
+        else:
+            self.count += len(v)
+            if self.stray_row is None and profile_column(v).kind == "mixed":
+                self.stray_row = first_row
+            v = v.astype(str)
+        if not self.overflow:
+            for k, c in v.value_counts(sort=False).items():
+                self.counts[k] = self.counts.get(k, 0) + int(c)
+            if len(self.counts) > MAX_CATEGORIES:
+                self.overflow, self.counts = True, {}
+
+    def mean_sd(self) -> tuple[float, float]:
+        m = self.s1 / self.count
+        var = max(self.s2 / self.count - m * m, 0.0)
+        return self.shift + m, math.sqrt(var)
+
+    def values(self) -> dict:
+        """Distinct values -> counts, numbers as int or float like the whole column would be."""
+        if not self.numeric:
+            return dict(self.counts)
+        conv = int if self.integer else float
+        out: dict = {}
+        for k, c in self.counts.items():
+            out[conv(k)] = out.get(conv(k), 0) + c
+        return out
+
+
+@dataclass
+class StreamPlan:
+    """What the fit pass learned: enough to stream, train and save a project (no rows kept)."""
+
+    path: Path
+    roles: Roles
+    task: Task
+    preprocessor: FittedPreprocessor
+    split: SplitConfig
+    rows: dict[str, int]  # rows per split after dropping missing values (before unseen categories)
+    dropped_rows: int
+    chunk_rows: int
+    read_kwargs: dict
+    seconds: float
+
+    @property
+    def n_inputs(self) -> int:
+        return self.preprocessor.n_outputs
+
+    @property
+    def n_classes(self) -> int:
+        return self.preprocessor.n_classes
+
+    def summary(self) -> str:
+        r = self.rows
+        return (f"{r['train']:,} training, {r['val']:,} validation, {r['test']:,} test rows "
+                f"(streamed in chunks of {self.chunk_rows:,}); {self.n_inputs} inputs after encoding")
+
+
+def csv_read_kwargs(path: Path | str, options: dict | None = None) -> dict:
+    """pandas ``read_csv`` arguments for the file, detected as the app's CSV reader does."""
+    from nnstudio.core.data import csv as csv_mod  # noqa: PLC0415
+
+    fmt = csv_mod.sniff(path, csv_mod.CsvOptions.from_dict(options) if options else None)
+    kw = csv_mod._pandas_kwargs(fmt)  # the app reader's own arguments: same columns, same values
+    kw["encoding"] = fmt.options.encoding
+    return kw
+
+
+def _chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] | None = None):
+    try:
+        reader = pd.read_csv(path, chunksize=chunk_rows, usecols=usecols, **read_kwargs)
+        with reader:
+            yield from reader
+    except FileNotFoundError:
+        raise DataError(f"There is no file at {path}.") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path.name} is not {read_kwargs.get('encoding') or 'UTF-8'} text "
+                        "throughout.", "Give the encoding, e.g. --encoding cp1252.") from None
+    except (ValueError, pd.errors.ParserError) as e:
+        raise DataError(f"Cannot read {path.name} as CSV: {str(e).splitlines()[0][:200]}",
+                        "Check it is a delimited text file with a header row.") from None
+
+
+def read_head(path: Path | str, read_kwargs: dict, rows: int = 10_000) -> pd.DataFrame:
+    """The first ``rows`` rows of the file (to propose roles and check columns)."""
+    for chunk in _chunks(Path(path), rows, read_kwargs):
+        return chunk
+    raise DataError(f"{Path(path).name} has no data rows.")
+
+
+def _resolve_task(name: str, values: list, numeric: bool, integer: bool, n_rows: int,
+                  overflow: bool, task: Task | None) -> tuple[Task, list]:
+    """The task and classes, by the rules of roles.infer_task / preprocess.resolve_task."""
+    from nnstudio.core.data.roles import MAX_AUTO_CLASSES, check_class_count  # noqa: PLC0415
+
+    nun = len(values) if not overflow else MAX_CLASSES + 1
+    if nun == 0:
+        raise DataError(f"The target '{name}' has no values: every row is missing.",
+                        "Choose another target column.")
+    if nun < 2:
+        raise DataError(f"The target '{name}' has only one value ({values[0]!r}), so there is "
+                        "nothing to predict.", "Choose a target with at least two different values.")
+    if numeric:
+        if nun == 2:
+            inferred = Task.BINARY
+        elif integer and nun <= MAX_AUTO_CLASSES:
+            inferred = Task.MULTICLASS
+        else:
+            inferred = Task.REGRESSION
+    else:
+        inferred = Task.BINARY if nun == 2 else Task.MULTICLASS
+        if inferred is Task.MULTICLASS and task is None:
+            check_class_count(name, nun, n_rows)
+    if task is None:
+        task = inferred
+    if task is Task.REGRESSION:
+        if not numeric:
+            raise DataError(f"The target '{name}' is text, so it cannot be predicted as a number.",
+                            "Use classification for this target.")
+        return task, []
+    check_class_count(name, nun, n_rows)
+    classes = sorted(values) if numeric else sorted(str(v) for v in values)
+    if task is Task.BINARY and len(classes) != 2:
+        raise DataError(f"The target '{name}' has {len(classes)} classes, so it is not a binary "
+                        f"(two-class) task.", "Choose multi-class classification.")
+    if task is Task.MULTICLASS and len(classes) == 2:
+        task = Task.BINARY
+    return task, classes
+
+
+def fit_streaming(path: Path | str, roles: Roles | None = None, target: str | None = None,
+                  config: PreprocessConfig | None = None, split: SplitConfig | None = None,
+                  task: Task | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                  csv_options: dict | None = None) -> StreamPlan:
+    """The fit pass over the CSV (see the module docstring); reads the file once."""
+    t0 = time.perf_counter()
+    path = Path(path)
+    config = config or PreprocessConfig()
+    split = split or SplitConfig()
+    split.check()
+    config.check()
+    read_kwargs = csv_read_kwargs(path, csv_options)
+    if roles is None:
+        roles = infer_roles(read_head(path, read_kwargs), target)
+    if not roles.features:
+        raise DataError("No feature columns are selected.", "Choose at least one feature.")
+    if roles.target in roles.features:
+        raise DataError(f"'{roles.target}' is both the target and a feature.",
+                        "The target cannot be an input: remove it from the features.")
+    for c in roles.features:
+        if config.for_column(c, "missing") == "median":
+            raise DataError(f"Column '{c}': filling missing values with the median needs the whole "
+                            "column in memory, which streaming avoids.",
+                            "Use the mean, a constant or drop the rows for streamed data.")
+    usecols = [*roles.features, roles.target]
+    names = list(read_kwargs.get("names") or read_head(path, read_kwargs, 1).columns)
+    missing = [c for c in usecols if c not in names]
+    if missing:
+        raise DataError(f"{path.name} has no column(s) {', '.join(repr(m) for m in missing[:5])}.",
+                        f"Columns are: {', '.join(map(str, names[:30]))}.")
+    drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"]
+    stats = {c: _ColumnStats() for c in roles.features}
+    target_stats = _ColumnStats()
+    rows = {"train": 0, "val": 0, "test": 0}
+    dropped, first, n_target = 0, 0, 0
+    for chunk in _chunks(path, chunk_rows, read_kwargs, usecols):
+        n = len(chunk)
+        codes = split_of_rows(first, n, split)
+        keep = chunk[roles.target].notna().to_numpy()
+        dropped += int((~keep).sum())
+        n_target += int(keep.sum())
+        target_stats.add(chunk[roles.target], first)
+        ok = chunk[drop_cols].notna().all(axis=1).to_numpy() if drop_cols else np.ones(n, bool)
+        train = chunk[(codes == 0) & keep]
+        for c in roles.features:
+            stats[c].n_missing += int(train[c].isna().sum())
+        train = train[ok[(codes == 0) & keep]]
+        for c in roles.features:
+            stats[c].add(train[c], first)
+        for i, name in enumerate(SPLITS):
+            rows[name] += int(((codes == i) & keep & ok).sum())
+        dropped += int((keep & ~ok).sum())
+        first += n
+    if first == 0:
+        raise DataError(f"{path.name} has no data rows.")
+    if target_stats.mixed_row is not None:
+        raise DataError(f"The target '{roles.target}' holds numbers and text (text from about row "
+                        f"{target_stats.mixed_row + 2:,}).", "Fix those values in the file.")
+    task, classes = _resolve_task(roles.target, list(target_stats.values()),
+                                  bool(target_stats.numeric), target_stats.integer, n_target,
+                                  target_stats.overflow, task)
+    if rows["train"] < 2:
+        raise DataError(f"Only {rows['train']} training rows remain after the split.",
+                        "Use more data or smaller test/validation fractions.")
+    pre = FittedPreprocessor(_transforms(stats, roles.features, config), roles.target, task,
+                             list(classes))
+    return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
+                      time.perf_counter() - t0)
+
+
+def _plain(x):
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _transforms(stats: dict[str, _ColumnStats], features: list[str],
+                config: PreprocessConfig) -> list[ColumnTransform]:
+    """Column transforms from streamed statistics, by the rules of FittedPreprocessor.fit."""
+    out = []
+    too_big = "needs the whole column in memory, which streaming avoids"
+    for c in features:
+        st = stats[c]
+        impute = config.for_column(c, "missing")
+        kind = config.for_column(c, "kind")
+        t = ColumnTransform(name=c, kind="numeric", impute=impute, n_missing=st.n_missing,
+                            n_fit=st.count + st.nonfinite)
+        if st.numeric is None:
+            raise DataError(f"Column '{c}' has no values in the training split.", "Ignore this column.")
+        if st.mixed_row is not None:
+            raise DataError(f"Column '{c}' holds numbers and text (from about row "
+                            f"{st.mixed_row + 2:,} of the file).",
+                            "Fix those values in the file, or ignore the column.")
+        if st.stray_row is not None and kind != "category":
+            raise DataError(f"Column '{c}' holds numbers, but some values are not numbers (in the "
+                            f"rows from about row {st.stray_row + 2:,} of the file).",
+                            "Fix those values in the file, mark them as missing (--na-values), "
+                            "or ignore the column.")
+        if kind == "number" and not st.numeric:
+            raise DataError(f"Column '{c}' holds text, so it cannot be used as a number.",
+                            "Treat it as a category, or ignore it.")
+        as_number = st.numeric and kind != "category"
+        if as_number and st.nonfinite:
+            raise DataError(f"Column '{c}' has {st.nonfinite:,} infinite values (inf), which a "
+                            "network cannot use.", "Replace them with numbers in the file, or "
+                            "ignore the column.")
+        values = st.values()
+        if as_number and not st.overflow and set(values) == {0, 1} and kind != "number":
+            t.kind, t.categories = "binary", [0, 1]
+            _impute_numeric(t, c, st, values, impute, config, too_big)
+        elif as_number:
+            mean, sd = st.mean_sd()
+            t.stats = {"mean": mean, "sd": sd, "min": st.lo, "max": st.hi}
+            t.scaling = config.for_column(c, "numeric")
+            if t.scaling == "standardize":
+                t.center, t.scale = mean, (sd if sd > 0 else 1.0)
+            elif t.scaling == "minmax":
+                t.center, t.scale = st.lo, (st.hi - st.lo if st.hi > st.lo else 1.0)
+            _impute_numeric(t, c, st, None if st.overflow else values, impute, config, too_big)
+        else:
+            if st.overflow:
+                raise DataError(f"Column '{c}' has more than {MAX_CATEGORIES} different values, "
+                                "more categories than streaming supports.", "Ignore this column.")
+            cats = sorted(values, key=lambda x: (str(type(x)), x))
+            t.categories = cats
+            t.kind = "binary" if len(cats) == 2 else "categorical"
+            t.encoding = config.for_column(c, "categorical")
+            if impute in ("most_frequent", "mean", "median"):
+                if values:
+                    best = max(values.values())
+                    t.impute = "most_frequent"
+                    t.impute_value = _plain(min(k for k, n in values.items() if n == best))
+            elif impute == "constant":
+                fill = config.for_column(c, "fill_value")
+                t.impute_value = _plain(fill) if st.numeric and isinstance(fill, (int, float)) \
+                    else str(fill)
+                if t.impute_value not in t.categories:
+                    t.categories.append(t.impute_value)
+                    t.kind = "binary" if len(t.categories) == 2 else "categorical"
+        out.append(t)
+    return out
+
+
+def _impute_numeric(t: ColumnTransform, col: str, st: _ColumnStats, values: dict | None,
+                    impute: str, config: PreprocessConfig, too_big: str) -> None:
+    if st.count == 0:
+        return
+    if impute == "mean":
+        t.impute_value = st.mean_sd()[0]
+    elif impute == "median":
+        raise DataError(f"Column '{col}': filling with the median {too_big}.",
+                        "Use the mean, a constant or drop the rows for streamed data.")
+    elif impute == "most_frequent":
+        if values is None:
+            raise DataError(f"Column '{col}': filling with the most frequent number {too_big}.",
+                            "Use the mean, a constant or drop the rows for streamed data.")
+        best = max(values.values())
+        t.impute_value = float(min(k for k, n in values.items() if n == best))
+    elif impute == "constant":
+        fill = config.for_column(col, "fill_value")
+        try:
+            t.impute_value = float(fill)
+        except (TypeError, ValueError):
+            raise DataError(f"Column '{col}' holds numbers, so its missing values cannot be filled "
+                            f"with {fill!r}.", "Give a number as the constant.") from None
+
+
+def encoded_chunks(plan: StreamPlan, which: str, *, shuffle_seed: int | None = None):
+    """``(X, y)`` per chunk for one split (``train``/``val``/``test``), encoded with the plan."""
+    pre = plan.preprocessor
+    code = SPLITS.index(which)
+    usecols = [*plan.roles.features, plan.roles.target]
+    first = 0
+    for i, chunk in enumerate(_chunks(plan.path, plan.chunk_rows, plan.read_kwargs, usecols)):
+        codes = split_of_rows(first, len(chunk), plan.split)
+        first += len(chunk)
+        part = chunk[(codes == code) & chunk[plan.roles.target].notna().to_numpy()]
+        usable = pre.rows_usable(part)
+        if which != "train":  # as in memory: rows with a category never seen in training go
+            usable &= pre.rows_known(part)
+        part = part.loc[usable]
+        if not len(part):
+            continue
+        X = pre.transform(part, strict=False)
+        y = pre.encode_target(part[plan.roles.target])
+        ok = np.isfinite(X).all(axis=1) & (y >= 0 if pre.task is not Task.REGRESSION
+                                           else np.isfinite(y))
+        X, y = X[ok], y[ok]
+        if shuffle_seed is not None:
+            perm = np.random.default_rng([shuffle_seed, i]).permutation(len(X))
+            X, y = X[perm], y[perm]
+        yield X, y
+
+
+def _batches(plan: StreamPlan, which: str, batch_size: int, layout: str, seed: int | None,
+             epoch_counter: list[int]):
+    """A generator of mini-batches; the shuffle changes every epoch (``epoch_counter``)."""
+    from nnstudio.core.training.engine import as_targets  # noqa: PLC0415
+
+    def gen():
+        shuffle_seed = None
+        if seed is not None:
+            shuffle_seed = int(seed) * 1_000_003 + epoch_counter[0]
+            epoch_counter[0] += 1
+        carry_x, carry_y = None, None
+        for X, y in encoded_chunks(plan, which, shuffle_seed=shuffle_seed):
+            y = as_targets(y, layout)
+            if carry_x is not None:
+                X, y = np.concatenate([carry_x, X]), np.concatenate([carry_y, y])
+            n_full = len(X) // batch_size * batch_size
+            for i in range(0, n_full, batch_size):
+                yield X[i:i + batch_size], y[i:i + batch_size]
+            carry_x, carry_y = X[n_full:], y[n_full:]
+        if carry_x is not None and len(carry_x):
+            yield carry_x, carry_y
+    return gen
+
+
+def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings, *,
+                    on_progress: Callable | None = None,
+                    should_stop: Callable[[], bool] | None = None, strategy=None):
+    """Train with Keras ``fit`` on batches streamed from the CSV; returns a TrainResult."""
+    from nnstudio.core.tf import tensorflow  # noqa: PLC0415
+    from nnstudio.core.training.distributed import build_compiled, keras_fit  # noqa: PLC0415
+    from nnstudio.core.training.engine import (  # noqa: PLC0415
+        TrainResult,
+        evaluate_arrays,
+        target_layout,
+    )
+
+    tf = tensorflow()
+    t0 = time.perf_counter()
+    settings.check()
+    task = plan.task
+    model, loss = build_compiled(spec, plan.n_inputs, task, plan.n_classes, settings, strategy)
+    layout = target_layout(task, model)
+    bs = settings.effective_batch_size(plan.rows["train"])
+    ysig = (tf.TensorSpec([None, 1], tf.float32) if layout == "column"
+            else tf.TensorSpec([None], tf.int32))
+    sig = (tf.TensorSpec([None, plan.n_inputs], tf.float32), ysig)
+    counter = [0]
+    train_ds = tf.data.Dataset.from_generator(
+        _batches(plan, "train", bs, layout, settings.seed, counter), output_signature=sig
+    ).prefetch(2)
+    has_val = plan.rows["val"] > 0
+    val_ds = None
+    if has_val:
+        val_ds = tf.data.Dataset.from_generator(
+            _batches(plan, "val", max(bs, 4096), layout, None, [0]), output_signature=sig
+        ).prefetch(2)
+    fit = keras_fit(model, train_ds, val_ds, task, settings, on_progress=on_progress,
+                    should_stop=should_stop, has_val=has_val)
+    test: dict[str, float] = {}
+    if plan.rows["test"]:
+        n_total, sums = 0, {}
+        for X, y in encoded_chunks(plan, "test"):
+            part = evaluate_arrays(model, X, y, task, loss)
+            for k, v in part.items():
+                sums[k] = sums.get(k, 0.0) + v * len(X)
+            n_total += len(X)
+        if n_total:
+            test = {k: v / n_total for k, v in sums.items()}
+    if fit["epochs_run"] == 0:
+        raise TrainingError("No training batch could be read from the file.")
+    return TrainResult(model=model, history=fit["history"], epochs_run=fit["epochs_run"],
+                       status=fit["status"], message=fit["message"],
+                       seconds=time.perf_counter() - t0, test=test, best_epoch=fit["best_epoch"],
+                       seed=int(settings.seed), steps=fit["steps"],
+                       path="streaming" if strategy is None else "streaming-mirrored")
