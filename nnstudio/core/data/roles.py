@@ -151,7 +151,7 @@ def infer_task(target: pd.Series, prof: ColumnProfile | None = None) -> tuple[Ta
                             "value when opening it (--na-values inf).")
         if nun == 2:
             return Task.BINARY, sorted(s.unique().tolist())
-        if prof.integer and nun <= MAX_AUTO_CLASSES:
+        if prof.integer and nun <= MAX_AUTO_CLASSES and len(s) >= 2 * nun:
             return Task.MULTICLASS, sorted(s.unique().tolist())
         return Task.REGRESSION, []
     if pd.api.types.is_bool_dtype(s):

@@ -1,0 +1,229 @@
+"""Reading CSV files: format detection, user overrides, every kind of bad input, progress and cancel."""
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data.csv import Cancelled, CsvOptions, preview, read_csv, sniff
+from nnstudio.core.errors import DataError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+# ----- detection ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, delimiter", [("tabs.tsv", "\t"), ("pipe.txt", "|"),
+                                             ("semicolon_decimal_comma.csv", ";"), ("quoted.csv", ",")])
+def test_delimiter_is_detected(name, delimiter):
+    fmt = sniff(DATA / name)
+    assert fmt.options.delimiter == delimiter
+    assert fmt.detected.delimiter == delimiter
+    assert read_csv(DATA / name).frame.shape[1] >= 3
+
+
+def test_semicolon_file_with_decimal_commas_reads_numbers():
+    ds = read_csv(DATA / "semicolon_decimal_comma.csv")
+    assert ds.csv_options["decimal"] == ","
+    assert list(ds.frame.columns) == ["Länge", "Breite", "Art"]
+    assert ds.frame["Länge"].tolist()[:3] == [5.1, 4.9, 7.0]
+    assert pd.api.types.is_float_dtype(ds.frame["Breite"])
+
+
+def test_the_user_can_override_what_was_detected():
+    # forcing a comma delimiter on the pipe file: one column holding whole lines
+    frame, fmt = preview(DATA / "pipe.txt", CsvOptions(delimiter=","))
+    assert fmt.options.delimiter == "," and fmt.detected.delimiter == "|"
+    assert list(frame.columns) == ["x|y|class"] and frame.iloc[0, 0] == "1|2|a"
+    # on the semicolon file, a comma splits rows at their decimal commas: refused, naming the delimiter
+    with pytest.raises(DataError, match="has 3 fields, but the header has 1. The delimiter is comma"):
+        preview(DATA / "semicolon_decimal_comma.csv", CsvOptions(delimiter=",", decimal="."))
+    # forcing "no header" turns the header row into data with generic names
+    ds = read_csv(DATA / "pipe.txt", CsvOptions(header=False))
+    assert list(ds.frame.columns) == ["column 1", "column 2", "column 3"]
+    assert ds.frame.iloc[0].tolist() == ["x", "y", "class"] and len(ds.frame) == 5
+
+
+def test_header_detection():
+    assert sniff(DATA / "no_header.csv").options.header is False
+    ds = read_csv(DATA / "no_header.csv")
+    assert len(ds.frame) == 5 and ds.frame["column 1"].iloc[0] == 1.5
+    assert sniff(DATA / "tabs.tsv").options.header is True
+
+
+def test_quoted_fields_keep_delimiters_quotes_and_newlines():
+    ds = read_csv(DATA / "quoted.csv")
+    assert ds.frame["name"].tolist() == ["Smith, John", "Jane", "Lee, Ann"]
+    assert ds.frame["comment"].tolist()[:2] == ['said "hi"', "two\nlines"]
+    assert ds.frame["score"].tolist() == [1.5, 2.5, 3.5]
+
+
+@pytest.mark.parametrize("name, encoding, text", [
+    ("utf8_bom.csv", "utf-8-sig", "α"), ("latin1.csv", "cp1252", "Zürich"), ("utf16.csv", "utf-16", None)])
+def test_encoding_is_detected(name, encoding, text):
+    ds = read_csv(DATA / name)
+    assert ds.csv_options["encoding"] == encoding
+    assert not str(ds.frame.columns[0]).startswith("\ufeff")  # no BOM glued to the first name
+    if text:
+        assert text in ds.frame.iloc[:, 0].tolist()
+
+
+def test_non_utf8_text_is_read_and_said_or_refused_with_the_fix():
+    ds = read_csv(DATA / "latin1.csv")
+    assert ds.frame["city"].tolist() == ["Zürich", "Málaga", "São Paulo", "Köln"]
+    assert any("not UTF-8" in w for w in ds.warnings)
+    with pytest.raises(DataError) as e:
+        read_csv(DATA / "latin1.csv", CsvOptions(encoding="utf-8"))
+    msg = str(e.value)
+    assert "not valid UTF-8" in msg and "line 2" in msg and "0xFC" in msg
+    assert "--encoding cp1252" in msg
+
+
+def test_non_utf8_byte_after_the_detection_sample_switches_to_cp1252(tmp_path):
+    p = tmp_path / "late.csv"
+    body = "".join(f"{i},{i % 7},a\n" for i in range(40_000))  # > 256 KB of ASCII
+    p.write_bytes(("n,x,label\n" + body + "99,1,caf\xe9\n").encode("cp1252"))
+    assert sniff(p).options.encoding == "utf-8"  # the sample alone looks like UTF-8
+    ds = read_csv(p, chunk_rows=10_000)
+    assert ds.csv_options["encoding"] == "cp1252" and ds.frame["label"].iloc[-1] == "café"
+    assert len(ds.frame) == 40_001 and any("not UTF-8" in w for w in ds.warnings)
+
+
+def test_extra_missing_markers_and_decimal_comma_fix_stray_text():
+    ds = read_csv(DATA / "stray_text.csv")
+    assert ds.profile("age").kind == "mixed"
+    assert {v for _, v in ds.profile("age").stray} == {"12,5", "?"}
+    assert ds.profile("age").missing == 1  # "n/a" is a standard missing marker
+    fixed = read_csv(DATA / "stray_text.csv", CsvOptions(na_values=["?", "12,5"]))
+    assert pd.api.types.is_float_dtype(fixed.frame["age"]) and fixed.frame["age"].isna().sum() == 3
+
+
+# ----- bad input: each names the problem and the fix --------------------------------------------
+@pytest.mark.parametrize("name, words", [
+    ("empty.csv", ["empty.csv", "is empty", "Choose a file"]),
+    ("blank.csv", ["blank.csv", "empty", "Choose a file"]),
+    ("header_only.csv", ["header row (x1, x2, label)", "no rows of data", "Add rows"]),
+    ("binary.bin", ["not a text file", "binary data", "Choose a CSV"]),
+    ("binary.xlsx", ["not a text file", "Excel", "Save the sheet as CSV"]),
+    ("ragged.csv", ["Line 4", "4 fields", "header has 3", "delimiter is comma", "quotes"]),
+    ("duplicate_columns.csv", ["'Age' appears twice", "columns 2 and 4", "Rename one"]),
+    ("unclosed_quote.csv", ["quote", "line 3", "never closed"]),
+])
+def test_bad_files_raise_a_data_error_naming_problem_and_fix(name, words):
+    with pytest.raises(DataError) as e:
+        read_csv(DATA / name)
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))
+    assert "\n" not in str(e.value).strip()  # one line for the CLI
+
+
+def test_missing_file_and_folder(tmp_path):
+    (tmp_path / "real.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(DataError) as e:
+        read_csv(tmp_path / "rael.csv")
+    assert "There is no file" in str(e.value) and "real.csv" in str(e.value)  # names what is there
+    with pytest.raises(DataError, match="is a folder"):
+        read_csv(tmp_path)
+
+
+def test_unreadable_file(tmp_path, monkeypatch):
+    import nnstudio.core.data.csv as csv_mod
+
+    p = tmp_path / "secret.csv"
+    p.write_text("a,b\n1,2\n")
+
+    def denied(*_a, **_k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(csv_mod, "open", denied, raising=False)  # as for a file of another user
+    with pytest.raises(DataError) as e:
+        read_csv(p)
+    assert "cannot be read: permission denied" in str(e.value) and "permissions" in str(e.value)
+
+
+def test_ragged_row_far_into_the_file_is_reported_with_its_line(tmp_path):
+    p = tmp_path / "late_ragged.csv"
+    p.write_text("a,b\n" + "1,2\n" * 100_000 + "1,2,3\n4,5\n")
+    with pytest.raises(DataError, match=r"Line 100002 .* has 3 fields, but the header has 2"):
+        read_csv(p, chunk_rows=20_000)
+
+
+def test_short_rows_become_missing_values_and_are_mentioned(tmp_path):
+    p = tmp_path / "short.csv"
+    p.write_text("a,b,c\n1,2,3\n4,5\n6,7,8\n")
+    ds = read_csv(p)
+    assert ds.frame["c"].isna().tolist() == [False, True, False]
+    assert any("Line 3" in w and "fewer fields" in w for w in ds.warnings)
+
+
+def test_trailing_delimiter_column_is_dropped(tmp_path):
+    p = tmp_path / "trailing.csv"
+    p.write_text("a,b,\n1,2,\n3,4,\n")
+    ds = read_csv(p)
+    assert list(ds.frame.columns) == ["a", "b"]
+    assert any("no name and no values" in w for w in ds.warnings)
+
+
+def test_csv_options_are_checked():
+    with pytest.raises(DataError, match="one character"):
+        CsvOptions(delimiter=";;").check()
+    with pytest.raises(DataError, match="Unknown text encoding"):
+        CsvOptions(encoding="klingon").check()
+    with pytest.raises(DataError, match="same as the delimiter"):
+        CsvOptions(delimiter=",", decimal=",").check()
+    assert CsvOptions.from_dict(CsvOptions(";", "cp1252", True, ",", ["?"]).to_dict()).na_values == ["?"]
+
+
+# ----- big files: progress and cancel ------------------------------------------------------------
+def _big_csv(path: Path, rows: int) -> None:
+    """A CSV of ``rows`` rows (4 columns) written quickly from a repeated block of varied lines."""
+    rng = np.random.default_rng(0)
+    block = 1000
+    lines = [f"{rng.normal():.4f},{rng.normal():.4f},{'abc'[i % 3]},{i % 2}\n" for i in range(block)]
+    chunk = "".join(lines)
+    with open(path, "w") as fh:
+        fh.write("x,y,kind,label\n")
+        for _ in range(rows // block):
+            fh.write(chunk)
+
+
+def test_a_million_rows_load_with_progress(tmp_path):
+    p = tmp_path / "big.csv"
+    _big_csv(p, 1_000_000)
+    seen = []
+    ds = read_csv(p, progress=lambda f, msg: seen.append((f, msg)), chunk_rows=100_000)
+    assert ds.n_rows == 1_000_000
+    fractions = [f for f, _ in seen]
+    assert len(seen) >= 10 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert 0 < fractions[0] < 0.2
+    assert "1,000,000 rows" in seen[-1][1]
+
+
+def test_reading_can_be_cancelled_between_chunks(tmp_path):
+    p = tmp_path / "big.csv"
+    _big_csv(p, 200_000)
+    calls = []
+
+    def stop():
+        return len(calls) >= 3
+
+    with pytest.raises(Cancelled) as e:
+        read_csv(p, progress=lambda f, m: calls.append(f), should_stop=stop, chunk_rows=10_000)
+    assert len(calls) == 3 and calls[-1] < 0.5  # stopped early, not after reading it all
+    assert "cancelled" in str(e.value) and "kept" in str(e.value)
+
+
+def test_dataset_records_how_it_was_read():
+    ds = read_csv(DATA / "semicolon_decimal_comma.csv")
+    again = read_csv(DATA / "semicolon_decimal_comma.csv", ds.csv_options)
+    pd.testing.assert_frame_equal(ds.frame, again.frame)
+    assert ds.source.endswith("semicolon_decimal_comma.csv") and ds.name == "semicolon_decimal_comma.csv"
+
+
+def test_utf16_without_special_handling_would_look_binary():
+    # the UTF-16 BOM is what keeps its NUL bytes from being taken for binary data
+    raw = (DATA / "utf16.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF16_LE) and b"\x00" in raw
+    assert sniff(DATA / "utf16.csv").options.encoding == "utf-16"

@@ -1,0 +1,110 @@
+"""Column profiles, proposed roles (with reasons) and task inference."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data.profile import fmt_number, profile_column
+from nnstudio.core.data.roles import Roles, infer_roles, infer_task, propose_target
+from nnstudio.core.errors import DataError
+from nnstudio.core.model.spec import Task
+
+
+def _frame(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "RowNumber": np.arange(1, n + 1),
+        "CustomerId": rng.permutation(np.arange(15_000_000, 15_000_000 + n)),
+        "Surname": [f"Name{i}" for i in rng.permutation(n)],
+        "Age": rng.integers(18, 80, n),
+        "City": rng.choice(["Paris", "Lyon", "Nice"], n),
+        "Signup": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        "Constant": 7,
+        "Empty": np.nan,
+        "Exited": rng.integers(0, 2, n),
+    })
+
+
+def test_roles_ignore_ids_text_dates_empty_and_constant_columns_with_reasons():
+    roles = infer_roles(_frame(), "Exited")
+    assert roles.target == "Exited"
+    assert roles.features == ["Age", "City"]
+    why = roles.ignored
+    assert set(why) == {"RowNumber", "CustomerId", "Surname", "Signup", "Constant", "Empty"}
+    assert "row number" in why["RowNumber"]
+    assert "identifier" in why["CustomerId"]
+    assert "text" in why["Surname"]
+    assert "dates" in why["Signup"]
+    assert "constant" in why["Constant"] and "(7)" in why["Constant"]
+    assert "empty" in why["Empty"]
+    assert roles.role_of("Age") == "feature" and roles.role_of("Surname") == "ignored"
+    assert Roles.from_dict(roles.to_dict()) == roles
+
+
+def test_proposed_target_prefers_usual_names_then_the_last_usable_column():
+    f = _frame()
+    assert propose_target(f) == "Exited"
+    g = f.rename(columns={"Exited": "flag"})[["Age", "flag", "City", "Surname"]]
+    assert propose_target(g) == "City"  # Surname (free text) is not a target
+    assert infer_roles(g).target == "City"
+
+
+def test_unknown_target_names_the_columns_and_near_misses():
+    with pytest.raises(DataError) as e:
+        infer_roles(_frame(), "exited")
+    assert "There is no column named 'exited'" in str(e.value) and "Did you mean 'Exited'" in str(e.value)
+    with pytest.raises(DataError, match="Choose one of: RowNumber, CustomerId"):
+        infer_roles(_frame(), "nope")
+
+
+def test_profiles_describe_columns():
+    f = _frame()
+    age = profile_column(f["Age"])
+    assert age.kind == "number" and age.integer and age.missing == 0
+    assert age.min == f["Age"].min() and age.max == f["Age"].max()
+    assert sum(age.hist_counts) == len(f)
+    city = profile_column(f["City"])
+    assert city.kind == "category" and city.unique == 3 and sum(c for _, c in city.top) == len(f)
+    assert "%" in city.values_text()
+    empty = profile_column(f["Empty"])
+    assert empty.kind == "empty" and empty.missing == len(f)
+    mixed = profile_column(pd.Series(["1", "2", "3.5", "?", "12,5", None], name="m"))
+    assert mixed.kind == "mixed" and mixed.stray_count == 2 and mixed.decimal_comma
+    assert mixed.stray == [(3, "?"), (4, "12,5")]
+    assert "'?' (row 4)" in mixed.stray_text()
+    inf = profile_column(pd.Series([1.0, np.inf, 3.0, -np.inf], name="i"))
+    assert inf.n_inf == 2 and inf.max == 3.0
+
+
+def test_fmt_number_is_how_people_write_numbers():
+    assert [fmt_number(x) for x in (38.92, 10.47, 76485.9, 0.03125, 8000.0, 2.345)] == \
+        ["38.9", "10.5", "76,486", "0.0312", "8,000", "2.35"]
+
+
+@pytest.mark.parametrize("values, task, classes", [
+    ([0, 1, 1, 0], Task.BINARY, [0, 1]),
+    (["yes", "no", "no", "yes"], Task.BINARY, ["no", "yes"]),
+    ([1, 2, 3, 4, 5, 3, 2] * 2, Task.MULTICLASS, [1, 2, 3, 4, 5]),  # whole-number ratings: classes
+    ([1, 2, 3, 4, 5, 3, 2], Task.REGRESSION, []),  # ... unless too few rows per class
+    (["a", "b", "c", "a", "b", "c"], Task.MULTICLASS, ["a", "b", "c"]),
+    ([0.5, 1.7, 2.2, 3.9], Task.REGRESSION, []),
+    (list(range(50)), Task.REGRESSION, []),  # many whole numbers: a number
+])
+def test_task_inference(values, task, classes):
+    assert infer_task(pd.Series(values, name="t")) == (task, classes)
+
+
+@pytest.mark.parametrize("values, words", [
+    (["yes"] * 5, ["only one value", "nothing to predict", "at least two"]),
+    ([None, None, None], ["no values", "every row is missing"]),
+    ([f"c{i}" for i in range(150)] * 2, ["150 different values", "too many classes", "group the values"]),
+    (["a", "b", "c", "d", "e", "f"], ["6 classes in only 6 rows", "fewer than two examples"]),
+    (["1", "2", "x"] * 2 + ["3"], ["holds numbers", "not numbers", "'x'"]),
+    ([1.0, np.inf, 2.0, 3.5], ["infinite values", "--na-values inf"]),
+])
+def test_targets_that_cannot_work_are_refused_with_a_suggestion(values, words):
+    with pytest.raises(DataError) as e:
+        infer_task(pd.Series(values, name="t"))
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))
