@@ -144,7 +144,10 @@ def workloads(full: bool) -> list[Workload]:
         from sklearn.datasets import load_digits  # noqa: PLC0415
 
         dg = load_digits()
-        frame = pd.DataFrame(dg.data, columns=[f"p{i}" for i in range(64)])
+        # pixels scaled to 0..1 (16 = black). Raw 0..16 integers would also do, except that
+        # prepare() encodes a numeric column whose training values are only {0, 1} as a
+        # two-category column and turns other values in the test split into NaN.
+        frame = pd.DataFrame(dg.data / 16.0, columns=[f"p{i}" for i in range(64)])
         frame["digit"] = dg.target
         roles, src = Roles("digit", [f"p{i}" for i in range(64)]), "sklearn load_digits"
     d = prepare(Dataset(frame, "digits"), roles, PreprocessConfig(),
@@ -274,6 +277,9 @@ def main(argv=None) -> int:
         wls = [w for w in wls if w.key in keep]
     for w in wls:
         d = w.data
+        for part in (d.X_train, d.X_val, d.X_test):
+            if not np.all(np.isfinite(part)):
+                raise SystemExit(f"{w.key}: the prepared data has non-finite values ({w.source}).")
         print(f"# {w.key} {w.title}: {d.summary()}; {w.epochs} epochs, batch {w.batch}; "
               f"data: {w.source}")
     print("workload\tengine\tseconds\ttest_accuracy\tfirst_s\tacc_sd")

@@ -47,7 +47,7 @@ FAST_PATH_MAX_BYTES = 256 * 2**20
 #: The most epochs one compiled call may run (the size of its history buffer).
 MAX_CHUNK_EPOCHS = 4096
 #: How many compiled programs (architecture x data shape x optimizer) are kept.
-PROGRAM_CACHE_SIZE = 8
+PROGRAM_CACHE_SIZE = 16
 #: Rows per forward pass when evaluating (bounds memory on big splits).
 EVAL_BATCH_ROWS = 65536
 
@@ -131,16 +131,19 @@ def as_targets(y: np.ndarray, layout: str) -> np.ndarray:
 
 
 def make_metric(task: Task):
-    """The task's metric as a TF function of (targets, predictions): accuracy or MAE."""
+    """The task's metric as a TF function of (targets, predictions[, row weights]): accuracy or MAE."""
     tf = _tensorflow()
 
-    def metric(yt, p):
+    def metric(yt, p, w=None):
         if task is Task.REGRESSION:
-            return tf.reduce_mean(tf.abs(yt - p))
-        if p.shape[-1] == 1:
-            return tf.reduce_mean(tf.cast(tf.equal(tf.cast(p > 0.5, tf.float32), yt), tf.float32))
-        return tf.reduce_mean(tf.cast(tf.equal(tf.cast(tf.argmax(p, axis=-1), tf.int32), yt),
-                                      tf.float32))
+            per_row = tf.abs(yt - p)[:, 0]
+        elif p.shape[-1] == 1:
+            per_row = tf.cast(tf.equal(tf.cast(p > 0.5, tf.float32), yt), tf.float32)[:, 0]
+        else:
+            per_row = tf.cast(tf.equal(tf.cast(tf.argmax(p, axis=-1), tf.int32), yt), tf.float32)
+        if w is None:
+            return tf.reduce_mean(per_row)
+        return tf.reduce_sum(per_row * w) / tf.reduce_sum(w)
     return metric
 
 
@@ -252,15 +255,27 @@ class _Program:
         nv = max(self.n_val, 1)
         n_in = self.n_inputs
 
+        # The last, partial batch: nets without batch normalization run it as a full-size batch
+        # whose extra rows have weight 0 (the same gradient; one traced and compiled step for all
+        # batches). Batch normalization would see the padding rows, so there it is its own step.
+        padded = bool(rem) and not any(
+            type(layer).__name__ == "BatchNormalization" for layer in model.layers)
+        n_steps = n_full + (1 if padded else 0)
+        tail = rem if (rem and not padded) else 0
+
         @tf.function(autograph=False, input_signature=[
-            tf.TensorSpec([None, n_in], tf.float32), tf.TensorSpec(yshape(None), ydt)])
-        def train_step(xb, yb):
+            tf.TensorSpec([None, n_in], tf.float32), tf.TensorSpec(yshape(None), ydt),
+            tf.TensorSpec([None], tf.float32)])
+        def train_step(xb, yb, wb):
+            """One optimizer step on rows weighted ``wb`` (1: a row of the batch, 0: padding)."""
+            count = tf.reduce_sum(wb)
+            scale = tf.cast(tf.shape(wb)[0], tf.float32) / count  # exactly 1.0 for a full batch
             with tf.GradientTape() as tape:
                 p = model(xb, training=True)
-                total = loss_obj(yb, p) + reg_loss(model)
+                total = loss_obj(yb, p, sample_weight=wb) * scale + reg_loss(model)
             grads = tape.gradient(total, tvars)
             opt.apply_gradients(zip(grads, tvars))
-            return total, metric(yb, p)
+            return total, metric(yb, p, wb)
 
         def copy(dst, src):
             return tf.group(*[d.assign(v) for d, v in zip(dst, src)])
@@ -282,25 +297,35 @@ class _Program:
             def epoch(e, done, status, buf):
                 with tf.control_dependencies([copy(backup, weights)]):
                     # a fresh permutation per epoch from (seed, epoch) only: reproducible, resumable
+                    # (Philox named explicitly: XLA and plain TF then draw the same numbers)
                     perm = tf.argsort(tf.random.stateless_uniform(
-                        [n], seed=tf.stack([seed, epoch0 + e]), dtype=tf.float32))
+                        [n], seed=tf.stack([seed, epoch0 + e]), minval=None, maxval=None,
+                        dtype=tf.int64, alg="philox"))
                 zero = tf.constant(0.0)
                 loss_sum, met_sum = zero, zero
-                if n_full:
-                    batches = tf.reshape(perm[: n_full * bs], [n_full, bs])
+                if n_steps:
+                    if padded:  # indices for the padding rows: any valid rows (weight 0)
+                        perm_p = tf.concat([perm, perm[: n_steps * bs - n]], 0)
+                    else:
+                        perm_p = perm[: n_steps * bs]
+                    batches = tf.reshape(perm_p, [n_steps, bs])
+                    slots = tf.range(bs)
 
                     def batch(b, ls, ms):
                         idx = batches[b]
-                        lo, me = train_step(tf.gather(X, idx), tf.gather(y, idx))
-                        return b + 1, ls + lo * bs, ms + me * bs
+                        wb = tf.cast(b * bs + slots < n, tf.float32)
+                        lo, me = train_step(tf.gather(X, idx), tf.gather(y, idx), wb)
+                        cnt = tf.reduce_sum(wb)
+                        return b + 1, ls + lo * cnt, ms + me * cnt
 
                     _, loss_sum, met_sum = tf.while_loop(
-                        lambda b, ls, ms: b < n_full, batch, [tf.constant(0), zero, zero])
-                if rem:
+                        lambda b, ls, ms: b < n_steps, batch, [tf.constant(0), zero, zero])
+                if tail:
                     with tf.control_dependencies([loss_sum]):
                         idx = perm[n_full * bs:]
-                    lo, me = train_step(tf.gather(X, idx), tf.gather(y, idx))
-                    loss_sum, met_sum = loss_sum + lo * rem, met_sum + me * rem
+                    lo, me = train_step(tf.gather(X, idx), tf.gather(y, idx),
+                                        tf.ones([tail], tf.float32))
+                    loss_sum, met_sum = loss_sum + lo * tail, met_sum + me * tail
                 row = [loss_sum / n, met_sum / n]
                 if has_val:
                     with tf.control_dependencies([loss_sum]):
@@ -366,6 +391,9 @@ class _Program:
 
 _cache: collections.OrderedDict[tuple, _Program] = collections.OrderedDict()
 _cache_lock = threading.Lock()
+# Keras draws initial weights from process-global random state (build_model seeds it): building
+# two models at once on two threads would mix their draws, so model building is serialized.
+_build_lock = threading.Lock()
 
 
 def _program_key(model, settings: TrainSettings, task: Task, loss_name: str, n: int,
@@ -386,7 +414,8 @@ def _acquire_program(model, settings, task, loss_name, n, n_inputs, n_val, layou
         if prog is not None and prog.lock.acquire(blocking=False):
             _cache.move_to_end(key)
             return prog, False
-    prog = _Program(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+    with _build_lock:
+        prog = _Program(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
     prog.lock.acquire()
     with _cache_lock:
         if key not in _cache:  # if another run holds the cached one, this one stays private
@@ -497,8 +526,10 @@ class Trainer:
         task = data.task
         if len(data.X_train) == 0:
             raise TrainingError("There are no training rows.", "Load data and check the split.")
-        model = self._model or build_model(self.spec, data.n_inputs, task, data.n_classes,
-                                           seed=s.seed)
+        model = self._model
+        if model is None:
+            with _build_lock:
+                model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed)
         self.model = model
         if np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
             from nnstudio.core.training.streaming import run_streaming  # noqa: PLC0415
