@@ -32,7 +32,7 @@ def _randomize(model, rng):
         cls = type(layer).__name__
         if cls == "Dense":
             for v in layer.weights:
-                v.assign(rng.normal(0, 0.8, size=v.shape).astype(np.float32))
+                v.assign(rng.normal(0, 0.6, size=v.shape).astype(np.float32))
         elif cls == "BatchNormalization":
             n = layer.moving_mean.shape[-1]
             layer.gamma.assign(rng.uniform(0.5, 2.0, n).astype(np.float32))
@@ -41,11 +41,16 @@ def _randomize(model, rng):
             layer.moving_variance.assign(rng.uniform(0.2, 3.0, n).astype(np.float32))
 
 
+#: |NumPy - Keras| <= 1e-5 + RTOL * |Keras|: 1e-5 absolute, plus ~8 float32 rounding steps (one is
+#: 6e-8 relative) for the rare output beyond about +-20, where 1e-5 is finer than float32 can be.
+RTOL = 5e-7
+
+
 @pytest.mark.parametrize("activation", EDITOR_ACTIVATIONS)
 def test_equals_keras_for_every_activation_and_layer_type(tf_loaded, activation):
     from nnstudio.core.model.build import build_model
 
-    rng = np.random.default_rng(abs(hash(activation)) % 2**32)
+    rng = np.random.default_rng(EDITOR_ACTIVATIONS.index(activation))
     hidden = [LayerSpec.dense(5, activation), LayerSpec.dropout(0.5),
               LayerSpec.dense(4, activation, use_bias=False), LayerSpec.batchnorm(),
               LayerSpec.gaussian_noise(1.0), LayerSpec.dense(3, activation)]
@@ -58,10 +63,11 @@ def test_equals_keras_for_every_activation_and_layer_type(tf_loaded, activation)
         from_model = forward(layers_from_model(model), X)
         from_weights = forward(layers_from_weights(spec.layers_for(task, n_classes), model.get_weights()), X)
         assert from_model.shape == keras_out.shape
-        np.testing.assert_allclose(from_model, keras_out, rtol=0, atol=1e-5)
-        np.testing.assert_allclose(from_weights, keras_out, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(from_model, keras_out, rtol=RTOL, atol=1e-5)
+        np.testing.assert_allclose(from_weights, keras_out, rtol=RTOL, atol=1e-5)
         # the traced pass (what the inspector shows) gives the same output as the fast path
-        np.testing.assert_allclose(trace(layers_from_model(model), X).output, from_model, atol=1e-6)
+        np.testing.assert_allclose(trace(layers_from_model(model), X).output, from_model,
+                                   rtol=RTOL, atol=1e-6)
 
 
 def test_every_editor_activation_is_supported_and_step_too():
