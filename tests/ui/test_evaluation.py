@@ -147,3 +147,18 @@ def test_open_an_exported_model_to_evaluate_it(window, qtbot, tmp_path, tf_loade
         window.evaluation.open_model(str(tmp_path / "lambda.keras"))
     assert b.args[0] == "error" and "refused" in b.args[1] and "Lambda" in b.args[1]
     assert window.state.project.example == "xor"  # nothing changed
+
+
+def test_regression_shows_errors_and_predicted_vs_actual(window, qtbot):
+    window.load_example("house-prices")
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    train(window, qtbot, epochs=3)
+    heads = [ev.metrics.horizontalHeaderItem(i).text() for i in range(ev.metrics.columnCount())]
+    assert heads == ["rows", "loss", "MAE", "RMSE", "R²"]
+    assert ev.metric("test", "mae") == pytest.approx(window.state.result.test["mae"], rel=1e-5)
+    assert not ev.cm_box.isVisible() and ev.chart_box.isVisible()
+    assert "Predicted vs actual" in ev.chart_box.title()
+    assert not ev.only_wrong.isEnabled() and "error" in ev.shown_table().columns
+    r = ev.predict_form_row()
+    assert r is not None and np.isfinite(r.value) and "≈" in ev.form.result.text()
