@@ -129,7 +129,8 @@ class DataController(QObject):
         self.worker, self._stop, self._path = worker, stop, path
         self.progress = QProgressDialog(f"Reading {Path(path).name}…", "Cancel", 0, 1000, self.window)
         self.progress.setWindowTitle("Opening data")
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        # not modal: a modal QProgressDialog processes events inside setValue (re-entrancy)
+        self.progress.setWindowModality(Qt.WindowModality.NonModal)
         self.progress.setMinimumDuration(400)
         self.progress.setAutoClose(False)
         self.progress.setAutoReset(False)

@@ -135,6 +135,7 @@ class CsvFormat:
     notes: list[str] = field(default_factory=list)  # things the user should know, plain words
     sample_complete: bool = False  # the sample is the whole file
     delimiter_reason: str = ""  # why the delimiter was detected, plain words
+    bytes_per_row: float = 0.0  # in the sample (for progress estimates)
 
 
 # ----- checks on the file itself ------------------------------------------------------------------
@@ -367,6 +368,10 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete)
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why
+    n_lines = text.count("\n")
+    if n_lines > 1:
+        fmt.bytes_per_row = len(text.encode(encoding if encoding != "utf-16" else "utf-16-le",
+                                            errors="replace")) / n_lines
     return fmt
 
 
@@ -525,10 +530,13 @@ def _read_chunks(fmt: CsvFormat, progress, should_stop, chunk_rows: int) -> pd.D
                     kinds.setdefault(c, set()).add(chunk[c].dtype.kind)
                 rows += len(chunk)
                 if progress is not None:
+                    # the parser reads ahead in big buffers, so the file position runs ahead of the
+                    # rows: estimate from the rows read and the sample's bytes per row, capped by it
                     try:
-                        done = min(1.0, fh.tell() / max(1, fmt.size))
+                        read = min(1.0, fh.tell() / max(1, fmt.size))
                     except (OSError, ValueError):
-                        done = 0.0
+                        read = 1.0
+                    done = min(read, rows * fmt.bytes_per_row / max(1, fmt.size)) if fmt.bytes_per_row else read
                     progress(done, f"Read {rows:,} rows ({done * size_mb:.1f} of {size_mb:.1f} MB)")
     if not chunks:
         return pd.DataFrame(columns=fmt.names)
