@@ -133,7 +133,7 @@ class DataPanel(QWidget):
         self.columns_view.setAlternatingRowColors(True)
         hh = self.columns_view.horizontalHeader()
         hh.setStretchLastSection(True)
-        for col, width in ((ColumnsModel.USE, 48), (ColumnsModel.NAME, 118), (ColumnsModel.TYPE, 98),
+        for col, width in ((ColumnsModel.USE, 56), (ColumnsModel.NAME, 118), (ColumnsModel.TYPE, 98),
                            (ColumnsModel.MISSING, 54), (ColumnsModel.UNIQUE, 54), (ColumnsModel.VALUES, 170)):
             self.columns_view.setColumnWidth(col, width)
         self.columns_view.selectionModel().currentRowChanged.connect(self._column_selected)
@@ -624,8 +624,10 @@ class DataPanel(QWidget):
             if len(classes) <= len(PALETTE):
                 for i, c in enumerate(classes):
                     m = ok & (tgt == c).to_numpy()
-                    it = pg.ScatterPlotItem(x[m], y[m], size=5, pen=pg.mkPen("w", width=0.4),
-                                            brush=pg.mkBrush(_class_color(i)), name=f"{target} = {c}")
+                    color = pg.mkColor(_class_color(i))
+                    color.setAlpha(150)  # see-through, so the most frequent class does not hide the rest
+                    it = pg.ScatterPlotItem(x[m], y[m], size=5, pen=None, brush=pg.mkBrush(color),
+                                            name=f"{target} = {c}")
                     self.scatter.addItem(it)
                     self.scatter_items.append(it)
                 self.scatter_caption.setText(f"{fx} against {fy}, {sample}, coloured by {target}.")

@@ -228,9 +228,9 @@ class MainWindow(QMainWindow):
         from pathlib import Path  # noqa: PLC0415
 
         if Path(path).suffix.lower() == ".nnstudio":
-            opener = getattr(self, "open_project_path", None)  # project files: issue 9's opener
-            if opener is not None:
-                return bool(opener(path))
+            actions = getattr(self, "project_actions", None)  # project files: issue 9's opener
+            if actions is not None:
+                return bool(actions.open_project(path))
         ok = self.data_io.open_path(path)
         if ok:
             self.tabs.setCurrentWidget(self.data_panel)

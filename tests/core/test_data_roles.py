@@ -72,7 +72,9 @@ def test_profiles_describe_columns():
     mixed = profile_column(pd.Series(["1", "2", "3.5", "?", "12,5", None], name="m"))
     assert mixed.kind == "mixed" and mixed.stray_count == 2 and mixed.decimal_comma
     assert mixed.stray == [(3, "?"), (4, "12,5")]
-    assert "'?' (row 4)" in mixed.stray_text()
+    assert mixed.stray_text() == "'?' (row 4), '12,5' (row 5)"
+    many = profile_column(pd.Series(["1", "?", "2", "?", "3", "-", "4"] * 3, name="q"))
+    assert many.stray_text(limit=1) == "'?' (rows 2, 4, 9, 11 …) and 3 more"
     inf = profile_column(pd.Series([1.0, np.inf, 3.0, -np.inf], name="i"))
     assert inf.n_inf == 2 and inf.max == 3.0
 

@@ -90,9 +90,18 @@ class ColumnProfile:
         return ", ".join(parts) + more
 
     def stray_text(self, limit: int = 3) -> str:
-        shown = ", ".join(f"'{v}' (row {r + 1})" for r, v in self.stray[:limit])
-        more = f" and {self.stray_count - limit:,} more" if self.stray_count > limit else ""
-        return shown + more
+        """The stray values with their rows (1-based), grouped: "'?' (rows 5, 18), '12,5' (row 3)"."""
+        rows: dict[str, list[int]] = {}
+        for r, v in self.stray:
+            rows.setdefault(v, []).append(r + 1)
+        parts = []
+        for v, rs in list(rows.items())[:limit]:
+            where = f"row {rs[0]}" if len(rs) == 1 else "rows " + ", ".join(map(str, rs[:4])) + \
+                (" …" if len(rs) > 4 else "")
+            parts.append(f"'{v}' ({where})")
+        shown = sum(len(rs) for rs in list(rows.values())[:limit])
+        more = f" and {self.stray_count - shown:,} more" if self.stray_count > shown else ""
+        return ", ".join(parts) + more
 
 
 def fmt_number(x: float | None) -> str:
