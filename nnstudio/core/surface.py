@@ -36,9 +36,25 @@ def axis_features(pre: FittedPreprocessor) -> list[str]:
     return [c.name for c in pre.columns if c.kind == "numeric"]
 
 
-def default_axes(pre: FittedPreprocessor) -> tuple[str, str] | None:
+def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None) -> tuple[str, str] | None:
+    """The first two numeric features that vary (at least 5 distinct training values if possible).
+
+    A constant or almost constant feature (a border pixel of an image) makes a flat, useless plane.
+    """
     cands = axis_features(pre)
-    return (cands[0], cands[1]) if len(cands) >= 2 else None
+    if len(cands) < 2:
+        return None
+
+    def distinct(name: str) -> int:
+        if train is None or name not in train.columns:
+            return 5 if _column(pre, name).stats.get("sd", 1.0) > 0 else 1
+        return int(train[name].nunique())
+
+    for least in (5, 2):
+        good = [c for c in cands if distinct(c) >= least]
+        if len(good) >= 2:
+            return good[0], good[1]
+    return cands[0], cands[1]
 
 
 def default_held_values(pre: FittedPreprocessor, train: pd.DataFrame) -> dict[str, object]:
@@ -77,27 +93,37 @@ def _column(pre: FittedPreprocessor, name: str):
 
 
 def format_value(v: object) -> str:
+    """A held value for people: 4 significant digits, large numbers in full ('95,193')."""
     if isinstance(v, (float, np.floating)):
-        return f"{float(v):.4g}"
+        f = float(v)
+        if 1e4 <= abs(f) < 1e15:
+            return f"{f:,.0f}"
+        return f"{f:.4g}"
     return str(v)
 
 
 def describe_slice(pre: FittedPreprocessor, x: str, y: str, held: dict[str, object],
-                   defaults: dict[str, object] | None = None) -> str:
-    """'' for a plain plane of two features, else the held values in words."""
+                   defaults: dict[str, object] | None = None, max_items: int | None = None) -> str:
+    """'' for a plain plane of two features, else the held values in words.
+
+    With ``max_items``, only that many values are named and the rest counted ("… and 58 more").
+    """
     others = [c for c in pre.columns if c.name not in (x, y)]
     if not others:
         return ""
     parts = []
-    for c in others:
+    shown = others if max_items is None else others[:max_items]
+    for c in shown:
         v = held[c.name]
         tag = ""
         if defaults is not None and _same(defaults.get(c.name), v):
             tag = " (median)" if c.kind == "numeric" else " (most frequent)"
         parts.append(f"{c.name} = {format_value(v)}{tag}")
     n = len(others)
+    rest = n - len(shown)
+    tail = f" and {rest} more (median / most frequent unless changed)" if rest else ""
     return (f"A slice: the {n} other feature{'s are' if n != 1 else ' is'} held at "
-            + ", ".join(parts) + ".")
+            + ", ".join(parts) + tail + ".")
 
 
 def _same(a, b) -> bool:
@@ -249,8 +275,12 @@ def contour_segments(values: np.ndarray, level: float, xs: np.ndarray, ys: np.nd
     v = np.asarray(values, dtype=np.float64)
     if v.ndim != 2 or min(v.shape) < 2:
         return np.zeros((0, 2, 2))
-    a, b, c, d = v[:-1, :-1], v[:-1, 1:], v[1:, 1:], v[1:, :-1]
-    case = ((a >= level) * 1 + (b >= level) * 2 + (c >= level) * 4 + (d >= level) * 8).astype(np.int8)
+    above = v >= level
+    case = (above[:-1, :-1] * 1 + above[:-1, 1:] * 2 + above[1:, 1:] * 4 + above[1:, :-1] * 8)
+    iy, ix = np.nonzero((case != 0) & (case != 15))  # only the cells the boundary passes through
+    case = case[iy, ix]
+    a, b, c, d = v[iy, ix], v[iy, ix + 1], v[iy + 1, ix + 1], v[iy + 1, ix]
+    X0, X1, Y0, Y1 = xs[ix], xs[ix + 1], ys[iy], ys[iy + 1]
     centre_above = (a + b + c + d) / 4.0 >= level
 
     def frac(p, q):
@@ -258,35 +288,25 @@ def contour_segments(values: np.ndarray, level: float, xs: np.ndarray, ys: np.nd
             t = (level - p) / (q - p)
         return np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
 
-    def edge_points(e: int, m: np.ndarray) -> np.ndarray:
-        iy, ix = np.nonzero(m)
-        X0, X1 = xs[ix], xs[ix + 1]
-        Y0, Y1 = ys[iy], ys[iy + 1]
-        if e == 0:
-            t = frac(a[m], b[m])
-            return np.column_stack([X0 + t * (X1 - X0), Y0])
-        if e == 1:
-            t = frac(b[m], c[m])
-            return np.column_stack([X1, Y0 + t * (Y1 - Y0)])
-        if e == 2:
-            t = frac(d[m], c[m])
-            return np.column_stack([X0 + t * (X1 - X0), Y1])
-        t = frac(a[m], d[m])
-        return np.column_stack([X0, Y0 + t * (Y1 - Y0)])
-
+    # the crossing point on each edge of every boundary cell: 0 bottom, 1 right, 2 top, 3 left
+    edges = [np.column_stack([X0 + frac(a, b) * (X1 - X0), Y0]),
+             np.column_stack([X1, Y0 + frac(b, c) * (Y1 - Y0)]),
+             np.column_stack([X0 + frac(d, c) * (X1 - X0), Y1]),
+             np.column_stack([X0, Y0 + frac(a, d) * (Y1 - Y0)])]
     pieces = []
-    for k, lst in _CASES.items():
-        m = case == k
+
+    def add(m: np.ndarray, pairs) -> None:
         if m.any():
-            for e1, e2 in lst:
-                pieces.append(np.stack([edge_points(e1, m), edge_points(e2, m)], axis=1))
-    for k in (5, 10):  # saddles: the centre value says which corners are joined
-        for joined, lst in ((True, [(0, 1), (2, 3)] if k == 5 else [(0, 3), (1, 2)]),
-                            (False, [(0, 3), (1, 2)] if k == 5 else [(0, 1), (2, 3)])):
-            m = (case == k) & (centre_above == joined)
-            if m.any():
-                for e1, e2 in lst:
-                    pieces.append(np.stack([edge_points(e1, m), edge_points(e2, m)], axis=1))
+            for e1, e2 in pairs:
+                pieces.append(np.stack([edges[e1][m], edges[e2][m]], axis=1))
+
+    for k, pairs in _CASES.items():
+        add(case == k, pairs)
+    # saddles: the centre value says which corners are joined
+    add((case == 5) & centre_above, [(0, 1), (2, 3)])
+    add((case == 5) & ~centre_above, [(0, 3), (1, 2)])
+    add((case == 10) & centre_above, [(0, 3), (1, 2)])
+    add((case == 10) & ~centre_above, [(0, 1), (2, 3)])
     return np.concatenate(pieces) if pieces else np.zeros((0, 2, 2))
 
 

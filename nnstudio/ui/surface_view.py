@@ -54,8 +54,9 @@ CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 MAX_POINTS = 4000
 #: A grid whose estimated cost is below this (seconds) is computed on the GUI thread.
 INLINE_BUDGET_S = 0.008
-#: Shortest time between two live frames (seconds): at most ~25 frames a second.
-MIN_FRAME_INTERVAL_S = 0.04
+#: Shortest time between two live frames (seconds): at most 15 frames a second, which keeps the
+#: GUI thread's share of the CPU small while training runs (the engine reports ~20 times a second).
+MIN_FRAME_INTERVAL_S = 1 / 15
 MISCLASSIFIED_PEN = pg.mkPen("#d62728", width=2)
 
 
@@ -217,7 +218,7 @@ class SurfaceView(QWidget):
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMaximumHeight(150)
+        scroll.setMaximumHeight(120)
         held_lay.addWidget(scroll)
         self.reset_held_btn = QPushButton("Reset to median / most frequent")
         self.reset_held_btn.clicked.connect(self.reset_held_values)
@@ -305,14 +306,13 @@ class SurfaceView(QWidget):
             else:
                 prev = self._axes
                 self._axes = prev if prev and prev[0] in cands and prev[1] in cands else \
-                    core_surface.default_axes(pre)
-                for combo in (self.x_combo, self.y_combo):
+                    core_surface.default_axes(pre, self._prep.raw_train)
+                for combo, name in ((self.x_combo, self._axes[0]), (self.y_combo, self._axes[1])):
                     combo.blockSignals(True)
                     combo.clear()
                     combo.addItems(cands)
+                    combo.setCurrentText(name)
                     combo.blockSignals(False)
-                self.x_combo.setCurrentText(self._axes[0])
-                self.y_combo.setCurrentText(self._axes[1])
                 self._held_defaults = core_surface.default_held_values(pre, self._prep.raw_train)
                 self._held = dict(self._held_defaults)
                 if pre.task is Task.REGRESSION:
@@ -356,6 +356,7 @@ class SurfaceView(QWidget):
         self.scatters.clear()
         self.test_scatters.clear()
         self.legend.clear()
+        self.legend.setColumnCount(1)
         self.miss_scatter.setData([], [])
         self._points = {}
         prep = self._prep
@@ -375,6 +376,8 @@ class SurfaceView(QWidget):
         target = prep.preprocessor.target
         many = sum(len(p.x) for p in self._points.values()) > 1500
         size = 5 if many else 7
+        self.miss_scatter.setSize(size + (4 if many else 7))
+        self.miss_scatter.setPen(pg.mkPen("#d62728", width=1.2 if many else 2))
         edge = pg.mkPen("w", width=0.6)
         test_edge = pg.mkPen("#222", width=0.8)
         if task is Task.REGRESSION:
@@ -412,12 +415,26 @@ class SurfaceView(QWidget):
                                                        brush=pg.mkBrush("#bbb")), "test rows (▲)")
             self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=MISCLASSIFIED_PEN,
                                                    brush=None), "misclassified")
+            self.legend.setColumnCount(1 if k <= 4 else 2 if k <= 10 else 3)
         for s in self.test_scatters:
             s.setVisible(self.show_test.isChecked())
         if autorange:
-            self.vb.enableAutoRange()
-            self.vb.autoRange(padding=0.06)
-            self.vb.disableAutoRange()
+            self.view_all()
+
+    @Slot()
+    def view_all(self) -> None:
+        """Fit the view to the data points (a constant feature gets a unit-wide range)."""
+        pts = [p for k, p in self._points.items() if len(p.x)]
+        self.vb.disableAutoRange()
+        if not pts:
+            return
+        ranges = []
+        for coord in ("x", "y"):
+            v = np.concatenate([getattr(p, coord) for p in pts])
+            lo, hi = float(v.min()), float(v.max())
+            pad = 0.06 * (hi - lo) if hi > lo else max(1.0, abs(lo) * 0.1)
+            ranges.append((lo - pad, hi + pad))
+        self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
 
     # ===== held values (slice) ===========================================================================
     def _build_held_panel(self) -> None:
@@ -808,7 +825,7 @@ class SurfaceView(QWidget):
         prep = self._prep
         if self._problem and (prep is None or self._axes is None):
             self.plot.setTitle("")
-            self.slice_label.setText("")
+            self._set_slice_text("")
             self.caption.setText(self._problem)
             self.color_bar.hide()
             return
@@ -832,7 +849,8 @@ class SurfaceView(QWidget):
                 title += f" · test MAE {test['mae']:.4g}"
         self.plot.setTitle(title, size="10pt")
         sl = core_surface.describe_slice(pre, *self._axes, self.held_values, self._held_defaults)
-        self.slice_label.setText(sl)
+        self._set_slice_text(core_surface.describe_slice(pre, *self._axes, self.held_values,
+                                                         self._held_defaults, max_items=4))
         # caption: how to read it
         parts = []
         if task is Task.BINARY:
@@ -855,15 +873,32 @@ class SurfaceView(QWidget):
         parts.append(pts + ".")
         if self.last_misclassified:
             m = self.last_misclassified
-            txt = f"<span style='color:#d62728'>○</span> misclassified: {m.get('train', 0)} training"
+            sub = shown < n_tr + n_te
+
+            def count(key: str, what: str) -> str:
+                drawn = len(self._points[key].x)
+                return f"{m[key]} of {drawn:,} {what}" if sub else f"{m[key]} {what}"
+            txt = f"<span style='color:#d62728'>○</span> misclassified: " + count("train", "training")
             if "test" in m:
-                txt += f", {m['test']} test"
-            parts.append(txt + ".")
+                txt += ", " + count("test", "test")
+            parts.append(txt + (" rows drawn." if sub else "."))
         if sl:
             parts.append("<b>A slice</b>: points are all rows projected onto the plane.")
         if self._problem:
             parts.append(f"<span style='color:#b00'>{self._problem}</span>")
         self.caption.setText(" ".join(parts))
+
+    def _set_slice_text(self, text: str) -> None:
+        """The slice line under the plot (part of an exported image), wrapped to the plot's width."""
+        self._slice_text = text
+        self.slice_label.item.setTextWidth(max(120.0, self.glw.width() - 30.0))
+        self.slice_label.setText(text)
+        self.slice_label.setMaximumHeight(16777215 if text else 0)  # no empty row under a plane
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if getattr(self, "_slice_text", ""):
+            self._set_slice_text(self._slice_text)
 
     # ===== the view range follows the user ==================================================================
     @Slot()
@@ -887,14 +922,20 @@ class SurfaceView(QWidget):
 
     # ===== export ===================================================================================
     def export_png(self, path: str, scale: float = 2.0) -> None:
-        """Write the plot with its colour bar and slice line as a PNG (``scale`` x screen size)."""
-        from pyqtgraph.exporters import ImageExporter  # noqa: PLC0415
+        """Write the plot with its colour bar and slice line as a PNG, ``scale`` times the screen size.
 
-        exporter = ImageExporter(self.glw.scene())
-        w = int(exporter.parameters()["width"])
-        exporter.parameters()["width"] = max(1, int(w * scale))
-        img = exporter.export(toBytes=True)
-        if img is None or img.isNull() or not img.save(str(path), "PNG"):
+        The widget paints itself into a canvas with ``scale`` device pixels per pixel, as on a high-DPI
+        screen: what the view shows, sharper (text, lines and points keep their proportions).
+        """
+        from PySide6.QtGui import QColor, QPixmap  # noqa: PLC0415
+
+        size = self.glw.size()
+        pix = QPixmap(max(1, round(size.width() * scale)), max(1, round(size.height() * scale)))
+        pix.setDevicePixelRatio(scale)
+        pix.fill(QColor("white"))
+        QWidget.render(self.glw, pix)  # the widget's own painting, on a high-DPI canvas
+        img = pix.toImage()
+        if img.isNull() or not img.save(str(path), "PNG"):
             raise ImageExportError(f"Could not write the image to '{path}'.",
                                    "Choose a folder you can write to, with free space.")
 
