@@ -793,15 +793,27 @@ WRITERS = {"keras": write_keras, "saved_model": write_saved_model, "onnx": write
            "weights_npz": write_weights_npz, "history_csv": write_history_csv, "script": write_script}
 
 
+def missing_packages(key: str) -> list[str]:
+    """The packages a format needs that are not installed (empty: it can be written)."""
+    import importlib.util  # noqa: PLC0415
+
+    return [n for n in FORMATS[key].needs if importlib.util.find_spec(n) is None]
+
+
+def available_formats() -> list[str]:
+    return [k for k in FORMATS if not missing_packages(k)]
+
+
 def export(tm: TrainedModel, folder: str | os.PathLike, formats=None, *,
            names: dict[str, str] | None = None, on_format=None) -> list[str]:
-    """Write ``formats`` (default: all) into ``folder``; returns the paths written.
+    """Write ``formats`` (default: all whose packages are installed) into ``folder``; returns the
+    paths written.
 
     ``names`` overrides file names per format; ``on_format(key)`` is called before each one
     (progress). Raises :class:`ExportError` naming the format that failed.
     """
     folder = Path(folder)
-    formats = list(FORMATS) if formats is None else list(formats)
+    formats = available_formats() if formats is None else list(formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ExportError(f"Unknown export format(s): {', '.join(unknown)}.",
@@ -823,6 +835,10 @@ def export(tm: TrainedModel, folder: str | os.PathLike, formats=None, *,
 def write_format(tm: TrainedModel, key: str, path: str | os.PathLike) -> list[str]:
     """One format to one path; errors become :class:`ExportError` with the format's name."""
     path = Path(path)
+    missing = missing_packages(key)
+    if missing:
+        raise ExportError(f"{FORMATS[key].label} export needs the package(s) {', '.join(missing)}.",
+                          'Install them with: pip install "nnstudio[export]"')
     try:
         return WRITERS[key](tm, path)
     except NNStudioError:
@@ -846,7 +862,15 @@ def export_model(result, data, project, path) -> list[str]:
         if p.parent and not p.parent.exists():
             p.parent.mkdir(parents=True, exist_ok=True)
         return write_format(tm, key, p)
-    return export(tm, p)
+    skipped = [k for k in FORMATS if missing_packages(k)]
+    if skipped:
+        import sys  # noqa: PLC0415
+
+        print(f"nnstudio: not exported: {', '.join(FORMATS[k].label for k in skipped)} (needs "
+              f"{', '.join(sorted({n for k in skipped for n in missing_packages(k)}))}: "
+              f'pip install "nnstudio[export]")', file=sys.stderr)
+    formats = [k for k in available_formats() if k != "history_csv" or tm.history]
+    return export(tm, p, formats)
 
 
 def read_text_member(path: str | os.PathLike, member: str = METADATA_NAME) -> str | None:
