@@ -194,7 +194,8 @@ class _Program:
                 for a, b in zip(self.model.variables, template.variables)):
             raise TrainingError("Internal error: the network could not be copied for training.")
         self.opt = make_optimizer(settings)
-        self.opt.build(self.model.trainable_variables)
+        self.tvars = list(self.model.trainable_variables)
+        self.opt.build(self.tvars)
         self.opt_initial = [v.numpy() for v in self.opt.variables]
         self.loss_obj = make_loss(loss_name)
         self.task = task
@@ -244,7 +245,7 @@ class _Program:
         """
         tf = _tensorflow()
         model, opt, loss_obj = self.model, self.opt, self.loss_obj
-        tvars = model.trainable_variables
+        tvars = self.tvars
         weights, backup, best = self.weights, self.backup, self.best
         best_value, best_epoch, wait = self.best_value, self.best_epoch, self.wait
         n, bs, has_val, nkeys = self.n, self.bs, self.has_val, len(self.keys)
