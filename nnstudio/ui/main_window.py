@@ -136,7 +136,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         self.file_menu = mb.addMenu("&File")
-        # [file menu: new/open/save project, recent projects — issue 9]
+        # file menu: new/open/save project, recent projects — issue 9 (also the title's "*",
+        # the unsaved-changes question on closing, autosave and crash recovery)
+        from nnstudio.ui import project_actions  # noqa: PLC0415
+
+        self.project_actions = project_actions.install(self)
         # file menu: open data, recent data files — issue 4
         self.act_open_data = self.file_menu.addAction("Open &data…", QKeySequence("Ctrl+Shift+O"),
                                                       self.data_io.open_dialog)
@@ -161,7 +165,8 @@ class MainWindow(QMainWindow):
         self.act_export_image.setToolTip("Save the decision surface (with its colour bar) as a PNG image.")
         self.surface.message.connect(self.show_message)
         self.file_menu.addSeparator()
-        self.act_quit = self.file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.act_quit = self.file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit,
+                                                 self.project_actions.quit)
 
         self.edit_menu = mb.addMenu("&Edit")
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
@@ -326,6 +331,8 @@ class MainWindow(QMainWindow):
 
     # ----- closing --------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        if not self.project_actions.confirm_close(event):  # unsaved changes: Save/Discard/Cancel
+            return
         self.trainer.stop()
         self.hide()
         self.pool.stop_all()

@@ -161,7 +161,8 @@ def _progress_callback(settings: TrainSettings, epochs: int, on_progress, should
 def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
               on_progress: Callable[[Progress], None] | None = None,
               should_stop: Callable[[], bool] | None = None,
-              has_val: bool = True, steps_per_epoch: int | None = None) -> dict:
+              has_val: bool = True, steps_per_epoch: int | None = None,
+              validation_steps: int | None = None) -> dict:
     """Fit a compiled model on ``tf.data`` datasets with the app's reporting, early stopping and
     divergence handling. Returns history, status, message, epochs run, best epoch and steps."""
     keras = _keras()
@@ -182,6 +183,7 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
             warnings.filterwarnings("ignore", message=".*ran out of data.*")
             hist = model.fit(train_ds, validation_data=val_ds if has_val else None, epochs=epochs,
                              callbacks=callbacks, verbose=0, steps_per_epoch=steps_per_epoch,
+                             validation_steps=validation_steps if has_val else None,
                              shuffle=False)  # the datasets shuffle themselves
     except (TrainingError, SettingsError):
         raise
@@ -221,7 +223,10 @@ def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
         loss = make_loss(settings.loss_for(task))
         model.compile(optimizer=make_optimizer(settings), loss=loss,
                       metrics=[keras_metric(task, model.output_shape[-1])],
-                      jit_compile=bool(settings.jit_compile) and strategy is None)
+                      # XLA pays off in the engine's chunks of epochs; here steps are fed from
+                      # tf.data (streamed CSV chunks, replicas) and compiling would only add
+                      # start-up time, once per batch shape
+                      jit_compile=False)
     return model, loss
 
 
@@ -239,18 +244,21 @@ def train_mirrored(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
     layout = target_layout(task, model)
     n = len(data.X_train)
     bs = settings.effective_batch_size(n)
+    # Repeated datasets with a known number of steps: the distributed iterators are made once,
+    # not every epoch (making them costs far more than a small epoch). Each pass reshuffles.
     train_ds = (tf.data.Dataset.from_tensor_slices(
         (np.asarray(data.X_train, np.float32), as_targets(data.y_train, layout)))
         .shuffle(n, seed=int(settings.seed), reshuffle_each_iteration=True)
-        .batch(bs))
+        .batch(bs).repeat())
     has_val = len(data.X_val) > 0
-    val_ds = None
+    val_ds, val_bs = None, max(bs, 1024)
     if has_val:
         val_ds = (tf.data.Dataset.from_tensor_slices(
             (np.asarray(data.X_val, np.float32), as_targets(data.y_val, layout)))
-            .batch(max(bs, 1024)))
+            .batch(val_bs).repeat())
     fit = keras_fit(model, train_ds, val_ds, task, settings, on_progress=on_progress,
-                    should_stop=should_stop, has_val=has_val)
+                    should_stop=should_stop, has_val=has_val, steps_per_epoch=-(-n // bs),
+                    validation_steps=-(-len(data.X_val) // val_bs) if has_val else None)
     test = evaluate_arrays(model, data.X_test, data.y_test, task, loss) if len(data.X_test) else {}
     return TrainResult(model=model, history=fit["history"], epochs_run=fit["epochs_run"],
                        status=fit["status"], message=fit["message"],

@@ -1,0 +1,184 @@
+"""Training on a CSV larger than memory: the streamed fit equals the in-memory preprocessing on the
+same training rows, the file is only ever held one chunk at a time, and the CLI trains with it."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data.preprocess import FittedPreprocessor, PreprocessConfig, SplitConfig
+from nnstudio.core.data.roles import Roles
+from nnstudio.core.errors import DataError
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.training import streaming_csv as sc
+from nnstudio.core.training.settings import TrainSettings
+
+
+def table(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = pd.DataFrame({
+        "num": rng.normal(10, 3, n).round(3),
+        "flag": rng.integers(0, 2, n),  # a 0/1 number column: used as it is
+        "colour": rng.choice(["red", "green", "blue"], n),
+        "sex": rng.choice(["F", "M"], n),
+        "code": rng.integers(0, 5, n),  # numbers, treated as categories by the config below
+        "big": rng.normal(1e6, 5e4, n),
+    })
+    f.loc[rng.random(n) < 0.05, "num"] = np.nan
+    f.loc[rng.random(n) < 0.04, "colour"] = np.nan
+    f.loc[rng.random(n) < 0.03, "big"] = np.nan
+    f["label"] = np.where((f["num"].fillna(10) > 10) ^ (f["colour"] == "red"), "yes", "no")
+    return f
+
+
+CONFIG = PreprocessConfig(missing="mean", per_column={
+    "colour": {"missing": "most_frequent"}, "big": {"missing": "drop", "numeric": "minmax"},
+    "code": {"kind": "category", "categorical": "ordinal"},
+    "sex": {"missing": "constant", "fill_value": "unknown"}})
+SPLIT = SplitConfig(test=0.2, val=0.25, seed=9)
+FEATURES = ["num", "flag", "colour", "sex", "code", "big"]
+
+
+def assert_same_preprocessor(a: FittedPreprocessor, b: FittedPreprocessor) -> None:
+    da, db = a.to_dict(), b.to_dict()
+    assert da["task"] == db["task"] and da["classes"] == db["classes"]
+    for ca, cb in zip(da["columns"], db["columns"], strict=True):
+        for key in ca:
+            va, vb = ca[key], cb[key]
+            if isinstance(va, float):
+                assert math.isclose(va, vb, rel_tol=1e-9, abs_tol=1e-9), (ca["name"], key, va, vb)
+            elif isinstance(va, dict):
+                for k in va:
+                    assert math.isclose(va[k], vb[k], rel_tol=1e-9, abs_tol=1e-9), (ca["name"], k)
+            else:
+                assert va == vb, (ca["name"], key, va, vb)
+
+
+def test_streamed_fit_equals_the_in_memory_fit(tmp_path):
+    frame = table()
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    roles = Roles("label", FEATURES, {})
+    plan = sc.fit_streaming(path, roles, config=CONFIG, split=SPLIT, chunk_rows=257)
+    # the same rows in memory: the streaming split, then rows with a missing 'drop' column go
+    read = pd.read_csv(path)
+    codes = sc.split_of_rows(0, len(read), SPLIT)
+    train = read[codes == 0]
+    n_missing = {c: int(train[c].isna().sum()) for c in FEATURES}
+    train = train[train["big"].notna()]
+    pre = FittedPreprocessor.fit(train, FEATURES, "label", Task.BINARY, ["no", "yes"], CONFIG)
+    for t in pre.columns:
+        t.n_missing = n_missing[t.name]
+    assert_same_preprocessor(plan.preprocessor, pre)
+    assert plan.task is Task.BINARY and plan.preprocessor.classes == ["no", "yes"]
+    assert plan.rows["train"] == len(train)
+    kinds = {c.name: c.kind for c in plan.preprocessor.columns}
+    assert kinds == {"num": "numeric", "flag": "binary", "colour": "categorical", "sex": "categorical",
+                     "code": "categorical", "big": "numeric"}
+    # encoding a chunk equals encoding those rows in memory
+    X, y = next(sc.encoded_chunks(plan, "train"))
+    first = read.iloc[:257]
+    first = first[(sc.split_of_rows(0, 257, SPLIT) == 0) & first["big"].notna().to_numpy()]
+    np.testing.assert_allclose(X, pre.transform(first, strict=False), rtol=1e-6)
+    np.testing.assert_array_equal(y, pre.encode_target(first["label"]))
+
+
+def test_the_split_does_not_depend_on_the_chunk_size(tmp_path):
+    frame = table(1500, seed=2)
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    roles = Roles("label", FEATURES, {})
+    a = sc.fit_streaming(path, roles, config=CONFIG, split=SPLIT, chunk_rows=100)
+    b = sc.fit_streaming(path, roles, config=CONFIG, split=SPLIT, chunk_rows=1000)
+    assert a.rows == b.rows
+    assert_same_preprocessor(a.preprocessor, b.preprocessor)
+    codes = sc.split_of_rows(0, 100_000, SPLIT)
+    fractions = np.bincount(codes, minlength=3) / len(codes)
+    np.testing.assert_allclose(fractions, SPLIT.fractions(), atol=0.01)
+    np.testing.assert_array_equal(sc.split_of_rows(500, 10, SPLIT), codes[500:510])
+
+
+def test_the_file_is_read_one_chunk_at_a_time(tmp_path, monkeypatch):
+    frame = table(2000, seed=3)
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    largest = []
+    real = pd.read_csv
+
+    def spy(*args, **kw):
+        assert kw.get("chunksize"), "the CSV must be read in chunks"
+        reader = real(*args, **kw)
+
+        class Spy:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                reader.close()
+
+            def __iter__(self):
+                for chunk in reader:
+                    largest.append(len(chunk))
+                    yield chunk
+        return Spy()
+
+    monkeypatch.setattr(sc.pd, "read_csv", spy)
+    plan = sc.fit_streaming(path, Roles("label", FEATURES, {}), config=CONFIG, split=SPLIT,
+                            chunk_rows=300)
+    n = sum(len(X) for X, _ in sc.encoded_chunks(plan, "val"))
+    assert n > 0 and max(largest) <= 300 and sum(largest) >= 2 * len(frame)
+
+
+def test_streaming_limits_are_refused_with_reasons(tmp_path):
+    frame = table(400)
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    roles = Roles("label", FEATURES, {})
+    with pytest.raises(DataError, match="median"):
+        sc.fit_streaming(path, roles, config=PreprocessConfig(missing="median"))
+    mixed = pd.DataFrame({"a": list(range(300)) + ["n/a?"] * 10 + list(range(290)),
+                          "t": [0, 1] * 300})
+    mixed.to_csv(tmp_path / "m.csv", index=False)
+    with pytest.raises(DataError, match="'a'"):
+        sc.fit_streaming(tmp_path / "m.csv", Roles("t", ["a"], {}), chunk_rows=100)
+
+
+def test_train_streaming_learns(tmp_path, tf_loaded):
+    frame = table(2500, seed=5)
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    plan = sc.fit_streaming(path, Roles("label", FEATURES, {}), config=CONFIG, split=SPLIT,
+                            chunk_rows=500)
+    seen = []
+    r = sc.train_streaming(plan, NetworkSpec([LayerSpec.dense(16, "relu")]),
+                           TrainSettings(epochs=4, batch_size=32, learning_rate=0.01, seed=1),
+                           on_progress=seen.append)
+    assert r.path == "streaming" and r.epochs_run == 4 and r.status == "completed"
+    assert r.history["loss"][-1] < r.history["loss"][0]
+    assert r.test["accuracy"] > 0.8  # an easy rule: XOR of two columns the net sees directly
+    assert seen and seen[-1].epoch == 4
+
+
+def test_cli_streams_a_csv_and_saves_a_project(tmp_path, tf_loaded, capsys, monkeypatch):
+    from nnstudio.cli import main
+
+    frame = table(1200, seed=6)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "data.csv", "--target", "label", "--stream", "--chunk-rows", "200",
+                 "--epochs", "2", "--json", "--save", "streamed"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.err == ""
+    out = json.loads(captured.out)
+    assert out["path"] == "streaming" and out["epochs_run"] == 2
+    assert 0 < out["rows"]["train"] and sum(out["rows"].values()) <= 1200
+    assert 0 <= out["test_accuracy"] <= 1
+    from nnstudio.core import project_file
+
+    t = project_file.load_trained(tmp_path / "streamed.nnstudio")
+    assert t.preprocessor.target == "label" and t.summary["path"] == "streaming"
+    assert t.model.input_shape[-1] == t.preprocessor.n_outputs
