@@ -203,17 +203,19 @@ class NetworkView(QWidget):
         legend = QLabel(f"<span style='color:{POSITIVE.name()}'>━ positive</span> &nbsp; "
                         f"<span style='color:{NEGATIVE.name()}'>━ negative</span> &nbsp; "
                         f"thicker = larger |weight| · node fill = bias")
+        legend.setWordWrap(True)  # (word-wrapped labels may shrink with the window)
         legend.setToolTip("Edges are weights; nodes are units. Click a node to see its weights; "
                           "click “+N” to expand a wide layer.")
         self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         top = QHBoxLayout()
         top.addWidget(self.remove_layer_btn)
         top.addWidget(self.layers_label)
         top.addWidget(self.add_layer_btn)
         top.addSpacing(16)
-        top.addWidget(legend)
-        top.addStretch(1)
-        top.addWidget(self.status)
+        top.addWidget(legend, 2)
+        top.addWidget(self.status, 1)
 
         self.detail_title = QLabel()
         self.detail_title.setWordWrap(True)
@@ -437,12 +439,12 @@ class NetworkView(QWidget):
         self._show_detail()
 
     def fit(self) -> None:
-        """Fit the drawing into the view, never magnifying more than 1.5 times."""
+        """Fit the drawing into the view, never magnifying more than twice."""
         rect = self.scene.sceneRect()
         vp = self.view.viewport().rect()
         if rect.isEmpty() or vp.width() < 10 or vp.height() < 10:
             return
-        s = min(vp.width() / rect.width(), vp.height() / rect.height(), 1.5)
+        s = min(vp.width() / rect.width(), vp.height() / rect.height(), 2.0)
         self.view.resetTransform()
         self.view.scale(s, s)
         self.view.centerOn(rect.center())
