@@ -196,7 +196,7 @@ class _Program:
         self.opt = make_optimizer(settings)
         self.tvars = list(self.model.trainable_variables)
         self.opt.build(self.tvars)
-        self.opt_initial = [v.numpy() for v in self.opt.variables]
+        self.opt_initial = [tf.constant(v.numpy()) for v in self.opt.variables]
         self.loss_obj = make_loss(loss_name)
         self.task = task
         self.n, self.n_inputs, self.n_val, self.layout = n, n_inputs, n_val, layout
@@ -214,6 +214,7 @@ class _Program:
         self.epoch_seconds: float | None = None  # measured speed, to size the first chunk of a run
         self.jit = jit
         self.fn = self._make_function(jit)
+        self._eval_fn = None
 
     # ---- per run
     def load(self, model, settings: TrainSettings, mode_max: bool) -> None:
@@ -226,6 +227,34 @@ class _Program:
         self.best_value.assign(-np.inf if mode_max else np.inf)
         self.best_epoch.assign(-1)
         self.wait.assign(0)
+
+    def evaluate(self, X, y) -> dict[str, float]:
+        """:func:`evaluate_arrays` for the workhorse, as one compiled call per block of rows."""
+        tf = _tensorflow()
+        model, loss_obj = self.model, self.loss_obj
+        if self._eval_fn is None:
+            ydt = tf.float32 if self.layout == "column" else tf.int32
+            yshape = [None, 1] if self.layout == "column" else [None]
+
+            @tf.function(autograph=False, input_signature=[
+                tf.TensorSpec([None, self.n_inputs], tf.float32), tf.TensorSpec(yshape, ydt)])
+            def ev(xb, yb):
+                p = model(xb, training=False)
+                return p, loss_obj(yb, p)
+            self._eval_fn = ev
+        n = len(X)
+        if n == 0:
+            return {}
+        y = np.asarray(y)
+        yt_all = as_targets(y, self.layout)
+        loss_sum, preds = 0.0, []
+        for i in range(0, n, EVAL_BATCH_ROWS):
+            p, lo = self._eval_fn(tf.constant(np.asarray(X[i:i + EVAL_BATCH_ROWS], np.float32)),
+                                  tf.constant(yt_all[i:i + EVAL_BATCH_ROWS]))
+            loss_sum += float(lo) * len(p)
+            preds.append(p.numpy())
+        return _summarize(np.concatenate(preds), y, self.task,
+                          loss_sum / n + float(sum(float(l) for l in model.losses)))
 
     def store(self, model) -> None:
         for dst, src in zip(model.variables, self.model.variables):
@@ -577,8 +606,10 @@ class Trainer:
         epochs = int(s.epochs)
         done = 0
         status, message = "completed", ""
-        # size of the first chunk: 1 epoch if it must trace (and time an epoch), else from the cache
-        k = 1 if prog.epoch_seconds is None else self._chunk_epochs(prog.epoch_seconds, None)
+        # The first chunk is one epoch (it traces and compiles on a new program; and a Pause or
+        # Step sent just after start lands after epoch 1); then chunks of ~chunk_seconds, sized
+        # from the speed measured on this program (also by earlier runs).
+        k = 1
         run_t0 = time.perf_counter()
         while done < epochs:
             stop, stepping, lr = self._gate(done, epochs, run_t0, opt, prog.model)
@@ -610,7 +641,8 @@ class Trainer:
                 per = (c1 - c0) / nd
                 prog.epoch_seconds = per if prog.epoch_seconds is None else \
                     0.5 * prog.epoch_seconds + 0.5 * per
-            k = 2 if prog.epoch_seconds is None else self._chunk_epochs(prog.epoch_seconds, kk)
+            k = 2 if prog.epoch_seconds is None else self._chunk_epochs(
+                prog.epoch_seconds, None if (traced_before and kk == 1 and done == nd) else kk)
             self._report(done, epochs, new, run_t0, opt, prog.model)
             if stepping:
                 self._after_step()
@@ -634,8 +666,7 @@ class Trainer:
         prog.store(model)
         if status == "completed":
             message = f"Trained {done} epochs."
-        test = evaluate_arrays(model, data.X_test, data.y_test, data.task, prog.loss_obj) \
-            if len(data.X_test) else {}
+        test = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else {}
         return TrainResult(model=model, history=history, epochs_run=done, status=status,
                            message=message.strip(), seconds=time.perf_counter() - t0, test=test,
                            lr_changes=lr_changes, best_epoch=best_ep, seed=seed, steps=steps,
@@ -655,6 +686,8 @@ def evaluate_arrays(model, X, y, task: Task, loss_obj=None, loss_fn=None) -> dic
     y = np.asarray(y)
     fn = loss_fn or loss_obj
     n = len(X)
+    if n == 0:
+        return {}
     loss_sum, preds = 0.0, []
     for i in range(0, n, EVAL_BATCH_ROWS):
         p = model(tf.constant(X[i:i + EVAL_BATCH_ROWS]), training=False)
@@ -664,10 +697,12 @@ def evaluate_arrays(model, X, y, task: Task, loss_obj=None, loss_fn=None) -> dic
                 if task is Task.REGRESSION or p.shape[-1] == 1 else tf.constant(yb.astype(np.int32))
             loss_sum += float(fn(yt, p)) * len(yb)
         preds.append(p.numpy())
-    pn = np.concatenate(preds) if preds else np.zeros((0, 1), np.float32)
-    out = {"loss": loss_sum / max(n, 1) + float(sum(float(l) for l in model.losses))} if fn else {}
-    if n == 0:
-        return out
+    return _summarize(np.concatenate(preds), y, task,
+                      loss_sum / n + float(sum(float(l) for l in model.losses)) if fn else None)
+
+
+def _summarize(pn: np.ndarray, y: np.ndarray, task: Task, loss: float | None) -> dict[str, float]:
+    out = {"loss": float(loss)} if loss is not None else {}
     if task is Task.REGRESSION:
         out["mae"] = float(np.mean(np.abs(pn[:, 0] - y.astype(float))))
     elif pn.shape[-1] == 1:
