@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -148,7 +149,7 @@ class CsvImportDialog(QDialog):
             frame, fmt = preview(self.path, self.options(), PREVIEW_ROWS)
         except NNStudioError as e:
             self.error, self.format = e, None
-            self.model.set_frame(self.model.frame.iloc[0:0])
+            self.model.set_frame(pd.DataFrame())
             self.summary.setText("")
             self.problems.setText(f"<span style='color:#b3261e'><b>{e.message}</b> {e.hint}</span>")
             self.fix_btn.setVisible(False)

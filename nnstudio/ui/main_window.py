@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.data_io = DataController(self.state, self.pool, self, self.settings,
                                       is_busy=lambda: self.trainer.busy)
         self.data_io.message.connect(self.show_message)
+        self.data_io.loaded.connect(lambda _path: self.tabs.setCurrentWidget(self.data_panel))
         self.data_panel.open_requested.connect(self.data_io.open_dialog)
         self.trainer.state_changed.connect(self.data_panel.on_run_state)
         self.state.data_changed.connect(self._on_project_changed)  # target/task shown on the left

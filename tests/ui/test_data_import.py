@@ -48,6 +48,7 @@ def test_file_open_data_shows_the_import_dialog_and_loads(win, qtbot, monkeypatc
     assert [(l.kind, l.units) for l in p.spec.hidden] == old_hidden  # the network you built is kept
     assert win.data_io.recent()[0] == str(path.resolve())
     assert win.data_panel.columns_model.rowCount() == 3
+    assert win.tabs.currentWidget() is win.data_panel
     assert any(level == "info" and "Opened semicolon_decimal_comma.csv" in text for level, text in win.messages)
 
 
