@@ -93,8 +93,13 @@ class WorkerPool(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._workers: list[Worker] = []
+        self.closed = False
 
     def start(self, worker: Worker) -> Worker:
+        """Start ``worker`` on its thread; once the pool is closed (window closing) nothing starts."""
+        if self.closed:
+            log.info("not starting %s: the window is closing", worker.name)
+            return worker
         self._workers.append(worker)
         worker.thread.finished.connect(lambda w=worker: self._forget(w))
         worker.start()
@@ -111,7 +116,8 @@ class WorkerPool(QObject):
         return [w for w in self._workers if w.is_running()]
 
     def stop_all(self, wait_ms: int = 60_000) -> bool:
-        """Ask every worker to stop, then wait for each thread. True if all ended."""
+        """Close the pool, ask every worker to stop, then wait for each thread. True if all ended."""
+        self.closed = True
         for w in list(self._workers):
             w.request_stop()
         ok = True
