@@ -182,3 +182,5 @@ def test_cli_streams_a_csv_and_saves_a_project(tmp_path, tf_loaded, capsys, monk
     t = project_file.load_trained(tmp_path / "streamed.nnstudio")
     assert t.preprocessor.target == "label" and t.summary["path"] == "streaming"
     assert t.model.input_shape[-1] == t.preprocessor.n_outputs
+    opened = project_file.open_project(tmp_path / "streamed.nnstudio")  # what the app does
+    assert opened.result is None and "streaming" in opened.warnings[0]

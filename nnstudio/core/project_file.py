@@ -40,7 +40,7 @@ import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field, is_dataclass
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PureWindowsPath
 
 from nnstudio import __version__
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
@@ -58,6 +58,10 @@ FINGERPRINT_MAX_BYTES = 256 * 2**20
 STALE_TEMP_SECONDS = 3600
 
 _TEMP_RE = re.compile(r"^\..+\.[0-9a-f]{16}\.tmp(\.keras)?$")
+#: A data path written in a project is followed only to a file with one of these suffixes; any
+#: other (``../../etc/passwd``, a key, a device) is not read until the user chooses the file
+#: themselves (:class:`UnlistedDataError`: the GUI's "locate" dialog, ``--data`` on the CLI).
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".tab")
 
 
 class MissingDataError(ProjectError):
@@ -76,6 +80,36 @@ class MissingDataError(ProjectError):
         self.expected = Path(expected)
         self.candidates = candidates
         self.file_name = PurePath(expected).name
+
+
+class UnlistedDataError(MissingDataError):
+    """The project names a data file that is not a data table (a system file, a key, a device):
+    it is not read unless the user chooses it themselves (``data_path``)."""
+
+    def __init__(self, project_path: Path, expected: Path, candidates: list[Path]) -> None:
+        super().__init__(project_path, expected, candidates)
+        self.message = (f"The project '{Path(project_path).name}' names {expected} as its data, "
+                        f"which is not a data table file ({', '.join(DATA_SUFFIXES)}), so it was "
+                        f"not read.")
+        self.hint = ("If it is the right file, choose it yourself (the app asks for it; on the "
+                     "command line use --data PATH).")
+        self.args = (self.message,)
+
+
+def inside(base: Path, relative, what: str) -> Path:
+    """``base / relative`` when ``relative`` is a relative path that stays inside ``base`` (after
+    resolving links); raises ProjectError otherwise (a path written in a project file never leads
+    out of the project's folder)."""
+    if not isinstance(relative, str) or not relative:
+        raise ProjectError(f"The project's {what} entry is invalid.",
+                           "Train the project again and save it.")
+    posix, windows = PurePath(relative.replace("\\", "/")), PureWindowsPath(relative)
+    target = (base / posix).resolve()
+    if posix.is_absolute() or windows.is_absolute() or windows.drive or ".." in posix.parts \
+            or not target.is_relative_to(base.resolve()):
+        raise ProjectError(f"The project's {what} ({relative}) lies outside the project's folder, "
+                           f"so it is not loaded.", "Train the project again and save it.")
+    return target
 
 
 # ----- small helpers ---------------------------------------------------------------------------------
@@ -329,6 +363,9 @@ class ProjectDocument:
             if not p.is_file():
                 raise DataError(f"There is no file at {p}.", "Choose the project's data file.")
             return p
+        unlisted = [c for c in self.data_candidates if c.suffix.lower() not in DATA_SUFFIXES]
+        if unlisted:  # checked before looking at the disk: the same answer on every machine
+            raise UnlistedDataError(self.path, unlisted[0], self.data_candidates)
         for c in self.data_candidates:
             if c.is_file():
                 return c
@@ -589,9 +626,9 @@ def load_trained_parts(pd_doc: ProjectDocument) -> TrainedParts:
                            f"Train it in the app and save, or run `nnstudio train {name} --save "
                            f"{name}`.")
     base = pd_doc.path.resolve().parent
+    model_path = inside(base, t.get("model"), "trained model")
+    history_path = inside(base, t["history"], "training history") if t.get("history") else None
     try:
-        model_path = base / t["model"]
-        history_path = base / t["history"] if t.get("history") else None
         pre = FittedPreprocessor.from_dict(t["preprocessor"])
         summary = _require_dict(t.get("summary", {}), "summary")
     except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -686,7 +723,12 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
         try:
             parts = load_trained_parts(d)
             prepared = project.prepare()
-            if _canonical(prepared.preprocessor.to_dict()) != _canonical(parts.preprocessor.to_dict()):
+            if str(parts.summary.get("path", "")).startswith("streaming"):
+                warnings.append("The saved model was trained by streaming the CSV, with a split "
+                                "of its own, so the project opens untrained here; the model stays "
+                                "in the project for the command line.")
+            elif _canonical(prepared.preprocessor.to_dict()) != \
+                    _canonical(parts.preprocessor.to_dict()):
                 warnings.append("The saved model was trained on different data, so it was not "
                                 "loaded: train again.")
             else:
@@ -714,6 +756,20 @@ class Trained:
 
     def __iter__(self):
         return iter((self.project, self.model, self.preprocessor))
+
+    @property
+    def net(self):
+        """The network on encoded inputs (the name model_file.LoadedModel uses)."""
+        return self.model
+
+    @property
+    def settings(self):
+        return self.document.settings
+
+    @property
+    def loss_name(self) -> str:
+        """The loss the model was trained with."""
+        return self.document.settings.loss_for(self.preprocessor.task)
 
 
 def load_trained(path: Path | str, data_path: Path | str | None = None,

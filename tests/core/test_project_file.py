@@ -260,6 +260,7 @@ def test_trained_model_and_history_round_trip(tmp_path, tf_loaded):
     (tmp_path / "points.csv").rename(tmp_path / "gone.csv")
     t = pf.load_trained(path)
     assert t.project is None and t.preprocessor.target == "class id"
+    assert t.net is t.model and t.loss_name == "binary_crossentropy" and t.settings.epochs == 7
     (tmp_path / "gone.csv").rename(tmp_path / "points.csv")
 
     # saved again without a model: the sidecar goes
