@@ -54,9 +54,9 @@ CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 MAX_POINTS = 4000
 #: A grid whose estimated cost is below this (seconds) is computed on the GUI thread.
 INLINE_BUDGET_S = 0.008
-#: Shortest time between two live frames (seconds): at most 15 frames a second, which keeps the
-#: GUI thread's share of the CPU small while training runs (the engine reports ~20 times a second).
-MIN_FRAME_INTERVAL_S = 1 / 15
+#: Shortest time between two live frames (seconds): at most 20 frames a second, as often as the
+#: engine reports (about every 50 ms); a frame costs the GUI thread a few milliseconds.
+MIN_FRAME_INTERVAL_S = 1 / 20
 MISCLASSIFIED_PEN = pg.mkPen("#d62728", width=2)
 
 
@@ -178,7 +178,9 @@ class SurfaceView(QWidget):
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("w")
         self.plot: pg.PlotItem = self.glw.addPlot(row=0, col=0)
-        # no grid: grid lines are drawn by the axes across the plot, so every frame would repaint them
+        # no grid, ticks outside: an axis that reaches into the plot is repainted with every frame
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setStyle(tickLength=5)
         self.vb = self.plot.getViewBox()
         self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=binary_colormap(False),
                                          interactive=False, colorMapMenu=False, width=14)
@@ -197,12 +199,20 @@ class SurfaceView(QWidget):
         self.plot.addItem(self.contour, ignoreBounds=True)
         self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="8pt")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        # per-frame status in the plot's corner (an item in the view: changing it repaints only itself)
+        self.status_item = pg.TextItem("", color="#222", anchor=(1, 0), fill=pg.mkBrush(255, 255, 255, 200))
+        self.status_item.setParentItem(self.vb)
+        self.status_item.setZValue(30)
+        self.status_item.hide()
+        self.vb.sigResized.connect(self._place_status)
         self.miss_scatter = pg.ScatterPlotItem(symbol="o", size=14, pen=MISCLASSIFIED_PEN, brush=None)
         self.miss_scatter.setZValue(10)
         self.plot.addItem(self.miss_scatter, ignoreBounds=True)
         self.export_action = self.vb.menu.addAction("Export image (PNG)…")
         self.export_action.triggered.connect(self.export_image_dialog)
 
+        self.readout = QLabel(" ")  # what the network predicts under the mouse pointer
+        self.readout.setToolTip("The prediction at the grid point nearest the mouse pointer.")
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.RichText)
@@ -230,6 +240,7 @@ class SurfaceView(QWidget):
         lay.setSpacing(2)
         lay.addLayout(bar)
         lay.addWidget(self.glw, 1)
+        lay.addWidget(self.readout)
         lay.addWidget(self.caption)
         lay.addWidget(self.held_box)
 
@@ -273,6 +284,7 @@ class SurfaceView(QWidget):
         self.discretize.toggled.connect(self._on_discretize)
         self.live.toggled.connect(self._on_live_toggled)
         self.vb.sigRangeChanged.connect(lambda *_: self._regrid_timer.start())
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         state.project_changed.connect(self.refresh_points)
         state.data_changed.connect(self.refresh_points)
         state.training_started.connect(self._on_training_started)
@@ -736,6 +748,7 @@ class SurfaceView(QWidget):
         if job.seq < self._min_seq:
             return  # superseded (new model, new data, training restarted)
         surf: core_surface.Surface = out["surface"]
+        surf.meta["seconds"] = measured  # CPU time of the grid, surface and point predictions
         self._grids[job.spec] = surf.grid
         while len(self._grids) > 4:
             self._grids.popitem(last=False)
@@ -744,13 +757,18 @@ class SurfaceView(QWidget):
                              "lower the learning rate and train again.")
             self._update_texts()
             return
+        had_problem, prev = bool(self._problem), self.last_surface
         self._problem = ""
         self._preds = out["preds"]
         self._draw_surface(surf)
         self._draw_misclassified()
         self.frames += 1
         self.last_surface = surf
-        self._update_texts()
+        if had_problem or prev is None or bool(prev.meta.get("live")) != bool(surf.meta.get("live")):
+            self._update_texts()
+        else:  # the common case while training: only what changes every frame
+            self._update_title()
+            self._update_status()
         self.surface_updated.emit(surf)
 
     def _show_problem(self, err: NNStudioError) -> None:
@@ -822,32 +840,20 @@ class SurfaceView(QWidget):
 
     # ===== texts ==============================================================================
     def _update_texts(self) -> None:
+        """Title, slice line and caption: they change with the configuration, not every frame."""
         prep = self._prep
         if self._problem and (prep is None or self._axes is None):
-            self.plot.setTitle("")
+            self._set_title("")
             self._set_slice_text("")
+            self._update_status()
             self.caption.setText(self._problem)
             self.color_bar.hide()
             return
         self.color_bar.show()
         pre = prep.preprocessor
         task = prep.task
-        surf = self.last_surface
-        # title: what the surface shows
-        if surf is None:
-            title = "Untrained: press Train to see the decision surface" if self.state.model is None \
-                else "Computing the surface…"
-        elif surf.meta.get("live"):
-            title = f"Epoch {surf.meta.get('epoch')} of {surf.meta.get('epochs')}" + (
-                " (paused)" if surf.meta.get("state") == "paused" else "")
-        else:
-            test = surf.meta.get("test") or {}
-            title = "Trained model"
-            if "accuracy" in test:
-                title += f" · test accuracy {test['accuracy']:.3f}"
-            elif "mae" in test:
-                title += f" · test MAE {test['mae']:.4g}"
-        self.plot.setTitle(title, size="10pt")
+        self._update_title()
+        self._update_status()
         sl = core_surface.describe_slice(pre, *self._axes, self.held_values, self._held_defaults)
         self._set_slice_text(core_surface.describe_slice(pre, *self._axes, self.held_values,
                                                          self._held_defaults, max_items=4))
@@ -871,22 +877,63 @@ class SurfaceView(QWidget):
         if shown < n_tr + n_te:
             pts += f" (a random {shown:,} of them drawn)"
         parts.append(pts + ".")
-        if self.last_misclassified:
-            m = self.last_misclassified
-            sub = shown < n_tr + n_te
-
-            def count(key: str, what: str) -> str:
-                drawn = len(self._points[key].x)
-                return f"{m[key]} of {drawn:,} {what}" if sub else f"{m[key]} {what}"
-            txt = f"<span style='color:#d62728'>○</span> misclassified: " + count("train", "training")
-            if "test" in m:
-                txt += ", " + count("test", "test")
-            parts.append(txt + (" rows drawn." if sub else "."))
+        if task is not Task.REGRESSION:
+            parts.append("<span style='color:#d62728'>○</span> misclassified by the network shown.")
         if sl:
             parts.append("<b>A slice</b>: points are all rows projected onto the plane.")
         if self._problem:
             parts.append(f"<span style='color:#b00'>{self._problem}</span>")
         self.caption.setText(" ".join(parts))
+
+    def _set_title(self, text: str) -> None:
+        # only on a real change: a new title re-lays out the plot, which repaints its axes too
+        if text != getattr(self, "_title", None):
+            self._title = text
+            self.plot.setTitle(text, size="10pt")
+
+    def _update_title(self) -> None:
+        surf = self.last_surface
+        if surf is None:
+            title = "Untrained: press Train to see the decision surface" if self.state.model is None \
+                else "Computing the surface…"
+        elif surf.meta.get("live"):
+            title = "Training: the surface follows the network live"
+        else:
+            test = surf.meta.get("test") or {}
+            title = "Trained model"
+            if "accuracy" in test:
+                title += f" · test accuracy {test['accuracy']:.3f}"
+            elif "mae" in test:
+                title += f" · test MAE {test['mae']:.4g}"
+        self._set_title(title)
+
+    def _update_status(self) -> None:
+        """The line in the plot's corner that changes with every frame: epoch, misclassified rows."""
+        surf = self.last_surface
+        parts = []
+        if surf is not None and surf.meta.get("live"):
+            paused = " (paused)" if surf.meta.get("state") == "paused" else ""
+            parts.append(f"epoch {surf.meta.get('epoch')} of {surf.meta.get('epochs')}{paused}")
+        m = self.last_misclassified
+        if surf is not None and m:
+            sub = any(len(p.x) < p.total for p in self._points.values())
+            txt = f"misclassified: {m.get('train', 0)} training"
+            if "test" in m and self.show_test.isChecked():
+                txt += f", {m['test']} test"
+            parts.append(txt + (" (of the rows drawn)" if sub else ""))
+        text = " · ".join(parts)
+        if text != self.status_text:
+            self.status_item.setText(text)
+            self.status_item.setVisible(bool(text))
+            self._place_status()
+
+    @property
+    def status_text(self) -> str:
+        return self.status_item.toPlainText() if self.status_item.isVisible() else ""
+
+    @Slot()
+    def _place_status(self) -> None:
+        self.status_item.setPos(self.vb.width() - 4, 4)
 
     def _set_slice_text(self, text: str) -> None:
         """The slice line under the plot (part of an exported image), wrapped to the plot's width."""
@@ -899,6 +946,41 @@ class SurfaceView(QWidget):
         super().resizeEvent(event)
         if getattr(self, "_slice_text", ""):
             self._set_slice_text(self._slice_text)
+
+    @Slot(object)
+    def _on_mouse_moved(self, pos) -> None:
+        self.readout.setText(self.describe_point(pos) or " ")
+
+    def describe_point(self, scene_pos) -> str:
+        """The prediction at the grid point nearest a scene position, in words ('' outside)."""
+        surf = self.last_surface
+        if surf is None or self._prep is None or not self.vb.sceneBoundingRect().contains(scene_pos):
+            return ""
+        p = self.vb.mapSceneToView(scene_pos)
+        return self.describe_at(p.x(), p.y())
+
+    def describe_at(self, x: float, y: float) -> str:
+        surf = self.last_surface
+        if surf is None or self._prep is None:
+            return ""
+        g = surf.grid
+        dx, dy = g.xs[1] - g.xs[0], g.ys[1] - g.ys[0]
+        i, j = int(round((x - g.xs[0]) / dx)), int(round((y - g.ys[0]) / dy))
+        if not (0 <= i < len(g.xs) and 0 <= j < len(g.ys)):
+            return ""
+        pre = self._prep.preprocessor
+        fx, fy = g.spec.x, g.spec.y
+        where = f"{fx} = {core_surface.format_value(float(g.xs[i]))}, " \
+                f"{fy} = {core_surface.format_value(float(g.ys[j]))}"
+        if surf.task is Task.BINARY:
+            v = float(surf.values[j, i])
+            what = f"P({pre.target} = {pre.classes[1]}) = {v:.3f} → {pre.classes[int(v >= 0.5)]}"
+        elif surf.task is Task.MULTICLASS:
+            k = int(surf.winner[j, i])
+            what = f"{pre.target} = {pre.classes[k]} ({surf.values[j, i]:.0%} sure)"
+        else:
+            what = f"predicted {pre.target} = {core_surface.format_value(float(surf.values[j, i]))}"
+        return f"{where}: {what}"
 
     # ===== the view range follows the user ==================================================================
     @Slot()

@@ -17,8 +17,9 @@ Prints tab-separated rows (comment lines start with ``#``):
 
   The median of several calls after one warm-up call each. The grid encoding (the fitted
   preprocessor on 40,000 raw rows) is the same for every engine and reported on a comment line.
-* ``surface_fps  nnstudio  <frames per second>  <training slowdown>`` — the main window (offscreen)
-  trains W1 (its data, network, batch size and optimizer) with the live surface on and off,
+* ``surface_fps  nnstudio  <frames per second>  <training slowdown>`` — the app's Training tab
+  (offscreen: the real training controller and worker thread, the live curves and the surface view,
+  wired as in the main window; ``--full-window`` uses the whole window with every tab) trains W1 (its data, network, batch size and optimizer) with the live surface on and off,
   alternately, ``--repeats`` times each after one warm-up run that compiles the program. Frames per
   second is the sustained rate, (live frames - 1) / (time from the first to the last live frame) —
   a frame is counted when it has been computed and handed to pyqtgraph; the slowdown is the median
@@ -92,24 +93,91 @@ def bench_grid(repeats: int) -> None:
           f"keras_call/nnstudio {rows['keras_call'] / rows['nnstudio']:.1f}x")
 
 
-def bench_fps(repeats: int, epochs: int) -> None:
+class _TrainingTab:
+    """The app's Training tab on its own: the real TrainingController on a worker thread, the live
+    curves and the surface view side by side, wired as the main window wires them."""
+
+    def __init__(self, curves: bool = True):
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QSplitter
+
+        from nnstudio.core.project import Project
+        from nnstudio.core.training.engine import metric_name
+        from nnstudio.ui.curves import CurvesView
+        from nnstudio.ui.state import AppState
+        from nnstudio.ui.surface_view import SurfaceView
+        from nnstudio.ui.training_controller import TrainingController
+        from nnstudio.ui.workers import WorkerPool
+
+        self.state = AppState(Project.from_example("xor"))
+        self.state.tf_loaded = True
+        self.pool = WorkerPool()
+        self.trainer = TrainingController(self.state, self.pool)
+        self.curves = CurvesView()
+        self.surface = SurfaceView(self.state, self.pool)
+        task = self.state.project.task
+        if curves:
+            self.state.training_started.connect(lambda: self.curves.reset(metric_name(task)))
+            self.state.training_progress.connect(lambda p: p.new_rows and self.curves.append(p.new_rows))
+        self.widget = QSplitter(Qt.Orientation.Horizontal)
+        self.widget.addWidget(self.curves)
+        self.widget.addWidget(self.surface)
+        self.widget.resize(1040, 760)
+
+    def set_epochs(self, n: int) -> None:
+        self.state.project.settings.epochs = n
+
+    def show(self) -> None:
+        self.widget.show()
+
+    def close(self) -> None:
+        self.trainer.stop()
+        self.pool.stop_all()
+        self.widget.close()
+
+
+class _FullWindow:
+    """The whole main window (every tab listening), for comparison (--full-window)."""
+
+    def __init__(self):
+        from nnstudio.ui.main_window import MainWindow
+
+        self.win = MainWindow(load_tensorflow=False)
+        self.win.state.tf_loaded = True
+        self.win.state.tf_ready.emit()
+        self.state, self.trainer, self.surface = self.win.state, self.win.trainer, self.win.surface
+
+    def set_epochs(self, n: int) -> None:
+        self.win.training_panel.epochs.setValue(n)
+
+    def show(self) -> None:
+        self.win.show()
+
+    def close(self) -> None:
+        self.win.close()
+
+
+def bench_fps(repeats: int, epochs: int, full_window: bool, curves: bool = True) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from nnstudio.ui.app import create_app
 
     create_app()
-    from nnstudio.ui.main_window import MainWindow
-
-    win = MainWindow(load_tensorflow=False)
-    win.state.tf_loaded = True
-    win.state.tf_ready.emit()
-    win.show()
-    view = win.surface
+    app = _FullWindow() if full_window else _TrainingTab(curves)
+    app.show()
+    view = app.surface
     log: dict = {}
+    what = ("the whole main window" if full_window else
+            "the Training tab (live curves + surface)" if curves else
+            "the Training tab with the curves not updated (the surface alone)")
+    print(f"# GUI: {what}, offscreen")
+
+    costs: list[float] = []
 
     def on_frame(s):
         if s.meta.get("live") and "t_end" not in log:
             log["frames"].append(time.perf_counter())
+            costs.append(s.meta.get("seconds", float("nan")))
 
     def on_end(_r):
         log["t_end"] = time.perf_counter()
@@ -119,27 +187,27 @@ def bench_fps(repeats: int, epochs: int) -> None:
             log["progress"].append(time.perf_counter())
 
     view.surface_updated.connect(on_frame)
-    win.state.training_finished.connect(on_end)
-    win.state.training_progress.connect(on_progress)
+    app.state.training_finished.connect(on_end)
+    app.state.training_progress.connect(on_progress)
 
     def run(live: bool, n_epochs: int) -> dict:
         view.live.setChecked(live)
-        win.training_panel.epochs.setValue(n_epochs)
+        app.set_epochs(n_epochs)
         log.clear()
         log["frames"] = []
         log["progress"] = []
         loop = QEventLoop()
-        win.state.training_finished.connect(loop.quit)
+        app.state.training_finished.connect(loop.quit)
         t0 = time.perf_counter()
-        win.trainer.start()
+        assert app.trainer.start(), "training did not start"
         QTimer.singleShot(600_000, loop.quit)
         loop.exec()
-        win.state.training_finished.disconnect(loop.quit)
+        app.state.training_finished.disconnect(loop.quit)
         wait = QEventLoop()  # let the final surface draw before the next run
         QTimer.singleShot(300, wait.quit)
         wait.exec()
         fr = log["frames"]
-        r = win.state.result
+        r = app.state.result
         assert r is not None and r.epochs_run == n_epochs, "the run did not complete"
         fps = (len(fr) - 1) / (fr[-1] - fr[0]) if len(fr) > 2 else float("nan")
         pr = log["progress"]
@@ -181,11 +249,30 @@ def bench_fps(repeats: int, epochs: int) -> None:
     t_off = statistics.median(r["train"] for r in short[False])
     print(f"# plain W1 (100 epochs): training {t_on:.2f} s with the live surface ({s_frames:.0f} live "
           f"frames; wall {s_on:.2f} s), {t_off:.2f} s without (wall {s_off:.2f} s): ratio {t_on / t_off:.2f}")
+    # what one live frame costs the GUI thread, whatever else the machine runs: the NumPy work
+    # (CPU time of the grid, surface and point predictions) and a full repaint of the view
+    from PySide6.QtGui import QImage, QPainter
+
+    img = QImage(view.glw.size(), QImage.Format.Format_ARGB32)
+
+    def repaint():
+        painter = QPainter(img)
+        view.glw.render(painter)
+        painter.end()
+
+    c0 = time.thread_time()
+    for _ in range(20):
+        repaint()
+    paint = (time.thread_time() - c0) / 20
+    from nnstudio.ui import surface_view
+
+    live = S.LIVE_RESOLUTION
+    print(f"# GUI-thread CPU per live frame ({live}x{live} grid): NumPy {statistics.median(costs) * 1000:.1f} "
+          f"ms (median of {len(costs)} frames), a full repaint of the view {paint * 1000:.1f} ms; frames "
+          f"are capped at {1 / surface_view.MIN_FRAME_INTERVAL_S:.0f} a second")
     print("workload\tengine\tfps\tslowdown")
     print(f"surface_fps\tnnstudio\t{fps:.1f}\t{slowdown:.3f}", flush=True)
-    win.close()
-    win.deleteLater()
-    QTimer.singleShot(0, lambda: None)
+    app.close()
     wait = QEventLoop()
     QTimer.singleShot(100, wait.quit)
     wait.exec()
@@ -196,6 +283,10 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per figure (>= 3)")
     ap.add_argument("--epochs", type=int, default=2000, help="epochs per W1 run for surface_fps")
     ap.add_argument("--only", default="", help="grid or fps")
+    ap.add_argument("--full-window", action="store_true",
+                    help="measure in the whole main window instead of the Training tab alone")
+    ap.add_argument("--no-curves", action="store_true",
+                    help="do not update the live curves (what the surface alone costs and reaches)")
     args = ap.parse_args(argv)
     repeats = max(3, args.repeats)
     tf, keras = _tensorflow(), _keras()
@@ -206,7 +297,7 @@ def main(argv=None) -> int:
     if args.only in ("", "grid"):
         bench_grid(max(repeats, 10))
     if args.only in ("", "fps"):
-        bench_fps(repeats, args.epochs)
+        bench_fps(repeats, args.epochs, args.full_window, not args.no_curves)
     return 0
 
 

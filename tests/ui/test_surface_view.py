@@ -135,7 +135,7 @@ def test_surface_is_live_during_training_and_equals_the_final_model(window, qtbo
     y = np.concatenate([prep.y_train, prep.y_val])
     wrong = int(((model(X, training=False).numpy()[:, 0] >= 0.5).astype(int) != y).sum())
     assert view.last_misclassified["train"] == wrong
-    assert f"misclassified: {wrong} training" in view.caption.text()
+    assert f"misclassified: {wrong} training" in view.status_text
     assert view.contour.getData()[0] is not None and len(view.contour.getData()[0]) > 0
     assert "test accuracy" in view.plot.titleLabel.text
 
@@ -155,6 +155,14 @@ def test_no_hidden_layer_gives_a_straight_boundary_and_fails_xor_hidden_layers_s
     assert (deep.winner == xor_truth(deep)).mean() > 0.9  # the boundary bends around the quadrants
     assert boundary_line_residual(deep.boundary) > 0.05 * np.ptp(deep.grid.xs)
     np.testing.assert_allclose(deep.values.ravel(), keras_on_grid(st.model, deep)[:, 0], rtol=1e-4, atol=1e-5)
+    # hovering reads the prediction off the surface: x > 0, y < 0 is class 1 in XOR
+    from PySide6.QtCore import QPointF
+
+    view = window.surface
+    view.plot.scene().sigMouseMoved.emit(view.vb.mapViewToScene(QPointF(0.6, -0.6)))
+    text = view.readout.text()
+    i, j = np.abs(deep.grid.xs - 0.6).argmin(), np.abs(deep.grid.ys + 0.6).argmin()
+    assert text.startswith("x = ") and f"P(class id = 1) = {deep.values[j, i]:.3f} → 1" in text
 
 
 def test_export_image_from_file_menu_and_plot_menu(window, qtbot, tmp_path, monkeypatch):
