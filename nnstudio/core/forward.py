@@ -369,10 +369,15 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
 
     values = {c.name: (row.get(c.name) if hasattr(row, "get") else row[c.name])
               for c in preprocessor.columns}
-    frame = pd.DataFrame({k: [v] for k, v in values.items()})
-    for c in preprocessor.columns:  # keep numeric columns numeric when a form sends text
-        if c.kind == "numeric":
-            frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce")
+
+    def as_number(v):  # numeric columns stay numeric when a form sends text
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return float("nan")
+
+    frame = pd.DataFrame({c.name: [as_number(values[c.name]) if c.kind == "numeric" else values[c.name]]
+                          for c in preprocessor.columns})
     try:  # lenient: show the problem beside the value instead of refusing the whole row
         X = preprocessor.transform(frame, strict=False)[0]
     except TypeError:  # a preprocessor without the strict switch
@@ -472,9 +477,11 @@ def weighted_sum_text(trace_: Trace, layer_index: int, row: int, unit: int, digi
         s = fmt(v, digits)
         return f"({s})" if v < 0 else s
 
-    terms = [f"{paren(wi)}×{paren(xi)}" for wi, xi in zip(w, x)]
-    if len(terms) > max_terms:
-        terms = [*terms[:max_terms - 1], f"… {len(terms) - max_terms + 1} more terms"]
+    n = len(w)
+    shown = n if n <= max_terms else max_terms - 1  # only the terms shown are formatted
+    terms = [f"{paren(w[i])}×{paren(x[i])}" for i in range(shown)]
+    if shown < n:
+        terms.append(f"… {n - shown} more terms")
     if layer.bias is not None:
         terms.append(paren(layer.bias[unit]))
     return f"{' + '.join(terms) or '0'} = {fmt(lt.z[row, unit], digits)}"

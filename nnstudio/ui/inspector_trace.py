@@ -80,6 +80,7 @@ class TraceView(QWidget):
         self.nodes.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.nodes.verticalHeader().setVisible(False)
         self.nodes.setWordWrap(False)
+        self.nodes.horizontalHeader().setResizeContentsPrecision(40)  # size columns from 40 rows
         self.nodes.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.nodes.itemSelectionChanged.connect(self._on_table_selection)
         self.nodes.setToolTip("Every node of every layer for this sample. Select a row to see the "
@@ -91,6 +92,7 @@ class TraceView(QWidget):
         self.detail.setHorizontalHeaderLabels(DETAIL_COLUMNS)
         self.detail.verticalHeader().setVisible(False)
         self.detail.setWordWrap(False)
+        self.detail.horizontalHeader().setResizeContentsPrecision(40)
         self.detail.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grad_label = QLabel()
         self.grad_label.setWordWrap(True)
@@ -202,8 +204,9 @@ class TraceView(QWidget):
         for i, (li, u, cells) in enumerate(rows):
             for c, text in enumerate(cells):
                 it = _item(text, align_right=c in (3, 5, 6), bold=(li == last and u in self.predicted_units))
-                if c == 2 and u is not None and t.layers[li].layer.kind == "dense":
-                    it.setToolTip(weighted_sum_text(t, li, r, u, digits=8, max_terms=64))
+                if c == 2 and u is not None and t.layers[li].layer.kind == "dense" \
+                        and t.layers[li].inputs.shape[1] <= 16:  # wider: the detail pane lists all
+                    it.setToolTip(weighted_sum_text(t, li, r, u, digits=8, max_terms=16))
                 if li == last and u in self.predicted_units:
                     it.setBackground(QBrush(PREDICTED_BG))
                 self.nodes.setItem(i, c, it)
