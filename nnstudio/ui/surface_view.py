@@ -277,6 +277,10 @@ class SurfaceView(QWidget):
         self._regrid_timer.setSingleShot(True)
         self._regrid_timer.setInterval(120)
         self._regrid_timer.timeout.connect(self._on_view_settled)
+        self._settle_timer = QTimer(self)  # full resolution once a dragged slider rests
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(250)
+        self._settle_timer.timeout.connect(lambda: self._schedule_redraw())
 
         self.x_combo.currentTextChanged.connect(lambda _t: self._axis_changed("x"))
         self.y_combo.currentTextChanged.connect(lambda _t: self._axis_changed("y"))
@@ -500,7 +504,7 @@ class SurfaceView(QWidget):
             return
         self._held[name] = value
         self._update_texts()
-        self._schedule_redraw()
+        self._schedule_redraw(quick=True)
 
     @Slot()
     def reset_held_values(self) -> None:
@@ -634,13 +638,20 @@ class SurfaceView(QWidget):
         self._min_seq = self._seq + 1
         self._pending = None
 
-    def _schedule_redraw(self, final: bool = False) -> None:
-        """Recompute the current network on the current plane (after a view, slice or model change)."""
+    def _schedule_redraw(self, final: bool = False, quick: bool = False) -> None:
+        """Recompute the current network on the current plane (after a view, slice or model change).
+
+        ``quick``: at the live resolution (a slider being dragged); the full one follows once the
+        value has stayed put for a moment.
+        """
         if self._net is None or self._axes is None:
             return
         layers, meta = self._net
-        self._pending = {"layers": layers, "meta": dict(meta), "final": final or "final" in meta}
+        self._pending = {"layers": layers, "meta": dict(meta), "final": final or "final" in meta,
+                         "quick": quick}
         self._kick(immediate=True)
+        if quick:
+            self._settle_timer.start()
 
     def _kick(self, immediate: bool = False) -> None:
         if self._job is not None:
@@ -679,7 +690,7 @@ class SurfaceView(QWidget):
             self._net = (layers, req["meta"])
         else:
             layers = req["layers"]
-        res = core_surface.LIVE_RESOLUTION if live else core_surface.FINAL_RESOLUTION
+        res = core_surface.LIVE_RESOLUTION if live or req.get("quick") else core_surface.FINAL_RESOLUTION
         try:
             spec = self._current_spec(res)
         except (ValueError, TypeError):
