@@ -99,6 +99,15 @@ def load_keras(path: str | os.PathLike):
     if p.suffix.lower() != ".keras" or not zipfile.is_zipfile(p):
         raise ProjectError(f"'{p.name}' is not a Keras model file (.keras).",
                            "Open a model saved with model.save('name.keras') or exported by nnstudio.")
+    try:
+        with zipfile.ZipFile(p) as z:
+            holds_model = "config.json" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        holds_model = False
+    if not holds_model:
+        raise ProjectError(f"'{p.name}' is a zip archive, but not a Keras model (it holds no "
+                           f"config.json).", "Open a model saved with model.save('name.keras') or "
+                           "exported by nnstudio.")
     from nnstudio.core.tf import keras as _keras  # noqa: PLC0415
 
     keras = _keras()

@@ -102,6 +102,11 @@ class CsvOptions:
             except LookupError:
                 raise DataError(f"Unknown text encoding '{self.encoding}'.",
                                 f"Use one of: {', '.join(ENCODINGS)}.") from None
+            try:  # codecs such as rot13, base64 or zip exist but do not turn bytes into text
+                "".encode(self.encoding)
+            except (LookupError, UnicodeError):
+                raise DataError(f"'{self.encoding}' is not a text encoding.",
+                                f"Use one of: {', '.join(ENCODINGS)}.") from None
         if self.decimal is not None and self.decimal not in DECIMALS:
             raise DataError(f"The decimal separator must be '.' or ',' (got {self.decimal!r}).")
         if self.decimal is not None and self.decimal == self.delimiter:
@@ -150,6 +155,9 @@ def _open_checked(path: str | os.PathLike) -> tuple[Path, int]:
         raise DataError(f"There is no file '{p}'.", hint)
     if p.is_dir():
         raise DataError(f"'{p}' is a folder, not a file.", "Choose a CSV file inside it.")
+    if not p.is_file():  # reading a pipe or a device would wait forever or never end
+        raise DataError(f"'{p}' is not a regular file (it is a pipe, a device or a socket).",
+                        "Save the data to a file first and open that file.")
     try:
         size = p.stat().st_size
         with open(p, "rb") as fh:
@@ -177,6 +185,34 @@ def _binary_problem(sample: bytes, name: str) -> DataError | None:
                          "Choose a CSV or other text file (if the data is in a spreadsheet, save it "
                          "as CSV first).")
     return None
+
+
+def _ends_mid_utf8(path: Path, size: int, sample: bytes, complete: bool) -> bool:
+    """Is this UTF-8 text cut off in the middle of a character (a copy that did not finish)?
+
+    Said only when the start of the file is UTF-8 holding non-ASCII text: otherwise a last byte
+    such as 0xE9 is more likely a Windows-1252 'é' than the start of a cut UTF-8 character."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 4))
+        tail = fh.read(4)
+    for i in range(len(tail) - 1, -1, -1):
+        b = tail[i]
+        if b & 0xC0 != 0x80:  # the last byte that starts a character
+            need = 2 if b >> 5 == 0b110 else 3 if b >> 4 == 0b1110 else 4 if b >> 3 == 0b11110 else 1
+            cut = len(tail) - i
+            break
+    else:
+        return False
+    if cut >= need:
+        return False
+    head = sample[:len(sample) - cut] if complete else sample
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return not text.isascii()
 
 
 def _detect_encoding(sample: bytes, complete: bool) -> tuple[str, str]:
@@ -235,7 +271,7 @@ def _decode_sample(path: Path, sample: bytes, encoding: str, complete: bool) -> 
     except UnicodeDecodeError:
         raise _decode_error(path, enc) from None
     if not complete:  # the last line may be cut in the middle
-        cut = text.rfind("\n")
+        cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[:cut + 1] if cut >= 0 else text
     return text.lstrip("\ufeff")
 
@@ -249,7 +285,8 @@ def _looks_numeric(v: str) -> bool:
 def _rows(text: str, delimiter: str, limit: int = SAMPLE_LINES) -> list[tuple[int, list[str]]]:
     """(line number, fields) of the first non-empty rows, parsed with quotes."""
     out = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', skipinitialspace=True)
+    # newline="": lines end at \n, \r\n or a lone \r (old Mac files) and quoted line breaks stay
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True)
     try:
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -328,6 +365,11 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     problem = _binary_problem(sample, p.name)
     if problem:
         raise problem
+    if (options.encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") \
+            and _ends_mid_utf8(p, size, sample, complete):
+        raise DataError(f"'{p.name}' ends in the middle of a character: the file looks cut off (a "
+                        f"copy or download that did not finish).",
+                        "Copy or download it again, or remove the broken end of its last line.")
     notes: list[str] = []
     enc, enc_note = _detect_encoding(sample, complete)
     detected = CsvOptions(encoding=enc)

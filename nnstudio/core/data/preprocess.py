@@ -528,7 +528,11 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         raise DataError(f"The target column '{roles.target}' is not in the data.",
                         "Choose a target in the Data tab (or --target).")
     if not roles.features:
-        raise DataError("No feature columns are selected.", "Choose at least one feature.")
+        left = [f"'{c}' ({why})" for c, why in roles.ignored.items() if c != roles.target]
+        why = (f": every column was left out — {'; '.join(left[:4])}"
+               f"{f'; and {len(left) - 4} more' if len(left) > 4 else ''}") if left else ""
+        raise DataError(f"No feature columns are selected{why}.",
+                        "Choose at least one feature that holds usable values.")
     absent = [c for c in roles.features if c not in frame.columns]
     if absent:
         raise DataError(f"Feature column(s) not in the data: {', '.join(absent)}.",
