@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
@@ -37,8 +37,18 @@ class CurvesView(QWidget):
         self.metric = "accuracy"
         self.history: dict[str, list[float]] = {}
         self._marks: list[pg.InfiniteLine] = []
+        # Repainting four antialiased curves and their axes costs several ms of GUI time, and the
+        # engine reports ~20 times a second: draw at most REDRAW_HZ times a second (the history
+        # itself is always complete; flush() draws what is pending at once).
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(int(1000 / self.REDRAW_HZ))
+        self._redraw_timer.timeout.connect(self._redraw)
+
+    REDRAW_HZ = 8
 
     def reset(self, metric: str = "accuracy") -> None:
+        self._redraw_timer.stop()
         self.metric = metric
         self.metric_plot.setTitle("Accuracy" if metric == "accuracy" else metric.upper())
         self.history = {}
@@ -49,13 +59,21 @@ class CurvesView(QWidget):
         self._marks.clear()
 
     def append(self, rows: dict[str, list[float]]) -> None:
+        """Add epochs; the plot follows within 1/REDRAW_HZ seconds."""
         for k, v in rows.items():
             self.history.setdefault(k, []).extend(v)
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def flush(self) -> None:
+        """Draw everything appended so far now (at the end of a run)."""
+        self._redraw_timer.stop()
         self._redraw()
 
     def set_history(self, history: dict[str, list[float]], metric: str = "accuracy") -> None:
         self.reset(metric)
         self.append(history)
+        self.flush()
 
     def mark_learning_rate(self, epoch: int, lr: float) -> None:
         line = pg.InfiniteLine(pos=epoch + 0.5, angle=90, movable=False,
@@ -68,6 +86,7 @@ class CurvesView(QWidget):
     def epochs_shown(self) -> int:
         return len(self.history.get("loss", []))
 
+    @Slot()
     def _redraw(self) -> None:
         keys = {"loss": "loss", "val_loss": "val_loss", "metric": self.metric,
                 "val_metric": f"val_{self.metric}"}

@@ -288,6 +288,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_finished(self, r: TrainResult) -> None:
+        self.curves.flush()
         for epoch, lr in r.lr_changes:
             self.curves.mark_learning_rate(epoch, lr)
         acc = r.test.get("accuracy")
