@@ -50,6 +50,8 @@ MAX_CHUNK_EPOCHS = 4096
 PROGRAM_CACHE_SIZE = 16
 #: Rows per forward pass when evaluating (bounds memory on big splits).
 EVAL_BATCH_ROWS = 65536
+#: At most this many row indices (epochs x rows) are handed to one compiled call.
+ORDER_BUDGET = 2**19
 
 
 @dataclass
@@ -147,6 +149,29 @@ def make_metric(task: Task):
     return metric
 
 
+def _fmix64(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer: a bijective mixer of uint64 arrays (wrapping arithmetic)."""
+    x = x ^ (x >> np.uint64(33))
+    x = x * np.uint64(0xFF51AFD7ED558CCD)
+    x = x ^ (x >> np.uint64(33))
+    x = x * np.uint64(0xC4CEB9FE1A85EC53)
+    return x ^ (x >> np.uint64(33))
+
+
+def epoch_orders(seed: int, first_epoch: int, k: int, n: int) -> np.ndarray:
+    """The shuffled row order of epochs ``first_epoch .. first_epoch + k - 1``, as [k, n] int32.
+
+    Each epoch's order depends on (seed, epoch) only: the same whatever the chunking, pauses or
+    path (fast or streaming). Rows are sorted by a hash of (seed, epoch, row); the hash is a
+    bijection, so there are no ties and the order is the same on every machine.
+    """
+    ep = np.arange(first_epoch, first_epoch + k, dtype=np.uint64)
+    s = _fmix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64) ^ np.uint64(0x9E3779B97F4A7C15))
+    base = _fmix64(s + ep * np.uint64(0xD1B54A32D192ED03))
+    keys = _fmix64(base[:, None] + np.arange(n, dtype=np.uint64)[None, :] * np.uint64(0xABC98388FB8FAC03))
+    return np.argsort(keys, axis=1).astype(np.int32)
+
+
 def reg_loss(model):
     """Sum of the model's regularization losses (0.0 when it has none)."""
     tf = _tensorflow()
@@ -202,6 +227,7 @@ class _Program:
         self.n, self.n_inputs, self.n_val, self.layout = n, n_inputs, n_val, layout
         self.bs = settings.effective_batch_size(n)
         self.has_val = n_val > 0
+        self.max_k = max(1, min(MAX_CHUNK_EPOCHS, ORDER_BUDGET // max(n, 1)))  # epochs per call
         self.keys = ["loss", metric_name(task)] + (
             ["val_loss", f"val_{metric_name(task)}"] if self.has_val else [])
         self.weights = list(self.model.weights)  # trainable + statistics (no RNG state)
@@ -214,51 +240,70 @@ class _Program:
         self.epoch_seconds: float | None = None  # measured speed, to size the first chunk of a run
         self.jit = jit
         self.fn = self._make_function(jit)
-        self._eval_fn = None
+        self._load_fn = self._store_fn = self._eval_fn = None
 
     # ---- per run
+    # Loading, storing and evaluating are compiled too (XLA when the program is): building the
+    # run's model calls ``tf.random.set_seed``, which empties TF's eager kernel cache, so the
+    # dozens of small eager ops they would otherwise be cost tens of milliseconds a run.
     def load(self, model, settings: TrainSettings, mode_max: bool) -> None:
         """Start a run: the run's model's values (weights, RNG state), a fresh optimizer."""
-        for dst, src in zip(self.model.variables, model.variables):
-            dst.assign(src)
-        for v, init in zip(self.opt.variables, self.opt_initial):
-            v.assign(init)
-        self.opt.learning_rate.assign(float(settings.learning_rate))
-        self.best_value.assign(-np.inf if mode_max else np.inf)
-        self.best_epoch.assign(-1)
-        self.wait.assign(0)
+        tf = _tensorflow()
+        if self._load_fn is None:
+            dst = list(self.model.variables)
+            resets = [(v, init) for v, init in zip(self.opt.variables, self.opt_initial)
+                      if v is not self.opt.learning_rate]
+
+            def load_fn(src, lr, start):
+                ops = [d.assign(v) for d, v in zip(dst, src)]
+                ops += [v.assign(init) for v, init in resets]
+                ops += [self.opt.learning_rate.assign(lr), self.best_value.assign(start),
+                        self.best_epoch.assign(-1), self.wait.assign(0)]
+                with tf.control_dependencies(ops):
+                    return tf.constant(0)
+            self._load_fn = tf.function(load_fn, autograph=False, jit_compile=self.jit)
+        self._load_fn([v.value for v in model.variables],
+                      tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype),
+                      tf.constant(-np.inf if mode_max else np.inf, tf.float32))
+
+    def store(self, model) -> None:
+        """The run's model gets the workhorse's values."""
+        tf = _tensorflow()
+        if self._store_fn is None:
+            src = list(self.model.variables)
+
+            def store_fn(dst):
+                with tf.control_dependencies([d.assign(v) for d, v in zip(dst, src)]):
+                    return tf.constant(0)
+            self._store_fn = tf.function(store_fn, autograph=False, jit_compile=self.jit)
+        self._store_fn([v.value for v in model.variables])
 
     def evaluate(self, X, y) -> dict[str, float]:
-        """:func:`evaluate_arrays` for the workhorse, as one compiled call per block of rows."""
+        """:func:`evaluate_arrays` on the workhorse: one compiled call per block of rows."""
         tf = _tensorflow()
         model, loss_obj = self.model, self.loss_obj
         if self._eval_fn is None:
-            ydt = tf.float32 if self.layout == "column" else tf.int32
-            yshape = [None, 1] if self.layout == "column" else [None]
-
-            @tf.function(autograph=False, input_signature=[
-                tf.TensorSpec([None, self.n_inputs], tf.float32), tf.TensorSpec(yshape, ydt)])
             def ev(xb, yb):
                 p = model(xb, training=False)
-                return p, loss_obj(yb, p)
-            self._eval_fn = ev
+                return p, loss_obj(yb, p), reg_loss(model)
+            # a plain graph, any number of rows: an XLA compile would cost more than it saves
+            self._eval_fn = tf.function(ev, autograph=False, input_signature=[
+                tf.TensorSpec([None, self.n_inputs], tf.float32),
+                tf.TensorSpec([None, 1] if self.layout == "column" else [None],
+                              tf.float32 if self.layout == "column" else tf.int32)])
         n = len(X)
         if n == 0:
             return {}
         y = np.asarray(y)
         yt_all = as_targets(y, self.layout)
-        loss_sum, preds = 0.0, []
+        loss_sum, reg, preds = 0.0, 0.0, []
         for i in range(0, n, EVAL_BATCH_ROWS):
-            p, lo = self._eval_fn(tf.constant(np.asarray(X[i:i + EVAL_BATCH_ROWS], np.float32)),
-                                  tf.constant(yt_all[i:i + EVAL_BATCH_ROWS]))
+            p, lo, reg = self._eval_fn(
+                tf.constant(np.asarray(X[i:i + EVAL_BATCH_ROWS], np.float32)),
+                tf.constant(yt_all[i:i + EVAL_BATCH_ROWS]))
             loss_sum += float(lo) * len(p)
             preds.append(p.numpy())
-        return _summarize(np.concatenate(preds), y, self.task,
-                          loss_sum / n + float(sum(float(l) for l in model.losses)))
-
-    def store(self, model) -> None:
-        for dst, src in zip(model.variables, self.model.variables):
-            dst.assign(src)
+        return _summarize(np.concatenate(preds), y, self.task, loss_sum / n + float(reg))
 
     def restore_best(self) -> None:
         for dst, src in zip(self.weights, self.best):
@@ -315,7 +360,7 @@ class _Program:
 
         sig = [tf.TensorSpec([n, n_in], tf.float32), tf.TensorSpec(yshape(n), ydt),
                tf.TensorSpec([nv, n_in], tf.float32), tf.TensorSpec(yshape(nv), ydt),
-               tf.TensorSpec([], tf.int32),  # seed
+               tf.TensorSpec([self.max_k, n], tf.int32),  # row order of each epoch (rows 0..k-1)
                tf.TensorSpec([], tf.int32),  # epoch0: epochs done before this chunk
                tf.TensorSpec([], tf.int32),  # k: epochs to run
                tf.TensorSpec([], tf.bool),  # early stopping on
@@ -323,14 +368,12 @@ class _Program:
                tf.TensorSpec([], tf.int32),  # index of the monitored key
                tf.TensorSpec([], tf.bool)]  # monitored value: bigger is better
 
-        def chunk(X, y, Xv, yv, seed, epoch0, k, early, patience, mon_index, mode_max):
+        def chunk(X, y, Xv, yv, orders, epoch0, k, early, patience, mon_index, mode_max):
             def epoch(e, done, status, buf):
                 with tf.control_dependencies([copy(backup, weights)]):
-                    # a fresh permutation per epoch from (seed, epoch) only: reproducible, resumable
-                    # (Philox named explicitly: XLA and plain TF then draw the same numbers)
-                    perm = tf.argsort(tf.random.stateless_uniform(
-                        [n], seed=tf.stack([seed, epoch0 + e]), minval=None, maxval=None,
-                        dtype=tf.int64, alg="philox"))
+                    # the shuffle comes from the host (epoch_orders): an RNG and a sort inside
+                    # the loop would cost more to compile than everything else together
+                    perm = orders[e]
                 zero = tf.constant(0.0)
                 loss_sum, met_sum = zero, zero
                 if n_steps:
@@ -596,8 +639,8 @@ class Trainer:
         keys = prog.keys
         mon_index = keys.index(monitor) if monitor in keys else 0
         seed = int(s.seed)
-        fixed = dict(seed=tf.constant(seed % 2**31, tf.int32),
-                     early=tf.constant(bool(s.early_stopping)),
+        orders = np.zeros((prog.max_k, prog.n), np.int32)
+        fixed = dict(                     early=tf.constant(bool(s.early_stopping)),
                      patience=tf.constant(int(s.patience), tf.int32),
                      mon_index=tf.constant(mon_index, tf.int32),
                      mode_max=tf.constant(bool(mode_max)))
@@ -619,11 +662,13 @@ class Trainer:
             if lr is not None:
                 opt.learning_rate.assign(lr)
                 lr_changes.append((done, lr))
-            kk = 1 if stepping else max(1, min(k, epochs - done))
+            kk = 1 if stepping else max(1, min(k, epochs - done, prog.max_k))
             traced_before = prog.traced
             c0 = time.perf_counter()
             try:
-                buf, nd, st = prog.call((X, y, Xv, yv, fixed["seed"], tf.constant(done, tf.int32),
+                orders[:kk] = epoch_orders(seed, done, kk, prog.n)
+                buf, nd, st = prog.call((X, y, Xv, yv, tf.constant(orders),
+                                         tf.constant(done, tf.int32),
                                          tf.constant(kk, tf.int32), fixed["early"],
                                          fixed["patience"], fixed["mon_index"], fixed["mode_max"]))
                 nd, st = int(nd), int(st)

@@ -8,10 +8,11 @@ a block (optimizer step and all). Python sees block boundaries, so Stop and Paus
 block, and epoch boundaries, where it validates, checks for divergence, applies early stopping and
 reports the epoch — the same history keys, statuses and messages as the fast path.
 
-Differences from the fast path: the shuffle is NumPy's (seeded by seed and epoch, so runs are
-still reproducible, but not the same permutation as the fast path); Stop during an epoch keeps the
-weights reached so far and the history of the finished epochs; Pause takes effect within an epoch
-and Step then finishes the current epoch.
+The shuffles and mini-batches are the fast path's (:func:`engine.epoch_orders`), so both paths
+compute the same steps; results agree to float rounding (this path runs a plain TF graph, the fast
+one XLA by default). Differences: Stop during an epoch keeps the weights reached so far and the
+history of the finished epochs; Pause takes effect within an epoch, and Step then finishes the
+current epoch.
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def run_streaming(trainer, model, t0: float):
     def blocks(first_epoch):
         """Blocks of rows, epoch after epoch; a block's third item says "last of its epoch"."""
         for epoch in range(first_epoch, epochs):
-            perm = np.random.default_rng([seed % 2**32, epoch]).permutation(n)
+            perm = E.epoch_orders(seed, epoch, 1, n)[0]  # the fast path's shuffle, too
             for i in range(0, n, block):
                 idx = perm[i:i + block]
                 yield X[idx], y[idx], i + block >= n
