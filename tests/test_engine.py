@@ -353,6 +353,14 @@ def test_training_goes_on_from_a_given_model(xor):
     assert more.history["loss"][0] < r.history["loss"][0]  # its weights were the starting point
 
 
+def test_precompile_then_train(xor):
+    s = settings(epochs=3, batch_size=13)  # an architecture x batch size no other test uses
+    assert engine.precompile(xor, XOR_SPEC, s)
+    assert not engine.precompile(xor, XOR_SPEC, s)  # already there
+    r = train(xor, XOR_SPEC, s)
+    assert not r.compiled and r.epochs_run == 3
+
+
 def test_train_repeated(xor):
     out = train_repeated(xor, XOR_SPEC, settings(epochs=5), repeat=3)
     runs = out["runs"]

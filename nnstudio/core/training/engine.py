@@ -757,6 +757,44 @@ def _summarize(pn: np.ndarray, y: np.ndarray, task: Task, loss: float | None) ->
     return out
 
 
+def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -> bool:
+    """Trace and compile the program that :class:`Trainer` would use, without training.
+
+    Compiling a new architecture takes a second or more (XLA); an app can call this on a worker
+    thread when the network, data or settings change, so that Train starts at full speed. The
+    result is the same as without it. Returns False when there is nothing to do (already
+    compiled, busy, or the data go to the streaming path).
+    """
+    tf = _tensorflow()
+    settings.check()
+    if len(data.X_train) == 0 or np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
+        return False
+    task = data.task
+    with _build_lock:
+        model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed)
+    n, n_inputs = data.X_train.shape
+    n_val = len(data.X_val)
+    layout = target_layout(task, model)
+    prog, fresh = _acquire_program(model, settings, task, settings.loss_for(task), n, n_inputs,
+                                   n_val, layout, bool(settings.jit_compile))
+    try:
+        if prog.traced:
+            return False
+        prog.load(model, settings, False)
+        X = tf.zeros([n, n_inputs], tf.float32)
+        ydt = tf.float32 if layout == "column" else tf.int32
+        y = tf.zeros([n, 1] if layout == "column" else [n], ydt)
+        Xv, yv = (tf.zeros([n_val, n_inputs], tf.float32), tf.zeros([n_val] + list(y.shape[1:]), ydt)) \
+            if n_val else (X[:1], y[:1])
+        prog.call((X, y, Xv, yv, tf.zeros([prog.max_k, n], tf.int32), tf.constant(0),
+                   tf.constant(0), tf.constant(False), tf.constant(1), tf.constant(0),
+                   tf.constant(False)))  # zero epochs: compiles, changes nothing
+        prog.store(model)
+        return True
+    finally:
+        prog.lock.release()
+
+
 def train(data: PreparedData, spec: NetworkSpec, settings: TrainSettings, **kw) -> TrainResult:
     """Headless convenience: build, train and return the result."""
     return Trainer(data, spec, settings, **kw).run()
