@@ -223,7 +223,19 @@ class ProjectActions(QObject):
             return self.save_now()
         return answer == "discard"
 
+    def _wait_for_autosave(self) -> None:
+        """An autosave in progress is short: let it finish rather than refuse the user's command."""
+        if self.worker is not None and self.worker.name == "autosave":
+            self.worker.wait()
+            self.worker = None
+
+    def _release(self) -> None:
+        """In a worker's result slot: the worker is done (unless another one started since)."""
+        if self.sender() is self.worker or self.sender() is None:
+            self.worker = None
+
     def _busy(self) -> bool:
+        self._wait_for_autosave()
         if self.window.trainer.busy:
             self.window.show_message("warning", "Stop training first.")
             return True
@@ -244,8 +256,7 @@ class ProjectActions(QObject):
         choice, ok = QInputDialog.getItem(self.window, "New project", "Start from:", titles, 0, False)
         if not ok:
             return False
-        if choice == NEW_FROM_CSV:
-            self.state.dirty = False  # the question was answered; the import replaces the project
+        if choice == NEW_FROM_CSV:  # the import dialog replaces the project when the user opens
             self.window.data_io.open_dialog()
             return True
         name = next(n for n, ex in EXAMPLES.items() if ex.title == choice)
@@ -289,14 +300,13 @@ class ProjectActions(QObject):
 
     @Slot()
     def _worker_done(self) -> None:
-        if self.sender() is self.worker:
-            self.worker = None
+        self._release()
 
     @Slot(object)
     def _opened(self, opened) -> None:
         from nnstudio.core.training.engine import metric_name  # noqa: PLC0415
 
-        self.worker = None
+        self._release()
         path = self._job["path"]
         recovery = self._pending_recovery is not None
         self._pending_recovery = None
@@ -333,7 +343,7 @@ class ProjectActions(QObject):
 
     @Slot(object)
     def _open_failed(self, err: NNStudioError) -> None:
-        self.worker = None
+        self._release()
         path = self._job["path"]
         self.window.statusBar().clearMessage()
         if isinstance(err, project_file.MissingDataError):
@@ -403,6 +413,7 @@ class ProjectActions(QObject):
 
     def save_to(self, path: str | Path) -> bool:
         """Save on a worker thread (returns False if it could not start)."""
+        self._wait_for_autosave()
         if self.worker is not None:
             self.window.show_message("warning", "A project is being opened or saved; wait a moment.")
             return False
@@ -424,12 +435,12 @@ class ProjectActions(QObject):
 
     @Slot(object)
     def _save_finished(self, _path) -> None:
-        self.worker = None
+        self._release()
         self._saved(self._job["path"], self._job["generation"], self._job["result"])
 
     @Slot(object)
     def _save_failed(self, err: NNStudioError) -> None:
-        self.worker = None
+        self._release()
         self.window.statusBar().clearMessage()
         self.window.show_message("error", err.user_text())
 
@@ -523,11 +534,11 @@ class ProjectActions(QObject):
 
     @Slot(object)
     def _autosave_failed(self, _err) -> None:
-        self.worker = None  # an autosave that fails is tried again at the next tick
+        self._release()  # an autosave that fails is tried again at the next tick
 
     @Slot(object)
     def _autosaved_done(self, generation: int) -> None:
-        self.worker = None
+        self._release()
         self._autosaved = generation
         if not self.state.dirty:  # saved or discarded meanwhile
             self.remove_recovery()
