@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.state, self.pool)
         self.tabs.addTab(self.inspector, "Inspector")
         self.inspector.message.connect(self.show_message)
+        # a node clicked in the Network tab is the inspector's selection too (one direction only)
+        self.network_view.node_selected.connect(self.inspector.select_node)
         # tab: evaluation — issue 8 (also File > Open model… / Export model…)
         from nnstudio.ui.evaluation_panel import EvaluationPanel  # noqa: PLC0415
         from nnstudio.ui.export_dialog import show_export_dialog  # noqa: PLC0415

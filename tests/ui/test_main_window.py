@@ -72,3 +72,15 @@ def test_close_mid_training_leaves_no_thread(window, qtbot):
     qtbot.waitUntil(lambda: bool(seen), timeout=60_000)
     window.close()
     assert running_workers() == []
+
+
+def test_node_clicked_in_network_view_is_selected_in_inspector(window, qtbot):
+    window.training_panel.epochs.setValue(2)
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+        window.training_panel.train_btn.click()
+    window.inspector.tabs.setCurrentIndex(window.inspector.HAND)
+    window.network_view.select(1, 2)  # second Dense layer, third unit, as a click does
+    assert window.inspector.tabs.currentIndex() == window.inspector.TRAINED
+    window.inspector.tabs.setCurrentIndex(window.inspector.HAND)
+    window.network_view.select(1, 99)  # no such node: nothing changes
+    assert window.inspector.tabs.currentIndex() == window.inspector.HAND
