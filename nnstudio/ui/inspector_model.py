@@ -299,9 +299,9 @@ class ModelInspector(QWidget):
             n = len(self.state.project.dataset.frame)
         elif key == "test" and data is not None:
             n = len(data.raw_test)
-        self._loading = True
+        was, self._loading = self._loading, True
         self.index.setMaximum(max(1, n))
-        self._loading = False
+        self._loading = was
         form = key == "form"
         for w in (self.index, self.prev_btn, self.next_btn, self.of_label):
             w.setVisible(not form)
@@ -311,7 +311,8 @@ class ModelInspector(QWidget):
     @Slot()
     def _on_source_changed(self) -> None:
         self._set_index_range()
-        self.refresh()
+        if not self._loading:
+            self.refresh()
 
     @Slot()
     def _on_sample_changed(self) -> None:
@@ -320,14 +321,19 @@ class ModelInspector(QWidget):
 
     def show_data_row(self, index: int) -> None:
         """Inspect row ``index`` (0-based position) of the data table."""
-        self.source_box.setCurrentIndex(0)
-        self.index.setValue(int(index) + 1)
-        self.refresh()
+        self._show_row(0, index)
 
     def show_test_row(self, index: int) -> None:
         """Inspect row ``index`` (0-based) of the test split."""
-        self.source_box.setCurrentIndex(1)
-        self.index.setValue(int(index) + 1)
+        self._show_row(1, index)
+
+    def _show_row(self, source: int, index: int) -> None:
+        self._loading = True
+        try:
+            self.source_box.setCurrentIndex(source)
+            self.index.setValue(int(index) + 1)
+        finally:
+            self._loading = False
         self.refresh()
 
     def set_form_values(self, values: dict) -> None:
