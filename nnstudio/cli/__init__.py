@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except NNStudioError as e:
-        print(f"nnstudio: error: {e.user_text()}", file=sys.stderr)
+        # one line even when the message quotes data holding line breaks (a quoted column name)
+        text = e.user_text().replace("\r", "\\r").replace("\n", "\\n")
+        print(f"nnstudio: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nnstudio: interrupted", file=sys.stderr)

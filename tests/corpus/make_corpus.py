@@ -91,6 +91,13 @@ def make_csv() -> None:
     case("csv", "rot13_encoding.csv", "'rot13' is not a text encoding",
          what="a codec that is not a text encoding (--encoding rot13)",
          options={"encoding": "rot13"}, cli=[*TRAIN_CSV, "--encoding", "rot13"])
+    write(CSV / "utf16_forced.csv", good)
+    case("csv", "utf16_forced.csv", "'utf16_forced.csv' is not valid UTF-16 text",
+         what="UTF-8 text read as UTF-16 (--encoding utf-16, no byte-order mark)",
+         options={"encoding": "utf-16"}, cli=[*TRAIN_CSV, "--encoding", "utf-16"])
+    write(CSV / "newline_in_header.csv", '"first\nname",x2,label\n')
+    case("csv", "newline_in_header.csv", "has a header row (first\\nname, x2, label) but no rows",
+         what="a quoted column name holding a line break (the CLI still prints one line)")
     write(CSV / "ragged.csv", "x1,x2,label\n1,2,0\n3,4,1\n5,6,7,0\n8,9,1\n")
     case("csv", "ragged.csv", "Line 4 of 'ragged.csv' has 4 fields, but the header has 3.",
          what="a row with more fields than the header", subprocess=True)
@@ -113,6 +120,11 @@ def make_csv() -> None:
     case("csv", "nan_everywhere.csv", "No feature columns are selected: every column was left "
          "out — 'x1' (empty: every value is missing)",
          what="every feature value missing", gui="train-refused")
+    write(CSV / "huge_numbers.csv", "x1,x2,label\n" + "".join(
+        f"{(-1) ** i * 1e308},{i % 5},{i % 2}\n" for i in range(30)))
+    case("csv", "huge_numbers.csv", "Column 'x1' has 30 values too large for a network (beyond "
+         "±1e+30), such as 1e+308 (row 1).", what="numbers near the largest float (1e308)",
+         gui="train-refused")
     write(CSV / "one_class.csv", "x1,x2,label\n" + "".join(f"{i},{i % 3},yes\n" for i in range(30)))
     case("csv", "one_class.csv", "The target 'label' has only one value ('yes')",
          what="a target with one class", gui="train-refused", subprocess=True)
@@ -228,6 +240,9 @@ def make_projects() -> None:
     dump("bad_settings.nnstudio", doc(settings={"learning_rate": -1}))
     case("project", "bad_settings.nnstudio", "The learning rate must be a number above 0",
          what="a negative learning rate")
+    dump("bad_split_seed.nnstudio", doc(split={"seed": "forty-two"}))
+    case("project", "bad_split_seed.nnstudio", "The split seed must be a whole number",
+         what="a split seed that is text")
     dump("wrong_columns.nnstudio", doc(roles={"target": "price", "features": ["x1", "x2"],
                                               "ignored": {}}))
     case("project", "wrong_columns.nnstudio", "has no column(s) 'price', which the project uses",

@@ -195,6 +195,8 @@ def test_gui(case_id, gui, qtbot, monkeypatch):
         asked = _run_gui_case(win, qtbot, monkeypatch, case)
     finally:
         _close_boxes(win)
+    # the CLI writes line breaks inside quoted data as \n (one line); the GUI shows them as they are
+    win.messages[:] = [(lvl, t.replace("\r", "\\r").replace("\n", "\\n")) for lvl, t in win.messages]
     texts = [t for _, t in win.messages] + asked
     assert all("Traceback" not in t for t in texts), texts
     if asked:  # a data file that is missing or not a table: the app asks where it is (cancelled)

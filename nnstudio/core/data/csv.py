@@ -102,10 +102,10 @@ class CsvOptions:
             except LookupError:
                 raise DataError(f"Unknown text encoding '{self.encoding}'.",
                                 f"Use one of: {', '.join(ENCODINGS)}.") from None
-            try:  # codecs such as rot13, base64 or zip exist but do not turn bytes into text
-                "".encode(self.encoding)
+            try:  # codecs such as rot13, base64, zip or idna exist but are no encoding of text files
+                "a,b\n1;é".encode(self.encoding, errors="replace")
             except (LookupError, UnicodeError):
-                raise DataError(f"'{self.encoding}' is not a text encoding.",
+                raise DataError(f"'{self.encoding}' is not a text encoding for files.",
                                 f"Use one of: {', '.join(ENCODINGS)}.") from None
         if self.decimal is not None and self.decimal not in DECIMALS:
             raise DataError(f"The decimal separator must be '.' or ',' (got {self.decimal!r}).")
@@ -252,7 +252,7 @@ def _decode_error(path: Path, encoding: str, err: UnicodeDecodeError | None = No
                     byte = block[e.start:e.start + 1]
                     break
                 lineno += block.count(b"\n")
-    except UnicodeDecodeError:
+    except UnicodeError:  # also UTF-16 without a BOM: no byte to point at
         line = lineno
     label = ENCODINGS.get(encoding, encoding)
     where = f": byte 0x{byte.hex().upper()} on line {line} is not {label}" if byte else \
@@ -268,7 +268,7 @@ def _decode_sample(path: Path, sample: bytes, encoding: str, complete: bool) -> 
         enc = "utf-8-sig"
     try:
         text = codecs.getincrementaldecoder(enc)().decode(sample, final=complete)
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, or UTF-16 without a BOM
         raise _decode_error(path, enc) from None
     if not complete:  # the last line may be cut in the middle
         cut = max(text.rfind("\n"), text.rfind("\r"))
@@ -412,8 +412,11 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     fmt.delimiter_reason = delim_why
     n_lines = text.count("\n")
     if n_lines > 1:
-        fmt.bytes_per_row = len(text.encode(encoding if encoding != "utf-16" else "utf-16-le",
-                                            errors="replace")) / n_lines
+        try:
+            fmt.bytes_per_row = len(text.encode(encoding if encoding != "utf-16" else "utf-16-le",
+                                                errors="replace")) / n_lines
+        except (UnicodeError, LookupError):  # only for progress estimates
+            fmt.bytes_per_row = 0.0
     return fmt
 
 
@@ -494,7 +497,7 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
     fmt = sniff(path, options)
     try:
         frame = pd.read_csv(fmt.path, encoding=fmt.options.encoding, nrows=nrows, **_pandas_kwargs(fmt))
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise _decode_error(fmt.path, fmt.options.encoding) from None
     except (pd.errors.ParserError, csv.Error, ValueError) as e:
         raise _parser_error(fmt, e) from None
@@ -518,7 +521,7 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
     fmt = sniff(path, options)
     try:
         frame = _read_chunks(fmt, progress, should_stop, chunk_rows)
-    except UnicodeDecodeError:
+    except UnicodeError:
         if options is not None and options.encoding is not None:
             raise _decode_error(fmt.path, fmt.options.encoding) from None
         # detected from the start of the file, but a later line is not UTF-8: read it as cp1252

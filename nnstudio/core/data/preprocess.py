@@ -115,6 +115,9 @@ class SplitConfig:
             raise DataError(f"The test fraction must be at least 0 and below 0.9 (got {self.test}).")
         if not 0 <= self.val < 0.9:
             raise DataError(f"The validation fraction must be at least 0 and below 0.9 (got {self.val}).")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**63:
+            raise DataError(f"The split seed must be a whole number from 0 to 2^63 - 1 (got "
+                            f"{self.seed!r}).")
 
     def fractions(self) -> tuple[float, float, float]:
         """(train, validation, test) as fractions of all rows."""
@@ -476,6 +479,30 @@ def _profile(dataset: Dataset, col: str) -> ColumnProfile:
         return profile_column(dataset.frame[col])
 
 
+#: Numbers beyond this magnitude cannot be scaled (the standard deviation squares them) nor trained
+#: on in float32 (largest 3.4e38): such a column is refused rather than silently turned into zeros.
+MAX_MAGNITUDE = 1e30
+
+
+def check_magnitude(dataset: Dataset, col: str, what: str = "Column") -> None:
+    """Raise :class:`DataError` if a number column holds infinite values or values too large."""
+    prof = _profile(dataset, col)
+    if prof.kind not in ("number", "binary"):
+        return
+    if prof.n_inf:
+        raise DataError(f"{what} '{col}' has {prof.n_inf:,} infinite values (inf), which a network "
+                        f"cannot use.", "Replace them with numbers in the file, mark 'inf' as a "
+                        "missing value when opening it (--na-values inf), or ignore the column.")
+    if prof.min is None or max(abs(prof.min), abs(prof.max)) <= MAX_MAGNITUDE:
+        return
+    values = pd.to_numeric(dataset.frame[col], errors="coerce").to_numpy(dtype=np.float64)
+    big = np.flatnonzero(np.isfinite(values) & (np.abs(values) > MAX_MAGNITUDE))
+    example = f", such as {values[big[0]]:.4g} (row {big[0] + 1})" if len(big) else ""
+    raise DataError(f"{what} '{col}' has {len(big):,} values too large for a network (beyond "
+                    f"±{MAX_MAGNITUDE:.0e}){example}.", "Rescale it in the file (take its logarithm, "
+                    "or use a larger unit), or ignore the column.")
+
+
 def check_feature(dataset: Dataset, col: str, config: PreprocessConfig) -> None:
     """Raise :class:`DataError` if ``col`` cannot be used as a feature as it is."""
     prof = _profile(dataset, col)
@@ -486,10 +513,8 @@ def check_feature(dataset: Dataset, col: str, config: PreprocessConfig) -> None:
         raise DataError(f"Column '{col}' holds numbers, but {prof.stray_count:,} values are not "
                         f"numbers: {prof.stray_text()}.",
                         stray_hint(prof)[:-1] + "; or ignore the column.")
-    if prof.n_inf and kind != "category":
-        raise DataError(f"Column '{col}' has {prof.n_inf:,} infinite values (inf), which a network "
-                        f"cannot use.", "Replace them with numbers in the file, mark 'inf' as a missing "
-                        "value when opening it (--na-values inf), or ignore the column.")
+    if kind != "category":
+        check_magnitude(dataset, col)
 
 
 def resolve_task(dataset: Dataset, target: str, task: Task | str | None) -> tuple[Task, list]:
@@ -543,6 +568,8 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     for c in roles.features:
         check_feature(dataset, c, config)
     task, classes = resolve_task(dataset, roles.target, task)
+    if task is Task.REGRESSION:
+        check_magnitude(dataset, roles.target, "The target")
 
     # rows with a missing target cannot be used for training or testing
     keep = frame[roles.target].notna().to_numpy()

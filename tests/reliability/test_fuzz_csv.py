@@ -1,0 +1,116 @@
+"""Fuzzing the CSV reader (Hypothesis): whatever a file holds and whatever options are chosen, the
+only exceptions that come out of reading it, previewing it and preparing it for training are the
+app's own documented ones (:class:`~nnstudio.core.errors.NNStudioError` subclasses, each with a
+one-line message). ``NNSTUDIO_FUZZ_EXAMPLES`` raises the number of examples for a longer hunt."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nnstudio.core.data.csv import CsvOptions, preview, read_csv
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import Project
+
+N = int(os.environ.get("NNSTUDIO_FUZZ_EXAMPLES", "0"))
+FUZZ = settings(max_examples=N or 60, deadline=None, suppress_health_check=list(HealthCheck))
+FOLDER = Path(tempfile.mkdtemp(prefix="nnstudio-fuzz-csv-"))
+
+GOOD = ("age,income,city,label\n"
+        + "".join(f"{20 + i % 50},{1000 + 37 * i},{['Oslo', 'Malmö', 'Köln'][i % 3]},{i % 2}\n"
+                  for i in range(40))).encode("utf-8")
+
+# cells that tend to break readers: numbers in odd forms, missing markers, quotes, delimiters,
+# line ends, non-ASCII and control characters
+CELLS = st.one_of(
+    st.sampled_from(["", "1", "-2.5", "1e308", "-1e308", "1e-320", "inf", "-inf", "nan", "NaN",
+                     "NA", "?", "12,5", "0x1F", "1_000", "  7 ", "TRUE", "yes", '"', '""', '"a,b"',
+                     '"multi\nline"', "\r", "\t", ";", "|", "é", "日本", "\ufeff", "\x00", "\x1b",
+                     "2024-01-31", "a" * 300]),
+    st.text(max_size=6),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-10**30, 10**30).map(str),
+)
+DELIMS = st.sampled_from([",", ";", "\t", "|"])
+ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"])
+OPTION_ENCODINGS = st.sampled_from([None, "utf-8", "utf-16", "cp1252", "latin-1", "ascii", "rot13",
+                                    "base64", "idna", "utf-32", "no-such-codec"])
+OPTIONS = st.builds(
+    lambda d, e, h, dec, na: {"delimiter": d, "encoding": e, "header": h, "decimal": dec,
+                              "na_values": na},
+    st.sampled_from([None, ",", ";", "\t", "|", " ", "x", '"', "\n", "ab", ""]),
+    OPTION_ENCODINGS, st.sampled_from([None, True, False]), st.sampled_from([None, ".", ",", ";"]),
+    st.lists(st.sampled_from(["?", "-", "", "nan", "x", "\n"]), max_size=3))
+
+
+def _file(raw: bytes, name: str = "f.csv") -> Path:
+    path = Path(tempfile.mkdtemp(dir=FOLDER)) / name
+    path.write_bytes(raw)
+    return path
+
+
+def _use(path: Path, options=None) -> None:
+    """What the app does with a file: read it (CLI and GUI), preview it (import dialog), propose
+    roles and prepare the data for training (Data tab, Train)."""
+    try:
+        opts = CsvOptions.from_dict(options) if isinstance(options, dict) else options
+        preview(path, opts, nrows=20)
+        ds = read_csv(path, opts, chunk_rows=7)
+        project = Project.from_dataset(ds)
+        data = project.prepare()
+    except NNStudioError as e:
+        assert e.user_text().strip()
+        return
+    for name in ("X_train", "X_val", "X_test", "y_train", "y_val", "y_test"):  # no silent garbage
+        m = np.asarray(getattr(data, name), dtype=np.float64)
+        assert np.isfinite(m).all(), (name, m)
+
+
+@FUZZ
+@given(raw=st.binary(max_size=400))
+def test_arbitrary_bytes(raw):
+    _use(_file(raw))
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(CELLS, min_size=1, max_size=5), min_size=1, max_size=12),
+       delim=DELIMS, encoding=ENCODINGS, newline=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_table_like_text(rows, delim, encoding, newline):
+    text = newline.join(delim.join(r) for r in rows) + newline
+    try:
+        raw = text.encode(encoding)
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8")
+    _use(_file(raw))
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_valid_file(data):
+    raw = bytearray(GOOD)
+    for _ in range(data.draw(st.integers(1, 6), label="edits")):
+        kind = data.draw(st.sampled_from(["flip", "insert", "delete", "truncate", "duplicate"]))
+        at = data.draw(st.integers(0, max(0, len(raw) - 1)), label="at")
+        if kind == "flip" and raw:
+            raw[at] = data.draw(st.integers(0, 255))
+        elif kind == "insert":
+            raw[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+        elif kind == "delete":
+            del raw[at:at + data.draw(st.integers(1, 40))]
+        elif kind == "truncate":
+            del raw[at:]
+        else:
+            raw[at:at] = raw[at:at + data.draw(st.integers(1, 60))]
+    _use(_file(bytes(raw)))
+
+
+@FUZZ
+@given(options=OPTIONS, rows=st.lists(st.lists(CELLS, min_size=2, max_size=4), min_size=2,
+                                      max_size=8), delim=DELIMS)
+def test_any_reading_options(options, rows, delim):
+    text = "a" + delim + "b\n" + "\n".join(delim.join(r) for r in rows) + "\n"
+    _use(_file(text.encode("utf-8")), options)
