@@ -101,15 +101,20 @@ class WorkerPool(QObject):
             log.info("not starting %s: the window is closing", worker.name)
             return worker
         self._workers.append(worker)
-        worker.thread.finished.connect(lambda w=worker: self._forget(w))
+        # a bound slot of this GUI-thread object: Qt queues the call to the GUI thread (a lambda
+        # would run on the finishing worker thread itself)
+        worker.thread.finished.connect(self._on_thread_finished)
         worker.start()
         return worker
 
-    def _forget(self, worker: Worker) -> None:
-        if worker in self._workers:
-            self._workers.remove(worker)
-            worker.thread.deleteLater()
-            worker.deleteLater()
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        for worker in list(self._workers):
+            if worker.thread is thread:
+                self._workers.remove(worker)
+                worker.thread.deleteLater()
+                worker.deleteLater()
 
     @property
     def running(self) -> list[Worker]:

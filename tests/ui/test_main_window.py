@@ -43,6 +43,8 @@ def test_training_delivers_curves_and_finishes(window, qtbot):
     assert "Test accuracy" in window.training_panel.result.text()
     assert window.state.model is not None
     assert window.training_panel.train_btn.isEnabled()
+    # the finished worker is forgotten by the pool, on the GUI thread
+    qtbot.waitUntil(lambda: not any(w.name == "training" for w in window.pool._workers), timeout=5_000)
 
 
 def test_stop_mid_run_keeps_curves_and_train_starts_fresh(window, qtbot):
