@@ -48,7 +48,8 @@ class TrainSettings:
             raise SettingsError(f"Unknown optimizer '{self.optimizer}'.",
                                 f"Use one of: {', '.join(OPTIMIZERS)}.")
         if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate <= 100):
-            raise SettingsError(f"The learning rate must be a number above 0 (got {self.learning_rate!r}).",
+            raise SettingsError(f"The learning rate must be a number above 0 and at most 100 (got "
+                                f"{self.learning_rate!r}).",
                                 "Typical values are 0.0001 to 0.1.")
         if self.batch_mode not in BATCH_MODES:
             raise SettingsError(f"Unknown batch mode '{self.batch_mode}'.",
