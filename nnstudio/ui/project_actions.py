@@ -362,10 +362,13 @@ class ProjectActions(QObject):
 
     def ask_data_location(self, err: project_file.MissingDataError) -> str | None:
         """Ask for the new place of a project's data file; None when the user cancels."""
-        box = QMessageBox(QMessageBox.Icon.Question, "nnstudio",
+        unlisted = isinstance(err, project_file.UnlistedDataError)  # not a table: not read unasked
+        box = QMessageBox(QMessageBox.Icon.Question, "nnstudio", err.message if unlisted else
                           f"The data file of {err.project_path.name} was not found:\n{err.expected}",
                           QMessageBox.StandardButton.Cancel, self.window)
-        box.setInformativeText("It may have been moved or renamed. Locate it to open the project.")
+        box.setInformativeText("If it is the right file, choose it yourself to open the project."
+                               if unlisted else
+                               "It may have been moved or renamed. Locate it to open the project.")
         locate = box.addButton("Locate…", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(locate)
         box.exec()

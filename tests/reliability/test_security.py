@@ -256,3 +256,18 @@ def test_trained_model_paths_stay_inside_the_project_folder(tmp_path, model):
     opened = pf.open_project(path)  # the project itself opens; the model is left out, said so
     assert opened.result is None and any("outside the project's folder" in w
                                          for w in opened.warnings)
+
+
+def test_the_gui_reads_an_unlisted_data_file_only_once_the_user_picks_it(window, qtbot,
+                                                                         monkeypatch, tmp_path):
+    odd = _points(tmp_path / "data" / "points.export")
+    path = _project(tmp_path / "proj", {"path": "../data/points.export", "absolute_path": None})
+    asked = []
+    monkeypatch.setattr(window.project_actions, "ask_data_location",
+                        lambda err: asked.append(err) or str(odd))  # the user picks the file
+    with qtbot.waitSignal(window.project_actions.opened, timeout=30_000):
+        assert window.project_actions.open_project(str(path), ask=False)
+    qtbot.waitUntil(lambda: window.project_actions.worker is None, timeout=10_000)
+    assert len(asked) == 1 and isinstance(asked[0], pf.UnlistedDataError)
+    assert window.state.project.dataset.source == str(odd.resolve())
+    assert window.isWindowModified()  # save to remember the file the user chose
