@@ -14,6 +14,7 @@ rows; :func:`describe_slice` says so in words.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,7 +59,23 @@ def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None) -> 
 
 
 def default_held_values(pre: FittedPreprocessor, train: pd.DataFrame) -> dict[str, object]:
-    """Median of every numeric feature and most frequent value of every other one (training rows)."""
+    """Median of every numeric feature and most frequent value of every other one (training rows).
+
+    Remembered per (preprocessor, training frame): the surface and the prediction forms all start
+    from these, and on a million rows they take a second, which the data-loading worker pays
+    ahead of the GUI thread."""
+    cached = pre.__dict__.get("_held_values")
+    if cached is not None and cached[0]() is train:
+        return dict(cached[1])
+    out = _held_values(pre, train)
+    try:
+        pre.__dict__["_held_values"] = (weakref.ref(train), dict(out))
+    except TypeError:  # a frame that cannot be weakly referenced: not remembered
+        pass
+    return out
+
+
+def _held_values(pre: FittedPreprocessor, train: pd.DataFrame) -> dict[str, object]:
     out: dict[str, object] = {}
     for c in pre.columns:
         s = train[c.name].dropna() if c.name in train.columns else pd.Series(dtype=float)

@@ -238,13 +238,13 @@ class EvaluationPanel(QWidget):
     def _form_defaults(data) -> dict:
         if data is None:
             return {}
-        out = {}
-        for c in data.preprocessor.columns:
-            s = data.raw_train[c.name].dropna()
-            if not len(s):
-                continue
-            out[c.name] = float(s.median()) if c.kind == "numeric" else s.mode().iloc[0]
-        return out
+        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
+
+        # median / most frequent of the training rows, computed once per data (the loading worker
+        # computes them for a new file: on a million rows they take a second)
+        held = default_held_values(data.preprocessor, data.raw_train)
+        return {c.name: held[c.name] for c in data.preprocessor.columns
+                if c.name in held and data.raw_train[c.name].notna().any()}
 
     @Slot()
     def _on_training_started(self) -> None:

@@ -360,6 +360,9 @@ class ModelInspector(QWidget):
         if data is None:
             return
         train = data.raw_train
+        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
+
+        held = default_held_values(data.preprocessor, train)  # median / most frequent, computed once
         for c in data.preprocessor.columns:
             s = train[c.name] if c.name in train else pd.Series(dtype=float)
             if c.kind == "numeric":
@@ -370,7 +373,7 @@ class ModelInspector(QWidget):
                 w.setRange(lo - 10 * span, hi + 10 * span)
                 w.setDecimals(4)
                 w.setSingleStep(span / 20 if span > 0 else 0.1)
-                med = float(s.median()) if len(s.dropna()) else (lo + hi) / 2
+                med = float(held[c.name]) if c.name in held and s.notna().any() else (lo + hi) / 2
                 w.setValue(med)
                 w.setToolTip(f"{c.describe()}\nRange in training: {fmt(lo)} … {fmt(hi)}.")
                 w.valueChanged.connect(self._on_form_changed)
@@ -378,9 +381,8 @@ class ModelInspector(QWidget):
                 w = QComboBox()
                 for cat in c.categories:
                     w.addItem(str(cat), cat)
-                mode = s.dropna().mode()
-                if len(mode):
-                    i = w.findText(str(mode.iloc[0]))
+                if c.name in held and s.notna().any():
+                    i = w.findText(str(held[c.name]))
                     w.setCurrentIndex(max(0, i))
                 w.setToolTip(c.describe())
                 w.currentIndexChanged.connect(self._on_form_changed)

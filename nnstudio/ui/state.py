@@ -39,10 +39,13 @@ class AppState(QObject):
     def project(self) -> Project:
         return self._project
 
-    def set_project(self, project: Project) -> None:
+    def set_project(self, project: Project,
+                    prepared: PreparedData | NNStudioError | None = None) -> None:
+        """A new project. ``prepared``: its prepared data (or the error preparing it raised) when a
+        worker already computed it — a million rows take seconds, which the GUI thread must not."""
         self._project = project
-        self._prepared = None
-        self._prepare_error = None
+        self._prepared = prepared if isinstance(prepared, PreparedData) else None
+        self._prepare_error = prepared if isinstance(prepared, NNStudioError) else None
         self.clear_model()
         self.dirty = False
         self.project_changed.emit()
