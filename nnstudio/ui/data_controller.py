@@ -66,6 +66,8 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
         default_held_values(prepared.preprocessor, prepared.raw_train)  # remembered for the views
     except NNStudioError as e:  # shown in the Data tab, as when the user changes a role
         prepared = e
+    if stop.is_set():
+        raise Cancelled(f"Reading '{dataset.name}' was cancelled.", "The data you had before is kept.")
     report((1.0, "Done"))
     return Loaded(project, prepared)
 
