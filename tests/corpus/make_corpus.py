@@ -68,7 +68,7 @@ def make_csv() -> None:
          what="UTF-8 text cut off in the middle of a two-byte character")
     rng = np.random.default_rng(1)
     write(CSV / "binary.bin", bytes(rng.integers(0, 256, 2048, dtype=np.uint8)))
-    case("csv", "binary.bin", "it holds binary data", what="random bytes", subprocess=True)
+    case("csv", "binary.bin", "it holds binary data", what="random bytes")
     write(CSV / "nul_bytes.csv", good.encode() + b"1.0,\x00\x00\x00,1\n")
     case("csv", "nul_bytes.csv", "it holds binary data", what="a text table with NUL bytes in it")
     buf = HERE / "_tmp.xlsx"
@@ -199,7 +199,7 @@ def make_projects() -> None:
     dump("future_version.nnstudio", doc(version=99, app_version="9.0.0"))
     case("project", "future_version.nnstudio",
          "This project was saved by a newer nnstudio (saved by nnstudio 9.0.0): file format "
-         "version 99", what="a project from a future schema version", subprocess=True)
+         "version 99", what="a project from a future schema version")
     dump("bad_version.nnstudio", doc(version="two"))
     case("project", "bad_version.nnstudio", "The project file has an invalid version ('two').",
          what="a version that is not a number")

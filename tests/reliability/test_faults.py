@@ -82,7 +82,7 @@ def test_closing_the_window_stops_repeat_runs_between_runs(win, qtbot):
     p = win.state.project
     stop = threading.Event()
     runs = []
-    w = Worker(lambda _report: train_repeated(data, p.spec, replace(p.settings, epochs=2), 200,
+    w = Worker(lambda _report: train_repeated(data, p.spec, replace(p.settings, epochs=1), 200,
                                               should_stop=stop.is_set,
                                               on_run=lambda i, r: runs.append(r)),
                stop=stop.set, name="repeat-runs")
@@ -159,10 +159,6 @@ def test_a_diverging_run_stops_with_a_message_and_finite_weights(win, qtbot):
     assert level == "warning" and "Lower the learning rate" in text and "Traceback" not in text
     weights = win.state.result.model.get_weights()
     assert weights and all(np.isfinite(w).all() for w in weights)
-    # the app goes on: a sane optimizer and rate train
-    panel.optimizer.setCurrentIndex(panel.optimizer.findData("adam"))
-    panel.lr.setValue(0.01)
-    assert _train(win, qtbot, epochs=2).status == "completed"
 
 
 # ----- a job that raises --------------------------------------------------------------------------------
@@ -205,17 +201,22 @@ CHILD = textwrap.dedent("""
     from dataclasses import replace
     from pathlib import Path
     from nnstudio.core import project_file as pf
+    from nnstudio.core.model.build import build_model
     from nnstudio.core.project import Project
-    from nnstudio.core.training.engine import Trainer
+    from nnstudio.core.training.engine import TrainResult
+
+    def result(epochs, seed):  # a "trained" network without the cost of training it
+        model = build_model(p.spec, data.n_inputs, data.task, data.n_classes, seed=seed)
+        return TrainResult(model, {"loss": [0.7] * epochs}, epochs, "completed", "", 0.0, seed=seed)
 
     marker, target = Path(sys.argv[1]), Path(sys.argv[2])
     p = Project.from_example("xor")
     p.settings = replace(p.settings, epochs=2, seed=1)
     data = p.prepare()
-    pf.save_project(p, target, Trainer(data, p.spec, p.settings).run(), data.preprocessor)
+    pf.save_project(p, target, result(2, 1), data.preprocessor)
     marker.with_name("first-saved").write_text("ok")
     p.settings = replace(p.settings, epochs=3, seed=2)
-    second = Trainer(data, p.spec, p.settings).run()
+    second = result(3, 2)
 
     real_write = pf._write_all
 
