@@ -8,6 +8,7 @@ import threading
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # QSettings (recent files, autosave) must never touch the user's real configuration
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-config-")
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-data-")  # autosaves
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -21,6 +22,21 @@ def tf_loaded():
 
     tf.preload()
     return tf
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_gc():
+    """As in the app: garbage is collected on the GUI thread only (see ui.app.install_gui_thread_gc)."""
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from nnstudio.ui.app import install_gui_thread_gc  # noqa: PLC0415
+
+    app = QApplication.instance() or QApplication([])
+    install_gui_thread_gc(app)
+    yield
+    import gc  # noqa: PLC0415
+
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)

@@ -52,7 +52,22 @@ def create_app(argv: list[str] | None = None):
     app.setDesktopFileName("nnstudio")
     app.setWindowIcon(app_icon())
     pg.setConfigOptions(antialias=True, background="w", foreground="k")
+    install_gui_thread_gc(app)
     return app
+
+
+def install_gui_thread_gc(app) -> None:
+    """Collect garbage on the GUI thread only.
+
+    Python's cyclic garbage collector runs on whichever thread happens to allocate; on a worker
+    thread it can destroy Qt objects (widgets in reference cycles) there, which crashes or deadlocks
+    against the GUI thread. pyqtgraph's GarbageCollector turns automatic collection off and collects
+    from a timer on the GUI thread instead.
+    """
+    if getattr(app, "_nnstudio_gc", None) is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector  # noqa: PLC0415
+
+        app._nnstudio_gc = GarbageCollector(interval=0.5)
 
 
 def run_gui(paths: list[str] | None = None) -> int:

@@ -79,13 +79,14 @@ class DataController(QObject):
     loaded = Signal(str)  # path, after the new project is in AppState
 
     def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget,
-                 settings: QSettings | None = None, is_busy=None) -> None:
+                 settings: QSettings | None = None, is_busy=None, may_replace=None) -> None:
         super().__init__(parent)
         self.state = state
         self.pool = pool
         self.window = parent
         self.settings = settings or QSettings()
         self._is_busy = is_busy or (lambda: False)
+        self._may_replace = may_replace or (lambda: True)  # unsaved changes: Save/Discard/Cancel
         self.dialog: CsvImportDialog | None = None
         self.progress: QProgressDialog | None = None
         self.worker: Worker | None = None
@@ -109,6 +110,8 @@ class DataController(QObject):
         """Show the import dialog for ``path`` (it reads the file when the user presses Open)."""
         if self._is_busy():
             self.message.emit("warning", "Stop training before opening other data.")
+            return False
+        if not self._may_replace():
             return False
         if self.reading:
             self.message.emit("warning", "A file is already being read: wait for it or press Cancel.")

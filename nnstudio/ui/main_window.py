@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel(self.state)
         self.tabs.insertTab(0, self.data_panel, "Data")
         self.data_io = DataController(self.state, self.pool, self, self.settings,
-                                      is_busy=lambda: self.trainer.busy)
+                                      is_busy=lambda: self.trainer.busy,
+                                      may_replace=lambda: self.project_actions.maybe_save())
         self.data_io.message.connect(self.show_message)
         self.data_io.loaded.connect(lambda _path: self.tabs.setCurrentWidget(self.data_panel))
         self.data_panel.open_requested.connect(self.data_io.open_dialog)
@@ -223,6 +224,8 @@ class MainWindow(QMainWindow):
     def load_example(self, name: str) -> None:
         if self.trainer.busy:
             self.show_message("warning", "Stop training before loading another example.")
+            return
+        if not self.project_actions.maybe_save():  # unsaved changes: Save / Discard / Cancel
             return
         try:
             self.state.set_project(Project.from_example(name))

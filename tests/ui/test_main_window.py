@@ -86,3 +86,15 @@ def test_node_clicked_in_network_view_is_selected_in_inspector(window, qtbot):
     window.inspector.tabs.setCurrentIndex(window.inspector.HAND)
     window.network_view.select(1, 99)  # no such node: nothing changes
     assert window.inspector.tabs.currentIndex() == window.inspector.HAND
+
+
+def test_unsaved_changes_are_asked_about_before_an_example_replaces_them(window, monkeypatch):
+    window.training_panel.epochs.setValue(7)  # an unsaved change
+    assert window.state.dirty
+    asked = []
+    monkeypatch.setattr(window.project_actions, "ask_unsaved", lambda: asked.append(1) or "cancel")
+    window.load_example("perceptron")
+    assert asked and window.state.project.example == "xor"  # cancelled: nothing replaced
+    monkeypatch.setattr(window.project_actions, "ask_unsaved", lambda: "discard")
+    window.load_example("perceptron")
+    assert window.state.project.example == "perceptron"
