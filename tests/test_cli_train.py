@@ -31,3 +31,18 @@ def test_bad_input_is_one_line_and_exit_2():
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert "no-such-example" in r.stderr
+
+
+def test_an_unexpected_failure_is_one_line_not_a_traceback(monkeypatch, capsys):
+    from nnstudio import cli
+    from nnstudio.cli import train as train_cmd
+
+    def boom(_args):
+        raise RuntimeError("simulated bug\nsecond line")
+
+    monkeypatch.setattr(train_cmd, "run", boom)
+    monkeypatch.delenv("NNSTUDIO_DEBUG", raising=False)
+    assert cli.main(["train", "xor"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "RuntimeError: simulated bug" in err
+    assert "Traceback" not in err

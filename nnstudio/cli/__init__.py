@@ -74,3 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnstudio: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 - a bug: one line, not a traceback (NNSTUDIO_DEBUG=1 shows it)
+        import os  # noqa: PLC0415
+
+        if os.environ.get("NNSTUDIO_DEBUG"):
+            raise
+        first = (str(e).splitlines() or [""])[0][:300]
+        print(f"nnstudio: internal error: {type(e).__name__}: {first} — this is a bug in nnstudio; "
+              f"run again with NNSTUDIO_DEBUG=1 for the details and please report it.", file=sys.stderr)
+        return 1
