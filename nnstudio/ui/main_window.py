@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self.trainer = TrainingController(self.state, self.pool, self)
         self.trainer.message.connect(self.show_message)
         self.trainer.state_changed.connect(self._on_run_state)
+        self.trainer.repeat_run.connect(self._on_repeat_run)
 
         # ----- left: network and training settings
         self.layers = LayerEditor(self.state, self.undo_stack)
@@ -290,6 +291,11 @@ class MainWindow(QMainWindow):
     def _on_progress(self, p: Progress) -> None:
         if p.new_rows:
             self.curves.append(p.new_rows)
+
+    @Slot(object)
+    def _on_repeat_run(self, run) -> None:
+        """Each run of a repeat shows its curves as it ends."""
+        self.curves.set_history(run.result.history, metric_name(self.state.project.task))
 
     @Slot(object)
     def _on_finished(self, r: TrainResult) -> None:

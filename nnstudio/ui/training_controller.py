@@ -1,7 +1,12 @@
 """Runs the core training engine on a worker thread and relays its progress to :class:`AppState`."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
+
+from nnstudio.core.model.spec import Task
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import Progress, Trainer, TrainResult
@@ -9,9 +14,40 @@ from nnstudio.ui.state import AppState
 from nnstudio.ui.workers import Worker, WorkerPool
 
 
+@dataclass
+class RepeatRun:
+    seed: int
+    of: int
+    result: TrainResult
+
+
+@dataclass
+class RepeatSummary:
+    metric: str  # accuracy | mae
+    values: list[float]
+    mean: float
+    sd: float
+
+    @classmethod
+    def of(cls, runs: list[TrainResult], task) -> RepeatSummary:
+        key = "mae" if task is Task.REGRESSION else "accuracy"
+        vals = [float(r.test.get(key, np.nan)) for r in runs]
+        arr = np.array(vals, float)
+        return cls(key, vals, float(np.mean(arr)) if len(arr) else float("nan"),
+                   float(np.std(arr, ddof=1)) if len(arr) > 1 else 0.0)
+
+    def text(self) -> str:
+        name = "test accuracy" if self.metric == "accuracy" else "test MAE"
+        each = ", ".join(f"{v:.3f}" for v in self.values)
+        return (f"{len(self.values)} runs (seeds 0–{len(self.values) - 1}): {name} "
+                f"{self.mean:.3f} ± {self.sd:.3f} (each: {each})")
+
+
 class TrainingController(QObject):
     message = Signal(str, str)  # (level: info|warning|error, text) for the window to show
-    state_changed = Signal(str)  # idle | running | paused
+    state_changed = Signal(str)  # idle | running | paused | repeating
+    repeat_run = Signal(object)  # RepeatRun, after each run of a repeat
+    repeat_finished = Signal(object)  # RepeatSummary
 
     def __init__(self, state: AppState, pool: WorkerPool, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -61,9 +97,68 @@ class TrainingController(QObject):
         self.pool.start(self.worker)
         return True
 
+    def start_repeat(self, n: int) -> bool:
+        """Train ``n`` times with seeds 0..n-1 (the XOR tutorial averages 5): each run's test
+        figures, then their mean and sd (``repeat_run`` / ``repeat_finished`` signals)."""
+        if self.run_state != "idle":
+            return False
+        if not self.state.tf_loaded:
+            self.message.emit("warning", "TensorFlow is still loading; Repeat is enabled once it is ready.")
+            return False
+        p = self.state.project
+        try:
+            data = self.state.prepared()
+            from nnstudio.core.model.spec import validate  # noqa: PLC0415
+
+            problems = validate(p.spec, data.task, data.n_classes)
+            if problems:
+                raise NNStudioError("The network cannot train on this task: " + problems[0],
+                                    "Change the output layer in the network editor.")
+            p.settings.check()
+        except NNStudioError as e:
+            self.message.emit("error", e.user_text())
+            return False
+        from dataclasses import replace  # noqa: PLC0415
+
+        spec, settings = p.spec.copy(), replace(p.settings)
+        stopped = {"flag": False}
+        current: dict = {}
+
+        def stop() -> None:
+            stopped["flag"] = True
+            if current.get("trainer") is not None:
+                current["trainer"].stop()
+
+        def work(report):
+            runs = []
+            for seed in range(n):
+                if stopped["flag"]:
+                    break
+                trainer = Trainer(data, spec, replace(settings, seed=seed))
+                current["trainer"] = trainer
+                if stopped["flag"]:
+                    break
+                r = trainer.run()
+                runs.append(r)
+                report(RepeatRun(seed, n, r))
+            return runs
+
+        self.worker = Worker(work, stop=stop, name="repeat-runs")
+        self.worker.progress.connect(self._on_repeat_run)
+        self.worker.finished.connect(self._on_repeat_finished)
+        self.worker.failed.connect(self._on_failed)
+        self._repeat_stop = stop
+        self.state.clear_model()
+        self.state.training = True
+        self._set_state("repeating")
+        self.pool.start(self.worker)
+        return True
+
     def stop(self) -> None:
         if self.trainer is not None:
             self.trainer.stop()
+        if self.run_state == "repeating" and getattr(self, "_repeat_stop", None):
+            self._repeat_stop()
 
     def pause(self) -> None:
         if self.trainer is not None and self.run_state == "running":
@@ -106,6 +201,19 @@ class TrainingController(QObject):
         self.state.training_finished.emit(result)
         level = "warning" if result.status == "diverged" else "info"
         self.message.emit(level, result.message)
+
+    @Slot(object)
+    def _on_repeat_run(self, run: RepeatRun) -> None:
+        self.repeat_run.emit(run)
+
+    @Slot(object)
+    def _on_repeat_finished(self, runs: list) -> None:
+        self._end()
+        if runs:
+            self.state.set_result(runs[-1])
+        summary = RepeatSummary.of(runs, self.state.project.task)
+        self.repeat_finished.emit(summary)
+        self.message.emit("info", summary.text())
 
     @Slot(object)
     def _on_failed(self, error: NNStudioError) -> None:

@@ -116,6 +116,15 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.pause_btn, 0, 1)
         buttons.addWidget(self.step_btn, 0, 2)
         buttons.addWidget(self.stop_btn, 0, 3)
+        self.repeat_n = QSpinBox()
+        self.repeat_n.setRange(2, 100)
+        self.repeat_n.setValue(5)
+        self.repeat_n.setSuffix(" seeds")
+        self.repeat_btn = QPushButton("Repeat")
+        self.repeat_btn.setToolTip("Train from scratch with seeds 0..N-1 and report each run's test "
+                                   "figure and their mean ± sd (the XOR tutorial averages 5 runs).")
+        buttons.addWidget(self.repeat_n, 1, 0, 1, 2)
+        buttons.addWidget(self.repeat_btn, 1, 2, 1, 2)
         self.progress = QProgressBar()
         self.progress.setFormat("Not trained yet")
         self.progress.setValue(0)
@@ -145,6 +154,9 @@ class TrainingPanel(QWidget):
         self.stop_btn.clicked.connect(controller.stop)
         self.pause_btn.clicked.connect(self._pause_clicked)
         self.step_btn.clicked.connect(controller.step)
+        self.repeat_btn.clicked.connect(lambda: controller.start_repeat(self.repeat_n.value()))
+        controller.repeat_run.connect(self._on_repeat_run)
+        controller.repeat_finished.connect(self._on_repeat_finished)
         controller.state_changed.connect(self._on_run_state)
         state.project_changed.connect(self.load)
         state.training_started.connect(self._on_started)
@@ -226,9 +238,11 @@ class TrainingPanel(QWidget):
         self.train_btn.setToolTip("Train the network from fresh weights (Ctrl+T)." if ready
                                   else "TensorFlow is loading…")
         self.stop_btn.setEnabled(not idle)
-        self.pause_btn.setEnabled(not idle)
+        self.pause_btn.setEnabled(run in ("running", "paused"))
+        self.repeat_btn.setEnabled(idle and ready)
+        self.repeat_n.setEnabled(idle)
         self.pause_btn.setText("Resume" if run == "paused" else "Pause")
-        self.step_btn.setEnabled(ready)
+        self.step_btn.setEnabled(ready and run != "repeating")
         for w in self._editors:
             w.setEnabled(idle)
         s = self.state.project.settings
@@ -254,6 +268,17 @@ class TrainingPanel(QWidget):
         self.progress.setValue(p.epoch)
         tail = "paused" if p.state == "paused" else f"{format_seconds(p.eta)} left"
         self.progress.setFormat(f"Epoch {p.epoch} of {p.epochs} — {tail}")
+
+    @Slot(object)
+    def _on_repeat_run(self, run) -> None:
+        self.progress.setRange(0, run.of)
+        self.progress.setValue(run.seed + 1)
+        fig = run.result.test.get("accuracy", run.result.test.get("mae", float("nan")))
+        self.progress.setFormat(f"Run {run.seed + 1} of {run.of} — test {fig:.3f}")
+
+    @Slot(object)
+    def _on_repeat_finished(self, summary) -> None:
+        self.result.setText(f"<b>{summary.text()}</b>")
 
     @Slot(object)
     def _on_finished(self, r: TrainResult) -> None:

@@ -98,3 +98,34 @@ def test_unsaved_changes_are_asked_about_before_an_example_replaces_them(window,
     monkeypatch.setattr(window.project_actions, "ask_unsaved", lambda: "discard")
     window.load_example("perceptron")
     assert window.state.project.example == "perceptron"
+
+
+def test_repeat_runs_report_each_seed_and_mean_sd(window, qtbot):
+    import numpy as np
+
+    window.training_panel.epochs.setValue(3)
+    window.training_panel.repeat_n.setValue(3)
+    runs = []
+    window.trainer.repeat_run.connect(runs.append)
+    with qtbot.waitSignal(window.trainer.repeat_finished, timeout=120_000) as blocker:
+        window.training_panel.repeat_btn.click()
+        assert window.trainer.busy and not window.training_panel.train_btn.isEnabled()
+    summary = blocker.args[0]
+    assert [r.seed for r in runs] == [0, 1, 2]
+    accs = [r.result.test["accuracy"] for r in runs]
+    assert summary.values == accs
+    assert np.isclose(summary.mean, np.mean(accs)) and np.isclose(summary.sd, np.std(accs, ddof=1))
+    assert "3 runs" in window.training_panel.result.text()
+    assert window.state.model is runs[-1].result.model
+    assert window.curves.epochs_shown == 3
+
+
+def test_stop_ends_repeat_runs(window, qtbot):
+    window.training_panel.epochs.setValue(100_000)
+    window.training_panel.repeat_n.setValue(5)
+    window.training_panel.repeat_btn.click()
+    qtbot.wait(1500)
+    with qtbot.waitSignal(window.trainer.repeat_finished, timeout=30_000) as blocker:
+        window.training_panel.stop_btn.click()
+    assert len(blocker.args[0].values) <= 1
+    assert not window.trainer.busy
