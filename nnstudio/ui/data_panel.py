@@ -113,13 +113,18 @@ class DataPanel(QWidget):
         self.stratify.toggled.connect(self._split_changed)
         self.split_label = QLabel()
         self.split_label.setStyleSheet("color: #555")
+        # two rows, so the tab (and the window) can be narrower than a 1366-pixel laptop screen
         controls = QHBoxLayout()
-        for text, w in (("Target:", self.target_combo), ("Task:", self.task_combo),
-                        ("Test:", self.test_spin), ("Validation:", self.val_spin), ("Seed:", self.seed_spin)):
+        for text, w in (("Target:", self.target_combo), ("Task:", self.task_combo)):
             controls.addWidget(QLabel(text))
             controls.addWidget(w)
-        controls.addWidget(self.stratify)
         controls.addStretch(1)
+        split_row = QHBoxLayout()
+        for text, w in (("Test:", self.test_spin), ("Validation:", self.val_spin), ("Seed:", self.seed_spin)):
+            split_row.addWidget(QLabel(text))
+            split_row.addWidget(w)
+        split_row.addWidget(self.stratify)
+        split_row.addStretch(1)
 
         # ----- the columns
         self.columns_model = ColumnsModel(self)
@@ -153,12 +158,14 @@ class DataPanel(QWidget):
         self.default_numeric.currentIndexChanged.connect(lambda _i: self._default_changed("numeric"))
         self.default_categorical.currentIndexChanged.connect(lambda _i: self._default_changed("categorical"))
         self.default_missing.currentIndexChanged.connect(lambda _i: self._default_changed("missing"))
-        defaults = QHBoxLayout()
+        for combo in (self.default_numeric, self.default_categorical, self.default_missing):
+            # long choice labels must not force the tab (and the window) wider than a laptop screen
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+        defaults = QFormLayout()
         for text, w in (("Numbers:", self.default_numeric), ("Categories:", self.default_categorical),
                         ("Missing values:", self.default_missing)):
-            defaults.addWidget(QLabel(text))
-            defaults.addWidget(w)
-        defaults.addStretch(1)
+            defaults.addRow(text, w)
         self.prep_error = QLabel()
         self.prep_error.setWordWrap(True)
         self.prep_error.setStyleSheet("color: #b3261e")
@@ -270,6 +277,7 @@ class DataPanel(QWidget):
         lay.addLayout(head)
         lay.addWidget(self.note)
         lay.addLayout(controls)
+        lay.addLayout(split_row)
         lay.addWidget(self.split_label)
         lay.addWidget(main, 1)
         self._editors = [self.target_combo, self.task_combo, self.test_spin, self.val_spin,

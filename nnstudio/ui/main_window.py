@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(360)
+        scroll.setMinimumWidth(410)  # the training form without a sideways scrollbar
 
         # ----- right: views
         self.tabs = QTabWidget()
