@@ -361,6 +361,18 @@ def test_precompile_then_train(xor):
     assert not r.compiled and r.epochs_run == 3
 
 
+def test_epoch_orders_depend_on_seed_and_epoch_only():
+    one = engine.epoch_orders(5, 7, 1, 1000)[0]
+    assert np.array_equal(one, engine.epoch_orders(5, 3, 6, 1000)[4])  # chunking does not matter
+    assert sorted(one) == list(range(1000))
+    assert not np.array_equal(one, engine.epoch_orders(6, 7, 1, 1000)[0])
+    assert not np.array_equal(one, engine.epoch_orders(5, 8, 1, 1000)[0])
+    # every row lands in every position about equally often
+    pos = np.array([np.argsort(o) for o in engine.epoch_orders(0, 0, 2000, 8)])
+    counts = np.stack([np.bincount(pos[:, r], minlength=8) for r in range(8)])
+    assert counts.min() > 180 and counts.max() < 320
+
+
 def test_train_repeated(xor):
     out = train_repeated(xor, XOR_SPEC, settings(epochs=5), repeat=3)
     runs = out["runs"]

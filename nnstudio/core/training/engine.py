@@ -166,9 +166,11 @@ def epoch_orders(seed: int, first_epoch: int, k: int, n: int) -> np.ndarray:
     bijection, so there are no ties and the order is the same on every machine.
     """
     ep = np.arange(first_epoch, first_epoch + k, dtype=np.uint64)
-    s = _fmix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64) ^ np.uint64(0x9E3779B97F4A7C15))
+    s = _fmix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
+                ^ np.uint64(0x9E3779B97F4A7C15))
     base = _fmix64(s + ep * np.uint64(0xD1B54A32D192ED03))
-    keys = _fmix64(base[:, None] + np.arange(n, dtype=np.uint64)[None, :] * np.uint64(0xABC98388FB8FAC03))
+    rows = np.arange(n, dtype=np.uint64) * np.uint64(0xABC98388FB8FAC03)
+    keys = _fmix64(base[:, None] + rows[None, :])
     return np.argsort(keys, axis=1).astype(np.int32)
 
 
@@ -562,7 +564,8 @@ class Trainer:
         return self._stop.is_set()
 
     # ----- helpers shared with the streaming path -------------------------------------------------
-    def _gate(self, done: int, epochs: int, t0: float, opt, weights_of) -> tuple[bool, bool, float | None]:
+    def _gate(self, done: int, epochs: int, t0: float, opt,
+              weights_of) -> tuple[bool, bool, float | None]:
         """Between chunks: wait while paused, then (stop?, stepping?, new learning rate or None)."""
         if not self._running.is_set():
             self._report(done, epochs, {}, t0, opt, weights_of, state="paused")
@@ -593,7 +596,6 @@ class Trainer:
 
     # ----- the run -----------------------------------------------------------------------------
     def run(self) -> TrainResult:
-        tf = _tensorflow()
         t0 = time.perf_counter()
         data, s = self.data, self.settings
         task = data.task
@@ -784,8 +786,11 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
         X = tf.zeros([n, n_inputs], tf.float32)
         ydt = tf.float32 if layout == "column" else tf.int32
         y = tf.zeros([n, 1] if layout == "column" else [n], ydt)
-        Xv, yv = (tf.zeros([n_val, n_inputs], tf.float32), tf.zeros([n_val] + list(y.shape[1:]), ydt)) \
-            if n_val else (X[:1], y[:1])
+        if n_val:
+            Xv = tf.zeros([n_val, n_inputs], tf.float32)
+            yv = tf.zeros([n_val] + list(y.shape[1:]), ydt)
+        else:
+            Xv, yv = X[:1], y[:1]
         prog.call((X, y, Xv, yv, tf.zeros([prog.max_k, n], tf.int32), tf.constant(0),
                    tf.constant(0), tf.constant(False), tf.constant(1), tf.constant(0),
                    tf.constant(False)))  # zero epochs: compiles, changes nothing
