@@ -13,7 +13,16 @@ overhead, and in tracing a new ``tf.function`` for every new model. This engine 
   "workhorse" copy of the network and optimizer and the compiled chunk function, which takes the
   data as arguments. A run copies its freshly initialised model into the workhorse, resets the
   optimizer state, trains, and copies the weights back. The second run of the same network on the
-  same data (Train again, another seed, ``train_repeated``) therefore skips tracing and compiling.
+  same data (Train again, another seed, ``train_repeated``) therefore skips tracing and compiling;
+  :func:`precompile` compiles one ahead of time (an app can call it while the user edits).
+* **Shuffles from the host.** Each epoch's row order is a hash of (seed, epoch, row)
+  (:func:`epoch_orders`), computed in NumPy and handed to the compiled call: the same seed gives
+  the same curve whatever the chunking, pauses or path, and there is no RNG or sort to compile.
+  The last, partial batch of an epoch runs as a full-size batch whose extra rows weigh 0.
+
+Same seed, same settings, same data: the same history and weights, bit for bit (XLA and the plain
+graph agree to float rounding; dropout masks differ between the two, as Keras draws them with the
+backend's default RNG algorithm, which XLA picks differently).
 
 The model is a real ``keras.Model`` built by :func:`nnstudio.core.model.build.build_model` and the
 optimizer a real Keras optimizer (the very ``apply_gradients`` that ``model.fit`` calls), so the

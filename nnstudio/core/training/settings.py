@@ -67,6 +67,8 @@ class TrainSettings:
                                 f"Use one of: {', '.join(EARLY_MONITORS)}.")
         if not (isinstance(self.patience, int) and self.patience >= 1):
             raise SettingsError(f"Patience must be a whole number of at least 1 (got {self.patience!r}).")
+        if not isinstance(self.jit_compile, bool):
+            raise SettingsError(f"jit_compile must be true or false (got {self.jit_compile!r}).")
 
     def to_dict(self) -> dict:
         return asdict(self)
