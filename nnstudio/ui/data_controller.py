@@ -103,15 +103,13 @@ class DataController(QObject):
         """File > Open data…"""
         start = str(self.settings.value(LAST_DIR_KEY, "") or "")
         path, _ = QFileDialog.getOpenFileName(self.window, "Open data", start, FILE_FILTER)
-        if path:
+        if path and self._may_replace():  # asked only for the user's own command, never in code
             self.open_path(path)
 
     def open_path(self, path: str | Path, options: CsvOptions | None = None) -> bool:
         """Show the import dialog for ``path`` (it reads the file when the user presses Open)."""
         if self._is_busy():
             self.message.emit("warning", "Stop training before opening other data.")
-            return False
-        if not self._may_replace():
             return False
         if self.reading:
             self.message.emit("warning", "A file is already being read: wait for it or press Cancel.")
@@ -245,7 +243,7 @@ class DataController(QObject):
             act = menu.addAction(f"&{i + 1} {Path(path).name}")
             act.setToolTip(path)
             act.setStatusTip(path)
-            act.triggered.connect(lambda _=False, p=path: self.open_path(p))
+            act.triggered.connect(lambda _=False, p=path: self._may_replace() and self.open_path(p))
         if items:
             menu.addSeparator()
             menu.addAction("Clear the list", self.clear_recent)

@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
             act = self.examples_menu.addAction(ex.title)
             act.setData(name)
             act.setToolTip(ex.description)
-            act.triggered.connect(lambda _=False, n=name: self.load_example(n))
+            act.triggered.connect(lambda _=False, n=name: self.load_example(n, ask=True))
         # [file menu: export model / image — issues 7, 8]
         self.act_open_model = self.file_menu.addAction("Open &model…", self.evaluation.open_model_dialog)
         self.act_open_model.setToolTip("Open a .keras model exported by nnstudio, to inspect and evaluate it.")
@@ -222,11 +222,13 @@ class MainWindow(QMainWindow):
                                    f"{err.message} Reinstall with the README's install command.")
 
     # ----- project --------------------------------------------------------------------------------
-    def load_example(self, name: str) -> None:
+    def load_example(self, name: str, ask: bool = False) -> None:
+        """Replace the project by a built-in example; ``ask``: first offer to save unsaved changes
+        (the menu's command; code that calls this never opens a dialog)."""
         if self.trainer.busy:
             self.show_message("warning", "Stop training before loading another example.")
             return
-        if not self.project_actions.maybe_save():  # unsaved changes: Save / Discard / Cancel
+        if ask and not self.project_actions.maybe_save():  # Save / Discard / Cancel
             return
         try:
             self.state.set_project(Project.from_example(name))

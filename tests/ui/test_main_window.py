@@ -93,11 +93,15 @@ def test_unsaved_changes_are_asked_about_before_an_example_replaces_them(window,
     assert window.state.dirty
     asked = []
     monkeypatch.setattr(window.project_actions, "ask_unsaved", lambda: asked.append(1) or "cancel")
-    window.load_example("perceptron")
+    act = next(a for a in window.examples_menu.actions() if a.data() == "perceptron")
+    act.trigger()  # the user's command asks
     assert asked and window.state.project.example == "xor"  # cancelled: nothing replaced
     monkeypatch.setattr(window.project_actions, "ask_unsaved", lambda: "discard")
-    window.load_example("perceptron")
+    act.trigger()
     assert window.state.project.example == "perceptron"
+    window.training_panel.epochs.setValue(9)
+    window.load_example("xor")  # code never opens a dialog
+    assert window.state.project.example == "xor"
 
 
 def test_repeat_runs_report_each_seed_and_mean_sd(window, qtbot):
