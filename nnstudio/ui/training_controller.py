@@ -1,12 +1,12 @@
 """Runs the core training engine on a worker thread and relays its progress to :class:`AppState`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from nnstudio.core.model.spec import Task
+from nnstudio.core.model.spec import Task, validate
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import Progress, Trainer, TrainResult
@@ -58,24 +58,32 @@ class TrainingController(QObject):
         self.run_state = "idle"
 
     # ----- commands (GUI thread) -----------------------------------------------------------------
-    def start(self) -> bool:
+    def _ready_data(self, what: str):
+        """The prepared data if a run can start now; otherwise say why (a message) and return None."""
         if self.run_state != "idle":
-            return False
+            return None
         if not self.state.tf_loaded:
-            self.message.emit("warning", "TensorFlow is still loading; Train is enabled once it is ready.")
-            return False
+            self.message.emit("warning", f"TensorFlow is still loading; {what} is enabled once it is ready.")
+            return None
         p = self.state.project
         try:
             data = self.state.prepared()
-            from nnstudio.core.model.spec import validate  # noqa: PLC0415
-
             problems = validate(p.spec, data.task, data.n_classes)
             if problems:
                 raise NNStudioError("The network cannot train on this task: " + problems[0],
                                     "Change the output layer in the network editor.")
             p.settings.check()
-            from dataclasses import replace  # noqa: PLC0415
+        except NNStudioError as e:
+            self.message.emit("error", e.user_text())
+            return None
+        return data
 
+    def start(self) -> bool:
+        data = self._ready_data("Train")
+        if data is None:
+            return False
+        p = self.state.project
+        try:
             self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), want_weights=True)
         except NNStudioError as e:
             self.message.emit("error", e.user_text())
@@ -100,26 +108,10 @@ class TrainingController(QObject):
     def start_repeat(self, n: int) -> bool:
         """Train ``n`` times with seeds 0..n-1 (the XOR tutorial averages 5): each run's test
         figures, then their mean and sd (``repeat_run`` / ``repeat_finished`` signals)."""
-        if self.run_state != "idle":
-            return False
-        if not self.state.tf_loaded:
-            self.message.emit("warning", "TensorFlow is still loading; Repeat is enabled once it is ready.")
+        data = self._ready_data("Repeat")
+        if data is None:
             return False
         p = self.state.project
-        try:
-            data = self.state.prepared()
-            from nnstudio.core.model.spec import validate  # noqa: PLC0415
-
-            problems = validate(p.spec, data.task, data.n_classes)
-            if problems:
-                raise NNStudioError("The network cannot train on this task: " + problems[0],
-                                    "Change the output layer in the network editor.")
-            p.settings.check()
-        except NNStudioError as e:
-            self.message.emit("error", e.user_text())
-            return False
-        from dataclasses import replace  # noqa: PLC0415
-
         spec, settings = p.spec.copy(), replace(p.settings)
         stopped = {"flag": False}
         current: dict = {}
