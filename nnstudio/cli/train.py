@@ -181,6 +181,19 @@ class _Bar:
             sys.stderr.write("\n")
 
 
+def print_result(message: str, out: dict, params: int, *extra: str) -> None:
+    """The human-readable form of a run's result (the JSON form is ``out`` itself)."""
+    print(message)
+    for line in extra:
+        print(line)
+    for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
+              "mae", "val_mae", "test_mae"):
+        if out.get(k) is not None:
+            print(f"{k:>14}: {out[k]:.4f}")
+    print(f"{'params':>14}: {params}")
+    print(f"{'seconds':>14}: {out['seconds']:.2f}")
+
+
 def result_json(result, params: int) -> dict:
     out = {"status": result.status, "message": result.message, "epochs_run": result.epochs_run,
            "seconds": round(result.seconds, 4), "seed": result.seed, "params": params,
@@ -247,13 +260,7 @@ def run(args) -> int:
         if args.json:
             print(json.dumps(out, indent=2))
         else:
-            print(result.message)
-            for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
-                      "mae", "val_mae", "test_mae"):
-                if out.get(k) is not None:
-                    print(f"{k:>14}: {out[k]:.4f}")
-            print(f"{'params':>14}: {params}")
-            print(f"{'seconds':>14}: {out['seconds']:.2f}")
+            print_result(result.message, out, params)
     if args.export:
         from nnstudio.core import export  # noqa: PLC0415
 

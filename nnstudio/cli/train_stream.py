@@ -128,14 +128,9 @@ def run_streaming(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(result.message)
-        print(plan.summary())
-        for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
-                  "mae", "val_mae", "test_mae"):
-            if out.get(k) is not None:
-                print(f"{k:>14}: {out[k]:.4f}")
-        print(f"{'params':>14}: {params}")
-        print(f"{'seconds':>14}: {out['seconds']:.2f}")
+        from nnstudio.cli.train import print_result  # noqa: PLC0415
+
+        print_result(result.message, out, params, plan.summary())
     if args.save:
         saved = _save(args.save, csv, plan, spec, settings, config, task, options, result)
         if not args.json:

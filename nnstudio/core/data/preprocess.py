@@ -394,12 +394,7 @@ def _fit_impute_numeric(t: ColumnTransform, col: str, v: np.ndarray, impute: str
         vals, counts = np.unique(v, return_counts=True)
         t.impute_value = float(vals[np.argmax(counts)])
     elif impute == "constant":
-        fill = config.for_column(col, "fill_value")
-        try:
-            t.impute_value = float(fill)
-        except (TypeError, ValueError):
-            raise DataError(f"Column '{col}' holds numbers, so its missing values cannot be filled "
-                            f"with {fill!r}.", "Give a number as the constant.") from None
+        t.impute_value = numeric_fill_value(config, col)
 
 
 @dataclass
@@ -623,3 +618,13 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     return PreparedData(out["train"][0], out["train"][1], out["val"][0], out["val"][1],
                         out["test"][0], out["test"][1], pre, raw["train"], raw["val"], raw["test"],
                         dropped, dropped_target, dropped_missing, dropped_unseen)
+
+
+def numeric_fill_value(config: PreprocessConfig, col: str) -> float:
+    """The constant that fills a numeric column's missing values (a DataError if not a number)."""
+    fill = config.for_column(col, "fill_value")
+    try:
+        return float(fill)
+    except (TypeError, ValueError):
+        raise DataError(f"Column '{col}' holds numbers, so its missing values cannot be filled "
+                        f"with {fill!r}.", "Give a number as the constant.") from None

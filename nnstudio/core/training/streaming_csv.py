@@ -48,6 +48,7 @@ from nnstudio.core.data.preprocess import (
     FittedPreprocessor,
     PreprocessConfig,
     SplitConfig,
+    numeric_fill_value,
 )
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.data.roles import MAX_CLASSES, Roles, infer_roles
@@ -411,12 +412,7 @@ def _impute_numeric(t: ColumnTransform, col: str, st: _ColumnStats, values: dict
         best = max(values.values())
         t.impute_value = float(min(k for k, n in values.items() if n == best))
     elif impute == "constant":
-        fill = config.for_column(col, "fill_value")
-        try:
-            t.impute_value = float(fill)
-        except (TypeError, ValueError):
-            raise DataError(f"Column '{col}' holds numbers, so its missing values cannot be filled "
-                            f"with {fill!r}.", "Give a number as the constant.") from None
+        t.impute_value = numeric_fill_value(config, col)
 
 
 def encoded_chunks(plan: StreamPlan, which: str, *, shuffle_seed: int | None = None):
