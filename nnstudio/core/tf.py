@@ -2,15 +2,54 @@
 
 TensorFlow takes seconds to import, so nothing imports it at module level: call :func:`keras` or
 :func:`tensorflow` where it is needed. The GUI calls :func:`preload` on a background thread at start.
+
+TensorFlow's own thread pool is sized to leave one core to everything else (:func:`compute_threads`):
+by default TF takes every core, and its idle workers spin, so on a 2-core machine the GUI thread
+had to preempt a training thread for every repaint. The networks nnstudio trains are small enough
+that one core fewer costs them nothing (measured in docs/surface.md).
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 
 _lock = threading.Lock()
 _tf = None
+
+THREADS_ENV = "NNSTUDIO_COMPUTE_THREADS"
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, not the machine's total)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def compute_threads() -> int:
+    """Threads for TensorFlow's intra-op pool: ``$NNSTUDIO_COMPUTE_THREADS`` if it is a positive
+    integer, else every available core but one (at least one)."""
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if raw:
+        try:
+            n = int(raw)
+            if n >= 1:
+                return n
+        except ValueError:
+            pass
+        print(f"nnstudio: {THREADS_ENV}={raw!r} is not a positive whole number; "
+              f"using {max(1, available_cores() - 1)} thread(s) instead.", file=sys.stderr)
+    return max(1, available_cores() - 1)
+
+
+def _configure_threads(tf) -> None:
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(compute_threads())
+    except RuntimeError:  # TF was already initialized by someone else: keep what they chose
+        pass
 
 
 def _quiet_environment() -> None:
@@ -51,6 +90,7 @@ def tensorflow():
                     import tensorflow as tf  # noqa: PLC0415
 
                 tf.get_logger().setLevel("ERROR")
+                _configure_threads(tf)
                 _tf = tf
     return _tf
 

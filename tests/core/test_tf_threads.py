@@ -1,0 +1,33 @@
+"""TensorFlow's thread pool leaves one core to the rest of the app (nnstudio.core.tf)."""
+from __future__ import annotations
+
+import pytest
+
+from nnstudio.core import tf as core_tf
+
+
+def test_default_is_every_core_but_one(monkeypatch):
+    monkeypatch.delenv(core_tf.THREADS_ENV, raising=False)
+    monkeypatch.setattr(core_tf, "available_cores", lambda: 8)
+    assert core_tf.compute_threads() == 7
+    monkeypatch.setattr(core_tf, "available_cores", lambda: 1)
+    assert core_tf.compute_threads() == 1
+
+
+def test_the_environment_overrides_it(monkeypatch):
+    monkeypatch.setenv(core_tf.THREADS_ENV, " 3 ")
+    assert core_tf.compute_threads() == 3
+
+
+@pytest.mark.parametrize("bad", ["two", "0", "-1", "1.5"])
+def test_a_bad_value_is_named_and_ignored(monkeypatch, capsys, bad):
+    monkeypatch.setenv(core_tf.THREADS_ENV, bad)
+    monkeypatch.setattr(core_tf, "available_cores", lambda: 4)
+    assert core_tf.compute_threads() == 3
+    err = capsys.readouterr().err
+    assert core_tf.THREADS_ENV in err and repr(bad) in err and "positive whole number" in err
+
+
+def test_tensorflow_runs_with_that_many_threads(tf_loaded):
+    tf = tf_loaded.tensorflow()
+    assert tf.config.threading.get_intra_op_parallelism_threads() == core_tf.compute_threads()
