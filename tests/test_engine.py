@@ -164,6 +164,22 @@ def test_progress_reports(xor):  # XLA
     assert got[-1].learning_rate == pytest.approx(0.01)
 
 
+def test_each_report_carries_the_weights_of_its_own_epoch(xor):
+    """A chunk's report is sent once the next chunk is prepared, but before it runs: the weights
+    it carries are those after the epochs it reports, not a chunk later."""
+    got = {}
+
+    def on_progress(p):
+        got[p.epoch] = [w.copy() for w in p.weights]
+
+    s = settings(epochs=6)
+    r = Trainer(xor, XOR_SPEC, s, on_progress=on_progress, want_weights=True, chunk_seconds=0).run()
+    assert {1, 3, 4, 5, 6} <= set(got) and r.epochs_run == 6  # chunks: 1 (traces), 2, then 1 each
+    for epoch in (3, 5):
+        ref = train(xor, XOR_SPEC, replace(s, epochs=epoch)).model.get_weights()
+        assert all(np.array_equal(a, b) for a, b in zip(got[epoch], ref))
+
+
 def test_xla_and_plain_graph_agree(xor):  # XLA
     s = settings(epochs=5, jit_compile=False)
     a, b = train(xor, XOR_SPEC, s), train(xor, XOR_SPEC, s)

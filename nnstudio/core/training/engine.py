@@ -665,7 +665,26 @@ class Trainer:
         # from the speed measured on this program (also by earlier runs).
         k = 1
         run_t0 = time.perf_counter()
+        # A chunk's progress report is sent once the next chunk's row orders are ready, just
+        # before it starts: whoever listens (the GUI drawing curves and the live surface) then
+        # works while this thread is inside the compiled call, which runs without the interpreter
+        # lock, instead of competing with this thread for the lock between chunks.
+        pending: tuple[int, dict] | None = None
+
+        def flush() -> None:
+            nonlocal pending
+            if pending is not None:
+                self._report(pending[0], epochs, pending[1], run_t0, opt, prog.model)
+                pending = None
+
         while done < epochs:
+            kk = max(1, min(k, epochs - done, prog.max_k))
+            try:  # the orders of epochs done.. (a Step below runs only the first of them)
+                orders[:kk] = epoch_orders(seed, done, kk, prog.n)
+                orders_t, done_t = tf.constant(orders), tf.constant(done, tf.int32)
+            except Exception as exc:  # a failure inside TensorFlow: report it
+                raise tf_failure(exc) from exc
+            flush()
             stop, stepping, lr = self._gate(done, epochs, run_t0, opt, prog.model)
             if stop:
                 status, message = "stopped", f"Stopped by you after {done} epochs."
@@ -673,15 +692,14 @@ class Trainer:
             if lr is not None:
                 opt.learning_rate.assign(lr)
                 lr_changes.append((done, lr))
-            kk = 1 if stepping else max(1, min(k, epochs - done, prog.max_k))
+            if stepping:
+                kk = 1
             traced_before = prog.traced
             c0 = time.perf_counter()
             try:
-                orders[:kk] = epoch_orders(seed, done, kk, prog.n)
-                buf, nd, st = prog.call((X, y, Xv, yv, tf.constant(orders),
-                                         tf.constant(done, tf.int32),
-                                         tf.constant(kk, tf.int32), fixed["early"],
-                                         fixed["patience"], fixed["mon_index"], fixed["mode_max"]))
+                buf, nd, st = prog.call((X, y, Xv, yv, orders_t, done_t, tf.constant(kk, tf.int32),
+                                         fixed["early"], fixed["patience"], fixed["mon_index"],
+                                         fixed["mode_max"]))
                 nd, st = int(nd), int(st)
                 rows = buf.numpy()[:nd]
             except TrainingError:
@@ -699,8 +717,9 @@ class Trainer:
                     0.5 * prog.epoch_seconds + 0.5 * per
             k = 2 if prog.epoch_seconds is None else self._chunk_epochs(
                 prog.epoch_seconds, None if (traced_before and kk == 1 and done == nd) else kk)
-            self._report(done, epochs, new, run_t0, opt, prog.model)
+            pending = (done, new)
             if stepping:
+                flush()
                 self._after_step()
             if st == 1:
                 status = "diverged"
@@ -712,6 +731,7 @@ class Trainer:
                 message = (f"Early stopping: {monitor} did not improve for {s.patience} epochs "
                            f"(best at epoch {be + 1}).")
                 break
+        flush()
         best_ep = None
         if s.early_stopping and int(prog.best_epoch.numpy()) >= 0:
             best_ep = int(prog.best_epoch.numpy())
