@@ -133,3 +133,18 @@ def test_stop_ends_repeat_runs(window, qtbot):
         window.training_panel.stop_btn.click()
     assert len(blocker.args[0].values) <= 1
     assert not window.trainer.busy
+
+
+def test_curves_draw_a_report_at_once_and_a_burst_within_a_frame(qtbot):
+    from nnstudio.ui.curves import CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.reset("accuracy")
+    view.append({"loss": [1.0, 0.8], "accuracy": [0.5, 0.6]})
+    # the first report is drawn as it arrives, not at a timer's later moment
+    assert list(view.curves["loss"].getData()[1]) == [1.0, 0.8]
+    view.append({"loss": [0.7], "accuracy": [0.7]})  # right after: waits for the next frame
+    assert len(view.curves["loss"].getData()[1]) == 2
+    qtbot.waitUntil(lambda: len(view.curves["loss"].getData()[1]) == 3, timeout=2000)
+    assert view.epochs_shown == 3
