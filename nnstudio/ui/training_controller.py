@@ -49,6 +49,10 @@ class TrainingController(QObject):
     repeat_run = Signal(object)  # RepeatRun, after each run of a repeat
     repeat_finished = Signal(object)  # RepeatSummary
 
+    #: How often the engine reports while the GUI trains (seconds): the live curves and surface
+    #: redraw as each report arrives, so this is their frame rate (15 a second).
+    REPORT_INTERVAL_S = 1 / 15
+
     def __init__(self, state: AppState, pool: WorkerPool, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state = state
@@ -84,7 +88,8 @@ class TrainingController(QObject):
             return False
         p = self.state.project
         try:
-            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), want_weights=True)
+            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), want_weights=True,
+                                   chunk_seconds=self.REPORT_INTERVAL_S)
         except NNStudioError as e:
             self.message.emit("error", e.user_text())
             return False

@@ -26,7 +26,7 @@ Prints tab-separated rows (comment lines start with ``#``):
   training time of a run (``TrainResult.seconds``, the engine's own clock) with the live surface over
   the median without it (wall times from Train to ``training_finished`` are on a comment line).
   W1's 100 epochs take well under a second here, too short to measure a rate, so the runs use
-  ``--epochs`` (default 2000) epochs of the same workload; comment lines give the figures for the
+  ``--epochs`` (default 6000) epochs of the same workload; comment lines give the figures for the
   plain 100-epoch run too. The engine reports progress about 20 times a second (chunks of epochs of
   ~50 ms), which bounds the frame rate.
 """
@@ -280,8 +280,8 @@ def bench_fps(repeats: int, epochs: int, full_window: bool, curves: bool = True)
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=5, help="timed runs per figure (>= 3)")
-    ap.add_argument("--epochs", type=int, default=2000, help="epochs per W1 run for surface_fps")
+    ap.add_argument("--repeats", type=int, default=7, help="timed runs per figure (>= 3)")
+    ap.add_argument("--epochs", type=int, default=6000, help="epochs per W1 run for surface_fps")
     ap.add_argument("--only", default="", help="grid or fps")
     ap.add_argument("--full-window", action="store_true",
                     help="measure in the whole main window instead of the Training tab alone")
