@@ -10,6 +10,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-config-")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-data-")  # autosaves
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# no background compiles behind every window a test opens (tests/ui/test_precompiler.py turns it on)
+os.environ["NNSTUDIO_BACKGROUND_COMPILE"] = "0"
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import pytest  # noqa: E402

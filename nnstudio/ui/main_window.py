@@ -23,6 +23,7 @@ from nnstudio.core.project import Project
 from nnstudio.core.training.engine import Progress, TrainResult, metric_name
 from nnstudio.ui.curves import CurvesView
 from nnstudio.ui.layer_editor import LayerEditor
+from nnstudio.ui.precompiler import Precompiler
 from nnstudio.ui.state import AppState
 from nnstudio.ui.surface_view import SurfaceView
 from nnstudio.ui.training_controller import TrainingController
@@ -43,6 +44,8 @@ class MainWindow(QMainWindow):
         self.trainer.message.connect(self.show_message)
         self.trainer.state_changed.connect(self._on_run_state)
         self.trainer.repeat_run.connect(self._on_repeat_run)
+        self.precompiler = Precompiler(self.state, self.pool, self)
+        self.precompiler.status.connect(self._on_precompile_status)
 
         # ----- left: network and training settings
         self.layers = LayerEditor(self.state, self.undo_stack)
@@ -214,6 +217,15 @@ class MainWindow(QMainWindow):
         self.state.tf_loaded = True
         self.state.tf_ready.emit()
         self.statusBar().showMessage(f"TensorFlow {version} ready — press Train.", 10_000)
+
+    @Slot(str)
+    def _on_precompile_status(self, text: str) -> None:
+        if self.state.training:
+            return
+        if text:
+            self.statusBar().showMessage(text, 8_000)
+        else:
+            self.statusBar().clearMessage()
 
     @Slot(object)
     def _on_tf_failed(self, err: NNStudioError) -> None:
