@@ -34,10 +34,10 @@ class CurvesView(QWidget):
             p.showGrid(x=True, y=True)
             for side in ("left", "bottom"):
                 axis = p.getAxis(side)
-                axis.setStyle(tickAlpha=255)
+                axis.setStyle(tickAlpha=255, maxTickLevel=0)  # grid lines at the labelled ticks
                 axis.setTickPen(GRID_PEN)
             p.setLabel("bottom", "epoch")
-            p.addLegend(offset=(-10, 10))
+            p.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 220))
             p.setMenuEnabled(True)
             # A long run has thousands of epochs per curve; stroking every one of them with a
             # 2-px antialiased pen cost ~6 ms a curve per repaint, on the GUI thread, while the
@@ -61,6 +61,7 @@ class CurvesView(QWidget):
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.timeout.connect(self._redraw)
         self._last_redraw = 0.0
+        self.reset(self.metric)
 
     REDRAW_HZ = 16
 
@@ -68,6 +69,8 @@ class CurvesView(QWidget):
         self._redraw_timer.stop()
         self.metric = metric
         self.metric_plot.setTitle("Accuracy" if metric == "accuracy" else metric.upper())
+        # the legend where the curve is not: accuracy climbs (bottom right is free), errors fall
+        self.metric_plot.legend.setOffset((-10, -10) if metric == "accuracy" else (-10, 10))
         self.history = {}
         for c in self.curves.values():
             c.setData([], [])

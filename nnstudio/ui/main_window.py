@@ -62,7 +62,10 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(410)  # the training form without a sideways scrollbar
+        # as wide as the form needs next to the vertical scrollbar: never a sideways scrollbar
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(left.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth())
 
         # ----- right: views
         self.tabs = QTabWidget()
@@ -300,6 +303,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_training_started(self) -> None:
         self.curves.reset(metric_name(self.state.project.task))
+        self.statusBar().showMessage("Training…")
 
     @Slot(object)
     def _on_progress(self, p: Progress) -> None:

@@ -204,7 +204,8 @@ class SurfaceView(QWidget):
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # per-frame status in the plot's corner (an item in the view: changing it repaints only itself)
-        self.status_item = pg.TextItem("", color="#222", anchor=(1, 0), fill=pg.mkBrush(255, 255, 255, 200))
+        # bottom right: the legend takes the top left, and in a narrow view the two met at the top
+        self.status_item = pg.TextItem("", color="#222", anchor=(1, 1), fill=pg.mkBrush(255, 255, 255, 200))
         self.status_item.setParentItem(self.vb)
         self.status_item.setZValue(30)
         self.status_item.hide()
@@ -909,14 +910,16 @@ class SurfaceView(QWidget):
         if text != getattr(self, "_title", None):
             self._title = text
             self.plot.setTitle(text, size="10pt")
+            self._fit_layout()
 
     def _update_title(self) -> None:
         surf = self.last_surface
         if surf is None:
-            title = "Untrained: press Train to see the decision surface" if self.state.model is None \
+            # short titles: the title's width is the plot's minimum width
+            title = "Not trained yet: press Train" if self.state.model is None \
                 else "Computing the surface…"
         elif surf.meta.get("live"):
-            title = "Training: the surface follows the network live"
+            title = "Training (live)"
         else:
             test = surf.meta.get("test") or {}
             title = "Trained model"
@@ -940,7 +943,7 @@ class SurfaceView(QWidget):
             if "test" in m and self.show_test.isChecked():
                 txt += f", {m['test']} test"
             parts.append(txt + (" (of the rows drawn)" if sub else ""))
-        text = " · ".join(parts)
+        text = "\n".join(parts)  # one line each: a narrow view cut a single long line
         if text != self.status_text:
             self.status_item.setText(text)
             self.status_item.setVisible(bool(text))
@@ -952,14 +955,24 @@ class SurfaceView(QWidget):
 
     @Slot()
     def _place_status(self) -> None:
-        self.status_item.setPos(self.vb.width() - 4, 4)
+        self.status_item.setPos(self.vb.width() - 4, self.vb.height() - 4)
 
     def _set_slice_text(self, text: str) -> None:
         """The slice line under the plot (part of an exported image), wrapped to the plot's width."""
         self._slice_text = text
-        self.slice_label.item.setTextWidth(max(120.0, self.glw.width() - 30.0))
+        self.slice_label.item.setTextWidth(max(120.0, self.glw.width() - 30.0) if text else -1)
         self.slice_label.setText(text)
         self.slice_label.setMaximumHeight(16777215 if text else 0)  # no empty row under a plane
+        self._fit_layout()
+
+    def _fit_layout(self) -> None:
+        """Fit the plot, colour bar and slice line to the view again.
+
+        pyqtgraph's labels take their text's width as their minimum width, and the layout grows to
+        fit but never shrinks back by itself: a slice line wrapped for a wider view once kept the
+        plot and its colour bar partly past the right edge of a narrower one.
+        """
+        self.glw.ci.setGeometry(self.glw.range)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)

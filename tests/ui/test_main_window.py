@@ -148,3 +148,19 @@ def test_curves_draw_a_report_at_once_and_a_burst_within_a_frame(qtbot):
     assert len(view.curves["loss"].getData()[1]) == 2
     qtbot.waitUntil(lambda: len(view.curves["loss"].getData()[1]) == 3, timeout=2000)
     assert view.epochs_shown == 3
+
+
+def test_default_window_shows_the_whole_surface_and_no_sideways_scrollbar(window, qtbot):
+    """At the default size, the plot and its colour bar fit in the surface view (pyqtgraph's
+    layout once kept the width of a wider first layout and cut off the colour bar), also after
+    a dataset with slice text, and the settings column needs no horizontal scrollbar."""
+    for example in ("xor", "churn", "xor"):
+        window.load_example(example)
+        qtbot.wait(50)
+        glw = window.surface.glw
+        assert glw.ci.geometry().width() <= glw.width() + 0.5, example
+        bar = window.surface.color_bar.sceneBoundingRect()
+        assert bar.right() <= glw.width() + 0.5, example
+    scroll = window.centralWidget().widget(0)
+    assert not scroll.horizontalScrollBar().isVisible()
+    assert scroll.widget().width() >= scroll.widget().minimumSizeHint().width()
