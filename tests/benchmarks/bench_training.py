@@ -24,6 +24,10 @@ architecture reuse the compiled program (the engine caches it), which is what ha
 when you train again, change the seed or use Repeat. Keras ``fit`` traces and compiles again for
 every new model, so its first and later runs cost about the same.
 
+TensorFlow runs with nnstudio's thread setting for every engine, Keras ``fit`` included (every core
+but one: see ``nnstudio.core.tf``; ``NNSTUDIO_COMPUTE_THREADS=N`` to change it); on the 2-core
+development machine Keras ``fit`` was no slower on one thread than on two (docs/surface.md).
+
 Before any clock starts, TensorFlow is warmed up once for all engines by one tiny Keras ``fit``
 (a 3-unit net on 8 rows: it loads TF's kernels and the XLA compiler, which the app does in the
 background at start-up). No engine is warmed up on a benchmark architecture.
@@ -268,7 +272,8 @@ def main(argv=None) -> int:
 
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  python {platform.python_version()}  "
           f"tensorflow {tf.__version__}  keras {keras.__version__}  sklearn {sklearn.__version__}  "
-          f"cpus {os.cpu_count()}  repeats {repeats}  full {args.full}")
+          f"cpus {os.cpu_count()}  repeats {repeats}  full {args.full}  "
+          f"tf intra-op threads {tf.config.threading.get_intra_op_parallelism_threads()}")
     print(f"# TF import {t_import:.2f} s; warm-up (one tiny keras fit) {warm_up():.2f} s, "
           f"before any timing")
     wls = workloads(args.full)
