@@ -67,9 +67,11 @@ class Precompiler(QObject):
     def _start(self) -> None:
         if self.busy or self.state.training or self.pool.closed:
             return
-        data = self.state.try_prepared()
+        # only data already prepared (the data panel and the window prepare them as they change):
+        # preparing a million rows here would block the GUI thread
+        data = self.state.cached_prepared()
         if data is None:
-            return  # the data cannot be used as they are: Train will say why
+            return
         spec, settings = self.state.project.spec.copy(), replace(self.state.project.settings)
         try:
             settings.check()

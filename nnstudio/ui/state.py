@@ -80,6 +80,10 @@ class AppState(QObject):
                 raise
         return self._prepared
 
+    def cached_prepared(self) -> PreparedData | None:
+        """The prepared data if they were already computed (never computes: safe anywhere)."""
+        return self._prepared
+
     def try_prepared(self) -> PreparedData | None:
         try:
             return self.prepared()

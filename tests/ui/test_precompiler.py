@@ -15,6 +15,7 @@ def _setup(enabled: bool):
     project.spec = NetworkSpec([LayerSpec.dense(7, "tanh"), LayerSpec.dense(3, "relu")])
     project.settings.epochs = 3
     state = AppState(project)
+    state.prepared()  # as the window does when a dataset is shown
     pool = WorkerPool()
     pre = Precompiler(state, pool, enabled=enabled)
     pre._timer.setInterval(10)
@@ -42,6 +43,16 @@ def test_the_first_train_after_an_edit_finds_its_program_compiled(qtbot, tf_load
     assert result.status == "completed" and result.epochs_run == 4
     assert result.compiled is False  # the program came from the background compile
     pool.stop_all()
+
+
+def test_nothing_is_compiled_from_data_not_yet_prepared(qtbot, tf_loaded):
+    """Preparing data can take seconds (a million rows): the precompiler never does it itself."""
+    state, pool, pre = _setup(enabled=True)
+    state.notify_data_changed()  # the prepared data are dropped; nobody has prepared them again
+    state.tf_loaded = True
+    state.tf_ready.emit()
+    qtbot.wait(100)
+    assert not pre.busy and not pool.running and state.cached_prepared() is None
 
 
 def test_off_means_no_background_work(qtbot, tf_loaded):
