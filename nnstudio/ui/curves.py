@@ -123,6 +123,14 @@ class CurvesView(QWidget):
             y = self.history.get(key, [])
             x = np.arange(1, len(y) + 1)
             self.curves[name].setData(x, np.asarray(y, float))
+        # no validation split: no "validation" entries in the legends
+        has_val = bool(self.history.get("val_loss"))
+        for name, plot in (("val_loss", self.loss_plot), ("val_metric", self.metric_plot)):
+            listed = plot.legend.getLabel(self.curves[name]) is not None
+            if has_val and not listed:
+                plot.legend.addItem(self.curves[name], "validation")
+            elif not has_val and listed and self.history.get("loss"):
+                plot.legend.removeItem(self.curves[name])
 
     @Slot()
     def export_png(self, path: str) -> None:

@@ -942,7 +942,7 @@ class SurfaceView(QWidget):
             txt = f"misclassified: {m.get('train', 0)} training"
             if "test" in m and self.show_test.isChecked():
                 txt += f", {m['test']} test"
-            parts.append(txt + (" (of the rows drawn)" if sub else ""))
+            parts.append(txt + ("\n(of the rows drawn)" if sub else ""))
         text = "\n".join(parts)  # one line each: a narrow view cut a single long line
         if text != self.status_text:
             self.status_item.setText(text)

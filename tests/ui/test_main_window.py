@@ -164,3 +164,19 @@ def test_default_window_shows_the_whole_surface_and_no_sideways_scrollbar(window
     scroll = window.centralWidget().widget(0)
     assert not scroll.horizontalScrollBar().isVisible()
     assert scroll.widget().width() >= scroll.widget().minimumSizeHint().width()
+
+
+def test_curves_list_validation_only_when_there_is_a_validation_split(qtbot):
+    from nnstudio.ui.curves import CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+
+    def names(plot):
+        return [label.text for _, label in plot.legend.items]
+
+    view.set_history({"loss": [1.0, 0.9], "accuracy": [0.5, 0.6]})
+    assert names(view.loss_plot) == ["training"] and names(view.metric_plot) == ["training"]
+    view.set_history({"loss": [1.0], "val_loss": [1.1], "accuracy": [0.5], "val_accuracy": [0.4]})
+    assert names(view.loss_plot) == ["training", "validation"]
+    assert names(view.metric_plot) == ["training", "validation"]
