@@ -377,6 +377,39 @@ def test_precompile_then_train(xor):
     assert not r.compiled and r.epochs_run == 3
 
 
+def test_a_run_waits_for_the_background_compile_of_its_program(xor):
+    """Train pressed while the app compiles that very program in the background: the run waits
+    for it instead of compiling a second copy alongside (which would slow both down)."""
+    s = settings(epochs=2, batch_size=17)  # an architecture x batch size no other test uses
+    gate = threading.Event()
+    real_call = engine._Program.call
+
+    def slow_call(self, args):  # hold the background compile until the run is waiting
+        gate.wait(30)
+        return real_call(self, args)
+
+    engine._Program.call = slow_call
+    try:
+        th = threading.Thread(target=engine.precompile, args=(xor, XOR_SPEC, s))
+        th.start()
+        deadline = time.monotonic() + 30
+        while not any(p.precompiling for p in list(engine._cache.values())):
+            assert time.monotonic() < deadline, "the background compile did not start"
+            time.sleep(0.01)
+        box = {}
+        run = threading.Thread(target=lambda: box.update(r=train(xor, XOR_SPEC, s)))
+        run.start()
+        time.sleep(0.3)
+        assert run.is_alive()  # waiting for the compile, not compiling a copy of its own
+        gate.set()
+        th.join(60)
+        run.join(60)
+    finally:
+        engine._Program.call = real_call
+        gate.set()
+    assert not box["r"].compiled and box["r"].epochs_run == 2
+
+
 def test_epoch_orders_depend_on_seed_and_epoch_only():
     one = engine.epoch_orders(5, 7, 1, 1000)[0]
     assert np.array_equal(one, engine.epoch_orders(5, 3, 6, 1000)[4])  # chunking does not matter

@@ -224,6 +224,7 @@ class _Program:
         tf = _tensorflow()
         keras = _keras()
         self.lock = threading.Lock()
+        self.precompiling = False  # held by precompile(): a run of the same key waits for it
         self.model = keras.models.clone_model(template)
         if len(self.model.variables) != len(template.variables) or any(
                 tuple(a.shape) != tuple(b.shape)
@@ -490,16 +491,29 @@ def _program_key(model, settings: TrainSettings, task: Task, loss_name: str, n: 
 
 
 def _acquire_program(model, settings, task, loss_name, n, n_inputs, n_val, layout,
-                     jit) -> tuple[_Program, bool]:
-    """A program for this key, locked for the caller; (program, newly built?)."""
+                     jit, precompiling: bool = False) -> tuple[_Program, bool]:
+    """A program for this key, locked for the caller; (program, newly built?).
+
+    A cached program in use by another run is not waited for (that run may take minutes): this
+    run builds its own. One being compiled by :func:`precompile` is waited for: it is ready in
+    seconds, and compiling a second copy alongside would only slow both down.
+    """
     key = _program_key(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+    compiling = None
     with _cache_lock:
         prog = _cache.get(key)
-        if prog is not None and prog.lock.acquire(blocking=False):
-            _cache.move_to_end(key)
-            return prog, False
+        if prog is not None:
+            if prog.lock.acquire(blocking=False):
+                _cache.move_to_end(key)
+                return prog, False
+            if prog.precompiling:
+                compiling = prog
+    if compiling is not None:
+        compiling.lock.acquire()
+        return compiling, False
     with _build_lock:
         prog = _Program(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+    prog.precompiling = precompiling
     prog.lock.acquire()
     with _cache_lock:
         if key not in _cache:  # if another run holds the cached one, this one stays private
@@ -807,7 +821,7 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
     n_val = len(data.X_val)
     layout = target_layout(task, model)
     prog, fresh = _acquire_program(model, settings, task, settings.loss_for(task), n, n_inputs,
-                                   n_val, layout, bool(settings.jit_compile))
+                                   n_val, layout, bool(settings.jit_compile), precompiling=True)
     try:
         if prog.traced:
             return False
@@ -826,6 +840,7 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
         prog.store(model)
         return True
     finally:
+        prog.precompiling = False
         prog.lock.release()
 
 
