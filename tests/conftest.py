@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-config-")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-data-")  # autosaves
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# no background compiles behind every window a test opens (tests/ui/test_precompiler.py turns it on)
+# no background compiles behind every window a test opens (tests/ui/training/test_precompiler.py turns it on)
 os.environ["NNSTUDIO_BACKGROUND_COMPILE"] = "0"
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -50,7 +50,7 @@ def no_threads_left(request):
               if t.ident not in before and t.is_alive() and not t.daemon]
     workers = []
     if "PySide6" in __import__("sys").modules:
-        from nnstudio.ui.workers import running_workers  # noqa: PLC0415
+        from nnstudio.ui.common.workers import running_workers  # noqa: PLC0415
 
         workers = running_workers()
     if leaked or workers:

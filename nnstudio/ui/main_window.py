@@ -20,15 +20,15 @@ from nnstudio.core import tf as core_tf
 from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
-from nnstudio.core.training.engine import Progress, TrainResult, metric_name
-from nnstudio.ui.curves import CurvesView
-from nnstudio.ui.layer_editor import LayerEditor
-from nnstudio.ui.precompiler import Precompiler
+from nnstudio.core.training.engine import TrainResult, metric_name
+from nnstudio.ui.training.curves import CurvesView
+from nnstudio.ui.network.layer_editor import LayerEditor
+from nnstudio.ui.training.precompiler import Precompiler
 from nnstudio.ui.state import AppState
-from nnstudio.ui.surface_view import SurfaceView
-from nnstudio.ui.training_controller import TrainingController
-from nnstudio.ui.training_panel import TrainingPanel
-from nnstudio.ui.workers import Worker, WorkerPool
+from nnstudio.ui.training.surface.view import SurfaceView
+from nnstudio.ui.training.controller import TrainingController
+from nnstudio.ui.training.panel import TrainingPanel
+from nnstudio.ui.common.workers import Worker, WorkerPool
 
 
 class MainWindow(QMainWindow):
@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
 
         # ----- right: views
         self.tabs = QTabWidget()
-        self.curves = CurvesView()
+        self.curves = CurvesView(self.state)
         self.surface = SurfaceView(self.state, self.pool)
         train_split = QSplitter(Qt.Orientation.Horizontal)
         train_split.addWidget(self.curves)
@@ -88,7 +88,6 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.state.project_changed.connect(self._on_project_changed)
         self.state.training_started.connect(self._on_training_started)
-        self.state.training_progress.connect(self._on_progress)
         self.state.training_finished.connect(self._on_finished)
         self.state.tf_ready.connect(self._refresh_actions)
         self._on_project_changed()
@@ -100,8 +99,8 @@ class MainWindow(QMainWindow):
     def _add_tabs(self) -> None:
         """Further views are added here, one block each (keep them independent of each other)."""
         # tab: data — issue 4 (first tab; open_path(path) and drops go through self.data_io)
-        from nnstudio.ui.data_controller import DataController  # noqa: PLC0415
-        from nnstudio.ui.data_panel import DataPanel  # noqa: PLC0415
+        from nnstudio.ui.data.controller import DataController  # noqa: PLC0415
+        from nnstudio.ui.data.panel import DataPanel  # noqa: PLC0415
 
         self.data_panel = DataPanel(self.state)
         self.tabs.insertTab(0, self.data_panel, "Data")
@@ -115,7 +114,7 @@ class MainWindow(QMainWindow):
         self.state.data_changed.connect(self._on_project_changed)  # target/task shown on the left
         self.setAcceptDrops(True)
         # tab: network view — issue 5 (its +/- controls edit through the layer editor, undoably)
-        from nnstudio.ui.network_view import NetworkView  # noqa: PLC0415
+        from nnstudio.ui.network.view import NetworkView  # noqa: PLC0415
 
         self.network_view = NetworkView(self.state)
         self.tabs.addTab(self.network_view, "Network")
@@ -124,7 +123,7 @@ class MainWindow(QMainWindow):
         self.layers.locked_changed.connect(self.network_view.set_locked)
         self.trainer.state_changed.connect(self.layers.on_run_state)
         # tab: inspector — issue 6 (select_node(layer, unit) and show_data_row(i) are its public hooks)
-        from nnstudio.ui.inspector import InspectorPanel  # noqa: PLC0415
+        from nnstudio.ui.inspector.panel import InspectorPanel  # noqa: PLC0415
 
         self.inspector = InspectorPanel(self.state, self.pool)
         self.tabs.addTab(self.inspector, "Inspector")
@@ -132,8 +131,8 @@ class MainWindow(QMainWindow):
         # a node clicked in the Network tab is the inspector's selection too (one direction only)
         self.network_view.node_selected.connect(self.inspector.select_node)
         # tab: evaluation — issue 8 (also File > Open model… / Export model…)
-        from nnstudio.ui.evaluation_panel import EvaluationPanel  # noqa: PLC0415
-        from nnstudio.ui.export_dialog import show_export_dialog  # noqa: PLC0415
+        from nnstudio.ui.evaluation.panel import EvaluationPanel  # noqa: PLC0415
+        from nnstudio.ui.project.export_dialog import show_export_dialog  # noqa: PLC0415
 
         self.evaluation = EvaluationPanel(self.state, self.pool)
         self.tabs.addTab(self.evaluation, "Evaluation")
@@ -149,7 +148,7 @@ class MainWindow(QMainWindow):
         self.file_menu = mb.addMenu("&File")
         # file menu: new/open/save project, recent projects — issue 9 (also the title's "*",
         # the unsaved-changes question on closing, autosave and crash recovery)
-        from nnstudio.ui import project_actions  # noqa: PLC0415
+        from nnstudio.ui.project import actions as project_actions  # noqa: PLC0415
 
         self.project_actions = project_actions.install(self)
         # file menu: open data, recent data files — issue 4
@@ -217,15 +216,12 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_tf_ready(self, version: str) -> None:
-        self.state.tf_loaded = True
-        self.state.tf_ready.emit()
+        self.state.set_tf_ready()
         self.statusBar().showMessage(f"TensorFlow {version} ready — press Train.", 10_000)
 
     @Slot(str)
     def _on_precompile_status(self, text: str) -> None:
-        if self.state.training:
-            return
-        if text:
+        if text:  # the precompiler says nothing while training runs
             self.statusBar().showMessage(text, 8_000)
         else:
             self.statusBar().clearMessage()
@@ -295,20 +291,12 @@ class MainWindow(QMainWindow):
         task_text = task.label if task is not None else "the target cannot be used (see the Data tab)"
         self.dataset_label.setText(f"<b>{ds.name}</b>{synth}<br>{ds.n_rows:,} rows · target "
                                    f"<i>{p.roles.target}</i> · {task_text}{split}")
-        if task is not None:
-            self.curves.reset(metric_name(task))
         self.setWindowTitle(f"{ds.name} — nnstudio")
 
     # ----- training views ------------------------------------------------------------------------
     @Slot()
     def _on_training_started(self) -> None:
-        self.curves.reset(metric_name(self.state.project.task))
         self.statusBar().showMessage("Training…")
-
-    @Slot(object)
-    def _on_progress(self, p: Progress) -> None:
-        if p.new_rows:
-            self.curves.append(p.new_rows)
 
     @Slot(object)
     def _on_repeat_run(self, run) -> None:
@@ -317,9 +305,6 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_finished(self, r: TrainResult) -> None:
-        self.curves.flush()
-        for epoch, lr in r.lr_changes:
-            self.curves.mark_learning_rate(epoch, lr)
         acc = r.test.get("accuracy")
         if acc is not None:
             self.statusBar().showMessage(f"{r.message} Test accuracy {acc:.3f}.")

@@ -2,6 +2,11 @@
 from it (prepared data, the trained model), with signals that views subscribe to.
 
 Views never compute: they read from here and ask core. Only the GUI thread touches this object.
+
+This object is the only emitter of its signals: controllers change the state through its setters
+(``set_project``, ``notify_*``, ``begin_training`` / ``report_progress`` / ``finish_training``,
+``set_tf_ready``) and every view subscribes to the signals it draws from (napari's model/event
+pattern). A controller never calls ``.emit()`` on a signal of this class.
 """
 from __future__ import annotations
 
@@ -89,6 +94,32 @@ class AppState(QObject):
             return self.prepared()
         except NNStudioError:
             return None
+
+    # ----- training (the training controller reports here; views subscribe) ----------------------
+    def set_tf_ready(self) -> None:
+        """TensorFlow finished loading on its worker: training can start."""
+        self.tf_loaded = True
+        self.tf_ready.emit()
+
+    def begin_training(self, live: bool = True) -> None:
+        """A run starts: the previous model is cleared. ``live``: it reports epochs as it goes
+        (views follow it); a repeat of runs (``live=False``) reports each run as it ends instead."""
+        self.clear_model()
+        self.training = True
+        if live:
+            self.training_started.emit()
+
+    def report_progress(self, progress) -> None:
+        """A report from the running engine (core.training.engine.Progress)."""
+        self.training_progress.emit(progress)
+
+    def finish_training(self, result: TrainResult | None, live: bool = True) -> None:
+        """The run ended with ``result`` (None: it failed, or a repeat produced nothing)."""
+        self.training = False
+        if result is not None:
+            self.set_result(result)
+            if live:
+                self.training_finished.emit(result)
 
     # ----- trained model -------------------------------------------------------------------------
     @property

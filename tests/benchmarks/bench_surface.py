@@ -103,11 +103,11 @@ class _TrainingTab:
 
         from nnstudio.core.project import Project
         from nnstudio.core.training.engine import metric_name
-        from nnstudio.ui.curves import CurvesView
+        from nnstudio.ui.training.curves import CurvesView
         from nnstudio.ui.state import AppState
-        from nnstudio.ui.surface_view import SurfaceView
-        from nnstudio.ui.training_controller import TrainingController
-        from nnstudio.ui.workers import WorkerPool
+        from nnstudio.ui.training.surface.view import SurfaceView
+        from nnstudio.ui.training.controller import TrainingController
+        from nnstudio.ui.common.workers import WorkerPool
 
         self.state = AppState(Project.from_example("xor"))
         self.state.tf_loaded = True
@@ -264,7 +264,7 @@ def bench_fps(repeats: int, epochs: int, full_window: bool, curves: bool = True)
     for _ in range(20):
         repaint()
     paint = (time.thread_time() - c0) / 20
-    from nnstudio.ui import surface_view
+    from nnstudio.ui.training.surface import view as surface_view
 
     live = S.LIVE_RESOLUTION
     print(f"# GUI-thread CPU per live frame ({live}x{live} grid): NumPy {statistics.median(costs) * 1000:.1f} "

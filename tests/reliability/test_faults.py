@@ -5,7 +5,7 @@ fixture in tests/conftest.py checks), no exception escaping into Qt (pytest-qt f
 one), a message instead of a traceback, and the user's previous work in place.
 
 Already covered elsewhere (not repeated here): Stop and close during training
-(tests/ui/test_main_window.py), Cancel during a CSV read (tests/ui/test_data_import.py), kill -9
+(tests/ui/test_main_window.py), Cancel during a CSV read (tests/ui/data/test_data_import.py), kill -9
 during a plain project save (tests/core/test_project_file.py).
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnstudio.ui.workers import Worker, running_workers
+from nnstudio.ui.common.workers import Worker, running_workers
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def _train(win, qtbot, epochs: int = 2):
 
 # ----- CSV load ---------------------------------------------------------------------------------------
 def test_closing_the_window_while_a_csv_is_read(win, qtbot, tmp_path, monkeypatch):
-    import nnstudio.ui.data_controller as dc
+    import nnstudio.ui.data.controller as dc
 
     path = tmp_path / "big.csv"
     path.write_text("x,y,label\n" + "".join(f"{i % 97},{i % 13},{i % 2}\n" for i in range(1000)) * 40)
@@ -119,7 +119,7 @@ def _check_exported(folder: Path) -> None:
 def test_export_interrupted_by_cancel_or_close_leaves_complete_files(win, qtbot, tmp_path,
                                                                      monkeypatch, how):
     from nnstudio.core import export as core_export
-    from nnstudio.ui.export_dialog import ExportDialog
+    from nnstudio.ui.project.export_dialog import ExportDialog
 
     _train(win, qtbot)
     started = threading.Event()
@@ -164,7 +164,7 @@ def test_a_diverging_run_stops_with_a_message_and_finite_weights(win, qtbot):
 # ----- a job that raises --------------------------------------------------------------------------------
 def test_a_worker_that_raises_shows_a_message_and_the_app_goes_on(win, qtbot, monkeypatch,
                                                                    tmp_path):
-    import nnstudio.ui.data_controller as dc
+    import nnstudio.ui.data.controller as dc
     from nnstudio.core.training import engine
 
     def broken(*_a, **_k):

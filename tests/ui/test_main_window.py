@@ -22,8 +22,7 @@ def test_train_button_disabled_until_tensorflow_ready(qtbot, tf_loaded):
     win = MainWindow(load_tensorflow=False)
     qtbot.addWidget(win)
     assert not win.training_panel.train_btn.isEnabled()
-    win.state.tf_loaded = True
-    win.state.tf_ready.emit()
+    win.state.set_tf_ready()
     assert win.training_panel.train_btn.isEnabled()
     win.close()
 
@@ -65,7 +64,7 @@ def test_stop_mid_run_keeps_curves_and_train_starts_fresh(window, qtbot):
 
 
 def test_close_mid_training_leaves_no_thread(window, qtbot):
-    from nnstudio.ui.workers import running_workers
+    from nnstudio.ui.common.workers import running_workers
 
     window.training_panel.epochs.setValue(100_000)
     seen = []
@@ -136,7 +135,7 @@ def test_stop_ends_repeat_runs(window, qtbot):
 
 
 def test_curves_draw_a_report_at_once_and_a_burst_within_a_frame(qtbot):
-    from nnstudio.ui.curves import CurvesView
+    from nnstudio.ui.training.curves import CurvesView
 
     view = CurvesView()
     qtbot.addWidget(view)
@@ -167,7 +166,7 @@ def test_default_window_shows_the_whole_surface_and_no_sideways_scrollbar(window
 
 
 def test_curves_list_validation_only_when_there_is_a_validation_split(qtbot):
-    from nnstudio.ui.curves import CurvesView
+    from nnstudio.ui.training.curves import CurvesView
 
     view = CurvesView()
     qtbot.addWidget(view)

@@ -1,0 +1,209 @@
+"""The CSV import dialog: what was detected, every choice correctable, the preview following along.
+
+Reading the preview (the first rows of a file) takes milliseconds, so it runs on the GUI thread each
+time a choice changes. The whole file is read afterwards, in a worker (see ``data_controller``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.data.csv import DECIMALS, DEFAULT_MISSING, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions, preview
+from nnstudio.core.data.profile import profile_column
+from nnstudio.core.errors import NNStudioError
+from nnstudio.ui.data.dataframe_model import DataFrameModel
+
+PREVIEW_ROWS = 200
+
+
+def _size_text(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+class CsvImportDialog(QDialog):
+    """Choose how to read ``path``; :meth:`options` gives the choices (``None`` = detected)."""
+
+    def __init__(self, path: str | Path, options: CsvOptions | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.setWindowTitle(f"Open data — {self.path.name}")
+        self.resize(900, 620)
+        self.format: CsvFormat | None = None
+        self.error: NNStudioError | None = None
+        self._suggested_missing: list[str] = []
+        opts = options or CsvOptions()
+
+        self.file_label = QLabel(f"<b>{self.path.name}</b>")
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.delimiter = QComboBox()
+        self.delimiter.addItem("Auto", None)
+        for d, name in DELIMITERS.items():
+            self.delimiter.addItem(name.capitalize() + ("  ( \\t )" if d == "\t" else f"  ( {d} )"), d)
+        self.encoding = QComboBox()
+        self.encoding.addItem("Auto", None)
+        for e, name in ENCODINGS.items():
+            self.encoding.addItem(name, e)
+        self.header = QComboBox()
+        self.header.addItem("Auto", None)
+        self.header.addItem("First row holds the column names", True)
+        self.header.addItem("No header: the first row is data", False)
+        self.decimal = QComboBox()
+        self.decimal.addItem("Auto", None)
+        self.decimal.addItem("Decimal point (12.5)", ".")
+        self.decimal.addItem("Decimal comma (12,5)", ",")
+        self.missing = QLineEdit(", ".join(opts.na_values))
+        self.missing.setPlaceholderText("e.g.  ?, -, missing")
+        self.missing.setToolTip("Values to read as missing, separated by commas. Always missing: "
+                                + ", ".join(repr(v) for v in DEFAULT_MISSING))
+        for combo, value in ((self.delimiter, opts.delimiter), (self.encoding, opts.encoding),
+                             (self.header, opts.header), (self.decimal, opts.decimal)):
+            i = combo.findData(value)
+            combo.setCurrentIndex(max(0, i))
+            combo.currentIndexChanged.connect(self.refresh)
+        self._missing_timer = QTimer(self, singleShot=True, interval=250)
+        self._missing_timer.timeout.connect(self.refresh)
+        self.missing.textEdited.connect(lambda _t: self._missing_timer.start())
+
+        form = QFormLayout()
+        form.addRow("File:", self.file_label)
+        form.addRow("Delimiter:", self.delimiter)
+        form.addRow("Encoding:", self.encoding)
+        form.addRow("Header row:", self.header)
+        form.addRow("Numbers:", self.decimal)
+        form.addRow("Also missing:", self.missing)
+
+        self.model = DataFrameModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setDefaultSectionSize(110)
+        self.table.setAlternatingRowColors(True)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setTextFormat(Qt.TextFormat.RichText)
+        self.fix_btn = QPushButton()
+        self.fix_btn.setVisible(False)
+        self.fix_btn.clicked.connect(self._apply_missing_fix)
+        fix_row = QHBoxLayout()
+        fix_row.addWidget(self.problems, 1)
+        fix_row.addWidget(self.fix_btn, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(fix_row)
+        lay.addWidget(self.buttons)
+        self.refresh()
+
+    # ----- the user's choices --------------------------------------------------------------------
+    def missing_values(self) -> list[str]:
+        return [v.strip() for v in self.missing.text().split(",") if v.strip()]
+
+    def options(self) -> CsvOptions:
+        return CsvOptions(self.delimiter.currentData(), self.encoding.currentData(),
+                          self.header.currentData(), self.decimal.currentData(), self.missing_values())
+
+    def set_option(self, name: str, value) -> None:
+        """Choose a value programmatically (tests, and the fix buttons)."""
+        combo = {"delimiter": self.delimiter, "encoding": self.encoding, "header": self.header,
+                 "decimal": self.decimal}[name]
+        i = combo.findData(value)
+        if i < 0:
+            raise ValueError(f"{name} has no choice {value!r}")
+        combo.setCurrentIndex(i)
+
+    # ----- preview --------------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        open_btn = self.buttons.button(QDialogButtonBox.StandardButton.Open)
+        try:
+            frame, fmt = preview(self.path, self.options(), PREVIEW_ROWS)
+        except NNStudioError as e:
+            self.error, self.format = e, None
+            self.model.set_frame(pd.DataFrame())
+            self.summary.setText("")
+            self.problems.setText(f"<span style='color:#b3261e'><b>{e.message}</b> {e.hint}</span>")
+            self.fix_btn.setVisible(False)
+            open_btn.setEnabled(False)
+            return
+        self.error, self.format = None, fmt
+        self.model.set_frame(frame)
+        self._label_auto(fmt)
+        o = fmt.options
+        rows = f"the first {len(frame):,} rows" if not fmt.sample_complete or len(frame) >= PREVIEW_ROWS \
+            else f"all {len(frame):,} rows"
+        self.summary.setText(f"{_size_text(fmt.size)} · read as {o.describe()} · {len(frame.columns)} "
+                             f"columns · showing {rows}")
+        self.summary.setToolTip(f"Delimiter detected: {fmt.delimiter_reason}")
+        self._show_problems(frame, fmt)
+        open_btn.setEnabled(len(frame.columns) > 0)
+
+    def _label_auto(self, fmt: CsvFormat) -> None:
+        d = fmt.detected
+        labels = {self.delimiter: DELIMITERS.get(d.delimiter, repr(d.delimiter)),
+                  self.encoding: ENCODINGS.get(d.encoding, d.encoding),
+                  self.header: "header row" if d.header else "no header",
+                  self.decimal: DECIMALS.get(d.decimal, d.decimal)}
+        for combo, text in labels.items():
+            combo.setItemText(0, f"Auto ({text})")
+
+    def _show_problems(self, frame, fmt: CsvFormat) -> None:
+        lines = list(fmt.notes)
+        suggest: list[str] = []
+        for c in frame.columns:
+            p = profile_column(frame[c])
+            if p.kind == "mixed":
+                lines.append(f"Column '{c}' holds numbers, but {p.stray_count:,} "
+                             f"value{'s are' if p.stray_count > 1 else ' is'} not: {p.stray_text()}.")
+                if p.decimal_comma:
+                    lines[-1] += " If ',' is the decimal separator here, choose Decimal comma."
+                suggest += [v for _, v in p.stray if not (p.decimal_comma and "," in v)]
+            if p.n_inf:
+                lines.append(f"Column '{c}' has {p.n_inf} infinite value(s): add inf to 'Also missing' "
+                             f"or fix the file.")
+        self._suggested_missing = sorted(set(suggest) - set(self.missing_values()))[:5]
+        if self._suggested_missing:
+            self.fix_btn.setText("Read " + ", ".join(repr(v) for v in self._suggested_missing) + " as missing")
+            self.fix_btn.setVisible(True)
+        else:
+            self.fix_btn.setVisible(False)
+        if lines:
+            items = "".join(f"<li>{ln}</li>" for ln in lines)
+            self.problems.setText(f"<span style='color:#8a5300'>Please check:</span><ul style='margin:0'>{items}</ul>")
+        else:
+            self.problems.setText("<span style='color:#2e7d32'>No problems found in these rows.</span>")
+
+    @Slot()
+    def _apply_missing_fix(self) -> None:
+        values = self.missing_values() + [v for v in self._suggested_missing if v not in self.missing_values()]
+        self.missing.setText(", ".join(values))
+        self.refresh()

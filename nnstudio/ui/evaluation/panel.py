@@ -1,0 +1,629 @@
+"""The Evaluation tab: how good is the trained network, and what does it say about a new row?
+
+* loss and metrics on the training, validation and test rows, side by side;
+* for the chosen split: the confusion matrix (counts and row-normalized, as a coloured grid) with
+  precision / recall / F1 per class and the ROC curve (binary), or the predicted-vs-actual plot
+  (regression);
+* the split's rows with the prediction and its probability, a "misclassified only" filter and CSV
+  export;
+* a form with one field per input column (lists for categories) giving the prediction and its
+  probability for one new row.
+
+During training the figures follow the live weights (NumPy forward pass, at most a few times a
+second, only while the tab is shown); after training they come from the Keras model. All computing
+runs on a worker thread (``core.evaluate``); this module only shows results. File > Open model…
+opens an exported ``.keras`` file (safe mode) with its data, to inspect and evaluate it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core import evaluate as core_eval
+from nnstudio.core.errors import DataError, NNStudioError
+from nnstudio.core.model.spec import Task
+from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, DataFrameModel, PredictionForm, fmt
+from nnstudio.ui.state import AppState
+from nnstudio.ui.common.workers import Worker, WorkerPool
+
+#: Live figures are recomputed at most this often while training runs (seconds).
+LIVE_INTERVAL_S = 0.5
+SPLIT_NAMES = {"train": "Training", "val": "Validation", "test": "Test"}
+
+
+def _compute(net, data, loss_name: str | None, reg: float | None) -> dict:
+    """Every split's figures and predictions table (plain NumPy/Keras: runs on a worker)."""
+    evals = core_eval.evaluate_all(net, data, loss_name, reg)
+    tables = {s: core_eval.predictions_table(net, data, s, outputs=e.output) for s, e in evals.items()}
+    return {"evals": evals, "tables": tables}
+
+
+class EvaluationPanel(QWidget):
+    message = Signal(str, str)  # (level, text) for the window to show
+    evaluated = Signal()  # new figures are on screen
+    export_requested = Signal()  # the "Export model…" button
+    model_opened = Signal(object)  # a TrainResult made from an opened .keras file
+
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.pool = pool
+        self.results: dict[str, core_eval.Evaluation] = {}
+        self.tables: dict = {}
+        self.net = None  # what predicts now: a Keras model, or forward layers while training
+        self.pre = None
+        self.live = False
+        self.model_preprocessor = None  # an opened file's own preprocessing, if it differs
+        self.opened_path: str | None = None
+        self._job: Worker | None = None
+        self._pending: dict | None = None
+        self._seq = 0
+        self._min_seq = 0
+        self._last_live = 0.0
+        self._stale = False
+        self._live_timer = QTimer(self, singleShot=True)
+        self._live_timer.timeout.connect(self._kick)
+        self._build()
+        state.project_changed.connect(self._reset)
+        state.data_changed.connect(self._reset)
+        state.spec_changed.connect(self._reset)
+        state.training_started.connect(self._on_training_started)
+        state.training_progress.connect(self._on_progress)
+        state.model_changed.connect(self._on_model_changed)
+        self._reset()
+
+    # ===== layout =================================================================================
+    def _build(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Split:"))
+        self.split = QComboBox()
+        self.split.setToolTip("Which rows the confusion matrix, the charts and the table show.")
+        self.split.currentIndexChanged.connect(self._show_split)
+        top.addWidget(self.split)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        top.addWidget(self.status, 1)
+        self.open_btn = QPushButton("Open model…")
+        self.open_btn.setToolTip("Open a .keras file exported by nnstudio, to inspect and evaluate it.")
+        self.open_btn.clicked.connect(self.open_model_dialog)
+        top.addWidget(self.open_btn)
+        self.export_btn = QPushButton("Export model…")
+        self.export_btn.setToolTip("Save the trained model as .keras, SavedModel, ONNX, LiteRT, weights, "
+                                   "history or a Python script.")
+        self.export_btn.clicked.connect(self.export_requested)
+        top.addWidget(self.export_btn)
+
+        self.metrics = QTableWidget()
+        self.metrics.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.metrics.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.metrics.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.metrics.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.metrics.setFixedHeight(60)
+        self.metrics.setToolTip("Loss and metrics on each split. The test rows were never used in training.")
+
+        # left: confusion matrix + per class, chart
+        self.cm_box = QGroupBox("Confusion matrix")
+        cm_lay = QVBoxLayout(self.cm_box)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Show"))
+        self.cm_mode = QComboBox()
+        for key, label in (("both", "counts and row %"), ("counts", "counts"),
+                           ("normalized", "row % (each true class sums to 100 %)")):
+            self.cm_mode.addItem(label, key)
+        self.cm_mode.currentIndexChanged.connect(
+            lambda _=0: self.confusion.set_mode(self.cm_mode.currentData()))
+        row.addWidget(self.cm_mode)
+        row.addStretch(1)
+        cm_lay.addLayout(row)
+        self.confusion = ConfusionMatrixView()
+        cm_lay.addWidget(self.confusion, 3)
+        self.per_class = QTableWidget()
+        self.per_class.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.per_class.verticalHeader().hide()
+        cm_lay.addWidget(self.per_class, 2)
+
+        self.chart_box = QGroupBox("Chart")
+        ch_lay = QVBoxLayout(self.chart_box)
+        self.chart = pg.PlotWidget(background="w")
+        self.chart.showGrid(x=True, y=True, alpha=0.25)
+        ch_lay.addWidget(self.chart)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.cm_box)
+        left.addWidget(self.chart_box)
+        left.setSizes([420, 260])
+
+        # right: predictions table, one-row form
+        self.right = QTabWidget()
+        pred = QWidget()
+        p_lay = QVBoxLayout(pred)
+        prow = QHBoxLayout()
+        self.only_wrong = QCheckBox("Misclassified only")
+        self.only_wrong.setToolTip("Show only the rows whose predicted class is wrong.")
+        self.only_wrong.toggled.connect(self._fill_table)
+        prow.addWidget(self.only_wrong)
+        self.table_info = QLabel()
+        prow.addWidget(self.table_info, 1)
+        self.export_csv_btn = QPushButton("Export CSV…")
+        self.export_csv_btn.setToolTip("Save the rows shown, with their predictions, as CSV.")
+        self.export_csv_btn.clicked.connect(self.export_predictions_dialog)
+        prow.addWidget(self.export_csv_btn)
+        p_lay.addLayout(prow)
+        self.table_model = DataFrameModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setSortingEnabled(False)
+        self.table.setAlternatingRowColors(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.doubleClicked.connect(self._row_to_form)
+        self.table.setToolTip("Double-click a row to copy it into the prediction form.")
+        p_lay.addWidget(self.table)
+        self.right.addTab(pred, "Predictions")
+        self.form = PredictionForm()
+        self.form.changed.connect(self.predict_form_row)
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        self.right.addTab(scroll, "Predict one row")
+
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(left)
+        body.addWidget(self.right)
+        body.setSizes([470, 470])
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.metrics)
+        lay.addWidget(body, 1)
+
+    # ===== state changes ==========================================================================
+    @Slot()
+    def _reset(self) -> None:
+        self._min_seq = self._seq + 1
+        self._pending = None
+        self.results, self.tables = {}, {}
+        self.net = None
+        self.live = False
+        if self.state.model is None:
+            self.model_preprocessor = None
+            self.opened_path = None
+        data = self.state.try_prepared()
+        self.pre = data.preprocessor if data is not None else None
+        self._fill_splits(data)
+        self._clear_views()
+        self.form.set_columns(self.pre, self._form_defaults(data))
+        self._update_status()
+        if self.state.model is not None:
+            self._on_model_changed()
+
+    def _fill_splits(self, data) -> None:
+        keep = self.split.currentData() or "test"
+        self.split.blockSignals(True)
+        self.split.clear()
+        if data is not None:
+            for s in core_eval.SPLITS:
+                n = len(getattr(data, f"y_{s}"))
+                if n:
+                    self.split.addItem(f"{SPLIT_NAMES[s]} ({n:,} rows)", s)
+        i = self.split.findData(keep)
+        self.split.setCurrentIndex(i if i >= 0 else self.split.count() - 1)
+        self.split.blockSignals(False)
+
+    @staticmethod
+    def _form_defaults(data) -> dict:
+        if data is None:
+            return {}
+        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
+
+        # median / most frequent of the training rows, computed once per data (the loading worker
+        # computes them for a new file: on a million rows they take a second)
+        held = default_held_values(data.preprocessor, data.raw_train)
+        return {c.name: held[c.name] for c in data.preprocessor.columns
+                if c.name in held and data.raw_train[c.name].notna().any()}
+
+    @Slot()
+    def _on_training_started(self) -> None:
+        self._reset()
+        self.live = True
+        self._update_status()
+
+    @Slot(object)
+    def _on_progress(self, p) -> None:
+        if p.weights is None:
+            return
+        self._pending = {"weights": p.weights, "epoch": p.epoch, "epochs": p.epochs}
+        if not self.isVisible():
+            self._stale = True
+            return
+        wait = max(0.0, LIVE_INTERVAL_S - (time.perf_counter() - self._last_live))
+        if not self._live_timer.isActive():
+            self._live_timer.start(int(wait * 1000))
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        model = self.state.model
+        if model is None:
+            return
+        self.live = False
+        self._live_timer.stop()
+        self._pending = {"model": model}
+        self._min_seq = self._seq + 1
+        self._kick()
+
+    # ===== computing (on a worker) ===================================================================
+    @Slot()
+    def _kick(self) -> None:
+        if self._job is not None or self._pending is None:
+            return
+        data = self.state.try_prepared()
+        if data is None:
+            return
+        req, self._pending = self._pending, None
+        project = self.state.project
+        task, k = data.task, max(data.n_classes, 2)
+        specs = project.spec.layers_for(task, k)
+        loss = project.settings.loss_for(task)
+        if "model" in req:
+            net, reg = req["model"], None
+            if self.model_preprocessor is not None:
+                data = _reencoded(data, self.model_preprocessor)
+        else:
+            from nnstudio.core.forward import layers_from_weights  # noqa: PLC0415
+
+            try:
+                net = layers_from_weights(specs, req["weights"])
+            except NNStudioError:
+                return
+            reg = core_eval.regularization_from_layers(net, specs)
+            self._last_live = time.perf_counter()
+        self._seq += 1
+        seq = self._seq
+        meta = {"seq": seq, "live": "model" not in req, "epoch": req.get("epoch"),
+                "epochs": req.get("epochs"), "net": net, "pre": data.preprocessor}
+        w = Worker(lambda _r: dict(_compute(net, data, loss, reg), meta=meta), name="evaluation")
+        w.finished.connect(self._on_done)
+        w.failed.connect(self._on_failed)
+        self._job = w
+        self.pool.start(w)
+
+    @Slot(object)
+    def _on_done(self, out: dict) -> None:
+        self._job = None
+        meta = out["meta"]
+        if meta["seq"] >= self._min_seq:
+            self.results, self.tables = out["evals"], out["tables"]
+            self.net, self.pre = meta["net"], meta["pre"]
+            self._live_meta = meta
+            self._show_all()
+            self.evaluated.emit()
+        if self._pending is not None and ("model" in self._pending or self.isVisible()):
+            if "model" in self._pending:
+                self._kick()
+            elif not self._live_timer.isActive():
+                self._live_timer.start(int(LIVE_INTERVAL_S * 1000))
+
+    @Slot(object)
+    def _on_failed(self, err: NNStudioError) -> None:
+        self._job = None
+        self.status.setText(f"<span style='color:#b00'>The figures could not be computed: "
+                            f"{err.user_text()}</span>")
+        if self._pending is not None:
+            self._kick()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._kick()
+
+    def busy(self) -> bool:
+        return self._job is not None
+
+    # ===== showing =============================================================================
+    def _clear_views(self) -> None:
+        self.metrics.clear()
+        self.metrics.setRowCount(0)
+        self.metrics.setColumnCount(0)
+        self.confusion.clear()
+        self.confusion.setRowCount(0)
+        self.confusion.setColumnCount(0)
+        self.confusion.counts = None
+        self.per_class.clear()
+        self.per_class.setRowCount(0)
+        self.chart.clear()
+        self.table_model.set_frame(__import__("pandas").DataFrame())
+        self.table_info.setText("")
+        self.form.show_prediction(None, None)
+        task = self.pre.task if self.pre is not None else None
+        self.cm_box.setVisible(task is not Task.REGRESSION)
+        self.chart_box.setVisible(task is not Task.MULTICLASS)
+        self.only_wrong.setEnabled(task is not Task.REGRESSION)
+        self.export_btn.setEnabled(self.state.model is not None)
+
+    def _update_status(self) -> None:
+        if self.pre is None:
+            text = "The data cannot be used yet: fix it in the Data tab."
+        elif self.results:
+            m = getattr(self, "_live_meta", {})
+            if m.get("live"):
+                text = f"<b>Live</b>: epoch {m.get('epoch')} of {m.get('epochs')} — the figures follow training."
+            elif self.opened_path:
+                text = f"Model opened from <b>{Path(self.opened_path).name}</b>."
+            else:
+                r = self.state.result
+                text = f"Trained model ({r.epochs_run} epochs, {r.status})." if r else "Trained model."
+        elif self.live or self.state.training:
+            text = "Training… the figures appear after the first epochs (while this tab is shown)."
+        else:
+            text = "Train the network (or open a model) to evaluate it."
+        self.status.setText(text)
+        self.export_btn.setEnabled(self.state.model is not None)
+
+    def _show_all(self) -> None:
+        self._update_status()
+        self._fill_metrics()
+        self._show_split()
+        self.predict_form_row()
+
+    def _fill_metrics(self) -> None:
+        task = self.pre.task
+        if task is Task.REGRESSION:
+            cols = [("rows", None), ("loss", None), ("MAE", "mae"), ("RMSE", "rmse"), ("R²", "r2")]
+        else:
+            cols = [("rows", None), ("loss", None), ("accuracy", "accuracy")]
+            if task is Task.BINARY:
+                cols.append(("ROC AUC", "roc_auc"))
+        self.metrics.clear()
+        self.metrics.setColumnCount(len(cols))
+        self.metrics.setHorizontalHeaderLabels([c[0] for c in cols])
+        self.metrics.setRowCount(len(self.results))
+        self.metrics.setVerticalHeaderLabels([SPLIT_NAMES[s] for s in self.results])
+        for i, e in enumerate(self.results.values()):
+            for j, (name, key) in enumerate(cols):
+                v = e.n if name == "rows" else e.loss if name == "loss" else e.metrics.get(key)
+                item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.metrics.setItem(i, j, item)
+        h = self.metrics.horizontalHeader().height() + 2 * self.metrics.frameWidth()
+        h += sum(self.metrics.rowHeight(i) for i in range(self.metrics.rowCount()))
+        self.metrics.setFixedHeight(h + 2)
+
+    def metric(self, split: str, key: str):
+        e = self.results.get(split)
+        if e is None:
+            return None
+        return e.loss if key == "loss" else e.metrics.get(key)
+
+    @Slot()
+    def _show_split(self, *_):
+        split = self.split.currentData()
+        e = self.results.get(split)
+        if e is None:
+            return
+        if e.confusion is not None:
+            self.confusion.show_matrix(e.confusion, e.classes)
+            self._fill_per_class(e)
+        self._draw_chart(e)
+        self._fill_table()
+
+    def _fill_per_class(self, e) -> None:
+        heads = ["class", "precision", "recall", "F1", "rows"]
+        self.per_class.clear()
+        self.per_class.setColumnCount(len(heads))
+        self.per_class.setHorizontalHeaderLabels(heads)
+        rows = [(str(c.label), c.precision, c.recall, c.f1, c.support) for c in e.per_class]
+        mac = e.macro()
+        if mac:
+            rows.append(("average (macro)", mac["precision"], mac["recall"], mac["f1"], e.n))
+        self.per_class.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            for j, v in enumerate(r):
+                item = QTableWidgetItem(v if j == 0 else f"{v:,}" if j == 4 else f"{v:.3f}")
+                if j:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.per_class.setItem(i, j, item)
+
+    def _draw_chart(self, e) -> None:
+        c = self.chart
+        c.clear()
+        pi = c.getPlotItem()
+        if e.task is Task.REGRESSION:
+            self.chart_box.setTitle(f"Predicted vs actual {self.pre.target} ({e.label} rows)")
+            y, p = np.asarray(e.y_true, float), np.asarray(e.y_pred, float)
+            ok = np.isfinite(p)
+            if ok.any():
+                lo = float(min(y.min(), p[ok].min()))
+                hi = float(max(y.max(), p[ok].max()))
+                c.plot([lo, hi], [lo, hi], pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+            c.addItem(pg.ScatterPlotItem(y[ok], p[ok], size=5, pen=None,
+                                         brush=pg.mkBrush(31, 119, 180, 140)))
+            pi.setLabel("bottom", f"actual {self.pre.target}")
+            pi.setLabel("left", f"predicted {self.pre.target}")
+            pi.setTitle(f"R² {fmt(e.metrics.get('r2'))}, MAE {fmt(e.metrics.get('mae'))}", size="9pt")
+        elif e.roc is not None:
+            self.chart_box.setTitle(f"ROC curve ({e.label} rows)")
+            fpr, tpr = e.roc
+            c.plot([0, 1], [0, 1], pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+            c.plot(fpr, tpr, pen=pg.mkPen("#1f77b4", width=2))
+            pi.setLabel("bottom", "false positive rate")
+            pi.setLabel("left", "true positive rate")
+            pi.setTitle(f"AUC {e.metrics['roc_auc']:.3f} (0.5: chance, 1: perfect)", size="9pt")
+            c.setRange(xRange=(0, 1), yRange=(0, 1))
+
+    @Slot()
+    def _fill_table(self, *_):
+        split = self.split.currentData()
+        table = self.tables.get(split)
+        if table is None:
+            return
+        shown = table
+        if self.only_wrong.isChecked() and core_eval.CORRECT in table.columns:
+            shown = core_eval.misclassified(table)
+        pre = self.pre
+        front = core_eval.output_columns(pre) + [core_eval.CORRECT, "error", pre.target] if pre else []
+        self.table_model.set_frame(shown, front)
+        if core_eval.CORRECT in table.columns:
+            wrong = int((~table[core_eval.CORRECT].astype(bool)).sum())
+            self.table_info.setText(f"{len(shown):,} of {len(table):,} rows · {wrong:,} misclassified")
+        else:
+            self.table_info.setText(f"{len(shown):,} rows")
+
+    def shown_table(self):
+        return self.table_model.frame
+
+    # ===== the form =================================================================================
+    @Slot()
+    def predict_form_row(self):
+        return self.form.show_prediction(self.net, self.pre)
+
+    @Slot(object)
+    def _row_to_form(self, index) -> None:
+        frame = self.table_model.frame
+        if index.isValid() and len(frame):
+            self.form.fill(frame.iloc[index.row()].to_dict())
+            self.right.setCurrentIndex(1)
+
+    # ===== files ==================================================================================
+    @Slot()
+    def export_predictions_dialog(self) -> None:
+        frame = self.shown_table()
+        if frame is None or not len(frame):
+            self.message.emit("warning", "There are no predictions to export yet: train the network first.")
+            return
+        settings = QSettings()
+        start = str(settings.value("evaluation/export_dir", "") or "")
+        split = self.split.currentData() or "test"
+        name = f"{self.state.project.dataset.name}-{split}-predictions.csv".replace("/", "-").replace(" ", "_")
+        path, _ = QFileDialog.getSaveFileName(self, "Export predictions",
+                                              str(Path(start) / name) if start else name, "CSV (*.csv)")
+        if not path:
+            return
+        try:
+            self.export_predictions(path)
+        except NNStudioError as e:
+            self.message.emit("error", e.user_text())
+            return
+        settings.setValue("evaluation/export_dir", str(Path(path).parent))
+        self.message.emit("info", f"Saved {len(frame):,} rows with their predictions to {path}.")
+
+    def export_predictions(self, path: str) -> None:
+        try:
+            self.shown_table().to_csv(path, index=False)
+        except OSError as e:
+            raise DataError(f"Cannot write '{path}': {e.strerror}.",
+                            "Choose a folder you can write to.") from None
+
+    def export_chart_png(self, path: str) -> None:
+        from pyqtgraph.exporters import ImageExporter  # noqa: PLC0415
+
+        ImageExporter(self.chart.getPlotItem()).export(str(path))
+
+    @Slot()
+    def open_model_dialog(self) -> None:
+        start = str(QSettings().value("evaluation/model_dir", "") or "")
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, "Keras model (*.keras)")
+        if path:
+            QSettings().setValue("evaluation/model_dir", str(Path(path).parent))
+            self.open_model(path)
+
+    def open_model(self, path: str, data_path: str | None = None) -> None:
+        """Open a ``.keras`` file (on a worker: loading needs TensorFlow) with the data it was
+        trained on; when that data cannot be found, ask where it is."""
+        if getattr(self.window(), "trainer", None) is not None and self.window().trainer.busy:
+            self.message.emit("warning", "Stop training before opening a model.")
+            return
+
+        def work(_report):
+            from nnstudio.core import model_file  # noqa: PLC0415
+
+            lm = model_file.load(path)
+            lm.require_nnstudio()
+            frame = model_file.read_csv_frame(data_path) if data_path else model_file.data_for(lm.meta)
+            if frame is None:
+                return {"lm": lm, "project": None}
+            project = model_file.project_from_meta(lm.meta, frame)
+            data = project.prepare()
+            return {"lm": lm, "project": project,
+                    "same": data.preprocessor.to_dict() == lm.preprocessor.to_dict()}
+
+        w = Worker(work, name="open-model")
+        w.finished.connect(self._on_model_loaded)
+        w.failed.connect(self._on_open_failed)
+        self._open_path = path
+        self.pool.start(w)
+
+    @Slot(object)
+    def _on_open_failed(self, err: NNStudioError) -> None:
+        self.message.emit("error", err.user_text())
+
+    @Slot(object)
+    def _on_model_loaded(self, out: dict) -> None:
+        from nnstudio.core.training.engine import TrainResult  # noqa: PLC0415
+
+        lm, project = out["lm"], out["project"]
+        if project is None:
+            name = (lm.meta.get("data") or {}).get("name") or "its data"
+            path, _ = QFileDialog.getOpenFileName(
+                self, f"Where is the data of this model ({name})?", "", "CSV (*.csv *.tsv *.txt)")
+            if not path:
+                self.message.emit("warning", f"The model was not opened: it needs the data it was "
+                                             f"trained on ({name}) to be evaluated.")
+                return
+            self.open_model(self._open_path, path)
+            return
+        if getattr(self.window(), "trainer", None) is not None and self.window().trainer.busy:
+            self.message.emit("warning", "Stop training before opening a model.")
+            return
+        meta = lm.meta
+        res = meta.get("result") or {}
+        self.state.set_project(project)
+        self.model_preprocessor = None if out.get("same") else lm.preprocessor
+        self.opened_path = lm.path
+        result = TrainResult(model=lm.net, history=dict(meta.get("history") or {}),
+                             epochs_run=int(res.get("epochs_run") or 0), status="opened",
+                             message=f"Opened {Path(lm.path).name}.", seconds=0.0,
+                             test={k: v for k, v in (res.get("test") or {}).items() if v is not None},
+                             seed=int(res.get("seed") or 0))
+        self.state.set_result(result)
+        self.model_opened.emit(result)
+        if not out.get("same"):
+            self.message.emit("warning", "This data is not exactly the data the model was trained on: "
+                                         "its predictions use the model's own preprocessing.")
+        else:
+            self.message.emit("info", f"Opened {Path(lm.path).name}: "
+                                      + "; ".join(lm.summary_lines()[1:2]))
+
+
+def _reencoded(data, pre):
+    """The splits of ``data`` encoded with another preprocessor (an opened model's own)."""
+    enc = core_eval._transform_lenient
+    return dataclasses.replace(
+        data, preprocessor=pre,
+        X_train=enc(pre, data.raw_train), y_train=pre.encode_target(data.raw_train[pre.target]),
+        X_val=enc(pre, data.raw_val), y_val=pre.encode_target(data.raw_val[pre.target]),
+        X_test=enc(pre, data.raw_test), y_test=pre.encode_target(data.raw_test[pre.target]))

@@ -1,0 +1,656 @@
+"""The inspector on the trained network: pick a sample, see every node's numbers, check them with Keras.
+
+The forward values are NumPy's (:mod:`nnstudio.core.forward`) on the model's own arrays; Keras' own
+prediction and the gradients for the sample come from TensorFlow on a worker thread and appear
+beside them. While training runs, the view follows the live weights (``Progress.weights``), a few
+times a second.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.forward import (
+    explain_inputs,
+    fmt,
+    layers_from_model,
+    layers_from_weights,
+    trace,
+)
+from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.inspector.trace import TraceView
+from nnstudio.ui.state import AppState
+from nnstudio.ui.common.workers import WorkerPool
+
+PARITY_TOLERANCE = 1e-5
+LIVE_INTERVAL_MS = 200  # follow live weights at most 5 times a second
+
+SOURCES = (("data", "Data table row"), ("test", "Test row"), ("form", "Values typed in a form"))
+
+
+def _raw_text(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "(missing)"
+    if isinstance(v, (float, np.floating)):
+        return fmt(v)
+    return str(v)
+
+
+class ModelInspector(QWidget):
+    message = Signal(str, str)
+    want_hand_mode = Signal()
+
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.layers = None  # list[ForwardLayer] of the model shown (None: none)
+        self.source = None  # "model" | "live"
+        self.live_epoch: tuple[int, int] | None = None
+        self.trace = None
+        self.X = None  # the sample as network inputs (1, n)
+        self.sample_key = None
+        self.true_value = None
+        self.keras_output = None
+        self._pending_live = None
+        self._form_widgets: dict[str, QWidget] = {}
+        self._loading = False
+        self._problems: list[str] = []
+
+        self.job = LatestJob(pool, "inspector-keras", self)
+        self.job.result.connect(self._on_job_result)
+        self.job.error.connect(self._on_job_error)
+        self.live_timer = QTimer(self)
+        self.live_timer.setSingleShot(True)
+        self.live_timer.setInterval(LIVE_INTERVAL_MS)
+        self.live_timer.timeout.connect(self._apply_live)
+
+        # ----- empty page: before training
+        self.empty_text = QLabel()
+        self.empty_text.setWordWrap(True)
+        self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hand_btn = QPushButton("Try hand-set weights (no training needed)")
+        self.hand_btn.clicked.connect(self.want_hand_mode)
+        empty = QWidget()
+        el = QVBoxLayout(empty)
+        el.addStretch(1)
+        el.addWidget(self.empty_text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.hand_btn)
+        row.addStretch(1)
+        el.addLayout(row)
+        el.addStretch(2)
+
+        # ----- main page
+        self.source_box = QComboBox()
+        for key, label in SOURCES:
+            self.source_box.addItem(label, key)
+        self.source_box.setToolTip("Which sample to send through the network.")
+        self.index = QSpinBox()
+        self.index.setMinimum(1)
+        self.index.setToolTip("Row number (1 = the first row).")
+        self.of_label = QLabel()
+        self.prev_btn = QPushButton("◀")
+        self.next_btn = QPushButton("▶")
+        for b, tip in ((self.prev_btn, "Previous row"), (self.next_btn, "Next row")):
+            b.setFixedWidth(32)
+            b.setToolTip(tip)
+        self.prev_btn.clicked.connect(lambda: self.index.stepBy(-1))
+        self.next_btn.clicked.connect(lambda: self.index.stepBy(1))
+        self.target_label = QLabel("Target for gradients:")
+        self.target_class = QComboBox()
+        self.target_class.setToolTip("The answer the loss compares the output with, for dLoss/dw.")
+        self.target_value = QDoubleSpinBox()
+        self.target_value.setRange(-1e12, 1e12)
+        self.target_value.setDecimals(4)
+        self.target_value.setToolTip(self.target_class.toolTip())
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Sample:"))
+        bar.addWidget(self.source_box)
+        bar.addWidget(self.prev_btn)
+        bar.addWidget(self.index)
+        bar.addWidget(self.next_btn)
+        bar.addWidget(self.of_label)
+        bar.addStretch(1)
+        bar.addWidget(self.target_label)
+        bar.addWidget(self.target_class)
+        bar.addWidget(self.target_value)
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.setStyleSheet("QLabel { background: #f4f8f4; border: 1px solid #cfe3cf; "
+                                  "border-radius: 4px; padding: 6px; }")
+
+        self.form_box = QGroupBox("Values in original units")
+        self.form = QFormLayout(self.form_box)
+        self.prep = QTableWidget(0, 4)
+        self.prep.setHorizontalHeaderLabels(["Feature", "Raw", "Encoded", "Input"])
+        self.prep.verticalHeader().setVisible(False)
+        self.prep.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.prep.setToolTip("Preprocessing fitted on the training split: raw value → encoded "
+                             "(categories to numbers) → scaled (what the network receives).")
+        self.prep_how = QLabel()
+        self.prep_how.setWordWrap(True)
+        self.prep_how.setTextFormat(Qt.TextFormat.RichText)
+        prep_box = QGroupBox("Preprocessing: raw → encoded → scaled")
+        pl = QVBoxLayout(prep_box)
+        pl.addWidget(self.prep, 1)
+        pl.addWidget(self.prep_how)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.form_box)
+        ll.addWidget(prep_box, 1)
+
+        self.trace_view = TraceView()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.trace_view)
+        split.setStretchFactor(1, 1)
+        split.setSizes([270, 870])
+        main = QWidget()
+        ml = QVBoxLayout(main)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addLayout(bar)
+        ml.addWidget(self.banner)
+        ml.addWidget(split, 1)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(empty)
+        self.stack.addWidget(main)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.stack)
+
+        self.source_box.currentIndexChanged.connect(self._on_source_changed)
+        self.index.valueChanged.connect(self._on_sample_changed)
+        self.target_class.currentIndexChanged.connect(self._on_target_changed)
+        self.target_value.valueChanged.connect(self._on_target_changed)
+        state.project_changed.connect(self._on_data_changed)
+        state.data_changed.connect(self._on_data_changed)
+        state.spec_changed.connect(self._on_model_changed)
+        state.model_changed.connect(self._on_model_changed)
+        state.training_started.connect(self._on_training_started)
+        state.training_progress.connect(self._on_progress)
+        state.tf_ready.connect(self._start_job)
+        self._on_data_changed()
+
+    # ----- project and model ---------------------------------------------------------------------------
+    @property
+    def data(self):
+        return self.state.try_prepared()
+
+    @Slot()
+    def _on_data_changed(self) -> None:
+        self._build_form()
+        self._set_index_range()
+        self._setup_target()
+        self._on_model_changed()
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        self.live_timer.stop()
+        self._pending_live = None
+        model = self.state.model
+        self.keras_output = None
+        if model is not None:
+            try:
+                self.layers = layers_from_model(model)
+            except NNStudioError as e:
+                self.layers = None
+                self._show_empty(f"This model cannot be inspected: {e.user_text()}")
+                return
+            self.source = "model"
+            self.live_epoch = None
+            self.stack.setCurrentIndex(1)
+            self.refresh()
+        elif self.state.training and self.source == "live" and self.layers is not None:
+            self.refresh()
+        else:
+            self.layers = None
+            self.source = None
+            if self.state.training:
+                self._show_empty("Training has started: the inspector follows the live weights as "
+                                 "soon as the first epochs report.")
+            else:
+                self._show_empty("There is no trained model yet.\n\nTrain the network (Training ▸ "
+                                 "Train, or Ctrl+T) and this tab shows, for any sample, every node's "
+                                 "inputs, weights, weighted sum and activation — and checks them "
+                                 "against Keras.\n\nOr set weights by hand and watch forward "
+                                 "propagation without any training:")
+
+    def _show_empty(self, text: str) -> None:
+        self.empty_text.setText(text)
+        self.stack.setCurrentIndex(0)
+        self.trace_view.clear(text.split("\n")[0])
+
+    @Slot()
+    def _on_training_started(self) -> None:
+        self.source = "live"
+        self.layers = None
+        self._show_empty("Training has started: the inspector follows the live weights as soon "
+                         "as the first epochs report.")
+
+    @Slot(object)
+    def _on_progress(self, p) -> None:
+        if p.weights is None:
+            return
+        self._pending_live = (p.epoch, p.epochs, p.weights)
+        if not self.live_timer.isActive():
+            self.live_timer.start()
+
+    @Slot()
+    def _apply_live(self) -> None:
+        if self._pending_live is None or self.state.model is not None or not self.state.training:
+            return
+        epoch, epochs, weights = self._pending_live
+        self._pending_live = None
+        data = self.data
+        if data is None:
+            return
+        specs = self.state.project.spec.layers_for(data.task, data.n_classes)
+        try:
+            self.layers = layers_from_weights(specs, weights)
+        except NNStudioError:
+            return  # the architecture changed under a stale report: the next one will fit
+        self.source = "live"
+        self.live_epoch = (epoch, epochs)
+        self.stack.setCurrentIndex(1)
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event):  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self.source == "live" and self.layers is not None:
+            self.refresh()
+
+    # ----- sample selection -------------------------------------------------------------------------
+    def _source_key(self) -> str:
+        return self.source_box.currentData()
+
+    def _set_index_range(self) -> None:
+        key = self._source_key()
+        data = self.data
+        n = 0
+        if key == "data":
+            n = len(self.state.project.dataset.frame)
+        elif key == "test" and data is not None:
+            n = len(data.raw_test)
+        was, self._loading = self._loading, True
+        self.index.setMaximum(max(1, n))
+        self._loading = was
+        form = key == "form"
+        for w in (self.index, self.prev_btn, self.next_btn, self.of_label):
+            w.setVisible(not form)
+        self.form_box.setVisible(form)
+        self.of_label.setText(f"of {n:,}" + (" (the whole table)" if key == "data" else " (test split)"))
+
+    @Slot()
+    def _on_source_changed(self) -> None:
+        self._set_index_range()
+        if not self._loading:
+            self.refresh()
+
+    @Slot()
+    def _on_sample_changed(self) -> None:
+        if not self._loading:
+            self.refresh()
+
+    def show_data_row(self, index: int) -> None:
+        """Inspect row ``index`` (0-based position) of the data table."""
+        self._show_row(0, index)
+
+    def show_test_row(self, index: int) -> None:
+        """Inspect row ``index`` (0-based) of the test split."""
+        self._show_row(1, index)
+
+    def _show_row(self, source: int, index: int) -> None:
+        self._loading = True
+        try:
+            self.source_box.setCurrentIndex(source)
+            self.index.setValue(int(index) + 1)
+        finally:
+            self._loading = False
+        self.refresh()
+
+    def set_form_values(self, values: dict) -> None:
+        """Type values (original units) into the form and inspect them."""
+        self.source_box.setCurrentIndex(2)
+        self._loading = True
+        for name, v in values.items():
+            w = self._form_widgets.get(name)
+            if isinstance(w, QComboBox):
+                i = w.findText(str(v))
+                if i < 0:
+                    raise ValueError(f"{v!r} is not a category of {name}")
+                w.setCurrentIndex(i)
+            elif isinstance(w, QDoubleSpinBox):
+                w.setValue(float(v))
+        self._loading = False
+        self.refresh()
+
+    def _build_form(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self._form_widgets.clear()
+        data = self.data
+        if data is None:
+            return
+        train = data.raw_train
+        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
+
+        held = default_held_values(data.preprocessor, train)  # median / most frequent, computed once
+        for c in data.preprocessor.columns:
+            s = train[c.name] if c.name in train else pd.Series(dtype=float)
+            if c.kind == "numeric":
+                w = QDoubleSpinBox()
+                lo = c.stats.get("min", float(s.min()) if len(s) else 0.0)
+                hi = c.stats.get("max", float(s.max()) if len(s) else 1.0)
+                span = max(hi - lo, 1.0)
+                w.setRange(lo - 10 * span, hi + 10 * span)
+                w.setDecimals(4)
+                w.setSingleStep(span / 20 if span > 0 else 0.1)
+                med = float(held[c.name]) if c.name in held and s.notna().any() else (lo + hi) / 2
+                w.setValue(med)
+                w.setToolTip(f"{c.describe()}\nRange in training: {fmt(lo)} … {fmt(hi)}.")
+                w.valueChanged.connect(self._on_form_changed)
+            else:
+                w = QComboBox()
+                for cat in c.categories:
+                    w.addItem(str(cat), cat)
+                if c.name in held and s.notna().any():
+                    i = w.findText(str(held[c.name]))
+                    w.setCurrentIndex(max(0, i))
+                w.setToolTip(c.describe())
+                w.currentIndexChanged.connect(self._on_form_changed)
+            self.form.addRow(c.name, w)
+            self._form_widgets[c.name] = w
+
+    @Slot()
+    def _on_form_changed(self) -> None:
+        if not self._loading and self._source_key() == "form":
+            self.refresh()
+
+    def _form_row(self) -> dict:
+        out = {}
+        for name, w in self._form_widgets.items():
+            out[name] = w.currentData() if isinstance(w, QComboBox) else w.value()
+        return out
+
+    def _sample(self):
+        """(raw row as a dict, the true target value or None, a key naming the sample)."""
+        data = self.data
+        key = self._source_key()
+        target = self.state.project.roles.target
+        if key == "form":
+            row = self._form_row()
+            return row, None, ("form", tuple(sorted((k, str(v)) for k, v in row.items())))
+        i = self.index.value() - 1
+        frame = self.state.project.dataset.frame if key == "data" else data.raw_test
+        if not 0 <= i < len(frame):
+            return None, None, None
+        row = {c: frame[c].iloc[i] for c in frame.columns}  # per-column dtypes kept
+        true = row.get(target)
+        return row, true, (key, i)
+
+    # ----- target for gradients -----------------------------------------------------------------------
+    def _setup_target(self) -> None:
+        data = self.data
+        self._loading = True
+        self.target_class.clear()
+        regression = data is not None and data.task is Task.REGRESSION
+        if data is not None and not regression:
+            for i, c in enumerate(data.preprocessor.classes):
+                self.target_class.addItem(f"{c}", i)
+        self.target_class.setVisible(not regression)
+        self.target_value.setVisible(regression)
+        self._loading = False
+
+    def _set_target_from(self, true_value, predicted_index: int | None, predicted_value=None) -> None:
+        data = self.data
+        self._loading = True
+        if data is not None and data.task is Task.REGRESSION:
+            v = true_value if true_value is not None and not pd.isna(true_value) else predicted_value
+            if v is not None:
+                self.target_value.setValue(float(v))
+        else:
+            code = self._true_code()
+            i = code if code is not None else -1
+            if i < 0 and predicted_index is not None:
+                i = predicted_index
+            if i >= 0:
+                self.target_class.setCurrentIndex(i)
+        self._loading = False
+
+    @Slot()
+    def _on_target_changed(self) -> None:
+        if not self._loading:
+            self._start_job()
+
+    def _target(self):
+        data = self.data
+        if data is None:
+            return None
+        if data.task is Task.REGRESSION:
+            return self.target_value.value()
+        i = self.target_class.currentData()
+        return None if i is None else int(i)
+
+    # ----- computing and showing ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        data = self.data
+        if self.layers is None:
+            return
+        if data is None:
+            self.trace_view.clear("The data cannot be prepared: fix it in the data tab.")
+            self.banner.setText("The data cannot be prepared, so there is no sample to inspect.")
+            return
+        row, true, key = self._sample()
+        if row is None:
+            self.trace_view.clear("No such row.")
+            self.banner.setText("No such row.")
+            return
+        pre = data.preprocessor
+        steps = explain_inputs(pre, row)
+        self._fill_prep(steps)
+        X = np.array([[v for s in steps for _, v in s.scaled]], dtype=np.float32)
+        problems = [f"<b>{s.column}</b>: {s.problem}" for s in steps if s.problem]
+        if not np.all(np.isfinite(X)):
+            self.trace_view.clear("This sample cannot be computed.")
+            self.banner.setText("This sample cannot go through the network: " + "; ".join(problems))
+            self.X = None
+            return
+        self.X, self.true_value = X, true
+        new_sample = key != self.sample_key
+        self.sample_key = key
+        try:
+            self.trace = trace(self.layers, X)
+        except NNStudioError as e:
+            self.trace_view.clear(e.user_text())
+            self.banner.setText(e.user_text())
+            return
+        out = self.trace.output[0]
+        predicted, labels, pred_index, pred_value = self._interpret(out, data)
+        titles = self._layer_titles(data)
+        live = self.source == "live"
+        self.trace_view.set_trace(self.trace, 0, pre.output_names, titles, predicted, labels,
+                                  keep_gradients=live)
+        if new_sample or self.source == "model":
+            self._set_target_from(true, pred_index, pred_value)
+        self.keras_output = None
+        self._update_banner(problems)
+        if self.source == "model":
+            self._start_job()
+        elif live:
+            self.trace_view.set_gradients(None, "Gradients and Keras' own check appear when training ends.")
+
+    def _layer_titles(self, data) -> list[str]:
+        specs = self.state.project.spec.layers_for(data.task, data.n_classes)
+        if len(specs) != len(self.layers):
+            specs = None
+        titles = []
+        for i, layer in enumerate(self.layers):
+            t = specs[i].describe() if specs else (layer.name or f"Layer {i + 1}")
+            titles.append(f"{t} (output)" if i == len(self.layers) - 1 else f"{i + 1}. {t}")
+        return titles
+
+    def _interpret(self, out: np.ndarray, data):
+        """(predicted output units, output labels, predicted class index, predicted value)."""
+        pre = data.preprocessor
+        target = pre.target
+        if data.task is Task.REGRESSION:
+            return [0], [target], None, float(out[0])
+        classes = pre.classes
+        if len(out) == 1:
+            k = int(out[0] >= 0.5)
+            return [0], [f"p({target} = {classes[1]})"], k, None
+        k = int(np.argmax(out))
+        return [k], [f"p({c})" for c in classes], k, None
+
+    def _update_banner(self, problems: list[str] | None = None) -> None:
+        if problems is None:
+            problems = self._problems
+        self._problems = problems
+        data = self.data
+        out = self.trace.output[0]
+        pre = data.preprocessor
+        target = pre.target
+        if data.task is Task.REGRESSION:
+            pred = fmt(out[0])
+            main = f"Predicted <b>{target} = {pred}</b>"
+            correct = None
+            if self.true_value is not None and not pd.isna(self.true_value):
+                main += f" — true value {_raw_text(self.true_value)}"
+        else:
+            _, _, k, _ = self._interpret(out, data)
+            p = out[0] if len(out) == 1 else out[k]
+            prob = f"p({target} = {pre.classes[1]}) = {fmt(p, 4)}" if len(out) == 1 else \
+                f"probability {fmt(p, 4)}"
+            main = (f"Predicted <span style='background:#d9f2d9'><b>{target} = {pre.classes[k]}</b>"
+                    f"</span> ({prob})")
+            correct = None
+            true_code = self._true_code()
+            if true_code is not None:
+                correct = true_code == k
+                mark = "<span style='color:#2ca02c'>✓ correct</span>" if correct else \
+                    "<span style='color:#d62728'>✗ wrong</span>"
+                main += f" — true {target} = {_raw_text(self.true_value)} {mark}"
+        lines = [main]
+        if self.source == "live":
+            e, n = self.live_epoch or (0, 0)
+            lines.append(f"<i>Live weights at epoch {e:,} of {n:,} — Keras' own check and the "
+                         f"gradients appear when training ends.</i>")
+        elif self.keras_output is None:
+            waiting = "computing…" if self.state.tf_loaded else "waiting for TensorFlow to load…"
+            lines.append(f"NumPy (this page): {', '.join(fmt(v, 8) for v in out)} · Keras "
+                         f"<tt>model(x)</tt>: <i>{waiting}</i>")
+        else:
+            k_out = self.keras_output.reshape(-1)
+            diff = float(np.max(np.abs(k_out.astype(np.float64) - out.astype(np.float64))))
+            ok = diff <= PARITY_TOLERANCE
+            verdict = ("<span style='color:#2ca02c'>✓ the same to float32 precision</span>" if ok else
+                       f"<span style='color:#d62728'>✗ more than {PARITY_TOLERANCE:g} apart</span>")
+            lines.append(f"NumPy (this page): {', '.join(fmt(v, 8) for v in out)} · Keras "
+                         f"<tt>model(x)</tt>: {', '.join(fmt(v, 8) for v in k_out)} · largest "
+                         f"difference {diff:.1e} {verdict}")
+        if problems:
+            lines.append("Note: " + "; ".join(problems))
+        self.banner.setText("<br>".join(lines))
+
+    def _true_code(self) -> int | None:
+        """The class index of the sample's true target (None: unknown, missing or not a class)."""
+        v = self.true_value
+        if v is None or (not isinstance(v, str) and pd.isna(v)) or self.data is None:
+            return None
+        try:
+            code = int(self.data.preprocessor.encode_target(pd.Series([v]))[0])
+        except (ValueError, TypeError, IndexError):
+            return None
+        return code if code >= 0 else None
+
+    def _fill_prep(self, steps) -> None:
+        self.prep_how.setText("<br>".join(f"<b>{s.column}</b>: {s.how}" +
+                                          (f" — <span style='color:#d62728'>{s.problem}</span>"
+                                           if s.problem else "") for s in steps))
+        rows = []
+        for s in steps:
+            for k, (name, v) in enumerate(s.scaled):
+                enc = s.encoded[k][1] if k < len(s.encoded) else v
+                rows.append((s.column if k == 0 else "", _raw_text(s.raw) if k == 0 else "",
+                             f"{name}: {fmt(enc, 5)}" if len(s.scaled) > 1 else fmt(enc, 5), fmt(v, 5),
+                             s.how if k == 0 else "", s.problem))
+        self.prep.setRowCount(len(rows))
+        for i, (feat, raw, enc, val, how, problem) in enumerate(rows):
+            for c, text in enumerate((feat, raw, enc, val)):
+                it = QTableWidgetItem(text)
+                it.setToolTip(how)
+                if c in (2, 3):
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if problem:
+                    it.setBackground(QBrush(QColor("#fde2e2")))
+                    it.setToolTip(problem)
+                self.prep.setItem(i, c, it)
+        self.prep.resizeColumnsToContents()
+        self.prep.horizontalHeader().setStretchLastSection(True)
+
+    # ----- TensorFlow: Keras' prediction and the gradients, off the GUI thread ---------------------------
+    @Slot()
+    def _start_job(self) -> None:
+        model = self.state.model
+        if self.source != "model" or model is None or self.X is None or not self.state.tf_loaded:
+            if self.source == "model" and not self.state.tf_loaded:
+                self.trace_view.set_gradients(None, "Gradients appear once TensorFlow has loaded.")
+            return
+        data = self.data
+        layers, X, y = self.layers, self.X.copy(), self._target()
+        loss = self.state.project.settings.loss_for(data.task)
+        tag = (self.sample_key, y, id(model))
+
+        def work():
+            from nnstudio.core.gradients import keras_outputs, sample_gradients  # noqa: PLC0415
+
+            out = keras_outputs(model, X)
+            grads = sample_gradients(layers, X[0], y, loss) if y is not None else None
+            return out, grads
+
+        self.job.submit(tag, work)
+
+    @Slot(object, object)
+    def _on_job_result(self, tag, value) -> None:
+        if self.state.model is None or tag != (self.sample_key, self._target(), id(self.state.model)):
+            return  # an answer for a sample or model no longer shown
+        out, grads = value
+        self.keras_output = np.asarray(out)
+        self._update_banner()
+        self.trace_view.set_gradients(grads, "" if grads is not None else "Choose a target for gradients.")
+
+    @Slot(object, object)
+    def _on_job_error(self, tag, err) -> None:
+        self.trace_view.set_gradients(None, f"Gradients could not be computed: {err.user_text()}")
+
+    # ----- nodes --------------------------------------------------------------------------------------
+    def select_node(self, layer_index: int, unit_index: int) -> bool:
+        return self.trace_view.select_node(layer_index, unit_index)

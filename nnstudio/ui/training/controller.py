@@ -1,0 +1,223 @@
+"""Runs the core training engine on a worker thread and relays its progress to :class:`AppState`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from nnstudio.core.model.spec import Task, validate
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.training.engine import Progress, Trainer, TrainResult
+from nnstudio.ui.state import AppState
+from nnstudio.ui.common.workers import Worker, WorkerPool
+
+
+@dataclass
+class RepeatRun:
+    seed: int
+    of: int
+    result: TrainResult
+
+
+@dataclass
+class RepeatSummary:
+    metric: str  # accuracy | mae
+    values: list[float]
+    mean: float
+    sd: float
+
+    @classmethod
+    def of(cls, runs: list[TrainResult], task) -> RepeatSummary:
+        key = "mae" if task is Task.REGRESSION else "accuracy"
+        vals = [float(r.test.get(key, np.nan)) for r in runs]
+        arr = np.array(vals, float)
+        return cls(key, vals, float(np.mean(arr)) if len(arr) else float("nan"),
+                   float(np.std(arr, ddof=1)) if len(arr) > 1 else 0.0)
+
+    def text(self) -> str:
+        name = "test accuracy" if self.metric == "accuracy" else "test MAE"
+        each = ", ".join(f"{v:.3f}" for v in self.values)
+        return (f"{len(self.values)} runs (seeds 0–{len(self.values) - 1}): {name} "
+                f"{self.mean:.3f} ± {self.sd:.3f} (each: {each})")
+
+
+class TrainingController(QObject):
+    message = Signal(str, str)  # (level: info|warning|error, text) for the window to show
+    state_changed = Signal(str)  # idle | running | paused | repeating
+    repeat_run = Signal(object)  # RepeatRun, after each run of a repeat
+    repeat_finished = Signal(object)  # RepeatSummary
+
+    #: How often the engine reports while the GUI trains (seconds): the live curves and surface
+    #: redraw as each report arrives, so this is their frame rate (15 a second).
+    REPORT_INTERVAL_S = 1 / 15
+
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.pool = pool
+        self.trainer: Trainer | None = None
+        self.worker: Worker | None = None
+        self.run_state = "idle"
+
+    # ----- commands (GUI thread) -----------------------------------------------------------------
+    def _ready_data(self, what: str):
+        """The prepared data if a run can start now; otherwise say why (a message) and return None."""
+        if self.run_state != "idle":
+            return None
+        if not self.state.tf_loaded:
+            self.message.emit("warning", f"TensorFlow is still loading; {what} is enabled once it is ready.")
+            return None
+        p = self.state.project
+        try:
+            data = self.state.prepared()
+            problems = validate(p.spec, data.task, data.n_classes)
+            if problems:
+                raise NNStudioError("The network cannot train on this task: " + problems[0],
+                                    "Change the output layer in the network editor.")
+            p.settings.check()
+        except NNStudioError as e:
+            self.message.emit("error", e.user_text())
+            return None
+        return data
+
+    def start(self) -> bool:
+        data = self._ready_data("Train")
+        if data is None:
+            return False
+        p = self.state.project
+        try:
+            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), want_weights=True,
+                                   chunk_seconds=self.REPORT_INTERVAL_S)
+        except NNStudioError as e:
+            self.message.emit("error", e.user_text())
+            return False
+        trainer = self.trainer
+
+        def work(report):
+            trainer.on_progress = report
+            return trainer.run()
+
+        self.worker = Worker(work, stop=trainer.stop, name="training")
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.state.begin_training()
+        self._set_state("running")
+        self.pool.start(self.worker)
+        return True
+
+    def start_repeat(self, n: int) -> bool:
+        """Train ``n`` times with seeds 0..n-1 (the XOR tutorial averages 5): each run's test
+        figures, then their mean and sd (``repeat_run`` / ``repeat_finished`` signals)."""
+        data = self._ready_data("Repeat")
+        if data is None:
+            return False
+        p = self.state.project
+        spec, settings = p.spec.copy(), replace(p.settings)
+        stopped = {"flag": False}
+        current: dict = {}
+
+        def stop() -> None:
+            stopped["flag"] = True
+            if current.get("trainer") is not None:
+                current["trainer"].stop()
+
+        def work(report):
+            runs = []
+            for seed in range(n):
+                if stopped["flag"]:
+                    break
+                trainer = Trainer(data, spec, replace(settings, seed=seed))
+                current["trainer"] = trainer
+                if stopped["flag"]:
+                    break
+                r = trainer.run()
+                runs.append(r)
+                report(RepeatRun(seed, n, r))
+            return runs
+
+        self.worker = Worker(work, stop=stop, name="repeat-runs")
+        self.worker.progress.connect(self._on_repeat_run)
+        self.worker.finished.connect(self._on_repeat_finished)
+        self.worker.failed.connect(self._on_failed)
+        self._repeat_stop = stop
+        self.state.begin_training(live=False)
+        self._set_state("repeating")
+        self.pool.start(self.worker)
+        return True
+
+    def stop(self) -> None:
+        if self.trainer is not None:
+            self.trainer.stop()
+        if self.run_state == "repeating" and getattr(self, "_repeat_stop", None):
+            self._repeat_stop()
+
+    def pause(self) -> None:
+        if self.trainer is not None and self.run_state == "running":
+            self.trainer.pause()
+            self._set_state("paused")
+
+    def resume(self) -> None:
+        if self.trainer is not None and self.run_state == "paused":
+            self.trainer.resume()
+            self._set_state("running")
+
+    def step(self) -> None:
+        """One epoch: while paused, or to start a run that pauses after its first epoch."""
+        if self.run_state == "idle":
+            if self.start() and self.trainer is not None:
+                self.trainer.pause()
+                self.trainer.step()
+                self._set_state("paused")
+        elif self.trainer is not None:
+            self.trainer.step()
+            self._set_state("paused")
+
+    def set_learning_rate(self, lr: float) -> None:
+        if self.trainer is not None and self.run_state != "idle":
+            self.trainer.set_learning_rate(lr)
+
+    @property
+    def busy(self) -> bool:
+        return self.run_state != "idle"
+
+    # ----- from the worker thread (queued) ------------------------------------------------------------
+    @Slot(object)
+    def _on_progress(self, progress: Progress) -> None:
+        self.state.report_progress(progress)
+
+    @Slot(object)
+    def _on_finished(self, result: TrainResult) -> None:
+        self._end()
+        self.state.finish_training(result)
+        level = "warning" if result.status == "diverged" else "info"
+        self.message.emit(level, result.message)
+
+    @Slot(object)
+    def _on_repeat_run(self, run: RepeatRun) -> None:
+        self.repeat_run.emit(run)
+
+    @Slot(object)
+    def _on_repeat_finished(self, runs: list) -> None:
+        self._end()
+        self.state.finish_training(runs[-1] if runs else None, live=False)
+        summary = RepeatSummary.of(runs, self.state.project.task)
+        self.repeat_finished.emit(summary)
+        self.message.emit("info", summary.text())
+
+    @Slot(object)
+    def _on_failed(self, error: NNStudioError) -> None:
+        self._end()
+        self.state.finish_training(None)
+        self.message.emit("error", error.user_text())
+
+    def _end(self) -> None:
+        self.trainer = None
+        self.worker = None
+        self._set_state("idle")
+
+    def _set_state(self, s: str) -> None:
+        self.run_state = s
+        self.state_changed.emit(s)

@@ -1,0 +1,182 @@
+"""Live loss and metric curves (pyqtgraph), training and validation, growing epoch by epoch."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.training.engine import metric_name
+
+# One-pixel pens: Qt strokes a wider pen through its general path stroker, which made one repaint
+# of the four curves cost 30-60 ms of GUI time instead of 3 (measured in docs/surface.md).
+TRAIN_PEN = pg.mkPen("#1f77b4", width=1)
+VAL_PEN = pg.mkPen("#ff7f0e", width=1)
+#: Grid lines: opaque and light. pyqtgraph draws its grid with translucent lines by default, and
+#: Qt's raster engine blends those pixel by pixel: ~20 ms a repaint for the two plots.
+GRID_PEN = pg.mkPen("#e6e6e6")
+
+
+class CurvesView(QWidget):
+    """Two stacked plots sharing the epoch axis: loss, and accuracy (or MAE for regression).
+
+    Given the app's state, it follows it like every other view: cleared when the project, data or
+    a run starts, growing with each report, marked with learning-rate changes when the run ends.
+    ``set_history`` shows a finished history that is not the state's (a repeat's run, an opened model).
+    """
+
+    def __init__(self, state=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground("w")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.glw)
+        self.loss_plot = self.glw.addPlot(row=0, col=0, title="Loss")
+        self.metric_plot = self.glw.addPlot(row=1, col=0, title="Accuracy")
+        self.metric_plot.setXLink(self.loss_plot)
+        for p in (self.loss_plot, self.metric_plot):
+            p.showGrid(x=True, y=True)
+            for side in ("left", "bottom"):
+                axis = p.getAxis(side)
+                axis.setStyle(tickAlpha=255, maxTickLevel=0)  # grid lines at the labelled ticks
+                axis.setTickPen(GRID_PEN)
+            p.setLabel("bottom", "epoch")
+            p.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 220))
+            p.setMenuEnabled(True)
+            # A long run has thousands of epochs per curve; stroking every one of them with a
+            # 2-px antialiased pen cost ~6 ms a curve per repaint, on the GUI thread, while the
+            # training thread needs the interpreter too. Peak downsampling draws about two points
+            # per pixel column (the minimum and maximum of the epochs under it), so the shape,
+            # spikes included, is what you would see anyway.
+            p.setDownsampling(auto=True, mode="peak")
+            p.setClipToView(True)
+        self.curves = {
+            "loss": self.loss_plot.plot([], [], pen=TRAIN_PEN, name="training"),
+            "val_loss": self.loss_plot.plot([], [], pen=VAL_PEN, name="validation"),
+            "metric": self.metric_plot.plot([], [], pen=TRAIN_PEN, name="training"),
+            "val_metric": self.metric_plot.plot([], [], pen=VAL_PEN, name="validation"),
+        }
+        self.metric = "accuracy"
+        self.history: dict[str, list[float]] = {}
+        self._marks: list[pg.InfiniteLine] = []
+        # Draw at most REDRAW_HZ times a second, whatever the rate of reports (the history itself
+        # is always complete; flush() draws what is pending at once).
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.timeout.connect(self._redraw)
+        self._last_redraw = 0.0
+        self.reset(self.metric)
+        if state is not None:
+            state.project_changed.connect(self._on_data_changed)
+            state.data_changed.connect(self._on_data_changed)
+            state.training_started.connect(self._on_training_started)
+            state.training_progress.connect(self._on_progress)
+            state.training_finished.connect(self._on_finished)
+
+    # ----- following the state --------------------------------------------------------------------
+    def _state_metric(self) -> str | None:
+        try:
+            return metric_name(self.state.project.task)
+        except NNStudioError:  # a target that cannot be used: the Data tab explains it
+            return None
+
+    @Slot()
+    def _on_data_changed(self) -> None:
+        metric = self._state_metric()
+        if metric is not None:
+            self.reset(metric)
+
+    @Slot()
+    def _on_training_started(self) -> None:
+        self.reset(self._state_metric() or "accuracy")
+
+    @Slot(object)
+    def _on_progress(self, p) -> None:
+        if p.new_rows:
+            self.append(p.new_rows)
+
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        self.flush()
+        for epoch, lr in result.lr_changes:
+            self.mark_learning_rate(epoch, lr)
+
+    REDRAW_HZ = 16
+
+    def reset(self, metric: str = "accuracy") -> None:
+        self._redraw_timer.stop()
+        self.metric = metric
+        self.metric_plot.setTitle("Accuracy" if metric == "accuracy" else metric.upper())
+        # the legend where the curve is not: accuracy climbs (bottom right is free), errors fall
+        self.metric_plot.legend.setOffset((-10, -10) if metric == "accuracy" else (-10, 10))
+        self.history = {}
+        for c in self.curves.values():
+            c.setData([], [])
+        for m in self._marks:
+            self.loss_plot.removeItem(m)
+        self._marks.clear()
+
+    def append(self, rows: dict[str, list[float]]) -> None:
+        """Add epochs: drawn now, or within 1/REDRAW_HZ seconds of the last redraw."""
+        for k, v in rows.items():
+            self.history.setdefault(k, []).extend(v)
+        if self._redraw_timer.isActive():
+            return
+        # Drawing as the report arrives (rather than at a timer's later, arbitrary moment) keeps
+        # the repaint inside the engine's next compiled chunk, when training does not need the
+        # interpreter lock.
+        wait = 1.0 / self.REDRAW_HZ - (time.perf_counter() - self._last_redraw)
+        if wait <= 0.005:
+            self._redraw()
+        else:
+            self._redraw_timer.start(int(wait * 1000))
+
+    def flush(self) -> None:
+        """Draw everything appended so far now (at the end of a run)."""
+        self._redraw_timer.stop()
+        self._redraw()
+
+    def set_history(self, history: dict[str, list[float]], metric: str = "accuracy") -> None:
+        self.reset(metric)
+        self.append(history)
+        self.flush()
+
+    def mark_learning_rate(self, epoch: int, lr: float) -> None:
+        line = pg.InfiniteLine(pos=epoch + 0.5, angle=90, movable=False,
+                               pen=pg.mkPen("#888", style=pg.QtCore.Qt.PenStyle.DashLine),
+                               label=f"lr {lr:g}", labelOpts={"position": 0.9, "color": "#555"})
+        self.loss_plot.addItem(line)
+        self._marks.append(line)
+
+    @property
+    def epochs_shown(self) -> int:
+        return len(self.history.get("loss", []))
+
+    @Slot()
+    def _redraw(self) -> None:
+        self._last_redraw = time.perf_counter()
+        keys = {"loss": "loss", "val_loss": "val_loss", "metric": self.metric,
+                "val_metric": f"val_{self.metric}"}
+        for name, key in keys.items():
+            y = self.history.get(key, [])
+            x = np.arange(1, len(y) + 1)
+            self.curves[name].setData(x, np.asarray(y, float))
+        # no validation split: no "validation" entries in the legends
+        has_val = bool(self.history.get("val_loss"))
+        for name, plot in (("val_loss", self.loss_plot), ("val_metric", self.metric_plot)):
+            listed = plot.legend.getLabel(self.curves[name]) is not None
+            if has_val and not listed:
+                plot.legend.addItem(self.curves[name], "validation")
+            elif not has_val and listed and self.history.get("loss"):
+                plot.legend.removeItem(self.curves[name])
+
+    @Slot()
+    def export_png(self, path: str) -> None:
+        from pyqtgraph.exporters import ImageExporter  # noqa: PLC0415
+
+        ImageExporter(self.glw.scene()).export(path)

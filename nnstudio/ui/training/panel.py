@@ -1,0 +1,295 @@
+"""Training settings form, the Train / Pause / Step / Stop controls, progress and the result."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.training.engine import Progress, TrainResult
+from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS
+from nnstudio.ui.state import AppState
+from nnstudio.ui.training.controller import TrainingController
+
+OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
+                    "adamax": "Adamax", "nadam": "Nadam"}
+BATCH_MODE_LABELS = {"mini-batch": "Mini-batch", "full-batch": "Full batch (gradient descent)",
+                     "stochastic": "Stochastic (batch of 1)"}
+
+
+def format_seconds(s: float) -> str:
+    if not math.isfinite(s):
+        return "…"
+    s = int(round(s))
+    return f"{s // 60}:{s % 60:02d}" if s >= 60 else f"{s} s"
+
+
+class TrainingPanel(QWidget):
+    def __init__(self, state: AppState, controller: TrainingController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.controller = controller
+        self._loading = False
+
+        box = QGroupBox("Training settings")
+        form = QFormLayout(box)
+        self.optimizer = QComboBox()
+        for key in OPTIMIZERS:
+            self.optimizer.addItem(OPTIMIZER_LABELS[key], key)
+        self.optimizer.setToolTip("The rule that turns gradients into weight updates.")
+        form.addRow("Optimizer", self.optimizer)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(6)
+        self.lr.setRange(1e-6, 100.0)
+        self.lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr.setToolTip("Step size of each weight update. Can be changed while training runs.")
+        form.addRow("Learning rate", self.lr)
+        self.momentum = QDoubleSpinBox()
+        self.momentum.setRange(0.0, 0.999)
+        self.momentum.setSingleStep(0.05)
+        self.momentum.setToolTip("SGD only: fraction of the previous update added to the next one.")
+        self.nesterov = QCheckBox("Nesterov")
+        self.nesterov.setToolTip("SGD only: look-ahead momentum.")
+        mrow = QHBoxLayout()
+        mrow.addWidget(self.momentum)
+        mrow.addWidget(self.nesterov)
+        form.addRow("Momentum", mrow)
+        self.batch_mode = QComboBox()
+        for key, label in BATCH_MODE_LABELS.items():
+            self.batch_mode.addItem(label, key)
+        self.batch_mode.setToolTip("Full batch: one update per epoch over all rows (gradient descent). "
+                                   "Stochastic: one update per row. Mini-batch: one update per N rows.")
+        form.addRow("Batches", self.batch_mode)
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 1_000_000)
+        self.batch_size.setToolTip("Rows per mini-batch.")
+        form.addRow("Batch size", self.batch_size)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 1_000_000)
+        self.epochs.setToolTip("Passes over the training data.")
+        form.addRow("Epochs", self.epochs)
+        self.loss = QComboBox()
+        for key in LOSSES:
+            self.loss.addItem("from the task" if key == "auto" else key, key)
+        self.loss.setToolTip("What training minimizes. 'From the task' picks binary or sparse "
+                             "categorical cross-entropy, or mean squared error.")
+        form.addRow("Loss", self.loss)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Same seed, same initial weights and shuffles: the same curve.")
+        form.addRow("Seed", self.seed)
+        self.early = QCheckBox("Early stopping")
+        self.early.setToolTip("Stop when the monitored value has not improved for 'patience' epochs.")
+        self.monitor = QComboBox()
+        self.monitor.addItems(list(EARLY_MONITORS))
+        self.patience = QSpinBox()
+        self.patience.setRange(1, 100_000)
+        self.patience.setPrefix("patience ")
+        erow = QHBoxLayout()
+        erow.addWidget(self.early)
+        erow.addWidget(self.monitor)
+        erow.addWidget(self.patience)
+        form.addRow(erow)
+
+        self.train_btn = QPushButton("Train")
+        self.train_btn.setToolTip("Train the network from fresh weights (Ctrl+T).")
+        self.pause_btn = QPushButton("Pause")
+        self.step_btn = QPushButton("Step")
+        self.step_btn.setToolTip("Run exactly one epoch, then pause.")
+        self.stop_btn = QPushButton("Stop")
+        buttons = QGridLayout()
+        buttons.addWidget(self.train_btn, 0, 0)
+        buttons.addWidget(self.pause_btn, 0, 1)
+        buttons.addWidget(self.step_btn, 0, 2)
+        buttons.addWidget(self.stop_btn, 0, 3)
+        self.repeat_n = QSpinBox()
+        self.repeat_n.setRange(2, 100)
+        self.repeat_n.setValue(5)
+        self.repeat_n.setSuffix(" seeds")
+        self.repeat_btn = QPushButton("Repeat")
+        self.repeat_btn.setToolTip("Train from scratch with seeds 0..N-1 and report each run's test "
+                                   "figure and their mean ± sd (the XOR tutorial averages 5 runs).")
+        buttons.addWidget(self.repeat_n, 1, 0, 1, 2)
+        buttons.addWidget(self.repeat_btn, 1, 2, 1, 2)
+        self.progress = QProgressBar()
+        self.progress.setFormat("Not trained yet")
+        self.progress.setValue(0)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(box)
+        lay.addLayout(buttons)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.result)
+        lay.addStretch(1)
+
+        self._editors = [self.optimizer, self.momentum, self.nesterov, self.batch_mode, self.batch_size,
+                         self.epochs, self.loss, self.seed, self.early, self.monitor, self.patience]
+        for w in (self.optimizer, self.batch_mode, self.loss, self.monitor):
+            w.currentIndexChanged.connect(self._store)
+        for w in (self.momentum, self.batch_size, self.epochs, self.seed, self.patience):
+            w.valueChanged.connect(self._store)
+        for w in (self.nesterov, self.early):
+            w.toggled.connect(self._store)
+        self.lr.valueChanged.connect(self._lr_changed)
+
+        self.train_btn.clicked.connect(controller.start)
+        self.stop_btn.clicked.connect(controller.stop)
+        self.pause_btn.clicked.connect(self._pause_clicked)
+        self.step_btn.clicked.connect(controller.step)
+        self.repeat_btn.clicked.connect(lambda: controller.start_repeat(self.repeat_n.value()))
+        controller.repeat_run.connect(self._on_repeat_run)
+        controller.repeat_finished.connect(self._on_repeat_finished)
+        controller.state_changed.connect(self._on_run_state)
+        state.project_changed.connect(self.load)
+        state.training_started.connect(self._on_started)
+        state.training_progress.connect(self._on_progress)
+        state.training_finished.connect(self._on_finished)
+        state.tf_ready.connect(self._update_enabled)
+        self.load()
+
+    # ----- settings <-> widgets ------------------------------------------------------------------
+    @Slot()
+    def load(self) -> None:
+        s = self.state.project.settings
+        self._loading = True
+        try:
+            self.optimizer.setCurrentIndex(self.optimizer.findData(s.optimizer))
+            self.lr.setValue(s.learning_rate)
+            self.momentum.setValue(s.momentum)
+            self.nesterov.setChecked(s.nesterov)
+            self.batch_mode.setCurrentIndex(self.batch_mode.findData(s.batch_mode))
+            self.batch_size.setValue(s.batch_size)
+            self.epochs.setValue(s.epochs)
+            self.loss.setCurrentIndex(self.loss.findData(s.loss))
+            self.seed.setValue(s.seed)
+            self.early.setChecked(s.early_stopping)
+            self.monitor.setCurrentText(s.monitor)
+            self.patience.setValue(s.patience)
+        finally:
+            self._loading = False
+        self.result.setText("")
+        self.progress.setValue(0)
+        self.progress.setFormat("Not trained yet")
+        self._update_enabled()
+
+    @Slot()
+    def _store(self) -> None:
+        if self._loading:
+            return
+        s = self.state.project.settings
+        s.optimizer = self.optimizer.currentData()
+        s.momentum = self.momentum.value()
+        s.nesterov = self.nesterov.isChecked()
+        s.batch_mode = self.batch_mode.currentData()
+        s.batch_size = self.batch_size.value()
+        s.epochs = self.epochs.value()
+        s.loss = self.loss.currentData()
+        s.seed = self.seed.value()
+        s.early_stopping = self.early.isChecked()
+        s.monitor = self.monitor.currentText()
+        s.patience = self.patience.value()
+        self._update_enabled()
+        self.state.notify_settings_changed()
+
+    @Slot(float)
+    def _lr_changed(self, value: float) -> None:
+        if self._loading:
+            return
+        self.state.project.settings.learning_rate = value
+        self.state.notify_settings_changed()
+        self.controller.set_learning_rate(value)  # takes effect at once if a run is going
+
+    # ----- run state -----------------------------------------------------------------------------
+    @Slot()
+    def _pause_clicked(self) -> None:
+        if self.controller.run_state == "paused":
+            self.controller.resume()
+        else:
+            self.controller.pause()
+
+    @Slot(str)
+    def _on_run_state(self, _s: str) -> None:
+        self._update_enabled()
+
+    @Slot()
+    def _update_enabled(self) -> None:
+        run = self.controller.run_state
+        idle = run == "idle"
+        ready = self.state.tf_loaded
+        self.train_btn.setEnabled(idle and ready)
+        self.train_btn.setToolTip("Train the network from fresh weights (Ctrl+T)." if ready
+                                  else "TensorFlow is loading…")
+        self.stop_btn.setEnabled(not idle)
+        self.pause_btn.setEnabled(run in ("running", "paused"))
+        self.repeat_btn.setEnabled(idle and ready)
+        self.repeat_n.setEnabled(idle)
+        self.pause_btn.setText("Resume" if run == "paused" else "Pause")
+        self.step_btn.setEnabled(ready and run != "repeating")
+        for w in self._editors:
+            w.setEnabled(idle)
+        s = self.state.project.settings
+        if idle:
+            sgd = s.optimizer == "sgd"
+            self.momentum.setEnabled(sgd)
+            self.nesterov.setEnabled(sgd)
+            self.batch_size.setEnabled(s.batch_mode == "mini-batch")
+            self.monitor.setEnabled(s.early_stopping)
+            self.patience.setEnabled(s.early_stopping)
+
+    @Slot()
+    def _on_started(self) -> None:
+        epochs = self.state.project.settings.epochs
+        self.progress.setRange(0, epochs)
+        self.progress.setValue(0)
+        self.progress.setFormat(f"Epoch 0 of {epochs} — starting…")
+        self.result.setText("")
+
+    @Slot(object)
+    def _on_progress(self, p: Progress) -> None:
+        self.progress.setRange(0, p.epochs)
+        self.progress.setValue(p.epoch)
+        tail = "paused" if p.state == "paused" else f"{format_seconds(p.eta)} left"
+        self.progress.setFormat(f"Epoch {p.epoch} of {p.epochs} — {tail}")
+
+    @Slot(object)
+    def _on_repeat_run(self, run) -> None:
+        self.progress.setRange(0, run.of)
+        self.progress.setValue(run.seed + 1)
+        fig = run.result.test.get("accuracy", run.result.test.get("mae", float("nan")))
+        self.progress.setFormat(f"Run {run.seed + 1} of {run.of} — test {fig:.3f}")
+
+    @Slot(object)
+    def _on_repeat_finished(self, summary) -> None:
+        self.result.setText(f"<b>{summary.text()}</b>")
+
+    @Slot(object)
+    def _on_finished(self, r: TrainResult) -> None:
+        self.progress.setValue(r.epochs_run)
+        self.progress.setFormat(f"Epoch {r.epochs_run} of {self.progress.maximum()} — "
+                                f"{r.status.replace('_', ' ')} in {r.seconds:.1f} s")
+        parts = []
+        if "accuracy" in r.test:
+            parts.append(f"<b>Test accuracy: {r.test['accuracy']:.3f}</b>")
+        if "mae" in r.test:
+            parts.append(f"<b>Test MAE: {r.test['mae']:.4g}</b>")
+        if "loss" in r.test:
+            parts.append(f"test loss {r.test['loss']:.4f}")
+        self.result.setText(" · ".join(parts) + (f"<br>{r.message}" if r.message else ""))

@@ -1,0 +1,210 @@
+"""Opening data in the GUI: File > Open data, the import dialog and its live preview, reading in a
+worker with progress and Cancel, recent files, drops on the window, and bad files as messages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@pytest.fixture
+def win(window, tmp_path):
+    """The window with its data controller writing settings to a scratch file, messages recorded."""
+    window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window.messages = []
+    window.data_io.message.connect(lambda level, text: window.messages.append((level, text)))
+    return window
+
+
+def _open_button(dlg):
+    return dlg.buttons.button(QDialogButtonBox.StandardButton.Open)
+
+
+def _accept_and_wait(win, qtbot, dlg, timeout=15_000):
+    with qtbot.waitSignal(win.data_io.loaded, timeout=timeout):
+        _open_button(dlg).click()
+    qtbot.waitUntil(lambda: not win.data_io.reading, timeout=timeout)
+
+
+def test_file_open_data_shows_the_import_dialog_and_loads(win, qtbot, monkeypatch):
+    path = DATA / "semicolon_decimal_comma.csv"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    win.act_open_data.trigger()
+    dlg = win.data_io.dialog
+    assert dlg is not None and dlg.isVisible()
+    assert dlg.delimiter.itemText(0) == "Auto (semicolon)" and dlg.decimal.itemText(0) == "Auto (decimal comma)"
+    assert dlg.model.columnCount() == 3 and dlg.model.rowCount() == 6
+    assert dlg.model.data(dlg.model.index(0, 0)) == "5.1"
+    old_hidden = [(l.kind, l.units) for l in win.state.project.spec.hidden]
+    _accept_and_wait(win, qtbot, dlg)
+    p = win.state.project
+    assert p.dataset.name == "semicolon_decimal_comma.csv" and p.roles.target == "Art"
+    assert p.dataset.frame["Länge"].iloc[0] == 5.1
+    assert [(l.kind, l.units) for l in p.spec.hidden] == old_hidden  # the network you built is kept
+    assert win.data_io.recent()[0] == str(path.resolve())
+    assert win.data_panel.columns_model.rowCount() == 3
+    assert win.tabs.currentWidget() is win.data_panel
+    assert any(level == "info" and "Opened semicolon_decimal_comma.csv" in text for level, text in win.messages)
+
+
+def test_the_preview_follows_the_users_choices(win, qtbot):
+    assert win.open_path(str(DATA / "semicolon_decimal_comma.csv"))
+    dlg = win.data_io.dialog
+    assert win.tabs.currentWidget() is win.data_panel
+    dlg.set_option("delimiter", ",")
+    assert not _open_button(dlg).isEnabled()  # a ragged table cannot be opened
+    assert "has 3 fields, but the header has 1" in dlg.problems.text()
+    dlg.set_option("delimiter", None)
+    assert _open_button(dlg).isEnabled() and dlg.model.columnCount() == 3
+    dlg.set_option("decimal", ".")
+    # with a decimal point, "5,1" is text: the dialog says so and offers the decimal comma
+    assert "holds numbers" not in dlg.problems.text() or "Decimal comma" in dlg.problems.text()
+    assert dlg.model.data(dlg.model.index(0, 0)) == "5,1"
+    dlg.set_option("header", False)
+    assert dlg.model.rowCount() == 7 and dlg.model.headerData(0, Qt.Orientation.Horizontal) == "column 1"
+    dlg.reject()
+
+
+def test_stray_text_is_pointed_out_and_fixed_in_the_dialog(win, qtbot):
+    win.open_path(str(DATA / "stray_text.csv"))
+    dlg = win.data_io.dialog
+    assert "Column 'age' holds numbers, but 2 values are not: '12,5' (row 3), '?' (row 7)." in dlg.problems.text()
+    assert dlg.fix_btn.isVisibleTo(dlg) and "'?'" in dlg.fix_btn.text()
+    dlg.fix_btn.click()
+    assert dlg.missing_values() == ["?"]
+    assert "'?'" not in dlg.problems.text() and "'12,5'" in dlg.problems.text()
+    _accept_and_wait(win, qtbot, dlg)
+    ds = win.state.project.dataset
+    assert ds.csv_options["na_values"] == ["?"]
+    # '12,5' is still text: the Data tab says what to do instead of training on a wrong column
+    panel = win.data_panel
+    qtbot.waitUntil(lambda: "'12,5'" in panel.prep_error.text(), timeout=3000)
+
+
+def test_bad_files_become_messages(win, qtbot):
+    before = win.state.project
+    for name, words in (("empty.csv", "is empty"), ("binary.xlsx", "Excel"), ("missing.csv", "There is no file")):
+        assert not win.open_path(str(DATA / name))  # refused at the first look, no dialog
+        assert win.data_io.dialog is None
+        level, text = win.messages[-1]
+        assert level == "error" and words in text and "Traceback" not in text
+    win.open_path(str(DATA / "header_only.csv"))  # passes the first look; refused after the full read
+    with qtbot.waitSignal(win.data_io.message, timeout=10_000):
+        _open_button(win.data_io.dialog).click()
+    qtbot.waitUntil(lambda: not win.data_io.reading, timeout=10_000)
+    level, text = win.messages[-1]
+    assert level == "error" and "header row (x1, x2, label) but no rows of data" in text
+    assert win.state.project is before
+
+
+def test_reading_shows_progress_and_can_be_cancelled(win, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    import nnstudio.ui.data.controller as dc
+
+    path = tmp_path / "big.csv"
+    with open(path, "w") as fh:
+        fh.write("x,y,label\n")
+        fh.write("".join(f"{i % 97},{i % 13},{i % 2}\n" for i in range(2000)) * 100)  # 200,000 rows
+    gate = threading.Event()
+    reported = []
+    real_read = dc.read_csv
+
+    def held_read(*a, progress=None, **k):
+        def report(f, msg):  # on the worker thread: hold after two chunks until Cancel is pressed
+            progress(f, msg)
+            reported.append(f)
+            if len(reported) == 2:
+                gate.wait(10)
+        return real_read(*a, progress=report, **k)
+
+    monkeypatch.setattr(dc, "read_csv", held_read)
+    before = win.state.project
+    io = win.data_io
+    io.chunk_rows = 2000
+    io.read(str(path))
+    qtbot.waitUntil(lambda: io.progress is not None and io.progress.value() > 0, timeout=15_000)
+    assert "Read " in io.progress.labelText() and " rows" in io.progress.labelText()
+    from PySide6.QtWidgets import QPushButton
+
+    io.progress.findChild(QPushButton).click()  # the dialog's Cancel button
+    gate.set()
+    qtbot.waitUntil(lambda: not io.reading, timeout=15_000)
+    assert win.state.project is before
+    assert any(level == "info" and "cancelled" in text for level, text in win.messages)
+    assert len(reported) == 2  # no chunk was read after Cancel
+
+
+def test_a_full_read_reports_progress(win, qtbot, tmp_path):
+    path = tmp_path / "mid.csv"
+    path.write_text("x,y,label\n" + "".join(f"{i % 97},{i % 13},{i % 2}\n" for i in range(2000)) * 20)
+    io = win.data_io
+    io.chunk_rows = 5000
+    seen = []
+    with qtbot.waitSignal(io.loaded, timeout=15_000):
+        io.read(str(path))
+        io.worker.progress.connect(lambda p: seen.append(p))
+    qtbot.waitUntil(lambda: not io.reading, timeout=5000)
+    assert win.state.project.dataset.n_rows == 40_000
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("Summarising column" in text for _, text in seen)
+
+
+def test_recent_files_menu(win, qtbot):
+    io = win.data_io
+    io.add_recent(str(DATA / "tabs.tsv"))
+    io.add_recent(str(DATA / "pipe.txt"))
+    io.add_recent(str(DATA / "tabs.tsv"))
+    assert [Path(p).name for p in io.recent()] == ["tabs.tsv", "pipe.txt"]
+    menu = win.recent_data_menu
+    menu.aboutToShow.emit()
+    texts = [a.text() for a in menu.actions()]
+    assert texts[0] == "&1 tabs.tsv" and texts[1] == "&2 pipe.txt" and "Clear the list" in texts
+    menu.actions()[1].trigger()
+    assert io.dialog is not None and io.dialog.path.name == "pipe.txt"
+    io.dialog.reject()
+    io.clear_recent()
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions()] == ["No recent data files"]
+    # a recent file that has gone is dropped from the list when opened
+    io.add_recent(str(DATA / "gone.csv"))
+    assert not io.open_path(str(DATA / "gone.csv"))
+    assert io.recent() == []
+
+
+def test_dropping_a_file_on_the_window_opens_it_unless_training(win, qtbot):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DATA / "tabs.tsv"))])
+    enter = QDragEnterEvent(QPointF(10, 10).toPoint(), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    win.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(drop)
+    dlg = win.data_io.dialog
+    assert dlg is not None and dlg.path.name == "tabs.tsv"
+    assert dlg.delimiter.itemText(0) == "Auto (tab)"
+    dlg.reject()
+    text = QMimeData()
+    text.setText("not a file")
+    enter = QDragEnterEvent(QPointF(10, 10).toPoint(), Qt.DropAction.CopyAction, text,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    win.dragEnterEvent(enter)
+    assert not enter.isAccepted()
+    # nothing opens while a network trains on the current data
+    win.trainer.run_state = "running"
+    try:
+        win.dropEvent(drop)
+        assert win.data_io.dialog is None
+        assert win.messages[-1][0] == "warning" and "Stop training" in win.messages[-1][1]
+    finally:
+        win.trainer.run_state = "idle"
+
+

@@ -1,0 +1,186 @@
+"""The Data tab: columns with roles and reasons, target/task/split controls, per-column preprocessing,
+the fitted preprocessing in plain words, histogram and scatter plot."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import Qt
+
+from nnstudio.core.data import Dataset
+from nnstudio.core.model.spec import Task
+from nnstudio.core.project import Project
+from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
+
+
+@pytest.fixture
+def churn(window, qtbot):
+    window.load_example("churn")
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: panel.prep_list.count() > 0, timeout=5000)
+    return window, panel
+
+
+def _row(panel, name):
+    return panel.columns_model.row_of(name)
+
+
+def _prep_text(panel):
+    return [panel.prep_list.item(i).text() for i in range(panel.prep_list.count())]
+
+
+def test_data_tab_is_first_and_shows_the_churn_proposals(churn):
+    window, panel = churn
+    assert window.tabs.tabText(0) == "Data" and window.tabs.currentIndex() != 0  # opens on Training
+    m = panel.columns_model
+    assert m.rowCount() == 14
+    checks = {m.profile(r).name: m.data(m.index(r, ColumnsModel.USE), Qt.ItemDataRole.CheckStateRole)
+              for r in range(m.rowCount())}
+    assert checks["RowNumber"] == Qt.CheckState.Unchecked and checks["Surname"] == Qt.CheckState.Unchecked
+    assert checks["Age"] == Qt.CheckState.Checked and checks["Exited"] is None
+    note = m.data(m.index(_row(panel, "CustomerId"), ColumnsModel.NOTE))
+    assert "identifier" in note
+    assert "one-hot" in m.data(m.index(_row(panel, "Geography"), ColumnsModel.NOTE))
+    assert not panel.note.isHidden() and "Synthetic" in panel.note.text()
+    text = _prep_text(panel)
+    assert any(t.startswith("Age: standardized, mean ") and t.endswith("fitted on 8,000 rows") for t in text)
+    assert "Gender: two values, Female → 0, Male → 1, fitted on 8,000 rows" in text
+    assert "8,000 training · 0 validation · 2,000 test rows" in panel.split_label.text()
+    assert panel.task_combo.currentData() is None and "binary" in panel.task_combo.currentText()
+    assert panel.rows_model.rowCount() == 10_000
+    assert panel.rows_model.headerData(13, Qt.Orientation.Horizontal) == "Exited (target)"
+
+
+def test_using_and_ignoring_columns_goes_through_the_state(churn, qtbot):
+    window, panel = churn
+    m = panel.columns_model
+    with qtbot.waitSignal(window.state.data_changed):
+        m.setData(m.index(_row(panel, "Tenure"), ColumnsModel.USE), Qt.CheckState.Unchecked,
+                  Qt.ItemDataRole.CheckStateRole)
+    p = window.state.project
+    assert "Tenure" not in p.roles.features and p.roles.ignored["Tenure"] == "ignored by you"
+    assert window.state.dirty
+    qtbot.waitUntil(lambda: not any(t.startswith("Tenure:") for t in _prep_text(panel)), timeout=3000)
+    # override a proposal: use the customer id after all
+    m.setData(m.index(_row(panel, "CustomerId"), ColumnsModel.USE), Qt.CheckState.Checked,
+              Qt.ItemDataRole.CheckStateRole)
+    assert "CustomerId" in p.roles.features and "CustomerId" not in p.roles.ignored
+    assert p.roles.features.index("CustomerId") < p.roles.features.index("CreditScore")  # table order
+
+
+def test_changing_the_target_and_the_task(churn, qtbot):
+    window, panel = churn
+    p = window.state.project
+    panel.target_combo.setCurrentIndex(panel.target_combo.findData("NumOfProducts"))
+    assert p.roles.target == "NumOfProducts"
+    assert "Exited" in p.roles.features  # the old target becomes a feature
+    assert "multi-class" in panel.task_combo.currentText()
+    assert "NumOfProducts" in window.dataset_label.text() and "multi-class" in window.dataset_label.text()
+    panel.task_combo.setCurrentIndex(panel.task_combo.findData(Task.REGRESSION))
+    assert p.task_override is Task.REGRESSION and p.task is Task.REGRESSION
+    assert not panel.stratify.isEnabled()
+    qtbot.waitUntil(lambda: any("a number, predicted as is" in t for t in _prep_text(panel)), timeout=3000)
+    # choosing the target column in the detail box works too
+    panel.select_column("Exited")
+    panel.role_combo.setCurrentIndex(panel.role_combo.findData("target"))
+    assert p.roles.target == "Exited" and p.task_override is None
+
+
+def test_per_column_preprocessing_choices(churn, qtbot):
+    window, panel = churn
+    panel.select_column("Age")
+    assert panel.scaling_combo.isVisibleTo(panel) and not panel.encoding_combo.isVisibleTo(panel)
+    panel.scaling_combo.setCurrentIndex(panel.scaling_combo.findData("minmax"))
+    cfg = window.state.project.preprocess
+    assert cfg.per_column["Age"] == {"numeric": "minmax"}
+    lo = int(window.state.prepared().raw_train["Age"].min())  # fitted on the training rows
+    qtbot.waitUntil(lambda: any(t.startswith(f"Age: scaled to 0..1, min {lo}, max ") for t in _prep_text(panel)),
+                    timeout=3000)
+    panel.select_column("Geography")
+    assert panel.encoding_combo.isVisibleTo(panel) and not panel.scaling_combo.isVisibleTo(panel)
+    panel.encoding_combo.setCurrentIndex(panel.encoding_combo.findData("ordinal"))
+    qtbot.waitUntil(lambda: any(t.startswith("Geography: ordinal codes 0..2") for t in _prep_text(panel)),
+                    timeout=3000)
+    panel.select_column("NumOfProducts")
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("category"))
+    qtbot.waitUntil(lambda: any(t.startswith("NumOfProducts: one-hot, 4 columns") for t in _prep_text(panel)),
+                    timeout=3000)
+    panel.default_missing.setCurrentIndex(panel.default_missing.findData("median"))
+    assert cfg.missing == "median"
+
+
+def test_missing_value_strategy_per_column(window, qtbot):
+    window.load_example("house-prices")
+    panel = window.data_panel
+    panel.select_column("Age")
+    assert panel.missing_combo.currentData() == "median" and not panel.fill_edit.isVisibleTo(panel)
+    panel.missing_combo.setCurrentIndex(panel.missing_combo.findData("constant"))
+    assert panel.fill_edit.isVisibleTo(panel)
+    panel.fill_edit.setText("100")
+    panel.fill_edit.editingFinished.emit()
+    assert window.state.project.preprocess.per_column["Age"] == {"missing": "constant", "fill_value": 100.0}
+    qtbot.waitUntil(lambda: any(t.startswith("Age:") and "the constant (100)" in t for t in _prep_text(panel)),
+                    timeout=3000)
+    # regression target: the scatter is coloured along a colour map
+    assert len(panel.scatter_items) == 1 and "purple" in panel.scatter_caption.text()
+
+
+def test_unusable_target_or_feature_is_explained_not_raised(window, qtbot):
+    frame = pd.DataFrame({"x": np.random.default_rng(0).normal(size=30), "odd": ["1", "?"] + ["2"] * 28,
+                          "same": ["a"] * 30, "y": [0, 1] * 15})
+    window.state.set_project(Project.from_dataset(Dataset(frame, "bad.csv"), "y"))
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: panel.prep_error.isVisibleTo(panel), timeout=3000)
+    assert "Column 'odd' holds numbers" in panel.prep_error.text() and "'?' (row 2)" in panel.prep_error.text()
+    m = panel.columns_model
+    assert "not numbers" in m.data(m.index(_row(panel, "odd"), ColumnsModel.NOTE))
+    panel.set_use("odd", False)
+    qtbot.waitUntil(lambda: not panel.prep_error.isVisibleTo(panel), timeout=3000)
+    panel.set_target("same")  # one class: refused with a reason, nothing raised
+    qtbot.waitUntil(lambda: "only one value" in panel.prep_error.text(), timeout=3000)
+    assert "cannot be used" in window.dataset_label.text()
+    assert "cannot be used" in panel.task_combo.itemText(0)
+
+
+def test_histogram_is_split_by_class_and_scatter_coloured_by_target(churn):
+    _window, panel = churn
+    panel.select_column("Geography")
+    bars = [it for it in panel.hist.getPlotItem().items if it.__class__.__name__ == "BarGraphItem"]
+    assert len(bars) == 2  # Exited = 0 and Exited = 1, stacked
+    ticks = panel.hist.getAxis("bottom")._tickLevels[0]
+    assert sorted(label for _, label in ticks) == ["France", "Germany", "Spain"]
+    assert len(panel.scatter_items) == 2
+    n = sum(len(it.data) for it in panel.scatter_items)
+    assert n == 5000 and "a random 5,000 of 10,000 rows" in panel.scatter_caption.text()
+    panel.x_combo.setCurrentIndex(panel.x_combo.findData("Age"))
+    assert panel.scatter.getPlotItem().getAxis("bottom").labelText == "Age"
+
+
+def test_split_controls_and_the_lock_while_training(churn, qtbot):
+    window, panel = churn
+    panel.test_spin.setValue(30)
+    panel.val_spin.setValue(10)
+    panel.seed_spin.setValue(7)
+    s = window.state.project.split
+    assert (s.test, s.val, s.seed) == (0.3, 0.1, 7)
+    qtbot.waitUntil(lambda: "6,300 training · 700 validation · 3,000 test" in panel.split_label.text(),
+                    timeout=3000)
+    panel.on_run_state("running")
+    assert not panel.target_combo.isEnabled() and not panel.columns_view.isEnabled()
+    assert not panel.test_spin.isEnabled()
+    panel.on_run_state("idle")
+    assert panel.target_combo.isEnabled() and panel.open_btn.isEnabled()
+
+
+def test_dataframe_model_handles_a_million_rows(qtbot):
+    frame = pd.DataFrame({"a": np.arange(1_000_000, dtype=float), "b": ["x", None] * 500_000})
+    frame.loc[3, "a"] = np.nan
+    model = DataFrameModel(frame)
+    assert model.rowCount() == 1_000_000 and model.columnCount() == 2
+    assert model.data(model.index(999_999, 0)) == "999999"
+    assert model.data(model.index(3, 0)) == "" and model.data(model.index(1, 1)) == ""
+    assert model.data(model.index(3, 0), Qt.ItemDataRole.ToolTipRole) == "missing value"
+    assert model.headerData(0, Qt.Orientation.Vertical) == "1"
+    model.set_roles({"a": "target", "b": "ignored"})
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "a (target)"
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.ForegroundRole) is not None

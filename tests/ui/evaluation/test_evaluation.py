@@ -1,0 +1,164 @@
+"""The Evaluation tab, File > Export model… and File > Open model… on a real window."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core import evaluate as core_eval
+from nnstudio.core import export as core_export
+
+@pytest.fixture(autouse=True)
+def keep_user_settings():
+    """The dialogs remember folders in QSettings: put back what the user had."""
+    from PySide6.QtCore import QSettings
+
+    keys = ("export/dir", "evaluation/export_dir", "evaluation/model_dir")
+    before = {k: QSettings().value(k) for k in keys}
+    yield
+    for k, v in before.items():
+        if v is None:
+            QSettings().remove(k)
+        else:
+            QSettings().setValue(k, v)
+
+
+W4_CUSTOMER = {"Geography": "Spain", "CreditScore": 500, "Gender": "Female", "Age": 40, "Tenure": 3,
+               "Balance": 50000, "NumOfProducts": 2, "HasCrCard": 1, "IsActiveMember": 1,
+               "EstimatedSalary": 40000}
+
+
+def train(window, qtbot, epochs: int, batch: int | None = None):
+    window.training_panel.epochs.setValue(epochs)
+    if batch is not None:
+        window.training_panel.batch_size.setValue(batch)
+    with qtbot.waitSignal(window.evaluation.evaluated, timeout=120_000):
+        with qtbot.waitSignal(window.state.training_finished, timeout=120_000) as b:
+            window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: not window.evaluation.busy() and window.evaluation.results
+                    and not window.evaluation.live, timeout=60_000)
+    return b.args[0]
+
+
+def test_churn_evaluation_and_the_w4_customer(window, qtbot, tmp_path, monkeypatch):
+    window.load_example("churn")
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    result = train(window, qtbot, epochs=2, batch=64)
+    data = window.state.prepared()
+    # the figures agree with the engine's own test figures
+    assert ev.metric("test", "accuracy") == pytest.approx(result.test["accuracy"], abs=1e-9)
+    assert ev.metric("test", "loss") == pytest.approx(result.test["loss"], rel=1e-4)
+    assert ev.metrics.rowCount() == len(ev.results) and "ROC AUC" in [
+        ev.metrics.horizontalHeaderItem(i).text() for i in range(ev.metrics.columnCount())]
+    # confusion matrix of the test split: counts and row shares in a coloured grid
+    assert ev.split.currentData() == "test"
+    counts = ev.confusion.counts
+    assert counts.sum() == len(data.X_test) and ev.confusion.rowCount() == 2
+    first = ev.confusion.cell_text(0, 0).split("\n")
+    assert first[0] == f"{counts[0, 0]:,}" and first[1] == f"{counts[0, 0] / counts[0].sum():.1%}"
+    assert ev.per_class.rowCount() == 3  # two classes and the macro average
+    assert ev.chart_box.isVisible() and "ROC" in ev.chart_box.title()
+    # predictions table with the misclassified filter, exported as CSV
+    full = len(ev.shown_table())
+    assert full == len(data.X_test)
+    ev.only_wrong.setChecked(True)
+    wrong = ev.shown_table()
+    assert len(wrong) == counts.sum() - np.trace(counts) and not wrong["correct"].any()
+    out = tmp_path / "wrong.csv"
+    monkeypatch.setattr("nnstudio.ui.evaluation.panel.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(out), "CSV (*.csv)"))
+    ev.export_predictions_dialog()
+    saved = pd.read_csv(out)
+    assert len(saved) == len(wrong) and {"prediction", "probability", "Exited"} <= set(saved.columns)
+    # the prediction form: one field per input column, lists for categories, original units
+    form = ev.form
+    assert set(form.fields) == set(data.preprocessor.feature_names)
+    assert "RowNumber" not in form.fields and "Surname" not in form.fields
+    geo = form.fields["Geography"]
+    assert sorted(geo.itemText(i) for i in range(geo.count())) == ["France", "Germany", "Spain"]
+    for k, v in W4_CUSTOMER.items():
+        form.set_value(k, v)
+    r = ev.predict_form_row()
+    expected = core_eval.predict_row(window.state.model, data.preprocessor, W4_CUSTOMER)
+    assert r.probabilities[1] == pytest.approx(expected.probabilities[1], abs=1e-6)
+    assert f"{expected.probabilities[1]:.4f}" in form.result.text()
+    form.fields["Age"].setText("")
+    assert "Age" in form.result.text()  # a missing value is named, not predicted
+
+
+def test_live_figures_while_training(window, qtbot):
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    window.training_panel.epochs.setValue(100_000)
+    seen = []
+    ev.evaluated.connect(lambda: seen.append(dict(ev._live_meta)))
+    window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: any(m["live"] for m in seen), timeout=60_000)
+    live = next(m for m in seen if m["live"])
+    assert live["epoch"] >= 1 and isinstance(ev.net, list)  # NumPy forward layers, not Keras
+    assert "Live" in ev.status.text() and ev.confusion.counts is not None
+    with qtbot.waitSignal(window.state.training_finished, timeout=10_000):
+        window.training_panel.stop_btn.click()
+    qtbot.waitUntil(lambda: ev.results and not ev.live and not ev.busy()
+                    and not ev._live_meta["live"], timeout=60_000)
+    assert ev.metric("test", "accuracy") == pytest.approx(window.state.result.test["accuracy"], abs=1e-9)
+
+
+def test_export_dialog_writes_the_chosen_formats(window, qtbot, tmp_path):
+    from nnstudio.ui.project.export_dialog import ExportDialog, show_export_dialog
+
+    assert show_export_dialog(window) is None and "Train" in window.last_message[1]
+    train(window, qtbot, epochs=3)
+    dlg = ExportDialog(window)
+    qtbot.addWidget(dlg)
+    assert set(core_export.FORMATS) <= set(dlg.checks)
+    dlg.folder.setText(str(tmp_path / "out"))
+    dlg.set_selected(["keras", "weights_json", "history_csv", "script", "plots_png"])
+    with qtbot.waitSignal(dlg.accepted, timeout=60_000):
+        dlg.export_btn.click()
+    names = {p.split("/")[-1] for p in dlg.written}
+    assert {"model.keras", "weights.json", "history.csv", "train_model.py", "xor.csv",
+            "curves.png", "evaluation.png"} <= names
+    assert "model.onnx" not in names
+    assert len(pd.read_csv(tmp_path / "out" / "history.csv")) == 3
+    assert "Exported" in window.statusBar().currentMessage()
+
+
+def test_open_an_exported_model_to_evaluate_it(window, qtbot, tmp_path, tf_loaded):
+    result = train(window, qtbot, epochs=4)
+    tm = core_export.from_training(result, window.state.prepared(), window.state.project)
+    path = tmp_path / "xor.keras"
+    core_export.write_format(tm, "keras", path)
+    acc = window.evaluation.metric("test", "accuracy")
+    window.load_example("perceptron")  # something else is open
+    assert window.state.model is None
+    with qtbot.waitSignal(window.evaluation.evaluated, timeout=60_000):
+        window.evaluation.open_model(str(path))
+    assert window.state.project.example == "xor" and window.state.result.status == "opened"
+    assert window.tabs.currentWidget() is window.evaluation
+    assert window.evaluation.metric("test", "accuracy") == pytest.approx(acc, abs=1e-9)
+    assert window.curves.epochs_shown == 4 and "xor.keras" in window.evaluation.status.text()
+    # a file that would run code is refused, with the reason
+    keras = tf_loaded.keras()
+    m = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x + 1), keras.layers.Dense(1)])
+    m.save(tmp_path / "lambda.keras")
+    with qtbot.waitSignal(window.evaluation.message, timeout=60_000) as b:
+        window.evaluation.open_model(str(tmp_path / "lambda.keras"))
+    assert b.args[0] == "error" and "refused" in b.args[1] and "Lambda" in b.args[1]
+    assert window.state.project.example == "xor"  # nothing changed
+
+
+def test_regression_shows_errors_and_predicted_vs_actual(window, qtbot):
+    window.load_example("house-prices")
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    train(window, qtbot, epochs=3)
+    heads = [ev.metrics.horizontalHeaderItem(i).text() for i in range(ev.metrics.columnCount())]
+    assert heads == ["rows", "loss", "MAE", "RMSE", "R²"]
+    assert ev.metric("test", "mae") == pytest.approx(window.state.result.test["mae"], rel=1e-5)
+    assert not ev.cm_box.isVisible() and ev.chart_box.isVisible()
+    assert "Predicted vs actual" in ev.chart_box.title()
+    assert not ev.only_wrong.isEnabled() and "error" in ev.shown_table().columns
+    r = ev.predict_form_row()
+    assert r is not None and np.isfinite(r.value) and "≈" in ev.form.result.text()

@@ -1,0 +1,330 @@
+"""The Inspector tab: hand-set weights (no TF), the trained network checked against Keras,
+per-neuron maps during training, gradients, and the W6 graph."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from nnstudio.ui.inspector.hand import HandNetEditor
+
+
+def _float(table, r, c):
+    return float(table.item(r, c).text())
+
+
+@pytest.fixture
+def hand(qtbot):
+    """The hand-weights editor on its own, TensorFlow not needed (and not used: tf_loaded is False)."""
+    from nnstudio.ui.app import create_app
+    from nnstudio.ui.state import AppState
+    from nnstudio.ui.common.workers import WorkerPool
+
+    create_app()
+    state = AppState()
+    pool = WorkerPool()
+    editor = HandNetEditor(state, pool)
+    qtbot.addWidget(editor)
+    editor.resize(1200, 800)
+    editor.show()
+    yield editor
+    pool.stop_all()
+
+
+def test_hand_presets_give_the_w5_and_or_values(hand):
+    hand.load_preset("w5-relu")
+    assert _float(hand.rows, 0, 2) == -3.0
+    hand.load_preset("w5-tanh")
+    assert _float(hand.rows, 0, 2) == pytest.approx(0.9901095378, abs=1e-9)
+    hand.load_preset("w5-relu-rows")
+    assert hand.rows.item(0, 0).text() == "-1" and _float(hand.rows, 0, 2) == 0.0
+    assert _float(hand.rows, 1, 2) == 12.0  # [2, 2]
+    hand.load_preset("w5-two-hidden")
+    assert _float(hand.rows, 0, 2) == 364.0
+    assert len(hand.editors) == 3
+    # every node is shown: inputs, weights, weighted sum and activation
+    texts = [hand.trace_view.nodes.item(r, 2).text() for r in range(hand.trace_view.nodes.rowCount())]
+    assert texts[:2] == ["2×3 + 4×5 = 26", "4×3 + (-5)×5 = -13"] and texts[-1] == "2×0 + 7×52 = 364"
+    hand.load_preset("w2-or-step")
+    assert [_float(hand.rows, r, 2) for r in range(4)] == [0.0, 1.0, 1.0, 1.0]
+    assert "no useful gradient" in hand.status.text() or "cannot train" in hand.status.text()
+    assert "Gradients need TensorFlow" in hand.trace_view.grad_label.text()  # none loaded here
+
+
+def test_selecting_a_row_and_a_node_shows_its_numbers(hand):
+    hand.load_preset("w5-relu-rows")
+    hand.rows.selectRow(1)  # [2, 2]
+    tv = hand.trace_view
+    assert tv.row == 1
+    assert tv.select_node(0, 1)  # hidden node_1 = 1*2 + 5*2 = 12
+    d = tv.detail
+    assert [d.item(r, 0).text() for r in range(d.rowCount())] == ["x0", "x1", "bias b", "sum z", "a = relu(z)"]
+    assert _float(d, 0, 2) == 1.0 and _float(d, 1, 2) == 5.0 and _float(d, 1, 3) == 10.0
+    assert _float(d, 3, 3) == 12.0 and _float(d, 4, 3) == 12.0
+    assert tv.diagram.selected == (0, 1)
+    assert not tv.select_node(5, 0) and tv.selected == (0, 1)  # no such node: nothing changes
+
+
+def test_typing_and_pasting_weights_builds_the_or_unit(hand):
+    hand.preset.setCurrentIndex(0)  # custom
+    while len(hand.editors) > 1:
+        hand.remove_layer()
+    ed = hand.editors[0]
+    ed.units.setValue(1)
+    ed.activation.setCurrentIndex(ed.activation.findData("step"))
+    ed.table.setCurrentCell(0, 0)
+    assert ed.table.paste_text("1\n1\n") == 2  # a column pasted from a spreadsheet
+    ed.use_bias.setChecked(True)
+    ed.table.item(2, 0).setText("-1")
+    hand.rows.setCurrentCell(0, 0)
+    hand.rows.paste_text("0\t0\n0\t1\n1\t0\n1\t1")  # rows grow to fit
+    assert hand.rows.rowCount() == 4
+    assert [_float(hand.rows, r, 2) for r in range(4)] == [0.0, 1.0, 1.0, 1.0]
+    net = hand.current_net()
+    assert net.layers[0].bias.tolist() == [-1.0] and net.layers[0].activation == "step"
+    # a cell that is not a number: a clear message, the cell marked, no stale answers
+    ed.table.item(1, 0).setText("abc")
+    assert "Layer 1, node 0, weight from x1: 'abc' is not a number" in hand.status.text()
+    assert hand.trace is None
+    ed.table.item(1, 0).setText("1")
+    assert hand.trace is not None and "4 rows evaluated" in hand.status.text()
+
+
+def test_growing_the_network_keeps_shapes_consistent(hand):
+    hand.load_preset("w5-relu")
+    hand.editors[0].units.setValue(3)  # a third hidden node
+    assert hand.preset.currentIndex() == 0  # now a custom network
+    assert hand.editors[1].n_inputs == 3  # the next layer follows
+    hand.editors[0].table.item(0, 2).setText("1")
+    hand.editors[1].table.item(2, 0).setText("10")
+    # [-1, 2]: third hidden node relu(-1 + 0) = 0 -> output still -3; with x0 = 1 it adds 10
+    assert _float(hand.rows, 0, 2) == -3.0
+    hand.rows.item(0, 0).setText("1")
+    assert _float(hand.rows, 0, 2) == pytest.approx(2 * 9 - 11 + 10)
+    hand.inputs.setValue(3)
+    assert hand.editors[0].n_inputs == 3 and hand.rows.columnCount() == 3 + 1 + 1
+    hand.add_layer()
+    assert len(hand.editors) == 3 and hand.editors[2].n_inputs == 1
+    assert hand.trace.output.shape == (1, 1)
+
+
+def test_save_and_open_json(hand, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    messages = []
+    hand.message.connect(lambda level, text: messages.append((level, text)))
+    hand.load_preset("w5-two-hidden")
+    path = tmp_path / "two.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "two"), ""))
+    hand.save_file()
+    d = json.loads(path.read_text())
+    assert d["layers"][1]["weights"] == [[-1, 2], [1, 2]] and d["rows"] == [[3, 5]]
+    assert messages[-1][0] == "info"
+    hand.load_preset("w5-relu")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    hand.open_file()
+    assert len(hand.editors) == 3 and _float(hand.rows, 0, 2) == 364.0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"layers": [{"weights": [[1, 2], [3]]}]}')
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
+    hand.open_file()
+    assert messages[-1][0] == "error" and "row 2 has 1 numbers but row 1 has 2" in messages[-1][1]
+    assert _float(hand.rows, 0, 2) == 364.0  # the network shown is unchanged
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+    hand.open_file()  # cancelled: nothing happens
+    assert len(hand.editors) == 3
+
+
+def test_before_training_the_inspector_says_so_and_offers_hand_mode(window):
+    insp = window.inspector
+    assert window.tabs.indexOf(insp) >= 0
+    mv = insp.model_view
+    assert mv.stack.currentIndex() == 0 and "no trained model yet" in mv.empty_text.text()
+    assert not insp.select_node(0, 0)  # nothing to select yet
+    mv.hand_btn.click()
+    assert insp.tabs.currentIndex() == insp.HAND
+
+
+def test_trained_network_matches_keras_node_by_node(window, qtbot):
+    from nnstudio.core.forward import forward, layers_from_model
+    from nnstudio.core.gradients import keras_gradients
+
+    insp = window.inspector
+    window.tabs.setCurrentWidget(insp)
+    insp.tabs.setCurrentIndex(insp.MAPS)
+    window.training_panel.epochs.setValue(6)
+    updates = []
+    window.state.training_progress.connect(lambda p: updates.append(p))
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+        window.training_panel.train_btn.click()
+    model = window.state.model
+    # per-neuron maps: the trained model's hidden activations over the plane
+    maps = insp.maps
+    qtbot.waitUntil(lambda: maps.maps is not None and maps.updates >= 1, timeout=5_000)
+    from nnstudio.core.forward import neuron_maps
+
+    from nnstudio.ui.inspector.maps import RESOLUTION
+
+    expected = neuron_maps(layers_from_model(model), maps.grid_inputs, RESOLUTION)
+    np.testing.assert_allclose(maps.maps[0], expected[0], atol=1e-6)
+    assert maps.maps[0].shape == (6, RESOLUTION, RESOLUTION) and len(maps.images) == 6 + 4 + 1
+    assert updates and updates[-1].weights is not None
+
+    mv = insp.model_view
+    insp.show_data_row(7)
+    assert insp.tabs.currentIndex() == insp.TRAINED and mv.stack.currentIndex() == 1
+    qtbot.waitUntil(lambda: mv.keras_output is not None and mv.trace_view.grads is not None, timeout=30_000)
+    frame = window.state.project.dataset.frame
+    x_raw = frame.loc[7, ["x", "y"]].to_numpy(dtype=float)
+    pre = window.state.prepared().preprocessor
+    X = pre.transform(frame.loc[[7], ["x", "y"]])
+    # the preprocessing step shown is the fitted one: raw -> scaled
+    assert float(mv.prep.item(0, 1).text()) == pytest.approx(x_raw[0], abs=1e-4)
+    assert float(mv.prep.item(0, 3).text()) == pytest.approx(X[0, 0], rel=1e-5)
+    keras_out = np.asarray(model(X, training=False))
+    np.testing.assert_allclose(mv.trace.output, keras_out, atol=1e-5)
+    np.testing.assert_allclose(mv.keras_output.reshape(-1), keras_out.reshape(-1), atol=0)
+    np.testing.assert_allclose(mv.trace.output, forward(layers_from_model(model), X), atol=1e-7)
+    banner = mv.banner.text()
+    assert "largest difference" in banner and "the same to float32 precision" in banner
+    predicted = int(keras_out[0, 0] >= 0.5)
+    assert f"class id = {predicted}</b>" in banner
+    # gradients for the sample, beside the forward values, equal Keras' own
+    y = int(frame.loc[7, "class id"])
+    assert mv._target() == y  # defaults to the sample's true class
+    ref = keras_gradients(model, X[0], y, "binary_crossentropy")
+    np.testing.assert_allclose(mv.trace_view.grads.kernels[0], ref["nnstudio_net/dense_0/kernel"], atol=1e-6)
+    # the network view's hook: select a node, see its inputs, weights, sum, activation and dL/dw
+    assert insp.select_node(1, 2)
+    tv = mv.trace_view
+    assert tv.selected == (1, 2) and tv.diagram.selected == (1, 2)
+    assert tv.nodes.selectionModel().selectedRows()[0].row() == tv._node_rows[(1, 2)]
+    d = tv.detail
+    lt = mv.trace.layers[1]
+    for i in range(6):
+        assert float(d.item(i, 1).text()) == pytest.approx(lt.inputs[0, i], rel=1e-5, abs=1e-6)
+        assert float(d.item(i, 2).text()) == pytest.approx(lt.layer.kernel[i, 2], rel=1e-5)
+        assert float(d.item(i, 4).text()) == pytest.approx(ref["nnstudio_net/dense_1/kernel"][i, 2],
+                                                           rel=1e-4, abs=1e-7)
+    assert float(d.item(7, 3).text()) == pytest.approx(lt.z[0, 2], rel=1e-5, abs=1e-6)
+    # a test row, then values typed in the form (original units)
+    mv.show_test_row(0)
+    assert mv.sample_key == ("test", 0)
+    mv.set_form_values({"x": 0.5, "y": -0.5})
+    Xf = pre.transform(__import__("pandas").DataFrame({"x": [0.5], "y": [-0.5]}))
+    np.testing.assert_allclose(mv.trace.output, np.asarray(model(Xf, training=False)), atol=1e-5)
+    qtbot.waitUntil(lambda: not mv.job.busy, timeout=30_000)
+
+
+def test_neuron_maps_follow_training_live(window, qtbot):
+    from nnstudio.core.forward import layers_from_weights, neuron_maps
+    from nnstudio.ui.inspector.maps import RESOLUTION
+
+    insp = window.inspector
+    window.tabs.setCurrentWidget(insp)
+    insp.tabs.setCurrentIndex(insp.MAPS)
+    maps = insp.maps
+    window.training_panel.epochs.setValue(100_000)
+    seen = []
+    window.state.training_progress.connect(lambda p: seen.append(p))
+    window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: maps.updates >= 2, timeout=60_000)
+    assert window.trainer.busy and "live, epoch" in maps.caption.text()
+    drawn = [m.copy() if m is not None else None for m in maps.maps]
+    assert maps.updates <= len(seen)  # rate-limited: never more redraws than reports
+    # what is drawn is the engine's maps for one of the reported weight sets
+    p = window.state.project
+    specs = p.spec.layers_for(p.task, 2)
+    candidates = [neuron_maps(layers_from_weights(specs, s.weights), maps.grid_inputs, RESOLUTION)
+                  for s in seen if s.weights is not None]
+    assert any(np.allclose(c[0], drawn[0], atol=1e-6) for c in candidates)
+    # the node-by-node view follows the live weights too (Keras' check waits for the end)
+    mv = insp.model_view
+    insp.tabs.setCurrentIndex(insp.TRAINED)
+    qtbot.waitUntil(lambda: mv.source == "live" and "Live weights at epoch" in mv.banner.text(),
+                    timeout=10_000)
+    assert mv.trace is not None and mv.trace.output.shape == (1, 1)
+    with qtbot.waitSignal(window.state.training_finished, timeout=10_000):
+        window.training_panel.stop_btn.click()
+
+
+def test_hand_gradients_step_has_none_sigmoid_has(hand, qtbot, tf_loaded):
+    hand.state.tf_loaded = True
+    hand.load_preset("w2-or-step")
+    hand.editors[0].table.item(2, 0).setText("-2")  # now (0, 1) -> 0 although OR says 1
+    hand.rows.selectRow(1)
+    tv = hand.trace_view
+    qtbot.waitUntil(lambda: tv.grads is not None and not hand.job.busy, timeout=30_000)
+    assert _float(hand.rows, 1, 2) == 0.0 and tv.grads.loss == 1.0
+    assert np.all(tv.grads.kernels[0] == 0) and "No gradient flows here" in tv.grad_label.text()
+    hand.load_preset("w2-or-sigmoid")
+    hand.rows.selectRow(1)
+    qtbot.waitUntil(lambda: tv.grads is not None and not tv.grads.blocked[0] and not hand.job.busy,
+                    timeout=30_000)
+    assert tv.grads.kernels[0][1, 0] != 0  # input b = 1: its weight gets a gradient
+    assert tv.detail.item(1, 4).text() != ""  # dLoss/dw shown beside the forward values
+
+
+def test_w6_graph_preset(qtbot, tf_loaded):
+    from nnstudio.ui.app import create_app
+    from nnstudio.ui.inspector.graph import GraphView
+    from nnstudio.ui.common.workers import WorkerPool
+
+    create_app()
+    pool = WorkerPool()
+    view = GraphView(pool)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.computed, timeout=30_000) as blocker:
+        view.compute()
+    r = blocker.args[0]
+    assert r.forward == {"p": 4.0, "g": -12.0}
+    t = view.table
+    cells = {t.item(i, 0).text(): (t.item(i, 1).text(), t.item(i, 2).text()) for i in range(t.rowCount())}
+    assert cells["p = x + y"] == ("4", "dg/dp = -3") and cells["g = p · z"] == ("-12", "dg/dg = 1")
+    assert cells["z"][1] == "dg/dz = 4" and cells["x"][1] == "dg/dx = -3" and cells["y"][1] == "dg/dy = -3"
+    assert "agree" in view.steps.text()
+    with qtbot.waitSignal(view.computed, timeout=30_000) as b2:
+        view.z.setValue(2.0)  # debounced recompute
+    assert b2.args[0].forward["g"] == 8.0 and b2.args[0].backward["dg/dx"] == 2.0
+    qtbot.waitUntil(lambda: not view.job.busy, timeout=10_000)
+    pool.stop_all()
+
+
+def test_form_with_categoricals_shows_raw_encoded_scaled(window, qtbot):
+    """A churn-like table: categoricals are lists in the form, one-hot in the network's inputs."""
+    import pandas as pd
+    from PySide6.QtWidgets import QComboBox
+
+    from nnstudio.core.data import Dataset
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.project import Project
+    from nnstudio.core.training.engine import TrainResult
+
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame({"Geography": rng.choice(["France", "Germany", "Spain"], n),
+                          "Gender": rng.choice(["Female", "Male"], n),
+                          "Age": rng.integers(18, 80, n).astype(float),
+                          "Exited": rng.integers(0, 2, n)})
+    window.state.set_project(Project.from_dataset(Dataset(frame, "mini churn"), "Exited"))
+    data = window.state.prepared()
+    model = build_model(window.state.project.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    window.state.set_result(TrainResult(model, {}, 0, "completed", "", 0.0))  # any model will do
+    mv = window.inspector.model_view
+    assert mv.stack.currentIndex() == 1
+    geo = mv._form_widgets["Geography"]
+    assert isinstance(geo, QComboBox) and [geo.itemText(i) for i in range(geo.count())] == \
+        ["France", "Germany", "Spain"]
+    mv.set_form_values({"Geography": "Spain", "Gender": "Female", "Age": 40})
+    prep = {mv.prep.item(r, 2).text(): mv.prep.item(r, 3).text() for r in range(mv.prep.rowCount())}
+    assert prep["Geography=Spain: 1"] == "1" and prep["Geography=France: 0"] == "0"
+    age = data.preprocessor.columns[[c.name for c in data.preprocessor.columns].index("Age")]
+    assert mv.prep_how.text().count("standardized") == 1 and "one-hot" in mv.prep_how.text()
+    row = pd.DataFrame({"Geography": ["Spain"], "Gender": ["Female"], "Age": [40.0]})
+    X = data.preprocessor.transform(row)
+    assert float(prep["40"]) == pytest.approx((40 - age.center) / age.scale, rel=1e-5)
+    np.testing.assert_allclose(mv.trace.output, np.asarray(model(X, training=False)), atol=1e-5)
+    assert mv.trace_view.input_names == data.preprocessor.output_names
+    qtbot.waitUntil(lambda: mv.keras_output is not None and not mv.job.busy, timeout=30_000)
+    assert "the same to float32 precision" in mv.banner.text()

@@ -1,0 +1,296 @@
+"""The decision-surface view: equal to the model, live while training, slices, the teaching points, export."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.project import Project
+from nnstudio.core.training.engine import TrainResult
+from nnstudio.core.training.settings import TrainSettings
+
+
+# ----- helpers -------------------------------------------------------------------------------------
+def keras_on_grid(model, surf) -> np.ndarray:
+    return model(surf.grid.X, training=False).numpy()
+
+
+def wait_final_surface(qtbot, view, timeout=30_000):
+    qtbot.waitUntil(lambda: view.last_surface is not None and bool(view.last_surface.meta.get("final")),
+                    timeout=timeout)
+    return view.last_surface
+
+
+def train_in_window(window, qtbot, epochs: int, lr: float):
+    window.state.project.settings.jit_compile = False  # a new architecture: skip the XLA compile
+    tp = window.training_panel
+    tp.epochs.setValue(epochs)
+    tp.lr.setValue(lr)
+    with qtbot.waitSignal(window.state.training_finished, timeout=180_000) as blocker:
+        tp.train_btn.click()
+    assert blocker.args[0].status == "completed", blocker.args[0].message
+    return wait_final_surface(qtbot, window.surface)
+
+
+def boundary_line_residual(seg: np.ndarray) -> float:
+    """Largest distance of the boundary's points from their best straight line (0: a straight line)."""
+    p = seg.reshape(-1, 2)
+    c = p - p.mean(axis=0)
+    return float(np.linalg.svd(c, compute_uv=False)[-1] / np.sqrt(len(p)))
+
+
+def xor_truth(surf) -> np.ndarray:
+    gx, gy = np.meshgrid(surf.grid.xs, surf.grid.ys)
+    return ((gx > 0) ^ (gy > 0)).astype(int)
+
+
+@pytest.fixture
+def make_view(qtbot, tf_loaded):
+    """A SurfaceView on its own AppState (no main window); its worker pool is drained afterwards."""
+    from nnstudio.ui.app import create_app
+    from nnstudio.ui.state import AppState
+    from nnstudio.ui.training.surface.view import SurfaceView
+
+    create_app()
+    views = []
+
+    def make(project: Project):
+        state = AppState(project)
+        view = SurfaceView(state)
+        qtbot.addWidget(view)
+        view.resize(640, 640)
+        view.show()
+        views.append(view)
+        return view
+
+    yield make
+    for v in views:
+        v.pool.stop_all()
+
+
+def untrained(view, spec: NetworkSpec | None = None, seed: int = 5):
+    """Give the view's state a built (untrained) model of its project, as a finished run would."""
+    from nnstudio.core.model.build import build_model
+
+    st = view.state
+    prep = st.prepared()
+    model = build_model(spec or st.project.spec, prep.n_inputs, prep.task, prep.n_classes, seed=seed)
+    st.set_result(TrainResult(model=model, history={}, epochs_run=0, status="completed",
+                              message="", seconds=0.0))
+    return model
+
+
+def blobs3(n: int = 90) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [6.0, 0.0], [3.0, 5.0]])
+    lab = np.repeat(np.arange(3), n // 3)
+    xy = centres[lab] + rng.normal(0, 1.0, (len(lab), 2))
+    return pd.DataFrame({"a": xy[:, 0], "b": xy[:, 1], "kind": np.array(["ant", "bee", "cat"])[lab]})
+
+
+def regression_frame(n: int = 200) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    x1, x2, x3 = rng.uniform(0, 100, n), rng.normal(5, 2, n), rng.uniform(-1, 1, n)
+    color = rng.choice(["red", "green", "blue"], n, p=[0.2, 0.5, 0.3])
+    y = 0.05 * x1 + x2 ** 2 + 3.0 * (color == "red") + x3
+    return pd.DataFrame({"x1": x1, "x2": x2, "x3": x3, "color": color, "y": y})
+
+
+# ----- XOR through the main window ---------------------------------------------------------------------
+def test_surface_is_live_during_training_and_equals_the_final_model(window, qtbot):
+    view = window.surface
+    frames = []
+    finished = []
+    view.surface_updated.connect(lambda s: frames.append((s.meta.get("live", False), s.meta.get("epoch"),
+                                                          bool(finished))))
+    window.state.training_finished.connect(lambda r: finished.append(r))
+    window.state.project.settings.jit_compile = False  # no XLA compile: the first frames come sooner
+    tp = window.training_panel
+    tp.epochs.setValue(100_000)
+    tp.train_btn.click()
+    # frames arrive while the run is going, for later and later epochs
+    qtbot.waitUntil(lambda: len({e for live, e, done in frames if live and not done}) >= 3, timeout=120_000)
+    with qtbot.waitSignal(window.state.training_finished, timeout=10_000):
+        tp.stop_btn.click()
+    live = [e for is_live, e, done in frames if is_live and not done]
+    assert live == sorted(live) and len(set(live)) >= 3
+    surf = wait_final_surface(qtbot, view)
+    model = window.state.model
+    # the final surface is the model's own prediction at every grid point
+    np.testing.assert_allclose(surf.values.ravel(), keras_on_grid(model, surf)[:, 0], rtol=1e-4, atol=1e-5)
+    # axes in original units: the view spans the raw data, the grid is encoded by the fitted scaler
+    prep = window.state.prepared()
+    raw_x = pd.concat([prep.raw_train, prep.raw_val])["x"]
+    (x0, x1), _ = view.vb.viewRange()
+    assert x0 < raw_x.min() < raw_x.max() < x1
+    assert surf.grid.xs[0] == pytest.approx(x0) and surf.grid.xs[-1] == pytest.approx(x1)
+    cx = prep.preprocessor.columns[0]
+    np.testing.assert_allclose(surf.grid.X[: len(surf.grid.xs), 0], (surf.grid.xs - cx.center) / cx.scale,
+                               rtol=1e-5)
+    assert view.plot.getAxis("bottom").labelText == "x" and view.plot.getAxis("left").labelText == "y"
+    # misclassified markers: exactly the training rows the model gets wrong
+    X = np.vstack([prep.X_train, prep.X_val])
+    y = np.concatenate([prep.y_train, prep.y_val])
+    wrong = int(((model(X, training=False).numpy()[:, 0] >= 0.5).astype(int) != y).sum())
+    assert view.last_misclassified["train"] == wrong
+    assert f"misclassified: {wrong} training" in view.status_text
+    assert view.contour.getData()[0] is not None and len(view.contour.getData()[0]) > 0
+    assert "test accuracy" in view.plot.titleLabel.text
+
+
+def test_no_hidden_layer_gives_a_straight_boundary_and_fails_xor_hidden_layers_solve_it(window, qtbot):
+    st = window.state
+    st.project.spec = NetworkSpec([])
+    st.notify_spec_changed()
+    assert window.surface.last_surface is None  # the old model's surface is gone with the model
+    linear = train_in_window(window, qtbot, epochs=60, lr=0.05)
+    assert boundary_line_residual(linear.boundary) < 1e-4 * np.ptp(linear.grid.xs)
+    assert (linear.winner == xor_truth(linear)).mean() < 0.8  # a straight line cannot do XOR
+
+    st.project.spec = NetworkSpec([LayerSpec.dense(8, "relu"), LayerSpec.dense(6, "relu")])
+    st.notify_spec_changed()
+    deep = train_in_window(window, qtbot, epochs=120, lr=0.02)
+    assert (deep.winner == xor_truth(deep)).mean() > 0.9  # the boundary bends around the quadrants
+    assert boundary_line_residual(deep.boundary) > 0.05 * np.ptp(deep.grid.xs)
+    np.testing.assert_allclose(deep.values.ravel(), keras_on_grid(st.model, deep)[:, 0], rtol=1e-4, atol=1e-5)
+    # hovering reads the prediction off the surface: x > 0, y < 0 is class 1 in XOR
+    from PySide6.QtCore import QPointF
+
+    view = window.surface
+    view.plot.scene().sigMouseMoved.emit(view.vb.mapViewToScene(QPointF(0.6, -0.6)))
+    text = view.readout.text()
+    i, j = np.abs(deep.grid.xs - 0.6).argmin(), np.abs(deep.grid.ys + 0.6).argmin()
+    assert text.startswith("x = ") and f"P(class id = 1) = {deep.values[j, i]:.3f} → 1" in text
+
+
+def test_export_image_from_file_menu_and_plot_menu(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    target = {"path": str(tmp_path / "xor-surface")}
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (target["path"], "PNG image (*.png)"))
+    window.act_export_image.trigger()
+    out = tmp_path / "xor-surface.png"
+    assert out.exists()
+    img = QImage(str(out))
+    assert not img.isNull() and img.width() >= window.surface.glw.width()
+    target["path"] = str(tmp_path / "from-menu.png")
+    assert window.surface.export_action in window.surface.vb.menu.actions()
+    window.surface.export_action.trigger()
+    assert not QImage(str(tmp_path / "from-menu.png")).isNull()
+    target["path"] = str(tmp_path / "no" / "such" / "folder" / "x.png")
+    window.surface.export_action.trigger()
+    level, text = window.last_message
+    assert level == "error" and "Could not write the image" in text
+
+
+def test_axes_cannot_show_the_same_feature_twice(window):
+    view = window.surface
+    view.x_combo.setCurrentText("y")
+    assert view.axes == ("y", "x") and view.y_combo.currentText() == "x"
+    assert view.plot.getAxis("bottom").labelText == "y"
+    assert not view.held_box.isVisible()  # two features: a plane, not a slice
+    assert view.slice_label.text == ""
+
+
+# ----- multi-class and regression on small projects ---------------------------------------------------------
+def test_multiclass_renders_class_colours_lightened_by_confidence(make_view, qtbot):
+    from nnstudio.ui.common.colors import class_color, class_image, tint
+
+    proj = Project(Dataset(blobs3(), "blobs"), Roles("kind", ["a", "b"]),
+                   NetworkSpec([LayerSpec.dense(8, "tanh")]), TrainSettings(epochs=5))
+    view = make_view(proj)
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        model = untrained(view)
+    surf = view.last_surface
+    assert surf.task is Task.MULTICLASS
+    np.testing.assert_allclose(surf.probs.reshape(-1, 3), keras_on_grid(model, surf), rtol=1e-4, atol=1e-5)
+    assert view.rgb_image.isVisible() and not view.image.isVisible()
+    rgb = view.rgb_image.image
+    assert rgb.shape == (*surf.grid.shape, 3)
+    np.testing.assert_array_equal(rgb, class_image(surf.winner, surf.values, 3, False))
+    # the most confident pixel of a class is closer to the class colour than its least confident one
+    for k in np.unique(surf.winner):
+        m = surf.winner == k
+        target = np.array(pg_rgb(class_color(k)))
+        conf = np.where(m, surf.values, np.nan)
+        hi, lo = np.unravel_index(np.nanargmax(conf), conf.shape), np.unravel_index(np.nanargmin(conf), conf.shape)
+        assert np.abs(rgb[hi] - target).sum() <= np.abs(rgb[lo] - target).sum()
+    assert "confidence" in view.color_bar.getAxis("left").labelText
+    names = [lab.text for _, lab in view.legend.items]
+    assert {"kind = ant", "kind = bee", "kind = cat"} <= set(names)
+    # discretized: one flat colour per class
+    view.discretize.setChecked(True)
+    rgb = view.rgb_image.image.astype(int)
+    for k in np.unique(surf.winner):
+        flat = rgb[surf.winner == k]
+        assert np.all(np.abs(flat - np.array(tint(class_color(k), 0.4))) <= 1)
+
+
+def pg_rgb(color: str):
+    import pyqtgraph as pg
+
+    c = pg.mkColor(color)
+    return c.red(), c.green(), c.blue()
+
+
+def test_regression_slice_with_a_categorical_feature(make_view, qtbot):
+    proj = Project(Dataset(regression_frame(), "reg"), Roles("y", ["x1", "x2", "x3", "color"]),
+                   NetworkSpec([LayerSpec.dense(6, "relu")]), TrainSettings(epochs=5),
+                   PreprocessConfig(), SplitConfig(test=0.2, val=0.2, seed=0))
+    view = make_view(proj)
+    assert view.axes == ("x1", "x2")
+    assert view.held_box.isVisible() and "2 features" in view.held_box.title()
+    prep = view.state.prepared()
+    assert view.held_values["x3"] == pytest.approx(float(prep.raw_train["x3"].median()))
+    assert view.held_values["color"] == prep.raw_train["color"].value_counts().idxmax()
+    slider = view.held_box.widgets["x3"]
+    assert slider.minimum() == pytest.approx(prep.raw_train["x3"].min(), abs=1e-3)
+    assert slider.maximum() == pytest.approx(prep.raw_train["x3"].max(), abs=1e-3)
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        model = untrained(view)
+    surf = view.last_surface
+    assert surf.task is Task.REGRESSION and view.image.isVisible()
+    np.testing.assert_allclose(surf.values.ravel(), keras_on_grid(model, surf)[:, 0], rtol=1e-4, atol=1e-5)
+    assert view.color_bar.getAxis("left").labelText == "predicted y"
+    assert "A slice" in view.slice_label.text and "(most frequent)" in view.slice_label.text
+    assert "A slice" in view.caption.text()
+    names = prep.preprocessor.output_names
+    red = names.index("color=red")
+    assert np.all(surf.grid.X[:, red] == 0.0)  # held at the most frequent colour, which is not red
+    # hold the category at another value: the one-hot input changes, and the surface follows the model
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        view.set_held_value("color", "red")
+    surf = view.last_surface
+    assert np.all(surf.grid.X[:, red] == 1.0)
+    np.testing.assert_allclose(surf.values.ravel(), keras_on_grid(model, surf)[:, 0], rtol=1e-4, atol=1e-5)
+    assert "color = red." in view.slice_label.text
+    # another axis: the old axis feature becomes a held one
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        view.set_axes("x3", "x2")
+    assert view.last_surface.grid.spec.x == "x3" and "x1" in view.held_values
+    assert "x1" in view.held_box.widgets and "x3" not in view.held_box.widgets
+
+
+def test_frames_are_computed_off_the_gui_thread_when_expensive(make_view, qtbot, monkeypatch):
+    from nnstudio.ui.training.surface import view as surface_view
+
+    monkeypatch.setattr(surface_view, "INLINE_BUDGET_S", 0.0)  # every frame counts as expensive
+    proj = Project(Dataset(blobs3(), "blobs"), Roles("kind", ["a", "b"]),
+                   NetworkSpec([LayerSpec.dense(8, "tanh")]), TrainSettings(epochs=5))
+    view = make_view(proj)
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        model = untrained(view)
+    assert view.inline_frames == 0 and view.frames == 1
+    np.testing.assert_allclose(view.last_surface.probs.reshape(-1, 3), keras_on_grid(model, view.last_surface),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_too_few_numeric_features_is_explained(make_view):
+    frame = pd.DataFrame({"size": np.arange(40.0), "shape": ["round", "square"] * 20,
+                          "label": [0, 1] * 20})
+    view = make_view(Project(Dataset(frame, "one"), Roles("label", ["size", "shape"])))
+    assert "needs two numeric features" in view.caption.text() and "(size)" in view.caption.text()
+    assert not view.x_combo.isEnabled() and view.scatters == []
