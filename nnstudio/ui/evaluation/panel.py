@@ -48,6 +48,7 @@ from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, DataFrameModel, PredictionForm, fmt
 from nnstudio.ui.state import AppState
+from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import Worker, WorkerPool
 
 #: Live figures are recomputed at most this often while training runs (seconds).
@@ -79,7 +80,11 @@ class EvaluationPanel(QWidget):
         self.live = False
         self.model_preprocessor = None  # an opened file's own preprocessing, if it differs
         self.opened_path: str | None = None
-        self._job: Worker | None = None
+        # the figures are computed off the GUI thread, one computation at a time
+        self.jobs = LatestJob(pool, "evaluation", self)
+        self.jobs.result.connect(self._on_done)
+        self.jobs.error.connect(self._on_failed)
+        self.jobs.idle.connect(self._on_idle)
         self._pending: dict | None = None
         self._seq = 0
         self._min_seq = 0
@@ -278,7 +283,7 @@ class EvaluationPanel(QWidget):
     # ===== computing (on a worker) ===================================================================
     @Slot()
     def _kick(self) -> None:
-        if self._job is not None or self._pending is None:
+        if self.jobs.busy or self._pending is None:
             return
         data = self.state.try_prepared()
         if data is None:
@@ -305,35 +310,31 @@ class EvaluationPanel(QWidget):
         seq = self._seq
         meta = {"seq": seq, "live": "model" not in req, "epoch": req.get("epoch"),
                 "epochs": req.get("epochs"), "net": net, "pre": data.preprocessor}
-        w = Worker(lambda _r: dict(_compute(net, data, loss, reg), meta=meta), name="evaluation")
-        w.finished.connect(self._on_done)
-        w.failed.connect(self._on_failed)
-        self._job = w
-        self.pool.start(w)
+        self.jobs.submit(meta, lambda: _compute(net, data, loss, reg))
 
-    @Slot(object)
-    def _on_done(self, out: dict) -> None:
-        self._job = None
-        meta = out["meta"]
+    @Slot(object, object)
+    def _on_done(self, meta: dict, out: dict) -> None:
         if meta["seq"] >= self._min_seq:
             self.results, self.tables = out["evals"], out["tables"]
             self.net, self.pre = meta["net"], meta["pre"]
             self._live_meta = meta
             self._show_all()
             self.evaluated.emit()
-        if self._pending is not None and ("model" in self._pending or self.isVisible()):
-            if "model" in self._pending:
-                self._kick()
-            elif not self._live_timer.isActive():
-                self._live_timer.start(int(LIVE_INTERVAL_S * 1000))
 
-    @Slot(object)
-    def _on_failed(self, err: NNStudioError) -> None:
-        self._job = None
+    @Slot(object, object)
+    def _on_failed(self, _meta: dict, err: NNStudioError) -> None:
         self.status.setText(f"<span style='color:#b00'>The figures could not be computed: "
                             f"{err.user_text()}</span>")
-        if self._pending is not None:
+
+    @Slot()
+    def _on_idle(self) -> None:
+        """The next request: a new model at once; live weights at the live rate, when shown."""
+        if self._pending is None:
+            return
+        if "model" in self._pending:
             self._kick()
+        elif self.isVisible() and not self._live_timer.isActive():
+            self._live_timer.start(int(LIVE_INTERVAL_S * 1000))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
         super().showEvent(event)
@@ -342,7 +343,7 @@ class EvaluationPanel(QWidget):
             self._kick()
 
     def busy(self) -> bool:
-        return self._job is not None
+        return self.jobs.busy
 
     # ===== showing =============================================================================
     def _clear_views(self) -> None:
@@ -554,7 +555,7 @@ class EvaluationPanel(QWidget):
     def open_model(self, path: str, data_path: str | None = None) -> None:
         """Open a ``.keras`` file (on a worker: loading needs TensorFlow) with the data it was
         trained on; when that data cannot be found, ask where it is."""
-        if getattr(self.window(), "trainer", None) is not None and self.window().trainer.busy:
+        if self.state.training:
             self.message.emit("warning", "Stop training before opening a model.")
             return
 
@@ -596,7 +597,7 @@ class EvaluationPanel(QWidget):
                 return
             self.open_model(self._open_path, path)
             return
-        if getattr(self.window(), "trainer", None) is not None and self.window().trainer.busy:
+        if self.state.training:
             self.message.emit("warning", "Stop training before opening a model.")
             return
         meta = lm.meta

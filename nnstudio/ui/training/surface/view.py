@@ -15,26 +15,20 @@ next). Panning or zooming the plot recomputes the grid over the visible range.
 from __future__ import annotations
 
 import collections
-import os
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
-    QFormLayout,
     QGraphicsItem,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
