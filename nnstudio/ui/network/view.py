@@ -17,11 +17,10 @@ only re-pens the existing edge items: the scene is rebuilt only when the archite
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
-    QGraphicsView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,7 +35,6 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -46,124 +43,25 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import ForwardLayer, layers_from_weights
 from nnstudio.core.model.spec import LayerSpec, Task
 from nnstudio.core.training.engine import Progress
+from nnstudio.ui.network.graphics import (
+    COL_DX,
+    NEGATIVE,
+    NEUTRAL,
+    NODE_DY,
+    NODE_R,
+    POSITIVE,
+    ROLE,
+    Column,
+    GraphView,
+    SceneButton,
+    blend,
+    short,
+)
 from nnstudio.ui.state import AppState
 
 MAX_NODES = 10  # a column with more units shows MAX_NODES - 2 of them and a "+N" node
 MAX_EXPANDED = 32  # an expanded column shows at most this many
 REDRAW_HZ = 20
-POSITIVE = QColor(8, 119, 189)  # TensorFlow Playground's blue
-NEGATIVE = QColor(245, 147, 34)  # and orange
-NEUTRAL = QColor(170, 170, 170)
-NODE_R = 13.0
-NODE_DY = 40.0
-COL_DX = 190.0
-
-_ROLE = 0  # QGraphicsItem.data key: ("node", col, unit) | ("more", col) | ("edge", col, s, t)
-
-
-@dataclass
-class _Column:
-    layer_index: int  # -1: the inputs; else the index in spec.layers_for(task)
-    units: int
-    title: str
-    names: list[str]
-    spec: LayerSpec | None = None
-    between: list[str] = field(default_factory=list)  # unit-less layers just before this column
-    expanded: bool = False
-    shown: list[int] = field(default_factory=list)
-    x: float = 0.0
-    ys: dict[int, float] = field(default_factory=dict)
-    nodes: dict[int, QGraphicsEllipseItem] = field(default_factory=dict)
-    more: QGraphicsItem | None = None
-
-
-class _Button(QGraphicsRectItem):
-    """A small clickable "+" / "−" in the drawing (TensorFlow Playground's controls)."""
-
-    def __init__(self, text: str, tip: str, callback, parent=None) -> None:
-        super().__init__(QRectF(0, 0, 20, 18), parent)
-        self.callback = callback
-        self.setBrush(QBrush(QColor("#f1f3f5")))
-        self.setPen(QPen(QColor("#9aa3ab"), 1))
-        self.setToolTip(tip)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
-        label = QGraphicsSimpleTextItem(text, self)
-        f = QFont()
-        f.setPointSizeF(10)
-        f.setBold(True)
-        label.setFont(f)
-        r = label.boundingRect()
-        label.setPos(10 - r.width() / 2, 9 - r.height() / 2)
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        event.accept()
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        if self.isEnabled() and self.rect().contains(event.pos()):
-            self.callback()
-        event.accept()
-
-
-class _GraphView(QGraphicsView):
-    clicked = Signal(object)  # the tagged item under the mouse, or None
-    key = Signal(int)
-
-    def __init__(self, scene: QGraphicsScene, owner: NetworkView) -> None:
-        super().__init__(scene)
-        self.owner = owner
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setBackgroundBrush(QBrush(QColor("white")))
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setToolTip("")
-
-    def tagged_at(self, pos) -> QGraphicsItem | None:
-        for item in self.items(pos):
-            it = item
-            while it is not None:
-                if isinstance(it, _Button):
-                    return None
-                if it.data(_ROLE) is not None:
-                    return it
-                it = it.parentItem()
-        return None
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        pos = event.position().toPoint()
-        if any(isinstance(i, _Button) or isinstance(i.parentItem(), _Button) for i in self.items(pos)):
-            super().mousePressEvent(event)
-            return
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit(self.tagged_at(pos))
-        super().mousePressEvent(event)
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
-                           Qt.Key.Key_Escape):
-            self.key.emit(int(event.key()))
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt naming)
-        if event.type() == event.Type.ToolTip:
-            item = self.tagged_at(event.pos())
-            text = self.owner.tooltip_for(item) if item is not None else ""
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-                return super().viewportEvent(event)
-            return True
-        return super().viewportEvent(event)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        super().resizeEvent(event)
-        self.owner.fit()
-
-
 class NetworkView(QWidget):
     node_selected = Signal(int, int)  # (layer index in spec.layers_for(task) or -1 for inputs, unit)
     selection_cleared = Signal()
@@ -173,7 +71,7 @@ class NetworkView(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._columns: list[_Column] = []
+        self._columns: list[Column] = []
         self._edges: dict[int, tuple[list[QGraphicsLineItem], np.ndarray, np.ndarray]] = {}
         self._layer_specs: list[LayerSpec] = []
         self._forward: list[ForwardLayer] | None = None  # weights mapped to layers
@@ -183,11 +81,11 @@ class NetworkView(QWidget):
         self._selected: tuple[int, int] | None = None  # (column, unit)
         self._expanded: set[int] = set()  # layer indices shown expanded
         self._locked = False
-        self._buttons: list[_Button] = []
+        self._buttons: list[SceneButton] = []
         self.redraws = 0  # how many weight redraws happened (tests and curiosity)
 
         self.scene = QGraphicsScene(self)
-        self.view = _GraphView(self.scene, self)
+        self.view = GraphView(self.scene, self)
         self.view.clicked.connect(self._on_clicked)
         self.view.key.connect(self._on_key)
 
@@ -270,7 +168,7 @@ class NetworkView(QWidget):
         except (NNStudioError, KeyError, ValueError, TypeError):
             return Task.BINARY, 2, None
 
-    def _columns_for(self) -> list[_Column]:
+    def _columns_for(self) -> list[Column]:
         task, k, prep = self._task()
         task = Task(task)
         spec = self.state.project.spec
@@ -283,7 +181,7 @@ class NetworkView(QWidget):
         target = self.state.project.roles.target
         layers = spec.layers_for(task, k)
         self._layer_specs = layers
-        cols = [_Column(-1, len(in_names), "Input", in_names)]
+        cols = [Column(-1, len(in_names), "Input", in_names)]
         between: list[str] = []
         for i, layer in enumerate(layers):
             if layer.kind != "dense":
@@ -301,7 +199,7 @@ class NetworkView(QWidget):
             else:
                 title = f"{layer.units} {layer.activation}"
                 names = [f"unit {u}" for u in range(layer.units)]
-            cols.append(_Column(i, layer.units, title, names, layer, between))
+            cols.append(Column(i, layer.units, title, names, layer, between))
             between = []
         return cols
 
@@ -362,9 +260,9 @@ class NetworkView(QWidget):
             # +/- units above hidden Dense columns
             if 0 < ci < len(cols) - 1:
                 hidden_index = col.layer_index
-                minus = _Button("−", f"One unit fewer in layer {hidden_index + 1}",
+                minus = SceneButton("−", f"One unit fewer in layer {hidden_index + 1}",
                                 lambda h=hidden_index: self.units_change_requested.emit(h, -1))
-                plus = _Button("+", f"One more unit in layer {hidden_index + 1}",
+                plus = SceneButton("+", f"One more unit in layer {hidden_index + 1}",
                                lambda h=hidden_index: self.units_change_requested.emit(h, +1))
                 minus.setPos(col.x - 24, head_y - 24)
                 plus.setPos(col.x + 4, head_y - 24)
@@ -377,13 +275,13 @@ class NetworkView(QWidget):
             for u in col.shown:
                 node = QGraphicsEllipseItem(QRectF(-NODE_R, -NODE_R, 2 * NODE_R, 2 * NODE_R))
                 node.setPos(col.x, col.ys[u])
-                node.setData(_ROLE, ("node", ci, u))
+                node.setData(ROLE, ("node", ci, u))
                 node.setZValue(2)
                 node.setCursor(Qt.CursorShape.PointingHandCursor)
                 self.scene.addItem(node)
                 col.nodes[u] = node
                 if ci == 0 or ci == len(cols) - 1:
-                    label = QGraphicsSimpleTextItem(_short(col.names[u] if u < len(col.names) else ""))
+                    label = QGraphicsSimpleTextItem(short(col.names[u] if u < len(col.names) else ""))
                     label.setFont(small)
                     r = label.boundingRect()
                     lx = col.x - NODE_R - 6 - r.width() if ci == 0 else col.x + NODE_R + 6
@@ -395,7 +293,7 @@ class NetworkView(QWidget):
                 pill.setPos(col.x, y)
                 pill.setBrush(QBrush(QColor("#eef1f4")))
                 pill.setPen(QPen(QColor("#9aa3ab"), 1, Qt.PenStyle.DashLine))
-                pill.setData(_ROLE, ("more", ci))
+                pill.setData(ROLE, ("more", ci))
                 pill.setZValue(2)
                 pill.setCursor(Qt.CursorShape.PointingHandCursor)
                 text = QGraphicsSimpleTextItem(f"… +{extra}", pill)
@@ -410,7 +308,7 @@ class NetworkView(QWidget):
                 pill.setPos(col.x, y - NODE_DY * 0.4)
                 pill.setBrush(QBrush(QColor("#eef1f4")))
                 pill.setPen(QPen(QColor("#9aa3ab"), 1, Qt.PenStyle.DashLine))
-                pill.setData(_ROLE, ("more", ci))
+                pill.setData(ROLE, ("more", ci))
                 pill.setZValue(2)
                 text = QGraphicsSimpleTextItem("collapse", pill)
                 text.setFont(small)
@@ -425,7 +323,7 @@ class NetworkView(QWidget):
             for t in col.shown:
                 for s in prev.shown:
                     line = QGraphicsLineItem(prev.x + NODE_R, prev.ys[s], col.x - NODE_R, col.ys[t])
-                    line.setData(_ROLE, ("edge", ci, s, t))
+                    line.setData(ROLE, ("edge", ci, s, t))
                     line.setZValue(1)
                     self.scene.addItem(line)
                     items.append(line)
@@ -564,7 +462,7 @@ class NetworkView(QWidget):
                 fill = QColor("#f4f4f4") if ci == 0 else QColor("white")
                 if kb is not None and kb[1] is not None:
                     b = float(kb[1][u])
-                    fill = _blend(QColor("white"), POSITIVE if b >= 0 else NEGATIVE, min(1.0, abs(b) / bmax))
+                    fill = blend(QColor("white"), POSITIVE if b >= 0 else NEGATIVE, min(1.0, abs(b) / bmax))
                 node.setBrush(QBrush(fill))
                 chosen = sel == (ci, u)
                 node.setPen(QPen(QColor("#111111") if chosen else QColor("#555555"),
@@ -583,7 +481,7 @@ class NetworkView(QWidget):
         if item is None:
             self.clear_selection()
             return
-        tag = item.data(_ROLE)
+        tag = item.data(ROLE)
         if tag[0] == "node":
             self.select_node(tag[1], tag[2])
         elif tag[0] == "more":
@@ -700,7 +598,7 @@ class NetworkView(QWidget):
             self.detail.setItem(r, 1, v)
 
     def tooltip_for(self, item: QGraphicsItem) -> str:
-        tag = item.data(_ROLE)
+        tag = item.data(ROLE)
         if tag is None:
             return ""
         if tag[0] == "more":
@@ -742,7 +640,7 @@ class NetworkView(QWidget):
 
     # ----- for tests ----------------------------------------------------------------------------------
     @property
-    def columns(self) -> list[_Column]:
+    def columns(self) -> list[Column]:
         return self._columns
 
     def edge_items(self, column: int) -> list[QGraphicsLineItem]:
@@ -750,13 +648,3 @@ class NetworkView(QWidget):
 
     def node_pos(self, column: int, unit: int) -> QPointF:
         return self._columns[column].nodes[unit].scenePos()
-
-
-def _blend(a: QColor, b: QColor, t: float) -> QColor:
-    t = max(0.0, min(1.0, t))
-    return QColor(int(a.red() + (b.red() - a.red()) * t), int(a.green() + (b.green() - a.green()) * t),
-                  int(a.blue() + (b.blue() - a.blue()) * t))
-
-
-def _short(text: str, n: int = 22) -> str:
-    return text if len(text) <= n else text[:n - 1] + "…"

@@ -4,7 +4,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from nnstudio.ui.network.layer_editor import LayerEditor
-from nnstudio.ui.network.view import NEUTRAL, NetworkView
+from nnstudio.ui.network.graphics import NEUTRAL
+from nnstudio.ui.network.view import NetworkView
 
 
 def test_editor_and_network_tab_are_in_the_window(window):

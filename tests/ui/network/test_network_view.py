@@ -6,7 +6,8 @@ from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
 from nnstudio.core.model.spec import NetworkSpec
 from nnstudio.core.training.engine import Progress
-from nnstudio.ui.network.view import MAX_NODES, NEGATIVE, POSITIVE, NetworkView, _Button
+from nnstudio.ui.network.graphics import NEGATIVE, POSITIVE, SceneButton
+from nnstudio.ui.network.view import MAX_NODES, NetworkView
 from nnstudio.ui.state import AppState
 
 W1 = "dense:6:relu,dropout:0.2,dense:4:relu,dropout:0.2"
@@ -175,7 +176,7 @@ def test_a_hidden_view_does_not_redraw_until_shown(view, qtbot):
 
 def test_plus_minus_controls_ask_for_edits_and_hide_when_locked(view, qtbot):
     load(view, W1)
-    buttons = [i for i in view.scene.items() if isinstance(i, _Button)]
+    buttons = [i for i in view.scene.items() if isinstance(i, SceneButton)]
     assert len(buttons) == 4  # - and + above each hidden Dense column
     plus = next(b for b in buttons if "One more unit in layer 3" in b.toolTip())
     with qtbot.waitSignal(view.units_change_requested) as blocker:
