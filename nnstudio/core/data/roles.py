@@ -107,9 +107,17 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
     return None
 
 
+def _uneven(sizes: np.ndarray) -> bool:
+    """Groups of many different sizes (visits per patient, specimens per study), unlike a cycle
+    such as the month or the weekday, whose runs all have the same length but the last."""
+    return len(np.unique(sizes)) >= max(2, len(sizes) / 2)
+
+
 def _sequence_reason(name: str, s: pd.Series, prof: ColumnProfile,
                      frame: pd.DataFrame | None) -> str | None:
-    """A sequence number that restarts per group (1, 2, 3, 1, 2, 1, 2, 3, 4 …): the reason, or None."""
+    """A sequence number that restarts per group (1, 2, 3, 1, 2, 1, 2, 3, 4 …): the reason, or None.
+
+    Groups must differ in size: a cycle (month 1..12 in each year, i % 3) is a feature."""
     n = len(s)
     if (n <= 20 or prof.kind not in ("number", "binary") or not prof.integer or prof.missing
             or prof.min not in (0, 1) or prof.unique >= n or prof.max >= n):
@@ -119,7 +127,9 @@ def _sequence_reason(name: str, s: pd.Series, prof: ColumnProfile,
     d = np.diff(v)
     resets = d != 1
     # rows in order: runs of start, start+1, … each restarting at the start
-    if resets.any() and np.all(v[1:][resets] == start) and v[0] == start and n / (resets.sum() + 1) >= 3:
+    runs = np.diff(np.r_[0, np.flatnonzero(resets) + 1, n])  # the length of each run
+    if (resets.any() and np.all(v[1:][resets] == start) and v[0] == start and runs.mean() >= 3
+            and _uneven(runs)):
         return (f"a sequence number that restarts {int(resets.sum()) + 1:,} times ({fmt_number(start)}, "
                 f"{fmt_number(start + 1)}, {fmt_number(start + 2)}, … within each group of rows): it "
                 f"counts rows, so it carries no pattern to learn")
@@ -138,7 +148,8 @@ def _sequence_reason(name: str, s: pd.Series, prof: ColumnProfile,
             break
         grp = s.groupby(key.astype(str).where(key.notna(), "\0missing"), sort=False)
         size, lo, hi, uniq = grp.size(), grp.min(), grp.max(), grp.nunique()
-        if (lo == start).all() and (hi - lo + 1 == size).all() and (uniq == size).all():
+        if ((lo == start).all() and (hi - lo + 1 == size).all() and (uniq == size).all()
+                and _uneven(size.to_numpy())):
             return (f"a sequence number within each '{g}' ({fmt_number(start)}, {fmt_number(start + 1)}, "
                     f"{fmt_number(start + 2)}, … restarting for every {g}): it counts rows, so it "
                     f"carries no pattern to learn")
