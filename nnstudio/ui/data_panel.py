@@ -210,7 +210,7 @@ class DataPanel(QWidget):
         self.detail_stats = QLabel()
         self.detail_stats.setWordWrap(True)
         self.hist = pg.PlotWidget(background="w")
-        self.hist.setMinimumHeight(130)
+        self.hist.setMinimumHeight(100)
         self.hist.setMouseEnabled(x=False, y=False)
         self.hist.hideButtons()
         self.hist.getAxis("left").setWidth(42)
@@ -562,7 +562,8 @@ class DataPanel(QWidget):
             parts.append(f"min {fmt_number(p.min)}, max {fmt_number(p.max)}, mean {fmt_number(p.mean)}"
                          + (f", sd {fmt_number(p.sd)}" if p.sd is not None else ""))
         elif p.top:
-            parts.append("most frequent: " + ", ".join(f"{v} ({c:,})" for v, c in p.top[:3]))
+            short = [(v if len(v) <= 30 else v[:29] + "…", c) for v, c in p.top[:3]]  # sentences
+            parts.append("most frequent: " + ", ".join(f"{v} ({c:,})" for v, c in short))
         self.detail_stats.setText(" · ".join(parts))
         why = ""
         if role == "ignored":

@@ -520,7 +520,11 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
         frame = pd.DataFrame(columns=fmt.names)
     frame = _finish(frame, fmt, set())
     if fmt.options.missing_markers:
-        fmt.notes.extend(markers_text(read_markers_as_missing(frame, fmt.options.decimal)))
+        notes = markers_text(read_markers_as_missing(frame, fmt.options.decimal))
+        if len(frame) >= nrows:  # the preview: only its rows were counted
+            notes = [n.replace(" were read as missing", " (in the rows shown) were read as missing")
+                     .replace(" was read as missing", " (in the rows shown) was read as missing") for n in notes]
+        fmt.notes.extend(notes)
     return frame, fmt
 
 
