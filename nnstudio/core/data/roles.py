@@ -36,6 +36,8 @@ REASON_COUNTER = ("numbers {lo} to {hi}, each in exactly one row: a row number o
 MOSTLY_MISSING = 0.5
 #: Columns looked at as the groups of a per-group sequence number (2 .. n/3 distinct values each).
 MAX_GROUP_COLUMNS = 40
+#: Above this many rows only a sequence in row order is looked for (grouping every column is slow).
+MAX_GROUP_ROWS = 300_000
 
 
 @dataclass
@@ -108,9 +110,12 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
 
 
 def _uneven(sizes: np.ndarray) -> bool:
-    """Groups of many different sizes (visits per patient, specimens per study), unlike a cycle
-    such as the month or the weekday, whose runs all have the same length but the last."""
-    return len(np.unique(sizes)) >= max(2, len(sizes) / 2)
+    """Groups of different sizes (visits per patient, specimens per study), unlike a cycle such as
+    the month in each year or the weekday, whose groups all have one size but for one (the last)."""
+    if len(sizes) < 2:
+        return False
+    _, counts = np.unique(sizes, return_counts=True)
+    return counts.max() < len(sizes) - 1
 
 
 def _sequence_reason(name: str, s: pd.Series, prof: ColumnProfile,
@@ -124,6 +129,11 @@ def _sequence_reason(name: str, s: pd.Series, prof: ColumnProfile,
         return None
     v = s.to_numpy(dtype=np.float64)
     start = prof.min
+    # every group has a first row, fewer have a second, …: counts never rise, and groups average
+    # three rows or more (cheap checks that rule out almost every other column at once)
+    counts = np.bincount((v - start).astype(np.int64))
+    if np.any(np.diff(counts) > 0) or n / counts[0] < 3:
+        return None
     d = np.diff(v)
     resets = d != 1
     # rows in order: runs of start, start+1, … each restarting at the start
@@ -133,23 +143,24 @@ def _sequence_reason(name: str, s: pd.Series, prof: ColumnProfile,
         return (f"a sequence number that restarts {int(resets.sum()) + 1:,} times ({fmt_number(start)}, "
                 f"{fmt_number(start + 1)}, {fmt_number(start + 2)}, … within each group of rows): it "
                 f"counts rows, so it carries no pattern to learn")
-    if frame is None:
+    if frame is None or n > MAX_GROUP_ROWS:
         return None
     looked = 0
     for g in frame.columns:
         if str(g) == str(name):
             continue
-        key = frame[g]
-        k = key.nunique(dropna=False)
-        if not 2 <= k <= n / 3:
-            continue
         looked += 1
         if looked > MAX_GROUP_COLUMNS:
             break
-        grp = s.groupby(key.astype(str).where(key.notna(), "\0missing"), sort=False)
-        size, lo, hi, uniq = grp.size(), grp.min(), grp.max(), grp.nunique()
-        if ((lo == start).all() and (hi - lo + 1 == size).all() and (uniq == size).all()
-                and _uneven(size.to_numpy())):
+        key = frame[g]
+        if key.nunique(dropna=False) != counts[0]:  # one group per row holding the start
+            continue
+        agg = s.groupby(key.astype(str).where(key.notna(), "(missing)"), sort=False).agg(
+            ["size", "min", "max", "sum"])
+        size, lo, hi = agg["size"], agg["min"], agg["max"]
+        # start, start+1, …, start+size-1 in each group: its minimum, maximum and sum say so
+        if ((lo == start).all() and (hi - lo + 1 == size).all()
+                and np.allclose(agg["sum"], size * (lo + hi) / 2) and _uneven(size.to_numpy())):
             return (f"a sequence number within each '{g}' ({fmt_number(start)}, {fmt_number(start + 1)}, "
                     f"{fmt_number(start + 2)}, … restarting for every {g}): it counts rows, so it "
                     f"carries no pattern to learn")
