@@ -46,3 +46,71 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "RuntimeError: simulated bug" in err
     assert "Traceback" not in err
+
+
+# ----- issue 14: a raw field-study file, with all defaults ----------------------------------------------
+def _field_study(tmp_path, **kw):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "make_field_study", Path(__file__).resolve().parent / "data" / "make_field_study.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.make_field_study(tmp_path / "field.csv", **kw)
+
+
+def test_a_raw_field_study_file_trains_on_all_its_rows_well_above_guessing(tmp_path):
+    path = _field_study(tmp_path)
+    r = nnstudio("train", str(path), "--target", "class", "--json", timeout=400)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    rows = out["rows"]
+    assert rows["train"] + rows["validation"] + rows["test"] == 360 and rows["dropped"] == 0
+    assert rows["dropped_reasons"] == {"missing_target": 0, "missing_values": 0, "unseen_category": 0}
+    assert rows["test"] == 72
+    assert any("'?' values in depth_mm were read as missing" in w for w in out["warnings"])
+    base = out["baseline"]
+    assert base["split"] == "test" and base["majority_class"] == "alpha"
+    assert 0.3 < base["majority_accuracy"] < 0.5
+    assert base["accuracy"] == out["test_accuracy"]
+    assert out["test_accuracy"] >= base["majority_accuracy"] + 0.35, out["test_accuracy"]
+    assert base["better_than_guessing"] is True and base["verdict"].startswith("Better than guessing")
+    # stderr says what was read as missing; nothing about lost rows (none were lost)
+    err = r.stderr.strip().splitlines()
+    assert err == [f"nnstudio: warning: {out['warnings'][0]}"]
+
+
+def test_dropping_rows_warns_on_stderr_and_in_the_json(tmp_path):
+    path = _field_study(tmp_path)
+    r = nnstudio("train", str(path), "--target", "class", "--missing", "drop", "--epochs", "2",
+                 "--json", timeout=400)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    rows = out["rows"]
+    assert rows["dropped"] == rows["dropped_reasons"]["missing_values"] > 36  # more than 10 %
+    assert rows["train"] + rows["validation"] + rows["test"] + rows["dropped"] == 360
+    lost = [w for w in out["warnings"] if "are left out" in w]
+    assert len(lost) == 1 and lost[0].startswith(f"{rows['dropped']} of 360 rows (")
+    assert f"nnstudio: warning: {lost[0]}" in r.stderr.splitlines()
+    assert "baseline" in out and "majority_accuracy" in out["baseline"]
+
+
+def test_missing_markers_can_be_turned_off_and_are_then_refused_as_before(tmp_path):
+    path = _field_study(tmp_path)
+    r = nnstudio("train", str(path), "--target", "class", "--no-missing-markers", "--epochs", "1")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert "Column 'depth_mm' holds numbers, but 27 values are not numbers: '?'" in lines[0]
+    assert "--na-values '?'" in lines[0]
+
+
+def test_regression_reports_r2_as_its_baseline():
+    r = nnstudio("train", "house-prices", "--epochs", "3", "--json", timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    base = out["baseline"]
+    assert set(base) >= {"r2", "split", "rows", "better_than_guessing", "verdict"}
+    assert base["better_than_guessing"] == (base["r2"] > 0)
+    assert out["rows"]["test"] == base["rows"] > 0

@@ -175,7 +175,10 @@ def test_cli_streams_a_csv_and_saves_a_project(tmp_path, tf_loaded, capsys, monk
     assert captured.err == ""
     out = json.loads(captured.out)
     assert out["path"] == "streaming" and out["epochs_run"] == 2
-    assert 0 < out["rows"]["train"] and sum(out["rows"].values()) <= 1200
+    r = out["rows"]  # the same keys as in memory (issue 14)
+    assert 0 < r["train"] and r["train"] + r["validation"] + r["test"] + r["dropped"] == 1200
+    assert r["dropped_reasons"] == {"missing_target_or_values": r["dropped"]}
+    assert out["baseline"]["split"] == "test" and "verdict" in out["baseline"]
     assert 0 <= out["test_accuracy"] <= 1
     from nnstudio.core import project_file
 

@@ -23,6 +23,11 @@ def add_parser(sub) -> None:
     g.add_argument("--split-seed", type=int, help="seed of the train/validation/test split")
     g.add_argument("--task", choices=("binary", "multiclass", "regression"),
                    help="override the task inferred from the target")
+    g.add_argument("--missing", choices=("auto", "drop", "median", "mean", "most_frequent"),
+                   help="missing values in the features: auto (default: drop the rows when they are "
+                        "at most 5%% of the training rows, else fill numbers with the median and give "
+                        "text a '(missing)' category), drop (drop every such row), or fill with the "
+                        "median, mean or most frequent value")
     g = p.add_argument_group("reading a CSV (detected when not given)")
     g.add_argument("--delimiter", help="field delimiter: ',', ';', 'tab', '|'")
     g.add_argument("--encoding", help="text encoding: utf-8, utf-8-sig, utf-16, cp1252, latin-1")
@@ -32,6 +37,9 @@ def add_parser(sub) -> None:
     g.add_argument("--no-header", dest="header", action="store_false",
                    help="the first row is data (columns are named 'column 1', 'column 2', ...)")
     g.add_argument("--na-values", metavar="A,B", help="more markers of missing values, e.g. '?,-'")
+    g.add_argument("--no-missing-markers", dest="missing_markers", action="store_false", default=True,
+                   help="do not read common markers (?, -, ., NA, n/a, null, none, missing) in "
+                        "columns of numbers as missing values (they are by default, and said so)")
     g = p.add_argument_group("projects and data larger than memory")
     g.add_argument("--data", metavar="CSV", help="the data file of a .nnstudio project, when it is no "
                                                  "longer where the project says (it moved)")
@@ -121,6 +129,9 @@ def load_project(args):
         from nnstudio.core.model.spec import Task  # noqa: PLC0415
 
         project.task_override = Task(args.task)
+    if getattr(args, "missing", None):
+        # the default for every feature; a project's own per-column choices stay
+        project.preprocess = replace(project.preprocess, missing=args.missing)
     if args.test is not None:
         project.split = replace(project.split, test=args.test)
     if args.val is not None:
@@ -155,7 +166,8 @@ def csv_options(args):
         delim = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(delim.lower(), delim)
     na = [v for v in (args.na_values or "").split(",") if v != ""] if args.na_values else []
     opts = CsvOptions(delimiter=delim, encoding=args.encoding, header=args.header,
-                      decimal=args.decimal, na_values=na)
+                      decimal=args.decimal, na_values=na,
+                      missing_markers=getattr(args, "missing_markers", True))
     opts.check()
     return opts
 
@@ -181,6 +193,26 @@ class _Bar:
             sys.stderr.write("\n")
 
 
+def warn(lines) -> None:
+    """Warnings about the data on stderr, one line each (stdout keeps the result, or the JSON)."""
+    for line in lines:
+        print(f"nnstudio: warning: {line}", file=sys.stderr)
+
+
+def data_warnings(project, data) -> list[str]:
+    """What the user must know about the data before trusting a result: notes from reading the
+    file (missing markers read as missing, ...) and rows left out when they are many."""
+    return list(dict.fromkeys([*project.dataset.warnings, *data.warnings()]))
+
+
+def rows_text(data) -> str:
+    r = data.rows()
+    text = f"rows: {r['train']:,} training, {r['validation']:,} validation, {r['test']:,} test"
+    if r["dropped"]:
+        text += f"; {r['dropped']:,} left out. " + " ".join(data.dropped_text())
+    return text
+
+
 def print_result(message: str, out: dict, params: int, *extra: str) -> None:
     """The human-readable form of a run's result (the JSON form is ``out`` itself)."""
     print(message)
@@ -192,6 +224,8 @@ def print_result(message: str, out: dict, params: int, *extra: str) -> None:
             print(f"{k:>14}: {out[k]:.4f}")
     print(f"{'params':>14}: {params}")
     print(f"{'seconds':>14}: {out['seconds']:.2f}")
+    if out.get("baseline", {}).get("verdict"):
+        print(out["baseline"]["verdict"])
 
 
 def result_json(result, params: int) -> dict:
@@ -218,8 +252,11 @@ def run(args) -> int:
         return train_stream.run_streaming(args)
     if args.repeat and args.distribute == "mirrored":
         raise NNStudioError("--repeat runs on one device.", "Leave out --distribute mirrored.")
+    from nnstudio.core.data.baseline import baseline, baseline_of_runs  # noqa: PLC0415
+
     project = load_project(args)
     data = project.prepare()
+    warnings = data_warnings(project, data)
     problems = validate(project.spec, data.task, data.n_classes)
     if problems:
         note = ""
@@ -232,20 +269,28 @@ def run(args) -> int:
     if args.repeat:
         if args.repeat < 1:
             raise NNStudioError("--repeat must be at least 1.")
+        warn(warnings)
         rep = train_repeated(data, project.spec, project.settings, args.repeat)
         runs = [result_json(r, params) for r in rep["runs"]]
+        for d, r in zip(runs, rep["runs"]):
+            d["baseline"] = baseline(data, r)
+        base = baseline_of_runs(data, rep["runs"])
         out = {"runs": runs, "metric": rep["metric"], "mean": rep["mean"], "sd": rep["sd"],
-               "params": params, "repeat": args.repeat}
+               "params": params, "repeat": args.repeat, "rows": data.rows(), "baseline": base,
+               "warnings": warnings + ([base["verdict"]] if not base["better_than_guessing"] else [])}
         result = rep["runs"][-1]
         if args.json:
             print(json.dumps(out, indent=2))
         else:
+            print(rows_text(data))
             for i, r in enumerate(runs):
                 print(f"seed {i}: {rep['metric']} {r.get(rep['metric'])}")
             print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
+            print(base["verdict"])
     else:
         from nnstudio.core.training import distributed  # noqa: PLC0415
 
+        warn(warnings)
         bar = _Bar(not args.json and sys.stderr.isatty())
         devices = distributed.choose_devices(args.distribute)
         if devices:  # several GPUs (or --distribute mirrored): Keras fit under MirroredStrategy
@@ -257,10 +302,14 @@ def run(args) -> int:
         out = result_json(result, params)
         if devices:
             out["replicas"] = len(devices)
+        base = baseline(data, result)
+        out["rows"] = data.rows()
+        out["baseline"] = base
+        out["warnings"] = warnings + ([base["verdict"]] if not base["better_than_guessing"] else [])
         if args.json:
             print(json.dumps(out, indent=2))
         else:
-            print_result(result.message, out, params)
+            print_result(result.message, out, params, rows_text(data))
     if args.export:
         from nnstudio.core import export  # noqa: PLC0415
 

@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from nnstudio.core.data.preprocess import LOSS_WARN_SHARE
 from nnstudio.core.errors import DataError, NNStudioError
 
 #: Stream automatically when the file is larger than this fraction of the available memory
@@ -109,6 +110,9 @@ def run_streaming(args) -> int:
                                                 ("seed", args.split_seed)) if v is not None})
     settings = replace(settings, **settings_overrides(args))
     settings.check()
+    if getattr(args, "missing", None):
+        config = replace(config, missing=args.missing)
+    config = _streamable(config)
     plan = sc.fit_streaming(csv, roles, args.target, config, split, task, args.chunk_rows, options)
     if args.layers is not None:
         spec = NetworkSpec.parse(args.layers, plan.task, plan.n_classes)
@@ -122,7 +126,23 @@ def run_streaming(args) -> int:
     result = sc.train_streaming(plan, spec, settings, on_progress=bar, strategy=strategy)
     bar.close()
     out = result_json(result, params)
-    out["rows"] = dict(plan.rows)
+    r = plan.rows
+    # the fit pass counts the rows left out without telling missing targets from missing values
+    out["rows"] = {"train": r["train"], "validation": r["val"], "test": r["test"],
+                   "dropped": plan.dropped_rows,
+                   "dropped_reasons": {"missing_target_or_values": plan.dropped_rows}}
+    total = plan.dropped_rows + sum(r.values())
+    warnings = []
+    if total and plan.dropped_rows / total > LOSS_WARN_SHARE:
+        warnings.append(f"{plan.dropped_rows:,} of {total:,} rows ({plan.dropped_rows / total:.0%}) "
+                        f"are left out: they have no target value or a missing value in a column "
+                        f"whose missing-value strategy is 'drop the row'.")
+    base = _baseline(plan, result)
+    out["baseline"] = base
+    out["warnings"] = warnings + ([base["verdict"]] if base.get("better_than_guessing") is False else [])
+    from nnstudio.cli.train import warn  # noqa: PLC0415
+
+    warn(warnings)
     if devices:
         out["replicas"] = len(devices)
     if args.json:
@@ -131,11 +151,63 @@ def run_streaming(args) -> int:
         from nnstudio.cli.train import print_result  # noqa: PLC0415
 
         print_result(result.message, out, params, plan.summary())
+        for line in out["warnings"][len(warnings):]:
+            print(line)
     if args.save:
         saved = _save(args.save, csv, plan, spec, settings, config, task, options, result)
         if not args.json:
             print(f"saved {saved}")
     return 0
+
+
+def _streamable(config):
+    """Missing values "auto" when streaming: the median needs the whole column in memory, so numbers
+    are filled with the mean (text with its most frequent value) — documented in docs/data.md."""
+    per = {c: ({**o, "missing": "mean"} if o.get("missing") == "auto" else o)
+           for c, o in config.per_column.items()}
+    return replace(config, missing="mean" if config.missing == "auto" else config.missing,
+                   per_column=per)
+
+
+def _baseline(plan, result) -> dict:
+    """The baseline of a streamed run: for classes, the test rows' majority rate (one more pass over
+    the target and feature columns); R² is not measured when streaming."""
+    import numpy as np  # noqa: PLC0415
+
+    from nnstudio.core.data.baseline import margin  # noqa: PLC0415
+    from nnstudio.core.model.spec import Task  # noqa: PLC0415
+    from nnstudio.core.training import streaming_csv as sc  # noqa: PLC0415
+
+    n_test = int(plan.rows["test"])
+    if plan.task is Task.REGRESSION or not n_test or "accuracy" not in result.test:
+        return {"split": "test", "rows": n_test, "r2" if plan.task is Task.REGRESSION else "accuracy": None,
+                "better_than_guessing": None,
+                "verdict": "Not compared with guessing: when streaming only the accuracy of classes "
+                           "is compared with the majority rate."}
+    pre = plan.preprocessor
+    cols = [*plan.roles.features, plan.roles.target]
+    train_counts = np.zeros(pre.n_classes, np.int64)
+    test_counts = np.zeros(pre.n_classes, np.int64)
+    first = 0
+    for chunk in sc._chunks(plan.path, plan.chunk_rows, plan.read_kwargs, cols):
+        codes = sc.split_of_rows(first, len(chunk), plan.split)
+        y = pre.encode_target(chunk[plan.roles.target])
+        ok = (y >= 0) & pre.rows_usable(chunk)
+        train_counts += np.bincount(y[ok & (codes == 0)], minlength=pre.n_classes)
+        test_counts += np.bincount(y[ok & (codes == 2)], minlength=pre.n_classes)
+        first += len(chunk)
+    major = int(np.argmax(train_counts))
+    n = int(test_counts.sum())
+    p = float(test_counts[major] / n) if n else float("nan")
+    acc = float(result.test["accuracy"])
+    label = pre.classes[major]
+    ok = bool(n) and acc - p > margin(p, n)
+    verdict = (f"Better than guessing: test accuracy {acc:.3f}, against {p:.3f} for always answering "
+               f"the most frequent class ('{label}')." if ok else
+               f"No better than guessing: test accuracy {acc:.3f} is not clearly above {p:.3f}, what "
+               f"always answering the most frequent class ('{label}') scores on these {n:,} rows.")
+    return {"split": "test", "rows": n, "majority_class": label.item() if hasattr(label, "item") else label,
+            "majority_accuracy": p, "accuracy": acc, "better_than_guessing": ok, "verdict": verdict}
 
 
 def _save(path, csv: Path, plan, spec, settings, config, task, options, result) -> Path:

@@ -93,7 +93,7 @@ def test_every_choice_is_honoured():
 
 def test_dropping_rows_with_missing_values_is_counted():
     frame = _table()
-    d = _prep(frame)  # default: drop the row
+    d = _prep(frame, PreprocessConfig(missing="drop"))
     assert d.dropped_missing == 20 and d.dropped_rows == 20
     assert not d.raw_train["age"].isna().any()
     assert any("20 rows with a missing value were dropped" in s for s in d.describe())
@@ -195,7 +195,7 @@ def test_fitted_preprocessor_round_trips_through_json_and_encodes_new_rows():
 def test_preprocess_config_json_and_per_column_overrides():
     cfg = PreprocessConfig()
     cfg.set_for_column("age", "numeric", "minmax")
-    cfg.set_for_column("age", "missing", "drop")  # the default: no override kept
+    cfg.set_for_column("age", "missing", "auto")  # the default: no override kept
     assert cfg.per_column == {"age": {"numeric": "minmax"}}
     cfg.set_for_column("age", "numeric", "standardize")
     assert cfg.per_column == {}

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.dataset import Dataset
@@ -34,6 +35,12 @@ ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16"
 DECIMALS = {".": "decimal point", ",": "decimal comma"}
 #: Markers pandas reads as missing values anyway (shown to the user in the import dialog).
 DEFAULT_MISSING = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>")
+#: Common markers of a missing value in public data sets (Orange and Weka read '?' as missing).
+#: In a column whose other values are all numbers they are read as missing, without case or the
+#: spaces around them (:func:`read_markers_as_missing`); in a column of text they stay categories.
+MISSING_MARKERS = ("?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "none", "missing", "#n/a",
+                   "<na>", "")
+_MARKER_SET = frozenset(MISSING_MARKERS)
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.dat *.tab);;All files (*)"
 
 SAMPLE_BYTES = 256 * 1024
@@ -76,6 +83,8 @@ class CsvOptions:
     header: bool | None = None
     decimal: str | None = None
     na_values: list[str] = field(default_factory=list)  # extra markers of missing values, e.g. "?"
+    #: read :data:`MISSING_MARKERS` as missing in columns that otherwise hold only numbers
+    missing_markers: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -83,12 +92,15 @@ class CsvOptions:
     @classmethod
     def from_dict(cls, d: dict | None) -> CsvOptions:
         d = dict(d or {})
-        known = {"delimiter", "encoding", "header", "decimal", "na_values"}
+        known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers"}
         unknown = set(d) - known
         if unknown:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
         opts = cls(**d)
         opts.na_values = [str(v) for v in opts.na_values]
+        if not isinstance(opts.missing_markers, bool):
+            raise DataError(f"The CSV option missing_markers must be true or false (got "
+                            f"{opts.missing_markers!r}).")
         opts.check()
         return opts
 
@@ -125,6 +137,8 @@ class CsvOptions:
             parts.append(DECIMALS[self.decimal])
         if self.na_values:
             parts.append("missing also: " + ", ".join(repr(v) for v in self.na_values))
+        if not self.missing_markers:
+            parts.append("markers such as '?' not read as missing")
         return ", ".join(parts)
 
 
@@ -406,7 +420,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         names = [f"column {i + 1}" for i in range(width)]
     if width == 1 and options.delimiter is None and len(rows) > 1:
         notes.append("Only one column was found. If the file uses another delimiter, choose it.")
-    resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values))
+    resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
+                          bool(options.missing_markers))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete)
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why
@@ -503,7 +518,14 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
         raise _parser_error(fmt, e) from None
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(columns=fmt.names)
-    return _finish(frame, fmt, set()), fmt
+    frame = _finish(frame, fmt, set())
+    if fmt.options.missing_markers:
+        notes = markers_text(read_markers_as_missing(frame, fmt.options.decimal))
+        if len(frame) >= nrows:  # the preview: only its rows were counted
+            notes = [n.replace(" were read as missing", " (in the rows shown) were read as missing")
+                     .replace(" was read as missing", " (in the rows shown) was read as missing") for n in notes]
+        fmt.notes.extend(notes)
+    return frame, fmt
 
 
 def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, *,
@@ -540,8 +562,58 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
             raise DataError(f"'{fmt.path.name}' has a header row ({shown}) but no rows of data.",
                             "Add rows of data below the header, or choose another file.")
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
+    markers = read_markers_as_missing(frame, fmt.options.decimal) if fmt.options.missing_markers else {}
+    fmt.notes.extend(markers_text(markers))
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
-                   csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)))
+                   csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)),
+                   missing_markers=markers)
+
+
+def read_markers_as_missing(frame: pd.DataFrame, decimal: str = ".") -> dict[str, dict[str, int]]:
+    """In place: a text column whose values are all numbers except :data:`MISSING_MARKERS` becomes
+    a number column with those values missing. Returns ``{column: {marker as written: count}}``.
+
+    A column holding any other text (``12,5`` with a decimal point, ``abc``) is left as it is, so
+    it is refused with the stray values named, as before; so is a column of markers only."""
+    found: dict[str, dict[str, int]] = {}
+    for c in frame.columns:
+        s = frame[c]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        nonnull = s.dropna()
+        if nonnull.empty:
+            continue
+        text = nonnull.astype(str).str.strip()
+        marker = text.str.lower().isin(_MARKER_SET)
+        if not marker.any() or marker.all():
+            continue
+        rest = text[~marker]
+        if decimal == ",":
+            rest = rest.str.replace(",", ".", regex=False)
+        head = pd.to_numeric(rest.iloc[:200], errors="coerce")  # most text columns fail here, cheaply
+        if head.isna().any():
+            continue
+        numbers = pd.to_numeric(rest, errors="coerce")
+        if numbers.isna().any():
+            continue
+        values = pd.Series(np.nan, index=s.index, dtype=np.float64)
+        values.loc[numbers.index] = numbers.to_numpy(dtype=np.float64)
+        frame[c] = values
+        counts = nonnull[marker].astype(str).str.strip().value_counts()
+        found[str(c)] = {str(k): int(v) for k, v in counts.items()}
+    return found
+
+
+def markers_text(markers: dict[str, dict[str, int]]) -> list[str]:
+    """One plain sentence per column: "44 '?' values in CreditScore were read as missing"."""
+    out = []
+    for col, counts in markers.items():
+        parts = [f"{n:,} '{m}'" for m, n in counts.items()]
+        what = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        total = sum(counts.values())
+        out.append(f"{what} value{'s' if total > 1 else ''} in {col} {'were' if total > 1 else 'was'} "
+                   f"read as missing (a common marker of a missing number).")
+    return out
 
 
 def _read_chunks(fmt: CsvFormat, progress, should_stop, chunk_rows: int) -> pd.DataFrame:

@@ -17,6 +17,8 @@ class Dataset:
     csv_options: dict | None = None
     #: things the reader noticed and the user should know (shown in the Data tab), in plain words
     warnings: list[str] = field(default_factory=list)
+    #: missing markers read as missing in number columns: ``{column: {marker: count}}``
+    missing_markers: dict[str, dict[str, int]] = field(default_factory=dict)
     _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

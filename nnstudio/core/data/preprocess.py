@@ -8,9 +8,15 @@ Order of work in :func:`prepare` (no statistic ever sees a validation or test ro
 1. check the chosen columns (empty, numbers with stray text, infinite values) and the target;
 2. drop rows whose target is missing;
 3. split into train / validation / test (seeded; stratified by class for classification);
-4. drop rows with a missing value in a column whose missing-value strategy is "drop";
+4. decide what "automatic" means for missing values (on the training rows: drop them when they are
+   at most :data:`AUTO_DROP_MAX` of the rows, otherwise fill numbers with the median and give
+   categories their own "(missing)" level); drop rows with a missing value in a column whose
+   strategy is (or became) "drop";
 5. fit every statistic (means, scales, category lists, fill values) on the training rows;
 6. drop validation/test rows holding a category never seen in training; encode every split.
+
+Every row left out is counted with its reason (:meth:`PreparedData.rows`), and losing more than
+:data:`LOSS_WARN_SHARE` of the file is a warning (:meth:`PreparedData.warnings`).
 """
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ from nnstudio.core.model.spec import Task
 
 NUMERIC_SCALINGS = ("standardize", "minmax", "none")
 CATEGORICAL_ENCODINGS = ("onehot", "ordinal")
-MISSING_STRATEGIES = ("drop", "mean", "median", "most_frequent", "constant")
+MISSING_STRATEGIES = ("auto", "drop", "mean", "median", "most_frequent", "constant")
 COLUMN_KINDS = ("auto", "number", "category")
 
 #: Plain names for the choices above (the GUI's combo boxes and the CLI's help use them).
@@ -38,6 +44,17 @@ LABELS = {
     "most_frequent": "fill with the most frequent", "constant": "fill with a constant",
     "auto": "automatic", "number": "a number", "category": "a category",
 }
+#: The missing-value choices in plain words ("auto" reads differently from the other "auto"s).
+MISSING_LABELS = {**{k: LABELS[k] for k in MISSING_STRATEGIES},
+                  "auto": "automatic (fill when dropping would lose many rows)"}
+
+#: "auto" drops the rows with a missing value when they are at most this share of the training
+#: rows; above it, numbers are filled with the median and categories get a "(missing)" level.
+AUTO_DROP_MAX = 0.05
+#: Leaving out more than this share of the file's rows is a warning before training.
+LOSS_WARN_SHARE = 0.10
+#: The category that stands for "missing" when "auto" fills a column of text.
+MISSING_LEVEL = "(missing)"
 
 _is_numeric = is_numeric_dtype
 
@@ -46,7 +63,7 @@ _is_numeric = is_numeric_dtype
 class PreprocessConfig:
     numeric: str = "standardize"
     categorical: str = "onehot"
-    missing: str = "drop"
+    missing: str = "auto"
     fill_value: float | str = 0.0
     #: per-column overrides of the keys above and "kind" ("auto" | "number" | "category"),
     #: e.g. ``{"Age": {"numeric": "none", "missing": "median"}}``
@@ -155,6 +172,10 @@ class ColumnTransform:
         n = f"fitted on {self.n_fit:,} rows"
         if self.impute == "drop" or self.impute_value is None:
             miss = f"; {self.n_missing:,} training rows with it missing were dropped" if self.n_missing else ""
+        elif self.impute == "missing_level":
+            miss = f"; a missing value becomes its own category '{self.impute_value}'"
+            if self.n_missing:
+                miss += f" ({self.n_missing:,} in training)"
         else:
             what = {"mean": "the mean", "median": "the median", "most_frequent": "the most frequent value",
                     "constant": "the constant"}.get(self.impute, self.impute)
@@ -206,12 +227,25 @@ class FittedPreprocessor:
     # ----- fitting ---------------------------------------------------------------------------
     @classmethod
     def fit(cls, train: pd.DataFrame, features: list[str], target: str, task: Task, classes: list,
-            config: PreprocessConfig) -> FittedPreprocessor:
-        """Fit every statistic on ``train`` (the training split, after dropping rows)."""
+            config: PreprocessConfig, auto_fill: bool = True) -> FittedPreprocessor:
+        """Fit every statistic on ``train`` (the training split, after dropping rows).
+
+        A column whose missing-value strategy is "auto" is filled (numbers: the median; text: a
+        "(missing)" category; numbers used as categories: the most frequent) when ``auto_fill``,
+        otherwise its rows with a missing value were dropped (see :func:`prepare`)."""
         cols = []
         for c in features:
             s = train[c]
             impute = config.for_column(c, "missing")
+            if impute == "auto":
+                kind = config.for_column(c, "kind")
+                if not auto_fill:
+                    impute = "drop"
+                elif _is_numeric(s) and kind != "category":
+                    zero_one = set(s.dropna().unique().tolist()) <= {0, 1}
+                    impute = "most_frequent" if zero_one and kind != "number" else "median"
+                else:
+                    impute = "most_frequent" if _is_numeric(s) else "missing_level"
             t = ColumnTransform(name=c, kind="numeric", impute=impute, n_missing=int(s.isna().sum()))
             nonnull = s.dropna()
             t.n_fit = int(len(nonnull))
@@ -251,6 +285,12 @@ class FittedPreprocessor:
                         else str(fill)
                     if t.impute_value not in t.categories:
                         t.categories.append(t.impute_value)
+                        t.kind = "binary" if len(t.categories) == 2 else "categorical"
+                elif impute == "missing_level" and t.n_missing:
+                    # only when training has missing values: a level never seen would teach nothing
+                    t.impute_value = MISSING_LEVEL
+                    if MISSING_LEVEL not in t.categories:
+                        t.categories.append(MISSING_LEVEL)
                         t.kind = "binary" if len(t.categories) == 2 else "categorical"
             cols.append(t)
         return cls(cols, target, Task(task), list(classes))
@@ -415,6 +455,11 @@ class PreparedData:
     dropped_missing_target: int = 0  # rows whose target is missing
     dropped_missing: int = 0  # rows with a missing value in a column whose strategy is "drop"
     dropped_unseen: int = 0  # validation/test rows with a category never seen in training
+    n_total: int = 0  # rows in the table before anything was left out
+    #: "drop" columns -> rows left out with a missing value in it (a row may count in several)
+    dropped_by_column: dict[str, int] = field(default_factory=dict)
+    missing_note: str = ""  # what "automatic" missing values did, in plain words
+    auto_dropped: bool = False  # the rows dropped for missing values were dropped by "automatic"
 
     @property
     def task(self) -> Task:
@@ -432,21 +477,68 @@ class PreparedData:
         return (f"{len(self.X_train):,} training, {len(self.X_val):,} validation, "
                 f"{len(self.X_test):,} test rows; {self.n_inputs} inputs after encoding")
 
+    def _columns_text(self, limit: int = 3) -> str:
+        top = sorted(self.dropped_by_column.items(), key=lambda kv: -kv[1])
+        text = ", ".join(f"'{c}' ({n:,})" for c, n in top[:limit])
+        return text + (f" and {len(top) - limit} more" if len(top) > limit else "")
+
     def dropped_text(self) -> list[str]:
         out = []
         if self.dropped_missing_target:
             out.append(f"{self.dropped_missing_target:,} rows without a target value were left out.")
         if self.dropped_missing:
+            how = "automatic, as they were few" if self.auto_dropped else "'drop the row'"
+            where = f"; missing in {self._columns_text()}" if self.dropped_by_column else ""
             out.append(f"{self.dropped_missing:,} rows with a missing value were dropped "
-                       f"(missing-value strategy 'drop the row').")
+                       f"(missing-value strategy {how}{where}).")
         if self.dropped_unseen:
             out.append(f"{self.dropped_unseen:,} validation/test rows were left out: they hold a "
                        f"category that never occurs in the training split.")
         return out
 
+    def rows(self) -> dict:
+        """Rows per split and rows left out, by reason (``nnstudio train --json`` prints it)."""
+        return {"train": int(len(self.X_train)), "validation": int(len(self.X_val)),
+                "test": int(len(self.X_test)), "dropped": int(self.dropped_rows),
+                "dropped_reasons": {"missing_target": int(self.dropped_missing_target),
+                                    "missing_values": int(self.dropped_missing),
+                                    "unseen_category": int(self.dropped_unseen)}}
+
+    @property
+    def dropped_share(self) -> float:
+        return self.dropped_rows / self.n_total if self.n_total else 0.0
+
+    def warnings(self) -> list[str]:
+        """Plain-words warnings about the rows: a large share left out (above LOSS_WARN_SHARE)."""
+        if self.dropped_share <= LOSS_WARN_SHARE:
+            return []
+        why = []
+        if self.dropped_missing:
+            how = "" if self.auto_dropped else " (missing-value strategy 'drop the row')"
+            where = f", missing in {self._columns_text()}" if self.dropped_by_column else ""
+            why.append(f"{self.dropped_missing:,} with a missing value{how}{where}")
+        if self.dropped_missing_target:
+            why.append(f"{self.dropped_missing_target:,} without a target value")
+        if self.dropped_unseen:
+            why.append(f"{self.dropped_unseen:,} validation/test rows with a category not seen in training")
+        fix = []
+        if self.dropped_missing:
+            fix.append("fill missing values instead (missing values: automatic or median) or ignore "
+                       "the columns they are in")
+        if self.dropped_missing_target:
+            fix.append("rows without a target cannot be used")
+        left = len(self.X_train) + len(self.X_val) + len(self.X_test)
+        return [f"{self.dropped_rows:,} of {self.n_total:,} rows ({self.dropped_share:.0%}) are left out: "
+                f"{'; '.join(why)}. The network learns from {len(self.X_train):,} rows and is tested "
+                f"on {len(self.X_test):,} (of {left:,} used)."
+                + (f" To keep them: {'; '.join(fix)}." if fix else "")]
+
     def describe(self) -> list[str]:
         """Everything done to the data, in plain words: the split, dropped rows, every column."""
-        return [self.summary() + ".", *self.dropped_text(), *self.preprocessor.describe()]
+        head = [self.summary() + ".", *self.dropped_text()]
+        if self.missing_note:
+            head.append(self.missing_note)
+        return [*head, *self.preprocessor.describe()]
 
 
 def _split_indices(n: int, frac: float, seed: int, strata: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -582,21 +674,43 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     raw = {k: frame.iloc[idx].reset_index(drop=True)
            for k, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx))}
 
-    # rows with a missing value in a "drop" column go, in every split alike
-    drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"]
+    # "auto": decided on the training rows alone, then rows with a missing value in a "drop" column
+    # go, in every split alike
+    auto_cols = [c for c in roles.features if config.for_column(c, "missing") == "auto"]
+    train0 = raw["train"]
+    auto_rows = int(train0[auto_cols].isna().any(axis=1).sum()) if auto_cols else 0
+    auto_fill = auto_rows > AUTO_DROP_MAX * len(train0)
+    auto_note = ""
+    if auto_rows:
+        share = auto_rows / max(1, len(train0))
+        if auto_fill:
+            auto_note = (f"Missing values (automatic): {auto_rows:,} of {len(train0):,} training rows "
+                         f"({share:.0%}) have one, too many to drop, so numbers are filled with the "
+                         f"training median and text gets its own '{MISSING_LEVEL}' category.")
+        else:
+            auto_note = (f"Missing values (automatic): only {auto_rows:,} of {len(train0):,} training "
+                         f"rows ({share:.1%}) have one, so those rows are dropped (in every split).")
+    drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"
+                 or (c in auto_cols and not auto_fill)]
     dropped_missing = 0
+    dropped_by_column: dict[str, int] = {}
     n_missing_train = {c: int(raw["train"][c].isna().sum()) for c in roles.features}
     for k, part in raw.items():
         if drop_cols:
-            ok = part[drop_cols].notna().all(axis=1).to_numpy()
+            isna = part[drop_cols].isna()
+            ok = ~isna.any(axis=1).to_numpy()
             dropped_missing += int((~ok).sum())
+            for c, m in isna.sum().items():
+                if m:
+                    dropped_by_column[str(c)] = dropped_by_column.get(str(c), 0) + int(m)
             raw[k] = part.loc[ok].reset_index(drop=True)
     if len(raw["train"]) < 2:
         why = " after dropping rows with missing values" if dropped_missing else " after the split"
         raise DataError(f"Only {len(raw['train'])} training rows remain{why}.",
                         "Use more data, smaller test/validation fractions, or fill missing values "
                         "instead of dropping the rows.")
-    pre = FittedPreprocessor.fit(raw["train"], roles.features, roles.target, task, classes, config)
+    pre = FittedPreprocessor.fit(raw["train"], roles.features, roles.target, task, classes, config,
+                                 auto_fill=auto_fill)
     for t in pre.columns:
         t.n_missing = n_missing_train[t.name]
     out, dropped_unseen = {}, 0
@@ -617,7 +731,9 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     dropped = dropped_target + dropped_missing + dropped_unseen
     return PreparedData(out["train"][0], out["train"][1], out["val"][0], out["val"][1],
                         out["test"][0], out["test"][1], pre, raw["train"], raw["val"], raw["test"],
-                        dropped, dropped_target, dropped_missing, dropped_unseen)
+                        dropped, dropped_target, dropped_missing, dropped_unseen,
+                        n_total=len(dataset.frame), dropped_by_column=dropped_by_column,
+                        missing_note=auto_note, auto_dropped=bool(auto_rows and not auto_fill))
 
 
 def numeric_fill_value(config: PreprocessConfig, col: str) -> float:

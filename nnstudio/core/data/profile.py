@@ -17,6 +17,11 @@ import pandas as pd
 #: Text columns with more distinct values than this (and more than 5 % of the rows) are free text.
 MAX_CATEGORIES = 100
 
+#: Text whose distinct values average this many words or more, with at least SENTENCE_MIN_UNIQUE of
+#: them, is free text (comments, descriptions), not categories.
+SENTENCE_WORDS = 3.0
+SENTENCE_MIN_UNIQUE = 10
+
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 _DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
 
@@ -59,6 +64,7 @@ class ColumnProfile:
     stray: list[tuple[int, str]] = field(default_factory=list)  # "mixed": (row, text), first few
     stray_count: int = 0
     decimal_comma: bool = False  # some values look like numbers with a decimal comma ("12,5")
+    words: float = 0.0  # text: mean number of words in its distinct values (sentences: 3 or more)
 
     # ----- plain words -------------------------------------------------------------------------
     @property
@@ -195,11 +201,14 @@ def profile_column(s: pd.Series) -> ColumnProfile:
                 p.min, p.max, p.mean = float(good.min()), float(good.max()), float(good.mean())
             return p
     p.top = _top(text)
+    distinct = pd.Series(text.unique()[:2000])
+    p.words = float(distinct.str.split().str.len().mean()) if len(distinct) else 0.0
     if p.unique == 2:
         p.kind = "binary"
     elif sample.str.match(_DATE).mean() >= 0.9:
         p.kind = "date"
-    elif n > 20 and (p.unique >= 0.5 * len(nonnull) or (p.unique > MAX_CATEGORIES and p.unique > 0.05 * n)):
+    elif n > 20 and (p.unique >= 0.5 * len(nonnull) or (p.unique > MAX_CATEGORIES and p.unique > 0.05 * n)
+                     or (p.words >= SENTENCE_WORDS and p.unique >= SENTENCE_MIN_UNIQUE)):
         p.kind = "text"
     else:
         p.kind = "category"

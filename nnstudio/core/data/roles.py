@@ -29,6 +29,15 @@ _ID_SUFFIXES = ("id", "number", "no", "num", "key", "code", "uuid")
 REASON_ROW_NUMBER = "a row number: it counts rows and carries no pattern to learn"
 REASON_ID = "an identifier: unique for (almost) every row, so it carries no pattern to learn"
 REASON_BY_USER = "ignored by you"
+REASON_COUNTER = ("numbers {lo} to {hi}, each in exactly one row: a row number or an identifier, so "
+                  "it carries no pattern to learn")
+
+#: A column with more than this share of its values missing is proposed as ignored.
+MOSTLY_MISSING = 0.5
+#: Columns looked at as the groups of a per-group sequence number (2 .. n/3 distinct values each).
+MAX_GROUP_COLUMNS = 40
+#: Above this many rows only a sequence in row order is looked for (grouping every column is slow).
+MAX_GROUP_ROWS = 300_000
 
 
 @dataclass
@@ -55,32 +64,106 @@ def _norm(name: str) -> str:
     return name.lower().replace("_", "").replace(" ", "").replace("-", "")
 
 
-def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None) -> str | None:
-    """Why a column should not be a feature (``None``: it can be one)."""
+def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
+                  frame: pd.DataFrame | None = None) -> str | None:
+    """Why a column should not be a feature (``None``: it can be one).
+
+    ``frame`` (the whole table) lets a sequence number that restarts within each group of another
+    column be recognised even when the rows are not sorted by that group."""
     prof = prof or profile_column(s)
     n = len(s)
     if prof.kind == "empty":
         return "empty: every value is missing"
-    if prof.unique == 1:
+    if prof.unique == 1 and prof.missing <= MOSTLY_MISSING * n:
         v = prof.top[0][0] if prof.top else fmt_number(prof.min)
         return f"constant: the same value ({v}) in every row, so it tells the rows apart in no way"
+    if n >= 10 and prof.missing > MOSTLY_MISSING * n:
+        what = " (free text)" if prof.kind == "text" else ""
+        return (f"mostly missing{what}: {prof.missing:,} of {n:,} rows ({prof.missing / n:.0%}) have no "
+                f"value, too few to learn from")
     lname = _norm(name)
     nonnull = n - prof.missing
     if n > 0 and prof.kind in ("number", "binary") and prof.integer and prof.unique == n and n > 20:
         d = np.diff(s.to_numpy(dtype=np.float64))
         if len(d) and np.all(d == 1):
             return REASON_ROW_NUMBER
+        if prof.max - prof.min + 1 <= 1.1 * n:  # 1..n (or nearly) in some order: a counter
+            return REASON_COUNTER.format(lo=fmt_number(prof.min), hi=fmt_number(prof.max))
     id_name = lname in _ID_NAMES or lname.endswith(_ID_SUFFIXES)
     if id_name and nonnull > 0 and prof.unique >= 0.9 * nonnull and n > 20 and prof.kind != "mixed":
         return REASON_ID
+    seq = _sequence_reason(name, s, prof, frame)
+    if seq:
+        return seq
     if prof.kind == "date":
         return "dates or times: not used as they are (derive numbers such as the year or weekday first)"
     if prof.kind == "text":
         if prof.unique == nonnull:
             return (f"text unique to every row ({prof.unique:,} different values), like a name or an "
                     f"identifier: there are no repeats to learn from")
+        if prof.words >= 3:
+            return (f"free text (sentences, about {prof.words:.0f} words each): {prof.unique:,} "
+                    f"different values in {nonnull:,} rows, not categories to learn from")
         return (f"free text or names: {prof.unique:,} different values in {n:,} rows, too many to "
                 f"use as categories")
+    return None
+
+
+def _uneven(sizes: np.ndarray) -> bool:
+    """Groups of different sizes (visits per patient, specimens per study), unlike a cycle such as
+    the month in each year or the weekday, whose groups all have one size but for one (the last)."""
+    if len(sizes) < 2:
+        return False
+    _, counts = np.unique(sizes, return_counts=True)
+    return counts.max() < len(sizes) - 1
+
+
+def _sequence_reason(name: str, s: pd.Series, prof: ColumnProfile,
+                     frame: pd.DataFrame | None) -> str | None:
+    """A sequence number that restarts per group (1, 2, 3, 1, 2, 1, 2, 3, 4 …): the reason, or None.
+
+    Groups must differ in size: a cycle (month 1..12 in each year, i % 3) is a feature."""
+    n = len(s)
+    if (n <= 20 or prof.kind not in ("number", "binary") or not prof.integer or prof.missing
+            or prof.min not in (0, 1) or prof.unique >= n or prof.max >= n):
+        return None
+    v = s.to_numpy(dtype=np.float64)
+    start = prof.min
+    # every group has a first row, fewer have a second, …: counts never rise, and groups average
+    # three rows or more (cheap checks that rule out almost every other column at once)
+    counts = np.bincount((v - start).astype(np.int64))
+    if np.any(np.diff(counts) > 0) or n / counts[0] < 3:
+        return None
+    d = np.diff(v)
+    resets = d != 1
+    # rows in order: runs of start, start+1, … each restarting at the start
+    runs = np.diff(np.r_[0, np.flatnonzero(resets) + 1, n])  # the length of each run
+    if (resets.any() and np.all(v[1:][resets] == start) and v[0] == start and runs.mean() >= 3
+            and _uneven(runs)):
+        return (f"a sequence number that restarts {int(resets.sum()) + 1:,} times ({fmt_number(start)}, "
+                f"{fmt_number(start + 1)}, {fmt_number(start + 2)}, … within each group of rows): it "
+                f"counts rows, so it carries no pattern to learn")
+    if frame is None or n > MAX_GROUP_ROWS:
+        return None
+    looked = 0
+    for g in frame.columns:
+        if str(g) == str(name):
+            continue
+        looked += 1
+        if looked > MAX_GROUP_COLUMNS:
+            break
+        key = frame[g]
+        if key.nunique(dropna=False) != counts[0]:  # one group per row holding the start
+            continue
+        agg = s.groupby(key.astype(str).where(key.notna(), "(missing)"), sort=False).agg(
+            ["size", "min", "max", "sum"])
+        size, lo, hi = agg["size"], agg["min"], agg["max"]
+        # start, start+1, …, start+size-1 in each group: its minimum, maximum and sum say so
+        if ((lo == start).all() and (hi - lo + 1 == size).all()
+                and np.allclose(agg["sum"], size * (lo + hi) / 2) and _uneven(size.to_numpy())):
+            return (f"a sequence number within each '{g}' ({fmt_number(start)}, {fmt_number(start + 1)}, "
+                    f"{fmt_number(start + 2)}, … restarting for every {g}): it counts rows, so it "
+                    f"carries no pattern to learn")
     return None
 
 
@@ -121,7 +204,7 @@ def infer_roles(frame: pd.DataFrame, target: str | None = None, *,
         if c == target:
             continue
         prof = profiles.get(c) or profile_column(frame[c])
-        reason = ignore_reason(c, frame[c], prof)
+        reason = ignore_reason(c, frame[c], prof, frame)
         if reason:
             ignored[c] = reason
         else:

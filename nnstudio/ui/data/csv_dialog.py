@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,7 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.data.csv import DECIMALS, DEFAULT_MISSING, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions, preview
+from nnstudio.core.data.csv import (
+    DECIMALS,
+    DEFAULT_MISSING,
+    DELIMITERS,
+    ENCODINGS,
+    MISSING_MARKERS,
+    CsvFormat,
+    CsvOptions,
+    preview,
+)
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.data.dataframe_model import DataFrameModel
@@ -80,6 +90,14 @@ class CsvImportDialog(QDialog):
             i = combo.findData(value)
             combo.setCurrentIndex(max(0, i))
             combo.currentIndexChanged.connect(self.refresh)
+        self.markers = QCheckBox("Read ?, -, NA… in number columns as missing")
+        self.markers.setChecked(opts.missing_markers)
+        self.markers.setToolTip("In a column whose other values are all numbers, these markers are read "
+                                "as missing values (and the Data tab says how many): "
+                                + ", ".join(repr(m) for m in MISSING_MARKERS if m)
+                                + ", without case. Untick to keep them as values (the column is then "
+                                  "refused as numbers with stray text).")
+        self.markers.toggled.connect(self.refresh)
         self._missing_timer = QTimer(self, singleShot=True, interval=250)
         self._missing_timer.timeout.connect(self.refresh)
         self.missing.textEdited.connect(lambda _t: self._missing_timer.start())
@@ -91,6 +109,7 @@ class CsvImportDialog(QDialog):
         form.addRow("Header row:", self.header)
         form.addRow("Numbers:", self.decimal)
         form.addRow("Also missing:", self.missing)
+        form.addRow("", self.markers)
 
         self.model = DataFrameModel()
         self.table = QTableView()
@@ -130,7 +149,8 @@ class CsvImportDialog(QDialog):
 
     def options(self) -> CsvOptions:
         return CsvOptions(self.delimiter.currentData(), self.encoding.currentData(),
-                          self.header.currentData(), self.decimal.currentData(), self.missing_values())
+                          self.header.currentData(), self.decimal.currentData(), self.missing_values(),
+                          self.markers.isChecked())
 
     def set_option(self, name: str, value) -> None:
         """Choose a value programmatically (tests, and the fix buttons)."""

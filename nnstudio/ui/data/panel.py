@@ -31,7 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.data.preprocess import CATEGORICAL_ENCODINGS, LABELS, MISSING_STRATEGIES, NUMERIC_SCALINGS, SplitConfig
+from nnstudio.core.data.preprocess import (
+    CATEGORICAL_ENCODINGS,
+    LABELS,
+    LOSS_WARN_SHARE,
+    MISSING_LABELS,
+    MISSING_STRATEGIES,
+    NUMERIC_SCALINGS,
+    SplitConfig,
+)
 from nnstudio.core.data.profile import ColumnProfile, fmt_number, is_numeric_dtype
 from nnstudio.core.data.roles import REASON_BY_USER, Roles, ignore_reason, infer_task
 from nnstudio.core.errors import NNStudioError
@@ -113,6 +121,17 @@ class DataPanel(QWidget):
         self.stratify.toggled.connect(self._split_changed)
         self.split_label = QLabel()
         self.split_label.setStyleSheet("color: #555")
+        # rows left out by preprocessing: how many and why, loud (amber) when they are many
+        self.rows_note = QLabel()
+        self.rows_note.setWordWrap(True)
+        self.rows_note.setVisible(False)
+        self.rows_btn = QPushButton()
+        self.rows_btn.setVisible(False)
+        self.rows_btn.clicked.connect(self._rows_button)
+        self._rows_action: str | None = None  # the missing-value strategy rows_btn switches to
+        rows_row = QHBoxLayout()
+        rows_row.addWidget(self.rows_note, 1)
+        rows_row.addWidget(self.rows_btn, 0, Qt.AlignmentFlag.AlignTop)
         # two rows, so the tab (and the window) can be narrower than a 1366-pixel laptop screen
         controls = QHBoxLayout()
         for text, w in (("Target:", self.target_combo), ("Task:", self.task_combo)):
@@ -154,7 +173,7 @@ class DataPanel(QWidget):
 
         self.default_numeric = _combo([(k, LABELS[k]) for k in NUMERIC_SCALINGS])
         self.default_categorical = _combo([(k, LABELS[k]) for k in CATEGORICAL_ENCODINGS])
-        self.default_missing = _combo([(k, LABELS[k]) for k in MISSING_STRATEGIES if k != "constant"])
+        self.default_missing = _combo([(k, MISSING_LABELS[k]) for k in MISSING_STRATEGIES if k != "constant"])
         self.default_numeric.currentIndexChanged.connect(lambda _i: self._default_changed("numeric"))
         self.default_categorical.currentIndexChanged.connect(lambda _i: self._default_changed("categorical"))
         self.default_missing.currentIndexChanged.connect(lambda _i: self._default_changed("missing"))
@@ -191,7 +210,7 @@ class DataPanel(QWidget):
         self.detail_stats = QLabel()
         self.detail_stats.setWordWrap(True)
         self.hist = pg.PlotWidget(background="w")
-        self.hist.setMinimumHeight(130)
+        self.hist.setMinimumHeight(100)
         self.hist.setMouseEnabled(x=False, y=False)
         self.hist.hideButtons()
         self.hist.getAxis("left").setWidth(42)
@@ -206,7 +225,7 @@ class DataPanel(QWidget):
         self.encoding_combo = _combo([(k, LABELS[k]) for k in CATEGORICAL_ENCODINGS])
         self.encoding_combo.currentIndexChanged.connect(
             lambda _i: self._column_choice("categorical", self.encoding_combo))
-        self.missing_combo = _combo([(k, LABELS[k]) for k in MISSING_STRATEGIES])
+        self.missing_combo = _combo([(k, MISSING_LABELS[k]) for k in MISSING_STRATEGIES])
         self.missing_combo.currentIndexChanged.connect(lambda _i: self._column_choice("missing", self.missing_combo))
         self.fill_edit = QLineEdit()
         self.fill_edit.setPlaceholderText("the constant")
@@ -279,12 +298,13 @@ class DataPanel(QWidget):
         lay.addLayout(controls)
         lay.addLayout(split_row)
         lay.addWidget(self.split_label)
+        lay.addLayout(rows_row)
         lay.addWidget(main, 1)
         self._editors = [self.target_combo, self.task_combo, self.test_spin, self.val_spin,
                          self.seed_spin, self.stratify, self.columns_view, self.default_numeric,
                          self.default_categorical, self.default_missing, self.role_combo,
                          self.kind_combo, self.scaling_combo, self.encoding_combo, self.missing_combo,
-                         self.fill_edit, self.open_btn]
+                         self.fill_edit, self.open_btn, self.rows_btn]
 
         self._prep_timer = QTimer(self, singleShot=True, interval=60)
         self._prep_timer.timeout.connect(self.refresh_preprocessing)
@@ -333,7 +353,9 @@ class DataPanel(QWidget):
         else:
             text = LABELS[cfg.for_column(col, "categorical")] + f" ({p.unique} categories)"
         if p.missing:
-            text += f"; missing: {LABELS[cfg.for_column(col, 'missing')]}"
+            how = cfg.for_column(col, "missing")
+            how = "automatic" if how == "auto" else MISSING_LABELS[how]
+            text += f"; {p.missing:,} missing: {how}"
         return text
 
     def _problems(self) -> dict[str, str]:
@@ -370,6 +392,9 @@ class DataPanel(QWidget):
         self.title.setText(f"<b>{ds.name}</b>{synth} · {ds.n_rows:,} rows × {len(ds.columns)} columns")
         self.title.setToolTip(ds.source or "")
         notes = [n for n in [ds.note, *ds.warnings] if n]
+        if ds.missing_markers:
+            notes.append("To keep such markers as values, open the file again (Open data…) and untick "
+                         "'Read ?, -, NA… in number columns as missing'.")
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
         self.rows_model.set_frame(ds.frame, self._roles_map())
@@ -461,13 +486,54 @@ class DataPanel(QWidget):
             self.prep_error.setText(f"<b>{e.message}</b> {e.hint}")
             self.prep_error.setVisible(True)
             self.split_label.setText("")
+            self._show_rows(None)
             return
         self.prep_error.setVisible(False)
         for line in prepared.describe():
             QListWidgetItem(line, self.prep_list)
+        self._show_rows(prepared)
         tr, va, te = len(prepared.X_train), len(prepared.X_val), len(prepared.X_test)
         self.split_label.setText(f"{tr:,} training · {va:,} validation · {te:,} test rows → "
                                  f"{prepared.n_inputs} network inputs · {prepared.task.label}")
+
+    def _show_rows(self, prepared) -> None:
+        """Rows left out (how many, why) and the one-click switch between dropping and filling."""
+        self._rows_action = None
+        if prepared is None:
+            self.rows_note.setVisible(False)
+            self.rows_btn.setVisible(False)
+            return
+        cfg = self.project.preprocess
+        lines = prepared.warnings() or prepared.dropped_text()
+        loud = prepared.dropped_share > LOSS_WARN_SHARE
+        if prepared.dropped_missing:
+            # dropping rows with missing values: filling them is one click away
+            self._rows_action = "auto" if cfg.missing != "auto" else "median"
+            self.rows_btn.setText("Fill missing values instead")
+            self.rows_btn.setToolTip("Missing values: fill numbers with the training median and give "
+                                     "text its own '(missing)' category, so these rows are kept")
+        elif prepared.missing_note and cfg.missing == "auto":
+            lines = [*lines, prepared.missing_note]
+            self._rows_action = "drop"
+            self.rows_btn.setText("Drop those rows instead")
+            self.rows_btn.setToolTip("Missing values: drop every row that has one (in every split)")
+        if not lines:
+            self.rows_note.setVisible(False)
+            self.rows_btn.setVisible(False)
+            return
+        style = ("background: #fff4d6; border: 1px solid #e8c66b; color: #5c4300;" if loud
+                 else "background: #eef3f8; border: 1px solid #c5d3e2; color: #2b3a4a;")
+        self.rows_note.setStyleSheet(f"QLabel {{ {style} border-radius: 3px; padding: 3px 6px; }}")
+        self.rows_note.setText(("⚠ " if loud else "") + " ".join(lines))
+        self.rows_note.setVisible(True)
+        self.rows_btn.setVisible(self._rows_action is not None)
+
+    @Slot()
+    def _rows_button(self) -> None:
+        if self._rows_action is None:
+            return
+        self.project.preprocess.missing = self._rows_action
+        self._changed()
 
     # ----- the column in detail -------------------------------------------------------------------
     def select_column(self, col: str) -> None:
@@ -496,7 +562,8 @@ class DataPanel(QWidget):
             parts.append(f"min {fmt_number(p.min)}, max {fmt_number(p.max)}, mean {fmt_number(p.mean)}"
                          + (f", sd {fmt_number(p.sd)}" if p.sd is not None else ""))
         elif p.top:
-            parts.append("most frequent: " + ", ".join(f"{v} ({c:,})" for v, c in p.top[:3]))
+            short = [(v if len(v) <= 30 else v[:29] + "…", c) for v, c in p.top[:3]]  # sentences
+            parts.append("most frequent: " + ", ".join(f"{v} ({c:,})" for v, c in short))
         self.detail_stats.setText(" · ".join(parts))
         why = ""
         if role == "ignored":
@@ -672,7 +739,7 @@ class DataPanel(QWidget):
         feats = [c for c in pr.roles.features if c != col]
         ignored = {k: v for k, v in pr.roles.ignored.items() if k != col}
         if old in pr.dataset.columns:
-            reason = ignore_reason(old, self.frame[old], self._profile(old))
+            reason = ignore_reason(old, self.frame[old], self._profile(old), self.frame)
             if reason:
                 ignored[old] = reason
             else:

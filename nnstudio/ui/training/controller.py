@@ -14,6 +14,18 @@ from nnstudio.ui.state import AppState
 from nnstudio.ui.common.workers import Worker, WorkerPool
 
 
+def _baseline(data, runs: list) -> dict | None:
+    """The comparison with guessing, computed on the worker thread (R² runs the model)."""
+    from nnstudio.core.data.baseline import baseline, baseline_of_runs  # noqa: PLC0415
+
+    if not runs:
+        return None
+    try:
+        return baseline(data, runs[0]) if len(runs) == 1 else baseline_of_runs(data, runs)
+    except NNStudioError:
+        return None
+
+
 @dataclass
 class RepeatRun:
     seed: int
@@ -60,6 +72,9 @@ class TrainingController(QObject):
         self.trainer: Trainer | None = None
         self.worker: Worker | None = None
         self.run_state = "idle"
+        #: the last run's comparison with guessing (core.data.baseline), set before training_finished
+        self.last_baseline: dict | None = None
+        self.last_data = None  # the prepared data the last run trained on (its rows, dropped rows)
 
     # ----- commands (GUI thread) -----------------------------------------------------------------
     def _ready_data(self, what: str):
@@ -97,16 +112,26 @@ class TrainingController(QObject):
 
         def work(report):
             trainer.on_progress = report
-            return trainer.run()
+            result = trainer.run()
+            return result, _baseline(data, [result])
 
         self.worker = Worker(work, stop=trainer.stop, name="training")
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
+        self._warn_rows(data)
         self.state.begin_training()
         self._set_state("running")
         self.pool.start(self.worker)
         return True
+
+    def _warn_rows(self, data) -> None:
+        """Before training: a visible warning when preprocessing left out many rows (it does not
+        stop the run; the Data tab says how to keep them)."""
+        self.last_data = data
+        self.last_baseline = None
+        for w in data.warnings():
+            self.message.emit("warning", w + " (Training goes on; see the Data tab.)")
 
     def start_repeat(self, n: int) -> bool:
         """Train ``n`` times with seeds 0..n-1 (the XOR tutorial averages 5): each run's test
@@ -136,13 +161,14 @@ class TrainingController(QObject):
                 r = trainer.run()
                 runs.append(r)
                 report(RepeatRun(seed, n, r))
-            return runs
+            return runs, _baseline(data, runs)
 
         self.worker = Worker(work, stop=stop, name="repeat-runs")
         self.worker.progress.connect(self._on_repeat_run)
         self.worker.finished.connect(self._on_repeat_finished)
         self.worker.failed.connect(self._on_failed)
         self._repeat_stop = stop
+        self._warn_rows(data)
         self.state.begin_training(live=False)
         self._set_state("repeating")
         self.pool.start(self.worker)
@@ -189,18 +215,21 @@ class TrainingController(QObject):
         self.state.report_progress(progress)
 
     @Slot(object)
-    def _on_finished(self, result: TrainResult) -> None:
+    def _on_finished(self, done) -> None:
+        result, self.last_baseline = done
         self._end()
         self.state.finish_training(result)
         level = "warning" if result.status == "diverged" else "info"
-        self.message.emit(level, result.message)
+        verdict = (self.last_baseline or {}).get("verdict")
+        self.message.emit(level, result.message + (f" {verdict}" if verdict else ""))
 
     @Slot(object)
     def _on_repeat_run(self, run: RepeatRun) -> None:
         self.repeat_run.emit(run)
 
     @Slot(object)
-    def _on_repeat_finished(self, runs: list) -> None:
+    def _on_repeat_finished(self, done) -> None:
+        runs, self.last_baseline = done
         self._end()
         self.state.finish_training(runs[-1] if runs else None, live=False)
         summary = RepeatSummary.of(runs, self.state.project.task)

@@ -260,7 +260,27 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, epochs)
         self.progress.setValue(0)
         self.progress.setFormat(f"Epoch 0 of {epochs} — starting…")
-        self.result.setText("")
+        self.result.setText(self._rows_html())
+
+    def _rows_html(self) -> str:
+        """The rows the run learns from, and those left out with the reason (amber when many)."""
+        data = self.controller.last_data
+        if data is None:
+            return ""
+        r = data.rows()
+        text = (f"Rows: {r['train']:,} training, {r['validation']:,} validation, {r['test']:,} test")
+        if r["dropped"]:
+            color = "#8a5300" if data.warnings() else "#555"
+            text += (f"; <span style='color:{color}'>{r['dropped']:,} of {data.n_total:,} left out: "
+                     f"{' '.join(data.dropped_text())}</span>")
+        return text
+
+    def _verdict_html(self) -> str:
+        b = self.controller.last_baseline
+        if not b or not b.get("verdict"):
+            return ""
+        color = "#2e7d32" if b.get("better_than_guessing") else "#b3261e"
+        return f"<br><span style='color:{color}'><b>{b['verdict']}</b></span>"
 
     @Slot(object)
     def _on_progress(self, p: Progress) -> None:
@@ -278,7 +298,7 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _on_repeat_finished(self, summary) -> None:
-        self.result.setText(f"<b>{summary.text()}</b>")
+        self.result.setText(f"<b>{summary.text()}</b>{self._verdict_html()}<br>{self._rows_html()}")
 
     @Slot(object)
     def _on_finished(self, r: TrainResult) -> None:
@@ -292,4 +312,5 @@ class TrainingPanel(QWidget):
             parts.append(f"<b>Test MAE: {r.test['mae']:.4g}</b>")
         if "loss" in r.test:
             parts.append(f"test loss {r.test['loss']:.4f}")
-        self.result.setText(" · ".join(parts) + (f"<br>{r.message}" if r.message else ""))
+        self.result.setText(" · ".join(parts) + self._verdict_html()
+                            + (f"<br>{r.message}" if r.message else "") + f"<br>{self._rows_html()}")

@@ -1,0 +1,131 @@
+"""Is the trained network better than guessing? The plain baseline of a result, in plain words.
+
+Classification: the *majority rate* is the accuracy of always answering the class most frequent in
+the training rows, measured on the same rows as the network (the test split; the validation split
+when there is no test split; the training split when there is neither). The network is "clearly
+above" it when its accuracy beats that rate by more than a one-sided 95 % margin of a proportion
+measured on that many rows (1.645 standard errors, at least 2 points), so 0.50 against 0.40 on
+10 rows is *not* better than guessing, while 0.95 against 0.40 on 90 rows is.
+
+Regression: R² on those rows; R² <= 0 means no better than predicting the mean for every row.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnstudio.core.model.spec import Task
+
+#: z of a one-sided 95 % test, and the smallest margin over the majority rate that counts.
+Z_ONE_SIDED = 1.645
+MIN_MARGIN = 0.02
+
+
+def _split(data) -> tuple[str, str, np.ndarray, np.ndarray]:
+    """(key for result.test, name, X, y) of the rows the baseline is measured on."""
+    if len(data.y_test):
+        return "test", "test", data.X_test, data.y_test
+    if len(data.y_val):
+        return "val", "validation", data.X_val, data.y_val
+    return "train", "training", data.X_train, data.y_train
+
+
+def margin(p: float, n: int) -> float:
+    """How far above the majority rate ``p`` an accuracy on ``n`` rows must be to count."""
+    se = math.sqrt(max(p * (1 - p), 0.0) / max(1, n))
+    return max(MIN_MARGIN, Z_ONE_SIDED * se)
+
+
+def baseline(data, result) -> dict:
+    """The baseline of a finished run (``data``: PreparedData, ``result``: TrainResult).
+
+    Classification: ``{"split", "rows", "majority_class", "majority_accuracy", "accuracy",
+    "better_than_guessing", "verdict"}``; regression: ``{"split", "rows", "r2",
+    "better_than_guessing", "verdict"}``. ``verdict`` says it in plain words."""
+    key, name, X, y = _split(data)
+    n = int(len(y))
+    out: dict = {"split": name, "rows": n}
+    task = data.task
+    if task is Task.REGRESSION:
+        r2 = _r2(data, result, key, X, y)
+        out["r2"] = r2
+        ok = r2 is not None and math.isfinite(r2) and r2 > 0
+        out["better_than_guessing"] = bool(ok)
+        if r2 is None or not math.isfinite(r2):
+            out["verdict"] = (f"R² cannot be measured on the {n:,} {name} rows (their target does not "
+                              f"vary), so it is not known whether the network beats predicting the mean.")
+        elif ok:
+            out["verdict"] = (f"Better than guessing: R² {r2:.3f} on the {n:,} {name} rows (0 would be "
+                              f"no better than predicting the mean for every row).")
+        else:
+            out["verdict"] = (f"No better than guessing: R² is {r2:.3f} on the {n:,} {name} rows, so "
+                              f"predicting the training mean for every row would do as well or better.")
+        return out
+    counts = np.bincount(np.asarray(data.y_train, dtype=np.int64), minlength=max(1, data.n_classes))
+    major = int(np.argmax(counts))
+    classes = data.preprocessor.classes
+    label = classes[major] if major < len(classes) else major
+    p = float(np.mean(np.asarray(y) == major)) if n else float("nan")
+    acc = _accuracy(data, result, key, X, y)
+    out.update({"majority_class": label.item() if isinstance(label, np.generic) else label,
+                "majority_accuracy": p, "accuracy": acc})
+    if acc is None or not n:
+        out["better_than_guessing"] = False
+        out["verdict"] = "There are no rows to measure the network against guessing."
+        return out
+    ok = acc - p > margin(p, n)
+    out["better_than_guessing"] = bool(ok)
+    if ok:
+        out["verdict"] = (f"Better than guessing: {name} accuracy {acc:.3f}, against {p:.3f} for always "
+                          f"answering the most frequent class ('{label}').")
+    else:
+        out["verdict"] = (f"No better than guessing: {name} accuracy {acc:.3f} is not clearly above "
+                          f"{p:.3f}, what always answering the most frequent class ('{label}') scores "
+                          f"on these {n:,} rows.")
+    return out
+
+
+def _accuracy(data, result, key: str, X, y) -> float | None:
+    if key == "test" and "accuracy" in getattr(result, "test", {}):
+        return float(result.test["accuracy"])
+    if not len(y) or getattr(result, "model", None) is None:
+        return None
+    from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 - imports Keras' model code
+
+    return evaluate(result.model, data, key).metrics.get("accuracy")
+
+
+def _r2(data, result, key: str, X, y) -> float | None:
+    if not len(y) or getattr(result, "model", None) is None:
+        return None
+    from nnstudio.core.evaluate import evaluate  # noqa: PLC0415
+
+    r2 = evaluate(result.model, data, key).metrics.get("r2")
+    return None if r2 is None else float(r2)
+
+
+def baseline_of_runs(data, results: list) -> dict:
+    """The baseline of several runs (``--repeat``): the mean accuracy (or R²) against the baseline."""
+    each = [baseline(data, r) for r in results]
+    out = dict(each[-1])
+    key = "r2" if data.task is Task.REGRESSION else "accuracy"
+    vals = [b[key] for b in each if b.get(key) is not None and math.isfinite(b[key])]
+    if not vals:
+        return out
+    mean = float(np.mean(vals))
+    out[key] = mean
+    out["runs"] = len(each)
+    name, n = out["split"], out["rows"]
+    if key == "r2":
+        ok = mean > 0
+        out["verdict"] = (f"{'Better' if ok else 'No better'} than guessing: mean R² {mean:.3f} over "
+                          f"{len(vals)} runs on the {n:,} {name} rows (0 = predicting the mean).")
+    else:
+        p = out["majority_accuracy"]
+        ok = mean - p > margin(p, n)
+        out["verdict"] = (f"{'Better' if ok else 'No better'} than guessing: mean {name} accuracy "
+                          f"{mean:.3f} over {len(vals)} runs, against {p:.3f} for always answering the "
+                          f"most frequent class ('{out['majority_class']}').")
+    out["better_than_guessing"] = bool(ok)
+    return out

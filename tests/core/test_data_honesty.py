@@ -1,0 +1,261 @@
+"""Issue 14: real-world raw files never train on a silent sliver of the data.
+
+Every file here is generated (tests/data/make_field_study.py, or built in the test): roles proposed
+for mostly-missing, free-text and identifier-like columns, common missing markers, the automatic
+missing-value strategy, rows left out counted and warned about, and the verdict against guessing.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
+from nnstudio.core.data.baseline import baseline, margin
+from nnstudio.core.data.csv import CsvOptions, preview, read_csv
+from nnstudio.core.data.roles import infer_roles
+from nnstudio.core.errors import DataError
+from nnstudio.core.project import Project
+
+_spec = importlib.util.spec_from_file_location(
+    "make_field_study", Path(__file__).resolve().parents[1] / "data" / "make_field_study.py")
+make_field_study = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_field_study)
+
+
+@pytest.fixture(scope="module")
+def field_csv(tmp_path_factory) -> Path:
+    return make_field_study.make_field_study(tmp_path_factory.mktemp("fs") / "field.csv")
+
+
+# ----- roles ----------------------------------------------------------------------------------------
+def test_field_study_roles_ignore_what_a_careful_analyst_would(field_csv):
+    ds = read_csv(field_csv)
+    roles = Project.from_dataset(ds, "class").roles
+    assert roles.features == ["study", "length_mm", "width_mm", "mass_g", "depth_mm", "habitat"]
+    why = roles.ignored
+    assert set(why) == {"row", "seq", "specimen_id", "date", "comments"}
+    assert "row number" in why["row"]
+    assert why["seq"].startswith("a sequence number that restarts 3 times")
+    assert "identifier" in why["specimen_id"]
+    assert why["date"].startswith("dates")
+    assert why["comments"].startswith("mostly missing (free text): ") and "(90%)" in why["comments"]
+
+
+def test_a_sequence_number_within_groups_is_found_when_rows_are_shuffled(tmp_path):
+    path = make_field_study.make_field_study(tmp_path / "shuffled.csv", shuffle=True, seed=3)
+    ds = read_csv(path)
+    roles = infer_roles(ds.frame, "class")
+    assert roles.ignored["seq"].startswith("a sequence number within each 'study'")
+    assert "row number" in roles.ignored["row"]
+
+
+def test_sentences_are_free_text_and_shuffled_counters_are_identifiers():
+    rng = np.random.default_rng(0)
+    n = 200
+    words = ["the", "trap", "was", "wet", "near", "stream", "after", "rain", "small", "damaged"]
+    sentences = [" ".join(rng.choice(words, 5)) for _ in range(25)]
+    frame = pd.DataFrame({
+        "note": rng.choice(sentences, n),  # 25 different sentences repeated: not categories
+        "level": rng.choice(["low school level", "some college level", "graduate level"], n),
+        "subject": rng.permutation(np.arange(1001, 1001 + n)),  # ids 1001..1200 in random order
+        "x": rng.normal(size=n),
+        "y": rng.choice(["a", "b"], n),
+    })
+    roles = infer_roles(frame, "y")
+    assert roles.ignored["note"].startswith("free text (sentences, about 5 words each)")
+    assert "level" in roles.features  # three multi-word categories stay categories
+    assert roles.ignored["subject"].startswith("numbers 1,001 to 1,200, each in exactly one row")
+    assert "x" in roles.features
+
+
+def test_small_whole_numbers_are_not_taken_for_sequences():
+    rng = np.random.default_rng(1)
+    n = 300
+    frame = pd.DataFrame({"rooms": rng.integers(1, 6, n), "group": rng.choice(list("abc"), n),
+                          "y": rng.choice([0, 1], n)})
+    roles = infer_roles(frame, "y")
+    assert roles.features == ["rooms", "group"]
+
+
+def test_a_column_missing_in_half_the_rows_or_fewer_stays_a_feature():
+    n = 100
+    x = np.arange(n, dtype=float) % 7
+    half = x.copy()
+    half[:50] = np.nan
+    most = x.copy()
+    most[:51] = np.nan
+    frame = pd.DataFrame({"half": half, "most": most, "y": np.arange(n) % 2})
+    roles = infer_roles(frame, "y")
+    assert roles.features == ["half"]
+    assert roles.ignored["most"].startswith("mostly missing: 51 of 100 rows (51%)")
+
+
+# ----- missing markers ------------------------------------------------------------------------------
+def test_markers_in_number_columns_are_read_as_missing_and_counted(tmp_path):
+    p = tmp_path / "uci.csv"
+    p.write_text("a,b,c,name,y\n" + "".join(
+        f"{m},{i}.5,{i},{n},{i % 2}\n" for i, (m, n) in enumerate(
+            [("1", "none"), ("?", "x"), ("2", "y"), ("?", "none"), ("3", "z"), ("-", "x"),
+             (" NA ", "x"), ("Missing", "y"), ("4", "y"), ("5", "x")])))
+    ds = read_csv(p)
+    a = ds.frame["a"]
+    assert a.dtype.kind == "f" and int(a.isna().sum()) == 5
+    assert ds.missing_markers == {"a": {"?": 2, "-": 1, "NA": 1, "Missing": 1}}
+    assert "2 '?', 1 '-', 1 'NA' and 1 'Missing' values in a were read as missing" in ds.warnings[0]
+    # a text column keeps its values ("none" is a category there)
+    assert (ds.frame["name"] == "none").sum() == 2
+
+
+def test_markers_can_be_turned_off_and_junk_is_still_refused(tmp_path):
+    p = tmp_path / "q.csv"
+    p.write_text("CreditScore,x,y\n" + "".join(
+        f"{'?' if i % 5 == 0 else 600 + i},{i % 7},{i % 2}\n" for i in range(40)))
+    ds = read_csv(p)
+    assert ds.missing_markers == {"CreditScore": {"?": 8}}
+    assert ds.warnings == ["8 '?' values in CreditScore were read as missing (a common marker of a "
+                           "missing number)."]
+    off = read_csv(p, CsvOptions(missing_markers=False))
+    assert off.missing_markers == {} and not pd.api.types.is_numeric_dtype(off.frame["CreditScore"])
+    with pytest.raises(DataError, match=r"Column 'CreditScore' holds numbers, but 8 values are not "
+                                        r"numbers: '\?' \(rows 1, 6, 11, 16 …\)"):
+        prepare(off, Roles("y", ["CreditScore", "x"]))
+    # junk that is no marker: refused as before, naming it
+    junk = tmp_path / "junk.csv"
+    junk.write_text("a,y\n" + "".join(f"{v},{i % 2}\n" for i, v in
+                                      enumerate(["1", "?", '"12,5"', "abc"] + [str(i) for i in range(30)])))
+    bad = read_csv(junk)
+    assert bad.missing_markers == {} and not pd.api.types.is_numeric_dtype(bad.frame["a"])
+    with pytest.raises(DataError, match=r"values are not numbers: '\?' \(row 2\), '12,5' \(row 3\), "
+                                        r"'abc' \(row 4\)"):
+        prepare(bad, Roles("y", ["a"]))
+
+
+def test_the_preview_says_so_too_and_the_option_round_trips(tmp_path):
+    p = tmp_path / "q.csv"
+    p.write_text("a,y\n1,0\n?,1\n3,0\n")
+    frame, fmt = preview(p)
+    assert frame["a"].isna().sum() == 1
+    assert "1 '?' value in a was read as missing" in " ".join(fmt.notes)
+    opts = CsvOptions(missing_markers=False)
+    assert CsvOptions.from_dict(opts.to_dict()).missing_markers is False
+    assert CsvOptions.from_dict({}).missing_markers is True  # files saved before issue 14
+    with pytest.raises(DataError, match="missing_markers must be true or false"):
+        CsvOptions.from_dict({"missing_markers": "yes"})
+
+
+# ----- missing values: automatic ---------------------------------------------------------------------
+def _frame(n=400, missing_share=0.25, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=n) + 2 * y
+    x[rng.random(n) < missing_share] = np.nan
+    colour = rng.choice(["red", "blue"], n).astype(object)
+    colour[rng.random(n) < missing_share] = None
+    return pd.DataFrame({"x": x, "colour": colour, "z": rng.normal(size=n), "y": y})
+
+
+def test_automatic_fills_when_dropping_would_lose_many_rows():
+    frame = _frame()
+    d = prepare(Dataset(frame, "t"), Roles("y", ["x", "colour", "z"]))  # defaults
+    assert PreprocessConfig().missing == "auto"
+    assert d.dropped_rows == 0 and d.rows()["train"] + d.rows()["validation"] + d.rows()["test"] == 400
+    x = next(c for c in d.preprocessor.columns if c.name == "x")
+    assert x.impute == "median"
+    colour = next(c for c in d.preprocessor.columns if c.name == "colour")
+    assert colour.impute == "missing_level" and "(missing)" in colour.categories
+    text = "\n".join(d.describe())
+    assert "too many to drop, so numbers are filled with the training median" in text
+    assert "a missing value becomes its own category '(missing)'" in text
+    assert d.warnings() == []
+
+
+def test_automatic_median_comes_from_the_training_rows_only():
+    frame = _frame(seed=2)
+    split = SplitConfig(test=0.3, val=0.2, seed=9)
+    d = prepare(Dataset(frame, "t"), Roles("y", ["x", "colour", "z"]), split=split)
+    x = next(c for c in d.preprocessor.columns if c.name == "x")
+    # raw_train holds the training rows as read (missing values still missing)
+    assert x.impute_value == pytest.approx(float(d.raw_train["x"].median()))
+    assert x.impute_value != pytest.approx(float(frame["x"].median()))
+
+
+def test_automatic_drops_the_few_and_says_so():
+    frame = _frame(missing_share=0.01, seed=4)
+    d = prepare(Dataset(frame, "t"), Roles("y", ["x", "colour", "z"]))
+    assert 0 < d.dropped_missing < 0.05 * 400 and d.auto_dropped
+    assert d.rows()["dropped_reasons"] == {"missing_target": 0, "missing_values": d.dropped_missing,
+                                           "unseen_category": 0}
+    text = "\n".join(d.describe())
+    assert "so those rows are dropped (in every split)" in text
+    assert f"{d.dropped_missing} rows with a missing value were dropped (missing-value strategy " \
+           f"automatic, as they were few" in text
+
+
+def test_drop_the_row_loses_rows_loudly():
+    frame = _frame()
+    frame.loc[:19, "y"] = np.nan
+    d = prepare(Dataset(frame, "t"), Roles("y", ["x", "colour", "z"]), PreprocessConfig(missing="drop"))
+    r = d.rows()
+    assert r["dropped"] == d.dropped_rows == 20 + d.dropped_missing
+    assert r["dropped_reasons"]["missing_target"] == 20
+    assert r["train"] + r["validation"] + r["test"] + r["dropped"] == 400
+    assert set(d.dropped_by_column) == {"x", "colour"}
+    (w,) = d.warnings()
+    assert w.startswith(f"{r['dropped']} of 400 rows ({r['dropped'] / 400:.0%}) are left out: ")
+    assert "with a missing value (missing-value strategy 'drop the row'), missing in '" in w
+    assert "'x' (" in w and "'colour' (" in w
+    assert "20 without a target value" in w and "To keep them: fill missing values instead" in w
+
+
+# ----- the verdict ------------------------------------------------------------------------------------
+def _data(y_train, y_test, task="multiclass", classes=("a", "b", "c")):
+    from nnstudio.core.model.spec import Task
+
+    pre = SimpleNamespace(classes=list(classes))
+    return SimpleNamespace(y_train=np.array(y_train), y_test=np.array(y_test), y_val=np.array([]),
+                           X_test=np.zeros((len(y_test), 1)), X_val=np.zeros((0, 1)),
+                           X_train=np.zeros((len(y_train), 1)),
+                           task=Task(task), n_classes=len(classes), preprocessor=pre)
+
+
+def test_accuracy_not_clearly_above_the_majority_rate_is_no_better_than_guessing():
+    # the issue's run: 10 test rows, accuracy 0.50, majority class 40 % of them
+    data = _data([0] * 8 + [1] * 6 + [2] * 5, [0] * 4 + [1] * 3 + [2] * 3)
+    b = baseline(data, SimpleNamespace(test={"accuracy": 0.5}, model=None))
+    assert b["majority_class"] == "a" and b["majority_accuracy"] == pytest.approx(0.4)
+    assert b["better_than_guessing"] is False
+    assert b["verdict"].startswith("No better than guessing: test accuracy 0.500 is not clearly above 0.400")
+    good = _data([0] * 100 + [1] * 80 + [2] * 60, [0] * 36 + [1] * 30 + [2] * 24)
+    b = baseline(good, SimpleNamespace(test={"accuracy": 0.95}, model=None))
+    assert b["better_than_guessing"] is True and b["verdict"].startswith("Better than guessing")
+    assert b["rows"] == 90 and b["split"] == "test"
+    assert margin(0.4, 90) == pytest.approx(1.645 * np.sqrt(0.24 / 90))
+    assert margin(0.99, 10_000) == 0.02
+
+
+def test_regression_r2_at_or_below_zero_is_no_better_than_guessing(monkeypatch):
+    from nnstudio.core.data import baseline as bl
+
+    data = _data([0.0] * 5, [1.0, 2.0, 3.0], task="regression", classes=())
+    result = SimpleNamespace(test={}, model=object())
+    monkeypatch.setattr(bl, "_r2", lambda *a: -0.2)
+    b = baseline(data, result)
+    assert b["r2"] == -0.2 and b["better_than_guessing"] is False
+    assert b["verdict"].startswith("No better than guessing: R² is -0.200 on the 3 test rows")
+    monkeypatch.setattr(bl, "_r2", lambda *a: 0.8)
+    assert baseline(data, result)["better_than_guessing"] is True
+
+
+def test_cycles_such_as_the_month_are_not_sequence_numbers():
+    n = 12 * 10 + 5
+    frame = pd.DataFrame({"year": 2000 + np.arange(n) // 12, "month": np.arange(n) % 12 + 1,
+                          "k": np.arange(n) % 3, "y": np.arange(n) % 2})
+    roles = infer_roles(frame, "y")
+    assert "month" in roles.features and "k" in roles.features
+    shuffled = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    assert "month" in infer_roles(shuffled, "y").features

@@ -1,0 +1,103 @@
+"""Issue 14 in the GUI, on a generated raw field-study file: the Data tab shows the proposed roles
+with reasons, the missing markers read, the automatic missing-value choice and the one-click switch
+to dropping rows (and back), rows left out loudly; Train warns first when many rows are left out
+and the result says how many rows it used and whether it beats guessing."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from nnstudio.ui.data.dataframe_model import ColumnsModel
+
+_spec = importlib.util.spec_from_file_location(
+    "make_field_study", Path(__file__).resolve().parents[2] / "data" / "make_field_study.py")
+make_field_study = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_field_study)
+
+
+@pytest.fixture
+def field(window, qtbot, tmp_path):
+    path = make_field_study.make_field_study(tmp_path / "field.csv")
+    window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window.messages = []
+    window.data_io.message.connect(lambda level, text: window.messages.append((level, text)))
+    window.trainer.message.connect(lambda level, text: window.messages.append((level, text)))
+    with qtbot.waitSignal(window.data_io.loaded, timeout=30_000):
+        window.data_io.read(str(path))
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=30_000)
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: panel.prep_list.count() > 0, timeout=5000)
+    return window, panel, path
+
+
+def _note(panel, col):
+    m = panel.columns_model
+    return m.data(m.index(m.row_of(col), ColumnsModel.NOTE))
+
+
+def test_the_data_tab_shows_roles_markers_and_the_missing_value_choice(field, qtbot):
+    window, panel, _ = field
+    p = window.state.project
+    assert p.roles.target == "class"
+    assert p.roles.features == ["study", "length_mm", "width_mm", "mass_g", "depth_mm", "habitat"]
+    assert _note(panel, "comments").startswith("mostly missing (free text): 324 of 360 rows (90%)")
+    assert _note(panel, "seq").startswith("a sequence number that restarts 3 times")
+    assert "27 '?' values in depth_mm were read as missing" in panel.note.text()
+    assert not panel.note.isHidden()
+    assert "27 missing: automatic" in _note(panel, "depth_mm")
+    items = [panel.prep_list.item(i).text() for i in range(panel.prep_list.count())]
+    assert any(t.startswith("Missing values (automatic): 57 of 230 training rows (25%)") for t in items)
+    assert "230 training · 58 validation · 72 test rows" in panel.split_label.text()
+    # rows kept by filling: said, with "drop the row" one click away
+    assert not panel.rows_note.isHidden() and "too many to drop" in panel.rows_note.text()
+    assert panel.rows_btn.text() == "Drop those rows instead" and not panel.rows_btn.isHidden()
+    with qtbot.waitSignal(window.state.data_changed):
+        panel.rows_btn.click()
+    assert p.preprocess.missing == "drop"
+    qtbot.waitUntil(lambda: "are left out" in panel.rows_note.text(), timeout=5000)
+    assert panel.rows_note.text().startswith("⚠ 90 of 360 rows (25%) are left out: 90 with a missing value")
+    assert panel.rows_btn.text() == "Fill missing values instead"
+    assert panel.default_missing.currentData() == "drop"
+    with qtbot.waitSignal(window.state.data_changed):
+        panel.rows_btn.click()
+    assert p.preprocess.missing == "auto"
+    qtbot.waitUntil(lambda: "too many to drop" in panel.rows_note.text(), timeout=5000)
+
+
+def test_the_import_dialog_can_keep_markers_as_values(field, qtbot):
+    window, _, path = field
+    assert window.data_io.open_path(path)
+    dlg = window.data_io.dialog
+    assert dlg.markers.isChecked() and dlg.options().missing_markers is True
+    # the preview reads the first 200 rows, and says so
+    assert "19 '?' values in depth_mm (in the rows shown) were read as missing" in dlg.problems.text()
+    dlg.markers.setChecked(False)
+    assert dlg.options().missing_markers is False
+    assert "Column 'depth_mm' holds numbers, but" in dlg.problems.text()
+    assert "Read '?' as missing" in dlg.fix_btn.text()
+    dlg.reject()
+
+
+def test_training_warns_about_lost_rows_first_and_the_result_says_rows_and_verdict(field, qtbot):
+    window, _panel, _ = field
+    p = window.state.project
+    p.settings.epochs = 2
+    p.preprocess.missing = "drop"
+    window.state.notify_data_changed()
+    window.messages.clear()
+    with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+        assert window.trainer.start()
+        # the warning came before the run (training goes on)
+        assert window.messages and window.messages[0][0] == "warning"
+        assert window.messages[0][1].startswith("90 of 360 rows (25%) are left out")
+    tp = window.training_panel
+    text = tp.result.text()
+    assert "Rows: 173 training, 44 validation, 53 test" in text
+    assert "90 of 360 left out" in text
+    base = window.trainer.last_baseline
+    assert base is not None and base["split"] == "test" and base["rows"] == 53
+    assert base["verdict"] in text
+    assert base["verdict"] in window.messages[-1][1]  # the status bar message says it too
