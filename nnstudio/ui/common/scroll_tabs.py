@@ -1,0 +1,66 @@
+"""A tab widget whose pages scroll when the window is smaller than they would like.
+
+A page's minimum size used to become the window's: the Data tab alone made the window 843 px
+high, taller than a 1280 x 720 or 1366 x 768 laptop screen. Each page added here sits in a
+frameless :class:`QScrollArea` that fills the tab (``widgetResizable``): at a normal size nothing
+changes; on a small screen the page scrolls instead of pushing the window off the screen.
+
+The page, not its scroll area, is what callers see: :meth:`addTab`, :meth:`insertTab`,
+:meth:`indexOf`, :meth:`widget`, :meth:`currentWidget` and :meth:`setCurrentWidget` all take and
+return the page itself.
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
+
+
+class _PageScroll(QScrollArea):
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.page = page
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setWidget(page)
+
+
+class ScrollTabs(QTabWidget):
+    def addTab(self, page: QWidget, *args) -> int:  # noqa: N802 (Qt naming)
+        return super().addTab(_PageScroll(page), *args)
+
+    def insertTab(self, index: int, page: QWidget, *args) -> int:  # noqa: N802
+        return super().insertTab(index, _PageScroll(page), *args)
+
+    def _scroll_of(self, page: QWidget | None):
+        if page is None:
+            return None
+        for i in range(self.count()):
+            s = super().widget(i)
+            if s is page or getattr(s, "page", None) is page:
+                return s
+        return page
+
+    def indexOf(self, page: QWidget) -> int:  # noqa: N802
+        return super().indexOf(self._scroll_of(page))
+
+    def widget(self, index: int) -> QWidget | None:
+        s = super().widget(index)
+        return getattr(s, "page", s)
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802
+        s = super().currentWidget()
+        return getattr(s, "page", s)
+
+    def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802
+        s = self._scroll_of(page)
+        if s is not None:
+            super().setCurrentWidget(s)
+
+    @staticmethod
+    def scroll_area(page: QWidget) -> QScrollArea | None:
+        p = page.parentWidget()
+        while p is not None and not isinstance(p, _PageScroll):
+            p = p.parentWidget()
+        return p if isinstance(p, _PageScroll) and p.page is page else None
+
+
+__all__ = ["ScrollTabs"]
