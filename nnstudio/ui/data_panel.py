@@ -36,6 +36,7 @@ from nnstudio.core.data.profile import ColumnProfile, fmt_number, is_numeric_dty
 from nnstudio.core.data.roles import REASON_BY_USER, Roles, ignore_reason, infer_task
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.plots import legend_below
 from nnstudio.ui.dataframe_model import ColumnsModel, DataFrameModel
 from nnstudio.ui.state import AppState
 
@@ -195,7 +196,7 @@ class DataPanel(QWidget):
         self.hist.setMouseEnabled(x=False, y=False)
         self.hist.hideButtons()
         self.hist.getAxis("left").setWidth(42)
-        self.hist_legend = self.hist.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.hist_legend = legend_below(self.hist, labelTextSize="8pt")  # not over the bars
         self.role_combo = _combo([("feature", "Feature (an input)"), ("target", "Target (to predict)"),
                                   ("ignored", "Ignored")])
         self.role_combo.currentIndexChanged.connect(self._role_chosen)
@@ -241,7 +242,7 @@ class DataPanel(QWidget):
         self.scatter = pg.PlotWidget(background="w")
         self.scatter.setMinimumHeight(160)
         self.scatter.showGrid(x=True, y=True, alpha=0.2)
-        self.scatter_legend = self.scatter.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.scatter_legend = legend_below(self.scatter, labelTextSize="8pt")  # not over the points
         self.scatter_items: list[pg.ScatterPlotItem] = []
         self.scatter_caption = QLabel()
         self.scatter_caption.setWordWrap(True)

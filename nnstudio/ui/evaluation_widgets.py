@@ -102,14 +102,24 @@ class ConfusionMatrixView(QTableWidget):
     """True classes down, predicted classes across; each cell coloured by its share of the row."""
 
     MODES = ("counts", "normalized", "both")
+    MIN_CELL_WIDTH = 64
+    MIN_CELL_HEIGHT = 38
+    #: class names longer than this are cut with "…" in the headers (the tooltip has them whole)
+    MAX_LABEL_CHARS = 16
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.mode = "both"
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # cells share the space but never shrink below a readable size: with many classes (or a
+        # narrow window) the grid scrolls instead of squeezing "30\n12.5%" into "30 …"
+        for header, least in ((self.horizontalHeader(), self.MIN_CELL_WIDTH),
+                              (self.verticalHeader(), self.MIN_CELL_HEIGHT)):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            header.setMinimumSectionSize(least)
+        self.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
         self.setMinimumHeight(140)
         self.counts: np.ndarray | None = None
 
@@ -125,8 +135,12 @@ class ConfusionMatrixView(QTableWidget):
         self.clear()
         self.setRowCount(k)
         self.setColumnCount(k)
-        self.setHorizontalHeaderLabels([f"predicted {c!s}" for c in classes])
-        self.setVerticalHeaderLabels([f"true {c!s}" for c in classes])
+        for i, c in enumerate(classes):
+            for header_item, prefix, sep in ((self.setHorizontalHeaderItem, "predicted", "\n"),
+                                             (self.setVerticalHeaderItem, "true", " ")):
+                item = QTableWidgetItem(f"{prefix}{sep}{self.short(c)}")
+                item.setToolTip(f"{prefix} {c!s}")
+                header_item(i, item)
         for i in range(k):
             for j in range(k):
                 n, share = int(counts[i, j]), float(norm[i, j])
@@ -140,6 +154,12 @@ class ConfusionMatrixView(QTableWidget):
                 item.setToolTip(f"{n:,} rows of class {classes[i]!s} predicted as {classes[j]!s} "
                                 f"({share:.1%} of the true {classes[i]!s} rows)")
                 self.setItem(i, j, item)
+
+    @classmethod
+    def short(cls, c) -> str:
+        text = str(c)
+        n = cls.MAX_LABEL_CHARS
+        return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
     def cell_text(self, i: int, j: int) -> str:
         return self.item(i, j).text()

@@ -203,7 +203,7 @@ class LayerEditor(QGroupBox):
             for r in range(t.rowCount()):
                 if c >= old or t.item(r, c) is None:
                     t.set_number(r, c, 0.0)
-        t.setHorizontalHeaderLabels([f"node {j}" for j in range(units)])
+        t.setHorizontalHeaderLabels([f"node {j + 1}" for j in range(units)])
         t.blockSignals(False)
         self._style_bias_row()
         self._fit_height()
@@ -290,7 +290,7 @@ class LayerEditor(QGroupBox):
         if bad is not None:
             r, c, what = bad
             cell = "bias" if r == self.n_inputs else f"weight from {self.input_names[r] if r < len(self.input_names) else r}"
-            raise HandNetError(f"{where}, node {c}, {cell}: {what}.", "Type a number such as 3, -1.5 or 0.")
+            raise HandNetError(f"{where}, node {c + 1}, {cell}: {what}.", "Type a number such as 3, -1.5 or 0.")
         return HandLayer.make(weights, bias, self.activation.currentData(), where)
 
     def _mark_bad(self, bad) -> None:
@@ -467,7 +467,7 @@ class HandNetEditor(QWidget):
                 if k >= len(self.editors):
                     self._push_editor(layer.n_inputs)
                 ed = self.editors[k]
-                ed.set_inputs(layer.n_inputs, names if k == 0 else [f"L{k} node {j}" for j in range(layer.n_inputs)])
+                ed.set_inputs(layer.n_inputs, names if k == 0 else [f"L{k} node {j + 1}" for j in range(layer.n_inputs)])
                 ed.set_layer(layer)
             self._titles()
             rows = rows if rows is not None else (net.rows or [[0.0] * net.n_inputs])
@@ -501,7 +501,7 @@ class HandNetEditor(QWidget):
     def add_layer(self) -> None:
         prev = self.editors[-1]
         ed = self._push_editor(prev.units.value())
-        ed.set_inputs(prev.units.value(), [f"L{len(self.editors) - 1} node {j}" for j in range(prev.units.value())])
+        ed.set_inputs(prev.units.value(), [f"L{len(self.editors) - 1} node {j + 1}" for j in range(prev.units.value())])
         ed.activation.setCurrentIndex(ed.activation.findData("linear"))
         self._titles()
         self._custom()
@@ -531,7 +531,7 @@ class HandNetEditor(QWidget):
         for k in range(1, len(self.editors)):
             units = self.editors[k - 1].units.value()
             if self.editors[k].n_inputs != units:
-                self.editors[k].set_inputs(units, [f"L{k} node {j}" for j in range(units)])
+                self.editors[k].set_inputs(units, [f"L{k} node {j + 1}" for j in range(units)])
         self._custom()
         self.evaluate()
 

@@ -120,8 +120,8 @@ class MainWindow(QMainWindow):
     def _fit_screen(self) -> None:
         """The default size, or less on a small screen (a 1280 x 720 laptop): never off-screen."""
         screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            return
+        if screen is None or QGuiApplication.platformName() in ("offscreen", "minimal"):
+            return  # no real screen to fit (tests, headless rendering)
         avail = screen.availableGeometry()
         # leave room for the window frame's title bar, which availableGeometry does not include
         self.resize(min(self.width(), avail.width()), min(self.height(), avail.height() - 32))
@@ -235,6 +235,9 @@ class MainWindow(QMainWindow):
             self.train_menu.addAction(a)
 
         self.help_menu = mb.addMenu("&Help")
+        from nnstudio.ui.project import help as help_menu  # noqa: PLC0415
+
+        help_menu.install(self, self.help_menu)
         self.help_menu.addAction("&About nnstudio", self._about)
         self._on_run_state("idle")
 

@@ -5,6 +5,7 @@ import math
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -239,6 +240,12 @@ class TrainingPanel(QWidget):
         self.repeat_n.setEnabled(idle)
         self.pause_btn.setText("Resume" if run == "paused" else "Pause")
         self.step_btn.setEnabled(ready and run != "repeating")
+        if not idle:
+            # a field that is about to be disabled gives the focus up first: Qt would hand it to
+            # the next enabled field, the learning rate (where a wheel turn would then change it)
+            fw = QApplication.focusWidget()
+            if fw is not None and any(fw is w or w.isAncestorOf(fw) for w in self._editors):
+                fw.clearFocus()
         for w in self._editors:
             w.setEnabled(idle)
         s = self.state.project.settings
