@@ -9,7 +9,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMenu,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def docs_dir() -> Path | None:
@@ -121,8 +128,8 @@ def shortcuts_html(window) -> str:
 def lessons_html() -> str:
     from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
 
-    out = ["<h2>The examples and what each one teaches</h2>"
-           "<p>File &gt; Examples loads one: its data, network and training settings.</p>"]
+    out = [("<h2>The examples and what each one teaches</h2>"
+            "<p>File &gt; Examples loads one: its data, network and training settings.</p>")]
     for ex in EXAMPLES.values():
         tag = f" <small>({ex.workload})</small>" if ex.workload else ""
         out.append(f"<h3>{html.escape(ex.title)}{tag}</h3><p>{html.escape(ex.description)}</p>")
