@@ -192,7 +192,7 @@ class DataPanel(QWidget):
         self.detail_stats = QLabel()
         self.detail_stats.setWordWrap(True)
         self.hist = pg.PlotWidget(background="w")
-        self.hist.setMinimumHeight(130)
+        self.hist.setMinimumHeight(80)  # the Data tab fits a 1366 x 768 screen
         self.hist.setMouseEnabled(x=False, y=False)
         self.hist.hideButtons()
         self.hist.getAxis("left").setWidth(42)
@@ -240,7 +240,7 @@ class DataPanel(QWidget):
         self.x_combo.currentIndexChanged.connect(self.refresh_scatter)
         self.y_combo.currentIndexChanged.connect(self.refresh_scatter)
         self.scatter = pg.PlotWidget(background="w")
-        self.scatter.setMinimumHeight(160)
+        self.scatter.setMinimumHeight(100)
         self.scatter.showGrid(x=True, y=True, alpha=0.2)
         self.scatter_legend = legend_below(self.scatter, labelTextSize="8pt")  # not over the points
         self.scatter_items: list[pg.ScatterPlotItem] = []
