@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(train_split, "Training")
         self._add_tabs()
 
+        self.left_panel = scroll
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
         split.addWidget(self.tabs)
@@ -216,6 +217,16 @@ class MainWindow(QMainWindow):
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         self.edit_menu.addAction(self.act_undo)
         self.edit_menu.addAction(self.act_redo)
+
+        self.view_menu = mb.addMenu("&View")
+        # on a laptop screen the Inspector and Evaluation tabs want the whole width: the network
+        # and settings panel folds away (the training toolbar stays)
+        self.act_left_panel = self.view_menu.addAction("&Network and settings panel")
+        self.act_left_panel.setCheckable(True)
+        self.act_left_panel.setChecked(True)
+        self.act_left_panel.setShortcut(QKeySequence("F9"))
+        self.act_left_panel.setToolTip("Show or hide the left panel (F9); the views get its width.")
+        self.act_left_panel.toggled.connect(self.left_panel.setVisible)
 
         self.train_menu = mb.addMenu("&Training")
         tp = self.training_panel

@@ -46,6 +46,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import ForwardLayer, forward, layers_from_model
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.training.engine import Progress
+from nnstudio.ui.common.plots import legend_below
 from nnstudio.ui.state import AppState
 from nnstudio.ui.workers import Worker, WorkerPool
 
@@ -200,8 +201,8 @@ class SurfaceView(QWidget):
         self.contour = pg.PlotCurveItem(pen=pg.mkPen("#222", width=2), connect="pairs")
         self.contour.setZValue(-10)
         self.plot.addItem(self.contour, ignoreBounds=True)
-        self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="8pt")
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        # under the plot, not over the points (issue 16)
+        self.legend = legend_below(self.plot, columns=2, labelTextSize="8pt")
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # per-frame status in the plot's corner (an item in the view: changing it repaints only itself)
         # bottom right: the legend takes the top left, and in a narrow view the two met at the top
@@ -377,7 +378,7 @@ class SurfaceView(QWidget):
         self.scatters.clear()
         self.test_scatters.clear()
         self.legend.clear()
-        self.legend.setColumnCount(1)
+        self.legend.setColumnCount(2)
         self.miss_scatter.setData([], [])
         self._points = {}
         prep = self._prep
@@ -436,7 +437,7 @@ class SurfaceView(QWidget):
                                                        brush=pg.mkBrush("#bbb")), "test rows (▲)")
             self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=MISCLASSIFIED_PEN,
                                                    brush=None), "misclassified")
-            self.legend.setColumnCount(1 if k <= 4 else 2 if k <= 10 else 3)
+            self.legend.setColumnCount(2 if k <= 2 else 3 if k <= 10 else 4)
         for s in self.test_scatters:
             s.setVisible(self.show_test.isChecked())
         # The data points do not change while the surface under them does: keep each scatter as a

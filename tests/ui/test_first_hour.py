@@ -164,6 +164,11 @@ def test_the_window_fits_1280_x_720(window):
     tp = window.training_panel
     for b in (tp.train_btn, tp.pause_btn, tp.step_btn, tp.stop_btn, tp.repeat_btn):
         assert b.parentWidget() is bar and b.isVisible()
+    # the left panel folds away for the wide tabs (View menu, F9); the toolbar stays
+    window.act_left_panel.trigger()
+    assert not window.left_panel.isVisible() and tp.train_btn.isVisible()
+    window.act_left_panel.trigger()
+    assert window.left_panel.isVisible()
 
 
 def test_every_tab_page_scrolls_instead_of_growing_the_window(window):
