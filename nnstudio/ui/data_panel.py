@@ -192,7 +192,7 @@ class DataPanel(QWidget):
         self.detail_stats = QLabel()
         self.detail_stats.setWordWrap(True)
         self.hist = pg.PlotWidget(background="w")
-        self.hist.setMinimumHeight(80)  # the Data tab fits a 1366 x 768 screen
+        self.hist.setMinimumHeight(130)
         self.hist.setMouseEnabled(x=False, y=False)
         self.hist.hideButtons()
         self.hist.getAxis("left").setWidth(42)
@@ -240,7 +240,7 @@ class DataPanel(QWidget):
         self.x_combo.currentIndexChanged.connect(self.refresh_scatter)
         self.y_combo.currentIndexChanged.connect(self.refresh_scatter)
         self.scatter = pg.PlotWidget(background="w")
-        self.scatter.setMinimumHeight(100)
+        self.scatter.setMinimumHeight(160)
         self.scatter.showGrid(x=True, y=True, alpha=0.2)
         self.scatter_legend = legend_below(self.scatter, labelTextSize="8pt")  # not over the points
         self.scatter_items: list[pg.ScatterPlotItem] = []
@@ -263,10 +263,13 @@ class DataPanel(QWidget):
         left.addWidget(self.columns_view)
         left.addWidget(self.bottom_tabs)
         left.setSizes([330, 300])
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(detail)
-        right.addWidget(scat)
-        right.setSizes([340, 300])
+        # the column's summary and the scatter as two tabs: stacked, both were squeezed to a few
+        # pixels on a 1366 x 768 screen; a click on a column brings its summary to the front
+        right = self.detail_tabs = QTabWidget()
+        right.setDocumentMode(True)
+        right.addTab(detail, "Column")
+        right.addTab(scat, "Scatter plot")
+        self.columns_view.clicked.connect(lambda _i: right.setCurrentIndex(0))
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(left)
         main.addWidget(right)

@@ -222,10 +222,12 @@ def test_data_tab_legends_sit_beside_the_data_not_on_it(window):
     window.load_example("churn")
     dp = window.data_panel
     dp.refresh_scatter()
-    for legend, plot in ((dp.scatter_legend, dp.scatter), (dp.hist_legend, dp.hist)):
+    for tab, legend, plot in ((1, dp.scatter_legend, dp.scatter), (0, dp.hist_legend, dp.hist)):
+        dp.detail_tabs.setCurrentIndex(tab)
+        QApplication.processEvents()
         vb = plot.getPlotItem().getViewBox()
-        if legend.items:
-            assert not legend.sceneBoundingRect().intersects(vb.sceneBoundingRect())
+        assert legend.items
+        assert not legend.sceneBoundingRect().intersects(vb.sceneBoundingRect())
 
 
 # ----- 6. small things ---------------------------------------------------------------------------------
