@@ -102,10 +102,11 @@ class ConfusionMatrixView(QTableWidget):
     """True classes down, predicted classes across; each cell coloured by its share of the row."""
 
     MODES = ("counts", "normalized", "both")
-    MIN_CELL_WIDTH = 64
+    MIN_CELL_WIDTH = 72
     MIN_CELL_HEIGHT = 38
     #: class names longer than this are cut with "…" in the headers (the tooltip has them whole)
     MAX_LABEL_CHARS = 16
+    MAX_COLUMN_LABEL_CHARS = 10  # fits MIN_CELL_WIDTH
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -136,9 +137,11 @@ class ConfusionMatrixView(QTableWidget):
         self.setRowCount(k)
         self.setColumnCount(k)
         for i, c in enumerate(classes):
-            for header_item, prefix, sep in ((self.setHorizontalHeaderItem, "predicted", "\n"),
-                                             (self.setVerticalHeaderItem, "true", " ")):
-                item = QTableWidgetItem(f"{prefix}{sep}{self.short(c)}")
+            # columns: "predicted" over a name short enough for the narrowest column
+            for header_item, prefix, sep, n in (
+                    (self.setHorizontalHeaderItem, "predicted", "\n", self.MAX_COLUMN_LABEL_CHARS),
+                    (self.setVerticalHeaderItem, "true", " ", self.MAX_LABEL_CHARS)):
+                item = QTableWidgetItem(f"{prefix}{sep}{self.short(c, n)}")
                 item.setToolTip(f"{prefix} {c!s}")
                 header_item(i, item)
         for i in range(k):
@@ -156,9 +159,9 @@ class ConfusionMatrixView(QTableWidget):
                 self.setItem(i, j, item)
 
     @classmethod
-    def short(cls, c) -> str:
+    def short(cls, c, n: int | None = None) -> str:
         text = str(c)
-        n = cls.MAX_LABEL_CHARS
+        n = n or cls.MAX_LABEL_CHARS
         return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
     def cell_text(self, i: int, j: int) -> str:
