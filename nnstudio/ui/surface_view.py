@@ -437,7 +437,8 @@ class SurfaceView(QWidget):
                                                        brush=pg.mkBrush("#bbb")), "test rows (▲)")
             self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=MISCLASSIFIED_PEN,
                                                    brush=None), "misclassified")
-            self.legend.setColumnCount(2 if k <= 2 else 3 if k <= 10 else 4)
+            if max((len(lab.text) for _, lab in self.legend.items), default=0) <= self.legend.LONG_LABEL:
+                self.legend.setColumnCount(2 if k <= 2 else 3 if k <= 10 else 4)
         for s in self.test_scatters:
             s.setVisible(self.show_test.isChecked())
         # The data points do not change while the surface under them does: keep each scatter as a

@@ -15,6 +15,20 @@ class _LaidOutLegend(pg.LegendItem):
         # placement by a layout
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, False)
 
+    #: labels longer than this go one a row (side by side they ran past the plot's edge)
+    LONG_LABEL = 22
+
+    #: longer labels are cut with "…" (a legend cannot wrap, and ran under the colour bar)
+    MAX_LABEL = 32
+
+    def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph naming)
+        name = str(name)
+        if len(name) > self.MAX_LABEL:
+            name = name[: self.MAX_LABEL - 1].rstrip() + "…"
+        super().addItem(item, name)
+        if len(name) > self.LONG_LABEL and self.columnCount != 1:
+            self.setColumnCount(1)
+
     def updateSize(self) -> None:  # noqa: N802 (pyqtgraph naming)
         height = width = 0.0
         for row in range(self.layout.rowCount()):

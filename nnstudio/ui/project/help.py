@@ -89,7 +89,8 @@ def shortcuts_html(window) -> str:
     seen: set[tuple[str, str]] = set()
 
     def add(group: str, act: QAction) -> None:
-        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts() if not k.isEmpty()]
+        keys = list(dict.fromkeys(k.toString(QKeySequence.SequenceFormat.NativeText)
+                                  for k in act.shortcuts() if not k.isEmpty()))
         text = act.text().replace("&", "").replace("…", "").strip()
         if keys and text and (text, keys[0]) not in seen:
             seen.add((text, keys[0]))
