@@ -72,6 +72,7 @@ def window(qtbot, tf_loaded):
     win = MainWindow(load_tensorflow=False)
     win.state.tf_loaded = True
     win.state.tf_ready.emit()
+    win.training_toolbar.set_pace("max")  # tests train at full speed (the GUI's default is watchable)
     qtbot.addWidget(win)
     win.show()
     yield win

@@ -28,8 +28,8 @@ def test_prints_each_rows_output(net_file, capsys):
 def test_trace_shows_every_nodes_weighted_sum_and_activation(net_file, capsys):
     assert main(["forward", str(net_file), "--rows", "3,5", "--trace"]) == 0
     out = capsys.readouterr().out
-    assert "node 0: z = 2×3 + 4×5 = 26   a = relu(z) = 26" in out
-    assert "node 1: z = 4×3 + (-5)×5 = -13   a = relu(z) = 0" in out
+    assert "node 1: z = 2×3 + 4×5 = 26   a = relu(z) = 26" in out
+    assert "node 2: z = 4×3 + (-5)×5 = -13   a = relu(z) = 0" in out
     assert "output: 364" in out
 
 

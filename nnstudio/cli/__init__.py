@@ -52,8 +52,33 @@ def _examples(args) -> int:
     return 0
 
 
+#: Words on the command line that name a file the GUI opens (data tables and projects); a word
+#: that is neither an existing path nor ends like this is a mistyped command, not a file.
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".tab", ".nnstudio", ".gz", ".zip", ".bz2", ".xz")
+
+
+def looks_like_file(word: str) -> bool:
+    from pathlib import Path  # noqa: PLC0415
+
+    return Path(word).exists() or word.lower().endswith(FILE_SUFFIXES) or "/" in word or "\\" in word
+
+
+def unknown_command(word: str) -> str:
+    """The one-line message for a word that is neither a command nor a file."""
+    import difflib  # noqa: PLC0415
+
+    close = difflib.get_close_matches(word.lower(), SUBCOMMANDS, n=1, cutoff=0.5)
+    hint = f" — did you mean '{close[0]}'?" if close else "."
+    return (f"nnstudio: error: unknown command '{word}'{hint} Commands: {', '.join(SUBCOMMANDS)}; "
+            f"or give a data or project file to open it in the app (no such file: '{word}').")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in SUBCOMMANDS and not argv[0].startswith("-") \
+            and not looks_like_file(argv[0]):
+        print(unknown_command(argv[0]), file=sys.stderr)
+        return 2
     if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
         # no command: the GUI, optionally opening files given on the command line
         from nnstudio.ui.app import run_gui  # noqa: PLC0415

@@ -122,7 +122,7 @@ def run(args) -> int:
             last = i == len(t.layers) - 1
             print(f"  layer {i + 1}{' (output)' if last else ''}, {lt.layer.activation}:")
             for j in range(lt.z.shape[1]):
-                print(f"    node {j}: z = {weighted_sum_text(t, i, r, j, d)}   "
+                print(f"    node {j + 1}: z = {weighted_sum_text(t, i, r, j, d)}   "
                       f"a = {lt.layer.activation}(z) = {fmt(lt.a[r, j], d)}")
         print(f"  output: {vec(t.output[r])}")
     if args.trace and net.has_step:

@@ -70,7 +70,24 @@ def install_gui_thread_gc(app) -> None:
         app._nnstudio_gc = GarbageCollector(interval=0.5)
 
 
+def no_display_message() -> str | None:
+    """Why no window can open (no X11 or Wayland display), or None. Qt's own message in that case
+    is an abort about the xcb plugin and xcb-cursor, which sends people installing packages."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None  # the user chose a platform (offscreen, vnc, wayland…): let Qt try it
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("nnstudio: error: no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY "
+            "is set). Run the app from a desktop session, or use the command line instead "
+            "(nnstudio --help: train, evaluate, predict, export, forward); over SSH use ssh -X, or "
+            "run it under xvfb-run for screenshots.")
+
+
 def run_gui(paths: list[str] | None = None) -> int:
+    no_display = no_display_message()
+    if no_display:
+        print(no_display, file=sys.stderr)
+        return 1
     missing = missing_system_libraries()
     if missing:  # Qt would abort with a cryptic message: say what to install instead
         print("nnstudio: error: Qt cannot open a window because system libraries are missing. "
@@ -85,4 +102,8 @@ def run_gui(paths: list[str] | None = None) -> int:
         opener = getattr(win, "open_path", None)
         if opener is not None:
             opener(p)
+    if not paths:  # relaunched with nothing to open: offer the last project (one click, no dialog)
+        from nnstudio.ui.project.reopen import offer_last_project  # noqa: PLC0415
+
+        offer_last_project(win)
     return app.exec()

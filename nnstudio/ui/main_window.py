@@ -1,8 +1,8 @@
 """The main window: the network and settings on the left, views in tabs on the right."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +20,8 @@ from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
 from nnstudio.core.training.engine import TrainResult, metric_name
+from nnstudio.ui.common.scroll_tabs import ScrollTabs
+from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.training.curves import CurvesView
 from nnstudio.ui.network.layer_editor import LayerEditor
 from nnstudio.ui.training.precompiler import Precompiler
@@ -68,7 +69,7 @@ class MainWindow(QMainWindow):
                                + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth())
 
         # ----- right: views
-        self.tabs = QTabWidget()
+        self.tabs = ScrollTabs()  # pages scroll on a small screen instead of growing the window
         self.curves = CurvesView(self.state)
         self.surface = SurfaceView(self.state, self.pool)
         train_split = QSplitter(Qt.Orientation.Horizontal)
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(train_split, "Training")
         self._add_tabs()
 
+        self.left_panel = scroll
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
         split.addWidget(self.tabs)
@@ -86,14 +88,41 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
 
         self._build_menus()
+        # Train / Pause / Step / Stop / Repeat and the pace: always in view, whatever the screen
+        from nnstudio.ui.training.toolbar import TrainingToolbar  # noqa: PLC0415
+
+        self.training_toolbar = TrainingToolbar(self.training_panel, self.trainer, self.settings, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.training_toolbar)
+        for b in (self.training_panel.train_btn, self.training_panel.pause_btn,
+                  self.training_panel.step_btn, self.training_panel.stop_btn,
+                  self.training_panel.repeat_btn):
+            # a click does not take the keyboard focus: when the button is disabled as the run
+            # starts, Qt would otherwise hand the focus to the next field (the learning rate)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # the wheel never edits an unfocused number field, combo box or slider (fields built later,
+        # e.g. the prediction form of new data, are guarded when the project or data change)
+        guard_wheel(self)
+        for sig in (self.state.project_changed, self.state.data_changed, self.state.model_changed):
+            sig.connect(lambda: QTimer.singleShot(0, lambda: guard_wheel(self)))
         self.state.project_changed.connect(self._on_project_changed)
         self.state.training_started.connect(self._on_training_started)
         self.state.training_finished.connect(self._on_finished)
         self.state.tf_ready.connect(self._refresh_actions)
+        self.state.message.connect(self.show_message)
         self._on_project_changed()
+        self._fit_screen()
         self.statusBar().showMessage("Loading TensorFlow…")
         if load_tensorflow:
             self._load_tensorflow()
+
+    def _fit_screen(self) -> None:
+        """The default size, or less on a small screen (a 1280 x 720 laptop): never off-screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None or QGuiApplication.platformName() in ("offscreen", "minimal"):
+            return  # no real screen to fit (tests, headless rendering)
+        avail = screen.availableGeometry()
+        # leave room for the window frame's title bar, which availableGeometry does not include
+        self.resize(min(self.width(), avail.width()), min(self.height(), avail.height() - 32))
 
     # ----- extension points: tabs and menus ------------------------------------------------------
     def _add_tabs(self) -> None:
@@ -186,6 +215,16 @@ class MainWindow(QMainWindow):
         self.edit_menu.addAction(self.act_undo)
         self.edit_menu.addAction(self.act_redo)
 
+        self.view_menu = mb.addMenu("&View")
+        # on a laptop screen the Inspector and Evaluation tabs want the whole width: the network
+        # and settings panel folds away (the training toolbar stays)
+        self.act_left_panel = self.view_menu.addAction("&Network and settings panel")
+        self.act_left_panel.setCheckable(True)
+        self.act_left_panel.setChecked(True)
+        self.act_left_panel.setShortcut(QKeySequence("F9"))
+        self.act_left_panel.setToolTip("Show or hide the left panel (F9); the views get its width.")
+        self.act_left_panel.toggled.connect(self.left_panel.setVisible)
+
         self.train_menu = mb.addMenu("&Training")
         tp = self.training_panel
         self.act_train = QAction("&Train", self, shortcut=QKeySequence("Ctrl+T"))
@@ -196,10 +235,17 @@ class MainWindow(QMainWindow):
         self.act_step.triggered.connect(self.trainer.step)
         self.act_stop = QAction("&Stop", self, shortcut=QKeySequence("Ctrl+."))
         self.act_stop.triggered.connect(self.trainer.stop)
-        for a in (self.act_train, self.act_pause, self.act_step, self.act_stop):
+        self.act_repeat = QAction("&Repeat with several seeds", self)
+        self.act_repeat.triggered.connect(tp.repeat_btn.click)
+        for a in (self.act_train, self.act_pause, self.act_step, self.act_stop, self.act_repeat):
+            # app-wide: also while a dialog, a floating view or the data table has the focus
+            a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             self.train_menu.addAction(a)
 
         self.help_menu = mb.addMenu("&Help")
+        from nnstudio.ui.project import help as help_menu  # noqa: PLC0415
+
+        help_menu.install(self, self.help_menu)
         self.help_menu.addAction("&About nnstudio", self._about)
         self._on_run_state("idle")
 
@@ -281,7 +327,7 @@ class MainWindow(QMainWindow):
     def _on_project_changed(self) -> None:
         p = self.state.project
         ds = p.dataset
-        synth = " (synthetic)" if ds.synthetic else ""
+        synth = " (synthetic)" if ds.synthetic and "(synthetic)" not in ds.name else ""
         prep = self.state.try_prepared()
         split = f"<br>{prep.summary()}" if prep is not None else ""
         try:  # a target that cannot be used (one class, all missing) is explained in the Data tab
@@ -320,6 +366,7 @@ class MainWindow(QMainWindow):
         idle = s == "idle"
         self.act_train.setEnabled(idle and self.state.tf_loaded)
         self.act_stop.setEnabled(not idle)
+        self.act_repeat.setEnabled(idle and self.state.tf_loaded)
         self.act_pause.setEnabled(not idle)
         self.act_step.setEnabled(self.state.tf_loaded)
         self.examples_menu.setEnabled(idle)

@@ -28,6 +28,7 @@ class AppState(QObject):
     training_finished = Signal(object)  # TrainResult
     model_changed = Signal()  # a trained model is available (or was cleared)
     tf_ready = Signal()
+    message = Signal(str, str)  # (info|warning|error, text) for the window's status bar / dialogs
 
     def __init__(self, project: Project | None = None) -> None:
         super().__init__()
@@ -38,6 +39,11 @@ class AppState(QObject):
         self.training = False
         self.tf_loaded = False
         self.dirty = False
+        #: bumped whenever the prepared data may change shape: a model kept aside (by an undoable
+        #: network edit) is only brought back onto the same data generation
+        self.data_generation = 0
+        #: True when the current result was brought back by Undo/Redo (views may say so)
+        self.restored = False
 
     # ----- project ------------------------------------------------------------------------------
     @property
@@ -51,6 +57,7 @@ class AppState(QObject):
         self._project = project
         self._prepared = prepared if isinstance(prepared, PreparedData) else None
         self._prepare_error = prepared if isinstance(prepared, NNStudioError) else None
+        self.data_generation += 1
         self.clear_model()
         self.dirty = False
         self.project_changed.emit()
@@ -59,6 +66,7 @@ class AppState(QObject):
         """Call after changing roles, preprocessing, split or task of the project."""
         self._prepared = None
         self._prepare_error = None
+        self.data_generation += 1
         self.clear_model()
         self.dirty = True
         self.data_changed.emit()
@@ -126,8 +134,9 @@ class AppState(QObject):
     def model(self):
         return self.result.model if self.result is not None else None
 
-    def set_result(self, result: TrainResult) -> None:
+    def set_result(self, result: TrainResult, *, restored: bool = False) -> None:
         self.result = result
+        self.restored = restored
         self.model_changed.emit()
 
     def clear_model(self) -> None:

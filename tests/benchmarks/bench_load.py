@@ -170,6 +170,7 @@ def phase_gui(path: Path, epochs: int) -> dict:
     win = MainWindow(load_tensorflow=False)
     win.state.tf_loaded = True
     win.state.tf_ready.emit()
+    win.trainer.set_pace(None)  # full speed: the GUI's watchable default would pace the run
     win.show()
     clock = QElapsedTimer()
     clock.start()

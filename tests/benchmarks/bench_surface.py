@@ -145,6 +145,7 @@ class _FullWindow:
         self.win = MainWindow(load_tensorflow=False)
         self.win.state.tf_loaded = True
         self.win.state.tf_ready.emit()
+        self.win.trainer.set_pace(None)  # full speed: the GUI's watchable default would pace the runs
         self.state, self.trainer, self.surface = self.win.state, self.win.trainer, self.win.surface
 
     def set_epochs(self, n: int) -> None:

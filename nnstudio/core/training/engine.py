@@ -558,6 +558,9 @@ class Trainer:
         self._step_budget = 0  # epochs to run while paused (Step)
         self._lock = threading.Lock()
         self._pending_lr: float | None = None
+        #: at most this many epochs per chunk (None: sized by time only). The GUI's pace control
+        #: sets it, any time, so each progress report carries few epochs when a person watches.
+        self.max_chunk_epochs: int | None = None
 
     # ----- control (any thread) ------------------------------------------------------------------
     def stop(self) -> None:
@@ -692,7 +695,7 @@ class Trainer:
                 pending = None
 
         while done < epochs:
-            kk = max(1, min(k, epochs - done, prog.max_k))
+            kk = max(1, min(k, epochs - done, prog.max_k, self.max_chunk_epochs or prog.max_k))
             try:  # the orders of epochs done.. (a Step below runs only the first of them)
                 orders[:kk] = epoch_orders(seed, done, kk, prog.n)
                 orders_t, done_t = tf.constant(orders), tf.constant(done, tf.int32)

@@ -1,0 +1,1 @@
+"""Common UI pieces (see README architecture)."""

@@ -35,6 +35,8 @@ class Loaded:
 
     project: Project
     prepared: PreparedData | NNStudioError | None = None  # or the error preparing it raised
+    #: what of a built-in example was replaced by defaults for the new data (for the status bar)
+    reset_from: str | None = None
 
 
 def load_project(path: str | Path, options: CsvOptions | None, report, stop: threading.Event,
@@ -52,12 +54,25 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
         dataset.profile(c)
         report((0.9 + 0.09 * (i + 1) / len(cols), f"Summarising column {i + 1} of {len(cols)}: {c}"))
     project = Project.from_dataset(dataset)
+    reset_from = None
     if keep_from is not None:
-        # a new table keeps the network you built (its output follows the new task) and your settings
-        project.spec = NetworkSpec([l for l in keep_from.spec.copy().hidden], None)
-        from dataclasses import replace  # noqa: PLC0415
+        from dataclasses import asdict, replace  # noqa: PLC0415
 
-        project.settings = replace(keep_from.settings)
+        # A new table keeps the network you built (its output follows the new task) and your
+        # settings. What is still exactly a built-in example's was made for that example's data
+        # (XOR's uniform initializer, churn's batch of 10): it starts from the defaults instead,
+        # and the GUI says so.
+        example = _example_or_none(keep_from.example)
+        net_is_example = example is not None and keep_from.spec.to_dict() == example.spec.to_dict()
+        settings_are_example = example is not None and asdict(keep_from.settings) == asdict(example.settings)
+        if not net_is_example:
+            project.spec = NetworkSpec([l for l in keep_from.spec.copy().hidden], None)
+        if not settings_are_example:
+            project.settings = replace(keep_from.settings)
+        if net_is_example or settings_are_example:
+            what = " and ".join(w for w, reset in (("network", net_is_example),
+                                                    ("training settings", settings_are_example)) if reset)
+            reset_from = f"the example '{example.title}''s {what}"
     report((0.995, "Preparing the data for training"))
     try:
         prepared = project.prepare()
@@ -69,7 +84,13 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
     if stop.is_set():
         raise Cancelled(f"Reading '{dataset.name}' was cancelled.", "The data you had before is kept.")
     report((1.0, "Done"))
-    return Loaded(project, prepared)
+    return Loaded(project, prepared, reset_from)
+
+
+def _example_or_none(name: str | None):
+    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
+
+    return EXAMPLES.get(name) if name else None
 
 
 class DataController(QObject):
@@ -191,6 +212,13 @@ class DataController(QObject):
                                   f"target '{project.roles.target}' proposed (change it in the Data tab).")
         for w in ds.warnings:
             self.message.emit("info", w)
+        if loaded.reset_from:
+            s = project.settings
+            hidden = ", ".join(str(l.units) for l in project.spec.hidden if l.kind == "dense")
+            self.message.emit("info", f"New data, new start: {loaded.reset_from} made way for "
+                                      f"defaults for {ds.name} (now: hidden layers {hidden}; "
+                                      f"{s.optimizer} at {s.learning_rate:g}, batch {s.batch_size}, "
+                                      f"{s.epochs} epochs).")
         self.loaded.emit(path)
 
     @Slot(object)

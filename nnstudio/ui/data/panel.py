@@ -45,6 +45,8 @@ from nnstudio.core.data.roles import REASON_BY_USER, Roles, ignore_reason, infer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
+from nnstudio.ui.common.plots import legend_below
+
 from nnstudio.ui.state import AppState
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -214,7 +216,7 @@ class DataPanel(QWidget):
         self.hist.setMouseEnabled(x=False, y=False)
         self.hist.hideButtons()
         self.hist.getAxis("left").setWidth(42)
-        self.hist_legend = self.hist.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.hist_legend = legend_below(self.hist, labelTextSize="8pt")  # not over the bars
         self.role_combo = _combo([("feature", "Feature (an input)"), ("target", "Target (to predict)"),
                                   ("ignored", "Ignored")])
         self.role_combo.currentIndexChanged.connect(self._role_chosen)
@@ -260,7 +262,7 @@ class DataPanel(QWidget):
         self.scatter = pg.PlotWidget(background="w")
         self.scatter.setMinimumHeight(160)
         self.scatter.showGrid(x=True, y=True, alpha=0.2)
-        self.scatter_legend = self.scatter.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.scatter_legend = legend_below(self.scatter, labelTextSize="8pt")  # not over the points
         self.scatter_items: list[pg.ScatterPlotItem] = []
         self.scatter_caption = QLabel()
         self.scatter_caption.setWordWrap(True)
@@ -281,10 +283,13 @@ class DataPanel(QWidget):
         left.addWidget(self.columns_view)
         left.addWidget(self.bottom_tabs)
         left.setSizes([330, 300])
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(detail)
-        right.addWidget(scat)
-        right.setSizes([340, 300])
+        # the column's summary and the scatter as two tabs: stacked, both were squeezed to a few
+        # pixels on a 1366 x 768 screen; a click on a column brings its summary to the front
+        right = self.detail_tabs = QTabWidget()
+        right.setDocumentMode(True)
+        right.addTab(detail, "Column")
+        right.addTab(scat, "Scatter plot")
+        self.columns_view.clicked.connect(lambda _i: right.setCurrentIndex(0))
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(left)
         main.addWidget(right)

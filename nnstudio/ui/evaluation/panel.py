@@ -414,7 +414,7 @@ class EvaluationPanel(QWidget):
         h += sum(self.metrics.rowHeight(i) for i in range(self.metrics.rowCount()))
         self.metrics.setFixedHeight(h + 2)
 
-    def metric(self, split: str, key: str):
+    def metric_value(self, split: str, key: str):  # not "metric": that would override QWidget::metric (grab() called it)
         e = self.results.get(split)
         if e is None:
             return None

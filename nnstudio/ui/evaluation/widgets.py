@@ -102,14 +102,25 @@ class ConfusionMatrixView(QTableWidget):
     """True classes down, predicted classes across; each cell coloured by its share of the row."""
 
     MODES = ("counts", "normalized", "both")
+    MIN_CELL_WIDTH = 72
+    MIN_CELL_HEIGHT = 38
+    #: class names longer than this are cut with "…" in the headers (the tooltip has them whole)
+    MAX_LABEL_CHARS = 16
+    MAX_COLUMN_LABEL_CHARS = 10  # fits MIN_CELL_WIDTH
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.mode = "both"
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # cells share the space but never shrink below a readable size: with many classes (or a
+        # narrow window) the grid scrolls instead of squeezing "30\n12.5%" into "30 …"
+        for header, least in ((self.horizontalHeader(), self.MIN_CELL_WIDTH),
+                              (self.verticalHeader(), self.MIN_CELL_HEIGHT)):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            header.setMinimumSectionSize(least)
+        self.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
         self.setMinimumHeight(140)
         self.counts: np.ndarray | None = None
 
@@ -125,8 +136,14 @@ class ConfusionMatrixView(QTableWidget):
         self.clear()
         self.setRowCount(k)
         self.setColumnCount(k)
-        self.setHorizontalHeaderLabels([f"predicted {c!s}" for c in classes])
-        self.setVerticalHeaderLabels([f"true {c!s}" for c in classes])
+        for i, c in enumerate(classes):
+            # columns: "predicted" over a name short enough for the narrowest column
+            for header_item, prefix, sep, n in (
+                    (self.setHorizontalHeaderItem, "predicted", "\n", self.MAX_COLUMN_LABEL_CHARS),
+                    (self.setVerticalHeaderItem, "true", " ", self.MAX_LABEL_CHARS)):
+                item = QTableWidgetItem(f"{prefix}{sep}{self.short(c, n)}")
+                item.setToolTip(f"{prefix} {c!s}")
+                header_item(i, item)
         for i in range(k):
             for j in range(k):
                 n, share = int(counts[i, j]), float(norm[i, j])
@@ -140,6 +157,12 @@ class ConfusionMatrixView(QTableWidget):
                 item.setToolTip(f"{n:,} rows of class {classes[i]!s} predicted as {classes[j]!s} "
                                 f"({share:.1%} of the true {classes[i]!s} rows)")
                 self.setItem(i, j, item)
+
+    @classmethod
+    def short(cls, c, n: int | None = None) -> str:
+        text = str(c)
+        n = n or cls.MAX_LABEL_CHARS
+        return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
     def cell_text(self, i: int, j: int) -> str:
         return self.item(i, j).text()

@@ -162,7 +162,7 @@ class NetworkDiagram(QGraphicsView):
                 node.setBrush(QBrush(value_color(v, vmax)))
                 if li >= 0:
                     lt = trace.layers[li]
-                    tip = (f"{cols[c][2]}, node {k}\nweighted sum z = {fmt(lt.z[row, k])}\n"
+                    tip = (f"{cols[c][2]}, node {k + 1}\nweighted sum z = {fmt(lt.z[row, k])}\n"
                            f"activation a = {fmt(v)}")
                 else:
                     tip = f"input {input_names[k] if k < len(input_names) else k} = {fmt(v)}"

@@ -209,7 +209,7 @@ class HandNetEditor(QWidget):
                 if k >= len(self.editors):
                     self._push_editor(layer.n_inputs)
                 ed = self.editors[k]
-                ed.set_inputs(layer.n_inputs, names if k == 0 else [f"L{k} node {j}" for j in range(layer.n_inputs)])
+                ed.set_inputs(layer.n_inputs, names if k == 0 else [f"L{k} node {j + 1}" for j in range(layer.n_inputs)])
                 ed.set_layer(layer)
             self._titles()
             rows = rows if rows is not None else (net.rows or [[0.0] * net.n_inputs])
@@ -243,7 +243,7 @@ class HandNetEditor(QWidget):
     def add_layer(self) -> None:
         prev = self.editors[-1]
         ed = self._push_editor(prev.units.value())
-        ed.set_inputs(prev.units.value(), [f"L{len(self.editors) - 1} node {j}" for j in range(prev.units.value())])
+        ed.set_inputs(prev.units.value(), [f"L{len(self.editors) - 1} node {j + 1}" for j in range(prev.units.value())])
         ed.activation.setCurrentIndex(ed.activation.findData("linear"))
         self._titles()
         self._custom()
@@ -273,7 +273,7 @@ class HandNetEditor(QWidget):
         for k in range(1, len(self.editors)):
             units = self.editors[k - 1].units.value()
             if self.editors[k].n_inputs != units:
-                self.editors[k].set_inputs(units, [f"L{k} node {j}" for j in range(units)])
+                self.editors[k].set_inputs(units, [f"L{k} node {j + 1}" for j in range(units)])
         self._custom()
         self.evaluate()
 

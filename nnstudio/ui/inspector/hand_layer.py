@@ -179,7 +179,7 @@ class HandLayerEditor(QGroupBox):
             for r in range(t.rowCount()):
                 if c >= old or t.item(r, c) is None:
                     t.set_number(r, c, 0.0)
-        t.setHorizontalHeaderLabels([f"node {j}" for j in range(units)])
+        t.setHorizontalHeaderLabels([f"node {j + 1}" for j in range(units)])
         t.blockSignals(False)
         self._style_bias_row()
         self._fit_height()
@@ -266,7 +266,7 @@ class HandLayerEditor(QGroupBox):
         if bad is not None:
             r, c, what = bad
             cell = "bias" if r == self.n_inputs else f"weight from {self.input_names[r] if r < len(self.input_names) else r}"
-            raise HandNetError(f"{where}, node {c}, {cell}: {what}.", "Type a number such as 3, -1.5 or 0.")
+            raise HandNetError(f"{where}, node {c + 1}, {cell}: {what}.", "Type a number such as 3, -1.5 or 0.")
         return HandLayer.make(weights, bias, self.activation.currentData(), where)
 
     def _mark_bad(self, bad) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -149,6 +150,7 @@ class ModelInspector(QWidget):
         self.prep = QTableWidget(0, 4)
         self.prep.setHorizontalHeaderLabels(["Feature", "Raw", "Encoded", "Input"])
         self.prep.verticalHeader().setVisible(False)
+        self.prep.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.prep.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.prep.setToolTip("Preprocessing fitted on the training split: raw value → encoded "
                              "(categories to numbers) → scaled (what the network receives).")
@@ -169,7 +171,9 @@ class ModelInspector(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.trace_view)
-        split.setStretchFactor(1, 1)
+        # the preprocessing table gets a share of a wider window too (its columns were cut)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
         split.setSizes([270, 870])
         main = QWidget()
         ml = QVBoxLayout(main)

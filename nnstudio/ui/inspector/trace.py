@@ -192,9 +192,9 @@ class TraceView(QWidget):
                     formula = (f"{fmt(lt.inputs[r, u], 4)} × {fmt(layer.scale[u], 4)} + "
                                f"{fmt(layer.shift[u], 4)}  (normalized)")
                     act = "batch norm"
-                node_name = str(u)
+                node_name = str(u + 1)
                 if li == last and u < len(self.output_labels):
-                    node_name = f"{u}: {self.output_labels[u]}"
+                    node_name = f"{u + 1}: {self.output_labels[u]}"
                 dz = ""
                 if self.grads is not None and li < len(self.grads.dz) and self.grads.dz[li] is not None:
                     dz = fmt(self.grads.dz[li][u], 4)
@@ -270,7 +270,7 @@ class TraceView(QWidget):
         is_out = li == len(t.layers) - 1
         label = self.output_labels[unit] if is_out and unit < len(self.output_labels) else ""
         shown = label and label.lower() not in ("output", f"output {unit}")
-        head = f"<b>{self._title(li)}, node {unit}</b>" + (f" — <i>{label}</i>" if shown else "")
+        head = f"<b>{self._title(li)}, node {unit + 1}</b>" + (f" — <i>{label}</i>" if shown else "")
         if layer.kind != "dense":
             self.detail_title.setText(head + "<br>Batch normalization at inference: a fixed "
                                              "scale and shift learned in training (no weights to "
@@ -326,7 +326,7 @@ class TraceView(QWidget):
         if prev < 0:
             names = list(self.input_names)
         else:
-            names = [f"L{prev + 1} node {k}" for k in range(n)]
+            names = [f"L{prev + 1} node {k + 1}" for k in range(n)]
         return names + [f"input {k}" for k in range(len(names), n)]
 
     def _fill_gradient_note(self, li: int, unit: int, dz) -> None:

@@ -198,7 +198,7 @@ class NetworkView(QWidget):
                     names = [f"{target} = {c}" for c in classes]
             else:
                 title = f"{layer.units} {layer.activation}"
-                names = [f"unit {u}" for u in range(layer.units)]
+                names = [f"unit {u + 1}" for u in range(layer.units)]
             cols.append(Column(i, layer.units, title, names, layer, between))
             between = []
         return cols
@@ -553,13 +553,13 @@ class NetworkView(QWidget):
                 return [], None
             k = kernels[1][0]
             names = self._columns[1].names
-            return [(names[t] if t < len(names) else f"unit {t}", float(k[unit, t]))
+            return [(names[t] if t < len(names) else f"unit {t + 1}", float(k[unit, t]))
                     for t in range(k.shape[1])], None
         if column not in kernels:
             return [], None
         k, b = kernels[column]
         names = self._columns[column - 1].names
-        rows = [(names[s] if s < len(names) else f"unit {s}", float(k[s, unit]))
+        rows = [(names[s] if s < len(names) else f"unit {s + 1}", float(k[s, unit]))
                 for s in range(k.shape[0])]
         return rows, (float(b[unit]) if b is not None else None)
 
@@ -570,7 +570,7 @@ class NetworkView(QWidget):
             return
         ci, u = self._selected
         col = self._columns[ci]
-        name = col.names[u] if u < len(col.names) else f"unit {u}"
+        name = col.names[u] if u < len(col.names) else f"unit {u + 1}"
         if ci == 0:
             head = f"<b>Input {u}: {name}</b><br>outgoing weights"
         else:
@@ -609,7 +609,7 @@ class NetworkView(QWidget):
         if tag[0] == "node":
             ci, u = tag[1], tag[2]
             col = self._columns[ci]
-            name = col.names[u] if u < len(col.names) else f"unit {u}"
+            name = col.names[u] if u < len(col.names) else f"unit {u + 1}"
             if ci == 0:
                 return f"Input: {name}"
             text = f"{col.spec.describe()} · {name}"

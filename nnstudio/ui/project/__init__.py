@@ -1,0 +1,1 @@
+"""Project UI pieces (see README architecture)."""

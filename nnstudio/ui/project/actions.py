@@ -51,6 +51,17 @@ def _safe_name(text: str) -> str:
     return name[:60]
 
 
+def default_project_stem(project) -> str:
+    """The file name a new project is offered under: the data's name without its file suffixes or
+    notes in brackets ("penguins-raw.csv" -> "penguins-raw", "Bank customer churn (synthetic)" ->
+    "Bank customer churn")."""
+    name = re.sub(r"\s*\([^)]*\)", "", project.dataset.name or "").strip()
+    p = Path(name)
+    while p.suffix.lower() in (*project_file.DATA_SUFFIXES, ".gz", ".zip", ".bz2", ".xz", ".nnstudio"):
+        p = p.with_suffix("")
+    return _safe_name(p.name)
+
+
 class ProjectActions(QObject):
     """The project file commands of a :class:`~nnstudio.ui.main_window.MainWindow`."""
 
@@ -410,7 +421,7 @@ class ProjectActions(QObject):
 
     def ask_save_path(self) -> Path | None:
         start = self.path or Path(self._last_dir()) / (
-            _safe_name(self.state.project.dataset.name) + project_file.SUFFIX)
+            default_project_stem(self.state.project) + project_file.SUFFIX)
         path, _ = QFileDialog.getSaveFileName(self.window, "Save project as", str(start), FILE_FILTER)
         return project_file.with_suffix(path) if path else None
 

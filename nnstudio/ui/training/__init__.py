@@ -1,0 +1,1 @@
+"""Training UI pieces (see README architecture)."""

@@ -12,6 +12,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import Progress, Trainer, TrainResult
 from nnstudio.ui.state import AppState
 from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.training.pace import Pacer, chunk_cap
 
 
 def _baseline(data, runs: list) -> dict | None:
@@ -75,6 +76,8 @@ class TrainingController(QObject):
         #: the last run's comparison with guessing (core.data.baseline), set before training_finished
         self.last_baseline: dict | None = None
         self.last_data = None  # the prepared data the last run trained on (its rows, dropped rows)
+        self.pace: float | None = None  # epochs per second while a run is watched (None: max)
+        self.pacer: Pacer | None = None
 
     # ----- commands (GUI thread) -----------------------------------------------------------------
     def _ready_data(self, what: str):
@@ -109,9 +112,15 @@ class TrainingController(QObject):
             self.message.emit("error", e.user_text())
             return False
         trainer = self.trainer
+        trainer.max_chunk_epochs = chunk_cap(self.pace)
+        pacer = self.pacer = Pacer(self.pace)
 
         def work(report):
-            trainer.on_progress = report
+            def on_progress(p: Progress) -> None:
+                report(p)  # the GUI draws it while this thread waits for the pace
+                pacer.wait(p.epoch, p.state)
+
+            trainer.on_progress = on_progress
             result = trainer.run()
             return result, _baseline(data, [result])
 
@@ -174,7 +183,17 @@ class TrainingController(QObject):
         self.pool.start(self.worker)
         return True
 
+    def set_pace(self, epochs_per_second: float | None) -> None:
+        """Epochs a second for runs (None: full speed); applies at once to a running run."""
+        self.pace = epochs_per_second
+        if self.trainer is not None:
+            self.trainer.max_chunk_epochs = chunk_cap(epochs_per_second)
+        if self.pacer is not None:
+            self.pacer.set(epochs_per_second)
+
     def stop(self) -> None:
+        if self.pacer is not None:
+            self.pacer.cancel()
         if self.trainer is not None:
             self.trainer.stop()
         if self.run_state == "repeating" and getattr(self, "_repeat_stop", None):
@@ -244,6 +263,7 @@ class TrainingController(QObject):
 
     def _end(self) -> None:
         self.trainer = None
+        self.pacer = None
         self.worker = None
         self._set_state("idle")
 

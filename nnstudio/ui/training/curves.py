@@ -18,6 +18,9 @@ VAL_PEN = pg.mkPen("#ff7f0e", width=1)
 #: Grid lines: opaque and light. pyqtgraph draws its grid with translucent lines by default, and
 #: Qt's raster engine blends those pixel by pixel: ~20 ms a repaint for the two plots.
 GRID_PEN = pg.mkPen("#e6e6e6")
+STALE_PEN = pg.mkPen("#b0b0b0", width=1)
+#: the accuracy axis spans -margin..1+margin, so curves at exactly 0 or 1 stay visible
+ACCURACY_MARGIN = 0.04
 
 
 class CurvesView(QWidget):
@@ -77,6 +80,8 @@ class CurvesView(QWidget):
             state.training_started.connect(self._on_training_started)
             state.training_progress.connect(self._on_progress)
             state.training_finished.connect(self._on_finished)
+            state.spec_changed.connect(self._on_spec_changed)
+            state.model_changed.connect(self._on_model_changed)
 
     # ----- following the state --------------------------------------------------------------------
     def _state_metric(self) -> str | None:
@@ -100,6 +105,17 @@ class CurvesView(QWidget):
         if p.new_rows:
             self.append(p.new_rows)
 
+    @Slot()
+    def _on_spec_changed(self) -> None:
+        if not self.state.training and self.state.result is None:
+            self.mark_stale("previous network")
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        r = self.state.result
+        if r is not None and self.state.restored and not self.state.training:  # Undo brought it back
+            self.set_history(r.history, self._state_metric() or "accuracy")
+
     @Slot(object)
     def _on_finished(self, result) -> None:
         self.flush()
@@ -111,15 +127,47 @@ class CurvesView(QWidget):
     def reset(self, metric: str = "accuracy") -> None:
         self._redraw_timer.stop()
         self.metric = metric
-        self.metric_plot.setTitle("Accuracy" if metric == "accuracy" else metric.upper())
+        self.stale = ""
+        self.loss_plot.setTitle("Loss")
+        self.metric_plot.setTitle(self._metric_title())
+        self._fix_metric_range()
         # the legend where the curve is not: accuracy climbs (bottom right is free), errors fall
         self.metric_plot.legend.setOffset((-10, -10) if metric == "accuracy" else (-10, 10))
         self.history = {}
-        for c in self.curves.values():
+        for name, c in self.curves.items():
             c.setData([], [])
+            c.setPen(VAL_PEN if name.startswith("val_") else TRAIN_PEN)
+        for name, plot in (("val_loss", self.loss_plot), ("val_metric", self.metric_plot)):
+            if plot.legend.getLabel(self.curves[name]) is not None:  # no stale legend entries
+                plot.legend.removeItem(self.curves[name])
         for m in self._marks:
             self.loss_plot.removeItem(m)
         self._marks.clear()
+
+    def _metric_title(self) -> str:
+        return "Accuracy" if self.metric == "accuracy" else self.metric.upper()
+
+    def _fix_metric_range(self) -> None:
+        """Accuracy lives in 0..1: a fixed axis with a little margin, the same for every run, so a
+        curve sitting at exactly 1.0 (or 0.0) is drawn inside the plot, not on its edge or off it."""
+        vb = self.metric_plot.getViewBox()
+        if self.metric == "accuracy":
+            vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
+            self.metric_plot.setYRange(-ACCURACY_MARGIN, 1 + ACCURACY_MARGIN, padding=0)
+        else:
+            vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
+
+    def mark_stale(self, why: str) -> None:
+        """The curves shown are from a previous run (``why``: e.g. 'previous network'): say so in
+        the titles and grey the lines, until the next run or :meth:`reset`."""
+        if not self.history.get("loss") or self.stale == why:
+            return
+        self.stale = why
+        note = f" — {why}: press Train"
+        self.loss_plot.setTitle("Loss" + note, color="#b00000")
+        self.metric_plot.setTitle(self._metric_title() + note, color="#b00000")
+        for c in self.curves.values():
+            c.setPen(STALE_PEN)
 
     def append(self, rows: dict[str, list[float]]) -> None:
         """Add epochs: drawn now, or within 1/REDRAW_HZ seconds of the last redraw."""

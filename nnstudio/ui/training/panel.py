@@ -5,11 +5,11 @@ import math
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -111,11 +111,7 @@ class TrainingPanel(QWidget):
         self.step_btn = QPushButton("Step")
         self.step_btn.setToolTip("Run exactly one epoch, then pause.")
         self.stop_btn = QPushButton("Stop")
-        buttons = QGridLayout()
-        buttons.addWidget(self.train_btn, 0, 0)
-        buttons.addWidget(self.pause_btn, 0, 1)
-        buttons.addWidget(self.step_btn, 0, 2)
-        buttons.addWidget(self.stop_btn, 0, 3)
+        # the buttons live in the window's training toolbar (ui.training.toolbar), always in view
         self.repeat_n = QSpinBox()
         self.repeat_n.setRange(2, 100)
         self.repeat_n.setValue(5)
@@ -123,8 +119,6 @@ class TrainingPanel(QWidget):
         self.repeat_btn = QPushButton("Repeat")
         self.repeat_btn.setToolTip("Train from scratch with seeds 0..N-1 and report each run's test "
                                    "figure and their mean ± sd (the XOR tutorial averages 5 runs).")
-        buttons.addWidget(self.repeat_n, 1, 0, 1, 2)
-        buttons.addWidget(self.repeat_btn, 1, 2, 1, 2)
         self.progress = QProgressBar()
         self.progress.setFormat("Not trained yet")
         self.progress.setValue(0)
@@ -135,7 +129,6 @@ class TrainingPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
-        lay.addLayout(buttons)
         lay.addWidget(self.progress)
         lay.addWidget(self.result)
         lay.addStretch(1)
@@ -163,6 +156,10 @@ class TrainingPanel(QWidget):
         state.training_progress.connect(self._on_progress)
         state.training_finished.connect(self._on_finished)
         state.tf_ready.connect(self._update_enabled)
+        # figures of a run on another network or other data are not left beside the new one
+        state.spec_changed.connect(lambda: self._invalidated("the network changed"))
+        state.data_changed.connect(lambda: self._invalidated("the data changed"))
+        state.model_changed.connect(self._on_model_changed)
         self.load()
 
     # ----- settings <-> widgets ------------------------------------------------------------------
@@ -243,6 +240,12 @@ class TrainingPanel(QWidget):
         self.repeat_n.setEnabled(idle)
         self.pause_btn.setText("Resume" if run == "paused" else "Pause")
         self.step_btn.setEnabled(ready and run != "repeating")
+        if not idle:
+            # a field that is about to be disabled gives the focus up first: Qt would hand it to
+            # the next enabled field, the learning rate (where a wheel turn would then change it)
+            fw = QApplication.focusWidget()
+            if fw is not None and any(fw is w or w.isAncestorOf(fw) for w in self._editors):
+                fw.clearFocus()
         for w in self._editors:
             w.setEnabled(idle)
         s = self.state.project.settings
@@ -300,11 +303,31 @@ class TrainingPanel(QWidget):
     def _on_repeat_finished(self, summary) -> None:
         self.result.setText(f"<b>{summary.text()}</b>{self._verdict_html()}<br>{self._rows_html()}")
 
+    def _invalidated(self, why: str) -> None:
+        if self.state.training or self.state.result is not None:
+            return
+        self.result.setText("")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat(f"Not trained yet — {why}")
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        r = self.state.result
+        if r is not None and self.state.restored and not self.state.training:  # Undo brought it back
+            self.progress.setRange(0, max(1, r.epochs_run))
+            self.progress.setValue(r.epochs_run)
+            self.progress.setFormat(f"Epoch {r.epochs_run} — the model of this network (restored)")
+            self.result.setText(self._figures(r))
+
     @Slot(object)
     def _on_finished(self, r: TrainResult) -> None:
         self.progress.setValue(r.epochs_run)
         self.progress.setFormat(f"Epoch {r.epochs_run} of {self.progress.maximum()} — "
                                 f"{r.status.replace('_', ' ')} in {r.seconds:.1f} s")
+        self.result.setText(self._figures(r))
+
+    def _figures(self, r: TrainResult) -> str:
         parts = []
         if "accuracy" in r.test:
             parts.append(f"<b>Test accuracy: {r.test['accuracy']:.3f}</b>")
@@ -312,5 +335,5 @@ class TrainingPanel(QWidget):
             parts.append(f"<b>Test MAE: {r.test['mae']:.4g}</b>")
         if "loss" in r.test:
             parts.append(f"test loss {r.test['loss']:.4f}")
-        self.result.setText(" · ".join(parts) + self._verdict_html()
-                            + (f"<br>{r.message}" if r.message else "") + f"<br>{self._rows_html()}")
+        return (" · ".join(parts) + self._verdict_html()
+                + (f"<br>{r.message}" if r.message else "") + f"<br>{self._rows_html()}")

@@ -40,12 +40,18 @@ def test_file_open_data_shows_the_import_dialog_and_loads(win, qtbot, monkeypatc
     assert dlg.delimiter.itemText(0) == "Auto (semicolon)" and dlg.decimal.itemText(0) == "Auto (decimal comma)"
     assert dlg.model.columnCount() == 3 and dlg.model.rowCount() == 6
     assert dlg.model.data(dlg.model.index(0, 0)) == "5.1"
-    old_hidden = [(l.kind, l.units) for l in win.state.project.spec.hidden]
+    assert win.state.project.example == "xor"
     _accept_and_wait(win, qtbot, dlg)
     p = win.state.project
     assert p.dataset.name == "semicolon_decimal_comma.csv" and p.roles.target == "Art"
     assert p.dataset.frame["Länge"].iloc[0] == 5.1
-    assert [(l.kind, l.units) for l in p.spec.hidden] == old_hidden  # the network you built is kept
+    # XOR's own network and settings (uniform initializer, 100 epochs) do not follow onto new
+    # data: the defaults for a new table, and the status bar says so
+    assert [(l.kind, l.units, l.initializer) for l in p.spec.hidden] == \
+        [("dense", 16, "glorot_uniform"), ("dense", 8, "glorot_uniform")]
+    assert p.settings.epochs == 50
+    assert any(level == "info" and "New data, new start" in text and "XOR" in text
+               for level, text in win.messages)
     assert win.data_io.recent()[0] == str(path.resolve())
     assert win.data_panel.columns_model.rowCount() == 3
     assert win.tabs.currentWidget() is win.data_panel

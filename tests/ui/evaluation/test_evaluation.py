@@ -47,8 +47,8 @@ def test_churn_evaluation_and_the_w4_customer(window, qtbot, tmp_path, monkeypat
     result = train(window, qtbot, epochs=2, batch=64)
     data = window.state.prepared()
     # the figures agree with the engine's own test figures
-    assert ev.metric("test", "accuracy") == pytest.approx(result.test["accuracy"], abs=1e-9)
-    assert ev.metric("test", "loss") == pytest.approx(result.test["loss"], rel=1e-4)
+    assert ev.metric_value("test", "accuracy") == pytest.approx(result.test["accuracy"], abs=1e-9)
+    assert ev.metric_value("test", "loss") == pytest.approx(result.test["loss"], rel=1e-4)
     assert ev.metrics.rowCount() == len(ev.results) and "ROC AUC" in [
         ev.metrics.horizontalHeaderItem(i).text() for i in range(ev.metrics.columnCount())]
     # confusion matrix of the test split: counts and row shares in a coloured grid
@@ -102,7 +102,7 @@ def test_live_figures_while_training(window, qtbot):
         window.training_panel.stop_btn.click()
     qtbot.waitUntil(lambda: ev.results and not ev.live and not ev.busy()
                     and not ev._live_meta["live"], timeout=60_000)
-    assert ev.metric("test", "accuracy") == pytest.approx(window.state.result.test["accuracy"], abs=1e-9)
+    assert ev.metric_value("test", "accuracy") == pytest.approx(window.state.result.test["accuracy"], abs=1e-9)
 
 
 def test_export_dialog_writes_the_chosen_formats(window, qtbot, tmp_path):
@@ -130,14 +130,14 @@ def test_open_an_exported_model_to_evaluate_it(window, qtbot, tmp_path, tf_loade
     tm = core_export.from_training(result, window.state.prepared(), window.state.project)
     path = tmp_path / "xor.keras"
     core_export.write_format(tm, "keras", path)
-    acc = window.evaluation.metric("test", "accuracy")
+    acc = window.evaluation.metric_value("test", "accuracy")
     window.load_example("perceptron")  # something else is open
     assert window.state.model is None
     with qtbot.waitSignal(window.evaluation.evaluated, timeout=60_000):
         window.evaluation.open_model(str(path))
     assert window.state.project.example == "xor" and window.state.result.status == "opened"
     assert window.tabs.currentWidget() is window.evaluation
-    assert window.evaluation.metric("test", "accuracy") == pytest.approx(acc, abs=1e-9)
+    assert window.evaluation.metric_value("test", "accuracy") == pytest.approx(acc, abs=1e-9)
     assert window.curves.epochs_shown == 4 and "xor.keras" in window.evaluation.status.text()
     # a file that would run code is refused, with the reason
     keras = tf_loaded.keras()
@@ -156,7 +156,7 @@ def test_regression_shows_errors_and_predicted_vs_actual(window, qtbot):
     train(window, qtbot, epochs=3)
     heads = [ev.metrics.horizontalHeaderItem(i).text() for i in range(ev.metrics.columnCount())]
     assert heads == ["rows", "loss", "MAE", "RMSE", "R²"]
-    assert ev.metric("test", "mae") == pytest.approx(window.state.result.test["mae"], rel=1e-5)
+    assert ev.metric_value("test", "mae") == pytest.approx(window.state.result.test["mae"], rel=1e-5)
     assert not ev.cm_box.isVisible() and ev.chart_box.isVisible()
     assert "Predicted vs actual" in ev.chart_box.title()
     assert not ev.only_wrong.isEnabled() and "error" in ev.shown_table().columns

@@ -85,7 +85,7 @@ def test_typing_and_pasting_weights_builds_the_or_unit(hand):
     assert net.layers[0].bias.tolist() == [-1.0] and net.layers[0].activation == "step"
     # a cell that is not a number: a clear message, the cell marked, no stale answers
     ed.table.item(1, 0).setText("abc")
-    assert "Layer 1, node 0, weight from x1: 'abc' is not a number" in hand.status.text()
+    assert "Layer 1, node 1, weight from x1: 'abc' is not a number" in hand.status.text()
     assert hand.trace is None
     ed.table.item(1, 0).setText("1")
     assert hand.trace is not None and "4 rows evaluated" in hand.status.text()

@@ -119,7 +119,7 @@ def test_clicking_a_node_selects_it_and_lists_its_incoming_weights(view, qtbot):
     rows = [(view.detail.item(r, 0).text(), float(view.detail.item(r, 1).text()))
             for r in range(view.detail.rowCount())]
     assert rows[0] == ("bias", pytest.approx(w[3][3], abs=1e-4))
-    assert [r[0] for r in rows[1:]] == [f"unit {i}" for i in range(6)]
+    assert [r[0] for r in rows[1:]] == [f"unit {i}" for i in range(1, 7)]  # nodes numbered from 1, as layers
     assert [r[1] for r in rows[1:]] == pytest.approx(w[2][:, 3].tolist(), abs=1e-4)
     assert "Layer 3 · Dense 4, relu" in view.detail_title.text()
     # the incoming edges stand out, the others fade

@@ -49,6 +49,7 @@ from nnstudio.ui.common.colors import (
 from nnstudio.ui.common.image_export import ask_png_path, export_png
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import WorkerPool
+from nnstudio.ui.common.plots import legend_below
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.surface.held import HeldValuesPanel
 
@@ -144,8 +145,8 @@ class SurfaceView(QWidget):
         self.contour = pg.PlotCurveItem(pen=pg.mkPen("#222", width=2), connect="pairs")
         self.contour.setZValue(-10)
         self.plot.addItem(self.contour, ignoreBounds=True)
-        self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="8pt")
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        # under the plot, not over the points (issue 16)
+        self.legend = legend_below(self.plot, columns=2, labelTextSize="8pt")
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # per-frame status in the plot's corner (an item in the view: changing it repaints only itself)
         # bottom right: the legend takes the top left, and in a narrow view the two met at the top
@@ -308,7 +309,7 @@ class SurfaceView(QWidget):
         self.scatters.clear()
         self.test_scatters.clear()
         self.legend.clear()
-        self.legend.setColumnCount(1)
+        self.legend.setColumnCount(2)
         self.miss_scatter.setData([], [])
         self._points = {}
         prep = self._prep
@@ -367,7 +368,8 @@ class SurfaceView(QWidget):
                                                        brush=pg.mkBrush("#bbb")), "test rows (▲)")
             self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=MISCLASSIFIED_PEN,
                                                    brush=None), "misclassified")
-            self.legend.setColumnCount(1 if k <= 4 else 2 if k <= 10 else 3)
+            if max((len(lab.text) for _, lab in self.legend.items), default=0) <= self.legend.LONG_LABEL:
+                self.legend.setColumnCount(2 if k <= 2 else 3 if k <= 10 else 4)
         for s in self.test_scatters:
             s.setVisible(self.show_test.isChecked())
         # The data points do not change while the surface under them does: keep each scatter as a

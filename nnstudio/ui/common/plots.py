@@ -1,0 +1,57 @@
+"""Plot helpers shared by the views."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
+
+
+class _LaidOutLegend(pg.LegendItem):
+    """A legend placed by its plot's layout: it asks for its size instead of setting its geometry
+    (pyqtgraph's own moves itself to (0, 0) of its parent, over the data)."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        # pyqtgraph draws legends unscaled (ItemIgnoresTransformations), which breaks their
+        # placement by a layout
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, False)
+
+    #: labels longer than this go one a row (side by side they ran past the plot's edge)
+    LONG_LABEL = 22
+
+    #: longer labels are cut with "…" (a legend cannot wrap, and ran under the colour bar)
+    MAX_LABEL = 32
+
+    def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph naming)
+        name = str(name)
+        if len(name) > self.MAX_LABEL:
+            name = name[: self.MAX_LABEL - 1].rstrip() + "…"
+        super().addItem(item, name)
+        if len(name) > self.LONG_LABEL and self.columnCount != 1:
+            self.setColumnCount(1)
+
+    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph naming)
+        height = width = 0.0
+        for row in range(self.layout.rowCount()):
+            row_height = col_width = 0.0
+            for col in range(self.layout.columnCount()):
+                item = self.layout.itemAt(row, col)
+                if item:
+                    col_width += item.preferredWidth() + 3
+                    row_height = max(row_height, item.preferredHeight())
+            width, height = max(width, col_width), height + row_height
+        self.setMinimumSize(0, height)
+        self.setPreferredSize(width, height)
+        self.setMaximumHeight(height)
+        self.updateGeometry()
+
+
+def legend_below(plot, columns: int = 2, **kw) -> pg.LegendItem:
+    """A legend under the plot's x axis, in ``columns`` columns: never over the points or bars
+    (pyqtgraph's ``addLegend`` floats it over the data). Items added to the plot with a ``name``
+    are listed in it, as with ``addLegend``."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    legend = _LaidOutLegend(colCount=columns, **kw)  # no offset: laid out, not floating
+    item.layout.addItem(legend, 4, 1)  # rows: title, top axis, view, bottom axis -> 4 is below
+    legend.setParentItem(item)
+    item.legend = legend
+    return legend

@@ -1,0 +1,94 @@
+"""A tab widget whose pages scroll when the window is smaller than they would like.
+
+A page's minimum size used to become the window's: the Data tab alone made the window 843 px
+high, taller than a 1280 x 720 or 1366 x 768 laptop screen. Each page added here sits in a
+frameless :class:`QScrollArea` that fills the tab with it: at a normal size nothing
+changes; on a small screen the page scrolls instead of pushing the window off the screen.
+
+The page, not its scroll area, is what callers see: :meth:`addTab`, :meth:`insertTab`,
+:meth:`indexOf`, :meth:`widget`, :meth:`currentWidget` and :meth:`setCurrentWidget` all take and
+return the page itself.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QSize, QTimer
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
+
+
+class _PageScroll(QScrollArea):
+    """The page gets the whole viewport, or its minimum size where that is larger.
+
+    Not ``widgetResizable``: for a page with word-wrapped labels (height-for-width) Qt then sizes
+    the page to its *preferred* height, so a page that fits at its minimum scrolled anyway."""
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.page = page
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        self.setWidget(page)
+        page.installEventFilter(self)
+
+    def _fit(self) -> None:
+        m = self.page.minimumSizeHint().expandedTo(self.page.minimumSize())
+        vp = self.maximumViewportSize()  # the viewport without scroll bars
+        w, h = max(vp.width(), m.width()), max(vp.height(), m.height())
+        # a scroll bar one way takes room the other way
+        if w > vp.width():
+            h = max(m.height(), vp.height() - self.horizontalScrollBar().sizeHint().height())
+        if h > vp.height():
+            w = max(m.width(), vp.width() - self.verticalScrollBar().sizeHint().width())
+        if self.page.size() != QSize(w, h):
+            self.page.resize(w, h)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
+        if obj is self.page and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self._fit)  # the page's minimum may have changed
+        return super().eventFilter(obj, event)
+
+
+class ScrollTabs(QTabWidget):
+    def addTab(self, page: QWidget, *args) -> int:  # noqa: N802 (Qt naming)
+        return super().addTab(_PageScroll(page), *args)
+
+    def insertTab(self, index: int, page: QWidget, *args) -> int:  # noqa: N802
+        return super().insertTab(index, _PageScroll(page), *args)
+
+    def _scroll_of(self, page: QWidget | None):
+        if page is None:
+            return None
+        for i in range(self.count()):
+            s = super().widget(i)
+            if s is page or getattr(s, "page", None) is page:
+                return s
+        return page
+
+    def indexOf(self, page: QWidget) -> int:  # noqa: N802
+        return super().indexOf(self._scroll_of(page))
+
+    def widget(self, index: int) -> QWidget | None:
+        s = super().widget(index)
+        return getattr(s, "page", s)
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802
+        s = super().currentWidget()
+        return getattr(s, "page", s)
+
+    def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802
+        s = self._scroll_of(page)
+        if s is not None:
+            super().setCurrentWidget(s)
+
+    @staticmethod
+    def scroll_area(page: QWidget) -> QScrollArea | None:
+        p = page.parentWidget()
+        while p is not None and not isinstance(p, _PageScroll):
+            p = p.parentWidget()
+        return p if isinstance(p, _PageScroll) and p.page is page else None
+
+
+__all__ = ["ScrollTabs"]
