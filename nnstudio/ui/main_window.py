@@ -41,10 +41,10 @@ class MainWindow(QMainWindow):
         self.pool = WorkerPool(self)
         self.undo_stack = QUndoStack(self)
         self.settings = QSettings()
-        self.trainer = TrainingController(self.state, self.pool, self)
-        self.trainer.message.connect(self.show_message)
-        self.trainer.state_changed.connect(self._on_run_state)
-        self.trainer.repeat_run.connect(self._on_repeat_run)
+        self.training = TrainingController(self.state, self.pool, self)
+        self.training.message.connect(self.show_message)
+        self.training.state_changed.connect(self._on_run_state)
+        self.training.repeat_run.connect(self._on_repeat_run)
         self.precompiler = Precompiler(self.state, self.pool, self)
         self.precompiler.status.connect(self._on_precompile_status)
 
@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
         self.layers = LayerEditor(self.state, self.undo_stack)
         net_box = QGroupBox("Network")
         QVBoxLayout(net_box).addWidget(self.layers)
-        self.training_panel = TrainingPanel(self.state, self.trainer)
+        self.training_panel = TrainingPanel(self.state, self.training)
         left = QWidget()
         left_lay = QVBoxLayout(left)
         self.dataset_label = QLabel()
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         # Train / Pause / Step / Stop / Repeat and the pace: always in view, whatever the screen
         from nnstudio.ui.training.toolbar import TrainingToolbar  # noqa: PLC0415
 
-        self.training_toolbar = TrainingToolbar(self.training_panel, self.trainer, self.settings, self)
+        self.training_toolbar = TrainingToolbar(self.training_panel, self.training, self.settings, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.training_toolbar)
         for b in (self.training_panel.train_btn, self.training_panel.pause_btn,
                   self.training_panel.step_btn, self.training_panel.stop_btn,
@@ -134,12 +134,12 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel(self.state)
         self.tabs.insertTab(0, self.data_panel, "Data")
         self.data_io = DataController(self.state, self.pool, self, self.settings,
-                                      is_busy=lambda: self.trainer.busy,
+                                      is_busy=lambda: self.training.busy,
                                       may_replace=lambda: self.project_actions.maybe_save())
         self.data_io.message.connect(self.show_message)
         self.data_io.loaded.connect(lambda _path: self.tabs.setCurrentWidget(self.data_panel))
         self.data_panel.open_requested.connect(self.data_io.open_dialog)
-        self.trainer.state_changed.connect(self.data_panel.on_run_state)
+        self.training.state_changed.connect(self.data_panel.on_run_state)
         self.state.data_changed.connect(self._on_project_changed)  # target/task shown on the left
         self.setAcceptDrops(True)
         # tab: network view — issue 5 (its +/- controls edit through the layer editor, undoably)
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         self.network_view.units_change_requested.connect(self.layers.change_units)
         self.network_view.layer_count_change_requested.connect(self.layers.change_dense_layer_count)
         self.layers.locked_changed.connect(self.network_view.set_locked)
-        self.trainer.state_changed.connect(self.layers.on_run_state)
+        self.training.state_changed.connect(self.layers.on_run_state)
         # tab: inspector — issue 6 (select_node(layer, unit) and show_data_row(i) are its public hooks)
         from nnstudio.ui.inspector.panel import InspectorPanel  # noqa: PLC0415
 
@@ -228,13 +228,13 @@ class MainWindow(QMainWindow):
         self.train_menu = mb.addMenu("&Training")
         tp = self.training_panel
         self.act_train = QAction("&Train", self, shortcut=QKeySequence("Ctrl+T"))
-        self.act_train.triggered.connect(lambda: self.trainer.start())
+        self.act_train.triggered.connect(lambda: self.training.start())
         self.act_pause = QAction("&Pause / Resume", self, shortcut=QKeySequence("Ctrl+P"))
         self.act_pause.triggered.connect(tp._pause_clicked)
         self.act_step = QAction("S&tep one epoch", self, shortcut=QKeySequence("Ctrl+E"))
-        self.act_step.triggered.connect(self.trainer.step)
+        self.act_step.triggered.connect(self.training.step)
         self.act_stop = QAction("&Stop", self, shortcut=QKeySequence("Ctrl+."))
-        self.act_stop.triggered.connect(self.trainer.stop)
+        self.act_stop.triggered.connect(self.training.stop)
         self.act_repeat = QAction("&Repeat with several seeds", self)
         self.act_repeat.triggered.connect(tp.repeat_btn.click)
         for a in (self.act_train, self.act_pause, self.act_step, self.act_stop, self.act_repeat):
@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
     def load_example(self, name: str, ask: bool = False) -> None:
         """Replace the project by a built-in example; ``ask``: first offer to save unsaved changes
         (the menu's command; code that calls this never opens a dialog)."""
-        if self.trainer.busy:
+        if self.training.busy:
             self.show_message("warning", "Stop training before loading another example.")
             return
         if ask and not self.project_actions.maybe_save():  # Save / Discard / Cancel
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _refresh_actions(self) -> None:
-        self._on_run_state(self.trainer.run_state)
+        self._on_run_state(self.training.run_state)
 
     @Slot(str)
     def _on_run_state(self, s: str) -> None:
@@ -396,7 +396,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         if not self.project_actions.confirm_close(event):  # unsaved changes: Save/Discard/Cancel
             return
-        self.trainer.stop()
+        self.training.stop()
         self.hide()
         self.pool.stop_all()
         event.accept()

@@ -170,7 +170,7 @@ def phase_gui(path: Path, epochs: int) -> dict:
     win = MainWindow(load_tensorflow=False)
     win.state.tf_loaded = True
     win.state.tf_ready.emit()
-    win.trainer.set_pace(None)  # full speed: the GUI's watchable default would pace the run
+    win.training.set_pace(None)  # full speed: the GUI's watchable default would pace the run
     win.show()
     clock = QElapsedTimer()
     clock.start()
@@ -221,7 +221,7 @@ def phase_gui(path: Path, epochs: int) -> dict:
     win.state.training_finished.connect(lambda r: finished.append(r))
     start = clock.elapsed()
     t = time.perf_counter()
-    win.trainer.start()
+    win.training.start()
     wait(lambda: bool(finished))
     out["train_seconds"] = time.perf_counter() - t
     out["train_max_gap_s"] = gap(start)

@@ -112,7 +112,7 @@ class _TrainingTab:
         self.state = AppState(Project.from_example("xor"))
         self.state.tf_loaded = True
         self.pool = WorkerPool()
-        self.trainer = TrainingController(self.state, self.pool)
+        self.training = TrainingController(self.state, self.pool)
         self.curves = CurvesView()
         self.surface = SurfaceView(self.state, self.pool)
         task = self.state.project.task
@@ -131,7 +131,7 @@ class _TrainingTab:
         self.widget.show()
 
     def close(self) -> None:
-        self.trainer.stop()
+        self.training.stop()
         self.pool.stop_all()
         self.widget.close()
 
@@ -145,8 +145,8 @@ class _FullWindow:
         self.win = MainWindow(load_tensorflow=False)
         self.win.state.tf_loaded = True
         self.win.state.tf_ready.emit()
-        self.win.trainer.set_pace(None)  # full speed: the GUI's watchable default would pace the runs
-        self.state, self.trainer, self.surface = self.win.state, self.win.trainer, self.win.surface
+        self.win.training.set_pace(None)  # full speed: the GUI's watchable default would pace the runs
+        self.state, self.training, self.surface = self.win.state, self.win.training, self.win.surface
 
     def set_epochs(self, n: int) -> None:
         self.win.training_panel.epochs.setValue(n)
@@ -200,7 +200,7 @@ def bench_fps(repeats: int, epochs: int, full_window: bool, curves: bool = True)
         loop = QEventLoop()
         app.state.training_finished.connect(loop.quit)
         t0 = time.perf_counter()
-        assert app.trainer.start(), "training did not start"
+        assert app.training.start(), "training did not start"
         QTimer.singleShot(600_000, loop.quit)
         loop.exec()
         app.state.training_finished.disconnect(loop.quit)

@@ -171,7 +171,7 @@ def _run_gui_case(win, qtbot, monkeypatch, case):
         if case["gui"] == "train-refused":
             assert win.state.project.dataset.name == path.name
             assert win.state.project.roles.target == "label"
-            assert win.trainer.start() is False
+            assert win.training.start() is False
     elif case["kind"] == "project":
         monkeypatch.setattr(win.project_actions, "ask_data_location",
                             lambda err: asked.append(err.user_text()) or None)

@@ -31,7 +31,7 @@ from nnstudio.ui.common.workers import Worker, running_workers
 def win(window):
     """The window with every message it shows recorded (the dialogs still open, as for a user)."""
     window.messages = []
-    for source in (window.trainer.message, window.data_io.message, window.evaluation.message):
+    for source in (window.training.message, window.data_io.message, window.evaluation.message):
         source.connect(lambda level, text: window.messages.append((level, text)))
     return window
 
@@ -39,7 +39,7 @@ def win(window):
 def _train(win, qtbot, epochs: int = 2):
     win.training_panel.epochs.setValue(epochs)
     with qtbot.waitSignal(win.state.training_finished, timeout=120_000) as blocker:
-        assert win.trainer.start()
+        assert win.training.start()
     return blocker.args[0]
 
 
@@ -171,9 +171,9 @@ def test_a_worker_that_raises_shows_a_message_and_the_app_goes_on(win, qtbot, mo
         raise RuntimeError("simulated failure inside the engine")
 
     monkeypatch.setattr(engine.Trainer, "run", broken)
-    with qtbot.waitSignal(win.trainer.state_changed, timeout=30_000,
+    with qtbot.waitSignal(win.training.state_changed, timeout=30_000,
                           check_params_cb=lambda s: s == "idle"):
-        assert win.trainer.start()
+        assert win.training.start()
     level, text = win.messages[-1]
     assert level == "error" and "simulated failure inside the engine" in text
     assert "RuntimeError" in text and "Your work is kept" in text and "Traceback" not in text

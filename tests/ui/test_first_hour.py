@@ -143,13 +143,13 @@ def test_slow_pace_reports_epoch_by_epoch_and_max_is_unpaced(window, qtbot, tf_l
     from nnstudio.ui.training.pace import PACES
 
     window.training_toolbar.set_pace("slow")
-    assert window.trainer.pace == PACES["slow"][1]
+    assert window.training.pace == PACES["slow"][1]
     seen = []
     window.state.training_progress.connect(lambda p: seen.append(len(p.new_rows.get("loss", []))))
     r = _train(window, qtbot, epochs=6)
     assert r.epochs_run == 6 and seen and max(seen) <= 1  # each report one epoch: drawn one by one
     window.training_toolbar.set_pace("max")
-    assert window.trainer.pace is None
+    assert window.training.pace is None
 
 
 # ----- 4. a laptop screen ------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def test_training_delivers_curves_and_finishes(window, qtbot):
     window.state.training_progress.connect(progress.append)
     with qtbot.waitSignal(window.state.training_finished, timeout=60_000) as blocker:
         window.training_panel.train_btn.click()
-        assert window.trainer.busy  # the GUI thread is free: training runs on a worker
+        assert window.training.busy  # the GUI thread is free: training runs on a worker
     result: TrainResult = blocker.args[0]
     assert result.status == "completed" and result.epochs_run == 8
     assert progress and progress[-1].epoch == 8
@@ -109,10 +109,10 @@ def test_repeat_runs_report_each_seed_and_mean_sd(window, qtbot):
     window.training_panel.epochs.setValue(3)
     window.training_panel.repeat_n.setValue(3)
     runs = []
-    window.trainer.repeat_run.connect(runs.append)
-    with qtbot.waitSignal(window.trainer.repeat_finished, timeout=120_000) as blocker:
+    window.training.repeat_run.connect(runs.append)
+    with qtbot.waitSignal(window.training.repeat_finished, timeout=120_000) as blocker:
         window.training_panel.repeat_btn.click()
-        assert window.trainer.busy and not window.training_panel.train_btn.isEnabled()
+        assert window.training.busy and not window.training_panel.train_btn.isEnabled()
     summary = blocker.args[0]
     assert [r.seed for r in runs] == [0, 1, 2]
     accs = [r.result.test["accuracy"] for r in runs]
@@ -128,10 +128,10 @@ def test_stop_ends_repeat_runs(window, qtbot):
     window.training_panel.repeat_n.setValue(5)
     window.training_panel.repeat_btn.click()
     qtbot.wait(1500)
-    with qtbot.waitSignal(window.trainer.repeat_finished, timeout=30_000) as blocker:
+    with qtbot.waitSignal(window.training.repeat_finished, timeout=30_000) as blocker:
         window.training_panel.stop_btn.click()
     assert len(blocker.args[0].values) <= 1
-    assert not window.trainer.busy
+    assert not window.training.busy
 
 
 def test_curves_draw_a_report_at_once_and_a_burst_within_a_frame(qtbot):

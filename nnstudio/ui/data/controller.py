@@ -22,11 +22,11 @@ from nnstudio.core.model.spec import NetworkSpec
 from nnstudio.core.project import Project
 from nnstudio.ui.data.csv_dialog import CsvImportDialog
 from nnstudio.ui.state import AppState
+from nnstudio.ui.common.recent_files import RecentFiles
 from nnstudio.ui.common.workers import Worker, WorkerPool
 
 RECENT_KEY = "data/recentFiles"
 LAST_DIR_KEY = "data/lastDir"
-MAX_RECENT = 8
 
 
 @dataclass
@@ -237,46 +237,27 @@ class DataController(QObject):
             self.progress = None
         self.worker, self._stop = None, None
 
-    # ----- recent files ----------------------------------------------------------------------------
+    # ----- recent files (ui.common.recent_files) -------------------------------------------------
+    @property
+    def recent_files(self) -> RecentFiles:
+        return RecentFiles(self.settings, RECENT_KEY, "No recent data files")
+
     def recent(self) -> list[str]:
-        v = self.settings.value(RECENT_KEY, []) or []
-        if isinstance(v, str):
-            v = [v]
-        return [str(x) for x in v]
+        return self.recent_files.paths()
 
     def add_recent(self, path: str) -> None:
-        if not path:
-            return
-        p = str(Path(path).resolve())
-        items = [p] + [x for x in self.recent() if x != p]
-        self.settings.setValue(RECENT_KEY, items[:MAX_RECENT])
+        self.recent_files.add(path)
 
     def forget_recent(self, path: str) -> None:
-        try:
-            p = str(Path(path).resolve())
-        except OSError:
-            p = path
-        items = [x for x in self.recent() if x not in (p, path)]
-        self.settings.setValue(RECENT_KEY, items)
+        self.recent_files.forget(path)
 
     def clear_recent(self) -> None:
-        self.settings.setValue(RECENT_KEY, [])
+        self.recent_files.clear()
 
     @Slot()
     def fill_recent_menu(self, menu: QMenu | None = None) -> None:
-        menu = menu or self.sender()
-        menu.clear()
-        items = self.recent()
-        for i, path in enumerate(items):
-            act = menu.addAction(f"&{i + 1} {Path(path).name}")
-            act.setToolTip(path)
-            act.setStatusTip(path)
-            act.triggered.connect(lambda _=False, p=path: self._may_replace() and self.open_path(p))
-        if items:
-            menu.addSeparator()
-            menu.addAction("Clear the list", self.clear_recent)
-        else:
-            menu.addAction("No recent data files").setEnabled(False)
+        self.recent_files.fill_menu(menu or self.sender(),
+                                    lambda p: self._may_replace() and self.open_path(p))
 
     # ----- drag and drop --------------------------------------------------------------------------
     @staticmethod

@@ -40,6 +40,7 @@ from nnstudio.core.forward import (
     trace,
 )
 from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.inspector.trace import TraceView
 from nnstudio.ui.state import AppState
@@ -76,7 +77,7 @@ class ModelInspector(QWidget):
         self.keras_output = None
         self._pending_live = None
         self._form_widgets: dict[str, QWidget] = {}
-        self._loading = False
+        self._filling = FillGuard()
         self._problems: list[str] = []
 
         self.job = LatestJob(pool, "inspector-keras", self)
@@ -303,9 +304,8 @@ class ModelInspector(QWidget):
             n = len(self.state.project.dataset.frame)
         elif key == "test" and data is not None:
             n = len(data.raw_test)
-        was, self._loading = self._loading, True
-        self.index.setMaximum(max(1, n))
-        self._loading = was
+        with self._filling:
+            self.index.setMaximum(max(1, n))
         form = key == "form"
         for w in (self.index, self.prev_btn, self.next_btn, self.of_label):
             w.setVisible(not form)
@@ -315,12 +315,12 @@ class ModelInspector(QWidget):
     @Slot()
     def _on_source_changed(self) -> None:
         self._set_index_range()
-        if not self._loading:
+        if not self._filling:
             self.refresh()
 
     @Slot()
     def _on_sample_changed(self) -> None:
-        if not self._loading:
+        if not self._filling:
             self.refresh()
 
     def show_data_row(self, index: int) -> None:
@@ -332,28 +332,24 @@ class ModelInspector(QWidget):
         self._show_row(1, index)
 
     def _show_row(self, source: int, index: int) -> None:
-        self._loading = True
-        try:
+        with self._filling:
             self.source_box.setCurrentIndex(source)
             self.index.setValue(int(index) + 1)
-        finally:
-            self._loading = False
         self.refresh()
 
     def set_form_values(self, values: dict) -> None:
         """Type values (original units) into the form and inspect them."""
         self.source_box.setCurrentIndex(2)
-        self._loading = True
-        for name, v in values.items():
-            w = self._form_widgets.get(name)
-            if isinstance(w, QComboBox):
-                i = w.findText(str(v))
-                if i < 0:
-                    raise ValueError(f"{v!r} is not a category of {name}")
-                w.setCurrentIndex(i)
-            elif isinstance(w, QDoubleSpinBox):
-                w.setValue(float(v))
-        self._loading = False
+        with self._filling:
+            for name, v in values.items():
+                w = self._form_widgets.get(name)
+                if isinstance(w, QComboBox):
+                    i = w.findText(str(v))
+                    if i < 0:
+                        raise ValueError(f"{v!r} is not a category of {name}")
+                    w.setCurrentIndex(i)
+                elif isinstance(w, QDoubleSpinBox):
+                    w.setValue(float(v))
         self.refresh()
 
     def _build_form(self) -> None:
@@ -395,7 +391,7 @@ class ModelInspector(QWidget):
 
     @Slot()
     def _on_form_changed(self) -> None:
-        if not self._loading and self._source_key() == "form":
+        if not self._filling and self._source_key() == "form":
             self.refresh()
 
     def _form_row(self) -> dict:
@@ -423,35 +419,33 @@ class ModelInspector(QWidget):
     # ----- target for gradients -----------------------------------------------------------------------
     def _setup_target(self) -> None:
         data = self.data
-        self._loading = True
-        self.target_class.clear()
-        regression = data is not None and data.task is Task.REGRESSION
-        if data is not None and not regression:
-            for i, c in enumerate(data.preprocessor.classes):
-                self.target_class.addItem(f"{c}", i)
-        self.target_class.setVisible(not regression)
-        self.target_value.setVisible(regression)
-        self._loading = False
+        with self._filling:
+            self.target_class.clear()
+            regression = data is not None and data.task is Task.REGRESSION
+            if data is not None and not regression:
+                for i, c in enumerate(data.preprocessor.classes):
+                    self.target_class.addItem(f"{c}", i)
+            self.target_class.setVisible(not regression)
+            self.target_value.setVisible(regression)
 
     def _set_target_from(self, true_value, predicted_index: int | None, predicted_value=None) -> None:
         data = self.data
-        self._loading = True
-        if data is not None and data.task is Task.REGRESSION:
-            v = true_value if true_value is not None and not pd.isna(true_value) else predicted_value
-            if v is not None:
-                self.target_value.setValue(float(v))
-        else:
-            code = self._true_code()
-            i = code if code is not None else -1
-            if i < 0 and predicted_index is not None:
-                i = predicted_index
-            if i >= 0:
-                self.target_class.setCurrentIndex(i)
-        self._loading = False
+        with self._filling:
+            if data is not None and data.task is Task.REGRESSION:
+                v = true_value if true_value is not None and not pd.isna(true_value) else predicted_value
+                if v is not None:
+                    self.target_value.setValue(float(v))
+            else:
+                code = self._true_code()
+                i = code if code is not None else -1
+                if i < 0 and predicted_index is not None:
+                    i = predicted_index
+                if i >= 0:
+                    self.target_class.setCurrentIndex(i)
 
     @Slot()
     def _on_target_changed(self) -> None:
-        if not self._loading:
+        if not self._filling:
             self._start_job()
 
     def _target(self):

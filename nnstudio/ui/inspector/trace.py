@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.forward import ACTIVATION_FORMULAS, Trace, fmt, weighted_sum_text
+from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.inspector.diagram import NetworkDiagram
 
 PREDICTED_BG = QColor("#d9f2d9")
@@ -70,7 +71,7 @@ class TraceView(QWidget):
         self.grad_note = ""
         self.selected: tuple[int, int] | None = None
         self._node_rows: dict[tuple[int, int], int] = {}
-        self._filling = False
+        self._filling = FillGuard()
 
         self.diagram = NetworkDiagram()
         self.diagram.node_clicked.connect(self._on_diagram_click)
@@ -172,49 +173,48 @@ class TraceView(QWidget):
         t, r = self.trace, self.row
         if t is None:
             return
-        self._filling = True
-        self.nodes.setRowCount(0)
-        self._node_rows.clear()
-        rows = []
-        last = len(t.layers) - 1
-        for li, lt in enumerate(t.layers):
-            layer = lt.layer
-            title = self._title(li)
-            if layer.kind == "identity":
-                rows.append((li, None, [title, "all", "passes its inputs through (off at inference)",
-                                        "", "identity", "", ""]))
-                continue
-            for u in range(lt.a.shape[1]):
-                if layer.kind == "dense":
-                    formula = weighted_sum_text(t, li, r, u, digits=4, max_terms=4)
-                    act = layer.activation
-                else:
-                    formula = (f"{fmt(lt.inputs[r, u], 4)} × {fmt(layer.scale[u], 4)} + "
-                               f"{fmt(layer.shift[u], 4)}  (normalized)")
-                    act = "batch norm"
-                node_name = str(u + 1)
-                if li == last and u < len(self.output_labels):
-                    node_name = f"{u + 1}: {self.output_labels[u]}"
-                dz = ""
-                if self.grads is not None and li < len(self.grads.dz) and self.grads.dz[li] is not None:
-                    dz = fmt(self.grads.dz[li][u], 4)
-                rows.append((li, u, [title, node_name, formula, fmt(lt.z[r, u], DIGITS), act,
-                                     fmt(lt.a[r, u], DIGITS), dz]))
-        self.nodes.setRowCount(len(rows))
-        for i, (li, u, cells) in enumerate(rows):
-            for c, text in enumerate(cells):
-                it = _item(text, align_right=c in (3, 5, 6), bold=(li == last and u in self.predicted_units))
-                if c == 2 and u is not None and t.layers[li].layer.kind == "dense" \
-                        and t.layers[li].inputs.shape[1] <= 16:  # wider: the detail pane lists all
-                    it.setToolTip(weighted_sum_text(t, li, r, u, digits=8, max_terms=16))
-                if li == last and u in self.predicted_units:
-                    it.setBackground(QBrush(PREDICTED_BG))
-                self.nodes.setItem(i, c, it)
-            if u is not None:
-                self._node_rows[(li, u)] = i
-        self.nodes.resizeColumnsToContents()
-        self.nodes.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self._filling = False
+        with self._filling:
+            self.nodes.setRowCount(0)
+            self._node_rows.clear()
+            rows = []
+            last = len(t.layers) - 1
+            for li, lt in enumerate(t.layers):
+                layer = lt.layer
+                title = self._title(li)
+                if layer.kind == "identity":
+                    rows.append((li, None, [title, "all", "passes its inputs through (off at inference)",
+                                            "", "identity", "", ""]))
+                    continue
+                for u in range(lt.a.shape[1]):
+                    if layer.kind == "dense":
+                        formula = weighted_sum_text(t, li, r, u, digits=4, max_terms=4)
+                        act = layer.activation
+                    else:
+                        formula = (f"{fmt(lt.inputs[r, u], 4)} × {fmt(layer.scale[u], 4)} + "
+                                   f"{fmt(layer.shift[u], 4)}  (normalized)")
+                        act = "batch norm"
+                    node_name = str(u + 1)
+                    if li == last and u < len(self.output_labels):
+                        node_name = f"{u + 1}: {self.output_labels[u]}"
+                    dz = ""
+                    if self.grads is not None and li < len(self.grads.dz) and self.grads.dz[li] is not None:
+                        dz = fmt(self.grads.dz[li][u], 4)
+                    rows.append((li, u, [title, node_name, formula, fmt(lt.z[r, u], DIGITS), act,
+                                         fmt(lt.a[r, u], DIGITS), dz]))
+            self.nodes.setRowCount(len(rows))
+            for i, (li, u, cells) in enumerate(rows):
+                for c, text in enumerate(cells):
+                    it = _item(text, align_right=c in (3, 5, 6), bold=(li == last and u in self.predicted_units))
+                    if c == 2 and u is not None and t.layers[li].layer.kind == "dense" \
+                            and t.layers[li].inputs.shape[1] <= 16:  # wider: the detail pane lists all
+                        it.setToolTip(weighted_sum_text(t, li, r, u, digits=8, max_terms=16))
+                    if li == last and u in self.predicted_units:
+                        it.setBackground(QBrush(PREDICTED_BG))
+                    self.nodes.setItem(i, c, it)
+                if u is not None:
+                    self._node_rows[(li, u)] = i
+            self.nodes.resizeColumnsToContents()
+            self.nodes.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 
     # ----- selection --------------------------------------------------------------------------------
     def select_node(self, layer_index: int, unit: int, emit: bool = True) -> bool:
@@ -225,13 +225,12 @@ class TraceView(QWidget):
         self.selected = key
         self.diagram.select(*key)
         row = self._node_rows.get(key)
-        self._filling = True
-        if row is not None:
-            self.nodes.selectRow(row)
-            self.nodes.scrollToItem(self.nodes.item(row, 0))
-        else:
-            self.nodes.clearSelection()
-        self._filling = False
+        with self._filling:
+            if row is not None:
+                self.nodes.selectRow(row)
+                self.nodes.scrollToItem(self.nodes.item(row, 0))
+            else:
+                self.nodes.clearSelection()
         self._fill_detail(*key)
         if emit:
             self.node_selected.emit(*key)

@@ -66,6 +66,7 @@ from nnstudio.core.model.spec import (
     param_formula,
     problems,
 )
+from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.state import AppState
 
 PARAMS_ROLE = Qt.ItemDataRole.UserRole + 1  # the "18 params" text drawn right-aligned
@@ -244,7 +245,7 @@ class LayerEditor(QWidget):
         super().__init__(parent)
         self.state = state
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
-        self._loading = False
+        self._filling = FillGuard()
         self._locked = False
         self._n_inputs = 0
 
@@ -561,8 +562,7 @@ class LayerEditor(QWidget):
         bad = {p.layer: p.message for p in found if p.layer is not None}
         warn = {p.layer: p.message for p in tips if p.layer is not None}
         row = self.list.currentRow()
-        self._loading = True
-        try:
+        with self._filling:
             self.list.clear()
             width = n_in
             total = trainable = 0
@@ -605,8 +605,6 @@ class LayerEditor(QWidget):
                 self.list.setCurrentRow(row)
             elif self.list.count():
                 self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))
-        finally:
-            self._loading = False
         non = total - trainable
         extra = f" ({non:,} of them non-trainable running statistics)" if non else ""
         self.total_label.setText(f"<b>Total: {total:,} parameters</b>{extra}")
@@ -643,8 +641,7 @@ class LayerEditor(QWidget):
 
     def _load_dropout_toggle(self) -> None:
         dense, followed, rate = self._dropout_state()
-        self._loading = True
-        try:
+        with self._filling:
             if followed == 0:
                 self.dropout_toggle.setCheckState(Qt.CheckState.Unchecked)
             elif followed == dense:
@@ -653,14 +650,12 @@ class LayerEditor(QWidget):
                 self.dropout_toggle.setCheckState(Qt.CheckState.PartiallyChecked)
             if rate is not None:
                 self.dropout_rate.setValue(rate)
-        finally:
-            self._loading = False
         self.dropout_toggle.setText("Dropout after each hidden Dense layer" if followed in (0, dense)
                                     else f"Dropout after {followed} of {dense} hidden Dense layers")
 
     @Slot(int)
     def _on_row_changed(self, _row: int) -> None:
-        if not self._loading:
+        if not self._filling:
             self._load_form()
             self._update_enabled()
 
@@ -675,8 +670,7 @@ class LayerEditor(QWidget):
         is_out = row == self.output_row
         task, _k = self._task()
         self.form_box.setTitle("Output layer" if is_out else f"Layer {row + 1}: {layer.title}")
-        self._loading = True
-        try:
+        with self._filling:
             self.kind.setCurrentIndex(self.kind.findData(layer.kind))
             self.units.setValue(layer.units)
             self.activation.setCurrentIndex(self.activation.findData(layer.activation))
@@ -687,8 +681,6 @@ class LayerEditor(QWidget):
             self.rate.setValue(layer.rate)
             self.stddev.setValue(layer.stddev)
             self.follow_task.setChecked(self.spec.output is None)
-        finally:
-            self._loading = False
         dense = layer.kind == "dense"
         self.form.setRowVisible(self.follow_task, is_out)
         self.form.setRowVisible(self.kind, not is_out)
@@ -947,7 +939,7 @@ class LayerEditor(QWidget):
 
     # ----- widget callbacks --------------------------------------------------------------------------------
     def _field_changed(self, name: str) -> None:
-        if self._loading or self._locked:
+        if self._filling or self._locked:
             return
         row = self.list.currentRow()
         if not 0 <= row < self.n_rows:
@@ -985,7 +977,7 @@ class LayerEditor(QWidget):
 
     @Slot(bool)
     def _dropout_toggled(self, _checked: bool) -> None:
-        if self._loading:
+        if self._filling:
             return
         _dense, followed, _rate = self._dropout_state()
         on = followed < _dense  # unchecked or partial: add to all; checked: remove
@@ -994,7 +986,7 @@ class LayerEditor(QWidget):
 
     @Slot(float)
     def _dropout_rate_changed(self, value: float) -> None:
-        if self._loading or self._locked:
+        if self._filling or self._locked:
             return
         if self._dropout_state()[1]:
             self.set_dropout_rate_after_hidden(value)

@@ -29,12 +29,13 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 from nnstudio.core import project_file
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
+from nnstudio.ui.common.guard import FillGuard
+from nnstudio.ui.common.recent_files import RecentFiles
 from nnstudio.ui.common.workers import Worker
 
 FILE_FILTER = "nnstudio projects (*.nnstudio);;All files (*)"
 RECENT_KEY = "projects/recent"
 LAST_DIR_KEY = "projects/lastDir"
-MAX_RECENT = 10
 #: How often the project is autosaved to the recovery file while it has unsaved changes.
 AUTOSAVE_MS = 60_000
 NEW_FROM_CSV = "A data file (CSV)…"
@@ -74,7 +75,7 @@ class ProjectActions(QObject):
         self.state = window.state
         self.path: Path | None = None
         self.worker: Worker | None = None  # the open or save in progress
-        self._loading = False
+        self._filling = FillGuard()
         self._generation = 0  # counts edits: a save clears "dirty" only if nothing changed meanwhile
         self._autosaved = 0
         self._close_confirmed = False
@@ -158,46 +159,31 @@ class ProjectActions(QObject):
     @Slot()
     def _on_project_replaced(self) -> None:
         self._generation += 1
-        if not self._loading:  # an example or a data file: a new, untitled project
+        if not self._filling:  # an example or a data file: a new, untitled project
             self.path = None
         self.update_title()
 
-    # ----- recent projects ---------------------------------------------------------------------------
+    # ----- recent projects (ui.common.recent_files) -------------------------------------------------
+    @property
+    def recent_files(self) -> RecentFiles:
+        return RecentFiles(self.window.settings, RECENT_KEY, "No recent projects")
+
     def recent(self) -> list[str]:
-        v = self.window.settings.value(RECENT_KEY, []) or []
-        if isinstance(v, str):
-            v = [v]
-        return [str(x) for x in v]
+        return self.recent_files.paths()
 
     def add_recent(self, path: Path) -> None:
-        p = str(Path(path).resolve())
-        items = [p] + [x for x in self.recent() if x != p]
-        self.window.settings.setValue(RECENT_KEY, items[:MAX_RECENT])
-        self.window.settings.setValue(LAST_DIR_KEY, str(Path(p).parent))
+        self.recent_files.add(path)
+        self.window.settings.setValue(LAST_DIR_KEY, str(Path(path).resolve().parent))
 
     def forget_recent(self, path: str | Path) -> None:
-        p = str(path)
-        self.window.settings.setValue(RECENT_KEY, [x for x in self.recent() if x != p])
+        self.recent_files.forget(path)
 
     def clear_recent(self) -> None:
-        self.window.settings.setValue(RECENT_KEY, [])
+        self.recent_files.clear()
 
     @Slot()
     def fill_recent_menu(self) -> None:
-        menu = self.recent_menu
-        menu.clear()
-        items = self.recent()
-        for i, path in enumerate(items):
-            exists = Path(path).is_file()
-            act = menu.addAction(f"&{i + 1} {Path(path).name}" + ("" if exists else " (missing)"))
-            act.setToolTip(path)
-            act.setStatusTip(path)
-            act.triggered.connect(lambda _=False, p=path: self.open_recent(p))
-        if items:
-            menu.addSeparator()
-            menu.addAction("Clear the list", self.clear_recent)
-        else:
-            menu.addAction("No recent projects").setEnabled(False)
+        self.recent_files.fill_menu(self.recent_menu, self.open_recent)
 
     def open_recent(self, path: str) -> bool:
         if not Path(path).is_file():
@@ -247,7 +233,7 @@ class ProjectActions(QObject):
 
     def _busy(self) -> bool:
         self._wait_for_autosave()
-        if self.window.trainer.busy:
+        if self.window.training.busy:
             self.window.show_message("warning", "Stop training first.")
             return True
         if self.worker is not None:
@@ -321,11 +307,8 @@ class ProjectActions(QObject):
         path = self._job["path"]
         recovery = self._pending_recovery is not None
         self._pending_recovery = None
-        self._loading = True
-        try:
+        with self._filling:
             self.state.set_project(opened.project)
-        finally:
-            self._loading = False
         self.window.undo_stack.clear()
         if opened.result is not None:
             self.state.set_result(opened.result)

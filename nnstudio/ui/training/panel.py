@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.training.engine import Progress, TrainResult
 from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS
+from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.controller import TrainingController
 
@@ -43,7 +44,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.controller = controller
-        self._loading = False
+        self._filling = FillGuard()
 
         box = QGroupBox("Training settings")
         form = QFormLayout(box)
@@ -166,8 +167,7 @@ class TrainingPanel(QWidget):
     @Slot()
     def load(self) -> None:
         s = self.state.project.settings
-        self._loading = True
-        try:
+        with self._filling:
             self.optimizer.setCurrentIndex(self.optimizer.findData(s.optimizer))
             self.lr.setValue(s.learning_rate)
             self.momentum.setValue(s.momentum)
@@ -180,8 +180,6 @@ class TrainingPanel(QWidget):
             self.early.setChecked(s.early_stopping)
             self.monitor.setCurrentText(s.monitor)
             self.patience.setValue(s.patience)
-        finally:
-            self._loading = False
         self.result.setText("")
         self.progress.setValue(0)
         self.progress.setFormat("Not trained yet")
@@ -189,7 +187,7 @@ class TrainingPanel(QWidget):
 
     @Slot()
     def _store(self) -> None:
-        if self._loading:
+        if self._filling:
             return
         s = self.state.project.settings
         s.optimizer = self.optimizer.currentData()
@@ -208,7 +206,7 @@ class TrainingPanel(QWidget):
 
     @Slot(float)
     def _lr_changed(self, value: float) -> None:
-        if self._loading:
+        if self._filling:
             return
         self.state.project.settings.learning_rate = value
         self.state.notify_settings_changed()

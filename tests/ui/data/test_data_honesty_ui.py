@@ -24,7 +24,7 @@ def field(window, qtbot, tmp_path):
     window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window.messages = []
     window.data_io.message.connect(lambda level, text: window.messages.append((level, text)))
-    window.trainer.message.connect(lambda level, text: window.messages.append((level, text)))
+    window.training.message.connect(lambda level, text: window.messages.append((level, text)))
     with qtbot.waitSignal(window.data_io.loaded, timeout=30_000):
         window.data_io.read(str(path))
     qtbot.waitUntil(lambda: not window.data_io.reading, timeout=30_000)
@@ -89,7 +89,7 @@ def test_training_warns_about_lost_rows_first_and_the_result_says_rows_and_verdi
     window.state.notify_data_changed()
     window.messages.clear()
     with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
-        assert window.trainer.start()
+        assert window.training.start()
         # the warning came before the run (training goes on)
         assert window.messages and window.messages[0][0] == "warning"
         assert window.messages[0][1].startswith("90 of 360 rows (25%) are left out")
@@ -97,7 +97,7 @@ def test_training_warns_about_lost_rows_first_and_the_result_says_rows_and_verdi
     text = tp.result.text()
     assert "Rows: 173 training, 44 validation, 53 test" in text
     assert "90 of 360 left out" in text
-    base = window.trainer.last_baseline
+    base = window.training.last_baseline
     assert base is not None and base["split"] == "test" and base["rows"] == 53
     assert base["verdict"] in text
     assert base["verdict"] in window.messages[-1][1]  # the status bar message says it too

@@ -205,12 +205,12 @@ def test_dropping_a_file_on_the_window_opens_it_unless_training(win, qtbot):
     win.dragEnterEvent(enter)
     assert not enter.isAccepted()
     # nothing opens while a network trains on the current data
-    win.trainer.run_state = "running"
+    win.training.run_state = "running"
     try:
         win.dropEvent(drop)
         assert win.data_io.dialog is None
         assert win.messages[-1][0] == "warning" and "Stop training" in win.messages[-1][1]
     finally:
-        win.trainer.run_state = "idle"
+        win.training.run_state = "idle"
 
 

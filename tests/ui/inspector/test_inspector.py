@@ -230,7 +230,7 @@ def test_neuron_maps_follow_training_live(window, qtbot):
     window.state.training_progress.connect(lambda p: seen.append(p))
     window.training_panel.train_btn.click()
     qtbot.waitUntil(lambda: maps.updates >= 2, timeout=60_000)
-    assert window.trainer.busy and "live, epoch" in maps.caption.text()
+    assert window.training.busy and "live, epoch" in maps.caption.text()
     drawn = [m.copy() if m is not None else None for m in maps.maps]
     assert maps.updates <= len(seen)  # rate-limited: never more redraws than reports
     # what is drawn is the engine's maps for one of the reported weight sets
