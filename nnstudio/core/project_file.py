@@ -676,6 +676,22 @@ def restore_result(parts: TrainedParts):
         path=str(s.get("path", "fast")), compiled=False)
 
 
+#: ``TrainResult.path`` of a model trained by streaming a CSV from disk (``nnstudio train --stream``),
+#: with a split and preprocessing of its own ("streaming-mirrored": the mirrored one, as files saved
+#: before it had its own name call it). (The engine's in-memory "streaming" path uses the project's split, like "fast".)
+CSV_STREAM_PATHS = ("csv-stream", "csv-stream-mirrored", "streaming-mirrored")
+
+
+def trained_on_a_split_of_its_own(summary: dict) -> bool:
+    """Whether a saved model was trained on a CSV streamed from disk (not the project's split).
+
+    Older files named that path plain "streaming", like the engine's in-memory streaming path;
+    such a file is told apart by its preprocessing, which was fitted on other rows than the
+    project's (:func:`open_project` compares them).
+    """
+    return str(summary.get("path", "")) in CSV_STREAM_PATHS
+
+
 @dataclass
 class OpenedProject:
     """What :func:`open_project` returns to the GUI."""
@@ -723,7 +739,7 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
         try:
             parts = load_trained_parts(d)
             prepared = project.prepare()
-            if str(parts.summary.get("path", "")).startswith("streaming"):
+            if trained_on_a_split_of_its_own(parts.summary):
                 warnings.append("The saved model was trained by streaming the CSV, with a split "
                                 "of its own, so the project opens untrained here; the model stays "
                                 "in the project for the command line.")

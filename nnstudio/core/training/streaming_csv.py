@@ -516,4 +516,4 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
                        status=fit["status"], message=fit["message"],
                        seconds=time.perf_counter() - t0, test=test, best_epoch=fit["best_epoch"],
                        seed=int(settings.seed), steps=fit["steps"],
-                       path="streaming" if strategy is None else "streaming-mirrored")
+                       path="csv-stream" if strategy is None else "csv-stream-mirrored")
