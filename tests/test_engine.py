@@ -105,19 +105,29 @@ def test_same_seed_same_history_different_seed_different(xor):  # XLA
     assert all(len(v) == 8 for v in a.history.values())
 
 
-def test_stop_from_another_thread_is_prompt_and_keeps_history(xor):  # XLA
-    seen = threading.Event()
+def test_stop_from_another_thread_is_honoured_at_the_next_chunk_and_keeps_history(xor):  # XLA
+    """Stop sent while the GUI handles a progress report: no further chunk of epochs runs."""
+    asked, sent = threading.Event(), threading.Event()
+    reports: list[int] = []
+
+    def on_progress(p):
+        reports.append(p.epoch)
+        if p.epoch >= 3 and not asked.is_set():
+            asked.set()
+            sent.wait(30)  # the run thread is held here until Stop has been sent
+
     t = Trainer(xor, XOR_SPEC, settings(epochs=1_000_000, jit_compile=True),
-                on_progress=lambda p: p.epoch >= 3 and seen.set())
+                on_progress=on_progress)
     th, box = run_in_thread(t)
-    assert seen.wait(60)
-    t0 = time.perf_counter()
+    assert asked.wait(60)
+    stopped_at = reports[-1]
     t.stop()
-    th.join(30)
-    assert time.perf_counter() - t0 < 2.0
+    sent.set()
+    th.join(60)
+    assert not th.is_alive()
     r = box["result"]
     assert r.status == "stopped" and "Stopped" in r.message
-    assert 3 <= r.epochs_run < 1_000_000
+    assert r.epochs_run == stopped_at and reports[-1] == stopped_at  # not one chunk more
     assert all(len(v) == r.epochs_run for v in r.history.values())
 
 
@@ -381,14 +391,32 @@ def test_a_run_waits_for_the_background_compile_of_its_program(xor):
     """Train pressed while the app compiles that very program in the background: the run waits
     for it instead of compiling a second copy alongside (which would slow both down)."""
     s = settings(epochs=2, batch_size=17)  # an architecture x batch size no other test uses
-    gate = threading.Event()
-    real_call = engine._Program.call
+    gate, waiting = threading.Event(), threading.Event()
+    real_call, real_init = engine._Program.call, engine._Program.__init__
+    built: list[engine._Program] = []
 
-    def slow_call(self, args):  # hold the background compile until the run is waiting
-        gate.wait(30)
+    def slow_call(self, args):  # hold the background compile (only it) until the run waits
+        if self.precompiling:
+            gate.wait(30)
         return real_call(self, args)
 
-    engine._Program.call = slow_call
+    def counting_init(self, *a, **kw):
+        built.append(self)
+        real_init(self, *a, **kw)
+
+    class WatchedLock:  # the background program's lock: says when a run blocks on it
+        def __init__(self, lock):
+            self.lock = lock
+
+        def acquire(self, blocking=True):
+            if blocking:
+                waiting.set()
+            return self.lock.acquire(blocking)
+
+        def release(self):
+            self.lock.release()
+
+    engine._Program.call, engine._Program.__init__ = slow_call, counting_init
     try:
         th = threading.Thread(target=engine.precompile, args=(xor, XOR_SPEC, s))
         th.start()
@@ -396,17 +424,21 @@ def test_a_run_waits_for_the_background_compile_of_its_program(xor):
         while not any(p.precompiling for p in list(engine._cache.values())):
             assert time.monotonic() < deadline, "the background compile did not start"
             time.sleep(0.01)
+        background = next(p for p in list(engine._cache.values()) if p.precompiling)
+        background.lock = WatchedLock(background.lock)
         box = {}
         run = threading.Thread(target=lambda: box.update(r=train(xor, XOR_SPEC, s)))
         run.start()
-        time.sleep(0.3)
-        assert run.is_alive()  # waiting for the compile, not compiling a copy of its own
+        # a run that compiled a copy of its own would never block on the background program
+        # (and, not held by the gate, would finish on its own)
+        assert waiting.wait(30), "the run did not wait for the background compile"
         gate.set()
         th.join(60)
         run.join(60)
     finally:
-        engine._Program.call = real_call
+        engine._Program.call, engine._Program.__init__ = real_call, real_init
         gate.set()
+    assert built == [background]  # one program compiled, by the background compile
     assert not box["r"].compiled and box["r"].epochs_run == 2
 
 
@@ -458,27 +490,33 @@ def test_streaming_trains_reproducibly(streamed, xor, monkeypatch):
 
 def test_streaming_stop_pause_step(streamed, xor):
     paused = threading.Semaphore(0)
+    asked, sent = threading.Event(), threading.Event()
     seen = []
 
     def on_progress(p):
         seen.append((p.epoch, p.state))
         if p.state == "paused":
             paused.release()
+        elif p.epoch >= 3 and not asked.is_set():
+            asked.set()
+            sent.wait(30)  # the run thread is held here until Stop has been sent
 
     t = Trainer(xor, XOR_SPEC, settings(epochs=1_000_000), on_progress=on_progress)
     t.pause()
     t.step()
     th, box = run_in_thread(t)
     assert paused.acquire(timeout=60)
-    assert seen[-1] == (1, "paused")
+    assert seen[-1] == (1, "paused")  # Step ran exactly one epoch, then paused again
     t.resume()
-    time.sleep(0.3)
-    t0 = time.perf_counter()
+    assert asked.wait(60)
+    stopped_at = seen[-1][0]
     t.stop()
-    th.join(30)
-    assert time.perf_counter() - t0 < 2.0
+    sent.set()
+    th.join(60)
+    assert not th.is_alive()
     r = box["result"]
     assert r.status == "stopped" and r.path == "streaming"
+    assert r.epochs_run == stopped_at and seen[-1][0] == stopped_at  # stopped at the next block
     assert all(len(v) == r.epochs_run for v in r.history.values())
 
 
