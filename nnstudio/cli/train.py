@@ -210,6 +210,7 @@ def result_json(result, params: int) -> dict:
 def run(args) -> int:
     from nnstudio.core.errors import SpecError  # noqa: PLC0415
     from nnstudio.core.model.spec import NetworkSpec, param_counts, validate  # noqa: PLC0415
+    from nnstudio.core.training.control import TrainingControl  # noqa: PLC0415
     from nnstudio.core.training.engine import Trainer, train_repeated  # noqa: PLC0415
 
     from nnstudio.cli import train_stream  # noqa: PLC0415
@@ -247,12 +248,13 @@ def run(args) -> int:
         from nnstudio.core.training import distributed  # noqa: PLC0415
 
         bar = _Bar(not args.json and sys.stderr.isatty())
+        control = TrainingControl(bar)
         devices = distributed.choose_devices(args.distribute)
         if devices:  # several GPUs (or --distribute mirrored): Keras fit under MirroredStrategy
             result = distributed.train_mirrored(data, project.spec, project.settings,
-                                                distributed.make_strategy(devices), on_progress=bar)
+                                                distributed.make_strategy(devices), control=control)
         else:
-            result = Trainer(data, project.spec, project.settings, on_progress=bar).run()
+            result = Trainer(data, project.spec, project.settings, control=control).run()
         bar.close()
         out = result_json(result, params)
         if devices:

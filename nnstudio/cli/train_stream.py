@@ -75,6 +75,7 @@ def run_streaming(args) -> int:
     from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task, param_counts, validate  # noqa: PLC0415
     from nnstudio.core.training import distributed  # noqa: PLC0415
     from nnstudio.core.training import streaming_csv as sc  # noqa: PLC0415
+    from nnstudio.core.training.control import TrainingControl  # noqa: PLC0415
     from nnstudio.core.training.settings import TrainSettings  # noqa: PLC0415
 
     if args.repeat:
@@ -119,7 +120,8 @@ def run_streaming(args) -> int:
     devices = distributed.choose_devices(args.distribute)
     strategy = distributed.make_strategy(devices) if devices else None
     bar = _Bar(not args.json and sys.stderr.isatty())
-    result = sc.train_streaming(plan, spec, settings, on_progress=bar, strategy=strategy)
+    result = sc.train_streaming(plan, spec, settings, control=TrainingControl(bar),
+                                strategy=strategy)
     bar.close()
     out = result_json(result, params)
     out["rows"] = dict(plan.rows)

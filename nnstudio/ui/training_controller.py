@@ -9,7 +9,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from nnstudio.core.model.spec import Task, validate
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.training.engine import Progress, Trainer, TrainResult
+from nnstudio.core.training.control import Progress, TrainingControl
+from nnstudio.core.training.engine import Trainer, TrainResult
 from nnstudio.ui.state import AppState
 from nnstudio.ui.workers import Worker, WorkerPool
 
@@ -88,7 +89,8 @@ class TrainingController(QObject):
             return False
         p = self.state.project
         try:
-            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), want_weights=True,
+            control = TrainingControl(want_weights=True)
+            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), control=control,
                                    chunk_seconds=self.REPORT_INTERVAL_S)
         except NNStudioError as e:
             self.message.emit("error", e.user_text())
@@ -96,10 +98,10 @@ class TrainingController(QObject):
         trainer = self.trainer
 
         def work(report):
-            trainer.on_progress = report
+            control.add_listener(report)
             return trainer.run()
 
-        self.worker = Worker(work, stop=trainer.stop, name="training")
+        self.worker = Worker(work, stop=control.stop, name="training")
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)

@@ -49,6 +49,7 @@ from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
+from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.settings import TrainSettings
 
 #: Training features larger than this (bytes, float32) are streamed instead of held as one tensor.
@@ -61,20 +62,6 @@ PROGRAM_CACHE_SIZE = 16
 EVAL_BATCH_ROWS = 65536
 #: At most this many row indices (epochs x rows) are handed to one compiled call.
 ORDER_BUDGET = 2**19
-
-
-@dataclass
-class Progress:
-    """What the engine reports at each chunk boundary (plain data: safe to send across threads)."""
-
-    epoch: int  # epochs completed so far
-    epochs: int  # epochs planned
-    new_rows: dict[str, list[float]]  # metric -> values for the epochs of this chunk
-    elapsed: float
-    eta: float  # seconds left, estimated
-    learning_rate: float
-    weights: list[np.ndarray] | None = None  # a copy of the model's weights, when asked for
-    state: str = "running"  # running | paused
 
 
 @dataclass
@@ -532,13 +519,16 @@ def clear_program_cache() -> None:
 class Trainer:
     """One training run. Create, then call :meth:`run` (blocking; call it from a worker thread).
 
-    ``on_progress`` is called from the thread that runs :meth:`run`, with a :class:`Progress`.
-    :meth:`stop`, :meth:`pause`, :meth:`resume`, :meth:`step` and :meth:`set_learning_rate` are
-    safe to call from any thread. During a run, read the current weights from
-    ``Progress.weights`` (``want_weights=True``); :attr:`model` holds them when :meth:`run` returns.
+    The run is steered and heard through its :class:`~nnstudio.core.training.control.TrainingControl`
+    (``control``; one is made from ``on_progress`` and ``want_weights`` when none is given): reports
+    arrive on the thread that runs :meth:`run`; stop, pause, step and learning-rate changes may be
+    sent from any thread (:meth:`stop` and the others here are shortcuts to the control's). During
+    a run, read the current weights from ``Progress.weights`` (``want_weights``); :attr:`model`
+    holds them when :meth:`run` returns.
     """
 
     def __init__(self, data: PreparedData, spec: NetworkSpec, settings: TrainSettings, *,
+                 control: TrainingControl | None = None,
                  on_progress: Callable[[Progress], None] | None = None,
                  want_weights: bool = False, chunk_seconds: float = 0.05,
                  model=None) -> None:
@@ -546,76 +536,33 @@ class Trainer:
         self.data = data
         self.spec = spec
         self.settings = settings
-        self.on_progress = on_progress
-        self.want_weights = want_weights
+        self.control = control if control is not None else TrainingControl(
+            on_progress, want_weights=want_weights)
         self.chunk_seconds = chunk_seconds
         self._model = model
         self.model = model
         self.optimizer = None  # the Keras optimizer doing the steps, once running
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-        self._step_budget = 0  # epochs to run while paused (Step)
-        self._lock = threading.Lock()
-        self._pending_lr: float | None = None
 
-    # ----- control (any thread) ------------------------------------------------------------------
+    # ----- shortcuts to the control (any thread) --------------------------------------------------
     def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
+        self.control.stop()
 
     def pause(self) -> None:
-        self._running.clear()
+        self.control.pause()
 
     def resume(self) -> None:
-        self._running.set()
+        self.control.resume()
 
     def step(self) -> None:
         """While paused, run exactly one more epoch and pause again."""
-        with self._lock:
-            self._step_budget += 1
-        self._running.set()
+        self.control.step()
 
     def set_learning_rate(self, lr: float) -> None:
-        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
-            raise SettingsError(f"The learning rate must be a number above 0 (got {lr!r}).")
-        with self._lock:
-            self._pending_lr = float(lr)
+        self.control.set_learning_rate(lr)
 
     @property
     def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    # ----- helpers shared with the streaming path -------------------------------------------------
-    def _gate(self, done: int, epochs: int, t0: float, opt,
-              weights_of) -> tuple[bool, bool, float | None]:
-        """Between chunks: wait while paused, then (stop?, stepping?, new learning rate or None)."""
-        if not self._running.is_set():
-            self._report(done, epochs, {}, t0, opt, weights_of, state="paused")
-            self._running.wait()
-        if self._stop.is_set():
-            return True, False, None
-        with self._lock:
-            stepping = self._step_budget > 0
-            if stepping:
-                self._step_budget -= 1
-            lr = self._pending_lr
-            self._pending_lr = None
-        return False, stepping, lr
-
-    def _after_step(self) -> None:
-        with self._lock:
-            if self._step_budget == 0:
-                self.pause()
-
-    def _report(self, done, epochs, new, t0, opt, weights_of, state="running") -> None:
-        if self.on_progress is None:
-            return
-        elapsed = time.perf_counter() - t0
-        eta = elapsed / done * (epochs - done) if done else float("nan")
-        weights = [w.copy() for w in weights_of.get_weights()] if self.want_weights else None
-        self.on_progress(Progress(done, epochs, new, elapsed, eta,
-                                  float(opt.learning_rate.numpy()), weights, state))
+        return self.control.stopped
 
     # ----- the run -----------------------------------------------------------------------------
     def run(self) -> TrainResult:
@@ -632,7 +579,8 @@ class Trainer:
         if np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
             from nnstudio.core.training.streaming import run_streaming  # noqa: PLC0415
 
-            return run_streaming(self, model, t0)
+            self.optimizer, result = run_streaming(data, s, model, self.control, t0)
+            return result
 
         loss_name = s.loss_for(task)
         layout = target_layout(task, model)
@@ -678,17 +626,22 @@ class Trainer:
         # Step sent just after start lands after epoch 1); then chunks of ~chunk_seconds, sized
         # from the speed measured on this program (also by earlier runs).
         k = 1
-        run_t0 = time.perf_counter()
         # A chunk's progress report is sent once the next chunk's row orders are ready, just
         # before it starts: whoever listens (the GUI drawing curves and the live surface) then
         # works while this thread is inside the compiled call, which runs without the interpreter
         # lock, instead of competing with this thread for the lock between chunks.
         pending: tuple[int, dict] | None = None
 
+        control = self.control
+        control.begin(epochs)
+
+        def lr_now() -> float:
+            return float(opt.learning_rate.numpy())
+
         def flush() -> None:
             nonlocal pending
             if pending is not None:
-                self._report(pending[0], epochs, pending[1], run_t0, opt, prog.model)
+                control.report(pending[0], pending[1], lr_now(), prog.model)
                 pending = None
 
         while done < epochs:
@@ -699,8 +652,9 @@ class Trainer:
             except Exception as exc:  # a failure inside TensorFlow: report it
                 raise tf_failure(exc) from exc
             flush()
-            stop, stepping, lr = self._gate(done, epochs, run_t0, opt, prog.model)
-            if stop:
+            gate = control.checkpoint(done, lr_now, prog.model)
+            stepping, lr = gate.stepping, gate.learning_rate
+            if gate.stop:
                 status, message = "stopped", f"Stopped by you after {done} epochs."
                 break
             if lr is not None:
@@ -734,7 +688,7 @@ class Trainer:
             pending = (done, new)
             if stepping:
                 flush()
-                self._after_step()
+                control.after_step()
             if st == 1:
                 status = "diverged"
                 message = divergence_message(done, float(opt.learning_rate.numpy()))

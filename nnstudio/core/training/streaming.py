@@ -29,11 +29,12 @@ STREAM_BLOCK_ROWS = 16384
 REPORT_SECONDS = 0.5
 
 
-def run_streaming(trainer, model, t0: float):
+def run_streaming(data, s, model, control, t0: float):
+    """Train ``model`` on ``data`` (PreparedData) with settings ``s``, steered by ``control`` (a
+    :class:`~nnstudio.core.training.control.TrainingControl`); returns (optimizer, TrainResult)."""
     from nnstudio.core.training import engine as E  # noqa: PLC0415  (engine imports us lazily)
 
     tf = _tensorflow()
-    data, s = trainer.data, trainer.settings
     task = data.task
     layout = E.target_layout(task, model)
     loss_obj = E.make_loss(s.loss_for(task))
@@ -41,7 +42,6 @@ def run_streaming(trainer, model, t0: float):
     opt = E.make_optimizer(s)
     tvars = model.trainable_variables
     opt.build(tvars)
-    trainer.optimizer = opt
     weights = list(model.weights)
 
     X = np.asarray(data.X_train)
@@ -113,17 +113,20 @@ def run_streaming(trainer, model, t0: float):
     epochs = int(s.epochs)
     done = 0
     status, message = "completed", ""
-    run_t0 = time.perf_counter()
-    last_report = run_t0
+    control.begin(epochs)
+    last_report = time.perf_counter()
+
+    def lr_now() -> float:
+        return float(opt.learning_rate.numpy())
 
     def gate():
         nonlocal stepping
-        stop, step_now, lr = trainer._gate(done, epochs, run_t0, opt, model)
-        if lr is not None:
-            opt.learning_rate.assign(lr)
-            lr_changes.append((done, lr))
-        stepping = stepping or step_now
-        return stop
+        g = control.checkpoint(done, lr_now, model)
+        if g.learning_rate is not None:
+            opt.learning_rate.assign(g.learning_rate)
+            lr_changes.append((done, g.learning_rate))
+        stepping = stepping or g.stepping
+        return g.stop
 
     stream = None
     while done < epochs:
@@ -148,7 +151,7 @@ def run_streaming(trainer, model, t0: float):
                 met_sum += float(ms)
                 now = time.perf_counter()
                 if now - last_report > REPORT_SECONDS:  # a sign of life inside a long epoch
-                    trainer._report(done, epochs, {}, run_t0, opt, model)
+                    control.report(done, {}, lr_now(), model)
                     last_report = now
                 if bool(last):
                     break
@@ -176,10 +179,10 @@ def run_streaming(trainer, model, t0: float):
         for k in keys:
             history[k].extend(new[k])
         done += 1
-        trainer._report(done, epochs, new, run_t0, opt, model)
+        control.report(done, new, lr_now(), model)
         last_report = time.perf_counter()
         if stepping:
-            trainer._after_step()
+            control.after_step()
         if s.early_stopping:
             cur = new[monitor][0] if monitor in new else row[0]
             if (cur > best_value) if mode_max else (cur < best_value):
@@ -202,7 +205,7 @@ def run_streaming(trainer, model, t0: float):
         message = f"Trained {done} epochs."
     test = E.evaluate_arrays(model, data.X_test, data.y_test, task, loss_obj) \
         if len(data.X_test) else {}
-    return E.TrainResult(model=model, history=history, epochs_run=done, status=status,
-                         message=message.strip(), seconds=time.perf_counter() - t0, test=test,
-                         lr_changes=lr_changes, best_epoch=best_ep, seed=seed,
-                         steps=int(opt.iterations.numpy()), path="streaming", compiled=True)
+    return opt, E.TrainResult(model=model, history=history, epochs_run=done, status=status,
+                              message=message.strip(), seconds=time.perf_counter() - t0,
+                              test=test, lr_changes=lr_changes, best_epoch=best_ep, seed=seed,
+                              steps=int(opt.iterations.numpy()), path="streaming", compiled=True)

@@ -467,9 +467,11 @@ def _batches(plan: StreamPlan, which: str, batch_size: int, layout: str, seed: i
 
 
 def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings, *,
-                    on_progress: Callable | None = None,
+                    control=None, on_progress: Callable | None = None,
                     should_stop: Callable[[], bool] | None = None, strategy=None):
-    """Train with Keras ``fit`` on batches streamed from the CSV; returns a TrainResult."""
+    """Train with Keras ``fit`` on batches streamed from the CSV, steered by ``control`` (a
+    :class:`~nnstudio.core.training.control.TrainingControl`, or one made from ``on_progress`` and
+    ``should_stop``); returns a TrainResult."""
     from nnstudio.core.tf import tensorflow  # noqa: PLC0415
     from nnstudio.core.training.distributed import build_compiled, keras_fit  # noqa: PLC0415
     from nnstudio.core.training.engine import (  # noqa: PLC0415
@@ -498,8 +500,8 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
         val_ds = tf.data.Dataset.from_generator(
             _batches(plan, "val", max(bs, 4096), layout, None, [0]), output_signature=sig
         ).prefetch(2)
-    fit = keras_fit(model, train_ds, val_ds, task, settings, on_progress=on_progress,
-                    should_stop=should_stop, has_val=has_val)
+    fit = keras_fit(model, train_ds, val_ds, task, settings, control=control,
+                    on_progress=on_progress, should_stop=should_stop, has_val=has_val)
     test: dict[str, float] = {}
     if plan.rows["test"]:
         n_total, sums = 0, {}
@@ -515,5 +517,5 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
     return TrainResult(model=model, history=fit["history"], epochs_run=fit["epochs_run"],
                        status=fit["status"], message=fit["message"],
                        seconds=time.perf_counter() - t0, test=test, best_epoch=fit["best_epoch"],
-                       seed=int(settings.seed), steps=fit["steps"],
+                       lr_changes=fit["lr_changes"], seed=int(settings.seed), steps=fit["steps"],
                        path="csv-stream" if strategy is None else "csv-stream-mirrored")
