@@ -20,6 +20,7 @@ from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, pr
 from nnstudio.core.data.examples import make_xor
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.registry import make_loss
 from nnstudio.core.training import engine, streaming
 from nnstudio.core.training.engine import Trainer, evaluate_arrays, train, train_repeated
 from nnstudio.core.training.settings import TrainSettings
@@ -289,7 +290,7 @@ def test_dropout_active_in_training_only(xor):
     assert np.array_equal(a, r.model(x, training=False).numpy())
     assert not np.array_equal(a, r.model(x, training=True).numpy())
     # the reported validation figures are inference-mode figures
-    ev = evaluate_arrays(r.model, xor.X_val, xor.y_val, Task.BINARY, engine.make_loss("binary_crossentropy"))
+    ev = evaluate_arrays(r.model, xor.X_val, xor.y_val, Task.BINARY, make_loss("binary_crossentropy"))
     assert r.history["val_loss"][-1] == pytest.approx(ev["loss"], rel=1e-4)
     assert r.history["val_accuracy"][-1] == pytest.approx(ev["accuracy"])
 
@@ -300,7 +301,7 @@ def test_regularization_is_part_of_the_reported_loss(xor):
     reg = float(sum(float(x) for x in r.model.losses))
     assert reg > 0.01
     ev = evaluate_arrays(r.model, xor.X_val, xor.y_val, Task.BINARY,
-                         engine.make_loss("binary_crossentropy"))
+                         make_loss("binary_crossentropy"))
     assert r.history["val_loss"][-1] == pytest.approx(ev["loss"], rel=1e-4)
     plain = evaluate_arrays(r.model, xor.X_val, xor.y_val, Task.BINARY)  # metric only
     assert "loss" not in plain

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from nnstudio.core.errors import DataError, NNStudioError
+from nnstudio.core.registry import LOSS_ALIASES
 from nnstudio.core.training.settings import BATCH_MODES, LOSSES, OPTIMIZERS
 
 
@@ -60,7 +61,7 @@ def add_parser(sub) -> None:
     g.add_argument("--batch-size", type=int)
     g.add_argument("--batch-mode", choices=BATCH_MODES)
     g.add_argument("--epochs", type=int)
-    g.add_argument("--loss", choices=LOSSES)
+    g.add_argument("--loss", choices=[*LOSSES, *LOSS_ALIASES])  # old names still work
     g.add_argument("--seed", type=int)
     g.add_argument("--early-stopping", action="store_true", default=None)
     g.add_argument("--patience", type=int)

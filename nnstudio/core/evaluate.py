@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from nnstudio.core import registry
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import Task
 
@@ -169,8 +170,9 @@ def loss_value(loss_name: str, task: Task, y, out) -> float:
     if len(y) == 0:
         return float("nan")
     lo, hi = np.float32(EPS), np.float32(1.0) - np.float32(EPS)
-    if loss_name in ("binary_crossentropy", "sparse_categorical_crossentropy",
-                     "categorical_crossentropy"):
+    loss_name = registry.LOSS_ALIASES.get(loss_name, loss_name)
+    entry = registry.LOSSES.get(loss_name)
+    if entry is not None and entry.classification:
         out32 = np.asarray(out, dtype=np.float32)
         if out32.shape[-1] == 1:
             p = np.clip(out32[:, 0], lo, hi)

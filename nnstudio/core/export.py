@@ -47,8 +47,10 @@ import numpy as np
 import pandas as pd
 
 from nnstudio import __version__
+from nnstudio.core import registry
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
+from nnstudio.core.training.settings import TrainSettings
 
 METADATA_NAME = "nnstudio.json"  # inside a .keras zip / a SavedModel folder
 METADATA_FORMAT = "nnstudio-model"
@@ -543,16 +545,13 @@ def _layer_code(spec: dict, is_output: bool, meaning: str) -> str:
 def _optimizer_code(t: dict) -> str:
     name = t.get("optimizer", "adam")
     lr = float(t.get("learning_rate", 0.001))
-    if name == "sgd":
-        extra = ""
-        if t.get("momentum"):
-            extra += f", momentum={float(t['momentum'])!r}"
-        if t.get("nesterov"):
-            extra += ", nesterov=True"
-        return f"keras.optimizers.SGD(learning_rate=LEARNING_RATE{extra})", lr
-    cls = {"adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adamax": "Adamax",
-           "nadam": "Nadam"}.get(name, "Adam")
-    return f"keras.optimizers.{cls}(learning_rate=LEARNING_RATE)", lr
+    entry = registry.OPTIMIZERS.get(name, registry.OPTIMIZERS["adam"])
+    extra = ""
+    if entry.momentum and t.get("momentum"):
+        extra += f", momentum={float(t['momentum'])!r}"
+    if entry.momentum and t.get("nesterov"):
+        extra += ", nesterov=True"
+    return f"keras.optimizers.{entry.keras_class}(learning_rate=LEARNING_RATE{extra})", lr
 
 
 def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
@@ -573,11 +572,7 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     units = int(out_layer.units)
     text_classes = bool(classes) and isinstance(classes[0], str)
     loss = t.get("loss", "auto")
-    if loss == "auto":
-        loss = {Task.BINARY: "binary_crossentropy", Task.MULTICLASS: "sparse_categorical_crossentropy",
-                Task.REGRESSION: "mse"}[task]
-    if loss == "categorical_crossentropy":
-        loss = "sparse_categorical_crossentropy"  # nnstudio feeds class numbers, not one-hot rows
+    loss = TrainSettings(loss=loss).loss_for(task)  # "auto" follows the task; old names: honest ones
     metric = "mae" if task is Task.REGRESSION else "accuracy"
     bmode = t.get("batch_mode", "mini-batch")
     batch = {"full-batch": "len(X_train)  # full batch: one update per epoch (gradient descent)",

@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.errors import SpecError
-from nnstudio.core.forward import ACTIVATIONS, ForwardLayer, Trace, canonical_activation, forward, trace
+from nnstudio.core.forward import ForwardLayer, Trace, forward, trace
+from nnstudio.core.registry import ACTIVATIONS, canonical_activation
 
-#: The activations offered first for hand-set networks (any of :data:`forward.ACTIVATIONS` is accepted).
+#: The activations offered first for hand-set networks (any of :data:`registry.ACTIVATIONS` is accepted).
 HAND_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "step")
 #: The largest hand-set layer (a person types these numbers).
 MAX_UNITS = 1000

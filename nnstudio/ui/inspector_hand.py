@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.forward import ACTIVATIONS, fmt
+from nnstudio.core.forward import fmt
+from nnstudio.core.registry import ACTIVATIONS
 from nnstudio.core.handnet import (
     HAND_ACTIVATIONS,
     PRESETS,

@@ -48,9 +48,8 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.registry import ACTIVATIONS, TRAINABLE_ACTIVATIONS
 from nnstudio.core.model.spec import (
-    ACTIVATION_HELP,
-    ACTIVATIONS,
     HELP,
     INITIALIZER_HELP,
     INITIALIZERS,
@@ -387,9 +386,9 @@ class LayerEditor(QWidget):
         self.units.setToolTip(HELP["units"])
         self.form.addRow("Units", self.units)
         self.activation = QComboBox()
-        for a in ACTIVATIONS:
+        for a in TRAINABLE_ACTIVATIONS:
             self.activation.addItem(a, a)
-            self.activation.setItemData(self.activation.count() - 1, ACTIVATION_HELP[a],
+            self.activation.setItemData(self.activation.count() - 1, ACTIVATIONS[a].help,
                                         Qt.ItemDataRole.ToolTipRole)
         self.activation.setToolTip(HELP["activation"])
         self.form.addRow("Activation", self.activation)

@@ -31,6 +31,7 @@ from typing import Callable
 
 import numpy as np
 
+from nnstudio.core import registry
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import SettingsError, TrainingError
 from nnstudio.core.model.build import build_model
@@ -43,7 +44,6 @@ from nnstudio.core.training.engine import (
     as_targets,
     divergence_message,
     evaluate_arrays,
-    make_loss,
     make_optimizer,
     resolve_monitor,
     target_layout,
@@ -250,7 +250,7 @@ def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed)
-        loss = make_loss(settings.loss_for(task))
+        loss = registry.make_loss(settings.loss_for(task))
         model.compile(optimizer=make_optimizer(settings), loss=loss,
                       metrics=[keras_metric(task, model.output_shape[-1])],
                       # XLA pays off in the engine's chunks of epochs; here steps are fed from

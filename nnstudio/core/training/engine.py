@@ -43,6 +43,7 @@ from typing import Callable
 
 import numpy as np
 
+from nnstudio.core import registry
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import SettingsError, TrainingError
 from nnstudio.core.model.build import build_model
@@ -82,31 +83,9 @@ class TrainResult:
 
 
 def make_optimizer(settings: TrainSettings):
-    keras = _keras()
-    lr = float(settings.learning_rate)
-    name = settings.optimizer
-    if name == "sgd":
-        return keras.optimizers.SGD(learning_rate=lr, momentum=float(settings.momentum),
-                                    nesterov=bool(settings.nesterov))
-    cls = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
-           "adagrad": keras.optimizers.Adagrad, "adamax": keras.optimizers.Adamax,
-           "nadam": keras.optimizers.Nadam}.get(name)
-    if cls is None:
-        raise SettingsError(f"Unknown optimizer '{name}'.")
-    return cls(learning_rate=lr)
-
-
-def make_loss(name: str):
-    """A reducing Keras loss object for a loss name of :data:`settings.LOSSES`."""
-    keras = _keras()
-    cls = {"binary_crossentropy": keras.losses.BinaryCrossentropy,
-           "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
-           "categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,  # integer labels
-           "mse": keras.losses.MeanSquaredError, "mae": keras.losses.MeanAbsoluteError,
-           "huber": keras.losses.Huber}.get(name)
-    if cls is None:
-        raise SettingsError(f"Unknown loss '{name}'.")
-    return cls()
+    """The settings' Keras optimizer (:func:`nnstudio.core.registry.make_optimizer`)."""
+    return registry.make_optimizer(settings.optimizer, settings.learning_rate, settings.momentum,
+                                   settings.nesterov)
 
 
 def metric_name(task: Task) -> str:
@@ -221,7 +200,7 @@ class _Program:
         self.tvars = list(self.model.trainable_variables)
         self.opt.build(self.tvars)
         self.opt_initial = [tf.constant(v.numpy()) for v in self.opt.variables]
-        self.loss_obj = make_loss(loss_name)
+        self.loss_obj = registry.make_loss(loss_name)
         self.task = task
         self.n, self.n_inputs, self.n_val, self.layout = n, n_inputs, n_val, layout
         self.bs = settings.effective_batch_size(n)

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from nnstudio.core import registry
 from nnstudio.core.errors import SettingsError
 from nnstudio.core.model.spec import Task
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad", "adamax", "nadam")
-LOSSES = ("auto", "binary_crossentropy", "sparse_categorical_crossentropy", "categorical_crossentropy",
-          "mse", "mae", "huber")
+#: The optimizer and loss choices: the registry's names (:mod:`nnstudio.core.registry`).
+OPTIMIZERS = tuple(registry.OPTIMIZERS)
+LOSSES = ("auto", *registry.LOSSES)
 BATCH_MODES = ("mini-batch", "full-batch", "stochastic")
 EARLY_MONITORS = ("val_loss", "loss", "val_accuracy", "accuracy")
 
@@ -29,6 +30,10 @@ class TrainSettings:
     patience: int = 10
     restore_best: bool = True
     jit_compile: bool = True  # compile the training loop with XLA (off: a plain TF graph, same maths)
+
+    def __post_init__(self) -> None:
+        # an old loss name (project files, command lines) becomes the registry's honest one
+        self.loss = registry.LOSS_ALIASES.get(self.loss, self.loss)
 
     def effective_batch_size(self, n_train: int) -> int:
         if self.batch_mode == "full-batch":

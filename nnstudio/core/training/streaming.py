@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 
+from nnstudio.core import registry
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.tf import tensorflow as _tensorflow
 
@@ -37,7 +38,7 @@ def run_streaming(data, s, model, control, t0: float):
     tf = _tensorflow()
     task = data.task
     layout = E.target_layout(task, model)
-    loss_obj = E.make_loss(s.loss_for(task))
+    loss_obj = registry.make_loss(s.loss_for(task))
     metric = E.make_metric(task)
     opt = E.make_optimizer(s)
     tvars = model.trainable_variables
