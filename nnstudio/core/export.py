@@ -50,6 +50,7 @@ from nnstudio import __version__
 from nnstudio.core import registry
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
+from nnstudio.core.trained import TrainedModel
 from nnstudio.core.training.settings import TrainSettings
 
 METADATA_NAME = "nnstudio.json"  # inside a .keras zip / a SavedModel folder
@@ -96,33 +97,12 @@ SUFFIXES = {".keras": "keras", ".onnx": "onnx", ".tflite": "tflite", ".npz": "we
 
 
 # ----- what every exporter needs ---------------------------------------------------------------------------
-@dataclass
-class TrainedModel:
-    """A trained network with everything needed to use and describe it.
-
-    ``net`` is the Keras model on encoded inputs (as trained), ``preprocessor`` the fitted
-    preprocessing, ``meta`` the metadata document (:func:`build_metadata`).
-    """
-
-    net: object
-    preprocessor: object  # core.data.preprocess.FittedPreprocessor
-    meta: dict
-    history: dict[str, list[float]] = field(default_factory=dict)
-    data_frame: pd.DataFrame | None = None  # the whole table it was trained on, when known
-    source_path: str | None = None  # the CSV it came from, when it came from a file
-
-    @property
-    def task(self) -> Task:
-        return self.preprocessor.task
-
-
 def from_training(result, data, project) -> TrainedModel:
     """A :class:`TrainedModel` from a training run (``TrainResult``), its data and project."""
     meta = build_metadata(result.model, data.preprocessor, project=project, result=result, data=data)
     src = getattr(project.dataset, "source", None)
     path = src if src and not str(src).startswith("example:") and Path(src).is_file() else None
-    return TrainedModel(result.model, data.preprocessor, meta, dict(result.history),
-                        project.dataset.frame, path)
+    return result.trained(data.preprocessor, meta, project.dataset.frame, path)
 
 
 def _plain(x):

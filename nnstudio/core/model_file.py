@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnstudio.core.errors import NNStudioError, ProjectError
+from nnstudio.core.trained import TrainedModel
 
 #: Words in Keras' error messages that mean "this file needs unsafe deserialization".
 _UNSAFE_HINTS = ("safe_mode", "unsafe", "arbitrary code")
@@ -26,7 +27,9 @@ class UnsafeModelError(ProjectError):
 
 @dataclass
 class LoadedModel:
-    """A model file opened by :func:`load`."""
+    """A model file opened by :func:`load`: the file's view of a model (its path, the raw-column
+    model as stored, the metadata). For an nnstudio export, :func:`trained_model` gives the
+    canonical :class:`~nnstudio.core.trained.TrainedModel` inside it."""
 
     path: str
     model: object  # keras.Model as stored in the file
@@ -149,8 +152,7 @@ def load(path: str | os.PathLike) -> LoadedModel:
 
 
 def trained_model(lm: LoadedModel, data_frame=None, source_path: str | None = None):
-    """An :class:`~nnstudio.core.export.TrainedModel` from a loaded nnstudio file (to export it again)."""
-    from nnstudio.core.export import TrainedModel  # noqa: PLC0415
+    """The :class:`~nnstudio.core.trained.TrainedModel` inside a loaded nnstudio file."""
 
     lm.require_nnstudio()
     meta = lm.meta
@@ -161,7 +163,7 @@ def trained_model(lm: LoadedModel, data_frame=None, source_path: str | None = No
     if data_frame is None:
         data_frame = data_for(meta)
     return TrainedModel(lm.net, lm.preprocessor, meta, dict(meta.get("history") or {}), data_frame,
-                        source_path)
+                        source_path, dict(meta.get("result") or {}))
 
 
 def data_for(meta: dict):

@@ -44,6 +44,7 @@ from pathlib import Path, PurePath, PureWindowsPath
 
 from nnstudio import __version__
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
+from nnstudio.core.trained import TrainedModel, TrainResult
 
 FORMAT = "nnstudio-project"
 #: The current document version (see the module docstring and :data:`MIGRATIONS`).
@@ -580,12 +581,8 @@ def load_project(path: Path | str, data_path: Path | str | None = None):
 
 
 # ----- trained model ------------------------------------------------------------------------------
-def _result_summary(result) -> dict:
-    return {"status": result.status, "message": result.message, "epochs_run": int(result.epochs_run),
-            "seconds": float(result.seconds), "test": _plain(dict(result.test)),
-            "seed": int(result.seed), "best_epoch": result.best_epoch, "steps": int(result.steps),
-            "path": getattr(result, "path", "fast"),
-            "lr_changes": [[int(e), float(lr)] for e, lr in result.lr_changes]}
+def _result_summary(result: TrainResult) -> dict:
+    return _plain(result.summary())
 
 
 def _load_keras(path: Path):
@@ -603,20 +600,9 @@ def _load_keras(path: Path):
                            "Train the project again and save it.") from None
 
 
-@dataclass
-class TrainedParts:
-    """What :func:`load_trained_parts` reads: the model, its fitted preprocessing and history."""
-
-    model: object
-    preprocessor: object  # FittedPreprocessor
-    history: dict[str, list[float]]
-    summary: dict
-    model_path: Path
-
-
-def load_trained_parts(pd_doc: ProjectDocument) -> TrainedParts:
-    """Load the trained model, preprocessing and history of a parsed project (ProjectError if none
-    or if the sidecar is missing, altered or unsafe)."""
+def load_trained_parts(pd_doc: ProjectDocument) -> TrainedModel:
+    """The trained model of a parsed project, with its preprocessing, history and run summary
+    (ProjectError if none or if the sidecar is missing, altered or unsafe)."""
     from nnstudio.core.data.preprocess import FittedPreprocessor  # noqa: PLC0415
 
     t = pd_doc.trained
@@ -656,24 +642,12 @@ def load_trained_parts(pd_doc: ProjectDocument) -> TrainedParts:
                            for k, vals in h["history"].items()}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             history = {}
-    return TrainedParts(model, pre, history, summary, model_path)
+    return TrainedModel(model, pre, history=history, source_path=str(model_path), summary=summary)
 
 
-def restore_result(parts: TrainedParts):
-    """A :class:`~nnstudio.core.training.engine.TrainResult` equivalent to the saved one."""
-    from nnstudio.core.training.engine import TrainResult  # noqa: PLC0415
-
-    s = parts.summary
-    epochs_run = int(s.get("epochs_run") or max((len(v) for v in parts.history.values()), default=0))
-    return TrainResult(
-        model=parts.model, history=parts.history, epochs_run=epochs_run,
-        status=str(s.get("status", "completed")),
-        message=str(s.get("message") or f"Trained {epochs_run} epochs."),
-        seconds=float(s.get("seconds") or 0.0),
-        test={str(k): float(v) for k, v in (s.get("test") or {}).items() if v is not None},
-        lr_changes=[(int(e), float(lr)) for e, lr in s.get("lr_changes", [])],
-        best_epoch=s.get("best_epoch"), seed=int(s.get("seed") or 0), steps=int(s.get("steps") or 0),
-        path=str(s.get("path", "fast")), compiled=False)
+def restore_result(tm: TrainedModel) -> TrainResult:
+    """The :class:`~nnstudio.core.trained.TrainResult` a saved trained model describes."""
+    return TrainResult.from_trained(tm)
 
 
 #: ``TrainResult.path`` of a model trained by streaming a CSV from disk (``nnstudio train --stream``),
@@ -757,17 +731,15 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
 
 @dataclass
 class Trained:
-    """A trained project for evaluation and prediction (:func:`load_trained`).
+    """A trained project for evaluation and prediction (:func:`load_trained`): the project's
+    :class:`~nnstudio.core.trained.TrainedModel` with the project and its document.
 
     Unpacks as ``project, model, preprocessor = load_trained(path)``. ``project`` is ``None`` when
     the project's own data file is not available (not needed to evaluate on other data).
     """
 
     project: object | None
-    model: object
-    preprocessor: object  # FittedPreprocessor: encodes raw rows exactly as in training
-    history: dict[str, list[float]]
-    summary: dict
+    trained: TrainedModel
     document: ProjectDocument
 
     def __iter__(self):
@@ -775,8 +747,23 @@ class Trained:
 
     @property
     def net(self):
-        """The network on encoded inputs (the name model_file.LoadedModel uses)."""
-        return self.model
+        """The network on encoded inputs."""
+        return self.trained.net
+
+    model = net
+
+    @property
+    def preprocessor(self):
+        """The fitted preprocessing: encodes raw rows exactly as in training."""
+        return self.trained.preprocessor
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        return self.trained.history
+
+    @property
+    def summary(self) -> dict:
+        return self.trained.summary
 
     @property
     def settings(self):
@@ -810,7 +797,7 @@ def load_trained(path: Path | str, data_path: Path | str | None = None,
         if require_data:
             raise
         project = None
-    return Trained(project, parts.model, parts.preprocessor, parts.history, parts.summary, d)
+    return Trained(project, parts, d)
 
 
 # ----- writing -------------------------------------------------------------------------------------

@@ -4,13 +4,13 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
 from nnstudio.core.model.spec import (
-    ACTIVATIONS,
     INITIALIZERS,
     NetworkSpec,
     Task,
     param_counts,
     validate,
 )
+from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
 from nnstudio.ui.layer_editor import PARAMS_ROLE, LayerEditor
 from nnstudio.ui.state import AppState
 

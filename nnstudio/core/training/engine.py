@@ -49,6 +49,7 @@ from nnstudio.core.errors import SettingsError, TrainingError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.tf import keras as _keras
+from nnstudio.core.trained import TrainResult
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.settings import TrainSettings
@@ -63,23 +64,6 @@ PROGRAM_CACHE_SIZE = 16
 EVAL_BATCH_ROWS = 65536
 #: At most this many row indices (epochs x rows) are handed to one compiled call.
 ORDER_BUDGET = 2**19
-
-
-@dataclass
-class TrainResult:
-    model: object  # keras.Model
-    history: dict[str, list[float]]
-    epochs_run: int
-    status: str  # completed | stopped | early_stopped | diverged
-    message: str
-    seconds: float
-    test: dict[str, float] = field(default_factory=dict)
-    lr_changes: list[tuple[int, float]] = field(default_factory=list)  # (epoch, new lr)
-    best_epoch: int | None = None
-    seed: int = 0
-    steps: int = 0  # optimizer steps taken (mini-batches)
-    path: str = "fast"  # fast (compiled chunks of epochs) | streaming (tf.data, for big data)
-    compiled: bool = False  # True when this run traced/compiled a new program (not from the cache)
 
 
 def make_optimizer(settings: TrainSettings):
