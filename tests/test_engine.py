@@ -21,8 +21,11 @@ from nnstudio.core.data.examples import make_xor
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.registry import make_loss
-from nnstudio.core.training import engine, streaming
-from nnstudio.core.training.engine import Trainer, evaluate_arrays, train, train_repeated
+from nnstudio.core.tf import keras as tf_keras
+from nnstudio.core.tf import tensorflow as tf_tensorflow
+from nnstudio.core.training import engine, program, shuffle, streaming
+from nnstudio.core.training.engine import Trainer, train, train_repeated
+from nnstudio.core.training.evaluation import evaluate_arrays
 from nnstudio.core.training.settings import TrainSettings
 
 BATCH = 20  # 192 training rows: the last batch of every epoch is a partial one
@@ -91,7 +94,7 @@ def run_in_thread(trainer: Trainer):
 
 # ----- XLA (the default): one compile per architecture, shared by these tests ------------------
 def test_same_seed_same_history_different_seed_different(xor):  # XLA
-    engine.clear_program_cache()
+    program.clear_program_cache()
     s = settings(epochs=8, jit_compile=True)
     a = train(xor, DROP_SPEC, s)  # traces and compiles
     b = train(xor, DROP_SPEC, s)  # from the program cache
@@ -329,16 +332,16 @@ def test_batch_modes_steps_per_epoch(xor, mode, batch):
 
 def test_partial_last_batch_matches_plain_keras(xor):
     """The zero-weight padding of the last batch gives the same steps as plain Keras ops."""
-    keras = engine._keras()
+    keras = tf_keras()
     s = settings(epochs=1, batch_size=len(xor.X_train) - 5, learning_rate=0.01)
     r = train(xor, XOR_SPEC, s)
     # replay the epoch with plain Keras ops on the fast path's permutation
-    tf = engine._tensorflow()
+    tf = tf_tensorflow()
     m = build_model(XOR_SPEC, 2, Task.BINARY, seed=0)
     opt = keras.optimizers.Adam(learning_rate=0.01)
     lossf = keras.losses.BinaryCrossentropy()
     n = len(xor.X_train)
-    perm = engine.epoch_orders(0, 0, 1, n)[0]
+    perm = shuffle.epoch_orders(0, 0, 1, n)[0]
     X = xor.X_train.astype(np.float32)
     y = xor.y_train.astype(np.float32).reshape(-1, 1)
     for idx in (perm[: s.batch_size], perm[s.batch_size:]):
@@ -393,8 +396,8 @@ def test_a_run_waits_for_the_background_compile_of_its_program(xor):
     for it instead of compiling a second copy alongside (which would slow both down)."""
     s = settings(epochs=2, batch_size=17)  # an architecture x batch size no other test uses
     gate, waiting = threading.Event(), threading.Event()
-    real_call, real_init = engine._Program.call, engine._Program.__init__
-    built: list[engine._Program] = []
+    real_call, real_init = program.Program.call, program.Program.__init__
+    built: list[program.Program] = []
 
     def slow_call(self, args):  # hold the background compile (only it) until the run waits
         if self.precompiling:
@@ -417,15 +420,15 @@ def test_a_run_waits_for_the_background_compile_of_its_program(xor):
         def release(self):
             self.lock.release()
 
-    engine._Program.call, engine._Program.__init__ = slow_call, counting_init
+    program.Program.call, program.Program.__init__ = slow_call, counting_init
     try:
         th = threading.Thread(target=engine.precompile, args=(xor, XOR_SPEC, s))
         th.start()
         deadline = time.monotonic() + 30
-        while not any(p.precompiling for p in list(engine._cache.values())):
+        while not any(p.precompiling for p in list(program.cache.values())):
             assert time.monotonic() < deadline, "the background compile did not start"
             time.sleep(0.01)
-        background = next(p for p in list(engine._cache.values()) if p.precompiling)
+        background = next(p for p in list(program.cache.values()) if p.precompiling)
         background.lock = WatchedLock(background.lock)
         box = {}
         run = threading.Thread(target=lambda: box.update(r=train(xor, XOR_SPEC, s)))
@@ -437,20 +440,20 @@ def test_a_run_waits_for_the_background_compile_of_its_program(xor):
         th.join(60)
         run.join(60)
     finally:
-        engine._Program.call, engine._Program.__init__ = real_call, real_init
+        program.Program.call, program.Program.__init__ = real_call, real_init
         gate.set()
     assert built == [background]  # one program compiled, by the background compile
     assert not box["r"].compiled and box["r"].epochs_run == 2
 
 
 def test_epoch_orders_depend_on_seed_and_epoch_only():
-    one = engine.epoch_orders(5, 7, 1, 1000)[0]
-    assert np.array_equal(one, engine.epoch_orders(5, 3, 6, 1000)[4])  # chunking does not matter
+    one = shuffle.epoch_orders(5, 7, 1, 1000)[0]
+    assert np.array_equal(one, shuffle.epoch_orders(5, 3, 6, 1000)[4])  # chunking does not matter
     assert sorted(one) == list(range(1000))
-    assert not np.array_equal(one, engine.epoch_orders(6, 7, 1, 1000)[0])
-    assert not np.array_equal(one, engine.epoch_orders(5, 8, 1, 1000)[0])
+    assert not np.array_equal(one, shuffle.epoch_orders(6, 7, 1, 1000)[0])
+    assert not np.array_equal(one, shuffle.epoch_orders(5, 8, 1, 1000)[0])
     # every row lands in every position about equally often
-    pos = np.array([np.argsort(o) for o in engine.epoch_orders(0, 0, 2000, 8)])
+    pos = np.array([np.argsort(o) for o in shuffle.epoch_orders(0, 0, 2000, 8)])
     counts = np.stack([np.bincount(pos[:, r], minlength=8) for r in range(8)])
     assert counts.min() > 180 and counts.max() < 320
 

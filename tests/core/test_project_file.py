@@ -332,6 +332,7 @@ CHILD = textwrap.dedent("""
     import sys, time
     from dataclasses import replace
     from pathlib import Path
+    from nnstudio.core import atomic
     from nnstudio.core import project_file as pf
     from nnstudio.core.project import Project
 
@@ -343,7 +344,7 @@ CHILD = textwrap.dedent("""
         marker.write_text("writing")
         time.sleep(120)
 
-    pf._write_all = slow_write
+    atomic._write_all = slow_write
     p = Project.from_example("xor")
     p.settings = replace(p.settings, epochs=99)
     pf.save_project(p, target)
@@ -386,7 +387,9 @@ def test_failed_write_leaves_previous_file(tmp_path, monkeypatch):
     def full_disk(fh, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pf, "_write_all", full_disk)
+    from nnstudio.core import atomic
+
+    monkeypatch.setattr(atomic, "_write_all", full_disk)
     p.settings = replace(p.settings, epochs=5)
     with pytest.raises(ProjectError, match="No space left"):
         pf.save_project(p, path)

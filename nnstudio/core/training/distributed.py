@@ -39,11 +39,11 @@ from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.control import Progress, TrainingControl
-from nnstudio.core.training.engine import (
-    TrainResult,
+from nnstudio.core.trained import TrainResult
+from nnstudio.core.training.evaluation import evaluate_arrays
+from nnstudio.core.training.steps import (
     as_targets,
     divergence_message,
-    evaluate_arrays,
     make_optimizer,
     resolve_monitor,
     target_layout,

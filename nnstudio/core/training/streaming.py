@@ -8,7 +8,7 @@ a block (optimizer step and all). Python sees block boundaries, so Stop and Paus
 block, and epoch boundaries, where it validates, checks for divergence, applies early stopping and
 reports the epoch — the same history keys, statuses and messages as the fast path.
 
-The shuffles and mini-batches are the fast path's (:func:`engine.epoch_orders`), so both paths
+The shuffles and mini-batches are the fast path's (:func:`shuffle.epoch_orders`), so both paths
 compute the same steps; results agree to float rounding (this path runs a plain TF graph, the fast
 one XLA by default). Differences: Stop during an epoch keeps the weights reached so far and the
 history of the finished epochs; Pause takes effect within an epoch, and Step then finishes the
@@ -23,6 +23,20 @@ import numpy as np
 from nnstudio.core import registry
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.tf import tensorflow as _tensorflow
+from nnstudio.core.trained import TrainResult
+from nnstudio.core.training.evaluation import evaluate_arrays
+from nnstudio.core.training.shuffle import epoch_orders
+from nnstudio.core.training.steps import (
+    as_targets,
+    divergence_message,
+    make_metric,
+    make_optimizer,
+    metric_name,
+    reg_loss,
+    resolve_monitor,
+    target_layout,
+    tf_failure,
+)
 
 #: Rows per compiled call (rounded to whole batches).
 STREAM_BLOCK_ROWS = 16384
@@ -33,14 +47,12 @@ REPORT_SECONDS = 0.5
 def run_streaming(data, s, model, control, t0: float):
     """Train ``model`` on ``data`` (PreparedData) with settings ``s``, steered by ``control`` (a
     :class:`~nnstudio.core.training.control.TrainingControl`); returns (optimizer, TrainResult)."""
-    from nnstudio.core.training import engine as E  # noqa: PLC0415  (engine imports us lazily)
-
     tf = _tensorflow()
     task = data.task
-    layout = E.target_layout(task, model)
+    layout = target_layout(task, model)
     loss_obj = registry.make_loss(s.loss_for(task))
-    metric = E.make_metric(task)
-    opt = E.make_optimizer(s)
+    metric = make_metric(task)
+    opt = make_optimizer(s)
     tvars = model.trainable_variables
     opt.build(tvars)
     weights = list(model.weights)
@@ -48,14 +60,14 @@ def run_streaming(data, s, model, control, t0: float):
     X = np.asarray(data.X_train)
     if X.dtype != np.float32:
         X = X.astype(np.float32)
-    y = E.as_targets(data.y_train, layout)
+    y = as_targets(data.y_train, layout)
     n, n_in = X.shape
     bs = s.effective_batch_size(n)
     block = max(1, STREAM_BLOCK_ROWS // bs) * bs
     has_val = len(data.X_val) > 0
-    mname = E.metric_name(task)
+    mname = metric_name(task)
     keys = ["loss", mname] + (["val_loss", f"val_{mname}"] if has_val else [])
-    monitor, mode_max = E.resolve_monitor(s.monitor, task, has_val)
+    monitor, mode_max = resolve_monitor(s.monitor, task, has_val)
     seed = int(s.seed)
     ydt = tf.float32 if layout == "column" else tf.int32
     yshape = [None, 1] if layout == "column" else [None]
@@ -73,7 +85,7 @@ def run_streaming(data, s, model, control, t0: float):
             xb, yb = xs[lo:hi], ys[lo:hi]
             with tf.GradientTape() as tape:
                 p = model(xb, training=True)
-                total = loss_obj(yb, p) + E.reg_loss(model)
+                total = loss_obj(yb, p) + reg_loss(model)
             grads = tape.gradient(total, tvars)
             opt.apply_gradients(zip(grads, tvars))
             cnt = tf.cast(hi - lo, tf.float32)
@@ -86,7 +98,7 @@ def run_streaming(data, s, model, control, t0: float):
     def blocks(first_epoch):
         """Blocks of rows, epoch after epoch; a block's third item says "last of its epoch"."""
         for epoch in range(first_epoch, epochs):
-            perm = E.epoch_orders(seed, epoch, 1, n)[0]  # the fast path's shuffle, too
+            perm = epoch_orders(seed, epoch, 1, n)[0]  # the fast path's shuffle, too
             for i in range(0, n, block):
                 idx = perm[i:i + block]
                 yield X[idx], y[idx], i + block >= n
@@ -159,7 +171,7 @@ def run_streaming(data, s, model, control, t0: float):
         except TrainingError:
             raise
         except Exception as exc:
-            raise E.tf_failure(exc) from exc
+            raise tf_failure(exc) from exc
         if stopped:
             status = "stopped"
             message = (f"Stopped by you during epoch {done + 1}; the history has the {done} "
@@ -167,14 +179,14 @@ def run_streaming(data, s, model, control, t0: float):
             break
         row = [loss_sum / n, met_sum / n]
         if has_val:
-            v = E.evaluate_arrays(model, data.X_val, data.y_val, task, loss_obj)
+            v = evaluate_arrays(model, data.X_val, data.y_val, task, loss_obj)
             row += [v["loss"], v[mname]]
         finite = np.all(np.isfinite(row)) and all(
             bool(tf.reduce_all(tf.math.is_finite(w))) for w in weights)
         if not finite:
             copy(weights, backup)
             status = "diverged"
-            message = E.divergence_message(done, float(opt.learning_rate.numpy()))
+            message = divergence_message(done, float(opt.learning_rate.numpy()))
             break
         new = {k: [float(x)] for k, x in zip(keys, row)}
         for k in keys:
@@ -204,9 +216,9 @@ def run_streaming(data, s, model, control, t0: float):
             message += f" Restored the weights of epoch {best_ep + 1}."
     if status == "completed":
         message = f"Trained {done} epochs."
-    test = E.evaluate_arrays(model, data.X_test, data.y_test, task, loss_obj) \
+    test = evaluate_arrays(model, data.X_test, data.y_test, task, loss_obj) \
         if len(data.X_test) else {}
-    return opt, E.TrainResult(model=model, history=history, epochs_run=done, status=status,
+    return opt, TrainResult(model=model, history=history, epochs_run=done, status=status,
                               message=message.strip(), seconds=time.perf_counter() - t0,
                               test=test, lr_changes=lr_changes, best_epoch=best_ep, seed=seed,
                               steps=int(opt.iterations.numpy()), path="streaming", compiled=True)

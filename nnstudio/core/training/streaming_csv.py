@@ -445,7 +445,7 @@ def encoded_chunks(plan: StreamPlan, which: str, *, shuffle_seed: int | None = N
 def _batches(plan: StreamPlan, which: str, batch_size: int, layout: str, seed: int | None,
              epoch_counter: list[int]):
     """A generator of mini-batches; the shuffle changes every epoch (``epoch_counter``)."""
-    from nnstudio.core.training.engine import as_targets  # noqa: PLC0415
+    from nnstudio.core.training.steps import as_targets  # noqa: PLC0415
 
     def gen():
         shuffle_seed = None
@@ -474,11 +474,9 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
     ``should_stop``); returns a TrainResult."""
     from nnstudio.core.tf import tensorflow  # noqa: PLC0415
     from nnstudio.core.training.distributed import build_compiled, keras_fit  # noqa: PLC0415
-    from nnstudio.core.training.engine import (  # noqa: PLC0415
-        TrainResult,
-        evaluate_arrays,
-        target_layout,
-    )
+    from nnstudio.core.trained import TrainResult  # noqa: PLC0415
+    from nnstudio.core.training.evaluation import evaluate_arrays  # noqa: PLC0415
+    from nnstudio.core.training.steps import target_layout  # noqa: PLC0415
 
     tf = tensorflow()
     t0 = time.perf_counter()
