@@ -136,7 +136,7 @@ def load_keras(path: str | os.PathLike):
 def load(path: str | os.PathLike) -> LoadedModel:
     """Open a ``.keras`` file (safe mode); for nnstudio exports, also its network and preprocessing."""
     from nnstudio.core.data.preprocess import FittedPreprocessor  # noqa: PLC0415
-    from nnstudio.core.export import NET_NAME  # noqa: PLC0415
+    from nnstudio.core.export_inputs import NET_NAME  # noqa: PLC0415
 
     meta = read_metadata(path)
     model = load_keras(path)
