@@ -12,7 +12,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from nnstudio.cli.common import _Bar, csv_options, print_result, result_json, settings_overrides
 from nnstudio.core.errors import DataError, NNStudioError
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task, param_counts, validate
+from nnstudio.core.settings import TrainSettings
+from nnstudio.core.training.control import TrainingControl
 
 #: Stream automatically when the file is larger than this fraction of the available memory
 #: (pandas needs several times the file's size to hold and encode it).
@@ -36,14 +40,14 @@ def available_memory() -> int | None:
 
 def _source(args):
     """(csv path, project document or None) for SOURCE; (None, None) for an example."""
-    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
+    from nnstudio.core.data.examples import EXAMPLES  # lazy: pandas/TF, paid only by the command that runs
 
     src = args.source
     if src.lower() in EXAMPLES:
         return None, None
     path = Path(src)
     if path.suffix.lower() == ".nnstudio":
-        from nnstudio.core import project_file  # noqa: PLC0415
+        from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
 
         doc = project_file.read_project_document(path)
         if doc.data_kind != "csv":
@@ -70,13 +74,12 @@ def wants_streaming(args) -> bool:
 
 
 def run_streaming(args) -> int:
-    from nnstudio.cli.train import _Bar, csv_options, result_json, settings_overrides  # noqa: PLC0415
-    from nnstudio.core.data.preprocess import PreprocessConfig, SplitConfig  # noqa: PLC0415
-    from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task, param_counts, validate  # noqa: PLC0415
-    from nnstudio.core.training import distributed  # noqa: PLC0415
-    from nnstudio.core.training import streaming_csv as sc  # noqa: PLC0415
-    from nnstudio.core.training.control import TrainingControl  # noqa: PLC0415
-    from nnstudio.core.training.settings import TrainSettings  # noqa: PLC0415
+    from nnstudio.core.data.preprocess import (  # lazy: pandas/TF, paid only by the command that runs
+        PreprocessConfig,
+        SplitConfig,
+    )
+    from nnstudio.core.training import distributed  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.training import streaming_csv as sc  # lazy: pandas/TF, paid only by the command that runs
 
     if args.repeat:
         raise NNStudioError("--repeat is not available when streaming.",
@@ -99,7 +102,7 @@ def run_streaming(args) -> int:
         settings = TrainSettings(epochs=50)
         options = csv_options(args).to_dict()
     if args.features:
-        from nnstudio.core.data.roles import Roles  # noqa: PLC0415
+        from nnstudio.core.data.roles import Roles  # lazy: pandas/TF, paid only by the command that runs
 
         target = roles.target if roles is not None else args.target
         feats = [f.strip() for f in args.features.split(",") if f.strip()]
@@ -130,8 +133,6 @@ def run_streaming(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        from nnstudio.cli.train import print_result  # noqa: PLC0415
-
         print_result(result.message, out, params, plan.summary())
     if args.save:
         saved = _save(args.save, csv, plan, spec, settings, config, task, options, result)
@@ -142,11 +143,11 @@ def run_streaming(args) -> int:
 
 def _save(path, csv: Path, plan, spec, settings, config, task, options, result) -> Path:
     """A project for the streamed CSV, with the trained model (the data itself is not loaded)."""
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd  # lazy: pandas costs a second
 
-    from nnstudio.core import project_file  # noqa: PLC0415
-    from nnstudio.core.data.dataset import Dataset  # noqa: PLC0415
-    from nnstudio.core.project import Project  # noqa: PLC0415
+    from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.data.dataset import Dataset  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.project import Project  # lazy: pandas/TF, paid only by the command that runs
 
     cols = [*plan.roles.features, plan.roles.target]
     ds = Dataset(pd.DataFrame(columns=cols), csv.name, source=str(csv.resolve()),

@@ -17,7 +17,9 @@ import pandas as pd
 
 from nnstudio.core import registry
 from nnstudio.core.errors import DataError
+from nnstudio.core.forward import forward
 from nnstudio.core.model.spec import Task
+from nnstudio.core.tf import tensorflow
 
 SPLITS = ("train", "val", "test")
 SPLIT_LABELS = {"train": "training", "val": "validation", "test": "test", "all": "all rows"}
@@ -41,12 +43,9 @@ def predict_encoded(model, X) -> np.ndarray:
     """
     X = np.asarray(X, dtype=np.float32)
     if isinstance(model, (list, tuple)):
-        from nnstudio.core.forward import forward  # noqa: PLC0415
-
         if len(X) == 0:
             return np.zeros((0, _forward_units(model)), np.float32)
         return np.asarray(forward(model, X), dtype=np.float32)
-    from nnstudio.core.tf import tensorflow  # noqa: PLC0415
 
     tf = tensorflow()
     if len(X) == 0:

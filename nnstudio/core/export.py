@@ -34,10 +34,14 @@ rebuilds, trains and evaluates the same network with pandas and Keras.
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.util
 import json
+import logging
 import os
 import shutil
+import sys
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,25 +197,21 @@ def write_onnx(tm: TrainedModel, path: Path) -> list[str]:
     Keras' own ``model.export(format="onnx")`` converts a traced function, which loses the
     lookup tables of ``StringLookup``; the SavedModel route keeps them (ONNX CategoryMapper).
     """
-    try:
-        import onnx  # noqa: PLC0415
-        from tf2onnx import tf_loader  # noqa: PLC0415
-        from tf2onnx.convert import _convert_common  # noqa: PLC0415
+    try:  # lazy: optional packages (the export extra), and each loads TensorFlow
+        import onnx
+        from tf2onnx import tf_loader
+        from tf2onnx.convert import _convert_common
     except ImportError as e:
         raise ExportError(f"ONNX export needs the packages tf2onnx and onnx ({e.name} is missing).",
                           'Install them with: pip install "nnstudio[export]"') from None
     try:  # tf2onnx still uses NumPy aliases removed in NumPy 2; Keras ships the same patch
-        import warnings  # noqa: PLC0415
-
-        from keras.src.export.tf2onnx_lib import patch_tf2onnx  # noqa: PLC0415
+        from keras.src.export.tf2onnx_lib import patch_tf2onnx  # lazy: loads TensorFlow
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             patch_tf2onnx()
     except ImportError:  # pragma: no cover
         pass
-    import logging  # noqa: PLC0415
-
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="nnstudio-onnx-") as tmp:
         sm = Path(tmp) / "saved_model"
@@ -239,7 +239,7 @@ def write_tflite(tm: TrainedModel, path: Path) -> list[str]:
 
 def network_layers(net) -> list[dict]:
     """The network's layers in order with their weights (lists) and what they compute."""
-    from nnstudio.core.forward import _keras_activation_name  # noqa: PLC0415
+    from nnstudio.core.forward import _bn_weights, _keras_activation_name  # lazy: scipy, a second
 
     out = []
     for layer in net.layers:
@@ -250,8 +250,6 @@ def network_layers(net) -> list[dict]:
             d.update(units=int(layer.units), activation=_keras_activation_name(layer),
                      kernel=w[0], bias=w[1] if layer.use_bias else None)
         elif cls == "BatchNormalization":
-            from nnstudio.core.forward import _bn_weights  # noqa: PLC0415
-
             g, b, m, v = _bn_weights(layer)
             d.update(gamma=g, beta=b, moving_mean=m, moving_variance=v, epsilon=float(layer.epsilon))
         elif cls in ("Dropout", "GaussianNoise", "GaussianDropout"):
@@ -314,8 +312,6 @@ WRITERS = {"keras": write_keras, "saved_model": write_saved_model, "onnx": write
 
 def missing_packages(key: str) -> list[str]:
     """The packages a format needs that are not installed (empty: it can be written)."""
-    import importlib.util  # noqa: PLC0415
-
     return [n for n in FORMATS[key].needs if importlib.util.find_spec(n) is None]
 
 
@@ -365,7 +361,7 @@ def write_format(tm: TrainedModel, key: str, path: str | os.PathLike) -> list[st
     except OSError as e:
         raise ExportError(f"Could not write {FORMATS[key].label} to '{path}': "
                           f"{e.strerror or e}.", "Choose a folder you can write to, with free space.") from None
-    except Exception as e:  # noqa: BLE001 - a converter's failure becomes a message
+    except Exception as e:  # a converter's failure becomes a message
         first = (str(e).splitlines() or [""])[0][:300]
         raise ExportError(f"Could not export {FORMATS[key].label}: {type(e).__name__}: {first}",
                           "The other formats are not affected; please report this.") from e
@@ -383,8 +379,6 @@ def export_model(result, data, project, path) -> list[str]:
         return write_format(tm, key, p)
     skipped = [k for k in FORMATS if missing_packages(k)]
     if skipped:
-        import sys  # noqa: PLC0415
-
         print(f"nnstudio: not exported: {', '.join(FORMATS[k].label for k in skipped)} (needs "
               f"{', '.join(sorted({n for k in skipped for n in missing_packages(k)}))}: "
               f'pip install "nnstudio[export]")', file=sys.stderr)

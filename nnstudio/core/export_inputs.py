@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.tf import keras as _keras
 from nnstudio.core.model.spec import Task
+from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 
 #: The layer name of the trained network inside an exported raw-column model.

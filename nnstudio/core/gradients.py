@@ -13,9 +13,10 @@ import numpy as np
 
 from nnstudio.core import registry
 from nnstudio.core.errors import SpecError
-from nnstudio.core.forward import ForwardLayer, compute_dtype
+from nnstudio.core.forward import ForwardLayer, compute_dtype, fmt
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
+
 
 @dataclass
 class SampleGradients:
@@ -164,7 +165,6 @@ def computational_graph(x: float = 1.0, y: float = 3.0, z: float = -3.0) -> Grap
             "dg/dx": float(dgdx.numpy()), "dg/dy": float(dgdy.numpy())}
     ph = float(x) + float(y)
     hand = {"dg/dg": 1.0, "dg/dp": float(z), "dg/dz": ph, "dg/dx": float(z) * 1.0, "dg/dy": float(z) * 1.0}
-    from nnstudio.core.forward import fmt  # noqa: PLC0415
 
     def q(v):  # a factor in a product: negative numbers in parentheses
         return f"({fmt(v)})" if v < 0 else fmt(v)

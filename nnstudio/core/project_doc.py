@@ -24,7 +24,7 @@ from nnstudio.core.data.preprocess import (
 from nnstudio.core.data.roles import Roles
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.model.spec import NetworkSpec, Task
-from nnstudio.core.training.settings import TrainSettings
+from nnstudio.core.settings import TrainSettings
 
 FORMAT = "nnstudio-project"
 #: The current document version (see the module docstring and :data:`MIGRATIONS`).
@@ -103,7 +103,7 @@ def plain(x):
         return None
     if isinstance(x, (str, int, float, bool)) or x is None:
         return x
-    if hasattr(x, "value") and isinstance(getattr(x, "value"), str):  # enums
+    if hasattr(x, "value") and isinstance(x.value, str):  # enums
         return x.value
     return str(x)
 

@@ -19,8 +19,14 @@ import os
 import re
 from pathlib import Path
 
-from nnstudio.core.atomic import atomic_write, fsync_dir, remove_stale_temps, save_error, \
-    sha256_file, temp_path
+from nnstudio.core.atomic import (
+    atomic_write,
+    fsync_dir,
+    remove_stale_temps,
+    save_error,
+    sha256_file,
+    temp_path,
+)
 from nnstudio.core.data.preprocess import FittedPreprocessor
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.project_doc import ProjectDocument, inside, plain, require_dict, sidecar_dir

@@ -18,7 +18,8 @@ import pandas as pd
 MAX_CATEGORIES = 100
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
-_DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
+_DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+                   r"([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
 
 KIND_LABELS = {
     "number": "number",

@@ -53,7 +53,8 @@ KERAS_CLASSES = {
 
 #: One-sentence explanations, used as tooltips in the layer editor and in CLI help.
 HELP = {
-    "dense": "A fully connected layer: every unit computes a weighted sum of all inputs plus a bias, then an activation.",
+    "dense": "A fully connected layer: every unit computes a weighted sum of all inputs plus a bias, "
+             "then an activation.",
     "dropout": "Randomly zeroes a fraction of its inputs during training only, to reduce overfitting.",
     "batchnorm": "Normalizes its inputs with running means and variances, which often speeds up training.",
     "gaussian_noise": "Adds zero-mean Gaussian noise to its inputs during training only, as a regularizer.",
@@ -69,7 +70,8 @@ HELP = {
     "rate": "Fraction of inputs set to zero at each training step (0 to below 1).",
     "stddev": "Standard deviation of the noise added during training.",
     "output": "The output layer follows the task unless you override it; a combination that cannot train is flagged.",
-    "params": "Trainable weights and biases plus, for batch normalization, its running statistics (Keras' count_params).",
+    "params": "Trainable weights and biases plus, for batch normalization, its running statistics "
+              "(Keras' count_params).",
 }
 
 #: One sentence per weight initializer (tooltips of the initializer list).

@@ -24,10 +24,11 @@ are faster on one device: the per-step all-reduce costs more than it saves.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -36,10 +37,11 @@ from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import SettingsError, TrainingError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
-from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.trained import TrainResult
+from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.evaluation import evaluate_arrays
 from nnstudio.core.training.steps import (
     as_targets,
@@ -49,7 +51,6 @@ from nnstudio.core.training.steps import (
     target_layout,
     tf_failure,
 )
-from nnstudio.core.training.settings import TrainSettings
 
 DISTRIBUTE_MODES = ("auto", "off", "mirrored")
 #: Progress is reported to the callback at most this often (seconds), and at the end.
@@ -245,8 +246,6 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
 def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
                    settings: TrainSettings, strategy=None):
     """The network and its optimizer, loss and metric, created under ``strategy.scope()``."""
-    import contextlib  # noqa: PLC0415
-
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed)

@@ -34,8 +34,8 @@ streamed batch by batch with ``tf.data`` (:mod:`nnstudio.core.training.streaming
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 import numpy as np
 
@@ -43,11 +43,11 @@ from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, Program, acquire_program, build_lock
-from nnstudio.core.training.settings import TrainSettings
 from nnstudio.core.training.shuffle import epoch_orders
 from nnstudio.core.training.steps import (
     as_targets,

@@ -18,10 +18,10 @@ import numpy as np
 from nnstudio.core import registry
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.model.spec import Task
+from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.evaluation import EVAL_BATCH_ROWS, summarize
-from nnstudio.core.training.settings import TrainSettings
 from nnstudio.core.training.steps import (
     as_targets,
     make_metric,

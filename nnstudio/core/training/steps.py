@@ -7,8 +7,8 @@ import numpy as np
 from nnstudio.core import registry
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.model.spec import Task
+from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow as _tensorflow
-from nnstudio.core.training.settings import TrainSettings
 
 
 def make_optimizer(settings: TrainSettings):
