@@ -22,9 +22,9 @@ from nnstudio.core.forward import (
     trace,
     weighted_sum_text,
 )
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec
 from nnstudio.core.registry import ACTIVATIONS
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as EDITOR_ACTIVATIONS
-from nnstudio.core.model.spec import LayerSpec, NetworkSpec
 
 
 def _randomize(model, rng):

@@ -6,7 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnstudio.core.errors import SpecError
-from nnstudio.core.registry import ACTIVATIONS, TRAINABLE_ACTIVATIONS
 from nnstudio.core.model.spec import (
     HELP,
     INITIALIZER_HELP,
@@ -22,6 +21,7 @@ from nnstudio.core.model.spec import (
     problems,
     validate,
 )
+from nnstudio.core.registry import ACTIVATIONS, TRAINABLE_ACTIVATIONS
 
 # ----- strategies ----------------------------------------------------------------------------------
 nums = st.one_of(st.just(0.0), st.floats(1e-7, 10.0, allow_nan=False, allow_infinity=False))
