@@ -31,7 +31,7 @@ UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib
 UNSAFE_BUILTINS = {"eval", "exec", "compile", "__import__", "execfile"}
 #: (file relative to nnstudio/, call) -> why it is safe. Keep this list short and justified.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("core/export.py", "compile"): "compile() only parses the generated training script to check it "
+    ("core/export_script.py", "compile"): "compile() only parses the generated training script to check it "
                                    "is valid Python; the code object is discarded, never run",
     ("ui/evaluation_panel.py", "__import__"): "__import__('pandas'): a constant module name",
 }
