@@ -14,13 +14,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["NNSTUDIO_BACKGROUND_COMPILE"] = "0"
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(scope="session")
 def tf_loaded():
     """Import TensorFlow once per session (it takes seconds)."""
-    from nnstudio.core import tf  # noqa: PLC0415
+    from nnstudio.core import tf
 
     tf.preload()
     return tf
@@ -29,14 +29,14 @@ def tf_loaded():
 @pytest.fixture(scope="session", autouse=True)
 def gui_thread_gc():
     """As in the app: garbage is collected on the GUI thread only (see ui.app.install_gui_thread_gc)."""
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication
 
-    from nnstudio.ui.app import install_gui_thread_gc  # noqa: PLC0415
+    from nnstudio.ui.app import install_gui_thread_gc
 
     app = QApplication.instance() or QApplication([])
     install_gui_thread_gc(app)
     yield
-    import gc  # noqa: PLC0415
+    import gc
 
     gc.enable()
 
@@ -64,10 +64,10 @@ def no_threads_left(request):
 @pytest.fixture
 def window(qtbot, tf_loaded):
     """The main window on the XOR example, TensorFlow already loaded."""
-    from nnstudio.ui.app import create_app  # noqa: PLC0415
+    from nnstudio.ui.app import create_app
 
     create_app()
-    from nnstudio.ui.main_window import MainWindow  # noqa: PLC0415
+    from nnstudio.ui.main_window import MainWindow
 
     win = MainWindow(load_tensorflow=False)
     win.state.tf_loaded = True

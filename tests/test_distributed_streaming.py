@@ -156,7 +156,7 @@ def test_train_streaming_learns(tmp_path, tf_loaded):
     r = sc.train_streaming(plan, NetworkSpec([LayerSpec.dense(16, "relu")]),
                            TrainSettings(epochs=4, batch_size=32, learning_rate=0.01, seed=1),
                            on_progress=seen.append)
-    assert r.path == "streaming" and r.epochs_run == 4 and r.status == "completed"
+    assert r.path == "csv-stream" and r.epochs_run == 4 and r.status == "completed"
     assert r.history["loss"][-1] < r.history["loss"][0]
     assert r.test["accuracy"] > 0.8  # an easy rule: XOR of two columns the net sees directly
     assert seen and seen[-1].epoch == 4
@@ -174,7 +174,7 @@ def test_cli_streams_a_csv_and_saves_a_project(tmp_path, tf_loaded, capsys, monk
     assert code == 0, captured.err
     assert captured.err == ""
     out = json.loads(captured.out)
-    assert out["path"] == "streaming" and out["epochs_run"] == 2
+    assert out["path"] == "csv-stream" and out["epochs_run"] == 2
     r = out["rows"]  # the same keys as in memory (issue 14)
     assert 0 < r["train"] and r["train"] + r["validation"] + r["test"] + r["dropped"] == 1200
     assert r["dropped_reasons"] == {"missing_target_or_values": r["dropped"]}
@@ -183,7 +183,7 @@ def test_cli_streams_a_csv_and_saves_a_project(tmp_path, tf_loaded, capsys, monk
     from nnstudio.core import project_file
 
     t = project_file.load_trained(tmp_path / "streamed.nnstudio")
-    assert t.preprocessor.target == "label" and t.summary["path"] == "streaming"
+    assert t.preprocessor.target == "label" and t.summary["path"] == "csv-stream"
     assert t.model.input_shape[-1] == t.preprocessor.n_outputs
     opened = project_file.open_project(tmp_path / "streamed.nnstudio")  # what the app does
     assert opened.result is None and "streaming" in opened.warnings[0]

@@ -20,8 +20,12 @@ from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, pr
 from nnstudio.core.data.examples import make_xor
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
-from nnstudio.core.training import engine, streaming
-from nnstudio.core.training.engine import Trainer, evaluate_arrays, train, train_repeated
+from nnstudio.core.registry import make_loss
+from nnstudio.core.tf import keras as tf_keras
+from nnstudio.core.tf import tensorflow as tf_tensorflow
+from nnstudio.core.training import engine, program, shuffle, streaming
+from nnstudio.core.training.engine import Trainer, train, train_repeated
+from nnstudio.core.training.evaluation import evaluate_arrays
 from nnstudio.core.training.settings import TrainSettings
 
 BATCH = 20  # 192 training rows: the last batch of every epoch is a partial one
@@ -90,7 +94,7 @@ def run_in_thread(trainer: Trainer):
 
 # ----- XLA (the default): one compile per architecture, shared by these tests ------------------
 def test_same_seed_same_history_different_seed_different(xor):  # XLA
-    engine.clear_program_cache()
+    program.clear_program_cache()
     s = settings(epochs=8, jit_compile=True)
     a = train(xor, DROP_SPEC, s)  # traces and compiles
     b = train(xor, DROP_SPEC, s)  # from the program cache
@@ -105,19 +109,29 @@ def test_same_seed_same_history_different_seed_different(xor):  # XLA
     assert all(len(v) == 8 for v in a.history.values())
 
 
-def test_stop_from_another_thread_is_prompt_and_keeps_history(xor):  # XLA
-    seen = threading.Event()
+def test_stop_from_another_thread_is_honoured_at_the_next_chunk_and_keeps_history(xor):  # XLA
+    """Stop sent while the GUI handles a progress report: no further chunk of epochs runs."""
+    asked, sent = threading.Event(), threading.Event()
+    reports: list[int] = []
+
+    def on_progress(p):
+        reports.append(p.epoch)
+        if p.epoch >= 3 and not asked.is_set():
+            asked.set()
+            sent.wait(30)  # the run thread is held here until Stop has been sent
+
     t = Trainer(xor, XOR_SPEC, settings(epochs=1_000_000, jit_compile=True),
-                on_progress=lambda p: p.epoch >= 3 and seen.set())
+                on_progress=on_progress)
     th, box = run_in_thread(t)
-    assert seen.wait(60)
-    t0 = time.perf_counter()
+    assert asked.wait(60)
+    stopped_at = reports[-1]
     t.stop()
-    th.join(30)
-    assert time.perf_counter() - t0 < 2.0
+    sent.set()
+    th.join(60)
+    assert not th.is_alive()
     r = box["result"]
     assert r.status == "stopped" and "Stopped" in r.message
-    assert 3 <= r.epochs_run < 1_000_000
+    assert r.epochs_run == stopped_at and reports[-1] == stopped_at  # not one chunk more
     assert all(len(v) == r.epochs_run for v in r.history.values())
 
 
@@ -279,7 +293,7 @@ def test_dropout_active_in_training_only(xor):
     assert np.array_equal(a, r.model(x, training=False).numpy())
     assert not np.array_equal(a, r.model(x, training=True).numpy())
     # the reported validation figures are inference-mode figures
-    ev = evaluate_arrays(r.model, xor.X_val, xor.y_val, Task.BINARY, engine.make_loss("binary_crossentropy"))
+    ev = evaluate_arrays(r.model, xor.X_val, xor.y_val, Task.BINARY, make_loss("binary_crossentropy"))
     assert r.history["val_loss"][-1] == pytest.approx(ev["loss"], rel=1e-4)
     assert r.history["val_accuracy"][-1] == pytest.approx(ev["accuracy"])
 
@@ -290,7 +304,7 @@ def test_regularization_is_part_of_the_reported_loss(xor):
     reg = float(sum(float(x) for x in r.model.losses))
     assert reg > 0.01
     ev = evaluate_arrays(r.model, xor.X_val, xor.y_val, Task.BINARY,
-                         engine.make_loss("binary_crossentropy"))
+                         make_loss("binary_crossentropy"))
     assert r.history["val_loss"][-1] == pytest.approx(ev["loss"], rel=1e-4)
     plain = evaluate_arrays(r.model, xor.X_val, xor.y_val, Task.BINARY)  # metric only
     assert "loss" not in plain
@@ -318,16 +332,16 @@ def test_batch_modes_steps_per_epoch(xor, mode, batch):
 
 def test_partial_last_batch_matches_plain_keras(xor):
     """The zero-weight padding of the last batch gives the same steps as plain Keras ops."""
-    keras = engine._keras()
+    keras = tf_keras()
     s = settings(epochs=1, batch_size=len(xor.X_train) - 5, learning_rate=0.01)
     r = train(xor, XOR_SPEC, s)
     # replay the epoch with plain Keras ops on the fast path's permutation
-    tf = engine._tensorflow()
+    tf = tf_tensorflow()
     m = build_model(XOR_SPEC, 2, Task.BINARY, seed=0)
     opt = keras.optimizers.Adam(learning_rate=0.01)
     lossf = keras.losses.BinaryCrossentropy()
     n = len(xor.X_train)
-    perm = engine.epoch_orders(0, 0, 1, n)[0]
+    perm = shuffle.epoch_orders(0, 0, 1, n)[0]
     X = xor.X_train.astype(np.float32)
     y = xor.y_train.astype(np.float32).reshape(-1, 1)
     for idx in (perm[: s.batch_size], perm[s.batch_size:]):
@@ -381,43 +395,65 @@ def test_a_run_waits_for_the_background_compile_of_its_program(xor):
     """Train pressed while the app compiles that very program in the background: the run waits
     for it instead of compiling a second copy alongside (which would slow both down)."""
     s = settings(epochs=2, batch_size=17)  # an architecture x batch size no other test uses
-    gate = threading.Event()
-    real_call = engine._Program.call
+    gate, waiting = threading.Event(), threading.Event()
+    real_call, real_init = program.Program.call, program.Program.__init__
+    built: list[program.Program] = []
 
-    def slow_call(self, args):  # hold the background compile until the run is waiting
-        gate.wait(30)
+    def slow_call(self, args):  # hold the background compile (only it) until the run waits
+        if self.precompiling:
+            gate.wait(30)
         return real_call(self, args)
 
-    engine._Program.call = slow_call
+    def counting_init(self, *a, **kw):
+        built.append(self)
+        real_init(self, *a, **kw)
+
+    class WatchedLock:  # the background program's lock: says when a run blocks on it
+        def __init__(self, lock):
+            self.lock = lock
+
+        def acquire(self, blocking=True):
+            if blocking:
+                waiting.set()
+            return self.lock.acquire(blocking)
+
+        def release(self):
+            self.lock.release()
+
+    program.Program.call, program.Program.__init__ = slow_call, counting_init
     try:
         th = threading.Thread(target=engine.precompile, args=(xor, XOR_SPEC, s))
         th.start()
         deadline = time.monotonic() + 30
-        while not any(p.precompiling for p in list(engine._cache.values())):
+        while not any(p.precompiling for p in list(program.cache.values())):
             assert time.monotonic() < deadline, "the background compile did not start"
             time.sleep(0.01)
+        background = next(p for p in list(program.cache.values()) if p.precompiling)
+        background.lock = WatchedLock(background.lock)
         box = {}
         run = threading.Thread(target=lambda: box.update(r=train(xor, XOR_SPEC, s)))
         run.start()
-        time.sleep(0.3)
-        assert run.is_alive()  # waiting for the compile, not compiling a copy of its own
+        # a run that compiled a copy of its own would never block on the background program
+        # (and, not held by the gate, would finish on its own)
+        assert waiting.wait(30), "the run did not wait for the background compile"
         gate.set()
         th.join(60)
         run.join(60)
     finally:
-        engine._Program.call = real_call
+        program.Program.call, program.Program.__init__ = real_call, real_init
         gate.set()
+    assert built == [background]  # one program compiled, by the background compile
     assert not box["r"].compiled and box["r"].epochs_run == 2
 
 
 def test_epoch_orders_depend_on_seed_and_epoch_only():
-    one = engine.epoch_orders(5, 7, 1, 1000)[0]
-    assert np.array_equal(one, engine.epoch_orders(5, 3, 6, 1000)[4])  # chunking does not matter
+    one = shuffle.epoch_orders(5, 7, 1, 1000)[0]
+    assert np.array_equal(one, shuffle.epoch_orders(5, 3, 6, 1000)[4])  # chunking does not matter
     assert sorted(one) == list(range(1000))
-    assert not np.array_equal(one, engine.epoch_orders(6, 7, 1, 1000)[0])
-    assert not np.array_equal(one, engine.epoch_orders(5, 8, 1, 1000)[0])
+    assert not np.array_equal(one, shuffle.epoch_orders(6, 7, 1, 1000)[0])
+    assert not np.array_equal(one, shuffle.epoch_orders(5, 8, 1, 1000)[0])
     # every row lands in every position about equally often
-    pos = np.array([np.argsort(o) for o in engine.epoch_orders(0, 0, 2000, 8)])
+    pos = np.array([np.argsort(o) for o in shuffle.epoch_orders(0, 0, 2000, 8)])
     counts = np.stack([np.bincount(pos[:, r], minlength=8) for r in range(8)])
     assert counts.min() > 180 and counts.max() < 320
 
@@ -458,27 +494,33 @@ def test_streaming_trains_reproducibly(streamed, xor, monkeypatch):
 
 def test_streaming_stop_pause_step(streamed, xor):
     paused = threading.Semaphore(0)
+    asked, sent = threading.Event(), threading.Event()
     seen = []
 
     def on_progress(p):
         seen.append((p.epoch, p.state))
         if p.state == "paused":
             paused.release()
+        elif p.epoch >= 3 and not asked.is_set():
+            asked.set()
+            sent.wait(30)  # the run thread is held here until Stop has been sent
 
     t = Trainer(xor, XOR_SPEC, settings(epochs=1_000_000), on_progress=on_progress)
     t.pause()
     t.step()
     th, box = run_in_thread(t)
     assert paused.acquire(timeout=60)
-    assert seen[-1] == (1, "paused")
+    assert seen[-1] == (1, "paused")  # Step ran exactly one epoch, then paused again
     t.resume()
-    time.sleep(0.3)
-    t0 = time.perf_counter()
+    assert asked.wait(60)
+    stopped_at = seen[-1][0]
     t.stop()
-    th.join(30)
-    assert time.perf_counter() - t0 < 2.0
+    sent.set()
+    th.join(60)
+    assert not th.is_alive()
     r = box["result"]
     assert r.status == "stopped" and r.path == "streaming"
+    assert r.epochs_run == stopped_at and seen[-1][0] == stopped_at  # stopped at the next block
     assert all(len(v) == r.epochs_run for v in r.history.values())
 
 

@@ -5,6 +5,9 @@ Errors a user can cause print one line on stderr and exit with status 2, never a
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
+import os
 import sys
 
 from nnstudio import __version__
@@ -17,7 +20,6 @@ SUBCOMMANDS = (*COMMAND_MODULES, "examples")
 
 
 def _parser() -> argparse.ArgumentParser:
-    import importlib  # noqa: PLC0415
 
     p = argparse.ArgumentParser(prog="nnstudio", description="Design, train and understand neural "
                                 "networks. With no command, opens the desktop app.")
@@ -38,9 +40,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _examples(args) -> int:
-    import json  # noqa: PLC0415
 
-    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
+    from nnstudio.core.data.examples import EXAMPLES  # lazy: pandas/TF, paid only by the command that runs
 
     if args.json:
         print(json.dumps([{"name": n, "title": e.title, "description": e.description,
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
         # no command: the GUI, optionally opening files given on the command line
-        from nnstudio.ui.app import run_gui  # noqa: PLC0415
+        from nnstudio.ui.app import run_gui  # lazy: Qt, only when the GUI opens
 
         return run_gui(argv)
     parser = _parser()
@@ -99,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnstudio: interrupted", file=sys.stderr)
         return 130
-    except Exception as e:  # noqa: BLE001 - a bug: one line, not a traceback (NNSTUDIO_DEBUG=1 shows it)
-        import os  # noqa: PLC0415
+    except Exception as e:  # a bug: one line, not a traceback (NNSTUDIO_DEBUG=1 shows it)
 
         if os.environ.get("NNSTUDIO_DEBUG"):
             raise

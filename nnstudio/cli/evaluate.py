@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from nnstudio.core import model_file  # noqa: PLC0415
+    from nnstudio.core import model_file  # lazy: pandas/TF, paid only by the command that runs
 
     lm = model_file.load(args.model)
     lm.require_nnstudio()

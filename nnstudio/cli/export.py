@@ -1,9 +1,11 @@
 """``nnstudio export MODEL.keras OUT``: write a model exported by nnstudio in other formats."""
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def add_parser(sub) -> None:
-    from nnstudio.core.export import FORMATS  # noqa: PLC0415 (no TensorFlow: only the names)
+    from nnstudio.core.export import FORMATS  # lazy: pandas/TF, paid only by the command that runs
 
     p = sub.add_parser("export", help="write an exported model in other formats (ONNX, LiteRT, …)",
                        description="Write a model exported by nnstudio (.keras) as SavedModel, ONNX, "
@@ -20,9 +22,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path  # noqa: PLC0415
 
-    from nnstudio.core import export, model_file  # noqa: PLC0415
+    from nnstudio.core import export, model_file  # lazy: pandas/TF, paid only by the command that runs
 
     lm = model_file.load(args.model)
     tm = model_file.trained_model(lm)

@@ -37,7 +37,11 @@ def add_parser(sub) -> None:
 
 
 def load_net(source: str):
-    from nnstudio.core.handnet import PRESETS, HandNet, get_preset  # noqa: PLC0415
+    from nnstudio.core.handnet import (  # lazy: pandas/TF, paid only by the command that runs
+        PRESETS,
+        HandNet,
+        get_preset,
+    )
 
     if source.strip().lower() in PRESETS and not Path(source).exists():
         preset = get_preset(source)
@@ -47,7 +51,7 @@ def load_net(source: str):
 
 
 def _read_rows(args, net, default_rows):
-    from nnstudio.core.handnet import parse_rows  # noqa: PLC0415
+    from nnstudio.core.handnet import parse_rows  # lazy: pandas/TF, paid only by the command that runs
 
     if args.rows is not None and args.rows_file:
         raise DataError("Give --rows or --rows-file, not both.")
@@ -61,7 +65,7 @@ def _read_rows(args, net, default_rows):
         if lines:
             try:
                 parse_rows(lines[0], net.n_inputs)
-            except Exception:  # noqa: BLE001 - a header line: skip it
+            except Exception:  # a header line: skip it
                 lines = lines[1:]
         return parse_rows("\n".join(lines), net.n_inputs)
     if args.rows is not None:
@@ -72,8 +76,8 @@ def _read_rows(args, net, default_rows):
 
 
 def run(args) -> int:
-    from nnstudio.core.forward import fmt, weighted_sum_text  # noqa: PLC0415
-    from nnstudio.core.handnet import PRESETS, STEP_GRADIENT_NOTE  # noqa: PLC0415
+    from nnstudio.core.forward import fmt, weighted_sum_text  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.handnet import PRESETS, STEP_GRADIENT_NOTE  # lazy: pandas/TF, paid only by the command that runs
 
     if args.list_presets:
         if args.json:

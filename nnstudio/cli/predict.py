@@ -1,7 +1,10 @@
 """``nnstudio predict MODEL.keras DATA.csv``: predictions for raw rows, as CSV."""
 from __future__ import annotations
 
+import os
 import sys
+
+from nnstudio.core.errors import DataError
 
 
 def add_parser(sub) -> None:
@@ -18,8 +21,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from nnstudio.core import evaluate, model_file  # noqa: PLC0415
-    from nnstudio.core.errors import DataError  # noqa: PLC0415
+    from nnstudio.core import evaluate, model_file  # lazy: pandas/TF, paid only by the command that runs
 
     frame = model_file.read_csv_frame(args.data)
     lm = model_file.load(args.model)
@@ -40,7 +42,6 @@ def run(args) -> int:
             table.to_csv(sys.stdout, index=False)
             sys.stdout.flush()
         except BrokenPipeError:  # `nnstudio predict … | head`: the reader has enough
-            import os  # noqa: PLC0415
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0

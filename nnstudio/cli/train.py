@@ -6,8 +6,22 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from nnstudio.core.errors import DataError, NNStudioError
-from nnstudio.core.training.settings import BATCH_MODES, LOSSES, OPTIMIZERS
+from nnstudio.cli import train_stream
+from nnstudio.cli.common import (
+    _Bar,
+    csv_options,
+    data_warnings,
+    print_result,
+    result_json,
+    rows_text,
+    settings_overrides,
+    warn,
+)
+from nnstudio.core.errors import DataError, NNStudioError, SpecError
+from nnstudio.core.model.spec import NetworkSpec, Task, param_counts, validate
+from nnstudio.core.registry import LOSS_ALIASES
+from nnstudio.core.settings import BATCH_MODES, LOSSES, OPTIMIZERS
+from nnstudio.core.training.control import TrainingControl
 
 
 def add_parser(sub) -> None:
@@ -68,7 +82,7 @@ def add_parser(sub) -> None:
     g.add_argument("--batch-size", type=int)
     g.add_argument("--batch-mode", choices=BATCH_MODES)
     g.add_argument("--epochs", type=int)
-    g.add_argument("--loss", choices=LOSSES)
+    g.add_argument("--loss", choices=[*LOSSES, *LOSS_ALIASES])  # old names still work
     g.add_argument("--seed", type=int)
     g.add_argument("--early-stopping", action="store_true", default=None)
     g.add_argument("--patience", type=int)
@@ -88,8 +102,8 @@ def add_parser(sub) -> None:
 
 def load_project(args):
     """A Project from SOURCE and the data options."""
-    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
-    from nnstudio.core.project import Project  # noqa: PLC0415
+    from nnstudio.core.data.examples import EXAMPLES  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.project import Project  # lazy: pandas/TF, paid only by the command that runs
 
     src = args.source
     if args.data and Path(src).suffix.lower() != ".nnstudio":
@@ -100,11 +114,11 @@ def load_project(args):
     else:
         path = Path(src)
         if path.suffix.lower() == ".nnstudio":
-            from nnstudio.core import project_file  # noqa: PLC0415
+            from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
 
             project = project_file.load_project(path, args.data)
         elif path.exists() or path.suffix.lower() in (".csv", ".tsv", ".txt"):
-            from nnstudio.core.data.csv import read_csv  # noqa: PLC0415
+            from nnstudio.core.data.csv import read_csv  # lazy: pandas/TF, paid only by the command that runs
 
             if not args.target:
                 raise DataError("Training on a CSV needs --target COLUMN.",
@@ -115,7 +129,7 @@ def load_project(args):
             raise DataError(f"'{src}' is neither an example nor a file.",
                             f"Examples: {', '.join(EXAMPLES)}; or give a CSV path with --target.")
     if args.features:
-        from nnstudio.core.data.roles import Roles  # noqa: PLC0415
+        from nnstudio.core.data.roles import Roles  # lazy: pandas/TF, paid only by the command that runs
 
         feats = [f.strip() for f in args.features.split(",") if f.strip()]
         missing = [f for f in feats if f not in project.dataset.columns]
@@ -126,7 +140,6 @@ def load_project(args):
                               {c: "not chosen" for c in project.dataset.columns
                                if c not in feats and c != project.roles.target})
     if args.task:
-        from nnstudio.core.model.spec import Task  # noqa: PLC0415
 
         project.task_override = Task(args.task)
     if getattr(args, "missing", None):
@@ -139,7 +152,6 @@ def load_project(args):
     if args.split_seed is not None:
         project.split = replace(project.split, seed=args.split_seed)
     if args.layers is not None:
-        from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
 
         # a last Dense layer of the output's width is the output layer; else it follows the task
         project.spec = NetworkSpec.parse(args.layers, project.task, project.n_classes())
@@ -148,105 +160,11 @@ def load_project(args):
     return project
 
 
-def settings_overrides(args) -> dict:
-    """The training settings given on the command line."""
-    overrides = {"optimizer": args.optimizer, "learning_rate": args.lr, "momentum": args.momentum,
-                 "nesterov": args.nesterov, "batch_size": args.batch_size, "epochs": args.epochs,
-                 "loss": args.loss, "seed": args.seed, "early_stopping": args.early_stopping,
-                 "patience": args.patience, "monitor": args.monitor, "batch_mode": args.batch_mode}
-    return {k: v for k, v in overrides.items() if v is not None}
-
-
-def csv_options(args):
-    """The CSV reading options given on the command line (the rest is detected)."""
-    from nnstudio.core.data.csv import CsvOptions  # noqa: PLC0415
-
-    delim = args.delimiter
-    if delim is not None:
-        delim = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(delim.lower(), delim)
-    na = [v for v in (args.na_values or "").split(",") if v != ""] if args.na_values else []
-    opts = CsvOptions(delimiter=delim, encoding=args.encoding, header=args.header,
-                      decimal=args.decimal, na_values=na,
-                      missing_markers=getattr(args, "missing_markers", True))
-    opts.check()
-    return opts
-
-
-class _Bar:
-    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    def __call__(self, p) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        fill = int(width * p.epoch / max(1, p.epochs))
-        loss = p.new_rows.get("loss", [float("nan")])[-1] if p.new_rows else float("nan")
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] epoch {p.epoch}/{p.epochs} "
-                         f"loss {loss:.4f}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-
-
-def warn(lines) -> None:
-    """Warnings about the data on stderr, one line each (stdout keeps the result, or the JSON)."""
-    for line in lines:
-        print(f"nnstudio: warning: {line}", file=sys.stderr)
-
-
-def data_warnings(project, data) -> list[str]:
-    """What the user must know about the data before trusting a result: notes from reading the
-    file (missing markers read as missing, ...) and rows left out when they are many."""
-    return list(dict.fromkeys([*project.dataset.warnings, *data.warnings()]))
-
-
-def rows_text(data) -> str:
-    r = data.rows()
-    text = f"rows: {r['train']:,} training, {r['validation']:,} validation, {r['test']:,} test"
-    if r["dropped"]:
-        text += f"; {r['dropped']:,} left out. " + " ".join(data.dropped_text())
-    return text
-
-
-def print_result(message: str, out: dict, params: int, *extra: str) -> None:
-    """The human-readable form of a run's result (the JSON form is ``out`` itself)."""
-    print(message)
-    for line in extra:
-        print(line)
-    for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
-              "mae", "val_mae", "test_mae"):
-        if out.get(k) is not None:
-            print(f"{k:>14}: {out[k]:.4f}")
-    print(f"{'params':>14}: {params}")
-    print(f"{'seconds':>14}: {out['seconds']:.2f}")
-    if out.get("baseline", {}).get("verdict"):
-        print(out["baseline"]["verdict"])
-
-
-def result_json(result, params: int) -> dict:
-    out = {"status": result.status, "message": result.message, "epochs_run": result.epochs_run,
-           "seconds": round(result.seconds, 4), "seed": result.seed, "params": params,
-           "path": getattr(result, "path", "fast")}
-    for k, v in result.history.items():
-        out[k] = v[-1] if v else None
-    for k, v in result.test.items():
-        out[f"test_{k}"] = v
-    if result.best_epoch is not None:
-        out["best_epoch"] = result.best_epoch + 1
-    return out
-
-
 def run(args) -> int:
-    from nnstudio.core.errors import SpecError  # noqa: PLC0415
-    from nnstudio.core.model.spec import NetworkSpec, param_counts, validate  # noqa: PLC0415
-    from nnstudio.core.training.engine import Trainer, train_repeated  # noqa: PLC0415
-
-    from nnstudio.cli import train_stream  # noqa: PLC0415
+    from nnstudio.core.training.engine import (  # lazy: pandas/TF, paid only by the command that runs
+        Trainer,
+        train_repeated,
+    )
 
     if train_stream.wants_streaming(args):
         return train_stream.run_streaming(args)
@@ -288,16 +206,17 @@ def run(args) -> int:
             print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
             print(base["verdict"])
     else:
-        from nnstudio.core.training import distributed  # noqa: PLC0415
+        from nnstudio.core.training import distributed  # lazy: pandas/TF, paid only by the command that runs
 
         warn(warnings)
         bar = _Bar(not args.json and sys.stderr.isatty())
+        control = TrainingControl(bar)
         devices = distributed.choose_devices(args.distribute)
         if devices:  # several GPUs (or --distribute mirrored): Keras fit under MirroredStrategy
             result = distributed.train_mirrored(data, project.spec, project.settings,
-                                                distributed.make_strategy(devices), on_progress=bar)
+                                                distributed.make_strategy(devices), control=control)
         else:
-            result = Trainer(data, project.spec, project.settings, on_progress=bar).run()
+            result = Trainer(data, project.spec, project.settings, control=control).run()
         bar.close()
         out = result_json(result, params)
         if devices:
@@ -311,14 +230,14 @@ def run(args) -> int:
         else:
             print_result(result.message, out, params, rows_text(data))
     if args.export:
-        from nnstudio.core import export  # noqa: PLC0415
+        from nnstudio.core import export  # lazy: pandas/TF, paid only by the command that runs
 
         paths = export.export_model(result, data, project, args.export)
         if not args.json:
             for p in paths:
                 print(f"exported {p}")
     if args.save:
-        from nnstudio.core import project_file  # noqa: PLC0415
+        from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
 
         saved = project_file.save_project(project, project_file.with_suffix(args.save), result,
                                           data.preprocessor)

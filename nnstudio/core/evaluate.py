@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from nnstudio.core import registry
 from nnstudio.core.errors import DataError
+from nnstudio.core.forward import forward
 from nnstudio.core.model.spec import Task
+from nnstudio.core.tf import tensorflow
 
 SPLITS = ("train", "val", "test")
 SPLIT_LABELS = {"train": "training", "val": "validation", "test": "test", "all": "all rows"}
@@ -40,12 +43,9 @@ def predict_encoded(model, X) -> np.ndarray:
     """
     X = np.asarray(X, dtype=np.float32)
     if isinstance(model, (list, tuple)):
-        from nnstudio.core.forward import forward  # noqa: PLC0415
-
         if len(X) == 0:
             return np.zeros((0, _forward_units(model)), np.float32)
         return np.asarray(forward(model, X), dtype=np.float32)
-    from nnstudio.core.tf import tensorflow  # noqa: PLC0415
 
     tf = tensorflow()
     if len(X) == 0:
@@ -169,8 +169,9 @@ def loss_value(loss_name: str, task: Task, y, out) -> float:
     if len(y) == 0:
         return float("nan")
     lo, hi = np.float32(EPS), np.float32(1.0) - np.float32(EPS)
-    if loss_name in ("binary_crossentropy", "sparse_categorical_crossentropy",
-                     "categorical_crossentropy"):
+    loss_name = registry.LOSS_ALIASES.get(loss_name, loss_name)
+    entry = registry.LOSSES.get(loss_name)
+    if entry is not None and entry.classification:
         out32 = np.asarray(out, dtype=np.float32)
         if out32.shape[-1] == 1:
             p = np.clip(out32[:, 0], lo, hi)

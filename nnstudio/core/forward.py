@@ -22,6 +22,7 @@ import numpy as np
 
 from nnstudio.core.errors import DataError, SpecError
 from nnstudio.core.model.spec import LayerSpec
+from nnstudio.core.registry import canonical_activation
 
 try:  # scipy ships with the scientific stack TensorFlow/scikit-learn bring in; optional here
     from scipy.special import erf as _erf
@@ -58,8 +59,9 @@ def _elu(z):
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
-#: name -> function of the weighted sums ``z`` (rows x units), elementwise except softmax (per row).
-ACTIVATIONS = {
+#: Activation name (:data:`nnstudio.core.registry.ACTIVATIONS`) -> its NumPy function of the weighted
+#: sums ``z`` (rows x units), elementwise except softmax (per row).
+ACTIVATION_FUNCTIONS = {
     "linear": lambda z: z,
     "relu": lambda z: np.maximum(z, 0),
     "leaky_relu": lambda z: np.where(z >= 0, z, 0.2 * z),  # Keras' default negative slope
@@ -74,36 +76,6 @@ ACTIVATIONS = {
     "hard_sigmoid": lambda z: np.clip(z / 6.0 + 0.5, 0.0, 1.0),  # Keras 3 definition
     "step": lambda z: (z >= 0).astype(z.dtype),  # hand-set networks only (no useful gradient)
 }
-
-#: How each activation turns a weighted sum z into the node's output, for people.
-ACTIVATION_FORMULAS = {
-    "linear": "a = z",
-    "relu": "a = max(0, z)",
-    "leaky_relu": "a = z if z ≥ 0 else 0.2·z",
-    "elu": "a = z if z > 0 else eᶻ − 1",
-    "selu": "a = 1.0507·(z if z > 0 else 1.6733·(eᶻ − 1))",
-    "gelu": "a = z·Φ(z) = ½z(1 + erf(z/√2))",
-    "sigmoid": "a = 1 / (1 + e⁻ᶻ)",
-    "tanh": "a = tanh(z)",
-    "softmax": "a = eᶻ / Σ eᶻ over the layer's nodes",
-    "softplus": "a = ln(1 + eᶻ)",
-    "swish": "a = z · sigmoid(z)",
-    "hard_sigmoid": "a = clip(z/6 + ½, 0, 1)",
-    "step": "a = 1 if z ≥ 0 else 0",
-}
-
-#: Names Keras reports for an activation that this module knows under another name.
-ACTIVATION_ALIASES = {"silu": "swish", "heaviside": "step", "identity": "linear", "none": "linear"}
-
-
-def canonical_activation(name: str | None) -> str:
-    """The :data:`ACTIVATIONS` key for an activation name (Keras' function names included)."""
-    key = str(name or "linear").strip().lower()
-    key = ACTIVATION_ALIASES.get(key, key)
-    if key not in ACTIVATIONS:
-        raise SpecError(f"Unknown activation '{name}'.",
-                        f"Use one of: {', '.join(ACTIVATIONS)}.")
-    return key
 
 
 # ----- in-place variants for the fast path (the weighted sums are not kept) --------------------------
@@ -221,7 +193,7 @@ def apply_layer(layer: ForwardLayer, x: np.ndarray) -> tuple[np.ndarray, np.ndar
         z = x @ layer.kernel.astype(x.dtype, copy=False)
         if layer.bias is not None:
             z = z + layer.bias.astype(x.dtype, copy=False)
-        return z, ACTIVATIONS[layer.activation](z).astype(x.dtype, copy=False)
+        return z, ACTIVATION_FUNCTIONS[layer.activation](z).astype(x.dtype, copy=False)
     if layer.kind == "affine":
         z = x * layer.scale.astype(x.dtype, copy=False) + layer.shift.astype(x.dtype, copy=False)
         return z, z
@@ -242,7 +214,7 @@ def forward(layers: list[ForwardLayer], X, dtype=None) -> np.ndarray:
             if layer.bias is not None:
                 z += layer.bias.astype(dt, copy=False)
             fn = _INPLACE.get(layer.activation)
-            a = fn(z) if fn is not None else ACTIVATIONS[layer.activation](z).astype(dt, copy=False)
+            a = fn(z) if fn is not None else ACTIVATION_FUNCTIONS[layer.activation](z).astype(dt, copy=False)
         elif layer.kind == "affine":
             a = a * layer.scale.astype(dt, copy=False)
             a += layer.shift.astype(dt, copy=False)
@@ -365,7 +337,7 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
     The network inputs are exactly ``preprocessor.transform`` of the row, so what is shown is what
     the network computes with.
     """
-    import pandas as pd  # noqa: PLC0415 (pandas is heavy; the engine itself does not need it)
+    import pandas as pd  # lazy: pandas is heavy; the forward pass itself does not need it
 
     values = {c.name: (row.get(c.name) if hasattr(row, "get") else row[c.name])
               for c in preprocessor.columns}

@@ -11,19 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnstudio.core import registry
 from nnstudio.core.errors import SpecError
-from nnstudio.core.forward import ForwardLayer, compute_dtype
+from nnstudio.core.forward import ForwardLayer, compute_dtype, fmt
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
-
-#: Losses a single-sample gradient can use (Keras names; ``categorical_crossentropy`` takes
-#: integer labels here, as in the training engine).
-LOSSES = ("mse", "mae", "huber", "binary_crossentropy", "sparse_categorical_crossentropy",
-          "categorical_crossentropy")
-LOSS_LABELS = {"mse": "mean squared error", "mae": "mean absolute error", "huber": "Huber",
-               "binary_crossentropy": "binary cross-entropy",
-               "sparse_categorical_crossentropy": "categorical cross-entropy",
-               "categorical_crossentropy": "categorical cross-entropy"}
 
 
 @dataclass
@@ -48,20 +40,9 @@ class SampleGradients:
         return k[:, unit], (None if b is None else float(b[unit]))
 
 
-def _loss_object(name: str, dtype: str):
-    keras = _keras()
-    cls = {"mse": keras.losses.MeanSquaredError, "mae": keras.losses.MeanAbsoluteError,
-           "huber": keras.losses.Huber, "binary_crossentropy": keras.losses.BinaryCrossentropy,
-           "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
-           "categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy}.get(name)
-    if cls is None:
-        raise SpecError(f"Unknown loss '{name}'.", f"Use one of: {', '.join(LOSSES)}.")
-    return cls(dtype=dtype)
-
-
 def target_array(loss: str, y, units: int) -> np.ndarray:
     """The target for one row in the layout the loss expects: a class index or a row of values."""
-    if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
+    if registry.canonical_loss(loss) == "sparse_categorical_crossentropy":
         y = int(np.asarray(y).reshape(-1)[0])
         if not 0 <= y < units:
             raise SpecError(f"Class {y} does not exist: the output has {units} nodes.",
@@ -104,7 +85,7 @@ def sample_gradients(layers: list[ForwardLayer], x, y, loss: str = "mse") -> Sam
     units = dense[-1].units
     X = np.asarray(x, dtype=dt).reshape(1, -1)
     target = target_array(loss, y, units)
-    loss_fn = _loss_object(loss, dt)
+    loss_fn = registry.make_loss(loss, dtype=dt)
     kvars = [tf.Variable(l.kernel.astype(dt)) if l.kind == "dense" else None for l in layers]
     bvars = [tf.Variable(l.bias.astype(dt)) if l.kind == "dense" and l.bias is not None else None
              for l in layers]
@@ -148,7 +129,7 @@ def keras_gradients(model, x, y, loss: str) -> dict[str, np.ndarray]:
     tf = _tensorflow()
     X = np.asarray(x, dtype=np.float32).reshape(1, -1)
     target = target_array(loss, y, int(model.output_shape[-1]))
-    loss_fn = _loss_object(loss, "float32")
+    loss_fn = registry.make_loss(loss, dtype="float32")
     with tf.GradientTape() as tape:
         value = loss_fn(tf.constant(target.astype(np.float32) if target.dtype != np.int32 else target),
                         model(X, training=False))
@@ -184,7 +165,6 @@ def computational_graph(x: float = 1.0, y: float = 3.0, z: float = -3.0) -> Grap
             "dg/dx": float(dgdx.numpy()), "dg/dy": float(dgdy.numpy())}
     ph = float(x) + float(y)
     hand = {"dg/dg": 1.0, "dg/dp": float(z), "dg/dz": ph, "dg/dx": float(z) * 1.0, "dg/dy": float(z) * 1.0}
-    from nnstudio.core.forward import fmt  # noqa: PLC0415
 
     def q(v):  # a factor in a product: negative numbers in parentheses
         return f"({fmt(v)})" if v < 0 else fmt(v)

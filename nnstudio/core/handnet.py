@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.errors import SpecError
-from nnstudio.core.forward import ACTIVATIONS, ForwardLayer, Trace, canonical_activation, forward, trace
+from nnstudio.core.forward import ForwardLayer, Trace, forward, trace
+from nnstudio.core.registry import ACTIVATIONS, canonical_activation
 
-#: The activations offered first for hand-set networks (any of :data:`forward.ACTIVATIONS` is accepted).
+#: The activations offered first for hand-set networks (any of :data:`registry.ACTIVATIONS` is accepted).
 HAND_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "step")
 #: The largest hand-set layer (a person types these numbers).
 MAX_UNITS = 1000
@@ -48,7 +49,8 @@ def _number(v, where: str) -> float:
             try:
                 v = float(v.replace("−", "-"))
             except ValueError:
-                raise HandNetError(f"{where}: '{v}' is not a number.", "Use plain numbers such as 3, -1.5 or 2e-3.") from None
+                raise HandNetError(f"{where}: '{v}' is not a number.",
+                                   "Use plain numbers such as 3, -1.5 or 2e-3.") from None
         else:
             raise HandNetError(f"{where}: {json.dumps(v)} is not a number.",
                                "Use plain numbers such as 3, -1.5 or 2e-3.")
@@ -137,7 +139,8 @@ class HandLayer:
             act = canonical_activation(activation)
         except SpecError:
             raise HandNetError(f"{where}: unknown activation '{activation}'.",
-                               f"Use one of: {', '.join(HAND_ACTIVATIONS)} (or {', '.join(a for a in ACTIVATIONS if a not in HAND_ACTIVATIONS)}).") from None
+                               f"Use one of: {', '.join(HAND_ACTIVATIONS)} (or "
+                               f"{', '.join(a for a in ACTIVATIONS if a not in HAND_ACTIVATIONS)}).") from None
         return cls(arr, b, act)
 
 
@@ -307,7 +310,7 @@ def parse_rows(text: str, width: int | None = None) -> np.ndarray:
     if not text:
         raise HandNetError("No input rows given.", 'Give rows like "3,5;1,2" (rows split by ;).')
     rows = []
-    for i, line in enumerate(re.split(r"[;\n]+", text)):
+    for line in re.split(r"[;\n]+", text):
         line = line.strip().strip("[]()").strip()
         if not line:
             continue

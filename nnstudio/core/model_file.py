@@ -14,7 +14,20 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnstudio.core import evaluate as ev
+from nnstudio.core.data.csv import read_csv
+from nnstudio.core.data.dataset import Dataset
+from nnstudio.core.data.examples import EXAMPLES
+from nnstudio.core.data.preprocess import FittedPreprocessor, PreprocessConfig, SplitConfig
+from nnstudio.core.data.roles import Roles
 from nnstudio.core.errors import NNStudioError, ProjectError
+from nnstudio.core.export import METADATA_NAME, read_text_member
+from nnstudio.core.export_inputs import NET_NAME
+from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.project import Project
+from nnstudio.core.settings import TrainSettings
+from nnstudio.core.tf import keras as _keras
+from nnstudio.core.trained import TrainedModel
 
 #: Words in Keras' error messages that mean "this file needs unsafe deserialization".
 _UNSAFE_HINTS = ("safe_mode", "unsafe", "arbitrary code")
@@ -26,7 +39,9 @@ class UnsafeModelError(ProjectError):
 
 @dataclass
 class LoadedModel:
-    """A model file opened by :func:`load`."""
+    """A model file opened by :func:`load`: the file's view of a model (its path, the raw-column
+    model as stored, the metadata). For an nnstudio export, :func:`trained_model` gives the
+    canonical :class:`~nnstudio.core.trained.TrainedModel` inside it."""
 
     path: str
     model: object  # keras.Model as stored in the file
@@ -76,8 +91,6 @@ class LoadedModel:
 
 def read_metadata(path: str | os.PathLike) -> dict | None:
     """nnstudio's metadata from inside a ``.keras`` file (None if there is none)."""
-    from nnstudio.core.export import METADATA_NAME, read_text_member  # noqa: PLC0415
-
     text = read_text_member(path, METADATA_NAME)
     if text is None:
         return None
@@ -108,12 +121,11 @@ def load_keras(path: str | os.PathLike):
         raise ProjectError(f"'{p.name}' is a zip archive, but not a Keras model (it holds no "
                            f"config.json).", "Open a model saved with model.save('name.keras') or "
                            "exported by nnstudio.")
-    from nnstudio.core.tf import keras as _keras  # noqa: PLC0415
 
     keras = _keras()
     try:
         return keras.saving.load_model(str(p), compile=False, safe_mode=True)
-    except Exception as e:  # noqa: BLE001 - every failure becomes a message
+    except Exception as e:  # every failure becomes a message
         text = str(e)
         if any(h in text for h in _UNSAFE_HINTS):
             raise UnsafeModelError(
@@ -132,9 +144,6 @@ def load_keras(path: str | os.PathLike):
 
 def load(path: str | os.PathLike) -> LoadedModel:
     """Open a ``.keras`` file (safe mode); for nnstudio exports, also its network and preprocessing."""
-    from nnstudio.core.data.preprocess import FittedPreprocessor  # noqa: PLC0415
-    from nnstudio.core.export import NET_NAME  # noqa: PLC0415
-
     meta = read_metadata(path)
     model = load_keras(path)
     lm = LoadedModel(str(path), model, meta)
@@ -149,8 +158,7 @@ def load(path: str | os.PathLike) -> LoadedModel:
 
 
 def trained_model(lm: LoadedModel, data_frame=None, source_path: str | None = None):
-    """An :class:`~nnstudio.core.export.TrainedModel` from a loaded nnstudio file (to export it again)."""
-    from nnstudio.core.export import TrainedModel  # noqa: PLC0415
+    """The :class:`~nnstudio.core.trained.TrainedModel` inside a loaded nnstudio file."""
 
     lm.require_nnstudio()
     meta = lm.meta
@@ -161,7 +169,7 @@ def trained_model(lm: LoadedModel, data_frame=None, source_path: str | None = No
     if data_frame is None:
         data_frame = data_for(meta)
     return TrainedModel(lm.net, lm.preprocessor, meta, dict(meta.get("history") or {}), data_frame,
-                        source_path)
+                        source_path, dict(meta.get("result") or {}))
 
 
 def data_for(meta: dict):
@@ -170,8 +178,6 @@ def data_for(meta: dict):
     example = data.get("example")
     src = data.get("source")
     if example:
-        from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
-
         if example in EXAMPLES:
             return EXAMPLES[example].dataset().frame
     if src and not str(src).startswith("example:") and Path(src).is_file():
@@ -183,36 +189,12 @@ def data_for(meta: dict):
 
 
 def read_csv_frame(path: str | os.PathLike):
-    """A CSV as a DataFrame: the app's reader when there is one, else pandas' own."""
-    from nnstudio.core.errors import DataError  # noqa: PLC0415
-
-    try:
-        from nnstudio.core.data.csv import read_csv  # noqa: PLC0415
-    except ImportError:
-        read_csv = None
-    if read_csv is not None:
-        return read_csv(path).frame
-    import pandas as pd  # noqa: PLC0415
-
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"There is no file '{p}'.", "Check the path.")
-    try:
-        return pd.read_csv(p)
-    except (ValueError, UnicodeDecodeError, OSError) as e:
-        raise DataError(f"'{p.name}' could not be read as a CSV table: {(str(e).splitlines() or [''])[0][:200]}",
-                        "Save it as comma-separated text with a header row.") from None
+    """A CSV as a DataFrame, read by the app's reader (DataError when it cannot be read)."""
+    return read_csv(path).frame
 
 
 def project_from_meta(meta: dict, data_frame=None):
     """The project a model was trained in, rebuilt from its metadata (its data must be found)."""
-    from nnstudio.core.data.dataset import Dataset  # noqa: PLC0415
-    from nnstudio.core.data.preprocess import PreprocessConfig, SplitConfig  # noqa: PLC0415
-    from nnstudio.core.data.roles import Roles  # noqa: PLC0415
-    from nnstudio.core.model.spec import NetworkSpec, Task  # noqa: PLC0415
-    from nnstudio.core.project import Project  # noqa: PLC0415
-    from nnstudio.core.training.settings import TrainSettings  # noqa: PLC0415
-
     data = meta.get("data") or {}
     frame = data_frame if data_frame is not None else data_for(meta)
     if frame is None:
@@ -232,8 +214,6 @@ def project_from_meta(meta: dict, data_frame=None):
 
 def loss_name(lm: LoadedModel) -> str | None:
     """The loss the model was trained with (None when the metadata does not say)."""
-    from nnstudio.core.training.settings import TrainSettings  # noqa: PLC0415
-
     t = (lm.meta or {}).get("training")
     if not t:
         return None
@@ -249,8 +229,6 @@ def evaluate_file(lm: LoadedModel, frame=None) -> tuple[dict, int]:
 
     Returns ({split: Evaluation}, rows left out because they could not be predicted).
     """
-    from nnstudio.core import evaluate as ev  # noqa: PLC0415
-
     lm.require_nnstudio()
     loss = loss_name(lm)
     reg = ev.model_regularization(lm.net)

@@ -5,14 +5,14 @@ Both then call :meth:`Project.prepare` and the training engine, so they give the
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import get_example
 from nnstudio.core.data.preprocess import PreparedData, PreprocessConfig, SplitConfig, prepare
 from nnstudio.core.data.roles import Roles, infer_roles, infer_task
-from nnstudio.core.model.spec import NetworkSpec, Task
-from nnstudio.core.training.settings import TrainSettings
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.settings import TrainSettings
 
 
 def _profiles(dataset: Dataset) -> dict:
@@ -39,7 +39,6 @@ class Project:
             roles = Roles(ex.target, list(ex.features),
                           {c: roles.ignored.get(c, "not used by this example") for c in ds.columns
                            if c != ex.target and c not in ex.features})
-        from dataclasses import replace  # noqa: PLC0415
 
         return cls(ds, roles, ex.spec.copy(), replace(ex.settings), replace(ex.preprocess),
                    replace(ex.split), None, ex.name)
@@ -47,8 +46,6 @@ class Project:
     @classmethod
     def from_dataset(cls, dataset: Dataset, target: str | None = None) -> Project:
         """A new project on a loaded table, with proposed roles and a small default network."""
-        from nnstudio.core.model.spec import LayerSpec  # noqa: PLC0415
-
         roles = infer_roles(dataset.frame, target, profiles=_profiles(dataset))
         return cls(dataset, roles, NetworkSpec([LayerSpec.dense(16, "relu"), LayerSpec.dense(8, "relu")]),
                    TrainSettings(epochs=50))

@@ -35,18 +35,18 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from nnstudio.core.forward import forward, layers_from_model, plane_grid  # noqa: E402
-from nnstudio.core.model.spec import LayerSpec, NetworkSpec  # noqa: E402
-from nnstudio.core.project import Project  # noqa: E402
-from nnstudio.core.tf import keras as _keras  # noqa: E402
-from nnstudio.core.tf import tensorflow as _tensorflow  # noqa: E402
+from nnstudio.core.forward import forward, layers_from_model, plane_grid
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec
+from nnstudio.core.project import Project
+from nnstudio.core.tf import keras as _keras
+from nnstudio.core.tf import tensorflow as _tensorflow
 
 
 def w1_model():
     """The W1 net with both dropouts, briefly trained on the XOR example's training split."""
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace
 
-    from nnstudio.core.training.engine import Trainer  # noqa: PLC0415
+    from nnstudio.core.training.engine import Trainer
 
     project = Project.from_example("xor")
     project.spec = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2),

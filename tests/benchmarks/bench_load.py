@@ -77,7 +77,7 @@ def make_csv(rows: int) -> Path:
 
 # ----- phases (each in its own process) -------------------------------------------------------------
 def phase_baseline(path: Path, epochs: int) -> dict:
-    import pandas  # noqa: F401
+    import pandas
 
     out = {"pandas_peak_mb": peak_mb()}
     from nnstudio.core import tf

@@ -43,12 +43,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from nnstudio.core import surface as S  # noqa: E402
-from nnstudio.core.forward import forward, layers_from_model  # noqa: E402
-from nnstudio.core.tf import keras as _keras  # noqa: E402
-from nnstudio.core.tf import tensorflow as _tensorflow  # noqa: E402
+from nnstudio.core import surface as S
+from nnstudio.core.forward import forward, layers_from_model
+from nnstudio.core.tf import keras as _keras
+from nnstudio.core.tf import tensorflow as _tensorflow
 
 
 def _median_time(fn, n: int) -> float:

@@ -49,12 +49,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare  # noqa: E402
-from nnstudio.core.errors import NNStudioError  # noqa: E402
-from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task  # noqa: E402
-from nnstudio.core.tf import keras as _keras  # noqa: E402
-from nnstudio.core.tf import tensorflow as _tensorflow  # noqa: E402
-from nnstudio.core.training.settings import TrainSettings  # noqa: E402
+from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.tf import keras as _keras
+from nnstudio.core.tf import tensorflow as _tensorflow
+from nnstudio.core.training.settings import TrainSettings
 
 
 @dataclass
@@ -72,7 +72,7 @@ class Workload:
 # ----- data -------------------------------------------------------------------------------------------
 def _example(name: str):
     try:
-        from nnstudio.core.data.examples import get_example  # noqa: PLC0415
+        from nnstudio.core.data.examples import get_example
 
         return get_example(name)
     except NNStudioError:
@@ -82,7 +82,7 @@ def _example(name: str):
 def _roles(ex, frame: pd.DataFrame) -> Roles:
     if ex.features:
         return Roles(ex.target, list(ex.features))
-    from nnstudio.core.data.roles import infer_roles  # noqa: PLC0415
+    from nnstudio.core.data.roles import infer_roles
 
     return infer_roles(frame, ex.target)
 
@@ -145,7 +145,7 @@ def workloads(full: bool) -> list[Workload]:
         frame, src = ex.make(), "get_example('digits')"
         roles = _roles(ex, frame)
     else:
-        from sklearn.datasets import load_digits  # noqa: PLC0415
+        from sklearn.datasets import load_digits
 
         dg = load_digits()
         # pixels scaled to 0..1 (16 = black). Raw 0..16 integers would also do, except that
@@ -206,8 +206,8 @@ def run_keras_fit(w: Workload, seed: int) -> tuple[float, float]:
 
 
 def run_sklearn(w: Workload, seed: int) -> tuple[float, float]:
-    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
-    from sklearn.neural_network import MLPClassifier  # noqa: PLC0415
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
 
     d = w.data
     t0 = time.perf_counter()
@@ -224,7 +224,7 @@ def run_sklearn(w: Workload, seed: int) -> tuple[float, float]:
 
 
 def run_nnstudio(w: Workload, seed: int, **settings) -> tuple[float, float]:
-    from nnstudio.core.training.engine import train  # noqa: PLC0415
+    from nnstudio.core.training.engine import train
 
     units, act, _ = _out_units(w)
     spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
@@ -268,7 +268,7 @@ def main(argv=None) -> int:
     t_import = time.perf_counter()
     tf, keras = _tensorflow(), _keras()
     t_import = time.perf_counter() - t_import
-    import sklearn  # noqa: PLC0415
+    import sklearn
 
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  python {platform.python_version()}  "
           f"tensorflow {tf.__version__}  keras {keras.__version__}  sklearn {sklearn.__version__}  "

@@ -11,7 +11,6 @@ from nnstudio.core.data.roles import Roles
 from nnstudio.core.errors import SpecError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import (
-    ACTIVATIONS,
     INITIALIZERS,
     KERAS_CLASSES,
     LAYER_KINDS,
@@ -22,6 +21,7 @@ from nnstudio.core.model.spec import (
     layer_params,
     param_counts,
 )
+from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
 from nnstudio.core.training.engine import train
 from nnstudio.core.training.settings import TrainSettings
 

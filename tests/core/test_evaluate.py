@@ -96,7 +96,7 @@ def test_regression_metrics_match_scikit_learn():
 @pytest.mark.parametrize("name", ["binary_crossentropy", "sparse_categorical_crossentropy", "mse",
                                   "mae", "huber"])
 def test_losses_match_keras(tf_loaded, name):
-    from nnstudio.core.training.engine import make_loss
+    from nnstudio.core.registry import make_loss
 
     rng = np.random.default_rng(2)
     if name == "binary_crossentropy":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.core.errors import SpecError
+from nnstudio.core.errors import SettingsError, SpecError
 
 
 def test_w6_computational_graph(tf_loaded):
@@ -75,5 +75,5 @@ def test_gradient_target_errors(tf_loaded):
         sample_gradients(layers, [1, 2], 3, "sparse_categorical_crossentropy")
     with pytest.raises(SpecError, match="between 0 and 1"):
         sample_gradients(layers, [1, 2], 5, "binary_crossentropy")
-    with pytest.raises(SpecError, match="Unknown loss"):
+    with pytest.raises(SettingsError, match="Unknown loss"):
         sample_gradients(layers, [1, 2], 0, "hinge")

@@ -286,11 +286,53 @@ def test_a_replaced_model_file_is_refused(tmp_path, tf_loaded):
     assert any("not loaded" in w for w in opened.warnings)
 
 
+def test_a_model_trained_on_the_in_memory_streaming_path_is_restored(tmp_path, tf_loaded,
+                                                                      monkeypatch):
+    """The engine's streaming path trains on the project's own split and preprocessing, like the
+    fast path: its model reopens trained (only a CSV streamed from disk has a split of its own)."""
+    from nnstudio.core.training import engine
+    from nnstudio.core.training.engine import Trainer
+
+    monkeypatch.setattr(engine, "FAST_PATH_MAX_BYTES", 0)  # every run streams
+    p = Project.from_example("xor")
+    p.settings = replace(p.settings, epochs=2)
+    data = p.prepare()
+    result = Trainer(data, p.spec, p.settings).run()
+    assert result.path == "streaming"
+    path = pf.save_project(p, tmp_path / "s.nnstudio", result, data.preprocessor)
+    opened = pf.open_project(path)
+    assert opened.warnings == []
+    assert opened.result is not None and opened.result.path == "streaming"
+    assert opened.result.history == result.history
+
+
+def test_a_legacy_csv_streamed_model_still_opens_untrained(tmp_path, tf_loaded):
+    """Files saved before the CSV-streaming path had its own name say "streaming-mirrored", or
+    "streaming" with preprocessing fitted on a split of its own: neither opens as trained."""
+    from nnstudio.core.training.engine import Trainer
+
+    p = csv_project(tmp_path)
+    data = p.prepare()
+    path = pf.save_project(p, tmp_path / "proj.nnstudio", Trainer(data, p.spec, p.settings).run(),
+                           data.preprocessor)
+    doc = json.loads(path.read_text())
+    doc["trained"]["summary"]["path"] = "streaming-mirrored"
+    path.write_text(json.dumps(doc))
+    opened = pf.open_project(path)
+    assert opened.result is None and "streaming the CSV" in opened.warnings[0]
+    doc["trained"]["summary"]["path"] = "streaming"
+    doc["trained"]["preprocessor"]["columns"][0]["center"] = 123.0  # fitted on other rows
+    path.write_text(json.dumps(doc))
+    opened = pf.open_project(path)
+    assert opened.result is None and opened.warnings
+
+
 # ----- atomic saves ----------------------------------------------------------------------------------
 CHILD = textwrap.dedent("""
     import sys, time
     from dataclasses import replace
     from pathlib import Path
+    from nnstudio.core import atomic
     from nnstudio.core import project_file as pf
     from nnstudio.core.project import Project
 
@@ -302,7 +344,7 @@ CHILD = textwrap.dedent("""
         marker.write_text("writing")
         time.sleep(120)
 
-    pf._write_all = slow_write
+    atomic._write_all = slow_write
     p = Project.from_example("xor")
     p.settings = replace(p.settings, epochs=99)
     pf.save_project(p, target)
@@ -345,7 +387,9 @@ def test_failed_write_leaves_previous_file(tmp_path, monkeypatch):
     def full_disk(fh, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pf, "_write_all", full_disk)
+    from nnstudio.core import atomic
+
+    monkeypatch.setattr(atomic, "_write_all", full_disk)
     p.settings = replace(p.settings, epochs=5)
     with pytest.raises(ProjectError, match="No space left"):
         pf.save_project(p, path)

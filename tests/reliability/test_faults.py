@@ -218,7 +218,9 @@ CHILD = textwrap.dedent("""
     p.settings = replace(p.settings, epochs=3, seed=2)
     second = result(3, 2)
 
-    real_write = pf._write_all
+    from nnstudio.core import atomic
+
+    real_write = atomic._write_all
 
     def slow_write(fh, data):  # the new model and history are in place; the document is half written
         if b'"nnstudio-project"' not in data[:200]:
@@ -228,7 +230,7 @@ CHILD = textwrap.dedent("""
         marker.write_text("writing")
         time.sleep(120)
 
-    pf._write_all = slow_write
+    atomic._write_all = slow_write
     pf.save_project(p, target, second, data.preprocessor)
 """)
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from nnstudio.core import project_file as pf
+from nnstudio.core.atomic import sha256_file
+from nnstudio.core.project_model import load_keras
 from nnstudio.core.errors import ProjectError
 
 PACKAGE = Path(__file__).resolve().parents[2] / "nnstudio"
@@ -29,7 +31,7 @@ UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib
 UNSAFE_BUILTINS = {"eval", "exec", "compile", "__import__", "execfile"}
 #: (file relative to nnstudio/, call) -> why it is safe. Keep this list short and justified.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("core/export.py", "compile"): "compile() only parses the generated training script to check it "
+    ("core/export_script.py", "compile"): "compile() only parses the generated training script to check it "
                                    "is valid Python; the code object is discarded, never run",
     ("ui/evaluation_panel.py", "__import__"): "__import__('pandas'): a constant module name",
 }
@@ -160,7 +162,7 @@ def test_unsafe_model_is_refused_by_every_loader_without_running_its_code(
     doc = json.loads(saved.read_text())
     sidecar = saved.parent / doc["trained"]["model"]
     sidecar.write_bytes(path.read_bytes())
-    doc["trained"]["model_sha256"] = pf._sha256_file(sidecar)
+    doc["trained"]["model_sha256"] = sha256_file(sidecar)
     saved.write_text(json.dumps(doc))
     with pytest.raises(ProjectError, match="unsafe deserialization"):
         pf.load_trained(saved)
@@ -186,7 +188,7 @@ def test_every_keras_load_in_the_app_asks_for_safe_mode(monkeypatch, tmp_path, t
     plain.save(str(tmp_path / "plain.keras"))
     monkeypatch.setattr(keras.saving, "load_model", spy)
     model_file.load_keras(tmp_path / "plain.keras")
-    pf._load_keras(tmp_path / "plain.keras")
+    load_keras(tmp_path / "plain.keras")
     assert seen == [True, True]
 
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from nnstudio.core.data.profile import profile_column
+
 
 @dataclass
 class Dataset:
@@ -36,8 +38,6 @@ class Dataset:
 
     def profile(self, column: str):
         """The :class:`~nnstudio.core.data.profile.ColumnProfile` of one column (computed once)."""
-        from nnstudio.core.data.profile import profile_column  # noqa: PLC0415
-
         if column not in self._profiles:
             self._profiles[column] = profile_column(self.frame[column])
         return self._profiles[column]

@@ -6,9 +6,9 @@ so nothing is downloaded and every run of the app sees the same rows.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.preprocess import PreprocessConfig, SplitConfig
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec
-from nnstudio.core.training.settings import TrainSettings
+from nnstudio.core.settings import TrainSettings
 
 
 def _examples_dir() -> Path:

@@ -23,7 +23,8 @@ SENTENCE_WORDS = 3.0
 SENTENCE_MIN_UNIQUE = 10
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
-_DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
+_DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+                   r"([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
 
 KIND_LABELS = {
     "number": "number",

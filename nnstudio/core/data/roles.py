@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nnstudio.core.data.profile import MAX_CATEGORIES, ColumnProfile, fmt_number, is_numeric_dtype, profile_column
+from nnstudio.core.data.profile import (
+    MAX_CATEGORIES,
+    ColumnProfile,
+    fmt_number,
+    is_numeric_dtype,
+    profile_column,
+)
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import Task
 

@@ -1,6 +1,5 @@
 """The network architecture: a plain, JSON-serializable spec and the one function that builds Keras."""
 from nnstudio.core.model.spec import (
-    ACTIVATIONS,
     INITIALIZERS,
     LAYER_KINDS,
     LayerSpec,
@@ -8,4 +7,4 @@ from nnstudio.core.model.spec import (
     Task,
 )
 
-__all__ = ["ACTIVATIONS", "INITIALIZERS", "LAYER_KINDS", "LayerSpec", "NetworkSpec", "Task"]
+__all__ = ["INITIALIZERS", "LAYER_KINDS", "LayerSpec", "NetworkSpec", "Task"]

@@ -14,6 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from nnstudio.core.errors import SpecError
+from nnstudio.core.registry import TRAINABLE_ACTIVATIONS
 
 
 class Task(str, enum.Enum):
@@ -27,10 +28,6 @@ class Task(str, enum.Enum):
                 "regression": "regression"}[self.value]
 
 
-ACTIVATIONS = (
-    "linear", "relu", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softmax",
-    "softplus", "swish", "hard_sigmoid",
-)
 INITIALIZERS = (
     "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
     "uniform", "normal", "zeros", "ones", "orthogonal",
@@ -56,7 +53,8 @@ KERAS_CLASSES = {
 
 #: One-sentence explanations, used as tooltips in the layer editor and in CLI help.
 HELP = {
-    "dense": "A fully connected layer: every unit computes a weighted sum of all inputs plus a bias, then an activation.",
+    "dense": "A fully connected layer: every unit computes a weighted sum of all inputs plus a bias, "
+             "then an activation.",
     "dropout": "Randomly zeroes a fraction of its inputs during training only, to reduce overfitting.",
     "batchnorm": "Normalizes its inputs with running means and variances, which often speeds up training.",
     "gaussian_noise": "Adds zero-mean Gaussian noise to its inputs during training only, as a regularizer.",
@@ -72,23 +70,8 @@ HELP = {
     "rate": "Fraction of inputs set to zero at each training step (0 to below 1).",
     "stddev": "Standard deviation of the noise added during training.",
     "output": "The output layer follows the task unless you override it; a combination that cannot train is flagged.",
-    "params": "Trainable weights and biases plus, for batch normalization, its running statistics (Keras' count_params).",
-}
-
-#: One sentence per activation (tooltips of the activation list).
-ACTIVATION_HELP = {
-    "linear": "No activation: the unit outputs its weighted sum unchanged (the usual regression output).",
-    "relu": "max(0, z): zero for negative sums, the sum itself otherwise; the usual hidden-layer choice.",
-    "leaky_relu": "Like relu but with a small slope (0.2) for negative sums, so units never go fully silent.",
-    "elu": "Like relu for positive sums, a smooth curve down to -1 for negative ones.",
-    "selu": "A scaled elu that keeps activations normalized in deep nets (pairs with lecun_normal and alpha dropout).",
-    "gelu": "z times the probability that a standard normal value is below z: a smooth relu.",
-    "sigmoid": "Squashes the sum into 0..1: the output for binary classification (a probability).",
-    "tanh": "Squashes the sum into -1..1, centred on zero.",
-    "softmax": "Turns the layer's sums into probabilities that add up to 1: the multi-class output.",
-    "softplus": "log(1 + e^z): a smooth relu that is always positive.",
-    "swish": "z times sigmoid(z) (also called silu): a smooth, slightly non-monotonic relu.",
-    "hard_sigmoid": "A piecewise-linear, cheaper approximation of sigmoid (0 below -3, 1 above 3).",
+    "params": "Trainable weights and biases plus, for batch normalization, its running statistics "
+              "(Keras' count_params).",
 }
 
 #: One sentence per weight initializer (tooltips of the initializer list).
@@ -257,9 +240,9 @@ class LayerSpec:
                 raise SpecError("A step activation cannot be trained by gradient descent: its "
                                 "gradient is zero everywhere.",
                                 "Use sigmoid to train, or set step weights by hand in the inspector.")
-            if self.activation not in ACTIVATIONS:
+            if self.activation not in TRAINABLE_ACTIVATIONS:
                 raise SpecError(f"Unknown activation '{self.activation}'.",
-                                f"Use one of: {', '.join(ACTIVATIONS)}.")
+                                f"Use one of: {', '.join(TRAINABLE_ACTIVATIONS)}.")
             if self.initializer not in INITIALIZERS:
                 raise SpecError(f"Unknown initializer '{self.initializer}'.",
                                 f"Use one of: {', '.join(INITIALIZERS)}.")

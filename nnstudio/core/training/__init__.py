@@ -1,4 +1,4 @@
 """Training: settings and the engine (Keras models, whole epochs inside compiled TF functions)."""
-from nnstudio.core.training.settings import OPTIMIZERS, TrainSettings
+from nnstudio.core.settings import OPTIMIZERS, TrainSettings
 
 __all__ = ["OPTIMIZERS", "TrainSettings"]

@@ -16,39 +16,41 @@ the test holds a 2-replica run to a 1-device run within float tolerance.
 
 **Limits.** Runs on this path are reproducible for a given seed and device count, but are not
 bit-identical to the single-device engine (which shuffles with its own stateless RNG inside one
-compiled loop): compare results between runs on the same path. Stop/pause/step and learning-rate
-changes are a GUI feature; here training runs to the end, to early stopping, to divergence
-(the weights of the last finite epoch are kept) or to ``should_stop()``. Small teaching networks
+compiled loop): compare results between runs on the same path. The run obeys the training
+control protocol (:mod:`nnstudio.core.training.control`) like the engine: Stop after any batch,
+Pause, Step and learning-rate changes at epoch starts; otherwise it runs to the end, to early
+stopping or to divergence (the weights of the last finite epoch are kept). Small teaching networks
 are faster on one device: the per-step all-reduce costs more than it saves.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
+from nnstudio.core import registry
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import SettingsError, TrainingError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
-from nnstudio.core.training.engine import (
-    Progress,
-    TrainResult,
+from nnstudio.core.trained import TrainResult
+from nnstudio.core.training.control import Progress, TrainingControl
+from nnstudio.core.training.evaluation import evaluate_arrays
+from nnstudio.core.training.steps import (
     as_targets,
     divergence_message,
-    evaluate_arrays,
-    make_loss,
     make_optimizer,
     resolve_monitor,
     target_layout,
     tf_failure,
 )
-from nnstudio.core.training.settings import TrainSettings
 
 DISTRIBUTE_MODES = ("auto", "off", "mirrored")
 #: Progress is reported to the callback at most this often (seconds), and at the end.
@@ -100,11 +102,13 @@ def keras_metric(task: Task, n_outputs: int):
     return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
 
 
-def _progress_callback(settings: TrainSettings, epochs: int, on_progress, should_stop, t0: float):
-    """A Keras callback: reports :class:`Progress`, obeys ``should_stop``, catches divergence."""
+def _control_callback(epochs: int, control: TrainingControl):
+    """A Keras callback that puts ``fit`` under the training control protocol: Stop (after any
+    batch), Pause / Step / learning-rate changes (at epoch starts), reports (at most every
+    :data:`REPORT_INTERVAL` seconds, and at the end), and catches divergence."""
     keras = _keras()
 
-    class Reporter(keras.callbacks.Callback):
+    class ControlCallback(keras.callbacks.Callback):
         def __init__(self) -> None:
             super().__init__()
             self.pending: dict[str, list[float]] = {}
@@ -112,17 +116,42 @@ def _progress_callback(settings: TrainSettings, epochs: int, on_progress, should
             self.done = 0
             self.diverged = False
             self.stopped = False
+            self.stepping = False
+            self.discard_epoch = False
             self.good_weights = None
+            self.lr_changes: list[tuple[int, float]] = []
+
+        def lr(self) -> float:
+            return float(np.asarray(self.model.optimizer.learning_rate))
 
         def on_train_begin(self, logs=None):
+            control.begin(epochs)
             self.good_weights = self.model.get_weights()
 
+        def on_epoch_begin(self, epoch, logs=None):
+            gate = control.checkpoint(self.done, self.lr, self.model)
+            if gate.stop:  # Keras still runs one batch of this epoch: it is undone at its end
+                self.discard_epoch = True
+                self.stop()
+                return
+            if gate.learning_rate is not None:
+                self.model.optimizer.learning_rate.assign(gate.learning_rate)
+                self.lr_changes.append((self.done, gate.learning_rate))
+            self.stepping = gate.stepping
+
         def on_train_batch_end(self, batch, logs=None):
-            if should_stop is not None and should_stop():
-                self.stopped = True
-                self.model.stop_training = True
+            if control.stopped:
+                self.stop()
+
+        def stop(self) -> None:
+            self.stopped = True
+            self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
+            if self.discard_epoch:  # stopped before it began: as if it never ran
+                self.model.set_weights(self.good_weights)
+                self.flush()
+                return
             logs = logs or {}
             self.done = epoch + 1
             for k, v in logs.items():
@@ -135,40 +164,40 @@ def _progress_callback(settings: TrainSettings, epochs: int, on_progress, should
                 self.model.set_weights(self.good_weights)
             else:
                 self.good_weights = self.model.get_weights()
-            if should_stop is not None and should_stop():
-                self.stopped = True
-                self.model.stop_training = True
+            if control.stopped:
+                self.stop()
             now = time.perf_counter()
             if now - self.last_report >= REPORT_INTERVAL or self.done == epochs or \
-                    self.model.stop_training:
+                    self.model.stop_training or self.stepping:
                 self.flush(now)
+            if self.stepping:
+                self.stepping = False
+                control.after_step()
 
         def flush(self, now: float | None = None) -> None:
-            if on_progress is None or not self.pending:
-                self.pending = {}
-                return
-            now = now or time.perf_counter()
-            elapsed = now - t0
-            eta = elapsed / self.done * (epochs - self.done) if self.done else float("nan")
-            lr = float(np.asarray(self.model.optimizer.learning_rate))
-            on_progress(Progress(self.done, epochs, self.pending, elapsed, eta, lr))
+            if self.pending:
+                control.report(self.done, self.pending, self.lr(), self.model)
             self.pending = {}
-            self.last_report = now
+            self.last_report = now or time.perf_counter()
 
-    return Reporter()
+    return ControlCallback()
 
 
 def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
+              control: TrainingControl | None = None,
               on_progress: Callable[[Progress], None] | None = None,
               should_stop: Callable[[], bool] | None = None,
               has_val: bool = True, steps_per_epoch: int | None = None,
               validation_steps: int | None = None) -> dict:
-    """Fit a compiled model on ``tf.data`` datasets with the app's reporting, early stopping and
-    divergence handling. Returns history, status, message, epochs run, best epoch and steps."""
+    """Fit a compiled model on ``tf.data`` datasets under the training control protocol
+    (``control``, or one made from ``on_progress`` and ``should_stop``), with the app's early
+    stopping and divergence handling. Returns history, status, message, epochs run, best epoch,
+    steps and learning-rate changes."""
     keras = _keras()
     epochs = int(settings.epochs)
-    t0 = time.perf_counter()
-    reporter = _progress_callback(settings, epochs, on_progress, should_stop, t0)
+    if control is None:
+        control = TrainingControl(on_progress, should_stop=should_stop)
+    reporter = _control_callback(epochs, control)
     callbacks = [reporter]
     early = None
     if settings.early_stopping:
@@ -189,8 +218,9 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
         raise
     except Exception as exc:  # a failure inside TensorFlow: a message, not a traceback
         raise tf_failure(exc) from exc
-    history = {k: [float(x) for x in v] for k, v in hist.history.items() if k != "learning_rate"}
     done = reporter.done
+    history = {k: [float(x) for x in v][:done] for k, v in hist.history.items()
+               if k != "learning_rate"}
     best_epoch = None
     lr = float(np.asarray(model.optimizer.learning_rate))
     if reporter.diverged:
@@ -209,18 +239,17 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
     if early is not None and best_epoch is None and early.best_epoch is not None and done:
         best_epoch = int(early.best_epoch)
     return {"history": history, "status": status, "message": message, "epochs_run": done,
-            "best_epoch": best_epoch, "steps": int(model.optimizer.iterations.numpy())}
+            "best_epoch": best_epoch, "steps": int(model.optimizer.iterations.numpy()),
+            "lr_changes": reporter.lr_changes}
 
 
 def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
                    settings: TrainSettings, strategy=None):
     """The network and its optimizer, loss and metric, created under ``strategy.scope()``."""
-    import contextlib  # noqa: PLC0415
-
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed)
-        loss = make_loss(settings.loss_for(task))
+        loss = registry.make_loss(settings.loss_for(task))
         model.compile(optimizer=make_optimizer(settings), loss=loss,
                       metrics=[keras_metric(task, model.output_shape[-1])],
                       # XLA pays off in the engine's chunks of epochs; here steps are fed from
@@ -231,6 +260,7 @@ def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
 
 
 def train_mirrored(data: PreparedData, spec: NetworkSpec, settings: TrainSettings, strategy, *,
+                   control: TrainingControl | None = None,
                    on_progress: Callable[[Progress], None] | None = None,
                    should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """Train on in-memory data under ``strategy`` (a MirroredStrategy) with Keras ``fit``."""
@@ -256,11 +286,13 @@ def train_mirrored(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
         val_ds = (tf.data.Dataset.from_tensor_slices(
             (np.asarray(data.X_val, np.float32), as_targets(data.y_val, layout)))
             .batch(val_bs).repeat())
-    fit = keras_fit(model, train_ds, val_ds, task, settings, on_progress=on_progress,
-                    should_stop=should_stop, has_val=has_val, steps_per_epoch=-(-n // bs),
+    fit = keras_fit(model, train_ds, val_ds, task, settings, control=control,
+                    on_progress=on_progress, should_stop=should_stop, has_val=has_val,
+                    steps_per_epoch=-(-n // bs),
                     validation_steps=-(-len(data.X_val) // val_bs) if has_val else None)
     test = evaluate_arrays(model, data.X_test, data.y_test, task, loss) if len(data.X_test) else {}
     return TrainResult(model=model, history=fit["history"], epochs_run=fit["epochs_run"],
                        status=fit["status"], message=fit["message"],
                        seconds=time.perf_counter() - t0, test=test, best_epoch=fit["best_epoch"],
-                       seed=int(settings.seed), steps=fit["steps"], path="mirrored")
+                       lr_changes=fit["lr_changes"], seed=int(settings.seed), steps=fit["steps"],
+                       path="mirrored")

@@ -1,84 +1,11 @@
-"""Training settings: a plain dataclass with a JSON form, validated with user-facing messages."""
-from __future__ import annotations
+"""The training settings moved to :mod:`nnstudio.core.settings` (below the data layer, which reads
+them for the built-in examples); this name stays for the GUI and other callers."""
+from nnstudio.core.settings import (
+    BATCH_MODES,
+    EARLY_MONITORS,
+    LOSSES,
+    OPTIMIZERS,
+    TrainSettings,
+)
 
-from dataclasses import asdict, dataclass, fields
-
-from nnstudio.core.errors import SettingsError
-from nnstudio.core.model.spec import Task
-
-OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad", "adamax", "nadam")
-LOSSES = ("auto", "binary_crossentropy", "sparse_categorical_crossentropy", "categorical_crossentropy",
-          "mse", "mae", "huber")
-BATCH_MODES = ("mini-batch", "full-batch", "stochastic")
-EARLY_MONITORS = ("val_loss", "loss", "val_accuracy", "accuracy")
-
-
-@dataclass
-class TrainSettings:
-    optimizer: str = "adam"
-    learning_rate: float = 0.001
-    momentum: float = 0.0  # SGD only
-    nesterov: bool = False  # SGD only
-    batch_mode: str = "mini-batch"  # "mini-batch" | "full-batch" (gradient descent) | "stochastic" (batch 1)
-    batch_size: int = 32  # used in mini-batch mode
-    epochs: int = 100
-    seed: int = 0
-    loss: str = "auto"
-    early_stopping: bool = False
-    monitor: str = "val_loss"
-    patience: int = 10
-    restore_best: bool = True
-    jit_compile: bool = True  # compile the training loop with XLA (off: a plain TF graph, same maths)
-
-    def effective_batch_size(self, n_train: int) -> int:
-        if self.batch_mode == "full-batch":
-            return max(1, n_train)
-        if self.batch_mode == "stochastic":
-            return 1
-        return max(1, min(int(self.batch_size), max(1, n_train)))
-
-    def loss_for(self, task: Task | str) -> str:
-        if self.loss != "auto":
-            return self.loss
-        return {Task.BINARY: "binary_crossentropy", Task.MULTICLASS: "sparse_categorical_crossentropy",
-                Task.REGRESSION: "mse"}[Task(task)]
-
-    def check(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise SettingsError(f"Unknown optimizer '{self.optimizer}'.",
-                                f"Use one of: {', '.join(OPTIMIZERS)}.")
-        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate <= 100):
-            raise SettingsError(f"The learning rate must be a number above 0 and at most 100 (got "
-                                f"{self.learning_rate!r}).",
-                                "Typical values are 0.0001 to 0.1.")
-        if self.batch_mode not in BATCH_MODES:
-            raise SettingsError(f"Unknown batch mode '{self.batch_mode}'.",
-                                f"Use one of: {', '.join(BATCH_MODES)}.")
-        if not (isinstance(self.batch_size, int) and self.batch_size >= 1):
-            raise SettingsError(f"The batch size must be a whole number of at least 1 (got {self.batch_size!r}).")
-        if not (isinstance(self.epochs, int) and 1 <= self.epochs <= 1_000_000):
-            raise SettingsError(f"Epochs must be a whole number from 1 to 1000000 (got {self.epochs!r}).")
-        if not 0 <= self.momentum < 1:
-            raise SettingsError(f"Momentum must be at least 0 and below 1 (got {self.momentum!r}).")
-        if self.loss not in LOSSES:
-            raise SettingsError(f"Unknown loss '{self.loss}'.", f"Use one of: {', '.join(LOSSES)}.")
-        if self.monitor not in EARLY_MONITORS:
-            raise SettingsError(f"Early stopping cannot monitor '{self.monitor}'.",
-                                f"Use one of: {', '.join(EARLY_MONITORS)}.")
-        if not (isinstance(self.patience, int) and self.patience >= 1):
-            raise SettingsError(f"Patience must be a whole number of at least 1 (got {self.patience!r}).")
-        if not isinstance(self.jit_compile, bool):
-            raise SettingsError(f"jit_compile must be true or false (got {self.jit_compile!r}).")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainSettings:
-        names = {f.name for f in fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise SettingsError(f"Unknown training setting(s): {', '.join(sorted(unknown))}.")
-        s = cls(**d)
-        s.check()
-        return s
+__all__ = ["BATCH_MODES", "EARLY_MONITORS", "LOSSES", "OPTIMIZERS", "TrainSettings"]

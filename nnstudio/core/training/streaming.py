@@ -8,7 +8,7 @@ a block (optimizer step and all). Python sees block boundaries, so Stop and Paus
 block, and epoch boundaries, where it validates, checks for divergence, applies early stopping and
 reports the epoch — the same history keys, statuses and messages as the fast path.
 
-The shuffles and mini-batches are the fast path's (:func:`engine.epoch_orders`), so both paths
+The shuffles and mini-batches are the fast path's (:func:`shuffle.epoch_orders`), so both paths
 compute the same steps; results agree to float rounding (this path runs a plain TF graph, the fast
 one XLA by default). Differences: Stop during an epoch keeps the weights reached so far and the
 history of the finished epochs; Pause takes effect within an epoch, and Step then finishes the
@@ -20,8 +20,23 @@ import time
 
 import numpy as np
 
+from nnstudio.core import registry
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.tf import tensorflow as _tensorflow
+from nnstudio.core.trained import TrainResult
+from nnstudio.core.training.evaluation import evaluate_arrays
+from nnstudio.core.training.shuffle import epoch_orders
+from nnstudio.core.training.steps import (
+    as_targets,
+    divergence_message,
+    make_metric,
+    make_optimizer,
+    metric_name,
+    reg_loss,
+    resolve_monitor,
+    target_layout,
+    tf_failure,
+)
 
 #: Rows per compiled call (rounded to whole batches).
 STREAM_BLOCK_ROWS = 16384
@@ -29,32 +44,30 @@ STREAM_BLOCK_ROWS = 16384
 REPORT_SECONDS = 0.5
 
 
-def run_streaming(trainer, model, t0: float):
-    from nnstudio.core.training import engine as E  # noqa: PLC0415  (engine imports us lazily)
-
+def run_streaming(data, s, model, control, t0: float):
+    """Train ``model`` on ``data`` (PreparedData) with settings ``s``, steered by ``control`` (a
+    :class:`~nnstudio.core.training.control.TrainingControl`); returns (optimizer, TrainResult)."""
     tf = _tensorflow()
-    data, s = trainer.data, trainer.settings
     task = data.task
-    layout = E.target_layout(task, model)
-    loss_obj = E.make_loss(s.loss_for(task))
-    metric = E.make_metric(task)
-    opt = E.make_optimizer(s)
+    layout = target_layout(task, model)
+    loss_obj = registry.make_loss(s.loss_for(task))
+    metric = make_metric(task)
+    opt = make_optimizer(s)
     tvars = model.trainable_variables
     opt.build(tvars)
-    trainer.optimizer = opt
     weights = list(model.weights)
 
     X = np.asarray(data.X_train)
     if X.dtype != np.float32:
         X = X.astype(np.float32)
-    y = E.as_targets(data.y_train, layout)
+    y = as_targets(data.y_train, layout)
     n, n_in = X.shape
     bs = s.effective_batch_size(n)
     block = max(1, STREAM_BLOCK_ROWS // bs) * bs
     has_val = len(data.X_val) > 0
-    mname = E.metric_name(task)
+    mname = metric_name(task)
     keys = ["loss", mname] + (["val_loss", f"val_{mname}"] if has_val else [])
-    monitor, mode_max = E.resolve_monitor(s.monitor, task, has_val)
+    monitor, mode_max = resolve_monitor(s.monitor, task, has_val)
     seed = int(s.seed)
     ydt = tf.float32 if layout == "column" else tf.int32
     yshape = [None, 1] if layout == "column" else [None]
@@ -72,7 +85,7 @@ def run_streaming(trainer, model, t0: float):
             xb, yb = xs[lo:hi], ys[lo:hi]
             with tf.GradientTape() as tape:
                 p = model(xb, training=True)
-                total = loss_obj(yb, p) + E.reg_loss(model)
+                total = loss_obj(yb, p) + reg_loss(model)
             grads = tape.gradient(total, tvars)
             opt.apply_gradients(zip(grads, tvars))
             cnt = tf.cast(hi - lo, tf.float32)
@@ -85,7 +98,7 @@ def run_streaming(trainer, model, t0: float):
     def blocks(first_epoch):
         """Blocks of rows, epoch after epoch; a block's third item says "last of its epoch"."""
         for epoch in range(first_epoch, epochs):
-            perm = E.epoch_orders(seed, epoch, 1, n)[0]  # the fast path's shuffle, too
+            perm = epoch_orders(seed, epoch, 1, n)[0]  # the fast path's shuffle, too
             for i in range(0, n, block):
                 idx = perm[i:i + block]
                 yield X[idx], y[idx], i + block >= n
@@ -113,17 +126,20 @@ def run_streaming(trainer, model, t0: float):
     epochs = int(s.epochs)
     done = 0
     status, message = "completed", ""
-    run_t0 = time.perf_counter()
-    last_report = run_t0
+    control.begin(epochs)
+    last_report = time.perf_counter()
+
+    def lr_now() -> float:
+        return float(opt.learning_rate.numpy())
 
     def gate():
         nonlocal stepping
-        stop, step_now, lr = trainer._gate(done, epochs, run_t0, opt, model)
-        if lr is not None:
-            opt.learning_rate.assign(lr)
-            lr_changes.append((done, lr))
-        stepping = stepping or step_now
-        return stop
+        g = control.checkpoint(done, lr_now, model)
+        if g.learning_rate is not None:
+            opt.learning_rate.assign(g.learning_rate)
+            lr_changes.append((done, g.learning_rate))
+        stepping = stepping or g.stepping
+        return g.stop
 
     stream = None
     while done < epochs:
@@ -148,14 +164,14 @@ def run_streaming(trainer, model, t0: float):
                 met_sum += float(ms)
                 now = time.perf_counter()
                 if now - last_report > REPORT_SECONDS:  # a sign of life inside a long epoch
-                    trainer._report(done, epochs, {}, run_t0, opt, model)
+                    control.report(done, {}, lr_now(), model)
                     last_report = now
                 if bool(last):
                     break
         except TrainingError:
             raise
         except Exception as exc:
-            raise E.tf_failure(exc) from exc
+            raise tf_failure(exc) from exc
         if stopped:
             status = "stopped"
             message = (f"Stopped by you during epoch {done + 1}; the history has the {done} "
@@ -163,23 +179,23 @@ def run_streaming(trainer, model, t0: float):
             break
         row = [loss_sum / n, met_sum / n]
         if has_val:
-            v = E.evaluate_arrays(model, data.X_val, data.y_val, task, loss_obj)
+            v = evaluate_arrays(model, data.X_val, data.y_val, task, loss_obj)
             row += [v["loss"], v[mname]]
         finite = np.all(np.isfinite(row)) and all(
             bool(tf.reduce_all(tf.math.is_finite(w))) for w in weights)
         if not finite:
             copy(weights, backup)
             status = "diverged"
-            message = E.divergence_message(done, float(opt.learning_rate.numpy()))
+            message = divergence_message(done, float(opt.learning_rate.numpy()))
             break
         new = {k: [float(x)] for k, x in zip(keys, row)}
         for k in keys:
             history[k].extend(new[k])
         done += 1
-        trainer._report(done, epochs, new, run_t0, opt, model)
+        control.report(done, new, lr_now(), model)
         last_report = time.perf_counter()
         if stepping:
-            trainer._after_step()
+            control.after_step()
         if s.early_stopping:
             cur = new[monitor][0] if monitor in new else row[0]
             if (cur > best_value) if mode_max else (cur < best_value):
@@ -200,9 +216,9 @@ def run_streaming(trainer, model, t0: float):
             message += f" Restored the weights of epoch {best_ep + 1}."
     if status == "completed":
         message = f"Trained {done} epochs."
-    test = E.evaluate_arrays(model, data.X_test, data.y_test, task, loss_obj) \
+    test = evaluate_arrays(model, data.X_test, data.y_test, task, loss_obj) \
         if len(data.X_test) else {}
-    return E.TrainResult(model=model, history=history, epochs_run=done, status=status,
-                         message=message.strip(), seconds=time.perf_counter() - t0, test=test,
-                         lr_changes=lr_changes, best_epoch=best_ep, seed=seed,
-                         steps=int(opt.iterations.numpy()), path="streaming", compiled=True)
+    return opt, TrainResult(model=model, history=history, epochs_run=done, status=status,
+                              message=message.strip(), seconds=time.perf_counter() - t0,
+                              test=test, lr_changes=lr_changes, best_epoch=best_ep, seed=seed,
+                              steps=int(opt.iterations.numpy()), path="streaming", compiled=True)

@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.preprocess import (
     ColumnTransform,
     FittedPreprocessor,
@@ -51,10 +52,15 @@ from nnstudio.core.data.preprocess import (
     numeric_fill_value,
 )
 from nnstudio.core.data.profile import profile_column
-from nnstudio.core.data.roles import MAX_CLASSES, Roles, infer_roles
+from nnstudio.core.data.roles import MAX_AUTO_CLASSES, MAX_CLASSES, Roles, check_class_count, infer_roles
 from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.model.spec import NetworkSpec, Task
-from nnstudio.core.training.settings import TrainSettings
+from nnstudio.core.settings import TrainSettings
+from nnstudio.core.tf import tensorflow
+from nnstudio.core.trained import TrainResult
+from nnstudio.core.training.distributed import build_compiled, keras_fit
+from nnstudio.core.training.evaluation import evaluate_arrays
+from nnstudio.core.training.steps import as_targets, target_layout
 
 DEFAULT_CHUNK_ROWS = 100_000
 MAX_CATEGORIES = 1000
@@ -185,8 +191,6 @@ class StreamPlan:
 
 def csv_read_kwargs(path: Path | str, options: dict | None = None) -> dict:
     """pandas ``read_csv`` arguments for the file, detected as the app's CSV reader does."""
-    from nnstudio.core.data import csv as csv_mod  # noqa: PLC0415
-
     fmt = csv_mod.sniff(path, csv_mod.CsvOptions.from_dict(options) if options else None)
     kw = csv_mod._pandas_kwargs(fmt)  # the app reader's own arguments: same columns, same values
     kw["encoding"] = fmt.options.encoding
@@ -218,8 +222,6 @@ def read_head(path: Path | str, read_kwargs: dict, rows: int = 10_000) -> pd.Dat
 def _resolve_task(name: str, values: list, numeric: bool, integer: bool, n_rows: int,
                   overflow: bool, task: Task | None) -> tuple[Task, list]:
     """The task and classes, by the rules of roles.infer_task / preprocess.resolve_task."""
-    from nnstudio.core.data.roles import MAX_AUTO_CLASSES, check_class_count  # noqa: PLC0415
-
     nun = len(values) if not overflow else MAX_CLASSES + 1
     if nun == 0:
         raise DataError(f"The target '{name}' has no values: every row is missing.",
@@ -445,8 +447,6 @@ def encoded_chunks(plan: StreamPlan, which: str, *, shuffle_seed: int | None = N
 def _batches(plan: StreamPlan, which: str, batch_size: int, layout: str, seed: int | None,
              epoch_counter: list[int]):
     """A generator of mini-batches; the shuffle changes every epoch (``epoch_counter``)."""
-    from nnstudio.core.training.engine import as_targets  # noqa: PLC0415
-
     def gen():
         shuffle_seed = None
         if seed is not None:
@@ -467,17 +467,11 @@ def _batches(plan: StreamPlan, which: str, batch_size: int, layout: str, seed: i
 
 
 def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings, *,
-                    on_progress: Callable | None = None,
+                    control=None, on_progress: Callable | None = None,
                     should_stop: Callable[[], bool] | None = None, strategy=None):
-    """Train with Keras ``fit`` on batches streamed from the CSV; returns a TrainResult."""
-    from nnstudio.core.tf import tensorflow  # noqa: PLC0415
-    from nnstudio.core.training.distributed import build_compiled, keras_fit  # noqa: PLC0415
-    from nnstudio.core.training.engine import (  # noqa: PLC0415
-        TrainResult,
-        evaluate_arrays,
-        target_layout,
-    )
-
+    """Train with Keras ``fit`` on batches streamed from the CSV, steered by ``control`` (a
+    :class:`~nnstudio.core.training.control.TrainingControl`, or one made from ``on_progress`` and
+    ``should_stop``); returns a TrainResult."""
     tf = tensorflow()
     t0 = time.perf_counter()
     settings.check()
@@ -498,8 +492,8 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
         val_ds = tf.data.Dataset.from_generator(
             _batches(plan, "val", max(bs, 4096), layout, None, [0]), output_signature=sig
         ).prefetch(2)
-    fit = keras_fit(model, train_ds, val_ds, task, settings, on_progress=on_progress,
-                    should_stop=should_stop, has_val=has_val)
+    fit = keras_fit(model, train_ds, val_ds, task, settings, control=control,
+                    on_progress=on_progress, should_stop=should_stop, has_val=has_val)
     test: dict[str, float] = {}
     if plan.rows["test"]:
         n_total, sums = 0, {}
@@ -515,5 +509,5 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
     return TrainResult(model=model, history=fit["history"], epochs_run=fit["epochs_run"],
                        status=fit["status"], message=fit["message"],
                        seconds=time.perf_counter() - t0, test=test, best_epoch=fit["best_epoch"],
-                       seed=int(settings.seed), steps=fit["steps"],
-                       path="streaming" if strategy is None else "streaming-mirrored")
+                       lr_changes=fit["lr_changes"], seed=int(settings.seed), steps=fit["steps"],
+                       path="csv-stream" if strategy is None else "csv-stream-mirrored")

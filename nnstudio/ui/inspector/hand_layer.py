@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from nnstudio.core.forward import ACTIVATIONS, fmt
+from nnstudio.core.forward import fmt
+from nnstudio.core.registry import ACTIVATIONS
 from nnstudio.core.handnet import (
     HAND_ACTIVATIONS,
     HandLayer,

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.forward import ACTIVATION_FORMULAS, Trace, fmt, weighted_sum_text
+from nnstudio.core.forward import Trace, fmt, weighted_sum_text
+from nnstudio.core.registry import ACTIVATIONS, loss_label
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.inspector.diagram import NetworkDiagram
 
@@ -281,7 +282,8 @@ class TraceView(QWidget):
             self._set_detail_rows(rows, bold_last=True)
             self.grad_label.setText("")
             return
-        formula = ACTIVATION_FORMULAS.get(layer.activation, layer.activation)
+        entry = ACTIVATIONS.get(layer.activation)
+        formula = entry.formula if entry is not None else layer.activation
         self.detail_title.setText(f"{head}<br>z = Σ w·x + b = {fmt(lt.z[r, unit], DIGITS)};  "
                                   f"{layer.activation}: {formula} → a = <b>{fmt(lt.a[r, unit], DIGITS)}</b>")
         g_w = g_b = dz = None
@@ -333,12 +335,11 @@ class TraceView(QWidget):
         if g is None:
             self.grad_label.setText(f"<i>{self.grad_note}</i>" if self.grad_note else "")
             return
-        from nnstudio.core.gradients import LOSS_LABELS  # noqa: PLC0415 (no TF import)
 
         target = g.target.reshape(-1)
         tgt = (self.output_labels[int(target[0])] if g.loss_name.endswith("categorical_crossentropy")
                and int(target[0]) < len(self.output_labels) else ", ".join(fmt(v) for v in target))
-        text = (f"Loss ({LOSS_LABELS.get(g.loss_name, g.loss_name)}) for target {tgt}: "
+        text = (f"Loss ({loss_label(g.loss_name)}) for target {tgt}: "
                 f"<b>{fmt(g.loss)}</b>. dLoss/dz = {fmt(dz) if dz is not None else '—'} for this node; "
                 f"each dLoss/dw = x · dLoss/dz (chain rule), from <tt>tf.GradientTape</tt>.")
         if g.blocked[li]:

@@ -48,9 +48,9 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model import edits
+from nnstudio.core.registry import ACTIVATIONS, TRAINABLE_ACTIVATIONS
 from nnstudio.core.model.spec import (
-    ACTIVATION_HELP,
-    ACTIVATIONS,
     HELP,
     INITIALIZER_HELP,
     INITIALIZERS,
@@ -402,9 +402,9 @@ class LayerEditor(QWidget):
         self.units.setToolTip(HELP["units"])
         self.form.addRow("Units", self.units)
         self.activation = QComboBox()
-        for a in ACTIVATIONS:
+        for a in TRAINABLE_ACTIVATIONS:
             self.activation.addItem(a, a)
-            self.activation.setItemData(self.activation.count() - 1, ACTIVATION_HELP[a],
+            self.activation.setItemData(self.activation.count() - 1, ACTIVATIONS[a].help,
                                         Qt.ItemDataRole.ToolTipRole)
         self.activation.setToolTip(HELP["activation"])
         self.form.addRow("Activation", self.activation)
@@ -627,17 +627,7 @@ class LayerEditor(QWidget):
 
     def _dropout_state(self) -> tuple[int, int, float | None]:
         """(hidden Dense layers, of them followed by a Dropout, the rate of the first such one)."""
-        hidden = self.spec.hidden
-        dense = followed = 0
-        rate = None
-        for i, layer in enumerate(hidden):
-            if layer.kind == "dense":
-                dense += 1
-                if i + 1 < len(hidden) and hidden[i + 1].kind == "dropout":
-                    followed += 1
-                    if rate is None:
-                        rate = hidden[i + 1].rate
-        return dense, followed, rate
+        return edits.dropout_state(self.spec)
 
     def _load_dropout_toggle(self) -> None:
         dense, followed, rate = self._dropout_state()
@@ -785,49 +775,23 @@ class LayerEditor(QWidget):
     def _row(self, row: int | None) -> int:
         return self.list.currentRow() if row is None else row
 
-    def _new_layer(self, kind: str, near: int) -> LayerSpec:
-        """A sensible new layer: Dense copies the width and activation of the nearest Dense above."""
-        hidden = self.spec.hidden
-        if kind == "dense":
-            for layer in reversed(hidden[:max(0, near)]):
-                if layer.kind == "dense":
-                    return LayerSpec.dense(layer.units, layer.activation)
-            return LayerSpec.dense(4, "relu")
-        if kind == "dropout":
-            return LayerSpec.dropout(round(self.dropout_rate.value(), 4))
-        return LayerSpec.of_kind(kind)
+    def _apply_edit(self, e: edits.Edit | None) -> bool:
+        """Apply a :mod:`nnstudio.core.model.edits` result (None: the edit did not apply)."""
+        if e is None:
+            return False
+        return self.apply(e.spec, e.text, self.list.currentRow() if e.row is None else e.row)
 
     def add_layer(self, kind: str = "dense", row: int | None = None, before: bool = False) -> bool:
         """Add a layer below (``before``: above) ``row`` (default: the selected row); the output row
         is always last, so adding at or below it appends to the hidden stack."""
-        row = self._row(row)
-        n = len(self.spec.hidden)
-        if row < 0 or row >= n:
-            at = n
-        else:
-            at = row if before else row + 1
-        spec = self.spec.copy()
-        layer = self._new_layer(kind, at)
-        spec.hidden.insert(at, layer)
-        verb = "Insert" if before else "Add"
-        return self.apply(spec, f"{verb} {layer.describe()}", at)
+        return self._apply_edit(edits.add_layer(self.spec, kind, self._row(row), before,
+                                                self.dropout_rate.value()))
 
     def remove_layer(self, row: int | None = None) -> bool:
-        row = self._row(row)
-        if not 0 <= row < len(self.spec.hidden):
-            return False
-        spec = self.spec.copy()
-        gone = spec.hidden.pop(row)
-        return self.apply(spec, f"Remove layer {row + 1} ({gone.describe()})",
-                          min(row, len(spec.hidden)))
+        return self._apply_edit(edits.remove_layer(self.spec, self._row(row)))
 
     def duplicate_layer(self, row: int | None = None) -> bool:
-        row = self._row(row)
-        if not 0 <= row < len(self.spec.hidden):
-            return False
-        spec = self.spec.copy()
-        spec.hidden.insert(row + 1, replace(spec.hidden[row]))
-        return self.apply(spec, f"Duplicate layer {row + 1} ({spec.hidden[row].describe()})", row + 1)
+        return self._apply_edit(edits.duplicate_layer(self.spec, self._row(row)))
 
     def move_layer(self, row: int | None, delta: int) -> bool:
         row = self._row(row)
@@ -835,81 +799,26 @@ class LayerEditor(QWidget):
 
     @Slot(int, int)
     def move_layer_to(self, src: int, dst: int) -> bool:
-        n = len(self.spec.hidden)
-        if not (0 <= src < n and 0 <= dst < n) or src == dst:
-            return False
-        spec = self.spec.copy()
-        layer = spec.hidden.pop(src)
-        spec.hidden.insert(dst, layer)
-        where = "up" if dst < src else "down"
-        return self.apply(spec, f"Move layer {src + 1} ({layer.describe()}) {where}", dst)
+        return self._apply_edit(edits.move_layer(self.spec, src, dst))
 
     def set_layer(self, row: int, layer: LayerSpec, text: str | None = None) -> bool:
         """Replace the layer at ``row`` (the output row sets an explicit output layer)."""
-        spec = self.spec.copy()
-        if row == len(spec.hidden):
-            spec.output = replace(layer)
-            where = "the output layer"
-        elif 0 <= row < len(spec.hidden):
-            spec.hidden[row] = replace(layer)
-            where = f"layer {row + 1}"
-        else:
-            return False
-        return self.apply(spec, text or f"Change {where} to {layer.describe()}", row)
+        return self._apply_edit(edits.set_layer(self.spec, row, layer, text))
 
     def change_units(self, row: int | None, delta: int) -> bool:
-        row = self._row(row)
-        if not 0 <= row < self.n_rows:
-            return False
-        if row == self.output_row and self.spec.output is None:
-            return False  # the output follows the task: untick "Follow the task" first
-        layer = self.layer_at(row)
-        if layer.kind != "dense" or layer.units + delta < 1:
-            return False
-        where = "the output layer" if row == self.output_row else f"layer {row + 1}"
-        return self.set_layer(row, replace(layer, units=layer.units + delta),
-                              f"Set the units of {where} to {layer.units + delta}")
+        return self._apply_edit(edits.change_units(self.spec, self._row(row), delta))
 
     def set_output_follows_task(self, follow: bool) -> bool:
-        spec = self.spec.copy()
-        if follow:
-            spec.output = None
-            text = "Let the output layer follow the task"
-        else:
-            task, k = self._task()
-            spec.output = default_output(task, k)
-            text = "Set the output layer by hand"
-        return self.apply(spec, text, len(spec.hidden))
+        task, k = self._task()
+        return self._apply_edit(edits.set_output_follows_task(self.spec, follow, task, k))
 
     def set_dropout_after_hidden(self, on: bool, rate: float | None = None) -> bool:
         """W1's toggle: a Dropout after every hidden Dense layer (on), or none directly after one."""
-        rate = round(self.dropout_rate.value() if rate is None else rate, 4)
-        old = self.spec
-        hidden: list[LayerSpec] = []
-        i = 0
-        while i < len(old.hidden):
-            layer = old.hidden[i]
-            hidden.append(replace(layer))
-            nxt = old.hidden[i + 1] if i + 1 < len(old.hidden) else None
-            if layer.kind == "dense":
-                if on and (nxt is None or nxt.kind != "dropout"):
-                    hidden.append(LayerSpec.dropout(rate))
-                elif not on and nxt is not None and nxt.kind == "dropout":
-                    i += 1  # skip it
-            i += 1
-        spec = NetworkSpec(hidden, replace(old.output) if old.output else None)
-        text = (f"Add Dropout {rate:g} after the hidden layers" if on
-                else "Remove the Dropout after the hidden layers")
-        return self.apply(spec, text, self.list.currentRow())
+        rate = self.dropout_rate.value() if rate is None else rate
+        return self._apply_edit(edits.set_dropout_after_hidden(self.spec, on, rate))
 
     def set_dropout_rate_after_hidden(self, rate: float) -> bool:
-        rate = round(rate, 4)
-        spec = self.spec.copy()
-        for i, layer in enumerate(spec.hidden[:-1]):
-            nxt = spec.hidden[i + 1]
-            if layer.kind == "dense" and nxt.kind == "dropout":
-                nxt.rate = rate
-        return self.apply(spec, f"Set the dropout rate to {rate:g}", self.list.currentRow())
+        return self._apply_edit(edits.set_dropout_rate_after_hidden(self.spec, rate))
 
     def add_hidden_dense(self) -> bool:
         """Playground's "+ layer": a Dense layer at the end of the hidden stack."""
@@ -917,14 +826,7 @@ class LayerEditor(QWidget):
 
     def remove_last_hidden_dense(self) -> bool:
         """Playground's "− layer": the last hidden Dense layer and the layers that follow it."""
-        hidden = self.spec.hidden
-        last = max((i for i, l in enumerate(hidden) if l.kind == "dense"), default=None)
-        if last is None:
-            return False
-        spec = self.spec.copy()
-        del spec.hidden[last:]
-        return self.apply(spec, f"Remove layer {last + 1} ({hidden[last].describe()})",
-                          max(0, last - 1))
+        return self._apply_edit(edits.remove_last_hidden_dense(self.spec))
 
     @Slot(int)
     def change_dense_layer_count(self, delta: int) -> bool:
@@ -934,8 +836,7 @@ class LayerEditor(QWidget):
     def set_from_text(self, text: str) -> bool:
         """Replace the network with the parsed text form; raises SpecError if it cannot be read."""
         task, k = self._task()
-        spec = NetworkSpec.parse(text, task, k)
-        return self.apply(spec, "Set the layers from text", 0)
+        return self._apply_edit(edits.from_text(text, task, k))
 
     # ----- widget callbacks --------------------------------------------------------------------------------
     def _field_changed(self, name: str) -> None:

@@ -9,7 +9,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from nnstudio.core.model.spec import Task, validate
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.training.engine import Progress, Trainer, TrainResult
+from nnstudio.core.training.control import Progress, TrainingControl
+from nnstudio.core.training.engine import Trainer, TrainResult
 from nnstudio.ui.state import AppState
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.training.pace import Pacer, chunk_cap
@@ -106,7 +107,8 @@ class TrainingController(QObject):
             return False
         p = self.state.project
         try:
-            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), want_weights=True,
+            control = TrainingControl(want_weights=True)
+            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), control=control,
                                    chunk_seconds=self.REPORT_INTERVAL_S)
         except NNStudioError as e:
             self.message.emit("error", e.user_text())
@@ -120,11 +122,11 @@ class TrainingController(QObject):
                 report(p)  # the GUI draws it while this thread waits for the pace
                 pacer.wait(p.epoch, p.state)
 
-            trainer.on_progress = on_progress
+            control.add_listener(on_progress)
             result = trainer.run()
             return result, _baseline(data, [result])
 
-        self.worker = Worker(work, stop=trainer.stop, name="training")
+        self.worker = Worker(work, stop=control.stop, name="training")
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)

@@ -21,13 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.training.engine import Progress, TrainResult
+from nnstudio.core.registry import OPTIMIZERS as REGISTRY_OPTIMIZERS
 from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.controller import TrainingController
 
-OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
-                    "adamax": "Adamax", "nadam": "Nadam"}
 BATCH_MODE_LABELS = {"mini-batch": "Mini-batch", "full-batch": "Full batch (gradient descent)",
                      "stochastic": "Stochastic (batch of 1)"}
 
@@ -50,7 +49,7 @@ class TrainingPanel(QWidget):
         form = QFormLayout(box)
         self.optimizer = QComboBox()
         for key in OPTIMIZERS:
-            self.optimizer.addItem(OPTIMIZER_LABELS[key], key)
+            self.optimizer.addItem(REGISTRY_OPTIMIZERS[key].label, key)
         self.optimizer.setToolTip("The rule that turns gradients into weight updates.")
         form.addRow("Optimizer", self.optimizer)
         self.lr = QDoubleSpinBox()

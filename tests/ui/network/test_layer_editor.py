@@ -4,7 +4,6 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
 from nnstudio.core.model.spec import (
-    ACTIVATIONS,
     INITIALIZERS,
     NetworkSpec,
     Task,
@@ -12,6 +11,8 @@ from nnstudio.core.model.spec import (
     validate,
 )
 from nnstudio.ui.network.layer_editor import PARAMS_ROLE, LayerEditor
+from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
+
 from nnstudio.ui.state import AppState
 
 W1 = "dense:6:relu,dense:4:relu"

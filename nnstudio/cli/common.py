@@ -1,0 +1,98 @@
+"""What ``nnstudio train`` and its CSV-streaming variant share: reading the training and CSV options
+from the command line, the progress bar, and the result in JSON and in words."""
+from __future__ import annotations
+
+import sys
+
+
+def settings_overrides(args) -> dict:
+    """The training settings given on the command line."""
+    overrides = {"optimizer": args.optimizer, "learning_rate": args.lr, "momentum": args.momentum,
+                 "nesterov": args.nesterov, "batch_size": args.batch_size, "epochs": args.epochs,
+                 "loss": args.loss, "seed": args.seed, "early_stopping": args.early_stopping,
+                 "patience": args.patience, "monitor": args.monitor, "batch_mode": args.batch_mode}
+    return {k: v for k, v in overrides.items() if v is not None}
+
+
+def csv_options(args):
+    """The CSV reading options given on the command line (the rest is detected)."""
+    from nnstudio.core.data.csv import CsvOptions  # lazy: pandas costs a second at start-up
+
+    delim = args.delimiter
+    if delim is not None:
+        delim = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(delim.lower(), delim)
+    na = [v for v in (args.na_values or "").split(",") if v != ""] if args.na_values else []
+    opts = CsvOptions(delimiter=delim, encoding=args.encoding, header=args.header,
+                      decimal=args.decimal, na_values=na,
+                      missing_markers=getattr(args, "missing_markers", True))
+    opts.check()
+    return opts
+
+
+class _Bar:
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, p) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        fill = int(width * p.epoch / max(1, p.epochs))
+        loss = p.new_rows.get("loss", [float("nan")])[-1] if p.new_rows else float("nan")
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] epoch {p.epoch}/{p.epochs} "
+                         f"loss {loss:.4f}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def warn(lines) -> None:
+    """Warnings about the data on stderr, one line each (stdout keeps the result, or the JSON)."""
+    for line in lines:
+        print(f"nnstudio: warning: {line}", file=sys.stderr)
+
+
+def data_warnings(project, data) -> list[str]:
+    """What the user must know about the data before trusting a result: notes from reading the
+    file (missing markers read as missing, ...) and rows left out when they are many."""
+    return list(dict.fromkeys([*project.dataset.warnings, *data.warnings()]))
+
+
+def rows_text(data) -> str:
+    r = data.rows()
+    text = f"rows: {r['train']:,} training, {r['validation']:,} validation, {r['test']:,} test"
+    if r["dropped"]:
+        text += f"; {r['dropped']:,} left out. " + " ".join(data.dropped_text())
+    return text
+
+
+def print_result(message: str, out: dict, params: int, *extra: str) -> None:
+    """The human-readable form of a run's result (the JSON form is ``out`` itself)."""
+    print(message)
+    for line in extra:
+        print(line)
+    for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
+              "mae", "val_mae", "test_mae"):
+        if out.get(k) is not None:
+            print(f"{k:>14}: {out[k]:.4f}")
+    print(f"{'params':>14}: {params}")
+    print(f"{'seconds':>14}: {out['seconds']:.2f}")
+    if out.get("baseline", {}).get("verdict"):
+        print(out["baseline"]["verdict"])
+
+
+def result_json(result, params: int) -> dict:
+    out = {"status": result.status, "message": result.message, "epochs_run": result.epochs_run,
+           "seconds": round(result.seconds, 4), "seed": result.seed, "params": params,
+           "path": getattr(result, "path", "fast")}
+    for k, v in result.history.items():
+        out[k] = v[-1] if v else None
+    for k, v in result.test.items():
+        out[f"test_{k}"] = v
+    if result.best_epoch is not None:
+        out["best_epoch"] = result.best_epoch + 1
+    return out

@@ -1,0 +1,33 @@
+"""Shuffles from the host: each epoch's row order is a hash of (seed, epoch, row).
+
+Computed in NumPy and handed to the compiled call, so the same seed gives the same curve whatever
+the chunking, pauses or path (fast or streaming), and there is no RNG or sort to compile.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _fmix64(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer: a bijective mixer of uint64 arrays (wrapping arithmetic)."""
+    x = x ^ (x >> np.uint64(33))
+    x = x * np.uint64(0xFF51AFD7ED558CCD)
+    x = x ^ (x >> np.uint64(33))
+    x = x * np.uint64(0xC4CEB9FE1A85EC53)
+    return x ^ (x >> np.uint64(33))
+
+
+def epoch_orders(seed: int, first_epoch: int, k: int, n: int) -> np.ndarray:
+    """The shuffled row order of epochs ``first_epoch .. first_epoch + k - 1``, as [k, n] int32.
+
+    Each epoch's order depends on (seed, epoch) only: the same whatever the chunking, pauses or
+    path (fast or streaming). Rows are sorted by a hash of (seed, epoch, row); the hash is a
+    bijection, so there are no ties and the order is the same on every machine.
+    """
+    ep = np.arange(first_epoch, first_epoch + k, dtype=np.uint64)
+    s = _fmix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
+                ^ np.uint64(0x9E3779B97F4A7C15))
+    base = _fmix64(s + ep * np.uint64(0xD1B54A32D192ED03))
+    rows = np.arange(n, dtype=np.uint64) * np.uint64(0xABC98388FB8FAC03)
+    keys = _fmix64(base[:, None] + rows[None, :])
+    return np.argsort(keys, axis=1).astype(np.int32)

@@ -1,0 +1,80 @@
+"""Pieces every training loop shares: the optimizer and metric of a run, how targets are fed, the
+regularization loss, what early stopping watches, and the messages for divergence and TF failures."""
+from __future__ import annotations
+
+import numpy as np
+
+from nnstudio.core import registry
+from nnstudio.core.errors import TrainingError
+from nnstudio.core.model.spec import Task
+from nnstudio.core.settings import TrainSettings
+from nnstudio.core.tf import tensorflow as _tensorflow
+
+
+def make_optimizer(settings: TrainSettings):
+    """The settings' Keras optimizer (:func:`nnstudio.core.registry.make_optimizer`)."""
+    return registry.make_optimizer(settings.optimizer, settings.learning_rate, settings.momentum,
+                                   settings.nesterov)
+
+
+def metric_name(task: Task) -> str:
+    return "mae" if task is Task.REGRESSION else "accuracy"
+
+
+def target_layout(task: Task, model) -> str:
+    """How targets are fed: 'column' (float, shape [n, 1]) or 'index' (int class codes, shape [n])."""
+    if task is Task.REGRESSION or (task is Task.BINARY and model.output_shape[-1] == 1):
+        return "column"
+    return "index"
+
+
+def as_targets(y: np.ndarray, layout: str) -> np.ndarray:
+    y = np.asarray(y)
+    if layout == "column":
+        return np.ascontiguousarray(y.reshape(-1, 1), dtype=np.float32)
+    return np.ascontiguousarray(y.reshape(-1), dtype=np.int32)
+
+
+def make_metric(task: Task):
+    """The task's metric as a TF function of (targets, predictions[, row weights]): accuracy or MAE."""
+    tf = _tensorflow()
+
+    def metric(yt, p, w=None):
+        if task is Task.REGRESSION:
+            per_row = tf.abs(yt - p)[:, 0]
+        elif p.shape[-1] == 1:
+            per_row = tf.cast(tf.equal(tf.cast(p > 0.5, tf.float32), yt), tf.float32)[:, 0]
+        else:
+            per_row = tf.cast(tf.equal(tf.cast(tf.argmax(p, axis=-1), tf.int32), yt), tf.float32)
+        if w is None:
+            return tf.reduce_mean(per_row)
+        return tf.reduce_sum(per_row * w) / tf.reduce_sum(w)
+    return metric
+
+
+def reg_loss(model):
+    """Sum of the model's regularization losses (0.0 when it has none)."""
+    tf = _tensorflow()
+    losses = model.losses
+    return tf.add_n(losses) if losses else tf.constant(0.0)
+
+
+def resolve_monitor(monitor: str, task: Task, has_val: bool) -> tuple[str, bool]:
+    """The history key early stopping watches, and whether bigger is better."""
+    if not has_val and monitor.startswith("val_"):
+        monitor = monitor[4:]
+    if task is Task.REGRESSION:
+        monitor = monitor.replace("accuracy", metric_name(task))
+    return monitor, monitor.endswith("accuracy")
+
+
+def divergence_message(done: int, lr: float) -> str:
+    return (f"Training diverged at epoch {done + 1}: the loss became NaN or infinite. "
+            f"The weights of epoch {done} (the last finite ones) are kept. "
+            f"Lower the learning rate (now {lr:g}) and train again.")
+
+
+def tf_failure(exc: Exception) -> TrainingError:
+    return TrainingError(f"Training failed inside TensorFlow: {type(exc).__name__}: "
+                         f"{(str(exc).splitlines() or [''])[0][:200]}",
+                         "Check the data and settings; a smaller network or learning rate may help.")
