@@ -47,7 +47,7 @@ from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 
 FORMAT = "nnstudio-project"
 #: The current document version (see the module docstring and :data:`MIGRATIONS`).
-VERSION = 2
+VERSION = 3  # 3: the run history (issue 17; see core.experiments.store)
 SUFFIX = ".nnstudio"
 HISTORY_FORMAT = "nnstudio-history"
 #: Data with no file behind it (not an example, not a CSV) is embedded as CSV text up to this size.
@@ -264,8 +264,14 @@ def _v1_to_v2(doc: dict) -> dict:
     return out
 
 
+def _v2_to_v3(doc: dict) -> dict:  # experiments (issue 17): a version 2 project has no runs
+    from nnstudio.core.experiments.store import migrate_v2_to_v3  # noqa: PLC0415
+
+    return migrate_v2_to_v3(doc)
+
+
 #: ``MIGRATIONS[v]`` upgrades a version-``v`` document to version ``v + 1``.
-MIGRATIONS = {1: _v1_to_v2}
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(doc: dict) -> dict:
@@ -576,7 +582,14 @@ def load_project(path: Path | str, data_path: Path | str | None = None):
     project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
                       d.example if d.data_kind == "example" and data_path is None else None)
     _check_columns(project, Path(path))
+    project.runs = _runs_of(d)  # experiments (issue 17)
     return project
+
+
+def _runs_of(d: ProjectDocument) -> list:  # experiments (issue 17): the project's run history
+    from nnstudio.core.experiments.store import runs_from_document  # noqa: PLC0415
+
+    return runs_from_document(d.doc, d.path)
 
 
 # ----- trained model ------------------------------------------------------------------------------
@@ -708,6 +721,7 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
     project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
                       d.example if d.data_kind == "example" and data_path is None else None)
     _check_columns(project, path)
+    project.runs = _runs_of(d)  # experiments (issue 17)
     fp = d.doc["data"].get("fingerprint")
     if d.data_kind == "csv" and isinstance(fp, dict) and ds.source and Path(ds.source).is_file():
         try:
@@ -854,10 +868,17 @@ def build_document(project, path: Path | str, *, with_fingerprint: bool = True,
         "network": _plain(project.spec.to_dict()),
         "settings": _plain(project.settings.to_dict()),
         "trained": None,
+        "runs": _runs_section(project),  # experiments (issue 17)
     }
     if recovery is not None:
         doc["recovery"] = _plain(recovery)
     return doc
+
+
+def _runs_section(project) -> list:  # experiments (issue 17)
+    from nnstudio.core.experiments.store import runs_section  # noqa: PLC0415
+
+    return runs_section(project)
 
 
 def _encode(doc: dict) -> bytes:
@@ -949,6 +970,10 @@ def write_project(doc: dict, path: Path | str, result=None, preprocessor=None) -
             doc["data"] = {**data, "fingerprint": fingerprint(Path(data["absolute_path"]))}
         except OSError:
             pass
+    from nnstudio.core.experiments import store as _runs  # noqa: PLC0415 - issue 17
+
+    doc["runs"] = [dict(r) for r in doc.get("runs") or []]
+    run_files = _runs.write_weights(path, doc)  # the runs' weights first, then the document
     try:
         encoded = _encode(doc)
     except ValueError as e:
@@ -956,6 +981,7 @@ def write_project(doc: dict, path: Path | str, result=None, preprocessor=None) -
     _remove_stale_temps(path.parent)
     atomic_write(path, encoded)
     _clean_sidecars(path, keep)
+    _runs.clean_weights(path, run_files)
     return path
 
 
