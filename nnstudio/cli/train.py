@@ -14,6 +14,12 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a network headless and print the result",
                        description="Train on a built-in example (see `nnstudio examples`), a CSV file "
                                    "(with --target) or a .nnstudio project file.")
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def add_arguments(p) -> None:
+    """The options of ``train`` (``nnstudio sweep`` takes the same)."""
     p.add_argument("source", help="example name, CSV file or .nnstudio project")
     g = p.add_argument_group("data")
     g.add_argument("--target", help="target column (CSV)")
@@ -75,7 +81,6 @@ def add_parser(sub) -> None:
     g.add_argument("--export", metavar="PATH", help="save the trained model (.keras, ...)")
     g.add_argument("--save", metavar="PROJECT", help="save the project with the trained model to "
                                                      "PROJECT.nnstudio (open it in the app)")
-    p.set_defaults(func=run)
 
 
 def load_project(args):
@@ -270,7 +275,10 @@ def run(args) -> int:
                 print(f"exported {p}")
     if args.save:
         from nnstudio.core import project_file  # noqa: PLC0415
+        from nnstudio.core.experiments import store  # noqa: PLC0415 - issue 17: append the run(s)
 
+        store.append_cli_runs(project, project_file.with_suffix(args.save), args.source,
+                              rep["runs"] if args.repeat else [result], data)
         saved = project_file.save_project(project, project_file.with_suffix(args.save), result,
                                           data.preprocessor)
         if not args.json:
