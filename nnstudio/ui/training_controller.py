@@ -48,6 +48,7 @@ class TrainingController(QObject):
     state_changed = Signal(str)  # idle | running | paused | repeating
     repeat_run = Signal(object)  # RepeatRun, after each run of a repeat
     repeat_finished = Signal(object)  # RepeatSummary
+    runs_recorded = Signal(object)  # list of RunRecords added to the project (issue 17)
 
     #: How often the engine reports while the GUI trains (seconds): the live curves and surface
     #: redraw as each report arrives, so this is their frame rate (15 a second).
@@ -94,6 +95,7 @@ class TrainingController(QObject):
             self.message.emit("error", e.user_text())
             return False
         trainer = self.trainer
+        self._run_setup = (data, trainer.spec, trainer.settings)  # recorded as a run (issue 17)
 
         def work(report):
             trainer.on_progress = report
@@ -120,6 +122,7 @@ class TrainingController(QObject):
         spec, settings = p.spec.copy(), replace(p.settings)
         stopped = {"flag": False}
         current: dict = {}
+        self._run_setup = (data, spec, settings)  # recorded as a seed group (issue 17)
 
         def stop() -> None:
             stopped["flag"] = True
@@ -194,6 +197,7 @@ class TrainingController(QObject):
     @Slot(object)
     def _on_finished(self, result: TrainResult) -> None:
         self._end()
+        self._record([result])
         self.state.set_result(result)
         self.state.training_finished.emit(result)
         level = "warning" if result.status == "diverged" else "info"
@@ -206,6 +210,7 @@ class TrainingController(QObject):
     @Slot(object)
     def _on_repeat_finished(self, runs: list) -> None:
         self._end()
+        self._record(runs, grouped=True)
         if runs:
             self.state.set_result(runs[-1])
         summary = RepeatSummary.of(runs, self.state.project.task)
@@ -216,6 +221,13 @@ class TrainingController(QObject):
     def _on_failed(self, error: NNStudioError) -> None:
         self._end()
         self.message.emit("error", error.user_text())
+
+    def _record(self, results: list, grouped: bool = False) -> None:
+        """Every finished run goes into the project's runs (experiments, issue 17)."""
+        from nnstudio.ui.experiments.install import record_runs  # noqa: PLC0415
+
+        self.runs_recorded.emit(record_runs(self.state, getattr(self, "_run_setup", None),
+                                            results, grouped))
 
     def _end(self) -> None:
         self.state.training = False

@@ -81,7 +81,8 @@ def compare(a_values, b_values, metric: str = "val_accuracy", label_a: str = "A"
     """
     a, b = summarize(a_values), summarize(b_values)
     diff = a.mean - b.mean if a.n and b.n else float("nan")
-    n = f"{a.n} seeds" if a.n == b.n else f"{a.n} and {b.n} seeds"
+    n = (f"{a.n} seed{'s' if a.n != 1 else ''}" if a.n == b.n
+         else f"{a.n} and {b.n} seeds")
     head = f"{label_a}: {_fmt(a, digits)} vs {_fmt(b, digits)} ({label_b}) {metric} over {n}"
     if a.n == 0 or b.n == 0:
         return Verdict(metric, a, b, diff, TEST_NAME, None, None,
