@@ -99,3 +99,17 @@ def test_kept_weights_rebuild_the_trained_model_after_a_save(xor, tmp_path, tf_l
     x = data.X_test[:20]
     assert np.allclose(model(x, training=False).numpy(),
                        result.model(x, training=False).numpy(), atol=1e-6)
+
+
+def test_a_run_in_a_sweep_equals_the_same_run_trained_alone(xor, tf_loaded):
+    """A sweep reuses starting networks across learning rates; the results must not change."""
+    from nnstudio.core.training.engine import train
+
+    project, data = xor
+    configs = sweep.expand(sweep.parse_grid("lr=0.001,0.01;dropout=0,0.2"))
+    res = sweep.run_sweep(project, configs, 2, data=data)
+    for c in (res.configurations[1], res.configurations[3]):  # lr 0.01, built for lr 0.001 first
+        for rec in c.records:
+            alone = train(data, c.spec, replace(c.settings, seed=rec.seed))
+            assert rec.history == {k: [float(x) for x in v] for k, v in alone.history.items()}
+            assert rec.final["test"] == alone.test
