@@ -62,9 +62,9 @@ class SweepDialog(QDialog):
         self.tensorboard.setPlaceholderText("optional: a folder for TensorBoard event files")
         self.about = QLabel()
         self.about.setWordWrap(True)
+        top = QFormLayout()
+        top.addRow("Preset:", self.preset)
         form = QFormLayout()
-        form.addRow("Preset:", self.preset)
-        form.addRow("", self.about)
         form.addRow("Grid:", self.grid)
         form.addRow("Random sample:", self.random)
         form.addRow("Seeds:", self.seeds)
@@ -88,11 +88,13 @@ class SweepDialog(QDialog):
         row.addWidget(self.btn_run)
         row.addWidget(self.btn_cancel)
         lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.about)  # outside the form: a wrapped label gets the height it needs
         lay.addLayout(form)
         lay.addLayout(row)
         lay.addWidget(self.status)
         lay.addWidget(close)
-        self.resize(560, 320)
+        self.resize(600, 380)
         self._on_preset()
 
     # ----- presets ------------------------------------------------------------------------------
