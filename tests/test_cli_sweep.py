@@ -7,7 +7,7 @@ import pytest
 
 
 def nnstudio(*args, timeout=400):
-    return subprocess.run([sys.executable, "-m", "nnstudio", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "nnstudio", *args], capture_output=True, text=True, check=False,
                           timeout=timeout)
 
 

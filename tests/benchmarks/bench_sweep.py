@@ -26,7 +26,6 @@ bench_training.py.
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import platform
 import statistics

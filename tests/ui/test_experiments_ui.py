@@ -13,7 +13,6 @@ from nnstudio.core.experiments.record import RunRecord, new_id
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec
 from nnstudio.core.project import Project
 from nnstudio.core.training.settings import TrainSettings
-from nnstudio.ui.experiments.runs_model import RUN_ROLE
 from nnstudio.ui.experiments.runs_panel import RunsPanel
 from nnstudio.ui.state import AppState
 
@@ -98,7 +97,7 @@ def test_two_seed_groups_get_mean_bands_and_a_verdict(panel):
     means = [i for i in panel.items if isinstance(i, pg.PlotDataItem)]
     assert [m.name() for m in means] == ["dropout=0 (mean ± sd of 3)",
                                          "dropout=0.2 (mean ± sd of 3)"]
-    x, y = means[0].getData()
+    _x, y = means[0].getData()
     assert y[-1] == pytest.approx(0.95)
     text = panel.verdict.text()
     assert text.count("Welch's t-test") == 1 and "within seed noise" in text
