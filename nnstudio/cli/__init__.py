@@ -15,7 +15,8 @@ from nnstudio.core.errors import NNStudioError
 
 #: Subcommands: each is a module nnstudio/cli/<name>.py with ``add_parser(subparsers)`` that sets
 #: ``func`` (returning the exit status). Listed here in the order `nnstudio --help` shows them.
-COMMAND_MODULES = ("train", "evaluate", "predict", "export", "forward")
+COMMAND_MODULES = ("train", "evaluate", "predict", "export", "forward",
+                   "sweep", "runs")  # sweep, runs: experiments (issue 17)
 SUBCOMMANDS = (*COMMAND_MODULES, "examples")
 
 

@@ -28,6 +28,12 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a network headless and print the result",
                        description="Train on a built-in example (see `nnstudio examples`), a CSV file "
                                    "(with --target) or a .nnstudio project file.")
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def add_arguments(p) -> None:
+    """The options of ``train`` (``nnstudio sweep`` takes the same)."""
     p.add_argument("source", help="example name, CSV file or .nnstudio project")
     g = p.add_argument_group("data")
     g.add_argument("--target", help="target column (CSV)")
@@ -97,7 +103,6 @@ def add_parser(sub) -> None:
     g.add_argument("--export", metavar="PATH", help="save the trained model (.keras, ...)")
     g.add_argument("--save", metavar="PROJECT", help="save the project with the trained model to "
                                                      "PROJECT.nnstudio (open it in the app)")
-    p.set_defaults(func=run)
 
 
 def load_project(args):
@@ -170,7 +175,7 @@ def run(args) -> int:
         return train_stream.run_streaming(args)
     if args.repeat and args.distribute == "mirrored":
         raise NNStudioError("--repeat runs on one device.", "Leave out --distribute mirrored.")
-    from nnstudio.core.data.baseline import baseline, baseline_of_runs  # noqa: PLC0415
+    from nnstudio.core.guessing import baseline, baseline_of_runs  # noqa: PLC0415
 
     project = load_project(args)
     data = project.prepare()
@@ -238,7 +243,10 @@ def run(args) -> int:
                 print(f"exported {p}")
     if args.save:
         from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
+        from nnstudio.core.experiments import store  # lazy: issue 17, append the run(s) to the project
 
+        store.append_cli_runs(project, project_file.with_suffix(args.save), args.source,
+                              rep["runs"] if args.repeat else [result], data)
         saved = project_file.save_project(project, project_file.with_suffix(args.save), result,
                                           data.preprocessor)
         if not args.json:

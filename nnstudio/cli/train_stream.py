@@ -176,7 +176,7 @@ def _baseline(plan, result) -> dict:
     the target and feature columns); R² is not measured when streaming."""
     import numpy as np
 
-    from nnstudio.core.data.baseline import margin  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.guessing import margin  # lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core.training import streaming_csv as sc  # lazy: pandas/TF, paid only by the command that runs
 
     n_test = int(plan.rows["test"])

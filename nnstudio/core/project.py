@@ -29,6 +29,7 @@ class Project:
     split: SplitConfig = field(default_factory=SplitConfig)
     task_override: Task | None = None
     example: str | None = None  # name of the built-in example it came from, if any
+    runs: list = field(default_factory=list)  # RunRecords, oldest first (core.experiments)
 
     @classmethod
     def from_example(cls, name: str) -> Project:

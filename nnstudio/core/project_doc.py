@@ -28,7 +28,7 @@ from nnstudio.core.settings import TrainSettings
 
 FORMAT = "nnstudio-project"
 #: The current document version (see the module docstring and :data:`MIGRATIONS`).
-VERSION = 2
+VERSION = 3  # 3: the run history (issue 17; see core.experiments.store)
 SUFFIX = ".nnstudio"
 #: A data path written in a project is followed only to a file with one of these suffixes; any
 #: other (``../../etc/passwd``, a key, a device) is not read until the user chooses the file
@@ -141,8 +141,13 @@ def _v1_to_v2(doc: dict) -> dict:
     return out
 
 
+def _v2_to_v3(doc: dict) -> dict:
+    """v3 adds the run history (issue 17, :mod:`nnstudio.core.experiments`): a v2 project has none."""
+    return {**doc, "runs": doc.get("runs") or [], "version": 3}
+
+
 #: ``MIGRATIONS[v]`` upgrades a version-``v`` document to version ``v + 1``.
-MIGRATIONS = {1: _v1_to_v2}
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(doc: dict) -> dict:

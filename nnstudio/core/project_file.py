@@ -147,7 +147,14 @@ def load_project(path: Path | str, data_path: Path | str | None = None):
     project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
                       d.example if d.data_kind == "example" and data_path is None else None)
     _check_columns(project, Path(path))
+    project.runs = _runs_of(d)  # experiments (issue 17)
     return project
+
+
+def _runs_of(d) -> list:  # experiments (issue 17): the project's run history
+    from nnstudio.core.experiments.store import runs_from_document  # lazy: the store imports this module
+
+    return runs_from_document(d.doc, d.path)
 
 
 @dataclass
@@ -180,6 +187,7 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
     project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
                       d.example if d.data_kind == "example" and data_path is None else None)
     _check_columns(project, path)
+    project.runs = _runs_of(d)  # experiments (issue 17)
     fp = d.doc["data"].get("fingerprint")
     if d.data_kind == "csv" and isinstance(fp, dict) and ds.source and Path(ds.source).is_file():
         try:
@@ -337,10 +345,17 @@ def build_document(project, path: Path | str, *, with_fingerprint: bool = True,
         "network": plain(project.spec.to_dict()),
         "settings": plain(project.settings.to_dict()),
         "trained": None,
+        "runs": _runs_section(project),  # experiments (issue 17)
     }
     if recovery is not None:
         doc["recovery"] = plain(recovery)
     return doc
+
+
+def _runs_section(project) -> list:  # experiments (issue 17)
+    from nnstudio.core.experiments.store import runs_section  # lazy: the store imports this module
+
+    return runs_section(project)
 
 
 def write_project(doc: dict, path: Path | str, result=None, preprocessor=None) -> Path:
@@ -363,6 +378,10 @@ def write_project(doc: dict, path: Path | str, result=None, preprocessor=None) -
             doc["data"] = {**data, "fingerprint": fingerprint(Path(data["absolute_path"]))}
         except OSError:
             pass
+    from nnstudio.core.experiments import store as _runs  # lazy: the store imports this module
+
+    doc["runs"] = [dict(r) for r in doc.get("runs") or []]
+    run_files = _runs.write_weights(path, doc)  # the runs' weights first, then the document
     try:
         encoded = encode(doc)
     except ValueError as e:
@@ -370,6 +389,7 @@ def write_project(doc: dict, path: Path | str, result=None, preprocessor=None) -
     remove_stale_temps(path.parent)
     atomic_write(path, encoded)
     clean_sidecars(path, keep)
+    _runs.clean_weights(path, run_files)
     return path
 
 

@@ -171,6 +171,10 @@ class MainWindow(QMainWindow):
         self.evaluation.model_opened.connect(
             lambda r: (self.curves.set_history(r.history, metric_name(self.state.project.task)),
                        self.tabs.setCurrentWidget(self.evaluation)))
+        # tab: runs — issue 17 (every run remembered, compared, swept: ui/experiments/)
+        from nnstudio.ui.experiments.install import install_runs_tab  # noqa: PLC0415
+
+        install_runs_tab(self)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
-from nnstudio.core.data.baseline import baseline, margin
+from nnstudio.core.guessing import baseline, margin
 from nnstudio.core.data.csv import CsvOptions, preview, read_csv
 from nnstudio.core.data.roles import infer_roles
 from nnstudio.core.errors import DataError
@@ -239,7 +239,7 @@ def test_accuracy_not_clearly_above_the_majority_rate_is_no_better_than_guessing
 
 
 def test_regression_r2_at_or_below_zero_is_no_better_than_guessing(monkeypatch):
-    from nnstudio.core.data import baseline as bl
+    from nnstudio.core import guessing as bl
 
     data = _data([0.0] * 5, [1.0, 2.0, 3.0], task="regression", classes=())
     result = SimpleNamespace(test={}, model=object())

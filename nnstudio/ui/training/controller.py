@@ -18,7 +18,7 @@ from nnstudio.ui.training.pace import Pacer, chunk_cap
 
 def _baseline(data, runs: list) -> dict | None:
     """The comparison with guessing, computed on the worker thread (R² runs the model)."""
-    from nnstudio.core.data.baseline import baseline, baseline_of_runs  # noqa: PLC0415
+    from nnstudio.core.guessing import baseline, baseline_of_runs  # noqa: PLC0415
 
     if not runs:
         return None
@@ -62,6 +62,7 @@ class TrainingController(QObject):
     state_changed = Signal(str)  # idle | running | paused | repeating
     repeat_run = Signal(object)  # RepeatRun, after each run of a repeat
     repeat_finished = Signal(object)  # RepeatSummary
+    runs_recorded = Signal(object)  # list of RunRecords added to the project (issue 17)
 
     #: How often the engine reports while the GUI trains (seconds): the live curves and surface
     #: redraw as each report arrives, so this is their frame rate (15 a second).
@@ -116,6 +117,7 @@ class TrainingController(QObject):
         trainer = self.trainer
         trainer.max_chunk_epochs = chunk_cap(self.pace)
         pacer = self.pacer = Pacer(self.pace)
+        self._run_setup = (data, trainer.spec, trainer.settings)  # recorded as a run (issue 17)
 
         def work(report):
             def on_progress(p: Progress) -> None:
@@ -154,6 +156,7 @@ class TrainingController(QObject):
         spec, settings = p.spec.copy(), replace(p.settings)
         stopped = {"flag": False}
         current: dict = {}
+        self._run_setup = (data, spec, settings)  # recorded as a seed group (issue 17)
 
         def stop() -> None:
             stopped["flag"] = True
@@ -239,6 +242,7 @@ class TrainingController(QObject):
     def _on_finished(self, done) -> None:
         result, self.last_baseline = done
         self._end()
+        self._record([result])
         self.state.finish_training(result)
         level = "warning" if result.status == "diverged" else "info"
         verdict = (self.last_baseline or {}).get("verdict")
@@ -252,6 +256,7 @@ class TrainingController(QObject):
     def _on_repeat_finished(self, done) -> None:
         runs, self.last_baseline = done
         self._end()
+        self._record(runs, grouped=True)
         self.state.finish_training(runs[-1] if runs else None, live=False)
         summary = RepeatSummary.of(runs, self.state.project.task)
         self.repeat_finished.emit(summary)
@@ -262,6 +267,13 @@ class TrainingController(QObject):
         self._end()
         self.state.finish_training(None)
         self.message.emit("error", error.user_text())
+
+    def _record(self, results: list, grouped: bool = False) -> None:
+        """Every finished run goes into the project's runs (experiments, issue 17)."""
+        from nnstudio.ui.experiments.install import record_runs  # noqa: PLC0415
+
+        self.runs_recorded.emit(record_runs(self.state, getattr(self, "_run_setup", None),
+                                            results, grouped))
 
     def _end(self) -> None:
         self.trainer = None

@@ -1,0 +1,51 @@
+"""``nnstudio runs PROJECT.nnstudio [--json]``: the runs a project remembers."""
+from __future__ import annotations
+
+import json
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("runs", help="list the training runs saved in a project",
+                       description="List a project's run history (each `nnstudio train --save`, "
+                                   "`nnstudio sweep --save` and every run trained in the app).")
+    p.add_argument("project", help="a .nnstudio project file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from nnstudio.core.errors import ProjectError  # noqa: PLC0415
+    from nnstudio.core.experiments import store  # noqa: PLC0415
+    from nnstudio.core.project_file import read_document  # noqa: PLC0415
+
+    path = Path(args.project)
+    if not path.is_file():
+        raise ProjectError(f"There is no project file at {path}.",
+                           "Give a .nnstudio file saved by the app or by `nnstudio train --save`.")
+    runs = store.runs_from_document(read_document(path), path)
+    if args.json:
+        out = []
+        for r in runs:
+            d = r.to_dict()
+            d.pop("history", None)
+            d["seed"] = r.seed
+            d["weights_kept"] = r.has_weights
+            out.append(d)
+        print(json.dumps({"project": str(path), "runs": out}, indent=2))
+        return 0
+    if not runs:
+        print(f"{path.name}: no runs yet")
+        return 0
+    from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
+
+    print(f"{path.name}: {len(runs)} runs")
+    for i, r in enumerate(runs, 1):
+        acc = r.metric("test_accuracy")
+        acc = r.metric("test_mae") if acc is None else acc
+        val = f"{acc:.4f}" if acc is not None else "  n/a "
+        net = NetworkSpec.from_dict(r.spec).compact() or "(no hidden layer)"
+        print(f"{i:>4}. {r.created[:19]} {r.status:<13} test {val}  seed {r.seed:<3} "
+              f"lr {r.settings.get('learning_rate')}  {net}  {r.label()}")
+    return 0

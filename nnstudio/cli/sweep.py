@@ -1,0 +1,105 @@
+"""``nnstudio sweep SOURCE --grid "dropout=0,0.2;lr=0.001,0.01" --seeds 5``: a headless sweep."""
+from __future__ import annotations
+
+import json
+import sys
+
+from nnstudio.core.errors import NNStudioError
+
+
+def add_parser(sub) -> None:
+    from nnstudio.cli import train  # noqa: PLC0415
+
+    p = sub.add_parser(
+        "sweep", help="train a grid (or random sample) of configurations x seeds and compare them",
+        description="Vary knobs over a grid or a random sample of it, each configuration with "
+                    "seeds 0..N-1; rank them by the validation metric (test when there is no "
+                    "validation split), name the smallest network within seed noise of the best "
+                    "and compare each configuration with the first (Welch's t-test). SOURCE and "
+                    "the data / network / training options are those of `nnstudio train`. "
+                    "Details: docs/experiments.md")
+    train.add_arguments(p)
+    g = p.add_argument_group("sweep")
+    g.add_argument("--grid", required=True,
+                   help='knobs and values: "dropout=0,0.2;lr=0.001,0.01". Knobs: lr, optimizer, '
+                        'batch_size (N, full, stochastic), batch_mode, epochs, dropout (after '
+                        'every hidden layer), l2, activation and units (every hidden layer), '
+                        'layers (stacks separated by |, e.g. "layers=|dense:6:relu|dense:6:relu,'
+                        'dense:4:relu"; the empty one: no hidden layer)')
+    g.add_argument("--random", type=int, metavar="N",
+                   help="run N configurations picked at random from the grid")
+    g.add_argument("--random-seed", type=int, default=0, help="seed of the random pick (0)")
+    g.add_argument("--seeds", type=int, default=5, help="seeds per configuration: 0..N-1 (5)")
+    g.add_argument("--tensorboard", metavar="DIR",
+                   help="write each run's curves as TensorBoard event files, one folder per run")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from nnstudio.cli.train import load_project  # noqa: PLC0415
+    from nnstudio.core.experiments import store, sweep  # noqa: PLC0415
+
+    for flag, given in (("--repeat", args.repeat), ("--export", args.export),
+                        ("--distribute", args.distribute not in (None, "auto")),
+                        ("--stream", args.stream), ("--seed", args.seed is not None)):
+        if given:
+            raise NNStudioError(f"{flag} is an option of `nnstudio train`, not of a sweep.",
+                                "A sweep runs seeds 0..N-1 itself (--seeds N); export a run "
+                                "from the app or with `nnstudio train`.")
+    if args.seeds is None or args.seeds < 1:
+        raise NNStudioError("--seeds must be at least 1.", "Give e.g. --seeds 5.")
+    grid = sweep.parse_grid(args.grid)
+    configs = sweep.expand(grid, args.random, args.random_seed)
+    project = load_project(args)
+    data = project.prepare()
+    total = len(configs) * args.seeds
+    show = not args.json and sys.stderr.isatty()
+
+    def on_run(r: sweep.SweepRun) -> None:
+        if show:
+            sys.stderr.write(f"\rrun {r.done}/{r.total}  {r.elapsed:.0f} s, about {r.eta:.0f} s "
+                             f"left   ")
+            sys.stderr.flush()
+
+    if show:
+        sys.stderr.write(f"{len(configs)} configurations x {args.seeds} seeds = {total} runs\n")
+    res = sweep.run_sweep(project, configs, args.seeds, data=data, on_run=on_run,
+                          tensorboard=args.tensorboard, source="cli")
+    if show:
+        sys.stderr.write("\n")
+    out = res.to_json()
+    if args.save:
+        from nnstudio.core import project_file  # noqa: PLC0415
+
+        path = project_file.with_suffix(args.save)
+        same = _source_path(args) is not None and path.is_file() \
+            and path.resolve() == _source_path(args)
+        project.runs = list(project.runs) if same else store.existing_runs(path)
+        store.add_runs(project, res.records)
+        saved = project_file.save_project(project, path)
+        out["saved"] = str(saved)
+    if args.tensorboard:
+        out["tensorboard"] = args.tensorboard
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{len(res.configurations)} configurations x {res.seeds} seeds, ranked by {res.metric} "
+          f"(mean ± sd):")
+    for c in out["configurations"]:
+        mean = "n/a" if c["mean"] is None else f"{c['mean']:.4f} ± {c['sd']:.4f}"
+        print(f"  {c['index'] + 1:>3}. {c['label']:<40} {mean}  ({c['params']} parameters)")
+    for line in res.summary_text():
+        print(line)
+    for v in out["verdicts"]:
+        print(f"  {v['text']}")
+    print(f"{out['runs']} runs in {out['seconds']:.1f} s")
+    if args.save:
+        print(f"saved {out['saved']}")
+    return 0
+
+
+def _source_path(args):
+    from pathlib import Path  # noqa: PLC0415
+
+    p = Path(args.source)
+    return p.resolve() if p.suffix.lower() == ".nnstudio" else None

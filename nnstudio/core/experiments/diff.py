@@ -1,0 +1,106 @@
+"""What changed between two runs, in plain words:
+"Dropout 0.2 after layer 1 added; learning rate 0.001 -> 0.01"."""
+from __future__ import annotations
+
+import difflib
+
+from nnstudio.core.experiments.record import RunRecord
+
+#: Training settings in the words the app uses for them (the rest are shown by their key).
+SETTING_WORDS = {"learning_rate": "learning rate", "batch_size": "batch size",
+                 "batch_mode": "batch mode", "early_stopping": "early stopping",
+                 "restore_best": "restore best weights", "jit_compile": "XLA compile"}
+
+
+def _layers(r: RunRecord):
+    from nnstudio.core.model.spec import LayerSpec  # noqa: PLC0415
+
+    spec = r.spec or {}
+    hidden = [LayerSpec(**d) for d in spec.get("hidden", [])]
+    out = spec.get("output")
+    return hidden, (LayerSpec(**out) if out else None)
+
+
+def _v(x) -> str:
+    if isinstance(x, bool):
+        return "on" if x else "off"
+    if isinstance(x, float):
+        return f"{x:g}"
+    return str(x)
+
+
+def network_changes(a: RunRecord, b: RunRecord) -> list[str]:
+    """Changes to the hidden layers and output layer from run ``a`` to run ``b``."""
+    ha, oa = _layers(a)
+    hb, ob = _layers(b)
+    ca, cb = [l.compact() for l in ha], [l.compact() for l in hb]
+    out: list[str] = []
+    sm = difflib.SequenceMatcher(a=ca, b=cb, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "replace" and i2 - i1 == j2 - j1:
+            for k in range(i2 - i1):
+                out.append(f"layer {j1 + k + 1}: {ha[i1 + k].describe()} -> "
+                           f"{hb[j1 + k].describe()}")
+            continue
+        if op in ("delete", "replace"):
+            for k in range(i1, i2):
+                out.append(f"{ha[k].describe()} (layer {k + 1}) removed")
+        if op in ("insert", "replace"):
+            for k in range(j1, j2):
+                where = f"after layer {k}" if k > 0 else "as layer 1"
+                out.append(f"{hb[k].describe()} {where} added")
+    if (oa.compact() if oa else None) != (ob.compact() if ob else None):
+        da = oa.describe() if oa else "from the task"
+        db = ob.describe() if ob else "from the task"
+        out.append(f"output layer {da} -> {db}")
+    return out
+
+
+def settings_changes(a: RunRecord, b: RunRecord, include_seed: bool = True) -> list[str]:
+    sa, sb = a.settings or {}, b.settings or {}
+    out = []
+    for k in list(sa) + [k for k in sb if k not in sa]:
+        if k == "seed" and not include_seed:
+            continue
+        if sa.get(k) != sb.get(k):
+            out.append(f"{SETTING_WORDS.get(k, k.replace('_', ' '))} {_v(sa.get(k))} -> "
+                       f"{_v(sb.get(k))}")
+    return out
+
+
+def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
+    out = []
+    da, db = a.data or {}, b.data or {}
+    if (da.get("name"), da.get("fingerprint")) != (db.get("name"), db.get("fingerprint")):
+        if da.get("name") == db.get("name"):
+            out.append(f"the data {da.get('name')} changed (another fingerprint)")
+        else:
+            out.append(f"data {da.get('name')} -> {db.get('name')}")
+    if a.target != b.target or a.features != b.features:
+        out.append("the target or feature columns differ")
+    if a.preprocess != b.preprocess:
+        out.append("preprocessing differs")
+    if a.split != b.split:
+        out.append("the train/validation/test split differs")
+    return out
+
+
+def describe_diff(a: RunRecord, b: RunRecord, include_seed: bool = True) -> str:
+    """Everything that differs from run ``a`` to run ``b``, as one line ("no differences")."""
+    parts = network_changes(a, b) + settings_changes(a, b, include_seed) + data_changes(a, b)
+    if not parts:
+        return "no differences"
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def varying_settings(runs: list[RunRecord]) -> list[str]:
+    """The settings keys whose values differ among ``runs`` (the runs table shows these)."""
+    keys: list[str] = []
+    for r in runs:
+        for k in r.settings:
+            if k not in keys:
+                keys.append(k)
+    return [k for k in keys if len({repr(r.settings.get(k)) for r in runs}) > 1]

@@ -1,0 +1,147 @@
+"""Seed-aware statistics: a group's mean and spread, and an honest verdict between two groups.
+
+A *group* is the runs of one configuration that differ only in their seed (Repeat N, one sweep
+configuration). Comparing two groups uses **Welch's t-test** (``scipy.stats.ttest_ind`` with
+``equal_var=False``: it does not assume both groups vary as much) on the final metric of each seed,
+at the 5 % level. The cases a t-test cannot answer are said in words instead of given a number:
+fewer than 2 seeds in a group (no spread to compare against) and no seed-to-seed variation at all.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+#: A difference with p below this is called real; at or above, within seed noise.
+ALPHA = 0.05
+TEST_NAME = "Welch's t-test"
+
+
+@dataclass
+class Summary:
+    n: int
+    mean: float
+    sd: float  # sample standard deviation (ddof=1); 0.0 for one value
+    values: list[float]
+
+
+def summarize(values) -> Summary:
+    vals = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not vals:
+        return Summary(0, float("nan"), float("nan"), [])
+    arr = np.asarray(vals)
+    return Summary(len(vals), float(arr.mean()), float(arr.std(ddof=1)) if len(vals) > 1 else 0.0,
+                   vals)
+
+
+def higher_is_better(metric: str) -> bool:
+    return not any(metric.endswith(k) for k in ("loss", "mae", "mse"))
+
+
+@dataclass
+class Verdict:
+    metric: str
+    a: Summary
+    b: Summary
+    difference: float  # mean(a) - mean(b)
+    test: str
+    p_value: float | None  # None when no test could be made
+    within_noise: bool | None  # None when it cannot be told (fewer than 2 seeds)
+    text: str  # the plain-words verdict
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("a", "b"):
+            d[k] = {"n": d[k]["n"], "mean": _js(d[k]["mean"]), "sd": _js(d[k]["sd"])}
+        d["difference"] = _js(self.difference)
+        return d
+
+
+def _js(v):
+    return v if v is None or math.isfinite(v) else None
+
+
+def _fmt(s: Summary, digits: int) -> str:
+    return f"{s.mean:.{digits}f} ± {s.sd:.{digits}f}" if s.n > 1 else f"{s.mean:.{digits}f}"
+
+
+def _p(p: float) -> str:
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.2g}" if p < 0.1 else f"p = {p:.1f}" if p < 0.95 else f"p = {p:.2f}"
+
+
+def compare(a_values, b_values, metric: str = "val_accuracy", label_a: str = "A",
+            label_b: str = "B", digits: int = 3) -> Verdict:
+    """Is group A's ``metric`` different from group B's, beyond seed noise?
+
+    ``text`` reads like "Dropout 0.2: 0.951 ± 0.013 vs 0.948 ± 0.010 over 5 seeds — the difference
+    is within seed noise (p = 0.7, Welch's t-test)".
+    """
+    a, b = summarize(a_values), summarize(b_values)
+    diff = a.mean - b.mean if a.n and b.n else float("nan")
+    n = (f"{a.n} seed{'s' if a.n != 1 else ''}" if a.n == b.n
+         else f"{a.n} and {b.n} seeds")
+    head = f"{label_a}: {_fmt(a, digits)} vs {_fmt(b, digits)} ({label_b}) {metric} over {n}"
+    if a.n == 0 or b.n == 0:
+        return Verdict(metric, a, b, diff, TEST_NAME, None, None,
+                       f"{label_a} vs {label_b}: no finished run with {metric} to compare.")
+    if a.n < 2 or b.n < 2:
+        return Verdict(metric, a, b, diff, TEST_NAME, None, None,
+                       f"{head} — one seed cannot tell a real difference from seed noise: repeat "
+                       f"with at least 2 seeds (5 is better).")
+    if a.sd == 0.0 and b.sd == 0.0:
+        if a.mean == b.mean:
+            return Verdict(metric, a, b, 0.0, TEST_NAME, 1.0, True,
+                           f"{head} — every seed gave the same value in both: no difference.")
+        return Verdict(metric, a, b, diff, TEST_NAME, 0.0, False,
+                       f"{head} — no seed-to-seed variation in either group, so the difference "
+                       f"is the same on every seed ({_better(diff, metric, label_a, label_b)}).")
+    import warnings  # noqa: PLC0415
+
+    from scipy import stats  # noqa: PLC0415
+
+    with warnings.catch_warnings():  # one group without spread: scipy warns, the test still holds
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(stats.ttest_ind(a.values, b.values, equal_var=False).pvalue)
+    within = not p < ALPHA
+    if within:
+        tail = f"the difference is within seed noise ({_p(p)}, {TEST_NAME})"
+    else:
+        tail = f"{_better(diff, metric, label_a, label_b)} beyond seed noise ({_p(p)}, {TEST_NAME})"
+    return Verdict(metric, a, b, diff, TEST_NAME, p, within, f"{head} — {tail}")
+
+
+def _better(diff: float, metric: str, label_a: str, label_b: str) -> str:
+    a_better = (diff > 0) == higher_is_better(metric)
+    return f"{label_a if a_better else label_b} is better"
+
+
+@dataclass
+class Ranking:
+    metric: str
+    best: int | None  # index of the best configuration by mean metric
+    smallest: int | None  # the one with fewest parameters whose score is within noise of the best
+    verdicts_vs_best: list[Verdict | None]
+
+
+def rank(groups: list[list[float]], params: list[int], metric: str,
+         labels: list[str] | None = None) -> Ranking:
+    """The best configuration (by mean ``metric``) and the smallest network within noise of it
+    (fewest parameters; ties: the better mean). With one seed a configuration is never called
+    "within noise" (that cannot be told), so the smallest is then the best itself."""
+    labels = labels or [f"#{i + 1}" for i in range(len(groups))]
+    sums = [summarize(g) for g in groups]
+    sign = 1.0 if higher_is_better(metric) else -1.0
+    scored = [i for i, s in enumerate(sums) if s.n]
+    if not scored:
+        return Ranking(metric, None, None, [None] * len(groups))
+    best = max(scored, key=lambda i: (sign * sums[i].mean, -params[i]))
+    verdicts: list[Verdict | None] = []
+    for i, g in enumerate(groups):
+        verdicts.append(None if i == best or not sums[i].n else
+                        compare(g, groups[best], metric, labels[i], labels[best]))
+    close = [best] + [i for i, v in enumerate(verdicts) if v is not None and v.within_noise]
+    smallest = min(close, key=lambda i: (params[i], -sign * sums[i].mean))
+    return Ranking(metric, best, smallest, verdicts)

@@ -1,0 +1,1 @@
+"""The Runs tab: every run of the project in a table, overlaid curves, diffs, verdicts, sweeps."""

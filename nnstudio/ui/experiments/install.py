@@ -1,0 +1,116 @@
+"""Wiring of the Runs tab into the main window (one call from ``MainWindow._add_tabs``) and the
+recording of the app's own training runs (called by the training controller)."""
+from __future__ import annotations
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiments import store
+from nnstudio.core.experiments.record import new_id, record_of
+
+
+def record_runs(state, setup, results: list, grouped: bool = False) -> list:
+    """Add finished runs of the app (Train: one; Repeat N: one seed group) to the project's runs.
+    ``setup`` is (prepared data, spec, settings) as the runs started."""
+    if setup is None or not results:
+        return []
+    data, spec, settings = setup
+    group = new_id() if grouped and len(results) > 1 else None
+    recs = [record_of(r, state.project, data, source="gui", spec=spec, settings=settings,
+                      group=group, name=f"repeat · seed {r.seed}" if group else "")
+            for r in results]
+    store.add_runs(state.project, recs)
+    state.dirty = True
+    return recs
+
+
+def install_runs_tab(window) -> None:
+    from nnstudio.ui.experiments.runs_panel import RunsPanel  # noqa: PLC0415
+
+    panel = RunsPanel(window.state)
+    window.runs_panel = panel
+    window.tabs.addTab(panel, "Runs")
+    window.state.project_changed.connect(panel.refresh)
+    window.training.runs_recorded.connect(lambda _recs: panel.refresh())
+    panel.runs_edited.connect(lambda: setattr(window.state, "dirty", True))
+    panel.restore_requested.connect(lambda r: restore_run(window, r))
+    panel.open_model_requested.connect(lambda r: open_run_model(window, r))
+    panel.sweep_requested.connect(lambda: show_sweep_dialog(window))
+
+
+def restore_run(window, run) -> bool:
+    """The run's network (undoably, through the layer editor) and settings into the editor."""
+    from nnstudio.ui.network.layer_editor import SpecCommand  # noqa: PLC0415
+
+    if window.training.busy:
+        window.show_message("warning", "Stop training before restoring a run.")
+        return False
+    try:
+        spec, settings = run.network(), run.train_settings()
+    except NNStudioError as e:
+        window.show_message("error", e.user_text())
+        return False
+    state = window.state
+    window.undo_stack.push(SpecCommand(window.layers, state.project.spec, spec,
+                                       f"Restore {run.label()}", None, None))
+    state.project.settings = settings
+    state.notify_settings_changed()
+    window.training_panel.load()
+    window.statusBar().showMessage(f"Restored the network and settings of {run.label()}.", 5000)
+    return True
+
+
+def open_run_model(window, run) -> bool:
+    """Restore the run and make its trained model the current one (Evaluation, Inspector)."""
+    from nnstudio.core.training.engine import TrainResult  # noqa: PLC0415
+
+    state = window.state
+    data = state.try_prepared()
+    if data is None:
+        window.show_message("error", "The project's data cannot be prepared, so the model "
+                                     "cannot be evaluated.")
+        return False
+    if (run.data.get("name"), run.preprocess, run.split, run.target) != (
+            state.project.dataset.name, state.project.preprocess.to_dict(),
+            state.project.split.to_dict(), state.project.roles.target):
+        window.show_message("warning", f"{run.label()} was trained on other data or another "
+                                       "split; open that data first.")
+        return False
+    try:
+        model = run.build_model(data)
+    except NNStudioError as e:
+        window.show_message("error", e.user_text())
+        return False
+    if not restore_run(window, run):
+        return False
+    test = run.final.get("test", {})
+    state.set_result(TrainResult(model=model, history=run.history, epochs_run=run.epochs_run,
+                                 status=run.status, message=run.message, seconds=run.seconds,
+                                 test=dict(test), seed=run.seed))
+    window.curves.set_history(run.history, "mae" if "mae" in run.history else "accuracy")
+    window.tabs.setCurrentWidget(window.evaluation)
+    return True
+
+
+def show_sweep_dialog(window, preset: str | None = None):
+    from nnstudio.ui.experiments.sweep_dialog import SweepDialog  # noqa: PLC0415
+
+    dlg = getattr(window, "sweep_dialog", None)
+    if dlg is None:
+        dlg = SweepDialog(window.state, window.pool, window)
+        window.sweep_dialog = dlg
+
+        def add(rec) -> None:
+            store.add_runs(window.state.project, [rec])
+            window.state.dirty = True
+            window.runs_panel.refresh()
+
+        def done(res) -> None:
+            panel = window.runs_panel
+            panel.refresh()
+            panel.select_ids({r.id for r in res.records})
+        dlg.run_finished.connect(add)
+        dlg.sweep_finished.connect(done)
+    if preset:
+        dlg.choose_preset(preset)
+    dlg.show()
+    dlg.raise_()
+    return dlg

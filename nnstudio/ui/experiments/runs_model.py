@@ -1,0 +1,188 @@
+"""The runs table: a Qt model over the project's :class:`RunRecord` list (sortable, filterable
+through a :class:`QSortFilterProxyModel`). Columns: name, status, network, the settings that differ
+among the runs, parameters, epochs, seconds, and the final train / validation / test metrics."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
+
+from nnstudio.core.experiments.diff import SETTING_WORDS, varying_settings
+from nnstudio.core.experiments.record import RunRecord
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+RUN_ROLE = Qt.ItemDataRole.UserRole + 2
+_METRICS = (("train", "loss"), ("train", "accuracy"), ("train", "mae"), ("val", "loss"),
+            ("val", "accuracy"), ("val", "mae"), ("test", "loss"), ("test", "accuracy"),
+            ("test", "mae"))
+_SPLIT_WORDS = {"train": "train", "val": "val", "test": "test"}
+
+
+def _network_text(r: RunRecord) -> str:
+    from nnstudio.core.model.spec import LayerSpec  # noqa: PLC0415
+
+    parts = []
+    for d in r.spec.get("hidden", []):
+        layer = LayerSpec(**d)
+        parts.append(str(layer.units) if layer.kind == "dense" else
+                     f"drop {layer.rate:g}" if layer.kind == "dropout" else layer.kind)
+    return "-".join(parts) if parts else "(no hidden layer)"
+
+
+class RunsTableModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.runs: list[RunRecord] = []
+        self.columns: list[tuple[str, str, object]] = []  # (kind, header, key)
+
+    # ----- content ----------------------------------------------------------------------------
+    def set_runs(self, runs: list[RunRecord]) -> None:
+        self.beginResetModel()
+        self.runs = list(runs)
+        cols: list[tuple[str, str, object]] = [("name", "Name", None), ("pin", "Pin", None),
+                                               ("status", "Status", None),
+                                               ("network", "Network", None)]
+        for k in varying_settings(self.runs) if len(self.runs) > 1 else []:
+            cols.append(("setting", SETTING_WORDS.get(k, k.replace("_", " ")), k))
+        if not any(c[2] == "seed" for c in cols):
+            cols.append(("setting", "seed", "seed"))
+        cols += [("params", "Params", None), ("epochs", "Epochs", None),
+                 ("seconds", "Seconds", None)]
+        for split, m in _METRICS:
+            if any(m in r.final.get(split, {}) for r in self.runs):
+                cols.append(("metric", f"{_SPLIT_WORDS[split]} {m}", (split, m)))
+        cols.append(("note", "Note", None))
+        self.columns = cols
+        self.endResetModel()
+
+    def run_at(self, row: int) -> RunRecord:
+        return self.runs[row]
+
+    # ----- Qt model ---------------------------------------------------------------------------
+    def rowCount(self, parent=None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent=None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section][1]
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return None
+
+    def value(self, row: int, col: int):
+        """The raw value of a cell (what sorting and the CSV export use)."""
+        r = self.runs[row]
+        kind, _, key = self.columns[col]
+        if kind == "name":
+            return r.label()
+        if kind == "pin":
+            return r.pinned
+        if kind == "status":
+            return r.status
+        if kind == "network":
+            return _network_text(r)
+        if kind == "setting":
+            return r.settings.get(key)
+        if kind == "params":
+            return r.params
+        if kind == "epochs":
+            return r.epochs_run
+        if kind == "seconds":
+            return round(r.seconds, 3)
+        if kind == "metric":
+            v = r.final.get(key[0], {}).get(key[1])
+            return None if v is None or not math.isfinite(v) else v
+        if kind == "note":
+            return r.note
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        v = self.value(index.row(), index.column())
+        kind = self.columns[index.column()][0]
+        if role == RUN_ROLE:
+            return self.runs[index.row()]
+        if role == SORT_ROLE:
+            if v is None:
+                return float("-inf")
+            return float(v) if isinstance(v, (int, float)) else str(v).lower()
+        if role == Qt.ItemDataRole.CheckStateRole and kind == "pin":
+            return Qt.CheckState.Checked if v else Qt.CheckState.Unchecked
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if kind == "pin":
+                return None
+            if v is None:
+                return "" if role == Qt.ItemDataRole.DisplayRole else None
+            if kind == "metric":
+                return f"{v:.4f}"
+            if isinstance(v, float):
+                return f"{v:g}"
+            if isinstance(v, bool):
+                return "on" if v else "off"
+            return str(v)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            r = self.runs[index.row()]
+            if kind == "name":
+                return f"{r.label()} — {r.message}" + (f"\n{r.note}" if r.note else "")
+            if kind == "pin":
+                return "Pinned runs keep their trained weights (so do the last 10 runs)."
+        if role == Qt.ItemDataRole.TextAlignmentRole and kind in ("metric", "params", "epochs",
+                                                                  "seconds", "setting"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index):
+        f = super().flags(index)
+        kind = self.columns[index.column()][0]
+        if kind in ("name", "note"):
+            f |= Qt.ItemFlag.ItemIsEditable
+        if kind == "pin":
+            f |= Qt.ItemFlag.ItemIsUserCheckable
+        return f
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if not index.isValid():
+            return False
+        r = self.runs[index.row()]
+        kind = self.columns[index.column()][0]
+        if kind == "pin" and role == Qt.ItemDataRole.CheckStateRole:
+            r.pinned = Qt.CheckState(value) == Qt.CheckState.Checked
+        elif kind == "name" and role == Qt.ItemDataRole.EditRole:
+            r.name = str(value).strip()
+        elif kind == "note" and role == Qt.ItemDataRole.EditRole:
+            r.note = str(value)
+        else:
+            return False
+        self.dataChanged.emit(index, index)
+        return True
+
+    def to_frame(self, rows: list[int] | None = None):
+        """The table as a pandas DataFrame (raw values; for the CSV export)."""
+        import pandas as pd  # noqa: PLC0415
+
+        rows = range(len(self.runs)) if rows is None else rows
+        data = {h: [self.value(r, c) for r in rows] for c, (_, h, _k) in enumerate(self.columns)}
+        frame = pd.DataFrame(data)
+        frame.insert(0, "id", [self.runs[r].id for r in rows])
+        frame["group"] = [self.runs[r].group for r in rows]
+        return frame
+
+
+class RunsFilterProxy(QSortFilterProxyModel):
+    """Sorts numbers as numbers; the filter text matches any column (case-insensitive)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if type(a) is not type(b):
+            return isinstance(a, float)  # numbers before texts
+        return a < b

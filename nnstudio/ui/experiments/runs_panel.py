@@ -1,0 +1,322 @@
+"""The Runs tab: the project's runs in a sortable, filterable table; the selected runs' curves
+overlaid (seed groups as mean ± sd bands); a plain-words diff of two runs and a verdict between two
+seed groups; restore, open the trained model, pin, delete, export CSV, and sweeps."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.experiments import stats
+from nnstudio.core.experiments.diff import describe_diff
+from nnstudio.core.experiments.record import RunRecord
+from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
+
+GRID_PEN = pg.mkPen("#e6e6e6")
+
+
+def colour(i: int):
+    return pg.intColor(i, hues=8, values=1, maxValue=200, minValue=150, sat=230)
+
+
+def groups_of(runs: list[RunRecord]) -> list[list[RunRecord]]:
+    """The runs gathered by seed group (a run without a group is a group of its own), in order."""
+    out: dict[str, list[RunRecord]] = {}
+    for r in runs:
+        out.setdefault(r.group or r.id, []).append(r)
+    return list(out.values())
+
+
+def group_label(group: list[RunRecord]) -> str:
+    r = group[0]
+    if r.knobs:
+        from nnstudio.core.experiments.sweep import label_of  # noqa: PLC0415
+
+        return label_of(r.knobs)
+    if len(group) > 1:
+        return f"{r.label().split(' · ')[0]} ×{len(group)}"
+    return r.label()
+
+
+def verdict_metric(runs: list[RunRecord]) -> str:
+    for key in ("val_accuracy", "val_mae", "test_accuracy", "test_mae", "accuracy", "mae"):
+        if all(r.metric(key) is not None for r in runs):
+            return key
+    return "val_loss"
+
+
+class RunsPanel(QWidget):
+    restore_requested = Signal(object)  # RunRecord: its network and settings into the editor
+    open_model_requested = Signal(object)  # RunRecord with weights: evaluate / inspect it
+    sweep_requested = Signal()
+    runs_edited = Signal()  # names, notes, pins or deletions: the project changed
+
+    def __init__(self, state, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.model = RunsTableModel(self)
+        self.proxy = RunsFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.model.dataChanged.connect(lambda *_: self.runs_edited.emit())
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter runs (any column)…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.btn_sweep = QPushButton("Sweep…")
+        self.btn_sweep.setToolTip("Train a grid of configurations × seeds (presets for the "
+                                  "tutorials' comparisons)")
+        self.btn_sweep.clicked.connect(self.sweep_requested)
+        self.btn_restore = QPushButton("Restore")
+        self.btn_restore.setToolTip("Put the selected run's network and settings in the editor")
+        self.btn_restore.clicked.connect(self._restore)
+        self.btn_open = QPushButton("Open model")
+        self.btn_open.setToolTip("Evaluate / inspect the selected run's trained model (pinned "
+                                 "runs and the last 10 keep their weights)")
+        self.btn_open.clicked.connect(self._open_model)
+        self.btn_delete = QPushButton("Delete")
+        self.btn_delete.clicked.connect(self.delete_selected)
+        self.btn_csv = QPushButton("Export CSV…")
+        self.btn_csv.clicked.connect(self._export_csv_dialog)
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        for b in (self.btn_sweep, self.btn_restore, self.btn_open, self.btn_delete, self.btn_csv):
+            top.addWidget(b)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        # oldest first until a column header is clicked
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+
+        self.curve = QComboBox()
+        self.curve.addItem("accuracy", "metric")
+        self.curve.addItem("loss", "loss")
+        self.split_box = QComboBox()
+        self.split_box.addItem("validation", "val")
+        self.split_box.addItem("training", "train")
+        self.grouped = QCheckBox("Seed groups as mean ± sd")
+        self.grouped.setChecked(True)
+        for w in (self.curve, self.split_box):
+            w.currentIndexChanged.connect(self.redraw)
+        self.grouped.toggled.connect(self.redraw)
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.showGrid(x=True, y=True)
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setStyle(tickAlpha=255, maxTickLevel=0)
+            self.plot.getAxis(side).setTickPen(GRID_PEN)
+        self.plot.setLabel("bottom", "epoch")
+        self.legend = self.plot.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 220))
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Curve:"))
+        controls.addWidget(self.curve)
+        controls.addWidget(self.split_box)
+        controls.addWidget(self.grouped)
+        controls.addStretch(1)
+        plot_box = QWidget()
+        pl = QVBoxLayout(plot_box)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addLayout(controls)
+        pl.addWidget(self.plot_widget, 1)
+
+        self.verdict = QLabel("Select runs to overlay their curves; two runs to see what "
+                              "differs; two seed groups for a verdict.")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.verdict.setMinimumWidth(220)
+        self.verdict.setStyleSheet("QLabel { padding: 6px; }")
+
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(plot_box)
+        bottom.addWidget(self.verdict)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(split, 1)
+        self.items: list = []
+        self.refresh()
+
+    # ----- content ----------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        """Reload from the project (keeps the selection by run id)."""
+        keep = {r.id for r in self.selected_runs()}
+        runs = list(getattr(self.state.project, "runs", []) or [])
+        self.model.set_runs(runs)
+        self.table.resizeColumnsToContents()
+        self.select_ids(keep)
+        self._update_buttons()
+        self.redraw()
+
+    def select_ids(self, ids) -> None:
+        sel = self.table.selectionModel()
+        sel.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in range(self.proxy.rowCount()):
+            r = self.proxy.index(row, 0).data(RUN_ROLE)
+            if r is not None and r.id in ids:
+                sel.select(self.proxy.index(row, 0), flags)
+
+    def selected_runs(self) -> list[RunRecord]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.proxy.index(r, 0).data(RUN_ROLE) for r in rows]
+
+    @Slot()
+    def _on_selection(self, *_args) -> None:
+        self._update_buttons()
+        self.redraw()
+
+    def _update_buttons(self) -> None:
+        sel = self.selected_runs()
+        self.btn_restore.setEnabled(len(sel) == 1)
+        self.btn_open.setEnabled(len(sel) == 1 and sel[0].has_weights)
+        self.btn_delete.setEnabled(bool(sel))
+        self.btn_csv.setEnabled(bool(self.model.runs))
+
+    # ----- curves, diff, verdict ----------------------------------------------------------------
+    def _curve_key(self, r: RunRecord) -> str:
+        which = self.curve.currentData()
+        name = "loss" if which == "loss" else ("mae" if "mae" in r.history else "accuracy")
+        return ("val_" if self.split_box.currentData() == "val" else "") + name
+
+    @Slot()
+    def redraw(self) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        self.items = []
+        runs = self.selected_runs()
+        split = self.split_box.currentText()
+        self.plot.setTitle(f"{self.curve.currentText()} ({split})" if runs else "")
+        groups = groups_of(runs) if self.grouped.isChecked() else [[r] for r in runs]
+        for i, group in enumerate(groups):
+            col = colour(i)
+            curves = [np.asarray(r.history.get(self._curve_key(r), []), float) for r in group]
+            curves = [c for c in curves if len(c)]
+            if not curves:
+                continue
+            name = group_label(group) if len(group) > 1 else group[0].label()
+            if len(curves) == 1:
+                x = np.arange(1, len(curves[0]) + 1)
+                item = self.plot.plot(x, curves[0], pen=pg.mkPen(col, width=2), name=name)
+                self.items.append(item)
+                continue
+            n = min(len(c) for c in curves)
+            stack = np.vstack([c[:n] for c in curves])
+            mean, sd = np.nanmean(stack, axis=0), np.nanstd(stack, axis=0, ddof=1)
+            x = np.arange(1, n + 1)
+            lo = self.plot.plot(x, mean - sd, pen=pg.mkPen(col, width=0.5))
+            hi = self.plot.plot(x, mean + sd, pen=pg.mkPen(col, width=0.5))
+            fill_col = pg.mkColor(col)
+            fill_col.setAlpha(50)
+            band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill_col))
+            self.plot.addItem(band)
+            item = self.plot.plot(x, mean, pen=pg.mkPen(col, width=2),
+                                  name=f"{name} (mean ± sd of {len(curves)})")
+            self.items += [item, band]
+        self.verdict.setText(self.describe(runs))
+
+    def describe(self, runs: list[RunRecord]) -> str:
+        """What the verdict pane says for a selection (plain text)."""
+        if not runs:
+            return ("Select runs to overlay their curves; two runs to see what differs; two seed "
+                    "groups (Repeat, a sweep configuration) for a verdict.")
+        groups = groups_of(runs)
+        lines = []
+        if len(runs) == 2:
+            a, b = runs
+            lines.append(f"From {a.label()} to {b.label()}: {describe_diff(a, b)}.")
+        if len(groups) == 2:
+            ga, gb = groups
+            metric = verdict_metric(runs)
+            change = describe_diff(ga[0], gb[0], include_seed=False)
+            v = stats.compare([r.metric(metric) for r in gb], [r.metric(metric) for r in ga],
+                              metric, group_label(gb), group_label(ga))
+            if len(runs) != 2:
+                lines.append(f"From {group_label(ga)} to {group_label(gb)}: {change}.")
+            lines.append(v.text)
+        elif len(groups) > 2:
+            metric = verdict_metric(runs)
+            for g in groups:
+                s = stats.summarize([r.metric(metric) for r in g])
+                sd = f" ± {s.sd:.3f}" if s.n > 1 else ""
+                lines.append(f"{group_label(g)}: {metric} {s.mean:.3f}{sd} ({s.n} "
+                             f"seed{'s' if s.n != 1 else ''})")
+        elif len(runs) == 1:
+            r = runs[0]
+            figs = ", ".join(f"{k} {r.metric(k):.4f}" for k in
+                             ("accuracy", "val_accuracy", "test_accuracy", "loss", "val_loss",
+                              "test_loss", "mae", "val_mae", "test_mae")
+                             if r.metric(k) is not None)
+            lines.append(f"{r.label()}: {r.message} {figs}.")
+            if r.note:
+                lines.append(r.note)
+        return "\n\n".join(lines)
+
+    # ----- actions --------------------------------------------------------------------------
+    @Slot()
+    def _restore(self) -> None:
+        sel = self.selected_runs()
+        if len(sel) == 1:
+            self.restore_requested.emit(sel[0])
+
+    @Slot()
+    def _open_model(self) -> None:
+        sel = self.selected_runs()
+        if len(sel) == 1 and sel[0].has_weights:
+            self.open_model_requested.emit(sel[0])
+
+    @Slot()
+    def delete_selected(self) -> None:
+        ids = {r.id for r in self.selected_runs()}
+        if not ids:
+            return
+        self.state.project.runs = [r for r in self.state.project.runs if r.id not in ids]
+        self.refresh()
+        self.runs_edited.emit()
+
+    def export_csv(self, path: str) -> None:
+        rows = [self.proxy.mapToSource(self.proxy.index(r, 0)).row()
+                for r in range(self.proxy.rowCount())]
+        self.model.to_frame(rows).to_csv(path, index=False)
+
+    @Slot()
+    def _export_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export runs table", "runs.csv",
+                                              "CSV files (*.csv)")
+        if path:
+            try:
+                self.export_csv(path)
+            except OSError as e:
+                self.verdict.setText(f"Could not write {path}: {e.strerror}.")

@@ -1,0 +1,209 @@
+"""The sweep dialog: knobs over a grid (or a random sample) × seeds, on a worker thread, with a
+progress bar, ETA and Cancel; one-click presets for the tutorials' comparisons. Finished runs
+stream into the project's runs (the Runs tab) as they arrive."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiments import sweep
+from nnstudio.core.project import Project
+from nnstudio.ui.common.workers import Worker, WorkerPool
+
+CUSTOM = ""
+
+
+class SweepDialog(QDialog):
+    run_finished = Signal(object)  # RunRecord, as each run ends (GUI thread)
+    sweep_finished = Signal(object)  # SweepResult
+
+    def __init__(self, state, pool: WorkerPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sweep")
+        self.state = state
+        self.pool = pool
+        self.worker: Worker | None = None
+        self.control: sweep.SweepControl | None = None
+        self.result: sweep.SweepResult | None = None
+
+        self.preset = QComboBox()
+        self.preset.addItem("Custom (this project)", CUSTOM)
+        for p in sweep.PRESETS.values():
+            self.preset.addItem(p.title, p.name)
+        self.preset.currentIndexChanged.connect(self._on_preset)
+        self.grid = QLineEdit("dropout=0,0.2;lr=0.001,0.01")
+        self.grid.setToolTip("knob=value,value;knob=value. Knobs: " + ", ".join(sweep.KNOBS)
+                             + ". layers: stacks separated by |, e.g. "
+                               "layers=|dense:6:relu|dense:6:relu,dense:4:relu")
+        self.random = QSpinBox()
+        self.random.setRange(0, 10_000)
+        self.random.setSpecialValueText("whole grid")
+        self.random.setToolTip("Run this many configurations picked at random from the grid")
+        self.seeds = QSpinBox()
+        self.seeds.setRange(1, 100)
+        self.seeds.setValue(5)
+        self.tensorboard = QLineEdit()
+        self.tensorboard.setPlaceholderText("optional: a folder for TensorBoard event files")
+        self.about = QLabel()
+        self.about.setWordWrap(True)
+        top = QFormLayout()
+        top.addRow("Preset:", self.preset)
+        form = QFormLayout()
+        form.addRow("Grid:", self.grid)
+        form.addRow("Random sample:", self.random)
+        form.addRow("Seeds:", self.seeds)
+        form.addRow("TensorBoard:", self.tensorboard)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.btn_run = QPushButton("Run")
+        self.btn_run.setDefault(True)
+        self.btn_run.clicked.connect(self.start)
+        self.btn_cancel = QPushButton("Cancel")
+        self.btn_cancel.setEnabled(False)
+        self.btn_cancel.clicked.connect(self.cancel)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.btn_run)
+        row.addWidget(self.btn_cancel)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.about)  # outside the form: a wrapped label gets the height it needs
+        lay.addLayout(form)
+        lay.addLayout(row)
+        lay.addWidget(self.status)
+        lay.addWidget(close)
+        self.resize(600, 380)
+        self._on_preset()
+
+    # ----- presets ------------------------------------------------------------------------------
+    @Slot()
+    def _on_preset(self, *_args) -> None:
+        name = self.preset.currentData()
+        p = sweep.PRESETS.get(name)
+        if p is None:
+            self.about.setText("Knobs vary the current project's network and settings.")
+            self.grid.setEnabled(True)
+            return
+        self.grid.setText(p.grid)
+        self.seeds.setValue(p.seeds)
+        self.random.setValue(0)
+        self.about.setText(f"{p.description} Runs on the built-in '{p.example}' example with its "
+                           f"tutorial network and settings (your project is not changed; the runs "
+                           f"are added to its Runs table).")
+
+    def choose_preset(self, name: str) -> None:
+        self.preset.setCurrentIndex(self.preset.findData(name))
+
+    # ----- running --------------------------------------------------------------------------------
+    def _project_and_data(self):
+        name = self.preset.currentData()
+        if name:
+            project = Project.from_example(sweep.PRESETS[name].example)
+            return project, None
+        p = self.state.project
+        snapshot = Project(p.dataset, p.roles, p.spec.copy(), replace(p.settings), p.preprocess,
+                           p.split, p.task_override, p.example)
+        return snapshot, self.state.prepared()
+
+    @Slot()
+    def start(self) -> bool:
+        if self.worker is not None:
+            return False
+        if not self.state.tf_loaded:
+            self.status.setText("TensorFlow is still loading; run the sweep once it is ready.")
+            return False
+        try:
+            grid = sweep.parse_grid(self.grid.text())
+            configs = sweep.expand(grid, self.random.value() or None)
+            project, data = self._project_and_data()
+            seeds = self.seeds.value()
+            tb = self.tensorboard.text().strip() or None
+        except NNStudioError as e:
+            self.status.setText(e.user_text())
+            return False
+        control = sweep.SweepControl()
+        self.control = control
+        total = len(configs) * seeds
+
+        def work(report):
+            return sweep.run_sweep(project, configs, seeds, data=data, on_run=report,
+                                   control=control, tensorboard=tb)
+
+        self.worker = Worker(work, stop=control.cancel, name="sweep")
+        self.worker.progress.connect(self._on_run)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.progress.setRange(0, total)
+        self.progress.setValue(0)
+        self.status.setText(f"{len(configs)} configurations × {seeds} seeds = {total} runs "
+                            f"(the first run of each new network compiles it: a few seconds)…")
+        self.btn_run.setEnabled(False)
+        self.btn_cancel.setEnabled(True)
+        self.pool.start(self.worker)
+        return True
+
+    @Slot()
+    def cancel(self) -> None:
+        if self.control is not None:
+            self.control.cancel()
+            self.status.setText("Cancelling after the current run…")
+
+    @Slot(object)
+    def _on_run(self, r: sweep.SweepRun) -> None:
+        self.progress.setValue(r.done)
+        self.status.setText(f"Run {r.done} of {r.total}: {r.record.label()} — "
+                            f"{r.elapsed:.0f} s, about {r.eta:.0f} s left")
+        self.run_finished.emit(r.record)
+
+    @Slot(object)
+    def _on_finished(self, res: sweep.SweepResult) -> None:
+        self._end()
+        self.result = res
+        lines = ([f"Cancelled: {len(res.records)} runs finished."] if res.cancelled else
+                 [f"{len(res.records)} runs in {res.seconds:.1f} s."])
+        lines += res.summary_text()
+        lines += [v.text for v in res.verdicts_vs_first if v is not None][:6]
+        self.status.setText("\n".join(lines))
+        self.sweep_finished.emit(res)
+
+    @Slot(object)
+    def _on_failed(self, err: NNStudioError) -> None:
+        self._end()
+        self.status.setText(err.user_text())
+
+    def _end(self) -> None:
+        self.worker = None
+        self.control = None
+        self.btn_run.setEnabled(True)
+        self.btn_cancel.setEnabled(False)
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None
+
+    def reject(self) -> None:
+        # closing while a sweep runs cancels it (what finished stays in the Runs table)
+        self.cancel()
+        super().reject()

@@ -1,0 +1,115 @@
+"""Experiments with real (short) training: a sweep's records, ranking and verdicts; Cancel; the
+weights of a run rebuild its model; TensorBoard event files hold the curves."""
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnstudio.core import project_file as pf
+from nnstudio.core.experiments import store, sweep
+from nnstudio.core.experiments.record import record_of
+from nnstudio.core.project import Project
+
+
+@pytest.fixture(scope="module")
+def xor():
+    p = Project.from_example("xor")
+    p.settings = replace(p.settings, epochs=4)
+    return p, p.prepare()
+
+
+def test_sweep_records_groups_and_ranks(xor, tmp_path, tf_loaded):
+    project, data = xor
+    configs = sweep.expand(sweep.parse_grid("layers=|dense:6:relu;lr=0.01"))
+    seen = []
+    res = sweep.run_sweep(project, configs, 2, data=data, on_run=seen.append,
+                          tensorboard=str(tmp_path / "tb"))
+    assert [(s.index, s.seed, s.done) for s in seen] == [(0, 0, 1), (0, 1, 2), (1, 0, 3), (1, 1, 4)]
+    assert seen[-1].eta == 0 and seen[0].total == 4
+    c0, c1 = res.configurations
+    assert c0.spec.hidden == [] and c0.params == 3 and c1.params == 2 * 6 + 6 + 6 + 1
+    assert [r.seed for r in c0.records] == [0, 1] and {r.group for r in c0.records} == {c0.group}
+    assert all(r.settings["learning_rate"] == 0.01 and r.epochs_run == 4 for r in res.records)
+    assert res.metric == "val_accuracy"
+    assert res.values(c1) == [r.final["val"]["accuracy"] for r in c1.records]
+    assert res.ranking.best in (0, 1) and res.verdicts_vs_first[0] is None
+    v = res.verdicts_vs_first[1]
+    assert v.a.values == res.values(c1) and v.b.values == res.values(c0)
+    out = res.to_json()
+    assert out["runs"] == 4 and out["configurations"][0]["knobs"] == {"layers": "", "lr": 0.01}
+    assert out["verdicts"][0]["test"] == "Welch's t-test"
+    # the TensorBoard files hold every epoch's training loss
+    from tensorflow.core.util import event_pb2
+
+    tf = tf_loaded.tensorflow()
+    run_dir = next((tmp_path / "tb").glob(f"*-{c1.records[0].id}"))
+    losses = {}
+    for f in (run_dir / "train").iterdir():
+        for raw in tf.data.TFRecordDataset(str(f)):
+            e = event_pb2.Event.FromString(raw.numpy())
+            for val in e.summary.value:
+                if val.tag == "epoch_loss":
+                    assert val.metadata.plugin_data.plugin_name == "scalars"
+                    losses[e.step] = float(tf.make_ndarray(val.tensor))
+    assert [losses[i] for i in range(4)] == pytest.approx(c1.records[0].history["loss"])
+
+
+def test_sweep_cancel_keeps_finished_runs(xor, tf_loaded):
+    project, data = xor
+    control = sweep.SweepControl()
+    configs = sweep.expand(sweep.parse_grid("lr=0.001,0.01,0.1"))
+
+    def on_run(r):
+        if r.done == 2:
+            control.cancel()
+    res = sweep.run_sweep(project, configs, 3, data=data, on_run=on_run, control=control)
+    assert res.cancelled and len(res.records) == 2
+    assert [len(c.records) for c in res.configurations] == [2, 0, 0]
+
+
+def test_cancel_stops_the_run_in_progress(xor, tf_loaded):
+    project, data = xor
+    control = sweep.SweepControl()
+    configs = [{"epochs": 100_000}]
+    timer = threading.Timer(1.0, control.cancel)
+    timer.start()
+    res = sweep.run_sweep(project, configs, 2, data=data, control=control)
+    timer.join()
+    assert res.cancelled and len(res.records) == 1
+    assert res.records[0].status == "stopped" and res.records[0].epochs_run < 100_000
+
+
+def test_kept_weights_rebuild_the_trained_model_after_a_save(xor, tmp_path, tf_loaded):
+    from nnstudio.core.training.engine import train
+
+    project, data = xor
+    result = train(data, project.spec, replace(project.settings, seed=3))
+    rec = record_of(result, project, data, source="cli")
+    assert rec.seed == 3 and rec.params == 51 and rec.final["test"] == result.test
+    assert rec.data == {"kind": "example", "name": project.dataset.name, "example": "xor"}
+    p = Project.from_example("xor")
+    store.add_runs(p, [rec])
+    path = pf.save_project(p, tmp_path / "x.nnstudio")
+    loaded = pf.load_project(path).runs[0]
+    assert loaded.weights is None and loaded.has_weights
+    model = loaded.build_model(data)
+    x = data.X_test[:20]
+    assert np.allclose(model(x, training=False).numpy(),
+                       result.model(x, training=False).numpy(), atol=1e-6)
+
+
+def test_a_run_in_a_sweep_equals_the_same_run_trained_alone(xor, tf_loaded):
+    """A sweep reuses starting networks across learning rates; the results must not change."""
+    from nnstudio.core.training.engine import train
+
+    project, data = xor
+    configs = sweep.expand(sweep.parse_grid("lr=0.001,0.01;dropout=0,0.2"))
+    res = sweep.run_sweep(project, configs, 2, data=data)
+    for c in (res.configurations[1], res.configurations[3]):  # lr 0.01, built for lr 0.001 first
+        for rec in c.records:
+            alone = train(data, c.spec, replace(c.settings, seed=rec.seed))
+            assert rec.history == {k: [float(x) for x in v] for k, v in alone.history.items()}
+            assert rec.final["test"] == alone.test

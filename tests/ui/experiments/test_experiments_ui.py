@@ -1,0 +1,217 @@
+"""The Runs tab (pytest-qt): the table sorts, filters, edits and exports; selected runs overlay
+their curves (seed groups as mean ± sd bands); two runs diff in plain words; two seed groups get a
+verdict; runs trained in the window, by Repeat and by a sweep preset are recorded; restore."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from nnstudio.core.experiments.record import RunRecord, new_id
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec
+from nnstudio.core.project import Project
+from nnstudio.core.training.settings import TrainSettings
+from nnstudio.ui.experiments.runs_panel import RunsPanel
+from nnstudio.ui.state import AppState
+
+BASE = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(4, "relu")])
+DROP = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2), LayerSpec.dense(4, "relu")])
+
+
+def run(spec, seed, acc, group=None, lr=0.001, knobs=None) -> RunRecord:
+    curve = list(np.linspace(0.5, acc, 10))
+    return RunRecord(id=new_id(), spec=spec.to_dict(),
+                     settings=TrainSettings(seed=seed, learning_rate=lr).to_dict(),
+                     data={"kind": "example", "name": "XOR", "example": "xor"},
+                     history={"loss": [1 - a for a in curve], "accuracy": curve,
+                              "val_loss": [1 - a for a in curve], "val_accuracy": curve},
+                     final={"train": {"loss": 1 - acc, "accuracy": acc},
+                            "val": {"loss": 1 - acc, "accuracy": acc},
+                            "test": {"loss": 1 - acc, "accuracy": acc}},
+                     epochs_run=10, seconds=0.1, params=51, group=group, knobs=knobs or {},
+                     name=f"seed {seed}" + (" drop" if spec is DROP else ""))
+
+
+@pytest.fixture
+def panel(qtbot):
+    state = AppState(Project.from_example("xor"))
+    state.project.runs = (
+        [run(BASE, s, a, "g0", knobs={"dropout": 0.0}) for s, a in enumerate((0.95, 0.96, 0.94))]
+        + [run(DROP, s, a, "g1", knobs={"dropout": 0.2}) for s, a in enumerate((0.93, 0.95, 0.94))]
+        + [run(BASE, 0, 0.90, lr=0.01)])
+    p = RunsPanel(state)
+    qtbot.addWidget(p)
+    p.resize(1000, 700)
+    p.show()
+    return p
+
+
+def select_rows(panel, rows):
+    sel = panel.table.selectionModel()
+    sel.clearSelection()
+    for r in rows:
+        sel.select(panel.proxy.index(r, 0), QItemSelectionModel.SelectionFlag.Select
+                   | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def column(panel, header):
+    return [c[1] for c in panel.model.columns].index(header)
+
+
+def test_table_shows_differing_settings_and_metrics_sorts_and_filters(panel):
+    headers = [c[1] for c in panel.model.columns]
+    assert "learning rate" in headers and "seed" in headers and "test accuracy" in headers
+    assert "optimizer" not in headers  # the same for every run: not a column
+    assert panel.proxy.rowCount() == 7
+    col = column(panel, "test accuracy")
+    panel.table.sortByColumn(col, Qt.SortOrder.DescendingOrder)
+    vals = [float(panel.proxy.index(r, col).data()) for r in range(7)]
+    assert vals == sorted(vals, reverse=True) and vals[0] == 0.96
+    panel.filter.setText("drop")
+    assert panel.proxy.rowCount() == 3
+    panel.filter.setText("")
+    assert panel.proxy.rowCount() == 7
+
+
+def test_two_runs_overlay_and_diff_in_plain_words(panel):
+    select_rows(panel, [0, 3])  # seed 0 without and with dropout
+    names = [item.name() for item in panel.items if isinstance(item, pg.PlotDataItem)]
+    assert names == ["seed 0", "seed 0 drop"]
+    pens = {item.opts["pen"].color().name() for item in panel.items}
+    assert len(pens) == 2  # one colour per run
+    assert len(panel.legend.items) == 2
+    text = panel.verdict.text()
+    assert "Dropout 0.2 after layer 1 added" in text
+    select_rows(panel, [0, 6])
+    text = panel.verdict.text()
+    assert "From seed 0 to seed 0: Learning rate 0.001 -> 0.01." in text
+    assert "over 1 seed — one seed cannot tell a real difference from seed noise" in text
+
+
+def test_two_seed_groups_get_mean_bands_and_a_verdict(panel):
+    select_rows(panel, range(6))
+    bands = [i for i in panel.items if isinstance(i, pg.FillBetweenItem)]
+    assert len(bands) == 2
+    means = [i for i in panel.items if isinstance(i, pg.PlotDataItem)]
+    assert [m.name() for m in means] == ["dropout=0 (mean ± sd of 3)",
+                                         "dropout=0.2 (mean ± sd of 3)"]
+    _x, y = means[0].getData()
+    assert y[-1] == pytest.approx(0.95)
+    text = panel.verdict.text()
+    assert text.count("Welch's t-test") == 1 and "within seed noise" in text
+    assert "dropout=0.2: 0.940 ± 0.010 vs 0.950 ± 0.010" in text and "over 3 seeds" in text
+    panel.grouped.setChecked(False)
+    assert not [i for i in panel.items if isinstance(i, pg.FillBetweenItem)]
+    assert len([i for i in panel.items if isinstance(i, pg.PlotDataItem)]) == 6
+
+
+def test_edit_pin_delete_and_export_csv(panel, tmp_path):
+    m = panel.model
+    name_col, pin_col = column(panel, "Name"), column(panel, "Pin")
+    assert m.setData(m.index(0, name_col), "baseline")
+    assert m.setData(m.index(0, pin_col), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    r0 = panel.state.project.runs[0]
+    assert r0.name == "baseline" and r0.pinned
+    path = tmp_path / "runs.csv"
+    panel.export_csv(str(path))
+    frame = pd.read_csv(path)
+    assert len(frame) == 7 and frame["Name"][0] == "baseline"
+    assert list(frame["test accuracy"]) == [r.final["test"]["accuracy"]
+                                            for r in panel.state.project.runs]
+    select_rows(panel, [6])
+    panel.delete_selected()
+    assert len(panel.state.project.runs) == 6 and panel.proxy.rowCount() == 6
+
+
+def test_runs_trained_in_the_window_are_recorded_and_restore(window, qtbot):
+    window.training_panel.epochs.setValue(3)
+    with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
+        window.training.start()
+    (rec,) = b.args[0]
+    assert rec.epochs_run == 3 and rec.source == "gui" and rec.has_weights
+    assert rec.data["example"] == "xor" and rec.params == 51
+    assert window.runs_panel.proxy.rowCount() == 1
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=5_000)
+    window.training_panel.repeat_n.setValue(2)
+    with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
+        window.training_panel.repeat_btn.click()
+    recs = b.args[0]
+    assert [r.seed for r in recs] == [0, 1] and recs[0].group == recs[1].group is not None
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=5_000)
+    # restore the first run after changing the network and learning rate
+    window.state.project.spec = DROP.copy()
+    window.state.notify_spec_changed()
+    window.training_panel.lr.setValue(0.05)
+    panel = window.runs_panel
+    panel.select_ids({rec.id})
+    panel.btn_restore.click()
+    assert window.state.project.spec.to_dict() == rec.spec
+    assert window.state.project.settings.learning_rate == rec.settings["learning_rate"]
+    assert window.training_panel.lr.value() == pytest.approx(rec.settings["learning_rate"])
+    window.undo_stack.undo()
+    assert window.state.project.spec.to_dict() == DROP.to_dict()
+    # open the run's trained model: the same predictions as the model it trained
+    window.state.project.spec = BASE.copy()
+    window.state.notify_spec_changed()
+    assert panel.btn_open.isEnabled()
+    panel.btn_open.click()
+    model = window.state.model
+    assert model is not None
+    data = window.state.prepared()
+    pred = model.predict(data.X_test[:5], verbose=0)
+    assert np.allclose(pred, rec.build_model(data).predict(data.X_test[:5], verbose=0))
+
+
+def test_sweep_preset_streams_runs_into_the_table(window, qtbot):
+    from nnstudio.ui.experiments.install import show_sweep_dialog
+
+    dlg = show_sweep_dialog(window, "xor-dropout")
+    qtbot.addWidget(dlg)
+    assert dlg.grid.text() == "dropout=0,0.2" and dlg.seeds.value() == 5
+    dlg.seeds.setValue(2)
+    dlg.grid.setText("dropout=0,0.2;epochs=3")
+    streamed = []
+    dlg.run_finished.connect(streamed.append)
+    with qtbot.waitSignal(dlg.sweep_finished, timeout=120_000) as b:
+        assert dlg.start()
+        assert not dlg.start()  # one sweep at a time
+    res = b.args[0]
+    assert len(streamed) == 4 and dlg.progress.value() == 4
+    assert "Best by val_accuracy" in dlg.status.text()
+    panel = window.runs_panel
+    assert panel.proxy.rowCount() == 4
+    assert {r.id for r in panel.selected_runs()} == {r.id for r in res.records}
+    assert len([i for i in panel.items if isinstance(i, pg.FillBetweenItem)]) == 2
+    assert "Welch's t-test" in panel.verdict.text() or "one seed" in panel.verdict.text()
+    dlg.close()
+
+
+def test_sweep_cancel_keeps_what_finished(window, qtbot):
+    from nnstudio.ui.experiments.install import show_sweep_dialog
+
+    dlg = show_sweep_dialog(window)
+    qtbot.addWidget(dlg)
+    dlg.grid.setText("lr=0.001,0.01,0.1;epochs=200")
+    dlg.seeds.setValue(5)
+    with qtbot.waitSignal(dlg.sweep_finished, timeout=120_000) as b:
+        dlg.start()
+        qtbot.waitUntil(lambda: dlg.progress.value() >= 1, timeout=60_000)
+        dlg.btn_cancel.click()
+    res = b.args[0]
+    assert res.cancelled and 1 <= len(res.records) < 15
+    assert "Cancelled" in dlg.status.text()
+    assert len(window.state.project.runs) == len(res.records)
+    dlg.close()
+
+
+def test_bad_grid_is_said_in_the_dialog(window, qtbot):
+    from nnstudio.ui.experiments.install import show_sweep_dialog
+
+    dlg = show_sweep_dialog(window)
+    qtbot.addWidget(dlg)
+    dlg.grid.setText("dropout=0,3")
+    assert not dlg.start()
+    assert "not a rate" in dlg.status.text()
+    dlg.close()
