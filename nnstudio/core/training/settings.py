@@ -29,6 +29,9 @@ class TrainSettings:
     patience: int = 10
     restore_best: bool = True
     jit_compile: bool = True  # compile the training loop with XLA (off: a plain TF graph, same maths)
+    # classification: weight of each class in the training loss, as Keras' fit(class_weight=...):
+    # "none", "balanced" (n_rows / (n_classes * rows of the class)) or {class label as text: weight}
+    class_weight: str | dict = "none"
 
     def effective_batch_size(self, n_train: int) -> int:
         if self.batch_mode == "full-batch":
@@ -69,6 +72,9 @@ class TrainSettings:
             raise SettingsError(f"Patience must be a whole number of at least 1 (got {self.patience!r}).")
         if not isinstance(self.jit_compile, bool):
             raise SettingsError(f"jit_compile must be true or false (got {self.jit_compile!r}).")
+        from nnstudio.core.training.class_weights import check_class_weight  # noqa: PLC0415
+
+        check_class_weight(self.class_weight)
 
     def to_dict(self) -> dict:
         return asdict(self)
