@@ -12,7 +12,7 @@ from nnstudio.core.errors import NNStudioError
 
 #: Subcommands: each is a module nnstudio/cli/<name>.py with ``add_parser(subparsers)`` that sets
 #: ``func`` (returning the exit status). Listed here in the order `nnstudio --help` shows them.
-COMMAND_MODULES = ("train", "evaluate", "predict", "export", "forward")
+COMMAND_MODULES = ("train", "evaluate", "predict", "export", "forward", "explain", "report")
 SUBCOMMANDS = (*COMMAND_MODULES, "examples")
 
 

@@ -27,6 +27,10 @@ METRIC_LABELS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy
 #: Within this many points (classification, in %) or this share (regression RMSE) it is a tie.
 TIE_POINTS = 1.0
 TIE_SHARE = 0.02
+#: The linear (no hidden layer) classifier trains at least this many epochs, stopping early when
+#: the validation loss has not improved for LINEAR_PATIENCE epochs.
+LINEAR_MIN_EPOCHS = 300
+LINEAR_PATIENCE = 30
 
 
 def is_imbalanced(y_train, n_classes: int) -> bool:
@@ -118,10 +122,11 @@ class Comparison:
         keys = [k for k in METRIC_LABELS if any(k in r.metrics for r in self.rows)]
         w = max(len(r.name) for r in self.rows)
         out = [f"Baselines on the {ev.SPLIT_LABELS.get(self.split, self.split)} rows",
-               "  " + " " * w + "".join(f"{METRIC_LABELS[k]:>12}" for k in keys)]
+               "  " + " " * w + "".join(f"  {METRIC_LABELS[k]:>{max(8, len(METRIC_LABELS[k]))}}" for k in keys)]
         for r in self.rows:
             out.append(f"  {r.name:<{w}}" + "".join(
-                f"{r.metrics[k]:>12.4f}" if k in r.metrics else f"{'—':>12}" for k in keys))
+                f"  {r.metrics[k]:>{max(8, len(METRIC_LABELS[k]))}.4f}" if k in r.metrics
+                else f"  {'—':>{max(8, len(METRIC_LABELS[k]))}}" for k in keys))
         out.append("  " + self.verdict())
         return out
 
@@ -204,7 +209,11 @@ def linear_model(data, settings, *, epochs: int | None = None):
                              "linear", name="least squares")]
     from nnstudio.core.training.engine import train  # noqa: PLC0415
 
-    s = replace(settings, epochs=int(epochs or settings.epochs))
+    # the same optimizer, learning rate, batches and class weights, but trained to convergence: a
+    # linear model stopped at a deep network's epoch budget would be a straw man
+    has_val = len(data.X_val) > 0
+    s = replace(settings, epochs=int(epochs or max(settings.epochs, LINEAR_MIN_EPOCHS)),
+                early_stopping=has_val, monitor="val_loss", patience=LINEAR_PATIENCE, restore_best=True)
     return train(data, NetworkSpec([]), s).model
 
 
@@ -239,7 +248,7 @@ def compare(net, data, settings, *, split: str = "test", threshold: float | None
         linear = linear_model(data, settings)
     if linear is not None:
         desc = ("least squares on the prepared inputs" if task is Task.REGRESSION else
-                "a network with no hidden layer (logistic regression), same training settings")
+                "a network with no hidden layer (logistic regression), same optimizer, trained to convergence")
         rows.append(Scored(LINEAR, desc, _net_scores(ev.predict_encoded(linear, X), y, task, k, threshold)))
     imb = task is not Task.REGRESSION and is_imbalanced(data.y_train, k)
     key = "rmse" if task is Task.REGRESSION else ("balanced_accuracy" if imb else "accuracy")

@@ -29,6 +29,8 @@ class Project:
     split: SplitConfig = field(default_factory=SplitConfig)
     task_override: Task | None = None
     example: str | None = None  # name of the built-in example it came from, if any
+    # two classes: P(second class) above this predicts the second class (core.threshold; issue 20)
+    threshold: float = 0.5
 
     @classmethod
     def from_example(cls, name: str) -> Project:

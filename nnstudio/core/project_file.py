@@ -351,6 +351,7 @@ class ProjectDocument:
     spec: object  # NetworkSpec
     settings: object  # TrainSettings
     read_options: dict | None = None
+    threshold: float = 0.5  # the decision threshold of a two-class task (issue 20)
 
     @property
     def trained(self) -> dict | None:
@@ -482,7 +483,14 @@ def parse_document(doc: dict, path: Path | str) -> ProjectDocument:
         split=_section(doc, "split", split, "train/validation/test split"),
         spec=_section(doc, "network", NetworkSpec.from_dict, "network"),
         settings=_section(doc, "settings", settings, "training settings"),
-        read_options=read_options)
+        read_options=read_options,
+        threshold=_section(doc, "threshold", _threshold, "decision threshold") if "threshold" in doc else 0.5)
+
+
+def _threshold(v) -> float:
+    from nnstudio.core.threshold import check_threshold  # noqa: PLC0415
+
+    return check_threshold(v)
 
 
 def read_project_document(path: Path | str) -> ProjectDocument:
@@ -706,7 +714,8 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
     ds = _dataset(d, data_path)
     warnings: list[str] = []
     project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
-                      d.example if d.data_kind == "example" and data_path is None else None)
+                      d.example if d.data_kind == "example" and data_path is None else None,
+                      d.threshold)
     _check_columns(project, path)
     fp = d.doc["data"].get("fingerprint")
     if d.data_kind == "csv" and isinstance(fp, dict) and ds.source and Path(ds.source).is_file():
@@ -771,6 +780,11 @@ class Trained:
         """The loss the model was trained with."""
         return self.document.settings.loss_for(self.preprocessor.task)
 
+    @property
+    def threshold(self) -> float:
+        """The project's decision threshold (two classes)."""
+        return self.document.threshold
+
 
 def load_trained(path: Path | str, data_path: Path | str | None = None,
                  require_data: bool = False) -> Trained:
@@ -788,7 +802,8 @@ def load_trained(path: Path | str, data_path: Path | str | None = None,
     try:
         ds = _dataset(d, data_path)
         project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
-                          d.example if d.data_kind == "example" and data_path is None else None)
+                          d.example if d.data_kind == "example" and data_path is None else None,
+                          d.threshold)
         _check_columns(project, Path(path))
     except (MissingDataError, DataError):
         if require_data:
@@ -853,6 +868,7 @@ def build_document(project, path: Path | str, *, with_fingerprint: bool = True,
         "split": _plain(project.split.to_dict()),
         "network": _plain(project.spec.to_dict()),
         "settings": _plain(project.settings.to_dict()),
+        "threshold": float(getattr(project, "threshold", 0.5)),  # issue 20: the decision threshold
         "trained": None,
     }
     if recovery is not None:
