@@ -57,6 +57,21 @@ def column_groups(pre) -> list[ColumnGroup]:
     return out
 
 
+def input_units(pre, column: str, value=None) -> list[int]:
+    """The network inputs that carry ``column`` (for a one-hot column given ``value``: its
+    category's input first). Empty if there is no such column."""
+    for c, g in zip(pre.columns, column_groups(pre)):
+        if c.name != column:
+            continue
+        units = list(g.indices)
+        if value is not None and len(units) > 1 and c.categories:
+            hit = [i for i, cat in enumerate(c.categories) if str(cat) == str(value)]
+            if hit:
+                units.insert(0, units.pop(hit[0]))
+        return units
+    return []
+
+
 def forward_layers(net) -> list:
     """The NumPy forward layers of a Keras model (a list of forward layers is returned as it is)."""
     if isinstance(net, (list, tuple)):
@@ -243,6 +258,12 @@ def _text(v) -> str:
     return str(v)
 
 
+def _typed_row(pre, row: dict) -> dict:
+    """The row's input columns with numbers as numbers (a form sends text); checked."""
+    frame = ev.row_frame(pre, row)
+    return {c.name: _plain(frame[c.name].iloc[0]) for c in pre.columns}
+
+
 def baseline_row(pre, train: pd.DataFrame | None = None) -> dict:
     """The reference row attributions are measured against: the training rows' median of every
     number column and most frequent value of every other one (without training rows: the fitted
@@ -272,7 +293,7 @@ def explain_row(net, pre, row: dict, baseline: dict | None = None, *, train: pd.
     the class the network predicts for the row).
     """
     layers = forward_layers(net)
-    row = {c.name: row.get(c.name) for c in pre.columns}
+    row = _typed_row(pre, row)
     base = baseline if baseline is not None else baseline_row(pre, train)
     x = ev.encode_row(pre, row)[0]
     try:
@@ -310,7 +331,7 @@ def ice_curve(net, pre, row: dict, column: str, *, n: int = 41, class_index: int
                         f"Choose one of: {', '.join(cols)}.")
     c = cols[column]
     layers = forward_layers(net)
-    row = {k.name: row.get(k.name) for k in pre.columns}
+    row = _typed_row(pre, row)
     x = ev.encode_row(pre, row)[0]
     numeric = c.kind == "numeric"
     if numeric:
