@@ -12,7 +12,7 @@ import numpy as np
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
 W, H = 440, 300
-PAD_L, PAD_R, PAD_T, PAD_B = 58, 14, 30, 44
+PAD_L, PAD_R, PAD_T, PAD_B = 58, 14, 44, 44
 
 
 def data_uri(svg: str) -> str:
@@ -89,12 +89,12 @@ class _Frame:
                                   f'fill="{color}" fill-opacity="{opacity}"/>')
 
     def legend(self, items):
-        y = PAD_T + 14
+        """One row above the plot, under the title."""
+        x, y = PAD_L, 34
         for label, color in items:
-            x = self.w - PAD_R - 150
             self.parts.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 16}" y2="{y - 4}" stroke="{color}" '
                               f'stroke-width="2.5"/><text x="{x + 20}" y="{y}">{escape(label)}</text>')
-            y += 15
+            x += 40 + 6.5 * len(label)
 
     def svg(self) -> str:
         return "".join(self.parts) + "</svg>"
@@ -188,7 +188,7 @@ def bars(labels, values, errors=None, *, title: str, xlabel: str) -> str:
 def confusion(cm, classes, *, title: str) -> str:
     cm = np.asarray(cm, float)
     k = len(classes)
-    cell = max(36, min(70, 360 // max(k, 1)))
+    cell = max(40, min(90, 360 // max(k, 1)))
     left, top = 110, 60
     w, h = left + cell * k + 20, top + cell * k + 30
     totals = cm.sum(axis=1, keepdims=True)
@@ -206,9 +206,8 @@ def confusion(cm, classes, *, title: str) -> str:
                      f'{escape(str(c)[:14])}</text>')
         for j in range(k):
             s = share[i, j]
-            g = int(255 - 170 * s)
-            fill = f"rgb({g},{int(255 - 110 * s)},255)" if i != j else f"rgb({g},255,{g})"
-            col = "white" if s > 0.6 else "black"
+            fill = f"rgb({int(255 - 224 * s)},{int(255 - 136 * s)},{int(255 - 75 * s)})"  # white to #1f77b4
+            col = "white" if s > 0.55 else "black"
             parts.append(f'<rect x="{left + cell * j}" y="{top + cell * i}" width="{cell}" height="{cell}" '
                          f'fill="{fill}" stroke="#999"/><text x="{left + cell * j + cell / 2}" '
                          f'y="{top + cell * i + cell / 2}" text-anchor="middle" fill="{col}">{int(cm[i, j])}</text>'

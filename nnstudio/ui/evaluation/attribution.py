@@ -73,6 +73,8 @@ class AttributionView(QWidget):
         il.addLayout(row)
         self.ice_plot = pg.PlotWidget(background="w")
         self.ice_plot.showGrid(x=True, y=True, alpha=0.25)
+        for ax in ("bottom", "left"):
+            self.ice_plot.getPlotItem().getAxis(ax).enableAutoSIPrefix(False)
         self.ice_plot.setMinimumHeight(130)
         il.addWidget(self.ice_plot)
         split.addWidget(self.ice_box)
@@ -112,9 +114,13 @@ class AttributionView(QWidget):
     def _show(self) -> None:
         att, ice = self.att, self.ice
         order = att.order()
-        self.text.setText(f"<b>Why {att.prediction:.4g}?</b> {att.output} is {att.prediction:.4g}; for the "
-                          f"typical training row it is {att.baseline_prediction:.4g}. The bars split the "
-                          f"difference ({att.prediction - att.baseline_prediction:+.4g}) between the "
+        prob = att.output.startswith("P(")
+
+        def f(v, sign=""):
+            return f"{v:{sign}.3f}" if prob else f"{v:{sign}.4g}"
+        self.text.setText(f"<b>Why {f(att.prediction)}?</b> {att.output} is {f(att.prediction)}; for the "
+                          f"typical training row it is {f(att.baseline_prediction)}. The bars split the "
+                          f"difference ({f(att.prediction - att.baseline_prediction, '+')}) between the "
                           f"columns (they add up to it, ±{att.gap:.0e}).")
         self.bars.set_bars([att.columns[i] for i in order], att.values[order],
                            xlabel=f"contribution to {att.output}", highlight=None)

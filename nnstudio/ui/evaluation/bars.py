@@ -20,6 +20,7 @@ class HBarChart(pg.PlotWidget):
         self.values = np.zeros(0)
         pi = self.getPlotItem()
         pi.showGrid(x=True, y=False, alpha=0.25)
+        pi.getAxis("bottom").enableAutoSIPrefix(False)
         pi.setMenuEnabled(False)
         pi.hideButtons()
         self.setMouseEnabled(x=False, y=False)

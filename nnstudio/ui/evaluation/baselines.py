@@ -104,11 +104,13 @@ class BaselinesView(QWidget):
                       if k in ("balanced_accuracy", "f1", "average_precision", "roc_auc") else 9)
         self.table.clear()
         self.table.setColumnCount(len(keys) + 1)
-        self.table.setHorizontalHeaderLabels(["what it is", *[bl.METRIC_LABELS[k] for k in keys]])
+        self.table.setHorizontalHeaderLabels([*[bl.METRIC_LABELS[k] for k in keys], "what it is"])
         self.table.setRowCount(len(comp.rows))
         self.table.setVerticalHeaderLabels([r.name for r in comp.rows])
         for i, r in enumerate(comp.rows):
-            self.table.setItem(i, 0, QTableWidgetItem(r.description))
+            desc = QTableWidgetItem(r.description)
+            desc.setToolTip(r.description)
+            self.table.setItem(i, len(keys), desc)
             for j, k in enumerate(keys):
                 v = r.metrics.get(k)
                 item = QTableWidgetItem("—" if v is None else f"{v:.4f}")
@@ -117,7 +119,7 @@ class BaselinesView(QWidget):
                     f = item.font()
                     f.setBold(True)
                     item.setFont(f)
-                self.table.setItem(i, j + 1, item)
+                self.table.setItem(i, j, item)
         self.info.setText(f"On the test rows; in bold the figure the verdict compares "
                           f"({bl.METRIC_LABELS[comp.key_metric]}).")
         self.verdict.setText(comp.verdict())

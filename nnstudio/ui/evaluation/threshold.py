@@ -69,9 +69,12 @@ class ThresholdView(QWidget):
         row.addWidget(self.label)
         row.addWidget(self.slider, 1)
         row.addWidget(self.spin)
-        row.addWidget(self.best_f1)
-        row.addWidget(self.best_bal)
-        row.addWidget(self.reset)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Suggest:"))
+        row2.addWidget(self.best_f1)
+        row2.addWidget(self.best_bal)
+        row2.addWidget(self.reset)
+        row2.addStretch(1)
         self.figures = QLabel("")
         self.figures.setWordWrap(True)
         self.figures.setTextFormat(Qt.TextFormat.RichText)
@@ -87,6 +90,7 @@ class ThresholdView(QWidget):
         grid.addWidget(self.cal, 1, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addLayout(row2)
         lay.addWidget(self.figures)
         lay.addLayout(grid, 1)
         self.slider.valueChanged.connect(self._on_slider)
@@ -123,15 +127,15 @@ class ThresholdView(QWidget):
         diag = pg.mkPen("#999", style=Qt.PenStyle.DashLine)
         self.roc.plot([0, 1], [0, 1], pen=diag)
         self.roc.plot(cv.fpr, cv.tpr, pen=pg.mkPen("#1f77b4", width=2))
-        self.roc.getPlotItem().setTitle(f"ROC curve ({rows_label}): AUC {cv.roc_auc:.3f}", size="9pt")
+        self.roc.getPlotItem().setTitle(f"ROC: AUC {cv.roc_auc:.3f}", size="9pt")
         self.pr.plot([0, 1], [cv.positive_rate] * 2, pen=diag)
         self.pr.plot(cv.recall, cv.precision, pen=pg.mkPen("#1f77b4", width=2))
-        self.pr.getPlotItem().setTitle(f"Precision-recall ({rows_label}): AP {cv.average_precision:.3f}",
-                                       size="9pt")
+        self.pr.getPlotItem().setTitle(f"Precision-recall: AP {cv.average_precision:.3f}", size="9pt")
         self.cal.plot([0, 1], [0, 1], pen=diag)
         self.cal.plot(cv.prob_pred, cv.prob_true, pen=pg.mkPen("#2ca02c", width=2), symbol="o",
                       symbolSize=7, symbolBrush="#2ca02c")
-        self.cal.getPlotItem().setTitle(f"Calibration ({rows_label}): Brier score {cv.brier:.3f}", size="9pt")
+        self.cal.getPlotItem().setTitle(f"Calibration: Brier {cv.brier:.3f}", size="9pt")
+        self.rows_label = rows_label
         self.roc.addItem(self.roc_marker)
         self.pr.addItem(self.pr_marker)
         for p in (self.roc, self.pr, self.cal):
@@ -196,7 +200,7 @@ class ThresholdView(QWidget):
         self.pr_marker.setData([m.recall], [m.precision if tp + fp else 1.0])
         pos = self.classes[1] if len(self.classes) > 1 else "1"
         self.figures.setText(
-            f"At <b>{t:.3f}</b>: precision <b>{m.precision:.3f}</b> (of the rows called {pos!s}, this share "
+            f"On the {getattr(self, 'rows_label', 'rows')}, at <b>{t:.3f}</b>: precision <b>{m.precision:.3f}</b> (of the rows called {pos!s}, this share "
             f"is {pos!s}), recall <b>{m.recall:.3f}</b> (of the {pos!s} rows, this share is found), "
             f"F1 <b>{m.f1:.3f}</b> · accuracy {m.accuracy:.3f}, balanced accuracy {m.balanced_accuracy:.3f}, "
             f"specificity {m.specificity:.3f}. {int(tp + fp):,} rows called {pos!s}.")
