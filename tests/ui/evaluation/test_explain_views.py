@@ -133,3 +133,29 @@ def test_baselines_class_weights_and_report(window, qtbot, tmp_path):
         window.report_writer.write(str(path))
     html = path.read_text()
     assert "Better than simple?" in html and "data:image/svg+xml;base64," in html
+
+
+def test_regression_residuals_and_importance(window, qtbot):
+    r = np.random.default_rng(2)
+    n = 400
+    df = pd.DataFrame({"x": r.normal(size=n), "junk": r.normal(size=n), "kind": r.choice(["a", "b"], n)})
+    df["y"] = 3 * df["x"] + np.where(df["kind"] == "a", 2.0, -2.0) + 0.1 * r.normal(size=n)
+    p = Project(Dataset(df, "reg"), Roles("y", ["x", "junk", "kind"], {}), NetworkSpec([LayerSpec.dense(8, "relu")]),
+                TrainSettings(epochs=60, learning_rate=0.02, batch_size=32, seed=1), task_override=Task.REGRESSION)
+    window.state.set_project(p)
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    with qtbot.waitSignal(ev.evaluated, timeout=120_000):
+        with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+            window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: not ev.busy() and ev.results and not ev.live, timeout=60_000)
+    assert not ev.right.isTabVisible(ev.right.indexOf(ev.threshold_view))
+    assert ev.right.isTabVisible(ev.right.indexOf(ev.residuals))
+    e = ev.results["test"]
+    scatter = [i for i in ev.residuals.residual_plot.getPlotItem().items if hasattr(i, "points")][0]
+    xs, ys = scatter.getData()
+    assert np.allclose(xs, e.y_pred) and np.allclose(ys, np.asarray(e.y_true) - e.y_pred)
+    with qtbot.waitSignal(ev.importance.computed, timeout=60_000):
+        ev.right.setCurrentWidget(ev.importance)
+    imp = ev.importance.result
+    assert imp.metric == "r2" and imp.columns[-1] == "junk" and abs(imp.mean[-1]) < 0.05 * imp.mean[0]
