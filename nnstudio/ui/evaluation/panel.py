@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
@@ -394,7 +395,7 @@ class EvaluationPanel(QWidget):
         self.per_class.clear()
         self.per_class.setRowCount(0)
         self.chart.clear()
-        self.table_model.set_frame(__import__("pandas").DataFrame())
+        self.table_model.set_frame(pd.DataFrame())
         self.table_info.setText("")
         self.form.show_prediction(None, None)
         self.attribution.clear("")
