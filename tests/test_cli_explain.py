@@ -67,6 +67,7 @@ def test_threshold_is_saved_used_by_predict_and_survives_export(churn, capsys, t
     opened = project_file.open_project(churn / "churn.nnstudio")
     assert opened.project.threshold == 0.5 and opened.result is not None
     opened.project.threshold = 0.2
+    opened.project.settings.class_weight = {"yes": 2.5}
     data = opened.project.prepare()
     path = project_file.save_project(opened.project, tmp_path / "t.nnstudio", opened.result, data.preprocessor)
     assert json.loads(path.read_text())["threshold"] == 0.2
@@ -83,6 +84,8 @@ def test_threshold_is_saved_used_by_predict_and_survives_export(churn, capsys, t
     assert "above 0.2 predicts yes" in lm.meta["output"]["meaning"]
     script = (tmp_path / "train.py").read_text()
     assert "THRESHOLD = 0.2" in script and "> THRESHOLD" in script
+    assert "CLASS_WEIGHT = {1: 2.5}" in script and "class_weight=CLASS_WEIGHT)" in script
+    assert lm.meta["training"]["class_weight"] == {"yes": 2.5}
     # predict uses it: rows with 0.2 < P(yes) <= 0.5 are now "yes"
     rows = _churn(300, seed=5).drop(columns=["churn"])
     rows.to_csv(tmp_path / "rows.csv", index=False)
