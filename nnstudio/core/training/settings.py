@@ -77,7 +77,10 @@ class TrainSettings:
         check_class_weight(self.class_weight)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["class_weight"] == "none":  # unweighted: files stay readable by versions before issue 20
+            del d["class_weight"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainSettings:
