@@ -16,7 +16,8 @@ from nnstudio.core.errors import NNStudioError
 #: Subcommands: each is a module nnstudio/cli/<name>.py with ``add_parser(subparsers)`` that sets
 #: ``func`` (returning the exit status). Listed here in the order `nnstudio --help` shows them.
 COMMAND_MODULES = ("train", "evaluate", "predict", "export", "forward",
-                   "sweep", "runs")  # sweep, runs: experiments (issue 17)
+                   "sweep", "runs",  # experiments (issue 17)
+                   "explain", "report")  # explain and decide (issue 20)
 SUBCOMMANDS = (*COMMAND_MODULES, "examples")
 
 

@@ -14,6 +14,11 @@ def add_parser(sub) -> None:
     p.add_argument("data", nargs="?", help="CSV file with the model's input columns and its target")
     p.add_argument("--split", choices=("train", "val", "test", "all"), default="all",
                    help="without DATA: which split to show (default: all three)")
+    p.add_argument("--threshold", type=float, metavar="T",
+                   help="two classes: predict the second class when its probability is above T "
+                        "(default: the threshold saved with the model, else 0.5)")
+    p.add_argument("--no-baselines", action="store_true",
+                   help="do not compare with the majority rule and a linear model")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -23,21 +28,75 @@ def run(args) -> int:
 
     lm = model_file.load(args.model)
     lm.require_nnstudio()
+    threshold = _threshold(args, lm)
     frame = model_file.read_csv_frame(args.data) if args.data else None
-    results, left_out = model_file.evaluate_file(lm, frame)
+    results, left_out = model_file.evaluate_file(lm, frame, threshold)
     if frame is None and args.split != "all":
         results = {k: v for k, v in results.items() if k == args.split}
+    base = None if args.no_baselines else baselines(lm, frame, threshold)
     if args.json:
         print(json.dumps({"model": str(args.model), "task": lm.preprocessor.task.value,
                           "target": lm.preprocessor.target, "rows_left_out": left_out,
-                          "splits": {k: v.to_dict() for k, v in results.items()}}, indent=2))
+                          "threshold": threshold,
+                          "splits": {k: v.to_dict() for k, v in results.items()},
+                          **({} if base is None else {"baselines": base})}, indent=2))
         return 0
     for line in lm.summary_lines()[:2]:
         print(line)
     for ev in results.values():
         print()
         print("\n".join(ev.lines()))
+    if base is not None:
+        print()
+        print("\n".join(base.get("lines") or [f"Baselines: {base.get('unavailable')}"]))
     if left_out:
         print(f"\n{left_out:,} rows could not be predicted (a missing value, or a category never seen "
               f"in training) and were left out.")
     return 0
+
+
+def _threshold(args, lm) -> float | None:
+    """--threshold checked, else the model's own (None: not a two-class model)."""
+    from nnstudio.core.errors import DataError  # noqa: PLC0415
+    from nnstudio.core.threshold import check_threshold  # noqa: PLC0415
+
+    if args.threshold is None:
+        return lm.threshold
+    if lm.threshold is None:
+        raise DataError("--threshold applies only to two-class models.",
+                        "This model predicts " + lm.preprocessor.task.label + ".")
+    return check_threshold(args.threshold)
+
+
+def baselines(lm, frame, threshold) -> dict:
+    """The network beside the majority rule and a linear model (issue 20), as JSON-able data: fitted
+    on the data the model was trained on; scored on its test rows, or on every row of ``frame``."""
+    import dataclasses  # noqa: PLC0415
+
+    import numpy as np  # noqa: PLC0415
+
+    from nnstudio.core import baselines as bl  # noqa: PLC0415
+    from nnstudio.core import evaluate as ev  # noqa: PLC0415
+    from nnstudio.core import model_file  # noqa: PLC0415
+    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415
+
+    try:
+        project = model_file.project_from_meta(lm.meta)
+        data = project.prepare()
+        if data.preprocessor.to_dict() != lm.preprocessor.to_dict():
+            return {"unavailable": "the training data changed since the model was trained"}
+        if frame is not None:
+            pre = lm.preprocessor
+            f = frame.reset_index(drop=True)
+            X = ev._transform_lenient(pre, f)
+            y = pre.encode_target(f[pre.target])
+            ok = (np.isfinite(y) if pre.task.value == "regression" else y >= 0) & np.isfinite(X).all(axis=1)
+            data = dataclasses.replace(data, X_test=X[ok], y_test=y[ok])
+        comp = bl.compare(lm.net, data, project.settings, split="test", threshold=threshold)
+    except NNStudioError as e:
+        return {"unavailable": e.user_text()}
+    d = comp.to_dict()
+    if frame is not None:
+        d["split"] = "all"
+    d["lines"] = comp.lines()
+    return d

@@ -15,6 +15,9 @@ def add_parser(sub) -> None:
     p.add_argument("model", help="a .keras file exported by nnstudio")
     p.add_argument("data", help="CSV file with the model's input columns")
     p.add_argument("--out", metavar="PATH", help="write the predictions to this CSV (default: stdout)")
+    p.add_argument("--threshold", type=float, metavar="T",
+                   help="two classes: predict the second class when its probability is above T "
+                        "(default: the threshold saved with the model, else 0.5)")
     p.add_argument("--only-predictions", action="store_true",
                    help="write only the prediction columns, not the input columns")
     p.set_defaults(func=run)
@@ -26,8 +29,11 @@ def run(args) -> int:
     frame = model_file.read_csv_frame(args.data)
     lm = model_file.load(args.model)
     lm.require_nnstudio()
+    from nnstudio.cli.evaluate import _threshold  # noqa: PLC0415
+
     table = evaluate.predict_frame(lm.net, lm.preprocessor, frame,
-                                   keep_columns=not args.only_predictions)
+                                   keep_columns=not args.only_predictions,
+                                   threshold=_threshold(args, lm))
     skipped = int(table[evaluate.PREDICTION].isna().sum())
     if args.out:
         try:

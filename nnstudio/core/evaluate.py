@@ -80,13 +80,24 @@ def class_probabilities(out: np.ndarray, task: Task) -> np.ndarray:
     return out
 
 
-def predicted_codes(out: np.ndarray, task: Task) -> np.ndarray:
-    """Class codes (classification) or values (regression) from the outputs."""
+#: The decision threshold of a two-class network when none was chosen: P(second class) above it
+#: predicts the second class (``core.threshold``; saved in the project and the exported model).
+DEFAULT_THRESHOLD = 0.5
+
+
+def predicted_codes(out: np.ndarray, task: Task, threshold: float | None = None) -> np.ndarray:
+    """Class codes (classification) or values (regression) from the outputs.
+
+    Two classes: the second class when its probability is above ``threshold`` (default 0.5).
+    """
     out = np.asarray(out)
     if task is Task.REGRESSION:
         return out[:, 0].astype(np.float64)
+    t = DEFAULT_THRESHOLD if threshold is None else float(threshold)
     if out.shape[-1] == 1:
-        return (out[:, 0] > 0.5).astype(np.int64)
+        return (out[:, 0] > t).astype(np.int64)
+    if out.shape[-1] == 2 and threshold is not None:
+        return (out[:, 1] / np.maximum(out.sum(axis=-1), 1e-30) > t).astype(np.int64)
     return out.argmax(axis=-1).astype(np.int64)
 
 
@@ -227,6 +238,7 @@ class Evaluation:
     y_true: np.ndarray | None = None  # class codes or values
     y_pred: np.ndarray | None = None  # class codes or values
     output: np.ndarray | None = None  # the raw network outputs (rows x units)
+    threshold: float | None = None  # two classes: the decision threshold applied
 
     @property
     def label(self) -> str:
@@ -269,6 +281,8 @@ class Evaluation:
 
     def to_dict(self) -> dict:
         d = {"split": self.split, "rows": self.n, "loss": self.loss, **self.metrics}
+        if self.threshold is not None:
+            d["threshold"] = self.threshold
         if self.confusion is not None:
             d["classes"] = [_plain(c) for c in self.classes]
             d["confusion_matrix"] = self.confusion.astype(int).tolist()
@@ -283,7 +297,8 @@ def _plain(x):
 
 
 def evaluate_outputs(y, out, task: Task, classes: list | None = None, *, loss_name: str | None = None,
-                     regularization: float = 0.0, split: str = "test") -> Evaluation:
+                     regularization: float = 0.0, split: str = "test",
+                     threshold: float | None = None) -> Evaluation:
     """Every figure for one set of rows from its targets (codes or values) and network outputs."""
     task = Task(task)
     y = np.asarray(y)
@@ -293,7 +308,7 @@ def evaluate_outputs(y, out, task: Task, classes: list | None = None, *, loss_na
     if loss_name is not None and n:
         loss = loss_value(loss_name, task, y, out) + float(regularization)
     ev = Evaluation(split, task, n, loss, classes=list(classes or []), output=out)
-    pred = predicted_codes(out, task) if n else np.zeros(0)
+    pred = predicted_codes(out, task, threshold) if n else np.zeros(0)
     ev.y_true, ev.y_pred = y, pred
     if task is Task.REGRESSION:
         yt = y.astype(np.float64)
@@ -307,6 +322,8 @@ def evaluate_outputs(y, out, task: Task, classes: list | None = None, *, loss_na
     if not ev.classes:
         ev.classes = list(range(k))
     yc = y.astype(np.int64)
+    if k == 2:
+        ev.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
     ev.confusion = confusion_matrix(yc, pred, k)
     ev.per_class = per_class_scores(ev.confusion, ev.classes)
     if n:
@@ -327,20 +344,21 @@ def split_arrays(data, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def evaluate(model, data, split: str = "test", loss_name: str | None = None,
-             regularization: float | None = None) -> Evaluation:
+             regularization: float | None = None, threshold: float | None = None) -> Evaluation:
     """Figures of ``model`` (Keras model or forward layers) on one split of prepared data."""
     X, y = split_arrays(data, split)
     out = predict_encoded(model, X)
     reg = model_regularization(model) if regularization is None else regularization
     return evaluate_outputs(y, out, data.task, data.preprocessor.classes, loss_name=loss_name,
-                            regularization=reg, split=split)
+                            regularization=reg, split=split, threshold=threshold)
 
 
 def evaluate_all(model, data, loss_name: str | None = None,
-                 regularization: float | None = None) -> dict[str, Evaluation]:
+                 regularization: float | None = None,
+                 threshold: float | None = None) -> dict[str, Evaluation]:
     """Figures on every non-empty split (train, val, test)."""
     reg = model_regularization(model) if regularization is None else regularization
-    return {s: evaluate(model, data, s, loss_name, reg) for s in SPLITS
+    return {s: evaluate(model, data, s, loss_name, reg, threshold) for s in SPLITS
             if len(split_arrays(data, s)[1])}
 
 
@@ -392,7 +410,8 @@ def positive_column(pre) -> str:
     return f"P({pre.target} = {pre.classes[1]})"
 
 
-def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True) -> pd.DataFrame:
+def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True,
+                  threshold: float | None = None) -> pd.DataFrame:
     """Predictions for raw rows (original units, original columns) as a table.
 
     The table holds the original columns (when ``keep_columns``), then ``prediction`` (the class
@@ -414,7 +433,7 @@ def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True)
     if ok.any():
         out[ok] = predict_encoded(model, X[ok])
     table = frame.copy() if keep_columns else pd.DataFrame(index=frame.index)
-    add = outputs_table(out, pre, ok)
+    add = outputs_table(out, pre, ok, threshold)
     for c in add.columns:
         table[c] = add[c].to_numpy()
     if not ok.all():
@@ -422,7 +441,8 @@ def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True)
     return table
 
 
-def outputs_table(out: np.ndarray, pre, ok: np.ndarray | None = None) -> pd.DataFrame:
+def outputs_table(out: np.ndarray, pre, ok: np.ndarray | None = None,
+                  threshold: float | None = None) -> pd.DataFrame:
     """prediction / probability columns for network outputs (rows where ``ok`` is False left empty)."""
     n = len(out)
     ok = np.ones(n, bool) if ok is None else np.asarray(ok, bool)
@@ -433,7 +453,7 @@ def outputs_table(out: np.ndarray, pre, ok: np.ndarray | None = None) -> pd.Data
         return pd.DataFrame(cols)
     safe = np.where(ok[:, None], out, 0.5 if out.shape[-1] == 1 else 1.0 / out.shape[-1])
     probs = class_probabilities(safe, pre.task)
-    codes = predicted_codes(safe, pre.task)
+    codes = predicted_codes(safe, pre.task, threshold)
     labels = pd.Series([pre.classes[int(c)] for c in codes], dtype=object)
     labels[~ok] = None
     if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in pre.classes):
@@ -445,7 +465,8 @@ def outputs_table(out: np.ndarray, pre, ok: np.ndarray | None = None) -> pd.Data
     return pd.DataFrame(cols)
 
 
-def predictions_table(model, data, split: str = "test", outputs: np.ndarray | None = None) -> pd.DataFrame:
+def predictions_table(model, data, split: str = "test", outputs: np.ndarray | None = None,
+                      threshold: float | None = None) -> pd.DataFrame:
     """The split's rows as they were in the data, with the prediction, its probability and whether
     it is correct (classification) or its error (regression)."""
     X, y = split_arrays(data, split)
@@ -453,13 +474,13 @@ def predictions_table(model, data, split: str = "test", outputs: np.ndarray | No
     out = predict_encoded(model, X) if outputs is None else np.asarray(outputs)
     pre = data.preprocessor
     table = raw.copy()
-    add = outputs_table(out, pre)
+    add = outputs_table(out, pre, None, threshold)
     for c in add.columns:
         table[c] = add[c].to_numpy()
     if pre.task is Task.REGRESSION:
         table["error"] = table[PREDICTION].to_numpy() - np.asarray(y, np.float64)
     else:
-        table[CORRECT] = predicted_codes(out, pre.task) == np.asarray(y)
+        table[CORRECT] = predicted_codes(out, pre.task, threshold) == np.asarray(y)
     return table
 
 
@@ -488,12 +509,10 @@ class RowPrediction:
         return s
 
 
-def predict_row(model, pre, values: dict) -> RowPrediction:
-    """Predict one row given as {column: value in original units}.
-
-    Raises :class:`DataError` naming the column when a value is missing, not a number, or a
-    category never seen in training.
-    """
+def row_frame(pre, values: dict) -> pd.DataFrame:
+    """One row given as {column: value in original units} as a one-row table of the model's input
+    columns, checked: raises :class:`DataError` naming the column when a value is missing, not a
+    number, or a category never seen in training."""
     row = {}
     for c in pre.columns:
         v = values.get(c.name)
@@ -515,18 +534,33 @@ def predict_row(model, pre, values: dict) -> RowPrediction:
     if problems:
         raise DataError(f"This row cannot be predicted: {problems}.",
                         "Fill in every field with a value of the kind seen in training.")
-    X = _transform_lenient(pre, frame)
+    return frame
+
+
+def encode_row(pre, values: dict) -> np.ndarray:
+    """One row in original units as the network's input (1 x encoded inputs); see :func:`row_frame`."""
+    return _transform_lenient(pre, row_frame(pre, values))
+
+
+def predict_row(model, pre, values: dict, threshold: float | None = None) -> RowPrediction:
+    """Predict one row given as {column: value in original units}.
+
+    Raises :class:`DataError` naming the column when a value is missing, not a number, or a
+    category never seen in training.
+    """
+    X = encode_row(pre, values)
     out = predict_encoded(model, X)
     if pre.task is Task.REGRESSION:
         return RowPrediction(float(out[0, 0]), None, {}, pre.task, pre.target)
     probs = class_probabilities(out, pre.task)[0]
-    code = int(predicted_codes(out, pre.task)[0])
+    code = int(predicted_codes(out, pre.task, threshold)[0])
     return RowPrediction(pre.classes[code], float(probs[code]),
                          {c: float(p) for c, p in zip(pre.classes, probs)}, pre.task, pre.target)
 
 
 def evaluate_frame(model, pre, frame: pd.DataFrame, loss_name: str | None = None,
-                   regularization: float = 0.0) -> tuple[Evaluation, int]:
+                   regularization: float = 0.0,
+                   threshold: float | None = None) -> tuple[Evaluation, int]:
     """Figures on every row of a raw table that holds the target; (evaluation, rows left out)."""
     if pre.target not in frame.columns:
         raise DataError(f"The data has no column '{pre.target}' (the target), so the predictions "
@@ -546,5 +580,5 @@ def evaluate_frame(model, pre, frame: pd.DataFrame, loss_name: str | None = None
                         "value or target.", "Check that this is data like the model's training data.")
     out = predict_encoded(model, X[ok])
     ev = evaluate_outputs(y[ok], out, pre.task, pre.classes, loss_name=loss_name,
-                          regularization=regularization, split="all")
+                          regularization=regularization, split="all", threshold=threshold)
     return ev, int((~ok).sum())

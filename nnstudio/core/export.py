@@ -155,6 +155,9 @@ def build_metadata(net, pre, *, project=None, result=None, data=None, history=No
         meta["data"] = {"name": ds.name, "source": ds.source, "synthetic": bool(ds.synthetic),
                         "rows": int(ds.n_rows), "columns": list(ds.columns), "example": project.example,
                         "note": getattr(ds, "note", "")}
+        if pre.task is Task.BINARY:  # issue 20: the decision threshold chosen in the project
+            meta["threshold"] = float(getattr(project, "threshold", 0.5))
+            meta["output"]["meaning"] = output_meaning(pre, units, meta["threshold"])
     hist = history if history is not None else (result.history if result is not None else None)
     if hist is not None:
         meta["history"] = {k: [plain(float(v)) for v in vals] for k, vals in hist.items()}

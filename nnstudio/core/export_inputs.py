@@ -176,10 +176,10 @@ def keras_inputs(pre, frame: pd.DataFrame, *, portable: bool = False) -> dict:
             for k, v in raw_inputs(pre, frame, portable=portable).items()}
 
 
-def output_meaning(pre, units: int) -> str:
+def output_meaning(pre, units: int, threshold: float = 0.5) -> str:
     if pre.task is Task.REGRESSION:
         return f"the predicted {pre.target}"
     if units == 1:
-        return (f"the probability that {pre.target} = {pre.classes[1]!s}; above 0.5 predicts "
+        return (f"the probability that {pre.target} = {pre.classes[1]!s}; above {threshold:g} predicts "
                 f"{pre.classes[1]!s}, else {pre.classes[0]!s}")
     return f"one probability per class of {pre.target}, in the order of 'classes'"

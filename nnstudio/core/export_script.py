@@ -176,6 +176,17 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     a(f"SEED = {seed}")
     a(f"EPOCHS = {int(t.get('epochs', 100))}")
     a(f"LEARNING_RATE = {lr!r}")
+    # issue 20: the decision threshold and the class weights chosen in nnstudio
+    threshold = float(meta.get("threshold", 0.5)) if task is Task.BINARY else None
+    if threshold is not None:
+        a(f"THRESHOLD = {threshold!r}  # P({pre.target} = {classes[1]!s}) above this predicts {classes[1]!s}")
+    cw = t.get("class_weight", "none") if task is not Task.REGRESSION else "none"
+    if cw == "balanced":
+        a("CLASS_WEIGHT = \"balanced\"  # each class weighs n_rows / (n_classes * its rows) in the loss")
+    elif isinstance(cw, dict):
+        codes = {str(c): i for i, c in enumerate(classes)}
+        a(f"CLASS_WEIGHT = {({codes[k]: float(v) for k, v in cw.items() if k in codes})!r}"
+          "  # class number -> weight in the loss")
     a("")
     a("# How each input column is turned into numbers for the network (nnstudio's choices):")
     a("INPUTS = {")
@@ -273,9 +284,13 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     a("# ----- 5. train -------------------------------------------------------------------------------")
     if early:
         a(early)
+    if cw == "balanced":
+        a("counts = np.bincount(y_train, minlength=len(CLASSES))")
+        a("CLASS_WEIGHT = {i: len(y_train) / (len(CLASSES) * n) if n else 1.0 for i, n in enumerate(counts)}")
     a(f"history = model.fit(X_train, y_train, epochs=EPOCHS, batch_size={batch},")
     a("                    validation_split=VALIDATION_FRACTION, shuffle=True, verbose=2"
-      + (", callbacks=callbacks)" if early else ")"))
+      + (", callbacks=callbacks" if early else "")
+      + (", class_weight=CLASS_WEIGHT)" if cw != "none" else ")"))
     a("")
     a("# ----- 6. evaluate on the test rows ------------------------------------------------------------")
     a("if len(X_test):")
@@ -290,8 +305,9 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
         if "accuracy" in app_test:
             a(f"    # nnstudio's test accuracy on its own split was {float(app_test['accuracy']):.4f}")
         a("    outputs = model.predict(X_test, verbose=0)")
-        if units == 1:
-            a("    predicted = (outputs[:, 0] > 0.5).astype(int)  # probability above 0.5: the second class")
+        if threshold is not None:
+            a(f"    predicted = (outputs[:, {units - 1}] > THRESHOLD).astype(int)"
+              "  # probability above the threshold: the second class")
         else:
             a("    predicted = outputs.argmax(axis=1)  # the most probable class")
         a('    print("Confusion matrix (rows: true class, columns: predicted class):")')

@@ -65,6 +65,13 @@ class LoadedModel:
         self.require_nnstudio()
         return self.preprocessor.task
 
+    @property
+    def threshold(self) -> float | None:
+        """The decision threshold saved with a two-class model (None: not two classes)."""
+        if not self.is_nnstudio or len(self.preprocessor.classes) != 2:
+            return None
+        return float((self.meta or {}).get("threshold", 0.5))
+
     def summary_lines(self) -> list[str]:
         """What the file holds, in words."""
         m = self.meta or {}
@@ -209,7 +216,8 @@ def project_from_meta(meta: dict, data_frame=None):
     return Project(ds, Roles.from_dict(meta["roles"]), NetworkSpec.from_dict(meta["network"]),
                    TrainSettings.from_dict(meta["training"]),
                    PreprocessConfig.from_dict(meta["preprocess_config"]),
-                   SplitConfig.from_dict(meta["split"]), Task(meta["task"]), data.get("example"))
+                   SplitConfig.from_dict(meta["split"]), Task(meta["task"]), data.get("example"),
+                   float(meta.get("threshold", 0.5)))
 
 
 def loss_name(lm: LoadedModel) -> str | None:
@@ -223,7 +231,7 @@ def loss_name(lm: LoadedModel) -> str | None:
         return None
 
 
-def evaluate_file(lm: LoadedModel, frame=None) -> tuple[dict, int]:
+def evaluate_file(lm: LoadedModel, frame=None, threshold: float | None = None) -> tuple[dict, int]:
     """Figures of a loaded nnstudio model: on every row of ``frame`` (key ``all``), or, without a
     frame, on the training/validation/test splits of the data it was trained on.
 
@@ -232,8 +240,10 @@ def evaluate_file(lm: LoadedModel, frame=None) -> tuple[dict, int]:
     lm.require_nnstudio()
     loss = loss_name(lm)
     reg = ev.model_regularization(lm.net)
+    if threshold is None:
+        threshold = lm.threshold
     if frame is not None:
-        e, left = ev.evaluate_frame(lm.net, lm.preprocessor, frame, loss, reg)
+        e, left = ev.evaluate_frame(lm.net, lm.preprocessor, frame, loss, reg, threshold)
         return {"all": e}, left
     project = project_from_meta(lm.meta)
     data = project.prepare()
@@ -241,7 +251,7 @@ def evaluate_file(lm: LoadedModel, frame=None) -> tuple[dict, int]:
     for split in ev.SPLITS:
         raw = getattr(data, f"raw_{split}")
         if len(raw):
-            e, n = ev.evaluate_frame(lm.net, lm.preprocessor, raw, loss, reg)
+            e, n = ev.evaluate_frame(lm.net, lm.preprocessor, raw, loss, reg, threshold)
             e.split = split
             out[split] = e
             left += n

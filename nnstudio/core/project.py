@@ -30,6 +30,8 @@ class Project:
     task_override: Task | None = None
     example: str | None = None  # name of the built-in example it came from, if any
     runs: list = field(default_factory=list)  # RunRecords, oldest first (core.experiments)
+    # two classes: P(second class) above this predicts the second class (core.threshold; issue 20)
+    threshold: float = 0.5
 
     @classmethod
     def from_example(cls, name: str) -> Project:

@@ -232,6 +232,7 @@ class ProjectDocument:
     spec: object  # NetworkSpec
     settings: object  # TrainSettings
     read_options: dict | None = None
+    threshold: float = 0.5  # the decision threshold of a two-class task (issue 20)
 
     @property
     def trained(self) -> dict | None:
@@ -356,7 +357,14 @@ def parse_document(doc: dict, path: Path | str) -> ProjectDocument:
         split=_section(doc, "split", split, "train/validation/test split"),
         spec=_section(doc, "network", NetworkSpec.from_dict, "network"),
         settings=_section(doc, "settings", settings, "training settings"),
-        read_options=read_options)
+        read_options=read_options,
+        threshold=_section(doc, "threshold", _threshold, "decision threshold") if "threshold" in doc else 0.5)
+
+
+def _threshold(v) -> float:
+    from nnstudio.core.settings import check_threshold  # lazy, like the other parsers here
+
+    return check_threshold(v)
 
 
 def read_project_document(path: Path | str) -> ProjectDocument:

@@ -145,7 +145,8 @@ def load_project(path: Path | str, data_path: Path | str | None = None):
     d = read_project_document(path)
     ds = _dataset(d, data_path)
     project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
-                      d.example if d.data_kind == "example" and data_path is None else None)
+                      d.example if d.data_kind == "example" and data_path is None else None,
+                      threshold=d.threshold)
     _check_columns(project, Path(path))
     project.runs = _runs_of(d)  # experiments (issue 17)
     return project
@@ -185,7 +186,8 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
     ds = _dataset(d, data_path)
     warnings: list[str] = []
     project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
-                      d.example if d.data_kind == "example" and data_path is None else None)
+                      d.example if d.data_kind == "example" and data_path is None else None,
+                      threshold=d.threshold)
     _check_columns(project, path)
     project.runs = _runs_of(d)  # experiments (issue 17)
     fp = d.doc["data"].get("fingerprint")
@@ -264,6 +266,11 @@ class Trained:
         """The loss the model was trained with."""
         return self.document.settings.loss_for(self.preprocessor.task)
 
+    @property
+    def threshold(self) -> float:
+        """The project's decision threshold (two classes)."""
+        return self.document.threshold
+
 
 def load_trained(path: Path | str, data_path: Path | str | None = None,
                  require_data: bool = False) -> Trained:
@@ -279,7 +286,8 @@ def load_trained(path: Path | str, data_path: Path | str | None = None,
     try:
         ds = _dataset(d, data_path)
         project = Project(ds, d.roles, d.spec, d.settings, d.preprocess, d.split, d.task,
-                          d.example if d.data_kind == "example" and data_path is None else None)
+                          d.example if d.data_kind == "example" and data_path is None else None,
+                          threshold=d.threshold)
         _check_columns(project, Path(path))
     except (MissingDataError, DataError):
         if require_data:
@@ -344,6 +352,7 @@ def build_document(project, path: Path | str, *, with_fingerprint: bool = True,
         "split": plain(project.split.to_dict()),
         "network": plain(project.spec.to_dict()),
         "settings": plain(project.settings.to_dict()),
+        "threshold": float(getattr(project, "threshold", 0.5)),  # issue 20: the decision threshold
         "trained": None,
         "runs": _runs_section(project),  # experiments (issue 17)
     }

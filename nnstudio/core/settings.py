@@ -4,6 +4,8 @@ A low layer (like the network spec): the data layer's built-in examples and the 
 both read it."""
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, fields
 
 from nnstudio.core import registry
@@ -15,6 +17,34 @@ OPTIMIZERS = tuple(registry.OPTIMIZERS)
 LOSSES = ("auto", *registry.LOSSES)
 BATCH_MODES = ("mini-batch", "full-batch", "stochastic")
 EARLY_MONITORS = ("val_loss", "loss", "val_accuracy", "accuracy")
+
+
+def check_threshold(t) -> float:
+    """A valid threshold as a float, or SettingsError."""
+    try:
+        v = float(t)
+    except (TypeError, ValueError):
+        raise SettingsError(f"The decision threshold must be a number (got {t!r}).",
+                            "Use a probability between 0 and 1, such as 0.5.") from None
+    if isinstance(t, bool) or not math.isfinite(v) or not 0.0 <= v <= 1.0:
+        raise SettingsError(f"The decision threshold must be between 0 and 1 (got {t!r}).",
+                            "It is compared with the probability of the second class; 0.5 is the default.")
+    return v
+
+
+def check_class_weight(value) -> None:
+    """``TrainSettings.class_weight``: "none", "balanced" or {class label: weight above 0}."""
+    if isinstance(value, str):
+        if value not in ("none", "balanced"):
+            raise SettingsError(f"Unknown class weighting '{value}'.",
+                                "Use none, balanced, or a weight per class label.")
+        return
+    if not isinstance(value, dict) or not value:
+        raise SettingsError(f"Class weights must be none, balanced or a weight per class (got {value!r}).")
+    for k, v in value.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise SettingsError(f"The weight of class {k!s} must be a number above 0 (got {v!r}).",
+                                "Weights like 1 (as usual) and 5 (counts five times as much) are typical.")
 
 
 @dataclass
@@ -33,6 +63,9 @@ class TrainSettings:
     patience: int = 10
     restore_best: bool = True
     jit_compile: bool = True  # compile the training loop with XLA (off: a plain TF graph, same maths)
+    # classification: weight of each class in the training loss, as Keras' fit(class_weight=...):
+    # "none", "balanced" (n_rows / (n_classes * rows of the class)) or {class label as text: weight}
+    class_weight: str | dict = "none"
 
     def __post_init__(self) -> None:
         # an old loss name (project files, command lines) becomes the registry's honest one
@@ -77,9 +110,13 @@ class TrainSettings:
             raise SettingsError(f"Patience must be a whole number of at least 1 (got {self.patience!r}).")
         if not isinstance(self.jit_compile, bool):
             raise SettingsError(f"jit_compile must be true or false (got {self.jit_compile!r}).")
+        check_class_weight(self.class_weight)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["class_weight"] == "none":  # unweighted: files stay readable by versions before issue 20
+            del d["class_weight"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainSettings:

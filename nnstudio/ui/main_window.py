@@ -168,6 +168,14 @@ class MainWindow(QMainWindow):
         self.evaluation.message.connect(self.show_message)
         self.show_export_dialog = lambda: show_export_dialog(self)
         self.evaluation.export_requested.connect(self.show_export_dialog)
+        # issue 20: a clicked importance/attribution bar opens the inspector on the row, and the report
+        from nnstudio.ui.project.report_action import ReportWriter  # noqa: PLC0415
+
+        self.report_writer = ReportWriter(self)
+        self.evaluation.report_requested.connect(self.report_writer.ask_and_write)
+        self.evaluation.inspect_requested.connect(
+            lambda values, column: self.inspector.inspect_values(values, column)
+            and self.tabs.setCurrentWidget(self.inspector))
         self.evaluation.model_opened.connect(
             lambda r: (self.curves.set_history(r.history, metric_name(self.state.project.task)),
                        self.tabs.setCurrentWidget(self.evaluation)))
@@ -204,6 +212,8 @@ class MainWindow(QMainWindow):
                                                          self.show_export_dialog)
         self.act_export_model.setToolTip("Save the trained model: .keras, SavedModel, ONNX, LiteRT, "
                                          "weights, history, plots, a Python script.")
+        self.act_export_report = self.file_menu.addAction("Export &report…", self.report_writer.ask_and_write)
+        self.act_export_report.setToolTip("A one-page HTML report of the trained run (issue 20).")
         self.act_export_image = self.file_menu.addAction("Export &image…", self.surface.export_image_dialog)
         self.act_export_image.setToolTip("Save the decision surface (with its colour bar) as a PNG image.")
         self.surface.message.connect(self.show_message)

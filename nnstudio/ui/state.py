@@ -23,6 +23,7 @@ class AppState(QObject):
     data_changed = Signal()  # roles, preprocessing or split changed (prepared data recomputed lazily)
     spec_changed = Signal()  # the network architecture changed
     settings_changed = Signal()  # training settings changed
+    threshold_changed = Signal()  # the decision threshold of a two-class task changed (issue 20)
     training_started = Signal()
     training_progress = Signal(object)  # core.training.engine.Progress
     training_finished = Signal(object)  # TrainResult
@@ -79,6 +80,16 @@ class AppState(QObject):
     def notify_settings_changed(self) -> None:
         self.dirty = True
         self.settings_changed.emit()
+
+    def set_threshold(self, threshold: float) -> None:
+        """The two-class decision threshold (saved with the project; the model stays trained)."""
+        from nnstudio.core.threshold import check_threshold  # noqa: PLC0415
+
+        t = check_threshold(threshold)
+        if t != self._project.threshold:
+            self._project.threshold = t
+            self.dirty = True
+            self.threshold_changed.emit()
 
     # ----- prepared data (lazy) ------------------------------------------------------------------
     def prepared(self) -> PreparedData:

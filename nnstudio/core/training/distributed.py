@@ -246,6 +246,9 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
 def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
                    settings: TrainSettings, strategy=None):
     """The network and its optimizer, loss and metric, created under ``strategy.scope()``."""
+    if settings.class_weight != "none":  # issue 20: weighted losses run on the in-memory engine only
+        raise SettingsError("Class weights are not available when training streams the data or "
+                            "runs on several devices.", "Set class weights to none for this run.")
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed)

@@ -41,6 +41,7 @@ import numpy as np
 
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import TrainingError
+from nnstudio.core.training.class_weights import class_weight_vector
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
@@ -130,6 +131,9 @@ class Trainer:
                 model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed)
         self.model = model
         if np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
+            if s.class_weight != "none":  # issue 20: weighted losses run on the in-memory engine only
+                raise TrainingError("Class weights are not available when the data is too large "
+                                    "to train in memory.", "Set class weights to none, or use fewer rows.")
             self.optimizer, result = run_streaming(data, s, model, self.control, t0)
             return result
 
@@ -151,6 +155,16 @@ class Trainer:
         tf = _tensorflow()
         data, s = self.data, self.settings
         prog.load(model, s, mode_max)
+        if prog.class_w is not None:  # issue 20: class weights of this run (ones: none)
+            cw = class_weight_vector(s.class_weight, data.y_train, data.preprocessor.classes, data.task)
+            prog.class_w.assign(np.ones(prog.class_w.shape, np.float32) if cw is None
+                                else np.resize(cw.astype(np.float32), prog.class_w.shape))
+        if prog.class_w is not None:  # issue 20: class weights of this run (ones: none)
+            from nnstudio.core.training.class_weights import class_weight_vector  # noqa: PLC0415
+
+            cw = class_weight_vector(s.class_weight, data.y_train, data.preprocessor.classes, data.task)
+            prog.class_w.assign(np.ones(prog.class_w.shape, np.float32) if cw is None
+                                else np.resize(cw.astype(np.float32), prog.class_w.shape))
         opt = prog.opt
         self.optimizer = opt
         X = tf.constant(np.asarray(data.X_train, np.float32))

@@ -62,6 +62,9 @@ class Program:
         self.opt_initial = [tf.constant(v.numpy()) for v in self.opt.variables]
         self.loss_obj = registry.make_loss(loss_name)
         self.task = task
+        # class weights (issue 20): one per class code, set per run; all 1 = unweighted (same maths)
+        self.class_w = None if task is Task.REGRESSION else tf.Variable(
+            tf.ones([max(2, int(self.model.output_shape[-1]))], tf.float32), trainable=False)
         self.n, self.n_inputs, self.n_val, self.layout = n, n_inputs, n_val, layout
         self.bs = settings.effective_batch_size(n)
         self.has_val = n_val > 0
@@ -167,6 +170,7 @@ class Program:
         yshape = (lambda m: [m, 1]) if self.layout == "column" else (lambda m: [m])
         nv = max(self.n_val, 1)
         n_in = self.n_inputs
+        class_w = self.class_w
 
         # The last, partial batch: nets without batch normalization run it as a full-size batch
         # whose extra rows have weight 0 (the same gradient; one traced and compiled step for all
@@ -183,9 +187,10 @@ class Program:
             """One optimizer step on rows weighted ``wb`` (1: a row of the batch, 0: padding)."""
             count = tf.reduce_sum(wb)
             scale = tf.cast(tf.shape(wb)[0], tf.float32) / count  # exactly 1.0 for a full batch
+            sw = wb if class_w is None else wb * tf.gather(class_w, tf.reshape(tf.cast(yb, tf.int32), [-1]))
             with tf.GradientTape() as tape:
                 p = model(xb, training=True)
-                total = loss_obj(yb, p, sample_weight=wb) * scale + reg_loss(model)
+                total = loss_obj(yb, p, sample_weight=sw) * scale + reg_loss(model)
             grads = tape.gradient(total, tvars)
             opt.apply_gradients(zip(grads, tvars))
             return total, metric(yb, p, wb)

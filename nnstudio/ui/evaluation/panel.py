@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
@@ -46,6 +47,11 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
+from nnstudio.ui.evaluation.attribution import AttributionView
+from nnstudio.ui.evaluation.baselines import BaselinesView
+from nnstudio.ui.evaluation.importance import ImportanceView
+from nnstudio.ui.evaluation.residuals import ResidualsView
+from nnstudio.ui.evaluation.threshold import ThresholdView
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, DataFrameModel, PredictionForm, fmt
 from nnstudio.ui.state import AppState
 from nnstudio.ui.common.jobs import LatestJob
@@ -56,10 +62,11 @@ LIVE_INTERVAL_S = 0.5
 SPLIT_NAMES = {"train": "Training", "val": "Validation", "test": "Test"}
 
 
-def _compute(net, data, loss_name: str | None, reg: float | None) -> dict:
+def _compute(net, data, loss_name: str | None, reg: float | None, threshold: float | None = None) -> dict:
     """Every split's figures and predictions table (plain NumPy/Keras: runs on a worker)."""
-    evals = core_eval.evaluate_all(net, data, loss_name, reg)
-    tables = {s: core_eval.predictions_table(net, data, s, outputs=e.output) for s, e in evals.items()}
+    evals = core_eval.evaluate_all(net, data, loss_name, reg, threshold)
+    tables = {s: core_eval.predictions_table(net, data, s, outputs=e.output, threshold=threshold)
+              for s, e in evals.items()}
     return {"evals": evals, "tables": tables}
 
 
@@ -68,6 +75,9 @@ class EvaluationPanel(QWidget):
     evaluated = Signal()  # new figures are on screen
     export_requested = Signal()  # the "Export model…" button
     model_opened = Signal(object)  # a TrainResult made from an opened .keras file
+    # issue 20: a column's bar was clicked: inspect this row (original units) with that column's nodes
+    inspect_requested = Signal(object, str)
+    report_requested = Signal()  # the "Report…" button
 
     def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +109,7 @@ class EvaluationPanel(QWidget):
         state.training_started.connect(self._on_training_started)
         state.training_progress.connect(self._on_progress)
         state.model_changed.connect(self._on_model_changed)
+        state.threshold_changed.connect(self._on_threshold_changed)
         self._reset()
 
     # ===== layout =================================================================================
@@ -121,6 +132,11 @@ class EvaluationPanel(QWidget):
                                    "history or a Python script.")
         self.export_btn.clicked.connect(self.export_requested)
         top.addWidget(self.export_btn)
+        self.report_btn = QPushButton("Report…")
+        self.report_btn.setToolTip("Write a one-page HTML report of this run (curves, metrics, importance, "
+                                   "baselines) and open it in the browser.")
+        self.report_btn.clicked.connect(self.report_requested)
+        top.addWidget(self.report_btn)
 
         self.metrics = QTableWidget()
         self.metrics.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -194,7 +210,25 @@ class EvaluationPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
-        self.right.addTab(scroll, "Predict one row")
+        # issue 20: why this row, what if, which columns, which threshold, better than simple?
+        self.attribution = AttributionView(self.pool)
+        self.attribution.column_clicked.connect(self._inspect_form_row)
+        self.attribution.value_edited.connect(self._what_if)
+        one = QSplitter(Qt.Orientation.Vertical)
+        one.addWidget(scroll)
+        one.addWidget(self.attribution)
+        one.setSizes([260, 420])
+        self.right.addTab(one, "Predict one row")
+        self.importance = ImportanceView(self.pool)
+        self.importance.column_clicked.connect(self._inspect_form_row)
+        self.right.addTab(self.importance, "Importance")
+        self.threshold_view = ThresholdView()
+        self.threshold_view.threshold_chosen.connect(self._on_threshold_chosen)
+        self.right.addTab(self.threshold_view, "Threshold")
+        self.baselines = BaselinesView(self.pool)
+        self.right.addTab(self.baselines, "Baselines")
+        self.residuals = ResidualsView()
+        self.right.addTab(self.residuals, "Residuals")
 
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
@@ -220,6 +254,7 @@ class EvaluationPanel(QWidget):
         data = self.state.try_prepared()
         self.pre = data.preprocessor if data is not None else None
         self._fill_splits(data)
+        self._set_tabs()
         self._clear_views()
         self.form.set_columns(self.pre, self._form_defaults(data))
         self._update_status()
@@ -293,6 +328,7 @@ class EvaluationPanel(QWidget):
         task, k = data.task, max(data.n_classes, 2)
         specs = project.spec.layers_for(task, k)
         loss = project.settings.loss_for(task)
+        thr = project.threshold if task is Task.BINARY else None
         if "model" in req:
             net, reg = req["model"], None
             if self.model_preprocessor is not None:
@@ -309,8 +345,9 @@ class EvaluationPanel(QWidget):
         self._seq += 1
         seq = self._seq
         meta = {"seq": seq, "live": "model" not in req, "epoch": req.get("epoch"),
-                "epochs": req.get("epochs"), "net": net, "pre": data.preprocessor}
-        self.jobs.submit(meta, lambda: _compute(net, data, loss, reg))
+                "epochs": req.get("epochs"), "net": net, "pre": data.preprocessor, "data": data,
+                "threshold": thr, "changed": req.get("changed", "model")}
+        self.jobs.submit(meta, lambda: _compute(net, data, loss, reg, thr))
 
     @Slot(object, object)
     def _on_done(self, meta: dict, out: dict) -> None:
@@ -319,6 +356,7 @@ class EvaluationPanel(QWidget):
             self.net, self.pre = meta["net"], meta["pre"]
             self._live_meta = meta
             self._show_all()
+            self._feed_explain_views(meta)
             self.evaluated.emit()
 
     @Slot(object, object)
@@ -357,9 +395,14 @@ class EvaluationPanel(QWidget):
         self.per_class.clear()
         self.per_class.setRowCount(0)
         self.chart.clear()
-        self.table_model.set_frame(__import__("pandas").DataFrame())
+        self.table_model.set_frame(pd.DataFrame())
         self.table_info.setText("")
         self.form.show_prediction(None, None)
+        self.attribution.clear("")
+        self.importance.set_inputs(None, None, None)
+        self.baselines.set_inputs(None, None, None)
+        self.threshold_view.show_rows(None, None, [], 0.5, "")
+        self.residuals.show_evaluation(None, "")
         task = self.pre.task if self.pre is not None else None
         self.cm_box.setVisible(task is not Task.REGRESSION)
         self.chart_box.setVisible(task is not Task.MULTICLASS)
@@ -393,12 +436,19 @@ class EvaluationPanel(QWidget):
 
     def _fill_metrics(self) -> None:
         task = self.pre.task
+        lead = {}
         if task is Task.REGRESSION:
             cols = [("rows", None), ("loss", None), ("MAE", "mae"), ("RMSE", "rmse"), ("R²", "r2")]
         else:
-            cols = [("rows", None), ("loss", None), ("accuracy", "accuracy")]
-            if task is Task.BINARY:
-                cols.append(("ROC AUC", "roc_auc"))
+            # issue 20: the figures that matter lead (imbalanced classes: balanced accuracy, F1, PR AUC)
+            from nnstudio.core.baselines import leading_metrics  # noqa: PLC0415
+
+            data = self.state.cached_prepared()
+            y_train = data.y_train if data is not None else None
+            lead = {s: {k: v for k, _label, v in leading_metrics(e, y_train)} for s, e in self.results.items()}
+            first = next(iter(self.results.values()), None)
+            order = leading_metrics(first, y_train) if first is not None else []
+            cols = [("rows", None), ("loss", None)] + [(label, k) for k, label, _v in order]
         self.metrics.clear()
         self.metrics.setColumnCount(len(cols))
         self.metrics.setHorizontalHeaderLabels([c[0] for c in cols])
@@ -406,13 +456,65 @@ class EvaluationPanel(QWidget):
         self.metrics.setVerticalHeaderLabels([SPLIT_NAMES[s] for s in self.results])
         for i, e in enumerate(self.results.values()):
             for j, (name, key) in enumerate(cols):
-                v = e.n if name == "rows" else e.loss if name == "loss" else e.metrics.get(key)
+                v = e.n if name == "rows" else e.loss if name == "loss" else \
+                    e.metrics.get(key, lead.get(self._split_of(e), {}).get(key))
                 item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.metrics.setItem(i, j, item)
         h = self.metrics.horizontalHeader().height() + 2 * self.metrics.frameWidth()
         h += sum(self.metrics.rowHeight(i) for i in range(self.metrics.rowCount()))
         self.metrics.setFixedHeight(h + 2)
+
+    def _split_of(self, e) -> str | None:
+        return next((s for s, x in self.results.items() if x is e), None)
+
+    # ===== issue 20: explanations, threshold, baselines ===========================================
+    def _set_tabs(self) -> None:
+        task = self.pre.task if self.pre is not None else None
+        for w, show in ((self.threshold_view, task is Task.BINARY), (self.residuals, task is Task.REGRESSION)):
+            self.right.setTabVisible(self.right.indexOf(w), show)
+
+    def _train_rows(self):
+        """The training rows (their typical row is the attributions' baseline)."""
+        data = self.state.cached_prepared()
+        return data.raw_train if data is not None else None
+
+    def _feed_explain_views(self, meta: dict) -> None:
+        """New figures: hand the model to the importance and baselines views (not while live)."""
+        if meta.get("live"):
+            return
+        data = meta["data"]
+        thr = meta.get("threshold")
+        self.importance.set_inputs(meta["net"], data.preprocessor, data.raw_test, thr)
+        self.baselines.set_inputs(meta["net"], data, self.state.project.settings, thr)
+
+    @Slot(float)
+    def _on_threshold_chosen(self, t: float) -> None:
+        if self.pre is not None and self.pre.task is Task.BINARY:
+            self.state.set_threshold(t)
+
+    @Slot()
+    def _on_threshold_changed(self) -> None:
+        """The project's threshold changed: the figures, the table and the form follow it."""
+        model = self.state.model
+        if model is None or self.live:
+            return
+        self._pending = {"model": model, "changed": "threshold"}
+        self._min_seq = self._seq + 1
+        self._kick()
+
+    def _inspect_form_row(self, column: str) -> None:
+        """A column's bar was clicked: the inspector on the form's row, that column's nodes lit."""
+        values = self.form.values()
+        if self.pre is not None and values:
+            self.inspect_requested.emit(values, column)
+
+    @Slot(str, object)
+    def _what_if(self, column: str, value) -> None:
+        try:
+            self.form.set_value(column, value)
+        except KeyError:
+            pass
 
     def metric_value(self, split: str, key: str):  # not "metric": that would override QWidget::metric (grab() called it)
         e = self.results.get(split)
@@ -431,6 +533,13 @@ class EvaluationPanel(QWidget):
             self._fill_per_class(e)
         self._draw_chart(e)
         self._fill_table()
+        if e.task is Task.BINARY and e.n:
+            from nnstudio.core.threshold import positive_score  # noqa: PLC0415
+
+            self.threshold_view.show_rows(e.y_true, positive_score(e.output, e.task), e.classes,
+                                          self.state.project.threshold, f"{e.label} rows")
+        if e.task is Task.REGRESSION:
+            self.residuals.show_evaluation(e, self.pre.target)
 
     def _fill_per_class(self, e) -> None:
         heads = ["class", "precision", "recall", "F1", "rows"]
@@ -500,7 +609,11 @@ class EvaluationPanel(QWidget):
     # ===== the form =================================================================================
     @Slot()
     def predict_form_row(self):
-        return self.form.show_prediction(self.net, self.pre)
+        thr = self.state.project.threshold if self.pre is not None and self.pre.task is Task.BINARY else None
+        r = self.form.show_prediction(self.net, self.pre, thr)
+        if r is not None:
+            self.attribution.request(self.net, self.pre, self.form.values(), self._train_rows())
+        return r
 
     @Slot(object)
     def _row_to_form(self, index) -> None:

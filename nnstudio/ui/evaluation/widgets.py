@@ -257,13 +257,13 @@ class PredictionForm(QWidget):
     def _changed(self) -> None:
         self.changed.emit()
 
-    def show_prediction(self, model, pre) -> core_eval.RowPrediction | None:
+    def show_prediction(self, model, pre, threshold: float | None = None) -> core_eval.RowPrediction | None:
         """Predict the form's row with ``model`` and show it; None (and the reason) if it cannot."""
         if model is None or pre is None:
             self.result.setText("<i>Train the network (or open a model) to predict a row.</i>")
             return None
         try:
-            r = core_eval.predict_row(model, pre, self.values())
+            r = core_eval.predict_row(model, pre, self.values(), threshold)
         except NNStudioError as e:
             self.result.setText(f"<span style='color:#b00'>{e.user_text()}</span>")
             return None

@@ -167,6 +167,14 @@ class ModelInspector(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.form_box)
         ll.addWidget(prep_box, 1)
+        # issue 20: why this prediction, per original column; a bar lights the column's input nodes
+        from nnstudio.ui.evaluation.attribution import AttributionView  # noqa: PLC0415
+
+        self.why = AttributionView(pool, with_ice=False)
+        self.why.column_clicked.connect(self.highlight_column)
+        why_box = QGroupBox("Why this prediction (per column)")
+        QVBoxLayout(why_box).addWidget(self.why)
+        ll.addWidget(why_box, 1)
 
         self.trace_view = TraceView()
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -500,6 +508,7 @@ class ModelInspector(QWidget):
             self._set_target_from(true, pred_index, pred_value)
         self.keras_output = None
         self._update_banner(problems)
+        self.why.request(self.layers, pre, row, data.raw_train)
         if self.source == "model":
             self._start_job()
         elif live:
@@ -652,3 +661,15 @@ class ModelInspector(QWidget):
     # ----- nodes --------------------------------------------------------------------------------------
     def select_node(self, layer_index: int, unit_index: int) -> bool:
         return self.trace_view.select_node(layer_index, unit_index)
+
+    @Slot(str)
+    def highlight_column(self, column: str) -> bool:
+        """Select the input node that carries ``column`` for the sample shown (issue 20)."""
+        from nnstudio.core.explain import input_units  # noqa: PLC0415
+
+        data = self.data
+        if data is None:
+            return False
+        row = self._sample()[0] or {}
+        units = input_units(data.preprocessor, column, row.get(column))
+        return bool(units) and self.select_node(-1, units[0])

@@ -78,6 +78,17 @@ class InspectorPanel(QWidget):
         self.model_view.show_data_row(index)
         self.tabs.setCurrentIndex(self.TRAINED)
 
+    def inspect_values(self, values: dict, column: str | None = None) -> bool:
+        """Inspect a row typed elsewhere (original units) and light the input node(s) that carry
+        ``column`` (issue 20: a clicked importance or attribution bar). False when the row or the
+        column cannot be shown (nothing is changed then)."""
+        try:
+            self.model_view.set_form_values(values)
+        except (ValueError, TypeError):
+            return False
+        self.tabs.setCurrentIndex(self.TRAINED)
+        return self.model_view.highlight_column(column) if column else True
+
     @Slot()
     def show_hand_mode(self, preset: str | None = None) -> None:
         if preset:

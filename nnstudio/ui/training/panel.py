@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import Progress, TrainResult
 from nnstudio.core.registry import OPTIMIZERS as REGISTRY_OPTIMIZERS
 from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS
@@ -88,6 +89,10 @@ class TrainingPanel(QWidget):
         self.loss.setToolTip("What training minimizes. 'From the task' picks binary or sparse "
                              "categorical cross-entropy, or mean squared error.")
         form.addRow("Loss", self.loss)
+        from nnstudio.ui.training.class_weights import ClassWeightEditor  # noqa: PLC0415 (issue 20)
+
+        self.class_weights = ClassWeightEditor()
+        form.addRow("Class weights", self.class_weights)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Same seed, same initial weights and shuffles: the same curve.")
@@ -134,13 +139,15 @@ class TrainingPanel(QWidget):
         lay.addStretch(1)
 
         self._editors = [self.optimizer, self.momentum, self.nesterov, self.batch_mode, self.batch_size,
-                         self.epochs, self.loss, self.seed, self.early, self.monitor, self.patience]
+                         self.epochs, self.loss, self.seed, self.early, self.monitor, self.patience,
+                         self.class_weights]
         for w in (self.optimizer, self.batch_mode, self.loss, self.monitor):
             w.currentIndexChanged.connect(self._store)
         for w in (self.momentum, self.batch_size, self.epochs, self.seed, self.patience):
             w.valueChanged.connect(self._store)
         for w in (self.nesterov, self.early):
             w.toggled.connect(self._store)
+        self.class_weights.changed.connect(self._store)
         self.lr.valueChanged.connect(self._lr_changed)
 
         self.train_btn.clicked.connect(controller.start)
@@ -179,6 +186,9 @@ class TrainingPanel(QWidget):
             self.early.setChecked(s.early_stopping)
             self.monitor.setCurrentText(s.monitor)
             self.patience.setValue(s.patience)
+            self.class_weights.set_value(s.class_weight)
+        finally:
+            self._loading = False
         self.result.setText("")
         self.progress.setValue(0)
         self.progress.setFormat("Not trained yet")
@@ -200,6 +210,13 @@ class TrainingPanel(QWidget):
         s.early_stopping = self.early.isChecked()
         s.monitor = self.monitor.currentText()
         s.patience = self.patience.value()
+        try:
+            s.class_weight = self.class_weights.value()
+            self.class_weights.custom.setStyleSheet("")
+            self.class_weights.custom.setToolTip("A weight per class label; classes not named weigh 1.")
+        except NNStudioError as e:  # keep the last valid weights; say what is wrong
+            self.class_weights.custom.setStyleSheet("QLineEdit { background: #fde2e2; }")
+            self.class_weights.custom.setToolTip(e.user_text())
         self._update_enabled()
         self.state.notify_settings_changed()
 

@@ -1,0 +1,136 @@
+"""``nnstudio explain MODEL_OR_PROJECT DATA.csv [--row N]``: which columns matter, and why this row.
+
+Prints the permutation importance of every input column on the rows of DATA (which must hold the
+target), and with ``--row N`` the attributions of that row (integrated gradients against the
+training rows' typical row; they add up to the prediction minus the baseline's prediction).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("explain", help="which input columns matter, and why a row gets its prediction",
+                       description="Permutation importance of each input column on the rows of "
+                                   "DATA.csv, and with --row N the attributions of row N (integrated "
+                                   "gradients against a typical training row).")
+    p.add_argument("model", help="a .keras file exported by nnstudio, or a trained .nnstudio project")
+    p.add_argument("data", help="CSV with the model's input columns (and the target, for importance)")
+    p.add_argument("--row", type=int, metavar="N", help="explain data row N (1 = the first row)")
+    p.add_argument("--metric", help="importance metric: accuracy, balanced_accuracy, roc_auc, log_loss "
+                                    "(classification) or r2, rmse, mae (regression)")
+    p.add_argument("--repeats", type=int, default=5, help="shuffles per column (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffles (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+@dataclass
+class Loaded:
+    """A trained model from a .keras export or a .nnstudio project, with what explaining needs."""
+
+    path: str
+    net: object
+    preprocessor: object
+    threshold: float | None
+    project: object | None  # the project (its data found), or None
+    settings: object | None
+
+
+def load_any(path: str, need_project: bool = False) -> Loaded:
+    from nnstudio.core.errors import ProjectError  # noqa: PLC0415
+
+    p = Path(path)
+    if p.suffix.lower() == ".nnstudio":
+        from nnstudio.core import project_file  # noqa: PLC0415
+
+        t = project_file.load_trained(p, require_data=need_project)
+        thr = t.threshold if len(t.preprocessor.classes) == 2 else None
+        return Loaded(str(p), t.model, t.preprocessor, thr, t.project, t.settings)
+    if p.suffix.lower() != ".keras":
+        raise ProjectError(f"'{p.name}' is neither a model (.keras) nor a project (.nnstudio).",
+                           "Give a model exported by nnstudio or a trained project file.")
+    from nnstudio.core import model_file  # noqa: PLC0415
+    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415
+
+    lm = model_file.load(p)
+    lm.require_nnstudio()
+    project = None
+    try:
+        project = model_file.project_from_meta(lm.meta)
+    except NNStudioError:
+        if need_project:
+            raise
+    return Loaded(str(p), lm.net, lm.preprocessor, lm.threshold, project,
+                  project.settings if project is not None else None)
+
+
+def training_rows(loaded: Loaded):
+    """The raw training rows of the model's project, when its data can be found (for the baseline row)."""
+    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415
+
+    if loaded.project is None:
+        return None
+    try:
+        data = loaded.project.prepare()
+    except NNStudioError:
+        return None
+    if data.preprocessor.to_dict() != loaded.preprocessor.to_dict():
+        return None
+    return data.raw_train
+
+
+def run(args) -> int:
+    from nnstudio.core import explain, model_file  # noqa: PLC0415
+    from nnstudio.core.errors import DataError  # noqa: PLC0415
+
+    frame = model_file.read_csv_frame(args.data)
+    m = load_any(args.model)
+    pre = m.preprocessor
+    out: dict = {"model": str(args.model), "task": pre.task.value, "target": pre.target,
+                 "threshold": m.threshold}
+    if args.row is not None and not 1 <= args.row <= len(frame):
+        raise DataError(f"There is no row {args.row}: the data has {len(frame):,} rows.",
+                        "Rows count from 1 (the first row under the header).")
+    if pre.target in frame.columns:
+        imp = explain.permutation_importance(m.net, pre, frame, metric=args.metric, n_repeats=args.repeats,
+                                             seed=args.seed, threshold=m.threshold)
+        out["importance"] = imp.to_dict()
+        out["importance"]["notes"] = imp.notes
+    elif args.row is None:
+        raise DataError(f"The data has no column '{pre.target}' (the target), so the importance of the "
+                        f"inputs cannot be measured.", "Give rows with the target, or explain one row with --row N.")
+    else:
+        out["importance"] = None
+        out["notes"] = [f"No importance: the data has no '{pre.target}' column."]
+    if args.row is not None:
+        row = frame.iloc[args.row - 1].to_dict()
+        att = explain.explain_row(m.net, pre, row, train=training_rows(m))
+        out["row"] = {"number": args.row, **att.to_dict()}
+    if args.json:
+        print(json.dumps(out, indent=2, default=_plain))
+        return 0
+    if out.get("importance"):
+        print("\n".join(imp.lines()))
+        for n in imp.notes:
+            print("  " + n)
+    if args.row is not None:
+        print()
+        print(f"Row {args.row}: {att.sentence()}")
+        w = max(len(c) for c in att.columns)
+        for i in att.order():
+            c = att.columns[i]
+            print(f"  {c:<{w}} {att.values[i]:+.4f}   (value {explain._text(att.row.get(c))}, baseline "
+                  f"{explain._text(att.baseline.get(c))})")
+        print(f"  sum {att.values.sum():+.4f} = {att.prediction:.4f} − {att.baseline_prediction:.4f}")
+    return 0
+
+
+def _plain(x):
+    import numpy as np  # noqa: PLC0415
+
+    if isinstance(x, np.generic):
+        return x.item()
+    return str(x)

@@ -1,0 +1,255 @@
+"""Is the network better than something simple? The network beside two baselines, in plain words.
+
+* the **majority rule**: always the most frequent training class (regression: the training mean);
+* a **linear model** on the same prepared data: for classification a network with no hidden layer
+  (the perceptron / logistic regression of the tutorials) trained by nnstudio's own engine with the
+  project's settings; for regression ordinary least squares.
+
+All three are scored on the same rows; :func:`verdict` says who wins by how much on the metric that
+matters (balanced accuracy when the classes are imbalanced, accuracy otherwise; RMSE for
+regression). Imbalance also decides which figures the Evaluation tab leads with
+(:func:`leading_metrics`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from nnstudio.core import evaluate as ev
+from nnstudio.core.model.spec import Task
+
+NETWORK, MAJORITY, LINEAR = "network", "majority", "linear"
+NAMES = {NETWORK: "the network", MAJORITY: "the majority rule", LINEAR: "the linear model"}
+METRIC_LABELS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1": "F1",
+                 "roc_auc": "ROC AUC", "average_precision": "PR AUC", "rmse": "RMSE", "mae": "MAE",
+                 "r2": "R²"}
+#: Within this many points (classification, in %) or this share (regression RMSE) it is a tie.
+TIE_POINTS = 1.0
+TIE_SHARE = 0.02
+#: The linear (no hidden layer) classifier trains at least this many epochs, stopping early when
+#: the validation loss has not improved for LINEAR_PATIENCE epochs.
+LINEAR_MIN_EPOCHS = 300
+LINEAR_PATIENCE = 30
+
+
+def is_imbalanced(y_train, n_classes: int) -> bool:
+    """True when the smallest class has fewer than half its even share of the training rows."""
+    y = np.asarray(y_train, np.int64)
+    k = max(int(n_classes), 2)
+    if not len(y):
+        return False
+    share = np.bincount(y[y >= 0], minlength=k) / len(y)
+    return bool(share.min() < 0.5 / k)
+
+
+def class_metrics(y, pred, score=None, n_classes: int = 2) -> dict[str, float]:
+    """accuracy, balanced accuracy, F1 (the second class's for two classes, else macro), and for two
+    classes with a score: ROC AUC and PR AUC (scikit-learn)."""
+    from sklearn import metrics as m  # noqa: PLC0415
+
+    y = np.asarray(y, np.int64)
+    pred = np.asarray(pred, np.int64)
+    out = {"accuracy": float(m.accuracy_score(y, pred)),
+           "balanced_accuracy": float(m.balanced_accuracy_score(y, pred)),
+           "f1": float(m.f1_score(y, pred, average="binary" if n_classes == 2 else "macro",
+                                  zero_division=0, labels=None if n_classes == 2 else list(range(n_classes))))}
+    if score is not None and n_classes == 2 and len(np.unique(y)) == 2:
+        s = np.asarray(score, np.float64)
+        if len(np.unique(s)) > 1:
+            out["roc_auc"] = float(m.roc_auc_score(y, s))
+            out["average_precision"] = float(m.average_precision_score(y, s))
+    return out
+
+
+def regression_metrics(y, pred) -> dict[str, float]:
+    from sklearn import metrics as m  # noqa: PLC0415
+
+    y, pred = np.asarray(y, np.float64), np.asarray(pred, np.float64)
+    out = {"rmse": float(np.sqrt(m.mean_squared_error(y, pred))), "mae": float(m.mean_absolute_error(y, pred))}
+    if len(y) > 1 and np.var(y) > 0:
+        out["r2"] = float(m.r2_score(y, pred))
+    return out
+
+
+def leading_metrics(e: ev.Evaluation, y_train=None) -> list[tuple[str, str, float]]:
+    """(key, label, value) of one split's figures in the order the Evaluation tab shows them:
+    with imbalanced classes balanced accuracy, F1 and PR AUC first and accuracy last (a model that
+    always says the majority class has a high accuracy there)."""
+    if e.task is Task.REGRESSION or e.y_true is None or not e.n:
+        return [(k, METRIC_LABELS.get(k, k), v) for k, v in e.metrics.items()]
+    k = len(e.classes)
+    score = ev.class_probabilities(e.output, e.task)[:, 1] if k == 2 else None
+    mets = class_metrics(e.y_true, e.y_pred, score, k)
+    imb = is_imbalanced(y_train if y_train is not None else e.y_true, k)
+    order = (["balanced_accuracy", "f1", "average_precision", "roc_auc", "accuracy"] if imb
+             else ["accuracy", "roc_auc", "f1", "balanced_accuracy", "average_precision"])
+    return [(key, METRIC_LABELS[key], mets[key]) for key in order if key in mets]
+
+
+@dataclass
+class Scored:
+    key: str  # network | majority | linear
+    description: str
+    metrics: dict[str, float]
+
+    @property
+    def name(self) -> str:
+        return NAMES.get(self.key, self.key)
+
+
+@dataclass
+class Comparison:
+    split: str
+    task: Task
+    rows: list[Scored]
+    key_metric: str
+    imbalanced: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def get(self, key: str) -> Scored | None:
+        return next((r for r in self.rows if r.key == key), None)
+
+    def verdict(self) -> str:
+        return verdict(self)
+
+    def to_dict(self) -> dict:
+        return {"split": self.split, "key_metric": self.key_metric, "imbalanced": self.imbalanced,
+                "verdict": self.verdict(), "notes": self.notes,
+                "models": {r.key: {"description": r.description, **r.metrics} for r in self.rows}}
+
+    def lines(self) -> list[str]:
+        keys = [k for k in METRIC_LABELS if any(k in r.metrics for r in self.rows)]
+        w = max(len(r.name) for r in self.rows)
+        out = [f"Baselines on the {ev.SPLIT_LABELS.get(self.split, self.split)} rows",
+               "  " + " " * w + "".join(f"  {METRIC_LABELS[k]:>{max(8, len(METRIC_LABELS[k]))}}" for k in keys)]
+        for r in self.rows:
+            out.append(f"  {r.name:<{w}}" + "".join(
+                f"  {r.metrics[k]:>{max(8, len(METRIC_LABELS[k]))}.4f}" if k in r.metrics
+                else f"  {'—':>{max(8, len(METRIC_LABELS[k]))}}" for k in keys))
+        out.append("  " + self.verdict())
+        return out
+
+
+def verdict(c: Comparison) -> str:
+    """One sentence: does the network beat the linear model (and the majority rule), by how much?"""
+    k = c.key_metric
+    label = METRIC_LABELS[k]
+    net, lin, maj = c.get(NETWORK), c.get(LINEAR), c.get(MAJORITY)
+    where = f"on the {ev.SPLIT_LABELS.get(c.split, c.split)} rows"
+    if net is None or k not in net.metrics:
+        return "No verdict: the network has not been scored."
+    nv = net.metrics[k]
+    if c.task is Task.REGRESSION:
+        def cmp(other: Scored) -> tuple[str, float]:
+            ov = other.metrics[k]
+            share = (ov - nv) / ov if ov > 0 else 0.0
+            return ("tie" if abs(share) <= TIE_SHARE else "win" if share > 0 else "loss"), share
+        parts = []
+        for other in (lin, maj):
+            if other is None or k not in other.metrics:
+                continue
+            res, share = cmp(other)
+            if res == "tie":
+                parts.append(f"is as good as {other.name} ({label} {nv:.4g} vs {other.metrics[k]:.4g})")
+            elif res == "win":
+                parts.append(f"has a {share:.0%} lower {label} than {other.name} ({nv:.4g} vs "
+                             f"{other.metrics[k]:.4g})")
+            else:
+                parts.append(f"has a {-share:.0%} higher {label} than {other.name} ({nv:.4g} vs "
+                             f"{other.metrics[k]:.4g})")
+        text = f"The network {' and '.join(parts)} {where}."
+        if lin is not None and k in lin.metrics and cmp(lin)[0] != "win":
+            text += " A straight line does as well: the hidden layers do not pay for themselves yet."
+        return text
+    parts = []
+    worse = False
+    for other in (lin, maj):
+        if other is None or k not in other.metrics:
+            continue
+        d = 100.0 * (nv - other.metrics[k])
+        if abs(d) < TIE_POINTS:
+            parts.append(f"ties with {other.name} ({label} {nv:.1%} vs {other.metrics[k]:.1%})")
+            worse = worse or other.key == LINEAR
+        elif d > 0:
+            parts.append(f"beats {other.name} by {d:.1f} points of {label} ({nv:.1%} vs {other.metrics[k]:.1%})")
+        else:
+            parts.append(f"is {-d:.1f} points of {label} behind {other.name} ({nv:.1%} vs "
+                         f"{other.metrics[k]:.1%})")
+            worse = worse or other.key == LINEAR
+    text = f"The network {'; it '.join(parts)} {where}."
+    if worse:
+        text += " The simple model is enough here: prefer it, or give the network something to learn."
+    if c.imbalanced:
+        text += (" The classes are imbalanced, so this compares balanced accuracy (the mean recall of "
+                 "the classes): always answering the majority class scores only 1/(number of classes).")
+    return text
+
+
+def _net_scores(out, y, task: Task, n_classes: int, threshold) -> dict[str, float]:
+    if task is Task.REGRESSION:
+        return regression_metrics(y, np.asarray(out)[:, 0])
+    pred = ev.predicted_codes(out, task, threshold)
+    score = ev.class_probabilities(out, task)[:, 1] if n_classes == 2 else None
+    return class_metrics(y, pred, score, n_classes)
+
+
+def linear_model(data, settings, *, epochs: int | None = None):
+    """The linear baseline fitted on ``data``'s training rows: for classification a network with no
+    hidden layer trained by the engine with ``settings`` (a Keras model); for regression least
+    squares (a list of NumPy forward layers). Call off the GUI thread."""
+    from nnstudio.core.forward import ForwardLayer  # noqa: PLC0415
+    from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
+
+    if data.task is Task.REGRESSION:
+        X = np.asarray(data.X_train, np.float64)
+        A = np.c_[X, np.ones(len(X))]
+        coef, *_ = np.linalg.lstsq(A, np.asarray(data.y_train, np.float64), rcond=None)
+        return [ForwardLayer("dense", coef[:-1, None].astype(np.float64), coef[-1:].astype(np.float64),
+                             "linear", name="least squares")]
+    from nnstudio.core.training.engine import train  # noqa: PLC0415
+
+    # the same optimizer, learning rate, batches and class weights, but trained to convergence: a
+    # linear model stopped at a deep network's epoch budget would be a straw man
+    has_val = len(data.X_val) > 0
+    s = replace(settings, epochs=int(epochs or max(settings.epochs, LINEAR_MIN_EPOCHS)),
+                early_stopping=has_val, monitor="val_loss", patience=LINEAR_PATIENCE, restore_best=True)
+    return train(data, NetworkSpec([]), s).model
+
+
+def compare(net, data, settings, *, split: str = "test", threshold: float | None = None,
+            linear=None, train_linear: bool = True) -> Comparison:
+    """The network, the majority rule and the linear model scored on one split of ``data``.
+
+    ``linear``: an already fitted linear model (see :func:`linear_model`); otherwise one is fitted
+    when ``train_linear`` (classification trains a small network: seconds).
+    """
+    task = data.task
+    X, y = ev.split_arrays(data, split)
+    notes = []
+    if not len(y):
+        from nnstudio.core.errors import DataError  # noqa: PLC0415
+
+        raise DataError(f"There are no {ev.SPLIT_LABELS.get(split, split)} rows to compare on.",
+                        "Use a split with rows (the test split needs a test fraction above 0).")
+    k = max(data.n_classes, 2) if task is not Task.REGRESSION else 1
+    rows = [Scored(NETWORK, "the trained network", _net_scores(ev.predict_encoded(net, X), y, task, k, threshold))]
+    if task is Task.REGRESSION:
+        mean = float(np.mean(data.y_train))
+        rows.append(Scored(MAJORITY, f"always the training mean ({mean:.4g})",
+                           regression_metrics(y, np.full(len(y), mean))))
+    else:
+        counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=k)
+        top = int(counts.argmax())
+        label = data.preprocessor.classes[top]
+        rows.append(Scored(MAJORITY, f"always the most frequent class ({label!s})",
+                           class_metrics(y, np.full(len(y), top), None, k)))
+    if linear is None and train_linear:
+        linear = linear_model(data, settings)
+    if linear is not None:
+        desc = ("least squares on the prepared inputs" if task is Task.REGRESSION else
+                "a network with no hidden layer (logistic regression), same optimizer, trained to convergence")
+        rows.append(Scored(LINEAR, desc, _net_scores(ev.predict_encoded(linear, X), y, task, k, threshold)))
+    imb = task is not Task.REGRESSION and is_imbalanced(data.y_train, k)
+    key = "rmse" if task is Task.REGRESSION else ("balanced_accuracy" if imb else "accuracy")
+    return Comparison(split, task, rows, key, imb, notes)

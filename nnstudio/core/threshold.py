@@ -1,0 +1,129 @@
+"""Two-class decisions: ROC and precision-recall curves, calibration, and the decision threshold.
+
+A two-class network outputs P(second class); the *threshold* turns it into a decision (above it:
+the second class). 0.5 is only a default: when a missed positive costs more than a false alarm
+(churn, fraud, disease) a lower one is better. The threshold is saved in the project
+(``Project.threshold``), used by ``nnstudio predict``/``evaluate`` and written into an exported
+model's metadata and training script. The curves come from scikit-learn's metrics.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnstudio.core.errors import SettingsError
+from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities, confusion_matrix
+from nnstudio.core.model.spec import Task
+from nnstudio.core.settings import check_threshold  # noqa: F401  (re-exported: the threshold's check lives with the settings)
+
+__all__ = ["DEFAULT_THRESHOLD", "Curves", "ThresholdMetrics", "best_threshold", "check_threshold",
+           "curves", "metrics_at", "positive_score"]
+
+
+def positive_score(out: np.ndarray, task: Task) -> np.ndarray:
+    """P(second class) from a two-class network's outputs."""
+    return class_probabilities(out, task)[:, 1]
+
+
+@dataclass
+class Curves:
+    """Everything that does not depend on the threshold, for one set of rows."""
+
+    fpr: np.ndarray
+    tpr: np.ndarray
+    roc_thresholds: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+    pr_thresholds: np.ndarray
+    roc_auc: float
+    average_precision: float
+    prob_pred: np.ndarray  # calibration: mean predicted probability per bin
+    prob_true: np.ndarray  # ... and the share of positives in it
+    bin_counts: np.ndarray
+    brier: float
+    positive_rate: float  # share of positives (the PR curve's chance level)
+
+
+def curves(y_true, score, n_bins: int = 10) -> Curves:
+    """ROC, precision-recall and calibration (reliability) curves of a positive-class score."""
+    from sklearn import metrics as m  # noqa: PLC0415
+    from sklearn.calibration import calibration_curve  # noqa: PLC0415
+
+    y = np.asarray(y_true).astype(int)
+    s = np.asarray(score, np.float64)
+    if len(np.unique(y)) < 2:
+        raise SettingsError("The curves need rows of both classes.", "Evaluate on more rows.")
+    fpr, tpr, rt = m.roc_curve(y, s)
+    prec, rec, pt = m.precision_recall_curve(y, s)
+    prob_true, prob_pred = calibration_curve(y, s, n_bins=n_bins, strategy="uniform")
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    counts = np.bincount(np.clip(np.searchsorted(edges[1:-1], s, side="right"), 0, n_bins - 1),
+                         minlength=n_bins)
+    return Curves(fpr, tpr, rt, prec, rec, pt, float(m.roc_auc_score(y, s)),
+                  float(m.average_precision_score(y, s)), prob_pred, prob_true, counts[counts > 0],
+                  float(m.brier_score_loss(y, s)), float(y.mean()))
+
+
+@dataclass
+class ThresholdMetrics:
+    threshold: float
+    confusion: np.ndarray  # 2 x 2 counts, rows: true class, columns: predicted class
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
+    balanced_accuracy: float
+    specificity: float
+
+    def to_dict(self) -> dict:
+        return {"threshold": self.threshold, "precision": self.precision, "recall": self.recall,
+                "f1": self.f1, "accuracy": self.accuracy, "balanced_accuracy": self.balanced_accuracy,
+                "specificity": self.specificity, "confusion_matrix": self.confusion.astype(int).tolist()}
+
+
+def metrics_at(y_true, score, threshold: float) -> ThresholdMetrics:
+    """Decision figures when P(second class) above ``threshold`` predicts the second class
+    (precision / recall / F1 of the second class; scikit-learn's zero_division=0)."""
+    from sklearn import metrics as m  # noqa: PLC0415
+
+    t = check_threshold(threshold)
+    y = np.asarray(y_true).astype(int)
+    pred = (np.asarray(score, np.float64) > t).astype(int)
+    cm = confusion_matrix(y, pred, 2)
+    tn, fp = cm[0]
+    spec = float(tn / (tn + fp)) if tn + fp else 0.0
+    return ThresholdMetrics(
+        t, cm, float(m.precision_score(y, pred, zero_division=0)),
+        float(m.recall_score(y, pred, zero_division=0)), float(m.f1_score(y, pred, zero_division=0)),
+        float(m.accuracy_score(y, pred)) if len(y) else 0.0,
+        float(m.balanced_accuracy_score(y, pred)) if len(np.unique(y)) > 1 else 0.0, spec)
+
+
+def best_threshold(y_true, score, criterion: str = "f1") -> float:
+    """The threshold that maximizes ``criterion`` (f1 or balanced_accuracy) over the distinct scores."""
+    y = np.asarray(y_true).astype(int)
+    s = np.asarray(score, np.float64)
+    u = np.unique(s)
+    # every distinct decision: halfway between neighbouring scores (and 0.5, the default)
+    cands = np.r_[(u[:-1] + u[1:]) / 2, DEFAULT_THRESHOLD, max(float(u[0]) - 1e-6, 0.0) if len(u) else 0.0]
+    best, best_t = -1.0, DEFAULT_THRESHOLD
+    pos = y == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    order = np.argsort(-s)
+    s_sorted, pos_sorted = s[order], pos[order]
+    tp_cum = np.cumsum(pos_sorted)
+    for t in np.unique(cands):
+        k = int(np.searchsorted(-s_sorted, -t, side="left"))  # rows with score > t
+        tp = int(tp_cum[k - 1]) if k else 0
+        fp = k - tp
+        if criterion == "f1":
+            v = 2 * tp / (2 * tp + fp + (n_pos - tp)) if tp else 0.0
+        elif criterion == "balanced_accuracy":
+            v = 0.5 * ((tp / n_pos if n_pos else 0.0) + ((n_neg - fp) / n_neg if n_neg else 0.0))
+        else:
+            raise SettingsError(f"Unknown criterion '{criterion}'.", "Use f1 or balanced_accuracy.")
+        if v > best + 1e-12:
+            best, best_t = v, float(t)
+    return best_t

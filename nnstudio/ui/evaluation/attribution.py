@@ -1,0 +1,172 @@
+"""Why this row, and what if: a row's attributions per original column (integrated gradients against
+the training rows' typical row) and the prediction as one column varies around the row (an ICE
+curve), with a slider that changes that column of the row. Used by the Evaluation tab's one-row
+form and by the inspector. Computed by ``core.explain`` on a worker (NumPy: milliseconds).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.workers import WorkerPool
+from nnstudio.ui.evaluation.bars import HBarChart
+
+SLIDER_STEPS = 200
+
+
+def _compute(net, pre, row: dict, train, ice_column: str | None):
+    from nnstudio.core import explain  # noqa: PLC0415
+
+    layers = explain.forward_layers(net)
+    att = explain.explain_row(layers, pre, row, train=train)
+    col = ice_column if ice_column in att.columns else att.columns[int(att.order()[0])]
+    return att, explain.ice_curve(layers, pre, row, col, n=61)
+
+
+class AttributionView(QWidget):
+    column_clicked = Signal(str)  # a bar was clicked: the column's name
+    value_edited = Signal(str, object)  # the what-if slider moved: (column, new value)
+    computed = Signal()  # new attributions are on screen
+
+    def __init__(self, pool: WorkerPool, *, with_ice: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.att = None
+        self.ice = None
+        self._ice_column: str | None = None
+        self._request = None
+        self.job = LatestJob(pool, "attributions", self)
+        self.job.result.connect(self._on_result)
+        self.job.error.connect(self._on_error)
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.bars = HBarChart()
+        self.bars.setMinimumHeight(140)
+        self.bars.setToolTip("Each column's share of the difference between this row's prediction and "
+                             "the typical row's (integrated gradients; the bars add up to it). Click a "
+                             "bar to see the nodes that carry the column in the inspector.")
+        self.bars.bar_clicked.connect(self.column_clicked)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.text)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.bars)
+        self.with_ice = with_ice
+        self.ice_box = QWidget()
+        il = QVBoxLayout(self.ice_box)
+        il.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("What if"))
+        self.ice_col = QComboBox()
+        self.ice_col.setToolTip("The column to vary around this row (every other column stays as it is).")
+        self.ice_col.currentIndexChanged.connect(self._on_ice_column)
+        row.addWidget(self.ice_col, 1)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setToolTip("Change this column of the row: the prediction, the bars and the curve follow.")
+        self.slider.valueChanged.connect(self._on_slider)
+        row.addWidget(self.slider, 2)
+        il.addLayout(row)
+        self.ice_plot = pg.PlotWidget(background="w")
+        self.ice_plot.showGrid(x=True, y=True, alpha=0.25)
+        for ax in ("bottom", "left"):
+            self.ice_plot.getPlotItem().getAxis(ax).enableAutoSIPrefix(False)
+        self.ice_plot.setMinimumHeight(130)
+        il.addWidget(self.ice_plot)
+        split.addWidget(self.ice_box)
+        self.ice_box.setVisible(with_ice)
+        lay.addWidget(split, 1)
+
+    # ----- requests -------------------------------------------------------------------------------
+    def request(self, net, pre, row: dict, train=None) -> None:
+        """Explain ``row`` (original units) with ``net``; the result arrives shortly."""
+        self._request = (net, pre, dict(row), train)
+        tag = object()
+        self._tag = tag
+        col = self._ice_column
+        self.job.submit(tag, lambda: _compute(net, pre, row, train, col))
+
+    def clear(self, text: str = "") -> None:
+        self.att = self.ice = None
+        self._request = None
+        self.bars.set_bars([], [])
+        self.ice_plot.clear()
+        self.text.setText(text)
+
+    @Slot(object, object)
+    def _on_result(self, tag, value) -> None:
+        if tag is not getattr(self, "_tag", None):
+            return
+        self.att, self.ice = value
+        self._show()
+        self.computed.emit()
+
+    @Slot(object, object)
+    def _on_error(self, tag, err: NNStudioError) -> None:
+        if tag is getattr(self, "_tag", None):
+            self.clear(f"<span style='color:#b00'>{err.user_text()}</span>")
+
+    # ----- showing -------------------------------------------------------------------------------
+    def _show(self) -> None:
+        att, ice = self.att, self.ice
+        order = att.order()
+        prob = att.output.startswith("P(")
+
+        def f(v, sign=""):
+            return f"{v:{sign}.3f}" if prob else f"{v:{sign}.4g}"
+        self.text.setText(f"<b>Why {f(att.prediction)}?</b> {att.output} is {f(att.prediction)}; for the "
+                          f"typical training row it is {f(att.baseline_prediction)}. The bars split the "
+                          f"difference ({f(att.prediction - att.baseline_prediction, '+')}) between the "
+                          f"columns (they add up to it, ±{att.gap:.0e}).")
+        self.bars.set_bars([att.columns[i] for i in order], att.values[order],
+                           xlabel=f"contribution to {att.output}", highlight=None)
+        self.ice_col.blockSignals(True)
+        if [self.ice_col.itemText(i) for i in range(self.ice_col.count())] != att.columns:
+            self.ice_col.clear()
+            self.ice_col.addItems(att.columns)
+        self.ice_col.setCurrentText(ice.column)
+        self.ice_col.blockSignals(False)
+        self._ice_column = ice.column
+        p = self.ice_plot
+        p.clear()
+        pi = p.getPlotItem()
+        if ice.numeric:
+            xs = np.asarray(ice.values, float)
+            p.plot(xs, ice.predictions, pen=pg.mkPen("#1f77b4", width=2))
+            p.addItem(pg.InfiniteLine(float(ice.current), angle=90, pen=pg.mkPen("#d62728", width=1.5)))
+            pi.getAxis("bottom").setTicks(None)
+            self.slider.setEnabled(True)
+            lo, hi = float(xs.min()), float(xs.max())
+            self._slider_range = (lo, hi)
+            self.slider.blockSignals(True)
+            self.slider.setValue(int(round((float(ice.current) - lo) / max(hi - lo, 1e-12) * SLIDER_STEPS)))
+            self.slider.blockSignals(False)
+        else:
+            xs = np.arange(len(ice.values), dtype=float)
+            cur = [i for i, v in enumerate(ice.values) if str(v) == str(ice.current)]
+            brushes = [pg.mkBrush("#d62728" if i in cur else "#1f77b4") for i in range(len(xs))]
+            p.addItem(pg.BarGraphItem(x=xs, height=ice.predictions, width=0.6, brushes=brushes))
+            pi.getAxis("bottom").setTicks([[(float(i), str(v)[:12]) for i, v in enumerate(ice.values)]])
+            self.slider.setEnabled(False)
+        pi.setLabel("bottom", ice.column)
+        pi.setLabel("left", ice.output)
+        pi.setTitle(f"{ice.output} as {ice.column} varies, the rest of the row fixed", size="9pt")
+
+    # ----- what if --------------------------------------------------------------------------------
+    @Slot()
+    def _on_ice_column(self) -> None:
+        self._ice_column = self.ice_col.currentText() or None
+        if self._request is not None:
+            self.request(*self._request)
+
+    @Slot(int)
+    def _on_slider(self, v: int) -> None:
+        if self.ice is None or not self.ice.numeric:
+            return
+        lo, hi = self._slider_range
+        value = lo + (hi - lo) * v / SLIDER_STEPS
+        self.value_edited.emit(self.ice.column, float(f"{value:.6g}"))

@@ -1,0 +1,155 @@
+"""Issue 20: importance ranks the columns that matter first, attributions add up, ICE curves follow
+the network, the threshold decides and travels, class weights weigh as Keras' class_weight."""
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core import evaluate as ev
+from nnstudio.core import explain
+from nnstudio.core.data.dataset import Dataset
+from nnstudio.core.data.roles import Roles
+from nnstudio.core.errors import DataError
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.project import Project
+from nnstudio.core.training.settings import TrainSettings
+
+
+def _frame(n=600, seed=0, task="binary"):
+    """a and colour drive the target; noise1, noise2 and shade do not."""
+    r = np.random.default_rng(seed)
+    a, b = r.normal(size=n), r.normal(size=n)
+    colour = r.choice(["red", "green", "blue"], n)
+    z = 2.5 * a - 1.5 * b + np.where(colour == "red", 2.0, np.where(colour == "blue", -2.0, 0.0))
+    df = pd.DataFrame({"a": a, "noise1": r.normal(size=n), "b": b, "colour": colour,
+                       "noise2": r.uniform(size=n), "shade": r.choice(["x", "y"], n)})
+    df["y"] = (z + 0.3 * r.normal(size=n) > 0).astype(int) if task == "binary" else z
+    return df
+
+
+def _project(df, task, hidden=(8,), epochs=60):
+    feats = [c for c in df.columns if c != "y"]
+    return Project(Dataset(df, "gen"), Roles("y", feats, {}),
+                   NetworkSpec([LayerSpec.dense(h, "relu") for h in hidden]),
+                   TrainSettings(epochs=epochs, learning_rate=0.02, batch_size=64, seed=1),
+                   task_override=Task(task))
+
+
+@pytest.fixture(scope="module")
+def trained_binary(tf_loaded):
+    from nnstudio.core.training.engine import train
+
+    p = _project(_frame(), "binary")
+    data = p.prepare()
+    return p, data, train(data, p.spec, p.settings).model
+
+
+@pytest.fixture(scope="module")
+def trained_regression(tf_loaded):
+    from nnstudio.core.training.engine import train
+
+    p = _project(_frame(task="regression"), "regression", hidden=(8,), epochs=80)
+    data = p.prepare()
+    return p, data, train(data, p.spec, p.settings).model
+
+
+def _test_frame(data):
+    return data.raw_test
+
+
+@pytest.mark.parametrize("which", ["trained_binary", "trained_regression"])
+def test_importance_ranks_the_columns_that_matter_first(which, request):
+    _p, data, model = request.getfixturevalue(which)
+    imp = explain.permutation_importance(model, data.preprocessor, _test_frame(data), n_repeats=4, seed=0)
+    assert set(imp.columns[:3]) == {"a", "b", "colour"}  # one-hot colour counted as one column
+    assert len(imp.columns) == 6  # original columns, not encoded inputs
+    top = imp.mean[0]
+    for c in ("noise1", "noise2", "shade"):
+        i = imp.columns.index(c)
+        assert abs(imp.mean[i]) < 0.1 * top  # irrelevant: near zero
+        assert imp.std[i] >= 0
+    assert imp.repeats.shape == (6, 4)
+    assert np.allclose(imp.mean, imp.repeats.mean(axis=1))
+
+
+def test_importance_metrics_and_errors(trained_binary):
+    _p, data, model = trained_binary
+    pre = data.preprocessor
+    imp = explain.permutation_importance(model, pre, _test_frame(data), metric="log_loss", n_repeats=2)
+    assert imp.columns[0] in ("a", "colour", "b") and imp.mean[0] > 0  # positive: the loss grows
+    with pytest.raises(DataError, match="not a metric"):
+        explain.permutation_importance(model, pre, _test_frame(data), metric="r2")
+    with pytest.raises(DataError, match="target"):
+        explain.permutation_importance(model, pre, _test_frame(data).drop(columns=["y"]))
+
+
+@pytest.mark.parametrize("which", ["trained_binary", "trained_regression"])
+def test_attributions_sum_to_the_difference_from_the_baseline(which, request):
+    _p, data, model = request.getfixturevalue(which)
+    pre = data.preprocessor
+    for i in range(5):
+        row = data.raw_test.iloc[i].to_dict()
+        att = explain.explain_row(model, pre, row, train=data.raw_train)
+        assert att.columns == pre.feature_names
+        assert abs(att.values.sum() - (att.prediction - att.baseline_prediction)) < 1e-3
+        # the explained prediction is the network's own (Keras, float32)
+        out = ev.predict_encoded(model, ev.encode_row(pre, row))
+        assert att.prediction == pytest.approx(float(out[0, 0]), abs=1e-5)
+        # the one-hot inputs of colour add up to colour's attribution
+        g = {gr.name: gr.indices for gr in explain.column_groups(pre)}
+        assert att.values[pre.feature_names.index("colour")] == pytest.approx(att.encoded[g["colour"]].sum())
+    # a column equal to the baseline's value gets nothing (its input does not move along the path)
+    base = explain.baseline_row(pre, data.raw_train)
+    row = dict(base, a=base["a"] + 1.0)
+    att = explain.explain_row(model, pre, row, train=data.raw_train)
+    for c in pre.feature_names:
+        if c != "a":
+            assert att.values[pre.feature_names.index(c)] == 0.0
+    assert att.values[0] == pytest.approx(att.prediction - att.baseline_prediction, abs=1e-3)
+
+
+def test_gradient_matches_finite_differences(trained_binary):
+    _p, data, model = trained_binary
+    layers = explain._as64(explain.forward_layers(model))
+    x = np.asarray(data.X_test[:3], np.float64)
+    f, g = explain.output_and_gradient(layers, x, 0)
+    h = 1e-6
+    for j in range(x.shape[1]):
+        xp = x.copy()
+        xp[:, j] += h
+        fp, _ = explain.output_and_gradient(layers, xp, 0)
+        assert np.allclose((fp - f) / h, g[:, j], atol=1e-4)
+
+
+def test_attributions_through_softmax_and_smooth_activations(tf_loaded):
+    from nnstudio.core.forward import ForwardLayer
+
+    r = np.random.default_rng(3)
+    layers = [ForwardLayer("dense", r.normal(size=(4, 5)), r.normal(size=5), "tanh"),
+              ForwardLayer("affine", scale=r.uniform(0.5, 2, 5), shift=r.normal(size=5)),
+              ForwardLayer("dense", r.normal(size=(5, 5)), r.normal(size=5), "gelu"),
+              ForwardLayer("dense", r.normal(size=(5, 3)), r.normal(size=3), "softmax")]
+    x, b = r.normal(size=4), r.normal(size=4)
+    for unit in range(3):
+        ig, fx, fb, _steps = explain.integrated_gradients(layers, x, b, unit)
+        assert abs(ig.sum() - (fx - fb)) < 1e-3
+
+
+def test_ice_curve_follows_the_forward_pass(trained_binary):
+    _p, data, model = trained_binary
+    pre = data.preprocessor
+    row = data.raw_test.iloc[0].to_dict()
+    ice = explain.ice_curve(model, pre, row, "a", n=21)
+    assert ice.numeric and row["a"] in ice.values
+    for v, p in zip(ice.values[::5], ice.predictions[::5]):
+        out = ev.predict_encoded(model, ev.encode_row(pre, {**row, "a": v}))
+        assert p == pytest.approx(float(out[0, 0]), abs=1e-5)
+    assert ice.predictions[-1] > ice.predictions[0]  # a pushes towards class 1
+    cat = explain.ice_curve(model, pre, row, "colour")
+    assert cat.values == ["blue", "green", "red"] and not cat.numeric
+    red, blue = cat.predictions[2], cat.predictions[0]
+    assert red > blue
+    with pytest.raises(DataError, match="not an input column"):
+        explain.ice_curve(model, pre, row, "nope")

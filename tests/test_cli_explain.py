@@ -1,0 +1,143 @@
+"""Issue 20 headless: explain, evaluate --threshold with baselines, predict with the saved threshold,
+the threshold surviving project save/load and export, and the HTML report."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio import cli
+from nnstudio.core import evaluate as ev
+from nnstudio.core import model_file, project_file, threshold
+
+
+def _churn(n=500, seed=0):
+    r = np.random.default_rng(seed)
+    a, b = r.normal(size=n), r.normal(size=n)
+    plan = r.choice(["basic", "plus", "pro"], n)
+    z = 2.2 * a - 1.4 * b + np.where(plan == "pro", 1.5, 0) - 1.2
+    df = pd.DataFrame({"tenure": np.round(a * 10 + 30, 2), "calls": np.round(b * 3 + 5, 2), "plan": plan,
+                       "region": r.choice(["N", "S", "E", "W"], n), "noise": r.uniform(size=n)})
+    df["churn"] = np.where(z + 0.4 * r.normal(size=n) > 0, "yes", "no")
+    return df
+
+
+@pytest.fixture(scope="module")
+def churn(tf_loaded, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("explain")
+    _churn().to_csv(folder / "churn.csv", index=False)
+    assert cli.main(["train", str(folder / "churn.csv"), "--target", "churn", "--epochs", "25", "--seed", "1",
+                     "--json", "--save", str(folder / "churn.nnstudio")]) == 0
+    return folder
+
+
+def test_explain_ranks_the_columns_and_explains_a_row(churn, capsys):
+    capsys.readouterr()
+    assert cli.main(["explain", str(churn / "churn.nnstudio"), str(churn / "churn.csv"), "--row", "4",
+                     "--repeats", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    cols = [c["column"] for c in out["importance"]["columns"]]
+    assert set(cols[:2]) == {"tenure", "calls"} and len(cols) == 5
+    imp = {c["column"]: c["importance"] for c in out["importance"]["columns"]}
+    assert abs(imp["noise"]) < 0.2 * imp["tenure"] and abs(imp["region"]) < 0.2 * imp["tenure"]
+    row = out["row"]
+    assert row["number"] == 4 and row["completeness_gap"] < 1e-3
+    assert sum(a["attribution"] for a in row["attributions"]) == pytest.approx(row["difference"], abs=1e-3)
+    assert row["attributions"][0]["value"] == _churn().iloc[3][row["attributions"][0]["column"]]
+
+
+def test_explain_user_errors(churn, capsys):
+    assert cli.main(["explain", str(churn / "churn.nnstudio"), str(churn / "churn.csv"), "--row", "9999"]) == 2
+    assert "no row 9999" in capsys.readouterr().err
+    _churn().drop(columns=["churn"]).to_csv(churn / "nolabel.csv", index=False)
+    assert cli.main(["explain", str(churn / "churn.nnstudio"), str(churn / "nolabel.csv")]) == 2
+    assert "target" in capsys.readouterr().err
+    # without the target, a row can still be explained
+    assert cli.main(["explain", str(churn / "churn.nnstudio"), str(churn / "nolabel.csv"), "--row", "1",
+                     "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["importance"] is None and out["row"]["completeness_gap"] < 1e-3
+
+
+def test_threshold_is_saved_used_by_predict_and_survives_export(churn, capsys, tmp_path):
+    # set the threshold in the project, save, load: it is kept
+    opened = project_file.open_project(churn / "churn.nnstudio")
+    assert opened.project.threshold == 0.5 and opened.result is not None
+    opened.project.threshold = 0.2
+    opened.project.settings.class_weight = {"yes": 2.5}
+    data = opened.project.prepare()
+    path = project_file.save_project(opened.project, tmp_path / "t.nnstudio", opened.result, data.preprocessor)
+    assert json.loads(path.read_text())["threshold"] == 0.2
+    assert project_file.open_project(path).project.threshold == 0.2
+    assert project_file.load_trained(path).threshold == 0.2
+    # export: metadata and the generated script carry it
+    from nnstudio.core import export
+
+    tm = export.from_training(opened.result, data, opened.project)
+    export.write_format(tm, "keras", tmp_path / "m.keras")
+    export.write_format(tm, "script", tmp_path / "train.py")
+    lm = model_file.load(tmp_path / "m.keras")
+    assert lm.meta["threshold"] == 0.2 and lm.threshold == 0.2
+    assert "above 0.2 predicts yes" in lm.meta["output"]["meaning"]
+    script = (tmp_path / "train.py").read_text()
+    assert "THRESHOLD = 0.2" in script and "> THRESHOLD" in script
+    assert "CLASS_WEIGHT = {1: 2.5}" in script and "class_weight=CLASS_WEIGHT)" in script
+    assert lm.meta["training"]["class_weight"] == {"yes": 2.5}
+    # predict uses it: rows with 0.2 < P(yes) <= 0.5 are now "yes"
+    rows = _churn(300, seed=5).drop(columns=["churn"])
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    capsys.readouterr()
+    assert cli.main(["predict", str(tmp_path / "m.keras"), str(tmp_path / "rows.csv"),
+                     "--out", str(tmp_path / "p.csv")]) == 0
+    p = pd.read_csv(tmp_path / "p.csv")
+    prob = p["P(churn = yes)"]
+    assert ((prob > 0.2) == (p["prediction"] == "yes")).all()
+    assert ((prob > 0.2) & (prob <= 0.5)).any()  # the threshold changed some predictions
+    assert cli.main(["predict", str(tmp_path / "m.keras"), str(tmp_path / "rows.csv"), "--threshold", "0.5",
+                     "--out", str(tmp_path / "p5.csv")]) == 0
+    p5 = pd.read_csv(tmp_path / "p5.csv")
+    assert ((p5["P(churn = yes)"] > 0.5) == (p5["prediction"] == "yes")).all()
+    assert (p5["prediction"] != p["prediction"]).any()
+
+
+def test_evaluate_threshold_and_baselines(churn, capsys, tmp_path):
+    from nnstudio.core import export
+
+    opened = project_file.open_project(churn / "churn.nnstudio")
+    data = opened.project.prepare()
+    tm = export.from_training(opened.result, data, opened.project)
+    export.write_format(tm, "keras", tmp_path / "m.keras")
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(tmp_path / "m.keras"), "--split", "test", "--threshold", "0.3",
+                     "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    test = out["splits"]["test"]
+    assert out["threshold"] == 0.3 and test["threshold"] == 0.3
+    score = threshold.positive_score(ev.predict_encoded(opened.result.model, data.X_test), data.task)
+    m = threshold.metrics_at(data.y_test, score, 0.3)
+    assert test["confusion_matrix"] == m.confusion.tolist()
+    b = out["baselines"]
+    assert set(b["models"]) == {"network", "majority", "linear"}
+    maj = b["models"]["majority"]
+    assert maj["balanced_accuracy"] == pytest.approx(0.5)
+    assert b["models"]["network"]["accuracy"] > maj["accuracy"]
+    assert re.match(r"The network (beats|ties with|is) ", b["verdict"])
+    assert cli.main(["evaluate", str(tmp_path / "m.keras"), "--threshold", "1.5"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+
+
+def test_report_is_one_html_page_with_embedded_images(churn, tmp_path, capsys):
+    out = tmp_path / "run.html"
+    assert cli.main(["report", str(churn / "churn.nnstudio"), "--out", str(out), "--repeats", "2"]) == 0
+    html = out.read_text()
+    for part in ("Data and preprocessing", "Network and training", "Metrics",
+                 "Which columns matter", "Better than simple?", "Decision threshold"):
+        assert part in html
+    imgs = re.findall(r'<img alt="([^"]+)" src="data:image/svg\+xml;base64,', html)
+    assert {"confusion matrix", "ROC curve", "PR curve", "calibration", "importance", "loss curves"} <= set(imgs)
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # nothing to fetch
+    assert cli.main(["report", str(churn / "churn.nnstudio"), "--out", str(tmp_path / "no" / "r.html")]) == 2
+    assert "does not exist" in capsys.readouterr().err

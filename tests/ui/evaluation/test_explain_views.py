@@ -1,0 +1,161 @@
+"""Issue 20 in the window: importance, a row's attributions (form and inspector) with what-if,
+the threshold view driving the figures and the project, baselines, class weights, the report."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data.dataset import Dataset
+from nnstudio.core.data.roles import Roles
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.project import Project
+from nnstudio.core.training.settings import TrainSettings
+
+
+def churn_frame(n=500, seed=0):
+    r = np.random.default_rng(seed)
+    a, b = r.normal(size=n), r.normal(size=n)
+    plan = r.choice(["basic", "plus", "pro"], n)
+    z = 2.2 * a - 1.4 * b + np.where(plan == "pro", 1.5, 0) - 1.2
+    df = pd.DataFrame({"tenure": np.round(a * 10 + 30, 2), "calls": np.round(b * 3 + 5, 2), "plan": plan,
+                       "region": r.choice(["N", "S", "E", "W"], n), "noise": r.uniform(size=n)})
+    df["churn"] = np.where(z + 0.4 * r.normal(size=n) > 0, "yes", "no")
+    return df
+
+
+def load_churn(window, qtbot, epochs=30):
+    df = churn_frame()
+    p = Project(Dataset(df, "churn-demo"), Roles("churn", [c for c in df.columns if c != "churn"], {}),
+                NetworkSpec([LayerSpec.dense(8, "relu")]),
+                TrainSettings(epochs=epochs, learning_rate=0.02, batch_size=64, seed=1),
+                task_override=Task.BINARY)
+    window.state.set_project(p)
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    with qtbot.waitSignal(ev.evaluated, timeout=120_000):
+        with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+            window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: not ev.busy() and ev.results and not ev.live, timeout=60_000)
+    return ev
+
+
+def test_importance_attributions_and_the_inspector(window, qtbot):
+    ev = load_churn(window, qtbot)
+    # importance: measured when its tab is shown; the columns that matter first
+    with qtbot.waitSignal(ev.importance.computed, timeout=60_000):
+        ev.right.setCurrentWidget(ev.importance)
+    imp = ev.importance.result
+    assert set(imp.columns[:2]) == {"tenure", "calls"} and len(imp.columns) == 5
+    assert ev.importance.chart.labels == imp.columns
+    # a row in the form: prediction and attributions that add up, an ICE curve
+    ev.right.setCurrentIndex(1)
+    row = window.state.prepared().raw_test.iloc[2].to_dict()
+    with qtbot.waitSignal(ev.attribution.computed, timeout=30_000):
+        ev.form.fill(row)
+    qtbot.waitUntil(lambda: not ev.attribution.job.busy, timeout=30_000)  # the last request's answer
+    att = ev.attribution.att
+    assert abs(att.values.sum() - (att.prediction - att.baseline_prediction)) < 1e-3
+    assert float(ev.form.values()["tenure"]) == pytest.approx(row["tenure"])
+    assert att.prediction == pytest.approx(ev.form.last.probabilities["yes"], abs=1e-5)
+    ice = ev.attribution.ice
+    assert ice.column in att.columns and ice.current == att.row[ice.column]
+    ev.attribution.ice_col.setCurrentText("tenure")  # what if: tenure varies
+    qtbot.waitUntil(lambda: ev.attribution.ice.column == "tenure" and not ev.attribution.job.busy,
+                    timeout=30_000)
+    # what if: the slider changes the form's value, and the prediction follows
+    before = ev.form.values()[ev.attribution.ice.column]
+    with qtbot.waitSignal(ev.attribution.computed, timeout=30_000):
+        ev.attribution.slider.setValue(0 if ev.attribution.slider.value() > 50 else 200)
+    qtbot.waitUntil(lambda: not ev.attribution.job.busy, timeout=30_000)
+    assert ev.form.values()[ev.attribution.ice.column] != before
+    assert ev.attribution.att.prediction == pytest.approx(ev.form.last.probabilities["yes"], abs=1e-5)
+    # a clicked bar: the inspector on this row, the input node of that category lit
+    values = ev.form.values()
+    ev.attribution.bars.bar_clicked.emit("plan")
+    assert window.tabs.currentWidget() is window.inspector
+    mv = window.inspector.model_view
+    pre = window.state.prepared().preprocessor
+    unit = pre.output_names.index(f"plan={values['plan']}")
+    assert mv.trace_view.selected == (-1, unit)
+    # the inspector explains its sample too
+    qtbot.waitUntil(lambda: mv.why.att is not None and not mv.why.job.busy, timeout=30_000)
+    assert abs(mv.why.att.values.sum() - (mv.why.att.prediction - mv.why.att.baseline_prediction)) < 1e-3
+    assert mv.why.att.row["plan"] == values["plan"]
+
+
+def test_threshold_view_drives_the_figures_and_the_project(window, qtbot):
+    ev = load_churn(window, qtbot)
+    ev.right.setCurrentWidget(ev.threshold_view)
+    tv = ev.threshold_view
+    assert tv.curves is not None and tv.threshold() == 0.5
+    cm05 = ev.results["test"].confusion.copy()
+    tv.slider.setValue(150)  # live: the view's own matrix and figures follow at once
+    assert tv.current.threshold == pytest.approx(0.15)
+    assert tv.current.confusion.sum() == cm05.sum()
+    assert tv.current.recall >= ev.results["test"].per_class[1].recall
+    # once the slider rests, the project takes it and every figure follows
+    with qtbot.waitSignal(ev.evaluated, timeout=30_000):
+        qtbot.waitUntil(lambda: window.state.project.threshold == pytest.approx(0.15), timeout=5_000)
+    assert window.state.dirty and window.state.model is not None  # the model stays trained
+    assert ev.results["test"].threshold == pytest.approx(0.15)
+    assert np.array_equal(ev.results["test"].confusion, tv.current.confusion)
+    # best-F1 suggestion is a threshold where F1 is at least the default's
+    f1_default = 2 * cm05[1, 1] / (2 * cm05[1, 1] + cm05[0, 1] + cm05[1, 0])
+    tv.best_f1.click()
+    assert tv.current.f1 >= f1_default - 1e-12
+    assert tv.threshold() != 0.15
+
+
+def test_baselines_class_weights_and_report(window, qtbot, tmp_path):
+    ev = load_churn(window, qtbot, epochs=20)
+    with qtbot.waitSignal(ev.baselines.computed, timeout=120_000):
+        ev.right.setCurrentWidget(ev.baselines)
+    comp = ev.baselines.result
+    assert [r.key for r in comp.rows] == ["network", "majority", "linear"]
+    assert ev.baselines.table.rowCount() == 3 and ev.baselines.verdict.text().startswith("The network ")
+    # class weights: the editor stores valid settings only
+    cw = window.training_panel.class_weights
+    cw.mode.setCurrentIndex(cw.mode.findData("balanced"))
+    assert window.state.project.settings.class_weight == "balanced"
+    cw.mode.setCurrentIndex(cw.mode.findData("custom"))
+    cw.custom.setText("yes=3, no=1")
+    cw.custom.editingFinished.emit()
+    assert window.state.project.settings.class_weight == {"yes": 3.0, "no": 1.0}
+    cw.custom.setText("yes=lots")
+    cw.custom.editingFinished.emit()
+    assert window.state.project.settings.class_weight == {"yes": 3.0, "no": 1.0}
+    assert "not a number" in cw.custom.toolTip()
+    # the report, written on a worker
+    window.report_writer.open_in_browser = False
+    path = tmp_path / "r.html"
+    with qtbot.waitSignal(window.report_writer.written, timeout=120_000):
+        window.report_writer.write(str(path))
+    html = path.read_text()
+    assert "Better than simple?" in html and "data:image/svg+xml;base64," in html
+
+
+def test_regression_residuals_and_importance(window, qtbot):
+    r = np.random.default_rng(2)
+    n = 400
+    df = pd.DataFrame({"x": r.normal(size=n), "junk": r.normal(size=n), "kind": r.choice(["a", "b"], n)})
+    df["y"] = 3 * df["x"] + np.where(df["kind"] == "a", 2.0, -2.0) + 0.1 * r.normal(size=n)
+    p = Project(Dataset(df, "reg"), Roles("y", ["x", "junk", "kind"], {}), NetworkSpec([LayerSpec.dense(8, "relu")]),
+                TrainSettings(epochs=60, learning_rate=0.02, batch_size=32, seed=1), task_override=Task.REGRESSION)
+    window.state.set_project(p)
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    with qtbot.waitSignal(ev.evaluated, timeout=120_000):
+        with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+            window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: not ev.busy() and ev.results and not ev.live, timeout=60_000)
+    assert not ev.right.isTabVisible(ev.right.indexOf(ev.threshold_view))
+    assert ev.right.isTabVisible(ev.right.indexOf(ev.residuals))
+    e = ev.results["test"]
+    scatter = [i for i in ev.residuals.residual_plot.getPlotItem().items if hasattr(i, "points")][0]
+    xs, ys = scatter.getData()
+    assert np.allclose(xs, e.y_pred) and np.allclose(ys, np.asarray(e.y_true) - e.y_pred)
+    with qtbot.waitSignal(ev.importance.computed, timeout=60_000):
+        ev.right.setCurrentWidget(ev.importance)
+    imp = ev.importance.result
+    assert imp.metric == "r2" and imp.columns[-1] == "junk" and abs(imp.mean[-1]) < 0.05 * imp.mean[0]
