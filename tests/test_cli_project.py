@@ -52,7 +52,7 @@ def test_bad_project_one_line_exit_2(tmp_path, case, content, words):
 def test_data_option_and_save(tmp_path, tf_loaded, capsys, monkeypatch):
     from nnstudio.cli import main
 
-    path = csv_project(tmp_path)
+    csv_project(tmp_path)
     (tmp_path / "moved").mkdir()
     (tmp_path / "d.csv").rename(tmp_path / "moved" / "d.csv")
     monkeypatch.chdir(tmp_path)

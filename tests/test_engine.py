@@ -18,6 +18,7 @@ import pytest
 
 from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
 from nnstudio.core.data.examples import make_xor
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.registry import make_loss
@@ -269,7 +270,7 @@ def test_learning_rate_change_takes_effect_and_is_recorded(xor):
     assert r.history["loss"][:at] == base.history["loss"][:at]
     assert r.history["loss"][at:] != base.history["loss"][at:]
     assert float(t.optimizer.learning_rate.numpy()) == pytest.approx(0.2)
-    with pytest.raises(Exception):
+    with pytest.raises(NNStudioError, match="learning rate"):
         t.set_learning_rate(-1)
 
 

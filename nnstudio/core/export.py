@@ -62,6 +62,7 @@ from nnstudio.core.export_inputs import (
     raw_inputs,
 )
 from nnstudio.core.export_script import write_script
+from nnstudio.core.model.spec import Task
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainedModel

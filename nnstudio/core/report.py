@@ -21,7 +21,8 @@ from nnstudio.core.model.spec import Task
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1000px;margin:24px auto;color:#222;padding:0 16px}
 h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:26px}
-.sub{color:#666;margin-top:0}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
+.sub{color:#666;margin-top:0}table{border-collapse:collapse;margin:8px 0}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:10px}.verdict{background:#f4f8f4;
 border:1px solid #cfe3cf;border-radius:4px;padding:8px}.note{color:#666;font-size:13px}img{border:1px solid #eee}
 """

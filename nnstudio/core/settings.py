@@ -5,7 +5,6 @@ both read it."""
 from __future__ import annotations
 
 import math
-
 from dataclasses import asdict, dataclass, fields
 
 from nnstudio.core import registry

@@ -8,7 +8,6 @@ model's metadata and training script. The curves come from scikit-learn's metric
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

@@ -22,14 +22,14 @@ from nnstudio.core.project import Project
 from nnstudio.core.training.engine import TrainResult, metric_name
 from nnstudio.ui.common.scroll_tabs import ScrollTabs
 from nnstudio.ui.common.wheel_guard import guard_wheel
-from nnstudio.ui.training.curves import CurvesView
-from nnstudio.ui.network.layer_editor import LayerEditor
-from nnstudio.ui.training.precompiler import Precompiler
-from nnstudio.ui.state import AppState
-from nnstudio.ui.training.surface.view import SurfaceView
-from nnstudio.ui.training.controller import TrainingController
-from nnstudio.ui.training.panel import TrainingPanel
 from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.network.layer_editor import LayerEditor
+from nnstudio.ui.state import AppState
+from nnstudio.ui.training.controller import TrainingController
+from nnstudio.ui.training.curves import CurvesView
+from nnstudio.ui.training.panel import TrainingPanel
+from nnstudio.ui.training.precompiler import Precompiler
+from nnstudio.ui.training.surface.view import SurfaceView
 
 
 class MainWindow(QMainWindow):

@@ -77,7 +77,6 @@ def make_csv(rows: int) -> Path:
 
 # ----- phases (each in its own process) -------------------------------------------------------------
 def phase_baseline(path: Path, epochs: int) -> dict:
-    import pandas
 
     out = {"pandas_peak_mb": peak_mb()}
     from nnstudio.core import tf
@@ -161,7 +160,6 @@ def phase_gui(path: Path, epochs: int) -> dict:
 
     tf.preload()
     from PySide6.QtCore import QElapsedTimer, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from nnstudio.ui.app import create_app
     from nnstudio.ui.main_window import MainWindow
@@ -213,7 +211,7 @@ def phase_gui(path: Path, epochs: int) -> dict:
     for i in range(win.tabs.count()):
         win.tabs.setCurrentIndex(i)
         end = clock.elapsed() + 500
-        wait(lambda: clock.elapsed() > end)
+        wait(lambda end=end: clock.elapsed() > end)
     out["tabs_max_gap_s"] = gap(start)
     # train
     win.training_panel.epochs.setValue(epochs)

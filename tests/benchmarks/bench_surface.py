@@ -19,7 +19,8 @@ Prints tab-separated rows (comment lines start with ``#``):
   preprocessor on 40,000 raw rows) is the same for every engine and reported on a comment line.
 * ``surface_fps  nnstudio  <frames per second>  <training slowdown>`` — the app's Training tab
   (offscreen: the real training controller and worker thread, the live curves and the surface view,
-  wired as in the main window; ``--full-window`` uses the whole window with every tab) trains W1 (its data, network, batch size and optimizer) with the live surface on and off,
+  wired as in the main window; ``--full-window`` uses the whole window with every tab) trains W1
+  (its data, network, batch size and optimizer) with the live surface on and off,
   alternately, ``--repeats`` times each after one warm-up run that compiles the program. Frames per
   second is the sustained rate, (live frames - 1) / (time from the first to the last live frame) —
   a frame is counted when it has been computed and handed to pyqtgraph; the slowdown is the median
@@ -103,11 +104,11 @@ class _TrainingTab:
 
         from nnstudio.core.project import Project
         from nnstudio.core.training.engine import metric_name
-        from nnstudio.ui.training.curves import CurvesView
-        from nnstudio.ui.state import AppState
-        from nnstudio.ui.training.surface.view import SurfaceView
-        from nnstudio.ui.training.controller import TrainingController
         from nnstudio.ui.common.workers import WorkerPool
+        from nnstudio.ui.state import AppState
+        from nnstudio.ui.training.controller import TrainingController
+        from nnstudio.ui.training.curves import CurvesView
+        from nnstudio.ui.training.surface.view import SurfaceView
 
         self.state = AppState(Project.from_example("xor"))
         self.state.tf_loaded = True

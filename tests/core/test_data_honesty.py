@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
-from nnstudio.core.guessing import baseline, margin
 from nnstudio.core.data.csv import CsvOptions, preview, read_csv
 from nnstudio.core.data.roles import infer_roles
 from nnstudio.core.errors import DataError
+from nnstudio.core.guessing import baseline, margin
 from nnstudio.core.project import Project
 
 _spec = importlib.util.spec_from_file_location(

@@ -2,7 +2,6 @@
 the network, the threshold decides and travels, class weights weigh as Keras' class_weight."""
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest

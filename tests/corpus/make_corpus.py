@@ -63,7 +63,7 @@ def make_csv() -> None:
     write(CSV / "truncated_quote.csv", good[:200] + '\n1.0,"0.5')
     case("csv", "truncated_quote.csv", "is never closed", what="cut off inside a quoted value")
     text = "x1,city,label\n" + "".join(f"{i},Malmö,{i % 2}\n" for i in range(30))
-    write(CSV / "truncated_utf8.csv", text.encode("utf-8") + "Malmö".encode("utf-8")[:-1])
+    write(CSV / "truncated_utf8.csv", text.encode("utf-8") + "Malmö".encode()[:-1])
     case("csv", "truncated_utf8.csv", "ends in the middle of a character",
          what="UTF-8 text cut off in the middle of a two-byte character")
     rng = np.random.default_rng(1)

@@ -18,8 +18,8 @@ import pytest
 
 from nnstudio.core import project_file as pf
 from nnstudio.core.atomic import sha256_file
-from nnstudio.core.project_model import load_keras
 from nnstudio.core.errors import ProjectError
+from nnstudio.core.project_model import load_keras
 
 PACKAGE = Path(__file__).resolve().parents[2] / "nnstudio"
 
@@ -137,11 +137,12 @@ def test_the_trap_is_real(booby_trapped):
 
 def test_unsafe_model_is_refused_by_every_loader_without_running_its_code(
         booby_trapped, tmp_path, capsys):
+    from dataclasses import replace
+
     from nnstudio.cli import main
     from nnstudio.core import model_file
-    from nnstudio.core.training.engine import Trainer
     from nnstudio.core.project import Project
-    from dataclasses import replace
+    from nnstudio.core.training.engine import Trainer
 
     path, marker = booby_trapped
     with pytest.raises(model_file.UnsafeModelError):

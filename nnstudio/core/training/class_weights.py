@@ -8,8 +8,6 @@ over the batch still divides by the number of rows); validation and test losses 
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from nnstudio.core.errors import SettingsError

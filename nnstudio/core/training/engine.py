@@ -41,12 +41,12 @@ import numpy as np
 
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.training.class_weights import class_weight_vector
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
+from nnstudio.core.training.class_weights import class_weight_vector
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, Program, acquire_program, build_lock
 from nnstudio.core.training.shuffle import epoch_orders
@@ -156,12 +156,6 @@ class Trainer:
         data, s = self.data, self.settings
         prog.load(model, s, mode_max)
         if prog.class_w is not None:  # issue 20: class weights of this run (ones: none)
-            cw = class_weight_vector(s.class_weight, data.y_train, data.preprocessor.classes, data.task)
-            prog.class_w.assign(np.ones(prog.class_w.shape, np.float32) if cw is None
-                                else np.resize(cw.astype(np.float32), prog.class_w.shape))
-        if prog.class_w is not None:  # issue 20: class weights of this run (ones: none)
-            from nnstudio.core.training.class_weights import class_weight_vector  # noqa: PLC0415
-
             cw = class_weight_vector(s.class_weight, data.y_train, data.preprocessor.classes, data.task)
             prog.class_w.assign(np.ones(prog.class_w.shape, np.float32) if cw is None
                                 else np.resize(cw.astype(np.float32), prog.class_w.shape))

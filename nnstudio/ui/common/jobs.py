@@ -8,7 +8,7 @@ tag so a view can ignore answers for a sample it no longer shows.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 

@@ -6,8 +6,8 @@ exists is shown as "(missing)" and dropped from the list when the user picks it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu

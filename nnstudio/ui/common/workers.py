@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import traceback
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 

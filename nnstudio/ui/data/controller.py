@@ -20,10 +20,10 @@ from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import NetworkSpec
 from nnstudio.core.project import Project
-from nnstudio.ui.data.csv_dialog import CsvImportDialog
-from nnstudio.ui.state import AppState
 from nnstudio.ui.common.recent_files import RecentFiles
 from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.data.csv_dialog import CsvImportDialog
+from nnstudio.ui.state import AppState
 
 RECENT_KEY = "data/recentFiles"
 LAST_DIR_KEY = "data/lastDir"

@@ -44,9 +44,8 @@ from nnstudio.core.data.profile import ColumnProfile, fmt_number, is_numeric_dty
 from nnstudio.core.data.roles import REASON_BY_USER, Roles, ignore_reason, infer_task
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
-from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
 from nnstudio.ui.common.plots import legend_below
-
+from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
 from nnstudio.ui.state import AppState
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",

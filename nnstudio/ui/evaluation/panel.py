@@ -47,6 +47,8 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.evaluation.attribution import AttributionView
 from nnstudio.ui.evaluation.baselines import BaselinesView
 from nnstudio.ui.evaluation.importance import ImportanceView
@@ -54,8 +56,6 @@ from nnstudio.ui.evaluation.residuals import ResidualsView
 from nnstudio.ui.evaluation.threshold import ThresholdView
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, DataFrameModel, PredictionForm, fmt
 from nnstudio.ui.state import AppState
-from nnstudio.ui.common.jobs import LatestJob
-from nnstudio.ui.common.workers import Worker, WorkerPool
 
 #: Live figures are recomputed at most this often while training runs (seconds).
 LIVE_INTERVAL_S = 0.5
@@ -516,7 +516,7 @@ class EvaluationPanel(QWidget):
         except KeyError:
             pass
 
-    def metric_value(self, split: str, key: str):  # not "metric": that would override QWidget::metric (grab() called it)
+    def metric_value(self, split: str, key: str):  # not "metric": QWidget::metric exists (grab() calls it)
         e = self.results.get(split)
         if e is None:
             return None

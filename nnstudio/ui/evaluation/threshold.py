@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import threshold as th
 from nnstudio.core.errors import NNStudioError
+from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView
 
 STEPS = 1000
@@ -48,7 +49,7 @@ class ThresholdView(QWidget):
         self.classes: list = []
         self.curves: th.Curves | None = None
         self.current: th.ThresholdMetrics | None = None
-        self._loading = False
+        self._filling = FillGuard()
         self._commit = QTimer(self, singleShot=True, interval=COMMIT_MS)
         self._commit.timeout.connect(self._emit_chosen)
 
@@ -149,31 +150,28 @@ class ThresholdView(QWidget):
         return float(self.spin.value())
 
     def set_threshold(self, t: float, commit: bool = False) -> None:
-        self._loading = True
-        self.spin.setValue(float(t))
-        self.slider.setValue(int(round(float(t) * STEPS)))
-        self._loading = False
+        with self._filling:
+            self.spin.setValue(float(t))
+            self.slider.setValue(int(round(float(t) * STEPS)))
         self._update()
         if commit:
             self._emit_chosen()
 
     @Slot(int)
     def _on_slider(self, v: int) -> None:
-        if self._loading:
+        if self._filling:
             return
-        self._loading = True
-        self.spin.setValue(v / STEPS)
-        self._loading = False
+        with self._filling:
+            self.spin.setValue(v / STEPS)
         self._update()
         self._commit.start()
 
     @Slot(float)
     def _on_spin(self, v: float) -> None:
-        if self._loading:
+        if self._filling:
             return
-        self._loading = True
-        self.slider.setValue(int(round(v * STEPS)))
-        self._loading = False
+        with self._filling:
+            self.slider.setValue(int(round(v * STEPS)))
         self._update()
         self._commit.start()
 
@@ -200,7 +198,8 @@ class ThresholdView(QWidget):
         self.pr_marker.setData([m.recall], [m.precision if tp + fp else 1.0])
         pos = self.classes[1] if len(self.classes) > 1 else "1"
         self.figures.setText(
-            f"On the {getattr(self, 'rows_label', 'rows')}, at <b>{t:.3f}</b>: precision <b>{m.precision:.3f}</b> (of the rows called {pos!s}, this share "
+            f"On the {getattr(self, 'rows_label', 'rows')}, at <b>{t:.3f}</b>: precision "
+            f"<b>{m.precision:.3f}</b> (of the rows called {pos!s}, this share "
             f"is {pos!s}), recall <b>{m.recall:.3f}</b> (of the {pos!s} rows, this share is found), "
             f"F1 <b>{m.f1:.3f}</b> · accuracy {m.accuracy:.3f}, balanced accuracy {m.balanced_accuracy:.3f}, "
             f"specificity {m.specificity:.3f}. {int(tp + fp):,} rows called {pos!s}.")

@@ -36,10 +36,10 @@ from nnstudio.core.handnet import (
     get_preset,
 )
 from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.inspector.hand_layer import MAX_UI_UNITS, HandLayerEditor, PasteTable, parse_cell
 from nnstudio.ui.inspector.trace import TraceView
 from nnstudio.ui.state import AppState
-from nnstudio.ui.common.workers import WorkerPool
 
 MAX_UI_LAYERS = 8
 HAND_LOSSES = (("mse", "mean squared error"), ("binary_crossentropy", "binary cross-entropy"))
@@ -209,7 +209,8 @@ class HandNetEditor(QWidget):
                 if k >= len(self.editors):
                     self._push_editor(layer.n_inputs)
                 ed = self.editors[k]
-                ed.set_inputs(layer.n_inputs, names if k == 0 else [f"L{k} node {j + 1}" for j in range(layer.n_inputs)])
+                ed.set_inputs(layer.n_inputs,
+                              names if k == 0 else [f"L{k} node {j + 1}" for j in range(layer.n_inputs)])
                 ed.set_layer(layer)
             self._titles()
             rows = rows if rows is not None else (net.rows or [[0.0] * net.n_inputs])

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.forward import fmt
-from nnstudio.core.registry import ACTIVATIONS
 from nnstudio.core.handnet import (
     HAND_ACTIVATIONS,
     HandLayer,
     HandNetError,
 )
+from nnstudio.core.registry import ACTIVATIONS
 
 MAX_UI_UNITS = 32
 READ_ONLY_BG = QColor("#f0f0f0")
@@ -266,7 +266,8 @@ class HandLayerEditor(QGroupBox):
         self._mark_bad(bad)
         if bad is not None:
             r, c, what = bad
-            cell = "bias" if r == self.n_inputs else f"weight from {self.input_names[r] if r < len(self.input_names) else r}"
+            source = self.input_names[r] if r < len(self.input_names) else r
+            cell = "bias" if r == self.n_inputs else f"weight from {source}"
             raise HandNetError(f"{where}, node {c + 1}, {cell}: {what}.", "Type a number such as 3, -1.5 or 0.")
         return HandLayer.make(weights, bias, self.activation.currentData(), where)
 

@@ -42,9 +42,9 @@ from nnstudio.core.forward import (
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.inspector.trace import TraceView
 from nnstudio.ui.state import AppState
-from nnstudio.ui.common.workers import WorkerPool
 
 PARITY_TOLERANCE = 1e-5
 LIVE_INTERVAL_MS = 200  # follow live weights at most 5 times a second

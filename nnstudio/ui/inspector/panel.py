@@ -20,12 +20,12 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.inspector.graph import GraphView
 from nnstudio.ui.inspector.hand import HandNetEditor
 from nnstudio.ui.inspector.maps import NeuronMapsView
 from nnstudio.ui.inspector.model import ModelInspector
 from nnstudio.ui.state import AppState
-from nnstudio.ui.common.workers import WorkerPool
 
 
 class InspectorPanel(QWidget):

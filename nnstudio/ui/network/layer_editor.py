@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model import edits
-from nnstudio.core.registry import ACTIVATIONS, TRAINABLE_ACTIVATIONS
 from nnstudio.core.model.spec import (
     HELP,
     INITIALIZER_HELP,
@@ -66,6 +65,7 @@ from nnstudio.core.model.spec import (
     param_formula,
     problems,
 )
+from nnstudio.core.registry import ACTIVATIONS, TRAINABLE_ACTIVATIONS
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.state import AppState
 

@@ -17,7 +17,6 @@ only re-pens the existing edge items: the scene is rebuilt only when the archite
 """
 from __future__ import annotations
 
-
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QPen

@@ -6,13 +6,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from nnstudio.core.model.spec import Task, validate
-
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.spec import Task, validate
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.engine import Trainer, TrainResult
-from nnstudio.ui.state import AppState
 from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.state import AppState
 from nnstudio.ui.training.pace import Pacer, chunk_cap
 
 

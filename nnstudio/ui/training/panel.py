@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.training.engine import Progress, TrainResult
 from nnstudio.core.registry import OPTIMIZERS as REGISTRY_OPTIMIZERS
+from nnstudio.core.training.engine import Progress, TrainResult
 from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.state import AppState
@@ -187,8 +187,6 @@ class TrainingPanel(QWidget):
             self.monitor.setCurrentText(s.monitor)
             self.patience.setValue(s.patience)
             self.class_weights.set_value(s.class_weight)
-        finally:
-            self._loading = False
         self.result.setText("")
         self.progress.setValue(0)
         self.progress.setFormat("Not trained yet")

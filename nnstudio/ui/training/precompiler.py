@@ -18,8 +18,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training import engine
-from nnstudio.ui.state import AppState
 from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.state import AppState
 
 ENV = "NNSTUDIO_BACKGROUND_COMPILE"
 

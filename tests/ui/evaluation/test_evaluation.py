@@ -8,6 +8,7 @@ import pytest
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core import export as core_export
 
+
 @pytest.fixture(autouse=True)
 def keep_user_settings():
     """The dialogs remember folders in QSettings: put back what the user had."""

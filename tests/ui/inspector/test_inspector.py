@@ -18,8 +18,8 @@ def _float(table, r, c):
 def hand(qtbot):
     """The hand-weights editor on its own, TensorFlow not needed (and not used: tf_loaded is False)."""
     from nnstudio.ui.app import create_app
-    from nnstudio.ui.state import AppState
     from nnstudio.ui.common.workers import WorkerPool
+    from nnstudio.ui.state import AppState
 
     create_app()
     state = AppState()
@@ -163,7 +163,6 @@ def test_trained_network_matches_keras_node_by_node(window, qtbot):
     maps = insp.maps
     qtbot.waitUntil(lambda: maps.maps is not None and maps.updates >= 1, timeout=5_000)
     from nnstudio.core.forward import neuron_maps
-
     from nnstudio.ui.inspector.maps import RESOLUTION
 
     expected = neuron_maps(layers_from_model(model), maps.grid_inputs, RESOLUTION)
@@ -268,8 +267,8 @@ def test_hand_gradients_step_has_none_sigmoid_has(hand, qtbot, tf_loaded):
 
 def test_w6_graph_preset(qtbot, tf_loaded):
     from nnstudio.ui.app import create_app
-    from nnstudio.ui.inspector.graph import GraphView
     from nnstudio.ui.common.workers import WorkerPool
+    from nnstudio.ui.inspector.graph import GraphView
 
     create_app()
     pool = WorkerPool()

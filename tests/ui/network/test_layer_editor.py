@@ -10,9 +10,8 @@ from nnstudio.core.model.spec import (
     param_counts,
     validate,
 )
-from nnstudio.ui.network.layer_editor import PARAMS_ROLE, LayerEditor
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
-
+from nnstudio.ui.network.layer_editor import PARAMS_ROLE, LayerEditor
 from nnstudio.ui.state import AppState
 
 W1 = "dense:6:relu,dense:4:relu"

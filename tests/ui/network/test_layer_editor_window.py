@@ -3,8 +3,8 @@ live weights in the Network tab."""
 import numpy as np
 from PySide6.QtCore import Qt
 
-from nnstudio.ui.network.layer_editor import LayerEditor
 from nnstudio.ui.network.graphics import NEUTRAL
+from nnstudio.ui.network.layer_editor import LayerEditor
 from nnstudio.ui.network.view import NetworkView
 
 

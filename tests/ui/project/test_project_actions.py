@@ -126,8 +126,8 @@ def test_moved_csv_asks_for_its_new_place(win, qtbot, monkeypatch, tmp_path):
 
 
 def test_cancelled_locate_keeps_the_current_project(win, qtbot, monkeypatch, tmp_path):
-    from nnstudio.core.project import Project
     from nnstudio.core.data.dataset import Dataset
+    from nnstudio.core.project import Project
 
     frame = make_xor(50)
     frame.to_csv(tmp_path / "gone.csv", index=False)

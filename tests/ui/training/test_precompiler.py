@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec
 from nnstudio.core.project import Project
-from nnstudio.ui.training.precompiler import Precompiler
+from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.controller import TrainingController
-from nnstudio.ui.common.workers import WorkerPool
+from nnstudio.ui.training.precompiler import Precompiler
 
 
 def _setup(enabled: bool):

@@ -48,8 +48,8 @@ from nnstudio.ui.common.colors import (
 )
 from nnstudio.ui.common.image_export import ask_png_path, export_png
 from nnstudio.ui.common.jobs import LatestJob
-from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.common.plots import legend_below
+from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.surface.held import HeldValuesPanel
 
