@@ -217,7 +217,7 @@ def project_from_meta(meta: dict, data_frame=None):
                    TrainSettings.from_dict(meta["training"]),
                    PreprocessConfig.from_dict(meta["preprocess_config"]),
                    SplitConfig.from_dict(meta["split"]), Task(meta["task"]), data.get("example"),
-                   float(meta.get("threshold", 0.5)))
+                   threshold=float(meta.get("threshold", 0.5)))
 
 
 def loss_name(lm: LoadedModel) -> str | None:

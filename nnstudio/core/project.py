@@ -29,9 +29,10 @@ class Project:
     split: SplitConfig = field(default_factory=SplitConfig)
     task_override: Task | None = None
     example: str | None = None  # name of the built-in example it came from, if any
-    runs: list = field(default_factory=list)  # RunRecords, oldest first (core.experiments)
+    # keyword-only from here: two fields added by different features once swapped places positionally
+    runs: list = field(default_factory=list, kw_only=True)  # RunRecords, oldest first (core.experiments)
     # two classes: P(second class) above this predicts the second class (core.threshold; issue 20)
-    threshold: float = 0.5
+    threshold: float = field(default=0.5, kw_only=True)
 
     @classmethod
     def from_example(cls, name: str) -> Project:

@@ -34,7 +34,9 @@ def _project(task="binary", n=120, seed=0, **settings):
                                           ("multiclass", {"0": 0.5, "2": 3.0})])
 def test_engine_matches_keras_class_weight(tf_loaded, task, weights):
     from nnstudio.core.model.build import build_model
-    from nnstudio.core.training.engine import Trainer, make_loss, make_optimizer
+    from nnstudio.core.registry import make_loss
+    from nnstudio.core.training.engine import Trainer
+    from nnstudio.core.training.steps import make_optimizer
 
     p = _project(task, class_weight=weights)
     data = p.prepare()
