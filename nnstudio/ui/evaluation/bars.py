@@ -7,6 +7,8 @@ from PySide6.QtCore import Signal, Slot
 
 POSITIVE = (31, 119, 180)
 NEGATIVE = (214, 39, 40)
+BAR_ROW_PX = 16  # the least height of one bar's row (its label's text height)
+CHART_MARGIN_PX = 60  # the axis, its label and the title
 
 
 class HBarChart(pg.PlotWidget):
@@ -35,6 +37,9 @@ class HBarChart(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.setTitle(title, size="9pt")
         pi.setLabel("bottom", xlabel)
+        # a readable row per bar (labels overlapped when a short panel squeezed 12 bars into 90 px):
+        # the page scrolls instead (ui.common.scroll_tabs)
+        self.setMinimumHeight(BAR_ROW_PX * n + CHART_MARGIN_PX)
         if not n:
             return
         y = np.arange(n)[::-1].astype(float)  # the first label on top
