@@ -54,7 +54,7 @@ from nnstudio.ui.evaluation.baselines import BaselinesView
 from nnstudio.ui.evaluation.importance import ImportanceView
 from nnstudio.ui.evaluation.residuals import ResidualsView
 from nnstudio.ui.evaluation.threshold import ThresholdView
-from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, DataFrameModel, PredictionForm, fmt
+from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, PredictionForm, PredictionsModel, fmt
 from nnstudio.ui.state import AppState
 
 #: Live figures are recomputed at most this often while training runs (seconds).
@@ -195,7 +195,7 @@ class EvaluationPanel(QWidget):
         self.export_csv_btn.clicked.connect(self.export_predictions_dialog)
         prow.addWidget(self.export_csv_btn)
         p_lay.addLayout(prow)
-        self.table_model = DataFrameModel(self)
+        self.table_model = PredictionsModel(self)
         self.table = QTableView()
         self.table.setModel(self.table_model)
         self.table.setSortingEnabled(False)

@@ -37,7 +37,7 @@ def fmt(v, digits: int = 4) -> str:
     return str(v)
 
 
-class DataFrameModel(QAbstractTableModel):
+class PredictionsModel(QAbstractTableModel):
     """A read-only table over a DataFrame; rows where ``correct`` is False are tinted."""
 
     def __init__(self, parent=None) -> None:

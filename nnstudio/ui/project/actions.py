@@ -21,9 +21,10 @@ import re
 import secrets
 import time
 from pathlib import Path
+from typing import Protocol
 
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from nnstudio.core import project_file
@@ -31,7 +32,8 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.recent_files import RecentFiles
-from nnstudio.ui.common.workers import Worker
+from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.state import AppState
 
 FILE_FILTER = "nnstudio projects (*.nnstudio);;All files (*)"
 RECENT_KEY = "projects/recent"
@@ -63,13 +65,34 @@ def default_project_stem(project) -> str:
     return _safe_name(p.name)
 
 
+class ProjectWindow(Protocol):
+    """What the project commands use of the window they serve (the main window is one)."""
+
+    state: AppState
+    settings: QSettings
+    undo_stack: QUndoStack
+    pool: WorkerPool
+    curves: object  # ui.training.curves.CurvesView: a reopened model shows its history
+    data_io: object  # ui.data.controller.DataController: "new project from a CSV"
+    file_menu: QMenu
+    training: object  # ui.training.controller.TrainingController: no open/save while it runs
+    windowTitleChanged: object  # the QWidget signal
+
+    def load_example(self, name: str, ask: bool = False) -> None: ...
+    def open_project_path(self, path: str) -> bool: ...
+    def show_message(self, level: str, text: str) -> None: ...
+    def statusBar(self): ...  # noqa: N802 (Qt naming)
+    def setWindowModified(self, modified: bool) -> None: ...  # noqa: N802 (Qt naming)
+    def close(self) -> bool: ...
+
+
 class ProjectActions(QObject):
     """The project file commands of a :class:`~nnstudio.ui.main_window.MainWindow`."""
 
     opened = Signal(str)  # path, after a project was opened (and its model restored)
     saved = Signal(str)  # path, after a save completed
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: ProjectWindow) -> None:
         super().__init__(window)
         self.window = window
         self.state = window.state
@@ -624,7 +647,7 @@ class ProjectActions(QObject):
             self._recovery_candidate = None
 
 
-def install(window) -> ProjectActions:
+def install(window: ProjectWindow) -> ProjectActions:
     """Add the project commands to ``window.file_menu`` (called from MainWindow._build_menus)."""
     actions = ProjectActions(window)
     actions.add_to_menu(window.file_menu)
