@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
 from nnstudio.core import baselines as bl
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.when_shown import ComputedWhenShown
 from nnstudio.ui.common.workers import WorkerPool
 
 
-class BaselinesView(QWidget):
+class BaselinesView(ComputedWhenShown, QWidget):
     computed = Signal()
 
     def __init__(self, pool: WorkerPool, parent: QWidget | None = None) -> None:
@@ -28,7 +29,6 @@ class BaselinesView(QWidget):
         self.result: bl.Comparison | None = None
         self._inputs = None
         self._linear: tuple | None = None  # (data, settings as dict, fitted linear model): reused
-        self._stale = False
         self.job = LatestJob(pool, "baselines", self)
         self.job.result.connect(self._on_result)
         self.job.error.connect(self._on_error)
@@ -63,14 +63,7 @@ class BaselinesView(QWidget):
             self.info.setText("Train the network (or open a model) to compare it with simple models.")
             return
         self.info.setText("The network beside the majority rule and a linear model on the test rows.")
-        self._stale = True
-        if self.isVisible():
-            self.compute()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        super().showEvent(event)
-        if self._stale:
-            self.compute()
+        self.request_compute()
 
     @Slot()
     def compute(self) -> None:

@@ -9,11 +9,12 @@ from nnstudio.core import explain
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.when_shown import ComputedWhenShown
 from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.evaluation.bars import HBarChart
 
 
-class ImportanceView(QWidget):
+class ImportanceView(ComputedWhenShown, QWidget):
     column_clicked = Signal(str)
     computed = Signal()
 
@@ -21,7 +22,6 @@ class ImportanceView(QWidget):
         super().__init__(parent)
         self.result: explain.Importance | None = None
         self._inputs = None  # (net, pre, frame, threshold)
-        self._stale = False
         self.job = LatestJob(pool, "importance", self)
         self.job.result.connect(self._on_result)
         self.job.error.connect(self._on_error)
@@ -76,21 +76,12 @@ class ImportanceView(QWidget):
             self.info.setText("<i>Train the network (or open a model) to see which columns it uses.</i>")
             return
         self.info.setText("Measuring…" if self.isVisible() else "")
-        self._stale = True
-        if self.isVisible():
-            self.compute()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        super().showEvent(event)
-        if self._stale:
-            self.compute()
+        self.request_compute()
 
     @Slot()
     def _changed(self) -> None:
         if self._inputs is not None:
-            self._stale = True
-            if self.isVisible():
-                self.compute()
+            self.request_compute()
 
     @Slot()
     def compute(self) -> None:
