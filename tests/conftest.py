@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # QSettings (recent files, autosave) must never touch the user's real configuration
@@ -15,6 +17,9 @@ os.environ["NNSTUDIO_BACKGROUND_COMPILE"] = "0"
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import pytest
+
+# the generators of test data (tests/data/make_*.py) are importable by name from any test
+sys.path.insert(0, str(Path(__file__).resolve().parent / "data"))
 
 
 @pytest.fixture(scope="session")

@@ -5,30 +5,19 @@ from __future__ import annotations
 import json
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
+from make_churn_demo import churn_frame  # tests/data (on the path: conftest.py)
 
 from nnstudio import cli
 from nnstudio.core import evaluate as ev
 from nnstudio.core import model_file, project_file, threshold
 
 
-def _churn(n=500, seed=0):
-    r = np.random.default_rng(seed)
-    a, b = r.normal(size=n), r.normal(size=n)
-    plan = r.choice(["basic", "plus", "pro"], n)
-    z = 2.2 * a - 1.4 * b + np.where(plan == "pro", 1.5, 0) - 1.2
-    df = pd.DataFrame({"tenure": np.round(a * 10 + 30, 2), "calls": np.round(b * 3 + 5, 2), "plan": plan,
-                       "region": r.choice(["N", "S", "E", "W"], n), "noise": r.uniform(size=n)})
-    df["churn"] = np.where(z + 0.4 * r.normal(size=n) > 0, "yes", "no")
-    return df
-
-
 @pytest.fixture(scope="module")
 def churn(tf_loaded, tmp_path_factory):
     folder = tmp_path_factory.mktemp("explain")
-    _churn().to_csv(folder / "churn.csv", index=False)
+    churn_frame().to_csv(folder / "churn.csv", index=False)
     assert cli.main(["train", str(folder / "churn.csv"), "--target", "churn", "--epochs", "25", "--seed", "1",
                      "--json", "--save", str(folder / "churn.nnstudio")]) == 0
     return folder
@@ -46,13 +35,13 @@ def test_explain_ranks_the_columns_and_explains_a_row(churn, capsys):
     row = out["row"]
     assert row["number"] == 4 and row["completeness_gap"] < 1e-3
     assert sum(a["attribution"] for a in row["attributions"]) == pytest.approx(row["difference"], abs=1e-3)
-    assert row["attributions"][0]["value"] == _churn().iloc[3][row["attributions"][0]["column"]]
+    assert row["attributions"][0]["value"] == churn_frame().iloc[3][row["attributions"][0]["column"]]
 
 
 def test_explain_user_errors(churn, capsys):
     assert cli.main(["explain", str(churn / "churn.nnstudio"), str(churn / "churn.csv"), "--row", "9999"]) == 2
     assert "no row 9999" in capsys.readouterr().err
-    _churn().drop(columns=["churn"]).to_csv(churn / "nolabel.csv", index=False)
+    churn_frame().drop(columns=["churn"]).to_csv(churn / "nolabel.csv", index=False)
     assert cli.main(["explain", str(churn / "churn.nnstudio"), str(churn / "nolabel.csv")]) == 2
     assert "target" in capsys.readouterr().err
     # without the target, a row can still be explained
@@ -87,7 +76,7 @@ def test_threshold_is_saved_used_by_predict_and_survives_export(churn, capsys, t
     assert "CLASS_WEIGHT = {1: 2.5}" in script and "class_weight=CLASS_WEIGHT)" in script
     assert lm.meta["training"]["class_weight"] == {"yes": 2.5}
     # predict uses it: rows with 0.2 < P(yes) <= 0.5 are now "yes"
-    rows = _churn(300, seed=5).drop(columns=["churn"])
+    rows = churn_frame(300, seed=5).drop(columns=["churn"])
     rows.to_csv(tmp_path / "rows.csv", index=False)
     capsys.readouterr()
     assert cli.main(["predict", str(tmp_path / "m.keras"), str(tmp_path / "rows.csv"),

@@ -6,10 +6,10 @@ missing-value strategy, rows left out counted and warned about, and the verdict 
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import SimpleNamespace
 
+import make_field_study  # tests/data (on the path: conftest.py)
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,11 +20,6 @@ from nnstudio.core.data.roles import infer_roles
 from nnstudio.core.errors import DataError
 from nnstudio.core.guessing import baseline, margin
 from nnstudio.core.project import Project
-
-_spec = importlib.util.spec_from_file_location(
-    "make_field_study", Path(__file__).resolve().parents[1] / "data" / "make_field_study.py")
-make_field_study = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_field_study)
 
 
 @pytest.fixture(scope="module")

@@ -4,18 +4,11 @@ to dropping rows (and back), rows left out loudly; Train warns first when many r
 and the result says how many rows it used and whether it beats guessing."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+import make_field_study  # tests/data (on the path: conftest.py)
 import pytest
 from PySide6.QtCore import QSettings
 
 from nnstudio.ui.data.dataframe_model import ColumnsModel
-
-_spec = importlib.util.spec_from_file_location(
-    "make_field_study", Path(__file__).resolve().parents[2] / "data" / "make_field_study.py")
-make_field_study = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_field_study)
 
 
 @pytest.fixture

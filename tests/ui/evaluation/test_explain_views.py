@@ -5,23 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from make_churn_demo import churn_frame  # tests/data (on the path: conftest.py)
 
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.roles import Roles
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.project import Project
 from nnstudio.core.training.settings import TrainSettings
-
-
-def churn_frame(n=500, seed=0):
-    r = np.random.default_rng(seed)
-    a, b = r.normal(size=n), r.normal(size=n)
-    plan = r.choice(["basic", "plus", "pro"], n)
-    z = 2.2 * a - 1.4 * b + np.where(plan == "pro", 1.5, 0) - 1.2
-    df = pd.DataFrame({"tenure": np.round(a * 10 + 30, 2), "calls": np.round(b * 3 + 5, 2), "plan": plan,
-                       "region": r.choice(["N", "S", "E", "W"], n), "noise": r.uniform(size=n)})
-    df["churn"] = np.where(z + 0.4 * r.normal(size=n) > 0, "yes", "no")
-    return df
 
 
 def load_churn(window, qtbot, epochs=30):
