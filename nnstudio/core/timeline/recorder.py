@@ -1,0 +1,53 @@
+"""Recording a run's timeline while it trains, through the training control's report hook.
+
+``Recorder(trainer).attach()`` adds a report hook to the trainer's
+:class:`~nnstudio.core.training.control.TrainingControl`; at every report (the ones the loop
+already makes: between compiled chunks of epochs) it copies the live model's variables and the
+optimizer's into the :class:`Timeline`, and runs the optional ``probe`` (the health statistics,
+:mod:`nnstudio.core.health`) on the same model. Nothing inside the compiled loop changes.
+
+``every`` (optional) caps the epochs between reports (``Trainer.max_chunk_epochs``) so a short,
+fast run still has a snapshot every ``every`` epochs; leave it None to record only the reports the
+run makes anyway (no cost to its speed but the copies).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from nnstudio.core.timeline.snapshots import DEFAULT_CAP_BYTES, Snapshot, Timeline
+
+
+class Recorder:
+    def __init__(self, trainer, *, cap_bytes: int = DEFAULT_CAP_BYTES, every: int | None = None,
+                 probe: Callable[[int, object], None] | None = None) -> None:
+        self.trainer = trainer
+        self.timeline = Timeline(cap_bytes=cap_bytes)
+        self.every = every
+        self.probe = probe
+
+    def attach(self) -> Recorder:
+        self.trainer.control.add_report_hook(self._on_report)
+        if self.every:
+            cap = self.trainer.max_chunk_epochs
+            self.trainer.max_chunk_epochs = int(self.every) if cap is None else min(cap, int(self.every))
+        return self
+
+    def _on_report(self, done: int, model, state: str) -> None:
+        if model is None or not hasattr(model, "variables"):
+            return
+        if self.timeline.snapshots and self.timeline.snapshots[-1].epoch == done \
+                and state == "paused":
+            return  # a pause reports the epoch already kept
+        opt = getattr(self.trainer, "optimizer", None)
+        values = [np.array(v.numpy()) for v in model.variables]
+        opt_values = [np.array(v.numpy()) for v in opt.variables] if opt is not None else None
+        self.timeline.add(Snapshot(int(done), values, opt_values))
+        if self.probe is not None:
+            self.probe(int(done), model)
+
+
+def record(trainer, **kw) -> Recorder:
+    """A :class:`Recorder` attached to ``trainer`` (before :meth:`Trainer.run`)."""
+    return Recorder(trainer, **kw).attach()
