@@ -78,6 +78,7 @@ class RunRecord:
     created: str = field(default_factory=_now)
     source: str = "gui"  # gui | cli | sweep
     parent: str | None = None  # the run this one was branched from
+    parent_epoch: int | None = None  # ... after this many of the parent's epochs (issue 19)
     group: str | None = None  # runs that differ only in seed (Repeat N, a sweep configuration)
     sweep: str | None = None  # the sweep it belongs to
     knobs: dict = field(default_factory=dict)  # a sweep configuration's knob values
@@ -85,6 +86,9 @@ class RunRecord:
     # not in the JSON as such: trained weights in memory, and where they are on disk
     weights: list | None = field(default=None, repr=False, compare=False)
     weights_file: Path | None = field(default=None, repr=False, compare=False)
+    # the run's snapshots (core.timeline.Timeline) in memory, and their file (issue 19)
+    timeline: object | None = field(default=None, repr=False, compare=False)
+    timeline_file: Path | None = field(default=None, repr=False, compare=False)
 
     @property
     def seed(self) -> int:
@@ -94,6 +98,30 @@ class RunRecord:
     def has_weights(self) -> bool:
         return self.weights is not None or (self.weights_file is not None
                                             and Path(self.weights_file).is_file())
+
+    @property
+    def has_timeline(self) -> bool:
+        return self.timeline is not None or (self.timeline_file is not None
+                                             and Path(self.timeline_file).is_file())
+
+    def load_timeline(self):
+        """The run's :class:`~nnstudio.core.timeline.snapshots.Timeline`; a ProjectError saying why
+        when it kept none."""
+        if self.timeline is None:
+            if self.timeline_file is None or not Path(self.timeline_file).is_file():
+                raise ProjectError(f"Run '{self.label()}' kept no snapshots.",
+                                   "Snapshots are kept for pinned runs and the last 10 runs: pin a "
+                                   "run to keep them, or train it again.")
+            from nnstudio.core.timeline.snapshots import Timeline  # noqa: PLC0415 -- lazy: read only when a run is gone back to
+
+            self.timeline = Timeline.load(self.timeline_file)
+        return self.timeline
+
+    def trained_on(self, project) -> bool:
+        """Whether ``project`` has the data, preprocessing, split and target this run was trained on."""
+        return (self.data.get("name"), self.preprocess, self.split, self.target) == (
+            project.dataset.name, project.preprocess.to_dict(), project.split.to_dict(),
+            project.roles.target)
 
     def metric(self, key: str) -> float | None:
         """``test_accuracy``, ``val_loss``, ``accuracy`` (train), ... or None."""
@@ -108,7 +136,7 @@ class RunRecord:
     # ----- JSON ----------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in (
-            "id", "name", "note", "created", "source", "status", "message", "parent", "group",
+            "id", "name", "note", "created", "source", "status", "message", "parent", "parent_epoch", "group",
             "sweep", "knobs", "pinned", "spec", "settings", "data", "preprocess", "split", "task",
             "target", "features", "history", "final", "epochs_run", "seconds", "params")}
         return _plain(d)
@@ -137,6 +165,7 @@ class RunRecord:
                 message=str(d.get("message") or ""), name=str(d.get("name") or ""),
                 note=str(d.get("note") or ""), created=str(d.get("created") or ""),
                 source=str(d.get("source") or "gui"), parent=d.get("parent"),
+                parent_epoch=None if d.get("parent_epoch") is None else int(d["parent_epoch"]),
                 group=d.get("group"), sweep=d.get("sweep"), knobs=dict(d.get("knobs") or {}),
                 pinned=bool(d.get("pinned", False)))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -234,7 +263,8 @@ def final_metrics(result, data) -> dict[str, dict[str, float]]:
 def record_of(result, project, data, *, source: str = "gui", spec=None, settings=None,
               params: int | None = None, group: str | None = None, sweep: str | None = None,
               knobs: dict | None = None, parent: str | None = None, name: str = "",
-              keep_weights: bool = True, identity: dict | None = None) -> RunRecord:
+              keep_weights: bool = True, identity: dict | None = None, timeline=None,
+              parent_epoch: int | None = None) -> RunRecord:
     """The record of a finished run (``result``: the engine's TrainResult) of ``project`` on its
     prepared ``data``. ``spec`` / ``settings`` default to the project's (a sweep passes its own)."""
     from dataclasses import replace  # noqa: PLC0415
@@ -257,4 +287,5 @@ def record_of(result, project, data, *, source: str = "gui", spec=None, settings
         final=final_metrics(result, data), epochs_run=int(result.epochs_run),
         seconds=float(result.seconds), params=int(params), status=result.status,
         message=result.message, name=name, source=source, parent=parent, group=group,
-        sweep=sweep, knobs=dict(knobs or {}), weights=weights)
+        sweep=sweep, knobs=dict(knobs or {}), weights=weights, timeline=timeline,
+        parent_epoch=parent_epoch)

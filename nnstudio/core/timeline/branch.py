@@ -55,11 +55,11 @@ def branch_trainer(snap: Snapshot, data, spec, settings, *, same_optimizer: bool
 def branch(snap: Snapshot, data, spec, settings, *, original_settings=None, **trainer_kw):
     """Train a branch from ``snap``; returns the engine's TrainResult (its history starts at epoch
     ``snap.epoch + 1``)."""
-    same = original_settings is None or _same_optimizer(original_settings, settings)
+    same = original_settings is None or same_optimizer(original_settings, settings)
     return branch_trainer(snap, data, spec, settings, same_optimizer=same, **trainer_kw).run()
 
 
-def _same_optimizer(a, b) -> bool:
+def same_optimizer(a, b) -> bool:
     return (a.optimizer, float(a.momentum), bool(a.nesterov)) == \
         (b.optimizer, float(b.momentum), bool(b.nesterov))
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nnstudio.core.health import HealthMonitor
 from nnstudio.core.timeline.snapshots import DEFAULT_CAP_BYTES, Snapshot, Timeline
 
 
@@ -51,3 +52,19 @@ class Recorder:
 def record(trainer, **kw) -> Recorder:
     """A :class:`Recorder` attached to ``trainer`` (before :meth:`Trainer.run`)."""
     return Recorder(trainer, **kw).attach()
+
+
+def default_every(epochs: int) -> int:
+    """A snapshot at least every this many epochs: about 50 in a run."""
+    return max(1, int(epochs) // 50)
+
+
+def watch(trainer, *, every: int | None = None, cap_bytes: int = DEFAULT_CAP_BYTES,
+          health: bool = True) -> Recorder:
+    """Snapshots and (``health``) health points of ``trainer``'s run: a :class:`Recorder` whose
+    ``probe`` is a :class:`~nnstudio.core.health.HealthMonitor` on the run's training rows
+    (``recorder.probe.health``). ``every`` defaults to :func:`default_every`."""
+    s, data = trainer.settings, trainer.data
+    probe = HealthMonitor(data.X_train, data.y_train, s.loss_for(data.task)) if health else None
+    return Recorder(trainer, cap_bytes=cap_bytes, probe=probe,
+                    every=every if every is not None else default_every(s.epochs)).attach()
