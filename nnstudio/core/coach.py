@@ -14,9 +14,9 @@ lr_too_high    the training loss oscillates (rises on many epochs, by a lot) or 
 lr_too_low     the training loss barely moved (< 2 % over the run) and the net is not good
 overfitting    the validation loss rose for a while (>= 10 % above its best, >= 5 epochs)
                while the training loss kept falling; ``epoch`` is the best epoch
-dead_relu      at least half the units of a hidden ReLU layer are never positive on the
+dead_relu      more than half the units of a hidden ReLU layer are never positive on the
                probe batch at the end
-saturation     at least half the units of a hidden sigmoid / tanh layer are saturated
+saturation     more than half the units of a hidden sigmoid / tanh layer are saturated
 majority_class a classifier answers (almost) only one class and is no better than guessing
 unscaled_inputs an input column varies over hundreds or more (or sits far from 0) after the
                preprocessing: the network sees unscaled numbers
@@ -25,8 +25,8 @@ too_few_rows   fewer training rows than a twentieth of the parameters
 
 Thresholds are set so the tutorial workloads W1–W4 with their default settings raise none (a
 test holds them to it): a false alarm costs more trust than a missed hint. A step activation
-cannot be trained at all; :data:`STEP_LESSON` is the explanation (the OR lesson) the network
-check and the app show.
+cannot be trained at all: the network check refuses it with :data:`STEP_LESSON`, the
+explanation (the OR lesson), and the CLI and the app show it.
 
 Each finding's :class:`Fix` is a change of knobs (those of a sweep: ``lr``, ``dropout``, ``l2``,
 ``activation``, ``units``, ...) and settings (early stopping, class weights, initializer);
@@ -34,7 +34,6 @@ Each finding's :class:`Fix` is a change of knobs (those of a sweep: ``lr``, ``dr
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -42,17 +41,13 @@ import numpy as np
 from nnstudio.core.evaluate import predict_encoded, predicted_codes
 from nnstudio.core.experiments.sweep import apply_knobs
 from nnstudio.core.guessing import baseline
+from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
 from nnstudio.core.model.spec import Task, count_params
 
 CODES = ("overfitting", "lr_too_high", "lr_too_low", "dead_relu", "saturation", "majority_class",
          "unscaled_inputs", "too_few_rows", "diverged")
 
-STEP_LESSON = (
-    "A step unit (1 if its weighted sum is at least 0, else 0) computes OR exactly with weights 1, 1 "
-    "and bias -1, but gradient descent cannot find those weights: the step's slope is 0 everywhere "
-    "(and undefined at 0), so the gradient of the loss with respect to every weight is 0 and no "
-    "update ever happens. A sigmoid is a smooth step: its slope is never 0, so the same network "
-    "with a sigmoid learns OR. Set step weights by hand in the inspector, or train with sigmoid.")
+STEP_LESSON = SPEC_STEP_LESSON
 
 
 @dataclass
@@ -83,6 +78,11 @@ class Finding:
                 "fix": self.fix.to_dict() if self.fix else None}
 
 
+def _round(x: float) -> float:
+    """3 significant digits (1e-05, not 9.999999999999999e-06)."""
+    return float(f"{x:.3g}")
+
+
 # ----- the rules -------------------------------------------------------------------------------------
 def _finite(v) -> np.ndarray:
     return np.asarray([x for x in v if x is not None], float)
@@ -101,7 +101,7 @@ def _diverged(history, result, lr) -> Finding | None:
         "The steps were so large that the weights overshot and grew without bound; nothing "
         "learned after that point means anything.", epoch=epoch,
         evidence={"curve": "loss", "from": max(1, epoch - 1), "to": epoch},
-        fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": lr / 10}))
+        fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)}))
 
 
 def _lr_too_high(history, lr) -> Finding | None:
@@ -126,7 +126,7 @@ def _lr_too_high(history, lr) -> Finding | None:
         "Each step overshoots the valley of the loss, so the loss bounces or climbs instead of "
         "settling.", epoch=best,
         evidence={"curve": "loss", "from": loss.size // 2 + 1, "to": loss.size},
-        fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": lr / 10}))
+        fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)}))
 
 
 def _lr_too_low(history, lr, good: bool) -> Finding | None:
@@ -142,7 +142,7 @@ def _lr_too_low(history, lr, good: bool) -> Finding | None:
         "The steps are so small that the network is still where it started; more epochs at this "
         "rate would cost a long time.", epoch=loss.size,
         evidence={"curve": "loss", "from": 1, "to": int(loss.size)},
-        fix=Fix(f"learning rate {lr:g} → {lr * 10:g}", knobs={"lr": lr * 10}))
+        fix=Fix(f"learning rate {lr:g} → {lr * 10:g}", knobs={"lr": _round(lr * 10)}))
 
 
 def _overfitting(history, spec) -> Finding | None:
@@ -173,11 +173,11 @@ def _layer_fraction(health, key: str, code: str, spec, lr) -> Finding | None:
         return None
     for i, lh in enumerate(last.layers):
         frac = getattr(lh, key)
-        if frac is None or lh.output or frac < 0.5 or lh.units < 2:
+        if frac is None or lh.output or frac <= 0.5 or lh.units < 2:
             continue
         # the first report where it was already at least half
         series = health.series(i, key)
-        onset = next((e for e, f in zip(health.epochs, series) if f is not None and f >= 0.5),
+        onset = next((e for e, f in zip(health.epochs, series) if f is not None and f > 0.5),
                      last.epoch)
         name = f"hidden layer {i + 1} ({lh.units} {lh.activation} units)"
         if code == "dead_relu":
@@ -245,11 +245,11 @@ def _unscaled(data) -> Finding | None:
     worst = int(np.nanargmax(mag))
     if not mag[worst] > 50:
         return None
-    names = list(getattr(data.preprocessor, "feature_names", []) or [])
+    names = list(data.preprocessor.output_names)
     name = names[worst] if worst < len(names) else f"input {worst + 1}"
     return Finding(
-        "unscaled_inputs", f"Inputs are not scaled: '{name}' reaches {mag[worst]:,.0f} while the "
-        f"network's initial weights are about 1/{int(math.sqrt(X.shape[1])) or 1}'s.",
+        "unscaled_inputs", f"Inputs are not scaled: '{name}' reaches {mag[worst]:,.0f} (standardized "
+        f"inputs stay within a few units of 0).",
         "Large inputs make large weighted sums: sigmoid / tanh units saturate and the steps for "
         "that input's weights are huge compared with the others. Standardize the numeric columns "
         "(Data tab: scaling), with statistics of the training rows only.",
