@@ -183,6 +183,10 @@ class MainWindow(QMainWindow):
         from nnstudio.ui.experiments.install import install_runs_tab  # noqa: PLC0415
 
         install_runs_tab(self)
+        # the timeline scrubber, the coach and the Health tab — issue 19 (ui/timeline/)
+        from nnstudio.ui.timeline.install import install_timeline  # noqa: PLC0415
+
+        install_timeline(self)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()

@@ -41,6 +41,10 @@ def test_snapshots_are_kept_at_reports_and_restore_exact_weights(xor, original):
     final = model_at(tl.at(30), p.spec, data, seed=p.settings.seed)
     for a, b in zip(final.get_weights(), result.model.get_weights()):
         np.testing.assert_array_equal(a, b)
+    # what the live views draw: the snapshot in get_weights() order (no RNG state)
+    assert len(tl.weights_of(tl.at(30))) == len(result.model.get_weights()) < len(tl.at(30).variables)
+    for a, b in zip(tl.weights_of(tl.at(30)), result.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
     # an earlier snapshot is another model: the same weights as a run trained to that epoch only
     n = tl.epochs[3]
     short = Trainer(data, p.spec, replace(p.settings, epochs=n)).run()
@@ -108,7 +112,7 @@ def test_a_timeline_survives_its_file(tmp_path, original):
     _, tl, _ = original
     tl.save(tmp_path / "t.npz")
     back = Timeline.load(tmp_path / "t.npz")
-    assert back.epochs == tl.epochs and back.gap == tl.gap
+    assert back.epochs == tl.epochs and back.gap == tl.gap and back.weight_index == tl.weight_index
     for a, b in zip(back.at(30).variables + back.at(30).optimizer,
                     tl.at(30).variables + tl.at(30).optimizer):
         np.testing.assert_array_equal(a, b)

@@ -89,6 +89,7 @@ class RunRecord:
     # the run's snapshots (core.timeline.Timeline) in memory, and their file (issue 19)
     timeline: object | None = field(default=None, repr=False, compare=False)
     timeline_file: Path | None = field(default=None, repr=False, compare=False)
+    health: object | None = field(default=None, repr=False, compare=False)  # core.health.Health (memory only)
 
     @property
     def seed(self) -> int:

@@ -42,7 +42,11 @@ class Recorder:
                 and state == "paused":
             return  # a pause reports the epoch already kept
         opt = getattr(self.trainer, "optimizer", None)
-        values = [np.array(v.numpy()) for v in model.variables]
+        variables = list(model.variables)
+        if self.timeline.weight_index is None:
+            ids = {id(w) for w in model.weights}
+            self.timeline.weight_index = [i for i, v in enumerate(variables) if id(v) in ids]
+        values = [np.array(v.numpy()) for v in variables]
         opt_values = [np.array(v.numpy()) for v in opt.variables] if opt is not None else None
         self.timeline.add(Snapshot(int(done), values, opt_values))
         if self.probe is not None:

@@ -48,6 +48,9 @@ class Timeline:
     snapshots: list[Snapshot] = field(default_factory=list)
     gap: int = 1  # the fewest epochs between two kept snapshots (doubles at each thinning)
     thinned: int = 0  # how many times it was thinned
+    #: which of a snapshot's ``variables`` are the model's weights (``get_weights()`` order; the
+    #: rest are RNG states); None: all of them
+    weight_index: list[int] | None = None
 
     # ----- recording -----------------------------------------------------------------------------
     def add(self, snap: Snapshot) -> bool:
@@ -103,6 +106,12 @@ class Timeline:
         raise ProjectError(f"There is no snapshot at epoch {epoch}.",
                            f"Snapshots were kept at epochs {describe_epochs(self.epochs)}.")
 
+    def weights_of(self, snap: Snapshot) -> list[np.ndarray]:
+        """The snapshot as ``model.get_weights()`` (what the live views draw)."""
+        if self.weight_index is None:
+            return list(snap.variables)
+        return [snap.variables[i] for i in self.weight_index]
+
     def memory_text(self) -> str:
         """``"14 snapshots, 1.2 MB of 32 MB"`` (and the thinning, when it happened)."""
         mb = 2**20
@@ -119,6 +128,8 @@ class Timeline:
             "epochs": np.array(self.epochs, np.int64),
             "opt_flags": np.array([s.optimizer is not None for s in self.snapshots], bool),
             "meta": np.array([self.cap_bytes, self.gap, self.thinned], np.int64)}
+        if self.weight_index is not None:
+            arrays["weight_index"] = np.array(self.weight_index, np.int64)
         for i, s in enumerate(self.snapshots):
             for j, a in enumerate(s.variables):
                 arrays[f"v{i}_{j}"] = np.asarray(a)
@@ -141,6 +152,7 @@ class Timeline:
                 flags = [bool(f) for f in z["opt_flags"]]
                 cap, gap, thinned = (int(x) for x in z["meta"])
                 names = set(z.files)
+                windex = [int(i) for i in z["weight_index"]] if "weight_index" in names else None
                 snaps = []
                 for i, e in enumerate(epochs):
                     v = _series(z, names, f"v{i}_")
@@ -149,7 +161,7 @@ class Timeline:
         except (OSError, ValueError, KeyError) as e:
             raise ProjectError(f"The snapshots in {Path(path).name} cannot be read: {e}.",
                                "Train the run again to record new ones.") from None
-        return cls(cap_bytes=cap, snapshots=snaps, gap=gap, thinned=thinned)
+        return cls(cap_bytes=cap, snapshots=snaps, gap=gap, thinned=thinned, weight_index=windex)
 
 
 def _series(z, names: set[str], prefix: str) -> list[np.ndarray]:

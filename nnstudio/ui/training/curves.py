@@ -67,6 +67,13 @@ class CurvesView(QWidget):
         self.metric = "accuracy"
         self.history: dict[str, list[float]] = {}
         self._marks: list[pg.InfiniteLine] = []
+        # issue 19: the epoch the timeline scrubber shows (a line on both plots), and a branch's start
+        self.epoch_lines = [pg.InfiniteLine(angle=90, movable=False,
+                                            pen=pg.mkPen("#7a3db8", width=2)) for _ in range(2)]
+        for line, plot in zip(self.epoch_lines, (self.loss_plot, self.metric_plot)):
+            line.setZValue(20)
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
         # Draw at most REDRAW_HZ times a second, whatever the rate of reports (the history itself
         # is always complete; flush() draws what is pending at once).
         self._redraw_timer = QTimer(self)
@@ -82,6 +89,7 @@ class CurvesView(QWidget):
             state.training_finished.connect(self._on_finished)
             state.spec_changed.connect(self._on_spec_changed)
             state.model_changed.connect(self._on_model_changed)
+            state.epoch_shown.connect(self._on_epoch_shown)
 
     # ----- following the state --------------------------------------------------------------------
     def _state_metric(self) -> str | None:
@@ -99,6 +107,19 @@ class CurvesView(QWidget):
     @Slot()
     def _on_training_started(self) -> None:
         self.reset(self._state_metric() or "accuracy")
+        self._on_epoch_shown(None)
+        origin = getattr(self.state, "branch_origin", None)
+        if origin:  # a branch (issue 19): its parent's curves up to the epoch it starts from
+            self.history = {k: list(v) for k, v in origin.items()}
+            self._redraw()
+
+    @Slot(object)
+    def _on_epoch_shown(self, shown) -> None:
+        """The timeline scrubber moved (issue 19): a line at its epoch; None hides it."""
+        for line in self.epoch_lines:
+            line.setVisible(shown is not None)
+            if shown is not None:
+                line.setValue(shown.epoch)
 
     @Slot(object)
     def _on_progress(self, p) -> None:
