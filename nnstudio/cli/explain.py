@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnstudio.core.jsonsafe import jsonable
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("explain", help="which input columns matter, and why a row gets its prediction",
@@ -110,7 +112,7 @@ def run(args) -> int:
         att = explain.explain_row(m.net, pre, row, train=training_rows(m))
         out["row"] = {"number": args.row, **att.to_dict()}
     if args.json:
-        print(json.dumps(out, indent=2, default=_plain))
+        print(json.dumps(out, indent=2, default=jsonable))
         return 0
     if out.get("importance"):
         print("\n".join(imp.lines()))
@@ -126,11 +128,3 @@ def run(args) -> int:
                   f"{explain._text(att.baseline.get(c))})")
         print(f"  sum {att.values.sum():+.4f} = {att.prediction:.4f} − {att.baseline_prediction:.4f}")
     return 0
-
-
-def _plain(x):
-    import numpy as np  # noqa: PLC0415
-
-    if isinstance(x, np.generic):
-        return x.item()
-    return str(x)

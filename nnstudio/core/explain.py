@@ -27,6 +27,7 @@ import pandas as pd
 
 from nnstudio.core import evaluate as ev
 from nnstudio.core.errors import DataError
+from nnstudio.core.jsonsafe import scalar
 from nnstudio.core.model.spec import Task
 
 #: Metrics permutation importance can measure the drop of (bigger is better for each).
@@ -239,17 +240,9 @@ class Attribution:
                 "difference": self.prediction - self.baseline_prediction,
                 "sum_of_attributions": float(self.values.sum()), "completeness_gap": self.gap,
                 "steps": self.steps,
-                "attributions": [{"column": self.columns[i], "value": _plain(self.row.get(self.columns[i])),
-                                  "baseline": _plain(self.baseline.get(self.columns[i])),
+                "attributions": [{"column": self.columns[i], "value": scalar(self.row.get(self.columns[i])),
+                                  "baseline": scalar(self.baseline.get(self.columns[i])),
                                   "attribution": float(self.values[i])} for i in self.order()]}
-
-
-def _plain(v):
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    return v
 
 
 def _text(v) -> str:
@@ -261,7 +254,7 @@ def _text(v) -> str:
 def _typed_row(pre, row: dict) -> dict:
     """The row's input columns with numbers as numbers (a form sends text); checked."""
     frame = ev.row_frame(pre, row)
-    return {c.name: _plain(frame[c.name].iloc[0]) for c in pre.columns}
+    return {c.name: scalar(frame[c.name].iloc[0]) for c in pre.columns}
 
 
 def baseline_row(pre, train: pd.DataFrame | None = None) -> dict:

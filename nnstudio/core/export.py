@@ -55,13 +55,12 @@ from nnstudio.core.export_inputs import (
     ExportError,
     build_raw_model,
     input_specs,
-    jsonable,
     keras_inputs,
     output_meaning,
-    plain,
     raw_inputs,
 )
 from nnstudio.core.export_script import write_script
+from nnstudio.core.jsonsafe import jsonable, scalar
 from nnstudio.core.model.spec import Task
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
@@ -139,7 +138,7 @@ def build_metadata(net, pre, *, project=None, result=None, data=None, history=No
         "nnstudio_version": __version__, "keras_version": _keras().__version__,
         "tensorflow_version": _tensorflow().__version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "task": pre.task.value, "target": pre.target, "classes": [plain(c) for c in pre.classes],
+        "task": pre.task.value, "target": pre.target, "classes": [scalar(c) for c in pre.classes],
         "inputs": input_specs(pre), "portable_inputs": input_specs(pre, portable=True),
         "encoded_inputs": list(pre.output_names),
         "output": {"units": units, "meaning": output_meaning(pre, units)},
@@ -161,11 +160,11 @@ def build_metadata(net, pre, *, project=None, result=None, data=None, history=No
             meta["output"]["meaning"] = output_meaning(pre, units, meta["threshold"])
     hist = history if history is not None else (result.history if result is not None else None)
     if hist is not None:
-        meta["history"] = {k: [plain(float(v)) for v in vals] for k, vals in hist.items()}
+        meta["history"] = {k: [scalar(float(v)) for v in vals] for k, vals in hist.items()}
     if result is not None:
         meta["result"] = {"status": result.status, "message": result.message,
                           "epochs_run": int(result.epochs_run), "seconds": float(result.seconds),
-                          "seed": int(result.seed), "test": {k: plain(float(v)) for k, v in result.test.items()}}
+                          "seed": int(result.seed), "test": {k: scalar(float(v)) for k, v in result.test.items()}}
     if data is not None:
         meta["rows"] = {"train": len(data.X_train), "val": len(data.X_val), "test": len(data.X_test)}
     meta["usage"] = usage_snippet(meta)

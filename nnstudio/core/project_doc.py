@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import dataclass
 from pathlib import Path, PurePath, PureWindowsPath
 
 from nnstudio import __version__
@@ -87,25 +86,6 @@ def inside(base: Path, relative, what: str) -> Path:
 # ----- small helpers ---------------------------------------------------------------------------------
 def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-def plain(x):
-    """JSON-safe copy: NumPy scalars to Python, non-finite floats to None, dataclasses to dicts."""
-    if is_dataclass(x) and not isinstance(x, type):
-        return plain(asdict(x))
-    if isinstance(x, dict):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [plain(v) for v in x]
-    if hasattr(x, "item") and callable(x.item) and type(x).__module__ == "numpy":
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, (str, int, float, bool)) or x is None:
-        return x
-    if hasattr(x, "value") and isinstance(x.value, str):  # enums
-        return x.value
-    return str(x)
 
 
 def sidecar_dir(project_path: Path | str) -> Path:

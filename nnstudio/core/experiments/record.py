@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.errors import ProjectError
+from nnstudio.core.jsonsafe import jsonable
 
 #: Metrics a run reports at the end, per split.
 SPLITS = ("train", "val", "test")
@@ -39,20 +40,6 @@ def _num(v):
         return None
     v = float(v)
     return v if math.isfinite(v) else None
-
-
-def _plain(x):
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, (bool, str)) or x is None:
-        return x
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return _num(x)
-    return str(x)
 
 
 @dataclass
@@ -111,7 +98,7 @@ class RunRecord:
             "id", "name", "note", "created", "source", "status", "message", "parent", "group",
             "sweep", "knobs", "pinned", "spec", "settings", "data", "preprocess", "split", "task",
             "target", "features", "history", "final", "epochs_run", "seconds", "params")}
-        return _plain(d)
+        return jsonable(d)
 
     @classmethod
     def from_dict(cls, d: dict) -> RunRecord:
