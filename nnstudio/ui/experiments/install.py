@@ -5,6 +5,7 @@ from __future__ import annotations
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import store
 from nnstudio.core.experiments.record import new_id, record_of
+from nnstudio.ui.network.spec_command import SpecCommand
 
 
 def record_runs(state, setup, results: list, grouped: bool = False) -> list:
@@ -38,8 +39,6 @@ def install_runs_tab(window) -> None:
 
 def restore_run(window, run) -> bool:
     """The run's network (undoably, through the layer editor) and settings into the editor."""
-    from nnstudio.ui.network.layer_editor import SpecCommand  # noqa: PLC0415
-
     if window.training.busy:
         window.show_message("warning", "Stop training before restoring a run.")
         return False

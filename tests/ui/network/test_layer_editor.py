@@ -11,7 +11,8 @@ from nnstudio.core.model.spec import (
     validate,
 )
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
-from nnstudio.ui.network.layer_editor import PARAMS_ROLE, LayerEditor
+from nnstudio.ui.network.layer_editor import LayerEditor
+from nnstudio.ui.network.layer_list import PARAMS_ROLE
 from nnstudio.ui.state import AppState
 
 W1 = "dense:6:relu,dense:4:relu"
