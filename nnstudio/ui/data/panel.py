@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.data.preprocess import (
+from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE
+from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
     LABELS,
-    LOSS_WARN_SHARE,
     MISSING_LABELS,
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,
