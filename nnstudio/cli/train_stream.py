@@ -136,7 +136,7 @@ def run_streaming(args) -> int:
                    "dropped": plan.dropped_rows,
                    "dropped_reasons": {"missing_target_or_values": plan.dropped_rows}}
     total = plan.dropped_rows + sum(r.values())
-    from nnstudio.core.data.preprocess import LOSS_WARN_SHARE  # lazy: pandas, paid only when streaming
+    from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE  # lazy: pandas, paid only when streaming
 
     warnings = []
     if total and plan.dropped_rows / total > LOSS_WARN_SHARE:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PureWindowsPath
 
 from nnstudio import __version__
-from nnstudio.core.data.preprocess import (
+from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,

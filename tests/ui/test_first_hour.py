@@ -222,7 +222,8 @@ def test_data_tab_legends_sit_beside_the_data_not_on_it(window):
     window.load_example("churn")
     dp = window.data_panel
     dp.refresh_scatter()
-    for tab, legend, plot in ((1, dp.scatter_legend, dp.scatter), (0, dp.hist_legend, dp.hist)):
+    for tab, legend, plot in ((1, dp.scatter_box.scatter_legend, dp.scatter_box.scatter),
+                              (0, dp.column_box.hist_legend, dp.column_box.hist)):
         dp.detail_tabs.setCurrentIndex(tab)
         QApplication.processEvents()
         vb = plot.getPlotItem().getViewBox()

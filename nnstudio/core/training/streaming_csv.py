@@ -7,7 +7,7 @@
    (:func:`split_of_rows`), so every later pass agrees without storing anything. The target's
    values (for the task and the classes) and, on training rows only, each feature's count, sum,
    sum of squares, minimum, maximum and categories are accumulated. From these the same
-   :class:`~nnstudio.core.data.preprocess.FittedPreprocessor` as in the app is built, so a model
+   :class:`~nnstudio.core.data.fitted_preprocessor.FittedPreprocessor` as in the app is built, so a model
    trained here saves, exports and predicts like any other.
 2. **Training.** A generator reads the file again chunk by chunk each epoch, keeps the rows of one
    split, encodes them with the fitted preprocessor and yields mini-batches to ``tf.data``; Keras
@@ -44,13 +44,8 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data import csv as csv_mod
-from nnstudio.core.data.preprocess import (
-    ColumnTransform,
-    FittedPreprocessor,
-    PreprocessConfig,
-    SplitConfig,
-    numeric_fill_value,
-)
+from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
+from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.data.roles import MAX_AUTO_CLASSES, MAX_CLASSES, Roles, check_class_count, infer_roles
 from nnstudio.core.errors import DataError, TrainingError
