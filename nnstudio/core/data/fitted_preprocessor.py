@@ -9,6 +9,7 @@ import pandas as pd
 from nnstudio.core.data.preprocess_config import PreprocessConfig, numeric_fill_value
 from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
 from nnstudio.core.errors import DataError
+from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import Task
 
 #: The category that stands for "missing" when "auto" fills a column of text.
@@ -152,10 +153,10 @@ class FittedPreprocessor:
                 t.encoding = config.for_column(c, "categorical")
                 if impute in ("most_frequent", "mean", "median"):
                     if len(values):
-                        t.impute, t.impute_value = "most_frequent", _plain(values.mode().iloc[0])
+                        t.impute, t.impute_value = "most_frequent", python_scalar(values.mode().iloc[0])
                 elif impute == "constant":
                     fill = config.for_column(c, "fill_value")
-                    t.impute_value = _plain(fill) if _is_numeric(s) and isinstance(fill, (int, float)) \
+                    t.impute_value = python_scalar(fill) if _is_numeric(s) and isinstance(fill, (int, float)) \
                         else str(fill)
                     if t.impute_value not in t.categories:
                         t.categories.append(t.impute_value)
@@ -279,21 +280,17 @@ class FittedPreprocessor:
         cols = []
         for c in self.columns:
             d = asdict(c)
-            d["categories"] = [_plain(x) for x in c.categories]
-            d["impute_value"] = _plain(c.impute_value)
-            d["stats"] = {k: _plain(v) for k, v in c.stats.items()}
+            d["categories"] = [python_scalar(x) for x in c.categories]
+            d["impute_value"] = python_scalar(c.impute_value)
+            d["stats"] = {k: python_scalar(v) for k, v in c.stats.items()}
             cols.append(d)
         return {"columns": cols, "target": self.target, "task": self.task.value,
-                "classes": [_plain(x) for x in self.classes]}
+                "classes": [python_scalar(x) for x in self.classes]}
 
     @classmethod
     def from_dict(cls, d: dict) -> FittedPreprocessor:
         return cls([ColumnTransform(**c) for c in d["columns"]], d["target"], Task(d["task"]),
                    list(d.get("classes", [])))
-
-
-def _plain(x):
-    return x.item() if isinstance(x, np.generic) else x
 
 
 def _fit_impute_numeric(t: ColumnTransform, col: str, v: np.ndarray, impute: str,
