@@ -268,7 +268,7 @@ def test_focus_does_not_jump_to_the_learning_rate_when_training_starts(window, q
     ("XOR (deep net)", "XOR"),
 ])
 def test_default_project_file_names(window, name, stem):
-    from nnstudio.ui.project.actions import default_project_stem
+    from nnstudio.ui.project.naming import default_project_stem
 
     window.state.project.dataset.name = name
     assert default_project_stem(window.state.project) == stem
