@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.jsonsafe import jsonable
 
 
@@ -42,11 +43,9 @@ class Loaded:
 
 
 def load_any(path: str, need_project: bool = False) -> Loaded:
-    from nnstudio.core.errors import ProjectError  # noqa: PLC0415
-
     p = Path(path)
     if p.suffix.lower() == ".nnstudio":
-        from nnstudio.core import project_file  # noqa: PLC0415
+        from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas loads only for the command that runs
 
         t = project_file.load_trained(p, require_data=need_project)
         thr = t.threshold if len(t.preprocessor.classes) == 2 else None
@@ -54,8 +53,7 @@ def load_any(path: str, need_project: bool = False) -> Loaded:
     if p.suffix.lower() != ".keras":
         raise ProjectError(f"'{p.name}' is neither a model (.keras) nor a project (.nnstudio).",
                            "Give a model exported by nnstudio or a trained project file.")
-    from nnstudio.core import model_file  # noqa: PLC0415
-    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415
+    from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
     lm = model_file.load(p)
     lm.require_nnstudio()
@@ -71,8 +69,6 @@ def load_any(path: str, need_project: bool = False) -> Loaded:
 
 def training_rows(loaded: Loaded):
     """The raw training rows of the model's project, when its data can be found (for the baseline row)."""
-    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415
-
     if loaded.project is None:
         return None
     try:
@@ -85,8 +81,7 @@ def training_rows(loaded: Loaded):
 
 
 def run(args) -> int:
-    from nnstudio.core import explain, model_file  # noqa: PLC0415
-    from nnstudio.core.errors import DataError  # noqa: PLC0415
+    from nnstudio.core import explain, model_file  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
     frame = model_file.read_csv_frame(args.data)
     m = load_any(args.model)

@@ -201,14 +201,14 @@ def write_onnx(tm: TrainedModel, path: Path) -> list[str]:
     lookup tables of ``StringLookup``; the SavedModel route keeps them (ONNX CategoryMapper).
     """
     try:  # lazy: optional packages (the export extra), and each loads TensorFlow
-        import onnx
-        from tf2onnx import tf_loader
-        from tf2onnx.convert import _convert_common
+        import onnx  # noqa: PLC0415 -- lazy: ONNX loads only when this runs, not at start-up
+        from tf2onnx import tf_loader  # noqa: PLC0415 -- lazy: tf2onnx loads only when this runs, not at start-up
+        from tf2onnx.convert import _convert_common  # noqa: PLC0415 -- lazy: tf2onnx loads only when this runs, not at start-up
     except ImportError as e:
         raise ExportError(f"ONNX export needs the packages tf2onnx and onnx ({e.name} is missing).",
                           'Install them with: pip install "nnstudio[export]"') from None
     try:  # tf2onnx still uses NumPy aliases removed in NumPy 2; Keras ships the same patch
-        from keras.src.export.tf2onnx_lib import patch_tf2onnx  # lazy: loads TensorFlow
+        from keras.src.export.tf2onnx_lib import patch_tf2onnx  # noqa: PLC0415 -- lazy: loads TensorFlow
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
@@ -242,7 +242,7 @@ def write_tflite(tm: TrainedModel, path: Path) -> list[str]:
 
 def network_layers(net) -> list[dict]:
     """The network's layers in order with their weights (lists) and what they compute."""
-    from nnstudio.core.forward import _bn_weights, _keras_activation_name  # lazy: scipy, a second
+    from nnstudio.core.forward import _bn_weights, _keras_activation_name  # noqa: PLC0415 -- lazy: scipy, a second
 
     out = []
     for layer in net.layers:

@@ -23,7 +23,10 @@ from nnstudio.core.data.preprocess_config import (
 from nnstudio.core.data.roles import Roles
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.model.spec import NetworkSpec, Task
-from nnstudio.core.settings import TrainSettings
+from nnstudio.core.settings import (
+    TrainSettings,
+    check_threshold,  # lazy, like the other parsers here
+)
 
 FORMAT = "nnstudio-project"
 #: The current document version (see the module docstring and :data:`MIGRATIONS`).
@@ -342,8 +345,6 @@ def parse_document(doc: dict, path: Path | str) -> ProjectDocument:
 
 
 def _threshold(v) -> float:
-    from nnstudio.core.settings import check_threshold  # lazy, like the other parsers here
-
     return check_threshold(v)
 
 

@@ -44,6 +44,8 @@ from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import get_example
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
+from nnstudio.core.experiments import store as _runs
+from nnstudio.core.experiments.store import runs_from_document, runs_section
 from nnstudio.core.jsonsafe import jsonable
 from nnstudio.core.project import Project
 from nnstudio.core.project_doc import (
@@ -153,7 +155,6 @@ def load_project(path: Path | str, data_path: Path | str | None = None):
 
 
 def _runs_of(d) -> list:  # experiments (issue 17): the project's run history
-    from nnstudio.core.experiments.store import runs_from_document  # lazy: the store imports this module
 
     return runs_from_document(d.doc, d.path)
 
@@ -362,7 +363,6 @@ def build_document(project, path: Path | str, *, with_fingerprint: bool = True,
 
 
 def _runs_section(project) -> list:  # experiments (issue 17)
-    from nnstudio.core.experiments.store import runs_section  # lazy: the store imports this module
 
     return runs_section(project)
 
@@ -387,7 +387,6 @@ def write_project(doc: dict, path: Path | str, result=None, preprocessor=None) -
             doc["data"] = {**data, "fingerprint": fingerprint(Path(data["absolute_path"]))}
         except OSError:
             pass
-    from nnstudio.core.experiments import store as _runs  # lazy: the store imports this module
 
     doc["runs"] = [dict(r) for r in doc.get("runs") or []]
     run_files = _runs.write_weights(path, doc)  # the runs' weights first, then the document

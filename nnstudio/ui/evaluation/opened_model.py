@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nnstudio.core import model_file
 from nnstudio.core.trained import TrainResult
 
 
 def read_model_with_data(path: str, data_path: str | None) -> dict:
     """On a worker (loading needs TensorFlow): the model file, the project made from its data
     (None: the data was not found) and whether that data's preprocessing is the model's own."""
-    from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: model_file takes seconds to import; only opening a model needs it
-
     lm = model_file.load(path)
     lm.require_nnstudio()
     frame = model_file.read_csv_frame(data_path) if data_path else model_file.data_for(lm.meta)

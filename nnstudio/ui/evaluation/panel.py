@@ -36,7 +36,10 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.forward import layers_from_weights
 from nnstudio.core.model.spec import Task
+from nnstudio.core.surface import default_held_values
+from nnstudio.core.threshold import positive_score
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.evaluation.attribution import AttributionView
@@ -220,7 +223,6 @@ class EvaluationPanel(QWidget):
     def _form_defaults(data) -> dict:
         if data is None:
             return {}
-        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
 
         # median / most frequent of the training rows, computed once per data (the loading worker
         # computes them for a new file: on a million rows they take a second)
@@ -276,8 +278,6 @@ class EvaluationPanel(QWidget):
             if self.model_preprocessor is not None:
                 data = reencoded(data, self.model_preprocessor)
         else:
-            from nnstudio.core.forward import layers_from_weights  # noqa: PLC0415
-
             try:
                 net = layers_from_weights(specs, req["weights"])
             except NNStudioError:
@@ -316,7 +316,7 @@ class EvaluationPanel(QWidget):
         elif self.isVisible() and not self._live_timer.isActive():
             self._live_timer.start(int(LIVE_INTERVAL_S * 1000))
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self._stale = False
@@ -437,8 +437,6 @@ class EvaluationPanel(QWidget):
         self.chart_box.draw(e, self.pre.target)
         self._fill_table()
         if e.task is Task.BINARY and e.n:
-            from nnstudio.core.threshold import positive_score  # noqa: PLC0415
-
             self.threshold_view.show_rows(e.y_true, positive_score(e.output, e.task), e.classes,
                                           self.state.project.threshold, f"{e.label} rows")
         if e.task is Task.REGRESSION:

@@ -28,11 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.explain import input_units
 from nnstudio.core.forward import explain_inputs, layers_from_model, layers_from_weights, trace
+from nnstudio.core.gradients import keras_outputs, sample_gradients
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import WorkerPool
+from nnstudio.ui.evaluation.attribution import AttributionView
 from nnstudio.ui.inspector.readout import banner_html, fill_preprocessing_table, interpret
 from nnstudio.ui.inspector.sample_form import build_sample_form, sample_form_values, set_sample_form_values
 from nnstudio.ui.inspector.trace import TraceView
@@ -151,7 +154,6 @@ class ModelInspector(QWidget):
         ll.addWidget(self.form_box)
         ll.addWidget(prep_box, 1)
         # issue 20: why this prediction, per original column; a bar lights the column's input nodes
-        from nnstudio.ui.evaluation.attribution import AttributionView  # noqa: PLC0415
 
         self.why = AttributionView(pool, with_ice=False)
         self.why.column_clicked.connect(self.highlight_column)
@@ -278,7 +280,7 @@ class ModelInspector(QWidget):
         if self.isVisible():
             self.refresh()
 
-    def showEvent(self, event):  # noqa: N802 (Qt naming)
+    def showEvent(self, event):
         super().showEvent(event)
         if self.source == "live" and self.layers is not None:
             self.refresh()
@@ -504,8 +506,6 @@ class ModelInspector(QWidget):
         tag = (self.sample_key, y, id(model))
 
         def work():
-            from nnstudio.core.gradients import keras_outputs, sample_gradients  # noqa: PLC0415
-
             out = keras_outputs(model, X)
             grads = sample_gradients(layers, X[0], y, loss) if y is not None else None
             return out, grads
@@ -532,8 +532,6 @@ class ModelInspector(QWidget):
     @Slot(str)
     def highlight_column(self, column: str) -> bool:
         """Select the input node that carries ``column`` for the sample shown (issue 20)."""
-        from nnstudio.core.explain import input_units  # noqa: PLC0415
-
         data = self.data
         if data is None:
             return False

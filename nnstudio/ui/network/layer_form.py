@@ -23,7 +23,7 @@ from nnstudio.core.registry import ACTIVATIONS, TRAINABLE_ACTIVATIONS
 class CompactSpin(QDoubleSpinBox):
     """A spin box that shows 0.001 as "0.001", not "0.001000"."""
 
-    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt naming)
+    def textFromValue(self, value: float) -> str:
         return f"{value:.{self.decimals()}f}".rstrip("0").rstrip(".") or "0"
 
 

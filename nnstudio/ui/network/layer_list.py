@@ -60,7 +60,7 @@ class LayerRowDelegate(QStyledItemDelegate):
                              params)
         painter.restore()
 
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt naming)
+    def sizeHint(self, option, index) -> QSize:
         size = super().sizeHint(option, index)
         hint = index.data(Qt.ItemDataRole.SizeHintRole)
         return hint if isinstance(hint, QSize) and hint.isValid() else QSize(size.width(), size.height() + 6)
@@ -99,7 +99,7 @@ class LayerListWidget(QListWidget):
             row += 1
         return min(row, self.n_hidden)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt naming)
+    def dropEvent(self, event: QDropEvent) -> None:
         if event.source() is not self:
             event.ignore()
             return

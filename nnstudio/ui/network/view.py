@@ -403,7 +403,7 @@ class NetworkView(NodeSelection, QWidget):
         weights, self._pending = self._pending, None
         self.set_weights(weights)
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._dirty:
             self._dirty = False

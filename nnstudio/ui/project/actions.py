@@ -25,8 +25,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from nnstudio.core import project_file
+from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
+from nnstudio.core.training.engine import metric_name
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.recent_files import RecentFiles
 from nnstudio.ui.common.workers import Worker
@@ -216,8 +218,6 @@ class ProjectActions(QObject):
     @Slot()
     def new_project(self) -> bool:
         """A new untitled project: from a built-in example, or a data file (the import dialog)."""
-        from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
-
         if self._busy() or not self.maybe_save():
             return False
         titles = [ex.title for ex in EXAMPLES.values()] + [NEW_FROM_CSV]
@@ -272,8 +272,6 @@ class ProjectActions(QObject):
 
     @Slot(object)
     def _opened(self, opened) -> None:
-        from nnstudio.core.training.engine import metric_name  # noqa: PLC0415
-
         self._release()
         path = self._job["path"]
         recovery = self._pending_recovery is not None

@@ -58,7 +58,7 @@ def drop(ed: LayerEditor, src: int, onto: int, below: bool) -> None:
     ev = QDropEvent(QPointF(rect.center().x(), y), Qt.DropAction.MoveAction, mime,
                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     # a drop from this list onto itself (what QListWidget.startDrag produces)
-    ev.source = lambda: ed.list  # noqa: E731 - QDropEvent.source() is read-only
+    ev.source = lambda: ed.list
     ed.list.dropEvent(ev)
 
 

@@ -370,7 +370,7 @@ class SurfaceView(FrameScheduling, SurfacePoints, SurfaceHeatmap, SurfaceTexts, 
         self._schedule_redraw(final=True)
 
     # ===== size ==============================================================================
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if getattr(self, "_slice_text", ""):
             self._set_slice_text(self._slice_text)
@@ -389,7 +389,7 @@ class SurfaceView(FrameScheduling, SurfacePoints, SurfaceHeatmap, SurfaceTexts, 
             self._schedule_redraw()
 
     # ===== visibility ==============================================================================
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self._stale = False
