@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nnstudio.cli.common import _Bar, print_result, result_json, rows_text, settings_overrides
 from nnstudio.core.errors import NNStudioError, ProjectError
+from nnstudio.core.experiments import store
 from nnstudio.core.training.control import TrainingControl
 
 
@@ -134,7 +135,6 @@ def train_branch(args, load_project) -> int:
     out["findings"] = findings_json(data, spec, settings, result, rec)
     if args.save:
         from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
-        from nnstudio.core.experiments import store  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         target = project_file.with_suffix(args.save)
         recs = store.append_cli_runs(project, target, args.source, [result], data,

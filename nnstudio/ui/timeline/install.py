@@ -9,8 +9,10 @@ scrubber shows in the same form, and their final model again when it goes back t
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.settings import OPTIMIZERS
+from nnstudio.core.timeline.branch import same_optimizer
 from nnstudio.core.training.control import Progress
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.timeline.coach_panel import CoachPanel
@@ -142,8 +145,6 @@ class BranchDialog(QDialog):
 
 
 def branch_plan(shown: EpochShown, spec, settings) -> RunPlan:
-    from nnstudio.core.timeline.branch import same_optimizer  # noqa: PLC0415 -- lazy: TensorFlow
-
     run = shown.run
     return RunPlan(spec=spec, settings=settings, snapshot=shown.snapshot,
                    same_optimizer=same_optimizer(run.train_settings(), settings), parent=run.id,
@@ -176,8 +177,6 @@ def export_replay(window, folder: str | None = None) -> int:
     """The replay of the curves and the surface as numbered PNG frames in a folder (one per
     snapshot); returns the frames written. (An animated GIF needs Pillow, which nnstudio does not
     depend on; ``ffmpeg -i frame-%04d.png replay.mp4`` or any GIF tool joins the frames.)"""
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
-
     sc = window.scrubber
     tl = sc.timeline
     if tl is None or not len(tl):
@@ -186,8 +185,6 @@ def export_replay(window, folder: str | None = None) -> int:
         folder = QFileDialog.getExistingDirectory(window, "Export the replay: choose a folder")
         if not folder:
             return 0
-    from pathlib import Path  # noqa: PLC0415
-
     split = window.curves.parentWidget().parentWidget()
     n = 0
     for i in range(len(tl)):

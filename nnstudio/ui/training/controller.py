@@ -8,20 +8,20 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.coach import diagnose
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.spec import Task, validate
 from nnstudio.core.timeline.branch import branch_trainer
 from nnstudio.core.timeline.recorder import watch
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.engine import Trainer, TrainResult
 from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.experiments.install import record_runs
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.pace import Pacer, chunk_cap
 
 
 def _baseline(data, runs: list) -> dict | None:
     """The comparison with guessing, computed on the worker thread (R² runs the model)."""
-    from nnstudio.core.guessing import baseline, baseline_of_runs  # noqa: PLC0415
-
     if not runs:
         return None
     try:
@@ -307,8 +307,6 @@ class TrainingController(QObject):
     def _record(self, results: list, grouped: bool = False, timelines: list | None = None) -> list:
         """Every finished run goes into the project's runs (experiments, issue 17), with its
         snapshots and health (issue 19) and, for a branch or a coach's run, its origin."""
-        from nnstudio.ui.experiments.install import record_runs  # noqa: PLC0415
-
         plan = getattr(self, "_plan", None) or RunPlan()
         recs = record_runs(self.state, getattr(self, "_run_setup", None), results, grouped)
         for rec, recorder in zip(recs, timelines or []):
