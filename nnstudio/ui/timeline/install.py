@@ -1,10 +1,9 @@
-"""Wiring of the timeline, the coach and the health view into the main window (issue 19), and the
-"Branch from here" dialog.
+"""Wiring of the timeline, the coach and the health view into the main window (issue 19), the
+"Branch from here" dialog and the replay's frames.
 
-The views that follow the scrubber already draw a model from ``Progress.weights`` while a run
-trains (the surface, the neuron maps, the evaluation); :func:`follow` hands them the snapshot the
-scrubber shows in the same form, and their final model again when it goes back to the end.
-(Once the views are split — issue 15 — each can subscribe to ``AppState.epoch_shown`` itself.)
+The views that follow the scrubber subscribe to ``AppState.epoch_shown`` themselves: each draws the
+snapshot in the form it already draws a live run's weights (``EpochShown.as_progress``), and its
+final model again when the scrubber goes back to the end.
 """
 from __future__ import annotations
 
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.settings import OPTIMIZERS
 from nnstudio.core.timeline.branch import same_optimizer
-from nnstudio.core.training.control import Progress
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.timeline.coach_panel import CoachPanel
 from nnstudio.ui.timeline.health_view import HealthView
@@ -57,20 +55,6 @@ def install_timeline(window) -> None:
     window.scrubber.export_requested.connect(lambda: export_replay(window))
     window.coach.fix_requested.connect(lambda plan: start_plan(window, plan))
     window.coach.message.connect(window.show_message)
-    window.state.epoch_shown.connect(lambda shown: follow(window, shown))
-
-
-def follow(window, shown: EpochShown | None) -> None:
-    """The surface, the neuron maps and the evaluation show the scrubber's epoch (or the end)."""
-    views = [window.surface, getattr(window.inspector, "maps", None), window.evaluation]
-    for view in views:
-        if view is None:
-            continue
-        if shown is None:
-            view._on_model_changed()  # back to the run's final model
-        else:
-            view._on_progress(Progress(shown.epoch, shown.epochs, {}, 0.0, 0.0, 0.0,
-                                       [w.copy() for w in shown.weights], "paused"))
 
 
 def start_plan(window, plan: RunPlan) -> bool:

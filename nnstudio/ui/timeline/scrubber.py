@@ -2,8 +2,9 @@
 
 A slider over the run's snapshots, Play / Pause at a chosen speed (snapshots a second), the memory
 the snapshots take (of their cap), and **Branch from here…**. Moving it calls
-``AppState.show_epoch(EpochShown)``; the curves (a marker), the surface, the neuron maps and the
-evaluation follow the state (``epoch_shown``). **End** (or a new run) goes back to the run's end.
+``AppState.show_epoch(EpochShown)``; the curves (a marker), the surface, the neuron maps, the
+network view, the evaluation (confusion matrix) and the Health tab follow the state
+(``epoch_shown``). **End** (or a new run) goes back to the run's end.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
+from nnstudio.core.training.control import Progress
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
 SPEEDS = (("1 / s", 1.0), ("3 / s", 3.0), ("10 / s", 10.0), ("25 / s", 25.0))
@@ -26,6 +28,11 @@ class EpochShown:
     epochs: int
     weights: list  # model.get_weights() order
     snapshot: object  # core.timeline.Snapshot (for a branch)
+
+    def as_progress(self) -> Progress:
+        """The form the views already draw while a run trains (a paused report with weights)."""
+        return Progress(self.epoch, self.epochs, {}, 0.0, 0.0, 0.0,
+                        [w.copy() for w in self.weights], "paused")
 
 
 class Scrubber(QWidget):
