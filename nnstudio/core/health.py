@@ -24,8 +24,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
-from nnstudio.core.forward import ACTIVATION_FUNCTIONS, layers_from_model
+from nnstudio.core.forward import (
+    ACTIVATION_FUNCTIONS,
+    ForwardLayer,
+    batchnorm_affine,
+    layers_from_model,
+)
+from nnstudio.core.registry import canonical_activation
 
 #: Rows of the probe batch (fewer when the training split is smaller).
 PROBE_ROWS = 256
@@ -149,6 +156,43 @@ def _output_delta(act: str, loss: str, out: np.ndarray, y: np.ndarray) -> np.nda
     return None
 
 
+def _activation_name(layer) -> str:
+    fn = getattr(layer, "activation", None)
+    return canonical_activation(getattr(fn, "__name__", None) or type(fn).__name__)
+
+
+def _layers_of(model, weights: list) -> list[ForwardLayer]:
+    """:func:`layers_from_model` from weights already read (``get_weights()`` order)."""
+    out, i = [], 0
+    for layer in model.layers:
+        n = len(layer.weights)
+        w = weights[i:i + n]
+        i += n
+        cls = type(layer).__name__
+        if cls == "Dense":
+            out.append(ForwardLayer("dense", w[0], w[1] if layer.use_bias else None,
+                                    _activation_name(layer),
+                                    name=layer.name))
+        elif cls == "BatchNormalization" and n == 4:
+            sc, sh = batchnorm_affine(*w, layer.epsilon)
+            out.append(ForwardLayer("affine", scale=sc, shift=sh, name=layer.name))
+        elif cls == "BatchNormalization":
+            return layers_from_model(model)  # scale or center off: read it the long way
+        elif cls != "InputLayer":
+            out.append(ForwardLayer("identity", name=layer.name))
+    return out
+
+
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def _controller() -> ThreadpoolController:
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER
+
+
 class HealthMonitor:
     """Health points from the live model at every report (``__call__(epoch, model)``)."""
 
@@ -158,9 +202,16 @@ class HealthMonitor:
         self.loss = loss
         self.health = Health()
         self._prev: tuple[int, list[np.ndarray]] | None = None
+        # NumPy's BLAS on one thread: the probe's products are tiny, and BLAS threads that wait
+        # for cores TensorFlow holds made them 10x slower on a loaded 2-core machine
+        self._blas = _controller()
 
-    def __call__(self, epoch: int, model) -> None:
-        self.health.points.append(self.point(epoch, layers_from_model(model)))
+    def __call__(self, epoch: int, model, weights: list | None = None) -> None:
+        """A health point of ``model`` after ``epoch`` epochs (``weights``: its ``get_weights()``
+        when the caller has read them already)."""
+        layers = layers_from_model(model) if weights is None else _layers_of(model, weights)
+        with self._blas.limit(limits=1, user_api="blas"):
+            self.health.points.append(self.point(epoch, layers))
 
     def point(self, epoch: int, layers) -> HealthPoint:
         X = self.X

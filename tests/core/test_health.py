@@ -27,6 +27,8 @@ def test_gradient_norms_equal_tensorflows(task, layers, loss, n_classes):
     model = build_model(NetworkSpec.parse(layers, task, n_classes), 3, task, n_classes, seed=2)
     mon = HealthMonitor(X, y, loss)
     point = mon.point(1, layers_from_model(model))
+    mon(1, model, model.get_weights())  # from weights already read: the same point
+    assert [lh.to_dict() for lh in mon.health.points[0].layers] == [lh.to_dict() for lh in point.layers]
     loss_fn = registry.make_loss(loss)
     yt = y.reshape(-1, 1) if task is not Task.MULTICLASS else y
     with tf.GradientTape() as tape:

@@ -17,7 +17,7 @@ from nnstudio.core.training.engine import Trainer
 
 @pytest.fixture(scope="module")
 def xor():
-    p = Project.from_example("xor")
+    p = Project.from_example("xor-dropout")
     p.settings = replace(p.settings, epochs=30, seed=3, jit_compile=False)  # no XLA compile: quicker tests
     return p, p.prepare()
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from nnstudio.core.health import HealthMonitor
+from nnstudio.core.tf import tensorflow
 from nnstudio.core.timeline.snapshots import DEFAULT_CAP_BYTES, Snapshot, Timeline
 
 
@@ -46,11 +47,31 @@ class Recorder:
         if self.timeline.weight_index is None:
             ids = {id(w) for w in model.weights}
             self.timeline.weight_index = [i for i, v in enumerate(variables) if id(v) in ids]
-        values = [np.array(v.numpy()) for v in variables]
-        opt_values = [np.array(v.numpy()) for v in opt.variables] if opt is not None else None
-        self.timeline.add(Snapshot(int(done), values, opt_values))
+        values = read_values(model, opt)
+        n = len(variables)
+        self.timeline.add(Snapshot(int(done), values[:n], values[n:] if opt is not None else None))
         if self.probe is not None:
-            self.probe(int(done), model)
+            self.probe(int(done), model, [values[i] for i in self.timeline.weight_index])
+
+
+#: compiled readers of a model's and its optimizer's variables, by (model, optimizer) identity: the
+#: engine's workhorse models are cached, so each is traced once (one call instead of one eager read
+#: per variable, which cost more than the statistics themselves)
+_READERS: dict[tuple[int, int], tuple[object, object, object]] = {}
+
+
+def read_values(model, opt=None) -> list[np.ndarray]:
+    """Every value of ``model.variables`` then ``opt.variables``, as NumPy arrays, in one call."""
+    key = (id(model), id(opt))
+    entry = _READERS.get(key)
+    if entry is None or entry[0] is not model or entry[1] is not opt:
+        tf = tensorflow()
+        variables = list(model.variables) + (list(opt.variables) if opt is not None else [])
+        fn = tf.function(lambda: [tf.identity(v.value) for v in variables], autograph=False)
+        if len(_READERS) >= 32:
+            _READERS.clear()
+        entry = _READERS[key] = (model, opt, fn)
+    return [np.array(t) for t in entry[2]()]
 
 
 def record(trainer, **kw) -> Recorder:
