@@ -88,8 +88,10 @@ def watch(trainer, *, every: int | None = None, cap_bytes: int = DEFAULT_CAP_BYT
           health: bool = True) -> Recorder:
     """Snapshots and (``health``) health points of ``trainer``'s run: a :class:`Recorder` whose
     ``probe`` is a :class:`~nnstudio.core.health.HealthMonitor` on the run's training rows
-    (``recorder.probe.health``). ``every`` defaults to :func:`default_every`."""
+    (``recorder.probe.health``). By default only at the reports the run makes anyway (the app's
+    pace makes them often; a headless run about every 0.05 s); ``every`` (e.g.
+    :func:`default_every`) makes it report at least that often, at a cost on short runs
+    (``tests/benchmarks/bench_health.py``)."""
     s, data = trainer.settings, trainer.data
     probe = HealthMonitor(data.X_train, data.y_train, s.loss_for(data.task)) if health else None
-    return Recorder(trainer, cap_bytes=cap_bytes, probe=probe,
-                    every=every if every is not None else default_every(s.epochs)).attach()
+    return Recorder(trainer, cap_bytes=cap_bytes, probe=probe, every=every).attach()
