@@ -20,11 +20,12 @@ Every row left out is counted with its reason (:meth:`PreparedData.rows`), and l
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data import features as _features
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.profile import ColumnProfile, fmt_number, is_numeric_dtype, profile_column
 from nnstudio.core.data.roles import Roles, check_class_count, infer_task, stray_hint
@@ -68,6 +69,8 @@ class PreprocessConfig:
     #: per-column overrides of the keys above and "kind" ("auto" | "number" | "category"),
     #: e.g. ``{"Age": {"numeric": "none", "missing": "median"}}``
     per_column: dict[str, dict] = field(default_factory=dict)
+    #: engineered inputs (issue 21): formulas over numeric columns, e.g. ["x^2", "x*y", "sin(x)"]
+    engineered: list[str] = field(default_factory=list)
 
     def for_column(self, col: str, key: str):
         default = getattr(self, key, "auto")
@@ -86,6 +89,8 @@ class PreprocessConfig:
             self.per_column.pop(col, None)
 
     def check(self) -> None:
+        if not isinstance(self.engineered, list) or not all(isinstance(e, str) for e in self.engineered):
+            raise DataError("The engineered inputs must be a list of formulas such as \"x^2\".")
         for col, over in [(None, vars(self)), *self.per_column.items()]:
             where = f" for column '{col}'" if col else ""
             for key, allowed in (("numeric", NUMERIC_SCALINGS), ("categorical", CATEGORICAL_ENCODINGS),
@@ -157,6 +162,8 @@ class ColumnTransform:
     n_fit: int = 0
     stats: dict = field(default_factory=dict)  # for display: mean, sd, min, max
     n_missing: int = 0  # missing values in the training split
+    formula: str = ""  # an engineered input (issue 21): computed from the raw columns (core.data.features)
+    encoded: bool = True  # False: a raw column read only by engineered inputs, not fed to the network
 
     @property
     def passthrough_binary(self) -> bool:
@@ -164,11 +171,18 @@ class ColumnTransform:
         return self.kind == "binary" and self.categories == [0, 1]
 
     def output_names(self) -> list[str]:
+        if not self.encoded:
+            return []
         if self.kind == "categorical" and self.encoding == "onehot":
             return [f"{self.name}={c}" for c in self.categories]
         return [self.name]
 
     def describe(self) -> str:
+        if not self.encoded:
+            return (f"{self.name}: read by the engineered inputs only, not given to the network "
+                    f"directly")
+        if self.formula:
+            return "engineered input " + replace(self, formula="").describe()
         n = f"fitted on {self.n_fit:,} rows"
         if self.impute == "drop" or self.impute_value is None:
             miss = f"; {self.n_missing:,} training rows with it missing were dropped" if self.n_missing else ""
@@ -223,6 +237,8 @@ class FittedPreprocessor:
     target: str
     task: Task
     classes: list = field(default_factory=list)  # class labels for classification, index = code
+    #: engineered inputs (issue 21), encoded after the columns, computed from them in transform()
+    derived: list[ColumnTransform] = field(default_factory=list)
 
     # ----- fitting ---------------------------------------------------------------------------
     @classmethod
@@ -302,7 +318,7 @@ class FittedPreprocessor:
 
     @property
     def output_names(self) -> list[str]:
-        return [n for c in self.columns for n in c.output_names()]
+        return [n for c in [*self.columns, *self.derived] for n in c.output_names()]
 
     @property
     def n_outputs(self) -> int:
@@ -342,11 +358,14 @@ class FittedPreprocessor:
         if missing:
             raise DataError(f"Missing input column(s): {', '.join(missing)}.",
                             "The data must have the same columns the model was trained on.")
-        parts = []
+        parts, filled = [], {}
         for c in self.columns:
             s = frame[c.name]
             if c.impute_value is not None:
                 s = s.fillna(c.impute_value)
+            if not c.encoded:  # read by engineered inputs only
+                filled[c.name] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+                continue
             if strict and s.isna().any():
                 row = int(np.flatnonzero(s.isna().to_numpy())[0])
                 raise DataError(f"'{c.name}' is missing in row {row + 1}.",
@@ -358,6 +377,7 @@ class FittedPreprocessor:
                 if strict and (num.isna() & s.notna()).any():
                     row = int(np.flatnonzero((num.isna() & s.notna()).to_numpy())[0])
                     raise DataError(f"'{c.name}' must be a number, not {s.iloc[row]!r} (row {row + 1}).")
+                filled[c.name] = v
                 parts.append(((v - c.center) / c.scale)[:, None])
             else:
                 codes = c.codes(s)
@@ -376,6 +396,13 @@ class FittedPreprocessor:
                     v = codes.astype(np.float64)
                     v[unknown] = np.nan
                     parts.append(v[:, None])
+        for d in self.derived:  # engineered inputs: the formula on the filled raw columns, then scaled
+            v = _features.parse(d.formula, filled).numpy(filled)
+            if strict and not np.isfinite(v).all():
+                row = int(np.flatnonzero(~np.isfinite(v))[0])
+                raise DataError(f"The engineered input '{d.name}' gives no number in row {row + 1}.",
+                                "Give values for which its formula is defined.")
+            parts.append(((v - d.center) / d.scale)[:, None])
         if not parts:
             return np.zeros((len(frame), 0), dtype=np.float32)
         return np.hstack(parts).astype(np.float32)
@@ -391,7 +418,7 @@ class FittedPreprocessor:
         return [self.classes[int(i)] for i in codes]
 
     def describe(self) -> list[str]:
-        lines = [c.describe() for c in self.columns]
+        lines = [c.describe() for c in [*self.columns, *self.derived]]
         if self.task is Task.REGRESSION:
             lines.append(f"{self.target} (target): a number, predicted as is")
         else:
@@ -402,20 +429,23 @@ class FittedPreprocessor:
 
     # ----- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        cols = []
-        for c in self.columns:
+        def plain_column(c: ColumnTransform) -> dict:
             d = asdict(c)
             d["categories"] = [_plain(x) for x in c.categories]
             d["impute_value"] = _plain(c.impute_value)
             d["stats"] = {k: _plain(v) for k, v in c.stats.items()}
-            cols.append(d)
-        return {"columns": cols, "target": self.target, "task": self.task.value,
-                "classes": [_plain(x) for x in self.classes]}
+            return d
+
+        out = {"columns": [plain_column(c) for c in self.columns], "target": self.target,
+               "task": self.task.value, "classes": [_plain(x) for x in self.classes]}
+        if self.derived:
+            out["derived"] = [plain_column(c) for c in self.derived]
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> FittedPreprocessor:
         return cls([ColumnTransform(**c) for c in d["columns"]], d["target"], Task(d["task"]),
-                   list(d.get("classes", [])))
+                   list(d.get("classes", [])), [ColumnTransform(**c) for c in d.get("derived", [])])
 
 
 def _plain(x):
@@ -639,7 +669,8 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     if roles.target not in frame.columns:
         raise DataError(f"The target column '{roles.target}' is not in the data.",
                         "Choose a target in the Data tab (or --target).")
-    if not roles.features:
+    formulas = engineered_formulas(dataset, roles, config)
+    if not roles.features and not formulas:
         left = [f"'{c}' ({why})" for c, why in roles.ignored.items() if c != roles.target]
         why = (f": every column was left out — {'; '.join(left[:4])}"
                f"{f'; and {len(left) - 4} more' if len(left) > 4 else ''}") if left else ""
@@ -652,8 +683,13 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     if roles.target in roles.features:
         raise DataError(f"'{roles.target}' is both the target and a feature.",
                         "The target cannot be an input: remove it from the features.")
-    for c in roles.features:
+    # the raw columns the network reads: the features, then columns read only by engineered inputs
+    inputs = list(roles.features) + [c for f in formulas for c in f.columns if c not in roles.features]
+    inputs = list(dict.fromkeys(inputs))
+    for c in inputs:
         check_feature(dataset, c, config)
+    for f in formulas:
+        _features.check_values(f, frame)
     task, classes = resolve_task(dataset, roles.target, task)
     if task is Task.REGRESSION:
         check_magnitude(dataset, roles.target, "The target")
@@ -676,7 +712,7 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
 
     # "auto": decided on the training rows alone, then rows with a missing value in a "drop" column
     # go, in every split alike
-    auto_cols = [c for c in roles.features if config.for_column(c, "missing") == "auto"]
+    auto_cols = [c for c in inputs if config.for_column(c, "missing") == "auto"]
     train0 = raw["train"]
     auto_rows = int(train0[auto_cols].isna().any(axis=1).sum()) if auto_cols else 0
     auto_fill = auto_rows > AUTO_DROP_MAX * len(train0)
@@ -690,11 +726,11 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         else:
             auto_note = (f"Missing values (automatic): only {auto_rows:,} of {len(train0):,} training "
                          f"rows ({share:.1%}) have one, so those rows are dropped (in every split).")
-    drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"
+    drop_cols = [c for c in inputs if config.for_column(c, "missing") == "drop"
                  or (c in auto_cols and not auto_fill)]
     dropped_missing = 0
     dropped_by_column: dict[str, int] = {}
-    n_missing_train = {c: int(raw["train"][c].isna().sum()) for c in roles.features}
+    n_missing_train = {c: int(raw["train"][c].isna().sum()) for c in inputs}
     for k, part in raw.items():
         if drop_cols:
             isna = part[drop_cols].isna()
@@ -709,10 +745,12 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         raise DataError(f"Only {len(raw['train'])} training rows remain{why}.",
                         "Use more data, smaller test/validation fractions, or fill missing values "
                         "instead of dropping the rows.")
-    pre = FittedPreprocessor.fit(raw["train"], roles.features, roles.target, task, classes, config,
+    pre = FittedPreprocessor.fit(raw["train"], inputs, roles.target, task, classes, config,
                                  auto_fill=auto_fill)
     for t in pre.columns:
         t.n_missing = n_missing_train[t.name]
+        t.encoded = t.name in roles.features
+    pre.derived = fit_engineered(pre, raw["train"], formulas, config)
     out, dropped_unseen = {}, 0
     for k, part in raw.items():
         usable = pre.rows_usable(part)
@@ -734,6 +772,48 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
                         dropped, dropped_target, dropped_missing, dropped_unseen,
                         n_total=len(dataset.frame), dropped_by_column=dropped_by_column,
                         missing_note=auto_note, auto_dropped=bool(auto_rows and not auto_fill))
+
+
+def engineered_formulas(dataset: Dataset, roles: Roles, config: PreprocessConfig) -> list:
+    """The engineered inputs of ``config``, parsed and checked against the data (issue 21)."""
+    columns = [c for c in dataset.columns if c != roles.target]
+    formulas, seen = [], set()
+    for text in config.engineered:
+        f = _features.parse(text, columns)
+        if f.text in seen:
+            raise DataError(f"The engineered input '{f.text}' is listed twice.", "Remove one of them.")
+        seen.add(f.text)
+        for c in f.columns:
+            if not _is_numeric(dataset.frame[c]) or config.for_column(c, "kind") == "category":
+                raise DataError(f"The engineered input '{f.text}' reads '{c}', which is not a number "
+                                f"column.", "Formulas compute with number columns only.")
+        formulas.append(f)
+    return formulas
+
+
+def fit_engineered(pre: FittedPreprocessor, train: pd.DataFrame, formulas: list,
+                   config: PreprocessConfig) -> list[ColumnTransform]:
+    """One numeric transform per engineered input, fitted on the training rows (after filling)."""
+    filled = {}
+    for c in pre.columns:
+        if c.kind == "numeric" or c.passthrough_binary or not c.encoded:
+            s = train[c.name] if c.impute_value is None else train[c.name].fillna(c.impute_value)
+            filled[c.name] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+    out = []
+    for f in formulas:
+        v = f.numpy(filled)
+        v = v[np.isfinite(v)]
+        t = ColumnTransform(name=f.text, kind="numeric", formula=f.text, n_fit=int(len(v)))
+        mean, sd = float(v.mean()), float(v.std())
+        lo, hi = float(v.min()), float(v.max())
+        t.stats = {"mean": mean, "sd": sd, "min": lo, "max": hi}
+        t.scaling = config.numeric
+        if t.scaling == "standardize":
+            t.center, t.scale = mean, (sd if sd > 0 else 1.0)
+        elif t.scaling == "minmax":
+            t.center, t.scale = lo, (hi - lo if hi > lo else 1.0)
+        out.append(t)
+    return out
 
 
 def numeric_fill_value(config: PreprocessConfig, col: str) -> float:
