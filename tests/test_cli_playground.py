@@ -1,0 +1,83 @@
+"""Issue 21 headless: generated circles with engineered inputs x^2, y^2 and no hidden layer are
+solved, the engineered inputs live inside the exported .keras (a plain Keras load in safe mode on
+raw x, y gives what `nnstudio predict` gives), and bad generator options are one-line errors."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio import cli
+from nnstudio.core.data.generate import Recipe
+
+TRAIN = ["train", "circles", "--rows", "300", "--noise", "0.05", "--layers", "", "--epochs", "60",
+         "--seed", "0", "--json"]
+
+
+@pytest.fixture(scope="module")
+def lesson(tf_loaded, tmp_path_factory):
+    """Two runs on the same generated circles: on x, y, and on x, y, x^2, y^2 (exported)."""
+    folder = tmp_path_factory.mktemp("playground")
+    runs = {}
+    for name, feats in (("plain", "x,y"), ("squares", "x,y,x^2,y^2")):
+        args = [*TRAIN, "--features", feats]
+        if name == "squares":
+            args += ["--export", str(folder / "circles.keras")]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert cli.main(args) == 0
+        runs[name] = json.loads(out.getvalue())
+    return folder, runs
+
+
+def test_no_hidden_layer_solves_circles_once_x2_and_y2_are_inputs(lesson):
+    _, runs = lesson
+    plain, squares = runs["plain"], runs["squares"]
+    assert plain["params"] == 3 and squares["params"] == 5  # one sigmoid unit: 2 or 4 weights + bias
+    assert plain["test_accuracy"] < 0.75  # a straight line cannot separate a disc from a ring
+    assert squares["test_accuracy"] >= 0.95
+    assert squares["rows"]["test"] == 150  # the recipe's test share (0.5)
+
+
+def test_engineered_inputs_live_inside_the_exported_model(lesson, capsys):
+    import keras
+
+    folder, _ = lesson
+    path = folder / "circles.keras"
+    rows = Recipe("circles", rows=40, noise=0.1, seed=9).frame().drop(columns=["label"])
+    rows.to_csv(folder / "new.csv", index=False)
+    assert cli.main(["predict", str(path), str(folder / "new.csv"), "--out", str(folder / "p.csv")]) == 0
+    capsys.readouterr()
+    ours = pd.read_csv(folder / "p.csv")["P(label = 1)"].to_numpy()
+    model = keras.saving.load_model(str(path), safe_mode=True)
+    plain = model.predict({"x": rows["x"].to_numpy("float32"), "y": rows["y"].to_numpy("float32")},
+                          verbose=0)[:, 0]
+    assert np.allclose(plain, ours, atol=1e-5)
+    assert set(ours.round()) == {0.0, 1.0}  # both classes predicted: the check compares something
+    assert sorted(i.name for i in model.inputs) == ["x", "y"]  # raw columns only
+
+
+@pytest.mark.parametrize("args, words", [
+    (["train", "churn", "--noise", "0.2"], "--noise is an option of generated data"),
+    (["train", "moons", "--rows", "2"], "rows must be a number from 4"),
+    (["train", "moons", "--features", "x,z^2"], "reads 'z', which is not a column"),
+    (["train", "moons", "--features", "x,log(x)"], "gives no number in"),
+    (["examples", "--noise", "0.3"], "go with --generate SHAPE"),
+])
+def test_bad_generator_options_are_one_line_errors(args, words, capsys):
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+
+
+def test_examples_writes_generated_rows_as_csv(tmp_path, capsys):
+    out = tmp_path / "m.csv"
+    assert cli.main(["examples", "--generate", "moons", "--rows", "50", "--noise", "0.2",
+                     "--data-seed", "3", "--out", str(out)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out), Recipe("moons", rows=50, noise=0.2, seed=3).frame())
+    assert cli.main(["examples"]) == 0
+    assert "moons" in capsys.readouterr().out
