@@ -81,3 +81,20 @@ def test_examples_writes_generated_rows_as_csv(tmp_path, capsys):
     pd.testing.assert_frame_equal(pd.read_csv(out), Recipe("moons", rows=50, noise=0.2, seed=3).frame())
     assert cli.main(["examples"]) == 0
     assert "moons" in capsys.readouterr().out
+
+
+def test_challenge_checks_a_run_headless_and_records_it(tf_loaded, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NNSTUDIO_HOME", str(tmp_path))
+    args = ["challenge", "circles-no-hidden-layer", "--epochs", "60", "--lr", "0.03", "--json"]
+    assert cli.main([*args, "--features", "x,y,x^2,y^2"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["met"] and out["rank"] == 1 and out["figures"]["hidden_units"] == 0
+    board = json.loads((tmp_path / "leaderboards" / "circles-no-hidden-layer.json").read_text())
+    assert [e["features"] for e in board["entries"]] == [["x", "y", "x^2", "y^2"]]
+    # the network is not locked, but the limit is: two hidden units miss the goal
+    assert cli.main([*args, "--layers", "dense:2:tanh", "--no-record"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert not out["met"] and "2 hidden units, more than 0" in out["reasons"]
+    # a locked control is refused
+    assert cli.main(["challenge", "xor-one-small-layer", "--features", "x,y,x*y"]) == 2
+    assert "locks the features" in capsys.readouterr().err

@@ -18,7 +18,8 @@ from nnstudio.core.errors import NNStudioError
 #: ``func`` (returning the exit status). Listed here in the order `nnstudio --help` shows them.
 COMMAND_MODULES = ("train", "evaluate", "predict", "export", "forward",
                    "sweep", "runs",  # experiments (issue 17)
-                   "explain", "report")  # explain and decide (issue 20)
+                   "explain", "report",  # explain and decide (issue 20)
+                   "challenge")  # the teacher's playground (issue 21)
 SUBCOMMANDS = (*COMMAND_MODULES, "examples")
 
 
