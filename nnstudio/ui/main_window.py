@@ -183,6 +183,10 @@ class MainWindow(QMainWindow):
         from nnstudio.ui.experiments.install import install_runs_tab  # noqa: PLC0415
 
         install_runs_tab(self)
+        # tab: playground — issue 21 (generated and drawn data, engineered inputs, challenges)
+        from nnstudio.ui.playground.install import install_playground_tab  # noqa: PLC0415
+
+        install_playground_tab(self)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
