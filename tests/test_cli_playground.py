@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from nnstudio import cli
+from nnstudio.core import explain, model_file
 from nnstudio.core.data.generate import Recipe
+from nnstudio.core.forward import explain_inputs
 
 TRAIN = ["train", "circles", "--rows", "300", "--noise", "0.05", "--layers", "", "--epochs", "60",
          "--seed", "0", "--json"]
@@ -44,7 +46,7 @@ def test_no_hidden_layer_solves_circles_once_x2_and_y2_are_inputs(lesson):
 
 
 def test_engineered_inputs_live_inside_the_exported_model(lesson, capsys):
-    import keras
+    import keras  # noqa: PLC0415 -- lazy: TensorFlow, once the fixture has loaded it
 
     folder, _ = lesson
     path = folder / "circles.keras"
@@ -98,3 +100,17 @@ def test_challenge_checks_a_run_headless_and_records_it(tf_loaded, tmp_path, mon
     # a locked control is refused
     assert cli.main(["challenge", "xor-one-small-layer", "--features", "x,y,x*y"]) == 2
     assert "locks the features" in capsys.readouterr().err
+
+
+def test_explanations_count_engineered_inputs_for_the_columns_they_read(lesson):
+    folder, _ = lesson
+    lm = model_file.load(folder / "circles.keras")
+    pre = lm.preprocessor
+    assert [d.name for d in pre.derived] == ["x^2", "y^2"]
+    row = {"x": 0.1, "y": -0.2}
+    a = explain.explain_row(lm.net, pre, row, {"x": 0.9, "y": 0.0})
+    assert a.columns == ["x", "y"]
+    assert a.values.sum() == pytest.approx(a.prediction - a.baseline_prediction, abs=2e-3)
+    steps = explain_inputs(pre, row)
+    assert [s.column for s in steps] == ["x", "y", "x^2", "y^2"]
+    assert steps[2].encoded == [("x^2", pytest.approx(0.01, abs=1e-6))]

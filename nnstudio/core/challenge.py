@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,8 +39,16 @@ LOCKABLE = ("data", "features", "network", "settings")
 METRICS_UP = ("test_accuracy", "val_accuracy", "accuracy", "test_r2")
 METRICS_DOWN = ("test_loss", "val_loss", "loss")
 LIMITS = ("max_hidden_units", "max_hidden_layers", "max_params")
+
+
+def _shipped_dir() -> Path:
+    d = Path(__file__).resolve().parents[2] / "resources" / "challenges"
+    # a packaged (PyInstaller) build keeps resources beside the package
+    return d if d.is_dir() else Path(getattr(sys, "_MEIPASS", d.parents[1])) / "resources" / "challenges"
+
+
 #: The challenges shipped with nnstudio.
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "resources" / "challenges"
+SHIPPED_DIR = _shipped_dir()
 
 
 class ChallengeError(NNStudioError):
