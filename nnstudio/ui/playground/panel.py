@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -180,6 +181,10 @@ class PlaygroundPanel(QWidget):
         for x in (self.draw_on, self.class0, self.class1, self.erase, self.clear_btn):
             row.addWidget(x)
         row.addStretch(1)
+        self.save_btn = QPushButton("Save as CSV…")
+        self.save_btn.setToolTip("Write the points shown (generated or drawn) to a CSV file")
+        self.save_btn.clicked.connect(self._ask_save_csv)
+        row.addWidget(self.save_btn)
         self.draw_widgets = [self.draw_on, self.class0, self.class1, self.erase, self.clear_btn]
         return w
 
@@ -281,6 +286,22 @@ class PlaygroundPanel(QWidget):
         self.plot.vb.drawing = self.draw_on.isChecked()
         self.plot.vb.erasing = self.erase.isChecked()
         self.plot.vb.setMouseEnabled(not self.plot.vb.drawing, not self.plot.vb.drawing)
+
+    @Slot()
+    def _ask_save_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the points as CSV", "points.csv", "CSV (*.csv)")
+        if path:
+            self.save_csv(path)
+
+    def save_csv(self, path: str) -> None:
+        """The points shown (the project's generated or drawn rows) as CSV; says what it wrote."""
+        frame = self.points if self.points is not None else self.state.project.dataset.frame
+        try:
+            frame.to_csv(path, index=False)
+        except OSError as e:
+            self.note.setText(f"Cannot write '{path}': {e.strerror or e}. Choose a folder you can write to.")
+            return
+        self.note.setText(f"Wrote {len(frame):,} points to {path}.")
 
     # ----- inputs --------------------------------------------------------------------------------
     def chosen_inputs(self) -> list[str]:

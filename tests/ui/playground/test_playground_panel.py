@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
@@ -63,10 +64,14 @@ def test_a_click_on_the_plot_adds_a_point_of_the_chosen_class(panel, qtbot):
     assert len(state.project.dataset.frame) == 61  # the project keeps the last usable set
 
 
-def test_moving_a_slider_regenerates_the_data(panel, qtbot):
+def test_moving_a_slider_regenerates_the_data(panel, qtbot, tmp_path):
     with qtbot.waitSignal(panel.state.project_changed, timeout=3000):
         panel.noise.setValue(0.4)
-    assert recipe_of(panel.state.project.dataset) == Recipe("circles", rows=60, noise=0.4, seed=2)
+    recipe = Recipe("circles", rows=60, noise=0.4, seed=2)
+    assert recipe_of(panel.state.project.dataset) == recipe
+    panel.save_csv(str(tmp_path / "points.csv"))  # what "Save as CSV…" writes
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "points.csv"), recipe.frame())
+    assert "Wrote 60 points" in panel.note.text()
 
 
 def test_engineered_inputs_reach_the_prepared_data_and_bad_formulas_are_said(panel, qtbot):
