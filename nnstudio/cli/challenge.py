@@ -6,6 +6,7 @@ import sys
 
 from nnstudio.cli.common import _Bar, settings_overrides
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.settings import OPTIMIZERS
 
 
 def add_parser(sub) -> None:
@@ -15,7 +16,7 @@ def add_parser(sub) -> None:
                     "its network and inputs, check the goal, and record a run that meets it on the "
                     "local leaderboard (fewest parameters first; ~/.nnstudio/leaderboards, or "
                     "$NNSTUDIO_HOME/leaderboards).")
-    p.add_argument("file", help="a challenge file, or the name of a shipped one (e.g. xor-two-units)")
+    p.add_argument("file", help="a challenge file, or the name of a shipped one (e.g. circles-no-hidden-layer)")
     p.add_argument("--layers", help="hidden layers, e.g. dense:2:tanh ('' for none); refused when "
                                     "the challenge locks the network")
     p.add_argument("--features", help='inputs: columns and engineered formulas, e.g. "x,y,x^2,y^2"; '
@@ -24,9 +25,11 @@ def add_parser(sub) -> None:
     p.add_argument("--no-record", action="store_true", help="check only; leave the leaderboard alone")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     g = p.add_argument_group("training (refused when the challenge locks the settings)")
-    for flag, kind in (("--optimizer", str), ("--lr", float), ("--epochs", int), ("--batch-size", int),
-                       ("--seed", int)):
-        g.add_argument(flag, type=kind)
+    g.add_argument("--optimizer", choices=OPTIMIZERS)
+    g.add_argument("--lr", "--learning-rate", dest="lr", type=float, help="learning rate")
+    g.add_argument("--epochs", type=int)
+    g.add_argument("--batch-size", type=int)
+    g.add_argument("--seed", type=int, help="seed of the weights and the shuffling")
     p.set_defaults(func=run, momentum=None, nesterov=None, loss=None, early_stopping=None,
                    patience=None, monitor=None, batch_mode=None)
 
