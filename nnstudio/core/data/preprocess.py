@@ -434,6 +434,12 @@ class FittedPreprocessor:
             d["categories"] = [_plain(x) for x in c.categories]
             d["impute_value"] = _plain(c.impute_value)
             d["stats"] = {k: _plain(v) for k, v in c.stats.items()}
+            # issue 21's fields only when used: models without engineered inputs stay readable by
+            # earlier versions
+            if not d["formula"]:
+                del d["formula"]
+            if d["encoded"]:
+                del d["encoded"]
             return d
 
         out = {"columns": [plain_column(c) for c in self.columns], "target": self.target,
