@@ -46,7 +46,7 @@ def test_no_hidden_layer_solves_circles_once_x2_and_y2_are_inputs(lesson):
 
 
 def test_engineered_inputs_live_inside_the_exported_model(lesson, capsys):
-    import keras  # noqa: PLC0415 -- lazy: TensorFlow, once the fixture has loaded it
+    import keras  # lazy: TensorFlow, loaded by the fixture
 
     folder, _ = lesson
     path = folder / "circles.keras"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from nnstudio.cli.common import _Bar, settings_overrides
 from nnstudio.core.errors import NNStudioError
@@ -35,8 +37,6 @@ def add_parser(sub) -> None:
 
 
 def _resolve(name: str):
-    from pathlib import Path  # noqa: PLC0415
-
     from nnstudio.core import challenge  # noqa: PLC0415 -- lazy: pandas and the project, paid by this command
 
     p = Path(name)
@@ -48,8 +48,6 @@ def _resolve(name: str):
 
 
 def run(args) -> int:
-    from dataclasses import replace  # noqa: PLC0415
-
     from nnstudio.core import challenge  # noqa: PLC0415 -- lazy: pandas and the project, paid by this command
     from nnstudio.core.model.spec import validate  # noqa: PLC0415 -- lazy: as above
     from nnstudio.core.training.control import TrainingControl  # noqa: PLC0415 -- lazy: as above

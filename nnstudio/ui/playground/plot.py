@@ -35,14 +35,14 @@ class DrawViewBox(pg.ViewBox):
         else:
             self.events.add_requested.emit(p.x(), p.y())
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph naming)
+    def mouseClickEvent(self, ev) -> None:
         if self.drawing and ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
             self._emit(ev.scenePos())
             return
         super().mouseClickEvent(ev)
 
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 (pyqtgraph naming)
+    def mouseDragEvent(self, ev, axis=None) -> None:
         if self.drawing and ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
             pos = ev.scenePos()
@@ -59,7 +59,7 @@ class DrawViewBox(pg.ViewBox):
 class _PassClicks(pg.ScatterPlotItem):
     """Points that let clicks through to the view box (to erase them, or to add one beside them)."""
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph naming)
+    def mouseClickEvent(self, ev) -> None:
         ev.ignore()
 
 
