@@ -35,6 +35,7 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 from nnstudio.core import challenge as core_challenge
 from nnstudio.core.data import features as core_features
 from nnstudio.core.data.dataset import Dataset
+from nnstudio.core.data.engineered import engineered_formulas
 from nnstudio.core.data.generate import LABEL, SHAPE_LABELS, SHAPES, Recipe, recipe_of
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
@@ -317,18 +318,22 @@ class PlaygroundPanel(QWidget):
         if self._syncing:
             return
         project = self.state.project
-        if not is_playground_data(project):
-            self.inputs_msg.setText("Generate or draw data first: these inputs are for x and y.")
-            return
-        inputs = self.chosen_inputs()
-        if not inputs:
-            self.inputs_msg.setText("Choose at least one input.")
-            self._sync_from_state()
-            return
+        before = (project.roles, project.preprocess)
         try:
-            core_challenge.apply_start(project, None, inputs)
+            if is_playground_data(project):
+                inputs = self.chosen_inputs()
+                if not inputs:
+                    raise NNStudioError("Choose at least one input.")
+                core_challenge.apply_start(project, None, inputs)
+            else:  # other data: the formulas only; its columns are chosen in the Data tab
+                formulas = [f for f in self.chosen_inputs() if f not in ("x", "y")]
+                project.preprocess = replace(project.preprocess, engineered=formulas)
+            for f in engineered_formulas(project.dataset, project.roles, project.preprocess):
+                core_features.check_values(f, project.dataset.frame)
         except NNStudioError as e:
-            self.inputs_msg.setText(e.user_text())
+            project.roles, project.preprocess = before
+            self.inputs_msg.setText(f"<span style='color:#b00020'>{e.user_text()}</span>")
+            self._sync_from_state()
             return
         self.inputs_msg.setText("")
         self.state.notify_data_changed()
@@ -336,8 +341,11 @@ class PlaygroundPanel(QWidget):
     @Slot()
     def add_formula(self) -> None:
         text = self.formula.text().strip()
+        p = self.state.project
+        numbers = [c for c in p.dataset.columns
+                   if c != p.roles.target and pd.api.types.is_numeric_dtype(p.dataset.frame[c])]
         try:
-            core_features.parse(text, ["x", "y"])
+            core_features.parse(text, numbers)
         except NNStudioError as e:
             self.inputs_msg.setText(f"<span style='color:#b00020'>{e.user_text()}</span>")
             return
@@ -375,7 +383,7 @@ class PlaygroundPanel(QWidget):
                 self.balance.setValue(recipe.balance)
                 self.test.setValue(recipe.test)
                 self.seed.setValue(recipe.seed)
-            chosen = [*p.roles.features, *p.preprocess.engineered] if ours else ["x", "y"]
+            chosen = [*p.roles.features, *p.preprocess.engineered] if ours else list(p.preprocess.engineered)
             for name, cb in self.toggles.items():
                 cb.setChecked(name in chosen)
             for text in chosen:
@@ -393,7 +401,8 @@ class PlaygroundPanel(QWidget):
         else:
             self.plot.show_points(np.array([]), np.array([]), None)
             self.note.setText("The data is not from the Playground: move a slider or press Generate to "
-                              "make some, or draw points.")
+                              "make some, or draw points. Formulas (the box on the left) work on its "
+                              "number columns.")
         self._apply_locks()
 
     def _show(self, frame: pd.DataFrame) -> None:
@@ -409,7 +418,8 @@ class PlaygroundPanel(QWidget):
             w.setEnabled("data" not in locked)
         for w in self.draw_widgets:
             w.setEnabled("data" not in locked and not regression)
+        ours = is_playground_data(self.state.project)
         for w in self.inputs_widgets:
-            w.setEnabled("features" not in locked)
+            w.setEnabled("features" not in locked and (ours or w not in self.toggles.values()))
         if "data" in locked and self.draw_on.isChecked():
             self.draw_on.setChecked(False)

@@ -102,3 +102,19 @@ def test_a_challenge_locks_its_controls_and_checks_each_run(panel, qtbot):
     assert "Not met" in box.verdict.text() and "below 0.95" in box.verdict.text()
     box.leave()
     assert panel.generate_btn.isEnabled()
+
+
+def test_formulas_work_on_any_data_with_number_columns(qtbot):
+    state = AppState(Project.from_example("house-prices"))
+    w = PlaygroundPanel(state)
+    qtbot.addWidget(w)
+    assert not w.toggles["x^2"].isEnabled() and w.formula.isEnabled()
+    w.formula.setText("Area / Rooms")
+    with qtbot.waitSignal(state.data_changed, timeout=1000):
+        w.add_formula()
+    names = state.prepared().preprocessor.output_names
+    assert names[-1] == "Area / Rooms" and "Area" in names  # the columns stay as the Data tab chose
+    w.formula.setText("log(Area - 1000)")  # no number for any house: said, and nothing changes
+    w.add_formula()
+    assert "gives no number in" in w.inputs_msg.text()
+    assert state.project.preprocess.engineered == ["Area / Rooms"]
