@@ -63,7 +63,10 @@ class PreprocessConfig:
                                     f"Use one of: {', '.join(allowed)}.")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not d["engineered"]:  # written only when used: earlier versions can open the project
+            del d["engineered"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> PreprocessConfig:
