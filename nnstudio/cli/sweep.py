@@ -41,6 +41,9 @@ def run(args) -> int:
 
     for flag, given in (("--repeat", args.repeat), ("--export", args.export),
                         ("--distribute", args.distribute not in (None, "auto")),
+                        ("--workers", args.workers is not None),
+                        ("--worker-index", args.worker_index is not None),
+                        ("--no-shuffle", not args.shuffle),
                         ("--stream", args.stream), ("--seed", args.seed is not None)):
         if given:
             raise NNStudioError(f"{flag} is an option of `nnstudio train`, not of a sweep.",
