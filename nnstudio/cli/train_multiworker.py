@@ -76,7 +76,7 @@ def run(args) -> int:
                                            shuffle=args.shuffle, control=TrainingControl(bar))
     bar.close()
     out = result_json(result, params)
-    out.update(cluster, replicas=int(strategy.num_replicas_in_sync),
+    out.update(cluster, replicas=int(strategy.num_replicas_in_sync), steps=int(result.steps),
                resumed_from_epoch=int(result.resumed_from), rows=data.rows(), warnings=warnings)
     saved, exported = None, []
     if chief and args.export:

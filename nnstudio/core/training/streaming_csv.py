@@ -370,8 +370,15 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
 
 
 def _same_columns(first: Path, other: Path, names: list, read_kwargs: dict) -> None:
-    theirs = list(read_kwargs.get("names") or read_head(other, read_kwargs, 1).columns)
-    if theirs != names:
+    """Refuse a file whose header (or, without headers, number of columns) is not the first's."""
+    kw = {k: v for k, v in read_kwargs.items() if k != "names"}
+    try:
+        theirs = list(pd.read_csv(other, nrows=0, **kw).columns)
+    except (OSError, ValueError, pd.errors.ParserError):
+        theirs = None
+    same = theirs is not None and (len(theirs) == len(names) if kw.get("header") is None
+                                   else [str(c) for c in theirs] == [str(c) for c in names])
+    if not same:
         raise DataError(f"{other.name} does not have the columns of {first.name}.",
                         "Give files of the same columns, in the same order.")
 
