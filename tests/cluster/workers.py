@@ -2,8 +2,10 @@
 process started here killed when its test ends (pass or fail)."""
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +26,15 @@ def free_ports(n: int) -> list[int]:
             s.close()
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: the kernel kills it if the test process dies (Linux), so that no
+    worker outlives a test run that was itself killed (its finalizers never run then)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Workers:
     """Starts ``nnstudio train ... --distribute multi-worker`` processes; :meth:`kill_all` ends them."""
 
@@ -42,7 +53,8 @@ class Workers:
             p = subprocess.Popen(
                 [sys.executable, "-m", "nnstudio", "train", *args, "--distribute", "multi-worker",
                  "--workers", workers, "--worker-index", str(i), "--json"],
-                cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
             self.procs.append(p)
             started.append(p)
         return started
