@@ -105,7 +105,8 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
     csv, doc = _source(args)
     if isinstance(csv, list) and args.save:
         raise NNStudioError("--save keeps one data file in the project, but the data is several "
-                            "files.", "Use --export PATH, or join the files into one.")
+                            "files.", "Join them into one file to save a project (under "
+                            "multi-worker each worker then reads a range of its rows).")
     if doc is not None:
         roles, config, split = doc.roles, doc.preprocess, doc.split
         spec, settings, task, options = doc.spec, doc.settings, doc.task, doc.read_options

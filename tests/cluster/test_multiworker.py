@@ -76,3 +76,22 @@ def test_a_killed_worker_restarts_from_the_backup(tmp_path, workers):
     # the optimizer's step count came back with the backup: all 20 epochs of 19 steps
     assert results[0]["steps"] == 20 * 19
     assert not backup.exists()
+
+
+def test_two_workers_stream_their_shares_of_a_csv(tmp_path, workers):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3))
+    table = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=(X[:, 0] + X[:, 1] > 0).astype(int))
+    table.to_csv(tmp_path / "table.csv", index=False)
+    chief, other = workers.results(workers.start(
+        ["table.csv", "--target", "y", "--stream", "--chunk-rows", "300", "--epochs", "2",
+         "--batch-size", "64", "--backup-dir", "backup", "--save", "table"], 2, tmp_path))
+    for r in (chief, other):  # each read a range of the rows; together, one model
+        assert r["path"] == "csv-stream-multi-worker" and r["status"] == "completed"
+        assert r["workers"] == 2 and r["epochs_run"] == 2
+    assert chief["loss"] == pytest.approx(other["loss"], rel=1e-6)
+    assert chief["test_accuracy"] == pytest.approx(other["test_accuracy"])
+    assert chief["test_accuracy"] > 0.75  # it learned (a linear rule; guessing scores about 0.5)
+    assert (tmp_path / "table.nnstudio").is_file() and not (tmp_path / "backup").exists()

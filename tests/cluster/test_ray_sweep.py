@@ -35,9 +35,9 @@ def test_a_sweep_on_ray_lands_in_the_runs_like_a_local_sweep(local_ray, tmp_path
     assert all(r.sweep == res.id and r.status == "completed" and r.epochs_run == 3
                for r in res.records)
     for a, b in zip(res.records, local.records):  # the ordinary engine in each trial
-        assert a.metric(res.metric) == pytest.approx(b.metric(local.metric), abs=1e-5)
+        assert a.metric(res.metric) == pytest.approx(b.metric(local.metric), abs=1e-4)
     assert sorted(r.done for r in seen) == [1, 2, 3, 4]
-    assert [r.has_weights() for r in res.records] == [False, False, False, True]
+    assert [r.has_weights for r in res.records] == [False, False, False, True]
     assert res.ranking is not None and res.ranking.best is not None
     # and from the command line, into a saved project's runs table
     path = tmp_path / "xor.nnstudio"

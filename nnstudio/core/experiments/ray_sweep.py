@@ -18,8 +18,11 @@ stopped by the sweep). When Ray is already initialised in this process (the test
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
+import logging
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -149,7 +152,11 @@ def run_sweep_on_ray(project, configs: list[dict], seeds: int, *, address: str =
                 tune_config=tune.TuneConfig(reuse_actors=True),
                 run_config=tune.RunConfig(name=f"nnstudio-sweep-{sweep_id}", storage_path=storage,
                                           verbose=0, callbacks=[Progress()]))
-            grid = tuner.fit()
+            # Tune prints its tables on stdout, where `--json` writes the result: send them to stderr;
+            # and it warns that it wrote no result files, which it need not (records come back)
+            logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+            with contextlib.redirect_stdout(sys.stderr):
+                grid = tuner.fit()
             if grid.errors:
                 raise TrainingError(f"{len(grid.errors)} of {total} trials failed on Ray: "
                                     f"{str(grid.errors[0]).strip().splitlines()[-1][:300]}",
