@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
+from nnstudio.cli import train_stream
 from nnstudio.cli.common import _Bar, data_warnings, print_result, result_json, rows_text, warn
 from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.model.spec import param_counts, validate
@@ -45,8 +46,8 @@ def wanted(args) -> bool:
     return False
 
 
-def run(args) -> int:
-    from nnstudio.cli import train, train_stream  # noqa: PLC0415 -- lazy: train imports this module
+def run(args, load_project) -> int:
+    """One worker's run; ``load_project(args)`` is ``nnstudio train``'s (which imports this module)."""
     from nnstudio.core.training import multiworker  # noqa: PLC0415 -- lazy: TensorFlow, paid only by the command that runs
 
     if args.repeat:
@@ -62,7 +63,7 @@ def run(args) -> int:
                                 "file order with rows shuffled within a chunk.",
                                 "Leave out --no-shuffle.")
         return train_stream.run_streaming(args, strategy=strategy, cluster=cluster)
-    project = train.load_project(args)
+    project = load_project(args)
     data = project.prepare()
     warnings = data_warnings(project, data)
     problems = validate(project.spec, data.task, data.n_classes)

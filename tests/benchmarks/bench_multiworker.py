@@ -7,7 +7,6 @@ fit and test, not the start-up), the rows per second and the wall time of the wh
 """
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import time
@@ -17,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cluster"))
-from workers import Workers  # noqa: E402
+from workers import Workers
 
 ARGS = ["--target", "y", "--layers", "dense:32:relu,dense:16:relu", "--batch-size", "256",
         "--epochs", "3", "--seed", "1", "--no-stream"]

@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workers import Workers  # noqa: E402
+from workers import Workers
 
 
 @pytest.fixture
