@@ -7,6 +7,9 @@ fit and test, not the start-up), the rows per second and the wall time of the wh
 """
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -16,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cluster"))
-from workers import Workers
+from workers import ROOT, Workers
 
 ARGS = ["--target", "y", "--layers", "dense:32:relu,dense:16:relu", "--batch-size", "256",
         "--epochs", "3", "--seed", "1", "--no-stream"]
@@ -30,6 +33,15 @@ def main() -> None:
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(8)])
     frame["y"] = (X[:, 0] * X[:, 1] + X[:, 2] > 0).astype(int)
     frame.to_csv(tmp / "table.csv", index=False)
+    # for reference: the single-device engine (compiled chunks of epochs), no strategy at all
+    t0 = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NNSTUDIO_COMPUTE_THREADS": "1"}
+    r = json.loads(subprocess.run(
+        [sys.executable, "-m", "nnstudio", "train", "table.csv", *ARGS, "--distribute", "off", "--json"],
+        cwd=tmp, env=env, capture_output=True, text=True, check=True).stdout)
+    rows = r["rows"]["train"] * r["epochs_run"]
+    print(f"engine, no strategy: training {r['seconds']:.2f} s ({rows / r['seconds']:,.0f} rows/s), "
+          f"command wall {time.perf_counter() - t0:.1f} s, val_accuracy {r.get('val_accuracy'):.4f}")
     for count in (1, 2):
         w = Workers()
         t0 = time.perf_counter()
