@@ -52,9 +52,7 @@ from nnstudio.core.training.steps import (
     tf_failure,
 )
 
-DISTRIBUTE_MODES = ("auto", "off", "mirrored")
-#: Modes of ``--distribute``: these, and ``multi-worker`` (:mod:`.multiworker`).
-CLI_DISTRIBUTE_MODES = (*DISTRIBUTE_MODES, "multi-worker")
+DISTRIBUTE_MODES = ("auto", "off", "mirrored")  # and "multi-worker": see .multiworker
 #: Progress is reported to the callback at most this often (seconds), and at the end.
 REPORT_INTERVAL = 0.1
 
