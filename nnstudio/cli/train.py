@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from nnstudio.cli import generated, train_stream
+from nnstudio.cli import generated, train_multiworker, train_stream
 from nnstudio.cli.common import (
     _Bar,
     csv_options,
@@ -99,10 +99,12 @@ def add_arguments(p) -> None:
     g.add_argument("--patience", type=int)
     g.add_argument("--monitor")
     g.add_argument("--repeat", type=int, help="train N times with seeds 0..N-1; report mean and sd")
-    g.add_argument("--distribute", choices=("auto", "off", "mirrored"), default="auto",
+    g.add_argument("--distribute", choices=("auto", "off", "mirrored", "multi-worker"), default="auto",
                    help="several GPUs: train under tf.distribute.MirroredStrategy. auto (default): "
                         "when two or more GPUs are visible; mirrored: always (over all GPUs, or "
-                        "all logical CPU devices); off: never")
+                        "all logical CPU devices); off: never; multi-worker: several machines under "
+                        "MultiWorkerMirroredStrategy (TF_CONFIG or --workers; docs/scale.md)")
+    train_multiworker.add_arguments(g)
     g = p.add_argument_group("output")
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--export", metavar="PATH", help="save the trained model (.keras, ...)")
@@ -170,6 +172,8 @@ def run(args) -> int:
         train_repeated,
     )
 
+    if train_multiworker.wanted(args):
+        return train_multiworker.run(args, load_project)
     if train_stream.wants_streaming(args):
         return train_stream.run_streaming(args)
     if args.repeat and args.distribute == "mirrored":
