@@ -190,6 +190,10 @@ class MainWindow(QMainWindow):
         install_runs_tab(self)
         # the timeline scrubber, the coach and the Health tab — issue 19 (ui/timeline/)
         install_timeline(self)
+        # tab: playground — issue 21 (generated and drawn data, engineered inputs, challenges)
+        from nnstudio.ui.playground.install import install_playground_tab  # noqa: PLC0415
+
+        install_playground_tab(self)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
