@@ -29,7 +29,8 @@ def add_train_arguments(p) -> None:
                    help="the epoch to branch from (a snapshot the run kept; --epochs is then the "
                         "epoch the branch ends at, by default the run's own)")
     g.add_argument("--snapshot-every", type=int, metavar="K",
-                   help="keep a snapshot at least every K epochs (default: about 50 in a run)")
+                   help="keep a snapshot at least every K epochs (default: at the reports the run "
+                        "makes, about every 0.05 s; asking for more costs time on short runs)")
 
 
 def add_evaluate_arguments(p) -> None:
