@@ -11,6 +11,7 @@ import os
 import sys
 
 from nnstudio import __version__
+from nnstudio.core import tf as core_tf
 from nnstudio.core.errors import NNStudioError
 
 #: Subcommands: each is a module nnstudio/cli/<name>.py with ``add_parser(subparsers)`` that sets
@@ -87,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         from nnstudio.ui.app import run_gui  # lazy: Qt, only when the GUI opens
 
         return run_gui(argv)
+    # headless: TensorFlow may take every core (the GUI keeps one free for itself)
+    core_tf.use_every_core()
     parser = _parser()
     args = parser.parse_args(argv)  # argparse exits 2 with a one-line usage error
     if not getattr(args, "func", None):
