@@ -501,9 +501,9 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
                 results = population.train_population(
                     data, c.spec, c.settings, group, lambda: control.cancelled,
                     models=[starts.get(c.spec, s, slot=i) for i, s in enumerate(group)])
-                if any(r.status == "stopped" for r in results):
-                    break
-                for r in results:
+                for r in results:  # stopped by Cancel: the runs in progress, as alone
+                    if control.cancelled and r.status != "stopped":
+                        break
                     r = r if r.status != "diverged" else alone(c, r.seed)
                     if r is None:
                         break
