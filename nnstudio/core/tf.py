@@ -67,7 +67,40 @@ def _configure_threads(tf) -> None:
         pass
 
 
+XLA_CACHE_ENV = "NNSTUDIO_XLA_CACHE"
+
+
+def xla_cache_dir() -> str | None:
+    """Where compiled XLA programs persist across processes (issue 18): ``$NNSTUDIO_XLA_CACHE``
+    (``off`` for none), else ``$XDG_CACHE_HOME/nnstudio/xla`` (``~/.cache/nnstudio/xla``). A second
+    ``nnstudio train`` of the same network then loads the program instead of compiling it again
+    (tracing still runs). None when there is no usable folder."""
+    raw = os.environ.get(XLA_CACHE_ENV, "").strip()
+    if raw.lower() in ("off", "0", "no", "none"):
+        return None
+    folder = raw or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "nnstudio", "xla")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def _xla_flags() -> str:
+    """``$TF_XLA_FLAGS`` with the persistent compilation cache added (unless the user set one)."""
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if "tf_xla_persistent_cache_directory" in flags:
+        return flags
+    folder = xla_cache_dir()
+    if folder is None:
+        return flags
+    return f"{flags} --tf_xla_persistent_cache_directory={folder}".strip()
+
+
 def _quiet_environment() -> None:
+    os.environ["TF_XLA_FLAGS"] = _xla_flags()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

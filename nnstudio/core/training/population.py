@@ -51,7 +51,7 @@ from nnstudio.core.training.steps import (
 #: Training features of one network larger than this (bytes) train seed after seed.
 POPULATION_MAX_BYTES = 64 * 2**20
 #: At most this many networks in one population (more seeds train in groups of this many).
-POPULATION_MAX = 16
+POPULATION_MAX = 8
 #: A compiled call lasts about this long once the speed is known (``should_stop`` is asked between).
 CALL_SECONDS = 0.25
 #: Compiled population programs kept (architecture x data shape x optimizer x N).
