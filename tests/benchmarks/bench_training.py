@@ -50,6 +50,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -334,6 +335,8 @@ def main(argv=None) -> int:
     repeats = max(3, args.repeats)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     core_tf.use_every_core()  # headless, as the CLI: every core (before TensorFlow is imported)
+    # first_s is a cold compile: a fresh persistent XLA cache (bench_first_run.py measures reuse)
+    os.environ.setdefault(core_tf.XLA_CACHE_ENV, tempfile.mkdtemp(prefix="nnstudio-bench-xla-"))
     t_import = time.perf_counter()
     tf, keras = _tensorflow(), _keras()
     t_import = time.perf_counter() - t_import
