@@ -55,7 +55,7 @@ def no_threads_left(request):
               if t.ident not in before and t.is_alive() and not t.daemon]
     workers = []
     if "PySide6" in __import__("sys").modules:
-        from nnstudio.ui.common.workers import running_workers  # noqa: PLC0415
+        from nnstudio.ui.common.workers import running_workers
 
         workers = running_workers()
     if leaked or workers:

@@ -5,10 +5,12 @@ Errors a user can cause print one line on stderr and exit with status 2, never a
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import json
 import os
 import sys
+from pathlib import Path
 
 from nnstudio import __version__
 from nnstudio.core import tf as core_tf
@@ -44,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _examples(args) -> int:
 
-    from nnstudio.core.data.examples import EXAMPLES  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     if args.json:
         print(json.dumps([{"name": n, "title": e.title, "description": e.description,
@@ -62,15 +64,11 @@ FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".tab", ".nnstudio", ".gz", ".z
 
 
 def looks_like_file(word: str) -> bool:
-    from pathlib import Path  # noqa: PLC0415
-
     return Path(word).exists() or word.lower().endswith(FILE_SUFFIXES) or "/" in word or "\\" in word
 
 
 def unknown_command(word: str) -> str:
     """The one-line message for a word that is neither a command nor a file."""
-    import difflib  # noqa: PLC0415
-
     close = difflib.get_close_matches(word.lower(), SUBCOMMANDS, n=1, cutoff=0.5)
     hint = f" — did you mean '{close[0]}'?" if close else "."
     return (f"nnstudio: error: unknown command '{word}'{hint} Commands: {', '.join(SUBCOMMANDS)}; "
@@ -85,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
         # no command: the GUI, optionally opening files given on the command line
-        from nnstudio.ui.app import run_gui  # lazy: Qt, only when the GUI opens
+        from nnstudio.ui.app import run_gui  # noqa: PLC0415 -- lazy: Qt, only when the GUI opens
 
         return run_gui(argv)
     # headless: TensorFlow may take every core (the GUI keeps one free for itself)

@@ -16,7 +16,7 @@ def settings_overrides(args) -> dict:
 
 def csv_options(args):
     """The CSV reading options given on the command line (the rest is detected)."""
-    from nnstudio.core.data.csv import CsvOptions  # lazy: pandas costs a second at start-up
+    from nnstudio.core.data.csv import CsvOptions  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
 
     delim = args.delimiter
     if delim is not None:

@@ -1,7 +1,12 @@
 """``nnstudio evaluate MODEL.keras [DATA.csv]``: loss, metrics and confusion matrix of a model."""
 from __future__ import annotations
 
+import dataclasses
 import json
+
+import numpy as np
+
+from nnstudio.core.errors import DataError, NNStudioError
 
 
 def add_parser(sub) -> None:
@@ -24,7 +29,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from nnstudio.core import model_file  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     lm = model_file.load(args.model)
     lm.require_nnstudio()
@@ -57,8 +62,7 @@ def run(args) -> int:
 
 def _threshold(args, lm) -> float | None:
     """--threshold checked, else the model's own (None: not a two-class model)."""
-    from nnstudio.core.errors import DataError  # noqa: PLC0415
-    from nnstudio.core.threshold import check_threshold  # noqa: PLC0415
+    from nnstudio.core.threshold import check_threshold  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
     if args.threshold is None:
         return lm.threshold
@@ -71,14 +75,9 @@ def _threshold(args, lm) -> float | None:
 def baselines(lm, frame, threshold) -> dict:
     """The network beside the majority rule and a linear model (issue 20), as JSON-able data: fitted
     on the data the model was trained on; scored on its test rows, or on every row of ``frame``."""
-    import dataclasses  # noqa: PLC0415
-
-    import numpy as np  # noqa: PLC0415
-
-    from nnstudio.core import baselines as bl  # noqa: PLC0415
-    from nnstudio.core import evaluate as ev  # noqa: PLC0415
-    from nnstudio.core import model_file  # noqa: PLC0415
-    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415
+    from nnstudio.core import baselines as bl  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
+    from nnstudio.core import evaluate as ev  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
+    from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
     try:
         project = model_file.project_from_meta(lm.meta)

@@ -10,6 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnstudio.core.errors import DataError, NNStudioError, ProjectError
+from nnstudio.core.jsonsafe import jsonable
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("explain", help="which input columns matter, and why a row gets its prediction",
@@ -40,11 +43,9 @@ class Loaded:
 
 
 def load_any(path: str, need_project: bool = False) -> Loaded:
-    from nnstudio.core.errors import ProjectError  # noqa: PLC0415
-
     p = Path(path)
     if p.suffix.lower() == ".nnstudio":
-        from nnstudio.core import project_file  # noqa: PLC0415
+        from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas loads only for the command that runs
 
         t = project_file.load_trained(p, require_data=need_project)
         thr = t.threshold if len(t.preprocessor.classes) == 2 else None
@@ -52,8 +53,7 @@ def load_any(path: str, need_project: bool = False) -> Loaded:
     if p.suffix.lower() != ".keras":
         raise ProjectError(f"'{p.name}' is neither a model (.keras) nor a project (.nnstudio).",
                            "Give a model exported by nnstudio or a trained project file.")
-    from nnstudio.core import model_file  # noqa: PLC0415
-    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415
+    from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
     lm = model_file.load(p)
     lm.require_nnstudio()
@@ -69,8 +69,6 @@ def load_any(path: str, need_project: bool = False) -> Loaded:
 
 def training_rows(loaded: Loaded):
     """The raw training rows of the model's project, when its data can be found (for the baseline row)."""
-    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415
-
     if loaded.project is None:
         return None
     try:
@@ -83,8 +81,7 @@ def training_rows(loaded: Loaded):
 
 
 def run(args) -> int:
-    from nnstudio.core import explain, model_file  # noqa: PLC0415
-    from nnstudio.core.errors import DataError  # noqa: PLC0415
+    from nnstudio.core import explain, model_file  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
     frame = model_file.read_csv_frame(args.data)
     m = load_any(args.model)
@@ -110,7 +107,7 @@ def run(args) -> int:
         att = explain.explain_row(m.net, pre, row, train=training_rows(m))
         out["row"] = {"number": args.row, **att.to_dict()}
     if args.json:
-        print(json.dumps(out, indent=2, default=_plain))
+        print(json.dumps(out, indent=2, default=jsonable))
         return 0
     if out.get("importance"):
         print("\n".join(imp.lines()))
@@ -126,11 +123,3 @@ def run(args) -> int:
                   f"{explain._text(att.baseline.get(c))})")
         print(f"  sum {att.values.sum():+.4f} = {att.prediction:.4f} − {att.baseline_prediction:.4f}")
     return 0
-
-
-def _plain(x):
-    import numpy as np  # noqa: PLC0415
-
-    if isinstance(x, np.generic):
-        return x.item()
-    return str(x)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    from nnstudio.core.export import FORMATS  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.export import FORMATS  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     p = sub.add_parser("export", help="write an exported model in other formats (ONNX, LiteRT, …)",
                        description="Write a model exported by nnstudio (.keras) as SavedModel, ONNX, "
@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
 
-    from nnstudio.core import export, model_file  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core import export, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     lm = model_file.load(args.model)
     tm = model_file.trained_model(lm)

@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
 
 
 def load_net(source: str):
-    from nnstudio.core.handnet import (  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.handnet import (  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
         PRESETS,
         HandNet,
         get_preset,
@@ -51,7 +51,7 @@ def load_net(source: str):
 
 
 def _read_rows(args, net, default_rows):
-    from nnstudio.core.handnet import parse_rows  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.handnet import parse_rows  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     if args.rows is not None and args.rows_file:
         raise DataError("Give --rows or --rows-file, not both.")
@@ -76,8 +76,8 @@ def _read_rows(args, net, default_rows):
 
 
 def run(args) -> int:
-    from nnstudio.core.forward import fmt, weighted_sum_text  # lazy: pandas/TF, paid only by the command that runs
-    from nnstudio.core.handnet import PRESETS, STEP_GRADIENT_NOTE  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.forward import fmt, weighted_sum_text  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.handnet import PRESETS, STEP_GRADIENT_NOTE  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     if args.list_presets:
         if args.json:

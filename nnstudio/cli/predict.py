@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
+from nnstudio.cli.evaluate import _threshold
 from nnstudio.core.errors import DataError
 
 
@@ -24,12 +25,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from nnstudio.core import evaluate, model_file  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     frame = model_file.read_csv_frame(args.data)
     lm = model_file.load(args.model)
     lm.require_nnstudio()
-    from nnstudio.cli.evaluate import _threshold  # noqa: PLC0415
 
     table = evaluate.predict_frame(lm.net, lm.preprocessor, frame,
                                    keep_columns=not args.only_predictions,

@@ -1,6 +1,10 @@
 """``nnstudio report PROJECT.nnstudio --out run.html``: a one-page HTML report of a trained project."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from nnstudio.core.errors import ProjectError
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("report", help="write a one-page HTML report of a trained project",
@@ -16,20 +20,17 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path  # noqa: PLC0415
-
-    from nnstudio.core import report  # noqa: PLC0415
-    from nnstudio.core.errors import ProjectError  # noqa: PLC0415
+    from nnstudio.core import report  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
     src = Path(args.project)
     if src.suffix.lower() == ".nnstudio":
-        from nnstudio.core import project_file  # noqa: PLC0415
+        from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas loads only for the command that runs
 
         t = project_file.load_trained(src, args.data, require_data=True)
         parts = report.ReportParts(t.project, t.model, t.preprocessor, t.history, t.summary,
                                    t.threshold)
     elif src.suffix.lower() == ".keras":
-        from nnstudio.core import model_file  # noqa: PLC0415
+        from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
         lm = model_file.load(src)
         lm.require_nnstudio()

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+from nnstudio.core.errors import ProjectError
+from nnstudio.core.experiments import store
+from nnstudio.core.model.spec import NetworkSpec
 
 
 def add_parser(sub) -> None:
@@ -14,11 +19,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path  # noqa: PLC0415
-
-    from nnstudio.core.errors import ProjectError  # noqa: PLC0415
-    from nnstudio.core.experiments import store  # noqa: PLC0415
-    from nnstudio.core.project_file import read_document  # noqa: PLC0415
+    from nnstudio.core.project_file import read_document  # noqa: PLC0415 -- lazy: pandas loads only for the command that runs
 
     path = Path(args.project)
     if not path.is_file():
@@ -38,7 +39,6 @@ def run(args) -> int:
     if not runs:
         print(f"{path.name}: no runs yet")
         return 0
-    from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
 
     print(f"{path.name}: {len(runs)} runs")
     for i, r in enumerate(runs, 1):

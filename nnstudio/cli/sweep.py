@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
+from nnstudio.cli import train
+from nnstudio.cli.train import load_project
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiments import store, sweep
 
 
 def add_parser(sub) -> None:
-    from nnstudio.cli import train  # noqa: PLC0415
-
     p = sub.add_parser(
         "sweep", help="train a grid (or random sample) of configurations x seeds and compare them",
         description="Vary knobs over a grid or a random sample of it, each configuration with "
@@ -36,9 +38,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from nnstudio.cli.train import load_project  # noqa: PLC0415
-    from nnstudio.core.experiments import store, sweep  # noqa: PLC0415
-
     for flag, given in (("--repeat", args.repeat), ("--export", args.export),
                         ("--distribute", args.distribute not in (None, "auto")),
                         ("--stream", args.stream), ("--seed", args.seed is not None)):
@@ -69,7 +68,7 @@ def run(args) -> int:
         sys.stderr.write("\n")
     out = res.to_json()
     if args.save:
-        from nnstudio.core import project_file  # noqa: PLC0415
+        from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas loads only for the command that runs
 
         path = project_file.with_suffix(args.save)
         same = _source_path(args) is not None and path.is_file() \
@@ -99,7 +98,5 @@ def run(args) -> int:
 
 
 def _source_path(args):
-    from pathlib import Path  # noqa: PLC0415
-
     p = Path(args.source)
     return p.resolve() if p.suffix.lower() == ".nnstudio" else None

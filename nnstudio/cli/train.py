@@ -18,6 +18,8 @@ from nnstudio.cli.common import (
     warn,
 )
 from nnstudio.core.errors import DataError, NNStudioError, SpecError
+from nnstudio.core.experiments import store
+from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.spec import NetworkSpec, Task, param_counts, validate
 from nnstudio.core.registry import LOSS_ALIASES
 from nnstudio.core.settings import BATCH_MODES, LOSSES, OPTIMIZERS
@@ -111,8 +113,8 @@ def add_arguments(p) -> None:
 
 def load_project(args):
     """A Project from SOURCE and the data options."""
-    from nnstudio.core.data.examples import EXAMPLES  # lazy: pandas/TF, paid only by the command that runs
-    from nnstudio.core.project import Project  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.project import Project  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     src = args.source
     if args.data and Path(src).suffix.lower() != ".nnstudio":
@@ -123,11 +125,11 @@ def load_project(args):
     else:
         path = Path(src)
         if path.suffix.lower() == ".nnstudio":
-            from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
+            from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
             project = project_file.load_project(path, args.data)
         elif path.exists() or path.suffix.lower() in (".csv", ".tsv", ".txt"):
-            from nnstudio.core.data.csv import read_csv  # lazy: pandas/TF, paid only by the command that runs
+            from nnstudio.core.data.csv import read_csv  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
             if not args.target:
                 raise DataError("Training on a CSV needs --target COLUMN.",
@@ -138,7 +140,7 @@ def load_project(args):
             raise DataError(f"'{src}' is neither an example nor a file.",
                             f"Examples: {', '.join(EXAMPLES)}; or give a CSV path with --target.")
     if args.features:
-        from nnstudio.core.data.roles import Roles  # lazy: pandas/TF, paid only by the command that runs
+        from nnstudio.core.data.roles import Roles  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         feats = [f.strip() for f in args.features.split(",") if f.strip()]
         missing = [f for f in feats if f not in project.dataset.columns]
@@ -170,7 +172,7 @@ def load_project(args):
 
 
 def run(args) -> int:
-    from nnstudio.core.training.engine import (  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.training.engine import (  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
         Trainer,
         train_repeated,
     )
@@ -179,7 +181,6 @@ def run(args) -> int:
         return train_stream.run_streaming(args)
     if args.repeat and args.distribute == "mirrored":
         raise NNStudioError("--repeat runs on one device.", "Leave out --distribute mirrored.")
-    from nnstudio.core.guessing import baseline, baseline_of_runs  # noqa: PLC0415
 
     project = load_project(args)
     data = project.prepare()
@@ -215,7 +216,7 @@ def run(args) -> int:
             print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
             print(base["verdict"])
     else:
-        from nnstudio.core.training import distributed  # lazy: pandas/TF, paid only by the command that runs
+        from nnstudio.core.training import distributed  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         warn(warnings)
         bar = _Bar(not args.json and sys.stderr.isatty())
@@ -239,15 +240,14 @@ def run(args) -> int:
         else:
             print_result(result.message, out, params, rows_text(data))
     if args.export:
-        from nnstudio.core import export  # lazy: pandas/TF, paid only by the command that runs
+        from nnstudio.core import export  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         paths = export.export_model(result, data, project, args.export)
         if not args.json:
             for p in paths:
                 print(f"exported {p}")
     if args.save:
-        from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
-        from nnstudio.core.experiments import store  # lazy: issue 17, append the run(s) to the project
+        from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         store.append_cli_runs(project, project_file.with_suffix(args.save), args.source,
                               rep["runs"] if args.repeat else [result], data)

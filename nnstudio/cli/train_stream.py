@@ -12,8 +12,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from nnstudio.cli.common import _Bar, csv_options, print_result, result_json, settings_overrides, warn
 from nnstudio.core.errors import DataError, NNStudioError
+from nnstudio.core.guessing import margin
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task, param_counts, validate
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.training.control import TrainingControl
@@ -40,14 +43,14 @@ def available_memory() -> int | None:
 
 def _source(args):
     """(csv path, project document or None) for SOURCE; (None, None) for an example."""
-    from nnstudio.core.data.examples import EXAMPLES  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     src = args.source
     if src.lower() in EXAMPLES:
         return None, None
     path = Path(src)
     if path.suffix.lower() == ".nnstudio":
-        from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
+        from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         doc = project_file.read_project_document(path)
         if doc.data_kind != "csv":
@@ -74,12 +77,12 @@ def wants_streaming(args) -> bool:
 
 
 def run_streaming(args) -> int:
-    from nnstudio.core.data.preprocess import (  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.data.preprocess import (  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
         PreprocessConfig,
         SplitConfig,
     )
-    from nnstudio.core.training import distributed  # lazy: pandas/TF, paid only by the command that runs
-    from nnstudio.core.training import streaming_csv as sc  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.training import distributed  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.training import streaming_csv as sc  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     if args.repeat:
         raise NNStudioError("--repeat is not available when streaming.",
@@ -102,7 +105,7 @@ def run_streaming(args) -> int:
         settings = TrainSettings(epochs=50)
         options = csv_options(args).to_dict()
     if args.features:
-        from nnstudio.core.data.roles import Roles  # lazy: pandas/TF, paid only by the command that runs
+        from nnstudio.core.data.roles import Roles  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         target = roles.target if roles is not None else args.target
         feats = [f.strip() for f in args.features.split(",") if f.strip()]
@@ -136,7 +139,7 @@ def run_streaming(args) -> int:
                    "dropped": plan.dropped_rows,
                    "dropped_reasons": {"missing_target_or_values": plan.dropped_rows}}
     total = plan.dropped_rows + sum(r.values())
-    from nnstudio.core.data.preprocess import LOSS_WARN_SHARE  # lazy: pandas, paid only when streaming
+    from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE  # noqa: PLC0415 -- lazy: pandas, paid only when streaming
 
     warnings = []
     if total and plan.dropped_rows / total > LOSS_WARN_SHARE:
@@ -174,10 +177,7 @@ def _streamable(config):
 def _baseline(plan, result) -> dict:
     """The baseline of a streamed run: for classes, the test rows' majority rate (one more pass over
     the target and feature columns); R² is not measured when streaming."""
-    import numpy as np
-
-    from nnstudio.core.guessing import margin  # lazy: pandas/TF, paid only by the command that runs
-    from nnstudio.core.training import streaming_csv as sc  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.training import streaming_csv as sc  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     n_test = int(plan.rows["test"])
     if plan.task is Task.REGRESSION or not n_test or "accuracy" not in result.test:
@@ -213,11 +213,11 @@ def _baseline(plan, result) -> dict:
 
 def _save(path, csv: Path, plan, spec, settings, config, task, options, result) -> Path:
     """A project for the streamed CSV, with the trained model (the data itself is not loaded)."""
-    import pandas as pd  # lazy: pandas costs a second
+    import pandas as pd  # noqa: PLC0415 -- lazy: pandas costs a second
 
-    from nnstudio.core import project_file  # lazy: pandas/TF, paid only by the command that runs
-    from nnstudio.core.data.dataset import Dataset  # lazy: pandas/TF, paid only by the command that runs
-    from nnstudio.core.project import Project  # lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.data.dataset import Dataset  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.project import Project  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     cols = [*plan.roles.features, plan.roles.target]
     ds = Dataset(pd.DataFrame(columns=cols), csv.name, source=str(csv.resolve()),

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnstudio.core import evaluate as ev
-from nnstudio.core.model.spec import Task
+from nnstudio.core.errors import DataError
+from nnstudio.core.forward import ForwardLayer
+from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.training.engine import train
 
 NETWORK, MAJORITY, LINEAR = "network", "majority", "linear"
 NAMES = {NETWORK: "the network", MAJORITY: "the majority rule", LINEAR: "the linear model"}
@@ -46,7 +49,7 @@ def is_imbalanced(y_train, n_classes: int) -> bool:
 def class_metrics(y, pred, score=None, n_classes: int = 2) -> dict[str, float]:
     """accuracy, balanced accuracy, F1 (the second class's for two classes, else macro), and for two
     classes with a score: ROC AUC and PR AUC (scikit-learn)."""
-    from sklearn import metrics as m  # noqa: PLC0415
+    from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
 
     y = np.asarray(y, np.int64)
     pred = np.asarray(pred, np.int64)
@@ -63,7 +66,7 @@ def class_metrics(y, pred, score=None, n_classes: int = 2) -> dict[str, float]:
 
 
 def regression_metrics(y, pred) -> dict[str, float]:
-    from sklearn import metrics as m  # noqa: PLC0415
+    from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
 
     y, pred = np.asarray(y, np.float64), np.asarray(pred, np.float64)
     out = {"rmse": float(np.sqrt(m.mean_squared_error(y, pred))), "mae": float(m.mean_absolute_error(y, pred))}
@@ -198,16 +201,12 @@ def linear_model(data, settings, *, epochs: int | None = None):
     """The linear baseline fitted on ``data``'s training rows: for classification a network with no
     hidden layer trained by the engine with ``settings`` (a Keras model); for regression least
     squares (a list of NumPy forward layers). Call off the GUI thread."""
-    from nnstudio.core.forward import ForwardLayer  # noqa: PLC0415
-    from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
-
     if data.task is Task.REGRESSION:
         X = np.asarray(data.X_train, np.float64)
         A = np.c_[X, np.ones(len(X))]
         coef, *_ = np.linalg.lstsq(A, np.asarray(data.y_train, np.float64), rcond=None)
         return [ForwardLayer("dense", coef[:-1, None].astype(np.float64), coef[-1:].astype(np.float64),
                              "linear", name="least squares")]
-    from nnstudio.core.training.engine import train  # noqa: PLC0415
 
     # the same optimizer, learning rate, batches and class weights, but trained to convergence: a
     # linear model stopped at a deep network's epoch budget would be a straw man
@@ -228,8 +227,6 @@ def compare(net, data, settings, *, split: str = "test", threshold: float | None
     X, y = ev.split_arrays(data, split)
     notes = []
     if not len(y):
-        from nnstudio.core.errors import DataError  # noqa: PLC0415
-
         raise DataError(f"There are no {ev.SPLIT_LABELS.get(split, split)} rows to compare on.",
                         "Use a split with rows (the test split needs a test fraction above 0).")
     k = max(data.n_classes, 2) if task is not Task.REGRESSION else 1

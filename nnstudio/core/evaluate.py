@@ -18,6 +18,7 @@ import pandas as pd
 from nnstudio.core import registry
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import forward
+from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import Task
 from nnstudio.core.tf import tensorflow
 
@@ -284,16 +285,12 @@ class Evaluation:
         if self.threshold is not None:
             d["threshold"] = self.threshold
         if self.confusion is not None:
-            d["classes"] = [_plain(c) for c in self.classes]
+            d["classes"] = [python_scalar(c) for c in self.classes]
             d["confusion_matrix"] = self.confusion.astype(int).tolist()
             d["confusion_matrix_normalized"] = np.round(self.confusion_normalized, 6).tolist()
-            d["per_class"] = [{"class": _plain(c.label), "precision": c.precision, "recall": c.recall,
+            d["per_class"] = [{"class": python_scalar(c.label), "precision": c.precision, "recall": c.recall,
                                "f1": c.f1, "support": c.support} for c in self.per_class]
         return d
-
-
-def _plain(x):
-    return x.item() if isinstance(x, np.generic) else x
 
 
 def evaluate_outputs(y, out, task: Task, classes: list | None = None, *, loss_name: str | None = None,

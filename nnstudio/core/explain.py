@@ -20,14 +20,18 @@ No Qt here; the Evaluation tab, the inspector and ``nnstudio explain`` all call 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy.special import erf
 
 from nnstudio.core import evaluate as ev
 from nnstudio.core.errors import DataError
+from nnstudio.core.forward import _SELU_ALPHA, _SELU_SCALE, apply_layer, layers_from_model
+from nnstudio.core.jsonsafe import scalar
 from nnstudio.core.model.spec import Task
+from nnstudio.core.surface import default_held_values
 
 #: Metrics permutation importance can measure the drop of (bigger is better for each).
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss")
@@ -76,15 +80,12 @@ def forward_layers(net) -> list:
     """The NumPy forward layers of a Keras model (a list of forward layers is returned as it is)."""
     if isinstance(net, (list, tuple)):
         return list(net)
-    from nnstudio.core.forward import layers_from_model  # noqa: PLC0415
 
     return layers_from_model(net)
 
 
 # ----- the network's output for one unit, and its gradient ---------------------------------------------
 def _as64(layers) -> list:
-    from dataclasses import replace  # noqa: PLC0415
-
     def f(a):
         return None if a is None else np.asarray(a, np.float64)
 
@@ -94,8 +95,6 @@ def _as64(layers) -> list:
 
 def _activation_backward(name: str, z: np.ndarray, a: np.ndarray, g: np.ndarray) -> np.ndarray:
     """dOutput/dz from dOutput/da for an elementwise activation (softmax: its Jacobian)."""
-    from nnstudio.core.forward import _SELU_ALPHA, _SELU_SCALE  # noqa: PLC0415
-
     if name == "linear":
         return g
     if name == "relu":
@@ -118,8 +117,6 @@ def _activation_backward(name: str, z: np.ndarray, a: np.ndarray, g: np.ndarray)
         s = 1 / (1 + np.exp(-z))
         return g * (s + z * s * (1 - s))
     if name == "gelu":
-        from scipy.special import erf  # noqa: PLC0415
-
         return g * (0.5 * (1 + erf(z / np.sqrt(2))) + z * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi))
     if name == "hard_sigmoid":
         return g * np.where((z > -3) & (z < 3), 1 / 6, 0.0)
@@ -131,8 +128,6 @@ def _activation_backward(name: str, z: np.ndarray, a: np.ndarray, g: np.ndarray)
 def output_and_gradient(layers, X: np.ndarray, unit: int) -> tuple[np.ndarray, np.ndarray]:
     """Output ``unit`` of the network for every row of ``X`` and its gradient with respect to the
     inputs (rows x inputs), in float64 (the forward pass of :mod:`core.forward`, then backward)."""
-    from nnstudio.core.forward import apply_layer  # noqa: PLC0415
-
     a = np.asarray(X, np.float64)
     cache = []
     for lay in layers:
@@ -239,17 +234,9 @@ class Attribution:
                 "difference": self.prediction - self.baseline_prediction,
                 "sum_of_attributions": float(self.values.sum()), "completeness_gap": self.gap,
                 "steps": self.steps,
-                "attributions": [{"column": self.columns[i], "value": _plain(self.row.get(self.columns[i])),
-                                  "baseline": _plain(self.baseline.get(self.columns[i])),
+                "attributions": [{"column": self.columns[i], "value": scalar(self.row.get(self.columns[i])),
+                                  "baseline": scalar(self.baseline.get(self.columns[i])),
                                   "attribution": float(self.values[i])} for i in self.order()]}
-
-
-def _plain(v):
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    return v
 
 
 def _text(v) -> str:
@@ -261,7 +248,7 @@ def _text(v) -> str:
 def _typed_row(pre, row: dict) -> dict:
     """The row's input columns with numbers as numbers (a form sends text); checked."""
     frame = ev.row_frame(pre, row)
-    return {c.name: _plain(frame[c.name].iloc[0]) for c in pre.columns}
+    return {c.name: scalar(frame[c.name].iloc[0]) for c in pre.columns}
 
 
 def baseline_row(pre, train: pd.DataFrame | None = None) -> dict:
@@ -269,8 +256,6 @@ def baseline_row(pre, train: pd.DataFrame | None = None) -> dict:
     number column and most frequent value of every other one (without training rows: the fitted
     means, and the first category)."""
     if train is not None and len(train):
-        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
-
         held = default_held_values(pre, train)
         if all(c.name in held for c in pre.columns):
             return {c.name: held[c.name] for c in pre.columns}
@@ -395,7 +380,7 @@ class _RawColumnsModel:
     def __init__(self, layers, pre, threshold: float | None) -> None:
         self.layers, self.pre, self.threshold = layers, pre, threshold
 
-    def fit(self, X, y=None):  # noqa: ARG002 - already trained; scikit-learn wants the method
+    def fit(self, X, y=None):
         return self
 
     def outputs(self, frame: pd.DataFrame) -> np.ndarray:
@@ -404,7 +389,7 @@ class _RawColumnsModel:
 
 
 def _score(metric: str, task: Task, threshold: float | None):
-    from sklearn import metrics as m  # noqa: PLC0415
+    from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
 
     def scorer(est: _RawColumnsModel, X, y) -> float:
         out = est.outputs(X)
@@ -442,7 +427,7 @@ def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None 
     Loss-like metrics (RMSE, MAE, log loss) are negated inside, so a positive importance always
     means "the network needs this column". Rows that cannot be predicted are left out (noted).
     """
-    from sklearn.inspection import permutation_importance as sk_pi  # noqa: PLC0415
+    from sklearn.inspection import permutation_importance as sk_pi  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
 
     task = pre.task
     metric = metric or default_metric(task)

@@ -55,13 +55,12 @@ from nnstudio.core.export_inputs import (
     ExportError,
     build_raw_model,
     input_specs,
-    jsonable,
     keras_inputs,
     output_meaning,
-    plain,
     raw_inputs,
 )
 from nnstudio.core.export_script import write_script
+from nnstudio.core.jsonsafe import jsonable, scalar
 from nnstudio.core.model.spec import Task
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
@@ -139,7 +138,7 @@ def build_metadata(net, pre, *, project=None, result=None, data=None, history=No
         "nnstudio_version": __version__, "keras_version": _keras().__version__,
         "tensorflow_version": _tensorflow().__version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "task": pre.task.value, "target": pre.target, "classes": [plain(c) for c in pre.classes],
+        "task": pre.task.value, "target": pre.target, "classes": [scalar(c) for c in pre.classes],
         "inputs": input_specs(pre), "portable_inputs": input_specs(pre, portable=True),
         "encoded_inputs": list(pre.output_names),
         "output": {"units": units, "meaning": output_meaning(pre, units)},
@@ -161,11 +160,11 @@ def build_metadata(net, pre, *, project=None, result=None, data=None, history=No
             meta["output"]["meaning"] = output_meaning(pre, units, meta["threshold"])
     hist = history if history is not None else (result.history if result is not None else None)
     if hist is not None:
-        meta["history"] = {k: [plain(float(v)) for v in vals] for k, vals in hist.items()}
+        meta["history"] = {k: [scalar(float(v)) for v in vals] for k, vals in hist.items()}
     if result is not None:
         meta["result"] = {"status": result.status, "message": result.message,
                           "epochs_run": int(result.epochs_run), "seconds": float(result.seconds),
-                          "seed": int(result.seed), "test": {k: plain(float(v)) for k, v in result.test.items()}}
+                          "seed": int(result.seed), "test": {k: scalar(float(v)) for k, v in result.test.items()}}
     if data is not None:
         meta["rows"] = {"train": len(data.X_train), "val": len(data.X_val), "test": len(data.X_test)}
     meta["usage"] = usage_snippet(meta)
@@ -202,14 +201,14 @@ def write_onnx(tm: TrainedModel, path: Path) -> list[str]:
     lookup tables of ``StringLookup``; the SavedModel route keeps them (ONNX CategoryMapper).
     """
     try:  # lazy: optional packages (the export extra), and each loads TensorFlow
-        import onnx
-        from tf2onnx import tf_loader
-        from tf2onnx.convert import _convert_common
+        import onnx  # noqa: PLC0415 -- lazy: ONNX loads only when this runs, not at start-up
+        from tf2onnx import tf_loader  # noqa: PLC0415 -- lazy: tf2onnx loads only when this runs, not at start-up
+        from tf2onnx.convert import _convert_common  # noqa: PLC0415 -- lazy: tf2onnx loads only when this runs, not at start-up
     except ImportError as e:
         raise ExportError(f"ONNX export needs the packages tf2onnx and onnx ({e.name} is missing).",
                           'Install them with: pip install "nnstudio[export]"') from None
     try:  # tf2onnx still uses NumPy aliases removed in NumPy 2; Keras ships the same patch
-        from keras.src.export.tf2onnx_lib import patch_tf2onnx  # lazy: loads TensorFlow
+        from keras.src.export.tf2onnx_lib import patch_tf2onnx  # noqa: PLC0415 -- lazy: loads TensorFlow
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
@@ -243,7 +242,7 @@ def write_tflite(tm: TrainedModel, path: Path) -> list[str]:
 
 def network_layers(net) -> list[dict]:
     """The network's layers in order with their weights (lists) and what they compute."""
-    from nnstudio.core.forward import _bn_weights, _keras_activation_name  # lazy: scipy, a second
+    from nnstudio.core.forward import _bn_weights, _keras_activation_name  # noqa: PLC0415 -- lazy: scipy, a second
 
     out = []
     for layer in net.layers:

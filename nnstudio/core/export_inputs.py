@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.jsonsafe import scalar
 from nnstudio.core.model.spec import Task
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
@@ -24,24 +25,6 @@ FEATURES_NAME = "encoded_features"
 
 class ExportError(NNStudioError):
     """A model could not be written in a format (a missing converter, a full disk, …)."""
-
-
-def plain(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
-
-
-def jsonable(o):
-    if isinstance(o, dict):
-        return {str(k): jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [jsonable(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return jsonable(o.tolist())
-    return plain(o)
 
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
@@ -79,7 +62,7 @@ def input_specs(pre, *, portable: bool = False) -> list[dict]:
         d = {"column": c.name, "input": name, "dtype": "string" if text else "float32",
              "kind": c.kind, "missing": '""' if text else "NaN", "how": c.describe()}
         if c.kind != "numeric" and not getattr(c, "passthrough_binary", False):
-            d["categories"] = [plain(x) for x in c.categories]
+            d["categories"] = [scalar(x) for x in c.categories]
             d["encoding"] = c.encoding if c.kind == "categorical" else "code"
         specs.append(d)
     return specs

@@ -12,7 +12,8 @@ import pandas as pd
 
 from nnstudio import __version__
 from nnstudio.core import registry
-from nnstudio.core.export_inputs import ExportError, output_meaning, plain, safe_name
+from nnstudio.core.export_inputs import ExportError, output_meaning, safe_name
+from nnstudio.core.jsonsafe import scalar
 from nnstudio.core.model.spec import NetworkSpec, Task, default_output
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.trained import TrainedModel
@@ -128,7 +129,7 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
         inputs.append(f"    {c.name!r}: {how!r},  # {why}")
         if c.impute_value is not None and c.impute != "drop":
             strategy = c.impute if c.impute in ("mean", "median", "most_frequent") \
-                else ("constant", plain(c.impute_value))
+                else ("constant", scalar(c.impute_value))
             fills.append(f"    {c.name!r}: {strategy!r},")
     layer_lines = [_layer_code(l.to_dict(), False, "") for l in spec.hidden]
     layer_lines.append(_layer_code(out_layer.to_dict(), True, output_meaning(pre, units)))
@@ -170,7 +171,7 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     a(f"TARGET = {pre.target!r}")
     if task is not Task.REGRESSION:
         codes = ", ".join(f"{c!s} → {i}" for i, c in enumerate(classes[:6]))
-        a(f"CLASSES = {[plain(c) for c in classes]!r}  # class {codes}{' …' if len(classes) > 6 else ''}")
+        a(f"CLASSES = {[scalar(c) for c in classes]!r}  # class {codes}{' …' if len(classes) > 6 else ''}")
     a(f"TEST_FRACTION = {test_frac!r}  # rows held out for the final test")
     a(f"VALIDATION_FRACTION = {val_frac!r}  # of the remaining rows, watched during training")
     a(f"SEED = {seed}")

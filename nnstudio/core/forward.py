@@ -337,7 +337,7 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
     The network inputs are exactly ``preprocessor.transform`` of the row, so what is shown is what
     the network computes with.
     """
-    import pandas as pd  # lazy: pandas is heavy; the forward pass itself does not need it
+    import pandas as pd  # noqa: PLC0415 -- lazy: pandas is heavy; the forward pass itself does not need it
 
     values = {c.name: (row.get(c.name) if hasattr(row, "get") else row[c.name])
               for c in preprocessor.columns}

@@ -91,7 +91,7 @@ def _accuracy(data, result, key: str, X, y) -> float | None:
         return float(result.test["accuracy"])
     if not len(y) or getattr(result, "model", None) is None:
         return None
-    from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 - imports Keras' model code
+    from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 -- lazy: SciPy, pandas load only when this runs, not at start-up
 
     return evaluate(result.model, data, key).metrics.get("accuracy")
 
@@ -99,7 +99,7 @@ def _accuracy(data, result, key: str, X, y) -> float | None:
 def _r2(data, result, key: str, X, y) -> float | None:
     if not len(y) or getattr(result, "model", None) is None:
         return None
-    from nnstudio.core.evaluate import evaluate  # noqa: PLC0415
+    from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 -- lazy: SciPy, pandas load only when this runs, not at start-up
 
     r2 = evaluate(result.model, data, key).metrics.get("r2")
     return None if r2 is None else float(r2)

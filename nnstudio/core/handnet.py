@@ -75,8 +75,8 @@ class HandLayer:
         return int(self.weights.shape[0])
 
     def to_dict(self) -> dict:
-        return {"weights": [[_plain(v) for v in row] for row in self.weights.tolist()],
-                "bias": None if self.bias is None else [_plain(v) for v in self.bias.tolist()],
+        return {"weights": [[_tidy_number(v) for v in row] for row in self.weights.tolist()],
+                "bias": None if self.bias is None else [_tidy_number(v) for v in self.bias.tolist()],
                 "activation": self.activation}
 
     @classmethod
@@ -144,7 +144,7 @@ class HandLayer:
         return cls(arr, b, act)
 
 
-def _plain(v: float):
+def _tidy_number(v: float):
     """Whole numbers as ints in JSON (3 rather than 3.0), so hand-written files stay readable."""
     return int(v) if float(v).is_integer() and abs(v) < 2**53 else float(v)
 
@@ -227,7 +227,7 @@ class HandNet:
             d["inputs"] = list(self.input_names)
         d["layers"] = [l.to_dict() for l in self.layers]
         if self.rows:
-            d["rows"] = [[_plain(v) for v in r] for r in self.rows]
+            d["rows"] = [[_tidy_number(v) for v in r] for r in self.rows]
         return d
 
     def to_json(self) -> str:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import dataclass
 from pathlib import Path, PurePath, PureWindowsPath
 
 from nnstudio import __version__
-from nnstudio.core.data.preprocess import (
+from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,
@@ -24,7 +23,10 @@ from nnstudio.core.data.preprocess import (
 from nnstudio.core.data.roles import Roles
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.model.spec import NetworkSpec, Task
-from nnstudio.core.settings import TrainSettings
+from nnstudio.core.settings import (
+    TrainSettings,
+    check_threshold,  # lazy, like the other parsers here
+)
 
 FORMAT = "nnstudio-project"
 #: The current document version (see the module docstring and :data:`MIGRATIONS`).
@@ -87,25 +89,6 @@ def inside(base: Path, relative, what: str) -> Path:
 # ----- small helpers ---------------------------------------------------------------------------------
 def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-def plain(x):
-    """JSON-safe copy: NumPy scalars to Python, non-finite floats to None, dataclasses to dicts."""
-    if is_dataclass(x) and not isinstance(x, type):
-        return plain(asdict(x))
-    if isinstance(x, dict):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [plain(v) for v in x]
-    if hasattr(x, "item") and callable(x.item) and type(x).__module__ == "numpy":
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, (str, int, float, bool)) or x is None:
-        return x
-    if hasattr(x, "value") and isinstance(x.value, str):  # enums
-        return x.value
-    return str(x)
 
 
 def sidecar_dir(project_path: Path | str) -> Path:
@@ -362,8 +345,6 @@ def parse_document(doc: dict, path: Path | str) -> ProjectDocument:
 
 
 def _threshold(v) -> float:
-    from nnstudio.core.settings import check_threshold  # lazy, like the other parsers here
-
     return check_threshold(v)
 
 

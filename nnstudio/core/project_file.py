@@ -44,6 +44,9 @@ from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import get_example
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
+from nnstudio.core.experiments import store as _runs
+from nnstudio.core.experiments.store import runs_from_document, runs_section
+from nnstudio.core.jsonsafe import jsonable
 from nnstudio.core.project import Project
 from nnstudio.core.project_doc import (
     DATA_SUFFIXES,
@@ -56,7 +59,6 @@ from nnstudio.core.project_doc import (
     UnlistedDataError,
     migrate,
     now,
-    plain,
     read_document,
     read_project_document,
     sidecar_dir,
@@ -153,7 +155,6 @@ def load_project(path: Path | str, data_path: Path | str | None = None):
 
 
 def _runs_of(d) -> list:  # experiments (issue 17): the project's run history
-    from nnstudio.core.experiments.store import runs_from_document  # lazy: the store imports this module
 
     return runs_from_document(d.doc, d.path)
 
@@ -170,7 +171,7 @@ class OpenedProject:
 
 
 def _canonical(d) -> str:
-    return json.dumps(plain(d), sort_keys=True)
+    return json.dumps(jsonable(d), sort_keys=True)
 
 
 def open_project(path: Path | str, data_path: Path | str | None = None,
@@ -309,10 +310,10 @@ def _read_options_of(dataset) -> dict | None:
     if opts is None:
         return None
     if hasattr(opts, "to_dict"):
-        return plain(opts.to_dict())
+        return jsonable(opts.to_dict())
     if is_dataclass(opts):
-        return plain(asdict(opts))
-    return plain(opts) if isinstance(opts, dict) else None
+        return jsonable(asdict(opts))
+    return jsonable(opts) if isinstance(opts, dict) else None
 
 
 def data_entry(dataset, project_path: Path, example: str | None,
@@ -346,23 +347,22 @@ def build_document(project, path: Path | str, *, with_fingerprint: bool = True,
         "format": FORMAT, "version": VERSION, "app_version": __version__, "saved_at": now(),
         "name": project.dataset.name,
         "data": data_entry(project.dataset, path, project.example, with_fingerprint),
-        "roles": plain(project.roles.to_dict()),
+        "roles": jsonable(project.roles.to_dict()),
         "task": project.task_override.value if project.task_override is not None else None,
-        "preprocessing": plain(project.preprocess.to_dict()),
-        "split": plain(project.split.to_dict()),
-        "network": plain(project.spec.to_dict()),
-        "settings": plain(project.settings.to_dict()),
+        "preprocessing": jsonable(project.preprocess.to_dict()),
+        "split": jsonable(project.split.to_dict()),
+        "network": jsonable(project.spec.to_dict()),
+        "settings": jsonable(project.settings.to_dict()),
         "threshold": float(getattr(project, "threshold", 0.5)),  # issue 20: the decision threshold
         "trained": None,
         "runs": _runs_section(project),  # experiments (issue 17)
     }
     if recovery is not None:
-        doc["recovery"] = plain(recovery)
+        doc["recovery"] = jsonable(recovery)
     return doc
 
 
 def _runs_section(project) -> list:  # experiments (issue 17)
-    from nnstudio.core.experiments.store import runs_section  # lazy: the store imports this module
 
     return runs_section(project)
 
@@ -387,7 +387,6 @@ def write_project(doc: dict, path: Path | str, result=None, preprocessor=None) -
             doc["data"] = {**data, "fingerprint": fingerprint(Path(data["absolute_path"]))}
         except OSError:
             pass
-    from nnstudio.core.experiments import store as _runs  # lazy: the store imports this module
 
     doc["runs"] = [dict(r) for r in doc.get("runs") or []]
     run_files = _runs.write_weights(path, doc)  # the runs' weights first, then the document

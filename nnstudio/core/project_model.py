@@ -29,7 +29,8 @@ from nnstudio.core.atomic import (
 )
 from nnstudio.core.data.preprocess import FittedPreprocessor
 from nnstudio.core.errors import ProjectError
-from nnstudio.core.project_doc import ProjectDocument, inside, plain, require_dict, sidecar_dir
+from nnstudio.core.jsonsafe import jsonable
+from nnstudio.core.project_doc import ProjectDocument, inside, require_dict, sidecar_dir
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.trained import TrainedModel, TrainResult
 
@@ -42,7 +43,7 @@ def encode(doc: dict) -> bytes:
 
 
 def result_summary(result: TrainResult) -> dict:
-    return plain(result.summary())
+    return jsonable(result.summary())
 
 
 def load_keras(path: Path):
@@ -145,7 +146,7 @@ def write_sidecars(path: Path, result, preprocessor) -> tuple[dict, list[Path]]:
         tmp.unlink(missing_ok=True)
         raise ProjectError(f"The trained model cannot be saved: {str(e).splitlines()[0][:200]}",
                            "Save the project without the model, or export it instead.") from None
-    hist = {"format": HISTORY_FORMAT, "version": 1, "history": plain(result.history),
+    hist = {"format": HISTORY_FORMAT, "version": 1, "history": jsonable(result.history),
             "lr_changes": [[int(e), float(lr)] for e, lr in result.lr_changes]}
     hbytes = encode(hist)
     history_path = folder / f"history-{hashlib.sha256(hbytes).hexdigest()[:16]}.json"
@@ -154,7 +155,7 @@ def write_sidecars(path: Path, result, preprocessor) -> tuple[dict, list[Path]]:
     base = path.parent
     entry = {"model": model_path.relative_to(base).as_posix(), "model_sha256": digest,
              "history": history_path.relative_to(base).as_posix(),
-             "preprocessor": plain(preprocessor.to_dict()), "summary": result_summary(result),
+             "preprocessor": jsonable(preprocessor.to_dict()), "summary": result_summary(result),
              "keras_version": _keras_version()}
     return entry, [model_path, history_path]
 

@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio import __version__
+from nnstudio.core import baselines as bl
 from nnstudio.core import evaluate as ev
-from nnstudio.core import svgplot
+from nnstudio.core import explain, svgplot
+from nnstudio.core import threshold as th
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
 
@@ -66,9 +68,6 @@ def _cell(x) -> str:
 def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool = True,
                  n_repeats: int = 5, linear=None, on_step=None) -> str:
     """The report as HTML text. ``on_step(text)`` is told what is being computed (for progress)."""
-    from nnstudio.core import baselines as bl  # noqa: PLC0415
-    from nnstudio.core import explain  # noqa: PLC0415
-
     step = on_step or (lambda _t: None)
     project, model, pre = parts.project, parts.model, parts.preprocessor
     step("preparing the data")
@@ -136,8 +135,6 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
         charts.append(_img(svgplot.confusion(test.confusion, test.classes,
                                              title=f"Confusion matrix ({test.label} rows)"), "confusion matrix"))
     if task is Task.BINARY and test.n:
-        from nnstudio.core import threshold as th  # noqa: PLC0415
-
         score = th.positive_score(test.output, task)
         try:
             cv = th.curves(test.y_true, score)

@@ -131,11 +131,11 @@ def tensorflow():
         with _lock:
             if _tf is None:
                 _quiet_environment()
-                import absl.logging  # lazy: TF logs through absl, loaded with TensorFlow
+                import absl.logging  # noqa: PLC0415 -- lazy: TF logs through absl, loaded with TensorFlow
 
                 absl.logging.set_verbosity(absl.logging.ERROR)
                 with _stderr_silenced():  # TF's C++ start-up chatter bypasses its log level
-                    import tensorflow as tf  # lazy: seconds to import; the GUI starts first
+                    import tensorflow as tf  # noqa: PLC0415 -- lazy: seconds to import; the GUI starts first
 
                 tf.get_logger().setLevel("ERROR")
                 _configure_threads(tf)
@@ -146,7 +146,7 @@ def tensorflow():
 def keras():
     """Return the Keras 3 module (TensorFlow backend)."""
     tensorflow()
-    import keras as _keras  # lazy: imports TensorFlow
+    import keras as _keras  # noqa: PLC0415 -- lazy: imports TensorFlow
 
     return _keras
 

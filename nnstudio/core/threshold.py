@@ -15,7 +15,7 @@ import numpy as np
 from nnstudio.core.errors import SettingsError
 from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities, confusion_matrix
 from nnstudio.core.model.spec import Task
-from nnstudio.core.settings import check_threshold  # noqa: F401  (re-exported: the threshold's check lives with the settings)
+from nnstudio.core.settings import check_threshold
 
 __all__ = ["DEFAULT_THRESHOLD", "Curves", "ThresholdMetrics", "best_threshold", "check_threshold",
            "curves", "metrics_at", "positive_score"]
@@ -47,8 +47,8 @@ class Curves:
 
 def curves(y_true, score, n_bins: int = 10) -> Curves:
     """ROC, precision-recall and calibration (reliability) curves of a positive-class score."""
-    from sklearn import metrics as m  # noqa: PLC0415
-    from sklearn.calibration import calibration_curve  # noqa: PLC0415
+    from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
+    from sklearn.calibration import calibration_curve  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
 
     y = np.asarray(y_true).astype(int)
     s = np.asarray(score, np.float64)
@@ -85,7 +85,7 @@ class ThresholdMetrics:
 def metrics_at(y_true, score, threshold: float) -> ThresholdMetrics:
     """Decision figures when P(second class) above ``threshold`` predicts the second class
     (precision / recall / F1 of the second class; scikit-learn's zero_division=0)."""
-    from sklearn import metrics as m  # noqa: PLC0415
+    from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
 
     t = check_threshold(threshold)
     y = np.asarray(y_true).astype(int)

@@ -1,6 +1,7 @@
 """Start the GUI: QApplication, icon, the main window; TensorFlow loads behind the window."""
 from __future__ import annotations
 
+import ctypes.util
 import os
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ if not RESOURCES.is_dir():  # a packaged (PyInstaller) build keeps resources bes
 
 
 def app_icon():
-    from PySide6.QtGui import QIcon  # noqa: PLC0415
+    from PySide6.QtGui import QIcon  # noqa: PLC0415 -- lazy: Qt loads after the check for missing system libraries, which it would abort on
 
     icon = QIcon()
     for size in (16, 32, 48, 64, 128, 256):
@@ -35,15 +36,14 @@ def missing_system_libraries() -> list[str]:
     platform = os.environ.get("QT_QPA_PLATFORM", "xcb")
     if not platform.startswith("xcb") or not os.environ.get("DISPLAY"):
         return []
-    import ctypes.util  # noqa: PLC0415
 
     return [pkg for lib, pkg in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
 
 
 def create_app(argv: list[str] | None = None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import pyqtgraph as pg  # noqa: PLC0415
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    import pyqtgraph as pg  # noqa: PLC0415 -- lazy: Qt loads after the check for missing system libraries, which it would abort on
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415 -- lazy: Qt loads after the check for missing system libraries, which it would abort on
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("nnstudio")
@@ -65,7 +65,7 @@ def install_gui_thread_gc(app) -> None:
     from a timer on the GUI thread instead.
     """
     if getattr(app, "_nnstudio_gc", None) is None:
-        from pyqtgraph.util.garbage_collector import GarbageCollector  # noqa: PLC0415
+        from pyqtgraph.util.garbage_collector import GarbageCollector  # noqa: PLC0415 -- lazy: Qt loads after the check for missing system libraries, which it would abort on
 
         app._nnstudio_gc = GarbageCollector(interval=0.5)
 
@@ -94,7 +94,7 @@ def run_gui(paths: list[str] | None = None) -> int:
               f"Install them with: sudo apt-get install {' '.join(missing)}", file=sys.stderr)
         return 1
     app = create_app()
-    from nnstudio.ui.main_window import MainWindow  # noqa: PLC0415
+    from nnstudio.ui.main_window import MainWindow  # noqa: PLC0415 -- lazy: Qt loads after the check for missing system libraries, which it would abort on
 
     win = MainWindow()
     win.show()
@@ -103,7 +103,7 @@ def run_gui(paths: list[str] | None = None) -> int:
         if opener is not None:
             opener(p)
     if not paths:  # relaunched with nothing to open: offer the last project (one click, no dialog)
-        from nnstudio.ui.project.reopen import offer_last_project  # noqa: PLC0415
+        from nnstudio.ui.project.reopen import offer_last_project  # noqa: PLC0415 -- lazy: Qt loads after the check for missing system libraries, which it would abort on
 
         offer_last_project(win)
     return app.exec()

@@ -1,6 +1,8 @@
 """The main window: the network and settings on the left, views in tabs on the right."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -23,13 +25,24 @@ from nnstudio.core.training.engine import TrainResult, metric_name
 from nnstudio.ui.common.scroll_tabs import ScrollTabs
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.data.controller import DataController
+from nnstudio.ui.data.panel import DataPanel
+from nnstudio.ui.evaluation.panel import EvaluationPanel
+from nnstudio.ui.experiments.install import install_runs_tab
+from nnstudio.ui.inspector.panel import InspectorPanel
 from nnstudio.ui.network.layer_editor import LayerEditor
+from nnstudio.ui.network.view import NetworkView
+from nnstudio.ui.project import actions as project_actions
+from nnstudio.ui.project import help as help_menu
+from nnstudio.ui.project.export_dialog import show_export_dialog
+from nnstudio.ui.project.report_action import ReportWriter
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.controller import TrainingController
 from nnstudio.ui.training.curves import CurvesView
 from nnstudio.ui.training.panel import TrainingPanel
 from nnstudio.ui.training.precompiler import Precompiler
 from nnstudio.ui.training.surface.view import SurfaceView
+from nnstudio.ui.training.toolbar import TrainingToolbar
 
 
 class MainWindow(QMainWindow):
@@ -89,7 +102,6 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         # Train / Pause / Step / Stop / Repeat and the pace: always in view, whatever the screen
-        from nnstudio.ui.training.toolbar import TrainingToolbar  # noqa: PLC0415
 
         self.training_toolbar = TrainingToolbar(self.training_panel, self.training, self.settings, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.training_toolbar)
@@ -128,8 +140,6 @@ class MainWindow(QMainWindow):
     def _add_tabs(self) -> None:
         """Further views are added here, one block each (keep them independent of each other)."""
         # tab: data — issue 4 (first tab; open_path(path) and drops go through self.data_io)
-        from nnstudio.ui.data.controller import DataController  # noqa: PLC0415
-        from nnstudio.ui.data.panel import DataPanel  # noqa: PLC0415
 
         self.data_panel = DataPanel(self.state)
         self.tabs.insertTab(0, self.data_panel, "Data")
@@ -143,7 +153,6 @@ class MainWindow(QMainWindow):
         self.state.data_changed.connect(self._on_project_changed)  # target/task shown on the left
         self.setAcceptDrops(True)
         # tab: network view — issue 5 (its +/- controls edit through the layer editor, undoably)
-        from nnstudio.ui.network.view import NetworkView  # noqa: PLC0415
 
         self.network_view = NetworkView(self.state)
         self.tabs.addTab(self.network_view, "Network")
@@ -152,7 +161,6 @@ class MainWindow(QMainWindow):
         self.layers.locked_changed.connect(self.network_view.set_locked)
         self.training.state_changed.connect(self.layers.on_run_state)
         # tab: inspector — issue 6 (select_node(layer, unit) and show_data_row(i) are its public hooks)
-        from nnstudio.ui.inspector.panel import InspectorPanel  # noqa: PLC0415
 
         self.inspector = InspectorPanel(self.state, self.pool)
         self.tabs.addTab(self.inspector, "Inspector")
@@ -160,8 +168,6 @@ class MainWindow(QMainWindow):
         # a node clicked in the Network tab is the inspector's selection too (one direction only)
         self.network_view.node_selected.connect(self.inspector.select_node)
         # tab: evaluation — issue 8 (also File > Open model… / Export model…)
-        from nnstudio.ui.evaluation.panel import EvaluationPanel  # noqa: PLC0415
-        from nnstudio.ui.project.export_dialog import show_export_dialog  # noqa: PLC0415
 
         self.evaluation = EvaluationPanel(self.state, self.pool)
         self.tabs.addTab(self.evaluation, "Evaluation")
@@ -169,7 +175,6 @@ class MainWindow(QMainWindow):
         self.show_export_dialog = lambda: show_export_dialog(self)
         self.evaluation.export_requested.connect(self.show_export_dialog)
         # issue 20: a clicked importance/attribution bar opens the inspector on the row, and the report
-        from nnstudio.ui.project.report_action import ReportWriter  # noqa: PLC0415
 
         self.report_writer = ReportWriter(self)
         self.evaluation.report_requested.connect(self.report_writer.ask_and_write)
@@ -180,7 +185,6 @@ class MainWindow(QMainWindow):
             lambda r: (self.curves.set_history(r.history, metric_name(self.state.project.task)),
                        self.tabs.setCurrentWidget(self.evaluation)))
         # tab: runs — issue 17 (every run remembered, compared, swept: ui/experiments/)
-        from nnstudio.ui.experiments.install import install_runs_tab  # noqa: PLC0415
 
         install_runs_tab(self)
 
@@ -189,7 +193,6 @@ class MainWindow(QMainWindow):
         self.file_menu = mb.addMenu("&File")
         # file menu: new/open/save project, recent projects — issue 9 (also the title's "*",
         # the unsaved-changes question on closing, autosave and crash recovery)
-        from nnstudio.ui.project import actions as project_actions  # noqa: PLC0415
 
         self.project_actions = project_actions.install(self)
         # file menu: open data, recent data files — issue 4
@@ -257,7 +260,6 @@ class MainWindow(QMainWindow):
             self.train_menu.addAction(a)
 
         self.help_menu = mb.addMenu("&Help")
-        from nnstudio.ui.project import help as help_menu  # noqa: PLC0415
 
         help_menu.install(self, self.help_menu)
         self.help_menu.addAction("&About nnstudio", self._about)
@@ -310,8 +312,6 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> bool:
         """Open a file named on the command line or dropped on the window (data: the import dialog)."""
-        from pathlib import Path  # noqa: PLC0415
-
         if Path(path).suffix.lower() == ".nnstudio":
             actions = getattr(self, "project_actions", None)  # project files: issue 9's opener
             if actions is not None:
@@ -321,13 +321,13 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.data_panel)
         return ok
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def dragEnterEvent(self, event) -> None:
         if self.data_io.dropped_paths(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def dropEvent(self, event) -> None:
         paths = self.data_io.dropped_paths(event)
         if not paths:
             event.ignore()
@@ -407,7 +407,7 @@ class MainWindow(QMainWindow):
                           f"networks. Keras on TensorFlow, PySide6, pyqtgraph.")
 
     # ----- closing --------------------------------------------------------------------------------
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.project_actions.confirm_close(event):  # unsaved changes: Save/Discard/Cancel
             return
         self.training.stop()

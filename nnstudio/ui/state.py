@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
+from nnstudio.core.threshold import check_threshold
 from nnstudio.core.training.engine import TrainResult
 
 
@@ -83,8 +84,6 @@ class AppState(QObject):
 
     def set_threshold(self, threshold: float) -> None:
         """The two-class decision threshold (saved with the project; the model stays trained)."""
-        from nnstudio.core.threshold import check_threshold  # noqa: PLC0415
-
         t = check_threshold(threshold)
         if t != self._project.threshold:
             self._project.threshold = t

@@ -266,12 +266,12 @@ def bench_fps(repeats: int, epochs: int, full_window: bool, curves: bool = True)
     for _ in range(20):
         repaint()
     paint = (time.thread_time() - c0) / 20
-    from nnstudio.ui.training.surface import view as surface_view
+    from nnstudio.ui.training.surface import frames as surface_frames
 
     live = S.LIVE_RESOLUTION
     print(f"# GUI-thread CPU per live frame ({live}x{live} grid): NumPy {statistics.median(costs) * 1000:.1f} "
           f"ms (median of {len(costs)} frames), a full repaint of the view {paint * 1000:.1f} ms; frames "
-          f"are capped at {1 / surface_view.MIN_FRAME_INTERVAL_S:.0f} a second")
+          f"are capped at {1 / surface_frames.MIN_FRAME_INTERVAL_S:.0f} a second")
     print("workload\tengine\tfps\tslowdown")
     print(f"surface_fps\tnnstudio\t{fps:.1f}\t{slowdown:.3f}", flush=True)
     app.close()

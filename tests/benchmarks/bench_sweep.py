@@ -39,10 +39,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_training import warm_up  # noqa: E402
+from bench_training import warm_up
 
-from nnstudio.core.data.preprocess import SplitConfig  # noqa: E402
-from nnstudio.core.project import Project  # noqa: E402
+from nnstudio.core.data.preprocess import SplitConfig
+from nnstudio.core.project import Project
 
 ARCHS = ["dense:6:relu,dense:4:relu", "dense:6:relu", "dense:8:relu,dense:8:relu",
          "dense:16:relu,dense:8:relu"]
@@ -64,7 +64,7 @@ def hidden_of(arch: str) -> list[int]:
 
 
 def keras_run(d, arch: str, lr: float, seed: int) -> tuple[float, float]:
-    from nnstudio.core.tf import keras as _keras  # noqa: PLC0415
+    from nnstudio.core.tf import keras as _keras
 
     keras = _keras()
     t0 = time.perf_counter()
@@ -81,10 +81,10 @@ def keras_run(d, arch: str, lr: float, seed: int) -> tuple[float, float]:
 
 
 def sklearn_run(d, arch: str, lr: float, seed: int) -> tuple[float, float]:
-    import warnings  # noqa: PLC0415
+    import warnings
 
-    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
-    from sklearn.neural_network import MLPClassifier  # noqa: PLC0415
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
 
     t0 = time.perf_counter()
     clf = MLPClassifier(hidden_layer_sizes=tuple(hidden_of(arch)), activation="relu",
@@ -103,8 +103,8 @@ def main(argv=None) -> int:
     ap.add_argument("--keras-runs", type=int, default=4)
     ap.add_argument("--sklearn-runs", type=int, default=120)
     args = ap.parse_args(argv)
-    from nnstudio.core.experiments import sweep  # noqa: PLC0415
-    from nnstudio.core.tf import preload  # noqa: PLC0415
+    from nnstudio.core.experiments import sweep
+    from nnstudio.core.tf import preload
 
     preload()
     project, d = project_and_data()

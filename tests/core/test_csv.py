@@ -129,7 +129,7 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_unreadable_file(tmp_path, monkeypatch):
-    import nnstudio.core.data.csv as csv_mod
+    import nnstudio.core.data.csv_file as csv_file
 
     p = tmp_path / "secret.csv"
     p.write_text("a,b\n1,2\n")
@@ -137,7 +137,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def denied(*_a, **_k):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(csv_mod, "open", denied, raising=False)  # as for a file of another user
+    monkeypatch.setattr(csv_file, "open", denied, raising=False)  # as for a file of another user
     with pytest.raises(DataError) as e:
         read_csv(p)
     assert "cannot be read: permission denied" in str(e.value) and "permissions" in str(e.value)

@@ -222,7 +222,8 @@ def test_data_tab_legends_sit_beside_the_data_not_on_it(window):
     window.load_example("churn")
     dp = window.data_panel
     dp.refresh_scatter()
-    for tab, legend, plot in ((1, dp.scatter_legend, dp.scatter), (0, dp.hist_legend, dp.hist)):
+    for tab, legend, plot in ((1, dp.scatter_box.scatter_legend, dp.scatter_box.scatter),
+                              (0, dp.column_box.hist_legend, dp.column_box.hist)):
         dp.detail_tabs.setCurrentIndex(tab)
         QApplication.processEvents()
         vb = plot.getPlotItem().getViewBox()
@@ -267,7 +268,7 @@ def test_focus_does_not_jump_to_the_learning_rate_when_training_starts(window, q
     ("XOR (deep net)", "XOR"),
 ])
 def test_default_project_file_names(window, name, stem):
-    from nnstudio.ui.project.actions import default_project_stem
+    from nnstudio.ui.project.naming import default_project_stem
 
     window.state.project.dataset.name = name
     assert default_project_stem(window.state.project) == stem

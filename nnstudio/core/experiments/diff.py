@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 from nnstudio.core.experiments.record import RunRecord
+from nnstudio.core.model.spec import LayerSpec
 
 #: Training settings in the words the app uses for them (the rest are shown by their key).
 SETTING_WORDS = {"learning_rate": "learning rate", "batch_size": "batch size",
@@ -13,8 +14,6 @@ SETTING_WORDS = {"learning_rate": "learning rate", "batch_size": "batch size",
 
 
 def _layers(r: RunRecord):
-    from nnstudio.core.model.spec import LayerSpec  # noqa: PLC0415
-
     spec = r.spec or {}
     hidden = [LayerSpec(**d) for d in spec.get("hidden", [])]
     out = spec.get("output")

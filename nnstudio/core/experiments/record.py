@@ -12,14 +12,20 @@ differ only in seed) and a name and note the user may edit. Trained weights are 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import math
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from nnstudio.core.atomic import fingerprint
 from nnstudio.core.errors import ProjectError
+from nnstudio.core.jsonsafe import jsonable
+from nnstudio.core.model.build import build_model
+from nnstudio.core.model.spec import NetworkSpec, count_params
+from nnstudio.core.training.settings import TrainSettings
 
 #: Metrics a run reports at the end, per split.
 SPLITS = ("train", "val", "test")
@@ -39,20 +45,6 @@ def _num(v):
         return None
     v = float(v)
     return v if math.isfinite(v) else None
-
-
-def _plain(x):
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, (bool, str)) or x is None:
-        return x
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return _num(x)
-    return str(x)
 
 
 @dataclass
@@ -111,7 +103,7 @@ class RunRecord:
             "id", "name", "note", "created", "source", "status", "message", "parent", "group",
             "sweep", "knobs", "pinned", "spec", "settings", "data", "preprocess", "split", "task",
             "target", "features", "history", "final", "epochs_run", "seconds", "params")}
-        return _plain(d)
+        return jsonable(d)
 
     @classmethod
     def from_dict(cls, d: dict) -> RunRecord:
@@ -145,13 +137,9 @@ class RunRecord:
 
     # ----- the network, rebuilt -----------------------------------------------------------------
     def network(self):
-        from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
-
         return NetworkSpec.from_dict(self.spec)
 
     def train_settings(self):
-        from nnstudio.core.training.settings import TrainSettings  # noqa: PLC0415
-
         return TrainSettings.from_dict(self.settings)
 
     def load_weights(self) -> list[np.ndarray] | None:
@@ -170,8 +158,6 @@ class RunRecord:
     def build_model(self, data):
         """A Keras model of this run's network with its trained weights, for ``data`` (the same
         prepared data shape it was trained on). Raises ProjectError if its weights were not kept."""
-        from nnstudio.core.model.build import build_model  # noqa: PLC0415
-
         weights = self.load_weights()
         if weights is None:
             raise ProjectError(f"The trained weights of run '{self.label()}' were not kept.",
@@ -201,14 +187,11 @@ def data_identity(dataset, example: str | None = None) -> dict:
         st = p.stat()
         key = (str(p), st.st_size, st.st_mtime_ns)
         if key not in _DATA_FP_CACHE:
-            from nnstudio.core.atomic import fingerprint  # noqa: PLC0415
-
             _DATA_FP_CACHE[key] = fingerprint(p)
         return {"kind": "csv", "name": dataset.name, "file": str(p),
                 "fingerprint": _DATA_FP_CACHE[key]}
-    import hashlib  # noqa: PLC0415
 
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415 -- lazy: pandas loads only when this runs, not at start-up
 
     digest = hashlib.sha256(pd.util.hash_pandas_object(dataset.frame, index=False).values
                             .tobytes()).hexdigest()
@@ -237,10 +220,6 @@ def record_of(result, project, data, *, source: str = "gui", spec=None, settings
               keep_weights: bool = True, identity: dict | None = None) -> RunRecord:
     """The record of a finished run (``result``: the engine's TrainResult) of ``project`` on its
     prepared ``data``. ``spec`` / ``settings`` default to the project's (a sweep passes its own)."""
-    from dataclasses import replace  # noqa: PLC0415
-
-    from nnstudio.core.model.spec import count_params  # noqa: PLC0415
-
     spec = spec if spec is not None else project.spec
     settings = replace(settings if settings is not None else project.settings, seed=int(result.seed))
     if params is None:

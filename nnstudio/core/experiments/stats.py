@@ -9,6 +9,7 @@ fewer than 2 seeds in a group (no spread to compare against) and no seed-to-seed
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -98,9 +99,8 @@ def compare(a_values, b_values, metric: str = "val_accuracy", label_a: str = "A"
         return Verdict(metric, a, b, diff, TEST_NAME, 0.0, False,
                        f"{head} — no seed-to-seed variation in either group, so the difference "
                        f"is the same on every seed ({_better(diff, metric, label_a, label_b)}).")
-    import warnings  # noqa: PLC0415
 
-    from scipy import stats  # noqa: PLC0415
+    from scipy import stats  # noqa: PLC0415 -- lazy: SciPy loads only when this runs, not at start-up
 
     with warnings.catch_warnings():  # one group without spread: scipy warns, the test still holds
         warnings.simplefilter("ignore", RuntimeWarning)

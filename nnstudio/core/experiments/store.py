@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.errors import ProjectError
-from nnstudio.core.experiments.record import RunRecord
+from nnstudio.core.experiments.record import RunRecord, new_id, record_of
 
 #: Trained weights are kept for pinned runs and for this many most recent runs.
 KEEP_LAST = 10
@@ -154,7 +154,7 @@ def existing_runs(path: Path | str) -> list[RunRecord]:
     path = Path(path)
     if not path.is_file():
         return []
-    from nnstudio.core.project_doc import read_document  # noqa: PLC0415
+    from nnstudio.core.project_doc import read_document  # noqa: PLC0415 -- lazy: pandas loads only when this runs, not at start-up
 
     return runs_from_document(read_document(path), path)
 
@@ -162,8 +162,6 @@ def existing_runs(path: Path | str) -> list[RunRecord]:
 def append_cli_runs(project, path: Path | str, source: str, results: list, data) -> None:
     """``nnstudio train --save PATH``: the project keeps the runs PATH already had (or its own,
     when it was loaded from PATH) and gains these ``results`` (one group for ``--repeat``)."""
-    from nnstudio.core.experiments.record import new_id, record_of  # noqa: PLC0415
-
     path = Path(path)
     src = Path(source)
     same = src.suffix.lower() == ".nnstudio" and src.is_file() and path.is_file() \

@@ -31,15 +31,22 @@ program), so a sweep pays one compile per distinct network, not one per run.
 from __future__ import annotations
 
 import itertools
+import json
 import random as _random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from nnstudio.core.errors import SettingsError
+from nnstudio.core.errors import SettingsError, SpecError
 from nnstudio.core.experiments import stats
 from nnstudio.core.experiments.record import RunRecord, data_identity, new_id, record_of
+from nnstudio.core.experiments.tensorboard import RunWriter
+from nnstudio.core.model.build import build_model
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, count_params, validate
+from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
+from nnstudio.core.training import population
+from nnstudio.core.training.settings import BATCH_MODES, OPTIMIZERS
 
 KNOBS = ("lr", "optimizer", "batch_size", "batch_mode", "epochs", "dropout", "l2", "activation",
          "units", "layers")
@@ -51,9 +58,6 @@ _HINT = ('Write knob=value,value;knob=value, e.g. "dropout=0,0.2;lr=0.001,0.01".
 
 
 def _parse_value(knob: str, text: str):
-    from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS  # noqa: PLC0415
-    from nnstudio.core.training.settings import BATCH_MODES, OPTIMIZERS  # noqa: PLC0415
-
     t = text.strip()
     try:
         if knob in ("lr",):
@@ -108,8 +112,6 @@ def _parse_value(knob: str, text: str):
                                 f"Use one of: {', '.join(ACTIVATIONS)}.")
         return t.lower()
     if knob == "layers":
-        from nnstudio.core.model.spec import NetworkSpec  # noqa: PLC0415
-
         NetworkSpec.parse(t)  # raises SpecError naming the bad layer
         return t
     raise SettingsError(f"Unknown sweep knob '{knob}'.", _HINT)
@@ -172,8 +174,6 @@ def label_of(knobs: dict) -> str:
 
 def apply_knobs(spec, settings, knobs: dict):
     """A new (spec, settings) with a configuration's knob values applied."""
-    from nnstudio.core.model.spec import LayerSpec, NetworkSpec  # noqa: PLC0415
-
     spec = spec.copy()
     for knob in _ORDER:
         if knob not in knobs:
@@ -219,7 +219,7 @@ def apply_knobs(spec, settings, knobs: dict):
 
 def sweep_metric(data) -> str:
     """The metric a sweep ranks by: validation when there is a validation split, else test."""
-    from nnstudio.core.training.engine import metric_name  # noqa: PLC0415
+    from nnstudio.core.training.engine import metric_name  # noqa: PLC0415 -- lazy: pandas loads only when this runs, not at start-up
 
     split = "val" if len(data.X_val) else ("test" if len(data.X_test) else "")
     return f"{split}_{metric_name(data.task)}" if split else metric_name(data.task)
@@ -371,10 +371,7 @@ class _StartingModels:
     def get(self, spec, seed: int, slot: int = 0):
         """The starting network of (spec, seed); ``slot`` i > 0 is another model object, for a
         population of seeds trained together (one model per seed)."""
-        import json  # noqa: PLC0415
-
-        from nnstudio.core.model.build import build_model  # noqa: PLC0415
-        from nnstudio.core.training import engine  # noqa: PLC0415
+        from nnstudio.core.training import engine  # noqa: PLC0415 -- lazy: pandas loads only when this runs, not at start-up
 
         key = json.dumps(spec.to_dict(), sort_keys=True)
         if (key, seed) not in self.values or (key, slot) not in self.models:
@@ -413,9 +410,6 @@ class SweepControl:
 
 def plan(project, data, configs: list[dict], sweep_id: str) -> list[Configuration]:
     """Checks every configuration before anything trains (a bad one fails at once)."""
-    from nnstudio.core.errors import SpecError  # noqa: PLC0415
-    from nnstudio.core.model.spec import count_params, validate  # noqa: PLC0415
-
     out = []
     for i, knobs in enumerate(configs):
         spec, settings = apply_knobs(project.spec, project.settings, knobs)
@@ -438,8 +432,7 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
     (and during) the current run: what finished is kept and ranked. With ``tensorboard`` each
     run's scalars are written as event files in a folder of their own under that folder.
     """
-    from nnstudio.core.training import population  # noqa: PLC0415 -- lazy: TensorFlow
-    from nnstudio.core.training.engine import Trainer  # noqa: PLC0415
+    from nnstudio.core.training.engine import Trainer  # noqa: PLC0415 -- lazy: pandas loads only when this runs, not at start-up
 
     if not isinstance(seeds, int) or seeds < 1:
         raise SettingsError(f"Seeds must be a whole number of at least 1 (got {seeds!r}).")
@@ -455,8 +448,6 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
     total, done = len(confs) * seeds, 0
     writer = None
     if tensorboard:
-        from nnstudio.core.experiments.tensorboard import RunWriter  # noqa: PLC0415
-
         writer = RunWriter(tensorboard)
     starts = _StartingModels(data)
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from nnstudio.core.errors import ProjectError
+from nnstudio.core.tf import tensorflow
 
 
 def _safe(text: str) -> str:
@@ -20,7 +21,7 @@ def _scalar_metadata(tf):
     """The metadata TensorBoard's scalars plugin reads (what ``tensorboard.summary.scalar`` writes:
     plugin "scalars", an empty ``ScalarPluginData``), made here so the ``tensorboard`` package is
     not needed to write the files (only to view them)."""
-    from tensorflow.core.framework import summary_pb2  # noqa: PLC0415
+    from tensorflow.core.framework import summary_pb2  # noqa: PLC0415 -- lazy: TensorFlow loads only when this runs, not at start-up
 
     return summary_pb2.SummaryMetadata(
         plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars", content=b""))
@@ -44,8 +45,6 @@ class RunWriter:
 
     def write(self, record) -> Path:
         """Write one run's curves and final test metrics; returns its folder."""
-        from nnstudio.core.tf import tensorflow  # noqa: PLC0415
-
         tf = tensorflow()
         base = self.folder(record)
         meta = _scalar_metadata(tf)

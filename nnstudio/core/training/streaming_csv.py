@@ -7,7 +7,7 @@
    (:func:`split_of_rows`), so every later pass agrees without storing anything. The target's
    values (for the task and the classes) and, on training rows only, each feature's count, sum,
    sum of squares, minimum, maximum and categories are accumulated. From these the same
-   :class:`~nnstudio.core.data.preprocess.FittedPreprocessor` as in the app is built, so a model
+   :class:`~nnstudio.core.data.fitted_preprocessor.FittedPreprocessor` as in the app is built, so a model
    trained here saves, exports and predicts like any other.
 2. **Training.** A generator reads the file again chunk by chunk each epoch, keeps the rows of one
    split, encodes them with the fitted preprocessor and yields mini-batches to ``tf.data``; Keras
@@ -44,16 +44,12 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data import csv as csv_mod
-from nnstudio.core.data.preprocess import (
-    ColumnTransform,
-    FittedPreprocessor,
-    PreprocessConfig,
-    SplitConfig,
-    numeric_fill_value,
-)
+from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
+from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.data.roles import MAX_AUTO_CLASSES, MAX_CLASSES, Roles, check_class_count, infer_roles
 from nnstudio.core.errors import DataError, TrainingError
+from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow
@@ -327,10 +323,6 @@ def fit_streaming(path: Path | str, roles: Roles | None = None, target: str | No
                       time.perf_counter() - t0)
 
 
-def _plain(x):
-    return x.item() if isinstance(x, np.generic) else x
-
-
 def _transforms(stats: dict[str, _ColumnStats], features: list[str],
                 config: PreprocessConfig) -> list[ColumnTransform]:
     """Column transforms from streamed statistics, by the rules of FittedPreprocessor.fit."""
@@ -386,10 +378,10 @@ def _transforms(stats: dict[str, _ColumnStats], features: list[str],
                 if values:
                     best = max(values.values())
                     t.impute = "most_frequent"
-                    t.impute_value = _plain(min(k for k, n in values.items() if n == best))
+                    t.impute_value = python_scalar(min(k for k, n in values.items() if n == best))
             elif impute == "constant":
                 fill = config.for_column(c, "fill_value")
-                t.impute_value = _plain(fill) if st.numeric and isinstance(fill, (int, float)) \
+                t.impute_value = python_scalar(fill) if st.numeric and isinstance(fill, (int, float)) \
                     else str(fill)
                 if t.impute_value not in t.categories:
                     t.categories.append(t.impute_value)

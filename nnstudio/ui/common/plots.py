@@ -21,7 +21,7 @@ class _LaidOutLegend(pg.LegendItem):
     #: longer labels are cut with "…" (a legend cannot wrap, and ran under the colour bar)
     MAX_LABEL = 32
 
-    def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph naming)
+    def addItem(self, item, name) -> None:
         name = str(name)
         if len(name) > self.MAX_LABEL:
             name = name[: self.MAX_LABEL - 1].rstrip() + "…"
@@ -29,7 +29,7 @@ class _LaidOutLegend(pg.LegendItem):
         if len(name) > self.LONG_LABEL and self.columnCount != 1:
             self.setColumnCount(1)
 
-    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph naming)
+    def updateSize(self) -> None:
         height = width = 0.0
         for row in range(self.layout.rowCount()):
             row_height = col_width = 0.0

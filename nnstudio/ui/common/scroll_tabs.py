@@ -41,21 +41,21 @@ class _PageScroll(QScrollArea):
         if self.page.size() != QSize(w, h):
             self.page.resize(w, h)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
+    def eventFilter(self, obj, event) -> bool:
         if obj is self.page and event.type() == QEvent.Type.LayoutRequest:
             QTimer.singleShot(0, self._fit)  # the page's minimum may have changed
         return super().eventFilter(obj, event)
 
 
 class ScrollTabs(QTabWidget):
-    def addTab(self, page: QWidget, *args) -> int:  # noqa: N802 (Qt naming)
+    def addTab(self, page: QWidget, *args) -> int:
         return super().addTab(_PageScroll(page), *args)
 
-    def insertTab(self, index: int, page: QWidget, *args) -> int:  # noqa: N802
+    def insertTab(self, index: int, page: QWidget, *args) -> int:
         return super().insertTab(index, _PageScroll(page), *args)
 
     def _scroll_of(self, page: QWidget | None):
@@ -67,18 +67,18 @@ class ScrollTabs(QTabWidget):
                 return s
         return page
 
-    def indexOf(self, page: QWidget) -> int:  # noqa: N802
+    def indexOf(self, page: QWidget) -> int:
         return super().indexOf(self._scroll_of(page))
 
     def widget(self, index: int) -> QWidget | None:
         s = super().widget(index)
         return getattr(s, "page", s)
 
-    def currentWidget(self) -> QWidget | None:  # noqa: N802
+    def currentWidget(self) -> QWidget | None:
         s = super().currentWidget()
         return getattr(s, "page", s)
 
-    def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802
+    def setCurrentWidget(self, page: QWidget) -> None:
         s = self._scroll_of(page)
         if s is not None:
             super().setCurrentWidget(s)

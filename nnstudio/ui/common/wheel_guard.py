@@ -27,7 +27,7 @@ class WheelGuard(QObject):
     """Event filter: a wheel event over an unfocused guarded field goes to the enclosing scroll
     area (or nowhere), never to the field."""
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt naming)
+    def eventFilter(self, obj, event) -> bool:
         if event.type() != QEvent.Type.Wheel or not isinstance(obj, QWidget) or obj.hasFocus():
             return False
         area = _scroll_area_of(obj)
@@ -53,7 +53,7 @@ def guard_wheel(root: QWidget) -> int:
     """Guard every spin box, combo box and slider under ``root`` (and ``root`` itself); idempotent.
     Returns how many fields were newly guarded. Scroll bars are left alone: wheeling them is the
     point."""
-    global _guard  # noqa: PLW0603 - one filter object for the whole app
+    global _guard
     if _guard is None:
         _guard = WheelGuard(QApplication.instance())
     found = [root] if isinstance(root, GUARDED) else []

@@ -17,7 +17,7 @@ class ComputedWhenShown:
         if self.isVisible():
             self.compute()
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._stale:
             self.compute()

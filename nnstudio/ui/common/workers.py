@@ -61,7 +61,7 @@ class Worker(QObject):
             result = self._fn(self.progress.emit)
         except NNStudioError as e:
             self.failed.emit(e)
-        except Exception as e:  # noqa: BLE001 - a bug must become a message, not a dead thread
+        except Exception as e:
             log.error("Background task %s failed:\n%s", self.name, traceback.format_exc())
             err = NNStudioError(f"Something went wrong while running '{self.name}': "
                                 f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".strip(),

@@ -8,7 +8,7 @@ error) and hands it to :class:`~nnstudio.ui.state.AppState`.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
@@ -16,10 +16,12 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QProgressDialog, QWidget
 
 from nnstudio.core.data.csv import CHUNK_ROWS, FILE_FILTER, Cancelled, CsvOptions, read_csv, sniff
+from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import NetworkSpec
 from nnstudio.core.project import Project
+from nnstudio.core.surface import default_held_values
 from nnstudio.ui.common.recent_files import RecentFiles
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.data.csv_dialog import CsvImportDialog
@@ -56,8 +58,6 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
     project = Project.from_dataset(dataset)
     reset_from = None
     if keep_from is not None:
-        from dataclasses import asdict, replace  # noqa: PLC0415
-
         # A new table keeps the network you built (its output follows the new task) and your
         # settings. What is still exactly a built-in example's was made for that example's data
         # (XOR's uniform initializer, churn's batch of 10): it starts from the defaults instead,
@@ -76,7 +76,6 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
     report((0.995, "Preparing the data for training"))
     try:
         prepared = project.prepare()
-        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
 
         default_held_values(prepared.preprocessor, prepared.raw_train)  # remembered for the views
     except NNStudioError as e:  # shown in the Data tab, as when the user changes a role
@@ -88,8 +87,6 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
 
 
 def _example_or_none(name: str | None):
-    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
-
     return EXAMPLES.get(name) if name else None
 
 

@@ -25,16 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.data.csv import (
-    DECIMALS,
-    DEFAULT_MISSING,
-    DELIMITERS,
-    ENCODINGS,
-    MISSING_MARKERS,
-    CsvFormat,
-    CsvOptions,
-    preview,
-)
+from nnstudio.core.data.csv import preview
+from nnstudio.core.data.csv_missing import DEFAULT_MISSING, MISSING_MARKERS
+from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.data.dataframe_model import DataFrameModel

@@ -6,20 +6,16 @@ change goes into ``state.project`` followed by ``state.notify_data_changed()``, 
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-import pyqtgraph as pg
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -31,47 +27,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.data.preprocess import (
+from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE
+from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
     LABELS,
-    LOSS_WARN_SHARE,
     MISSING_LABELS,
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,
     SplitConfig,
 )
-from nnstudio.core.data.profile import ColumnProfile, fmt_number, is_numeric_dtype
+from nnstudio.core.data.profile import ColumnProfile, is_numeric_dtype
 from nnstudio.core.data.roles import REASON_BY_USER, Roles, ignore_reason, infer_task
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
-from nnstudio.ui.common.plots import legend_below
+from nnstudio.ui.data.charts import ScatterBox
+from nnstudio.ui.data.column_box import ColumnBox
+from nnstudio.ui.data.column_notes import planned, problems, task_or_none, task_text
+from nnstudio.ui.data.combos import select_value, value_combo
 from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
 from nnstudio.ui.state import AppState
 
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf"]
-SCATTER_MAX = 5000  # points drawn in the scatter plot (a seeded random sample of bigger tables)
-STACK_MAX_ROWS = 200_000  # histograms split by class up to this many rows
 TASK_ITEMS = [(None, "Automatic"), (Task.BINARY, "Binary classification"),
               (Task.MULTICLASS, "Multi-class classification"), (Task.REGRESSION, "Regression (a number)")]
-
-
-def _class_color(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
-
-
-def _combo(items: list[tuple[object, str]]) -> QComboBox:
-    c = QComboBox()
-    for data, text in items:
-        c.addItem(text, data)
-    return c
-
-
-def _set_combo(combo: QComboBox, data) -> None:
-    i = combo.findData(data)
-    combo.blockSignals(True)
-    combo.setCurrentIndex(max(0, i))
-    combo.blockSignals(False)
 
 
 class DataPanel(QWidget):
@@ -103,7 +80,7 @@ class DataPanel(QWidget):
         self.target_combo.setMinimumContentsLength(12)
         self.target_combo.setToolTip("The column the network learns to predict")
         self.target_combo.currentIndexChanged.connect(self._target_chosen)
-        self.task_combo = _combo([(t, s) for t, s in TASK_ITEMS])
+        self.task_combo = value_combo([(t, s) for t, s in TASK_ITEMS])
         self.task_combo.setToolTip("Inferred from the target; override it, e.g. to treat whole-number "
                                    "ratings as classes or as a number")
         self.task_combo.currentIndexChanged.connect(self._task_chosen)
@@ -172,9 +149,9 @@ class DataPanel(QWidget):
         self.rows_view.horizontalHeader().setDefaultSectionSize(100)
         self.rows_view.setAlternatingRowColors(True)
 
-        self.default_numeric = _combo([(k, LABELS[k]) for k in NUMERIC_SCALINGS])
-        self.default_categorical = _combo([(k, LABELS[k]) for k in CATEGORICAL_ENCODINGS])
-        self.default_missing = _combo([(k, MISSING_LABELS[k]) for k in MISSING_STRATEGIES if k != "constant"])
+        self.default_numeric = value_combo([(k, LABELS[k]) for k in NUMERIC_SCALINGS])
+        self.default_categorical = value_combo([(k, LABELS[k]) for k in CATEGORICAL_ENCODINGS])
+        self.default_missing = value_combo([(k, MISSING_LABELS[k]) for k in MISSING_STRATEGIES if k != "constant"])
         self.default_numeric.currentIndexChanged.connect(lambda _i: self._default_changed("numeric"))
         self.default_categorical.currentIndexChanged.connect(lambda _i: self._default_changed("categorical"))
         self.default_missing.currentIndexChanged.connect(lambda _i: self._default_changed("missing"))
@@ -206,76 +183,19 @@ class DataPanel(QWidget):
         self.bottom_tabs.addTab(self.rows_view, "Rows")
 
         # ----- one column in detail
-        self.detail_title = QLabel()
-        self.detail_title.setTextFormat(Qt.TextFormat.RichText)
-        self.detail_stats = QLabel()
-        self.detail_stats.setWordWrap(True)
-        self.hist = pg.PlotWidget(background="w")
-        self.hist.setMinimumHeight(100)
-        self.hist.setMouseEnabled(x=False, y=False)
-        self.hist.hideButtons()
-        self.hist.getAxis("left").setWidth(42)
-        self.hist_legend = legend_below(self.hist, labelTextSize="8pt")  # not over the bars
-        self.role_combo = _combo([("feature", "Feature (an input)"), ("target", "Target (to predict)"),
-                                  ("ignored", "Ignored")])
-        self.role_combo.currentIndexChanged.connect(self._role_chosen)
-        self.kind_combo = _combo([("auto", "Automatic"), ("number", "A number"), ("category", "A category")])
-        self.kind_combo.currentIndexChanged.connect(lambda _i: self._column_choice("kind", self.kind_combo))
-        self.scaling_combo = _combo([(k, LABELS[k]) for k in NUMERIC_SCALINGS])
-        self.scaling_combo.currentIndexChanged.connect(lambda _i: self._column_choice("numeric", self.scaling_combo))
-        self.encoding_combo = _combo([(k, LABELS[k]) for k in CATEGORICAL_ENCODINGS])
-        self.encoding_combo.currentIndexChanged.connect(
-            lambda _i: self._column_choice("categorical", self.encoding_combo))
-        self.missing_combo = _combo([(k, MISSING_LABELS[k]) for k in MISSING_STRATEGIES])
-        self.missing_combo.currentIndexChanged.connect(lambda _i: self._column_choice("missing", self.missing_combo))
-        self.fill_edit = QLineEdit()
-        self.fill_edit.setPlaceholderText("the constant")
-        self.fill_edit.editingFinished.connect(self._fill_changed)
-        self.detail_reason = QLabel()
-        self.detail_reason.setWordWrap(True)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Role:", self.role_combo)
-        form.addRow("Treat as:", self.kind_combo)
-        form.addRow("Scaling:", self.scaling_combo)
-        form.addRow("Encoding:", self.encoding_combo)
-        miss_row = QHBoxLayout()
-        miss_row.addWidget(self.missing_combo, 1)
-        miss_row.addWidget(self.fill_edit)
-        form.addRow("Missing:", miss_row)
-        self._form = form
-        self._miss_row = miss_row
-        detail = QGroupBox("Column")
-        dl = QVBoxLayout(detail)
-        dl.addWidget(self.detail_title)
-        dl.addWidget(self.detail_stats)
-        dl.addWidget(self.hist, 1)
-        dl.addWidget(self.detail_reason)
-        dl.addLayout(form)
+        box = self.column_box = ColumnBox()
+        box.role_combo.currentIndexChanged.connect(self._role_chosen)
+        box.kind_combo.currentIndexChanged.connect(lambda _i: self._column_choice("kind", box.kind_combo))
+        box.scaling_combo.currentIndexChanged.connect(lambda _i: self._column_choice("numeric", box.scaling_combo))
+        box.encoding_combo.currentIndexChanged.connect(
+            lambda _i: self._column_choice("categorical", box.encoding_combo))
+        box.missing_combo.currentIndexChanged.connect(lambda _i: self._column_choice("missing", box.missing_combo))
+        box.fill_edit.editingFinished.connect(self._fill_changed)
 
         # ----- scatter of two columns, coloured by the target
-        self.x_combo = QComboBox()
-        self.y_combo = QComboBox()
-        self.x_combo.currentIndexChanged.connect(self.refresh_scatter)
-        self.y_combo.currentIndexChanged.connect(self.refresh_scatter)
-        self.scatter = pg.PlotWidget(background="w")
-        self.scatter.setMinimumHeight(160)
-        self.scatter.showGrid(x=True, y=True, alpha=0.2)
-        self.scatter_legend = legend_below(self.scatter, labelTextSize="8pt")  # not over the points
-        self.scatter_items: list[pg.ScatterPlotItem] = []
-        self.scatter_caption = QLabel()
-        self.scatter_caption.setWordWrap(True)
-        self.scatter_caption.setStyleSheet("color: #555")
-        axes = QHBoxLayout()
-        axes.addWidget(QLabel("x:"))
-        axes.addWidget(self.x_combo, 1)
-        axes.addWidget(QLabel("y:"))
-        axes.addWidget(self.y_combo, 1)
-        scat = QGroupBox("Scatter plot, coloured by the target")
-        sl = QVBoxLayout(scat)
-        sl.addLayout(axes)
-        sl.addWidget(self.scatter, 1)
-        sl.addWidget(self.scatter_caption)
+        self.scatter_box = ScatterBox()
+        self.scatter_box.x_combo.currentIndexChanged.connect(self.refresh_scatter)
+        self.scatter_box.y_combo.currentIndexChanged.connect(self.refresh_scatter)
 
         # ----- layout
         left = QSplitter(Qt.Orientation.Vertical)
@@ -286,8 +206,8 @@ class DataPanel(QWidget):
         # pixels on a 1366 x 768 screen; a click on a column brings its summary to the front
         right = self.detail_tabs = QTabWidget()
         right.setDocumentMode(True)
-        right.addTab(detail, "Column")
-        right.addTab(scat, "Scatter plot")
+        right.addTab(self.column_box, "Column")
+        right.addTab(self.scatter_box, "Scatter plot")
         self.columns_view.clicked.connect(lambda _i: right.setCurrentIndex(0))
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(left)
@@ -306,9 +226,9 @@ class DataPanel(QWidget):
         lay.addWidget(main, 1)
         self._editors = [self.target_combo, self.task_combo, self.test_spin, self.val_spin,
                          self.seed_spin, self.stratify, self.columns_view, self.default_numeric,
-                         self.default_categorical, self.default_missing, self.role_combo,
-                         self.kind_combo, self.scaling_combo, self.encoding_combo, self.missing_combo,
-                         self.fill_edit, self.open_btn, self.rows_btn]
+                         self.default_categorical, self.default_missing, box.role_combo, box.kind_combo,
+                         box.scaling_combo, box.encoding_combo, box.missing_combo, box.fill_edit,
+                         self.open_btn, self.rows_btn]
 
         self._prep_timer = QTimer(self, singleShot=True, interval=60)
         self._prep_timer.timeout.connect(self.refresh_preprocessing)
@@ -339,51 +259,6 @@ class DataPanel(QWidget):
     def _changed(self) -> None:
         self.state.notify_data_changed()
 
-    def planned(self, col: str) -> str:
-        """How a feature will be encoded (before fitting), in a few words."""
-        p, cfg = self._profile(col), self.project.preprocess
-        kind = cfg.for_column(col, "kind")
-        numeric = is_numeric_dtype(self.frame[col])
-        if p.kind == "empty":
-            return "empty"
-        if numeric and kind != "category":
-            if p.kind == "binary" and p.integer and (p.min, p.max) == (0, 1) and kind != "number":
-                text = "0/1, used as is"
-            else:
-                text = LABELS[cfg.for_column(col, "numeric")]
-        elif p.unique == 2 and kind != "number":
-            a, b = sorted(v for v, _ in p.top[:2])
-            text = f"two values: {a} → 0, {b} → 1"
-        else:
-            text = LABELS[cfg.for_column(col, "categorical")] + f" ({p.unique} categories)"
-        if p.missing:
-            how = cfg.for_column(col, "missing")
-            how = "automatic" if how == "auto" else MISSING_LABELS[how]
-            text += f"; {p.missing:,} missing: {how}"
-        return text
-
-    def _problems(self) -> dict[str, str]:
-        """Columns that cannot be used as they are, with what to do (shown in red)."""
-        out = {}
-        pr = self.project
-        cfg = pr.preprocess
-        for c in pr.roles.features:
-            p = self._profile(c)
-            if p.kind == "mixed" and cfg.for_column(c, "kind") != "category":
-                out[c] = (f"{p.stray_count:,} values are not numbers: {p.stray_text(2)} — reopen the "
-                          f"file with them as missing values, or ignore the column")
-            elif p.n_inf and cfg.for_column(c, "kind") != "category":
-                out[c] = f"{p.n_inf:,} infinite values — reopen the file with inf as missing, or ignore it"
-            elif p.kind == "empty":
-                out[c] = "empty — ignore it"
-        t = pr.roles.target
-        if t in pr.dataset.columns:
-            try:
-                infer_task(self.frame[t], self._profile(t))
-            except NNStudioError as e:
-                out[t] = e.message
-        return out
-
     # ----- refresh from the project -------------------------------------------------------------
     @Slot()
     def refresh_all(self) -> None:
@@ -409,16 +284,7 @@ class DataPanel(QWidget):
             self.target_combo.addItem(c, c)
         self.target_combo.blockSignals(False)
         numeric = [p.name for p in profiles if is_numeric_dtype(ds.frame[p.name]) and p.kind != "empty"]
-        for combo in (self.x_combo, self.y_combo):
-            combo.blockSignals(True)
-            combo.clear()
-            for c in numeric:
-                combo.addItem(c, c)
-            combo.blockSignals(False)
-        feats = [c for c in pr.roles.features if c in numeric] or numeric
-        if feats:
-            _set_combo(self.x_combo, feats[0])
-            _set_combo(self.y_combo, feats[1] if len(feats) > 1 else feats[0])
+        self.scatter_box.set_columns(numeric, pr.roles.features)
         self._column = None
         self.refresh_roles()
         first = pr.roles.features[0] if pr.roles.features else pr.roles.target
@@ -431,12 +297,12 @@ class DataPanel(QWidget):
         roles = self._roles_map()
         notes = {c: r for c, r in pr.roles.ignored.items()}
         for c in pr.roles.features:
-            notes[c] = self.planned(c)
+            notes[c] = planned(self.project, c)
         if pr.roles.target in pr.dataset.columns:
-            notes[pr.roles.target] = "the target: " + self._task_text()
-        self.columns_model.update_roles(roles, notes, self._problems())
+            notes[pr.roles.target] = "the target: " + task_text(self.project)
+        self.columns_model.update_roles(roles, notes, problems(self.project))
         self.rows_model.set_roles(roles)
-        _set_combo(self.target_combo, pr.roles.target)
+        select_value(self.target_combo, pr.roles.target)
         self._sync_task_combo()
         s = pr.split
         for w, v in ((self.test_spin, round(s.test * 100)), (self.val_spin, round(s.val * 100)),
@@ -447,29 +313,17 @@ class DataPanel(QWidget):
         self.stratify.blockSignals(True)
         self.stratify.setChecked(bool(s.stratify))
         self.stratify.blockSignals(False)
-        self.stratify.setEnabled(self.task_combo.isEnabled() and self._task_or_none() not in (None, Task.REGRESSION))
+        self.stratify.setEnabled(self.task_combo.isEnabled()
+                                 and task_or_none(self.project) not in (None, Task.REGRESSION))
         cfg = pr.preprocess
-        _set_combo(self.default_numeric, cfg.numeric)
-        _set_combo(self.default_categorical, cfg.categorical)
-        _set_combo(self.default_missing, cfg.missing)
+        select_value(self.default_numeric, cfg.numeric)
+        select_value(self.default_categorical, cfg.categorical)
+        select_value(self.default_missing, cfg.missing)
         if self._column is not None:
             self._show_detail(self._column)
         if self._target_for_scatter != pr.roles.target:
             self.refresh_scatter()
         self._prep_timer.start()
-
-    def _task_or_none(self) -> Task | None:
-        try:
-            return self.project.task
-        except NNStudioError:
-            return None
-
-    def _task_text(self) -> str:
-        t = self._task_or_none()
-        if t is None:
-            return "cannot be used as it is"
-        how = "chosen by you" if self.project.task_override is not None else "inferred"
-        return f"{t.label} ({how})"
 
     def _sync_task_combo(self) -> None:
         pr = self.project
@@ -478,7 +332,7 @@ class DataPanel(QWidget):
         except (NNStudioError, KeyError):
             inferred = "the target cannot be used"
         self.task_combo.setItemText(0, f"Automatic: {inferred}")
-        _set_combo(self.task_combo, pr.task_override)
+        select_value(self.task_combo, pr.task_override)
 
     @Slot()
     def refresh_preprocessing(self) -> None:
@@ -557,176 +411,13 @@ class DataPanel(QWidget):
 
     def _show_detail(self, col: str) -> None:
         self._column = col
-        pr = self.project
-        p = self._profile(col)
-        role = pr.roles.role_of(col)
-        self.detail_title.setText(f"<b>{col}</b> — {p.type_label}")
-        parts = [f"{p.n - p.missing:,} values", f"{p.missing:,} missing", f"{p.unique:,} unique"]
-        if p.min is not None and p.kind in ("number", "binary", "mixed"):
-            parts.append(f"min {fmt_number(p.min)}, max {fmt_number(p.max)}, mean {fmt_number(p.mean)}"
-                         + (f", sd {fmt_number(p.sd)}" if p.sd is not None else ""))
-        elif p.top:
-            short = [(v if len(v) <= 30 else v[:29] + "…", c) for v, c in p.top[:3]]  # sentences
-            parts.append("most frequent: " + ", ".join(f"{v} ({c:,})" for v, c in short))
-        self.detail_stats.setText(" · ".join(parts))
-        why = ""
-        if role == "ignored":
-            why = f"Ignored: {pr.roles.ignored.get(col, REASON_BY_USER)}."
-        problem = self._problems().get(col)
-        if problem:
-            why = f"<span style='color:#b3261e'>{problem}.</span>"
-        elif role == "feature":
-            why = f"Encoded as: {self.planned(col)}."
-        elif role == "target":
-            why = f"The target: {self._task_text()}."
-        self.detail_reason.setText(why)
-        _set_combo(self.role_combo, role)
-        cfg = pr.preprocess
-        numeric = is_numeric_dtype(self.frame[col])
-        kind = cfg.for_column(col, "kind")
-        as_number = numeric and kind != "category"
-        _set_combo(self.kind_combo, kind)
-        _set_combo(self.scaling_combo, cfg.for_column(col, "numeric"))
-        _set_combo(self.encoding_combo, cfg.for_column(col, "categorical"))
-        _set_combo(self.missing_combo, cfg.for_column(col, "missing"))
-        fill = cfg.for_column(col, "fill_value")
-        self.fill_edit.setText(str(fill))
-        feature = role == "feature"
-        for w, show in ((self.kind_combo, feature and numeric), (self.scaling_combo, feature and as_number),
-                        (self.encoding_combo, feature and not as_number and p.unique != 2),
-                        (self.missing_combo, feature),
-                        (self.fill_edit, feature and cfg.for_column(col, "missing") == "constant")):
-            w.setVisible(show)
-            label = self._form.labelForField(self._miss_row if w is self.missing_combo else w)
-            if label is not None:
-                label.setVisible(show)
-        self._draw_histogram(col, p)
-
-    def _draw_histogram(self, col: str, p: ColumnProfile) -> None:
-        self.hist.clear()
-        if self.hist_legend is not None:
-            self.hist_legend.clear()
-        ax = self.hist.getAxis("bottom")
-        ax.setTicks(None)
-        pr = self.project
-        frame = self.frame
-        target = pr.roles.target
-        split_by = None
-        if col != target and target in frame.columns and len(frame) <= STACK_MAX_ROWS:
-            tgt = frame[target]
-            classes = sorted(tgt.dropna().unique().tolist(), key=str)
-            if 2 <= len(classes) <= 10 and self._task_or_none() not in (None, Task.REGRESSION):
-                split_by = (tgt, classes)
-        numeric_hist = bool(p.hist_counts) and p.kind in ("number", "binary")
-        if numeric_hist:
-            edges = np.asarray(p.hist_edges, float)
-            if len(edges) == 2 * len(p.hist_counts) and p.integer:  # one bar per whole value
-                lefts, rights = edges[0::2], edges[1::2]
-            else:
-                lefts, rights = edges[:-1], edges[1:]
-            x, w = (lefts + rights) / 2, (rights - lefts)
-            if split_by is None:
-                self.hist.addItem(pg.BarGraphItem(x=x, height=p.hist_counts, width=w * 0.95,
-                                                  brush="#6b8fbf", pen=pg.mkPen("#4a6a94")))
-            else:
-                v = pd.to_numeric(frame[col], errors="coerce").to_numpy(float)
-                bins = np.r_[lefts, rights[-1]] if len(lefts) else np.array([0, 1])
-                base = np.zeros(len(x))
-                tgt, classes = split_by
-                for i, c in enumerate(classes):
-                    m = (tgt == c).to_numpy() & np.isfinite(v)
-                    if p.integer and len(edges) == 2 * len(p.hist_counts):
-                        counts = np.array([np.sum(v[m] == xv) for xv in np.round(x)])
-                    else:
-                        counts, _ = np.histogram(v[m], bins=bins)
-                    self.hist.addItem(pg.BarGraphItem(x=x, y0=base, height=counts, width=w * 0.95,
-                                                      brush=_class_color(i), pen=pg.mkPen("w", width=0.5),
-                                                      name=f"{target} = {c}"))
-                    base = base + counts
-            self.hist.setLabel("bottom", col)
-        else:
-            top = p.top[:12]
-            if not top:
-                self.hist.setLabel("bottom", "no values")
-                return
-            labels = [v if len(v) <= 12 else v[:11] + "…" for v, _ in top]
-            x = np.arange(len(top))
-            if split_by is None:
-                self.hist.addItem(pg.BarGraphItem(x=x, height=[c for _, c in top], width=0.8,
-                                                  brush="#6b8fbf", pen=pg.mkPen("#4a6a94")))
-            else:
-                tgt, classes = split_by
-                keys = frame[col].astype(str).where(frame[col].notna())
-                base = np.zeros(len(top))
-                for i, c in enumerate(classes):
-                    vc = keys[(tgt == c).to_numpy()].value_counts()
-                    counts = np.array([vc.get(v, 0) for v, _ in top], float)
-                    self.hist.addItem(pg.BarGraphItem(x=x, y0=base, height=counts, width=0.8,
-                                                      brush=_class_color(i), pen=pg.mkPen("w", width=0.5),
-                                                      name=f"{target} = {c}"))
-                    base = base + counts
-            ax.setTicks([list(zip(x.tolist(), labels))])
-            more = f" (the {len(top)} most frequent of {p.unique:,})" if p.unique > len(top) else ""
-            self.hist.setLabel("bottom", col + more)
-        self.hist.setLabel("left", "rows")
+        self.column_box.show_column(self.project, col)
 
     # ----- scatter --------------------------------------------------------------------------------
     @Slot()
     def refresh_scatter(self) -> None:
-        for it in self.scatter_items:
-            self.scatter.removeItem(it)
-        self.scatter_items.clear()
-        if self.scatter_legend is not None:
-            self.scatter_legend.clear()
-        pr = self.project
-        frame = self.frame
-        self._target_for_scatter = pr.roles.target
-        fx, fy = self.x_combo.currentData(), self.y_combo.currentData()
-        if fx is None or fy is None:
-            self.scatter_caption.setText("The table has no numeric columns to plot.")
-            return
-        n = len(frame)
-        rows = np.arange(n)
-        if n > SCATTER_MAX:
-            rows = np.sort(np.random.default_rng(0).choice(n, SCATTER_MAX, replace=False))
-        x = pd.to_numeric(frame[fx].iloc[rows], errors="coerce").to_numpy(float)
-        y = pd.to_numeric(frame[fy].iloc[rows], errors="coerce").to_numpy(float)
-        target = pr.roles.target
-        tgt = frame[target].iloc[rows] if target in frame.columns else None
-        ok = np.isfinite(x) & np.isfinite(y)
-        self.scatter.setLabel("bottom", fx)
-        self.scatter.setLabel("left", fy)
-        sample = f"a random {len(rows):,} of {n:,} rows" if n > SCATTER_MAX else f"{n:,} rows"
-        task = self._task_or_none()
-        if tgt is not None and task in (Task.BINARY, Task.MULTICLASS):
-            classes = sorted(tgt.dropna().unique().tolist(), key=str)
-            if len(classes) <= len(PALETTE):
-                for i, c in enumerate(classes):
-                    m = ok & (tgt == c).to_numpy()
-                    color = pg.mkColor(_class_color(i))
-                    color.setAlpha(150)  # see-through, so the most frequent class does not hide the rest
-                    it = pg.ScatterPlotItem(x[m], y[m], size=5, pen=None, brush=pg.mkBrush(color),
-                                            name=f"{target} = {c}")
-                    self.scatter.addItem(it)
-                    self.scatter_items.append(it)
-                self.scatter_caption.setText(f"{fx} against {fy}, {sample}, coloured by {target}.")
-                return
-        if tgt is not None and task is Task.REGRESSION:
-            v = pd.to_numeric(tgt, errors="coerce").to_numpy(float)
-            m = ok & np.isfinite(v)
-            lo, hi = (float(np.min(v[m])), float(np.max(v[m]))) if m.any() else (0.0, 1.0)
-            cmap = pg.colormap.get("viridis")
-            colors = cmap.map((v[m] - lo) / (hi - lo if hi > lo else 1.0), mode="qcolor")
-            it = pg.ScatterPlotItem(x[m], y[m], size=5, pen=None, brush=[pg.mkBrush(c) for c in colors])
-            self.scatter.addItem(it)
-            self.scatter_items.append(it)
-            self.scatter_caption.setText(f"{fx} against {fy}, {sample}; colour: {target} from "
-                                         f"{fmt_number(lo)} (purple) to {fmt_number(hi)} (yellow).")
-            return
-        it = pg.ScatterPlotItem(x[ok], y[ok], size=5, pen=None, brush=pg.mkBrush("#1f77b4"))
-        self.scatter.addItem(it)
-        self.scatter_items.append(it)
-        self.scatter_caption.setText(f"{fx} against {fy}, {sample}.")
+        self._target_for_scatter = self.project.roles.target
+        self.scatter_box.draw(self.project)
 
     # ----- edits ----------------------------------------------------------------------------------
     @Slot(int)
@@ -773,15 +464,15 @@ class DataPanel(QWidget):
 
     @Slot(int)
     def _role_chosen(self, _i: int) -> None:
-        col, role = self._column, self.role_combo.currentData()
+        col, role = self._column, self.column_box.role_combo.currentData()
         if col is None:
             return
         if role == "target":
             self.set_target(col)
         else:
             if col == self.project.roles.target:  # the target cannot be un-targeted by itself
-                _set_combo(self.role_combo, "target")
-                self.detail_reason.setText("Choose another column as the target first.")
+                select_value(self.column_box.role_combo, "target")
+                self.column_box.detail_reason.setText("Choose another column as the target first.")
                 return
             self.set_use(col, role == "feature")
 
@@ -815,7 +506,7 @@ class DataPanel(QWidget):
     def _fill_changed(self) -> None:
         if self._column is None:
             return
-        text = self.fill_edit.text().strip()
+        text = self.column_box.fill_edit.text().strip()
         try:
             value: float | str = float(text)
         except ValueError:

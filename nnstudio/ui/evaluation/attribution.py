@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
+from nnstudio.core import explain
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import WorkerPool
@@ -19,8 +20,6 @@ SLIDER_STEPS = 200
 
 
 def _compute(net, pre, row: dict, train, ice_column: str | None):
-    from nnstudio.core import explain  # noqa: PLC0415
-
     layers = explain.forward_layers(net)
     att = explain.explain_row(layers, pre, row, train=train)
     col = ice_column if ice_column in att.columns else att.columns[int(att.order()[0])]

@@ -16,58 +16,52 @@ opens an exported ``.keras`` file (safe mode) with its data, to inspect and eval
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from nnstudio.core import evaluate as core_eval
-from nnstudio.core.errors import DataError, NNStudioError
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.forward import layers_from_weights
 from nnstudio.core.model.spec import Task
+from nnstudio.core.surface import default_held_values
+from nnstudio.core.threshold import positive_score
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.evaluation.attribution import AttributionView
 from nnstudio.ui.evaluation.baselines import BaselinesView
+from nnstudio.ui.evaluation.figures import (
+    SPLIT_NAMES,
+    ChartBox,
+    ConfusionBox,
+    MetricsTable,
+    compute_figures,
+    reencoded,
+)
 from nnstudio.ui.evaluation.importance import ImportanceView
+from nnstudio.ui.evaluation.opened_model import opened_result, read_model_with_data
+from nnstudio.ui.evaluation.predictions import PredictionsTab
 from nnstudio.ui.evaluation.residuals import ResidualsView
 from nnstudio.ui.evaluation.threshold import ThresholdView
-from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, PredictionForm, PredictionsModel, fmt
+from nnstudio.ui.evaluation.widgets import PredictionForm
 from nnstudio.ui.state import AppState
 
 #: Live figures are recomputed at most this often while training runs (seconds).
 LIVE_INTERVAL_S = 0.5
-SPLIT_NAMES = {"train": "Training", "val": "Validation", "test": "Test"}
-
-
-def _compute(net, data, loss_name: str | None, reg: float | None, threshold: float | None = None) -> dict:
-    """Every split's figures and predictions table (plain NumPy/Keras: runs on a worker)."""
-    evals = core_eval.evaluate_all(net, data, loss_name, reg, threshold)
-    tables = {s: core_eval.predictions_table(net, data, s, outputs=e.output, threshold=threshold)
-              for s, e in evals.items()}
-    return {"evals": evals, "tables": tables}
 
 
 class EvaluationPanel(QWidget):
@@ -138,41 +132,11 @@ class EvaluationPanel(QWidget):
         self.report_btn.clicked.connect(self.report_requested)
         top.addWidget(self.report_btn)
 
-        self.metrics = QTableWidget()
-        self.metrics.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.metrics.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.metrics.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.metrics.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.metrics.setFixedHeight(60)
-        self.metrics.setToolTip("Loss and metrics on each split. The test rows were never used in training.")
+        self.metrics = MetricsTable()
 
         # left: confusion matrix + per class, chart
-        self.cm_box = QGroupBox("Confusion matrix")
-        cm_lay = QVBoxLayout(self.cm_box)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Show"))
-        self.cm_mode = QComboBox()
-        for key, label in (("both", "counts and row %"), ("counts", "counts"),
-                           ("normalized", "row % (each true class sums to 100 %)")):
-            self.cm_mode.addItem(label, key)
-        self.cm_mode.currentIndexChanged.connect(
-            lambda _=0: self.confusion.set_mode(self.cm_mode.currentData()))
-        row.addWidget(self.cm_mode)
-        row.addStretch(1)
-        cm_lay.addLayout(row)
-        self.confusion = ConfusionMatrixView()
-        cm_lay.addWidget(self.confusion, 3)
-        self.per_class = QTableWidget()
-        self.per_class.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.per_class.verticalHeader().hide()
-        cm_lay.addWidget(self.per_class, 2)
-
-        self.chart_box = QGroupBox("Chart")
-        ch_lay = QVBoxLayout(self.chart_box)
-        self.chart = pg.PlotWidget(background="w")
-        self.chart.showGrid(x=True, y=True, alpha=0.25)
-        ch_lay.addWidget(self.chart)
+        self.cm_box = ConfusionBox()
+        self.chart_box = ChartBox()
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.cm_box)
@@ -181,30 +145,11 @@ class EvaluationPanel(QWidget):
 
         # right: predictions table, one-row form
         self.right = QTabWidget()
-        pred = QWidget()
-        p_lay = QVBoxLayout(pred)
-        prow = QHBoxLayout()
-        self.only_wrong = QCheckBox("Misclassified only")
-        self.only_wrong.setToolTip("Show only the rows whose predicted class is wrong.")
-        self.only_wrong.toggled.connect(self._fill_table)
-        prow.addWidget(self.only_wrong)
-        self.table_info = QLabel()
-        prow.addWidget(self.table_info, 1)
-        self.export_csv_btn = QPushButton("Export CSV…")
-        self.export_csv_btn.setToolTip("Save the rows shown, with their predictions, as CSV.")
-        self.export_csv_btn.clicked.connect(self.export_predictions_dialog)
-        prow.addWidget(self.export_csv_btn)
-        p_lay.addLayout(prow)
-        self.table_model = PredictionsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.table_model)
-        self.table.setSortingEnabled(False)
-        self.table.setAlternatingRowColors(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.doubleClicked.connect(self._row_to_form)
-        self.table.setToolTip("Double-click a row to copy it into the prediction form.")
-        p_lay.addWidget(self.table)
-        self.right.addTab(pred, "Predictions")
+        self.predictions = PredictionsTab()
+        self.predictions.only_wrong.toggled.connect(self._fill_table)
+        self.predictions.export_csv_btn.clicked.connect(self.export_predictions_dialog)
+        self.predictions.table.doubleClicked.connect(self._row_to_form)
+        self.right.addTab(self.predictions, "Predictions")
         self.form = PredictionForm()
         self.form.changed.connect(self.predict_form_row)
         scroll = QScrollArea()
@@ -278,7 +223,6 @@ class EvaluationPanel(QWidget):
     def _form_defaults(data) -> dict:
         if data is None:
             return {}
-        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
 
         # median / most frequent of the training rows, computed once per data (the loading worker
         # computes them for a new file: on a million rows they take a second)
@@ -332,10 +276,8 @@ class EvaluationPanel(QWidget):
         if "model" in req:
             net, reg = req["model"], None
             if self.model_preprocessor is not None:
-                data = _reencoded(data, self.model_preprocessor)
+                data = reencoded(data, self.model_preprocessor)
         else:
-            from nnstudio.core.forward import layers_from_weights  # noqa: PLC0415
-
             try:
                 net = layers_from_weights(specs, req["weights"])
             except NNStudioError:
@@ -347,7 +289,7 @@ class EvaluationPanel(QWidget):
         meta = {"seq": seq, "live": "model" not in req, "epoch": req.get("epoch"),
                 "epochs": req.get("epochs"), "net": net, "pre": data.preprocessor, "data": data,
                 "threshold": thr, "changed": req.get("changed", "model")}
-        self.jobs.submit(meta, lambda: _compute(net, data, loss, reg, thr))
+        self.jobs.submit(meta, lambda: compute_figures(net, data, loss, reg, thr))
 
     @Slot(object, object)
     def _on_done(self, meta: dict, out: dict) -> None:
@@ -374,7 +316,7 @@ class EvaluationPanel(QWidget):
         elif self.isVisible() and not self._live_timer.isActive():
             self._live_timer.start(int(LIVE_INTERVAL_S * 1000))
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self._stale = False
@@ -385,18 +327,10 @@ class EvaluationPanel(QWidget):
 
     # ===== showing =============================================================================
     def _clear_views(self) -> None:
-        self.metrics.clear()
-        self.metrics.setRowCount(0)
-        self.metrics.setColumnCount(0)
-        self.confusion.clear()
-        self.confusion.setRowCount(0)
-        self.confusion.setColumnCount(0)
-        self.confusion.counts = None
-        self.per_class.clear()
-        self.per_class.setRowCount(0)
-        self.chart.clear()
-        self.table_model.set_frame(pd.DataFrame())
-        self.table_info.setText("")
+        self.metrics.clear_results()
+        self.cm_box.clear_figures()
+        self.chart_box.chart.clear()
+        self.predictions.clear_table()
         self.form.show_prediction(None, None)
         self.attribution.clear("")
         self.importance.set_inputs(None, None, None)
@@ -406,7 +340,7 @@ class EvaluationPanel(QWidget):
         task = self.pre.task if self.pre is not None else None
         self.cm_box.setVisible(task is not Task.REGRESSION)
         self.chart_box.setVisible(task is not Task.MULTICLASS)
-        self.only_wrong.setEnabled(task is not Task.REGRESSION)
+        self.predictions.only_wrong.setEnabled(task is not Task.REGRESSION)
         self.export_btn.setEnabled(self.state.model is not None)
 
     def _update_status(self) -> None:
@@ -435,38 +369,8 @@ class EvaluationPanel(QWidget):
         self.predict_form_row()
 
     def _fill_metrics(self) -> None:
-        task = self.pre.task
-        lead = {}
-        if task is Task.REGRESSION:
-            cols = [("rows", None), ("loss", None), ("MAE", "mae"), ("RMSE", "rmse"), ("R²", "r2")]
-        else:
-            # issue 20: the figures that matter lead (imbalanced classes: balanced accuracy, F1, PR AUC)
-            from nnstudio.core.baselines import leading_metrics  # noqa: PLC0415
-
-            data = self.state.cached_prepared()
-            y_train = data.y_train if data is not None else None
-            lead = {s: {k: v for k, _label, v in leading_metrics(e, y_train)} for s, e in self.results.items()}
-            first = next(iter(self.results.values()), None)
-            order = leading_metrics(first, y_train) if first is not None else []
-            cols = [("rows", None), ("loss", None)] + [(label, k) for k, label, _v in order]
-        self.metrics.clear()
-        self.metrics.setColumnCount(len(cols))
-        self.metrics.setHorizontalHeaderLabels([c[0] for c in cols])
-        self.metrics.setRowCount(len(self.results))
-        self.metrics.setVerticalHeaderLabels([SPLIT_NAMES[s] for s in self.results])
-        for i, e in enumerate(self.results.values()):
-            for j, (name, key) in enumerate(cols):
-                v = e.n if name == "rows" else e.loss if name == "loss" else \
-                    e.metrics.get(key, lead.get(self._split_of(e), {}).get(key))
-                item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v))
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.metrics.setItem(i, j, item)
-        h = self.metrics.horizontalHeader().height() + 2 * self.metrics.frameWidth()
-        h += sum(self.metrics.rowHeight(i) for i in range(self.metrics.rowCount()))
-        self.metrics.setFixedHeight(h + 2)
-
-    def _split_of(self, e) -> str | None:
-        return next((s for s, x in self.results.items() if x is e), None)
+        data = self.state.cached_prepared()
+        self.metrics.show_results(self.results, self.pre.task, data.y_train if data is not None else None)
 
     # ===== issue 20: explanations, threshold, baselines ===========================================
     def _set_tabs(self) -> None:
@@ -529,61 +433,14 @@ class EvaluationPanel(QWidget):
         if e is None:
             return
         if e.confusion is not None:
-            self.confusion.show_matrix(e.confusion, e.classes)
-            self._fill_per_class(e)
-        self._draw_chart(e)
+            self.cm_box.show_evaluation(e)
+        self.chart_box.draw(e, self.pre.target)
         self._fill_table()
         if e.task is Task.BINARY and e.n:
-            from nnstudio.core.threshold import positive_score  # noqa: PLC0415
-
             self.threshold_view.show_rows(e.y_true, positive_score(e.output, e.task), e.classes,
                                           self.state.project.threshold, f"{e.label} rows")
         if e.task is Task.REGRESSION:
             self.residuals.show_evaluation(e, self.pre.target)
-
-    def _fill_per_class(self, e) -> None:
-        heads = ["class", "precision", "recall", "F1", "rows"]
-        self.per_class.clear()
-        self.per_class.setColumnCount(len(heads))
-        self.per_class.setHorizontalHeaderLabels(heads)
-        rows = [(str(c.label), c.precision, c.recall, c.f1, c.support) for c in e.per_class]
-        mac = e.macro()
-        if mac:
-            rows.append(("average (macro)", mac["precision"], mac["recall"], mac["f1"], e.n))
-        self.per_class.setRowCount(len(rows))
-        for i, r in enumerate(rows):
-            for j, v in enumerate(r):
-                item = QTableWidgetItem(v if j == 0 else f"{v:,}" if j == 4 else f"{v:.3f}")
-                if j:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.per_class.setItem(i, j, item)
-
-    def _draw_chart(self, e) -> None:
-        c = self.chart
-        c.clear()
-        pi = c.getPlotItem()
-        if e.task is Task.REGRESSION:
-            self.chart_box.setTitle(f"Predicted vs actual {self.pre.target} ({e.label} rows)")
-            y, p = np.asarray(e.y_true, float), np.asarray(e.y_pred, float)
-            ok = np.isfinite(p)
-            if ok.any():
-                lo = float(min(y.min(), p[ok].min()))
-                hi = float(max(y.max(), p[ok].max()))
-                c.plot([lo, hi], [lo, hi], pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
-            c.addItem(pg.ScatterPlotItem(y[ok], p[ok], size=5, pen=None,
-                                         brush=pg.mkBrush(31, 119, 180, 140)))
-            pi.setLabel("bottom", f"actual {self.pre.target}")
-            pi.setLabel("left", f"predicted {self.pre.target}")
-            pi.setTitle(f"R² {fmt(e.metrics.get('r2'))}, MAE {fmt(e.metrics.get('mae'))}", size="9pt")
-        elif e.roc is not None:
-            self.chart_box.setTitle(f"ROC curve ({e.label} rows)")
-            fpr, tpr = e.roc
-            c.plot([0, 1], [0, 1], pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
-            c.plot(fpr, tpr, pen=pg.mkPen("#1f77b4", width=2))
-            pi.setLabel("bottom", "false positive rate")
-            pi.setLabel("left", "true positive rate")
-            pi.setTitle(f"AUC {e.metrics['roc_auc']:.3f} (0.5: chance, 1: perfect)", size="9pt")
-            c.setRange(xRange=(0, 1), yRange=(0, 1))
 
     @Slot()
     def _fill_table(self, *_):
@@ -591,20 +448,10 @@ class EvaluationPanel(QWidget):
         table = self.tables.get(split)
         if table is None:
             return
-        shown = table
-        if self.only_wrong.isChecked() and core_eval.CORRECT in table.columns:
-            shown = core_eval.misclassified(table)
-        pre = self.pre
-        front = core_eval.output_columns(pre) + [core_eval.CORRECT, "error", pre.target] if pre else []
-        self.table_model.set_frame(shown, front)
-        if core_eval.CORRECT in table.columns:
-            wrong = int((~table[core_eval.CORRECT].astype(bool)).sum())
-            self.table_info.setText(f"{len(shown):,} of {len(table):,} rows · {wrong:,} misclassified")
-        else:
-            self.table_info.setText(f"{len(shown):,} rows")
+        self.predictions.show_table(table, self.pre)
 
     def shown_table(self):
-        return self.table_model.frame
+        return self.predictions.frame
 
     # ===== the form =================================================================================
     @Slot()
@@ -617,7 +464,7 @@ class EvaluationPanel(QWidget):
 
     @Slot(object)
     def _row_to_form(self, index) -> None:
-        frame = self.table_model.frame
+        frame = self.predictions.frame
         if index.isValid() and len(frame):
             self.form.fill(frame.iloc[index.row()].to_dict())
             self.right.setCurrentIndex(1)
@@ -646,16 +493,10 @@ class EvaluationPanel(QWidget):
         self.message.emit("info", f"Saved {len(frame):,} rows with their predictions to {path}.")
 
     def export_predictions(self, path: str) -> None:
-        try:
-            self.shown_table().to_csv(path, index=False)
-        except OSError as e:
-            raise DataError(f"Cannot write '{path}': {e.strerror}.",
-                            "Choose a folder you can write to.") from None
+        self.predictions.write_csv(path)
 
     def export_chart_png(self, path: str) -> None:
-        from pyqtgraph.exporters import ImageExporter  # noqa: PLC0415
-
-        ImageExporter(self.chart.getPlotItem()).export(str(path))
+        self.chart_box.export_png(path)
 
     @Slot()
     def open_model_dialog(self) -> None:
@@ -672,20 +513,7 @@ class EvaluationPanel(QWidget):
             self.message.emit("warning", "Stop training before opening a model.")
             return
 
-        def work(_report):
-            from nnstudio.core import model_file  # noqa: PLC0415
-
-            lm = model_file.load(path)
-            lm.require_nnstudio()
-            frame = model_file.read_csv_frame(data_path) if data_path else model_file.data_for(lm.meta)
-            if frame is None:
-                return {"lm": lm, "project": None}
-            project = model_file.project_from_meta(lm.meta, frame)
-            data = project.prepare()
-            return {"lm": lm, "project": project,
-                    "same": data.preprocessor.to_dict() == lm.preprocessor.to_dict()}
-
-        w = Worker(work, name="open-model")
+        w = Worker(lambda _report: read_model_with_data(path, data_path), name="open-model")
         w.finished.connect(self._on_model_loaded)
         w.failed.connect(self._on_open_failed)
         self._open_path = path
@@ -697,8 +525,6 @@ class EvaluationPanel(QWidget):
 
     @Slot(object)
     def _on_model_loaded(self, out: dict) -> None:
-        from nnstudio.core.training.engine import TrainResult  # noqa: PLC0415
-
         lm, project = out["lm"], out["project"]
         if project is None:
             name = (lm.meta.get("data") or {}).get("name") or "its data"
@@ -713,16 +539,10 @@ class EvaluationPanel(QWidget):
         if self.state.training:
             self.message.emit("warning", "Stop training before opening a model.")
             return
-        meta = lm.meta
-        res = meta.get("result") or {}
         self.state.set_project(project)
         self.model_preprocessor = None if out.get("same") else lm.preprocessor
         self.opened_path = lm.path
-        result = TrainResult(model=lm.net, history=dict(meta.get("history") or {}),
-                             epochs_run=int(res.get("epochs_run") or 0), status="opened",
-                             message=f"Opened {Path(lm.path).name}.", seconds=0.0,
-                             test={k: v for k, v in (res.get("test") or {}).items() if v is not None},
-                             seed=int(res.get("seed") or 0))
+        result = opened_result(lm)
         self.state.set_result(result)
         self.model_opened.emit(result)
         if not out.get("same"):
@@ -732,12 +552,3 @@ class EvaluationPanel(QWidget):
             self.message.emit("info", f"Opened {Path(lm.path).name}: "
                                       + "; ".join(lm.summary_lines()[1:2]))
 
-
-def _reencoded(data, pre):
-    """The splits of ``data`` encoded with another preprocessor (an opened model's own)."""
-    enc = core_eval._transform_lenient
-    return dataclasses.replace(
-        data, preprocessor=pre,
-        X_train=enc(pre, data.raw_train), y_train=pre.encode_target(data.raw_train[pre.target]),
-        X_val=enc(pre, data.raw_val), y_val=pre.encode_target(data.raw_val[pre.target]),
-        X_test=enc(pre, data.raw_test), y_test=pre.encode_target(data.raw_test[pre.target]))

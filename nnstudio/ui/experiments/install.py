@@ -5,6 +5,10 @@ from __future__ import annotations
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import store
 from nnstudio.core.experiments.record import new_id, record_of
+from nnstudio.core.training.engine import TrainResult
+from nnstudio.ui.experiments.runs_panel import RunsPanel
+from nnstudio.ui.experiments.sweep_dialog import SweepDialog
+from nnstudio.ui.network.spec_command import SpecCommand
 
 
 def record_runs(state, setup, results: list, grouped: bool = False) -> list:
@@ -23,8 +27,6 @@ def record_runs(state, setup, results: list, grouped: bool = False) -> list:
 
 
 def install_runs_tab(window) -> None:
-    from nnstudio.ui.experiments.runs_panel import RunsPanel  # noqa: PLC0415
-
     panel = RunsPanel(window.state)
     window.runs_panel = panel
     window.tabs.addTab(panel, "Runs")
@@ -38,8 +40,6 @@ def install_runs_tab(window) -> None:
 
 def restore_run(window, run) -> bool:
     """The run's network (undoably, through the layer editor) and settings into the editor."""
-    from nnstudio.ui.network.layer_editor import SpecCommand  # noqa: PLC0415
-
     if window.training.busy:
         window.show_message("warning", "Stop training before restoring a run.")
         return False
@@ -60,8 +60,6 @@ def restore_run(window, run) -> bool:
 
 def open_run_model(window, run) -> bool:
     """Restore the run and make its trained model the current one (Evaluation, Inspector)."""
-    from nnstudio.core.training.engine import TrainResult  # noqa: PLC0415
-
     state = window.state
     data = state.try_prepared()
     if data is None:
@@ -91,8 +89,6 @@ def open_run_model(window, run) -> bool:
 
 
 def show_sweep_dialog(window, preset: str | None = None):
-    from nnstudio.ui.experiments.sweep_dialog import SweepDialog  # noqa: PLC0415
-
     dlg = getattr(window, "sweep_dialog", None)
     if dlg is None:
         dlg = SweepDialog(window.state, window.pool, window)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
 
 from nnstudio.core.experiments.diff import SETTING_WORDS, varying_settings
 from nnstudio.core.experiments.record import RunRecord
+from nnstudio.core.model.spec import LayerSpec
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RUN_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -19,8 +21,6 @@ _SPLIT_WORDS = {"train": "train", "val": "val", "test": "test"}
 
 
 def _network_text(r: RunRecord) -> str:
-    from nnstudio.core.model.spec import LayerSpec  # noqa: PLC0415
-
     parts = []
     for d in r.spec.get("hidden", []):
         layer = LayerSpec(**d)
@@ -59,13 +59,13 @@ class RunsTableModel(QAbstractTableModel):
         return self.runs[row]
 
     # ----- Qt model ---------------------------------------------------------------------------
-    def rowCount(self, parent=None) -> int:  # noqa: N802
+    def rowCount(self, parent=None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self.runs)
 
-    def columnCount(self, parent=None) -> int:  # noqa: N802
+    def columnCount(self, parent=None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self.columns)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section][1]
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Vertical:
@@ -144,7 +144,7 @@ class RunsTableModel(QAbstractTableModel):
             f |= Qt.ItemFlag.ItemIsUserCheckable
         return f
 
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid():
             return False
         r = self.runs[index.row()]
@@ -162,8 +162,6 @@ class RunsTableModel(QAbstractTableModel):
 
     def to_frame(self, rows: list[int] | None = None):
         """The table as a pandas DataFrame (raw values; for the CSV export)."""
-        import pandas as pd  # noqa: PLC0415
-
         rows = range(len(self.runs)) if rows is None else rows
         data = {h: [self.value(r, c) for r in rows] for c, (_, h, _k) in enumerate(self.columns)}
         frame = pd.DataFrame(data)
@@ -181,7 +179,7 @@ class RunsFilterProxy(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
 
-    def lessThan(self, left, right) -> bool:  # noqa: N802
+    def lessThan(self, left, right) -> bool:
         a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
         if type(a) is not type(b):
             return isinstance(a, float)  # numbers before texts

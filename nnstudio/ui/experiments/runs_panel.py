@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.experiments import stats
 from nnstudio.core.experiments.diff import describe_diff
 from nnstudio.core.experiments.record import RunRecord
+from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
 
 GRID_PEN = pg.mkPen("#e6e6e6")
@@ -45,8 +46,6 @@ def groups_of(runs: list[RunRecord]) -> list[list[RunRecord]]:
 def group_label(group: list[RunRecord]) -> str:
     r = group[0]
     if r.knobs:
-        from nnstudio.core.experiments.sweep import label_of  # noqa: PLC0415
-
         return label_of(r.knobs)
     if len(group) > 1:
         return f"{r.label().split(' · ')[0]} ×{len(group)}"

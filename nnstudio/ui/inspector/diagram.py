@@ -202,7 +202,7 @@ class NetworkDiagram(QGraphicsView):
                 node.setPen(QPen(QColor("#555555"), 1.2))
 
     # ----- interaction ------------------------------------------------------------------------------
-    def mousePressEvent(self, event):  # noqa: N802 (Qt naming)
+    def mousePressEvent(self, event):
         item = self.itemAt(event.position().toPoint())
         if isinstance(item, NodeItem):
             self.select(item.column, item.unit)
@@ -210,7 +210,7 @@ class NetworkDiagram(QGraphicsView):
             return
         super().mousePressEvent(event)
 
-    def resizeEvent(self, event):  # noqa: N802
+    def resizeEvent(self, event):
         super().resizeEvent(event)
         self._fit()
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.forward import fmt
+from nnstudio.core.gradients import computational_graph
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import WorkerPool
 
@@ -47,7 +48,7 @@ class FitView(QGraphicsView):
         self.scale(s, s)
         self.centerOn(rect.center())
 
-    def resizeEvent(self, event):  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event):
         super().resizeEvent(event)
         self.fit()
 
@@ -127,7 +128,7 @@ class GraphView(QWidget):
             w.blockSignals(False)
         self.compute()
 
-    def showEvent(self, event):  # noqa: N802 (Qt naming)
+    def showEvent(self, event):
         super().showEvent(event)
         if self.result is None and not self.job.busy:
             self.compute()
@@ -141,8 +142,6 @@ class GraphView(QWidget):
         x, y, z = self.x.value(), self.y.value(), self.z.value()
 
         def work():
-            from nnstudio.core.gradients import computational_graph  # noqa: PLC0415
-
             return computational_graph(x, y, z)
 
         self.job.submit((x, y, z), work)

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.gradients import sample_gradients
 from nnstudio.core.handnet import (
     PRESETS,
     STEP_GRADIENT_NOTE,
     HandNet,
     HandNetError,
     get_preset,
+    parse_rows,
 )
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import WorkerPool
@@ -350,7 +352,6 @@ class HandNetEditor(QWidget):
         text = self.rows.text_at(r, self.rows.columnCount() - 1).strip()
         if not text:
             return None
-        from nnstudio.core.handnet import parse_rows  # noqa: PLC0415
 
         return parse_rows(text)[0]
 
@@ -449,8 +450,6 @@ class HandNetEditor(QWidget):
         tag = (self._fingerprint(), r, tuple(np.ravel(y)), loss)
 
         def work():
-            from nnstudio.core.gradients import sample_gradients  # noqa: PLC0415
-
             return sample_gradients(layers, x, y, loss)
 
         self.job.submit(tag, work)

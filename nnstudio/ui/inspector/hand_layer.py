@@ -48,7 +48,7 @@ class PasteTable(QTableWidget):
         self.read_only_cols: set[int] = set()
         self.cellChanged.connect(lambda *_: None if self.signalsBlocked() else self.edited.emit())
 
-    def keyPressEvent(self, event):  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event):
         if event.matches(QKeySequence.StandardKey.Paste):
             self.paste_text(QGuiApplication.clipboard().text())
             return

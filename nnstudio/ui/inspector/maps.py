@@ -8,6 +8,8 @@ The arithmetic is the NumPy engine's (:func:`nnstudio.core.forward.neuron_maps`)
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
@@ -135,7 +137,7 @@ class NeuronMapsView(QWidget):
         if not self.timer.isActive():
             self.timer.start()
 
-    def showEvent(self, event):  # noqa: N802 (Qt naming)
+    def showEvent(self, event):
         super().showEvent(event)
         if self._pending is not None:
             self._flush()
@@ -242,6 +244,4 @@ class NeuronMapsView(QWidget):
 
 def _lenient(pre) -> dict:
     """``strict=False`` for preprocessors that have the switch (grid points never fail)."""
-    import inspect  # noqa: PLC0415
-
     return {"strict": False} if "strict" in inspect.signature(pre.transform).parameters else {}

@@ -7,12 +7,9 @@ times a second.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -26,38 +23,27 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.forward import (
-    explain_inputs,
-    fmt,
-    layers_from_model,
-    layers_from_weights,
-    trace,
-)
+from nnstudio.core.explain import input_units
+from nnstudio.core.forward import explain_inputs, layers_from_model, layers_from_weights, trace
+from nnstudio.core.gradients import keras_outputs, sample_gradients
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import WorkerPool
+from nnstudio.ui.evaluation.attribution import AttributionView
+from nnstudio.ui.inspector.readout import banner_html, fill_preprocessing_table, interpret
+from nnstudio.ui.inspector.sample_form import build_sample_form, sample_form_values, set_sample_form_values
 from nnstudio.ui.inspector.trace import TraceView
 from nnstudio.ui.state import AppState
 
-PARITY_TOLERANCE = 1e-5
 LIVE_INTERVAL_MS = 200  # follow live weights at most 5 times a second
 
 SOURCES = (("data", "Data table row"), ("test", "Test row"), ("form", "Values typed in a form"))
-
-
-def _raw_text(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "(missing)"
-    if isinstance(v, (float, np.floating)):
-        return fmt(v)
-    return str(v)
 
 
 class ModelInspector(QWidget):
@@ -168,7 +154,6 @@ class ModelInspector(QWidget):
         ll.addWidget(self.form_box)
         ll.addWidget(prep_box, 1)
         # issue 20: why this prediction, per original column; a bar lights the column's input nodes
-        from nnstudio.ui.evaluation.attribution import AttributionView  # noqa: PLC0415
 
         self.why = AttributionView(pool, with_ice=False)
         self.why.column_clicked.connect(self.highlight_column)
@@ -295,7 +280,7 @@ class ModelInspector(QWidget):
         if self.isVisible():
             self.refresh()
 
-    def showEvent(self, event):  # noqa: N802 (Qt naming)
+    def showEvent(self, event):
         super().showEvent(event)
         if self.source == "live" and self.layers is not None:
             self.refresh()
@@ -349,15 +334,7 @@ class ModelInspector(QWidget):
         """Type values (original units) into the form and inspect them."""
         self.source_box.setCurrentIndex(2)
         with self._filling:
-            for name, v in values.items():
-                w = self._form_widgets.get(name)
-                if isinstance(w, QComboBox):
-                    i = w.findText(str(v))
-                    if i < 0:
-                        raise ValueError(f"{v!r} is not a category of {name}")
-                    w.setCurrentIndex(i)
-                elif isinstance(w, QDoubleSpinBox):
-                    w.setValue(float(v))
+            set_sample_form_values(self._form_widgets, values)
         self.refresh()
 
     def _build_form(self) -> None:
@@ -367,35 +344,7 @@ class ModelInspector(QWidget):
         data = self.data
         if data is None:
             return
-        train = data.raw_train
-        from nnstudio.core.surface import default_held_values  # noqa: PLC0415
-
-        held = default_held_values(data.preprocessor, train)  # median / most frequent, computed once
-        for c in data.preprocessor.columns:
-            s = train[c.name] if c.name in train else pd.Series(dtype=float)
-            if c.kind == "numeric":
-                w = QDoubleSpinBox()
-                lo = c.stats.get("min", float(s.min()) if len(s) else 0.0)
-                hi = c.stats.get("max", float(s.max()) if len(s) else 1.0)
-                span = max(hi - lo, 1.0)
-                w.setRange(lo - 10 * span, hi + 10 * span)
-                w.setDecimals(4)
-                w.setSingleStep(span / 20 if span > 0 else 0.1)
-                med = float(held[c.name]) if c.name in held and s.notna().any() else (lo + hi) / 2
-                w.setValue(med)
-                w.setToolTip(f"{c.describe()}\nRange in training: {fmt(lo)} … {fmt(hi)}.")
-                w.valueChanged.connect(self._on_form_changed)
-            else:
-                w = QComboBox()
-                for cat in c.categories:
-                    w.addItem(str(cat), cat)
-                if c.name in held and s.notna().any():
-                    i = w.findText(str(held[c.name]))
-                    w.setCurrentIndex(max(0, i))
-                w.setToolTip(c.describe())
-                w.currentIndexChanged.connect(self._on_form_changed)
-            self.form.addRow(c.name, w)
-            self._form_widgets[c.name] = w
+        self._form_widgets.update(build_sample_form(self.form, data, self._on_form_changed))
 
     @Slot()
     def _on_form_changed(self) -> None:
@@ -403,10 +352,7 @@ class ModelInspector(QWidget):
             self.refresh()
 
     def _form_row(self) -> dict:
-        out = {}
-        for name, w in self._form_widgets.items():
-            out[name] = w.currentData() if isinstance(w, QComboBox) else w.value()
-        return out
+        return sample_form_values(self._form_widgets)
 
     def _sample(self):
         """(raw row as a dict, the true target value or None, a key naming the sample)."""
@@ -499,7 +445,7 @@ class ModelInspector(QWidget):
             self.banner.setText(e.user_text())
             return
         out = self.trace.output[0]
-        predicted, labels, pred_index, pred_value = self._interpret(out, data)
+        predicted, labels, pred_index, pred_value = interpret(out, data)
         titles = self._layer_titles(data)
         live = self.source == "live"
         self.trace_view.set_trace(self.trace, 0, pre.output_names, titles, predicted, labels,
@@ -524,68 +470,13 @@ class ModelInspector(QWidget):
             titles.append(f"{t} (output)" if i == len(self.layers) - 1 else f"{i + 1}. {t}")
         return titles
 
-    def _interpret(self, out: np.ndarray, data):
-        """(predicted output units, output labels, predicted class index, predicted value)."""
-        pre = data.preprocessor
-        target = pre.target
-        if data.task is Task.REGRESSION:
-            return [0], [target], None, float(out[0])
-        classes = pre.classes
-        if len(out) == 1:
-            k = int(out[0] >= 0.5)
-            return [0], [f"p({target} = {classes[1]})"], k, None
-        k = int(np.argmax(out))
-        return [k], [f"p({c})" for c in classes], k, None
-
     def _update_banner(self, problems: list[str] | None = None) -> None:
         if problems is None:
             problems = self._problems
         self._problems = problems
-        data = self.data
-        out = self.trace.output[0]
-        pre = data.preprocessor
-        target = pre.target
-        if data.task is Task.REGRESSION:
-            pred = fmt(out[0])
-            main = f"Predicted <b>{target} = {pred}</b>"
-            correct = None
-            if self.true_value is not None and not pd.isna(self.true_value):
-                main += f" — true value {_raw_text(self.true_value)}"
-        else:
-            _, _, k, _ = self._interpret(out, data)
-            p = out[0] if len(out) == 1 else out[k]
-            prob = f"p({target} = {pre.classes[1]}) = {fmt(p, 4)}" if len(out) == 1 else \
-                f"probability {fmt(p, 4)}"
-            main = (f"Predicted <span style='background:#d9f2d9'><b>{target} = {pre.classes[k]}</b>"
-                    f"</span> ({prob})")
-            correct = None
-            true_code = self._true_code()
-            if true_code is not None:
-                correct = true_code == k
-                mark = "<span style='color:#2ca02c'>✓ correct</span>" if correct else \
-                    "<span style='color:#d62728'>✗ wrong</span>"
-                main += f" — true {target} = {_raw_text(self.true_value)} {mark}"
-        lines = [main]
-        if self.source == "live":
-            e, n = self.live_epoch or (0, 0)
-            lines.append(f"<i>Live weights at epoch {e:,} of {n:,} — Keras' own check and the "
-                         f"gradients appear when training ends.</i>")
-        elif self.keras_output is None:
-            waiting = "computing…" if self.state.tf_loaded else "waiting for TensorFlow to load…"
-            lines.append(f"NumPy (this page): {', '.join(fmt(v, 8) for v in out)} · Keras "
-                         f"<tt>model(x)</tt>: <i>{waiting}</i>")
-        else:
-            k_out = self.keras_output.reshape(-1)
-            diff = float(np.max(np.abs(k_out.astype(np.float64) - out.astype(np.float64))))
-            ok = diff <= PARITY_TOLERANCE
-            verdict = ("<span style='color:#2ca02c'>✓ the same to float32 precision</span>" if ok else
-                       f"<span style='color:#d62728'>✗ more than {PARITY_TOLERANCE:g} apart</span>")
-            lines.append(f"NumPy (this page): {', '.join(fmt(v, 8) for v in out)} · Keras "
-                         f"<tt>model(x)</tt>: {', '.join(fmt(v, 8) for v in k_out)} · largest "
-                         f"difference {diff:.1e} {verdict}")
-        if problems:
-            lines.append("Note: " + "; ".join(problems))
-        self.banner.setText("<br>".join(lines))
+        self.banner.setText(banner_html(self.trace.output[0], self.data, self.true_value, self._true_code,
+                                        self.source, self.live_epoch, self.keras_output,
+                                        self.state.tf_loaded, problems))
 
     def _true_code(self) -> int | None:
         """The class index of the sample's true target (None: unknown, missing or not a class)."""
@@ -599,29 +490,7 @@ class ModelInspector(QWidget):
         return code if code >= 0 else None
 
     def _fill_prep(self, steps) -> None:
-        self.prep_how.setText("<br>".join(f"<b>{s.column}</b>: {s.how}" +
-                                          (f" — <span style='color:#d62728'>{s.problem}</span>"
-                                           if s.problem else "") for s in steps))
-        rows = []
-        for s in steps:
-            for k, (name, v) in enumerate(s.scaled):
-                enc = s.encoded[k][1] if k < len(s.encoded) else v
-                rows.append((s.column if k == 0 else "", _raw_text(s.raw) if k == 0 else "",
-                             f"{name}: {fmt(enc, 5)}" if len(s.scaled) > 1 else fmt(enc, 5), fmt(v, 5),
-                             s.how if k == 0 else "", s.problem))
-        self.prep.setRowCount(len(rows))
-        for i, (feat, raw, enc, val, how, problem) in enumerate(rows):
-            for c, text in enumerate((feat, raw, enc, val)):
-                it = QTableWidgetItem(text)
-                it.setToolTip(how)
-                if c in (2, 3):
-                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if problem:
-                    it.setBackground(QBrush(QColor("#fde2e2")))
-                    it.setToolTip(problem)
-                self.prep.setItem(i, c, it)
-        self.prep.resizeColumnsToContents()
-        self.prep.horizontalHeader().setStretchLastSection(True)
+        fill_preprocessing_table(self.prep, self.prep_how, steps)
 
     # ----- TensorFlow: Keras' prediction and the gradients, off the GUI thread ---------------------------
     @Slot()
@@ -637,8 +506,6 @@ class ModelInspector(QWidget):
         tag = (self.sample_key, y, id(model))
 
         def work():
-            from nnstudio.core.gradients import keras_outputs, sample_gradients  # noqa: PLC0415
-
             out = keras_outputs(model, X)
             grads = sample_gradients(layers, X[0], y, loss) if y is not None else None
             return out, grads
@@ -665,8 +532,6 @@ class ModelInspector(QWidget):
     @Slot(str)
     def highlight_column(self, column: str) -> bool:
         """Select the input node that carries ``column`` for the sample shown (issue 20)."""
-        from nnstudio.core.explain import input_units  # noqa: PLC0415
-
         data = self.data
         if data is None:
             return False

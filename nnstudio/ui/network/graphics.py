@@ -63,10 +63,10 @@ class SceneButton(QGraphicsRectItem):
         r = label.boundingRect()
         label.setPos(10 - r.width() / 2, 9 - r.height() / 2)
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def mousePressEvent(self, event) -> None:
         event.accept()
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def mouseReleaseEvent(self, event) -> None:
         if self.isEnabled() and self.rect().contains(event.pos()):
             self.callback()
         event.accept()
@@ -97,7 +97,7 @@ class GraphView(QGraphicsView):
                 it = it.parentItem()
         return None
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def mousePressEvent(self, event) -> None:
         pos = event.position().toPoint()
         if any(isinstance(i, SceneButton) or isinstance(i.parentItem(), SceneButton) for i in self.items(pos)):
             super().mousePressEvent(event)
@@ -106,7 +106,7 @@ class GraphView(QGraphicsView):
             self.clicked.emit(self.tagged_at(pos))
         super().mousePressEvent(event)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
                            Qt.Key.Key_Escape):
             self.key.emit(int(event.key()))
@@ -114,7 +114,7 @@ class GraphView(QGraphicsView):
             return
         super().keyPressEvent(event)
 
-    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt naming)
+    def viewportEvent(self, event) -> bool:
         if event.type() == event.Type.ToolTip:
             item = self.tagged_at(event.pos())
             text = self.owner.tooltip_for(item) if item is not None else ""
@@ -126,7 +126,7 @@ class GraphView(QGraphicsView):
             return True
         return super().viewportEvent(event)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.owner.fit()
 

@@ -17,23 +17,25 @@ unsaved-changes mark, the question on closing, and crash recovery from an autosa
 from __future__ import annotations
 
 import os
-import re
-import secrets
 import time
 from pathlib import Path
-from typing import Protocol
 
-from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QLockFile, QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from nnstudio.core import project_file
+from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
+from nnstudio.core.training.engine import metric_name
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.recent_files import RecentFiles
-from nnstudio.ui.common.workers import Worker, WorkerPool
-from nnstudio.ui.state import AppState
+from nnstudio.ui.common.workers import Worker
+from nnstudio.ui.project import dialogs
+from nnstudio.ui.project.naming import default_project_stem
+from nnstudio.ui.project.recovery import new_session_file, orphaned_recovery_files, recovery_question
+from nnstudio.ui.project.window import ProjectWindow
 
 FILE_FILTER = "nnstudio projects (*.nnstudio);;All files (*)"
 RECENT_KEY = "projects/recent"
@@ -41,49 +43,6 @@ LAST_DIR_KEY = "projects/lastDir"
 #: How often the project is autosaved to the recovery file while it has unsaved changes.
 AUTOSAVE_MS = 60_000
 NEW_FROM_CSV = "A data file (CSV)…"
-
-
-def recovery_dir() -> Path:
-    """Where autosaves live (per user); tests point this elsewhere."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
-    return Path(base or Path.home() / ".nnstudio") / "recovery"
-
-
-def _safe_name(text: str) -> str:
-    name = re.sub(r"[^\w\- .]+", "_", text).strip(" ._") or "project"
-    return name[:60]
-
-
-def default_project_stem(project) -> str:
-    """The file name a new project is offered under: the data's name without its file suffixes or
-    notes in brackets ("penguins-raw.csv" -> "penguins-raw", "Bank customer churn (synthetic)" ->
-    "Bank customer churn")."""
-    name = re.sub(r"\s*\([^)]*\)", "", project.dataset.name or "").strip()
-    p = Path(name)
-    while p.suffix.lower() in (*project_file.DATA_SUFFIXES, ".gz", ".zip", ".bz2", ".xz", ".nnstudio"):
-        p = p.with_suffix("")
-    return _safe_name(p.name)
-
-
-class ProjectWindow(Protocol):
-    """What the project commands use of the window they serve (the main window is one)."""
-
-    state: AppState
-    settings: QSettings
-    undo_stack: QUndoStack
-    pool: WorkerPool
-    curves: object  # ui.training.curves.CurvesView: a reopened model shows its history
-    data_io: object  # ui.data.controller.DataController: "new project from a CSV"
-    file_menu: QMenu
-    training: object  # ui.training.controller.TrainingController: no open/save while it runs
-    windowTitleChanged: object  # the QWidget signal
-
-    def load_example(self, name: str, ask: bool = False) -> None: ...
-    def open_project_path(self, path: str) -> bool: ...
-    def show_message(self, level: str, text: str) -> None: ...
-    def statusBar(self): ...  # noqa: N802 (Qt naming)
-    def setWindowModified(self, modified: bool) -> None: ...  # noqa: N802 (Qt naming)
-    def close(self) -> bool: ...
 
 
 class ProjectActions(QObject):
@@ -223,16 +182,7 @@ class ProjectActions(QObject):
     # ----- asking ------------------------------------------------------------------------------------
     def ask_unsaved(self) -> str:
         """Save / Discard / Cancel for unsaved changes: returns 'save', 'discard' or 'cancel'."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "nnstudio",
-                          f"Do you want to save the changes to {self.display_name}?",
-                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                          | QMessageBox.StandardButton.Cancel, self.window)
-        box.setInformativeText("Your changes will be lost if you don't save them.")
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        answer = box.exec()
-        return {QMessageBox.StandardButton.Save: "save",
-                QMessageBox.StandardButton.Discard: "discard"}.get(
-            QMessageBox.StandardButton(answer), "cancel")
+        return dialogs.ask_unsaved(self.window, self.display_name)
 
     def maybe_save(self) -> bool:
         """Before the project is replaced or the window closes: True to go on, False to stay."""
@@ -268,8 +218,6 @@ class ProjectActions(QObject):
     @Slot()
     def new_project(self) -> bool:
         """A new untitled project: from a built-in example, or a data file (the import dialog)."""
-        from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
-
         if self._busy() or not self.maybe_save():
             return False
         titles = [ex.title for ex in EXAMPLES.values()] + [NEW_FROM_CSV]
@@ -324,8 +272,6 @@ class ProjectActions(QObject):
 
     @Slot(object)
     def _opened(self, opened) -> None:
-        from nnstudio.core.training.engine import metric_name  # noqa: PLC0415
-
         self._release()
         path = self._job["path"]
         recovery = self._pending_recovery is not None
@@ -379,24 +325,7 @@ class ProjectActions(QObject):
 
     def ask_data_location(self, err: project_file.MissingDataError) -> str | None:
         """Ask for the new place of a project's data file; None when the user cancels."""
-        unlisted = isinstance(err, project_file.UnlistedDataError)  # not a table: not read unasked
-        box = QMessageBox(QMessageBox.Icon.Question, "nnstudio", err.message if unlisted else
-                          f"The data file of {err.project_path.name} was not found:\n{err.expected}",
-                          QMessageBox.StandardButton.Cancel, self.window)
-        box.setInformativeText("If it is the right file, choose it yourself to open the project."
-                               if unlisted else
-                               "It may have been moved or renamed. Locate it to open the project.")
-        locate = box.addButton("Locate…", QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(locate)
-        box.exec()
-        if box.clickedButton() is not locate:
-            return None
-        start = err.project_path.parent if err.project_path.parent.is_dir() else Path.home()
-        path, _ = QFileDialog.getOpenFileName(
-            self.window, f"Locate {err.file_name}", str(start),
-            f"{err.file_name} ({err.file_name});;Data files (*.csv *.tsv *.txt *.dat *.tab);;"
-            "All files (*)")
-        return path or None
+        return dialogs.ask_data_location(self.window, err)
 
     # ----- save ----------------------------------------------------------------------------------------
     def _document(self, path: Path) -> tuple[dict, object, object]:
@@ -516,8 +445,7 @@ class ProjectActions(QObject):
     # ----- autosave and recovery -------------------------------------------------------------------
     def _session_files(self) -> tuple[Path, Path]:
         if self.recovery_file is None:
-            token = f"{os.getpid()}-{secrets.token_hex(4)}"
-            self.recovery_file = recovery_dir() / f"session-{token}.nnstudio"
+            self.recovery_file = new_session_file()
         return self.recovery_file, self.recovery_file.with_suffix(".lock")
 
     @Slot()
@@ -581,21 +509,7 @@ class ProjectActions(QObject):
     def orphaned_recovery_files(self) -> list[tuple[Path, QLockFile]]:
         """Recovery files of sessions that ended without cleaning up (a crash), newest first,
         each with its lock now held by this session."""
-        folder = recovery_dir()
-        try:
-            files = sorted(folder.glob("session-*.nnstudio"), key=lambda p: p.stat().st_mtime,
-                           reverse=True)
-        except OSError:
-            return []
-        out = []
-        for f in files:
-            if f == self.recovery_file:
-                continue
-            lock = QLockFile(str(f.with_suffix(".lock")))
-            lock.setStaleLockTime(0)
-            if lock.tryLock(0):  # the owner is gone (Qt checks the pid and host of stale locks)
-                out.append((f, lock))
-        return out
+        return orphaned_recovery_files(self.recovery_file)
 
     @Slot()
     def offer_recovery(self) -> None:
@@ -616,14 +530,8 @@ class ProjectActions(QObject):
             QTimer.singleShot(0, self.offer_recovery)
             return
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.get("time", f.stat().st_mtime)))
-        box = QMessageBox(QMessageBox.Icon.Question, "nnstudio",
-                          f"nnstudio did not close properly. Recover the unsaved changes to "
-                          f"{info.get('name') or 'a project'} (autosaved {when})?",
-                          QMessageBox.StandardButton.NoButton, self.window)
-        box.setInformativeText("Discard deletes the autosaved copy.")
-        self.recover_button = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
-        self.discard_button = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(self.recover_button)
+        box, self.recover_button, self.discard_button = recovery_question(
+            self.window, info.get("name"), when)
         box.finished.connect(lambda _r, b=box, path=f: self._recovery_answered(b, path))
         self.recovery_box = box
         box.open()

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.data.examples import EXAMPLES
+
 
 def docs_dir() -> Path | None:
     """docs/ of a checkout, or the copy a packaged (PyInstaller) build carries."""
@@ -127,8 +129,6 @@ def shortcuts_html(window) -> str:
 
 
 def lessons_html() -> str:
-    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415
-
     out = [("<h2>The examples and what each one teaches</h2>"
             "<p>File &gt; Examples loads one: its data, network and training settings.</p>")]
     for ex in EXAMPLES.values():

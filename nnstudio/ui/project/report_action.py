@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, QSettings, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
+from nnstudio.core import report
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.common.workers import Worker
 
@@ -36,8 +37,6 @@ class ReportWriter(QObject):
             self.write(path)
 
     def write(self, path: str) -> Worker | None:
-        from nnstudio.core import report  # noqa: PLC0415
-
         state = self.window.state
         if state.result is None or state.training:
             self.failed.emit("There is no finished training run to report on.")

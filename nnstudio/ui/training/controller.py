@@ -7,18 +7,18 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.spec import Task, validate
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.engine import Trainer, TrainResult
 from nnstudio.ui.common.workers import Worker, WorkerPool
+from nnstudio.ui.experiments.install import record_runs
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.pace import Pacer, chunk_cap
 
 
 def _baseline(data, runs: list) -> dict | None:
     """The comparison with guessing, computed on the worker thread (R² runs the model)."""
-    from nnstudio.core.guessing import baseline, baseline_of_runs  # noqa: PLC0415
-
     if not runs:
         return None
     try:
@@ -269,8 +269,6 @@ class TrainingController(QObject):
 
     def _record(self, results: list, grouped: bool = False) -> None:
         """Every finished run goes into the project's runs (experiments, issue 17)."""
-        from nnstudio.ui.experiments.install import record_runs  # noqa: PLC0415
-
         self.runs_recorded.emit(record_runs(self.state, getattr(self, "_run_setup", None),
                                             results, grouped))
 

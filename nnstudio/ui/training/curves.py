@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -225,6 +226,4 @@ class CurvesView(QWidget):
 
     @Slot()
     def export_png(self, path: str) -> None:
-        from pyqtgraph.exporters import ImageExporter  # noqa: PLC0415
-
         ImageExporter(self.glw.scene()).export(path)

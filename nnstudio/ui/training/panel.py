@@ -26,6 +26,7 @@ from nnstudio.core.training.engine import Progress, TrainResult
 from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.state import AppState
+from nnstudio.ui.training.class_weights import ClassWeightEditor
 from nnstudio.ui.training.controller import TrainingController
 
 BATCH_MODE_LABELS = {"mini-batch": "Mini-batch", "full-batch": "Full batch (gradient descent)",
@@ -89,7 +90,6 @@ class TrainingPanel(QWidget):
         self.loss.setToolTip("What training minimizes. 'From the task' picks binary or sparse "
                              "categorical cross-entropy, or mean squared error.")
         form.addRow("Loss", self.loss)
-        from nnstudio.ui.training.class_weights import ClassWeightEditor  # noqa: PLC0415 (issue 20)
 
         self.class_weights = ClassWeightEditor()
         form.addRow("Class weights", self.class_weights)

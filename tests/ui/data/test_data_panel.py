@@ -82,27 +82,27 @@ def test_changing_the_target_and_the_task(churn, qtbot):
     qtbot.waitUntil(lambda: any("a number, predicted as is" in t for t in _prep_text(panel)), timeout=3000)
     # choosing the target column in the detail box works too
     panel.select_column("Exited")
-    panel.role_combo.setCurrentIndex(panel.role_combo.findData("target"))
+    panel.column_box.role_combo.setCurrentIndex(panel.column_box.role_combo.findData("target"))
     assert p.roles.target == "Exited" and p.task_override is None
 
 
 def test_per_column_preprocessing_choices(churn, qtbot):
     window, panel = churn
     panel.select_column("Age")
-    assert panel.scaling_combo.isVisibleTo(panel) and not panel.encoding_combo.isVisibleTo(panel)
-    panel.scaling_combo.setCurrentIndex(panel.scaling_combo.findData("minmax"))
+    assert panel.column_box.scaling_combo.isVisibleTo(panel) and not panel.column_box.encoding_combo.isVisibleTo(panel)
+    panel.column_box.scaling_combo.setCurrentIndex(panel.column_box.scaling_combo.findData("minmax"))
     cfg = window.state.project.preprocess
     assert cfg.per_column["Age"] == {"numeric": "minmax"}
     lo = int(window.state.prepared().raw_train["Age"].min())  # fitted on the training rows
     qtbot.waitUntil(lambda: any(t.startswith(f"Age: scaled to 0..1, min {lo}, max ") for t in _prep_text(panel)),
                     timeout=3000)
     panel.select_column("Geography")
-    assert panel.encoding_combo.isVisibleTo(panel) and not panel.scaling_combo.isVisibleTo(panel)
-    panel.encoding_combo.setCurrentIndex(panel.encoding_combo.findData("ordinal"))
+    assert panel.column_box.encoding_combo.isVisibleTo(panel) and not panel.column_box.scaling_combo.isVisibleTo(panel)
+    panel.column_box.encoding_combo.setCurrentIndex(panel.column_box.encoding_combo.findData("ordinal"))
     qtbot.waitUntil(lambda: any(t.startswith("Geography: ordinal codes 0..2") for t in _prep_text(panel)),
                     timeout=3000)
     panel.select_column("NumOfProducts")
-    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("category"))
+    panel.column_box.kind_combo.setCurrentIndex(panel.column_box.kind_combo.findData("category"))
     qtbot.waitUntil(lambda: any(t.startswith("NumOfProducts: one-hot, 4 columns") for t in _prep_text(panel)),
                     timeout=3000)
     panel.default_missing.setCurrentIndex(panel.default_missing.findData("median"))
@@ -113,16 +113,17 @@ def test_missing_value_strategy_per_column(window, qtbot):
     window.load_example("house-prices")
     panel = window.data_panel
     panel.select_column("Age")
-    assert panel.missing_combo.currentData() == "median" and not panel.fill_edit.isVisibleTo(panel)
-    panel.missing_combo.setCurrentIndex(panel.missing_combo.findData("constant"))
-    assert panel.fill_edit.isVisibleTo(panel)
-    panel.fill_edit.setText("100")
-    panel.fill_edit.editingFinished.emit()
+    box = panel.column_box
+    assert box.missing_combo.currentData() == "median" and not box.fill_edit.isVisibleTo(panel)
+    panel.column_box.missing_combo.setCurrentIndex(panel.column_box.missing_combo.findData("constant"))
+    assert panel.column_box.fill_edit.isVisibleTo(panel)
+    panel.column_box.fill_edit.setText("100")
+    panel.column_box.fill_edit.editingFinished.emit()
     assert window.state.project.preprocess.per_column["Age"] == {"missing": "constant", "fill_value": 100.0}
     qtbot.waitUntil(lambda: any(t.startswith("Age:") and "the constant (100)" in t for t in _prep_text(panel)),
                     timeout=3000)
     # regression target: the scatter is coloured along a colour map
-    assert len(panel.scatter_items) == 1 and "purple" in panel.scatter_caption.text()
+    assert len(panel.scatter_box.scatter_items) == 1 and "purple" in panel.scatter_box.scatter_caption.text()
 
 
 def test_unusable_target_or_feature_is_explained_not_raised(window, qtbot):
@@ -145,15 +146,15 @@ def test_unusable_target_or_feature_is_explained_not_raised(window, qtbot):
 def test_histogram_is_split_by_class_and_scatter_coloured_by_target(churn):
     _window, panel = churn
     panel.select_column("Geography")
-    bars = [it for it in panel.hist.getPlotItem().items if it.__class__.__name__ == "BarGraphItem"]
+    bars = [it for it in panel.column_box.hist.getPlotItem().items if it.__class__.__name__ == "BarGraphItem"]
     assert len(bars) == 2  # Exited = 0 and Exited = 1, stacked
-    ticks = panel.hist.getAxis("bottom")._tickLevels[0]
+    ticks = panel.column_box.hist.getAxis("bottom")._tickLevels[0]
     assert sorted(label for _, label in ticks) == ["France", "Germany", "Spain"]
-    assert len(panel.scatter_items) == 2
-    n = sum(len(it.data) for it in panel.scatter_items)
-    assert n == 5000 and "a random 5,000 of 10,000 rows" in panel.scatter_caption.text()
-    panel.x_combo.setCurrentIndex(panel.x_combo.findData("Age"))
-    assert panel.scatter.getPlotItem().getAxis("bottom").labelText == "Age"
+    assert len(panel.scatter_box.scatter_items) == 2
+    n = sum(len(it.data) for it in panel.scatter_box.scatter_items)
+    assert n == 5000 and "a random 5,000 of 10,000 rows" in panel.scatter_box.scatter_caption.text()
+    panel.scatter_box.x_combo.setCurrentIndex(panel.scatter_box.x_combo.findData("Age"))
+    assert panel.scatter_box.scatter.getPlotItem().getAxis("bottom").labelText == "Age"
 
 
 def test_split_controls_and_the_lock_while_training(churn, qtbot):

@@ -54,16 +54,16 @@ def test_churn_evaluation_and_the_w4_customer(window, qtbot, tmp_path, monkeypat
         ev.metrics.horizontalHeaderItem(i).text() for i in range(ev.metrics.columnCount())]
     # confusion matrix of the test split: counts and row shares in a coloured grid
     assert ev.split.currentData() == "test"
-    counts = ev.confusion.counts
-    assert counts.sum() == len(data.X_test) and ev.confusion.rowCount() == 2
-    first = ev.confusion.cell_text(0, 0).split("\n")
+    counts = ev.cm_box.confusion.counts
+    assert counts.sum() == len(data.X_test) and ev.cm_box.confusion.rowCount() == 2
+    first = ev.cm_box.confusion.cell_text(0, 0).split("\n")
     assert first[0] == f"{counts[0, 0]:,}" and first[1] == f"{counts[0, 0] / counts[0].sum():.1%}"
-    assert ev.per_class.rowCount() == 3  # two classes and the macro average
+    assert ev.cm_box.per_class.rowCount() == 3  # two classes and the macro average
     assert ev.chart_box.isVisible() and "ROC" in ev.chart_box.title()
     # predictions table with the misclassified filter, exported as CSV
     full = len(ev.shown_table())
     assert full == len(data.X_test)
-    ev.only_wrong.setChecked(True)
+    ev.predictions.only_wrong.setChecked(True)
     wrong = ev.shown_table()
     assert len(wrong) == counts.sum() - np.trace(counts) and not wrong["correct"].any()
     out = tmp_path / "wrong.csv"
@@ -98,7 +98,7 @@ def test_live_figures_while_training(window, qtbot):
     qtbot.waitUntil(lambda: any(m["live"] for m in seen), timeout=60_000)
     live = next(m for m in seen if m["live"])
     assert live["epoch"] >= 1 and isinstance(ev.net, list)  # NumPy forward layers, not Keras
-    assert "Live" in ev.status.text() and ev.confusion.counts is not None
+    assert "Live" in ev.status.text() and ev.cm_box.confusion.counts is not None
     with qtbot.waitSignal(window.state.training_finished, timeout=10_000):
         window.training_panel.stop_btn.click()
     qtbot.waitUntil(lambda: ev.results and not ev.live and not ev.busy()
@@ -160,6 +160,6 @@ def test_regression_shows_errors_and_predicted_vs_actual(window, qtbot):
     assert ev.metric_value("test", "mae") == pytest.approx(window.state.result.test["mae"], rel=1e-5)
     assert not ev.cm_box.isVisible() and ev.chart_box.isVisible()
     assert "Predicted vs actual" in ev.chart_box.title()
-    assert not ev.only_wrong.isEnabled() and "error" in ev.shown_table().columns
+    assert not ev.predictions.only_wrong.isEnabled() and "error" in ev.shown_table().columns
     r = ev.predict_form_row()
     assert r is not None and np.isfinite(r.value) and "≈" in ev.form.result.text()

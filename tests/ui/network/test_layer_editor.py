@@ -11,7 +11,8 @@ from nnstudio.core.model.spec import (
     validate,
 )
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
-from nnstudio.ui.network.layer_editor import PARAMS_ROLE, LayerEditor
+from nnstudio.ui.network.layer_editor import LayerEditor
+from nnstudio.ui.network.layer_list import PARAMS_ROLE
 from nnstudio.ui.state import AppState
 
 W1 = "dense:6:relu,dense:4:relu"
@@ -57,7 +58,7 @@ def drop(ed: LayerEditor, src: int, onto: int, below: bool) -> None:
     ev = QDropEvent(QPointF(rect.center().x(), y), Qt.DropAction.MoveAction, mime,
                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     # a drop from this list onto itself (what QListWidget.startDrag produces)
-    ev.source = lambda: ed.list  # noqa: E731 - QDropEvent.source() is read-only
+    ev.source = lambda: ed.list
     ed.list.dropEvent(ev)
 
 

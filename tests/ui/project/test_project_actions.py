@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from nnstudio.core import project_file as pf
 from nnstudio.core.data.examples import make_xor
-from nnstudio.ui.project import actions as pa
+from nnstudio.ui.project import recovery
 
 
 @pytest.fixture
 def win(window, tmp_path, monkeypatch):
     """The main window with its settings and recovery folder in tmp_path."""
-    monkeypatch.setattr(pa, "recovery_dir", lambda: tmp_path / "recovery")
+    monkeypatch.setattr(recovery, "recovery_dir", lambda: tmp_path / "recovery")
     window.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     return window
 
@@ -202,8 +202,8 @@ CRASHER = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from nnstudio.ui.project import actions as pa
-    pa.recovery_dir = lambda: Path(sys.argv[1])
+    from nnstudio.ui.project import recovery
+    recovery.recovery_dir = lambda: Path(sys.argv[1])
     from nnstudio.ui.app import create_app
     app = create_app()
     from nnstudio.ui.main_window import MainWindow

@@ -16,9 +16,9 @@ def test_gui_project_trains_the_same_in_the_cli(window, qtbot, monkeypatch, tmp_
     from nnstudio.core.data.examples import make_xor
     from nnstudio.core.project import Project
     from nnstudio.core.training.engine import Trainer
-    from nnstudio.ui.project import actions as pa
+    from nnstudio.ui.project import recovery
 
-    monkeypatch.setattr(pa, "recovery_dir", lambda: tmp_path / "recovery")
+    monkeypatch.setattr(recovery, "recovery_dir", lambda: tmp_path / "recovery")
     window.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     (tmp_path / "data").mkdir()
     make_xor(400, seed=7).to_csv(tmp_path / "data" / "xor.csv", index=False)

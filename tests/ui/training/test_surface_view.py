@@ -275,9 +275,9 @@ def test_regression_slice_with_a_categorical_feature(make_view, qtbot):
 
 
 def test_frames_are_computed_off_the_gui_thread_when_expensive(make_view, qtbot, monkeypatch):
-    from nnstudio.ui.training.surface import view as surface_view
+    from nnstudio.ui.training.surface import frames as surface_frames
 
-    monkeypatch.setattr(surface_view, "INLINE_BUDGET_S", 0.0)  # every frame counts as expensive
+    monkeypatch.setattr(surface_frames, "INLINE_BUDGET_S", 0.0)  # every frame counts as expensive
     proj = Project(Dataset(blobs3(), "blobs"), Roles("kind", ["a", "b"]),
                    NetworkSpec([LayerSpec.dense(8, "tanh")]), TrainSettings(epochs=5))
     view = make_view(proj)

@@ -1,0 +1,96 @@
+"""How a CSV file is read: the options a user can set (:class:`CsvOptions`) and the resolved format."""
+from __future__ import annotations
+
+import codecs
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nnstudio.core.errors import DataError
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
+             "cp1252": "Windows-1252 (Latin-1)", "latin-1": "ISO-8859-1 (Latin-1)"}
+DECIMALS = {".": "decimal point", ",": "decimal comma"}
+
+
+@dataclass
+class CsvOptions:
+    """How to read a file. ``None`` means: detect it."""
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    header: bool | None = None
+    decimal: str | None = None
+    na_values: list[str] = field(default_factory=list)  # extra markers of missing values, e.g. "?"
+    #: read :data:`MISSING_MARKERS` as missing in columns that otherwise hold only numbers
+    missing_markers: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> CsvOptions:
+        d = dict(d or {})
+        known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers"}
+        unknown = set(d) - known
+        if unknown:
+            raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
+        opts = cls(**d)
+        opts.na_values = [str(v) for v in opts.na_values]
+        if not isinstance(opts.missing_markers, bool):
+            raise DataError(f"The CSV option missing_markers must be true or false (got "
+                            f"{opts.missing_markers!r}).")
+        opts.check()
+        return opts
+
+    def check(self) -> None:
+        if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in "\"\r\n"):
+            raise DataError(f"The delimiter must be one character such as , ; | or a tab "
+                            f"(got {self.delimiter!r}).")
+        if self.encoding is not None:
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise DataError(f"Unknown text encoding '{self.encoding}'.",
+                                f"Use one of: {', '.join(ENCODINGS)}.") from None
+            try:  # codecs such as rot13, base64, zip or idna exist but are no encoding of text files
+                "a,b\n1;é".encode(self.encoding, errors="replace")
+            except (LookupError, UnicodeError):
+                raise DataError(f"'{self.encoding}' is not a text encoding for files.",
+                                f"Use one of: {', '.join(ENCODINGS)}.") from None
+        if self.decimal is not None and self.decimal not in DECIMALS:
+            raise DataError(f"The decimal separator must be '.' or ',' (got {self.decimal!r}).")
+        if self.decimal is not None and self.decimal == self.delimiter:
+            raise DataError("The decimal separator cannot be the same as the delimiter.",
+                            "Use a semicolon delimiter with a decimal comma.")
+
+    def describe(self) -> str:
+        parts = []
+        if self.delimiter is not None:
+            parts.append(f"{DELIMITERS.get(self.delimiter, repr(self.delimiter))}-separated")
+        if self.encoding is not None:
+            parts.append(ENCODINGS.get(self.encoding, self.encoding))
+        if self.header is not None:
+            parts.append("first row is the header" if self.header else "no header row")
+        if self.decimal is not None:
+            parts.append(DECIMALS[self.decimal])
+        if self.na_values:
+            parts.append("missing also: " + ", ".join(repr(v) for v in self.na_values))
+        if not self.missing_markers:
+            parts.append("markers such as '?' not read as missing")
+        return ", ".join(parts)
+
+
+@dataclass
+class CsvFormat:
+    """The options a file will be read with (nothing left to detect) and what detection found."""
+
+    path: Path
+    options: CsvOptions  # every field set
+    detected: CsvOptions  # what detection alone proposes (shown as "Auto (…)" in the dialog)
+    names: list[str]  # column names
+    size: int  # bytes
+    notes: list[str] = field(default_factory=list)  # things the user should know, plain words
+    sample_complete: bool = False  # the sample is the whole file
+    delimiter_reason: str = ""  # why the delimiter was detected, plain words
+    bytes_per_row: float = 0.0  # in the sample (for progress estimates)

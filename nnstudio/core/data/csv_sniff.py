@@ -1,0 +1,191 @@
+"""Detecting a CSV file's format from its start: encoding, delimiter, header row, decimal separator."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+
+from nnstudio.core.data.csv_file import binary_problem, decode_sample, detect_encoding, ends_mid_utf8, open_checked
+from nnstudio.core.data.csv_options import DELIMITERS, CsvFormat, CsvOptions
+from nnstudio.core.errors import DataError
+
+SAMPLE_BYTES = 256 * 1024
+SAMPLE_LINES = 200
+
+_NUM = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+_NUM_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_NUM_DOT = re.compile(r"^\s*[-+]?\d*\.\d+\s*$")
+_SPECIAL_NUM = {"inf", "-inf", "+inf", "infinity", "-infinity", "nan"}
+
+
+def _looks_numeric(v: str) -> bool:
+    v = v.strip()
+    return bool(_NUM.match(v) or _NUM_COMMA.match(v)) or v.lower() in _SPECIAL_NUM
+
+
+def _rows(text: str, delimiter: str, limit: int = SAMPLE_LINES) -> list[tuple[int, list[str]]]:
+    """(line number, fields) of the first non-empty rows, parsed with quotes."""
+    out = []
+    # newline="": lines end at \n, \r\n or a lone \r (old Mac files) and quoted line breaks stay
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True)
+    try:
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            out.append((reader.line_num, row))
+            if len(out) >= limit:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def detect_delimiter(text: str) -> tuple[str, str]:
+    """(delimiter, reason) from the sample text."""
+    best, best_score, why = ",", None, "no delimiter found: one column"
+    for d, dname in DELIMITERS.items():
+        rows = [r for _, r in _rows(text, d, 60)]
+        if not rows:
+            continue
+        counts = [len(r) for r in rows]
+        m = max(set(counts), key=counts.count)
+        if m <= 1:
+            continue
+        consistency = counts.count(m) / len(counts)
+        others = [o for o in DELIMITERS if o != d]
+        fields = [f for r in rows[1:] for f in r] or [f for r in rows for f in r]
+        clean = sum(1 for f in fields if _looks_numeric(f) or not any(o in f for o in others)) / max(1, len(fields))
+        score = (round(consistency, 2), round(clean, 2), m)
+        if best_score is None or score > best_score:
+            best, best_score = d, score
+            why = f"{dname}: {m} fields on {consistency:.0%} of the first {len(rows)} lines"
+    return best, why
+
+
+def detect_header(rows: list[list[str]]) -> bool:
+    """Is the first row a header? Votes per column: a text cell above numbers says yes."""
+    if not rows:
+        return True
+    first, rest = rows[0], rows[1:]
+    if not rest:
+        return not all(_looks_numeric(v) for v in first if v.strip())
+    yes = no = 0.0
+    for j, head in enumerate(first):
+        col = [r[j] for r in rest if j < len(r) and r[j].strip()]
+        if not col:
+            continue
+        numeric = sum(_looks_numeric(v) for v in col) / len(col)
+        if numeric >= 0.9:
+            if head.strip() and not _looks_numeric(head):
+                yes += 1
+            elif _looks_numeric(head):
+                no += 1
+        elif head in set(col):
+            no += 0.5
+    if yes == no == 0:
+        return len(set(first)) == len(first)  # all-text table: distinct names suggest a header
+    return yes >= no
+
+
+def detect_decimal(rows: list[list[str]], delimiter: str) -> str:
+    if delimiter == ",":
+        return "."
+    comma = sum(1 for r in rows for v in r if _NUM_COMMA.match(v))
+    dot = sum(1 for r in rows for v in r if _NUM_DOT.match(v))
+    return "," if comma > dot else "."
+
+
+def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvFormat:
+    """Detect what ``options`` leaves open; check the file can be read as a table at all."""
+    options = options or CsvOptions()
+    options.check()
+    p, size = open_checked(path)
+    with open(p, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    complete = len(sample) >= size
+    problem = binary_problem(sample, p.name)
+    if problem:
+        raise problem
+    if (options.encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") \
+            and ends_mid_utf8(p, size, sample, complete):
+        raise DataError(f"'{p.name}' ends in the middle of a character: the file looks cut off (a "
+                        f"copy or download that did not finish).",
+                        "Copy or download it again, or remove the broken end of its last line.")
+    notes: list[str] = []
+    enc, enc_note = detect_encoding(sample, complete)
+    detected = CsvOptions(encoding=enc)
+    encoding = options.encoding or enc
+    if options.encoding is None and enc_note:
+        notes.append(enc_note)
+    text = decode_sample(p, sample, encoding, complete)
+    if not text.strip():
+        raise DataError(f"'{p.name}' is empty: it holds no data, only blank space.",
+                        "Choose a file with a header row and rows of data.")
+    detected.delimiter, delim_why = detect_delimiter(text)
+    delimiter = options.delimiter or detected.delimiter
+    rows = [r for _, r in _rows(text, delimiter)]
+    detected.header = detect_header(rows)
+    header = options.header if options.header is not None else detected.header
+    detected.decimal = detect_decimal(rows[1:] if header else rows, delimiter)
+    decimal = options.decimal or detected.decimal
+    if decimal == delimiter:
+        raise DataError("The decimal separator cannot be the same as the delimiter.",
+                        "Choose a semicolon delimiter with a decimal comma.")
+    width = max((len(r) for r in rows), default=1)
+    if header:
+        names = [n.strip() for n in rows[0]] if rows else []
+        names = [n if n else f"column {i + 1}" for i, n in enumerate(names)]
+        seen: dict[str, int] = {}
+        for i, n in enumerate(names):
+            if n in seen:
+                raise DataError(f"The column name '{n}' appears twice in the header (columns "
+                                f"{seen[n] + 1} and {i + 1}).",
+                                "Rename one of them in the file so every column has its own name, "
+                                "or read the file without a header row.")
+            seen[n] = i
+    else:
+        names = [f"column {i + 1}" for i in range(width)]
+    if width == 1 and options.delimiter is None and len(rows) > 1:
+        notes.append("Only one column was found. If the file uses another delimiter, choose it.")
+    resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
+                          bool(options.missing_markers))
+    fmt = CsvFormat(p, resolved, detected, names, size, notes, complete)
+    fmt.notes.extend(_ragged_notes(fmt, text))
+    fmt.delimiter_reason = delim_why
+    n_lines = text.count("\n")
+    if n_lines > 1:
+        try:
+            fmt.bytes_per_row = len(text.encode(encoding if encoding != "utf-16" else "utf-16-le",
+                                                errors="replace")) / n_lines
+        except (UnicodeError, LookupError):  # only for progress estimates
+            fmt.bytes_per_row = 0.0
+    return fmt
+
+
+def _ragged_notes(fmt: CsvFormat, text: str) -> list[str]:
+    """Raise on a row with more fields than the header in the sample; note rows with fewer."""
+    rows = _rows(text, fmt.options.delimiter, 10_000)
+    if fmt.options.header:
+        rows = rows[1:]
+    width = len(fmt.names)
+    short = []
+    for line, r in rows:
+        if len(r) > width and any(v.strip() for v in r[width:]):
+            raise ragged_error(fmt, line, len(r), width)
+        if len(r) < width:
+            short.append(line)
+    if short:
+        more = f" and {len(short) - 3} more" if len(short) > 3 else ""
+        return [f"Line{'s' if len(short) > 1 else ''} {', '.join(map(str, short[:3]))}{more} "
+                f"{'have' if len(short) > 1 else 'has'} fewer fields than the header ({width}): "
+                f"the missing fields are read as missing values."]
+    return []
+
+
+def ragged_error(fmt: CsvFormat, line: int, saw: int, width: int) -> DataError:
+    dname = DELIMITERS.get(fmt.options.delimiter, repr(fmt.options.delimiter))
+    what = "the header has" if fmt.options.header else "the first rows have"
+    return DataError(f"Line {line} of '{fmt.path.name}' has {saw} fields, but {what} {width}.",
+                     f"The delimiter is {dname}: if that is wrong, choose another; otherwise put "
+                     f"quotes around values that contain a {dname}, or fix that line.")

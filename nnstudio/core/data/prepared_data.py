@@ -1,0 +1,117 @@
+"""The prepared data: encoded arrays per split, the rows left out and why, in plain words."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.data.fitted_preprocessor import FittedPreprocessor
+from nnstudio.core.model.spec import Task
+
+#: Leaving out more than this share of the file's rows is a warning before training.
+LOSS_WARN_SHARE = 0.10
+
+
+@dataclass
+class PreparedData:
+    """Everything the engines need: encoded arrays per split, and how they were made."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    preprocessor: FittedPreprocessor
+    raw_train: pd.DataFrame
+    raw_val: pd.DataFrame
+    raw_test: pd.DataFrame
+    dropped_rows: int = 0  # all rows left out, for any of the reasons below
+    dropped_missing_target: int = 0  # rows whose target is missing
+    dropped_missing: int = 0  # rows with a missing value in a column whose strategy is "drop"
+    dropped_unseen: int = 0  # validation/test rows with a category never seen in training
+    n_total: int = 0  # rows in the table before anything was left out
+    #: "drop" columns -> rows left out with a missing value in it (a row may count in several)
+    dropped_by_column: dict[str, int] = field(default_factory=dict)
+    missing_note: str = ""  # what "automatic" missing values did, in plain words
+    auto_dropped: bool = False  # the rows dropped for missing values were dropped by "automatic"
+
+    @property
+    def task(self) -> Task:
+        return self.preprocessor.task
+
+    @property
+    def n_inputs(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return self.preprocessor.n_classes
+
+    def summary(self) -> str:
+        return (f"{len(self.X_train):,} training, {len(self.X_val):,} validation, "
+                f"{len(self.X_test):,} test rows; {self.n_inputs} inputs after encoding")
+
+    def _columns_text(self, limit: int = 3) -> str:
+        top = sorted(self.dropped_by_column.items(), key=lambda kv: -kv[1])
+        text = ", ".join(f"'{c}' ({n:,})" for c, n in top[:limit])
+        return text + (f" and {len(top) - limit} more" if len(top) > limit else "")
+
+    def dropped_text(self) -> list[str]:
+        out = []
+        if self.dropped_missing_target:
+            out.append(f"{self.dropped_missing_target:,} rows without a target value were left out.")
+        if self.dropped_missing:
+            how = "automatic, as they were few" if self.auto_dropped else "'drop the row'"
+            where = f"; missing in {self._columns_text()}" if self.dropped_by_column else ""
+            out.append(f"{self.dropped_missing:,} rows with a missing value were dropped "
+                       f"(missing-value strategy {how}{where}).")
+        if self.dropped_unseen:
+            out.append(f"{self.dropped_unseen:,} validation/test rows were left out: they hold a "
+                       f"category that never occurs in the training split.")
+        return out
+
+    def rows(self) -> dict:
+        """Rows per split and rows left out, by reason (``nnstudio train --json`` prints it)."""
+        return {"train": int(len(self.X_train)), "validation": int(len(self.X_val)),
+                "test": int(len(self.X_test)), "dropped": int(self.dropped_rows),
+                "dropped_reasons": {"missing_target": int(self.dropped_missing_target),
+                                    "missing_values": int(self.dropped_missing),
+                                    "unseen_category": int(self.dropped_unseen)}}
+
+    @property
+    def dropped_share(self) -> float:
+        return self.dropped_rows / self.n_total if self.n_total else 0.0
+
+    def warnings(self) -> list[str]:
+        """Plain-words warnings about the rows: a large share left out (above LOSS_WARN_SHARE)."""
+        if self.dropped_share <= LOSS_WARN_SHARE:
+            return []
+        why = []
+        if self.dropped_missing:
+            how = "" if self.auto_dropped else " (missing-value strategy 'drop the row')"
+            where = f", missing in {self._columns_text()}" if self.dropped_by_column else ""
+            why.append(f"{self.dropped_missing:,} with a missing value{how}{where}")
+        if self.dropped_missing_target:
+            why.append(f"{self.dropped_missing_target:,} without a target value")
+        if self.dropped_unseen:
+            why.append(f"{self.dropped_unseen:,} validation/test rows with a category not seen in training")
+        fix = []
+        if self.dropped_missing:
+            fix.append("fill missing values instead (missing values: automatic or median) or ignore "
+                       "the columns they are in")
+        if self.dropped_missing_target:
+            fix.append("rows without a target cannot be used")
+        left = len(self.X_train) + len(self.X_val) + len(self.X_test)
+        return [f"{self.dropped_rows:,} of {self.n_total:,} rows ({self.dropped_share:.0%}) are left out: "
+                f"{'; '.join(why)}. The network learns from {len(self.X_train):,} rows and is tested "
+                f"on {len(self.X_test):,} (of {left:,} used)."
+                + (f" To keep them: {'; '.join(fix)}." if fix else "")]
+
+    def describe(self) -> list[str]:
+        """Everything done to the data, in plain words: the split, dropped rows, every column."""
+        head = [self.summary() + ".", *self.dropped_text()]
+        if self.missing_note:
+            head.append(self.missing_note)
+        return [*head, *self.preprocessor.describe()]

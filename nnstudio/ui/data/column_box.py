@@ -1,0 +1,112 @@
+"""One column in detail: its summary, histogram, and the choices for it (role, kind, scaling, encoding, missing)."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from nnstudio.core.data.preprocess_config import (
+    CATEGORICAL_ENCODINGS,
+    LABELS,
+    MISSING_LABELS,
+    MISSING_STRATEGIES,
+    NUMERIC_SCALINGS,
+)
+from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
+from nnstudio.core.data.roles import REASON_BY_USER
+from nnstudio.ui.common.plots import legend_below
+from nnstudio.ui.data.charts import draw_histogram
+from nnstudio.ui.data.column_notes import planned, problems, task_text
+from nnstudio.ui.data.combos import select_value, value_combo
+
+
+class ColumnBox(QGroupBox):
+    """The Data tab's "Column" box; the tab connects its choices and calls :meth:`show_column`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Column", parent)
+        self.detail_title = QLabel()
+        self.detail_title.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_stats = QLabel()
+        self.detail_stats.setWordWrap(True)
+        self.hist = pg.PlotWidget(background="w")
+        self.hist.setMinimumHeight(100)
+        self.hist.setMouseEnabled(x=False, y=False)
+        self.hist.hideButtons()
+        self.hist.getAxis("left").setWidth(42)
+        self.hist_legend = legend_below(self.hist, labelTextSize="8pt")  # not over the bars
+        self.role_combo = value_combo([("feature", "Feature (an input)"), ("target", "Target (to predict)"),
+                                       ("ignored", "Ignored")])
+        self.kind_combo = value_combo([("auto", "Automatic"), ("number", "A number"), ("category", "A category")])
+        self.scaling_combo = value_combo([(k, LABELS[k]) for k in NUMERIC_SCALINGS])
+        self.encoding_combo = value_combo([(k, LABELS[k]) for k in CATEGORICAL_ENCODINGS])
+        self.missing_combo = value_combo([(k, MISSING_LABELS[k]) for k in MISSING_STRATEGIES])
+        self.fill_edit = QLineEdit()
+        self.fill_edit.setPlaceholderText("the constant")
+        self.detail_reason = QLabel()
+        self.detail_reason.setWordWrap(True)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Role:", self.role_combo)
+        form.addRow("Treat as:", self.kind_combo)
+        form.addRow("Scaling:", self.scaling_combo)
+        form.addRow("Encoding:", self.encoding_combo)
+        miss_row = QHBoxLayout()
+        miss_row.addWidget(self.missing_combo, 1)
+        miss_row.addWidget(self.fill_edit)
+        form.addRow("Missing:", miss_row)
+        self._form = form
+        self._miss_row = miss_row
+        dl = QVBoxLayout(self)
+        dl.addWidget(self.detail_title)
+        dl.addWidget(self.detail_stats)
+        dl.addWidget(self.hist, 1)
+        dl.addWidget(self.detail_reason)
+        dl.addLayout(form)
+
+    def show_column(self, project, col: str) -> None:
+        """Show ``col`` of ``project``: its numbers, why it is used as it is, its choices, its histogram."""
+        pr = project
+        p = project.dataset.profile(col)
+        role = pr.roles.role_of(col)
+        self.detail_title.setText(f"<b>{col}</b> — {p.type_label}")
+        parts = [f"{p.n - p.missing:,} values", f"{p.missing:,} missing", f"{p.unique:,} unique"]
+        if p.min is not None and p.kind in ("number", "binary", "mixed"):
+            parts.append(f"min {fmt_number(p.min)}, max {fmt_number(p.max)}, mean {fmt_number(p.mean)}"
+                         + (f", sd {fmt_number(p.sd)}" if p.sd is not None else ""))
+        elif p.top:
+            short = [(v if len(v) <= 30 else v[:29] + "…", c) for v, c in p.top[:3]]  # sentences
+            parts.append("most frequent: " + ", ".join(f"{v} ({c:,})" for v, c in short))
+        self.detail_stats.setText(" · ".join(parts))
+        why = ""
+        if role == "ignored":
+            why = f"Ignored: {pr.roles.ignored.get(col, REASON_BY_USER)}."
+        problem = problems(project).get(col)
+        if problem:
+            why = f"<span style='color:#b3261e'>{problem}.</span>"
+        elif role == "feature":
+            why = f"Encoded as: {planned(project, col)}."
+        elif role == "target":
+            why = f"The target: {task_text(project)}."
+        self.detail_reason.setText(why)
+        select_value(self.role_combo, role)
+        cfg = pr.preprocess
+        numeric = is_numeric_dtype(project.dataset.frame[col])
+        kind = cfg.for_column(col, "kind")
+        as_number = numeric and kind != "category"
+        select_value(self.kind_combo, kind)
+        select_value(self.scaling_combo, cfg.for_column(col, "numeric"))
+        select_value(self.encoding_combo, cfg.for_column(col, "categorical"))
+        select_value(self.missing_combo, cfg.for_column(col, "missing"))
+        fill = cfg.for_column(col, "fill_value")
+        self.fill_edit.setText(str(fill))
+        feature = role == "feature"
+        for w, show in ((self.kind_combo, feature and numeric), (self.scaling_combo, feature and as_number),
+                        (self.encoding_combo, feature and not as_number and p.unique != 2),
+                        (self.missing_combo, feature),
+                        (self.fill_edit, feature and cfg.for_column(col, "missing") == "constant")):
+            w.setVisible(show)
+            label = self._form.labelForField(self._miss_row if w is self.missing_combo else w)
+            if label is not None:
+                label.setVisible(show)
+        draw_histogram(self.hist, self.hist_legend, project, col, p)

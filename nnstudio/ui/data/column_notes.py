@@ -1,0 +1,70 @@
+"""What the Data tab says about columns and the task, in plain words (no widgets)."""
+from __future__ import annotations
+
+from nnstudio.core.data.preprocess_config import LABELS, MISSING_LABELS
+from nnstudio.core.data.profile import is_numeric_dtype
+from nnstudio.core.data.roles import infer_task
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.spec import Task
+
+
+def task_or_none(project) -> Task | None:
+    try:
+        return project.task
+    except NNStudioError:
+        return None
+
+
+def task_text(project) -> str:
+    t = task_or_none(project)
+    if t is None:
+        return "cannot be used as it is"
+    how = "chosen by you" if project.task_override is not None else "inferred"
+    return f"{t.label} ({how})"
+
+
+def planned(project, col: str) -> str:
+    """How a feature will be encoded (before fitting), in a few words."""
+    p, cfg = project.dataset.profile(col), project.preprocess
+    kind = cfg.for_column(col, "kind")
+    numeric = is_numeric_dtype(project.dataset.frame[col])
+    if p.kind == "empty":
+        return "empty"
+    if numeric and kind != "category":
+        if p.kind == "binary" and p.integer and (p.min, p.max) == (0, 1) and kind != "number":
+            text = "0/1, used as is"
+        else:
+            text = LABELS[cfg.for_column(col, "numeric")]
+    elif p.unique == 2 and kind != "number":
+        a, b = sorted(v for v, _ in p.top[:2])
+        text = f"two values: {a} → 0, {b} → 1"
+    else:
+        text = LABELS[cfg.for_column(col, "categorical")] + f" ({p.unique} categories)"
+    if p.missing:
+        how = cfg.for_column(col, "missing")
+        how = "automatic" if how == "auto" else MISSING_LABELS[how]
+        text += f"; {p.missing:,} missing: {how}"
+    return text
+
+
+def problems(project) -> dict[str, str]:
+    """Columns that cannot be used as they are, with what to do (shown in red)."""
+    out = {}
+    pr = project
+    cfg = pr.preprocess
+    for c in pr.roles.features:
+        p = project.dataset.profile(c)
+        if p.kind == "mixed" and cfg.for_column(c, "kind") != "category":
+            out[c] = (f"{p.stray_count:,} values are not numbers: {p.stray_text(2)} — reopen the "
+                      f"file with them as missing values, or ignore the column")
+        elif p.n_inf and cfg.for_column(c, "kind") != "category":
+            out[c] = f"{p.n_inf:,} infinite values — reopen the file with inf as missing, or ignore it"
+        elif p.kind == "empty":
+            out[c] = "empty — ignore it"
+    t = pr.roles.target
+    if t in pr.dataset.columns:
+        try:
+            infer_task(project.dataset.frame[t], project.dataset.profile(t))
+        except NNStudioError as e:
+            out[t] = e.message
+    return out

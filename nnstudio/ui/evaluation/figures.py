@@ -1,0 +1,190 @@
+"""The Evaluation tab's figures: computed on a worker, drawn as the metrics, confusion and chart views."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core import evaluate as core_eval
+from nnstudio.core.baselines import leading_metrics
+from nnstudio.core.model.spec import Task
+from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, fmt
+
+SPLIT_NAMES = {"train": "Training", "val": "Validation", "test": "Test"}
+
+
+def compute_figures(net, data, loss_name: str | None, reg: float | None, threshold: float | None = None) -> dict:
+    """Every split's figures and predictions table (plain NumPy/Keras: runs on a worker)."""
+    evals = core_eval.evaluate_all(net, data, loss_name, reg, threshold)
+    tables = {s: core_eval.predictions_table(net, data, s, outputs=e.output, threshold=threshold)
+              for s, e in evals.items()}
+    return {"evals": evals, "tables": tables}
+
+
+def reencoded(data, pre):
+    """The splits of ``data`` encoded with another preprocessor (an opened model's own)."""
+    enc = core_eval._transform_lenient
+    return dataclasses.replace(
+        data, preprocessor=pre,
+        X_train=enc(pre, data.raw_train), y_train=pre.encode_target(data.raw_train[pre.target]),
+        X_val=enc(pre, data.raw_val), y_val=pre.encode_target(data.raw_val[pre.target]),
+        X_test=enc(pre, data.raw_test), y_test=pre.encode_target(data.raw_test[pre.target]))
+
+
+class MetricsTable(QTableWidget):
+    """Loss and metrics on each split, a row per split."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setFixedHeight(60)
+        self.setToolTip("Loss and metrics on each split. The test rows were never used in training.")
+
+    def show_results(self, results: dict[str, core_eval.Evaluation], task: Task, y_train) -> None:
+        """``results`` by split; ``y_train`` (the training targets) ranks the leading metrics."""
+        lead = {}
+        if task is Task.REGRESSION:
+            cols = [("rows", None), ("loss", None), ("MAE", "mae"), ("RMSE", "rmse"), ("R²", "r2")]
+        else:
+            # issue 20: the figures that matter lead (imbalanced classes: balanced accuracy, F1, PR AUC)
+            lead = {s: {k: v for k, _label, v in leading_metrics(e, y_train)} for s, e in results.items()}
+            first = next(iter(results.values()), None)
+            order = leading_metrics(first, y_train) if first is not None else []
+            cols = [("rows", None), ("loss", None)] + [(label, k) for k, label, _v in order]
+        self.clear()
+        self.setColumnCount(len(cols))
+        self.setHorizontalHeaderLabels([c[0] for c in cols])
+        self.setRowCount(len(results))
+        self.setVerticalHeaderLabels([SPLIT_NAMES[s] for s in results])
+        for i, e in enumerate(results.values()):
+            for j, (name, key) in enumerate(cols):
+                v = e.n if name == "rows" else e.loss if name == "loss" else \
+                    e.metrics.get(key, lead.get(_split_of(results, e), {}).get(key))
+                item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.setItem(i, j, item)
+        h = self.horizontalHeader().height() + 2 * self.frameWidth()
+        h += sum(self.rowHeight(i) for i in range(self.rowCount()))
+        self.setFixedHeight(h + 2)
+
+    def clear_results(self) -> None:
+        self.clear()
+        self.setRowCount(0)
+        self.setColumnCount(0)
+
+
+def _split_of(results: dict, e) -> str | None:
+    return next((s for s, x in results.items() if x is e), None)
+
+
+class ConfusionBox(QGroupBox):
+    """The confusion matrix (counts and/or row %) and precision / recall / F1 per class."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Confusion matrix", parent)
+        cm_lay = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Show"))
+        self.cm_mode = QComboBox()
+        for key, label in (("both", "counts and row %"), ("counts", "counts"),
+                           ("normalized", "row % (each true class sums to 100 %)")):
+            self.cm_mode.addItem(label, key)
+        self.cm_mode.currentIndexChanged.connect(
+            lambda _=0: self.confusion.set_mode(self.cm_mode.currentData()))
+        row.addWidget(self.cm_mode)
+        row.addStretch(1)
+        cm_lay.addLayout(row)
+        self.confusion = ConfusionMatrixView()
+        cm_lay.addWidget(self.confusion, 3)
+        self.per_class = QTableWidget()
+        self.per_class.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.per_class.verticalHeader().hide()
+        cm_lay.addWidget(self.per_class, 2)
+
+    def show_evaluation(self, e: core_eval.Evaluation) -> None:
+        self.confusion.show_matrix(e.confusion, e.classes)
+        self._fill_per_class(e)
+
+    def _fill_per_class(self, e) -> None:
+        heads = ["class", "precision", "recall", "F1", "rows"]
+        self.per_class.clear()
+        self.per_class.setColumnCount(len(heads))
+        self.per_class.setHorizontalHeaderLabels(heads)
+        rows = [(str(c.label), c.precision, c.recall, c.f1, c.support) for c in e.per_class]
+        mac = e.macro()
+        if mac:
+            rows.append(("average (macro)", mac["precision"], mac["recall"], mac["f1"], e.n))
+        self.per_class.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            for j, v in enumerate(r):
+                item = QTableWidgetItem(v if j == 0 else f"{v:,}" if j == 4 else f"{v:.3f}")
+                if j:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.per_class.setItem(i, j, item)
+
+    def clear_figures(self) -> None:
+        self.confusion.clear()
+        self.confusion.setRowCount(0)
+        self.confusion.setColumnCount(0)
+        self.confusion.counts = None
+        self.per_class.clear()
+        self.per_class.setRowCount(0)
+
+
+class ChartBox(QGroupBox):
+    """The split's chart: predicted vs actual (regression) or the ROC curve (binary)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Chart", parent)
+        ch_lay = QVBoxLayout(self)
+        self.chart = pg.PlotWidget(background="w")
+        self.chart.showGrid(x=True, y=True, alpha=0.25)
+        ch_lay.addWidget(self.chart)
+
+    def draw(self, e: core_eval.Evaluation, target: str) -> None:
+        c = self.chart
+        c.clear()
+        pi = c.getPlotItem()
+        if e.task is Task.REGRESSION:
+            self.setTitle(f"Predicted vs actual {target} ({e.label} rows)")
+            y, p = np.asarray(e.y_true, float), np.asarray(e.y_pred, float)
+            ok = np.isfinite(p)
+            if ok.any():
+                lo = float(min(y.min(), p[ok].min()))
+                hi = float(max(y.max(), p[ok].max()))
+                c.plot([lo, hi], [lo, hi], pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+            c.addItem(pg.ScatterPlotItem(y[ok], p[ok], size=5, pen=None,
+                                         brush=pg.mkBrush(31, 119, 180, 140)))
+            pi.setLabel("bottom", f"actual {target}")
+            pi.setLabel("left", f"predicted {target}")
+            pi.setTitle(f"R² {fmt(e.metrics.get('r2'))}, MAE {fmt(e.metrics.get('mae'))}", size="9pt")
+        elif e.roc is not None:
+            self.setTitle(f"ROC curve ({e.label} rows)")
+            fpr, tpr = e.roc
+            c.plot([0, 1], [0, 1], pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+            c.plot(fpr, tpr, pen=pg.mkPen("#1f77b4", width=2))
+            pi.setLabel("bottom", "false positive rate")
+            pi.setLabel("left", "true positive rate")
+            pi.setTitle(f"AUC {e.metrics['roc_auc']:.3f} (0.5: chance, 1: perfect)", size="9pt")
+            c.setRange(xRange=(0, 1), yRange=(0, 1))
+
+    def export_png(self, path: str) -> None:
+        ImageExporter(self.chart.getPlotItem()).export(str(path))

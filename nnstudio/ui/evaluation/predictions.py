@@ -1,0 +1,75 @@
+"""The Evaluation tab's predictions table: a split's rows with their predictions, filtered, saved as CSV."""
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core import evaluate as core_eval
+from nnstudio.core.errors import DataError
+from nnstudio.ui.evaluation.widgets import PredictionsModel
+
+
+class PredictionsTab(QWidget):
+    """The rows with the prediction and its probability, a "misclassified only" filter and the
+    "Export CSV…" button (the panel connects the filter, the button and a row's double-click)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        p_lay = QVBoxLayout(self)
+        prow = QHBoxLayout()
+        self.only_wrong = QCheckBox("Misclassified only")
+        self.only_wrong.setToolTip("Show only the rows whose predicted class is wrong.")
+        prow.addWidget(self.only_wrong)
+        self.table_info = QLabel()
+        prow.addWidget(self.table_info, 1)
+        self.export_csv_btn = QPushButton("Export CSV…")
+        self.export_csv_btn.setToolTip("Save the rows shown, with their predictions, as CSV.")
+        prow.addWidget(self.export_csv_btn)
+        p_lay.addLayout(prow)
+        self.table_model = PredictionsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setSortingEnabled(False)
+        self.table.setAlternatingRowColors(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setToolTip("Double-click a row to copy it into the prediction form.")
+        p_lay.addWidget(self.table)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows shown."""
+        return self.table_model.frame
+
+    def show_table(self, table: pd.DataFrame, pre) -> None:
+        """A split's predictions table (``core.evaluate.predictions_table``), filtered if asked."""
+        shown = table
+        if self.only_wrong.isChecked() and core_eval.CORRECT in table.columns:
+            shown = core_eval.misclassified(table)
+        front = core_eval.output_columns(pre) + [core_eval.CORRECT, "error", pre.target] if pre else []
+        self.table_model.set_frame(shown, front)
+        if core_eval.CORRECT in table.columns:
+            wrong = int((~table[core_eval.CORRECT].astype(bool)).sum())
+            self.table_info.setText(f"{len(shown):,} of {len(table):,} rows · {wrong:,} misclassified")
+        else:
+            self.table_info.setText(f"{len(shown):,} rows")
+
+    def clear_table(self) -> None:
+        self.table_model.set_frame(pd.DataFrame())
+        self.table_info.setText("")
+
+    def write_csv(self, path: str) -> None:
+        """Save the rows shown as CSV (a DataError when the file cannot be written)."""
+        try:
+            self.frame.to_csv(path, index=False)
+        except OSError as e:
+            raise DataError(f"Cannot write '{path}': {e.strerror}.",
+                            "Choose a folder you can write to.") from None

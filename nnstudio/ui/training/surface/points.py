@@ -1,0 +1,163 @@
+"""The data points under the decision surface: each split's rows on the plane, misclassified rings, the view range."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QGraphicsItem
+
+from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.colors import class_color, regression_colormap
+
+#: Most points drawn per split (a seeded random subset beyond this; the caption says so).
+MAX_POINTS = 4000
+MISCLASSIFIED_PEN = pg.mkPen("#d62728", width=2)
+
+
+@dataclass
+class SplitPoints:
+    """One split's rows as drawn: positions in original units, encoded inputs, true targets."""
+
+    x: np.ndarray
+    y: np.ndarray
+    X: np.ndarray
+    target: np.ndarray
+    total: int  # rows in the split before subsampling / dropping unplaceable ones
+
+
+def split_points(axes: tuple[str, str], raws: list[pd.DataFrame], Xs: list[np.ndarray],
+                 ys: list[np.ndarray], seed: int) -> SplitPoints:
+    """One split's rows as drawn on the ``axes`` plane (a seeded subset beyond MAX_POINTS)."""
+    fx, fy = axes
+    raw = pd.concat(raws, ignore_index=True) if len(raws) > 1 else raws[0]
+    X = np.vstack(Xs) if len(Xs) > 1 else Xs[0]
+    y = np.concatenate(ys) if len(ys) > 1 else ys[0]
+    px = pd.to_numeric(raw[fx], errors="coerce").to_numpy(float)
+    py = pd.to_numeric(raw[fy], errors="coerce").to_numpy(float)
+    keep = np.nonzero(np.isfinite(px) & np.isfinite(py))[0]
+    if len(keep) > MAX_POINTS:
+        keep = np.sort(np.random.default_rng(seed).choice(keep, MAX_POINTS, replace=False))
+    return SplitPoints(px[keep], py[keep], np.asarray(X[keep], np.float32), np.asarray(y)[keep], len(raw))
+
+
+class SurfacePoints:
+    """Mix in before the QWidget base of :class:`~nnstudio.ui.training.surface.view.SurfaceView`:
+    draws the rows of each split as scatters (with the legend) and rings the misclassified ones."""
+
+    def _draw_points(self, autorange: bool = False) -> None:
+        for s in self.scatters + self.test_scatters:
+            self.plot.removeItem(s)
+        self.scatters.clear()
+        self.test_scatters.clear()
+        self.legend.clear()
+        self.legend.setColumnCount(2)
+        self.miss_scatter.setData([], [])
+        self._points = {}
+        prep = self._prep
+        if prep is None or self._axes is None:
+            self.plot.setLabel("bottom", "")
+            self.plot.setLabel("left", "")
+            return
+        fx, fy = self._axes
+        self.plot.setLabel("bottom", fx)
+        self.plot.setLabel("left", fy)
+        self._points["train"] = split_points(self._axes, [prep.raw_train, prep.raw_val],
+                                               [prep.X_train, prep.X_val],
+                                               [prep.y_train, prep.y_val], 0)
+        if len(prep.raw_test):
+            self._points["test"] = split_points(self._axes, [prep.raw_test], [prep.X_test], [prep.y_test], 1)
+        task = prep.task
+        target = prep.preprocessor.target
+        many = sum(len(p.x) for p in self._points.values()) > 1500
+        size = 5 if many else 7
+        self.miss_scatter.setSize(size + (4 if many else 7))
+        self.miss_scatter.setPen(pg.mkPen("#d62728", width=1.2 if many else 2))
+        edge = pg.mkPen("w", width=0.6)
+        test_edge = pg.mkPen("#222", width=0.8)
+        if task is Task.REGRESSION:
+            cm = regression_colormap(False)
+            lo, hi = self._reg_levels
+            for key, pts in self._points.items():
+                brushes = cm.map(np.clip((pts.target.astype(float) - lo) / (hi - lo), 0, 1), mode="qcolor")
+                if key == "train":
+                    s = pg.ScatterPlotItem(pts.x, pts.y, size=size, pen=pg.mkPen("#222", width=0.6),
+                                           brush=brushes, symbol="o", name="training rows")
+                    self.scatters.append(s)
+                else:
+                    s = pg.ScatterPlotItem(pts.x, pts.y, size=size + 2, pen=test_edge, brush=brushes,
+                                           symbol="t1", name="test rows")
+                    self.test_scatters.append(s)
+                self.plot.addItem(s)
+        else:
+            classes = prep.preprocessor.classes
+            k = len(classes)
+            for key, pts in self._points.items():
+                for i, c in enumerate(classes):
+                    m = pts.target == i
+                    if key == "train":
+                        s = pg.ScatterPlotItem(pts.x[m], pts.y[m], size=size, pen=edge, symbol="o",
+                                               brush=pg.mkBrush(class_color(i, k)),
+                                               name=f"{target} = {c}" if i < 12 else None)
+                        self.scatters.append(s)
+                    else:
+                        s = pg.ScatterPlotItem(pts.x[m], pts.y[m], size=size + 2, pen=test_edge,
+                                               symbol="t1", brush=pg.mkBrush(class_color(i, k)))
+                        self.test_scatters.append(s)
+                    self.plot.addItem(s)
+            if self.test_scatters:
+                self.legend.addItem(pg.ScatterPlotItem(symbol="t1", size=size + 2, pen=test_edge,
+                                                       brush=pg.mkBrush("#bbb")), "test rows (▲)")
+            self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=MISCLASSIFIED_PEN,
+                                                   brush=None), "misclassified")
+            if max((len(lab.text) for _, lab in self.legend.items), default=0) <= self.legend.LONG_LABEL:
+                self.legend.setColumnCount(2 if k <= 2 else 3 if k <= 10 else 4)
+        for s in self.test_scatters:
+            s.setVisible(self.show_test.isChecked())
+        # The data points do not change while the surface under them does: keep each scatter as a
+        # pixmap (redrawn when the view moves) instead of repainting every point on every frame.
+        for s in self.scatters + self.test_scatters:
+            s.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if autorange:
+            self.view_all()
+
+    @Slot()
+    def view_all(self) -> None:
+        """Fit the view to the data points (a constant feature gets a unit-wide range)."""
+        pts = [p for k, p in self._points.items() if len(p.x)]
+        self.vb.disableAutoRange()
+        if not pts:
+            return
+        ranges = []
+        for coord in ("x", "y"):
+            v = np.concatenate([getattr(p, coord) for p in pts])
+            lo, hi = float(v.min()), float(v.max())
+            pad = 0.06 * (hi - lo) if hi > lo else max(1.0, abs(lo) * 0.1)
+            ranges.append((lo - pad, hi + pad))
+        self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
+
+    def _draw_misclassified(self) -> None:
+        task = self._task()
+        preds = getattr(self, "_preds", {})
+        if task is None or task is Task.REGRESSION or not preds:
+            self.miss_scatter.setData([], [])
+            self.last_misclassified = {}
+            return
+        xs, ys, counts = [], [], {}
+        for key, pts in self._points.items():
+            if key not in preds:
+                continue
+            wrong = preds[key] != pts.target
+            counts[key] = int(wrong.sum())
+            if key == "test" and not self.show_test.isChecked():
+                continue
+            xs.append(pts.x[wrong])
+            ys.append(pts.y[wrong])
+        self.last_misclassified = counts
+        if xs:
+            self.miss_scatter.setData(np.concatenate(xs), np.concatenate(ys))
+        else:
+            self.miss_scatter.setData([], [])
+
