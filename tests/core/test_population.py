@@ -133,3 +133,16 @@ def test_a_diverging_seed_is_trained_again_alone():
         alone = train(data, spec, replace(s, seed=r.seed))
         assert alone.status == "diverged"
         assert (r.status, r.epochs_run, r.message) == (alone.status, alone.epochs_run, alone.message)
+
+
+def test_building_without_tf_seed_gives_the_same_start():
+    """build_model(seed_tf=False) (the engine's and the population's) == the normal build."""
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.model.spec import Task
+
+    for seed in (0, 7):
+        a = build_model(DROP_SPEC, 3, Task.BINARY, seed=seed)
+        b = build_model(DROP_SPEC, 3, Task.BINARY, seed=seed, seed_tf=False)
+        assert len(a.variables) == len(b.variables)
+        for x, y in zip(a.variables, b.variables):  # kernels, biases and dropout seed states
+            np.testing.assert_array_equal(x.numpy(), y.numpy())

@@ -129,7 +129,8 @@ class Trainer:
         model = self._model
         if model is None:
             with build_lock:
-                model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed)
+                model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed,
+                                    seed_tf=False)  # same weights, no eager-cache flush
         self.model = model
         if np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
             if s.class_weight != "none":  # issue 20: weighted losses run on the in-memory engine only
@@ -297,7 +298,8 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
         return False
     task = data.task
     with build_lock:
-        model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed)
+        model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed,
+                            seed_tf=False)
     n, n_inputs = data.X_train.shape
     n_val = len(data.X_val)
     layout = target_layout(task, model)
