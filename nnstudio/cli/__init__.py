@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from nnstudio import __version__
+from nnstudio.cli import generated
 from nnstudio.core import tf as core_tf
 from nnstudio.core.errors import NNStudioError
 
@@ -20,7 +21,8 @@ from nnstudio.core.errors import NNStudioError
 #: ``func`` (returning the exit status). Listed here in the order `nnstudio --help` shows them.
 COMMAND_MODULES = ("train", "evaluate", "predict", "export", "forward",
                    "sweep", "runs",  # experiments (issue 17)
-                   "explain", "report")  # explain and decide (issue 20)
+                   "explain", "report",  # explain and decide (issue 20)
+                   "challenge")  # the teacher's playground (issue 21)
 SUBCOMMANDS = (*COMMAND_MODULES, "examples")
 
 
@@ -38,8 +40,15 @@ def _parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_parser(sub)
-    ex = sub.add_parser("examples", help="list the built-in examples")
+    ex = sub.add_parser("examples", help="list the built-in examples, or write generated data as CSV",
+                        description="List the built-in examples and the generated shapes; with "
+                                    "--generate SHAPE --out FILE.csv, write a generated data set.")
     ex.add_argument("--json", action="store_true", help="machine-readable output")
+    ex.add_argument("--generate", metavar="SHAPE", choices=generated.SHAPES,
+                    help="generate a data set: " + ", ".join(generated.SHAPES))
+    ex.add_argument("--out", metavar="CSV", help="where --generate writes the rows (default: stdout)")
+    ex.add_argument("--test", type=float, help=argparse.SUPPRESS)
+    generated.add_arguments(ex)
     ex.set_defaults(func=_examples)
     return p
 
@@ -47,14 +56,34 @@ def _parser() -> argparse.ArgumentParser:
 def _examples(args) -> int:
 
     from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.data.generate import SHAPE_LABELS  # noqa: PLC0415 -- lazy: pandas, as above
 
+    if args.generate:
+        recipe = generated.recipe(args, args.generate)
+        if args.out:
+            from nnstudio.core.data.generate import export_csv  # noqa: PLC0415 -- lazy: pandas
+
+            n = export_csv(recipe, args.out)
+            print(f"Wrote {n:,} rows of {recipe.title()} to {args.out}.", file=sys.stderr)
+        else:
+            sys.stdout.write(recipe.frame().to_csv(index=False))
+        return 0
+    if any(getattr(args, o) is not None for o in (*generated.OPTIONS, "out")):
+        raise NNStudioError("--rows, --noise, --balance, --data-seed and --out go with --generate SHAPE.",
+                            f"Add e.g. --generate circles (shapes: {', '.join(generated.SHAPES)}).")
     if args.json:
         print(json.dumps([{"name": n, "title": e.title, "description": e.description,
-                           "synthetic": e.synthetic} for n, e in EXAMPLES.items()], indent=2))
+                           "synthetic": e.synthetic} for n, e in EXAMPLES.items()]
+                         + [{"name": s, "title": t, "generated": True} for s, t in SHAPE_LABELS.items()],
+                         indent=2))
     else:
         width = max(len(n) for n in EXAMPLES)
         for n, e in EXAMPLES.items():
             print(f"{n:<{width}}  {e.title}")
+        print("\nGenerated shapes (nnstudio train SHAPE --rows 400 --noise 0.1 ...; "
+              "nnstudio examples --generate SHAPE --out data.csv):")
+        for s, t in SHAPE_LABELS.items():
+            print(f"{s:<{width}}  {t}")
     return 0
 
 

@@ -34,12 +34,21 @@ def add_parser(sub) -> None:
     g.add_argument("--seeds", type=int, default=5, help="seeds per configuration: 0..N-1 (5)")
     g.add_argument("--tensorboard", metavar="DIR",
                    help="write each run's curves as TensorBoard event files, one folder per run")
+    g.add_argument("--ray", metavar="ADDRESS",
+                   help="run the trials on a Ray cluster (Ray Tune; pip install 'nnstudio[cluster]'): "
+                        "auto (the cluster this machine joined with `ray start`), HOST:PORT, or "
+                        "local (this machine only). Results land in the same runs. docs/scale.md")
+    g.add_argument("--ray-cpus", type=float, default=1, metavar="N",
+                   help="CPUs each Ray trial asks for (1)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     for flag, given in (("--repeat", args.repeat), ("--export", args.export),
                         ("--distribute", args.distribute not in (None, "auto")),
+                        ("--workers", args.workers is not None),
+                        ("--worker-index", args.worker_index is not None),
+                        ("--no-shuffle", not args.shuffle),
                         ("--stream", args.stream), ("--seed", args.seed is not None)):
         if given:
             raise NNStudioError(f"{flag} is an option of `nnstudio train`, not of a sweep.",
@@ -47,6 +56,10 @@ def run(args) -> int:
                                 "from the app or with `nnstudio train`.")
     if args.seeds is None or args.seeds < 1:
         raise NNStudioError("--seeds must be at least 1.", "Give e.g. --seeds 5.")
+    if args.ray is not None:
+        from nnstudio.core.experiments.ray_sweep import require_ray  # noqa: PLC0415 -- lazy: Ray, an optional extra
+
+        require_ray()  # before reading any data: say at once how to install it
     grid = sweep.parse_grid(args.grid)
     configs = sweep.expand(grid, args.random, args.random_seed)
     project = load_project(args)
@@ -62,8 +75,20 @@ def run(args) -> int:
 
     if show:
         sys.stderr.write(f"{len(configs)} configurations x {args.seeds} seeds = {total} runs\n")
-    res = sweep.run_sweep(project, configs, args.seeds, data=data, on_run=on_run,
-                          tensorboard=args.tensorboard, source="cli")
+    if args.ray is not None:
+        from nnstudio.core.experiments import ray_sweep  # noqa: PLC0415 -- lazy: Ray, an optional extra
+
+        res = ray_sweep.run_sweep_on_ray(project, configs, args.seeds, address=args.ray, data=data,
+                                         on_run=on_run, cpus_per_trial=args.ray_cpus, source="cli")
+        if args.tensorboard:
+            from nnstudio.core.experiments.tensorboard import RunWriter  # noqa: PLC0415 -- lazy: TensorBoard writer
+
+            writer = RunWriter(args.tensorboard)
+            for rec in res.records:
+                writer.write(rec)
+    else:
+        res = sweep.run_sweep(project, configs, args.seeds, data=data, on_run=on_run,
+                              tensorboard=args.tensorboard, source="cli")
     if show:
         sys.stderr.write("\n")
     out = res.to_json()

@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from nnstudio.cli import train_stream
+from nnstudio.cli import generated, train_multiworker, train_stream
 from nnstudio.cli.common import (
     _Bar,
     csv_options,
@@ -39,7 +39,9 @@ def add_arguments(p) -> None:
     p.add_argument("source", help="example name, CSV file or .nnstudio project")
     g = p.add_argument_group("data")
     g.add_argument("--target", help="target column (CSV)")
-    g.add_argument("--features", help="comma-separated feature columns (default: proposed)")
+    g.add_argument("--features", help="comma-separated feature columns (default: proposed) and "
+                   "engineered inputs: formulas of number columns, e.g. \"x,y,x^2,y^2,x*y,sin(x)\" "
+                   "(+ - * / ^, sin cos tan tanh exp log sqrt abs; `a b` for a name with spaces)")
     g.add_argument("--test", type=float, help="test fraction, e.g. 0.2")
     g.add_argument("--val", type=float, help="validation fraction of the rest, e.g. 0.2")
     g.add_argument("--split-seed", type=int, help="seed of the train/validation/test split")
@@ -50,6 +52,7 @@ def add_arguments(p) -> None:
                         "at most 5%% of the training rows, else fill numbers with the median and give "
                         "text a '(missing)' category), drop (drop every such row), or fill with the "
                         "median, mean or most frequent value")
+    generated.add_arguments(p)
     g = p.add_argument_group("reading a CSV (detected when not given)")
     g.add_argument("--delimiter", help="field delimiter: ',', ';', 'tab', '|'")
     g.add_argument("--encoding", help="text encoding: utf-8, utf-8-sig, utf-16, cp1252, latin-1")
@@ -100,10 +103,12 @@ def add_arguments(p) -> None:
                                               "a time) when the network has only Dense and Dropout "
                                               "layers and neither early stopping nor class weights; "
                                               "each gives the run it gives alone")
-    g.add_argument("--distribute", choices=("auto", "off", "mirrored"), default="auto",
+    g.add_argument("--distribute", choices=("auto", "off", "mirrored", "multi-worker"), default="auto",
                    help="several GPUs: train under tf.distribute.MirroredStrategy. auto (default): "
                         "when two or more GPUs are visible; mirrored: always (over all GPUs, or "
-                        "all logical CPU devices); off: never")
+                        "all logical CPU devices); off: never; multi-worker: several machines under "
+                        "MultiWorkerMirroredStrategy (TF_CONFIG or --workers; docs/scale.md)")
+    train_multiworker.add_arguments(g)
     g = p.add_argument_group("output")
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--export", metavar="PATH", help="save the trained model (.keras, ...)")
@@ -120,7 +125,10 @@ def load_project(args):
     if args.data and Path(src).suffix.lower() != ".nnstudio":
         raise DataError("--data gives the data file of a .nnstudio project.",
                         "To train on a CSV, give it as SOURCE with --target.")
-    if src.lower() in EXAMPLES:
+    if generated.wants_generated(args, EXAMPLES):
+        base = Project.from_example(src.lower()) if src.lower() in EXAMPLES else None
+        project = Project.from_recipe(generated.recipe(args, src.lower()), base)
+    elif src.lower() in EXAMPLES:
         project = Project.from_example(src)
     else:
         path = Path(src)
@@ -140,16 +148,7 @@ def load_project(args):
             raise DataError(f"'{src}' is neither an example nor a file.",
                             f"Examples: {', '.join(EXAMPLES)}; or give a CSV path with --target.")
     if args.features:
-        from nnstudio.core.data.roles import Roles  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
-
-        feats = [f.strip() for f in args.features.split(",") if f.strip()]
-        missing = [f for f in feats if f not in project.dataset.columns]
-        if missing:
-            raise DataError(f"No column named {', '.join(repr(m) for m in missing)}.",
-                            f"Columns are: {', '.join(project.dataset.columns[:30])}.")
-        project.roles = Roles(project.roles.target, feats,
-                              {c: "not chosen" for c in project.dataset.columns
-                               if c not in feats and c != project.roles.target})
+        generated.apply_features(project, args.features)
     if args.task:
 
         project.task_override = Task(args.task)
@@ -177,6 +176,8 @@ def run(args) -> int:
         train_repeated,
     )
 
+    if train_multiworker.wanted(args):
+        return train_multiworker.run(args, load_project)
     if train_stream.wants_streaming(args):
         return train_stream.run_streaming(args)
     if args.repeat and args.distribute == "mirrored":

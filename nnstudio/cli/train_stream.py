@@ -6,6 +6,7 @@ as SOURCE, or the data file of a project) is larger than a quarter of the availa
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import sys
@@ -42,12 +43,20 @@ def available_memory() -> int | None:
 
 
 def _source(args):
-    """(csv path, project document or None) for SOURCE; (None, None) for an example."""
+    """(csv path, project document or None) for SOURCE; (None, None) for an example; (sorted list
+    of files, None) for a pattern such as 'parts/*.csv' (streamed, each worker reading whole
+    files under --distribute multi-worker)."""
     from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     src = args.source
     if src.lower() in EXAMPLES:
         return None, None
+    if glob.has_magic(src) and not Path(src).exists():
+        files = sorted(Path(p) for p in glob.glob(src) if Path(p).is_file())
+        if not files:
+            raise DataError(f"No file matches '{src}'.", "Check the pattern (quote it so the shell "
+                                                        "leaves it to nnstudio).")
+        return files, None
     path = Path(src)
     if path.suffix.lower() == ".nnstudio":
         from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
@@ -72,11 +81,15 @@ def wants_streaming(args) -> bool:
         return True
     if csv is None:
         return False
+    if isinstance(csv, list):  # several files: always streamed
+        return True
     avail = available_memory()
     return avail is not None and csv.stat().st_size > AUTO_FRACTION * avail
 
 
-def run_streaming(args) -> int:
+def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
+    """Train streamed; ``strategy`` and ``cluster`` (workers, worker, chief) when this process is
+    one worker of a multi-worker run (:mod:`nnstudio.cli.train_multiworker`)."""
     from nnstudio.core.data.preprocess import (  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
         PreprocessConfig,
         SplitConfig,
@@ -93,6 +106,10 @@ def run_streaming(args) -> int:
     if args.chunk_rows < 1:
         raise NNStudioError("--chunk-rows must be at least 1.")
     csv, doc = _source(args)
+    if isinstance(csv, list) and args.save:
+        raise NNStudioError("--save keeps one data file in the project, but the data is several "
+                            "files.", "Join them into one file to save a project (under "
+                            "multi-worker each worker then reads a range of its rows).")
     if doc is not None:
         roles, config, split = doc.roles, doc.preprocess, doc.split
         spec, settings, task, options = doc.spec, doc.settings, doc.task, doc.read_options
@@ -126,11 +143,18 @@ def run_streaming(args) -> int:
     if problems:
         raise NNStudioError(f"The network cannot train on this task: {problems[0]}")
     params = sum(n for _, n in param_counts(spec, plan.n_inputs, plan.task, plan.n_classes))
-    devices = distributed.choose_devices(args.distribute)
-    strategy = distributed.make_strategy(devices) if devices else None
-    bar = _Bar(not args.json and sys.stderr.isatty())
+    worker, chief = None, True
+    if cluster is not None:
+        from nnstudio.core.training.multiworker import Worker  # noqa: PLC0415 -- lazy: TensorFlow, paid only on a cluster
+
+        devices, chief = None, cluster["chief"]
+        worker = Worker(strategy, cluster["worker"], cluster["workers"], chief, args.backup_dir)
+    else:
+        devices = distributed.choose_devices(args.distribute)
+        strategy = distributed.make_strategy(devices) if devices else None
+    bar = _Bar(not args.json and sys.stderr.isatty() and chief)
     result = sc.train_streaming(plan, spec, settings, control=TrainingControl(bar),
-                                strategy=strategy)
+                                strategy=strategy, worker=worker)
     bar.close()
     out = result_json(result, params)
     r = plan.rows
@@ -152,13 +176,16 @@ def run_streaming(args) -> int:
     warn(warnings)
     if devices:
         out["replicas"] = len(devices)
+    if worker is not None:
+        out.update(cluster, replicas=int(strategy.num_replicas_in_sync),
+                   resumed_from_epoch=worker.resumed_from)
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         print_result(result.message, out, params, plan.summary())
         for line in out["warnings"][len(warnings):]:
             print(line)
-    if args.save:
+    if args.save and chief:
         saved = _save(args.save, csv, plan, spec, settings, config, task, options, result)
         if not args.json:
             print(f"saved {saved}")
@@ -189,14 +216,12 @@ def _baseline(plan, result) -> dict:
     cols = [*plan.roles.features, plan.roles.target]
     train_counts = np.zeros(pre.n_classes, np.int64)
     test_counts = np.zeros(pre.n_classes, np.int64)
-    first = 0
-    for chunk in sc._chunks(plan.path, plan.chunk_rows, plan.read_kwargs, cols):
+    for first, chunk in sc.shard_chunks(plan, cols):
         codes = sc.split_of_rows(first, len(chunk), plan.split)
         y = pre.encode_target(chunk[plan.roles.target])
         ok = (y >= 0) & pre.rows_usable(chunk)
         train_counts += np.bincount(y[ok & (codes == 0)], minlength=pre.n_classes)
         test_counts += np.bincount(y[ok & (codes == 2)], minlength=pre.n_classes)
-        first += len(chunk)
     major = int(np.argmax(train_counts))
     n = int(test_counts.sum())
     p = float(test_counts[major] / n) if n else float("nan")

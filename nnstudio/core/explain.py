@@ -27,6 +27,7 @@ import pandas as pd
 from scipy.special import erf
 
 from nnstudio.core import evaluate as ev
+from nnstudio.core.data.features import parse as parse_formula
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import _SELU_ALPHA, _SELU_SCALE, apply_layer, layers_from_model
 from nnstudio.core.jsonsafe import scalar
@@ -50,14 +51,27 @@ class ColumnGroup:
     name: str
     indices: list[int]  # positions among the encoded inputs
     kind: str  # numeric | categorical | binary
+    #: each index's share of this column (None: all 1); an engineered input reading two columns
+    #: counts half for each
+    weights: list[float] | None = None
 
 
 def column_groups(pre) -> list[ColumnGroup]:
+    """The encoded inputs of each original column. An engineered input (issue 21) counts for every
+    column its formula reads, in equal shares (see ``weights``), so attributions still add up."""
     out, i = [], 0
     for c in pre.columns:
         k = len(c.output_names())
         out.append(ColumnGroup(c.name, list(range(i, i + k)), c.kind))
         i += k
+    by_name = {g.name: g for g in out}
+    for d in getattr(pre, "derived", []):
+        reads = [c for c in parse_formula(d.formula, by_name).columns if c in by_name]
+        for c in reads:
+            g = by_name[c]
+            g.indices.append(i)
+            g.weights = [*(g.weights or [1.0] * (len(g.indices) - 1)), 1.0 / len(reads)]
+        i += 1
     return out
 
 
@@ -291,7 +305,7 @@ def explain_row(net, pre, row: dict, baseline: dict | None = None, *, train: pd.
     unit, what = explained_unit(pre, units, class_index)
     enc, fx, fb, steps = integrated_gradients(layers, x, b, unit, tol=tol)
     groups = column_groups(pre)
-    per_col = np.array([enc[g.indices].sum() for g in groups])
+    per_col = np.array([(enc[g.indices] * (g.weights or 1.0)).sum() for g in groups])
     return Attribution([g.name for g in groups], per_col, fx, fb, what, row, dict(base), enc,
                        list(pre.output_names), steps, unit)
 

@@ -386,6 +386,10 @@ def export_model(result, data, project, path) -> list[str]:
               f"{', '.join(sorted({n for k in skipped for n in missing_packages(k)}))}: "
               f'pip install "nnstudio[export]")', file=sys.stderr)
     formats = [k for k in available_formats() if k != "history_csv" or tm.history]
+    if tm.preprocessor.derived and "script" in formats:  # the script cannot rebuild engineered inputs
+        formats.remove("script")
+        print("nnstudio: not exported: the Python script (it cannot rebuild engineered inputs yet)",
+              file=sys.stderr)
     return export(tm, p, formats)
 
 

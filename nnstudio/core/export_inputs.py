@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data import features as _features
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.jsonsafe import scalar
 from nnstudio.core.model.spec import Task
@@ -80,7 +81,7 @@ def build_raw_model(net, pre, *, portable: bool = False):
     keras = _keras()
     ops, layers = keras.ops, keras.layers
     specs = input_specs(pre, portable=portable)
-    inputs, parts = {}, []
+    inputs, parts, filled = {}, [], {}
     taken: set[str] = set()
     for c, spec in zip(pre.columns, specs):
         base = safe_name(c.name, taken)
@@ -100,6 +101,9 @@ def build_raw_model(net, pre, *, portable: bool = False):
             continue
         if c.impute_value is not None:
             x = ops.where(ops.isnan(x), float(c.impute_value), x)
+        filled[c.name] = x  # what engineered inputs read
+        if not getattr(c, "encoded", True):  # read by engineered inputs only
+            continue
         if c.kind == "numeric" or getattr(c, "passthrough_binary", False):
             x = ops.expand_dims(x, -1)
             if float(c.center) != 0.0 or float(c.scale) != 1.0:
@@ -114,6 +118,12 @@ def build_raw_model(net, pre, *, portable: bool = False):
             code = hit if code is None else code + hit
         code = (code if code is not None else ops.zeros_like(x)) - 1.0
         parts.append(_encode_code(keras, code, c, base))
+    for d in getattr(pre, "derived", []):  # engineered inputs: the same formula tree, on Keras ops
+        x = ops.expand_dims(_features.parse(d.formula, filled).keras(filled, ops), -1)
+        if float(d.center) != 0.0 or float(d.scale) != 1.0:
+            x = layers.Normalization(mean=float(d.center), variance=float(d.scale) ** 2,
+                                     name=f"{safe_name('feature_' + d.name, taken)}_scaled")(x)
+        parts.append(x)
     if len(parts) > 1:
         features = layers.Concatenate(name=FEATURES_NAME)(parts)
     else:

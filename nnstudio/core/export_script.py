@@ -323,6 +323,10 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
 
 def write_script(tm: TrainedModel, path: Path) -> list[str]:
     """The training script, and the data as CSV beside it when it did not come from a CSV file."""
+    if getattr(tm.preprocessor, "derived", None):
+        raise ExportError("The Python script cannot yet rebuild engineered inputs "
+                          f"({', '.join(d.name for d in tm.preprocessor.derived)}).",
+                          "Export the .keras model instead: it computes them from the raw columns.")
     data_path, extra = _script_data(tm, path.parent)
     text = script_text(tm, data_path, relative=bool(extra))
     path.write_text(text, encoding="utf-8")

@@ -367,6 +367,10 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
                 problem = "missing: training drops rows like this, so the network's answer is undefined"
             else:
                 problem = f"missing: filled with {c.impute_value!r} ({c.impute})"
+        if not getattr(c, "encoded", True):  # read by engineered inputs only (issue 21)
+            steps.append(InputStep(c.name, None if missing else raw, [], [],
+                                   "not an input itself: read by the engineered inputs", problem))
+            continue
         if c.kind == "numeric":
             v = raw if not missing else c.impute_value
             try:
@@ -395,6 +399,14 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
             if not missing and (onehot_none or any(math.isnan(v) for _, v in scaled)):
                 problem = problem or f"'{raw}' is not one of the categories seen in training"
         steps.append(InputStep(c.name, None if missing else raw, encoded, scaled, how, problem))
+    for d in getattr(preprocessor, "derived", []):  # engineered inputs (issue 21), after the columns
+        v = float(X[j])
+        value = v * d.scale + d.center
+        how = f"engineered: {d.formula}" + (f", then (v − {d.center:.4g}) / {d.scale:.4g}"
+                                            if d.scaling in ("standardize", "minmax") else "")
+        steps.append(InputStep(d.name, value, [(d.name, value)], [(d.name, v)], how,
+                               "" if math.isfinite(v) else "the formula gives no number here"))
+        j += 1
     return steps
 
 

@@ -48,6 +48,20 @@ class Project:
                    replace(ex.split), None, ex.name)
 
     @classmethod
+    def from_recipe(cls, recipe, base: Project | None = None) -> Project:
+        """A project on generated data (core.data.generate, issue 21): x and y in, the recipe's
+        target out; the network and settings of ``base`` (an example) or Playground's 4-2 net."""
+        ds = recipe.dataset()
+        roles = Roles(recipe.target, ["x", "y"], {})
+        if base is not None:
+            spec, settings, pre, split = (base.spec.copy(), replace(base.settings),
+                                          replace(base.preprocess), base.split)
+        else:
+            spec = NetworkSpec([LayerSpec.dense(4, "tanh"), LayerSpec.dense(2, "tanh")])
+            settings, pre, split = TrainSettings(learning_rate=0.03, epochs=100), PreprocessConfig(), SplitConfig()
+        return cls(ds, roles, spec, settings, pre, replace(split, test=recipe.test))
+
+    @classmethod
     def from_dataset(cls, dataset: Dataset, target: str | None = None) -> Project:
         """A new project on a loaded table, with proposed roles and a small default network."""
         roles = infer_roles(dataset.frame, target, profiles=_profiles(dataset))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PureWindowsPath
 
 from nnstudio import __version__
+from nnstudio.core.data.generate import Recipe
 from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
     MISSING_STRATEGIES,
@@ -205,7 +206,7 @@ class ProjectDocument:
 
     path: Path  # the project file
     doc: dict
-    data_kind: str  # example | csv | inline
+    data_kind: str  # example | csv | inline | generated
     example: str | None
     data_candidates: list[Path]  # where the CSV may be, in order (csv kind)
     roles: object  # Roles
@@ -321,6 +322,8 @@ def parse_document(doc: dict, path: Path | str) -> ProjectDocument:
         read_options = data.get("read_options")
         if read_options is not None and not isinstance(read_options, dict):
             raise ProjectError("The project's CSV reading options are invalid.")
+    elif kind == "generated":  # issue 21: the recipe, not the rows
+        _section(data, "recipe", Recipe.from_dict, "data recipe")
     elif kind == "inline":
         if not isinstance(data.get("csv"), str):
             raise ProjectError("The project's embedded data is missing.",

@@ -43,6 +43,7 @@ from nnstudio.core.atomic import FINGERPRINT_MAX_BYTES, atomic_write, fingerprin
 from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import get_example
+from nnstudio.core.data.generate import SOURCE_PREFIX, Recipe, recipe_of
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.experiments import store as _runs
 from nnstudio.core.experiments.store import runs_from_document, runs_section
@@ -107,6 +108,8 @@ def _dataset(pd_doc: ProjectDocument, data_path: Path | str | None):
         if data_path is not None:
             return read_csv_file(Path(data_path), None)
         return get_example(pd_doc.example).dataset()
+    if pd_doc.data_kind == "generated" and data_path is None:
+        return Recipe.from_dict(data["recipe"]).dataset()
     if pd_doc.data_kind == "inline":
         try:
             frame = pd.read_csv(io.StringIO(data["csv"]))
@@ -324,6 +327,8 @@ def data_entry(dataset, project_path: Path, example: str | None,
         return {"kind": "example", "example": example, "name": dataset.name}
     if src.startswith("example:"):
         return {"kind": "example", "example": src.split(":", 1)[1], "name": dataset.name}
+    if src.startswith(SOURCE_PREFIX):  # issue 21: a generated data set is saved as its recipe
+        return {"kind": "generated", "recipe": recipe_of(dataset).to_dict(), "name": dataset.name}
     meta = {"name": dataset.name, "synthetic": bool(dataset.synthetic), "note": dataset.note}
     if src and Path(src).is_file():
         p = Path(src).resolve()

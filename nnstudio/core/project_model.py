@@ -110,7 +110,7 @@ def restore_result(tm: TrainedModel) -> TrainResult:
 #: ``TrainResult.path`` of a model trained by streaming a CSV from disk (``nnstudio train --stream``),
 #: with a split and preprocessing of its own ("streaming-mirrored": the mirrored one, as files saved
 #: before it had its own name call it). (The engine's in-memory "streaming" path uses the project's split, like "fast".)
-CSV_STREAM_PATHS = ("csv-stream", "csv-stream-mirrored", "streaming-mirrored")
+CSV_STREAM_PATHS = ("csv-stream", "csv-stream-mirrored", "streaming-mirrored", "csv-stream-multi-worker")
 
 
 def trained_on_a_split_of_its_own(summary: dict) -> bool:

@@ -51,6 +51,8 @@ PATHS = {
     "mirrored": "Keras fit under a MirroredStrategy (several devices)",
     "csv-stream": "Keras fit on a CSV streamed from disk, with a split of its own (--stream)",
     "csv-stream-mirrored": "the same under a MirroredStrategy",
+    "multi-worker": "Keras fit under a MultiWorkerMirroredStrategy (several machines)",
+    "csv-stream-multi-worker": "a streamed CSV, each worker reading its share, on several machines",
 }
 
 

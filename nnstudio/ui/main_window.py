@@ -187,6 +187,10 @@ class MainWindow(QMainWindow):
         # tab: runs — issue 17 (every run remembered, compared, swept: ui/experiments/)
 
         install_runs_tab(self)
+        # tab: playground — issue 21 (generated and drawn data, engineered inputs, challenges)
+        from nnstudio.ui.playground.install import install_playground_tab  # noqa: PLC0415
+
+        install_playground_tab(self)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()

@@ -1,11 +1,12 @@
 """The fitted preprocessing: one ColumnTransform per column and the FittedPreprocessor that encodes rows."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data import features as _features
 from nnstudio.core.data.preprocess_config import PreprocessConfig, numeric_fill_value
 from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
 from nnstudio.core.errors import DataError
@@ -32,6 +33,8 @@ class ColumnTransform:
     n_fit: int = 0
     stats: dict = field(default_factory=dict)  # for display: mean, sd, min, max
     n_missing: int = 0  # missing values in the training split
+    formula: str = ""  # an engineered input (issue 21): computed from the raw columns (core.data.features)
+    encoded: bool = True  # False: a raw column read only by engineered inputs, not fed to the network
 
     @property
     def passthrough_binary(self) -> bool:
@@ -39,11 +42,18 @@ class ColumnTransform:
         return self.kind == "binary" and self.categories == [0, 1]
 
     def output_names(self) -> list[str]:
+        if not self.encoded:
+            return []
         if self.kind == "categorical" and self.encoding == "onehot":
             return [f"{self.name}={c}" for c in self.categories]
         return [self.name]
 
     def describe(self) -> str:
+        if not self.encoded:
+            return (f"{self.name}: read by the engineered inputs only, not given to the network "
+                    f"directly")
+        if self.formula:
+            return "engineered input " + replace(self, formula="").describe()
         n = f"fitted on {self.n_fit:,} rows"
         if self.impute == "drop" or self.impute_value is None:
             miss = f"; {self.n_missing:,} training rows with it missing were dropped" if self.n_missing else ""
@@ -98,6 +108,8 @@ class FittedPreprocessor:
     target: str
     task: Task
     classes: list = field(default_factory=list)  # class labels for classification, index = code
+    #: engineered inputs (issue 21), encoded after the columns, computed from them in transform()
+    derived: list[ColumnTransform] = field(default_factory=list)
 
     # ----- fitting ---------------------------------------------------------------------------
     @classmethod
@@ -177,7 +189,7 @@ class FittedPreprocessor:
 
     @property
     def output_names(self) -> list[str]:
-        return [n for c in self.columns for n in c.output_names()]
+        return [n for c in [*self.columns, *self.derived] for n in c.output_names()]
 
     @property
     def n_outputs(self) -> int:
@@ -217,11 +229,14 @@ class FittedPreprocessor:
         if missing:
             raise DataError(f"Missing input column(s): {', '.join(missing)}.",
                             "The data must have the same columns the model was trained on.")
-        parts = []
+        parts, filled = [], {}
         for c in self.columns:
             s = frame[c.name]
             if c.impute_value is not None:
                 s = s.fillna(c.impute_value)
+            if not c.encoded:  # read by engineered inputs only
+                filled[c.name] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+                continue
             if strict and s.isna().any():
                 row = int(np.flatnonzero(s.isna().to_numpy())[0])
                 raise DataError(f"'{c.name}' is missing in row {row + 1}.",
@@ -233,6 +248,7 @@ class FittedPreprocessor:
                 if strict and (num.isna() & s.notna()).any():
                     row = int(np.flatnonzero((num.isna() & s.notna()).to_numpy())[0])
                     raise DataError(f"'{c.name}' must be a number, not {s.iloc[row]!r} (row {row + 1}).")
+                filled[c.name] = v
                 parts.append(((v - c.center) / c.scale)[:, None])
             else:
                 codes = c.codes(s)
@@ -251,6 +267,13 @@ class FittedPreprocessor:
                     v = codes.astype(np.float64)
                     v[unknown] = np.nan
                     parts.append(v[:, None])
+        for d in self.derived:  # engineered inputs: the formula on the filled raw columns, then scaled
+            v = _features.parse(d.formula, filled).numpy(filled)
+            if strict and not np.isfinite(v).all():
+                row = int(np.flatnonzero(~np.isfinite(v))[0])
+                raise DataError(f"The engineered input '{d.name}' gives no number in row {row + 1}.",
+                                "Give values for which its formula is defined.")
+            parts.append(((v - d.center) / d.scale)[:, None])
         if not parts:
             return np.zeros((len(frame), 0), dtype=np.float32)
         return np.hstack(parts).astype(np.float32)
@@ -266,7 +289,7 @@ class FittedPreprocessor:
         return [self.classes[int(i)] for i in codes]
 
     def describe(self) -> list[str]:
-        lines = [c.describe() for c in self.columns]
+        lines = [c.describe() for c in [*self.columns, *self.derived]]
         if self.task is Task.REGRESSION:
             lines.append(f"{self.target} (target): a number, predicted as is")
         else:
@@ -277,20 +300,29 @@ class FittedPreprocessor:
 
     # ----- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        cols = []
-        for c in self.columns:
+        def plain_column(c: ColumnTransform) -> dict:
             d = asdict(c)
             d["categories"] = [python_scalar(x) for x in c.categories]
             d["impute_value"] = python_scalar(c.impute_value)
             d["stats"] = {k: python_scalar(v) for k, v in c.stats.items()}
-            cols.append(d)
-        return {"columns": cols, "target": self.target, "task": self.task.value,
-                "classes": [python_scalar(x) for x in self.classes]}
+            # issue 21's fields only when used: models without engineered inputs stay readable by
+            # earlier versions
+            if not d["formula"]:
+                del d["formula"]
+            if d["encoded"]:
+                del d["encoded"]
+            return d
+
+        out = {"columns": [plain_column(c) for c in self.columns], "target": self.target,
+               "task": self.task.value, "classes": [python_scalar(x) for x in self.classes]}
+        if self.derived:
+            out["derived"] = [plain_column(c) for c in self.derived]
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> FittedPreprocessor:
         return cls([ColumnTransform(**c) for c in d["columns"]], d["target"], Task(d["task"]),
-                   list(d.get("classes", [])))
+                   list(d.get("classes", [])), [ColumnTransform(**c) for c in d.get("derived", [])])
 
 
 def _fit_impute_numeric(t: ColumnTransform, col: str, v: np.ndarray, impute: str,

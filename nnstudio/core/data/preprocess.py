@@ -26,7 +26,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data import features as _features
 from nnstudio.core.data.dataset import Dataset
+from nnstudio.core.data.engineered import engineered_formulas, fit_engineered, input_columns
 from nnstudio.core.data.fitted_preprocessor import MISSING_LEVEL, FittedPreprocessor
 from nnstudio.core.data.prepared_data import PreparedData
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig
@@ -138,7 +140,8 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     if roles.target not in frame.columns:
         raise DataError(f"The target column '{roles.target}' is not in the data.",
                         "Choose a target in the Data tab (or --target).")
-    if not roles.features:
+    formulas = engineered_formulas(dataset, roles, config)
+    if not roles.features and not formulas:
         left = [f"'{c}' ({why})" for c, why in roles.ignored.items() if c != roles.target]
         why = (f": every column was left out — {'; '.join(left[:4])}"
                f"{f'; and {len(left) - 4} more' if len(left) > 4 else ''}") if left else ""
@@ -151,8 +154,11 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     if roles.target in roles.features:
         raise DataError(f"'{roles.target}' is both the target and a feature.",
                         "The target cannot be an input: remove it from the features.")
-    for c in roles.features:
+    inputs = input_columns(roles, formulas)  # issue 21: columns read only by formulas too
+    for c in inputs:
         check_feature(dataset, c, config)
+    for f in formulas:
+        _features.check_values(f, frame)
     task, classes = resolve_task(dataset, roles.target, task)
     if task is Task.REGRESSION:
         check_magnitude(dataset, roles.target, "The target")
@@ -175,7 +181,7 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
 
     # "auto": decided on the training rows alone, then rows with a missing value in a "drop" column
     # go, in every split alike
-    auto_cols = [c for c in roles.features if config.for_column(c, "missing") == "auto"]
+    auto_cols = [c for c in inputs if config.for_column(c, "missing") == "auto"]
     train0 = raw["train"]
     auto_rows = int(train0[auto_cols].isna().any(axis=1).sum()) if auto_cols else 0
     auto_fill = auto_rows > AUTO_DROP_MAX * len(train0)
@@ -189,11 +195,11 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         else:
             auto_note = (f"Missing values (automatic): only {auto_rows:,} of {len(train0):,} training "
                          f"rows ({share:.1%}) have one, so those rows are dropped (in every split).")
-    drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"
+    drop_cols = [c for c in inputs if config.for_column(c, "missing") == "drop"
                  or (c in auto_cols and not auto_fill)]
     dropped_missing = 0
     dropped_by_column: dict[str, int] = {}
-    n_missing_train = {c: int(raw["train"][c].isna().sum()) for c in roles.features}
+    n_missing_train = {c: int(raw["train"][c].isna().sum()) for c in inputs}
     for k, part in raw.items():
         if drop_cols:
             isna = part[drop_cols].isna()
@@ -208,10 +214,12 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         raise DataError(f"Only {len(raw['train'])} training rows remain{why}.",
                         "Use more data, smaller test/validation fractions, or fill missing values "
                         "instead of dropping the rows.")
-    pre = FittedPreprocessor.fit(raw["train"], roles.features, roles.target, task, classes, config,
+    pre = FittedPreprocessor.fit(raw["train"], inputs, roles.target, task, classes, config,
                                  auto_fill=auto_fill)
     for t in pre.columns:
         t.n_missing = n_missing_train[t.name]
+        t.encoded = t.name in roles.features
+    pre.derived = fit_engineered(pre, raw["train"], formulas, config)
     out, dropped_unseen = {}, 0
     for k, part in raw.items():
         usable = pre.rows_usable(part)

@@ -32,6 +32,8 @@ class PreprocessConfig:
     #: per-column overrides of the keys above and "kind" ("auto" | "number" | "category"),
     #: e.g. ``{"Age": {"numeric": "none", "missing": "median"}}``
     per_column: dict[str, dict] = field(default_factory=dict)
+    #: engineered inputs (issue 21): formulas over numeric columns, e.g. ["x^2", "x*y", "sin(x)"]
+    engineered: list[str] = field(default_factory=list)
 
     def for_column(self, col: str, key: str):
         default = getattr(self, key, "auto")
@@ -50,6 +52,8 @@ class PreprocessConfig:
             self.per_column.pop(col, None)
 
     def check(self) -> None:
+        if not isinstance(self.engineered, list) or not all(isinstance(e, str) for e in self.engineered):
+            raise DataError("The engineered inputs must be a list of formulas such as \"x^2\".")
         for col, over in [(None, vars(self)), *self.per_column.items()]:
             where = f" for column '{col}'" if col else ""
             for key, allowed in (("numeric", NUMERIC_SCALINGS), ("categorical", CATEGORICAL_ENCODINGS),
@@ -59,7 +63,10 @@ class PreprocessConfig:
                                     f"Use one of: {', '.join(allowed)}.")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not d["engineered"]:  # written only when used: earlier versions can open the project
+            del d["engineered"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> PreprocessConfig:

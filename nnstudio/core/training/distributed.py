@@ -52,7 +52,7 @@ from nnstudio.core.training.steps import (
     tf_failure,
 )
 
-DISTRIBUTE_MODES = ("auto", "off", "mirrored")
+DISTRIBUTE_MODES = ("auto", "off", "mirrored")  # and "multi-worker": see .multiworker
 #: Progress is reported to the callback at most this often (seconds), and at the end.
 REPORT_INTERVAL = 0.1
 
@@ -188,17 +188,18 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
               on_progress: Callable[[Progress], None] | None = None,
               should_stop: Callable[[], bool] | None = None,
               has_val: bool = True, steps_per_epoch: int | None = None,
-              validation_steps: int | None = None) -> dict:
+              validation_steps: int | None = None, callbacks_before: list | None = None) -> dict:
     """Fit a compiled model on ``tf.data`` datasets under the training control protocol
     (``control``, or one made from ``on_progress`` and ``should_stop``), with the app's early
     stopping and divergence handling. Returns history, status, message, epochs run, best epoch,
-    steps and learning-rate changes."""
+    steps and learning-rate changes. ``callbacks_before`` run first (a backup to restore before
+    the control callback takes its first good weights)."""
     keras = _keras()
     epochs = int(settings.epochs)
     if control is None:
         control = TrainingControl(on_progress, should_stop=should_stop)
     reporter = _control_callback(epochs, control)
-    callbacks = [reporter]
+    callbacks = [*(callbacks_before or []), reporter]
     early = None
     if settings.early_stopping:
         monitor, mode_max = resolve_monitor(settings.monitor, task, has_val)

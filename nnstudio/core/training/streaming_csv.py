@@ -31,6 +31,15 @@ Memory is bounded by one chunk plus the categories and distinct target values, n
 * Roles are proposed from the first chunk when not given (ID-like and free-text columns ignored).
 * The file is read 1 + 2 x epochs times (training and validation), plus once for the test split:
   it must be on a disk fast enough for that.
+
+**Several files, several workers** (``nnstudio train 'parts/*.csv' --distribute multi-worker``,
+docs/scale.md): rows are numbered across the files in name order (so the split is the same
+whoever reads them). Under a multi-worker strategy each worker reads its share
+(:func:`shard_chunks`): whole files (file ``i`` goes to worker ``i mod workers``) when there are
+several, else a range of rows of the one file (pandas still scans the lines before the range:
+give several files to split the reading too). The datasets then carry ``tf.data``'s auto-shard
+policy ``OFF`` (already sharded) and repeat; an epoch is ``ceil(training rows / global batch)``
+steps, each worker cycling through its share.
 """
 from __future__ import annotations
 
@@ -170,6 +179,8 @@ class StreamPlan:
     chunk_rows: int
     read_kwargs: dict
     seconds: float
+    files: list[tuple[Path, int]] = field(default_factory=list)  # (file, number of its first row)
+    n_rows: int = 0  # data rows in all files (before the split)
 
     @property
     def n_inputs(self) -> int:
@@ -206,6 +217,41 @@ def _chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] |
     except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"Cannot read {path.name} as CSV: {str(e).splitlines()[0][:200]}",
                         "Check it is a delimited text file with a header row.") from None
+
+
+def _file_chunks(files: list[tuple[Path, int]], chunk_rows: int, read_kwargs: dict,
+                 usecols: list[str] | None = None):
+    """``(number of the first row, chunk)`` over ``files`` in turn (rows numbered across them)."""
+    for path, first in files:
+        for chunk in _chunks(path, chunk_rows, read_kwargs, usecols):
+            yield first, chunk
+            first += len(chunk)
+
+
+def shard_chunks(plan: StreamPlan, usecols: list[str] | None, shard: tuple[int, int] | None = None):
+    """``(first row, chunk)`` of the plan's data, or of worker ``index``'s share when ``shard`` is
+    ``(index, workers)``: whole files when there are several, else a range of rows."""
+    files = plan.files or [(plan.path, 0)]
+    if shard is None:
+        yield from _file_chunks(files, plan.chunk_rows, plan.read_kwargs, usecols)
+        return
+    index, count = shard
+    if len(files) > 1:
+        if len(files) < count:
+            raise DataError(f"{len(files)} files cannot be shared by {count} workers: each needs one "
+                            "at least.", "Split the data into as many files as workers (or more), or "
+                            "give one file (each worker then reads a range of its rows).")
+        yield from _file_chunks(files[index::count], plan.chunk_rows, plan.read_kwargs, usecols)
+        return
+    lo, hi = plan.n_rows * index // count, plan.n_rows * (index + 1) // count
+    for first, chunk in _file_chunks(files, plan.chunk_rows, plan.read_kwargs, usecols):
+        end = first + len(chunk)
+        if end <= lo:
+            continue
+        if first >= hi:
+            break
+        a, b = max(lo - first, 0), min(hi, end) - first
+        yield first + a, chunk.iloc[a:b]
 
 
 def read_head(path: Path | str, read_kwargs: dict, rows: int = 10_000) -> pd.DataFrame:
@@ -253,13 +299,17 @@ def _resolve_task(name: str, values: list, numeric: bool, integer: bool, n_rows:
     return task, classes
 
 
-def fit_streaming(path: Path | str, roles: Roles | None = None, target: str | None = None,
+def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: str | None = None,
                   config: PreprocessConfig | None = None, split: SplitConfig | None = None,
                   task: Task | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                   csv_options: dict | None = None) -> StreamPlan:
-    """The fit pass over the CSV (see the module docstring); reads the file once."""
+    """The fit pass over the CSV, or over several CSVs of the same columns (a list of paths, read
+    in that order); reads the data once (see the module docstring)."""
     t0 = time.perf_counter()
-    path = Path(path)
+    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
+    if not paths:
+        raise DataError("No CSV file to read.", "Give a file, or a pattern that matches files.")
+    path = paths[0]
     config = config or PreprocessConfig()
     split = split or SplitConfig()
     split.check()
@@ -287,26 +337,18 @@ def fit_streaming(path: Path | str, roles: Roles | None = None, target: str | No
     stats = {c: _ColumnStats() for c in roles.features}
     target_stats = _ColumnStats()
     rows = {"train": 0, "val": 0, "test": 0}
-    dropped, first, n_target = 0, 0, 0
-    for chunk in _chunks(path, chunk_rows, read_kwargs, usecols):
-        n = len(chunk)
-        codes = split_of_rows(first, n, split)
-        keep = chunk[roles.target].notna().to_numpy()
-        dropped += int((~keep).sum())
-        n_target += int(keep.sum())
-        target_stats.add(chunk[roles.target], first)
-        ok = chunk[drop_cols].notna().all(axis=1).to_numpy() if drop_cols else np.ones(n, bool)
-        train = chunk[(codes == 0) & keep]
-        for c in roles.features:
-            stats[c].n_missing += int(train[c].isna().sum())
-        train = train[ok[(codes == 0) & keep]]
-        for c in roles.features:
-            stats[c].add(train[c], first)
-        for i, name in enumerate(SPLITS):
-            rows[name] += int(((codes == i) & keep & ok).sum())
-        dropped += int((keep & ~ok).sum())
-        first += n
+    first, counts = 0, {"dropped": 0, "target": 0}
+    starts: list[tuple[Path, int]] = []
+    for p in paths:
+        starts.append((p, first))
+        if p != path:
+            _same_columns(path, p, names, read_kwargs)
+        for chunk in _chunks(p, chunk_rows, read_kwargs, usecols):
+            first = _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows,
+                               counts)
+    dropped, n_target = counts["dropped"], counts["target"]
     if first == 0:
+
         raise DataError(f"{path.name} has no data rows.")
     if target_stats.mixed_row is not None:
         raise DataError(f"The target '{roles.target}' holds numbers and text (text from about row "
@@ -320,7 +362,42 @@ def fit_streaming(path: Path | str, roles: Roles | None = None, target: str | No
     pre = FittedPreprocessor(_transforms(stats, roles.features, config), roles.target, task,
                              list(classes))
     return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
-                      time.perf_counter() - t0)
+                      time.perf_counter() - t0, starts if len(paths) > 1 else [], first)
+
+
+def _same_columns(first: Path, other: Path, names: list, read_kwargs: dict) -> None:
+    """Refuse a file whose header (or, without headers, number of columns) is not the first's."""
+    kw = {k: v for k, v in read_kwargs.items() if k != "names"}
+    try:
+        theirs = list(pd.read_csv(other, nrows=0, **kw).columns)
+    except (OSError, ValueError, pd.errors.ParserError):
+        theirs = None
+    same = theirs is not None and (len(theirs) == len(names) if kw.get("header") is None
+                                   else [str(c) for c in theirs] == [str(c) for c in names])
+    if not same:
+        raise DataError(f"{other.name} does not have the columns of {first.name}.",
+                        "Give files of the same columns, in the same order.")
+
+
+def _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows, counts) -> int:
+    """Add one chunk (rows from ``first``) to the fit pass' counts; returns the next row number."""
+    n = len(chunk)
+    codes = split_of_rows(first, n, split)
+    keep = chunk[roles.target].notna().to_numpy()
+    counts["dropped"] += int((~keep).sum())
+    counts["target"] += int(keep.sum())
+    target_stats.add(chunk[roles.target], first)
+    ok = chunk[drop_cols].notna().all(axis=1).to_numpy() if drop_cols else np.ones(n, bool)
+    train = chunk[(codes == 0) & keep]
+    for c in roles.features:
+        stats[c].n_missing += int(train[c].isna().sum())
+    train = train[ok[(codes == 0) & keep]]
+    for c in roles.features:
+        stats[c].add(train[c], first)
+    for i, name in enumerate(SPLITS):
+        rows[name] += int(((codes == i) & keep & ok).sum())
+    counts["dropped"] += int((keep & ~ok).sum())
+    return first + n
 
 
 def _transforms(stats: dict[str, _ColumnStats], features: list[str],
@@ -409,15 +486,15 @@ def _impute_numeric(t: ColumnTransform, col: str, st: _ColumnStats, values: dict
         t.impute_value = numeric_fill_value(config, col)
 
 
-def encoded_chunks(plan: StreamPlan, which: str, *, shuffle_seed: int | None = None):
-    """``(X, y)`` per chunk for one split (``train``/``val``/``test``), encoded with the plan."""
+def encoded_chunks(plan: StreamPlan, which: str, *, shuffle_seed: int | None = None,
+                   shard: tuple[int, int] | None = None):
+    """``(X, y)`` per chunk for one split (``train``/``val``/``test``), encoded with the plan; only
+    worker ``index``'s share when ``shard`` is ``(index, workers)``."""
     pre = plan.preprocessor
     code = SPLITS.index(which)
     usecols = [*plan.roles.features, plan.roles.target]
-    first = 0
-    for i, chunk in enumerate(_chunks(plan.path, plan.chunk_rows, plan.read_kwargs, usecols)):
+    for i, (first, chunk) in enumerate(shard_chunks(plan, usecols, shard)):
         codes = split_of_rows(first, len(chunk), plan.split)
-        first += len(chunk)
         part = chunk[(codes == code) & chunk[plan.roles.target].notna().to_numpy()]
         usable = pre.rows_usable(part)
         if which != "train":  # as in memory: rows with a category never seen in training go
@@ -437,7 +514,7 @@ def encoded_chunks(plan: StreamPlan, which: str, *, shuffle_seed: int | None = N
 
 
 def _batches(plan: StreamPlan, which: str, batch_size: int, layout: str, seed: int | None,
-             epoch_counter: list[int]):
+             epoch_counter: list[int], shard: tuple[int, int] | None = None):
     """A generator of mini-batches; the shuffle changes every epoch (``epoch_counter``)."""
     def gen():
         shuffle_seed = None
@@ -445,7 +522,7 @@ def _batches(plan: StreamPlan, which: str, batch_size: int, layout: str, seed: i
             shuffle_seed = int(seed) * 1_000_003 + epoch_counter[0]
             epoch_counter[0] += 1
         carry_x, carry_y = None, None
-        for X, y in encoded_chunks(plan, which, shuffle_seed=shuffle_seed):
+        for X, y in encoded_chunks(plan, which, shuffle_seed=shuffle_seed, shard=shard):
             y = as_targets(y, layout)
             if carry_x is not None:
                 X, y = np.concatenate([carry_x, X]), np.concatenate([carry_y, y])
@@ -460,15 +537,20 @@ def _batches(plan: StreamPlan, which: str, batch_size: int, layout: str, seed: i
 
 def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings, *,
                     control=None, on_progress: Callable | None = None,
-                    should_stop: Callable[[], bool] | None = None, strategy=None):
+                    should_stop: Callable[[], bool] | None = None, strategy=None, worker=None):
     """Train with Keras ``fit`` on batches streamed from the CSV, steered by ``control`` (a
     :class:`~nnstudio.core.training.control.TrainingControl`, or one made from ``on_progress`` and
-    ``should_stop``); returns a TrainResult."""
+    ``should_stop``); returns a TrainResult. ``worker`` (a
+    :class:`~nnstudio.core.training.multiworker.Worker`): this process is one worker of a cluster and
+    reads its share of the rows."""
     tf = tensorflow()
     t0 = time.perf_counter()
     settings.check()
     task = plan.task
+    if worker is not None:
+        strategy = worker.strategy
     model, loss = build_compiled(spec, plan.n_inputs, task, plan.n_classes, settings, strategy)
+    shard = worker.prepare(model) if worker is not None else None
     layout = target_layout(task, model)
     bs = settings.effective_batch_size(plan.rows["train"])
     ysig = (tf.TensorSpec([None, 1], tf.float32) if layout == "column"
@@ -476,16 +558,19 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
     sig = (tf.TensorSpec([None, plan.n_inputs], tf.float32), ysig)
     counter = [0]
     train_ds = tf.data.Dataset.from_generator(
-        _batches(plan, "train", bs, layout, settings.seed, counter), output_signature=sig
+        _batches(plan, "train", bs, layout, settings.seed, counter, shard), output_signature=sig
     ).prefetch(2)
     has_val = plan.rows["val"] > 0
     val_ds = None
     if has_val:
         val_ds = tf.data.Dataset.from_generator(
-            _batches(plan, "val", max(bs, 4096), layout, None, [0]), output_signature=sig
+            _batches(plan, "val", max(bs, 4096), layout, None, [0], shard), output_signature=sig
         ).prefetch(2)
+    steps = {}
+    if worker is not None:  # each worker cycles through its share; all take the same steps
+        train_ds, val_ds, steps = worker.datasets(train_ds, val_ds, plan.rows, bs, max(bs, 4096))
     fit = keras_fit(model, train_ds, val_ds, task, settings, control=control,
-                    on_progress=on_progress, should_stop=should_stop, has_val=has_val)
+                    on_progress=on_progress, should_stop=should_stop, has_val=has_val, **steps)
     test: dict[str, float] = {}
     if plan.rows["test"]:
         n_total, sums = 0, {}
@@ -502,4 +587,5 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
                        status=fit["status"], message=fit["message"],
                        seconds=time.perf_counter() - t0, test=test, best_epoch=fit["best_epoch"],
                        lr_changes=fit["lr_changes"], seed=int(settings.seed), steps=fit["steps"],
-                       path="csv-stream" if strategy is None else "csv-stream-mirrored")
+                       path="csv-stream-multi-worker" if worker is not None else
+                       "csv-stream" if strategy is None else "csv-stream-mirrored")

@@ -93,6 +93,8 @@ class SurfaceView(FrameScheduling, SurfacePoints, SurfaceHeatmap, SurfaceTexts, 
         # no grid, ticks outside: an axis that reaches into the plot is repainted with every frame
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setStyle(tickLength=5)
+            # data within -1..1 (drawn points) read "y (x0.001)" with ticks -900..900 otherwise
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.vb = self.plot.getViewBox()
         self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=binary_colormap(False),
                                          interactive=False, colorMapMenu=False, width=14)

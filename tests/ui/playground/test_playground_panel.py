@@ -1,0 +1,120 @@
+"""Issue 21 in the GUI: a click on the plot adds a point of the chosen class and the drawn set
+becomes the project's data; a slider regenerates the data; engineered inputs and challenges."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
+
+from nnstudio.core.data.generate import Recipe, recipe_of
+from nnstudio.core.project import Project
+from nnstudio.ui.playground.panel import PlaygroundPanel
+from nnstudio.ui.state import AppState
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("NNSTUDIO_HOME", str(tmp_path))  # leaderboards go here
+    state = AppState(Project.from_recipe(Recipe("circles", rows=60, seed=2)))
+    w = PlaygroundPanel(state)
+    qtbot.addWidget(w)
+    w.resize(1000, 640)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _click(qtbot, panel, x, y):
+    scene = panel.plot.vb.mapViewToScene(QPointF(x, y))
+    pos = panel.plot.mapFromScene(scene)
+    qtbot.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_a_click_on_the_plot_adds_a_point_of_the_chosen_class(panel, qtbot):
+    state = panel.state
+    _click(qtbot, panel, 0.3, -0.4)  # drawing off: a click only looks
+    assert panel.points is None
+    panel.draw_on.setChecked(True)
+    panel.class0.setChecked(True)
+    _click(qtbot, panel, 0.3, -0.4)
+    assert len(panel.points) == 61
+    added = panel.points.iloc[-1]
+    assert added["label"] == 0 and added["x"] == pytest.approx(0.3, abs=0.03) \
+        and added["y"] == pytest.approx(-0.4, abs=0.03)
+    with qtbot.waitSignal(state.project_changed, timeout=3000):
+        pass  # the drawn set becomes the project's data a moment later
+    frame = state.project.dataset.frame
+    assert len(frame) == 61 and recipe_of(state.project.dataset) is None
+    assert state.project.dataset.name == "Drawn points"
+    # erase near the point, then clear: too few points to train is said, not trained
+    panel.erase.setChecked(True)
+    qtbot.wait(QApplication.doubleClickInterval() + 50)  # a second click, not a double click
+    before = state.project.dataset.frame
+    _click(qtbot, panel, 0.3, -0.4)  # on the drawn point: it (and any other point that near) goes
+    near = np.hypot(before["x"] - 0.3, before["y"] + 0.4) < 0.1
+    assert len(panel.points) == len(before) - near.sum() and near.sum() >= 1
+    assert (np.hypot(panel.points["x"] - 0.3, panel.points["y"] + 0.4) > 0.06).all()
+    panel.clear_points()
+    panel.commit_points()
+    assert "draw at least two points of each class" in panel.note.text()
+    assert len(state.project.dataset.frame) == 61  # the project keeps the last usable set
+
+
+def test_moving_a_slider_regenerates_the_data(panel, qtbot, tmp_path):
+    with qtbot.waitSignal(panel.state.project_changed, timeout=3000):
+        panel.noise.setValue(0.4)
+    recipe = Recipe("circles", rows=60, noise=0.4, seed=2)
+    assert recipe_of(panel.state.project.dataset) == recipe
+    panel.save_csv(str(tmp_path / "points.csv"))  # what "Save as CSV…" writes
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "points.csv"), recipe.frame())
+    assert "Wrote 60 points" in panel.note.text()
+
+
+def test_engineered_inputs_reach_the_prepared_data_and_bad_formulas_are_said(panel, qtbot):
+    state = panel.state
+    with qtbot.waitSignal(state.data_changed, timeout=1000):
+        panel.toggles["x^2"].setChecked(True)
+    assert state.prepared().preprocessor.output_names == ["x", "y", "x^2"]
+    panel.formula.setText("x**2 + z")
+    panel.add_formula()
+    assert "reads 'z', which is not a column" in panel.inputs_msg.text()
+    panel.formula.setText("x**2 + y**2")
+    panel.add_formula()
+    assert state.prepared().preprocessor.output_names == ["x", "y", "x^2", "x**2 + y**2"]
+
+
+def test_a_challenge_locks_its_controls_and_checks_each_run(panel, qtbot):
+    box = panel.challenge
+    box.choice.setCurrentIndex(box.choice.findText("Circles without a hidden layer"))
+    box.start_selected()
+    assert not panel.generate_btn.isEnabled() and not panel.draw_on.isEnabled()
+    assert panel.toggles["x^2"].isEnabled()  # the inputs are the point of this one
+    panel.toggles["x^2"].setChecked(True)
+    panel.toggles["y^2"].setChecked(True)
+    box.on_finished(SimpleNamespace(test={"accuracy": 0.97}, history={}))
+    assert "Met" in box.verdict.text() and "Rank 1 of 1" in box.verdict.text()
+    assert "1. me: 5 parameters" in box.board.text()
+    box.on_finished(SimpleNamespace(test={"accuracy": 0.6}, history={}))
+    assert "Not met" in box.verdict.text() and "below 0.95" in box.verdict.text()
+    box.leave()
+    assert panel.generate_btn.isEnabled()
+
+
+def test_formulas_work_on_any_data_with_number_columns(qtbot):
+    state = AppState(Project.from_example("house-prices"))
+    w = PlaygroundPanel(state)
+    qtbot.addWidget(w)
+    assert not w.toggles["x^2"].isEnabled() and w.formula.isEnabled()
+    w.formula.setText("Area / Rooms")
+    with qtbot.waitSignal(state.data_changed, timeout=1000):
+        w.add_formula()
+    names = state.prepared().preprocessor.output_names
+    assert names[-1] == "Area / Rooms" and "Area" in names  # the columns stay as the Data tab chose
+    w.formula.setText("log(Area - 1000)")  # no number for any house: said, and nothing changes
+    w.add_formula()
+    assert "gives no number in" in w.inputs_msg.text()
+    assert state.project.preprocess.engineered == ["Area / Rooms"]
