@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nnstudio import __version__
 from nnstudio.cli import generated
+from nnstudio.core import tf as core_tf
 from nnstudio.core.errors import NNStudioError
 
 #: Subcommands: each is a module nnstudio/cli/<name>.py with ``add_parser(subparsers)`` that sets
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         from nnstudio.ui.app import run_gui  # noqa: PLC0415 -- lazy: Qt, only when the GUI opens
 
         return run_gui(argv)
+    # headless: TensorFlow may take every core (the GUI keeps one free for itself)
+    core_tf.use_every_core()
     parser = _parser()
     args = parser.parse_args(argv)  # argparse exits 2 with a one-line usage error
     if not getattr(args, "func", None):

@@ -99,7 +99,11 @@ def add_arguments(p) -> None:
     g.add_argument("--early-stopping", action="store_true", default=None)
     g.add_argument("--patience", type=int)
     g.add_argument("--monitor")
-    g.add_argument("--repeat", type=int, help="train N times with seeds 0..N-1; report mean and sd")
+    g.add_argument("--repeat", type=int, help="train N times with seeds 0..N-1; report mean and sd. "
+                                              "The seeds train together as one program (up to 8 at "
+                                              "a time) when the network has only Dense and Dropout "
+                                              "layers and neither early stopping nor class weights; "
+                                              "each gives the run it gives alone")
     g.add_argument("--distribute", choices=("auto", "off", "mirrored", "multi-worker"), default="auto",
                    help="several GPUs: train under tf.distribute.MirroredStrategy. auto (default): "
                         "when two or more GPUs are visible; mirrored: always (over all GPUs, or "

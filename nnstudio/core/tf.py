@@ -6,7 +6,9 @@ TensorFlow takes seconds to import, so nothing imports it at module level: call 
 TensorFlow's own thread pool is sized to leave one core to everything else (:func:`compute_threads`):
 by default TF takes every core, and its idle workers spin, so on a 2-core machine the GUI thread
 had to preempt a training thread for every repaint. The networks nnstudio trains are small enough
-that one core fewer costs them nothing (measured in docs/surface.md).
+that one core fewer costs them nothing (measured in docs/surface.md). Headless (the CLI, the
+benchmarks) there is no GUI to leave a core to: :func:`use_every_core` makes the default every core,
+which matters for compute-bound nets (hundreds of inputs, hidden layers of 256-512: issue 18).
 """
 from __future__ import annotations
 
@@ -19,6 +21,17 @@ _lock = threading.Lock()
 _tf = None
 
 THREADS_ENV = "NNSTUDIO_COMPUTE_THREADS"
+#: Set by :func:`use_every_core` (headless): the default thread count is every core, not all but one.
+_headless = False
+
+
+def use_every_core() -> None:
+    """Headless: TensorFlow's default thread pool takes every available core (there is no GUI to
+    leave one to). ``$NNSTUDIO_COMPUTE_THREADS`` still wins. Once TensorFlow is loaded its pool is
+    fixed, so then this does nothing (and :func:`compute_threads` keeps telling the truth)."""
+    global _headless
+    if _tf is None:
+        _headless = True
 
 
 def available_cores() -> int:
@@ -31,7 +44,9 @@ def available_cores() -> int:
 
 def compute_threads() -> int:
     """Threads for TensorFlow's intra-op pool: ``$NNSTUDIO_COMPUTE_THREADS`` if it is a positive
-    integer, else every available core but one (at least one)."""
+    integer, else every available core but one (at least one), or every core when headless
+    (:func:`use_every_core`)."""
+    default = available_cores() if _headless else max(1, available_cores() - 1)
     raw = os.environ.get(THREADS_ENV, "").strip()
     if raw:
         try:
@@ -41,8 +56,8 @@ def compute_threads() -> int:
         except ValueError:
             pass
         print(f"nnstudio: {THREADS_ENV}={raw!r} is not a positive whole number; "
-              f"using {max(1, available_cores() - 1)} thread(s) instead.", file=sys.stderr)
-    return max(1, available_cores() - 1)
+              f"using {default} thread(s) instead.", file=sys.stderr)
+    return default
 
 
 def _configure_threads(tf) -> None:
@@ -52,7 +67,40 @@ def _configure_threads(tf) -> None:
         pass
 
 
+XLA_CACHE_ENV = "NNSTUDIO_XLA_CACHE"
+
+
+def xla_cache_dir() -> str | None:
+    """Where compiled XLA programs persist across processes (issue 18): ``$NNSTUDIO_XLA_CACHE``
+    (``off`` for none), else ``$XDG_CACHE_HOME/nnstudio/xla`` (``~/.cache/nnstudio/xla``). A second
+    ``nnstudio train`` of the same network then loads the program instead of compiling it again
+    (tracing still runs). None when there is no usable folder."""
+    raw = os.environ.get(XLA_CACHE_ENV, "").strip()
+    if raw.lower() in ("off", "0", "no", "none"):
+        return None
+    folder = raw or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "nnstudio", "xla")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def _xla_flags() -> str:
+    """``$TF_XLA_FLAGS`` with the persistent compilation cache added (unless the user set one)."""
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if "tf_xla_persistent_cache_directory" in flags:
+        return flags
+    folder = xla_cache_dir()
+    if folder is None:
+        return flags
+    return f"{flags} --tf_xla_persistent_cache_directory={folder}".strip()
+
+
 def _quiet_environment() -> None:
+    os.environ["TF_XLA_FLAGS"] = _xla_flags()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

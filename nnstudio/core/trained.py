@@ -46,6 +46,7 @@ class TrainedModel:
 #: ``TrainResult.path`` values: how the run trained.
 PATHS = {
     "fast": "compiled chunks of epochs (the engine)",
+    "population": "the engine's population program: several seeds of one network trained together",
     "streaming": "the engine's blocks of rows, for in-memory data too big for one tensor",
     "mirrored": "Keras fit under a MirroredStrategy (several devices)",
     "csv-stream": "Keras fit on a CSV streamed from disk, with a split of its own (--stream)",

@@ -24,9 +24,20 @@ architecture reuse the compiled program (the engine caches it), which is what ha
 when you train again, change the seed or use Repeat. Keras ``fit`` traces and compiles again for
 every new model, so its first and later runs cost about the same.
 
-TensorFlow runs with nnstudio's thread setting for every engine, Keras ``fit`` included (every core
-but one: see ``nnstudio.core.tf``; ``NNSTUDIO_COMPUTE_THREADS=N`` to change it); on the 2-core
-development machine Keras ``fit`` was no slower on one thread than on two (docs/surface.md).
+TensorFlow runs with nnstudio's headless thread setting for every engine, Keras ``fit`` included:
+every core, as the CLI (``nnstudio.core.tf.use_every_core``; ``NNSTUDIO_COMPUTE_THREADS=N`` to
+change it). The GUI keeps one core free.
+
+Issue 18 adds, per workload:
+
+* ``repeat5``   Repeat 5 (seeds 0..4) through ``train_repeated``, which trains the 5 seeds together
+  as one population program where the network allows (``nnstudio.core.training.population``);
+  ``first_s`` is its first call in the process (it compiles the population program), ``seconds``
+  the median of the later ones. Printed beside nnstudio's single run: ``repeat5/one``.
+* compute-bound rows (``C1``: 30,000 rows x 300 inputs, 512-256-10 softmax, batch 128, 2 epochs;
+  ``--compute`` adds ``C2``: 20,000 x 784, 256-128-10, 3 epochs) with their arithmetic rate
+  (6 x parameters x rows x epochs / seconds, GFLOP/s) beside the machine's matmul peak measured in
+  the same run (numpy, every core, 1024x1024 float32, best of 20).
 
 Before any clock starts, TensorFlow is warmed up once for all engines by one tiny Keras ``fit``
 (a 3-unit net on 8 rows: it loads TF's kernels and the XLA compiler, which the app does in the
@@ -39,6 +50,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -49,6 +61,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from nnstudio.core import tf as core_tf
 from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
@@ -175,6 +188,44 @@ def workloads(full: bool) -> list[Workload]:
     return out
 
 
+def compute_bound(more: bool) -> list[Workload]:
+    """Tens of thousands of rows, hundreds of inputs, hidden layers of 256-512 (10 classes)."""
+    shapes = [("C1", 30_000, 300, [512, 256], 2)] + ([("C2", 20_000, 784, [256, 128], 3)] if more else [])
+    out = []
+    for key, rows, d, hidden, epochs in shapes:
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(int(rows / 0.8) + 1, d)).astype(np.float32)
+        label = np.argmax(x @ rng.normal(size=(d, 10)) + rng.normal(0, 4.0, (len(x), 10)), 1)
+        frame = pd.DataFrame(x, columns=[f"f{i}" for i in range(d)])
+        frame["label"] = label
+        data = prepare(Dataset(frame, key), Roles("label", list(frame.columns[:-1])),
+                       PreprocessConfig(), SplitConfig(test=0.2, val=0.0, seed=42))
+        out.append(Workload(key, f"{rows} x {d}, {'-'.join(map(str, hidden))}-10", data,
+                            [(u, "relu") for u in hidden], "glorot_uniform", epochs, 128,
+                            "generated here (linear classes + noise)"))
+    return out
+
+
+def params_of(w: Workload) -> int:
+    units = [w.data.n_inputs] + [u for u, _ in w.hidden] + [_out_units(w)[0]]
+    return sum(a * b + b for a, b in zip(units[:-1], units[1:]))
+
+
+def matmul_peak() -> float:
+    """The machine's float32 matmul rate (GFLOP/s): numpy, every core, 1024x1024, best of 20."""
+    a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
+    b = a.T.copy()
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(20))
+    return 2 * 1024 ** 3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
 # ----- engines ---------------------------------------------------------------------------------------
 def _out_units(w: Workload) -> tuple[int, str, str]:
     if w.data.task is Task.MULTICLASS:
@@ -238,7 +289,23 @@ def run_nnstudio(w: Workload, seed: int, **settings) -> tuple[float, float]:
     return seconds, r.test["accuracy"]
 
 
+def run_repeat5(w: Workload, seed: int) -> tuple[float, float]:
+    """Repeat 5 (seeds 0..4) as the app's Repeat and ``--repeat 5`` run it; mean test accuracy."""
+    from nnstudio.core.training.engine import train_repeated
+
+    units, act, _ = _out_units(w)
+    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
+                       LayerSpec.dense(units, act, initializer=w.init))
+    s = TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs, batch_size=w.batch)
+    t0 = time.perf_counter()
+    out = train_repeated(w.data, spec, s, 5)
+    seconds = time.perf_counter() - t0
+    assert len(out["runs"]) == 5 and all(r.status == "completed" for r in out["runs"])
+    return seconds, out["mean"]
+
+
 ENGINES = {"keras_fit": run_keras_fit, "sklearn": run_sklearn, "nnstudio": run_nnstudio,
+           "repeat5": run_repeat5,
            # not in the default set: the engine without XLA (a plain TF graph), for comparison
            "nnstudio_nojit": lambda w, seed: run_nnstudio(w, seed, jit_compile=False)}
 
@@ -260,11 +327,16 @@ def main(argv=None) -> int:
     ap.add_argument("--full", action="store_true", help="W4 with 50 epochs (default 5)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per engine (seeds 0..N-1), >= 3")
     ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W4")
-    ap.add_argument("--engines", default="keras_fit,sklearn,nnstudio",
+    ap.add_argument("--compute", action="store_true",
+                    help="a second compute-bound workload, C2 (20,000 x 784, 256-128-10)")
+    ap.add_argument("--engines", default="keras_fit,sklearn,nnstudio,repeat5",
                     help=f"comma-separated, from {', '.join(ENGINES)}")
     args = ap.parse_args(argv)
     repeats = max(3, args.repeats)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    core_tf.use_every_core()  # headless, as the CLI: every core (before TensorFlow is imported)
+    # first_s is a cold compile: a fresh persistent XLA cache (bench_first_run.py measures reuse)
+    os.environ.setdefault(core_tf.XLA_CACHE_ENV, tempfile.mkdtemp(prefix="nnstudio-bench-xla-"))
     t_import = time.perf_counter()
     tf, keras = _tensorflow(), _keras()
     t_import = time.perf_counter() - t_import
@@ -276,7 +348,9 @@ def main(argv=None) -> int:
           f"tf intra-op threads {tf.config.threading.get_intra_op_parallelism_threads()}")
     print(f"# TF import {t_import:.2f} s; warm-up (one tiny keras fit) {warm_up():.2f} s, "
           f"before any timing")
-    wls = workloads(args.full)
+    peak = matmul_peak()
+    print(f"# matmul peak (numpy, every core, 1024x1024 float32): {peak:.1f} GFLOP/s")
+    wls = workloads(args.full) + compute_bound(args.compute)
     if args.only:
         keep = {k.strip().upper() for k in args.only.split(",")}
         wls = [w for w in wls if w.key in keep]
@@ -298,12 +372,19 @@ def main(argv=None) -> int:
                 accs.append(acc)
             med = statistics.median(times)
             results[(w.key, e)] = med
+            rate = ""
+            if w.key.startswith("C") and e != "repeat5":
+                flop = 6 * params_of(w) * len(w.data.X_train) * w.epochs
+                rate = (f"\tGFLOP/s {flop / med / 1e9:.1f} ({flop / med / 1e9 / peak:.0%} of peak)"
+                        f" first {flop / times[0] / 1e9:.1f}")
             print(f"{w.key}\t{e}\t{med:.3f}\t{np.mean(accs):.4f}\t{times[0]:.3f}\t"
-                  f"{np.std(accs, ddof=1):.4f}", flush=True)
+                  f"{np.std(accs, ddof=1):.4f}{rate}", flush=True)
         parts = []
         for other in ("keras_fit", "sklearn"):
             if (w.key, other) in results and (w.key, "nnstudio") in results:
                 parts.append(f"{other}/nnstudio\t{results[(w.key, other)] / results[(w.key, 'nnstudio')]:.1f}x")
+        if (w.key, "repeat5") in results and (w.key, "nnstudio") in results:
+            parts.append(f"repeat5/one\t{results[(w.key, 'repeat5')] / results[(w.key, 'nnstudio')]:.2f}x")
         if parts:
             print(f"{w.key}\tratio\t" + "\t".join(parts), flush=True)
     return 0

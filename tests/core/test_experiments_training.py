@@ -78,8 +78,9 @@ def test_cancel_stops_the_run_in_progress(xor, tf_loaded):
     timer.start()
     res = sweep.run_sweep(project, configs, 2, data=data, control=control)
     timer.join()
-    assert res.cancelled and len(res.records) == 1
-    assert res.records[0].status == "stopped" and res.records[0].epochs_run < 100_000
+    # the two seeds train together (one population program, issue 18): both were in progress
+    assert res.cancelled and len(res.records) == 2
+    assert all(r.status == "stopped" and r.epochs_run < 100_000 for r in res.records)
 
 
 def test_kept_weights_rebuild_the_trained_model_after_a_save(xor, tmp_path, tf_loaded):
@@ -111,5 +112,8 @@ def test_a_run_in_a_sweep_equals_the_same_run_trained_alone(xor, tf_loaded):
     for c in (res.configurations[1], res.configurations[3]):  # lr 0.01, built for lr 0.001 first
         for rec in c.records:
             alone = train(data, c.spec, replace(c.settings, seed=rec.seed))
-            assert rec.history == {k: [float(x) for x in v] for k, v in alone.history.items()}
-            assert rec.final["test"] == alone.test
+            # the seeds of a configuration train together (issue 18): equal to float rounding
+            assert rec.history.keys() == alone.history.keys()
+            for k, v in alone.history.items():
+                assert rec.history[k] == pytest.approx(v, abs=1e-5)
+            assert rec.final["test"] == pytest.approx(alone.test, abs=1e-5)

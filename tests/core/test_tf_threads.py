@@ -31,3 +31,30 @@ def test_a_bad_value_is_named_and_ignored(monkeypatch, capsys, bad):
 def test_tensorflow_runs_with_that_many_threads(tf_loaded):
     tf = tf_loaded.tensorflow()
     assert tf.config.threading.get_intra_op_parallelism_threads() == core_tf.compute_threads()
+
+
+def test_headless_takes_every_core(monkeypatch):
+    """The CLI and benchmarks (issue 18) have no GUI to leave a core to."""
+    monkeypatch.delenv(core_tf.THREADS_ENV, raising=False)
+    monkeypatch.setattr(core_tf, "available_cores", lambda: 8)
+    monkeypatch.setattr(core_tf, "_headless", False)
+    monkeypatch.setattr(core_tf, "_tf", None)  # before TensorFlow is loaded
+    assert core_tf.compute_threads() == 7
+    core_tf.use_every_core()
+    assert core_tf.compute_threads() == 8
+    monkeypatch.setenv(core_tf.THREADS_ENV, "2")
+    assert core_tf.compute_threads() == 2
+
+
+def test_compiled_programs_persist_in_a_cache_folder(monkeypatch, tmp_path):
+    """Issue 18: a second process loads XLA programs from disk instead of compiling them again."""
+    monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv(core_tf.XLA_CACHE_ENV, raising=False)
+    assert core_tf._xla_flags() == f"--tf_xla_persistent_cache_directory={tmp_path}/nnstudio/xla"
+    assert (tmp_path / "nnstudio" / "xla").is_dir()
+    monkeypatch.setenv(core_tf.XLA_CACHE_ENV, "off")
+    assert core_tf._xla_flags() == ""
+    monkeypatch.setenv("TF_XLA_FLAGS", "--tf_xla_persistent_cache_directory=/elsewhere")
+    monkeypatch.setenv(core_tf.XLA_CACHE_ENV, str(tmp_path / "mine"))
+    assert core_tf._xla_flags() == "--tf_xla_persistent_cache_directory=/elsewhere"  # the user's

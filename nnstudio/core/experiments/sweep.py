@@ -45,6 +45,7 @@ from nnstudio.core.experiments.tensorboard import RunWriter
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, count_params, validate
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
+from nnstudio.core.training import population
 from nnstudio.core.training.settings import BATCH_MODES, OPTIMIZERS
 
 KNOBS = ("lr", "optimizer", "batch_size", "batch_mode", "epochs", "dropout", "l2", "activation",
@@ -364,14 +365,16 @@ class _StartingModels:
 
     def __init__(self, data) -> None:
         self.data = data
-        self.models: dict[str, object] = {}
+        self.models: dict[tuple[str, int], object] = {}
         self.values: dict[tuple[str, int], list] = {}
 
-    def get(self, spec, seed: int):
+    def get(self, spec, seed: int, slot: int = 0):
+        """The starting network of (spec, seed); ``slot`` i > 0 is another model object, for a
+        population of seeds trained together (one model per seed)."""
         from nnstudio.core.training import engine  # noqa: PLC0415 -- lazy: pandas loads only when this runs, not at start-up
 
         key = json.dumps(spec.to_dict(), sort_keys=True)
-        if (key, seed) not in self.values:
+        if (key, seed) not in self.values or (key, slot) not in self.models:
             # Keras draws initial weights from process-global random state: build under the
             # engine's lock, as the engine itself does
             lock = getattr(engine, "_build_lock", None) or threading.Lock()
@@ -379,9 +382,9 @@ class _StartingModels:
                 model = build_model(spec, self.data.n_inputs, self.data.task,
                                     self.data.n_classes, seed=seed)
             self.values[(key, seed)] = [v.numpy().copy() for v in model.variables]
-            self.models[key] = model
+            self.models[(key, slot)] = model
             return model
-        model = self.models[key]
+        model = self.models[(key, slot)]
         for v, value in zip(model.variables, self.values[(key, seed)]):
             v.assign(value)
         return model
@@ -447,32 +450,60 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
     if tensorboard:
         writer = RunWriter(tensorboard)
     starts = _StartingModels(data)
+
+    def finished(c: Configuration, seed: int, settings, result) -> None:
+        nonlocal done
+        keep = total - done <= keep_weights_last
+        rec = record_of(result, project, data, source=source, spec=c.spec, settings=settings,
+                        params=c.params, group=c.group, sweep=sweep_id, knobs=c.knobs,
+                        name=f"{c.label} · seed {seed}", keep_weights=keep,
+                        identity=identity)
+        c.records.append(rec)
+        done += 1
+        if writer is not None:
+            writer.write(rec)
+        if on_run is not None:
+            elapsed = time.perf_counter() - t0
+            on_run(SweepRun(c.index, seed, done, total, elapsed,
+                            elapsed / done * (total - done), rec))
+
+    def alone(c: Configuration, seed: int):
+        settings = replace(c.settings, seed=seed)
+        # no live view to feed: chunks of up to half a second (Cancel still answers in that)
+        trainer = Trainer(data, c.spec, settings, chunk_seconds=0.5,
+                          model=starts.get(c.spec, seed))
+        control.trainer = trainer
+        if control.cancelled:
+            return None
+        result = trainer.run()
+        control.trainer = None
+        return result
+
     for c in confs:
-        for seed in range(seeds):
+        # issue 18: the seeds of one configuration train together as one population program
+        # (each the run its seed gives alone) when the network and settings allow it
+        together = population.supports(data, c.spec, c.settings, seeds) is None
+        for first in range(0, seeds, population.POPULATION_MAX if together else 1):
             if control.cancelled:
                 break
-            settings = replace(c.settings, seed=seed)
-            # no live view to feed: chunks of up to half a second (Cancel still answers in that)
-            trainer = Trainer(data, c.spec, settings, chunk_seconds=0.5,
-                              model=starts.get(c.spec, seed))
-            control.trainer = trainer
-            if control.cancelled:
-                break
-            result = trainer.run()
-            control.trainer = None
-            keep = total - done <= keep_weights_last
-            rec = record_of(result, project, data, source=source, spec=c.spec, settings=settings,
-                            params=c.params, group=c.group, sweep=sweep_id, knobs=c.knobs,
-                            name=f"{c.label} · seed {seed}", keep_weights=keep,
-                            identity=identity)
-            c.records.append(rec)
-            done += 1
-            if writer is not None:
-                writer.write(rec)
-            if on_run is not None:
-                elapsed = time.perf_counter() - t0
-                on_run(SweepRun(c.index, seed, done, total, elapsed,
-                                elapsed / done * (total - done), rec))
+            group = list(range(first, min(seeds, first + population.POPULATION_MAX))) \
+                if together else [first]
+            if len(group) > 1:
+                results = population.train_population(
+                    data, c.spec, c.settings, group, lambda: control.cancelled,
+                    models=[starts.get(c.spec, s, slot=i) for i, s in enumerate(group)])
+                for r in results:  # stopped by Cancel: the runs in progress, as alone
+                    if control.cancelled and r.status != "stopped":
+                        break
+                    r = r if r.status != "diverged" else alone(c, r.seed)
+                    if r is None:
+                        break
+                    finished(c, r.seed, replace(c.settings, seed=r.seed), r)
+            else:
+                result = alone(c, first)
+                if result is None:
+                    break
+                finished(c, first, replace(c.settings, seed=first), result)
         if control.cancelled:
             break
     res = SweepResult(sweep_id, metric, confs, seeds, time.perf_counter() - t0,

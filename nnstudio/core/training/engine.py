@@ -46,6 +46,7 @@ from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
+from nnstudio.core.training import population
 from nnstudio.core.training.class_weights import class_weight_vector
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, Program, acquire_program, build_lock
@@ -146,7 +147,8 @@ class Trainer:
         model = self._model
         if model is None:
             with build_lock:
-                model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed)
+                model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed,
+                                    seed_tf=False)  # same weights, no eager-cache flush
         self.model = model
         if self.start is not None:
             _set_variables(model, self.start.variables)
@@ -344,7 +346,8 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
         return False
     task = data.task
     with build_lock:
-        model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed)
+        model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed,
+                            seed_tf=False)
     n, n_inputs = data.X_train.shape
     n_val = len(data.X_val)
     layout = target_layout(task, model)
@@ -380,15 +383,38 @@ def train(data: PreparedData, spec: NetworkSpec, settings: TrainSettings, **kw) 
 def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSettings, repeat: int,
                    should_stop: Callable[[], bool] | None = None,
                    on_run: Callable[[int, TrainResult], None] | None = None) -> dict:
-    """Train ``repeat`` times with seeds 0..repeat-1; each run's figures plus mean and sd."""
-    runs = []
-    for i in range(repeat):
-        if should_stop and should_stop():
-            break
-        r = train(data, spec, replace(settings, seed=i))
+    """Train ``repeat`` times with seeds 0..repeat-1; each run's figures plus mean and sd.
+
+    Seeds train together, in groups of up to :data:`population.POPULATION_MAX`, as one population
+    program when :func:`population.supports` the network and settings (each run is the one its
+    seed gives alone, up to float rounding); otherwise one after another. ``should_stop`` ends the
+    runs between runs (a group stopped part-way is dropped: only finished runs are returned).
+    """
+    runs: list[TrainResult] = []
+
+    def finished(r: TrainResult) -> None:
         runs.append(r)
         if on_run:
-            on_run(i, r)
+            on_run(r.seed, r)
+
+    parallel = population.supports(data, spec, settings, repeat) is None
+    seed = 0
+    while seed < repeat:
+        if should_stop and should_stop():
+            break
+        group = list(range(seed, min(repeat, seed + population.POPULATION_MAX)))
+        if parallel and len(group) > 1:
+            results = population.train_population(data, spec, settings, group, should_stop)
+            if any(r.status == "stopped" for r in results):
+                break
+            for r in results:  # a diverged seed again alone: it stops and rolls back as a run does
+                finished(r if r.status != "diverged" else train(data, spec, replace(settings, seed=r.seed)))
+        else:
+            for i in group:
+                if should_stop and should_stop():
+                    break
+                finished(train(data, spec, replace(settings, seed=i)))
+        seed = group[-1] + 1
     key = "accuracy" if data.task is not Task.REGRESSION else "mae"
     vals = np.array([r.test.get(key, np.nan) for r in runs], float)
     return {"runs": runs, "metric": f"test_{key}",

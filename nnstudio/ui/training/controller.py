@@ -12,8 +12,9 @@ from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.spec import Task, validate
 from nnstudio.core.timeline.branch import branch_trainer
 from nnstudio.core.timeline.recorder import watch
+from nnstudio.core.training import population
 from nnstudio.core.training.control import Progress, TrainingControl
-from nnstudio.core.training.engine import Trainer, TrainResult
+from nnstudio.core.training.engine import Trainer, TrainResult, train_repeated
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.experiments.install import record_runs
 from nnstudio.ui.state import AppState
@@ -196,6 +197,12 @@ class TrainingController(QObject):
                 current["trainer"].stop()
 
         def work(report):
+            if population.supports(data, spec, settings, n) is None:
+                # issue 18: the seeds train together, each the run it gives alone (Stop drops a
+                # group stopped part-way: the runs that finished are kept)
+                out = train_repeated(data, spec, settings, n, should_stop=lambda: stopped["flag"],
+                                     on_run=lambda seed, r: report(RepeatRun(seed, n, r)))
+                return out["runs"], _baseline(data, out["runs"])
             runs = []
             for seed in range(n):
                 if stopped["flag"]:

@@ -1,0 +1,148 @@
+"""Seeds in parallel (issue 18): a population program gives each seed the run it gives alone.
+
+Small data, few epochs: what is checked is the maths (same initial weights, shuffles, dropout
+masks, optimizer steps), not the speed (tests/benchmarks/bench_training.py prints that).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
+from nnstudio.core.data.examples import make_xor
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec
+from nnstudio.core.training import population
+from nnstudio.core.training.engine import train, train_repeated
+from nnstudio.core.training.settings import TrainSettings
+
+# dropout with an odd batch (the last batch is padded): masks and padding must match too
+DROP_SPEC = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.3),
+                         LayerSpec.dense(4, "tanh", l2=0.01)])
+SEEDS = [0, 1, 2]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tf(tf_loaded):
+    return tf_loaded
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return prepare(Dataset(make_xor(n=200, seed=1), "xor"), Roles("class id", ["x", "y"]),
+                   PreprocessConfig(), SplitConfig(test=0.2, val=0.2, seed=42))
+
+
+@pytest.fixture(scope="module")
+def blobs():  # three classes: the sparse categorical loss and argmax accuracy, no validation
+    rng = np.random.default_rng(4)
+    lab = np.repeat([0, 1, 2], 40)
+    x = np.array([[0, 0], [4, 0], [0, 4]])[lab] + rng.normal(0, 0.8, size=(120, 2))
+    frame = pd.DataFrame({"x": x[:, 0], "y": x[:, 1], "k": [f"c{i}" for i in lab]})
+    return prepare(Dataset(frame, "blobs"), Roles("k", ["x", "y"]), PreprocessConfig(),
+                   SplitConfig(test=0.25, val=0.0, seed=42))
+
+
+def _settings(**kw) -> TrainSettings:
+    base = dict(optimizer="adam", learning_rate=0.01, epochs=4, batch_size=13)
+    base.update(kw)
+    return TrainSettings(**base)
+
+
+def _same_run(pop, alone) -> None:
+    assert pop.path == "population" and pop.seed == alone.seed
+    assert pop.epochs_run == alone.epochs_run and pop.steps == alone.steps
+    assert pop.history.keys() == alone.history.keys()
+    for key in alone.history:
+        np.testing.assert_allclose(pop.history[key], alone.history[key], atol=1e-5, err_msg=key)
+    for a, b in zip(pop.model.variables, alone.model.variables):  # weights and dropout RNG state
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, err_msg=a.path)
+    for key in alone.test:
+        assert pop.test[key] == pytest.approx(alone.test[key], abs=1e-5)
+
+
+@pytest.fixture(scope="module")
+def xor_population(xor):
+    return population.train_population(xor, DROP_SPEC, _settings(), SEEDS)
+
+
+@pytest.mark.parametrize("i", range(len(SEEDS)))
+def test_each_seed_is_its_single_run(xor, xor_population, i):
+    _same_run(xor_population[i], train(xor, DROP_SPEC, _settings(seed=SEEDS[i])))
+
+
+def test_the_seeds_differ(xor_population):
+    """Not one network N times: each has its own start, shuffles and masks."""
+    losses = {round(r.history["loss"][-1], 6) for r in xor_population}
+    assert len(losses) == len(SEEDS)
+
+
+def test_multiclass_sgd_without_validation(blobs):
+    s = _settings(optimizer="sgd", momentum=0.9, learning_rate=0.05, epochs=3, batch_size=16)
+    spec = NetworkSpec([LayerSpec.dense(5, "relu")])
+    pop = population.train_population(blobs, spec, s, [3, 4])
+    for r in pop:
+        _same_run(r, train(blobs, spec, replace(s, seed=r.seed)))
+
+
+def test_each_result_is_an_ordinary_keras_model(xor, xor_population, tmp_path):
+    """Exported == trained: the model saves, loads and predicts like any Keras model."""
+    from nnstudio.core.tf import keras
+
+    r = xor_population[1]
+    path = tmp_path / "seed1.keras"
+    r.model.save(path)
+    loaded = keras().models.load_model(path)
+    x = np.asarray(xor.X_test, np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), r.model.predict(x, verbose=0),
+                               atol=1e-6)
+    acc = np.mean((r.model.predict(x, verbose=0)[:, 0] > 0.5) == xor.y_test)
+    assert r.test["accuracy"] == pytest.approx(acc)
+
+
+def test_train_repeated_runs_the_seeds_together(xor):
+    out = train_repeated(xor, DROP_SPEC, _settings(epochs=2), repeat=3)
+    assert [r.path for r in out["runs"]] == ["population"] * 3
+    assert [r.seed for r in out["runs"]] == [0, 1, 2]
+    # one that cannot (early stopping stops each seed at its own epoch) runs seed after seed
+    out = train_repeated(xor, DROP_SPEC, _settings(epochs=2, early_stopping=True), repeat=2)
+    assert [r.path for r in out["runs"]] == ["fast", "fast"]
+
+
+def test_what_trains_seed_after_seed(xor):
+    spec_bn = NetworkSpec([LayerSpec.dense(4, "relu"), LayerSpec.batchnorm()])
+    assert population.supports(xor, DROP_SPEC, _settings(), 3) is None
+    assert "batchnorm" in population.supports(xor, spec_bn, _settings(), 3)
+    assert "early stopping" in population.supports(xor, DROP_SPEC, _settings(early_stopping=True), 3)
+    assert population.supports(xor, DROP_SPEC, _settings(), 1) == "a single seed"
+
+
+def test_a_diverging_seed_is_trained_again_alone():
+    """A seed whose loss blows up ends as its single run does (diverged, rolled back)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 2))
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "t": 50 * x[:, 0] - 30 * x[:, 1]})
+    data = prepare(Dataset(frame, "reg"), Roles("t", ["a", "b"]), PreprocessConfig(),
+                   SplitConfig(test=0.2, val=0.0, seed=42))
+    s = _settings(optimizer="sgd", learning_rate=100.0, epochs=3, batch_size=8)
+    spec = NetworkSpec([LayerSpec.dense(3, "linear")])
+    out = train_repeated(data, spec, s, repeat=2)
+    for r in out["runs"]:
+        alone = train(data, spec, replace(s, seed=r.seed))
+        assert alone.status == "diverged"
+        assert (r.status, r.epochs_run, r.message) == (alone.status, alone.epochs_run, alone.message)
+
+
+def test_building_without_tf_seed_gives_the_same_start():
+    """build_model(seed_tf=False) (the engine's and the population's) == the normal build."""
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.model.spec import Task
+
+    for seed in (0, 7):
+        a = build_model(DROP_SPEC, 3, Task.BINARY, seed=seed)
+        b = build_model(DROP_SPEC, 3, Task.BINARY, seed=seed, seed_tf=False)
+        assert len(a.variables) == len(b.variables)
+        for x, y in zip(a.variables, b.variables):  # kernels, biases and dropout seed states
+            np.testing.assert_array_equal(x.numpy(), y.numpy())
