@@ -8,15 +8,12 @@ final model again when the scrubber goes back to the end.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QSpinBox,
@@ -29,6 +26,7 @@ from nnstudio.core.timeline.branch import same_optimizer
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.timeline.coach_panel import CoachPanel
 from nnstudio.ui.timeline.health_view import HealthView
+from nnstudio.ui.timeline.replay import export_replay
 from nnstudio.ui.timeline.scrubber import EpochShown, Scrubber
 from nnstudio.ui.training.controller import RunPlan
 
@@ -155,30 +153,3 @@ def branch_dialog(window, shown: EpochShown) -> None:
     if dlg.exec() == QDialog.DialogCode.Accepted:
         spec, settings = dlg.result_setup()
         start_branch(window, shown, spec, settings)
-
-
-def export_replay(window, folder: str | None = None) -> int:
-    """The replay of the curves and the surface as numbered PNG frames in a folder (one per
-    snapshot); returns the frames written. (An animated GIF needs Pillow, which nnstudio does not
-    depend on; ``ffmpeg -i frame-%04d.png replay.mp4`` or any GIF tool joins the frames.)"""
-    sc = window.scrubber
-    tl = sc.timeline
-    if tl is None or not len(tl):
-        return 0
-    if folder is None:
-        folder = QFileDialog.getExistingDirectory(window, "Export the replay: choose a folder")
-        if not folder:
-            return 0
-    split = window.curves.parentWidget().parentWidget()
-    n = 0
-    for i in range(len(tl)):
-        sc.show_index(i)
-        for _ in range(20):  # let the surface's worker draw the frame
-            QApplication.processEvents()
-        if not split.grab().save(str(Path(folder) / f"frame-{i:04d}.png")):
-            window.show_message("error", f"Cannot write the frames to {folder}.")
-            return n
-        n += 1
-    sc.go_to_end()
-    window.statusBar().showMessage(f"Wrote {n} frames of the replay to {folder}.", 5000)
-    return n

@@ -110,3 +110,23 @@ def test_the_health_tab_draws_a_layer_and_the_runs_table_shows_branches(qtbot, r
     model.set_runs([run, child])
     col = [c[1] for c in model.columns].index("Branched from")
     assert model.value(1, col) == "↳ run abc123 @ epoch 6" and model.value(0, col) == ""
+
+
+def test_the_replay_exports_as_an_animated_gif_and_as_frames(window, run, tmp_path):
+    from PIL import Image
+
+    from nnstudio.ui.timeline.replay import export_replay
+
+    window.state.set_timeline_run(run)
+    sc = window.scrubber
+    sc.show_index(1)
+    assert export_replay(window, str(tmp_path / "replay.gif")) == 4
+    with Image.open(tmp_path / "replay.gif") as gif:
+        assert gif.format == "GIF" and gif.n_frames == 4 and gif.info["loop"] == 0
+        assert abs(gif.info["duration"] - 1000 / 3) <= 10  # the scrubber's speed, 3 a second (GIF counts 1/100 s)
+        first = gif.convert("RGB").tobytes()
+        gif.seek(3)
+        assert gif.convert("RGB").tobytes() != first  # the frames differ: the replay moves
+    assert sc.slider.value() == 1  # back where the user was
+    assert export_replay(window, str(tmp_path / "frames")) == 4
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == [f"frame-{i:04d}.png" for i in range(4)]
