@@ -64,7 +64,7 @@ class Scrubber(QWidget):
         self.branch_button = QPushButton("Branch…")
         self.branch_button.setToolTip("Branch from here: train on from this epoch's weights and optimizer state with "
                                       "other settings: a new run, beside this one in the Runs tab")
-        self.export_button = QPushButton("Replay…")
+        self.export_button = QPushButton("Save replay…")
         self.export_button.setToolTip("Export the replay of the surface and curves as an animated GIF (or PNG frames)")
         top = QHBoxLayout()
         top.addWidget(self.play_button)
