@@ -34,6 +34,7 @@ class AppState(QObject):
     timeline_changed = Signal()
     epoch_shown = Signal(object)  # EpochShown, or None: back to the run's end / live
     findings_changed = Signal()  # the coach's findings about the last run
+    finding_selected = Signal(object)  # the coach's finding whose evidence the views mark (or None)
     message = Signal(str, str)  # (info|warning|error, text) for the window's status bar / dialogs
 
     def __init__(self, project: Project | None = None) -> None:
@@ -55,6 +56,7 @@ class AppState(QObject):
         self.timeline_run = None
         self.shown = None
         self.findings: list = []
+        self.finding_shown = None
         self.branch_origin: dict | None = None
 
     # ----- project ------------------------------------------------------------------------------
@@ -163,7 +165,14 @@ class AppState(QObject):
 
     def set_findings(self, findings: list) -> None:
         self.findings = list(findings)
+        self.select_finding(None)  # the coach panel selects one of the new findings, if any
         self.findings_changed.emit()
+
+    def select_finding(self, finding) -> None:
+        """The coach's finding the user looks at (core.coach.Finding): the curves mark its epochs, the
+        Health tab shows its layer. None clears the marks."""
+        self.finding_shown = finding
+        self.finding_selected.emit(finding)
 
     # ----- trained model -------------------------------------------------------------------------
     @property

@@ -81,6 +81,7 @@ class CoachPanel(QWidget):
     def _on_row(self, row: int) -> None:
         f = self.current()
         self.reason.setText(f.reason if f else "")
+        self.state.select_finding(f)  # the curves and the Health tab mark its evidence
         self.fix_button.setEnabled(bool(f and f.fix and (f.fix.knobs or f.fix.settings or f.fix.layers)))
         label = f.fix.label if f and f.fix else ""
         self.fix_button.setText(f"Try: {label[:40]}…" if len(label) > 40 else

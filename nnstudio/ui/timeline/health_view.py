@@ -86,7 +86,20 @@ class HealthView(QWidget):
         self.layer.currentIndexChanged.connect(self.redraw)
         state.timeline_changed.connect(self.refresh)
         state.epoch_shown.connect(self._on_epoch_shown)
+        if hasattr(state, "finding_selected"):
+            state.finding_selected.connect(self._on_finding)
         self.refresh()
+
+    @Slot(object)
+    def _on_finding(self, finding) -> None:
+        """A coach finding about a layer (dead ReLUs, saturation) selects that layer here."""
+        name = getattr(finding, "layer", None)
+        h = self.health
+        if not name or h is None or not len(h):
+            return
+        names = [lh.name for lh in h.points[-1].layers]
+        if name in names:
+            self.layer.setCurrentIndex(names.index(name))
 
     @property
     def health(self):

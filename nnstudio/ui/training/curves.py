@@ -75,6 +75,14 @@ class CurvesView(QWidget):
             line.setZValue(20)
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
+        # the coach's evidence (issue 19): the epochs of the selected finding, shaded on its plot
+        self.evidence = {name: pg.LinearRegionItem(movable=False, brush=pg.mkBrush(230, 120, 0, 50),
+                                                   pen=pg.mkPen(230, 120, 0, 120))
+                         for name in ("loss", "metric")}
+        for name, plot in (("loss", self.loss_plot), ("metric", self.metric_plot)):
+            self.evidence[name].setZValue(-10)
+            self.evidence[name].setVisible(False)
+            plot.addItem(self.evidence[name], ignoreBounds=True)
         # Draw at most REDRAW_HZ times a second, whatever the rate of reports (the history itself
         # is always complete; flush() draws what is pending at once).
         self._redraw_timer = QTimer(self)
@@ -91,6 +99,8 @@ class CurvesView(QWidget):
             state.spec_changed.connect(self._on_spec_changed)
             state.model_changed.connect(self._on_model_changed)
             state.epoch_shown.connect(self._on_epoch_shown)
+            if hasattr(state, "finding_selected"):
+                state.finding_selected.connect(self._on_finding)
 
     # ----- following the state --------------------------------------------------------------------
     def _state_metric(self) -> str | None:
@@ -113,6 +123,17 @@ class CurvesView(QWidget):
         if origin:  # a branch (issue 19): its parent's curves up to the epoch it starts from
             self.history = {k: list(v) for k, v in origin.items()}
             self._redraw()
+
+    @Slot(object)
+    def _on_finding(self, finding) -> None:
+        """Shade the epochs a coach finding points at (its evidence's from..to on its curve)."""
+        ev = getattr(finding, "evidence", None) or {}
+        plot = "loss" if "loss" in str(ev.get("curve", "")) else "metric"
+        for name, region in self.evidence.items():
+            shown = name == plot and "from" in ev and "to" in ev
+            region.setVisible(shown)
+            if shown:  # epochs are drawn at their number; the region covers whole epochs
+                region.setRegion((float(ev["from"]) - 0.5, float(ev["to"]) + 0.5))
 
     @Slot(object)
     def _on_epoch_shown(self, shown) -> None:

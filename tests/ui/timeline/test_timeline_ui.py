@@ -22,8 +22,8 @@ from nnstudio.ui.training.curves import CurvesView
 
 
 class _Dense:
-    def __init__(self, k, b, act):
-        self.kind, self.kernel, self.bias, self.activation, self.name = "dense", k, b, act, "d"
+    def __init__(self, k, b, act, name):
+        self.kind, self.kernel, self.bias, self.activation, self.name = "dense", k, b, act, name
 
 
 @pytest.fixture
@@ -37,7 +37,8 @@ def run():
         w = [rng.normal(size=(2, 3)).astype(np.float32), np.zeros(3, np.float32),
              rng.normal(size=(3, 1)).astype(np.float32), np.zeros(1, np.float32)]
         tl.add(Snapshot(e, w, None))
-        mon.health.points.append(mon.point(e, [_Dense(w[0], w[1], "relu"), _Dense(w[2], w[3], "sigmoid")]))
+        layers = [_Dense(w[0], w[1], "relu", "dense_1"), _Dense(w[2], w[3], "sigmoid", "dense_2")]
+        mon.health.points.append(mon.point(e, layers))
     rec = RunRecord(id="abc123", spec=spec.to_dict(), settings=TrainSettings(epochs=10).to_dict(),
                     data={"name": "xor"}, history={"loss": list(np.linspace(0.7, 0.3, 10)),
                                                    "accuracy": list(np.linspace(0.5, 0.9, 10))},
@@ -130,3 +131,23 @@ def test_the_replay_exports_as_an_animated_gif_and_as_frames(window, run, tmp_pa
     assert sc.slider.value() == 1  # back where the user was
     assert export_replay(window, str(tmp_path / "frames")) == 4
     assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == [f"frame-{i:04d}.png" for i in range(4)]
+
+
+def test_a_findings_evidence_is_marked_on_the_curves_and_its_layer_shown_in_health(qtbot, run):
+    state = AppState()
+    curves, panel, health = CurvesView(state), CoachPanel(state), HealthView(state)
+    for w in (curves, panel, health):
+        qtbot.addWidget(w)
+    state.set_timeline_run(run)
+    assert not curves.evidence["loss"].isVisible() and health.layer.currentIndex() == 0
+    over = Finding("overfitting", "Validation loss rises from epoch 6.", "…", epoch=6,
+                   evidence={"curve": "val_loss", "from": 6, "to": 10})
+    dead = Finding("dead_relu", "Most ReLUs of dense_2 are dead.", "…", layer="dense_2",
+                   evidence={"layer": "dense_2", "series": "dead"})
+    state.set_findings([over, dead])  # the first finding is selected
+    assert curves.evidence["loss"].isVisible() and not curves.evidence["metric"].isVisible()
+    assert curves.evidence["loss"].getRegion() == (5.5, 10.5)
+    panel.list.setCurrentRow(1)
+    assert not curves.evidence["loss"].isVisible() and health.layer.currentIndex() == 1
+    state.set_findings([])
+    assert not curves.evidence["loss"].isVisible()
