@@ -12,6 +12,21 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
+
+class SparseLogAxis(pg.AxisItem):
+    """A log axis that labels 1, 2 and 5 of each decade only: pyqtgraph labels all of 1..9 when the
+    range spans under three decades, and 0.06..0.09 ran into each other."""
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        out = []
+        for v in values:
+            m = 10 ** (v - np.floor(v))
+            keep = abs(m - round(m)) < 1e-6 and round(m) in (1, 2, 5)
+            out.append(super().tickStrings([v], scale, spacing)[0] if keep else "")
+        return out
+
 BINS = 40
 
 
@@ -57,7 +72,8 @@ class HealthView(QWidget):
         lay.addWidget(self.glw, 1)
         self.w_plot = self.glw.addPlot(row=0, col=0, title="Weights over time")
         self.a_plot = self.glw.addPlot(row=0, col=1, title="Activations over time (probe batch)")
-        self.g_plot = self.glw.addPlot(row=1, col=0, title="Gradient norm and update / weight ratio")
+        self.g_plot = self.glw.addPlot(row=1, col=0, title="Gradient norm and update / weight ratio",
+                                       axisItems={"left": SparseLogAxis("left")})
         self.f_plot = self.glw.addPlot(row=1, col=1, title="Dead and saturated units (fraction)")
         self.w_img, self.a_img = pg.ImageItem(), pg.ImageItem()
         cmap = pg.colormap.get("CET-L18") if "CET-L18" in pg.colormap.listMaps() else pg.colormap.get("viridis")
