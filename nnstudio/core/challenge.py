@@ -223,6 +223,11 @@ def check(challenge: Challenge, project, data, result) -> Verdict:
         raw = list(project.roles.features) + list(project.preprocess.engineered)
         if sorted(raw) != sorted(challenge.start_features):
             reasons.append(f"the inputs must stay {', '.join(challenge.start_features)}")
+    start = challenge.project() if {"network", "settings"} & set(challenge.locked) else None
+    if "network" in challenge.locked and project.spec.compact() != start.spec.compact():
+        reasons.append(f"the network must stay {start.spec.compact() or 'without hidden layers'}")
+    if "settings" in challenge.locked and project.settings.to_dict() != start.settings.to_dict():
+        reasons.append("the training settings must stay as the challenge sets them")
     fig = run_figures(project, data, result)
     g = challenge.goal
     value = fig.get(g.metric)

@@ -32,6 +32,7 @@ from nnstudio.ui.experiments.install import install_runs_tab
 from nnstudio.ui.inspector.panel import InspectorPanel
 from nnstudio.ui.network.layer_editor import LayerEditor
 from nnstudio.ui.network.view import NetworkView
+from nnstudio.ui.playground.install import install_playground_tab
 from nnstudio.ui.project import actions as project_actions
 from nnstudio.ui.project import help as help_menu
 from nnstudio.ui.project.export_dialog import show_export_dialog
@@ -191,8 +192,6 @@ class MainWindow(QMainWindow):
         # the timeline scrubber, the coach and the Health tab — issue 19 (ui/timeline/)
         install_timeline(self)
         # tab: playground — issue 21 (generated and drawn data, engineered inputs, challenges)
-        from nnstudio.ui.playground.install import install_playground_tab  # noqa: PLC0415
-
         install_playground_tab(self)
 
     def _build_menus(self) -> None:

@@ -98,3 +98,19 @@ def test_a_project_from_a_challenge_is_a_plain_generated_project():
     ch = challenge.load(challenge.SHIPPED_DIR / "spiral-few-neurons.json")
     p = ch.project()
     assert isinstance(p, Project) and p.split.test == ch.recipe.test and p.roles.features == ["x", "y"]
+
+
+def test_a_locked_network_and_locked_settings_must_stay_as_they_start(tmp_path):
+    doc = json.loads((challenge.SHIPPED_DIR / "xor-one-small-layer.json").read_text())
+    doc["locked"] = ["data", "network", "settings"]
+    path = tmp_path / "locked.json"
+    path.write_text(json.dumps(doc))
+    ch = challenge.load(path)
+    project = ch.project()
+    data = project.prepare()
+    assert challenge.check(ch, project, data, _run(1.0)).met
+    wider = replace(project, spec=project.spec.parse("dense:8:relu"))
+    assert f"the network must stay {project.spec.compact()}" in challenge.check(ch, wider, data, _run(1.0)).reasons
+    faster = replace(project, settings=replace(project.settings, learning_rate=0.5))
+    assert "the training settings must stay as the challenge sets them" in \
+        challenge.check(ch, faster, data, _run(1.0)).reasons

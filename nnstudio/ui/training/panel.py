@@ -48,6 +48,7 @@ class TrainingPanel(QWidget):
         self._filling = FillGuard()
 
         box = QGroupBox("Training settings")
+        self.settings_box = box  # a challenge may lock it (issue 21)
         form = QFormLayout(box)
         self.optimizer = QComboBox()
         for key in OPTIMIZERS:

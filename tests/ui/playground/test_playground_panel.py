@@ -118,3 +118,21 @@ def test_formulas_work_on_any_data_with_number_columns(qtbot):
     w.add_formula()
     assert "gives no number in" in w.inputs_msg.text()
     assert state.project.preprocess.engineered == ["Area / Rooms"]
+
+
+def test_a_challenge_that_locks_the_network_and_settings_greys_out_their_editors(window, tmp_path, monkeypatch):
+    import json
+
+    from nnstudio.core import challenge
+
+    monkeypatch.setenv("NNSTUDIO_HOME", str(tmp_path))
+    doc = json.loads((challenge.SHIPPED_DIR / "xor-one-small-layer.json").read_text())
+    doc["locked"] = ["data", "network", "settings"]
+    path = tmp_path / "locked.json"
+    path.write_text(json.dumps(doc))
+    assert window.layers.isEnabled() and window.training_panel.settings_box.isEnabled()
+    window.playground.challenge.start(str(path))
+    assert not window.layers.isEnabled() and not window.network_view.add_layer_btn.isEnabled()
+    assert not window.training_panel.settings_box.isEnabled()
+    window.playground.challenge.leave()
+    assert window.layers.isEnabled() and window.training_panel.settings_box.isEnabled()
