@@ -194,6 +194,7 @@ class ModelInspector(QWidget):
         state.training_started.connect(self._on_training_started)
         state.training_progress.connect(self._on_progress)
         state.tf_ready.connect(self._start_job)
+        state.epoch_shown.connect(self._on_epoch_shown)  # issue 19: the timeline scrubber
         self._on_data_changed()
 
     # ----- project and model ---------------------------------------------------------------------------
@@ -280,9 +281,31 @@ class ModelInspector(QWidget):
         if self.isVisible():
             self.refresh()
 
+    @Slot(object)
+    def _on_epoch_shown(self, shown) -> None:
+        """The timeline scrubber (issue 19): every node of the snapshot's weights, or the final model
+        again (None)."""
+        if shown is None:
+            if self.source == "snapshot":
+                self._on_model_changed()
+            return
+        data = self.data
+        if data is None or self.state.training:
+            return
+        specs = self.state.project.spec.layers_for(data.task, data.n_classes)
+        try:
+            self.layers = layers_from_weights(specs, shown.weights)
+        except NNStudioError:
+            return  # the network was edited since that run: its snapshots no longer fit
+        self.source = "snapshot"
+        self.live_epoch = (shown.epoch, shown.epochs)
+        self.stack.setCurrentIndex(1)
+        if self.isVisible():
+            self.refresh()
+
     def showEvent(self, event):
         super().showEvent(event)
-        if self.source == "live" and self.layers is not None:
+        if self.source in ("live", "snapshot") and self.layers is not None:
             self.refresh()
 
     # ----- sample selection -------------------------------------------------------------------------
@@ -447,7 +470,7 @@ class ModelInspector(QWidget):
         out = self.trace.output[0]
         predicted, labels, pred_index, pred_value = interpret(out, data)
         titles = self._layer_titles(data)
-        live = self.source == "live"
+        live = self.source in ("live", "snapshot")
         self.trace_view.set_trace(self.trace, 0, pre.output_names, titles, predicted, labels,
                                   keep_gradients=live)
         if new_sample or self.source == "model":
@@ -457,6 +480,9 @@ class ModelInspector(QWidget):
         self.why.request(self.layers, pre, row, data.raw_train)
         if self.source == "model":
             self._start_job()
+        elif self.source == "snapshot":
+            self.trace_view.set_gradients(None, "Gradients and Keras' own check are for the final model: "
+                                                "press End under the curves.")
         elif live:
             self.trace_view.set_gradients(None, "Gradients and Keras' own check appear when training ends.")
 

@@ -66,7 +66,11 @@ def banner_html(out: np.ndarray, data, true_value, true_code, source: str | None
                 "<span style='color:#d62728'>✗ wrong</span>"
             main += f" — true {target} = {raw_text(true_value)} {mark}"
     lines = [main]
-    if source == "live":
+    if source == "snapshot":
+        e, n = live_epoch or (0, 0)
+        lines.append(f"<i>The weights of epoch {e:,} of {n:,} (the timeline) — Keras' own check and the "
+                     f"gradients are for the final model: press End under the curves.</i>")
+    elif source == "live":
         e, n = live_epoch or (0, 0)
         lines.append(f"<i>Live weights at epoch {e:,} of {n:,} — Keras' own check and the "
                      f"gradients appear when training ends.</i>")

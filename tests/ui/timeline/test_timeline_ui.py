@@ -151,3 +151,21 @@ def test_a_findings_evidence_is_marked_on_the_curves_and_its_layer_shown_in_heal
     assert not curves.evidence["loss"].isVisible() and health.layer.currentIndex() == 1
     state.set_findings([])
     assert not curves.evidence["loss"].isVisible()
+
+
+def test_the_inspector_follows_the_scrubber_node_by_node(window, run):
+    state, insp = window.state, window.inspector.model_view
+    state.project.spec = NetworkSpec.parse("dense:3:relu", Task.BINARY, 2)  # the run's network
+    state.notify_spec_changed()
+    state.set_timeline_run(run)
+    window.show()
+    window.tabs.setCurrentWidget(window.inspector)  # the node table is drawn when it is seen
+    window.scrubber.show_index(1)
+    assert insp.source == "snapshot" and insp.live_epoch == (3, 10)
+    w = run.timeline.at(3).variables
+    np.testing.assert_allclose(insp.layers[0].kernel, w[0])
+    assert "epoch 3 of 10" in insp.banner.text()
+    window.scrubber.show_index(3)
+    np.testing.assert_allclose(insp.layers[1].kernel, run.timeline.at(10).variables[2])
+    state.show_epoch(None)  # back to the end: no trained model in this window
+    assert insp.source is None
