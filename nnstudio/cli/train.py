@@ -227,7 +227,8 @@ def run(args) -> int:
             result = distributed.train_mirrored(data, project.spec, project.settings,
                                                 distributed.make_strategy(devices), control=control)
         else:
-            result = Trainer(data, project.spec, project.settings, control=control).run()
+            result = Trainer(data, project.spec, project.settings, control=control,
+                             plain_first_run=True).run()  # one run: no XLA compile wait
         bar.close()
         out = result_json(result, params)
         if devices:

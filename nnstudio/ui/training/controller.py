@@ -110,7 +110,8 @@ class TrainingController(QObject):
         try:
             control = TrainingControl(want_weights=True)
             self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), control=control,
-                                   chunk_seconds=self.REPORT_INTERVAL_S)
+                                   chunk_seconds=self.REPORT_INTERVAL_S,
+                                   plain_first_run=True)  # no XLA wait (issue 18)
         except NNStudioError as e:
             self.message.emit("error", e.user_text())
             return False
