@@ -11,6 +11,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # QSettings (recent files, autosave) must never touch the user's real configuration
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-config-")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-data-")  # autosaves
+# leaderboards and the persistent XLA program cache stay out of the user's home too (one cache per
+# session: later tests still find the programs earlier ones compiled)
+os.environ["NNSTUDIO_HOME"] = tempfile.mkdtemp(prefix="nnstudio-test-home-")
+os.environ["NNSTUDIO_XLA_CACHE"] = tempfile.mkdtemp(prefix="nnstudio-test-xla-")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # no background compiles behind every window a test opens (tests/ui/training/test_precompiler.py turns it on)
 os.environ["NNSTUDIO_BACKGROUND_COMPILE"] = "0"

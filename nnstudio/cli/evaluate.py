@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 
+from nnstudio.cli import timeline
 from nnstudio.core.errors import DataError, NNStudioError
 
 
@@ -15,7 +16,7 @@ def add_parser(sub) -> None:
                                    "DATA.csv (which must hold the target column), or, without DATA, "
                                    "on the training, validation and test rows of the data it was "
                                    "trained on (a built-in example, or its CSV if it is still there).")
-    p.add_argument("model", help="a .keras file exported by nnstudio")
+    p.add_argument("model", help="a .keras file exported by nnstudio (or, with --run, a .nnstudio project)")
     p.add_argument("data", nargs="?", help="CSV file with the model's input columns and its target")
     p.add_argument("--split", choices=("train", "val", "test", "all"), default="all",
                    help="without DATA: which split to show (default: all three)")
@@ -25,10 +26,16 @@ def add_parser(sub) -> None:
     p.add_argument("--no-baselines", action="store_true",
                    help="do not compare with the majority rule and a linear model")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    timeline.add_evaluate_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.run is not None or args.epoch is not None:
+        if args.run is None:
+            raise NNStudioError("--epoch needs --run RUN (the run whose snapshot to evaluate).",
+                                "List the project's runs with `nnstudio runs P`.")
+        return timeline.evaluate(args)
     from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     lm = model_file.load(args.model)

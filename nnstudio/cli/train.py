@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from nnstudio.cli import generated, train_multiworker, train_stream
+from nnstudio.cli import generated, timeline, train_multiworker, train_stream
 from nnstudio.cli.common import (
     _Bar,
     csv_options,
@@ -31,6 +31,7 @@ def add_parser(sub) -> None:
                        description="Train on a built-in example (see `nnstudio examples`), a CSV file "
                                    "(with --target) or a .nnstudio project file.")
     add_arguments(p)
+    timeline.add_train_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -176,6 +177,11 @@ def run(args) -> int:
         train_repeated,
     )
 
+    if getattr(args, "from_run", None):
+        return timeline.train_branch(args, load_project)
+    if getattr(args, "from_epoch", None) is not None:
+        raise NNStudioError("--from-epoch needs --from-run RUN (the run to branch from).",
+                            "List the project's runs with `nnstudio runs P`.")
     if train_multiworker.wanted(args):
         return train_multiworker.run(args, load_project)
     if train_stream.wants_streaming(args):
@@ -217,6 +223,8 @@ def run(args) -> int:
             print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
             print(base["verdict"])
     else:
+        from nnstudio.core.coach import findings_json  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+        from nnstudio.core.timeline.recorder import watch  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
         from nnstudio.core.training import distributed  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         warn(warnings)
@@ -227,8 +235,10 @@ def run(args) -> int:
             result = distributed.train_mirrored(data, project.spec, project.settings,
                                                 distributed.make_strategy(devices), control=control)
         else:
-            result = Trainer(data, project.spec, project.settings, control=control,
-                             plain_first_run=True).run()  # one run: no XLA compile wait
+            trainer = Trainer(data, project.spec, project.settings, control=control,
+                              plain_first_run=True)  # one run: no XLA compile wait (issue 18)
+            recorder = watch(trainer, every=args.snapshot_every)  # issue 19: snapshots + health
+            result = trainer.run()
         bar.close()
         out = result_json(result, params)
         if devices:
@@ -237,10 +247,15 @@ def run(args) -> int:
         out["rows"] = data.rows()
         out["baseline"] = base
         out["warnings"] = warnings + ([base["verdict"]] if not base["better_than_guessing"] else [])
+        findings = findings_json(data, project.spec, project.settings, result,
+                                 None if devices else recorder)
+        out["findings"] = findings
         if args.json:
             print(json.dumps(out, indent=2))
         else:
             print_result(result.message, out, params, rows_text(data))
+            for f in findings:
+                print(f"coach [{f['code']}]: {f['message']}")
     if args.export:
         from nnstudio.core import export  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
@@ -252,7 +267,8 @@ def run(args) -> int:
         from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         store.append_cli_runs(project, project_file.with_suffix(args.save), args.source,
-                              rep["runs"] if args.repeat else [result], data)
+                              rep["runs"] if args.repeat else [result], data,
+                              timelines=None if args.repeat or devices else [recorder.timeline])
         saved = project_file.save_project(project, project_file.with_suffix(args.save), result,
                                           data.preprocessor)
         if not args.json:

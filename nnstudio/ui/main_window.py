@@ -37,6 +37,7 @@ from nnstudio.ui.project import help as help_menu
 from nnstudio.ui.project.export_dialog import show_export_dialog
 from nnstudio.ui.project.report_action import ReportWriter
 from nnstudio.ui.state import AppState
+from nnstudio.ui.timeline.install import install_timeline
 from nnstudio.ui.training.controller import TrainingController
 from nnstudio.ui.training.curves import CurvesView
 from nnstudio.ui.training.panel import TrainingPanel
@@ -187,6 +188,8 @@ class MainWindow(QMainWindow):
         # tab: runs — issue 17 (every run remembered, compared, swept: ui/experiments/)
 
         install_runs_tab(self)
+        # the timeline scrubber, the coach and the Health tab — issue 19 (ui/timeline/)
+        install_timeline(self)
         # tab: playground — issue 21 (generated and drawn data, engineered inputs, challenges)
         from nnstudio.ui.playground.install import install_playground_tab  # noqa: PLC0415
 

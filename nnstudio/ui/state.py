@@ -30,6 +30,11 @@ class AppState(QObject):
     training_finished = Signal(object)  # TrainResult
     model_changed = Signal()  # a trained model is available (or was cleared)
     tf_ready = Signal()
+    # issue 19: the last run's timeline (a RunRecord with snapshots and health) and the epoch shown
+    timeline_changed = Signal()
+    epoch_shown = Signal(object)  # EpochShown, or None: back to the run's end / live
+    findings_changed = Signal()  # the coach's findings about the last run
+    finding_selected = Signal(object)  # the coach's finding whose evidence the views mark (or None)
     message = Signal(str, str)  # (info|warning|error, text) for the window's status bar / dialogs
 
     def __init__(self, project: Project | None = None) -> None:
@@ -46,6 +51,13 @@ class AppState(QObject):
         self.data_generation = 0
         #: True when the current result was brought back by Undo/Redo (views may say so)
         self.restored = False
+        #: issue 19: the run whose timeline the scrubber shows (a RunRecord), the epoch shown, the
+        #: coach's findings about it, and for a branch being trained its parent's curves up to N
+        self.timeline_run = None
+        self.shown = None
+        self.findings: list = []
+        self.finding_shown = None
+        self.branch_origin: dict | None = None
 
     # ----- project ------------------------------------------------------------------------------
     @property
@@ -138,6 +150,29 @@ class AppState(QObject):
             self.set_result(result)
             if live:
                 self.training_finished.emit(result)
+
+    # ----- timeline (issue 19) ------------------------------------------------------------------
+    def set_timeline_run(self, run) -> None:
+        """The run (a RunRecord holding ``timeline`` and ``health``) the scrubber and health view show."""
+        self.timeline_run = run
+        self.shown = None
+        self.timeline_changed.emit()
+
+    def show_epoch(self, shown) -> None:
+        """Move the views to a snapshot (``EpochShown``), or back to the end (None)."""
+        self.shown = shown
+        self.epoch_shown.emit(shown)
+
+    def set_findings(self, findings: list) -> None:
+        self.findings = list(findings)
+        self.select_finding(None)  # the coach panel selects one of the new findings, if any
+        self.findings_changed.emit()
+
+    def select_finding(self, finding) -> None:
+        """The coach's finding the user looks at (core.coach.Finding): the curves mark its epochs, the
+        Health tab shows its layer. None clears the marks."""
+        self.finding_shown = finding
+        self.finding_selected.emit(finding)
 
     # ----- trained model -------------------------------------------------------------------------
     @property

@@ -25,6 +25,7 @@ from nnstudio.core.errors import ProjectError
 from nnstudio.core.jsonsafe import jsonable
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, count_params
+from nnstudio.core.timeline.snapshots import Timeline
 from nnstudio.core.training.settings import TrainSettings
 
 #: Metrics a run reports at the end, per split.
@@ -70,6 +71,7 @@ class RunRecord:
     created: str = field(default_factory=_now)
     source: str = "gui"  # gui | cli | sweep
     parent: str | None = None  # the run this one was branched from
+    parent_epoch: int | None = None  # ... after this many of the parent's epochs (issue 19)
     group: str | None = None  # runs that differ only in seed (Repeat N, a sweep configuration)
     sweep: str | None = None  # the sweep it belongs to
     knobs: dict = field(default_factory=dict)  # a sweep configuration's knob values
@@ -77,6 +79,10 @@ class RunRecord:
     # not in the JSON as such: trained weights in memory, and where they are on disk
     weights: list | None = field(default=None, repr=False, compare=False)
     weights_file: Path | None = field(default=None, repr=False, compare=False)
+    # the run's snapshots (core.timeline.Timeline) in memory, and their file (issue 19)
+    timeline: object | None = field(default=None, repr=False, compare=False)
+    timeline_file: Path | None = field(default=None, repr=False, compare=False)
+    health: object | None = field(default=None, repr=False, compare=False)  # core.health.Health (memory only)
 
     @property
     def seed(self) -> int:
@@ -86,6 +92,28 @@ class RunRecord:
     def has_weights(self) -> bool:
         return self.weights is not None or (self.weights_file is not None
                                             and Path(self.weights_file).is_file())
+
+    @property
+    def has_timeline(self) -> bool:
+        return self.timeline is not None or (self.timeline_file is not None
+                                             and Path(self.timeline_file).is_file())
+
+    def load_timeline(self):
+        """The run's :class:`~nnstudio.core.timeline.snapshots.Timeline`; a ProjectError saying why
+        when it kept none."""
+        if self.timeline is None:
+            if self.timeline_file is None or not Path(self.timeline_file).is_file():
+                raise ProjectError(f"Run '{self.label()}' kept no snapshots.",
+                                   "Snapshots are kept for pinned runs and the last 10 runs: pin a "
+                                   "run to keep them, or train it again.")
+            self.timeline = Timeline.load(self.timeline_file)
+        return self.timeline
+
+    def trained_on(self, project) -> bool:
+        """Whether ``project`` has the data, preprocessing, split and target this run was trained on."""
+        return (self.data.get("name"), self.preprocess, self.split, self.target) == (
+            project.dataset.name, project.preprocess.to_dict(), project.split.to_dict(),
+            project.roles.target)
 
     def metric(self, key: str) -> float | None:
         """``test_accuracy``, ``val_loss``, ``accuracy`` (train), ... or None."""
@@ -100,7 +128,7 @@ class RunRecord:
     # ----- JSON ----------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in (
-            "id", "name", "note", "created", "source", "status", "message", "parent", "group",
+            "id", "name", "note", "created", "source", "status", "message", "parent", "parent_epoch", "group",
             "sweep", "knobs", "pinned", "spec", "settings", "data", "preprocess", "split", "task",
             "target", "features", "history", "final", "epochs_run", "seconds", "params")}
         return jsonable(d)
@@ -129,6 +157,7 @@ class RunRecord:
                 message=str(d.get("message") or ""), name=str(d.get("name") or ""),
                 note=str(d.get("note") or ""), created=str(d.get("created") or ""),
                 source=str(d.get("source") or "gui"), parent=d.get("parent"),
+                parent_epoch=None if d.get("parent_epoch") is None else int(d["parent_epoch"]),
                 group=d.get("group"), sweep=d.get("sweep"), knobs=dict(d.get("knobs") or {}),
                 pinned=bool(d.get("pinned", False)))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -217,7 +246,8 @@ def final_metrics(result, data) -> dict[str, dict[str, float]]:
 def record_of(result, project, data, *, source: str = "gui", spec=None, settings=None,
               params: int | None = None, group: str | None = None, sweep: str | None = None,
               knobs: dict | None = None, parent: str | None = None, name: str = "",
-              keep_weights: bool = True, identity: dict | None = None) -> RunRecord:
+              keep_weights: bool = True, identity: dict | None = None, timeline=None,
+              parent_epoch: int | None = None) -> RunRecord:
     """The record of a finished run (``result``: the engine's TrainResult) of ``project`` on its
     prepared ``data``. ``spec`` / ``settings`` default to the project's (a sweep passes its own)."""
     spec = spec if spec is not None else project.spec
@@ -236,4 +266,5 @@ def record_of(result, project, data, *, source: str = "gui", spec=None, settings
         final=final_metrics(result, data), epochs_run=int(result.epochs_run),
         seconds=float(result.seconds), params=int(params), status=result.status,
         message=result.message, name=name, source=source, parent=parent, group=group,
-        sweep=sweep, knobs=dict(knobs or {}), weights=weights)
+        sweep=sweep, knobs=dict(knobs or {}), weights=weights, timeline=timeline,
+        parent_epoch=parent_epoch)

@@ -8,6 +8,7 @@ the project, next to its ``.trained`` sidecar::
 
     churn.nnstudio
     churn.runs/<run id>.npz
+    churn.runs/<run id>-timeline.npz     its snapshots (issue 19), for the same runs
 
 Weight files are written *before* the document that points to them (atomically: a temporary file
 renamed into place), and files no document points to any more are deleted after it; a run's file
@@ -50,6 +51,11 @@ def runs_section(project) -> list[dict]:
         d["weights"] = None
         if src is not None:
             d["_weights"] = src
+        tl = r.timeline if r.timeline is not None else (
+            r.timeline_file if r.timeline_file is not None and Path(r.timeline_file).is_file()
+            else None)
+        if tl is not None:
+            d["_timeline"] = tl
         out.append(d)
     return out
 
@@ -67,6 +73,9 @@ def runs_from_document(doc: dict, path: Path | str) -> list[RunRecord]:
         w = d.get("weights")
         if isinstance(w, str) and _FILE_RE.match(Path(w).name):
             r.weights_file = folder / Path(w).name
+        t = d.get("timeline")
+        if isinstance(t, str) and _FILE_RE.match(Path(t).name):
+            r.timeline_file = folder / Path(t).name
         runs.append(r)
     return runs
 
@@ -78,6 +87,7 @@ def write_weights(path: Path | str, doc: dict) -> list[Path]:
     folder = runs_dir(path)
     keep: list[Path] = []
     for d in doc.get("runs") or []:
+        keep += _write_timeline(folder, d)
         src = d.pop("_weights", None)
         if src is None:
             continue
@@ -100,6 +110,23 @@ def write_weights(path: Path | str, doc: dict) -> list[Path]:
         d["weights"] = f"{folder.name}/{target.name}"
         keep.append(target)
     return keep
+
+
+def _write_timeline(folder: Path, d: dict) -> list[Path]:
+    """A run's snapshots (``_timeline``: a Timeline or its file) to ``<id>-timeline.npz``."""
+    tl = d.pop("_timeline", None)
+    d.pop("timeline", None)
+    target = folder / f"{d['id']}-timeline.npz"
+    if tl is None or not _FILE_RE.match(target.name):
+        return []
+    folder.mkdir(exist_ok=True)
+    if isinstance(tl, (str, Path)):
+        if Path(tl).resolve() != target.resolve():
+            _atomic_copy(Path(tl), target)
+    elif not target.is_file():
+        tl.save(target)
+    d["timeline"] = f"{folder.name}/{target.name}"
+    return [target]
 
 
 def _atomic_copy(src: Path, target: Path) -> None:
@@ -139,6 +166,8 @@ def prune_weights(runs: list[RunRecord], keep_last: int = KEEP_LAST) -> None:
         if not r.pinned and r.id not in recent:
             r.weights = None
             r.weights_file = None
+            r.timeline = None
+            r.timeline_file = None
 
 
 def add_runs(project, records: list[RunRecord], keep_last: int = KEEP_LAST) -> None:
@@ -159,7 +188,9 @@ def existing_runs(path: Path | str) -> list[RunRecord]:
     return runs_from_document(read_document(path), path)
 
 
-def append_cli_runs(project, path: Path | str, source: str, results: list, data) -> None:
+def append_cli_runs(project, path: Path | str, source: str, results: list, data,
+                    timelines: list | None = None, parent: str | None = None,
+                    parent_epoch: int | None = None, spec=None, settings=None) -> list[RunRecord]:
     """``nnstudio train --save PATH``: the project keeps the runs PATH already had (or its own,
     when it was loaded from PATH) and gains these ``results`` (one group for ``--repeat``)."""
     path = Path(path)
@@ -168,4 +199,9 @@ def append_cli_runs(project, path: Path | str, source: str, results: list, data)
         and src.resolve() == path.resolve()
     project.runs = list(project.runs) if same else existing_runs(path)
     group = new_id() if len(results) > 1 else None
-    add_runs(project, [record_of(r, project, data, source="cli", group=group) for r in results])
+    timelines = timelines or [None] * len(results)
+    records = [record_of(r, project, data, source="cli", group=group, timeline=t, parent=parent,
+                         parent_epoch=parent_epoch, spec=spec, settings=settings)
+               for r, t in zip(results, timelines)]
+    add_runs(project, records)
+    return records

@@ -16,6 +16,14 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from nnstudio.core.errors import SpecError
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS
 
+#: Why a step unit cannot be trained (the OR lesson; the coach of issue 19 says it too).
+STEP_LESSON = (
+    "A step unit (1 if its weighted sum is at least 0, else 0) computes OR exactly with weights 1, 1 "
+    "and bias -1, but gradient descent cannot find those weights: the step's slope is 0 everywhere "
+    "(and undefined at 0), so the gradient of the loss with respect to every weight is 0 and no "
+    "update ever happens. A sigmoid is a smooth step: its slope is never 0, so the same network "
+    "with a sigmoid learns OR.")
+
 
 class Task(str, enum.Enum):
     BINARY = "binary"
@@ -237,8 +245,8 @@ class LayerSpec:
                 raise SpecError(f"A Dense layer of {self.units} units is too large for this app.",
                                 "Use at most 100000 units.")
             if self.activation == "step":
-                raise SpecError("A step activation cannot be trained by gradient descent: its "
-                                "gradient is zero everywhere.",
+                raise SpecError("A step activation cannot be trained by gradient descent. "
+                                + STEP_LESSON,
                                 "Use sigmoid to train, or set step weights by hand in the inspector.")
             if self.activation not in TRAINABLE_ACTIVATIONS:
                 raise SpecError(f"Unknown activation '{self.activation}'.",

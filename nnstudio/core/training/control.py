@@ -18,6 +18,10 @@ same commands in the same way:
   :meth:`~TrainingControl.checkpoint`, which waits while paused (reporting the paused state once),
   and answers with a :class:`Gate`: stop now?, run a single epoch (Step)?, a new learning rate?
   After a stepped epoch the loop calls :meth:`~TrainingControl.after_step`.
+* **Report hooks** (the training thread): :meth:`~TrainingControl.add_report_hook` functions are
+  called at every report with the epochs done, the *live* model (its ``variables``, RNG state
+  included) and the report's state, before the listeners, so a recorder can copy what it needs
+  (the timeline's snapshots, issue 19) without every report carrying a copy of the weights.
 
 Where a loop checks in differs by path (the fast path between compiled chunks of epochs, the
 streaming path between blocks of rows, Keras ``fit`` at epoch starts and, for Stop, after every
@@ -72,6 +76,7 @@ class TrainingControl:
                  should_stop: Callable[[], bool] | None = None) -> None:
         self.want_weights = want_weights
         self._listeners: list[Callable[[Progress], None]] = [on_progress] if on_progress else []
+        self._hooks: list[Callable[[int, object, str], None]] = []
         self._should_stop = should_stop
         self._stop = threading.Event()
         self._running = threading.Event()
@@ -86,10 +91,15 @@ class TrainingControl:
     def add_listener(self, fn: Callable[[Progress], None]) -> None:
         self._listeners.append(fn)
 
+    def add_report_hook(self, fn: Callable[[int, object, str], None]) -> None:
+        """``fn(done, model, state)`` at every report, on the training thread, with the live model
+        (or None when the loop has none to show); it must copy what it keeps and return quickly."""
+        self._hooks.append(fn)
+
     @property
     def listening(self) -> bool:
         """Whether anyone hears reports (a loop may skip building them otherwise)."""
-        return bool(self._listeners)
+        return bool(self._listeners or self._hooks)
 
     # ----- commands (any thread) --------------------------------------------------------------------
     def stop(self) -> None:
@@ -160,6 +170,8 @@ class TrainingControl:
     def report(self, done: int, new: dict[str, list[float]], learning_rate: float,
                weights_of=None, state: str = "running") -> None:
         """Tell every listener: ``done`` epochs finished, ``new`` their figures since last time."""
+        for hook in list(self._hooks):
+            hook(done, weights_of, state)
         if not self._listeners:
             return
         elapsed = time.perf_counter() - self._t0

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -64,8 +64,21 @@ from nnstudio.core.training.streaming import run_streaming
 #: Training features larger than this (bytes, float32) are streamed instead of held as one tensor.
 FAST_PATH_MAX_BYTES = 256 * 2**20
 
-__all__ = ["FAST_PATH_MAX_BYTES", "Progress", "TrainResult", "Trainer", "TrainingControl",
+__all__ = ["FAST_PATH_MAX_BYTES", "Progress", "StartFrom", "TrainResult", "Trainer", "TrainingControl",
            "metric_name", "precompile", "train", "train_repeated"]
+
+
+@dataclass(frozen=True)
+class StartFrom:
+    """Where a branch starts (issue 19): after ``epoch`` epochs, with the model's ``variables``
+    (``model.variables`` values: weights, statistics, RNG state) and the optimizer's ``optimizer``
+    values (``optimizer.variables``, in order; its learning rate is the run's own setting; None:
+    a fresh optimizer). Row orders continue from ``epoch``, so a branch with unchanged settings
+    trains exactly as the original went on."""
+
+    epoch: int
+    variables: list
+    optimizer: list | None = None
 
 
 class Trainer:
@@ -83,8 +96,14 @@ class Trainer:
                  control: TrainingControl | None = None,
                  on_progress: Callable[[Progress], None] | None = None,
                  want_weights: bool = False, chunk_seconds: float = 0.05,
-                 model=None, plain_first_run: bool = False) -> None:
+                 model=None, start: StartFrom | None = None,
+                 plain_first_run: bool = False) -> None:
         settings.check()
+        if start is not None and not 0 <= int(start.epoch) < int(settings.epochs):
+            raise TrainingError(f"A branch from epoch {start.epoch} needs more epochs than that "
+                                f"(the run is set to end at epoch {settings.epochs}).",
+                                f"Set epochs above {start.epoch}: it is the epoch the branch ends at.")
+        self.start = start
         self.data = data
         self.spec = spec
         self.settings = settings
@@ -140,7 +159,12 @@ class Trainer:
                 model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed,
                                     seed_tf=False)  # same weights, no eager-cache flush
         self.model = model
+        if self.start is not None:
+            _set_variables(model, self.start.variables)
         if np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
+            if self.start is not None:
+                raise TrainingError("A branch cannot train data too large to train in memory.",
+                                    "Use fewer rows.")
             if s.class_weight != "none":  # issue 20: weighted losses run on the in-memory engine only
                 raise TrainingError("Class weights are not available when the data is too large "
                                     "to train in memory.", "Set class weights to none, or use fewer rows.")
@@ -171,6 +195,8 @@ class Trainer:
                                 else np.resize(cw.astype(np.float32), prog.class_w.shape))
         opt = prog.opt
         self.optimizer = opt
+        if self.start is not None and self.start.optimizer is not None:
+            _set_optimizer(opt, self.start.optimizer)
         X = tf.constant(np.asarray(data.X_train, np.float32))
         y = tf.constant(as_targets(data.y_train, prog.layout))
         if prog.has_val:
@@ -189,7 +215,7 @@ class Trainer:
         history: dict[str, list[float]] = {k: [] for k in keys}
         lr_changes: list[tuple[int, float]] = []
         epochs = int(s.epochs)
-        done = 0
+        done = int(self.start.epoch) if self.start is not None else 0
         status, message = "completed", ""
         # The first chunk is one epoch (it traces and compiles on a new program; and a Pause or
         # Step sent just after start lands after epoch 1); then chunks of ~chunk_seconds, sized
@@ -295,6 +321,29 @@ class Trainer:
         if previous is not None:
             k = min(k, 8 * previous)  # grow gradually: one slow measurement cannot stall Stop
         return max(1, min(MAX_CHUNK_EPOCHS, k))
+
+
+def _set_variables(model, values: list) -> None:
+    """A branch's model gets its starting values (``model.variables`` order)."""
+    variables = list(model.variables)
+    if len(variables) != len(values) or any(tuple(v.shape) != tuple(np.shape(x))
+                                            for v, x in zip(variables, values)):
+        raise TrainingError("The snapshot does not fit this network (another architecture or data "
+                            "shape).", "Branch with the run's own network and data.")
+    for v, x in zip(variables, values):
+        v.assign(np.asarray(x, dtype=v.dtype))
+
+
+def _set_optimizer(opt, values: list) -> None:
+    """The optimizer's moments and step count from a snapshot; its learning rate stays the run's."""
+    variables = list(opt.variables)
+    if len(variables) != len(values) or any(tuple(v.shape) != tuple(np.shape(x))
+                                            for v, x in zip(variables, values)):
+        raise TrainingError("The snapshot's optimizer state does not fit this optimizer.",
+                            "Branch with the same optimizer, or from a snapshot of this one.")
+    for v, x in zip(variables, values):
+        if v is not opt.learning_rate:
+            v.assign(np.asarray(x, dtype=v.dtype))
 
 
 def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -> bool:

@@ -103,6 +103,7 @@ class EvaluationPanel(QWidget):
         state.training_started.connect(self._on_training_started)
         state.training_progress.connect(self._on_progress)
         state.model_changed.connect(self._on_model_changed)
+        state.epoch_shown.connect(self._on_epoch_shown)  # issue 19: the timeline scrubber
         state.threshold_changed.connect(self._on_threshold_changed)
         self._reset()
 
@@ -247,6 +248,15 @@ class EvaluationPanel(QWidget):
         wait = max(0.0, LIVE_INTERVAL_S - (time.perf_counter() - self._last_live))
         if not self._live_timer.isActive():
             self._live_timer.start(int(wait * 1000))
+
+
+    @Slot(object)
+    def _on_epoch_shown(self, shown) -> None:
+        """The timeline scrubber (issue 19): draw its snapshot, or the final model again (None)."""
+        if shown is None:
+            self._on_model_changed()
+        else:
+            self._on_progress(shown.as_progress())
 
     @Slot()
     def _on_model_changed(self) -> None:

@@ -42,6 +42,8 @@ class RunsTableModel(QAbstractTableModel):
         cols: list[tuple[str, str, object]] = [("name", "Name", None), ("pin", "Pin", None),
                                                ("status", "Status", None),
                                                ("network", "Network", None)]
+        if any(r.parent for r in self.runs):  # issue 19: branches show where they come from
+            cols.insert(1, ("from", "Branched from", None))
         for k in varying_settings(self.runs) if len(self.runs) > 1 else []:
             cols.append(("setting", SETTING_WORDS.get(k, k.replace("_", " ")), k))
         if not any(c[2] == "seed" for c in cols):
@@ -97,6 +99,12 @@ class RunsTableModel(QAbstractTableModel):
             return None if v is None or not math.isfinite(v) else v
         if kind == "note":
             return r.note
+        if kind == "from":
+            if not r.parent:
+                return ""
+            parent = next((p for p in self.runs if p.id == r.parent), None)
+            where = f" @ epoch {r.parent_epoch}" if r.parent_epoch is not None else ""
+            return f"↳ {parent.label() if parent else r.parent[:6]}{where}"
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):

@@ -227,7 +227,8 @@ class RunsPanel(QWidget):
                 continue
             name = group_label(group) if len(group) > 1 else group[0].label()
             if len(curves) == 1:
-                x = np.arange(1, len(curves[0]) + 1)
+                start = group[0].parent_epoch or 0  # a branch (issue 19) is drawn from its epoch N
+                x = np.arange(start + 1, start + len(curves[0]) + 1)
                 item = self.plot.plot(x, curves[0], pen=pg.mkPen(col, width=2), name=name)
                 self.items.append(item)
                 continue

@@ -82,6 +82,7 @@ class NeuronMapsView(QWidget):
         state.spec_changed.connect(self._setup)
         state.model_changed.connect(self._on_model_changed)
         state.training_progress.connect(self._on_progress)
+        state.epoch_shown.connect(self._on_epoch_shown)  # issue 19: the timeline scrubber
         self._setup()
 
     # ----- what can be drawn ------------------------------------------------------------------------
@@ -113,6 +114,15 @@ class NeuronMapsView(QWidget):
         self.grid_inputs = data.preprocessor.transform(pd.DataFrame({fx: raw[:, 0], fy: raw[:, 1]}),
                                                        **_lenient(data.preprocessor))
         self._on_model_changed()
+
+
+    @Slot(object)
+    def _on_epoch_shown(self, shown) -> None:
+        """The timeline scrubber (issue 19): draw its snapshot, or the final model again (None)."""
+        if shown is None:
+            self._on_model_changed()
+        else:
+            self._on_progress(shown.as_progress())
 
     @Slot()
     def _on_model_changed(self) -> None:

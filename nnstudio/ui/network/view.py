@@ -151,6 +151,7 @@ class NetworkView(NodeSelection, QWidget):
         state.training_finished.connect(self.on_finished)
         state.training_started.connect(self._on_started)
         state.model_changed.connect(self._on_model_changed)
+        state.epoch_shown.connect(self._on_epoch_shown)  # issue 19: the timeline scrubber
         self.rebuild()
         if state.model is not None:
             self.set_weights(state.model.get_weights(), "trained")
@@ -365,6 +366,15 @@ class NetworkView(NodeSelection, QWidget):
     @Slot()
     def _on_started(self) -> None:
         self.status.setText("training…")
+
+
+    @Slot(object)
+    def _on_epoch_shown(self, shown) -> None:
+        """The timeline scrubber (issue 19): draw its snapshot, or the final model again (None)."""
+        if shown is None:
+            self._on_model_changed()
+        else:
+            self.on_progress(shown.as_progress())
 
     @Slot()
     def _on_model_changed(self) -> None:

@@ -6,9 +6,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from nnstudio.core.coach import diagnose
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.spec import Task, validate
+from nnstudio.core.timeline.branch import branch_trainer
+from nnstudio.core.timeline.recorder import watch
 from nnstudio.core.training import population
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.engine import Trainer, TrainResult, train_repeated
@@ -26,6 +29,21 @@ def _baseline(data, runs: list) -> dict | None:
         return baseline(data, runs[0]) if len(runs) == 1 else baseline_of_runs(data, runs)
     except NNStudioError:
         return None
+
+
+@dataclass
+class RunPlan:
+    """A run other than the project's own (issue 19): a branch from ``snapshot`` of run
+    ``parent`` at ``parent_epoch``, or a coach's fix (``knobs``) — its network and settings."""
+
+    spec: object | None = None
+    settings: object | None = None
+    snapshot: object | None = None
+    same_optimizer: bool = True
+    parent: str | None = None
+    parent_epoch: int | None = None
+    name: str = ""
+    knobs: dict | None = None
 
 
 @dataclass
@@ -102,23 +120,34 @@ class TrainingController(QObject):
             return None
         return data
 
-    def start(self) -> bool:
+    def start(self, plan: RunPlan | None = None) -> bool:
+        """Train the project's network with its settings, or (issue 19) a ``plan``: a branch from
+        a snapshot, or a coach's comparison run, with its own network and settings."""
         data = self._ready_data("Train")
         if data is None:
             return False
         p = self.state.project
+        plan = plan or RunPlan()
+        spec = (plan.spec or p.spec).copy()
+        settings = replace(plan.settings or p.settings)
         try:
             control = TrainingControl(want_weights=True)
-            self.trainer = Trainer(data, p.spec.copy(), replace(p.settings), control=control,
-                                   chunk_seconds=self.REPORT_INTERVAL_S,
-                                   plain_first_run=True)  # no XLA wait (issue 18)
+            kw = dict(control=control, chunk_seconds=self.REPORT_INTERVAL_S,
+                      plain_first_run=True)  # no XLA wait on a new network (issue 18)
+            if plan.snapshot is not None:
+                self.trainer = branch_trainer(plan.snapshot, data, spec, settings,
+                                              same_optimizer=plan.same_optimizer, **kw)
+            else:
+                self.trainer = Trainer(data, spec, settings, **kw)
         except NNStudioError as e:
             self.message.emit("error", e.user_text())
             return False
         trainer = self.trainer
         trainer.max_chunk_epochs = chunk_cap(self.pace)
         pacer = self.pacer = Pacer(self.pace)
+        recorder = watch(trainer)  # issue 19: snapshots and health at the reports
         self._run_setup = (data, trainer.spec, trainer.settings)  # recorded as a run (issue 17)
+        self._plan = plan
 
         def work(report):
             def on_progress(p: Progress) -> None:
@@ -127,7 +156,11 @@ class TrainingController(QObject):
 
             control.add_listener(on_progress)
             result = trainer.run()
-            return result, _baseline(data, [result])
+            try:
+                findings = diagnose(data, spec, settings, result, recorder.probe.health)
+            except NNStudioError:
+                findings = []
+            return result, _baseline(data, [result]), (recorder, findings)
 
         self.worker = Worker(work, stop=control.stop, name="training")
         self.worker.progress.connect(self._on_progress)
@@ -247,10 +280,14 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _on_finished(self, done) -> None:
-        result, self.last_baseline = done
+        result, self.last_baseline, (recorder, findings) = done
         self._end()
-        self._record([result])
+        recs = self._record([result], timelines=[recorder])
+        self.state.branch_origin = None
         self.state.finish_training(result)
+        if recs:
+            self.state.set_timeline_run(recs[0])
+        self.state.set_findings(findings)
         level = "warning" if result.status == "diverged" else "info"
         verdict = (self.last_baseline or {}).get("verdict")
         self.message.emit(level, result.message + (f" {verdict}" if verdict else ""))
@@ -275,10 +312,20 @@ class TrainingController(QObject):
         self.state.finish_training(None)
         self.message.emit("error", error.user_text())
 
-    def _record(self, results: list, grouped: bool = False) -> None:
-        """Every finished run goes into the project's runs (experiments, issue 17)."""
-        self.runs_recorded.emit(record_runs(self.state, getattr(self, "_run_setup", None),
-                                            results, grouped))
+    def _record(self, results: list, grouped: bool = False, timelines: list | None = None) -> list:
+        """Every finished run goes into the project's runs (experiments, issue 17), with its
+        snapshots and health (issue 19) and, for a branch or a coach's run, its origin."""
+        plan = getattr(self, "_plan", None) or RunPlan()
+        recs = record_runs(self.state, getattr(self, "_run_setup", None), results, grouped)
+        for rec, recorder in zip(recs, timelines or []):
+            rec.timeline = recorder.timeline
+            rec.health = recorder.probe.health
+            rec.parent, rec.parent_epoch = plan.parent, plan.parent_epoch
+            rec.name = plan.name or rec.name
+            rec.knobs = dict(plan.knobs or rec.knobs)
+        self._plan = None
+        self.runs_recorded.emit(recs)
+        return recs
 
     def _end(self) -> None:
         self.trainer = None

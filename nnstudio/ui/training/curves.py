@@ -68,6 +68,21 @@ class CurvesView(QWidget):
         self.metric = "accuracy"
         self.history: dict[str, list[float]] = {}
         self._marks: list[pg.InfiniteLine] = []
+        # issue 19: the epoch the timeline scrubber shows (a line on both plots), and a branch's start
+        self.epoch_lines = [pg.InfiniteLine(angle=90, movable=False,
+                                            pen=pg.mkPen("#7a3db8", width=2)) for _ in range(2)]
+        for line, plot in zip(self.epoch_lines, (self.loss_plot, self.metric_plot)):
+            line.setZValue(20)
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+        # the coach's evidence (issue 19): the epochs of the selected finding, shaded on its plot
+        self.evidence = {name: pg.LinearRegionItem(movable=False, brush=pg.mkBrush(230, 120, 0, 50),
+                                                   pen=pg.mkPen(230, 120, 0, 120))
+                         for name in ("loss", "metric")}
+        for name, plot in (("loss", self.loss_plot), ("metric", self.metric_plot)):
+            self.evidence[name].setZValue(-10)
+            self.evidence[name].setVisible(False)
+            plot.addItem(self.evidence[name], ignoreBounds=True)
         # Draw at most REDRAW_HZ times a second, whatever the rate of reports (the history itself
         # is always complete; flush() draws what is pending at once).
         self._redraw_timer = QTimer(self)
@@ -83,6 +98,9 @@ class CurvesView(QWidget):
             state.training_finished.connect(self._on_finished)
             state.spec_changed.connect(self._on_spec_changed)
             state.model_changed.connect(self._on_model_changed)
+            state.epoch_shown.connect(self._on_epoch_shown)
+            if hasattr(state, "finding_selected"):
+                state.finding_selected.connect(self._on_finding)
 
     # ----- following the state --------------------------------------------------------------------
     def _state_metric(self) -> str | None:
@@ -100,6 +118,30 @@ class CurvesView(QWidget):
     @Slot()
     def _on_training_started(self) -> None:
         self.reset(self._state_metric() or "accuracy")
+        self._on_epoch_shown(None)
+        origin = getattr(self.state, "branch_origin", None)
+        if origin:  # a branch (issue 19): its parent's curves up to the epoch it starts from
+            self.history = {k: list(v) for k, v in origin.items()}
+            self._redraw()
+
+    @Slot(object)
+    def _on_finding(self, finding) -> None:
+        """Shade the epochs a coach finding points at (its evidence's from..to on its curve)."""
+        ev = getattr(finding, "evidence", None) or {}
+        plot = "loss" if "loss" in str(ev.get("curve", "")) else "metric"
+        for name, region in self.evidence.items():
+            shown = name == plot and "from" in ev and "to" in ev
+            region.setVisible(shown)
+            if shown:  # epochs are drawn at their number; the region covers whole epochs
+                region.setRegion((float(ev["from"]) - 0.5, float(ev["to"]) + 0.5))
+
+    @Slot(object)
+    def _on_epoch_shown(self, shown) -> None:
+        """The timeline scrubber moved (issue 19): a line at its epoch; None hides it."""
+        for line in self.epoch_lines:
+            line.setVisible(shown is not None)
+            if shown is not None:
+                line.setValue(shown.epoch)
 
     @Slot(object)
     def _on_progress(self, p) -> None:

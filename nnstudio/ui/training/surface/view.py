@@ -198,6 +198,7 @@ class SurfaceView(FrameScheduling, SurfacePoints, SurfaceHeatmap, SurfaceTexts, 
         state.training_started.connect(self._on_training_started)
         state.training_progress.connect(self._on_progress)
         state.model_changed.connect(self._on_model_changed)
+        state.epoch_shown.connect(self._on_epoch_shown)  # issue 19: the timeline scrubber
         self.refresh_points()
 
     # ===== data and points ============================================================================
@@ -348,6 +349,15 @@ class SurfaceView(FrameScheduling, SurfacePoints, SurfaceHeatmap, SurfaceTexts, 
         self._pending = {"weights": p.weights, "spec": spec, "task": task, "k": k, "meta": meta}
         if self.live.isChecked():
             self._kick()
+
+
+    @Slot(object)
+    def _on_epoch_shown(self, shown) -> None:
+        """The timeline scrubber (issue 19): draw its snapshot, or the final model again (None)."""
+        if shown is None:
+            self._on_model_changed()
+        else:
+            self._on_progress(shown.as_progress())
 
     @Slot()
     def _on_model_changed(self) -> None:

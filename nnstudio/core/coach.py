@@ -1,0 +1,329 @@
+"""The coach (issue 19): plain-words findings about a finished run, each with its evidence, its
+reason and a fix that can be tried as a comparison run.
+
+:func:`diagnose` reads what a run left behind — its history (the curves), its health points
+(:mod:`nnstudio.core.health`), its result (status, test figures, predictions), the prepared data and
+the network — and returns :class:`Finding` s with stable codes:
+
+============== ============================================================================
+code           when
+============== ============================================================================
+diverged       the loss became NaN / infinite (the engine stopped), or grew 10x its start
+lr_too_high    the training loss oscillates (rises on many epochs, by a lot) or ends far
+               above its best, without diverging
+lr_too_low     the training loss barely moved (< 2 % over the run) and the net is not good
+overfitting    the validation loss rose for a while (>= 10 % above its best, >= 5 epochs)
+               while the training loss kept falling; ``epoch`` is the best epoch
+dead_relu      more than half the units of a hidden ReLU layer are never positive on the
+               probe batch at the end
+saturation     more than half the units of a hidden sigmoid / tanh layer are saturated
+majority_class a classifier answers (almost) only one class and is no better than guessing
+unscaled_inputs an input column varies over hundreds or more (or sits far from 0) after the
+               preprocessing: the network sees unscaled numbers
+too_few_rows   fewer training rows than a twentieth of the parameters
+============== ============================================================================
+
+Thresholds are set so the tutorial workloads W1–W4 with their default settings raise none (a
+test holds them to it): a false alarm costs more trust than a missed hint. A step activation
+cannot be trained at all: the network check refuses it with :data:`STEP_LESSON`, the
+explanation (the OR lesson), and the CLI and the app show it.
+
+Each finding's :class:`Fix` is a change of knobs (those of a sweep: ``lr``, ``dropout``, ``l2``,
+``activation``, ``units``, ...) and settings (early stopping, class weights, initializer);
+:func:`apply_fix` makes the comparison run's network and settings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from nnstudio.core.evaluate import predict_encoded, predicted_codes
+from nnstudio.core.experiments.sweep import apply_knobs
+from nnstudio.core.guessing import baseline
+from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
+from nnstudio.core.model.spec import Task, count_params
+
+CODES = ("overfitting", "lr_too_high", "lr_too_low", "dead_relu", "saturation", "majority_class",
+         "unscaled_inputs", "too_few_rows", "diverged")
+
+STEP_LESSON = SPEC_STEP_LESSON
+
+
+@dataclass
+class Fix:
+    label: str  # what the comparison run tries, in words
+    knobs: dict = field(default_factory=dict)  # sweep knobs: lr, dropout, l2, activation, units, ...
+    settings: dict = field(default_factory=dict)  # other TrainSettings fields
+    layers: dict = field(default_factory=dict)  # fields of every hidden Dense layer (initializer)
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "knobs": self.knobs, "settings": self.settings,
+                "layers": self.layers}
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str  # the finding in plain words
+    reason: str  # why it matters / what causes it
+    epoch: int | None = None  # where on the curves (1-based epoch)
+    layer: str | None = None  # which layer (the health view's name)
+    evidence: dict = field(default_factory=dict)  # {"curve": .., "from": e1, "to": e2} / {"layer": ..}
+    fix: Fix | None = None
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "epoch": self.epoch,
+                "layer": self.layer, "reason": self.reason, "evidence": self.evidence,
+                "fix": self.fix.to_dict() if self.fix else None}
+
+
+def _round(x: float) -> float:
+    """3 significant digits (1e-05, not 9.999999999999999e-06)."""
+    return float(f"{x:.3g}")
+
+
+# ----- the rules -------------------------------------------------------------------------------------
+def _finite(v) -> np.ndarray:
+    return np.asarray([x for x in v if x is not None], float)
+
+
+def _diverged(history, result, lr) -> Finding | None:
+    loss = np.asarray(history.get("loss") or [], float)
+    bad = np.flatnonzero(~np.isfinite(loss))
+    blew = loss.size >= 3 and np.isfinite(loss[0]) and loss[0] > 0 and np.nanmax(loss) > 10 * loss[0]
+    if getattr(result, "status", "") != "diverged" and not bad.size and not blew:
+        return None
+    epoch = int(bad[0]) + 1 if bad.size else (int(np.nanargmax(loss)) + 1 if loss.size
+                                               else int(getattr(result, "epochs_run", 0)))
+    return Finding(
+        "diverged", f"Training diverged at epoch {epoch}: the loss became too large to compute.",
+        "The steps were so large that the weights overshot and grew without bound; nothing "
+        "learned after that point means anything.", epoch=epoch,
+        evidence={"curve": "loss", "from": max(1, epoch - 1), "to": epoch},
+        fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)}))
+
+
+def _lr_too_high(history, lr) -> Finding | None:
+    loss = _finite(history.get("loss") or [])
+    if loss.size < 8:
+        return None
+    half = loss[loss.size // 2:]
+    d = np.diff(half)
+    up = float(np.mean(d > 0))
+    swing = float(np.mean(np.abs(d))) / max(float(np.min(loss)), 1e-8)
+    end_vs_best = float(loss[-1] / max(float(np.min(loss)), 1e-8))
+    oscillating = up >= 0.35 and swing >= 0.1
+    rising = end_vs_best >= 1.5 and int(np.argmin(loss)) < loss.size - 3
+    if not (oscillating or rising):
+        return None
+    best = int(np.argmin(loss)) + 1
+    what = (f"the training loss jumps up and down (it rose on {up:.0%} of the last {half.size} epochs, "
+            f"by {swing:.0%} of its best on average)" if oscillating else
+            f"the training loss ends {end_vs_best:.1f}x above its best (epoch {best})")
+    return Finding(
+        "lr_too_high", f"The learning rate {lr:g} looks too high: {what}.",
+        "Each step overshoots the valley of the loss, so the loss bounces or climbs instead of "
+        "settling.", epoch=best,
+        evidence={"curve": "loss", "from": loss.size // 2 + 1, "to": loss.size},
+        fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)}))
+
+
+def _lr_too_low(history, lr, good: bool) -> Finding | None:
+    loss = _finite(history.get("loss") or [])
+    if loss.size < 5 or good:
+        return None
+    change = (loss[0] - float(np.min(loss))) / max(abs(float(loss[0])), 1e-8)
+    if change >= 0.02:
+        return None
+    return Finding(
+        "lr_too_low", f"The training loss barely moved ({change:.1%} over {loss.size} epochs): the "
+        f"learning rate {lr:g} looks too low.",
+        "The steps are so small that the network is still where it started; more epochs at this "
+        "rate would cost a long time.", epoch=loss.size,
+        evidence={"curve": "loss", "from": 1, "to": int(loss.size)},
+        fix=Fix(f"learning rate {lr:g} → {lr * 10:g}", knobs={"lr": _round(lr * 10)}))
+
+
+def _overfitting(history, spec) -> Finding | None:
+    val = np.asarray(history.get("val_loss") or [], float)
+    loss = np.asarray(history.get("loss") or [], float)
+    if val.size < 10 or not np.all(np.isfinite(val)) or not np.all(np.isfinite(loss)):
+        return None
+    b = int(np.argmin(val))
+    after = val.size - 1 - b
+    if after < 5 or val[-1] < 1.1 * val[b] + 0.01 or loss[-1] >= loss[b]:
+        return None
+    has_dropout = any(layer.kind == "dropout" for layer in spec.hidden)
+    fix = (Fix("early stopping (patience 10, best weights restored)",
+                settings={"early_stopping": True, "patience": 10, "restore_best": True,
+                          "monitor": "val_loss"})
+           if has_dropout else Fix("dropout 0.2 after every hidden Dense layer", knobs={"dropout": 0.2}))
+    return Finding(
+        "overfitting", f"Overfitting from epoch {b + 1}: the validation loss rose "
+        f"{val[-1] / val[b] - 1:.0%} above its best while the training loss kept falling.",
+        "The network is learning the training rows' noise instead of what generalises. Stop at "
+        f"the best epoch ({b + 1}), or make memorising harder: dropout, L2, fewer units.",
+        epoch=b + 1, evidence={"curve": "val_loss", "from": b + 1, "to": int(val.size)}, fix=fix)
+
+
+def _layer_fraction(health, key: str, code: str, spec, lr) -> Finding | None:
+    last = health.last() if health is not None else None
+    if last is None:
+        return None
+    for i, lh in enumerate(last.layers):
+        frac = getattr(lh, key)
+        if frac is None or lh.output or frac <= 0.5 or lh.units < 2:
+            continue
+        # the first report where it was already at least half
+        series = health.series(i, key)
+        onset = next((e for e, f in zip(health.epochs, series) if f is not None and f > 0.5),
+                     last.epoch)
+        name = f"hidden layer {i + 1} ({lh.units} {lh.activation} units)"
+        if code == "dead_relu":
+            return Finding(
+                "dead_relu", f"{frac:.0%} of the units of {name} are dead: never positive on the "
+                f"probe rows (since epoch {onset}).",
+                "A ReLU unit whose weighted sum is negative for every input outputs 0 and gets no "
+                "gradient, so it never recovers; the layer works with fewer units than it has. "
+                "Usual causes: a large learning rate, or a poor initialisation.",
+                epoch=onset, layer=lh.name, evidence={"layer": lh.name, "series": "dead"},
+                fix=Fix("leaky ReLU and He initialisation", knobs={"activation": "leaky_relu"},
+                        layers={"initializer": "he_normal"}))
+        return Finding(
+            "saturation", f"{frac:.0%} of the units of {name} are saturated: their weighted sums "
+            f"sit where the {lh.activation} is flat (since epoch {onset}).",
+            f"On its flat ends a {lh.activation} has almost no slope, so almost no gradient "
+            "reaches the weights before it and learning stalls. Usual causes: unscaled inputs or "
+            "too large initial weights.", epoch=onset, layer=lh.name,
+            evidence={"layer": lh.name, "series": "saturated"},
+            fix=Fix("ReLU instead of " + lh.activation + " (He initialisation)",
+                    knobs={"activation": "relu"}, layers={"initializer": "he_normal"}))
+    return None
+
+
+def _majority(data, spec, result) -> Finding | None:
+    if data.task is Task.REGRESSION or getattr(result, "model", None) is None:
+        return None
+    base = baseline(data, result)
+    if base.get("better_than_guessing", True):
+        return None
+    X = data.X_test if len(data.X_test) else (data.X_val if len(data.X_val) else data.X_train)
+    codes = predicted_codes(predict_encoded(result.model, X), data.task)
+    if not len(codes):
+        return None
+    share = float(np.max(np.bincount(codes.astype(np.int64))) / len(codes))
+    if share < 0.95:
+        return None
+    counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=data.n_classes)
+    minority = float(np.min(counts[counts > 0]) / counts.sum()) if counts.sum() else 0.0
+    fix = (Fix("balanced class weights", settings={"class_weight": "balanced"}) if minority < 0.3
+           else _bigger(spec))
+    return Finding(
+        "majority_class", f"The network answers '{base['majority_class']}' for {share:.0%} of the "
+        f"{base['split']} rows and is no better than always answering it "
+        f"({base['accuracy']:.3f} against {base['majority_accuracy']:.3f}).",
+        "It found that guessing the most frequent class is the cheapest way to a low loss. Weigh "
+        "the rarer classes more (class weights), move the decision threshold, or give the network "
+        "more capacity / epochs.", evidence={"metric": "accuracy", "baseline": base["majority_accuracy"]},
+        fix=fix)
+
+
+def _bigger(spec) -> Fix:
+    units = [la.units for la in spec.hidden if la.kind == "dense"]
+    if not units:
+        return Fix("a hidden layer of 8 ReLU units", knobs={"layers": "dense:8:relu"})
+    return Fix(f"{2 * max(units)} units in every hidden layer", knobs={"units": 2 * max(units)})
+
+
+def _unscaled(data) -> Finding | None:
+    X = np.asarray(data.X_train, float)
+    if not X.size:
+        return None
+    with np.errstate(all="ignore"):
+        mag = np.nanmax(np.abs(X), axis=0)
+    worst = int(np.nanargmax(mag))
+    if not mag[worst] > 50:
+        return None
+    names = list(data.preprocessor.output_names)
+    name = names[worst] if worst < len(names) else f"input {worst + 1}"
+    return Finding(
+        "unscaled_inputs", f"Inputs are not scaled: '{name}' reaches {mag[worst]:,.0f} (standardized "
+        f"inputs stay within a few units of 0).",
+        "Large inputs make large weighted sums: sigmoid / tanh units saturate and the steps for "
+        "that input's weights are huge compared with the others. Standardize the numeric columns "
+        "(Data tab: scaling), with statistics of the training rows only.",
+        evidence={"input": name}, fix=None)
+
+
+def _too_few_rows(data, spec) -> Finding | None:
+    n = len(data.X_train)
+    params = count_params(spec, data.n_inputs, data.task, data.n_classes)
+    if n * 20 >= params:
+        return None
+    return Finding(
+        "too_few_rows", f"{n:,} training rows for {params:,} parameters: the network can memorise "
+        f"them instead of learning a rule.",
+        "With far more parameters than rows, many different weight settings fit the training rows "
+        "exactly, and which one training lands on says little about new rows. Get more rows, or "
+        "use a smaller network.",
+        fix=Fix("half the units in every hidden layer",
+                knobs={"units": max(1, min((la.units or 2) for la in spec.hidden
+                                           if la.kind == "dense") // 2)} if any(
+                    la.kind == "dense" for la in spec.hidden) else {}))
+
+
+# ----- the entry point -------------------------------------------------------------------------------
+def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
+    """The findings about a finished run (``result``: TrainResult, ``health``: its Health)."""
+    history = getattr(result, "history", None) or {}
+    lr = float(settings.learning_rate)
+    out: list[Finding] = []
+    div = _diverged(history, result, lr)
+    if div is not None:
+        out.append(div)
+    base_good = _good(data, result)
+    if div is None:
+        for f in (_lr_too_high(history, lr), _lr_too_low(history, lr, base_good),
+                  _overfitting(history, spec)):
+            if f is not None:
+                out.append(f)
+        for key, code in (("dead", "dead_relu"), ("saturated", "saturation")):
+            f = _layer_fraction(health, key, code, spec, lr)
+            if f is not None:
+                out.append(f)
+        f = _majority(data, spec, result)
+        if f is not None:
+            out.append(f)
+    for f in (_unscaled(data), _too_few_rows(data, spec)):
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def _good(data, result) -> bool:
+    """Whether the run already does clearly well (so a flat loss is a converged one)."""
+    test = getattr(result, "test", None) or {}
+    if data.task is Task.REGRESSION:
+        return False
+    acc = test.get("accuracy")
+    return acc is not None and acc >= 0.95
+
+
+def apply_fix(spec, settings, fix: Fix):
+    """The comparison run's (spec, settings): the fix applied to the original's."""
+    knobs = dict(fix.knobs)
+    spec2, s2 = apply_knobs(spec, settings, knobs)
+    for layer in spec2.hidden:
+        if layer.kind == "dense":
+            for k, v in fix.layers.items():
+                setattr(layer, k, v)
+    s2 = replace(s2, **fix.settings)
+    s2.check()
+    return spec2, s2
+
+
+def findings_json(data, spec, settings, result, recorder=None) -> list[dict]:
+    """``"findings"`` of ``nnstudio train --json``: code, message, epoch, layer (and the rest)."""
+    health = getattr(getattr(recorder, "probe", None), "health", None)
+    return [f.to_dict() for f in diagnose(data, spec, settings, result, health)]

@@ -1,0 +1,1 @@
+"""A run's timeline (issue 19): snapshots, recording, going back and branching."""

@@ -1,0 +1,1 @@
+"""The timeline scrubber, the coach and the health view (issue 19)."""

@@ -1,0 +1,108 @@
+"""The coach's findings about the last run (issue 19), each with its reason and a one-click fix
+that trains a comparison run (it appears beside the original in the Runs tab)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.coach import apply_fix
+from nnstudio.core.errors import NNStudioError
+from nnstudio.ui.training.controller import RunPlan
+
+
+class CoachPanel(QWidget):
+    fix_requested = Signal(object)  # RunPlan
+    message = Signal(str, str)  # (level, text) for the window
+
+    def __init__(self, state, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.title = QLabel("<b>Coach</b>")
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.list = QListWidget()
+        self.list.setMaximumHeight(60)
+        self.reason = QLabel("")
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet("color: #444")
+        self.reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.fix_button = QPushButton("Try the fix")
+        self.fix_button.setToolTip("Train a comparison run with the fix; the original stays")
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.fix_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 0, 4, 0)
+        lay.setSpacing(2)
+        lay.addLayout(top)
+        lay.addWidget(self.list)
+        lay.addWidget(self.reason)
+        self.list.currentRowChanged.connect(self._on_row)
+        self.fix_button.clicked.connect(self.try_fix)
+        state.findings_changed.connect(self.refresh)
+        state.training_started.connect(self.refresh)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        self.list.clear()
+        findings = [] if self.state.training else list(self.state.findings)
+        for f in findings:
+            where = f" (epoch {f.epoch})" if f.epoch else ""
+            item = QListWidgetItem(f"⚠ {f.message}{where}")
+            item.setToolTip(f.reason)
+            self.list.addItem(item)
+        run = self.state.timeline_run
+        if self.state.training:
+            self.title.setText("<b>Coach</b>: watching the run…")
+        elif run is None:
+            self.title.setText("<b>Coach</b>: train to get advice")
+        elif not findings:
+            self.title.setText(f"<b>Coach</b>: nothing to report about {run.label()}")
+        else:
+            self.title.setText(f"<b>Coach</b>: {len(findings)} finding"
+                               f"{'s' if len(findings) != 1 else ''} about {run.label()}")
+        self.list.setVisible(bool(findings))
+        self.reason.setVisible(bool(findings))
+        if findings:
+            self.list.setCurrentRow(0)
+        else:
+            self.fix_button.setEnabled(False)
+
+    @Slot(int)
+    def _on_row(self, row: int) -> None:
+        f = self.current()
+        self.reason.setText(f.reason if f else "")
+        self.state.select_finding(f)  # the curves and the Health tab mark its evidence
+        self.fix_button.setEnabled(bool(f and f.fix and (f.fix.knobs or f.fix.settings or f.fix.layers)))
+        label = f.fix.label if f and f.fix else ""
+        self.fix_button.setText(f"Try: {label[:40]}…" if len(label) > 40 else
+                                (f"Try: {label}" if label else "Try the fix"))
+        self.fix_button.setToolTip(f"Train a comparison run with {label}; the original stays"
+                                   if label else "Train a comparison run with the fix")
+
+    def current(self):
+        row = self.list.currentRow()
+        findings = self.state.findings
+        return findings[row] if 0 <= row < len(findings) else None
+
+    @Slot()
+    def try_fix(self) -> None:
+        f, run = self.current(), self.state.timeline_run
+        if f is None or f.fix is None or run is None:
+            return
+        try:
+            spec, settings = apply_fix(run.network(), run.train_settings(), f.fix)
+        except NNStudioError as e:
+            self.message.emit("error", f"The fix cannot be tried: {e.user_text()}")
+            return
+        self.fix_requested.emit(RunPlan(spec=spec, settings=settings, knobs=dict(f.fix.knobs),
+                                        name=f"coach ({f.code}): {f.fix.label}"))

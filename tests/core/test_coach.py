@@ -1,0 +1,147 @@
+"""Issue 19: the coach. Runs built to exhibit each finding raise it (with its evidence and a fix
+that makes a valid comparison run); the tutorial workloads W1-W4 with their defaults raise none."""
+from __future__ import annotations
+
+from dataclasses import replace
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from nnstudio.core.coach import CODES, STEP_LESSON, apply_fix, diagnose
+from nnstudio.core.errors import SpecError
+from nnstudio.core.health import Health, HealthPoint, LayerHealth
+from nnstudio.core.model.spec import NetworkSpec
+from nnstudio.core.project import Project
+from nnstudio.core.timeline.recorder import default_every, watch
+from nnstudio.core.training.engine import Trainer
+
+
+def _run(example, settings=None, layers=None, preprocess=None, keep=None):
+    p = Project.from_example(example)
+    if settings:
+        p.settings = replace(p.settings, **settings)
+    if preprocess:
+        p.preprocess = replace(p.preprocess, **preprocess)
+    data = p.prepare()
+    if keep is not None:  # fewer training rows (a quicker run)
+        data = replace(data, X_train=data.X_train[:keep], y_train=data.y_train[:keep])
+    if layers is not None:
+        p.spec = NetworkSpec.parse(layers, data.task, data.n_classes)
+    trainer = Trainer(data, p.spec, p.settings)
+    rec = watch(trainer, every=default_every(p.settings.epochs))  # health points at known epochs
+    result = trainer.run()
+    found = diagnose(data, p.spec, p.settings, result, rec.probe.health)
+    return SimpleNamespace(p=p, data=data, result=result, health=rec.probe.health, found=found,
+                           codes={f.code for f in found})
+
+
+@pytest.mark.parametrize("example", ["xor", "xor-dropout", "perceptron", "digits", "churn"])
+def test_the_tutorial_workloads_with_their_defaults_raise_no_finding(example):
+    run = _run(example)
+    assert run.result.status == "completed"
+    assert run.found == [], [f.message for f in run.found]
+    assert len(run.health) >= min(10, run.p.settings.epochs)  # the health was watched all along
+
+
+@pytest.fixture(scope="module")
+def xor_data():
+    p = Project.from_example("xor")
+    return p, p.prepare()
+
+
+def test_a_tiny_learning_rate_is_too_low_and_predicts_the_majority():
+    run = _run("xor", {"learning_rate": 1e-6, "epochs": 20})
+    assert {"lr_too_low", "majority_class"} <= run.codes
+    low = next(f for f in run.found if f.code == "lr_too_low")
+    assert "1e-06" in low.message and low.fix.knobs == {"lr": 1e-5}
+    assert low.evidence == {"curve": "loss", "from": 1, "to": 20}
+
+
+def test_a_huge_sgd_step_bounces_and_kills_relus():
+    run = _run("xor", {"optimizer": "sgd", "learning_rate": 50.0, "epochs": 20})
+    assert "lr_too_high" in run.codes or "diverged" in run.codes
+    dead = next(f for f in run.found if f.code == "dead_relu")
+    assert dead.layer and dead.fix.knobs == {"activation": "leaky_relu"}
+    spec, settings = apply_fix(run.p.spec, run.p.settings, dead.fix)
+    assert {la.activation for la in spec.hidden if la.kind == "dense"} == {"leaky_relu"}
+    assert {la.initializer for la in spec.hidden if la.kind == "dense"} == {"he_normal"}
+
+
+def test_unscaled_inputs_saturate_tanh_units():
+    run = _run("churn", {"epochs": 3}, layers="dense:6:tanh", preprocess={"numeric": "none"},
+               keep=1000)
+    assert {"unscaled_inputs", "saturation"} <= run.codes
+    un = next(f for f in run.found if f.code == "unscaled_inputs")
+    assert "'Balance'" in un.message or "'EstimatedSalary'" in un.message
+
+
+def test_too_few_rows_for_the_parameters(xor_data):
+    p, data = xor_data
+    spec = NetworkSpec.parse("dense:256:relu,dense:256:relu", data.task, data.n_classes)
+    res = SimpleNamespace(history={"loss": [0.6, 0.5, 0.4]}, status="completed", test={}, model=None)
+    found = diagnose(data, spec, p.settings, res)
+    assert [f.code for f in found] == ["too_few_rows"]
+    assert "600 training rows for 66,817 parameters" in found[0].message
+    assert apply_fix(spec, p.settings, found[0].fix)[0].hidden[0].units == 128
+
+
+def _history(loss, val=None):
+    h = {"loss": list(loss)}
+    if val is not None:
+        h["val_loss"] = list(val)
+    return h
+
+
+def test_overfitting_onset_is_the_best_validation_epoch(xor_data):
+    p, data = xor_data
+    loss = np.linspace(0.6, 0.1, 40)
+    val = np.r_[np.linspace(0.6, 0.3, 15), np.linspace(0.3, 0.5, 25)]
+    res = SimpleNamespace(history=_history(loss, val), status="completed", test={}, model=None)
+    found = diagnose(data, p.spec, p.settings, res)
+    assert [f.code for f in found] == ["overfitting"]
+    assert found[0].epoch == 15 and found[0].evidence == {"curve": "val_loss", "from": 15, "to": 40}
+    assert found[0].fix.knobs == {"dropout": 0.2}
+    spec, _ = apply_fix(p.spec, p.settings, found[0].fix)
+    assert sum(la.kind == "dropout" for la in spec.hidden) == 2
+    # a validation loss that wobbles within 10 % of its best is not overfitting
+    calm = np.r_[np.linspace(0.6, 0.3, 15), 0.3 + 0.02 * np.sin(np.arange(25))]
+    res.history = _history(loss, calm)
+    assert diagnose(data, p.spec, p.settings, res) == []
+
+
+def test_divergence_and_oscillation_from_the_curves(xor_data):
+    p, data = xor_data
+    res = SimpleNamespace(history=_history([0.7, 0.9, 5.0, float("nan")]), status="diverged",
+                          test={}, model=None)
+    found = diagnose(data, p.spec, p.settings, res)
+    assert [f.code for f in found] == ["diverged"] and found[0].epoch == 4
+    assert found[0].fix.knobs == {"lr": 0.0001}
+    bouncing = [0.7, 0.5, 0.4] + [0.35, 0.6] * 8
+    res = SimpleNamespace(history=_history(bouncing), status="completed", test={}, model=None)
+    assert [f.code for f in diagnose(data, p.spec, p.settings, res)] == ["lr_too_high"]
+
+
+def _layer(name, act, dead=None, sat=None, output=False):
+    return LayerHealth(name, act, 8, output, 1.0, 0.1, 0.01, dead, sat, 0, ([], []), None, ([], []))
+
+
+def test_layer_findings_name_the_layer_and_when_it_started(xor_data):
+    p, data = xor_data
+    h = Health([HealthPoint(e, [_layer("dense_0", "tanh", sat=s), _layer("output", "sigmoid", output=True)])
+                for e, s in ((1, 0.0), (5, 0.625), (9, 0.75))])
+    res = SimpleNamespace(history=_history([0.7, 0.6, 0.5]), status="completed", test={}, model=None)
+    found = diagnose(data, p.spec, p.settings, res, h)
+    assert [(f.code, f.layer, f.epoch) for f in found] == [("saturation", "dense_0", 5)]
+    assert "75%" in found[0].message
+
+
+def test_every_code_is_documented_and_a_step_unit_is_refused_with_the_or_lesson(xor_data):
+    import nnstudio.core.coach as coach
+    from nnstudio.core.model.spec import validate
+
+    assert len(CODES) == 9 and all(c in coach.__doc__ for c in CODES)
+    _, data = xor_data
+    with pytest.raises(SpecError) as e:
+        validate(NetworkSpec.parse("dense:2:step"), data.task, data.n_classes)
+    assert STEP_LESSON in e.value.user_text() and "slope is 0" in e.value.user_text()

@@ -1,0 +1,153 @@
+"""Issue 19 in the GUI, without training (a run record with a small timeline and health): the
+scrubber moves the state's epoch and the curves' marker, replays, and asks for a branch; the coach
+lists findings and its fix becomes a comparison run's plan; the Health tab draws a layer; the Runs
+table says where a branch comes from."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.core.coach import Finding, Fix
+from nnstudio.core.experiments.record import RunRecord
+from nnstudio.core.health import HealthMonitor
+from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.settings import TrainSettings
+from nnstudio.core.timeline.snapshots import Snapshot, Timeline
+from nnstudio.ui.experiments.runs_model import RunsTableModel
+from nnstudio.ui.state import AppState
+from nnstudio.ui.timeline.coach_panel import CoachPanel
+from nnstudio.ui.timeline.health_view import HealthView
+from nnstudio.ui.timeline.scrubber import Scrubber
+from nnstudio.ui.training.curves import CurvesView
+
+
+class _Dense:
+    def __init__(self, k, b, act, name):
+        self.kind, self.kernel, self.bias, self.activation, self.name = "dense", k, b, act, name
+
+
+@pytest.fixture
+def run():
+    spec = NetworkSpec.parse("dense:3:relu", Task.BINARY, 2)
+    rng = np.random.default_rng(0)
+    tl = Timeline()
+    mon = HealthMonitor(rng.normal(size=(20, 2)).astype(np.float32), rng.integers(0, 2, 20),
+                        "binary_crossentropy")
+    for e in (1, 3, 6, 10):
+        w = [rng.normal(size=(2, 3)).astype(np.float32), np.zeros(3, np.float32),
+             rng.normal(size=(3, 1)).astype(np.float32), np.zeros(1, np.float32)]
+        tl.add(Snapshot(e, w, None))
+        layers = [_Dense(w[0], w[1], "relu", "dense_1"), _Dense(w[2], w[3], "sigmoid", "dense_2")]
+        mon.health.points.append(mon.point(e, layers))
+    rec = RunRecord(id="abc123", spec=spec.to_dict(), settings=TrainSettings(epochs=10).to_dict(),
+                    data={"name": "xor"}, history={"loss": list(np.linspace(0.7, 0.3, 10)),
+                                                   "accuracy": list(np.linspace(0.5, 0.9, 10))},
+                    epochs_run=10, timeline=tl)
+    rec.health = mon.health
+    return rec
+
+
+def test_the_scrubber_moves_the_epoch_shown_and_replays(qtbot, run):
+    state = AppState()
+    curves = CurvesView(state)
+    sc = Scrubber(state)
+    qtbot.addWidget(curves)
+    qtbot.addWidget(sc)
+    assert not sc.slider.isEnabled()
+    shown = []
+    state.epoch_shown.connect(shown.append)
+    state.set_timeline_run(run)
+    assert sc.slider.isEnabled() and sc.slider.maximum() == 3 and "4 snapshots" in sc.memory_label.text()
+    sc.show_index(1)
+    assert shown[-1].epoch == 3 and shown[-1].epochs == 10 and len(shown[-1].weights) == 4
+    assert curves.epoch_lines[0].isVisible() and curves.epoch_lines[0].value() == 3
+    assert sc.epoch_label.text() == "epoch 3 of 10"
+    branches = []
+    sc.branch_requested.connect(branches.append)
+    sc.branch_button.click()
+    assert branches[0].epoch == 3 and branches[0].snapshot is run.timeline.at(3)
+    sc.speed.setCurrentIndex(3)  # 25 a second
+    sc.play_button.setChecked(True)
+    assert sc.slider.value() == 1  # replays from where it is
+    qtbot.waitUntil(lambda: not sc.play_button.isChecked(), timeout=3000)
+    assert shown[-1].epoch == 10 and [s.epoch for s in shown[-3:]] == [3, 6, 10]
+    state.show_epoch(None)
+    assert not curves.epoch_lines[0].isVisible()
+
+
+def test_the_coach_lists_findings_and_its_fix_is_a_comparison_run(qtbot, run):
+    state = AppState()
+    panel = CoachPanel(state)
+    qtbot.addWidget(panel)
+    assert not panel.fix_button.isEnabled()
+    state.set_timeline_run(run)
+    state.set_findings([Finding("lr_too_low", "The loss barely moved.", "Steps too small.", epoch=10,
+                                fix=Fix("learning rate 0.001 → 0.01", knobs={"lr": 0.01}))])
+    assert panel.list.count() == 1 and "barely moved" in panel.list.item(0).text()
+    assert panel.fix_button.isEnabled() and "0.01" in panel.fix_button.text()
+    with qtbot.waitSignal(panel.fix_requested) as sig:
+        panel.fix_button.click()
+    plan = sig.args[0]
+    assert plan.settings.learning_rate == 0.01 and plan.knobs == {"lr": 0.01}
+    assert plan.snapshot is None and "lr_too_low" in plan.name
+    state.set_findings([])
+    assert panel.list.count() == 0 and "nothing to report" in panel.title.text()
+
+
+def test_the_health_tab_draws_a_layer_and_the_runs_table_shows_branches(qtbot, run):
+    state = AppState()
+    view = HealthView(state)
+    qtbot.addWidget(view)
+    assert "Train a network" in view.summary.text()
+    state.set_timeline_run(run)
+    assert view.layer.count() == 2
+    x, y = view.dead.getData()
+    assert list(x) == [1, 3, 6, 10] and all(0 <= v <= 1 for v in y)
+    assert view.w_img.image.shape == (4, 40)
+    assert "dead ReLU units" in view.summary.text()
+    child = RunRecord(id="def456", spec=run.spec, settings=run.settings, data=run.data,
+                      history={"loss": [0.3, 0.2]}, parent="abc123", parent_epoch=6, name="branch")
+    model = RunsTableModel()
+    model.set_runs([run, child])
+    col = [c[1] for c in model.columns].index("Branched from")
+    assert model.value(1, col) == "↳ run abc123 @ epoch 6" and model.value(0, col) == ""
+
+
+def test_the_replay_exports_as_an_animated_gif_and_as_frames(window, run, tmp_path):
+    from PIL import Image
+
+    from nnstudio.ui.timeline.replay import export_replay
+
+    window.state.set_timeline_run(run)
+    sc = window.scrubber
+    sc.show_index(1)
+    assert export_replay(window, str(tmp_path / "replay.gif")) == 4
+    with Image.open(tmp_path / "replay.gif") as gif:
+        assert gif.format == "GIF" and gif.n_frames == 4 and gif.info["loop"] == 0
+        assert abs(gif.info["duration"] - 1000 / 3) <= 10  # the scrubber's speed, 3 a second (GIF counts 1/100 s)
+        first = gif.convert("RGB").tobytes()
+        gif.seek(3)
+        assert gif.convert("RGB").tobytes() != first  # the frames differ: the replay moves
+    assert sc.slider.value() == 1  # back where the user was
+    assert export_replay(window, str(tmp_path / "frames")) == 4
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == [f"frame-{i:04d}.png" for i in range(4)]
+
+
+def test_a_findings_evidence_is_marked_on_the_curves_and_its_layer_shown_in_health(qtbot, run):
+    state = AppState()
+    curves, panel, health = CurvesView(state), CoachPanel(state), HealthView(state)
+    for w in (curves, panel, health):
+        qtbot.addWidget(w)
+    state.set_timeline_run(run)
+    assert not curves.evidence["loss"].isVisible() and health.layer.currentIndex() == 0
+    over = Finding("overfitting", "Validation loss rises from epoch 6.", "…", epoch=6,
+                   evidence={"curve": "val_loss", "from": 6, "to": 10})
+    dead = Finding("dead_relu", "Most ReLUs of dense_2 are dead.", "…", layer="dense_2",
+                   evidence={"layer": "dense_2", "series": "dead"})
+    state.set_findings([over, dead])  # the first finding is selected
+    assert curves.evidence["loss"].isVisible() and not curves.evidence["metric"].isVisible()
+    assert curves.evidence["loss"].getRegion() == (5.5, 10.5)
+    panel.list.setCurrentRow(1)
+    assert not curves.evidence["loss"].isVisible() and health.layer.currentIndex() == 1
+    state.set_findings([])
+    assert not curves.evidence["loss"].isVisible()
