@@ -206,6 +206,27 @@ def test_xla_and_plain_graph_agree(xor):  # XLA
         np.testing.assert_allclose(a.history[key], xla.history[key], rtol=1e-4, atol=1e-4)
 
 
+def test_plain_first_run_agrees_with_the_xla_runs_that_follow(xor):  # XLA
+    """Issue 18: a new program's first run may skip the XLA wait (a plain graph on the same
+    variables); the runs after a background compile use XLA and give the same results."""
+    spec = NetworkSpec([LayerSpec.dense(5, "relu"), LayerSpec.dense(3, "relu")])  # a new program
+    s = settings(epochs=5, jit_compile=True)
+    first = Trainer(xor, spec, s, plain_first_run=True)
+    a = first.run()
+    assert first.ran_plain and a.status == "completed"
+    assert engine.precompile(xor, spec, s)  # the XLA program was still to compile
+    later = Trainer(xor, spec, s, plain_first_run=True)
+    b = later.run()
+    assert not later.ran_plain
+    for key in a.history:
+        np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-4, atol=1e-4)
+    for x, y in zip(a.model.get_weights(), b.model.get_weights()):
+        np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-5)
+    drop = Trainer(xor, DROP_SPEC, replace(s, epochs=1), plain_first_run=True)
+    drop.run()
+    assert not drop.ran_plain  # XLA draws dropout masks differently: never the plain graph
+
+
 # ----- the plain-graph chunk function (jit_compile=False): the same code, quick to trace ------------
 def test_concurrent_runs_of_one_architecture_do_not_interfere(xor):
     s = settings(epochs=6)

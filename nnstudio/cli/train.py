@@ -235,7 +235,8 @@ def run(args) -> int:
             result = distributed.train_mirrored(data, project.spec, project.settings,
                                                 distributed.make_strategy(devices), control=control)
         else:
-            trainer = Trainer(data, project.spec, project.settings, control=control)
+            trainer = Trainer(data, project.spec, project.settings, control=control,
+                              plain_first_run=True)  # one run: no XLA compile wait (issue 18)
             recorder = watch(trainer, every=args.snapshot_every)  # issue 19: snapshots + health
             result = trainer.run()
         bar.close()

@@ -96,7 +96,8 @@ class Trainer:
                  control: TrainingControl | None = None,
                  on_progress: Callable[[Progress], None] | None = None,
                  want_weights: bool = False, chunk_seconds: float = 0.05,
-                 model=None, start: StartFrom | None = None) -> None:
+                 model=None, start: StartFrom | None = None,
+                 plain_first_run: bool = False) -> None:
         settings.check()
         if start is not None and not 0 <= int(start.epoch) < int(settings.epochs):
             raise TrainingError(f"A branch from epoch {start.epoch} needs more epochs than that "
@@ -109,6 +110,14 @@ class Trainer:
         self.control = control if control is not None else TrainingControl(
             on_progress, want_weights=want_weights)
         self.chunk_seconds = chunk_seconds
+        #: issue 18: when the program of this network is new (not yet XLA-compiled), train this
+        #: run in a plain TF graph instead of waiting seconds for XLA (same results up to float
+        #: rounding; not with Dropout). For one-off runs (the CLI) and the GUI's Train, which
+        #: compiles XLA afterwards in the background (:func:`precompile`): later runs get it.
+        #: Off by default: a loop of runs (a sweep) is better served by compiling at once.
+        self.plain_first_run = plain_first_run
+        #: whether this run trained in a plain graph (the XLA program is still to be compiled)
+        self.ran_plain = False
         #: at most this many epochs per chunk (None: sized by time only). The GUI's pace control
         #: sets it, any time, so each progress report carries few epochs when a person watches.
         self.max_chunk_epochs: int | None = None
@@ -212,6 +221,10 @@ class Trainer:
         # Step sent just after start lands after epoch 1); then chunks of ~chunk_seconds, sized
         # from the speed measured on this program (also by earlier runs).
         k = 1
+        plain = self.plain_first_run and prog.jit and not prog.traced and prog.can_run_plain()
+        self.ran_plain = plain
+        call = prog.call_plain if plain else prog.call
+        speed = None if plain else prog.epoch_seconds  # a plain graph's own, for this run only
         # A chunk's progress report is sent once the next chunk's row orders are ready, just
         # before it starts: whoever listens (the GUI drawing curves and the live surface) then
         # works while this thread is inside the compiled call, which runs without the interpreter
@@ -248,10 +261,10 @@ class Trainer:
                 lr_changes.append((done, lr))
             if stepping:
                 kk = 1
-            traced_before = prog.traced
+            traced_before = prog.plain_traced if plain else prog.traced
             c0 = time.perf_counter()
             try:
-                buf, nd, st = prog.call((X, y, Xv, yv, orders_t, done_t, tf.constant(kk, tf.int32),
+                buf, nd, st = call((X, y, Xv, yv, orders_t, done_t, tf.constant(kk, tf.int32),
                                          fixed["early"], fixed["patience"], fixed["mon_index"],
                                          fixed["mode_max"]))
                 nd, st = int(nd), int(st)
@@ -267,10 +280,11 @@ class Trainer:
             done += nd
             if traced_before and nd > 0:  # calls that traced/compiled say nothing about speed
                 per = (c1 - c0) / nd
-                prog.epoch_seconds = per if prog.epoch_seconds is None else \
-                    0.5 * prog.epoch_seconds + 0.5 * per
-            k = 2 if prog.epoch_seconds is None else self._chunk_epochs(
-                prog.epoch_seconds, None if (traced_before and kk == 1 and done == nd) else kk)
+                speed = per if speed is None else 0.5 * speed + 0.5 * per
+                if not plain:
+                    prog.epoch_seconds = speed
+            k = 2 if speed is None else self._chunk_epochs(
+                speed, None if (traced_before and kk == 1 and done == nd) else kk)
             pending = (done, new)
             if stepping:
                 flush()

@@ -81,12 +81,14 @@ class Program:
         self.epoch_seconds: float | None = None  # measured speed, to size the first chunk of a run
         self.jit = jit
         self.fn = self._make_function(jit)
+        self.fn_plain = None  # the same chunk in a plain graph: a first run that skips XLA
+        self.plain_traced = False
         self._load_fn = self._store_fn = self._eval_fn = None
 
     # ---- per run
-    # Loading, storing and evaluating are compiled too (XLA when the program is): building the
-    # run's model calls ``tf.random.set_seed``, which empties TF's eager kernel cache, so the
-    # dozens of small eager ops they would otherwise be cost tens of milliseconds a run.
+    # Loading, storing and evaluating are graph functions too: dozens of small eager ops would
+    # cost tens of milliseconds a run. Plain graphs, not XLA: they only copy values, and an XLA
+    # compile of them would add to a first run that skips XLA (:meth:`call_plain`).
     def load(self, model, settings: TrainSettings, mode_max: bool) -> None:
         """Start a run: the run's model's values (weights, RNG state), a fresh optimizer."""
         tf = _tensorflow()
@@ -102,7 +104,7 @@ class Program:
                         self.best_epoch.assign(-1), self.wait.assign(0)]
                 with tf.control_dependencies(ops):
                     return tf.constant(0)
-            self._load_fn = tf.function(load_fn, autograph=False, jit_compile=self.jit)
+            self._load_fn = tf.function(load_fn, autograph=False)
         self._load_fn([v.value for v in model.variables],
                       tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype),
                       tf.constant(-np.inf if mode_max else np.inf, tf.float32))
@@ -116,7 +118,7 @@ class Program:
             def store_fn(dst):
                 with tf.control_dependencies([d.assign(v) for d, v in zip(dst, src)]):
                     return tf.constant(0)
-            self._store_fn = tf.function(store_fn, autograph=False, jit_compile=self.jit)
+            self._store_fn = tf.function(store_fn, autograph=False)
         self._store_fn([v.value for v in model.variables])
 
     def evaluate(self, X, y) -> dict[str, float]:
@@ -284,6 +286,24 @@ class Program:
             return buf, done, status
 
         return tf.function(chunk, input_signature=sig, jit_compile=bool(jit), autograph=False)
+
+    def can_run_plain(self) -> bool:
+        """Whether a run may use :meth:`call_plain` with the same results as :meth:`call`, up to
+        float rounding: not with Dropout, whose masks XLA draws with another RNG algorithm."""
+        return not any(type(layer).__name__ == "Dropout" for layer in self.model.layers)
+
+    def call_plain(self, args):
+        """Run one chunk in a plain TF graph (traced on first use), on the same variables.
+
+        Issue 18: on a new architecture, XLA compilation costs seconds (2-6 s on W1-W4) where the
+        plain graph traces in about one; a first run that would otherwise wait for it runs here,
+        and the XLA program is compiled later (:func:`~nnstudio.core.training.engine.precompile`).
+        """
+        if self.fn_plain is None:
+            self.fn_plain = self.fn if not self.jit else self._make_function(False)
+        out = self.fn_plain(*args)
+        self.plain_traced = True
+        return out
 
     def call(self, args):
         """Run one chunk; on the first call, fall back from XLA to a plain graph if XLA refuses."""

@@ -132,7 +132,8 @@ class TrainingController(QObject):
         settings = replace(plan.settings or p.settings)
         try:
             control = TrainingControl(want_weights=True)
-            kw = dict(control=control, chunk_seconds=self.REPORT_INTERVAL_S)
+            kw = dict(control=control, chunk_seconds=self.REPORT_INTERVAL_S,
+                      plain_first_run=True)  # no XLA wait on a new network (issue 18)
             if plan.snapshot is not None:
                 self.trainer = branch_trainer(plan.snapshot, data, spec, settings,
                                               same_optimizer=plan.same_optimizer, **kw)

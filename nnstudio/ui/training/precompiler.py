@@ -5,7 +5,9 @@ a 2-core machine) and keeps it. Without this, the first Train of every new netwo
 with the clock running. :class:`Precompiler` calls :func:`nnstudio.core.training.engine.precompile`
 on a worker thread a moment after the network, the data or the settings stop changing, one compile
 at a time, never while training runs. The result of training is the same either way; a Train
-pressed while a compile is under way simply waits for it (it would have compiled the same program).
+pressed while a compile is under way simply waits for it (it would have compiled the same program);
+one pressed before the compile started trains that run in a plain TF graph (no XLA wait: see
+``Trainer.plain_first_run``), and the compile follows when the run ends.
 
 Set ``NNSTUDIO_BACKGROUND_COMPILE=0`` to turn it off (the test suite does, except where it tests it).
 """
@@ -52,6 +54,9 @@ class Precompiler(QObject):
                     state.settings_changed):
             sig.connect(self.schedule)
         state.training_started.connect(self._timer.stop)
+        # a Train pressed before the compile ran trains its first run without XLA (issue 18):
+        # compile then, once it is over, for the runs that follow (a no-op when compiled)
+        state.training_finished.connect(self.schedule)
 
     @Slot()
     def schedule(self) -> None:
