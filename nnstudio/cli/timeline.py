@@ -128,6 +128,7 @@ def train_branch(args, load_project) -> int:
                              control=TrainingControl(bar))
     rec = watch(trainer, every=args.snapshot_every)
     result = trainer.run()
+    rec.finish(result.model)
     bar.close()
     params = run.params
     out = result_json(result, params)

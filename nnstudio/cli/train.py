@@ -239,6 +239,7 @@ def run(args) -> int:
                               plain_first_run=True)  # one run: no XLA compile wait (issue 18)
             recorder = watch(trainer, every=args.snapshot_every)  # issue 19: snapshots + health
             result = trainer.run()
+            recorder.finish(result.model)  # its last state, if the time budget skipped that report
         bar.close()
         out = result_json(result, params)
         if devices:

@@ -41,7 +41,9 @@ def one(data, spec, settings, mode: str) -> tuple[float, int]:
     if mode != "plain":
         rec = watch(trainer, every=default_every(settings.epochs) if mode == "every 2%" else None)
     t0 = time.perf_counter()
-    trainer.run()
+    result = trainer.run()
+    if rec:
+        rec.finish(result.model)  # as the CLI and the app do: the last state if the budget skipped it
     return time.perf_counter() - t0, (len(rec.timeline) if rec else 0)
 
 

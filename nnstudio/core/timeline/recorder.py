@@ -8,10 +8,15 @@ optimizer's into the :class:`Timeline`, and runs the optional ``probe`` (the hea
 
 ``every`` (optional) caps the epochs between reports (``Trainer.max_chunk_epochs``) so a short,
 fast run still has a snapshot every ``every`` epochs; leave it None to record only the reports the
-run makes anyway (no cost to its speed but the copies).
+run makes anyway. Then a time ``budget`` (a share of the training time, 5 % by default) keeps
+watching cheap enough to stay on: a report is skipped while what the recorder has spent is over
+the budget of the time trained so far, and :meth:`Recorder.finish` keeps the run's last state if its
+last report was skipped. The app's pace makes reports slow and the budget generous; a headless run
+of a fraction of a second keeps a few snapshots (``tests/benchmarks/bench_health.py``).
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -23,11 +28,15 @@ from nnstudio.core.timeline.snapshots import DEFAULT_CAP_BYTES, Snapshot, Timeli
 
 class Recorder:
     def __init__(self, trainer, *, cap_bytes: int = DEFAULT_CAP_BYTES, every: int | None = None,
-                 probe: Callable[[int, object], None] | None = None) -> None:
+                 probe: Callable[[int, object], None] | None = None, budget: float | None = None) -> None:
         self.trainer = trainer
         self.timeline = Timeline(cap_bytes=cap_bytes)
         self.every = every
         self.probe = probe
+        self.budget = budget  # the share of training time the recorder may spend (None: no limit)
+        self.spent = 0.0  # seconds spent recording
+        self._since: float | None = None  # when the first report came (the compile is not counted)
+        self._skipped: int | None = None  # the epoch of the last report skipped for the budget
 
     def attach(self) -> Recorder:
         self.trainer.control.add_report_hook(self._on_report)
@@ -42,6 +51,29 @@ class Recorder:
         if self.timeline.snapshots and self.timeline.snapshots[-1].epoch == done \
                 and state == "paused":
             return  # a pause reports the epoch already kept
+        self._model = model  # the run's workhorse model: its reader is compiled already
+        now = time.perf_counter()
+        if self._since is None:
+            self._since = now
+        elif self.budget is not None and self.spent > self.budget * (now - self._since):
+            self._skipped = int(done)
+            return
+        self._skipped = None
+        self._record(done, model)
+        self.spent += time.perf_counter() - now
+
+    def finish(self, model=None) -> None:
+        """After the run: keep its last state if the budget skipped its last report. The reports'
+        own model holds the final weights (read with the reader compiled for it); ``model`` (the
+        result's) is the fallback."""
+        model = getattr(self, "_model", None) or model
+        if self._skipped is not None and model is not None and hasattr(model, "variables"):
+            t = time.perf_counter()
+            self._record(self._skipped, model)
+            self.spent += time.perf_counter() - t
+            self._skipped = None
+
+    def _record(self, done: int, model) -> None:
         opt = getattr(self.trainer, "optimizer", None)
         variables = list(model.variables)
         if self.timeline.weight_index is None:
@@ -74,6 +106,10 @@ def read_values(model, opt=None) -> list[np.ndarray]:
     return [np.array(t) for t in entry[2]()]
 
 
+#: the share of a run's training time watching it may cost (issue 19 asks for at most 10 %)
+WATCH_BUDGET = 0.05
+
+
 def record(trainer, **kw) -> Recorder:
     """A :class:`Recorder` attached to ``trainer`` (before :meth:`Trainer.run`)."""
     return Recorder(trainer, **kw).attach()
@@ -94,4 +130,5 @@ def watch(trainer, *, every: int | None = None, cap_bytes: int = DEFAULT_CAP_BYT
     (``tests/benchmarks/bench_health.py``)."""
     s, data = trainer.settings, trainer.data
     probe = HealthMonitor(data.X_train, data.y_train, s.loss_for(data.task)) if health else None
-    return Recorder(trainer, cap_bytes=cap_bytes, probe=probe, every=every).attach()
+    return Recorder(trainer, cap_bytes=cap_bytes, probe=probe, every=every,
+                    budget=None if every else WATCH_BUDGET).attach()

@@ -156,6 +156,7 @@ class TrainingController(QObject):
 
             control.add_listener(on_progress)
             result = trainer.run()
+            recorder.finish(result.model)  # its last state, if the time budget skipped that report
             try:
                 findings = diagnose(data, spec, settings, result, recorder.probe.health)
             except NNStudioError:
