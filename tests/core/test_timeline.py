@@ -119,3 +119,29 @@ def test_a_timeline_survives_its_file(tmp_path, original):
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     with pytest.raises(ProjectError, match="cannot be read"):
         Timeline.load(tmp_path / "bad.npz")
+
+
+def test_the_watch_budget_skips_reports_and_keeps_the_last_state(tf_loaded):
+    from types import SimpleNamespace
+
+    from nnstudio.core.tf import keras
+    from nnstudio.core.timeline.recorder import Recorder
+    from nnstudio.core.training.control import TrainingControl
+
+    k = keras()
+    model = k.Sequential([k.Input((2,)), k.layers.Dense(3), k.layers.Dense(1)])
+
+    def reports(budget):
+        trainer = SimpleNamespace(control=TrainingControl(), max_chunk_epochs=None, optimizer=None)
+        rec = Recorder(trainer, budget=budget).attach()
+        for done in range(1, 6):
+            model.layers[0].kernel.assign(np.full((2, 3), float(done), np.float32))
+            trainer.control.report(done, {}, 0.01, model)
+        rec.finish()
+        return rec
+
+    every = reports(None)
+    assert [s.epoch for s in every.timeline.snapshots] == [1, 2, 3, 4, 5]
+    tight = reports(0.0)  # no time to spare: the first report, then only the end
+    assert [s.epoch for s in tight.timeline.snapshots] == [1, 5]
+    assert tight.timeline.snapshots[-1].variables[0][0, 0] == 5.0  # the final weights, not a stale copy
