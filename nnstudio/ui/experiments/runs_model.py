@@ -20,6 +20,35 @@ _METRICS = (("train", "loss"), ("train", "accuracy"), ("train", "mae"), ("val", 
 _SPLIT_WORDS = {"train": "train", "val": "val", "test": "test"}
 
 
+def tree_order(runs: list[RunRecord]) -> tuple[list[RunRecord], dict[str, int]]:
+    """Runs with each branch right under the run it branched from (issue 19: the runs table shows
+    the tree), siblings in their own order; and each run's depth. A branch whose parent is gone
+    stays where it was, at the top level."""
+    ids = {r.id for r in runs}
+    children: dict[str, list[RunRecord]] = {}
+    for r in runs:
+        if r.parent and r.parent in ids and r.parent != r.id:
+            children.setdefault(r.parent, []).append(r)
+    out: list[RunRecord] = []
+    depth: dict[str, int] = {}
+
+    def visit(r: RunRecord, d: int) -> None:
+        if r.id in depth:
+            return  # a cycle in damaged records: each run once
+        depth[r.id] = d
+        out.append(r)
+        for c in children.get(r.id, []):
+            visit(c, d + 1)
+
+    for r in runs:
+        if not (r.parent and r.parent in ids and r.parent != r.id):
+            visit(r, 0)
+    for r in runs:  # anything a cycle left out
+        if r.id not in depth:
+            visit(r, 0)
+    return out, depth
+
+
 def _network_text(r: RunRecord) -> str:
     parts = []
     for d in r.spec.get("hidden", []):
@@ -34,11 +63,12 @@ class RunsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.runs: list[RunRecord] = []
         self.columns: list[tuple[str, str, object]] = []  # (kind, header, key)
+        self.depth: dict[str, int] = {}
 
     # ----- content ----------------------------------------------------------------------------
     def set_runs(self, runs: list[RunRecord]) -> None:
         self.beginResetModel()
-        self.runs = list(runs)
+        self.runs, self.depth = tree_order(list(runs))
         cols: list[tuple[str, str, object]] = [("name", "Name", None), ("pin", "Pin", None),
                                                ("status", "Status", None),
                                                ("network", "Network", None)]
@@ -56,6 +86,10 @@ class RunsTableModel(QAbstractTableModel):
         cols.append(("note", "Note", None))
         self.columns = cols
         self.endResetModel()
+
+    def depth_of(self, row: int) -> int:
+        """How deep a run sits in the tree of branches (0: not a branch)."""
+        return self.depth.get(self.runs[row].id, 0)
 
     def run_at(self, row: int) -> RunRecord:
         return self.runs[row]
@@ -123,6 +157,8 @@ class RunsTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if kind == "pin":
                 return None
+            if kind == "name" and role == Qt.ItemDataRole.DisplayRole and self.depth_of(index.row()):
+                return "    " * (self.depth_of(index.row()) - 1) + "↳ " + str(v)  # the tree of branches
             if v is None:
                 return "" if role == Qt.ItemDataRole.DisplayRole else None
             if kind == "metric":

@@ -169,3 +169,21 @@ def test_the_inspector_follows_the_scrubber_node_by_node(window, run):
     np.testing.assert_allclose(insp.layers[1].kernel, run.timeline.at(10).variables[2])
     state.show_epoch(None)  # back to the end: no trained model in this window
     assert insp.source is None
+
+
+def test_the_runs_table_shows_branches_as_a_tree(qtbot, run):
+    from PySide6.QtCore import Qt
+
+    def rec(id_, parent=None, epoch=None):
+        return RunRecord(id=id_, spec=run.spec, settings=run.settings, data=run.data,
+                         history={"loss": [0.3]}, parent=parent, parent_epoch=epoch, name=id_)
+
+    other, child, grandchild, orphan = rec("zzz"), rec("c1", "abc123", 6), rec("g1", "c1", 2), rec("o1", "gone", 3)
+    model = RunsTableModel()
+    model.set_runs([run, other, grandchild, child, orphan])  # the order the runs were made in
+    assert [r.id for r in model.runs] == ["abc123", "c1", "g1", "zzz", "o1"]
+    assert [model.depth_of(i) for i in range(5)] == [0, 1, 2, 0, 0]
+    name = [c[0] for c in model.columns].index("name")
+    shown = [model.data(model.index(i, name), Qt.ItemDataRole.DisplayRole) for i in range(5)]
+    assert shown[1].startswith("↳ ") and shown[2].startswith("    ↳ ") and not shown[3].startswith("↳")
+    assert model.value(1, name) == child.label()  # sorting and CSV use the plain name
