@@ -93,6 +93,31 @@ class Health:
     def last(self) -> HealthPoint | None:
         return self.points[-1] if self.points else None
 
+    def to_state(self) -> dict:
+        """Everything, histograms included, as plain JSON (saved beside the run's snapshots)."""
+        def layer(lh: LayerHealth) -> dict:
+            d = {k: getattr(lh, k) for k in LayerHealth.__dataclass_fields__}
+            for k in ("weight_norm", "grad_norm", "update_ratio", "dead", "saturated"):
+                v = d[k]
+                d[k] = None if v is None or not np.isfinite(v) else float(v)
+            for k in ("weights_hist", "bias_hist", "act_hist"):
+                h = d[k]
+                d[k] = None if h is None else [[int(c) for c in h[0]], [float(e) for e in h[1]]]
+            d["units"], d["nonfinite"], d["output"] = int(d["units"]), int(d["nonfinite"]), bool(d["output"])
+            return d
+        return {"version": 1, "points": [{"epoch": int(p.epoch), "layers": [layer(lh) for lh in p.layers]}
+                                         for p in self.points]}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Health:
+        def layer(d: dict) -> LayerHealth:
+            d = dict(d)
+            for k in ("weights_hist", "bias_hist", "act_hist"):
+                d[k] = None if d[k] is None else (list(d[k][0]), list(d[k][1]))
+            return LayerHealth(**d)
+        return cls([HealthPoint(int(p["epoch"]), [layer(d) for d in p["layers"]])
+                    for p in state.get("points", [])])
+
     def to_dict(self) -> dict:
         return {"epochs": self.epochs,
                 "layers": [[lh.to_dict() for lh in p.layers] for p in self.points]}

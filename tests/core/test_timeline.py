@@ -145,3 +145,26 @@ def test_the_watch_budget_skips_reports_and_keeps_the_last_state(tf_loaded):
     tight = reports(0.0)  # no time to spare: the first report, then only the end
     assert [s.epoch for s in tight.timeline.snapshots] == [1, 5]
     assert tight.timeline.snapshots[-1].variables[0][0, 0] == 5.0  # the final weights, not a stale copy
+
+
+def test_the_health_statistics_are_saved_with_the_snapshots(xor, tmp_path):
+    from nnstudio.core.experiments.record import RunRecord
+    from nnstudio.core.timeline.recorder import watch
+
+    p, data = xor
+    trainer = Trainer(data, p.spec, replace(p.settings, epochs=8))
+    rec = watch(trainer, every=2)
+    trainer.run()
+    health = rec.probe.health
+    assert len(health) >= 4 and rec.timeline.health is health
+    rec.timeline.save(tmp_path / "t.npz")
+    run = RunRecord(id="r1", spec=p.spec.to_dict(), settings=p.settings.to_dict(), data={"name": "xor"},
+                    history={}, timeline_file=tmp_path / "t.npz")
+    run.load_timeline()
+    back = run.health
+    assert back.epochs == health.epochs
+    for a, b in zip(back.points, health.points):
+        for la, lb in zip(a.layers, b.layers):
+            assert la.name == lb.name and la.dead == lb.dead and la.act_hist[0] == list(lb.act_hist[0])
+            assert la.grad_norm == pytest.approx(lb.grad_norm)
+            np.testing.assert_allclose(la.weights_hist[1], lb.weights_hist[1])

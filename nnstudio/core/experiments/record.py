@@ -22,6 +22,7 @@ import numpy as np
 
 from nnstudio.core.atomic import fingerprint
 from nnstudio.core.errors import ProjectError
+from nnstudio.core.health import Health
 from nnstudio.core.jsonsafe import jsonable
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, count_params
@@ -107,6 +108,11 @@ class RunRecord:
                                    "Snapshots are kept for pinned runs and the last 10 runs: pin a "
                                    "run to keep them, or train it again.")
             self.timeline = Timeline.load(self.timeline_file)
+            if self.health is None and isinstance(self.timeline.health, dict):
+                try:  # the health statistics saved with the snapshots (issue 19)
+                    self.health = Health.from_state(self.timeline.health)
+                except (KeyError, TypeError, ValueError):
+                    self.health = None  # damaged: the snapshots still work
         return self.timeline
 
     def trained_on(self, project) -> bool:

@@ -130,5 +130,8 @@ def watch(trainer, *, every: int | None = None, cap_bytes: int = DEFAULT_CAP_BYT
     (``tests/benchmarks/bench_health.py``)."""
     s, data = trainer.settings, trainer.data
     probe = HealthMonitor(data.X_train, data.y_train, s.loss_for(data.task)) if health else None
-    return Recorder(trainer, cap_bytes=cap_bytes, probe=probe, every=every,
-                    budget=None if every else WATCH_BUDGET).attach()
+    rec = Recorder(trainer, cap_bytes=cap_bytes, probe=probe, every=every,
+                   budget=None if every else WATCH_BUDGET).attach()
+    if probe is not None:
+        rec.timeline.health = probe.health  # saved with the snapshots
+    return rec

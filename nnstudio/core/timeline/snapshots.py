@@ -16,6 +16,7 @@ On disk (beside a project's run weights, :mod:`nnstudio.core.experiments.store`)
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -51,6 +52,9 @@ class Timeline:
     #: which of a snapshot's ``variables`` are the model's weights (``get_weights()`` order; the
     #: rest are RNG states); None: all of them
     weight_index: list[int] | None = None
+    #: the run's health statistics (core.health.Health) saved with the snapshots; after a load, their
+    #: plain form (``Health.from_state`` makes them again)
+    health: object | None = None
 
     # ----- recording -----------------------------------------------------------------------------
     def add(self, snap: Snapshot) -> bool:
@@ -135,6 +139,9 @@ class Timeline:
                 arrays[f"v{i}_{j}"] = np.asarray(a)
             for j, a in enumerate(s.optimizer or []):
                 arrays[f"o{i}_{j}"] = np.asarray(a)
+        state = self.health.to_state() if hasattr(self.health, "to_state") else self.health
+        if state is not None:
+            arrays["health"] = np.array(json.dumps(state))
         tmp = path.with_name(f".{path.stem}.{secrets.token_hex(8)}.tmp.npz")
         try:
             np.savez(tmp, **arrays)
@@ -158,10 +165,12 @@ class Timeline:
                     v = _series(z, names, f"v{i}_")
                     o = _series(z, names, f"o{i}_") if flags[i] else None
                     snaps.append(Snapshot(e, v, o))
+                health = json.loads(str(z["health"])) if "health" in names else None
         except (OSError, ValueError, KeyError) as e:
             raise ProjectError(f"The snapshots in {Path(path).name} cannot be read: {e}.",
                                "Train the run again to record new ones.") from None
-        return cls(cap_bytes=cap, snapshots=snaps, gap=gap, thinned=thinned, weight_index=windex)
+        return cls(cap_bytes=cap, snapshots=snaps, gap=gap, thinned=thinned, weight_index=windex,
+                   health=health)
 
 
 def _series(z, names: set[str], prefix: str) -> list[np.ndarray]:

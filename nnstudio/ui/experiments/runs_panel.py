@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import stats
 from nnstudio.core.experiments.diff import describe_diff
 from nnstudio.core.experiments.record import RunRecord
@@ -196,6 +197,25 @@ class RunsPanel(QWidget):
     def _on_selection(self, *_args) -> None:
         self._update_buttons()
         self.redraw()
+        sel = self.selected_runs()
+        if len(sel) == 1:
+            self.show_timeline_of(sel[0])
+
+    def show_timeline_of(self, run: RunRecord) -> bool:
+        """The timeline scrubber, the Health tab and the views go back in time over ``run`` (issue 19)
+        when it kept snapshots and is the network and data in the project now (the views draw its
+        weights on that network); returns whether they do."""
+        project = self.state.project
+        if run is self.state.timeline_run or not run.has_timeline or project is None:
+            return run is self.state.timeline_run
+        if run.spec != project.spec.to_dict() or not run.trained_on(project):
+            return False  # another network or data: Restore it first
+        try:
+            run.load_timeline()
+        except NNStudioError:
+            return False
+        self.state.set_timeline_run(run)
+        return True
 
     def _update_buttons(self) -> None:
         sel = self.selected_runs()

@@ -187,3 +187,26 @@ def test_the_runs_table_shows_branches_as_a_tree(qtbot, run):
     shown = [model.data(model.index(i, name), Qt.ItemDataRole.DisplayRole) for i in range(5)]
     assert shown[1].startswith("↳ ") and shown[2].startswith("    ↳ ") and not shown[3].startswith("↳")
     assert model.value(1, name) == child.label()  # sorting and CSV use the plain name
+
+
+def test_selecting_a_run_with_snapshots_in_the_runs_table_goes_back_over_it(qtbot, run):
+    from dataclasses import replace as dc_replace
+
+    from nnstudio.core.project import Project
+    from nnstudio.ui.experiments.runs_panel import RunsPanel
+
+    project = Project.from_example("xor")
+    project.spec = NetworkSpec.parse("dense:3:relu", Task.BINARY, 2)
+    state = AppState(project)
+    here = dc_replace(run, spec=project.spec.to_dict(), data={"name": project.dataset.name},
+                      preprocess=project.preprocess.to_dict(), split=project.split.to_dict(),
+                      target=project.roles.target)
+    other_net = dc_replace(here, id="other1", spec=NetworkSpec.parse("dense:5:relu", Task.BINARY, 2).to_dict())
+    project.runs = [here, other_net]
+    panel = RunsPanel(state)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    panel.select_ids({"other1"})  # another network: the scrubber cannot draw it on this one
+    assert state.timeline_run is None
+    panel.select_ids({here.id})
+    assert state.timeline_run is here
