@@ -53,6 +53,7 @@ TASK_ITEMS = [(None, "Automatic"), (Task.BINARY, "Binary classification"),
 
 class DataPanel(QWidget):
     open_requested = Signal()
+    generate_requested = Signal()  # "Generate data…": the Playground's generator (issue 21)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +74,11 @@ class DataPanel(QWidget):
         self.open_btn.clicked.connect(self.open_requested)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
+        self.generate_btn = QPushButton("Generate data…")
+        self.generate_btn.setToolTip("Make 2-D data (circles, XOR, spiral, moons, ...) with sliders for the points, "
+                                     "noise and balance, or draw your own: the Playground tab")
+        self.generate_btn.clicked.connect(self.generate_requested)
+        head.addWidget(self.generate_btn)
         head.addWidget(self.open_btn)
 
         # ----- target, task, split
@@ -228,7 +234,7 @@ class DataPanel(QWidget):
                          self.seed_spin, self.stratify, self.columns_view, self.default_numeric,
                          self.default_categorical, self.default_missing, box.role_combo, box.kind_combo,
                          box.scaling_combo, box.encoding_combo, box.missing_combo, box.fill_edit,
-                         self.open_btn, self.rows_btn]
+                         self.open_btn, self.generate_btn, self.rows_btn]
 
         self._prep_timer = QTimer(self, singleShot=True, interval=60)
         self._prep_timer.timeout.connect(self.refresh_preprocessing)

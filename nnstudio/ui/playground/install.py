@@ -18,3 +18,4 @@ def install_playground_tab(window) -> None:
         window.training_panel.settings_box.setEnabled("settings" not in locked)
 
     panel.challenge.locks_changed.connect(apply_locks)
+    window.data_panel.generate_requested.connect(lambda: window.tabs.setCurrentWidget(panel))

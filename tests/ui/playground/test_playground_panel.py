@@ -136,3 +136,9 @@ def test_a_challenge_that_locks_the_network_and_settings_greys_out_their_editors
     assert not window.training_panel.settings_box.isEnabled()
     window.playground.challenge.leave()
     assert window.layers.isEnabled() and window.training_panel.settings_box.isEnabled()
+
+
+def test_the_data_tabs_generate_button_opens_the_generator(window):
+    window.tabs.setCurrentWidget(window.data_panel)
+    window.data_panel.generate_btn.click()
+    assert window.tabs.currentWidget() is window.playground
