@@ -129,7 +129,18 @@ def _lr_too_high(history, lr) -> Finding | None:
         fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)}))
 
 
-def _lr_too_low(history, lr, good: bool) -> Finding | None:
+#: Keras' default learning rates: a rate far below them that barely moved the loss goes back up to them
+_DEFAULT_LR = {"sgd": 0.01}
+_DEFAULT_LR_OTHERS = 0.001
+
+
+def _raised_lr(lr: float, optimizer: str) -> float:
+    """The rate to try instead of a too-low ``lr``: ten times it, or the optimizer's default when that
+    is higher still (1e-6 → 1e-5 would barely move either)."""
+    return _round(max(lr * 10, _DEFAULT_LR.get(str(optimizer).lower(), _DEFAULT_LR_OTHERS)))
+
+
+def _lr_too_low(history, lr, good: bool, optimizer: str = "adam") -> Finding | None:
     loss = _finite(history.get("loss") or [])
     if loss.size < 5 or good:
         return None
@@ -142,7 +153,7 @@ def _lr_too_low(history, lr, good: bool) -> Finding | None:
         "The steps are so small that the network is still where it started; more epochs at this "
         "rate would cost a long time.", epoch=loss.size,
         evidence={"curve": "loss", "from": 1, "to": int(loss.size)},
-        fix=Fix(f"learning rate {lr:g} → {lr * 10:g}", knobs={"lr": _round(lr * 10)}))
+        fix=Fix(f"learning rate {lr:g} → {_raised_lr(lr, optimizer):g}", knobs={"lr": _raised_lr(lr, optimizer)}))
 
 
 def _overfitting(history, spec) -> Finding | None:
@@ -284,7 +295,7 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
         out.append(div)
     base_good = _good(data, result)
     if div is None:
-        for f in (_lr_too_high(history, lr), _lr_too_low(history, lr, base_good),
+        for f in (_lr_too_high(history, lr), _lr_too_low(history, lr, base_good, settings.optimizer),
                   _overfitting(history, spec)):
             if f is not None:
                 out.append(f)
