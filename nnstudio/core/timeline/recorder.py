@@ -110,6 +110,12 @@ def read_values(model, opt=None) -> list[np.ndarray]:
 WATCH_BUDGET = 0.05
 
 
+def app_every(epochs: int) -> int:
+    """The app's snapshot interval: about 25 snapshots a run even at full speed, where a run makes
+    only a few reports (the scrubber is for watching; a headless run keeps to the time budget)."""
+    return max(1, int(epochs) // 25)
+
+
 def record(trainer, **kw) -> Recorder:
     """A :class:`Recorder` attached to ``trainer`` (before :meth:`Trainer.run`)."""
     return Recorder(trainer, **kw).attach()
@@ -121,7 +127,7 @@ def default_every(epochs: int) -> int:
 
 
 def watch(trainer, *, every: int | None = None, cap_bytes: int = DEFAULT_CAP_BYTES,
-          health: bool = True) -> Recorder:
+          health: bool = True, budget: float | None = None) -> Recorder:
     """Snapshots and (``health``) health points of ``trainer``'s run: a :class:`Recorder` whose
     ``probe`` is a :class:`~nnstudio.core.health.HealthMonitor` on the run's training rows
     (``recorder.probe.health``). By default only at the reports the run makes anyway (the app's
@@ -131,7 +137,7 @@ def watch(trainer, *, every: int | None = None, cap_bytes: int = DEFAULT_CAP_BYT
     s, data = trainer.settings, trainer.data
     probe = HealthMonitor(data.X_train, data.y_train, s.loss_for(data.task)) if health else None
     rec = Recorder(trainer, cap_bytes=cap_bytes, probe=probe, every=every,
-                   budget=None if every else WATCH_BUDGET).attach()
+                   budget=None if every else (WATCH_BUDGET if budget is None else budget)).attach()
     if probe is not None:
         rec.timeline.health = probe.health  # saved with the snapshots
     return rec

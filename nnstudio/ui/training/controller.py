@@ -11,7 +11,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.spec import Task, validate
 from nnstudio.core.timeline.branch import branch_trainer
-from nnstudio.core.timeline.recorder import watch
+from nnstudio.core.timeline.recorder import app_every, watch
 from nnstudio.core.training import population
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.engine import Trainer, TrainResult, train_repeated
@@ -145,7 +145,7 @@ class TrainingController(QObject):
         trainer = self.trainer
         trainer.max_chunk_epochs = chunk_cap(self.pace)
         pacer = self.pacer = Pacer(self.pace)
-        recorder = watch(trainer)  # issue 19: snapshots and health at the reports
+        recorder = watch(trainer, every=app_every(settings.epochs))  # issue 19: snapshots and health
         self._run_setup = (data, trainer.spec, trainer.settings)  # recorded as a run (issue 17)
         self._plan = plan
 
