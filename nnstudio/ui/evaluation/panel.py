@@ -40,6 +40,7 @@ from nnstudio.core.forward import layers_from_weights
 from nnstudio.core.model.spec import Task
 from nnstudio.core.surface import default_held_values
 from nnstudio.core.threshold import positive_score
+from nnstudio.ui.common.follows_timeline import FollowsTimeline
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.evaluation.attribution import AttributionView
@@ -64,7 +65,7 @@ from nnstudio.ui.state import AppState
 LIVE_INTERVAL_S = 0.5
 
 
-class EvaluationPanel(QWidget):
+class EvaluationPanel(FollowsTimeline, QWidget):
     message = Signal(str, str)  # (level, text) for the window to show
     evaluated = Signal()  # new figures are on screen
     export_requested = Signal()  # the "Export model…" button
@@ -248,15 +249,6 @@ class EvaluationPanel(QWidget):
         wait = max(0.0, LIVE_INTERVAL_S - (time.perf_counter() - self._last_live))
         if not self._live_timer.isActive():
             self._live_timer.start(int(wait * 1000))
-
-
-    @Slot(object)
-    def _on_epoch_shown(self, shown) -> None:
-        """The timeline scrubber (issue 19): draw its snapshot, or the final model again (None)."""
-        if shown is None:
-            self._on_model_changed()
-        else:
-            self._on_progress(shown.as_progress())
 
     @Slot()
     def _on_model_changed(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import layers_from_model, layers_from_weights, neuron_maps, plane_grid
+from nnstudio.ui.common.follows_timeline import FollowsTimeline
 from nnstudio.ui.state import AppState
 
 RESOLUTION = 48  # grid points per side of each map
@@ -44,7 +45,7 @@ def plane_inputs(data) -> tuple[str, str] | None:
     return cols[0].name, cols[1].name
 
 
-class NeuronMapsView(QWidget):
+class NeuronMapsView(FollowsTimeline, QWidget):
     node_clicked = Signal(int, int)  # (layer index, unit)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -114,15 +115,6 @@ class NeuronMapsView(QWidget):
         self.grid_inputs = data.preprocessor.transform(pd.DataFrame({fx: raw[:, 0], fy: raw[:, 1]}),
                                                        **_lenient(data.preprocessor))
         self._on_model_changed()
-
-
-    @Slot(object)
-    def _on_epoch_shown(self, shown) -> None:
-        """The timeline scrubber (issue 19): draw its snapshot, or the final model again (None)."""
-        if shown is None:
-            self._on_model_changed()
-        else:
-            self._on_progress(shown.as_progress())
 
     @Slot()
     def _on_model_changed(self) -> None:

@@ -37,6 +37,7 @@ from nnstudio.core.forward import ForwardLayer, layers_from_model
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.training.engine import Progress
 from nnstudio.ui.common.colors import binary_colormap
+from nnstudio.ui.common.follows_timeline import FollowsTimeline
 from nnstudio.ui.common.image_export import ask_png_path, export_png
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.plots import legend_below
@@ -49,7 +50,7 @@ from nnstudio.ui.training.surface.points import MISCLASSIFIED_PEN, SplitPoints, 
 from nnstudio.ui.training.surface.texts import SurfaceTexts
 
 
-class SurfaceView(FrameScheduling, SurfacePoints, SurfaceHeatmap, SurfaceTexts, QWidget):
+class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatmap, SurfaceTexts, QWidget):
     surface_updated = Signal(object)  # core.surface.Surface, after it is drawn
     message = Signal(str, str)  # (level, text) for the window
 
@@ -349,15 +350,6 @@ class SurfaceView(FrameScheduling, SurfacePoints, SurfaceHeatmap, SurfaceTexts, 
         self._pending = {"weights": p.weights, "spec": spec, "task": task, "k": k, "meta": meta}
         if self.live.isChecked():
             self._kick()
-
-
-    @Slot(object)
-    def _on_epoch_shown(self, shown) -> None:
-        """The timeline scrubber (issue 19): draw its snapshot, or the final model again (None)."""
-        if shown is None:
-            self._on_model_changed()
-        else:
-            self._on_progress(shown.as_progress())
 
     @Slot()
     def _on_model_changed(self) -> None:
