@@ -37,6 +37,7 @@ class Recorder:
         self.spent = 0.0  # seconds spent recording
         self._since: float | None = None  # when the first report came (the compile is not counted)
         self._skipped: int | None = None  # the epoch of the last report skipped for the budget
+        self._model = None  # the model the reports come with (the run's workhorse)
 
     def attach(self) -> Recorder:
         self.trainer.control.add_report_hook(self._on_report)
@@ -66,7 +67,7 @@ class Recorder:
         """After the run: keep its last state if the budget skipped its last report. The reports'
         own model holds the final weights (read with the reader compiled for it); ``model`` (the
         result's) is the fallback."""
-        model = getattr(self, "_model", None) or model
+        model = self._model if self._model is not None else model
         if self._skipped is not None and model is not None and hasattr(model, "variables"):
             t = time.perf_counter()
             self._record(self._skipped, model)
@@ -127,7 +128,7 @@ def default_every(epochs: int) -> int:
 
 
 def watch(trainer, *, every: int | None = None, cap_bytes: int = DEFAULT_CAP_BYTES,
-          health: bool = True, budget: float | None = None) -> Recorder:
+          health: bool = True) -> Recorder:
     """Snapshots and (``health``) health points of ``trainer``'s run: a :class:`Recorder` whose
     ``probe`` is a :class:`~nnstudio.core.health.HealthMonitor` on the run's training rows
     (``recorder.probe.health``). By default only at the reports the run makes anyway (the app's
@@ -137,7 +138,7 @@ def watch(trainer, *, every: int | None = None, cap_bytes: int = DEFAULT_CAP_BYT
     s, data = trainer.settings, trainer.data
     probe = HealthMonitor(data.X_train, data.y_train, s.loss_for(data.task)) if health else None
     rec = Recorder(trainer, cap_bytes=cap_bytes, probe=probe, every=every,
-                   budget=None if every else (WATCH_BUDGET if budget is None else budget)).attach()
+                   budget=None if every else WATCH_BUDGET).attach()
     if probe is not None:
         rec.timeline.health = probe.health  # saved with the snapshots
     return rec

@@ -102,8 +102,7 @@ class HealthView(QWidget):
         self.layer.currentIndexChanged.connect(self.redraw)
         state.timeline_changed.connect(self.refresh)
         state.epoch_shown.connect(self._on_epoch_shown)
-        if hasattr(state, "finding_selected"):
-            state.finding_selected.connect(self._on_finding)
+        state.finding_selected.connect(self._on_finding)
         self.refresh()
 
     @Slot(object)

@@ -99,8 +99,7 @@ class CurvesView(QWidget):
             state.spec_changed.connect(self._on_spec_changed)
             state.model_changed.connect(self._on_model_changed)
             state.epoch_shown.connect(self._on_epoch_shown)
-            if hasattr(state, "finding_selected"):
-                state.finding_selected.connect(self._on_finding)
+            state.finding_selected.connect(self._on_finding)
 
     # ----- following the state --------------------------------------------------------------------
     def _state_metric(self) -> str | None:

@@ -71,7 +71,7 @@ class SurfaceTexts:
             title = "Not trained yet: press Train" if self.state.model is None \
                 else "Computing the surface…"
         elif surf.meta.get("live"):
-            shown = getattr(self.state, "shown", None)  # the timeline scrubber's epoch (issue 19)
+            shown = self.state.shown  # the timeline scrubber's epoch (issue 19)
             title = f"Epoch {shown.epoch} of {shown.epochs} (timeline)" if shown is not None \
                 and not self.state.training else "Training (live)"
         else:
