@@ -211,7 +211,8 @@ def _layers_of(model, weights: list) -> list[ForwardLayer]:
 _CONTROLLER: ThreadpoolController | None = None
 
 
-def _controller() -> ThreadpoolController:
+def blas_controller() -> ThreadpoolController:
+    """The process's threadpoolctl controller (made once: making one costs milliseconds)."""
     global _CONTROLLER
     if _CONTROLLER is None:
         _CONTROLLER = ThreadpoolController()
@@ -229,7 +230,7 @@ class HealthMonitor:
         self._prev: tuple[int, list[np.ndarray]] | None = None
         # NumPy's BLAS on one thread: the probe's products are tiny, and BLAS threads that wait
         # for cores TensorFlow holds made them 10x slower on a loaded 2-core machine
-        self._blas = _controller()
+        self._blas = blas_controller()
 
     def __call__(self, epoch: int, model, weights: list | None = None) -> None:
         """A health point of ``model`` after ``epoch`` epochs (``weights``: its ``get_weights()``

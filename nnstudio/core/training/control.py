@@ -102,6 +102,11 @@ class TrainingControl:
         return bool(self._listeners or self._hooks)
 
     # ----- commands (any thread) --------------------------------------------------------------------
+    @property
+    def wants_model(self) -> bool:
+        """Whether a report's model is read (report hooks, or listeners that want weights)."""
+        return bool(self._hooks) or (self.want_weights and bool(self._listeners))
+
     def stop(self) -> None:
         self._stop.set()
         self._running.set()  # a paused run wakes up to stop
@@ -143,13 +148,16 @@ class TrainingControl:
         self._epochs = int(epochs)
 
     def checkpoint(self, done: int, learning_rate: Callable[[], float],
-                   weights_of=None) -> Gate:
+                   weights_of=None, model_fn: Callable[[], object] | None = None) -> Gate:
         """Between chunks of work: wait while paused (reporting it), then say what to do next.
 
         ``learning_rate()`` gives the optimizer's current rate and ``weights_of`` (anything with
-        ``get_weights()``) the weights, for the paused report.
+        ``get_weights()``) the weights, for the paused report; or ``model_fn()`` gives it, called
+        only for that report (the host engine writes its weights into the model when asked).
         """
         if not self._running.is_set():
+            if weights_of is None and model_fn is not None:
+                weights_of = model_fn()
             self.report(done, {}, learning_rate(), weights_of, state="paused")
             self._running.wait()
         if self.stopped:

@@ -46,13 +46,12 @@ from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
-from nnstudio.core.training import population
+from nnstudio.core.training import host, population, program
 from nnstudio.core.training.class_weights import class_weight_vector
 from nnstudio.core.training.control import Progress, TrainingControl
-from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, Program, acquire_program, build_lock
+from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, acquire_program, build_lock
 from nnstudio.core.training.shuffle import epoch_orders
 from nnstudio.core.training.steps import (
-    as_targets,
     divergence_message,
     metric_name,
     resolve_monitor,
@@ -118,12 +117,25 @@ class Trainer:
         self.plain_first_run = plain_first_run
         #: whether this run trained in a plain graph (the XLA program is still to be compiled)
         self.ran_plain = False
+        #: whether this run trained on the NumPy host engine (:mod:`~nnstudio.core.training.host`)
+        self.ran_host = False
         #: at most this many epochs per chunk (None: sized by time only). The GUI's pace control
         #: sets it, any time, so each progress report carries few epochs when a person watches.
         self.max_chunk_epochs: int | None = None
         self._model = model
         self.model = model
-        self.optimizer = None  # the Keras optimizer doing the steps, once running
+        self._optimizer = None  # the Keras optimizer doing the steps, once running
+        self._host = None  # the run's HostProgram, when it trains on the host engine
+
+    @property
+    def optimizer(self):
+        """The run's Keras optimizer (None before the run starts). On the host engine it is made
+        when first asked for, holding the run's current moments and step count."""
+        return self._host.opt if self._host is not None else self._optimizer
+
+    @optimizer.setter
+    def optimizer(self, opt) -> None:
+        self._optimizer = opt
 
     # ----- shortcuts to the control (any thread) --------------------------------------------------
     def stop(self) -> None:
@@ -177,6 +189,12 @@ class Trainer:
         has_val = len(data.X_val) > 0
         n_val = len(data.X_val) if has_val else 0
         monitor, mode_max = resolve_monitor(s.monitor, task, has_val)
+        if self.plain_first_run and self.start is None and not program.is_compiled(
+                model, s, task, loss_name, n, n_inputs, n_val, layout, bool(s.jit_compile)) \
+                and host.supports(model, s, task, loss_name) is None:
+            # a new Dense network's first run: NumPy, nothing to trace or compile (issue 18)
+            return self._run_fast(host.HostProgram(model, s, task, loss_name, n, n_inputs, n_val,
+                                                   layout), False, model, t0, monitor, mode_max)
         prog, fresh = acquire_program(model, s, task, loss_name, n, n_inputs, n_val, layout,
                                        bool(s.jit_compile))
         try:
@@ -184,34 +202,32 @@ class Trainer:
         finally:
             prog.lock.release()
 
-    def _run_fast(self, prog: Program, fresh: bool, model, t0: float, monitor: str,
+    def _run_fast(self, prog, fresh: bool, model, t0: float, monitor: str,
                   mode_max: bool) -> TrainResult:
+        """The loop over chunks of epochs, on a compiled :class:`Program` or a
+        :class:`~nnstudio.core.training.host.HostProgram` (same interface)."""
         tf = _tensorflow()
         data, s = self.data, self.settings
+        on_host = prog.host
         prog.load(model, s, mode_max)
-        if prog.class_w is not None:  # issue 20: class weights of this run (ones: none)
-            cw = class_weight_vector(s.class_weight, data.y_train, data.preprocessor.classes, data.task)
-            prog.class_w.assign(np.ones(prog.class_w.shape, np.float32) if cw is None
-                                else np.resize(cw.astype(np.float32), prog.class_w.shape))
-        opt = prog.opt
-        self.optimizer = opt
-        if self.start is not None and self.start.optimizer is not None:
-            _set_optimizer(opt, self.start.optimizer)
-        X = tf.constant(np.asarray(data.X_train, np.float32))
-        y = tf.constant(as_targets(data.y_train, prog.layout))
-        if prog.has_val:
-            Xv = tf.constant(np.asarray(data.X_val, np.float32))
-            yv = tf.constant(as_targets(data.y_val, prog.layout))
+        cw = class_weight_vector(s.class_weight, data.y_train, data.preprocessor.classes, data.task)
+        prog.set_class_weights(cw)  # issue 20: class weights of this run (None: none)
+        if on_host:
+            self._host = prog
         else:
-            Xv, yv = X[:1], y[:1]
+            self.optimizer = prog.opt
+        if self.start is not None and self.start.optimizer is not None:
+            _set_optimizer(prog.opt, self.start.optimizer)
+        X, y, Xv, yv = prog.inputs(data)
         keys = prog.keys
         mon_index = keys.index(monitor) if monitor in keys else 0
         seed = int(s.seed)
         orders = np.zeros((prog.max_k, prog.n), np.int32)
-        fixed = dict(                     early=tf.constant(bool(s.early_stopping)),
-                     patience=tf.constant(int(s.patience), tf.int32),
-                     mon_index=tf.constant(mon_index, tf.int32),
-                     mode_max=tf.constant(bool(mode_max)))
+        const = (lambda v, dtype=None: v) if on_host else tf.constant
+        fixed = dict(early=const(bool(s.early_stopping)),
+                     patience=const(int(s.patience), tf.int32),
+                     mon_index=const(mon_index, tf.int32),
+                     mode_max=const(bool(mode_max)))
         history: dict[str, list[float]] = {k: [] for k in keys}
         lr_changes: list[tuple[int, float]] = []
         epochs = int(s.epochs)
@@ -221,9 +237,11 @@ class Trainer:
         # Step sent just after start lands after epoch 1); then chunks of ~chunk_seconds, sized
         # from the speed measured on this program (also by earlier runs).
         k = 1
-        plain = self.plain_first_run and prog.jit and not prog.traced and prog.can_run_plain()
+        plain = on_host or (self.plain_first_run and prog.jit and not prog.traced
+                         and prog.can_run_plain())
         self.ran_plain = plain
-        call = prog.call_plain if plain else prog.call
+        self.ran_host = on_host
+        call = prog.call_plain if plain and not on_host else prog.call
         speed = None if plain else prog.epoch_seconds  # a plain graph's own, for this run only
         # A chunk's progress report is sent once the next chunk's row orders are ready, just
         # before it starts: whoever listens (the GUI drawing curves and the live surface) then
@@ -235,40 +253,41 @@ class Trainer:
         control.begin(epochs)
 
         def lr_now() -> float:
-            return float(opt.learning_rate.numpy())
+            return prog.learning_rate()
 
         def flush() -> None:
             nonlocal pending
-            if pending is not None:
-                control.report(pending[0], pending[1], lr_now(), prog.model)
+            if pending is not None:  # the host engine writes its weights back only if asked
+                control.report(pending[0], pending[1], lr_now(),
+                               prog.model if not on_host or control.wants_model else None)
                 pending = None
 
         while done < epochs:
             kk = max(1, min(k, epochs - done, prog.max_k, self.max_chunk_epochs or prog.max_k))
             try:  # the orders of epochs done.. (a Step below runs only the first of them)
                 orders[:kk] = epoch_orders(seed, done, kk, prog.n)
-                orders_t, done_t = tf.constant(orders), tf.constant(done, tf.int32)
+                orders_t, done_t = const(orders), const(done, tf.int32)
             except Exception as exc:  # a failure inside TensorFlow: report it
                 raise tf_failure(exc) from exc
             flush()
-            gate = control.checkpoint(done, lr_now, prog.model)
+            gate = control.checkpoint(done, lr_now, model_fn=lambda: prog.model)
             stepping, lr = gate.stepping, gate.learning_rate
             if gate.stop:
                 status, message = "stopped", f"Stopped by you after {done} epochs."
                 break
             if lr is not None:
-                opt.learning_rate.assign(lr)
+                prog.set_learning_rate(lr)
                 lr_changes.append((done, lr))
             if stepping:
                 kk = 1
             traced_before = prog.plain_traced if plain else prog.traced
             c0 = time.perf_counter()
             try:
-                buf, nd, st = call((X, y, Xv, yv, orders_t, done_t, tf.constant(kk, tf.int32),
+                buf, nd, st = call((X, y, Xv, yv, orders_t, done_t, const(kk, tf.int32),
                                          fixed["early"], fixed["patience"], fixed["mon_index"],
                                          fixed["mode_max"]))
                 nd, st = int(nd), int(st)
-                rows = buf.numpy()[:nd]
+                rows = np.asarray(buf)[:nd]
             except TrainingError:
                 raise
             except Exception as exc:  # a failure inside TensorFlow: report it
@@ -291,22 +310,22 @@ class Trainer:
                 control.after_step()
             if st == 1:
                 status = "diverged"
-                message = divergence_message(done, float(opt.learning_rate.numpy()))
+                message = divergence_message(done, prog.learning_rate())
                 break
             if st == 2:
                 status = "early_stopped"
-                be = int(prog.best_epoch.numpy())
+                be = prog.best_epoch_index()
                 message = (f"Early stopping: {monitor} did not improve for {s.patience} epochs "
                            f"(best at epoch {be + 1}).")
                 break
         flush()
         best_ep = None
-        if s.early_stopping and int(prog.best_epoch.numpy()) >= 0:
-            best_ep = int(prog.best_epoch.numpy())
+        if s.early_stopping and prog.best_epoch_index() >= 0:
+            best_ep = prog.best_epoch_index()
             if s.restore_best and best_ep + 1 < done:
                 prog.restore_best()
                 message += f" Restored the weights of epoch {best_ep + 1}."
-        steps = int(opt.iterations.numpy())
+        steps = prog.steps()
         prog.store(model)
         if status == "completed":
             message = f"Trained {done} epochs."
@@ -314,7 +333,7 @@ class Trainer:
         return TrainResult(model=model, history=history, epochs_run=done, status=status,
                            message=message.strip(), seconds=time.perf_counter() - t0, test=test,
                            lr_changes=lr_changes, best_epoch=best_ep, seed=seed, steps=steps,
-                           path="fast", compiled=fresh)
+                           path="host" if on_host else "fast", compiled=fresh)
 
     def _chunk_epochs(self, epoch_seconds: float, previous: int | None) -> int:
         k = int(self.chunk_seconds / max(epoch_seconds, 1e-7))

@@ -85,7 +85,37 @@ class Program:
         self.plain_traced = False
         self._load_fn = self._store_fn = self._eval_fn = None
 
-    # ---- per run
+    host = False  # a compiled program (not the NumPy :class:`~nnstudio.core.training.host.HostProgram`)
+
+    # ---- per run: the interface the trainer's loop uses (HostProgram has the same)
+    def inputs(self, data) -> tuple:
+        """The run's training and validation arrays as tensors (one row for no validation)."""
+        tf = _tensorflow()
+        X = tf.constant(np.asarray(data.X_train, np.float32))
+        y = tf.constant(as_targets(data.y_train, self.layout))
+        if self.has_val:
+            return (X, y, tf.constant(np.asarray(data.X_val, np.float32)),
+                    tf.constant(as_targets(data.y_val, self.layout)))
+        return X, y, X[:1], y[:1]
+
+    def set_class_weights(self, weights) -> None:
+        """One weight per class code for this run (None: unweighted, all 1)."""
+        if self.class_w is not None:
+            self.class_w.assign(np.ones(self.class_w.shape, np.float32) if weights is None
+                                else np.resize(np.asarray(weights, np.float32), self.class_w.shape))
+
+    def learning_rate(self) -> float:
+        return float(self.opt.learning_rate.numpy())
+
+    def set_learning_rate(self, lr: float) -> None:
+        self.opt.learning_rate.assign(lr)
+
+    def steps(self) -> int:
+        return int(self.opt.iterations.numpy())
+
+    def best_epoch_index(self) -> int:
+        return int(self.best_epoch.numpy())
+
     # Loading, storing and evaluating are graph functions too: dozens of small eager ops would
     # cost tens of milliseconds a run. Plain graphs, not XLA: they only copy values, and an XLA
     # compile of them would add to a first run that skips XLA (:meth:`call_plain`).
@@ -339,6 +369,14 @@ def program_key(model, settings: TrainSettings, task: Task, loss_name: str, n: i
            bool(settings.nesterov) if settings.optimizer == "sgd" else False)
     return (type(model).__name__, config, opt, task.value, loss_name, n, n_inputs, n_val,
             settings.effective_batch_size(n), layout, bool(jit))
+
+
+def is_compiled(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit) -> bool:
+    """Whether the program for this key exists and has been traced (and, with XLA, compiled)."""
+    key = program_key(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+    with cache_lock:
+        prog = cache.get(key)
+    return prog is not None and prog.traced
 
 
 def acquire_program(model, settings, task, loss_name, n, n_inputs, n_val, layout,

@@ -1,0 +1,475 @@
+"""The host engine: a new network's first run in NumPy, with no tracing and no compiling.
+
+Issue 18: the compiled engine is many times faster than Keras ``fit`` once its program exists, but
+building that program (tracing the Keras model and optimizer into a graph, then XLA) costs one to
+several seconds on a new architecture, where scikit-learn finishes a teaching net's whole run in
+well under that. Teaching nets are tiny: one mini-batch step is a few NumPy calls on matrices of a
+few dozen rows, which the host CPU runs in tens of microseconds with nothing to compile.
+
+So a *first* run of a Dense network (``Trainer(plain_first_run=True)``: the CLI and the app's
+Train, when the network's compiled program does not exist yet) trains here, while the app compiles
+the fast program in the background for the runs that follow. It is the same run, up to float
+rounding (``tests/test_host_engine.py`` trains both ways and compares curves and weights):
+
+* the same Keras model is trained: its initial weights are read from it and the trained ones
+  written back (also at every progress report, so the live views, snapshots and health read the
+  Keras model as on the compiled path), and the run's optimizer is a real Keras optimizer whose
+  moments and step count are kept equal to the ones used here;
+* the same row orders (:func:`~nnstudio.core.training.shuffle.epoch_orders`, handed in by the
+  trainer's loop exactly as to the compiled call) and the same batches; the last, partial batch
+  is its real rows only (the compiled program pads it with rows of weight 0: the same gradient);
+* the same maths as Keras' TensorFlow graph, written out: ``Dense`` is ``x @ kernel + bias``; the
+  cross-entropies are computed from the logits (Keras' TensorFlow backend takes them from the
+  sigmoid/softmax op: ``sigmoid_cross_entropy_with_logits`` and
+  ``sparse_softmax_cross_entropy_with_logits``); the loss is ``sum(loss * weight) / rows`` plus the
+  L1/L2 penalties; the gradients are TensorFlow's (ReLU's is 0 at 0, ELU's uses its output); and the
+  optimizers are transcribed from Keras' ``update_step`` (Adam, SGD with momentum/Nesterov,
+  RMSprop), operation for operation in float32;
+* the same epoch bookkeeping as the compiled chunk: per-epoch loss and metric weighted by rows,
+  validation after the epoch, divergence rolls the epoch back, early stopping keeps the best
+  weights.
+
+What it covers (:func:`supports` says why not, and the run then uses the compiled path as before):
+Dense layers only (no Dropout: its masks come from TensorFlow's random generator), the activations
+linear, relu, leaky_relu, elu, sigmoid, tanh, and softmax as the output of a classifier; sigmoid +
+binary cross-entropy, softmax + sparse categorical cross-entropy, or mean squared error; the Adam,
+SGD and RMSprop optimizers; L1/L2 penalties and class weights.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nnstudio.core.errors import TrainingError
+from nnstudio.core.health import blas_controller
+from nnstudio.core.model.spec import Task
+from nnstudio.core.registry import canonical_activation
+from nnstudio.core.settings import TrainSettings
+from nnstudio.core.training.evaluation import EVAL_BATCH_ROWS, summarize
+from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET
+from nnstudio.core.training.steps import as_targets, make_optimizer, metric_name
+
+F32 = np.float32
+#: Hidden-layer activations (and regression outputs) the host engine differentiates like TensorFlow.
+ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh")
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+LEAKY_SLOPE = F32(0.2)  # Keras 3's leaky_relu default (the registry's formula)
+EPSILON = F32(1e-7)  # Keras' epsilon (Adam and RMSprop)
+#: Batches whose largest product (rows x width x width) is below this run BLAS on one thread.
+SMALL_PRODUCT = 2**18
+
+
+def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str | None:
+    """None when this model and these settings can train on the host engine; else why not."""
+    if settings.optimizer not in OPTIMIZERS:
+        return f"the {settings.optimizer} optimizer"
+    layers = list(model.layers)
+    if not layers or any(type(layer).__name__ != "Dense" for layer in layers):
+        return "layers other than Dense"
+    for i, layer in enumerate(layers):
+        act = canonical_activation(getattr(layer.activation, "__name__", "linear"))
+        out = i == len(layers) - 1
+        if act not in ACTIVATIONS and not (out and act == "softmax"):
+            return f"the {act} activation"
+        if layer.bias_regularizer is not None or layer.activity_regularizer is not None:
+            return "bias or activity regularizers"
+        reg = layer.kernel_regularizer
+        if reg is not None and type(reg).__name__ not in ("L1L2", "L1", "L2"):
+            return "a custom regularizer"
+    out_act = canonical_activation(getattr(layers[-1].activation, "__name__", "linear"))
+    if loss_name == "binary_crossentropy":
+        ok = out_act == "sigmoid" and layers[-1].units == 1
+    elif loss_name == "sparse_categorical_crossentropy":
+        ok = out_act == "softmax"
+    elif loss_name == "mse":
+        ok = out_act != "softmax"
+    else:
+        ok = False
+    if not ok:
+        return f"the {loss_name} loss with a {out_act} output"
+    if task is not Task.REGRESSION and loss_name == "mse":
+        return "mean squared error on a classifier"
+    return None
+
+
+def _act(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "linear":
+        return z
+    if name == "relu":
+        return np.maximum(z, F32(0))
+    if name == "sigmoid":
+        return F32(1) / (F32(1) + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, LEAKY_SLOPE * z)
+    if name == "elu":
+        return np.where(z > 0, z, np.expm1(np.minimum(z, F32(0))))
+    raise TrainingError(f"Internal error: no host activation {name}.")  # supports() keeps it out
+
+
+def _grad(name: str, g: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The gradient through the activation, as TensorFlow computes it (from the output where TF
+    does: ReluGrad, SigmoidGrad, TanhGrad, EluGrad)."""
+    if name == "linear":
+        return g
+    if name == "relu":
+        return g * (a > 0)
+    if name == "sigmoid":
+        return g * (a * (F32(1) - a))
+    if name == "tanh":
+        return g * (F32(1) - a * a)
+    if name == "leaky_relu":
+        return np.where(z > 0, g, g * LEAKY_SLOPE)
+    if name == "elu":
+        return np.where(a > 0, g, g * (a + F32(1)))
+    raise TrainingError(f"Internal error: no host gradient for {name}.")
+
+
+class _Layer:
+    __slots__ = ("act", "bias", "gb", "gk", "kernel", "l1", "l2", "mb", "mk")
+
+    def __init__(self, act, kernel, bias, gk, gb, l1, l2):
+        self.act, self.kernel, self.bias, self.gk, self.gb = act, kernel, bias, gk, gb
+        self.l1, self.l2 = F32(l1), F32(l2)
+
+
+class HostProgram:
+    """One run's network, optimizer state and epoch loop in NumPy; the interface of
+    :class:`~nnstudio.core.training.program.Program` that the trainer's loop uses.
+
+    Parameters live in one flat float32 vector (each kernel and bias a view of it) and so do the
+    gradients and the optimizer's moments: an optimizer step is a handful of NumPy calls on the
+    whole network, whatever its number of layers.
+    """
+
+    host = True
+    jit = False
+    traced = True
+    plain_traced = True
+    epoch_seconds = None
+
+    def __init__(self, model, settings: TrainSettings, task: Task, loss_name: str,
+                 n: int, n_inputs: int, n_val: int, layout: str) -> None:
+        self.keras_model = model
+        self.task, self.loss_name, self.layout = task, loss_name, layout
+        self.n, self.n_inputs, self.n_val = n, n_inputs, n_val
+        self.bs = settings.effective_batch_size(n)
+        self.has_val = n_val > 0
+        self.max_k = max(1, min(MAX_CHUNK_EPOCHS, ORDER_BUDGET // max(n, 1)))
+        self.keys = ["loss", metric_name(task)] + (
+            ["val_loss", f"val_{metric_name(task)}"] if self.has_val else [])
+        self.optimizer_name = settings.optimizer
+        self.momentum = F32(settings.momentum)
+        self.nesterov = bool(settings.nesterov)
+        self.tvars = list(model.trainable_variables)
+        sizes = [int(np.prod(v.shape)) for v in self.tvars]
+        total = sum(sizes)
+        self.params = np.zeros(total, F32)
+        self.grads = np.zeros(total, F32)
+        self.backup = np.zeros(total, F32)
+        self.best = np.zeros(total, F32)
+        self.views, self.gviews, off = [], [], 0
+        for v, size in zip(self.tvars, sizes):
+            self.views.append(self.params[off:off + size].reshape(tuple(v.shape)))
+            self.gviews.append(self.grads[off:off + size].reshape(tuple(v.shape)))
+            off += size
+        index = {id(v): i for i, v in enumerate(self.tvars)}
+        self.layers: list[_Layer] = []
+        for layer in model.layers:
+            k = index[id(layer.kernel)]
+            b = index[id(layer.bias)] if layer.use_bias else None
+            reg = layer.kernel_regularizer
+            l1 = float(getattr(reg, "l1", 0.0) or 0.0) if reg is not None else 0.0
+            l2 = float(getattr(reg, "l2", 0.0) or 0.0) if reg is not None else 0.0
+            self.layers.append(_Layer(
+                canonical_activation(getattr(layer.activation, "__name__", "linear")),
+                self.views[k], None if b is None else self.views[b],
+                self.gviews[k], None if b is None else self.gviews[b], l1, l2))
+        # optimizer state: Adam's m and v, SGD's momentum, RMSprop's velocity (flat, like params)
+        self.m = np.zeros(total, F32)
+        self.v = np.zeros(total, F32)
+        self.step_count = 0
+        self.lr = F32(settings.learning_rate)
+        self.class_w: np.ndarray | None = None
+        self.best_value, self.best_epoch, self.wait = 0.0, -1, 0
+        self._penalized = any(layer.l1 or layer.l2 for layer in self.layers)
+        self._dirty = True
+        self._settings = settings
+        self._opt = None  # the run's Keras optimizer, made when first asked for (:attr:`opt`)
+        self._opt_slots: list = []
+        # BLAS on one thread for small products: its idle threads spin, and on a machine whose
+        # cores TensorFlow's pools also use, that doubled a teaching net's step time
+        width = max([n_inputs] + [int(v.shape[-1]) for v in self.tvars])
+        self.blas_threads = 1 if self.bs * width * width < SMALL_PRODUCT else None
+
+    # ---- the interface the trainer's loop uses ----------------------------------------------
+    @property
+    def model(self):
+        """The run's Keras model, holding the current weights (written back when read)."""
+        self.sync()
+        return self.keras_model
+
+    @property
+    def opt(self):
+        """The run's Keras optimizer, holding the current moments and step count: what the
+        trainer reports and snapshots read. Made on first use (a headless run never asks)."""
+        if self._opt is None:
+            self._opt = make_optimizer(self._settings)
+            self._opt.build(self.tvars)
+            self._opt_slots = self._optimizer_slots()
+            self._opt_dirty = True
+        if self._opt_dirty:
+            self._opt.iterations.assign(self.step_count)
+            self._opt.learning_rate.assign(self.lr)
+            for var, slot, flat in self._opt_slots:
+                var.assign(flat[slot].reshape(tuple(var.shape)))
+            self._opt_dirty = False
+        return self._opt
+
+    def load(self, model, settings: TrainSettings, mode_max: bool) -> None:
+        for view, value in zip(self.views, model.get_weights()):
+            view[...] = value
+        self.m[:] = 0
+        self.v[:] = 0
+        self.step_count = 0
+        self.lr = F32(settings.learning_rate)
+        self.best_value = -np.inf if mode_max else np.inf
+        self.best_epoch, self.wait = -1, 0
+        self._dirty = self._opt_dirty = True
+
+    def set_class_weights(self, weights: np.ndarray | None) -> None:
+        self.class_w = None if weights is None else np.asarray(weights, F32)
+
+    def learning_rate(self) -> float:
+        return float(self.lr)
+
+    def set_learning_rate(self, lr: float) -> None:
+        self.lr = F32(lr)
+        self._opt_dirty = True
+
+    def steps(self) -> int:
+        return int(self.step_count)
+
+    def best_epoch_index(self) -> int:
+        return int(self.best_epoch)
+
+    def restore_best(self) -> None:
+        self.params[:] = self.best
+        self._dirty = self._opt_dirty = True
+
+    def store(self, model) -> None:
+        self.sync()
+        if model is not self.keras_model:
+            model.set_weights(self.keras_model.get_weights())
+
+    def inputs(self, data) -> tuple:
+        X = np.ascontiguousarray(data.X_train, F32)
+        y = as_targets(data.y_train, self.layout)
+        if self.has_val:
+            return X, y, np.ascontiguousarray(data.X_val, F32), as_targets(data.y_val, self.layout)
+        return X, y, X[:1], y[:1]
+
+    def sync(self) -> None:
+        """Write the weights into the Keras model (the optimizer's state: :attr:`opt`)."""
+        if not self._dirty:
+            return
+        for var, view in zip(self.tvars, self.views):
+            var.assign(view)
+        self._dirty = False
+
+    def _optimizer_slots(self) -> list[tuple[object, slice, np.ndarray]]:
+        """(Keras optimizer variable, slice of the flat state, flat state) pairs."""
+        bounds, off = [], 0
+        for v in self.tvars:
+            size = int(np.prod(v.shape))
+            bounds.append(slice(off, off + size))
+            off += size
+        opt, out = self.opt, []
+        if self.optimizer_name == "adam":
+            pairs = [(opt._momentums, self.m), (opt._velocities, self.v)]
+        elif self.optimizer_name == "sgd":
+            pairs = [(opt.momentums, self.m)] if float(self.momentum) != 0 else []
+        else:  # rmsprop
+            pairs = [(opt._velocities, self.v)]
+        for slots, flat in pairs:
+            for var, sl in zip(slots, bounds):
+                out.append((var, sl, flat))
+        return out
+
+    # ---- the maths ------------------------------------------------------------------------------
+    def _forward(self, x: np.ndarray) -> tuple[list, list]:
+        zs, acts = [], [x]
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            z = acts[-1] @ layer.kernel
+            if layer.bias is not None:
+                z += layer.bias
+            zs.append(z)
+            acts.append(z if i == last else _act(layer.act, z))
+        return zs, acts
+
+    def _head(self, z: np.ndarray, y: np.ndarray, need_grad: bool):
+        """Output activation, per-row loss and dLoss/dz per row (unscaled) from the logits."""
+        act = self.layers[-1].act
+        if self.loss_name == "binary_crossentropy":
+            p = F32(1) / (F32(1) + np.exp(-z))
+            per_row = (np.maximum(z, F32(0)) - z * y + np.log1p(np.exp(-np.abs(z))))[:, 0]
+            return p, per_row, (p - y if need_grad else None)
+        if self.loss_name == "sparse_categorical_crossentropy":
+            zmax = z.max(axis=1, keepdims=True)
+            e = np.exp(z - zmax)
+            s = e.sum(axis=1, keepdims=True)
+            p = e / s
+            rows = np.arange(len(z))
+            per_row = (np.log(s) + zmax)[:, 0] - z[rows, y]
+            d = None
+            if need_grad:
+                d = p.copy()
+                d[rows, y] -= F32(1)
+            return p, per_row, d
+        p = _act(act, z)  # mse
+        diff = p - y
+        per_row = np.mean(diff * diff, axis=1)
+        d = None
+        if need_grad:
+            d = _grad(act, diff * (F32(2) / F32(z.shape[1])), z, p)
+        return p, per_row, d
+
+    def _metric_rows(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self.task is Task.REGRESSION:
+            return np.abs(y - p)[:, 0]
+        if p.shape[-1] == 1:
+            return ((p > F32(0.5)).astype(F32) == y)[:, 0].astype(F32)
+        return (p.argmax(axis=-1) == y).astype(F32)
+
+    def _reg(self) -> np.float32:
+        total = F32(0)
+        for layer in self.layers:
+            if layer.l1:
+                total += layer.l1 * np.sum(np.abs(layer.kernel))
+            if layer.l2:
+                total += layer.l2 * np.sum(np.square(layer.kernel))
+        return total
+
+    def _step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, float]:
+        """One optimizer step on a batch; (batch loss, correct rows or summed |error|)."""
+        zs, acts = self._forward(xb)
+        p, per_row, d = self._head(zs[-1], yb, True)
+        m = len(xb)
+        if self.class_w is not None:
+            sw = self.class_w[yb.reshape(-1).astype(np.int64)]
+            loss = (per_row * sw).sum() / F32(m)
+            d = d * (sw / F32(m))[:, None]
+        else:
+            loss = per_row.sum() / F32(m)
+            d = d / F32(m)
+        reg = self._reg() if self._penalized else F32(0)
+        layers = self.layers
+        for i in range(len(layers) - 1, -1, -1):
+            layer = layers[i]
+            np.matmul(acts[i].T, d, out=layer.gk)
+            if layer.gb is not None:
+                d.sum(axis=0, out=layer.gb)
+            if layer.l1:
+                layer.gk += layer.l1 * np.sign(layer.kernel)
+            if layer.l2:
+                layer.gk += F32(2) * layer.l2 * layer.kernel
+            if i:
+                d = _grad(layers[i - 1].act, d @ layer.kernel.T, zs[i - 1], acts[i])
+        self._apply()
+        return float(loss + reg), float(self._metric_rows(p, yb).sum())
+
+    def _apply(self) -> None:
+        """The optimizer's update of every parameter (Keras' ``update_step``, flat)."""
+        g, w, lr = self.grads, self.params, self.lr
+        name = self.optimizer_name
+        if name == "adam":
+            t = F32(self.step_count + 1)
+            b1p = np.power(F32(0.9), t)
+            b2p = np.power(F32(0.999), t)
+            alpha = lr * np.sqrt(F32(1) - b2p) / (F32(1) - b1p)
+            self.m += (g - self.m) * F32(0.1)
+            self.v += (np.square(g) - self.v) * F32(1 - 0.999)
+            w -= (self.m * alpha) / (np.sqrt(self.v) + EPSILON)
+        elif name == "sgd":
+            if float(self.momentum) != 0:
+                self.m[:] = self.m * self.momentum - g * lr
+                if self.nesterov:
+                    w += self.m * self.momentum - g * lr
+                else:
+                    w += self.m
+            else:
+                w -= g * lr
+        else:  # rmsprop (Keras defaults: rho 0.9, no momentum, not centered)
+            self.v[:] = F32(0.9) * self.v + F32(1 - 0.9) * np.square(g)
+            w -= (lr * g) / np.sqrt(self.v + EPSILON)
+        self.step_count += 1
+
+    def _validate(self, Xv: np.ndarray, yv: np.ndarray) -> tuple[float, float]:
+        zs, _ = self._forward(Xv)
+        p, per_row, _ = self._head(zs[-1], yv, False)
+        return float(np.mean(per_row) + self._reg()), float(np.mean(self._metric_rows(p, yv)))
+
+    def call(self, args) -> tuple[np.ndarray, int, int]:
+        """Run up to ``k`` epochs: the compiled chunk's contract (rows, epochs done, status 0 /
+        1 diverged / 2 early stop)."""
+        if self.blas_threads is None:
+            return self._call(args)
+        with blas_controller().limit(limits=self.blas_threads, user_api="blas"):
+            return self._call(args)
+
+    def _call(self, args) -> tuple[np.ndarray, int, int]:
+        X, y, Xv, yv, orders, epoch0, k, early, patience, mon_index, mode_max = args
+        n, bs = self.n, self.bs
+        buf = np.zeros((int(k), len(self.keys)), np.float32)
+        done, status = 0, 0
+        for e in range(int(k)):
+            self.backup[:] = self.params
+            perm = orders[e]
+            Xe, ye = X[perm], y[perm]
+            loss_sum, met_sum = 0.0, 0.0
+            for s in range(0, n, bs):
+                lo, me = self._step(Xe[s:s + bs], ye[s:s + bs])
+                loss_sum += lo * min(bs, n - s)
+                met_sum += me
+            row = [loss_sum / n, met_sum / n]
+            if self.has_val:
+                row += list(self._validate(Xv, yv))
+            row_f = np.asarray(row, np.float32)
+            self._dirty = self._opt_dirty = True
+            ok = bool(np.all(np.isfinite(row_f)) and np.all(np.isfinite(self.params)))
+            if not ok:
+                self.params[:] = self.backup
+                status = 1
+                break
+            buf[e] = row_f
+            done += 1
+            if early:
+                cur = float(row_f[int(mon_index)])
+                better = cur > self.best_value if mode_max else cur < self.best_value
+                if better:
+                    self.best_value, self.best_epoch, self.wait = cur, int(epoch0) + e, 0
+                    self.best[:] = self.params
+                else:
+                    self.wait += 1
+                    if self.wait >= int(patience):
+                        status = 2
+                        break
+        return buf, done, status
+
+    def evaluate(self, X, y) -> dict[str, float]:
+        """Loss (with the penalties) and the metric on a split, in blocks of rows."""
+        n = len(X)
+        if n == 0:
+            return {}
+        y = np.asarray(y)
+        yt_all = as_targets(y, self.layout)
+        loss_sum, preds = 0.0, []
+        with np.errstate(all="ignore"):
+            for i in range(0, n, EVAL_BATCH_ROWS):
+                zs, _ = self._forward(np.ascontiguousarray(X[i:i + EVAL_BATCH_ROWS], F32))
+                p, per_row, _ = self._head(zs[-1], yt_all[i:i + EVAL_BATCH_ROWS], False)
+                loss_sum += float(np.sum(per_row))
+                preds.append(p)
+            reg = float(self._reg())
+        return summarize(np.concatenate(preds), y, self.task, loss_sum / n + reg)

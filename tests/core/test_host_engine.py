@@ -1,0 +1,206 @@
+"""The host engine (issue 18): a new Dense network's first run in NumPy is the compiled run.
+
+Each case trains the same network, data, seed and settings twice: once as a first run on the
+host engine (``Trainer(plain_first_run=True)`` with no compiled program for it), once on the
+compiled program (``plain_first_run=False``, a plain TF graph: the same Keras maths). Curves,
+weights, test figures and step counts must agree up to float rounding.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
+from nnstudio.core.data.examples import make_xor
+from nnstudio.core.model.build import build_model
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec
+from nnstudio.core.timeline.recorder import watch
+from nnstudio.core.training import host, program
+from nnstudio.core.training.control import TrainingControl
+from nnstudio.core.training.engine import Trainer
+from nnstudio.core.training.settings import TrainSettings
+
+BATCH = 20  # the last batch of every epoch is a partial one
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tf(tf_loaded):
+    return tf_loaded
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return prepare(Dataset(make_xor(n=300, seed=1), "xor"), Roles("class id", ["x", "y"]),
+                   PreprocessConfig(), SplitConfig(test=0.2, val=0.2, seed=42))
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(4)
+    centres = np.array([[0, 0], [4, 0], [0, 4]])
+    lab = np.repeat([0, 1, 2], 60)
+    x = centres[lab] + rng.normal(0, 1.5, size=(180, 2))
+    frame = pd.DataFrame({"x": x[:, 0], "y": x[:, 1], "k": [f"c{i}" for i in lab]})
+    return prepare(Dataset(frame, "blobs"), Roles("k", ["x", "y"]), PreprocessConfig(),
+                   SplitConfig(test=0.2, val=0.2, seed=42))
+
+
+@pytest.fixture(scope="module")
+def regression():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(240, 3))
+    target = 3 * x[:, 0] - 2 * x[:, 1] + 0.5 * x[:, 2] ** 2 + rng.normal(0, 0.1, 240)
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "t": target})
+    return prepare(Dataset(frame, "reg"), Roles("t", ["a", "b", "c"]), PreprocessConfig(),
+                   SplitConfig(test=0.2, val=0.2, seed=42))
+
+
+def settings(**kw) -> TrainSettings:
+    base = dict(optimizer="adam", learning_rate=0.01, epochs=6, batch_size=BATCH, seed=3,
+                jit_compile=False)
+    base.update(kw)
+    return TrainSettings(**base)
+
+
+def both(data, spec, s):
+    """(host run, compiled run) of the same network, data and settings."""
+    program.clear_program_cache()
+    first = Trainer(data, spec, s, plain_first_run=True)
+    a = first.run()
+    assert first.ran_host and a.path == "host"
+    compiled = Trainer(data, spec, s)
+    b = compiled.run()
+    assert not compiled.ran_host and b.path == "fast"
+    return a, b
+
+
+def assert_same_run(a, b, tol=2e-5):
+    assert a.status == b.status and a.epochs_run == b.epochs_run and a.steps == b.steps
+    assert a.best_epoch == b.best_epoch
+    assert set(a.history) == set(b.history)
+    for key in a.history:
+        np.testing.assert_allclose(a.history[key], b.history[key], rtol=tol, atol=tol, err_msg=key)
+    for x, y in zip(a.model.get_weights(), b.model.get_weights()):
+        np.testing.assert_allclose(x, y, rtol=tol, atol=tol)
+    assert a.test.keys() == b.test.keys()
+    for key in a.test:
+        assert a.test[key] == pytest.approx(b.test[key], rel=tol, abs=tol)
+
+
+RELU = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(4, "relu")])
+
+
+@pytest.mark.parametrize("spec, s", [
+    (RELU, settings()),
+    (NetworkSpec([LayerSpec.dense(5, "tanh"), LayerSpec.dense(3, "sigmoid")]),
+     settings(optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.05)),
+    (NetworkSpec([LayerSpec.dense(5, "elu"), LayerSpec.dense(4, "leaky_relu")]),
+     settings(optimizer="sgd", momentum=0.5)),
+    (NetworkSpec([LayerSpec.dense(6, "relu", l1=1e-3, l2=1e-2)]), settings(optimizer="rmsprop")),
+    (NetworkSpec([]), settings(optimizer="sgd", learning_rate=0.1, batch_size=1000)),  # full batch
+    (RELU, settings(class_weight="balanced", batch_size=1)),  # stochastic, weighted classes
+], ids=["adam-relu", "sgd-nesterov-tanh-sigmoid", "sgd-momentum-elu-leaky", "rmsprop-l1l2",
+        "perceptron-full-batch", "class-weights-batch-1"])
+def test_binary_first_run_on_the_host_is_the_compiled_run(xor, spec, s):
+    a, b = both(xor, spec, s)
+    assert_same_run(a, b)
+
+
+def test_softmax_classifier_with_validation_and_early_stopping(blobs):
+    s = settings(epochs=60, learning_rate=0.05, early_stopping=True, patience=3,
+                 monitor="val_accuracy")
+    a, b = both(blobs, NetworkSpec([LayerSpec.dense(8, "relu")]), s)
+    assert a.status == "early_stopped"  # the case is meant to stop early and restore the best
+    assert_same_run(a, b)
+    assert {"val_loss", "val_accuracy"} <= set(a.history)
+
+
+def test_regression_mse(regression):
+    a, b = both(regression, NetworkSpec([LayerSpec.dense(8, "tanh")]),
+                settings(epochs=8, loss="mse"))
+    assert_same_run(a, b)
+    assert "mae" in a.test
+
+
+def test_divergence_keeps_the_last_finite_weights_and_says_so(regression):
+    """As the compiled run: status, message, finite curves, and the weights of the last finite
+    epoch (a diverging run is chaotic, so it is compared with the host engine's own shorter run)."""
+    s = settings(optimizer="sgd", learning_rate=1.0, epochs=50, batch_size=8, loss="mse")
+    linear = NetworkSpec([])  # diverges after a few epochs at this rate (a ReLU net dies instead)
+    program.clear_program_cache()
+    t = Trainer(regression, linear, s, plain_first_run=True)
+    r = t.run()
+    assert t.ran_host and r.status == "diverged"
+    assert "diverged" in r.message and "Lower the learning rate" in r.message
+    assert all(np.all(np.isfinite(w)) for w in r.model.get_weights())
+    assert len(r.history["loss"]) == r.epochs_run and np.all(np.isfinite(r.history["loss"]))
+    assert 0 < r.epochs_run < 50
+    ref = Trainer(regression, linear, replace(s, epochs=r.epochs_run), plain_first_run=True).run()
+    for x, y in zip(r.model.get_weights(), ref.model.get_weights()):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_what_the_host_engine_does_not_cover_trains_compiled(xor):
+    s = settings(epochs=2)
+    for spec, s2, why in [
+        (NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2)]), s, "Dense"),
+        (NetworkSpec([LayerSpec.dense(6, "selu")]), s, "selu"),
+        (RELU, replace(s, optimizer="nadam"), "nadam"),
+    ]:
+        model = build_model(spec, xor.n_inputs, xor.task, xor.n_classes, seed=0)
+        assert why in host.supports(model, s2, xor.task, s2.loss_for(xor.task))
+        program.clear_program_cache()
+        t = Trainer(xor, spec, s2, plain_first_run=True)
+        r = t.run()
+        assert not t.ran_host and r.path == "fast" and r.status == "completed"
+
+
+def test_a_compiled_program_is_preferred_once_it_exists(xor):
+    program.clear_program_cache()
+    s = settings(epochs=2)
+    Trainer(xor, RELU, s).run()  # compiles (traces) the program
+    t = Trainer(xor, RELU, replace(s, seed=4), plain_first_run=True)
+    t.run()
+    assert not t.ran_host
+
+
+def test_reports_snapshots_and_controls_on_the_host(xor):
+    """What the app does with a run: live reports with weights, a timeline with optimizer state,
+    a learning-rate change and Stop, on the host engine."""
+    program.clear_program_cache()
+    s = settings(epochs=40)
+    seen = []
+    control = TrainingControl(want_weights=True)
+    stop_at = threading.Event()
+
+    def listen(p):
+        seen.append(p)
+        if p.epoch >= 3 and not stop_at.is_set():
+            control.set_learning_rate(0.002)
+        if p.epoch >= 20:
+            stop_at.set()
+            control.stop()
+
+    control.add_listener(listen)
+    t = Trainer(xor, RELU, s, control=control, plain_first_run=True)
+    t.max_chunk_epochs = 1
+    rec = watch(t)
+    r = t.run()
+    rec.finish(r.model)
+    assert t.ran_host and r.status == "stopped"
+    assert r.lr_changes and r.lr_changes[0][1] == pytest.approx(0.002)
+    last = [p for p in seen if p.weights is not None][-1]
+    for x, y in zip(last.weights, r.model.get_weights()):
+        np.testing.assert_array_equal(x, y)  # the report's weights are the run's
+    snap = rec.timeline.snapshots[-1]
+    assert snap.epoch == r.epochs_run
+    opt = t.optimizer  # the Keras optimizer holds the host's moments and step count
+    assert int(opt.iterations.numpy()) == r.steps
+    assert float(opt.learning_rate.numpy()) == pytest.approx(0.002)
+    assert len(snap.optimizer) == len(opt.variables)
+    assert any(np.any(v != 0) for v in snap.optimizer[2:])  # Adam's moments, not zeros
+    assert len(rec.probe.health) >= 2
