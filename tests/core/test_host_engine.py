@@ -204,3 +204,21 @@ def test_reports_snapshots_and_controls_on_the_host(xor):
     assert len(snap.optimizer) == len(opt.variables)
     assert any(np.any(v != 0) for v in snap.optimizer[2:])  # Adam's moments, not zeros
     assert len(rec.probe.health) >= 2
+
+
+def test_snapshot_values_are_the_keras_models_and_optimizers(xor):
+    """What a snapshot keeps from a host run (read without TensorFlow) is exactly what the Keras
+    model and optimizer hold, in their order: a branch from it restores the same state."""
+    program.clear_program_cache()
+    for s in (settings(epochs=3), settings(epochs=3, optimizer="sgd", momentum=0.9),
+              settings(epochs=3, optimizer="rmsprop")):
+        t = Trainer(xor, RELU, s, plain_first_run=True)
+        r = t.run()
+        assert t.ran_host
+        direct = t.snapshot_values(r.model)
+        opt = t.optimizer
+        keras_values = [np.asarray(v) for v in r.model.variables] + [np.asarray(v) for v in opt.variables]
+        assert len(direct) == len(keras_values)
+        for a, b in zip(direct, keras_values):
+            assert a.shape == b.shape
+            np.testing.assert_array_equal(a, b)

@@ -75,14 +75,20 @@ class Recorder:
             self._skipped = None
 
     def _record(self, done: int, model) -> None:
-        opt = getattr(self.trainer, "optimizer", None)
         variables = list(model.variables)
         if self.timeline.weight_index is None:
             ids = {id(w) for w in model.weights}
             self.timeline.weight_index = [i for i, v in enumerate(variables) if id(v) in ids]
-        values = read_values(model, opt)
         n = len(variables)
-        self.timeline.add(Snapshot(int(done), values[:n], values[n:] if opt is not None else None))
+        direct = getattr(self.trainer, "snapshot_values", None)
+        values = direct(model) if direct is not None else None  # the host engine's, no TF call
+        if values is not None:
+            optimizer = values[n:]
+        else:
+            opt = getattr(self.trainer, "optimizer", None)
+            values = read_values(model, opt)
+            optimizer = values[n:] if opt is not None else None
+        self.timeline.add(Snapshot(int(done), values[:n], optimizer))
         if self.probe is not None:
             self.probe(int(done), model, [values[i] for i in self.timeline.weight_index])
 

@@ -137,6 +137,13 @@ class Trainer:
     def optimizer(self, opt) -> None:
         self._optimizer = opt
 
+    def snapshot_values(self, model) -> list | None:
+        """The values of ``model.variables`` then the optimizer's, when this run can give them
+        without TensorFlow (the host engine's run model); None: read them from the model."""
+        if self._host is not None and model is self._host.keras_model:
+            return self._host.values()
+        return None
+
     # ----- shortcuts to the control (any thread) --------------------------------------------------
     def stop(self) -> None:
         self.control.stop()

@@ -277,6 +277,21 @@ class HostProgram:
             var.assign(view)
         self._dirty = False
 
+    def values(self) -> list[np.ndarray]:
+        """``model.variables`` then ``optimizer.variables`` values, as the Keras model and optimizer
+        would hold them (the order Keras gives: step count, learning rate, then each weight's
+        slots in turn), read without TensorFlow: what a snapshot keeps."""
+        out = [view.copy() for view in self.views]
+        out += [np.array(self.step_count, np.int64), np.array(self.lr, F32)]
+        slots = {"adam": [self.m, self.v], "rmsprop": [self.v],
+                 "sgd": [self.m] if float(self.momentum) != 0 else []}[self.optimizer_name]
+        off = 0
+        for view in self.views:
+            size = view.size
+            out += [flat[off:off + size].reshape(view.shape).copy() for flat in slots]
+            off += size
+        return out
+
     def _optimizer_slots(self) -> list[tuple[object, slice, np.ndarray]]:
         """(Keras optimizer variable, slice of the flat state, flat state) pairs."""
         bounds, off = [], 0
