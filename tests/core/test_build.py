@@ -157,3 +157,25 @@ def test_output_layer_from_the_task_trains(task, k):
     assert out.units == k and out.activation.__name__ == ("softmax" if k > 1 else "linear")
     assert np.isfinite(result.history["loss"][0])
     assert ("accuracy" if task is Task.MULTICLASS else "mae") in result.test
+
+
+def test_initial_values_are_the_built_models_without_building_it():
+    """Issue 18: a population draws each seed's starting values without building its Keras
+    model; they must be exactly what build_model starts from (weights, dropout seed state)."""
+    from nnstudio.core.model.build import initial_values
+
+    specs = [NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(4, "relu")]),
+             NetworkSpec([LayerSpec.dense(6, "relu", initializer="uniform"), LayerSpec.dropout(0.2),
+                          LayerSpec.dense(4, "tanh", initializer="normal"), LayerSpec.dropout(0.3)]),
+             NetworkSpec([LayerSpec.dense(16, "relu", initializer="he_normal"),
+                          LayerSpec.dense(8, "elu", l2=0.01)])]
+    for spec in specs:
+        for task, n_classes in [(Task.BINARY, 2), (Task.MULTICLASS, 10), (Task.REGRESSION, 0)]:
+            for seed in (0, 3):
+                model = build_model(spec, 5, task, n_classes, seed=seed, seed_tf=False)
+                got = initial_values(spec, 5, task, n_classes, seed)
+                ref = [np.asarray(v) for v in model.variables]
+                assert len(got) == len(ref)
+                for a, b in zip(got, ref):
+                    assert a.dtype == b.dtype
+                    np.testing.assert_array_equal(a, b)

@@ -33,7 +33,16 @@ def build_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: i
             keras.utils.set_random_seed(int(seed))
         else:
             _seed_keras(int(seed))
-    layers = [keras.Input(shape=(n_inputs,), name="features")]
+    layers = [keras.Input(shape=(n_inputs,), name="features")] + _make_layers(spec, task, n_classes)
+    return keras.Sequential(layers, name=name)
+
+
+def _make_layers(spec: NetworkSpec, task, n_classes: int) -> list:
+    """The network's Keras layers, in order, unbuilt. Creating them draws each random
+    initializer's and dropout layer's seed from Python's random state, as Keras does: the same
+    seed before this gives the same layers (:func:`initial_values` relies on it)."""
+    keras = _keras()
+    layers = []
     dense_i = 0
     for i, layer in enumerate(spec.layers_for(task, n_classes)):
         is_out = i == len(spec.hidden)
@@ -64,7 +73,34 @@ def build_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: i
             layers.append(keras.layers.AlphaDropout(float(layer.rate), name=f"alpha_dropout_{i}"))
         else:  # pragma: no cover - validate() rejects unknown kinds first
             raise SpecError(f"Unknown layer type '{layer.kind}'.")
-    return keras.Sequential(layers, name=name)
+    return layers
+
+
+def initial_values(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: int = 2,
+                   seed: int = 0) -> list[np.ndarray]:
+    """The values of ``build_model(spec, n_inputs, task, n_classes, seed, seed_tf=False).variables``,
+    without building the model (issue 18: a population of seeds needs each seed's starting
+    weights before it trains, and building a Keras model costs 20-40 ms). The same layers are
+    created from the same seed and their initializers called with the shapes the build would
+    give them. Dense and Dropout layers only (ValueError otherwise)."""
+    problems = validate(spec, task, n_classes)
+    if problems:
+        raise SpecError(problems[0], "Fix the layer in the network editor and try again.")
+    _seed_keras(int(seed))
+    out: list[np.ndarray] = []
+    width = int(n_inputs)
+    for layer in _make_layers(spec, task, n_classes):
+        kind = type(layer).__name__
+        if kind == "Dense":
+            out.append(np.asarray(layer.kernel_initializer((width, layer.units), dtype="float32")))
+            if layer.use_bias:
+                out.append(np.asarray(layer.bias_initializer((layer.units,), dtype="float32")))
+            width = layer.units
+        elif kind == "Dropout":
+            out.append(np.asarray(layer.seed_generator.state))
+        else:
+            raise ValueError(f"initial_values: {kind} layers are not covered")
+    return out
 
 
 def _seed_keras(seed: int) -> None:

@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from nnstudio.core import registry
-from nnstudio.core.model.build import build_model
+from nnstudio.core.model.build import build_model, initial_values
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import keras as _keras
@@ -133,8 +133,9 @@ class PopulationProgram:
 
     # ---- values in and out: compiled (a model was just built, which calls tf.random.set_seed
     # and so empties TF's eager kernel cache: dozens of eager ops would cost tens of milliseconds)
-    def load(self, models, settings: TrainSettings) -> None:
-        """Start a run: network i gets model i's values (weights, dropout seed state)."""
+    def load(self, values, settings: TrainSettings) -> None:
+        """Start a run: network i gets ``values[i]`` (its model's ``variables`` values: weights,
+        dropout seed state, as NumPy arrays)."""
         tf = _tensorflow()
         if self._load_fn is None:
             resets = [(v, init) for v, init in zip(self.opt.variables, self.opt_initial)
@@ -148,7 +149,7 @@ class PopulationProgram:
                 with tf.control_dependencies(ops):
                     return tf.constant(0)
             self._load_fn = tf.function(load_fn, autograph=False)
-        self._load_fn([[m.variables[j].value for j in self.sources] for m in models],
+        self._load_fn([[np.asarray(vals[j]) for j in self.sources] for vals in values],
                       tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype))
 
     def store(self, models) -> None:
@@ -342,10 +343,21 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
     t0 = time.perf_counter()
     settings.check()
     task = data.task
+    builder = None
     if models is None:
+        # Each seed's starting weights are drawn without building its Keras model
+        # (initial_values); the models the results come in are built on a thread while the
+        # population trains (the compiled call leaves the interpreter free), and get the
+        # trained weights at the end.
         with build_lock:  # seed_tf=False: the same weights, 2-3x faster to build N (build_model)
-            models = [build_model(spec, data.n_inputs, task, data.n_classes, seed=int(s),
-                                  seed_tf=False) for s in seeds]
+            template = build_model(spec, data.n_inputs, task, data.n_classes, seed=int(seeds[0]),
+                                   seed_tf=False)
+            starts = [[np.asarray(v) for v in template.variables]] + [
+                initial_values(spec, data.n_inputs, task, data.n_classes, int(s)) for s in seeds[1:]]
+        builder = _Builder(spec, data, seeds[1:])  # started when the compiled call frees the GIL
+        models = [template]
+    else:
+        starts = [[np.asarray(v) for v in m.variables] for m in models]
     loss_name = settings.loss_for(task)
     layout = target_layout(task, models[0])
     n, n_inputs = data.X_train.shape
@@ -354,7 +366,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
     prog, fresh = _acquire(models[0], settings, task, loss_name, n, n_inputs, n_val, layout, pop,
                            bool(settings.jit_compile))
     try:
-        prog.load(models, settings)
+        prog.load(starts, settings)
         X = tf.constant(np.asarray(data.X_train, np.float32))
         y = tf.constant(as_targets(data.y_train, layout))
         if n_val:
@@ -380,8 +392,11 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
             kk = max(1, min(k, prog.max_k, epochs - done))
             for i, s in enumerate(seeds):
                 orders[:kk, i] = epoch_orders(int(s), done, kk, n)
+            orders_t, kk_t = tf.constant(orders), tf.constant(kk, tf.int32)
+            if builder is not None and not builder.is_alive() and builder.ident is None:
+                builder.start()  # builds while this thread waits in the compiled call
             c0 = time.perf_counter()
-            buf = prog.fn(X, y, Xv, yv, tf.constant(orders), tf.constant(kk, tf.int32))
+            buf = prog.fn(X, y, Xv, yv, orders_t, kk_t)
             rows.append(buf.numpy()[:kk])
             per = (time.perf_counter() - c0) / kk
             if prog.traced:  # the first call traces and compiles: it says nothing about speed
@@ -391,11 +406,16 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
             prog.traced = True
             done += kk
         rows = np.concatenate(rows) if rows else np.zeros((0, pop, len(prog.keys)), np.float32)
+        if builder is not None:
+            models = [models[0]] + builder.result()
+            builder = None
         prog.store(models)
         steps = int(prog.opt.iterations.numpy())
         tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
     finally:
         prog.lock.release()
+        if builder is not None and builder.ident is not None:  # an error above: no thread left
+            builder.join()
     share = (time.perf_counter() - t0) / pop
     out = []
     for i, (s, model) in enumerate(zip(seeds, models)):
@@ -411,6 +431,35 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
                                message=message, seconds=share, test=test, seed=int(s),
                                steps=steps, path="population", compiled=fresh))
     return out
+
+
+class _Builder(threading.Thread):
+    """Builds the seeds' Keras models (``build_model``, one at a time under ``build_lock``)."""
+
+    def __init__(self, spec: NetworkSpec, data, seeds: list[int]) -> None:
+        super().__init__(name="population-models", daemon=True)
+        self.spec, self.data, self.seeds = spec, data, list(seeds)
+        self.models: list = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        d = self.data
+        try:
+            for s in self.seeds:
+                with build_lock:
+                    self.models.append(build_model(self.spec, d.n_inputs, d.task, d.n_classes,
+                                                   seed=int(s), seed_tf=False))
+        except BaseException as exc:  # handed to the training thread by result()
+            self.error = exc
+
+    def result(self) -> list:
+        if self.ident is None:  # never started (no epoch to train): build here
+            self.run()
+        else:
+            self.join()
+        if self.error is not None:
+            raise self.error
+        return self.models
 
 
 def clear_population_cache() -> None:
