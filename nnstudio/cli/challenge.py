@@ -70,7 +70,8 @@ def run(args) -> int:
     if problems:
         raise NNStudioError(f"The network cannot train on this task: {problems[0]}")
     bar = _Bar(not args.json and sys.stderr.isatty())
-    result = Trainer(data, project.spec, project.settings, control=TrainingControl(bar)).run()
+    result = Trainer(data, project.spec, project.settings, control=TrainingControl(bar),
+                     plain_first_run=True).run()  # one run: no compile wait (issue 18)
     bar.close()
     verdict = challenge.check(ch, project, data, result)
     board = challenge.Leaderboard.of(ch)

@@ -213,7 +213,8 @@ def linear_model(data, settings, *, epochs: int | None = None):
     has_val = len(data.X_val) > 0
     s = replace(settings, epochs=int(epochs or max(settings.epochs, LINEAR_MIN_EPOCHS)),
                 early_stopping=has_val, monitor="val_loss", patience=LINEAR_PATIENCE, restore_best=True)
-    return train(data, NetworkSpec([]), s).model
+    # a one-off network: trained on the host engine when it can (no program to compile, issue 18)
+    return train(data, NetworkSpec([]), s, plain_first_run=True).model
 
 
 def compare(net, data, settings, *, split: str = "test", threshold: float | None = None,

@@ -26,10 +26,14 @@ Each configuration runs with seeds 0..S-1 and is one *group*.
 
 The engine compiles one program per architecture and data shape and reuses it for every
 learning rate, seed, optimizer state and epoch count (the learning rate is a variable of the
-program), so a sweep pays one compile per distinct network, not one per run.
+program), so a sweep pays one compile per distinct network, not one per run; and a network the
+sweep trains alone only a few times (:data:`HOST_RUNS_PER_PROGRAM`) pays none: its runs train on
+the NumPy host engine (:mod:`nnstudio.core.training.host`), the same runs without a compile.
+The seeds of a configuration train together as one population program when they can.
 """
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import random as _random
@@ -422,6 +426,18 @@ def plan(project, data, configs: list[dict], sweep_id: str) -> list[Configuratio
     return out
 
 
+#: An architecture trained alone at most this many times in a sweep skips compiling its program
+#: (each such run trains on the host engine when it can, issue 18): compiling costs about as much
+#: as this many runs' difference in speed on the teaching workloads.
+HOST_RUNS_PER_PROGRAM = 8
+
+
+def _program_of(c) -> tuple:
+    """What decides a configuration's compiled program: its network and optimizer set-up."""
+    s = c.settings
+    return (repr(c.spec), s.optimizer, s.momentum, s.nesterov, s.batch_mode, s.batch_size, s.loss)
+
+
 def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
               on_run: Callable[[SweepRun], None] | None = None,
               control: SweepControl | None = None, tensorboard: str | None = None,
@@ -450,6 +466,11 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
     if tensorboard:
         writer = RunWriter(tensorboard)
     starts = _StartingModels(data)
+    # issue 18: an architecture trained alone only a few times in this sweep trains on the host
+    # engine (no compile); one trained alone many times compiles its program once
+    alone_runs = collections.Counter(
+        _program_of(c) for c in confs
+        for _ in range(seeds if population.supports(data, c.spec, c.settings, seeds) else 1))
 
     def finished(c: Configuration, seed: int, settings, result) -> None:
         nonlocal done
@@ -471,7 +492,8 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
         settings = replace(c.settings, seed=seed)
         # no live view to feed: chunks of up to half a second (Cancel still answers in that)
         trainer = Trainer(data, c.spec, settings, chunk_seconds=0.5,
-                          model=starts.get(c.spec, seed))
+                          model=starts.get(c.spec, seed),
+                          plain_first_run=alone_runs[_program_of(c)] <= HOST_RUNS_PER_PROGRAM)
         control.trainer = trainer
         if control.cancelled:
             return None

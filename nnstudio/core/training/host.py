@@ -188,6 +188,8 @@ class HostProgram:
         # optimizer state: Adam's m and v, SGD's momentum, RMSprop's velocity (flat, like params)
         self.m = np.zeros(total, F32)
         self.v = np.zeros(total, F32)
+        self._t1 = np.zeros(total, F32)  # scratch for the optimizer's update
+        self._t2 = np.zeros(total, F32)
         self.step_count = 0
         self.lr = F32(settings.learning_rate)
         self.class_w: np.ndarray | None = None
@@ -395,29 +397,55 @@ class HostProgram:
         return float(loss + reg), float(self._metric_rows(p, yb).sum())
 
     def _apply(self) -> None:
-        """The optimizer's update of every parameter (Keras' ``update_step``, flat)."""
+        """The optimizer's update of every parameter (Keras' ``update_step``, flat), operation for
+        operation in Keras' order, into scratch buffers (no temporaries on big networks)."""
         g, w, lr = self.grads, self.params, self.lr
+        t1, t2 = self._t1, self._t2
         name = self.optimizer_name
         if name == "adam":
             t = F32(self.step_count + 1)
             b1p = np.power(F32(0.9), t)
             b2p = np.power(F32(0.999), t)
             alpha = lr * np.sqrt(F32(1) - b2p) / (F32(1) - b1p)
-            self.m += (g - self.m) * F32(0.1)
-            self.v += (np.square(g) - self.v) * F32(1 - 0.999)
-            w -= (self.m * alpha) / (np.sqrt(self.v) + EPSILON)
+            m, v = self.m, self.v
+            np.subtract(g, m, out=t1)  # m += (g - m) * (1 - beta_1)
+            t1 *= F32(0.1)
+            m += t1
+            np.square(g, out=t1)  # v += (g^2 - v) * (1 - beta_2)
+            t1 -= v
+            t1 *= F32(1 - 0.999)
+            v += t1
+            np.multiply(m, alpha, out=t1)  # w -= (m * alpha) / (sqrt(v) + epsilon)
+            np.sqrt(v, out=t2)
+            t2 += EPSILON
+            t1 /= t2
+            w -= t1
         elif name == "sgd":
             if float(self.momentum) != 0:
-                self.m[:] = self.m * self.momentum - g * lr
-                if self.nesterov:
-                    w += self.m * self.momentum - g * lr
+                m = self.m
+                np.multiply(g, lr, out=t2)  # m = m * momentum - g * lr
+                m *= self.momentum
+                m -= t2
+                if self.nesterov:  # w += m * momentum - g * lr
+                    np.multiply(m, self.momentum, out=t1)
+                    t1 -= t2
+                    w += t1
                 else:
-                    w += self.m
+                    w += m
             else:
-                w -= g * lr
+                np.multiply(g, lr, out=t1)
+                w -= t1
         else:  # rmsprop (Keras defaults: rho 0.9, no momentum, not centered)
-            self.v[:] = F32(0.9) * self.v + F32(1 - 0.9) * np.square(g)
-            w -= (lr * g) / np.sqrt(self.v + EPSILON)
+            v = self.v
+            v *= F32(0.9)  # v = rho * v + (1 - rho) * g^2
+            np.square(g, out=t1)
+            t1 *= F32(1 - 0.9)
+            v += t1
+            np.multiply(g, lr, out=t1)  # w -= (lr * g) / sqrt(v + epsilon)
+            np.add(v, EPSILON, out=t2)
+            np.sqrt(t2, out=t2)
+            t1 /= t2
+            w -= t1
         self.step_count += 1
 
     def _validate(self, Xv: np.ndarray, yv: np.ndarray) -> tuple[float, float]:

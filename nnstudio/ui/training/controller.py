@@ -209,7 +209,7 @@ class TrainingController(QObject):
             for seed in range(n):
                 if stopped["flag"]:
                     break
-                trainer = Trainer(data, spec, replace(settings, seed=seed))
+                trainer = Trainer(data, spec, replace(settings, seed=seed), plain_first_run=True)
                 current["trainer"] = trainer
                 if stopped["flag"]:
                     break
