@@ -103,8 +103,12 @@ RELU = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(4, "relu")])
     (NetworkSpec([LayerSpec.dense(6, "relu", l1=1e-3, l2=1e-2)]), settings(optimizer="rmsprop")),
     (NetworkSpec([]), settings(optimizer="sgd", learning_rate=0.1, batch_size=1000)),  # full batch
     (RELU, settings(class_weight="balanced", batch_size=1)),  # stochastic, weighted classes
+    (NetworkSpec([LayerSpec.dense(6, "selu"), LayerSpec.dense(5, "softplus")]), settings()),
+    (NetworkSpec([LayerSpec.dense(6, "swish"), LayerSpec.dense(5, "hard_sigmoid")]), settings()),
+    (NetworkSpec([LayerSpec.dense(6, "gelu")]), settings(learning_rate=0.03)),
 ], ids=["adam-relu", "sgd-nesterov-tanh-sigmoid", "sgd-momentum-elu-leaky", "rmsprop-l1l2",
-        "perceptron-full-batch", "class-weights-batch-1"])
+        "perceptron-full-batch", "class-weights-batch-1", "selu-softplus", "swish-hard-sigmoid",
+        "gelu"])
 def test_binary_first_run_on_the_host_is_the_compiled_run(xor, spec, s):
     a, b = both(xor, spec, s)
     assert_same_run(a, b)
@@ -148,7 +152,7 @@ def test_what_the_host_engine_does_not_cover_trains_compiled(xor):
     s = settings(epochs=2)
     for spec, s2, why in [
         (NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2)]), s, "Dense"),
-        (NetworkSpec([LayerSpec.dense(6, "selu")]), s, "selu"),
+        (NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.batchnorm()]), s, "Dense"),
         (RELU, replace(s, optimizer="nadam"), "nadam"),
     ]:
         model = build_model(spec, xor.n_inputs, xor.task, xor.n_classes, seed=0)

@@ -30,14 +30,15 @@ rounding (``tests/test_host_engine.py`` trains both ways and compares curves and
   weights.
 
 What it covers (:func:`supports` says why not, and the run then uses the compiled path as before):
-Dense layers only (no Dropout: its masks come from TensorFlow's random generator), the activations
-linear, relu, leaky_relu, elu, sigmoid, tanh, and softmax as the output of a classifier; sigmoid +
-binary cross-entropy, softmax + sparse categorical cross-entropy, or mean squared error; the Adam,
-SGD and RMSprop optimizers; L1/L2 penalties and class weights.
+Dense layers only (no Dropout: its masks come from TensorFlow's random generator), every
+activation of the network editor (softmax as the output of a classifier); sigmoid + binary
+cross-entropy, softmax + sparse categorical cross-entropy, or mean squared error; the Adam, SGD
+(momentum, Nesterov) and RMSprop optimizers; L1/L2 penalties and class weights.
 """
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import erfc
 
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.health import blas_controller
@@ -50,10 +51,16 @@ from nnstudio.core.training.steps import as_targets, make_optimizer, metric_name
 
 F32 = np.float32
 #: Hidden-layer activations (and regression outputs) the host engine differentiates like TensorFlow.
-ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh")
+ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "selu", "softplus",
+               "swish", "hard_sigmoid", "gelu")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LEAKY_SLOPE = F32(0.2)  # Keras 3's leaky_relu default (the registry's formula)
 EPSILON = F32(1e-7)  # Keras' epsilon (Adam and RMSprop)
+SELU_SCALE = F32(1.0507009873554804934193349852946)  # tf.nn.selu's constants
+SELU_ALPHA = F32(1.6732632423543772848170429916717)
+SOFTPLUS_THRESHOLD = F32(np.log(np.finfo(np.float32).eps) + 2)  # Eigen's softplus cut-offs
+SQRT_HALF = F32(0.7071067811865476)  # tf.nn.gelu (exact): 0.5 * x * erfc(-x * sqrt(1/2))
+TWO_OVER_SQRT_PI = F32(2 / np.sqrt(np.pi))
 #: Batches whose largest product (rows x width x width) is below this run BLAS on one thread.
 SMALL_PRODUCT = 2**18
 
@@ -104,6 +111,18 @@ def _act(name: str, z: np.ndarray) -> np.ndarray:
         return np.where(z > 0, z, LEAKY_SLOPE * z)
     if name == "elu":
         return np.where(z > 0, z, np.expm1(np.minimum(z, F32(0))))
+    if name == "selu":
+        return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, F32(0))))
+    if name == "softplus":
+        e = np.exp(z)
+        return np.where(z > -SOFTPLUS_THRESHOLD, z,
+                        np.where(z < SOFTPLUS_THRESHOLD, e, np.log1p(e)))
+    if name == "swish":
+        return z * (F32(1) / (F32(1) + np.exp(-z)))
+    if name == "hard_sigmoid":  # Keras 3 on TensorFlow: relu6(x + 3) / 6
+        return np.clip(z + F32(3), F32(0), F32(6)) / F32(6)
+    if name == "gelu":
+        return F32(0.5) * z * erfc(-z * SQRT_HALF)
     raise TrainingError(f"Internal error: no host activation {name}.")  # supports() keeps it out
 
 
@@ -122,6 +141,19 @@ def _grad(name: str, g: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.where(z > 0, g, g * LEAKY_SLOPE)
     if name == "elu":
         return np.where(a > 0, g, g * (a + F32(1)))
+    if name == "selu":
+        return np.where(a > 0, g * SELU_SCALE, g * (a + SELU_SCALE * SELU_ALPHA))
+    if name == "softplus":
+        return g / (F32(1) + np.exp(-z))
+    if name == "swish":
+        sig = F32(1) / (F32(1) + np.exp(-z))
+        return g * (sig * (F32(1) + z * (F32(1) - sig)))
+    if name == "hard_sigmoid":
+        shifted = z + F32(3)
+        return (g / F32(6)) * ((shifted > 0) & (shifted < 6))
+    if name == "gelu":
+        x = -z * SQRT_HALF
+        return g * (F32(0.5) * erfc(x)) + g * (F32(0.5) * z) * (TWO_OVER_SQRT_PI * np.exp(-x * x)) * SQRT_HALF
     raise TrainingError(f"Internal error: no host gradient for {name}.")
 
 
