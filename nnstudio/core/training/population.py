@@ -25,7 +25,6 @@ single run does.
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 
@@ -45,7 +44,6 @@ from nnstudio.core.training.steps import (
     as_targets,
     make_optimizer,
     metric_name,
-    target_layout,
 )
 
 #: Training features of one network larger than this (bytes) train seed after seed.
@@ -306,17 +304,20 @@ _cache: dict[tuple, PopulationProgram] = {}
 _cache_lock = threading.Lock()
 
 
-def _acquire(model, settings, task, loss_name, n, n_inputs, n_val, layout, pop, jit):
-    config = json.dumps(model.get_config(), sort_keys=True, default=str)
+def _acquire(spec: NetworkSpec, make_template, settings, task, loss_name, n, n_inputs, n_val,
+             layout, pop, jit):
+    """The population program for this network and data shape, locked; (program, newly built?).
+    ``make_template()`` gives a model of the network, asked for only when a program is built."""
     opt = (settings.optimizer, float(settings.momentum), bool(settings.nesterov))
-    key = (config, opt, task.value, loss_name, n, n_inputs, n_val,
+    key = (repr(spec), opt, task.value, loss_name, n, n_inputs, n_val,
            settings.effective_batch_size(n), layout, pop, bool(jit))
     with _cache_lock:
         prog = _cache.get(key)
         if prog is not None and prog.lock.acquire(blocking=False):
             return prog, False
+    template = make_template()
     with build_lock:
-        prog = PopulationProgram(model, settings, task, loss_name, n, n_inputs, n_val, layout,
+        prog = PopulationProgram(template, settings, task, loss_name, n, n_inputs, n_val, layout,
                                  pop, jit)
     prog.lock.acquire()
     with _cache_lock:
@@ -349,22 +350,26 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
         # (initial_values); the models the results come in are built on a thread while the
         # population trains (the compiled call leaves the interpreter free), and get the
         # trained weights at the end.
-        with build_lock:  # seed_tf=False: the same weights, 2-3x faster to build N (build_model)
-            template = build_model(spec, data.n_inputs, task, data.n_classes, seed=int(seeds[0]),
-                                   seed_tf=False)
-            starts = [[np.asarray(v) for v in template.variables]] + [
-                initial_values(spec, data.n_inputs, task, data.n_classes, int(s)) for s in seeds[1:]]
-        builder = _Builder(spec, data, seeds[1:])  # started when the compiled call frees the GIL
-        models = [template]
+        with build_lock:
+            starts = [initial_values(spec, data.n_inputs, task, data.n_classes, int(s))
+                      for s in seeds]
+        builder = _Builder(spec, data, seeds)  # started when the compiled call frees the GIL
     else:
         starts = [[np.asarray(v) for v in m.variables] for m in models]
+
+    def template():
+        with build_lock:
+            return build_model(spec, data.n_inputs, task, data.n_classes, seed=0, seed_tf=False)
+
     loss_name = settings.loss_for(task)
-    layout = target_layout(task, models[0])
+    out_units = spec.layers_for(task, data.n_classes)[-1].units  # the output layer's width
+    layout = "column" if task is Task.REGRESSION or (task is Task.BINARY and out_units == 1) \
+        else "index"  # target_layout() without a model
     n, n_inputs = data.X_train.shape
     n_val = len(data.X_val)
     pop = len(seeds)
-    prog, fresh = _acquire(models[0], settings, task, loss_name, n, n_inputs, n_val, layout, pop,
-                           bool(settings.jit_compile))
+    prog, fresh = _acquire(spec, (lambda: models[0]) if models else template, settings, task,
+                           loss_name, n, n_inputs, n_val, layout, pop, bool(settings.jit_compile))
     try:
         prog.load(starts, settings)
         X = tf.constant(np.asarray(data.X_train, np.float32))
@@ -407,7 +412,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
             done += kk
         rows = np.concatenate(rows) if rows else np.zeros((0, pop, len(prog.keys)), np.float32)
         if builder is not None:
-            models = [models[0]] + builder.result()
+            models = builder.result()
             builder = None
         prog.store(models)
         steps = int(prog.opt.iterations.numpy())
