@@ -20,9 +20,15 @@ overhead, and in tracing a new ``tf.function`` for every new model. This engine 
   the same curve whatever the chunking, pauses or path, and there is no RNG or sort to compile.
   The last, partial batch of an epoch runs as a full-size batch whose extra rows weigh 0.
 
-Same seed, same settings, same data: the same history and weights, bit for bit (XLA and the plain
-graph agree to float rounding; dropout masks differ between the two, as Keras draws them with the
-backend's default RNG algorithm, which XLA picks differently).
+Same seed, same settings, same data: the same history and weights, bit for bit on one path (XLA,
+the plain graph and the NumPy host engine of a first run agree to float rounding; dropout masks
+differ between XLA and the plain graph, as Keras draws them with the backend's default RNG
+algorithm, which XLA picks differently, so networks with Dropout always compile).
+
+* **A new network's first run does not wait for a compile** (``Trainer(plain_first_run=True)``:
+  the CLI and the app's Train): Dense networks train it on the NumPy host engine
+  (:mod:`nnstudio.core.training.host`), the same maths written out, which a teaching net runs
+  as fast as scikit-learn with nothing to trace or compile.
 
 The model is a real ``keras.Model`` built by :func:`nnstudio.core.model.build.build_model` and the
 optimizer a real Keras optimizer (the very ``apply_gradients`` that ``model.fit`` calls), so the
@@ -109,11 +115,13 @@ class Trainer:
         self.control = control if control is not None else TrainingControl(
             on_progress, want_weights=want_weights)
         self.chunk_seconds = chunk_seconds
-        #: issue 18: when the program of this network is new (not yet XLA-compiled), train this
-        #: run in a plain TF graph instead of waiting seconds for XLA (same results up to float
-        #: rounding; not with Dropout). For one-off runs (the CLI) and the GUI's Train, which
-        #: compiles XLA afterwards in the background (:func:`precompile`): later runs get it.
-        #: Off by default: a loop of runs (a sweep) is better served by compiling at once.
+        #: issue 18: when the program of this network is new (not yet compiled), train this run
+        #: without waiting for a compile: on the NumPy host engine for Dense networks
+        #: (:mod:`~nnstudio.core.training.host`), else in a plain TF graph instead of XLA (same
+        #: results up to float rounding; with Dropout, whose masks XLA draws differently, the
+        #: run compiles). For one-off runs (the CLI, a sweep's rarely repeated networks) and the
+        #: GUI's Train, which compiles afterwards in the background (:func:`precompile`).
+        #: Off by default: a loop of many runs of one network is better served compiling at once.
         self.plain_first_run = plain_first_run
         #: whether this run trained in a plain graph (the XLA program is still to be compiled)
         self.ran_plain = False

@@ -4,10 +4,11 @@ The engine compiles one XLA program per architecture, data shape, batch size and
 a 2-core machine) and keeps it. Without this, the first Train of every new network paid that wait
 with the clock running. :class:`Precompiler` calls :func:`nnstudio.core.training.engine.precompile`
 on a worker thread a moment after the network, the data or the settings stop changing, one compile
-at a time, never while training runs. The result of training is the same either way; a Train
-pressed while a compile is under way simply waits for it (it would have compiled the same program);
-one pressed before the compile started trains that run in a plain TF graph (no XLA wait: see
-``Trainer.plain_first_run``), and the compile follows when the run ends.
+at a time, never while training runs. The result of training is the same either way (up to float
+rounding). A Train pressed before the compile is done does not wait for it (``Trainer.plain_first_run``):
+a Dense network trains that run on the NumPy host engine (:mod:`nnstudio.core.training.host`, nothing
+to compile), other networks in a plain TF graph; or, with Dropout, whose masks XLA draws differently,
+it waits for the compile. The compile follows when the run ends.
 
 Set ``NNSTUDIO_BACKGROUND_COMPILE=0`` to turn it off (the test suite does, except where it tests it).
 """
