@@ -12,12 +12,10 @@ import threading
 import time
 from dataclasses import replace
 
+import engine_data
 import numpy as np
-import pandas as pd
 import pytest
 
-from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
-from nnstudio.core.data.examples import make_xor
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
@@ -40,32 +38,10 @@ def _tf(tf_loaded):
     return tf_loaded
 
 
-@pytest.fixture(scope="module")
-def xor():
-    frame = make_xor(n=300, seed=1)
-    return prepare(Dataset(frame, "xor"), Roles("class id", ["x", "y"]), PreprocessConfig(),
-                   SplitConfig(test=0.2, val=0.2, seed=42))
-
-
-@pytest.fixture(scope="module")
-def regression():
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(240, 3))
-    target = 3 * x[:, 0] - 2 * x[:, 1] + 0.5 * x[:, 2] ** 2 + rng.normal(0, 0.1, 240)
-    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "t": target})
-    return prepare(Dataset(frame, "reg"), Roles("t", ["a", "b", "c"]), PreprocessConfig(),
-                   SplitConfig(test=0.2, val=0.2, seed=42))
-
-
-@pytest.fixture(scope="module")
-def three_blobs():
-    rng = np.random.default_rng(4)
-    centres = np.array([[0, 0], [4, 0], [0, 4]])
-    lab = np.repeat([0, 1, 2], 60)
-    x = centres[lab] + rng.normal(0, 0.8, size=(180, 2))
-    frame = pd.DataFrame({"x": x[:, 0], "y": x[:, 1], "k": [f"c{i}" for i in lab]})
-    return prepare(Dataset(frame, "blobs"), Roles("k", ["x", "y"]), PreprocessConfig(),
-                   SplitConfig(test=0.2, val=0.2, seed=42))
+# the shared small datasets (tests/data/engine_data.py), one per module
+xor = pytest.fixture(scope="module")(engine_data.small_xor)
+regression = pytest.fixture(scope="module")(engine_data.small_regression)
+three_blobs = pytest.fixture(scope="module")(engine_data.three_blobs)
 
 
 def settings(**kw) -> TrainSettings:
