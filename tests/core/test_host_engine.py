@@ -107,6 +107,7 @@ def test_regression_mse(regression):
     assert "mae" in a.test
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # overflow is reported, not warned
 def test_divergence_keeps_the_last_finite_weights_and_says_so(regression):
     """As the compiled run: status, message, finite curves, and the weights of the last finite
     epoch (a diverging run is chaotic, so it is compared with the host engine's own shorter run)."""

@@ -488,10 +488,11 @@ class HostProgram:
     def call(self, args) -> tuple[np.ndarray, int, int]:
         """Run up to ``k`` epochs: the compiled chunk's contract (rows, epochs done, status 0 /
         1 diverged / 2 early stop)."""
-        if self.blas_threads is None:
-            return self._call(args)
-        with blas_controller().limit(limits=self.blas_threads, user_api="blas"):
-            return self._call(args)
+        with np.errstate(all="ignore"):  # a diverging run's overflow is reported, not warned
+            if self.blas_threads is None:
+                return self._call(args)
+            with blas_controller().limit(limits=self.blas_threads, user_api="blas"):
+                return self._call(args)
 
     def _call(self, args) -> tuple[np.ndarray, int, int]:
         X, y, Xv, yv, orders, epoch0, k, early, patience, mon_index, mode_max = args
