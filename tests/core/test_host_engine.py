@@ -204,3 +204,35 @@ def test_snapshot_values_are_the_keras_models_and_optimizers(xor):
         for a, b in zip(direct, keras_values):
             assert a.shape == b.shape
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_long_host_run_goes_on_with_its_compiled_program(xor, monkeypatch):
+    """Issue 18: a first run with seconds still to go compiles its program meanwhile and
+    continues on it from the host engine's state (weights, Adam's moments and step count, a
+    changed learning rate, early stopping's best): the same run as the compiled one throughout."""
+    from nnstudio.core.training import engine
+
+    monkeypatch.setattr(engine, "COMPILE_BEHIND_S", 0.0)  # any run counts as long
+    s = settings(epochs=30, jit_compile=True, early_stopping=True, patience=50,
+                 monitor="val_accuracy")
+    program.clear_program_cache()
+    control = TrainingControl()
+    trainer = Trainer(xor, RELU, s, control=control, plain_first_run=True)
+    trainer.max_chunk_epochs = 1  # a report after every epoch: the rate changes after epoch 4
+
+    def wait_for_the_compile(p):  # on the training thread: the next chunk starts compiled
+        if p.epoch == 4:
+            control.set_learning_rate(0.02)
+        if p.epoch >= 4 and trainer._behind is not None:
+            trainer._behind.join()
+
+    control.add_listener(wait_for_the_compile)
+    a = trainer.run()
+    assert trainer.ran_host and trainer.switched_at is not None and 4 <= trainer.switched_at < 30
+    assert a.path == "host+fast" and a.status == "completed"
+    ref = Trainer(xor, RELU, s)
+    ref.control.add_listener(lambda p: p.epoch == 4 and ref.control.set_learning_rate(0.02))
+    ref.max_chunk_epochs = 1
+    b = ref.run()
+    assert b.path == "fast"
+    assert_same_run(a, b)

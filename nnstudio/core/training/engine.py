@@ -39,6 +39,7 @@ streamed batch by batch with ``tf.data`` (:mod:`nnstudio.core.training.streaming
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -68,6 +69,10 @@ from nnstudio.core.training.streaming import run_streaming
 
 #: Training features larger than this (bytes, float32) are streamed instead of held as one tensor.
 FAST_PATH_MAX_BYTES = 256 * 2**20
+#: A run on the host engine with more than this many seconds still to go compiles its program on
+#: a thread meanwhile and goes on with it once it is ready (issue 18: the host engine starts at
+#: once, the compiled program is the faster one for a long run).
+COMPILE_BEHIND_S = 3.0
 
 __all__ = ["FAST_PATH_MAX_BYTES", "Progress", "StartFrom", "TrainResult", "Trainer", "TrainingControl",
            "metric_name", "precompile", "train", "train_repeated"]
@@ -127,6 +132,10 @@ class Trainer:
         self.ran_plain = False
         #: whether this run trained on the NumPy host engine (:mod:`~nnstudio.core.training.host`)
         self.ran_host = False
+        #: the epoch at which a long host run went on with its compiled program (None: it did not)
+        self.switched_at: int | None = None
+        self._behind: _CompileBehind | None = None  # the compile a long host run started
+        self._switched = None  # the compiled program it went on with (locked until the end)
         #: at most this many epochs per chunk (None: sized by time only). The GUI's pace control
         #: sets it, any time, so each progress report carries few epochs when a person watches.
         self.max_chunk_epochs: int | None = None
@@ -208,8 +217,15 @@ class Trainer:
                 model, s, task, loss_name, n, n_inputs, n_val, layout, bool(s.jit_compile)) \
                 and host.supports(model, s, task, loss_name) is None:
             # a new Dense network's first run: NumPy, nothing to trace or compile (issue 18)
-            return self._run_fast(host.HostProgram(model, s, task, loss_name, n, n_inputs, n_val,
-                                                   layout), False, model, t0, monitor, mode_max)
+            try:
+                return self._run_fast(host.HostProgram(model, s, task, loss_name, n, n_inputs,
+                                                       n_val, layout), False, model, t0, monitor,
+                                      mode_max)
+            finally:
+                if self._behind is not None:
+                    self._behind.join()  # no compile left running in the background
+                if self._switched is not None:
+                    self._switched.lock.release()
         prog, fresh = acquire_program(model, s, task, loss_name, n, n_inputs, n_val, layout,
                                        bool(s.jit_compile))
         try:
@@ -238,11 +254,13 @@ class Trainer:
         mon_index = keys.index(monitor) if monitor in keys else 0
         seed = int(s.seed)
         orders = np.zeros((prog.max_k, prog.n), np.int32)
+        def controls(const) -> dict:
+            return dict(early=const(bool(s.early_stopping)),
+                        patience=const(int(s.patience), tf.int32),
+                        mon_index=const(mon_index, tf.int32), mode_max=const(bool(mode_max)))
+
         const = (lambda v, dtype=None: v) if on_host else tf.constant
-        fixed = dict(early=const(bool(s.early_stopping)),
-                     patience=const(int(s.patience), tf.int32),
-                     mon_index=const(mon_index, tf.int32),
-                     mode_max=const(bool(mode_max)))
+        fixed = controls(const)
         history: dict[str, list[float]] = {k: [] for k in keys}
         lr_changes: list[tuple[int, float]] = []
         epochs = int(s.epochs)
@@ -270,6 +288,9 @@ class Trainer:
         def lr_now() -> float:
             return prog.learning_rate()
 
+        def current_model():  # the program in use (a long host run may switch, see below)
+            return prog.model
+
         def flush() -> None:
             nonlocal pending
             if pending is not None:  # the host engine writes its weights back only if asked
@@ -277,7 +298,21 @@ class Trainer:
                                prog.model if not on_host or control.wants_model else None)
                 pending = None
 
+        compiled_key = (model, s, data.task, s.loss_for(data.task), prog.n, prog.n_inputs,
+                        prog.n_val, prog.layout, bool(s.jit_compile))
         while done < epochs:
+            if on_host and self._behind is not None and not self._behind.is_alive() \
+                    and self._switched is None:
+                compiled = program.try_acquire_compiled(*compiled_key)
+                if compiled is not None:  # go on with the compiled program, from this state
+                    _move_host_state(prog, compiled, model, s, mode_max, cw)
+                    prog = self._switched = compiled
+                    self._host, self.optimizer, self.switched_at = None, prog.opt, done
+                    on_host = plain = False
+                    X, y, Xv, yv = prog.inputs(data)
+                    const, call = tf.constant, prog.call
+                    fixed = controls(const)
+                    speed, k = prog.epoch_seconds, 1
             kk = max(1, min(k, epochs - done, prog.max_k, self.max_chunk_epochs or prog.max_k))
             try:  # the orders of epochs done.. (a Step below runs only the first of them)
                 orders[:kk] = epoch_orders(seed, done, kk, prog.n)
@@ -285,7 +320,7 @@ class Trainer:
             except Exception as exc:  # a failure inside TensorFlow: report it
                 raise tf_failure(exc) from exc
             flush()
-            gate = control.checkpoint(done, lr_now, model_fn=lambda: prog.model)
+            gate = control.checkpoint(done, lr_now, model_fn=current_model)
             stepping, lr = gate.stepping, gate.learning_rate
             if gate.stop:
                 status, message = "stopped", f"Stopped by you after {done} epochs."
@@ -319,6 +354,10 @@ class Trainer:
                     prog.epoch_seconds = speed
             k = 2 if speed is None else self._chunk_epochs(
                 speed, None if (traced_before and kk == 1 and done == nd) else kk)
+            if on_host and self._behind is None and s.jit_compile and speed is not None \
+                    and (epochs - done) * speed > COMPILE_BEHIND_S:
+                self._behind = _CompileBehind(data, self.spec, s)  # a long run: compile meanwhile
+                self._behind.start()
             pending = (done, new)
             if stepping:
                 flush()
@@ -348,13 +387,50 @@ class Trainer:
         return TrainResult(model=model, history=history, epochs_run=done, status=status,
                            message=message.strip(), seconds=time.perf_counter() - t0, test=test,
                            lr_changes=lr_changes, best_epoch=best_ep, seed=seed, steps=steps,
-                           path="host" if on_host else "fast", compiled=fresh)
+                           path="host" if on_host else
+                           "host+fast" if self.switched_at is not None else "fast",
+                           compiled=fresh)
 
     def _chunk_epochs(self, epoch_seconds: float, previous: int | None) -> int:
         k = int(self.chunk_seconds / max(epoch_seconds, 1e-7))
         if previous is not None:
             k = min(k, 8 * previous)  # grow gradually: one slow measurement cannot stall Stop
         return max(1, min(MAX_CHUNK_EPOCHS, k))
+
+
+class _CompileBehind(threading.Thread):
+    """:func:`precompile` on a thread, for a long run that started on the host engine."""
+
+    def __init__(self, data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -> None:
+        super().__init__(name="compile-behind", daemon=True)
+        self.data, self.spec, self.settings = data, spec, settings
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            precompile(self.data, self.spec, self.settings)
+        except Exception as exc:  # the run stays on the host engine
+            self.error = exc
+
+
+def _move_host_state(hp, prog, model, settings: TrainSettings, mode_max: bool, cw) -> None:
+    """A compiled program takes over a host run: weights, optimizer moments and step count,
+    learning rate, class weights and early stopping's best weights, best value and patience."""
+    values = hp.values()  # model.variables then optimizer.variables, Keras' order
+    n_model = len(model.variables)
+    hp.sync()
+    prog.load(model, settings, mode_max)
+    _set_optimizer(prog.opt, values[n_model:])
+    prog.set_learning_rate(hp.learning_rate())
+    prog.set_class_weights(cw)
+    prog.best_value.assign(float(hp.best_value))
+    prog.best_epoch.assign(int(hp.best_epoch))
+    prog.wait.assign(int(hp.wait))
+    best = hp.best_values()
+    if len(best) != len(prog.best):
+        raise TrainingError("Internal error: the compiled program does not fit the host run.")
+    for var, value in zip(prog.best, best):
+        var.assign(value)
 
 
 def _set_variables(model, values: list) -> None:

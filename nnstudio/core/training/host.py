@@ -326,6 +326,14 @@ class HostProgram:
             off += size
         return out
 
+    def best_values(self) -> list[np.ndarray]:
+        """The kept best weights (early stopping), one array per weight of the model."""
+        out, off = [], 0
+        for view in self.views:
+            out.append(self.best[off:off + view.size].reshape(view.shape).copy())
+            off += view.size
+        return out
+
     def _optimizer_slots(self) -> list[tuple[object, slice, np.ndarray]]:
         """(Keras optimizer variable, slice of the flat state, flat state) pairs."""
         bounds, off = [], 0

@@ -379,6 +379,18 @@ def is_compiled(model, settings, task, loss_name, n, n_inputs, n_val, layout, ji
     return prog is not None and prog.traced
 
 
+def try_acquire_compiled(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit):
+    """The compiled program for this key, locked for the caller, if it exists, is compiled and
+    is not in use; else None (nothing is built or waited for)."""
+    key = program_key(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+    with cache_lock:
+        prog = cache.get(key)
+        if prog is not None and prog.traced and prog.lock.acquire(blocking=False):
+            cache.move_to_end(key)
+            return prog
+    return None
+
+
 def acquire_program(model, settings, task, loss_name, n, n_inputs, n_val, layout,
                      jit, precompiling: bool = False) -> tuple[Program, bool]:
     """A program for this key, locked for the caller; (program, newly built?).
