@@ -8,7 +8,9 @@ few dozen rows, which the host CPU runs in tens of microseconds with nothing to 
 
 So a *first* run of a Dense network (``Trainer(plain_first_run=True)``: the CLI and the app's
 Train, when the network's compiled program does not exist yet) trains here, while the app compiles
-the fast program in the background for the runs that follow. It is the same run, up to float
+the fast program in the background for the runs that follow. A long run (more than
+``engine.COMPILE_BEHIND_S`` seconds left) compiles it on a thread meanwhile and goes on with it
+from this engine's state, mid-run. It is the same run, up to float
 rounding (``tests/test_host_engine.py`` trains both ways and compares curves and weights):
 
 * the same Keras model is trained: its initial weights are read from it and the trained ones
