@@ -117,3 +117,35 @@ def test_a_run_in_a_sweep_equals_the_same_run_trained_alone(xor, tf_loaded):
             for k, v in alone.history.items():
                 assert rec.history[k] == pytest.approx(v, abs=1e-5)
             assert rec.final["test"] == pytest.approx(alone.test, abs=1e-5)
+
+
+def test_a_network_the_sweep_trains_alone_a_few_times_skips_the_compile(xor, tf_loaded,
+                                                                        monkeypatch):
+    """Issue 18: such runs train on the host engine (the same runs as compiled ones, to float
+    rounding); past HOST_RUNS_PER_PROGRAM runs of one network the sweep compiles it."""
+    from nnstudio.core.training import engine, program
+
+    project, data = xor
+    seen = []
+
+    class Spy(engine.Trainer):
+        def run(self):
+            result = super().run()
+            seen.append(self.ran_host)
+            return result
+
+    monkeypatch.setattr(engine, "Trainer", Spy)
+    configs = sweep.expand(sweep.parse_grid("lr=0.003,0.01"))
+    program.clear_program_cache()
+    res = sweep.run_sweep(project, configs, 1, data=data)
+    assert seen == [True, True]
+    for c in res.configurations:
+        rec = c.records[0]
+        compiled = engine.train(data, c.spec, replace(c.settings, seed=rec.seed))
+        for k, v in compiled.history.items():
+            assert rec.history[k] == pytest.approx(v, abs=1e-5)
+    seen.clear()
+    monkeypatch.setattr(sweep, "HOST_RUNS_PER_PROGRAM", 1)
+    program.clear_program_cache()
+    sweep.run_sweep(project, configs, 1, data=data)
+    assert seen == [False, False]
