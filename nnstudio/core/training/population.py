@@ -52,6 +52,10 @@ POPULATION_MAX_BYTES = 64 * 2**20
 POPULATION_MAX = 8
 #: A compiled call lasts about this long once the speed is known (``should_stop`` is asked between).
 CALL_SECONDS = 0.25
+#: A training layer of at most this many products (networks x rows x inputs x units) is computed
+#: as a broadcast product and a sum instead of a batched matrix product (faster on XLA's CPU
+#: backend for teaching-sized layers: 3.9 against 16-20 µs a step for five 12-6-6-1 nets).
+SMALL_DOT = 2**15
 #: Compiled population programs kept (architecture x data shape x optimizer x N).
 POPULATION_CACHE_SIZE = 4
 
@@ -189,7 +193,15 @@ class PopulationProgram:
             if layer[0] == "dense":
                 _, k, b, act, _, _ = layer
                 # [rows, in] shared by all networks (validation, test), or [N, rows, in]
-                h = tf.einsum("ri,nio->nro", h, k) if h.shape.rank == 2 else tf.matmul(h, k)
+                if h.shape.rank == 2:
+                    h = tf.einsum("ri,nio->nro", h, k)
+                elif h.shape[1] is not None and \
+                        self.pop * h.shape[1] * k.shape[1] * k.shape[2] <= SMALL_DOT:
+                    # tiny layers: a broadcast product summed over the inputs, which XLA fuses
+                    # into one loop; its batched dot cost 3-5x more per step (W1, W4)
+                    h = tf.reduce_sum(h[:, :, :, None] * k[:, None, :, :], axis=2)
+                else:
+                    h = tf.matmul(h, k)
                 if b is not None:
                     h = h + b[:, None, :]
                 h = act(h)
