@@ -213,6 +213,7 @@ def test_a_long_host_run_goes_on_with_its_compiled_program(xor, monkeypatch):
     from nnstudio.core.training import engine
 
     monkeypatch.setattr(engine, "COMPILE_BEHIND_S", 0.0)  # any run counts as long
+    monkeypatch.setattr(engine, "COMPILE_BEHIND_AFTER_S", 0.0)
     s = settings(epochs=30, jit_compile=True, early_stopping=True, patience=50,
                  monitor="val_accuracy")
     program.clear_program_cache()
@@ -236,3 +237,12 @@ def test_a_long_host_run_goes_on_with_its_compiled_program(xor, monkeypatch):
     b = ref.run()
     assert b.path == "fast"
     assert_same_run(a, b)
+
+
+def test_a_short_host_run_does_not_compile_behind(xor):
+    """A run that is over in well under COMPILE_BEHIND_AFTER_S seconds never starts a compile,
+    so it never waits for one (a first chunk's one-off costs must not look like a long run)."""
+    program.clear_program_cache()
+    t = Trainer(xor, RELU, settings(epochs=20, jit_compile=True), plain_first_run=True)
+    r = t.run()
+    assert t.ran_host and r.path == "host" and t._behind is None

@@ -73,6 +73,10 @@ FAST_PATH_MAX_BYTES = 256 * 2**20
 #: a thread meanwhile and goes on with it once it is ready (issue 18: the host engine starts at
 #: once, the compiled program is the faster one for a long run).
 COMPILE_BEHIND_S = 3.0
+#: ... once it has trained at least this long on the host engine (a first chunk's time, which
+#: includes one-off costs, is no evidence that a run is long; a short run must not wait for a
+#: compile it started).
+COMPILE_BEHIND_AFTER_S = 1.0
 
 __all__ = ["FAST_PATH_MAX_BYTES", "Progress", "StartFrom", "TrainResult", "Trainer", "TrainingControl",
            "metric_name", "precompile", "train", "train_repeated"]
@@ -298,6 +302,7 @@ class Trainer:
                                prog.model if not on_host or control.wants_model else None)
                 pending = None
 
+        host_seconds = 0.0  # time trained on the host engine so far
         compiled_key = (model, s, data.task, s.loss_for(data.task), prog.n, prog.n_inputs,
                         prog.n_val, prog.layout, bool(s.jit_compile))
         while done < epochs:
@@ -354,7 +359,10 @@ class Trainer:
                     prog.epoch_seconds = speed
             k = 2 if speed is None else self._chunk_epochs(
                 speed, None if (traced_before and kk == 1 and done == nd) else kk)
+            if on_host:
+                host_seconds += c1 - c0
             if on_host and self._behind is None and s.jit_compile and speed is not None \
+                    and host_seconds >= COMPILE_BEHIND_AFTER_S \
                     and (epochs - done) * speed > COMPILE_BEHIND_S:
                 self._behind = _CompileBehind(data, self.spec, s)  # a long run: compile meanwhile
                 self._behind.start()
