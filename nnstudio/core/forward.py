@@ -78,6 +78,43 @@ ACTIVATION_FUNCTIONS = {
 }
 
 
+_SQRT_HALF = math.sqrt(0.5)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def activation_gradient(name: str, g: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``g`` (dLoss/da) carried back through the activation to dLoss/dz, as TensorFlow computes
+    it (from the output ``a`` where its gradient op does: ReLU, sigmoid, tanh, ELU, SELU; from the
+    weighted sums ``z`` otherwise). The host engine trains with it and the health statistics use
+    it for their gradient norms. Every trainable activation but softmax (ValueError)."""
+    if name == "linear":
+        return g
+    if name == "relu":
+        return g * (a > 0)
+    if name == "sigmoid":
+        return g * (a * (1 - a))
+    if name == "tanh":
+        return g * (1 - a * a)
+    if name == "leaky_relu":
+        return np.where(z > 0, g, g * 0.2)
+    if name == "elu":
+        return np.where(a > 0, g, g * (a + 1))
+    if name == "selu":
+        return np.where(a > 0, g * _SELU_SCALE, g * (a + _SELU_SCALE * _SELU_ALPHA))
+    if name == "softplus":
+        return g * _sigmoid(z)
+    if name == "swish":
+        sig = _sigmoid(z)
+        return g * (sig * (1 + z * (1 - sig)))
+    if name == "hard_sigmoid":
+        return (g / 6) * ((z > -3) & (z < 3))
+    if name == "gelu":  # d/dz of 0.5 z (1 + erf(z / sqrt 2)), TF's exact gelu
+        x = (z * _SQRT_HALF).astype(z.dtype, copy=False)
+        cdf = (0.5 * (1 + np.asarray(_erf(x), dtype=z.dtype))).astype(z.dtype, copy=False)
+        return g * cdf + g * (0.5 * z) * (_TWO_OVER_SQRT_PI * np.exp(-x * x)) * _SQRT_HALF
+    raise ValueError(f"activation_gradient: no gradient for the {name} activation")
+
+
 # ----- in-place variants for the fast path (the weighted sums are not kept) --------------------------
 def _relu_(z):
     return np.maximum(z, 0, out=z)

@@ -29,6 +29,7 @@ from threadpoolctl import ThreadpoolController
 from nnstudio.core.forward import (
     ACTIVATION_FUNCTIONS,
     ForwardLayer,
+    activation_gradient,
     batchnorm_affine,
     layers_from_model,
 )
@@ -151,20 +152,8 @@ def _hist(a: np.ndarray) -> tuple[list[int], list[float]]:
     return counts.tolist(), edges.tolist()
 
 
-def _derivative(act: str, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:
-    if act == "relu":
-        return (z > 0).astype(z.dtype)
-    if act == "linear":
-        return np.ones_like(z)
-    if act == "sigmoid":
-        return a * (1 - a)
-    if act == "tanh":
-        return 1 - a * a
-    if act in ("leaky_relu",):
-        return np.where(z > 0, 1.0, 0.2).astype(z.dtype)
-    if act == "elu":
-        return np.where(z > 0, 1.0, a + 1).astype(z.dtype)
-    return None
+#: Hidden-layer activations whose gradient the statistics carry back (the others report none).
+_GRADIENT_ACTS = ("relu", "linear", "sigmoid", "tanh", "leaky_relu", "elu")
 
 
 def _output_delta(act: str, loss: str, out: np.ndarray, y: np.ndarray) -> np.ndarray | None:
@@ -299,10 +288,9 @@ class HealthMonitor:
                 layer, x, z, a = traces[j]
                 if layer.kind == "dense":
                     if j != len(traces) - 1:
-                        d = _derivative(layer.activation, z, a)
-                        if d is None:
+                        if layer.activation not in _GRADIENT_ACTS:
                             return out
-                        delta = delta * d
+                        delta = activation_gradient(layer.activation, delta, z, a)
                     out[id(layer)] = float(np.linalg.norm(x.T @ delta))
                     delta = delta @ layer.kernel.T
                 elif layer.kind == "affine":
