@@ -140,6 +140,7 @@ class Trainer:
         self.switched_at: int | None = None
         self._behind: _CompileBehind | None = None  # the compile a long host run started
         self._switched = None  # the compiled program it went on with (locked until the end)
+        self._program_key: tuple | None = None  # a host run's compiled program (program_key)
         #: at most this many epochs per chunk (None: sized by time only). The GUI's pace control
         #: sets it, any time, so each progress report carries few epochs when a person watches.
         self.max_chunk_epochs: int | None = None
@@ -217,9 +218,11 @@ class Trainer:
         has_val = len(data.X_val) > 0
         n_val = len(data.X_val) if has_val else 0
         monitor, mode_max = resolve_monitor(s.monitor, task, has_val)
-        if self.plain_first_run and self.start is None and not program.is_compiled(
-                model, s, task, loss_name, n, n_inputs, n_val, layout, bool(s.jit_compile)) \
+        if self.plain_first_run and self.start is None \
                 and host.supports(model, s, task, loss_name) is None:
+            self._program_key = program.program_key(model, s, task, loss_name, n, n_inputs, n_val,
+                                                    layout, bool(s.jit_compile))
+        if self._program_key is not None and not program.is_compiled(self._program_key):
             # a new Dense network's first run: NumPy, nothing to trace or compile (issue 18)
             try:
                 return self._run_fast(host.HostProgram(model, s, task, loss_name, n, n_inputs,
@@ -303,12 +306,10 @@ class Trainer:
                 pending = None
 
         host_seconds = 0.0  # time trained on the host engine so far
-        compiled_key = (model, s, data.task, s.loss_for(data.task), prog.n, prog.n_inputs,
-                        prog.n_val, prog.layout, bool(s.jit_compile))
         while done < epochs:
             if on_host and self._behind is not None and not self._behind.is_alive() \
                     and self._switched is None:
-                compiled = program.try_acquire_compiled(*compiled_key)
+                compiled = program.try_acquire_compiled(self._program_key)
                 if compiled is not None:  # go on with the compiled program, from this state
                     _move_host_state(prog, compiled, model, s, mode_max, cw)
                     prog = self._switched = compiled
@@ -424,11 +425,9 @@ class _CompileBehind(threading.Thread):
 def _move_host_state(hp, prog, model, settings: TrainSettings, mode_max: bool, cw) -> None:
     """A compiled program takes over a host run: weights, optimizer moments and step count,
     learning rate, class weights and early stopping's best weights, best value and patience."""
-    values = hp.values()  # model.variables then optimizer.variables, Keras' order
-    n_model = len(model.variables)
     hp.sync()
     prog.load(model, settings, mode_max)
-    _set_optimizer(prog.opt, values[n_model:])
+    _set_optimizer(prog.opt, hp.optimizer_values())
     prog.set_learning_rate(hp.learning_rate())
     prog.set_class_weights(cw)
     prog.best_value.assign(float(hp.best_value))

@@ -40,9 +40,8 @@ cross-entropy, softmax + sparse categorical cross-entropy, or mean squared error
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import erfc
 
-from nnstudio.core.errors import TrainingError
+from nnstudio.core.forward import ACTIVATION_FUNCTIONS, activation_gradient
 from nnstudio.core.health import blas_controller
 from nnstudio.core.model.spec import Task
 from nnstudio.core.registry import canonical_activation
@@ -56,13 +55,7 @@ F32 = np.float32
 ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "selu", "softplus",
                "swish", "hard_sigmoid", "gelu")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
-LEAKY_SLOPE = F32(0.2)  # Keras 3's leaky_relu default (the registry's formula)
 EPSILON = F32(1e-7)  # Keras' epsilon (Adam and RMSprop)
-SELU_SCALE = F32(1.0507009873554804934193349852946)  # tf.nn.selu's constants
-SELU_ALPHA = F32(1.6732632423543772848170429916717)
-SOFTPLUS_THRESHOLD = F32(np.log(np.finfo(np.float32).eps) + 2)  # Eigen's softplus cut-offs
-SQRT_HALF = F32(0.7071067811865476)  # tf.nn.gelu (exact): 0.5 * x * erfc(-x * sqrt(1/2))
-TWO_OVER_SQRT_PI = F32(2 / np.sqrt(np.pi))
 #: Batches whose largest product (rows x width x width) is below this run BLAS on one thread.
 SMALL_PRODUCT = 2**18
 
@@ -100,70 +93,12 @@ def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str 
     return None
 
 
-def _act(name: str, z: np.ndarray) -> np.ndarray:
-    if name == "linear":
-        return z
-    if name == "relu":
-        return np.maximum(z, F32(0))
-    if name == "sigmoid":
-        return F32(1) / (F32(1) + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "leaky_relu":
-        return np.where(z > 0, z, LEAKY_SLOPE * z)
-    if name == "elu":
-        return np.where(z > 0, z, np.expm1(np.minimum(z, F32(0))))
-    if name == "selu":
-        return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, F32(0))))
-    if name == "softplus":
-        e = np.exp(z)
-        return np.where(z > -SOFTPLUS_THRESHOLD, z,
-                        np.where(z < SOFTPLUS_THRESHOLD, e, np.log1p(e)))
-    if name == "swish":
-        return z * (F32(1) / (F32(1) + np.exp(-z)))
-    if name == "hard_sigmoid":  # Keras 3 on TensorFlow: relu6(x + 3) / 6
-        return np.clip(z + F32(3), F32(0), F32(6)) / F32(6)
-    if name == "gelu":
-        return F32(0.5) * z * erfc(-z * SQRT_HALF)
-    raise TrainingError(f"Internal error: no host activation {name}.")  # supports() keeps it out
-
-
-def _grad(name: str, g: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """The gradient through the activation, as TensorFlow computes it (from the output where TF
-    does: ReluGrad, SigmoidGrad, TanhGrad, EluGrad)."""
-    if name == "linear":
-        return g
-    if name == "relu":
-        return g * (a > 0)
-    if name == "sigmoid":
-        return g * (a * (F32(1) - a))
-    if name == "tanh":
-        return g * (F32(1) - a * a)
-    if name == "leaky_relu":
-        return np.where(z > 0, g, g * LEAKY_SLOPE)
-    if name == "elu":
-        return np.where(a > 0, g, g * (a + F32(1)))
-    if name == "selu":
-        return np.where(a > 0, g * SELU_SCALE, g * (a + SELU_SCALE * SELU_ALPHA))
-    if name == "softplus":
-        return g / (F32(1) + np.exp(-z))
-    if name == "swish":
-        sig = F32(1) / (F32(1) + np.exp(-z))
-        return g * (sig * (F32(1) + z * (F32(1) - sig)))
-    if name == "hard_sigmoid":
-        shifted = z + F32(3)
-        return (g / F32(6)) * ((shifted > 0) & (shifted < 6))
-    if name == "gelu":
-        x = -z * SQRT_HALF
-        return g * (F32(0.5) * erfc(x)) + g * (F32(0.5) * z) * (TWO_OVER_SQRT_PI * np.exp(-x * x)) * SQRT_HALF
-    raise TrainingError(f"Internal error: no host gradient for {name}.")
-
-
 class _Layer:
-    __slots__ = ("act", "bias", "gb", "gk", "kernel", "l1", "l2", "mb", "mk")
+    __slots__ = ("act", "bias", "fn", "gb", "gk", "kernel", "l1", "l2")
 
     def __init__(self, act, kernel, bias, gk, gb, l1, l2):
         self.act, self.kernel, self.bias, self.gk, self.gb = act, kernel, bias, gk, gb
+        self.fn = ACTIVATION_FUNCTIONS[act]
         self.l1, self.l2 = F32(l1), F32(l2)
 
 
@@ -202,11 +137,10 @@ class HostProgram:
         self.grads = np.zeros(total, F32)
         self.backup = np.zeros(total, F32)
         self.best = np.zeros(total, F32)
-        self.views, self.gviews, off = [], [], 0
-        for v, size in zip(self.tvars, sizes):
-            self.views.append(self.params[off:off + size].reshape(tuple(v.shape)))
-            self.gviews.append(self.grads[off:off + size].reshape(tuple(v.shape)))
-            off += size
+        ends = np.cumsum(sizes).tolist()
+        self.slices = [slice(end - size, end) for size, end in zip(sizes, ends)]  # one per weight
+        self.views = [self.params[sl].reshape(tuple(v.shape)) for sl, v in zip(self.slices, self.tvars)]
+        self.gviews = [self.grads[sl].reshape(tuple(v.shape)) for sl, v in zip(self.slices, self.tvars)]
         index = {id(v): i for i, v in enumerate(self.tvars)}
         self.layers: list[_Layer] = []
         for layer in model.layers:
@@ -313,47 +247,47 @@ class HostProgram:
             var.assign(view)
         self._dirty = False
 
+    def _unflat(self, flat: np.ndarray) -> list[np.ndarray]:
+        """A flat vector (parameters' layout) as copies, one array per weight of the model."""
+        return [flat[sl].reshape(view.shape).copy() for sl, view in zip(self.slices, self.views)]
+
+    def _slot_vectors(self) -> list[np.ndarray]:
+        """The optimizer's per-weight state vectors, in the order Keras creates them per weight."""
+        if self.optimizer_name == "adam":
+            return [self.m, self.v]
+        if self.optimizer_name == "sgd":
+            return [self.m] if float(self.momentum) != 0 else []
+        return [self.v]  # rmsprop
+
     def values(self) -> list[np.ndarray]:
         """``model.variables`` then ``optimizer.variables`` values, as the Keras model and optimizer
-        would hold them (the order Keras gives: step count, learning rate, then each weight's
-        slots in turn), read without TensorFlow: what a snapshot keeps."""
-        out = [view.copy() for view in self.views]
-        out += [np.array(self.step_count, np.int64), np.array(self.lr, F32)]
-        slots = {"adam": [self.m, self.v], "rmsprop": [self.v],
-                 "sgd": [self.m] if float(self.momentum) != 0 else []}[self.optimizer_name]
-        off = 0
-        for view in self.views:
-            size = view.size
-            out += [flat[off:off + size].reshape(view.shape).copy() for flat in slots]
-            off += size
+        would hold them, read without TensorFlow: what a snapshot keeps."""
+        return self._unflat(self.params) + self.optimizer_values()
+
+    def optimizer_values(self) -> list[np.ndarray]:
+        """``optimizer.variables`` values in Keras' order: step count, learning rate, then each
+        weight's slots in turn."""
+        out = [np.array(self.step_count, np.int64), np.array(self.lr, F32)]
+        per_slot = [self._unflat(flat) for flat in self._slot_vectors()]
+        for i in range(len(self.slices)):
+            out += [arrays[i] for arrays in per_slot]
         return out
 
     def best_values(self) -> list[np.ndarray]:
         """The kept best weights (early stopping), one array per weight of the model."""
-        out, off = [], 0
-        for view in self.views:
-            out.append(self.best[off:off + view.size].reshape(view.shape).copy())
-            off += view.size
-        return out
+        return self._unflat(self.best)
 
     def _optimizer_slots(self) -> list[tuple[object, slice, np.ndarray]]:
         """(Keras optimizer variable, slice of the flat state, flat state) pairs."""
-        bounds, off = [], 0
-        for v in self.tvars:
-            size = int(np.prod(v.shape))
-            bounds.append(slice(off, off + size))
-            off += size
-        opt, out = self.opt, []
+        opt = self._opt
         if self.optimizer_name == "adam":
-            pairs = [(opt._momentums, self.m), (opt._velocities, self.v)]
+            keras_slots = [opt._momentums, opt._velocities]
         elif self.optimizer_name == "sgd":
-            pairs = [(opt.momentums, self.m)] if float(self.momentum) != 0 else []
+            keras_slots = [opt.momentums] if float(self.momentum) != 0 else []
         else:  # rmsprop
-            pairs = [(opt._velocities, self.v)]
-        for slots, flat in pairs:
-            for var, sl in zip(slots, bounds):
-                out.append((var, sl, flat))
-        return out
+            keras_slots = [opt._velocities]
+        return [(var, sl, flat) for slots, flat in zip(keras_slots, self._slot_vectors())
+                for var, sl in zip(slots, self.slices)]
 
     # ---- the maths ------------------------------------------------------------------------------
     def _forward(self, x: np.ndarray) -> tuple[list, list]:
@@ -364,7 +298,7 @@ class HostProgram:
             if layer.bias is not None:
                 z += layer.bias
             zs.append(z)
-            acts.append(z if i == last else _act(layer.act, z))
+            acts.append(z if i == last else layer.fn(z))
         return zs, acts
 
     def _head(self, z: np.ndarray, y: np.ndarray, need_grad: bool):
@@ -386,12 +320,12 @@ class HostProgram:
                 d = p.copy()
                 d[rows, y] -= F32(1)
             return p, per_row, d
-        p = _act(act, z)  # mse
+        p = ACTIVATION_FUNCTIONS[act](z)  # mse
         diff = p - y
         per_row = np.mean(diff * diff, axis=1)
         d = None
         if need_grad:
-            d = _grad(act, diff * (F32(2) / F32(z.shape[1])), z, p)
+            d = activation_gradient(act, diff * (F32(2) / F32(z.shape[1])), z, p)
         return p, per_row, d
 
     def _metric_rows(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -434,7 +368,7 @@ class HostProgram:
             if layer.l2:
                 layer.gk += F32(2) * layer.l2 * layer.kernel
             if i:
-                d = _grad(layers[i - 1].act, d @ layer.kernel.T, zs[i - 1], acts[i])
+                d = activation_gradient(layers[i - 1].act, d @ layer.kernel.T, zs[i - 1], acts[i])
         self._apply()
         return float(loss + reg), float(self._metric_rows(p, yb).sum())
 

@@ -371,18 +371,17 @@ def program_key(model, settings: TrainSettings, task: Task, loss_name: str, n: i
             settings.effective_batch_size(n), layout, bool(jit))
 
 
-def is_compiled(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit) -> bool:
-    """Whether the program for this key exists and has been traced (and, with XLA, compiled)."""
-    key = program_key(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+def is_compiled(key: tuple) -> bool:
+    """Whether the program for this :func:`program_key` exists and has been traced (and, with
+    XLA, compiled)."""
     with cache_lock:
         prog = cache.get(key)
     return prog is not None and prog.traced
 
 
-def try_acquire_compiled(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit):
-    """The compiled program for this key, locked for the caller, if it exists, is compiled and
-    is not in use; else None (nothing is built or waited for)."""
-    key = program_key(model, settings, task, loss_name, n, n_inputs, n_val, layout, jit)
+def try_acquire_compiled(key: tuple):
+    """The compiled program for this :func:`program_key`, locked for the caller, if it exists,
+    is compiled and is not in use; else None (nothing is built or waited for)."""
     with cache_lock:
         prog = cache.get(key)
         if prog is not None and prog.traced and prog.lock.acquire(blocking=False):
