@@ -42,6 +42,7 @@ from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET, build
 from nnstudio.core.training.shuffle import epoch_orders
 from nnstudio.core.training.steps import (
     as_targets,
+    layout_for,
     make_optimizer,
     metric_name,
 )
@@ -374,9 +375,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
             return build_model(spec, data.n_inputs, task, data.n_classes, seed=0, seed_tf=False)
 
     loss_name = settings.loss_for(task)
-    out_units = spec.layers_for(task, data.n_classes)[-1].units  # the output layer's width
-    layout = "column" if task is Task.REGRESSION or (task is Task.BINARY and out_units == 1) \
-        else "index"  # target_layout() without a model
+    layout = layout_for(task, spec.layers_for(task, data.n_classes)[-1].units)
     n, n_inputs = data.X_train.shape
     n_val = len(data.X_val)
     pop = len(seeds)
@@ -412,7 +411,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
             for i, s in enumerate(seeds):
                 orders[:kk, i] = epoch_orders(int(s), done, kk, n)
             orders_t, kk_t = tf.constant(orders), tf.constant(kk, tf.int32)
-            if builder is not None and not builder.is_alive() and builder.ident is None:
+            if builder is not None and builder.ident is None:
                 builder.start()  # builds while this thread waits in the compiled call
             c0 = time.perf_counter()
             buf = prog.fn(X, y, Xv, yv, orders_t, kk_t)
@@ -454,8 +453,8 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
 
 class _Builder(threading.Thread):
     """Makes the results' Keras models: clones of the program's template (the same config, layer
-    names and variable paths as ``build_model`` gives, at about half its cost; their starting
-    weights are overwritten by the trained ones), one at a time under ``build_lock``."""
+    names and variable paths as ``build_model`` gives; their starting weights are overwritten by
+    the trained ones), one at a time under ``build_lock``."""
 
     def __init__(self, template, count: int) -> None:
         super().__init__(name="population-models", daemon=True)

@@ -23,7 +23,12 @@ def metric_name(task: Task) -> str:
 
 def target_layout(task: Task, model) -> str:
     """How targets are fed: 'column' (float, shape [n, 1]) or 'index' (int class codes, shape [n])."""
-    if task is Task.REGRESSION or (task is Task.BINARY and model.output_shape[-1] == 1):
+    return layout_for(task, model.output_shape[-1])
+
+
+def layout_for(task: Task, output_units: int) -> str:
+    """:func:`target_layout` from the output layer's width (no model needed)."""
+    if task is Task.REGRESSION or (task is Task.BINARY and output_units == 1):
         return "column"
     return "index"
 
