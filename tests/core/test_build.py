@@ -161,21 +161,62 @@ def test_output_layer_from_the_task_trains(task, k):
 
 def test_initial_values_are_the_built_models_without_building_it():
     """Issue 18: a population draws each seed's starting values without building its Keras
-    model; they must be exactly what build_model starts from (weights, dropout seed state)."""
-    from nnstudio.core.model.build import initial_values
+    model, every seed's in one traced call; they must be exactly what build_model starts from
+    (weights, dropout seed state), for every initializer the editor offers."""
+    from nnstudio.core.model import build
+    from nnstudio.core.model.spec import INITIALIZERS
 
     specs = [NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(4, "relu")]),
              NetworkSpec([LayerSpec.dense(6, "relu", initializer="uniform"), LayerSpec.dropout(0.2),
                           LayerSpec.dense(4, "tanh", initializer="normal"), LayerSpec.dropout(0.3)]),
              NetworkSpec([LayerSpec.dense(16, "relu", initializer="he_normal"),
-                          LayerSpec.dense(8, "elu", l2=0.01)])]
+                          LayerSpec.dense(8, "elu", l2=0.01, use_bias=False)])]
+    specs += [NetworkSpec([LayerSpec.dense(3, "tanh", initializer=name)]) for name in INITIALIZERS]
+    seeds = [0, 3, 11]
     for spec in specs:
         for task, n_classes in [(Task.BINARY, 2), (Task.MULTICLASS, 10), (Task.REGRESSION, 0)]:
-            for seed in (0, 3):
+            many = build.initial_values_many(spec, 5, task, n_classes, seeds)
+            assert len(many) == len(seeds)
+            for seed, got in zip(seeds, many):
                 model = build_model(spec, 5, task, n_classes, seed=seed, seed_tf=False)
-                got = initial_values(spec, 5, task, n_classes, seed)
                 ref = [np.asarray(v) for v in model.variables]
                 assert len(got) == len(ref)
                 for a, b in zip(got, ref):
                     assert a.dtype == b.dtype
                     np.testing.assert_array_equal(a, b)
+            one = build.initial_values(spec, 5, task, n_classes, seeds[1])
+            for a, b in zip(one, many[1]):
+                np.testing.assert_array_equal(a, b)
+    # the values came from the traced draw, not its slower eager fallback
+    assert build._draw_functions and all(build._draw_functions.values())
+
+
+def test_empty_model_is_the_built_model_with_zeros(tmp_path):
+    """The population's result models (issue 18) are made without drawing weights: the same
+    model as build_model's in everything but the values, which are zero until set."""
+    from nnstudio.core.model.build import empty_model
+    from nnstudio.core.tf import keras
+
+    spec = NetworkSpec([LayerSpec.dense(6, "relu", l2=0.01), LayerSpec.dropout(0.2),
+                        LayerSpec.dense(4, "tanh", initializer="uniform")])
+    built = build_model(spec, 3, Task.MULTICLASS, 4, seed=2, seed_tf=False)
+    empty = empty_model(spec, 3, Task.MULTICLASS, 4)
+    assert type(empty) is type(built)
+    assert empty.get_config() == built.get_config()
+    assert [v.path for v in empty.variables if "seed" not in v.path] == \
+        [v.path for v in built.variables if "seed" not in v.path]
+    assert [v.value.name for v in empty.variables if "seed" not in v.path] == \
+        [v.value.name for v in built.variables if "seed" not in v.path]
+    assert [(v.dtype, v.shape, v.trainable) for v in empty.variables] == \
+        [(v.dtype, v.shape, v.trainable) for v in built.variables]
+    assert all(not np.any(v.numpy()) for v in empty.variables)
+    assert len(empty.losses) == len(built.losses) == 1  # the L2 penalty is there
+    for v, w in zip(empty.variables, built.variables):
+        v.assign(w.numpy())
+    x = np.random.default_rng(0).normal(size=(7, 3)).astype("float32")
+    np.testing.assert_array_equal(empty.predict(x, verbose=0), built.predict(x, verbose=0))
+    empty.save(tmp_path / "empty.keras")
+    loaded = keras().models.load_model(tmp_path / "empty.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), built.predict(x, verbose=0))
+    with pytest.raises(SpecError):
+        empty_model(spec, 0, Task.MULTICLASS, 4)

@@ -8,8 +8,9 @@ products, so one compiled step trains the N networks.
 
 Each network is the run its seed gives alone, up to float rounding:
 
-* the same initial weights (each seed's model is built by ``build_model(spec, seed=s)`` and
-  copied in; the trained values are copied back, so what comes out is N ordinary Keras models);
+* the same initial weights (each seed's are drawn as ``build_model(spec, seed=s)`` draws them,
+  by :func:`initial_values_many`, and copied in; the trained values are copied into N ordinary
+  Keras models made by :func:`empty_model`);
 * the same shuffles (each seed's row order is :func:`epoch_orders` of its own seed) and the same
   padded last batch;
 * the same dropout masks (each network keeps its own copy of its Dropout layers' seed state and
@@ -31,7 +32,7 @@ import time
 import numpy as np
 
 from nnstudio.core import registry
-from nnstudio.core.model.build import build_model, initial_values
+from nnstudio.core.model.build import empty_model, initial_values_many
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import keras as _keras
@@ -85,7 +86,6 @@ class PopulationProgram:
         tf = _tensorflow()
         keras = _keras()
         self.lock = threading.Lock()
-        self.template = template  # a model of the network: the results' models are its clones
         self.pop, self.n, self.n_inputs, self.n_val, self.layout = pop, n, n_inputs, n_val, layout
         self.task = task
         self.bs = settings.effective_batch_size(n)
@@ -361,18 +361,18 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
     builder = None
     if models is None:
         # Each seed's starting weights are drawn without building its Keras model
-        # (initial_values); the models the results come in are built on a thread while the
-        # population trains (the compiled call leaves the interpreter free), and get the
-        # trained weights at the end.
+        # (initial_values_many); the models the results come in are made on a thread
+        # (empty_model: nothing drawn) while this one waits in the compiled call, which leaves
+        # the interpreter free. They get the trained weights at the end.
         with build_lock:
-            starts = [initial_values(spec, data.n_inputs, task, data.n_classes, int(s))
-                      for s in seeds]
+            starts = initial_values_many(spec, data.n_inputs, task, data.n_classes,
+                                         [int(s) for s in seeds])
     else:
         starts = [[np.asarray(v) for v in m.variables] for m in models]
 
     def template():
         with build_lock:
-            return build_model(spec, data.n_inputs, task, data.n_classes, seed=0, seed_tf=False)
+            return empty_model(spec, data.n_inputs, task, data.n_classes)
 
     loss_name = settings.loss_for(task)
     layout = layout_for(task, spec.layers_for(task, data.n_classes)[-1].units)
@@ -381,9 +381,11 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
     pop = len(seeds)
     prog, fresh = _acquire(spec, (lambda: models[0]) if models else template, settings, task,
                            loss_name, n, n_inputs, n_val, layout, pop, bool(settings.jit_compile))
-    if models is None:  # started when the compiled call frees the GIL
-        builder = _Builder(prog.template, pop)
     try:
+        if models is None:
+            builder = _Builder(spec, data.n_inputs, task, data.n_classes, pop)
+            builder.start()  # waits for go(): beside this thread's own Python work it would
+            # take the interpreter in turns and slow both; the compiled call leaves it free
         prog.load(starts, settings)
         X = tf.constant(np.asarray(data.X_train, np.float32))
         y = tf.constant(as_targets(data.y_train, layout))
@@ -411,8 +413,8 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
             for i, s in enumerate(seeds):
                 orders[:kk, i] = epoch_orders(int(s), done, kk, n)
             orders_t, kk_t = tf.constant(orders), tf.constant(kk, tf.int32)
-            if builder is not None and builder.ident is None:
-                builder.start()  # builds while this thread waits in the compiled call
+            if builder is not None:
+                builder.go()
             c0 = time.perf_counter()
             buf = prog.fn(X, y, Xv, yv, orders_t, kk_t)
             rows.append(buf.numpy()[:kk])
@@ -432,7 +434,8 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
         tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
     finally:
         prog.lock.release()
-        if builder is not None and builder.ident is not None:  # an error above: no thread left
+        if builder is not None:  # an error above: no thread left behind
+            builder.go()
             builder.join()
     share = (time.perf_counter() - t0) / pop
     out = []
@@ -452,30 +455,36 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
 
 
 class _Builder(threading.Thread):
-    """Makes the results' Keras models: clones of the program's template (the same config, layer
-    names and variable paths as ``build_model`` gives; their starting weights are overwritten by
-    the trained ones), one at a time under ``build_lock``."""
+    """Makes the results' Keras models: :func:`empty_model` (the same config, layer names and
+    variable paths as ``build_model`` gives, with zeros where the trained values will go), one at
+    a time under ``build_lock``, once :meth:`go` is called. Started early, and released just
+    before the compiled call: ``Thread.start`` waits for the new thread, which would then hold
+    the interpreter for a switch interval (5 ms) before the training thread could go on."""
 
-    def __init__(self, template, count: int) -> None:
+    def __init__(self, spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
+                 count: int) -> None:
         super().__init__(name="population-models", daemon=True)
-        self.template, self.count = template, int(count)
+        self.args = (spec, n_inputs, task, n_classes)
+        self.count = int(count)
         self.models: list = []
         self.error: BaseException | None = None
+        self._go = threading.Event()
+
+    def go(self) -> None:
+        self._go.set()
 
     def run(self) -> None:
-        clone = _keras().models.clone_model
+        self._go.wait()
         try:
             for _ in range(self.count):
                 with build_lock:
-                    self.models.append(clone(self.template))
+                    self.models.append(empty_model(*self.args))
         except BaseException as exc:  # handed to the training thread by result()
             self.error = exc
 
     def result(self) -> list:
-        if self.ident is None:  # never started (no epoch to train): build here
-            self.run()
-        else:
-            self.join()
+        self.go()  # no epoch trained (nothing called go): build now
+        self.join()
         if self.error is not None:
             raise self.error
         return self.models
