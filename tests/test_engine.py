@@ -456,6 +456,27 @@ def test_epoch_orders_depend_on_seed_and_epoch_only():
     assert counts.min() > 180 and counts.max() < 320
 
 
+def test_epoch_orders_are_cached_read_only_and_unchanged(monkeypatch):
+    """Asked again (each Repeat, sweep or Train again with a seed), the orders come from a cache:
+    the same values as computed afresh, in arrays no caller can change under another."""
+    monkeypatch.setattr(shuffle, "_cache", type(shuffle._cache)())
+    monkeypatch.setattr(shuffle, "_cache_bytes", 0)
+    first = shuffle.epoch_orders(3, 2, 40, 300)
+    again = shuffle.epoch_orders(3, 2, 40, 300)
+    assert again is first and not first.flags.writeable
+    with pytest.raises(ValueError):
+        first[0, 0] = 1
+    np.testing.assert_array_equal(first, shuffle._orders(3, 2, 40, 300))
+    # an order too big to keep is computed each time; the cache stays within its bytes
+    monkeypatch.setattr(shuffle, "CACHE_BYTES", 8 * first.nbytes)
+    big = shuffle.epoch_orders(3, 2, 80, 300)
+    assert shuffle.epoch_orders(3, 2, 80, 300) is not big
+    for seed in range(20):
+        shuffle.epoch_orders(seed, 0, 40, 300)
+    assert shuffle._cache_bytes <= shuffle.CACHE_BYTES
+    assert shuffle._cache_bytes == sum(a.nbytes for a in shuffle._cache.values())
+
+
 def test_train_repeated(xor):
     out = train_repeated(xor, XOR_SPEC, settings(epochs=5), repeat=3)
     runs = out["runs"]

@@ -58,6 +58,10 @@ CALL_SECONDS = 0.25
 #: as a broadcast product and a sum instead of a batched matrix product (faster on XLA's CPU
 #: backend for teaching-sized layers: 3.9 against 16-20 µs a step for five 12-6-6-1 nets).
 SMALL_DOT = 2**15
+#: At most this many row indices (epochs x networks x rows) go to one compiled call: twice a
+#: single run's, so that W2's 1000 epochs of five 150-row networks are one call, not two with
+#: the second's shuffles computed in between (4 MiB of int32).
+POPULATION_ORDER_BUDGET = 2 * ORDER_BUDGET
 #: Compiled population programs kept (architecture x data shape x optimizer x N).
 POPULATION_CACHE_SIZE = 4
 
@@ -92,7 +96,7 @@ class PopulationProgram:
         self.has_val = n_val > 0
         self.keys = ["loss", metric_name(task)] + (
             ["val_loss", f"val_{metric_name(task)}"] if self.has_val else [])
-        self.max_k = max(1, min(MAX_CHUNK_EPOCHS, ORDER_BUDGET // max(n * pop, 1)))
+        self.max_k = max(1, min(MAX_CHUNK_EPOCHS, POPULATION_ORDER_BUDGET // max(n * pop, 1)))
         self.loss_obj = registry.make_loss(loss_name)
         # per row, [N, rows]: Keras' "sum over batch size" is then sum(values * weights) / rows
         self.loss_rows = registry.make_loss(loss_name, reduction=None)
@@ -395,7 +399,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
         else:
             Xv, yv = X[:1], y[:1]
         epochs, done = int(settings.epochs), 0
-        orders = np.zeros((prog.max_k, pop, n), np.int32)
+        orders = np.zeros((prog.max_k, pop, n), np.int32)  # rows past a call's epochs: unread
         rows = []
         status = "completed"
         # without a stop to answer, as many epochs per call as fit; else calls of ~CALL_SECONDS
