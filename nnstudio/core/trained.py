@@ -47,6 +47,8 @@ class TrainedModel:
 PATHS = {
     "fast": "compiled chunks of epochs (the engine)",
     "population": "the engine's population program: several seeds of one network trained together",
+    "population-host": "several seeds of one network trained together on the NumPy host engine "
+                       "(their compiled population program not ready yet)",
     "streaming": "the engine's blocks of rows, for in-memory data too big for one tensor",
     "mirrored": "Keras fit under a MirroredStrategy (several devices)",
     "csv-stream": "Keras fit on a CSV streamed from disk, with a split of its own (--stream)",

@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.training.repeat_run.connect(self._on_repeat_run)
         self.precompiler = Precompiler(self.state, self.pool, self)
         self.precompiler.status.connect(self._on_precompile_status)
+        self.training.repeat_finished.connect(self.precompiler.note_repeat)
 
         # ----- left: network and training settings
         self.layers = LayerEditor(self.state, self.undo_stack)

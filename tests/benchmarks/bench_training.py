@@ -35,9 +35,12 @@ change it). The GUI keeps one core free.
 Issue 18 adds, per workload:
 
 * ``repeat5``   Repeat 5 (seeds 0..4) through ``train_repeated``, which trains the 5 seeds together
-  as one population program where the network allows (``nnstudio.core.training.population``);
-  ``first_s`` is its first call in the process (it compiles the population program), ``seconds``
-  the median of the later ones. Printed beside nnstudio's single run: ``repeat5/one``.
+  where the network allows (``nnstudio.core.training.population``). ``first_s`` is its first call
+  in the process: a new network's first Repeat, which trains the seeds together on the NumPy host
+  engine (``host_population``), nothing compiled. Then, outside the clock, the population program
+  is compiled, as the app does in the background after a Repeat; ``seconds`` is the median of
+  the calls, the later ones on that program. Printed beside nnstudio's single run:
+  ``repeat5/one`` (warm), and ``first repeat5/first one`` (against ``nnstudio_cli``'s first run).
 * compute-bound rows (``C1``: 30,000 rows x 300 inputs, 512-256-10 softmax, batch 128, 2 epochs;
   ``--compute`` adds ``C2``: 20,000 x 784, 256-128-10, 3 epochs) with their arithmetic rate
   (6 x parameters x rows x epochs / seconds, GFLOP/s) beside the machine's matmul peak measured in
@@ -294,8 +297,16 @@ def run_nnstudio(w: Workload, seed: int, plain_first_run: bool = False,
     return seconds, r.test["accuracy"]
 
 
+_repeated: set[str] = set()
+
+
 def run_repeat5(w: Workload, seed: int) -> tuple[float, float]:
-    """Repeat 5 (seeds 0..4) as the app's Repeat and ``--repeat 5`` run it; mean test accuracy."""
+    """Repeat 5 (seeds 0..4) as the app's Repeat and ``--repeat 5`` run it; mean test accuracy.
+    The first call of a workload is a new network's first Repeat: its five seeds train together
+    on the host engine. Afterwards, outside the clock, the population program is compiled as the
+    app compiles it in the background after a Repeat (``population.precompile``); later calls
+    run on it."""
+    from nnstudio.core.training import population
     from nnstudio.core.training.engine import train_repeated
 
     units, act, _ = _out_units(w)
@@ -306,6 +317,9 @@ def run_repeat5(w: Workload, seed: int) -> tuple[float, float]:
     out = train_repeated(w.data, spec, s, 5)
     seconds = time.perf_counter() - t0
     assert len(out["runs"]) == 5 and all(r.status == "completed" for r in out["runs"])
+    if w.key not in _repeated:
+        _repeated.add(w.key)
+        population.precompile(w.data, spec, s, 5)
     return seconds, out["mean"]
 
 
@@ -402,6 +416,9 @@ def main(argv=None) -> int:
                                  f"{firsts[(w.key, other)] / firsts[(w.key, 'nnstudio_cli')]:.1f}x")
         if (w.key, "repeat5") in results and (w.key, "nnstudio") in results:
             parts.append(f"repeat5/one\t{results[(w.key, 'repeat5')] / results[(w.key, 'nnstudio')]:.2f}x")
+        if (w.key, "repeat5") in firsts and (w.key, "nnstudio_cli") in firsts:
+            parts.append(f"first repeat5/first one\t"
+                         f"{firsts[(w.key, 'repeat5')] / firsts[(w.key, 'nnstudio_cli')]:.2f}x")
         if parts:
             print(f"{w.key}\tratio\t" + "\t".join(parts), flush=True)
     return 0

@@ -29,6 +29,12 @@ def _tf(tf_loaded):
     return tf_loaded
 
 
+@pytest.fixture(autouse=True)
+def _host_counts(monkeypatch):
+    """Each test starts with no network having had its host populations."""
+    monkeypatch.setattr(population, "_host_counts", {})
+
+
 @pytest.fixture(scope="module")
 def xor():
     return prepare(Dataset(make_xor(n=200, seed=1), "xor"), Roles("class id", ["x", "y"]),
@@ -51,8 +57,8 @@ def _settings(**kw) -> TrainSettings:
     return TrainSettings(**base)
 
 
-def _same_run(pop, alone) -> None:
-    assert pop.path == "population" and pop.seed == alone.seed
+def _same_run(pop, alone, path: str = "population") -> None:
+    assert pop.path == path and pop.seed == alone.seed
     assert pop.epochs_run == alone.epochs_run and pop.steps == alone.steps
     assert pop.history.keys() == alone.history.keys()
     for key in alone.history:
@@ -79,12 +85,70 @@ def test_the_seeds_differ(xor_population):
     assert len(losses) == len(SEEDS)
 
 
-def test_multiclass_sgd_without_validation(blobs):
+@pytest.mark.parametrize("path", ["population", "population-host"])
+def test_multiclass_sgd_without_validation(blobs, path, monkeypatch):
+    """Compiled, or on the host engine (a Dense network's first populations): the same runs."""
+    population.clear_population_cache()
+    if path == "population":
+        monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
     s = _settings(optimizer="sgd", momentum=0.9, learning_rate=0.05, epochs=3, batch_size=16)
     spec = NetworkSpec([LayerSpec.dense(5, "relu")])
     pop = population.train_population(blobs, spec, s, [3, 4])
     for r in pop:
-        _same_run(r, train(blobs, spec, replace(s, seed=r.seed)))
+        _same_run(r, train(blobs, spec, replace(s, seed=r.seed)), path)
+
+
+HOST_SPEC = NetworkSpec([LayerSpec.dense(6, "relu", l1=0.001), LayerSpec.dense(4, "tanh", l2=0.01)])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "sgd"])
+def test_host_population_is_each_seeds_run(xor, optimizer, tmp_path):
+    """Issue 18: a Repeat of a network with no compiled population program trains its seeds
+    together on the NumPy host engine, each the run it gives alone, in an ordinary Keras model."""
+    from nnstudio.core.tf import keras
+
+    population.clear_population_cache()
+    s = _settings(optimizer=optimizer, nesterov=optimizer == "sgd", momentum=0.5)
+    pop = population.train_population(xor, HOST_SPEC, s, SEEDS)
+    for r in pop:
+        _same_run(r, train(xor, HOST_SPEC, replace(s, seed=r.seed)), "population-host")
+    pop[2].model.save(tmp_path / "seed2.keras")
+    loaded = keras().models.load_model(tmp_path / "seed2.keras")
+    x = np.asarray(xor.X_test, np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), pop[2].model.predict(x, verbose=0),
+                               atol=1e-6)
+
+
+def test_host_population_regression():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(90, 3))
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2],
+                          "t": x[:, 0] - 2 * x[:, 1] * x[:, 2] + rng.normal(0, 0.1, 90)})
+    data = prepare(Dataset(frame, "reg"), Roles("t", ["a", "b", "c"]), PreprocessConfig(),
+                   SplitConfig(test=0.2, val=0.2, seed=42))
+    spec = NetworkSpec([LayerSpec.dense(7, "swish"), LayerSpec.dense(5, "elu")])
+    s = _settings(epochs=3, batch_size=10)
+    pop = population.train_population(data, spec, s, [0, 5])
+    for r in pop:
+        _same_run(r, train(data, spec, replace(s, seed=r.seed)), "population-host")
+
+
+def test_which_populations_train_on_the_host(xor):
+    """A network's first populations train on the host (no compile wait); after
+    HOST_POPULATIONS_PER_PROGRAM of them, or once precompile has compiled its program, they
+    run compiled. Dropout networks always compile (TensorFlow draws their masks)."""
+    population.clear_population_cache()
+    s = _settings(epochs=2)
+    spec = NetworkSpec([LayerSpec.dense(3, "relu")])
+    paths = [population.train_population(xor, spec, s, [0, 1])[0].path
+             for _ in range(population.HOST_POPULATIONS_PER_PROGRAM + 1)]
+    assert paths == ["population-host"] * population.HOST_POPULATIONS_PER_PROGRAM + ["population"]
+    other = NetworkSpec([LayerSpec.dense(2, "tanh")])
+    assert population.precompile(xor, other, s, 2) is True
+    assert population.precompile(xor, other, s, 2) is False  # ready: nothing to do
+    ran = population.train_population(xor, other, s, [0, 1])
+    assert [r.path for r in ran] == ["population"] * 2 and not ran[0].compiled
+    assert population.train_population(xor, DROP_SPEC, s, [0, 1])[0].path == "population"
 
 
 def test_each_result_is_an_ordinary_keras_model(xor, xor_population, tmp_path):

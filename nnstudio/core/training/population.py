@@ -322,13 +322,16 @@ _cache: dict[tuple, PopulationProgram] = {}
 _cache_lock = threading.Lock()
 
 
-def _acquire(spec: NetworkSpec, make_template, settings, task, loss_name, n, n_inputs, n_val,
-             layout, pop, jit):
-    """The population program for this network and data shape, locked; (program, newly built?).
-    ``make_template()`` gives a model of the network, asked for only when a program is built."""
+def _key(spec: NetworkSpec, settings, task, loss_name, n, n_inputs, n_val, layout, pop, jit):
     opt = (settings.optimizer, float(settings.momentum), bool(settings.nesterov))
-    key = (repr(spec), opt, task.value, loss_name, n, n_inputs, n_val,
-           settings.effective_batch_size(n), layout, pop, bool(jit))
+    return (repr(spec), opt, task.value, loss_name, n, n_inputs, n_val,
+            settings.effective_batch_size(n), layout, pop, bool(jit))
+
+
+def _acquire(key, make_template, settings, task, loss_name, n, n_inputs, n_val, layout, pop,
+             jit):
+    """The population program for this key, locked; (program, newly built?).
+    ``make_template()`` gives a model of the network, asked for only when a program is built."""
     with _cache_lock:
         prog = _cache.get(key)
         if prog is not None and prog.lock.acquire(blocking=False):
@@ -346,45 +349,95 @@ def _acquire(spec: NetworkSpec, make_template, settings, task, loss_name, n, n_i
     return prog, True
 
 
+#: A network's populations train on the host engine (nothing to compile) until it has had this
+#: many there; the next compiles its population program (1.5-4 s once, then each Repeat is a few
+#: times faster). A Repeat or a sweep's seeds on a new network do not wait for a compile.
+HOST_POPULATIONS_PER_PROGRAM = 2
+_host_counts: dict[tuple, int] = {}
+
+
+def _host_first(key, data, spec: NetworkSpec, settings: TrainSettings) -> bool:
+    """Whether these seeds train on the host engine: a Dense network (no Dropout) with an
+    optimizer it has, whose compiled population program is not ready and which has not had
+    :data:`HOST_POPULATIONS_PER_PROGRAM` host populations yet."""
+    from nnstudio.core.training import host  # noqa: PLC0415 -- cycle-free, light
+
+    if settings.optimizer not in host.OPTIMIZERS:
+        return False
+    if any(layer.kind != "dense" for layer in spec.layers_for(data.task, data.n_classes)):
+        return False
+    with _cache_lock:
+        prog = _cache.get(key)
+        if prog is not None and prog.traced:
+            return False
+        return _host_counts.get(key, 0) < HOST_POPULATIONS_PER_PROGRAM
+
+
 def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: list[int],
                      should_stop=None, models=None) -> list[TrainResult]:
     """Train one network per seed, all in one population program (see :func:`supports` first).
 
     Each result is the run ``train(data, spec, replace(settings, seed=s))`` gives, up to float
     rounding; ``seconds`` is the run's share (1/N) of the population's time, ``path`` is
-    "population". ``should_stop`` is asked between compiled calls; when it says yes, every run
-    ends "stopped" after the same epoch. A seed whose loss or weights became NaN or infinite has
-    status "diverged" and ``history`` ending at that epoch only if trained alone: the caller
+    "population" (compiled) or "population-host" (the NumPy host engine, while the network's
+    compiled population program is not ready: :func:`_host_first`). ``should_stop`` is asked
+    between calls; when it says yes, every run ends "stopped" after the same epoch. A seed whose
+    loss or weights became NaN or infinite has status "diverged" and ``history`` ending at that
+    epoch only if trained alone: the caller
     (:func:`nnstudio.core.training.engine.train_repeated`) trains such seeds again alone.
     ``models``: the seeds' freshly built networks, when the caller has them (a sweep keeps them).
     """
-    tf = _tensorflow()
     t0 = time.perf_counter()
     settings.check()
     task = data.task
-    builder = None
     if models is None:
         # Each seed's starting weights are drawn without building its Keras model
-        # (initial_values_many); the models the results come in are made on a thread
-        # (empty_model: nothing drawn) while this one waits in the compiled call, which leaves
-        # the interpreter free. They get the trained weights at the end.
+        # (initial_values_many); the models the results come in are made with nothing drawn
+        # (empty_model) and get the trained weights at the end.
         with build_lock:
             starts = initial_values_many(spec, data.n_inputs, task, data.n_classes,
                                          [int(s) for s in seeds])
     else:
         starts = [[np.asarray(v) for v in m.variables] for m in models]
-
-    def template():
-        with build_lock:
-            return empty_model(spec, data.n_inputs, task, data.n_classes)
-
     loss_name = settings.loss_for(task)
     layout = layout_for(task, spec.layers_for(task, data.n_classes)[-1].units)
     n, n_inputs = data.X_train.shape
     n_val = len(data.X_val)
     pop = len(seeds)
-    prog, fresh = _acquire(spec, (lambda: models[0]) if models else template, settings, task,
-                           loss_name, n, n_inputs, n_val, layout, pop, bool(settings.jit_compile))
+    jit = bool(settings.jit_compile)
+    key = _key(spec, settings, task, loss_name, n, n_inputs, n_val, layout, pop, jit)
+    if _host_first(key, data, spec, settings):
+        from nnstudio.core.training import host  # noqa: PLC0415 -- cycle-free, light
+
+        if models is None:  # made here: beside the host loop they would take turns with it
+            with build_lock:
+                models = [empty_model(spec, data.n_inputs, task, data.n_classes) for _ in seeds]
+        if host.supports(models[0], settings, task, loss_name) is None:
+            with _cache_lock:
+                _host_counts[key] = _host_counts.get(key, 0) + 1
+                while len(_host_counts) > 64:
+                    _host_counts.pop(next(iter(_host_counts)))
+            return _train_host(data, settings, seeds, should_stop, models, starts, t0,
+                               loss_name, layout)
+
+    def template():
+        with build_lock:
+            return empty_model(spec, data.n_inputs, task, data.n_classes)
+
+    prog, fresh = _acquire(key, (lambda: models[0]) if models else template, settings, task,
+                           loss_name, n, n_inputs, n_val, layout, pop, jit)
+    return _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, models, starts,
+                           t0)
+
+
+def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, models, starts, t0):
+    """:func:`train_population` on the compiled population program ``prog`` (locked)."""
+    tf = _tensorflow()
+    task = data.task
+    n = len(data.X_train)
+    n_val = len(data.X_val)
+    pop = len(seeds)
+    builder = None
     try:
         if models is None:
             builder = _Builder(spec, data.n_inputs, task, data.n_classes, pop)
@@ -392,44 +445,16 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
             # take the interpreter in turns and slow both; the compiled call leaves it free
         prog.load(starts, settings)
         X = tf.constant(np.asarray(data.X_train, np.float32))
-        y = tf.constant(as_targets(data.y_train, layout))
+        y = tf.constant(as_targets(data.y_train, prog.layout))
         if n_val:
             Xv = tf.constant(np.asarray(data.X_val, np.float32))
-            yv = tf.constant(as_targets(data.y_val, layout))
+            yv = tf.constant(as_targets(data.y_val, prog.layout))
         else:
             Xv, yv = X[:1], y[:1]
-        epochs, done = int(settings.epochs), 0
-        orders = np.zeros((prog.max_k, pop, n), np.int32)  # rows past a call's epochs: unread
-        rows = []
-        status = "completed"
-        # without a stop to answer, as many epochs per call as fit; else calls of ~CALL_SECONDS
-        if should_stop is None:
-            k = prog.max_k
-        elif prog.epoch_seconds is None:
-            k = 1
-        else:
-            k = int(CALL_SECONDS / max(prog.epoch_seconds, 1e-7))
-        while done < epochs:
-            if should_stop is not None and should_stop():
-                status = "stopped"
-                break
-            kk = max(1, min(k, prog.max_k, epochs - done))
-            for i, s in enumerate(seeds):
-                orders[:kk, i] = epoch_orders(int(s), done, kk, n)
-            orders_t, kk_t = tf.constant(orders), tf.constant(kk, tf.int32)
-            if builder is not None:
-                builder.go()
-            c0 = time.perf_counter()
-            buf = prog.fn(X, y, Xv, yv, orders_t, kk_t)
-            rows.append(buf.numpy()[:kk])
-            per = (time.perf_counter() - c0) / kk
-            if prog.traced:  # the first call traces and compiles: it says nothing about speed
-                prog.epoch_seconds = per
-                if should_stop is not None:
-                    k = min(8 * kk, int(CALL_SECONDS / max(per, 1e-7)))
-            prog.traced = True
-            done += kk
-        rows = np.concatenate(rows) if rows else np.zeros((0, pop, len(prog.keys)), np.float32)
+        rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
+                                     lambda o, k: prog.fn(X, y, Xv, yv, tf.constant(o),
+                                                          tf.constant(k, tf.int32)).numpy(),
+                                     builder)
         if builder is not None:
             models = builder.result()
             builder = None
@@ -441,10 +466,71 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
         if builder is not None:  # an error above: no thread left behind
             builder.go()
             builder.join()
-    share = (time.perf_counter() - t0) / pop
+    return _results(seeds, models, rows, prog.keys, tests, status, done, steps, t0,
+                    "population", fresh)
+
+
+def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_name, layout):
+    """:func:`train_population` on the host engine (:class:`HostPopulation`)."""
+    from nnstudio.core.training.host_population import HostPopulation  # noqa: PLC0415 -- light
+
+    n, n_inputs = data.X_train.shape
+    pop = len(seeds)
+    prog = HostPopulation(models[0], settings, data.task, loss_name, n, n_inputs,
+                          len(data.X_val), layout, pop)
+    prog.max_k = max(1, min(MAX_CHUNK_EPOCHS, POPULATION_ORDER_BUDGET // max(n * pop, 1)))
+    prog.traced, prog.epoch_seconds = True, None
+    prog.load(starts, settings)
+    X, y, Xv, yv = prog.inputs(data)
+    rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
+                                 lambda o, k: prog.fn(X, y, Xv, yv, o, k), None)
+    prog.store(models)
+    tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
+    return _results(seeds, models, rows, prog.keys, tests, status, done, prog.steps(), t0,
+                    "population-host", False)
+
+
+def _epochs(prog, seeds, epochs: int, n: int, should_stop, call, builder):
+    """The epoch loop: calls of as many epochs as fit (each network's own row orders), or of
+    ~:data:`CALL_SECONDS` when a stop may come; (rows [epochs, N, keys], epochs done, status)."""
+    pop = len(seeds)
+    done = 0
+    orders = np.zeros((prog.max_k, pop, n), np.int32)  # rows past a call's epochs: unread
+    rows = []
+    status = "completed"
+    if should_stop is None:
+        k = prog.max_k
+    elif prog.epoch_seconds is None:
+        k = 1
+    else:
+        k = int(CALL_SECONDS / max(prog.epoch_seconds, 1e-7))
+    while done < epochs:
+        if should_stop is not None and should_stop():
+            status = "stopped"
+            break
+        kk = max(1, min(k, prog.max_k, epochs - done))
+        for i, s in enumerate(seeds):
+            orders[:kk, i] = epoch_orders(int(s), done, kk, n)
+        if builder is not None:
+            builder.go()
+        c0 = time.perf_counter()
+        rows.append(np.asarray(call(orders, kk))[:kk])
+        per = (time.perf_counter() - c0) / kk
+        if prog.traced:  # the first call traces and compiles: it says nothing about speed
+            prog.epoch_seconds = per
+            if should_stop is not None:
+                k = min(8 * kk, int(CALL_SECONDS / max(per, 1e-7)))
+        prog.traced = True
+        done += kk
+    rows = np.concatenate(rows) if rows else np.zeros((0, pop, len(prog.keys)), np.float32)
+    return rows, done, status
+
+
+def _results(seeds, models, rows, keys, tests, status, done, steps, t0, path, fresh):
+    share = (time.perf_counter() - t0) / len(seeds)
     out = []
     for i, (s, model) in enumerate(zip(seeds, models)):
-        history = {key: rows[:, i, j].astype(float).tolist() for j, key in enumerate(prog.keys)}
+        history = {key: rows[:, i, j].astype(float).tolist() for j, key in enumerate(keys)}
         finite = bool(np.all(np.isfinite(rows[:, i])) and all(
             np.all(np.isfinite(v)) for v in tests[i].values()))
         test = tests[i] if finite else {}
@@ -454,8 +540,54 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
                    "diverged": "The loss became NaN or infinite."}[st]
         out.append(TrainResult(model=model, history=history, epochs_run=done, status=st,
                                message=message, seconds=share, test=test, seed=int(s),
-                               steps=steps, path="population", compiled=fresh))
+                               steps=steps, path=path, compiled=fresh))
     return out
+
+
+def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool:
+    """Compile the population program of ``n`` seeds of this network (:func:`supports` first), so
+    that the next Repeat trains on it at once: an app calls this in the background after a Repeat
+    that trained on the host engine. True if it compiled something new; False if the program was
+    ready or is in use."""
+    tf = _tensorflow()
+    settings.check()
+    task = data.task
+    n_train, n_inputs = data.X_train.shape
+    n_val = len(data.X_val)
+    seeds = list(range(int(n)))
+    loss_name = settings.loss_for(task)
+    layout = layout_for(task, spec.layers_for(task, data.n_classes)[-1].units)
+    jit = bool(settings.jit_compile)
+    key = _key(spec, settings, task, loss_name, n_train, n_inputs, n_val, layout, len(seeds), jit)
+    with _cache_lock:
+        ready = _cache.get(key)
+        if ready is not None and (ready.traced or ready.lock.locked()):
+            return False
+
+    def template():
+        with build_lock:
+            return empty_model(spec, n_inputs, task, data.n_classes)
+
+    prog, fresh = _acquire(key, template, settings, task, loss_name, n_train, n_inputs, n_val,
+                           layout, len(seeds), jit)
+    try:
+        if prog.traced:
+            return False
+        with build_lock:
+            starts = initial_values_many(spec, n_inputs, task, data.n_classes, seeds)
+        prog.load(starts, settings)
+        width = [n_train, n_inputs]
+        ydt = tf.float32 if layout == "column" else tf.int32
+        yshape = [n_train, 1] if layout == "column" else [n_train]
+        vrows = max(n_val, 1)
+        prog.fn(tf.zeros(width, tf.float32), tf.zeros(yshape, ydt),
+                tf.zeros([vrows, n_inputs], tf.float32), tf.zeros([vrows, *yshape[1:]], ydt),
+                tf.zeros([prog.max_k, len(seeds), n_train], tf.int32),
+                tf.constant(0, tf.int32))  # zero epochs: compiles, trains nothing
+        prog.traced = True
+        return True
+    finally:
+        prog.lock.release()
 
 
 class _Builder(threading.Thread):

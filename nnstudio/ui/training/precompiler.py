@@ -10,6 +10,11 @@ a Dense network trains that run on the NumPy host engine (:mod:`nnstudio.core.tr
 to compile), other networks in a plain TF graph; or, with Dropout, whose masks XLA draws differently,
 it waits for the compile. The compile follows when the run ends.
 
+The same goes for Repeat (issue 18): a Repeat of a network whose population program is not
+compiled trains its seeds together on the host engine; once it ends, the population program of
+that network and seed count is compiled here too (:meth:`Precompiler.note_repeat`), so the next
+Repeat of it runs compiled.
+
 Set ``NNSTUDIO_BACKGROUND_COMPILE=0`` to turn it off (the test suite does, except where it tests it).
 """
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.training import engine
+from nnstudio.core.training import engine, population
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.state import AppState
 
@@ -47,6 +52,7 @@ class Precompiler(QObject):
         self.enabled = enabled_by_environment() if enabled is None else enabled
         self.busy = False
         self._again = False
+        self._population: tuple[str, int] | None = None  # (spec, seeds) of the last Repeat
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DELAY_MS)
@@ -69,6 +75,15 @@ class Precompiler(QObject):
             return
         self._timer.start()
 
+    @Slot(object)
+    def note_repeat(self, summary) -> None:
+        """A Repeat ended: compile its population program too (for the network it repeated,
+        while that is still the network), with the next background compile."""
+        runs = len(getattr(summary, "values", []) or [])
+        if runs > 1:
+            self._population = (repr(self.state.project.spec), min(runs, population.POPULATION_MAX))
+            self.schedule()
+
     @Slot()
     def _start(self) -> None:
         if self.busy or self.state.training or self.pool.closed:
@@ -84,8 +99,14 @@ class Precompiler(QObject):
         except NNStudioError:
             return  # a bad setting: Train will say which
 
+        repeat = self._population
+        seeds = repeat[1] if repeat is not None and repeat[0] == repr(spec) else 0
+
         def work(_report):
-            return engine.precompile(data, spec, settings)
+            fresh = engine.precompile(data, spec, settings)
+            if seeds and population.supports(data, spec, settings, seeds) is None:
+                fresh = population.precompile(data, spec, settings, seeds) or fresh
+            return fresh
 
         w = Worker(work, name="precompile")
         w.finished.connect(self._on_finished)

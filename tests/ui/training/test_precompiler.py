@@ -59,3 +59,31 @@ def test_off_means_no_background_work(qtbot, tf_loaded):
     state.notify_spec_changed()
     qtbot.wait(100)
     assert not pre.busy and not pool.running
+
+
+def test_a_repeat_on_the_host_engine_is_followed_by_its_population_program(qtbot, tf_loaded):
+    """Issue 18: the first Repeat of a network trains its seeds together on the host engine (no
+    compile wait); the precompiler then compiles that network's population program, so the next
+    Repeat runs compiled."""
+    from nnstudio.core.training import population
+
+    state, pool, pre = _setup(enabled=False)  # quiet until the Repeat has run
+    state.project.spec = NetworkSpec([LayerSpec.dense(5, "tanh"), LayerSpec.dense(2, "relu")])
+    population.clear_population_cache()
+    state.set_tf_ready()
+    trainer = TrainingController(state, pool)
+    trainer.repeat_finished.connect(pre.note_repeat)
+    paths = []
+    trainer.repeat_run.connect(lambda run: paths.append(run.result.path))
+    with qtbot.waitSignal(trainer.repeat_finished, timeout=60_000):
+        assert trainer.start_repeat(3)
+    assert paths == ["population-host"] * 3
+    pre.enabled = True
+    with qtbot.waitSignal(pre.compiled, timeout=60_000) as sig:
+        pre.note_repeat(type("Summary", (), {"values": [0.9] * 3})())
+    assert sig.args == [True]
+    paths.clear()
+    with qtbot.waitSignal(trainer.repeat_finished, timeout=60_000):
+        assert trainer.start_repeat(3)
+    assert paths == ["population"] * 3
+    pool.stop_all()
