@@ -119,7 +119,14 @@ def test_host_population_is_each_seeds_run(xor, optimizer, tmp_path):
                                atol=1e-6)
 
 
-def test_host_population_regression():
+@pytest.mark.parametrize("gather", ["epoch", "batch"])
+def test_host_population_regression(gather, monkeypatch):
+    """MSE, and (big data) the rows gathered batch by batch instead of an epoch at once."""
+    from nnstudio.core.training import host_population
+
+    if gather == "batch":
+        monkeypatch.setattr(host_population, "GATHER_BYTES", 0)
+    population.clear_population_cache()
     rng = np.random.default_rng(2)
     x = rng.normal(size=(90, 3))
     frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2],

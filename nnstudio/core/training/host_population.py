@@ -26,6 +26,10 @@ from nnstudio.core.training.evaluation import EVAL_BATCH_ROWS, summarize
 from nnstudio.core.training.host import F32, SMALL_PRODUCT, HostProgram, _Layer
 from nnstudio.core.training.steps import as_targets, metric_name
 
+#: The N networks' rows of an epoch are gathered in one go up to this many bytes (else batch by
+#: batch: five copies of a 64 MB training set would be 320 MB).
+GATHER_BYTES = 32 * 2**20
+
 
 class HostPopulation(HostProgram):
     """N networks of one architecture, their optimizer state and epoch loop, in NumPy: the part
@@ -191,13 +195,20 @@ class HostPopulation(HostProgram):
         X, y, Xv, yv, orders, k = args
         n, bs, pop = self.n, self.bs, self.pop
         buf = np.zeros((int(k), pop, len(self.keys)), np.float32)
+        whole = pop * X.nbytes <= GATHER_BYTES  # an epoch's rows gathered at once, or per batch
         for e in range(int(k)):
             perm = orders[e]  # [N, n]: each network's own order
-            Xe, ye = X[perm], y[perm]
+            if whole:
+                Xe, ye = X[perm], y[perm]
             loss_sum = np.zeros(pop)
             met_sum = np.zeros(pop)
             for s in range(0, n, bs):
-                lo, me = self._step(Xe[:, s:s + bs], ye[:, s:s + bs])
+                if whole:
+                    xb, yb = Xe[:, s:s + bs], ye[:, s:s + bs]
+                else:
+                    rows = perm[:, s:s + bs]
+                    xb, yb = X[rows], y[rows]
+                lo, me = self._step(xb, yb)
                 loss_sum += lo * min(bs, n - s)
                 met_sum += me
             row = [loss_sum / n, met_sum / n]

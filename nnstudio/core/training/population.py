@@ -584,6 +584,12 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
                 tf.zeros([vrows, n_inputs], tf.float32), tf.zeros([vrows, *yshape[1:]], ydt),
                 tf.zeros([prog.max_k, len(seeds), n_train], tf.int32),
                 tf.constant(0, tf.int32))  # zero epochs: compiles, trains nothing
+        # and the functions a Repeat calls around it (each traced once: 50-100 ms apiece)
+        with build_lock:
+            models = [empty_model(spec, n_inputs, task, data.n_classes) for _ in seeds]
+        prog.store(models)
+        X, y = (data.X_test, data.y_test) if len(data.X_test) else (data.X_train, data.y_train)
+        prog.evaluate(X[:1], y[:1])
         prog.traced = True
         return True
     finally:
