@@ -452,9 +452,8 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
         else:
             Xv, yv = X[:1], y[:1]
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
-                                     lambda o, k: prog.fn(X, y, Xv, yv, tf.constant(o),
-                                                          tf.constant(k, tf.int32)).numpy(),
-                                     builder)
+                                     lambda o, k: (tf.constant(o), tf.constant(k, tf.int32)),
+                                     lambda a: prog.fn(X, y, Xv, yv, *a).numpy(), builder)
         if builder is not None:
             models = builder.result()
             builder = None
@@ -483,19 +482,25 @@ def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_nam
     prog.load(starts, settings)
     X, y, Xv, yv = prog.inputs(data)
     rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
-                                 lambda o, k: prog.fn(X, y, Xv, yv, o, k), None)
+                                 lambda o, k: (o, k), lambda a: prog.fn(X, y, Xv, yv, *a), None)
     prog.store(models)
     tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
     return _results(seeds, models, rows, prog.keys, tests, status, done, prog.steps(), t0,
                     "population-host", False)
 
 
-def _epochs(prog, seeds, epochs: int, n: int, should_stop, call, builder):
+def _epochs(prog, seeds, epochs: int, n: int, should_stop, prepare, call, builder):
     """The epoch loop: calls of as many epochs as fit (each network's own row orders), or of
-    ~:data:`CALL_SECONDS` when a stop may come; (rows [epochs, N, keys], epochs done, status)."""
+    ~:data:`CALL_SECONDS` when a stop may come; (rows [epochs, N, keys], epochs done, status).
+    ``prepare(orders, k)`` makes a call's arguments and ``call(arguments)`` runs it; the builder
+    is released between the two, as late as can be: once it runs, this thread waits up to a
+    switch interval (5 ms) whenever it gives the interpreter up, until it is in the call."""
     pop = len(seeds)
     done = 0
-    orders = np.zeros((prog.max_k, pop, n), np.int32)  # rows past a call's epochs: unread
+    orders = getattr(prog, "orders_buffer", None)  # kept with the program: no 4 MB to fault in
+    if orders is None or orders.shape != (prog.max_k, pop, n):
+        orders = prog.orders_buffer = np.empty((prog.max_k, pop, n), np.int32)
+    # (rows past a call's epochs are not read)
     rows = []
     status = "completed"
     if should_stop is None:
@@ -511,10 +516,11 @@ def _epochs(prog, seeds, epochs: int, n: int, should_stop, call, builder):
         kk = max(1, min(k, prog.max_k, epochs - done))
         for i, s in enumerate(seeds):
             orders[:kk, i] = epoch_orders(int(s), done, kk, n)
+        args = prepare(orders, kk)
         if builder is not None:
             builder.go()
         c0 = time.perf_counter()
-        rows.append(np.asarray(call(orders, kk))[:kk])
+        rows.append(np.asarray(call(args))[:kk])
         per = (time.perf_counter() - c0) / kk
         if prog.traced:  # the first call traces and compiles: it says nothing about speed
             prog.epoch_seconds = per
