@@ -1,6 +1,7 @@
 """The one place a :class:`NetworkSpec` becomes a ``keras.Model``."""
 from __future__ import annotations
 
+import copy
 import random
 
 import numpy as np
@@ -223,8 +224,6 @@ def _draw_function(keras, plan: list, slots: list[int], random_slots: list[int],
     """A traced function of seeds ``[n, len(random_slots)]``: every plan's initializer values,
     plan after plan. A random initializer is called with a seed generator that hands it its
     seed tensor ``[seed, 0]``, which is what ``draw_seed`` makes of an integer seed."""
-    import copy  # noqa: PLC0415 -- only here
-
     tf = _tensorflow()
 
     class TensorSeed(keras.random.SeedGenerator):

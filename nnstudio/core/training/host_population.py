@@ -33,7 +33,7 @@ GATHER_BYTES = 32 * 2**20
 
 class HostPopulation(HostProgram):
     """N networks of one architecture, their optimizer state and epoch loop, in NumPy: the part
-    of :class:`~nnstudio.core.training.population.PopulationProgram`'s interface that
+    of :class:`~nnstudio.core.training.population_program.PopulationProgram`'s interface that
     :func:`~nnstudio.core.training.population.train_population` uses."""
 
     def __init__(self, template, settings: TrainSettings, task: Task, loss_name: str, n: int,

@@ -1,0 +1,266 @@
+"""The compiled population program: N networks of one architecture, stacked, in one XLA program.
+
+:mod:`nnstudio.core.training.population` trains with it (and says what a population is and why
+each network is the run its seed gives alone); this module is the program itself: the stacked
+variables, one optimizer over them, the compiled chunk of epochs, and the functions that load,
+store and evaluate the N networks.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from nnstudio.core import registry
+from nnstudio.core.model.spec import Task
+from nnstudio.core.settings import TrainSettings
+from nnstudio.core.tf import keras as _keras
+from nnstudio.core.tf import tensorflow as _tensorflow
+from nnstudio.core.training.evaluation import summarize
+from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET
+from nnstudio.core.training.steps import as_targets, make_optimizer, metric_name
+
+#: A training layer of at most this many products (networks x rows x inputs x units) is computed
+#: as a broadcast product and a sum instead of a batched matrix product (faster on XLA's CPU
+#: backend for teaching-sized layers: 3.9 against 16-20 µs a step for five 12-6-6-1 nets).
+SMALL_DOT = 2**15
+#: At most this many row indices (epochs x networks x rows) go to one compiled call: twice a
+#: single run's, so that W2's 1000 epochs of five 150-row networks are one call, not two with
+#: the second's shuffles computed in between (4 MiB of int32).
+POPULATION_ORDER_BUDGET = 2 * ORDER_BUDGET
+
+
+class PopulationProgram:
+    """Stacked weights of N networks, one optimizer over them, and the compiled chunk function."""
+
+    def __init__(self, template, settings: TrainSettings, task: Task, loss_name: str,
+                 n: int, n_inputs: int, n_val: int, layout: str, pop: int, jit: bool) -> None:
+        tf = _tensorflow()
+        keras = _keras()
+        self.lock = threading.Lock()
+        self.pop, self.n, self.n_inputs, self.n_val, self.layout = pop, n, n_inputs, n_val, layout
+        self.task = task
+        self.bs = settings.effective_batch_size(n)
+        self.has_val = n_val > 0
+        self.keys = ["loss", metric_name(task)] + (
+            ["val_loss", f"val_{metric_name(task)}"] if self.has_val else [])
+        self.max_k = max(1, min(MAX_CHUNK_EPOCHS, POPULATION_ORDER_BUDGET // max(n * pop, 1)))
+        self.loss_obj = registry.make_loss(loss_name)
+        # per row, [N, rows]: Keras' "sum over batch size" is then sum(values * weights) / rows
+        self.loss_rows = registry.make_loss(loss_name, reduction=None)
+        # the layers, in order: ("dense", kernel, bias|None, activation, l1, l2) | ("dropout", rate, state)
+        self.layers: list[tuple] = []
+        self.sources: list[list[int]] = []  # per stacked variable: its index in model.variables
+        index = {id(v): i for i, v in enumerate(template.variables)}
+        trainable = []
+        for layer in template.layers:
+            name = type(layer).__name__
+            if name == "Dense":
+                k = tf.Variable(tf.zeros([pop, *layer.kernel.shape]), name=f"{layer.name}_k")
+                self.sources.append(index[id(layer.kernel)])
+                b = None
+                if layer.use_bias:
+                    b = tf.Variable(tf.zeros([pop, *layer.bias.shape]), name=f"{layer.name}_b")
+                    self.sources.append(index[id(layer.bias)])
+                reg = layer.kernel_regularizer
+                l1 = float(getattr(reg, "l1", 0.0) or 0.0) if reg is not None else 0.0
+                l2 = float(getattr(reg, "l2", 0.0) or 0.0) if reg is not None else 0.0
+                self.layers.append(("dense", k, b, keras.activations.get(layer.activation), l1, l2))
+                trainable += [k] + ([b] if b is not None else [])
+            elif name == "Dropout":
+                state = layer.seed_generator.state
+                st = tf.Variable(tf.zeros([pop, *state.shape], state.dtype), trainable=False,
+                                 name=f"{layer.name}_seed")
+                self.sources.append(index[id(state)])
+                self.layers.append(("dropout", float(layer.rate), st))
+            else:  # pragma: no cover - supports() keeps other layers out
+                raise ValueError(f"population: unsupported layer {name}")
+        self.stacked = [v for layer in self.layers for v in
+                        ((layer[1],) + ((layer[2],) if layer[2] is not None else ())
+                         if layer[0] == "dense" else (layer[2],))]
+        self.tvars = trainable
+        self.opt = make_optimizer(settings)
+        self.opt.build(self.tvars)
+        self.opt_initial = [tf.constant(v.numpy()) for v in self.opt.variables]
+        self.fn = self._make_function(jit)
+        self.traced = False
+        self.epoch_seconds: float | None = None  # measured, to size calls that answer a stop
+        self._load_fn = self._store_fn = self._eval_fn = None
+
+    # ---- values in and out: compiled (a model was just built, which calls tf.random.set_seed
+    # and so empties TF's eager kernel cache: dozens of eager ops would cost tens of milliseconds)
+    def load(self, values, settings: TrainSettings) -> None:
+        """Start a run: network i gets ``values[i]`` (its model's ``variables`` values: weights,
+        dropout seed state, as NumPy arrays)."""
+        tf = _tensorflow()
+        if self._load_fn is None:
+            resets = [(v, init) for v, init in zip(self.opt.variables, self.opt_initial)
+                      if v is not self.opt.learning_rate]
+
+            def load_fn(src, lr):
+                ops = [v.assign(tf.stack([m[j] for m in src]))
+                       for j, v in enumerate(self.stacked)]
+                ops += [v.assign(init) for v, init in resets]
+                ops.append(self.opt.learning_rate.assign(lr))
+                with tf.control_dependencies(ops):
+                    return tf.constant(0)
+            self._load_fn = tf.function(load_fn, autograph=False)
+        self._load_fn([[np.asarray(vals[j]) for j in self.sources] for vals in values],
+                      tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype))
+
+    def store(self, models) -> None:
+        """Model i gets network i's values."""
+        tf = _tensorflow()
+        if self._store_fn is None:
+            def store_fn(dst):
+                ops = [d[j].assign(v[i]) for i, d in enumerate(dst)
+                       for j, v in enumerate(self.stacked)]
+                with tf.control_dependencies(ops):
+                    return tf.constant(0)
+            self._store_fn = tf.function(store_fn, autograph=False)
+        self._store_fn([[m.variables[j].value for j in self.sources] for m in models])
+
+    def evaluate(self, X, y) -> list[dict[str, float]]:
+        """Each network's loss and metric on one split (inference mode), in one compiled call."""
+        tf = _tensorflow()
+        if self._eval_fn is None:
+            def ev(xb, yb):
+                p = self.forward(xb, False)
+                return p, tf.reduce_mean(self.loss_rows(tf.stack([yb] * self.pop), p), -1) \
+                    + self.reg_losses()
+            self._eval_fn = tf.function(ev, autograph=False, input_signature=[
+                tf.TensorSpec([None, self.n_inputs], tf.float32),
+                tf.TensorSpec([None, 1] if self.layout == "column" else [None],
+                              tf.float32 if self.layout == "column" else tf.int32)])
+        y = np.asarray(y)
+        p, loss = self._eval_fn(tf.constant(np.asarray(X, np.float32)),
+                                tf.constant(as_targets(y, self.layout)))
+        p, loss = p.numpy(), loss.numpy()
+        return [summarize(p[i], y, self.task, float(loss[i])) for i in range(self.pop)]
+
+    # ---- the compiled function
+    def forward(self, h, training: bool):
+        """The N networks on ``h`` ([N, rows, in], or [rows, in] shared by all): [N, rows, out]."""
+        tf = _tensorflow()
+        for layer in self.layers:
+            if layer[0] == "dense":
+                _, k, b, act, _, _ = layer
+                # [rows, in] shared by all networks (validation, test), or [N, rows, in]
+                if h.shape.rank == 2:
+                    h = tf.einsum("ri,nio->nro", h, k)
+                elif h.shape[1] is not None and \
+                        self.pop * h.shape[1] * k.shape[1] * k.shape[2] <= SMALL_DOT:
+                    # tiny layers: a broadcast product summed over the inputs, which XLA fuses
+                    # into one loop; its batched dot cost 3-5x more per step (W1, W4)
+                    h = tf.reduce_sum(h[:, :, :, None] * k[:, None, :, :], axis=2)
+                else:
+                    h = tf.matmul(h, k)
+                if b is not None:
+                    h = h + b[:, None, :]
+                h = act(h)
+            elif training and layer[1] > 0:
+                h = self._dropout(h, layer[1], layer[2])
+        return h
+
+    def _dropout(self, h, rate: float, st):
+        """Each network's own mask, drawn as Keras' ``Dropout`` draws it on the TF backend
+        (``stateless_dropout`` seeded by the layer's seed state, which then advances by [0, 1])."""
+        tf = _tensorflow()
+        if rate >= 1.0:
+            return tf.zeros_like(h)
+        out = []
+        for i in range(self.pop):
+            seed = st[i]
+            if seed.dtype != tf.int32:  # Keras' _cast_seed: int64 state, int32 seeds for XLA
+                seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+            out.append(tf.nn.experimental.stateless_dropout(
+                h[i], rate=rate, noise_shape=tf.shape(h[i]), seed=seed))
+        with tf.control_dependencies(out):
+            inc = st.assign_add(tf.tile(tf.constant([[0, 1]], st.dtype), [self.pop, 1]))
+        with tf.control_dependencies([inc]):
+            return tf.identity(tf.stack(out))
+
+    def reg_losses(self):
+        """Each network's regularization loss, [N]."""
+        tf = _tensorflow()
+        total = tf.zeros([self.pop])
+        for layer in self.layers:
+            if layer[0] == "dense" and (layer[4] or layer[5]):
+                k = layer[1]
+                total += layer[4] * tf.reduce_sum(tf.abs(k), [1, 2]) + \
+                    layer[5] * tf.reduce_sum(tf.square(k), [1, 2])
+        return total
+
+    def _make_function(self, jit: bool):
+        tf = _tensorflow()
+        pop, n, bs, n_in = self.pop, self.n, self.bs, self.n_inputs
+        opt, tvars = self.opt, self.tvars
+        has_val, nkeys = self.has_val, len(self.keys)
+        n_steps = -(-n // bs)
+        ydt = tf.float32 if self.layout == "column" else tf.int32
+        yshape = (lambda m: [m, 1]) if self.layout == "column" else (lambda m: [m])
+        nv = max(self.n_val, 1)
+
+        loss_rows = self.loss_rows
+
+        def metric(yt, p, w=None):
+            """The task's metric of each network, [N] (:func:`make_metric`, vectorised)."""
+            if self.task is Task.REGRESSION:
+                per_row = tf.abs(yt - p)[..., 0]
+            elif p.shape[-1] == 1:
+                per_row = tf.cast(tf.equal(tf.cast(p > 0.5, tf.float32), yt), tf.float32)[..., 0]
+            else:
+                per_row = tf.cast(tf.equal(tf.cast(tf.argmax(p, axis=-1), tf.int32), yt),
+                                  tf.float32)
+            if w is None:
+                return tf.reduce_mean(per_row, -1)
+            return tf.reduce_sum(per_row * w, -1) / tf.reduce_sum(w)
+
+        def step(X, y, idx, wb):
+            """One optimizer step of every network: idx [N, bs] rows, wb [bs] row weights."""
+            xb, yb = tf.gather(X, idx), tf.gather(y, idx)
+            scale = tf.cast(bs, tf.float32) / tf.reduce_sum(wb)  # exactly 1.0 for a full batch
+            with tf.GradientTape() as tape:
+                p = self.forward(xb, True)
+                losses = tf.reduce_sum(loss_rows(yb, p) * wb, -1) / bs * scale + self.reg_losses()
+                total = tf.reduce_sum(losses)  # slice i's gradient is network i's own
+            grads = tape.gradient(total, tvars)
+            opt.apply_gradients(zip(grads, tvars))
+            return losses, metric(yb, p, wb)
+
+        def chunk(X, y, Xv, yv, orders, k):
+            def epoch(e, buf):
+                perm = orders[e]  # [N, n]
+                pad = n_steps * bs - n
+                perm_p = tf.concat([perm, perm[:, :pad]], 1) if pad else perm
+                batches = tf.transpose(tf.reshape(perm_p, [pop, n_steps, bs]), [1, 0, 2])
+                slots = tf.range(bs)
+                zero = tf.zeros([pop])
+
+                def batch(b, ls, ms):
+                    wb = tf.cast(b * bs + slots < n, tf.float32)
+                    lo, me = step(X, y, batches[b], wb)
+                    cnt = tf.reduce_sum(wb)
+                    return b + 1, ls + lo * cnt, ms + me * cnt
+
+                _, ls, ms = tf.while_loop(lambda b, ls, ms: b < n_steps, batch,
+                                          [tf.constant(0), zero, zero])
+                row = [ls / n, ms / n]
+                if has_val:
+                    with tf.control_dependencies([ls]):
+                        pv = self.forward(Xv, False)
+                    yvv = tf.stack([yv] * pop)
+                    row += [tf.reduce_mean(loss_rows(yvv, pv), -1) + self.reg_losses(),
+                            metric(yvv, pv)]
+                row = tf.stack(row, 1)  # [N, keys]
+                buf = tf.tensor_scatter_nd_update(buf, [[e]], [row])
+                return e + 1, buf
+
+            _, buf = tf.while_loop(lambda e, buf: e < k, epoch,
+                                   [tf.constant(0), tf.zeros([MAX_CHUNK_EPOCHS, pop, nkeys])])
+            return buf
+
+        sig = [tf.TensorSpec([n, n_in], tf.float32), tf.TensorSpec(yshape(n), ydt),
+               tf.TensorSpec([nv, n_in], tf.float32), tf.TensorSpec(yshape(nv), ydt),
+               tf.TensorSpec([self.max_k, pop, n], tf.int32), tf.TensorSpec([], tf.int32)]
+        return tf.function(chunk, input_signature=sig, jit_compile=bool(jit), autograph=False)
