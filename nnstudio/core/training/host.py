@@ -94,12 +94,33 @@ def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str 
 
 
 class _Layer:
-    __slots__ = ("act", "bias", "fn", "gb", "gk", "kernel", "l1", "l2")
+    __slots__ = ("act", "bias", "bias_rows", "fn", "gb", "gk", "kernel", "kernel_t", "l1", "l2")
 
     def __init__(self, act, kernel, bias, gk, gb, l1, l2):
         self.act, self.kernel, self.bias, self.gk, self.gb = act, kernel, bias, gk, gb
+        # views made once (the flat vectors change in place): the bias broadcast over rows, the
+        # kernel transposed (a population's have the networks on a leading axis)
+        self.bias_rows = None if bias is None else bias[..., None, :]
+        self.kernel_t = kernel.swapaxes(-1, -2)
         self.fn = ACTIVATION_FUNCTIONS[act]
         self.l1, self.l2 = F32(l1), F32(l2)
+
+
+def _layers(model, tvars: list, views: list, gviews: list) -> list[_Layer]:
+    """The model's Dense layers over the flat vectors' views (``views[i]`` holds ``tvars[i]``;
+    a population's views have the networks on a leading axis)."""
+    index = {id(v): i for i, v in enumerate(tvars)}
+    out = []
+    for layer in model.layers:
+        k = index[id(layer.kernel)]
+        b = index[id(layer.bias)] if layer.use_bias else None
+        reg = layer.kernel_regularizer
+        l1 = float(getattr(reg, "l1", 0.0) or 0.0) if reg is not None else 0.0
+        l2 = float(getattr(reg, "l2", 0.0) or 0.0) if reg is not None else 0.0
+        out.append(_Layer(canonical_activation(getattr(layer.activation, "__name__", "linear")),
+                          views[k], None if b is None else views[b],
+                          gviews[k], None if b is None else gviews[b], l1, l2))
+    return out
 
 
 class HostProgram:
@@ -141,18 +162,7 @@ class HostProgram:
         self.slices = [slice(end - size, end) for size, end in zip(sizes, ends)]  # one per weight
         self.views = [self.params[sl].reshape(tuple(v.shape)) for sl, v in zip(self.slices, self.tvars)]
         self.gviews = [self.grads[sl].reshape(tuple(v.shape)) for sl, v in zip(self.slices, self.tvars)]
-        index = {id(v): i for i, v in enumerate(self.tvars)}
-        self.layers: list[_Layer] = []
-        for layer in model.layers:
-            k = index[id(layer.kernel)]
-            b = index[id(layer.bias)] if layer.use_bias else None
-            reg = layer.kernel_regularizer
-            l1 = float(getattr(reg, "l1", 0.0) or 0.0) if reg is not None else 0.0
-            l2 = float(getattr(reg, "l2", 0.0) or 0.0) if reg is not None else 0.0
-            self.layers.append(_Layer(
-                canonical_activation(getattr(layer.activation, "__name__", "linear")),
-                self.views[k], None if b is None else self.views[b],
-                self.gviews[k], None if b is None else self.gviews[b], l1, l2))
+        self.layers = _layers(model, self.tvars, self.views, self.gviews)
         # optimizer state: Adam's m and v, SGD's momentum, RMSprop's velocity (flat, like params)
         self.m = np.zeros(total, F32)
         self.v = np.zeros(total, F32)
@@ -290,13 +300,15 @@ class HostProgram:
                 for var, sl in zip(slots, self.slices)]
 
     # ---- the maths ------------------------------------------------------------------------------
+    # Written for any leading axes: [rows, ...] here, [networks, rows, ...] in a population
+    # (:mod:`nnstudio.core.training.host_population`), whose kernels are [networks, in, out].
     def _forward(self, x: np.ndarray) -> tuple[list, list]:
         zs, acts = [], [x]
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             z = acts[-1] @ layer.kernel
             if layer.bias is not None:
-                z += layer.bias
+                z += layer.bias_rows
             zs.append(z)
             acts.append(z if i == last else layer.fn(z))
         return zs, acts
@@ -306,71 +318,99 @@ class HostProgram:
         act = self.layers[-1].act
         if self.loss_name == "binary_crossentropy":
             p = F32(1) / (F32(1) + np.exp(-z))
-            per_row = (np.maximum(z, F32(0)) - z * y + np.log1p(np.exp(-np.abs(z))))[:, 0]
+            per_row = (np.maximum(z, F32(0)) - z * y + np.log1p(np.exp(-np.abs(z))))[..., 0]
             return p, per_row, (p - y if need_grad else None)
         if self.loss_name == "sparse_categorical_crossentropy":
-            zmax = z.max(axis=1, keepdims=True)
+            zmax = z.max(axis=-1, keepdims=True)
             e = np.exp(z - zmax)
-            s = e.sum(axis=1, keepdims=True)
+            s = e.sum(axis=-1, keepdims=True)
             p = e / s
-            rows = np.arange(len(z))
-            per_row = (np.log(s) + zmax)[:, 0] - z[rows, y]
+            # each row's logit of its class (the leading axes' indices broadcast against y)
+            at = tuple(np.arange(k).reshape((-1,) + (1,) * (y.ndim - 1 - i))
+                       for i, k in enumerate(y.shape)) + (y,)
+            per_row = (np.log(s) + zmax)[..., 0] - z[at]
             d = None
             if need_grad:
                 d = p.copy()
-                d[rows, y] -= F32(1)
+                d[at] -= F32(1)
             return p, per_row, d
         p = ACTIVATION_FUNCTIONS[act](z)  # mse
         diff = p - y
-        per_row = np.mean(diff * diff, axis=1)
+        per_row = np.mean(diff * diff, axis=-1)
         d = None
         if need_grad:
-            d = activation_gradient(act, diff * (F32(2) / F32(z.shape[1])), z, p)
+            d = activation_gradient(act, diff * (F32(2) / F32(z.shape[-1])), z, p)
         return p, per_row, d
 
     def _metric_rows(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.task is Task.REGRESSION:
-            return np.abs(y - p)[:, 0]
+            return np.abs(y - p)[..., 0]
         if p.shape[-1] == 1:
-            return ((p > F32(0.5)).astype(F32) == y)[:, 0].astype(F32)
+            return ((p > F32(0.5)).astype(F32) == y)[..., 0].astype(F32)
         return (p.argmax(axis=-1) == y).astype(F32)
 
-    def _reg(self) -> np.float32:
+    def _reg(self):
         total = F32(0)
         for layer in self.layers:
             if layer.l1:
-                total += layer.l1 * np.sum(np.abs(layer.kernel))
+                total = total + layer.l1 * np.sum(np.abs(layer.kernel), axis=(-2, -1))
             if layer.l2:
-                total += layer.l2 * np.sum(np.square(layer.kernel))
+                total = total + layer.l2 * np.sum(np.square(layer.kernel), axis=(-2, -1))
         return total
 
-    def _step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, float]:
-        """One optimizer step on a batch; (batch loss, correct rows or summed |error|)."""
+    def _shared(self, y: np.ndarray) -> np.ndarray:
+        """Targets every network sees (validation, test): as they are for one network."""
+        return y
+
+    def _step(self, xb: np.ndarray, yb: np.ndarray):
+        """One optimizer step on a batch; (batch loss, correct rows or summed |error|), per
+        network when there are several."""
         zs, acts = self._forward(xb)
         p, per_row, d = self._head(zs[-1], yb, True)
-        m = len(xb)
+        m = xb.shape[-2]
         if self.class_w is not None:
             sw = self.class_w[yb.reshape(-1).astype(np.int64)]
             loss = (per_row * sw).sum() / F32(m)
             d = d * (sw / F32(m))[:, None]
         else:
-            loss = per_row.sum() / F32(m)
+            loss = per_row.sum(axis=-1) / F32(m)
             d = d / F32(m)
         reg = self._reg() if self._penalized else F32(0)
         layers = self.layers
         for i in range(len(layers) - 1, -1, -1):
             layer = layers[i]
-            np.matmul(acts[i].T, d, out=layer.gk)
+            np.matmul(acts[i].swapaxes(-1, -2), d, out=layer.gk)
             if layer.gb is not None:
-                d.sum(axis=0, out=layer.gb)
+                d.sum(axis=-2, out=layer.gb)
             if layer.l1:
                 layer.gk += layer.l1 * np.sign(layer.kernel)
             if layer.l2:
                 layer.gk += F32(2) * layer.l2 * layer.kernel
             if i:
-                d = activation_gradient(layers[i - 1].act, d @ layer.kernel.T, zs[i - 1], acts[i])
+                d = activation_gradient(layers[i - 1].act, d @ layer.kernel_t, zs[i - 1], acts[i])
         self._apply()
-        return float(loss + reg), float(self._metric_rows(p, yb).sum())
+        return loss + reg, self._metric_rows(p, yb).sum(axis=-1)
+
+    def _validate(self, Xv: np.ndarray, yv: np.ndarray):
+        zs, _ = self._forward(Xv)
+        yb = self._shared(yv)
+        p, per_row, _ = self._head(zs[-1], yb, False)
+        return per_row.mean(axis=-1) + self._reg(), self._metric_rows(p, yb).mean(axis=-1)
+
+    def _split(self, X, y) -> tuple[np.ndarray, object]:
+        """Predictions on a split (in blocks of rows) and its loss with the penalties."""
+        n = len(X)
+        yt_all = as_targets(np.asarray(y), self.layout)
+        loss_sum, preds = 0.0, []
+        with np.errstate(all="ignore"):
+            for i in range(0, n, EVAL_BATCH_ROWS):
+                zs, _ = self._forward(np.ascontiguousarray(X[i:i + EVAL_BATCH_ROWS], F32))
+                p, per_row, _ = self._head(zs[-1], self._shared(yt_all[i:i + EVAL_BATCH_ROWS]),
+                                           False)
+                loss_sum = loss_sum + np.sum(per_row, axis=-1).astype(np.float64)
+                preds.append(p)
+            reg = self._reg()
+        return np.concatenate(preds, axis=-2), loss_sum / n + reg
 
     def _apply(self) -> None:
         """The optimizer's update of every parameter (Keras' ``update_step``, flat), operation for
@@ -424,11 +464,6 @@ class HostProgram:
             w -= t1
         self.step_count += 1
 
-    def _validate(self, Xv: np.ndarray, yv: np.ndarray) -> tuple[float, float]:
-        zs, _ = self._forward(Xv)
-        p, per_row, _ = self._head(zs[-1], yv, False)
-        return float(np.mean(per_row) + self._reg()), float(np.mean(self._metric_rows(p, yv)))
-
     def call(self, args) -> tuple[np.ndarray, int, int]:
         """Run up to ``k`` epochs: the compiled chunk's contract (rows, epochs done, status 0 /
         1 diverged / 2 early stop)."""
@@ -450,11 +485,11 @@ class HostProgram:
             loss_sum, met_sum = 0.0, 0.0
             for s in range(0, n, bs):
                 lo, me = self._step(Xe[s:s + bs], ye[s:s + bs])
-                loss_sum += lo * min(bs, n - s)
-                met_sum += me
+                loss_sum += float(lo) * min(bs, n - s)
+                met_sum += float(me)
             row = [loss_sum / n, met_sum / n]
             if self.has_val:
-                row += list(self._validate(Xv, yv))
+                row += [float(v) for v in self._validate(Xv, yv)]
             row_f = np.asarray(row, np.float32)
             self._dirty = self._opt_dirty = True
             ok = bool(np.all(np.isfinite(row_f)) and np.all(np.isfinite(self.params)))
@@ -479,17 +514,7 @@ class HostProgram:
 
     def evaluate(self, X, y) -> dict[str, float]:
         """Loss (with the penalties) and the metric on a split, in blocks of rows."""
-        n = len(X)
-        if n == 0:
+        if len(X) == 0:
             return {}
-        y = np.asarray(y)
-        yt_all = as_targets(y, self.layout)
-        loss_sum, preds = 0.0, []
-        with np.errstate(all="ignore"):
-            for i in range(0, n, EVAL_BATCH_ROWS):
-                zs, _ = self._forward(np.ascontiguousarray(X[i:i + EVAL_BATCH_ROWS], F32))
-                p, per_row, _ = self._head(zs[-1], yt_all[i:i + EVAL_BATCH_ROWS], False)
-                loss_sum += float(np.sum(per_row))
-                preds.append(p)
-            reg = float(self._reg())
-        return summarize(np.concatenate(preds), y, self.task, loss_sum / n + reg)
+        p, loss = self._split(X, y)
+        return summarize(p, np.asarray(y), self.task, float(loss))

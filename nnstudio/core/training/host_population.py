@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.core.forward import activation_gradient
 from nnstudio.core.model.spec import Task
-from nnstudio.core.registry import canonical_activation
 from nnstudio.core.settings import TrainSettings
-from nnstudio.core.training.evaluation import EVAL_BATCH_ROWS, summarize
-from nnstudio.core.training.host import F32, SMALL_PRODUCT, HostProgram, _Layer
-from nnstudio.core.training.steps import as_targets, metric_name
+from nnstudio.core.training.evaluation import summarize
+from nnstudio.core.training.host import F32, SMALL_PRODUCT, HostProgram, _layers
+from nnstudio.core.training.steps import metric_name
 
 #: The N networks' rows of an epoch are gathered in one go up to this many bytes (else batch by
 #: batch: five copies of a 64 MB training set would be 320 MB).
@@ -60,24 +58,14 @@ class HostPopulation(HostProgram):
         self.slices = [slice(end - size, end) for size, end in zip(sizes, ends)]
         self.views = [self.params[sl].reshape((pop, *s)) for sl, s in zip(self.slices, shapes)]
         self.gviews = [self.grads[sl].reshape((pop, *s)) for sl, s in zip(self.slices, shapes)]
-        tindex = {id(v): i for i, v in enumerate(self.tvars)}
-        self.layers: list[_Layer] = []
-        for layer in template.layers:
-            k = tindex[id(layer.kernel)]
-            b = tindex[id(layer.bias)] if layer.use_bias else None
-            reg = layer.kernel_regularizer
-            l1 = float(getattr(reg, "l1", 0.0) or 0.0) if reg is not None else 0.0
-            l2 = float(getattr(reg, "l2", 0.0) or 0.0) if reg is not None else 0.0
-            self.layers.append(_Layer(
-                canonical_activation(getattr(layer.activation, "__name__", "linear")),
-                self.views[k], None if b is None else self.views[b],
-                self.gviews[k], None if b is None else self.gviews[b], l1, l2))
+        self.layers = _layers(template, self.tvars, self.views, self.gviews)
         self.m = np.zeros(total, F32)
         self.v = np.zeros(total, F32)
         self._t1 = np.zeros(total, F32)
         self._t2 = np.zeros(total, F32)
         self.step_count = 0
         self.lr = F32(settings.learning_rate)
+        self.class_w = None  # a population has no class weights (population.supports)
         self._penalized = any(layer.l1 or layer.l2 for layer in self.layers)
         width = max([n_inputs] + [s[-1] for s in shapes])
         self.blas_threads = 1 if pop * self.bs * width * width < SMALL_PRODUCT else None
@@ -99,95 +87,10 @@ class HostPopulation(HostProgram):
             for j, view in enumerate(self.views):
                 variables[self.sources[j]].assign(view[i])
 
-    # ---- the maths, with the networks on the leading axis
-    def _forward(self, x: np.ndarray) -> tuple[list, list]:
-        """``x``: [N, rows, in], or [rows, in] shared by every network (validation, test)."""
-        zs, acts = [], [x]
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            z = acts[-1] @ layer.kernel
-            if layer.bias is not None:
-                z += layer.bias[:, None, :]
-            zs.append(z)
-            acts.append(z if i == last else layer.fn(z))
-        return zs, acts
-
-    def _head(self, z: np.ndarray, y: np.ndarray, need_grad: bool):
-        """Per network: output activation, per-row loss [N, rows] and dLoss/dz (unscaled)."""
-        if self.loss_name == "binary_crossentropy":
-            p = F32(1) / (F32(1) + np.exp(-z))
-            per_row = (np.maximum(z, F32(0)) - z * y + np.log1p(np.exp(-np.abs(z))))[..., 0]
-            return p, per_row, (p - y if need_grad else None)
-        if self.loss_name == "sparse_categorical_crossentropy":
-            zmax = z.max(axis=-1, keepdims=True)
-            e = np.exp(z - zmax)
-            s = e.sum(axis=-1, keepdims=True)
-            p = e / s
-            per_row = (np.log(s) + zmax)[..., 0] - np.take_along_axis(z, y[..., None], -1)[..., 0]
-            d = None
-            if need_grad:
-                d = p.copy()
-                d[np.arange(len(z))[:, None], np.arange(z.shape[1])[None, :], y] -= F32(1)
-            return p, per_row, d
-        act = self.layers[-1].act  # mse
-        p = self.layers[-1].fn(z)
-        diff = p - y
-        per_row = np.mean(diff * diff, axis=-1)
-        d = None
-        if need_grad:
-            d = activation_gradient(act, diff * (F32(2) / F32(z.shape[-1])), z, p)
-        return p, per_row, d
-
-    def _metric_rows(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
-        if self.task is Task.REGRESSION:
-            return np.abs(y - p)[..., 0]
-        if p.shape[-1] == 1:
-            return ((p > F32(0.5)).astype(F32) == y)[..., 0].astype(F32)
-        return (p.argmax(axis=-1) == y).astype(F32)
-
-    def _reg(self) -> np.ndarray:
-        total = np.zeros(self.pop, F32)
-        for layer in self.layers:
-            if layer.l1:
-                total += layer.l1 * np.sum(np.abs(layer.kernel), axis=(1, 2))
-            if layer.l2:
-                total += layer.l2 * np.sum(np.square(layer.kernel), axis=(1, 2))
-        return total
-
-    def _step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One optimizer step of every network on its own batch; per network (batch loss,
-        correct rows or summed |error|)."""
-        zs, acts = self._forward(xb)
-        p, per_row, d = self._head(zs[-1], yb, True)
-        m = xb.shape[1]
-        loss = per_row.sum(axis=1) / F32(m)
-        d = d / F32(m)
-        reg = self._reg() if self._penalized else F32(0)
-        layers = self.layers
-        for i in range(len(layers) - 1, -1, -1):
-            layer = layers[i]
-            np.matmul(acts[i].transpose(0, 2, 1), d, out=layer.gk)
-            if layer.gb is not None:
-                d.sum(axis=1, out=layer.gb)
-            if layer.l1:
-                layer.gk += layer.l1 * np.sign(layer.kernel)
-            if layer.l2:
-                layer.gk += F32(2) * layer.l2 * layer.kernel
-            if i:
-                d = activation_gradient(layers[i - 1].act, d @ layer.kernel.transpose(0, 2, 1),
-                                        zs[i - 1], acts[i])
-        self._apply()
-        return loss + reg, self._metric_rows(p, yb).sum(axis=1)
-
+    # ---- the maths: the host engine's, with the networks on the leading axis
     def _shared(self, y: np.ndarray) -> np.ndarray:
         """Targets shared by every network, broadcast to [N, rows, ...]."""
         return np.broadcast_to(y, (self.pop, *y.shape))
-
-    def _validate(self, Xv: np.ndarray, yv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        zs, _ = self._forward(Xv)
-        yb = self._shared(yv)
-        p, per_row, _ = self._head(zs[-1], yb, False)
-        return per_row.mean(axis=1) + self._reg(), self._metric_rows(p, yb).mean(axis=1)
 
     def _call(self, args) -> np.ndarray:
         """``k`` epochs of every network: [k, N, keys] rows (a network whose loss became NaN or
@@ -221,29 +124,9 @@ class HostPopulation(HostProgram):
         """The compiled chunk's call: rows [max_k, N, keys] of ``k`` epochs (the rest zero)."""
         return self.call((X, y, Xv, yv, orders, k))
 
-    def inputs(self, data) -> tuple:
-        X = np.ascontiguousarray(data.X_train, F32)
-        y = as_targets(data.y_train, self.layout)
-        if self.has_val:
-            return X, y, np.ascontiguousarray(data.X_val, F32), as_targets(data.y_val, self.layout)
-        return X, y, X[:1], y[:1]
-
     def evaluate(self, X, y) -> list[dict[str, float]]:
-        """Each network's loss (with its penalties) and metric on a split, in blocks of rows."""
-        n = len(X)
-        if n == 0:
+        """Each network's loss (with its penalties) and metric on a split."""
+        if len(X) == 0:
             return [{} for _ in range(self.pop)]
-        y = np.asarray(y)
-        yt_all = as_targets(y, self.layout)
-        loss_sum = np.zeros(self.pop)
-        preds = []
-        with np.errstate(all="ignore"):
-            for i in range(0, n, EVAL_BATCH_ROWS):
-                zs, _ = self._forward(np.ascontiguousarray(X[i:i + EVAL_BATCH_ROWS], F32))
-                p, per_row, _ = self._head(zs[-1], self._shared(yt_all[i:i + EVAL_BATCH_ROWS]),
-                                           False)
-                loss_sum += per_row.sum(axis=1)
-                preds.append(p)
-            loss = loss_sum / n + self._reg()
-        p = np.concatenate(preds, axis=1)
-        return [summarize(p[i], y, self.task, float(loss[i])) for i in range(self.pop)]
+        p, loss = self._split(X, y)
+        return [summarize(p[i], np.asarray(y), self.task, float(loss[i])) for i in range(self.pop)]
