@@ -53,6 +53,7 @@ class Precompiler(QObject):
         self.busy = False
         self._again = False
         self._population: tuple[str, int] | None = None  # (spec, seeds) of the last Repeat
+        self._with_repeat = False  # the compile under way includes that Repeat's program
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DELAY_MS)
@@ -108,6 +109,7 @@ class Precompiler(QObject):
                 fresh = population.precompile(data, spec, settings, seeds) or fresh
             return fresh
 
+        self._with_repeat = bool(seeds)
         w = Worker(work, name="precompile")
         w.finished.connect(self._on_finished)
         w.failed.connect(self._on_failed)
@@ -119,7 +121,9 @@ class Precompiler(QObject):
     def _on_finished(self, fresh: bool) -> None:
         self._end()
         if fresh and not self.state.training:
-            self.status.emit("Training program compiled: Train starts at full speed.")
+            self.status.emit("Training programs compiled: Train and Repeat start at full speed."
+                             if self._with_repeat else
+                             "Training program compiled: Train starts at full speed.")
         self.compiled.emit(bool(fresh))
 
     @Slot(object)

@@ -79,9 +79,12 @@ def test_a_repeat_on_the_host_engine_is_followed_by_its_population_program(qtbot
         assert trainer.start_repeat(3)
     assert paths == ["population-host"] * 3
     pre.enabled = True
+    lines = []
+    pre.status.connect(lines.append)
     with qtbot.waitSignal(pre.compiled, timeout=60_000) as sig:
         pre.note_repeat(type("Summary", (), {"values": [0.9] * 3})())
     assert sig.args == [True]
+    assert "Train and Repeat start at full speed" in lines[-1]
     paths.clear()
     with qtbot.waitSignal(trainer.repeat_finished, timeout=60_000):
         assert trainer.start_repeat(3)
