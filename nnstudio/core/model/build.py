@@ -73,7 +73,7 @@ def empty_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: i
 def _make_layers(spec: NetworkSpec, task, n_classes: int) -> list:
     """The network's Keras layers, in order, unbuilt. Creating them draws each random
     initializer's and dropout layer's seed from Python's random state, as Keras does: the same
-    seed before this gives the same layers (:func:`initial_values` relies on it)."""
+    seed before this gives the same layers (:func:`_initial_plan` makes the same draws)."""
     keras = _keras()
     layers = []
     dense_i = 0
@@ -134,9 +134,7 @@ def initial_values_many(spec: NetworkSpec, n_inputs: int, task: Task | str, n_cl
     the same seeds from Python's random state), and a dropout layer's seed state is drawn as its
     ``SeedGenerator`` draws it. The initializers of all seeds are then called in one traced
     function, each random one with its own seed. Dense and Dropout layers only (ValueError)."""
-    problems = validate(spec, task, n_classes)
-    if problems:
-        raise SpecError(problems[0], "Fix the layer in the network editor and try again.")
+    _check(spec, n_inputs, task, n_classes)
     keras = _keras()
     plans = []
     for seed in seeds:

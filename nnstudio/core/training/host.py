@@ -139,7 +139,11 @@ class HostProgram:
     epoch_seconds = None
 
     def __init__(self, model, settings: TrainSettings, task: Task, loss_name: str,
-                 n: int, n_inputs: int, n_val: int, layout: str) -> None:
+                 n: int, n_inputs: int, n_val: int, layout: str, pop: int | None = None) -> None:
+        """``pop``: that many networks of the model's architecture, each weight's copies side by
+        side in the flat vectors and its views ``[pop, ...]`` (a population, in
+        :mod:`nnstudio.core.training.host_population`); None: the one network."""
+        lead = () if pop is None else (int(pop),)
         self.keras_model = model
         self.task, self.loss_name, self.layout = task, loss_name, layout
         self.n, self.n_inputs, self.n_val = n, n_inputs, n_val
@@ -152,7 +156,8 @@ class HostProgram:
         self.momentum = F32(settings.momentum)
         self.nesterov = bool(settings.nesterov)
         self.tvars = list(model.trainable_variables)
-        sizes = [int(np.prod(v.shape)) for v in self.tvars]
+        shapes = [lead + tuple(v.shape) for v in self.tvars]
+        sizes = [int(np.prod(shape)) for shape in shapes]
         total = sum(sizes)
         self.params = np.zeros(total, F32)
         self.grads = np.zeros(total, F32)
@@ -160,8 +165,8 @@ class HostProgram:
         self.best = np.zeros(total, F32)
         ends = np.cumsum(sizes).tolist()
         self.slices = [slice(end - size, end) for size, end in zip(sizes, ends)]  # one per weight
-        self.views = [self.params[sl].reshape(tuple(v.shape)) for sl, v in zip(self.slices, self.tvars)]
-        self.gviews = [self.grads[sl].reshape(tuple(v.shape)) for sl, v in zip(self.slices, self.tvars)]
+        self.views = [self.params[sl].reshape(shape) for sl, shape in zip(self.slices, shapes)]
+        self.gviews = [self.grads[sl].reshape(shape) for sl, shape in zip(self.slices, shapes)]
         self.layers = _layers(model, self.tvars, self.views, self.gviews)
         # optimizer state: Adam's m and v, SGD's momentum, RMSprop's velocity (flat, like params)
         self.m = np.zeros(total, F32)
@@ -180,7 +185,8 @@ class HostProgram:
         # BLAS on one thread for small products: its idle threads spin, and on a machine whose
         # cores TensorFlow's pools also use, that doubled a teaching net's step time
         width = max([n_inputs] + [int(v.shape[-1]) for v in self.tvars])
-        self.blas_threads = 1 if self.bs * width * width < SMALL_PRODUCT else None
+        products = (pop or 1) * self.bs * width * width
+        self.blas_threads = 1 if products < SMALL_PRODUCT else None
 
     # ---- the interface the trainer's loop uses ----------------------------------------------
     @property

@@ -21,8 +21,8 @@ import numpy as np
 from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.training.evaluation import summarize
-from nnstudio.core.training.host import F32, SMALL_PRODUCT, HostProgram, _layers
-from nnstudio.core.training.steps import metric_name
+from nnstudio.core.training.host import F32, HostProgram
+from nnstudio.core.training.population_program import population_max_k
 
 #: The N networks' rows of an epoch are gathered in one go up to this many bytes (else batch by
 #: batch: five copies of a 64 MB training set would be 320 MB).
@@ -36,39 +36,11 @@ class HostPopulation(HostProgram):
 
     def __init__(self, template, settings: TrainSettings, task: Task, loss_name: str, n: int,
                  n_inputs: int, n_val: int, layout: str, pop: int) -> None:
-        self.keras_model = template
-        self.task, self.loss_name, self.layout = task, loss_name, layout
-        self.n, self.n_inputs, self.n_val, self.pop = n, n_inputs, n_val, pop
-        self.bs = settings.effective_batch_size(n)
-        self.has_val = n_val > 0
-        self.keys = ["loss", metric_name(task)] + (
-            ["val_loss", f"val_{metric_name(task)}"] if self.has_val else [])
-        self.optimizer_name = settings.optimizer
-        self.momentum = F32(settings.momentum)
-        self.nesterov = bool(settings.nesterov)
-        self.tvars = list(template.trainable_variables)
+        super().__init__(template, settings, task, loss_name, n, n_inputs, n_val, layout, pop=pop)
+        self.pop = pop
+        self.max_k = population_max_k(n, pop)
         index = {id(v): i for i, v in enumerate(template.variables)}
         self.sources = [index[id(v)] for v in self.tvars]  # each weight's place in .variables
-        shapes = [tuple(v.shape) for v in self.tvars]
-        sizes = [pop * int(np.prod(s)) for s in shapes]
-        total = sum(sizes)
-        self.params = np.zeros(total, F32)
-        self.grads = np.zeros(total, F32)
-        ends = np.cumsum(sizes).tolist()
-        self.slices = [slice(end - size, end) for size, end in zip(sizes, ends)]
-        self.views = [self.params[sl].reshape((pop, *s)) for sl, s in zip(self.slices, shapes)]
-        self.gviews = [self.grads[sl].reshape((pop, *s)) for sl, s in zip(self.slices, shapes)]
-        self.layers = _layers(template, self.tvars, self.views, self.gviews)
-        self.m = np.zeros(total, F32)
-        self.v = np.zeros(total, F32)
-        self._t1 = np.zeros(total, F32)
-        self._t2 = np.zeros(total, F32)
-        self.step_count = 0
-        self.lr = F32(settings.learning_rate)
-        self.class_w = None  # a population has no class weights (population.supports)
-        self._penalized = any(layer.l1 or layer.l2 for layer in self.layers)
-        width = max([n_inputs] + [s[-1] for s in shapes])
-        self.blas_threads = 1 if pop * self.bs * width * width < SMALL_PRODUCT else None
 
     # ---- values in and out
     def load(self, values, settings: TrainSettings) -> None:

@@ -39,10 +39,9 @@ from nnstudio.core.trained import TrainResult
 from nnstudio.core.training import host
 from nnstudio.core.training.host_population import HostPopulation
 from nnstudio.core.training.population_program import (
-    POPULATION_ORDER_BUDGET,
     PopulationProgram,
 )
-from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, build_lock
+from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.shuffle import epoch_orders
 from nnstudio.core.training.steps import as_targets, layout_for
 
@@ -76,14 +75,26 @@ _cache: dict[tuple, PopulationProgram] = {}
 _cache_lock = threading.Lock()
 
 
-def _key(spec: NetworkSpec, settings, task, loss_name, n, n_inputs, n_val, layout, pop, jit):
+def _program_key(data, spec: NetworkSpec, settings: TrainSettings, pop: int):
+    """(key of this network's population program on this data, its loss name, target layout)."""
+    task = data.task
+    loss_name = settings.loss_for(task)
+    layout = layout_for(task, spec.layers_for(task, data.n_classes)[-1].units)
+    n, n_inputs = data.X_train.shape
     opt = (settings.optimizer, float(settings.momentum), bool(settings.nesterov))
-    return (repr(spec), opt, task.value, loss_name, n, n_inputs, n_val,
-            settings.effective_batch_size(n), layout, pop, bool(jit))
+    key = (repr(spec), opt, task.value, loss_name, n, n_inputs, len(data.X_val),
+           settings.effective_batch_size(n), layout, pop, bool(settings.jit_compile))
+    return key, loss_name, layout
 
 
-def _acquire(key, make_template, settings, task, loss_name, n, n_inputs, n_val, layout, pop,
-             jit):
+def _empty_models(spec: NetworkSpec, data, count: int) -> list:
+    """``count`` models of the network for this data, their variables zero (:func:`empty_model`)."""
+    with build_lock:
+        return [empty_model(spec, data.n_inputs, data.task, data.n_classes) for _ in range(count)]
+
+
+def _acquire(key, make_template, data, settings: TrainSettings, loss_name: str, layout: str,
+             pop: int):
     """The population program for this key, locked; (program, newly built?).
     ``make_template()`` gives a model of the network, asked for only when a program is built."""
     with _cache_lock:
@@ -91,9 +102,10 @@ def _acquire(key, make_template, settings, task, loss_name, n, n_inputs, n_val, 
         if prog is not None and prog.lock.acquire(blocking=False):
             return prog, False
     template = make_template()
+    n, n_inputs = data.X_train.shape
     with build_lock:
-        prog = PopulationProgram(template, settings, task, loss_name, n, n_inputs, n_val, layout,
-                                 pop, jit)
+        prog = PopulationProgram(template, settings, data.task, loss_name, n, n_inputs,
+                                 len(data.X_val), layout, pop, bool(settings.jit_compile))
     prog.lock.acquire()
     with _cache_lock:
         if key not in _cache:
@@ -151,17 +163,10 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
                                          [int(s) for s in seeds])
     else:
         starts = [[np.asarray(v) for v in m.variables] for m in models]
-    loss_name = settings.loss_for(task)
-    layout = layout_for(task, spec.layers_for(task, data.n_classes)[-1].units)
-    n, n_inputs = data.X_train.shape
-    n_val = len(data.X_val)
-    pop = len(seeds)
-    jit = bool(settings.jit_compile)
-    key = _key(spec, settings, task, loss_name, n, n_inputs, n_val, layout, pop, jit)
+    key, loss_name, layout = _program_key(data, spec, settings, len(seeds))
     if _host_first(key, data, spec, settings):
         if models is None:  # made here: beside the host loop they would take turns with it
-            with build_lock:
-                models = [empty_model(spec, data.n_inputs, task, data.n_classes) for _ in seeds]
+            models = _empty_models(spec, data, len(seeds))
         if host.supports(models[0], settings, task, loss_name) is None:
             with _cache_lock:
                 _host_counts[key] = _host_counts.get(key, 0) + 1
@@ -170,12 +175,8 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
             return _train_host(data, settings, seeds, should_stop, models, starts, t0,
                                loss_name, layout)
 
-    def template():
-        with build_lock:
-            return empty_model(spec, data.n_inputs, task, data.n_classes)
-
-    prog, fresh = _acquire(key, (lambda: models[0]) if models else template, settings, task,
-                           loss_name, n, n_inputs, n_val, layout, pop, jit)
+    prog, fresh = _acquire(key, lambda: models[0] if models else _empty_models(spec, data, 1)[0],
+                           data, settings, loss_name, layout, len(seeds))
     return _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, models, starts,
                            t0)
 
@@ -225,8 +226,6 @@ def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_nam
     pop = len(seeds)
     prog = HostPopulation(models[0], settings, data.task, loss_name, n, n_inputs,
                           len(data.X_val), layout, pop)
-    prog.max_k = max(1, min(MAX_CHUNK_EPOCHS, POPULATION_ORDER_BUDGET // max(n * pop, 1)))
-    prog.traced, prog.epoch_seconds = True, None
     prog.load(starts, settings)
     X, y, Xv, yv = prog.inputs(data)
     rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
@@ -305,43 +304,31 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
     ready or is in use."""
     tf = _tensorflow()
     settings.check()
-    task = data.task
-    n_train, n_inputs = data.X_train.shape
-    n_val = len(data.X_val)
     seeds = list(range(int(n)))
-    loss_name = settings.loss_for(task)
-    layout = layout_for(task, spec.layers_for(task, data.n_classes)[-1].units)
-    jit = bool(settings.jit_compile)
-    key = _key(spec, settings, task, loss_name, n_train, n_inputs, n_val, layout, len(seeds), jit)
+    key, loss_name, layout = _program_key(data, spec, settings, len(seeds))
     with _cache_lock:
         ready = _cache.get(key)
         if ready is not None and (ready.traced or ready.lock.locked()):
             return False
-
-    def template():
-        with build_lock:
-            return empty_model(spec, n_inputs, task, data.n_classes)
-
-    prog, fresh = _acquire(key, template, settings, task, loss_name, n_train, n_inputs, n_val,
-                           layout, len(seeds), jit)
+    prog, _ = _acquire(key, lambda: _empty_models(spec, data, 1)[0], data, settings, loss_name,
+                       layout, len(seeds))
     try:
         if prog.traced:
             return False
         with build_lock:
-            starts = initial_values_many(spec, n_inputs, task, data.n_classes, seeds)
+            starts = initial_values_many(spec, data.n_inputs, data.task, data.n_classes, seeds)
         prog.load(starts, settings)
+        n_train, n_inputs = data.X_train.shape
         width = [n_train, n_inputs]
         ydt = tf.float32 if layout == "column" else tf.int32
         yshape = [n_train, 1] if layout == "column" else [n_train]
-        vrows = max(n_val, 1)
+        vrows = max(len(data.X_val), 1)
         prog.fn(tf.zeros(width, tf.float32), tf.zeros(yshape, ydt),
                 tf.zeros([vrows, n_inputs], tf.float32), tf.zeros([vrows, *yshape[1:]], ydt),
                 tf.zeros([prog.max_k, len(seeds), n_train], tf.int32),
                 tf.constant(0, tf.int32))  # zero epochs: compiles, trains nothing
         # and the functions a Repeat calls around it (each traced once: 50-100 ms apiece)
-        with build_lock:
-            models = [empty_model(spec, n_inputs, task, data.n_classes) for _ in seeds]
-        prog.store(models)
+        prog.store(_empty_models(spec, data, len(seeds)))
         X, y = (data.X_test, data.y_test) if len(data.X_test) else (data.X_train, data.y_train)
         prog.evaluate(X[:1], y[:1])
         prog.traced = True

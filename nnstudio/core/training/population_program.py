@@ -30,6 +30,11 @@ SMALL_DOT = 2**15
 POPULATION_ORDER_BUDGET = 2 * ORDER_BUDGET
 
 
+def population_max_k(n: int, pop: int) -> int:
+    """The most epochs one call of a population of ``pop`` networks on ``n`` rows runs."""
+    return max(1, min(MAX_CHUNK_EPOCHS, POPULATION_ORDER_BUDGET // max(n * pop, 1)))
+
+
 class PopulationProgram:
     """Stacked weights of N networks, one optimizer over them, and the compiled chunk function."""
 
@@ -44,7 +49,7 @@ class PopulationProgram:
         self.has_val = n_val > 0
         self.keys = ["loss", metric_name(task)] + (
             ["val_loss", f"val_{metric_name(task)}"] if self.has_val else [])
-        self.max_k = max(1, min(MAX_CHUNK_EPOCHS, POPULATION_ORDER_BUDGET // max(n * pop, 1)))
+        self.max_k = population_max_k(n, pop)
         self.loss_obj = registry.make_loss(loss_name)
         # per row, [N, rows]: Keras' "sum over batch size" is then sum(values * weights) / rows
         self.loss_rows = registry.make_loss(loss_name, reduction=None)
