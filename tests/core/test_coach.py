@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from nnstudio.core import coach as coach_module
 from nnstudio.core.coach import CODES, STEP_LESSON, apply_fix, diagnose
 from nnstudio.core.errors import SpecError
 from nnstudio.core.health import Health, HealthPoint, LayerHealth
@@ -120,6 +121,29 @@ def test_divergence_and_oscillation_from_the_curves(xor_data):
     bouncing = [0.7, 0.5, 0.4] + [0.35, 0.6] * 8
     res = SimpleNamespace(history=_history(bouncing), status="completed", test={}, model=None)
     assert [f.code for f in diagnose(data, p.spec, p.settings, res)] == ["lr_too_high"]
+
+
+def test_a_loss_stuck_far_above_guessing_is_a_learning_rate_too_high(xor_data):
+    """Huge steps can throw a classifier's outputs to confident wrong answers at once: the loss
+    then neither bounces much nor climbs, but sits at several times the cross-entropy of
+    predicting the class frequencies (ln 2 for balanced classes), which no learning gives."""
+    p, data = xor_data
+    counts = np.bincount(np.asarray(data.y_train))
+    freq = counts / counts.sum()
+    guess = float(-np.sum(freq * np.log(freq)))
+    stuck = [150.0, 6.1, 5.2, 6.5, 4.6, 7.2, 5.4, 6.0, 6.4, 6.0, 6.7, 6.3, 6.1, 5.7, 7.0, 5.9,
+             5.8, 5.6, 5.5, 5.5]  # rises on 2 of the last 9 epochs: not "bouncing"
+    res = SimpleNamespace(history=_history(stuck), status="completed", test={}, model=None)
+    found = diagnose(data, p.spec, p.settings, res)
+    assert [f.code for f in found] == ["lr_too_high"]
+    assert f"{guess:.3g}" in found[0].message and "class frequencies" in found[0].message
+    assert found[0].fix.knobs == {"lr": 0.0001}  # a tenth of the 0.001 it ran with
+    # a loss that learned nothing (at the guess) is not "too high": that is lr_too_low's ground
+    flat = [guess * (1 + 0.001 * np.sin(i)) for i in range(20)]
+    res.history = _history(flat)
+    assert "lr_too_high" not in {f.code for f in diagnose(data, p.spec, p.settings, res)}
+    # nor does the rule judge other losses than cross-entropy (a regression's MSE has no guess)
+    assert coach_module._guess_loss(data, replace(p.settings, class_weight="balanced")) is None
 
 
 def _layer(name, act, dead=None, sat=None, output=False):
