@@ -55,3 +55,16 @@ def legend_below(plot, columns: int = 2, **kw) -> pg.LegendItem:
     legend.setParentItem(item)
     item.legend = legend
     return legend
+
+
+def floating_legend(plot, offset: tuple[int, int]) -> pg.LegendItem:
+    """pyqtgraph's legend over the plot's view at ``offset`` (negative: from the right/bottom), on
+    a near-opaque white background, with the grid lines drawn under it and under the curves.
+    pyqtgraph stacks its axes, which draw the grid, over the view: a grid line then ran through
+    the legend's labels. Only for plots whose view has no image (the grid would go under it)."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    legend = item.addLegend(offset=offset, brush=pg.mkBrush(255, 255, 255, 220))
+    for side in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(side)
+        axis.setZValue(min(axis.zValue(), item.vb.zValue() - 0.5))
+    return legend

@@ -27,6 +27,7 @@ from nnstudio.core.experiments import stats
 from nnstudio.core.experiments.diff import describe_diff
 from nnstudio.core.experiments.record import RunRecord
 from nnstudio.core.experiments.sweep import label_of
+from nnstudio.ui.common.plots import floating_legend
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
 
 GRID_PEN = pg.mkPen("#e6e6e6")
@@ -131,7 +132,7 @@ class RunsPanel(QWidget):
             self.plot.getAxis(side).setStyle(tickAlpha=255, maxTickLevel=0)
             self.plot.getAxis(side).setTickPen(GRID_PEN)
         self.plot.setLabel("bottom", "epoch")
-        self.legend = self.plot.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 220))
+        self.legend = floating_legend(self.plot, (-10, -10))
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Curve:"))
         controls.addWidget(self.curve)

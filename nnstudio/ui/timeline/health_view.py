@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnstudio.ui.common.plots import floating_legend
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
 
@@ -83,10 +84,10 @@ class HealthView(QWidget):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", "value")
         self.g_plot.setLogMode(y=True)
-        self.g_plot.addLegend(offset=(-10, 10))
+        floating_legend(self.g_plot, (-10, 10))
         self.grad = self.g_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2), name="gradient norm")
         self.ratio = self.g_plot.plot([], [], pen=pg.mkPen("#d62728", width=2), name="update / weight per epoch")
-        self.f_plot.addLegend(offset=(-10, 10))
+        floating_legend(self.f_plot, (-10, 10))
         self.f_plot.setYRange(0, 1)
         self.dead = self.f_plot.plot([], [], pen=pg.mkPen("#444", width=2), name="dead ReLU")
         self.sat = self.f_plot.plot([], [], pen=pg.mkPen("#ff7f0e", width=2), name="saturated")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import metric_name
+from nnstudio.ui.common.plots import floating_legend
 
 # One-pixel pens: Qt strokes a wider pen through its general path stroker, which made one repaint
 # of the four curves cost 30-60 ms of GUI time instead of 3 (measured in docs/surface.md).
@@ -50,7 +51,7 @@ class CurvesView(QWidget):
                 axis.setStyle(tickAlpha=255, maxTickLevel=0)  # grid lines at the labelled ticks
                 axis.setTickPen(GRID_PEN)
             p.setLabel("bottom", "epoch")
-            p.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 220))
+            floating_legend(p, (-10, 10))
             p.setMenuEnabled(True)
             # A long run has thousands of epochs per curve; stroking every one of them with a
             # 2-px antialiased pen cost ~6 ms a curve per repaint, on the GUI thread, while the
