@@ -8,6 +8,7 @@ import configparser
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +21,15 @@ def qapp():
     from nnstudio.ui.app import create_app
 
     return create_app()
+
+
+def _pixels(image) -> np.ndarray:
+    """An image's ARGB values, [height, width, 4] ints."""
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_ARGB32)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, :image.width() * 4].reshape(image.height(), image.width(), 4).astype(int)
 
 
 def test_icons_are_the_ones_the_script_draws(qapp, tmp_path):
@@ -39,8 +49,10 @@ def test_icons_are_the_ones_the_script_draws(qapp, tmp_path):
         fresh = QImage(str(tmp_path / f"nnstudio-{size}.png"))
         assert (shipped.width(), shipped.height()) == (size, size)
         assert shipped.hasAlphaChannel()
-        assert shipped.convertToFormat(QImage.Format.Format_ARGB32) == \
-            fresh.convertToFormat(QImage.Format.Format_ARGB32), size
+        # the same drawing: Qt's rasterizer rounds a few antialiased edge pixels one level apart
+        # on different CPUs (its SIMD paths), a changed drawing moves many pixels by far more
+        diff = np.abs(_pixels(shipped) - _pixels(fresh))
+        assert diff.max() <= 2 and np.count_nonzero(diff) <= size * size // 100, size
         # transparent corners (a rounded square), an opaque middle
         assert shipped.pixelColor(0, 0).alpha() == 0
         assert shipped.pixelColor(size // 2, size // 2).alpha() == 255
