@@ -123,6 +123,26 @@ def test_repeat_runs_report_each_seed_and_mean_sd(window, qtbot):
     assert window.curves.epochs_shown == 3
 
 
+def test_after_a_repeat_the_scrubber_health_and_coach_speak_of_the_run_shown(window, qtbot):
+    """A Train, then a Repeat: the views show the Repeat's last run, so the replay, the Health tab
+    and the coach must not go on speaking of the Train run before it."""
+    window.training_panel.epochs.setValue(3)
+    with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+        window.training_panel.train_btn.click()
+    trained = window.state.timeline_run
+    assert trained is not None and trained.has_timeline and window.scrubber.play_button.isEnabled()
+    window.training_panel.repeat_n.setValue(2)
+    with qtbot.waitSignal(window.training.repeat_finished, timeout=120_000):
+        window.training_panel.repeat_btn.click()
+    run = window.state.timeline_run
+    assert run is not trained and run.name == "repeat · seed 1" and run.seed == 1
+    assert run.history == window.state.project.runs[-1].history  # the last recorded run
+    assert not window.scrubber.play_button.isEnabled()
+    assert "no snapshots of this run" in window.scrubber.epoch_label.text()
+    assert "repeat · seed 1 has no health record" in window.health.summary.text()
+    assert "repeat · seed 1" in window.coach.title.text()
+
+
 def test_stop_ends_repeat_runs(window, qtbot):
     window.training_panel.epochs.setValue(100_000)
     window.training_panel.repeat_n.setValue(5)

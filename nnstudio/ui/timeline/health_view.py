@@ -142,8 +142,13 @@ class HealthView(QWidget):
                 c.setData([], [])
             self.w_img.clear()
             self.a_img.clear()
-            self.summary.setText("Train a network to see its health: statistics of every layer on a "
-                                 "fixed batch of training rows at each report.")
+            if self.state.timeline_run is None:
+                self.summary.setText("Train a network to see its health: statistics of every layer "
+                                     "on a fixed batch of training rows at each report.")
+            else:
+                self.summary.setText(f"{self.state.timeline_run.label()} has no health record "
+                                     "(Repeat and sweeps train without one): Train to see a "
+                                     "network's health.")
             return
         pts = [p for p in h.points if i < len(p.layers)]
         epochs = np.array([p.epoch for p in pts], float)

@@ -111,11 +111,15 @@ class Scrubber(QWidget):
         self.slider.blockSignals(False)
         if has:
             self.epoch_label.setText(f"epoch {tl.epochs[-1]} of {tl.epochs[-1]}")
+            self.epoch_label.setToolTip("")
             self.memory_label.setText(tl.memory_text())
             self.memory_label.setToolTip("Snapshots of this run's weights and optimizer state, and "
                                          "the memory they take of their cap: " + tl.memory_text())
         else:
-            self.epoch_label.setText("no snapshots yet")
+            none_kept = self.state.timeline_run is not None
+            self.epoch_label.setText("no snapshots of this run" if none_kept else "no snapshots yet")
+            self.epoch_label.setToolTip("Repeat and sweep runs train without snapshots: Train to "
+                                        "replay a run." if none_kept else "")
             self.memory_label.setText("")
 
     @Slot()

@@ -198,13 +198,21 @@ class TrainingController(QObject):
             if current.get("trainer") is not None:
                 current["trainer"].stop()
 
+        def _findings(runs: list) -> list:
+            """The coach's findings about the last run, the one the views show after the Repeat
+            (from its curves and predictions: a Repeat's runs record no health)."""
+            try:
+                return diagnose(data, spec, settings, runs[-1]) if runs else []
+            except NNStudioError:
+                return []
+
         def work(report):
             if population.supports(data, spec, settings, n) is None:
                 # issue 18: the seeds train together, each the run it gives alone (Stop drops a
                 # group stopped part-way: the runs that finished are kept)
                 out = train_repeated(data, spec, settings, n, should_stop=lambda: stopped["flag"],
                                      on_run=lambda seed, r: report(RepeatRun(seed, n, r)))
-                return out["runs"], _baseline(data, out["runs"])
+                return out["runs"], _baseline(data, out["runs"]), _findings(out["runs"])
             runs = []
             for seed in range(n):
                 if stopped["flag"]:
@@ -216,7 +224,7 @@ class TrainingController(QObject):
                 r = trainer.run()
                 runs.append(r)
                 report(RepeatRun(seed, n, r))
-            return runs, _baseline(data, runs)
+            return runs, _baseline(data, runs), _findings(runs)
 
         self.worker = Worker(work, stop=stop, name="repeat-runs")
         self.worker.progress.connect(self._on_repeat_run)
@@ -299,10 +307,14 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _on_repeat_finished(self, done) -> None:
-        runs, self.last_baseline = done
+        runs, self.last_baseline, findings = done
         self._end()
-        self._record(runs, grouped=True)
+        recs = self._record(runs, grouped=True)
         self.state.finish_training(runs[-1] if runs else None, live=False)
+        # the scrubber, the Health tab and the coach speak of the run the views now show (not of
+        # a run trained before the Repeat): it kept no snapshots or health, they say so
+        self.state.set_timeline_run(recs[-1] if recs else None)
+        self.state.set_findings(findings if recs else [])
         summary = RepeatSummary.of(runs, self.state.project.task)
         self.repeat_finished.emit(summary)
         self.message.emit("info", summary.text())
