@@ -70,7 +70,12 @@ class MetricsTable(QTableWidget):
             cols = [("rows", None), ("loss", None)] + [(label, k) for k, label, _v in order]
         self.clear()
         self.setColumnCount(len(cols))
-        self.setHorizontalHeaderLabels([c[0] for c in cols])
+        # a long name on two lines: the columns share the width, and at 1280 x 720 "balanced
+        # accuracy" was cut to "alanced accuracy"
+        self.setHorizontalHeaderLabels([c[0] if len(c[0]) <= 10 else c[0].replace(" ", "\n", 1)
+                                        for c in cols])
+        for j, (name, _key) in enumerate(cols):
+            self.horizontalHeaderItem(j).setToolTip(name)
         self.setRowCount(len(results))
         self.setVerticalHeaderLabels([SPLIT_NAMES[s] for s in results])
         for i, e in enumerate(results.values()):

@@ -24,3 +24,32 @@ def test_a_click_on_a_bar_names_its_column(qtbot):
         qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=pos)
         qtbot.waitUntil(lambda label=label: got and got[-1] == label, timeout=3000)
     assert got == ["calls", "tenure"]
+
+
+def test_metric_names_fit_their_columns_on_a_small_screen(qtbot):
+    """The metrics table shares its width between its columns; a long name goes on two lines,
+    each of which fits its column at the width the Evaluation tab has at 1280 x 720."""
+    import numpy as np
+
+    from nnstudio.core.evaluate import Evaluation
+    from nnstudio.core.model.spec import Task
+    from nnstudio.ui.evaluation.figures import MetricsTable
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    p1 = np.clip(y * 0.6 + rng.random(200) * 0.5, 0, 1)
+    e = Evaluation("test", Task.BINARY, 200, 0.3, {"accuracy": 0.9}, classes=[0, 1], y_true=y,
+                   y_pred=(p1 > 0.5).astype(int), output=p1[:, None])
+    table = MetricsTable()
+    qtbot.addWidget(table)
+    table.resize(760, 100)  # narrower than at 1280 x 720 (835 px): room for small fonts
+    table.show()
+    table.show_results({"test": e}, Task.BINARY, y)
+    qtbot.wait(50)
+    header = table.horizontalHeader()
+    names = [table.horizontalHeaderItem(j).toolTip() for j in range(table.columnCount())]
+    assert "balanced accuracy" in names
+    metrics = header.fontMetrics()
+    for j in range(table.columnCount()):
+        for line in table.horizontalHeaderItem(j).text().split("\n"):
+            assert metrics.horizontalAdvance(line) + 6 <= header.sectionSize(j), (line, header.sectionSize(j))
