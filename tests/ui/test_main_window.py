@@ -125,12 +125,14 @@ def test_repeat_runs_report_each_seed_and_mean_sd(window, qtbot):
 
 def test_after_a_repeat_the_scrubber_health_and_coach_speak_of_the_run_shown(window, qtbot):
     """A Train, then a Repeat: the views show the Repeat's last run, so the replay, the Health tab
-    and the coach must not go on speaking of the Train run before it."""
+    and the coach must not go on speaking of the Train run before it; the Runs tab shows the
+    Repeat's seeds."""
     window.training_panel.epochs.setValue(3)
     with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
         window.training_panel.train_btn.click()
     trained = window.state.timeline_run
     assert trained is not None and trained.has_timeline and window.scrubber.play_button.isEnabled()
+    assert window.runs_panel.selected_runs() == []  # one Train leaves the Runs tab's selection
     window.training_panel.repeat_n.setValue(2)
     with qtbot.waitSignal(window.training.repeat_finished, timeout=120_000):
         window.training_panel.repeat_btn.click()
@@ -141,6 +143,14 @@ def test_after_a_repeat_the_scrubber_health_and_coach_speak_of_the_run_shown(win
     assert "no snapshots of this run" in window.scrubber.epoch_label.text()
     assert "repeat · seed 1 has no health record" in window.health.summary.text()
     assert "repeat · seed 1" in window.coach.title.text()
+    # the Runs tab selects the Repeat's seed group, as after a sweep: its mean ± sd band is drawn
+    import pyqtgraph as pg
+
+    assert [r.name for r in window.runs_panel.selected_runs()] == ["repeat · seed 0",
+                                                                  "repeat · seed 1"]
+    assert any(isinstance(i, pg.FillBetweenItem) for i in window.runs_panel.items)
+    text = window.runs_panel.verdict.text()
+    assert "repeat ×2: val_accuracy" in text and "over 2 seeds" in text and "for a verdict" in text
 
 
 def test_stop_ends_repeat_runs(window, qtbot):

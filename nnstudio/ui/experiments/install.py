@@ -31,7 +31,11 @@ def install_runs_tab(window) -> None:
     window.runs_panel = panel
     window.tabs.addTab(panel, "Runs")
     window.state.project_changed.connect(panel.refresh)
-    window.training.runs_recorded.connect(lambda _recs: panel.refresh())
+    def recorded(recs: list) -> None:
+        panel.refresh()
+        if len(recs) > 1:  # a Repeat's seed group: selected, as a sweep's runs are, so the Runs
+            panel.select_ids({r.id for r in recs})  # tab shows its mean ± sd band at once
+    window.training.runs_recorded.connect(recorded)
     panel.runs_edited.connect(lambda: setattr(window.state, "dirty", True))
     panel.restore_requested.connect(lambda r: restore_run(window, r))
     panel.open_model_requested.connect(lambda r: open_run_model(window, r))
