@@ -294,13 +294,14 @@ class RunsPanel(QWidget):
                 sd = f" ± {s.sd:.3f}" if s.n > 1 else ""
                 lines.append(f"{group_label(g)}: {metric} {s.mean:.3f}{sd} ({s.n} "
                              f"seed{'s' if s.n != 1 else ''})")
-        elif len(runs) > 1 and stats.summarize([r.metric(verdict_metric(runs)) for r in runs]).n:
-            # one seed group (a Repeat): its spread, and what a verdict needs
+        elif len(runs) > 1:  # one seed group (a Repeat): its spread, and what a verdict needs
             metric = verdict_metric(runs)
             s = stats.summarize([r.metric(metric) for r in runs])
-            lines.append(f"{group_label(runs)}: {metric} {s.mean:.3f} ± {s.sd:.3f} over {s.n} "
-                         f"seeds. Select another seed group too (a Repeat of another network or "
-                         f"setting, a sweep's configuration) for a verdict on the difference.")
+            if s.n:
+                lines.append(f"{group_label(runs)}: {metric} {s.mean:.3f} ± {s.sd:.3f} over "
+                             f"{s.n} seeds. Select another seed group too (a Repeat of another "
+                             f"network or setting, a sweep's configuration) for a verdict on the "
+                             f"difference.")
         elif len(runs) == 1:
             r = runs[0]
             figs = ", ".join(f"{k} {r.metric(k):.4f}" for k in
