@@ -33,8 +33,15 @@ from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTa
 GRID_PEN = pg.mkPen("#e6e6e6")
 
 
+#: Run and group colours: the Tableau 10 palette (matplotlib's default cycle), made to tell lines
+#: apart; the app's training curves use its first two. Hues spread evenly (``pg.intColor``) gave
+#: a yellow-green beside a green for a 2 x 2 sweep's third and fourth groups.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+
+
 def colour(i: int):
-    return pg.intColor(i, hues=8, values=1, maxValue=200, minValue=150, sat=230)
+    return pg.mkColor(PALETTE[i % len(PALETTE)])
 
 
 def groups_of(runs: list[RunRecord]) -> list[list[RunRecord]]:

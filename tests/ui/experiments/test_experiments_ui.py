@@ -107,6 +107,28 @@ def test_two_seed_groups_get_mean_bands_and_a_verdict(panel):
     assert len([i for i in panel.items if isinstance(i, pg.PlotDataItem)]) == 6
 
 
+def _lab(c) -> np.ndarray:
+    """CIE L*a*b* of a QColor (sRGB, D65): distances in it follow how different colours look."""
+    rgb = np.array([c.redF(), c.greenF(), c.blueF()])
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ lin / [0.95047, 1.0, 1.08883]
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_overlaid_runs_get_colours_that_look_different(panel):
+    """Six runs overlaid: every two of their colours differ clearly (CIE76 delta E >= 30; evenly
+    spread hues gave a yellow-green beside a green, delta E 22)."""
+    panel.grouped.setChecked(False)
+    select_rows(panel, range(6))
+    lines = [i for i in panel.items if isinstance(i, pg.PlotDataItem)]
+    assert len(lines) == 6
+    labs = [_lab(i.opts["pen"].color()) for i in lines]
+    closest = min(np.linalg.norm(a - b) for i, a in enumerate(labs) for b in labs[i + 1:])
+    assert closest >= 30, closest
+
+
 def test_edit_pin_delete_and_export_csv(panel, tmp_path):
     m = panel.model
     name_col, pin_col = column(panel, "Name"), column(panel, "Pin")
