@@ -27,21 +27,17 @@ from nnstudio.core.experiments import stats
 from nnstudio.core.experiments.diff import describe_diff
 from nnstudio.core.experiments.record import RunRecord
 from nnstudio.core.experiments.sweep import label_of
+from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.plots import floating_legend
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
 
 GRID_PEN = pg.mkPen("#e6e6e6")
 
 
-#: Run and group colours: the Tableau 10 palette (matplotlib's default cycle), made to tell lines
-#: apart; the app's training curves use its first two. Hues spread evenly (``pg.intColor``) gave
-#: a yellow-green beside a green for a 2 x 2 sweep's third and fourth groups.
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")
-
-
 def colour(i: int):
-    return pg.mkColor(PALETTE[i % len(PALETTE)])
+    """Run or group ``i``'s colour: the Tableau 10 palette the app draws classes with, made to
+    tell lines apart (hues spread evenly gave a 2 x 2 sweep a yellow-green beside a green)."""
+    return pg.mkColor(CLASS_COLORS[i % len(CLASS_COLORS)])
 
 
 def groups_of(runs: list[RunRecord]) -> list[list[RunRecord]]:
