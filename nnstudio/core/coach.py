@@ -10,8 +10,8 @@ code           when
 ============== ============================================================================
 diverged       the loss became NaN / infinite (the engine stopped), or grew 10x its start
 lr_too_high    the training loss oscillates (rises on many epochs, by a lot), ends far above
-               its best, or (a classifier) stays at twice or more the loss of always predicting
-               the class frequencies, without diverging
+               its best, or (a classifier) stays at twice or more the loss of answering every
+               class alike (2 ln K), without diverging
 lr_too_low     the training loss barely moved (< 2 % over the run) and the net is not good
 overfitting    the validation loss rose for a while (>= 10 % above its best, >= 5 epochs)
                while the training loss kept falling; ``epoch`` is the best epoch
@@ -105,26 +105,20 @@ def _diverged(history, result, lr) -> Finding | None:
         fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)}))
 
 
-def _guess_loss(data, settings) -> float | None:
-    """The cross-entropy of always predicting the training rows' class frequencies: what a
-    classifier's loss is without learning anything. None for regression, another loss, or
-    class weights (which rescale the loss)."""
-    if data.task is Task.REGRESSION or getattr(settings, "class_weight", "none") != "none":
+def _chance_loss(data, settings) -> float | None:
+    """The cross-entropy of answering every class with the same probability, ln K: where a
+    classifier starts before it learns (its outputs near 1/K), and more than any network that
+    learned anything ends with. None for regression or a loss other than cross-entropy."""
+    if data.task is Task.REGRESSION or "crossentropy" not in str(settings.loss_for(data.task)):
         return None
-    if "crossentropy" not in str(settings.loss_for(data.task)):
-        return None
-    y = np.asarray(data.y_train)
-    if y.size == 0 or not np.issubdtype(y.dtype, np.integer):
-        return None
-    p = np.bincount(y.ravel())
-    p = p[p > 0] / y.size
-    return float(-np.sum(p * np.log(p)))
+    return float(np.log(max(2, int(data.n_classes))))
 
 
-def _lr_too_high(history, lr, guess: float | None = None) -> Finding | None:
-    """The loss bounces, ends far above its best, or (``guess``: the loss of predicting the class
-    frequencies) stays well above what a network that learned nothing would get: steps so large
-    that they throw the outputs to confident wrong answers."""
+def _lr_too_high(history, lr, chance: float | None = None) -> Finding | None:
+    """The loss bounces, ends far above its best, or (``chance``: the loss of answering every
+    class alike) stays at twice that or more: steps so large that they throw the outputs to
+    confident wrong answers. (Not the loss of guessing the class frequencies: with rare classes
+    that is far below where every network starts, and a slow one would look "too high".)"""
     loss = _finite(history.get("loss") or [])
     if loss.size < 8:
         return None
@@ -136,7 +130,7 @@ def _lr_too_high(history, lr, guess: float | None = None) -> Finding | None:
     oscillating = up >= 0.35 and swing >= 0.1
     rising = end_vs_best >= 1.5 and int(np.argmin(loss)) < loss.size - 3
     level = float(np.median(half))
-    worse = guess is not None and guess > 0 and level >= 2 * guess
+    worse = chance is not None and chance > 0 and level >= 2 * chance
     if not (oscillating or rising or worse):
         return None
     best = int(np.argmin(loss)) + 1
@@ -147,7 +141,8 @@ def _lr_too_high(history, lr, guess: float | None = None) -> Finding | None:
         what = f"the training loss ends {end_vs_best:.1f}x above its best (epoch {best})"
     else:
         what = (f"the training loss stays around {level:.3g} over the last {half.size} epochs, "
-                f"{level / guess:.0f}x the {guess:.3g} of always predicting the class frequencies")
+                f"{level / chance:.0f}x the {chance:.3g} of answering every class alike: "
+                f"its answers are confidently wrong")
     return Finding(
         "lr_too_high", f"The learning rate {lr:g} looks too high: {what}.",
         "Each step overshoots the valley of the loss, so the loss bounces or climbs instead of "
@@ -322,7 +317,7 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
         out.append(div)
     base_good = _good(data, result)
     if div is None:
-        for f in (_lr_too_high(history, lr, _guess_loss(data, settings)),
+        for f in (_lr_too_high(history, lr, _chance_loss(data, settings)),
                   _lr_too_low(history, lr, base_good, settings.optimizer),
                   _overfitting(history, spec)):
             if f is not None:

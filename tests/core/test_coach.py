@@ -12,7 +12,7 @@ from nnstudio.core import coach as coach_module
 from nnstudio.core.coach import CODES, STEP_LESSON, apply_fix, diagnose
 from nnstudio.core.errors import SpecError
 from nnstudio.core.health import Health, HealthPoint, LayerHealth
-from nnstudio.core.model.spec import NetworkSpec
+from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.project import Project
 from nnstudio.core.timeline.recorder import default_every, watch
 from nnstudio.core.training.engine import Trainer
@@ -123,27 +123,33 @@ def test_divergence_and_oscillation_from_the_curves(xor_data):
     assert [f.code for f in diagnose(data, p.spec, p.settings, res)] == ["lr_too_high"]
 
 
-def test_a_loss_stuck_far_above_guessing_is_a_learning_rate_too_high(xor_data):
+def test_a_loss_stuck_far_above_chance_is_a_learning_rate_too_high(xor_data):
     """Huge steps can throw a classifier's outputs to confident wrong answers at once: the loss
-    then neither bounces much nor climbs, but sits at several times the cross-entropy of
-    predicting the class frequencies (ln 2 for balanced classes), which no learning gives."""
+    then neither bounces much nor climbs, but sits at several times ln K, the loss of answering
+    every class alike (where a fresh network starts), which no learning ends at."""
     p, data = xor_data
-    counts = np.bincount(np.asarray(data.y_train))
-    freq = counts / counts.sum()
-    guess = float(-np.sum(freq * np.log(freq)))
     stuck = [150.0, 6.1, 5.2, 6.5, 4.6, 7.2, 5.4, 6.0, 6.4, 6.0, 6.7, 6.3, 6.1, 5.7, 7.0, 5.9,
-             5.8, 5.6, 5.5, 5.5]  # rises on 2 of the last 9 epochs: not "bouncing"
+             5.8, 5.6, 5.5, 5.5]  # rises on 1 of the last 9 epochs: not "bouncing"
     res = SimpleNamespace(history=_history(stuck), status="completed", test={}, model=None)
     found = diagnose(data, p.spec, p.settings, res)
     assert [f.code for f in found] == ["lr_too_high"]
-    assert f"{guess:.3g}" in found[0].message and "class frequencies" in found[0].message
+    assert "0.693 of answering every class alike" in found[0].message
     assert found[0].fix.knobs == {"lr": 0.0001}  # a tenth of the 0.001 it ran with
-    # a loss that learned nothing (at the guess) is not "too high": that is lr_too_low's ground
-    flat = [guess * (1 + 0.001 * np.sin(i)) for i in range(20)]
+    # a loss that learned nothing (at ln 2) is not "too high": that is lr_too_low's ground
+    flat = [np.log(2) * (1 + 0.001 * np.sin(i)) for i in range(20)]
     res.history = _history(flat)
     assert "lr_too_high" not in {f.code for f in diagnose(data, p.spec, p.settings, res)}
-    # nor does the rule judge other losses than cross-entropy (a regression's MSE has no guess)
-    assert coach_module._guess_loss(data, replace(p.settings, class_weight="balanced")) is None
+    # rare positives (1 %): a slow network's loss, still far above the 0.056 of guessing the class
+    # frequencies but below where every network starts, is not a learning rate too high
+    y = np.zeros(len(data.y_train), np.asarray(data.y_train).dtype)
+    y[: len(y) // 100] = 1
+    rare = replace(data, y_train=y)
+    slow = list(np.linspace(0.69, 0.25, 20))
+    res.history = _history(slow)
+    assert "lr_too_high" not in {f.code for f in diagnose(rare, p.spec, p.settings, res)}
+    # a regression's loss has no such level
+    regression = SimpleNamespace(task=Task.REGRESSION, n_classes=0)
+    assert coach_module._chance_loss(regression, p.settings) is None
 
 
 def _layer(name, act, dead=None, sat=None, output=False):
