@@ -31,6 +31,17 @@ def _baseline(data, runs: list) -> dict | None:
         return None
 
 
+def _findings(data, spec, settings, result, health=None) -> list:
+    """The coach's findings about ``result``, computed on the worker thread (it runs the model);
+    ``health``: the run's, when it was watched (a Repeat's runs are not)."""
+    if result is None:
+        return []
+    try:
+        return diagnose(data, spec, settings, result, health)
+    except NNStudioError:
+        return []
+
+
 @dataclass
 class RunPlan:
     """A run other than the project's own (issue 19): a branch from ``snapshot`` of run
@@ -157,10 +168,7 @@ class TrainingController(QObject):
             control.add_listener(on_progress)
             result = trainer.run()
             recorder.finish(result.model)  # its last state, if the time budget skipped that report
-            try:
-                findings = diagnose(data, spec, settings, result, recorder.probe.health)
-            except NNStudioError:
-                findings = []
+            findings = _findings(data, spec, settings, result, recorder.probe.health)
             return result, _baseline(data, [result]), (recorder, findings)
 
         self.worker = Worker(work, stop=control.stop, name="training")
@@ -198,13 +206,8 @@ class TrainingController(QObject):
             if current.get("trainer") is not None:
                 current["trainer"].stop()
 
-        def _findings(runs: list) -> list:
-            """The coach's findings about the last run, the one the views show after the Repeat
-            (from its curves and predictions: a Repeat's runs record no health)."""
-            try:
-                return diagnose(data, spec, settings, runs[-1]) if runs else []
-            except NNStudioError:
-                return []
+        def last_findings(runs: list) -> list:  # about the run the views show after the Repeat
+            return _findings(data, spec, settings, runs[-1] if runs else None)
 
         def work(report):
             if population.supports(data, spec, settings, n) is None:
@@ -212,7 +215,7 @@ class TrainingController(QObject):
                 # group stopped part-way: the runs that finished are kept)
                 out = train_repeated(data, spec, settings, n, should_stop=lambda: stopped["flag"],
                                      on_run=lambda seed, r: report(RepeatRun(seed, n, r)))
-                return out["runs"], _baseline(data, out["runs"]), _findings(out["runs"])
+                return out["runs"], _baseline(data, out["runs"]), last_findings(out["runs"])
             runs = []
             for seed in range(n):
                 if stopped["flag"]:
@@ -224,7 +227,7 @@ class TrainingController(QObject):
                 r = trainer.run()
                 runs.append(r)
                 report(RepeatRun(seed, n, r))
-            return runs, _baseline(data, runs), _findings(runs)
+            return runs, _baseline(data, runs), last_findings(runs)
 
         self.worker = Worker(work, stop=stop, name="repeat-runs")
         self.worker.progress.connect(self._on_repeat_run)
