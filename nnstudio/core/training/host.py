@@ -48,7 +48,12 @@ from nnstudio.core.registry import canonical_activation
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.training.evaluation import EVAL_BATCH_ROWS, summarize
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET
-from nnstudio.core.training.steps import as_targets, make_optimizer, metric_name
+from nnstudio.core.training.steps import (
+    as_targets,
+    kernel_penalties,
+    make_optimizer,
+    metric_name,
+)
 
 F32 = np.float32
 #: Hidden-layer activations (and regression outputs) the host engine differentiates like TensorFlow.
@@ -114,9 +119,7 @@ def _layers(model, tvars: list, views: list, gviews: list) -> list[_Layer]:
     for layer in model.layers:
         k = index[id(layer.kernel)]
         b = index[id(layer.bias)] if layer.use_bias else None
-        reg = layer.kernel_regularizer
-        l1 = float(getattr(reg, "l1", 0.0) or 0.0) if reg is not None else 0.0
-        l2 = float(getattr(reg, "l2", 0.0) or 0.0) if reg is not None else 0.0
+        l1, l2 = kernel_penalties(layer)
         out.append(_Layer(canonical_activation(getattr(layer.activation, "__name__", "linear")),
                           views[k], None if b is None else views[b],
                           gviews[k], None if b is None else gviews[b], l1, l2))

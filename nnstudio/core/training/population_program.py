@@ -18,7 +18,12 @@ from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.evaluation import summarize
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET
-from nnstudio.core.training.steps import as_targets, make_optimizer, metric_name
+from nnstudio.core.training.steps import (
+    as_targets,
+    kernel_penalties,
+    make_optimizer,
+    metric_name,
+)
 
 #: A training layer of at most this many products (networks x rows x inputs x units) is computed
 #: as a broadcast product and a sum instead of a batched matrix product (faster on XLA's CPU
@@ -67,9 +72,7 @@ class PopulationProgram:
                 if layer.use_bias:
                     b = tf.Variable(tf.zeros([pop, *layer.bias.shape]), name=f"{layer.name}_b")
                     self.sources.append(index[id(layer.bias)])
-                reg = layer.kernel_regularizer
-                l1 = float(getattr(reg, "l1", 0.0) or 0.0) if reg is not None else 0.0
-                l2 = float(getattr(reg, "l2", 0.0) or 0.0) if reg is not None else 0.0
+                l1, l2 = kernel_penalties(layer)
                 self.layers.append(("dense", k, b, keras.activations.get(layer.activation), l1, l2))
                 trainable += [k] + ([b] if b is not None else [])
             elif name == "Dropout":

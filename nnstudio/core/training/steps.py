@@ -57,6 +57,14 @@ def make_metric(task: Task):
     return metric
 
 
+def kernel_penalties(layer) -> tuple[float, float]:
+    """A Dense layer's (l1, l2) kernel penalty factors (0.0 where it has none)."""
+    reg = layer.kernel_regularizer
+    if reg is None:
+        return 0.0, 0.0
+    return float(getattr(reg, "l1", 0.0) or 0.0), float(getattr(reg, "l2", 0.0) or 0.0)
+
+
 def reg_loss(model):
     """Sum of the model's regularization losses (0.0 when it has none)."""
     tf = _tensorflow()
