@@ -101,4 +101,5 @@ class HostPopulation(HostProgram):
         if len(X) == 0:
             return [{} for _ in range(self.pop)]
         p, loss = self._split(X, y)
-        return [summarize(p[i], np.asarray(y), self.task, float(loss[i])) for i in range(self.pop)]
+        y = np.asarray(y)
+        return [summarize(p[i], y, self.task, float(loss[i])) for i in range(self.pop)]
