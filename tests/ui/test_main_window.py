@@ -141,7 +141,8 @@ def test_after_a_repeat_the_scrubber_health_and_coach_speak_of_the_run_shown(win
     assert run.history == window.state.project.runs[-1].history  # the last recorded run
     assert not window.scrubber.play_button.isEnabled()
     assert "no snapshots of this run" in window.scrubber.epoch_label.text()
-    assert "repeat · seed 1 has no health record" in window.health.summary.text()
+    assert window.health.view.empty
+    assert "repeat · seed 1 has no health record" in window.health.view.label.text()
     assert "repeat · seed 1" in window.coach.title.text()
     # the Runs tab selects the Repeat's seed group, as after a sweep: its mean ± sd band is drawn
     import pyqtgraph as pg

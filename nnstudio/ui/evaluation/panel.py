@@ -16,6 +16,7 @@ opens an exported ``.keras`` file (safe mode) with its data, to inspect and eval
 """
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from nnstudio.core.forward import layers_from_weights
 from nnstudio.core.model.spec import Task
 from nnstudio.core.surface import default_held_values
 from nnstudio.core.threshold import positive_score
+from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.follows_timeline import FollowsTimeline
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import Worker, WorkerPool
@@ -182,10 +184,16 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         body.addWidget(self.right)
         body.setSizes([470, 470])
 
+        figures = QWidget()  # the metrics and everything under them; a message until there are any
+        fl = QVBoxLayout(figures)
+        fl.setContentsMargins(0, 0, 0, 0)
+        fl.addWidget(self.metrics)
+        fl.addWidget(body, 1)
+        self.figures = EmptyState(figures)
+
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(self.metrics)
-        lay.addWidget(body, 1)
+        lay.addWidget(self.figures, 1)
 
     # ===== state changes ==========================================================================
     @Slot()
@@ -305,8 +313,10 @@ class EvaluationPanel(FollowsTimeline, QWidget):
 
     @Slot(object, object)
     def _on_failed(self, _meta: dict, err: NNStudioError) -> None:
-        self.status.setText(f"<span style='color:#b00'>The figures could not be computed: "
-                            f"{err.user_text()}</span>")
+        text = f"The figures could not be computed: {err.user_text()}"
+        self.status.setText(f"<span style='color:#b00'>{html.escape(text)}</span>")
+        if not self.results:  # not "Computing the figures…" forever
+            self.figures.show_message(text)
 
     @Slot()
     def _on_idle(self) -> None:
@@ -346,8 +356,10 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         self.export_btn.setEnabled(self.state.model is not None)
 
     def _update_status(self) -> None:
+        empty = None  # what the figures' place says while there are none
+        text = ""
         if self.pre is None:
-            text = "The data cannot be used yet: fix it in the Data tab."
+            empty = "The data cannot be used yet: fix it in the Data tab."
         elif self.results:
             m = getattr(self, "_live_meta", {})
             if m.get("live"):
@@ -358,10 +370,20 @@ class EvaluationPanel(FollowsTimeline, QWidget):
                 r = self.state.result
                 text = f"Trained model ({r.epochs_run} epochs, {r.status})." if r else "Trained model."
         elif self.live or self.state.training:
-            text = "Training… the figures appear after the first epochs (while this tab is shown)."
+            empty = "Training… the figures appear after the first epochs (while this tab is shown)."
+        elif self.state.model is not None:
+            empty = "Computing the figures…"
         else:
-            text = "Train the network (or open a model) to evaluate it."
+            empty = ("There is no trained model to evaluate yet.\n\nTrain the network (Training ▸ "
+                     "Train, or Ctrl+T), or open a model exported by nnstudio (Open model…). This "
+                     "tab then shows its loss and metrics on each split, the errors it makes, each "
+                     "row's prediction and why, which columns it uses, and how it compares with "
+                     "simple models.")
         self.status.setText(text)
+        if empty is None:
+            self.figures.show_content()
+        else:
+            self.figures.show_message(empty)
         self.export_btn.setEnabled(self.state.model is not None)
 
     def _show_all(self) -> None:

@@ -28,6 +28,7 @@ from nnstudio.core.experiments.diff import describe_diff
 from nnstudio.core.experiments.record import RunRecord
 from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.common.colors import CLASS_COLORS
+from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.plots import floating_legend
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
 
@@ -146,7 +147,8 @@ class RunsPanel(QWidget):
         pl = QVBoxLayout(plot_box)
         pl.setContentsMargins(0, 0, 0, 0)
         pl.addLayout(controls)
-        pl.addWidget(self.plot_widget, 1)
+        self.plot_view = EmptyState(self.plot_widget)  # axes with nothing on them: a message
+        pl.addWidget(self.plot_view, 1)
 
         self.verdict = QLabel("Select runs to overlay their curves; two runs to see what "
                               "differs; two seed groups for a verdict.")
@@ -269,6 +271,14 @@ class RunsPanel(QWidget):
             item = self.plot.plot(x, mean, pen=pg.mkPen(col, width=2),
                                   name=f"{name} (mean ± sd of {len(curves)})")
             self.items += [item, band]
+        if runs:
+            self.plot_view.show_content()
+        elif self.model.rowCount():
+            self.plot_view.show_message("Select runs in the table above to overlay their curves.")
+        else:
+            self.plot_view.show_message(
+                "No runs yet.\n\nEvery Train, Repeat and sweep (Sweep…) is recorded here, with "
+                "its network, settings and curves: select runs to overlay and compare them.")
         self.verdict.setText(self.describe(runs))
 
     def describe(self, runs: list[RunRecord]) -> str:

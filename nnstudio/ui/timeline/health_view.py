@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.plots import floating_legend
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
@@ -70,7 +71,8 @@ class HealthView(QWidget):
         self.glw.setBackground("w")
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(self.glw, 1)
+        self.view = EmptyState(self.glw)  # plots with nothing in them: a message instead
+        lay.addWidget(self.view, 1)
         self.w_plot = self.glw.addPlot(row=0, col=0, title="Weights over time")
         self.a_plot = self.glw.addPlot(row=0, col=1, title="Activations over time (probe batch)")
         self.g_plot = self.glw.addPlot(row=1, col=0, title="Gradient norm and update / weight ratio",
@@ -142,14 +144,20 @@ class HealthView(QWidget):
                 c.setData([], [])
             self.w_img.clear()
             self.a_img.clear()
+            self.summary.setText("")
+            self.layer.setEnabled(False)
+            what = ("Each layer's weights and activations over the epochs, its gradient norm, "
+                    "update / weight ratio and dead or saturated units, measured on a fixed batch "
+                    "of training rows at each report.")
             if self.state.timeline_run is None:
-                self.summary.setText("Train a network to see its health: statistics of every layer "
-                                     "on a fixed batch of training rows at each report.")
+                self.view.show_message(f"Train a network to see its health.\n\n{what}")
             else:
-                self.summary.setText(f"{self.state.timeline_run.label()} has no health record "
-                                     "(Repeat and sweeps train without one): Train to see a "
-                                     "network's health.")
+                self.view.show_message(f"{self.state.timeline_run.label()} has no health record: "
+                                       "Repeat and sweeps train without one.\n\nTrain to see a "
+                                       f"network's health. {what}")
             return
+        self.layer.setEnabled(True)
+        self.view.show_content()
         pts = [p for p in h.points if i < len(p.layers)]
         epochs = np.array([p.epoch for p in pts], float)
         layers = [p.layers[i] for p in pts]

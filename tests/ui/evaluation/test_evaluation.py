@@ -91,6 +91,9 @@ def test_churn_evaluation_and_the_w4_customer(window, qtbot, tmp_path, monkeypat
 def test_live_figures_while_training(window, qtbot):
     ev = window.evaluation
     window.tabs.setCurrentWidget(ev)
+    # before any model: a message in the figures' place, not empty tables and a bare chart
+    assert ev.figures.empty and "no trained model to evaluate yet" in ev.figures.label.text()
+    assert not ev.metrics.isVisible() and not ev.cm_box.isVisible()
     window.training_panel.epochs.setValue(100_000)
     seen = []
     ev.evaluated.connect(lambda: seen.append(dict(ev._live_meta)))
@@ -98,6 +101,7 @@ def test_live_figures_while_training(window, qtbot):
     qtbot.waitUntil(lambda: any(m["live"] for m in seen), timeout=60_000)
     live = next(m for m in seen if m["live"])
     assert live["epoch"] >= 1 and isinstance(ev.net, list)  # NumPy forward layers, not Keras
+    assert not ev.figures.empty and ev.metrics.isVisible()
     assert "Live" in ev.status.text() and ev.cm_box.confusion.counts is not None
     with qtbot.waitSignal(window.state.training_finished, timeout=10_000):
         window.training_panel.stop_btn.click()

@@ -75,6 +75,15 @@ def test_table_shows_differing_settings_and_metrics_sorts_and_filters(panel):
     assert panel.proxy.rowCount() == 7
 
 
+def test_the_plot_says_what_to_do_when_it_has_nothing_to_draw(panel, qtbot):
+    assert panel.plot_view.empty and "Select runs in the table" in panel.plot_view.label.text()
+    select_rows(panel, [0])
+    assert not panel.plot_view.empty and panel.plot_widget.isVisible()
+    none = RunsPanel(AppState(Project.from_example("xor")))  # a project with no runs at all
+    qtbot.addWidget(none)
+    assert none.plot_view.empty and "No runs yet" in none.plot_view.label.text()
+
+
 def test_two_runs_overlay_and_diff_in_plain_words(panel):
     select_rows(panel, [0, 3])  # seed 0 without and with dropout
     names = [item.name() for item in panel.items if isinstance(item, pg.PlotDataItem)]

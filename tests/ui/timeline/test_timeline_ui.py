@@ -98,9 +98,12 @@ def test_the_health_tab_draws_a_layer_and_the_runs_table_shows_branches(qtbot, r
     state = AppState()
     view = HealthView(state)
     qtbot.addWidget(view)
-    assert "Train a network" in view.summary.text()
+    # nothing to draw: a message in place of four empty plots with made-up axes
+    assert view.view.empty and "Train a network to see its health" in view.view.label.text()
+    assert not view.layer.isEnabled()
     state.set_timeline_run(run)
-    assert view.layer.count() == 2
+    assert not view.view.empty and view.view.currentWidget() is view.glw
+    assert view.layer.isEnabled() and view.layer.count() == 2
     x, y = view.dead.getData()
     assert list(x) == [1, 3, 6, 10] and all(0 <= v <= 1 for v in y)
     assert view.w_img.image.shape == (4, 40)
