@@ -1,5 +1,8 @@
-"""Plot legends stay readable: grid lines run under a floating legend, not through its labels."""
+"""Plot legends stay readable: grid lines run under a floating legend, not through its labels,
+and a legend laid out under a plot has room for its labels."""
 from __future__ import annotations
+
+import pyqtgraph as pg
 
 from nnstudio.ui.experiments.runs_panel import RunsPanel
 from nnstudio.ui.state import AppState
@@ -22,3 +25,27 @@ def test_grid_lines_are_drawn_under_the_curves_legends(qtbot):
             assert axis.grid is not False  # the grid is still shown ...
             # ... by an axis stacked under the view, so under the legend and the curves
             assert axis.zValue() < plot.vb.zValue()
+
+
+def test_a_legend_below_a_plot_is_given_the_height_of_its_rows(qtbot):
+    """The Data tab's histogram legend was given 21 px for a row that needs 21 plus the layout's
+    margins, so its labels were cut off at the bottom of the plot."""
+    from nnstudio.ui.common.plots import legend_below
+
+    for names in (["a = 0", "a = 1"], ["a = 0", "a = 1", "a = 2"], ["a long label " * 3, "b"]):
+        widget = pg.PlotWidget(background="w")
+        qtbot.addWidget(widget)
+        widget.resize(400, 260)
+        legend = legend_below(widget, labelTextSize="8pt")
+        for i, name in enumerate(names):
+            widget.plot([0, 1], [i, i + 1], name=name)
+        widget.show()
+        qtbot.waitExposed(widget)
+        widget.getPlotItem().layout.activate()
+        assert len(legend.items) == len(names)
+        box = legend.geometry()
+        plot = widget.getPlotItem().geometry()
+        assert box.bottom() <= plot.bottom() + 0.5  # the legend is inside the plot ...
+        for sample, label in legend.items:  # ... and so is every row of it
+            for item in (sample, label):
+                assert item.geometry().bottom() <= box.height() + 0.5

@@ -14,6 +14,7 @@ class _LaidOutLegend(pg.LegendItem):
         # pyqtgraph draws legends unscaled (ItemIgnoresTransformations), which breaks their
         # placement by a layout
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, False)
+        self.layout.setContentsMargins(4, 2, 4, 2)
 
     #: labels longer than this go one a row (side by side they ran past the plot's edge)
     LONG_LABEL = 22
@@ -39,6 +40,11 @@ class _LaidOutLegend(pg.LegendItem):
                     col_width += item.preferredWidth() + 3
                     row_height = max(row_height, item.preferredHeight())
             width, height = max(width, col_width), height + row_height
+        # the layout's margins too: without them a one-row legend was given 21 px for its 39
+        # (9 + 21 + 9) and its labels were cut off at the bottom of the plot
+        left, top, right, bottom = self.layout.getContentsMargins()
+        spacing = self.layout.verticalSpacing() * max(self.layout.rowCount() - 1, 0)
+        width, height = width + left + right, height + top + bottom + max(spacing, 0)
         self.setMinimumSize(0, height)
         self.setPreferredSize(width, height)
         self.setMaximumHeight(height)
