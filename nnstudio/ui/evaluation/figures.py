@@ -85,8 +85,11 @@ class MetricsTable(QTableWidget):
                 item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.setItem(i, j, item)
-        h = self.horizontalHeader().height() + 2 * self.frameWidth()
-        h += sum(self.rowHeight(i) for i in range(self.rowCount()))
+        # size hints, not the current sizes: while the tab is hidden the header has not been
+        # laid out for its two-line names and the rows not sized to their contents
+        h = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
+        h += sum(max(self.rowHeight(i), self.verticalHeader().sectionSizeHint(i))
+                 for i in range(self.rowCount()))
         self.setFixedHeight(h + 2)
 
     def clear_results(self) -> None:
@@ -181,6 +184,12 @@ class ChartBox(QGroupBox):
             pi.setLabel("bottom", f"actual {target}")
             pi.setLabel("left", f"predicted {target}")
             pi.setTitle(f"R² {fmt(e.metrics.get('r2'))}, MAE {fmt(e.metrics.get('mae'))}", size="9pt")
+            # the ROC curve's fixed 0..1 range (setRange turns auto-range off) would otherwise
+            # stay, and a regression model after a classifier showed empty axes
+            if ok.any():
+                c.setRange(xRange=(lo, hi), yRange=(lo, hi), padding=0.05)
+            else:
+                pi.enableAutoRange()
         elif e.roc is not None:
             self.setTitle(f"ROC curve ({e.label} rows)")
             fpr, tpr = e.roc

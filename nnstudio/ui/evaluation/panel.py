@@ -117,6 +117,8 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         self.split = QComboBox()
         self.split.setToolTip("Which rows the confusion matrix, the charts and the table show.")
         self.split.currentIndexChanged.connect(self._show_split)
+        self.split.activated.connect(self._on_split_chosen)
+        self.chosen_split = "test"  # the user's choice: kept when data without that split comes and goes
         top.addWidget(self.split)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -217,7 +219,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
             self._on_model_changed()
 
     def _fill_splits(self, data) -> None:
-        keep = self.split.currentData() or "test"
+        keep = self.chosen_split
         self.split.blockSignals(True)
         self.split.clear()
         if data is not None:
@@ -228,6 +230,10 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         i = self.split.findData(keep)
         self.split.setCurrentIndex(i if i >= 0 else self.split.count() - 1)
         self.split.blockSignals(False)
+
+    @Slot(int)
+    def _on_split_chosen(self, _index: int) -> None:
+        self.chosen_split = self.split.currentData() or self.chosen_split
 
     @staticmethod
     def _form_defaults(data) -> dict:

@@ -53,3 +53,30 @@ def test_metric_names_fit_their_columns_on_a_small_screen(qtbot):
     for j in range(table.columnCount()):
         for line in table.horizontalHeaderItem(j).text().split("\n"):
             assert metrics.horizontalAdvance(line) + 6 <= header.sectionSize(j), (line, header.sectionSize(j))
+
+
+def test_the_metrics_table_shows_every_split_when_filled_while_hidden(qtbot):
+    """The figures arrive while the Evaluation tab is hidden (training ends on the Training tab):
+    the table's height must still hold its two-line header and every split's row (digits showed
+    two rows and a scroll bar)."""
+    import numpy as np
+
+    from nnstudio.core.evaluate import Evaluation
+    from nnstudio.core.model.spec import Task
+    from nnstudio.ui.evaluation.figures import MetricsTable
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    p1 = np.clip(y * 0.6 + rng.random(200) * 0.5, 0, 1)
+    results = {s: Evaluation(s, Task.BINARY, 200, 0.3, {"accuracy": 0.9}, classes=[0, 1], y_true=y,
+                             y_pred=(p1 > 0.5).astype(int), output=p1[:, None])
+               for s in ("train", "val", "test")}
+    table = MetricsTable()
+    qtbot.addWidget(table)
+    table.resize(760, 100)
+    table.show_results(results, Task.BINARY, y)  # filled while hidden
+    table.show()
+    qtbot.waitExposed(table)
+    qtbot.wait(50)
+    assert any("\n" in table.horizontalHeaderItem(j).text() for j in range(table.columnCount()))
+    assert table.verticalScrollBar().maximum() == 0  # nothing scrolled out of sight

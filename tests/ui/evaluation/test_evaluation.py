@@ -167,3 +167,20 @@ def test_regression_shows_errors_and_predicted_vs_actual(window, qtbot):
     assert not ev.predictions.only_wrong.isEnabled() and "error" in ev.shown_table().columns
     r = ev.predict_form_row()
     assert r is not None and np.isfinite(r.value) and "≈" in ev.form.result.text()
+
+
+def test_the_chosen_split_survives_data_without_it(window, qtbot):
+    """The OR example has training rows only, so the split box falls back to them; the next
+    example must show the test rows again (the user never chose the training rows), and a split
+    the user picks stays picked."""
+    ev = window.evaluation
+    assert ev.split.currentData() == "test"
+    window.load_example("or")
+    assert [ev.split.itemData(i) for i in range(ev.split.count())] == ["train"]
+    window.load_example("digits")
+    assert ev.split.currentData() == "test"
+    ev.split.setCurrentIndex(ev.split.findData("val"))
+    ev.split.activated.emit(ev.split.currentIndex())  # as a user's pick emits it
+    window.load_example("or")
+    window.load_example("house-prices")
+    assert ev.split.currentData() == "val"
