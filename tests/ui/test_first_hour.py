@@ -46,6 +46,35 @@ def test_wheel_over_unfocused_fields_changes_nothing(window, qtbot):
     assert window.undo_stack.count() == 0
 
 
+def test_wheel_over_a_dialogs_unfocused_fields_changes_nothing(window, qtbot, tmp_path):
+    """The dialogs are made after the window guarded its fields: they guard their own (the sweep's
+    seeds, the CSV import's delimiter and header choices)."""
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
+
+    from nnstudio.ui.data.csv_dialog import CsvImportDialog
+    from nnstudio.ui.experiments.install import show_sweep_dialog
+
+    path = tmp_path / "t.csv"
+    path.write_text("a;b;c\n1;2;x\n3;4;y\n")
+    sweep = show_sweep_dialog(window)
+    csv = CsvImportDialog(path, parent=window)
+    for dlg in (sweep, csv):
+        qtbot.addWidget(dlg)
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        fields = dlg.findChildren(QAbstractSpinBox) + dlg.findChildren(QComboBox)
+        assert fields
+        dlg.setFocus()
+        for f in fields:
+            before = f.value() if hasattr(f, "value") else f.currentIndex()
+            f.clearFocus()
+            _wheel(f, -1)
+            _wheel(f, 1)
+            _wheel(f, 1)
+            assert (f.value() if hasattr(f, "value") else f.currentIndex()) == before, f
+        dlg.close()
+
+
 def test_wheel_still_edits_a_field_the_user_clicked_into(window, qtbot):
     tp = window.training_panel
     window.activateWindow()

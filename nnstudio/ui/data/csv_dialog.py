@@ -30,6 +30,7 @@ from nnstudio.core.data.csv_missing import DEFAULT_MISSING, MISSING_MARKERS
 from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.errors import NNStudioError
+from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.data.dataframe_model import DataFrameModel
 
 PREVIEW_ROWS = 200
@@ -134,6 +135,7 @@ class CsvImportDialog(QDialog):
         lay.addWidget(self.table, 1)
         lay.addLayout(fix_row)
         lay.addWidget(self.buttons)
+        guard_wheel(self)  # scrolling over the options does not change them
         self.refresh()
 
     # ----- the user's choices --------------------------------------------------------------------

@@ -3,6 +3,7 @@ progress bar, ETA and Cancel; one-click presets for the tutorials' comparisons. 
 stream into the project's runs (the Runs tab) as they arrive."""
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 from PySide6.QtCore import Signal, Slot
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import sweep
 from nnstudio.core.project import Project
+from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.common.workers import Worker, WorkerPool
 
 CUSTOM = ""
@@ -62,13 +64,24 @@ class SweepDialog(QDialog):
         self.tensorboard.setPlaceholderText("optional: a folder for TensorBoard event files")
         self.about = QLabel()
         self.about.setWordWrap(True)
+        knobs = QLabel("knob=value,value;knob=value — knobs: " + ", ".join(sweep.KNOBS))
+        knobs.setWordWrap(True)
+        knobs.setStyleSheet("color: #666")
+        # what Run will do, worked out as the grid is typed: its size, or what is wrong with it
+        self.plan = QLabel()
+        self.plan.setWordWrap(True)
         top = QFormLayout()
         top.addRow("Preset:", self.preset)
         form = QFormLayout()
-        form.addRow("Grid:", self.grid)
+        grid_box = QVBoxLayout()  # the field and its syntax under it, as one row of the form
+        grid_box.setSpacing(2)
+        grid_box.addWidget(self.grid)
+        grid_box.addWidget(knobs)
+        form.addRow("Grid:", grid_box)
         form.addRow("Random sample:", self.random)
         form.addRow("Seeds:", self.seeds)
         form.addRow("TensorBoard:", self.tensorboard)
+        form.addRow("", self.plan)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
@@ -93,9 +106,36 @@ class SweepDialog(QDialog):
         lay.addLayout(form)
         lay.addLayout(row)
         lay.addWidget(self.status)
+        lay.addStretch(1)
         lay.addWidget(close)
         self.resize(600, 380)
+        guard_wheel(self)  # the wheel over Seeds or Preset does not change them
+        self.grid.textChanged.connect(self._update_plan)
+        self.random.valueChanged.connect(self._update_plan)
+        self.seeds.valueChanged.connect(self._update_plan)
         self._on_preset()
+        self._update_plan()
+
+    @Slot()
+    def _update_plan(self, *_args) -> None:
+        """Say how many runs the grid makes, or what is wrong with it (Run waits for a good one)."""
+        try:
+            grid = sweep.parse_grid(self.grid.text())
+            configs = sweep.expand(grid, self.random.value() or None)
+        except NNStudioError as e:  # (the syntax is under the field: not said twice)
+            text = e.message if "knob=value" in e.hint else e.user_text()
+            self.plan.setText(f"<span style='color:#b00'>{html.escape(text)}</span>")
+            self.btn_run.setEnabled(False)
+            return
+        whole = 1
+        for values in grid.values():
+            whole *= len(values)
+        seeds = self.seeds.value()
+        picked = (f"{len(configs)} of the grid's {whole} configurations" if len(configs) < whole
+                  else f"{len(configs)} configuration{'s' if len(configs) != 1 else ''}")
+        self.plan.setText(f"{picked} × {seeds} seed{'s' if seeds != 1 else ''} = "
+                          f"<b>{len(configs) * seeds} runs</b>")
+        self.btn_run.setEnabled(self.worker is None)
 
     # ----- presets ------------------------------------------------------------------------------
     @Slot()
@@ -196,8 +236,8 @@ class SweepDialog(QDialog):
     def _end(self) -> None:
         self.worker = None
         self.control = None
-        self.btn_run.setEnabled(True)
         self.btn_cancel.setEnabled(False)
+        self._update_plan()  # Run again, if the grid is still good
 
     @property
     def running(self) -> bool:

@@ -242,7 +242,17 @@ def test_bad_grid_is_said_in_the_dialog(window, qtbot):
 
     dlg = show_sweep_dialog(window)
     qtbot.addWidget(dlg)
+    # the grid's size is said as it is typed, and what is wrong with it before Run is pressed
+    dlg.grid.setText("dropout=0,0.2;lr=0.001,0.01,0.1")
+    dlg.seeds.setValue(3)
+    assert "6 configurations × 3 seeds = <b>18 runs</b>" in dlg.plan.text()
+    assert dlg.btn_run.isEnabled()
+    dlg.random.setValue(4)
+    assert "4 of the grid's 6 configurations × 3 seeds = <b>12 runs</b>" in dlg.plan.text()
     dlg.grid.setText("dropout=0,3")
+    assert "not a rate" in dlg.plan.text() and not dlg.btn_run.isEnabled()
     assert not dlg.start()
     assert "not a rate" in dlg.status.text()
+    dlg.grid.setText("dropout=0,0.3")
+    assert dlg.btn_run.isEnabled() and "2 configurations" in dlg.plan.text()
     dlg.close()
