@@ -31,6 +31,13 @@ def _split(data) -> tuple[str, str, np.ndarray, np.ndarray]:
     return "train", "training", data.X_train, data.y_train
 
 
+def _rows(n: int, name: str = "") -> str:
+    """'the 200 test rows', 'the 1 test row'; without a name, '200 rows' / '1 row'."""
+    text = f"{n:,} {name} row" if name else f"{n:,} row"
+    text += "" if n == 1 else "s"
+    return f"the {text}" if name else text
+
+
 def margin(p: float, n: int) -> float:
     """How far above the majority rate ``p`` an accuracy on ``n`` rows must be to count."""
     se = math.sqrt(max(p * (1 - p), 0.0) / max(1, n))
@@ -53,13 +60,13 @@ def baseline(data, result) -> dict:
         ok = r2 is not None and math.isfinite(r2) and r2 > 0
         out["better_than_guessing"] = bool(ok)
         if r2 is None or not math.isfinite(r2):
-            out["verdict"] = (f"R² cannot be measured on the {n:,} {name} rows (their target does not "
+            out["verdict"] = (f"R² cannot be measured on {_rows(n, name)} (their target does not "
                               f"vary), so it is not known whether the network beats predicting the mean.")
         elif ok:
-            out["verdict"] = (f"Better than guessing: R² {r2:.3f} on the {n:,} {name} rows (0 would be "
+            out["verdict"] = (f"Better than guessing: R² {r2:.3f} on {_rows(n, name)} (0 would be "
                               f"no better than predicting the mean for every row).")
         else:
-            out["verdict"] = (f"No better than guessing: R² is {r2:.3f} on the {n:,} {name} rows, so "
+            out["verdict"] = (f"No better than guessing: R² is {r2:.3f} on {_rows(n, name)}, so "
                               f"predicting the training mean for every row would do as well or better.")
         return out
     counts = np.bincount(np.asarray(data.y_train, dtype=np.int64), minlength=max(1, data.n_classes))
@@ -82,7 +89,7 @@ def baseline(data, result) -> dict:
     else:
         out["verdict"] = (f"No better than guessing: {name} accuracy {acc:.3f} is not clearly above "
                           f"{p:.3f}, what always answering the most frequent class ('{label}') scores "
-                          f"on these {n:,} rows.")
+                          + ("on this one row." if n == 1 else f"on these {n:,} rows."))
     return out
 
 
@@ -120,7 +127,7 @@ def baseline_of_runs(data, results: list) -> dict:
     if key == "r2":
         ok = mean > 0
         out["verdict"] = (f"{'Better' if ok else 'No better'} than guessing: mean R² {mean:.3f} over "
-                          f"{len(vals)} runs on the {n:,} {name} rows (0 = predicting the mean).")
+                          f"{len(vals)} runs on {_rows(n, name)} (0 = predicting the mean).")
     else:
         p = out["majority_accuracy"]
         ok = mean - p > margin(p, n)

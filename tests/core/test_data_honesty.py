@@ -244,6 +244,9 @@ def test_regression_r2_at_or_below_zero_is_no_better_than_guessing(monkeypatch):
     assert b["verdict"].startswith("No better than guessing: R² is -0.200 on the 3 test rows")
     monkeypatch.setattr(bl, "_r2", lambda *a: 0.8)
     assert baseline(data, result)["better_than_guessing"] is True
+    one = _data([0.0] * 5, [1.0], task="regression", classes=())  # one row: "row", not "rows"
+    monkeypatch.setattr(bl, "_r2", lambda *a: None)
+    assert "cannot be measured on the 1 test row (their target" in baseline(one, result)["verdict"]
 
 
 def test_cycles_such_as_the_month_are_not_sequence_numbers():

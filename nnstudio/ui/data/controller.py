@@ -205,7 +205,9 @@ class DataController(QObject):
         self.add_recent(path)
         self.settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
         ds = project.dataset
-        self.message.emit("info", f"Opened {ds.name}: {ds.n_rows:,} rows, {len(ds.columns)} columns; "
+        rows, cols = ds.n_rows, len(ds.columns)
+        self.message.emit("info", f"Opened {ds.name}: {rows:,} row{'s' if rows != 1 else ''}, {cols} "
+                                  f"column{'s' if cols != 1 else ''}; "
                                   f"target '{project.roles.target}' proposed (change it in the Data tab).")
         for w in ds.warnings:
             self.message.emit("info", w)

@@ -180,7 +180,12 @@ class CsvImportDialog(QDialog):
                              f"columns · showing {rows}")
         self.summary.setToolTip(f"Delimiter detected: {fmt.delimiter_reason}")
         self._show_problems(frame, fmt)
-        open_btn.setEnabled(len(frame.columns) > 0)
+        if len(frame) == 0 and len(frame.columns):  # said here, not after Open as an error
+            self.problems.setText(
+                "<span style='color:#b3261e'><b>The file has a header row but no rows of data.</b> "
+                "Add rows of data below the header, or choose another file (with Header: no header, "
+                "its one row is read as data).</span>")
+        open_btn.setEnabled(len(frame.columns) > 0 and len(frame) > 0)
 
     def _label_auto(self, fmt: CsvFormat) -> None:
         d = fmt.detected

@@ -99,10 +99,17 @@ def test_bad_files_become_messages(win, qtbot):
         assert win.data_io.dialog is None
         level, text = win.messages[-1]
         assert level == "error" and words in text and "Traceback" not in text
-    win.open_path(str(DATA / "header_only.csv"))  # passes the first look; refused after the full read
-    with qtbot.waitSignal(win.data_io.message, timeout=10_000):
-        _open_button(win.data_io.dialog).click()
+    # passes the first look; the dialog's preview says there is nothing to open, before Open
+    win.open_path(str(DATA / "header_only.csv"))
+    dlg = win.data_io.dialog
+    assert "header row but no rows of data" in dlg.problems.text()
+    assert "No problems found" not in dlg.problems.text() and not _open_button(dlg).isEnabled()
+    dlg.set_option("header", False)  # read as data, its one row can be opened
+    assert dlg.model.rowCount() == 1 and _open_button(dlg).isEnabled()
+    dlg.reject()
+    win.data_io.read(str(DATA / "header_only.csv"))  # the reader refuses it too (no dialog)
     qtbot.waitUntil(lambda: not win.data_io.reading, timeout=10_000)
+    qtbot.waitUntil(lambda: win.messages and win.messages[-1][0] == "error", timeout=10_000)
     level, text = win.messages[-1]
     assert level == "error" and "header row (x1, x2, label) but no rows of data" in text
     assert win.state.project is before
