@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import layers_from_model, layers_from_weights, neuron_maps, plane_grid
+from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.follows_timeline import FollowsTimeline
 from nnstudio.ui.state import AppState
 
@@ -60,9 +61,10 @@ class NeuronMapsView(FollowsTimeline, QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(False)
         self.scroll.setWidget(self.glw)
+        self.view = EmptyState(self.scroll)  # no maps yet: a message, not a white box
         lay = QVBoxLayout(self)
         lay.addWidget(self.caption)
-        lay.addWidget(self.scroll, 1)
+        lay.addWidget(self.view, 1)
 
         self.axes: tuple[str, str] | None = None
         self.grid_inputs: np.ndarray | None = None  # the grid as network inputs
@@ -96,6 +98,7 @@ class NeuronMapsView(FollowsTimeline, QWidget):
         if data is None:
             self.axes = None
             self.caption.setText("The data cannot be prepared, so there is no input plane to draw.")
+            self.view.show_message("")  # the caption says why
             return
         self.axes = plane_inputs(data)
         if self.axes is None:
@@ -104,6 +107,7 @@ class NeuronMapsView(FollowsTimeline, QWidget):
                 f"node's activation is drawn over the plane of the two. This network has "
                 f"{data.n_inputs} inputs after encoding. The <b>Trained network</b> tab shows every "
                 f"node's numbers for any sample.")
+            self.view.show_message("")  # the caption says why
             return
         fx, fy = self.axes
         frame = self.state.project.dataset.frame
@@ -169,6 +173,7 @@ class NeuronMapsView(FollowsTimeline, QWidget):
             return
         self.maps = neuron_maps(layers, self.grid_inputs, RESOLUTION)
         self._draw(layers, data)
+        self.view.show_content()
         self.updates += 1
         fx, fy = self.axes
         self.caption.setText(f"Each node's activation over <b>{fx}</b> (across) × <b>{fy}</b> (up) — "
@@ -230,6 +235,8 @@ class NeuronMapsView(FollowsTimeline, QWidget):
         self.glw.setFixedSize(140 + cols * (MAP_PX + 12), max(1, len(dense)) * (MAP_PX + 14) + 10)
 
     def _clear(self) -> None:
+        self.view.show_message("No maps to show yet: they appear once the network has weights "
+                               "(Train, or Step one epoch).")
         self.glw.clear()
         self.images.clear()
         self.boxes.clear()

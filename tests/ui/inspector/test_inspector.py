@@ -224,12 +224,14 @@ def test_neuron_maps_follow_training_live(window, qtbot):
     window.tabs.setCurrentWidget(insp)
     insp.tabs.setCurrentIndex(insp.MAPS)
     maps = insp.maps
+    assert maps.view.empty and "No maps to show yet" in maps.view.label.text()  # not a white box
     window.training_panel.epochs.setValue(100_000)
     seen = []
     window.state.training_progress.connect(lambda p: seen.append(p))
     window.training_panel.train_btn.click()
     qtbot.waitUntil(lambda: maps.updates >= 2, timeout=60_000)
     assert window.training.busy and "live, epoch" in maps.caption.text()
+    assert not maps.view.empty and maps.scroll.isVisible()
     drawn = [m.copy() if m is not None else None for m in maps.maps]
     assert maps.updates <= len(seen)  # rate-limited: never more redraws than reports
     # what is drawn is the engine's maps for one of the reported weight sets
