@@ -394,6 +394,11 @@ class MainWindow(QMainWindow):
         # the architecture is locked while a run uses it: no undoing edits into it either
         self.act_undo.setEnabled(idle and self.undo_stack.canUndo())
         self.act_redo.setEnabled(idle and self.undo_stack.canRedo())
+        if s == "paused":  # not "Training…" while nothing trains
+            self.statusBar().showMessage("Paused: Step trains one more epoch, Resume goes on, Stop "
+                                         "ends the run and keeps the model.")
+        elif s == "running":
+            self.statusBar().showMessage("Training…")
 
     # ----- messages -------------------------------------------------------------------------------
     @Slot(str, str)

@@ -165,6 +165,46 @@ def test_stop_ends_repeat_runs(window, qtbot):
     assert not window.training.busy
 
 
+def test_pause_step_resume_and_stop_in_the_window(window, qtbot):
+    """Pause holds the run (the status bar says so, not "Training…"), Step trains one epoch, Resume
+    goes on, Stop keeps the model; Step with nothing running starts a run paused after epoch 1."""
+    tp, status = window.training_panel, window.statusBar()
+    tp.epochs.setValue(100_000)
+    tp.train_btn.click()
+    qtbot.waitUntil(lambda: window.curves.epochs_shown >= 2, timeout=60_000)
+    tp.pause_btn.click()
+    qtbot.waitUntil(lambda: window.training.run_state == "paused", timeout=10_000)
+    assert tp.pause_btn.text() == "Resume" and status.currentMessage().startswith("Paused")
+    def settled() -> int:
+        """The epochs shown once the work in flight when Pause came has been reported."""
+        last = -1
+        for _ in range(20):
+            if window.curves.epochs_shown == last:
+                return last
+            last = window.curves.epochs_shown
+            qtbot.wait(400)
+        raise AssertionError("still training after Pause")
+
+    held = settled()
+    qtbot.wait(500)
+    assert window.curves.epochs_shown == held  # paused: nothing trains
+    tp.step_btn.click()
+    qtbot.waitUntil(lambda: window.curves.epochs_shown == held + 1, timeout=10_000)
+    assert settled() == held + 1 and window.training.run_state == "paused"
+    tp.pause_btn.click()  # Resume
+    qtbot.waitUntil(lambda: window.curves.epochs_shown > held + 3, timeout=10_000)
+    assert status.currentMessage() == "Training…" and tp.pause_btn.text() == "Pause"
+    with qtbot.waitSignal(window.state.training_finished, timeout=30_000) as blocker:
+        tp.stop_btn.click()
+    assert blocker.args[0].status == "stopped" and window.state.model is blocker.args[0].model
+    tp.step_btn.click()  # from idle
+    qtbot.waitUntil(lambda: window.training.run_state == "paused", timeout=60_000)
+    qtbot.waitUntil(lambda: window.curves.epochs_shown == 1, timeout=10_000)
+    assert status.currentMessage().startswith("Paused")
+    with qtbot.waitSignal(window.state.training_finished, timeout=30_000):
+        tp.stop_btn.click()
+
+
 def test_curves_draw_a_report_at_once_and_a_burst_within_a_frame(qtbot):
     from nnstudio.ui.training.curves import CurvesView
 
