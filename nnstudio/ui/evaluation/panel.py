@@ -368,7 +368,10 @@ class EvaluationPanel(FollowsTimeline, QWidget):
             empty = "The data cannot be used yet: fix it in the Data tab."
         elif self.results:
             m = getattr(self, "_live_meta", {})
-            if m.get("live"):
+            if m.get("live") and not self.state.training:  # the timeline scrubber's snapshot
+                text = (f"<b>Epoch {m.get('epoch')} of {m.get('epochs')}</b> (timeline) — the "
+                        f"network as it was then; End returns to the trained model.")
+            elif m.get("live"):
                 text = f"<b>Live</b>: epoch {m.get('epoch')} of {m.get('epochs')} — the figures follow training."
             elif self.opened_path:
                 text = f"Model opened from <b>{Path(self.opened_path).name}</b>."

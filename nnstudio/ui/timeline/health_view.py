@@ -182,8 +182,24 @@ class HealthView(QWidget):
         self.ratio.setData(*series("update_ratio"))
         self.dead.setData(*series("dead"))
         self.sat.setData(*series("saturated"))
-        last = layers[-1]
-        bits = [f"<b>{last.name}</b> at epoch {pts[-1].epoch}:"]
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        """The layer's numbers at the epoch the scrubber shows (the last report at or before it),
+        or at the end of the run."""
+        h = self.health
+        i = self.layer.currentIndex()
+        if h is None or not len(h) or i < 0:
+            return
+        pts = [p for p in h.points if i < len(p.layers)]
+        if not pts:
+            return
+        at = len(pts) - 1
+        shown = getattr(self.state, "shown", None)  # the scrubber's snapshot, None at the end
+        if shown is not None:
+            at = max([k for k, p in enumerate(pts) if p.epoch <= shown.epoch] or [0])
+        last = pts[at].layers[i]
+        bits = [f"<b>{last.name}</b> at epoch {pts[at].epoch}:"]
         if last.dead is not None:
             bits.append(f"{last.dead:.0%} dead ReLU units")
         if last.saturated is not None:
@@ -197,6 +213,7 @@ class HealthView(QWidget):
 
     @Slot(object)
     def _on_epoch_shown(self, shown) -> None:
+        self._update_summary()
         for line in self.lines:
             line.setVisible(shown is not None)
             if shown is not None:

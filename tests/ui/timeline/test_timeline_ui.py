@@ -107,7 +107,14 @@ def test_the_health_tab_draws_a_layer_and_the_runs_table_shows_branches(qtbot, r
     x, y = view.dead.getData()
     assert list(x) == [1, 3, 6, 10] and all(0 <= v <= 1 for v in y)
     assert view.w_img.image.shape == (4, 40)
-    assert "dead ReLU units" in view.summary.text()
+    assert "dead ReLU units" in view.summary.text() and "at epoch 10:" in view.summary.text()
+    # the numbers follow the scrubber: the last report at or before the epoch it shows
+    from types import SimpleNamespace
+
+    state.show_epoch(SimpleNamespace(epoch=5))
+    assert "at epoch 3:" in view.summary.text() and view.lines[0].value() == 5
+    state.show_epoch(None)
+    assert "at epoch 10:" in view.summary.text()
     child = RunRecord(id="def456", spec=run.spec, settings=run.settings, data=run.data,
                       history={"loss": [0.3, 0.2]}, parent="abc123", parent_epoch=6, name="branch")
     model = RunsTableModel()
@@ -172,6 +179,21 @@ def test_the_inspector_follows_the_scrubber_node_by_node(window, run):
     np.testing.assert_allclose(insp.layers[1].kernel, run.timeline.at(10).variables[2])
     state.show_epoch(None)  # back to the end: no trained model in this window
     assert insp.source is None
+
+
+def test_the_evaluation_says_it_shows_a_past_epoch_not_live_training(window, run, qtbot):
+    """Scrubbed back, the Evaluation figures are the snapshot's: the tab says which epoch and that
+    End returns to the model; it said "Live … the figures follow training" with nothing training."""
+    state, ev = window.state, window.evaluation
+    state.project.spec = NetworkSpec.parse("dense:3:relu", Task.BINARY, 2)  # the run's network
+    state.notify_spec_changed()
+    state.set_timeline_run(run)
+    window.show()
+    window.tabs.setCurrentWidget(ev)
+    with qtbot.waitSignal(ev.evaluated, timeout=30_000):
+        window.scrubber.show_index(1)
+    assert not state.training and "Live" not in ev.status.text()
+    assert "Epoch 3 of 10</b> (timeline)" in ev.status.text() and "End returns" in ev.status.text()
 
 
 def test_the_runs_table_shows_branches_as_a_tree(qtbot, run):
