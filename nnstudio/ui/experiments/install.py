@@ -27,7 +27,7 @@ def record_runs(state, setup, results: list, grouped: bool = False) -> list:
 
 
 def install_runs_tab(window) -> None:
-    panel = RunsPanel(window.state)
+    panel = RunsPanel(window.state, undo_stack=window.undo_stack)
     window.runs_panel = panel
     window.tabs.addTab(panel, "Runs")
     window.state.project_changed.connect(panel.refresh)
@@ -37,6 +37,7 @@ def install_runs_tab(window) -> None:
             panel.select_ids({r.id for r in recs})  # tab shows its mean ± sd band at once
     window.training.runs_recorded.connect(recorded)
     panel.runs_edited.connect(lambda: setattr(window.state, "dirty", True))
+    panel.deleted.connect(lambda text: window.statusBar().showMessage(text, 10_000))
     panel.restore_requested.connect(lambda r: restore_run(window, r))
     panel.open_model_requested.connect(lambda r: open_run_model(window, r))
     panel.sweep_requested.connect(lambda: show_sweep_dialog(window))

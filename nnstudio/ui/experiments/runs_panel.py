@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,6 +31,7 @@ from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.plots import floating_legend
+from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
 
 GRID_PEN = pg.mkPen("#e6e6e6")
@@ -70,10 +72,12 @@ class RunsPanel(QWidget):
     open_model_requested = Signal(object)  # RunRecord with weights: evaluate / inspect it
     sweep_requested = Signal()
     runs_edited = Signal()  # names, notes, pins or deletions: the project changed
+    deleted = Signal(str)  # what was deleted and how to get it back (for the status bar)
 
-    def __init__(self, state, parent: QWidget | None = None) -> None:
+    def __init__(self, state, parent: QWidget | None = None, undo_stack=None) -> None:
         super().__init__(parent)
         self.state = state
+        self.undo_stack = undo_stack  # the window's: Delete is undoable
         self.model = RunsTableModel(self)
         self.proxy = RunsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -95,6 +99,7 @@ class RunsPanel(QWidget):
                                  "runs and the last 10 keep their weights)")
         self.btn_open.clicked.connect(self._open_model)
         self.btn_delete = QPushButton("Delete")
+        self.btn_delete.setToolTip("Delete the selected runs (Del); Edit > Undo brings them back")
         self.btn_delete.clicked.connect(self.delete_selected)
         self.btn_csv = QPushButton("Export CSV…")
         self.btn_csv.clicked.connect(self._export_csv_dialog)
@@ -116,6 +121,8 @@ class RunsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(22)
+        # Del on the table (not in a cell being edited) deletes the selected runs, undoably
+        self.table.installEventFilter(self)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
         self.curve = QComboBox()
@@ -340,13 +347,25 @@ class RunsPanel(QWidget):
             self.open_model_requested.emit(sel[0])
 
     @Slot()
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.table and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.matches(QKeySequence.StandardKey.Delete) \
+                and self.table.state() != QAbstractItemView.State.EditingState:
+            self.delete_selected()
+            return True
+        return super().eventFilter(obj, event)
+
     def delete_selected(self) -> None:
+        """Delete the selected runs; undoably when the panel has the window's undo stack."""
         ids = {r.id for r in self.selected_runs()}
         if not ids:
             return
-        self.state.project.runs = [r for r in self.state.project.runs if r.id not in ids]
-        self.refresh()
-        self.runs_edited.emit()
+        command = DeleteRunsCommand(self, ids)
+        if self.undo_stack is not None:
+            self.undo_stack.push(command)  # runs its redo: the runs go
+            self.deleted.emit(f"{command.text()}: Edit > Undo (Ctrl+Z) brings them back.")
+        else:
+            command.redo()
 
     def export_csv(self, path: str) -> None:
         rows = [self.proxy.mapToSource(self.proxy.index(r, 0)).row()

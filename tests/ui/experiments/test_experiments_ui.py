@@ -156,6 +156,41 @@ def test_edit_pin_delete_and_export_csv(panel, tmp_path):
     assert len(panel.state.project.runs) == 6 and panel.proxy.rowCount() == 6
 
 
+def test_deleted_runs_come_back_with_undo(qtbot):
+    """Delete (the button or the Del key) is one click from losing a sweep's runs: it goes on
+    the window's undo stack, and Undo puts the runs back at their places, selected."""
+    from PySide6.QtGui import QUndoStack
+
+    state = AppState(Project.from_example("xor"))
+    state.project.runs = [run(BASE, s, a, "g0") for s, a in enumerate((0.95, 0.96, 0.94, 0.93))]
+    before = [r.id for r in state.project.runs]
+    stack = QUndoStack()
+    p = RunsPanel(state, undo_stack=stack)
+    qtbot.addWidget(p)
+    p.show()
+    said = []
+    p.deleted.connect(said.append)
+    select_rows(p, [1, 2])
+    p.btn_delete.click()
+    assert [r.id for r in state.project.runs] == [before[0], before[3]]
+    assert p.proxy.rowCount() == 2 and said == ["Delete 2 runs: Edit > Undo (Ctrl+Z) brings them back."]
+    stack.undo()
+    assert [r.id for r in state.project.runs] == before  # back where they were
+    assert {r.id for r in p.selected_runs()} == {before[1], before[2]}
+    stack.redo()
+    assert len(state.project.runs) == 2
+    stack.undo()
+    select_rows(p, [0])
+    p.table.setFocus()
+    qtbot.keyClick(p.table, Qt.Key.Key_Delete)
+    assert [r.id for r in state.project.runs] == before[1:] and stack.count() == 1
+    # a command of a project since replaced does nothing
+    old = state.project
+    state.set_project(Project.from_example("xor"))
+    stack.undo()
+    assert old.runs[0].id == before[1] and state.project.runs == []
+
+
 def test_runs_trained_in_the_window_are_recorded_and_restore(window, qtbot):
     window.training_panel.epochs.setValue(3)
     with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
