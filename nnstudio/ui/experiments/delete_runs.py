@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
+from nnstudio.core.errors import NNStudioError
+
 
 class DeleteRunsCommand(QUndoCommand):
     """Remove runs from a project's run list (redo), or put them back at their places (undo).
@@ -17,6 +19,8 @@ class DeleteRunsCommand(QUndoCommand):
         self.project = panel.state.project
         runs = list(self.project.runs)
         self.removed = [(i, r) for i, r in enumerate(runs) if r.id in ids]
+        for _, r in self.removed:
+            _hold_in_memory(r)
         n = len(self.removed)
         super().__init__(f"Delete {n} run{'s' if n != 1 else ''}")
 
@@ -40,3 +44,15 @@ class DeleteRunsCommand(QUndoCommand):
         self.panel.refresh()
         self.panel.select_ids({r.id for _, r in self.removed})
         self.panel.runs_edited.emit()
+
+
+def _hold_in_memory(run) -> None:
+    """A deleted run's weights and snapshots read into memory: the next save deletes the files the
+    project no longer points to, and Undo must bring the run back whole."""
+    try:
+        if run.weights is None and run.has_weights:
+            run.weights = run.load_weights()
+        if run.timeline is None and run.has_timeline:
+            run.load_timeline()
+    except NNStudioError:
+        pass  # unreadable already: the run comes back without them, as it was

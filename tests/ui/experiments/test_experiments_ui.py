@@ -191,6 +191,38 @@ def test_deleted_runs_come_back_with_undo(qtbot):
     assert old.runs[0].id == before[1] and state.project.runs == []
 
 
+def test_undo_brings_a_deleted_run_back_with_its_weights_after_a_save(qtbot, tmp_path):
+    """A saved project's runs keep their weights in files beside it, and a save deletes the files
+    the project no longer points to: deleting a run, saving, then Undo must not leave it without
+    its weights."""
+    from PySide6.QtGui import QUndoStack
+
+    from nnstudio.core import project_file as pf
+
+    project = Project.from_example("xor")
+    weights = [np.arange(6, dtype=np.float32).reshape(2, 3), np.ones(3, np.float32)]
+    project.runs = [run(BASE, 0, 0.95), run(BASE, 1, 0.96)]
+    project.runs[1].weights = weights
+    path = pf.save_project(project, tmp_path / "x.nnstudio")
+    state = AppState(pf.load_project(path))
+    saved = state.project.runs[1]
+    assert saved.weights is None and saved.weights_file.is_file()  # on disk only
+    stack = QUndoStack()
+    p = RunsPanel(state, undo_stack=stack)
+    qtbot.addWidget(p)
+    select_rows(p, [1])
+    p.delete_selected()
+    pf.save_project(state.project, path)
+    assert not saved.weights_file.is_file()  # the save deleted the file
+    stack.undo()
+    back = state.project.runs[1]
+    assert back.id == saved.id and back.has_weights
+    assert all(np.array_equal(a, b) for a, b in zip(back.load_weights(), weights))
+    pf.save_project(state.project, path)  # and the next save keeps them
+    assert all(np.array_equal(a, b)
+               for a, b in zip(pf.load_project(path).runs[1].load_weights(), weights))
+
+
 def test_runs_trained_in_the_window_are_recorded_and_restore(window, qtbot):
     window.training_panel.epochs.setValue(3)
     with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
