@@ -19,6 +19,9 @@ dead_relu      more than half the units of a hidden ReLU layer are never positiv
                probe batch at the end
 saturation     more than half the units of a hidden sigmoid / tanh layer are saturated
 majority_class a classifier answers (almost) only one class and is no better than guessing
+underfitting   a classifier's training loss levelled off (< 1 % change over its last quarter)
+               after moving, and it is no better than guessing on its test rows *and* on
+               its training rows: the network cannot draw the boundary the data needs
 unscaled_inputs an input column varies over hundreds or more (or sits far from 0) after the
                preprocessing: the network sees unscaled numbers
 too_few_rows   fewer training rows than a twentieth of the parameters
@@ -41,12 +44,12 @@ import numpy as np
 
 from nnstudio.core.evaluate import predict_encoded, predicted_codes
 from nnstudio.core.experiments.sweep import apply_knobs
-from nnstudio.core.guessing import baseline
+from nnstudio.core.guessing import baseline, margin
 from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
 from nnstudio.core.model.spec import Task, count_params
 
 CODES = ("overfitting", "lr_too_high", "lr_too_low", "dead_relu", "saturation", "majority_class",
-         "unscaled_inputs", "too_few_rows", "diverged")
+         "underfitting", "unscaled_inputs", "too_few_rows", "diverged")
 
 STEP_LESSON = SPEC_STEP_LESSON
 
@@ -262,6 +265,46 @@ def _majority(data, spec, result) -> Finding | None:
         fix=fix)
 
 
+def _underfitting(data, spec, history, result) -> Finding | None:
+    """No better than guessing on the test rows and on the training rows, with a training loss
+    that moved and then levelled off: not a learning rate to tune or more epochs to wait, but a
+    network too simple for the boundary (a straight line for circles). The majority-class and
+    learning-rate findings, when they apply, say more and come first."""
+    if data.task is Task.REGRESSION:
+        return None
+    loss = _finite(history.get("loss") or [])
+    acc = _finite(history.get("accuracy") or [])
+    if loss.size < 12 or not acc.size or getattr(result, "model", None) is None:
+        return None
+    q = loss.size // 4
+    last, before = float(np.mean(loss[-q:])), float(np.mean(loss[-2 * q:-q]))
+    moved = (float(loss[0]) - float(np.min(loss))) / max(abs(float(loss[0])), 1e-8)
+    if moved < 0.02 or abs(before - last) / max(abs(before), 1e-8) >= 0.01:
+        return None  # barely moved (too low a rate) or still going (more epochs)
+    base = baseline(data, result)
+    if base.get("better_than_guessing", True) or base.get("accuracy") is None:
+        return None
+    counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=max(1, data.n_classes))
+    n = int(counts.sum())
+    p_train = float(counts.max() / n) if n else 0.0
+    train_acc = float(acc[-1])
+    if not n or train_acc - p_train > margin(p_train, n):
+        return None  # it learned the training rows: overfitting's story, not this one
+    hidden = [la for la in spec.hidden if la.kind == "dense"]
+    why = ("With no hidden layer it can draw only one straight boundary (a plane), "
+           if not hidden else "Its hidden layers are too small or too few for the shape, ")
+    return Finding(
+        "underfitting", f"Training levelled off at a loss of {last:.3g} with {base['split']} "
+        f"accuracy {base['accuracy']:.3f}, no better than the {base['majority_accuracy']:.3f} of "
+        f"always answering '{base['majority_class']}', and {train_acc:.3f} on the training rows: "
+        f"this network cannot draw the boundary these classes need.",
+        f"{why}so it has learned all it can: more epochs or another learning rate will not help. "
+        "Give it a hidden layer or more units, or inputs it can combine (x², x·y: the Playground's "
+        "engineered inputs).",
+        evidence={"curve": "loss", "from": int(loss.size) - 2 * q + 1, "to": int(loss.size)},
+        fix=_bigger(spec))
+
+
 def _bigger(spec) -> Fix:
     units = [la.units for la in spec.hidden if la.kind == "dense"]
     if not units:
@@ -327,6 +370,8 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
             if f is not None:
                 out.append(f)
         f = _majority(data, spec, result)
+        if f is None and not any(x.code in ("lr_too_low", "lr_too_high") for x in out):
+            f = _underfitting(data, spec, history, result)
         if f is not None:
             out.append(f)
     for f in (_unscaled(data), _too_few_rows(data, spec)):

@@ -69,6 +69,39 @@ def test_a_huge_sgd_step_bounces_and_kills_relus():
     assert {la.initializer for la in spec.hidden if la.kind == "dense"} == {"he_normal"}
 
 
+@pytest.mark.parametrize("example", ["circles", "xor"])
+def test_a_straight_line_on_a_round_or_crossed_boundary_is_underfitting(example):
+    """No hidden layer on circles or XOR: the loss levels off near ln 2, and the network is no
+    better than guessing on the test rows or the training rows. Before, the coach had nothing
+    to report."""
+    run = _run(example, {"epochs": 60}, layers="")
+    # (a line that puts every circles row on one side is the majority-class finding, said first)
+    code = "underfitting" if example == "xor" else ({"underfitting", "majority_class"} & run.codes
+                                                    or {"none"}).pop()
+    assert code in run.codes, [f.message for f in run.found]
+    f = next(f for f in run.found if f.code == code)
+    if code == "underfitting":
+        assert "cannot draw the boundary" in f.message and "one straight boundary" in f.reason
+        assert f.evidence["curve"] == "loss" and f.evidence["to"] == 60
+    assert f.fix.knobs == {"layers": "dense:8:relu"}
+    spec, _ = apply_fix(run.p.spec, run.p.settings, f.fix)
+    assert [(la.kind, la.units) for la in spec.hidden] == [("dense", 8)]
+
+
+def test_a_network_that_learned_its_training_rows_is_not_underfitting(xor_data):
+    """No better than guessing on the test rows but good on the training rows is another story
+    (overfitting, a shifted split); a loss still falling is one more epochs can tell."""
+    p, data = xor_data
+    flat = list(np.r_[np.linspace(0.72, 0.69, 20), np.full(40, 0.69)])
+    res = SimpleNamespace(history={"loss": flat, "accuracy": [0.98] * 60}, status="completed",
+                          test={"accuracy": 0.5}, model=object())
+    assert coach_module._underfitting(data, p.spec, res.history, res) is None
+    at_chance = dict(res.history, accuracy=[0.5] * 60)  # the same run at chance on its rows too
+    assert coach_module._underfitting(data, p.spec, at_chance, res).code == "underfitting"
+    falling = dict(at_chance, loss=list(np.linspace(0.72, 0.5, 60)))
+    assert coach_module._underfitting(data, p.spec, falling, res) is None
+
+
 def test_unscaled_inputs_saturate_tanh_units():
     run = _run("churn", {"epochs": 3}, layers="dense:6:tanh", preprocess={"numeric": "none"},
                keep=1000)
@@ -170,7 +203,7 @@ def test_every_code_is_documented_and_a_step_unit_is_refused_with_the_or_lesson(
     import nnstudio.core.coach as coach
     from nnstudio.core.model.spec import validate
 
-    assert len(CODES) == 9 and all(c in coach.__doc__ for c in CODES)
+    assert len(CODES) == 10 and all(c in coach.__doc__ for c in CODES)
     _, data = xor_data
     with pytest.raises(SpecError) as e:
         validate(NetworkSpec.parse("dense:2:step"), data.task, data.n_classes)

@@ -2,7 +2,7 @@
 that trains a comparison run (it appears beside the original in the Runs tab)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,6 +30,10 @@ class CoachPanel(QWidget):
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.list = QListWidget()
         self.list.setMaximumHeight(60)
+        # a finding is a sentence or two: wrapped in the list's width, never read by scrolling sideways
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.reason = QLabel("")
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet("color: #444")
@@ -58,7 +62,7 @@ class CoachPanel(QWidget):
         for f in findings:
             where = f" (epoch {f.epoch})" if f.epoch else ""
             item = QListWidgetItem(f"⚠ {f.message}{where}")
-            item.setToolTip(f.reason)
+            item.setToolTip(f"{f.message}{where}\n\n{f.reason}")
             self.list.addItem(item)
         run = self.state.timeline_run
         if self.state.training:

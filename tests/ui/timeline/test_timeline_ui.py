@@ -90,6 +90,17 @@ def test_the_coach_lists_findings_and_its_fix_is_a_comparison_run(qtbot, run):
     plan = sig.args[0]
     assert plan.settings.learning_rate == 0.01 and plan.knobs == {"lr": 0.01}
     assert plan.snapshot is None and "lr_too_low" in plan.name
+    # a finding of two sentences is read in the list's width, wrapped, not by scrolling sideways
+    long = ("Training levelled off at a loss of 0.691 with test accuracy 0.430, no better than "
+            "the 0.500 of always answering '0': this network cannot draw the boundary.")
+    state.set_findings([Finding("underfitting", long, "Too simple.")])
+    panel.resize(420, 200)
+    panel.show()
+    qtbot.waitExposed(panel)
+    item = panel.list.item(0)
+    assert panel.list.horizontalScrollBar().maximum() == 0
+    assert panel.list.visualItemRect(item).height() >= 2 * panel.list.fontMetrics().height()
+    assert long in item.toolTip() and "Too simple." in item.toolTip()
     state.set_findings([])
     assert panel.list.count() == 0 and "nothing to report" in panel.title.text()
 
