@@ -205,6 +205,21 @@ def test_pause_step_resume_and_stop_in_the_window(window, qtbot):
         tp.stop_btn.click()
 
 
+def test_a_network_too_big_for_the_memory_is_refused_with_a_message(window, qtbot):
+    """Ten billion parameters: said at Train, on the GUI thread, before anything is allocated
+    (TensorFlow's out-of-memory failure on the worker, or the system killing the app, before)."""
+    from nnstudio.core.model.spec import NetworkSpec
+
+    p = window.state.project
+    p.spec = NetworkSpec.parse("dense:100000:relu,dense:100000:relu")
+    window.state.notify_spec_changed()
+    with qtbot.waitSignal(window.training.message, timeout=5_000) as b:
+        assert window.training.start() is False
+    level, text = b.args
+    assert level == "error" and "of memory to train" in text and "fewer units" in text
+    assert not window.training.busy and window.state.result is None
+
+
 def test_curves_draw_a_report_at_once_and_a_burst_within_a_frame(qtbot):
     from nnstudio.ui.training.curves import CurvesView
 

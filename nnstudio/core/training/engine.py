@@ -49,6 +49,7 @@ import numpy as np
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.model.build import build_model
+from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow as _tensorflow
@@ -113,6 +114,7 @@ class Trainer:
                  model=None, start: StartFrom | None = None,
                  plain_first_run: bool = False) -> None:
         settings.check()
+        check_fits(spec, data.n_inputs, data.task, data.n_classes, settings, len(data.X_train))
         if start is not None and not 0 <= int(start.epoch) < int(settings.epochs):
             raise TrainingError(f"A branch from epoch {start.epoch} needs more epochs than that "
                                 f"(the run is set to end at epoch {settings.epochs}).",

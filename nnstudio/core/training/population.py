@@ -31,7 +31,9 @@ import time
 
 import numpy as np
 
+from nnstudio.core.errors import SpecError
 from nnstudio.core.model.build import empty_model, initial_values_many
+from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow as _tensorflow
@@ -68,6 +70,11 @@ def supports(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> str | 
         return f"layers of kind {', '.join(sorted(kinds - {'dense', 'dropout'}))}"
     if len(data.X_train) == 0 or np.asarray(data.X_train).size * 4 > POPULATION_MAX_BYTES:
         return "the training data is empty or too large"
+    try:
+        check_fits(spec, data.n_inputs, data.task, data.n_classes, settings, len(data.X_train),
+                   copies=min(n, POPULATION_MAX))
+    except SpecError:
+        return "the networks do not fit in memory together"
     return None
 
 
@@ -153,6 +160,8 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
     """
     t0 = time.perf_counter()
     settings.check()
+    check_fits(spec, data.n_inputs, data.task, data.n_classes, settings, len(data.X_train),
+               copies=len(seeds))  # the N networks are in memory at once
     task = data.task
     if models is None:
         # Each seed's starting weights are drawn without building its Keras model

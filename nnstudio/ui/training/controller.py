@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from nnstudio.core.coach import diagnose
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.guessing import baseline, baseline_of_runs
+from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import Task, validate
 from nnstudio.core.timeline.branch import branch_trainer
 from nnstudio.core.timeline.recorder import app_every, watch
@@ -126,6 +127,8 @@ class TrainingController(QObject):
                 raise NNStudioError("The network cannot train on this task: " + problems[0],
                                     "Change the output layer in the network editor.")
             p.settings.check()
+            check_fits(p.spec, data.n_inputs, data.task, data.n_classes, p.settings,
+                       len(data.X_train))  # said now, not as TensorFlow's failure on the worker
         except NNStudioError as e:
             self.message.emit("error", e.user_text())
             return None
