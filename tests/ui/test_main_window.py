@@ -213,11 +213,16 @@ def test_a_network_too_big_for_the_memory_is_refused_with_a_message(window, qtbo
     p = window.state.project
     p.spec = NetworkSpec.parse("dense:100000:relu,dense:100000:relu")
     window.state.notify_spec_changed()
+    # the network editor says so as soon as it is typed, under the parameter count
+    assert "of memory to train" in window.layers.total_label.text()
     with qtbot.waitSignal(window.training.message, timeout=5_000) as b:
         assert window.training.start() is False
     level, text = b.args
     assert level == "error" and "of memory to train" in text and "fewer units" in text
     assert not window.training.busy and window.state.result is None
+    p.spec = NetworkSpec.parse("dense:6:relu")
+    window.state.notify_spec_changed()
+    assert "memory" not in window.layers.total_label.text()
 
 
 def test_curves_draw_a_report_at_once_and_a_burst_within_a_frame(qtbot):

@@ -11,6 +11,8 @@ indices as ``spec.layers_for(task)``.
 """
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QBrush,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model import edits
+from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import (
     HELP,
     LayerSpec,
@@ -113,6 +116,7 @@ class LayerEditor(LayerEdits, LayerForm, QWidget):
 
         # ----- checks and totals
         self.total_label = QLabel()
+        self.total_label.setWordWrap(True)  # a network too big for the memory says so under it
         self.total_label.setToolTip(HELP["params"])
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
@@ -275,7 +279,8 @@ class LayerEditor(LayerEdits, LayerForm, QWidget):
                 self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))
         non = total - trainable
         extra = f" ({non:,} of them non-trainable running statistics)" if non else ""
-        self.total_label.setText(f"<b>Total: {total:,} parameters</b>{extra}")
+        self.total_label.setText(f"<b>Total: {total:,} parameters</b>{extra}"
+                                 + ("" if found else self._memory_text(spec, n_in, task, k)))
         if found:
             items = "".join(f"<li>{p.text(len(spec.hidden))}</li>" for p in found)
             self.problems_label.setText(f"<b>⚠ This network cannot train on this task:</b>"
@@ -292,6 +297,19 @@ class LayerEditor(LayerEdits, LayerForm, QWidget):
             self.text_error.setVisible(False)
         self._load_form()
         self._update_enabled()
+
+    def _memory_text(self, spec, n_in: int, task, k: int) -> str:
+        """Red, after the total, when the network is too big to train on this machine (Train
+        refuses it with the same figures): said while it is typed, not at Train."""
+        prep = self.state.try_prepared()
+        try:
+            check_fits(spec, n_in, task, k, self.state.project.settings,
+                       len(prep.X_train) if prep is not None else 32)
+        except NNStudioError as e:
+            return f"<br><span style='color:#b00020'>⚠ {html.escape(e.message)}</span>"
+        except (ValueError, TypeError):  # a half-typed network: its problems are said below
+            return ""
+        return ""
 
     def _dropout_state(self) -> tuple[int, int, float | None]:
         """(hidden Dense layers, of them followed by a Dropout, the rate of the first such one)."""
