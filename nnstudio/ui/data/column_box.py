@@ -16,7 +16,7 @@ from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
 from nnstudio.core.data.roles import REASON_BY_USER
 from nnstudio.ui.common.plots import legend_below
 from nnstudio.ui.data.charts import draw_histogram
-from nnstudio.ui.data.column_notes import planned, problems, task_text
+from nnstudio.ui.data.column_notes import planned, problems, target_note
 from nnstudio.ui.data.combos import select_value, value_combo
 
 
@@ -87,7 +87,7 @@ class ColumnBox(QGroupBox):
         elif role == "feature":
             why = f"Encoded as: {planned(project, col)}."
         elif role == "target":
-            why = f"The target: {task_text(project)}."
+            why = target_note(project)
         self.detail_reason.setText(why)
         select_value(self.role_combo, role)
         cfg = pr.preprocess

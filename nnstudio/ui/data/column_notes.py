@@ -23,6 +23,22 @@ def task_text(project) -> str:
     return f"{t.label} ({how})"
 
 
+def target_note(project) -> str:
+    """The target's line in the Column box: the task and, for whole numbers taken as classes,
+    that each value is a class of its own (0, 1, …, 31 visits become 19 unrelated classes) and
+    how to predict it as a quantity instead."""
+    text = f"The target: {task_text(project)}."
+    target = project.roles.target
+    frame = project.dataset.frame
+    if project.task_override is not None or task_or_none(project) is not Task.MULTICLASS \
+            or target not in frame.columns or not is_numeric_dtype(frame[target]):
+        return text
+    k = int(frame[target].nunique())
+    return (f"{text} Its {k} different whole numbers are taken as {k} classes, unordered: "
+            f"being off by one counts as wrong as being off by ten. If {target} is a quantity "
+            f"(a count, a score), choose Task: regression to predict it as a number.")
+
+
 def planned(project, col: str) -> str:
     """How a feature will be encoded (before fitting), in a few words."""
     p, cfg = project.dataset.profile(col), project.preprocess

@@ -76,8 +76,15 @@ def test_changing_the_target_and_the_task(churn, qtbot):
     assert "Exited" in p.roles.features  # the old target becomes a feature
     assert "multi-class" in panel.task_combo.currentText()
     assert "NumOfProducts" in window.dataset_label.text() and "multi-class" in window.dataset_label.text()
+    # whole numbers taken as classes: the Column box says so, and how to predict a quantity
+    panel.select_column("NumOfProducts")
+    why = panel.column_box.detail_reason.text()
+    assert "Its 4 different whole numbers are taken as 4 classes, unordered" in why
+    assert "choose Task: regression" in why
     panel.task_combo.setCurrentIndex(panel.task_combo.findData(Task.REGRESSION))
     assert p.task_override is Task.REGRESSION and p.task is Task.REGRESSION
+    panel.select_column("NumOfProducts")
+    assert "whole numbers" not in panel.column_box.detail_reason.text()  # the user chose
     assert not panel.stratify.isEnabled()
     qtbot.waitUntil(lambda: any("a number, predicted as is" in t for t in _prep_text(panel)), timeout=3000)
     # choosing the target column in the detail box works too
