@@ -128,5 +128,8 @@ def test_report_is_one_html_page_with_embedded_images(churn, tmp_path, capsys):
     imgs = re.findall(r'<img alt="([^"]+)" src="data:image/svg\+xml;base64,', html)
     assert {"confusion matrix", "ROC curve", "PR curve", "calibration", "importance", "loss curves"} <= set(imgs)
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # nothing to fetch
+    # the settings in words, only those that shape the run (not "nesterov False · jit_compile True")
+    assert "Settings: Adam, learning rate 0.001, mini-batches of " in html
+    assert "nesterov" not in html and "jit_compile" not in html and "patience" not in html
     assert cli.main(["report", str(churn / "churn.nnstudio"), "--out", str(tmp_path / "no" / "r.html")]) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -97,8 +97,7 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
     out.append("<h2>Network and training</h2>")
     k = max(pre.n_classes, 2)
     out.append("<p>" + escape(" → ".join(project.spec.summary(task, k))) + "</p>")
-    s = project.settings.to_dict()
-    out.append("<p class='note'>Settings: " + escape(" · ".join(f"{key} {v}" for key, v in s.items())) + "</p>")
+    out.append("<p class='note'>Settings: " + escape(project.settings.describe()) + ".</p>")
     sm = parts.summary or {}
     if sm:
         out.append(f"<p>{escape(str(sm.get('message') or ''))} "

@@ -111,6 +111,27 @@ class TrainSettings:
             raise SettingsError(f"jit_compile must be true or false (got {self.jit_compile!r}).")
         check_class_weight(self.class_weight)
 
+    def describe(self) -> str:
+        """The settings that shape this run, in words (what is off or does not apply is left out):
+        'Adam, learning rate 0.001, mini-batches of 32, 100 epochs, seed 0'."""
+        opt = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adagrad": "Adagrad",
+               "adamax": "Adamax", "nadam": "Nadam"}.get(self.optimizer, self.optimizer)
+        if self.optimizer == "sgd" and self.momentum:
+            opt += f" with {'Nesterov ' if self.nesterov else ''}momentum {self.momentum:g}"
+        batches = {"full-batch": "the whole training set per step (full batch)",
+                   "stochastic": "one row per step (stochastic)"}.get(
+            self.batch_mode, f"mini-batches of {self.batch_size}")
+        parts = [opt, f"learning rate {self.learning_rate:g}", batches,
+                 f"{self.epochs:,} epoch{'s' if self.epochs != 1 else ''}", f"seed {self.seed}"]
+        if self.loss != "auto":
+            parts.append(f"loss {self.loss}")
+        if self.early_stopping:
+            parts.append(f"early stopping on {self.monitor} (patience {self.patience}"
+                         + (", best weights restored)" if self.restore_best else ")"))
+        if self.class_weight != "none":
+            parts.append(f"class weights {self.class_weight}")
+        return ", ".join(parts)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         if d["class_weight"] == "none":  # unweighted: files stay readable by versions before issue 20
