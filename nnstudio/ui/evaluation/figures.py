@@ -147,6 +147,12 @@ class ConfusionBox(QGroupBox):
                 if j:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.per_class.setItem(i, j, item)
+        if mac:
+            self.per_class.item(len(rows) - 1, 0).setToolTip(
+                "The mean over the classes, each class counting the same (macro average)")
+        # the labels' column as wide as its longest ("average (macro)" was cut to "average")
+        self.per_class.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents)
 
     def clear_figures(self) -> None:
         self.confusion.clear()

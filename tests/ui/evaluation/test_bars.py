@@ -80,3 +80,32 @@ def test_the_metrics_table_shows_every_split_when_filled_while_hidden(qtbot):
     qtbot.wait(50)
     assert any("\n" in table.horizontalHeaderItem(j).text() for j in range(table.columnCount()))
     assert table.verticalScrollBar().maximum() == 0  # nothing scrolled out of sight
+
+
+def test_the_per_class_table_shows_the_macro_average_label_whole(qtbot):
+    """In a narrow Evaluation tab the class column was stretched like the numbers' and "average
+    (macro)" wrapped onto a second line that its row had no room for."""
+    import numpy as np
+
+    from nnstudio.core.evaluate import Evaluation, per_class_scores
+    from nnstudio.core.model.spec import Task
+    from nnstudio.ui.evaluation.figures import ConfusionBox
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    p1 = np.clip(y * 0.6 + rng.random(200) * 0.5, 0, 1)
+    e = Evaluation("test", Task.BINARY, 200, 0.3, {"accuracy": 0.9}, classes=[0, 1], y_true=y,
+                   y_pred=(p1 > 0.5).astype(int), output=p1[:, None],
+                   confusion=np.array([[80, 20], [10, 90]]),
+                   per_class=per_class_scores(np.array([[80, 20], [10, 90]]), [0, 1]))
+    box = ConfusionBox()
+    qtbot.addWidget(box)
+    box.resize(380, 420)
+    box.show()
+    box._fill_per_class(e)
+    qtbot.wait(50)
+    t = box.per_class
+    last = t.rowCount() - 1
+    assert t.item(last, 0).text() == "average (macro)"
+    width = t.fontMetrics().horizontalAdvance("average (macro)")
+    assert t.columnWidth(0) >= width + 6  # on one line, whole
