@@ -212,6 +212,7 @@ class DataPanel(QWidget):
         # pixels on a 1366 x 768 screen; a click on a column brings its summary to the front
         right = self.detail_tabs = QTabWidget()
         right.setDocumentMode(True)
+        self.column_box.setTitle("")  # the tab names it ("Column" twice, one under the other)
         right.addTab(self.column_box, "Column")
         right.addTab(self.scatter_box, "Scatter plot")
         self.columns_view.clicked.connect(lambda _i: right.setCurrentIndex(0))
