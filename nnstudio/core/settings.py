@@ -114,8 +114,8 @@ class TrainSettings:
     def describe(self) -> str:
         """The settings that shape this run, in words (what is off or does not apply is left out):
         'Adam, learning rate 0.001, mini-batches of 32, 100 epochs, seed 0'."""
-        opt = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adagrad": "Adagrad",
-               "adamax": "Adamax", "nadam": "Nadam"}.get(self.optimizer, self.optimizer)
+        entry = registry.OPTIMIZERS.get(self.optimizer)
+        opt = entry.label if entry is not None else self.optimizer
         if self.optimizer == "sgd" and self.momentum:
             opt += f" with {'Nesterov ' if self.nesterov else ''}momentum {self.momentum:g}"
         batches = {"full-batch": "the whole training set per step (full batch)",

@@ -14,12 +14,11 @@ from pathlib import Path
 
 from nnstudio.core.errors import SpecError
 from nnstudio.core.model.spec import NetworkSpec, Task, count_params
+from nnstudio.core.registry import OPTIMIZERS
 
 #: Values of 4 bytes kept per parameter beyond the weight and its gradient, by optimizer (Keras'
 #: slots: Adam, Adamax and Nadam two moments; RMSprop and Adagrad one accumulator; plain SGD none).
 OPTIMIZER_SLOTS = {"adam": 2, "adamax": 2, "nadam": 2, "rmsprop": 1, "adagrad": 1, "sgd": 0}
-_NAMES = {"adam": "Adam", "adamax": "Adamax", "nadam": "Nadam", "rmsprop": "RMSprop",
-          "adagrad": "Adagrad", "sgd": "SGD"}
 #: At most this share of the machine's memory for one training run (the app, the data, TensorFlow
 #: and the rest of the system need the remainder).
 MAX_SHARE = 0.8
@@ -80,7 +79,8 @@ def check_fits(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: in
         return
     params = count_params(spec, n_inputs, task, n_classes)
     many = f"{copies} networks of " if copies > 1 else ""
-    opt = _NAMES.get(str(settings.optimizer).lower(), str(settings.optimizer))
+    entry = OPTIMIZERS.get(str(settings.optimizer).lower())
+    opt = entry.label if entry is not None else str(settings.optimizer)
     raise SpecError(
         f"This network needs about {size_text(need)} of memory to train ({many}{params:,} "
         f"parameters, "

@@ -346,7 +346,6 @@ class RunsPanel(QWidget):
         if len(sel) == 1 and sel[0].has_weights:
             self.open_model_requested.emit(sel[0])
 
-    @Slot()
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.table and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
                 and event.matches(QKeySequence.StandardKey.Delete) \
@@ -355,6 +354,7 @@ class RunsPanel(QWidget):
             return True
         return super().eventFilter(obj, event)
 
+    @Slot()
     def delete_selected(self) -> None:
         """Delete the selected runs; undoably when the panel has the window's undo stack."""
         ids = {r.id for r in self.selected_runs()}
