@@ -9,6 +9,7 @@ what the machine has, and what to change.
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -24,9 +25,11 @@ OPTIMIZER_SLOTS = {"adam": 2, "adamax": 2, "nadam": 2, "rmsprop": 1, "adagrad": 
 MAX_SHARE = 0.8
 
 
+@functools.cache
 def machine_memory_bytes() -> int | None:
     """The memory this process can use: the physical memory, or a container's lower limit
-    (cgroup v2 ``memory.max`` / v1 ``limit_in_bytes``); None when it cannot be told."""
+    (cgroup v2 ``memory.max`` / v1 ``limit_in_bytes``); None when it cannot be told. Read once:
+    every Train, Repeat and network-editor refresh asks."""
     found: list[int] = []
     try:
         found.append(int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES")))

@@ -160,8 +160,6 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
     """
     t0 = time.perf_counter()
     settings.check()
-    check_fits(spec, data.n_inputs, data.task, data.n_classes, settings, len(data.X_train),
-               copies=len(seeds))  # the N networks are in memory at once
     task = data.task
     if models is None:
         # Each seed's starting weights are drawn without building its Keras model
