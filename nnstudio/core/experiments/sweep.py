@@ -57,7 +57,8 @@ KNOBS = ("lr", "optimizer", "batch_size", "batch_mode", "epochs", "dropout", "l2
 ALIASES = {"learning_rate": "lr", "batch": "batch_size", "batch-size": "batch_size",
            "batch-mode": "batch_mode", "hidden": "layers"}
 _ORDER = ("layers", "units", "activation", "l2", "dropout")
-_HINT = ('Write knob=value,value;knob=value, e.g. "dropout=0,0.2;lr=0.001,0.01". Knobs: '
+#: What a grid looks like (the hint of every grid mistake; the sweep dialog shows the syntax itself).
+GRID_HINT = ('Write knob=value,value;knob=value, e.g. "dropout=0,0.2;lr=0.001,0.01". Knobs: '
          + ", ".join(KNOBS) + ".")
 
 
@@ -99,7 +100,7 @@ def _parse_value(knob: str, text: str):
                 "l2": "a number of at least 0", "epochs": "a whole number of at least 1",
                 "units": "a whole number of at least 1",
                 "batch_size": "a whole number, 'full' or 'stochastic'"}[knob]
-        raise SettingsError(f"Sweep knob {knob}: '{t}' is not {want}.", _HINT) from None
+        raise SettingsError(f"Sweep knob {knob}: '{t}' is not {want}.", GRID_HINT) from None
     if knob == "optimizer":
         if t.lower() not in OPTIMIZERS:
             raise SettingsError(f"Sweep knob optimizer: unknown optimizer '{t}'.",
@@ -118,35 +119,35 @@ def _parse_value(knob: str, text: str):
     if knob == "layers":
         NetworkSpec.parse(t)  # raises SpecError naming the bad layer
         return t
-    raise SettingsError(f"Unknown sweep knob '{knob}'.", _HINT)
+    raise SettingsError(f"Unknown sweep knob '{knob}'.", GRID_HINT)
 
 
 def parse_grid(text: str) -> dict[str, list]:
     """``"dropout=0,0.2;lr=0.001,0.01"`` -> ``{"dropout": [0.0, 0.2], "lr": [0.001, 0.01]}``."""
     grid: dict[str, list] = {}
     if not (text or "").strip():
-        raise SettingsError("The sweep grid is empty.", _HINT)
+        raise SettingsError("The sweep grid is empty.", GRID_HINT)
     for part in text.split(";"):
         if not part.strip():
             continue
         if "=" not in part:
-            raise SettingsError(f"Sweep grid: '{part.strip()}' has no '='.", _HINT)
+            raise SettingsError(f"Sweep grid: '{part.strip()}' has no '='.", GRID_HINT)
         name, _, values = part.partition("=")
         knob = name.strip().lower()
         knob = ALIASES.get(knob, knob)
         if knob not in KNOBS:
-            raise SettingsError(f"Unknown sweep knob '{name.strip()}'.", _HINT)
+            raise SettingsError(f"Unknown sweep knob '{name.strip()}'.", GRID_HINT)
         if knob in grid:
             raise SettingsError(f"Sweep knob {knob} is given twice.", "Give each knob once.")
         items = values.split("|") if knob == "layers" else values.split(",")
         if knob != "layers" and any(not v.strip() for v in items):
-            raise SettingsError(f"Sweep knob {knob}: an empty value in '{values.strip()}'.", _HINT)
+            raise SettingsError(f"Sweep knob {knob}: an empty value in '{values.strip()}'.", GRID_HINT)
         vals = [_parse_value(knob, v) for v in items]
         if len(set(map(repr, vals))) != len(vals):
             raise SettingsError(f"Sweep knob {knob} repeats a value.", "Give each value once.")
         grid[knob] = vals
     if not grid:
-        raise SettingsError("The sweep grid is empty.", _HINT)
+        raise SettingsError("The sweep grid is empty.", GRID_HINT)
     return grid
 
 
@@ -453,7 +454,7 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
     if not isinstance(seeds, int) or seeds < 1:
         raise SettingsError(f"Seeds must be a whole number of at least 1 (got {seeds!r}).")
     if not configs:
-        raise SettingsError("The sweep has no configuration.", _HINT)
+        raise SettingsError("The sweep has no configuration.", GRID_HINT)
     t0 = time.perf_counter()
     data = data if data is not None else project.prepare()
     sweep_id = new_id()

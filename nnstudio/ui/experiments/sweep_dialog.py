@@ -4,6 +4,7 @@ stream into the project's runs (the Runs tab) as they arrive."""
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import replace
 
 from PySide6.QtCore import Signal, Slot
@@ -123,13 +124,11 @@ class SweepDialog(QDialog):
             grid = sweep.parse_grid(self.grid.text())
             configs = sweep.expand(grid, self.random.value() or None)
         except NNStudioError as e:  # (the syntax is under the field: not said twice)
-            text = e.message if "knob=value" in e.hint else e.user_text()
+            text = e.message if e.hint == sweep.GRID_HINT else e.user_text()
             self.plan.setText(f"<span style='color:#b00'>{html.escape(text)}</span>")
             self.btn_run.setEnabled(False)
             return
-        whole = 1
-        for values in grid.values():
-            whole *= len(values)
+        whole = math.prod(len(values) for values in grid.values())
         seeds = self.seeds.value()
         picked = (f"{len(configs)} of the grid's {whole} configurations" if len(configs) < whole
                   else f"{len(configs)} configuration{'s' if len(configs) != 1 else ''}")
