@@ -31,10 +31,17 @@ def install_runs_tab(window) -> None:
     window.runs_panel = panel
     window.tabs.addTab(panel, "Runs")
     window.state.project_changed.connect(panel.refresh)
+    followed: set = set()  # the runs the tab selected by itself, last time
+
     def recorded(recs: list) -> None:
         panel.refresh()
-        if len(recs) > 1:  # a Repeat's seed group: selected, as a sweep's runs are, so the Runs
-            panel.select_ids({r.id for r in recs})  # tab shows its mean ± sd band at once
+        chosen = {r.id for r in panel.selected_runs()}
+        # a Repeat's seed group is selected, as a sweep's runs are, so the Runs tab shows its
+        # mean ± sd band at once; a single run is, until the user picks runs of their own
+        if len(recs) > 1 or not chosen or chosen == followed:
+            followed.clear()
+            followed.update(r.id for r in recs)
+            panel.select_ids(followed)
     window.training.runs_recorded.connect(recorded)
     panel.runs_edited.connect(lambda: setattr(window.state, "dirty", True))
     panel.deleted.connect(lambda text: window.statusBar().showMessage(text, 10_000))

@@ -231,12 +231,16 @@ def test_runs_trained_in_the_window_are_recorded_and_restore(window, qtbot):
     assert rec.epochs_run == 3 and rec.source == "gui" and rec.has_weights
     assert rec.data["example"] == "xor" and rec.params == 51
     assert window.runs_panel.proxy.rowCount() == 1
+    # the Runs tab shows the run just trained, with no click, until the user picks runs
+    assert [r.id for r in window.runs_panel.selected_runs()] == [rec.id]
+    assert not window.runs_panel.plot_view.empty
     qtbot.waitUntil(lambda: not window.training.busy, timeout=5_000)
     window.training_panel.repeat_n.setValue(2)
     with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
         window.training_panel.repeat_btn.click()
     recs = b.args[0]
     assert [r.seed for r in recs] == [0, 1] and recs[0].group == recs[1].group is not None
+    assert {r.id for r in window.runs_panel.selected_runs()} == {r.id for r in recs}
     qtbot.waitUntil(lambda: not window.training.busy, timeout=5_000)
     # restore the first run after changing the network and learning rate
     window.state.project.spec = DROP.copy()
@@ -260,6 +264,11 @@ def test_runs_trained_in_the_window_are_recorded_and_restore(window, qtbot):
     data = window.state.prepared()
     pred = model.predict(data.X_test[:5], verbose=0)
     assert np.allclose(pred, rec.build_model(data).predict(data.X_test[:5], verbose=0))
+    # the user's own pick stays when another run comes in
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=5_000)
+    with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000):
+        window.training.start()
+    assert [r.id for r in panel.selected_runs()] == [rec.id] and panel.proxy.rowCount() == 4
 
 
 def test_sweep_preset_streams_runs_into_the_table(window, qtbot):
