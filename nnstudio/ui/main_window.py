@@ -297,6 +297,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_tf_failed(self, err: NNStudioError) -> None:
+        self.training.cancel_waiting()
         self.statusBar().showMessage("TensorFlow could not be loaded: training is unavailable.")
         self.show_message("error", "TensorFlow could not be loaded, so training is unavailable. "
                                    f"{err.message} Reinstall with the README's install command.")
@@ -385,11 +386,11 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_run_state(self, s: str) -> None:
         idle = s == "idle"
-        self.act_train.setEnabled(idle and self.state.tf_loaded)
+        self.act_train.setEnabled(idle)  # pressed while TensorFlow loads: starts once it is ready
         self.act_stop.setEnabled(not idle)
-        self.act_repeat.setEnabled(idle and self.state.tf_loaded)
-        self.act_pause.setEnabled(not idle)
-        self.act_step.setEnabled(self.state.tf_loaded)
+        self.act_repeat.setEnabled(idle)
+        self.act_pause.setEnabled(s in ("running", "paused"))
+        self.act_step.setEnabled(s in ("idle", "running", "paused"))
         self.examples_menu.setEnabled(idle)
         # the architecture is locked while a run uses it: no undoing edits into it either
         self.act_undo.setEnabled(idle and self.undo_stack.canUndo())
@@ -399,6 +400,9 @@ class MainWindow(QMainWindow):
                                          "ends the run and keeps the model.")
         elif s == "running":
             self.statusBar().showMessage("Training…")
+        elif s == "waiting":
+            self.statusBar().showMessage("Loading TensorFlow… training starts as soon as it is "
+                                         "ready (Stop cancels).")
 
     # ----- messages -------------------------------------------------------------------------------
     @Slot(str, str)

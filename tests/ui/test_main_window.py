@@ -16,14 +16,41 @@ def test_opens_on_xor_ready_to_train(window):
     assert len(window.surface.scatters) == 2  # one scatter per class
 
 
-def test_train_button_disabled_until_tensorflow_ready(qtbot, tf_loaded):
+def test_train_pressed_while_tensorflow_loads_starts_once_it_is_ready(qtbot, tf_loaded):
     from nnstudio.ui.main_window import MainWindow
 
     win = MainWindow(load_tensorflow=False)
     qtbot.addWidget(win)
-    assert not win.training_panel.train_btn.isEnabled()
-    win.state.set_tf_ready()
-    assert win.training_panel.train_btn.isEnabled()
+    win.training_toolbar.set_pace("max")
+    tp, ctl = win.training_panel, win.training
+    assert tp.train_btn.isEnabled() and "still loading" in tp.train_btn.toolTip()
+    tp.epochs.setValue(3)
+    tp.train_btn.click()  # the app's first seconds: kept, not refused with a dialog
+    assert ctl.run_state == "waiting" and not hasattr(win, "last_message")
+    assert not tp.train_btn.isEnabled() and tp.stop_btn.isEnabled() and not tp.epochs.isEnabled()
+    assert "starts as soon as it is ready" in win.statusBar().currentMessage()
+    with qtbot.waitSignal(win.state.training_finished, timeout=60_000) as blocker:
+        win.state.set_tf_ready()
+        assert ctl.run_state == "running"
+    assert blocker.args[0].epochs_run == 3
+    qtbot.waitUntil(lambda: not ctl.busy, timeout=5_000)
+    win.close()
+
+
+def test_stop_cancels_a_train_kept_for_tensorflow(qtbot, tf_loaded):
+    from nnstudio.ui.main_window import MainWindow
+
+    win = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(win)
+    tp, ctl = win.training_panel, win.training
+    tp.repeat_btn.click()
+    assert ctl.run_state == "waiting"
+    tp.stop_btn.click()
+    assert ctl.run_state == "idle" and tp.train_btn.isEnabled() and tp.epochs.isEnabled()
+    started = []
+    win.state.training_started.connect(lambda *a: started.append(a))
+    win.state.set_tf_ready()  # nothing was waiting any more: nothing starts
+    assert ctl.run_state == "idle" and not started
     win.close()
 
 
@@ -132,7 +159,7 @@ def test_after_a_repeat_the_scrubber_health_and_coach_speak_of_the_run_shown(win
         window.training_panel.train_btn.click()
     trained = window.state.timeline_run
     assert trained is not None and trained.has_timeline and window.scrubber.play_button.isEnabled()
-    assert window.runs_panel.selected_runs() == []  # one Train leaves the Runs tab's selection
+    assert window.runs_panel.selected_runs() == [window.state.project.runs[-1]]  # the run shown
     window.training_panel.repeat_n.setValue(2)
     with qtbot.waitSignal(window.training.repeat_finished, timeout=120_000):
         window.training_panel.repeat_btn.click()

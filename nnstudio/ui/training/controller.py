@@ -89,7 +89,7 @@ class RepeatSummary:
 
 class TrainingController(QObject):
     message = Signal(str, str)  # (level: info|warning|error, text) for the window to show
-    state_changed = Signal(str)  # idle | running | paused | repeating
+    state_changed = Signal(str)  # idle | waiting (for TensorFlow) | running | paused | repeating
     repeat_run = Signal(object)  # RepeatRun, after each run of a repeat
     repeat_finished = Signal(object)  # RepeatSummary
     runs_recorded = Signal(object)  # list of RunRecords added to the project (issue 17)
@@ -110,14 +110,37 @@ class TrainingController(QObject):
         self.last_data = None  # the prepared data the last run trained on (its rows, dropped rows)
         self.pace: float | None = None  # epochs per second while a run is watched (None: max)
         self.pacer: Pacer | None = None
+        #: a command pressed while TensorFlow loads (Train, Repeat, Step): it runs once TF is ready
+        self.waiting = None
+        state.tf_ready.connect(self._run_waiting)
 
     # ----- commands (GUI thread) -----------------------------------------------------------------
-    def _ready_data(self, what: str):
+    def _wait_for_tensorflow(self, command) -> bool:
+        """While TensorFlow loads, keep ``command`` to run the moment it is ready (the app's first
+        seconds: a Train pressed then is not refused); returns whether it was kept."""
+        if self.state.tf_loaded or self.run_state != "idle":
+            return False
+        self.waiting = command
+        self._set_state("waiting")
+        return True
+
+    @Slot()
+    def _run_waiting(self) -> None:
+        command, self.waiting = self.waiting, None
+        if self.run_state == "waiting":
+            self._set_state("idle")
+            if command is not None:
+                command()
+
+    def cancel_waiting(self) -> None:
+        """Forget a command kept for TensorFlow (Stop, or TensorFlow failed to load)."""
+        self.waiting = None
+        if self.run_state == "waiting":
+            self._set_state("idle")
+
+    def _ready_data(self):
         """The prepared data if a run can start now; otherwise say why (a message) and return None."""
         if self.run_state != "idle":
-            return None
-        if not self.state.tf_loaded:
-            self.message.emit("warning", f"TensorFlow is still loading; {what} is enabled once it is ready.")
             return None
         p = self.state.project
         try:
@@ -137,7 +160,9 @@ class TrainingController(QObject):
     def start(self, plan: RunPlan | None = None) -> bool:
         """Train the project's network with its settings, or (issue 19) a ``plan``: a branch from
         a snapshot, or a coach's comparison run, with its own network and settings."""
-        data = self._ready_data("Train")
+        if self._wait_for_tensorflow(lambda: self.start(plan)):
+            return False
+        data = self._ready_data()
         if data is None:
             return False
         p = self.state.project
@@ -195,7 +220,9 @@ class TrainingController(QObject):
     def start_repeat(self, n: int) -> bool:
         """Train ``n`` times with seeds 0..n-1 (the XOR tutorial averages 5): each run's test
         figures, then their mean and sd (``repeat_run`` / ``repeat_finished`` signals)."""
-        data = self._ready_data("Repeat")
+        if self._wait_for_tensorflow(lambda: self.start_repeat(n)):
+            return False
+        data = self._ready_data()
         if data is None:
             return False
         p = self.state.project
@@ -252,6 +279,7 @@ class TrainingController(QObject):
             self.pacer.set(epochs_per_second)
 
     def stop(self) -> None:
+        self.cancel_waiting()
         if self.pacer is not None:
             self.pacer.cancel()
         if self.trainer is not None:
@@ -271,6 +299,8 @@ class TrainingController(QObject):
 
     def step(self) -> None:
         """One epoch: while paused, or to start a run that pauses after its first epoch."""
+        if self._wait_for_tensorflow(self.step):
+            return
         if self.run_state == "idle":
             if self.start() and self.trainer is not None:
                 self.trainer.pause()

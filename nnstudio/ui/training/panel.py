@@ -244,15 +244,17 @@ class TrainingPanel(QWidget):
         run = self.controller.run_state
         idle = run == "idle"
         ready = self.state.tf_loaded
-        self.train_btn.setEnabled(idle and ready)
-        self.train_btn.setToolTip("Train the network from fresh weights (Ctrl+T)." if ready
-                                  else "TensorFlow is loading…")
+        # pressed while TensorFlow loads, Train, Repeat and Step start once it is ready
+        self.train_btn.setEnabled(idle)
+        self.train_btn.setToolTip("Train the network from fresh weights (Ctrl+T)." if ready else
+                                  "Train the network from fresh weights (Ctrl+T). TensorFlow is "
+                                  "still loading: the run starts as soon as it is ready.")
         self.stop_btn.setEnabled(not idle)
         self.pause_btn.setEnabled(run in ("running", "paused"))
-        self.repeat_btn.setEnabled(idle and ready)
+        self.repeat_btn.setEnabled(idle)
         self.repeat_n.setEnabled(idle)
         self.pause_btn.setText("Resume" if run == "paused" else "Pause")
-        self.step_btn.setEnabled(ready and run != "repeating")
+        self.step_btn.setEnabled(run in ("idle", "running", "paused"))
         if not idle:
             # a field that is about to be disabled gives the focus up first: Qt would hand it to
             # the next enabled field, the learning rate (where a wheel turn would then change it)
