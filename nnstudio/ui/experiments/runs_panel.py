@@ -252,6 +252,7 @@ class RunsPanel(QWidget):
         split = self.split_box.currentText()
         self.plot.setTitle(f"{self.curve.currentText()} ({split})" if runs else "")
         groups = groups_of(runs) if self.grouped.isChecked() else [[r] for r in runs]
+        missing = [r for r in runs if not len(r.history.get(self._curve_key(r), []))]
         for i, group in enumerate(groups):
             col = colour(i)
             curves = [np.asarray(r.history.get(self._curve_key(r), []), float) for r in group]
@@ -278,7 +279,12 @@ class RunsPanel(QWidget):
             item = self.plot.plot(x, mean, pen=pg.mkPen(col, width=2),
                                   name=f"{name} (mean ± sd of {len(curves)})")
             self.items += [item, band]
-        if runs:
+        if runs and len(missing) == len(runs):  # empty axes would read as a broken plot
+            self.plot_view.show_message(self._no_curve_text(missing, split))
+        elif runs:
+            if missing:
+                self.plot.setTitle(f"{self.curve.currentText()} ({split}; "
+                                   f"{len(missing)} of {len(runs)} selected runs have no such curve)")
             self.plot_view.show_content()
         elif self.model.rowCount():
             self.plot_view.show_message("Select runs in the table above to overlay their curves.")
@@ -287,6 +293,14 @@ class RunsPanel(QWidget):
                 "No runs yet.\n\nEvery Train, Repeat and sweep (Sweep…) is recorded here, with "
                 "its network, settings and curves: select runs to overlay and compare them.")
         self.verdict.setText(self.describe(runs))
+
+    def _no_curve_text(self, runs: list[RunRecord], split: str) -> str:
+        what = f"{self.curve.currentText()} ({split})"
+        who = runs[0].label() if len(runs) == 1 else f"the {len(runs)} selected runs"
+        if self.split_box.currentData() == "val":
+            return (f"No {what} curve: {who} trained without validation rows (the split on the "
+                    "Data tab had none). Choose training above to see the training curves.")
+        return f"No {what} curve: {who} recorded no epochs."
 
     def describe(self, runs: list[RunRecord]) -> str:
         """What the verdict pane says for a selection (plain text)."""

@@ -332,3 +332,21 @@ def test_bad_grid_is_said_in_the_dialog(window, qtbot):
     dlg.grid.setText("dropout=0,0.3")
     assert dlg.btn_run.isEnabled() and "2 configurations" in dlg.plan.text()
     dlg.close()
+
+
+def test_runs_without_the_chosen_curve_say_so_instead_of_empty_axes(panel):
+    """Churn trains with no validation rows: its runs have training curves only."""
+    no_val = run(BASE, 0, 0.86)
+    no_val.history = {k: v for k, v in no_val.history.items() if not k.startswith("val_")}
+    panel.state.project.runs.append(no_val)
+    panel.refresh()
+    panel.select_ids({no_val.id})
+    assert panel.plot_view.empty and not panel.items
+    assert "trained without validation rows" in panel.plot_view.label.text()
+    panel.split_box.setCurrentIndex(panel.split_box.findData("train"))
+    assert not panel.plot_view.empty and len(panel.items) == 1
+    # with a run that has it, the curve that exists is drawn and the title says one is missing
+    panel.split_box.setCurrentIndex(panel.split_box.findData("val"))
+    panel.select_ids({no_val.id, panel.state.project.runs[-2].id})
+    assert not panel.plot_view.empty and len(panel.items) == 1
+    assert "1 of 2 selected runs have no such curve" in panel.plot.titleLabel.text
