@@ -294,3 +294,19 @@ def test_too_few_numeric_features_is_explained(make_view):
     view = make_view(Project(Dataset(frame, "one"), Roles("label", ["size", "shape"])))
     assert "needs two numeric features" in view.caption.text() and "(size)" in view.caption.text()
     assert not view.x_combo.isEnabled() and view.scatters == []
+
+
+def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_view, qtbot):
+    """Trained on another tab: until its surface is drawn, the view says it is computing it, not
+    'Not trained yet' (the digits surface takes a moment)."""
+    proj = Project(Dataset(blobs3(), "blobs"), Roles("kind", ["a", "b"]),
+                   NetworkSpec([LayerSpec.dense(8, "tanh")]), TrainSettings(epochs=5))
+    view = make_view(proj)
+    assert view.plot.titleLabel.text.startswith("Not trained yet")
+    view.hide()
+    untrained(view)
+    assert view.last_surface is None  # nothing is computed for a hidden view
+    assert view.plot.titleLabel.text == "Computing the surface…"
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        view.show()
+    assert view.plot.titleLabel.text.startswith("Trained model")

@@ -371,6 +371,7 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         r = self.state.result
         meta = {"final": True, "epoch": r.epochs_run if r else None, "test": dict(r.test) if r else {}}
         self._net = (layers, meta)
+        self._update_title()  # "Computing the surface…" until it is drawn (later, if hidden now)
         self._schedule_redraw(final=True)
 
     # ===== size ==============================================================================
