@@ -1,4 +1,6 @@
 """The first run: the window opens on XOR, trains live in a worker thread, stops, closes cleanly."""
+import numpy as np
+
 from nnstudio.core.training.engine import TrainResult
 
 
@@ -297,3 +299,20 @@ def test_curves_list_validation_only_when_there_is_a_validation_split(qtbot):
     view.set_history({"loss": [1.0], "val_loss": [1.1], "accuracy": [0.5], "val_accuracy": [0.4]})
     assert names(view.loss_plot) == ["training", "validation"]
     assert names(view.metric_plot) == ["training", "validation"]
+
+
+def test_loss_goes_on_a_log_axis_for_regression_and_the_user_can_switch_it(window, qtbot):
+    curves = window.curves
+    assert not curves.log_scale.isChecked()  # XOR: a classification loss reads fine on a line
+    window.load_example("house-prices")  # squared error from 150,000 down to 700
+    assert curves.log_scale.isChecked()
+    assert curves.loss_plot.getAxis("left").logMode and curves.metric_plot.getAxis("left").logMode
+    curves.set_history({"loss": [150_000.0, 900.0, 0.0], "mae": [350.0, 20.0, 0.0]}, "mae")
+    assert curves.loss_plot.getAxis("left").logMode  # a new history keeps the choice
+    y = curves.curves["loss"].getData()[1]  # drawn as log10; an exact 0 is left out, not an error
+    assert np.allclose(y[:2], np.log10([150_000.0, 900.0]))
+    curves.log_scale.setChecked(False)
+    assert not curves.loss_plot.getAxis("left").logMode
+    assert list(curves.curves["loss"].getData()[1]) == [150_000.0, 900.0, 0.0]
+    window.load_example("xor")
+    assert not curves.log_scale.isChecked() and not curves.metric_plot.getAxis("left").logMode

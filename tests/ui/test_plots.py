@@ -49,3 +49,18 @@ def test_a_legend_below_a_plot_is_given_the_height_of_its_rows(qtbot):
         for sample, label in legend.items:  # ... and so is every row of it
             for item in (sample, label):
                 assert item.geometry().bottom() <= box.height() + 0.5
+
+
+def test_log_axes_label_one_two_five_of_each_decade_in_plain_numbers_where_short(qtbot):
+    import numpy as np
+
+    from nnstudio.ui.common.plots import SparseLogAxis
+
+    axis = SparseLogAxis("left")
+    axis.setLogMode(False, True)
+    values = np.log10([20.0, 30.0, 50.0, 0.05, 0.07, 200_000.0])
+    labels = axis.tickStrings(list(values), 1.0, 1.0)
+    assert labels[:5] == ["20", "", "50", "0.05", ""]
+    assert labels[5] and labels[5] != "200000"  # long: pyqtgraph's 2·10⁵
+    axis.setLogMode(False, False)  # a linear axis is pyqtgraph's own
+    assert axis.tickStrings([20.0, 30.0], 1.0, 10.0) == ["20", "30"]

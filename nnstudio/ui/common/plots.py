@@ -1,6 +1,7 @@
 """Plot helpers shared by the views."""
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -74,3 +75,25 @@ def floating_legend(plot, offset: tuple[int, int]) -> pg.LegendItem:
         axis = item.getAxis(side)
         axis.setZValue(min(axis.zValue(), item.vb.zValue() - 0.5))
     return legend
+
+
+class SparseLogAxis(pg.AxisItem):
+    """A log axis that labels 1, 2 and 5 of each decade only: pyqtgraph labels all of 1..9 when the
+    range spans under three decades, and 0.06..0.09 ran into each other. Labels are plain numbers
+    (20, 500, 0.05) where those are short, pyqtgraph's 2·10⁵ beyond."""
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        out = []
+        for v in values:
+            m = 10 ** (v - np.floor(v))
+            keep = abs(m - round(m)) < 1e-6 and round(m) in (1, 2, 5)
+            value = 10.0 ** v * scale
+            if not keep:
+                out.append("")
+            elif 1e-4 <= value < 1e5:  # 20, 500, 0.05: plain numbers where they are short
+                out.append(f"{value:g}")
+            else:
+                out.append(super().tickStrings([v], scale, spacing)[0])
+        return out

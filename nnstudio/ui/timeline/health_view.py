@@ -11,23 +11,8 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.ui.common.empty_state import EmptyState
-from nnstudio.ui.common.plots import floating_legend
+from nnstudio.ui.common.plots import SparseLogAxis, floating_legend
 from nnstudio.ui.common.wheel_guard import guard_wheel
-
-
-class SparseLogAxis(pg.AxisItem):
-    """A log axis that labels 1, 2 and 5 of each decade only: pyqtgraph labels all of 1..9 when the
-    range spans under three decades, and 0.06..0.09 ran into each other."""
-
-    def tickStrings(self, values, scale, spacing):
-        if not self.logMode:
-            return super().tickStrings(values, scale, spacing)
-        out = []
-        for v in values:
-            m = 10 ** (v - np.floor(v))
-            keep = abs(m - round(m)) < 1e-6 and round(m) in (1, 2, 5)
-            out.append(super().tickStrings([v], scale, spacing)[0] if keep else "")
-        return out
 
 BINS = 40
 

@@ -7,11 +7,11 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import metric_name
-from nnstudio.ui.common.plots import floating_legend
+from nnstudio.ui.common.plots import SparseLogAxis, floating_legend
 
 # One-pixel pens: Qt strokes a wider pen through its general path stroker, which made one repaint
 # of the four curves cost 30-60 ms of GUI time instead of 3 (measured in docs/surface.md).
@@ -38,11 +38,26 @@ class CurvesView(QWidget):
         self.state = state
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("w")
+        # a regression's squared error falls by orders of magnitude (house prices: 150,000 to
+        # 700), which flattens a linear axis after a few epochs: a log axis keeps the tail readable
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("Loss (and a regression's MAE) on a logarithmic axis, so a curve "
+                                  "that falls by orders of magnitude stays readable to its end. "
+                                  "On by default for regression.")
+        self.log_scale.toggled.connect(self._apply_log_scale)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 2, 6, 0)
+        bar.addStretch(1)
+        bar.addWidget(self.log_scale)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(bar)
         lay.addWidget(self.glw)
-        self.loss_plot = self.glw.addPlot(row=0, col=0, title="Loss")
-        self.metric_plot = self.glw.addPlot(row=1, col=0, title="Accuracy")
+        self.loss_plot = self.glw.addPlot(row=0, col=0, title="Loss",
+                                          axisItems={"left": SparseLogAxis("left")})
+        self.metric_plot = self.glw.addPlot(row=1, col=0, title="Accuracy",
+                                            axisItems={"left": SparseLogAxis("left")})
         self.metric_plot.setXLink(self.loss_plot)
         for p in (self.loss_plot, self.metric_plot):
             p.showGrid(x=True, y=True)
@@ -101,6 +116,7 @@ class CurvesView(QWidget):
             state.model_changed.connect(self._on_model_changed)
             state.epoch_shown.connect(self._on_epoch_shown)
             state.finding_selected.connect(self._on_finding)
+            self._on_data_changed()  # a reopened project may be a regression: its default scale
 
     # ----- following the state --------------------------------------------------------------------
     def _state_metric(self) -> str | None:
@@ -114,6 +130,7 @@ class CurvesView(QWidget):
         metric = self._state_metric()
         if metric is not None:
             self.reset(metric)
+            self.log_scale.setChecked(metric != "accuracy")  # new data: the task's default
 
     @Slot()
     def _on_training_started(self) -> None:
@@ -174,6 +191,7 @@ class CurvesView(QWidget):
         self.loss_plot.setTitle("Loss")
         self.metric_plot.setTitle(self._metric_title())
         self._fix_metric_range()
+        self._apply_log_scale()
         # the legend where the curve is not: accuracy climbs (bottom right is free), errors fall
         self.metric_plot.legend.setOffset((-10, -10) if metric == "accuracy" else (-10, 10))
         self.history = {}
@@ -186,6 +204,12 @@ class CurvesView(QWidget):
         for m in self._marks:
             self.loss_plot.removeItem(m)
         self._marks.clear()
+
+    @Slot()
+    def _apply_log_scale(self, *_args) -> None:
+        on = self.log_scale.isChecked()
+        self.loss_plot.setLogMode(y=on)
+        self.metric_plot.setLogMode(y=on and self.metric != "accuracy")  # accuracy stays 0..1
 
     def _metric_title(self) -> str:
         return "Accuracy" if self.metric == "accuracy" else self.metric.upper()
