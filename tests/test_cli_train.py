@@ -114,3 +114,28 @@ def test_regression_reports_r2_as_its_baseline():
     assert set(base) >= {"r2", "split", "rows", "better_than_guessing", "verdict"}
     assert base["better_than_guessing"] == (base["r2"] > 0)
     assert out["rows"]["test"] == base["rows"] > 0
+
+
+def test_the_task_is_printed_and_whole_numbers_taken_as_classes_are_named(tmp_path):
+    """A count target (visits 0..16) is inferred as 17 unordered classes: the CLI says so, and how
+    to train it as a quantity, as the Data tab does; with --task regression it says it was chosen."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.normal(size=300)
+    visits = np.clip(np.round(5 + 3 * a + 2 * b), 0, 16).astype(int)
+    path = tmp_path / "visits.csv"
+    pd.DataFrame({"a": a, "b": b, "visits": visits}).to_csv(path, index=False)
+    k = len(np.unique(visits))
+    r = nnstudio("train", str(path), "--target", "visits", "--epochs", "2")
+    assert r.returncode == 0, r.stderr
+    line = next(s for s in r.stdout.splitlines() if s.startswith("task:"))
+    assert "multi-class classification of visits (inferred)" in line
+    assert f"{k} different whole numbers are taken as {k} unordered classes" in line
+    assert "--task regression" in line
+    r = nnstudio("train", str(path), "--target", "visits", "--epochs", "2", "--task", "regression",
+                 "--json")
+    out = json.loads(r.stdout)
+    assert out["task"] == "regression"
+    assert out["task_line"] == "task: regression of visits (chosen with --task)"

@@ -70,6 +70,19 @@ def rows_text(data) -> str:
     return text
 
 
+def task_line(project, data) -> str:
+    """What the run learns, and for whole numbers taken as classes, that they are unordered and
+    how to train a quantity instead (the GUI's Data tab says the same)."""
+    how = "chosen with --task" if project.task_override is not None else "inferred"
+    target = project.roles.target
+    text = f"task: {data.task.label} of {target} ({how})"
+    k = project.whole_number_classes()
+    if k:
+        text += (f"; its {k} different whole numbers are taken as {k} unordered classes. If "
+                 f"{target} is a quantity (a count, a score), add --task regression")
+    return text
+
+
 def print_result(message: str, out: dict, params: int, *extra: str) -> None:
     """The human-readable form of a run's result (the JSON form is ``out`` itself)."""
     print(message)

@@ -15,6 +15,7 @@ from nnstudio.cli.common import (
     result_json,
     rows_text,
     settings_overrides,
+    task_line,
     warn,
 )
 from nnstudio.core.errors import DataError, NNStudioError, SpecError
@@ -212,12 +213,14 @@ def run(args) -> int:
         base = baseline_of_runs(data, rep["runs"])
         out = {"runs": runs, "metric": rep["metric"], "mean": rep["mean"], "sd": rep["sd"],
                "params": params, "repeat": args.repeat, "rows": data.rows(), "baseline": base,
+               "task": data.task.value, "task_line": task_line(project, data),
                "warnings": warnings + ([base["verdict"]] if not base["better_than_guessing"] else [])}
         result = rep["runs"][-1]
         if args.json:
             print(json.dumps(out, indent=2))
         else:
             print(rows_text(data))
+            print(task_line(project, data))
             for i, r in enumerate(runs):
                 print(f"seed {i}: {rep['metric']} {r.get(rep['metric'])}")
             print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
@@ -246,6 +249,7 @@ def run(args) -> int:
             out["replicas"] = len(devices)
         base = baseline(data, result)
         out["rows"] = data.rows()
+        out["task"], out["task_line"] = data.task.value, task_line(project, data)
         out["baseline"] = base
         out["warnings"] = warnings + ([base["verdict"]] if not base["better_than_guessing"] else [])
         findings = findings_json(data, project.spec, project.settings, result,
@@ -254,7 +258,7 @@ def run(args) -> int:
         if args.json:
             print(json.dumps(out, indent=2))
         else:
-            print_result(result.message, out, params, rows_text(data))
+            print_result(result.message, out, params, rows_text(data), out["task_line"])
             for f in findings:
                 print(f"coach [{f['code']}]: {f['message']}")
     if args.export:

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field, replace
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import get_example
 from nnstudio.core.data.preprocess import PreparedData, PreprocessConfig, SplitConfig, prepare
+from nnstudio.core.data.profile import is_numeric_dtype
 from nnstudio.core.data.roles import Roles, infer_roles, infer_task
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 
@@ -74,6 +76,21 @@ class Project:
             return self.task_override
         target = self.roles.target
         return infer_task(self.dataset.frame[target], self.dataset.profile(target))[0]
+
+    def whole_number_classes(self) -> int:
+        """How many whole-number values of the target the inferred task takes as unordered classes
+        (0 when it does not: the task was chosen, or the target is not numbers). Visits 0..31 become
+        19 unrelated classes, where being off by one counts as wrong as being off by ten: the GUI
+        and the CLI say so, and how to train a quantity as regression instead."""
+        target = self.roles.target
+        frame = self.dataset.frame
+        if self.task_override is not None or target not in frame.columns:
+            return 0
+        try:
+            multiclass = self.task is Task.MULTICLASS
+        except NNStudioError:  # a target that cannot be used: the Data tab explains it
+            return 0
+        return int(frame[target].nunique()) if multiclass and is_numeric_dtype(frame[target]) else 0
 
     def n_classes(self) -> int:
         task = self.task

@@ -28,12 +28,10 @@ def target_note(project) -> str:
     that each value is a class of its own (0, 1, …, 31 visits become 19 unrelated classes) and
     how to predict it as a quantity instead."""
     text = f"The target: {task_text(project)}."
-    target = project.roles.target
-    frame = project.dataset.frame
-    if project.task_override is not None or task_or_none(project) is not Task.MULTICLASS \
-            or target not in frame.columns or not is_numeric_dtype(frame[target]):
+    k = project.whole_number_classes()
+    if not k:
         return text
-    k = int(frame[target].nunique())
+    target = project.roles.target
     return (f"{text} Its {k} different whole numbers are taken as {k} classes, unordered: "
             f"being off by one counts as wrong as being off by ten. If {target} is a quantity "
             f"(a count, a score), choose Task: regression to predict it as a number.")
