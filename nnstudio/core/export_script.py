@@ -19,21 +19,36 @@ from nnstudio.core.settings import TrainSettings
 from nnstudio.core.trained import TrainedModel
 
 
+def _reads_the_same(path: str, frame: pd.DataFrame | None) -> bool:
+    """Whether ``pd.read_csv(path)`` with its defaults gives the app's table: the same columns, each
+    numbers where the app's are numbers. A '?' read as missing by the app, a semicolon file or a
+    decimal comma would leave pandas with text, and the script would fail or learn something else."""
+    try:
+        plain = pd.read_csv(path) if frame is not None else pd.read_csv(path, nrows=5)
+    except Exception:  # not readable with defaults
+        return False
+    if frame is None:
+        return True
+    if [str(c) for c in plain.columns] != [str(c) for c in frame.columns] or len(plain) != len(frame):
+        return False
+    number = pd.api.types.is_numeric_dtype
+    return all(number(plain[c]) == number(frame[c]) for c in frame.columns)
+
+
 def _script_data(tm: TrainedModel, folder: Path) -> tuple[str, list[str]]:
     """Where the script reads its CSV: the project's own CSV when pandas reads it as is, else a copy
     of the data written beside the script. Returns (path as the script names it, files written)."""
-    if tm.source_path and Path(tm.source_path).suffix.lower() == ".csv":
-        try:
-            head = pd.read_csv(tm.source_path, nrows=5)
-            if tm.data_frame is None or [str(c) for c in head.columns] == [str(c) for c in tm.data_frame.columns]:
-                return str(Path(tm.source_path).resolve()), []
-        except Exception:  # not readable with defaults: write a copy instead
-            pass
+    if tm.source_path and Path(tm.source_path).suffix.lower() == ".csv" \
+            and _reads_the_same(tm.source_path, tm.data_frame):
+        return str(Path(tm.source_path).resolve()), []
     if tm.data_frame is None:
         raise ExportError("The script needs the training data, and it is not available.",
                           "Open the model's data in nnstudio, then export the script again.")
     name = (tm.meta.get("data", {}).get("example") or tm.meta.get("data", {}).get("name") or "data")
-    fname = safe_name(str(name).lower().replace(" ", "_")) + ".csv"
+    name = str(name)
+    if Path(name).suffix.lower() in (".csv", ".tsv", ".txt", ".dat", ".tab"):  # not messy.csv.csv
+        name = name[: -len(Path(name).suffix)]
+    fname = safe_name(name.lower().replace(" ", "_")) + ".csv"
     target = folder / fname
     tm.data_frame.to_csv(target, index=False)
     return fname, [str(target)]
