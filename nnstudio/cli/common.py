@@ -24,7 +24,8 @@ def csv_options(args):
     na = [v for v in (args.na_values or "").split(",") if v != ""] if args.na_values else []
     opts = CsvOptions(delimiter=delim, encoding=args.encoding, header=args.header,
                       decimal=args.decimal, na_values=na,
-                      missing_markers=getattr(args, "missing_markers", True))
+                      missing_markers=getattr(args, "missing_markers", True),
+                      formatted_numbers=getattr(args, "formatted_numbers", True))
     opts.check()
     return opts
 

@@ -67,6 +67,10 @@ def add_arguments(p) -> None:
     g.add_argument("--no-missing-markers", dest="missing_markers", action="store_false", default=True,
                    help="do not read common markers (?, -, ., NA, n/a, null, none, missing) in "
                         "columns of numbers as missing values (they are by default, and said so)")
+    g.add_argument("--no-formatted-numbers", dest="formatted_numbers", action="store_false",
+                   default=True,
+                   help="keep columns of numbers written with $, €, %%, thousands separators or "
+                        "(brackets) as text (they are read as numbers by default, and said so)")
     g = p.add_argument_group("projects and data larger than memory")
     g.add_argument("--data", metavar="CSV", help="the data file of a .nnstudio project, when it is no "
                                                  "longer where the project says (it moved)")

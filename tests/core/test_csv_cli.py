@@ -89,3 +89,20 @@ def test_train_on_a_csv_with_json_output(tmp_path, capsys, tf_loaded):
     assert res["epochs_run"] == 2 and 0 <= res["test_accuracy"] <= 1
     # ids and names ignored, Geography one-hot: 12 inputs -> 4 -> 1, the same encoding as the GUI's
     assert res["params"] == 12 * 4 + 4 + 4 + 1
+
+
+def test_money_columns_are_numbers_unless_no_formatted_numbers(tmp_path):
+    import pandas as pd
+
+    from nnstudio.cli import _parser
+    from nnstudio.cli.train import load_project
+
+    path = tmp_path / "money.csv"
+    pd.DataFrame({"income": ["$1,200", "$3,400", "$560", "$7,000"] * 10,
+                  "left": ["yes", "no"] * 20}).to_csv(path, index=False)
+    p = load_project(_parser().parse_args(["train", str(path), "--target", "left"]))
+    assert p.roles.features == ["income"] and p.dataset.frame["income"].iloc[0] == 1200.0
+    assert any(w.startswith("income was read as numbers") for w in p.dataset.warnings)
+    p = load_project(_parser().parse_args(["train", str(path), "--target", "left",
+                                           "--no-formatted-numbers"]))
+    assert p.dataset.frame["income"].iloc[0] == "$1,200" and p.dataset.csv_options["formatted_numbers"] is False

@@ -24,6 +24,8 @@ class CsvOptions:
     na_values: list[str] = field(default_factory=list)  # extra markers of missing values, e.g. "?"
     #: read :data:`MISSING_MARKERS` as missing in columns that otherwise hold only numbers
     missing_markers: bool = True
+    #: read text columns of numbers written with $, €, %, thousands separators as numbers
+    formatted_numbers: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -31,15 +33,17 @@ class CsvOptions:
     @classmethod
     def from_dict(cls, d: dict | None) -> CsvOptions:
         d = dict(d or {})
-        known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers"}
+        known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers",
+                 "formatted_numbers"}
         unknown = set(d) - known
         if unknown:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
         opts = cls(**d)
         opts.na_values = [str(v) for v in opts.na_values]
-        if not isinstance(opts.missing_markers, bool):
-            raise DataError(f"The CSV option missing_markers must be true or false (got "
-                            f"{opts.missing_markers!r}).")
+        for name in ("missing_markers", "formatted_numbers"):
+            if not isinstance(getattr(opts, name), bool):
+                raise DataError(f"The CSV option {name} must be true or false (got "
+                                f"{getattr(opts, name)!r}).")
         opts.check()
         return opts
 
@@ -78,6 +82,8 @@ class CsvOptions:
             parts.append("missing also: " + ", ".join(repr(v) for v in self.na_values))
         if not self.missing_markers:
             parts.append("markers such as '?' not read as missing")
+        if not self.formatted_numbers:
+            parts.append("numbers such as $1,234 or 12% kept as text")
         return ", ".join(parts)
 
 

@@ -21,6 +21,8 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     #: missing markers read as missing in number columns: ``{column: {marker: count}}``
     missing_markers: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: text columns read as numbers ($63,248, 13.6%): ``{column: {"example", "dropped", "markers"}}``
+    formatted_numbers: dict[str, dict] = field(default_factory=dict)
     _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

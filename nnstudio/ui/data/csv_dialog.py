@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.data.csv import preview
 from nnstudio.core.data.csv_missing import DEFAULT_MISSING, MISSING_MARKERS
+from nnstudio.core.data.csv_numbers import CURRENCY
 from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.errors import NNStudioError
@@ -92,6 +93,14 @@ class CsvImportDialog(QDialog):
                                 + ", without case. Untick to keep them as values (the column is then "
                                   "refused as numbers with stray text).")
         self.markers.toggled.connect(self.refresh)
+        self.formatted = QCheckBox("Read $1,234 and 12% as numbers")
+        self.formatted.setChecked(opts.formatted_numbers)
+        self.formatted.setToolTip("A column whose values are all numbers written with a currency sign "
+                                  "(" + ", ".join(CURRENCY) + "), thousands separators, a percent "
+                                  "sign or brackets for negative amounts is read as numbers (13.6% "
+                                  "as 13.6), and the Data tab says so. Untick to keep such columns "
+                                  "as text.")
+        self.formatted.toggled.connect(self.refresh)
         self._missing_timer = QTimer(self, singleShot=True, interval=250)
         self._missing_timer.timeout.connect(self.refresh)
         self.missing.textEdited.connect(lambda _t: self._missing_timer.start())
@@ -103,7 +112,11 @@ class CsvImportDialog(QDialog):
         form.addRow("Header row:", self.header)
         form.addRow("Numbers:", self.decimal)
         form.addRow("Also missing:", self.missing)
-        form.addRow("", self.markers)
+        checks = QHBoxLayout()
+        checks.addWidget(self.markers)
+        checks.addWidget(self.formatted)
+        checks.addStretch(1)
+        form.addRow("", checks)
 
         self.model = DataFrameModel()
         self.table = QTableView()
@@ -145,7 +158,7 @@ class CsvImportDialog(QDialog):
     def options(self) -> CsvOptions:
         return CsvOptions(self.delimiter.currentData(), self.encoding.currentData(),
                           self.header.currentData(), self.decimal.currentData(), self.missing_values(),
-                          self.markers.isChecked())
+                          self.markers.isChecked(), self.formatted.isChecked())
 
     def set_option(self, name: str, value) -> None:
         """Choose a value programmatically (tests, and the fix buttons)."""

@@ -281,6 +281,9 @@ class DataPanel(QWidget):
         if ds.missing_markers:
             notes.append("To keep such markers as values, open the file again (Open data…) and untick "
                          "'Read ?, -, NA… in number columns as missing'.")
+        if ds.formatted_numbers:
+            notes.append("To keep such columns as text, open the file again (Open data…) and untick "
+                         "'Read $1,234 and 12% as numbers'.")
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
         self.rows_model.set_frame(ds.frame, self._roles_map())

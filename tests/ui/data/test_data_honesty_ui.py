@@ -94,3 +94,26 @@ def test_training_warns_about_lost_rows_first_and_the_result_says_rows_and_verdi
     assert base is not None and base["split"] == "test" and base["rows"] == 53
     assert base["verdict"] in text
     assert base["verdict"] in window.messages[-1][1]  # the status bar message says it too
+
+
+def test_money_columns_are_read_as_numbers_said_and_can_be_kept_as_text(window, qtbot, tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "money.csv"
+    pd.DataFrame({"income": ["$1,200", "$3,400", "$560", "$7,000"] * 10, "rate": ["5%", "12.5%"] * 20,
+                  "left": ["yes", "no"] * 20}).to_csv(path, index=False)
+    assert window.data_io.open_path(path)
+    dlg = window.data_io.dialog
+    assert dlg.formatted.isChecked() and dlg.options().formatted_numbers is True
+    assert "income was read as numbers from text such as '$1,200'" in dlg.problems.text()
+    assert dlg.model.data(dlg.model.index(0, 0)) == "1200"  # the preview shows the numbers
+    dlg.formatted.setChecked(False)
+    assert dlg.options().formatted_numbers is False and "read as numbers" not in dlg.problems.text()
+    dlg.formatted.setChecked(True)
+    with qtbot.waitSignal(window.data_io.loaded, timeout=30_000):
+        dlg.accept()
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=30_000)
+    p = window.state.project
+    assert set(p.roles.features) == {"income", "rate"}
+    note = window.data_panel.note.text()
+    assert "rate was read as numbers" in note and "untick 'Read $1,234 and 12% as numbers'" in note

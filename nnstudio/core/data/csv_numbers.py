@@ -1,0 +1,92 @@
+"""Numbers written for people: currency signs, thousands separators, percent signs, accounting
+negatives ("$63,248", "13.6%", "1.234,50 €", "(1,200)").
+
+pandas reads such a column as text, and the app would then ignore a column of money as "free text".
+:func:`read_formatted_numbers` reads a text column as numbers when *every* value is a number written
+that way (or a marker of a missing value, where those are read as missing), and says so: the
+column, an example as written and what was dropped. A value that is anything else leaves the column
+as it was, so nothing is guessed: "12,5" in a decimal-point file, a phone number or a date stay text.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.data.csv_missing import MISSING_MARKERS
+
+CURRENCY = "$€£¥₹"
+_SIGNS = f"[{CURRENCY}%]"
+_FORMATTING = f"[{CURRENCY}%,()]"  # a value without any of these is no formatted number
+#: thousands grouped by the separator that is not the decimal one (a space also with a decimal comma)
+_NUMBER = {".": r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?",
+           ",": r"[-+]?(?:\d{1,3}(?:[.\u00a0\u202f ]\d{3})+|\d+)(?:,\d+)?"}
+_MARKER_SET = frozenset(MISSING_MARKERS)
+
+
+def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
+    """Numbers (NaN where a value is not one) and what was dropped to read them."""
+    found: set[str] = set()
+    for sign in text.str.extract(f"({_SIGNS})", expand=False).dropna().unique():
+        found.add("percent signs" if sign == "%" else f"the currency sign {sign}")
+    t = text.str.replace(rf"\s*{_SIGNS}\s*", "", regex=True).str.strip()
+    negative = t.str.fullmatch(r"\(.*\)")  # (3,50) €: the sign goes first
+    t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.strip()
+    ok = t.str.fullmatch(_NUMBER[decimal])
+    grouped = t.str.contains(r"\d[.\u00a0\u202f ]\d{3}" if decimal == "," else r"\d,\d{3}")
+    if bool((grouped & ok).any()):
+        found.add("thousands separators")
+    if decimal == ",":
+        t = t.str.replace(r"[.\u00a0\u202f ]", "", regex=True).str.replace(",", ".", regex=False)
+    else:
+        t = t.str.replace(",", "", regex=False)
+    if bool((negative & ok).any()):
+        found.add("brackets around amounts (read as negative)")
+    numbers = pd.to_numeric(t.where(ok), errors="coerce")
+    return numbers.where(~negative, -numbers), found
+
+
+def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
+                           markers: bool = True) -> dict[str, dict]:
+    """In place: text columns whose values are all numbers written with currency signs, thousands
+    separators, percent signs or accounting brackets become number columns (13.6% is 13.6).
+    ``markers``: values such as '?' are read as missing there too. Returns, per column read,
+    ``{"example": a value as written, "dropped": [what was dropped], "markers": {marker: count}}``."""
+    out: dict[str, dict] = {}
+    for c in frame.columns:
+        s = frame[c]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        nonnull = s.dropna()
+        text = nonnull.astype(str).str.strip()
+        marker = text.str.lower().isin(_MARKER_SET) if markers else pd.Series(False, index=text.index)
+        rest = text[~marker]
+        head = rest.iloc[:200]
+        if rest.empty or not head.str.contains(_FORMATTING).any():  # most columns stop here
+            continue
+        if _parse(head, decimal)[0].isna().any():
+            continue
+        numbers, dropped = _parse(rest, decimal)
+        if numbers.isna().any() or not dropped:
+            continue
+        values = pd.Series(np.nan, index=s.index, dtype=np.float64)
+        values.loc[numbers.index] = numbers.to_numpy(dtype=np.float64)
+        frame[c] = values
+        example = rest[rest.str.contains(_FORMATTING)].iloc[0]
+        counts = nonnull[marker].astype(str).str.strip().value_counts()
+        out[str(c)] = {"example": str(example), "dropped": sorted(dropped),
+                       "markers": {str(k): int(v) for k, v in counts.items()}}
+    return out
+
+
+def formatted_text(found: dict[str, dict]) -> list[str]:
+    """One plain sentence per column: "income was read as numbers from text such as '$63,248' (the
+    currency sign $ and thousands separators dropped)"."""
+    lines = []
+    for col, f in found.items():
+        dropped = f["dropped"]
+        what = dropped[0] if len(dropped) == 1 else ", ".join(dropped[:-1]) + " and " + dropped[-1]
+        line = f"{col} was read as numbers from text such as '{f['example']}' ({what} dropped"
+        if "percent signs" in dropped:
+            line += "; 13.6% is read as 13.6"
+        lines.append(line + ").")
+    return lines

@@ -1,0 +1,84 @@
+"""Numbers written for people ($63,248, 13.6%, 1.234,50 €, (1,200)) are read as numbers, said so,
+and can be kept as text; anything that is not such a number leaves its column as it was."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data.csv import CsvOptions, preview, read_csv
+from nnstudio.core.data.csv_numbers import read_formatted_numbers
+from nnstudio.core.errors import DataError
+from nnstudio.core.project import Project
+
+
+def money_file(tmp_path, n=300):
+    rng = np.random.default_rng(3)
+    income = rng.normal(50_000, 15_000, n)
+    rate = rng.uniform(0, 30, n).round(1)
+    age = rng.integers(18, 80, n).astype(object)
+    age[250] = "?"  # below the preview's first 200 rows
+    frame = pd.DataFrame({"income": [f"${v:,.0f}" for v in income], "rate": [f"{v}%" for v in rate],
+                          "age": age, "left": np.where(income > 50_000, "yes", "no")})
+    path = tmp_path / "money.csv"
+    frame.to_csv(path, index=False)
+    return path, income.round(0), rate
+
+
+def test_money_and_percent_columns_are_read_as_numbers_and_said(tmp_path):
+    path, income, rate = money_file(tmp_path)
+    ds = read_csv(path)
+    assert np.array_equal(ds.frame["income"].to_numpy(), income)
+    assert np.allclose(ds.frame["rate"].to_numpy(), rate)  # 13.6% is 13.6
+    assert ds.frame["age"].isna().sum() == 1  # the '?' still read as missing beside them
+    assert set(ds.formatted_numbers) == {"income", "rate"}
+    example = ds.formatted_numbers["income"]["example"]
+    assert example.startswith("$") and "," in example
+    assert (f"income was read as numbers from text such as '{example}' (the currency sign $ and "
+            f"thousands separators dropped).") in ds.warnings
+    assert any(w.startswith("rate was read as numbers") and "13.6% is read as 13.6" in w
+               for w in ds.warnings)
+    # so the project uses them as inputs, where they were ignored as free text before
+    assert {"income", "rate"} <= set(Project.from_dataset(ds, "left").roles.features)
+    assert CsvOptions.from_dict(ds.csv_options).formatted_numbers is True
+
+
+def test_they_can_be_kept_as_text(tmp_path):
+    path, _, _ = money_file(tmp_path)
+    ds = read_csv(path, CsvOptions(formatted_numbers=False))
+    assert ds.frame["income"].iloc[0].startswith("$") and not ds.formatted_numbers
+    assert not any("read as numbers" in w for w in ds.warnings)
+    frame, fmt = preview(path, CsvOptions(formatted_numbers=False))
+    assert not pd.api.types.is_numeric_dtype(frame["rate"])
+    frame, fmt = preview(path)
+    assert pd.api.types.is_numeric_dtype(frame["rate"])
+    assert "numbers such as $1,234 or 12% kept as text" in CsvOptions(formatted_numbers=False).describe()
+    with pytest.raises(DataError, match="formatted_numbers must be true or false"):
+        CsvOptions.from_dict({"formatted_numbers": "yes"})
+
+
+def test_decimal_comma_euros_accounting_negatives_and_markers():
+    f = pd.DataFrame({"eu": ["1.234,50 €", "12,00 €", "(3,5) €", "?"],
+                      "spaced": ["1 234,5", "12", "7 000", "3"]})
+    found = read_formatted_numbers(f, ",")
+    assert np.allclose(f["eu"].to_numpy(), [1234.5, 12.0, -3.5, np.nan], equal_nan=True)
+    assert np.allclose(f["spaced"].to_numpy(), [1234.5, 12.0, 7000.0, 3.0])
+    assert found["eu"]["markers"] == {"?": 1}
+    assert found["eu"]["dropped"] == ["brackets around amounts (read as negative)",
+                                      "the currency sign €", "thousands separators"]
+    g = pd.DataFrame({"acct": ["(1,200)", "300", "1,000,000", "n/a"]})
+    assert read_formatted_numbers(g, ".", markers=False) == {}  # 'n/a' is then a value: left as is
+    assert read_formatted_numbers(g, ".")["acct"]["markers"] == {"n/a": 1}
+    assert list(g["acct"].iloc[:3]) == [-1200.0, 300.0, 1_000_000.0]
+
+
+@pytest.mark.parametrize("values", [
+    ["12,5", "3,25", "1,234", "7"],  # decimal commas in a decimal-point file: not thousands
+    ["(555) 123-4567", "(555) 765-4321", "(555) 000-1111", "(555) 222-3333"],  # phone numbers
+    ["$12", "$15", "about $20", "$9"],  # one value that is not a number
+    ["2019-01-01", "2019-01-02", "2019-01-03", "2019-01-04"],  # dates
+    ["1,2,3", "4,5,6", "7,8,9", "1,1,1"],  # lists
+])
+def test_what_is_not_such_a_number_is_left_as_it_was(values):
+    f = pd.DataFrame({"c": values})
+    assert read_formatted_numbers(f, ".") == {} and list(f["c"]) == values
