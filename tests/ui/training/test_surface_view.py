@@ -130,12 +130,14 @@ def test_surface_is_live_during_training_and_equals_the_final_model(window, qtbo
     np.testing.assert_allclose(surf.grid.X[: len(surf.grid.xs), 0], (surf.grid.xs - cx.center) / cx.scale,
                                rtol=1e-5)
     assert view.plot.getAxis("bottom").labelText == "x" and view.plot.getAxis("left").labelText == "y"
-    # misclassified markers: exactly the training rows the model gets wrong
+    # misclassified markers: exactly the training and validation rows (●) the model gets wrong
     X = np.vstack([prep.X_train, prep.X_val])
     y = np.concatenate([prep.y_train, prep.y_val])
     wrong = int(((model(X, training=False).numpy()[:, 0] >= 0.5).astype(int) != y).sum())
     assert view.last_misclassified["train"] == wrong
-    assert f"misclassified: {wrong} training" in view.status_text
+    assert f"misclassified: {wrong} train+val" in view.status_text
+    n = len(X)  # ● counts the validation rows too, and says so (the Data tab's 600 training is less)
+    assert f"● {n:,} training and validation rows" in view.caption.text()
     assert view.contour.getData()[0] is not None and len(view.contour.getData()[0]) > 0
     assert "test accuracy" in view.plot.titleLabel.text
 

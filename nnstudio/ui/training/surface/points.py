@@ -56,6 +56,7 @@ class SurfacePoints:
         self.legend.setColumnCount(2)
         self.miss_scatter.setData([], [])
         self._points = {}
+        self._with_val = False
         prep = self._prep
         if prep is None or self._axes is None:
             self.plot.setLabel("bottom", "")
@@ -64,6 +65,8 @@ class SurfacePoints:
         fx, fy = self._axes
         self.plot.setLabel("bottom", fx)
         self.plot.setLabel("left", fy)
+        # ● the rows the network learnt from, with the validation rows (their own split: said)
+        self._with_val = len(prep.raw_val) > 0
         self._points["train"] = split_points(self._axes, [prep.raw_train, prep.raw_val],
                                                [prep.X_train, prep.X_val],
                                                [prep.y_train, prep.y_val], 0)
@@ -84,7 +87,9 @@ class SurfacePoints:
                 brushes = cm.map(np.clip((pts.target.astype(float) - lo) / (hi - lo), 0, 1), mode="qcolor")
                 if key == "train":
                     s = pg.ScatterPlotItem(pts.x, pts.y, size=size, pen=pg.mkPen("#222", width=0.6),
-                                           brush=brushes, symbol="o", name="training rows")
+                                           brush=brushes, symbol="o",
+                                           name="training + validation rows" if self._with_val
+                                           else "training rows")
                     self.scatters.append(s)
                 else:
                     s = pg.ScatterPlotItem(pts.x, pts.y, size=size + 2, pen=test_edge, brush=brushes,

@@ -42,7 +42,7 @@ class SurfaceTexts:
                          f"true value on the same scale.")
         n_tr = self._points["train"].total if "train" in self._points else 0
         n_te = self._points["test"].total if "test" in self._points else 0
-        pts = f"● {n_tr:,} training rows"
+        pts = f"● {n_tr:,} training {'and validation ' if self._with_val else ''}rows"
         if n_te and self.show_test.isChecked():
             pts += f", ▲ {n_te:,} test rows"
         shown = sum(len(p.x) for p in self._points.values())
@@ -93,7 +93,8 @@ class SurfaceTexts:
         m = self.last_misclassified
         if surf is not None and m:
             sub = any(len(p.x) < p.total for p in self._points.values())
-            txt = f"misclassified: {m.get('train', 0)} training"
+            which = "train+val" if self._with_val else "training"
+            txt = f"misclassified: {m.get('train', 0)} {which}"
             if "test" in m and self.show_test.isChecked():
                 txt += f", {m['test']} test"
             parts.append(txt + ("\n(of the rows drawn)" if sub else ""))

@@ -154,6 +154,7 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         self._prep: PreparedData | None = None
         self._axes: tuple[str, str] | None = None
         self._points: dict[str, SplitPoints] = {}
+        self._with_val = False  # ● holds the validation rows too
         self._problem = ""
         self._reg_levels = (0.0, 1.0)
         self._train_net: tuple[NetworkSpec, Task, int] | None = None
