@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsScene,
@@ -90,9 +90,11 @@ class NetworkDiagram(QGraphicsView):
         sc = self.scene()
         sc.clear()
         self.nodes.clear()
+        # the view shrinks the scene to fit (to half size and less in a 1280 x 720 window): text a
+        # little larger than the window's stays readable there
         small = QFont()
-        small.setPointSizeF(max(6.5, small.pointSizeF() * 0.85))
-        bold = QFont()
+        small.setPointSizeF(small.pointSizeF() * 1.1)
+        bold = QFont(small)
         bold.setBold(True)
         # columns: inputs, then every layer that changes values (identity layers become a note)
         x_in = np.asarray(trace.inputs[row], dtype=float)
@@ -111,8 +113,9 @@ class NetworkDiagram(QGraphicsView):
             y0 = (tallest - min(n, MAX_NODES)) * ROW_H / 2
             pts = [QPointF(c * COL_W, y0 + k * ROW_H) for k in range(shown)]
             positions.append(pts)
-            t = sc.addSimpleText(title.replace(", ", ",\n", 1))  # two short lines: columns stay apart
-            t.setFont(bold if li == len(trace.layers) - 1 else small)
+            font = bold if li == len(trace.layers) - 1 else small
+            t = sc.addSimpleText(_wrap(title, font, COL_W - 12))  # short lines: columns stay apart
+            t.setFont(font)
             b = t.boundingRect()
             t.setPos(c * COL_W - b.width() / 2, -R - 8 - b.height())
             if n > shown:
@@ -228,6 +231,18 @@ class NetworkDiagram(QGraphicsView):
     def node_rect(self, layer_index: int, unit: int) -> QRectF | None:
         node = self.nodes.get((layer_index, unit))
         return None if node is None else node.sceneBoundingRect()
+
+
+def _wrap(text: str, font: QFont, width: float) -> str:
+    """``text`` in lines no wider than ``width`` where its words allow (a column's title)."""
+    fm = QFontMetricsF(font)
+    lines: list[str] = []
+    for word in text.split():
+        if lines and fm.horizontalAdvance(f"{lines[-1]} {word}") <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def _short(name: str, n: int = 18) -> str:

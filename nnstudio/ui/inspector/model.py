@@ -14,11 +14,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -146,8 +148,18 @@ class ModelInspector(QWidget):
         self.prep_how.setTextFormat(Qt.TextFormat.RichText)
         prep_box = QGroupBox("Preprocessing: raw → encoded → scaled")
         pl = QVBoxLayout(prep_box)
-        pl.addWidget(self.prep, 1)
-        pl.addWidget(self.prep_how)
+        # four rows of the table stay in view however long the list of scalings below it is (with
+        # twelve inputs that list took the box's height and left the table one row)
+        rows = self.prep.verticalHeader().defaultSectionSize()
+        self.prep.setMinimumHeight(self.prep.horizontalHeader().sizeHint().height() + 4 * rows
+                                   + 2 * self.prep.frameWidth())
+        how = QScrollArea()
+        how.setWidget(self.prep_how)
+        how.setWidgetResizable(True)
+        how.setFrameShape(QFrame.Shape.NoFrame)
+        how.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        pl.addWidget(self.prep, 3)
+        pl.addWidget(how, 2)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)

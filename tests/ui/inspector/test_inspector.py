@@ -329,3 +329,31 @@ def test_form_with_categoricals_shows_raw_encoded_scaled(window, qtbot):
     assert mv.trace_view.input_names == data.preprocessor.output_names
     qtbot.waitUntil(lambda: mv.keras_output is not None and not mv.job.busy, timeout=30_000)
     assert "the same to float32 precision" in mv.banner.text()
+
+
+def test_column_titles_of_the_diagram_do_not_run_into_each_other(window, qtbot):
+    """Long layer titles ("Dense 1, sigmoid (uniform) (output)") are wrapped to their column, and
+    the preprocessing table keeps four rows in view however long the list of scalings is."""
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.project import Project
+    from nnstudio.core.training.engine import TrainResult
+
+    window.state.set_project(Project.from_example("churn"))
+    data = window.state.prepared()
+    model = build_model(window.state.project.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    window.state.set_result(TrainResult(model, {}, 0, "completed", "", 0.0))
+    window.tabs.setCurrentWidget(window.inspector)
+    mv = window.inspector.model_view
+    diagram = mv.trace_view.diagram
+    qtbot.waitUntil(lambda: bool(diagram.nodes), timeout=10_000)
+    titles = sorted((i.sceneBoundingRect() for i in diagram.scene().items()
+                     if isinstance(i, QGraphicsSimpleTextItem) and "\n" in i.text()),
+                    key=lambda r: r.left())
+    assert len(titles) >= 2 and any("(output)" in i.text() for i in diagram.scene().items()
+                                    if isinstance(i, QGraphicsSimpleTextItem))
+    for a, b in zip(titles, titles[1:]):
+        assert a.right() < b.left(), (a, b)
+    rows = mv.prep.verticalHeader().defaultSectionSize()
+    assert mv.prep.minimumHeight() >= 4 * rows
