@@ -17,6 +17,9 @@ from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.evaluation.bars import HBarChart
 
 SLIDER_STEPS = 200
+#: at most this many bars: the columns with the smallest shares are summed in one bar (digits' 64
+#: bars made the chart 1,100 px tall, and the inspector's page scrolled its network out of view)
+MAX_BARS = 12
 
 
 def _compute(net, pre, row: dict, train, ice_column: str | None):
@@ -48,7 +51,7 @@ class AttributionView(QWidget):
         self.bars.setToolTip("Each column's share of the difference between this row's prediction and "
                              "the typical row's (integrated gradients; the bars add up to it). Click a "
                              "bar to see the nodes that carry the column in the inspector.")
-        self.bars.bar_clicked.connect(self.column_clicked)
+        self.bars.bar_clicked.connect(self._on_bar_clicked)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.text)
@@ -96,6 +99,11 @@ class AttributionView(QWidget):
         self.ice_plot.clear()
         self.text.setText(text)
 
+    @Slot(str)
+    def _on_bar_clicked(self, label: str) -> None:
+        if self.att is not None and label in self.att.columns:  # not the bar of the other columns
+            self.column_clicked.emit(label)
+
     @Slot(object, object)
     def _on_result(self, tag, value) -> None:
         if tag is not getattr(self, "_tag", None):
@@ -121,8 +129,14 @@ class AttributionView(QWidget):
                           f"typical training row it is {f(att.baseline_prediction)}. The bars split the "
                           f"difference ({f(att.prediction - att.baseline_prediction, '+')}) between the "
                           f"columns (they add up to it, ±{att.gap:.0e}).")
-        self.bars.set_bars([att.columns[i] for i in order], att.values[order],
-                           xlabel=f"contribution to {att.output}", highlight=None)
+        labels, values = [att.columns[i] for i in order], att.values[order]
+        if len(order) > MAX_BARS:  # the rest in one bar: the bars still add up to the difference
+            rest = len(order) - (MAX_BARS - 1)
+            labels = labels[:MAX_BARS - 1] + [f"{rest} other columns"]
+            values = np.r_[values[:MAX_BARS - 1], values[MAX_BARS - 1:].sum()]
+            self.text.setText(self.text.text() + f" The {rest} columns with the smallest shares "
+                                                 f"are summed in the last bar.")
+        self.bars.set_bars(labels, values, xlabel=f"contribution to {att.output}", highlight=None)
         self.ice_col.blockSignals(True)
         if [self.ice_col.itemText(i) for i in range(self.ice_col.count())] != att.columns:
             self.ice_col.clear()

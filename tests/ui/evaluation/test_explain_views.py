@@ -149,3 +149,39 @@ def test_regression_residuals_and_importance(window, qtbot):
         ev.right.setCurrentWidget(ev.importance)
     imp = ev.importance.result
     assert imp.metric == "r2" and imp.columns[-1] == "junk" and abs(imp.mean[-1]) < 0.05 * imp.mean[0]
+
+
+def test_many_columns_keep_the_bars_readable_and_adding_up(qtbot, tf_loaded):
+    """Digits' 64 columns: the twelve bars are the 11 largest shares and the sum of the rest, so the
+    chart stays a readable height (it was 1,100 px, scrolling the inspector's network out of view)."""
+    from nnstudio.core import explain
+    from nnstudio.core.model.build import build_model
+    from nnstudio.ui.common.workers import WorkerPool
+    from nnstudio.ui.evaluation.attribution import MAX_BARS, AttributionView
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 40)), columns=[f"c{i}" for i in range(40)])
+    frame["y"] = (frame["c0"] + frame["c1"] > 0).astype(int)
+    data = Project.from_dataset(Dataset(frame, "wide"), "y").prepare()
+    net = build_model(NetworkSpec([LayerSpec.dense(8, "tanh")]), data.n_inputs, data.task,
+                      data.n_classes, seed=0)
+    row = data.raw_test.iloc[0].to_dict()
+    layers = explain.forward_layers(net)
+    pool = WorkerPool()
+    view = AttributionView(pool, with_ice=False)
+    qtbot.addWidget(view)
+    view.att = explain.explain_row(layers, data.preprocessor, row, train=data.raw_train)
+    view.ice = explain.ice_curve(layers, data.preprocessor, row, "c0", n=11)
+    view._show()
+    att = view.att
+    assert len(view.bars.labels) == MAX_BARS and view.bars.labels[-1] == "29 other columns"
+    assert view.bars.labels[:-1] == [att.columns[i] for i in att.order()[:MAX_BARS - 1]]
+    assert view.bars.values.sum() == pytest.approx(att.values.sum(), abs=1e-9)  # they add up
+    assert "The 29 columns with the smallest shares are summed in the last bar" in view.text.text()
+    assert view.bars.minimumHeight() < 300
+    clicked = []
+    view.column_clicked.connect(clicked.append)
+    view.bars.bar_clicked.emit("29 other columns")
+    view.bars.bar_clicked.emit(view.bars.labels[0])
+    assert clicked == [view.bars.labels[0]]
+    pool.stop_all()
