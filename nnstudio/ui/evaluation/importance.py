@@ -3,7 +3,17 @@ sorted bar chart with the spread of the repeats (``core.explain.permutation_impo
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnstudio.core import explain
 from nnstudio.core.errors import NNStudioError
@@ -51,7 +61,14 @@ class ImportanceView(ComputedWhenShown, QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.info)
-        lay.addWidget(self.chart, 1)
+        # a readable row per bar, in a scrolling box of its own: digits' 64 bars made the whole
+        # Evaluation page 1,300 px tall and stretched the confusion matrix beside it
+        self.chart_scroll = QScrollArea()
+        self.chart_scroll.setWidget(self.chart)
+        self.chart_scroll.setWidgetResizable(True)
+        self.chart_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.chart_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        lay.addWidget(self.chart_scroll, 1)
         self.metric.currentIndexChanged.connect(self._changed)
         self.repeats.valueChanged.connect(self._changed)
 

@@ -185,3 +185,21 @@ def test_many_columns_keep_the_bars_readable_and_adding_up(qtbot, tf_loaded):
     view.bars.bar_clicked.emit(view.bars.labels[0])
     assert clicked == [view.bars.labels[0]]
     pool.stop_all()
+
+
+def test_a_long_importance_chart_scrolls_in_its_own_box(qtbot):
+    """64 bars keep a readable row each, in a box that scrolls, so the Evaluation page around them
+    keeps its height (the page had grown to 1,300 px and stretched the confusion matrix)."""
+    from nnstudio.ui.common.workers import WorkerPool
+    from nnstudio.ui.evaluation.importance import ImportanceView
+
+    pool = WorkerPool()
+    view = ImportanceView(pool)
+    qtbot.addWidget(view)
+    view.chart.set_bars([f"pixel_{i}" for i in range(64)], np.linspace(0.2, 0.0, 64))
+    assert view.chart.minimumHeight() > 1000  # every bar's label readable ...
+    assert view.minimumSizeHint().height() < 300  # ... without making the page that tall
+    view.resize(400, 500)
+    view.show()
+    qtbot.waitUntil(lambda: view.chart_scroll.verticalScrollBar().maximum() > 0, timeout=2000)
+    pool.stop_all()
