@@ -49,7 +49,8 @@ def tree_order(runs: list[RunRecord]) -> tuple[list[RunRecord], dict[str, int]]:
     return out, depth
 
 
-def _network_text(r: RunRecord) -> str:
+def network_text(r: RunRecord) -> str:
+    """The hidden layers in a few characters: 6-4, 6-drop 0.2-4-drop 0.2."""
     parts = []
     for d in r.spec.get("hidden", []):
         layer = LayerSpec(**d)
@@ -119,7 +120,7 @@ class RunsTableModel(QAbstractTableModel):
         if kind == "status":
             return r.status
         if kind == "network":
-            return _network_text(r)
+            return network_text(r)
         if kind == "setting":
             return r.settings.get(key)
         if kind == "params":

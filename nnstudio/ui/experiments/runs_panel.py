@@ -25,14 +25,14 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import stats
-from nnstudio.core.experiments.diff import describe_diff
+from nnstudio.core.experiments.diff import SETTING_WORDS, describe_diff, varying_settings
 from nnstudio.core.experiments.record import RunRecord
 from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.plots import floating_legend
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
-from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
+from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel, network_text
 
 GRID_PEN = pg.mkPen("#e6e6e6")
 
@@ -58,6 +58,24 @@ def group_label(group: list[RunRecord]) -> str:
     if len(group) > 1:
         return f"{r.label().split(' · ')[0]} ×{len(group)}"
     return r.label()
+
+
+def group_labels(groups: list[list[RunRecord]]) -> list[str]:
+    """Each group's label, told apart where two would read the same: two Repeats are both
+    "repeat ×5" until named by what differs between them (their networks, their settings)."""
+    labels = [group_label(g) if len(g) > 1 else g[0].label() for g in groups]
+    for base in {x for x in labels if labels.count(x) > 1}:
+        same = [i for i, x in enumerate(labels) if x == base]
+        firsts = [groups[i][0] for i in same]
+        nets = [network_text(r) for r in firsts]
+        keys = [k for k in varying_settings(firsts) if k != "seed"]
+        for n, (i, r) in enumerate(zip(same, firsts)):
+            parts = [nets[n]] if len(set(nets)) > 1 else []
+            parts += [f"{SETTING_WORDS.get(k, k.replace('_', ' '))} {r.settings.get(k)}" for k in keys]
+            what = ", ".join(parts) or f"#{n + 1}"  # nothing differs: the order they ran in
+            size = len(groups[i])
+            labels[i] = f"{what} ×{size}" if size > 1 else f"{base} · {what}"
+    return labels
 
 
 def verdict_metric(runs: list[RunRecord]) -> str:
@@ -253,13 +271,14 @@ class RunsPanel(QWidget):
         self.plot.setTitle(f"{self.curve.currentText()} ({split})" if runs else "")
         groups = groups_of(runs) if self.grouped.isChecked() else [[r] for r in runs]
         missing = [r for r in runs if not len(r.history.get(self._curve_key(r), []))]
+        names = group_labels(groups)
         for i, group in enumerate(groups):
             col = colour(i)
             curves = [np.asarray(r.history.get(self._curve_key(r), []), float) for r in group]
             curves = [c for c in curves if len(c)]
             if not curves:
                 continue
-            name = group_label(group) if len(group) > 1 else group[0].label()
+            name = names[i]
             if len(curves) == 1:
                 start = group[0].parent_epoch or 0  # a branch (issue 19) is drawn from its epoch N
                 x = np.arange(start + 1, start + len(curves[0]) + 1)
@@ -312,21 +331,23 @@ class RunsPanel(QWidget):
         if len(runs) == 2:
             a, b = runs
             lines.append(f"From {a.label()} to {b.label()}: {describe_diff(a, b)}.")
+        names = group_labels(groups)
         if len(groups) == 2:
             ga, gb = groups
+            na, nb = names
             metric = verdict_metric(runs)
             change = describe_diff(ga[0], gb[0], include_seed=False)
             v = stats.compare([r.metric(metric) for r in gb], [r.metric(metric) for r in ga],
-                              metric, group_label(gb), group_label(ga))
+                              metric, nb, na)
             if len(runs) != 2:
-                lines.append(f"From {group_label(ga)} to {group_label(gb)}: {change}.")
+                lines.append(f"From {na} to {nb}: {change}.")
             lines.append(v.text)
         elif len(groups) > 2:
             metric = verdict_metric(runs)
-            for g in groups:
+            for g, name in zip(groups, names):
                 s = stats.summarize([r.metric(metric) for r in g])
                 sd = f" ± {s.sd:.3f}" if s.n > 1 else ""
-                lines.append(f"{group_label(g)}: {metric} {s.mean:.3f}{sd} ({s.n} "
+                lines.append(f"{name}: {metric} {s.mean:.3f}{sd} ({s.n} "
                              f"seed{'s' if s.n != 1 else ''})")
         elif len(runs) > 1:  # one seed group (a Repeat): its spread, and what a verdict needs
             metric = verdict_metric(runs)

@@ -350,3 +350,25 @@ def test_runs_without_the_chosen_curve_say_so_instead_of_empty_axes(panel):
     panel.select_ids({no_val.id, panel.state.project.runs[-2].id})
     assert not panel.plot_view.empty and len(panel.items) == 1
     assert "1 of 2 selected runs have no such curve" in panel.plot.titleLabel.text
+
+
+def test_two_repeats_are_told_apart_by_what_differs(panel):
+    """Two Repeats are both "repeat ×3" by name: the legend and the verdict name them by their
+    networks (or settings), not "repeat ×3 vs repeat ×3"."""
+    a = [run(BASE, s, acc, "ga") for s, acc in enumerate((0.95, 0.96, 0.94))]
+    b = [run(DROP, s, acc, "gb") for s, acc in enumerate((0.91, 0.92, 0.90))]
+    c = [run(BASE, s, acc, "gc", lr=0.05) for s, acc in enumerate((0.80, 0.82, 0.81))]
+    for r in a + b + c:
+        r.name = f"repeat · seed {r.seed}"
+    panel.state.project.runs = a + b + c
+    panel.refresh()
+    panel.select_ids({r.id for r in a + b})
+    text = panel.verdict.text()
+    assert "repeat ×3" not in text
+    legend = [label.text for _, label in panel.plot.legend.items]
+    assert len(set(legend)) == 2 and all("×3 (mean ± sd of 3)" in x for x in legend)
+    assert text.startswith("From 6-4 ×3 to 6-drop 0.2-4 ×3: Dropout 0.2 after layer 1 added")
+    assert "6-drop 0.2-4 ×3: 0.910 ± 0.010 vs 0.950 ± 0.010 (6-4 ×3)" in text
+    panel.select_ids({r.id for r in a + c})  # the same network: the setting that differs names them
+    text = panel.verdict.text()
+    assert "learning rate 0.05 ×3" in text and "learning rate 0.001 ×3" in text
