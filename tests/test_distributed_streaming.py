@@ -187,3 +187,17 @@ def test_cli_streams_a_csv_and_saves_a_project(tmp_path, tf_loaded, capsys, monk
     assert t.model.input_shape[-1] == t.preprocessor.n_outputs
     opened = project_file.open_project(tmp_path / "streamed.nnstudio")  # what the app does
     assert opened.result is None and "streaming" in opened.warnings[0]
+
+
+def test_cli_streaming_prints_the_verdict_once(tmp_path, tf_loaded, capsys, monkeypatch):
+    from nnstudio.cli import main
+
+    frame = table(600, seed=7)
+    frame["label"] = np.random.default_rng(0).integers(0, 2, len(frame))  # noise: no better than guessing
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "data.csv", "--target", "label", "--stream", "--epochs", "1"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    verdicts = [line for line in captured.out.splitlines() if "than guessing" in line]
+    assert len(verdicts) == 1, captured.out

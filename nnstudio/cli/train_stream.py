@@ -182,9 +182,7 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print_result(result.message, out, params, plan.summary())
-        for line in out["warnings"][len(warnings):]:
-            print(line)
+        print_result(result.message, out, params, plan.summary())  # with the baseline's verdict
     if args.save and chief:
         saved = _save(args.save, csv, plan, spec, settings, config, task, options, result)
         if not args.json:
