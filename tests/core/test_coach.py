@@ -208,3 +208,21 @@ def test_every_code_is_documented_and_a_step_unit_is_refused_with_the_or_lesson(
     with pytest.raises(SpecError) as e:
         validate(NetworkSpec.parse("dense:2:step"), data.task, data.n_classes)
     assert STEP_LESSON in e.value.user_text() and "slope is 0" in e.value.user_text()
+
+
+def test_overfitting_says_the_figures_and_whether_the_validation_accuracy_suffered(xor_data):
+    """Circles in the Playground: validation loss 0.015 -> 0.069 ("359 %") with the accuracy at
+    1.0 throughout reads as over-confidence, said with the figures, not as a bare percentage."""
+    p, data = xor_data
+    loss = np.linspace(0.6, 0.01, 40)
+    val = np.r_[np.linspace(0.6, 0.015, 20), np.linspace(0.015, 0.069, 20)]
+    history = dict(_history(loss, val), val_accuracy=[0.9] * 5 + [1.0] * 35)
+    res = SimpleNamespace(history=history, status="completed", test={}, model=None)
+    (f,) = diagnose(data, p.spec, p.settings, res)
+    assert f.code == "overfitting" and "rose from 0.015 to 0.069 (360% above its best)" in f.message
+    assert "but validation accuracy held (1.000 at epoch 20, 1.000 at the end)" in f.message
+    assert "over-confident" in f.message
+    history["val_accuracy"] = [0.9] * 20 + list(np.linspace(0.95, 0.85, 20))  # worse too
+    (f,) = diagnose(data, p.spec, p.settings, res)
+    assert "validation accuracy went from 0.900 to 0.850." in f.message
+    assert "over-confident" not in f.message
