@@ -84,12 +84,12 @@ class CoachPanel(QWidget):
     @Slot(int)
     def _on_row(self, row: int) -> None:
         f = self.current()
-        self.reason.setText(f.reason if f else "")
+        label = f.fix.label if f and f.fix else ""
+        # the fix is named under the finding, not on the button: "Try: dropout 0.2 after every
+        # hidden Dense layer" beside the title had cut it to "Coach: 1 f" at 1280 x 720
+        self.reason.setText((f.reason + (f" The fix to try: {label}." if label else "")) if f else "")
         self.state.select_finding(f)  # the curves and the Health tab mark its evidence
         self.fix_button.setEnabled(bool(f and f.fix and (f.fix.knobs or f.fix.settings or f.fix.layers)))
-        label = f.fix.label if f and f.fix else ""
-        self.fix_button.setText(f"Try: {label[:40]}…" if len(label) > 40 else
-                                (f"Try: {label}" if label else "Try the fix"))
         self.fix_button.setToolTip(f"Train a comparison run with {label}; the original stays"
                                    if label else "Train a comparison run with the fix")
 

@@ -84,7 +84,9 @@ def test_the_coach_lists_findings_and_its_fix_is_a_comparison_run(qtbot, run):
     state.set_findings([Finding("lr_too_low", "The loss barely moved.", "Steps too small.", epoch=10,
                                 fix=Fix("learning rate 0.001 → 0.01", knobs={"lr": 0.01}))])
     assert panel.list.count() == 1 and "barely moved" in panel.list.item(0).text()
-    assert panel.fix_button.isEnabled() and "0.01" in panel.fix_button.text()
+    assert panel.fix_button.isEnabled() and panel.fix_button.text() == "Try the fix"
+    assert panel.reason.text() == "Steps too small. The fix to try: learning rate 0.001 → 0.01."
+    assert "learning rate 0.001 → 0.01" in panel.fix_button.toolTip()
     with qtbot.waitSignal(panel.fix_requested) as sig:
         panel.fix_button.click()
     plan = sig.args[0]
