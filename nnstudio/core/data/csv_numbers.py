@@ -50,7 +50,8 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
     """In place: text columns whose values are all numbers written with currency signs, thousands
     separators, percent signs or accounting brackets become number columns (13.6% is 13.6).
     ``markers``: values such as '?' are read as missing there too. Returns, per column read,
-    ``{"example": a value as written, "dropped": [what was dropped], "markers": {marker: count}}``."""
+    ``{"example": a value as written, "value": its number, "dropped": [what was dropped],
+    "markers": {marker: count}}``."""
     out: dict[str, dict] = {}
     for c in frame.columns:
         s = frame[c]
@@ -71,22 +72,22 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
         values = pd.Series(np.nan, index=s.index, dtype=np.float64)
         values.loc[numbers.index] = numbers.to_numpy(dtype=np.float64)
         frame[c] = values
-        example = rest[rest.str.contains(_FORMATTING)].iloc[0]
+        formatted = rest[rest.str.contains(_FORMATTING)]
         counts = nonnull[marker].astype(str).str.strip().value_counts()
-        out[str(c)] = {"example": str(example), "dropped": sorted(dropped),
+        out[str(c)] = {"example": str(formatted.iloc[0]),
+                       "value": float(numbers.loc[formatted.index[0]]),
+                       "dropped": sorted(dropped),
                        "markers": {str(k): int(v) for k, v in counts.items()}}
     return out
 
 
 def formatted_text(found: dict[str, dict]) -> list[str]:
-    """One plain sentence per column: "income was read as numbers from text such as '$63,248' (the
-    currency sign $ and thousands separators dropped)"."""
+    """One plain sentence per column: "income was read as numbers: '$63,248' is 63248 (the currency
+    sign $ and thousands separators dropped)"."""
     lines = []
     for col, f in found.items():
         dropped = f["dropped"]
         what = dropped[0] if len(dropped) == 1 else ", ".join(dropped[:-1]) + " and " + dropped[-1]
-        line = f"{col} was read as numbers from text such as '{f['example']}' ({what} dropped"
-        if "percent signs" in dropped:
-            line += "; 13.6% is read as 13.6"
-        lines.append(line + ").")
+        lines.append(f"{col} was read as numbers: '{f['example']}' is {f['value']:g} ({what} "
+                     f"dropped).")
     return lines

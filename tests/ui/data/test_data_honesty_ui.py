@@ -105,7 +105,7 @@ def test_money_columns_are_read_as_numbers_said_and_can_be_kept_as_text(window, 
     assert window.data_io.open_path(path)
     dlg = window.data_io.dialog
     assert dlg.formatted.isChecked() and dlg.options().formatted_numbers is True
-    assert "income was read as numbers from text such as '$1,200'" in dlg.problems.text()
+    assert "income was read as numbers: '$1,200' is 1200" in dlg.problems.text()
     assert dlg.model.data(dlg.model.index(0, 0)) == "1200"  # the preview shows the numbers
     dlg.formatted.setChecked(False)
     assert dlg.options().formatted_numbers is False and "read as numbers" not in dlg.problems.text()
