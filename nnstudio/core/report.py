@@ -88,6 +88,9 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
     out.append("<h2>Data and preprocessing</h2>")
     out.append(f"<p>{escape(ds.name)} — {ds.n_rows:,} rows, {len(ds.columns)} columns"
                + (f" ({escape(str(ds.source))})" if ds.source else "") + f". {escape(data.summary())}</p>")
+    notes = [n for n in [ds.note, *ds.warnings] if n]  # how the file was read: '?' read as missing,
+    if notes:  # '$63,248' read as 63248, a synthetic table... (the Data tab's note says the same)
+        out.append("<p class='note'>How the data was read: " + escape(" ".join(notes)) + "</p>")
     out.append(_table(["column", "how it enters the network"], [[c.name, c.describe()] for c in pre.columns], 2))
     drops = data.dropped_text()
     if drops:

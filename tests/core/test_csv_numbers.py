@@ -83,3 +83,19 @@ def test_decimal_comma_euros_accounting_negatives_and_markers():
 def test_what_is_not_such_a_number_is_left_as_it_was(values):
     f = pd.DataFrame({"c": values})
     assert read_formatted_numbers(f, ".") == {} and list(f["c"]) == values
+
+
+def test_the_report_says_how_the_data_was_read(tmp_path, tf_loaded):
+    """A report is shared without the app: it carries the notes of the Data tab ('$' dropped,
+    '?' read as missing), so nobody reads 'income' as a column the file held as numbers."""
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.report import ReportParts, build_report
+
+    path, _, _ = money_file(tmp_path)
+    p = Project.from_dataset(read_csv(path), "left")
+    data = p.prepare()
+    model = build_model(p.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    html = build_report(ReportParts(p, model, data.preprocessor, threshold=0.5), importance=False,
+                        baselines=False)
+    assert "How the data was read: income was read as numbers: &#x27;$" in html
+    assert "1 &#x27;?&#x27; value in age was read as missing" in html
