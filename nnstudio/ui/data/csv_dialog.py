@@ -31,18 +31,11 @@ from nnstudio.core.data.csv_numbers import CURRENCY
 from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.memory import size_text
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.data.dataframe_model import DataFrameModel
 
 PREVIEW_ROWS = 200
-
-
-def _size_text(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000
-    return str(n)
 
 
 class CsvImportDialog(QDialog):
@@ -189,7 +182,7 @@ class CsvImportDialog(QDialog):
         o = fmt.options
         rows = f"the first {len(frame):,} rows" if not fmt.sample_complete or len(frame) >= PREVIEW_ROWS \
             else f"all {len(frame):,} rows"
-        self.summary.setText(f"{_size_text(fmt.size)} · read as {o.describe()} · {len(frame.columns)} "
+        self.summary.setText(f"{size_text(fmt.size)} · read as {o.describe()} · {len(frame.columns)} "
                              f"columns · showing {rows}")
         self.summary.setToolTip(f"Delimiter detected: {fmt.delimiter_reason}")
         self._show_problems(frame, fmt)
