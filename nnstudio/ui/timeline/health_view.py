@@ -70,6 +70,9 @@ class HealthView(QWidget):
             img.setColorMap(cmap)
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", "value")
+            # the values as they are: pyqtgraph's prefix turned digits' weights of ±0.4 into
+            # "±400, value (x0.001)"
+            plot.getAxis("left").enableAutoSIPrefix(False)
         self.g_plot.setLogMode(y=True)
         floating_legend(self.g_plot, (-10, 10))
         self.grad = self.g_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2), name="gradient norm")

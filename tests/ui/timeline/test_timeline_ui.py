@@ -120,6 +120,10 @@ def test_the_health_tab_draws_a_layer_and_the_runs_table_shows_branches(qtbot, r
     x, y = view.dead.getData()
     assert list(x) == [1, 3, 6, 10] and all(0 <= v <= 1 for v in y)
     assert view.w_img.image.shape == (4, 40)
+    for plot in (view.w_plot, view.a_plot):  # values as they are, not "400, value (x0.001)"
+        plot.setYRange(-0.4, 0.4, padding=0)  # digits' first-layer weights
+        axis = plot.getAxis("left")
+        assert axis.range[1] == 0.4 and axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
     assert "dead ReLU units" in view.summary.text() and "at epoch 10:" in view.summary.text()
     # the numbers follow the scrubber: the last report at or before the epoch it shows
     from types import SimpleNamespace
