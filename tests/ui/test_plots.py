@@ -64,3 +64,25 @@ def test_log_axes_label_one_two_five_of_each_decade_in_plain_numbers_where_short
     assert labels[5] and labels[5] != "200000"  # long: pyqtgraph's 2·10⁵
     axis.setLogMode(False, False)  # a linear axis is pyqtgraph's own
     assert axis.tickStrings([20.0, 30.0], 1.0, 10.0) == ["20", "30"]
+
+
+def test_labelled_axes_show_values_under_one_as_they_are(qtbot):
+    """pyqtgraph rescales a labelled axis whose values stay under 1: a column of rates 0..0.5 was
+    drawn as 0..500 "(x0.001)". The Data tab's histogram and the Health tab show them as they are."""
+    import numpy as np
+    import pandas as pd
+
+    from nnstudio.core.data.dataset import Dataset
+    from nnstudio.core.project import Project
+    from nnstudio.ui.data.charts import draw_histogram
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"rate": rng.uniform(0, 0.5, 200), "y": rng.integers(0, 2, 200)})
+    project = Project.from_dataset(Dataset(frame, "rates"), "y")
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    draw_histogram(plot, None, project, "rate", project.dataset.profile("rate"))
+    plot.setXRange(0, 0.5, padding=0)
+    axis = plot.getAxis("bottom")
+    assert axis.range[1] == 0.5 and axis.autoSIPrefixScale == 1.0
+    assert "x0.001" not in axis.labelString()

@@ -77,6 +77,16 @@ def floating_legend(plot, offset: tuple[int, int]) -> pg.LegendItem:
     return legend
 
 
+def plain_numbers(plot) -> None:
+    """Axes that show the values as they are. With a label, pyqtgraph rescales an axis whose
+    values stay under 1 and writes "(x0.001)" after the label: 0.4 read as "400, value (x0.001)"."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    for side in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(side)
+        if axis is not None:
+            axis.enableAutoSIPrefix(False)
+
+
 class SparseLogAxis(pg.AxisItem):
     """A log axis that labels 1, 2 and 5 of each decade only: pyqtgraph labels all of 1..9 when the
     range spans under three decades, and 0.06..0.09 ran into each other. Labels are plain numbers

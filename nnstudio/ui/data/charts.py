@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLa
 
 from nnstudio.core.data.profile import ColumnProfile, fmt_number
 from nnstudio.core.model.spec import Task
-from nnstudio.ui.common.plots import legend_below
+from nnstudio.ui.common.plots import legend_below, plain_numbers
 from nnstudio.ui.data.column_notes import task_or_none
 from nnstudio.ui.data.combos import select_value
 
@@ -90,6 +90,7 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
         more = f" (the {len(top)} most frequent of {p.unique:,})" if p.unique > len(top) else ""
         plot.setLabel("bottom", col + more)
     plot.setLabel("left", "rows")
+    plain_numbers(plot)
 
 
 class ScatterBox(QGroupBox):
@@ -102,6 +103,7 @@ class ScatterBox(QGroupBox):
         self.scatter = pg.PlotWidget(background="w")
         self.scatter.setMinimumHeight(160)
         self.scatter.showGrid(x=True, y=True, alpha=0.2)
+        plain_numbers(self.scatter)
         self.scatter_legend = legend_below(self.scatter, labelTextSize="8pt")  # not over the points
         self.scatter_items: list[pg.ScatterPlotItem] = []
         self.scatter_caption = QLabel()

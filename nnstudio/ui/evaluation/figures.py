@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.baselines import leading_metrics
 from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.plots import plain_numbers
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, fmt
 
 SPLIT_NAMES = {"train": "Training", "val": "Validation", "test": "Test"}
@@ -189,6 +190,7 @@ class ChartBox(QGroupBox):
                                          brush=pg.mkBrush(31, 119, 180, 140)))
             pi.setLabel("bottom", f"actual {target}")
             pi.setLabel("left", f"predicted {target}")
+            plain_numbers(pi)
             pi.setTitle(f"R² {fmt(e.metrics.get('r2'))}, MAE {fmt(e.metrics.get('mae'))}", size="9pt")
             # the ROC curve's fixed 0..1 range (setRange turns auto-range off) would otherwise
             # stay, and a regression model after a classifier showed empty axes

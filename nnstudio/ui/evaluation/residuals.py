@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from nnstudio.ui.common.plots import plain_numbers
+
 
 class ResidualsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -33,6 +35,7 @@ class ResidualsView(QWidget):
         pi = rp.getPlotItem()
         pi.setLabel("bottom", f"predicted {target}")
         pi.setLabel("left", "actual − predicted")
+        plain_numbers(pi)
         pi.setTitle(f"Residuals ({e.label} rows): a pattern here is something the network missed", size="9pt")
         counts, edges = np.histogram(-res, bins=min(40, max(5, int(np.sqrt(len(res))))))
         self.hist_plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts,
@@ -40,4 +43,5 @@ class ResidualsView(QWidget):
         hi = self.hist_plot.getPlotItem()
         hi.setLabel("bottom", "error (predicted − actual)")
         hi.setLabel("left", "rows")
+        plain_numbers(hi)
         hi.setTitle(f"Errors: mean {np.mean(-res):+.4g}, sd {np.std(res):.4g}", size="9pt")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import threshold as th
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.common.guard import FillGuard
+from nnstudio.ui.common.plots import plain_numbers
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView
 
 STEPS = 1000
@@ -34,6 +35,7 @@ def _plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:
     pi.setTitle(title, size="9pt")
     pi.setLabel("bottom", xlabel)
     pi.setLabel("left", ylabel)
+    plain_numbers(pi)
     p.setRange(xRange=(0, 1), yRange=(0, 1))
     p.setMouseEnabled(x=False, y=False)
     return p

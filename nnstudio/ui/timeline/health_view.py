@@ -11,7 +11,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.ui.common.empty_state import EmptyState
-from nnstudio.ui.common.plots import SparseLogAxis, floating_legend
+from nnstudio.ui.common.plots import SparseLogAxis, floating_legend, plain_numbers
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
 BINS = 40
@@ -70,9 +70,7 @@ class HealthView(QWidget):
             img.setColorMap(cmap)
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", "value")
-            # the values as they are: pyqtgraph's prefix turned digits' weights of ±0.4 into
-            # "±400, value (x0.001)"
-            plot.getAxis("left").enableAutoSIPrefix(False)
+            plain_numbers(plot)  # digits' weights of ±0.4 were "±400, value (x0.001)"
         self.g_plot.setLogMode(y=True)
         floating_legend(self.g_plot, (-10, 10))
         self.grad = self.g_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2), name="gradient norm")
