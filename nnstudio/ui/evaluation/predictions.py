@@ -17,6 +17,9 @@ from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import DataError
 from nnstudio.ui.evaluation.widgets import PredictionsModel
 
+#: the widest a column of the predictions table is made (long text values are cut, not the page)
+MAX_COLUMN_PX = 240
+
 
 class PredictionsTab(QWidget):
     """The rows with the prediction and its probability, a "misclassified only" filter and the
@@ -41,6 +44,7 @@ class PredictionsTab(QWidget):
         self.table.setSortingEnabled(False)
         self.table.setAlternatingRowColors(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setResizeContentsPrecision(200)  # sized on a sample of rows
         self.table.setToolTip("Double-click a row to copy it into the prediction form.")
         p_lay.addWidget(self.table)
 
@@ -56,6 +60,12 @@ class PredictionsTab(QWidget):
             shown = core_eval.misclassified(table)
         front = core_eval.output_columns(pre) + [core_eval.CORRECT, "error", pre.target] if pre else []
         self.table_model.set_frame(shown, front)
+        # each column as wide as its header and values (a fixed 100 px cut "P(status = Stayed)"),
+        # up to a limit; the user can still drag them
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for i in range(header.count()):
+            header.resizeSection(i, min(header.sectionSize(i), MAX_COLUMN_PX))
         if core_eval.CORRECT in table.columns:
             wrong = int((~table[core_eval.CORRECT].astype(bool)).sum())
             self.table_info.setText(f"{len(shown):,} of {len(table):,} rows · {wrong:,} misclassified")

@@ -184,3 +184,24 @@ def test_the_chosen_split_survives_data_without_it(window, qtbot):
     window.load_example("or")
     window.load_example("house-prices")
     assert ev.split.currentData() == "val"
+
+
+def test_predictions_headers_are_read_whole(qtbot):
+    """Columns as wide as their headers and values, up to a limit: a fixed 100 px had cut
+    "P(status = Stayed)" to "(status = Stayec"."""
+    from PySide6.QtCore import Qt
+
+    from nnstudio.ui.evaluation.predictions import MAX_COLUMN_PX, PredictionsTab
+
+    tab = PredictionsTab()
+    qtbot.addWidget(tab)
+    table = pd.DataFrame({"prediction": ["Stayed", "Left"], "P(status = Stayed)": [0.98, 0.02],
+                          "comment": ["a very long free-text comment " * 4, "short"]})
+    tab.show_table(table, None)
+    view = tab.table
+    fm = view.horizontalHeader().fontMetrics()
+    text = "P(status = Stayed)"
+    col = list(tab.frame.columns).index(text)
+    assert view.columnWidth(col) >= fm.horizontalAdvance(text)
+    assert view.columnWidth(list(tab.frame.columns).index("comment")) == MAX_COLUMN_PX
+    assert view.model().headerData(col, Qt.Orientation.Horizontal) == text
