@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.registry import OPTIMIZERS as REGISTRY_OPTIMIZERS
 from nnstudio.core.settings import OPTIMIZERS
 from nnstudio.core.timeline.branch import same_optimizer
 from nnstudio.ui.common.wheel_guard import guard_wheel
@@ -70,16 +71,19 @@ class BranchDialog(QDialog):
         self.setWindowTitle(f"Branch from epoch {shown.epoch}")
         self.spec, self.settings = spec, settings
         form = QFormLayout(self)
-        form.addRow(QLabel(f"Continue <b>{shown.run.label()}</b> from epoch {shown.epoch} with its "
-                           f"weights and optimizer state. The network stays; a new run appears "
-                           f"beside this one in the Runs tab."))
+        intro = QLabel(f"Continue <b>{shown.run.label()}</b> from epoch {shown.epoch} with its "
+                       f"weights and optimizer state. The network stays; a new run appears "
+                       f"beside this one in the Runs tab.")
+        intro.setWordWrap(True)
+        form.addRow(intro)
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(6)
         self.lr.setRange(1e-6, 10.0)
         self.lr.setValue(settings.learning_rate)
-        self.optimizer = QComboBox()
-        self.optimizer.addItems(OPTIMIZERS)
-        self.optimizer.setCurrentText(settings.optimizer)
+        self.optimizer = QComboBox()  # named as the training settings name them ("Adam", "SGD")
+        for key in OPTIMIZERS:
+            self.optimizer.addItem(REGISTRY_OPTIMIZERS[key].label, key)
+        self.optimizer.setCurrentIndex(max(0, self.optimizer.findData(settings.optimizer)))
         self.batch = QSpinBox()
         self.batch.setRange(1, 1_000_000)
         self.batch.setValue(settings.batch_size)
@@ -121,7 +125,7 @@ class BranchDialog(QDialog):
             if la.kind == "dropout" and self.dropout is not None:
                 la.rate = float(self.dropout.value())
         settings = replace(self.settings, learning_rate=float(self.lr.value()),
-                           optimizer=self.optimizer.currentText(), batch_size=int(self.batch.value()),
+                           optimizer=self.optimizer.currentData(), batch_size=int(self.batch.value()),
                            epochs=int(self.epochs.value()))
         return spec, settings
 

@@ -252,3 +252,22 @@ def test_selecting_a_run_with_snapshots_in_the_runs_table_goes_back_over_it(qtbo
     assert state.timeline_run is None
     panel.select_ids({here.id})
     assert state.timeline_run is here
+
+
+def test_the_branch_dialog_names_optimizers_as_the_settings_do(qtbot, run):
+    """'Adam', 'SGD' as in the training settings (not 'adam', 'sgd'), the choice kept as its key,
+    and the introduction wrapped rather than stretching the dialog."""
+    from nnstudio.ui.timeline.install import BranchDialog
+    from nnstudio.ui.timeline.scrubber import EpochShown
+
+    shown = EpochShown(run, 5, 10, [], None)
+    dlg = BranchDialog(shown, run.network(), run.train_settings())
+    qtbot.addWidget(dlg)
+    items = [dlg.optimizer.itemText(i) for i in range(dlg.optimizer.count())]
+    assert "Adam" in items and "SGD" in items and "adam" not in items
+    assert dlg.optimizer.currentData() == run.train_settings().optimizer
+    dlg.optimizer.setCurrentIndex(dlg.optimizer.findData("sgd"))
+    _, settings = dlg.result_setup()
+    assert settings.optimizer == "sgd"
+    dlg.show()
+    assert dlg.width() < 700
