@@ -31,9 +31,11 @@ def test_train_pressed_while_tensorflow_loads_starts_once_it_is_ready(qtbot, tf_
     assert ctl.run_state == "waiting" and not hasattr(win, "last_message")
     assert not tp.train_btn.isEnabled() and tp.stop_btn.isEnabled() and not tp.epochs.isEnabled()
     assert "starts as soon as it is ready" in win.statusBar().currentMessage()
+    banner = win.layers.lock_banner  # the layer editor says why it is locked, and how to undo it
+    assert banner.isVisibleTo(win) and "starts as soon as TensorFlow has loaded" in banner.text()
     with qtbot.waitSignal(win.state.training_finished, timeout=60_000) as blocker:
         win.state.set_tf_ready()
-        assert ctl.run_state == "running"
+        assert ctl.run_state == "running" and "Locked while training runs" in banner.text()
     assert blocker.args[0].epochs_run == 3
     qtbot.waitUntil(lambda: not ctl.busy, timeout=5_000)
     win.close()

@@ -56,6 +56,13 @@ ADVICE_COLOR = QColor("#8a5a00")
 
 
 # ----- the editor --------------------------------------------------------------------------------------
+LOCKED_RUNNING = ("<b>Locked while training runs:</b> the layers cannot change until it stops. "
+                  "The learning rate can still be changed in the training settings.")
+#: a Train pressed while TensorFlow loads (it starts by itself once TensorFlow is ready)
+LOCKED_WAITING = ("<b>Training starts as soon as TensorFlow has loaded:</b> the layers are locked "
+                  "for it. Press Stop to cancel and edit them.")
+
+
 class LayerEditor(LayerEdits, LayerForm, QWidget):
     """Add, insert, remove, duplicate, reorder and edit layers; every edit undoable."""
 
@@ -71,9 +78,7 @@ class LayerEditor(LayerEdits, LayerForm, QWidget):
         self._n_inputs = 0
 
         # ----- lock banner
-        self.lock_banner = QLabel("<b>Locked while training runs:</b> the layers cannot change "
-                                  "until it stops. The learning rate can still be changed in the "
-                                  "training settings.")
+        self.lock_banner = QLabel(LOCKED_RUNNING)
         self.lock_banner.setWordWrap(True)
         self.lock_banner.setStyleSheet("QLabel { background: #fff3cd; color: #5c4400; border: 1px "
                                        "solid #e0c36a; border-radius: 4px; padding: 4px; }")
@@ -391,7 +396,8 @@ class LayerEditor(LayerEdits, LayerForm, QWidget):
 
     @Slot(str)
     def on_run_state(self, run_state: str) -> None:
-        """The training controller's idle | running | paused."""
+        """The training controller's idle | waiting | running | paused | repeating."""
+        self.lock_banner.setText(LOCKED_WAITING if run_state == "waiting" else LOCKED_RUNNING)
         self.set_locked(run_state != "idle")
 
     @Slot()
