@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data.profile import is_text_dtype
+
 #: Markers pandas reads as missing values anyway (shown to the user in the import dialog).
 DEFAULT_MISSING = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>")
 #: Common markers of a missing value in public data sets (Orange and Weka read '?' as missing).
@@ -12,6 +14,24 @@ DEFAULT_MISSING = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None",
 MISSING_MARKERS = ("?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "none", "missing", "#n/a",
                    "<na>", "")
 _MARKER_SET = frozenset(MISSING_MARKERS)
+
+
+def is_marker(text: pd.Series) -> pd.Series:
+    """Which of these values (stripped of spaces) are markers of a missing value, without case."""
+    return text.str.lower().isin(_MARKER_SET)
+
+
+def marker_counts(values: pd.Series) -> dict[str, int]:
+    """``{marker as written: count}`` of these marker values."""
+    counts = values.astype(str).str.strip().value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def number_column(index: pd.Index, numbers: pd.Series) -> pd.Series:
+    """A float column over ``index``: ``numbers`` where they are, missing everywhere else."""
+    values = pd.Series(np.nan, index=index, dtype=np.float64)
+    values.loc[numbers.index] = numbers.to_numpy(dtype=np.float64)
+    return values
 
 
 def read_markers_as_missing(frame: pd.DataFrame, decimal: str = ".") -> dict[str, dict[str, int]]:
@@ -23,13 +43,13 @@ def read_markers_as_missing(frame: pd.DataFrame, decimal: str = ".") -> dict[str
     found: dict[str, dict[str, int]] = {}
     for c in frame.columns:
         s = frame[c]
-        if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        if not is_text_dtype(s):
             continue
         nonnull = s.dropna()
         if nonnull.empty:
             continue
         text = nonnull.astype(str).str.strip()
-        marker = text.str.lower().isin(_MARKER_SET)
+        marker = is_marker(text)
         if not marker.any() or marker.all():
             continue
         rest = text[~marker]
@@ -41,11 +61,8 @@ def read_markers_as_missing(frame: pd.DataFrame, decimal: str = ".") -> dict[str
         numbers = pd.to_numeric(rest, errors="coerce")
         if numbers.isna().any():
             continue
-        values = pd.Series(np.nan, index=s.index, dtype=np.float64)
-        values.loc[numbers.index] = numbers.to_numpy(dtype=np.float64)
-        frame[c] = values
-        counts = nonnull[marker].astype(str).str.strip().value_counts()
-        found[str(c)] = {str(k): int(v) for k, v in counts.items()}
+        frame[c] = number_column(s.index, numbers)
+        found[str(c)] = marker_counts(nonnull[marker])
     return found
 
 

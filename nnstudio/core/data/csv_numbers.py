@@ -9,10 +9,10 @@ as it was, so nothing is guessed: "12,5" in a decimal-point file, a phone number
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from nnstudio.core.data.csv_missing import MISSING_MARKERS
+from nnstudio.core.data.csv_missing import is_marker, marker_counts, number_column
+from nnstudio.core.data.profile import is_text_dtype
 
 CURRENCY = "$€£¥₹"
 _SIGNS = f"[{CURRENCY}%]"
@@ -20,7 +20,6 @@ _FORMATTING = f"[{CURRENCY}%,()]"  # a value without any of these is no formatte
 #: thousands grouped by the separator that is not the decimal one (a space also with a decimal comma)
 _NUMBER = {".": r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?",
            ",": r"[-+]?(?:\d{1,3}(?:[.\u00a0\u202f ]\d{3})+|\d+)(?:,\d+)?"}
-_MARKER_SET = frozenset(MISSING_MARKERS)
 
 
 def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
@@ -55,11 +54,11 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
     out: dict[str, dict] = {}
     for c in frame.columns:
         s = frame[c]
-        if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        if not is_text_dtype(s):
             continue
         nonnull = s.dropna()
         text = nonnull.astype(str).str.strip()
-        marker = text.str.lower().isin(_MARKER_SET) if markers else pd.Series(False, index=text.index)
+        marker = is_marker(text) if markers else pd.Series(False, index=text.index)
         rest = text[~marker]
         head = rest.iloc[:200]
         if rest.empty or not head.str.contains(_FORMATTING).any():  # most columns stop here
@@ -69,15 +68,11 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
         numbers, dropped = _parse(rest, decimal)
         if numbers.isna().any() or not dropped:
             continue
-        values = pd.Series(np.nan, index=s.index, dtype=np.float64)
-        values.loc[numbers.index] = numbers.to_numpy(dtype=np.float64)
-        frame[c] = values
+        frame[c] = number_column(s.index, numbers)
         formatted = rest[rest.str.contains(_FORMATTING)]
-        counts = nonnull[marker].astype(str).str.strip().value_counts()
         out[str(c)] = {"example": str(formatted.iloc[0]),
                        "value": float(numbers.loc[formatted.index[0]]),
-                       "dropped": sorted(dropped),
-                       "markers": {str(k): int(v) for k, v in counts.items()}}
+                       "dropped": sorted(dropped), "markers": marker_counts(nonnull[marker])}
     return out
 
 
