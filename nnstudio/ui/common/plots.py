@@ -82,9 +82,7 @@ def plain_numbers(plot) -> None:
     values stay under 1 and writes "(x0.001)" after the label: 0.4 read as "400, value (x0.001)"."""
     item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
     for side in ("left", "bottom", "right", "top"):
-        axis = item.getAxis(side)
-        if axis is not None:
-            axis.enableAutoSIPrefix(False)
+        item.getAxis(side).enableAutoSIPrefix(False)
 
 
 class SparseLogAxis(pg.AxisItem):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSplitter
 from nnstudio.core import explain
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.plots import plain_numbers
 from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.evaluation.bars import HBarChart
 
@@ -75,8 +76,7 @@ class AttributionView(QWidget):
         il.addLayout(row)
         self.ice_plot = pg.PlotWidget(background="w")
         self.ice_plot.showGrid(x=True, y=True, alpha=0.25)
-        for ax in ("bottom", "left"):
-            self.ice_plot.getPlotItem().getAxis(ax).enableAutoSIPrefix(False)
+        plain_numbers(self.ice_plot)
         self.ice_plot.setMinimumHeight(130)
         il.addWidget(self.ice_plot)
         split.addWidget(self.ice_box)

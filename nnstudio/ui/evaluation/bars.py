@@ -5,6 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal, Slot
 
+from nnstudio.ui.common.plots import plain_numbers
+
 POSITIVE = (31, 119, 180)
 NEGATIVE = (214, 39, 40)
 BAR_ROW_PX = 16  # the least height of one bar's row (its label's text height)
@@ -22,7 +24,7 @@ class HBarChart(pg.PlotWidget):
         self.values = np.zeros(0)
         pi = self.getPlotItem()
         pi.showGrid(x=True, y=False, alpha=0.25)
-        pi.getAxis("bottom").enableAutoSIPrefix(False)
+        plain_numbers(pi)
         pi.setMenuEnabled(False)
         pi.hideButtons()
         self.setMouseEnabled(x=False, y=False)

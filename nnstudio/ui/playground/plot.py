@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 
 from nnstudio.ui.common.colors import class_color
+from nnstudio.ui.common.plots import plain_numbers
 
 
 class _Events(QObject):
@@ -74,8 +75,7 @@ class DataPlot(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
-        for side in ("left", "bottom"):
-            self.getAxis(side).enableAutoSIPrefix(False)  # never "y (x0.001)" for points in -1..1
+        plain_numbers(self)  # never "y (x0.001)" for points in -1..1
         self.setXRange(-1.4, 1.4)
         self.setYRange(-1.4, 1.4)
         self.scatter = _PassClicks(size=7, pen=pg.mkPen("w", width=0.5))

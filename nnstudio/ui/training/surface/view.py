@@ -40,7 +40,7 @@ from nnstudio.ui.common.colors import binary_colormap
 from nnstudio.ui.common.follows_timeline import FollowsTimeline
 from nnstudio.ui.common.image_export import ask_png_path, export_png
 from nnstudio.ui.common.jobs import LatestJob
-from nnstudio.ui.common.plots import legend_below
+from nnstudio.ui.common.plots import legend_below, plain_numbers
 from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.surface.frames import FrameScheduling
@@ -94,8 +94,8 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         # no grid, ticks outside: an axis that reaches into the plot is repainted with every frame
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setStyle(tickLength=5)
-            # data within -1..1 (drawn points) read "y (x0.001)" with ticks -900..900 otherwise
-            self.plot.getAxis(side).enableAutoSIPrefix(False)
+        # data within -1..1 (drawn points) read "y (x0.001)" with ticks -900..900 otherwise
+        plain_numbers(self.plot)
         self.vb = self.plot.getViewBox()
         self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=binary_colormap(False),
                                          interactive=False, colorMapMenu=False, width=14)
