@@ -11,7 +11,7 @@ return the page itself.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
 
 
@@ -49,6 +49,17 @@ class _PageScroll(QScrollArea):
         if obj is self.page and event.type() == QEvent.Type.LayoutRequest:
             QTimer.singleShot(0, self._fit)  # the page's minimum may have changed
         return super().eventFilter(obj, event)
+
+
+def vertical_scroll(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless box as wide as it, scrolling up and down when taller (a long bar
+    chart, a long list of scalings): its height no longer becomes the page's."""
+    scroll = QScrollArea()
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return scroll
 
 
 class ScrollTabs(QTabWidget):

@@ -3,22 +3,13 @@ sorted bar chart with the spread of the repeats (``core.explain.permutation_impo
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from nnstudio.core import explain
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.scroll_tabs import vertical_scroll
 from nnstudio.ui.common.when_shown import ComputedWhenShown
 from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.evaluation.bars import HBarChart
@@ -63,11 +54,7 @@ class ImportanceView(ComputedWhenShown, QWidget):
         lay.addWidget(self.info)
         # a readable row per bar, in a scrolling box of its own: digits' 64 bars made the whole
         # Evaluation page 1,300 px tall and stretched the confusion matrix beside it
-        self.chart_scroll = QScrollArea()
-        self.chart_scroll.setWidget(self.chart)
-        self.chart_scroll.setWidgetResizable(True)
-        self.chart_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.chart_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.chart_scroll = vertical_scroll(self.chart)
         lay.addWidget(self.chart_scroll, 1)
         self.metric.currentIndexChanged.connect(self._changed)
         self.repeats.valueChanged.connect(self._changed)

@@ -14,13 +14,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -36,6 +34,7 @@ from nnstudio.core.gradients import keras_outputs, sample_gradients
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.scroll_tabs import vertical_scroll
 from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.evaluation.attribution import AttributionView
 from nnstudio.ui.inspector.readout import banner_html, fill_preprocessing_table, interpret
@@ -153,13 +152,8 @@ class ModelInspector(QWidget):
         rows = self.prep.verticalHeader().defaultSectionSize()
         self.prep.setMinimumHeight(self.prep.horizontalHeader().sizeHint().height() + 4 * rows
                                    + 2 * self.prep.frameWidth())
-        how = QScrollArea()
-        how.setWidget(self.prep_how)
-        how.setWidgetResizable(True)
-        how.setFrameShape(QFrame.Shape.NoFrame)
-        how.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         pl.addWidget(self.prep, 3)
-        pl.addWidget(how, 2)
+        pl.addWidget(vertical_scroll(self.prep_how), 2)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
