@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -21,15 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.registry import OPTIMIZERS as REGISTRY_OPTIMIZERS
-from nnstudio.core.settings import OPTIMIZERS
 from nnstudio.core.timeline.branch import same_optimizer
 from nnstudio.ui.common.wheel_guard import guard_wheel
+from nnstudio.ui.data.combos import select_value
 from nnstudio.ui.timeline.coach_panel import CoachPanel
 from nnstudio.ui.timeline.health_view import HealthView
 from nnstudio.ui.timeline.replay import export_replay
 from nnstudio.ui.timeline.scrubber import EpochShown, Scrubber
 from nnstudio.ui.training.controller import RunPlan
+from nnstudio.ui.training.panel import optimizer_combo
 
 
 def install_timeline(window) -> None:
@@ -80,10 +79,8 @@ class BranchDialog(QDialog):
         self.lr.setDecimals(6)
         self.lr.setRange(1e-6, 10.0)
         self.lr.setValue(settings.learning_rate)
-        self.optimizer = QComboBox()  # named as the training settings name them ("Adam", "SGD")
-        for key in OPTIMIZERS:
-            self.optimizer.addItem(REGISTRY_OPTIMIZERS[key].label, key)
-        self.optimizer.setCurrentIndex(max(0, self.optimizer.findData(settings.optimizer)))
+        self.optimizer = optimizer_combo()  # named as the training settings name them ("Adam")
+        select_value(self.optimizer, settings.optimizer)
         self.batch = QSpinBox()
         self.batch.setRange(1, 1_000_000)
         self.batch.setValue(settings.batch_size)

@@ -25,6 +25,7 @@ from nnstudio.core.registry import OPTIMIZERS as REGISTRY_OPTIMIZERS
 from nnstudio.core.training.engine import Progress, TrainResult
 from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS
 from nnstudio.ui.common.guard import FillGuard
+from nnstudio.ui.data.combos import value_combo
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.class_weights import ClassWeightEditor
 from nnstudio.ui.training.controller import TrainingController
@@ -40,6 +41,11 @@ def format_seconds(s: float) -> str:
     return f"{s // 60}:{s % 60:02d}" if s >= 60 else f"{s} s"
 
 
+def optimizer_combo() -> QComboBox:
+    """The optimizers by their names ("Adam", "SGD"), each item carrying its key ("adam")."""
+    return value_combo([(key, REGISTRY_OPTIMIZERS[key].label) for key in OPTIMIZERS])
+
+
 class TrainingPanel(QWidget):
     def __init__(self, state: AppState, controller: TrainingController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,9 +56,7 @@ class TrainingPanel(QWidget):
         box = QGroupBox("Training settings")
         self.settings_box = box  # a challenge may lock it (issue 21)
         form = QFormLayout(box)
-        self.optimizer = QComboBox()
-        for key in OPTIMIZERS:
-            self.optimizer.addItem(REGISTRY_OPTIMIZERS[key].label, key)
+        self.optimizer = optimizer_combo()
         self.optimizer.setToolTip("The rule that turns gradients into weight updates.")
         form.addRow("Optimizer", self.optimizer)
         self.lr = QDoubleSpinBox()
