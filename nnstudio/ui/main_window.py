@@ -61,6 +61,12 @@ class MainWindow(QMainWindow):
         self.training.state_changed.connect(self._on_run_state)
         self.training.repeat_run.connect(self._on_repeat_run)
         self.precompiler = Precompiler(self.state, self.pool, self)
+        # the background compile speaks in its own corner of the status bar, so it never
+        # replaces what a run just said (a Repeat's mean ± sd, a warning about the rows)
+        self.compile_label = QLabel()
+        self.compile_label.setObjectName("compileStatus")
+        self._compile_clear = QTimer(self, singleShot=True, interval=8_000)
+        self._compile_clear.timeout.connect(self.compile_label.clear)
         self.precompiler.status.connect(self._on_precompile_status)
         self.training.repeat_finished.connect(self.precompiler.note_repeat)
 
@@ -126,6 +132,7 @@ class MainWindow(QMainWindow):
         self.state.message.connect(self.show_message)
         self._on_project_changed()
         self._fit_screen()
+        self.statusBar().addPermanentWidget(self.compile_label)
         self.statusBar().showMessage("Loading TensorFlow…")
         if load_tensorflow:
             self._load_tensorflow()
@@ -290,10 +297,11 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_precompile_status(self, text: str) -> None:
-        if text:  # the precompiler says nothing while training runs
-            self.statusBar().showMessage(text, 8_000)
-        else:
-            self.statusBar().clearMessage()
+        self.compile_label.setText(text)  # the precompiler says nothing while training runs
+        # "compiling…" stays until the compile ends; what it ended with fades after a while
+        self._compile_clear.stop()
+        if text and not self.precompiler.busy:
+            self._compile_clear.start()
 
     @Slot(object)
     def _on_tf_failed(self, err: NNStudioError) -> None:

@@ -154,6 +154,26 @@ def test_repeat_runs_report_each_seed_and_mean_sd(window, qtbot):
     assert window.curves.epochs_shown == 3
 
 
+def test_the_background_compile_never_replaces_what_a_run_said(window, qtbot):
+    """A Repeat's mean ± sd goes to the status bar; the compile that follows every run speaks in
+    its own corner, so the result stays readable (it used to be overwritten within a second)."""
+    window.training_panel.epochs.setValue(2)
+    window.training_panel.repeat_n.setValue(2)
+    pre = window.precompiler
+    pre.enabled = True
+    pre._timer.setInterval(10)
+    with qtbot.waitSignal(pre.compiled, timeout=120_000):
+        window.training_panel.repeat_btn.click()
+    said = window.statusBar().currentMessage()
+    assert said.startswith("2 runs (seeds 0–1): test accuracy"), said
+    assert window.compile_label.text() in (
+        "Training program compiled: Train starts at full speed.",
+        "Training programs compiled: Train and Repeat start at full speed.", "")
+    window.precompiler.status.emit("Compiling the training program in the background…")
+    assert window.compile_label.text().startswith("Compiling")
+    assert window.statusBar().currentMessage() == said
+
+
 def test_after_a_repeat_the_scrubber_health_and_coach_speak_of_the_run_shown(window, qtbot):
     """A Train, then a Repeat: the views show the Repeat's last run, so the replay, the Health tab
     and the coach must not go on speaking of the Train run before it; the Runs tab shows the
