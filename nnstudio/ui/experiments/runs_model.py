@@ -175,6 +175,9 @@ class RunsTableModel(QAbstractTableModel):
                 return f"{r.label()} — {r.message}" + (f"\n{r.note}" if r.note else "")
             if kind == "pin":
                 return "Pinned runs keep their trained weights (so do the last 10 runs)."
+            if kind == "seconds" and r.group:
+                return ("Seconds of training. The seeds of a Repeat or a sweep train together "
+                        "in one program where they can: each then shows its share of that time.")
         if role == Qt.ItemDataRole.TextAlignmentRole and kind in ("metric", "params", "epochs",
                                                                   "seconds", "setting"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -13,6 +13,7 @@ from nnstudio.core.experiments.record import RunRecord, new_id
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec
 from nnstudio.core.project import Project
 from nnstudio.core.training.settings import TrainSettings
+from nnstudio.ui.experiments.runs_model import RUN_ROLE
 from nnstudio.ui.experiments.runs_panel import RunsPanel
 from nnstudio.ui.state import AppState
 
@@ -73,6 +74,13 @@ def test_table_shows_differing_settings_and_metrics_sorts_and_filters(panel):
     assert panel.proxy.rowCount() == 3
     panel.filter.setText("")
     assert panel.proxy.rowCount() == 7
+    # a seed group's seconds are each run's share of a program they may have shared: say so
+    tip = Qt.ItemDataRole.ToolTipRole
+    sec = column(panel, "Seconds")
+    grouped = [r for r in range(7) if panel.proxy.index(r, 0).data(RUN_ROLE).group]
+    alone = [r for r in range(7) if not panel.proxy.index(r, 0).data(RUN_ROLE).group]
+    assert "share" in panel.proxy.index(grouped[0], sec).data(tip)
+    assert panel.proxy.index(alone[0], sec).data(tip) is None
 
 
 def test_the_plot_says_what_to_do_when_it_has_nothing_to_draw(panel, qtbot):
