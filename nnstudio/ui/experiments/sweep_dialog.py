@@ -7,7 +7,7 @@ import html
 import math
 from dataclasses import replace
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import sweep
 from nnstudio.core.project import Project
+from nnstudio.ui.common.scroll_tabs import vertical_scroll
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.common.workers import Worker, WorkerPool
 
@@ -89,6 +90,8 @@ class SweepDialog(QDialog):
         self.progress.setValue(0)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.btn_run = QPushButton("Run")
         self.btn_run.setDefault(True)
         self.btn_run.clicked.connect(self.start)
@@ -106,10 +109,13 @@ class SweepDialog(QDialog):
         lay.addWidget(self.about)  # outside the form: a wrapped label gets the height it needs
         lay.addLayout(form)
         lay.addLayout(row)
-        lay.addWidget(self.status)
-        lay.addStretch(1)
+        # a sweep's summary and verdicts can run to many lines: they scroll in the room left,
+        # instead of squashing the grid field above them to a sliver
+        status_box = vertical_scroll(self.status)
+        status_box.setMinimumHeight(90)
+        lay.addWidget(status_box, 1)
         lay.addWidget(close)
-        self.resize(600, 380)
+        self.resize(640, 460)
         guard_wheel(self)  # the wheel over Seeds or Preset does not change them
         self.grid.textChanged.connect(self._update_plan)
         self.random.valueChanged.connect(self._update_plan)

@@ -300,6 +300,13 @@ def test_sweep_preset_streams_runs_into_the_table(window, qtbot):
     assert {r.id for r in panel.selected_runs()} == {r.id for r in res.records}
     assert len([i for i in panel.items if isinstance(i, pg.FillBetweenItem)]) == 2
     assert "Welch's t-test" in panel.verdict.text() or "one seed" in panel.verdict.text()
+    # a long summary scrolls under the buttons: it never squashes the grid field to a sliver
+    # (on a desktop the dialog keeps its size; offscreen it would grow, so hold it as X11 does)
+    dlg.setFixedSize(600, 420)
+    dlg.status.setText("\n".join(res.summary_text() * 8))
+    qtbot.wait(50)
+    assert dlg.grid.height() >= dlg.grid.sizeHint().height()
+    assert dlg.grid.geometry().bottom() < dlg.btn_run.geometry().top()
     dlg.close()
 
 
