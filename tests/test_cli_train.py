@@ -81,6 +81,23 @@ def test_a_raw_field_study_file_trains_on_all_its_rows_well_above_guessing(tmp_p
     assert err == [f"nnstudio: warning: {out['warnings'][0]}"]
 
 
+def test_a_column_that_gives_the_answer_away_is_warned_about(tmp_path):
+    """core/data/checks.py from the command line: on stderr and in the JSON's warnings."""
+    import make_churn_demo  # tests/data
+    import numpy as np
+
+    df = make_churn_demo.churn_frame(400)
+    df["refund"] = np.where(df["churn"] == "yes", 25.0, 0.0)
+    df.to_csv(tmp_path / "leaky.csv", index=False)
+    r = nnstudio("train", str(tmp_path / "leaky.csv"), "--target", "churn", "--epochs", "1",
+                 "--json", timeout=400)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    said = [w for w in out["warnings"] if "predicts 'churn' alone" in w]
+    assert len(said) == 1 and said[0].startswith("'refund' (100.0% right)")
+    assert f"nnstudio: warning: {said[0]}" in r.stderr.splitlines()
+
+
 def test_dropping_rows_warns_on_stderr_and_in_the_json(tmp_path):
     path = _field_study(tmp_path)
     r = nnstudio("train", str(path), "--target", "class", "--missing", "drop", "--epochs", "2",

@@ -59,8 +59,12 @@ def warn(lines) -> None:
 
 def data_warnings(project, data) -> list[str]:
     """What the user must know about the data before trusting a result: notes from reading the
-    file (missing markers read as missing, ...) and rows left out when they are many."""
-    return list(dict.fromkeys([*project.dataset.warnings, *data.warnings()]))
+    file (missing markers read as missing, ...), rows left out when they are many, a column that
+    predicts the target alone and held-out rows that repeat training rows (core/data/checks.py)."""
+    from nnstudio.core.data import checks  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
+
+    return list(dict.fromkeys([*project.dataset.warnings, *data.warnings(),
+                               *checks.notes(data, project)]))
 
 
 def rows_text(data) -> str:

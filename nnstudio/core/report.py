@@ -17,6 +17,7 @@ from nnstudio.core import baselines as bl
 from nnstudio.core import evaluate as ev
 from nnstudio.core import explain, svgplot
 from nnstudio.core import threshold as th
+from nnstudio.core.data import checks
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
 
@@ -27,6 +28,7 @@ h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:1px solid #d
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:10px}.verdict{background:#f4f8f4;
 border:1px solid #cfe3cf;border-radius:4px;padding:8px}.note{color:#666;font-size:13px}img{border:1px solid #eee}
+.warn{background:#fff4d6;border:1px solid #e8c66b;color:#5c4300;border-radius:4px;padding:6px 8px;font-size:14px}
 """
 
 
@@ -95,6 +97,8 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
     drops = data.dropped_text()
     if drops:
         out.append("<p class='note'>" + escape(" ".join(drops)) + "</p>")
+    for line in checks.notes(data, project):  # a column that predicts alone, repeated rows
+        out.append("<p class='warn'>Check: " + escape(line) + "</p>")
 
     # ----- network and settings
     out.append("<h2>Network and training</h2>")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.data import checks
 from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE
 from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
@@ -113,6 +114,12 @@ class DataPanel(QWidget):
         self.rows_btn.setVisible(False)
         self.rows_btn.clicked.connect(self._rows_button)
         self._rows_action: str | None = None  # the missing-value strategy rows_btn switches to
+        # what the scores depend on: a column that predicts the target alone, repeated rows
+        self.checks_note = QLabel()
+        self.checks_note.setWordWrap(True)
+        self.checks_note.setVisible(False)
+        self.checks_note.setStyleSheet("QLabel { background: #fff4d6; border: 1px solid #e8c66b; "
+                                       "color: #5c4300; border-radius: 3px; padding: 3px 6px; }")
         rows_row = QHBoxLayout()
         rows_row.addWidget(self.rows_note, 1)
         rows_row.addWidget(self.rows_btn, 0, Qt.AlignmentFlag.AlignTop)
@@ -230,6 +237,7 @@ class DataPanel(QWidget):
         lay.addLayout(split_row)
         lay.addWidget(self.split_label)
         lay.addLayout(rows_row)
+        lay.addWidget(self.checks_note)
         lay.addWidget(main, 1)
         self._editors = [self.target_combo, self.task_combo, self.test_spin, self.val_spin,
                          self.seed_spin, self.stratify, self.columns_view, self.default_numeric,
@@ -355,11 +363,15 @@ class DataPanel(QWidget):
             self.prep_error.setVisible(True)
             self.split_label.setText("")
             self._show_rows(None)
+            self.checks_note.setVisible(False)
             return
         self.prep_error.setVisible(False)
         for line in prepared.describe():
             QListWidgetItem(line, self.prep_list)
         self._show_rows(prepared)
+        found = checks.notes(prepared, self.project)
+        self.checks_note.setText("⚠ " + "\n⚠ ".join(found) if found else "")
+        self.checks_note.setVisible(bool(found))
         tr, va, te = len(prepared.X_train), len(prepared.X_val), len(prepared.X_test)
         self.split_label.setText(f"{tr:,} training · {va:,} validation · {te:,} test rows → "
                                  f"{prepared.n_inputs} network inputs · {prepared.task.label}")

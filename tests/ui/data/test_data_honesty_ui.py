@@ -117,3 +117,29 @@ def test_money_columns_are_read_as_numbers_said_and_can_be_kept_as_text(window, 
     assert set(p.roles.features) == {"income", "rate"}
     note = window.data_panel.note.text()
     assert "rate was read as numbers" in note and "untick 'Read $1,234 and 12% as numbers'" in note
+
+
+def test_a_column_that_gives_the_answer_away_is_said_until_it_is_unticked(window, qtbot, tmp_path):
+    """core/data/checks.py in the Data tab: a churn file with the reason for leaving in it."""
+    import make_churn_demo  # tests/data
+    import numpy as np
+    from PySide6.QtCore import Qt
+
+    df = make_churn_demo.churn_frame(600)
+    df["cancel_reason"] = np.where(df["churn"] == "yes", "moved", "none")
+    path = tmp_path / "leaky.csv"
+    df.to_csv(path, index=False)
+    window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    with qtbot.waitSignal(window.data_io.loaded, timeout=30_000):
+        window.data_io.read(str(path))
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: panel.prep_list.count() > 0, timeout=5000)
+    assert window.state.project.roles.target == "churn"
+    # the fitted preprocessing (and the checks with it) follow the new file a moment later
+    qtbot.waitUntil(lambda: not panel.checks_note.isHidden(), timeout=5000)
+    assert panel.checks_note.text().startswith("⚠ 'cancel_reason' (100.0% right) predicts 'churn'")
+    m = panel.columns_model
+    with qtbot.waitSignal(window.state.data_changed):
+        m.setData(m.index(m.row_of("cancel_reason"), ColumnsModel.USE), Qt.CheckState.Unchecked,
+                  Qt.ItemDataRole.CheckStateRole)
+    qtbot.waitUntil(lambda: panel.checks_note.isHidden(), timeout=5000)

@@ -1,0 +1,221 @@
+"""Checks of the data that a score depends on, in plain words (no Qt).
+
+Two ways a good test score can be a wrong answer, both found in the prepared splits:
+
+* **a column that alone predicts the target** — on held-out rows, a one-column rule (the training
+  rows' majority class, or mean, per value or per narrow range of the column) is right almost every
+  time. Sometimes that is the nature of the data; often the column is known only after the outcome
+  (a cancellation date for churn, a total that includes the price), and the network learns the
+  answer instead of the problem;
+* **held-out rows that repeat training rows** — a validation or test row whose inputs, as the
+  network sees them, are those of a training row measures memory as much as learning.
+
+A one-column rule is measured on at most ``SAMPLE`` rows of each split, so a million-row file
+costs a fraction of a second.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.model.spec import Task
+
+#: A one-column rule this good on held-out rows is a finding: held-out accuracy (classification,
+#: also removing most of the majority rule's errors) or R² (regression).
+LEAK_SCORE = 0.99
+#: Numbers are cut into this many ranges of equal training counts (fewer distinct values: each its own).
+BINS = 64
+#: Rows of each split a one-column rule is measured on.
+SAMPLE = 20_000
+#: Training rows held-out rows are compared with (beyond: a sample, and the count says "at least").
+REPEAT_SAMPLE = 1_000_000
+#: Fewer held-out rows than this say too little about a column.
+MIN_HELD_OUT = 30
+#: Held-out rows repeating training rows are said from this share on.
+REPEAT_SHARE = 0.01
+
+
+@dataclass
+class Leak:
+    column: str
+    score: float  # held-out accuracy (classification) or R² (regression) of the one-column rule
+    rows: int  # held-out rows it was measured on
+    task: Task
+
+    @property
+    def figure(self) -> str:
+        return f"R² {self.score:.3f}" if self.task is Task.REGRESSION else f"{self.score:.1%} right"
+
+    def text(self, target: str) -> str:
+        return leaks_text([self], target)
+
+
+def leaks_text(found: list[Leak], target: str) -> str:
+    """One paragraph for every column that predicts ``target`` alone (they share what to do)."""
+    if not found:
+        return ""
+    names = [f"'{leak.column}' ({leak.figure})" for leak in found[:4]]
+    more = f" and {len(found) - 4} more" if len(found) > 4 else ""
+    listed = (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + more
+    one = len(found) == 1
+    how = ("explains that share of its variance" if found[0].task is Task.REGRESSION
+           else "was right that often")
+    return (f"{listed} {'predicts' if one else 'each predict'} '{target}' alone: a rule on that one "
+            f"column {how} on the {found[0].rows:,} held-out rows. If a column is known only after "
+            f"the outcome, or is computed from it, it leaks the answer and the scores will not hold "
+            f"on new data: untick it under Use. If it is a genuine input, the network hardly needs "
+            f"the others.")
+
+
+@dataclass
+class Repeats:
+    split: str  # "validation" | "test"
+    repeated: int
+    rows: int
+    sampled: bool = False  # compared with a sample of the training rows: at least this many
+
+    @property
+    def share(self) -> float:
+        return self.repeated / self.rows if self.rows else 0.0
+
+    def text(self) -> str:
+        least = "at least " if self.sampled else ""
+        return (f"{least}{self.repeated:,} of the {self.rows:,} {self.split} rows ({self.share:.0%}) have "
+                f"exactly the inputs of a training row: on those the {self.split} score measures "
+                f"memory as much as learning.")
+
+
+def _sample(n: int, most: int | None = None) -> np.ndarray | slice:
+    most = SAMPLE if most is None else most
+    if n <= most:
+        return slice(None)
+    return np.random.default_rng(0).choice(n, most, replace=False)
+
+
+def _keys(train: pd.Series, held: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The cell each value falls in: the value itself (text, numbers with few distinct values, and
+    a number that fills a range's worth of rows on its own, such as a 0 for 'none') or one of BINS
+    ranges cut at the other training values' quantiles; missing values have a cell too (-1)."""
+    numeric = pd.api.types.is_numeric_dtype(train) and not pd.api.types.is_bool_dtype(train)
+    if numeric and train.nunique() > BINS:
+        x = train.to_numpy(float)
+        counts = train.value_counts()
+        heavy = np.sort(counts.index[counts >= len(train) / BINS].to_numpy(float))
+        rest = x[~np.isin(x, heavy) & ~np.isnan(x)]
+        edges = (np.unique(np.quantile(rest, np.linspace(0, 1, BINS + 1))[1:-1]) if len(rest)
+                 else np.array([]))
+
+        def cut(v: pd.Series) -> np.ndarray:
+            a = v.to_numpy(float)
+            cell = np.searchsorted(edges, a, side="right")
+            if len(heavy):
+                at = np.minimum(np.searchsorted(heavy, a), len(heavy) - 1)
+                cell = np.where(heavy[at] == a, len(edges) + 1 + at, cell)
+            return np.where(np.isnan(a), -1, cell)
+        return cut(train), cut(held)
+    codes = pd.factorize(pd.concat([train, held], ignore_index=True))[0]  # missing: -1
+    return codes[:len(train)], codes[len(train):]
+
+
+def _rule_score(k_train, y_train, k_held, y_held, task: Task) -> float:
+    """How well the training rows' answer per cell predicts the held-out rows."""
+    cells = int(max(k_train.max(initial=-1), k_held.max(initial=-1))) + 2  # -1 (missing) at 0
+    kt, kh = k_train + 1, k_held + 1
+    seen = np.bincount(kt, minlength=cells) > 0
+    if task is Task.REGRESSION:
+        y_train, y_held = np.asarray(y_train, float), np.asarray(y_held, float)
+        sums = np.bincount(kt, weights=y_train, minlength=cells)
+        means = np.where(seen, sums / np.maximum(np.bincount(kt, minlength=cells), 1), y_train.mean())
+        total = float(np.sum((y_held - y_held.mean()) ** 2))
+        return 1.0 - float(np.sum((y_held - means[kh]) ** 2)) / total if total > 0 else 0.0
+    classes, yt = np.unique(y_train, return_inverse=True)
+    counts = np.bincount(kt * len(classes) + yt, minlength=cells * len(classes))
+    counts = counts.reshape(cells, len(classes))
+    answer = np.where(seen, counts.argmax(axis=1), np.bincount(yt).argmax())
+    return float(np.mean(classes[answer[kh]] == y_held))
+
+
+def _held_out(data) -> tuple[pd.DataFrame, np.ndarray]:
+    raw = pd.concat([data.raw_val, data.raw_test], ignore_index=True)
+    y = np.concatenate([np.asarray(data.y_val), np.asarray(data.y_test)])
+    return raw, y
+
+
+def _labels(y: np.ndarray, task: Task) -> np.ndarray:
+    y = np.asarray(y)
+    if task is not Task.REGRESSION and y.ndim == 2:  # one-hot
+        return y.argmax(axis=1)
+    return y.reshape(len(y), -1)[:, 0] if y.ndim == 2 else y
+
+
+def leaks(data, features: list[str]) -> list[Leak]:
+    """Columns that alone predict the target on the held-out rows, best first."""
+    task = data.task
+    raw_held, y_held = _held_out(data)
+    if len(raw_held) < MIN_HELD_OUT or len(data.raw_train) < MIN_HELD_OUT:
+        return []
+    tr, he = _sample(len(data.raw_train)), _sample(len(raw_held))
+    raw_train = data.raw_train.iloc[tr] if not isinstance(tr, slice) else data.raw_train
+    raw_held = raw_held.iloc[he] if not isinstance(he, slice) else raw_held
+    y_train = _labels(np.asarray(data.y_train)[tr], task)
+    y_held = _labels(y_held[he], task)
+    if task is not Task.REGRESSION:
+        counts = pd.Series(y_held).value_counts()
+        base_error = 1.0 - float(counts.iloc[0]) / len(y_held)
+    out = []
+    for col in features:
+        if col not in raw_train.columns:
+            continue  # an engineered input (playground): computed from the columns checked
+        k_train, k_held = _keys(raw_train[col].reset_index(drop=True),
+                                raw_held[col].reset_index(drop=True))
+        score = _rule_score(k_train, y_train, k_held, y_held, task)
+        if score < LEAK_SCORE:
+            continue
+        if task is not Task.REGRESSION and 1.0 - score > 0.2 * base_error:
+            continue  # no better than saying the common class: imbalance, not a leak
+        out.append(Leak(col, score, len(y_held), task))
+    return sorted(out, key=lambda leak: -leak.score)
+
+
+def _repeated(x: np.ndarray, train: np.ndarray) -> int:
+    """How many rows of ``x`` equal a row of ``train``: each row is projected on one random
+    direction (a matrix product, fast on a million rows), and rows whose projections match are
+    compared in full."""
+    train, x = np.asarray(train), np.asarray(x)
+    w = np.random.default_rng(0).normal(size=train.shape[1]).astype(train.dtype)
+    ht = train @ w
+    order = np.argsort(ht)
+    hx = x @ w
+    at = np.minimum(np.searchsorted(ht[order], hx), len(ht) - 1)
+    candidate = ht[order][at] == hx
+    match = candidate.copy()
+    match[candidate] = np.all(train[order[at[candidate]]] == x[candidate], axis=1)
+    return int(match.sum())
+
+
+def repeats(data) -> list[Repeats]:
+    """Validation and test rows whose encoded inputs equal a training row's (from REPEAT_SHARE on)."""
+    if len(data.X_train) == 0 or data.X_train.ndim != 2:
+        return []
+    sampled = len(data.X_train) > REPEAT_SAMPLE
+    train = np.asarray(data.X_train)[_sample(len(data.X_train), REPEAT_SAMPLE)]
+    out = []
+    for split, x in (("validation", data.X_val), ("test", data.X_test)):
+        if len(x) == 0:
+            continue
+        found = Repeats(split, _repeated(x, train), len(x), sampled=sampled)
+        if found.repeated and found.share >= REPEAT_SHARE:
+            out.append(found)
+    return out
+
+
+def notes(data, project) -> list[str]:
+    """Every finding about ``project``'s prepared ``data`` in plain words (empty: nothing to say).
+    Columns that predict alone are looked for in files only: in the built-in and generated data
+    they are by design (the perceptron's two blobs are apart along either axis)."""
+    found = []
+    if project.dataset.csv_options is not None:
+        found.append(leaks_text(leaks(data, project.roles.features), project.roles.target))
+    return [line for line in found if line] + [r.text() for r in repeats(data)]

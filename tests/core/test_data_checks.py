@@ -1,0 +1,112 @@
+"""Checks of the data a score depends on (core/data/checks.py): a column that alone predicts the
+target (a leak, when it is known only after the outcome) and held-out rows repeating training rows.
+Every table is generated here, with the answer known by construction."""
+from __future__ import annotations
+
+import make_churn_demo  # tests/data (on the path: conftest.py)
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data import checks
+from nnstudio.core.data.csv import read_csv
+from nnstudio.core.project import Project
+
+
+def project_of(frame: pd.DataFrame, target: str, tmp_path) -> Project:
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    return Project.from_dataset(read_csv(path), target)
+
+
+def test_a_column_recorded_after_the_outcome_is_named_and_the_genuine_ones_are_not(tmp_path):
+    df = make_churn_demo.churn_frame(800)
+    r = np.random.default_rng(1)
+    # why the customer left: known only once they have: one value for "stayed"
+    df["cancel_reason"] = np.where(df["churn"] == "yes", r.choice(["price", "service", "moved"], 800),
+                                   "none")
+    # a refund paid to leavers only: a number this time
+    df["refund"] = np.where(df["churn"] == "yes", np.round(r.uniform(10, 100, 800), 2), 0.0)
+    p = project_of(df, "churn", tmp_path)
+    data = p.prepare()
+    found = checks.leaks(data, p.roles.features)
+    assert sorted(leak.column for leak in found) == ["cancel_reason", "refund"]
+    assert all(leak.score == 1.0 and leak.rows == len(data.X_val) + len(data.X_test) for leak in found)
+    said = checks.notes(data, p)
+    assert said == [checks.leaks_text(found, "churn")]
+    assert said[0].startswith("'cancel_reason' (100.0% right) and 'refund' (100.0% right) each "
+                              "predict 'churn' alone") and "untick it under Use" in said[0]
+
+
+def test_a_quantity_and_the_same_quantity_with_tax_are_a_leak_in_regression(tmp_path):
+    r = np.random.default_rng(2)
+    size = r.uniform(40, 200, 600)
+    df = pd.DataFrame({"size": size, "rooms": r.integers(1, 6, 600),
+                       "price": 3000 * size + 20_000 * r.normal(size=600)})
+    df["price_incl_tax"] = np.round(df["price"] * 1.2, 2)
+    p = project_of(df, "price", tmp_path)
+    found = checks.leaks(p.prepare(), p.roles.features)
+    assert [leak.column for leak in found] == ["price_incl_tax"]  # size explains a lot, not all
+    assert found[0].score > 0.99 and found[0].text("price").startswith(
+        "'price_incl_tax' (R² 0.999) predicts 'price' alone")
+
+
+def test_a_rare_class_is_not_a_leak_of_every_column(tmp_path):
+    """99.5% of one class: any column 'predicts' it 99.5% of the time, which says nothing."""
+    r = np.random.default_rng(3)
+    df = pd.DataFrame({"a": r.normal(size=2000), "b": r.choice(list("xyz"), 2000)})
+    df["fraud"] = np.where(r.uniform(size=2000) < 0.005, "yes", "no")
+    p = project_of(df, "fraud", tmp_path)
+    assert checks.leaks(p.prepare(), p.roles.features) == []
+
+
+def test_held_out_rows_that_repeat_training_rows_are_counted(tmp_path):
+    r = np.random.default_rng(4)
+    base = pd.DataFrame({"a": r.integers(0, 3, 300), "b": r.choice(["u", "v"], 300),
+                         "c": r.normal(size=300).round(3)})
+    base.loc[:99, "c"] = 0.0  # the first hundred rows take six input combinations between them
+    base["y"] = np.where(base["a"] + r.normal(size=300) > 1, "hi", "lo")
+    p = project_of(base, "y", tmp_path)
+    data = p.prepare()
+    found = {f.split: f for f in checks.repeats(data)}
+    train = {tuple(row) for row in data.X_train}
+    for split, x in (("validation", data.X_val), ("test", data.X_test)):
+        expected = sum(tuple(row) in train for row in x)
+        assert expected > 0 and found[split].repeated == expected and found[split].rows == len(x)
+    assert "exactly the inputs of a training row" in found["test"].text()
+
+
+def test_the_training_rows_are_sampled_above_a_size_and_the_count_says_at_least(tmp_path, monkeypatch):
+    monkeypatch.setattr(checks, "REPEAT_SAMPLE", 100)
+    r = np.random.default_rng(5)
+    df = pd.DataFrame({"a": r.integers(0, 4, 1000), "y": r.choice(["p", "q"], 1000)})
+    p = project_of(df, "y", tmp_path)
+    found = checks.repeats(p.prepare())
+    assert found and all(f.sampled and f.text().startswith("at least ") for f in found)
+
+
+@pytest.mark.parametrize("name", ["xor", "or", "perceptron", "digits", "churn", "circles",
+                                  "spiral", "house-prices"])
+def test_the_built_in_examples_raise_nothing(name):
+    """The perceptron's blobs are apart along either axis, by design: columns that predict alone are
+    looked for in files only."""
+    p = Project.from_example(name)
+    data = p.prepare()
+    assert checks.notes(data, p) == []
+    if name == "perceptron":
+        assert {leak.column for leak in checks.leaks(data, p.roles.features)} == {"x1", "x2"}
+
+
+def test_the_report_carries_the_checks(tmp_path, tf_loaded):
+    """A report is read without the app: the column that gives the answer away is in it."""
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.report import ReportParts, build_report
+
+    df = make_churn_demo.churn_frame(300)
+    df["refund"] = np.where(df["churn"] == "yes", 25.0, 0.0)
+    p = project_of(df, "churn", tmp_path)
+    data = p.prepare()
+    model = build_model(p.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    html = build_report(ReportParts(p, model, data.preprocessor, threshold=0.5), importance=False,
+                        baselines=False)
+    assert "<p class='warn'>Check: &#x27;refund&#x27; (100.0% right) predicts &#x27;churn&#x27;" in html
