@@ -65,6 +65,9 @@ class MainWindow(QMainWindow):
         # replaces what a run just said (a Repeat's mean ± sd, a warning about the rows)
         self.compile_label = QLabel()
         self.compile_label.setObjectName("compileStatus")
+        self.compile_label.setStyleSheet("color: #555")
+        self.compile_label.setToolTip("After an edit the network's training program is compiled in "
+                                      "the background, so that Train starts at full speed.")
         self._compile_clear = QTimer(self, singleShot=True, interval=8_000)
         self._compile_clear.timeout.connect(self.compile_label.clear)
         self.precompiler.status.connect(self._on_precompile_status)

@@ -166,10 +166,9 @@ def test_the_background_compile_never_replaces_what_a_run_said(window, qtbot):
         window.training_panel.repeat_btn.click()
     said = window.statusBar().currentMessage()
     assert said.startswith("2 runs (seeds 0–1): test accuracy"), said
-    assert window.compile_label.text() in (
-        "Training program compiled: Train starts at full speed.",
-        "Training programs compiled: Train and Repeat start at full speed.", "")
-    window.precompiler.status.emit("Compiling the training program in the background…")
+    assert window.compile_label.text() in ("Compiled: Train starts at full speed",
+                                           "Compiled: Train and Repeat start at full speed", "")
+    window.precompiler.status.emit("Compiling the network…")
     assert window.compile_label.text().startswith("Compiling")
     assert window.statusBar().currentMessage() == said
 

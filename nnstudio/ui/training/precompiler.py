@@ -115,15 +115,14 @@ class Precompiler(QObject):
         w.failed.connect(self._on_failed)
         self.busy = True
         self.pool.start(w)
-        self.status.emit("Compiling the training program in the background…")
+        self.status.emit("Compiling the network…")
 
     @Slot(object)
     def _on_finished(self, fresh: bool) -> None:
         self._end()
         if fresh and not self.state.training:
-            self.status.emit("Training programs compiled: Train and Repeat start at full speed."
-                             if self._with_repeat else
-                             "Training program compiled: Train starts at full speed.")
+            self.status.emit("Compiled: Train and Repeat start at full speed"
+                             if self._with_repeat else "Compiled: Train starts at full speed")
         self.compiled.emit(bool(fresh))
 
     @Slot(object)
