@@ -123,6 +123,8 @@ class Precompiler(QObject):
         if fresh and not self.state.training:
             self.status.emit("Compiled: Train and Repeat start at full speed"
                              if self._with_repeat else "Compiled: Train starts at full speed")
+        else:  # nothing new (or a run began meanwhile): "Compiling…" must not stay behind
+            self.status.emit("")
         self.compiled.emit(bool(fresh))
 
     @Slot(object)

@@ -35,6 +35,7 @@ def test_the_first_train_after_an_edit_finds_its_program_compiled(qtbot, tf_load
     with qtbot.waitSignal(pre.compiled, timeout=60_000) as sig:
         state.notify_settings_changed()
     assert sig.args == [False]
+    assert lines[-1] == ""  # "Compiling…" does not stay in the status bar once nothing was new
     trainer = TrainingController(state, pool)
     with qtbot.waitSignal(state.training_finished, timeout=60_000) as done:
         assert trainer.start()
