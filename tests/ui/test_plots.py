@@ -15,7 +15,7 @@ def test_grid_lines_are_drawn_under_the_curves_legends(qtbot):
     curves, runs, health = CurvesView(state), RunsPanel(state), HealthView(state)
     for w in (curves, runs, health):
         qtbot.addWidget(w)
-    plots = [curves.loss_plot, curves.metric_plot, runs.plot, health.g_plot, health.f_plot]
+    plots = [curves.loss_plot, curves.metric_plot, runs.plot]
     for plot in plots:
         legend = plot.legend
         assert legend is not None and legend.parentItem() is plot.vb  # floats over the view
@@ -25,6 +25,14 @@ def test_grid_lines_are_drawn_under_the_curves_legends(qtbot):
             assert axis.grid is not False  # the grid is still shown ...
             # ... by an axis stacked under the view, so under the legend and the curves
             assert axis.zValue() < plot.vb.zValue()
+    # the Health tab's gradient norm runs along the top of its plot: its legends go under the plots
+    health.resize(900, 600)
+    health.show()
+    qtbot.waitExposed(health)
+    for plot in (health.g_plot, health.f_plot):
+        plot.layout.activate()
+        assert plot.legend is not None and plot.legend.parentItem() is plot
+        assert plot.legend.geometry().top() >= plot.vb.geometry().bottom()
 
 
 def test_a_legend_below_a_plot_is_given_the_height_of_its_rows(qtbot):

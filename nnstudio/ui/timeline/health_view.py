@@ -11,7 +11,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.ui.common.empty_state import EmptyState
-from nnstudio.ui.common.plots import SparseLogAxis, floating_legend, plain_numbers
+from nnstudio.ui.common.plots import SparseLogAxis, legend_below, plain_numbers
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
 BINS = 40
@@ -72,10 +72,10 @@ class HealthView(QWidget):
             plot.setLabel("left", "value")
             plain_numbers(plot)  # digits' weights of ±0.4 were "±400, value (x0.001)"
         self.g_plot.setLogMode(y=True)
-        floating_legend(self.g_plot, (-10, 10))
+        legend_below(self.g_plot, labelTextSize="8pt")  # the gradient norm runs along the top
         self.grad = self.g_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2), name="gradient norm")
         self.ratio = self.g_plot.plot([], [], pen=pg.mkPen("#d62728", width=2), name="update / weight per epoch")
-        floating_legend(self.f_plot, (-10, 10))
+        legend_below(self.f_plot, labelTextSize="8pt")
         self.f_plot.setYRange(0, 1)
         self.dead = self.f_plot.plot([], [], pen=pg.mkPen("#444", width=2), name="dead ReLU")
         self.sat = self.f_plot.plot([], [], pen=pg.mkPen("#ff7f0e", width=2), name="saturated")
