@@ -73,7 +73,7 @@ def test_held_out_rows_that_repeat_training_rows_are_counted(tmp_path):
     for split, x in (("validation", data.X_val), ("test", data.X_test)):
         expected = sum(tuple(row) in train for row in x)
         assert expected > 0 and found[split].repeated == expected and found[split].rows == len(x)
-    assert "exactly the inputs of a training row" in found["test"].text()
+    assert "repeat the inputs of a training row exactly" in found["test"].text()
 
 
 def test_the_training_rows_are_sampled_above_a_size_and_the_count_says_at_least(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ Two ways a good test score can be a wrong answer, both found in the prepared spl
   (a cancellation date for churn, a total that includes the price), and the network learns the
   answer instead of the problem;
 * **held-out rows that repeat training rows** — a validation or test row whose inputs, as the
-  network sees them, are those of a training row measures memory as much as learning.
+  network sees them, are those of a training row shows recall, not generalisation.
 
 A one-column rule is measured on at most ``SAMPLE`` rows of each split, so a million-row file
 costs a fraction of a second.
@@ -82,9 +82,11 @@ class Repeats:
 
     def text(self) -> str:
         least = "at least " if self.sampled else ""
-        return (f"{least}{self.repeated:,} of the {self.rows:,} {self.split} rows ({self.share:.0%}) have "
-                f"exactly the inputs of a training row: on those the {self.split} score measures "
-                f"memory as much as learning.")
+        return (f"{least}{self.repeated:,} of the {self.rows:,} {self.split} rows ({self.share:.0%}) "
+                f"repeat the inputs of a training row exactly: on those the {self.split} score "
+                f"shows recall, not how the network does on inputs it has not seen. Duplicated "
+                f"records are the usual cause; unless new data will repeat these inputs, remove "
+                f"the duplicates from the file.")
 
 
 def _sample(n: int, most: int | None = None) -> np.ndarray | slice:
