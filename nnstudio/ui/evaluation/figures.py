@@ -126,11 +126,22 @@ class ConfusionBox(QGroupBox):
         self.per_class.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.per_class.verticalHeader().hide()
+        self.per_class.verticalHeader().setDefaultSectionSize(22)  # one line each, unlike the matrix
         cm_lay.addWidget(self.per_class, 2)
+        self._lay = cm_lay
 
     def show_evaluation(self, e: core_eval.Evaluation) -> None:
         self.confusion.show_matrix(e.confusion, e.classes)
         self._fill_per_class(e)
+        # the room shared as the two tables need it: a binary model's 2 x 2 matrix had more than
+        # it needed while its per-class table hid the macro average behind a scroll bar
+        need = [t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth() + 2
+                + sum(t.rowHeight(i) for i in range(t.rowCount()))
+                for t in (self.confusion, self.per_class)]
+        for t, n in zip((self.confusion, self.per_class), need):
+            self._lay.setStretchFactor(t, max(1, n))
+        # a few classes' scores are shown whole, without a scroll bar taking the columns' room
+        self.per_class.setMinimumHeight(need[1] if self.per_class.rowCount() <= 4 else 0)
 
     def _fill_per_class(self, e) -> None:
         heads = ["class", "precision", "recall", "F1", "rows"]
@@ -140,7 +151,7 @@ class ConfusionBox(QGroupBox):
         rows = [(str(c.label), c.precision, c.recall, c.f1, c.support) for c in e.per_class]
         mac = e.macro()
         if mac:
-            rows.append(("average (macro)", mac["precision"], mac["recall"], mac["f1"], e.n))
+            rows.append(("macro avg", mac["precision"], mac["recall"], mac["f1"], e.n))
         self.per_class.setRowCount(len(rows))
         for i, r in enumerate(rows):
             for j, v in enumerate(r):
@@ -152,6 +163,7 @@ class ConfusionBox(QGroupBox):
             self.per_class.item(len(rows) - 1, 0).setToolTip(
                 "The mean over the classes, each class counting the same (macro average)")
         # the labels' column as wide as its longest ("average (macro)" was cut to "average")
+        # ("macro avg", as in scikit-learn's classification report, leaves "precision" its room)
         self.per_class.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.ResizeToContents)
 

@@ -100,12 +100,18 @@ def test_the_per_class_table_shows_the_macro_average_label_whole(qtbot):
                    per_class=per_class_scores(np.array([[80, 20], [10, 90]]), [0, 1]))
     box = ConfusionBox()
     qtbot.addWidget(box)
-    box.resize(380, 420)
+    box.resize(345, 320)  # its size in the Evaluation tab at 1280 x 720
     box.show()
-    box._fill_per_class(e)
+    box.show_evaluation(e)
     qtbot.wait(50)
     t = box.per_class
     last = t.rowCount() - 1
-    assert t.item(last, 0).text() == "average (macro)"
-    width = t.fontMetrics().horizontalAdvance("average (macro)")
+    assert t.item(last, 0).text() == "macro avg"
+    width = t.fontMetrics().horizontalAdvance("macro avg")
     assert t.columnWidth(0) >= width + 6  # on one line, whole
+    # a binary model's three rows are shown whole, and every heading has its room
+    assert not t.verticalScrollBar().isVisible()
+    heads = t.horizontalHeader()
+    for c in range(t.columnCount()):
+        text = t.horizontalHeaderItem(c).text()
+        assert heads.sectionSize(c) >= heads.fontMetrics().horizontalAdvance(text) + 4, text
