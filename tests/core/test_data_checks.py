@@ -110,3 +110,25 @@ def test_the_report_carries_the_checks(tmp_path, tf_loaded):
     html = build_report(ReportParts(p, model, data.preprocessor, threshold=0.5), importance=False,
                         baselines=False)
     assert "<p class='warn'>Check: &#x27;refund&#x27; (100.0% right) predicts &#x27;churn&#x27;" in html
+
+
+def test_a_class_of_a_few_rows_is_said_with_what_the_test_rows_hold_of_it(tmp_path):
+    r = np.random.default_rng(6)
+    df = pd.DataFrame({"a": r.normal(size=400), "b": r.normal(size=400)})
+    df["kind"] = np.where(r.uniform(size=400) < 0.5, "cat", "dog")
+    df.loc[[3], "kind"] = "ferret"  # one row in all
+    df.loc[[10, 20, 30], "kind"] = "hamster"  # three
+    p = project_of(df, "kind", tmp_path)
+    data = p.prepare()
+    found = checks.rare_classes(data)
+    assert [(c.label, c.train + c.held_out) for c in found] == [("ferret", 1), ("hamster", 3)]
+    for c in found:  # the counts are the splits' own
+        i = list(data.preprocessor.classes).index(c.label)
+        assert c.train == int(np.sum(data.y_train == i)) and c.test == int(np.sum(data.y_test == i))
+    text = checks.rare_text(found, "kind", len(data.X_test))
+    assert text.startswith("2 classes of 'kind' have too few rows to learn or to test: 'ferret' (1 row")
+    assert text.endswith("Merge them into a larger class, or remove their rows from the file.")
+    assert text in checks.notes(data, p)
+    # with every class plentiful there is nothing to say
+    df.loc[[3, 10, 20, 30], "kind"] = "cat"
+    assert checks.rare_classes(project_of(df, "kind", tmp_path).prepare()) == []

@@ -35,6 +35,8 @@ REPEAT_SAMPLE = 1_000_000
 MIN_HELD_OUT = 30
 #: Held-out rows repeating training rows are said from this share on.
 REPEAT_SHARE = 0.01
+#: A class with fewer rows than this in the whole table can hardly be learned or tested.
+MIN_CLASS_ROWS = 10
 
 
 @dataclass
@@ -213,6 +215,49 @@ def repeats(data) -> list[Repeats]:
     return out
 
 
+@dataclass
+class RareClass:
+    label: str
+    train: int
+    held_out: int  # validation + test rows
+    test: int
+
+
+def rare_classes(data) -> list[RareClass]:
+    """Classes with fewer than MIN_CLASS_ROWS rows in all the splits together, rarest first, in a
+    table where other classes are plentiful."""
+    if data.task is Task.REGRESSION:
+        return []
+    classes = list(data.preprocessor.classes or [])
+    k = len(classes)
+    counts = {s: np.bincount(_labels(np.asarray(y), data.task).astype(int), minlength=k)[:k]
+              for s, y in (("train", data.y_train), ("val", data.y_val), ("test", data.y_test))}
+    total = counts["train"] + counts["val"] + counts["test"]
+    if not k or total.max() < 5 * MIN_CLASS_ROWS:
+        return []  # a table of a few rows (OR's truth table, a few drawn points) is small by design
+    out = [RareClass(str(c), int(counts["train"][i]), int(counts["val"][i] + counts["test"][i]),
+                     int(counts["test"][i]))
+           for i, c in enumerate(classes) if total[i] < MIN_CLASS_ROWS]
+    return sorted(out, key=lambda r: r.train + r.held_out)
+
+
+def rare_text(found: list[RareClass], target: str, test_rows: int) -> str:
+    if not found:
+        return ""
+    listed = ", ".join(f"'{r.label}' ({r.train + r.held_out} row{'s' if r.train + r.held_out != 1 else ''}"
+                       f", {r.train} for training)" for r in found[:5])
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    untested = [r for r in found if r.test == 0]
+    what = (f"{len(found)} classes of '{target}' have" if len(found) > 1
+            else f"A class of '{target}' has")
+    text = f"{what} too few rows to learn or to test: {listed}{more}."
+    if untested and test_rows:
+        text += (" The test rows hold none of " + ("them" if len(untested) == len(found) else
+                                                    ", ".join(f"'{r.label}'" for r in untested))
+                 + ", so the test score says nothing about how they are predicted.")
+    return text + " Merge them into a larger class, or remove their rows from the file."
+
+
 def notes(data, project) -> list[str]:
     """Every finding about ``project``'s prepared ``data`` in plain words (empty: nothing to say).
     Columns that predict alone are looked for in files only: in the built-in and generated data
@@ -220,4 +265,5 @@ def notes(data, project) -> list[str]:
     found = []
     if project.dataset.csv_options is not None:
         found.append(leaks_text(leaks(data, project.roles.features), project.roles.target))
+    found.append(rare_text(rare_classes(data), project.roles.target, len(data.X_test)))
     return [line for line in found if line] + [r.text() for r in repeats(data)]
