@@ -78,6 +78,19 @@ def group_labels(groups: list[list[RunRecord]]) -> list[str]:
     return labels
 
 
+def figures_lines(r: RunRecord) -> list[str]:
+    """A run's final figures, a line per measure with its splits side by side ("Accuracy:
+    training 0.945, validation 0.940, test 0.944"), not a row of key names."""
+    out = []
+    for key, word in (("accuracy", "Accuracy"), ("mae", "MAE"), ("loss", "Loss")):
+        splits = [(name, r.metric(prefix + key)) for name, prefix in
+                  (("training", ""), ("validation", "val_"), ("test", "test_"))]
+        shown = [f"{name} {v:.4g}" for name, v in splits if v is not None]
+        if shown:
+            out.append(f"{word}: {', '.join(shown)}.")
+    return ["\n".join(out)] if out else []
+
+
 def verdict_metric(runs: list[RunRecord]) -> str:
     for key in ("val_accuracy", "val_mae", "test_accuracy", "test_mae", "accuracy", "mae"):
         if all(r.metric(key) is not None for r in runs):
@@ -359,11 +372,8 @@ class RunsPanel(QWidget):
                              f"difference.")
         elif len(runs) == 1:
             r = runs[0]
-            figs = ", ".join(f"{k} {r.metric(k):.4f}" for k in
-                             ("accuracy", "val_accuracy", "test_accuracy", "loss", "val_loss",
-                              "test_loss", "mae", "val_mae", "test_mae")
-                             if r.metric(k) is not None)
-            lines.append(f"{r.label()}: {r.message} {figs}.")
+            lines.append(f"{r.label()}: {r.message}")
+            lines += figures_lines(r)
             if r.note:
                 lines.append(r.note)
         return "\n\n".join(lines)

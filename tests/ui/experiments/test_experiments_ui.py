@@ -92,6 +92,14 @@ def test_the_plot_says_what_to_do_when_it_has_nothing_to_draw(panel, qtbot):
     assert none.plot_view.empty and "No runs yet" in none.plot_view.label.text()
 
 
+def test_one_run_gives_its_figures_a_line_per_measure(panel):
+    select_rows(panel, [6])  # the lone run: 0.90 on every split
+    text = panel.verdict.text()
+    assert "Accuracy: training 0.9, validation 0.9, test 0.9." in text
+    assert "Loss: training 0.1, validation 0.1, test 0.1." in text
+    assert "val_accuracy" not in text  # no key names
+
+
 def test_two_runs_overlay_and_diff_in_plain_words(panel):
     select_rows(panel, [0, 3])  # seed 0 without and with dropout
     names = [item.name() for item in panel.items if isinstance(item, pg.PlotDataItem)]
