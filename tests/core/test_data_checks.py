@@ -35,7 +35,7 @@ def test_a_column_recorded_after_the_outcome_is_named_and_the_genuine_ones_are_n
     said = checks.notes(data, p)
     assert said == [checks.leaks_text(found, "churn")]
     assert said[0].startswith("'cancel_reason' (100.0% right) and 'refund' (100.0% right) each "
-                              "predict 'churn' alone") and "untick it under Use" in said[0]
+                              "predict 'churn' alone") and "untick Use on the Data tab" in said[0]
 
 
 def test_a_quantity_and_the_same_quantity_with_tax_are_a_leak_in_regression(tmp_path):

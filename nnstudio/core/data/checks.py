@@ -67,8 +67,9 @@ def leaks_text(found: list[Leak], target: str) -> str:
     return (f"{listed} {'predicts' if one else 'each predict'} '{target}' alone: a rule on that one "
             f"column {how} on the {found[0].rows:,} held-out rows. If a column is known only after "
             f"the outcome, or is computed from it, it leaks the answer and the scores will not hold "
-            f"on new data: untick it under Use. If it is a genuine input, the network hardly needs "
-            f"the others.")
+            f"on new data: leave it out of the features (untick Use on the Data tab; --features "
+            f"from the command line). If it is a genuine input, the network hardly needs the "
+            f"others.")
 
 
 @dataclass
