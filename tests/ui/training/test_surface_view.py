@@ -10,6 +10,7 @@ from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.project import Project
 from nnstudio.core.training.engine import TrainResult
 from nnstudio.core.training.settings import TrainSettings
+from nnstudio.ui.training.surface import view as surface_view_module
 
 
 # ----- helpers -------------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_axes_cannot_show_the_same_feature_twice(window):
     assert view.axes == ("y", "x") and view.y_combo.currentText() == "x"
     assert view.plot.getAxis("bottom").labelText == "y"
     assert not view.held_box.isVisible()  # two features: a plane, not a slice
-    assert view.slice_label.text == ""
+    assert view.slice_text == "" and view.slice_label.text == ""
 
 
 # ----- multi-class and regression on small projects ---------------------------------------------------------
@@ -238,7 +239,7 @@ def pg_rgb(color: str):
     return c.red(), c.green(), c.blue()
 
 
-def test_regression_slice_with_a_categorical_feature(make_view, qtbot):
+def test_regression_slice_with_a_categorical_feature(make_view, qtbot, monkeypatch, tmp_path):
     proj = Project(Dataset(regression_frame(), "reg"), Roles("y", ["x1", "x2", "x3", "color"]),
                    NetworkSpec([LayerSpec.dense(6, "relu")]), TrainSettings(epochs=5),
                    PreprocessConfig(), SplitConfig(test=0.2, val=0.2, seed=0))
@@ -257,7 +258,13 @@ def test_regression_slice_with_a_categorical_feature(make_view, qtbot):
     assert surf.task is Task.REGRESSION and view.image.isVisible()
     np.testing.assert_allclose(surf.values.ravel(), keras_on_grid(model, surf)[:, 0], rtol=1e-4, atol=1e-5)
     assert view.color_bar.getAxis("left").labelText == "predicted y"
-    assert "A slice" in view.slice_label.text and "(most frequent)" in view.slice_label.text
+    assert "A slice" in view.slice_text and "(most frequent)" in view.slice_text
+    assert view.slice_label.text == ""  # on screen the panel of held values says it
+    seen = []
+    monkeypatch.setattr(surface_view_module, "export_png",
+                        lambda widget, path, scale: seen.append(view.slice_label.text))
+    view.export_png(str(tmp_path / "slice.png"))
+    assert seen == [view.slice_text] and view.slice_label.text == ""  # the image carries it
     assert "A slice" in view.caption.text()
     names = prep.preprocessor.output_names
     red = names.index("color=red")
@@ -268,7 +275,7 @@ def test_regression_slice_with_a_categorical_feature(make_view, qtbot):
     surf = view.last_surface
     assert np.all(surf.grid.X[:, red] == 1.0)
     np.testing.assert_allclose(surf.values.ravel(), keras_on_grid(model, surf)[:, 0], rtol=1e-4, atol=1e-5)
-    assert "color = red." in view.slice_label.text
+    assert "color = red." in view.slice_text
     # another axis: the old axis feature becomes a held one
     with qtbot.waitSignal(view.surface_updated, timeout=30_000):
         view.set_axes("x3", "x2")

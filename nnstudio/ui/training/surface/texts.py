@@ -113,11 +113,21 @@ class SurfaceTexts:
         self.status_item.setPos(self.vb.width() - 4, self.vb.height() - 4)
 
     def _set_slice_text(self, text: str) -> None:
-        """The slice line under the plot (part of an exported image), wrapped to the plot's width."""
+        """The slice line: what the other features are held at. On screen the panel of held values
+        under the plot says it (the line took the small plot's room to say it again); an exported
+        image, without that panel, carries it under the plot (see :meth:`_show_slice_line`)."""
         self._slice_text = text
+        self._show_slice_line(False)
+
+    @property
+    def slice_text(self) -> str:
+        return getattr(self, "_slice_text", "")
+
+    def _show_slice_line(self, show: bool) -> None:
+        text = self.slice_text if show else ""
         self.slice_label.item.setTextWidth(max(120.0, self.glw.width() - 30.0) if text else -1)
         self.slice_label.setText(text)
-        self.slice_label.setMaximumHeight(16777215 if text else 0)  # no empty row under a plane
+        self.slice_label.setMaximumHeight(16777215 if text else 0)  # no empty row under the plot
         self._fit_layout()
 
     def _fit_layout(self) -> None:

@@ -375,12 +375,6 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         self._update_title()  # "Computing the surface…" until it is drawn (later, if hidden now)
         self._schedule_redraw(final=True)
 
-    # ===== size ==============================================================================
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if getattr(self, "_slice_text", ""):
-            self._set_slice_text(self._slice_text)
-
     # ===== the view range follows the user ==================================================================
     @Slot()
     def _on_view_settled(self) -> None:
@@ -404,7 +398,12 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
     # ===== export ===================================================================================
     def export_png(self, path: str, scale: float = 2.0) -> None:
         """Write the plot with its colour bar and slice line as a PNG, ``scale`` times the screen size."""
-        export_png(self.glw, path, scale)
+        self._show_slice_line(True)  # the image has no panel of held values to say it
+        try:
+            self.glw.ci.layout.activate()
+            export_png(self.glw, path, scale)
+        finally:
+            self._show_slice_line(False)
 
     @Slot()
     def export_image_dialog(self) -> None:
