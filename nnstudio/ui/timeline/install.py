@@ -92,18 +92,20 @@ class BranchDialog(QDialog):
         self.l2.setRange(0.0, 1.0)
         dense = [la for la in spec.hidden if la.kind == "dense"]
         self.l2.setValue(float(getattr(dense[0], "l2", 0.0) or 0.0) if dense else 0.0)
-        form.addRow("learning rate", self.lr)
-        form.addRow("optimizer", self.optimizer)
-        form.addRow("batch size", self.batch)
-        form.addRow("ends at epoch", self.epochs)
-        form.addRow("L2 of hidden layers", self.l2)
+        form.addRow("Learning rate:", self.lr)
+        form.addRow("Optimizer:", self.optimizer)
+        form.addRow("Batch size:", self.batch)
+        form.addRow("Ends at epoch:", self.epochs)
+        form.addRow("L2 of hidden layers:", self.l2)
         self.dropout = None
         if any(la.kind == "dropout" for la in spec.hidden):
             self.dropout = QDoubleSpinBox()
             self.dropout.setRange(0.0, 0.95)
             self.dropout.setSingleStep(0.05)
             self.dropout.setValue(next(la.rate for la in spec.hidden if la.kind == "dropout"))
-            form.addRow("dropout rate", self.dropout)
+            form.addRow("Dropout rate:", self.dropout)
+        self._l2_shown = self.l2.value()
+        self._rate_shown = self.dropout.value() if self.dropout is not None else None
         for w in (self.lr, self.optimizer, self.batch, self.epochs, self.l2, self.dropout):
             if w is not None:
                 guard_wheel(w)
@@ -115,11 +117,15 @@ class BranchDialog(QDialog):
         form.addRow(buttons)
 
     def result_setup(self):
+        """The branch's network and settings. The L2 and dropout fields show the first layer's
+        value and set every layer only when changed: layers with rates of their own keep them."""
         spec = self.spec.copy()
+        l2_changed = self.l2.value() != self._l2_shown
+        rate_changed = self.dropout is not None and self.dropout.value() != self._rate_shown
         for la in spec.hidden:
-            if la.kind == "dense":
+            if la.kind == "dense" and l2_changed:
                 la.l2 = float(self.l2.value())
-            if la.kind == "dropout" and self.dropout is not None:
+            if la.kind == "dropout" and rate_changed:
                 la.rate = float(self.dropout.value())
         settings = replace(self.settings, learning_rate=float(self.lr.value()),
                            optimizer=self.optimizer.currentData(), batch_size=int(self.batch.value()),

@@ -10,7 +10,7 @@ import pytest
 from nnstudio.core.coach import Finding, Fix
 from nnstudio.core.experiments.record import RunRecord
 from nnstudio.core.health import HealthMonitor
-from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.timeline.snapshots import Snapshot, Timeline
 from nnstudio.ui.experiments.runs_model import RunsTableModel
@@ -271,3 +271,23 @@ def test_the_branch_dialog_names_optimizers_as_the_settings_do(qtbot, run):
     assert settings.optimizer == "sgd"
     dlg.show()
     assert dlg.width() < 700
+
+
+def test_a_branch_keeps_each_layers_own_l2_and_dropout_unless_changed(qtbot, run):
+    """The dialog shows the first layer's L2 and dropout rate; accepting it unchanged used to set
+    every layer to those, silently changing a network whose layers had rates of their own."""
+    from nnstudio.ui.timeline.install import BranchDialog
+    from nnstudio.ui.timeline.scrubber import EpochShown
+
+    spec = NetworkSpec([LayerSpec.dense(6, "relu", l2=0.01), LayerSpec.dropout(0.1),
+                        LayerSpec.dense(4, "relu"), LayerSpec.dropout(0.3)])
+    dlg = BranchDialog(EpochShown(run, 5, 10, [], None), spec, run.train_settings())
+    qtbot.addWidget(dlg)
+    assert dlg.l2.value() == 0.01 and dlg.dropout.value() == 0.1
+    unchanged, _ = dlg.result_setup()
+    assert unchanged.to_dict() == spec.to_dict()
+    dlg.l2.setValue(0.001)
+    dlg.dropout.setValue(0.5)
+    changed, _ = dlg.result_setup()
+    assert [la.l2 for la in changed.hidden if la.kind == "dense"] == [0.001, 0.001]
+    assert [la.rate for la in changed.hidden if la.kind == "dropout"] == [0.5, 0.5]
