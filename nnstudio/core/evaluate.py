@@ -432,7 +432,7 @@ def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True,
     table = frame.copy() if keep_columns else pd.DataFrame(index=frame.index)
     add = outputs_table(out, pre, ok, threshold)
     for c in add.columns:
-        table[c] = add[c].to_numpy()
+        table[c] = add[c].array  # Int64 labels stay whole numbers beside empty rows
     if not ok.all():
         table[NOTE] = notes
     return table
