@@ -28,6 +28,7 @@ from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.data.controller import DataController
 from nnstudio.ui.data.panel import DataPanel
 from nnstudio.ui.evaluation.panel import EvaluationPanel
+from nnstudio.ui.evaluation.predict_file import install as install_predict_file
 from nnstudio.ui.experiments.install import install_runs_tab
 from nnstudio.ui.inspector.panel import InspectorPanel
 from nnstudio.ui.network.layer_editor import LayerEditor
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
 
         self._build_menus()
+        install_predict_file(self)  # File > Predict a CSV file…, and a button by the predictions
         # Train / Pause / Step / Stop / Repeat and the pace: always in view, whatever the screen
 
         self.training_toolbar = TrainingToolbar(self.training_panel, self.training, self.settings, self)

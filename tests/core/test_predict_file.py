@@ -1,0 +1,115 @@
+"""A trained model on the rows of a new file (core/predict_file.py): the table is predict_frame's,
+the rows left out are counted by why, the figures appear when the file holds the target, and the
+file is read with the training file's choices of what is missing and what is a number."""
+from __future__ import annotations
+
+import make_churn_demo  # tests/data (on the path: conftest.py)
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core import evaluate as ev
+from nnstudio.core.data.csv import read_csv
+from nnstudio.core.errors import DataError
+from nnstudio.core.predict_file import predict_file, write_csv
+from nnstudio.core.project import Project
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tf_loaded):
+    from nnstudio.core.model.build import build_model
+
+    d = tmp_path_factory.mktemp("pf")
+    df = make_churn_demo.churn_frame(300)
+    df.to_csv(d / "train.csv", index=False)
+    p = Project.from_dataset(read_csv(d / "train.csv"), "churn")
+    data = p.prepare()
+    model = build_model(p.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    return d, p, data, model
+
+
+def test_a_file_with_the_target_gets_predictions_and_the_figures_on_it(trained):
+    d, p, data, model = trained
+    new = make_churn_demo.churn_frame(120, seed=9)
+    new.to_csv(d / "new.csv", index=False)
+    r = predict_file(model, data.preprocessor, d / "new.csv", threshold=0.5)
+    expected = ev.predict_frame(model, data.preprocessor, new, threshold=0.5)
+    pd.testing.assert_frame_equal(r.table.reset_index(drop=True), expected)
+    assert r.rows == r.predicted == 120 and r.skipped == 0
+    e, _ = ev.evaluate_frame(model, data.preprocessor, new, threshold=0.5)
+    assert r.evaluation is not None and r.evaluation.n == 120
+    assert r.evaluation.metrics["accuracy"] == pytest.approx(e.metrics["accuracy"])
+    lines = r.summary_lines()
+    assert lines[0] == "Predicted 120 of the 120 rows of new.csv."
+    assert sum(n for _, n in r.counts()) == 120
+    assert lines[-1].startswith("The file holds the target 'churn': on its 120 rows")
+    assert f"accuracy {e.metrics['accuracy']:.4f}" in lines[-1]
+
+
+def test_rows_that_cannot_be_predicted_are_counted_by_why(trained, tmp_path):
+    _, _, data, model = trained
+    new = make_churn_demo.churn_frame(50, seed=3).drop(columns="churn")
+    new.loc[[0, 1], "plan"] = "platinum"  # never seen in training
+    new.loc[[2], "tenure"] = np.nan
+    new.to_csv(tmp_path / "score.csv", index=False)
+    r = predict_file(model, data.preprocessor, tmp_path / "score.csv", threshold=0.5)
+    assert r.evaluation is None and r.predicted == 47 and r.skipped == 3
+    assert r.reasons == {"plan has a value not seen in training": 2, "tenure is missing": 1}
+    assert r.table[ev.PREDICTION].isna().sum() == 3
+    assert "3 rows have no prediction (the note column says why): plan has a value not seen in " \
+           "training (2); tenure is missing (1)." in r.summary_lines()
+    write_csv(r, tmp_path / "out.csv")
+    back = pd.read_csv(tmp_path / "out.csv")
+    assert list(back.columns) == list(r.table.columns) and len(back) == 50
+    with pytest.raises(DataError, match="Cannot write"):
+        write_csv(r, tmp_path / "no" / "such" / "out.csv")
+
+
+def test_a_file_without_a_column_the_model_needs_is_refused_with_the_columns_named(trained, tmp_path):
+    _, _, data, model = trained
+    make_churn_demo.churn_frame(20).drop(columns="calls").to_csv(tmp_path / "short.csv", index=False)
+    with pytest.raises(DataError, match="no column\\(s\\) 'calls'"):
+        predict_file(model, data.preprocessor, tmp_path / "short.csv")
+
+
+def test_the_new_file_is_read_with_the_training_files_markers_and_number_formats(tmp_path, tf_loaded):
+    """Trained on a file where '?' means missing (an extra marker) and income is written '$63,248':
+    a new file written the same way means the same thing."""
+    from nnstudio.core.data.csv import CsvOptions
+    from nnstudio.core.model.build import build_model
+
+    r = np.random.default_rng(0)
+    df = pd.DataFrame({"income": [f"${v:,}" for v in r.integers(20_000, 90_000, 200)],
+                       "age": r.integers(20, 70, 200).astype(str),
+                       "left": r.choice(["yes", "no"], 200)})
+    df.loc[5, "age"] = "??"
+    df.to_csv(tmp_path / "train.csv", index=False)
+    ds = read_csv(tmp_path / "train.csv", CsvOptions(na_values=["??"]))
+    p = Project.from_dataset(ds, "left")
+    data = p.prepare()
+    model = build_model(p.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    new = df.head(10).drop(columns="left").copy()
+    new.loc[3, "age"] = "??"
+    new.to_csv(tmp_path / "new.csv", index=False)
+    res = predict_file(model, data.preprocessor, tmp_path / "new.csv",
+                       csv_options=ds.csv_options, threshold=0.5)
+    assert res.predicted == 8 and res.reasons == {"age is missing": 2}  # rows 3 and 5
+    assert res.table["income"].dtype.kind == "f"  # '$63,248' read as 63248, as in training
+    # read without the training file's choices, '??' is text in a number column
+    plain = predict_file(model, data.preprocessor, tmp_path / "new.csv", threshold=0.5)
+    assert plain.reasons == {"age is not a number": 2}
+
+
+def test_whole_number_classes_stay_whole_beside_a_row_without_a_prediction(tf_loaded):
+    """The table `nnstudio predict` writes and the GUI saves: a row that cannot be predicted used
+    to turn the classes 0 and 1 into 0.0 and 1.0 for every other row."""
+    from nnstudio.core.model.build import build_model
+
+    p = Project.from_example("xor")
+    data = p.prepare()
+    model = build_model(p.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    rows = p.dataset.frame.head(5).drop(columns="class id").copy()
+    rows.loc[0, "x"] = np.nan
+    table = ev.predict_frame(model, data.preprocessor, rows, threshold=0.5)
+    written = table.to_csv(index=False).splitlines()
+    assert all(line.split(",")[2] in ("", "0", "1") for line in written[1:]), written
