@@ -77,3 +77,26 @@ def test_user_errors_are_one_line_and_exit_2(xor_model, capsys, tmp_path):
     assert "class id" in capsys.readouterr().err
     assert cli.main(["predict", str(tmp_path / "missing.keras"), str(folder / "rows.csv")]) == 2
     assert "missing.keras" in capsys.readouterr().err
+
+
+def test_a_model_reads_new_files_and_its_own_as_its_training_file_was_read(tmp_path, tf_loaded):
+    """Trained on a file where '??' means missing (--na-values): the exported model keeps that, so
+    `nnstudio predict` reads '??' in a new file as missing (not as text in a number column) and
+    File > Open model re-reads the training file the same way (the same preprocessing)."""
+    r = np.random.default_rng(0)
+    df = pd.DataFrame({"income": r.integers(20_000, 90_000, 120), "age": r.integers(20, 70, 120).astype(str),
+                       "left": r.choice(["yes", "no"], 120)})
+    df.loc[[4, 9], "age"] = "??"
+    df.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m.keras"
+    assert cli.main(["train", str(tmp_path / "train.csv"), "--target", "left", "--na-values", "??",
+                     "--epochs", "1", "--export", str(model)]) == 0
+    lm = model_file.load(model)
+    assert lm.read_options["na_values"] == ["??"]
+    project = model_file.project_from_meta(lm.meta)  # the training file, read again
+    assert project.prepare().preprocessor.to_dict() == lm.preprocessor.to_dict()
+    new = df.drop(columns="left").head(6)
+    new.to_csv(tmp_path / "new.csv", index=False)
+    assert cli.main(["predict", str(model), str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]) == 0
+    preds = pd.read_csv(tmp_path / "p.csv")
+    assert preds["note"].dropna().tolist() == ["age is missing"]  # row 4; not "not a number ('??')"

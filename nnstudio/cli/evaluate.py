@@ -41,7 +41,7 @@ def run(args) -> int:
     lm = model_file.load(args.model)
     lm.require_nnstudio()
     threshold = _threshold(args, lm)
-    frame = model_file.read_csv_frame(args.data) if args.data else None
+    frame = model_file.read_csv_frame(args.data, lm.read_options) if args.data else None
     results, left_out = model_file.evaluate_file(lm, frame, threshold)
     if frame is None and args.split != "all":
         results = {k: v for k, v in results.items() if k == args.split}

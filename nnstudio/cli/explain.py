@@ -40,6 +40,7 @@ class Loaded:
     threshold: float | None
     project: object | None  # the project (its data found), or None
     settings: object | None
+    read_options: dict | None = None  # how its training file was read (None: not from a file)
 
 
 def load_any(path: str, need_project: bool = False) -> Loaded:
@@ -49,7 +50,8 @@ def load_any(path: str, need_project: bool = False) -> Loaded:
 
         t = project_file.load_trained(p, require_data=need_project)
         thr = t.threshold if len(t.preprocessor.classes) == 2 else None
-        return Loaded(str(p), t.model, t.preprocessor, thr, t.project, t.settings)
+        return Loaded(str(p), t.model, t.preprocessor, thr, t.project, t.settings,
+                      t.document.read_options)
     if p.suffix.lower() != ".keras":
         raise ProjectError(f"'{p.name}' is neither a model (.keras) nor a project (.nnstudio).",
                            "Give a model exported by nnstudio or a trained project file.")
@@ -64,7 +66,7 @@ def load_any(path: str, need_project: bool = False) -> Loaded:
         if need_project:
             raise
     return Loaded(str(p), lm.net, lm.preprocessor, lm.threshold, project,
-                  project.settings if project is not None else None)
+                  project.settings if project is not None else None, lm.read_options)
 
 
 def training_rows(loaded: Loaded):
@@ -83,8 +85,8 @@ def training_rows(loaded: Loaded):
 def run(args) -> int:
     from nnstudio.core import explain, model_file  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
-    frame = model_file.read_csv_frame(args.data)
     m = load_any(args.model)
+    frame = model_file.read_csv_frame(args.data, m.read_options)  # as the training file was read
     pre = m.preprocessor
     out: dict = {"model": str(args.model), "task": pre.task.value, "target": pre.target,
                  "threshold": m.threshold}

@@ -27,9 +27,9 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
-    frame = model_file.read_csv_frame(args.data)
     lm = model_file.load(args.model)
     lm.require_nnstudio()
+    frame = model_file.read_csv_frame(args.data, lm.read_options)  # as the training file was read
 
     table = evaluate.predict_frame(lm.net, lm.preprocessor, frame,
                                    keep_columns=not args.only_predictions,

@@ -34,7 +34,7 @@ def run(args) -> int:
 
         lm = model_file.load(src)
         lm.require_nnstudio()
-        frame = model_file.read_csv_frame(args.data) if args.data else None
+        frame = model_file.read_csv_frame(args.data, lm.read_options) if args.data else None
         project = model_file.project_from_meta(lm.meta, frame)
         meta = lm.meta
         parts = report.ReportParts(project, lm.net, lm.preprocessor, dict(meta.get("history") or {}),

@@ -155,6 +155,8 @@ def build_metadata(net, pre, *, project=None, result=None, data=None, history=No
         meta["data"] = {"name": ds.name, "source": ds.source, "synthetic": bool(ds.synthetic),
                         "rows": int(ds.n_rows), "columns": list(ds.columns), "example": project.example,
                         "note": getattr(ds, "note", "")}
+        if getattr(ds, "csv_options", None):  # how the file was read, to read it the same way again
+            meta["data"]["read_options"] = dict(ds.csv_options)
         if pre.task is Task.BINARY:  # issue 20: the decision threshold chosen in the project
             meta["threshold"] = float(getattr(project, "threshold", 0.5))
             meta["output"]["meaning"] = output_meaning(pre, units, meta["threshold"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnstudio.core import evaluate as ev
-from nnstudio.core.data.csv import read_csv
+from nnstudio.core.data.csv import read_csv, read_csv_like
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.data.preprocess import FittedPreprocessor, PreprocessConfig, SplitConfig
@@ -64,6 +64,11 @@ class LoadedModel:
     def task(self):
         self.require_nnstudio()
         return self.preprocessor.task
+
+    @property
+    def read_options(self) -> dict | None:
+        """How its training file was read (``CsvOptions.to_dict()``; None: not from a file)."""
+        return ((self.meta or {}).get("data") or {}).get("read_options")
 
     @property
     def threshold(self) -> float | None:
@@ -188,16 +193,18 @@ def data_for(meta: dict):
         if example in EXAMPLES:
             return EXAMPLES[example].dataset().frame
     if src and not str(src).startswith("example:") and Path(src).is_file():
-        try:
-            return read_csv_frame(src)
+        try:  # read as it was for training ('?' as missing, '$1,234' as a number …)
+            return read_csv(src, data.get("read_options")).frame
         except NNStudioError:
             return None
     return None
 
 
-def read_csv_frame(path: str | os.PathLike):
-    """A CSV as a DataFrame, read by the app's reader (DataError when it cannot be read)."""
-    return read_csv(path).frame
+def read_csv_frame(path: str | os.PathLike, trained_on: dict | None = None):
+    """A CSV as a DataFrame, read by the app's reader (DataError when it cannot be read); with
+    ``trained_on`` (a model's ``read_options``), with its training file's choices of what is
+    missing and what is a number."""
+    return read_csv_like(path, trained_on).frame
 
 
 def project_from_meta(meta: dict, data_frame=None):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from nnstudio.core import evaluate as ev
-from nnstudio.core.data.csv import read_csv
+from nnstudio.core.data.csv import read_csv_like
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
 
@@ -95,22 +95,11 @@ def _reasons(notes: pd.Series) -> dict[str, int]:
     return out
 
 
-def read_like(path: str | Path, csv_options: dict | None):
-    """The file, read with the training file's choices of what counts as missing and as a number
-    (its extra missing markers, the markers and '$1,234' switches); the delimiter, encoding, header
-    and decimal mark are detected afresh, as a new file may be written differently."""
-    if not csv_options:
-        return read_csv(path)
-    keep = {k: v for k, v in csv_options.items()
-            if k in ("na_values", "missing_markers", "formatted_numbers")}
-    return read_csv(path, keep)
-
-
 def predict_file(net, pre, path: str | Path, *, csv_options: dict | None = None,
                  threshold: float | None = None, loss_name: str | None = None,
                  regularization: float = 0.0) -> FilePredictions:
     """Predict every row of the CSV at ``path`` with ``net`` (raw columns in, as trained)."""
-    frame = read_like(path, csv_options).frame
+    frame = read_csv_like(path, csv_options).frame
     table = ev.predict_frame(net, pre, frame, keep_columns=True, threshold=threshold)
     predicted = int(table[ev.PREDICTION].notna().sum())
     reasons = _reasons(table[ev.NOTE]) if ev.NOTE in table.columns else {}

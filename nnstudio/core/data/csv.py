@@ -149,6 +149,16 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
                    missing_markers=markers, formatted_numbers=formatted)
 
 
+def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
+    """A new file of the kind a model was trained on, read with the training file's choices of
+    what is missing (its extra markers, the markers switch) and what is a number ('$1,234');
+    ``trained_on``: that file's ``CsvOptions.to_dict()``. The delimiter, encoding, header and
+    decimal mark are detected afresh, as a new file may be written differently."""
+    keep = {k: v for k, v in (trained_on or {}).items()
+            if k in ("na_values", "missing_markers", "formatted_numbers")}
+    return read_csv(path, keep or None)
+
+
 def _read_as_numbers(frame: pd.DataFrame, o: CsvOptions) -> tuple[dict, dict]:
     """In place: text columns of numbers written for people ($63,248, 13.6%), then columns of
     numbers with markers of missing values ('?'), as the options say. Returns what each read

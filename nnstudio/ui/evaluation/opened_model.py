@@ -12,7 +12,7 @@ def read_model_with_data(path: str, data_path: str | None) -> dict:
     (None: the data was not found) and whether that data's preprocessing is the model's own."""
     lm = model_file.load(path)
     lm.require_nnstudio()
-    frame = model_file.read_csv_frame(data_path) if data_path else model_file.data_for(lm.meta)
+    frame = model_file.read_csv_frame(data_path, lm.read_options) if data_path else model_file.data_for(lm.meta)
     if frame is None:
         return {"lm": lm, "project": None}
     project = model_file.project_from_meta(lm.meta, frame)
