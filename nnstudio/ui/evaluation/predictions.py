@@ -33,7 +33,8 @@ class PredictionsTab(QWidget):
         self.only_wrong.setToolTip("Show only the rows whose predicted class is wrong.")
         prow.addWidget(self.only_wrong)
         self.table_info = QLabel()
-        prow.addWidget(self.table_info, 1)
+        self.table_info.setWordWrap(True)  # "2,000 of 2,000 rows · 253 misclassified" may take two
+        prow.addWidget(self.table_info, 1)  # lines: it must not make the page wider than the window
         self.export_csv_btn = QPushButton("Export CSV…")
         self.export_csv_btn.setToolTip("Save the rows shown, with their predictions, as CSV.")
         prow.addWidget(self.export_csv_btn)
@@ -68,7 +69,8 @@ class PredictionsTab(QWidget):
             header.resizeSection(i, min(header.sectionSize(i), MAX_COLUMN_PX))
         if core_eval.CORRECT in table.columns:
             wrong = int((~table[core_eval.CORRECT].astype(bool)).sum())
-            self.table_info.setText(f"{len(shown):,} of {len(table):,} rows · {wrong:,} misclassified")
+            rows = f"{len(shown):,} of {len(table):,}" if len(shown) != len(table) else f"{len(table):,}"
+            self.table_info.setText(f"{rows} rows · {wrong:,} misclassified")
         else:
             self.table_info.setText(f"{len(shown):,} rows")
 

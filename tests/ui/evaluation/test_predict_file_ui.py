@@ -76,3 +76,21 @@ def test_the_file_menu_and_the_predictions_tab_offer_it(window):
     assert actions.index(window.act_predict_file) == actions.index(window.act_export_report) - 1
     assert window.predict_file_button.text() == "Predict a file…"
     assert window.predict_file_button.parent() is window.evaluation.predictions
+
+
+def test_the_predictions_row_count_wraps_instead_of_widening_the_page(window):
+    """The row over the predictions holds two buttons now (Predict a file…, Export CSV…): its
+    count of rows wraps (checked on X11 at 1280 x 720, where it had widened the page past the
+    window; offscreen fonts are too narrow to show it), and says "of" only when filtered."""
+    import numpy as np
+    import pandas as pd
+
+    tab = window.evaluation.predictions
+    assert tab.table_info.wordWrap()
+    table = pd.DataFrame({"prediction": [0, 1, 1], core_eval.CORRECT: [True, False, True],
+                          "x": np.arange(3)})
+    tab.show_table(table, None)
+    assert tab.table_info.text() == "3 rows · 1 misclassified"
+    tab.only_wrong.setChecked(True)
+    tab.show_table(table, None)
+    assert tab.table_info.text() == "1 of 3 rows · 1 misclassified"
