@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.coach import diagnose
+from nnstudio.core.data import checks
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.memory import check_fits
@@ -100,6 +101,7 @@ class TrainingController(QObject):
 
     def __init__(self, state: AppState, pool: WorkerPool, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._checked = None  # the prepared data whose checks were said (core/data/checks.py)
         self.state = state
         self.pool = pool
         self.trainer: Trainer | None = None
@@ -216,6 +218,12 @@ class TrainingController(QObject):
         self.last_baseline = None
         for w in data.warnings():
             self.message.emit("warning", w + " (Training goes on; see the Data tab.)")
+        # what a score depends on (a column that gives the answer away …), said once for these
+        # data: the Data tab says it too, but a user who trains from the Training tab may not look
+        if data is not self._checked:
+            self._checked = data
+            for w in checks.notes(data, self.state.project):
+                self.message.emit("warning", w + " (Training goes on; the Data tab says this too.)")
 
     def start_repeat(self, n: int) -> bool:
         """Train ``n`` times with seeds 0..n-1 (the XOR tutorial averages 5): each run's test

@@ -143,3 +143,25 @@ def test_a_column_that_gives_the_answer_away_is_said_until_it_is_unticked(window
         m.setData(m.index(m.row_of("cancel_reason"), ColumnsModel.USE), Qt.CheckState.Unchecked,
                   Qt.ItemDataRole.CheckStateRole)
     qtbot.waitUntil(lambda: panel.checks_note.isHidden(), timeout=5000)
+
+
+def test_train_says_once_what_the_data_checks_found(window, qtbot, tmp_path):
+    """A user who trains from the Training tab hears of the column that gives the answer away
+    before the run (training goes on), once for these data, not at every Train."""
+    import make_churn_demo  # tests/data
+    import numpy as np
+
+    df = make_churn_demo.churn_frame(300)
+    df["refund"] = np.where(df["churn"] == "yes", 25.0, 0.0)
+    df.to_csv(tmp_path / "leaky.csv", index=False)
+    window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    with qtbot.waitSignal(window.data_io.loaded, timeout=30_000):
+        window.data_io.read(str(tmp_path / "leaky.csv"))
+    said = []
+    window.training.message.connect(lambda level, text: said.append((level, text)))
+    window.training_panel.epochs.setValue(1)
+    for _ in range(2):
+        with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+            assert window.training.start()
+    leaks = [t for level, t in said if level == "warning" and "predicts 'churn' alone" in t]
+    assert len(leaks) == 1 and leaks[0].endswith("(Training goes on; the Data tab says this too.)")
