@@ -79,7 +79,7 @@ def test_user_errors_are_one_line_and_exit_2(xor_model, capsys, tmp_path):
     assert "missing.keras" in capsys.readouterr().err
 
 
-def test_a_model_reads_new_files_and_its_own_as_its_training_file_was_read(tmp_path, tf_loaded):
+def test_a_model_reads_new_files_and_its_own_as_its_training_file_was_read(tmp_path, tf_loaded, capsys):
     """Trained on a file where '??' means missing (--na-values): the exported model keeps that, so
     `nnstudio predict` reads '??' in a new file as missing (not as text in a number column) and
     File > Open model re-reads the training file the same way (the same preprocessing)."""
@@ -97,6 +97,11 @@ def test_a_model_reads_new_files_and_its_own_as_its_training_file_was_read(tmp_p
     assert project.prepare().preprocessor.to_dict() == lm.preprocessor.to_dict()
     new = df.drop(columns="left").head(6)
     new.to_csv(tmp_path / "new.csv", index=False)
+    capsys.readouterr()
     assert cli.main(["predict", str(model), str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]) == 0
+    # how many rows were left out, and why
+    assert capsys.readouterr().out.strip().endswith(
+        "Wrote 5 predictions to " + str(tmp_path / "p.csv") + "; 1 row could not be predicted "
+        "(see the 'note' column): age is missing (1).")
     preds = pd.read_csv(tmp_path / "p.csv")
     assert preds["note"].dropna().tolist() == ["age is missing"]  # row 4; not "not a number ('??')"

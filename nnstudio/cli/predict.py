@@ -26,6 +26,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.predict_file import reasons_of, reasons_text  # noqa: PLC0415 -- lazy: pandas
 
     lm = model_file.load(args.model)
     lm.require_nnstudio()
@@ -35,14 +36,18 @@ def run(args) -> int:
                                    keep_columns=not args.only_predictions,
                                    threshold=_threshold(args, lm))
     skipped = int(table[evaluate.PREDICTION].isna().sum())
+    left = ""
+    if skipped:  # how many, and why (the commonest reasons; every row's is in its note)
+        why = reasons_text(reasons_of(table[evaluate.NOTE])) if evaluate.NOTE in table else ""
+        left = (f"{skipped:,} row{'s' if skipped != 1 else ''} could not be predicted (see the "
+                f"'note' column)" + (f": {why}." if why else "."))
     if args.out:
         try:
             table.to_csv(args.out, index=False)
         except OSError as e:
             raise DataError(f"Cannot write '{args.out}': {e.strerror}.",
                             "Choose a folder you can write to.") from None
-        print(f"Wrote {len(table) - skipped:,} predictions to {args.out}"
-              + (f"; {skipped:,} rows could not be predicted (see the 'note' column)." if skipped else "."))
+        print(f"Wrote {len(table) - skipped:,} predictions to {args.out}" + (f"; {left}" if left else "."))
     else:
         try:
             table.to_csv(sys.stdout, index=False)
@@ -51,7 +56,6 @@ def run(args) -> int:
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
-        if skipped:
-            print(f"nnstudio: {skipped:,} rows could not be predicted (see the 'note' column).",
-                  file=sys.stderr)
+        if left:
+            print(f"nnstudio: {left}", file=sys.stderr)
     return 0

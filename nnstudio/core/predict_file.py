@@ -63,8 +63,7 @@ class FilePredictions:
                 more = f" and {len(counts) - 6} more classes" if len(counts) > 6 else ""
                 out.append(f"Predicted: {shares}{more}.")
         if self.skipped:
-            why = "; ".join(f"{reason} ({n:,})" for reason, n in
-                            sorted(self.reasons.items(), key=lambda kv: -kv[1])[:3])
+            why = reasons_text(self.reasons)
             rows = f"{self.skipped:,} rows have" if self.skipped != 1 else "1 row has"
             out.append(f"{rows} no prediction (the note column says why)"
                        + (f": {why}." if why else "."))
@@ -80,7 +79,14 @@ class FilePredictions:
         return out
 
 
-def _reasons(notes: pd.Series) -> dict[str, int]:
+def reasons_text(reasons: dict[str, int], most: int = 3) -> str:
+    """'plan has a value not seen in training (2); tenure is missing (1)': the commonest first."""
+    top = sorted(reasons.items(), key=lambda kv: -kv[1])
+    text = "; ".join(f"{reason} ({n:,})" for reason, n in top[:most])
+    return text + (f"; and {len(top) - most} other reasons" if len(top) > most else "")
+
+
+def reasons_of(notes: pd.Series) -> dict[str, int]:
     """'Age is missing; Geography = Mars was not seen in training' -> one count per kind."""
     out: dict[str, int] = {}
     for note in notes.dropna():
@@ -102,7 +108,7 @@ def predict_file(net, pre, path: str | Path, *, csv_options: dict | None = None,
     frame = read_csv_like(path, csv_options).frame
     table = ev.predict_frame(net, pre, frame, keep_columns=True, threshold=threshold)
     predicted = int(table[ev.PREDICTION].notna().sum())
-    reasons = _reasons(table[ev.NOTE]) if ev.NOTE in table.columns else {}
+    reasons = reasons_of(table[ev.NOTE]) if ev.NOTE in table.columns else {}
     result = FilePredictions(str(path), table, pre.task, pre.target, predicted, reasons)
     if pre.target in frame.columns and frame[pre.target].notna().any():
         try:
