@@ -74,15 +74,33 @@ def test_held_out_rows_that_repeat_training_rows_are_counted(tmp_path):
         expected = sum(tuple(row) in train for row in x)
         assert expected > 0 and found[split].repeated == expected and found[split].rows == len(x)
     assert "repeat the inputs of a training row exactly" in found["test"].text()
+    both = checks.repeats_text([found["validation"], found["test"]])  # one paragraph for both
+    assert both.startswith(f"{found['validation'].count_text} and {found['test'].count_text} repeat")
+    assert "the scores show recall" in both and both in checks.notes(data, p)
 
 
 def test_the_training_rows_are_sampled_above_a_size_and_the_count_says_at_least(tmp_path, monkeypatch):
     monkeypatch.setattr(checks, "REPEAT_SAMPLE", 100)
     r = np.random.default_rng(5)
-    df = pd.DataFrame({"a": r.integers(0, 4, 1000), "y": r.choice(["p", "q"], 1000)})
+    unique = pd.DataFrame({"a": r.normal(size=700).round(4), "y": r.choice(["p", "q"], 700)})
+    df = pd.concat([unique, unique.sample(300, random_state=1)], ignore_index=True)  # records twice
     p = project_of(df, "y", tmp_path)
     found = checks.repeats(p.prepare())
-    assert found and all(f.sampled and f.text().startswith("at least ") for f in found)
+    assert found and all(f.sampled for f in found)
+    assert checks.repeats_text(found).startswith("at least ")
+
+
+def test_few_input_combinations_repeat_by_nature_and_are_not_said(tmp_path):
+    """All inputs categories or small counts (3 x 2 x 3 combinations): every test row repeats a
+    training row's inputs, as new rows will too; that is no sign of duplicated records."""
+    r = np.random.default_rng(7)
+    df = pd.DataFrame({"pclass": r.integers(1, 4, 900), "sex": r.choice(["m", "f"], 900),
+                       "port": r.choice(list("CQS"), 900)})
+    df["survived"] = np.where((df["sex"] == "f") ^ (r.uniform(size=900) < 0.2), "yes", "no")
+    p = project_of(df, "survived", tmp_path)
+    data = p.prepare()
+    assert checks._repeated(data.X_test, data.X_train) == len(data.X_test)  # every one repeats
+    assert checks.repeats(data) == [] and checks.notes(data, p) == []
 
 
 @pytest.mark.parametrize("name", ["xor", "or", "perceptron", "digits", "churn", "circles",

@@ -35,6 +35,9 @@ REPEAT_SAMPLE = 1_000_000
 MIN_HELD_OUT = 30
 #: Held-out rows repeating training rows are said from this share on.
 REPEAT_SHARE = 0.01
+#: ... when most training rows are different: if fewer than this share are (all inputs categories
+#: or small counts), new rows repeat them too, and a repeat says nothing about duplicated records.
+DISTINCT_SHARE = 0.5
 #: A class with fewer rows than this in the whole table can hardly be learned or tested.
 MIN_CLASS_ROWS = 10
 
@@ -83,13 +86,24 @@ class Repeats:
     def share(self) -> float:
         return self.repeated / self.rows if self.rows else 0.0
 
-    def text(self) -> str:
+    @property
+    def count_text(self) -> str:
         least = "at least " if self.sampled else ""
-        return (f"{least}{self.repeated:,} of the {self.rows:,} {self.split} rows ({self.share:.0%}) "
-                f"repeat the inputs of a training row exactly: on those the {self.split} score "
-                f"shows recall, not how the network does on inputs it has not seen. Duplicated "
-                f"records are the usual cause; unless new data will repeat these inputs, remove "
-                f"the duplicates from the file.")
+        return f"{least}{self.repeated:,} of the {self.rows:,} {self.split} rows ({self.share:.0%})"
+
+    def text(self) -> str:
+        return repeats_text([self])
+
+
+def repeats_text(found: list[Repeats]) -> str:
+    """One paragraph for the validation and test rows that repeat training rows."""
+    if not found:
+        return ""
+    which = " and ".join(r.count_text for r in found)
+    scores = "score shows" if len(found) == 1 else "scores show"
+    return (f"{which} repeat the inputs of a training row exactly: on those the {scores} recall, "
+            f"not how the network does on inputs it has not seen. Duplicated records are the usual "
+            f"cause; unless new data will repeat these inputs, remove the duplicates from the file.")
 
 
 def _sample(n: int, most: int | None = None) -> np.ndarray | slice:
@@ -184,6 +198,12 @@ def leaks(data, features: list[str]) -> list[Leak]:
     return sorted(out, key=lambda leak: -leak.score)
 
 
+def _distinct(train: np.ndarray) -> int:
+    """How many different input rows the training rows hold (by the same projection)."""
+    w = np.random.default_rng(0).normal(size=train.shape[1]).astype(train.dtype)
+    return len(np.unique(train @ w))
+
+
 def _repeated(x: np.ndarray, train: np.ndarray) -> int:
     """How many rows of ``x`` equal a row of ``train``: each row is projected on one random
     direction (a matrix product, fast on a million rows), and rows whose projections match are
@@ -206,6 +226,8 @@ def repeats(data) -> list[Repeats]:
         return []
     sampled = len(data.X_train) > REPEAT_SAMPLE
     train = np.asarray(data.X_train)[_sample(len(data.X_train), REPEAT_SAMPLE)]
+    if _distinct(train) < DISTINCT_SHARE * len(train):
+        return []  # few input combinations (all categories, small counts): new rows repeat them too
     out = []
     for split, x in (("validation", data.X_val), ("test", data.X_test)):
         if len(x) == 0:
@@ -267,4 +289,5 @@ def notes(data, project) -> list[str]:
     if project.dataset.csv_options is not None:
         found.append(leaks_text(leaks(data, project.roles.features), project.roles.target))
     found.append(rare_text(rare_classes(data), project.roles.target, len(data.X_test)))
-    return [line for line in found if line] + [r.text() for r in repeats(data)]
+    found.append(repeats_text(repeats(data)))
+    return [line for line in found if line]
