@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self._on_project_changed()
         self._fit_screen()
         self.statusBar().addPermanentWidget(self.compile_label)
+        self.statusBar().messageChanged.connect(self._fit_compile_label)
         self.statusBar().showMessage("Loading TensorFlow…")
         if load_tensorflow:
             self._load_tensorflow()
@@ -303,10 +304,23 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_precompile_status(self, text: str) -> None:
         self.compile_label.setText(text)  # the precompiler says nothing while training runs
+        self._fit_compile_label()
         # "compiling…" stays until the compile ends; what it ended with fades after a while
         self._compile_clear.stop()
         if text and not self.precompiler.busy:
             self._compile_clear.start()
+
+    @Slot()
+    def _fit_compile_label(self, *_args) -> None:
+        """The compile's corner gives way to a message that needs the whole bar: what a run or a
+        file said matters more than "Compiled", which is said again after the next edit."""
+        bar = self.statusBar()
+        message = bar.currentMessage()
+        text = self.compile_label.text()
+        fits = not message or not text or (
+            bar.fontMetrics().horizontalAdvance(message)
+            + self.compile_label.fontMetrics().horizontalAdvance(text) + 40 <= bar.width())
+        self.compile_label.setVisible(fits)
 
     @Slot(object)
     def _on_tf_failed(self, err: NNStudioError) -> None:

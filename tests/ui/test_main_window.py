@@ -171,6 +171,12 @@ def test_the_background_compile_never_replaces_what_a_run_said(window, qtbot):
     window.precompiler.status.emit("Compiling the network…")
     assert window.compile_label.text().startswith("Compiling")
     assert window.statusBar().currentMessage() == said
+    # a message that needs the whole bar is not cut by the compile's corner: it gives way
+    window.resize(1280, 720)
+    window.statusBar().showMessage("a long message " * 20, 5_000)
+    assert window.compile_label.isHidden()
+    window.statusBar().clearMessage()
+    assert not window.compile_label.isHidden()
 
 
 def test_after_a_repeat_the_scrubber_health_and_coach_speak_of_the_run_shown(window, qtbot):
