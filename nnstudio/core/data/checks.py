@@ -281,13 +281,25 @@ def rare_text(found: list[RareClass], target: str, test_rows: int) -> str:
     return text + " Merge them into a larger class, or remove their rows from the file."
 
 
+@dataclass
+class Findings:
+    notes: list[str]  # every finding in plain words
+    columns: dict[str, str]  # column -> what was found about it (for the Data tab's table)
+
+
+def check(data, project) -> Findings:
+    """Every finding about ``project``'s prepared ``data``. Columns that predict alone are looked
+    for in files only: in the built-in and generated data they are by design (the perceptron's
+    two blobs are apart along either axis)."""
+    target = project.roles.target
+    found = leaks(data, project.roles.features) if project.dataset.csv_options is not None else []
+    lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
+             repeats_text(repeats(data))]
+    return Findings([line for line in lines if line],
+                    {leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?"
+                     for leak in found})
+
+
 def notes(data, project) -> list[str]:
-    """Every finding about ``project``'s prepared ``data`` in plain words (empty: nothing to say).
-    Columns that predict alone are looked for in files only: in the built-in and generated data
-    they are by design (the perceptron's two blobs are apart along either axis)."""
-    found = []
-    if project.dataset.csv_options is not None:
-        found.append(leaks_text(leaks(data, project.roles.features), project.roles.target))
-    found.append(rare_text(rare_classes(data), project.roles.target, len(data.X_test)))
-    found.append(repeats_text(repeats(data)))
-    return [line for line in found if line]
+    """Every finding about ``project``'s prepared ``data`` in plain words (empty: nothing to say)."""
+    return check(data, project).notes

@@ -18,6 +18,7 @@ from nnstudio.core.data.profile import ColumnProfile
 _Index = QModelIndex | QPersistentModelIndex
 
 TARGET_TINT = QColor("#fff1d6")
+FLAG_TINT = QColor("#fbe3e3")  # a column a data check found something about (a leak?)
 IGNORED_FG = QColor("#9a9a9a")
 MISSING_BG = QColor("#fdecec")
 PROBLEM_FG = QColor("#b3261e")
@@ -148,6 +149,7 @@ class ColumnsModel(QAbstractTableModel):
         self._roles: dict[str, str] = {}
         self._notes: dict[str, str] = {}
         self._problems: dict[str, str] = {}
+        self._flagged: dict[str, str] = {}  # column -> what a data check found about it
 
     def set_columns(self, profiles: list[ColumnProfile], roles: dict[str, str], notes: dict[str, str],
                     problems: dict[str, str] | None = None) -> None:
@@ -163,6 +165,13 @@ class ColumnsModel(QAbstractTableModel):
         self._roles = dict(roles)
         self._notes = dict(notes)
         self._problems = dict(problems or {})
+        if self._profiles:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._profiles) - 1, len(self.HEADERS) - 1))
+
+    def set_flagged(self, flagged: dict[str, str]) -> None:
+        """Columns a data check found something about (core/data/checks.py): their note says
+        what, on an amber ground, so the one to untick is seen in the table."""
+        self._flagged = dict(flagged)
         if self._profiles:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._profiles) - 1, len(self.HEADERS) - 1))
 
@@ -197,6 +206,12 @@ class ColumnsModel(QAbstractTableModel):
             f |= Qt.ItemFlag.ItemIsUserCheckable
         return f
 
+    def _note(self, name: str) -> str:
+        note = self._problems.get(name) or self._notes.get(name, "")
+        if name in self._flagged and self._roles.get(name) == "feature":
+            return f"⚠ {self._flagged[name]} · {note}" if note else f"⚠ {self._flagged[name]}"
+        return note
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
@@ -213,10 +228,10 @@ class ColumnsModel(QAbstractTableModel):
             return {self.NAME: p.name, self.TYPE: p.type_label,
                     self.MISSING: f"{p.missing:,}" if p.missing else "–",
                     self.UNIQUE: f"{p.unique:,}", self.VALUES: p.values_text(),
-                    self.NOTE: self._problems.get(p.name) or self._notes.get(p.name, "")}.get(col)
+                    self.NOTE: self._note(p.name)}.get(col)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col in (self.NOTE, self.VALUES, self.NAME):
-                tip = self._problems.get(p.name) or self._notes.get(p.name, "")
+                tip = self._note(p.name)
                 return f"{p.name}: {tip}" if tip else p.values_text(8)
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.MISSING, self.UNIQUE):
@@ -228,6 +243,8 @@ class ColumnsModel(QAbstractTableModel):
                 return QBrush(IGNORED_FG)
         if role == Qt.ItemDataRole.BackgroundRole and r == "target":
             return QBrush(TARGET_TINT)
+        if role == Qt.ItemDataRole.BackgroundRole and p.name in self._flagged and r == "feature":
+            return QBrush(FLAG_TINT)
         if role == Qt.ItemDataRole.FontRole and r == "target" and col in (self.NAME, self.USE):
             f = QFont()
             f.setBold(True)

@@ -364,14 +364,16 @@ class DataPanel(QWidget):
             self.split_label.setText("")
             self._show_rows(None)
             self.checks_note.setVisible(False)
+            self.columns_model.set_flagged({})
             return
         self.prep_error.setVisible(False)
         for line in prepared.describe():
             QListWidgetItem(line, self.prep_list)
         self._show_rows(prepared)
-        found = checks.notes(prepared, self.project)
-        self.checks_note.setText("⚠ " + "\n⚠ ".join(found) if found else "")
-        self.checks_note.setVisible(bool(found))
+        found = checks.check(prepared, self.project)
+        self.checks_note.setText("⚠ " + "\n⚠ ".join(found.notes) if found.notes else "")
+        self.checks_note.setVisible(bool(found.notes))
+        self.columns_model.set_flagged(found.columns)
         tr, va, te = len(prepared.X_train), len(prepared.X_val), len(prepared.X_test)
         self.split_label.setText(f"{tr:,} training · {va:,} validation · {te:,} test rows → "
                                  f"{prepared.n_inputs} network inputs · {prepared.task.label}")

@@ -139,10 +139,16 @@ def test_a_column_that_gives_the_answer_away_is_said_until_it_is_unticked(window
     qtbot.waitUntil(lambda: not panel.checks_note.isHidden(), timeout=5000)
     assert panel.checks_note.text().startswith("⚠ 'cancel_reason' (100.0% right) predicts 'churn'")
     m = panel.columns_model
+    # the column's row in the table says it too, on a tinted ground: the one to untick is seen
+    note = m.index(m.row_of("cancel_reason"), ColumnsModel.NOTE)
+    assert note.data().startswith("⚠ predicts 'churn' alone (100.0% right): a leak?")
+    assert note.data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert not m.index(m.row_of("tenure"), ColumnsModel.NOTE).data().startswith("⚠")
     with qtbot.waitSignal(window.state.data_changed):
         m.setData(m.index(m.row_of("cancel_reason"), ColumnsModel.USE), Qt.CheckState.Unchecked,
                   Qt.ItemDataRole.CheckStateRole)
     qtbot.waitUntil(lambda: panel.checks_note.isHidden(), timeout=5000)
+    assert not m.index(m.row_of("cancel_reason"), ColumnsModel.NOTE).data().startswith("⚠")
 
 
 def test_train_says_once_what_the_data_checks_found(window, qtbot, tmp_path):
