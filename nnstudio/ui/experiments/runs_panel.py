@@ -206,6 +206,10 @@ class RunsPanel(QWidget):
         split.addWidget(bottom)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
+        # the table's share from the start (a splitter's first sizes follow the size hints, which
+        # gave a sweep's nine runs a five-row table under a plot twice its height)
+        split.setSizes([450, 550])
+        self.split = split
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(split, 1)

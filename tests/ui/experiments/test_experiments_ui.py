@@ -395,3 +395,12 @@ def test_two_repeats_are_told_apart_by_what_differs(panel):
     panel.select_ids({r.id for r in a + c})  # the same network: the setting that differs names them
     text = panel.verdict.text()
     assert "learning rate 0.05 ×3" in text and "learning rate 0.001 ×3" in text
+
+
+def test_the_table_gets_its_share_of_the_height(panel, qtbot):
+    """At the Runs tab's size in a 1280 x 720 window the table had five rows under a plot twice
+    its height: a sweep's runs were read by scrolling."""
+    panel.resize(850, 600)
+    qtbot.wait(20)
+    table, bottom = panel.split.sizes()
+    assert table >= 0.4 * (table + bottom)
