@@ -94,6 +94,7 @@ def test_a_model_reads_new_files_and_its_own_as_its_training_file_was_read(tmp_p
     lm = model_file.load(model)
     assert lm.read_options["na_values"] == ["??"]
     project = model_file.project_from_meta(lm.meta)  # the training file, read again
+    assert project.dataset.csv_options == lm.read_options  # a file's: the data checks apply
     assert project.prepare().preprocessor.to_dict() == lm.preprocessor.to_dict()
     new = df.drop(columns="left").head(6)
     new.to_csv(tmp_path / "new.csv", index=False)

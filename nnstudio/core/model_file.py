@@ -219,7 +219,8 @@ def project_from_meta(meta: dict, data_frame=None):
         raise ProjectError("This model's metadata does not record how its data was split.",
                            "Give a CSV with the model's columns and its target to evaluate on.")
     ds = Dataset(frame, data.get("name") or "data", source=data.get("source"),
-                 synthetic=bool(data.get("synthetic")), note=data.get("note") or "")
+                 synthetic=bool(data.get("synthetic")), note=data.get("note") or "",
+                 csv_options=data.get("read_options"))  # a file's: its data checks apply too
     return Project(ds, Roles.from_dict(meta["roles"]), NetworkSpec.from_dict(meta["network"]),
                    TrainSettings.from_dict(meta["training"]),
                    PreprocessConfig.from_dict(meta["preprocess_config"]),
