@@ -72,7 +72,7 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
         if net_is_example or settings_are_example:
             what = " and ".join(w for w, reset in (("network", net_is_example),
                                                     ("training settings", settings_are_example)) if reset)
-            reset_from = f"the example '{example.title}''s {what}"
+            reset_from = f"the {what} of the example '{example.title}'"
     report((0.995, "Preparing the data for training"))
     try:
         prepared = project.prepare()

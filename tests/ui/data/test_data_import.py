@@ -50,8 +50,9 @@ def test_file_open_data_shows_the_import_dialog_and_loads(win, qtbot, monkeypatc
     assert [(l.kind, l.units, l.initializer) for l in p.spec.hidden] == \
         [("dense", 16, "glorot_uniform"), ("dense", 8, "glorot_uniform")]
     assert p.settings.epochs == 50
-    assert any(level == "info" and "New data, new start" in text and "XOR" in text
-               for level, text in win.messages)
+    assert any(level == "info" and text.startswith(
+        "New data, new start: the network and training settings of the example 'XOR (deep net)' "
+        "made way for defaults for semicolon_decimal_comma.csv") for level, text in win.messages)
     assert win.data_io.recent()[0] == str(path.resolve())
     assert win.data_panel.columns_model.rowCount() == 3
     assert win.tabs.currentWidget() is win.data_panel
