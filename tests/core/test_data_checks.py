@@ -99,7 +99,7 @@ def test_few_input_combinations_repeat_by_nature_and_are_not_said(tmp_path):
     df["survived"] = np.where((df["sex"] == "f") ^ (r.uniform(size=900) < 0.2), "yes", "no")
     p = project_of(df, "survived", tmp_path)
     data = p.prepare()
-    assert checks._repeated(data.X_test, data.X_train) == len(data.X_test)  # every one repeats
+    assert checks._TrainRows(data.X_train).repeated(data.X_test) == len(data.X_test)  # every one repeats
     assert checks.repeats(data) == [] and checks.notes(data, p) == []
 
 

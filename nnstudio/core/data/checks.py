@@ -1,6 +1,6 @@
 """Checks of the data that a score depends on, in plain words (no Qt).
 
-Two ways a good test score can be a wrong answer, both found in the prepared splits:
+Three ways a good test score can be a wrong answer, all found in the prepared splits:
 
 * **a column that alone predicts the target** — on held-out rows, a one-column rule (the training
   rows' majority class, or mean, per value or per narrow range of the column) is right almost every
@@ -8,7 +8,9 @@ Two ways a good test score can be a wrong answer, both found in the prepared spl
   (a cancellation date for churn, a total that includes the price), and the network learns the
   answer instead of the problem;
 * **held-out rows that repeat training rows** — a validation or test row whose inputs, as the
-  network sees them, are those of a training row shows recall, not generalisation.
+  network sees them, are those of a training row shows recall, not generalisation;
+* **a class of a few rows** among plentiful ones — hardly learned, and often not in the test rows
+  at all, so the test score says nothing about it.
 
 A one-column rule is measured on at most ``SAMPLE`` rows of each split, so a million-row file
 costs a fraction of a second.
@@ -198,26 +200,31 @@ def leaks(data, features: list[str]) -> list[Leak]:
     return sorted(out, key=lambda leak: -leak.score)
 
 
-def _distinct(train: np.ndarray) -> int:
-    """How many different input rows the training rows hold (by the same projection)."""
-    w = np.random.default_rng(0).normal(size=train.shape[1]).astype(train.dtype)
-    return len(np.unique(train @ w))
+class _TrainRows:
+    """The training rows, indexed once to find repeats: each row is projected on one random
+    direction (a matrix product, fast on a million rows) and the projections sorted; rows whose
+    projections match are compared in full."""
 
+    def __init__(self, train: np.ndarray) -> None:
+        self.train = np.asarray(train)
+        self.w = np.random.default_rng(0).normal(size=self.train.shape[1]).astype(self.train.dtype)
+        h = self.train @ self.w
+        self.order = np.argsort(h)
+        self.sorted = h[self.order]
 
-def _repeated(x: np.ndarray, train: np.ndarray) -> int:
-    """How many rows of ``x`` equal a row of ``train``: each row is projected on one random
-    direction (a matrix product, fast on a million rows), and rows whose projections match are
-    compared in full."""
-    train, x = np.asarray(train), np.asarray(x)
-    w = np.random.default_rng(0).normal(size=train.shape[1]).astype(train.dtype)
-    ht = train @ w
-    order = np.argsort(ht)
-    hx = x @ w
-    at = np.minimum(np.searchsorted(ht[order], hx), len(ht) - 1)
-    candidate = ht[order][at] == hx
-    match = candidate.copy()
-    match[candidate] = np.all(train[order[at[candidate]]] == x[candidate], axis=1)
-    return int(match.sum())
+    def distinct(self) -> int:
+        """How many different input rows the training rows hold (by their projections)."""
+        return int(np.count_nonzero(np.diff(self.sorted))) + 1 if len(self.sorted) else 0
+
+    def repeated(self, x: np.ndarray) -> int:
+        """How many rows of ``x`` equal a training row."""
+        x = np.asarray(x)
+        hx = x @ self.w
+        at = np.minimum(np.searchsorted(self.sorted, hx), len(self.sorted) - 1)
+        candidate = self.sorted[at] == hx
+        match = candidate.copy()
+        match[candidate] = np.all(self.train[self.order[at[candidate]]] == x[candidate], axis=1)
+        return int(match.sum())
 
 
 def repeats(data) -> list[Repeats]:
@@ -225,14 +232,14 @@ def repeats(data) -> list[Repeats]:
     if len(data.X_train) == 0 or data.X_train.ndim != 2:
         return []
     sampled = len(data.X_train) > REPEAT_SAMPLE
-    train = np.asarray(data.X_train)[_sample(len(data.X_train), REPEAT_SAMPLE)]
-    if _distinct(train) < DISTINCT_SHARE * len(train):
+    train = _TrainRows(np.asarray(data.X_train)[_sample(len(data.X_train), REPEAT_SAMPLE)])
+    if train.distinct() < DISTINCT_SHARE * len(train.train):
         return []  # few input combinations (all categories, small counts): new rows repeat them too
     out = []
     for split, x in (("validation", data.X_val), ("test", data.X_test)):
         if len(x) == 0:
             continue
-        found = Repeats(split, _repeated(x, train), len(x), sampled=sampled)
+        found = Repeats(split, train.repeated(x), len(x), sampled=sampled)
         if found.repeated and found.share >= REPEAT_SHARE:
             out.append(found)
     return out
