@@ -150,3 +150,19 @@ def test_a_class_of_a_few_rows_is_said_with_what_the_test_rows_hold_of_it(tmp_pa
     # with every class plentiful there is nothing to say
     df.loc[[3, 10, 20, 30], "kind"] = "cat"
     assert checks.rare_classes(project_of(df, "kind", tmp_path).prepare()) == []
+
+
+def test_the_checks_are_worked_out_once_for_the_same_prepared_data(tmp_path, monkeypatch):
+    """The Data tab, Train and the report ask of the same prepared data: one computation."""
+    df = make_churn_demo.churn_frame(300)
+    df["refund"] = np.where(df["churn"] == "yes", 25.0, 0.0)
+    p = project_of(df, "churn", tmp_path)
+    data = p.prepare()
+    calls = []
+    real = checks.leaks
+    monkeypatch.setattr(checks, "leaks", lambda *a: calls.append(1) or real(*a))
+    first = checks.check(data, p)
+    assert checks.check(data, p) is first and checks.notes(data, p) == first.notes
+    assert len(calls) == 1 and list(first.columns) == ["refund"]
+    p.roles.features.remove("refund")  # what the checks depend on changed: worked out again
+    assert checks.check(data, p).columns == {} and len(calls) == 2

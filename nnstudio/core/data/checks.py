@@ -299,12 +299,17 @@ def check(data, project) -> Findings:
     for in files only: in the built-in and generated data they are by design (the perceptron's
     two blobs are apart along either axis)."""
     target = project.roles.target
-    found = leaks(data, project.roles.features) if project.dataset.csv_options is not None else []
+    from_file = project.dataset.csv_options is not None
+    key = ("checks", target, tuple(project.roles.features), from_file)
+    if key in data.memo:  # the Data tab, Train and the report ask of the same prepared data
+        return data.memo[key]
+    found = leaks(data, project.roles.features) if from_file else []
     lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              repeats_text(repeats(data))]
-    return Findings([line for line in lines if line],
-                    {leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?"
-                     for leak in found})
+    data.memo[key] = Findings([line for line in lines if line],
+                              {leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?"
+                               for leak in found})
+    return data.memo[key]
 
 
 def notes(data, project) -> list[str]:

@@ -36,6 +36,8 @@ class PreparedData:
     dropped_by_column: dict[str, int] = field(default_factory=dict)
     missing_note: str = ""  # what "automatic" missing values did, in plain words
     auto_dropped: bool = False  # the rows dropped for missing values were dropped by "automatic"
+    #: what was worked out once from these arrays (core/data/checks.py), by what it depended on
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def task(self) -> Task:
