@@ -165,13 +165,15 @@ class ColumnsModel(QAbstractTableModel):
         self._roles = dict(roles)
         self._notes = dict(notes)
         self._problems = dict(problems or {})
-        if self._profiles:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._profiles) - 1, len(self.HEADERS) - 1))
+        self._all_changed()
 
     def set_flagged(self, flagged: dict[str, str]) -> None:
         """Columns a data check found something about (core/data/checks.py): their note says
-        what, on an amber ground, so the one to untick is seen in the table."""
+        what, on a tinted ground (FLAG_TINT), so the one to untick is seen in the table."""
         self._flagged = dict(flagged)
+        self._all_changed()
+
+    def _all_changed(self) -> None:
         if self._profiles:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._profiles) - 1, len(self.HEADERS) - 1))
 

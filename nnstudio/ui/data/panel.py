@@ -48,6 +48,15 @@ from nnstudio.ui.data.combos import select_value, value_combo
 from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
 from nnstudio.ui.state import AppState
 
+#: the amber of a note the user must read (how the file was read, many rows left out, the checks)
+WARN_COLOURS = "background: #fff4d6; border: 1px solid #e8c66b; color: #5c4300;"
+INFO_COLOURS = "background: #eef3f8; border: 1px solid #c5d3e2; color: #2b3a4a;"
+
+
+def note_style(colours: str) -> str:
+    return f"QLabel {{ {colours} border-radius: 3px; padding: 3px 6px; }}"
+
+
 TASK_ITEMS = [(None, "Automatic"), (Task.BINARY, "Binary classification"),
               (Task.MULTICLASS, "Multi-class classification"), (Task.REGRESSION, "Regression (a number)")]
 
@@ -68,8 +77,7 @@ class DataPanel(QWidget):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("QLabel { background: #fff4d6; border: 1px solid #e8c66b; "
-                                "border-radius: 3px; padding: 3px 6px; color: #5c4300; }")
+        self.note.setStyleSheet(note_style(WARN_COLOURS))
         self.open_btn = QPushButton("Open data…")
         self.open_btn.setToolTip("Open a CSV, TSV or text table (you can also drop a file on the window)")
         self.open_btn.clicked.connect(self.open_requested)
@@ -118,8 +126,7 @@ class DataPanel(QWidget):
         self.checks_note = QLabel()
         self.checks_note.setWordWrap(True)
         self.checks_note.setVisible(False)
-        self.checks_note.setStyleSheet("QLabel { background: #fff4d6; border: 1px solid #e8c66b; "
-                                       "color: #5c4300; border-radius: 3px; padding: 3px 6px; }")
+        self.checks_note.setStyleSheet(note_style(WARN_COLOURS))
         rows_row = QHBoxLayout()
         rows_row.addWidget(self.rows_note, 1)
         rows_row.addWidget(self.rows_btn, 0, Qt.AlignmentFlag.AlignTop)
@@ -403,9 +410,7 @@ class DataPanel(QWidget):
             self.rows_note.setVisible(False)
             self.rows_btn.setVisible(False)
             return
-        style = ("background: #fff4d6; border: 1px solid #e8c66b; color: #5c4300;" if loud
-                 else "background: #eef3f8; border: 1px solid #c5d3e2; color: #2b3a4a;")
-        self.rows_note.setStyleSheet(f"QLabel {{ {style} border-radius: 3px; padding: 3px 6px; }}")
+        self.rows_note.setStyleSheet(note_style(WARN_COLOURS if loud else INFO_COLOURS))
         self.rows_note.setText(("⚠ " if loud else "") + " ".join(lines))
         self.rows_note.setVisible(True)
         self.rows_btn.setVisible(self._rows_action is not None)

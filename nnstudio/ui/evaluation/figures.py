@@ -128,7 +128,6 @@ class ConfusionBox(QGroupBox):
         self.per_class.verticalHeader().hide()
         self.per_class.verticalHeader().setDefaultSectionSize(22)  # one line each, unlike the matrix
         cm_lay.addWidget(self.per_class, 2)
-        self._lay = cm_lay
 
     def show_evaluation(self, e: core_eval.Evaluation) -> None:
         self.confusion.show_matrix(e.confusion, e.classes)
@@ -139,7 +138,7 @@ class ConfusionBox(QGroupBox):
                 + sum(t.rowHeight(i) for i in range(t.rowCount()))
                 for t in (self.confusion, self.per_class)]
         for t, n in zip((self.confusion, self.per_class), need):
-            self._lay.setStretchFactor(t, max(1, n))
+            self.layout().setStretchFactor(t, max(1, n))
         # a few classes' scores are shown whole, without a scroll bar taking the columns' room
         self.per_class.setMinimumHeight(need[1] if self.per_class.rowCount() <= 4 else 0)
 
