@@ -30,6 +30,8 @@ BATCH_ROWS = 65536
 EPS = 1e-7
 
 PREDICTION = "prediction"
+#: how an Evaluation's metrics are named to people
+METRIC_NAMES = {"accuracy": "accuracy", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
 PROBABILITY = "probability"
 CORRECT = "correct"
 NOTE = "note"
@@ -264,9 +266,8 @@ class Evaluation:
         out = [f"{self.label}: {self.n:,} rows"]
         if self.loss is not None and np.isfinite(self.loss):
             out.append(f"  loss       {self.loss:.4f}")
-        names = {"accuracy": "accuracy", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
         for k, v in self.metrics.items():
-            out.append(f"  {names.get(k, k):<10} {v:.4f}")
+            out.append(f"  {METRIC_NAMES.get(k, k):<10} {v:.4f}")
         if self.confusion is not None:
             labels = [str(c) for c in self.classes]
             w = max([len(x) for x in labels] + [len(str(int(self.confusion.max(initial=0))))] + [5])

@@ -69,9 +69,8 @@ class FilePredictions:
                        + (f": {why}." if why else "."))
         if self.evaluation is not None:
             e = self.evaluation
-            names = {"accuracy": "accuracy", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE",
-                     "r2": "R²"}
-            figs = ", ".join(f"{names[k]} {v:.4f}" for k, v in e.metrics.items() if k in names)
+            figs = ", ".join(f"{ev.METRIC_NAMES[k]} {v:.4f}" for k, v in e.metrics.items()
+                             if k in ev.METRIC_NAMES)
             out.append(f"The file holds the target '{self.target}': on its {e.n:,} rows with a "
                        f"prediction and a target, {figs}.")
         elif self.evaluation_error:
