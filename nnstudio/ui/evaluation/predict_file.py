@@ -27,7 +27,7 @@ from nnstudio.core import predict_file as core_predict
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.workers import Worker
-from nnstudio.ui.evaluation.predictions import MAX_COLUMN_PX
+from nnstudio.ui.evaluation.predictions import fit_columns
 from nnstudio.ui.evaluation.widgets import PredictionsModel
 
 DIR_KEY = "evaluation/predict_dir"
@@ -41,6 +41,7 @@ class PredictFileDialog(QDialog):
         self.setWindowTitle("Predict a CSV file")
         self.window_ = window
         self.result: core_predict.FilePredictions | None = None
+        self._front: list[str] = []
         self.worker: Worker | None = None
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -103,6 +104,8 @@ class PredictFileDialog(QDialog):
         if model is None or self.worker is not None:
             return False
         net, pre = model
+        # the columns first in the table: those of the model that predicts (it may change later)
+        self._front = core_eval.output_columns(pre) + [pre.target, core_eval.NOTE]
         project = self.window_.state.project
         threshold = project.threshold if pre.task is Task.BINARY else None
         loss = project.settings.loss_for(pre.task)
@@ -134,12 +137,8 @@ class PredictFileDialog(QDialog):
         lines = result.summary_lines()
         self.summary.setText("<b>" + html.escape(lines[0]) + "</b><br>"
                              + "<br>".join(html.escape(x) for x in lines[1:]))
-        pre = self.window_.evaluation.pre
-        self.model.set_frame(result.table, core_eval.output_columns(pre) + [pre.target, core_eval.NOTE])
-        self.table.resizeColumnsToContents()
-        header = self.table.horizontalHeader()
-        for i in range(header.count()):
-            header.resizeSection(i, min(header.sectionSize(i), MAX_COLUMN_PX))
+        self.model.set_frame(result.table, self._front)
+        fit_columns(self.table)
         self.save_btn.setEnabled(True)
         self.finished_prediction.emit()
 
@@ -194,6 +193,6 @@ def install(window) -> None:
     btn.setToolTip("Predict every row of a new CSV (customers to score, readings to classify) with "
                    "this model; the file needs the model's input columns, not the target.")
     btn.clicked.connect(show)
-    panel = window.evaluation.predictions
-    panel.layout().itemAt(0).layout().insertWidget(2, btn)
+    row = window.evaluation.predictions.buttons_row
+    row.insertWidget(row.indexOf(window.evaluation.predictions.export_csv_btn), btn)
     window.predict_file_button = btn

@@ -21,6 +21,14 @@ from nnstudio.ui.evaluation.widgets import PredictionsModel
 MAX_COLUMN_PX = 240
 
 
+def fit_columns(table: QTableView) -> None:
+    """Each column as wide as its header and values, up to MAX_COLUMN_PX."""
+    table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    for i in range(header.count()):
+        header.resizeSection(i, min(header.sectionSize(i), MAX_COLUMN_PX))
+
+
 class PredictionsTab(QWidget):
     """The rows with the prediction and its probability, a "misclassified only" filter and the
     "Export CSV…" button (the panel connects the filter, the button and a row's double-click)."""
@@ -39,6 +47,7 @@ class PredictionsTab(QWidget):
         self.export_csv_btn.setToolTip("Save the rows shown, with their predictions, as CSV.")
         prow.addWidget(self.export_csv_btn)
         p_lay.addLayout(prow)
+        self.buttons_row = prow  # others add their buttons before Export CSV… (Predict a file…)
         self.table_model = PredictionsModel(self)
         self.table = QTableView()
         self.table.setModel(self.table_model)
@@ -63,10 +72,7 @@ class PredictionsTab(QWidget):
         self.table_model.set_frame(shown, front)
         # each column as wide as its header and values (a fixed 100 px cut "P(status = Stayed)"),
         # up to a limit; the user can still drag them
-        self.table.resizeColumnsToContents()
-        header = self.table.horizontalHeader()
-        for i in range(header.count()):
-            header.resizeSection(i, min(header.sectionSize(i), MAX_COLUMN_PX))
+        fit_columns(self.table)
         if core_eval.CORRECT in table.columns:
             wrong = int((~table[core_eval.CORRECT].astype(bool)).sum())
             rows = f"{len(shown):,} of {len(table):,}" if len(shown) != len(table) else f"{len(table):,}"
