@@ -24,9 +24,9 @@ from nnstudio.core.training.engine import train
 
 NETWORK, MAJORITY, LINEAR = "network", "majority", "linear"
 NAMES = {NETWORK: "the network", MAJORITY: "the majority rule", LINEAR: "the linear model"}
-METRIC_LABELS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1": "F1",
-                 "roc_auc": "ROC AUC", "average_precision": "PR AUC", "rmse": "RMSE", "mae": "MAE",
-                 "r2": "R²"}
+#: the comparison's metrics, in the order of its columns, named as everywhere else
+METRIC_LABELS = {k: ev.METRIC_NAMES[k] for k in ("accuracy", "balanced_accuracy", "f1", "roc_auc",
+                                                   "average_precision", "rmse", "mae", "r2")}
 #: Within this many points (classification, in %) or this share (regression RMSE) it is a tie.
 TIE_POINTS = 1.0
 TIE_SHARE = 0.02

@@ -30,8 +30,10 @@ BATCH_ROWS = 65536
 EPS = 1e-7
 
 PREDICTION = "prediction"
-#: how an Evaluation's metrics are named to people
-METRIC_NAMES = {"accuracy": "accuracy", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
+#: how metrics are named to people (an Evaluation's, the baselines' and permutation importance's)
+METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1": "F1",
+                "roc_auc": "ROC AUC", "average_precision": "PR AUC", "log_loss": "log loss",
+                "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
 PROBABILITY = "probability"
 CORRECT = "correct"
 NOTE = "note"
@@ -408,16 +410,19 @@ def positive_column(pre) -> str:
     return f"P({pre.target} = {pre.classes[1]})"
 
 
-def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True,
-                  threshold: float | None = None) -> pd.DataFrame:
-    """Predictions for raw rows (original units, original columns) as a table.
+@dataclass
+class FrameOutputs:
+    """The network on the rows of a raw table: its outputs (NaN where a row cannot be predicted),
+    which rows it predicted, and per row why not ('' when it did). Computed once by
+    :func:`frame_outputs` and shared by the predictions table and the figures on the same rows."""
+    out: np.ndarray
+    ok: np.ndarray
+    notes: list[str]
 
-    The table holds the original columns (when ``keep_columns``), then ``prediction`` (the class
-    label or the value), ``probability`` (of the predicted class) and, for two classes, the
-    probability of the second class. Rows that cannot be predicted (a missing value the training
-    dropped, a category never seen in training, text in a number column) get no prediction and a
-    ``note`` saying why. Raises :class:`DataError` if an input column is missing altogether.
-    """
+
+def frame_outputs(model, pre, frame: pd.DataFrame) -> FrameOutputs:
+    """Encode raw rows as trained and run the network on those it can take. Raises
+    :class:`DataError` if an input column is missing altogether."""
     missing = [c.name for c in pre.columns if c.name not in frame.columns]
     if missing:
         raise DataError(f"The data has no column(s) {', '.join(repr(m) for m in missing)}, which "
@@ -430,12 +435,28 @@ def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True,
     out = np.full((len(frame), output_width(model)), np.nan, np.float32)
     if ok.any():
         out[ok] = predict_encoded(model, X[ok])
+    return FrameOutputs(out, ok, notes)
+
+
+def predict_frame(model, pre, frame: pd.DataFrame, *, keep_columns: bool = True,
+                  threshold: float | None = None, outputs: FrameOutputs | None = None) -> pd.DataFrame:
+    """Predictions for raw rows (original units, original columns) as a table.
+
+    The table holds the original columns (when ``keep_columns``), then ``prediction`` (the class
+    label or the value), ``probability`` (of the predicted class) and, for two classes, the
+    probability of the second class. Rows that cannot be predicted (a missing value the training
+    dropped, a category never seen in training, text in a number column) get no prediction and a
+    ``note`` saying why. Raises :class:`DataError` if an input column is missing altogether.
+    ``outputs``: :func:`frame_outputs` of these rows, when already computed.
+    """
+    res = frame_outputs(model, pre, frame) if outputs is None else outputs
+    frame = frame.reset_index(drop=True)
     table = frame.copy() if keep_columns else pd.DataFrame(index=frame.index)
-    add = outputs_table(out, pre, ok, threshold)
+    add = outputs_table(res.out, pre, res.ok, threshold)
     for c in add.columns:
         table[c] = add[c].array  # Int64 labels stay whole numbers beside empty rows
-    if not ok.all():
-        table[NOTE] = notes
+    if not res.ok.all():
+        table[NOTE] = res.notes
     return table
 
 
@@ -557,9 +578,11 @@ def predict_row(model, pre, values: dict, threshold: float | None = None) -> Row
 
 
 def evaluate_frame(model, pre, frame: pd.DataFrame, loss_name: str | None = None,
-                   regularization: float = 0.0,
-                   threshold: float | None = None) -> tuple[Evaluation, int]:
-    """Figures on every row of a raw table that holds the target; (evaluation, rows left out)."""
+                   regularization: float = 0.0, threshold: float | None = None,
+                   outputs: FrameOutputs | None = None) -> tuple[Evaluation, int]:
+    """Figures on every row of a raw table that holds the target; (evaluation, rows left out).
+    ``outputs``: :func:`frame_outputs` of these rows, when already computed (the network then
+    does not run again)."""
     if pre.target not in frame.columns:
         raise DataError(f"The data has no column '{pre.target}' (the target), so the predictions "
                         f"cannot be compared with the truth.",
@@ -570,13 +593,11 @@ def evaluate_frame(model, pre, frame: pd.DataFrame, loss_name: str | None = None
         has_y = np.isfinite(y)
     else:
         has_y = y >= 0
-    notes = _row_problems(pre, frame)
-    X = _transform_lenient(pre, frame)
-    ok = has_y & np.array([not n for n in notes], bool) & np.isfinite(X).all(axis=1)
+    res = frame_outputs(model, pre, frame) if outputs is None else outputs
+    ok = has_y & res.ok
     if not ok.any():
         raise DataError("No row of the data can be evaluated: every row has a missing or unknown "
                         "value or target.", "Check that this is data like the model's training data.")
-    out = predict_encoded(model, X[ok])
-    ev = evaluate_outputs(y[ok], out, pre.task, pre.classes, loss_name=loss_name,
+    ev = evaluate_outputs(y[ok], res.out[ok], pre.task, pre.classes, loss_name=loss_name,
                           regularization=regularization, split="all", threshold=threshold)
     return ev, int((~ok).sum())

@@ -37,8 +37,6 @@ from nnstudio.core.surface import default_held_values
 #: Metrics permutation importance can measure the drop of (bigger is better for each).
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("r2", "rmse", "mae")
-METRIC_LABELS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "roc_auc": "ROC AUC",
-                 "log_loss": "log loss", "r2": "R²", "rmse": "RMSE", "mae": "MAE"}
 #: Rows permutation importance uses at most (a random sample beyond; seeded).
 MAX_IMPORTANCE_ROWS = 5000
 
@@ -371,7 +369,7 @@ class Importance:
 
     @property
     def metric_label(self) -> str:
-        return METRIC_LABELS.get(self.metric, self.metric)
+        return ev.METRIC_NAMES.get(self.metric, self.metric)
 
     def to_dict(self) -> dict:
         return {"metric": self.metric, "score": self.score, "rows": self.n_rows,

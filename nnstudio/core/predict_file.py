@@ -105,14 +105,15 @@ def predict_file(net, pre, path: str | Path, *, csv_options: dict | None = None,
                  regularization: float = 0.0) -> FilePredictions:
     """Predict every row of the CSV at ``path`` with ``net`` (raw columns in, as trained)."""
     frame = read_csv_like(path, csv_options).frame
-    table = ev.predict_frame(net, pre, frame, keep_columns=True, threshold=threshold)
+    outputs = ev.frame_outputs(net, pre, frame)  # the network runs once, for the table and the figures
+    table = ev.predict_frame(net, pre, frame, keep_columns=True, threshold=threshold, outputs=outputs)
     predicted = int(table[ev.PREDICTION].notna().sum())
     reasons = reasons_of(table[ev.NOTE]) if ev.NOTE in table.columns else {}
     result = FilePredictions(str(path), table, pre.task, pre.target, predicted, reasons)
     if pre.target in frame.columns and frame[pre.target].notna().any():
         try:
             result.evaluation, _ = ev.evaluate_frame(net, pre, frame, loss_name, regularization,
-                                                     threshold)
+                                                     threshold, outputs=outputs)
         except NNStudioError as e:
             result.evaluation_error = (f"The file holds a '{pre.target}' column, but it cannot be "
                                        f"compared with the predictions: {e.message}")

@@ -113,3 +113,26 @@ def test_whole_number_classes_stay_whole_beside_a_row_without_a_prediction(tf_lo
     table = ev.predict_frame(model, data.preprocessor, rows, threshold=0.5)
     written = table.to_csv(index=False).splitlines()
     assert all(line.split(",")[2] in ("", "0", "1") for line in written[1:]), written
+
+
+def test_the_network_runs_once_for_the_table_and_the_figures(trained, monkeypatch):
+    """A file holding the target gets its predictions and its figures from one pass of the network
+    (a file of a million rows costs one forward pass, not two)."""
+    d, _, data, model = trained
+    new = make_churn_demo.churn_frame(80, seed=5)
+    new.loc[[0], "churn"] = np.nan  # a row with a prediction but no truth: in the table, not the figures
+    new.to_csv(d / "once.csv", index=False)
+    calls = []
+    real = ev.predict_encoded
+
+    def counted(m, X):
+        calls.append(len(X))
+        return real(m, X)
+
+    monkeypatch.setattr(ev, "predict_encoded", counted)
+    r = predict_file(model, data.preprocessor, d / "once.csv", threshold=0.5)
+    assert calls == [80]
+    assert r.predicted == 80 and r.evaluation is not None and r.evaluation.n == 79
+    monkeypatch.setattr(ev, "predict_encoded", real)
+    e, left = ev.evaluate_frame(model, data.preprocessor, new, threshold=0.5)
+    assert left == 1 and r.evaluation.metrics["accuracy"] == pytest.approx(e.metrics["accuracy"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from nnstudio.core import evaluate as ev
 from nnstudio.core import explain
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
@@ -69,7 +70,7 @@ class ImportanceView(ComputedWhenShown, QWidget):
         for m in metrics:
             if m == "roc_auc" and pre is not None and len(pre.classes) > 2:
                 continue
-            self.metric.addItem(explain.METRIC_LABELS[m], m)
+            self.metric.addItem(ev.METRIC_NAMES[m], m)
         i = self.metric.findData(keep)
         self.metric.setCurrentIndex(max(i, 0))
         self.metric.blockSignals(False)
