@@ -94,3 +94,13 @@ def test_labelled_axes_show_values_under_one_as_they_are(qtbot):
     axis = plot.getAxis("bottom")
     assert axis.range[1] == 0.5 and axis.autoSIPrefixScale == 1.0
     assert "x0.001" not in axis.labelString()
+
+
+def test_count_axes_label_thousands_and_millions_short():
+    """The Data tab's histogram axis is a few characters wide: a million-row column's counts
+    (40000, 60000) did not fit and only 0 was labelled."""
+    from nnstudio.ui.common.plots import CountAxis, short_count
+
+    assert [short_count(v) for v in (0, 800, 7500, 40_000, 125_000, 2_500_000)] == \
+        ["0", "800", "7500", "40k", "125k", "2.5M"]
+    assert CountAxis("left").tickStrings([0, 20_000, 40_000], 1.0, 20_000) == ["0", "20k", "40k"]

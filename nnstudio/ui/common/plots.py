@@ -85,6 +85,24 @@ def plain_numbers(plot) -> None:
         item.getAxis(side).enableAutoSIPrefix(False)
 
 
+def short_count(value: float) -> str:
+    """A count as an axis label: 800, 7500, 40k, 2.5M (fits an axis a few characters wide)."""
+    v = abs(value)
+    if v < 10_000:
+        return f"{value:g}"
+    if v < 1_000_000:
+        return f"{value / 1e3:g}k"
+    return f"{value / 1e6:g}M"
+
+
+class CountAxis(pg.AxisItem):
+    """An axis of counts (rows): 40k, 1.2M rather than 40000 cut off by a narrow axis (a
+    histogram of a million rows showed no count at all but 0)."""
+
+    def tickStrings(self, values, scale, spacing):
+        return [short_count(v * scale) for v in values]
+
+
 class SparseLogAxis(pg.AxisItem):
     """A log axis that labels 1, 2 and 5 of each decade only: pyqtgraph labels all of 1..9 when the
     range spans under three decades, and 0.06..0.09 ran into each other. Labels are plain numbers

@@ -14,7 +14,7 @@ from nnstudio.core.data.preprocess_config import (
 )
 from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
 from nnstudio.core.data.roles import REASON_BY_USER
-from nnstudio.ui.common.plots import legend_below
+from nnstudio.ui.common.plots import CountAxis, legend_below
 from nnstudio.ui.data.charts import draw_histogram
 from nnstudio.ui.data.column_notes import planned, problems, target_note
 from nnstudio.ui.data.combos import select_value, value_combo
@@ -29,7 +29,7 @@ class ColumnBox(QGroupBox):
         self.detail_title.setTextFormat(Qt.TextFormat.RichText)
         self.detail_stats = QLabel()
         self.detail_stats.setWordWrap(True)
-        self.hist = pg.PlotWidget(background="w")
+        self.hist = pg.PlotWidget(background="w", axisItems={"left": CountAxis("left")})
         self.hist.setMinimumHeight(100)
         self.hist.setMouseEnabled(x=False, y=False)
         self.hist.hideButtons()
