@@ -412,17 +412,15 @@ def positive_column(pre) -> str:
 
 @dataclass
 class FrameOutputs:
-    """The network on the rows of a raw table: its outputs (NaN where a row cannot be predicted),
-    which rows it predicted, and per row why not ('' when it did). Computed once by
-    :func:`frame_outputs` and shared by the predictions table and the figures on the same rows."""
+    """The network on a raw table's rows (:func:`frame_outputs`): outputs (NaN where a row cannot
+    be predicted), which rows it predicted, per row why not; shared by the table and the figures."""
     out: np.ndarray
     ok: np.ndarray
     notes: list[str]
 
 
 def frame_outputs(model, pre, frame: pd.DataFrame) -> FrameOutputs:
-    """Encode raw rows as trained and run the network on those it can take. Raises
-    :class:`DataError` if an input column is missing altogether."""
+    """Encode raw rows as trained, run the network on those it can take (DataError: a column is missing)."""
     missing = [c.name for c in pre.columns if c.name not in frame.columns]
     if missing:
         raise DataError(f"The data has no column(s) {', '.join(repr(m) for m in missing)}, which "
@@ -589,10 +587,7 @@ def evaluate_frame(model, pre, frame: pd.DataFrame, loss_name: str | None = None
                         "Give a file with the target column, or use `nnstudio predict`.")
     frame = frame.reset_index(drop=True)
     y = pre.encode_target(frame[pre.target])
-    if pre.task is Task.REGRESSION:
-        has_y = np.isfinite(y)
-    else:
-        has_y = y >= 0
+    has_y = np.isfinite(y) if pre.task is Task.REGRESSION else y >= 0
     res = frame_outputs(model, pre, frame) if outputs is None else outputs
     ok = has_y & res.ok
     if not ok.any():

@@ -5,8 +5,10 @@ Both then call :meth:`Project.prepare` and the training engine, so they give the
 """
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 
+from nnstudio.core.data import checks
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import get_example
 from nnstudio.core.data.preprocess import PreparedData, PreprocessConfig, SplitConfig, prepare
@@ -15,6 +17,7 @@ from nnstudio.core.data.roles import Roles, infer_roles, infer_task
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
+from nnstudio.core.surface import default_held_values
 
 
 def _profiles(dataset: Dataset) -> dict:
@@ -100,3 +103,19 @@ class Project:
 
     def prepare(self) -> PreparedData:
         return prepare(self.dataset, self.roles, self.preprocess, self.split, self.task_override)
+
+    def data_snapshot(self) -> Project:
+        """A copy of what :meth:`prepare` and the data checks read (roles, preprocessing, split,
+        task; the table itself is shared, read only), for a worker to prepare from while the
+        project changes on."""
+        return replace(self, roles=deepcopy(self.roles), preprocess=deepcopy(self.preprocess),
+                       split=replace(self.split), runs=[])
+
+    def prepare_for_views(self) -> PreparedData:
+        """:meth:`prepare`, and at once what the views compute from the prepared data — the held
+        values of the decision surface and the prediction forms, the data checks — so that the
+        worker preparing a million rows pays for them, not the window (remembered on the data)."""
+        data = self.prepare()
+        default_held_values(data.preprocessor, data.raw_train)
+        checks.check(data, self)
+        return data

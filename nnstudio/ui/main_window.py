@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.resize(1320, 820)
         self.state = state or AppState()
         self.pool = WorkerPool(self)
+        self.state.attach_pool(self.pool)  # big data are prepared on a worker as they change
         self.undo_stack = QUndoStack(self)
         self.settings = QSettings()
         self.training = TrainingController(self.state, self.pool, self)
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         self.data_panel.open_requested.connect(self.data_io.open_dialog)
         self.training.state_changed.connect(self.data_panel.on_run_state)
         self.state.data_changed.connect(self._on_project_changed)  # target/task shown on the left
+        self.state.prepared_ready.connect(self._on_project_changed)
         self.setAcceptDrops(True)
         # tab: network view — issue 5 (its +/- controls edit through the layer editor, undoably)
 
@@ -378,7 +380,8 @@ class MainWindow(QMainWindow):
         ds = p.dataset
         synth = " (synthetic)" if ds.synthetic and "(synthetic)" not in ds.name else ""
         prep = self.state.try_prepared()
-        split = f"<br>{prep.summary()}" if prep is not None else ""
+        split = f"<br>{prep.summary()}" if prep is not None else \
+            ("<br>Preparing the data…" if self.state.preparing else "")
         try:  # a target that cannot be used (one class, all missing) is explained in the Data tab
             task = p.task
         except NNStudioError:

@@ -10,7 +10,7 @@ pattern). A controller never calls ``.emit()`` on a signal of this class.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import NNStudioError
@@ -18,10 +18,17 @@ from nnstudio.core.project import Project
 from nnstudio.core.threshold import check_threshold
 from nnstudio.core.training.engine import TrainResult
 
+#: From this many rows, a change of roles, preprocessing or split prepares the data on a worker
+#: (a million rows take a second or two, which the window must not freeze for); below, at once.
+BACKGROUND_PREPARE_ROWS = 100_000
+
 
 class AppState(QObject):
     project_changed = Signal()  # a new project/dataset: everything may have changed
     data_changed = Signal()  # roles, preprocessing or split changed (prepared data recomputed lazily)
+    #: big data: the prepared data of the last change, computed on a worker, are ready (or their
+    #: error is): the views that show them draw again (see ``preparing``)
+    prepared_ready = Signal()
     spec_changed = Signal()  # the network architecture changed
     settings_changed = Signal()  # training settings changed
     threshold_changed = Signal()  # the decision threshold of a two-class task changed (issue 20)
@@ -42,6 +49,8 @@ class AppState(QObject):
         self._project = project or Project.from_example("xor")
         self._prepared: PreparedData | None = None
         self._prepare_error: NNStudioError | None = None
+        self._preparer = None  # a LatestJob once a window gives a worker pool (attach_pool)
+        self._preparing = False  # a worker is preparing this data generation's data
         self.result: TrainResult | None = None
         self.training = False
         self.tf_loaded = False
@@ -71,6 +80,7 @@ class AppState(QObject):
         self._project = project
         self._prepared = prepared if isinstance(prepared, PreparedData) else None
         self._prepare_error = prepared if isinstance(prepared, NNStudioError) else None
+        self._preparing = False
         self.data_generation += 1
         self.clear_model()
         self.dirty = False
@@ -81,6 +91,7 @@ class AppState(QObject):
         self._prepared = None
         self._prepare_error = None
         self.data_generation += 1
+        self._prepare_behind()
         self.clear_model()
         self.dirty = True
         self.data_changed.emit()
@@ -102,17 +113,58 @@ class AppState(QObject):
             self.dirty = True
             self.threshold_changed.emit()
 
-    # ----- prepared data (lazy) ------------------------------------------------------------------
+    # ----- prepared data (lazy; on a worker for big data) -------------------------------------------
+    def attach_pool(self, pool) -> None:
+        """Prepare big data on ``pool``'s workers from now on (the window's pool; without one, as
+        in tests of a single view, data are prepared when first asked for)."""
+        from nnstudio.ui.common.jobs import LatestJob  # noqa: PLC0415 -- lazy: jobs imports workers, which the state's users need not
+
+        self._preparer = LatestJob(pool, "prepare-data", self)
+        self._preparer.result.connect(self._prepared_behind)
+        self._preparer.error.connect(self._prepared_behind)
+
+    @property
+    def preparing(self) -> bool:
+        """A worker is preparing the data of the last change: ``try_prepared`` gives None until
+        ``prepared_ready`` (the views say "Preparing…"); ``prepared`` still answers, at once."""
+        return self._preparing
+
+    def _prepare_behind(self) -> None:
+        self._preparing = False
+        if self._preparer is None or self._preparer.pool.closed \
+                or self._project.dataset.n_rows < BACKGROUND_PREPARE_ROWS:
+            return
+        snapshot = self._project.data_snapshot()  # the GUI may change the project meanwhile
+        self._preparing = True
+        self._preparer.submit(self.data_generation, snapshot.prepare_for_views)
+
+    @Slot(object, object)
+    def _prepared_behind(self, generation, value) -> None:
+        if generation != self.data_generation or not self._preparing:
+            return  # an older change's data (a newer job is on its way), a new project, or prepared() did it
+        self._preparing = False
+        if isinstance(value, PreparedData):
+            self._prepared = value
+        else:
+            self._prepare_error = value
+        self.prepared_ready.emit()
+
     def prepared(self) -> PreparedData:
-        """The encoded splits; raises NNStudioError (cached) if the data cannot be used."""
+        """The encoded splits; raises NNStudioError (cached) if the data cannot be used. While a
+        worker prepares them (big data, ``preparing``), they are computed here at once for the
+        caller (Train, an export), and the views are told (``prepared_ready``)."""
         if self._prepared is None:
             if self._prepare_error is not None:
                 raise self._prepare_error
+            behind, self._preparing = self._preparing, False  # what the worker brings is not needed now
             try:
                 self._prepared = self._project.prepare()
             except NNStudioError as e:
                 self._prepare_error = e
                 raise
+            finally:
+                if behind:
+                    self.prepared_ready.emit()
         return self._prepared
 
     def cached_prepared(self) -> PreparedData | None:
@@ -120,6 +172,10 @@ class AppState(QObject):
         return self._prepared
 
     def try_prepared(self) -> PreparedData | None:
+        """The prepared data, or None when they cannot be used or a worker is still preparing
+        them (never blocks on big data)."""
+        if self.preparing:
+            return None
         try:
             return self.prepared()
         except NNStudioError:

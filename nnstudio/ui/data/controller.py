@@ -21,7 +21,6 @@ from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import NetworkSpec
 from nnstudio.core.project import Project
-from nnstudio.core.surface import default_held_values
 from nnstudio.ui.common.recent_files import RecentFiles
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.data.csv_dialog import CsvImportDialog
@@ -75,9 +74,7 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
             reset_from = f"the {what} of the example '{example.title}'"
     report((0.995, "Preparing the data for training"))
     try:
-        prepared = project.prepare()
-
-        default_held_values(prepared.preprocessor, prepared.raw_train)  # remembered for the views
+        prepared = project.prepare_for_views()
     except NNStudioError as e:  # shown in the Data tab, as when the user changes a role
         prepared = e
     if stop.is_set():

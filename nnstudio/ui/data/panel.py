@@ -256,6 +256,7 @@ class DataPanel(QWidget):
         self._prep_timer.timeout.connect(self.refresh_preprocessing)
         state.project_changed.connect(self.refresh_all)
         state.data_changed.connect(self.refresh_roles)
+        state.prepared_ready.connect(self._prep_timer.start)
         self.refresh_all()
 
     # ----- helpers -------------------------------------------------------------------------------
@@ -363,6 +364,12 @@ class DataPanel(QWidget):
     def refresh_preprocessing(self) -> None:
         """The fitted preprocessing in plain words (or why the data cannot be prepared)."""
         self.prep_list.clear()
+        if self.state.preparing:  # big data, on a worker: shown when ready (prepared_ready)
+            self.prep_error.setVisible(False)
+            self.split_label.setText(f"Preparing the data ({self.project.dataset.n_rows:,} rows)…")
+            self._show_rows(None)
+            self.checks_note.setVisible(False)
+            return
         try:
             prepared = self.state.prepared()
         except NNStudioError as e:

@@ -82,6 +82,7 @@ class NeuronMapsView(FollowsTimeline, QWidget):
 
         state.project_changed.connect(self._setup)
         state.data_changed.connect(self._setup)
+        state.prepared_ready.connect(self._setup)
         state.spec_changed.connect(self._setup)
         state.model_changed.connect(self._on_model_changed)
         state.training_progress.connect(self._on_progress)

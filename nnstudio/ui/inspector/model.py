@@ -195,6 +195,7 @@ class ModelInspector(QWidget):
         self.target_value.valueChanged.connect(self._on_target_changed)
         state.project_changed.connect(self._on_data_changed)
         state.data_changed.connect(self._on_data_changed)
+        state.prepared_ready.connect(self._on_data_changed)
         state.spec_changed.connect(self._on_model_changed)
         state.model_changed.connect(self._on_model_changed)
         state.training_started.connect(self._on_training_started)

@@ -179,7 +179,7 @@ class LayerEditor(LayerEdits, LayerForm, QWidget):
         self._form_widgets = [self.kind, self.units, self.activation, self.initializer,
                               self.use_bias, self.l1, self.l2, self.rate, self.stddev]
 
-        for sig in (state.project_changed, state.spec_changed, state.data_changed):
+        for sig in (state.project_changed, state.spec_changed, state.data_changed, state.prepared_ready):
             sig.connect(self.refresh)
         state.training_started.connect(self._on_training_started)
         state.training_finished.connect(self._on_training_finished)

@@ -145,7 +145,7 @@ class NetworkView(NodeSelection, QWidget):
         self._timer.setInterval(int(1000 / REDRAW_HZ))
         self._timer.timeout.connect(self._flush)
 
-        for sig in (state.project_changed, state.spec_changed, state.data_changed):
+        for sig in (state.project_changed, state.spec_changed, state.data_changed, state.prepared_ready):
             sig.connect(self.rebuild)
         state.training_progress.connect(self.on_progress)
         state.training_finished.connect(self.on_finished)

@@ -58,8 +58,8 @@ class Precompiler(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DELAY_MS)
         self._timer.timeout.connect(self._start)
-        for sig in (state.tf_ready, state.project_changed, state.data_changed, state.spec_changed,
-                    state.settings_changed):
+        for sig in (state.tf_ready, state.project_changed, state.data_changed, state.prepared_ready,
+                    state.spec_changed, state.settings_changed):
             sig.connect(self.schedule)
         state.training_started.connect(self._timer.stop)
         # a Train pressed before the compile ran trains its first run without XLA (issue 18):

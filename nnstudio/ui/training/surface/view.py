@@ -197,6 +197,7 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         state.project_changed.connect(self.refresh_points)
         state.data_changed.connect(self.refresh_points)
+        state.prepared_ready.connect(self.refresh_points)
         state.training_started.connect(self._on_training_started)
         state.training_progress.connect(self._on_progress)
         state.model_changed.connect(self._on_model_changed)
@@ -214,7 +215,9 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         self._clear_surface()
         self._prep = self.state.try_prepared()
         self._problem = ""
-        if self._prep is None:
+        if self._prep is None and self.state.preparing:
+            self._problem = "Preparing the data…"  # big data, on a worker: drawn when they are ready
+        elif self._prep is None:
             try:
                 self.state.prepared()
             except NNStudioError as e:
