@@ -431,8 +431,9 @@ class MainWindow(QMainWindow):
         elif s == "running":
             self.statusBar().showMessage("Training…")
         elif s == "waiting":
-            self.statusBar().showMessage("Loading TensorFlow… training starts as soon as it is "
-                                         "ready (Stop cancels).")
+            what = ("Loading TensorFlow…" if self.training.waiting_for() == "TensorFlow"
+                    else "Preparing the data…")
+            self.statusBar().showMessage(f"{what} training starts as soon as it is ready (Stop cancels).")
 
     # ----- messages -------------------------------------------------------------------------------
     @Slot(str, str)

@@ -59,8 +59,8 @@ ADVICE_COLOR = QColor("#8a5a00")
 LOCKED_RUNNING = ("<b>Locked while training runs:</b> the layers cannot change until it stops. "
                   "The learning rate can still be changed in the training settings.")
 #: a Train pressed while TensorFlow loads (it starts by itself once TensorFlow is ready)
-LOCKED_WAITING = ("<b>Training starts as soon as TensorFlow has loaded:</b> the layers are locked "
-                  "for it. Press Stop to cancel and edit them.")
+LOCKED_WAITING = ("<b>Training starts as soon as TensorFlow has loaded and the data are prepared:</b> "
+                  "the layers are locked for it. Press Stop to cancel and edit them.")
 
 
 class LayerEditor(LayerEdits, LayerForm, QWidget):

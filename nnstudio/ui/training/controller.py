@@ -112,15 +112,24 @@ class TrainingController(QObject):
         self.last_data = None  # the prepared data the last run trained on (its rows, dropped rows)
         self.pace: float | None = None  # epochs per second while a run is watched (None: max)
         self.pacer: Pacer | None = None
-        #: a command pressed while TensorFlow loads (Train, Repeat, Step): it runs once TF is ready
+        #: a command pressed while TensorFlow loads or big data are prepared (Train, Repeat, Step):
+        #: it runs once both are ready
         self.waiting = None
         state.tf_ready.connect(self._run_waiting)
+        state.prepared_ready.connect(self._run_waiting)
 
     # ----- commands (GUI thread) -----------------------------------------------------------------
+    def waiting_for(self) -> str:
+        """What a kept command waits for, in words ('' when nothing)."""
+        if not self.state.tf_loaded:
+            return "TensorFlow"
+        return "the data" if self.state.preparing else ""
+
     def _wait_for_tensorflow(self, command) -> bool:
-        """While TensorFlow loads, keep ``command`` to run the moment it is ready (the app's first
-        seconds: a Train pressed then is not refused); returns whether it was kept."""
-        if self.state.tf_loaded or self.run_state != "idle":
+        """While TensorFlow loads (the app's first seconds) or a worker prepares big data just
+        changed, keep ``command`` to run the moment they are ready: a Train pressed then is not
+        refused, nor does it freeze the window preparing the data again; returns whether it was kept."""
+        if not self.waiting_for() or self.run_state != "idle":
             return False
         self.waiting = command
         self._set_state("waiting")
@@ -128,6 +137,8 @@ class TrainingController(QObject):
 
     @Slot()
     def _run_waiting(self) -> None:
+        if self.waiting_for():
+            return  # TensorFlow is ready but the data are not yet (or the other way round)
         command, self.waiting = self.waiting, None
         if self.run_state == "waiting":
             self._set_state("idle")

@@ -99,3 +99,33 @@ def test_small_data_are_prepared_at_once(window, qtbot):
     qtbot.waitUntil(lambda: panel.prep_list.count() > 0, timeout=5000)
     panel.set_use("x", False)  # 1,000 rows: below the threshold
     assert not state.preparing and state.try_prepared().preprocessor.feature_names == ["y"]
+
+
+def test_train_pressed_while_preparing_starts_when_the_data_are_ready(big, qtbot):
+    """Pressing Train a moment after a change waits for the worker instead of preparing the data
+    again on the GUI thread (2.4 s of frozen window at a million rows)."""
+    window, panel, on_gui, gate = big
+    state, training = window.state, window.training
+    panel.set_use("x", False)
+    assert training.start() is False  # kept, not refused
+    assert training.run_state == "waiting" and training.waiting_for() == "the data"
+    assert window.statusBar().currentMessage() == ("Preparing the data… training starts as soon as it "
+                                                   "is ready (Stop cancels).")
+    assert not panel.test_spin.isEnabled()  # the data are locked for the run kept
+    with qtbot.waitSignal(state.training_finished, timeout=60_000):
+        gate.set()
+    assert on_gui == [False]  # prepared once, on the worker
+    assert state.result is not None and state.result.model.input_shape[-1] == 1
+
+
+def test_stop_forgets_a_train_kept_for_the_data(big, qtbot):
+    window, panel, _, gate = big
+    training = window.training
+    panel.set_use("x", False)
+    training.start()
+    training.stop()
+    assert training.run_state == "idle" and training.waiting is None
+    gate.set()
+    qtbot.waitUntil(lambda: not window.state.preparing, timeout=10_000)
+    qtbot.wait(200)
+    assert training.run_state == "idle" and window.state.result is None
