@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio.core.errors import SettingsError
-from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities, confusion_matrix
+from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities
 from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import check_threshold
 
@@ -46,7 +46,9 @@ class Curves:
 
 
 def curves(y_true, score, n_bins: int = 10) -> Curves:
-    """ROC, precision-recall and calibration (reliability) curves of a positive-class score."""
+    """ROC, precision-recall and calibration (reliability) curves of a positive-class score. The
+    ROC AUC and average precision are read off the curves, as scikit-learn's ``roc_auc_score`` and
+    ``average_precision_score`` compute them (each sorts the rows again: a second on a million)."""
     from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
     from sklearn.calibration import calibration_curve  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
 
@@ -60,9 +62,9 @@ def curves(y_true, score, n_bins: int = 10) -> Curves:
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     counts = np.bincount(np.clip(np.searchsorted(edges[1:-1], s, side="right"), 0, n_bins - 1),
                          minlength=n_bins)
-    return Curves(fpr, tpr, rt, prec, rec, pt, float(m.roc_auc_score(y, s)),
-                  float(m.average_precision_score(y, s)), prob_pred, prob_true, counts[counts > 0],
-                  float(m.brier_score_loss(y, s)), float(y.mean()))
+    average_precision = -float(np.sum(np.diff(rec) * prec[:-1]))
+    return Curves(fpr, tpr, rt, prec, rec, pt, float(m.auc(fpr, tpr)), average_precision,
+                  prob_pred, prob_true, counts[counts > 0], float(np.mean((s - y) ** 2)), float(y.mean()))
 
 
 @dataclass
@@ -84,45 +86,44 @@ class ThresholdMetrics:
 
 def metrics_at(y_true, score, threshold: float) -> ThresholdMetrics:
     """Decision figures when P(second class) above ``threshold`` predicts the second class
-    (precision / recall / F1 of the second class; scikit-learn's zero_division=0)."""
-    from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
-
+    (precision / recall / F1 of the second class with scikit-learn's definitions and
+    zero_division=0), counted in NumPy: the Threshold tab's slider asks on every move."""
     t = check_threshold(threshold)
     y = np.asarray(y_true).astype(int)
     pred = (np.asarray(score, np.float64) > t).astype(int)
-    cm = confusion_matrix(y, pred, 2)
-    tn, fp = cm[0]
+    cm = np.bincount(2 * y + pred, minlength=4)[:4].reshape(2, 2).astype(np.int64)
+    (tn, fp), (fn, tp) = cm
+    recall = float(tp / (tp + fn)) if tp + fn else 0.0
     spec = float(tn / (tn + fp)) if tn + fp else 0.0
     return ThresholdMetrics(
-        t, cm, float(m.precision_score(y, pred, zero_division=0)),
-        float(m.recall_score(y, pred, zero_division=0)), float(m.f1_score(y, pred, zero_division=0)),
-        float(m.accuracy_score(y, pred)) if len(y) else 0.0,
-        float(m.balanced_accuracy_score(y, pred)) if len(np.unique(y)) > 1 else 0.0, spec)
+        t, cm, float(tp / (tp + fp)) if tp + fp else 0.0, recall,
+        float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0,
+        float((tp + tn) / len(y)) if len(y) else 0.0,
+        0.5 * (recall + spec) if tp + fn and tn + fp else 0.0, spec)
 
 
 def best_threshold(y_true, score, criterion: str = "f1") -> float:
-    """The threshold that maximizes ``criterion`` (f1 or balanced_accuracy) over the distinct scores."""
+    """The threshold that maximizes ``criterion`` (f1 or balanced_accuracy) over the distinct
+    scores: every decision at once, from the rows sorted by score (a million rows, a million
+    candidate thresholds, under a second)."""
+    if criterion not in ("f1", "balanced_accuracy"):
+        raise SettingsError(f"Unknown criterion '{criterion}'.", "Use f1 or balanced_accuracy.")
     y = np.asarray(y_true).astype(int)
     s = np.asarray(score, np.float64)
     u = np.unique(s)
     # every distinct decision: halfway between neighbouring scores (and 0.5, the default)
-    cands = np.r_[(u[:-1] + u[1:]) / 2, DEFAULT_THRESHOLD, max(float(u[0]) - 1e-6, 0.0) if len(u) else 0.0]
-    best, best_t = -1.0, DEFAULT_THRESHOLD
+    cands = np.unique(np.r_[(u[:-1] + u[1:]) / 2, DEFAULT_THRESHOLD,
+                            max(float(u[0]) - 1e-6, 0.0) if len(u) else 0.0])
     pos = y == 1
     n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    order = np.argsort(-s)
-    s_sorted, pos_sorted = s[order], pos[order]
-    tp_cum = np.cumsum(pos_sorted)
-    for t in np.unique(cands):
-        k = int(np.searchsorted(-s_sorted, -t, side="left"))  # rows with score > t
-        tp = int(tp_cum[k - 1]) if k else 0
-        fp = k - tp
-        if criterion == "f1":
-            v = 2 * tp / (2 * tp + fp + (n_pos - tp)) if tp else 0.0
-        elif criterion == "balanced_accuracy":
-            v = 0.5 * ((tp / n_pos if n_pos else 0.0) + ((n_neg - fp) / n_neg if n_neg else 0.0))
-        else:
-            raise SettingsError(f"Unknown criterion '{criterion}'.", "Use f1 or balanced_accuracy.")
-        if v > best + 1e-12:
-            best, best_t = v, float(t)
-    return best_t
+    order = np.argsort(-s, kind="stable")
+    tp_cum = np.r_[0, np.cumsum(pos[order])]
+    k = np.searchsorted(-s[order], -cands, side="left")  # rows with score > t, per candidate
+    tp = tp_cum[k]
+    fp = k - tp
+    if criterion == "f1":
+        v = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + (n_pos - tp), 1), 0.0)
+    else:
+        v = 0.5 * ((tp / n_pos if n_pos else 0.0) + ((n_neg - fp) / n_neg if n_neg else 0.0))
+    v = np.broadcast_to(v, cands.shape)
+    return float(cands[np.flatnonzero(v >= v.max() - 1e-12)[0]])

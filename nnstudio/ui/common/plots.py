@@ -85,6 +85,21 @@ def plain_numbers(plot) -> None:
         item.getAxis(side).enableAutoSIPrefix(False)
 
 
+def thinned(x, y, resolution: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """The points of a curve of one point per row (the ROC and precision-recall curves of 600,000
+    rows) that a plot can show: a point where the curve has moved 1/``resolution`` of its range
+    since the last one kept, and the ends. 600,000 line segments took 0.3-0.7 s a repaint."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) <= 2 * resolution:
+        return x, y
+    span = [max(float(np.ptp(v)), 1e-12) for v in (x, y)]
+    path = np.r_[0.0, np.cumsum(np.abs(np.diff(x)) / span[0] + np.abs(np.diff(y)) / span[1])]
+    step = np.floor(path * resolution)
+    keep = np.r_[True, step[1:] != step[:-1]]
+    keep[-1] = True
+    return x[keep], y[keep]
+
+
 def short_count(value: float) -> str:
     """A count as an axis label: 800, 7500, 40k, 2.5M (fits an axis a few characters wide)."""
     v = abs(value)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.baselines import leading_metrics
 from nnstudio.core.model.spec import Task
-from nnstudio.ui.common.plots import plain_numbers
+from nnstudio.ui.common.plots import plain_numbers, thinned
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, fmt
 
 SPLIT_NAMES = {"train": "Training", "val": "Validation", "test": "Test"}
@@ -213,7 +213,7 @@ class ChartBox(QGroupBox):
             self.setTitle(f"ROC curve ({e.label} rows)")
             fpr, tpr = e.roc
             c.plot([0, 1], [0, 1], pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
-            c.plot(fpr, tpr, pen=pg.mkPen("#1f77b4", width=2))
+            c.plot(*thinned(fpr, tpr), pen=pg.mkPen("#1f77b4", width=2))
             pi.setLabel("bottom", "false positive rate")
             pi.setLabel("left", "true positive rate")
             pi.setTitle(f"AUC {e.metrics['roc_auc']:.3f} (0.5: chance, 1: perfect)", size="9pt")

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import threshold as th
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.common.guard import FillGuard
-from nnstudio.ui.common.plots import plain_numbers
+from nnstudio.ui.common.plots import plain_numbers, thinned
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView
 
 STEPS = 1000
@@ -129,10 +129,10 @@ class ThresholdView(QWidget):
         self.curves = cv
         diag = pg.mkPen("#999", style=Qt.PenStyle.DashLine)
         self.roc.plot([0, 1], [0, 1], pen=diag)
-        self.roc.plot(cv.fpr, cv.tpr, pen=pg.mkPen("#1f77b4", width=2))
+        self.roc.plot(*thinned(cv.fpr, cv.tpr), pen=pg.mkPen("#1f77b4", width=2))
         self.roc.getPlotItem().setTitle(f"ROC: AUC {cv.roc_auc:.3f}", size="9pt")
         self.pr.plot([0, 1], [cv.positive_rate] * 2, pen=diag)
-        self.pr.plot(cv.recall, cv.precision, pen=pg.mkPen("#1f77b4", width=2))
+        self.pr.plot(*thinned(cv.recall, cv.precision), pen=pg.mkPen("#1f77b4", width=2))
         self.pr.getPlotItem().setTitle(f"Precision-recall: AP {cv.average_precision:.3f}", size="9pt")
         self.cal.plot([0, 1], [0, 1], pen=diag)
         self.cal.plot(cv.prob_pred, cv.prob_true, pen=pg.mkPen("#2ca02c", width=2), symbol="o",
