@@ -29,11 +29,13 @@ SPLIT_NAMES = {"train": "Training", "val": "Validation", "test": "Test"}
 
 
 def compute_figures(net, data, loss_name: str | None, reg: float | None, threshold: float | None = None) -> dict:
-    """Every split's figures and predictions table (plain NumPy/Keras: runs on a worker)."""
+    """Every split's figures, its leading metrics (scikit-learn's: a second and a half on a
+    million rows) and predictions table (plain NumPy/Keras/scikit-learn: runs on a worker)."""
     evals = core_eval.evaluate_all(net, data, loss_name, reg, threshold)
     tables = {s: core_eval.predictions_table(net, data, s, outputs=e.output, threshold=threshold)
               for s, e in evals.items()}
-    return {"evals": evals, "tables": tables}
+    lead = {s: leading_metrics(e, data.y_train) for s, e in evals.items()}
+    return {"evals": evals, "tables": tables, "lead": lead}
 
 
 def reencoded(data, pre):
@@ -58,16 +60,19 @@ class MetricsTable(QTableWidget):
         self.setFixedHeight(60)
         self.setToolTip("Loss and metrics on each split. The test rows were never used in training.")
 
-    def show_results(self, results: dict[str, core_eval.Evaluation], task: Task, y_train) -> None:
-        """``results`` by split; ``y_train`` (the training targets) ranks the leading metrics."""
+    def show_results(self, results: dict[str, core_eval.Evaluation], task: Task, y_train,
+                     leading: dict | None = None) -> None:
+        """``results`` by split; ``y_train`` (the training targets) ranks the leading metrics;
+        ``leading``: :func:`leading_metrics` of each split when a worker computed them."""
         lead = {}
         if task is Task.REGRESSION:
             cols = [("rows", None), ("loss", None), ("MAE", "mae"), ("RMSE", "rmse"), ("R²", "r2")]
         else:
             # issue 20: the figures that matter lead (imbalanced classes: balanced accuracy, F1, PR AUC)
-            lead = {s: {k: v for k, _label, v in leading_metrics(e, y_train)} for s, e in results.items()}
-            first = next(iter(results.values()), None)
-            order = leading_metrics(first, y_train) if first is not None else []
+            if leading is None or set(leading) != set(results):
+                leading = {s: leading_metrics(e, y_train) for s, e in results.items()}
+            lead = {s: {k: v for k, _label, v in leading[s]} for s in results}
+            order = next(iter(leading.values()), [])
             cols = [("rows", None), ("loss", None)] + [(label, k) for k, label, _v in order]
         self.clear()
         self.setColumnCount(len(cols))

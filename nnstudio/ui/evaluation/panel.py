@@ -202,7 +202,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
     def _reset(self) -> None:
         self._min_seq = self._seq + 1
         self._pending = None
-        self.results, self.tables = {}, {}
+        self.results, self.tables, self.leading = {}, {}, {}
         self.net = None
         self.live = False
         if self.state.model is None:
@@ -310,7 +310,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
     @Slot(object, object)
     def _on_done(self, meta: dict, out: dict) -> None:
         if meta["seq"] >= self._min_seq:
-            self.results, self.tables = out["evals"], out["tables"]
+            self.results, self.tables, self.leading = out["evals"], out["tables"], out["lead"]
             self.net, self.pre = meta["net"], meta["pre"]
             self._live_meta = meta
             self._show_all()
@@ -403,7 +403,8 @@ class EvaluationPanel(FollowsTimeline, QWidget):
 
     def _fill_metrics(self) -> None:
         data = self.state.cached_prepared()
-        self.metrics.show_results(self.results, self.pre.task, data.y_train if data is not None else None)
+        self.metrics.show_results(self.results, self.pre.task, data.y_train if data is not None else None,
+                                  self.leading)
 
     # ===== issue 20: explanations, threshold, baselines ===========================================
     def _set_tabs(self) -> None:

@@ -22,6 +22,7 @@ from nnstudio.core import threshold as th
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.plots import plain_numbers, thinned
+from nnstudio.ui.common.when_shown import ComputedWhenShown
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView
 
 STEPS = 1000
@@ -41,7 +42,10 @@ def _plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:
     return p
 
 
-class ThresholdView(QWidget):
+class ThresholdView(ComputedWhenShown, QWidget):
+    """Its curves are computed when the tab is seen (ComputedWhenShown): on 640,000 rows they take
+    most of a second, which every evaluation of a live run would otherwise pay on the GUI thread."""
+
     threshold_chosen = Signal(float)  # the user settled on a threshold (for the project)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -107,10 +111,18 @@ class ThresholdView(QWidget):
 
     # ----- data ---------------------------------------------------------------------------------
     def show_rows(self, y, score, classes: list, threshold: float, rows_label: str) -> None:
-        """The rows' true class codes and P(second class); ``threshold`` is the project's."""
+        """The rows' true class codes and P(second class); ``threshold`` is the project's. Drawn
+        now if the tab is on screen, else the next time it is."""
         self.y = None if y is None else np.asarray(y, int)
         self.score = None if score is None else np.asarray(score, float)
         self.classes = list(classes)
+        self._shown_at, self.rows_label = float(threshold), rows_label
+        self.curves = None
+        self.request_compute()
+
+    def compute(self) -> None:
+        self._stale = False
+        threshold = self._shown_at
         for p in (self.roc, self.pr, self.cal):
             p.clear()
         self.curves = None
@@ -138,7 +150,6 @@ class ThresholdView(QWidget):
         self.cal.plot(cv.prob_pred, cv.prob_true, pen=pg.mkPen("#2ca02c", width=2), symbol="o",
                       symbolSize=7, symbolBrush="#2ca02c")
         self.cal.getPlotItem().setTitle(f"Calibration: Brier {cv.brier:.3f}", size="9pt")
-        self.rows_label = rows_label
         self.roc.addItem(self.roc_marker)
         self.pr.addItem(self.pr_marker)
         for p in (self.roc, self.pr, self.cal):
