@@ -34,6 +34,16 @@ TIE_SHARE = 0.02
 #: the validation loss has not improved for LINEAR_PATIENCE epochs.
 LINEAR_MIN_EPOCHS = 300
 LINEAR_PATIENCE = 30
+#: ... unless those epochs take more optimizer steps than this: then as many epochs as make this
+#: many steps (at least the network's epochs). A linear model has converged long before; 300
+#: epochs of a million rows were six million steps, and the Baselines tab waited for minutes.
+LINEAR_MAX_STEPS = 100_000
+
+
+def linear_epochs(data, settings) -> int:
+    """The epochs the linear baseline trains (at most; early stopping may end it sooner)."""
+    steps = -(-max(len(data.X_train), 1) // settings.effective_batch_size(len(data.X_train)))
+    return max(int(settings.epochs), min(LINEAR_MIN_EPOCHS, -(-LINEAR_MAX_STEPS // steps)))
 
 
 def is_imbalanced(y_train, n_classes: int) -> bool:
@@ -211,7 +221,7 @@ def linear_model(data, settings, *, epochs: int | None = None):
     # the same optimizer, learning rate, batches and class weights, but trained to convergence: a
     # linear model stopped at a deep network's epoch budget would be a straw man
     has_val = len(data.X_val) > 0
-    s = replace(settings, epochs=int(epochs or max(settings.epochs, LINEAR_MIN_EPOCHS)),
+    s = replace(settings, epochs=int(epochs or linear_epochs(data, settings)),
                 early_stopping=has_val, monitor="val_loss", patience=LINEAR_PATIENCE, restore_best=True)
     # a one-off network: trained on the host engine when it can (no program to compile, issue 18)
     return train(data, NetworkSpec([]), s, plain_first_run=True).model

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import baselines as bl
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.when_shown import ComputedWhenShown
 from nnstudio.ui.common.workers import WorkerPool
@@ -74,7 +75,9 @@ class BaselinesView(ComputedWhenShown, QWidget):
         key = (data, repr(settings.to_dict()))
         same = self._linear is not None and self._linear[0] is data and self._linear[1] == key[1]
         cached = self._linear[2] if same and self.sender() is not self.run_btn else None
-        self.info.setText("Training the linear model and scoring the three…" if cached is None
+        how = "" if data.task is Task.REGRESSION else \
+            f" (up to {bl.linear_epochs(data, settings):,} epochs of {len(data.X_train):,} rows)"
+        self.info.setText(f"Training the linear model{how} and scoring the three…" if cached is None
                           else "Scoring the three…")
         tag = (id(net), id(data), thr)
         self._tag = tag
