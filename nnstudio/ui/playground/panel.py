@@ -167,6 +167,7 @@ class PlaygroundPanel(QWidget):
         w = QWidget()
         row = QHBoxLayout(w)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)  # the row sets the tab's width: at 1280 x 720 it was 3 px too wide (a sideways scroll bar)
         self.draw_on = QCheckBox("Draw points")
         self.draw_on.setToolTip("Click or drag on the plot to add points of the chosen class")
         self.draw_on.toggled.connect(self._draw_mode)
