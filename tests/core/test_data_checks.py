@@ -166,3 +166,28 @@ def test_the_checks_are_worked_out_once_for_the_same_prepared_data(tmp_path, mon
     assert len(calls) == 1 and list(first.columns) == ["refund"]
     p.roles.features.remove("refund")  # what the checks depend on changed: worked out again
     assert checks.check(data, p).columns == {} and len(calls) == 2
+
+
+def test_a_name_column_one_hot_encoded_into_hundreds_of_inputs_is_said(tmp_path, monkeypatch):
+    """In a big file a surname repeats enough to pass for a category (1,297 surnames among 200,000
+    customers: 1,297 of 1,309 inputs, a gigabyte of encoded rows); small here by a lowered limit."""
+    monkeypatch.setattr(checks, "WIDE_ONEHOT", 20)
+    df = make_churn_demo.churn_frame(3000)
+    r = np.random.default_rng(4)
+    df["agent"] = r.choice([f"agent {i:02d}" for i in range(40)], 3000)  # 40 values, each in ~75 rows
+    df["branch"] = r.choice(["north", "south", "east"], 3000)
+    p = project_of(df, "churn", tmp_path)
+    assert p.roles.role_of("agent") == "feature"
+    data = p.prepare()
+    assert checks.wide_categories(data) == [("agent", 40)]
+    found = checks.check(data, p)
+    assert found.columns == {"agent": "40 one-hot inputs: a name or a code?"}
+    train = len(data.X_train)
+    assert found.notes == [f"One-hot encoding gives the network {data.n_inputs:,} inputs: 'agent' makes "
+                           f"40 of them (a value every {train // 40:,} training rows on average). So many "
+                           "values are usually a name, an identifier or a code rather than categories to "
+                           "learn from; values seen in few rows are learnt by heart, and every input costs "
+                           "memory and time. Untick the column's Use if it names or numbers things; if its "
+                           "values matter, group the rare ones into fewer categories in the file."]
+    p.roles.features.remove("agent")  # unticked: nothing left to say
+    assert checks.check(p.prepare(), p).notes == []

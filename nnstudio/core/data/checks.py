@@ -10,7 +10,10 @@ Three ways a good test score can be a wrong answer, all found in the prepared sp
 * **held-out rows that repeat training rows** — a validation or test row whose inputs, as the
   network sees them, are those of a training row shows recall, not generalisation;
 * **a class of a few rows** among plentiful ones — hardly learned, and often not in the test rows
-  at all, so the test score says nothing about it.
+  at all, so the test score says nothing about it;
+* **a column one-hot encoded into hundreds of inputs** — usually a name, an identifier or a code
+  that a big file repeats (surnames in 200,000 customers), not categories to learn from: each value
+  seen in a few rows is learnt by heart, and the inputs cost memory and time.
 
 A one-column rule is measured on at most ``SAMPLE`` rows of each split, so a million-row file
 costs a fraction of a second.
@@ -42,6 +45,8 @@ REPEAT_SHARE = 0.01
 DISTINCT_SHARE = 0.5
 #: A class with fewer rows than this in the whole table can hardly be learned or tested.
 MIN_CLASS_ROWS = 10
+#: A column one-hot encoded into more network inputs than this is said.
+WIDE_ONEHOT = 100
 
 
 @dataclass
@@ -288,6 +293,28 @@ def rare_text(found: list[RareClass], target: str, test_rows: int) -> str:
     return text + " Merge them into a larger class, or remove their rows from the file."
 
 
+def wide_categories(data) -> list[tuple[str, int]]:
+    """(column, network inputs) of the columns one-hot encoded into more than WIDE_ONEHOT inputs,
+    widest first."""
+    wide = [(c.name, len(c.categories)) for c in data.preprocessor.columns
+            if c.encoded and c.kind == "categorical" and c.encoding == "onehot"
+            and len(c.categories) > WIDE_ONEHOT]
+    return sorted(wide, key=lambda w: -w[1])
+
+
+def wide_text(found: list[tuple[str, int]], n_inputs: int, train_rows: int) -> str:
+    if not found:
+        return ""
+    listed = "; ".join(f"'{col}' makes {k:,} of them (a value every {max(train_rows // k, 1):,} "
+                       f"training rows on average)" for col, k in found[:3])
+    more = f"; and {len(found) - 3} more columns" if len(found) > 3 else ""
+    return (f"One-hot encoding gives the network {n_inputs:,} inputs: {listed}{more}. So many values "
+            f"are usually a name, an identifier or a code rather than categories to learn from; values "
+            f"seen in few rows are learnt by heart, and every input costs memory and time. Untick the "
+            f"column's Use if it names or numbers things; if its values matter, group the rare ones "
+            f"into fewer categories in the file.")
+
+
 @dataclass
 class Findings:
     notes: list[str]  # every finding in plain words
@@ -304,11 +331,12 @@ def check(data, project) -> Findings:
     if key in data.memo:  # the Data tab, Train and the report ask of the same prepared data
         return data.memo[key]
     found = leaks(data, project.roles.features) if from_file else []
+    wide = wide_categories(data)
     lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
-             repeats_text(repeats(data))]
-    data.memo[key] = Findings([line for line in lines if line],
-                              {leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?"
-                               for leak in found})
+             repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train))]
+    columns = {col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide}
+    columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
+    data.memo[key] = Findings([line for line in lines if line], columns)
     return data.memo[key]
 
 
