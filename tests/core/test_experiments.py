@@ -259,3 +259,18 @@ def test_diff_in_plain_words():
     assert describe_diff(a, c, include_seed=False).endswith("optimizer adam -> sgd")
     assert describe_diff(a, record()) == "no differences"
     assert varying_settings([a, b, c]) == ["optimizer", "learning_rate", "seed"]
+
+
+def test_a_run_is_trained_on_a_project_only_with_the_same_input_columns():
+    """A run of x and y was "trained on" the project after x was unticked (only the data, the
+    preprocessing, the split and the target were compared): its model opened on other inputs."""
+    p = Project.from_example("xor")
+    run = record(preprocess=p.preprocess.to_dict(), split=p.split.to_dict(), target=p.roles.target,
+                 features=list(p.roles.features))
+    run.data["name"] = p.dataset.name
+    assert run.trained_on(p)
+    p.roles.features.remove("x")
+    p.roles.ignored["x"] = "unticked"
+    assert not run.trained_on(p)
+    run.features = []  # recorded before runs kept their columns: the rest still decides
+    assert run.trained_on(p)

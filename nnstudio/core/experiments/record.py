@@ -116,8 +116,10 @@ class RunRecord:
         return self.timeline
 
     def trained_on(self, project) -> bool:
-        """Whether ``project`` has the data, preprocessing, split and target this run was trained on."""
-        return (self.data.get("name"), self.preprocess, self.split, self.target) == (
+        """Whether ``project`` has the data, input columns, preprocessing, split and target this run
+        was trained on (runs recorded without their columns: all but those)."""
+        same_inputs = not self.features or list(self.features) == list(project.roles.features)
+        return same_inputs and (self.data.get("name"), self.preprocess, self.split, self.target) == (
             project.dataset.name, project.preprocess.to_dict(), project.split.to_dict(),
             project.roles.target)
 

@@ -73,16 +73,15 @@ def restore_run(window, run) -> bool:
 def open_run_model(window, run) -> bool:
     """Restore the run and make its trained model the current one (Evaluation, Inspector)."""
     state = window.state
-    data = state.try_prepared()
-    if data is None:
-        window.show_message("error", "The project's data cannot be prepared, so the model "
-                                     "cannot be evaluated.")
+    try:
+        data = state.prepared()  # at once, also while a worker prepares big data just changed
+    except NNStudioError as e:
+        window.show_message("error", f"The project's data cannot be prepared, so the model cannot "
+                                     f"be evaluated: {e.user_text()}")
         return False
-    if (run.data.get("name"), run.preprocess, run.split, run.target) != (
-            state.project.dataset.name, state.project.preprocess.to_dict(),
-            state.project.split.to_dict(), state.project.roles.target):
-        window.show_message("warning", f"{run.label()} was trained on other data or another "
-                                       "split; open that data first.")
+    if not run.trained_on(state.project):
+        window.show_message("warning", f"{run.label()} was trained on other data, other input "
+                                       "columns or another split; open that data first.")
         return False
     try:
         model = run.build_model(data)
