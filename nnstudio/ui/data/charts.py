@@ -71,6 +71,9 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
             plot.setLabel("bottom", "no values")
             return
         labels = [v if len(v) <= 12 else v[:11] + "…" for v, _ in top]
+        if len(labels) > 4 and max(len(v) for v in labels) > 5:
+            # every other name a line lower: ten surnames side by side ran into each other
+            labels = [("\n" + v) if i % 2 else v for i, v in enumerate(labels)]
         x = np.arange(len(top))
         if split_by is None:
             plot.addItem(pg.BarGraphItem(x=x, height=[c for _, c in top], width=0.8,

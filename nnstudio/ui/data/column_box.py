@@ -33,7 +33,7 @@ class ColumnBox(QGroupBox):
         self.hist.setMinimumHeight(100)
         self.hist.setMouseEnabled(x=False, y=False)
         self.hist.hideButtons()
-        self.hist.getAxis("left").setWidth(42)
+        self.hist.getAxis("left").setWidth(50)  # "7500" and the axis name beside it
         self.hist_legend = legend_below(self.hist, labelTextSize="8pt")  # not over the bars
         self.role_combo = value_combo([("feature", "Feature (an input)"), ("target", "Target (to predict)"),
                                        ("ignored", "Ignored")])

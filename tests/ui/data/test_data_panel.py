@@ -164,6 +164,17 @@ def test_histogram_is_split_by_class_and_scatter_coloured_by_target(churn):
     assert panel.scatter_box.scatter.getPlotItem().getAxis("bottom").labelText == "Age"
 
 
+def test_long_category_names_go_on_two_lines_so_they_do_not_run_into_each_other(churn):
+    _window, panel = churn
+    panel.select_column("Surname")  # the most frequent surnames, a bar each
+    ticks = sorted(panel.column_box.hist.getAxis("bottom")._tickLevels[0])
+    labels = [label for _, label in ticks]
+    assert len(labels) >= 8 and max(len(v.strip()) for v in labels) > 5
+    assert [v.startswith("\n") for v in labels] == [i % 2 == 1 for i in range(len(labels))]
+    panel.select_column("Geography")  # three short names: one line
+    assert not any(label.startswith("\n") for _, label in panel.column_box.hist.getAxis("bottom")._tickLevels[0])
+
+
 def test_split_controls_and_the_lock_while_training(churn, qtbot):
     window, panel = churn
     panel.test_spin.setValue(30)
