@@ -25,7 +25,7 @@ from nnstudio.core.export import METADATA_NAME, read_text_member
 from nnstudio.core.export_inputs import NET_NAME
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.project import Project
-from nnstudio.core.settings import TrainSettings
+from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.trained import TrainedModel
 
@@ -92,7 +92,7 @@ class LoadedModel:
         res = m.get("result", {})
         if res:
             test = ", ".join(f"{k} {v:.4g}" for k, v in res.get("test", {}).items() if v is not None)
-            lines.append(f"Trained {res.get('epochs_run')} epochs ({res.get('status')})"
+            lines.append(f"Trained {epochs_text(res.get('epochs_run'))} ({res.get('status')})"
                          + (f"; test {test}" if test else ""))
         data = m.get("data", {})
         if data:

@@ -11,6 +11,12 @@ from nnstudio.core import registry
 from nnstudio.core.errors import SettingsError
 from nnstudio.core.model.spec import Task
 
+
+def epochs_text(n: int) -> str:
+    """'1 epoch', '30 epochs' (a run stopped after its first epoch was 'Trained 1 epochs.')."""
+    return f"{n} epoch{'' if n == 1 else 's'}"
+
+
 #: The optimizer and loss choices: the registry's names (:mod:`nnstudio.core.registry`).
 OPTIMIZERS = tuple(registry.OPTIMIZERS)
 LOSSES = ("auto", *registry.LOSSES)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nnstudio.core.settings import epochs_text
+
 
 @dataclass
 class TrainedModel:
@@ -99,7 +101,7 @@ class TrainResult:
         return cls(
             model=tm.net, history=tm.history, epochs_run=epochs_run,
             status=str(s.get("status", "completed")),
-            message=str(s.get("message") or f"Trained {epochs_run} epochs."),
+            message=str(s.get("message") or f"Trained {epochs_text(epochs_run)}."),
             seconds=float(s.get("seconds") or 0.0),
             test={str(k): float(v) for k, v in (s.get("test") or {}).items() if v is not None},
             lr_changes=[(int(e), float(lr)) for e, lr in s.get("lr_changes", [])],

@@ -187,7 +187,8 @@ def test_a_name_column_one_hot_encoded_into_hundreds_of_inputs_is_said(tmp_path,
                            f"40 of them (a value every {train // 40:,} training rows on average). So many "
                            "values are usually a name, an identifier or a code rather than categories to "
                            "learn from; values seen in few rows are learnt by heart, and every input costs "
-                           "memory and time. Untick the column's Use if it names or numbers things; if its "
-                           "values matter, group the rare ones into fewer categories in the file."]
+                           "memory and time. Leave the column out if it names or numbers things (untick "
+                           "Use on the Data tab; --features from the command line); if its values matter, "
+                           "group the rare ones into fewer categories in the file."]
     p.roles.features.remove("agent")  # unticked: nothing left to say
     assert checks.check(p.prepare(), p).notes == []

@@ -310,9 +310,10 @@ def wide_text(found: list[tuple[str, int]], n_inputs: int, train_rows: int) -> s
     more = f"; and {len(found) - 3} more columns" if len(found) > 3 else ""
     return (f"One-hot encoding gives the network {n_inputs:,} inputs: {listed}{more}. So many values "
             f"are usually a name, an identifier or a code rather than categories to learn from; values "
-            f"seen in few rows are learnt by heart, and every input costs memory and time. Untick the "
-            f"column's Use if it names or numbers things; if its values matter, group the rare ones "
-            f"into fewer categories in the file.")
+            f"seen in few rows are learnt by heart, and every input costs memory and time. Leave the "
+            f"column out if it names or numbers things (untick Use on the Data tab; --features from "
+            f"the command line); if its values matter, group the rare ones into fewer categories in "
+            f"the file.")
 
 
 @dataclass

@@ -37,7 +37,7 @@ from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import SettingsError, TrainingError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import NetworkSpec, Task
-from nnstudio.core.settings import TrainSettings
+from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
@@ -236,7 +236,7 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
         if settings.restore_best:
             message += f" Restored the weights of epoch {best_epoch + 1}."
     else:
-        status, message = "completed", f"Trained {done} epochs."
+        status, message = "completed", f"Trained {epochs_text(done)}."
     if early is not None and best_epoch is None and early.best_epoch is not None and done:
         best_epoch = int(early.best_epoch)
     return {"history": history, "status": status, "message": message, "epochs_run": done,

@@ -51,7 +51,7 @@ from nnstudio.core.errors import TrainingError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import NetworkSpec, Task
-from nnstudio.core.settings import TrainSettings
+from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
 from nnstudio.core.training import host, population, program
@@ -393,7 +393,7 @@ class Trainer:
         steps = prog.steps()
         prog.store(model)
         if status == "completed":
-            message = f"Trained {done} epochs."
+            message = f"Trained {epochs_text(done)}."
         test = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else {}
         return TrainResult(model=model, history=history, epochs_run=done, status=status,
                            message=message.strip(), seconds=time.perf_counter() - t0, test=test,

@@ -35,7 +35,7 @@ from nnstudio.core.errors import SpecError
 from nnstudio.core.model.build import empty_model, initial_values_many
 from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import NetworkSpec, Task
-from nnstudio.core.settings import TrainSettings
+from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
 from nnstudio.core.training import host
@@ -295,7 +295,7 @@ def _results(seeds, models, rows, keys, tests, status, done, steps, t0, path, fr
             np.all(np.isfinite(v)) for v in tests[i].values()))
         test = tests[i] if finite else {}
         st = status if finite else "diverged"
-        message = {"completed": f"Trained {done} epochs.",
+        message = {"completed": f"Trained {epochs_text(done)}.",
                    "stopped": f"Stopped by you after {done} epochs.",
                    "diverged": "The loss became NaN or infinite."}[st]
         out.append(TrainResult(model=model, history=history, epochs_run=done, status=st,

@@ -22,6 +22,7 @@ import numpy as np
 
 from nnstudio.core import registry
 from nnstudio.core.errors import TrainingError
+from nnstudio.core.settings import epochs_text
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
 from nnstudio.core.training.evaluation import evaluate_arrays
@@ -215,7 +216,7 @@ def run_streaming(data, s, model, control, t0: float):
             copy(weights, best)
             message += f" Restored the weights of epoch {best_ep + 1}."
     if status == "completed":
-        message = f"Trained {done} epochs."
+        message = f"Trained {epochs_text(done)}."
     test = evaluate_arrays(model, data.X_test, data.y_test, task, loss_obj) \
         if len(data.X_test) else {}
     return opt, TrainResult(model=model, history=history, epochs_run=done, status=status,
