@@ -38,6 +38,7 @@ from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.engineered import engineered_formulas
 from nnstudio.core.data.generate import LABEL, SHAPE_LABELS, SHAPES, Recipe, recipe_of
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.spec import Task
 from nnstudio.core.project import Project
 from nnstudio.ui.playground.challenge_box import ChallengeBox
 from nnstudio.ui.playground.plot import DataPlot
@@ -48,6 +49,10 @@ DRAW_MS = 300
 TOGGLES = [("x", "x"), ("y", "y"), ("x^2", "x²"), ("y^2", "y²"), ("x*y", "x·y"),
            ("sin(x)", "sin(x)"), ("cos(x)", "cos(x)"), ("sin(y)", "sin(y)"), ("cos(y)", "cos(y)")]
 DRAWN_NAME = "Drawn points"
+
+
+#: Points of another table of two inputs drawn at most (a seeded sample beyond).
+MAX_OTHER_POINTS = 5000
 
 
 def is_playground_data(project: Project) -> bool:
@@ -400,13 +405,37 @@ class PlaygroundPanel(QWidget):
             f = p.dataset.frame
             self._show(f)
         else:
-            self.plot.show_points(np.array([]), np.array([]), None)
-            self.note.setText("The data is not from the Playground: move a slider or press Generate to "
-                              "make some, or draw points. Formulas (the box on the left) work on its "
-                              "number columns.")
+            shown = self._show_other(p)
+            self.note.setText((f"{shown}, for a look. " if shown else "")
+                              + "The data is not from the Playground: move a slider or press Generate "
+                                "to make some, or draw points. Formulas (the box on the left) work on "
+                                "its number columns.")
         self._apply_locks()
 
-    def _show(self, frame: pd.DataFrame) -> None:
+    def _show_other(self, p: Project) -> str:
+        """A table of two number inputs (XOR, the perceptron's blobs, a CSV of two measurements)
+        is drawn as it is; returns what the plot shows ('' when nothing)."""
+        feats, frame = list(p.roles.features), p.dataset.frame
+        try:
+            task = p.task
+        except NNStudioError:
+            task = None
+        if len(feats) != 2 or task is None or not all(pd.api.types.is_numeric_dtype(frame[c]) for c in feats) \
+                or (task is not Task.REGRESSION and frame[p.roles.target].nunique() > 10):
+            self.plot.show_points(np.array([]), np.array([]), None)
+            return ""
+        rows = frame[[*feats, p.roles.target]].dropna()
+        if len(rows) > MAX_OTHER_POINTS:  # a big file: a seeded sample
+            rows = rows.sample(MAX_OTHER_POINTS, random_state=0)
+        regression = task is Task.REGRESSION
+        target = rows[p.roles.target].to_numpy(float) if regression else \
+            pd.Categorical(rows[p.roles.target], sorted(rows[p.roles.target].unique(), key=str)).codes
+        self.plot.show_points(rows[feats[0]].to_numpy(float), rows[feats[1]].to_numpy(float), target,
+                              regression, axes=(feats[0], feats[1]))
+        sample = f"a random {len(rows):,} of its rows" if len(rows) < len(frame) else f"its {len(rows):,} rows"
+        return f"The plot shows '{p.dataset.name}': {sample}, {feats[0]} across, {feats[1]} up"
+
+    def _show(self, frame: pd.DataFrame) -> None:  # the Playground's own data
         target = LABEL if LABEL in frame.columns else frame.columns[-1]
         self.plot.show_points(frame["x"].to_numpy(), frame["y"].to_numpy(), frame[target].to_numpy(),
                               regression=target != LABEL)

@@ -78,11 +78,27 @@ class DataPlot(pg.PlotWidget):
         plain_numbers(self)  # never "y (x0.001)" for points in -1..1
         self.setXRange(-1.4, 1.4)
         self.setYRange(-1.4, 1.4)
+        self._axes: tuple[str, str] | None = None  # another table's two inputs shown (show_points)
         self.scatter = _PassClicks(size=7, pen=pg.mkPen("w", width=0.5))
         self.addItem(self.scatter)
 
     def show_points(self, x: np.ndarray, y: np.ndarray, target: np.ndarray | None,
-                    regression: bool = False) -> None:
+                    regression: bool = False, axes: tuple[str, str] | None = None) -> None:
+        """The Playground's own x and y; or (``axes``: the two columns' names) another table's two
+        inputs, for a look: each on its own scale, the view fitted to them."""
+        if axes != self._axes:
+            self._axes = axes
+            self.setLabel("bottom", axes[0] if axes else "x")
+            self.setLabel("left", axes[1] if axes else "y")
+            self.setAspectLocked(axes is None)
+            if axes is None:
+                self.setXRange(-1.4, 1.4)
+                self.setYRange(-1.4, 1.4)
+        self._show(x, y, target, regression)
+        if axes is not None and len(x):
+            self.autoRange()
+
+    def _show(self, x, y, target, regression: bool) -> None:
         if target is None or len(x) == 0:
             self.scatter.setData([], [])
             return

@@ -142,3 +142,25 @@ def test_the_data_tabs_generate_button_opens_the_generator(window):
     window.tabs.setCurrentWidget(window.data_panel)
     window.data_panel.generate_btn.click()
     assert window.tabs.currentWidget() is window.playground
+
+
+def test_another_table_of_two_inputs_is_drawn_for_a_look(qtbot, tmp_path, monkeypatch):
+    """The app opens on XOR; its Playground tab was an empty plot. A table of two number inputs is
+    drawn as it is (on its own scale, its columns on the axes); a wider table draws nothing."""
+    monkeypatch.setenv("NNSTUDIO_HOME", str(tmp_path))
+    state = AppState(Project.from_example("xor"))
+    w = PlaygroundPanel(state)
+    qtbot.addWidget(w)
+    frame = state.project.dataset.frame
+    x, y = w.plot.scatter.getData()
+    assert len(x) == len(frame) == 1000 and np.array_equal(np.sort(x), np.sort(frame["x"].to_numpy(float)))
+    assert w.note.text().startswith("The plot shows 'XOR (deep net)': its 1,000 rows, x across, y up, "
+                                    "for a look. The data is not from the Playground")
+    state.set_project(Project.from_example("perceptron"))
+    assert w.plot.getPlotItem().getAxis("bottom").labelText == "x1" and not w.plot.vb.state["aspectLocked"]
+    assert len(w.plot.scatter.getData()[0]) == 200
+    state.set_project(Project.from_example("churn"))  # eleven inputs: nothing to draw
+    assert len(w.plot.scatter.getData()[0]) == 0 and w.note.text().startswith("The data is not from")
+    state.set_project(Project.from_recipe(Recipe("circles", rows=60, seed=2)))  # the Playground's own
+    assert len(w.plot.scatter.getData()[0]) == 60 and w.plot.vb.state["aspectLocked"]
+    assert w.plot.getPlotItem().getAxis("bottom").labelText == "x"
