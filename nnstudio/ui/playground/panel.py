@@ -37,6 +37,7 @@ from nnstudio.core.data import features as core_features
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.engineered import engineered_formulas
 from nnstudio.core.data.generate import LABEL, SHAPE_LABELS, SHAPES, Recipe, recipe_of
+from nnstudio.core.data.preprocess import MAX_MAGNITUDE
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.core.project import Project
@@ -425,15 +426,24 @@ class PlaygroundPanel(QWidget):
             self.plot.show_points(np.array([]), np.array([]), None)
             return ""
         rows = frame[[*feats, p.roles.target]].dropna()
-        if len(rows) > MAX_OTHER_POINTS:  # a big file: a seeded sample
+        with np.errstate(all="ignore"):  # 1e308 and its like: no plot can span them (nor train on them)
+            xy = rows[feats].to_numpy(float)
+            drawable = np.isfinite(xy).all(axis=1) & (np.abs(xy) <= MAX_MAGNITUDE).all(axis=1)
+        rows, too_large = rows[drawable], int((~drawable).sum())
+        if not len(rows) or (task is Task.REGRESSION and not np.isfinite(rows[p.roles.target].to_numpy(float)).all()):
+            self.plot.show_points(np.array([]), np.array([]), None)
+            return ""
+        n = len(rows)
+        if n > MAX_OTHER_POINTS:  # a big file: a seeded sample
             rows = rows.sample(MAX_OTHER_POINTS, random_state=0)
         regression = task is Task.REGRESSION
         target = rows[p.roles.target].to_numpy(float) if regression else \
             pd.Categorical(rows[p.roles.target], sorted(rows[p.roles.target].unique(), key=str)).codes
         self.plot.show_points(rows[feats[0]].to_numpy(float), rows[feats[1]].to_numpy(float), target,
                               regression, axes=(feats[0], feats[1]))
-        sample = f"a random {len(rows):,} of its rows" if len(rows) < len(frame) else f"its {len(rows):,} rows"
-        return f"The plot shows '{p.dataset.name}': {sample}, {feats[0]} across, {feats[1]} up"
+        sample = f"a random {len(rows):,} of its {n:,} rows" if len(rows) < n else f"its {n:,} rows"
+        left = f" ({too_large:,} with numbers too large to draw left out)" if too_large else ""
+        return f"The plot shows '{p.dataset.name}': {sample}{left}, {feats[0]} across, {feats[1]} up"
 
     def _show(self, frame: pd.DataFrame) -> None:  # the Playground's own data
         target = LABEL if LABEL in frame.columns else frame.columns[-1]

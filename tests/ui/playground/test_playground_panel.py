@@ -164,3 +164,25 @@ def test_another_table_of_two_inputs_is_drawn_for_a_look(qtbot, tmp_path, monkey
     state.set_project(Project.from_recipe(Recipe("circles", rows=60, seed=2)))  # the Playground's own
     assert len(w.plot.scatter.getData()[0]) == 60 and w.plot.vb.state["aspectLocked"]
     assert w.plot.getPlotItem().getAxis("bottom").labelText == "x"
+
+
+def test_a_table_of_numbers_too_large_to_plot_draws_only_the_rows_it_can(qtbot, tmp_path, monkeypatch):
+    """x1 = ±1e308 in every other row (the corpus's huge_numbers.csv): the view cannot span them
+    (pyqtgraph raised 'Cannot set range [-inf, -inf]' in the event loop)."""
+    from nnstudio.core.data.dataset import Dataset
+
+    monkeypatch.setenv("NNSTUDIO_HOME", str(tmp_path))
+    frame = pd.DataFrame({"x1": [(-1) ** i * 1e308 if i % 2 else float(i) for i in range(30)],
+                          "x2": [i % 5 for i in range(30)], "label": [i % 2 for i in range(30)]})
+    state = AppState(Project.from_dataset(Dataset(frame, "huge.csv"), "label"))
+    w = PlaygroundPanel(state)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    x, _ = w.plot.scatter.getData()
+    assert sorted(x) == [float(i) for i in range(0, 30, 2)]
+    assert w.note.text().startswith("The plot shows 'huge.csv': its 15 rows (15 with numbers too large "
+                                    "to draw left out), x1 across, x2 up, for a look.")
+    huge = pd.DataFrame({"x1": [1e308, -1e308] * 5, "x2": list(range(10)), "label": [0, 1] * 5})
+    state.set_project(Project.from_dataset(Dataset(huge, "all-huge.csv"), "label"))
+    assert len(w.plot.scatter.getData()[0]) == 0 and w.note.text().startswith("The data is not from")
