@@ -171,6 +171,9 @@ class OpenedProject:
     warnings: list[str] = field(default_factory=list)
     data_relocated: bool = False  # the data was read from a new location (save to remember it)
     recovery: dict | None = None  # for autosaved recovery files: where the work came from
+    #: the prepared data (or the NNStudioError preparing them raised), computed where the project
+    #: was read: a million rows take seconds, which the GUI thread must not
+    prepared: object | None = None
 
 
 def _canonical(d) -> str:
@@ -205,10 +208,15 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
             warnings.append(f"The data file {Path(ds.source).name} has changed since the project "
                             "was saved.")
     result = None
+    try:
+        prepared = project.prepare_for_views()
+    except NNStudioError as e:
+        prepared = e
     if load_model and d.trained:
         try:
             parts = load_trained_parts(d)
-            prepared = project.prepare()
+            if isinstance(prepared, NNStudioError):
+                raise prepared
             if trained_on_a_split_of_its_own(parts.summary):
                 warnings.append("The saved model was trained by streaming the CSV, with a split "
                                 "of its own, so the project opens untrained here; the model stays "
@@ -222,7 +230,7 @@ def open_project(path: Path | str, data_path: Path | str | None = None,
         except NNStudioError as e:
             warnings.append(f"The trained model was not loaded: {e.user_text()}")
     recovery = d.doc.get("recovery") if isinstance(d.doc.get("recovery"), dict) else None
-    return OpenedProject(project, result, warnings, data_path is not None, recovery)
+    return OpenedProject(project, result, warnings, data_path is not None, recovery, prepared)
 
 
 @dataclass

@@ -395,3 +395,22 @@ def test_failed_write_leaves_previous_file(tmp_path, monkeypatch):
         pf.save_project(p, path)
     assert path.read_bytes() == before
     assert [f.name for f in tmp_path.iterdir()] == ["p.nnstudio"]
+
+
+def test_an_opened_project_carries_its_prepared_data(tmp_path):
+    """The worker that opens a project prepares its data too (with the checks and the surface's
+    held values): a million rows opened from a project file froze the window while the first view
+    asked for them. Data that cannot be prepared come as the error the Data tab shows."""
+    from nnstudio.core.data.preprocess import PreparedData
+
+    p = csv_project(tmp_path)
+    path = pf.save_project(p, tmp_path / "proj.nnstudio")
+    opened = pf.open_project(path, load_model=False)
+    assert isinstance(opened.prepared, PreparedData)
+    np.testing.assert_array_equal(opened.prepared.X_train, opened.project.prepare().X_train)
+    assert any(key[0] == "checks" for key in opened.prepared.memo)  # worked out on the worker
+    frame = pd.read_csv(tmp_path / "points.csv")
+    frame["class id"] = 1  # the file changed since: one class left, nothing to tell apart
+    frame.to_csv(tmp_path / "points.csv", index=False)
+    opened = pf.open_project(path, load_model=False)
+    assert isinstance(opened.prepared, NNStudioError) and opened.project.roles.target == "class id"

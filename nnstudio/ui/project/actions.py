@@ -277,7 +277,7 @@ class ProjectActions(QObject):
         recovery = self._pending_recovery is not None
         self._pending_recovery = None
         with self._filling:
-            self.state.set_project(opened.project)
+            self.state.set_project(opened.project, opened.prepared)
         self.window.undo_stack.clear()
         if opened.result is not None:
             self.state.set_result(opened.result)
