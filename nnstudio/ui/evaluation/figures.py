@@ -69,7 +69,7 @@ class MetricsTable(QTableWidget):
             cols = [("rows", None), ("loss", None), ("MAE", "mae"), ("RMSE", "rmse"), ("R²", "r2")]
         else:
             # issue 20: the figures that matter lead (imbalanced classes: balanced accuracy, F1, PR AUC)
-            if leading is None or set(leading) != set(results):
+            if leading is None:
                 leading = {s: leading_metrics(e, y_train) for s, e in results.items()}
             lead = {s: {k: v for k, _label, v in leading[s]} for s in results}
             order = next(iter(leading.values()), [])

@@ -407,6 +407,8 @@ class PlaygroundPanel(QWidget):
             self._show(f)
         else:
             shown = self._show_other(p)
+            if not shown:
+                self.plot.show_points(np.array([]), np.array([]), None)
             self.note.setText((f"{shown}, for a look. " if shown else "")
                               + "The data is not from the Playground: move a slider or press Generate "
                                 "to make some, or draw points. Formulas (the box on the left) work on "
@@ -415,7 +417,7 @@ class PlaygroundPanel(QWidget):
 
     def _show_other(self, p: Project) -> str:
         """A table of two number inputs (XOR, the perceptron's blobs, a CSV of two measurements)
-        is drawn as it is; returns what the plot shows ('' when nothing)."""
+        is drawn as it is; returns what the plot shows ('' when nothing: the caller clears it)."""
         feats, frame = list(p.roles.features), p.dataset.frame
         try:
             task = p.task
@@ -423,7 +425,6 @@ class PlaygroundPanel(QWidget):
             task = None
         if len(feats) != 2 or task is None or not all(pd.api.types.is_numeric_dtype(frame[c]) for c in feats) \
                 or (task is not Task.REGRESSION and frame[p.roles.target].nunique() > 10):
-            self.plot.show_points(np.array([]), np.array([]), None)
             return ""
         rows = frame[[*feats, p.roles.target]].dropna()
         with np.errstate(all="ignore"):  # 1e308 and its like: no plot can span them (nor train on them)
@@ -431,7 +432,6 @@ class PlaygroundPanel(QWidget):
             drawable = np.isfinite(xy).all(axis=1) & (np.abs(xy) <= MAX_MAGNITUDE).all(axis=1)
         rows, too_large = rows[drawable], int((~drawable).sum())
         if not len(rows) or (task is Task.REGRESSION and not np.isfinite(rows[p.roles.target].to_numpy(float)).all()):
-            self.plot.show_points(np.array([]), np.array([]), None)
             return ""
         n = len(rows)
         if n > MAX_OTHER_POINTS:  # a big file: a seeded sample
