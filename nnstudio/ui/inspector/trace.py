@@ -165,6 +165,8 @@ class TraceView(QWidget):
             return 0 <= unit < self.trace.inputs.shape[1]
         if not 0 <= li < len(self.trace.layers):
             return False
+        if self.trace.layers[li].layer.kind == "identity":  # a Dropout: no node of its own
+            return False
         return 0 <= unit < self.trace.layers[li].a.shape[1]
 
     def _title(self, li: int) -> str:

@@ -357,3 +357,24 @@ def test_column_titles_of_the_diagram_do_not_run_into_each_other(window, qtbot):
         assert a.right() < b.left(), (a, b)
     rows = mv.prep.verticalHeader().defaultSectionSize()
     assert mv.prep.minimumHeight() >= 4 * rows
+
+
+def test_a_dropout_where_the_selected_node_was_moves_the_selection(qtbot):
+    """The selected node's layer becomes a Dropout (the network was edited and trained again): the
+    selection goes to the output, as for a node that no longer exists. Before, the view took the
+    Dropout for batch normalization and raised in the event loop (its scale is None)."""
+    from nnstudio.core.forward import ForwardLayer, trace
+    from nnstudio.ui.inspector.trace import TraceView
+
+    tv = TraceView()
+    qtbot.addWidget(tv)
+    X = np.array([[1.0, 2.0]], np.float32)
+    hidden = ForwardLayer("dense", np.ones((2, 3), np.float32), np.zeros(3, np.float32), "relu")
+    out = ForwardLayer("dense", np.ones((3, 1), np.float32), np.zeros(1, np.float32), "sigmoid")
+    tv.set_trace(trace([hidden, out], X), 0, ["x", "y"], ["Dense 3", "Output"])
+    assert tv.select_node(1, 0) and tv.selected == (1, 0)
+    dropped = trace([hidden, ForwardLayer("identity"), out], X)
+    tv.set_trace(dropped, 0, ["x", "y"], ["Dense 3", "Dropout", "Output"])
+    assert tv.selected == (2, 0)
+    assert "Output" in tv.detail_title.text()
+    assert not tv.select_node(1, 0)  # a Dropout has no node to show
