@@ -98,6 +98,11 @@ def verdict_metric(runs: list[RunRecord]) -> str:
     return "val_loss"
 
 
+#: At most this many curves are named in the plot's legend: more would cover the plot (their
+#: colours repeat by then) and cost the redraw a relayout each (100 runs: 0.5 s).
+LEGEND_MAX = 12
+
+
 class RunsPanel(QWidget):
     restore_requested = Signal(object)  # RunRecord: its network and settings into the editor
     open_model_requested = Signal(object)  # RunRecord with weights: evaluate / inspect it
@@ -284,8 +289,8 @@ class RunsPanel(QWidget):
 
     @Slot()
     def redraw(self) -> None:
+        self.legend.clear()  # first: the plot's clear() takes each curve out of it, with a relayout
         self.plot.clear()
-        self.legend.clear()
         self.items = []
         runs = self.selected_runs()
         split = self.split_box.currentText()
@@ -299,7 +304,7 @@ class RunsPanel(QWidget):
             curves = [c for c in curves if len(c)]
             if not curves:
                 continue
-            name = names[i]
+            name = names[i] if i < LEGEND_MAX else None  # beyond: colours repeat, the box covers all
             if len(curves) == 1:
                 start = group[0].parent_epoch or 0  # a branch (issue 19) is drawn from its epoch N
                 x = np.arange(start + 1, start + len(curves[0]) + 1)
@@ -317,14 +322,16 @@ class RunsPanel(QWidget):
             band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill_col))
             self.plot.addItem(band)
             item = self.plot.plot(x, mean, pen=pg.mkPen(col, width=2),
-                                  name=f"{name} (mean ± sd of {len(curves)})")
+                                  name=name and f"{name} (mean ± sd of {len(curves)})")
             self.items += [item, band]
         if runs and len(missing) == len(runs):  # empty axes would read as a broken plot
             self.plot_view.show_message(self._no_curve_text(missing, split))
         elif runs:
-            if missing:
-                self.plot.setTitle(f"{self.curve.currentText()} ({split}; "
-                                   f"{len(missing)} of {len(runs)} selected runs have no such curve)")
+            notes = [f"{len(missing)} of {len(runs)} selected runs have no such curve"] if missing else []
+            if len(groups) > LEGEND_MAX:
+                notes.append(f"the legend names the first {LEGEND_MAX} of {len(groups)} curves")
+            if notes:
+                self.plot.setTitle(f"{self.curve.currentText()} ({split}; {'; '.join(notes)})")
             self.plot_view.show_content()
         elif self.model.rowCount():
             self.plot_view.show_message("Select runs in the table above to overlay their curves.")

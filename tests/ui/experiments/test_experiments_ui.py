@@ -419,3 +419,21 @@ def test_selecting_a_large_seed_group_redraws_once(qtbot, monkeypatch):
     p.select_ids({r.id for r in state.project.runs[:30]})
     assert draws == [30]
     assert {r.id for r in p.selected_runs()} == {r.id for r in state.project.runs[:30]}
+
+
+def test_the_legend_names_at_most_a_dozen_curves_and_says_so(qtbot):
+    """Twenty runs overlaid one by one: twenty curves, a legend of the first twelve (more covered
+    the plot, their colours repeating), and the title says how many it names."""
+    from nnstudio.ui.experiments.runs_panel import LEGEND_MAX
+
+    state = AppState(Project.from_example("xor"))
+    state.project.runs = [run(BASE, s, 0.9, lr=0.001 * (s + 1)) for s in range(20)]
+    p = RunsPanel(state)
+    qtbot.addWidget(p)
+    p.show()
+    p.grouped.setChecked(False)
+    p.select_ids({r.id for r in state.project.runs})
+    curves = [i for i in p.plot.listDataItems() if len(i.getData()[0])]
+    assert len(curves) == 20
+    assert len(p.legend.items) == LEGEND_MAX == 12
+    assert f"first {LEGEND_MAX} of 20 curves" in p.plot.titleLabel.text
