@@ -343,3 +343,19 @@ def test_loss_goes_on_a_log_axis_for_regression_and_the_user_can_switch_it(windo
     assert list(curves.curves["loss"].getData()[1]) == [150_000.0, 900.0, 0.0]
     window.load_example("xor")
     assert not curves.log_scale.isChecked() and not curves.metric_plot.getAxis("left").logMode
+
+
+def test_every_training_setting_the_panel_allows_is_accepted(window):
+    """The ends of each number box are settings the engine takes: with two decimals, momentum's
+    top (0.999) was shown and stored as 1.0, and Train then refused it."""
+    from PySide6.QtWidgets import QAbstractSpinBox
+
+    tp = window.training_panel
+    tp.optimizer.setCurrentIndex(tp.optimizer.findData("sgd"))
+    boxes = [w for w in tp.findChildren(QAbstractSpinBox) if w.isEnabled() and hasattr(w, "maximum")]
+    assert tp.momentum in boxes
+    for box in boxes:
+        for end in (box.minimum(), box.maximum()):
+            box.setValue(end)
+            window.state.project.settings.check()  # raises SettingsError with the message shown
+    assert window.state.project.settings.momentum == tp.momentum.maximum() < 1

@@ -66,6 +66,7 @@ class TrainingPanel(QWidget):
         self.lr.setToolTip("Step size of each weight update. Can be changed while training runs.")
         form.addRow("Learning rate", self.lr)
         self.momentum = QDoubleSpinBox()
+        self.momentum.setDecimals(3)  # with the default 2, the top, 0.999, became 1.0: refused
         self.momentum.setRange(0.0, 0.999)
         self.momentum.setSingleStep(0.05)
         self.momentum.setToolTip("SGD only: fraction of the previous update added to the next one.")
