@@ -50,6 +50,10 @@ def _item(text: str, *, tip: str = "", align_right: bool = False, bold: bool = F
     return it
 
 
+#: Nodes of a layer listed in the table (a layer of 100,000 units froze the window for 25 s).
+NODE_ROWS_MAX = 200
+#: Inputs of a node listed in its detail: beyond, the largest terms and one row for the rest.
+DETAIL_INPUTS_MAX = 200
 DIGITS = 8  # significant digits shown: enough to tell tanh(9) = 0.99999997 from 1
 
 
@@ -188,7 +192,8 @@ class TraceView(QWidget):
                     rows.append((li, None, [title, "all", "passes its inputs through (off at inference)",
                                             "", "identity", "", ""]))
                     continue
-                for u in range(lt.a.shape[1]):
+                width = lt.a.shape[1]
+                for u in range(min(width, NODE_ROWS_MAX)):
                     if layer.kind == "dense":
                         formula = weighted_sum_text(t, li, r, u, digits=4, max_terms=4)
                         act = layer.activation
@@ -204,6 +209,10 @@ class TraceView(QWidget):
                         dz = fmt(self.grads.dz[li][u], 4)
                     rows.append((li, u, [title, node_name, formula, fmt(lt.z[r, u], DIGITS), act,
                                          fmt(lt.a[r, u], DIGITS), dz]))
+                if width > NODE_ROWS_MAX:
+                    rows.append((li, None, [title, f"+{width - NODE_ROWS_MAX:,}",
+                                            f"more nodes: the table lists the first {NODE_ROWS_MAX} "
+                                            "of a layer (click one in the diagram)", "", "", "", ""]))
             self.nodes.setRowCount(len(rows))
             for i, (li, u, cells) in enumerate(rows):
                 for c, text in enumerate(cells):
@@ -294,9 +303,18 @@ class TraceView(QWidget):
             dz = self.grads.dz[li][unit]
         names = self._input_names_for(li)
         rows = []
-        for i in range(layer.kernel.shape[0]):
-            x, w = float(lt.inputs[r, i]), float(layer.kernel[i, unit])
+        xs, ws = lt.inputs[r].astype(np.float64), layer.kernel[:, unit].astype(np.float64)
+        order = np.arange(len(ws))
+        if len(ws) > DETAIL_INPUTS_MAX:  # the largest terms, then the rest as one row
+            order = np.argsort(-np.abs(xs * ws), kind="stable")[:DETAIL_INPUTS_MAX]
+        for i in order:
+            x, w = float(xs[i]), float(ws[i])
             rows.append((names[i], x, w, x * w, None if g_w is None else float(g_w[i])))
+        if len(order) < len(ws):
+            rest = np.ones(len(ws), bool)
+            rest[order] = False
+            rows.append((f"the other {int(rest.sum()):,} inputs (smaller terms)", None, None,
+                         float(np.sum(xs[rest] * ws[rest])), None))
         if layer.bias is not None:
             rows.append(("bias b", 1.0, float(layer.bias[unit]), float(layer.bias[unit]), g_b))
         else:

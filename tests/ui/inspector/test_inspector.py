@@ -378,3 +378,36 @@ def test_a_dropout_where_the_selected_node_was_moves_the_selection(qtbot):
     assert tv.selected == (2, 0)
     assert "Output" in tv.detail_title.text()
     assert not tv.select_node(1, 0)  # a Dropout has no node to show
+
+
+def test_a_very_wide_layer_lists_a_bounded_table_that_still_adds_up(qtbot):
+    """A hidden layer of 5,000 units: the node table lists the first 200 and says how many more
+    (100,000 units froze the window for 25 s), and an output node's detail lists its 200 largest
+    terms and the rest as one row, so that the column still sums to z."""
+    from nnstudio.core.forward import ForwardLayer, trace
+    from nnstudio.ui.inspector.trace import DETAIL_INPUTS_MAX, NODE_ROWS_MAX, TraceView
+
+    rng = np.random.default_rng(0)
+    tv = TraceView()
+    qtbot.addWidget(tv)
+    X = rng.normal(size=(1, 3)).astype(np.float32)
+    hidden = ForwardLayer("dense", rng.normal(size=(3, 5000)).astype(np.float32),
+                          np.zeros(5000, np.float32), "relu")
+    out = ForwardLayer("dense", rng.normal(size=(5000, 1)).astype(np.float32) / 50,
+                       np.full(1, 0.25, np.float32), "linear")
+    t = trace([hidden, out], X, dtype=np.float64)
+    tv.set_trace(t, 0, ["a", "b", "c"], ["Dense 5000", "Output"])
+    assert tv.nodes.rowCount() == NODE_ROWS_MAX + 1 + 1  # 200 hidden, "+4,800 more", the output
+    more = tv.nodes.item(NODE_ROWS_MAX, 1).text()
+    assert more == "+4,800"
+    assert tv.select_node(1, 0)
+    rows = tv.detail.rowCount()
+    assert rows == DETAIL_INPUTS_MAX + 1 + 3  # 200 terms, the other inputs, bias, z, a
+    assert "other 4,800 inputs" in tv.detail.item(DETAIL_INPUTS_MAX, 0).text()
+    terms = [float(tv.detail.item(i, 3).text().replace("−", "-"))
+             for i in range(DETAIL_INPUTS_MAX + 2)]  # the terms, the rest, the bias
+    z = float(tv.detail.item(DETAIL_INPUTS_MAX + 2, 3).text().replace("−", "-"))
+    assert sum(terms) == pytest.approx(z, rel=1e-5, abs=1e-6)
+    assert z == pytest.approx(float(t.layers[1].z[0, 0]), rel=1e-6)
+    shown = [abs(v) for v in terms[:DETAIL_INPUTS_MAX]]
+    assert shown == sorted(shown, reverse=True)  # the largest terms first
