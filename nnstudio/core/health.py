@@ -142,14 +142,21 @@ def probe_targets(y, X_len: int, rows: int = PROBE_ROWS, seed: int = 0) -> np.nd
 
 
 def _hist(a: np.ndarray) -> tuple[list[int], list[float]]:
-    a = a[np.isfinite(a)].ravel()
+    a = a[np.isfinite(a)].ravel().astype(np.float64)
     if not a.size:
         return [0] * BINS, [0.0] * (BINS + 1)
+    # huge values (a diverging run) are binned scaled down: their span may not be finite
+    scale = float(np.max(np.abs(a)))
+    scale = scale if scale > 1e300 else 1.0
+    a = a / scale
     lo, hi = float(a.min()), float(a.max())
-    if hi <= lo:
-        lo, hi = lo - 0.5, hi + 0.5
+    # each bin wider than float rounding at this magnitude: numpy refuses narrower ones
+    least = max(abs(lo), abs(hi)) * 1e-9 * BINS
+    if not hi - lo > least:
+        mid, half = (lo + hi) / 2, max(least, 0.5)
+        lo, hi = mid - half, mid + half
     counts, edges = np.histogram(a, BINS, (lo, hi))
-    return counts.tolist(), edges.tolist()
+    return counts.tolist(), (edges * scale).tolist()
 
 
 #: Hidden-layer activations whose gradient the statistics carry back (the others report none).

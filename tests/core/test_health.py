@@ -66,3 +66,22 @@ def test_dead_saturated_and_update_ratio_are_counted_per_layer():
     assert mon.health.points[2].layers[0].nonfinite >= 1
     d = mon.health.to_dict()
     assert d["epochs"] == [3, 5, 6] and d["layers"][0][0]["dead"] == 0.5
+
+
+@pytest.mark.parametrize("values", [
+    [1e30, 1e30, 1e30],  # one huge value: ±0.5 vanished in its rounding
+    np.float32(1e8) + np.arange(3, dtype=np.float32),  # a span narrower than 24 bins can split
+    [-1.7e308, 1.7e308, 0.0],  # a span that is not finite
+    [0.0, 0.0], [3.0], [-2.0, 5.0, 1.0, np.nan, np.inf]])
+def test_activation_histograms_of_any_finite_values(values):
+    """A diverging run's activations are binned, not raised on in the training worker ("Too many
+    bins for data range": the run failed after its first epoch)."""
+    from nnstudio.core.health import BINS, _hist
+
+    a = np.asarray(values)
+    counts, edges = _hist(a)
+    assert len(counts) == BINS and len(edges) == BINS + 1
+    assert sum(counts) == int(np.isfinite(a).sum())
+    assert np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0)
+    finite = a[np.isfinite(a)].astype(float)
+    assert edges[0] <= finite.min() and finite.max() <= edges[-1] * (1 + 1e-12) + 1e-12
