@@ -173,6 +173,7 @@ def load_project(args):
         project.spec = NetworkSpec.parse(args.layers, project.task, project.n_classes())
     project.settings = replace(project.settings, **settings_overrides(args))
     project.settings.check()
+    project.settings.check_loss_fits(project.task)
     return project
 
 

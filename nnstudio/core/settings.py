@@ -89,6 +89,31 @@ class TrainSettings:
         return {Task.BINARY: "binary_crossentropy", Task.MULTICLASS: "sparse_categorical_crossentropy",
                 Task.REGRESSION: "mse"}[Task(task)]
 
+    def check_loss_fits(self, task: Task | str) -> None:
+        """SettingsError when the chosen loss cannot train this task's output: a categorical
+        loss on one sigmoid unit, binary cross-entropy on several softmax units or a regression's
+        number, an error loss on several class units. (A squared or absolute error on a sigmoid
+        output is a classic choice and fits.)"""
+        task = Task(task)
+        name = registry.canonical_loss(self.loss) if self.loss != "auto" else "auto"
+        fits = {"auto": set(Task), "binary_crossentropy": {Task.BINARY},
+                "sparse_categorical_crossentropy": {Task.MULTICLASS}}.get(
+            name, {Task.BINARY, Task.REGRESSION})
+        if task in fits:
+            return
+        what = {Task.BINARY: "two classes (one sigmoid output unit)",
+                Task.MULTICLASS: "several classes (one softmax output unit per class)",
+                Task.REGRESSION: "a number (one linear output unit)"}[task]
+        raise SettingsError(
+            f"The loss '{registry.loss_label(name)}' cannot train this target: it predicts {what}.",
+            f"Set Loss to 'from the task' ({registry.loss_label(self.loss_for_task(task))}) in "
+            "the training settings.")
+
+    @staticmethod
+    def loss_for_task(task: Task | str) -> str:
+        """The loss 'from the task' gives."""
+        return TrainSettings().loss_for(task)
+
     def check(self) -> None:
         if self.optimizer not in OPTIMIZERS:
             raise SettingsError(f"Unknown optimizer '{self.optimizer}'.",

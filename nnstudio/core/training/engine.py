@@ -196,6 +196,7 @@ class Trainer:
         task = data.task
         if len(data.X_train) == 0:
             raise TrainingError("There are no training rows.", "Load data and check the split.")
+        s.check_loss_fits(task)  # said, not TensorFlow's shape error (or a silently wrong loss)
         model = self._model
         if model is None:
             with build_lock:
@@ -475,6 +476,7 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
     """
     tf = _tensorflow()
     settings.check()
+    settings.check_loss_fits(data.task)
     if len(data.X_train) == 0 or np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
         return False
     task = data.task

@@ -160,6 +160,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
     """
     t0 = time.perf_counter()
     settings.check()
+    settings.check_loss_fits(data.task)
     task = data.task
     if models is None:
         # Each seed's starting weights are drawn without building its Keras model

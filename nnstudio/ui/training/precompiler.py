@@ -97,6 +97,7 @@ class Precompiler(QObject):
         spec, settings = self.state.project.spec.copy(), replace(self.state.project.settings)
         try:
             settings.check()
+            settings.check_loss_fits(data.task)
         except NNStudioError:
             return  # a bad setting: Train will say which
 
