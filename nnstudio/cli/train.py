@@ -172,8 +172,7 @@ def load_project(args):
         # a last Dense layer of the output's width is the output layer; else it follows the task
         project.spec = NetworkSpec.parse(args.layers, project.task, project.n_classes())
     project.settings = replace(project.settings, **settings_overrides(args))
-    project.settings.check()
-    project.settings.check_loss_fits(project.task)
+    project.settings.check()  # (the loss against the task: when the data are prepared, by the trainer)
     return project
 
 

@@ -105,7 +105,7 @@ class TrainSettings:
                 Task.MULTICLASS: "several classes (one softmax output unit per class)",
                 Task.REGRESSION: "a number (one linear output unit)"}[task]
         raise SettingsError(
-            f"The loss '{registry.loss_label(name)}' cannot train this target: it predicts {what}.",
+            f"The loss '{registry.loss_label(name)}' cannot train this target: the network predicts {what}.",
             f"Set Loss to 'from the task' ({registry.loss_label(self.loss_for_task(task))}) in "
             "the training settings.")
 
