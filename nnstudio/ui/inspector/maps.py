@@ -155,8 +155,10 @@ class NeuronMapsView(FollowsTimeline, QWidget):
         pending, self._pending = self._pending, None
         if pending is None or self.axes is None:
             return
-        if not self.isVisible() and pending[0] == "weights":
-            self._pending = pending  # draw when shown; training is not slowed by hidden maps
+        if not self.isVisible():
+            # draw when shown: training is not slowed by hidden maps, and the end of a run does
+            # not wait for them (a 100,000-unit layer's maps froze the window for 10 s there)
+            self._pending = pending
             return
         data = self.state.try_prepared()
         if data is None:

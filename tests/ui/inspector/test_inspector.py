@@ -411,3 +411,24 @@ def test_a_very_wide_layer_lists_a_bounded_table_that_still_adds_up(qtbot):
     assert z == pytest.approx(float(t.layers[1].z[0, 0]), rel=1e-6)
     shown = [abs(v) for v in terms[:DETAIL_INPUTS_MAX]]
     assert shown == sorted(shown, reverse=True)  # the largest terms first
+
+
+def test_hidden_neuron_maps_wait_to_be_shown(window, qtbot, monkeypatch):
+    """The maps of a trained model are computed when their tab is shown, not at the end of every
+    run while another tab is open (a wide layer's maps held the window for 10 s there)."""
+    from nnstudio.ui.inspector import maps as maps_module
+
+    computed = []
+    real = maps_module.neuron_maps
+    monkeypatch.setattr(maps_module, "neuron_maps", lambda *a: computed.append(1) or real(*a))
+    insp = window.inspector
+    window.tabs.setCurrentWidget(window.data_panel)
+    window.training_panel.epochs.setValue(3)
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+        window.training_panel.train_btn.click()
+    qtbot.wait(300)
+    assert not insp.maps.isVisible() and computed == []
+    window.tabs.setCurrentWidget(insp)
+    insp.tabs.setCurrentIndex(insp.MAPS)
+    qtbot.waitUntil(lambda: insp.maps.updates >= 1, timeout=5_000)
+    assert computed and "the trained model" in insp.maps.caption.text()
