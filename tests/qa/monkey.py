@@ -146,15 +146,11 @@ class Monkey:
                 self.actions.append(f"{d} -> {w.itemText(j)!r}")
                 w.setCurrentIndex(j)
                 w.activated.emit(j)
-        elif isinstance(w, QSpinBox):
+        elif isinstance(w, (QSpinBox, QDoubleSpinBox)):  # either end, or a value near the bottom
             lo, hi = w.minimum(), w.maximum()
-            v = rng.choice([lo, hi, rng.randint(lo, min(hi, lo + 200))])
-            self.actions.append(f"{d} -> {v}")
-            w.setValue(v)
-            w.editingFinished.emit()
-        elif isinstance(w, QDoubleSpinBox):
-            lo, hi = w.minimum(), w.maximum()
-            v = rng.choice([lo, hi, rng.uniform(lo, min(hi, lo + 10))])
+            between = (rng.randint(lo, min(hi, lo + 200)) if isinstance(w, QSpinBox)
+                       else rng.uniform(lo, min(hi, lo + 10)))
+            v = rng.choice([lo, hi, between])
             self.actions.append(f"{d} -> {v:g}")
             w.setValue(v)
             w.editingFinished.emit()
