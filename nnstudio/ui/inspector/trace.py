@@ -211,8 +211,8 @@ class TraceView(QWidget):
                                          fmt(lt.a[r, u], DIGITS), dz]))
                 if width > NODE_ROWS_MAX:
                     rows.append((li, None, [title, f"+{width - NODE_ROWS_MAX:,}",
-                                            f"more nodes: the table lists the first {NODE_ROWS_MAX} "
-                                            "of a layer (click one in the diagram)", "", "", "", ""]))
+                                            f"more nodes, not listed: the table lists the first "
+                                            f"{NODE_ROWS_MAX} of a layer", "", "", "", ""]))
             self.nodes.setRowCount(len(rows))
             for i, (li, u, cells) in enumerate(rows):
                 for c, text in enumerate(cells):
