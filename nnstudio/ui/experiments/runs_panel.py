@@ -98,9 +98,10 @@ def verdict_metric(runs: list[RunRecord]) -> str:
     return "val_loss"
 
 
-#: At most this many curves are named in the plot's legend: more would cover the plot (their
-#: colours repeat by then) and cost the redraw a relayout each (100 runs: 0.5 s).
-LEGEND_MAX = 12
+#: At most this many curves are named in the plot's legend, in two columns from five: more would
+#: cover the plot (12 in one column ran off its top at 1280 x 720; their colours repeat by then)
+#: and cost the redraw a relayout each (100 runs: 0.5 s).
+LEGEND_MAX = 8
 
 
 class RunsPanel(QWidget):
@@ -324,6 +325,7 @@ class RunsPanel(QWidget):
             item = self.plot.plot(x, mean, pen=pg.mkPen(col, width=2),
                                   name=name and f"{name} (mean ± sd of {len(curves)})")
             self.items += [item, band]
+        self.legend.setColumnCount(2 if len(self.legend.items) > 4 else 1)
         if runs and len(missing) == len(runs):  # empty axes would read as a broken plot
             self.plot_view.show_message(self._no_curve_text(missing, split))
         elif runs:

@@ -421,9 +421,9 @@ def test_selecting_a_large_seed_group_redraws_once(qtbot, monkeypatch):
     assert {r.id for r in p.selected_runs()} == {r.id for r in state.project.runs[:30]}
 
 
-def test_the_legend_names_at_most_a_dozen_curves_and_says_so(qtbot):
-    """Twenty runs overlaid one by one: twenty curves, a legend of the first twelve (more covered
-    the plot, their colours repeating), and the title says how many it names."""
+def test_the_legend_names_at_most_eight_curves_and_says_so(qtbot):
+    """Twenty runs overlaid one by one: twenty curves, a legend of the first eight in two columns
+    (more covered the plot, their colours repeating), and the title says how many it names."""
     from nnstudio.ui.experiments.runs_panel import LEGEND_MAX
 
     state = AppState(Project.from_example("xor"))
@@ -435,5 +435,5 @@ def test_the_legend_names_at_most_a_dozen_curves_and_says_so(qtbot):
     p.select_ids({r.id for r in state.project.runs})
     curves = [i for i in p.plot.listDataItems() if len(i.getData()[0])]
     assert len(curves) == 20
-    assert len(p.legend.items) == LEGEND_MAX == 12
+    assert len(p.legend.items) == LEGEND_MAX == 8 and p.legend.columnCount == 2
     assert f"first {LEGEND_MAX} of 20 curves" in p.plot.titleLabel.text
