@@ -217,3 +217,13 @@ def test_building_without_tf_seed_gives_the_same_start():
         assert len(a.variables) == len(b.variables)
         for x, y in zip(a.variables, b.variables):  # kernels, biases and dropout seed states
             np.testing.assert_array_equal(x.numpy(), y.numpy())
+
+
+def test_a_dropout_of_rate_zero_trains_in_the_population(xor):
+    """A Dropout at rate 0 (the editor allows it) has no seed generator in Keras: the population
+    program failed to build ("'Dropout' object has no attribute 'seed_generator'", found by the
+    random-actions QA run). It passes its inputs through, and each seed is its single run."""
+    spec = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.0), LayerSpec.dense(4, "relu")])
+    runs = population.train_population(xor, spec, _settings(epochs=2), [0, 1])
+    assert [r.status for r in runs] == ["completed", "completed"]
+    _same_run(runs[1], train(xor, spec, _settings(epochs=2, seed=1)))

@@ -75,6 +75,9 @@ class PopulationProgram:
                 l1, l2 = kernel_penalties(layer)
                 self.layers.append(("dense", k, b, keras.activations.get(layer.activation), l1, l2))
                 trainable += [k] + ([b] if b is not None else [])
+            elif name == "Dropout" and not hasattr(layer, "seed_generator"):
+                # rate 0: Keras makes no seed generator and the layer passes its inputs through
+                self.layers.append(("dropout", 0.0, None))
             elif name == "Dropout":
                 state = layer.seed_generator.state
                 st = tf.Variable(tf.zeros([pop, *state.shape], state.dtype), trainable=False,
@@ -85,7 +88,7 @@ class PopulationProgram:
                 raise ValueError(f"population: unsupported layer {name}")
         self.stacked = [v for layer in self.layers for v in
                         ((layer[1],) + ((layer[2],) if layer[2] is not None else ())
-                         if layer[0] == "dense" else (layer[2],))]
+                         if layer[0] == "dense" else (layer[2],)) if v is not None]
         self.tvars = trainable
         self.opt = make_optimizer(settings)
         self.opt.build(self.tvars)
