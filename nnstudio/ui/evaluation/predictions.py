@@ -21,8 +21,14 @@ from nnstudio.ui.evaluation.widgets import PredictionsModel
 MAX_COLUMN_PX = 240
 
 
+#: rows whose values size the columns (Qt's default, 1000, asked the model for 70,000 cells of a
+#: digits split: the window froze for 1-4 s after each run)
+SIZED_ROWS = 60
+
+
 def fit_columns(table: QTableView) -> None:
-    """Each column as wide as its header and values, up to MAX_COLUMN_PX."""
+    """Each column as wide as its header and the values of its first rows, up to MAX_COLUMN_PX."""
+    table.horizontalHeader().setResizeContentsPrecision(SIZED_ROWS)  # the one columns ask
     table.resizeColumnsToContents()
     header = table.horizontalHeader()
     for i in range(header.count()):
