@@ -22,6 +22,9 @@ OPTIMIZERS = tuple(registry.OPTIMIZERS)
 LOSSES = ("auto", *registry.LOSSES)
 BATCH_MODES = ("mini-batch", "full-batch", "stochastic")
 EARLY_MONITORS = ("val_loss", "loss", "val_accuracy", "accuracy")
+#: The loss "auto" (from the task) trains each task with.
+TASK_LOSSES = {Task.BINARY: "binary_crossentropy", Task.MULTICLASS: "sparse_categorical_crossentropy",
+               Task.REGRESSION: "mse"}
 
 
 def check_threshold(t) -> float:
@@ -84,10 +87,7 @@ class TrainSettings:
         return max(1, min(int(self.batch_size), max(1, n_train)))
 
     def loss_for(self, task: Task | str) -> str:
-        if self.loss != "auto":
-            return self.loss
-        return {Task.BINARY: "binary_crossentropy", Task.MULTICLASS: "sparse_categorical_crossentropy",
-                Task.REGRESSION: "mse"}[Task(task)]
+        return self.loss if self.loss != "auto" else TASK_LOSSES[Task(task)]
 
     def check_loss_fits(self, task: Task | str) -> None:
         """SettingsError when the chosen loss cannot train this task's output: a categorical
@@ -106,15 +106,12 @@ class TrainSettings:
                 Task.REGRESSION: "a number (one linear output unit)"}[task]
         raise SettingsError(
             f"The loss '{registry.loss_label(name)}' cannot train this target: the network predicts {what}.",
-            f"Set Loss to 'from the task' ({registry.loss_label(self.loss_for_task(task))}) in "
+            f"Set Loss to 'from the task' ({registry.loss_label(TASK_LOSSES[task])}) in "
             "the training settings.")
 
-    @staticmethod
-    def loss_for_task(task: Task | str) -> str:
-        """The loss 'from the task' gives."""
-        return TrainSettings().loss_for(task)
-
-    def check(self) -> None:
+    def check(self, task: Task | str | None = None) -> None:
+        """SettingsError for the first setting out of range; with ``task``, also when the loss
+        cannot train it (:meth:`check_loss_fits`)."""
         if self.optimizer not in OPTIMIZERS:
             raise SettingsError(f"Unknown optimizer '{self.optimizer}'.",
                                 f"Use one of: {', '.join(OPTIMIZERS)}.")
@@ -141,6 +138,8 @@ class TrainSettings:
         if not isinstance(self.jit_compile, bool):
             raise SettingsError(f"jit_compile must be true or false (got {self.jit_compile!r}).")
         check_class_weight(self.class_weight)
+        if task is not None:
+            self.check_loss_fits(task)
 
     def describe(self) -> str:
         """The settings that shape this run, in words (what is off or does not apply is left out):

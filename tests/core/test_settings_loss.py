@@ -36,7 +36,7 @@ def test_each_loss_is_accepted_for_the_tasks_it_can_train(loss, task):
         s.check_loss_fits(task)
     text = err.value.user_text()
     assert "cannot train this target" in text and "from the task" in text
-    assert TrainSettings.loss_for_task(task) in ("binary_crossentropy",
+    assert TrainSettings().loss_for(task) in ("binary_crossentropy",
                                                  "sparse_categorical_crossentropy", "mse")
 
 

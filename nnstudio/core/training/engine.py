@@ -113,7 +113,7 @@ class Trainer:
                  want_weights: bool = False, chunk_seconds: float = 0.05,
                  model=None, start: StartFrom | None = None,
                  plain_first_run: bool = False) -> None:
-        settings.check()
+        settings.check(data.task)  # the loss too: said, not TensorFlow's shape error (or a wrong loss)
         check_fits(spec, data.n_inputs, data.task, data.n_classes, settings, len(data.X_train))
         if start is not None and not 0 <= int(start.epoch) < int(settings.epochs):
             raise TrainingError(f"A branch from epoch {start.epoch} needs more epochs than that "
@@ -196,7 +196,6 @@ class Trainer:
         task = data.task
         if len(data.X_train) == 0:
             raise TrainingError("There are no training rows.", "Load data and check the split.")
-        s.check_loss_fits(task)  # said, not TensorFlow's shape error (or a silently wrong loss)
         model = self._model
         if model is None:
             with build_lock:
@@ -475,8 +474,7 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
     compiled, busy, or the data go to the streaming path).
     """
     tf = _tensorflow()
-    settings.check()
-    settings.check_loss_fits(data.task)
+    settings.check(data.task)
     if len(data.X_train) == 0 or np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
         return False
     task = data.task

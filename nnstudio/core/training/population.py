@@ -159,8 +159,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
     ``models``: the seeds' freshly built networks, when the caller has them (a sweep keeps them).
     """
     t0 = time.perf_counter()
-    settings.check()
-    settings.check_loss_fits(data.task)
+    settings.check(data.task)
     task = data.task
     if models is None:
         # Each seed's starting weights are drawn without building its Keras model

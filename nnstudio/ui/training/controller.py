@@ -162,8 +162,7 @@ class TrainingController(QObject):
             if problems:
                 raise NNStudioError("The network cannot train on this task: " + problems[0],
                                     "Change the output layer in the network editor.")
-            p.settings.check()
-            p.settings.check_loss_fits(data.task)
+            p.settings.check(data.task)
             check_fits(p.spec, data.n_inputs, data.task, data.n_classes, p.settings,
                        len(data.X_train))  # said now, not as TensorFlow's failure on the worker
         except NNStudioError as e:

@@ -96,8 +96,7 @@ class Precompiler(QObject):
             return
         spec, settings = self.state.project.spec.copy(), replace(self.state.project.settings)
         try:
-            settings.check()
-            settings.check_loss_fits(data.task)
+            settings.check(data.task)
         except NNStudioError:
             return  # a bad setting: Train will say which
 
