@@ -86,9 +86,9 @@ class PopulationProgram:
                 self.layers.append(("dropout", float(layer.rate), st))
             else:  # pragma: no cover - supports() keeps other layers out
                 raise ValueError(f"population: unsupported layer {name}")
-        self.stacked = [v for layer in self.layers for v in
-                        ((layer[1],) + ((layer[2],) if layer[2] is not None else ())
-                         if layer[0] == "dense" else (layer[2],)) if v is not None]
+        self.stacked = [v for layer in self.layers  # kernel, bias and seed state: those there are
+                        for v in ((layer[1], layer[2]) if layer[0] == "dense" else (layer[2],))
+                        if v is not None]
         self.tvars = trainable
         self.opt = make_optimizer(settings)
         self.opt.build(self.tvars)
