@@ -15,20 +15,16 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import DataError
+from nnstudio.ui.common.tables import size_columns_from_first_rows
 from nnstudio.ui.evaluation.widgets import PredictionsModel
 
 #: the widest a column of the predictions table is made (long text values are cut, not the page)
 MAX_COLUMN_PX = 240
 
 
-#: rows whose values size the columns (Qt's default, 1000, asked the model for 70,000 cells of a
-#: digits split: the window froze for 1-4 s after each run)
-SIZED_ROWS = 60
-
-
 def fit_columns(table: QTableView) -> None:
     """Each column as wide as its header and the values of its first rows, up to MAX_COLUMN_PX."""
-    table.horizontalHeader().setResizeContentsPrecision(SIZED_ROWS)  # the one columns ask
+    size_columns_from_first_rows(table)
     table.resizeColumnsToContents()
     header = table.horizontalHeader()
     for i in range(header.count()):

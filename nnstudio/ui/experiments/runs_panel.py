@@ -31,6 +31,7 @@ from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.plots import floating_legend
+from nnstudio.ui.common.tables import size_columns_from_first_rows
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel, network_text
 
@@ -102,8 +103,6 @@ def verdict_metric(runs: list[RunRecord]) -> str:
 #: cover the plot (12 in one column ran off its top at 1280 x 720; their colours repeat by then)
 #: and cost the redraw a relayout each (100 runs: 0.5 s).
 LEGEND_MAX = 8
-#: Rows whose values size the table's columns.
-SIZED_ROWS = 60
 
 
 class RunsPanel(QWidget):
@@ -149,9 +148,7 @@ class RunsPanel(QWidget):
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
-        # columns sized from their first rows (Qt reads 1,000 by default, a Python call a cell):
-        # the table is refreshed after every run, and 600 runs took 1 s each time
-        self.table.horizontalHeader().setResizeContentsPrecision(SIZED_ROWS)
+        size_columns_from_first_rows(self.table)  # refreshed after every run
         self.table.setSortingEnabled(True)
         # oldest first until a column header is clicked
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
