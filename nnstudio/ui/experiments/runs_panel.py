@@ -30,6 +30,7 @@ from nnstudio.core.experiments.record import RunRecord
 from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
+from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.plots import floating_legend
 from nnstudio.ui.common.tables import size_columns_from_first_rows
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
@@ -162,6 +163,7 @@ class RunsPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         # Del on the table (not in a cell being edited) deletes the selected runs, undoably
         self.table.installEventFilter(self)
+        self._refreshing = FillGuard()
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
         self.curve = QComboBox()
@@ -232,7 +234,8 @@ class RunsPanel(QWidget):
         runs = list(getattr(self.state.project, "runs", []) or [])
         self.model.set_runs(runs)
         self.table.resizeColumnsToContents()
-        self.select_ids(keep)
+        with self._refreshing:  # the plot is drawn once, below
+            self.select_ids(keep)
         self._update_buttons()
         self.redraw()
 
@@ -256,7 +259,8 @@ class RunsPanel(QWidget):
     @Slot()
     def _on_selection(self, *_args) -> None:
         self._update_buttons()
-        self.redraw()
+        if not self._refreshing:
+            self.redraw()
         sel = self.selected_runs()
         if len(sel) == 1:
             self.show_timeline_of(sel[0])

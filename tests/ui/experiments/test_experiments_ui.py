@@ -453,3 +453,13 @@ def test_refreshing_many_runs_sizes_columns_from_a_sample(qtbot):
         rows_read.add(index.row()) or real(index, role))
     p.table.resizeColumnsToContents()
     assert rows_read and len(rows_read) <= 200  # of 600
+
+
+def test_a_refresh_that_keeps_the_selection_draws_the_plot_once(panel, monkeypatch):
+    """Reloading the table (after every run) re-selects the runs selected before and draws the
+    plot once, not once for the re-selection and again at the end."""
+    select_rows(panel, [0, 1, 2])
+    draws = []
+    monkeypatch.setattr(panel, "redraw", lambda: draws.append(len(panel.selected_runs())))
+    panel.refresh()
+    assert draws == [3]
