@@ -23,6 +23,8 @@ in by hand, computed with NumPy, and never passes through these types.)
 """
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nnstudio.core.settings import epochs_text
@@ -60,11 +62,51 @@ PATHS = {
 }
 
 
+class Deferred:
+    """A value made on its first use, once, whichever thread asks first (the others wait).
+
+    A Repeat's result models are made so (issue 18): a Keras model costs 6-12 ms of interpreter
+    time to build, and a Repeat's five are not all needed at once, or at all (``--repeat`` prints
+    the figures); building them beside the training call took the core it needed."""
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self._make: Callable[[], object] | None = make
+        self._value: object = None
+        self._lock = threading.Lock()
+
+    def get(self) -> object:
+        with self._lock:
+            if self._make is not None:
+                self._value = self._make()
+                self._make = None
+            return self._value
+
+
+class _Made:
+    """A dataclass field whose value may be given as a :class:`Deferred`: reading it makes the
+    value (once) and keeps it. A required field (no default)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.slot[1:])  # dataclasses: no default
+        value = obj.__dict__[self.slot]
+        if isinstance(value, Deferred):
+            value = obj.__dict__[self.slot] = value.get()
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class TrainResult:
-    """The record of one training run; ``model`` is the trained network (on encoded inputs)."""
+    """The record of one training run; ``model`` is the trained network (on encoded inputs),
+    given as the model or as a :class:`Deferred` that makes it when first read."""
 
-    model: object  # keras.Model
+    model: object = _Made()  # keras.Model
     history: dict[str, list[float]]
     epochs_run: int
     status: str  # completed | stopped | early_stopped | diverged

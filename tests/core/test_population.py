@@ -227,3 +227,60 @@ def test_a_dropout_of_rate_zero_trains_in_the_population(xor):
     runs = population.train_population(xor, spec, _settings(epochs=2), [0, 1])
     assert [r.status for r in runs] == ["completed", "completed"]
     _same_run(runs[1], train(xor, spec, _settings(epochs=2, seed=1)))
+
+
+def test_the_result_models_are_made_on_first_use(xor):
+    """A compiled population's models are Deferred (issue 18: a Repeat does not wait for five
+    Keras models); each is made once, with its network's trained values, when first read."""
+    from nnstudio.core.trained import Deferred
+
+    s = _settings(epochs=2)
+    runs = population.train_population(xor, DROP_SPEC, s, [0, 1])
+    assert all(isinstance(r.__dict__["_model"], Deferred) for r in runs)
+    model = runs[1].model
+    assert runs[1].model is model and not isinstance(runs[1].__dict__["_model"], Deferred)
+    _same_run(runs[1], train(xor, DROP_SPEC, replace(s, seed=1)))
+
+
+def test_a_split_population_is_each_seeds_run(xor, monkeypatch):
+    """With two compute threads (headless) a population of steps big enough is two programs
+    called together (SplitPopulation); each seed is still its single run, and a Repeat on it
+    keeps its order of seeds."""
+    from nnstudio.core.training import population_program as pp
+
+    monkeypatch.setattr(population, "compute_threads", lambda: 2)
+    monkeypatch.setattr(pp, "SPLIT_MACS", (0, 2**40))  # these tiny nets too
+    population.clear_population_cache()
+    s = _settings(epochs=3)
+    seeds = [0, 1, 2, 3, 4]
+    runs = population.train_population(xor, DROP_SPEC, s, seeds)
+    progs = list(population._cache.values())
+    assert len(progs) == 1 and isinstance(progs[0], pp.SplitPopulation)
+    assert [len(lane.stacked[0].numpy()) for lane in progs[0].lanes] == [3, 2]
+    assert [r.seed for r in runs] == seeds
+    for i in (0, 2, 3, 4):  # both lanes, and either side of the cut
+        _same_run(runs[i], train(xor, DROP_SPEC, replace(s, seed=i)))
+    # compiled ahead (as the app does after a Repeat), then used
+    population.clear_population_cache()
+    assert population.precompile(xor, DROP_SPEC, s, 5) is True
+    again = population.train_population(xor, DROP_SPEC, s, seeds)
+    assert not again[0].compiled and again[3].history == runs[3].history
+
+
+def test_which_populations_split():
+    """Two programs only where it gains: two compute threads, four networks or more, and a step
+    neither too small to gain (W1, W2, W4) nor big enough for TensorFlow's own threads (C1)."""
+    from nnstudio.core.model.build import empty_model
+    from nnstudio.core.model.spec import Task
+    from nnstudio.core.training.population_program import splits
+
+    w3 = empty_model(NetworkSpec([LayerSpec.dense(64, "relu"), LayerSpec.dense(64, "relu")]),
+                     64, Task.MULTICLASS, 10)
+    assert splits(w3, 32, 5, 2)
+    assert not splits(w3, 32, 5, 1) and not splits(w3, 32, 3, 2)
+    w4 = empty_model(NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(6, "relu")]),
+                     12, Task.BINARY, 2)
+    assert not splits(w4, 10, 5, 2)
+    c1 = empty_model(NetworkSpec([LayerSpec.dense(256, "relu"), LayerSpec.dense(128, "relu")]),
+                     784, Task.MULTICLASS, 10)
+    assert not splits(c1, 128, 5, 2)

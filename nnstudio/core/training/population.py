@@ -36,12 +36,15 @@ from nnstudio.core.model.build import empty_model, initial_values_many
 from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings, epochs_text
+from nnstudio.core.tf import compute_threads
 from nnstudio.core.tf import tensorflow as _tensorflow
-from nnstudio.core.trained import TrainResult
+from nnstudio.core.trained import Deferred, TrainResult
 from nnstudio.core.training import host
 from nnstudio.core.training.host_population import HostPopulation
 from nnstudio.core.training.population_program import (
     PopulationProgram,
+    SplitPopulation,
+    splits,
 )
 from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.shuffle import epoch_orders
@@ -78,7 +81,7 @@ def supports(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> str | 
     return None
 
 
-_cache: dict[tuple, PopulationProgram] = {}
+_cache: dict[tuple, PopulationProgram | SplitPopulation] = {}
 _cache_lock = threading.Lock()
 
 
@@ -110,9 +113,14 @@ def _acquire(key, make_template, data, settings: TrainSettings, loss_name: str, 
             return prog, False
     template = make_template()
     n, n_inputs = data.X_train.shape
+
+    def make(p: int, max_k: int | None = None) -> PopulationProgram:
+        return PopulationProgram(template, settings, data.task, loss_name, n, n_inputs,
+                                 len(data.X_val), layout, p, bool(settings.jit_compile), max_k)
     with build_lock:
-        prog = PopulationProgram(template, settings, data.task, loss_name, n, n_inputs,
-                                 len(data.X_val), layout, pop, bool(settings.jit_compile))
+        prog = SplitPopulation(make, pop, n) \
+            if splits(template, settings.effective_batch_size(n), pop, compute_threads()) \
+            else make(pop)
     prog.lock.acquire()
     with _cache_lock:
         if key not in _cache:
@@ -189,15 +197,21 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
 
 
 def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, models, starts, t0):
-    """:func:`train_population` on the compiled population program ``prog`` (locked)."""
+    """:func:`train_population` on the compiled population program ``prog`` (locked).
+
+    The results' models, unless the caller gave them, are :class:`Deferred`: each is made
+    (:func:`empty_model`) and given its network's trained values when first used. With a core
+    to spare they are built beside the compiled call (:class:`_Builder`); a split program
+    (:class:`SplitPopulation`) takes both cores, and they are built on first use."""
     tf = _tensorflow()
     task = data.task
     n = len(data.X_train)
     n_val = len(data.X_val)
     pop = len(seeds)
     builder = None
+    done_ok = False
     try:
-        if models is None:
+        if models is None and not isinstance(prog, SplitPopulation):
             builder = _Builder(spec, data.n_inputs, task, data.n_classes, pop)
             builder.start()  # waits for go(): beside this thread's own Python work it would
             # take the interpreter in turns and slow both; the compiled call leaves it free
@@ -210,21 +224,38 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
         else:
             Xv, yv = X[:1], y[:1]
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
-                                     lambda o, k: (tf.constant(o), tf.constant(k, tf.int32)),
-                                     lambda a: prog.fn(X, y, Xv, yv, *a).numpy(), builder)
-        if builder is not None:
-            models = builder.result()
-            builder = None
-        prog.store(models)
-        steps = int(prog.opt.iterations.numpy())
+                                     prog.arguments, lambda a: prog.call(X, y, Xv, yv, a),
+                                     builder)
+        if models is not None:
+            prog.store(models)
+        else:
+            sources = prog.sources
+            models = [Deferred(lambda i=i, v=v: _trained_model(spec, data, sources, v, builder, i))
+                      for i, v in enumerate(prog.read())]
+        steps = prog.steps()
         tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
+        done_ok = True
     finally:
         prog.lock.release()
-        if builder is not None:  # an error above: no thread left behind
+        if builder is not None and not done_ok:  # an error above: no thread left behind
             builder.go()
             builder.join()
     return _results(seeds, models, rows, prog.keys, tests, status, done, steps, t0,
                     "population", fresh)
+
+
+def _trained_model(spec: NetworkSpec, data, sources: list[int], values: list, builder, i: int):
+    """Network ``i``'s model: the builder's (or one made now) given its trained ``values``
+    (``values[j]`` goes to ``model.variables[sources[j]]``)."""
+    if builder is not None:
+        model = builder.result()[i]
+    else:
+        with build_lock:
+            model = empty_model(spec, data.n_inputs, data.task, data.n_classes)
+    variables = model.variables
+    for j, v in zip(sources, values):
+        variables[j].assign(v)
+    return model
 
 
 def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_name, layout):
@@ -309,7 +340,6 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
     that the next Repeat trains on it at once: an app calls this in the background after a Repeat
     that trained on the host engine. True if it compiled something new; False if the program was
     ready or is in use."""
-    tf = _tensorflow()
     settings.check()
     seeds = list(range(int(n)))
     key, loss_name, layout = _program_key(data, spec, settings, len(seeds))
@@ -325,19 +355,8 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
         with build_lock:
             starts = initial_values_many(spec, data.n_inputs, data.task, data.n_classes, seeds)
         prog.load(starts, settings)
-        n_train, n_inputs = data.X_train.shape
-        width = [n_train, n_inputs]
-        ydt = tf.float32 if layout == "column" else tf.int32
-        yshape = [n_train, 1] if layout == "column" else [n_train]
-        vrows = max(len(data.X_val), 1)
-        prog.fn(tf.zeros(width, tf.float32), tf.zeros(yshape, ydt),
-                tf.zeros([vrows, n_inputs], tf.float32), tf.zeros([vrows, *yshape[1:]], ydt),
-                tf.zeros([prog.max_k, len(seeds), n_train], tf.int32),
-                tf.constant(0, tf.int32))  # zero epochs: compiles, trains nothing
-        # and the functions a Repeat calls around it (each traced once: 50-100 ms apiece)
-        prog.store(_empty_models(spec, data, len(seeds)))
         X, y = (data.X_test, data.y_test) if len(data.X_test) else (data.X_train, data.y_train)
-        prog.evaluate(X[:1], y[:1])
+        prog.compile_now(X[:1], y[:1])
         prog.traced = True
         return True
     finally:

@@ -7,7 +7,9 @@ store and evaluate the N networks.
 """
 from __future__ import annotations
 
+import queue
 import threading
+from concurrent.futures import Future
 
 import numpy as np
 
@@ -33,6 +35,14 @@ SMALL_DOT = 2**15
 #: single run's, so that W2's 1000 epochs of five 150-row networks are one call, not two with
 #: the second's shuffles computed in between (4 MiB of int32).
 POPULATION_ORDER_BUDGET = 2 * ORDER_BUDGET
+#: A population of at least :data:`SPLIT_MIN_NETWORKS` networks, each of whose steps is between
+#: these many multiply-adds (rows x sum of in x out), is two programs called together on two
+#: threads when TensorFlow has two compute threads (:class:`SplitPopulation`). One program of five
+#: W3 nets (64-64-10, 32 rows: 2^18 a step) took 72-78 ms a call, two of three and two 41-46 ms.
+#: Below, the call is too short to gain (W1, W2, W4: 0.7-1.4x); above, each step's products are
+#: big enough for TensorFlow's own threads to share out.
+SPLIT_MACS = (2**16, 2**22)
+SPLIT_MIN_NETWORKS = 4
 
 
 def population_max_k(n: int, pop: int) -> int:
@@ -40,11 +50,20 @@ def population_max_k(n: int, pop: int) -> int:
     return max(1, min(MAX_CHUNK_EPOCHS, POPULATION_ORDER_BUDGET // max(n * pop, 1)))
 
 
+def splits(template, batch: int, pop: int, threads: int) -> bool:
+    """Whether a population of ``pop`` networks like ``template`` is a :class:`SplitPopulation`
+    on ``threads`` compute threads."""
+    macs = batch * sum(int(np.prod(layer.kernel.shape)) for layer in template.layers
+                       if type(layer).__name__ == "Dense")
+    return threads >= 2 and pop >= SPLIT_MIN_NETWORKS and SPLIT_MACS[0] <= macs <= SPLIT_MACS[1]
+
+
 class PopulationProgram:
     """Stacked weights of N networks, one optimizer over them, and the compiled chunk function."""
 
     def __init__(self, template, settings: TrainSettings, task: Task, loss_name: str,
-                 n: int, n_inputs: int, n_val: int, layout: str, pop: int, jit: bool) -> None:
+                 n: int, n_inputs: int, n_val: int, layout: str, pop: int, jit: bool,
+                 max_k: int | None = None) -> None:
         tf = _tensorflow()
         keras = _keras()
         self.lock = threading.Lock()
@@ -54,7 +73,7 @@ class PopulationProgram:
         self.has_val = n_val > 0
         self.keys = ["loss", metric_name(task)] + (
             ["val_loss", f"val_{metric_name(task)}"] if self.has_val else [])
-        self.max_k = population_max_k(n, pop)
+        self.max_k = int(max_k) if max_k else population_max_k(n, pop)
         self.loss_obj = registry.make_loss(loss_name)
         # per row, [N, rows]: Keras' "sum over batch size" is then sum(values * weights) / rows
         self.loss_rows = registry.make_loss(loss_name, reduction=None)
@@ -96,7 +115,7 @@ class PopulationProgram:
         self.fn = self._make_function(jit)
         self.traced = False
         self.epoch_seconds: float | None = None  # measured, to size calls that answer a stop
-        self._load_fn = self._store_fn = self._eval_fn = None
+        self._load_fn = self._store_fn = self._eval_fn = self._read_fn = None
 
     # ---- values in and out: compiled (a model was just built, which calls tf.random.set_seed
     # and so empties TF's eager kernel cache: dozens of eager ops would cost tens of milliseconds)
@@ -109,14 +128,14 @@ class PopulationProgram:
                       if v is not self.opt.learning_rate]
 
             def load_fn(src, lr):
-                ops = [v.assign(tf.stack([m[j] for m in src]))
-                       for j, v in enumerate(self.stacked)]
+                ops = [v.assign(value) for v, value in zip(self.stacked, src)]
                 ops += [v.assign(init) for v, init in resets]
                 ops.append(self.opt.learning_rate.assign(lr))
                 with tf.control_dependencies(ops):
                     return tf.constant(0)
             self._load_fn = tf.function(load_fn, autograph=False)
-        self._load_fn([[np.asarray(vals[j]) for j in self.sources] for vals in values],
+        # stacked here: one array per variable is a few tensors to pass, not N times as many
+        self._load_fn([np.stack([np.asarray(vals[j]) for vals in values]) for j in self.sources],
                       tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype))
 
     def store(self, models) -> None:
@@ -130,6 +149,48 @@ class PopulationProgram:
                     return tf.constant(0)
             self._store_fn = tf.function(store_fn, autograph=False)
         self._store_fn([[m.variables[j].value for j in self.sources] for m in models])
+
+    def read(self) -> list[list[np.ndarray]]:
+        """Each network's values: [i][j] is network i's value of its model's variable
+        ``sources[j]`` (what :meth:`store` would assign there)."""
+        tf = _tensorflow()
+        if self._read_fn is None:
+            self._read_fn = tf.function(lambda: [tf.identity(v) for v in self.stacked],
+                                        autograph=False)
+        arrays = [t.numpy() for t in self._read_fn()]
+        return [[a[i] for a in arrays] for i in range(self.pop)]
+
+    def steps(self) -> int:
+        """Optimizer steps taken since :meth:`load` (each network's)."""
+        return int(self.opt.iterations.numpy())
+
+    def arguments(self, orders: np.ndarray, k: int) -> tuple:
+        """The chunk's per-call arguments: row orders [max_k, N, n] and epochs ``k``."""
+        tf = _tensorflow()
+        return tf.constant(orders), tf.constant(k, tf.int32)
+
+    def call(self, X, y, Xv, yv, args: tuple) -> np.ndarray:
+        """One compiled call: rows [MAX_CHUNK_EPOCHS, N, keys], the first ``k`` filled."""
+        return self.fn(X, y, Xv, yv, *args).numpy()
+
+    def call_with(self, X, y, Xv, yv, orders: np.ndarray, k: int) -> np.ndarray:
+        """:meth:`call` with its :meth:`arguments` made here (by a :class:`SplitPopulation`'s
+        lane, on its own thread)."""
+        return self.call(X, y, Xv, yv, self.arguments(orders, k))
+
+    def compile_now(self, X, y) -> None:
+        """Trace and compile the chunk (a call of zero epochs: nothing trains) and the functions
+        a Repeat calls around it (each traced once: 50-100 ms apiece); ``X``, ``y``: a row of
+        the data, to evaluate on."""
+        tf = _tensorflow()
+        ydt = tf.float32 if self.layout == "column" else tf.int32
+        rows = (lambda m: [m, 1]) if self.layout == "column" else (lambda m: [m])
+        nv = max(self.n_val, 1)
+        self.fn(tf.zeros([self.n, self.n_inputs]), tf.zeros(rows(self.n), ydt),
+                tf.zeros([nv, self.n_inputs]), tf.zeros(rows(nv), ydt),
+                tf.zeros([self.max_k, self.pop, self.n], tf.int32), tf.constant(0, tf.int32))
+        self.read()
+        self.evaluate(X, y)
 
     def evaluate(self, X, y) -> list[dict[str, float]]:
         """Each network's loss and metric on one split (inference mode), in one compiled call."""
@@ -275,3 +336,99 @@ class PopulationProgram:
                tf.TensorSpec([nv, n_in], tf.float32), tf.TensorSpec(yshape(nv), ydt),
                tf.TensorSpec([self.max_k, pop, n], tf.int32), tf.TensorSpec([], tf.int32)]
         return tf.function(chunk, input_signature=sig, jit_compile=bool(jit), autograph=False)
+
+
+class _Lane(threading.Thread):
+    """The thread a :class:`SplitPopulation` calls its second program on (one for all, made
+    once: a thread's start costs the caller a switch interval). A daemon: it holds no state."""
+
+    def __init__(self) -> None:
+        super().__init__(name="population-lane", daemon=True)
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+
+    def submit(self, fn, *args) -> Future:
+        done: Future = Future()
+        self.jobs.put((fn, args, done))
+        return done
+
+    def run(self) -> None:
+        while True:
+            fn, args, done = self.jobs.get()
+            try:
+                done.set_result(fn(*args))
+            except BaseException as exc:  # the caller's result() raises it
+                done.set_exception(exc)
+
+
+_lane_thread: _Lane | None = None
+_lane_lock = threading.Lock()
+
+
+def _lane() -> _Lane:
+    global _lane_thread
+    with _lane_lock:
+        if _lane_thread is None:
+            _lane_thread = _Lane()
+            _lane_thread.start()
+        return _lane_thread
+
+
+class SplitPopulation:
+    """A population as two :class:`PopulationProgram` s, the first ceil(N/2) networks and the
+    rest, whose calls run together: the second on the lane thread, the first on the caller's.
+
+    XLA's CPU code runs one program's small batched products on one core: W3's five networks
+    (64-64-10, 32-row batches) took 72-78 ms a call as one program, and 41-46 ms as programs of
+    three and two called together. Same interface as one program; the networks are the same
+    runs (each lane is an ordinary population program of its seeds)."""
+
+    def __init__(self, make, pop: int, n: int) -> None:
+        """``make(pop, max_k)`` builds one lane's program."""
+        self.pop = int(pop)
+        self.first = (self.pop + 1) // 2
+        self.max_k = population_max_k(n, self.pop)  # both lanes take the whole orders buffer's
+        self.lanes = (make(self.first, self.max_k), make(self.pop - self.first, self.max_k))
+        lane = self.lanes[0]
+        self.keys, self.layout, self.sources = lane.keys, lane.layout, lane.sources
+        self.lock = threading.Lock()
+        self.traced = False
+        self.epoch_seconds: float | None = None
+
+    def _both(self, method: str, first: tuple, second: tuple):
+        """``method`` of both lanes at once; (first's answer, second's). The second has ended
+        when this returns, an error or not."""
+        other = _lane().submit(getattr(self.lanes[1], method), *second)
+        try:
+            mine = getattr(self.lanes[0], method)(*first)
+        finally:
+            theirs = other.result()
+        return mine, theirs
+
+    def load(self, values, settings: TrainSettings) -> None:
+        for lane, part in zip(self.lanes, (values[:self.first], values[self.first:])):
+            lane.load(part, settings)
+
+    def store(self, models) -> None:
+        for lane, part in zip(self.lanes, (models[:self.first], models[self.first:])):
+            lane.store(part)
+
+    def read(self) -> list[list[np.ndarray]]:
+        return self.lanes[0].read() + self.lanes[1].read()
+
+    def steps(self) -> int:
+        return self.lanes[0].steps()
+
+    def evaluate(self, X, y) -> list[dict[str, float]]:
+        mine, theirs = self._both("evaluate", (X, y), (X, y))
+        return mine + theirs
+
+    def arguments(self, orders: np.ndarray, k: int) -> tuple:
+        """Each lane's share of the row orders (views: each lane makes its tensor itself)."""
+        return (orders[:, :self.first], k), (orders[:, self.first:], k)
+
+    def call(self, X, y, Xv, yv, args: tuple) -> np.ndarray:
+        mine, theirs = self._both("call_with", (X, y, Xv, yv, *args[0]), (X, y, Xv, yv, *args[1]))
+        return np.concatenate([mine, theirs], axis=1)
+
+    def compile_now(self, X, y) -> None:
+        self._both("compile_now", (X, y), (X, y))
