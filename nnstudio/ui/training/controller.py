@@ -258,12 +258,18 @@ class TrainingController(QObject):
         def last_findings(runs: list) -> list:  # about the run the views show after the Repeat
             return _findings(data, spec, settings, runs[-1] if runs else None)
 
+        def made(r: TrainResult) -> TrainResult:
+            # a population's models are made on first use (core.trained.Deferred): here, on
+            # this thread, not by whatever on the GUI thread reads one first (6-12 ms each)
+            r.model  # noqa: B018 -- read for its effect
+            return r
+
         def work(report):
             if population.supports(data, spec, settings, n) is None:
                 # issue 18: the seeds train together, each the run it gives alone (Stop drops a
                 # group stopped part-way: the runs that finished are kept)
                 out = train_repeated(data, spec, settings, n, should_stop=lambda: stopped["flag"],
-                                     on_run=lambda seed, r: report(RepeatRun(seed, n, r)))
+                                     on_run=lambda seed, r: report(RepeatRun(seed, n, made(r))))
                 return out["runs"], _baseline(data, out["runs"]), last_findings(out["runs"])
             runs = []
             for seed in range(n):
