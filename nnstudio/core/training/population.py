@@ -10,7 +10,7 @@ Each network is the run its seed gives alone, up to float rounding:
 
 * the same initial weights (each seed's are drawn as ``build_model(spec, seed=s)`` draws them,
   by :func:`initial_values_many`, and copied in; the trained values are copied into N ordinary
-  Keras models made by :func:`empty_model`);
+  Keras models made by :func:`empty_model`, on first use: :class:`~nnstudio.core.trained.Deferred`);
 * the same shuffles (each seed's row order is :func:`epoch_orders` of its own seed) and the same
   padded last batch;
 * the same dropout masks (each network keeps its own copy of its Dropout layers' seed state and
@@ -18,6 +18,10 @@ Each network is the run its seed gives alone, up to float rounding:
 * the same optimizer maths: the total loss is the *sum* of the N losses, so the gradient of slice
   i is network i's own gradient, and every Keras optimizer offered (Adam, SGD, RMSprop, Adagrad,
   Adamax, Nadam) updates each element from its own gradient and state only.
+
+With two compute threads (headless; the app on 3 cores or more) a population of mid-sized steps
+is two programs called together on two threads (:class:`SplitPopulation`, :func:`splits`): XLA runs
+one program's small batched products on one core.
 
 What it covers: Dense and Dropout layers, no early stopping, no class weights, data on the fast
 path. Anything else (:func:`supports` says why) trains seed after seed as before. A seed whose
