@@ -304,6 +304,15 @@ def run_nnstudio(w: Workload, seed: int, plain_first_run: bool = False,
 _repeated: set[str] = set()
 
 
+def _repeat_setup(w: Workload) -> tuple:
+    """(spec, settings) of a workload's Repeat: seeds are the Repeat's own (0..4)."""
+    units, act, _ = _out_units(w)
+    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
+                       LayerSpec.dense(units, act, initializer=w.init))
+    return spec, TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs,
+                               batch_size=w.batch)
+
+
 def run_repeat5(w: Workload, seed: int) -> tuple[float, float]:
     """Repeat 5 (seeds 0..4) as the app's Repeat and ``--repeat 5`` run it; mean test accuracy.
     The first call of a workload is a new network's first Repeat: its five seeds train together
@@ -313,10 +322,7 @@ def run_repeat5(w: Workload, seed: int) -> tuple[float, float]:
     from nnstudio.core.training import population
     from nnstudio.core.training.engine import train_repeated
 
-    units, act, _ = _out_units(w)
-    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
-                       LayerSpec.dense(units, act, initializer=w.init))
-    s = TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs, batch_size=w.batch)
+    spec, s = _repeat_setup(w)
     t0 = time.perf_counter()
     out = train_repeated(w.data, spec, s, 5)
     seconds = time.perf_counter() - t0
@@ -331,10 +337,7 @@ def run_repeat5_models(w: Workload, seed: int) -> tuple[float, float]:
     """:func:`run_repeat5` with every run's model made inside the clock."""
     from nnstudio.core.training.engine import train_repeated
 
-    units, act, _ = _out_units(w)
-    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
-                       LayerSpec.dense(units, act, initializer=w.init))
-    s = TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs, batch_size=w.batch)
+    spec, s = _repeat_setup(w)
     t0 = time.perf_counter()
     out = train_repeated(w.data, spec, s, 5)
     weights = [r.model.get_weights() for r in out["runs"]]
