@@ -242,15 +242,23 @@ def test_the_result_models_are_made_on_first_use(xor):
     _same_run(runs[1], train(xor, DROP_SPEC, replace(s, seed=1)))
 
 
-def test_a_split_population_is_each_seeds_run(xor, monkeypatch):
-    """With two compute threads (headless) a population of steps big enough is two programs
-    called together (SplitPopulation); each seed is still its single run, and a Repeat on it
-    keeps its order of seeds."""
+@pytest.fixture
+def split(monkeypatch):
+    """Populations split in two lanes here (as headless with two compute threads)."""
     from nnstudio.core.training import population_program as pp
 
     monkeypatch.setattr(population, "compute_threads", lambda: 2)
-    monkeypatch.setattr(pp, "SPLIT_MACS", (0, 2**40))  # these tiny nets too
+    monkeypatch.setattr(pp, "SPLIT_MACS", (0, 2**40))
     population.clear_population_cache()
+    yield pp
+    population.clear_population_cache()
+
+
+def test_a_split_population_is_each_seeds_run(xor, split):
+    """With two compute threads (headless) a population of steps big enough is two programs
+    called together (SplitPopulation); each seed is still its single run, and a Repeat on it
+    keeps its order of seeds."""
+    pp = split
     s = _settings(epochs=3)
     seeds = [0, 1, 2, 3, 4]
     runs = population.train_population(xor, DROP_SPEC, s, seeds)
@@ -284,3 +292,39 @@ def test_which_populations_split():
     c1 = empty_model(NetworkSpec([LayerSpec.dense(256, "relu"), LayerSpec.dense(128, "relu")]),
                      784, Task.MULTICLASS, 10)
     assert not splits(c1, 128, 5, 2)
+
+
+def test_a_split_population_stops_all_its_runs_after_the_same_epoch(xor, split):
+    """Stop is asked between calls; both lanes run each call, so every run ends "stopped" after
+    the same epoch, which is each seed's single run stopped there."""
+    s = _settings(epochs=40)
+    asked = []
+    runs = population.train_population(xor, DROP_SPEC, s, [0, 1, 2, 3],
+                                       should_stop=lambda: asked.append(1) or len(asked) > 1)
+    assert {r.status for r in runs} == {"stopped"}
+    done = {r.epochs_run for r in runs}
+    assert len(done) == 1 and 0 < done.pop() < 40
+    stopped_at = runs[0].epochs_run
+    _same_run(runs[3], train(xor, DROP_SPEC, replace(s, seed=3, epochs=stopped_at)))
+
+
+def test_an_error_in_a_lane_reaches_the_caller_and_frees_the_program(xor, split):
+    """A lane that fails (here: the second lane's call) raises in the caller, after the other
+    lane has ended; the program is free again, and the next population trains on it."""
+    s = _settings(epochs=2)
+    seeds = [0, 1, 2, 3]
+    population.train_population(xor, DROP_SPEC, s, seeds)
+    prog = next(iter(population._cache.values()))
+    second = prog.lanes[1]
+
+    def fail(*args):
+        raise RuntimeError("lane failed")
+    second.call_with = fail
+    try:
+        with pytest.raises(RuntimeError, match="lane failed"):
+            population.train_population(xor, DROP_SPEC, s, seeds)
+    finally:
+        del second.call_with
+    assert not prog.lock.locked()
+    runs = population.train_population(xor, DROP_SPEC, s, seeds)
+    assert [r.status for r in runs] == ["completed"] * 4 and not runs[0].compiled
