@@ -7,6 +7,7 @@ from nnstudio.ui.playground.panel import PlaygroundPanel
 def install_playground_tab(window) -> None:
     panel = PlaygroundPanel(window.state)
     window.playground = panel
+    window.training.state_changed.connect(panel.on_run_state)
     window.tabs.insertTab(1, panel, "Playground")
 
     def apply_locks() -> None:

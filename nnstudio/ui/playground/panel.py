@@ -67,6 +67,7 @@ class PlaygroundPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self._syncing = False
+        self._running = False  # a network trains on the data: its inputs are locked
         self.points: pd.DataFrame | None = None  # drawn points not yet given to the project
         lay = QHBoxLayout(self)
         left = QVBoxLayout()
@@ -324,6 +325,11 @@ class PlaygroundPanel(QWidget):
     def _inputs_changed(self) -> None:
         if self._syncing:
             return
+        if self.state.training:  # locked (on_run_state); a change made anyway is undone
+            self.inputs_msg.setText("<span style='color:#b00020'>Training is running: the "
+                                    "inputs cannot change until it stops.</span>")
+            self._sync_from_state()
+            return
         project = self.state.project
         before = (project.roles, project.preprocess)
         try:
@@ -450,6 +456,14 @@ class PlaygroundPanel(QWidget):
         self.plot.show_points(frame["x"].to_numpy(), frame["y"].to_numpy(), frame[target].to_numpy(),
                               regression=target != LABEL)
 
+    @Slot(str)
+    def on_run_state(self, run_state: str) -> None:
+        """The inputs cannot change while a network trains on them (the training controller's
+        state), as the Data tab's editors: a run that ended on other inputs than the data's had
+        a model the views could not use ("expected 3 inputs, received 4", found by tests/qa)."""
+        self._running = run_state != "idle"
+        self._apply_locks()
+
     @Slot()
     def _apply_locks(self) -> None:
         locked = self.challenge.locked()
@@ -460,6 +474,7 @@ class PlaygroundPanel(QWidget):
             w.setEnabled("data" not in locked and not regression)
         ours = is_playground_data(self.state.project)
         for w in self.inputs_widgets:
-            w.setEnabled("features" not in locked and (ours or w not in self.toggles.values()))
+            w.setEnabled("features" not in locked and not self._running
+                         and (ours or w not in self.toggles.values()))
         if "data" in locked and self.draw_on.isChecked():
             self.draw_on.setChecked(False)

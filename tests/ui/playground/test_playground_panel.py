@@ -186,3 +186,27 @@ def test_a_table_of_numbers_too_large_to_plot_draws_only_the_rows_it_can(qtbot, 
     huge = pd.DataFrame({"x1": [1e308, -1e308] * 5, "x2": list(range(10)), "label": [0, 1] * 5})
     state.set_project(Project.from_dataset(Dataset(huge, "all-huge.csv"), "label"))
     assert len(w.plot.scatter.getData()[0]) == 0 and w.note.text().startswith("The data is not from")
+
+
+def test_the_inputs_are_locked_while_a_network_trains(window, qtbot):
+    """A run trains on the inputs it started with: the Playground's input boxes are greyed out
+    while it runs (as the Data tab's editors), and a change made anyway is undone and said. It
+    used to go through, and the run's model (3 inputs) then met data of 4 in the Evaluation tab
+    ("expected axis -1 ... to have value 3", found by the random-actions QA run)."""
+    pg, state = window.playground, window.state
+    state.set_project(Project.from_recipe(Recipe("circles", rows=200, seed=2)))
+    assert pg.toggles["x^2"].isEnabled() and pg.add_formula_btn.isEnabled()
+    window.training_panel.epochs.setValue(100_000)
+    window.training_toolbar.set_pace("slow")
+    with qtbot.waitSignal(state.training_started, timeout=60_000):
+        window.training_panel.train_btn.click()
+    assert not pg.toggles["x^2"].isEnabled() and not pg.add_formula_btn.isEnabled()
+    generation = state.data_generation
+    pg.toggles["x^2"].setChecked(True)  # programmatically, past the lock
+    assert state.data_generation == generation and not pg.toggles["x^2"].isChecked()
+    assert "Training is running" in pg.inputs_msg.text()
+    with qtbot.waitSignal(state.training_finished, timeout=60_000):
+        window.training_panel.stop_btn.click()
+    qtbot.waitUntil(lambda: pg.toggles["x^2"].isEnabled(), timeout=5_000)
+    pg.toggles["x^2"].setChecked(True)
+    assert state.data_generation > generation
