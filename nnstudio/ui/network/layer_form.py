@@ -81,7 +81,7 @@ class LayerForm:
         self.rate.setToolTip(HELP["rate"])
         self.form.addRow("Rate", self.rate)
         self.stddev = QDoubleSpinBox()
-        self.stddev.setRange(0.0, 100.0)
+        self.stddev.setRange(0.0, 1.0)  # Keras' GaussianNoise takes no more (spec.validate)
         self.stddev.setSingleStep(0.05)
         self.stddev.setDecimals(3)
         self.stddev.setKeyboardTracking(False)
