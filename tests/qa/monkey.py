@@ -95,15 +95,19 @@ class Monkey:
             w.close()
 
     def watchdog(self) -> None:
-        dumped = None
+        dumped, next_at = None, 0.8
         while True:
             time.sleep(0.25)
             since = self.busy_since
-            if since is not None and time.perf_counter() - since > 0.8 and dumped != since:
+            if since != dumped:
+                next_at = 0.8
+            if since is not None and time.perf_counter() - since > next_at:
+                # at 0.8 s, then every 2 s of the same pass: where a long pass spends its time
                 dumped = since
                 frame = sys._current_frames().get(self.main_id)
                 stack = "".join(traceback.format_stack(frame)[-25:])
-                print(f"STALL STACK (>0.8 s) after {self.last(2)}\n{stack}", flush=True)
+                print(f"STALL STACK (>{next_at:.1f} s) after {self.last(2)}\n{stack}", flush=True)
+                next_at += 2.0
 
     def pump(self, seconds: float = 0.3) -> None:
         end = time.time() + seconds
@@ -116,7 +120,8 @@ class Monkey:
             if d > self.worst[0]:
                 self.worst = (d, self.actions[-1] if self.actions else "")
             if d > 1.0:
-                print(f"STALL {d:.2f} s after {self.last(2)}", flush=True)
+                print(f"STALL {d:.2f} s after {self.last(2)}; network "
+                      f"{self.win.state.project.spec.compact()!r}", flush=True)
             time.sleep(0.01)
 
     def wait(self, cond, seconds: float) -> None:
