@@ -159,8 +159,10 @@ class Monkey:
             self.actions.append(f"{d} -> {v:g}")
             w.setValue(v)
             w.editingFinished.emit()
-        elif isinstance(w, QSlider):
-            v = rng.randint(w.minimum(), w.maximum())
+        elif isinstance(w, QSlider):  # superqt's float sliders are QSliders with float ends
+            lo, hi = w.minimum(), w.maximum()
+            v = rng.randint(lo, hi) if isinstance(lo, int) and isinstance(hi, int) \
+                else rng.uniform(lo, hi)
             self.actions.append(f"{d} slider -> {v}")
             w.setValue(v)
         elif isinstance(w, QTabBar):
