@@ -264,9 +264,7 @@ class LayerSpec:
             if not _is_number(self.rate) or not 0 <= self.rate < 1:
                 raise SpecError(f"{self.title} rate must be at least 0 and below 1 (got {self.rate!r}).")
         elif self.kind == "gaussian_noise":
-            if not _is_number(self.stddev) or not 0 <= self.stddev <= 1:
-                # Keras' GaussianNoise refuses more than 1 (the inputs are standardized: a
-                # stddev of 1 is already noise as large as the features' own spread)
+            if not _is_number(self.stddev) or not 0 <= self.stddev <= 1:  # Keras refuses > 1
                 raise SpecError(f"Gaussian noise stddev must be between 0 and 1 (got "
                                 f"{self.stddev!r}): set it to 1 or less.")
 
