@@ -36,8 +36,6 @@ def main(keys: list[str]) -> None:
     import bench_training as bt
     import numpy as np
 
-    from nnstudio.core.model.spec import LayerSpec, NetworkSpec
-    from nnstudio.core.settings import TrainSettings
     from nnstudio.core.training import population
     from nnstudio.core.training.population_program import PopulationProgram
     from nnstudio.core.training.shuffle import epoch_orders
@@ -48,11 +46,7 @@ def main(keys: list[str]) -> None:
     lane = ThreadPoolExecutor(1)
     for key in keys:
         w = next(x for x in bt.workloads(False) if x.key == key)
-        units, act, _ = bt._out_units(w)
-        spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
-                           LayerSpec.dense(units, act, initializer=w.init))
-        s = TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs,
-                          batch_size=w.batch)
+        spec, s = bt.nnstudio_setup(w)
         d = w.data
         n = len(d.X_train)
         template = population._empty_models(spec, d, 1)[0]

@@ -285,15 +285,21 @@ def run_sklearn(w: Workload, seed: int) -> tuple[float, float]:
     return seconds, float(np.mean(clf.predict(d.X_test) == d.y_test))
 
 
+def nnstudio_setup(w: Workload, **settings) -> tuple:
+    """(spec, settings) of a workload in nnstudio: its net, Adam at 0.001, its epochs and batch
+    (``settings`` added: a seed, jit_compile; a Repeat's seeds are its own, 0..4)."""
+    units, act, _ = _out_units(w)
+    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
+                       LayerSpec.dense(units, act, initializer=w.init))
+    return spec, TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs,
+                               batch_size=w.batch, **settings)
+
+
 def run_nnstudio(w: Workload, seed: int, plain_first_run: bool = False,
                  **settings) -> tuple[float, float]:
     from nnstudio.core.training.engine import Trainer
 
-    units, act, _ = _out_units(w)
-    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
-                       LayerSpec.dense(units, act, initializer=w.init))
-    s = TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs, batch_size=w.batch,
-                      seed=seed, **settings)
+    spec, s = nnstudio_setup(w, seed=seed, **settings)
     t0 = time.perf_counter()
     r = Trainer(w.data, spec, s, plain_first_run=plain_first_run).run()
     seconds = time.perf_counter() - t0
@@ -302,15 +308,6 @@ def run_nnstudio(w: Workload, seed: int, plain_first_run: bool = False,
 
 
 _repeated: set[str] = set()
-
-
-def _repeat_setup(w: Workload) -> tuple:
-    """(spec, settings) of a workload's Repeat: seeds are the Repeat's own (0..4)."""
-    units, act, _ = _out_units(w)
-    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
-                       LayerSpec.dense(units, act, initializer=w.init))
-    return spec, TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs,
-                               batch_size=w.batch)
 
 
 def run_repeat5(w: Workload, seed: int) -> tuple[float, float]:
@@ -322,7 +319,7 @@ def run_repeat5(w: Workload, seed: int) -> tuple[float, float]:
     from nnstudio.core.training import population
     from nnstudio.core.training.engine import train_repeated
 
-    spec, s = _repeat_setup(w)
+    spec, s = nnstudio_setup(w)
     t0 = time.perf_counter()
     out = train_repeated(w.data, spec, s, 5)
     seconds = time.perf_counter() - t0
@@ -337,7 +334,7 @@ def run_repeat5_models(w: Workload, seed: int) -> tuple[float, float]:
     """:func:`run_repeat5` with every run's model made inside the clock."""
     from nnstudio.core.training.engine import train_repeated
 
-    spec, s = _repeat_setup(w)
+    spec, s = nnstudio_setup(w)
     t0 = time.perf_counter()
     out = train_repeated(w.data, spec, s, 5)
     weights = [r.model.get_weights() for r in out["runs"]]

@@ -404,12 +404,16 @@ class SplitPopulation:
             theirs = other.result()
         return mine, theirs
 
+    def _shares(self, items) -> tuple:
+        """``items`` (one per network) as (the first lane's, the second's)."""
+        return items[:self.first], items[self.first:]
+
     def load(self, values, settings: TrainSettings) -> None:
-        for lane, part in zip(self.lanes, (values[:self.first], values[self.first:])):
+        for lane, part in zip(self.lanes, self._shares(values)):
             lane.load(part, settings)
 
     def store(self, models) -> None:
-        for lane, part in zip(self.lanes, (models[:self.first], models[self.first:])):
+        for lane, part in zip(self.lanes, self._shares(models)):
             lane.store(part)
 
     def read(self) -> list[list[np.ndarray]]:
