@@ -22,6 +22,7 @@ from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
 from nnstudio.core.training.engine import TrainResult, metric_name
+from nnstudio.ui.app import freeze_long_lived_objects
 from nnstudio.ui.common.scroll_tabs import ScrollTabs
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.common.workers import Worker, WorkerPool
@@ -301,6 +302,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_tf_ready(self, version: str) -> None:
         self.state.set_tf_ready()
+        freeze_long_lived_objects()  # no half-second full collections on this thread
         self.statusBar().showMessage(f"TensorFlow {version} ready — press Train.", 10_000)
 
     @Slot(str)
