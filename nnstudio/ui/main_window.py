@@ -48,6 +48,10 @@ from nnstudio.ui.training.precompiler import Precompiler
 from nnstudio.ui.training.surface.view import SurfaceView
 from nnstudio.ui.training.toolbar import TrainingToolbar
 
+#: At the latest this long after the window is shown, TensorFlow starts loading even if no paint
+#: has come (it is started by the window's first paint).
+TF_LOAD_FALLBACK_MS = 1500
+
 
 class MainWindow(QMainWindow):
     def __init__(self, state: AppState | None = None, *, load_tensorflow: bool = True) -> None:
@@ -142,8 +146,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.compile_label)
         self.statusBar().messageChanged.connect(self._fit_compile_label)
         self.statusBar().showMessage("Loading TensorFlow…")
-        if load_tensorflow:
-            self._load_tensorflow()
+        #: TensorFlow loads once the window has painted (paintEvent): importing it holds the
+        #: interpreter for seconds at a time, and begun at once it held back the first paint by 2 s.
+        self._tf_to_load = load_tensorflow
 
     def _fit_screen(self) -> None:
         """The default size, or less on a small screen (a 1280 x 720 laptop): never off-screen."""
@@ -289,7 +294,21 @@ class MainWindow(QMainWindow):
         self._on_run_state("idle")
 
     # ----- TensorFlow in the background -----------------------------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._tf_to_load:  # should no paint come (a platform that never exposes the window)
+            QTimer.singleShot(TF_LOAD_FALLBACK_MS, self, self._load_tensorflow)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._tf_to_load:
+            QTimer.singleShot(0, self, self._load_tensorflow)  # after this paint has reached the screen
+
+    @Slot()
     def _load_tensorflow(self) -> None:
+        if not self._tf_to_load:
+            return
+        self._tf_to_load = False
         def load(_report):
             core_tf.preload()
             return core_tf.tensorflow().__version__

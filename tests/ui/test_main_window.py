@@ -394,7 +394,25 @@ def test_objects_alive_once_tensorflow_loads_are_kept_out_of_full_collections(qt
 
     win = MainWindow()  # loads TensorFlow on its worker, as the app does
     qtbot.addWidget(win)
+    win.show()
     qtbot.waitUntil(lambda: win.state.tf_loaded, timeout=60_000)
     assert gc.get_freeze_count() > 100_000
     assert "TensorFlow" in win.statusBar().currentMessage()
+    win.close()
+
+
+def test_tensorflow_starts_loading_once_the_window_has_painted(qtbot, tf_loaded):
+    """Importing TensorFlow holds the interpreter for seconds at a time: begun while the window
+    was built, it held the window's first paint back by 2 s (5.1 s from launch instead of 3.1)."""
+    from nnstudio.ui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert not [w for w in win.pool.running if w.name == "tensorflow-import"]
+    assert win.statusBar().currentMessage() == "Loading TensorFlow…"
+    painted = []
+    win.paintEvent = lambda e, paint=win.paintEvent: (painted.append(win.state.tf_loaded), paint(e))
+    win.show()
+    qtbot.waitUntil(lambda: win.state.tf_loaded, timeout=60_000)
+    assert painted and painted[0] is False  # the window painted first, then TensorFlow loaded
     win.close()
