@@ -95,6 +95,26 @@ def test_trace_gives_inputs_weighted_sums_and_activations():
         weighted_sum_text(t, 1, 0, 0)
 
 
+def test_many_rows_through_a_wide_layer_go_in_blocks_with_the_same_answer(monkeypatch):
+    """A 200 x 200 surface grid through a 100,000-unit layer was one 16 GB array; the rows now
+    go through in blocks that keep a layer's outputs under BLOCK_VALUES numbers."""
+    import nnstudio.core.forward as fwd
+
+    rng = np.random.default_rng(3)
+    layers = [ForwardLayer("dense", rng.standard_normal((3, 50)), rng.standard_normal(50), "relu"),
+              ForwardLayer("dense", rng.standard_normal((50, 2)), None, "tanh")]
+    X = rng.standard_normal((1001, 3))
+    whole = fwd._forward_block(layers, X.copy())
+    seen = []
+    block = fwd._forward_block
+    monkeypatch.setattr(fwd, "_forward_block", lambda ls, a: (seen.append(len(a)), block(ls, a))[1])
+    monkeypatch.setattr(fwd, "BLOCK_VALUES", 50 * 64)  # 64 rows of the 50-unit layer a block
+    out = forward(layers, X)
+    assert max(seen) == 64 and sum(seen) == 1001 and len(seen) == 16
+    np.testing.assert_allclose(out, whole, rtol=1e-12, atol=1e-12)
+    assert forward(layers, X[:0]).shape == (0, 2)
+
+
 def test_precision_follows_the_weights():
     f32 = [ForwardLayer("dense", np.ones((2, 1), np.float32), np.zeros(1, np.float32), "tanh")]
     f64 = [ForwardLayer("dense", np.ones((2, 1)), None, "tanh")]
