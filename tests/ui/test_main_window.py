@@ -416,3 +416,19 @@ def test_tensorflow_starts_loading_once_the_window_has_painted(qtbot, tf_loaded)
     qtbot.waitUntil(lambda: win.state.tf_loaded, timeout=60_000)
     assert painted and painted[0] is False  # the window painted first, then TensorFlow loaded
     win.close()
+
+
+def test_the_app_runs_numpy_products_on_one_blas_thread(qtbot):
+    """OpenBLAS runs one product at a time on its pool, and a small product keeps the interpreter
+    lock while it waits: a one-row trace on the GUI thread waited 3-5 s for a worker's decision
+    surface through a 100,000-unit layer, with the window frozen. In the app each product runs on
+    the thread that asks for it."""
+    from threadpoolctl import threadpool_info
+
+    from nnstudio.core.health import blas_controller
+    from nnstudio.ui.app import create_app
+
+    with blas_controller().limit(limits=2, user_api="blas"):  # as a process starts: every core
+        create_app()
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas)
