@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.settings = QSettings()
         self.training = TrainingController(self.state, self.pool, self)
         self.training.message.connect(self.show_message)
+        self.training.message.connect(self._note_run_message)
         self.training.state_changed.connect(self._on_run_state)
         self.training.repeat_run.connect(self._on_repeat_run)
         self.precompiler = Precompiler(self.state, self.pool, self)
@@ -139,6 +140,8 @@ class MainWindow(QMainWindow):
         self.state.project_changed.connect(self._on_project_changed)
         self.state.training_started.connect(self._on_training_started)
         self.state.training_finished.connect(self._on_finished)
+        self.state.model_changed.connect(self._on_model_changed)
+        self._run_message = ""  # what the last run said in the status bar
         self.state.tf_ready.connect(self._refresh_actions)
         self.state.message.connect(self.show_message)
         self._on_project_changed()
@@ -425,10 +428,25 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_finished(self, r: TrainResult) -> None:
         acc = r.test.get("accuracy")
-        if acc is not None:
-            self.statusBar().showMessage(f"{r.message} Test accuracy {acc:.3f}.")
-        else:
-            self.statusBar().showMessage(r.message)
+        self._run_message = f"{r.message} Test accuracy {acc:.3f}." if acc is not None else r.message
+        self.statusBar().showMessage(self._run_message)
+
+    @Slot(str, str)
+    def _note_run_message(self, level: str, text: str) -> None:
+        if level == "info":  # a run's or a Repeat's result, in the status bar
+            self._run_message = text
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        """A change of data or network clears the model: its run's figures (a test accuracy) then
+        no longer describe what the window shows, so they leave the status bar with it."""
+        if self.state.model is not None or not self._run_message:
+            return
+        bar = self.statusBar()
+        if bar.currentMessage() == self._run_message:
+            bar.showMessage("The data or the network changed since the last run: train again for "
+                            "its figures.", 15_000)
+        self._run_message = ""
 
     @Slot()
     def _refresh_actions(self) -> None:

@@ -432,3 +432,25 @@ def test_the_app_runs_numpy_products_on_one_blas_thread(qtbot):
         create_app()
         blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
         assert blas and all(i["num_threads"] == 1 for i in blas)
+
+
+def test_a_runs_figures_leave_the_status_bar_when_a_change_clears_its_model(window, qtbot):
+    """After a run the status bar says its test accuracy; a change of the data or the network
+    clears the model, and the old figure then no longer describes the window, so it goes too
+    (it used to stay until the next run)."""
+    window.training_panel.epochs.setValue(2)
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+        window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=10_000)
+    status = window.statusBar()
+    assert "accuracy" in status.currentMessage()
+    window.statusBar().showMessage("something else said since")
+    window.state.notify_spec_changed()  # a message said after the run is not the run's: kept
+    assert status.currentMessage() == "something else said since"
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+        window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=10_000)
+    assert "accuracy" in status.currentMessage()
+    window.state.notify_data_changed()
+    assert "accuracy" not in status.currentMessage()
+    assert "train again" in status.currentMessage()
