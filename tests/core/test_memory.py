@@ -67,6 +67,24 @@ def test_training_refuses_it_before_allocating_anything(monkeypatch):
     assert population.supports(data, p.spec, p.settings, 5) is None
 
 
+def test_the_background_compile_refuses_it_before_allocating_anything(monkeypatch):
+    """The app compiles each network in the background as it is edited; for a network that
+    cannot fit it used to build the model, and TensorFlow failed allocating a 40 GB kernel (a
+    smaller machine's share could have been taken instead). It now refuses as Train does."""
+    from nnstudio.core.model import memory
+    from nnstudio.core.training import engine
+
+    p = Project.from_example("xor")
+    data = p.prepare()
+    spec = NetworkSpec.parse("dense:64:relu", data.task, data.n_classes)
+    monkeypatch.setattr(memory, "machine_memory_bytes", lambda: 10_000)  # a 10 kB machine
+    built = []
+    monkeypatch.setattr(engine, "build_model", lambda *a, **k: built.append(a))
+    with pytest.raises(SpecError, match="of memory to train"):
+        engine.precompile(data, spec, p.settings)
+    assert built == []
+
+
 def test_the_cli_says_it_in_one_line_and_exits_2():
     r = subprocess.run([sys.executable, "-m", "nnstudio", "train", "xor", "--layers", HUGE,
                         "--epochs", "1"], capture_output=True, text=True, timeout=180)

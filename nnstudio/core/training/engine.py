@@ -478,6 +478,8 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
     if len(data.X_train) == 0 or np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
         return False
     task = data.task
+    # as Train: a network the machine cannot hold is refused before any of it is allocated
+    check_fits(spec, data.n_inputs, task, data.n_classes, settings, len(data.X_train))
     with build_lock:
         model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed,
                             seed_tf=False)
