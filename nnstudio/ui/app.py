@@ -64,7 +64,7 @@ def one_blas_thread() -> None:
     OpenBLAS runs one product at a time on its thread pool. A product on the GUI thread (the
     inspector's one-row trace, a colour scale) that is big enough to go to the pool then waits
     for a worker's product (a decision surface through a wide layer) to end, and small products
-    keep the interpreter lock while they wait: the window froze for 3-5 s after Stop on a network
+    keep the interpreter lock while they wait: the window froze for 4-15 s after Stop on a network
     with a 100,000-unit layer. On one thread each product runs on its caller. The app's heavy
     arithmetic is TensorFlow's, on its own pool (which leaves one core to the GUI); headless runs
     (the CLI, the benchmarks) keep every BLAS thread."""
