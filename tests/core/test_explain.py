@@ -136,6 +136,32 @@ def test_attributions_through_softmax_and_smooth_activations(tf_loaded):
         assert abs(ig.sum() - (fx - fb)) < 1e-3
 
 
+def test_a_wide_network_is_explained_in_bounded_blocks_and_steps(monkeypatch):
+    """Integrated gradients took the path in blocks of 8,192 points whatever the network: through
+    a 100,000-unit layer that was 20 GB, and the app was killed for memory. The blocks now hold a
+    bounded number of values, the steps stop doubling past a multiply-add budget, and the answer
+    is the same as in one block."""
+    from nnstudio.core.forward import ForwardLayer
+
+    r = np.random.default_rng(4)
+    layers = [ForwardLayer("dense", r.normal(size=(3, 400)) / 20, r.normal(size=400) / 20, "tanh"),
+              ForwardLayer("dense", r.normal(size=(400, 1)) / 20, None, "sigmoid")]
+    x, b = r.normal(size=3), np.zeros(3)
+    whole = explain.integrated_gradients(layers, x, b, 0, min_steps=64, max_steps=64)
+    seen = []
+    step = explain.output_and_gradient
+    monkeypatch.setattr(explain, "output_and_gradient",
+                        lambda ls, X, u: (seen.append(len(X)), step(ls, X, u))[1])
+    monkeypatch.setattr(explain, "IG_BLOCK_VALUES", 400 * 10)  # 10 points of the 400-unit layer
+    blocked = explain.integrated_gradients(layers, x, b, 0, min_steps=64, max_steps=64)
+    assert max(seen[1:]) == 10 and sum(seen[1:]) == 64  # (the first call is the two ends)
+    np.testing.assert_allclose(blocked[0], whole[0], rtol=1e-12, atol=1e-15)
+    # 1,600 multiply-adds a point, a budget of 300 points: 64, 128, 256 steps, and no 512
+    monkeypatch.setattr(explain, "IG_MAX_MULTIPLY_ADDS", 1600 * 300)
+    ig, fx, fb, steps = explain.integrated_gradients(layers, x, b, 0, tol=0.0)
+    assert steps == 256 and abs(ig.sum() - (fx - fb)) < 1e-3
+
+
 def test_ice_curve_follows_the_forward_pass(trained_binary):
     _p, data, model = trained_binary
     pre = data.preprocessor
