@@ -200,3 +200,23 @@ def test_neuron_maps_are_the_hidden_activations_over_the_plane():
     i, j = 4, 2  # image row i (y), column j (x)
     point = grid[i * n + j]
     assert maps[0][1, i, j] == pytest.approx(np.tanh(point @ layers[0].kernel[:, 1] + layers[0].bias[1]))
+
+
+def test_neuron_maps_keep_the_maps_shown_and_go_through_in_blocks(monkeypatch):
+    """The Network tab shows 16 maps a layer; it used to trace the whole grid through every unit
+    and keep every layer's inputs, sums and activations (2.7 GB for a 100,000-unit layer)."""
+    import nnstudio.core.forward as fwd
+
+    rng = np.random.default_rng(5)
+    layers = [ForwardLayer("dense", rng.normal(size=(2, 40)), rng.normal(size=40), "relu"),
+              ForwardLayer("dense", rng.normal(size=(40, 1)), None, "sigmoid")]
+    n = 9
+    grid = plane_grid((-1, 1), (-1, 1), n)
+    every = neuron_maps(layers, grid, n)
+    monkeypatch.setattr(fwd, "BLOCK_VALUES", 40 * 10)  # blocks of 10 of the 81 points
+    shown = neuron_maps(layers, grid, n, units=16)
+    assert shown[0].shape == (16, n, n) and shown[1].shape == (1, n, n)
+    np.testing.assert_allclose(shown[0], every[0][:16], rtol=1e-12)
+    np.testing.assert_allclose(shown[1], every[1], rtol=1e-12)
+    t = trace(layers, grid)  # and both are the trace's activations
+    np.testing.assert_allclose(every[0], t.layers[0].a.T.reshape(-1, n, n), rtol=1e-12)

@@ -174,7 +174,7 @@ class NeuronMapsView(FollowsTimeline, QWidget):
                 status = f"live, epoch {epoch:,} of {epochs:,}"
         except NNStudioError:
             return
-        self.maps = neuron_maps(layers, self.grid_inputs, RESOLUTION)
+        self.maps = neuron_maps(layers, self.grid_inputs, RESOLUTION, units=MAX_UNITS)
         self._draw(layers, data)
         self.view.show_content()
         self.updates += 1
@@ -187,9 +187,10 @@ class NeuronMapsView(FollowsTimeline, QWidget):
     def _draw(self, layers, data) -> None:
         specs = self.state.project.spec.layers_for(data.task, data.n_classes)
         dense = [(i, m) for i, m in enumerate(self.maps) if m is not None]
-        key = tuple((i, m.shape[0]) for i, m in dense)
+        widths = {i: int(layers[i].kernel.shape[1]) for i, _ in dense}  # maps keep MAX_UNITS
+        key = tuple((i, widths[i]) for i, _ in dense)
         if key != self._shape_key:
-            self._build_layout(dense, specs)
+            self._build_layout(dense, specs, widths)
             self._shape_key = key
         x0, x1, y0, y1 = self.extent
         for i, m in dense:
@@ -204,19 +205,19 @@ class NeuronMapsView(FollowsTimeline, QWidget):
                 img.setImage(m[u].T, levels=levels, autoLevels=False)
                 img.setRect(x0, y0, x1 - x0, y1 - y0)
 
-    def _build_layout(self, dense, specs) -> None:
+    def _build_layout(self, dense, specs, widths: dict[int, int]) -> None:
         self.glw.clear()
         self.images.clear()
         self.boxes.clear()
         x0, x1, y0, y1 = self.extent
         cols = 1
-        for r, (i, m) in enumerate(dense):
+        for r, (i, _maps) in enumerate(dense):
             last = i == len(specs) - 1
             title = specs[i].describe() if i < len(specs) else f"Layer {i + 1}"
             text = f"{'Output' if last else f'Layer {i + 1}'}<br><small>{title}</small>"
             label = self.glw.addLabel(text, row=r, col=0)
             label.setFixedWidth(130)
-            n = m.shape[0]
+            n = widths[i]
             for u in range(min(n, MAX_UNITS)):
                 vb = self.glw.addViewBox(row=r, col=u + 1, lockAspect=False, enableMouse=False,
                                          enableMenu=False)

@@ -420,7 +420,7 @@ def test_hidden_neuron_maps_wait_to_be_shown(window, qtbot, monkeypatch):
 
     computed = []
     real = maps_module.neuron_maps
-    monkeypatch.setattr(maps_module, "neuron_maps", lambda *a: computed.append(1) or real(*a))
+    monkeypatch.setattr(maps_module, "neuron_maps", lambda *a, **k: computed.append(1) or real(*a, **k))
     insp = window.inspector
     window.tabs.setCurrentWidget(window.data_panel)
     window.training_panel.epochs.setValue(3)
