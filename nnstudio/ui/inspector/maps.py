@@ -18,14 +18,21 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import layers_from_model, layers_from_weights, neuron_maps, plane_grid
+from nnstudio.core.surface import multiply_adds
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.follows_timeline import FollowsTimeline
+from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.state import AppState
 
 RESOLUTION = 48  # grid points per side of each map
 MAP_PX = 92  # on-screen size of one map
 MAX_UNITS = 16  # maps per layer; wider layers show the first ones
 INTERVAL_MS = 150  # at most ~7 redraws a second while training
+#: Maps that cost at most this many multiply-adds are computed at once, on the GUI thread (a
+#: teaching net: well under a millisecond); dearer ones on a worker (a 100,000-unit layer's maps
+#: held the window for 5 s).
+INLINE_MULTIPLY_ADDS = 20_000_000
 #: Outputs between 0 and 1 are coloured around 0.5 (the decision threshold), others around 0.
 PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax", "hard_sigmoid")
 
@@ -49,7 +56,8 @@ def plane_inputs(data) -> tuple[str, str] | None:
 class NeuronMapsView(FollowsTimeline, QWidget):
     node_clicked = Signal(int, int)  # (layer index, unit)
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.caption = QLabel()
@@ -75,6 +83,10 @@ class NeuronMapsView(FollowsTimeline, QWidget):
         self.updates = 0  # how many times the maps were redrawn (tests, status)
         self._shape_key = None
         self._pending = None  # ("weights", epoch, epochs, weights) | ("model", model)
+        self._generation = 0  # a worker's maps for an older grid or network are dropped
+        self.job = LatestJob(pool, "neuron maps", self) if pool is not None else None
+        if self.job is not None:
+            self.job.result.connect(self._on_job_result)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(INTERVAL_MS)
@@ -174,7 +186,26 @@ class NeuronMapsView(FollowsTimeline, QWidget):
                 status = f"live, epoch {epoch:,} of {epochs:,}"
         except NNStudioError:
             return
-        self.maps = neuron_maps(layers, self.grid_inputs, RESOLUTION, units=MAX_UNITS)
+        grid = self.grid_inputs
+        if self.job is not None and len(grid) * multiply_adds(layers) > INLINE_MULTIPLY_ADDS:
+            self.job.submit((self._generation, status),
+                            lambda: (layers, neuron_maps(layers, grid, RESOLUTION, units=MAX_UNITS)))
+            if self.maps is None:
+                self.view.show_message("Computing the maps of this wide network…")
+            return
+        self._show(layers, neuron_maps(layers, grid, RESOLUTION, units=MAX_UNITS), data, status)
+
+    @Slot(object, object)
+    def _on_job_result(self, tag, value) -> None:
+        generation, status = tag
+        data = self.state.try_prepared()
+        if generation != self._generation or data is None or self.axes is None:
+            return  # the grid or the network changed since it was asked for
+        layers, maps = value
+        self._show(layers, maps, data, status)
+
+    def _show(self, layers, maps, data, status: str) -> None:
+        self.maps = maps
         self._draw(layers, data)
         self.view.show_content()
         self.updates += 1
@@ -239,6 +270,7 @@ class NeuronMapsView(FollowsTimeline, QWidget):
         self.glw.setFixedSize(140 + cols * (MAP_PX + 12), max(1, len(dense)) * (MAP_PX + 14) + 10)
 
     def _clear(self) -> None:
+        self._generation += 1
         self.view.show_message("No maps to show yet: they appear once the network has weights "
                                "(Train, or Step one epoch).")
         self.glw.clear()

@@ -38,7 +38,7 @@ class InspectorPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.model_view = ModelInspector(state, pool)
-        self.maps = NeuronMapsView(state)
+        self.maps = NeuronMapsView(state, pool)
         self.hand = HandNetEditor(state, pool)
         self.graph = GraphView(pool, state)
         self.tabs = QTabWidget()

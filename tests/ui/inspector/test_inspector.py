@@ -432,3 +432,27 @@ def test_hidden_neuron_maps_wait_to_be_shown(window, qtbot, monkeypatch):
     insp.tabs.setCurrentIndex(insp.MAPS)
     qtbot.waitUntil(lambda: insp.maps.updates >= 1, timeout=5_000)
     assert computed and "the trained model" in insp.maps.caption.text()
+
+
+def test_a_wide_networks_neuron_maps_are_computed_on_a_worker(window, qtbot, monkeypatch):
+    """A 100,000-unit layer's maps held the window for 5 s on the GUI thread; maps that cost more
+    than INLINE_MULTIPLY_ADDS are computed on a worker and drawn when they arrive."""
+    import threading
+
+    from nnstudio.ui.inspector import maps as maps_module
+
+    threads = []
+    real = maps_module.neuron_maps
+    monkeypatch.setattr(maps_module, "neuron_maps",
+                        lambda *a, **k: threads.append(threading.current_thread()) or real(*a, **k))
+    monkeypatch.setattr(maps_module, "INLINE_MULTIPLY_ADDS", 0)  # XOR's net counts as wide
+    window.training_panel.epochs.setValue(2)
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+        window.training_panel.train_btn.click()
+    insp = window.inspector
+    window.tabs.setCurrentWidget(insp)
+    insp.tabs.setCurrentIndex(insp.MAPS)
+    qtbot.waitUntil(lambda: insp.maps.updates >= 1, timeout=10_000)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert insp.maps.maps[0].shape[0] == 6 and len(insp.maps.images) == 6 + 4 + 1
+    assert "the trained model" in insp.maps.caption.text()
