@@ -29,10 +29,16 @@ from scipy.special import erf
 from nnstudio.core import evaluate as ev
 from nnstudio.core.data.features import parse as parse_formula
 from nnstudio.core.errors import DataError
-from nnstudio.core.forward import _SELU_ALPHA, _SELU_SCALE, apply_layer, layers_from_model
+from nnstudio.core.forward import (
+    _SELU_ALPHA,
+    _SELU_SCALE,
+    apply_layer,
+    block_rows,
+    layers_from_model,
+)
 from nnstudio.core.jsonsafe import scalar
 from nnstudio.core.model.spec import Task
-from nnstudio.core.surface import default_held_values
+from nnstudio.core.surface import default_held_values, multiply_adds
 
 #: Metrics permutation importance can measure the drop of (bigger is better for each).
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss")
@@ -200,9 +206,8 @@ def integrated_gradients(layers, x: np.ndarray, baseline: np.ndarray, unit: int,
     ends, _ = output_and_gradient(layers, np.stack([x, b]), unit)
     fx, fb = float(ends[0]), float(ends[1])
     diff = x - b
-    dense = [lay.kernel for lay in layers if lay.kind == "dense"]
-    block = max(1, IG_BLOCK_VALUES // max([len(x)] + [k.shape[1] for k in dense]))
-    per_point = max(1, sum(k.size for k in dense))
+    block = block_rows(layers, len(x), IG_BLOCK_VALUES)
+    per_point = max(1, multiply_adds(layers))
     steps = min_steps
     total = np.zeros_like(x)
     while True:

@@ -243,6 +243,13 @@ def apply_layer(layer: ForwardLayer, x: np.ndarray) -> tuple[np.ndarray, np.ndar
 BLOCK_VALUES = 1 << 20
 
 
+def block_rows(layers: list[ForwardLayer], n_inputs: int, values: int | None = None) -> int:
+    """Rows per block such that no layer's outputs (nor the inputs) exceed ``values`` numbers
+    (default :data:`BLOCK_VALUES`)."""
+    widths = [n_inputs] + [int(l.kernel.shape[1]) for l in layers if l.kind == "dense"]
+    return max(1, (BLOCK_VALUES if values is None else values) // max(widths))
+
+
 def forward(layers: list[ForwardLayer], X, dtype=None) -> np.ndarray:
     """The network's output for every row of ``X`` (rows x inputs).
 
@@ -252,8 +259,7 @@ def forward(layers: list[ForwardLayer], X, dtype=None) -> np.ndarray:
     wrong width.
     """
     a = _as_input(layers, X, dtype)
-    widths = [a.shape[1]] + [int(l.kernel.shape[1]) for l in layers if l.kind == "dense"]
-    step = max(1, BLOCK_VALUES // max(widths))
+    step = block_rows(layers, a.shape[1])
     if len(a) <= step:
         return _forward_block(layers, a)
     out = None
@@ -487,8 +493,7 @@ def neuron_maps(layers: list[ForwardLayer], X_grid: np.ndarray, n: int,
     blocks, as in :func:`forward`: a 100,000-unit layer's maps were 2.7 GB of traces.
     """
     a = _as_input(layers, X_grid)
-    widths = [a.shape[1]] + [int(l.kernel.shape[1]) for l in layers if l.kind == "dense"]
-    step = max(1, BLOCK_VALUES // max(widths))
+    step = block_rows(layers, a.shape[1])
     parts: list[list[np.ndarray]] = [[] for _ in layers]
     for i in range(0, max(len(a), 1), step):
         x = a[i:i + step]
