@@ -56,8 +56,7 @@ def plane_inputs(data) -> tuple[str, str] | None:
 class NeuronMapsView(FollowsTimeline, QWidget):
     node_clicked = Signal(int, int)  # (layer index, unit)
 
-    def __init__(self, state: AppState, pool: WorkerPool | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.caption = QLabel()
@@ -84,9 +83,8 @@ class NeuronMapsView(FollowsTimeline, QWidget):
         self._shape_key = None
         self._pending = None  # ("weights", epoch, epochs, weights) | ("model", model)
         self._generation = 0  # a worker's maps for an older grid or network are dropped
-        self.job = LatestJob(pool, "neuron maps", self) if pool is not None else None
-        if self.job is not None:
-            self.job.result.connect(self._on_job_result)
+        self.job = LatestJob(pool, "neuron maps", self)  # maps too dear for the GUI thread
+        self.job.result.connect(self._on_job_result)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(INTERVAL_MS)
@@ -187,7 +185,7 @@ class NeuronMapsView(FollowsTimeline, QWidget):
         except NNStudioError:
             return
         grid = self.grid_inputs
-        if self.job is not None and len(grid) * multiply_adds(layers) > INLINE_MULTIPLY_ADDS:
+        if len(grid) * multiply_adds(layers) > INLINE_MULTIPLY_ADDS:
             self.job.submit((self._generation, status),
                             lambda: (layers, neuron_maps(layers, grid, RESOLUTION, units=MAX_UNITS)))
             if self.maps is None:
