@@ -55,6 +55,17 @@ def check_class_weight(value) -> None:
                                 "Weights like 1 (as usual) and 5 (counts five times as much) are typical.")
 
 
+def loss_fits(loss: str, task: Task | str) -> bool:
+    """Whether ``loss`` (a name of :data:`LOSSES`) can train ``task``'s output: "auto" every task,
+    binary cross-entropy one sigmoid unit, categorical cross-entropy softmax units, an error loss
+    a number or one sigmoid unit (a classic choice). SettingsError for an unknown loss."""
+    name = registry.canonical_loss(loss) if loss != "auto" else "auto"
+    fits = {"auto": set(Task), "binary_crossentropy": {Task.BINARY},
+            "sparse_categorical_crossentropy": {Task.MULTICLASS}}.get(
+        name, {Task.BINARY, Task.REGRESSION})
+    return Task(task) in fits
+
+
 @dataclass
 class TrainSettings:
     optimizer: str = "adam"
@@ -95,12 +106,9 @@ class TrainSettings:
         number, an error loss on several class units. (A squared or absolute error on a sigmoid
         output is a classic choice and fits.)"""
         task = Task(task)
-        name = registry.canonical_loss(self.loss) if self.loss != "auto" else "auto"
-        fits = {"auto": set(Task), "binary_crossentropy": {Task.BINARY},
-                "sparse_categorical_crossentropy": {Task.MULTICLASS}}.get(
-            name, {Task.BINARY, Task.REGRESSION})
-        if task in fits:
+        if loss_fits(self.loss, task):
             return
+        name = registry.canonical_loss(self.loss)
         what = {Task.BINARY: "two classes (one sigmoid output unit)",
                 Task.MULTICLASS: "several classes (one softmax output unit per class)",
                 Task.REGRESSION: "a number (one linear output unit)"}[task]

@@ -454,3 +454,29 @@ def test_a_runs_figures_leave_the_status_bar_when_a_change_clears_its_model(wind
     window.state.notify_data_changed()
     assert "accuracy" not in status.currentMessage()
     assert "train again" in status.currentMessage()
+
+
+def test_losses_that_cannot_train_the_target_are_greyed_out_and_a_chosen_one_is_marked(window):
+    """The loss list offers what the target's task can take; when the target changes under a
+    chosen loss, the choice stays (nothing changes by itself) and the box says what to do."""
+    from nnstudio.core.model.spec import Task
+
+    tp, state = window.training_panel, window.state
+    enabled = {tp.loss.itemData(i): tp.loss.model().item(i).isEnabled() for i in range(tp.loss.count())}
+    assert state.project.task == Task.BINARY
+    assert not enabled["sparse_categorical_crossentropy"]
+    assert enabled["auto"] and enabled["binary_crossentropy"] and enabled["mse"]
+    tp.loss.setCurrentIndex(tp.loss.findData("binary_crossentropy"))
+    assert state.project.settings.loss == "binary_crossentropy"
+    assert "cannot train" not in tp.loss.toolTip()
+
+    state.project.task_override = Task.REGRESSION
+    state.notify_data_changed()
+    item = tp.loss.model().item(tp.loss.findData("binary_crossentropy"))
+    assert not item.isEnabled() and "regression" in item.toolTip()
+    assert state.project.settings.loss == "binary_crossentropy"  # kept, and marked
+    assert "cannot train this target" in tp.loss.toolTip() and "from the task" in tp.loss.toolTip()
+    assert tp.loss.styleSheet()
+
+    tp.loss.setCurrentIndex(tp.loss.findData("auto"))
+    assert not tp.loss.styleSheet() and "cannot train" not in tp.loss.toolTip()

@@ -6,6 +6,7 @@ from nnstudio.core.settings import (
     LOSSES,
     OPTIMIZERS,
     TrainSettings,
+    loss_fits,
 )
 
-__all__ = ["BATCH_MODES", "EARLY_MONITORS", "LOSSES", "OPTIMIZERS", "TrainSettings"]
+__all__ = ["BATCH_MODES", "EARLY_MONITORS", "LOSSES", "OPTIMIZERS", "TrainSettings", "loss_fits"]

@@ -21,15 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.spec import Task
 from nnstudio.core.registry import OPTIMIZERS as REGISTRY_OPTIMIZERS
 from nnstudio.core.training.engine import Progress, TrainResult
-from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS
+from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS, loss_fits
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.data.combos import value_combo
 from nnstudio.ui.state import AppState
 from nnstudio.ui.training.class_weights import ClassWeightEditor
 from nnstudio.ui.training.controller import TrainingController
 
+LOSS_TIP = ("What training minimizes. 'From the task' picks binary or sparse categorical "
+            "cross-entropy, or mean squared error.")
 BATCH_MODE_LABELS = {"mini-batch": "Mini-batch", "full-batch": "Full batch (gradient descent)",
                      "stochastic": "Stochastic (batch of 1)"}
 
@@ -93,8 +96,7 @@ class TrainingPanel(QWidget):
         self.loss = QComboBox()
         for key in LOSSES:
             self.loss.addItem("from the task" if key == "auto" else key, key)
-        self.loss.setToolTip("What training minimizes. 'From the task' picks binary or sparse "
-                             "categorical cross-entropy, or mean squared error.")
+        self.loss.setToolTip(LOSS_TIP)
         form.addRow("Loss", self.loss)
 
         self.class_weights = ClassWeightEditor()
@@ -172,6 +174,7 @@ class TrainingPanel(QWidget):
         # figures of a run on another network or other data are not left beside the new one
         state.spec_changed.connect(lambda: self._invalidated("the network changed"))
         state.data_changed.connect(lambda: self._invalidated("the data changed"))
+        state.data_changed.connect(self._mark_losses)  # a new target may take other losses
         state.model_changed.connect(self._on_model_changed)
         self.load()
 
@@ -197,6 +200,35 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("Not trained yet")
         self._update_enabled()
+        self._mark_losses()
+
+    def _task(self) -> Task | None:
+        try:
+            return self.state.project.task
+        except (NNStudioError, KeyError, ValueError):  # no usable target (the Data tab says why)
+            return None
+
+    @Slot()
+    def _mark_losses(self) -> None:
+        """Losses that cannot train the target's task are greyed out in the list, each saying
+        why; a chosen one that no longer fits (the target changed) stays chosen, marked, with what
+        to do: nothing the user set changes by itself, and Train would refuse it with the same words."""
+        task = self._task()
+        model = self.loss.model()
+        for i in range(self.loss.count()):
+            key = self.loss.itemData(i)
+            fits = task is None or loss_fits(key, task)
+            item = model.item(i)
+            item.setEnabled(fits)
+            item.setToolTip("" if fits else f"Cannot train this target: it is {task.label}.")
+        problem = None
+        if task is not None:
+            try:
+                self.state.project.settings.check_loss_fits(task)
+            except NNStudioError as e:
+                problem = e.user_text()
+        self.loss.setStyleSheet("QComboBox { background: #fde2e2; }" if problem else "")
+        self.loss.setToolTip(problem or LOSS_TIP)
 
     @Slot()
     def _store(self) -> None:
@@ -209,7 +241,9 @@ class TrainingPanel(QWidget):
         s.batch_mode = self.batch_mode.currentData()
         s.batch_size = self.batch_size.value()
         s.epochs = self.epochs.value()
-        s.loss = self.loss.currentData()
+        if s.loss != self.loss.currentData():
+            s.loss = self.loss.currentData()
+            self._mark_losses()
         s.seed = self.seed.value()
         s.early_stopping = self.early.isChecked()
         s.monitor = self.monitor.currentText()
