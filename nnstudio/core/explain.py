@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy.special import erf
 
 from nnstudio.core import evaluate as ev
 from nnstudio.core.data.features import parse as parse_formula
@@ -32,6 +31,7 @@ from nnstudio.core.errors import DataError
 from nnstudio.core.forward import (
     _SELU_ALPHA,
     _SELU_SCALE,
+    _erf,
     apply_layer,
     block_rows,
     layers_from_model,
@@ -135,7 +135,7 @@ def _activation_backward(name: str, z: np.ndarray, a: np.ndarray, g: np.ndarray)
         s = 1 / (1 + np.exp(-z))
         return g * (s + z * s * (1 - s))
     if name == "gelu":
-        return g * (0.5 * (1 + erf(z / np.sqrt(2))) + z * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi))
+        return g * (0.5 * (1 + _erf(z / np.sqrt(2))) + z * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi))
     if name == "hard_sigmoid":
         return g * np.where((z > -3) & (z < 3), 1 / 6, 0.0)
     if name == "step":

@@ -24,18 +24,15 @@ from nnstudio.core.errors import DataError, SpecError
 from nnstudio.core.model.spec import LayerSpec
 from nnstudio.core.registry import canonical_activation
 
-try:  # scipy ships with the scientific stack TensorFlow/scikit-learn bring in; optional here
-    from scipy.special import erf as _erf
-    from scipy.special import expit as _expit
 
-    _HAVE_SCIPY = True
-except ImportError:  # pragma: no cover - exercised only where scipy is missing
-    _HAVE_SCIPY = False
-    _erf = np.frompyfunc(math.erf, 1, 1)
+def _erf(x):
+    from scipy.special import erf  # noqa: PLC0415 -- lazy: scipy.special is 0.25 s of start-up before the window paints
+    return erf(x)
 
-    def _expit(z):
-        # 0.5 * (1 + tanh(z / 2)) is the logistic function, with no overflow for any z
-        return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+def _expit(z, out=None):
+    from scipy.special import expit  # noqa: PLC0415 -- lazy: as _erf
+    return expit(z, out=out)
 
 
 def _sigmoid(z):
@@ -125,7 +122,7 @@ def _tanh_(z):
 
 
 def _sigmoid_(z):
-    return _expit(z, out=z) if _HAVE_SCIPY else _sigmoid(z)
+    return _expit(z, out=z)
 
 
 _INPLACE = {"linear": lambda z: z, "relu": _relu_, "tanh": _tanh_, "sigmoid": _sigmoid_}

@@ -1,4 +1,8 @@
 """The first run: the window opens on XOR, trains live in a worker thread, stops, closes cleanly."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 
 from nnstudio.core.training.engine import TrainResult
@@ -480,3 +484,21 @@ def test_losses_that_cannot_train_the_target_are_greyed_out_and_a_chosen_one_is_
 
     tp.loss.setCurrentIndex(tp.loss.findData("auto"))
     assert not tp.loss.styleSheet() and "cannot train" not in tp.loss.toolTip()
+
+
+def test_the_window_is_built_without_scipy_special(tmp_path):
+    """scipy.special (erf, expit for the NumPy forward pass) is 0.25 s of imports: it loads when
+    a pass first needs it, not before the window can paint (TensorFlow neither)."""
+    code = ("import os, sys\n"
+            "from nnstudio.ui.app import create_app\n"
+            "from nnstudio.ui.main_window import MainWindow\n"
+            "app = create_app([])\n"
+            "w = MainWindow()\n"
+            "w.show()\n"
+            "bad = [m for m in ('scipy.special', 'tensorflow') if m in sys.modules]\n"
+            "print(bad)\n"
+            "os._exit(1 if bad else 0)")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                       env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
