@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import store
+from nnstudio.core.experiments.diff import data_changes
 from nnstudio.core.experiments.record import new_id, record_of
 from nnstudio.core.training.engine import TrainResult
 from nnstudio.ui.experiments.runs_panel import RunsPanel
@@ -31,17 +32,21 @@ def install_runs_tab(window) -> None:
     window.runs_panel = panel
     window.tabs.addTab(panel, "Runs")
     window.state.project_changed.connect(panel.refresh)
-    followed: set = set()  # the runs the tab selected by itself, last time
+    followed: list[list] = []  # the runs the tab selected by itself, by seed group, oldest first
 
     def recorded(recs: list) -> None:
         panel.refresh()
         chosen = {r.id for r in panel.selected_runs()}
+        auto = {r.id for group in followed for r in group}
         # a Repeat's seed group is selected, as a sweep's runs are, so the Runs tab shows its
         # mean ± sd band at once; a single run is, until the user picks runs of their own
-        if len(recs) > 1 or not chosen or chosen == followed:
-            followed.clear()
-            followed.update(r.id for r in recs)
-            panel.select_ids(followed)
+        if len(recs) > 1 or not chosen or chosen == auto:
+            # a Repeat after a Repeat on the same data (dropout on, then off): both groups, so
+            # the tab gives the verdict on the difference with no click (the tutorials' question)
+            last = followed[-1] if followed and chosen and chosen == auto else []
+            paired = len(recs) > 1 and len(last) > 1 and not data_changes(last[0], recs[0])
+            followed[:] = ([last] if paired else []) + [list(recs)]
+            panel.select_ids({r.id for group in followed for r in group})
     window.training.runs_recorded.connect(recorded)
     panel.runs_edited.connect(lambda: setattr(window.state, "dirty", True))
     panel.deleted.connect(lambda text: window.statusBar().showMessage(text, 10_000))

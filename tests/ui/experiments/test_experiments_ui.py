@@ -463,3 +463,33 @@ def test_a_refresh_that_keeps_the_selection_draws_the_plot_once(panel, monkeypat
     monkeypatch.setattr(panel, "redraw", lambda: draws.append(len(panel.selected_runs())))
     panel.refresh()
     assert draws == [3]
+
+
+def test_a_repeat_after_a_repeat_shows_both_seed_groups_and_the_verdict(window, qtbot):
+    """Dropout off over 2 seeds, then on: the tab shows both groups and the verdict with no click;
+    a third Repeat pairs with the second; after a change of data, a Repeat is shown alone."""
+    panel = window.runs_panel
+    window.training_panel.epochs.setValue(3)
+    window.training_panel.repeat_n.setValue(2)
+
+    def repeat() -> list:
+        qtbot.waitUntil(lambda: not window.training.busy, timeout=10_000)
+        with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
+            window.training_panel.repeat_btn.click()
+        return b.args[0]
+
+    window.state.project.spec = BASE.copy()
+    window.state.notify_spec_changed()
+    off = repeat()
+    window.state.project.spec = DROP.copy()
+    window.state.notify_spec_changed()
+    on = repeat()
+    assert {r.id for r in panel.selected_runs()} == {r.id for r in off + on}
+    text = panel.verdict.text()
+    assert "dropout" in text.lower() and "×2" in text
+    again = repeat()  # the same network again: paired with the one before, not with the first
+    assert {r.id for r in panel.selected_runs()} == {r.id for r in on + again}
+    window.state.project.split.seed += 1  # other rows in each split: not the same comparison
+    window.state.notify_data_changed()
+    other = repeat()
+    assert {r.id for r in panel.selected_runs()} == {r.id for r in other}
