@@ -34,7 +34,8 @@ def jsonable(x):
     if isinstance(x, dict):
         return {str(k): jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
+        floats = _floats(x)
+        return floats if floats is not None else [jsonable(v) for v in x]
     if isinstance(x, np.ndarray):
         return jsonable(x.tolist())
     if isinstance(x, Enum):
@@ -43,3 +44,16 @@ def jsonable(x):
     if isinstance(x, (str, int, float, bool)) or x is None:
         return x
     return str(x)
+
+
+def _floats(x: list | tuple) -> list | None:
+    """``[jsonable(v) for v in x]`` for a list of floats (a run's curve), in one NumPy pass; None
+    for any other list. A project's runs hold hundreds of thousands of them, and the autosave
+    made them JSON-safe one call each on the GUI thread (0.5 s for 100 runs of 1,000 epochs)."""
+    if not x or not all(isinstance(v, (float, np.floating)) for v in x):
+        return None
+    a = np.asarray(x, dtype=np.float64)
+    out = a.tolist()
+    if not np.isfinite(a).all():
+        out = [v if math.isfinite(v) else None for v in out]
+    return out
