@@ -156,3 +156,32 @@ def test_the_task_is_printed_and_whole_numbers_taken_as_classes_are_named(tmp_pa
     out = json.loads(r.stdout)
     assert out["task"] == "regression"
     assert out["task_line"] == "task: regression of visits (chosen with --task)"
+
+
+def test_the_columns_learned_from_and_those_left_out_are_said_with_their_reasons(tmp_path):
+    """A run's output names the features it read, the columns left out and why, and what was
+    done about missing values (the Data tab shows the same), in the text and the JSON."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 300
+    age = rng.normal(40, 10, n)
+    age[rng.random(n) < 0.3] = np.nan  # too many rows to drop: filled
+    frame = pd.DataFrame({"id": np.arange(1, n + 1), "age": age, "x": rng.normal(size=n),
+                          "name": [f"person {i}" for i in range(n)],
+                          "y": (rng.random(n) < 0.5).astype(int)})
+    path = tmp_path / "people.csv"
+    frame.to_csv(path, index=False)
+    r = nnstudio("train", str(path), "--target", "y", "--epochs", "2")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert "features: age, x (2 network inputs after encoding)" in lines
+    left = next(s for s in lines if s.startswith("left out:"))
+    assert "id (a row number" in left and "name (text unique to every row" in left
+    assert any(s.startswith("Missing values (automatic):") and "filled" in s for s in lines)
+    out = json.loads(nnstudio("train", str(path), "--target", "y", "--epochs", "2", "--json").stdout)
+    assert out["features"] == ["age", "x"] and out["n_inputs"] == 2
+    assert set(out["left_out"]) == {"id", "name"} and "filled" in out["missing_note"]
+    rep = nnstudio("train", str(path), "--target", "y", "--epochs", "2", "--repeat", "2")
+    assert "features: age, x (2 network inputs after encoding)" in rep.stdout.splitlines()

@@ -75,6 +75,30 @@ def rows_text(data) -> str:
     return text
 
 
+def columns_lines(project, data) -> list[str]:
+    """The columns the network reads and the ones left out, each with its reason, and how
+    missing values were handled (the GUI's Data tab shows the same): the output of a run says
+    what it learned from, not only how well."""
+    feats = list(project.roles.features)
+    lines = [f"features: {', '.join(feats)} ({data.n_inputs:,} network input"
+             f"{'' if data.n_inputs == 1 else 's'} after encoding)"]
+    left = {c: why for c, why in project.roles.ignored.items() if c != project.roles.target}
+    if left:
+        lines.append("left out: " + "; ".join(f"{c} ({why})" for c, why in left.items())
+                     + ". Add any with --features.")
+    if getattr(data, "missing_note", ""):
+        lines.append(data.missing_note)
+    return lines
+
+
+def columns_json(project, data) -> dict:
+    """:func:`columns_lines` as JSON values."""
+    return {"features": list(project.roles.features), "n_inputs": int(data.n_inputs),
+            "left_out": {c: why for c, why in project.roles.ignored.items()
+                         if c != project.roles.target},
+            "missing_note": getattr(data, "missing_note", "") or None}
+
+
 def task_line(project, data) -> str:
     """What the run learns, and for whole numbers taken as classes, that they are unordered and
     how to train a quantity instead (the GUI's Data tab says the same)."""

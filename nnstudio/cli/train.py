@@ -9,6 +9,8 @@ from pathlib import Path
 from nnstudio.cli import generated, timeline, train_multiworker, train_stream
 from nnstudio.cli.common import (
     _Bar,
+    columns_json,
+    columns_lines,
     csv_options,
     data_warnings,
     print_result,
@@ -218,6 +220,7 @@ def run(args) -> int:
         out = {"runs": runs, "metric": rep["metric"], "mean": rep["mean"], "sd": rep["sd"],
                "params": params, "repeat": args.repeat, "rows": data.rows(), "baseline": base,
                "task": data.task.value, "task_line": task_line(project, data),
+               **columns_json(project, data),
                "warnings": warnings + ([base["verdict"]] if not base["better_than_guessing"] else [])}
         result = rep["runs"][-1]
         if args.json:
@@ -225,6 +228,7 @@ def run(args) -> int:
         else:
             print(rows_text(data))
             print(task_line(project, data))
+            print("\n".join(columns_lines(project, data)))
             for i, r in enumerate(runs):
                 print(f"seed {i}: {rep['metric']} {r.get(rep['metric'])}")
             print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
@@ -254,6 +258,7 @@ def run(args) -> int:
         base = baseline(data, result)
         out["rows"] = data.rows()
         out["task"], out["task_line"] = data.task.value, task_line(project, data)
+        out.update(columns_json(project, data))
         out["baseline"] = base
         out["warnings"] = warnings + ([base["verdict"]] if not base["better_than_guessing"] else [])
         findings = findings_json(data, project.spec, project.settings, result,
@@ -262,7 +267,8 @@ def run(args) -> int:
         if args.json:
             print(json.dumps(out, indent=2))
         else:
-            print_result(result.message, out, params, rows_text(data), out["task_line"])
+            print_result(result.message, out, params, rows_text(data), out["task_line"],
+                         *columns_lines(project, data))
             for f in findings:
                 print(f"coach [{f['code']}]: {f['message']}")
     if args.export:
