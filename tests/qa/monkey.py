@@ -30,7 +30,7 @@ import threading
 import time
 import traceback
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -146,8 +146,11 @@ class Monkey:
             w.currentText() if isinstance(w, QComboBox) else "")
         d = f"{type(w).__name__}({label!r}, {w.objectName() or type(w.parent()).__name__})"
         if isinstance(w, QComboBox):
-            if w.count():
-                j = rng.randrange(w.count())
+            model = w.model()
+            enabled = [i for i in range(w.count())  # a greyed-out entry cannot be picked
+                       if model.flags(model.index(i, w.modelColumn())) & Qt.ItemFlag.ItemIsEnabled]
+            if enabled:
+                j = rng.choice(enabled)
                 self.actions.append(f"{d} -> {w.itemText(j)!r}")
                 w.setCurrentIndex(j)
                 w.activated.emit(j)
