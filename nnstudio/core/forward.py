@@ -320,20 +320,32 @@ def layers_from_weights(specs: list[LayerSpec], weights: list[np.ndarray]) -> li
         i += n
         return got
 
+    def misfit(s: LayerSpec, what: str) -> SpecError:
+        return SpecError(f"The weights do not match the network: '{s.describe()}' {what}.",
+                         "Train the network again.")
+
+    width = None  # the values coming into the layer, once a layer before it has fixed them
     for s in specs:
         if s.kind == "dense":
             (k,) = take(1, f"the kernel of '{s.describe()}'")
             k = np.asarray(k)
-            if k.ndim != 2 or k.shape[1] != s.units:
-                raise SpecError(f"The weights do not match the network: '{s.describe()}' has "
-                                f"{s.units} units, the kernel has shape {k.shape}.",
-                                "Train the network again.")
+            if k.ndim != 2 or k.shape[1] != s.units or width not in (None, k.shape[0]):
+                raise misfit(s, f"has {s.units} units on {width or 'its'} inputs, the kernel has "
+                                f"shape {k.shape}")
             b = np.asarray(take(1, f"the bias of '{s.describe()}'")[0]) if s.use_bias else None
+            if b is not None and b.shape != (s.units,):
+                raise misfit(s, f"has {s.units} units, the bias has shape {b.shape}")
             out.append(ForwardLayer("dense", k, b, canonical_activation(s.activation), name=s.describe()))
+            width = s.units
         elif s.kind == "batchnorm":
-            g, be, m, v = take(4, "a batch-normalization layer's statistics")
-            sc, sh = batchnorm_affine(g, be, m, v)
+            stats = [np.asarray(a) for a in take(4, "a batch-normalization layer's statistics")]
+            n = width if width is not None else stats[0].shape[0] if stats[0].ndim == 1 else -1
+            if any(a.shape != (n,) for a in stats):  # a snapshot of another network (issue 19)
+                raise misfit(s, f"normalizes {n if n >= 0 else 'its'} values, its statistics "
+                                f"have shapes {', '.join(str(a.shape) for a in stats)}")
+            sc, sh = batchnorm_affine(*stats)
             out.append(ForwardLayer("affine", scale=sc, shift=sh, name=s.describe()))
+            width = n
         else:
             out.append(ForwardLayer("identity", name=s.describe()))
     if i != len(weights):

@@ -141,6 +141,29 @@ def test_weights_that_do_not_fit_the_specs_are_refused():
         layers_from_weights(specs, [*w, np.zeros(1)])
     with pytest.raises(SpecError, match="3 units"):
         layers_from_weights(specs, [np.ones((2, 4)), *w[1:]])
+    with pytest.raises(SpecError, match="1 units on 3 inputs"):
+        layers_from_weights(specs, [*w[:2], np.ones((4, 1)), np.zeros(1)])
+    with pytest.raises(SpecError, match="the bias has shape"):
+        layers_from_weights(specs, [w[0], np.zeros(4), *w[2:]])
+
+
+def test_a_snapshot_of_another_network_is_refused_where_a_batchnorm_layer_now_stands():
+    """Monkey seed 40: the Replay showed epochs of a 9-4-16 run while the network was edited to
+    put batch normalization after the first layer; its kernel was read as the layer's statistics
+    and the Inspector failed with a NumPy broadcast error instead of refusing the snapshot."""
+    ran = [np.ones((2, 9)), np.zeros(9), np.ones((9, 4)), np.zeros(4), np.ones((4, 16)),
+           np.zeros(16), np.ones((16, 1)), np.zeros(1)]
+    edited = [LayerSpec.dense(9, "relu"), LayerSpec.batchnorm(), LayerSpec.dense(1, "sigmoid")]
+    with pytest.raises(SpecError, match="normalizes 9 values"):
+        layers_from_weights(edited, ran[:6])
+    bn = [np.ones(9), np.zeros(9), np.zeros(9), np.ones(9)]
+    fitted = layers_from_weights(edited, [*ran[:2], *bn, np.ones((9, 1)), np.zeros(1)])
+    assert [layer.kind for layer in fitted] == ["dense", "affine", "dense"]
+    first = [LayerSpec.batchnorm(), LayerSpec.dense(1, "sigmoid")]  # the width comes from the stats
+    assert len(layers_from_weights(first, [*[np.ones(2)] * 4, np.ones((2, 1)), np.zeros(1)])) == 2
+    with pytest.raises(SpecError, match="normalizes 2 values"):
+        layers_from_weights(first, [np.ones(2), np.ones(3), np.ones(2), np.ones(2), np.ones((2, 1)),
+                                    np.zeros(1)])
 
 
 def test_engine_runs_without_tensorflow():
