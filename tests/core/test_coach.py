@@ -144,6 +144,24 @@ def test_overfitting_onset_is_the_best_validation_epoch(xor_data):
     assert diagnose(data, p.spec, p.settings, res) == []
 
 
+def test_a_slow_rise_from_an_early_best_is_overfitting_too(xor_data):
+    """A 200,000-row CSV: the validation loss was best at epoch 3 of 50 and crept from 0.539 to
+    0.552 while the training loss fell; the coach had nothing to report (the rise was under 10 %).
+    The same best epoch with an end within 2 % of it, or a best past the first quarter, is not."""
+    p, data = xor_data
+    loss = np.linspace(0.56, 0.51, 50)
+    val = np.r_[[0.56, 0.545, 0.539], np.linspace(0.540, 0.552, 47)]
+    res = SimpleNamespace(history=_history(loss, val), status="completed", test={}, model=None)
+    (f,) = diagnose(data, p.spec, p.settings, res)
+    assert f.code == "overfitting" and f.epoch == 3
+    assert "rose from 0.539 to 0.552 (2% above its best)" in f.message
+    res.history = _history(loss, np.r_[val[:3], np.linspace(0.540, 0.544, 47)])  # within 2 %
+    assert diagnose(data, p.spec, p.settings, res) == []
+    late = np.r_[np.linspace(0.6, 0.539, 15), np.linspace(0.540, 0.552, 35)]  # best at 15 of 50
+    res.history = _history(loss, late)
+    assert diagnose(data, p.spec, p.settings, res) == []
+
+
 def test_divergence_and_oscillation_from_the_curves(xor_data):
     p, data = xor_data
     res = SimpleNamespace(history=_history([0.7, 0.9, 5.0, float("nan")]), status="diverged",
