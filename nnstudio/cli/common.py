@@ -75,28 +75,28 @@ def rows_text(data) -> str:
     return text
 
 
-def columns_lines(project, data) -> list[str]:
-    """The columns the network reads and the ones left out, each with its reason, and how
-    missing values were handled (the GUI's Data tab shows the same): the output of a run says
-    what it learned from, not only how well."""
-    feats = list(project.roles.features)
-    lines = [f"features: {', '.join(feats)} ({data.n_inputs:,} network input"
-             f"{'' if data.n_inputs == 1 else 's'} after encoding)"]
-    left = {c: why for c, why in project.roles.ignored.items() if c != project.roles.target}
-    if left:
-        lines.append("left out: " + "; ".join(f"{c} ({why})" for c, why in left.items())
-                     + ". Add any with --features.")
-    if getattr(data, "missing_note", ""):
-        lines.append(data.missing_note)
-    return lines
-
-
 def columns_json(project, data) -> dict:
-    """:func:`columns_lines` as JSON values."""
+    """The columns the network reads, the ones left out (each with its reason) and how missing
+    values were handled (the GUI's Data tab shows the same): a run's output says what it learned
+    from, not only how well."""
     return {"features": list(project.roles.features), "n_inputs": int(data.n_inputs),
             "left_out": {c: why for c, why in project.roles.ignored.items()
                          if c != project.roles.target},
             "missing_note": getattr(data, "missing_note", "") or None}
+
+
+def columns_lines(project, data) -> list[str]:
+    """:func:`columns_json` as the lines printed without ``--json``."""
+    c = columns_json(project, data)
+    n = c["n_inputs"]
+    lines = [f"features: {', '.join(c['features'])} ({n:,} network input{'' if n == 1 else 's'} "
+             f"after encoding)"]
+    if c["left_out"]:
+        lines.append("left out: " + "; ".join(f"{col} ({why})" for col, why in c["left_out"].items())
+                     + ". Add any with --features.")
+    if c["missing_note"]:
+        lines.append(c["missing_note"])
+    return lines
 
 
 def task_line(project, data) -> str:
