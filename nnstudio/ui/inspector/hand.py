@@ -226,7 +226,8 @@ class HandNetEditor(QWidget):
         ed.setMinimumWidth(220)
         ed.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
         ed.changed.connect(self._on_layer_changed)
-        self.layers_row.insertWidget(len(self.editors), ed)
+        # at the top of the row: centred, a short layer beside a tall one sat cut off at the bottom
+        self.layers_row.insertWidget(len(self.editors), ed, 0, Qt.AlignmentFlag.AlignTop)
         self.editors.append(ed)
         return ed
 

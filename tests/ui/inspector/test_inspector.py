@@ -456,3 +456,13 @@ def test_a_wide_networks_neuron_maps_are_computed_on_a_worker(window, qtbot, mon
     assert threads and all(t is not threading.main_thread() for t in threads)
     assert insp.maps.maps[0].shape[0] == 6 and len(insp.maps.images) == 6 + 4 + 1
     assert "the trained model" in insp.maps.caption.text()
+
+
+def test_hand_layers_of_different_heights_line_up_at_the_top(hand, qtbot):
+    """A 1-input layer beside a 32-row one was centred in the row: its title sat far down, cut off
+    by the bottom of the scroll area at 1280 x 720 (monkey seed 42's screenshot)."""
+    hand.load_preset("w5-relu")
+    hand.editors[0].units.setValue(32)  # the next layer gets 32 input rows: much taller
+    qtbot.waitUntil(lambda: hand.editors[1].sizeHint().height() > hand.editors[0].sizeHint().height() + 100)
+    qtbot.wait(50)
+    assert hand.editors[0].geometry().top() == hand.editors[1].geometry().top()
