@@ -26,12 +26,20 @@ from nnstudio.core.registry import canonical_activation
 
 
 def _erf(x):
-    from scipy.special import erf  # noqa: PLC0415 -- lazy: scipy.special is 0.25 s of start-up before the window paints
+    """scipy.special's ``erf``, imported on first use (scipy.special is 0.25 s of start-up before
+    the window paints); the first call puts the ufunc itself in this module's place."""
+    global _erf
+    from scipy.special import erf  # noqa: PLC0415 -- lazy: see above
+    _erf = erf
     return erf(x)
 
 
 def _expit(z, out=None):
-    from scipy.special import expit  # noqa: PLC0415 -- lazy: as _erf
+    """scipy.special's ``expit``, imported on first use as :func:`_erf` (the host engine calls it
+    once a batch: no import statement after the first)."""
+    global _expit
+    from scipy.special import expit  # noqa: PLC0415 -- lazy: see _erf
+    _expit = expit
     return expit(z, out=out)
 
 
