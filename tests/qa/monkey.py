@@ -229,7 +229,9 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=250)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    app = QApplication(sys.argv[:1])
+    from nnstudio.ui.app import create_app
+
+    app = create_app(sys.argv[:1])  # as the app starts: one BLAS thread, the 1 ms switch interval …
     app.setOrganizationName("nnstudio-qa")  # its own settings and autosaves, not the user's
     app.setApplicationName("monkey")
     code = Monkey(args.out, args.seed).run(args.steps)
