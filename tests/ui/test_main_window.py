@@ -317,6 +317,31 @@ def test_default_window_shows_the_whole_surface_and_no_sideways_scrollbar(window
     assert scroll.widget().width() >= scroll.widget().minimumSizeHint().width()
 
 
+def test_log_scale_on_an_empty_plot_after_a_diverged_run_gets_a_plain_range(qtbot):
+    """Monkey seed 44: a run's loss reached 1e30, a new example emptied the plot (its range kept),
+    and ticking Log scale made pyqtgraph tick 10^0..10^(1e30) decade by decade: the window hung,
+    eating memory. The empty plot now gets a plain range, and the next curve is autoranged."""
+    from nnstudio.ui.training.curves import CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    view.set_history({"loss": [1e30, 1e20, 5.0], "accuracy": [0.5, 0.6, 0.7]})
+    qtbot.waitUntil(lambda: view.loss_plot.getViewBox().viewRange()[1][1] > 1e29, timeout=2000)
+    view.hide()  # not painted until the range is checked (a paint of the old range never ended)
+    view.reset("accuracy")
+    view.log_scale.setChecked(True)
+    low, high = view.loss_plot.getViewBox().viewRange()[1]
+    assert -10 < low < high < 10  # powers of ten
+    view.show()
+    view.append({"loss": [0.5, 0.1], "accuracy": [0.6, 0.7]})
+    view.flush()
+    qtbot.waitUntil(lambda: view.loss_plot.getViewBox().viewRange()[1][1] < 0, timeout=3000)
+    low, high = view.loss_plot.getViewBox().viewRange()[1]
+    assert -1.5 < low < -0.9 and -0.4 < high < 0  # log10 of 0.1 .. 0.5, autoranged
+
+
 def test_curves_list_validation_only_when_there_is_a_validation_split(qtbot):
     from nnstudio.ui.training.curves import CurvesView
 

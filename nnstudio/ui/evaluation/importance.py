@@ -29,9 +29,9 @@ class ImportanceView(ComputedWhenShown, QWidget):
         self.job.error.connect(self._on_error)
         top = QHBoxLayout()
         top.addWidget(QLabel("Drop of"))
-        self.metric = QComboBox()
-        self.metric.setToolTip("The figure measured before and after shuffling a column.")
-        top.addWidget(self.metric)
+        self.metric_box = QComboBox()
+        self.metric_box.setToolTip("The figure measured before and after shuffling a column.")
+        top.addWidget(self.metric_box)
         self.repeats = QSpinBox()
         self.repeats.setRange(1, 50)
         self.repeats.setValue(5)
@@ -57,23 +57,23 @@ class ImportanceView(ComputedWhenShown, QWidget):
         # Evaluation page 1,300 px tall and stretched the confusion matrix beside it
         self.chart_scroll = vertical_scroll(self.chart)
         lay.addWidget(self.chart_scroll, 1)
-        self.metric.currentIndexChanged.connect(self._changed)
+        self.metric_box.currentIndexChanged.connect(self._changed)
         self.repeats.valueChanged.connect(self._changed)
 
     def set_inputs(self, net, pre, frame, threshold=None) -> None:
         """The model and the rows to measure on; measured when shown (or at once if shown)."""
-        keep = self.metric.currentData()
+        keep = self.metric_box.currentData()
         task = pre.task if pre is not None else None
         metrics = explain.REGRESSION_METRICS if task is Task.REGRESSION else explain.CLASSIFICATION_METRICS
-        self.metric.blockSignals(True)
-        self.metric.clear()
+        self.metric_box.blockSignals(True)
+        self.metric_box.clear()
         for m in metrics:
             if m == "roc_auc" and pre is not None and len(pre.classes) > 2:
                 continue
-            self.metric.addItem(ev.METRIC_NAMES[m], m)
-        i = self.metric.findData(keep)
-        self.metric.setCurrentIndex(max(i, 0))
-        self.metric.blockSignals(False)
+            self.metric_box.addItem(ev.METRIC_NAMES[m], m)
+        i = self.metric_box.findData(keep)
+        self.metric_box.setCurrentIndex(max(i, 0))
+        self.metric_box.blockSignals(False)
         self._inputs = (net, pre, frame, threshold) if net is not None and pre is not None else None
         self.result = None
         self.chart.set_bars([], [])
@@ -94,7 +94,7 @@ class ImportanceView(ComputedWhenShown, QWidget):
             return
         self._stale = False
         net, pre, frame, thr = self._inputs
-        metric, n = self.metric.currentData(), self.repeats.value()
+        metric, n = self.metric_box.currentData(), self.repeats.value()
         self.info.setText("Measuring…")
         tag = (id(net), metric, n, thr)
         self._tag = tag

@@ -81,7 +81,7 @@ class CurvesView(QWidget):
             "metric": self.metric_plot.plot([], [], pen=TRAIN_PEN, name="training"),
             "val_metric": self.metric_plot.plot([], [], pen=VAL_PEN, name="validation"),
         }
-        self.metric = "accuracy"
+        self.metric_key = "accuracy"
         self.history: dict[str, list[float]] = {}
         self._marks: list[pg.InfiniteLine] = []
         # issue 19: the epoch the timeline scrubber shows (a line on both plots), and a branch's start
@@ -105,7 +105,7 @@ class CurvesView(QWidget):
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.timeout.connect(self._redraw)
         self._last_redraw = 0.0
-        self.reset(self.metric)
+        self.reset(self.metric_key)
         if state is not None:
             state.project_changed.connect(self._on_data_changed)
             state.data_changed.connect(self._on_data_changed)
@@ -186,7 +186,7 @@ class CurvesView(QWidget):
 
     def reset(self, metric: str = "accuracy") -> None:
         self._redraw_timer.stop()
-        self.metric = metric
+        self.metric_key = metric
         self.stale = ""
         self.loss_plot.setTitle("Loss")
         self.metric_plot.setTitle(self._metric_title())
@@ -208,17 +208,34 @@ class CurvesView(QWidget):
     @Slot()
     def _apply_log_scale(self, *_args) -> None:
         on = self.log_scale.isChecked()
-        self.loss_plot.setLogMode(y=on)
-        self.metric_plot.setLogMode(y=on and self.metric != "accuracy")  # accuracy stays 0..1
+        for plot, names, log in ((self.loss_plot, ("loss", "val_loss"), on),
+                                 # accuracy stays 0..1, on its fixed axis
+                                 (self.metric_plot, ("metric", "val_metric"),
+                                  on and self.metric_key != "accuracy")):
+            plot.setLogMode(y=log)
+            if plot is self.metric_plot and self.metric_key == "accuracy":
+                continue
+            if not any(self._drawn(n) for n in names):
+                # An empty plot keeps the last run's range, and a log axis reads it as powers of
+                # ten: after a diverged run (loss 1e30) and a new example, ticking Log scale made
+                # pyqtgraph list the ticks of 10^0..10^(1e30), one decade at a time, and the window
+                # hung, eating memory (monkey seed 44). Empty: a plain range, autoranged on data.
+                plot.setYRange(*((-2.0, 1.0) if log else (0.0, 1.0)), padding=0)
+                plot.getViewBox().enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
+
+    def _drawn(self, name: str) -> int:
+        """How many points curve ``name`` draws."""
+        y = self.curves[name].getData()[1]
+        return 0 if y is None else len(y)
 
     def _metric_title(self) -> str:
-        return "Accuracy" if self.metric == "accuracy" else self.metric.upper()
+        return "Accuracy" if self.metric_key == "accuracy" else self.metric_key.upper()
 
     def _fix_metric_range(self) -> None:
         """Accuracy lives in 0..1: a fixed axis with a little margin, the same for every run, so a
         curve sitting at exactly 1.0 (or 0.0) is drawn inside the plot, not on its edge or off it."""
         vb = self.metric_plot.getViewBox()
-        if self.metric == "accuracy":
+        if self.metric_key == "accuracy":
             vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
             self.metric_plot.setYRange(-ACCURACY_MARGIN, 1 + ACCURACY_MARGIN, padding=0)
         else:
@@ -275,8 +292,8 @@ class CurvesView(QWidget):
     @Slot()
     def _redraw(self) -> None:
         self._last_redraw = time.perf_counter()
-        keys = {"loss": "loss", "val_loss": "val_loss", "metric": self.metric,
-                "val_metric": f"val_{self.metric}"}
+        keys = {"loss": "loss", "val_loss": "val_loss", "metric": self.metric_key,
+                "val_metric": f"val_{self.metric_key}"}
         for name, key in keys.items():
             y = self.history.get(key, [])
             x = np.arange(1, len(y) + 1)
