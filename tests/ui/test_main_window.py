@@ -539,3 +539,27 @@ def test_the_window_is_built_without_scipy_special(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                        env=env)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_class_weights_are_greyed_out_for_regression_and_marked_when_set(window):
+    """Monkey seed 45: a project with balanced class weights and a regression target; each Train
+    was refused ("Class weights only apply to classification", 11 times) with nothing on the panel
+    to say why. The box is greyed out for regression, and marked (still usable) when weights are set."""
+    from nnstudio.core.model.spec import Task
+
+    tp, state = window.training_panel, window.state
+    cw = tp.class_weights
+    assert cw.isEnabled() and not cw.mode.styleSheet()  # XOR: two classes
+    cw.mode.setCurrentIndex(cw.mode.findData("balanced"))
+    assert state.project.settings.class_weight == "balanced"
+    state.project.task_override = Task.REGRESSION
+    state.notify_data_changed()
+    assert cw.isEnabled() and cw.mode.styleSheet()  # weights set: usable, to set them to none
+    assert "set them to none" in cw.mode.toolTip()
+    cw.mode.setCurrentIndex(cw.mode.findData("none"))
+    assert state.project.settings.class_weight == "none"
+    assert not cw.isEnabled() and not cw.mode.styleSheet()
+    assert "only apply to classification" in cw.mode.toolTip()
+    state.project.task_override = None
+    state.notify_data_changed()
+    assert cw.isEnabled()

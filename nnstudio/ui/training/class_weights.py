@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
 from nnstudio.core.errors import SettingsError
 from nnstudio.core.training.class_weights import check_class_weight
 
+TIP = ("How much each class's rows count in the loss (classification). Balanced: rows of a class "
+       "count n_rows / (n_classes × its rows), as Keras' class_weight.")
 MODES = (("none", "none (every row counts once)"), ("balanced", "balanced (rare classes count more)"),
          ("custom", "custom…"))
 
@@ -37,8 +39,7 @@ class ClassWeightEditor(QWidget):
         self.mode = QComboBox()
         for key, label in MODES:
             self.mode.addItem(label, key)
-        self.mode.setToolTip("How much each class's rows count in the loss (classification). Balanced: "
-                             "rows of a class count n_rows / (n_classes × its rows), as Keras' class_weight.")
+        self.mode.setToolTip(TIP)
         self.custom = QLineEdit()
         self.custom.setPlaceholderText("label=weight, e.g. yes=3, no=1")
         self.custom.setToolTip("A weight per class label; classes not named weigh 1.")

@@ -28,6 +28,7 @@ from nnstudio.core.training.settings import EARLY_MONITORS, LOSSES, OPTIMIZERS, 
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.data.combos import value_combo
 from nnstudio.ui.state import AppState
+from nnstudio.ui.training.class_weights import TIP as CLASS_WEIGHTS_TIP
 from nnstudio.ui.training.class_weights import ClassWeightEditor
 from nnstudio.ui.training.controller import TrainingController
 
@@ -174,7 +175,7 @@ class TrainingPanel(QWidget):
         # figures of a run on another network or other data are not left beside the new one
         state.spec_changed.connect(lambda: self._invalidated("the network changed"))
         state.data_changed.connect(lambda: self._invalidated("the data changed"))
-        state.data_changed.connect(self._mark_losses)  # a new target may take other losses
+        state.data_changed.connect(self._mark_for_task)  # a new target may take other settings
         state.model_changed.connect(self._on_model_changed)
         self.load()
 
@@ -200,7 +201,7 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("Not trained yet")
         self._update_enabled()
-        self._mark_losses()
+        self._mark_for_task()
 
     def _task(self) -> Task | None:
         try:
@@ -209,6 +210,27 @@ class TrainingPanel(QWidget):
             return None
 
     @Slot()
+    def _mark_for_task(self) -> None:
+        self._mark_losses()
+        self._mark_class_weights()
+
+    def _mark_class_weights(self) -> None:
+        """Class weights are for classification: on a regression target the box is greyed out,
+        saying so, unless weights are set (from a classification target before): then it stays
+        usable, red, with Train's own message, so they can be set to none."""
+        box = self.class_weights.mode
+        if self.controller.run_state != "idle":
+            return  # every editor is disabled while a network trains
+        regression = self._task() is Task.REGRESSION
+        weighted = self.state.project.settings.class_weight != "none"
+        self.class_weights.setEnabled(not regression or weighted)
+        box.setStyleSheet("QComboBox { background: #fde2e2; }" if regression and weighted else "")
+        box.setToolTip(
+            "Class weights only apply to classification: set them to none for this regression "
+            "target (Train refuses them)." if regression and weighted else
+            "Class weights only apply to classification: this target is a number." if regression
+            else CLASS_WEIGHTS_TIP)
+
     def _mark_losses(self) -> None:
         """Losses that cannot train the target's task are greyed out in the list, each saying
         why; a chosen one that no longer fits (the target changed) stays chosen, marked, with what
@@ -310,6 +332,7 @@ class TrainingPanel(QWidget):
             self.batch_size.setEnabled(s.batch_mode == "mini-batch")
             self.monitor.setEnabled(s.early_stopping)
             self.patience.setEnabled(s.early_stopping)
+            self._mark_class_weights()
 
     @Slot()
     def _on_started(self) -> None:
