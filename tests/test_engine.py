@@ -570,3 +570,14 @@ def test_streaming_learning_rate_change(streamed, xor):
     r = t.run()
     assert r.lr_changes == [(1, 0.3)]
     assert float(t.optimizer.learning_rate.numpy()) == pytest.approx(0.3)
+
+
+def test_a_run_stopped_after_one_epoch_says_1_epoch(xor):
+    """The status bar said "Stopped by you after 1 epochs." (monkey seed 45's screenshot)."""
+    box = {}
+    t = Trainer(xor, XOR_SPEC, settings(epochs=50), on_progress=lambda p: box["t"].stop())
+    box["t"] = t
+    t.max_chunk_epochs = 1
+    r = t.run()
+    assert r.status == "stopped" and r.epochs_run == 1
+    assert r.message == "Stopped by you after 1 epoch."

@@ -227,7 +227,7 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
     if reporter.diverged:
         status, message = "diverged", divergence_message(done - 1, lr)
     elif reporter.stopped:
-        status, message = "stopped", f"Stopped after {done} epochs."
+        status, message = "stopped", f"Stopped after {epochs_text(done)}."
     elif early is not None and early.stopped_epoch > 0:
         best_epoch = int(early.best_epoch)
         status = "early_stopped"

@@ -331,7 +331,7 @@ class Trainer:
             gate = control.checkpoint(done, lr_now, model_fn=current_model)
             stepping, lr = gate.stepping, gate.learning_rate
             if gate.stop:
-                status, message = "stopped", f"Stopped by you after {done} epochs."
+                status, message = "stopped", f"Stopped by you after {epochs_text(done)}."
                 break
             if lr is not None:
                 prog.set_learning_rate(lr)

@@ -331,7 +331,7 @@ def _results(seeds, models, rows, keys, tests, status, done, steps, t0, path, fr
         test = tests[i] if finite else {}
         st = status if finite else "diverged"
         message = {"completed": f"Trained {epochs_text(done)}.",
-                   "stopped": f"Stopped by you after {done} epochs.",
+                   "stopped": f"Stopped by you after {epochs_text(done)}.",
                    "diverged": "The loss became NaN or infinite."}[st]
         out.append(TrainResult(model=model, history=history, epochs_run=done, status=st,
                                message=message, seconds=share, test=test, seed=int(s),

@@ -146,7 +146,7 @@ def run_streaming(data, s, model, control, t0: float):
     while done < epochs:
         stepping = False
         if gate():
-            status, message = "stopped", f"Stopped by you after {done} epochs."
+            status, message = "stopped", f"Stopped by you after {epochs_text(done)}."
             break
         if stream is None:
             stream = iter(dataset(done))

@@ -39,6 +39,7 @@ from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import layers_from_weights
 from nnstudio.core.model.spec import Task
+from nnstudio.core.settings import epochs_text
 from nnstudio.core.surface import default_held_values
 from nnstudio.core.threshold import positive_score
 from nnstudio.ui.common.empty_state import EmptyState
@@ -377,7 +378,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
                 text = f"Model opened from <b>{Path(self.opened_path).name}</b>."
             else:
                 r = self.state.result
-                text = f"Trained model ({r.epochs_run} epochs, {r.status})." if r else "Trained model."
+                text = f"Trained model ({epochs_text(r.epochs_run)}, {r.status})." if r else "Trained model."
         elif self.live or self.state.training:
             empty = "Training… the figures appear after the first epochs (while this tab is shown)."
         elif self.state.model is not None:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import ForwardLayer, layers_from_weights
 from nnstudio.core.model.spec import LayerSpec, Task
+from nnstudio.core.settings import epochs_text
 from nnstudio.core.training.engine import Progress
 from nnstudio.ui.network.graphics import (
     COL_DX,
@@ -361,7 +362,7 @@ class NetworkView(NodeSelection, QWidget):
         model = getattr(result, "model", None)
         if model is not None:
             self._timer.stop()
-            self.set_weights(model.get_weights(), f"trained weights ({result.epochs_run} epochs)")
+            self.set_weights(model.get_weights(), f"trained weights ({epochs_text(result.epochs_run)})")
 
     @Slot()
     def _on_started(self) -> None:
