@@ -32,6 +32,8 @@ from nnstudio.ui.training.class_weights import TIP as CLASS_WEIGHTS_TIP
 from nnstudio.ui.training.class_weights import ClassWeightEditor
 from nnstudio.ui.training.controller import TrainingController
 
+#: A setting the target cannot take (its tooltip says why and what to do).
+MARKED = "QComboBox { background: #fde2e2; }"
 LOSS_TIP = ("What training minimizes. 'From the task' picks binary or sparse categorical "
             "cross-entropy, or mean squared error.")
 BATCH_MODE_LABELS = {"mini-batch": "Mini-batch", "full-batch": "Full batch (gradient descent)",
@@ -216,15 +218,15 @@ class TrainingPanel(QWidget):
 
     def _mark_class_weights(self) -> None:
         """Class weights are for classification: on a regression target the box is greyed out,
-        saying so, unless weights are set (from a classification target before): then it stays
-        usable, red, with Train's own message, so they can be set to none."""
+        saying so, unless weights are set (from a classification target before), which Train
+        refuses: then it stays usable, red, saying to set them to none."""
         box = self.class_weights.mode
         if self.controller.run_state != "idle":
             return  # every editor is disabled while a network trains
         regression = self._task() is Task.REGRESSION
         weighted = self.state.project.settings.class_weight != "none"
         self.class_weights.setEnabled(not regression or weighted)
-        box.setStyleSheet("QComboBox { background: #fde2e2; }" if regression and weighted else "")
+        box.setStyleSheet(MARKED if regression and weighted else "")
         box.setToolTip(
             "Class weights only apply to classification: set them to none for this regression "
             "target (Train refuses them)." if regression and weighted else
@@ -249,7 +251,7 @@ class TrainingPanel(QWidget):
                 self.state.project.settings.check_loss_fits(task)
             except NNStudioError as e:
                 problem = e.user_text()
-        self.loss.setStyleSheet("QComboBox { background: #fde2e2; }" if problem else "")
+        self.loss.setStyleSheet(MARKED if problem else "")
         self.loss.setToolTip(problem or LOSS_TIP)
 
     @Slot()
