@@ -517,7 +517,7 @@ def neuron_maps(layers: list[ForwardLayer], X_grid: np.ndarray, n: int,
         for k, layer in enumerate(layers):
             x = apply_layer(layer, x)[1]
             if layer.kind == "dense":
-                parts[k].append(x[:, :units] if units is not None else x)
+                parts[k].append(x[:, :units])  # units None: every column
     return [np.ascontiguousarray(np.concatenate(p).T.reshape(-1, n, n))
             if layers[k].kind == "dense" else None for k, p in enumerate(parts)]
 

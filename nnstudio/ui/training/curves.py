@@ -208,14 +208,12 @@ class CurvesView(QWidget):
     @Slot()
     def _apply_log_scale(self, *_args) -> None:
         on = self.log_scale.isChecked()
-        for plot, names, log in ((self.loss_plot, ("loss", "val_loss"), on),
-                                 # accuracy stays 0..1, on its fixed axis
-                                 (self.metric_plot, ("metric", "val_metric"),
-                                  on and self.metric_key != "accuracy")):
+        accuracy = self.metric_key == "accuracy"  # stays 0..1, on its fixed axis
+        for plot, names, fixed in ((self.loss_plot, ("loss", "val_loss"), False),
+                                   (self.metric_plot, ("metric", "val_metric"), accuracy)):
+            log = on and not fixed
             plot.setLogMode(y=log)
-            if plot is self.metric_plot and self.metric_key == "accuracy":
-                continue
-            if not any(self._drawn(n) for n in names):
+            if not fixed and not any(self._drawn(n) for n in names):
                 # An empty plot keeps the last run's range, and a log axis reads it as powers of
                 # ten: after a diverged run (loss 1e30) and a new example, ticking Log scale made
                 # pyqtgraph list the ticks of 10^0..10^(1e30), one decade at a time, and the window
