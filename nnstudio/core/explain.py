@@ -29,9 +29,7 @@ from nnstudio.core import evaluate as ev
 from nnstudio.core.data.features import parse as parse_formula
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import (
-    _SELU_ALPHA,
-    _SELU_SCALE,
-    _erf,
+    activation_gradient,
     apply_layer,
     block_rows,
     layers_from_model,
@@ -112,35 +110,18 @@ def _as64(layers) -> list:
 
 
 def _activation_backward(name: str, z: np.ndarray, a: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """dOutput/dz from dOutput/da for an elementwise activation (softmax: its Jacobian)."""
-    if name == "linear":
-        return g
-    if name == "relu":
-        return g * (z > 0)
-    if name == "leaky_relu":
-        return g * np.where(z >= 0, 1.0, 0.2)
-    if name == "sigmoid":
-        return g * a * (1 - a)
-    if name == "tanh":
-        return g * (1 - a * a)
+    """dOutput/dz from dOutput/da for an activation: the gradient training uses
+    (:func:`~nnstudio.core.forward.activation_gradient`), and what training never carries back
+    through: softmax (its Jacobian) and the hand-built nets' step function (zero almost
+    everywhere)."""
     if name == "softmax":
         return a * (g - np.sum(g * a, axis=-1, keepdims=True))
-    if name == "elu":
-        return g * np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))
-    if name == "selu":
-        return g * _SELU_SCALE * np.where(z > 0, 1.0, _SELU_ALPHA * np.exp(np.minimum(z, 0)))
-    if name == "softplus":
-        return g / (1 + np.exp(-z))
-    if name == "swish":
-        s = 1 / (1 + np.exp(-z))
-        return g * (s + z * s * (1 - s))
-    if name == "gelu":
-        return g * (0.5 * (1 + _erf(z / np.sqrt(2))) + z * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi))
-    if name == "hard_sigmoid":
-        return g * np.where((z > -3) & (z < 3), 1 / 6, 0.0)
     if name == "step":
         return g * 0.0
-    raise DataError(f"Attributions cannot be computed through a '{name}' activation.")
+    try:
+        return activation_gradient(name, g, z, a)
+    except ValueError:
+        raise DataError(f"Attributions cannot be computed through a '{name}' activation.") from None
 
 
 def output_and_gradient(layers, X: np.ndarray, unit: int) -> tuple[np.ndarray, np.ndarray]:

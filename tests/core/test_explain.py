@@ -11,6 +11,7 @@ from nnstudio.core import explain
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.roles import Roles
 from nnstudio.core.errors import DataError
+from nnstudio.core.forward import ACTIVATION_FUNCTIONS, ForwardLayer
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.project import Project
 from nnstudio.core.training.settings import TrainSettings
@@ -120,6 +121,30 @@ def test_gradient_matches_finite_differences(trained_binary):
         xp[:, j] += h
         fp, _ = explain.output_and_gradient(layers, xp, 0)
         assert np.allclose((fp - f) / h, g[:, j], atol=1e-4)
+
+
+@pytest.mark.parametrize("act", sorted(set(ACTIVATION_FUNCTIONS) - {"step"}))
+def test_gradient_through_every_activation_matches_finite_differences(act):
+    """Attributions carry the gradient back through every activation a layer can have, with the
+    same derivative training uses (one function for both), checked against central differences."""
+    r = np.random.default_rng(5)
+    layers = [ForwardLayer("dense", r.normal(size=(3, 6)), r.normal(size=6), act),
+              ForwardLayer("dense", r.normal(size=(6, 2)), r.normal(size=2), "linear")]
+    x = r.normal(size=(4, 3))
+    _f, g = explain.output_and_gradient(layers, x, 1)
+    h = 1e-6
+    for j in range(3):
+        step = np.zeros(3)
+        step[j] = h
+        up = explain.output_and_gradient(layers, x + step, 1)[0]
+        down = explain.output_and_gradient(layers, x - step, 1)[0]
+        np.testing.assert_allclose(g[:, j], (up - down) / (2 * h), rtol=1e-5, atol=1e-6)
+
+
+def test_an_unknown_activation_is_a_clear_error():
+    g = np.ones((1, 2))
+    with pytest.raises(DataError, match="'mystery' activation"):
+        explain._activation_backward("mystery", g, g, g)
 
 
 def test_attributions_through_softmax_and_smooth_activations(tf_loaded):
