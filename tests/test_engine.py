@@ -383,11 +383,28 @@ def test_training_goes_on_from_a_given_model(xor):
 
 
 def test_precompile_then_train(xor):
+    """Train after the background compile traces nothing (the evaluation included: 50 ms of a
+    first Train) and is the very run a freshly compiled program gives: the epoch the compile ran
+    on zeros, so that the first execution is behind it, is undone."""
     s = settings(epochs=3, batch_size=13)  # an architecture x batch size no other test uses
     assert engine.precompile(xor, XOR_SPEC, s)
     assert not engine.precompile(xor, XOR_SPEC, s)  # already there
+    prog = next(p for p in program.cache.values() if p.bs == 13)
+
+    def traces():
+        fns = (prog.fn, prog._eval_fn, prog._load_fn, prog._store_fn)
+        return [None if f is None else f.experimental_get_tracing_count() for f in fns]
+
+    before = traces()
     r = train(xor, XOR_SPEC, s)
     assert not r.compiled and r.epochs_run == 3
+    assert traces() == before and None not in before
+    program.clear_program_cache()
+    fresh = train(xor, XOR_SPEC, s)
+    assert fresh.compiled
+    assert r.history == fresh.history
+    for a, b in zip(r.model.get_weights(), fresh.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_a_run_waits_for_the_background_compile_of_its_program(xor):

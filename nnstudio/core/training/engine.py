@@ -500,10 +500,13 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
             yv = tf.zeros([n_val] + list(y.shape[1:]), ydt)
         else:
             Xv, yv = X[:1], y[:1]
+        # zero epochs compile it; one (on zeros, undone by the run's load) also runs it once
+        warm = program.warm_epoch_affordable(n, prog.bs, model.count_params())
         prog.call((X, y, Xv, yv, tf.zeros([prog.max_k, n], tf.int32), tf.constant(0),
-                   tf.constant(0), tf.constant(False), tf.constant(1), tf.constant(0),
-                   tf.constant(False)))  # zero epochs: compiles, changes nothing
-        prog.store(model)
+                   tf.constant(int(warm)), tf.constant(False), tf.constant(1), tf.constant(0),
+                   tf.constant(False)))
+        prog.store(model)  # traced now too (the model is this call's own), as the evaluation
+        prog.evaluate(np.zeros((1, n_inputs), np.float32), y[:1].numpy())  # (50 ms of tracing)
         return True
     finally:
         prog.precompiling = False

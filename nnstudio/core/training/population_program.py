@@ -19,7 +19,7 @@ from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.evaluation import summarize
-from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET
+from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET, warm_epoch_affordable
 from nnstudio.core.training.steps import (
     as_targets,
     kernel_penalties,
@@ -179,16 +179,18 @@ class PopulationProgram:
         return self.call(X, y, Xv, yv, self.arguments(orders, k))
 
     def compile_now(self, X, y) -> None:
-        """Trace and compile the chunk (a call of zero epochs: nothing trains) and the functions
-        a Repeat calls around it (each traced once: 50-100 ms apiece); ``X``, ``y``: a row of
-        the data, to evaluate on."""
+        """Trace and compile the chunk and the functions a Repeat calls around it (each traced
+        once: 50-100 ms apiece); ``X``, ``y``: a row of the data, to evaluate on. The chunk's
+        call runs one epoch on zeros where that is cheap (:func:`warm_epoch_affordable`: a first
+        execution is slower), none otherwise; the next :meth:`load` undoes it."""
         tf = _tensorflow()
         ydt = tf.float32 if self.layout == "column" else tf.int32
         rows = (lambda m: [m, 1]) if self.layout == "column" else (lambda m: [m])
         nv = max(self.n_val, 1)
+        warm = warm_epoch_affordable(self.n, self.bs, sum(int(np.prod(v.shape)) for v in self.tvars))
         self.fn(tf.zeros([self.n, self.n_inputs]), tf.zeros(rows(self.n), ydt),
                 tf.zeros([nv, self.n_inputs]), tf.zeros(rows(nv), ydt),
-                tf.zeros([self.max_k, self.pop, self.n], tf.int32), tf.constant(0, tf.int32))
+                tf.zeros([self.max_k, self.pop, self.n], tf.int32), tf.constant(int(warm), tf.int32))
         self.read()
         self.evaluate(X, y)
 

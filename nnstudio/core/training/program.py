@@ -36,6 +36,21 @@ MAX_CHUNK_EPOCHS = 4096
 PROGRAM_CACHE_SIZE = 16
 #: At most this many row indices (epochs x rows) are handed to one compiled call.
 ORDER_BUDGET = 2**19
+#: A compile ahead of a run also runs one epoch when it has at most this many steps and
+#: multiply-adds (:func:`warm_epoch_affordable`).
+WARM_EPOCH_MAX_STEPS = 2_000
+WARM_EPOCH_MAX_MULTIPLY_ADDS = 5e8
+
+
+def warm_epoch_affordable(n: int, batch_size: int, weights: int) -> bool:
+    """Whether a compile ahead of a run (``precompile``) also runs one epoch on zeros, so that the
+    run after it is at full speed: a compiled program's first execution costs 30-80 ms more than
+    later ones (W1-W4 precompiled, first Train then the next: 0.17/0.09 s, 0.11/0.07, 0.16/0.08,
+    0.19/0.12), and a call of zero epochs never enters the training loop. Small data only: there
+    that is most of the run, and the epoch costs the background little (``weights``: trainable
+    values of every network the program trains, about their multiply-adds a row)."""
+    steps = -(-int(n) // max(int(batch_size), 1))
+    return steps <= WARM_EPOCH_MAX_STEPS and 3.0 * n * weights <= WARM_EPOCH_MAX_MULTIPLY_ADDS
 
 
 class Program:
