@@ -69,10 +69,13 @@ class Deferred:
     time to build, and a Repeat's five are not all needed at once, or at all (``--repeat`` prints
     the figures); building them beside the training call took the core it needed."""
 
-    def __init__(self, make: Callable[[], object]) -> None:
+    def __init__(self, make: Callable[[], object], weights: list | None = None) -> None:
+        """``weights``: the made model's ``get_weights()``, where they are known before it is
+        made (:meth:`TrainResult.weights` reads them without making it)."""
         self._make: Callable[[], object] | None = make
         self._value: object = None
         self._lock = threading.Lock()
+        self.weights = weights
 
     def get(self) -> object:
         with self._lock:
@@ -119,6 +122,16 @@ class TrainResult:
     steps: int = 0  # optimizer steps taken (mini-batches)
     path: str = "fast"  # one of PATHS
     compiled: bool = False  # True when this run traced/compiled a new program (not from the cache)
+
+    def weights(self) -> list | None:
+        """The trained network's ``model.get_weights()`` (None: no model), without making a model the run deferred
+        when its values are known (a Repeat records every seed's weights; few of its Keras models
+        are ever asked for, at 6-12 ms of interpreter time apiece)."""
+        raw = self.__dict__.get("_model")
+        if isinstance(raw, Deferred) and raw.weights is not None:
+            return raw.weights
+        model = self.model
+        return None if model is None else model.get_weights()
 
     def summary(self) -> dict:
         """The run in plain JSON-able values (what a project file keeps beside the model)."""

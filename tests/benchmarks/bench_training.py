@@ -43,8 +43,11 @@ Issue 18 adds, per workload:
   ``repeat5/one`` (warm), and ``first repeat5/first one`` (against ``nnstudio_cli``'s first run).
   Its clock ends when ``train_repeated`` returns: the runs' figures in hand, and each run's Keras
   model made on first use (``core.trained.Deferred``; ``--repeat`` never asks for them).
-* ``repeat5_models``  the same, and every run's Keras model made inside the clock (as the app,
-  which records each run's weights): printed as ``repeat5_models/one``.
+* ``repeat5_models``  the same, and every run's Keras model made inside the clock: printed as
+  ``repeat5_models/one``.
+* ``repeat5_app``  the same, and what the app's Repeat does before it is done: every run's weights
+  read as the Runs tab records them (``TrainResult.weights``: known without making the model) and
+  the Keras model of the run the views show (the last) made: printed as ``repeat5_app/one``.
 * compute-bound rows (``C1``: 30,000 rows x 300 inputs, 512-256-10 softmax, batch 128, 2 epochs;
   ``--compute`` adds ``C2``: 20,000 x 784, 256-128-10, 3 epochs) with their arithmetic rate
   (6 x parameters x rows x epochs / seconds, GFLOP/s) beside the machine's matmul peak measured in
@@ -343,8 +346,24 @@ def run_repeat5_models(w: Workload, seed: int) -> tuple[float, float]:
     return seconds, out["mean"]
 
 
+def run_repeat5_app(w: Workload, seed: int) -> tuple[float, float]:
+    """:func:`run_repeat5` as the app's Repeat ends: every run's weights recorded, the last run's
+    model made (the views show it)."""
+    from nnstudio.core.training.engine import train_repeated
+
+    spec, s = nnstudio_setup(w)
+    t0 = time.perf_counter()
+    out = train_repeated(w.data, spec, s, 5)
+    weights = [r.weights() for r in out["runs"]]
+    out["runs"][-1].model.get_weights()
+    seconds = time.perf_counter() - t0
+    assert len(weights) == 5 and all(w_ is not None for w_ in weights)
+    return seconds, out["mean"]
+
+
 ENGINES = {"keras_fit": run_keras_fit, "sklearn": run_sklearn, "nnstudio": run_nnstudio,
            "repeat5": run_repeat5, "repeat5_models": run_repeat5_models,
+           "repeat5_app": run_repeat5_app,
            # not in the default set: the engine without XLA (a plain TF graph), for comparison
            "nnstudio_nojit": lambda w, seed: run_nnstudio(w, seed, jit_compile=False),
            # as `nnstudio train` and the GUI's Train run (issue 18): a network with no compiled
@@ -373,7 +392,7 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W4")
     ap.add_argument("--compute", action="store_true",
                     help="a second compute-bound workload, C2 (20,000 x 784, 256-128-10)")
-    ap.add_argument("--engines", default="keras_fit,sklearn,nnstudio_cli,nnstudio,repeat5,repeat5_models",
+    ap.add_argument("--engines", default="keras_fit,sklearn,nnstudio_cli,nnstudio,repeat5,repeat5_models,repeat5_app",
                     help=f"comma-separated, from {', '.join(ENGINES)}")
     args = ap.parse_args(argv)
     repeats = max(3, args.repeats)
@@ -419,7 +438,7 @@ def main(argv=None) -> int:
             results[(w.key, e)] = med
             firsts[(w.key, e)] = times[0]
             rate = ""
-            if w.key.startswith("C") and e != "repeat5":
+            if w.key.startswith("C") and not e.startswith("repeat5"):
                 flop = 6 * params_of(w) * len(w.data.X_train) * w.epochs
                 rate = (f"\tGFLOP/s {flop / med / 1e9:.1f} ({flop / med / 1e9 / peak:.0%} of peak)"
                         f" first {flop / times[0] / 1e9:.1f}")
@@ -434,7 +453,7 @@ def main(argv=None) -> int:
                 if (w.key, other) in firsts:
                     parts.append(f"first {other}/nnstudio_cli\t"
                                  f"{firsts[(w.key, other)] / firsts[(w.key, 'nnstudio_cli')]:.1f}x")
-        for rep in ("repeat5", "repeat5_models"):
+        for rep in ("repeat5", "repeat5_models", "repeat5_app"):
             if (w.key, rep) in results and (w.key, "nnstudio") in results:
                 parts.append(f"{rep}/one\t{results[(w.key, rep)] / results[(w.key, 'nnstudio')]:.2f}x")
         if (w.key, "repeat5") in firsts and (w.key, "nnstudio_cli") in firsts:

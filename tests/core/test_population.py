@@ -237,7 +237,11 @@ def test_the_result_models_are_made_on_first_use(xor):
     s = _settings(epochs=2)
     runs = population.train_population(xor, DROP_SPEC, s, [0, 1])
     assert all(isinstance(r.__dict__["_model"], Deferred) for r in runs)
+    known = runs[1].weights()  # the weights a Repeat records, read without making the model
+    assert isinstance(runs[1].__dict__["_model"], Deferred)
     model = runs[1].model
+    for got, want in zip(known, model.get_weights(), strict=True):  # (dropout's seed state: not one)
+        np.testing.assert_array_equal(got, want)
     assert runs[1].model is model and not isinstance(runs[1].__dict__["_model"], Deferred)
     _same_run(runs[1], train(xor, DROP_SPEC, replace(s, seed=1)))
 

@@ -391,9 +391,11 @@ def test_every_training_setting_the_panel_allows_is_accepted(window):
     assert window.state.project.settings.momentum == tp.momentum.maximum() < 1
 
 
-def test_a_repeats_models_are_made_before_they_reach_the_gui_thread(window, qtbot, monkeypatch):
-    """A split population's result models are made on first use (issue 18); the Repeat's worker
-    makes them, so the GUI thread never spends 6-12 ms a model on Keras' layer tracking."""
+def test_a_repeats_models_are_made_only_when_asked_for(window, qtbot, monkeypatch):
+    """A split population's result models are made on first use (issue 18). The Repeat's worker
+    makes the one the views show, so the GUI thread never spends 6-12 ms on Keras' layer
+    tracking; the others are never made, and each seed's run is still recorded with its own
+    trained weights (those its model has when it is made)."""
     from nnstudio.core.trained import Deferred
     from nnstudio.core.training import population
     from nnstudio.core.training import population_program as pp
@@ -404,13 +406,18 @@ def test_a_repeats_models_are_made_before_they_reach_the_gui_thread(window, qtbo
     population.clear_population_cache()
     window.training_panel.epochs.setValue(2)
     window.training_panel.repeat_n.setValue(4)
-    seen = []
-    window.training.repeat_run.connect(
-        lambda run: seen.append(isinstance(run.result.__dict__["_model"], Deferred)))
+    results, recorded = [], []
+    window.training.repeat_run.connect(lambda run: results.append(run.result))
+    window.training.runs_recorded.connect(recorded.extend)
     with qtbot.waitSignal(window.training.repeat_finished, timeout=120_000):
         window.training_panel.repeat_btn.click()
-    assert seen == [False] * 4
+    assert [isinstance(r.__dict__["_model"], Deferred) for r in results] == [True] * 3 + [False]
     assert any(isinstance(p, pp.SplitPopulation) for p in population._cache.values())
+    assert [rec.settings["seed"] for rec in recorded] == [0, 1, 2, 3]
+    for r, rec in zip(results, recorded):  # made now, by the test: the same values
+        for got, want in zip(rec.weights, r.model.get_weights(), strict=True):
+            np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(recorded[0].weights[0], recorded[1].weights[0])
     population.clear_population_cache()
 
 

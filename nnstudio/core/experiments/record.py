@@ -262,9 +262,8 @@ def record_of(result, project, data, *, source: str = "gui", spec=None, settings
     settings = replace(settings if settings is not None else project.settings, seed=int(result.seed))
     if params is None:
         params = count_params(spec, data.n_inputs, data.task, data.n_classes)
-    weights = None
-    if keep_weights and getattr(result, "model", None) is not None:
-        weights = [np.array(w) for w in result.model.get_weights()]
+    trained = result.weights() if keep_weights else None
+    weights = None if trained is None else [np.array(w) for w in trained]
     return RunRecord(
         id=new_id(), spec=spec.to_dict(), settings=settings.to_dict(),
         data=identity if identity is not None else data_identity(project.dataset, project.example),

@@ -233,8 +233,9 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
         if models is not None:
             prog.store(models)
         else:
-            sources = prog.sources
-            models = [Deferred(lambda i=i, v=v: _trained_model(spec, data, sources, v, builder, i))
+            sources, slots = prog.sources, prog.weight_slots
+            models = [Deferred(lambda i=i, v=v: _trained_model(spec, data, sources, v, builder, i),
+                               None if slots is None else [v[j] for j in slots])
                       for i, v in enumerate(prog.read())]
         steps = prog.steps()
         tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop

@@ -109,6 +109,7 @@ class PopulationProgram:
                         for v in ((layer[1], layer[2]) if layer[0] == "dense" else (layer[2],))
                         if v is not None]
         self.tvars = trainable
+        self.weight_slots = weight_slots(template, self.sources)
         self.opt = make_optimizer(settings)
         self.opt.build(self.tvars)
         self.opt_initial = [tf.constant(v.numpy()) for v in self.opt.variables]
@@ -375,6 +376,14 @@ def _lane() -> _Lane:
         return _lane_thread
 
 
+def weight_slots(template, sources: list[int]) -> list[int] | None:
+    """Where each of ``template.get_weights()`` is among values given per ``sources`` (indices
+    into ``template.variables``), in ``get_weights()`` order; None if some weight is not there."""
+    slot = {id(template.variables[s]): j for j, s in enumerate(sources)}
+    out = [slot.get(id(w)) for w in template.weights]
+    return None if None in out else out
+
+
 class SplitPopulation:
     """A population as two :class:`PopulationProgram` s, the first ceil(N/2) networks and the
     rest, whose calls run together: the second on the lane thread, the first on the caller's.
@@ -392,6 +401,7 @@ class SplitPopulation:
         self.lanes = (make(self.first, self.max_k), make(self.pop - self.first, self.max_k))
         lane = self.lanes[0]
         self.keys, self.layout, self.sources = lane.keys, lane.layout, lane.sources
+        self.weight_slots = lane.weight_slots
         self.lock = threading.Lock()
         self.traced = False
         self.epoch_seconds: float | None = None

@@ -258,19 +258,19 @@ class TrainingController(QObject):
         def last_findings(runs: list) -> list:  # about the run the views show after the Repeat
             return _findings(data, spec, settings, runs[-1] if runs else None)
 
-        def made(r: TrainResult) -> TrainResult:
-            # a population's models are made on first use (core.trained.Deferred): here, on
-            # this thread, not by whatever on the GUI thread reads one first (6-12 ms each)
-            r.model  # noqa: B018 -- read for its effect
-            return r
-
         def work(report):
             if population.supports(data, spec, settings, n) is None:
                 # issue 18: the seeds train together, each the run it gives alone (Stop drops a
                 # group stopped part-way: the runs that finished are kept)
                 out = train_repeated(data, spec, settings, n, should_stop=lambda: stopped["flag"],
-                                     on_run=lambda seed, r: report(RepeatRun(seed, n, made(r))))
-                return out["runs"], _baseline(data, out["runs"]), last_findings(out["runs"])
+                                     on_run=lambda seed, r: report(RepeatRun(seed, n, r)))
+                runs = out["runs"]
+                # a population's models are made on first use (core.trained.Deferred; the runs
+                # are recorded from their weights): the one the views show is made here, not by
+                # the GUI thread (6-12 ms); the others when a user asks for them, if ever
+                if runs:
+                    runs[-1].model  # noqa: B018 -- read for its effect
+                return runs, _baseline(data, runs), last_findings(runs)
             runs = []
             for seed in range(n):
                 if stopped["flag"]:
