@@ -124,9 +124,9 @@ class TrainResult:
     compiled: bool = False  # True when this run traced/compiled a new program (not from the cache)
 
     def weights(self) -> list | None:
-        """The trained network's ``model.get_weights()`` (None: no model), without making a model the run deferred
-        when its values are known (a Repeat records every seed's weights; few of its Keras models
-        are ever asked for, at 6-12 ms of interpreter time apiece)."""
+        """The trained network's ``model.get_weights()`` (None: no model), without making a model
+        the run deferred when its values are known (a Repeat records every seed's weights; few of
+        its Keras models are ever asked for, at 6-12 ms of interpreter time apiece)."""
         raw = self.__dict__.get("_model")
         if isinstance(raw, Deferred) and raw.weights is not None:
             return raw.weights

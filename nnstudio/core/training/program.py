@@ -44,11 +44,11 @@ WARM_EPOCH_MAX_MULTIPLY_ADDS = 5e8
 
 def warm_epoch_affordable(n: int, batch_size: int, weights: int) -> bool:
     """Whether a compile ahead of a run (``precompile``) also runs one epoch on zeros, so that the
-    run after it is at full speed: a compiled program's first execution costs 30-80 ms more than
-    later ones (W1-W4 precompiled, first Train then the next: 0.17/0.09 s, 0.11/0.07, 0.16/0.08,
-    0.19/0.12), and a call of zero epochs never enters the training loop. Small data only: there
-    that is most of the run, and the epoch costs the background little (``weights``: trainable
-    values of every network the program trains, about their multiply-adds a row)."""
+    run after it is at full speed: a compiled program's first execution costs 15-35 ms more than
+    later ones on W1-W4 (a W1-W4 run is 40-90 ms), and a call of zero epochs never enters the
+    training loop. Small data only: there that is much of a run, and the epoch costs the
+    background little (``weights``: trainable values of every network the program trains, about
+    their multiply-adds a row)."""
     steps = -(-int(n) // max(int(batch_size), 1))
     return steps <= WARM_EPOCH_MAX_STEPS and 3.0 * n * weights <= WARM_EPOCH_MAX_MULTIPLY_ADDS
 
