@@ -166,6 +166,11 @@ def _raised_lr(lr: float, optimizer: str) -> float:
     return _round(max(lr * 10, _DEFAULT_LR.get(str(optimizer).lower(), _DEFAULT_LR_OTHERS)))
 
 
+#: A rate from which a loss that barely moves is not "too low": steps this big have thrown the
+#: network where nothing changes (raising it ten-fold was offered at 100, past the largest rate)
+_LR_NEVER_LOW = 1.0
+
+
 def _lr_too_low(history, lr, good: bool, optimizer: str = "adam") -> Finding | None:
     loss = _finite(history.get("loss") or [])
     if loss.size < 5 or good:
@@ -173,6 +178,15 @@ def _lr_too_low(history, lr, good: bool, optimizer: str = "adam") -> Finding | N
     change = (loss[0] - float(np.min(loss))) / max(abs(float(loss[0])), 1e-8)
     if change >= 0.02:
         return None
+    if lr >= _LR_NEVER_LOW:
+        usual = _DEFAULT_LR.get(str(optimizer).lower(), _DEFAULT_LR_OTHERS)
+        return Finding(
+            "lr_too_high", f"The training loss barely moved ({change:.1%} over {loss.size} epochs) "
+            f"at a learning rate of {lr:g}, far above the usual 0.0001-0.1: it looks much too high.",
+            "Steps this big throw the weights at once to where the units are dead or saturated "
+            "and their gradients near zero, so no later step finds a way down.", epoch=loss.size,
+            evidence={"curve": "loss", "from": 1, "to": int(loss.size)},
+            fix=Fix(f"learning rate {lr:g} → {usual:g}", knobs={"lr": usual}))
     return Finding(
         "lr_too_low", f"The training loss barely moved ({change:.1%} over {loss.size} epochs): the "
         f"learning rate {lr:g} looks too low.",
@@ -395,7 +409,7 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
         for f in (_lr_too_high(history, lr, _chance_loss(data, settings)),
                   _lr_too_low(history, lr, base_good, settings.optimizer),
                   _overfitting(history, spec)):
-            if f is not None:
+            if f is not None and f.code not in {x.code for x in out}:  # (a rate too high: once)
                 out.append(f)
         for key, code in (("dead", "dead_relu"), ("saturated", "saturation")):
             f = _layer_fraction(health, key, code, spec, lr)

@@ -59,6 +59,24 @@ def test_a_tiny_learning_rate_is_too_low_and_predicts_the_majority():
     assert low.evidence == {"curve": "loss", "from": 1, "to": 20}
 
 
+@pytest.mark.parametrize("optimizer, usual", [("adam", 0.001), ("sgd", 0.01)])
+def test_a_loss_that_does_not_move_at_a_huge_rate_is_a_rate_too_high(xor_data, optimizer, usual):
+    """At a learning rate of 100 (the largest allowed) a flat loss was called a rate "too low",
+    and its fix, ten times 100, could not be tried. A rate of 1 or more is never raised: the
+    coach says it is far too high and offers the optimizer's usual rate."""
+    p, data = xor_data
+    settings = replace(p.settings, optimizer=optimizer, learning_rate=100.0)
+    flat = [np.log(2) * (1 + 0.001 * np.sin(i)) for i in range(20)]
+    res = SimpleNamespace(history=_history(flat), status="completed", test={}, model=None)
+    found = diagnose(data, p.spec, settings, res)
+    high = [f for f in found if f.code.startswith("lr_")]
+    assert [f.code for f in high] == ["lr_too_high"]
+    assert "far above" in high[0].message and high[0].fix.knobs == {"lr": usual}
+    for f in found:  # every fix offered can be tried
+        if f.fix is not None and f.fix.knobs:
+            apply_fix(p.spec, settings, f.fix)[1].check(data.task)
+
+
 def test_a_huge_sgd_step_bounces_and_kills_relus():
     run = _run("xor", {"optimizer": "sgd", "learning_rate": 50.0, "epochs": 20})
     assert "lr_too_high" in run.codes or "diverged" in run.codes
