@@ -13,6 +13,8 @@ which matters for compute-bound nets (hundreds of inputs, hidden layers of 256-5
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import importlib.util
 import os
 import sys
 import threading
@@ -157,4 +159,38 @@ def is_loaded() -> bool:
 
 def preload() -> None:
     """Import TensorFlow and Keras now (call from a worker thread)."""
+    load_native_libraries()
     keras()
+
+
+#: TensorFlow's shared libraries on Linux (1.2 GB), in the order they depend on each other
+NATIVE_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")
+
+
+def load_native_libraries() -> list[str]:
+    """Load TensorFlow's shared libraries through libc's ``dlopen``, which ctypes calls with the
+    interpreter lock released, before TensorFlow is imported; the paths loaded.
+
+    Python loads an extension module, and the libraries it needs, holding the lock: while a worker
+    imported TensorFlow, the window just opened could not run for up to 0.54-0.58 s (the first of
+    TensorFlow's extensions, which pulls these two in). Loaded this way first, its longest pass
+    was 0.18-0.20 s (the app under Xvfb, a 5 ms timer on the GUI thread, three starts each).
+    Linux only, as the import would load them (RTLD_NOW, not global); anything unexpected leaves
+    the loading to the import."""
+    if not sys.platform.startswith("linux") or "tensorflow" in sys.modules:
+        return []
+    loaded: list[str] = []
+    try:
+        spec = importlib.util.find_spec("tensorflow")
+        roots = list(spec.submodule_search_locations or []) if spec else []
+        libc = ctypes.CDLL(None)
+        dlopen = libc.dlopen
+        dlopen.argtypes, dlopen.restype = [ctypes.c_char_p, ctypes.c_int], ctypes.c_void_p
+        for root in roots[:1]:
+            for name in NATIVE_LIBRARIES:
+                path = os.path.join(root, name)
+                if os.path.isfile(path) and dlopen(os.fsencode(path), os.RTLD_NOW):
+                    loaded.append(path)
+    except (OSError, AttributeError, ImportError, ValueError):
+        pass
+    return loaded
