@@ -175,10 +175,18 @@ def load_native_libraries() -> list[str]:
     imported TensorFlow, the window just opened could not run for up to 0.54-0.58 s (the first of
     TensorFlow's extensions, which pulls these two in). Loaded this way first, its longest pass
     was 0.18-0.20 s (the app under Xvfb, a 5 ms timer on the GUI thread, three starts each).
-    Linux only, as the import would load them (RTLD_NOW, not global); anything unexpected leaves
-    the loading to the import."""
+    Linux only, as the import would load them (RTLD_NOW, not global; the environment set and the
+    C++ start-up's chatter silenced as for the import); anything unexpected leaves the loading to
+    the import."""
     if not sys.platform.startswith("linux") or "tensorflow" in sys.modules:
         return []
+    # the libraries' static start-up reads the environment (oneDNN off, log level) and prints
+    _quiet_environment()
+    with _stderr_silenced():
+        return _dlopen_all()
+
+
+def _dlopen_all() -> list[str]:
     loaded: list[str] = []
     try:
         spec = importlib.util.find_spec("tensorflow")
