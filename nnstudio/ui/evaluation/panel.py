@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.forward import layers_from_weights
+from nnstudio.core.forward import layers_from_model, layers_from_weights
 from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import epochs_text
 from nnstudio.core.surface import default_held_values
@@ -68,6 +68,19 @@ from nnstudio.ui.state import AppState
 LIVE_INTERVAL_S = 0.5
 
 
+def numpy_net(net):
+    """``net`` (a Keras model, or forward layers) as NumPy forward layers, made on the figures'
+    worker: the form predicts its row on the GUI thread, and a Keras call there waited for
+    TensorFlow while a worker trained or compiled (monkey seed 49: the window froze 1.4 s after a
+    Repeat). The model itself where a layer has no NumPy pass."""
+    if isinstance(net, (list, tuple)):
+        return net
+    try:
+        return layers_from_model(net)
+    except NNStudioError:
+        return net
+
+
 class EvaluationPanel(FollowsTimeline, QWidget):
     message = Signal(str, str)  # (level, text) for the window to show
     evaluated = Signal()  # new figures are on screen
@@ -83,7 +96,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         self.pool = pool
         self.results: dict[str, core_eval.Evaluation] = {}
         self.tables: dict = {}
-        self.net = None  # what predicts now: a Keras model, or forward layers while training
+        self.net = None  # what predicts the form's row now: forward layers (numpy_net)
         self.pre = None
         self.live = False
         self.model_preprocessor = None  # an opened file's own preprocessing, if it differs
@@ -306,13 +319,14 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         meta = {"seq": seq, "live": "model" not in req, "epoch": req.get("epoch"),
                 "epochs": req.get("epochs"), "net": net, "pre": data.preprocessor, "data": data,
                 "threshold": thr, "changed": req.get("changed", "model")}
-        self.jobs.submit(meta, lambda: compute_figures(net, data, loss, reg, thr))
+        self.jobs.submit(meta, lambda: {**compute_figures(net, data, loss, reg, thr),
+                                        "numpy_net": numpy_net(net)})
 
     @Slot(object, object)
     def _on_done(self, meta: dict, out: dict) -> None:
         if meta["seq"] >= self._min_seq:
             self.results, self.tables, self.leading = out["evals"], out["tables"], out["lead"]
-            self.net, self.pre = meta["net"], meta["pre"]
+            self.net, self.pre = out.get("numpy_net", meta["net"]), meta["pre"]
             self._live_meta = meta
             self._show_all()
             self._feed_explain_views(meta)

@@ -1,6 +1,8 @@
 """The Evaluation tab, File > Export model… and File > Open model… on a real window."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -80,7 +82,19 @@ def test_churn_evaluation_and_the_w4_customer(window, qtbot, tmp_path, monkeypat
     assert sorted(geo.itemText(i) for i in range(geo.count())) == ["France", "Germany", "Spain"]
     for k, v in W4_CUSTOMER.items():
         form.set_value(k, v)
+    on_gui = []  # what predicts on the GUI thread: NumPy layers made on the figures' worker, not
+    real = core_eval.predict_encoded  # a Keras call, which waits for TensorFlow while a worker
+    # trains (monkey seed 49: the window froze 1.4 s)
+
+    def watched(model, X):
+        if threading.current_thread() is threading.main_thread():
+            on_gui.append(type(model).__name__)
+        return real(model, X)
+
+    monkeypatch.setattr(core_eval, "predict_encoded", watched)
     r = ev.predict_form_row()
+    monkeypatch.setattr(core_eval, "predict_encoded", real)
+    assert on_gui == ["list"]
     expected = core_eval.predict_row(window.state.model, data.preprocessor, W4_CUSTOMER)
     assert r.probabilities[1] == pytest.approx(expected.probabilities[1], abs=1e-6)
     assert f"{expected.probabilities[1]:.4f}" in form.result.text()
