@@ -178,22 +178,22 @@ def _lr_too_low(history, lr, good: bool, optimizer: str = "adam") -> Finding | N
     change = (loss[0] - float(np.min(loss))) / max(abs(float(loss[0])), 1e-8)
     if change >= 0.02:
         return None
+    moved = f"The training loss barely moved ({change:.1%} over {loss.size} epochs)"
     if lr >= _LR_NEVER_LOW:
         usual = _DEFAULT_LR.get(str(optimizer).lower(), _DEFAULT_LR_OTHERS)
-        return Finding(
-            "lr_too_high", f"The training loss barely moved ({change:.1%} over {loss.size} epochs) "
-            f"at a learning rate of {lr:g}, far above the usual 0.0001-0.1: it looks much too high.",
-            "Steps this big throw the weights at once to where the units are dead or saturated "
-            "and their gradients near zero, so no later step finds a way down.", epoch=loss.size,
-            evidence={"curve": "loss", "from": 1, "to": int(loss.size)},
-            fix=Fix(f"learning rate {lr:g} → {usual:g}", knobs={"lr": usual}))
-    return Finding(
-        "lr_too_low", f"The training loss barely moved ({change:.1%} over {loss.size} epochs): the "
-        f"learning rate {lr:g} looks too low.",
-        "The steps are so small that the network is still where it started; more epochs at this "
-        "rate would cost a long time.", epoch=loss.size,
-        evidence={"curve": "loss", "from": 1, "to": int(loss.size)},
-        fix=Fix(f"learning rate {lr:g} → {_raised_lr(lr, optimizer):g}", knobs={"lr": _raised_lr(lr, optimizer)}))
+        code, to = "lr_too_high", usual
+        what = (f"{moved} at a learning rate of {lr:g}, far above the usual 0.0001-0.1: it looks "
+                f"much too high.")
+        why = ("Steps this big throw the weights at once to where the units are dead or saturated "
+               "and their gradients near zero, so no later step finds a way down.")
+    else:
+        code, to = "lr_too_low", _raised_lr(lr, optimizer)
+        what = f"{moved}: the learning rate {lr:g} looks too low."
+        why = ("The steps are so small that the network is still where it started; more epochs at "
+               "this rate would cost a long time.")
+    return Finding(code, what, why, epoch=loss.size,
+                   evidence={"curve": "loss", "from": 1, "to": int(loss.size)},
+                   fix=Fix(f"learning rate {lr:g} → {to:g}", knobs={"lr": to}))
 
 
 def _overfitting(history, spec) -> Finding | None:
