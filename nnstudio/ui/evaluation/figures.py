@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.baselines import leading_metrics
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.forward import layers_from_model
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.plots import plain_numbers, thinned
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, fmt
@@ -30,12 +32,26 @@ SPLIT_NAMES = {"train": "Training", "val": "Validation", "test": "Test"}
 
 def compute_figures(net, data, loss_name: str | None, reg: float | None, threshold: float | None = None) -> dict:
     """Every split's figures, its leading metrics (scikit-learn's: a second and a half on a
-    million rows) and predictions table (plain NumPy/Keras/scikit-learn: runs on a worker)."""
+    million rows) and predictions table (plain NumPy/Keras/scikit-learn: runs on a worker), and
+    the network as :func:`numpy_net` gives it."""
     evals = core_eval.evaluate_all(net, data, loss_name, reg, threshold)
     tables = {s: core_eval.predictions_table(net, data, s, outputs=e.output, threshold=threshold)
               for s, e in evals.items()}
     lead = {s: leading_metrics(e, data.y_train) for s, e in evals.items()}
-    return {"evals": evals, "tables": tables, "lead": lead}
+    return {"evals": evals, "tables": tables, "lead": lead, "numpy_net": numpy_net(net)}
+
+
+def numpy_net(net):
+    """``net`` (a Keras model, or forward layers) as NumPy forward layers, made on the figures'
+    worker: the form predicts its row on the GUI thread, and a Keras call there waited for
+    TensorFlow while a worker trained or compiled (monkey seed 49: the window froze 1.4 s after a
+    Repeat). The model itself where a layer has no NumPy pass."""
+    if isinstance(net, (list, tuple)):
+        return net
+    try:
+        return layers_from_model(net)
+    except NNStudioError:
+        return net
 
 
 def reencoded(data, pre):

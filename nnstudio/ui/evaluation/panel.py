@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.forward import layers_from_model, layers_from_weights
+from nnstudio.core.forward import layers_from_weights
 from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import epochs_text
 from nnstudio.core.surface import default_held_values
@@ -66,19 +66,6 @@ from nnstudio.ui.state import AppState
 
 #: Live figures are recomputed at most this often while training runs (seconds).
 LIVE_INTERVAL_S = 0.5
-
-
-def numpy_net(net):
-    """``net`` (a Keras model, or forward layers) as NumPy forward layers, made on the figures'
-    worker: the form predicts its row on the GUI thread, and a Keras call there waited for
-    TensorFlow while a worker trained or compiled (monkey seed 49: the window froze 1.4 s after a
-    Repeat). The model itself where a layer has no NumPy pass."""
-    if isinstance(net, (list, tuple)):
-        return net
-    try:
-        return layers_from_model(net)
-    except NNStudioError:
-        return net
 
 
 class EvaluationPanel(FollowsTimeline, QWidget):
@@ -319,14 +306,13 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         meta = {"seq": seq, "live": "model" not in req, "epoch": req.get("epoch"),
                 "epochs": req.get("epochs"), "net": net, "pre": data.preprocessor, "data": data,
                 "threshold": thr, "changed": req.get("changed", "model")}
-        self.jobs.submit(meta, lambda: {**compute_figures(net, data, loss, reg, thr),
-                                        "numpy_net": numpy_net(net)})
+        self.jobs.submit(meta, lambda: compute_figures(net, data, loss, reg, thr))
 
     @Slot(object, object)
     def _on_done(self, meta: dict, out: dict) -> None:
         if meta["seq"] >= self._min_seq:
             self.results, self.tables, self.leading = out["evals"], out["tables"], out["lead"]
-            self.net, self.pre = out.get("numpy_net", meta["net"]), meta["pre"]
+            self.net, self.pre = out["numpy_net"], meta["pre"]
             self._live_meta = meta
             self._show_all()
             self._feed_explain_views(meta)
