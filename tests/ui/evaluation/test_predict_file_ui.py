@@ -79,14 +79,17 @@ def test_the_file_menu_and_the_predictions_tab_offer_it(window):
 
 
 def test_the_predictions_row_count_wraps_instead_of_widening_the_page(window):
-    """The row over the predictions holds two buttons now (Predict a file…, Export CSV…): its
-    count of rows wraps (checked on X11 at 1280 x 720, where it had widened the page past the
-    window; offscreen fonts are too narrow to show it), and says "of" only when filtered."""
+    """The row over the predictions holds two buttons now (Predict a file…, Export CSV…): the count
+    of rows wraps (checked on X11 at 1280 x 720, where it had widened the page past the window;
+    offscreen fonts are too narrow to show it) on a line of its own, as wide as the table (between
+    the check box and the buttons it had a few characters and its last line was cut off), and says
+    "of" only when filtered."""
     import numpy as np
     import pandas as pd
 
     tab = window.evaluation.predictions
     assert tab.table_info.wordWrap()
+    assert tab.buttons_row.indexOf(tab.table_info) == -1 and tab.layout().indexOf(tab.table_info) >= 0
     table = pd.DataFrame({"prediction": [0, 1, 1], core_eval.CORRECT: [True, False, True],
                           "x": np.arange(3)})
     tab.show_table(table, None)
