@@ -191,14 +191,15 @@ def _dlopen_all() -> list[str]:
     try:
         spec = importlib.util.find_spec("tensorflow")
         roots = list(spec.submodule_search_locations or []) if spec else []
+        if not roots:
+            return loaded
         libc = ctypes.CDLL(None)
         dlopen = libc.dlopen
         dlopen.argtypes, dlopen.restype = [ctypes.c_char_p, ctypes.c_int], ctypes.c_void_p
-        for root in roots[:1]:
-            for name in NATIVE_LIBRARIES:
-                path = os.path.join(root, name)
-                if os.path.isfile(path) and dlopen(os.fsencode(path), os.RTLD_NOW):
-                    loaded.append(path)
+        for name in NATIVE_LIBRARIES:
+            path = os.path.join(roots[0], name)
+            if os.path.isfile(path) and dlopen(os.fsencode(path), os.RTLD_NOW):
+                loaded.append(path)
     except (OSError, AttributeError, ImportError, ValueError):
         pass
     return loaded

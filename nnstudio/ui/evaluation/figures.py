@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.baselines import leading_metrics
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.forward import layers_from_model
+from nnstudio.core.explain import forward_layers
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.plots import plain_numbers, thinned
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, fmt
@@ -46,10 +46,8 @@ def numpy_net(net):
     worker: the form predicts its row on the GUI thread, and a Keras call there waited for
     TensorFlow while a worker trained or compiled (monkey seed 49: the window froze 1.4 s after a
     Repeat). The model itself where a layer has no NumPy pass."""
-    if isinstance(net, (list, tuple)):
-        return net
     try:
-        return layers_from_model(net)
+        return forward_layers(net)
     except NNStudioError:
         return net
 
