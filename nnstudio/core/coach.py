@@ -46,8 +46,8 @@ import numpy as np
 from nnstudio.core.evaluate import predict_encoded, predicted_codes
 from nnstudio.core.experiments.sweep import apply_knobs
 from nnstudio.core.guessing import baseline, margin
+from nnstudio.core.model.spec import MAX_DENSE_UNITS, Task, count_params
 from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
-from nnstudio.core.model.spec import Task, count_params
 
 CODES = ("overfitting", "lr_too_high", "lr_too_low", "dead_relu", "saturation", "majority_class",
          "underfitting", "unscaled_inputs", "too_few_rows", "diverged")
@@ -351,11 +351,15 @@ def _underfitting(data, spec, history, result) -> Finding | None:
         fix=_bigger(spec))
 
 
-def _bigger(spec) -> Fix:
+def _bigger(spec) -> Fix | None:
+    """More capacity: a hidden layer, or twice the units (up to the layer limit; None there)."""
     units = [la.units for la in spec.hidden if la.kind == "dense"]
     if not units:
         return Fix("a hidden layer of 8 ReLU units", knobs={"layers": "dense:8:relu"})
-    return Fix(f"{2 * max(units)} units in every hidden layer", knobs={"units": 2 * max(units)})
+    more = min(2 * max(units), MAX_DENSE_UNITS)
+    if more <= max(units):
+        return None
+    return Fix(f"{more} units in every hidden layer", knobs={"units": more})
 
 
 def _unscaled(data) -> Finding | None:

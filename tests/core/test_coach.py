@@ -12,7 +12,7 @@ from nnstudio.core import coach as coach_module
 from nnstudio.core.coach import CODES, STEP_LESSON, apply_fix, diagnose
 from nnstudio.core.errors import SpecError
 from nnstudio.core.health import Health, HealthPoint, LayerHealth
-from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.model.spec import NetworkSpec, Task, validate
 from nnstudio.core.project import Project
 from nnstudio.core.timeline.recorder import default_every, watch
 from nnstudio.core.training.engine import Trainer
@@ -262,3 +262,24 @@ def test_overfitting_says_the_figures_and_whether_the_validation_accuracy_suffer
     (f,) = diagnose(data, p.spec, p.settings, res)
     assert "validation accuracy went from 0.900 to 0.850." in f.message
     assert "over-confident" not in f.message
+
+
+@pytest.mark.parametrize("units, offered", [(6, 12), (60_000, 100_000), (100_000, None)])
+def test_underfitting_offers_more_units_only_up_to_the_layer_limit(xor_data, units, offered):
+    """The fix "twice the units" of a network over 50,000 units was a layer the app refuses
+    (at most 100,000 units): the Fix button then failed. It now offers the limit, or no fix at
+    the limit itself (the finding still says what is wrong)."""
+    p, data = xor_data
+    spec = NetworkSpec.parse(f"dense:{units}:relu", data.task, data.n_classes)
+    flat = list(np.r_[np.linspace(0.72, 0.69, 20), np.full(40, 0.69)])  # moved, then levelled off
+    res = SimpleNamespace(history={"loss": flat, "accuracy": [0.5] * 60}, status="completed",
+                          test={"accuracy": 0.5}, model=object())
+    f = coach_module._underfitting(data, spec, res.history, res)
+    assert f.code == "underfitting"
+    if offered is None:
+        assert f.fix is None
+        return
+    assert f.fix.knobs == {"units": offered} and f"{offered} units" in f.fix.label
+    spec2, settings2 = apply_fix(spec, p.settings, f.fix)
+    assert validate(spec2, data.task, data.n_classes) == []
+    assert [la.units for la in spec2.hidden] == [offered]

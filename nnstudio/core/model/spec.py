@@ -110,6 +110,9 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+#: The most units a Dense layer may have (bigger ones are refused with a message).
+MAX_DENSE_UNITS = 100_000
+
 @dataclass
 class LayerSpec:
     kind: str = "dense"
@@ -241,9 +244,9 @@ class LayerSpec:
         if self.kind == "dense":
             if not isinstance(self.units, int) or isinstance(self.units, bool) or self.units < 1:
                 raise SpecError(f"A Dense layer needs at least 1 unit (got {self.units!r}).")
-            if self.units > 100_000:
+            if self.units > MAX_DENSE_UNITS:
                 raise SpecError(f"A Dense layer of {self.units} units is too large for this app.",
-                                "Use at most 100000 units.")
+                                f"Use at most {MAX_DENSE_UNITS} units.")
             if self.activation == "step":
                 raise SpecError("A step activation cannot be trained by gradient descent. "
                                 + STEP_LESSON,

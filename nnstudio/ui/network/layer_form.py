@@ -12,6 +12,7 @@ from nnstudio.core.model.spec import (
     INITIALIZERS,
     LAYER_KINDS,
     LAYER_TITLES,
+    MAX_DENSE_UNITS,
     RATE_KINDS,
     LayerSpec,
     Task,
@@ -47,7 +48,7 @@ class LayerForm:
         self.kind.setToolTip(HELP["kind"])
         self.form.addRow("Type", self.kind)
         self.units = QSpinBox()
-        self.units.setRange(1, 100_000)
+        self.units.setRange(1, MAX_DENSE_UNITS)
         self.units.setKeyboardTracking(False)
         self.units.setAccelerated(True)
         self.units.setToolTip(HELP["units"])
