@@ -43,6 +43,7 @@ INITIALIZERS = (
 LAYER_KINDS = ("dense", "dropout", "batchnorm", "gaussian_noise", "gaussian_dropout", "alpha_dropout")
 #: Layer kinds that have a dropout-style ``rate``.
 RATE_KINDS = ("dropout", "gaussian_dropout", "alpha_dropout")
+MAX_DENSE_UNITS = 100_000  # the most units a Dense layer may have (more: refused with a message)
 
 #: What each layer kind is called in the app (and in Keras).
 LAYER_TITLES = {
@@ -109,9 +110,6 @@ def _num(x: float) -> str:
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
-
-#: The most units a Dense layer may have (bigger ones are refused with a message).
-MAX_DENSE_UNITS = 100_000
 
 @dataclass
 class LayerSpec:
