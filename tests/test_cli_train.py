@@ -185,3 +185,29 @@ def test_the_columns_learned_from_and_those_left_out_are_said_with_their_reasons
     assert set(out["left_out"]) == {"id", "name"} and "filled" in out["missing_note"]
     rep = nnstudio("train", str(path), "--target", "y", "--epochs", "2", "--repeat", "2")
     assert "features: age, x (2 network inputs after encoding)" in rep.stdout.splitlines()
+
+
+def test_a_wide_files_columns_are_said_in_a_line_a_person_can_read():
+    """A 785-column file (a pixel CSV) printed all 686 feature names and the same reason 98
+    times, once per constant pixel. Long lists now give the first and last names and the count,
+    and the columns left out for one reason are said once; --json still lists every column."""
+    from types import SimpleNamespace
+
+    from nnstudio.cli.common import columns_json, columns_lines
+
+    constant = "constant: the same value (0) in every row"
+    ignored = {f"pixel{i}": constant for i in range(98)} | {"id": "a row number", "y": "target"}
+    project = SimpleNamespace(roles=SimpleNamespace(
+        features=[f"pixel{i}" for i in range(98, 784)], ignored=ignored, target="y"))
+    data = SimpleNamespace(n_inputs=686, missing_note="")
+    features, left = columns_lines(project, data)
+    assert features == ("features: pixel98, pixel99, pixel100, pixel101, pixel102, pixel103, …, "
+                        "pixel782, pixel783: 686 columns (686 network inputs after encoding)")
+    assert left == (f"left out: pixel0, pixel1, pixel2, pixel3, pixel4, pixel5, …, pixel96, "
+                    f"pixel97: 98 columns ({constant}); id (a row number). Add any with --features.")
+    assert len(columns_json(project, data)["features"]) == 686
+    assert len(columns_json(project, data)["left_out"]) == 99
+    few = SimpleNamespace(roles=SimpleNamespace(features=["age", "x"], target="y",
+                                                ignored={"a": "why", "b": "why", "y": "target"}))
+    assert columns_lines(few, SimpleNamespace(n_inputs=2, missing_note="")) == [
+        "features: age, x (2 network inputs after encoding)", "left out: a, b (why). Add any with --features."]

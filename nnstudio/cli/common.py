@@ -85,14 +85,28 @@ def columns_json(project, data) -> dict:
             "missing_note": getattr(data, "missing_note", "") or None}
 
 
+def listed(names: list[str], most: int = 12) -> str:
+    """Column names for a line a person reads: all of them, or (more than ``most``) the first
+    six and the last two with the count ("pixel0, …, pixel783: 784 columns"); ``--json`` has
+    every name."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:6])}, …, {', '.join(names[-2:])}: {len(names):,} columns"
+
+
 def columns_lines(project, data) -> list[str]:
-    """:func:`columns_json` as the lines printed without ``--json``."""
+    """:func:`columns_json` as the lines printed without ``--json``: long lists shortened, and
+    the columns left out for the same reason (a wide file's constant pixels) said once."""
     c = columns_json(project, data)
     n = c["n_inputs"]
-    lines = [f"features: {', '.join(c['features'])} ({n:,} network input{'' if n == 1 else 's'} "
+    lines = [f"features: {listed(c['features'])} ({n:,} network input{'' if n == 1 else 's'} "
              f"after encoding)"]
     if c["left_out"]:
-        lines.append("left out: " + "; ".join(f"{col} ({why})" for col, why in c["left_out"].items())
+        by_reason: dict[str, list[str]] = {}
+        for col, why in c["left_out"].items():
+            by_reason.setdefault(why, []).append(col)
+        lines.append("left out: " + "; ".join(f"{listed(cols)} ({why})"
+                                              for why, cols in by_reason.items())
                      + ". Add any with --features.")
     if c["missing_note"]:
         lines.append(c["missing_note"])
