@@ -123,22 +123,34 @@ def describe_slice(pre: FittedPreprocessor, x: str, y: str, held: dict[str, obje
                    defaults: dict[str, object] | None = None, max_items: int | None = None) -> str:
     """'' for a plain plane of two features, else the held values in words.
 
-    With ``max_items``, only that many values are named and the rest counted ("… and 58 more").
+    With ``max_items``, only that many values are named, those set away from their default
+    first, and the rest counted ("… and 58 more at their median / most frequent").
     """
     others = [c for c in pre.columns if c.name not in (x, y)]
     if not others:
         return ""
+
+    def is_default(c) -> bool:
+        return defaults is not None and _same(defaults.get(c.name), held[c.name])
+
+    default = {c.name: is_default(c) for c in others}
+    if max_items is None:
+        shown = others
+    else:
+        first = [c.name for c in others if not default[c.name]] + [c.name for c in others if default[c.name]]
+        named = set(first[:max_items])
+        shown = [c for c in others if c.name in named]
     parts = []
-    shown = others if max_items is None else others[:max_items]
     for c in shown:
-        v = held[c.name]
-        tag = ""
-        if defaults is not None and _same(defaults.get(c.name), v):
-            tag = " (median)" if c.kind == "numeric" else " (most frequent)"
-        parts.append(f"{c.name} = {format_value(v)}{tag}")
+        tag = (" (median)" if c.kind == "numeric" else " (most frequent)") if default[c.name] else ""
+        parts.append(f"{c.name} = {format_value(held[c.name])}{tag}")
     n = len(others)
     rest = n - len(shown)
-    tail = f" and {rest} more (median / most frequent unless changed)" if rest else ""
+    unnamed_set = sum(not default[c.name] for c in others) - sum(not default[c.name] for c in shown)
+    tail = ""
+    if rest:
+        tail = (f" and {rest} more ({unnamed_set} set, the others at their median / most frequent)"
+                if unnamed_set else f" and {rest} more at their median / most frequent")
     return (f"A slice: the {n} other feature{'s are' if n != 1 else ' is'} held at "
             + ", ".join(parts) + tail + ".")
 

@@ -232,7 +232,7 @@ def test_sizing_the_predictions_columns_reads_a_sample_of_rows(qtbot):
 
     model = PredictionsModel()
     frame = pd.DataFrame(np.zeros((2000, 70)), columns=[f"c{i}" for i in range(70)])
-    frame["note"] = ["w" * 80] + ["x"] * 1999  # long text in the first row: cut at the cap
+    frame.insert(0, "note", ["w" * 80] + ["x"] * 1999)  # long text in the first row: cut at the cap
     model.set_frame(frame)
     rows_read = set()
     real = model.data
@@ -244,4 +244,31 @@ def test_sizing_the_predictions_columns_reads_a_sample_of_rows(qtbot):
     rows_read.clear()
     fit_columns(table)
     assert rows_read and len(rows_read) <= 200  # of 2,000
-    assert table.columnWidth(70) == MAX_COLUMN_PX
+    assert table.columnWidth(0) == MAX_COLUMN_PX
+
+
+def test_a_wide_splits_columns_past_the_first_are_sized_by_their_header(qtbot):
+    """A pixel CSV's predictions table has 785 columns: sizing each by its values froze the
+    window for 2.1 s after a run. The first SIZED_COLUMNS (the predictions come first) are sized
+    by their values, the others by their header alone, which stays readable."""
+    import pandas as pd
+    from PySide6.QtWidgets import QTableView
+
+    from nnstudio.ui.evaluation.predictions import SIZED_COLUMNS, fit_columns
+    from nnstudio.ui.evaluation.widgets import PredictionsModel
+
+    model = PredictionsModel()
+    frame = pd.DataFrame(np.full((500, 785), 255.0), columns=[f"pixel{i}" for i in range(785)])
+    model.set_frame(frame)
+    columns_read = set()
+    real = model.data
+    model.data = lambda index, role=0: columns_read.add(index.column()) or real(index, role)
+    table = QTableView()
+    qtbot.addWidget(table)
+    table.setModel(model)
+    table.show()
+    columns_read.clear()
+    fit_columns(table)
+    assert columns_read and max(columns_read) < SIZED_COLUMNS + 30  # those on screen, not 785
+    metrics = table.horizontalHeader().fontMetrics()
+    assert all(table.columnWidth(i) >= metrics.horizontalAdvance(f"pixel{i}") for i in range(785))

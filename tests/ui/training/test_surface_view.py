@@ -319,3 +319,39 @@ def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_
     with qtbot.waitSignal(view.surface_updated, timeout=30_000):
         view.show()
     assert view.plot.titleLabel.text.startswith("Trained model")
+
+
+def test_a_slice_of_many_features_has_one_control_for_the_feature_picked(make_view, qtbot):
+    """A pixel CSV's surface held 684 features, each with a slider built at once: the window
+    froze for 2.5 s, and the panel was a 120-pixel scroll of sliders. Beyond MAX_CONTROLS held
+    features the panel has one control, for the feature picked in a list; every feature keeps
+    its value, and Reset puts back those set while not on screen."""
+    from superqt import QLabeledDoubleSlider
+
+    from nnstudio.ui.training.surface import held as held_module
+
+    rng = np.random.default_rng(0)
+    n_features = held_module.MAX_CONTROLS + 28
+    frame = pd.DataFrame(rng.normal(size=(200, n_features)),
+                         columns=[f"p{i}" for i in range(n_features)])
+    frame["y"] = (frame["p0"] + frame["p1"] > 0).astype(int)
+    proj = Project(Dataset(frame, "wide"), Roles("y", list(frame.columns[:-1])),
+                   NetworkSpec([LayerSpec.dense(4, "relu")]), TrainSettings(epochs=2))
+    view = make_view(proj)
+    box = view.held_box
+    assert view.axes == ("p0", "p1")
+    assert len(box.findChildren(QLabeledDoubleSlider)) == 1 and list(box.widgets) == ["p2"]
+    assert box.picker.count() == n_features - 2 and f"other {n_features - 2} features" in box.title()
+    median = view.held_values["p30"]
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        untrained(view)
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        view.set_held_value("p30", median + 0.5)  # not on screen: held all the same
+    assert view.held_values["p30"] == median + 0.5 and "p30" in view.slice_text
+    box.picker.setCurrentIndex(box.held.index("p30"))
+    assert list(box.widgets) == ["p30"] and len(box.findChildren(QLabeledDoubleSlider)) == 1
+    assert box.widgets["p30"].value() == pytest.approx(median + 0.5, abs=1e-3)
+    box.picker.setCurrentIndex(box.held.index("p7"))
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        view.reset_held_values()
+    assert view.held_values["p30"] == pytest.approx(median)

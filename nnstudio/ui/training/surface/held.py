@@ -1,6 +1,8 @@
 """The slice's held values: with more than two features, every feature that is not an axis is held
 at a value the user picks (a slider for numbers, a list for categories; median / most frequent by
-default)."""
+default). Up to :data:`MAX_CONTROLS` held features get a control each; beyond (a pixel CSV holds
+hundreds), one control for the feature picked in a list: 684 sliders froze the window for 2.5 s
+and fitted nobody's screen."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +11,10 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QPushButton, QS
 from superqt import QLabeledDoubleSlider
 
 from nnstudio.core import surface as core_surface
+from nnstudio.ui.common.wheel_guard import guard_wheel
+
+#: Held features shown each with its control; more are set one at a time, picked from a list.
+MAX_CONTROLS = 12
 
 
 class HeldValuesPanel(QGroupBox):
@@ -34,7 +40,10 @@ class HeldValuesPanel(QGroupBox):
         lay.addWidget(self.reset_btn, 0, Qt.AlignmentFlag.AlignRight)
         self.values: dict[str, object] = {}  # every feature's held value (axes' too: kept for later)
         self.defaults: dict[str, object] = {}
-        self.widgets: dict[str, QWidget] = {}
+        self.widgets: dict[str, QWidget] = {}  # the controls on screen, by feature
+        self.held: list[str] = []  # the features held (not axes)
+        self.picker: QComboBox | None = None  # many features: which one the control sets
+        self._pre = None
         self.hide()
 
     def set_defaults(self, defaults: dict[str, object]) -> None:
@@ -47,17 +56,50 @@ class HeldValuesPanel(QGroupBox):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.widgets.clear()
+        self.picker, self._pre = None, pre
         if pre is None or axes is None:
+            self.held = []
             self.hide()
             return
         others = [c for c in pre.columns if c.name not in axes]
-        for c in others:
-            w = self._slider(pre, c) if c.kind == "numeric" else self._combo(c)
-            self.widgets[c.name] = w
-            self.form.addRow(c.name, w)
+        self.held = [c.name for c in others]
         n = len(others)
-        self.setTitle(f"Slice: the other {n} feature{'s are' if n != 1 else ' is'} held at")
+        if n <= MAX_CONTROLS:
+            for c in others:
+                self._add_control(c)
+            title = f"Slice: the other {n} feature{'s are' if n != 1 else ' is'} held at"
+        else:
+            self.picker = QComboBox()
+            self.picker.setEditable(True)  # type a name to find it among hundreds
+            self.picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            self.picker.addItems(self.held)
+            self.picker.setToolTip("Pick the feature to hold at another value (type to find it).")
+            self.picker.currentIndexChanged.connect(self._picked)
+            self.form.addRow("Feature", self.picker)
+            self._add_control(others[0])
+            title = (f"Slice: the other {n} features are held at their median / most frequent "
+                     f"unless set here")
+        self.setTitle(title)
         self.setVisible(bool(others))
+        guard_wheel(self)  # made after the window guarded its fields: the wheel scrolls past them
+
+    def _add_control(self, c) -> None:
+        w = self._slider(self._pre, c) if c.kind == "numeric" else self._combo(c)
+        self.widgets[c.name] = w
+        self.form.addRow(c.name, w)
+
+    @Slot(int)
+    def _picked(self, index: int) -> None:
+        """Many features: the control is the picked feature's."""
+        if index < 0 or self._pre is None:
+            return
+        name = self.held[index]
+        if name in self.widgets:
+            return
+        self.form.removeRow(1)
+        self.widgets.clear()
+        self._add_control(next(c for c in self._pre.columns if c.name == name))
+        guard_wheel(self)
 
     def _slider(self, pre, c) -> QWidget:
         lo, hi = core_surface.held_range(pre, c.name)
@@ -99,6 +141,7 @@ class HeldValuesPanel(QGroupBox):
 
     @Slot()
     def reset(self) -> None:
-        for name, v in self.defaults.items():
-            if name in self.widgets:
-                self.set_value(name, v)
+        """Every held feature back to its default (those without a control on screen too)."""
+        for name in self.held:
+            if name in self.defaults:
+                self.set_value(name, self.defaults[name])
