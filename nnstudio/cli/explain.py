@@ -13,6 +13,9 @@ from pathlib import Path
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.jsonsafe import jsonable
 
+#: Columns named in the text output (most important first); --json lists all of them.
+SHOWN = 20
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("explain", help="which input columns matter, and why a row gets its prediction",
@@ -112,16 +115,20 @@ def run(args) -> int:
         print(json.dumps(out, indent=2, default=jsonable))
         return 0
     if out.get("importance"):
-        print("\n".join(imp.lines()))
+        print("\n".join(imp.lines(most=SHOWN)))
         for n in imp.notes:
             print("  " + n)
     if args.row is not None:
         print()
         print(f"Row {args.row}: {att.sentence()}")
-        w = max(len(c) for c in att.columns)
-        for i in att.order():
+        order = att.order()
+        w = max(len(att.columns[i]) for i in order[:SHOWN])
+        for i in order[:SHOWN]:
             c = att.columns[i]
             print(f"  {c:<{w}} {att.values[i]:+.4f}   (value {explain._text(att.row.get(c))}, baseline "
                   f"{explain._text(att.baseline.get(c))})")
+        if len(order) > SHOWN:
+            print(f"  … and {len(order) - SHOWN:,} more columns, together "
+                  f"{att.values[order[SHOWN:]].sum():+.4f} (--json lists every column)")
         print(f"  sum {att.values.sum():+.4f} = {att.prediction:.4f} − {att.baseline_prediction:.4f}")
     return 0

@@ -74,6 +74,36 @@ def test_importance_ranks_the_columns_that_matter_first(which, request):
     assert np.allclose(imp.mean, imp.repeats.mean(axis=1))
 
 
+@pytest.mark.parametrize("which, metric", [("trained_binary", "log_loss"), ("trained_regression", "r2")])
+def test_importance_without_encoding_again_equals_encoding_each_shuffled_frame(which, metric, request,
+                                                                               monkeypatch):
+    """Permutation importance shuffles the encoded rows of each column's inputs instead of encoding
+    each shuffled frame again (50 ms a call for a 686-column file: 3 minutes for 49 rows). Same
+    shuffles, same numbers, one-hot columns included."""
+    _p, data, model = request.getfixturevalue(which)
+    pre = data.preprocessor
+    assert explain._ShuffledRows.blocks(pre) is not None
+    fast = explain.permutation_importance(model, pre, _test_frame(data), metric=metric, n_repeats=3)
+    monkeypatch.setattr(explain._ShuffledRows, "blocks", staticmethod(lambda pre: None))
+    slow = explain.permutation_importance(model, pre, _test_frame(data), metric=metric, n_repeats=3)
+    assert fast.columns == slow.columns
+    np.testing.assert_allclose(fast.repeats, slow.repeats, rtol=0, atol=1e-12)
+    assert fast.score == slow.score
+
+
+def test_importance_in_words_names_the_top_columns_and_counts_the_rest(trained_binary):
+    """`nnstudio explain` printed a line per column: 686 for a pixel file. With ``most`` the
+    text names that many, most important first, and counts the rest."""
+    _p, data, model = trained_binary
+    imp = explain.permutation_importance(model, data.preprocessor, _test_frame(data), n_repeats=2)
+    every = imp.lines()
+    assert len(every) == 1 + 6 and every[1].split()[0] == imp.columns[0]
+    short = imp.lines(most=2)
+    assert short[:3] == every[:3]
+    assert short[3].startswith("  … and 4 more columns, each at most ")
+    assert f"{imp.mean[2]:+.4f}" in short[3] and len(short) == 4
+
+
 def test_importance_metrics_and_errors(trained_binary):
     _p, data, model = trained_binary
     pre = data.preprocessor
