@@ -541,13 +541,13 @@ def row_frame(pre, values: dict) -> pd.DataFrame:
                 v = float(v)
             except (TypeError, ValueError):
                 raise DataError(f"'{c.name}' must be a number, not {v!r}.") from None
-        row[c.name] = [v]
-    frame = pd.DataFrame(row)
-    for c in pre.columns:  # keep number columns numeric, categories as their training type
-        if c.kind == "numeric" or getattr(c, "passthrough_binary", False):
-            frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce")
-        elif c.categories and not isinstance(c.categories[0], str):
-            frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce")
+        # number columns numeric, categories as their training type
+        numeric = c.kind == "numeric" or getattr(c, "passthrough_binary", False)
+        if numeric or (c.categories and not isinstance(c.categories[0], str)):
+            row[c.name] = pd.to_numeric(pd.Series([v], dtype=object), errors="coerce").to_numpy()
+        else:
+            row[c.name] = [v]
+    frame = pd.DataFrame(row)  # at once: a column set at a time took 0.2 s for 686 columns
     problems = _row_problems(pre, frame)[0]
     if problems:
         raise DataError(f"This row cannot be predicted: {problems}.",
