@@ -66,9 +66,9 @@ class DataFrameModel(QAbstractTableModel):
         self.beginResetModel()
         self._frame = frame
         self._names = [str(c) for c in frame.columns]
-        self._cols = [frame.iloc[:, j].to_numpy() for j in range(frame.shape[1])]
-        self._numeric = [pd.api.types.is_numeric_dtype(frame.iloc[:, j]) and
-                         not pd.api.types.is_bool_dtype(frame.iloc[:, j]) for j in range(frame.shape[1])]
+        self._cols = [s.to_numpy() for _, s in frame.items()]
+        self._numeric = [pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt)
+                         for dt in frame.dtypes]
         self._roles = dict(roles or {})
         self.endResetModel()
 

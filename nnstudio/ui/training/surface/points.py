@@ -31,16 +31,18 @@ class SplitPoints:
 def split_points(axes: tuple[str, str], raws: list[pd.DataFrame], Xs: list[np.ndarray],
                  ys: list[np.ndarray], seed: int) -> SplitPoints:
     """One split's rows as drawn on the ``axes`` plane (a seeded subset beyond MAX_POINTS)."""
-    fx, fy = axes
-    raw = pd.concat(raws, ignore_index=True) if len(raws) > 1 else raws[0]
     X = np.vstack(Xs) if len(Xs) > 1 else Xs[0]
     y = np.concatenate(ys) if len(ys) > 1 else ys[0]
-    px = pd.to_numeric(raw[fx], errors="coerce").to_numpy(float)
-    py = pd.to_numeric(raw[fy], errors="coerce").to_numpy(float)
+
+    def axis(name: str) -> np.ndarray:  # the two columns only (not the whole table joined)
+        return np.concatenate([pd.to_numeric(r[name], errors="coerce").to_numpy(float) for r in raws])
+
+    px, py = axis(axes[0]), axis(axes[1])
     keep = np.nonzero(np.isfinite(px) & np.isfinite(py))[0]
     if len(keep) > MAX_POINTS:
         keep = np.sort(np.random.default_rng(seed).choice(keep, MAX_POINTS, replace=False))
-    return SplitPoints(px[keep], py[keep], np.asarray(X[keep], np.float32), np.asarray(y)[keep], len(raw))
+    return SplitPoints(px[keep], py[keep], np.asarray(X[keep], np.float32), np.asarray(y)[keep],
+                       sum(len(r) for r in raws))
 
 
 class SurfacePoints:
