@@ -44,6 +44,10 @@ class ReportParts:
     threshold: float | None = None
 
 
+#: Columns drawn in the report's importance chart (most important first; the rest counted).
+REPORT_BARS = 30
+
+
 def _img(svg: str, alt: str) -> str:
     return f'<img alt="{escape(alt)}" src="{svgplot.data_uri(svg)}">'
 
@@ -182,11 +186,16 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
             out.append(f"<h2>Which columns matter</h2><p class='note'>{escape(e.user_text())}</p>")
         else:
             out.append("<h2>Which columns matter</h2>")
-            out.append(_img(svgplot.bars(imp.columns, imp.mean, imp.std,
+            k = REPORT_BARS  # a pixel file's 686 bars made a chart 15,000 pixels tall
+            out.append(_img(svgplot.bars(imp.columns[:k], imp.mean[:k], imp.std[:k],
                                          title="Permutation importance (test rows)",
                                          xlabel=f"drop of {imp.metric_label} when the column is shuffled "
                                                 f"(± sd of {imp.n_repeats} repeats)"), "importance"))
-            out.append("<p class='note'>" + escape(" ".join(imp.notes)) + "</p>" if imp.notes else "")
+            notes = list(imp.notes)
+            if len(imp.columns) > k:
+                notes.insert(0, f"The {k} columns that matter most; {len(imp.columns) - k:,} more "
+                                f"columns each drop it by at most {imp.mean[k:].max():+.4f}.")
+            out.append("<p class='note'>" + escape(" ".join(notes)) + "</p>" if notes else "")
 
     # ----- baselines
     if baselines and len(data.y_test):

@@ -192,3 +192,26 @@ def test_a_name_column_one_hot_encoded_into_hundreds_of_inputs_is_said(tmp_path,
                            "group the rare ones into fewer categories in the file."]
     p.roles.features.remove("agent")  # unticked: nothing left to say
     assert checks.check(p.prepare(), p).notes == []
+
+
+def test_a_wide_files_report_draws_the_columns_that_matter_most_and_counts_the_rest(tmp_path, tf_loaded):
+    """The report's importance chart had a bar per column: 15,000 pixels tall for a pixel file.
+    It draws the REPORT_BARS columns that matter most and says how many more there are."""
+    from nnstudio.core import report
+    from nnstudio.core.model.build import build_model
+
+    r = np.random.default_rng(2)
+    df = pd.DataFrame(r.normal(size=(200, report.REPORT_BARS + 5)),
+                      columns=[f"p{i}" for i in range(report.REPORT_BARS + 5)])
+    df["y"] = np.where(df["p0"] > 0, "a", "b")
+    p = project_of(df, "y", tmp_path)
+    data = p.prepare()
+    model = build_model(p.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    html = report.build_report(report.ReportParts(p, model, data.preprocessor, threshold=0.5),
+                               baselines=False, n_repeats=1)
+    chart = html[html.index("Which columns matter"):]
+    assert f"The {report.REPORT_BARS} columns that matter most; 5 more columns each drop it" in chart
+    import base64
+    import re
+    svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^'\"]+)", chart).group(1)).decode()
+    assert svg.count("<rect") == 1 + report.REPORT_BARS  # the background and one bar per column
