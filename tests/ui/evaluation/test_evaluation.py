@@ -221,28 +221,38 @@ def test_predictions_headers_are_read_whole(qtbot):
     assert view.model().headerData(col, Qt.Orientation.Horizontal) == text
 
 
-def test_sizing_the_predictions_columns_reads_a_sample_of_rows(qtbot):
-    """fit_columns asks the model for the values of its first rows only: sizing every row of a
-    2,000 x 70 split (Qt's default reads 1,000) froze the window for 1-4 s after each run."""
-    import pandas as pd
+def _fitted_table(qtbot, frame):
+    """A predictions table of ``frame`` sized by fit_columns, and the cells it read to do so."""
     from PySide6.QtWidgets import QTableView
 
-    from nnstudio.ui.evaluation.predictions import MAX_COLUMN_PX, fit_columns
+    from nnstudio.ui.evaluation.predictions import fit_columns
     from nnstudio.ui.evaluation.widgets import PredictionsModel
 
     model = PredictionsModel()
-    frame = pd.DataFrame(np.zeros((2000, 70)), columns=[f"c{i}" for i in range(70)])
-    frame.insert(0, "note", ["w" * 80] + ["x"] * 1999)  # long text in the first row: cut at the cap
     model.set_frame(frame)
-    rows_read = set()
+    read = set()
     real = model.data
-    model.data = lambda index, role=0: rows_read.add(index.row()) or real(index, role)
+    model.data = lambda index, role=0: read.add((index.row(), index.column())) or real(index, role)
     table = QTableView()
     qtbot.addWidget(table)
     table.setModel(model)
     table.show()
-    rows_read.clear()
+    read.clear()
     fit_columns(table)
+    return table, read
+
+
+def test_sizing_the_predictions_columns_reads_a_sample_of_rows(qtbot):
+    """fit_columns asks the model for the values of its first rows only: sizing every row of a
+    2,000 x 70 split (Qt's default reads 1,000) froze the window for 1-4 s after each run."""
+    import pandas as pd
+
+    from nnstudio.ui.evaluation.predictions import MAX_COLUMN_PX
+
+    frame = pd.DataFrame(np.zeros((2000, 70)), columns=[f"c{i}" for i in range(70)])
+    frame.insert(0, "note", ["w" * 80] + ["x"] * 1999)  # long text in the first row: cut at the cap
+    table, read = _fitted_table(qtbot, frame)
+    rows_read = {r for r, _ in read}
     assert rows_read and len(rows_read) <= 200  # of 2,000
     assert table.columnWidth(0) == MAX_COLUMN_PX
 
@@ -252,23 +262,12 @@ def test_a_wide_splits_columns_past_the_first_are_sized_by_their_header(qtbot):
     window for 2.1 s after a run. The first SIZED_COLUMNS (the predictions come first) are sized
     by their values, the others by their header alone, which stays readable."""
     import pandas as pd
-    from PySide6.QtWidgets import QTableView
 
-    from nnstudio.ui.evaluation.predictions import SIZED_COLUMNS, fit_columns
-    from nnstudio.ui.evaluation.widgets import PredictionsModel
+    from nnstudio.ui.evaluation.predictions import SIZED_COLUMNS
 
-    model = PredictionsModel()
     frame = pd.DataFrame(np.full((500, 785), 255.0), columns=[f"pixel{i}" for i in range(785)])
-    model.set_frame(frame)
-    columns_read = set()
-    real = model.data
-    model.data = lambda index, role=0: columns_read.add(index.column()) or real(index, role)
-    table = QTableView()
-    qtbot.addWidget(table)
-    table.setModel(model)
-    table.show()
-    columns_read.clear()
-    fit_columns(table)
+    table, read = _fitted_table(qtbot, frame)
+    columns_read = {c for _, c in read}
     assert columns_read and max(columns_read) < SIZED_COLUMNS + 30  # those on screen, not 785
     metrics = table.horizontalHeader().fontMetrics()
     assert all(table.columnWidth(i) >= metrics.horizontalAdvance(f"pixel{i}") for i in range(785))
