@@ -133,3 +133,21 @@ def test_report_is_one_html_page_with_embedded_images(churn, tmp_path, capsys):
     assert "nesterov" not in html and "jit_compile" not in html and "patience" not in html
     assert cli.main(["report", str(churn / "churn.nnstudio"), "--out", str(tmp_path / "no" / "r.html")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_predict_takes_a_trained_project_as_it_takes_its_export(churn, tmp_path):
+    """`nnstudio predict churn.nnstudio rows.csv` said the project "is not a Keras model file";
+    explain took it. Predict now takes a project trained with `train --save` too, with the same
+    predictions as its export."""
+    from nnstudio.core import export
+
+    opened = project_file.open_project(churn / "churn.nnstudio")
+    data = opened.project.prepare()
+    export.write_format(export.from_training(opened.result, data, opened.project), "keras",
+                        tmp_path / "m.keras")
+    churn_frame(60, seed=7).drop(columns=["churn"]).to_csv(tmp_path / "rows.csv", index=False)
+    for source, out in ((churn / "churn.nnstudio", "from_project.csv"), (tmp_path / "m.keras", "from_export.csv")):
+        assert cli.main(["predict", str(source), str(tmp_path / "rows.csv"), "--out", str(tmp_path / out)]) == 0
+    a, b = pd.read_csv(tmp_path / "from_project.csv"), pd.read_csv(tmp_path / "from_export.csv")
+    assert len(a) == 60 and ev.PREDICTION in a.columns
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-5, atol=1e-6)

@@ -1,4 +1,5 @@
-"""``nnstudio predict MODEL.keras DATA.csv``: predictions for raw rows, as CSV."""
+"""``nnstudio predict MODEL DATA.csv``: predictions for raw rows, as CSV (MODEL: an exported
+``.keras`` or a trained ``.nnstudio`` project)."""
 from __future__ import annotations
 
 import os
@@ -11,9 +12,10 @@ from nnstudio.core.errors import DataError
 def add_parser(sub) -> None:
     p = sub.add_parser("predict", help="predict the rows of a CSV with an exported model",
                        description="Predict every row of DATA.csv (the raw columns, as the training "
-                                   "CSV had them) with a model exported by nnstudio (.keras). "
-                                   "Writes the rows with 'prediction' and 'probability' columns.")
-    p.add_argument("model", help="a .keras file exported by nnstudio")
+                                   "CSV had them) with a model exported by nnstudio (.keras) or a "
+                                   "trained project (.nnstudio). Writes the rows with 'prediction' "
+                                   "and 'probability' columns.")
+    p.add_argument("model", help="a .keras file exported by nnstudio, or a trained .nnstudio project")
     p.add_argument("data", help="CSV file with the model's input columns")
     p.add_argument("--out", metavar="PATH", help="write the predictions to this CSV (default: stdout)")
     p.add_argument("--threshold", type=float, metavar="T",
@@ -25,11 +27,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from nnstudio.cli.explain import load_any  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core.predict_file import reasons_of, reasons_text  # noqa: PLC0415 -- lazy: pandas
 
-    lm = model_file.load(args.model)
-    lm.require_nnstudio()
+    lm = load_any(args.model)  # an export, or a project trained with `nnstudio train --save`
     frame = model_file.read_csv_frame(args.data, lm.read_options)  # as the training file was read
 
     table = evaluate.predict_frame(lm.net, lm.preprocessor, frame,
