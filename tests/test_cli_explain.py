@@ -136,15 +136,11 @@ def test_report_is_one_html_page_with_embedded_images(churn, tmp_path, capsys):
 
 
 def test_predict_takes_a_trained_project_as_it_takes_its_export(churn, tmp_path):
-    """`nnstudio predict churn.nnstudio rows.csv` said the project "is not a Keras model file";
-    explain took it. Predict now takes a project trained with `train --save` too, with the same
-    predictions as its export."""
-    from nnstudio.core import export
-
-    opened = project_file.open_project(churn / "churn.nnstudio")
-    data = opened.project.prepare()
-    export.write_format(export.from_training(opened.result, data, opened.project), "keras",
-                        tmp_path / "m.keras")
+    """`nnstudio predict churn.nnstudio rows.csv` and `nnstudio export churn.nnstudio m.keras`
+    said the project "is not a Keras model file"; explain took it. Both take a project trained
+    with `train --save` now: the export is the app's, and it predicts as the project does."""
+    assert cli.main(["export", str(churn / "churn.nnstudio"), str(tmp_path / "m.keras")]) == 0
+    assert model_file.load(tmp_path / "m.keras").meta["threshold"] == 0.5
     churn_frame(60, seed=7).drop(columns=["churn"]).to_csv(tmp_path / "rows.csv", index=False)
     for source, out in ((churn / "churn.nnstudio", "from_project.csv"), (tmp_path / "m.keras", "from_export.csv")):
         assert cli.main(["predict", str(source), str(tmp_path / "rows.csv"), "--out", str(tmp_path / out)]) == 0
