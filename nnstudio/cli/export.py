@@ -53,7 +53,7 @@ def _project_model(path: str):
     """A trained project's model as the app's File > Export model gives it (its data is read to
     check that the model was trained on it)."""
     from nnstudio.core import export, project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
-    from nnstudio.core.errors import NNStudioError, ProjectError  # noqa: PLC0415 -- lazy, with the rest
+    from nnstudio.core.errors import NNStudioError, ProjectError  # noqa: PLC0415 -- lazy: loaded with the rest of the command, not at start-up
 
     opened = project_file.open_project(path)
     name = Path(path).name
