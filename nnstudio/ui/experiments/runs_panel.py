@@ -31,7 +31,7 @@ from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.guard import FillGuard
-from nnstudio.ui.common.plots import floating_legend
+from nnstudio.ui.common.plots import curve_pen, floating_legend
 from nnstudio.ui.common.tables import size_columns_from_first_rows
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel, network_text
@@ -315,7 +315,7 @@ class RunsPanel(QWidget):
             if len(curves) == 1:
                 start = group[0].parent_epoch or 0  # a branch (issue 19) is drawn from its epoch N
                 x = np.arange(start + 1, start + len(curves[0]) + 1)
-                item = self.plot.plot(x, curves[0], pen=pg.mkPen(col, width=2), name=name)
+                item = self.plot.plot(x, curves[0], pen=curve_pen(col, len(x)), name=name)
                 self.items.append(item)
                 continue
             n = min(len(c) for c in curves)
@@ -328,7 +328,7 @@ class RunsPanel(QWidget):
             fill_col.setAlpha(50)
             band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill_col))
             self.plot.addItem(band)
-            item = self.plot.plot(x, mean, pen=pg.mkPen(col, width=2),
+            item = self.plot.plot(x, mean, pen=curve_pen(col, len(x)),
                                   name=name and f"{name} (mean ± sd of {len(curves)})")
             self.items += [item, band]
         self.legend.setColumnCount(2 if len(self.legend.items) > 4 else 1)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.ui.common.empty_state import EmptyState
-from nnstudio.ui.common.plots import SparseLogAxis, legend_below, plain_numbers
+from nnstudio.ui.common.plots import SparseLogAxis, curve_pen, legend_below, plain_numbers
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
 BINS = 40
@@ -164,10 +164,12 @@ class HealthView(QWidget):
                     ys.append(v)
             return np.array(xs), np.array(ys)
 
-        self.grad.setData(*series("grad_norm"))
-        self.ratio.setData(*series("update_ratio"))
-        self.dead.setData(*series("dead"))
-        self.sat.setData(*series("saturated"))
+        for item, key in ((self.grad, "grad_norm"), (self.ratio, "update_ratio"),
+                          (self.dead, "dead"), (self.sat, "saturated")):
+            xs, ys = series(key)
+            # a health point per report: a long run at the app's pace has thousands
+            item.setPen(curve_pen(item.opts["pen"].color(), len(xs)))
+            item.setData(xs, ys)
         self._update_summary()
 
     def _update_summary(self) -> None:

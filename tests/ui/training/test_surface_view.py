@@ -355,3 +355,25 @@ def test_a_slice_of_many_features_has_one_control_for_the_feature_picked(make_vi
     with qtbot.waitSignal(view.surface_updated, timeout=30_000):
         view.reset_held_values()
     assert view.held_values["p30"] == pytest.approx(median)
+
+
+def test_a_boundary_of_thousands_of_segments_is_drawn_with_a_thin_pen(make_view, qtbot):
+    """A network whose output is flat at 0.5 (float noise either side) gives a "boundary" in
+    almost every cell: 14,000 segments stroked with a 2-pixel antialiased pen took 0.37 s a frame,
+    15 frames a second while training. Beyond WIDE_PEN_POINTS segments the pen is 1 pixel."""
+    from dataclasses import replace
+
+    from nnstudio.core.surface import contour_segments
+    from nnstudio.ui.common.plots import WIDE_PEN_POINTS
+
+    view = make_view(Project.from_example("xor"))
+    with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+        untrained(view)
+    surf = view.last_surface
+    assert 0 < len(surf.boundary) <= WIDE_PEN_POINTS and view.contour.opts["pen"].widthF() == 2.0
+    noise = 0.5 + 1e-7 * np.random.default_rng(0).standard_normal(surf.values.shape)
+    flat = replace(surf, values=noise, boundary=contour_segments(noise, 0.5, surf.grid.xs, surf.grid.ys))
+    assert len(flat.boundary) > WIDE_PEN_POINTS
+    view._draw_surface(flat)
+    assert view.contour.opts["pen"].widthF() == 1.0
+    assert len(view.contour.getData()[0]) == 2 * len(flat.boundary)

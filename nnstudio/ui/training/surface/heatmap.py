@@ -12,6 +12,7 @@ from nnstudio.ui.common.colors import (
     confidence_colormap,
     regression_colormap,
 )
+from nnstudio.ui.common.plots import curve_pen
 
 
 class SurfaceHeatmap:
@@ -53,6 +54,7 @@ class SurfaceHeatmap:
         seg = surf.boundary
         if surf.task is Task.BINARY and seg is not None and len(seg):
             pts = seg.reshape(-1, 2)
+            self.contour.setPen(curve_pen("#222", len(seg)))  # a flat output's noise: thousands
             self.contour.setData(pts[:, 0], pts[:, 1], connect="pairs")
         else:
             self.contour.setData([], [])
