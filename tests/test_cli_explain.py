@@ -147,3 +147,15 @@ def test_predict_takes_a_trained_project_as_it_takes_its_export(churn, tmp_path)
     a, b = pd.read_csv(tmp_path / "from_project.csv"), pd.read_csv(tmp_path / "from_export.csv")
     assert len(a) == 60 and ev.PREDICTION in a.columns
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-5, atol=1e-6)
+
+
+def test_evaluate_given_a_project_says_how_to_evaluate_it(churn, capsys):
+    """`nnstudio evaluate churn.nnstudio` said the project "is not a Keras model file"; it says
+    how to evaluate a project's run, or to export its model, and the way it names works."""
+    assert cli.main(["evaluate", str(churn / "churn.nnstudio")]) == 2
+    err = capsys.readouterr().err
+    assert "is a project" in err and "--run R" in err and "nnstudio export churn.nnstudio" in err
+    assert cli.main(["runs", str(churn / "churn.nnstudio"), "--json"]) == 0
+    run_id = json.loads(capsys.readouterr().out)["runs"][0]["id"]
+    assert cli.main(["evaluate", str(churn / "churn.nnstudio"), "--run", run_id, "--json"]) == 0
+    assert "test" in json.loads(capsys.readouterr().out)["splits"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +39,11 @@ def run(args) -> int:
         return timeline.evaluate(args)
     from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
+    if str(args.model).lower().endswith(".nnstudio"):
+        name = Path(args.model).name
+        raise NNStudioError(f"'{name}' is a project: evaluate one of its runs with "
+                            f"`nnstudio evaluate {name} --run R` (`nnstudio runs {name}` lists them).",
+                            f"Or export its trained model first: `nnstudio export {name} model.keras`.")
     lm = model_file.load(args.model)
     lm.require_nnstudio()
     threshold = _threshold(args, lm)
