@@ -31,7 +31,11 @@ def run(args) -> int:
     from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core.predict_file import reasons_of, reasons_text  # noqa: PLC0415 -- lazy: pandas
 
-    lm = load_any(args.model)  # an export, or a project trained with `nnstudio train --save`
+    if str(args.model).lower().endswith(".nnstudio"):  # a project trained with `train --save`
+        lm = load_any(args.model)
+    else:  # an export (a legacy .h5, a folder, a missing file: each with its own message)
+        lm = model_file.load(args.model)
+        lm.require_nnstudio()
     frame = model_file.read_csv_frame(args.data, lm.read_options)  # as the training file was read
 
     table = evaluate.predict_frame(lm.net, lm.preprocessor, frame,
