@@ -422,7 +422,7 @@ class _ShuffledRows(_RawColumnsModel):
         super().__init__(layers, pre, threshold)
         self.encoded = np.nan_to_num(ev._transform_lenient(pre, raw), nan=0.0)
         self.work = self.encoded.copy()  # a call's rows: one block changed, then put back
-        self.blocks = blocks
+        self.slices = blocks
         self.rows = np.arange(len(raw), dtype=np.int32)
 
     @staticmethod
@@ -440,12 +440,12 @@ class _ShuffledRows(_RawColumnsModel):
     def outputs(self, order: np.ndarray) -> np.ndarray:
         moved = np.flatnonzero((order != self.rows[:, None]).any(axis=0))
         for j in moved:
-            self.work[:, self.blocks[j]] = self.encoded[order[:, j], self.blocks[j]]
+            self.work[:, self.slices[j]] = self.encoded[order[:, j], self.slices[j]]
         try:
             return ev.predict_encoded(self.layers, self.work)
         finally:
             for j in moved:
-                self.work[:, self.blocks[j]] = self.encoded[:, self.blocks[j]]
+                self.work[:, self.slices[j]] = self.encoded[:, self.slices[j]]
 
 
 def _score(metric: str, task: Task, threshold: float | None):
