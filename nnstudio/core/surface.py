@@ -14,6 +14,8 @@ rows; :func:`describe_slice` says so in words.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import weakref
 from dataclasses import dataclass, field
 
@@ -46,23 +48,17 @@ def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None) -> 
     if len(cands) < 2:
         return None
 
-    seen: dict[str, int] = {}
-
+    @functools.cache
     def distinct(name: str) -> int:
-        if name not in seen:
-            if train is None or name not in train.columns:
-                seen[name] = 5 if _column(pre, name).stats.get("sd", 1.0) > 0 else 1
-            else:
-                seen[name] = int(train[name].nunique())
-        return seen[name]
+        if train is None or name not in train.columns:
+            return 5 if _column(pre, name).stats.get("sd", 1.0) > 0 else 1
+        return int(train[name].nunique())
 
     for least in (5, 2):
-        good = []
-        for c in cands:  # the first two found: counting every column of a pixel file took 0.2 s
-            if distinct(c) >= least:
-                good.append(c)
-                if len(good) == 2:
-                    return good[0], good[1]
+        # the first two found: counting every column of a pixel file took 0.2 s
+        good = list(itertools.islice((c for c in cands if distinct(c) >= least), 2))
+        if len(good) == 2:
+            return good[0], good[1]
     return cands[0], cands[1]
 
 
@@ -144,9 +140,8 @@ def describe_slice(pre: FittedPreprocessor, x: str, y: str, held: dict[str, obje
     default = {c.name: is_default(c) for c in others}
     if max_items is None:
         shown = others
-    else:
-        first = [c.name for c in others if not default[c.name]] + [c.name for c in others if default[c.name]]
-        named = set(first[:max_items])
+    else:  # those set away from their default first (a stable sort), in column order on the line
+        named = {c.name for c in sorted(others, key=lambda c: default[c.name])[:max_items]}
         shown = [c for c in others if c.name in named]
     parts = []
     for c in shown:
