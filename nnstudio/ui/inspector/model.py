@@ -65,6 +65,7 @@ class ModelInspector(QWidget):
         self.keras_output = None
         self._pending_live = None
         self._form_widgets: dict[str, QWidget] = {}
+        self._form_stale = True  # the data changed since the form's fields were made
         self._filling = FillGuard()
         self._problems: list[str] = []
 
@@ -383,7 +384,7 @@ class ModelInspector(QWidget):
 
     def _ensure_form(self) -> None:
         data = self.data
-        if not getattr(self, "_form_stale", True) or data is None:
+        if not self._form_stale or data is None:
             return
         self._form_stale = False
         self._form_widgets.update(build_sample_form(self.form, data, self._on_form_changed))
