@@ -39,7 +39,7 @@ def run(args) -> int:
         return timeline.evaluate(args)
     from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
-    if str(args.model).lower().endswith(".nnstudio"):
+    if Path(args.model).suffix.lower() == ".nnstudio":
         name = Path(args.model).name
         raise NNStudioError(f"'{name}' is a project: evaluate one of its runs with "
                             f"`nnstudio evaluate {name} --run R` (`nnstudio runs {name}` lists them).",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from nnstudio.cli.evaluate import _threshold
 from nnstudio.core.errors import DataError
@@ -31,7 +32,7 @@ def run(args) -> int:
     from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core.predict_file import reasons_of, reasons_text  # noqa: PLC0415 -- lazy: pandas
 
-    if str(args.model).lower().endswith(".nnstudio"):  # a project trained with `train --save`
+    if Path(args.model).suffix.lower() == ".nnstudio":  # a project trained with `train --save`
         lm = load_any(args.model)
     else:  # an export (a legacy .h5, a folder, a missing file: each with its own message)
         lm = model_file.load(args.model)
