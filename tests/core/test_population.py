@@ -14,6 +14,7 @@ import pytest
 from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
 from nnstudio.core.data.examples import make_xor
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec
+from nnstudio.core.trained import Deferred
 from nnstudio.core.training import population
 from nnstudio.core.training.engine import train, train_repeated
 from nnstudio.core.training.settings import TrainSettings
@@ -232,8 +233,6 @@ def test_a_dropout_of_rate_zero_trains_in_the_population(xor):
 def test_the_result_models_are_made_on_first_use(xor):
     """A compiled population's models are Deferred (issue 18: a Repeat does not wait for five
     Keras models); each is made once, with its network's trained values, when first read."""
-    from nnstudio.core.trained import Deferred
-
     s = _settings(epochs=2)
     runs = population.train_population(xor, DROP_SPEC, s, [0, 1])
     assert all(isinstance(r.__dict__["_model"], Deferred) for r in runs)
@@ -277,6 +276,32 @@ def test_a_split_population_is_each_seeds_run(xor, split):
     assert population.precompile(xor, DROP_SPEC, s, 5) is True
     again = population.train_population(xor, DROP_SPEC, s, seeds)
     assert not again[0].compiled and again[3].history == runs[3].history
+
+
+def test_a_split_population_makes_the_last_model_on_its_lane(xor, split, monkeypatch):
+    """The model an app shows (the last seed's) is made on the second lane once that lane's call
+    has ended, while the first lane still trains; the others wait for first use. Each has its
+    network's trained weights, and is the seed's single run."""
+    import threading
+
+    made_on = []
+    real = population._empty_models
+
+    def recording(*args):
+        made_on.append(threading.current_thread().name)
+        return real(*args)
+    monkeypatch.setattr(population, "_empty_models", recording)
+    s = _settings(epochs=2)
+    runs = population.train_population(xor, DROP_SPEC, s, [0, 1, 2, 3])
+    assert made_on[-1] == "population-lane"  # (the first, if any: the program's template)
+    lane_made = len(made_on)
+    last = runs[3].model
+    assert len(made_on) == lane_made  # made already, not on first use
+    for got, want in zip(runs[3].weights(), last.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert isinstance(runs[0].__dict__["_model"], Deferred)  # made on first use
+    _same_run(runs[3], train(xor, DROP_SPEC, replace(s, seed=3)))
+    _same_run(runs[0], train(xor, DROP_SPEC, replace(s, seed=0)))
 
 
 def test_which_populations_split():

@@ -205,8 +205,10 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
 
     The results' models, unless the caller gave them, are :class:`Deferred`: each is made
     (:func:`empty_model`) and given its network's trained values when first used. With a core
-    to spare they are built beside the compiled call (:class:`_Builder`); a split program
-    (:class:`SplitPopulation`) takes both cores, and they are built on first use."""
+    to spare they are built beside the compiled call (:class:`_Builder`). A split program
+    (:class:`SplitPopulation`) takes both cores: the last network's model (the one an app shows)
+    is built on the second lane once its call has ended, while the first lane, one network
+    bigger, still runs (10-15 ms of W3's Repeat off the clock); the others on first use."""
     tf = _tensorflow()
     task = data.task
     n = len(data.X_train)
@@ -219,6 +221,9 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
             builder = _Builder(spec, data.n_inputs, task, data.n_classes, pop)
             builder.start()  # waits for go(): beside this thread's own Python work it would
             # take the interpreter in turns and slow both; the compiled call leaves it free
+        elif models is None:
+            builder = _LaneBuilt(pop - 1, prog.after_next_call(
+                lambda: _empty_models(spec, data, 1)[0]))
         prog.load(starts, settings)
         X = tf.constant(np.asarray(data.X_train, np.float32))
         y = tf.constant(as_targets(data.y_train, prog.layout))
@@ -229,7 +234,7 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
             Xv, yv = X[:1], y[:1]
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
                                      prog.arguments, lambda a: prog.call(X, y, Xv, yv, a),
-                                     builder)
+                                     builder if isinstance(builder, _Builder) else None)
         if models is not None:
             prog.store(models)
         else:
@@ -241,8 +246,10 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
         tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
         done_ok = True
     finally:
+        if isinstance(prog, SplitPopulation):
+            prog.flush()  # no call took the lane's work (no epoch): it runs now, not never
         prog.lock.release()
-        if builder is not None and not done_ok:  # an error above: no thread left behind
+        if isinstance(builder, _Builder) and not done_ok:  # an error above: no thread left
             builder.go()
             builder.join()
     return _results(seeds, models, rows, prog.keys, tests, status, done, steps, t0,
@@ -252,9 +259,8 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
 def _trained_model(spec: NetworkSpec, data, sources: list[int], values: list, builder, i: int):
     """Network ``i``'s model: the builder's (or one made now) given its trained ``values``
     (``values[j]`` goes to ``model.variables[sources[j]]``)."""
-    if builder is not None:
-        model = builder.result()[i]
-    else:
+    model = builder.model(i) if builder is not None else None
+    if model is None:
         with build_lock:
             model = empty_model(spec, data.n_inputs, data.task, data.n_classes)
     variables = model.variables
@@ -368,6 +374,17 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
         prog.lock.release()
 
 
+class _LaneBuilt:
+    """Network ``index``'s model, made on a split program's lane (``made``: its future); the
+    others are made on first use (:meth:`model` None)."""
+
+    def __init__(self, index: int, made) -> None:
+        self.index, self.made = index, made
+
+    def model(self, i: int):
+        return self.made.result() if i == self.index else None
+
+
 class _Builder(threading.Thread):
     """Makes the results' Keras models: :func:`empty_model` (the same config, layer names and
     variable paths as ``build_model`` gives, with zeros where the trained values will go), one at
@@ -402,6 +419,10 @@ class _Builder(threading.Thread):
         if self.error is not None:
             raise self.error
         return self.models
+
+    def model(self, i: int):
+        """Network ``i``'s model (:meth:`result`'s)."""
+        return self.result()[i]
 
 
 def clear_population_cache() -> None:

@@ -405,6 +405,22 @@ class SplitPopulation:
         self.lock = threading.Lock()
         self.traced = False
         self.epoch_seconds: float | None = None
+        self._after: list[tuple] = []  # (fn, Future): for the lane once its next call has ended
+
+    def after_next_call(self, fn) -> Future:
+        """Run ``fn()`` on the lane thread once the second program's next call has ended, while
+        the first (one network more) is still running: interpreter work in that lane's idle
+        time. The future has its answer or error; :meth:`flush` hands on what no call took."""
+        done: Future = Future()
+        self._after.append((fn, done))
+        return done
+
+    def flush(self) -> None:
+        """The lane gets the work :meth:`after_next_call` queued, now (no call took it)."""
+        lane = _lane()
+        for fn, done in self._after:
+            lane.jobs.put((fn, (), done))
+        self._after.clear()
 
     def _both(self, method: str, first: tuple, second: tuple):
         """``method`` of both lanes at once; (first's answer, second's). The second has ended
@@ -443,7 +459,12 @@ class SplitPopulation:
         return (orders[:, :self.first], k), (orders[:, self.first:], k)
 
     def call(self, X, y, Xv, yv, args: tuple) -> np.ndarray:
-        mine, theirs = self._both("call_with", (X, y, Xv, yv, *args[0]), (X, y, Xv, yv, *args[1]))
+        other = _lane().submit(self.lanes[1].call_with, X, y, Xv, yv, *args[1])
+        self.flush()  # queued behind the second program's call
+        try:
+            mine = self.lanes[0].call_with(X, y, Xv, yv, *args[0])
+        finally:
+            theirs = other.result()
         return np.concatenate([mine, theirs], axis=1)
 
     def compile_now(self, X, y) -> None:
