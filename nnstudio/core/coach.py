@@ -23,8 +23,8 @@ majority_class a classifier answers (almost) only one class and is no better tha
 underfitting   a classifier's training loss levelled off (< 1 % change over its last quarter)
                after moving, and it is no better than guessing on its test rows *and* on
                its training rows: the network cannot draw the boundary the data needs
-unscaled_inputs an input column varies over hundreds or more (or sits far from 0) after the
-               preprocessing: the network sees unscaled numbers
+unscaled_inputs an input column the preprocessing did not scale varies over hundreds or more
+               (or sits far from 0): the network sees unscaled numbers
 too_few_rows   fewer training rows than a twentieth of the parameters
 ============== ============================================================================
 
@@ -368,6 +368,8 @@ def _unscaled(data) -> Finding | None:
         return None
     with np.errstate(all="ignore"):
         mag = np.nanmax(np.abs(X), axis=0)
+    # a scaled column far from 0 holds rare values (a pixel lit in a few rows), not unscaled ones
+    mag = np.where(data.preprocessor.scaled_outputs, 0.0, mag)
     worst = int(np.nanargmax(mag))
     if not mag[worst] > 50:
         return None

@@ -128,6 +128,30 @@ def test_unscaled_inputs_saturate_tanh_units():
     assert "'Balance'" in un.message or "'EstimatedSalary'" in un.message
 
 
+def test_a_standardized_rare_column_is_not_called_unscaled():
+    """A column that is 0 in all rows but a few (an edge pixel of a digit image) reaches a
+    z-score in the tens once standardized: its inputs are scaled, and the coach does not say
+    they are not. Unscaled, the same column is found."""
+    import pandas as pd
+
+    from nnstudio.core.data import Dataset
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=10_000)
+    rare = np.zeros(10_000)
+    rare[::4000] = 200.0  # 3 rows of 10,000
+    frame = pd.DataFrame({"x": x, "rare": rare, "y": (x > 0).astype(int)})
+    p = Project.from_dataset(Dataset(frame, "rare"), target="y")
+    p.roles = replace(p.roles, features=["x", "rare"])
+    data = p.prepare()
+    col = list(data.preprocessor.output_names).index("rare")
+    assert np.abs(data.X_train[:, col]).max() > 50  # standardized, and still far from 0
+    assert coach_module._unscaled(data) is None
+    p.preprocess = replace(p.preprocess, numeric="none")
+    found = coach_module._unscaled(p.prepare())
+    assert found is not None and "'rare' reaches 200" in found.message
+
+
 def test_too_few_rows_for_the_parameters(xor_data):
     p, data = xor_data
     spec = NetworkSpec.parse("dense:256:relu,dense:256:relu", data.task, data.n_classes)

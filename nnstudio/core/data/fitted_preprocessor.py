@@ -192,6 +192,14 @@ class FittedPreprocessor:
         return [n for c in [*self.columns, *self.derived] for n in c.output_names()]
 
     @property
+    def scaled_outputs(self) -> list[bool]:
+        """Per network input (:attr:`output_names`' order): whether it was standardized or scaled
+        to 0..1 (one-hot and 0/1 columns are small already; ordinal codes and unscaled numbers
+        are not scaled)."""
+        return [c.kind == "numeric" and c.scaling in ("standardize", "minmax")
+                for c in [*self.columns, *self.derived] for _ in c.output_names()]
+
+    @property
     def n_outputs(self) -> int:
         return len(self.output_names)
 
