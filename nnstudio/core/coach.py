@@ -363,11 +363,11 @@ def _bigger(spec) -> Fix | None:
 
 
 def _unscaled(data) -> Finding | None:
-    X = np.asarray(data.X_train, float)
+    X = np.asarray(data.X_train)
     if not X.size:
         return None
-    with np.errstate(all="ignore"):
-        mag = np.nanmax(np.abs(X), axis=0)
+    with np.errstate(all="ignore"):  # (largest and smallest: no copy of X, which may be 100 MB)
+        mag = np.maximum(np.abs(np.nanmax(X, axis=0)), np.abs(np.nanmin(X, axis=0))).astype(float)
     # a scaled column far from 0 holds rare values (a pixel lit in a few rows), not unscaled ones
     mag = np.where(data.preprocessor.scaled_outputs, 0.0, mag)
     worst = int(np.nanargmax(mag))

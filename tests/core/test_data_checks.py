@@ -215,3 +215,22 @@ def test_a_wide_files_report_draws_the_columns_that_matter_most_and_counts_the_r
     import re
     svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^'\"]+)", chart).group(1)).decode()
     assert svg.count("<rect") == 1 + report.REPORT_BARS  # the background and one bar per column
+
+
+def test_a_columns_rule_score_is_the_held_out_accuracy_of_its_cells_majority():
+    """The score behind a leak, against a plain pandas reference: each cell answers its training
+    rows' most frequent class (the smallest on a tie), a cell with no training rows the overall
+    majority; a held-out class the training rows lack is never answered."""
+    from nnstudio.core.model.spec import Task
+
+    r = np.random.default_rng(4)
+    k_train, k_held = r.integers(-1, 9, 3000), r.integers(-1, 11, 1000)  # cells 9, 10: unseen
+    y_train = r.choice([2, 5, 8], 3000, p=[0.5, 0.3, 0.2]) + (k_train == 3)  # cell 3: partly 3, 6, 9
+    y_held = np.where(r.uniform(size=1000) < 0.05, 7, r.choice([2, 5, 8], 1000))
+    by_cell = pd.DataFrame({"k": k_train, "y": y_train}).groupby("k")["y"].agg(
+        lambda s: s.value_counts().sort_index().idxmax())
+    majority = pd.Series(y_train).value_counts().sort_index().idxmax()
+    want = np.mean(pd.Series(k_held).map(by_cell).fillna(majority).to_numpy() == y_held)
+    target = checks._Target(y_train, y_held, Task.MULTICLASS)
+    assert checks._rule_score(k_train, k_held, target) == pytest.approx(want, abs=1e-12)
+    assert 0.2 < want < 0.9  # neither trivial

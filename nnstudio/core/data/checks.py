@@ -125,9 +125,9 @@ def _keys(train: pd.Series, held: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     a number that fills a range's worth of rows on its own, such as a 0 for 'none') or one of BINS
     ranges cut at the other training values' quantiles; missing values have a cell too (-1)."""
     numeric = pd.api.types.is_numeric_dtype(train) and not pd.api.types.is_bool_dtype(train)
-    if numeric and train.nunique() > BINS:
+    counts = train.value_counts() if numeric else None  # (its length: the distinct values)
+    if counts is not None and len(counts) > BINS:
         x = train.to_numpy(float)
-        counts = train.value_counts()
         heavy = np.sort(counts.index[counts >= len(train) / BINS].to_numpy(float))
         rest = x[~np.isin(x, heavy) & ~np.isnan(x)]
         edges = (np.unique(np.quantile(rest, np.linspace(0, 1, BINS + 1))[1:-1]) if len(rest)
@@ -145,22 +145,36 @@ def _keys(train: pd.Series, held: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes[:len(train)], codes[len(train):]
 
 
-def _rule_score(k_train, y_train, k_held, y_held, task: Task) -> float:
+class _Target:
+    """The sampled rows' target, encoded once for every column's :func:`_rule_score`: numbers
+    (regression), or class codes (a held-out class the training rows lack: -1, never answered)."""
+
+    def __init__(self, y_train, y_held, task: Task) -> None:
+        self.regression = task is Task.REGRESSION
+        if self.regression:
+            self.train, self.held = np.asarray(y_train, float), np.asarray(y_held, float)
+            self.total = float(np.sum((self.held - self.held.mean()) ** 2))
+            return
+        classes, self.train = np.unique(y_train, return_inverse=True)
+        at = np.minimum(np.searchsorted(classes, y_held), len(classes) - 1)
+        self.held = np.where(classes[at] == y_held, at, -1)
+        self.classes = len(classes)
+        self.majority = int(np.bincount(self.train).argmax())
+
+
+def _rule_score(k_train, k_held, y: _Target) -> float:
     """How well the training rows' answer per cell predicts the held-out rows."""
     cells = int(max(k_train.max(initial=-1), k_held.max(initial=-1))) + 2  # -1 (missing) at 0
     kt, kh = k_train + 1, k_held + 1
-    seen = np.bincount(kt, minlength=cells) > 0
-    if task is Task.REGRESSION:
-        y_train, y_held = np.asarray(y_train, float), np.asarray(y_held, float)
-        sums = np.bincount(kt, weights=y_train, minlength=cells)
-        means = np.where(seen, sums / np.maximum(np.bincount(kt, minlength=cells), 1), y_train.mean())
-        total = float(np.sum((y_held - y_held.mean()) ** 2))
-        return 1.0 - float(np.sum((y_held - means[kh]) ** 2)) / total if total > 0 else 0.0
-    classes, yt = np.unique(y_train, return_inverse=True)
-    counts = np.bincount(kt * len(classes) + yt, minlength=cells * len(classes))
-    counts = counts.reshape(cells, len(classes))
-    answer = np.where(seen, counts.argmax(axis=1), np.bincount(yt).argmax())
-    return float(np.mean(classes[answer[kh]] == y_held))
+    per_cell = np.bincount(kt, minlength=cells)
+    seen = per_cell > 0
+    if y.regression:
+        sums = np.bincount(kt, weights=y.train, minlength=cells)
+        means = np.where(seen, sums / np.maximum(per_cell, 1), y.train.mean())
+        return 1.0 - float(np.sum((y.held - means[kh]) ** 2)) / y.total if y.total > 0 else 0.0
+    counts = np.bincount(kt * y.classes + y.train, minlength=cells * y.classes)
+    answer = np.where(seen, counts.reshape(cells, y.classes).argmax(axis=1), y.majority)
+    return float(np.mean(answer[kh] == y.held))
 
 
 def _held_out(data) -> tuple[pd.DataFrame, np.ndarray]:
@@ -187,6 +201,7 @@ def leaks(data, features: list[str]) -> list[Leak]:
     raw_held = raw_held.iloc[he] if not isinstance(he, slice) else raw_held
     y_train = _labels(np.asarray(data.y_train)[tr], task)
     y_held = _labels(y_held[he], task)
+    target = _Target(y_train, y_held, task)
     if task is not Task.REGRESSION:
         counts = pd.Series(y_held).value_counts()
         base_error = 1.0 - float(counts.iloc[0]) / len(y_held)
@@ -196,7 +211,7 @@ def leaks(data, features: list[str]) -> list[Leak]:
             continue  # an engineered input (playground): computed from the columns checked
         k_train, k_held = _keys(raw_train[col].reset_index(drop=True),
                                 raw_held[col].reset_index(drop=True))
-        score = _rule_score(k_train, y_train, k_held, y_held, task)
+        score = _rule_score(k_train, k_held, target)
         if score < LEAK_SCORE:
             continue
         if task is not Task.REGRESSION and 1.0 - score > 0.2 * base_error:
