@@ -208,3 +208,38 @@ def test_preprocess_config_json_and_per_column_overrides():
     with pytest.raises(DataError, match="Unknown preprocessing setting"):
         PreprocessConfig.from_dict({"scaling": "x"})
     assert SplitConfig(test=0.2, val=0.25).fractions() == pytest.approx((0.6, 0.2, 0.2))
+
+
+def test_number_columns_encode_as_one_block_exactly_as_column_by_column(monkeypatch):
+    """Plain number columns are encoded together (a wide file: one pass, not one per column):
+    the same matrix, bit for bit, as column by column, with missing values filled or refused with
+    the same message, engineered inputs reading the filled numbers, and the columns' order kept
+    around the text columns (encoded column by column between the blocks)."""
+    from nnstudio.core.data import fitted_preprocessor as fp
+
+    frame = _table(600, seed=5)
+    frame["visits"] = np.arange(600)  # whole numbers
+    frame["score"] = np.linspace(-3, 3, 600).round(3)
+    config = PreprocessConfig(missing="median", numeric="standardize",
+                              per_column={"score": {"numeric": "minmax"}},
+                              engineered=["age*income", "score^2"])
+    d = _prep(frame, config)
+    pre = d.preprocessor
+    rows = pd.concat([d.raw_test, d.raw_val], ignore_index=True)
+    rows.loc[3, "age"] = np.nan  # filled with the training median by both paths
+    block = pre.transform(rows)
+    monkeypatch.setattr(fp, "_plain_number", lambda c, dtype: False)
+    by_column = pre.transform(rows)
+    np.testing.assert_array_equal(block, by_column)
+    assert block.shape == (len(rows), len(pre.output_names))
+    monkeypatch.undo()
+    # a column whose missing values are dropped, not filled: the first such cell is named
+    pre.columns[[c.name for c in pre.columns].index("income")].impute_value = None
+    rows.loc[[7, 9], "income"] = np.nan
+    messages = []
+    for plain in (fp._plain_number, lambda c, dtype: False):
+        monkeypatch.setattr(fp, "_plain_number", plain)
+        with pytest.raises(DataError) as err:
+            pre.transform(rows)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and "'income' is missing in row 8" in messages[0]

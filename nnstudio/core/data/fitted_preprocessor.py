@@ -209,11 +209,11 @@ class FittedPreprocessor:
 
     def rows_usable(self, frame: pd.DataFrame) -> np.ndarray:
         """Mask of rows that survive 'drop' imputation (missing values in drop-columns)."""
-        mask = np.ones(len(frame), dtype=bool)
-        for c in self.columns:
-            if c.impute == "drop" or c.impute_value is None:
-                mask &= frame[c.name].notna().to_numpy()
-        return mask
+        names = [c.name for c in self.columns if c.impute == "drop" or c.impute_value is None]
+        if not names:
+            return np.ones(len(frame), dtype=bool)
+        # one pass for all (a wide file: 784 pixel columns); a mask of its own, to be written on
+        return frame[names].notna().all(axis=1).to_numpy(dtype=bool, copy=True)
 
     def rows_known(self, frame: pd.DataFrame) -> np.ndarray:
         """Mask of rows whose categories were all seen in training (missing values count as known)."""
@@ -238,7 +238,17 @@ class FittedPreprocessor:
             raise DataError(f"Missing input column(s): {', '.join(missing)}.",
                             "The data must have the same columns the model was trained on.")
         parts, filled = [], {}
+        block: list[ColumnTransform] = []  # consecutive plain number columns, encoded together
+
+        def flush() -> None:
+            if block:
+                parts.append(self._numbers(frame, block, strict, filled if self.derived else None))
+                block.clear()
         for c in self.columns:
+            if _plain_number(c, frame[c.name].dtype):
+                block.append(c)
+                continue
+            flush()
             s = frame[c.name]
             if c.impute_value is not None:
                 s = s.fillna(c.impute_value)
@@ -275,6 +285,7 @@ class FittedPreprocessor:
                     v = codes.astype(np.float64)
                     v[unknown] = np.nan
                     parts.append(v[:, None])
+        flush()
         for d in self.derived:  # engineered inputs: the formula on the filled raw columns, then scaled
             v = _features.parse(d.formula, filled).numpy(filled)
             if strict and not np.isfinite(v).all():
@@ -285,6 +296,28 @@ class FittedPreprocessor:
         if not parts:
             return np.zeros((len(frame), 0), dtype=np.float32)
         return np.hstack(parts).astype(np.float32)
+
+    @staticmethod
+    def _numbers(frame: pd.DataFrame, cols: list[ColumnTransform], strict: bool,
+                 filled: dict | None) -> np.ndarray:
+        """:meth:`transform` of number columns held as NumPy numbers (:func:`_plain_number`), as
+        one block: the same values, messages and order as column by column, without a pass of
+        pandas calls per column (a 784-pixel file: 0.3 s a split)."""
+        v = frame[[c.name for c in cols]].to_numpy(dtype=np.float64, copy=True)
+        gaps = np.isnan(v)
+        if gaps.any():
+            fill = np.array([np.nan if c.impute_value is None else c.impute_value for c in cols])
+            v = np.where(gaps, fill, v)
+            gaps = np.isnan(v)
+            if strict and gaps.any():
+                j = int(np.flatnonzero(gaps.any(axis=0))[0])
+                name, row = cols[j].name, int(np.flatnonzero(gaps[:, j])[0])
+                raise DataError(f"'{name}' is missing in row {row + 1}.",
+                                f"Give a value for '{name}', or choose a missing-value strategy "
+                                f"other than 'drop the row' for it.")
+        if filled is not None:
+            filled.update((c.name, v[:, j]) for j, c in enumerate(cols))
+        return (v - np.array([c.center for c in cols])) / np.array([c.scale for c in cols])
 
     def encode_target(self, s: pd.Series) -> np.ndarray:
         if self.task is Task.REGRESSION:
@@ -331,6 +364,16 @@ class FittedPreprocessor:
     def from_dict(cls, d: dict) -> FittedPreprocessor:
         return cls([ColumnTransform(**c) for c in d["columns"]], d["target"], Task(d["task"]),
                    list(d.get("classes", [])), [ColumnTransform(**c) for c in d.get("derived", [])])
+
+
+def _plain_number(c: ColumnTransform, dtype) -> bool:
+    """Whether a column encodes as a plain number from a NumPy int or float column (no text to
+    read, no missing marker of pandas' own), so :meth:`FittedPreprocessor._numbers` can take it."""
+    return (c.encoded and (c.kind == "numeric" or c.passthrough_binary)
+            and isinstance(dtype, np.dtype) and dtype.kind in "iuf"
+            and (c.impute_value is None
+                 or (isinstance(c.impute_value, (int, float, np.number))
+                     and not isinstance(c.impute_value, bool))))
 
 
 def _fit_impute_numeric(t: ColumnTransform, col: str, v: np.ndarray, impute: str,
