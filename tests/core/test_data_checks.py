@@ -234,3 +234,20 @@ def test_a_columns_rule_score_is_the_held_out_accuracy_of_its_cells_majority():
     target = checks._Target(y_train, y_held, Task.MULTICLASS)
     assert checks._rule_score(k_train, k_held, target) == pytest.approx(want, abs=1e-12)
     assert 0.2 < want < 0.9  # neither trivial
+
+
+def test_a_wide_table_is_checked_on_fewer_rows_and_its_leak_still_found(tmp_path, monkeypatch):
+    """On a table of many columns the one-column rules read fewer rows (a cell budget), and the
+    leak's sentence says how many held-out rows it was measured on."""
+    monkeypatch.setattr(checks, "SAMPLE_CELLS", 40 * 500)  # 40 columns: 500 rows of each split
+    monkeypatch.setattr(checks, "MIN_SAMPLE", 100)
+    r = np.random.default_rng(5)
+    df = pd.DataFrame(r.normal(size=(3000, 39)), columns=[f"p{i}" for i in range(39)])
+    df["y"] = r.choice(["a", "b"], 3000)
+    df["after"] = np.where(df["y"] == "a", 1.0, 0.0) + r.normal(0, 0.01, 3000)
+    p = project_of(df, "y", tmp_path)
+    data = p.prepare()
+    assert len(data.raw_val) + len(data.raw_test) > 500
+    found = checks.leaks(data, p.roles.features)
+    assert [leak.column for leak in found] == ["after"] and found[0].rows == 500
+    assert "on the 500 held-out rows" in checks.leaks_text(found, "y")

@@ -15,8 +15,8 @@ Three ways a good test score can be a wrong answer, all found in the prepared sp
   that a big file repeats (surnames in 200,000 customers), not categories to learn from: each value
   seen in a few rows is learnt by heart, and the inputs cost memory and time.
 
-A one-column rule is measured on at most ``SAMPLE`` rows of each split, so a million-row file
-costs a fraction of a second.
+A one-column rule is measured on at most ``SAMPLE`` rows of each split (fewer on a table of
+hundreds of columns: ``SAMPLE_CELLS``), so a million-row file costs a fraction of a second.
 """
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ LEAK_SCORE = 0.99
 BINS = 64
 #: Rows of each split a one-column rule is measured on.
 SAMPLE = 20_000
+#: ... fewer on a wide table, down to MIN_SAMPLE: at most this many cells (rows x columns) of
+#: each split are read (a 784-pixel file: 5,100 rows, 0.5 s instead of 1.6 s).
+SAMPLE_CELLS = 4_000_000
+MIN_SAMPLE = 2_000
 #: Training rows held-out rows are compared with (beyond: a sample, and the count says "at least").
 REPEAT_SAMPLE = 1_000_000
 #: Fewer held-out rows than this say too little about a column.
@@ -196,7 +200,8 @@ def leaks(data, features: list[str]) -> list[Leak]:
     raw_held, y_held = _held_out(data)
     if len(raw_held) < MIN_HELD_OUT or len(data.raw_train) < MIN_HELD_OUT:
         return []
-    tr, he = _sample(len(data.raw_train)), _sample(len(raw_held))
+    most = max(MIN_SAMPLE, min(SAMPLE, SAMPLE_CELLS // max(1, len(features))))
+    tr, he = _sample(len(data.raw_train), most), _sample(len(raw_held), most)
     raw_train = data.raw_train.iloc[tr] if not isinstance(tr, slice) else data.raw_train
     raw_held = raw_held.iloc[he] if not isinstance(he, slice) else raw_held
     y_train = _labels(np.asarray(data.y_train)[tr], task)
