@@ -245,6 +245,32 @@ def test_the_result_models_are_made_on_first_use(xor):
     _same_run(runs[1], train(xor, DROP_SPEC, replace(s, seed=1)))
 
 
+def test_only_the_shown_model_is_built_beside_the_call(xor, monkeypatch):
+    """One program (the app: one compute thread): the last seed's model, the one an app shows,
+    is built on a thread beside the compiled call; the others only when first used (each is 6-12
+    ms of interpreter time the window would wait for)."""
+    import threading
+
+    made_on = []
+    real = population.empty_model
+
+    def recording(*args):
+        made_on.append(threading.current_thread().name)
+        return real(*args)
+    monkeypatch.setattr(population, "empty_model", recording)
+    monkeypatch.setattr(population, "compute_threads", lambda: 1)
+    population.clear_population_cache()
+    s = _settings(epochs=2)
+    runs = population.train_population(xor, DROP_SPEC, s, [0, 1, 2])
+    assert made_on == ["MainThread", "population-models"]  # the program's template, the shown one
+    runs[2].model  # noqa: B018 - made already
+    assert len(made_on) == 2
+    runs[0].model  # noqa: B018 - made now, on first use
+    assert made_on[2:] == [threading.current_thread().name]
+    _same_run(runs[2], train(xor, DROP_SPEC, replace(s, seed=2)))
+    _same_run(runs[0], train(xor, DROP_SPEC, replace(s, seed=0)))
+
+
 @pytest.fixture
 def split(monkeypatch):
     """Populations split in two lanes here (as headless with two compute threads)."""

@@ -205,10 +205,10 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
 
     The results' models, unless the caller gave them, are :class:`Deferred`: each is made
     (:func:`empty_model`) and given its network's trained values when first used. With a core
-    to spare they are built beside the compiled call (:class:`_Builder`). A split program
-    (:class:`SplitPopulation`) takes both cores: the last network's model (the one an app shows)
+    to spare, the last network's (the one an app shows) is built beside the compiled call
+    (:class:`_Builder`). A split program (:class:`SplitPopulation`) takes both cores: that model
     is built on the second lane once its call has ended, while the first lane, one network
-    bigger, still runs (10-15 ms of W3's Repeat off the clock); the others on first use."""
+    bigger, still runs (10-15 ms of W3's Repeat off the clock). The others on first use."""
     tf = _tensorflow()
     task = data.task
     n = len(data.X_train)
@@ -218,7 +218,7 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
     done_ok = False
     try:
         if models is None and not isinstance(prog, SplitPopulation):
-            builder = _Builder(spec, data.n_inputs, task, data.n_classes, pop)
+            builder = _Builder(spec, data.n_inputs, task, data.n_classes, pop - 1)
             builder.start()  # waits for go(): beside this thread's own Python work it would
             # take the interpreter in turns and slow both; the compiled call leaves it free
         elif models is None:
@@ -386,18 +386,20 @@ class _LaneBuilt:
 
 
 class _Builder(threading.Thread):
-    """Makes the results' Keras models: :func:`empty_model` (the same config, layer names and
-    variable paths as ``build_model`` gives, with zeros where the trained values will go), one at
-    a time under ``build_lock``, once :meth:`go` is called. Started early, and released just
-    before the compiled call: ``Thread.start`` waits for the new thread, which would then hold
-    the interpreter for a switch interval (5 ms) before the training thread could go on."""
+    """Makes network ``index``'s Keras model (the last seed's: the one an app shows), with
+    :func:`empty_model` (the same config, layer names and variable paths as ``build_model``
+    gives, with zeros where the trained values will go) under ``build_lock``, once :meth:`go` is
+    called; the others are made on first use (:meth:`model` None). One, not all: in the app the
+    spare core is the window's, and each model is 6-12 ms of interpreter time. Started early, and
+    released just before the compiled call: ``Thread.start`` waits for the new thread, which would
+    then hold the interpreter for a switch interval (5 ms) before the training thread could go on."""
 
     def __init__(self, spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
-                 count: int) -> None:
+                 index: int) -> None:
         super().__init__(name="population-models", daemon=True)
         self.args = (spec, n_inputs, task, n_classes)
-        self.count = int(count)
-        self.models: list = []
+        self.index = int(index)
+        self.made = None
         self.error: BaseException | None = None
         self._go = threading.Event()
 
@@ -407,22 +409,20 @@ class _Builder(threading.Thread):
     def run(self) -> None:
         self._go.wait()
         try:
-            for _ in range(self.count):
-                with build_lock:
-                    self.models.append(empty_model(*self.args))
-        except BaseException as exc:  # handed to the training thread by result()
+            with build_lock:
+                self.made = empty_model(*self.args)
+        except BaseException as exc:  # handed to the training thread by model()
             self.error = exc
 
-    def result(self) -> list:
+    def model(self, i: int):
+        """Network ``i``'s model if this builder makes it (waiting for it), else None."""
+        if i != self.index:
+            return None
         self.go()  # no epoch trained (nothing called go): build now
         self.join()
         if self.error is not None:
             raise self.error
-        return self.models
-
-    def model(self, i: int):
-        """Network ``i``'s model (:meth:`result`'s)."""
-        return self.result()[i]
+        return self.made
 
 
 def clear_population_cache() -> None:
