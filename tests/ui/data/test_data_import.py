@@ -222,3 +222,21 @@ def test_dropping_a_file_on_the_window_opens_it_unless_training(win, qtbot):
         win.training.run_state = "idle"
 
 
+
+
+def test_reading_a_file_fingerprints_it_on_the_worker(tmp_path, monkeypatch):
+    """The file's SHA-256, which every recorded run carries, is computed by the reading worker:
+    recording the first run (on the window's thread) finds it cached."""
+    import threading
+
+    from nnstudio.core.experiments import record
+    from nnstudio.ui.data.controller import load_project
+
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(60)))
+    monkeypatch.setattr(record, "_DATA_FP_CACHE", {})
+    loaded = load_project(path, None, lambda _p: None, threading.Event())
+    hashed = []
+    monkeypatch.setattr(record, "fingerprint", lambda p: hashed.append(p) or {})
+    ident = record.data_identity(loaded.project.dataset)
+    assert hashed == [] and ident["fingerprint"]["size"] == path.stat().st_size
