@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core import registry
+from nnstudio.core.data.fitted_preprocessor import plain_number
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import forward
 from nnstudio.core.jsonsafe import python_scalar
@@ -378,7 +379,18 @@ def _transform_lenient(pre, frame: pd.DataFrame) -> np.ndarray:
 def _row_problems(pre, frame: pd.DataFrame) -> list[str]:
     """Per row, why it cannot be predicted as the training rows were ('' when it can)."""
     notes = [[] for _ in range(len(frame))]
+    # plain number columns (a wide file's hundreds): their gaps found in one block
+    plain = [c for c in pre.columns if plain_number(c, frame[c.name].dtype)]
+    gaps = {}
+    if plain:
+        v = frame[[c.name for c in plain]].to_numpy(dtype=np.float64)
+        fill = np.array([np.nan if c.impute_value is None else c.impute_value for c in plain])
+        gaps = dict(zip((c.name for c in plain), np.isnan(np.where(np.isnan(v), fill, v)).T))
     for c in pre.columns:
+        if c.name in gaps:
+            for i in np.flatnonzero(gaps[c.name]):
+                notes[i].append(f"{c.name} is missing")
+            continue
         s = frame[c.name]
         if c.impute_value is not None:
             s = s.fillna(c.impute_value)
@@ -543,7 +555,9 @@ def row_frame(pre, values: dict) -> pd.DataFrame:
                 raise DataError(f"'{c.name}' must be a number, not {v!r}.") from None
         # number columns numeric, categories as their training type
         numeric = c.kind == "numeric" or getattr(c, "passthrough_binary", False)
-        if numeric or (c.categories and not isinstance(c.categories[0], str)):
+        if numeric:  # (a float already, or None)
+            row[c.name] = np.array([np.nan if v is None else v], dtype=np.float64)
+        elif c.categories and not isinstance(c.categories[0], str):
             row[c.name] = pd.to_numeric(pd.Series([v], dtype=object), errors="coerce").to_numpy()
         else:
             row[c.name] = [v]

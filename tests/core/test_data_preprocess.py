@@ -228,7 +228,7 @@ def test_number_columns_encode_as_one_block_exactly_as_column_by_column(monkeypa
     rows = pd.concat([d.raw_test, d.raw_val], ignore_index=True)
     rows.loc[3, "age"] = np.nan  # filled with the training median by both paths
     block = pre.transform(rows)
-    monkeypatch.setattr(fp, "_plain_number", lambda c, dtype: False)
+    monkeypatch.setattr(fp, "plain_number", lambda c, dtype: False)
     by_column = pre.transform(rows)
     np.testing.assert_array_equal(block, by_column)
     assert block.shape == (len(rows), len(pre.output_names))
@@ -237,8 +237,8 @@ def test_number_columns_encode_as_one_block_exactly_as_column_by_column(monkeypa
     pre.columns[[c.name for c in pre.columns].index("income")].impute_value = None
     rows.loc[[7, 9], "income"] = np.nan
     messages = []
-    for plain in (fp._plain_number, lambda c, dtype: False):
-        monkeypatch.setattr(fp, "_plain_number", plain)
+    for plain in (fp.plain_number, lambda c, dtype: False):
+        monkeypatch.setattr(fp, "plain_number", plain)
         with pytest.raises(DataError) as err:
             pre.transform(rows)
         messages.append(str(err.value))

@@ -201,3 +201,24 @@ def test_predict_frame_marks_rows_it_cannot_predict(trained):
     assert np.allclose(table["P(Exited = 1)"].to_numpy()[[0, 3]], expected[:, 0], atol=1e-6)
     with pytest.raises(DataError, match="Balance"):
         ev.predict_frame(result.model, data.preprocessor, rows.drop(columns=["Balance"]))
+
+
+def test_row_notes_are_the_same_with_number_columns_checked_as_one_block(trained, monkeypatch):
+    """Why a row cannot be predicted: number columns' gaps are found in one block (a wide file),
+    the notes the same and in the same column order as column by column."""
+    from nnstudio.core.data import fitted_preprocessor as fp
+
+    _, data, _ = trained
+    pre = data.preprocessor
+    rows = data.raw_test.head(6).copy()
+    rows["Geography"] = rows["Geography"].astype(object)
+    rows.loc[1, ["CreditScore", "Balance"]] = np.nan
+    rows.loc[1, "Geography"] = "Italy"
+    rows.loc[3, "EstimatedSalary"] = np.nan
+    rows.loc[4, "Gender"] = None
+    block = ev._row_problems(pre, rows)
+    monkeypatch.setattr(ev, "plain_number", lambda c, dtype: False)
+    assert block == ev._row_problems(pre, rows)
+    assert fp.plain_number(pre.columns[0], rows[pre.columns[0].name].dtype)  # the block was used
+    assert block[1].startswith("CreditScore is missing; ") and "Italy" in block[1]
+    assert block[0] == "" and "EstimatedSalary is missing" in block[3]

@@ -245,7 +245,7 @@ class FittedPreprocessor:
                 parts.append(self._numbers(frame, block, strict, filled if self.derived else None))
                 block.clear()
         for c in self.columns:
-            if _plain_number(c, frame[c.name].dtype):
+            if plain_number(c, frame[c.name].dtype):
                 block.append(c)
                 continue
             flush()
@@ -300,7 +300,7 @@ class FittedPreprocessor:
     @staticmethod
     def _numbers(frame: pd.DataFrame, cols: list[ColumnTransform], strict: bool,
                  filled: dict | None) -> np.ndarray:
-        """:meth:`transform` of number columns held as NumPy numbers (:func:`_plain_number`), as
+        """:meth:`transform` of number columns held as NumPy numbers (:func:`plain_number`), as
         one block: the same values, messages and order as column by column, without a pass of
         pandas calls per column (a 784-pixel file: 0.3 s a split)."""
         v = frame[[c.name for c in cols]].to_numpy(dtype=np.float64, copy=True)
@@ -366,10 +366,10 @@ class FittedPreprocessor:
                    list(d.get("classes", [])), [ColumnTransform(**c) for c in d.get("derived", [])])
 
 
-def _plain_number(c: ColumnTransform, dtype) -> bool:
+def plain_number(c: ColumnTransform, dtype) -> bool:
     """Whether a column encodes as a plain number from a NumPy int or float column (no text to
     read, no missing marker of pandas' own), so :meth:`FittedPreprocessor._numbers` can take it."""
-    return (c.encoded and (c.kind == "numeric" or c.passthrough_binary)
+    return (c.encoded and (c.kind == "numeric" or getattr(c, "passthrough_binary", False))
             and isinstance(dtype, np.dtype) and dtype.kind in "iuf"
             and (c.impute_value is None
                  or (isinstance(c.impute_value, (int, float, np.number))
