@@ -100,7 +100,7 @@ def baselines(lm, frame, threshold) -> dict:
         if frame is not None:
             pre = lm.preprocessor
             f = frame.reset_index(drop=True)
-            X = ev._transform_lenient(pre, f)
+            X = ev.transform_lenient(pre, f)
             y = pre.encode_target(f[pre.target])
             ok = (np.isfinite(y) if pre.task.value == "regression" else y >= 0) & np.isfinite(X).all(axis=1)
             data = dataclasses.replace(data, X_test=X[ok], y_test=y[ok])

@@ -9,14 +9,13 @@ Metrics are plain NumPy/pandas (no scikit-learn at run time); the tests hold the
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from nnstudio.core import registry
-from nnstudio.core.data.fitted_preprocessor import plain_number
+from nnstudio.core.data.raw_rows import row_problems, transform_lenient
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import forward
 from nnstudio.core.jsonsafe import python_scalar
@@ -364,51 +363,7 @@ def evaluate_all(model, data, loss_name: str | None = None,
             if len(split_arrays(data, s)[1])}
 
 
-# ----- raw rows ---------------------------------------------------------------------------------------
-def _transform_lenient(pre, frame: pd.DataFrame) -> np.ndarray:
-    """Encode rows; cells that cannot be encoded become NaN (one-hot: zeros) instead of raising."""
-    try:
-        params = inspect.signature(pre.transform).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        params = {}
-    if "strict" in params:
-        return pre.transform(frame, strict=False)
-    return pre.transform(frame)
-
-
-def _row_problems(pre, frame: pd.DataFrame) -> list[str]:
-    """Per row, why it cannot be predicted as the training rows were ('' when it can)."""
-    notes = [[] for _ in range(len(frame))]
-    # plain number columns (a wide file's hundreds): their gaps found in one block
-    plain = [c for c in pre.columns if plain_number(c, frame[c.name].dtype)]
-    gaps = {}
-    if plain:
-        v = frame[[c.name for c in plain]].to_numpy(dtype=np.float64)
-        fill = np.array([np.nan if c.impute_value is None else c.impute_value for c in plain])
-        gaps = dict(zip((c.name for c in plain), np.isnan(np.where(np.isnan(v), fill, v)).T))
-    for c in pre.columns:
-        if c.name in gaps:
-            for i in np.flatnonzero(gaps[c.name]):
-                notes[i].append(f"{c.name} is missing")
-            continue
-        s = frame[c.name]
-        if c.impute_value is not None:
-            s = s.fillna(c.impute_value)
-        miss = s.isna().to_numpy()
-        for i in np.flatnonzero(miss):
-            notes[i].append(f"{c.name} is missing")
-        if c.kind == "numeric" or getattr(c, "passthrough_binary", False):
-            bad = pd.to_numeric(s, errors="coerce").isna().to_numpy() & ~miss
-            for i in np.flatnonzero(bad):
-                notes[i].append(f"{c.name} is not a number ({s.iloc[i]!r})")
-        else:
-            keys = s if c.categories and not isinstance(c.categories[0], str) else s.astype(str).where(s.notna())
-            codes = pd.Categorical(keys, categories=c.categories).codes
-            for i in np.flatnonzero((codes < 0) & ~miss):
-                notes[i].append(f"{c.name} = {s.iloc[i]!s} was not seen in training")
-    return ["; ".join(n) for n in notes]
-
-
+# ----- raw rows (encoded leniently, and why a row cannot be predicted: core.data.raw_rows) --------
 def output_columns(pre) -> list[str]:
     """The columns a predictions table adds after the original ones."""
     cols = [PREDICTION]
@@ -440,8 +395,8 @@ def frame_outputs(model, pre, frame: pd.DataFrame) -> FrameOutputs:
                         f"the model needs.",
                         f"The model's input columns are: {', '.join(pre.feature_names)}.")
     frame = frame.reset_index(drop=True)
-    X = _transform_lenient(pre, frame)
-    notes = _row_problems(pre, frame)
+    X = transform_lenient(pre, frame)
+    notes = row_problems(pre, frame)
     ok = np.array([not n for n in notes], dtype=bool) & np.isfinite(X).all(axis=1)
     out = np.full((len(frame), output_width(model)), np.nan, np.float32)
     if ok.any():
@@ -562,7 +517,7 @@ def row_frame(pre, values: dict) -> pd.DataFrame:
         else:
             row[c.name] = [v]
     frame = pd.DataFrame(row)  # at once: a column set at a time took 0.2 s for 686 columns
-    problems = _row_problems(pre, frame)[0]
+    problems = row_problems(pre, frame)[0]
     if problems:
         raise DataError(f"This row cannot be predicted: {problems}.",
                         "Fill in every field with a value of the kind seen in training.")
@@ -571,7 +526,7 @@ def row_frame(pre, values: dict) -> pd.DataFrame:
 
 def encode_row(pre, values: dict) -> np.ndarray:
     """One row in original units as the network's input (1 x encoded inputs); see :func:`row_frame`."""
-    return _transform_lenient(pre, row_frame(pre, values))
+    return transform_lenient(pre, row_frame(pre, values))
 
 
 def predict_row(model, pre, values: dict, threshold: float | None = None) -> RowPrediction:

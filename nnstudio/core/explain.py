@@ -341,7 +341,7 @@ def ice_curve(net, pre, row: dict, column: str, *, n: int = 41, class_index: int
     else:
         values = list(c.categories)
     frame = pd.DataFrame([{**row, column: v} for v in values])
-    X = ev._transform_lenient(pre, frame)
+    X = ev.transform_lenient(pre, frame)
     X[:, :] = np.where(np.isfinite(X), X, x[None, :])
     out = ev.predict_encoded(layers, X)
     units = out.shape[1]
@@ -402,7 +402,7 @@ class _RawColumnsModel:
         return self
 
     def outputs(self, frame: pd.DataFrame) -> np.ndarray:
-        X = ev._transform_lenient(self.pre, frame)
+        X = ev.transform_lenient(self.pre, frame)
         return ev.predict_encoded(self.layers, np.nan_to_num(X, nan=0.0))
 
 
@@ -420,7 +420,7 @@ class _ShuffledRows(_RawColumnsModel):
     def __init__(self, layers, pre, threshold: float | None, raw: pd.DataFrame,
                  blocks: list[slice]) -> None:
         super().__init__(layers, pre, threshold)
-        self.encoded = np.nan_to_num(ev._transform_lenient(pre, raw), nan=0.0)
+        self.encoded = np.nan_to_num(ev.transform_lenient(pre, raw), nan=0.0)
         self.work = self.encoded.copy()  # a call's rows: one block changed, then put back
         self.slices = blocks
         self.rows = np.arange(len(raw), dtype=np.int32)
@@ -505,8 +505,8 @@ def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None 
     frame = frame.reset_index(drop=True)
     y = pre.encode_target(frame[pre.target])
     has_y = np.isfinite(y) if task is Task.REGRESSION else y >= 0
-    X = ev._transform_lenient(pre, frame)
-    ok = has_y & np.array([not n for n in ev._row_problems(pre, frame)], bool) & np.isfinite(X).all(axis=1)
+    X = ev.transform_lenient(pre, frame)
+    ok = has_y & np.array([not n for n in ev.row_problems(pre, frame)], bool) & np.isfinite(X).all(axis=1)
     notes = []
     if (~ok).any():
         notes.append(f"{int((~ok).sum()):,} rows could not be predicted and were left out.")

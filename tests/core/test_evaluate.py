@@ -207,6 +207,7 @@ def test_row_notes_are_the_same_with_number_columns_checked_as_one_block(trained
     """Why a row cannot be predicted: number columns' gaps are found in one block (a wide file),
     the notes the same and in the same column order as column by column."""
     from nnstudio.core.data import fitted_preprocessor as fp
+    from nnstudio.core.data import raw_rows
 
     _, data, _ = trained
     pre = data.preprocessor
@@ -216,9 +217,9 @@ def test_row_notes_are_the_same_with_number_columns_checked_as_one_block(trained
     rows.loc[1, "Geography"] = "Italy"
     rows.loc[3, "EstimatedSalary"] = np.nan
     rows.loc[4, "Gender"] = None
-    block = ev._row_problems(pre, rows)
-    monkeypatch.setattr(ev, "plain_number", lambda c, dtype: False)
-    assert block == ev._row_problems(pre, rows)
+    block = ev.row_problems(pre, rows)
+    monkeypatch.setattr(raw_rows, "plain_number", lambda c, dtype: False)
+    assert block == ev.row_problems(pre, rows)
     assert fp.plain_number(pre.columns[0], rows[pre.columns[0].name].dtype)  # the block was used
     assert block[1].startswith("CreditScore is missing; ") and "Italy" in block[1]
     assert block[0] == "" and "EstimatedSalary is missing" in block[3]

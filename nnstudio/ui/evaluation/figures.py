@@ -54,7 +54,7 @@ def numpy_net(net):
 
 def reencoded(data, pre):
     """The splits of ``data`` encoded with another preprocessor (an opened model's own)."""
-    enc = core_eval._transform_lenient
+    enc = core_eval.transform_lenient
     return dataclasses.replace(
         data, preprocessor=pre,
         X_train=enc(pre, data.raw_train), y_train=pre.encode_target(data.raw_train[pre.target]),

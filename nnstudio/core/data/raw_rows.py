@@ -1,0 +1,55 @@
+"""Raw rows (original units) against a fitted preprocessor: encoded leniently, and per row why it
+cannot be predicted as the training rows were. The predictions table, a typed row, the CLI's
+``evaluate`` and the explanations share them."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.data.fitted_preprocessor import plain_number
+
+
+def transform_lenient(pre, frame: pd.DataFrame) -> np.ndarray:
+    """Encode rows; cells that cannot be encoded become NaN (one-hot: zeros) instead of raising."""
+    try:
+        params = inspect.signature(pre.transform).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        params = {}
+    if "strict" in params:
+        return pre.transform(frame, strict=False)
+    return pre.transform(frame)
+
+
+def row_problems(pre, frame: pd.DataFrame) -> list[str]:
+    """Per row, why it cannot be predicted as the training rows were ('' when it can)."""
+    notes = [[] for _ in range(len(frame))]
+    # plain number columns (a wide file's hundreds): their gaps found in one block
+    plain = [c for c in pre.columns if plain_number(c, frame[c.name].dtype)]
+    gaps = {}
+    if plain:
+        v = frame[[c.name for c in plain]].to_numpy(dtype=np.float64)
+        fill = np.array([np.nan if c.impute_value is None else c.impute_value for c in plain])
+        gaps = dict(zip((c.name for c in plain), np.isnan(np.where(np.isnan(v), fill, v)).T))
+    for c in pre.columns:
+        if c.name in gaps:
+            for i in np.flatnonzero(gaps[c.name]):
+                notes[i].append(f"{c.name} is missing")
+            continue
+        s = frame[c.name]
+        if c.impute_value is not None:
+            s = s.fillna(c.impute_value)
+        miss = s.isna().to_numpy()
+        for i in np.flatnonzero(miss):
+            notes[i].append(f"{c.name} is missing")
+        if c.kind == "numeric" or getattr(c, "passthrough_binary", False):
+            bad = pd.to_numeric(s, errors="coerce").isna().to_numpy() & ~miss
+            for i in np.flatnonzero(bad):
+                notes[i].append(f"{c.name} is not a number ({s.iloc[i]!r})")
+        else:
+            keys = s if c.categories and not isinstance(c.categories[0], str) else s.astype(str).where(s.notna())
+            codes = pd.Categorical(keys, categories=c.categories).codes
+            for i in np.flatnonzero((codes < 0) & ~miss):
+                notes[i].append(f"{c.name} = {s.iloc[i]!s} was not seen in training")
+    return ["; ".join(n) for n in notes]
