@@ -244,8 +244,9 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         # median / most frequent of the training rows, computed once per data (the loading worker
         # computes them for a new file: on a million rows they take a second)
         held = default_held_values(data.preprocessor, data.raw_train)
-        return {c.name: held[c.name] for c in data.preprocessor.columns
-                if c.name in held and data.raw_train[c.name].notna().any()}
+        names = [c.name for c in data.preprocessor.columns if c.name in held]
+        known = data.raw_train[names].notna().any()  # one pass (a wide file: 784 columns)
+        return {name: held[name] for name in names if known[name]}
 
     @Slot()
     def _on_training_started(self) -> None:
