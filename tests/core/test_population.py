@@ -245,19 +245,27 @@ def test_the_result_models_are_made_on_first_use(xor):
     _same_run(runs[1], train(xor, DROP_SPEC, replace(s, seed=1)))
 
 
+def _threads_calling(monkeypatch, name: str) -> list[str]:
+    """The names of the threads that call ``population.<name>`` from now on, in order."""
+    import threading
+
+    names: list[str] = []
+    real = getattr(population, name)
+
+    def recording(*args):
+        names.append(threading.current_thread().name)
+        return real(*args)
+    monkeypatch.setattr(population, name, recording)
+    return names
+
+
 def test_only_the_shown_model_is_built_beside_the_call(xor, monkeypatch):
     """One program (the app: one compute thread): the last seed's model, the one an app shows,
     is built on a thread beside the compiled call; the others only when first used (each is 6-12
     ms of interpreter time the window would wait for)."""
     import threading
 
-    made_on = []
-    real = population.empty_model
-
-    def recording(*args):
-        made_on.append(threading.current_thread().name)
-        return real(*args)
-    monkeypatch.setattr(population, "empty_model", recording)
+    made_on = _threads_calling(monkeypatch, "empty_model")
     monkeypatch.setattr(population, "compute_threads", lambda: 1)
     population.clear_population_cache()
     s = _settings(epochs=2)
@@ -308,15 +316,7 @@ def test_a_split_population_makes_the_last_model_on_its_lane(xor, split, monkeyp
     """The model an app shows (the last seed's) is made on the second lane once that lane's call
     has ended, while the first lane still trains; the others wait for first use. Each has its
     network's trained weights, and is the seed's single run."""
-    import threading
-
-    made_on = []
-    real = population._empty_models
-
-    def recording(*args):
-        made_on.append(threading.current_thread().name)
-        return real(*args)
-    monkeypatch.setattr(population, "_empty_models", recording)
+    made_on = _threads_calling(monkeypatch, "_empty_models")
     s = _settings(epochs=2)
     runs = population.train_population(xor, DROP_SPEC, s, [0, 1, 2, 3])
     assert made_on[-1] == "population-lane"  # (the first, if any: the program's template)
