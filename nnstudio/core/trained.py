@@ -130,8 +130,11 @@ class TrainResult:
         raw = self.__dict__.get("_model")
         if isinstance(raw, Deferred) and raw.weights is not None:
             return raw.weights
-        model = self.model
-        return None if model is None else model.get_weights()
+        if "_weights" not in self.__dict__:  # once: a trained model is not changed afterwards,
+            # and the app's worker reads them first (100,000 units: tenths of a second a copy)
+            model = self.model
+            self.__dict__["_weights"] = None if model is None else model.get_weights()
+        return self.__dict__["_weights"]
 
     def summary(self) -> dict:
         """The run in plain JSON-able values (what a project file keeps beside the model)."""

@@ -362,7 +362,9 @@ class NetworkView(NodeSelection, QWidget):
         model = getattr(result, "model", None)
         if model is not None:
             self._timer.stop()
-            self.set_weights(model.get_weights(), f"trained weights ({epochs_text(result.epochs_run)})")
+            # the weights the training worker read (TrainResult.weights): no copy on this thread
+            weights = result.weights() if hasattr(result, "weights") else model.get_weights()
+            self.set_weights(weights, f"trained weights ({epochs_text(result.epochs_run)})")
 
     @Slot()
     def _on_started(self) -> None:

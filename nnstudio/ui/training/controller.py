@@ -209,6 +209,7 @@ class TrainingController(QObject):
             control.add_listener(on_progress)
             result = trainer.run()
             recorder.finish(result.model)  # its last state, if the time budget skipped that report
+            result.weights()  # read here, kept: the views and the run's record use them on the GUI thread
             findings = _findings(data, spec, settings, result, recorder.probe.health)
             return result, _baseline(data, [result]), (recorder, findings)
 
@@ -270,6 +271,7 @@ class TrainingController(QObject):
                 # the GUI thread (6-12 ms); the others when a user asks for them, if ever
                 if runs:
                     runs[-1].model  # noqa: B018 -- read for its effect
+                    runs[-1].weights()  # (known without the model: a population's)
                 return runs, _baseline(data, runs), last_findings(runs)
             runs = []
             for seed in range(n):
@@ -280,6 +282,7 @@ class TrainingController(QObject):
                 if stopped["flag"]:
                     break
                 r = trainer.run()
+                r.weights()  # read here, kept (the run's record reads them on the GUI thread)
                 runs.append(r)
                 report(RepeatRun(seed, n, r))
             return runs, _baseline(data, runs), last_findings(runs)

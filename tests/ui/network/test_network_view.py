@@ -187,3 +187,30 @@ def test_plus_minus_controls_ask_for_edits_and_hide_when_locked(view, qtbot):
     assert blocker.args == [1]
     view.set_locked(True)
     assert not any(b.isVisible() for b in buttons) and not view.add_layer_btn.isEnabled()
+
+
+def test_a_runs_weights_are_copied_off_the_gui_thread(window, qtbot, monkeypatch):
+    """When a run ends, the network view and the run's record show its weights as the training
+    worker read them (``TrainResult.weights``): the window's thread copies no Keras model's
+    weights (a 100,000-unit network: tenths of a second a copy)."""
+    import threading
+
+    import keras
+
+    on_gui = []
+    real = keras.Model.get_weights
+
+    def recording(model):
+        if threading.current_thread() is threading.main_thread():
+            on_gui.append(model.name)
+        return real(model)
+    monkeypatch.setattr(keras.Model, "get_weights", recording)
+    with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+        window.training_panel.train_btn.click()
+    qtbot.wait(200)  # the views' slots after the run's end
+    assert on_gui == []
+    result = window.state.result
+    assert result.weights() is result.weights()  # read once, kept
+    for got, want in zip(result.weights(), real(result.model), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert "trained weights" in window.network_view.status.text()
