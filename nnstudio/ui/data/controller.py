@@ -7,6 +7,7 @@ error) and hands it to :class:`~nnstudio.ui.state.AppState`.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -79,8 +80,10 @@ def load_project(path: str | Path, options: CsvOptions | None, report, stop: thr
     except NNStudioError as e:  # shown in the Data tab, as when the user changes a role
         prepared = e
     # every run recorded on this file names it by its SHA-256 (cached): hashed here, not by the
-    # first Train's end on the window's thread (0.1 s for an 86 MB file)
-    data_identity(project.dataset)
+    # first Train's end on the window's thread (0.1 s for an 86 MB file); a file gone or locked
+    # meanwhile is the record's to report, as before, not a reason to lose the data just read
+    with contextlib.suppress(OSError):
+        data_identity(project.dataset)
     if stop.is_set():
         raise Cancelled(f"Reading '{dataset.name}' was cancelled.", "The data you had before is kept.")
     report((1.0, "Done"))
