@@ -214,15 +214,16 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
     n = len(data.X_train)
     n_val = len(data.X_val)
     pop = len(seeds)
-    builder = None
+    builder = None  # the thread that builds the shown model beside the call, if one is started
+    made = None  # who makes the shown model: that builder, or a split program's lane
     done_ok = False
     try:
         if models is None and not isinstance(prog, SplitPopulation):
-            builder = _Builder(spec, data.n_inputs, task, data.n_classes, pop - 1)
+            builder = made = _Builder(spec, data.n_inputs, task, data.n_classes, pop - 1)
             builder.start()  # waits for go(): beside this thread's own Python work it would
             # take the interpreter in turns and slow both; the compiled call leaves it free
         elif models is None:
-            builder = _LaneBuilt(pop - 1, prog.after_next_call(
+            made = _LaneBuilt(pop - 1, prog.after_next_call(
                 lambda: _empty_models(spec, data, 1)[0]))
         prog.load(starts, settings)
         X = tf.constant(np.asarray(data.X_train, np.float32))
@@ -234,12 +235,12 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
             Xv, yv = X[:1], y[:1]
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
                                      prog.arguments, lambda a: prog.call(X, y, Xv, yv, a),
-                                     builder if isinstance(builder, _Builder) else None)
+                                     builder)
         if models is not None:
             prog.store(models)
         else:
             sources, slots = prog.sources, prog.weight_slots
-            models = [Deferred(lambda i=i, v=v: _trained_model(spec, data, sources, v, builder, i),
+            models = [Deferred(lambda i=i, v=v: _trained_model(spec, data, sources, v, made, i),
                                None if slots is None else [v[j] for j in slots])
                       for i, v in enumerate(prog.read())]
         steps = prog.steps()
@@ -249,17 +250,18 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
         if isinstance(prog, SplitPopulation):
             prog.flush()  # no call took the lane's work (no epoch): it runs now, not never
         prog.lock.release()
-        if isinstance(builder, _Builder) and not done_ok:  # an error above: no thread left
+        if builder is not None and not done_ok:  # an error above: no thread left behind
             builder.go()
             builder.join()
     return _results(seeds, models, rows, prog.keys, tests, status, done, steps, t0,
                     "population", fresh)
 
 
-def _trained_model(spec: NetworkSpec, data, sources: list[int], values: list, builder, i: int):
-    """Network ``i``'s model: the builder's (or one made now) given its trained ``values``
-    (``values[j]`` goes to ``model.variables[sources[j]]``)."""
-    model = builder.model(i) if builder is not None else None
+def _trained_model(spec: NetworkSpec, data, sources: list[int], values: list, made, i: int):
+    """Network ``i``'s model: the one ``made`` (a :class:`_Builder` or :class:`_LaneBuilt`) made,
+    or one made now, given its trained ``values`` (``values[j]`` goes to
+    ``model.variables[sources[j]]``)."""
+    model = made.model(i) if made is not None else None
     if model is None:
         with build_lock:
             model = empty_model(spec, data.n_inputs, data.task, data.n_classes)

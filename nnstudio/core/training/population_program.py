@@ -408,9 +408,10 @@ class SplitPopulation:
         self._after: list[tuple] = []  # (fn, Future): for the lane once its next call has ended
 
     def after_next_call(self, fn) -> Future:
-        """Run ``fn()`` on the lane thread once the second program's next call has ended, while
-        the first (one network more) is still running: interpreter work in that lane's idle
-        time. The future has its answer or error; :meth:`flush` hands on what no call took."""
+        """Run ``fn()`` on the lane thread once the second program's next call (the lane's next
+        job, :meth:`_both`) has ended, while the first (one network more) is still running:
+        interpreter work in that lane's idle time. The future has its answer or error;
+        :meth:`flush` hands on what no call took."""
         done: Future = Future()
         self._after.append((fn, done))
         return done
@@ -424,8 +425,10 @@ class SplitPopulation:
 
     def _both(self, method: str, first: tuple, second: tuple):
         """``method`` of both lanes at once; (first's answer, second's). The second has ended
-        when this returns, an error or not."""
+        when this returns, an error or not; work :meth:`after_next_call` queued runs on the lane
+        right after it."""
         other = _lane().submit(getattr(self.lanes[1], method), *second)
+        self.flush()
         try:
             mine = getattr(self.lanes[0], method)(*first)
         finally:
@@ -459,12 +462,7 @@ class SplitPopulation:
         return (orders[:, :self.first], k), (orders[:, self.first:], k)
 
     def call(self, X, y, Xv, yv, args: tuple) -> np.ndarray:
-        other = _lane().submit(self.lanes[1].call_with, X, y, Xv, yv, *args[1])
-        self.flush()  # queued behind the second program's call
-        try:
-            mine = self.lanes[0].call_with(X, y, Xv, yv, *args[0])
-        finally:
-            theirs = other.result()
+        mine, theirs = self._both("call_with", (X, y, Xv, yv, *args[0]), (X, y, Xv, yv, *args[1]))
         return np.concatenate([mine, theirs], axis=1)
 
     def compile_now(self, X, y) -> None:
