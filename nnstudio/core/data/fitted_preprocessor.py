@@ -303,13 +303,10 @@ class FittedPreprocessor:
         """:meth:`transform` of number columns held as NumPy numbers (:func:`plain_number`), as
         one block: the same values, messages and order as column by column, without a pass of
         pandas calls per column (a 784-pixel file: 0.3 s a split)."""
-        v = frame[[c.name for c in cols]].to_numpy(dtype=np.float64, copy=True)
-        gaps = np.isnan(v)
-        if gaps.any():
-            fill = np.array([np.nan if c.impute_value is None else c.impute_value for c in cols])
-            v = np.where(gaps, fill, v)
+        v = filled_numbers(frame, cols)
+        if strict:
             gaps = np.isnan(v)
-            if strict and gaps.any():
+            if gaps.any():
                 j = int(np.flatnonzero(gaps.any(axis=0))[0])
                 name, row = cols[j].name, int(np.flatnonzero(gaps[:, j])[0])
                 raise DataError(f"'{name}' is missing in row {row + 1}.",
@@ -364,6 +361,17 @@ class FittedPreprocessor:
     def from_dict(cls, d: dict) -> FittedPreprocessor:
         return cls([ColumnTransform(**c) for c in d["columns"]], d["target"], Task(d["task"]),
                    list(d.get("classes", [])), [ColumnTransform(**c) for c in d.get("derived", [])])
+
+
+def filled_numbers(frame: pd.DataFrame, cols: list[ColumnTransform]) -> np.ndarray:
+    """The :func:`plain_number` columns ``cols`` of ``frame`` as one float64 block, each gap
+    filled with its column's fitted value (NaN where it has none: those rows are dropped)."""
+    v = frame[[c.name for c in cols]].to_numpy(dtype=np.float64, copy=True)
+    gaps = np.isnan(v)
+    if gaps.any():
+        fill = np.array([np.nan if c.impute_value is None else c.impute_value for c in cols])
+        v = np.where(gaps, fill, v)
+    return v
 
 
 def plain_number(c: ColumnTransform, dtype) -> bool:

@@ -8,7 +8,7 @@ import inspect
 import numpy as np
 import pandas as pd
 
-from nnstudio.core.data.fitted_preprocessor import plain_number
+from nnstudio.core.data.fitted_preprocessor import filled_numbers, plain_number
 
 
 def transform_lenient(pre, frame: pd.DataFrame) -> np.ndarray:
@@ -27,11 +27,8 @@ def row_problems(pre, frame: pd.DataFrame) -> list[str]:
     notes = [[] for _ in range(len(frame))]
     # plain number columns (a wide file's hundreds): their gaps found in one block
     plain = [c for c in pre.columns if plain_number(c, frame[c.name].dtype)]
-    gaps = {}
-    if plain:
-        v = frame[[c.name for c in plain]].to_numpy(dtype=np.float64)
-        fill = np.array([np.nan if c.impute_value is None else c.impute_value for c in plain])
-        gaps = dict(zip((c.name for c in plain), np.isnan(np.where(np.isnan(v), fill, v)).T))
+    names = [c.name for c in plain]
+    gaps = dict(zip(names, np.isnan(filled_numbers(frame, plain)).T)) if plain else {}
     for c in pre.columns:
         if c.name in gaps:
             for i in np.flatnonzero(gaps[c.name]):
