@@ -259,6 +259,11 @@ class TrainingController(QObject):
         def last_findings(runs: list) -> list:  # about the run the views show after the Repeat
             return _findings(data, spec, settings, runs[-1] if runs else None)
 
+        def ended(runs: list):
+            for r in runs:  # every run's weights read here, kept: its record reads them on the
+                r.weights()  # GUI thread (a population's are known: nothing to copy)
+            return runs, _baseline(data, runs), last_findings(runs)
+
         def work(report):
             if population.supports(data, spec, settings, n) is None:
                 # issue 18: the seeds train together, each the run it gives alone (Stop drops a
@@ -271,8 +276,7 @@ class TrainingController(QObject):
                 # the GUI thread (6-12 ms); the others when a user asks for them, if ever
                 if runs:
                     runs[-1].model  # noqa: B018 -- read for its effect
-                    runs[-1].weights()  # (known without the model: a population's)
-                return runs, _baseline(data, runs), last_findings(runs)
+                return ended(runs)
             runs = []
             for seed in range(n):
                 if stopped["flag"]:
@@ -282,10 +286,9 @@ class TrainingController(QObject):
                 if stopped["flag"]:
                     break
                 r = trainer.run()
-                r.weights()  # read here, kept (the run's record reads them on the GUI thread)
                 runs.append(r)
                 report(RepeatRun(seed, n, r))
-            return runs, _baseline(data, runs), last_findings(runs)
+            return ended(runs)
 
         self.worker = Worker(work, stop=stop, name="repeat-runs")
         self.worker.progress.connect(self._on_repeat_run)
