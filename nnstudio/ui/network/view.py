@@ -149,13 +149,11 @@ class NetworkView(NodeSelection, QWidget):
         for sig in (state.project_changed, state.spec_changed, state.data_changed, state.prepared_ready):
             sig.connect(self.rebuild)
         state.training_progress.connect(self.on_progress)
-        state.training_finished.connect(self.on_finished)
         state.training_started.connect(self._on_started)
         state.model_changed.connect(self._on_model_changed)
         state.epoch_shown.connect(self._on_epoch_shown)  # issue 19: the timeline scrubber
         self.rebuild()
-        if state.model is not None:
-            self.set_weights(state.model.get_weights(), "trained")
+        self._on_model_changed()
 
     # ----- structure -------------------------------------------------------------------------------
     def _task(self):
@@ -357,15 +355,6 @@ class NetworkView(NodeSelection, QWidget):
         if not self._timer.isActive():
             self._timer.start()
 
-    @Slot(object)
-    def on_finished(self, result) -> None:
-        model = getattr(result, "model", None)
-        if model is not None:
-            self._timer.stop()
-            # the weights the training worker read (TrainResult.weights): no copy on this thread
-            weights = result.weights() if hasattr(result, "weights") else model.get_weights()
-            self.set_weights(weights, f"trained weights ({epochs_text(result.epochs_run)})")
-
     @Slot()
     def _on_started(self) -> None:
         self.status.setText("training…")
@@ -381,7 +370,17 @@ class NetworkView(NodeSelection, QWidget):
 
     @Slot()
     def _on_model_changed(self) -> None:
-        if self.state.model is None and not self.state.training:
+        """A trained model was set (a run or a Repeat ended, a model or project was opened, the
+        scrubber went back to the end) or cleared; while a run trains, its progress draws."""
+        if self.state.training:
+            return
+        self._timer.stop()
+        result = self.state.result
+        # the weights the training worker read (TrainResult.weights): no copy on this thread
+        weights = result.weights() if result is not None else None
+        if weights is not None:
+            self.set_weights(weights, f"trained weights ({epochs_text(result.epochs_run)})")
+        else:
             self._forward = None
             self._epoch_text = ""
             self._paint()

@@ -189,10 +189,11 @@ def test_plus_minus_controls_ask_for_edits_and_hide_when_locked(view, qtbot):
     assert not any(b.isVisible() for b in buttons) and not view.add_layer_btn.isEnabled()
 
 
-def test_a_runs_weights_are_copied_off_the_gui_thread(window, qtbot, monkeypatch):
-    """When a run ends, the network view and the run's record show its weights as the training
-    worker read them (``TrainResult.weights``): the window's thread copies no Keras model's
-    weights (a 100,000-unit network: tenths of a second a copy)."""
+@pytest.mark.parametrize("button", ["train", "repeat"])
+def test_a_runs_weights_are_copied_off_the_gui_thread(window, qtbot, monkeypatch, button):
+    """When a run (or a Repeat's runs) ends, the network view and the runs' records show the
+    weights as the training worker read them (``TrainResult.weights``): the window's thread
+    copies no Keras model's weights (a 100,000-unit network: tenths of a second a copy)."""
     import threading
 
     import keras
@@ -205,12 +206,19 @@ def test_a_runs_weights_are_copied_off_the_gui_thread(window, qtbot, monkeypatch
             on_gui.append(model.name)
         return real(model)
     monkeypatch.setattr(keras.Model, "get_weights", recording)
-    with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
-        window.training_panel.train_btn.click()
+    tp = window.training_panel
+    if button == "repeat":
+        tp.epochs.setValue(3)
+        tp.repeat_n.setValue(3)
+    ended = window.state.training_finished if button == "train" else window.training.repeat_finished
+    with qtbot.waitSignal(ended, timeout=120_000):
+        (tp.train_btn if button == "train" else tp.repeat_btn).click()
     qtbot.wait(200)  # the views' slots after the run's end
     assert on_gui == []
     result = window.state.result
     assert result.weights() is result.weights()  # read once, kept
     for got, want in zip(result.weights(), real(result.model), strict=True):
         np.testing.assert_array_equal(got, want)
-    assert "trained weights" in window.network_view.status.text()
+    window.tabs.setCurrentWidget(window.network_view)
+    qtbot.wait(300)
+    assert "trained weights" in window.network_view.status.text(), window.network_view.status.text()
