@@ -144,6 +144,14 @@ def test_streaming_limits_are_refused_with_reasons(tmp_path):
     mixed.to_csv(tmp_path / "m.csv", index=False)
     with pytest.raises(DataError, match="'a'"):
         sc.fit_streaming(tmp_path / "m.csv", Roles("t", ["a"], {}), chunk_rows=100)
+    # said as a person writes it (was "only one value (np.int64(1))", "1 infinite values")
+    pd.DataFrame({"a": np.arange(300.0), "t": [1] * 300}).to_csv(tmp_path / "one.csv", index=False)
+    with pytest.raises(DataError, match=r"only one value \(1\), so there is nothing"):
+        sc.fit_streaming(tmp_path / "one.csv", Roles("t", ["a"], {}), chunk_rows=100)
+    inf = pd.DataFrame({"a": [1.0, np.inf] + [2.0] * 298, "t": [0, 1] * 150})
+    inf.to_csv(tmp_path / "inf.csv", index=False)
+    with pytest.raises(DataError, match=r"'a' has 1 infinite value \(inf\), which"):
+        sc.fit_streaming(tmp_path / "inf.csv", Roles("t", ["a"], {}), chunk_rows=100)
 
 
 def test_train_streaming_learns(tmp_path, tf_loaded):

@@ -150,7 +150,7 @@ def test_task_override():
 @pytest.mark.parametrize("column, values, words", [
     ("a", ["1", "2", "?", "4", "5", "6"],
      ["Column 'a' holds numbers", "'?' (row 3)", "--na-values", "ignore the column"]),
-    ("a", [1.0, np.inf, 3.0, 4.0, 5.0, 6.0], ["Column 'a' has 1 infinite values", "--na-values inf"]),
+    ("a", [1.0, np.inf, 3.0, 4.0, 5.0, 6.0], ["Column 'a' has 1 infinite value (inf)", "--na-values inf"]),
     ("a", [np.nan] * 6, ["Column 'a' is empty"]),
 ])
 def test_features_that_cannot_be_used_are_refused(column, values, words):

@@ -79,6 +79,17 @@ def test_profiles_describe_columns():
     assert inf.n_inf == 2 and inf.max == 3.0
 
 
+def test_a_huge_value_is_profiled_without_a_numpy_warning():
+    """A column holding 1e300 printed numpy's "overflow encountered in square" before the CLI's
+    own message (the sd overflows; check_magnitude refuses the column with a reason)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = profile_column(pd.Series([1.0, 1e300, 3.0], name="b"))
+    assert big.max == 1e300 and big.n_inf == 0
+
+
 def test_fmt_number_is_how_people_write_numbers():
     assert [fmt_number(x) for x in (38.92, 10.47, 76485.9, 0.03125, 8000.0, 2.345)] == \
         ["38.9", "10.5", "76,486", "0.0312", "8,000", "2.35"]
@@ -98,12 +109,14 @@ def test_task_inference(values, task, classes):
 
 
 @pytest.mark.parametrize("values, words", [
-    (["yes"] * 5, ["only one value", "nothing to predict", "at least two"]),
+    (["yes"] * 5, ["only one value ('yes')", "nothing to predict", "at least two"]),
+    ([1] * 5, ["only one value (1)"]),  # said as a person writes it, not np.int64(1)
     ([None, None, None], ["no values", "every row is missing"]),
     ([f"c{i}" for i in range(150)] * 2, ["150 different values", "too many classes", "group the values"]),
     (["a", "b", "c", "d", "e", "f"], ["6 classes in only 6 rows", "fewer than two examples"]),
     (["1", "2", "x"] * 2 + ["3"], ["holds numbers", "not numbers", "'x'"]),
-    ([1.0, np.inf, 2.0, 3.5], ["infinite values", "--na-values inf"]),
+    ([1.0, np.inf, 2.0, 3.5], ["1 infinite value (inf)", "--na-values inf"]),
+    ([1.0, np.inf, -np.inf, 3.5], ["2 infinite values (inf)"]),
 ])
 def test_targets_that_cannot_work_are_refused_with_a_suggestion(values, words):
     with pytest.raises(DataError) as e:

@@ -32,7 +32,12 @@ from nnstudio.core.data.engineered import engineered_formulas, fit_engineered, i
 from nnstudio.core.data.fitted_preprocessor import MISSING_LEVEL, FittedPreprocessor
 from nnstudio.core.data.prepared_data import PreparedData
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig
-from nnstudio.core.data.profile import ColumnProfile, is_numeric_dtype, profile_column
+from nnstudio.core.data.profile import (
+    ColumnProfile,
+    infinite_text,
+    is_numeric_dtype,
+    profile_column,
+)
 from nnstudio.core.data.roles import Roles, check_class_count, infer_task, stray_hint
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import Task
@@ -78,7 +83,7 @@ def check_magnitude(dataset: Dataset, col: str, what: str = "Column") -> None:
     if prof.kind not in ("number", "binary"):
         return
     if prof.n_inf:
-        raise DataError(f"{what} '{col}' has {prof.n_inf:,} infinite values (inf), which a network "
+        raise DataError(f"{what} '{col}' has {infinite_text(prof.n_inf)}, which a network "
                         f"cannot use.", "Replace them with numbers in the file, mark 'inf' as a "
                         "missing value when opening it (--na-values inf), or ignore the column.")
     if prof.min is None or max(abs(prof.min), abs(prof.max)) <= MAX_MAGNITUDE:

@@ -111,6 +111,21 @@ class ColumnProfile:
         return ", ".join(parts) + more
 
 
+def fmt_value(v) -> str:
+    """One cell's value as a message quotes it: text in quotes ('yes'), a number as a person
+    writes it (1, 0.25), never NumPy's repr (``np.int64(1)``)."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, (bool, str)) or not isinstance(v, (int, float)):
+        return repr(v)
+    return fmt_number(v)
+
+
+def infinite_text(count: int) -> str:
+    """"1 infinite value (inf)", "2 infinite values (inf)"."""
+    return f"{count:,} infinite value{'' if count == 1 else 's'} (inf)"
+
+
 def fmt_number(x: float | None) -> str:
     """A number the way a person writes it: 38.9, 10.5, 0.0312, 76,485."""
     if x is None or not np.isfinite(x):
@@ -173,7 +188,8 @@ def profile_column(s: pd.Series) -> ColumnProfile:
         p.integer = bool(len(fv) and np.all(fv == np.round(fv)))
         if len(fv):
             p.min, p.max = float(fv.min()), float(fv.max())
-            p.mean, p.sd = float(fv.mean()), float(fv.std())
+            with np.errstate(over="ignore", invalid="ignore"):  # values near 1e300: sd inf,
+                p.mean, p.sd = float(fv.mean()), float(fv.std())  # refused by check_magnitude
         p.kind = "binary" if p.unique == 2 else "number"
         if p.unique <= 10:
             p.top = _top(nonnull)

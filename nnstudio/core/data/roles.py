@@ -15,6 +15,8 @@ from nnstudio.core.data.profile import (
     MAX_CATEGORIES,
     ColumnProfile,
     fmt_number,
+    fmt_value,
+    infinite_text,
     is_numeric_dtype,
     profile_column,
 )
@@ -231,11 +233,11 @@ def infer_task(target: pd.Series, prof: ColumnProfile | None = None) -> tuple[Ta
                         f"numbers: {prof.stray_text()}.", _stray_hint(prof))
     nun = prof.unique
     if nun < 2:
-        raise DataError(f"The target '{name}' has only one value ({s.iloc[0]!r}), so there is "
-                        f"nothing to predict.", "Choose a target with at least two different values.")
+        raise DataError(f"The target '{name}' has only one value ({fmt_value(s.iloc[0])}), so "
+                        f"there is nothing to predict.", "Choose a target with at least two different values.")
     if is_numeric_dtype(s):
         if prof.n_inf:
-            raise DataError(f"The target '{name}' has {prof.n_inf:,} infinite values (inf).",
+            raise DataError(f"The target '{name}' has {infinite_text(prof.n_inf)}.",
                             "Replace them with numbers in the file, or mark 'inf' as a missing "
                             "value when opening it (--na-values inf).")
         if nun == 2:

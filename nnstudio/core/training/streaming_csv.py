@@ -55,7 +55,7 @@ import pandas as pd
 from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
-from nnstudio.core.data.profile import profile_column
+from nnstudio.core.data.profile import fmt_value, infinite_text, profile_column
 from nnstudio.core.data.roles import MAX_AUTO_CLASSES, MAX_CLASSES, Roles, check_class_count, infer_roles
 from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.jsonsafe import python_scalar
@@ -269,8 +269,8 @@ def _resolve_task(name: str, values: list, numeric: bool, integer: bool, n_rows:
         raise DataError(f"The target '{name}' has no values: every row is missing.",
                         "Choose another target column.")
     if nun < 2:
-        raise DataError(f"The target '{name}' has only one value ({values[0]!r}), so there is "
-                        "nothing to predict.", "Choose a target with at least two different values.")
+        raise DataError(f"The target '{name}' has only one value ({fmt_value(values[0])}), so "
+                        "there is nothing to predict.", "Choose a target with at least two different values.")
     if numeric:
         if nun == 2:
             inferred = Task.BINARY
@@ -427,7 +427,7 @@ def _transforms(stats: dict[str, _ColumnStats], features: list[str],
                             "Treat it as a category, or ignore it.")
         as_number = st.numeric and kind != "category"
         if as_number and st.nonfinite:
-            raise DataError(f"Column '{c}' has {st.nonfinite:,} infinite values (inf), which a "
+            raise DataError(f"Column '{c}' has {infinite_text(st.nonfinite)}, which a "
                             "network cannot use.", "Replace them with numbers in the file, or "
                             "ignore the column.")
         values = st.values()

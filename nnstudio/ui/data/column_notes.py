@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from nnstudio.core.data.preprocess_config import LABELS, MISSING_LABELS
-from nnstudio.core.data.profile import is_numeric_dtype
+from nnstudio.core.data.profile import infinite_text, is_numeric_dtype
 from nnstudio.core.data.roles import infer_task
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
@@ -72,7 +72,7 @@ def problems(project) -> dict[str, str]:
             out[c] = (f"{p.stray_count:,} values are not numbers: {p.stray_text(2)} — reopen the "
                       f"file with them as missing values, or ignore the column")
         elif p.n_inf and cfg.for_column(c, "kind") != "category":
-            out[c] = f"{p.n_inf:,} infinite values — reopen the file with inf as missing, or ignore it"
+            out[c] = f"{infinite_text(p.n_inf)} — reopen the file with inf as missing, or ignore it"
         elif p.kind == "empty":
             out[c] = "empty — ignore it"
     t = pr.roles.target
