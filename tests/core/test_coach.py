@@ -2,6 +2,7 @@
 that makes a valid comparison run); the tutorial workloads W1-W4 with their defaults raise none."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -152,6 +153,42 @@ def test_a_standardized_rare_column_is_not_called_unscaled():
     assert found is not None and "'rare' reaches 200" in found.message
 
 
+def _prices(scale: float, epochs: int = 20):
+    """Prices of houses from their area, the price in units of ``scale`` (1: dollars)."""
+    import pandas as pd
+
+    from nnstudio.core.data import Dataset
+
+    rng = np.random.default_rng(1)
+    area = rng.uniform(500, 4000, 600)
+    price = (area * 300 + rng.normal(0, 20_000, 600)) / scale
+    p = Project.from_dataset(Dataset(pd.DataFrame({"area": area, "price": price}), "prices"),
+                             target="price")
+    p.settings = replace(p.settings, epochs=epochs)
+    return _run_project(p)
+
+
+def _run_project(p):
+    data = p.prepare()
+    result = Trainer(data, p.spec, p.settings).run()
+    found = diagnose(data, p.spec, p.settings, result)
+    return SimpleNamespace(found=found, codes={f.code for f in found})
+
+
+def test_a_target_in_the_hundreds_of_thousands_is_named_not_the_learning_rate():
+    """Prices in dollars (mean ~675,000): the output starts near 0 and Adam's steps of ~0.001 never
+    get there, so the loss barely moves. The coach said "the learning rate 0.001 looks too low",
+    and a rate ten times higher does not fix it: the target's scale is the cause."""
+    run = _prices(1.0)
+    assert "unscaled_target" in run.codes and "lr_too_low" not in run.codes, run.codes
+    f = next(f for f in run.found if f.code == "unscaled_target")
+    assert "'price'" in f.message  # and its mean and sd in dollars, as a person writes them
+    assert re.search(r"mean \d{3},\d{3}, sd \d{3},\d{3}\)", f.message), f.message
+    assert "thousands" in f.reason or "logarithm" in f.reason
+    # the same prices in thousands are learned, and nothing is said about them
+    assert "unscaled_target" not in _prices(1000.0, epochs=100).codes
+
+
 def test_too_few_rows_for_the_parameters(xor_data):
     p, data = xor_data
     spec = NetworkSpec.parse("dense:256:relu,dense:256:relu", data.task, data.n_classes)
@@ -263,7 +300,7 @@ def test_every_code_is_documented_and_a_step_unit_is_refused_with_the_or_lesson(
     import nnstudio.core.coach as coach
     from nnstudio.core.model.spec import validate
 
-    assert len(CODES) == 10 and all(c in coach.__doc__ for c in CODES)
+    assert len(CODES) == 11 and all(c in coach.__doc__ for c in CODES)
     _, data = xor_data
     with pytest.raises(SpecError) as e:
         validate(NetworkSpec.parse("dense:2:step"), data.task, data.n_classes)
