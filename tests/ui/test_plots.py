@@ -75,6 +75,24 @@ def test_log_axes_label_one_two_five_of_each_decade_in_plain_numbers_where_short
     assert axis.tickStrings([20.0, 30.0], 1.0, 10.0) == ["20", "30"]
 
 
+def test_a_log_axis_over_less_than_a_factor_of_two_still_has_labels(qtbot):
+    """A regression on prices in dollars: the loss sat at 5.5e11 for the whole run, and the log
+    axis (the default for losses) showed no number at all: no 1, 2 or 5 of a decade in range."""
+    import numpy as np
+
+    from nnstudio.ui.common.plots import SparseLogAxis
+
+    axis = SparseLogAxis("left")
+    axis.setLogMode(False, True)
+    lo, hi = np.log10(5.50e11), np.log10(5.56e11)
+    values = [v for _, level in axis.tickValues(lo, hi, 200) for v in level]
+    labels = [s for s in axis.tickStrings(values, 1.0, 1.0) if s]
+    assert len(labels) >= 2 and all(lo <= v <= hi for v in values), (values, labels)
+    assert all(s.startswith("5.5") for s in labels), labels  # the values themselves, e.g. 5.52e+11
+    wide = [v for _, level in axis.tickValues(0.0, 3.0, 200) for v in level]  # decades: as before
+    assert {"1", "10", "100"} <= set(axis.tickStrings(wide, 1.0, 1.0))
+
+
 def test_labelled_axes_show_values_under_one_as_they_are(qtbot):
     """pyqtgraph rescales a labelled axis whose values stay under 1: a column of rates 0..0.5 was
     drawn as 0..500 "(x0.001)". The Data tab's histogram and the Health tab show them as they are."""

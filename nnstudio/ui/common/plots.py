@@ -128,20 +128,46 @@ class CountAxis(pg.AxisItem):
         return [short_count(v * scale) for v in values]
 
 
+def _one_two_five(v: float) -> bool:
+    """Whether 10**v is 1, 2 or 5 times a power of ten (a labelled tick of a log axis)."""
+    m = 10 ** (v - np.floor(v))
+    return abs(m - round(m)) < 1e-6 and round(m) in (1, 2, 5)
+
+
 class SparseLogAxis(pg.AxisItem):
     """A log axis that labels 1, 2 and 5 of each decade only: pyqtgraph labels all of 1..9 when the
     range spans under three decades, and 0.06..0.09 ran into each other. Labels are plain numbers
-    (20, 500, 0.05) where those are short, pyqtgraph's 2·10⁵ beyond."""
+    (20, 500, 0.05) where those are short, pyqtgraph's 2·10⁵ beyond. A range with fewer than two
+    of those (a loss that sat at 5.5e11 all run) gets evenly spaced values labelled as they are."""
+
+    _linear: set | None = None  # the values of evenly spaced ticks, when those replace 1-2-5
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        self._linear = None
+        if not (np.isfinite(minVal) and np.isfinite(maxVal) and maxVal > minVal):
+            return ticks
+        if sum(_one_two_five(v) for _, level in ticks for v in level) >= 2:
+            return ticks
+        lo, hi = 10.0 ** minVal, 10.0 ** maxVal
+        raw = (hi - lo) / 4
+        mag = 10.0 ** np.floor(np.log10(raw))
+        step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+        values = np.arange(np.ceil(lo / step) * step, hi, step)
+        logs = [float(v) for v in np.log10(values[values > 0]) if minVal <= v <= maxVal]
+        self._linear = {round(v, 9) for v in logs}
+        return [(None, logs)]
 
     def tickStrings(self, values, scale, spacing):
         if not self.logMode:
             return super().tickStrings(values, scale, spacing)
+        if self._linear is not None:
+            return [f"{10.0 ** v * scale:.4g}" if round(v, 9) in self._linear else ""
+                    for v in values]
         out = []
         for v in values:
-            m = 10 ** (v - np.floor(v))
-            keep = abs(m - round(m)) < 1e-6 and round(m) in (1, 2, 5)
             value = 10.0 ** v * scale
-            if not keep:
+            if not _one_two_five(v):
                 out.append("")
             elif 1e-4 <= value < 1e5:  # 20, 500, 0.05: plain numbers where they are short
                 out.append(f"{value:g}")
