@@ -24,6 +24,11 @@ class DataError(NNStudioError):
     """A data file or a column choice that cannot be used."""
 
 
+class ReadingOptionError(DataError):
+    """A file that cannot be read *with these reading options* but may be with others (a header
+    naming a column twice reads without a header row): the import dialog shows it beside them."""
+
+
 class SpecError(NNStudioError):
     """A network architecture that cannot be built or cannot train."""
 

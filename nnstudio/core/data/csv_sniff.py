@@ -8,7 +8,7 @@ import re
 
 from nnstudio.core.data.csv_file import binary_problem, decode_sample, detect_encoding, ends_mid_utf8, open_checked
 from nnstudio.core.data.csv_options import DELIMITERS, CsvFormat, CsvOptions
-from nnstudio.core.errors import DataError
+from nnstudio.core.errors import DataError, ReadingOptionError
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_LINES = 200
@@ -130,7 +130,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     detected.decimal = detect_decimal(rows[1:] if header else rows, delimiter)
     decimal = options.decimal or detected.decimal
     if decimal == delimiter:
-        raise DataError("The decimal separator cannot be the same as the delimiter.",
+        raise ReadingOptionError("The decimal separator cannot be the same as the delimiter.",
                         "Choose a semicolon delimiter with a decimal comma.")
     width = max((len(r) for r in rows), default=1)
     if header:
@@ -139,7 +139,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         seen: dict[str, int] = {}
         for i, n in enumerate(names):
             if n in seen:
-                raise DataError(f"The column name '{n}' appears twice in the header (columns "
+                raise ReadingOptionError(f"The column name '{n}' appears twice in the header (columns "
                                 f"{seen[n] + 1} and {i + 1}).",
                                 "Rename one of them in the file so every column has its own name, "
                                 "or read the file without a header row.")

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QProgressDialog, QWidget
 from nnstudio.core.data.csv import CHUNK_ROWS, FILE_FILTER, Cancelled, CsvOptions, read_csv, sniff
 from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.data.preprocess import PreparedData
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import NNStudioError, ReadingOptionError
 from nnstudio.core.experiments.record import data_identity
 from nnstudio.core.model.spec import NetworkSpec
 from nnstudio.core.project import Project
@@ -138,6 +138,8 @@ class DataController(QObject):
             return False
         try:
             sniff(path, options)  # missing, empty, binary: say so at once, without a dialog
+        except ReadingOptionError:
+            pass  # other reading options may read it: the dialog says so beside them
         except NNStudioError as e:
             self.message.emit("error", e.user_text())
             self.forget_recent(str(path))

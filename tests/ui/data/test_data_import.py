@@ -116,6 +116,18 @@ def test_bad_files_become_messages(win, qtbot):
     assert win.state.project is before
 
 
+def test_a_problem_a_reading_option_fixes_opens_the_dialog_to_fix_it(win, qtbot):
+    """A header naming 'Age' twice was refused at the first look with "... or read the file
+    without a header row", and no dialog to choose that in: the dialog now opens, says it, and
+    Header: no header reads the file."""
+    assert win.open_path(str(DATA / "duplicate_columns.csv"))
+    dlg = win.data_io.dialog
+    assert "'Age' appears twice" in dlg.problems.text() and not _open_button(dlg).isEnabled()
+    dlg.set_option("header", False)
+    assert _open_button(dlg).isEnabled() and dlg.model.columnCount() == 5
+    dlg.reject()
+
+
 def test_reading_shows_progress_and_can_be_cancelled(win, qtbot, tmp_path, monkeypatch):
     import threading
 
