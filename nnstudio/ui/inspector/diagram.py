@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.forward import Trace, fmt
+from nnstudio.ui.common.fit import no_scroll_bars
 
 POSITIVE = QColor("#f59322")  # TensorFlow Playground's orange
 NEGATIVE = QColor("#0877bd")  # and blue
@@ -69,6 +70,7 @@ class NetworkDiagram(QGraphicsView):
         self.setBackgroundBrush(QBrush(QColor("white")))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(260, 180)
+        no_scroll_bars(self)
         self.nodes: dict[tuple[int, int], NodeItem] = {}
         self.selected: tuple[int, int] | None = None
         self.predicted: set[tuple[int, int]] = set()

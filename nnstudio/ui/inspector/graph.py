@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.forward import fmt
 from nnstudio.core.gradients import computational_graph
+from nnstudio.ui.common.fit import no_scroll_bars
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.workers import WorkerPool
 
@@ -35,6 +36,10 @@ class FitView(QGraphicsView):
     """Shows the whole scene, scaled to the view but never beyond ``max_scale``."""
 
     max_scale = 1.6
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        no_scroll_bars(self)
 
     def fit(self) -> None:
         sc = self.scene()

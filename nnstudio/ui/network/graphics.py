@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.model.spec import LayerSpec
+from nnstudio.ui.common.fit import no_scroll_bars
 
 POSITIVE = QColor(8, 119, 189)  # TensorFlow Playground's blue
 NEGATIVE = QColor(245, 147, 34)  # and orange
@@ -82,7 +83,7 @@ class GraphView(QGraphicsView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setBackgroundBrush(QBrush(QColor("white")))
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        no_scroll_bars(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("")
 
