@@ -61,6 +61,7 @@ class ModelInspector(QWidget):
         self.trace = None
         self.X = None  # the sample as network inputs (1, n)
         self.sample_key = None
+        self._prep_for: tuple | None = None  # (preprocessor, sample key, steps) the table shows
         self.true_value = None
         self.keras_output = None
         self._pending_live = None
@@ -471,8 +472,13 @@ class ModelInspector(QWidget):
             self.banner.setText("No such row.")
             return
         pre = data.preprocessor
-        steps = explain_inputs(pre, row)
-        self._fill_prep(steps)
+        done = self._prep_for
+        if done is not None and done[0] is pre and done[1] == key:
+            steps = done[2]  # the same row through the same preprocessing: live weights changed
+        else:
+            steps = explain_inputs(pre, row)
+            self._fill_prep(steps)
+            self._prep_for = (pre, key, steps)
         X = np.array([[v for s in steps for _, v in s.scaled]], dtype=np.float32)
         problems = [f"<b>{s.column}</b>: {s.problem}" for s in steps if s.problem]
         if not np.all(np.isfinite(X)):
