@@ -155,9 +155,11 @@ class TraceView(QWidget):
 
     def set_gradients(self, grads, note: str = "") -> None:
         """Show dLoss/dw beside the forward values (None: none available, with ``note`` saying why)."""
+        shown = self.grads is not None
         self.grads = grads
         self.grad_note = note
-        self._fill_nodes()
+        if grads is not None or shown:  # none before and none now: the table has none to clear
+            self._fill_nodes()
         if self.selected is not None and self._valid(self.selected):
             self._fill_detail(*self.selected)
 

@@ -246,6 +246,11 @@ def test_neuron_maps_follow_training_live(window, qtbot):
     qtbot.waitUntil(lambda: mv.source == "live" and "Live weights at epoch" in mv.banner.text(),
                     timeout=10_000)
     assert mv.trace is not None and mv.trace.output.shape == (1, 1)
+    # the sample's preprocessing (raw -> encoded -> scaled) does not change with the weights: its
+    # table is not filled again at every live update (0.18 s of each 0.29 s refresh on digits)
+    first, trace = mv.prep.item(0, 1), mv.trace
+    qtbot.waitUntil(lambda: mv.trace is not trace, timeout=10_000)
+    assert mv.prep.item(0, 1) is first
     with qtbot.waitSignal(window.state.training_finished, timeout=10_000):
         window.training_panel.stop_btn.click()
 
@@ -382,6 +387,32 @@ def test_a_dropout_where_the_selected_node_was_moves_the_selection(qtbot):
     assert tv.selected == (2, 0)
     assert "Output" in tv.detail_title.text()
     assert not tv.select_node(1, 0)  # a Dropout has no node to show
+
+
+def test_no_gradients_to_clear_leaves_the_node_table_as_it_is(qtbot):
+    """Every live update during training said "no gradients yet" by filling the node table again,
+    a second time after the new trace had filled it (33 ms of each 0.11 s refresh on digits)."""
+    from nnstudio.core.forward import ForwardLayer, trace
+    from nnstudio.core.gradients import SampleGradients
+    from nnstudio.ui.inspector.trace import TraceView
+
+    tv = TraceView()
+    qtbot.addWidget(tv)
+    X = np.array([[1.0, 2.0]], np.float32)
+    hidden = ForwardLayer("dense", np.ones((2, 3), np.float32), np.zeros(3, np.float32), "relu")
+    out = ForwardLayer("dense", np.ones((3, 1), np.float32), np.zeros(1, np.float32), "sigmoid")
+    tv.set_trace(trace([hidden, out], X), 0, ["x", "y"], ["Dense 3", "Output"])
+    first = tv.nodes.item(0, 3)
+    tv.set_gradients(None, "Gradients appear when training ends.")
+    assert tv.nodes.item(0, 3) is first  # nothing to clear: not filled again
+    grads = SampleGradients("binary_crossentropy", 0.5, np.array([0.9]), np.array([1.0]),
+                            kernels=[np.zeros((2, 3)), np.zeros((3, 1))],
+                            biases=[np.zeros(3), np.zeros(1)],
+                            dz=[np.array([0.1, 0.2, 0.3]), np.array([0.5])], blocked=[False, False])
+    tv.set_gradients(grads)
+    assert tv.nodes.item(0, 6).text() == "0.1"
+    tv.set_gradients(None, "stale")  # gradients shown: cleared
+    assert tv.nodes.item(0, 6).text() == ""
 
 
 def test_a_very_wide_layer_lists_a_bounded_table_that_still_adds_up(qtbot):
