@@ -368,10 +368,9 @@ def test_column_titles_of_the_diagram_do_not_run_into_each_other(window, qtbot):
     assert mv.prep.minimumHeight() >= 4 * rows
 
 
-def test_a_dropout_where_the_selected_node_was_moves_the_selection(qtbot):
-    """The selected node's layer becomes a Dropout (the network was edited and trained again): the
-    selection goes to the output, as for a node that no longer exists. Before, the view took the
-    Dropout for batch normalization and raised in the event loop (its scale is None)."""
+def _small_trace_view(qtbot):
+    """A TraceView showing a 2-3-1 network (ones for weights) on the row [1, 2]; (view, X, the
+    hidden layer, the output layer)."""
     from nnstudio.core.forward import ForwardLayer, trace
     from nnstudio.ui.inspector.trace import TraceView
 
@@ -381,6 +380,16 @@ def test_a_dropout_where_the_selected_node_was_moves_the_selection(qtbot):
     hidden = ForwardLayer("dense", np.ones((2, 3), np.float32), np.zeros(3, np.float32), "relu")
     out = ForwardLayer("dense", np.ones((3, 1), np.float32), np.zeros(1, np.float32), "sigmoid")
     tv.set_trace(trace([hidden, out], X), 0, ["x", "y"], ["Dense 3", "Output"])
+    return tv, X, hidden, out
+
+
+def test_a_dropout_where_the_selected_node_was_moves_the_selection(qtbot):
+    """The selected node's layer becomes a Dropout (the network was edited and trained again): the
+    selection goes to the output, as for a node that no longer exists. Before, the view took the
+    Dropout for batch normalization and raised in the event loop (its scale is None)."""
+    from nnstudio.core.forward import ForwardLayer, trace
+
+    tv, X, hidden, out = _small_trace_view(qtbot)
     assert tv.select_node(1, 0) and tv.selected == (1, 0)
     dropped = trace([hidden, ForwardLayer("identity"), out], X)
     tv.set_trace(dropped, 0, ["x", "y"], ["Dense 3", "Dropout", "Output"])
@@ -392,16 +401,9 @@ def test_a_dropout_where_the_selected_node_was_moves_the_selection(qtbot):
 def test_no_gradients_to_clear_leaves_the_node_table_as_it_is(qtbot):
     """Every live update during training said "no gradients yet" by filling the node table again,
     a second time after the new trace had filled it (33 ms of each 0.11 s refresh on digits)."""
-    from nnstudio.core.forward import ForwardLayer, trace
     from nnstudio.core.gradients import SampleGradients
-    from nnstudio.ui.inspector.trace import TraceView
 
-    tv = TraceView()
-    qtbot.addWidget(tv)
-    X = np.array([[1.0, 2.0]], np.float32)
-    hidden = ForwardLayer("dense", np.ones((2, 3), np.float32), np.zeros(3, np.float32), "relu")
-    out = ForwardLayer("dense", np.ones((3, 1), np.float32), np.zeros(1, np.float32), "sigmoid")
-    tv.set_trace(trace([hidden, out], X), 0, ["x", "y"], ["Dense 3", "Output"])
+    tv = _small_trace_view(qtbot)[0]
     first = tv.nodes.item(0, 3)
     tv.set_gradients(None, "Gradients appear when training ends.")
     assert tv.nodes.item(0, 3) is first  # nothing to clear: not filled again
