@@ -149,8 +149,11 @@ class SparseLogAxis(pg.AxisItem):
             return ticks
         if sum(_one_two_five(v) for _, level in ticks for v in level) >= 2:
             return ticks
-        lo, hi = 10.0 ** minVal, 10.0 ** maxVal
+        with np.errstate(over="ignore"):  # (Python's 10.0 ** 308.4 raises)
+            lo, hi = np.power(10.0, [float(minVal), float(maxVal)])
         raw = (hi - lo) / 4
+        if not (np.isfinite(raw) and raw > 0):  # beyond float range: pyqtgraph's own ticks
+            return ticks
         mag = 10.0 ** np.floor(np.log10(raw))
         step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
         values = np.arange(np.ceil(lo / step) * step, hi, step)
