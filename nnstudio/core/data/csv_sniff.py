@@ -131,7 +131,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     decimal = options.decimal or detected.decimal
     if decimal == delimiter:
         raise ReadingOptionError("The decimal separator cannot be the same as the delimiter.",
-                        "Choose a semicolon delimiter with a decimal comma.")
+                                 "Choose a semicolon delimiter with a decimal comma.")
     width = max((len(r) for r in rows), default=1)
     if header:
         names = [n.strip() for n in rows[0]] if rows else []
@@ -139,10 +139,10 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         seen: dict[str, int] = {}
         for i, n in enumerate(names):
             if n in seen:
-                raise ReadingOptionError(f"The column name '{n}' appears twice in the header (columns "
-                                f"{seen[n] + 1} and {i + 1}).",
-                                "Rename one of them in the file so every column has its own name, "
-                                "or read the file without a header row.")
+                raise ReadingOptionError(
+                    f"The column name '{n}' appears twice in the header (columns {seen[n] + 1} "
+                    f"and {i + 1}).", "Rename one of them in the file so every column has its own "
+                    "name, or read the file without a header row.")
             seen[n] = i
     else:
         names = [f"column {i + 1}" for i in range(width)]
