@@ -332,6 +332,9 @@ class RunsPanel(QWidget):
                                   name=name and f"{name} (mean ± sd of {len(curves)})")
             self.items += [item, band]
         self.legend.setColumnCount(2 if len(self.legend.items) > 4 else 1)
+        # where the curves are not: accuracy climbs (bottom right is free), losses and errors fall
+        falling = self.curve.currentData() == "loss" or any("mae" in r.history for r in runs)
+        self.legend.setOffset((-10, 10) if falling else (-10, -10))
         if runs and len(missing) == len(runs):  # empty axes would read as a broken plot
             self.plot_view.show_message(self._no_curve_text(missing, split))
         elif runs:

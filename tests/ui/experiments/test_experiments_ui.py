@@ -439,6 +439,24 @@ def test_the_legend_names_at_most_eight_curves_and_says_so(qtbot):
     assert f"first {LEGEND_MAX} of 20 curves" in p.plot.titleLabel.text
 
 
+def test_the_legend_sits_where_the_curves_are_not(panel, qtbot):
+    """Accuracy climbs, so the legend sits bottom right; a loss falls and ends bottom right, where
+    the legend covered the ends of the curves: it moves to the top right."""
+    panel.select_ids({r.id for r in panel.state.project.runs})
+    panel.resize(900, 700)
+    vb = panel.plot.vb
+
+    def legend_in_upper_half() -> bool:
+        qtbot.wait(50)
+        box = panel.legend.mapRectToItem(vb, panel.legend.boundingRect())
+        return box.center().y() < vb.boundingRect().center().y()
+    assert not legend_in_upper_half()  # accuracy
+    panel.curve.setCurrentIndex(panel.curve.findData("loss"))
+    assert legend_in_upper_half()
+    panel.curve.setCurrentIndex(panel.curve.findData("metric"))
+    assert not legend_in_upper_half()
+
+
 def test_refreshing_many_runs_sizes_columns_from_a_sample(qtbot):
     """After every run the table is refreshed: its columns are sized from their first rows, not
     from up to 1,000 of them (600 runs took 1 s a refresh, one Python call a cell)."""
