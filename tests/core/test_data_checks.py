@@ -103,6 +103,27 @@ def test_few_input_combinations_repeat_by_nature_and_are_not_said(tmp_path):
     assert checks.repeats(data) == [] and checks.notes(data, p) == []
 
 
+def test_a_file_with_no_test_rows_says_every_score_is_on_seen_rows(tmp_path):
+    """A CSV of a handful of rows left none for testing (the split rounds them away), and the only
+    sign was "0 test" in a summary: the scores were all on rows the network trained on."""
+    from dataclasses import replace
+
+    tiny = pd.DataFrame({"a": [1.0, 3.0, 2.0, 5.0], "b": [2.0, 4.0, 1.0, 3.0], "y": [0, 1, 0, 1]})
+    p = project_of(tiny, "y", tmp_path)
+    data = p.prepare()
+    assert len(data.X_test) == 0
+    said = [n for n in checks.notes(data, p) if n.startswith("No test rows")]
+    assert len(said) == 1 and "rows the network trained on" in said[0], checks.notes(data, p)
+    assert "more rows" in said[0]  # a file this small: the split cannot hold any out
+    rng = np.random.default_rng(0)
+    bigger = pd.DataFrame({"a": rng.normal(size=200), "y": [0, 1] * 100})
+    p = project_of(bigger, "y", tmp_path)
+    assert not any(n.startswith("No test rows") for n in checks.notes(p.prepare(), p))
+    p.split = replace(p.split, test=0.0)  # held out by choice: still said, without "more rows"
+    said = [n for n in checks.notes(p.prepare(), p) if n.startswith("No test rows")]
+    assert len(said) == 1 and "more rows" not in said[0] and "Test above 0 %" in said[0]
+
+
 @pytest.mark.parametrize("name", ["xor", "or", "perceptron", "digits", "churn", "circles",
                                   "spiral", "house-prices"])
 def test_the_built_in_examples_raise_nothing(name):

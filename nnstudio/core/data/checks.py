@@ -336,6 +336,23 @@ def wide_text(found: list[tuple[str, int]], n_inputs: int, train_rows: int) -> s
             f"the file.")
 
 
+#: Below this many rows in all, a file with no test rows is called too small to hold any out.
+SMALL_FILE_ROWS = 20
+
+
+def no_test_text(data) -> str:
+    """"No test rows: …" when the test split is empty (a tiny file, or Test at 0 %); else ""."""
+    if len(data.X_test):
+        return ""
+    n_train, n_val = len(data.X_train), len(data.X_val)
+    small = n_train + n_val < SMALL_FILE_ROWS
+    return (f"No test rows: every score is measured on rows the network trained on "
+            f"({n_train:,} training, {n_val:,} validation), which says nothing about new data. "
+            f"Hold rows out: Test above 0 % on the Data tab (--test from the command line)"
+            + ("; a file this small needs more rows first, as the split rounds its few away."
+               if small else "."))
+
+
 @dataclass
 class Findings:
     notes: list[str]  # every finding in plain words
@@ -354,7 +371,9 @@ def check(data, project) -> Findings:
     found = leaks(data, project.roles.features) if from_file else []
     wide = wide_categories(data)
     lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
-             repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train))]
+             repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
+             # (the built-in OR table trains and scores on its four rows, by design)
+             no_test_text(data) if from_file else ""]
     columns = {col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide}
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
     data.memo[key] = Findings([line for line in lines if line], columns)
