@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.jsonsafe import python_scalar
+
 #: Text columns with more distinct values than this (and more than 5 % of the rows) are free text.
 MAX_CATEGORIES = 100
 
@@ -114,8 +116,7 @@ class ColumnProfile:
 def fmt_value(v) -> str:
     """One cell's value as a message quotes it: text in quotes ('yes'), a number as a person
     writes it (1, 0.25), never NumPy's repr (``np.int64(1)``)."""
-    if isinstance(v, np.generic):
-        v = v.item()
+    v = python_scalar(v)
     if isinstance(v, (bool, str)) or not isinstance(v, (int, float)):
         return repr(v)
     return fmt_number(v)
