@@ -220,6 +220,12 @@ def infer_roles(frame: pd.DataFrame, target: str | None = None, *,
     return Roles(target, features, ignored)
 
 
+def one_value_error(name, value) -> DataError:
+    """The refusal of a target that holds one value only (in memory and streamed alike)."""
+    return DataError(f"The target '{name}' has only one value ({fmt_value(value)}), so there is "
+                     "nothing to predict.", "Choose a target with at least two different values.")
+
+
 def infer_task(target: pd.Series, prof: ColumnProfile | None = None) -> tuple[Task, list]:
     """Task and class labels (sorted) from the target column; raises DataError if unusable."""
     name = target.name
@@ -233,8 +239,7 @@ def infer_task(target: pd.Series, prof: ColumnProfile | None = None) -> tuple[Ta
                         f"numbers: {prof.stray_text()}.", _stray_hint(prof))
     nun = prof.unique
     if nun < 2:
-        raise DataError(f"The target '{name}' has only one value ({fmt_value(s.iloc[0])}), so "
-                        f"there is nothing to predict.", "Choose a target with at least two different values.")
+        raise one_value_error(name, s.iloc[0])
     if is_numeric_dtype(s):
         if prof.n_inf:
             raise DataError(f"The target '{name}' has {infinite_text(prof.n_inf)}.",

@@ -55,8 +55,15 @@ import pandas as pd
 from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
-from nnstudio.core.data.profile import fmt_value, infinite_text, profile_column
-from nnstudio.core.data.roles import MAX_AUTO_CLASSES, MAX_CLASSES, Roles, check_class_count, infer_roles
+from nnstudio.core.data.profile import infinite_text, profile_column
+from nnstudio.core.data.roles import (
+    MAX_AUTO_CLASSES,
+    MAX_CLASSES,
+    Roles,
+    check_class_count,
+    infer_roles,
+    one_value_error,
+)
 from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import NetworkSpec, Task
@@ -269,8 +276,7 @@ def _resolve_task(name: str, values: list, numeric: bool, integer: bool, n_rows:
         raise DataError(f"The target '{name}' has no values: every row is missing.",
                         "Choose another target column.")
     if nun < 2:
-        raise DataError(f"The target '{name}' has only one value ({fmt_value(values[0])}), so "
-                        "there is nothing to predict.", "Choose a target with at least two different values.")
+        raise one_value_error(name, values[0])
     if numeric:
         if nun == 2:
             inferred = Task.BINARY
