@@ -87,6 +87,12 @@ def floating_legend(plot, offset: tuple[int, int]) -> pg.LegendItem:
     return legend
 
 
+def place_legend(legend: pg.LegendItem, rising: bool) -> None:
+    """The legend where the curves are not: bottom right under curves that climb (accuracy), top
+    right over curves that fall (losses, errors), whose ends are bottom right."""
+    legend.setOffset((-10, -10) if rising else (-10, 10))
+
+
 def plain_numbers(plot) -> None:
     """Axes that show the values as they are. With a label, pyqtgraph rescales an axis whose
     values stay under 1 and writes "(x0.001)" after the label: 0.4 read as "400, value (x0.001)"."""

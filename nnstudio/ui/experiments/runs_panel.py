@@ -31,7 +31,7 @@ from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.guard import FillGuard
-from nnstudio.ui.common.plots import curve_pen, floating_legend
+from nnstudio.ui.common.plots import curve_pen, floating_legend, place_legend
 from nnstudio.ui.common.tables import size_columns_from_first_rows
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel, network_text
@@ -332,9 +332,8 @@ class RunsPanel(QWidget):
                                   name=name and f"{name} (mean ± sd of {len(curves)})")
             self.items += [item, band]
         self.legend.setColumnCount(2 if len(self.legend.items) > 4 else 1)
-        # where the curves are not: accuracy climbs (bottom right is free), losses and errors fall
-        falling = self.curve.currentData() == "loss" or any("mae" in r.history for r in runs)
-        self.legend.setOffset((-10, 10) if falling else (-10, -10))
+        place_legend(self.legend, rising=self.curve.currentData() != "loss"
+                     and not any("mae" in r.history for r in runs))
         if runs and len(missing) == len(runs):  # empty axes would read as a broken plot
             self.plot_view.show_message(self._no_curve_text(missing, split))
         elif runs:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import metric_name
-from nnstudio.ui.common.plots import SparseLogAxis, floating_legend
+from nnstudio.ui.common.plots import SparseLogAxis, floating_legend, place_legend
 
 # One-pixel pens: Qt strokes a wider pen through its general path stroker, which made one repaint
 # of the four curves cost 30-60 ms of GUI time instead of 3 (measured in docs/surface.md).
@@ -192,8 +192,7 @@ class CurvesView(QWidget):
         self.metric_plot.setTitle(self._metric_title())
         self._fix_metric_range()
         self._apply_log_scale()
-        # the legend where the curve is not: accuracy climbs (bottom right is free), errors fall
-        self.metric_plot.legend.setOffset((-10, -10) if metric == "accuracy" else (-10, 10))
+        place_legend(self.metric_plot.legend, rising=metric == "accuracy")
         self.history = {}
         for name, c in self.curves.items():
             c.setData([], [])
