@@ -272,3 +272,31 @@ def test_a_wide_table_is_checked_on_fewer_rows_and_its_leak_still_found(tmp_path
     found = checks.leaks(data, p.roles.features)
     assert [leak.column for leak in found] == ["after"] and found[0].rows == 500
     assert "on the 500 held-out rows" in checks.leaks_text(found, "y")
+
+
+def test_values_that_differ_only_in_capitals_or_spaces_are_said_per_column(tmp_path):
+    """'Cat' and 'cat' (or 'Le Havre' and 'le  havre') are different classes and different one-hot inputs
+    to the network, though a person typed one thing twice: the network is asked to tell them apart
+    (the target) or learns each from half the rows (a feature)."""
+    r = np.random.default_rng(3)
+    n = 300
+    df = pd.DataFrame({"a": r.normal(size=n),
+                       "city": r.choice(["Paris", "paris", "Le Havre", "le  havre", "Nice"], n),
+                       "shop": r.choice(["north", "south"], n)})
+    df["kind"] = r.choice(["Cat", "cat", "Dog"], n)
+    p = project_of(df, "kind", tmp_path)
+    data = p.prepare()
+    assert checks.look_alikes(data) == [("kind", [["Cat", "cat"]]),
+                                        ("city", [["Le Havre", "le  havre"], ["Paris", "paris"]])]
+    found = checks.check(data, p)
+    text = ("Values that differ only in capitals or spaces are different to the network: 'kind' has "
+            "'Cat' and 'cat'; 'city' has 'Le Havre' and 'le  havre', 'Paris' and 'paris'. If they mean "
+            "the same, write them one way in the file.")
+    assert text in found.notes
+    assert found.columns["city"] == "'Le Havre' and 'le  havre', 'Paris' and 'paris': the same?"
+    assert found.columns["kind"] == "'Cat' and 'cat': the same?"
+    # written one way, nothing to say
+    df["kind"] = df["kind"].str.capitalize()
+    df["city"] = df["city"].str.split().str.join(" ").str.title()
+    p = project_of(df, "kind", tmp_path)
+    assert checks.look_alikes(p.prepare()) == [] and checks.check(p.prepare(), p).columns == {}

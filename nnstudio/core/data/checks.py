@@ -13,7 +13,10 @@ Three ways a good test score can be a wrong answer, all found in the prepared sp
   at all, so the test score says nothing about it;
 * **a column one-hot encoded into hundreds of inputs** — usually a name, an identifier or a code
   that a big file repeats (surnames in 200,000 customers), not categories to learn from: each value
-  seen in a few rows is learnt by heart, and the inputs cost memory and time.
+  seen in a few rows is learnt by heart, and the inputs cost memory and time;
+* **values that differ only in capitals or spaces** ('Cat' and 'cat', 'Paris' and ' paris') — one
+  thing typed two ways, which the network takes for two classes to tell apart, or two inputs that
+  each learn from part of the rows.
 
 A one-column rule is measured on at most ``SAMPLE`` rows of each split (fewer on a table of
 hundreds of columns: ``SAMPLE_CELLS``), so a million-row file costs a fraction of a second.
@@ -336,6 +339,44 @@ def wide_text(found: list[tuple[str, int]], n_inputs: int, train_rows: int) -> s
             f"the file.")
 
 
+def _spelling_key(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def _look_alike_groups(values) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for v in values:
+        if isinstance(v, str):
+            groups.setdefault(_spelling_key(v), []).append(v)
+    return [sorted(g) for g in groups.values() if len(g) > 1]
+
+
+def look_alikes(data) -> list[tuple[str, list[list[str]]]]:
+    """(column, groups of its values that differ only in capitals or spaces), the target first,
+    then the category inputs in their order."""
+    pre = data.preprocessor
+    found = []
+    if data.task is not Task.REGRESSION:
+        found.append((pre.target, _look_alike_groups(pre.classes or [])))
+    found += [(c.name, _look_alike_groups(c.categories)) for c in pre.columns
+              if c.encoded and c.kind in ("categorical", "binary")]
+    return [(col, groups) for col, groups in found if groups]
+
+
+def _pairs_text(groups: list[list[str]]) -> str:
+    return ", ".join(" and ".join(f"'{v}'" for v in g) for g in groups[:3]) + (
+        f" and {len(groups) - 3} more" if len(groups) > 3 else "")
+
+
+def look_alike_text(found: list[tuple[str, list[list[str]]]]) -> str:
+    if not found:
+        return ""
+    listed = "; ".join(f"'{col}' has {_pairs_text(groups)}" for col, groups in found[:5])
+    more = f"; and {len(found) - 5} more columns" if len(found) > 5 else ""
+    return (f"Values that differ only in capitals or spaces are different to the network: {listed}"
+            f"{more}. If they mean the same, write them one way in the file.")
+
+
 #: Below this many rows in all, a file with no test rows is called too small to hold any out.
 SMALL_FILE_ROWS = 20
 
@@ -370,11 +411,13 @@ def check(data, project) -> Findings:
         return data.memo[key]
     found = leaks(data, project.roles.features) if from_file else []
     wide = wide_categories(data)
-    lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
+    alike = look_alikes(data)
+    lines = [look_alike_text(alike), leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
              # (the built-in OR table trains and scores on its four rows, by design)
              no_test_text(data) if from_file else ""]
-    columns = {col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide}
+    columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
+    columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
     data.memo[key] = Findings([line for line in lines if line], columns)
     return data.memo[key]
