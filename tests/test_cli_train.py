@@ -211,3 +211,27 @@ def test_a_wide_files_columns_are_said_in_a_line_a_person_can_read():
                                                 ignored={"a": "why", "b": "why", "y": "target"}))
     assert columns_lines(few, SimpleNamespace(n_inputs=2, missing_note="")) == [
         "features: age, x (2 network inputs after encoding)", "left out: a, b (why). Add any with --features."]
+
+
+def test_a_csv_without_target_is_refused_with_the_files_columns(tmp_path, capsys):
+    """The refusal named a column of another file (--target Exited); it lists this file's columns
+    and suggests its last one, read or streamed."""
+    from nnstudio import cli
+
+    path = tmp_path / "plants.csv"
+    path.write_text("height,leaf width,species\n" + "1.0,2.0,a\n2.0,1.0,b\n" * 20)
+    for extra in ([], ["--stream"]):
+        assert cli.main(["train", str(path), *extra]) == 2
+        err = capsys.readouterr().err
+        assert "needs --target COLUMN" in err and "plants.csv" in err
+        assert "height, leaf width, species" in err and "--target species" in err
+        assert "Exited" not in err
+
+
+def test_streaming_a_file_that_is_not_there_says_so(tmp_path, capsys):
+    """--stream on a mistyped file name said "the data is a built-in example"."""
+    from nnstudio import cli
+
+    assert cli.main(["train", str(tmp_path / "missing.csv"), "--stream", "--target", "y"]) == 2
+    err = capsys.readouterr().err
+    assert "missing.csv" in err and "built-in example" not in err

@@ -17,6 +17,7 @@ from nnstudio.cli.common import (
     result_json,
     rows_text,
     settings_overrides,
+    target_needed,
     task_line,
     warn,
 )
@@ -148,8 +149,7 @@ def load_project(args):
             from nnstudio.core.data.csv import read_csv  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
             if not args.target:
-                raise DataError("Training on a CSV needs --target COLUMN.",
-                                "Name the column to predict, e.g. --target Exited.")
+                raise target_needed(path, csv_options(args))
             dataset = read_csv(path, csv_options(args))
             project = Project.from_dataset(dataset, args.target)
         else:

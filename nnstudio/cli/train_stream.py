@@ -15,7 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.cli.common import _Bar, csv_options, print_result, result_json, settings_overrides, warn
+from nnstudio.cli.common import (
+    _Bar,
+    csv_options,
+    print_result,
+    result_json,
+    settings_overrides,
+    target_needed,
+    warn,
+)
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.guessing import margin
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task, param_counts, validate
@@ -46,10 +54,9 @@ def _source(args):
     """(csv path, project document or None) for SOURCE; (None, None) for an example; (sorted list
     of files, None) for a pattern such as 'parts/*.csv' (streamed, each worker reading whole
     files under --distribute multi-worker)."""
-    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     src = args.source
-    if src.lower() in EXAMPLES:
+    if _is_example(src):
         return None, None
     if glob.has_magic(src) and not Path(src).exists():
         files = sorted(Path(p) for p in glob.glob(src) if Path(p).is_file())
@@ -68,11 +75,19 @@ def _source(args):
     return (path if path.is_file() else None), None
 
 
+def _is_example(source: str) -> bool:
+    from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+
+    return source.lower() in EXAMPLES
+
+
 def wants_streaming(args) -> bool:
     """Whether to stream: ``--stream``, or (unless ``--no-stream``) a CSV too big for memory."""
     if args.stream is False:
         return False
     csv, doc = _source(args)
+    if csv is None and doc is None and not _is_example(args.source):
+        return False  # no such file: the in-memory reader says so, with the name
     if args.stream:
         if csv is None:
             what = "a built-in example" if doc is None else "not a CSV file"
@@ -115,8 +130,7 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
         spec, settings, task, options = doc.spec, doc.settings, doc.task, doc.read_options
     else:
         if not args.target:
-            raise DataError("Training on a CSV needs --target COLUMN.",
-                            "Name the column to predict, e.g. --target Exited.")
+            raise target_needed(csv[0] if isinstance(csv, list) else csv, csv_options(args))
         roles, config, split, task = None, PreprocessConfig(), SplitConfig(), None
         spec = NetworkSpec([LayerSpec.dense(16, "relu"), LayerSpec.dense(8, "relu")])
         settings = TrainSettings(epochs=50)
