@@ -11,7 +11,8 @@ code           when
 diverged       the loss became NaN / infinite (the engine stopped), or grew 10x its start
 lr_too_high    the training loss oscillates (rises on many epochs, by a lot), ends far above
                its best, or (a classifier) stays at twice or more the loss of answering every
-               class alike (2 ln K), without diverging
+               class alike (2 ln K), without diverging; a loss settled below 5 % of where it
+               started (ln K, or its first epoch) may bounce or end above its best
 lr_too_low     the training loss barely moved (< 2 % over the run) and the net is not good
 overfitting    the validation loss rose for a while (>= 10 % above its best, >= 5 epochs),
                or was best in the run's first quarter and ended >= 2 % above it (>= 10
@@ -121,6 +122,10 @@ def _chance_loss(data, settings) -> float | None:
     return float(np.log(max(2, int(data.n_classes))))
 
 
+#: A training loss below this share of where it started has settled: its bouncing is not a finding.
+SETTLED = 0.05
+
+
 def _lr_too_high(history, lr, chance: float | None = None) -> Finding | None:
     """The loss bounces, ends far above its best, or (``chance``: the loss of answering every
     class alike) stays at twice that or more: steps so large that they throw the outputs to
@@ -134,9 +139,12 @@ def _lr_too_high(history, lr, chance: float | None = None) -> Finding | None:
     up = float(np.mean(d > 0))
     swing = float(np.mean(np.abs(d))) / max(float(np.min(loss)), 1e-8)
     end_vs_best = float(loss[-1] / max(float(np.min(loss)), 1e-8))
-    oscillating = up >= 0.35 and swing >= 0.1
-    rising = end_vs_best >= 1.5 and int(np.argmin(loss)) < loss.size - 3
     level = float(np.median(half))
+    # a loss far below where it started (chance, or its first epoch) that jitters is noise around
+    # a fit, not steps that overshoot: a tenth of the rate would not help
+    settled = level < SETTLED * (chance if chance else float(loss[0]))
+    oscillating = up >= 0.35 and swing >= 0.1 and not settled
+    rising = end_vs_best >= 1.5 and int(np.argmin(loss)) < loss.size - 3 and not settled
     worse = chance is not None and chance > 0 and level >= 2 * chance
     if not (oscillating or rising or worse):
         return None
