@@ -67,6 +67,22 @@ def test_export_converts_an_exported_model(xor_model, capsys):
     assert len(pd.read_csv(folder / "more" / "history.csv")) == 6
 
 
+def test_an_out_name_with_a_suffix_nnstudio_does_not_write_is_refused(xor_model, capsys, tmp_path):
+    """`export model.keras out.pdf` (or model.h5) made a folder named out.pdf holding every format."""
+    _, path = xor_model
+    for name in ("out.pdf", "model.h5"):
+        assert cli.main(["export", str(path), str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert f"'{name}'" in err and ".onnx" in err and "folder" in err
+        assert not (tmp_path / name).exists()
+    assert ".keras" in err  # the .h5 refusal names the format that replaced it
+    assert cli.main(["train", "xor", "--epochs", "1", "--export", str(tmp_path / "m.h5")]) == 2
+    assert "'m.h5'" in capsys.readouterr().err and not (tmp_path / "m.h5").exists()
+    (tmp_path / "runs.v2").mkdir()  # a folder that is there is a folder, whatever its name
+    assert cli.main(["export", str(path), str(tmp_path / "runs.v2"), "--formats", "weights_npz"]) == 0
+    assert (tmp_path / "runs.v2" / "weights.npz").exists()
+
+
 def test_user_errors_are_one_line_and_exit_2(xor_model, capsys, tmp_path):
     folder, path = xor_model
     pd.DataFrame({"x": [0.1]}).to_csv(tmp_path / "no_y.csv", index=False)

@@ -27,13 +27,13 @@ def run(args) -> int:
 
     from nnstudio.core import export, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
+    out = Path(args.out)
+    key = export.format_of(out)  # before the model is read: a name it will not write is refused
     if Path(args.model).suffix.lower() == ".nnstudio":
         tm = _project_model(args.model)
     else:
         tm = model_file.trained_model(model_file.load(args.model))
-    out = Path(args.out)
-    key = export.SUFFIXES.get(out.suffix.lower())
-    if key is not None and not out.is_dir():
+    if key is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         paths = export.write_format(tm, key, out)
     else:

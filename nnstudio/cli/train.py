@@ -184,6 +184,10 @@ def run(args) -> int:
         train_repeated,
     )
 
+    if args.export:  # a name it will not write is refused before the training, not after
+        from nnstudio.core.export import format_of  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+
+        format_of(args.export)
     if getattr(args, "from_run", None):
         return timeline.train_branch(args, load_project)
     if getattr(args, "from_epoch", None) is not None:

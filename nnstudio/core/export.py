@@ -104,6 +104,23 @@ SUFFIXES = {".keras": "keras", ".onnx": "onnx", ".tflite": "tflite", ".npz": "we
 
 
 # ----- what every exporter needs ---------------------------------------------------------------------------
+def format_of(path: str | os.PathLike) -> str | None:
+    """The one format a file ``path`` names by its suffix, or None for a folder (one that is
+    there, or a name without a suffix) to write every format into. A suffix nnstudio does not
+    write is refused: ``out.pdf`` became a folder of that name."""
+    p = Path(path)
+    if p.is_dir() or not p.suffix:
+        return None
+    key = SUFFIXES.get(p.suffix.lower())
+    if key is not None:
+        return key
+    old = (" (Keras' older HDF5 format: nnstudio writes the format that replaced it, .keras)"
+           if p.suffix.lower() in (".h5", ".hdf5") else "")
+    raise ExportError(f"'{p.name}': nnstudio does not write {p.suffix} files{old}.",
+                      f"Name a file ending in {', '.join(SUFFIXES)}, or a folder (every format goes "
+                      f"in it).")
+
+
 # ----- what every exporter needs ---------------------------------------------------------------------------
 def from_training(result, data, project) -> TrainedModel:
     """A :class:`TrainedModel` from a training run (``TrainResult``), its data and project."""
@@ -375,10 +392,10 @@ def write_format(tm: TrainedModel, key: str, path: str | os.PathLike) -> list[st
 def export_model(result, data, project, path) -> list[str]:
     """``nnstudio train ... --export PATH``: one format by PATH's suffix, or every format into the
     folder PATH (an existing folder, or a name without a suffix)."""
-    tm = from_training(result, data, project)
     p = Path(path)
-    key = SUFFIXES.get(p.suffix.lower())
-    if key is not None and not p.is_dir():
+    key = format_of(p)
+    tm = from_training(result, data, project)
+    if key is not None:
         if p.parent and not p.parent.exists():
             p.parent.mkdir(parents=True, exist_ok=True)
         return write_format(tm, key, p)
