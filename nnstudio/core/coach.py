@@ -19,7 +19,8 @@ overfitting    the validation loss rose for a while (>= 10 % above its best, >= 
                epochs later), while the training loss kept falling; ``epoch`` is the best epoch
 dead_relu      more than half the units of a hidden ReLU layer are never positive on the
                probe batch at the end
-saturation     more than half the units of a hidden sigmoid / tanh layer are saturated
+saturation     more than half the units of a hidden sigmoid / tanh layer are saturated (not
+               said of a classifier at 95 % test accuracy or more: confident, not stalled)
 majority_class a classifier answers (almost) only one class and is no better than guessing
 underfitting   a classifier's training loss levelled off (< 1 % change over its last quarter)
                after moving, and it is no better than guessing on its test rows *and* on
@@ -470,6 +471,8 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
             if f is not None and f.code not in {x.code for x in out}:  # (a rate too high: once)
                 out.append(f)
         for key, code in (("dead", "dead_relu"), ("saturated", "saturation")):
+            if code == "saturation" and base_good:
+                continue  # a network answering confidently and well: saturated, not stalled
             f = _layer_fraction(health, key, code, spec, lr)
             if f is not None:
                 out.append(f)

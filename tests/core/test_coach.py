@@ -312,6 +312,19 @@ def test_layer_findings_name_the_layer_and_when_it_started(xor_data):
     assert "75%" in found[0].message
 
 
+def test_saturated_units_of_a_network_that_learned_are_not_a_stall(xor_data):
+    """Two Gaussian blobs at 99.5 % test accuracy: the tanh units sit on their flat ends because
+    the network answers confidently, and the coach said learning stalls and offered ReLU."""
+    p, data = xor_data
+    h = Health([HealthPoint(e, [_layer("dense_0", "tanh", sat=s), _layer("output", "sigmoid", output=True)])
+                for e, s in ((1, 0.0), (5, 0.625), (9, 1.0))])
+    res = SimpleNamespace(history=_history([0.7, 0.3, 0.05]), status="completed",
+                          test={"accuracy": 0.995}, model=None)
+    assert "saturation" not in {f.code for f in diagnose(data, p.spec, p.settings, res, h)}
+    res.test = {"accuracy": 0.62}  # the same layer in a network that did not get there: a stall
+    assert "saturation" in {f.code for f in diagnose(data, p.spec, p.settings, res, h)}
+
+
 def test_every_code_is_documented_and_a_step_unit_is_refused_with_the_or_lesson(xor_data):
     import nnstudio.core.coach as coach
     from nnstudio.core.model.spec import validate
