@@ -5,7 +5,8 @@ the training rows, measured on the same rows as the network (the test split; the
 when there is no test split; the training split when there is neither). The network is "clearly
 above" it when its accuracy beats that rate by more than a one-sided 95 % margin of a proportion
 measured on that many rows (1.645 standard errors, at least 2 points), so 0.50 against 0.40 on
-10 rows is *not* better than guessing, while 0.95 against 0.40 on 90 rows is.
+10 rows is *not* better than guessing, while 0.95 against 0.40 on 90 rows is. On rows so few that
+even a perfect score is not clearly above (OR's 4 rows: 1.000 against 0.750), neither is said.
 
 Regression: R² on those rows; R² <= 0 means no better than predicting the mean for every row.
 """
@@ -48,7 +49,8 @@ def baseline(data, result) -> dict:
     """The baseline of a finished run (``data``: PreparedData, ``result``: TrainResult).
 
     Classification: ``{"split", "rows", "majority_class", "majority_accuracy", "accuracy",
-    "better_than_guessing", "verdict"}``; regression: ``{"split", "rows", "r2",
+    "better_than_guessing", "too_few_rows", "verdict"}`` (``too_few_rows``: even every row right
+    would not be clearly above the majority rate, so neither is said); regression: ``{"split", "rows", "r2",
     "better_than_guessing", "verdict"}``. ``verdict`` says it in plain words."""
     key, name, X, y = _split(data)
     n = int(len(y))
@@ -83,7 +85,13 @@ def baseline(data, result) -> dict:
         return out
     ok = acc - p > margin(p, n)
     out["better_than_guessing"] = bool(ok)
-    if ok:
+    # on a handful of rows not even a perfect score is clearly above the rate: no verdict either way
+    out["too_few_rows"] = bool(not ok and acc > p and 1.0 - p <= margin(p, n))
+    if out["too_few_rows"]:
+        out["verdict"] = (f"Too few rows to tell from guessing: {name} accuracy {acc:.3f} against "
+                          f"{p:.3f} for always answering the most frequent class ('{label}'), on "
+                          f"{n:,} rows; even all of them right would not be clearly above it.")
+    elif ok:
         out["verdict"] = (f"Better than guessing: {name} accuracy {acc:.3f}, against {p:.3f} for always "
                           f"answering the most frequent class ('{label}').")
     else:

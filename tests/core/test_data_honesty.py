@@ -233,6 +233,22 @@ def test_accuracy_not_clearly_above_the_majority_rate_is_no_better_than_guessing
     assert margin(0.99, 10_000) == 0.02
 
 
+def test_rows_too_few_to_tell_any_accuracy_from_guessing_are_said_as_such():
+    """OR's truth table: every one of its 4 rows right (1.000 against 0.750) was called "No better
+    than guessing", which no accuracy on 4 rows could escape: too few rows to tell, not a verdict."""
+    data = _data([0, 1, 1, 1], [0, 1, 1, 1], classes=("0", "1"))
+    b = baseline(data, SimpleNamespace(test={"accuracy": 1.0}, model=None))
+    assert b["better_than_guessing"] is False and b["too_few_rows"] is True
+    assert b["verdict"] == ("Too few rows to tell from guessing: test accuracy 1.000 against 0.750 "
+                            "for always answering the most frequent class ('1'), on 4 rows; even all "
+                            "of them right would not be clearly above it.")
+    wrong = baseline(data, SimpleNamespace(test={"accuracy": 0.5}, model=None))  # below the rate
+    assert wrong["verdict"].startswith("No better than guessing") and not wrong["too_few_rows"]
+    # 10 rows at 0.50 against 0.40: a perfect score would count there, so it is a verdict
+    ten = _data([0] * 8 + [1] * 6 + [2] * 5, [0] * 4 + [1] * 3 + [2] * 3)
+    assert not baseline(ten, SimpleNamespace(test={"accuracy": 0.5}, model=None))["too_few_rows"]
+
+
 def test_regression_r2_at_or_below_zero_is_no_better_than_guessing(monkeypatch):
     from nnstudio.core import guessing as bl
 
