@@ -34,9 +34,14 @@ FINAL_RESOLUTION = 200
 
 
 # ----- which features can be axes, and where the others are held ------------------------------------
+def _is_axis(c) -> bool:
+    """Numbers (a column of 0 and 1 too: used as it is, so the values between mean something)."""
+    return c.kind == "numeric" or c.passthrough_binary
+
+
 def axis_features(pre: FittedPreprocessor) -> list[str]:
     """Features that can be an axis of the plane: the numeric ones (in feature order)."""
-    return [c.name for c in pre.columns if c.kind == "numeric"]
+    return [c.name for c in pre.columns if _is_axis(c)]
 
 
 def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None) -> tuple[str, str] | None:
@@ -206,7 +211,7 @@ def make_grid(pre: FittedPreprocessor, spec: SliceSpec) -> SurfaceGrid:
         if f not in names:
             raise DataError(f"'{f}' is not a feature of this network.",
                             "Choose two of: " + ", ".join(names) + ".")
-        if _column(pre, f).kind != "numeric":
+        if not _is_axis(_column(pre, f)):
             raise DataError(f"'{f}' is categorical, so it cannot be an axis of the plane.",
                             "Choose numeric features for the axes; categorical ones are held at a value.")
     if spec.x == spec.y:

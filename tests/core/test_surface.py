@@ -97,6 +97,23 @@ def test_grid_refuses_what_cannot_be_an_axis(mixed):
         S.make_grid(pre, S.SliceSpec.make("income", "age", (0, 1), (0, 1), 10, dict(held, color="purple")))
 
 
+def test_number_columns_of_0_and_1_are_axes_as_the_network_reads_them():
+    """OR's truth table (x1, x2 in {0, 1}) drew no surface: "needs two numeric features; this data
+    has 0". Its columns are numbers used as they are, so the plane between the corners is what a
+    perceptron's line lives on."""
+    from nnstudio.core.project import Project
+
+    data = Project.from_example("or").prepare()
+    pre = data.preprocessor
+    assert S.axis_features(pre) == ["x1", "x2"] and S.default_axes(pre, data.raw_train) == ("x1", "x2")
+    g = S.make_grid(pre, S.SliceSpec.make("x1", "x2", (-0.5, 1.5), (-0.5, 1.5), 5))
+    np.testing.assert_allclose(g.X[:5, 0], [-0.5, 0.0, 0.5, 1.0, 1.5])  # used as they are
+    np.testing.assert_allclose(g.X[::5, 1], [-0.5, 0.0, 0.5, 1.0, 1.5])
+    # a two-valued text column is still not an axis
+    mixed = prepare(Dataset(mixed_frame(), "m"), Roles("label", ["income", "member"]))
+    assert S.axis_features(mixed.preprocessor) == ["income"]
+
+
 def test_image_orientation_rows_are_y_columns_are_x():
     xs, ys = np.linspace(-1, 1, 5), np.linspace(10, 20, 7)
     gx, gy = np.meshgrid(xs, ys)

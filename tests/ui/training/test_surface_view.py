@@ -305,6 +305,16 @@ def test_too_few_numeric_features_is_explained(make_view):
     assert not view.x_combo.isEnabled() and view.scatters == []
 
 
+def test_or_truth_table_is_drawn_on_its_plane_with_room_around_the_corners(make_view):
+    """OR's 0/1 columns were refused as axes (no surface for the perceptron's lesson); its four
+    corner points sat on the plot's edge, one under the status line."""
+    view = make_view(Project.from_example("or"))
+    assert view.axes == ("x1", "x2") and view.x_combo.isEnabled()
+    (x0, x1), (y0, y1) = view.vb.viewRange()
+    assert x0 == pytest.approx(-0.25, abs=0.02) and x1 == pytest.approx(1.25, abs=0.02)
+    assert y0 == pytest.approx(-0.25, abs=0.02) and y1 == pytest.approx(1.25, abs=0.02)
+
+
 def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_view, qtbot):
     """Trained on another tab: until its surface is drawn, the view says it is computing it, not
     'Not trained yet' (the digits surface takes a moment)."""

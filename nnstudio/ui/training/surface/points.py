@@ -132,7 +132,9 @@ class SurfacePoints:
 
     @Slot()
     def view_all(self) -> None:
-        """Fit the view to the data points (a constant feature gets a unit-wide range)."""
+        """Fit the view to the data points (a constant feature gets a unit-wide range; a feature of
+        two or three values, such as OR's 0 and 1, a quarter of its range on each side, so that the
+        plane around its corners shows and no corner point sits under the status line)."""
         pts = [p for k, p in self._points.items() if len(p.x)]
         self.vb.disableAutoRange()
         if not pts:
@@ -141,7 +143,8 @@ class SurfacePoints:
         for coord in ("x", "y"):
             v = np.concatenate([getattr(p, coord) for p in pts])
             lo, hi = float(v.min()), float(v.max())
-            pad = 0.06 * (hi - lo) if hi > lo else max(1.0, abs(lo) * 0.1)
+            few = hi > lo and len(np.unique(v[:10_000])) <= 3 and len(np.unique(v)) <= 3
+            pad = (0.25 if few else 0.06) * (hi - lo) if hi > lo else max(1.0, abs(lo) * 0.1)
             ranges.append((lo - pad, hi + pad))
         self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
 

@@ -226,7 +226,8 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
             pre = self._prep.preprocessor
             cands = core_surface.axis_features(pre)
             if len(cands) < 2:
-                self._problem = (f"The decision surface needs two numeric features; this data has "
+                self._problem = (f"The decision surface needs two numeric features (numbers, or 0/1 "
+                                 f"columns); this data has "
                                  f"{len(cands)}{' (' + cands[0] + ')' if cands else ''}. Categorical "
                                  f"features cannot be an axis.")
             else:
