@@ -302,6 +302,8 @@ def test_too_few_numeric_features_is_explained(make_view):
                           "label": [0, 1] * 20})
     view = make_view(Project(Dataset(frame, "one"), Roles("label", ["size", "shape"])))
     assert "needs two numeric features" in view.caption.text() and "(size)" in view.caption.text()
+    untrained(view)  # trained: the title said "Computing the surface…" above that caption, for good
+    assert view.plot.titleLabel.text == ""
     assert not view.x_combo.isEnabled() and view.scatters == []
 
 

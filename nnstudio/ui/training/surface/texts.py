@@ -66,7 +66,9 @@ class SurfaceTexts:
 
     def _update_title(self) -> None:
         surf = self.last_surface
-        if surf is None:
+        if surf is None and self._problem:
+            title = ""  # none will be drawn: the caption under the plot says why
+        elif surf is None:
             # short titles: the title's width is the plot's minimum width
             title = "Not trained yet: press Train" if self.state.model is None \
                 else "Computing the surface…"
