@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def nnstudio(*args, timeout=180):
     return subprocess.run([sys.executable, "-m", "nnstudio", *args], capture_output=True, text=True,
@@ -235,3 +237,19 @@ def test_streaming_a_file_that_is_not_there_says_so(tmp_path, capsys):
     assert cli.main(["train", str(tmp_path / "missing.csv"), "--stream", "--target", "y"]) == 2
     err = capsys.readouterr().err
     assert "missing.csv" in err and "built-in example" not in err
+
+
+def test_a_seed_out_of_range_is_a_setting_error_not_an_internal_one(capsys):
+    """--seed -5 ended in "internal error: ValueError: Seed must be between 0 and 2**32 - 1"."""
+    from nnstudio import cli
+    from nnstudio.core.errors import SettingsError
+    from nnstudio.core.settings import TrainSettings
+
+    for seed in (-5, 2**32):
+        assert cli.main(["train", "xor", "--epochs", "1", "--seed", str(seed)]) == 2
+        err = capsys.readouterr().err
+        assert "internal error" not in err and "seed must be a whole number from 0 to 4,294,967,295" in err
+    for bad in (-1, 2**32, 1.5, True):
+        with pytest.raises(SettingsError, match="seed"):
+            TrainSettings(seed=bad).check()
+    TrainSettings(seed=2**32 - 1).check()

@@ -132,6 +132,10 @@ class TrainSettings:
                                 f"Use one of: {', '.join(BATCH_MODES)}.")
         if not (isinstance(self.batch_size, int) and self.batch_size >= 1):
             raise SettingsError(f"The batch size must be a whole number of at least 1 (got {self.batch_size!r}).")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise SettingsError(f"The seed must be a whole number from 0 to {2**32 - 1:,} (got "
+                                f"{self.seed!r}).", "Any number in that range will do: the same "
+                                "seed gives the same initial weights and shuffles.")
         if not (isinstance(self.epochs, int) and 1 <= self.epochs <= 1_000_000):
             raise SettingsError(f"Epochs must be a whole number from 1 to 1000000 (got {self.epochs!r}).")
         if not 0 <= self.momentum < 1:

@@ -62,7 +62,7 @@ class Recipe:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) \
                     or not lo <= v <= hi:
                 raise DataError(f"The generator's {key} must be a number from {lo:g} to {hi:g}, not {v!r}.",
-                                f"Give a {key} between {lo:g} and {hi:g}.")
+                                f"Give a value between {lo:g} and {hi:g}.")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise DataError(f"The generator's seed must be a whole number of 0 or more, not {self.seed!r}.",
                             "Give a seed such as 0, 1 or 42.")
