@@ -40,7 +40,7 @@ def run(args) -> int:
         print(f"{path.name}: no runs yet")
         return 0
 
-    print(f"{path.name}: {len(runs)} runs")
+    print(f"{path.name}: {len(runs)} run{'' if len(runs) == 1 else 's'}")
     for i, r in enumerate(runs, 1):
         acc = r.metric("test_accuracy")
         acc = r.metric("test_mae") if acc is None else acc
