@@ -123,6 +123,11 @@ def _chance_loss(data, settings) -> float | None:
     return float(np.log(max(2, int(data.n_classes))))
 
 
+def _fig(v: float) -> str:
+    """Three significant figures, trailing zeros kept below 1,000 (a loss of 2.0 read "2")."""
+    return f"{v:#.3g}" if 1e-3 <= abs(v) < 1e3 else f"{v:.3g}"
+
+
 #: A training loss below this share of where it started has settled: its bouncing is not a finding.
 SETTLED = 0.05
 
@@ -228,8 +233,8 @@ def _overfitting(history, spec) -> Finding | None:
            if has_dropout else Fix("dropout 0.2 after every hidden Dense layer", knobs={"dropout": 0.2}))
     # the figures as they are (a rise from 0.015 to 0.069 read as "359 %" alone), and whether the
     # validation metric got worse too: a classifier can grow over-confident and still be right
-    rise = (f"Overfitting from epoch {b + 1}: the validation loss rose from {val[b]:.3g} to "
-            f"{val[-1]:.3g} ({val[-1] / val[b] - 1:.0%} above its best) while the training loss "
+    rise = (f"Overfitting from epoch {b + 1}: the validation loss rose from {_fig(val[b])} to "
+            f"{_fig(val[-1])} ({val[-1] / val[b] - 1:.0%} above its best) while the training loss "
             f"kept falling")
     metric = _metric_at(history, b)
     if metric is None:

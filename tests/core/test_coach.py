@@ -345,9 +345,11 @@ def test_overfitting_says_the_figures_and_whether_the_validation_accuracy_suffer
     history = dict(_history(loss, val), val_accuracy=[0.9] * 5 + [1.0] * 35)
     res = SimpleNamespace(history=history, status="completed", test={}, model=None)
     (f,) = diagnose(data, p.spec, p.settings, res)
-    assert f.code == "overfitting" and "rose from 0.015 to 0.069 (360% above its best)" in f.message
+    assert f.code == "overfitting" and "rose from 0.0150 to 0.0690 (360% above its best)" in f.message
     assert "but validation accuracy held (1.000 at epoch 20, 1.000 at the end)" in f.message
     assert "over-confident" in f.message
+    # a rise to 2.0 read "from 0.702 to 2"
+    assert [coach_module._fig(v) for v in (2.0, 0.702, 1234.5)] == ["2.00", "0.702", "1.23e+03"]
     history["val_accuracy"] = [0.9] * 20 + list(np.linspace(0.95, 0.85, 20))  # worse too
     (f,) = diagnose(data, p.spec, p.settings, res)
     assert "validation accuracy went from 0.900 to 0.850." in f.message
