@@ -48,6 +48,11 @@ HAND_LOSSES = (("mse", "mean squared error"), ("binary_crossentropy", "binary cr
 FILE_FILTER = "Hand-set network (*.json);;All files (*)"
 
 
+#: The preset the page shows for an example, and for any other data.
+EXAMPLE_PRESETS = {"or": "w2-or-step"}
+DEFAULT_PRESET = "w5-relu"
+
+
 class HandNetEditor(QWidget):
     message = Signal(str, str)  # (level, text) for the window
 
@@ -167,7 +172,21 @@ class HandNetEditor(QWidget):
         self.loss.currentIndexChanged.connect(self._start_gradients)
         if state is not None:
             state.tf_ready.connect(self._start_gradients)
-        self.load_preset("w5-relu")
+            state.project_changed.connect(self._follow_example)
+        self._auto_preset = DEFAULT_PRESET  # the preset chosen for the user, not by them
+        self.load_preset(DEFAULT_PRESET)
+
+    @Slot()
+    def _follow_example(self) -> None:
+        """OR's example opens this page on its step unit (its lesson is set by hand), the others
+        on the first preset; a preset the user picked, or a network they typed, is kept."""
+        current = self.preset.currentData()
+        if current != self._auto_preset:
+            return
+        key = EXAMPLE_PRESETS.get(self.state.project.example or "", DEFAULT_PRESET)
+        self._auto_preset = key
+        if key != current:
+            self.load_preset(key)
 
     # ----- building the network ----------------------------------------------------------------------
     def load_preset(self, key: str) -> None:

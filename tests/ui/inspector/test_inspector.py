@@ -52,6 +52,25 @@ def test_hand_presets_give_the_w5_and_or_values(hand):
     assert "Gradients need TensorFlow" in hand.trace_view.grad_label.text()  # none loaded here
 
 
+def test_the_or_example_opens_the_hand_page_on_the_or_step_unit(hand):
+    """W2's lesson (set 1, 1, bias -1 on a step unit) is on the hand-set page, which showed the W5
+    ReLU network whatever example was open. The preset chosen for the user follows the example; one
+    they picked, or a network they typed, is left alone."""
+    from nnstudio.core.project import Project
+
+    hand.state.set_project(Project.from_example("or"))
+    assert hand.preset.currentData() == "w2-or-step"
+    assert hand.current_net().layers[0].activation == "step"
+    hand.state.set_project(Project.from_example("xor"))
+    assert hand.preset.currentData() == "w5-relu"  # back to the page's first preset
+    hand.preset.setCurrentIndex(hand.preset.findData("w5-tanh"))  # picked: kept
+    hand.state.set_project(Project.from_example("or"))
+    assert hand.preset.currentData() == "w5-tanh"
+    hand.preset.setCurrentIndex(0)  # a custom network: kept whatever is opened
+    hand.state.set_project(Project.from_example("xor"))
+    assert hand.preset.currentIndex() == 0
+
+
 def test_selecting_a_row_and_a_node_shows_its_numbers(hand):
     hand.load_preset("w5-relu-rows")
     hand.rows.selectRow(1)  # [2, 2]
