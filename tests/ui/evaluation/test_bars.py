@@ -26,6 +26,27 @@ def test_a_click_on_a_bar_names_its_column(qtbot):
     assert got == ["calls", "tenure"]
 
 
+def test_long_column_names_leave_the_bars_room(qtbot):
+    """A weather file's columns ("wind speed (km/h) — gusts included, averaged over the whole
+    day") took the whole width of "Why this prediction" for their labels: no bar was left to see.
+    The axis shows them cut with "…"; a click still names the whole column."""
+    from nnstudio.ui.evaluation.bars import MAX_LABEL_CHARS, HBarChart
+
+    long = "wind speed (km/h) — gusts included, averaged over the whole day"
+    chart = HBarChart()
+    qtbot.addWidget(chart)
+    chart.resize(420, 200)
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.set_bars([long, "rain"], [0.3, -0.1])
+    ticks = chart.getPlotItem().getAxis("left")._tickLevels[0]
+    shown = [t[1] for t in ticks]
+    assert shown[0] == long[:MAX_LABEL_CHARS - 1] + "…" and shown[1] == "rain"
+    assert chart.label_at(1.0) == long  # the click names the whole column
+    axis_w = chart.getPlotItem().getAxis("left").width()
+    assert axis_w < chart.width() / 2, axis_w  # the bars keep most of the width
+
+
 def test_metric_names_fit_their_columns_on_a_small_screen(qtbot):
     """The metrics table shares its width between its columns; a long name goes on two lines,
     each of which fits its column at the width the Evaluation tab has at 1280 x 720."""
