@@ -6,6 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal, Slot
 
 from nnstudio.ui.common.plots import plain_numbers
+from nnstudio.ui.common.text import short
 
 POSITIVE = (31, 119, 180)
 NEGATIVE = (214, 39, 40)
@@ -14,10 +15,6 @@ CHART_MARGIN_PX = 60  # the axis, its label and the title
 #: Labels longer than this are cut with "…" on the axis (the click still names the whole column):
 #: a file's long column names took the whole width and left no room for the bars.
 MAX_LABEL_CHARS = 20
-
-
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL_CHARS else label[:MAX_LABEL_CHARS - 1] + "…"
 
 
 class HBarChart(pg.PlotWidget):
@@ -61,7 +58,7 @@ class HBarChart(pg.PlotWidget):
             self.addItem(pg.ErrorBarItem(x=self.values, y=y, left=e, right=e, beam=0.2,
                                          pen=pg.mkPen("k", width=1.2)))
         self.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#444")))
-        pi.getAxis("left").setTicks([[(float(yy), _short(lab)) for yy, lab in zip(y, self.labels)]])
+        pi.getAxis("left").setTicks([[(float(yy), short(lab, MAX_LABEL_CHARS)) for yy, lab in zip(y, self.labels)]])
         span = np.r_[self.values, 0.0]
         if errors is not None:
             span = np.r_[span, self.values + e, self.values - e]

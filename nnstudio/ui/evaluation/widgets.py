@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.text import short
 
 WRONG_ROW = QColor("#fde2e2")
 
@@ -160,9 +161,7 @@ class ConfusionMatrixView(QTableWidget):
 
     @classmethod
     def short(cls, c, n: int | None = None) -> str:
-        text = str(c)
-        n = n or cls.MAX_LABEL_CHARS
-        return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+        return short(c, n or cls.MAX_LABEL_CHARS)
 
     def cell_text(self, i: int, j: int) -> str:
         return self.item(i, j).text()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.forward import Trace, fmt
 from nnstudio.ui.common.fit import no_scroll_bars
+from nnstudio.ui.common.text import short
 
 POSITIVE = QColor("#f59322")  # TensorFlow Playground's orange
 NEGATIVE = QColor("#0877bd")  # and blue
@@ -180,7 +181,7 @@ class NetworkDiagram(QGraphicsView):
                 label.setZValue(3)
                 sc.addItem(label)
                 if li < 0 and k < len(input_names):
-                    name = QGraphicsSimpleTextItem(_short(input_names[k]))
+                    name = QGraphicsSimpleTextItem(short(input_names[k], 18))
                     name.setFont(small)
                     name.setBrush(QColor("#333333"))
                     name.setPos(p.x() - R - 6 - name.boundingRect().width(), p.y() - 8)
@@ -245,7 +246,3 @@ def _wrap(text: str, font: QFont, width: float) -> str:
         else:
             lines.append(word)
     return "\n".join(lines)
-
-
-def _short(name: str, n: int = 18) -> str:
-    return name if len(name) <= n else name[:n - 1] + "…"

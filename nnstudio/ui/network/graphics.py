@@ -136,7 +136,3 @@ def blend(a: QColor, b: QColor, t: float) -> QColor:
     t = max(0.0, min(1.0, t))
     return QColor(int(a.red() + (b.red() - a.red()) * t), int(a.green() + (b.green() - a.green()) * t),
                   int(a.blue() + (b.blue() - a.blue()) * t))
-
-
-def short(text: str, n: int = 22) -> str:
-    return text if len(text) <= n else text[:n - 1] + "…"

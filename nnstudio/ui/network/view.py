@@ -41,6 +41,7 @@ from nnstudio.core.forward import ForwardLayer, layers_from_weights
 from nnstudio.core.model.spec import LayerSpec, Task
 from nnstudio.core.settings import epochs_text
 from nnstudio.core.training.engine import Progress
+from nnstudio.ui.common.text import short
 from nnstudio.ui.network.graphics import (
     COL_DX,
     NEGATIVE,
@@ -53,7 +54,6 @@ from nnstudio.ui.network.graphics import (
     GraphView,
     SceneButton,
     blend,
-    short,
 )
 from nnstudio.ui.network.selection import NodeSelection
 from nnstudio.ui.state import AppState
@@ -279,7 +279,7 @@ class NetworkView(NodeSelection, QWidget):
                 self.scene.addItem(node)
                 col.nodes[u] = node
                 if ci == 0 or ci == len(cols) - 1:
-                    label = QGraphicsSimpleTextItem(short(col.names[u] if u < len(col.names) else ""))
+                    label = QGraphicsSimpleTextItem(short(col.names[u] if u < len(col.names) else "", 22))
                     label.setFont(small)
                     r = label.boundingRect()
                     lx = col.x - NODE_R - 6 - r.width() if ci == 0 else col.x + NODE_R + 6
