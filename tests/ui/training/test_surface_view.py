@@ -317,6 +317,25 @@ def test_or_truth_table_is_drawn_on_its_plane_with_room_around_the_corners(make_
     assert y0 == pytest.approx(-0.25, abs=0.02) and y1 == pytest.approx(1.25, abs=0.02)
 
 
+def test_long_column_names_are_cut_on_the_axes_and_the_held_sliders(make_view):
+    """A weather file's "wind speed (km/h) — gusts included, averaged over the whole day" pushed
+    its slider out of the slice panel, and the x title ran under the colour bar."""
+    from PySide6.QtWidgets import QFormLayout
+
+    long_x = "mean daily temperature measured at the station (°C)"
+    long_held = "wind speed (km/h) — gusts included, averaged over the whole day"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({long_x: rng.normal(size=120), "rain": rng.normal(size=120),
+                          long_held: rng.normal(size=120), "label": [0, 1] * 60})
+    view = make_view(Project(Dataset(frame, "weather"), Roles("label", [long_x, "rain", long_held])))
+    assert view.axes == (long_x, "rain") and view.x_combo.currentText() == long_x
+    title = view.plot.getAxis("bottom").labelText
+    assert title.endswith("…") and len(title) <= 36 and long_x.startswith(title[:-1])
+    form = view.held_box.form
+    label = form.itemAt(0, QFormLayout.ItemRole.LabelRole).widget()
+    assert label.text().endswith("…") and len(label.text()) <= 24 and label.toolTip() == long_held
+
+
 def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_view, qtbot):
     """Trained on another tab: until its surface is drawn, the view says it is computing it, not
     'Not trained yet' (the digits surface takes a moment)."""

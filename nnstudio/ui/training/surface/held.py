@@ -7,14 +7,26 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt import QLabeledDoubleSlider
 
 from nnstudio.core import surface as core_surface
+from nnstudio.ui.common.text import short
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
 #: Held features shown each with its control; more are set one at a time, picked from a list.
 MAX_CONTROLS = 12
+#: A held feature's name is cut to this many characters (the whole name is its tooltip).
+LABEL_CHARS = 24
 
 
 class HeldValuesPanel(QGroupBox):
@@ -86,7 +98,9 @@ class HeldValuesPanel(QGroupBox):
     def _add_control(self, c) -> None:
         w = self._slider(self._pre, c) if c.kind == "numeric" else self._combo(c)
         self.widgets[c.name] = w
-        self.form.addRow(c.name, w)
+        label = QLabel(short(c.name, LABEL_CHARS))  # a long name pushed its slider out of view
+        label.setToolTip(c.name)
+        self.form.addRow(label, w)
 
     @Slot(int)
     def _picked(self, index: int) -> None:

@@ -11,9 +11,12 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.colors import class_color, regression_colormap
+from nnstudio.ui.common.text import short
 
 #: Most points drawn per split (a seeded random subset beyond this; the caption says so).
 MAX_POINTS = 4000
+#: Axis titles are cut to this many characters (the X / Y boxes hold the whole names).
+AXIS_LABEL_CHARS = 36
 MISCLASSIFIED_PEN = pg.mkPen("#d62728", width=2)
 
 
@@ -65,8 +68,9 @@ class SurfacePoints:
             self.plot.setLabel("left", "")
             return
         fx, fy = self._axes
-        self.plot.setLabel("bottom", fx)
-        self.plot.setLabel("left", fy)
+        # a long name ran under the colour bar: the combo boxes above hold the whole one
+        self.plot.setLabel("bottom", short(fx, AXIS_LABEL_CHARS))
+        self.plot.setLabel("left", short(fy, AXIS_LABEL_CHARS))
         # ● the rows the network learnt from, with the validation rows (their own split: said)
         self._with_val = len(prep.raw_val) > 0
         self._points["train"] = split_points(self._axes, [prep.raw_train, prep.raw_val],
