@@ -5,6 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
+from nnstudio.ui.common.text import short
+
 #: Curves of more points than this are drawn with a 1-pixel pen: Qt strokes a wider antialiased
 #: pen about 100 times slower (a 13,000-epoch curve took 0.8 s a repaint at 2 pixels, 6 ms at 1;
 #: a noisy decision boundary of 14,000 segments 0.37 s against 2 ms).
@@ -34,9 +36,7 @@ class _LaidOutLegend(pg.LegendItem):
     MAX_LABEL = 32
 
     def addItem(self, item, name) -> None:
-        name = str(name)
-        if len(name) > self.MAX_LABEL:
-            name = name[: self.MAX_LABEL - 1].rstrip() + "…"
+        name = short(name, self.MAX_LABEL)
         super().addItem(item, name)
         if len(name) > self.LONG_LABEL and self.columnCount != 1:
             self.setColumnCount(1)

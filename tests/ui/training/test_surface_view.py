@@ -336,6 +336,29 @@ def test_long_column_names_are_cut_on_the_axes_and_the_held_sliders(make_view):
     assert label.text().endswith("…") and len(label.text()) <= 24 and label.toolTip() == long_held
 
 
+def test_thirty_classes_leave_the_plane_its_room(make_view):
+    """30 species with long names: the legend under the plot listed twelve of them a row each and
+    the plane itself was squeezed to nothing at 1280 x 720. The legend keeps to a few rows, cuts
+    long class names to fit two columns and counts the classes it does not name."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 30, 900)
+    frame = pd.DataFrame(rng.normal(size=(900, 2)) + y[:, None], columns=["a", "b"])
+    frame["species"] = [f"species_{i:02d}_with_a_long_latin_name" for i in y]
+    view = make_view(Project(Dataset(frame, "many"), Roles("species", ["a", "b"])))
+    view.resize(430, 560)
+    names = [lab.text for _, lab in view.legend.items]
+    more = [n for n in names if n.startswith("+ ")]
+    named = [n for n in names if n.startswith("species_")]
+    assert len(more) == 1 and more[0] == f"+ {30 - len(named)} more", names
+    assert named[0] == "species_00_with…" and 1 <= len(named) <= 6
+    assert all(len(n) <= 16 for n in named + more)
+    assert view.legend.layout.rowCount() <= 4 and view.legend.columnCount == 2
+    # a few short classes are all named, as before
+    small = make_view(Project(Dataset(blobs3(), "blobs"), Roles("kind", ["a", "b"])))
+    assert {"kind = ant", "kind = bee", "kind = cat"} <= {lab.text for _, lab in small.legend.items}
+    assert not any(lab.text.startswith("+ ") for _, lab in small.legend.items)
+
+
 def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_view, qtbot):
     """Trained on another tab: until its surface is drawn, the view says it is computing it, not
     'Not trained yet' (the digits surface takes a moment)."""
@@ -372,7 +395,10 @@ def test_a_slice_of_many_features_has_one_control_for_the_feature_picked(make_vi
     box = view.held_box
     assert view.axes == ("p0", "p1")
     assert len(box.findChildren(QLabeledDoubleSlider)) == 1 and list(box.widgets) == ["p2"]
-    assert box.picker.count() == n_features - 2 and f"other {n_features - 2} features" in box.title()
+    assert box.picker.count() == n_features - 2 and f"{n_features - 2} other features" in box.title()
+    # its title sets the box's least width: the whole sentence made the Training tab scroll
+    # sideways at 1280 x 720 (digits); the surface side has about 500 pixels there
+    assert box.minimumSizeHint().width() <= 420, box.minimumSizeHint().width()
     median = view.held_values["p30"]
     with qtbot.waitSignal(view.surface_updated, timeout=30_000):
         untrained(view)

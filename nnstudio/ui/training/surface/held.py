@@ -89,8 +89,9 @@ class HeldValuesPanel(QGroupBox):
             self.picker.currentIndexChanged.connect(self._picked)
             self.form.addRow("Feature", self.picker)
             self._add_control(others[0])
-            title = (f"Slice: the other {n} features are held at their median / most frequent "
-                     f"unless set here")
+            # short: a group box's title sets its least width (the whole sentence made the
+            # Training tab scroll sideways at 1280 x 720); Reset names the defaults
+            title = f"Slice: {n} other features held at their defaults"
         self.setTitle(title)
         self.setVisible(bool(others))
         guard_wheel(self)  # made after the window guarded its fields: the wheel scrolls past them

@@ -17,6 +17,10 @@ from nnstudio.ui.common.text import short
 MAX_POINTS = 4000
 #: Axis titles are cut to this many characters (the X / Y boxes hold the whole names).
 AXIS_LABEL_CHARS = 36
+#: Rows of the legend under the plane (classes beyond its room are counted, not named).
+LEGEND_ROWS = 4
+#: A long class name is cut to this many characters (two columns fit a narrow plane).
+LEGEND_CLASS_CHARS = 16
 MISCLASSIFIED_PEN = pg.mkPen("#d62728", width=2)
 
 
@@ -105,26 +109,29 @@ class SurfacePoints:
         else:
             classes = prep.preprocessor.classes
             k = len(classes)
+            names, cols, named = self._legend_plan(target, classes)
             for key, pts in self._points.items():
-                for i, c in enumerate(classes):
+                for i in range(k):
                     m = pts.target == i
                     if key == "train":
                         s = pg.ScatterPlotItem(pts.x[m], pts.y[m], size=size, pen=edge, symbol="o",
                                                brush=pg.mkBrush(class_color(i, k)),
-                                               name=f"{target} = {c}" if i < 12 else None)
+                                               name=names[i] if i < named else None)
                         self.scatters.append(s)
                     else:
                         s = pg.ScatterPlotItem(pts.x[m], pts.y[m], size=size + 2, pen=test_edge,
                                                symbol="t1", brush=pg.mkBrush(class_color(i, k)))
                         self.test_scatters.append(s)
                     self.plot.addItem(s)
+            if named < k:  # an entry with no mark: the classes the legend has no room to name
+                self.legend.addItem(pg.ScatterPlotItem(size=0, pen=None, brush=None),
+                                    f"+ {k - named} more")
             if self.test_scatters:
                 self.legend.addItem(pg.ScatterPlotItem(symbol="t1", size=size + 2, pen=test_edge,
                                                        brush=pg.mkBrush("#bbb")), "test rows (▲)")
             self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=MISCLASSIFIED_PEN,
                                                    brush=None), "misclassified")
-            if max((len(lab.text) for _, lab in self.legend.items), default=0) <= self.legend.LONG_LABEL:
-                self.legend.setColumnCount(2 if k <= 2 else 3 if k <= 10 else 4)
+            self.legend.setColumnCount(cols)
         for s in self.test_scatters:
             s.setVisible(self.show_test.isChecked())
         # The data points do not change while the surface under them does: keep each scatter as a
@@ -133,6 +140,20 @@ class SurfacePoints:
             s.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         if autorange:
             self.view_all()
+
+    def _legend_plan(self, target: str, classes) -> tuple[list[str], int, int]:
+        """(each class's legend label, columns, how many classes are named): at most LEGEND_ROWS
+        rows under the plane, long labels cut to fit two columns; 30 species a row each had
+        squeezed the plane to nothing."""
+        k = len(classes)
+        names = [f"{target} = {c}" for c in classes]
+        long = any(len(n) > self.legend.LONG_LABEL for n in names)
+        if long:  # the class names alone, cut to fit two columns (the caption names the target)
+            names = [short(c, LEGEND_CLASS_CHARS) for c in classes]
+        cols = 2 if long or k <= 2 else 3 if k <= 10 else 4
+        extras = 1 + bool(len(self._points) > 1)  # "misclassified", "test rows"
+        room = LEGEND_ROWS * cols - extras
+        return names, cols, (k if k <= room else room - 1)
 
     @Slot()
     def view_all(self) -> None:
