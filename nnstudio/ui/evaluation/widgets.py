@@ -167,6 +167,10 @@ class ConfusionMatrixView(QTableWidget):
         return self.item(i, j).text()
 
 
+#: A column name in the one-row form is cut to this many characters (the whole name is its tooltip).
+FORM_LABEL_CHARS = 28
+
+
 class PredictionForm(QWidget):
     """One field per input column, in original units; shows the prediction for that one row."""
 
@@ -226,7 +230,9 @@ class PredictionForm(QWidget):
                 w.setToolTip(f"{c.name}: one of the {len(c.categories)} values seen in training")
                 w.currentIndexChanged.connect(self._changed)
             self.fields[c.name] = w
-            self.form.addRow(c.name, w)
+            label = QLabel(short(c.name, FORM_LABEL_CHARS))  # a long name pushed its field out of view
+            label.setToolTip(c.name)
+            self.form.addRow(label, w)
 
     def set_value(self, column: str, value) -> None:
         w = self.fields[column]

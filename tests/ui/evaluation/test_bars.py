@@ -166,3 +166,4 @@ def test_the_leading_metrics_come_from_the_worker_not_the_gui_thread(qtbot, monk
     assert names[:2] == ["rows", "loss"] and names[2:] == [label for _k, label, _v in out["lead"]["train"]]
     values = {k: v for k, _label, v in out["lead"]["train"]}  # row 0: the training split
     assert table.item(0, names.index("accuracy")).text() == f"{values['accuracy']:.4f}"
+

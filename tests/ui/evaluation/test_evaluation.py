@@ -271,3 +271,25 @@ def test_a_wide_splits_columns_past_the_first_are_sized_by_their_header(qtbot):
     assert columns_read and max(columns_read) < SIZED_COLUMNS + 30  # those on screen, not 785
     metrics = table.horizontalHeader().fontMetrics()
     assert all(table.columnWidth(i) >= metrics.horizontalAdvance(f"pixel{i}") for i in range(785))
+
+
+def test_the_one_row_form_cuts_long_column_names_and_keeps_its_fields_in_view(qtbot):
+    """A weather file's long column names pushed the one-row form's fields out of view to the
+    right: a user had to scroll sideways to type."""
+    import numpy as np
+    import pandas as pd
+    from PySide6.QtWidgets import QFormLayout
+
+    from nnstudio.core.data import Dataset, Roles, prepare
+    from nnstudio.ui.evaluation.widgets import PredictionForm
+
+    long = "wind speed (km/h) — gusts included, averaged over the whole day"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({long: rng.normal(size=60), "rain": rng.normal(size=60), "y": [0, 1] * 30})
+    form = PredictionForm()
+    qtbot.addWidget(form)
+    form.set_columns(prepare(Dataset(frame, "w"), Roles("y", [long, "rain"])).preprocessor)
+    label = form.form.itemAt(0, QFormLayout.ItemRole.LabelRole).widget()
+    assert label.text().endswith("…") and len(label.text()) <= 28 and label.toolTip() == long
+    assert form.form.itemAt(1, QFormLayout.ItemRole.LabelRole).widget().text() == "rain"
+    assert form.minimumSizeHint().width() < 320
