@@ -103,7 +103,7 @@ SUFFIXES = {".keras": "keras", ".onnx": "onnx", ".tflite": "tflite", ".npz": "we
             ".json": "weights_json", ".csv": "history_csv", ".py": "script"}
 
 
-# ----- what every exporter needs ---------------------------------------------------------------------------
+# ----- where an export goes -----------------------------------------------------------------------------------
 def format_of(path: str | os.PathLike) -> str | None:
     """The one format a file ``path`` names by its suffix, or None for a folder (one that is
     there, or a name without a suffix) to write every format into. A suffix nnstudio does not

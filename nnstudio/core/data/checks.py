@@ -1,6 +1,6 @@
 """Checks of the data that a score depends on, in plain words (no Qt).
 
-Three ways a good test score can be a wrong answer, all found in the prepared splits:
+Ways a good test score can be a wrong answer, all found in the prepared splits:
 
 * **a column that alone predicts the target** — on held-out rows, a one-column rule (the training
   rows' majority class, or mean, per value or per narrow range of the column) is right almost every
@@ -412,10 +412,10 @@ def check(data, project) -> Findings:
     found = leaks(data, project.roles.features) if from_file else []
     wide = wide_categories(data)
     alike = look_alikes(data)
-    lines = [look_alike_text(alike), leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
+    lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
              # (the built-in OR table trains and scores on its four rows, by design)
-             no_test_text(data) if from_file else ""]
+             no_test_text(data) if from_file else "", look_alike_text(alike)]
     columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
     columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
