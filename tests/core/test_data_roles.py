@@ -93,6 +93,19 @@ def test_a_huge_value_is_profiled_without_a_numpy_warning():
 def test_fmt_number_is_how_people_write_numbers():
     assert [fmt_number(x) for x in (38.92, 10.47, 76485.9, 0.03125, 8000.0, 2.345)] == \
         ["38.9", "10.5", "76,486", "0.0312", "8,000", "2.35"]
+    # a value near the largest float was written out in 309 digits and the Data tab scrolled
+    assert [fmt_number(x) for x in (1e308, -1e308, 2.5e16, 123_456_789_012_345.0)] == \
+        ["1e+308", "-1e+308", "2.5e+16", "123,456,789,012,345"]
+
+
+def test_a_column_near_the_largest_float_has_a_finite_mean_and_sd():
+    """±1e308 in turn: the mean and sd overflowed and the column read "mean nan, sd nan"."""
+    import pandas as pd
+
+    from nnstudio.core.data.profile import profile_column
+
+    p = profile_column(pd.Series([1e308, -1e308] * 15, name="x1"))
+    assert p.mean == pytest.approx(0.0, abs=1e292) and p.sd == pytest.approx(1e308, rel=1e-9)
 
 
 @pytest.mark.parametrize("values, task, classes", [

@@ -117,6 +117,31 @@ def test_labelled_axes_show_values_under_one_as_they_are(qtbot):
     assert "x0.001" not in axis.labelString()
 
 
+def test_a_histogram_of_values_near_the_largest_float_draws_without_overflow(qtbot):
+    """A corpus file holding ±1e308: the bars' centres overflowed to inf (NumPy warnings) and the
+    histogram was an empty frame. The two values are drawn as two bars, by name."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from nnstudio.core.data.dataset import Dataset
+    from nnstudio.core.project import Project
+    from nnstudio.ui.data.charts import draw_histogram
+
+    frame = pd.DataFrame({"x1": [1e308, -1e308] * 15, "y": [0, 1, 1] * 10})
+    project = Project.from_dataset(Dataset(frame, "huge"), "y")
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        draw_histogram(plot, None, project, "x1", project.dataset.profile("x1"))
+    bars = [i for i in plot.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
+    assert bars and all(np.isfinite(b.opts["x"]).all() for b in bars)
+    ticks = [t for _v, t in plot.getAxis("bottom")._tickLevels[0]]
+    assert sorted(ticks) == ["-1e+308", "1e+308"]
+
+
 def test_count_axes_label_thousands_and_millions_short():
     """The Data tab's histogram axis is a few characters wide: a million-row column's counts
     (40000, 60000) did not fit and only 0 was labelled."""

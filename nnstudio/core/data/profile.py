@@ -134,7 +134,9 @@ def fmt_number(x: float | None) -> str:
     a = abs(x)
     if a == 0:
         return "0"
-    if float(x).is_integer() and a < 1e15:
+    if a >= 1e15:  # written out, 1e308 took 309 digits
+        return f"{x:.3g}"
+    if float(x).is_integer():
         return f"{int(x):,}"
     if a >= 1000:
         return f"{x:,.0f}"
@@ -189,8 +191,10 @@ def profile_column(s: pd.Series) -> ColumnProfile:
         p.integer = bool(len(fv) and np.all(fv == np.round(fv)))
         if len(fv):
             p.min, p.max = float(fv.min()), float(fv.max())
-            with np.errstate(over="ignore", invalid="ignore"):  # values near 1e300: sd inf,
-                p.mean, p.sd = float(fv.mean()), float(fv.std())  # refused by check_magnitude
+            # values near the largest float (refused by check_magnitude) overflow a plain sum:
+            # their mean and sd are worked out on values scaled down, then scaled back
+            k = max(abs(p.min), abs(p.max)) if max(abs(p.min), abs(p.max)) > 1e150 else 1.0
+            p.mean, p.sd = float((fv / k).mean() * k), float((fv / k).std() * k)
         p.kind = "binary" if p.unique == 2 else "number"
         if p.unique <= 10:
             p.top = _top(nonnull)

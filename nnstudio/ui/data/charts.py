@@ -45,7 +45,12 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
             lefts, rights = edges[0::2], edges[1::2]
         else:
             lefts, rights = edges[:-1], edges[1:]
-        x, w = (lefts + rights) / 2, (rights - lefts)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x, w = lefts / 2 + rights / 2, (rights - lefts)
+        # values near the largest float: no bar width survives (1e308 ± 0.4 is 1e308), nor a
+        # span between them; such a column is drawn as its values' counts, by name, below
+        numeric_hist = bool(np.isfinite(x).all() and np.isfinite(w).all() and (w > 0).all())
+    if numeric_hist:
         if split_by is None:
             plot.addItem(pg.BarGraphItem(x=x, height=p.hist_counts, width=w * 0.95,
                                               brush="#6b8fbf", pen=pg.mkPen("#4a6a94")))
@@ -68,7 +73,7 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
     else:
         top = p.top[:12]
         if not top:
-            plot.setLabel("bottom", "no values")
+            plot.setLabel("bottom", f"{col}: values too large to draw" if p.hist_counts else "no values")
             return
         labels = [v if len(v) <= 12 else v[:11] + "…" for v, _ in top]
         if len(labels) > 4 and max(len(v) for v in labels) > 5:
