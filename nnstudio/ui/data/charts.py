@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLa
 from nnstudio.core.data.profile import ColumnProfile, fmt_number
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.plots import legend_below, plain_numbers
+from nnstudio.ui.common.text import short
 from nnstudio.ui.data.column_notes import task_or_none
 from nnstudio.ui.data.combos import select_value
 
@@ -75,7 +76,7 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
         if not top:
             plot.setLabel("bottom", f"{col}: values too large to draw" if p.hist_counts else "no values")
             return
-        labels = [v if len(v) <= 12 else v[:11] + "…" for v, _ in top]
+        labels = [short(v, 12) for v, _ in top]
         if len(labels) > 4 and max(len(v) for v in labels) > 5:
             # every other name a line lower: ten surnames side by side ran into each other
             labels = [("\n" + v) if i % 2 else v for i, v in enumerate(labels)]

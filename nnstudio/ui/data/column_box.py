@@ -15,6 +15,7 @@ from nnstudio.core.data.preprocess_config import (
 from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
 from nnstudio.core.data.roles import REASON_BY_USER
 from nnstudio.ui.common.plots import CountAxis, legend_below
+from nnstudio.ui.common.text import short
 from nnstudio.ui.data.charts import draw_histogram
 from nnstudio.ui.data.column_notes import planned, problems, target_note
 from nnstudio.ui.data.combos import select_value, value_combo
@@ -75,8 +76,8 @@ class ColumnBox(QGroupBox):
             parts.append(f"min {fmt_number(p.min)}, max {fmt_number(p.max)}, mean {fmt_number(p.mean)}"
                          + (f", sd {fmt_number(p.sd)}" if p.sd is not None else ""))
         elif p.top:
-            short = [(v if len(v) <= 30 else v[:29] + "…", c) for v, c in p.top[:3]]  # sentences
-            parts.append("most frequent: " + ", ".join(f"{v} ({c:,})" for v, c in short))
+            parts.append("most frequent: " + ", ".join(f"{short(v, 30)} ({c:,})"  # sentences cut
+                                                       for v, c in p.top[:3]))
         self.detail_stats.setText(" · ".join(parts))
         why = ""
         if role == "ignored":
