@@ -193,7 +193,8 @@ def profile_column(s: pd.Series) -> ColumnProfile:
             p.min, p.max = float(fv.min()), float(fv.max())
             # values near the largest float (refused by check_magnitude) overflow a plain sum:
             # their mean and sd are worked out on values scaled down, then scaled back
-            k = max(abs(p.min), abs(p.max)) if max(abs(p.min), abs(p.max)) > 1e150 else 1.0
+            big = max(abs(p.min), abs(p.max))
+            k = big if big > 1e150 else 1.0
             p.mean, p.sd = float((fv / k).mean() * k), float((fv / k).std() * k)
         p.kind = "binary" if p.unique == 2 else "number"
         if p.unique <= 10:

@@ -151,7 +151,7 @@ class SurfacePoints:
         if long:  # the class names alone, cut to fit two columns (the caption names the target)
             names = [short(c, LEGEND_CLASS_CHARS) for c in classes]
         cols = 2 if long or k <= 2 else 3 if k <= 10 else 4
-        extras = 1 + bool(len(self._points) > 1)  # "misclassified", "test rows"
+        extras = 1 + ("test" in self._points)  # "misclassified", "test rows (▲)"
         room = LEGEND_ROWS * cols - extras
         return names, cols, (k if k <= room else room - 1)
 
@@ -168,7 +168,7 @@ class SurfacePoints:
         for coord in ("x", "y"):
             v = np.concatenate([getattr(p, coord) for p in pts])
             lo, hi = float(v.min()), float(v.max())
-            few = hi > lo and len(np.unique(v[:10_000])) <= 3 and len(np.unique(v)) <= 3
+            few = hi > lo and len(np.unique(v)) <= 3  # (at most MAX_POINTS a split are drawn)
             pad = (0.25 if few else 0.06) * (hi - lo) if hi > lo else max(1.0, abs(lo) * 0.1)
             ranges.append((lo - pad, hi + pad))
         self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
