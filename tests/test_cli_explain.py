@@ -36,6 +36,11 @@ def test_explain_ranks_the_columns_and_explains_a_row(churn, capsys):
     assert row["number"] == 4 and row["completeness_gap"] < 1e-3
     assert sum(a["attribution"] for a in row["attributions"]) == pytest.approx(row["difference"], abs=1e-3)
     assert row["attributions"][0]["value"] == churn_frame().iloc[3][row["attributions"][0]["column"]]
+    assert out["importance"]["summary"].startswith("The network leans most on ")
+    # in words too: the chart's summary under the table
+    assert cli.main(["explain", str(churn / "churn.nnstudio"), str(churn / "churn.csv"), "--repeats", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "\n  The network leans most on " in text and "changes nothing beyond noise" in text
 
 
 def test_explain_user_errors(churn, capsys):
@@ -125,6 +130,7 @@ def test_report_is_one_html_page_with_embedded_images(churn, tmp_path, capsys):
     for part in ("Data and preprocessing", "Network and training", "Metrics",
                  "Which columns matter", "Better than simple?", "Decision threshold"):
         assert part in html
+    assert "The network leans most on " in html  # the importance chart in words
     imgs = re.findall(r'<img alt="([^"]+)" src="data:image/svg\+xml;base64,', html)
     assert {"confusion matrix", "ROC curve", "PR curve", "calibration", "importance", "loss curves"} <= set(imgs)
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # nothing to fetch

@@ -101,6 +101,7 @@ def run(args) -> int:
                                              seed=args.seed, threshold=m.threshold)
         out["importance"] = imp.to_dict()
         out["importance"]["notes"] = imp.notes
+        out["importance"]["summary"] = imp.summary()
     elif args.row is None:
         raise DataError(f"The data has no column '{pre.target}' (the target), so the importance of the "
                         f"inputs cannot be measured.", "Give rows with the target, or explain one row with --row N.")
@@ -116,7 +117,7 @@ def run(args) -> int:
         return 0
     if out.get("importance"):
         print("\n".join(imp.lines(most=SHOWN)))
-        for n in imp.notes:
+        for n in [imp.summary(), *imp.notes]:
             print("  " + n)
     if args.row is not None:
         print()

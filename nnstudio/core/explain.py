@@ -376,6 +376,31 @@ class Importance:
                 "columns": [{"column": c, "importance": float(m), "sd": float(s)}
                             for c, m, s in zip(self.columns, self.mean, self.std)]}
 
+    def summary(self, mark=str) -> str:
+        """The chart in words: the (at most three) columns the network leans on, those whose
+        shuffling changes nothing beyond noise (one sd of the repeats), and those whose shuffling
+        *improves* the score beyond noise: what the network learned from them does not hold on
+        these rows. ``mark`` dresses each column name (the app makes it bold)."""
+        top = [mark(c) for c, m in zip(self.columns, self.mean)
+               if m > 0.01 * max(abs(self.score), 1e-9)][:3]
+        idle = [mark(c) for c, m, s in zip(self.columns, self.mean, self.std)
+                if abs(m) <= max(s, 1e-3)]
+        worse = [(mark(c), -m) for c, m, s in zip(self.columns, self.mean, self.std)
+                 if m < 0 and -m > max(s, 1e-3)]
+        out = []
+        if top:
+            out.append(f"The network leans most on {', '.join(top)}.")
+        if idle:
+            out.append(f"Shuffling {', '.join(idle)} changes nothing beyond noise.")
+        if worse:
+            names = ", ".join(c for c, _ in worse)
+            by = " and ".join(f"{d:.2g}" for _, d in worse)
+            it = "it" if len(worse) == 1 else "them"
+            out.append(f"Shuffling {names} improves {self.metric_label} (by {by}): what the "
+                       f"network learned from {it} does not hold on these rows, as if it fitted "
+                       f"noise; try training without {it}.")
+        return " ".join(out)
+
     def lines(self, most: int | None = None) -> list[str]:
         """The figures in words, most important first; with ``most``, that many columns and a
         line for the rest (a pixel file has hundreds)."""

@@ -191,11 +191,11 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
                                          title="Permutation importance (test rows)",
                                          xlabel=f"drop of {imp.metric_label} when the column is shuffled "
                                                 f"(± sd of {imp.n_repeats} repeats)"), "importance"))
-            notes = list(imp.notes)
+            notes = [imp.summary(), *imp.notes]
             if len(imp.columns) > k:
-                notes.insert(0, f"The {k} columns that matter most; {len(imp.columns) - k:,} more "
+                notes.insert(1, f"The {k} columns that matter most; {len(imp.columns) - k:,} more "
                                 f"columns each drop it by at most {imp.mean[k:].max():+.4f}.")
-            out.append("<p class='note'>" + escape(" ".join(notes)) + "</p>" if notes else "")
+            out.append("<p class='note'>" + escape(" ".join(n for n in notes if n)) + "</p>")
 
     # ----- baselines
     if baselines and len(data.y_test):

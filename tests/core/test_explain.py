@@ -104,6 +104,30 @@ def test_importance_in_words_names_the_top_columns_and_counts_the_rest(trained_b
     assert f"{imp.mean[2]:+.4f}" in short[3] and len(short) == 4
 
 
+def _importance(mean, std, metric="accuracy"):
+    cols = [f"c{i}" for i in range(len(mean))]
+    return explain.Importance(cols, np.array(mean, float), np.array(std, float),
+                              np.zeros((len(mean), 5)), metric, 0.8034, 178, 5)
+
+
+def test_importance_summary_names_leaned_on_idle_and_harmful_columns():
+    """The Titanic-like file's chart showed a red bar beyond its whisker (shuffling Parch made
+    accuracy *better*) and the text said nothing of it: it named the top columns and the idle
+    ones only. A column whose shuffling improves the score beyond noise is named, with what it
+    means and what to try."""
+    imp = _importance([0.24, 0.018, 0.006, 0.0, -0.002, -0.015], [0.02, 0.017, 0.004, 0.018, 0.005, 0.004])
+    text = imp.summary()
+    assert "The network leans most on c0, c1." in text
+    assert "Shuffling c3, c4 changes nothing beyond noise." in text
+    assert "Shuffling c5 improves accuracy (by 0.015)" in text and "without it" in text
+    assert "c2" not in text  # above noise but small: neither idle nor leaned on nor harmful
+    # names can be marked (the app's bold), and a chart with no such column says nothing of it
+    marked = _importance([0.3, 0.0], [0.01, 0.01]).summary(mark=lambda s: f"<b>{s}</b>")
+    assert "leans most on <b>c0</b>." in marked and "improves" not in marked
+    two = _importance([0.1, -0.03, -0.02], [0.01, 0.01, 0.005], metric="roc_auc").summary()
+    assert "Shuffling c1, c2 improves ROC AUC (by 0.03 and 0.02)" in two
+
+
 def test_importance_metrics_and_errors(trained_binary):
     _p, data, model = trained_binary
     pre = data.preprocessor

@@ -2,6 +2,8 @@
 sorted bar chart with the spread of the repeats (``core.explain.permutation_importance``)."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
@@ -112,12 +114,9 @@ class ImportanceView(ComputedWhenShown, QWidget):
         self.result = imp
         self.chart.set_bars(imp.columns, imp.mean, imp.std,
                             xlabel=f"drop of {imp.metric_label} when shuffled (± sd)")
-        top = [c for c, m in zip(imp.columns, imp.mean) if m > 0.01 * max(abs(imp.score), 1e-9)][:3]
-        idle = [c for c, m, s in zip(imp.columns, imp.mean, imp.std) if abs(m) <= max(s, 1e-3)]
-        text = (f"{imp.metric_label} on the {imp.n_rows:,} test rows is {imp.score:.4g}. "
-                + (f"The network leans most on <b>{', '.join(top)}</b>. " if top else "")
-                + (f"Shuffling {', '.join(idle)} changes nothing beyond noise. " if idle else "")
-                + " ".join(imp.notes))
+        label = imp.metric_label[:1].upper() + imp.metric_label[1:]  # a sentence's first word
+        text = " ".join([f"{label} on the {imp.n_rows:,} test rows is {imp.score:.4g}.",
+                         imp.summary(mark=lambda c: f"<b>{html.escape(c)}</b>"), *imp.notes])
         self.info.setText(text)
         self.computed.emit()
 

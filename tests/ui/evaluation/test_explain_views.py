@@ -38,6 +38,8 @@ def test_importance_attributions_and_the_inspector(window, qtbot):
     imp = ev.importance.result
     assert set(imp.columns[:2]) == {"tenure", "calls"} and len(imp.columns) == 5
     assert ev.importance.chart.labels == imp.columns
+    assert ev.importance.info.text().startswith("Accuracy on the ") and \
+        imp.summary(mark=lambda c: f"<b>{c}</b>") in ev.importance.info.text()
     # a row in the form: prediction and attributions that add up, an ICE curve
     ev.right.setCurrentIndex(1)
     row = window.state.prepared().raw_test.iloc[2].to_dict()
