@@ -35,8 +35,12 @@ class AttributionView(QWidget):
     value_edited = Signal(str, object)  # the what-if slider moved: (column, new value)
     computed = Signal()  # new attributions are on screen
 
-    def __init__(self, pool: WorkerPool, *, with_ice: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(self, pool: WorkerPool, *, with_ice: bool = True,
+                 other_rows: str = "type other values or double-click a row of the predictions table",
+                 parent: QWidget | None = None) -> None:
+        """``other_rows``: how, where this view is, the user shows it another row."""
         super().__init__(parent)
+        self.other_rows = other_rows
         self.att = None
         self.ice = None
         self._ice_column: str | None = None
@@ -125,10 +129,20 @@ class AttributionView(QWidget):
 
         def f(v, sign=""):
             return f"{v:{sign}.3f}" if prob else f"{v:{sign}.4g}"
-        self.text.setText(f"<b>Why {f(att.prediction)}?</b> {att.output} is {f(att.prediction)}; for the "
-                          f"typical training row it is {f(att.baseline_prediction)}. The bars split the "
-                          f"difference ({f(att.prediction - att.baseline_prediction, '+')}) between the "
-                          f"columns (they add up to it, ±{att.gap:.0e}).")
+        # the form opens on the typical row itself: nothing to split but rounding (1e-11 bars)
+        scale = 1.0 if prob else max(abs(att.prediction), abs(att.baseline_prediction), 1e-12)
+        same = float(np.abs(att.values).max(initial=0.0)) < 1e-6 * scale
+        if same:
+            self.text.setText(f"<b>Why {f(att.prediction)}?</b> This row is the typical training row, "
+                              f"the baseline the bars measure from: {att.output} is "
+                              f"{f(att.prediction)} for both, so there is nothing to split. To see "
+                              f"what moves it, {self.other_rows}.")
+        else:
+            self.text.setText(f"<b>Why {f(att.prediction)}?</b> {att.output} is {f(att.prediction)}; "
+                              f"for the typical training row it is {f(att.baseline_prediction)}. The "
+                              f"bars split the difference "
+                              f"({f(att.prediction - att.baseline_prediction, '+')}) between the "
+                              f"columns (they add up to it, ±{att.gap:.1g}).")
         labels, values = [att.columns[i] for i in order], att.values[order]
         if len(order) > MAX_BARS:  # the rest in one bar: the bars still add up to the difference
             rest = len(order) - (MAX_BARS - 1)
@@ -136,7 +150,9 @@ class AttributionView(QWidget):
             values = np.r_[values[:MAX_BARS - 1], values[MAX_BARS - 1:].sum()]
             self.text.setText(self.text.text() + f" The {rest} columns with the smallest shares "
                                                  f"are summed in the last bar.")
-        self.bars.set_bars(labels, values, xlabel=f"contribution to {att.output}", highlight=None)
+        self.bars.set_bars(labels, np.zeros_like(values) if same else values,
+                           xlabel=f"contribution to {att.output}", highlight=None,
+                           min_span=0.02 * scale)
         self.ice_col.blockSignals(True)
         if [self.ice_col.itemText(i) for i in range(self.ice_col.count())] != att.columns:
             self.ice_col.clear()

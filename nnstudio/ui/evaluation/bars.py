@@ -35,7 +35,9 @@ class HBarChart(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._on_click)
 
     def set_bars(self, labels, values, errors=None, *, xlabel: str = "", title: str = "",
-                 highlight: str | None = None) -> None:
+                 highlight: str | None = None, min_span: float = 0.0) -> None:
+        """``min_span``: the value axis spans at least this much (bars of rounding noise, 1e-11,
+        were drawn on an axis of 1e-11)."""
         self.clear()
         self.labels = [str(x) for x in labels]
         self.values = np.asarray(values, float)
@@ -63,6 +65,10 @@ class HBarChart(pg.PlotWidget):
         if errors is not None:
             span = np.r_[span, self.values + e, self.values - e]
         lo, hi = float(span.min()), float(span.max())
+        if hi - lo < min_span:  # widened on the side(s) the bars are on; both when none are
+            grow = min_span - (hi - lo)
+            lo, hi = (lo - grow, hi) if hi <= 0 < -lo else \
+                (lo, hi + grow) if lo >= 0 < hi else (lo - grow / 2, hi + grow / 2)
         pad = 0.05 * max(hi - lo, 1e-9)
         self.setRange(xRange=(lo - pad, hi + pad), yRange=(-0.6, n - 0.4), padding=0)
 

@@ -164,7 +164,8 @@ class ModelInspector(QWidget):
         ll.addWidget(prep_box, 1)
         # issue 20: why this prediction, per original column; a bar lights the column's input nodes
 
-        self.why = AttributionView(pool, with_ice=False)
+        self.why = AttributionView(pool, with_ice=False,
+                                   other_rows="pick another sample or type other values")
         self.why.column_clicked.connect(self.highlight_column)
         why_box = QGroupBox("Why this prediction (per column)")
         QVBoxLayout(why_box).addWidget(self.why)

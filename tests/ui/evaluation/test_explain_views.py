@@ -76,6 +76,30 @@ def test_importance_attributions_and_the_inspector(window, qtbot):
     assert mv.why.att.row["plan"] == values["plan"]
 
 
+def test_the_typical_row_is_not_split_into_float_noise(window, qtbot):
+    """The form opens on the training rows' typical row, which is the attributions' baseline:
+    nothing to split. The chart's axis ran from -4e-11 to 4e-11 (rounding drawn as if it
+    mattered) and the text said "(+0.000) ... ±0e+00". It says what the row is and what to do,
+    and the axis keeps a readable span."""
+    ev = load_churn(window, qtbot, epochs=5)
+    with qtbot.waitSignal(ev.attribution.computed, timeout=30_000):
+        ev.right.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not ev.attribution.job.busy, timeout=30_000)
+    att = ev.attribution.att
+    assert abs(att.prediction - att.baseline_prediction) < 1e-6  # the form holds the typical row
+    text = ev.attribution.text.text()
+    assert "is the typical training row" in text and "type other values" in text
+    assert "e+00" not in text and "e-1" not in text
+    (lo, hi), _ = ev.attribution.bars.getPlotItem().vb.viewRange()
+    assert hi - lo >= 0.01
+    # another row: the bars split its difference again
+    row = window.state.prepared().raw_test.iloc[2].to_dict()
+    with qtbot.waitSignal(ev.attribution.computed, timeout=30_000):
+        ev.form.fill(row)
+    qtbot.waitUntil(lambda: not ev.attribution.job.busy, timeout=30_000)
+    assert "The bars split the difference" in ev.attribution.text.text()
+
+
 def test_threshold_view_drives_the_figures_and_the_project(window, qtbot):
     ev = load_churn(window, qtbot)
     ev.right.setCurrentWidget(ev.threshold_view)
