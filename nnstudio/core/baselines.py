@@ -30,6 +30,9 @@ METRIC_LABELS = {k: ev.METRIC_NAMES[k] for k in ("accuracy", "balanced_accuracy"
 #: Within this many points (classification, in %) or this share (regression RMSE) it is a tie.
 TIE_POINTS = 1.0
 TIE_SHARE = 0.02
+#: A bigger difference whose paired test on the same rows gives a p-value of at least this is
+#: "within chance on N rows": 2 rows of 178 were called "1.1 points behind the linear model".
+CHANCE_P = 0.05
 #: The linear (no hidden layer) classifier trains at least this many epochs, stopping early when
 #: the validation loss has not improved for LINEAR_PATIENCE epochs.
 LINEAR_MIN_EPOCHS = 300
@@ -105,6 +108,8 @@ class Scored:
     key: str  # network | majority | linear
     description: str
     metrics: dict[str, float]
+    #: its answer for each row (class codes, or values for regression): the paired test's input
+    pred: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -119,17 +124,33 @@ class Comparison:
     key_metric: str
     imbalanced: bool = False
     notes: list[str] = field(default_factory=list)
+    y: np.ndarray | None = field(default=None, repr=False, compare=False)  # the rows' answers
 
     def get(self, key: str) -> Scored | None:
         return next((r for r in self.rows if r.key == key), None)
+
+    def p_value(self, other: Scored) -> float | None:
+        """How likely a difference at least this big between the network and ``other`` on the key
+        metric is, on these rows, if the two were equally good (None: not known, e.g. a comparison
+        without its rows' answers). Paired, on the same rows: McNemar's exact test for accuracy
+        (the rows one model gets right and the other wrong), a t-test of each row's share of the
+        difference for balanced accuracy, and of the squared errors' differences for RMSE."""
+        net = self.get(NETWORK)
+        if self.y is None or net is None or net.pred is None or other.pred is None:
+            return None
+        return paired_p(self.key_metric, self.y, net.pred, other.pred)
 
     def verdict(self) -> str:
         return verdict(self)
 
     def to_dict(self) -> dict:
+        def p(r: Scored) -> dict:
+            v = None if r.key == NETWORK else self.p_value(r)
+            return {} if v is None else {"p_value_vs_network": v}
         return {"split": self.split, "key_metric": self.key_metric, "imbalanced": self.imbalanced,
                 "verdict": self.verdict(), "notes": self.notes,
-                "models": {r.key: {"description": r.description, **r.metrics} for r in self.rows}}
+                "models": {r.key: {"description": r.description, **r.metrics, **p(r)}
+                           for r in self.rows}}
 
     def lines(self) -> list[str]:
         keys = [k for k in METRIC_LABELS if any(k in r.metrics for r in self.rows)]
@@ -142,6 +163,41 @@ class Comparison:
                 else f"  {'—':>{max(8, len(METRIC_LABELS[k]))}}" for k in keys))
         out.append("  " + self.verdict())
         return out
+
+
+def paired_p(metric: str, y, a, b) -> float:
+    """Two-sided p-value of the difference in ``metric`` between answers ``a`` and ``b`` to the
+    same rows ``y`` (see :meth:`Comparison.p_value`)."""
+    from scipy import stats  # noqa: PLC0415 -- lazy: SciPy (with scikit-learn) loads only when this runs
+
+    y = np.asarray(y)
+    if metric == "rmse":
+        ya = np.asarray(y, np.float64)
+        d = (np.asarray(a, np.float64) - ya) ** 2 - (np.asarray(b, np.float64) - ya) ** 2
+    else:
+        ra = np.asarray(a, np.int64) == np.asarray(y, np.int64)
+        rb = np.asarray(b, np.int64) == np.asarray(y, np.int64)
+        if metric == "accuracy":
+            only_a, only_b = int(np.sum(ra & ~rb)), int(np.sum(rb & ~ra))
+            if only_a + only_b == 0:
+                return 1.0
+            return float(stats.binomtest(only_a, only_a + only_b, 0.5).pvalue)
+        # balanced accuracy = sum over rows of d_i / (classes x rows of the row's class)
+        yi = np.asarray(y, np.int64)
+        _, inv, counts = np.unique(yi, return_inverse=True, return_counts=True)
+        d = (ra.astype(float) - rb.astype(float)) * len(yi) / (len(counts) * counts[inv])
+    if not len(d) or np.all(d == d[0]):
+        return 1.0 if not len(d) or d[0] == 0 else 0.0
+    return float(stats.ttest_1samp(d, 0.0).pvalue)
+
+
+def _chance(c: Comparison, other: Scored) -> str:
+    """"; within chance on N rows, p = …" when the paired test cannot tell the two apart."""
+    p = c.p_value(other)
+    if p is None or p < CHANCE_P:
+        return ""
+    n = len(c.y)
+    return f"; within chance on {n:,} row{'s' if n != 1 else ''}, p = {p:.2g}"
 
 
 def verdict(c: Comparison) -> str:
@@ -159,52 +215,66 @@ def verdict(c: Comparison) -> str:
             share = (ov - nv) / ov if ov > 0 else 0.0
             return ("tie" if abs(share) <= TIE_SHARE else "win" if share > 0 else "loss"), share
         parts = []
+        unsure = False  # the linear model is ahead or level only within chance
         for other in (lin, maj):
             if other is None or k not in other.metrics:
                 continue
             res, share = cmp(other)
+            chance = _chance(c, other) if res != "tie" else ""
+            unsure = unsure or bool(chance and other.key == LINEAR)
             if res == "tie":
                 parts.append(f"is as good as {other.name} ({label} {nv:.4g} vs {other.metrics[k]:.4g})")
             elif res == "win":
                 parts.append(f"has a {share:.0%} lower {label} than {other.name} ({nv:.4g} vs "
-                             f"{other.metrics[k]:.4g})")
+                             f"{other.metrics[k]:.4g}{chance})")
             else:
                 parts.append(f"has a {-share:.0%} higher {label} than {other.name} ({nv:.4g} vs "
-                             f"{other.metrics[k]:.4g})")
+                             f"{other.metrics[k]:.4g}{chance})")
         text = f"The network {' and '.join(parts)} {where}."
-        if lin is not None and k in lin.metrics and cmp(lin)[0] != "win":
+        if unsure:
+            text += (" These rows cannot tell the network from a straight line: prefer the simple "
+                     "model, or test on more rows.")
+        elif lin is not None and k in lin.metrics and cmp(lin)[0] != "win":
             text += " A straight line does as well: the hidden layers do not pay for themselves yet."
         return text
     parts = []
-    worse = False
+    worse = unsure = False
     for other in (lin, maj):
         if other is None or k not in other.metrics:
             continue
         d = 100.0 * (nv - other.metrics[k])
+        chance = _chance(c, other) if abs(d) >= TIE_POINTS else ""
         if abs(d) < TIE_POINTS:
             parts.append(f"ties with {other.name} ({label} {nv:.1%} vs {other.metrics[k]:.1%})")
             worse = worse or other.key == LINEAR
         elif d > 0:
-            parts.append(f"beats {other.name} by {d:.1f} points of {label} ({nv:.1%} vs {other.metrics[k]:.1%})")
+            parts.append(f"beats {other.name} by {d:.1f} points of {label} ({nv:.1%} vs "
+                         f"{other.metrics[k]:.1%}{chance})")
         else:
             parts.append(f"is {-d:.1f} points of {label} behind {other.name} ({nv:.1%} vs "
-                         f"{other.metrics[k]:.1%})")
-            worse = worse or other.key == LINEAR
+                         f"{other.metrics[k]:.1%}{chance})")
+            worse = worse or (other.key == LINEAR and not chance)
+        unsure = unsure or bool(chance and other.key == LINEAR)
     text = f"The network {'; it '.join(parts)} {where}."
     if worse:
         text += " The simple model is enough here: prefer it, or give the network something to learn."
+    elif unsure:
+        text += (" These rows cannot tell the network from the linear model: prefer the simple "
+                 "model, or test on more rows.")
     if c.imbalanced:
         text += (" The classes are imbalanced, so this compares balanced accuracy (the mean recall of "
                  "the classes): always answering the majority class scores only 1/(number of classes).")
     return text
 
 
-def _net_scores(out, y, task: Task, n_classes: int, threshold) -> dict[str, float]:
+def _net_scores(key: str, description: str, out, y, task: Task, n_classes: int,
+                threshold) -> Scored:
     if task is Task.REGRESSION:
-        return regression_metrics(y, np.asarray(out)[:, 0])
+        pred = np.asarray(out)[:, 0]
+        return Scored(key, description, regression_metrics(y, pred), pred)
     pred = ev.predicted_codes(out, task, threshold)
     score = ev.class_probabilities(out, task)[:, 1] if n_classes == 2 else None
-    return class_metrics(y, pred, score, n_classes)
+    return Scored(key, description, class_metrics(y, pred, score, n_classes), np.asarray(pred))
 
 
 def linear_model(data, settings, *, epochs: int | None = None):
@@ -241,23 +311,26 @@ def compare(net, data, settings, *, split: str = "test", threshold: float | None
         raise DataError(f"There are no {ev.SPLIT_LABELS.get(split, split)} rows to compare on.",
                         "Use a split with rows (the test split needs a test fraction above 0).")
     k = max(data.n_classes, 2) if task is not Task.REGRESSION else 1
-    rows = [Scored(NETWORK, "the trained network", _net_scores(ev.predict_encoded(net, X), y, task, k, threshold))]
+    rows = [_net_scores(NETWORK, "the trained network", ev.predict_encoded(net, X), y, task, k,
+                        threshold)]
     if task is Task.REGRESSION:
         mean = float(np.mean(data.y_train))
+        always = np.full(len(y), mean)
         rows.append(Scored(MAJORITY, f"always the training mean ({mean:.4g})",
-                           regression_metrics(y, np.full(len(y), mean))))
+                           regression_metrics(y, always), always))
     else:
         counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=k)
         top = int(counts.argmax())
         label = data.preprocessor.classes[top]
+        always = np.full(len(y), top)
         rows.append(Scored(MAJORITY, f"always the most frequent class ({label!s})",
-                           class_metrics(y, np.full(len(y), top), None, k)))
+                           class_metrics(y, always, None, k), always))
     if linear is None and train_linear:
         linear = linear_model(data, settings)
     if linear is not None:
         desc = ("least squares on the prepared inputs" if task is Task.REGRESSION else
                 "a network with no hidden layer (logistic regression), same optimizer, trained to convergence")
-        rows.append(Scored(LINEAR, desc, _net_scores(ev.predict_encoded(linear, X), y, task, k, threshold)))
+        rows.append(_net_scores(LINEAR, desc, ev.predict_encoded(linear, X), y, task, k, threshold))
     imb = task is not Task.REGRESSION and is_imbalanced(data.y_train, k)
     key = "rmse" if task is Task.REGRESSION else ("balanced_accuracy" if imb else "accuracy")
-    return Comparison(split, task, rows, key, imb, notes)
+    return Comparison(split, task, rows, key, imb, notes, y=np.asarray(y))

@@ -22,3 +22,70 @@ def test_small_data_keep_their_300_epochs_and_big_data_get_100000_steps():
     assert bl.linear_epochs(_data(640_000), TrainSettings(epochs=20, batch_size=32)) == 20  # never fewer than the net's
     assert bl.linear_epochs(_data(640_000), TrainSettings(epochs=2, batch_mode="full-batch")) == 300
     assert bl.linear_epochs(_data(0), s) == 300
+
+
+def _comparison(y, net, lin, task=None, key="accuracy"):
+    from nnstudio.core.model.spec import Task
+
+    task = task or Task.BINARY
+    y = np.asarray(y)
+    if task is Task.REGRESSION:
+        score = lambda p: bl.regression_metrics(y, p)
+    else:
+        score = lambda p: bl.class_metrics(y, p, None, 2)
+    maj = np.full(len(y), 0 if task is not Task.REGRESSION else float(np.mean(y)))
+    rows = [bl.Scored(bl.NETWORK, "net", score(net), np.asarray(net)),
+            bl.Scored(bl.MAJORITY, "maj", score(maj), maj),
+            bl.Scored(bl.LINEAR, "lin", score(lin), np.asarray(lin))]
+    return bl.Comparison("test", task, rows, key, y=y)
+
+
+def test_a_difference_of_two_rows_in_178_is_within_chance():
+    """A Titanic-like file: the network right on 143 of 178 test rows, the linear model on 145.
+    The verdict said "1.1 points of accuracy behind the linear model … The simple model is
+    enough", as if two rows were evidence. A paired test on the same rows (McNemar's) says they
+    cannot be told apart, and the verdict says so."""
+    rng = np.random.default_rng(0)
+    y = (rng.random(178) < 0.42).astype(int)
+    lin = y.copy()
+    lin[:33] = 1 - lin[:33]  # wrong on 33 rows: right on 145
+    net = y.copy()
+    net[10:45] = 1 - net[10:45]  # wrong on 35 rows (23 of them shared): right on 143
+    c = _comparison(y, net, lin)
+    p = c.p_value(c.get(bl.LINEAR))
+    # McNemar's exact test: 10 rows only the network gets right, 12 only the linear model
+    from scipy import stats
+    assert p == stats.binomtest(10, 22, 0.5).pvalue and p > 0.5
+    text = c.verdict()
+    assert "is 1.1 points of accuracy behind the linear model (80.3% vs 81.5%; within chance on " \
+           "178 rows, p = 0.83)" in text
+    assert "These rows cannot tell the network from the linear model" in text
+    assert "simple model is enough" not in text
+    assert "; it beats the majority rule by 18.5 points of accuracy (80.3% vs 61.8%) on" in text
+    assert c.to_dict()["models"]["linear"]["p_value_vs_network"] == p
+    # the same shares on 60 times the rows are a real difference: said as before
+    big = _comparison(np.tile(y, 60), np.tile(net, 60), np.tile(lin, 60))
+    assert big.p_value(big.get(bl.LINEAR)) < 0.05
+    assert "within chance" not in big.verdict() and "simple model is enough" in big.verdict()
+
+
+def test_balanced_accuracy_and_rmse_are_tested_on_the_same_rows_too():
+    from nnstudio.core.model.spec import Task
+
+    rng = np.random.default_rng(1)
+    y = (rng.random(60) < 0.15).astype(int)
+    net, lin = y.copy(), y.copy()
+    net[np.flatnonzero(y == 1)[:2]] = 0  # two positives missed: balanced accuracy ~0.1 lower
+    c = _comparison(y, net, lin, key="balanced_accuracy")
+    p = c.p_value(c.get(bl.LINEAR))
+    assert 0.05 < p < 1 and "within chance on 60 rows" in c.verdict()
+    assert c.p_value(c.get(bl.NETWORK)) == 1.0  # a model against itself
+    # regression: errors of 1.0 against 1.1 on 50 rows (noisy), then on 5,000
+    yr = rng.normal(size=50)
+    a, b = yr + rng.normal(0, 1.0, 50), yr + rng.normal(0, 1.1, 50)
+    r = _comparison(yr, a, b, Task.REGRESSION, "rmse")
+    assert r.p_value(r.get(bl.LINEAR)) > 0.05 and "cannot tell the network from a straight line" in r.verdict()
+    yr = rng.normal(size=5000)
+    a, b = yr + rng.normal(0, 1.0, 5000), yr + rng.normal(0, 1.3, 5000)
+    r = _comparison(yr, a, b, Task.REGRESSION, "rmse")
+    assert r.p_value(r.get(bl.LINEAR)) < 1e-6 and "within chance" not in r.verdict()
