@@ -108,10 +108,13 @@ def run(args) -> int:
         print(json.dumps(out, indent=2))
         return 0
     print(f"{len(res.configurations)} configurations x {res.seeds} seeds, ranked by {res.metric} "
-          f"(mean ± sd):")
-    for c in out["configurations"]:
+          f"(mean ± sd), best first:")
+    groups = out["configurations"]
+    w = min(max(len(c["label"]) for c in groups), 60)
+    for rank, i in enumerate(res.order(), 1):  # the JSON keeps the grid's order
+        c = groups[i]
         mean = "n/a" if c["mean"] is None else f"{c['mean']:.4f} ± {c['sd']:.4f}"
-        print(f"  {c['index'] + 1:>3}. {c['label']:<40} {mean}  ({c['params']} parameters)")
+        print(f"  {rank:>3}. {c['label']:<{w}}  {mean}  ({c['params']} parameters)")
     for line in res.summary_text():
         print(line)
     for v in out["verdicts"]:

@@ -149,3 +149,32 @@ def test_a_network_the_sweep_trains_alone_a_few_times_skips_the_compile(xor, tf_
     program.clear_program_cache()
     sweep.run_sweep(project, configs, 1, data=data)
     assert seen == [False, False]
+
+
+def test_a_sweep_lists_best_first_and_names_configurations_that_repeat_another(xor, tf_loaded,
+                                                                                capsys):
+    """`nnstudio sweep titanic.csv --grid "layers=|dense:16:relu,dense:8:relu;dropout=0,0.3"`
+    printed its configurations in the grid's order, numbered 1-4 under "ranked by val_accuracy",
+    with the worst first; and the two configurations without hidden layers, dropout 0 and 0.3,
+    were the same network trained twice, unsaid."""
+    from nnstudio import cli
+
+    project, data = xor
+    grid = {"layers": ["", "dense:8:tanh"], "dropout": [0.0, 0.3]}
+    configs = sweep.expand(grid)
+    notes = sweep.repeated(project.spec, project.settings, configs)
+    assert notes == ["layers=(none), dropout=0.3 trains the same network with the same settings "
+                     "as layers=(none), dropout=0: dropout changes nothing there (Dropout "
+                     "follows hidden Dense layers, and this network has none)."]
+    res = sweep.run_sweep(project, configs, seeds=1, data=data)
+    assert res.notes == notes and notes[0] in res.summary_text()
+    means = [res.values(res.configurations[i])[0] for i in res.order()]
+    assert means == sorted(means, reverse=True) and sorted(res.order()) == [0, 1, 2, 3]
+    assert res.order()[0] == res.ranking.best
+    assert cli.main(["sweep", "xor", "--grid", "layers=|dense:8:tanh;dropout=0,0.3", "--seeds", "1",
+                     "--epochs", str(project.settings.epochs)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("best first:")
+    ranked = [float(x.split("±")[0].split()[-1]) for x in lines[1:5]]
+    assert ranked == sorted(ranked, reverse=True) and lines[1].lstrip().startswith("1. ")
+    assert any("trains the same network with the same settings" in x for x in lines)

@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from nnstudio.core.errors import SettingsError, SpecError
+from nnstudio.core.errors import NNStudioError, SettingsError, SpecError
 from nnstudio.core.experiments import stats
 from nnstudio.core.experiments.record import RunRecord, data_identity, new_id, record_of
 from nnstudio.core.experiments.tensorboard import RunWriter
@@ -177,6 +177,44 @@ def label_of(knobs: dict) -> str:
     return ", ".join(knob_text(k, v) for k, v in knobs.items()) or "as set"
 
 
+def repeated(spec, settings, configs: list[dict]) -> list[str]:
+    """A sentence for each configuration that trains the same network with the same settings as
+    an earlier one: its runs would only repeat that one's (dropout on a network with no hidden
+    layer, say). Said before a sweep runs, and after (:func:`finish`)."""
+    items = []
+    for knobs in configs:
+        try:
+            items.append((knobs, *apply_knobs(spec, settings, knobs)))
+        except NNStudioError:
+            continue  # a bad configuration is refused with its own message
+    return _repeats(items)
+
+
+#: Why a knob changes nothing on a network with no hidden Dense layer.
+_IDLE_WITHOUT_HIDDEN = {
+    "dropout": "Dropout follows hidden Dense layers, and this network has none",
+    "units": "there is no hidden Dense layer to size", "activation": "there is no hidden Dense layer",
+    "l2": "there is no hidden Dense layer to penalise"}
+
+
+def _repeats(items: list[tuple[dict, object, object]]) -> list[str]:
+    """:func:`repeated` of (knobs, network, settings) triples."""
+    seen: dict[str, dict] = {}
+    out = []
+    for knobs, net, st in items:
+        first = seen.setdefault(repr((net, st)), knobs)
+        if first is knobs:
+            continue
+        idle = [k for k in knobs if knobs[k] != first.get(k)]
+        bare = not any(layer.kind == "dense" for layer in net.hidden)
+        reasons = [_IDLE_WITHOUT_HIDDEN[k] for k in idle if bare and k in _IDLE_WITHOUT_HIDDEN]
+        out.append(f"{label_of(knobs)} trains the same network with the same settings as "
+                   f"{label_of(first)}: {', '.join(idle) or 'its knobs'} change"
+                   f"{'s' if len(idle) == 1 else ''} nothing there"
+                   + (f" ({'; '.join(reasons)})." if reasons else "."))
+    return out
+
+
 def apply_knobs(spec, settings, knobs: dict):
     """A new (spec, settings) with a configuration's knob values applied."""
     spec = spec.copy()
@@ -291,6 +329,7 @@ class SweepResult:
     cancelled: bool = False
     ranking: stats.Ranking | None = None
     verdicts_vs_first: list[stats.Verdict | None] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # configurations that repeat another
 
     @property
     def records(self) -> list[RunRecord]:
@@ -299,12 +338,22 @@ class SweepResult:
     def values(self, c: Configuration) -> list[float]:
         return [v for r in c.records if (v := r.metric(self.metric)) is not None]
 
+    def order(self) -> list[int]:
+        """The configurations' indices best first by mean :attr:`metric` (ties: fewer
+        parameters first); those with no finished run last, in grid order."""
+        sign = 1.0 if stats.higher_is_better(self.metric) else -1.0
+        means = {c.index: stats.summarize(self.values(c)) for c in self.configurations}
+        scored = sorted((c for c in self.configurations if means[c.index].n),
+                        key=lambda c: (-sign * means[c.index].mean, c.params, c.index))
+        return [c.index for c in scored] + [c.index for c in self.configurations
+                                            if not means[c.index].n]
+
     def summary_text(self) -> list[str]:
-        """Plain-words lines: best, smallest within noise."""
+        """Plain-words lines: best, smallest within noise, configurations that repeat another."""
         out = []
         rk = self.ranking
         if rk is None or rk.best is None:
-            return ["No configuration finished."]
+            return ["No configuration finished.", *self.notes]
         b = self.configurations[rk.best]
         sb = stats.summarize(self.values(b))
         out.append(f"Best by {self.metric}: {b.label} — {sb.mean:.3f} ± {sb.sd:.3f} "
@@ -316,7 +365,7 @@ class SweepResult:
             ss = stats.summarize(self.values(s))
             out.append(f"Smallest within noise of the best: {s.label} — {ss.mean:.3f} ± "
                        f"{ss.sd:.3f} ({s.params} parameters).")
-        return out
+        return out + self.notes
 
     def to_json(self) -> dict:
         def group(c: Configuration) -> dict:
@@ -352,7 +401,8 @@ class SweepResult:
                 "configurations": [group(c) for c in self.configurations],
                 "best": pick(rk.best if rk else None),
                 "smallest_within_noise": pick(rk.smallest if rk else None),
-                "verdicts": verdicts, "runs": len(self.records), "cancelled": self.cancelled,
+                "verdicts": verdicts, "notes": self.notes, "runs": len(self.records),
+                "cancelled": self.cancelled,
                 "seconds": round(self.seconds, 3)}
 
 
@@ -537,7 +587,8 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
 
 def finish(res: SweepResult) -> None:
     """Rank the configurations and compare each with the first (fills ``ranking`` and
-    ``verdicts_vs_first``)."""
+    ``verdicts_vs_first``); note those that repeat another (``notes``)."""
+    res.notes = _repeats([(c.knobs, c.spec, c.settings) for c in res.configurations])
     groups = [res.values(c) for c in res.configurations]
     labels = [c.label for c in res.configurations]
     res.ranking = stats.rank(groups, [c.params for c in res.configurations], res.metric, labels)

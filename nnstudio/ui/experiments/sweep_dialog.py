@@ -42,6 +42,7 @@ class SweepDialog(QDialog):
         self.setWindowTitle("Sweep")
         self.state = state
         self.pool = pool
+        self._examples: dict = {}  # a preset's example project, made once (the plan reads it)
         self.worker: Worker | None = None
         self.control: sweep.SweepControl | None = None
         self.result: sweep.SweepResult | None = None
@@ -138,8 +139,13 @@ class SweepDialog(QDialog):
         seeds = self.seeds.value()
         picked = (f"{len(configs)} of the grid's {whole} configurations" if len(configs) < whole
                   else f"{len(configs)} configuration{'s' if len(configs) != 1 else ''}")
-        self.plan.setText(f"{picked} × {seeds} seed{'s' if seeds != 1 else ''} = "
-                          f"<b>{len(configs) * seeds} runs</b>")
+        text = f"{picked} × {seeds} seed{'s' if seeds != 1 else ''} = <b>{len(configs) * seeds} runs</b>"
+        project = self._plan_project()
+        same = sweep.repeated(project.spec, project.settings, configs) if project else []
+        if same:  # their runs would only repeat another configuration's
+            text += "".join(f"<br><span style='color:#8a5a00'>{html.escape(t)}</span>"
+                            for t in same)
+        self.plan.setText(text)
         self.btn_run.setEnabled(self.worker is None)
 
     # ----- presets ------------------------------------------------------------------------------
@@ -160,6 +166,19 @@ class SweepDialog(QDialog):
 
     def choose_preset(self, name: str) -> None:
         self.preset.setCurrentIndex(self.preset.findData(name))
+
+    def _plan_project(self):
+        """The project whose network and settings the knobs vary (a preset's example: made once)."""
+        name = self.preset.currentData()
+        if not name:
+            return self.state.project
+        cache = self._examples
+        if name not in cache:
+            try:
+                cache[name] = Project.from_example(sweep.PRESETS[name].example)
+            except NNStudioError:
+                cache[name] = None
+        return cache[name]
 
     # ----- running --------------------------------------------------------------------------------
     def _project_and_data(self):

@@ -354,6 +354,13 @@ def test_bad_grid_is_said_in_the_dialog(window, qtbot):
     assert "not a rate" in dlg.status.text()
     dlg.grid.setText("dropout=0,0.3")
     assert dlg.btn_run.isEnabled() and "2 configurations" in dlg.plan.text()
+    assert "same network" not in dlg.plan.text()
+    # dropout on a network with no hidden layer: the same runs twice, said before Run
+    dlg.grid.setText("layers=|dense:4:relu;dropout=0,0.3")
+    assert "layers=(none), dropout=0.3 trains the same network with the same settings as " \
+        "layers=(none), dropout=0: dropout changes nothing there (Dropout follows hidden Dense " \
+        "layers, and this network has none)." in dlg.plan.text()
+    assert dlg.btn_run.isEnabled()  # a note, not a refusal
     dlg.close()
 
 
