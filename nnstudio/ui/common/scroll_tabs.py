@@ -51,6 +51,13 @@ class _PageScroll(QScrollArea):
         return super().eventFilter(obj, event)
 
 
+def fitted_scroll(widget: QWidget) -> QScrollArea:
+    """``widget`` filling a frameless box, scrolling only where the box is smaller than the
+    widget's least size (:class:`_PageScroll`): with word-wrapped labels a resizable scroll
+    area sized it to its preferred height (the attributions to 1,047 px in a 338 px box)."""
+    return _PageScroll(widget)
+
+
 def vertical_scroll(widget: QWidget) -> QScrollArea:
     """``widget`` in a frameless box as wide as it, scrolling up and down when taller (a long bar
     chart, a long list of scalings): its height no longer becomes the page's."""

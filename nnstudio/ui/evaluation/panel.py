@@ -45,6 +45,7 @@ from nnstudio.core.threshold import positive_score
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.follows_timeline import FollowsTimeline
 from nnstudio.ui.common.jobs import LatestJob
+from nnstudio.ui.common.scroll_tabs import fitted_scroll
 from nnstudio.ui.common.workers import Worker, WorkerPool
 from nnstudio.ui.evaluation.attribution import AttributionView
 from nnstudio.ui.evaluation.baselines import BaselinesView
@@ -162,14 +163,20 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
+        answer = QWidget()  # the fields scroll; the answer under them stays in view
+        al = QVBoxLayout(answer)
+        al.setContentsMargins(0, 0, 0, 0)
+        al.addWidget(scroll, 1)
+        al.addWidget(self.form.result)
         # issue 20: why this row, what if, which columns, which threshold, better than simple?
         self.attribution = AttributionView(self.pool)
         self.attribution.column_clicked.connect(self._inspect_form_row)
         self.attribution.value_edited.connect(self._what_if)
         one = QSplitter(Qt.Orientation.Vertical)
-        one.addWidget(scroll)
-        one.addWidget(self.attribution)
-        one.setSizes([260, 420])
+        one.addWidget(answer)
+        # why, what if: they scroll in their box rather than squeeze the fields to two rows
+        one.addWidget(fitted_scroll(self.attribution))
+        one.setSizes([250, 300])  # the fields and the answer: four at 1280 x 720, six at 1320 x 820
         self.right.addTab(one, "Predict one row")
         self.importance = ImportanceView(self.pool)
         self.importance.column_clicked.connect(self._inspect_form_row)

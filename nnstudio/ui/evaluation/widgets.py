@@ -185,11 +185,12 @@ class PredictionForm(QWidget):
         self.intro.setWordWrap(True)
         lay.addWidget(self.intro)
         lay.addLayout(self.form)
+        # the answer: not in this widget's layout, the owner places it where it stays in view
+        # (under the fields' scroll box: W4's "probability of leaving" was scrolled out of sight)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextFormat(Qt.TextFormat.RichText)
-        self.result.setMinimumHeight(60)
-        lay.addWidget(self.result)
+        self.result.setMinimumHeight(44)
         lay.addStretch(1)
         self.fields: dict[str, QWidget] = {}
         self.pre = None

@@ -76,6 +76,24 @@ def test_importance_attributions_and_the_inspector(window, qtbot):
     assert mv.why.att.row["plan"] == values["plan"]
 
 
+def test_the_answer_to_a_typed_row_stays_in_view_at_1280x720(window, qtbot):
+    """W4: type a customer, read the probability of leaving. With the attributions under the
+    form, at 1280 x 720 the form's box was 92 px: two fields showed, and the answer, under the
+    fields in the same scroll box, was out of sight. The answer sits under the box now, and the
+    box shows several fields (the attributions scroll in theirs)."""
+    window.resize(1280, 720)
+    ev = load_churn(window, qtbot, epochs=3)
+    with qtbot.waitSignal(ev.attribution.computed, timeout=30_000):
+        ev.right.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not ev.attribution.job.busy, timeout=30_000)
+    result = ev.form.result
+    assert "probability" in result.text()
+    assert result.height() >= 40 and result.visibleRegion().boundingRect().height() == result.height()
+    shown = [f for f in ev.form.fields.values()
+             if f.visibleRegion().boundingRect().height() == f.height() > 0]
+    assert len(shown) >= 4
+
+
 def test_the_typical_row_is_not_split_into_float_noise(window, qtbot):
     """The form opens on the training rows' typical row, which is the attributions' baseline:
     nothing to split. The chart's axis ran from -4e-11 to 4e-11 (rounding drawn as if it
