@@ -68,3 +68,33 @@ def test_data_option_and_save(tmp_path, tf_loaded, capsys, monkeypatch):
     assert json.loads(capsys.readouterr().out)["epochs_run"] == 1
     assert main(["train", "xor", "--data", "x.csv"]) == 2
     assert "--data gives the data file" in capsys.readouterr().err
+
+
+def test_a_second_repeat_saved_to_a_project_gets_a_verdict_against_the_first(tmp_path, tf_loaded,
+                                                                            capsys):
+    """Dropout on or off over 5 seeds, headless: `train --repeat N --save P` twice. The runs
+    were saved and listed one by one; the question — did the change help, beyond seed noise? —
+    needed the app. The second Repeat now answers it, and `nnstudio runs` gives each seed group's
+    mean ± sd and the verdict between the last two, the way the Runs tab words them."""
+    from nnstudio import cli
+
+    proj = str(tmp_path / "xor.nnstudio")
+    assert cli.main(["train", "xor", "--repeat", "3", "--epochs", "5", "--save", proj]) == 0
+    first = capsys.readouterr().out
+    assert "previous seed group" not in first  # nothing to compare with yet
+    assert cli.main(["train", proj, "--layers", "", "--repeat", "3", "--epochs", "5",
+                     "--save", proj, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    verdict = out["verdict_vs_previous"]
+    assert verdict.startswith("From 6-4 ×3 to (no hidden layer) ×3: Dense 6, relu (layer 1) removed")
+    assert "over 3 seeds — " in verdict and "Welch's t-test" in verdict
+    assert out["saved"] == proj
+    assert cli.main(["runs", proj, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [g["label"] for g in listed["groups"]] == ["6-4 ×3", "(no hidden layer) ×3"]
+    assert [len(g["runs"]) for g in listed["groups"]] == [3, 3] and listed["verdict"] == verdict
+    vals = [r["final"]["val"]["accuracy"] for r in listed["runs"][:3]]
+    assert listed["groups"][0]["mean"] == pytest.approx(sum(vals) / 3)
+    assert cli.main(["runs", proj]) == 0
+    text = capsys.readouterr().out
+    assert "Seed groups (val_accuracy, mean ± sd):\n  6-4 ×3: " in text and "\nThe last two: From 6-4" in text

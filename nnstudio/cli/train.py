@@ -22,7 +22,7 @@ from nnstudio.cli.common import (
     warn,
 )
 from nnstudio.core.errors import DataError, NNStudioError, SpecError
-from nnstudio.core.experiments import store
+from nnstudio.core.experiments import groups, store
 from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.spec import NetworkSpec, Task, param_counts, validate
 from nnstudio.core.registry import LOSS_ALIASES
@@ -228,7 +228,8 @@ def run(args) -> int:
                "warnings": warnings + ([base["verdict"]] if not base["better_than_guessing"] else [])}
         result = rep["runs"][-1]
         if args.json:
-            print(json.dumps(out, indent=2))
+            if not args.save:  # else once saved, with the verdict against the project's last group
+                print(json.dumps(out, indent=2))
         else:
             print(rows_text(data))
             print(task_line(project, data))
@@ -290,6 +291,15 @@ def run(args) -> int:
                               timelines=None if args.repeat or devices else [recorder.timeline])
         saved = project_file.save_project(project, project_file.with_suffix(args.save), result,
                                           data.preprocessor)
+        if args.repeat:  # the tutorials' question: did the change help, beyond seed noise?
+            summ = groups.summary(project.runs)
+            verdict = summ["verdict"] if len(groups.seed_groups(project.runs)) >= 2 else None
+            if args.json:
+                out["verdict_vs_previous"] = verdict
+                out["saved"] = str(saved)
+                print(json.dumps(out, indent=2))
+            elif verdict:
+                print("Against the project's previous seed group: " + verdict.replace("\n\n", " "))
         if not args.json:
             print(f"saved {saved}")
     return 0

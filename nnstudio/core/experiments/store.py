@@ -201,7 +201,8 @@ def append_cli_runs(project, path: Path | str, source: str, results: list, data,
     group = new_id() if len(results) > 1 else None
     timelines = timelines or [None] * len(results)
     records = [record_of(r, project, data, source="cli", group=group, timeline=t, parent=parent,
-                         parent_epoch=parent_epoch, spec=spec, settings=settings)
+                         parent_epoch=parent_epoch, spec=spec, settings=settings,
+                         name=f"repeat · seed {r.seed}" if group else "")  # as the app names them
                for r, t in zip(results, timelines)]
     add_runs(project, records)
     return records

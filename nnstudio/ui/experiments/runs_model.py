@@ -9,8 +9,8 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
 
 from nnstudio.core.experiments.diff import SETTING_WORDS, varying_settings
+from nnstudio.core.experiments.groups import network_text
 from nnstudio.core.experiments.record import RunRecord
-from nnstudio.core.model.spec import LayerSpec
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RUN_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -47,16 +47,6 @@ def tree_order(runs: list[RunRecord]) -> tuple[list[RunRecord], dict[str, int]]:
         if r.id not in depth:
             visit(r, 0)
     return out, depth
-
-
-def network_text(r: RunRecord) -> str:
-    """The hidden layers in a few characters: 6-4, 6-drop 0.2-4-drop 0.2."""
-    parts = []
-    for d in r.spec.get("hidden", []):
-        layer = LayerSpec(**d)
-        parts.append(str(layer.units) if layer.kind == "dense" else
-                     f"drop {layer.rate:g}" if layer.kind == "dropout" else layer.kind)
-    return "-".join(parts) if parts else "(no hidden layer)"
 
 
 class RunsTableModel(QAbstractTableModel):

@@ -24,17 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiments import stats
-from nnstudio.core.experiments.diff import SETTING_WORDS, describe_diff, varying_settings
+from nnstudio.core.experiments import groups as run_groups
+from nnstudio.core.experiments.groups import group_labels, groups_of
 from nnstudio.core.experiments.record import RunRecord
-from nnstudio.core.experiments.sweep import label_of
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.plots import curve_pen, floating_legend, place_legend
 from nnstudio.ui.common.tables import size_columns_from_first_rows
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
-from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel, network_text
+from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
 
 GRID_PEN = pg.mkPen("#e6e6e6")
 
@@ -43,61 +42,6 @@ def colour(i: int):
     """Run or group ``i``'s colour: the Tableau 10 palette the app draws classes with, made to
     tell lines apart (hues spread evenly gave a 2 x 2 sweep a yellow-green beside a green)."""
     return pg.mkColor(CLASS_COLORS[i % len(CLASS_COLORS)])
-
-
-def groups_of(runs: list[RunRecord]) -> list[list[RunRecord]]:
-    """The runs gathered by seed group (a run without a group is a group of its own), in order."""
-    out: dict[str, list[RunRecord]] = {}
-    for r in runs:
-        out.setdefault(r.group or r.id, []).append(r)
-    return list(out.values())
-
-
-def group_label(group: list[RunRecord]) -> str:
-    r = group[0]
-    if r.knobs:
-        return label_of(r.knobs)
-    if len(group) > 1:
-        return f"{r.label().split(' · ')[0]} ×{len(group)}"
-    return r.label()
-
-
-def group_labels(groups: list[list[RunRecord]]) -> list[str]:
-    """Each group's label, told apart where two would read the same: two Repeats are both
-    "repeat ×5" until named by what differs between them (their networks, their settings)."""
-    labels = [group_label(g) if len(g) > 1 else g[0].label() for g in groups]
-    for base in {x for x in labels if labels.count(x) > 1}:
-        same = [i for i, x in enumerate(labels) if x == base]
-        firsts = [groups[i][0] for i in same]
-        nets = [network_text(r) for r in firsts]
-        keys = [k for k in varying_settings(firsts) if k != "seed"]
-        for n, (i, r) in enumerate(zip(same, firsts)):
-            parts = [nets[n]] if len(set(nets)) > 1 else []
-            parts += [f"{SETTING_WORDS.get(k, k.replace('_', ' '))} {r.settings.get(k)}" for k in keys]
-            what = ", ".join(parts) or f"#{n + 1}"  # nothing differs: the order they ran in
-            size = len(groups[i])
-            labels[i] = f"{what} ×{size}" if size > 1 else f"{base} · {what}"
-    return labels
-
-
-def figures_lines(r: RunRecord) -> list[str]:
-    """A run's final figures, a line per measure with its splits side by side ("Accuracy:
-    training 0.945, validation 0.940, test 0.944"), not a row of key names."""
-    out = []
-    for key, word in (("accuracy", "Accuracy"), ("mae", "MAE"), ("loss", "Loss")):
-        splits = [(name, r.metric(prefix + key)) for name, prefix in
-                  (("training", ""), ("validation", "val_"), ("test", "test_"))]
-        shown = [f"{name} {v:.4g}" for name, v in splits if v is not None]
-        if shown:
-            out.append(f"{word}: {', '.join(shown)}.")
-    return ["\n".join(out)] if out else []
-
-
-def verdict_metric(runs: list[RunRecord]) -> str:
-    for key in ("val_accuracy", "val_mae", "test_accuracy", "test_mae", "accuracy", "mae"):
-        if all(r.metric(key) is not None for r in runs):
-            return key
-    return "val_loss"
 
 
 #: At most this many curves are named in the plot's legend, in two columns from five: more would
@@ -360,48 +304,8 @@ class RunsPanel(QWidget):
         return f"No {what} curve: {who} recorded no epochs."
 
     def describe(self, runs: list[RunRecord]) -> str:
-        """What the verdict pane says for a selection (plain text)."""
-        if not runs:
-            return ("Select runs to overlay their curves; two runs to see what differs; two seed "
-                    "groups (Repeat, a sweep configuration) for a verdict.")
-        groups = groups_of(runs)
-        lines = []
-        if len(runs) == 2:
-            a, b = runs
-            lines.append(f"From {a.label()} to {b.label()}: {describe_diff(a, b)}.")
-        names = group_labels(groups)
-        if len(groups) == 2:
-            ga, gb = groups
-            na, nb = names
-            metric = verdict_metric(runs)
-            change = describe_diff(ga[0], gb[0], include_seed=False)
-            v = stats.compare([r.metric(metric) for r in gb], [r.metric(metric) for r in ga],
-                              metric, nb, na)
-            if len(runs) != 2:
-                lines.append(f"From {na} to {nb}: {change}.")
-            lines.append(v.text)
-        elif len(groups) > 2:
-            metric = verdict_metric(runs)
-            for g, name in zip(groups, names):
-                s = stats.summarize([r.metric(metric) for r in g])
-                sd = f" ± {s.sd:.3f}" if s.n > 1 else ""
-                lines.append(f"{name}: {metric} {s.mean:.3f}{sd} ({s.n} "
-                             f"seed{'s' if s.n != 1 else ''})")
-        elif len(runs) > 1:  # one seed group (a Repeat): its spread, and what a verdict needs
-            metric = verdict_metric(runs)
-            s = stats.summarize([r.metric(metric) for r in runs])
-            if s.n:
-                lines.append(f"{group_label(runs)}: {metric} {s.mean:.3f} ± {s.sd:.3f} over "
-                             f"{s.n} seeds. Select another seed group too (a Repeat of another "
-                             f"network or setting, a sweep's configuration) for a verdict on the "
-                             f"difference.")
-        elif len(runs) == 1:
-            r = runs[0]
-            lines.append(f"{r.label()}: {r.message}")
-            lines += figures_lines(r)
-            if r.note:
-                lines.append(r.note)
-        return "\n\n".join(lines)
+        """What the verdict pane says for a selection (plain text): :func:`run_groups.describe`."""
+        return run_groups.describe(runs)
 
     # ----- actions --------------------------------------------------------------------------
     @Slot()
