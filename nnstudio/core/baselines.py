@@ -170,20 +170,18 @@ def paired_p(metric: str, y, a, b) -> float:
     same rows ``y`` (see :meth:`Comparison.p_value`)."""
     from scipy import stats  # noqa: PLC0415 -- lazy: SciPy (with scikit-learn) loads only when this runs
 
-    y = np.asarray(y)
     if metric == "rmse":
-        ya = np.asarray(y, np.float64)
-        d = (np.asarray(a, np.float64) - ya) ** 2 - (np.asarray(b, np.float64) - ya) ** 2
+        yf = np.asarray(y, np.float64)
+        d = (np.asarray(a, np.float64) - yf) ** 2 - (np.asarray(b, np.float64) - yf) ** 2
     else:
-        ra = np.asarray(a, np.int64) == np.asarray(y, np.int64)
-        rb = np.asarray(b, np.int64) == np.asarray(y, np.int64)
+        yi = np.asarray(y, np.int64)
+        ra, rb = np.asarray(a, np.int64) == yi, np.asarray(b, np.int64) == yi
         if metric == "accuracy":
             only_a, only_b = int(np.sum(ra & ~rb)), int(np.sum(rb & ~ra))
             if only_a + only_b == 0:
                 return 1.0
             return float(stats.binomtest(only_a, only_a + only_b, 0.5).pvalue)
         # balanced accuracy = sum over rows of d_i / (classes x rows of the row's class)
-        yi = np.asarray(y, np.int64)
         _, inv, counts = np.unique(yi, return_inverse=True, return_counts=True)
         d = (ra.astype(float) - rb.astype(float)) * len(yi) / (len(counts) * counts[inv])
     if not len(d) or np.all(d == d[0]):
