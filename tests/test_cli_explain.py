@@ -155,13 +155,24 @@ def test_predict_takes_a_trained_project_as_it_takes_its_export(churn, tmp_path)
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-5, atol=1e-6)
 
 
-def test_evaluate_given_a_project_says_how_to_evaluate_it(churn, capsys):
-    """`nnstudio evaluate churn.nnstudio` said the project "is not a Keras model file"; it says
-    how to evaluate a project's run, or to export its model, and the way it names works."""
-    assert cli.main(["evaluate", str(churn / "churn.nnstudio")]) == 2
-    err = capsys.readouterr().err
-    assert "is a project" in err and "--run R" in err and "nnstudio export churn.nnstudio" in err
-    assert cli.main(["runs", str(churn / "churn.nnstudio"), "--json"]) == 0
+def test_evaluate_takes_a_trained_project_as_it_takes_its_export(churn, capsys, tmp_path):
+    """`nnstudio evaluate churn.nnstudio` refused ("is a project: evaluate one of its runs with
+    --run R, or export its model first"), where predict, explain and report take the project.
+    It evaluates the project's trained model: the figures of its export; --run still picks a
+    run."""
+    proj = str(churn / "churn.nnstudio")
+    assert cli.main(["evaluate", proj, "--json", "--no-baselines"]) == 0
+    mine = json.loads(capsys.readouterr().out)
+    assert cli.main(["export", proj, str(tmp_path / "m.keras")]) == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(tmp_path / "m.keras"), "--json", "--no-baselines"]) == 0
+    theirs = json.loads(capsys.readouterr().out)
+    assert mine["model"] == proj and set(mine["splits"]) == set(theirs["splits"]) >= {"test"}
+    for split in theirs["splits"]:
+        assert mine["splits"][split] == theirs["splits"][split]
+    assert cli.main(["evaluate", proj]) == 0  # in words too
+    assert "accuracy" in capsys.readouterr().out
+    assert cli.main(["runs", proj, "--json"]) == 0
     run_id = json.loads(capsys.readouterr().out)["runs"][0]["id"]
-    assert cli.main(["evaluate", str(churn / "churn.nnstudio"), "--run", run_id, "--json"]) == 0
+    assert cli.main(["evaluate", proj, "--run", run_id, "--json"]) == 0
     assert "test" in json.loads(capsys.readouterr().out)["splits"]

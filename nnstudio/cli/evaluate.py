@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,8 @@ def add_parser(sub) -> None:
                                    "DATA.csv (which must hold the target column), or, without DATA, "
                                    "on the training, validation and test rows of the data it was "
                                    "trained on (a built-in example, or its CSV if it is still there).")
-    p.add_argument("model", help="a .keras file exported by nnstudio (or, with --run, a .nnstudio project)")
+    p.add_argument("model", help="a .keras file exported by nnstudio, or a trained .nnstudio project "
+                                 "(its model; with --run, one of its runs)")
     p.add_argument("data", nargs="?", help="CSV file with the model's input columns and its target")
     p.add_argument("--split", choices=("train", "val", "test", "all"), default="all",
                    help="without DATA: which split to show (default: all three)")
@@ -39,12 +41,7 @@ def run(args) -> int:
         return timeline.evaluate(args)
     from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
-    if Path(args.model).suffix.lower() == ".nnstudio":
-        name = Path(args.model).name
-        raise NNStudioError(f"'{name}' is a project: evaluate one of its runs with "
-                            f"`nnstudio evaluate {name} --run R` (`nnstudio runs {name}` lists them).",
-                            f"Or export its trained model first: `nnstudio export {name} model.keras`.")
-    lm = model_file.load(args.model)
+    lm = _load(args.model)
     lm.require_nnstudio()
     threshold = _threshold(args, lm)
     frame = model_file.read_csv_frame(args.data, lm.read_options) if args.data else None
@@ -71,6 +68,23 @@ def run(args) -> int:
         print(f"\n{left_out:,} rows could not be predicted (a missing value, or a category never seen "
               f"in training) and were left out.")
     return 0
+
+
+def _load(path: str):
+    """The model of ``path``: an exported ``.keras``, or a trained project's model (read as its
+    ``.keras`` export reads: the same figures as `nnstudio export P m.keras` then evaluating it)."""
+    from nnstudio.core import model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+
+    if Path(path).suffix.lower() != ".nnstudio":
+        return model_file.load(path)
+    from nnstudio.cli.export import _project_model  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core import export  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+
+    tm = _project_model(path)
+    with tempfile.TemporaryDirectory() as folder:
+        keras_path = Path(folder) / "model.keras"
+        export.write_format(tm, "keras", keras_path)
+        return model_file.load(keras_path)
 
 
 def _threshold(args, lm) -> float | None:
