@@ -12,7 +12,10 @@ diverged       the loss became NaN / infinite (the engine stopped), or grew 10x 
 lr_too_high    the training loss oscillates (rises on many epochs, by a lot), ends far above
                its best, or (a classifier) stays at twice or more the loss of answering every
                class alike (2 ln K), without diverging; a loss settled below 5 % of where it
-               started (ln K, or its first epoch) may bounce or end above its best
+               started (ln K, or its first epoch) may bounce or end above its best. Also a
+               loss thrown to 2 ln K or more in the first epoch that then sits at chance, and
+               (a rate of 1 or more) one that never fell below chance; overfitting is then
+               not said
 lr_too_low     the training loss barely moved (< 2 % over the run) and the net is not good
 overfitting    the validation loss rose for a while (>= 10 % above its best, >= 5 epochs),
                or was best in the run's first quarter and ended >= 2 % above it (>= 10
@@ -22,6 +25,7 @@ dead_relu      more than half the units of a hidden ReLU layer are never positiv
 saturation     more than half the units of a hidden sigmoid / tanh layer are saturated (not
                said of a classifier at 95 % test accuracy or more: confident, not stalled)
 majority_class a classifier answers (almost) only one class and is no better than guessing
+               (named; where it is not the most frequent class, the message says so)
 underfitting   a classifier's training loss levelled off (< 1 % change over its last quarter)
                after moving, and it is no better than guessing on its test rows *and* on
                its training rows: the network cannot draw the boundary the data needs
@@ -132,7 +136,7 @@ def _fig(v: float) -> str:
 SETTLED = 0.05
 
 
-def _lr_too_high(history, lr, chance: float | None = None) -> Finding | None:
+def _lr_too_high(history, lr, chance: float | None = None, optimizer: str = "adam") -> Finding | None:
     """The loss bounces, ends far above its best, or (``chance``: the loss of answering every
     class alike) stays at twice that or more: steps so large that they throw the outputs to
     confident wrong answers. (Not the loss of guessing the class frequencies: with rare classes
@@ -152,14 +156,32 @@ def _lr_too_high(history, lr, chance: float | None = None) -> Finding | None:
     oscillating = up >= 0.35 and swing >= 0.1 and not settled
     rising = end_vs_best >= 1.5 and int(np.argmin(loss)) < loss.size - 3 and not settled
     worse = chance is not None and chance > 0 and level >= 2 * chance
-    if not (oscillating or rising or worse):
+    # the first epoch's steps threw the loss far above chance, and it then sat at chance: the
+    # network gives every row the same answer (its units dead, its output a coin the steps flip)
+    stuck = chance is not None and chance > 0 and float(loss[0]) >= 2 * chance \
+        and level >= 0.9 * chance
+    # a rate of 1 or more (never "too low") whose loss never fell below chance: nothing learned
+    never = chance is not None and chance > 0 and lr >= _LR_NEVER_LOW \
+        and float(np.min(loss)) >= 0.95 * chance
+    if not (oscillating or rising or worse or stuck or never):
         return None
     best = int(np.argmin(loss)) + 1
+    # from a rate of 1 or more, the optimizer's usual rate (a tenth of 5 would still be far too high)
+    to = _usual_lr(optimizer) if lr >= _LR_NEVER_LOW else _round(lr / 10)
     if oscillating:
         what = (f"the training loss jumps up and down (it rose on {up:.0%} of the last "
                 f"{half.size} epochs, by {swing:.0%} of its best on average)")
     elif rising:
         what = f"the training loss ends {end_vs_best:.1f}x above its best (epoch {best})"
+    elif never and not (stuck or worse):
+        what = (f"the training loss never fell clearly below the {chance:.3g} of answering every "
+                f"class alike (its lowest: {_fig(float(np.min(loss)))}), at a rate far above the "
+                f"usual 0.0001-0.1")
+    elif stuck and not worse:
+        what = (f"the training loss jumped to {_fig(float(loss[0]))} in the first epoch "
+                f"({float(loss[0]) / chance:.0f}x the {chance:.3g} of answering every class "
+                f"alike) and then sat at about {_fig(level)}: the network stopped using its "
+                f"inputs")
     else:
         what = (f"the training loss stays around {level:.3g} over the last {half.size} epochs, "
                 f"{level / chance:.0f}x the {chance:.3g} of answering every class alike: "
@@ -169,7 +191,7 @@ def _lr_too_high(history, lr, chance: float | None = None) -> Finding | None:
         "Each step overshoots the valley of the loss, so the loss bounces or climbs instead of "
         "settling.", epoch=best,
         evidence={"curve": "loss", "from": loss.size // 2 + 1, "to": loss.size},
-        fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)}))
+        fix=Fix(f"learning rate {lr:g} → {to:g}", knobs={"lr": to}))
 
 
 #: Keras' default learning rates: a rate far below them that barely moved the loss goes back up to them
@@ -177,10 +199,15 @@ _DEFAULT_LR = {"sgd": 0.01}
 _DEFAULT_LR_OTHERS = 0.001
 
 
+def _usual_lr(optimizer: str) -> float:
+    """Keras' default rate of ``optimizer``."""
+    return _DEFAULT_LR.get(str(optimizer).lower(), _DEFAULT_LR_OTHERS)
+
+
 def _raised_lr(lr: float, optimizer: str) -> float:
     """The rate to try instead of a too-low ``lr``: ten times it, or the optimizer's default when that
     is higher still (1e-6 → 1e-5 would barely move either)."""
-    return _round(max(lr * 10, _DEFAULT_LR.get(str(optimizer).lower(), _DEFAULT_LR_OTHERS)))
+    return _round(max(lr * 10, _usual_lr(optimizer)))
 
 
 #: A rate from which a loss that barely moves is not "too low": steps this big have thrown the
@@ -197,8 +224,7 @@ def _lr_too_low(history, lr, good: bool, optimizer: str = "adam") -> Finding | N
         return None
     moved = f"The training loss barely moved ({change:.1%} over {loss.size} epochs)"
     if lr >= _LR_NEVER_LOW:
-        usual = _DEFAULT_LR.get(str(optimizer).lower(), _DEFAULT_LR_OTHERS)
-        code, to = "lr_too_high", usual
+        code, to = "lr_too_high", _usual_lr(optimizer)
         what = (f"{moved} at a learning rate of {lr:g}, far above the usual 0.0001-0.1: it looks "
                 f"much too high.")
         why = ("Steps this big throw the weights at once to where the units are dead or saturated "
@@ -311,21 +337,35 @@ def _majority(data, spec, result) -> Finding | None:
     codes = predicted_codes(predict_encoded(result.model, X), data.task)
     if not len(codes):
         return None
-    share = float(np.max(np.bincount(codes.astype(np.int64))) / len(codes))
+    per_class = np.bincount(codes.astype(np.int64))
+    share = float(np.max(per_class) / len(codes))
     if share < 0.95:
         return None
     counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=data.n_classes)
     minority = float(np.min(counts[counts > 0]) / counts.sum()) if counts.sum() else 0.0
     fix = (Fix("balanced class weights", settings={"class_weight": "balanced"}) if minority < 0.3
            else _bigger(spec))
+    evidence = {"metric": "accuracy", "baseline": base["majority_accuracy"]}
+    answered = data.preprocessor.classes[int(np.argmax(per_class))]
+    if str(answered) != str(base["majority_class"]):
+        # one answer for every row, and not the most frequent class: no imbalance explains that
+        return Finding(
+            "majority_class", f"The network answers '{answered}' for {share:.0%} of the "
+            f"{base['split']} rows, and not even the most frequent class: "
+            f"{base['accuracy']:.3f}, below the {base['majority_accuracy']:.3f} of always "
+            f"answering '{base['majority_class']}'.",
+            "A network that gives (almost) every row the same answer has stopped using its inputs: "
+            "its output sits on one side of the threshold whatever the row. When that answer is "
+            "not even the most frequent class, training broke (dead units, steps so large that "
+            "the output flips between classes) rather than the classes being imbalanced.",
+            evidence=evidence, fix=_bigger(spec))
     return Finding(
-        "majority_class", f"The network answers '{base['majority_class']}' for {share:.0%} of the "
+        "majority_class", f"The network answers '{answered}' for {share:.0%} of the "
         f"{base['split']} rows and is no better than always answering it "
         f"({base['accuracy']:.3f} against {base['majority_accuracy']:.3f}).",
         "It found that guessing the most frequent class is the cheapest way to a low loss. Weigh "
         "the rarer classes more (class weights), move the decision threshold, or give the network "
-        "more capacity / epochs.", evidence={"metric": "accuracy", "baseline": base["majority_accuracy"]},
-        fix=fix)
+        "more capacity / epochs.", evidence=evidence, fix=fix)
 
 
 def _underfitting(data, spec, history, result) -> Finding | None:
@@ -468,11 +508,15 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
     base_good = _good(data, result)
     target = _unscaled_target(data, result) if div is None else None
     if div is None:
-        for f in (_lr_too_high(history, lr, _chance_loss(data, settings)),
+        high = _lr_too_high(history, lr, _chance_loss(data, settings), settings.optimizer)
+        for f in (high,
                   # a loss that barely moves towards a target in the hundreds of thousands: the
                   # target's scale is the cause, which a higher rate does not cure
                   None if target else _lr_too_low(history, lr, base_good, settings.optimizer),
-                  _overfitting(history, spec)):
+                  # curves thrown about by steps too large say nothing of overfitting (SGD at 5:
+                  # "the validation loss rose from 0.670 to 0.702 while the training loss kept
+                  # falling", a training loss at chance all along)
+                  None if high else _overfitting(history, spec)):
             if f is not None and f.code not in {x.code for x in out}:  # (a rate too high: once)
                 out.append(f)
         for key, code in (("dead", "dead_relu"), ("saturated", "saturation")):

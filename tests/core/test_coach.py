@@ -375,3 +375,78 @@ def test_underfitting_offers_more_units_only_up_to_the_layer_limit(xor_data, uni
     spec2, settings2 = apply_fix(spec, p.settings, f.fix)
     assert validate(spec2, data.task, data.n_classes) == []
     assert [la.units for la in spec2.hidden] == [offered]
+
+
+# the Titanic-like file at too large rates (curves as the runs gave them)
+ADAM_1 = [5.562, 0.846, 0.69, 0.69, 0.696, 0.69, 0.694, 0.684, 0.697, 0.702, 0.693, 0.685, 0.693,
+          0.703, 0.704, 0.703, 0.684, 0.71, 0.749, 0.702, 0.709, 0.691, 0.689, 0.692, 0.688, 0.698]
+SGD_5 = [0.734, 0.703, 0.736, 0.725, 0.716, 0.698, 0.701, 0.688, 0.726, 0.701, 0.688, 0.7, 0.705,
+         0.695, 0.702, 0.701, 0.718, 0.724, 0.69, 0.702, 0.706, 0.692, 0.715, 0.712, 0.705, 0.706]
+SGD_5_VAL = [0.67, 0.685, 0.721, 0.698, 0.736, 0.716, 0.682, 0.68, 0.709, 0.68, 0.734, 0.69, 0.715,
+             0.772, 0.71, 0.681, 0.699, 0.779, 0.681, 0.705, 0.713, 0.685, 0.68, 0.68, 0.68, 0.687]
+
+
+def test_a_loss_thrown_up_then_stuck_at_chance_is_a_learning_rate_too_high(xor_data):
+    """Adam at a rate of 1: the first epoch's loss was 5.56, then it sat at ln 2 with every unit
+    dead. The coach said "dead units" and "majority class" but not the rate that caused both."""
+    p, data = xor_data
+    res = SimpleNamespace(history=_history(ADAM_1), status="completed", test={}, model=None)
+    found = diagnose(data, p.spec, replace(p.settings, learning_rate=1.0), res)
+    high = next(f for f in found if f.code == "lr_too_high")
+    assert "jumped to 5.56 in the first epoch (8x the 0.693 of answering every class alike)" \
+        in high.message and "stopped using its inputs" in high.message
+    assert high.fix.knobs == {"lr": 0.001}  # Adam's usual rate: a tenth of 1 is still too high
+    found = diagnose(data, p.spec, replace(p.settings, learning_rate=0.05), res)
+    assert next(f for f in found if f.code == "lr_too_high").fix.knobs == {"lr": 0.005}
+    # a first epoch far above chance that then learns (below chance) is not one
+    res.history = _history([5.562, 0.846] + list(np.linspace(0.6, 0.3, 24)))
+    assert "lr_too_high" not in {f.code for f in diagnose(data, p.spec, p.settings, res)}
+
+
+def test_a_huge_rate_whose_loss_never_fell_below_chance_is_not_overfitting(xor_data):
+    """SGD at a rate of 5: the training loss never went clearly below ln 2 and the coach said
+    "Overfitting from epoch 1 … while the training loss kept falling". The rate is said, with
+    the optimizer's usual rate to try, and the thrown-about curves say nothing of overfitting."""
+    p, data = xor_data
+    settings = replace(p.settings, optimizer="sgd", learning_rate=5.0)
+    res = SimpleNamespace(history=_history(SGD_5, SGD_5_VAL), status="completed", test={}, model=None)
+    found = diagnose(data, p.spec, settings, res)
+    assert [f.code for f in found] == ["lr_too_high"]
+    assert "never fell clearly below the 0.693 of answering every class alike (its lowest: " \
+           "0.688), at a rate far above the usual" in found[0].message
+    assert found[0].fix.knobs == {"lr": 0.01}
+    # the same curves at SGD's usual rate: not a rate too high (nothing learned is another story)
+    usual = replace(settings, learning_rate=0.01)
+    assert "lr_too_high" not in {f.code for f in diagnose(data, p.spec, usual, res)}
+
+
+def test_one_answer_for_every_row_names_the_class_it_answers(xor_data, tf_loaded):
+    """The network answered '1' (the rarer class) for every test row, and the coach said "The
+    network answers '0' for 100 % of the test rows and is no better than always answering it
+    (0.421 against 0.579)": the wrong class, and an explanation (imbalance) that cannot hold."""
+    from nnstudio.core.model.build import build_model
+
+    p, data = xor_data
+    y = np.asarray(data.y_test)
+    majority = int(np.bincount(np.asarray(data.y_train, np.int64)).argmax())
+    other = 1 - majority
+    if np.mean(y == other) >= np.mean(y == majority):  # the other class must score less
+        keep = np.flatnonzero(y == majority)[: int(np.sum(y == other)) + 5].tolist() + \
+            np.flatnonzero(y == other).tolist()
+        data = replace(data, X_test=data.X_test[keep], y_test=y[keep])
+    model = build_model(p.spec, data.n_inputs, data.task, data.n_classes)
+    weights = [np.zeros_like(w) for w in model.get_weights()]
+    weights[-1][:] = 5.0 if other == 1 else -5.0  # every row: the other class
+    model.set_weights(weights)
+    res = SimpleNamespace(history=_history([0.7] * 3), status="completed", test={}, model=model)
+    f = next(x for x in diagnose(data, p.spec, p.settings, res) if x.code == "majority_class")
+    answered, common = data.preprocessor.classes[other], data.preprocessor.classes[majority]
+    assert f.message.startswith(f"The network answers '{answered}' for 100% of the test rows, "
+                                f"and not even the most frequent class: ")
+    assert f"of always answering '{common}'" in f.message and "training broke" in f.reason
+    # answering the most frequent class for every row is the imbalance story
+    weights[-1][:] = -weights[-1]
+    model.set_weights(weights)
+    f = next(x for x in diagnose(data, p.spec, p.settings, res) if x.code == "majority_class")
+    assert f.message.startswith(f"The network answers '{common}' for 100% of the test rows and is "
+                                f"no better than always answering it")
