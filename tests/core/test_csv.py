@@ -227,3 +227,26 @@ def test_utf16_without_special_handling_would_look_binary():
     raw = (DATA / "utf16.csv").read_bytes()
     assert raw.startswith(codecs.BOM_UTF16_LE) and b"\x00" in raw
     assert sniff(DATA / "utf16.csv").options.encoding == "utf-16"
+
+
+def test_a_totals_row_at_the_end_is_left_out_and_said(tmp_path):
+    """A spreadsheet's export ended with "Total,342,,,…": the ID column became "numbers with
+    stray text", training refused ("'Total' (row 892)"), and the fix offered (read 'Total' as
+    missing) made 342 a third class of the target. A last row that reads like a totals row is
+    left out, with a note."""
+    rows = ["id,survived,age,city"] + [f"{i},{i % 2},{20 + i},{'AB'[i % 2]}" for i in range(1, 41)]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(rows + ["Total,20,,", ",,,"]) + "\n", encoding="utf-8")
+    ds = read_csv(path)
+    assert len(ds.frame) == 41 and ds.frame["id"].dtype.kind in "if"  # the blank row stays (no target)
+    assert set(ds.frame["survived"].dropna()) == {0, 1}
+    note = next(w for w in ds.warnings if "totals row" in w)
+    assert note.startswith("Row 41 looks like a totals row, not data ('Total', 20): it was left out")
+    # "Average" and "Grand total" too, in any column; a row of data named like a word stays
+    path.write_text("\n".join(rows + ["Grand total,,,", "Average,0.5,40.5,"]) + "\n", encoding="utf-8")
+    ds = read_csv(path)
+    assert len(ds.frame) == 40 and sum("totals row" in w for w in ds.warnings) == 2
+    named = ["name,score"] + [f"p{i},{i}" for i in range(30)] + ["Total,99"]
+    path.write_text("\n".join(named) + "\n", encoding="utf-8")
+    ds = read_csv(path)  # a text column: 'Total' is one more name, and 99 a score
+    assert len(ds.frame) == 31 and not any("totals" in w for w in ds.warnings)

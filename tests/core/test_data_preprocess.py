@@ -100,7 +100,12 @@ def test_dropping_rows_with_missing_values_is_counted():
     frame.loc[:9, "y"] = None
     d2 = _prep(frame, PreprocessConfig(missing="median"))
     assert d2.dropped_missing_target == 10
-    assert any("10 rows without a target value" in s for s in d2.describe())
+    assert any("10 rows without a target value were left out." in s for s in d2.describe())
+    # one row is one row ("1 rows without a target value were left out")
+    frame.loc[1:9, "y"] = frame.loc[10:18, "y"].to_numpy()
+    d3 = _prep(frame, PreprocessConfig(missing="median"))
+    assert d3.dropped_missing_target == 1
+    assert "1 row without a target value was left out." in d3.describe()
 
 
 def test_categories_unseen_in_training_are_left_out_of_validation_and_test():

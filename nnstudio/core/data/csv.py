@@ -85,6 +85,53 @@ def _finish(frame: pd.DataFrame, fmt: CsvFormat, mixed: set[str]) -> pd.DataFram
     return frame
 
 
+#: The first filled cell of a spreadsheet's totals row ("Total", "Grand total:", "Average" ...).
+_TOTALS = re.compile(r"^(grand\s+|sub-?)?(totals?|sum|average|avg|mean|count|summe|gesamt|"
+                     r"totaal|totale|moyenne)\b\s*[:.]?", re.IGNORECASE)
+
+
+def _drop_totals_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out the rows at the end of ``frame`` that a spreadsheet adds below the data: a row
+    whose first filled cell reads "Total" (or Sum, Average, ...) in a column that holds numbers
+    everywhere else, or with most of its cells empty. Kept, one was a column's stray text (an ID
+    column of "numbers with text" that refused to train) or a class of the target (342)."""
+    filled = frame.notna().any(axis=1).to_numpy()
+    rows: list[int] = []
+    for r in range(len(frame) - 1, max(-1, len(frame) - 6), -1):
+        if not filled[r]:
+            continue  # a blank line at the end: left as it is (a row without a target)
+        cells = frame.iloc[r]
+        first = cells.dropna()
+        if not len(first) or not isinstance(first.iloc[0], str) or not _TOTALS.match(first.iloc[0].strip()):
+            break
+        rows.append(r)
+    if not rows:
+        return frame, []
+    keep = frame.drop(index=frame.index[rows])
+    notes, found, labelled = [], [], set()
+    for r in sorted(rows):
+        cells = frame.iloc[r].dropna()
+        col = cells.index[0]
+        others = keep[col].dropna()
+        numeric = len(others) > 0 and pd.to_numeric(others, errors="coerce").notna().all()
+        if not (numeric or frame.iloc[r].isna().mean() >= 0.5):
+            continue
+        found.append(r)
+        labelled.add(col)
+        shown = ", ".join(repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float)
+                          else str(v) for v in cells.iloc[:4]) + (", …" if len(cells) > 4 else "")
+        notes.append(f"Row {r + 1} looks like a totals row, not data ({shown}): it was left out.")
+    if not found:
+        return frame, []
+    frame = frame.drop(index=frame.index[found]).reset_index(drop=True)
+    for c in labelled:  # a column that held the word "Total" among its numbers: numbers again
+        values = frame[c].dropna()
+        if len(values) and not pd.api.types.is_numeric_dtype(frame[c]) \
+                and pd.to_numeric(values, errors="coerce").notna().all():
+            frame[c] = pd.to_numeric(frame[c], errors="coerce")
+    return frame, notes
+
+
 def preview(path: str | os.PathLike, options: CsvOptions | None = None,
             nrows: int = SAMPLE_LINES) -> tuple[pd.DataFrame, CsvFormat]:
     """The first ``nrows`` rows read with ``options`` (detecting what is unset), and the format."""
@@ -142,6 +189,8 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
             raise DataError(f"'{fmt.path.name}' has a header row ({shown}) but no rows of data.",
                             "Add rows of data below the header, or choose another file.")
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
+    frame, totals = _drop_totals_rows(frame)
+    fmt.notes.extend(totals)
     formatted, markers = _read_as_numbers(frame, fmt.options)
     fmt.notes.extend(formatted_text(formatted) + markers_text(markers))
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),

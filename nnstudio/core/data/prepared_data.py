@@ -61,16 +61,21 @@ class PreparedData:
         return text + (f" and {len(top) - limit} more" if len(top) > limit else "")
 
     def dropped_text(self) -> list[str]:
+        def rows(n: int, kind: str = "") -> tuple[str, str]:  # "1 row … was", not "1 rows … were"
+            return f"{n:,} {kind}row{'' if n == 1 else 's'}", "was" if n == 1 else "were"
         out = []
         if self.dropped_missing_target:
-            out.append(f"{self.dropped_missing_target:,} rows without a target value were left out.")
+            n, was = rows(self.dropped_missing_target)
+            out.append(f"{n} without a target value {was} left out.")
         if self.dropped_missing:
             how = "automatic, as they were few" if self.auto_dropped else "'drop the row'"
             where = f"; missing in {self._columns_text()}" if self.dropped_by_column else ""
-            out.append(f"{self.dropped_missing:,} rows with a missing value were dropped "
+            n, was = rows(self.dropped_missing)
+            out.append(f"{n} with a missing value {was} dropped "
                        f"(missing-value strategy {how}{where}).")
         if self.dropped_unseen:
-            out.append(f"{self.dropped_unseen:,} validation/test rows were left out: they hold a "
+            n, was = rows(self.dropped_unseen, "validation/test ")
+            out.append(f"{n} {was} left out: {'it holds' if was == 'was' else 'they hold'} a "
                        f"category that never occurs in the training split.")
         return out
 
