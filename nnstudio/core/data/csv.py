@@ -132,6 +132,31 @@ def _drop_totals_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return frame, notes
 
 
+def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out rows with every cell empty (",,,," lines: each made every column "1 missing" and
+    a 0/1 target's classes "0.0" and "1.0") and a spreadsheet's totals rows
+    (:func:`_drop_totals_rows`); columns that were decimals only for those rows' sake are whole
+    numbers again. Returns the notes that say so."""
+    empty = frame.isna().all(axis=1).to_numpy()
+    notes = []
+    if empty.any():
+        rows = [int(i) + 1 for i in empty.nonzero()[0]]
+        where = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+        n = len(rows)
+        notes.append(f"{n:,} row{'s' if n != 1 else ''} with every cell empty (row"
+                     f"{'s' if n != 1 else ''} {where}) {'were' if n != 1 else 'was'} left out.")
+    before = frame
+    frame, totals = _drop_totals_rows(frame[~empty].reset_index(drop=True))
+    if not (notes or totals):
+        return before, []
+    for c in frame.columns:  # 1.0, 2.0 … read as decimals because a left-out row had no value
+        s = frame[c]
+        if s.dtype.kind == "f" and before[c].isna().any() and s.notna().all() and len(s) \
+                and (s == s.round()).all() and s.abs().max() < 2**53:
+            frame[c] = s.astype("int64")
+    return frame, notes + totals
+
+
 def preview(path: str | os.PathLike, options: CsvOptions | None = None,
             nrows: int = SAMPLE_LINES) -> tuple[pd.DataFrame, CsvFormat]:
     """The first ``nrows`` rows read with ``options`` (detecting what is unset), and the format."""
@@ -189,8 +214,8 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
             raise DataError(f"'{fmt.path.name}' has a header row ({shown}) but no rows of data.",
                             "Add rows of data below the header, or choose another file.")
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
-    frame, totals = _drop_totals_rows(frame)
-    fmt.notes.extend(totals)
+    frame, dropped = _drop_non_data_rows(frame)
+    fmt.notes.extend(dropped)
     formatted, markers = _read_as_numbers(frame, fmt.options)
     fmt.notes.extend(formatted_text(formatted) + markers_text(markers))
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
