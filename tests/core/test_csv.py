@@ -251,3 +251,9 @@ def test_a_totals_row_at_the_end_is_left_out_and_said(tmp_path):
     path.write_text("\n".join(named) + "\n", encoding="utf-8")
     ds = read_csv(path)  # a text column: 'Total' is one more name, and 99 a score
     assert len(ds.frame) == 31 and not any("totals" in w for w in ds.warnings)
+    # a delimiter at the end of each line, twice: one note for both empty columns
+    path.write_text("\n".join(r + ",," for r in rows) + "\n", encoding="utf-8")
+    ds = read_csv(path)
+    assert list(ds.frame.columns) == ["id", "survived", "age", "city"]
+    assert "Columns 5 and 6 have no name and no values (a delimiter at the end of each line?): " \
+           "they were left out." in ds.warnings

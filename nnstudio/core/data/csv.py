@@ -77,11 +77,14 @@ def _finish(frame: pd.DataFrame, fmt: CsvFormat, mixed: set[str]) -> pd.DataFram
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             frame[c] = s.map(lambda v: v if isinstance(v, str) or v is None or
                              (isinstance(v, float) and math.isnan(v)) else str(v)).astype(object)
-    for i, c in reversed(list(enumerate(frame.columns))):
-        if c == f"column {i + 1}" and fmt.options.header and frame[c].isna().all():
-            frame = frame.drop(columns=c)
-            fmt.notes.append(f"Column {i + 1} has no name and no values (a delimiter at the end of "
-                             f"each line?): it was left out.")
+    empty = [i + 1 for i, c in enumerate(frame.columns)
+             if c == f"column {i + 1}" and fmt.options.header and frame[c].isna().all()]
+    if empty:
+        frame = frame.drop(columns=[f"column {i}" for i in empty])
+        which = (f"Column {empty[0]} has" if len(empty) == 1 else
+                 f"Columns {', '.join(map(str, empty[:-1]))} and {empty[-1]} have")
+        fmt.notes.append(f"{which} no name and no values (a delimiter at the end of each line?): "
+                         f"{'it was' if len(empty) == 1 else 'they were'} left out.")
     return frame
 
 
