@@ -176,3 +176,26 @@ def test_evaluate_takes_a_trained_project_as_it_takes_its_export(churn, capsys, 
     run_id = json.loads(capsys.readouterr().out)["runs"][0]["id"]
     assert cli.main(["evaluate", proj, "--run", run_id, "--json"]) == 0
     assert "test" in json.loads(capsys.readouterr().out)["splits"]
+
+
+def test_explain_without_data_uses_the_test_rows_as_the_app_does(churn, capsys):
+    """`nnstudio explain P` stopped at "the following arguments are required: data", where
+    evaluate takes the model's own data; and given the training file, the importance was measured
+    on every row, the training rows among them. Without DATA it is measured on the test rows of
+    the data the model was trained on, as the app's Importance tab measures it."""
+    from nnstudio.core import explain as core_explain
+    from nnstudio.core import project_file
+
+    proj = str(churn / "churn.nnstudio")
+    assert cli.main(["explain", proj, "--repeats", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    t = project_file.load_trained(proj, require_data=True)
+    test = t.project.prepare().raw_test
+    assert out["rows"] == "test" and out["importance"]["rows"] == len(test) > 0
+    same = core_explain.permutation_importance(t.model, t.preprocessor, test.reset_index(drop=True),
+                                               n_repeats=2, seed=0, threshold=t.threshold)
+    assert [c["column"] for c in out["importance"]["columns"]] == same.columns
+    assert cli.main(["explain", proj, "--row", "2", "--repeats", "2"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"On the {len(test):,} test rows of the data the model was trained on.")
+    assert "Row 2: " in text

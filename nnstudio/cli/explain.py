@@ -1,7 +1,8 @@
-"""``nnstudio explain MODEL_OR_PROJECT DATA.csv [--row N]``: which columns matter, and why this row.
+"""``nnstudio explain MODEL_OR_PROJECT [DATA.csv] [--row N]``: which columns matter, and why this row.
 
 Prints the permutation importance of every input column on the rows of DATA (which must hold the
-target), and with ``--row N`` the attributions of that row (integrated gradients against the
+target; without DATA, the test rows of the data the model was trained on), and with ``--row N``
+the attributions of that row (integrated gradients against the
 training rows' typical row; they add up to the prediction minus the baseline's prediction).
 """
 from __future__ import annotations
@@ -23,8 +24,12 @@ def add_parser(sub) -> None:
                                    "DATA.csv, and with --row N the attributions of row N (integrated "
                                    "gradients against a typical training row).")
     p.add_argument("model", help="a .keras file exported by nnstudio, or a trained .nnstudio project")
-    p.add_argument("data", help="CSV with the model's input columns (and the target, for importance)")
-    p.add_argument("--row", type=int, metavar="N", help="explain data row N (1 = the first row)")
+    p.add_argument("data", nargs="?",
+                   help="CSV with the model's input columns (and the target, for importance); "
+                        "without it, the test rows of the data the model was trained on (as the "
+                        "app's Importance tab)")
+    p.add_argument("--row", type=int, metavar="N",
+                   help="explain data row N (1 = the first row; without DATA, the Nth test row)")
     p.add_argument("--metric", help="importance metric: accuracy, balanced_accuracy, roc_auc, log_loss "
                                     "(classification) or r2, rmse, mae (regression)")
     p.add_argument("--repeats", type=int, default=5, help="shuffles per column (default 5)")
@@ -85,14 +90,36 @@ def training_rows(loaded: Loaded):
     return data.raw_train
 
 
+def test_rows(loaded: Loaded, name: str):
+    """The raw test rows of the data the model was trained on (``nnstudio explain MODEL`` without
+    DATA), or a message saying why there are none."""
+    data = None
+    if loaded.project is not None:
+        try:
+            data = loaded.project.prepare()
+        except NNStudioError:
+            data = None
+    if data is None or data.preprocessor.to_dict() != loaded.preprocessor.to_dict():
+        raise DataError(f"The data '{Path(name).name}' was trained on cannot be found as it was "
+                        f"(a CSV moved or changed since), so it has no test rows to explain on.",
+                        f"Give the rows: `nnstudio explain {Path(name).name} DATA.csv`.")
+    if not len(data.raw_test):
+        raise DataError("The data the model was trained on has no test rows (a test fraction of 0).",
+                        f"Give the rows: `nnstudio explain {Path(name).name} DATA.csv`.")
+    return data.raw_test.reset_index(drop=True)
+
+
 def run(args) -> int:
     from nnstudio.core import explain, model_file  # noqa: PLC0415 -- lazy: SciPy, pandas load only for the command that runs
 
     m = load_any(args.model)
-    frame = model_file.read_csv_frame(args.data, m.read_options)  # as the training file was read
+    if args.data is None:
+        frame = test_rows(m, args.model)
+    else:
+        frame = model_file.read_csv_frame(args.data, m.read_options)  # as the training file was read
     pre = m.preprocessor
     out: dict = {"model": str(args.model), "task": pre.task.value, "target": pre.target,
-                 "threshold": m.threshold}
+                 "threshold": m.threshold, "rows": "test" if args.data is None else "data"}
     if args.row is not None and not 1 <= args.row <= len(frame):
         raise DataError(f"There is no row {args.row}: the data has {len(frame):,} rows.",
                         "Rows count from 1 (the first row under the header).")
@@ -116,6 +143,8 @@ def run(args) -> int:
         print(json.dumps(out, indent=2, default=jsonable))
         return 0
     if out.get("importance"):
+        if args.data is None:
+            print(f"On the {len(frame):,} test rows of the data the model was trained on.")
         print("\n".join(imp.lines(most=SHOWN)))
         for n in [imp.summary(), *imp.notes]:
             print("  " + n)
