@@ -39,6 +39,17 @@ def test_predict_writes_predictions_for_raw_rows(xor_model):
     assert ((preds["P(class id = 1)"] > 0.5).astype(int) == preds["prediction"]).all()
 
 
+def test_predict_says_which_rows_reading_left_out(xor_model, capsys, tmp_path):
+    folder, path = xor_model
+    rows = pd.read_csv(folder / "rows.csv")
+    (tmp_path / "export.csv").write_text(rows.to_csv(index=False) + "Total,\n", encoding="utf-8")
+    assert cli.main(["predict", str(path), str(tmp_path / "export.csv"), "--out",
+                     str(tmp_path / "p.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert "Wrote 40 predictions" in out
+    assert "nnstudio: warning: Row 41 looks like a totals row, not data ('Total'): it was left out." in err
+
+
 def test_evaluate_reproduces_the_training_figures(xor_model, capsys):
     _, path = xor_model
     assert cli.main(["evaluate", str(path), "--json"]) == 0

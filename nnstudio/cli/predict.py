@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from nnstudio.cli.common import warn
 from nnstudio.cli.evaluate import _threshold
 from nnstudio.core.errors import DataError
 
@@ -30,6 +31,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from nnstudio.cli.explain import load_any  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.data.csv import read_csv_like  # noqa: PLC0415 -- lazy: pandas loads only for the command that runs
     from nnstudio.core.predict_file import reasons_of, reasons_text  # noqa: PLC0415 -- lazy: pandas
 
     if Path(args.model).suffix.lower() == ".nnstudio":  # a project trained with `train --save`
@@ -37,11 +39,13 @@ def run(args) -> int:
     else:  # an export (a legacy .h5, a folder, a missing file: each with its own message)
         lm = model_file.load(args.model)
         lm.require_nnstudio()
-    frame = model_file.read_csv_frame(args.data, lm.read_options)  # as the training file was read
+    ds = read_csv_like(args.data, lm.read_options)  # as the training file was read
+    frame = ds.frame
 
     table = evaluate.predict_frame(lm.net, lm.preprocessor, frame,
                                    keep_columns=not args.only_predictions,
                                    threshold=_threshold(args, lm))
+    warn(ds.warnings)  # rows left out (a totals row …), '$1,234' read as numbers … (bad input: one line)
     skipped = int(table[evaluate.PREDICTION].isna().sum())
     left = ""
     if skipped:  # how many, and why (the commonest reasons; every row's is in its note)

@@ -30,6 +30,7 @@ class FilePredictions:
     reasons: dict[str, int] = field(default_factory=dict)  # why rows were not predicted -> rows
     evaluation: ev.Evaluation | None = None  # when the file holds the target
     evaluation_error: str = ""  # the target is there but the figures could not be computed
+    read_notes: list[str] = field(default_factory=list)  # from reading the file (rows left out …)
 
     @property
     def rows(self) -> int:
@@ -48,7 +49,7 @@ class FilePredictions:
 
     def summary_lines(self) -> list[str]:
         name = Path(self.path).name
-        out = [f"Predicted {self.predicted:,} of the {self.rows:,} rows of {name}."]
+        out = [f"Predicted {self.predicted:,} of the {self.rows:,} rows of {name}.", *self.read_notes]
         if self.task is Task.REGRESSION:
             v = pd.to_numeric(self.table[ev.PREDICTION], errors="coerce").dropna()
             if len(v):
@@ -104,12 +105,14 @@ def predict_file(net, pre, path: str | Path, *, csv_options: dict | None = None,
                  threshold: float | None = None, loss_name: str | None = None,
                  regularization: float = 0.0) -> FilePredictions:
     """Predict every row of the CSV at ``path`` with ``net`` (raw columns in, as trained)."""
-    frame = read_csv_like(path, csv_options).frame
+    ds = read_csv_like(path, csv_options)
+    frame = ds.frame
     outputs = ev.frame_outputs(net, pre, frame)  # the network runs once, for the table and the figures
     table = ev.predict_frame(net, pre, frame, keep_columns=True, threshold=threshold, outputs=outputs)
     predicted = int(table[ev.PREDICTION].notna().sum())
     reasons = reasons_of(table[ev.NOTE]) if ev.NOTE in table.columns else {}
-    result = FilePredictions(str(path), table, pre.task, pre.target, predicted, reasons)
+    result = FilePredictions(str(path), table, pre.task, pre.target, predicted, reasons,
+                             read_notes=list(ds.warnings))
     if pre.target in frame.columns and frame[pre.target].notna().any():
         try:
             result.evaluation, _ = ev.evaluate_frame(net, pre, frame, loss_name, regularization,

@@ -65,6 +65,22 @@ def test_rows_that_cannot_be_predicted_are_counted_by_why(trained, tmp_path):
         write_csv(r, tmp_path / "no" / "such" / "out.csv")
 
 
+def test_rows_left_out_when_reading_are_said_beside_the_predictions(trained, tmp_path):
+    """A spreadsheet export to score, with a totals row and an empty row under the data: the
+    predictions came back two rows short ("Predicted 30 of the 30 rows") with nothing said. The
+    reading notes are in the summary (the app's dialog) and on stderr (the CLI)."""
+    _, _, data, model = trained
+    new = make_churn_demo.churn_frame(30, seed=4).drop(columns="churn")
+    text = new.to_csv(index=False) + "Total" + "," * (new.shape[1] - 1) + "\n" + "," * (new.shape[1] - 1) + "\n"
+    (tmp_path / "export.csv").write_text(text, encoding="utf-8")
+    r = predict_file(model, data.preprocessor, tmp_path / "export.csv", threshold=0.5)
+    lines = r.summary_lines()
+    assert lines[0] == "Predicted 30 of the 30 rows of export.csv."
+    assert any(x.startswith("Row 31 looks like a totals row, not data ('Total'): it was left out")
+               for x in lines[1:])
+    assert "1 row with every cell empty (row 32) was left out." in lines
+
+
 def test_a_file_without_a_column_the_model_needs_is_refused_with_the_columns_named(trained, tmp_path):
     _, _, data, model = trained
     make_churn_demo.churn_frame(20).drop(columns="calls").to_csv(tmp_path / "short.csv", index=False)
