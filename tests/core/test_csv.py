@@ -251,6 +251,14 @@ def test_a_totals_row_at_the_end_is_left_out_and_said(tmp_path):
     path.write_text("\n".join(named) + "\n", encoding="utf-8")
     ds = read_csv(path)  # a text column: 'Total' is one more name, and 99 a score
     assert len(ds.frame) == 31 and not any("totals" in w for w in ds.warnings)
+    # rows are numbered as in the file, whichever comes first; a file of empty rows has no data
+    path.write_text("\n".join(rows + [",,,", "Total,20,,"]) + "\n", encoding="utf-8")
+    ds = read_csv(path)
+    assert ds.warnings[:2] == ["1 row with every cell empty (row 41) was left out.",
+                               "Row 42 looks like a totals row, not data ('Total', 20): it was left out."]
+    path.write_text("a,b\n,\n,\n", encoding="utf-8")
+    with pytest.raises(DataError, match="has a header row \\(a, b\\) but no rows of data"):
+        read_csv(path)
     # a delimiter at the end of each line, twice: one note for both empty columns
     path.write_text("\n".join(r + ",," for r in rows) + "\n", encoding="utf-8")
     ds = read_csv(path)

@@ -93,25 +93,23 @@ _TOTALS = re.compile(r"^(grand\s+|sub-?)?(totals?|sum|average|avg|mean|count|sum
                      r"totaal|totale|moyenne)\b\s*[:.]?", re.IGNORECASE)
 
 
-def _drop_totals_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Leave out the rows at the end of ``frame`` that a spreadsheet adds below the data: a row
-    whose first filled cell reads "Total" (or Sum, Average, ...) in a column that holds numbers
-    everywhere else, or with most of its cells empty. Kept, one was a column's stray text (an ID
-    column of "numbers with text" that refused to train) or a class of the target (342)."""
+def _totals_rows(frame: pd.DataFrame) -> tuple[list[int], list[str], set]:
+    """The rows at the end of ``frame`` that a spreadsheet adds below the data: a row whose first
+    filled cell reads "Total" (or Sum, Average, ...) in a column that holds numbers everywhere
+    else, or with most of its cells empty. Kept, one was a column's stray text (an ID column of
+    "numbers with text" that refused to train) or a class of the target (342). Returns their
+    positions, a note for each, and the columns their labels sat in."""
     filled = frame.notna().any(axis=1).to_numpy()
     rows: list[int] = []
     for r in range(len(frame) - 1, max(-1, len(frame) - 6), -1):
         if not filled[r]:
-            continue  # a blank line at the end: left as it is (a row without a target)
-        cells = frame.iloc[r]
-        first = cells.dropna()
-        if not len(first) or not isinstance(first.iloc[0], str) or not _TOTALS.match(first.iloc[0].strip()):
+            continue  # a blank line at the end (left out as such)
+        first = frame.iloc[r].dropna()
+        if not isinstance(first.iloc[0], str) or not _TOTALS.match(first.iloc[0].strip()):
             break
         rows.append(r)
-    if not rows:
-        return frame, []
-    keep = frame.drop(index=frame.index[rows])
-    notes, found, labelled = [], [], set()
+    keep = frame.drop(index=frame.index[rows]) if rows else frame
+    found, notes, labelled = [], [], set()
     for r in sorted(rows):
         cells = frame.iloc[r].dropna()
         col = cells.index[0]
@@ -124,40 +122,37 @@ def _drop_totals_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         shown = ", ".join(repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float)
                           else str(v) for v in cells.iloc[:4]) + (", …" if len(cells) > 4 else "")
         notes.append(f"Row {r + 1} looks like a totals row, not data ({shown}): it was left out.")
-    if not found:
-        return frame, []
-    frame = frame.drop(index=frame.index[found]).reset_index(drop=True)
-    for c in labelled:  # a column that held the word "Total" among its numbers: numbers again
-        values = frame[c].dropna()
-        if len(values) and not pd.api.types.is_numeric_dtype(frame[c]) \
-                and pd.to_numeric(values, errors="coerce").notna().all():
-            frame[c] = pd.to_numeric(frame[c], errors="coerce")
-    return frame, notes
+    return found, notes, labelled
 
 
 def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Leave out rows with every cell empty (",,,," lines: each made every column "1 missing" and
-    a 0/1 target's classes "0.0" and "1.0") and a spreadsheet's totals rows
-    (:func:`_drop_totals_rows`); columns that were decimals only for those rows' sake are whole
-    numbers again. Returns the notes that say so."""
+    a 0/1 target's classes "0.0" and "1.0") and a spreadsheet's totals rows (:func:`_totals_rows`);
+    columns that were decimals, or text, only for those rows' sake are whole numbers again.
+    Returns the notes that say so (row numbers as in the file, 1 = the first row of data)."""
     empty = frame.isna().all(axis=1).to_numpy()
-    notes = []
+    totals, notes, labelled = _totals_rows(frame)
     if empty.any():
         rows = [int(i) + 1 for i in empty.nonzero()[0]]
         where = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
         n = len(rows)
-        notes.append(f"{n:,} row{'s' if n != 1 else ''} with every cell empty (row"
-                     f"{'s' if n != 1 else ''} {where}) {'were' if n != 1 else 'was'} left out.")
-    before = frame
-    frame, totals = _drop_totals_rows(frame[~empty].reset_index(drop=True))
-    if not (notes or totals):
-        return before, []
-    for c in frame.columns:  # 1.0, 2.0 … read as decimals because a left-out row had no value
-        s = frame[c]
-        if s.dtype.kind == "f" and before[c].isna().any() and s.notna().all() and len(s) \
+        notes.insert(0, f"{n:,} row{'s' if n != 1 else ''} with every cell empty (row"
+                        f"{'s' if n != 1 else ''} {where}) {'were' if n != 1 else 'was'} left out.")
+    if not notes:
+        return frame, []
+    drop = empty.copy()
+    drop[totals] = True
+    out = frame[~drop].reset_index(drop=True)
+    for c in out.columns:
+        s = out[c]
+        if c in labelled and len(s.dropna()) and not pd.api.types.is_numeric_dtype(s) \
+                and pd.to_numeric(s.dropna(), errors="coerce").notna().all():
+            s = out[c] = pd.to_numeric(s, errors="coerce")  # the word "Total" among its numbers
+        # 1.0, 2.0 … read as decimals because a left-out row had no value there
+        if s.dtype.kind == "f" and frame[c].isna().any() and s.notna().all() and len(s) \
                 and (s == s.round()).all() and s.abs().max() < 2**53:
-            frame[c] = s.astype("int64")
-    return frame, notes + totals
+            out[c] = s.astype("int64")
+    return out, notes
 
 
 def preview(path: str | os.PathLike, options: CsvOptions | None = None,
@@ -211,14 +206,14 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
         except UnicodeDecodeError:
             fmt.options = replace(fmt.options, encoding="latin-1")
             frame = _read_chunks(fmt, progress, should_stop, chunk_rows)
+    frame, dropped = _drop_non_data_rows(frame)
+    fmt.notes.extend(dropped)
     if len(frame) == 0:
         if fmt.options.header:
             shown = ", ".join(fmt.names[:8]) + (" …" if len(fmt.names) > 8 else "")
             raise DataError(f"'{fmt.path.name}' has a header row ({shown}) but no rows of data.",
                             "Add rows of data below the header, or choose another file.")
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
-    frame, dropped = _drop_non_data_rows(frame)
-    fmt.notes.extend(dropped)
     formatted, markers = _read_as_numbers(frame, fmt.options)
     fmt.notes.extend(formatted_text(formatted) + markers_text(markers))
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
