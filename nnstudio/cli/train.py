@@ -292,8 +292,7 @@ def run(args) -> int:
         saved = project_file.save_project(project, project_file.with_suffix(args.save), result,
                                           data.preprocessor)
         if args.repeat:  # the tutorials' question: did the change help, beyond seed noise?
-            summ = groups.summary(project.runs)
-            verdict = summ["verdict"] if len(groups.seed_groups(project.runs)) >= 2 else None
+            verdict = groups.summary(project.runs)["verdict"]  # None: no earlier seed group
             if args.json:
                 out["verdict_vs_previous"] = verdict
                 out["saved"] = str(saved)
