@@ -247,10 +247,15 @@ def test_a_totals_row_at_the_end_is_left_out_and_said(tmp_path):
     path.write_text("\n".join(rows + ["Grand total,,,", "Average,0.5,40.5,"]) + "\n", encoding="utf-8")
     ds = read_csv(path)
     assert len(ds.frame) == 40 and sum("totals row" in w for w in ds.warnings) == 2
-    named = ["name,score"] + [f"p{i},{i}" for i in range(30)] + ["Total,99"]
-    path.write_text("\n".join(named) + "\n", encoding="utf-8")
+    named = ["name,score,genre,year"] + [f"p{i},{i},x,2000" for i in range(30)]
+    path.write_text("\n".join(named + ["Total,99,y,2001"]) + "\n", encoding="utf-8")
     ds = read_csv(path)  # a text column: 'Total' is one more name, and 99 a score
     assert len(ds.frame) == 31 and not any("totals" in w for w in ds.warnings)
+    path.write_text("\n".join(named + ["Mean Girls,,,"]) + "\n", encoding="utf-8")
+    ds = read_csv(path)  # a title that starts like a label, on a row of missing values: data
+    assert len(ds.frame) == 31 and not any("totals" in w for w in ds.warnings)
+    path.write_text("\n".join(named + ["Totals:,,,"]) + "\n", encoding="utf-8")
+    assert len(read_csv(path).frame) == 30  # the label alone on an empty row: a totals row
     # rows are numbered as in the file, whichever comes first; a file of empty rows has no data
     path.write_text("\n".join(rows + [",,,", "Total,20,,"]) + "\n", encoding="utf-8")
     ds = read_csv(path)

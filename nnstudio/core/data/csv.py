@@ -115,7 +115,9 @@ def _totals_rows(frame: pd.DataFrame) -> tuple[list[int], list[str], set]:
         col = cells.index[0]
         others = keep[col].dropna()
         numeric = len(others) > 0 and pd.to_numeric(others, errors="coerce").notna().all()
-        if not (numeric or frame.iloc[r].isna().mean() >= 0.5):
+        # in a text column, only the label alone ("Total:", not "Mean Girls") on a row mostly empty
+        alone = _TOTALS.fullmatch(str(cells.iloc[0]).strip()) is not None
+        if not (numeric or (alone and frame.iloc[r].isna().mean() >= 0.5)):
             continue
         found.append(r)
         labelled.add(col)
