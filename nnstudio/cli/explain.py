@@ -7,6 +7,7 @@ training rows' typical row; they add up to the prediction minus the baseline's p
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,18 @@ class Loaded:
     settings: object | None
     read_options: dict | None = None  # how its training file was read (None: not from a file)
 
+    @functools.cached_property
+    def own_data(self):
+        """Its project's data prepared, when it can be found as the model was trained on it
+        (None otherwise): prepared once, however many of its splits are asked for."""
+        if self.project is None:
+            return None
+        try:
+            data = self.project.prepare()
+        except NNStudioError:
+            return None
+        return data if data.preprocessor.to_dict() == self.preprocessor.to_dict() else None
+
 
 def load_any(path: str, need_project: bool = False) -> Loaded:
     p = Path(path)
@@ -79,27 +92,15 @@ def load_any(path: str, need_project: bool = False) -> Loaded:
 
 def training_rows(loaded: Loaded):
     """The raw training rows of the model's project, when its data can be found (for the baseline row)."""
-    if loaded.project is None:
-        return None
-    try:
-        data = loaded.project.prepare()
-    except NNStudioError:
-        return None
-    if data.preprocessor.to_dict() != loaded.preprocessor.to_dict():
-        return None
-    return data.raw_train
+    data = loaded.own_data
+    return None if data is None else data.raw_train
 
 
 def test_rows(loaded: Loaded, name: str):
     """The raw test rows of the data the model was trained on (``nnstudio explain MODEL`` without
     DATA), or a message saying why there are none."""
-    data = None
-    if loaded.project is not None:
-        try:
-            data = loaded.project.prepare()
-        except NNStudioError:
-            data = None
-    if data is None or data.preprocessor.to_dict() != loaded.preprocessor.to_dict():
+    data = loaded.own_data
+    if data is None:
         raise DataError(f"The data '{Path(name).name}' was trained on cannot be found as it was "
                         f"(a CSV moved or changed since), so it has no test rows to explain on.",
                         f"Give the rows: `nnstudio explain {Path(name).name} DATA.csv`.")
