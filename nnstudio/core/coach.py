@@ -155,14 +155,13 @@ def _lr_too_high(history, lr, chance: float | None = None, optimizer: str = "ada
     settled = level < SETTLED * (chance if chance else float(loss[0]))
     oscillating = up >= 0.35 and swing >= 0.1 and not settled
     rising = end_vs_best >= 1.5 and int(np.argmin(loss)) < loss.size - 3 and not settled
-    worse = chance is not None and chance > 0 and level >= 2 * chance
+    known = chance is not None and chance > 0  # a classifier on cross-entropy
+    worse = known and level >= 2 * chance
     # the first epoch's steps threw the loss far above chance, and it then sat at chance: the
     # network gives every row the same answer (its units dead, its output a coin the steps flip)
-    stuck = chance is not None and chance > 0 and float(loss[0]) >= 2 * chance \
-        and level >= 0.9 * chance
+    stuck = known and float(loss[0]) >= 2 * chance and level >= 0.9 * chance
     # a rate of 1 or more (never "too low") whose loss never fell below chance: nothing learned
-    never = chance is not None and chance > 0 and lr >= _LR_NEVER_LOW \
-        and float(np.min(loss)) >= 0.95 * chance
+    never = known and lr >= _LR_NEVER_LOW and float(np.min(loss)) >= 0.95 * chance
     if not (oscillating or rising or worse or stuck or never):
         return None
     best = int(np.argmin(loss)) + 1
@@ -341,10 +340,6 @@ def _majority(data, spec, result) -> Finding | None:
     share = float(np.max(per_class) / len(codes))
     if share < 0.95:
         return None
-    counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=data.n_classes)
-    minority = float(np.min(counts[counts > 0]) / counts.sum()) if counts.sum() else 0.0
-    fix = (Fix("balanced class weights", settings={"class_weight": "balanced"}) if minority < 0.3
-           else _bigger(spec))
     evidence = {"metric": "accuracy", "baseline": base["majority_accuracy"]}
     answered = data.preprocessor.classes[int(np.argmax(per_class))]
     if str(answered) != str(base["majority_class"]):
@@ -359,6 +354,10 @@ def _majority(data, spec, result) -> Finding | None:
             "not even the most frequent class, training broke (dead units, steps so large that "
             "the output flips between classes) rather than the classes being imbalanced.",
             evidence=evidence, fix=_bigger(spec))
+    counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=data.n_classes)
+    minority = float(np.min(counts[counts > 0]) / counts.sum()) if counts.sum() else 0.0
+    fix = (Fix("balanced class weights", settings={"class_weight": "balanced"}) if minority < 0.3
+           else _bigger(spec))
     return Finding(
         "majority_class", f"The network answers '{answered}' for {share:.0%} of the "
         f"{base['split']} rows and is no better than always answering it "
