@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
-from nnstudio.ui.common.text import short
+from nnstudio.ui.common.text import short, short_label
 
 WRONG_ROW = QColor("#fde2e2")
 
@@ -231,9 +231,7 @@ class PredictionForm(QWidget):
                 w.setToolTip(f"{c.name}: one of the {len(c.categories)} values seen in training")
                 w.currentIndexChanged.connect(self._changed)
             self.fields[c.name] = w
-            label = QLabel(short(c.name, FORM_LABEL_CHARS))  # a long name pushed its field out of view
-            label.setToolTip(c.name)
-            self.form.addRow(label, w)
+            self.form.addRow(short_label(c.name, FORM_LABEL_CHARS), w)
 
     def set_value(self, column: str, value) -> None:
         w = self.fields[column]

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QLabel,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 from superqt import QLabeledDoubleSlider
 
 from nnstudio.core import surface as core_surface
-from nnstudio.ui.common.text import short
+from nnstudio.ui.common.text import short_label
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
 #: Held features shown each with its control; more are set one at a time, picked from a list.
@@ -99,9 +98,7 @@ class HeldValuesPanel(QGroupBox):
     def _add_control(self, c) -> None:
         w = self._slider(self._pre, c) if c.kind == "numeric" else self._combo(c)
         self.widgets[c.name] = w
-        label = QLabel(short(c.name, LABEL_CHARS))  # a long name pushed its slider out of view
-        label.setToolTip(c.name)
-        self.form.addRow(label, w)
+        self.form.addRow(short_label(c.name, LABEL_CHARS), w)
 
     @Slot(int)
     def _picked(self, index: int) -> None:
