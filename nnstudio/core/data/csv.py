@@ -93,27 +93,26 @@ _TOTALS = re.compile(r"^(grand\s+|sub-?)?(totals?|sum|average|avg|mean|count|sum
                      r"totaal|totale|moyenne)\b\s*[:.]?", re.IGNORECASE)
 
 
-def _totals_rows(frame: pd.DataFrame) -> tuple[list[int], list[str], set]:
+def _totals_rows(frame: pd.DataFrame, empty) -> tuple[list[int], list[str], set]:
     """The rows at the end of ``frame`` that a spreadsheet adds below the data: a row whose first
     filled cell reads "Total" (or Sum, Average, ...) in a column that holds numbers everywhere
     else, or with most of its cells empty. Kept, one was a column's stray text (an ID column of
     "numbers with text" that refused to train) or a class of the target (342). Returns their
-    positions, a note for each, and the columns their labels sat in."""
-    filled = frame.notna().any(axis=1).to_numpy()
+    positions, a note for each, and the columns their labels sat in; ``empty``: which rows have
+    every cell empty."""
     rows: list[int] = []
     for r in range(len(frame) - 1, max(-1, len(frame) - 6), -1):
-        if not filled[r]:
+        if empty[r]:
             continue  # a blank line at the end (left out as such)
         first = frame.iloc[r].dropna()
         if not isinstance(first.iloc[0], str) or not _TOTALS.match(first.iloc[0].strip()):
             break
         rows.append(r)
-    keep = frame.drop(index=frame.index[rows]) if rows else frame
     found, notes, labelled = [], [], set()
     for r in sorted(rows):
         cells = frame.iloc[r].dropna()
         col = cells.index[0]
-        others = keep[col].dropna()
+        others = frame[col].drop(index=frame.index[rows]).dropna()
         numeric = len(others) > 0 and pd.to_numeric(others, errors="coerce").notna().all()
         # in a text column, only the label alone ("Total:", not "Mean Girls") on a row mostly empty
         alone = _TOTALS.fullmatch(str(cells.iloc[0]).strip()) is not None
@@ -133,7 +132,7 @@ def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     columns that were decimals, or text, only for those rows' sake are whole numbers again.
     Returns the notes that say so (row numbers as in the file, 1 = the first row of data)."""
     empty = frame.isna().all(axis=1).to_numpy()
-    totals, notes, labelled = _totals_rows(frame)
+    totals, notes, labelled = _totals_rows(frame, empty)
     if empty.any():
         rows = [int(i) + 1 for i in empty.nonzero()[0]]
         where = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
