@@ -39,9 +39,7 @@ def main(keys: list[str]) -> None:
     from nnstudio.core.training import population
     from nnstudio.core.training.population_program import PopulationProgram
     from nnstudio.core.training.shuffle import epoch_orders
-    from nnstudio.core.training.steps import as_targets
 
-    tf = core_tf.tensorflow()
     bt.warm_up()
     lane = ThreadPoolExecutor(1)
     for key in keys:
@@ -51,22 +49,17 @@ def main(keys: list[str]) -> None:
         n = len(d.X_train)
         template = population._empty_models(spec, d, 1)[0]
         _, loss_name, layout = population._program_key(d, spec, s, 5)
-        X = tf.constant(np.asarray(d.X_train, np.float32))
-        y = tf.constant(as_targets(d.y_train, layout))
-        Xv_np, yv_np = (d.X_val, d.y_val) if len(d.X_val) else (d.X_train[:1], d.y_train[:1])
-        Xv = tf.constant(np.asarray(Xv_np, np.float32))
-        yv = tf.constant(as_targets(yv_np, layout))
         calls = {}
         for pop in (5, 3, 2):
             prog = PopulationProgram(template, s, d.task, loss_name, n, d.n_inputs,
-                                     len(d.X_val), layout, pop, True)
+                                     len(d.X_val), layout, pop, True, n_test=len(d.X_test))
+            data = prog.tensors(d)
             k = min(prog.max_k, w.epochs)
             orders = np.zeros((prog.max_k, pop, n), np.int32)
             for i in range(pop):
                 orders[:k, i] = epoch_orders(i, 0, k, n)
             args = prog.arguments(orders, k)
-            data = (X, y, Xv, yv)
-            calls[pop] = (lambda p=prog, a=args, t=data: p.call(*t, a))
+            calls[pop] = (lambda p=prog, a=args, t=data: p.call(t, a))
             calls[pop]()  # compiles
         print(f"{key}: {k} epochs a call", flush=True)
         _timed("one program of 5", calls[5])

@@ -80,6 +80,26 @@ def test_each_seed_is_its_single_run(xor, xor_population, i):
     _same_run(xor_population[i], train(xor, DROP_SPEC, _settings(seed=SEEDS[i])))
 
 
+def test_a_population_stopped_before_its_first_epoch_is_its_starting_networks(xor, xor_population):
+    """The program the population above trained on is used again and stopped before any call:
+    each network is its seed's starting one, its test figures that network's, nothing of the
+    last run (whose values and test answers the program's last call returned)."""
+    from nnstudio.core import registry
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.training.evaluation import evaluate_arrays
+
+    runs = population.train_population(xor, DROP_SPEC, _settings(), SEEDS, should_stop=lambda: True)
+    assert not runs[0].compiled  # the program of xor_population, not a new one
+    for r, seed in zip(runs, SEEDS):
+        assert r.status == "stopped" and r.epochs_run == 0 and r.history["loss"] == []
+        start = build_model(DROP_SPEC, xor.n_inputs, xor.task, xor.n_classes, seed=seed)
+        for a, b in zip(r.model.variables, start.variables, strict=True):
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+        want = evaluate_arrays(start, xor.X_test, xor.y_test, xor.task,
+                               registry.make_loss(_settings().loss_for(xor.task)))
+        assert r.test == pytest.approx(want, abs=1e-6)
+
+
 def test_the_seeds_differ(xor_population):
     """Not one network N times: each has its own start, shuffles and masks."""
     losses = {round(r.history["loss"][-1], 6) for r in xor_population}

@@ -41,7 +41,6 @@ from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import compute_threads
-from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import Deferred, TrainResult
 from nnstudio.core.training import host
 from nnstudio.core.training.host_population import HostPopulation
@@ -52,7 +51,7 @@ from nnstudio.core.training.population_program import (
 )
 from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.shuffle import epoch_orders
-from nnstudio.core.training.steps import as_targets, layout_for
+from nnstudio.core.training.steps import layout_for
 
 #: Training features of one network larger than this (bytes) train seed after seed.
 POPULATION_MAX_BYTES = 64 * 2**20
@@ -96,7 +95,7 @@ def _program_key(data, spec: NetworkSpec, settings: TrainSettings, pop: int):
     layout = layout_for(task, spec.layers_for(task, data.n_classes)[-1].units)
     n, n_inputs = data.X_train.shape
     opt = (settings.optimizer, float(settings.momentum), bool(settings.nesterov))
-    key = (repr(spec), opt, task.value, loss_name, n, n_inputs, len(data.X_val),
+    key = (repr(spec), opt, task.value, loss_name, n, n_inputs, len(data.X_val), len(data.X_test),
            settings.effective_batch_size(n), layout, pop, bool(settings.jit_compile))
     return key, loss_name, layout
 
@@ -120,7 +119,8 @@ def _acquire(key, make_template, data, settings: TrainSettings, loss_name: str, 
 
     def make(p: int, max_k: int | None = None) -> PopulationProgram:
         return PopulationProgram(template, settings, data.task, loss_name, n, n_inputs,
-                                 len(data.X_val), layout, p, bool(settings.jit_compile), max_k)
+                                 len(data.X_val), layout, p, bool(settings.jit_compile), max_k,
+                                 len(data.X_test))
     with build_lock:
         prog = SplitPopulation(make, pop, n) \
             if splits(template, settings.effective_batch_size(n), pop, compute_threads()) \
@@ -209,10 +209,8 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
     (:class:`_Builder`). A split program (:class:`SplitPopulation`) takes both cores: that model
     is built on the second lane once its call has ended, while the first lane, one network
     bigger, still runs (10-15 ms of W3's Repeat off the clock). The others on first use."""
-    tf = _tensorflow()
     task = data.task
     n = len(data.X_train)
-    n_val = len(data.X_val)
     pop = len(seeds)
     builder = None  # the thread that builds the shown model beside the call, if one is started
     made = None  # who makes the shown model: that builder, or a split program's lane
@@ -226,16 +224,9 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
             made = _LaneBuilt(pop - 1, prog.after_next_call(
                 lambda: _empty_models(spec, data, 1)[0]))
         prog.load(starts, settings)
-        X = tf.constant(np.asarray(data.X_train, np.float32))
-        y = tf.constant(as_targets(data.y_train, prog.layout))
-        if n_val:
-            Xv = tf.constant(np.asarray(data.X_val, np.float32))
-            yv = tf.constant(as_targets(data.y_val, prog.layout))
-        else:
-            Xv, yv = X[:1], y[:1]
+        tensors = prog.tensors(data)
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
-                                     prog.arguments, lambda a: prog.call(X, y, Xv, yv, a),
-                                     builder)
+                                     prog.arguments, lambda a: prog.call(tensors, a), builder)
         if models is not None:
             prog.store(models)
         else:
@@ -244,7 +235,7 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
                                None if slots is None else [v[j] for j in slots])
                       for i, v in enumerate(prog.read())]
         steps = prog.steps()
-        tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
+        tests = prog.tested(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
         done_ok = True
     finally:
         if isinstance(prog, SplitPopulation):
@@ -368,8 +359,7 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
         with build_lock:
             starts = initial_values_many(spec, data.n_inputs, data.task, data.n_classes, seeds)
         prog.load(starts, settings)
-        X, y = (data.X_test, data.y_test) if len(data.X_test) else (data.X_train, data.y_train)
-        prog.compile_now(X[:1], y[:1])
+        prog.compile_now()
         prog.traced = True
         return True
     finally:

@@ -63,11 +63,15 @@ class PopulationProgram:
 
     def __init__(self, template, settings: TrainSettings, task: Task, loss_name: str,
                  n: int, n_inputs: int, n_val: int, layout: str, pop: int, jit: bool,
-                 max_k: int | None = None) -> None:
+                 max_k: int | None = None, n_test: int = 0) -> None:
         tf = _tensorflow()
         keras = _keras()
         self.lock = threading.Lock()
         self.pop, self.n, self.n_inputs, self.n_val, self.layout = pop, n, n_inputs, n_val, layout
+        self.n_test = int(n_test)
+        # what the last call ended with: (each stacked variable's values, test predictions
+        # [N, rows, out], test losses [N]); None since load() until a call has run
+        self.last: tuple | None = None
         self.task = task
         self.bs = settings.effective_batch_size(n)
         self.has_val = n_val > 0
@@ -135,6 +139,7 @@ class PopulationProgram:
                 with tf.control_dependencies(ops):
                     return tf.constant(0)
             self._load_fn = tf.function(load_fn, autograph=False)
+        self.last = None
         # stacked here: one array per variable is a few tensors to pass, not N times as many
         self._load_fn([np.stack([np.asarray(vals[j]) for vals in values]) for j in self.sources],
                       tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype))
@@ -153,12 +158,16 @@ class PopulationProgram:
 
     def read(self) -> list[list[np.ndarray]]:
         """Each network's values: [i][j] is network i's value of its model's variable
-        ``sources[j]`` (what :meth:`store` would assign there)."""
+        ``sources[j]`` (what :meth:`store` would assign there). The last call returned them; a
+        function of their own reads them when no call has run since :meth:`load`."""
         tf = _tensorflow()
-        if self._read_fn is None:
-            self._read_fn = tf.function(lambda: [tf.identity(v) for v in self.stacked],
-                                        autograph=False)
-        arrays = [t.numpy() for t in self._read_fn()]
+        if self.last is not None:
+            arrays = self.last[0]
+        else:
+            if self._read_fn is None:
+                self._read_fn = tf.function(lambda: [tf.identity(v) for v in self.stacked],
+                                            autograph=False)
+            arrays = [t.numpy() for t in self._read_fn()]
         return [[a[i] for a in arrays] for i in range(self.pop)]
 
     def steps(self) -> int:
@@ -170,30 +179,54 @@ class PopulationProgram:
         tf = _tensorflow()
         return tf.constant(orders), tf.constant(k, tf.int32)
 
-    def call(self, X, y, Xv, yv, args: tuple) -> np.ndarray:
-        """One compiled call: rows [MAX_CHUNK_EPOCHS, N, keys], the first ``k`` filled."""
-        return self.fn(X, y, Xv, yv, *args).numpy()
+    def tensors(self, data) -> tuple:
+        """The run's arrays as the chunk takes them: (X, y, Xv, yv, Xt, yt); a split with no
+        rows is given one training row, whose answers are not read."""
+        tf = _tensorflow()
+        X = tf.constant(np.asarray(data.X_train, np.float32))
+        y = tf.constant(as_targets(data.y_train, self.layout))
+        out = [X, y]
+        for Xs, ys in ((data.X_val, data.y_val), (data.X_test, data.y_test)):
+            out += [tf.constant(np.asarray(Xs, np.float32)),
+                    tf.constant(as_targets(ys, self.layout))] if len(Xs) else [X[:1], y[:1]]
+        return tuple(out)
 
-    def call_with(self, X, y, Xv, yv, orders: np.ndarray, k: int) -> np.ndarray:
+    def call(self, data: tuple, args: tuple) -> np.ndarray:
+        """One compiled call on ``data`` (:meth:`tensors`): rows [MAX_CHUNK_EPOCHS, N, keys],
+        the first ``k`` filled. It ends with every network's values and its answers on the test
+        rows (kept for :meth:`read` and :meth:`tested`): no calls of their own after it."""
+        buf, p, loss, *values = self.fn(*data, *args)
+        self.last = ([v.numpy() for v in values], p, loss)
+        return buf.numpy()
+
+    def call_with(self, data: tuple, orders: np.ndarray, k: int) -> np.ndarray:
         """:meth:`call` with its :meth:`arguments` made here (by a :class:`SplitPopulation`'s
         lane, on its own thread)."""
-        return self.call(X, y, Xv, yv, self.arguments(orders, k))
+        return self.call(data, self.arguments(orders, k))
 
-    def compile_now(self, X, y) -> None:
-        """Trace and compile the chunk and the functions a Repeat calls around it (each traced
-        once: 50-100 ms apiece); ``X``, ``y``: a row of the data, to evaluate on. The chunk's
-        call runs one epoch on zeros where that is cheap (:func:`warm_epoch_affordable`: a first
-        execution is slower), none otherwise; the next :meth:`load` undoes it."""
+    def tested(self, X, y) -> list[dict[str, float]]:
+        """Each network's loss and metric on the test rows ``X``, ``y`` (those the calls were
+        given): from the last call, or evaluated now if no call has run since :meth:`load`."""
+        if self.last is None:
+            return self.evaluate(X, y)
+        p, loss = self.last[1].numpy(), self.last[2].numpy()
+        y = np.asarray(y)
+        return [summarize(p[i], y, self.task, float(loss[i])) for i in range(self.pop)]
+
+    def compile_now(self) -> None:
+        """Trace and compile the chunk (a Repeat calls nothing else compiled but :meth:`load`,
+        traced here too). Its call runs one epoch on zeros where that is cheap
+        (:func:`warm_epoch_affordable`: a first execution is slower), none otherwise; the next
+        :meth:`load` undoes it."""
         tf = _tensorflow()
         ydt = tf.float32 if self.layout == "column" else tf.int32
         rows = (lambda m: [m, 1]) if self.layout == "column" else (lambda m: [m])
-        nv = max(self.n_val, 1)
+        nv, nt = max(self.n_val, 1), max(self.n_test, 1)
         warm = warm_epoch_affordable(self.n, self.bs, sum(int(np.prod(v.shape)) for v in self.tvars))
         self.fn(tf.zeros([self.n, self.n_inputs]), tf.zeros(rows(self.n), ydt),
                 tf.zeros([nv, self.n_inputs]), tf.zeros(rows(nv), ydt),
+                tf.zeros([nt, self.n_inputs]), tf.zeros(rows(nt), ydt),
                 tf.zeros([self.max_k, self.pop, self.n], tf.int32), tf.constant(int(warm), tf.int32))
-        self.read()
-        self.evaluate(X, y)
 
     def evaluate(self, X, y) -> list[dict[str, float]]:
         """Each network's loss and metric on one split (inference mode), in one compiled call."""
@@ -303,7 +336,7 @@ class PopulationProgram:
             opt.apply_gradients(zip(grads, tvars))
             return losses, metric(yb, p, wb)
 
-        def chunk(X, y, Xv, yv, orders, k):
+        def chunk(X, y, Xv, yv, Xt, yt, orders, k):
             def epoch(e, buf):
                 perm = orders[e]  # [N, n]
                 pad = n_steps * bs - n
@@ -333,10 +366,18 @@ class PopulationProgram:
 
             _, buf = tf.while_loop(lambda e, buf: e < k, epoch,
                                    [tf.constant(0), tf.zeros([MAX_CHUNK_EPOCHS, pop, nkeys])])
-            return buf
+            # what a run reads after its last call, computed in it: a function of its own each
+            # was ~1 ms of dispatch a lane (W3's Repeat: 3-5 ms of ~50)
+            with tf.control_dependencies([buf]):
+                pt = self.forward(Xt, False)
+                values = [v.read_value() for v in self.stacked]
+                lt = tf.reduce_mean(loss_rows(tf.stack([yt] * pop), pt), -1) + self.reg_losses()
+            return [buf, pt, lt, *values]
 
+        nt = max(self.n_test, 1)
         sig = [tf.TensorSpec([n, n_in], tf.float32), tf.TensorSpec(yshape(n), ydt),
                tf.TensorSpec([nv, n_in], tf.float32), tf.TensorSpec(yshape(nv), ydt),
+               tf.TensorSpec([nt, n_in], tf.float32), tf.TensorSpec(yshape(nt), ydt),
                tf.TensorSpec([self.max_k, pop, n], tf.int32), tf.TensorSpec([], tf.int32)]
         return tf.function(chunk, input_signature=sig, jit_compile=bool(jit), autograph=False)
 
@@ -457,13 +498,21 @@ class SplitPopulation:
         mine, theirs = self._both("evaluate", (X, y), (X, y))
         return mine + theirs
 
+    def tested(self, X, y) -> list[dict[str, float]]:
+        if self.lanes[0].last is None or self.lanes[1].last is None:
+            return self.evaluate(X, y)
+        return self.lanes[0].tested(X, y) + self.lanes[1].tested(X, y)
+
+    def tensors(self, data) -> tuple:
+        return self.lanes[0].tensors(data)
+
     def arguments(self, orders: np.ndarray, k: int) -> tuple:
         """Each lane's share of the row orders (views: each lane makes its tensor itself)."""
         return (orders[:, :self.first], k), (orders[:, self.first:], k)
 
-    def call(self, X, y, Xv, yv, args: tuple) -> np.ndarray:
-        mine, theirs = self._both("call_with", (X, y, Xv, yv, *args[0]), (X, y, Xv, yv, *args[1]))
+    def call(self, data: tuple, args: tuple) -> np.ndarray:
+        mine, theirs = self._both("call_with", (data, *args[0]), (data, *args[1]))
         return np.concatenate([mine, theirs], axis=1)
 
-    def compile_now(self, X, y) -> None:
-        self._both("compile_now", (X, y), (X, y))
+    def compile_now(self) -> None:
+        self._both("compile_now", (), ())
