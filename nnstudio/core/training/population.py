@@ -207,8 +207,9 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
     (:func:`empty_model`) and given its network's trained values when first used. With a core
     to spare, the last network's (the one an app shows) is built beside the compiled call
     (:class:`_Builder`). A split program (:class:`SplitPopulation`) takes both cores: that model
-    is built on the second lane once its call has ended, while the first lane, one network
-    bigger, still runs (10-15 ms of W3's Repeat off the clock). The others on first use."""
+    is built on the second lane, and given its values, once its call has ended, while the first
+    lane, one network bigger, still runs (10-15 ms of W3's Repeat off the clock). The others on
+    first use."""
     task = data.task
     n = len(data.X_train)
     pop = len(seeds)
@@ -220,9 +221,10 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
             builder = made = _Builder(spec, data.n_inputs, task, data.n_classes, pop - 1)
             builder.start()  # waits for go(): beside this thread's own Python work it would
             # take the interpreter in turns and slow both; the compiled call leaves it free
-        elif models is None:
+        elif models is None:  # the second lane's last network, made and given its values
             made = _LaneBuilt(pop - 1, prog.after_next_call(
-                lambda: _empty_models(spec, data, 1)[0]))
+                lambda: _filled(_empty_models(spec, data, 1)[0], prog.sources,
+                                prog.lanes[1].read()[-1])))
         prog.load(starts, settings)
         tensors = prog.tensors(data)
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
@@ -251,11 +253,19 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
 def _trained_model(spec: NetworkSpec, data, sources: list[int], values: list, made, i: int):
     """Network ``i``'s model: the one ``made`` (a :class:`_Builder` or :class:`_LaneBuilt`) made,
     or one made now, given its trained ``values`` (``values[j]`` goes to
-    ``model.variables[sources[j]]``)."""
+    ``model.variables[sources[j]]``) unless the lane that made it gave them."""
     model = made.model(i) if made is not None else None
     if model is None:
         with build_lock:
             model = empty_model(spec, data.n_inputs, data.task, data.n_classes)
+    elif made.filled:
+        return model
+    return _filled(model, sources, values)
+
+
+def _filled(model, sources: list[int], values: list):
+    """``model`` given one network's ``values`` (``values[j]`` goes to
+    ``model.variables[sources[j]]``)."""
     variables = model.variables
     for j, v in zip(sources, values):
         variables[j].assign(v)
@@ -367,8 +377,10 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
 
 
 class _LaneBuilt:
-    """Network ``index``'s model, made on a split program's lane (``made``: its future); the
-    others are made on first use (:meth:`model` None)."""
+    """Network ``index``'s model, made on a split program's lane and given its trained values
+    there (``made``: its future); the others are made on first use (:meth:`model` None)."""
+
+    filled = True
 
     def __init__(self, index: int, made) -> None:
         self.index, self.made = index, made
@@ -384,7 +396,10 @@ class _Builder(threading.Thread):
     called; the others are made on first use (:meth:`model` None). One, not all: in the app the
     spare core is the window's, and each model is 6-12 ms of interpreter time. Started early, and
     released just before the compiled call: ``Thread.start`` waits for the new thread, which would
-    then hold the interpreter for a switch interval (5 ms) before the training thread could go on."""
+    then hold the interpreter for a switch interval (5 ms) before the training thread could go on.
+    Its model is made before the values are known: the caller gives them."""
+
+    filled = False
 
     def __init__(self, spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
                  index: int) -> None:

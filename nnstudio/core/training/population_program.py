@@ -117,6 +117,10 @@ class PopulationProgram:
         self.opt = make_optimizer(settings)
         self.opt.build(self.tvars)
         self.opt_initial = [tf.constant(v.numpy()) for v in self.opt.variables]
+        # the values the next call starts from when ``fresh`` (:meth:`load`): stacked, and the rate
+        self.start = ([tf.zeros_like(v) for v in self.stacked],
+                      tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype))
+        self.fresh = False
         self.fn = self._make_function(jit)
         self.traced = False
         self.epoch_seconds: float | None = None  # measured, to size calls that answer a stop
@@ -126,23 +130,38 @@ class PopulationProgram:
     # and so empties TF's eager kernel cache: dozens of eager ops would cost tens of milliseconds)
     def load(self, values, settings: TrainSettings) -> None:
         """Start a run: network i gets ``values[i]`` (its model's ``variables`` values: weights,
-        dropout seed state, as NumPy arrays)."""
+        dropout seed state, as NumPy arrays), and the optimizer its starting state. The next call
+        does it, before it trains (a function of its own was ~1 ms of dispatch a lane); what
+        reads the networks before a call has run does it first (:meth:`_settle`)."""
+        tf = _tensorflow()
+        self.last = None
+        # stacked here: one array per variable is a few tensors to pass, not N times as many
+        self.start = ([tf.constant(np.stack([np.asarray(vals[j]) for vals in values]))
+                       for j in self.sources],
+                      tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype))
+        self.fresh = True
+
+    def _resets(self) -> list[tuple]:
+        """(optimizer variable, its starting value) for each but the rate (a start sets that)."""
+        return [(v, init) for v, init in zip(self.opt.variables, self.opt_initial)
+                if v is not self.opt.learning_rate]
+
+    def _settle(self) -> None:
+        """Do what :meth:`load` left to the next call, now: something reads the networks before
+        any call has run (a run stopped before its first epoch)."""
+        if not self.fresh:
+            return
         tf = _tensorflow()
         if self._load_fn is None:
-            resets = [(v, init) for v, init in zip(self.opt.variables, self.opt_initial)
-                      if v is not self.opt.learning_rate]
-
             def load_fn(src, lr):
                 ops = [v.assign(value) for v, value in zip(self.stacked, src)]
-                ops += [v.assign(init) for v, init in resets]
+                ops += [v.assign(init) for v, init in self._resets()]
                 ops.append(self.opt.learning_rate.assign(lr))
                 with tf.control_dependencies(ops):
                     return tf.constant(0)
             self._load_fn = tf.function(load_fn, autograph=False)
-        self.last = None
-        # stacked here: one array per variable is a few tensors to pass, not N times as many
-        self._load_fn([np.stack([np.asarray(vals[j]) for vals in values]) for j in self.sources],
-                      tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype))
+        self._load_fn(*self.start)
+        self.fresh = False
 
     def store(self, models) -> None:
         """Model i gets network i's values."""
@@ -154,6 +173,7 @@ class PopulationProgram:
                 with tf.control_dependencies(ops):
                     return tf.constant(0)
             self._store_fn = tf.function(store_fn, autograph=False)
+        self._settle()
         self._store_fn([[m.variables[j].value for j in self.sources] for m in models])
 
     def read(self) -> list[list[np.ndarray]]:
@@ -164,6 +184,7 @@ class PopulationProgram:
         if self.last is not None:
             arrays = self.last[0]
         else:
+            self._settle()
             if self._read_fn is None:
                 self._read_fn = tf.function(lambda: [tf.identity(v) for v in self.stacked],
                                             autograph=False)
@@ -172,6 +193,7 @@ class PopulationProgram:
 
     def steps(self) -> int:
         """Optimizer steps taken since :meth:`load` (each network's)."""
+        self._settle()
         return int(self.opt.iterations.numpy())
 
     def arguments(self, orders: np.ndarray, k: int) -> tuple:
@@ -195,7 +217,9 @@ class PopulationProgram:
         """One compiled call on ``data`` (:meth:`tensors`): rows [MAX_CHUNK_EPOCHS, N, keys],
         the first ``k`` filled. It ends with every network's values and its answers on the test
         rows (kept for :meth:`read` and :meth:`tested`): no calls of their own after it."""
-        buf, p, loss, *values = self.fn(*data, *args)
+        tf = _tensorflow()
+        buf, p, loss, *values = self.fn(*data, *args, *self.start, tf.constant(self.fresh))
+        self.fresh = False
         self.last = ([v.numpy() for v in values], p, loss)
         return buf.numpy()
 
@@ -214,8 +238,8 @@ class PopulationProgram:
         return [summarize(p[i], y, self.task, float(loss[i])) for i in range(self.pop)]
 
     def compile_now(self) -> None:
-        """Trace and compile the chunk (a Repeat calls nothing else compiled but :meth:`load`,
-        traced here too). Its call runs one epoch on zeros where that is cheap
+        """Trace and compile the chunk (a Repeat calls nothing else compiled). Its call starts
+        from what :meth:`load` gave and runs one epoch on zeros where that is cheap
         (:func:`warm_epoch_affordable`: a first execution is slower), none otherwise; the next
         :meth:`load` undoes it."""
         tf = _tensorflow()
@@ -226,11 +250,14 @@ class PopulationProgram:
         self.fn(tf.zeros([self.n, self.n_inputs]), tf.zeros(rows(self.n), ydt),
                 tf.zeros([nv, self.n_inputs]), tf.zeros(rows(nv), ydt),
                 tf.zeros([nt, self.n_inputs]), tf.zeros(rows(nt), ydt),
-                tf.zeros([self.max_k, self.pop, self.n], tf.int32), tf.constant(int(warm), tf.int32))
+                tf.zeros([self.max_k, self.pop, self.n], tf.int32), tf.constant(int(warm), tf.int32),
+                *self.start, tf.constant(self.fresh))
+        self.fresh = False
 
     def evaluate(self, X, y) -> list[dict[str, float]]:
         """Each network's loss and metric on one split (inference mode), in one compiled call."""
         tf = _tensorflow()
+        self._settle()
         if self._eval_fn is None:
             def ev(xb, yb):
                 p = self.forward(xb, False)
@@ -336,7 +363,12 @@ class PopulationProgram:
             opt.apply_gradients(zip(grads, tvars))
             return losses, metric(yb, p, wb)
 
-        def chunk(X, y, Xv, yv, Xt, yt, orders, k):
+        def chunk(X, y, Xv, yv, Xt, yt, orders, k, start, lr, fresh):
+            # a run's first call starts it (fresh): each network's values, the optimizer's state
+            ops = [v.assign(tf.where(fresh, value, v)) for v, value in zip(self.stacked, start)]
+            ops += [v.assign(tf.where(fresh, init, v)) for v, init in self._resets()]
+            ops.append(self.opt.learning_rate.assign(lr))
+
             def epoch(e, buf):
                 perm = orders[e]  # [N, n]
                 pad = n_steps * bs - n
@@ -364,8 +396,9 @@ class PopulationProgram:
                 buf = tf.tensor_scatter_nd_update(buf, [[e]], [row])
                 return e + 1, buf
 
-            _, buf = tf.while_loop(lambda e, buf: e < k, epoch,
-                                   [tf.constant(0), tf.zeros([MAX_CHUNK_EPOCHS, pop, nkeys])])
+            with tf.control_dependencies(ops):
+                _, buf = tf.while_loop(lambda e, buf: e < k, epoch,
+                                       [tf.constant(0), tf.zeros([MAX_CHUNK_EPOCHS, pop, nkeys])])
             # what a run reads after its last call, computed in it: a function of its own each
             # was ~1 ms of dispatch a lane (W3's Repeat: 3-5 ms of ~50)
             with tf.control_dependencies([buf]):
@@ -378,7 +411,9 @@ class PopulationProgram:
         sig = [tf.TensorSpec([n, n_in], tf.float32), tf.TensorSpec(yshape(n), ydt),
                tf.TensorSpec([nv, n_in], tf.float32), tf.TensorSpec(yshape(nv), ydt),
                tf.TensorSpec([nt, n_in], tf.float32), tf.TensorSpec(yshape(nt), ydt),
-               tf.TensorSpec([self.max_k, pop, n], tf.int32), tf.TensorSpec([], tf.int32)]
+               tf.TensorSpec([self.max_k, pop, n], tf.int32), tf.TensorSpec([], tf.int32),
+               [tf.TensorSpec(v.shape, v.dtype) for v in self.stacked],
+               tf.TensorSpec([], self.opt.learning_rate.dtype), tf.TensorSpec([], tf.bool)]
         return tf.function(chunk, input_signature=sig, jit_compile=bool(jit), autograph=False)
 
 
