@@ -281,7 +281,7 @@ def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_nam
     prog.load(starts, settings)
     X, y, Xv, yv = prog.inputs(data)
     rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
-                                 lambda o, k: (o, k), lambda a: prog.fn(X, y, Xv, yv, *a), None)
+                                 lambda o, k, _: (o, k), lambda a: prog.fn(X, y, Xv, yv, *a), None)
     prog.store(models)
     tests = prog.evaluate(data.X_test, data.y_test) if len(data.X_test) else [{}] * pop
     return _results(seeds, models, rows, prog.keys, tests, status, done, prog.steps(), t0,
@@ -291,9 +291,10 @@ def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_nam
 def _epochs(prog, seeds, epochs: int, n: int, should_stop, prepare, call, builder):
     """The epoch loop: calls of as many epochs as fit (each network's own row orders), or of
     ~:data:`CALL_SECONDS` when a stop may come; (rows [epochs, N, keys], epochs done, status).
-    ``prepare(orders, k)`` makes a call's arguments and ``call(arguments)`` runs it; the builder
-    is released between the two, as late as can be: once it runs, this thread waits up to a
-    switch interval (5 ms) whenever it gives the interpreter up, until it is in the call."""
+    ``prepare(orders, k, last)`` makes a call's arguments (``last``: the run's last epochs) and
+    ``call(arguments)`` runs it; the builder is released between the two, as late as can be: once
+    it runs, this thread waits up to a switch interval (5 ms) whenever it gives the interpreter
+    up, until it is in the call."""
     pop = len(seeds)
     done = 0
     orders = getattr(prog, "orders_buffer", None)  # kept with the program: no 4 MB to fault in
@@ -315,7 +316,7 @@ def _epochs(prog, seeds, epochs: int, n: int, should_stop, prepare, call, builde
         kk = max(1, min(k, prog.max_k, epochs - done))
         for i, s in enumerate(seeds):
             orders[:kk, i] = epoch_orders(int(s), done, kk, n)
-        args = prepare(orders, kk)
+        args = prepare(orders, kk, done + kk >= epochs)
         if builder is not None:
             builder.go()
         c0 = time.perf_counter()

@@ -70,7 +70,8 @@ class PopulationProgram:
         self.pop, self.n, self.n_inputs, self.n_val, self.layout = pop, n, n_inputs, n_val, layout
         self.n_test = int(n_test)
         # what the last call ended with: (each stacked variable's values, test predictions
-        # [N, rows, out], test losses [N]); None since load() until a call has run
+        # [N, rows, out] and losses [N] if it was a run's last, else None); None since load()
+        # until a call has run
         self.last: tuple | None = None
         self.task = task
         self.bs = settings.effective_batch_size(n)
@@ -182,7 +183,7 @@ class PopulationProgram:
         function of their own reads them when no call has run since :meth:`load`."""
         tf = _tensorflow()
         if self.last is not None:
-            arrays = self.last[0]
+            arrays = [v.numpy() for v in self.last[0]]
         else:
             self._settle()
             if self._read_fn is None:
@@ -196,10 +197,11 @@ class PopulationProgram:
         self._settle()
         return int(self.opt.iterations.numpy())
 
-    def arguments(self, orders: np.ndarray, k: int) -> tuple:
-        """The chunk's per-call arguments: row orders [max_k, N, n] and epochs ``k``."""
+    def arguments(self, orders: np.ndarray, k: int, last: bool = False) -> tuple:
+        """The chunk's per-call arguments: row orders [max_k, N, n], epochs ``k``, and whether
+        these are the run's last epochs (the call then ends with its answers on the test rows)."""
         tf = _tensorflow()
-        return tf.constant(orders), tf.constant(k, tf.int32)
+        return tf.constant(orders), tf.constant(k, tf.int32), tf.constant(bool(last))
 
     def tensors(self, data) -> tuple:
         """The run's arrays as the chunk takes them: (X, y, Xv, yv, Xt, yt); a split with no
@@ -215,23 +217,25 @@ class PopulationProgram:
 
     def call(self, data: tuple, args: tuple) -> np.ndarray:
         """One compiled call on ``data`` (:meth:`tensors`): rows [MAX_CHUNK_EPOCHS, N, keys],
-        the first ``k`` filled. It ends with every network's values and its answers on the test
-        rows (kept for :meth:`read` and :meth:`tested`): no calls of their own after it."""
+        the first ``k`` filled. It ends with every network's values, and a run's last call with
+        their answers on the test rows (kept for :meth:`read` and :meth:`tested`): no calls of
+        their own after it."""
         tf = _tensorflow()
         buf, p, loss, *values = self.fn(*data, *args, *self.start, tf.constant(self.fresh))
         self.fresh = False
-        self.last = ([v.numpy() for v in values], p, loss)
+        self.last = (values, p, loss) if bool(args[2]) else (values, None, None)
         return buf.numpy()
 
-    def call_with(self, data: tuple, orders: np.ndarray, k: int) -> np.ndarray:
+    def call_with(self, data: tuple, orders: np.ndarray, k: int, last: bool) -> np.ndarray:
         """:meth:`call` with its :meth:`arguments` made here (by a :class:`SplitPopulation`'s
         lane, on its own thread)."""
-        return self.call(data, self.arguments(orders, k))
+        return self.call(data, self.arguments(orders, k, last))
 
     def tested(self, X, y) -> list[dict[str, float]]:
         """Each network's loss and metric on the test rows ``X``, ``y`` (those the calls were
-        given): from the last call, or evaluated now if no call has run since :meth:`load`."""
-        if self.last is None:
+        given): from the last call, or evaluated now if that was not a run's last (a run
+        stopped) or no call has run since :meth:`load`."""
+        if self.last is None or self.last[1] is None:
             return self.evaluate(X, y)
         p, loss = self.last[1].numpy(), self.last[2].numpy()
         y = np.asarray(y)
@@ -250,7 +254,7 @@ class PopulationProgram:
         self.fn(tf.zeros([self.n, self.n_inputs]), tf.zeros(rows(self.n), ydt),
                 tf.zeros([nv, self.n_inputs]), tf.zeros(rows(nv), ydt),
                 tf.zeros([nt, self.n_inputs]), tf.zeros(rows(nt), ydt),
-                tf.zeros([self.max_k, self.pop, self.n], tf.int32), tf.constant(int(warm), tf.int32),
+                *self.arguments(np.zeros([self.max_k, self.pop, self.n], np.int32), int(warm), True),
                 *self.start, tf.constant(self.fresh))
         self.fresh = False
 
@@ -363,7 +367,15 @@ class PopulationProgram:
             opt.apply_gradients(zip(grads, tvars))
             return losses, metric(yb, p, wb)
 
-        def chunk(X, y, Xv, yv, Xt, yt, orders, k, start, lr, fresh):
+        nt = max(self.n_test, 1)
+        out_units = [layer for layer in self.layers if layer[0] == "dense"][-1][1].shape[-1]
+
+        def tested(Xt, yt):
+            """Each network's answers on the test rows, [N, rows, out], and its loss, [N]."""
+            pt = self.forward(Xt, False)
+            return pt, tf.reduce_mean(loss_rows(tf.stack([yt] * pop), pt), -1) + self.reg_losses()
+
+        def chunk(X, y, Xv, yv, Xt, yt, orders, k, last, start, lr, fresh):
             # a run's first call starts it (fresh): each network's values, the optimizer's state
             ops = [v.assign(tf.where(fresh, value, v)) for v, value in zip(self.stacked, start)]
             ops += [v.assign(tf.where(fresh, init, v)) for v, init in self._resets()]
@@ -402,17 +414,16 @@ class PopulationProgram:
             # what a run reads after its last call, computed in it: a function of its own each
             # was ~1 ms of dispatch a lane (W3's Repeat: 3-5 ms of ~50)
             with tf.control_dependencies([buf]):
-                pt = self.forward(Xt, False)
                 values = [v.read_value() for v in self.stacked]
-                lt = tf.reduce_mean(loss_rows(tf.stack([yt] * pop), pt), -1) + self.reg_losses()
+                pt, lt = tf.cond(last, lambda: tested(Xt, yt),
+                                 lambda: (tf.zeros([pop, nt, out_units]), tf.zeros([pop])))
             return [buf, pt, lt, *values]
 
-        nt = max(self.n_test, 1)
         sig = [tf.TensorSpec([n, n_in], tf.float32), tf.TensorSpec(yshape(n), ydt),
                tf.TensorSpec([nv, n_in], tf.float32), tf.TensorSpec(yshape(nv), ydt),
                tf.TensorSpec([nt, n_in], tf.float32), tf.TensorSpec(yshape(nt), ydt),
                tf.TensorSpec([self.max_k, pop, n], tf.int32), tf.TensorSpec([], tf.int32),
-               [tf.TensorSpec(v.shape, v.dtype) for v in self.stacked],
+               tf.TensorSpec([], tf.bool), [tf.TensorSpec(v.shape, v.dtype) for v in self.stacked],
                tf.TensorSpec([], self.opt.learning_rate.dtype), tf.TensorSpec([], tf.bool)]
         return tf.function(chunk, input_signature=sig, jit_compile=bool(jit), autograph=False)
 
@@ -534,16 +545,16 @@ class SplitPopulation:
         return mine + theirs
 
     def tested(self, X, y) -> list[dict[str, float]]:
-        if self.lanes[0].last is None or self.lanes[1].last is None:
+        if any(lane.last is None or lane.last[1] is None for lane in self.lanes):
             return self.evaluate(X, y)
         return self.lanes[0].tested(X, y) + self.lanes[1].tested(X, y)
 
     def tensors(self, data) -> tuple:
         return self.lanes[0].tensors(data)
 
-    def arguments(self, orders: np.ndarray, k: int) -> tuple:
+    def arguments(self, orders: np.ndarray, k: int, last: bool = False) -> tuple:
         """Each lane's share of the row orders (views: each lane makes its tensor itself)."""
-        return (orders[:, :self.first], k), (orders[:, self.first:], k)
+        return (orders[:, :self.first], k, last), (orders[:, self.first:], k, last)
 
     def call(self, data: tuple, args: tuple) -> np.ndarray:
         mine, theirs = self._both("call_with", (data, *args[0]), (data, *args[1]))
