@@ -44,14 +44,31 @@ def axis_features(pre: FittedPreprocessor) -> list[str]:
     return [c.name for c in pre.columns if _is_axis(c)]
 
 
-def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None) -> tuple[str, str] | None:
-    """The first two numeric features that vary (at least 5 distinct training values if possible).
+#: Training rows looked at to choose the default axes (evenly spaced: the choice needs no more).
+AXIS_SAMPLE_ROWS = 5000
+#: A feature counts as related to the target when it explains this many times what a feature of
+#: noise would on as many rows (its share of variance: (classes - 1) / rows, or 1 / rows).
+AXIS_RELATED_FACTOR = 4.0
+#: The second axis is not one whose correlation with the first is above this (a near copy).
+AXIS_MAX_CORRELATION = 0.95
 
-    A constant or almost constant feature (a border pixel of an image) makes a flat, useless plane.
+
+def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None,
+                 target=None) -> tuple[str, str] | None:
+    """The two numeric features the plane starts on, in feature order.
+
+    Features that vary come first (at least 5 distinct training values if possible): a constant or
+    almost constant feature (a border pixel of an image) makes a flat, useless plane. With the
+    training rows' ``target`` (encoded, as ``PreparedData.y_train``), the features that say most
+    about it are taken before the others (:func:`axis_scores`), the second not a near copy of the
+    first; features no more related than noise keep their order.
     """
     cands = axis_features(pre)
     if len(cands) < 2:
         return None
+    if train is not None and target is not None and len(target) == len(train) and len(train) \
+            and all(c in train.columns for c in cands):
+        return _related_axes(pre, train, np.asarray(target), cands)
 
     @functools.cache
     def distinct(name: str) -> int:
@@ -65,6 +82,63 @@ def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None) -> 
         if len(good) == 2:
             return good[0], good[1]
     return cands[0], cands[1]
+
+
+def _sample_values(train: pd.DataFrame, target: np.ndarray, cands: list[str]):
+    """(values [rows, features] of ``cands`` as floats, missing filled with the column's mean;
+    their target) on at most :data:`AXIS_SAMPLE_ROWS` evenly spaced rows."""
+    n = len(train)
+    idx = np.unique(np.linspace(0, n - 1, min(n, AXIS_SAMPLE_ROWS)).astype(int))
+    frame = train[cands].iloc[idx]
+    X = np.column_stack([pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+                         for c in cands])
+    with np.errstate(all="ignore"):
+        means = np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0)
+    X = np.where(np.isfinite(X), X, np.nan_to_num(means)[None, :])
+    return X, target[idx]
+
+
+def axis_scores(X: np.ndarray, y: np.ndarray, task: Task) -> np.ndarray:
+    """Each column's share of the target's variance it explains on its own: the correlation ratio
+    (eta squared: between-class variance over total) for classes, r squared for a number; 0 for a
+    constant column."""
+    Xc = X - X.mean(axis=0)
+    total = (Xc ** 2).sum(axis=0)
+    with np.errstate(all="ignore"):
+        if task is Task.REGRESSION:
+            yc = np.asarray(y, float).ravel()
+            yc = yc - yc.mean()
+            score = (yc @ Xc) ** 2 / (total * float(yc @ yc))
+        else:
+            codes = np.unique(np.asarray(y).ravel(), return_inverse=True)[1]
+            onehot = np.eye(codes.max() + 1)[codes]
+            counts = onehot.sum(axis=0)
+            class_sums = onehot.T @ Xc  # [classes, features]
+            score = (class_sums ** 2 / counts[:, None]).sum(axis=0) / total
+    return np.nan_to_num(score)
+
+
+def _related_axes(pre: FittedPreprocessor, train: pd.DataFrame, target: np.ndarray,
+                  cands: list[str]) -> tuple[str, str]:
+    X, y = _sample_values(train, target, cands)
+    srt = np.sort(X, axis=0)
+    distinct = 1 + (np.diff(srt, axis=0) != 0).sum(axis=0)
+    score = axis_scores(X, y, pre.task)
+    classes = 2 if pre.task is Task.REGRESSION else max(2, len(np.unique(y)))
+    noise = AXIS_RELATED_FACTOR * (classes - 1) / max(len(X), 1)
+    for least in (5, 2, 1):
+        pool = [j for j in range(len(cands)) if distinct[j] >= least]
+        if len(pool) >= 2:
+            break
+    related = sorted((j for j in pool if score[j] > noise), key=lambda j: -score[j])
+    order = related + [j for j in pool if j not in related]
+    first = order[0]
+    with np.errstate(all="ignore"):
+        corr = np.nan_to_num(np.corrcoef(X[:, order].T)[0]) if len(X) > 1 else np.zeros(len(order))
+    second = next((j for j, r in zip(order[1:], corr[1:]) if abs(r) <= AXIS_MAX_CORRELATION),
+                  order[1])
+    a, b = sorted((first, second))
+    return cands[a], cands[b]
 
 
 def default_held_values(pre: FittedPreprocessor, train: pd.DataFrame) -> dict[str, object]:

@@ -43,6 +43,47 @@ def test_axes_are_numeric_features_and_held_defaults_are_median_and_most_frequen
     assert lo == pytest.approx(train["score"].min()) and hi == pytest.approx(train["score"].max())
 
 
+def _axes_of(frame: pd.DataFrame, target: str):
+    data = prepare(Dataset(frame, "f"), Roles(target, [c for c in frame.columns if c != target]),
+                   PreprocessConfig(), SplitConfig(test=0.2, val=0.0, seed=1))
+    return S.default_axes(data.preprocessor, data.raw_train, data.y_train)
+
+
+def test_the_plane_starts_on_the_two_features_that_say_most_about_the_target():
+    """A Titanic-like file opened on Age x SibSp (its first two numeric columns) where the fare
+    decides most; a churn file on CreditScore x Age. The features most related to the target
+    come first, a near copy of the first is passed over, and noise keeps the column order."""
+    rng = np.random.default_rng(3)
+    n = 600
+    f = pd.DataFrame({"noise1": rng.normal(size=n), "noise2": rng.uniform(0, 9, n),
+                      "fare": rng.lognormal(3, 1, n), "age": rng.uniform(1, 80, n),
+                      "few": rng.integers(0, 3, n).astype(float)})
+    f["fare_copy"] = f["fare"] * 1.01 + rng.normal(0, 0.01, n)
+    logit = 1.5 * np.log(f["fare"]) - 4.5 - 0.04 * (f["age"] - 40) + 3.0 * f["few"]
+    f["survived"] = (logit + rng.logistic(size=n) > 0).astype(int)
+    # "few" says much but has 3 values: the plane's axes vary; in column order, not by strength
+    assert _axes_of(f, "survived") == ("fare", "age")
+    reg = f[["noise1", "noise2", "fare", "age"]].assign(
+        price=3 * f["age"] + 20 * np.log(f["fare"]) + rng.normal(0, 5, n))
+    assert _axes_of(reg, "price") == ("fare", "age")  # a number: r squared, the same rule
+    reg["price"] = 3 * f["age"] + rng.normal(0, 5, n)  # one related: the next in column order
+    assert _axes_of(reg, "price") == ("noise1", "age")
+    three = f[["noise1", "noise2", "fare", "age"]].assign(k=np.digitize(f["age"], [30, 55]))
+    assert _axes_of(three, "k") == ("noise1", "age")  # classes: the correlation ratio
+    noise = f[["noise1", "noise2", "age"]].assign(label=rng.integers(0, 2, n))
+    assert _axes_of(noise, "label") == ("noise1", "noise2")  # nothing related: column order
+
+
+def test_axis_scores_are_the_share_of_variance_each_feature_explains():
+    x = np.array([[1.0, 5.0, 2.0], [2.0, 5.0, 2.0], [3.0, 5.0, 4.0], [4.0, 5.0, 4.0]])
+    classes = np.array([0, 0, 1, 1])
+    eta = S.axis_scores(x, classes, Task.BINARY)
+    # column 0: class means 1.5 / 3.5 around 2.5, between 4 of total 5; constant: 0; exact: 1
+    np.testing.assert_allclose(eta, [0.8, 0.0, 1.0])
+    r2 = S.axis_scores(x, np.array([2.0, 4.0, 6.0, 8.0]), Task.REGRESSION)
+    np.testing.assert_allclose(r2, [1.0, 0.0, 0.8])
+
+
 def test_grid_is_in_original_units_and_encoded_like_training(mixed):
     pre = mixed.preprocessor
     held = S.default_held_values(pre, mixed.raw_train)

@@ -233,7 +233,7 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
             else:
                 prev = self._axes
                 self._axes = prev if prev and prev[0] in cands and prev[1] in cands else \
-                    core_surface.default_axes(pre, self._prep.raw_train)
+                    core_surface.default_axes(pre, self._prep.raw_train, self._prep.y_train)
                 for combo, name in ((self.x_combo, self._axes[0]), (self.y_combo, self._axes[1])):
                     combo.blockSignals(True)
                     combo.clear()
