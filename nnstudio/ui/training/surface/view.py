@@ -117,7 +117,11 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # per-frame status in the plot's corner (an item in the view: changing it repaints only itself)
         # bottom right: the legend takes the top left, and in a narrow view the two met at the top
-        self.status_item = pg.TextItem("", color="#222", anchor=(1, 1), fill=pg.mkBrush(255, 255, 255, 200))
+        # small and see-through: on a crowded plane (churn's 8,000 rows) it hid the corner's points
+        self.status_item = pg.TextItem("", color="#222", anchor=(1, 1), fill=pg.mkBrush(255, 255, 255, 140))
+        font = self.status_item.textItem.font()
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
+        self.status_item.setFont(font)
         self.status_item.setParentItem(self.vb)
         self.status_item.setZValue(30)
         self.status_item.hide()
