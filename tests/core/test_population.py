@@ -350,6 +350,24 @@ def test_a_split_population_makes_the_last_model_on_its_lane(xor, split, monkeyp
     _same_run(runs[0], train(xor, DROP_SPEC, replace(s, seed=0)))
 
 
+def test_a_split_population_stopped_before_its_first_epoch_fills_the_lane_model_here(xor, split):
+    """No call ran: the lane makes the shown model but has no call's values to give it (it must
+    not read the program itself: that loads a run's starting values, on its thread, while the
+    program's next run may be training); the training thread gives them."""
+    from nnstudio.core.model.build import build_model
+    from nnstudio.core.training.program import build_lock
+
+    s = _settings(epochs=2)
+    population.train_population(xor, DROP_SPEC, s, [0, 1, 2, 3])  # trained: a last call exists
+    runs = population.train_population(xor, DROP_SPEC, s, [0, 1, 2, 3], should_stop=lambda: True)
+    with build_lock:  # the lane may still be making its model: Keras' random state is shared
+        start = build_model(DROP_SPEC, xor.n_inputs, xor.task, xor.n_classes, seed=3)
+    for a, b in zip(runs[3].model.variables, start.variables, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+    again = population.train_population(xor, DROP_SPEC, s, [0, 1, 2, 3])
+    _same_run(again[3], train(xor, DROP_SPEC, replace(s, seed=3)))
+
+
 def test_which_populations_split():
     """Two programs only where it gains: two compute threads, four networks or more, and a step
     neither too small to gain (W1, W2, W4) nor big enough for TensorFlow's own threads (C1)."""

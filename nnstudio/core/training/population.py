@@ -223,8 +223,8 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
             # take the interpreter in turns and slow both; the compiled call leaves it free
         elif models is None:  # the second lane's last network, made and given its values
             made = _LaneBuilt(pop - 1, prog.after_next_call(
-                lambda: _filled(_empty_models(spec, data, 1)[0], prog.sources,
-                                prog.lanes[1].read()[-1])))
+                lambda: _lane_filled(_empty_models(spec, data, 1)[0], prog.sources,
+                                     prog.lanes[1].last)))
         prog.load(starts, settings)
         tensors = prog.tensors(data)
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
@@ -261,6 +261,17 @@ def _trained_model(spec: NetworkSpec, data, sources: list[int], values: list, ma
     elif made.filled:
         return model
     return _filled(model, sources, values)
+
+
+def _lane_filled(model, sources: list[int], last: tuple | None) -> tuple:
+    """(``model`` given the last network's values from its lane's ``last`` call, True), or
+    (``model``, False) when the lane has no call's values (no call ran, or the program has begun
+    another run): the training thread then gives them from its own reading. Only what the call
+    left is read here: reading the program (:meth:`PopulationProgram.read`) could load a run's
+    starting values on this thread, while the program's next run trains."""
+    if last is None:
+        return model, False
+    return _filled(model, sources, [v.numpy()[-1] for v in last[0]]), True
 
 
 def _filled(model, sources: list[int], values: list):
@@ -378,16 +389,20 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
 
 
 class _LaneBuilt:
-    """Network ``index``'s model, made on a split program's lane and given its trained values
-    there (``made``: its future); the others are made on first use (:meth:`model` None)."""
+    """Network ``index``'s model, made on a split program's lane and, where the lane had them,
+    given its trained values there (``made``: the future of (model, filled)); the others are made
+    on first use (:meth:`model` None)."""
 
-    filled = True
+    filled = False  # whether the model :meth:`model` gave has its values
 
     def __init__(self, index: int, made) -> None:
         self.index, self.made = index, made
 
     def model(self, i: int):
-        return self.made.result() if i == self.index else None
+        if i != self.index:
+            return None
+        model, self.filled = self.made.result()
+        return model
 
 
 class _Builder(threading.Thread):
