@@ -119,6 +119,24 @@ def test_a_run_in_a_sweep_equals_the_same_run_trained_alone(xor, tf_loaded):
             assert rec.final["test"] == pytest.approx(alone.test, abs=1e-5)
 
 
+def test_a_sweeps_starting_networks_are_built_under_the_engines_build_lock(xor, tf_loaded):
+    """Keras draws starting weights from process-wide random state: a sweep's builds must take
+    turns with the engine's (a Repeat's lane, a population compiled in the background), or a seed
+    gets another start than it gives alone. It looked for the lock under a name the engine does
+    not have, and took a lock of its own each time, which excluded nothing."""
+    from nnstudio.core.training.program import build_lock
+
+    project, data = xor
+    starting = sweep._StartingModels(data)
+    built = threading.Event()
+    worker = threading.Thread(target=lambda: (starting.get(project.spec, 7), built.set()))
+    with build_lock:
+        worker.start()
+        assert not built.wait(1.0)  # waits for the engine's builds
+    assert built.wait(60)
+    worker.join()
+
+
 def test_a_network_the_sweep_trains_alone_a_few_times_skips_the_compile(xor, tf_loaded,
                                                                         monkeypatch):
     """Issue 18: such runs train on the host engine (the same runs as compiled ones, to float

@@ -50,6 +50,7 @@ from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, count_params, validate
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
 from nnstudio.core.training import population
+from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.settings import BATCH_MODES, OPTIMIZERS
 
 KNOBS = ("lr", "optimizer", "batch_size", "batch_mode", "epochs", "dropout", "l2", "activation",
@@ -426,14 +427,11 @@ class _StartingModels:
     def get(self, spec, seed: int, slot: int = 0):
         """The starting network of (spec, seed); ``slot`` i > 0 is another model object, for a
         population of seeds trained together (one model per seed)."""
-        from nnstudio.core.training import engine  # noqa: PLC0415 -- lazy: pandas loads only when this runs, not at start-up
-
         key = json.dumps(spec.to_dict(), sort_keys=True)
         if (key, seed) not in self.values or (key, slot) not in self.models:
             # Keras draws initial weights from process-global random state: build under the
             # engine's lock, as the engine itself does
-            lock = getattr(engine, "_build_lock", None) or threading.Lock()
-            with lock:
+            with build_lock:
                 model = build_model(spec, self.data.n_inputs, self.data.task,
                                     self.data.n_classes, seed=seed)
             self.values[(key, seed)] = [v.numpy().copy() for v in model.variables]
