@@ -124,12 +124,22 @@ def test_a_sweeps_starting_networks_are_built_under_the_engines_build_lock(xor, 
     turns with the engine's (a Repeat's lane, a population compiled in the background), or a seed
     gets another start than it gives alone. It looked for the lock under a name the engine does
     not have, and took a lock of its own each time, which excluded nothing."""
-    from nnstudio.core.training.program import build_lock
-
     project, data = xor
     starting = sweep._StartingModels(data)
+    _waits_for_build_lock(lambda: starting.get(project.spec, 7))
+    # a kept run rebuilt (Runs > Restore) seeds Keras too: it takes its turn as well
+    from nnstudio.core.training.engine import train
+
+    rec = record_of(train(data, project.spec, replace(project.settings, seed=3)), project, data,
+                    source="cli")
+    _waits_for_build_lock(lambda: rec.build_model(data))
+
+
+def _waits_for_build_lock(build) -> None:
+    from nnstudio.core.training.program import build_lock
+
     built = threading.Event()
-    worker = threading.Thread(target=lambda: (starting.get(project.spec, 7), built.set()))
+    worker = threading.Thread(target=lambda: (build(), built.set()))
     with build_lock:
         worker.start()
         assert not built.wait(1.0)  # waits for the engine's builds

@@ -199,8 +199,11 @@ class RunRecord:
         if weights is None:
             raise ProjectError(f"The trained weights of run '{self.label()}' were not kept.",
                                "Pin a run to keep its weights, or restore it and train again.")
-        model = build_model(self.network(), data.n_inputs, data.task, data.n_classes,
-                            seed=self.seed)
+        from nnstudio.core.training.program import build_lock  # noqa: PLC0415 -- lazy: a run's record loads without the engine
+
+        with build_lock:  # Keras' random state is process-wide: builds take turns (engine, lanes)
+            model = build_model(self.network(), data.n_inputs, data.task, data.n_classes,
+                                seed=self.seed)
         try:
             model.set_weights(weights)
         except ValueError:
