@@ -120,11 +120,41 @@ def axis_scores(X: np.ndarray, y: np.ndarray, task: Task) -> np.ndarray:
 
 def _related_axes(pre: FittedPreprocessor, train: pd.DataFrame, target: np.ndarray,
                   cands: list[str]) -> tuple[str, str]:
-    X, y = _sample_values(train, target, cands)
+    return related_pair(train, cands, target, pre.task)
+
+
+def table_pair(frame: pd.DataFrame, cands: list[str], target: str, task: Task | None) -> list[str]:
+    """``cands`` (numeric columns of a table, before any preparing) with the two to plot first
+    (:func:`related_pair`) at the front, judged against the raw ``target`` column; as they are
+    when there is no target or task to judge against, or fewer than three."""
+    if task is None or target not in frame.columns or len(cands) < 3:
+        return list(cands)
+    if task is Task.REGRESSION:
+        y = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=float)
+    else:
+        codes = pd.factorize(frame[target])[0]
+        y = np.where(codes >= 0, codes, np.nan)
+    pair = related_pair(frame, list(cands), y, task)
+    return [*pair, *(c for c in cands if c not in pair)]
+
+
+def related_pair(frame: pd.DataFrame, cands: list[str], target, task: Task) -> tuple[str, str]:
+    """Two of the numeric columns ``cands`` (at least two) of ``frame`` to plot against each
+    other, in column order: those that vary (5+ distinct values where possible) and say most
+    about ``target`` (one value per row: class codes, or numbers for a regression; rows without
+    one are left out), the second not a near copy of the first; columns no more related than
+    noise keep their order (:func:`default_axes`)."""
+    target = np.asarray(target)
+    known = np.isfinite(target.astype(float))
+    if not known.all():
+        frame, target = frame[known], target[known]
+    if len(frame) < 2:
+        return cands[0], cands[1]
+    X, y = _sample_values(frame, target, cands)
     srt = np.sort(X, axis=0)
     distinct = 1 + (np.diff(srt, axis=0) != 0).sum(axis=0)
-    score = axis_scores(X, y, pre.task)
-    classes = 2 if pre.task is Task.REGRESSION else max(2, len(np.unique(y)))
+    score = axis_scores(X, y, task)
+    classes = 2 if task is Task.REGRESSION else max(2, len(np.unique(y)))
     noise = AXIS_RELATED_FACTOR * (classes - 1) / max(len(X), 1)
     for least in (5, 2, 1):
         pool = [j for j in range(len(cands)) if distinct[j] >= least]

@@ -74,6 +74,21 @@ def test_the_plane_starts_on_the_two_features_that_say_most_about_the_target():
     assert _axes_of(noise, "label") == ("noise1", "noise2")  # nothing related: column order
 
 
+def test_a_raw_table_is_judged_against_its_text_target_rows_without_one_left_out():
+    """The Data tab's scatter, before any preparing: a text target with missing values."""
+    rng = np.random.default_rng(5)
+    n = 400
+    f = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.normal(size=n),
+                      "d": rng.normal(size=n)})
+    f["kind"] = np.where(f["c"] + f["d"] > 0, "good", "bad").astype(object)
+    f.loc[::7, "kind"] = None
+    assert S.table_pair(f, ["a", "b", "c", "d"], "kind", Task.BINARY) == ["c", "d", "a", "b"]
+    f["price"] = 5 * f["b"] + rng.normal(size=n)
+    assert S.table_pair(f, ["a", "b", "c", "d"], "price", Task.REGRESSION)[:2] == ["a", "b"]
+    assert S.table_pair(f, ["a", "b", "c", "d"], "kind", None) == ["a", "b", "c", "d"]
+    assert S.table_pair(f, ["c", "d"], "kind", Task.BINARY) == ["c", "d"]
+
+
 def test_axis_scores_are_the_share_of_variance_each_feature_explains():
     x = np.array([[1.0, 5.0, 2.0], [2.0, 5.0, 2.0], [3.0, 5.0, 4.0], [4.0, 5.0, 4.0]])
     classes = np.array([0, 0, 1, 1])

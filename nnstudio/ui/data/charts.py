@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLa
 
 from nnstudio.core.data.profile import ColumnProfile, fmt_number
 from nnstudio.core.model.spec import Task
+from nnstudio.core.surface import table_pair
 from nnstudio.ui.common.plots import legend_below, plain_numbers
 from nnstudio.ui.common.text import short
 from nnstudio.ui.data.column_notes import task_or_none
@@ -128,8 +129,10 @@ class ScatterBox(QGroupBox):
         sl.addWidget(self.scatter, 1)
         sl.addWidget(self.scatter_caption)
 
-    def set_columns(self, numeric: list[str], features: list[str]) -> None:
-        """Offer the numeric columns on both axes; start with the first two numeric features."""
+    def set_columns(self, numeric: list[str], features: list[str], project=None) -> None:
+        """Offer the numeric columns on both axes; start with the two numeric features that say
+        most about ``project``'s target (the surface's rule: :func:`core.surface.table_pair`), or
+        the first two."""
         for combo in (self.x_combo, self.y_combo):
             combo.blockSignals(True)
             combo.clear()
@@ -137,6 +140,9 @@ class ScatterBox(QGroupBox):
                 combo.addItem(c, c)
             combo.blockSignals(False)
         feats = [c for c in features if c in numeric] or numeric
+        if project is not None:
+            feats = table_pair(project.dataset.frame, feats, project.roles.target,
+                               task_or_none(project))
         if feats:
             select_value(self.x_combo, feats[0])
             select_value(self.y_combo, feats[1] if len(feats) > 1 else feats[0])

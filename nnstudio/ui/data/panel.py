@@ -310,7 +310,7 @@ class DataPanel(QWidget):
             self.target_combo.addItem(c, c)
         self.target_combo.blockSignals(False)
         numeric = [p.name for p in profiles if is_numeric_dtype(ds.frame[p.name]) and p.kind != "empty"]
-        self.scatter_box.set_columns(numeric, pr.roles.features)
+        self.scatter_box.set_columns(numeric, pr.roles.features, pr)
         self._column = None
         self.refresh_roles()
         first = pr.roles.features[0] if pr.roles.features else pr.roles.target

@@ -150,6 +150,15 @@ def test_unusable_target_or_feature_is_explained_not_raised(window, qtbot):
     assert "cannot be used" in panel.task_combo.itemText(0)
 
 
+def test_the_scatter_opens_on_the_two_columns_that_say_most_about_the_target(churn):
+    """It opened on CreditScore x Age (the first two numeric features); Age and Balance are the
+    churn file's two numeric columns most related to Exited, the plane the surface starts on."""
+    window, panel = churn
+    box = panel.scatter_box
+    assert (box.x_combo.currentData(), box.y_combo.currentData()) == ("Age", "Balance")
+    assert window.surface.axes == ("Age", "Balance")
+
+
 def test_histogram_is_split_by_class_and_scatter_coloured_by_target(churn):
     _window, panel = churn
     panel.select_column("Geography")
