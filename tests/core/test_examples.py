@@ -147,6 +147,20 @@ def test_the_real_churn_file_opens_unchanged_through_the_csv_path(tmp_path):
     np.testing.assert_allclose(a.X_train, b.X_train, rtol=1e-6)
 
 
+def test_an_example_opens_fresh_after_its_preprocessing_was_changed():
+    """Age set to min-max on the Data tab stayed min-max in every churn example opened after it
+    (File > Examples), in the app and in every later test in the process: the project's
+    preprocessing shared its per-column dict with the example's own."""
+    changed = Project.from_example("churn")
+    changed.preprocess.set_for_column("Age", "numeric", "minmax")
+    changed.preprocess.set_for_column("Geography", "categorical", "ordinal")
+    assert changed.preprocess.for_column("Age", "numeric") == "minmax"
+    fresh = Project.from_example("churn")
+    assert fresh.preprocess.for_column("Age", "numeric") == "standardize"
+    assert fresh.preprocess.for_column("Geography", "categorical") == "onehot"
+    assert fresh.preprocess.per_column == {}
+
+
 def test_house_prices_is_a_regression_with_missing_values_filled():
     p = Project.from_example("house-prices")
     d = p.prepare()

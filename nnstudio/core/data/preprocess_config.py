@@ -40,16 +40,21 @@ class PreprocessConfig:
         return self.per_column.get(col, {}).get(key, default)
 
     def set_for_column(self, col: str, key: str, value) -> None:
-        """Override one choice for one column (a value equal to the default removes the override)."""
+        """Override one choice for one column (a value equal to the default removes the override).
+
+        A new dict, not the old one changed: a config copied with ``dataclasses.replace`` (an
+        example's, a branch's) shares its ``per_column`` with the one it was copied from."""
         over = dict(self.per_column.get(col, {}))
         if value == getattr(self, key, "auto"):
             over.pop(key, None)
         else:
             over[key] = value
+        per_column = dict(self.per_column)
         if over:
-            self.per_column[col] = over
+            per_column[col] = over
         else:
-            self.per_column.pop(col, None)
+            per_column.pop(col, None)
+        self.per_column = per_column
 
     def check(self) -> None:
         if not isinstance(self.engineered, list) or not all(isinstance(e, str) for e in self.engineered):
