@@ -42,6 +42,22 @@ def test_roles_ignore_ids_text_dates_empty_and_constant_columns_with_reasons():
     assert Roles.from_dict(roles.to_dict()) == roles
 
 
+def test_a_measurement_whose_name_ends_like_an_id_is_a_feature():
+    """A wine file's 'citric acid' (lab measurements, a different value in every row) was left out
+    as "an identifier: unique for (almost) every row": 'acid' ends in 'id'. A number with a
+    fractional part is a measurement, never an identifier; whole-number and text IDs still are."""
+    rng = np.random.default_rng(2)
+    n = 200
+    frame = pd.DataFrame({"citric acid": rng.uniform(0, 1, n), "fluid": rng.normal(5, 1, n),
+                          "CustomerId": rng.permutation(n) * 7 + 15_600_000,
+                          "sample code": [f"S{i:05d}" for i in rng.permutation(n)],
+                          "quality": rng.integers(3, 9, n)})
+    roles = infer_roles(frame, "quality")
+    assert "citric acid" in roles.features and "fluid" in roles.features
+    assert roles.ignored["CustomerId"].startswith("an identifier")
+    assert "sample code" in roles.ignored
+
+
 def test_proposed_target_prefers_usual_names_then_the_last_usable_column():
     f = _frame()
     assert propose_target(f) == "Exited"

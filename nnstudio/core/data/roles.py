@@ -97,7 +97,10 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
             return REASON_ROW_NUMBER
         if prof.max - prof.min + 1 <= 1.1 * n:  # 1..n (or nearly) in some order: a counter
             return REASON_COUNTER.format(lo=fmt_number(prof.min), hi=fmt_number(prof.max))
-    id_name = lname in _ID_NAMES or lname.endswith(_ID_SUFFIXES)
+    # a number with a fractional part is a measurement, never an identifier ('citric acid', whose
+    # lab values differ in every row, ends in 'id')
+    fractional = prof.kind in ("number", "binary") and not prof.integer
+    id_name = (lname in _ID_NAMES or lname.endswith(_ID_SUFFIXES)) and not fractional
     if id_name and nonnull > 0 and prof.unique >= 0.9 * nonnull and n > 20 and prof.kind != "mixed":
         return REASON_ID
     seq = _sequence_reason(name, s, prof, frame)
