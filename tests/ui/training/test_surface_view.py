@@ -359,6 +359,23 @@ def test_thirty_classes_leave_the_plane_its_room(make_view):
     assert not any(lab.text.startswith("+ ") for _, lab in small.legend.items)
 
 
+def test_the_legend_keeps_to_the_columns_that_fit_under_the_plane(make_view, qtbot):
+    """A wine file's six classes at 1280 x 720: three columns of "quality = 5" ran under the
+    colour bar and the third column's names were cut off. The legend takes the columns that fit
+    under the plane, and more again when the view is wider."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(3, 9, 600)
+    frame = pd.DataFrame(rng.normal(size=(600, 2)) + y[:, None], columns=["acidity", "alcohol"])
+    frame["quality"] = y
+    view = make_view(Project(Dataset(frame, "wine"), Roles("quality", ["acidity", "alcohol"])))
+    view.resize(430, 560)
+    qtbot.waitUntil(lambda: view.legend.columnCount == 2, timeout=3000)
+    qtbot.waitUntil(lambda: view.legend.preferredWidth() <= view.vb.width() + 1, timeout=3000)
+    assert {f"quality = {q}" for q in range(3, 9)} <= {lab.text for _, lab in view.legend.items}
+    view.resize(900, 560)
+    qtbot.waitUntil(lambda: view.legend.columnCount == 3, timeout=3000)
+
+
 def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_view, qtbot):
     """Trained on another tab: until its surface is drawn, the view says it is computing it, not
     'Not trained yet' (the digits surface takes a moment)."""

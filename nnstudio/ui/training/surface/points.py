@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
 from nnstudio.core.model.spec import Task
@@ -19,6 +20,10 @@ MAX_POINTS = 4000
 AXIS_LABEL_CHARS = 36
 #: Rows of the legend under the plane (classes beyond its room are counted, not named).
 LEGEND_ROWS = 4
+#: The legend's text size (points), and the room each entry takes besides its text (pixels: the
+#: mark, its margin and the gap to the next column).
+LEGEND_POINTS = 8.0
+LEGEND_MARK_PX = 50
 #: A long class name is cut to this many characters (two columns fit a narrow plane).
 LEGEND_CLASS_CHARS = 16
 MISCLASSIFIED_PEN = pg.mkPen("#d62728", width=2)
@@ -131,7 +136,8 @@ class SurfacePoints:
                                                        brush=pg.mkBrush("#bbb")), "test rows (▲)")
             self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=MISCLASSIFIED_PEN,
                                                    brush=None), "misclassified")
-            self.legend.setColumnCount(cols)
+            self._legend_cols = cols
+            self.fit_legend()
         for s in self.test_scatters:
             s.setVisible(self.show_test.isChecked())
         # The data points do not change while the surface under them does: keep each scatter as a
@@ -154,6 +160,25 @@ class SurfacePoints:
         extras = 1 + ("test" in self._points)  # "misclassified", "test rows (▲)"
         room = LEGEND_ROWS * cols - extras
         return names, cols, (k if k <= room else room - 1)
+
+    @Slot()
+    def fit_legend(self) -> None:
+        """As many of the planned legend columns as fit under the plane, but never more than
+        LEGEND_ROWS rows (the plane's room comes first): at 1280 x 720 three columns of
+        "quality = 5" ran under the colour bar and the third column's class names were cut off,
+        where two columns of four rows held all six."""
+        planned = getattr(self, "_legend_cols", 2)
+        labels = [lab.text for _, lab in self.legend.items]
+        width = self.vb.width()
+        cols = planned
+        if labels and width > 0:
+            font = QFont()
+            font.setPointSizeF(LEGEND_POINTS)
+            widest = max(QFontMetrics(font).horizontalAdvance(t) for t in labels)
+            fit = int(width // (widest + LEGEND_MARK_PX))
+            cols = max(1, -(-len(labels) // LEGEND_ROWS), min(planned, fit))
+        if cols != self.legend.columnCount:
+            self.legend.setColumnCount(cols)
 
     @Slot()
     def view_all(self) -> None:

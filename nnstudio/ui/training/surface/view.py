@@ -46,7 +46,12 @@ from nnstudio.ui.state import AppState
 from nnstudio.ui.training.surface.frames import FrameScheduling
 from nnstudio.ui.training.surface.heatmap import SurfaceHeatmap
 from nnstudio.ui.training.surface.held import HeldValuesPanel
-from nnstudio.ui.training.surface.points import MISCLASSIFIED_PEN, SplitPoints, SurfacePoints
+from nnstudio.ui.training.surface.points import (
+    LEGEND_POINTS,
+    MISCLASSIFIED_PEN,
+    SplitPoints,
+    SurfacePoints,
+)
 from nnstudio.ui.training.surface.texts import SurfaceTexts
 
 
@@ -113,7 +118,7 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         self.contour.setZValue(-10)
         self.plot.addItem(self.contour, ignoreBounds=True)
         # under the plot, not over the points (issue 16)
-        self.legend = legend_below(self.plot, columns=2, labelTextSize="8pt")
+        self.legend = legend_below(self.plot, columns=2, labelTextSize=f"{LEGEND_POINTS:g}pt")
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # per-frame status in the plot's corner (an item in the view: changing it repaints only itself)
         # bottom right: the legend takes the top left, and in a narrow view the two met at the top
@@ -126,6 +131,7 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         self.status_item.setZValue(30)
         self.status_item.hide()
         self.vb.sigResized.connect(self._place_status)
+        self.vb.sigResized.connect(self.fit_legend)
         self.miss_scatter = pg.ScatterPlotItem(symbol="o", size=14, pen=MISCLASSIFIED_PEN, brush=None)
         self.miss_scatter.setZValue(10)
         self.plot.addItem(self.miss_scatter, ignoreBounds=True)
