@@ -159,6 +159,25 @@ def test_repeat_runs_report_each_seed_and_mean_sd(window, qtbot):
     assert window.curves.epochs_shown == 3
 
 
+def test_runs_of_a_repeat_that_end_together_draw_their_curves_once(window, qtbot, monkeypatch):
+    """Seeds trained as one population end together: each run redrew the curves (12-17 ms each,
+    part of a half-second pass after Repeat); only the last of those that arrive together is
+    drawn. (That it is drawn before the Repeat's end is announced: the test above.)"""
+    from types import SimpleNamespace
+
+    drawn = []
+    monkeypatch.setattr(window.curves, "set_history", lambda h, m: drawn.append(h["loss"]))
+
+    def run(loss):
+        return SimpleNamespace(result=SimpleNamespace(history={"loss": [loss], "accuracy": [0.5]}))
+    for i in range(3):
+        window._on_repeat_run(run(float(i)))
+    assert drawn == []
+    qtbot.waitUntil(lambda: drawn == [[2.0]], timeout=2000)
+    window._on_repeat_run(run(7.0))
+    qtbot.waitUntil(lambda: drawn == [[2.0], [7.0]], timeout=2000)
+
+
 def test_the_background_compile_never_replaces_what_a_run_said(window, qtbot):
     """A Repeat's mean ± sd goes to the status bar; the compile that follows every run speaks in
     its own corner, so the result stays readable (it used to be overwritten within a second)."""
