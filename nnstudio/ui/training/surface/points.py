@@ -68,6 +68,7 @@ class SurfacePoints:
         self.test_scatters.clear()
         self.legend.clear()
         self.legend.setColumnCount(2)
+        self._legend_cols = 2  # the plan for this drawing's legend (fit_legend keeps to it)
         self.miss_scatter.setData([], [])
         self._points = {}
         self._with_val = False
@@ -167,7 +168,7 @@ class SurfacePoints:
         LEGEND_ROWS rows (the plane's room comes first): at 1280 x 720 three columns of
         "quality = 5" ran under the colour bar and the third column's class names were cut off,
         where two columns of four rows held all six."""
-        planned = getattr(self, "_legend_cols", 2)
+        planned = getattr(self, "_legend_cols", 2)  # (a resize before the first drawing)
         labels = [lab.text for _, lab in self.legend.items]
         width = self.vb.width()
         cols = planned
