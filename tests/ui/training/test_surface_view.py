@@ -374,6 +374,14 @@ def test_the_legend_keeps_to_the_columns_that_fit_under_the_plane(make_view, qtb
     assert {f"quality = {q}" for q in range(3, 9)} <= {lab.text for _, lab in view.legend.items}
     view.resize(900, 560)
     qtbot.waitUntil(lambda: view.legend.columnCount == 3, timeout=3000)
+    # a regression then drawn in the same view plans its own two columns, not the classifier's
+    view.state.set_project(Project(Dataset(regression_frame(), "reg"),
+                                   Roles("y", ["x1", "x2", "x3", "color"])))
+    qtbot.waitUntil(lambda: view.legend.columnCount <= 2 and len(view.legend.items) >= 1,
+                    timeout=3000)
+    view.resize(1000, 560)
+    qtbot.wait(50)
+    assert view.legend.columnCount <= 2
 
 
 def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_view, qtbot):
