@@ -135,8 +135,7 @@ def summary(runs: list[RunRecord]) -> dict:
     out = []
     for g, name in zip(gs, group_labels(gs)):
         s = stats.summarize([r.metric(metric) for r in g])
-        out.append({"label": name, "runs": [r.id for r in g], "metric": metric, "n": s.n,
-                    "mean": stats._js(s.mean), "sd": stats._js(s.sd)})
+        out.append({"label": name, "runs": [r.id for r in g], "metric": metric, **s.to_dict()})
     verdict = describe(gs[-2] + gs[-1]) if len(gs) >= 2 else None
     return {"groups": out, "verdict": verdict}
 

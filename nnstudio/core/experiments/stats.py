@@ -26,6 +26,10 @@ class Summary:
     sd: float  # sample standard deviation (ddof=1); 0.0 for one value
     values: list[float]
 
+    def to_dict(self) -> dict:
+        """n, mean and sd for JSON (a mean or sd that is not finite: None)."""
+        return {"n": self.n, "mean": _js(self.mean), "sd": _js(self.sd)}
+
 
 def summarize(values) -> Summary:
     vals = [float(v) for v in values if v is not None and math.isfinite(float(v))]
@@ -54,7 +58,7 @@ class Verdict:
     def to_dict(self) -> dict:
         d = asdict(self)
         for k in ("a", "b"):
-            d[k] = {"n": d[k]["n"], "mean": _js(d[k]["mean"]), "sd": _js(d[k]["sd"])}
+            d[k] = getattr(self, k).to_dict()
         d["difference"] = _js(self.difference)
         return d
 

@@ -381,7 +381,7 @@ class SweepResult:
                 seeds.append(m)
             return {"index": c.index, "label": c.label, "knobs": c.knobs,
                     "network": c.spec.compact(), "params": c.params, "metric": self.metric,
-                    "n": s.n, "mean": stats._js(s.mean), "sd": stats._js(s.sd), "seeds": seeds}
+                    **s.to_dict(), "seeds": seeds}
 
         def pick(i):
             if i is None:
