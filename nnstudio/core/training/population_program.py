@@ -237,7 +237,10 @@ class PopulationProgram:
         stopped) or no call has run since :meth:`load`."""
         if self.last is None or self.last[1] is None:
             return self.evaluate(X, y)
-        p, loss = self.last[1].numpy(), self.last[2].numpy()
+        return self._summaries(self.last[1].numpy(), self.last[2].numpy(), y)
+
+    def _summaries(self, p: np.ndarray, loss: np.ndarray, y) -> list[dict[str, float]]:
+        """Each network's loss and metric from its answers ``p`` [N, rows, out] and losses [N]."""
         y = np.asarray(y)
         return [summarize(p[i], y, self.task, float(loss[i])) for i in range(self.pop)]
 
@@ -263,21 +266,23 @@ class PopulationProgram:
         tf = _tensorflow()
         self._settle()
         if self._eval_fn is None:
-            def ev(xb, yb):
-                p = self.forward(xb, False)
-                return p, tf.reduce_mean(self.loss_rows(tf.stack([yb] * self.pop), p), -1) \
-                    + self.reg_losses()
-            self._eval_fn = tf.function(ev, autograph=False, input_signature=[
+            self._eval_fn = tf.function(self.answers, autograph=False, input_signature=[
                 tf.TensorSpec([None, self.n_inputs], tf.float32),
                 tf.TensorSpec([None, 1] if self.layout == "column" else [None],
                               tf.float32 if self.layout == "column" else tf.int32)])
-        y = np.asarray(y)
         p, loss = self._eval_fn(tf.constant(np.asarray(X, np.float32)),
-                                tf.constant(as_targets(y, self.layout)))
-        p, loss = p.numpy(), loss.numpy()
-        return [summarize(p[i], y, self.task, float(loss[i])) for i in range(self.pop)]
+                                tf.constant(as_targets(np.asarray(y), self.layout)))
+        return self._summaries(p.numpy(), loss.numpy(), y)
 
     # ---- the compiled function
+    def answers(self, X, y):
+        """The N networks' answers on rows ``X`` shared by all ([rows, in]; inference mode),
+        [N, rows, out], and each one's loss with its penalties on targets ``y``, [N]: the
+        validation row of each epoch, the test rows of a run's last call, :meth:`evaluate`."""
+        tf = _tensorflow()
+        p = self.forward(X, False)
+        return p, tf.reduce_mean(self.loss_rows(tf.stack([y] * self.pop), p), -1) + self.reg_losses()
+
     def forward(self, h, training: bool):
         """The N networks on ``h`` ([N, rows, in], or [rows, in] shared by all): [N, rows, out]."""
         tf = _tensorflow()
@@ -370,11 +375,6 @@ class PopulationProgram:
         nt = max(self.n_test, 1)
         out_units = [layer for layer in self.layers if layer[0] == "dense"][-1][1].shape[-1]
 
-        def tested(Xt, yt):
-            """Each network's answers on the test rows, [N, rows, out], and its loss, [N]."""
-            pt = self.forward(Xt, False)
-            return pt, tf.reduce_mean(loss_rows(tf.stack([yt] * pop), pt), -1) + self.reg_losses()
-
         def chunk(X, y, Xv, yv, Xt, yt, orders, k, last, start, lr, fresh):
             # a run's first call starts it (fresh): each network's values, the optimizer's state
             ops = [v.assign(tf.where(fresh, value, v)) for v, value in zip(self.stacked, start)]
@@ -400,10 +400,8 @@ class PopulationProgram:
                 row = [ls / n, ms / n]
                 if has_val:
                     with tf.control_dependencies([ls]):
-                        pv = self.forward(Xv, False)
-                    yvv = tf.stack([yv] * pop)
-                    row += [tf.reduce_mean(loss_rows(yvv, pv), -1) + self.reg_losses(),
-                            metric(yvv, pv)]
+                        pv, val_loss = self.answers(Xv, yv)
+                    row += [val_loss, metric(tf.stack([yv] * pop), pv)]
                 row = tf.stack(row, 1)  # [N, keys]
                 buf = tf.tensor_scatter_nd_update(buf, [[e]], [row])
                 return e + 1, buf
@@ -415,7 +413,7 @@ class PopulationProgram:
             # was ~1 ms of dispatch a lane (W3's Repeat: 3-5 ms of ~50)
             with tf.control_dependencies([buf]):
                 values = [v.read_value() for v in self.stacked]
-                pt, lt = tf.cond(last, lambda: tested(Xt, yt),
+                pt, lt = tf.cond(last, lambda: self.answers(Xt, yt),
                                  lambda: (tf.zeros([pop, nt, out_units]), tf.zeros([pop])))
             return [buf, pt, lt, *values]
 
