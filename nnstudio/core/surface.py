@@ -68,7 +68,7 @@ def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None,
         return None
     if train is not None and target is not None and len(target) == len(train) and len(train) \
             and all(c in train.columns for c in cands):
-        return _related_axes(pre, train, np.asarray(target), cands)
+        return related_pair(train, cands, target, pre.task)
 
     @functools.cache
     def distinct(name: str) -> int:
@@ -116,11 +116,6 @@ def axis_scores(X: np.ndarray, y: np.ndarray, task: Task) -> np.ndarray:
             class_sums = onehot.T @ Xc  # [classes, features]
             score = (class_sums ** 2 / counts[:, None]).sum(axis=0) / total
     return np.nan_to_num(score)
-
-
-def _related_axes(pre: FittedPreprocessor, train: pd.DataFrame, target: np.ndarray,
-                  cands: list[str]) -> tuple[str, str]:
-    return related_pair(train, cands, target, pre.task)
 
 
 def table_pair(frame: pd.DataFrame, cands: list[str], target: str, task: Task | None) -> list[str]:
