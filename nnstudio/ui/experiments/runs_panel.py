@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -120,6 +120,10 @@ class RunsPanel(QWidget):
         self.grouped.setChecked(True)
         for w in (self.curve, self.split_box):
             w.currentIndexChanged.connect(self.redraw)
+        # until the user picks a split, the box follows the curves the selected runs have
+        # (churn trains with no validation rows: its runs show their training curves)
+        self._split_chosen = False
+        self.split_box.activated.connect(self._on_split_chosen)
         self.grouped.toggled.connect(self.redraw)
         self.plot_widget = pg.PlotWidget(background="w")
         self.plot = self.plot_widget.getPlotItem()
@@ -234,9 +238,29 @@ class RunsPanel(QWidget):
 
     # ----- curves, diff, verdict ----------------------------------------------------------------
     def _curve_key(self, r: RunRecord) -> str:
-        which = self.curve.currentData()
-        name = "loss" if which == "loss" else ("mae" if "mae" in r.history else "accuracy")
-        return ("val_" if self.split_box.currentData() == "val" else "") + name
+        return ("val_" if self.split_box.currentData() == "val" else "") + self._metric_name(r)
+
+    @Slot()
+    def _on_split_chosen(self) -> None:
+        self._split_chosen = True
+
+    def _follow_split(self, runs: list[RunRecord]) -> bool:
+        """Set the split box (silently) to validation if a selected run has that curve, else to
+        training if one has that; returns whether it shows training for want of validation."""
+        if self._split_chosen or not runs:
+            return False
+        has = {which: any(len(r.history.get(prefix + self._metric_name(r), []))
+                          for r in runs) for which, prefix in (("val", "val_"), ("train", ""))}
+        which = "train" if has["train"] and not has["val"] else "val"
+        if self.split_box.currentData() != which:
+            with QSignalBlocker(self.split_box):
+                self.split_box.setCurrentIndex(self.split_box.findData(which))
+        return which == "train"
+
+    def _metric_name(self, r: RunRecord) -> str:
+        if self.curve.currentData() == "loss":
+            return "loss"
+        return "mae" if "mae" in r.history else "accuracy"
 
     @Slot()
     def redraw(self) -> None:
@@ -244,7 +268,8 @@ class RunsPanel(QWidget):
         self.plot.clear()
         self.items = []
         runs = self.selected_runs()
-        split = self.split_box.currentText()
+        no_val = self._follow_split(runs)
+        split = self.split_box.currentText() + (": no validation rows" if no_val else "")
         self.plot.setTitle(f"{self.curve.currentText()} ({split})" if runs else "")
         groups = groups_of(runs) if self.grouped.isChecked() else [[r] for r in runs]
         missing = [r for r in runs if not len(r.history.get(self._curve_key(r), []))]

@@ -364,13 +364,35 @@ def test_bad_grid_is_said_in_the_dialog(window, qtbot):
     dlg.close()
 
 
-def test_runs_without_the_chosen_curve_say_so_instead_of_empty_axes(panel):
-    """Churn trains with no validation rows: its runs have training curves only."""
+def test_runs_without_validation_rows_show_their_training_curves(panel):
+    """Churn trains with no validation rows: its runs have training curves only. Until the user
+    picks a split, the panel draws the curves the selected runs have (and says why), rather than
+    empty axes and a message to pick another split."""
     no_val = run(BASE, 0, 0.86)
     no_val.history = {k: v for k, v in no_val.history.items() if not k.startswith("val_")}
     panel.state.project.runs.append(no_val)
     panel.refresh()
     panel.select_ids({no_val.id})
+    assert not panel.plot_view.empty and len(panel.items) == 1
+    assert panel.split_box.currentData() == "train"
+    assert "no validation rows" in panel.plot.titleLabel.text
+    # runs that have validation curves: back to those (the user still chose nothing)
+    panel.select_ids({panel.state.project.runs[0].id})
+    assert panel.split_box.currentData() == "val" and len(panel.items) == 1
+    assert "no validation rows" not in panel.plot.titleLabel.text
+
+
+def test_a_chosen_split_is_kept_and_a_missing_curve_said_so(panel):
+    """A split the user picked stays picked: runs without it get a message, not other curves."""
+    no_val = run(BASE, 0, 0.86)
+    no_val.history = {k: v for k, v in no_val.history.items() if not k.startswith("val_")}
+    panel.state.project.runs.append(no_val)
+    panel.refresh()
+    i = panel.split_box.findData("val")
+    panel.split_box.setCurrentIndex(i)
+    panel.split_box.activated.emit(i)  # what a click on the box's item sends
+    panel.select_ids({no_val.id})
+    assert panel.split_box.currentData() == "val"
     assert panel.plot_view.empty and not panel.items
     assert "trained without validation rows" in panel.plot_view.label.text()
     panel.split_box.setCurrentIndex(panel.split_box.findData("train"))
