@@ -386,7 +386,9 @@ class EvaluationPanel(FollowsTimeline, QWidget):
                 text = f"Model opened from <b>{Path(self.opened_path).name}</b>."
             else:
                 r = self.state.result
-                text = f"Trained model ({epochs_text(r.epochs_run)}, {r.status})." if r else "Trained model."
+                # seed: a Repeat trains N networks and shows one (the last seed's)
+                text = (f"Trained model (seed {r.seed}, {epochs_text(r.epochs_run)}, {r.status})."
+                        if r else "Trained model.")
         elif self.live or self.state.training:
             empty = "Training… the figures appear after the first epochs (while this tab is shown)."
         elif self.state.model is not None:

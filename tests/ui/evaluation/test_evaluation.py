@@ -293,3 +293,16 @@ def test_the_one_row_form_cuts_long_column_names_and_keeps_its_fields_in_view(qt
     assert label.text().endswith("…") and len(label.text()) <= 28 and label.toolTip() == long
     assert form.form.itemAt(1, QFormLayout.ItemRole.LabelRole).widget().text() == "rain"
     assert form.minimumSizeHint().width() < 320
+
+
+def test_after_a_repeat_the_tab_says_which_seeds_network_it_evaluates(window, qtbot):
+    """A Repeat trains N networks and the tab shows one (the last seed's): it says which."""
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    window.training_panel.epochs.setValue(2)
+    window.training_panel.repeat_n.setValue(2)
+    with qtbot.waitSignal(window.training.repeat_finished, timeout=120_000):
+        window.training_panel.repeat_btn.click()
+    qtbot.waitUntil(lambda: not ev.busy() and ev.results and not ev.live, timeout=60_000)
+    assert window.state.result.seed == 1
+    assert ev.status.text().startswith("Trained model (seed 1, 2 epochs, completed"), ev.status.text()
