@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.training.state_changed.connect(self._on_run_state)
         self.training.repeat_run.connect(self._on_repeat_run)
         # the last run's curves are drawn before anything else hears the Repeat has ended
-        self.training.repeat_finished.connect(lambda _summary: self._draw_repeat_curves())
+        self.training.repeat_finished.connect(self._on_repeat_done)
         self.precompiler = Precompiler(self.state, self.pool, self)
         # the background compile speaks in its own corner of the status bar, so it never
         # replaces what a run just said (a Repeat's mean ± sd, a warning about the rows)
@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.compile_label.setToolTip("After an edit the network's training program is compiled in "
                                       "the background, so that Train starts at full speed.")
         self._repeat_curves = None  # a Repeat's run whose curves are drawn next (_on_repeat_run)
+        self._repeat_histories: list[dict] = []  # each of the Repeat's runs so far
         self._compile_clear = QTimer(self, singleShot=True, interval=8_000)
         self._compile_clear.timeout.connect(self.compile_label.clear)
         self.precompiler.status.connect(self._on_precompile_status)
@@ -428,8 +429,18 @@ class MainWindow(QMainWindow):
         """Each run of a repeat shows its curves as it ends; runs that end together (seeds
         trained as one population arrive at once) draw only the last (each was 12-17 ms)."""
         pending, self._repeat_curves = self._repeat_curves, run
+        if getattr(run, "seed", None) == 0:  # a new Repeat
+            self._repeat_histories = []
+        self._repeat_histories.append(run.result.history)
         if pending is None:
             QTimer.singleShot(0, self._draw_repeat_curves)
+
+    @Slot(object)
+    def _on_repeat_done(self, _summary) -> None:
+        """The last run's curves, and behind them the range of every seed's."""
+        self._draw_repeat_curves()
+        self.curves.show_seeds(self._repeat_histories)
+        self._repeat_histories = []
 
     @Slot()
     def _draw_repeat_curves(self) -> None:

@@ -159,6 +159,30 @@ def test_repeat_runs_report_each_seed_and_mean_sd(window, qtbot):
     assert window.curves.epochs_shown == 3
 
 
+def test_after_a_repeat_the_curves_show_the_seeds_range_behind_the_run_shown(window, qtbot):
+    """Repeat 3: the curves are the last seed's, with each epoch's range over the 3 seeds as a band
+    behind them (what the seeds agree on, and how far they spread); the next Train drops it."""
+    import numpy as np
+
+    window.training_panel.epochs.setValue(4)
+    window.training_panel.repeat_n.setValue(3)
+    runs = []
+    window.training.repeat_run.connect(runs.append)
+    with qtbot.waitSignal(window.training.repeat_finished, timeout=120_000):
+        window.training_panel.repeat_btn.click()
+    curves = window.curves
+    assert "range of 3 seeds" in curves.loss_plot.titleLabel.text
+    assert "range of 3 seeds" in curves.metric_plot.titleLabel.text
+    bands = curves.seed_bands  # {history key: (lowest, highest) per epoch}
+    assert set(bands) == {"loss", "val_loss", "accuracy", "val_accuracy"}
+    losses = np.array([r.result.history["loss"] for r in runs])
+    np.testing.assert_allclose(bands["loss"][0], losses.min(0))
+    np.testing.assert_allclose(bands["loss"][1], losses.max(0))
+    with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+        window.training_panel.train_btn.click()
+    assert curves.seed_bands == {} and "seeds" not in curves.loss_plot.titleLabel.text
+
+
 def test_runs_of_a_repeat_that_end_together_draw_their_curves_once(window, qtbot, monkeypatch):
     """Seeds trained as one population end together: each run redrew the curves (12-17 ms each,
     part of a half-second pass after Repeat); only the last of those that arrive together is

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pyqtgraph as pg
@@ -83,6 +84,10 @@ class CurvesView(QWidget):
         }
         self.metric_key = "accuracy"
         self.history: dict[str, list[float]] = {}
+        # after a Repeat: each epoch's (lowest, highest) over the seeds, per history key, drawn
+        # as a band behind the run shown (show_seeds); the items drawing them
+        self.seed_bands: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._band_items: list[tuple[pg.PlotItem, object]] = []
         self._marks: list[pg.InfiniteLine] = []
         # issue 19: the epoch the timeline scrubber shows (a line on both plots), and a branch's start
         self.epoch_lines = [pg.InfiniteLine(angle=90, movable=False,
@@ -186,6 +191,7 @@ class CurvesView(QWidget):
 
     def reset(self, metric: str = "accuracy") -> None:
         self._redraw_timer.stop()
+        self._clear_seeds()
         self.metric_key = metric
         self.stale = ""
         self.loss_plot.setTitle("Loss")
@@ -244,6 +250,7 @@ class CurvesView(QWidget):
         if not self.history.get("loss") or self.stale == why:
             return
         self.stale = why
+        self._clear_seeds()
         note = f" — {why}: press Train"
         self.loss_plot.setTitle("Loss" + note, color="#b00000")
         self.metric_plot.setTitle(self._metric_title() + note, color="#b00000")
@@ -274,6 +281,47 @@ class CurvesView(QWidget):
         self.reset(metric)
         self.append(history)
         self.flush()
+
+    def show_seeds(self, histories: list[dict[str, list[float]]]) -> None:
+        """After a Repeat (the curves show one of its runs): behind them, each epoch's range over
+        the seeds' ``histories``, training and validation, as a band in the curve's colour."""
+        self._clear_seeds()
+        if len(histories) < 2:
+            return
+        keys = {"loss": ("loss", self.loss_plot, TRAIN_PEN), "val_loss": ("loss", self.loss_plot, VAL_PEN),
+                self.metric_key: ("metric", self.metric_plot, TRAIN_PEN),
+                f"val_{self.metric_key}": ("metric", self.metric_plot, VAL_PEN)}
+        for key, (_, plot, pen) in keys.items():
+            curves = [np.asarray(h.get(key, []), float) for h in histories]
+            curves = [c for c in curves if len(c)]
+            if len(curves) < 2:
+                continue
+            n = min(len(c) for c in curves)  # early stopping: the epochs every seed ran
+            stack = np.vstack([c[:n] for c in curves])
+            stack[~np.isfinite(stack)] = np.nan  # a diverged seed: no band where it has no value
+            with warnings.catch_warnings():  # an epoch where every seed diverged: no band there
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lo, hi = np.nanmin(stack, axis=0), np.nanmax(stack, axis=0)
+            self.seed_bands[key] = (lo, hi)
+            x = np.arange(1, n + 1)
+            colour = pg.mkColor(pen.color())
+            colour.setAlpha(45)
+            edges = [plot.plot(x, y, pen=pg.mkPen(colour, width=1)) for y in (lo, hi)]
+            band = pg.FillBetweenItem(*edges, brush=pg.mkBrush(colour))
+            plot.addItem(band)
+            for item in (*edges, band):
+                item.setZValue(-5)  # behind the run shown
+                self._band_items.append((plot, item))
+        if self.seed_bands:
+            note = f" (band: the range of {len(histories)} seeds)"
+            self.loss_plot.setTitle("Loss" + note)
+            self.metric_plot.setTitle(self._metric_title() + note)
+
+    def _clear_seeds(self) -> None:
+        for plot, item in self._band_items:
+            plot.removeItem(item)
+        self._band_items.clear()
+        self.seed_bands = {}
 
     def mark_learning_rate(self, epoch: int, lr: float) -> None:
         line = pg.InfiniteLine(pos=epoch + 0.5, angle=90, movable=False,
