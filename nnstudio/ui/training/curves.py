@@ -288,10 +288,10 @@ class CurvesView(QWidget):
         self._clear_seeds()
         if len(histories) < 2:
             return
-        keys = {"loss": ("loss", self.loss_plot, TRAIN_PEN), "val_loss": ("loss", self.loss_plot, VAL_PEN),
-                self.metric_key: ("metric", self.metric_plot, TRAIN_PEN),
-                f"val_{self.metric_key}": ("metric", self.metric_plot, VAL_PEN)}
-        for key, (_, plot, pen) in keys.items():
+        keys = {"loss": (self.loss_plot, TRAIN_PEN), "val_loss": (self.loss_plot, VAL_PEN),
+                self.metric_key: (self.metric_plot, TRAIN_PEN),
+                f"val_{self.metric_key}": (self.metric_plot, VAL_PEN)}
+        for key, (plot, pen) in keys.items():
             curves = [np.asarray(h.get(key, []), float) for h in histories]
             curves = [c for c in curves if len(c)]
             if len(curves) < 2:
