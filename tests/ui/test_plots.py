@@ -171,3 +171,23 @@ def test_a_curve_of_one_point_per_row_is_thinned_to_what_a_plot_can_show():
     assert np.max(np.abs(np.diff(x)) + np.abs(np.diff(y))) < 2e-3
     short = (np.array([0, 0.5, 1.0]), np.array([0, 0.7, 1.0]))
     assert all(np.array_equal(a, b) for a, b in zip(thinned(*short), short))
+
+
+def test_a_seed_band_skips_what_diverged_and_ends_with_the_shortest_seed(qtbot):
+    """Repeat's band (CurvesView.show_seeds): a seed that diverged (inf, NaN) has no value where
+    it diverged, an early-stopped seed ends the band, and one seed draws none."""
+    import numpy as np
+
+    curves = CurvesView()
+    qtbot.addWidget(curves)
+    curves.set_history({"loss": [1.0, 0.5, 0.4], "accuracy": [0.5, 0.6, 0.7]}, "accuracy")
+    curves.show_seeds([{"loss": [1.0, 0.5, 0.4], "accuracy": [0.5, 0.6, 0.7]},
+                       {"loss": [2.0, np.inf, np.nan, 9.0], "accuracy": [0.4, 0.5, 0.5, 0.5]},
+                       {"loss": [1.5, 0.7, 0.2, 0.1], "accuracy": [0.6, 0.7, 0.8, 0.9]}])
+    lo, hi = curves.seed_bands["loss"]
+    np.testing.assert_allclose(lo, [1.0, 0.5, 0.2])
+    np.testing.assert_allclose(hi, [2.0, 0.7, 0.4])  # the diverged seed's inf is left out
+    assert set(curves.seed_bands) == {"loss", "accuracy"}  # no validation curves: no band
+    assert "range of 3 seeds" in curves.loss_plot.titleLabel.text
+    curves.show_seeds([{"loss": [1.0], "accuracy": [0.5]}])
+    assert curves.seed_bands == {} and curves.loss_plot.titleLabel.text == "Loss"

@@ -321,6 +321,9 @@ class CurvesView(QWidget):
         for plot, item in self._band_items:
             plot.removeItem(item)
         self._band_items.clear()
+        if self.seed_bands:  # the titles name the band: no more
+            self.loss_plot.setTitle("Loss")
+            self.metric_plot.setTitle(self._metric_title())
         self.seed_bands = {}
 
     def mark_learning_rate(self, epoch: int, lr: float) -> None:
