@@ -1,6 +1,7 @@
 """Is the network better than something simple? The network beside two baselines, in plain words.
 
-* the **majority rule**: always the most frequent training class (regression: the training mean);
+* the **majority rule**: always the most frequent training class (regression: **the mean**, always
+  the training mean);
 * a **linear model** on the same prepared data: for classification a network with no hidden layer
   (the perceptron / logistic regression of the tutorials) trained by nnstudio's own engine with the
   project's settings; for regression ordinary least squares.
@@ -111,9 +112,12 @@ class Scored:
     #: its answer for each row (class codes, or values for regression): the paired test's input
     pred: np.ndarray | None = field(default=None, repr=False, compare=False)
 
+    #: what it is called where NAMES' word does not fit (a regression's majority rule: the mean)
+    called: str | None = field(default=None, compare=False)
+
     @property
     def name(self) -> str:
-        return NAMES.get(self.key, self.key)
+        return self.called or NAMES.get(self.key, self.key)
 
 
 @dataclass
@@ -315,7 +319,7 @@ def compare(net, data, settings, *, split: str = "test", threshold: float | None
         mean = float(np.mean(data.y_train))
         always = np.full(len(y), mean)
         rows.append(Scored(MAJORITY, f"always the training mean ({mean:.4g})",
-                           regression_metrics(y, always), always))
+                           regression_metrics(y, always), always, called="the mean"))
     else:
         counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=k)
         top = int(counts.argmax())

@@ -89,3 +89,22 @@ def test_balanced_accuracy_and_rmse_are_tested_on_the_same_rows_too():
     a, b = yr + rng.normal(0, 1.0, 5000), yr + rng.normal(0, 1.3, 5000)
     r = _comparison(yr, a, b, Task.REGRESSION, "rmse")
     assert r.p_value(r.get(bl.LINEAR)) < 1e-6 and "within chance" not in r.verdict()
+
+
+def test_a_regressions_simple_baseline_is_named_the_mean_not_a_majority_rule():
+    """'The majority rule' is a classifier's baseline; a regression's is always the training mean,
+    and the verdict and the table call it that."""
+    from nnstudio.core.forward import ForwardLayer
+    from nnstudio.core.model.spec import Task
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40, 1)).astype(np.float32)
+    y = 3 * X[:, 0] + 10
+    data = SimpleNamespace(task=Task.REGRESSION, X_train=X, y_train=y, X_test=X, y_test=y,
+                           n_classes=0)
+    net = [ForwardLayer("dense", np.float32([[3.0]]), np.float32([10.0]), "linear")]
+    c = bl.compare(net, data, TrainSettings(), train_linear=False)
+    assert c.get(bl.MAJORITY).name == "the mean"
+    assert "lower RMSE than the mean (" in c.verdict() and "majority" not in c.verdict()
+    text = "\n".join(c.lines())
+    assert "  the mean " in text and "majority" not in text
