@@ -63,7 +63,8 @@ class BaselinesView(ComputedWhenShown, QWidget):
         if self._inputs is None:
             self.info.setText("Train the network (or open a model) to compare it with simple models.")
             return
-        self.info.setText("The network beside the majority rule and a linear model on the test rows.")
+        simple = "the mean" if self._inputs[1].task is Task.REGRESSION else "the majority rule"
+        self.info.setText(f"The network beside {simple} and a linear model on the test rows.")
         self.request_compute()
 
     @Slot()

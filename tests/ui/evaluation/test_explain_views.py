@@ -193,6 +193,11 @@ def test_regression_residuals_and_importance(window, qtbot):
         ev.right.setCurrentWidget(ev.importance)
     imp = ev.importance.result
     assert imp.metric == "r2" and imp.columns[-1] == "junk" and abs(imp.mean[-1]) < 0.05 * imp.mean[0]
+    # a regression's simple baseline is the mean, not a majority rule
+    assert "beside the mean and a linear model" in ev.baselines.info.text()
+    with qtbot.waitSignal(ev.baselines.computed, timeout=120_000):
+        ev.right.setCurrentWidget(ev.baselines)
+    assert ev.baselines.table.verticalHeaderItem(1).text() == "the mean"
 
 
 def test_many_columns_keep_the_bars_readable_and_adding_up(qtbot, tf_loaded):
