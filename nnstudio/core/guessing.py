@@ -8,7 +8,10 @@ measured on that many rows (1.645 standard errors, at least 2 points), so 0.50 a
 10 rows is *not* better than guessing, while 0.95 against 0.40 on 90 rows is. On rows so few that
 even a perfect score is not clearly above (OR's 4 rows: 1.000 against 0.750), neither is said.
 
-Regression: R² on those rows; R² <= 0 means no better than predicting the mean for every row.
+Regression: R² on those rows; R² <= 0 means no better than predicting the mean for every row,
+and an R² above 0 counts only when the network's squared errors are clearly below those of
+predicting the training mean on the same rows (a one-sided paired t-test at 5 %): R² 0.001 on 54
+rows is within chance of guessing.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from nnstudio.core.model.spec import Task
 #: z of a one-sided 95 % test, and the smallest margin over the majority rate that counts.
 Z_ONE_SIDED = 1.645
 MIN_MARGIN = 0.02
+#: A regression's R² above 0 counts when the paired test's one-sided p is below this.
+CHANCE_P = 0.05
 
 
 def _split(data) -> tuple[str, str, np.ndarray, np.ndarray]:
@@ -57,13 +62,20 @@ def baseline(data, result) -> dict:
     out: dict = {"split": name, "rows": n}
     task = data.task
     if task is Task.REGRESSION:
-        r2 = _r2(data, result, key, X, y)
+        r2, pred = _r2(data, result, key, X, y)
         out["r2"] = r2
         ok = r2 is not None and math.isfinite(r2) and r2 > 0
+        p = _p_below_mean(data, y, pred) if ok and pred is not None else None
+        chance = p is not None and p >= CHANCE_P
+        ok = ok and not chance
         out["better_than_guessing"] = bool(ok)
         if r2 is None or not math.isfinite(r2):
             out["verdict"] = (f"R² cannot be measured on {_rows(n, name)} (their target does not "
                               f"vary), so it is not known whether the network beats predicting the mean.")
+        elif chance:
+            out["verdict"] = (f"Not clearly better than guessing: R² {r2:.3f} on {_rows(n, name)} is "
+                              f"within chance of predicting the training mean for every row "
+                              f"(p = {p:.2g}).")
         elif ok:
             out["verdict"] = (f"Better than guessing: R² {r2:.3f} on {_rows(n, name)} (0 would be "
                               f"no better than predicting the mean for every row).")
@@ -111,13 +123,27 @@ def _accuracy(data, result, key: str, X, y) -> float | None:
     return evaluate(result.model, data, key).metrics.get("accuracy")
 
 
-def _r2(data, result, key: str, X, y) -> float | None:
+def _r2(data, result, key: str, X, y) -> tuple[float | None, np.ndarray | None]:
+    """The network's R² on one split, and its answers there (None, None: no rows or no model)."""
     if not len(y) or getattr(result, "model", None) is None:
-        return None
+        return None, None
     from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 -- lazy: SciPy, pandas load only when this runs, not at start-up
 
-    r2 = evaluate(result.model, data, key).metrics.get("r2")
-    return None if r2 is None else float(r2)
+    ev = evaluate(result.model, data, key)
+    r2 = ev.metrics.get("r2")
+    return (None if r2 is None else float(r2)), ev.y_pred
+
+
+def _p_below_mean(data, y, pred) -> float:
+    """One-sided p-value that the answers ``pred`` have smaller squared errors on rows ``y`` than
+    always the training mean (a paired t-test, as the Baselines tab's verdict)."""
+    from nnstudio.core.baselines import paired_p  # noqa: PLC0415 -- lazy: SciPy loads only when this runs
+
+    y = np.asarray(y, np.float64)
+    mean = np.full(len(y), float(np.mean(data.y_train)))
+    two = paired_p("rmse", y, pred, mean)
+    better = np.mean((np.asarray(pred, np.float64) - y) ** 2) < np.mean((mean - y) ** 2)
+    return two / 2 if better else 1 - two / 2
 
 
 def baseline_of_runs(data, results: list) -> dict:

@@ -254,15 +254,41 @@ def test_regression_r2_at_or_below_zero_is_no_better_than_guessing(monkeypatch):
 
     data = _data([0.0] * 5, [1.0, 2.0, 3.0], task="regression", classes=())
     result = SimpleNamespace(test={}, model=object())
-    monkeypatch.setattr(bl, "_r2", lambda *a: -0.2)
+    monkeypatch.setattr(bl, "_r2", lambda *a: (-0.2, None))
     b = baseline(data, result)
     assert b["r2"] == -0.2 and b["better_than_guessing"] is False
     assert b["verdict"].startswith("No better than guessing: R² is -0.200 on the 3 test rows")
-    monkeypatch.setattr(bl, "_r2", lambda *a: 0.8)
+    monkeypatch.setattr(bl, "_r2", lambda *a: (0.8, None))
     assert baseline(data, result)["better_than_guessing"] is True
     one = _data([0.0] * 5, [1.0], task="regression", classes=())  # one row: "row", not "rows"
-    monkeypatch.setattr(bl, "_r2", lambda *a: None)
+    monkeypatch.setattr(bl, "_r2", lambda *a: (None, None))
     assert "cannot be measured on the 1 test row (their target" in baseline(one, result)["verdict"]
+
+
+def test_an_r2_within_chance_of_zero_is_not_better_than_guessing():
+    """A regression trained 5 epochs: R² 0.001 on 54 test rows was "Better than guessing", as if
+    any R² above 0 were evidence. Like accuracy against the majority rate, it must be clearly
+    above predicting the training mean (a paired test of the squared errors on those rows)."""
+    from nnstudio.core.forward import ForwardLayer
+
+    rng = np.random.default_rng(11)
+    x_tr, x_te = rng.normal(size=(200, 1)), rng.normal(size=(54, 1))
+    y_tr = 3 * x_tr[:, 0] + 1 + rng.normal(0, 1, 200)
+    y_te = 3 * x_te[:, 0] + 1 + rng.normal(0, 1, 54)
+    z_te = rng.normal(size=(54, 1))  # a column that says nothing of y
+    data = _data(y_tr, y_te, task="regression", classes=())
+    data.X_test = np.hstack([x_te, z_te]).astype(np.float32)
+
+    def net(wx, wz):  # the training mean, plus wx * x + wz * z
+        k, b = np.float32([[wx], [wz]]), np.float32([np.mean(y_tr)])
+        return SimpleNamespace(test={}, model=[ForwardLayer("dense", k, b, "linear")])
+    weak = baseline(data, net(0.0, 0.3))  # R² 0.002: the mean, give or take noise
+    assert 0 < weak["r2"] < 0.01 and weak["better_than_guessing"] is False
+    assert weak["verdict"].startswith("Not clearly better than guessing: R² 0.002 on the 54 test rows")
+    assert "within chance of predicting the training mean for every row (p = " in weak["verdict"]
+    good = baseline(data, net(3.0, 0.0))
+    assert good["r2"] > 0.8 and good["better_than_guessing"] is True
+    assert good["verdict"].startswith("Better than guessing: R² ")
 
 
 def test_cycles_such_as_the_month_are_not_sequence_numbers():
