@@ -159,9 +159,17 @@ def baseline_of_runs(data, results: list) -> dict:
     out["runs"] = len(each)
     name, n = out["split"], out["rows"]
     if key == "r2":
-        ok = mean > 0
-        out["verdict"] = (f"{'Better' if ok else 'No better'} than guessing: mean R² {mean:.3f} over "
-                          f"{len(vals)} runs on {_rows(n, name)} (0 = predicting the mean).")
+        # as for one run: an R² above 0 counts where it is clearly so, here in most of the runs
+        unclear = sum(1 for b in each if b.get(key) is not None and b[key] > 0
+                      and not b["better_than_guessing"])
+        ok = mean > 0 and 2 * unclear < len(vals)
+        if mean > 0 and not ok:
+            out["verdict"] = (f"Not clearly better than guessing: mean R² {mean:.3f} over {len(vals)} "
+                              f"runs on {_rows(n, name)}, within chance of predicting the training "
+                              f"mean in {unclear} of them.")
+        else:
+            out["verdict"] = (f"{'Better' if ok else 'No better'} than guessing: mean R² {mean:.3f} "
+                              f"over {len(vals)} runs on {_rows(n, name)} (0 = predicting the mean).")
     else:
         p = out["majority_accuracy"]
         ok = mean - p > margin(p, n)

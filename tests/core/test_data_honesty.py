@@ -289,6 +289,15 @@ def test_an_r2_within_chance_of_zero_is_not_better_than_guessing():
     good = baseline(data, net(3.0, 0.0))
     assert good["r2"] > 0.8 and good["better_than_guessing"] is True
     assert good["verdict"].startswith("Better than guessing: R² ")
+    # Repeat: the mean R² of runs within chance of the mean is not better than guessing either
+    from nnstudio.core.guessing import baseline_of_runs
+
+    runs = baseline_of_runs(data, [net(0.0, 0.3), net(0.0, 0.25), net(3.0, 0.0)])
+    assert runs["r2"] > 0.25 and runs["better_than_guessing"] is False
+    assert runs["verdict"].startswith("Not clearly better than guessing: mean R² ")
+    assert runs["verdict"].endswith("within chance of predicting the training mean in 2 of them.")
+    both = baseline_of_runs(data, [net(3.0, 0.0), net(2.5, 0.0)])
+    assert both["better_than_guessing"] is True and both["verdict"].startswith("Better than")
 
 
 def test_cycles_such_as_the_month_are_not_sequence_numbers():
