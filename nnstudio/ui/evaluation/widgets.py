@@ -29,12 +29,16 @@ WRONG_ROW = QColor("#fde2e2")
 
 
 def fmt(v, digits: int = 4) -> str:
+    """A figure as the tab writes it: ``digits`` decimals; whole numbers with thousands separators
+    from 10,000 (a price of 416,656, not 4.167e+05); e-notation below 0.001 and from 1e9."""
     if v is None:
         return "—"
     if isinstance(v, (float, np.floating)):
         if not math.isfinite(v):
             return "—"
-        return f"{v:.{digits}g}" if abs(v) >= 1e4 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}"
+        if 1e4 <= abs(v) < 1e9:
+            return f"{v:,.0f}"
+        return f"{v:.{digits}g}" if abs(v) >= 1e9 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}"
     return str(v)
 
 
@@ -272,7 +276,7 @@ class PredictionForm(QWidget):
             self.result.setText(f"<span style='color:#b00'>{e.user_text()}</span>")
             return None
         if r.task is Task.REGRESSION:
-            self.result.setText(f"<b style='font-size:14pt'>{pre.target} ≈ {fmt(r.value, 6)}</b>")
+            self.result.setText(f"<b style='font-size:14pt'>{pre.target} ≈ {fmt(r.value)}</b>")
             return r
         lines = [f"<b style='font-size:14pt'>{pre.target} = {r.value!s}</b> "
                  f"(probability {r.probability:.1%})"]
