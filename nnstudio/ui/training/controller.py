@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.coach import diagnose
 from nnstudio.core.data import checks
+from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.memory import check_fits
@@ -83,9 +84,11 @@ class RepeatSummary:
 
     def text(self) -> str:
         name = "test accuracy" if self.metric == "accuracy" else "test MAE"
-        each = ", ".join(f"{v:.3f}" for v in self.values)
+        # a regression's MAE is in the target's units: 396,964 for a price, not 396964.500
+        f = (lambda v: f"{v:.3f}") if self.metric == "accuracy" else fmt_number
+        each = ", ".join(f(v) for v in self.values)
         return (f"{len(self.values)} runs (seeds 0–{len(self.values) - 1}): {name} "
-                f"{self.mean:.3f} ± {self.sd:.3f} (each: {each})")
+                f"{f(self.mean)} ± {f(self.sd)} (each: {each})")
 
 
 class TrainingController(QObject):

@@ -20,3 +20,12 @@ def test_small_moderate_and_huge_numbers_keep_their_forms():
     assert fmt(1.571e11) == "1.571e+11"  # a squared error in dollars: a separator run is no help
     assert fmt(0.0) == "0.0000" and fmt(None) == "—" and fmt(math.nan) == "—"
     assert fmt("yes") == "yes"
+
+
+def test_a_repeats_summary_writes_a_regressions_mae_as_people_write_it():
+    from nnstudio.ui.training.controller import RepeatSummary
+
+    s = RepeatSummary("mae", [392926.3319, 401002.7], 396964.5, 5710.6)
+    assert s.text() == "2 runs (seeds 0–1): test MAE 396,964 ± 5,711 (each: 392,926, 401,003)"
+    acc = RepeatSummary("accuracy", [0.874, 0.875], 0.8745, 0.0007)
+    assert acc.text() == "2 runs (seeds 0–1): test accuracy 0.875 ± 0.001 (each: 0.874, 0.875)"

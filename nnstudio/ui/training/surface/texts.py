@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 
 from nnstudio.core import surface as core_surface
+from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.model.spec import Task
 
 
@@ -82,7 +83,7 @@ class SurfaceTexts:
             if "accuracy" in test:
                 title += f" · test accuracy {test['accuracy']:.3f}"
             elif "mae" in test:
-                title += f" · test MAE {test['mae']:.4g}"
+                title += f" · test MAE {fmt_number(test['mae'])}"  # 392,926, not 3.929e+05
         self._set_title(title)
 
     def _update_status(self) -> None:
