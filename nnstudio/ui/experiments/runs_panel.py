@@ -269,6 +269,9 @@ class RunsPanel(QWidget):
         self.items = []
         runs = self.selected_runs()
         no_val = self._follow_split(runs)
+        # the metric's name: a regression's runs record MAE (a mixed selection: both)
+        kinds = {"MAE" if "mae" in r.history else "accuracy" for r in runs} or {"accuracy"}
+        self.curve.setItemText(self.curve.findData("metric"), " / ".join(sorted(kinds, reverse=True)))
         split = self.split_box.currentText() + (": no validation rows" if no_val else "")
         self.plot.setTitle(f"{self.curve.currentText()} ({split})" if runs else "")
         groups = groups_of(runs) if self.grouped.isChecked() else [[r] for r in runs]

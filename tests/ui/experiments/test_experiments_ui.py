@@ -558,3 +558,20 @@ def test_long_runs_are_drawn_with_a_thin_pen(panel):
     means = [i for i in panel.items if isinstance(i, pg.PlotDataItem)]
     assert len(means[0].getData()[0]) == WIDE_PEN_POINTS + 1
     assert [m.opts["pen"].widthF() for m in means] == [1.0]
+
+
+def test_regression_runs_name_their_curve_mae_not_accuracy(panel):
+    """House prices: the runs record MAE, and the box and the title said 'accuracy' over it."""
+    reg = [run(BASE, s, 0.9, "greg") for s in range(2)]
+    for r in reg:
+        r.history = {"loss": [3.0, 2.0], "mae": [30.0, 20.0], "val_loss": [3.5, 2.5],
+                     "val_mae": [33.0, 22.0]}
+    panel.state.project.runs += reg
+    panel.refresh()
+    panel.select_ids({r.id for r in reg})
+    assert panel.curve.itemText(panel.curve.findData("metric")) == "MAE"
+    assert panel.plot.titleLabel.text.startswith("MAE (validation")
+    # classifiers' runs: accuracy again
+    panel.select_ids({panel.state.project.runs[0].id})
+    assert panel.curve.itemText(panel.curve.findData("metric")) == "accuracy"
+    assert panel.plot.titleLabel.text.startswith("accuracy (validation")
