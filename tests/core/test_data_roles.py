@@ -152,3 +152,14 @@ def test_targets_that_cannot_work_are_refused_with_a_suggestion(values, words):
         infer_task(pd.Series(values, name="t"))
     for w in words:
         assert w in str(e.value), (w, str(e.value))
+
+
+def test_a_mixed_columns_numbers_near_the_largest_float_have_a_finite_mean():
+    """Found by the CSV fuzz test: '1e308', '1e308', ';' is a mixed column whose numbers' mean
+    overflowed to inf (with a RuntimeWarning); the numeric columns' profile already scaled down."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        p = profile_column(pd.Series(["1e308", "1e308", ";"], name="a"))
+    assert p.kind == "mixed" and p.mean == pytest.approx(1e308) and np.isfinite(p.mean)

@@ -113,6 +113,15 @@ class ColumnProfile:
         return ", ".join(parts) + more
 
 
+def _stats(v: np.ndarray) -> tuple[float, float, float, float]:
+    """Min, max, mean and sd of finite values. Values near the largest float (refused by
+    check_magnitude) overflow a plain sum: their mean and sd are worked out scaled down."""
+    lo, hi = float(v.min()), float(v.max())
+    big = max(abs(lo), abs(hi))
+    k = big if big > 1e150 else 1.0
+    return lo, hi, float((v / k).mean() * k), float((v / k).std() * k)
+
+
 def fmt_value(v) -> str:
     """One cell's value as a message quotes it: text in quotes ('yes'), a number as a person
     writes it (1, 0.25), never NumPy's repr (``np.int64(1)``)."""
@@ -190,12 +199,7 @@ def profile_column(s: pd.Series) -> ColumnProfile:
         fv = v[finite]
         p.integer = bool(len(fv) and np.all(fv == np.round(fv)))
         if len(fv):
-            p.min, p.max = float(fv.min()), float(fv.max())
-            # values near the largest float (refused by check_magnitude) overflow a plain sum:
-            # their mean and sd are worked out on values scaled down, then scaled back
-            big = max(abs(p.min), abs(p.max))
-            k = big if big > 1e150 else 1.0
-            p.mean, p.sd = float((fv / k).mean() * k), float((fv / k).std() * k)
+            p.min, p.max, p.mean, p.sd = _stats(fv)
         p.kind = "binary" if p.unique == 2 else "number"
         if p.unique <= 10:
             p.top = _top(nonnull)
@@ -221,7 +225,7 @@ def profile_column(s: pd.Series) -> ColumnProfile:
             good = full[~bad].to_numpy(dtype=np.float64)
             good = good[np.isfinite(good)]
             if len(good):
-                p.min, p.max, p.mean = float(good.min()), float(good.max()), float(good.mean())
+                p.min, p.max, p.mean, _ = _stats(good)
             return p
     p.top = _top(text)
     distinct = pd.Series(text.unique()[:2000])
