@@ -163,3 +163,16 @@ def test_a_mixed_columns_numbers_near_the_largest_float_have_a_finite_mean():
         warnings.simplefilter("error", RuntimeWarning)
         p = profile_column(pd.Series(["1e308", "1e308", ";"], name="a"))
     assert p.kind == "mixed" and p.mean == pytest.approx(1e308) and np.isfinite(p.mean)
+
+
+def test_a_histogram_of_numbers_near_the_largest_float_has_finite_edges():
+    """Found by the CSV fuzz test: -1e308 .. 8e307 overflowed numpy's bin arithmetic (warnings,
+    and edges that are not numbers on the Data tab's chart)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for values in ([-1e308, -2.5, 7.976931348623158e307], [1e308, 0.0, 2.0, 1.0, 0.5]):
+            p = profile_column(pd.Series(values, name="a"))
+            assert np.isfinite(p.hist_edges).all() and sum(p.hist_counts) == len(values)
+            assert p.hist_edges[0] <= min(values) and p.hist_edges[-1] >= max(values)

@@ -169,8 +169,11 @@ def _histogram(v: np.ndarray, integer: bool, unique: int) -> tuple[list[float], 
     lo, hi = float(v.min()), float(v.max())
     if lo == hi:
         return [lo - 0.5, lo + 0.5], [int(len(v))]
-    counts, edges = np.histogram(v, bins=min(30, max(5, unique)))
-    return edges.tolist(), counts.tolist()
+    # near the largest float numpy's bin arithmetic overflows: the bins of values scaled down
+    big = max(abs(lo), abs(hi))
+    k = big if big > 1e150 else 1.0
+    counts, edges = np.histogram(v / k, bins=min(30, max(5, unique)))
+    return (edges * k).tolist(), counts.tolist()
 
 
 def _top(s: pd.Series, k: int = 10) -> list[tuple[str, int]]:
