@@ -166,6 +166,28 @@ def test_trailing_delimiter_column_is_dropped(tmp_path):
     assert any("no name and no values" in w for w in ds.warnings)
 
 
+def test_a_first_row_with_blank_extra_fields_reads_without_pandas_warning(tmp_path):
+    """'1,2,3,,' under the header 'a,b,c': the blank fields carry nothing (the sniff refuses a row
+    whose extra fields hold values), but pandas printed its ParserWarning ("leads to a loss of
+    data") on the user's terminal, as if values had been dropped. (In a process of its own: pytest
+    sets the warning filters per test.)"""
+    import subprocess
+    import sys
+
+    p = tmp_path / "trail.csv"
+    p.write_text("a,b,c\n1,2,3,,\n4,5,6\n7,8,9\n")
+    code = ("import sys; from nnstudio.core.data.csv import preview, read_csv; "
+            "print(preview(sys.argv[1])[0].values.tolist()[:2], read_csv(sys.argv[1]).frame.values.tolist()[:2])")
+    done = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[[1, 2, 3], [4, 5, 6]] [[1, 2, 3], [4, 5, 6]]"
+    assert "Warning" not in done.stderr, done.stderr
+    p.write_text("a,b,c\n1,2,3,4,5\n6,7,8\n")  # values there: refused, as before
+    with pytest.raises(DataError, match="Line 2 .* has 5 fields, but the header has 3"):
+        read_csv(p)
+
+
 def test_csv_options_are_checked():
     with pytest.raises(DataError, match="one character"):
         CsvOptions(delimiter=";;").check()

@@ -21,6 +21,7 @@ import csv
 import math
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -35,6 +36,13 @@ from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import DataError, NNStudioError
 
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.dat *.tab);;All files (*)"
+# pandas (index_col=False, for rows that end in a delimiter) warns "This leads to a loss of data"
+# when the first row has more fields than the header, and drops them. The sniff has already
+# refused such a row if its extra fields hold anything (csv_sniff._ragged_notes), and pandas
+# refuses any later one: what it drops is blank. Its warning on a user's terminal read as if
+# values had been lost. (A filter set once: catch_warnings is not safe in the reading threads.)
+warnings.filterwarnings("ignore", message="Length of header or names does not match length of data",
+                        category=pd.errors.ParserWarning)
 CHUNK_ROWS = 50_000
 
 
