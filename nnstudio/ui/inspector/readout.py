@@ -17,13 +17,18 @@ from nnstudio.core.model.spec import Task
 PARITY_TOLERANCE = 1e-5
 
 
+def parity_tolerance(keras_out: np.ndarray) -> float:
+    """How far NumPy's outputs may be from Keras' ``keras_out`` and still be float32 rounding."""
+    b = np.abs(np.asarray(keras_out, np.float64))
+    return PARITY_TOLERANCE * max(1.0, float(b.max()) if b.size else 0.0)
+
+
 def outputs_agree(out: np.ndarray, keras_out: np.ndarray) -> tuple[float, bool]:
     """The largest difference between the NumPy outputs and Keras', and whether it is float32
-    rounding (:data:`PARITY_TOLERANCE`, relative for outputs beyond 1)."""
+    rounding (:func:`parity_tolerance`)."""
     a, b = np.asarray(out, np.float64).reshape(-1), np.asarray(keras_out, np.float64).reshape(-1)
     diff = float(np.max(np.abs(a - b))) if a.size else 0.0
-    size = float(np.max(np.abs(b))) if b.size else 0.0
-    return diff, diff <= PARITY_TOLERANCE * max(1.0, size)
+    return diff, diff <= parity_tolerance(b)
 
 
 def raw_text(v) -> str:
@@ -92,9 +97,8 @@ def banner_html(out: np.ndarray, data, true_value, true_code, source: str | None
     else:
         k_out = keras_output.reshape(-1)
         diff, ok = outputs_agree(out, k_out)
-        apart = PARITY_TOLERANCE * max(1.0, float(np.max(np.abs(k_out))) if k_out.size else 1.0)
         verdict = ("<span style='color:#2ca02c'>✓ the same to float32 precision</span>" if ok else
-                   f"<span style='color:#d62728'>✗ more than {apart:.1g} apart</span>")
+                   f"<span style='color:#d62728'>✗ more than {parity_tolerance(k_out):.1g} apart</span>")
         lines.append(f"NumPy (this page): {', '.join(fmt(v, 8) for v in out)} · Keras "
                      f"<tt>model(x)</tt>: {', '.join(fmt(v, 8) for v in k_out)} · largest "
                      f"difference {diff:.1e} {verdict}")
