@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import pyqtgraph as pg
@@ -299,9 +298,8 @@ class CurvesView(QWidget):
             n = min(len(c) for c in curves)  # early stopping: the epochs every seed ran
             stack = np.vstack([c[:n] for c in curves])
             stack[~np.isfinite(stack)] = np.nan  # a diverged seed: no band where it has no value
-            with warnings.catch_warnings():  # an epoch where every seed diverged: no band there
-                warnings.simplefilter("ignore", RuntimeWarning)
-                lo, hi = np.nanmin(stack, axis=0), np.nanmax(stack, axis=0)
+            # fmin/fmax skip NaN (NaN where every seed diverged) and, unlike nanmin, warn of nothing
+            lo, hi = np.fmin.reduce(stack, axis=0), np.fmax.reduce(stack, axis=0)
             self.seed_bands[key] = (lo, hi)
             x = np.arange(1, n + 1)
             colour = pg.mkColor(pen.color())
