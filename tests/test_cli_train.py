@@ -1,5 +1,6 @@
 """The headless `nnstudio train` command (its JSON keys are a stable interface)."""
 import json
+import re
 import subprocess
 import sys
 
@@ -187,6 +188,9 @@ def test_the_columns_learned_from_and_those_left_out_are_said_with_their_reasons
     assert set(out["left_out"]) == {"id", "name"} and "filled" in out["missing_note"]
     rep = nnstudio("train", str(path), "--target", "y", "--epochs", "2", "--repeat", "2")
     assert "features: age, x (2 network inputs after encoding)" in rep.stdout.splitlines()
+    # each seed's figure as the mean's is written (it printed 0.5333333333333333)
+    seeds = [s for s in rep.stdout.splitlines() if s.startswith("seed ")]
+    assert len(seeds) == 2 and all(re.fullmatch(r"seed \d: test_accuracy \d\.\d{4}", s) for s in seeds), seeds
 
 
 def test_a_wide_files_columns_are_said_in_a_line_a_person_can_read():

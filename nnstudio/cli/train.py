@@ -235,7 +235,8 @@ def run(args) -> int:
             print(task_line(project, data))
             print("\n".join(columns_lines(project, data)))
             for i, r in enumerate(runs):
-                print(f"seed {i}: {rep['metric']} {r.get(rep['metric'])}")
+                v = r.get(rep["metric"])
+                print(f"seed {i}: {rep['metric']} " + (f"{v:.4f}" if isinstance(v, (int, float)) else "—"))
             print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
             print(base["verdict"])
     else:
