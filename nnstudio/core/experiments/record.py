@@ -123,6 +123,11 @@ class RunRecord:
             project.dataset.name, project.preprocess.to_dict(), project.split.to_dict(),
             project.roles.target)
 
+    @property
+    def curve_metric(self) -> str:
+        """The metric its curves record beside the loss: 'mae' (a regression) or 'accuracy'."""
+        return "mae" if "mae" in self.history else "accuracy"
+
     def metric(self, key: str) -> float | None:
         """``test_accuracy``, ``val_loss``, ``accuracy`` (train), ... or None."""
         for split in ("val", "test"):

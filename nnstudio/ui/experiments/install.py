@@ -99,7 +99,7 @@ def open_run_model(window, run) -> bool:
     state.set_result(TrainResult(model=model, history=run.history, epochs_run=run.epochs_run,
                                  status=run.status, message=run.message, seconds=run.seconds,
                                  test=dict(test), seed=run.seed))
-    window.curves.set_history(run.history, "mae" if "mae" in run.history else "accuracy")
+    window.curves.set_history(run.history, run.curve_metric)
     window.tabs.setCurrentWidget(window.evaluation)
     return True
 

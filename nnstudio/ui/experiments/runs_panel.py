@@ -258,9 +258,7 @@ class RunsPanel(QWidget):
         return which == "train"
 
     def _metric_name(self, r: RunRecord) -> str:
-        if self.curve.currentData() == "loss":
-            return "loss"
-        return "mae" if "mae" in r.history else "accuracy"
+        return "loss" if self.curve.currentData() == "loss" else r.curve_metric
 
     @Slot()
     def redraw(self) -> None:
@@ -270,7 +268,7 @@ class RunsPanel(QWidget):
         runs = self.selected_runs()
         no_val = self._follow_split(runs)
         # the metric's name: a regression's runs record MAE (a mixed selection: both)
-        kinds = {"MAE" if "mae" in r.history else "accuracy" for r in runs} or {"accuracy"}
+        kinds = {"MAE" if r.curve_metric == "mae" else "accuracy" for r in runs} or {"accuracy"}
         self.curve.setItemText(self.curve.findData("metric"), " / ".join(sorted(kinds, reverse=True)))
         split = self.split_box.currentText() + (": no validation rows" if no_val else "")
         self.plot.setTitle(f"{self.curve.currentText()} ({split})" if runs else "")
@@ -305,7 +303,7 @@ class RunsPanel(QWidget):
             self.items += [item, band]
         self.legend.setColumnCount(2 if len(self.legend.items) > 4 else 1)
         place_legend(self.legend, rising=self.curve.currentData() != "loss"
-                     and not any("mae" in r.history for r in runs))
+                     and not any(r.curve_metric == "mae" for r in runs))
         if runs and len(missing) == len(runs):  # empty axes would read as a broken plot
             self.plot_view.show_message(self._no_curve_text(missing, split))
         elif runs:
