@@ -79,7 +79,6 @@ class MainWindow(QMainWindow):
         self.compile_label.setToolTip("After an edit the network's training program is compiled in "
                                       "the background, so that Train starts at full speed.")
         self._repeat_curves = None  # a Repeat's run whose curves are drawn next (_on_repeat_run)
-        self._repeat_histories: list[dict] = []  # each of the Repeat's runs so far
         self._compile_clear = QTimer(self, singleShot=True, interval=8_000)
         self._compile_clear.timeout.connect(self.compile_label.clear)
         self.precompiler.status.connect(self._on_precompile_status)
@@ -429,18 +428,17 @@ class MainWindow(QMainWindow):
         """Each run of a repeat shows its curves as it ends; runs that end together (seeds
         trained as one population arrive at once) draw only the last (each was 12-17 ms)."""
         pending, self._repeat_curves = self._repeat_curves, run
-        if getattr(run, "seed", None) == 0:  # a new Repeat
-            self._repeat_histories = []
-        self._repeat_histories.append(run.result.history)
         if pending is None:
             QTimer.singleShot(0, self._draw_repeat_curves)
 
     @Slot(object)
     def _on_repeat_done(self, _summary) -> None:
-        """The last run's curves, and behind them the range of every seed's."""
+        """The last run's curves, and behind them the range of every seed's (the Repeat's seed
+        group, recorded by now; the last of its runs is the one the views show)."""
         self._draw_repeat_curves()
-        self.curves.show_seeds(self._repeat_histories)
-        self._repeat_histories = []
+        last = self.state.timeline_run
+        group = getattr(last, "group", None)
+        self.curves.show_seeds([r.history for r in self.state.project.runs if group and r.group == group])
 
     @Slot()
     def _draw_repeat_curves(self) -> None:
