@@ -25,6 +25,8 @@ from nnstudio.core.training.engine import train
 
 NETWORK, MAJORITY, LINEAR = "network", "majority", "linear"
 NAMES = {NETWORK: "the network", MAJORITY: "the majority rule", LINEAR: "the linear model"}
+#: A regression's majority rule (always the training mean) goes by this name.
+MEAN_NAME = "the mean"
 #: the comparison's metrics, in the order of its columns, named as everywhere else
 METRIC_LABELS = {k: ev.METRIC_NAMES[k] for k in ("accuracy", "balanced_accuracy", "f1", "roc_auc",
                                                    "average_precision", "rmse", "mae", "r2")}
@@ -319,7 +321,7 @@ def compare(net, data, settings, *, split: str = "test", threshold: float | None
         mean = float(np.mean(data.y_train))
         always = np.full(len(y), mean)
         rows.append(Scored(MAJORITY, f"always the training mean ({mean:.4g})",
-                           regression_metrics(y, always), always, called="the mean"))
+                           regression_metrics(y, always), always, called=MEAN_NAME))
     else:
         counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=k)
         top = int(counts.argmax())

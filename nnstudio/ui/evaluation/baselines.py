@@ -63,7 +63,7 @@ class BaselinesView(ComputedWhenShown, QWidget):
         if self._inputs is None:
             self.info.setText("Train the network (or open a model) to compare it with simple models.")
             return
-        simple = "the mean" if self._inputs[1].task is Task.REGRESSION else "the majority rule"
+        simple = bl.MEAN_NAME if self._inputs[1].task is Task.REGRESSION else bl.NAMES[bl.MAJORITY]
         self.info.setText(f"The network beside {simple} and a linear model on the test rows.")
         self.request_compute()
 
