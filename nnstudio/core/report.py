@@ -166,6 +166,8 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
             out.append(f"<p>Decision threshold <b>{threshold:g}</b>: P({escape(pre.target)} = "
                        f"{escape(str(pre.classes[1]))}) above it predicts {escape(str(pre.classes[1]))}. "
                        f"Precision {m.precision:.3f}, recall {m.recall:.3f}, F1 {m.f1:.3f}.</p>")
+    if task is Task.MULTICLASS and test.n:
+        out.append(_one_vs_rest(test, charts))
     if task is Task.REGRESSION and test.n:
         y, p = np.asarray(test.y_true, float), np.asarray(test.y_pred, float)
         charts.append(_img(svgplot.scatter(y, p, title="Predicted vs actual", xlabel=f"actual {pre.target}",
@@ -224,3 +226,25 @@ def write_report(html: str, path: str | Path) -> Path:
     except OSError as e:
         raise DataError(f"Cannot write '{p}': {e.strerror}.", "Choose a folder you can write to.") from None
     return p
+
+
+def _one_vs_rest(test, charts: list) -> str:
+    """More than two classes: each class's ROC curve against the rest (the classes with rows of
+    their own, up to the palette's colours) into ``charts``, and the macro average in words."""
+    pc = th.one_vs_rest(test.y_true, test.output, test.classes)
+    y, proba = np.asarray(test.y_true), np.asarray(test.output, float)
+    drawn = pc.scored[:len(svgplot.PALETTE)]
+    series = []
+    for k in drawn:
+        cv = th.curves(y == k, proba[:, k])
+        series.append((cv.fpr, cv.tpr, f"{pc.classes[k]!s}: AUC {pc.roc_auc[k]:.3f}", False))
+    if series:
+        charts.append(_img(svgplot.lines(series, title="ROC curves, each class against the rest",
+                                         xlabel="false positive rate", ylabel="true positive rate",
+                                         xrange=(0, 1), yrange=(0, 1), diagonal=True), "ROC curves"))
+    if not pc.scored:
+        return ""
+    more = len(pc.scored) - len(drawn)
+    return (f"<p>Each class against the rest ({escape(test.label)} rows): macro-average ROC AUC "
+            f"<b>{pc.macro_roc_auc:.3f}</b> over {len(pc.scored)} classes"
+            + (f" ({more} not drawn)" if more else "") + ".</p>")

@@ -17,8 +17,8 @@ from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities, confu
 from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import check_threshold
 
-__all__ = ["DEFAULT_THRESHOLD", "Curves", "ThresholdMetrics", "best_threshold", "check_threshold",
-           "curves", "metrics_at", "positive_score"]
+__all__ = ["DEFAULT_THRESHOLD", "ClassFigures", "Curves", "ThresholdMetrics", "best_threshold",
+           "check_threshold", "curves", "metrics_at", "one_vs_rest", "positive_score"]
 
 
 def positive_score(out: np.ndarray, task: Task) -> np.ndarray:
@@ -65,6 +65,51 @@ def curves(y_true, score, n_bins: int = 10) -> Curves:
     average_precision = -float(np.sum(np.diff(rec) * prec[:-1]))
     return Curves(fpr, tpr, rt, prec, rec, pt, float(m.auc(fpr, tpr)), average_precision,
                   prob_pred, prob_true, counts[counts > 0], float(np.mean((s - y) ** 2)), float(y.mean()))
+
+
+@dataclass
+class ClassFigures:
+    """More than two classes: each class against the rest (one-vs-rest), as scikit-learn's
+    ``roc_auc_score(..., multi_class="ovr")`` scores them. A class with no rows (or only its rows)
+    among these has no curve: its figures are NaN and it is left out of the macro average."""
+
+    classes: list
+    rows: list[int]  # rows of each class
+    roc_auc: list[float]
+    average_precision: list[float]
+
+    @property
+    def scored(self) -> list[int]:
+        """The classes with figures (rows of it and of the others)."""
+        return [i for i, a in enumerate(self.roc_auc) if np.isfinite(a)]
+
+    @property
+    def macro_roc_auc(self) -> float:
+        """The unweighted mean ROC AUC over the scored classes (NaN when none is)."""
+        return float(np.mean([self.roc_auc[i] for i in self.scored])) if self.scored else float("nan")
+
+
+def one_vs_rest(y_true, proba, classes: list | None = None) -> ClassFigures:
+    """ROC AUC and average precision of each class's probability (column ``k`` of ``proba``)
+    against the rows' true class codes ``y_true`` being ``k``; the curves of one class are
+    ``curves(y_true == k, proba[:, k])``."""
+    from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
+
+    y = np.asarray(y_true).astype(int)
+    p = np.asarray(proba, np.float64)
+    k = p.shape[1]
+    names = list(classes) if classes else list(range(k))
+    rows, aucs, aps = [], [], []
+    for c in range(k):
+        pos = y == c
+        rows.append(int(pos.sum()))
+        if 0 < rows[-1] < len(y):
+            aucs.append(float(m.roc_auc_score(pos, p[:, c])))
+            aps.append(float(m.average_precision_score(pos, p[:, c])))
+        else:
+            aucs.append(float("nan"))
+            aps.append(float("nan"))
+    return ClassFigures(names, rows, aucs, aps)
 
 
 @dataclass

@@ -318,3 +318,26 @@ def test_a_target_in_the_hundreds_of_thousands_is_said_before_training(tmp_path)
 
 def _prepared(project):
     return project.prepare(), project
+
+
+def test_a_three_class_report_draws_each_class_against_the_rest(tmp_path, tf_loaded):
+    """More than two classes: the report had a confusion matrix and no curve. It draws each
+    class's ROC curve against the rest, labelled with its AUC, and gives the macro average."""
+    from sklearn import metrics as m
+
+    from nnstudio.core import evaluate as ev
+    from nnstudio.core import report
+    from nnstudio.core.model.build import build_model
+
+    r = np.random.default_rng(3)
+    df = pd.DataFrame(r.normal(size=(300, 2)), columns=["a", "b"])
+    df["y"] = np.select([df["a"] > 0.5, df["b"] > 0], ["hi", "mid"], "lo")
+    p = project_of(df, "y", tmp_path)
+    data = p.prepare()
+    model = build_model(p.spec, data.n_inputs, data.task, data.n_classes, seed=0)
+    html = report.build_report(report.ReportParts(p, model, data.preprocessor), importance=False,
+                               baselines=False, n_repeats=1)
+    assert 'alt="ROC curves"' in html
+    proba = ev.predict_encoded(model, data.X_test)
+    macro = m.roc_auc_score(data.y_test, proba, multi_class="ovr")
+    assert f"macro-average ROC AUC <b>{macro:.3f}</b> over 3 classes" in html

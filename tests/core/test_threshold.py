@@ -62,3 +62,24 @@ def test_curves_area_and_average_precision_are_scikit_learns():
     assert cv.brier == pytest.approx(m.brier_score_loss(y, s))
     with pytest.raises(th.SettingsError):
         th.best_threshold(y, s, "accuracy")
+
+
+def test_one_vs_rest_figures_are_scikit_learns_and_skip_a_class_without_rows():
+    """More than two classes: each class against the rest, and the macro average that
+    ``roc_auc_score(multi_class="ovr")`` gives; a class absent from the rows has no figures
+    (scikit-learn raises there) and is left out of the average, not counted as 0 or 0.5."""
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 3, 400)
+    logits = rng.normal(size=(400, 4)) + 1.5 * np.eye(4)[y]
+    proba = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)  # class 3: no rows
+    got = th.one_vs_rest(y, proba, ["a", "b", "c", "d"])
+    assert got.rows == [int((y == k).sum()) for k in range(3)] + [0]
+    assert got.scored == [0, 1, 2] and np.isnan(got.roc_auc[3]) and np.isnan(got.average_precision[3])
+    for k in range(3):
+        assert got.roc_auc[k] == pytest.approx(m.roc_auc_score(y == k, proba[:, k]))
+        assert got.average_precision[k] == pytest.approx(m.average_precision_score(y == k, proba[:, k]))
+    three = proba[:, :3] / proba[:, :3].sum(1, keepdims=True)  # rows summing to 1, as scikit-learn asks
+    assert th.one_vs_rest(y, three).macro_roc_auc == pytest.approx(
+        m.roc_auc_score(y, three, multi_class="ovr", average="macro"))
+    assert got.macro_roc_auc == pytest.approx(np.mean(got.roc_auc[:3]))
+    assert np.isnan(th.one_vs_rest(np.zeros(5, int), np.full((5, 3), 1 / 3)).macro_roc_auc)

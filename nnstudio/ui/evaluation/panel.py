@@ -41,7 +41,6 @@ from nnstudio.core.forward import layers_from_weights
 from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import epochs_text
 from nnstudio.core.surface import default_held_values
-from nnstudio.core.threshold import positive_score
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.follows_timeline import FollowsTimeline
 from nnstudio.ui.common.jobs import LatestJob
@@ -420,8 +419,10 @@ class EvaluationPanel(FollowsTimeline, QWidget):
     # ===== issue 20: explanations, threshold, baselines ===========================================
     def _set_tabs(self) -> None:
         task = self.pre.task if self.pre is not None else None
-        for w, show in ((self.threshold_view, task is Task.BINARY), (self.residuals, task is Task.REGRESSION)):
+        for w, show in ((self.threshold_view, task in (Task.BINARY, Task.MULTICLASS)),
+                        (self.residuals, task is Task.REGRESSION)):
             self.right.setTabVisible(self.right.indexOf(w), show)
+        self.right.setTabText(self.right.indexOf(self.threshold_view), ThresholdView.title(task))
 
     def _train_rows(self):
         """The training rows (their typical row is the attributions' baseline)."""
@@ -481,9 +482,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
             self.cm_box.show_evaluation(e)
         self.chart_box.draw(e, self.pre.target)
         self._fill_table()
-        if e.task is Task.BINARY and e.n:
-            self.threshold_view.show_rows(e.y_true, positive_score(e.output, e.task), e.classes,
-                                          self.state.project.threshold, f"{e.label} rows")
+        self.threshold_view.show_evaluation(e, self.state.project.threshold)
         if e.task is Task.REGRESSION:
             self.residuals.show_evaluation(e, self.pre.target)
 

@@ -1,7 +1,11 @@
 """Two classes: at which probability to call it? ROC and precision-recall curves with the current
 operating point, a threshold slider that updates the confusion matrix and precision / recall / F1
 live, and a calibration (reliability) plot. The chosen threshold is the project's
-(``Project.threshold``: saved with it, used by predictions and exports)."""
+(``Project.threshold``: saved with it, used by predictions and exports).
+
+More classes: the network answers its most probable class, so there is no threshold to choose;
+the tab ("ROC curves") shows each class against the rest instead: a table of every class's ROC AUC
+and PR AUC with their macro average, and the selected class's three curves."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,19 +15,23 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSlider,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from nnstudio.core import threshold as th
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.plots import plain_numbers, thinned
 from nnstudio.ui.common.when_shown import ComputedWhenShown
-from nnstudio.ui.evaluation.widgets import ConfusionMatrixView
+from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, fmt
 
 STEPS = 1000
 COMMIT_MS = 400  # the project takes the threshold once the slider rests this long
@@ -52,7 +60,9 @@ class ThresholdView(ComputedWhenShown, QWidget):
         super().__init__(parent)
         self.y = None
         self.score = None
+        self.proba = None  # more than two classes: every class's probability (rows x classes)
         self.classes: list = []
+        self.per_class: th.ClassFigures | None = None
         self.curves: th.Curves | None = None
         self.current: th.ThresholdMetrics | None = None
         self._filling = FillGuard()
@@ -77,7 +87,8 @@ class ThresholdView(ComputedWhenShown, QWidget):
         row.addWidget(self.slider, 1)
         row.addWidget(self.spin)
         row2 = QHBoxLayout()
-        row2.addWidget(QLabel("Suggest:"))
+        self.suggest_label = QLabel("Suggest:")
+        row2.addWidget(self.suggest_label)
         row2.addWidget(self.best_f1)
         row2.addWidget(self.best_bal)
         row2.addWidget(self.reset)
@@ -90,10 +101,22 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.pr = _plot("Precision-recall curve", "recall", "precision")
         self.cal = _plot("Calibration: predicted vs observed", "mean predicted probability",
                          "share of positives")
+        self.class_table = QTableWidget(0, 4)
+        self.class_table.setHorizontalHeaderLabels(["class", "rows", "ROC\nAUC", "PR\nAUC"])
+        self.class_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.class_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.class_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.class_table.verticalHeader().hide()
+        self.class_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.class_table.horizontalHeader().setMinimumSectionSize(20)
+        self.class_table.setToolTip("Each class against the rest: select one to draw its curves.")
+        self.class_table.hide()
         grid = QGridLayout()
         grid.addWidget(self.roc, 0, 0)
         grid.addWidget(self.pr, 0, 1)
         grid.addWidget(self.confusion, 1, 0)
+        grid.addWidget(self.class_table, 1, 0)
         grid.addWidget(self.cal, 1, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
@@ -105,6 +128,7 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.best_f1.clicked.connect(lambda: self._suggest("f1"))
         self.best_bal.clicked.connect(lambda: self._suggest("balanced_accuracy"))
         self.reset.clicked.connect(lambda: self.set_threshold(0.5, commit=True))
+        self.class_table.itemSelectionChanged.connect(self._on_class)
         self.roc_marker = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("#d62728"), pen=pg.mkPen("w"))
         self.pr_marker = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("#d62728"), pen=pg.mkPen("w"))
         self.show_rows(None, None, [], 0.5, "")
@@ -115,10 +139,47 @@ class ThresholdView(ComputedWhenShown, QWidget):
         now if the tab is on screen, else the next time it is."""
         self.y = None if y is None else np.asarray(y, int)
         self.score = None if score is None else np.asarray(score, float)
+        self.proba = None
         self.classes = list(classes)
         self._shown_at, self.rows_label = float(threshold), rows_label
         self.curves = None
         self.request_compute()
+
+    @staticmethod
+    def title(task) -> str:
+        """The tab's name for a task: a threshold to choose for two classes, curves for more."""
+        return "ROC curves" if task is Task.MULTICLASS else "Threshold"
+
+    def show_evaluation(self, e, threshold: float) -> None:
+        """One split's :class:`~nnstudio.core.evaluate.Evaluation` of a classifier (a
+        regression's, or one without rows, leaves the view as it is)."""
+        if e.task is Task.BINARY and e.n:
+            self.show_rows(e.y_true, th.positive_score(e.output, e.task), e.classes, threshold,
+                           f"{e.label} rows")
+        elif e.task is Task.MULTICLASS and e.n:
+            self.show_classes(e.y_true, e.output, e.classes, f"{e.label} rows")
+
+    def show_classes(self, y, proba, classes: list, rows_label: str) -> None:
+        """More than two classes: the rows' true class codes and every class's probability."""
+        self.y, self.score = np.asarray(y, int), None
+        self.proba = np.asarray(proba, float)
+        self.classes = list(classes)
+        self.rows_label = rows_label
+        self.curves = None
+        self.request_compute()
+
+    @property
+    def multi(self) -> bool:
+        return self.proba is not None
+
+    def _set_mode(self, has: bool) -> None:
+        """The threshold's controls for two classes, the class table for more."""
+        for w in (self.label, self.slider, self.spin, self.suggest_label, self.best_f1,
+                  self.best_bal, self.reset):
+            w.setVisible(not self.multi)
+            w.setEnabled(has)
+        self.confusion.setVisible(not self.multi)
+        self.class_table.setVisible(self.multi)
 
     def compute(self) -> None:
         self._stale = False
@@ -127,17 +188,28 @@ class ThresholdView(ComputedWhenShown, QWidget):
             p.clear()
         self.curves = None
         has = self.y is not None and len(self.y) > 0
-        for w in (self.slider, self.spin, self.best_f1, self.best_bal, self.reset):
-            w.setEnabled(has)
+        self._set_mode(has)
         if not has:
             self.figures.setText("<i>For two-class tasks: train the network to choose its threshold.</i>")
             self.confusion.setRowCount(0)
+            return
+        if self.multi:
+            self._fill_classes()
             return
         try:
             cv = th.curves(self.y, self.score)
         except NNStudioError as e:
             self.figures.setText(f"<span style='color:#b00'>{e.user_text()}</span>")
             return
+        self._draw(cv)
+        self.roc.addItem(self.roc_marker)
+        self.pr.addItem(self.pr_marker)
+        pos = self.classes[1] if len(self.classes) > 1 else "1"
+        self.label.setText(f"P({pos!s}) above")
+        self.set_threshold(threshold, commit=False)
+
+    def _draw(self, cv: th.Curves) -> None:
+        """The three curves of one positive class (the second, or one class against the rest)."""
         self.curves = cv
         diag = pg.mkPen("#999", style=Qt.PenStyle.DashLine)
         self.roc.plot([0, 1], [0, 1], pen=diag)
@@ -150,13 +222,65 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.cal.plot(cv.prob_pred, cv.prob_true, pen=pg.mkPen("#2ca02c", width=2), symbol="o",
                       symbolSize=7, symbolBrush="#2ca02c")
         self.cal.getPlotItem().setTitle(f"Calibration: Brier {cv.brier:.3f}", size="9pt")
-        self.roc.addItem(self.roc_marker)
-        self.pr.addItem(self.pr_marker)
         for p in (self.roc, self.pr, self.cal):
             p.setRange(xRange=(0, 1), yRange=(0, 1))
-        pos = self.classes[1] if len(self.classes) > 1 else "1"
-        self.label.setText(f"P({pos!s}) above")
-        self.set_threshold(threshold, commit=False)
+
+    # ----- more than two classes: one against the rest ---------------------------------------
+    def _fill_classes(self) -> None:
+        chosen = self.chosen_class()
+        pc = self.per_class = th.one_vs_rest(self.y, self.proba, self.classes)
+        t = self.class_table
+        with self._filling:
+            t.setRowCount(len(pc.classes))
+            for i, name in enumerate(pc.classes):
+                for j, v in enumerate((str(name), f"{pc.rows[i]:,}", fmt(pc.roc_auc[i], 3),
+                                       fmt(pc.average_precision[i], 3))):
+                    item = QTableWidgetItem(v)  # a class without rows: "—"
+                    if j:
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    t.setItem(i, j, item)
+        scored = pc.scored
+        if not scored:
+            self.figures.setText(f"<span style='color:#b00'>The {self.rows_label} hold one class "
+                                 f"only: no class can be scored against the rest.</span> Evaluate "
+                                 f"on another split.")
+            return
+        pick = chosen if chosen in scored else scored[0]
+        t.selectRow(pick)  # draws it (_on_class)
+        if self.curves is None:
+            self._show_class(pick)
+
+    def chosen_class(self) -> int | None:
+        rows = self.class_table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    @Slot()
+    def _on_class(self) -> None:
+        k = self.chosen_class()
+        if self._filling or k is None or self.per_class is None:
+            return
+        self._show_class(k)
+
+    def _show_class(self, k: int) -> None:
+        pc = self.per_class
+        for p in (self.roc, self.pr, self.cal):
+            p.clear()
+        name = pc.classes[k]
+        left = [str(pc.classes[i]) for i in range(len(pc.classes)) if i not in pc.scored]
+        macro = (f"Macro-average ROC AUC over the {len(pc.scored)} classes: "
+                 f"<b>{pc.macro_roc_auc:.3f}</b> (0.5: chance, 1: perfect)"
+                 + (f"; left out, with no {self.rows_label} of their own: {', '.join(left)}" if left else "")
+                 + ".")
+        if not np.isfinite(pc.roc_auc[k]):
+            self.curves = None
+            self.figures.setText(f"Class {name!s} has no {self.rows_label}: no curve. {macro}")
+            return
+        self._draw(th.curves(self.y == k, self.proba[:, k]))
+        self.figures.setText(
+            f"The network answers its most probable class; here <b>{name!s}</b> against the other "
+            f"classes on the {self.rows_label}: ROC AUC <b>{pc.roc_auc[k]:.3f}</b>, PR AUC "
+            f"<b>{pc.average_precision[k]:.3f}</b> ({pc.rows[k]:,} of {len(self.y):,} rows are "
+            f"{name!s}). {macro}")
 
     # ----- threshold ----------------------------------------------------------------------------
     def threshold(self) -> float:
@@ -189,7 +313,7 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self._commit.start()
 
     def _suggest(self, criterion: str) -> None:
-        if self.y is not None:
+        if self.y is not None and not self.multi:
             self.set_threshold(th.best_threshold(self.y, self.score, criterion), commit=True)
 
     @Slot()
@@ -198,7 +322,7 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.threshold_chosen.emit(self.threshold())
 
     def _update(self) -> None:
-        if self.y is None or not len(self.y) or self.curves is None:
+        if self.y is None or not len(self.y) or self.curves is None or self.multi:
             return
         t = self.threshold()
         m = th.metrics_at(self.y, self.score, t)

@@ -252,3 +252,47 @@ def test_a_long_importance_chart_scrolls_in_its_own_box(qtbot):
     view.show()
     qtbot.waitUntil(lambda: view.chart_scroll.verticalScrollBar().maximum() > 0, timeout=2000)
     pool.stop_all()
+
+
+def test_more_than_two_classes_get_one_vs_rest_roc_curves(window, qtbot):
+    """Three classes: the tab that holds a two-class network's threshold becomes "ROC curves":
+    every class against the rest in a table (scikit-learn's figures, and their macro average) and
+    the selected class's curves; no threshold to choose (the network answers its likeliest class)."""
+    from sklearn import metrics as m
+
+    r = np.random.default_rng(5)
+    n = 450
+    df = pd.DataFrame({"a": r.normal(size=n), "b": r.normal(size=n)})
+    df["kind"] = np.select([df["a"] > 0.4, df["b"] > 0.3], ["hi", "mid"], "lo")
+    p = Project(Dataset(df, "three"), Roles("kind", ["a", "b"], {}), NetworkSpec([LayerSpec.dense(8, "relu")]),
+                TrainSettings(epochs=15, learning_rate=0.02, batch_size=32, seed=1))
+    window.state.set_project(p)
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    with qtbot.waitSignal(ev.evaluated, timeout=120_000):
+        with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+            window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: not ev.busy() and ev.results and not ev.live, timeout=60_000)
+    tv = ev.threshold_view
+    i = ev.right.indexOf(tv)
+    assert ev.right.isTabVisible(i) and ev.right.tabText(i) == "ROC curves"
+    ev.right.setCurrentWidget(tv)
+    e = ev.results["test"]
+    y, proba = np.asarray(e.y_true), np.asarray(e.output)
+    pc = tv.per_class
+    assert pc is not None and pc.classes == e.classes and tv.class_table.rowCount() == 3
+    for k in range(3):
+        assert pc.roc_auc[k] == pytest.approx(m.roc_auc_score(y == k, proba[:, k]))
+        assert tv.class_table.item(k, 2).text() == f"{pc.roc_auc[k]:.3f}"
+    assert f"{m.roc_auc_score(y, proba, multi_class='ovr'):.3f}" in tv.figures.text()
+    assert tv.class_table.isVisible() and not tv.confusion.isVisible()
+    assert not tv.slider.isVisible() and not tv.best_f1.isVisible()
+    # another class selected: its curves (its ROC AUC in the plot's title)
+    tv.class_table.selectRow(2)
+    assert tv.curves.roc_auc == pytest.approx(pc.roc_auc[2])
+    assert f"<b>{e.classes[2]}</b> against the other" in tv.figures.text()
+    assert f"{pc.roc_auc[2]:.3f}" in tv.roc.getPlotItem().titleLabel.text
+    # the split box: the curves of the chosen split's rows, the class kept
+    ev.split.setCurrentIndex(ev.split.findData("train"))
+    qtbot.waitUntil(lambda: len(tv.y) == ev.results["train"].n, timeout=10_000)
+    assert tv.chosen_class() == 2 and "training rows" in tv.figures.text()
