@@ -100,10 +100,13 @@ def leading_metrics(e: ev.Evaluation, y_train=None) -> list[tuple[str, str, floa
     k = len(e.classes)
     score = ev.class_probabilities(e.output, e.task)[:, 1] if k == 2 else None
     mets = class_metrics(e.y_true, e.y_pred, score, k)
+    labels = dict(METRIC_LABELS)
+    if k > 2 and "roc_auc" in e.metrics:  # each class against the rest, their mean
+        mets["roc_auc"], labels["roc_auc"] = e.metrics["roc_auc"], "mean ROC AUC"
     imb = is_imbalanced(y_train if y_train is not None else e.y_true, k)
     order = (["balanced_accuracy", "f1", "average_precision", "roc_auc", "accuracy"] if imb
              else ["accuracy", "roc_auc", "f1", "balanced_accuracy", "average_precision"])
-    return [(key, METRIC_LABELS[key], mets[key]) for key in order if key in mets]
+    return [(key, labels[key], mets[key]) for key in order if key in mets]
 
 
 @dataclass

@@ -270,7 +270,10 @@ class Evaluation:
         if self.loss is not None and np.isfinite(self.loss):
             out.append(f"  loss       {self.loss:.4f}")
         for k, v in self.metrics.items():
-            out.append(f"  {METRIC_NAMES.get(k, k):<10} {v:.4f}")
+            name = METRIC_NAMES.get(k, k)
+            if k == "roc_auc" and len(self.classes) > 2:
+                name += " (each class against the rest, mean)"
+            out.append(f"  {name:<10} {v:.4f}")
         if self.confusion is not None:
             labels = [str(c) for c in self.classes]
             w = max([len(x) for x in labels] + [len(str(int(self.confusion.max(initial=0))))] + [5])
@@ -335,6 +338,10 @@ def evaluate_outputs(y, out, task: Task, classes: list | None = None, *, loss_na
             if np.isfinite(auc):
                 ev.metrics["roc_auc"] = auc
                 ev.roc = roc_curve(yc == 1, score)
+        else:  # each class against the rest, the unweighted mean over the classes with rows
+            aucs = [a for a in (roc_auc(yc == c, out[:, c]) for c in range(k)) if np.isfinite(a)]
+            if aucs:
+                ev.metrics["roc_auc"] = float(np.mean(aucs))
     return ev
 
 

@@ -57,8 +57,10 @@ def test_classification_metrics_match_scikit_learn(k):
     assert e.metrics["accuracy"] == pytest.approx(skm.accuracy_score(y, pred))
     if k == 2:
         assert e.metrics["roc_auc"] == pytest.approx(skm.roc_auc_score(y, probs[:, 1]))
-    else:
-        assert "roc_auc" not in e.metrics and e.roc is None
+    else:  # each class against the rest, their mean (no single curve to draw)
+        assert e.metrics["roc_auc"] == pytest.approx(skm.roc_auc_score(y, probs, multi_class="ovr"))
+        assert e.roc is None
+        assert "ROC AUC (each class against the rest, mean) 0." in "\n".join(e.lines())
 
 
 def test_roc_auc_and_curve_with_ties_match_scikit_learn():

@@ -284,7 +284,12 @@ def test_more_than_two_classes_get_one_vs_rest_roc_curves(window, qtbot):
     for k in range(3):
         assert pc.roc_auc[k] == pytest.approx(m.roc_auc_score(y == k, proba[:, k]))
         assert tv.class_table.item(k, 2).text() == f"{pc.roc_auc[k]:.3f}"
-    assert f"{m.roc_auc_score(y, proba, multi_class='ovr'):.3f}" in tv.figures.text()
+    macro = m.roc_auc_score(y, proba, multi_class="ovr")
+    assert f"{macro:.3f}" in tv.figures.text()
+    # the metrics table has it too, as the command line's evaluate does
+    heads = [ev.metrics.horizontalHeaderItem(j).text() for j in range(ev.metrics.columnCount())]
+    j = heads.index("mean\nROC AUC")
+    assert ev.metrics.item(2, j).text() == f"{macro:.4f}"  # the test row
     assert tv.class_table.isVisible() and not tv.confusion.isVisible()
     assert not tv.slider.isVisible() and not tv.best_f1.isVisible()
     # another class selected: its curves (its ROC AUC in the plot's title)
