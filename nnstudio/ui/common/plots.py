@@ -93,6 +93,18 @@ def place_legend(legend: pg.LegendItem, rising: bool) -> None:
     legend.setOffset((-10, -10) if rising else (-10, 10))
 
 
+#: Grid lines drawn as light ticks (the Runs tab's plots).
+GRID_PEN = pg.mkPen("#e6e6e6")
+
+
+def light_grid(plot) -> None:
+    """A grid of light lines at the labelled ticks only, on ``plot`` (a PlotItem)."""
+    plot.showGrid(x=True, y=True)
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setStyle(tickAlpha=255, maxTickLevel=0)
+        plot.getAxis(side).setTickPen(GRID_PEN)
+
+
 def plain_numbers(plot) -> None:
     """Axes that show the values as they are. With a label, pyqtgraph rescales an axis whose
     values stay under 1 and writes "(x0.001)" after the label: 0.4 read as "400, value (x0.001)"."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,12 +31,11 @@ from nnstudio.core.experiments.record import RunRecord
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.guard import FillGuard
-from nnstudio.ui.common.plots import curve_pen, floating_legend, place_legend
+from nnstudio.ui.common.plots import curve_pen, floating_legend, light_grid, place_legend
 from nnstudio.ui.common.tables import size_columns_from_first_rows
+from nnstudio.ui.experiments.by_setting_view import BySettingView
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
-
-GRID_PEN = pg.mkPen("#e6e6e6")
 
 
 def colour(i: int):
@@ -127,10 +127,7 @@ class RunsPanel(QWidget):
         self.grouped.toggled.connect(self.redraw)
         self.plot_widget = pg.PlotWidget(background="w")
         self.plot = self.plot_widget.getPlotItem()
-        self.plot.showGrid(x=True, y=True)
-        for side in ("left", "bottom"):
-            self.plot.getAxis(side).setStyle(tickAlpha=255, maxTickLevel=0)
-            self.plot.getAxis(side).setTickPen(GRID_PEN)
+        light_grid(self.plot)
         self.plot.setLabel("bottom", "epoch")
         self.legend = floating_legend(self.plot, (-10, -10))
         controls = QHBoxLayout()
@@ -144,7 +141,14 @@ class RunsPanel(QWidget):
         pl.setContentsMargins(0, 0, 0, 0)
         pl.addLayout(controls)
         self.plot_view = EmptyState(self.plot_widget)  # axes with nothing on them: a message
-        pl.addWidget(self.plot_view, 1)
+        self.by_setting = BySettingView()
+        self.views = QTabWidget()
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.plot_view, "Over epochs")
+        self.views.addTab(self.by_setting, "By setting")
+        self.views.setTabToolTip(1, "The selected runs' final figure against what differs between "
+                                    "them (a sweep's knob, a setting, the network)")
+        pl.addWidget(self.views, 1)
 
         self.verdict = QLabel("Select runs to overlay their curves; two runs to see what "
                               "differs; two seed groups for a verdict.")
@@ -320,6 +324,8 @@ class RunsPanel(QWidget):
                 "No runs yet.\n\nEvery Train, Repeat and sweep (Sweep…) is recorded here, with "
                 "its network, settings and curves: select runs to overlay and compare them.")
         self.verdict.setText(self.describe(runs))
+        self.by_setting.show_runs(runs, self._curve_key, f"{self.curve.currentText()} ({split})",
+                                  self.curve.currentData() != "loss" and "MAE" not in kinds)
 
     def _no_curve_text(self, runs: list[RunRecord], split: str) -> str:
         what = f"{self.curve.currentText()} ({split})"

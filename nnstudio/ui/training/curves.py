@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import metric_name
-from nnstudio.ui.common.plots import SparseLogAxis, floating_legend, place_legend
+from nnstudio.ui.common.plots import SparseLogAxis, floating_legend, light_grid, place_legend
 
 # One-pixel pens: Qt strokes a wider pen through its general path stroker, which made one repaint
 # of the four curves cost 30-60 ms of GUI time instead of 3 (measured in docs/surface.md).
@@ -19,7 +19,6 @@ TRAIN_PEN = pg.mkPen("#1f77b4", width=1)
 VAL_PEN = pg.mkPen("#ff7f0e", width=1)
 #: Grid lines: opaque and light. pyqtgraph draws its grid with translucent lines by default, and
 #: Qt's raster engine blends those pixel by pixel: ~20 ms a repaint for the two plots.
-GRID_PEN = pg.mkPen("#e6e6e6")
 STALE_PEN = pg.mkPen("#b0b0b0", width=1)
 #: the accuracy axis spans -margin..1+margin, so curves at exactly 0 or 1 stay visible
 ACCURACY_MARGIN = 0.04
@@ -60,11 +59,7 @@ class CurvesView(QWidget):
                                             axisItems={"left": SparseLogAxis("left")})
         self.metric_plot.setXLink(self.loss_plot)
         for p in (self.loss_plot, self.metric_plot):
-            p.showGrid(x=True, y=True)
-            for side in ("left", "bottom"):
-                axis = p.getAxis(side)
-                axis.setStyle(tickAlpha=255, maxTickLevel=0)  # grid lines at the labelled ticks
-                axis.setTickPen(GRID_PEN)
+            light_grid(p)  # grid lines at the labelled ticks
             p.setLabel("bottom", "epoch")
             floating_legend(p, (-10, 10))
             p.setMenuEnabled(True)

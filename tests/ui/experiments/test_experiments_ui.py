@@ -575,3 +575,37 @@ def test_regression_runs_name_their_curve_mae_not_accuracy(panel):
     panel.select_ids({panel.state.project.runs[0].id})
     assert panel.curve.itemText(panel.curve.findData("metric")) == "accuracy"
     assert panel.plot.titleLabel.text.startswith("accuracy (validation")
+
+
+def test_by_setting_draws_each_values_runs_and_names_the_best(panel, qtbot):
+    """A sweep's two dropout values, three seeds each: the By-setting tab draws every run's final
+    figure at its value, each value's mean ± sd, and names the best; the figure follows the Curve
+    box (loss: lower is better)."""
+    select_rows(panel, range(6))
+    view = panel.by_setting
+    panel.views.setCurrentWidget(view)
+    assert [view.axis_box.itemText(i) for i in range(view.axis_box.count())] == ["dropout"]
+    assert [(c.label, len(c.ys)) for c in view.cols] == [("0", 3), ("0.2", 3)]
+    assert view.cols[0].mean == pytest.approx(0.95) and view.cols[1].sd == pytest.approx(0.01)
+    bars = [i for i in view.plot.items if isinstance(i, pg.ErrorBarItem)]
+    assert len(bars) == 1 and np.allclose(bars[0].opts["height"], [0.02, 0.02])
+    dots = [i for i in view.plot.items if isinstance(i, pg.ScatterPlotItem)]
+    assert sorted(len(d.data) for d in dots) == [2, 3, 3]  # each value's runs, then the means
+    assert "Best dropout: <b>0</b>, final accuracy (validation) <b>0.95</b>" in view.note.text()
+    assert "Within seed noise of it (Welch's t-test, p ≥ 0.05): 0.2." in view.note.text()
+    assert [t[1] for t in view.plot.getAxis("bottom")._tickLevels[0]] == ["0", "0.2"]
+    assert not view.plot.getAxis("left").autoSIPrefix  # 0.95, not "950 (x0.001)"
+    panel.curve.setCurrentIndex(panel.curve.findData("loss"))
+    assert "Best dropout: <b>0</b>, final loss (validation) <b>0.05</b>" in view.note.text()
+    # with a run at another learning rate: that setting too, chosen in the box
+    select_rows(panel, range(7))
+    assert [view.axis_box.itemText(i) for i in range(view.axis_box.count())] == ["dropout", "learning rate"]
+    view.axis_box.setCurrentIndex(1)
+    view.axis_box.activated.emit(1)
+    assert [(c.label, len(c.ys)) for c in view.cols] == [("0.001", 6), ("0.01", 1)]
+    assert "A value with one run has no spread" in view.note.text()
+    select_rows(panel, range(6))
+    assert view.axis_box.currentText() == "dropout"  # the chosen axis is gone: the first one
+    # one seed group: nothing differs but the seed, and the view says so
+    select_rows(panel, range(3))
+    assert not view.cols and "differ only in their seeds" in view.view.label.text()
