@@ -20,7 +20,12 @@ def load_churn(window, qtbot, epochs=30):
                 NetworkSpec([LayerSpec.dense(8, "relu")]),
                 TrainSettings(epochs=epochs, learning_rate=0.02, batch_size=64, seed=1),
                 task_override=Task.BINARY)
-    window.state.set_project(p)
+    return train_on_evaluation_tab(window, qtbot, p)
+
+
+def train_on_evaluation_tab(window, qtbot, project):
+    """``project`` trained with Train while the Evaluation tab is shown; that tab, evaluated."""
+    window.state.set_project(project)
     ev = window.evaluation
     window.tabs.setCurrentWidget(ev)
     with qtbot.waitSignal(ev.evaluated, timeout=120_000):
@@ -176,13 +181,7 @@ def test_regression_residuals_and_importance(window, qtbot):
     df["y"] = 3 * df["x"] + np.where(df["kind"] == "a", 2.0, -2.0) + 0.1 * r.normal(size=n)
     p = Project(Dataset(df, "reg"), Roles("y", ["x", "junk", "kind"], {}), NetworkSpec([LayerSpec.dense(8, "relu")]),
                 TrainSettings(epochs=60, learning_rate=0.02, batch_size=32, seed=1), task_override=Task.REGRESSION)
-    window.state.set_project(p)
-    ev = window.evaluation
-    window.tabs.setCurrentWidget(ev)
-    with qtbot.waitSignal(ev.evaluated, timeout=120_000):
-        with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
-            window.training_panel.train_btn.click()
-    qtbot.waitUntil(lambda: not ev.busy() and ev.results and not ev.live, timeout=60_000)
+    ev = train_on_evaluation_tab(window, qtbot, p)
     assert not ev.right.isTabVisible(ev.right.indexOf(ev.threshold_view))
     assert ev.right.isTabVisible(ev.right.indexOf(ev.residuals))
     e = ev.results["test"]
@@ -266,13 +265,7 @@ def test_more_than_two_classes_get_one_vs_rest_roc_curves(window, qtbot):
     df["kind"] = np.select([df["a"] > 0.4, df["b"] > 0.3], ["hi", "mid"], "lo")
     p = Project(Dataset(df, "three"), Roles("kind", ["a", "b"], {}), NetworkSpec([LayerSpec.dense(8, "relu")]),
                 TrainSettings(epochs=15, learning_rate=0.02, batch_size=32, seed=1))
-    window.state.set_project(p)
-    ev = window.evaluation
-    window.tabs.setCurrentWidget(ev)
-    with qtbot.waitSignal(ev.evaluated, timeout=120_000):
-        with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
-            window.training_panel.train_btn.click()
-    qtbot.waitUntil(lambda: not ev.busy() and ev.results and not ev.live, timeout=60_000)
+    ev = train_on_evaluation_tab(window, qtbot, p)
     tv = ev.threshold_view
     i = ev.right.indexOf(tv)
     assert ev.right.isTabVisible(i) and ev.right.tabText(i) == "ROC curves"
