@@ -274,3 +274,31 @@ def test_a_run_is_trained_on_a_project_only_with_the_same_input_columns():
     assert not run.trained_on(p)
     run.features = []  # recorded before runs kept their columns: the rest still decides
     assert run.trained_on(p)
+
+
+def _sweep_of(values_by_config: list[list[float]], params: list[int]):
+    configs = []
+    for i, (vals, n) in enumerate(zip(values_by_config, params)):
+        records = [RunRecord(id=f"c{i}s{s}", spec={}, settings={"seed": s}, data={},
+                             final={"val": {"accuracy": v}}) for s, v in enumerate(vals)]
+        configs.append(sweep.Configuration(i, {"lr": 10 ** -i}, f"lr={10 ** -i:g}", None, i, n,
+                                           f"g{i}", records))
+    res = sweep.SweepResult("s", "val_accuracy", configs, len(values_by_config[0]), 1.0)
+    sweep.finish(res)
+    return res
+
+
+def test_a_sweep_of_one_network_size_says_what_is_within_noise_of_the_best():
+    """A learning-rate sweep (every configuration 51 parameters) said "No smaller network scores
+    within seed noise of it": true of any sweep that keeps the network, and no answer. It names
+    the configurations the seeds cannot tell from the best; a sweep over sizes keeps its line."""
+    same = _sweep_of([[0.90, 0.94, 0.92], [0.95, 0.96, 0.94], [0.70, 0.71, 0.69]], [51, 51, 51])
+    lines = same.summary_text()
+    assert lines[0].startswith("Best by val_accuracy: lr=0.1 — 0.950")
+    assert lines[1] == "Within seed noise of it: lr=1."  # 0.92 ± 0.02 vs 0.95 ± 0.01: p = 0.1
+    apart = _sweep_of([[0.90, 0.901, 0.899], [0.95, 0.951, 0.949]], [51, 51])
+    assert apart.summary_text()[1] == "The seeds tell every other configuration from it."
+    one = _sweep_of([[0.9], [0.95]], [51, 51])
+    assert "cannot be told" in one.summary_text()[1]
+    sizes = _sweep_of([[0.90, 0.94, 0.92], [0.95, 0.96, 0.94]], [17, 51])
+    assert sizes.summary_text()[1].startswith("Smallest within noise of the best: lr=1 — 0.920")

@@ -360,7 +360,13 @@ class SweepResult:
         out.append(f"Best by {self.metric}: {b.label} — {sb.mean:.3f} ± {sb.sd:.3f} "
                    f"({b.params} parameters).")
         s = self.configurations[rk.smallest]
-        if rk.smallest == rk.best:
+        if len({c.params for c in self.configurations}) == 1:  # a learning-rate sweep: no smaller net
+            close = [self.configurations[i].label for i, v in enumerate(rk.verdicts_vs_best)
+                     if v is not None and v.within_noise]
+            out.append(f"Within seed noise of it: {', '.join(close)}." if close else
+                       "The seeds tell every other configuration from it." if self.seeds > 1 else
+                       "One seed each: whether the others are within seed noise of it cannot be told.")
+        elif rk.smallest == rk.best:
             out.append("No smaller network scores within seed noise of it.")
         else:
             ss = stats.summarize(self.values(s))
