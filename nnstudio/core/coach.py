@@ -34,6 +34,11 @@ unscaled_inputs an input column the preprocessing did not scale varies over hund
 unscaled_target a regression target in the hundreds or more (mean or spread) that the network
                did not reach (R² below 0.5 on its training rows): said instead of lr_too_low
 too_few_rows   fewer training rows than a twentieth of the parameters
+still_learning the run ended with its training loss still falling: its last quarter of epochs
+               took >= 1/5 of its fall on a log scale and >= 5 %, or >= 30 % however it fell
+               before; the validation loss still setting new lows, and the net not good: more
+               epochs would help.
+               Not said with a finding about the rate, the target or overfitting
 ============== ============================================================================
 
 Thresholds are set so the tutorial workloads W1–W4 with their default settings raise none (a
@@ -59,7 +64,8 @@ from nnstudio.core.model.spec import MAX_DENSE_UNITS, Task, count_params
 from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
 
 CODES = ("overfitting", "lr_too_high", "lr_too_low", "dead_relu", "saturation", "majority_class",
-         "underfitting", "unscaled_inputs", "unscaled_target", "too_few_rows", "diverged")
+         "underfitting", "unscaled_inputs", "unscaled_target", "too_few_rows", "diverged",
+         "still_learning")
 
 STEP_LESSON = SPEC_STEP_LESSON
 
@@ -407,6 +413,39 @@ def _underfitting(data, spec, history, result) -> Finding | None:
         fix=_bigger(spec))
 
 
+def _still_learning(history, epochs: int) -> Finding | None:
+    """The run stopped while it was still learning: its training loss fell over its last quarter
+    of epochs by 5 % or more and nearly as fast as over the whole run (a fifth or more of its
+    fall on a log scale: a curve that levels off takes a tenth or less, W1's 0.10), or by 30 % or
+    more however it fell before; and the validation loss (where there is one) was still setting
+    new lows (1 % below its best before the last quarter: a wobble about a level is not a fall).
+    Twice the epochs is the comparison run."""
+    loss = _finite(history.get("loss") or [])
+    if loss.size < 8 or not np.all(loss > 0):
+        return None
+    q = loss.size // 4
+    end, before = float(loss[-1]), float(loss[-q - 1])
+    fall = float(np.log(loss[0] / np.min(loss)))
+    recent = float(np.log(before / end))
+    drop = 1 - end / before
+    if fall <= 0 or drop < 0.05 or (recent < 0.2 * fall and drop < 0.3):
+        return None
+    val = _finite(history.get("val_loss") or [])
+    if val.size == loss.size and not np.min(val[-q:]) <= 0.99 * np.min(val[:-q]):
+        return None  # the validation loss set no new low: more epochs would not help it
+    a = loss.size - q
+    to = max(2 * int(epochs), loss.size + 1)
+    return Finding(
+        "still_learning", f"Training stopped while the loss was still falling: down "
+        f"{drop:.0%} from epoch {a} to {loss.size}. More epochs would take it "
+        "further.",
+        "The curves have not levelled off, so the network has not finished learning what it can: "
+        "train for more epochs. With early stopping on (and restore best weights), a generous "
+        "number of epochs costs nothing: training stops where the validation loss levels off.",
+        epoch=loss.size, evidence={"curve": "loss", "from": a, "to": int(loss.size)},
+        fix=Fix(f"epochs {int(epochs)} → {to}", knobs={"epochs": to}))
+
+
 def _bigger(spec) -> Fix | None:
     """More capacity: a hidden layer, or twice the units (up to the layer limit; None there)."""
     units = [la.units for la in spec.hidden if la.kind == "dense"]
@@ -530,6 +569,11 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
         if f is not None:
             out.append(f)
     for f in (_unscaled(data), target, _too_few_rows(data, spec)):
+        if f is not None:
+            out.append(f)
+    quiet = {"diverged", "lr_too_high", "lr_too_low", "overfitting", "unscaled_target"}
+    if not base_good and not quiet & {f.code for f in out}:
+        f = _still_learning(history, getattr(settings, "epochs", len(history.get("loss") or [])))
         if f is not None:
             out.append(f)
     return out

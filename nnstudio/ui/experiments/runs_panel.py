@@ -125,6 +125,14 @@ class RunsPanel(QWidget):
         self._split_chosen = False
         self.split_box.activated.connect(self._on_split_chosen)
         self.grouped.toggled.connect(self.redraw)
+        # a regression's loss falls by orders of magnitude (house prices: 150,000 to 700) and
+        # flattened on a linear axis after a few epochs: log, as the Training tab, until the user
+        # says otherwise (accuracy keeps its linear 0..1 axis)
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("Loss and MAE on a logarithmic axis. On by default for a "
+                                  "regression's runs.")
+        self._log_chosen = False
+        self.log_scale.clicked.connect(self._on_log_chosen)
         self.plot_widget = pg.PlotWidget(background="w")
         self.plot = self.plot_widget.getPlotItem()
         light_grid(self.plot)
@@ -135,6 +143,7 @@ class RunsPanel(QWidget):
         controls.addWidget(self.curve)
         controls.addWidget(self.split_box)
         controls.addWidget(self.grouped)
+        controls.addWidget(self.log_scale)
         controls.addStretch(1)
         plot_box = QWidget()
         pl = QVBoxLayout(plot_box)
@@ -261,6 +270,21 @@ class RunsPanel(QWidget):
                 self.split_box.setCurrentIndex(self.split_box.findData(which))
         return which == "train"
 
+    @Slot()
+    def _on_log_chosen(self) -> None:
+        self._log_chosen = True
+        self.redraw()
+
+    def _log_axis(self, runs: list[RunRecord]) -> bool:
+        """Whether the curves go on a log axis: the box, which follows the selection (on for a
+        regression's runs) until the user ticks or unticks it; never for accuracy."""
+        if not self._log_chosen:
+            with QSignalBlocker(self.log_scale):
+                self.log_scale.setChecked(any(r.curve_metric == "mae" for r in runs))
+        accuracy = self.curve.currentData() == "metric" and all(r.curve_metric != "mae" for r in runs)
+        self.log_scale.setEnabled(not accuracy)
+        return self.log_scale.isChecked() and not accuracy
+
     def _metric_name(self, r: RunRecord) -> str:
         return "loss" if self.curve.currentData() == "loss" else r.curve_metric
 
@@ -276,6 +300,8 @@ class RunsPanel(QWidget):
         self.curve.setItemText(self.curve.findData("metric"), " / ".join(sorted(kinds, reverse=True)))
         split = self.split_box.currentText() + (": no validation rows" if no_val else "")
         self.plot.setTitle(f"{self.curve.currentText()} ({split})" if runs else "")
+        log = self._log_axis(runs)
+        self.plot.setLogMode(y=log)
         groups = groups_of(runs) if self.grouped.isChecked() else [[r] for r in runs]
         missing = [r for r in runs if not len(r.history.get(self._curve_key(r), []))]
         names = group_labels(groups)
@@ -296,7 +322,10 @@ class RunsPanel(QWidget):
             stack = np.vstack([c[:n] for c in curves])
             mean, sd = np.nanmean(stack, axis=0), np.nanstd(stack, axis=0, ddof=1)
             x = np.arange(1, n + 1)
-            lo = self.plot.plot(x, mean - sd, pen=pg.mkPen(col, width=0.5))
+            low = mean - sd
+            if log:  # a band below zero has no place on a log axis: it stops at half the lowest run
+                low = np.maximum(low, 0.5 * np.nanmin(stack, axis=0))
+            lo = self.plot.plot(x, low, pen=pg.mkPen(col, width=0.5))
             hi = self.plot.plot(x, mean + sd, pen=pg.mkPen(col, width=0.5))
             fill_col = pg.mkColor(col)
             fill_col.setAlpha(50)

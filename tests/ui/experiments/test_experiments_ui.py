@@ -609,3 +609,34 @@ def test_by_setting_draws_each_values_runs_and_names_the_best(panel, qtbot):
     # one seed group: nothing differs but the seed, and the view says so
     select_rows(panel, range(3))
     assert not view.cols and "differ only in their seeds" in view.view.label.text()
+
+
+def test_a_regressions_curves_go_on_a_log_axis_until_the_user_says_otherwise(panel):
+    """House prices: a loss from 150,000 to 700 flattened on the Runs tab's linear axis after a
+    few epochs (the Training tab draws it on a log axis). Regression runs get Log scale ticked;
+    accuracy keeps 0..1; the user's choice stays; a band never reaches zero on the log axis."""
+    def reg(seed, end):
+        loss = list(np.geomspace(150_000, end, 20))
+        return RunRecord(id=new_id(), spec=BASE.to_dict(), settings=TrainSettings(seed=seed).to_dict(),
+                         data={"kind": "example", "name": "XOR", "example": "xor"},
+                         history={"loss": loss, "mae": loss, "val_loss": loss, "val_mae": loss},
+                         final={"val": {"loss": end, "mae": end}}, epochs_run=20, params=51,
+                         group="reg", name=f"reg {seed}")
+    panel.state.project.runs = panel.state.project.runs + [reg(0, 700.0), reg(1, 9_000.0), reg(2, 50.0)]
+    panel.refresh()
+    select_rows(panel, [7, 8, 9])
+    assert panel.log_scale.isChecked() and panel.log_scale.isEnabled()
+    assert panel.plot.getAxis("left").logMode
+    band = [i for i in panel.items if isinstance(i, pg.FillBetweenItem)][0]
+    low = band.curves[0].yData  # the lower edge, as drawn: its values, not their logarithms
+    assert np.all(np.isfinite(np.log10(low))) and np.all(low > 0)
+    select_rows(panel, [0, 1])  # classification, accuracy: a linear 0..1 axis, the box idle
+    assert not panel.plot.getAxis("left").logMode and not panel.log_scale.isEnabled()
+    panel.curve.setCurrentIndex(panel.curve.findData("loss"))
+    assert not panel.log_scale.isChecked() and panel.log_scale.isEnabled()
+    panel.log_scale.click()  # the user's choice: log for a classifier's loss too, and it stays
+    assert panel.plot.getAxis("left").logMode
+    select_rows(panel, [7, 8, 9])
+    panel.log_scale.click()
+    select_rows(panel, [7, 8])
+    assert not panel.log_scale.isChecked() and not panel.plot.getAxis("left").logMode
