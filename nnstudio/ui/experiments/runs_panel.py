@@ -31,7 +31,7 @@ from nnstudio.core.experiments.record import RunRecord
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.guard import FillGuard
-from nnstudio.ui.common.plots import curve_pen, floating_legend, light_grid, place_legend
+from nnstudio.ui.common.plots import SparseLogAxis, curve_pen, floating_legend, light_grid, place_legend
 from nnstudio.ui.common.tables import size_columns_from_first_rows
 from nnstudio.ui.experiments.by_setting_view import BySettingView
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
@@ -133,7 +133,8 @@ class RunsPanel(QWidget):
                                   "regression's runs.")
         self._log_chosen = False
         self.log_scale.clicked.connect(self._on_log_chosen)
-        self.plot_widget = pg.PlotWidget(background="w")
+        # on a log axis, 20, 50, 100 rather than 2·10¹ (the Training tab's axis)
+        self.plot_widget = pg.PlotWidget(background="w", axisItems={"left": SparseLogAxis("left")})
         self.plot = self.plot_widget.getPlotItem()
         light_grid(self.plot)
         self.plot.setLabel("bottom", "epoch")
