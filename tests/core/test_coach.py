@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nnstudio.core import coach as coach_module
+from nnstudio.core import coach_curves
 from nnstudio.core.coach import CODES, STEP_LESSON, apply_fix, diagnose
 from nnstudio.core.errors import SpecError
 from nnstudio.core.health import Health, HealthPoint, LayerHealth
@@ -349,7 +350,7 @@ def test_overfitting_says_the_figures_and_whether_the_validation_accuracy_suffer
     assert "but validation accuracy held (1.000 at epoch 20, 1.000 at the end)" in f.message
     assert "over-confident" in f.message
     # a rise to 2.0 read "from 0.702 to 2"
-    assert [coach_module._fig(v) for v in (2.0, 0.702, 1234.5)] == ["2.00", "0.702", "1.23e+03"]
+    assert [coach_curves.fig(v) for v in (2.0, 0.702, 1234.5)] == ["2.00", "0.702", "1.23e+03"]
     history["val_accuracy"] = [0.9] * 20 + list(np.linspace(0.95, 0.85, 20))  # worse too
     (f,) = diagnose(data, p.spec, p.settings, res)
     assert "validation accuracy went from 0.900 to 0.850." in f.message

@@ -361,8 +361,7 @@ class SweepResult:
                    f"({b.params} parameters).")
         s = self.configurations[rk.smallest]
         if len({c.params for c in self.configurations}) == 1:  # a learning-rate sweep: no smaller net
-            close = [self.configurations[i].label for i, v in enumerate(rk.verdicts_vs_best)
-                     if v is not None and v.within_noise]
+            close = [c.label for c, v in zip(self.configurations, rk.verdicts_vs_best) if v and v.within_noise]
             out.append(f"Within seed noise of it: {', '.join(close)}." if close else
                        "The seeds tell every other configuration from it." if self.seeds > 1 else
                        "One seed each: whether the others are within seed noise of it cannot be told.")
