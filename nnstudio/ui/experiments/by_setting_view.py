@@ -102,10 +102,6 @@ class BySettingView(ComputedWhenShown, QWidget):
     def _draw(self, axis: bs.Axis) -> None:
         xs = np.array([self._x(axis, c) for c in self.cols])
         gap = float(np.min(np.diff(xs))) if len(xs) > 1 else 1.0
-        for c, x in zip(self.cols, xs):  # each run a dot, spread a little sideways
-            spread = (np.arange(len(c.ys)) - (len(c.ys) - 1) / 2) * 0.04 * gap
-            self.plot.addItem(pg.ScatterPlotItem(x + spread, c.ys, size=7, pen=None,
-                                                 brush=pg.mkBrush(31, 119, 180, 150)))
         means = np.array([c.mean for c in self.cols])
         sds = np.array([c.sd for c in self.cols])
         if axis.numeric and len(xs) > 1:
@@ -114,6 +110,10 @@ class BySettingView(ComputedWhenShown, QWidget):
                                           pen=pg.mkPen(MEAN, width=1.5)))
         self.plot.addItem(pg.ScatterPlotItem(xs, means, size=11, symbol="d", pen=pg.mkPen("w"),
                                              brush=pg.mkBrush(MEAN)))
+        for c, x in zip(self.cols, xs):  # each run a dot over them, spread a little sideways
+            spread = (np.arange(len(c.ys)) - (len(c.ys) - 1) / 2) * 0.07 * gap
+            self.plot.addItem(pg.ScatterPlotItem(x + spread, c.ys, size=7, pen=pg.mkPen("w"),
+                                                 brush=pg.mkBrush(31, 119, 180, 200)))
         self.plot.getAxis("bottom").setTicks([[(x, c.label) for x, c in zip(xs, self.cols)]])
         self.plot.setLabel("bottom", axis.label + (" (log scale)" if axis.log else ""))
         self.plot.setLabel("left", "final " + self.metric_label)

@@ -590,7 +590,7 @@ def test_by_setting_draws_each_values_runs_and_names_the_best(panel, qtbot):
     bars = [i for i in view.plot.items if isinstance(i, pg.ErrorBarItem)]
     assert len(bars) == 1 and np.allclose(bars[0].opts["height"], [0.02, 0.02])
     dots = [i for i in view.plot.items if isinstance(i, pg.ScatterPlotItem)]
-    assert sorted(len(d.data) for d in dots) == [2, 3, 3]  # each value's runs, then the means
+    assert sorted(len(d.data) for d in dots) == [2, 3, 3]  # the means, then each value's runs
     assert "Best dropout: <b>0</b>, final accuracy (validation) <b>0.95</b>" in view.note.text()
     assert "Within seed noise of it (Welch's t-test, p ≥ 0.05): 0.2." in view.note.text()
     assert [t[1] for t in view.plot.getAxis("bottom")._tickLevels[0]] == ["0", "0.2"]
