@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio.core.errors import SettingsError
-from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities, confusion_matrix, per_class_scores
+from nnstudio.core.evaluate import (
+    DEFAULT_THRESHOLD,
+    auc_and_ap,
+    class_probabilities,
+    confusion_matrix,
+    per_class_scores,
+)
 from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import check_threshold
 
@@ -93,23 +99,13 @@ def one_vs_rest(y_true, proba, classes: list | None = None) -> ClassFigures:
     """ROC AUC and average precision of each class's probability (column ``k`` of ``proba``)
     against the rows' true class codes ``y_true`` being ``k``; the curves of one class are
     ``curves(y_true == k, proba[:, k])``."""
-    from sklearn import metrics as m  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
-
     y = np.asarray(y_true).astype(int)
     p = np.asarray(proba, np.float64)
     k = p.shape[1]
-    names = list(classes) if classes else list(range(k))
-    rows, aucs, aps = [], [], []
-    for c in range(k):
-        pos = y == c
-        rows.append(int(pos.sum()))
-        if 0 < rows[-1] < len(y):
-            aucs.append(float(m.roc_auc_score(pos, p[:, c])))
-            aps.append(float(m.average_precision_score(pos, p[:, c])))
-        else:
-            aucs.append(float("nan"))
-            aps.append(float("nan"))
-    return ClassFigures(names, rows, aucs, aps)
+    figures = [auc_and_ap(y == c, p[:, c]) for c in range(k)]
+    return ClassFigures(list(classes) if classes else list(range(k)),
+                        [int(np.sum(y == c)) for c in range(k)],
+                        [f[0] for f in figures], [f[1] for f in figures])
 
 
 @dataclass
