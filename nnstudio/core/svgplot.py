@@ -93,12 +93,25 @@ class _Frame:
                                   f'fill="{color}" fill-opacity="{opacity}"/>')
 
     def legend(self, items):
-        """One row above the plot, under the title."""
-        x, y = PAD_L, 34
-        for label, color in items:
-            self.parts.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 16}" y2="{y - 4}" stroke="{color}" '
-                              f'stroke-width="2.5"/><text x="{x + 20}" y="{y}">{escape(label)}</text>')
-            x += 40 + 6.5 * len(label)
+        """One row above the plot, under the title; entries that would run past the right edge
+        (six classes' ROC curves) are a column in the plot's bottom right corner instead."""
+        widths = [40 + 6.5 * len(label) for label, _ in items]
+        if PAD_L + sum(widths) - 20 <= self.w - PAD_R:
+            x, y = PAD_L, 34
+            for (label, color), w in zip(items, widths):
+                self._entry(x, y, label, color)
+                x += w
+            return
+        box_w, row = max(widths) - 14, 14
+        x, y = self.w - PAD_R - 6 - box_w, self.h - PAD_B - 6 - row * len(items)
+        self.parts.append(f'<rect x="{x - 4}" y="{y - 2}" width="{box_w + 6}" height="{row * len(items) + 6}" '
+                          f'fill="white" fill-opacity="0.85" stroke="#ccc"/>')
+        for i, (label, color) in enumerate(items):
+            self._entry(x, y + row * (i + 1) - 2, label, color)
+
+    def _entry(self, x, y, label, color):
+        self.parts.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 16}" y2="{y - 4}" stroke="{color}" '
+                          f'stroke-width="2.5"/><text x="{x + 20}" y="{y}">{escape(label)}</text>')
 
     def svg(self) -> str:
         return "".join(self.parts) + "</svg>"
