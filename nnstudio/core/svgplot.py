@@ -11,7 +11,8 @@ from html import escape
 
 import numpy as np
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")  # matplotlib's ten: a digits report draws every class
 W, H = 440, 300
 PAD_L, PAD_R, PAD_T, PAD_B = 58, 14, 44, 44
 
