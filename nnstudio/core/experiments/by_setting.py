@@ -50,6 +50,7 @@ class Column:
     label: str
     x: float  # where it is drawn (the value, or its category's index)
     ys: list[float] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)  # each figure's run, by its label
 
     @property
     def mean(self) -> float:
@@ -127,6 +128,7 @@ def columns(runs: list[RunRecord], axis: Axis, metric_key) -> tuple[list[Column]
         if t not in by:
             by[t] = Column(v, t, float(v) if axis.numeric else float(cats.index(t)))
         by[t].ys.append(float(y))
+        by[t].runs.append(r.label())
     cols = sorted(by.values(), key=lambda c: c.x)
     return cols, left
 

@@ -112,8 +112,10 @@ class BySettingView(ComputedWhenShown, QWidget):
                                              brush=pg.mkBrush(MEAN)))
         for c, x in zip(self.cols, xs):  # each run a dot over them, spread a little sideways
             spread = (np.arange(len(c.ys)) - (len(c.ys) - 1) / 2) * 0.07 * gap
-            self.plot.addItem(pg.ScatterPlotItem(x + spread, c.ys, size=7, pen=pg.mkPen("w"),
-                                                 brush=pg.mkBrush(31, 119, 180, 200)))
+            self.plot.addItem(pg.ScatterPlotItem(
+                x + spread, c.ys, data=c.runs, size=7, pen=pg.mkPen("w"), hoverable=True,
+                brush=pg.mkBrush(31, 119, 180, 200), hoverSize=10,
+                tip=lambda x, y, data: f"{data}: {y:.4g}"))  # which run a dot is, on hover
         self.plot.getAxis("bottom").setTicks([[(x, c.label) for x, c in zip(xs, self.cols)]])
         self.plot.setLabel("bottom", axis.label + (" (log scale)" if axis.log else ""))
         self.plot.setLabel("left", "final " + self.metric_label)

@@ -591,6 +591,10 @@ def test_by_setting_draws_each_values_runs_and_names_the_best(panel, qtbot):
     assert len(bars) == 1 and np.allclose(bars[0].opts["height"], [0.02, 0.02])
     dots = [i for i in view.plot.items if isinstance(i, pg.ScatterPlotItem)]
     assert sorted(len(d.data) for d in dots) == [2, 3, 3]  # the means, then each value's runs
+    run_dots = [d for d in dots if d.opts["hoverable"]]  # a run's dot names it on hover
+    assert [list(d.data["data"]) for d in run_dots] == [["seed 0", "seed 1", "seed 2"],
+                                                        ["seed 0 drop", "seed 1 drop", "seed 2 drop"]]
+    assert run_dots[0].opts["tip"](x=0, y=0.95, data="seed 0") == "seed 0: 0.95"
     assert "Best dropout: <b>0</b>, final accuracy (validation) <b>0.95</b>" in view.note.text()
     assert "Within seed noise of it (Welch's t-test, p ≥ 0.05): 0.2." in view.note.text()
     assert [t[1] for t in view.plot.getAxis("bottom")._tickLevels[0]] == ["0", "0.2"]
