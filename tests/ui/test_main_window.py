@@ -1,5 +1,6 @@
 """The first run: the window opens on XOR, trains live in a worker thread, stops, closes cleanly."""
 import os
+import re
 import subprocess
 import sys
 
@@ -214,6 +215,8 @@ def test_the_background_compile_never_replaces_what_a_run_said(window, qtbot):
         window.training_panel.repeat_btn.click()
     said = window.statusBar().currentMessage()
     assert said.startswith("2 runs (seeds 0–1): test accuracy"), said
+    # and whether they beat guessing, as a single run's message says (the command line did)
+    assert re.search(r"\) (Better|No better) than guessing: mean test accuracy .* over 2 runs", said), said
     assert window.compile_label.text() in ("Compiled: Train starts at full speed",
                                            "Compiled: Train and Repeat start at full speed", "")
     window.precompiler.status.emit("Compiling the network…")

@@ -387,7 +387,8 @@ class TrainingController(QObject):
         self.state.set_findings(findings if recs else [])
         summary = RepeatSummary.of(runs, self.state.project.task)
         self.repeat_finished.emit(summary)
-        self.message.emit("info", summary.text())
+        verdict = (self.last_baseline or {}).get("verdict")  # as a single run's message says it
+        self.message.emit("info", summary.text() + (f" {verdict}" if verdict else ""))
 
     @Slot(object)
     def _on_failed(self, error: NNStudioError) -> None:
