@@ -28,6 +28,8 @@ def test_a_sweeps_knob_is_the_axis_and_each_value_gathers_its_seeds():
     assert [a.key for a in axes] == ["knob:lr"]
     lr = axes[0]
     assert lr.label == "learning rate" and lr.numeric and lr.log  # 0.001 .. 0.1: two decades
+    units = bs.axes([run(i, knobs={"units": u}) for i, u in enumerate((2, 4, 8, 16))])[0]
+    assert units.log  # doublings evenly spaced; 33 .. 65 parameters (below) stay linear
     cols, left = bs.columns(runs, lr, lambda r: "val_accuracy")
     assert left == 0
     assert [c.value for c in cols] == [0.001, 0.01, 0.1]  # in order of the value, not of the runs

@@ -24,6 +24,9 @@ KNOB_WORDS = {"lr": "learning rate", "batch_size": "batch size", "batch_mode": "
               "l2": "L2", "units": "units", "layers": "hidden layers"}
 KNOB_SETTING = {"lr": "learning_rate", "batch_size": "batch_size", "batch_mode": "batch_mode",
                 "optimizer": "optimizer", "epochs": "epochs"}
+#: A number axis spanning this ratio or more is drawn on a log scale: doublings (units 2, 4, 8,
+#: 16; batch sizes 16..128) and decades (learning rates) evenly spaced.
+LOG_SPAN = 8
 #: Settings that say nothing about a run's figures, or that every run of a group differs in.
 NOT_AXES = ("seed", "jit_compile")
 
@@ -34,7 +37,7 @@ class Axis:
     label: str  # in words: "learning rate", "parameters"
     values: list  # one per run (None: the run does not say)
     numeric: bool
-    log: bool = False  # numbers spanning two decades or more, all above 0
+    log: bool = False  # numbers spanning 8x or more, all above 0 (units 2..16, lr 0.001..0.1)
 
     @property
     def categories(self) -> list[str]:
@@ -79,7 +82,7 @@ def _axis(key: str, label: str, values: list) -> Axis | None:
     if len({_text(v) for v in known}) < 2:
         return None
     numeric = all(_is_number(v) for v in known)
-    log = numeric and min(known) > 0 and max(known) / min(known) >= 100
+    log = numeric and min(known) > 0 and max(known) / min(known) >= LOG_SPAN
     return Axis(key, label, values, numeric, log)
 
 
