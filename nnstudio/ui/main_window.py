@@ -151,6 +151,9 @@ class MainWindow(QMainWindow):
         self._fit_screen()
         self.statusBar().addPermanentWidget(self.compile_label)
         self.statusBar().messageChanged.connect(self._fit_compile_label)
+        # a long message (a Repeat's five seeds and its verdict) is cut at the window's edge:
+        # the whole of it is the bar's tooltip
+        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
         self.statusBar().showMessage("Loading TensorFlow…")
         #: TensorFlow loads once the window has painted (paintEvent): importing it holds the
         #: interpreter for seconds at a time, and begun at once it held back the first paint by 2 s.

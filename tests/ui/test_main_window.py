@@ -217,6 +217,7 @@ def test_the_background_compile_never_replaces_what_a_run_said(window, qtbot):
     assert said.startswith("2 runs (seeds 0–1): test accuracy"), said
     # and whether they beat guessing, as a single run's message says (the command line did)
     assert re.search(r"\) (Better|No better) than guessing: mean test accuracy .* over 2 runs", said), said
+    assert window.statusBar().toolTip() == said  # the whole of it, where the bar cuts it
     assert window.compile_label.text() in ("Compiled: Train starts at full speed",
                                            "Compiled: Train and Repeat start at full speed", "")
     window.precompiler.status.emit("Compiling the network…")
