@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         self.statusBar().messageChanged.connect(self._fit_compile_label)
         # a long message (a Repeat's five seeds and its verdict) is cut at the window's edge:
         # the whole of it is the bar's tooltip
-        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
+        self.statusBar().messageChanged.connect(self._on_status_message)
         self.statusBar().showMessage("Loading TensorFlow…")
         #: TensorFlow loads once the window has painted (paintEvent): importing it holds the
         #: interpreter for seconds at a time, and begun at once it held back the first paint by 2 s.
@@ -500,6 +500,10 @@ class MainWindow(QMainWindow):
 
     # ----- messages -------------------------------------------------------------------------------
     @Slot(str, str)
+    @Slot(str)
+    def _on_status_message(self, text: str) -> None:
+        self.statusBar().setToolTip(text)
+
     def show_message(self, level: str, text: str) -> None:
         """Errors and warnings as a dialog (no traceback, ever); info in the status bar."""
         if level == "info":
