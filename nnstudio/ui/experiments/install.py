@@ -36,6 +36,11 @@ def install_runs_tab(window) -> None:
 
     def recorded(recs: list) -> None:
         panel.refresh()
+        beside = [r for r in window.state.project.runs if r.id == window.training.tried_beside]
+        if len(recs) == 1 and beside:  # a coach's fix: beside its original, for the diff
+            followed[:] = [beside, list(recs)]
+            panel.select_ids({beside[0].id, recs[0].id})
+            return
         chosen = {r.id for r in panel.selected_runs()}
         auto = {r.id for group in followed for r in group}
         # a Repeat's seed group is selected, as a sweep's runs are, so the Runs tab shows its

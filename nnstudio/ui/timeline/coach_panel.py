@@ -109,4 +109,4 @@ class CoachPanel(QWidget):
             self.message.emit("error", f"The fix cannot be tried: {e.user_text()}")
             return
         self.fix_requested.emit(RunPlan(spec=spec, settings=settings, knobs=dict(f.fix.knobs),
-                                        name=f"coach ({f.code}): {f.fix.label}"))
+                                        name=f"coach ({f.code}): {f.fix.label}", beside=run.id))

@@ -58,6 +58,7 @@ class RunPlan:
     parent_epoch: int | None = None
     name: str = ""
     knobs: dict | None = None
+    beside: str | None = None  # a coach's fix: the run it is tried beside (the Runs tab shows both)
 
 
 @dataclass
@@ -112,6 +113,7 @@ class TrainingController(QObject):
         self.run_state = "idle"
         #: the last run's comparison with guessing (core.data.baseline), set before training_finished
         self.last_baseline: dict | None = None
+        self.tried_beside: str | None = None  # the last recorded run's original (a coach's fix)
         self.last_data = None  # the prepared data the last run trained on (its rows, dropped rows)
         self.pace: float | None = None  # epochs per second while a run is watched (None: max)
         self.pacer: Pacer | None = None
@@ -408,6 +410,7 @@ class TrainingController(QObject):
             rec.name = plan.name or rec.name
             rec.knobs = dict(plan.knobs or rec.knobs)
         self._plan = None
+        self.tried_beside = plan.beside
         self.runs_recorded.emit(recs)
         return recs
 

@@ -644,3 +644,30 @@ def test_a_regressions_curves_go_on_a_log_axis_until_the_user_says_otherwise(pan
     panel.log_scale.click()
     select_rows(panel, [7, 8])
     assert not panel.log_scale.isChecked() and not panel.plot.getAxis("left").logMode
+
+
+def test_a_coachs_fix_is_shown_beside_the_run_it_fixes(window, qtbot):
+    """auto-mpg: Try the fix (twice the epochs) trained the comparison run and the Runs tab showed
+    it alone, its figures and no diff; the coach's docs promise it beside the original. Both are
+    selected: the diff in words and both curves."""
+    from nnstudio.core.coach import Finding, Fix
+
+    window.training_panel.epochs.setValue(3)
+    with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
+        window.training.start()
+    (first,) = b.args[0]
+    qtbot.waitUntil(lambda: not window.training.busy and window.state.timeline_run is first,
+                    timeout=10_000)
+    window.state.set_findings([Finding("still_learning", "Still falling.", "Train longer.",
+                                       fix=Fix("epochs 3 → 6", knobs={"epochs": 6}))])
+    with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
+        window.coach.fix_button.click()
+    (fix,) = b.args[0]
+    panel = window.runs_panel
+    assert fix.epochs_run == 6 and fix.name == "coach (still_learning): epochs 3 → 6"
+    assert {r.id for r in panel.selected_runs()} == {first.id, fix.id}
+    assert ": Epochs 3 -> 6." in panel.verdict.text()  # what differs, in words
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=10_000)
+    with qtbot.waitSignal(window.training.runs_recorded, timeout=60_000) as b:
+        window.training.start()  # a plain Train after it: back to the usual rule
+    assert [r.id for r in panel.selected_runs()] == [b.args[0][0].id]
