@@ -17,7 +17,7 @@ from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.plots import light_grid, plain_numbers
 from nnstudio.ui.common.when_shown import ComputedWhenShown
 
-DOT = "#1f77b4"
+DOT = (31, 119, 180, 200)  # a run: blue, a little see-through where dots overlap
 MEAN = "#d62728"
 
 
@@ -114,7 +114,7 @@ class BySettingView(ComputedWhenShown, QWidget):
             spread = (np.arange(len(c.ys)) - (len(c.ys) - 1) / 2) * 0.07 * gap
             self.plot.addItem(pg.ScatterPlotItem(
                 x + spread, c.ys, data=c.runs, size=7, pen=pg.mkPen("w"), hoverable=True,
-                brush=pg.mkBrush(31, 119, 180, 200), hoverSize=10,
+                brush=pg.mkBrush(*DOT), hoverSize=10,
                 tip=lambda x, y, data: f"{data}: {y:.4g}"))  # which run a dot is, on hover
         self.plot.getAxis("bottom").setTicks([[(x, c.label) for x, c in zip(xs, self.cols)]])
         self.plot.setLabel("bottom", axis.label + (" (log scale)" if axis.log else ""))
