@@ -151,17 +151,9 @@ def per_class_scores(cm: np.ndarray, classes: list) -> list[ClassScores]:
 
 
 def roc_auc(y_true, score) -> float:
-    """Area under the ROC curve for a binary target (the Mann-Whitney statistic, ties averaged).
-
-    NaN when only one class is present.
-    """
-    y = np.asarray(y_true).astype(bool)
-    s = np.asarray(score, dtype=np.float64)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = pd.Series(s).rank(method="average").to_numpy()
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    """Area under the ROC curve for a binary target (the Mann-Whitney statistic, ties averaged):
+    :func:`auc_and_ap`'s first figure. NaN when only one class is present."""
+    return auc_and_ap(y_true, score)[0]
 
 
 def auc_and_ap(positive, score) -> tuple[float, float]:
@@ -183,6 +175,41 @@ def auc_and_ap(positive, score) -> tuple[float, float]:
     auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # trapezoids: ties averaged
     ap = float(np.sum(np.diff(tpr) * tps / (tps + fps)))  # recall steps times precision
     return auc, ap
+
+
+@dataclass
+class ClassFigures:
+    """More than two classes: each class against the rest (one-vs-rest), as scikit-learn's
+    ``roc_auc_score(..., multi_class="ovr")`` scores them. A class with no rows (or only its rows)
+    among these has no curve: its figures are NaN and it is left out of the macro average."""
+
+    classes: list
+    rows: list[int]  # rows of each class
+    roc_auc: list[float]
+    average_precision: list[float]
+
+    @property
+    def scored(self) -> list[int]:
+        """The classes with figures (rows of it and of the others)."""
+        return [i for i, a in enumerate(self.roc_auc) if np.isfinite(a)]
+
+    @property
+    def macro_roc_auc(self) -> float:
+        """The unweighted mean ROC AUC over the scored classes (NaN when none is)."""
+        return float(np.mean([self.roc_auc[i] for i in self.scored])) if self.scored else float("nan")
+
+
+def one_vs_rest(y_true, proba, classes: list | None = None) -> ClassFigures:
+    """ROC AUC and average precision of each class's probability (column ``k`` of ``proba``)
+    against the rows' true class codes ``y_true`` being ``k``; the curves of one class are
+    ``threshold.curves(y_true == k, proba[:, k])``."""
+    y = np.asarray(y_true).astype(int)
+    p = np.asarray(proba, np.float64)
+    k = p.shape[1]
+    figures = [auc_and_ap(y == c, p[:, c]) for c in range(k)]
+    return ClassFigures(list(classes) if classes else list(range(k)),
+                        [int(np.sum(y == c)) for c in range(k)],
+                        [f[0] for f in figures], [f[1] for f in figures])
 
 
 def roc_curve(y_true, score) -> tuple[np.ndarray, np.ndarray]:
@@ -266,6 +293,7 @@ class Evaluation:
     y_pred: np.ndarray | None = None  # class codes or values
     output: np.ndarray | None = None  # the raw network outputs (rows x units)
     threshold: float | None = None  # two classes: the decision threshold applied
+    one_vs_rest: ClassFigures | None = None  # more than two classes: each against the rest
 
     @property
     def label(self) -> str:
@@ -359,10 +387,10 @@ def evaluate_outputs(y, out, task: Task, classes: list | None = None, *, loss_na
             if np.isfinite(auc):
                 ev.metrics["roc_auc"] = auc
                 ev.roc = roc_curve(yc == 1, score)
-        else:  # each class against the rest, the unweighted mean over the classes with rows
-            aucs = [a for a in (auc_and_ap(yc == c, out[:, c])[0] for c in range(k)) if np.isfinite(a)]
-            if aucs:
-                ev.metrics["roc_auc"] = float(np.mean(aucs))
+        else:  # each class against the rest (the ROC curves tab and the report read them too)
+            ev.one_vs_rest = one_vs_rest(yc, out, ev.classes)
+            if ev.one_vs_rest.scored:
+                ev.metrics["roc_auc"] = ev.one_vs_rest.macro_roc_auc
     return ev
 
 

@@ -166,7 +166,7 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
             out.append(f"<p>Decision threshold <b>{threshold:g}</b>: P({escape(pre.target)} = "
                        f"{escape(str(pre.classes[1]))}) above it predicts {escape(str(pre.classes[1]))}. "
                        f"Precision {m.precision:.3f}, recall {m.recall:.3f}, F1 {m.f1:.3f}.</p>")
-    if task is Task.MULTICLASS and test.n:
+    if task is Task.MULTICLASS and test.one_vs_rest is not None:
         out.append(_one_vs_rest(test, charts))
     if task is Task.REGRESSION and test.n:
         y, p = np.asarray(test.y_true, float), np.asarray(test.y_pred, float)
@@ -231,7 +231,7 @@ def write_report(html: str, path: str | Path) -> Path:
 def _one_vs_rest(test, charts: list) -> str:
     """More than two classes: each class's ROC curve against the rest (the classes with rows of
     their own, up to the palette's colours) into ``charts``, and the macro average in words."""
-    pc = th.one_vs_rest(test.y_true, test.output, test.classes)
+    pc = test.one_vs_rest
     y, proba = np.asarray(test.y_true), np.asarray(test.output, float)
     drawn = pc.scored[:len(svgplot.PALETTE)]
     series = []

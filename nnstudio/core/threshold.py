@@ -15,9 +15,10 @@ import numpy as np
 from nnstudio.core.errors import SettingsError
 from nnstudio.core.evaluate import (
     DEFAULT_THRESHOLD,
-    auc_and_ap,
+    ClassFigures,
     class_probabilities,
     confusion_matrix,
+    one_vs_rest,
     per_class_scores,
 )
 from nnstudio.core.model.spec import Task
@@ -71,41 +72,6 @@ def curves(y_true, score, n_bins: int = 10) -> Curves:
     average_precision = -float(np.sum(np.diff(rec) * prec[:-1]))
     return Curves(fpr, tpr, rt, prec, rec, pt, float(m.auc(fpr, tpr)), average_precision,
                   prob_pred, prob_true, counts[counts > 0], float(np.mean((s - y) ** 2)), float(y.mean()))
-
-
-@dataclass
-class ClassFigures:
-    """More than two classes: each class against the rest (one-vs-rest), as scikit-learn's
-    ``roc_auc_score(..., multi_class="ovr")`` scores them. A class with no rows (or only its rows)
-    among these has no curve: its figures are NaN and it is left out of the macro average."""
-
-    classes: list
-    rows: list[int]  # rows of each class
-    roc_auc: list[float]
-    average_precision: list[float]
-
-    @property
-    def scored(self) -> list[int]:
-        """The classes with figures (rows of it and of the others)."""
-        return [i for i, a in enumerate(self.roc_auc) if np.isfinite(a)]
-
-    @property
-    def macro_roc_auc(self) -> float:
-        """The unweighted mean ROC AUC over the scored classes (NaN when none is)."""
-        return float(np.mean([self.roc_auc[i] for i in self.scored])) if self.scored else float("nan")
-
-
-def one_vs_rest(y_true, proba, classes: list | None = None) -> ClassFigures:
-    """ROC AUC and average precision of each class's probability (column ``k`` of ``proba``)
-    against the rows' true class codes ``y_true`` being ``k``; the curves of one class are
-    ``curves(y_true == k, proba[:, k])``."""
-    y = np.asarray(y_true).astype(int)
-    p = np.asarray(proba, np.float64)
-    k = p.shape[1]
-    figures = [auc_and_ap(y == c, p[:, c]) for c in range(k)]
-    return ClassFigures(list(classes) if classes else list(range(k)),
-                        [int(np.sum(y == c)) for c in range(k)],
-                        [f[0] for f in figures], [f[1] for f in figures])
 
 
 @dataclass

@@ -156,14 +156,16 @@ class ThresholdView(ComputedWhenShown, QWidget):
         if e.task is Task.BINARY and e.n:
             self.show_rows(e.y_true, th.positive_score(e.output, e.task), e.classes, threshold,
                            f"{e.label} rows")
-        elif e.task is Task.MULTICLASS and e.n:
-            self.show_classes(e.y_true, e.output, e.classes, f"{e.label} rows")
+        elif e.task is Task.MULTICLASS and e.n and e.one_vs_rest is not None:
+            self.show_classes(e.y_true, e.output, e.one_vs_rest, f"{e.label} rows")
 
-    def show_classes(self, y, proba, classes: list, rows_label: str) -> None:
-        """More than two classes: the rows' true class codes and every class's probability."""
+    def show_classes(self, y, proba, figures: th.ClassFigures, rows_label: str) -> None:
+        """More than two classes: the rows' true class codes, every class's probability and each
+        class's figures against the rest (the evaluation's, computed on its worker)."""
         self.y, self.score = np.asarray(y, int), None
         self.proba = np.asarray(proba, float)
-        self.classes = list(classes)
+        self.per_class = figures
+        self.classes = list(figures.classes)
         self.rows_label = rows_label
         self.curves = None
         self.request_compute()
@@ -228,7 +230,7 @@ class ThresholdView(ComputedWhenShown, QWidget):
     # ----- more than two classes: one against the rest ---------------------------------------
     def _fill_classes(self) -> None:
         chosen = self.chosen_class()
-        pc = self.per_class = th.one_vs_rest(self.y, self.proba, self.classes)
+        pc = self.per_class
         t = self.class_table
         with self._filling:
             t.setRowCount(len(pc.classes))
