@@ -136,15 +136,12 @@ def columns(runs: list[RunRecord], axis: Axis, metric_key) -> tuple[list[Column]
     return cols, left
 
 
-def best(cols: list[Column], higher_is_better: bool) -> Column | None:
-    """The column with the best mean."""
-    if not cols:
-        return None
-    return (max if higher_is_better else min)(cols, key=lambda c: c.mean)
-
-
-def within_noise_of(cols: list[Column], b: Column) -> list[Column]:
-    """The other columns the seeds cannot tell from ``b`` (Welch's t-test, as the verdicts of the
-    Runs tab and the sweeps: :func:`stats.compare`); columns with one run cannot be told at all."""
-    return [c for c in cols if c is not b
-            and stats.compare(c.ys, b.ys).within_noise]
+def ranked(cols: list[Column], metric: str) -> tuple[Column | None, list[Column]]:
+    """The column with the best mean ``metric`` (``val_accuracy``, ``val_loss``, ...: which way is
+    better comes from its name) and the others the seeds cannot tell from it, as a sweep ranks its
+    configurations (:func:`stats.rank`, Welch's t-test); a column of one run is never "within
+    noise" (that cannot be told)."""
+    rk = stats.rank([c.ys for c in cols], [0] * len(cols), metric)
+    if rk.best is None:
+        return None, []
+    return cols[rk.best], [cols[i] for i, v in enumerate(rk.verdicts_vs_best) if v and v.within_noise]

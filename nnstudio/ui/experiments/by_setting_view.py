@@ -27,7 +27,6 @@ class BySettingView(ComputedWhenShown, QWidget):
         self.runs: list[RunRecord] = []
         self.metric_key = lambda r: "val_accuracy"
         self.metric_label = "accuracy (validation)"
-        self.higher_is_better = True
         self.axes: list[bs.Axis] = []
         self.cols: list[bs.Column] = []
         self.axis_box = QComboBox()
@@ -52,13 +51,11 @@ class BySettingView(ComputedWhenShown, QWidget):
         lay.addWidget(self.view, 1)
         lay.addWidget(self.note)
 
-    def show_runs(self, runs: list[RunRecord], metric_key, metric_label: str,
-                  higher_is_better: bool) -> None:
+    def show_runs(self, runs: list[RunRecord], metric_key, metric_label: str) -> None:
         """The selected runs and the figure to compare (``metric_key(run)``: ``val_accuracy``,
         ``loss``, ...); drawn now if the view is on screen, else when it is shown."""
         self.runs = list(runs)
         self.metric_key, self.metric_label = metric_key, metric_label
-        self.higher_is_better = higher_is_better
         self.request_compute()
 
     @Slot(int)
@@ -125,11 +122,10 @@ class BySettingView(ComputedWhenShown, QWidget):
         self.plot.enableAutoRange(axis="y")
 
     def _say(self, axis: bs.Axis, left: int) -> None:
-        b = bs.best(self.cols, self.higher_is_better)
+        b, close = bs.ranked(self.cols, self.metric_key(self.runs[0]))
         spread = f" ± {b.sd:.3g} (sd of {len(b.ys)} runs)" if len(b.ys) > 1 else " (one run)"
         text = (f"Best {axis.label}: <b>{b.label}</b>, final {self.metric_label} "
                 f"<b>{b.mean:.4g}</b>{spread}.")
-        close = bs.within_noise_of(self.cols, b)
         if close:
             text += (f" Within seed noise of it ({stats.TEST_NAME}, p ≥ {stats.ALPHA:g}): "
                      + ", ".join(c.label for c in close) + ".")

@@ -354,8 +354,7 @@ class RunsPanel(QWidget):
                 "No runs yet.\n\nEvery Train, Repeat and sweep (Sweep…) is recorded here, with "
                 "its network, settings and curves: select runs to overlay and compare them.")
         self.verdict.setText(self.describe(runs))
-        self.by_setting.show_runs(runs, self._curve_key, f"{self.curve.currentText()} ({split})",
-                                  self.curve.currentData() != "loss" and "MAE" not in kinds)
+        self.by_setting.show_runs(runs, self._curve_key, f"{self.curve.currentText()} ({split})")
 
     def _no_curve_text(self, runs: list[RunRecord], split: str) -> str:
         what = f"{self.curve.currentText()} ({split})"
