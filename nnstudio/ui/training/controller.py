@@ -370,8 +370,7 @@ class TrainingController(QObject):
             self.state.set_timeline_run(recs[0])
         self.state.set_findings(findings)
         level = "warning" if result.status == "diverged" else "info"
-        verdict = (self.last_baseline or {}).get("verdict")
-        self.message.emit(level, result.message + (f" {verdict}" if verdict else ""))
+        self.message.emit(level, self._with_verdict(result.message))
 
     @Slot(object)
     def _on_repeat_run(self, run: RepeatRun) -> None:
@@ -389,8 +388,12 @@ class TrainingController(QObject):
         self.state.set_findings(findings if recs else [])
         summary = RepeatSummary.of(runs, self.state.project.task)
         self.repeat_finished.emit(summary)
-        verdict = (self.last_baseline or {}).get("verdict")  # as a single run's message says it
-        self.message.emit("info", summary.text() + (f" {verdict}" if verdict else ""))
+        self.message.emit("info", self._with_verdict(summary.text()))
+
+    def _with_verdict(self, text: str) -> str:
+        """A run's (or a Repeat's) message, and whether it beat guessing when that is known."""
+        verdict = (self.last_baseline or {}).get("verdict")
+        return text + (f" {verdict}" if verdict else "")
 
     @Slot(object)
     def _on_failed(self, error: NNStudioError) -> None:
