@@ -332,7 +332,7 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
             out.append(f)
     quiet = {"diverged", "lr_too_high", "lr_too_low", "overfitting", "unscaled_target"}
     if not base_good and not quiet & {f.code for f in out}:
-        f = still_learning(history, getattr(settings, "epochs", len(history.get("loss") or [])))
+        f = still_learning(history, settings.epochs)
         if f is not None:
             out.append(f)
     return out
