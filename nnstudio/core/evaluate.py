@@ -20,6 +20,7 @@ from nnstudio.core.errors import DataError
 from nnstudio.core.forward import forward
 from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import Task
+from nnstudio.core.ranking import ClassFigures, one_vs_rest, roc_auc, roc_curve
 from nnstudio.core.tf import tensorflow
 
 SPLITS = ("train", "val", "test")
@@ -148,81 +149,6 @@ def per_class_scores(cm: np.ndarray, classes: list) -> list[ClassScores]:
         f = 2 * p * r / (p + r) if p + r > 0 else 0.0
         out.append(ClassScores(label, float(p), float(r), float(f), int(actual[i])))
     return out
-
-
-def roc_auc(y_true, score) -> float:
-    """Area under the ROC curve for a binary target (the Mann-Whitney statistic, ties averaged):
-    :func:`auc_and_ap`'s first figure. NaN when only one class is present."""
-    return auc_and_ap(y_true, score)[0]
-
-
-def auc_and_ap(positive, score) -> tuple[float, float]:
-    """ROC AUC and average precision (PR AUC) of ``score`` for the rows where ``positive`` is
-    true, as scikit-learn's ``roc_auc_score`` and ``average_precision_score`` give them, from one
-    sort of the rows (a tenth of a second on 640,000: the ten classes of a digits-sized file one
-    against the rest, where a rank per class and scikit-learn's two passes took 0.9 and 3.7 s).
-    NaN, NaN when the rows hold one class only, or a score is not a number (a diverged net)."""
-    pos = np.asarray(positive, bool)
-    s = np.asarray(score, np.float64)
-    n, n_pos = pos.size, int(pos.sum())
-    if n_pos == 0 or n_pos == n or not np.all(np.isfinite(s)):
-        return float("nan"), float("nan")
-    order = np.argsort(-s)
-    last = np.r_[np.flatnonzero(np.diff(s[order])), n - 1]  # the last row of each distinct score
-    tps = np.cumsum(pos[order])[last].astype(np.float64)
-    fps = (last + 1) - tps
-    tpr, fpr = np.r_[0.0, tps / n_pos], np.r_[0.0, fps / (n - n_pos)]
-    auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # trapezoids: ties averaged
-    ap = float(np.sum(np.diff(tpr) * tps / (tps + fps)))  # recall steps times precision
-    return auc, ap
-
-
-@dataclass
-class ClassFigures:
-    """More than two classes: each class against the rest (one-vs-rest), as scikit-learn's
-    ``roc_auc_score(..., multi_class="ovr")`` scores them. A class with no rows (or only its rows)
-    among these has no curve: its figures are NaN and it is left out of the macro average."""
-
-    classes: list
-    rows: list[int]  # rows of each class
-    roc_auc: list[float]
-    average_precision: list[float]
-
-    @property
-    def scored(self) -> list[int]:
-        """The classes with figures (rows of it and of the others)."""
-        return [i for i, a in enumerate(self.roc_auc) if np.isfinite(a)]
-
-    @property
-    def macro_roc_auc(self) -> float:
-        """The unweighted mean ROC AUC over the scored classes (NaN when none is)."""
-        return float(np.mean([self.roc_auc[i] for i in self.scored])) if self.scored else float("nan")
-
-
-def one_vs_rest(y_true, proba, classes: list | None = None) -> ClassFigures:
-    """ROC AUC and average precision of each class's probability (column ``k`` of ``proba``)
-    against the rows' true class codes ``y_true`` being ``k``; the curves of one class are
-    ``threshold.curves(y_true == k, proba[:, k])``."""
-    y = np.asarray(y_true).astype(int)
-    p = np.asarray(proba, np.float64)
-    k = p.shape[1]
-    figures = [auc_and_ap(y == c, p[:, c]) for c in range(k)]
-    return ClassFigures(list(classes) if classes else list(range(k)),
-                        [int(np.sum(y == c)) for c in range(k)],
-                        [f[0] for f in figures], [f[1] for f in figures])
-
-
-def roc_curve(y_true, score) -> tuple[np.ndarray, np.ndarray]:
-    """False and true positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
-    y = np.asarray(y_true).astype(bool)
-    s = np.asarray(score, dtype=np.float64)
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last_of_each = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1] if len(s) else np.array([], int)
-    tps = np.cumsum(y)[last_of_each]
-    fps = (last_of_each + 1) - tps
-    n_pos, n_neg = max(int(y.sum()), 1), max(int((~y).sum()), 1)
-    return np.r_[0.0, fps / n_neg], np.r_[0.0, tps / n_pos]
 
 
 def loss_value(loss_name: str, task: Task, y, out) -> float:

@@ -13,15 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio.core.errors import SettingsError
-from nnstudio.core.evaluate import (
-    DEFAULT_THRESHOLD,
-    ClassFigures,
-    class_probabilities,
-    confusion_matrix,
-    one_vs_rest,
-    per_class_scores,
-)
+from nnstudio.core.evaluate import DEFAULT_THRESHOLD, class_probabilities, confusion_matrix, per_class_scores
 from nnstudio.core.model.spec import Task
+from nnstudio.core.ranking import ClassFigures, one_vs_rest
 from nnstudio.core.settings import check_threshold
 
 __all__ = ["DEFAULT_THRESHOLD", "ClassFigures", "Curves", "ThresholdMetrics", "best_threshold",

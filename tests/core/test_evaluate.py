@@ -7,6 +7,7 @@ import pytest
 from sklearn import metrics as skm
 
 from nnstudio.core import evaluate as ev
+from nnstudio.core import ranking
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
@@ -84,12 +85,12 @@ def test_auc_and_ap_from_one_sort_are_scikit_learns(n, share, ties):
     s = np.clip(0.3 * y + rng.normal(0.4, 0.2, n), 0, 1)
     if ties:
         s = np.round(s, 1)
-    auc, ap = ev.auc_and_ap(y, s)
+    auc, ap = ranking.auc_and_ap(y, s)
     assert auc == pytest.approx(skm.roc_auc_score(y, s), abs=1e-12)
     assert ap == pytest.approx(skm.average_precision_score(y, s), abs=1e-12)
-    assert np.isnan(ev.auc_and_ap(np.ones(5, bool), np.arange(5.0))).all()
+    assert np.isnan(ranking.auc_and_ap(np.ones(5, bool), np.arange(5.0))).all()
     s[3] = np.nan
-    assert np.isnan(ev.auc_and_ap(y, s)).all()
+    assert np.isnan(ranking.auc_and_ap(y, s)).all()
 
 
 def test_class_never_predicted_scores_zero_and_empty_rows_normalize_to_zero():
