@@ -138,7 +138,8 @@ def test_divergence_keeps_last_finite_weights(regression, jit):
     if r.epochs_run:
         ref = train(regression, XOR_SPEC, replace(s, epochs=r.epochs_run)).model
     else:
-        ref = build_model(XOR_SPEC, regression.n_inputs, Task.REGRESSION, seed=0)
+        ref = build_model(XOR_SPEC, regression.n_inputs, Task.REGRESSION, seed=0,
+                          output_bias=regression.output_bias)
     assert same_weights(r.model, ref)
 
 

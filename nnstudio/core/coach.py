@@ -31,8 +31,8 @@ underfitting   a classifier's training loss levelled off (< 1 % change over its 
                its training rows: the network cannot draw the boundary the data needs
 unscaled_inputs an input column the preprocessing did not scale varies over hundreds or more
                (or sits far from 0): the network sees unscaled numbers
-unscaled_target a regression target in the hundreds or more (mean or spread) that the network
-               did not reach (R² below 0.5 on its training rows): said instead of lr_too_low
+unscaled_target a regression target spread over hundreds or more (sd) that the network did
+               not reach (R² below 0.5 on its training rows): said instead of lr_too_low
 too_few_rows   fewer training rows than a twentieth of the parameters
 still_learning the run ended with its training loss still falling: its last quarter of epochs
                took >= 1/5 of its fall on a log scale and >= 5 %, or >= 30 % however it fell
@@ -238,8 +238,9 @@ def _unscaled(data) -> Finding | None:
         evidence={"input": name}, fix=None)
 
 
-#: A regression target whose mean or standard deviation is beyond this is "not scaled": a
-#: network's output starts within a few units of 0 and moves by about the learning rate a step.
+#: A regression target whose standard deviation is beyond this is "not scaled": the output starts
+#: at the training mean (``PreparedData.output_bias``), but its spread around it is reached by
+#: weights that move by about the learning rate a step.
 TARGET_SCALE = 100.0
 #: Training rows predicted to judge whether the network reached the target anyway.
 TARGET_PROBE_ROWS = 2000
@@ -254,7 +255,7 @@ def _unscaled_target(data, result) -> Finding | None:
     if ok.sum() < 2:
         return None
     mean, sd = float(np.mean(y[ok])), float(np.std(y[ok]))
-    if max(abs(mean), sd) <= TARGET_SCALE or sd == 0:
+    if sd <= TARGET_SCALE:
         return None
     X = np.asarray(data.X_train)[:TARGET_PROBE_ROWS]
     pred = np.asarray(predict_encoded(result.model, X), float).reshape(len(X), -1)[:, 0]
@@ -266,14 +267,14 @@ def _unscaled_target(data, result) -> Finding | None:
     name = getattr(data.preprocessor, "target", "") or "the target"
     got = f"R² {r2:.2f}" if np.isfinite(r2) else "R² not measurable"
     return Finding(
-        "unscaled_target", f"The target '{name}' is far from the numbers a network starts with "
+        "unscaled_target", f"The target '{name}' spreads far beyond the numbers a network works in "
         f"(mean {fmt_number(mean)}, sd {fmt_number(sd)}), and the network did not get there: "
         f"{got} on its training rows. Rescale it in the file (in thousands, or its logarithm).",
-        "The output starts within a few units of 0, and each step moves a weight by about the "
-        "learning rate: reaching values this large takes a very long run, and a higher learning "
-        "rate upsets the hidden layers before the output gets there. Rescale the target in the "
-        "file — in thousands (divide by 1,000), or its logarithm for prices and counts — and "
-        "scale the predictions back.", evidence={"target": name}, fix=None)
+        "The output starts at the training rows' mean, and each step moves a weight by about the "
+        "learning rate: spreading predictions this far from the mean takes a very long run, and a "
+        "higher learning rate upsets the hidden layers before the output gets there. Rescale the "
+        "target in the file — in thousands (divide by 1,000), or its logarithm for prices and "
+        "counts — and scale the predictions back.", evidence={"target": name}, fix=None)
 
 
 def _too_few_rows(data, spec) -> Finding | None:

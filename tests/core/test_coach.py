@@ -177,17 +177,37 @@ def _run_project(p):
 
 
 def test_a_target_in_the_hundreds_of_thousands_is_named_not_the_learning_rate():
-    """Prices in dollars (mean ~675,000): the output starts near 0 and Adam's steps of ~0.001 never
-    get there, so the loss barely moves. The coach said "the learning rate 0.001 looks too low",
-    and a rate ten times higher does not fix it: the target's scale is the cause."""
+    """Prices in dollars (mean ~675,000, sd ~300,000): the output starts at the mean and Adam's
+    steps of ~0.001 never spread it that far, so the loss barely moves. The coach said "the
+    learning rate 0.001 looks too low", and a rate ten times higher does not fix it: the
+    target's scale is the cause."""
     run = _prices(1.0)
     assert "unscaled_target" in run.codes and "lr_too_low" not in run.codes, run.codes
     f = next(f for f in run.found if f.code == "unscaled_target")
     assert "'price'" in f.message  # and its mean and sd in dollars, as a person writes them
     assert re.search(r"mean \d{3},\d{3}, sd \d{3},\d{3}\)", f.message), f.message
     assert "thousands" in f.reason or "logarithm" in f.reason
-    # the same prices in thousands are learned, and nothing is said about them
-    assert "unscaled_target" not in _prices(1000.0, epochs=100).codes
+    # the same prices in tens of thousands (sd ~30) are learned, and nothing is said about them
+    assert "unscaled_target" not in _prices(10_000.0, epochs=100).codes
+
+
+def test_a_target_far_from_0_with_a_small_spread_is_learned_and_not_named():
+    """Years of construction (mean ~1990, sd ~17): the output starts at the training mean, so
+    the network learns the spread around it, and the coach does not ask to rescale it."""
+    import pandas as pd
+
+    from nnstudio.core.data import Dataset
+
+    rng = np.random.default_rng(2)
+    age = rng.uniform(0, 60, 600)
+    frame = pd.DataFrame({"age": age, "built": 2020 - age + rng.normal(0, 1, 600)})
+    p = Project.from_dataset(Dataset(frame, "years"), target="built")
+    data = p.prepare()
+    result = Trainer(data, p.spec, p.settings).run()
+    pred = result.model.predict(data.X_test, verbose=0).ravel()
+    r2 = 1 - np.sum((data.y_test - pred) ** 2) / np.sum((data.y_test - data.y_test.mean()) ** 2)
+    assert r2 > 0.8, r2
+    assert "unscaled_target" not in {f.code for f in diagnose(data, p.spec, p.settings, result)}
 
 
 def test_too_few_rows_for_the_parameters(xor_data):

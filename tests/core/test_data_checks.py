@@ -305,15 +305,19 @@ def test_values_that_differ_only_in_capitals_or_spaces_are_said_per_column(tmp_p
 def test_a_target_in_the_hundreds_of_thousands_is_said_before_training(tmp_path):
     """A house-price file in dollars (mean ~390,000): its first run reached R² -21 and the coach
     said why afterwards; the Data tab (and the CLI's warnings) say it before the run is wasted.
-    A target in the hundreds (the built-in house prices, in thousands) trains, and is not named."""
+    A target in the hundreds (the built-in house prices, in thousands) trains, and is not named;
+    nor is one far from 0 with a small spread: the output starts at the training mean."""
     rng = np.random.default_rng(0)
     area = rng.normal(1800, 500, 400)
     dollars = pd.DataFrame({"area": area, "price": 50_000 + 150 * area + rng.normal(0, 30_000, 400)})
     notes = checks.notes(*_prepared(project_of(dollars, "price", tmp_path)))
-    said = [n for n in notes if n.startswith("The target 'price' is in the hundreds of thousands")]
+    said = [n for n in notes if n.startswith("The target 'price' varies by tens of thousands")]
     assert len(said) == 1 and "(mean 317,784, sd 85,016)" in said[0] and "Rescale it in the file" in said[0]
     thousands = dollars.assign(price=dollars["price"] / 1000)
     assert not any("target 'price'" in n for n in checks.notes(*_prepared(project_of(thousands, "price", tmp_path))))
+    near_a_million = dollars.assign(price=1_000_000 + dollars["price"] / 1000)  # sd ~85
+    assert not any("target 'price'" in n
+                   for n in checks.notes(*_prepared(project_of(near_a_million, "price", tmp_path))))
 
 
 def _prepared(project):

@@ -272,9 +272,9 @@ def _threads_calling(monkeypatch, name: str) -> list[str]:
     names: list[str] = []
     real = getattr(population, name)
 
-    def recording(*args):
+    def recording(*args, **kwargs):
         names.append(threading.current_thread().name)
-        return real(*args)
+        return real(*args, **kwargs)
     monkeypatch.setattr(population, name, recording)
     return names
 

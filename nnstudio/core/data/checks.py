@@ -395,17 +395,19 @@ def no_test_text(data) -> str:
                if small else "."))
 
 
-#: A regression target whose mean or sd reaches this is said before training (the coach names
-#: one from 100 after a run, when the network did not get there): a network's output starts
-#: within a few units of 0 and moves by about the learning rate a step.
+#: A regression target whose sd reaches this is said before training (the coach names one from
+#: 100 after a run, when the network did not get there): the output starts at the training mean
+#: (``PreparedData.output_bias``), but the weights that spread it move by about the learning
+#: rate a step.
 TARGET_SAY = 10_000.0
 _SIZES = ((1e9, "billions"), (1e6, "millions"), (1e5, "hundreds of thousands"),
           (1e4, "tens of thousands"))
 
 
 def target_scale_text(data, target: str) -> str:
-    """"The target 'Price' is in the hundreds of thousands …" for a regression target far beyond
-    a network's starting outputs (prices in dollars); else ""."""
+    """"The target 'Price' varies by tens of thousands …" for a regression target spread far
+    beyond a network's outputs (prices in dollars); else "". A target far from 0 with a small
+    spread (years) is not named: the output starts at its mean."""
     if data.task is not Task.REGRESSION:
         return ""
     y = np.asarray(data.y_train, np.float64).reshape(-1)
@@ -413,14 +415,14 @@ def target_scale_text(data, target: str) -> str:
     if len(y) < 2:
         return ""
     mean, sd = float(y.mean()), float(y.std())
-    size = max(abs(mean), sd)
-    if size < TARGET_SAY:
+    if sd < TARGET_SAY:
         return ""
-    words = next(w for limit, w in _SIZES if size >= limit)
-    return (f"The target '{target}' is in the {words} (mean {fmt_number(mean)}, sd {fmt_number(sd)}): "
-            f"a network's output starts within a few units of 0 and each step moves it by about the "
-            f"learning rate, so a usual run ends far from such values. Rescale it in the file (in "
-            f"thousands, or its logarithm for prices and counts) and read the predictions in that unit.")
+    words = next(w for limit, w in _SIZES if sd >= limit)
+    return (f"The target '{target}' varies by {words} (mean {fmt_number(mean)}, sd {fmt_number(sd)}): "
+            f"the output starts at the training rows' mean, but each step moves a weight by about the "
+            f"learning rate, so a usual run ends far from spreading its predictions that wide. Rescale it "
+            f"in the file (in thousands, or its logarithm for prices and counts) and read the predictions "
+            f"in that unit.")
 
 
 @dataclass

@@ -437,8 +437,8 @@ class _StartingModels:
             # Keras draws initial weights from process-global random state: build under the
             # engine's lock, as the engine itself does
             with build_lock:
-                model = build_model(spec, self.data.n_inputs, self.data.task,
-                                    self.data.n_classes, seed=seed)
+                model = build_model(spec, self.data.n_inputs, self.data.task, self.data.n_classes,
+                                    seed=seed, output_bias=self.data.output_bias)
             self.values[(key, seed)] = [v.numpy().copy() for v in model.variables]
             self.models[(key, slot)] = model
             return model

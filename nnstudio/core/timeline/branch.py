@@ -27,7 +27,8 @@ from nnstudio.core.training.program import build_lock
 def model_at(snap: Snapshot, spec, data, seed: int = 0):
     """A Keras model of ``spec`` for ``data`` holding the snapshot's values."""
     with build_lock:
-        model = build_model(spec, data.n_inputs, data.task, data.n_classes, seed=seed)
+        model = build_model(spec, data.n_inputs, data.task, data.n_classes, seed=seed,
+                            output_bias=data.output_bias)
     variables = list(model.variables)
     if len(variables) != len(snap.variables) or any(
             tuple(v.shape) != tuple(a.shape) for v, a in zip(variables, snap.variables)):

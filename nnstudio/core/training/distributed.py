@@ -245,14 +245,16 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
 
 
 def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
-                   settings: TrainSettings, strategy=None):
-    """The network and its optimizer, loss and metric, created under ``strategy.scope()``."""
+                   settings: TrainSettings, strategy=None, output_bias: float | None = None):
+    """The network and its optimizer, loss and metric, created under ``strategy.scope()``
+    (``output_bias``: the output's starting bias, as :func:`build_model` takes it)."""
     if settings.class_weight != "none":  # issue 20: weighted losses run on the in-memory engine only
         raise SettingsError("Class weights are not available when training streams the data or "
                             "runs on several devices.", "Set class weights to none for this run.")
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
-        model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed)
+        model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed,
+                            output_bias=output_bias)
         loss = registry.make_loss(settings.loss_for(task))
         model.compile(optimizer=make_optimizer(settings), loss=loss,
                       metrics=[keras_metric(task, model.output_shape[-1])],
@@ -274,7 +276,8 @@ def train_mirrored(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
     task = data.task
     if len(data.X_train) == 0:
         raise TrainingError("There are no training rows.", "Load data and check the split.")
-    model, loss = build_compiled(spec, data.n_inputs, task, data.n_classes, settings, strategy)
+    model, loss = build_compiled(spec, data.n_inputs, task, data.n_classes, settings, strategy,
+                                 data.output_bias)
     layout = target_layout(task, model)
     n = len(data.X_train)
     bs = settings.effective_batch_size(n)

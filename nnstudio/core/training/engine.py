@@ -200,7 +200,8 @@ class Trainer:
         if model is None:
             with build_lock:
                 model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed,
-                                    seed_tf=False)  # same weights, no eager-cache flush
+                                    seed_tf=False,  # same weights, no eager-cache flush
+                                    output_bias=data.output_bias)
         self.model = model
         if self.start is not None:
             _set_variables(model, self.start.variables)
@@ -482,7 +483,7 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
     check_fits(spec, data.n_inputs, task, data.n_classes, settings, len(data.X_train))
     with build_lock:
         model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed,
-                            seed_tf=False)
+                            seed_tf=False, output_bias=data.output_bias)
     n, n_inputs = data.X_train.shape
     n_val = len(data.X_val)
     layout = target_layout(task, model)

@@ -38,7 +38,7 @@ import numpy as np
 from nnstudio.core.errors import SpecError
 from nnstudio.core.model.build import empty_model, initial_values_many
 from nnstudio.core.model.memory import check_fits
-from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.model.spec import NetworkSpec
 from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import compute_threads
 from nnstudio.core.trained import Deferred, TrainResult
@@ -103,7 +103,8 @@ def _program_key(data, spec: NetworkSpec, settings: TrainSettings, pop: int):
 def _empty_models(spec: NetworkSpec, data, count: int) -> list:
     """``count`` models of the network for this data, their variables zero (:func:`empty_model`)."""
     with build_lock:
-        return [empty_model(spec, data.n_inputs, data.task, data.n_classes) for _ in range(count)]
+        return [empty_model(spec, data.n_inputs, data.task, data.n_classes,
+                            output_bias=data.output_bias) for _ in range(count)]
 
 
 def _acquire(key, make_template, data, settings: TrainSettings, loss_name: str, layout: str,
@@ -179,7 +180,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
         # (empty_model) and get the trained weights at the end.
         with build_lock:
             starts = initial_values_many(spec, data.n_inputs, task, data.n_classes,
-                                         [int(s) for s in seeds])
+                                         [int(s) for s in seeds], data.output_bias)
     else:
         starts = [[np.asarray(v) for v in m.variables] for m in models]
     key, loss_name, layout = _program_key(data, spec, settings, len(seeds))
@@ -210,7 +211,6 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
     is built on the second lane, and given its values, once its call has ended, while the first
     lane, one network bigger, still runs (10-15 ms of W3's Repeat off the clock). The others on
     first use."""
-    task = data.task
     n = len(data.X_train)
     pop = len(seeds)
     builder = None  # the thread that builds the shown model beside the call, if one is started
@@ -218,7 +218,7 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
     done_ok = False
     try:
         if models is None and not isinstance(prog, SplitPopulation):
-            builder = made = _Builder(spec, data.n_inputs, task, data.n_classes, pop - 1)
+            builder = made = _Builder(spec, data, pop - 1)
             builder.start()  # waits for go(): beside this thread's own Python work it would
             # take the interpreter in turns and slow both; the compiled call leaves it free
         elif models is None:  # the second lane's last network, made and given its values
@@ -256,8 +256,7 @@ def _trained_model(spec: NetworkSpec, data, sources: list[int], values: list, ma
     ``model.variables[sources[j]]``) unless the lane that made it gave them."""
     model = made.model(i) if made is not None else None
     if model is None:
-        with build_lock:
-            model = empty_model(spec, data.n_inputs, data.task, data.n_classes)
+        model = _empty_models(spec, data, 1)[0]
     elif made.filled:
         return model
     return _filled(model, sources, values)
@@ -379,7 +378,8 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
         if prog.traced:
             return False
         with build_lock:
-            starts = initial_values_many(spec, data.n_inputs, data.task, data.n_classes, seeds)
+            starts = initial_values_many(spec, data.n_inputs, data.task, data.n_classes, seeds,
+                                         data.output_bias)
         prog.load(starts, settings)
         prog.compile_now()
         prog.traced = True
@@ -417,10 +417,9 @@ class _Builder(threading.Thread):
 
     filled = False
 
-    def __init__(self, spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
-                 index: int) -> None:
+    def __init__(self, spec: NetworkSpec, data, index: int) -> None:
         super().__init__(name="population-models", daemon=True)
-        self.args = (spec, n_inputs, task, n_classes)
+        self.spec, self.data = spec, data
         self.index = int(index)
         self.made = None
         self.error: BaseException | None = None
@@ -432,8 +431,7 @@ class _Builder(threading.Thread):
     def run(self) -> None:
         self._go.wait()
         try:
-            with build_lock:
-                self.made = empty_model(*self.args)
+            self.made = _empty_models(self.spec, self.data, 1)[0]
         except BaseException as exc:  # handed to the training thread by model()
             self.error = exc
 

@@ -188,6 +188,7 @@ class StreamPlan:
     seconds: float
     files: list[tuple[Path, int]] = field(default_factory=list)  # (file, number of its first row)
     n_rows: int = 0  # data rows in all files (before the split)
+    output_bias: float | None = None  # a regression's training-row mean target, as PreparedData's
 
     @property
     def n_inputs(self) -> int:
@@ -341,6 +342,7 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
                         f"Columns are: {', '.join(map(str, names[:30]))}.")
     drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"]
     stats = {c: _ColumnStats() for c in roles.features}
+    train_target = stats[roles.target] = _ColumnStats()  # over the training rows kept, as features
     target_stats = _ColumnStats()
     rows = {"train": 0, "val": 0, "test": 0}
     first, counts = 0, {"dropped": 0, "target": 0}
@@ -354,7 +356,6 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
                                counts)
     dropped, n_target = counts["dropped"], counts["target"]
     if first == 0:
-
         raise DataError(f"{path.name} has no data rows.")
     if target_stats.mixed_row is not None:
         raise DataError(f"The target '{roles.target}' holds numbers and text (text from about row "
@@ -368,7 +369,8 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     pre = FittedPreprocessor(_transforms(stats, roles.features, config), roles.target, task,
                              list(classes))
     return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
-                      time.perf_counter() - t0, starts if len(paths) > 1 else [], first)
+                      time.perf_counter() - t0, starts if len(paths) > 1 else [], first,
+                      train_target.mean_sd()[0] if task is Task.REGRESSION else None)
 
 
 def _same_columns(first: Path, other: Path, names: list, read_kwargs: dict) -> None:
@@ -398,8 +400,8 @@ def _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows,
     for c in roles.features:
         stats[c].n_missing += int(train[c].isna().sum())
     train = train[ok[(codes == 0) & keep]]
-    for c in roles.features:
-        stats[c].add(train[c], first)
+    for c, st in stats.items():  # the features and the target
+        st.add(train[c], first)
     for i, name in enumerate(SPLITS):
         rows[name] += int(((codes == i) & keep & ok).sum())
     counts["dropped"] += int((keep & ~ok).sum())
@@ -555,7 +557,8 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
     task = plan.task
     if worker is not None:
         strategy = worker.strategy
-    model, loss = build_compiled(spec, plan.n_inputs, task, plan.n_classes, settings, strategy)
+    model, loss = build_compiled(spec, plan.n_inputs, task, plan.n_classes, settings, strategy,
+                                 plan.output_bias)
     shard = worker.prepare(model) if worker is not None else None
     layout = target_layout(task, model)
     bs = settings.effective_batch_size(plan.rows["train"])

@@ -144,11 +144,14 @@ class LayerForm:
         if is_out:
             sugg = default_output(task, _k).describe()
             if self.spec.output is None:
-                self.layer_help.setText(f"The output layer follows the task: {self._task_label()} "
-                                        f"takes {sugg}. Untick “Follow the task” to change it.")
+                text = (f"The output layer follows the task: {self._task_label()} takes {sugg}. "
+                        f"Untick “Follow the task” to change it.")
             else:
-                self.layer_help.setText(f"The output layer is set by you; {self._task_label()} "
-                                        f"would take {sugg}.")
+                text = f"The output layer is set by you; {self._task_label()} would take {sugg}."
+            if Task(task) is Task.REGRESSION and layer.use_bias:
+                text += (" Its bias starts at the training rows' mean target, so predictions "
+                         "start at the mean.")
+            self.layer_help.setText(text)
         else:
             self.layer_help.setText(HELP[layer.kind])
 

@@ -196,6 +196,8 @@ def test_regression_output_squashing_is_flagged(editor):
     editor.state.notify_data_changed()
     load(editor, "dense:4:relu", row=1)
     assert texts(editor)[-1] == "Dense 1, linear — output, from the task (regression)"
+    # where its predictions start is said where the output layer is explained
+    assert "starts at the training rows' mean" in editor.layer_help.text()
     editor.follow_task.click()
     combo_pick(editor.activation, "sigmoid")
     assert "squashes predictions" in editor.problems_label.text()

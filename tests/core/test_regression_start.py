@@ -1,0 +1,135 @@
+"""A regression's output starts at the training rows' mean target, in every engine.
+
+A network's output starts near 0 and Adam moves it by about the learning rate a step: an auto-mpg
+file (mpg around 30) ended the default 50 epochs at R² -3, worse than predicting the mean. Keras'
+``Constant`` bias initializer on the output layer, set to the training mean, starts every
+prediction at the mean; the network then learns the spread around it.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data import Dataset
+from nnstudio.core.model.build import build_model, empty_model, initial_values_many
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.project import Project
+
+SPEC = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(4, "tanh")])
+
+
+def _mpg_frame(n: int = 400, seed: int = 3) -> pd.DataFrame:
+    """Miles per gallon of made-up cars: around 30, spread ~5, from weight and year."""
+    rng = np.random.default_rng(seed)
+    weight = rng.uniform(1.5, 5.0, n)
+    year = rng.uniform(70, 82, n)
+    mpg = 30 - 4 * (weight - 3.2) + 0.5 * (year - 76) + rng.normal(0, 1.0, n)
+    return pd.DataFrame({"weight": weight, "year": year, "mpg": mpg})
+
+
+@pytest.fixture(scope="module")
+def mpg():
+    project = Project.from_dataset(Dataset(_mpg_frame(), "mpg"), target="mpg")
+    return project, project.prepare()
+
+
+def _r2(y, pred) -> float:
+    y, pred = np.asarray(y, float).ravel(), np.asarray(pred, float).ravel()
+    return 1.0 - float(np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
+
+
+def test_the_output_bias_is_the_training_mean_for_a_regression_only(mpg):
+    project, data = mpg
+    assert data.task is Task.REGRESSION
+    assert data.output_bias == pytest.approx(float(np.mean(data.y_train)))
+    assert 28 < data.output_bias < 32
+    xor = Project.from_example("xor").prepare()
+    assert xor.output_bias is None  # classification: Keras' zeros
+
+
+def test_build_starts_the_output_at_the_bias_and_draws_nothing_else_differently(tf_loaded):
+    spec = NetworkSpec([LayerSpec.dense(5, "relu"), LayerSpec.dropout(0.2), LayerSpec.dense(3, "tanh")])
+    plain = build_model(spec, 4, Task.REGRESSION, seed=7, seed_tf=False)
+    started = build_model(spec, 4, Task.REGRESSION, seed=7, seed_tf=False, output_bias=30.25)
+    assert started.get_layer("output").bias.numpy().tolist() == [30.25]
+    assert plain.get_layer("output").bias.numpy().tolist() == [0.0]
+    for a, b in zip(plain.variables, started.variables, strict=True):  # the same draws otherwise
+        if a.path != started.get_layer("output").bias.path:
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+    # the population's starting values without a model, and its zero-valued result models
+    many = initial_values_many(spec, 4, Task.REGRESSION, 0, [7, 8], output_bias=30.25)
+    for a, b in zip(many[0], started.variables, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b.numpy())
+    empty = empty_model(spec, 4, Task.REGRESSION, output_bias=30.25)
+    assert empty.get_config() == started.get_config()
+
+
+def test_a_regression_around_30_beats_guessing_with_the_default_settings(mpg, tf_loaded):
+    """Before: R² below 0 after the default 50 epochs (the output climbing from 0 to 30)."""
+    from nnstudio.core.training.engine import train
+
+    project, data = mpg
+    assert project.settings.epochs == 50 and project.settings.learning_rate == 0.001
+    result = train(data, SPEC, replace(project.settings, seed=0))
+    r2 = _r2(data.y_test, result.model.predict(data.X_test, verbose=0))
+    assert r2 > 0.6, r2
+
+
+@pytest.mark.parametrize("spec", [SPEC, NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2)])],
+                         ids=["host", "compiled"])
+def test_a_repeat_starts_each_seed_where_its_single_run_starts(mpg, spec, tf_loaded):
+    """Repeat trains the seeds together (issue 18): each is still the run it gives alone."""
+    from nnstudio.core.training import population
+    from nnstudio.core.training.engine import train
+
+    project, data = mpg
+    settings = replace(project.settings, epochs=3)
+    for run in population.train_population(data, spec, settings, [0, 4]):
+        alone = train(data, spec, replace(settings, seed=run.seed))
+        np.testing.assert_allclose(run.history["loss"], alone.history["loss"], rtol=1e-5)
+        assert run.history["loss"][0] < 100  # started at the mean: (mpg - 30)² is ~20, not ~900
+
+
+def test_a_streamed_regression_starts_at_its_training_rows_mean(tmp_path, tf_loaded):
+    from nnstudio.core.data.preprocess_config import SplitConfig
+    from nnstudio.core.settings import TrainSettings
+    from nnstudio.core.training.streaming_csv import fit_streaming, split_of_rows, train_streaming
+
+    frame = _mpg_frame(600)
+    frame.loc[5, "mpg"] = np.nan  # a row without a target is not a training row
+    path = tmp_path / "mpg.csv"
+    frame.to_csv(path, index=False)
+    split = SplitConfig(test=0.2, val=0.2, seed=42)
+    plan = fit_streaming(path, target="mpg", split=split, chunk_rows=128)
+    train_rows = (split_of_rows(0, len(frame), split) == 0) & frame["mpg"].notna().to_numpy()
+    assert plan.output_bias == pytest.approx(frame["mpg"][train_rows].mean(), rel=1e-9)
+    result = train_streaming(plan, SPEC, TrainSettings(epochs=1, batch_size=32))
+    # one epoch of ~12 steps moves the bias by about 0.001 each
+    assert abs(float(result.model.get_layer("output").bias.numpy()[0]) - plan.output_bias) < 0.1
+
+
+def test_the_exported_script_starts_its_output_at_the_mean_and_beats_guessing(tf_loaded, tmp_path):
+    from nnstudio.core import export
+    from nnstudio.core.training.engine import train
+
+    project = Project.from_dataset(Dataset(_mpg_frame(), "mpg"), target="mpg")
+    project.spec = SPEC
+    data = project.prepare()
+    result = train(data, SPEC, project.settings)
+    export.export_model(result, data, project, tmp_path / "out")
+    script = tmp_path / "out" / "train_model.py"
+    text = script.read_text()
+    assert "bias_initializer=keras.initializers.Constant(float(y_train.mean()))" in text
+    r = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=300, env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    mae = float(re.search(r"Test MAE: ([\d.]+)", r.stdout).group(1))
+    guess = float(np.mean(np.abs(data.y_test - np.mean(data.y_train))))
+    assert mae < 0.8 * guess, (mae, guess, result.test)
