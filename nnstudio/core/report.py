@@ -174,7 +174,8 @@ def build_report(parts: ReportParts, *, importance: bool = True, baselines: bool
                                            ylabel=f"predicted {pre.target}", diagonal=True), "predicted vs actual"))
         charts.append(_img(svgplot.scatter(p, y - p, title="Residuals", xlabel=f"predicted {pre.target}",
                                            ylabel="actual − predicted", hline=0.0), "residuals"))
-        charts.append(_img(svgplot.histogram(p - y, title="Errors", xlabel="predicted − actual"), "errors"))
+        charts.append(_img(svgplot.histogram(y - p, title="Residuals", xlabel="actual − predicted"),
+                           "residuals histogram"))
     if charts:
         out.append("<div class='grid'>" + "".join(charts) + "</div>")
 

@@ -1,5 +1,5 @@
-"""Regression: residuals against the prediction and a histogram of the errors, beside the
-predicted-vs-actual chart of the Evaluation tab."""
+"""Regression: residuals (actual − predicted) against the prediction and their histogram,
+beside the predicted-vs-actual chart of the Evaluation tab."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,11 +37,14 @@ class ResidualsView(QWidget):
         pi.setLabel("left", "actual − predicted")
         plain_numbers(pi)
         pi.setTitle(f"Residuals ({e.label} rows): a pattern here is something the network missed", size="9pt")
-        counts, edges = np.histogram(-res, bins=min(40, max(5, int(np.sqrt(len(res))))))
+        counts, edges = np.histogram(res, bins=min(40, max(5, int(np.sqrt(len(res))))))
         self.hist_plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts,
                                                brush=pg.mkBrush(31, 119, 180, 180), pen=pg.mkPen("w")))
         hi = self.hist_plot.getPlotItem()
-        hi.setLabel("bottom", "error (predicted − actual)")
+        hi.setLabel("bottom", "actual − predicted")
         hi.setLabel("left", "rows")
         plain_numbers(hi)
-        hi.setTitle(f"Errors: mean {np.mean(-res):+.4g}, sd {np.std(res):.4g}", size="9pt")
+        mean = float(np.mean(res))
+        lean = " (above 0: predictions too low)" if mean > 0 else " (below 0: predictions too high)"
+        hi.setTitle(f"Residuals: mean {mean:+.4g}{lean if mean else ''}, sd {np.std(res):.4g}",
+                    size="9pt")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyqtgraph as pg
 import pytest
 from make_churn_demo import churn_frame  # tests/data (on the path: conftest.py)
 
@@ -188,6 +189,15 @@ def test_regression_residuals_and_importance(window, qtbot):
     scatter = [i for i in ev.residuals.residual_plot.getPlotItem().items if hasattr(i, "points")][0]
     xs, ys = scatter.getData()
     assert np.allclose(xs, e.y_pred) and np.allclose(ys, np.asarray(e.y_true) - e.y_pred)
+    # the histogram below counts the same residuals, under the same name and sign (it was
+    # "predicted − actual" under a cloud of "actual − predicted": one mirrored the other)
+    assert ev.residuals.residual_plot.getPlotItem().getAxis("left").labelText == "actual − predicted"
+    hist = ev.residuals.hist_plot.getPlotItem()
+    assert hist.getAxis("bottom").labelText == "actual − predicted"
+    bars = [i for i in hist.items if isinstance(i, pg.BarGraphItem)][0].opts
+    res = np.asarray(e.y_true) - e.y_pred
+    assert sum(bars["height"]) == len(res) and bars["x0"][0] == pytest.approx(res.min())
+    assert f"mean {np.mean(res):+.4g}" in hist.titleLabel.text
     with qtbot.waitSignal(ev.importance.computed, timeout=60_000):
         ev.right.setCurrentWidget(ev.importance)
     imp = ev.importance.result
