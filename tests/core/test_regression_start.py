@@ -133,3 +133,20 @@ def test_the_exported_script_starts_its_output_at_the_mean_and_beats_guessing(tf
     mae = float(re.search(r"Test MAE: ([\d.]+)", r.stdout).group(1))
     guess = float(np.mean(np.abs(data.y_test - np.mean(data.y_train))))
     assert mae < 0.8 * guess, (mae, guess, result.test)
+
+
+def test_a_sweeps_regression_runs_start_where_they_start_alone(tf_loaded):
+    """A sweep builds its starting networks once per network and seed (and trains a network's
+    seeds together): each run is the run trained alone, output bias included."""
+    from nnstudio.core.experiments import sweep
+    from nnstudio.core.training.engine import train
+
+    project = Project.from_dataset(Dataset(_mpg_frame(), "mpg"), target="mpg")
+    project.settings = replace(project.settings, epochs=3)
+    data = project.prepare()
+    res = sweep.run_sweep(project, sweep.expand(sweep.parse_grid("lr=0.001,0.01")), 2, data=data)
+    for c in res.configurations:
+        for rec in c.records:
+            alone = train(data, c.spec, replace(c.settings, seed=rec.seed))
+            assert rec.history["loss"] == pytest.approx(alone.history["loss"], rel=1e-5)
+            assert rec.history["loss"][0] < 100  # from the mean: (mpg - 30)² is ~20, not ~900
