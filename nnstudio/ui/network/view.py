@@ -3,8 +3,9 @@
 One column of nodes per Dense layer (plus the inputs); layers without units (dropout, noise, batch
 normalization) are labelled between the columns they sit between. Edge colour is the weight's sign
 (blue positive, orange negative) and width its magnitude relative to the largest weight shown. Node
-fill is the bias, coloured the same way. Columns wider than :data:`MAX_NODES` are drawn collapsed
-with a count ("… +54"); clicking the count expands the column (up to :data:`MAX_EXPANDED` nodes).
+fill is the bias, coloured the same way and scaled within its layer. Columns wider than
+:data:`MAX_NODES` are drawn collapsed with a count ("… +54"); clicking the count expands the column
+(up to :data:`MAX_EXPANDED` nodes).
 
 Clicking a node selects it: the view emits :attr:`NetworkView.node_selected` ``(layer_index,
 unit_index)`` — ``layer_index`` indexes ``spec.layers_for(task)`` (``-1``: the inputs) — and lists
@@ -99,7 +100,8 @@ class NetworkView(NodeSelection, QWidget):
         self.add_layer_btn.clicked.connect(lambda: self.layer_count_change_requested.emit(+1))
         legend = QLabel(f"<span style='color:{POSITIVE.name()}'>━ positive</span> &nbsp; "
                         f"<span style='color:{NEGATIVE.name()}'>━ negative</span> &nbsp; "
-                        f"thicker = larger |weight| · node fill = bias")
+                        f"thicker = larger |weight| · node fill = bias, scaled within its layer")
+        self.legend = legend
         legend.setWordWrap(True)  # (word-wrapped labels may shrink with the window)
         legend.setToolTip("Edges are weights; nodes are units. Click a node to see its weights; "
                           "click “+N” to expand a wide layer.")
@@ -444,8 +446,10 @@ class NetworkView(NodeSelection, QWidget):
         if kernels:
             wmax = max((float(np.max(np.abs(k[np.ix_(self._columns[ci - 1].shown, self._columns[ci].shown)])))
                         for ci, (k, _b) in kernels.items()), default=0.0) or 1.0
-            biases = [np.abs(b) for _k, b in kernels.values() if b is not None and b.size]
-            bmax = max((float(b.max()) for b in biases), default=0.0) or 1.0
+            # each layer's fills by its own largest bias: a regression's output bias starts at
+            # the target's mean (hundreds, thousands) and would wash every hidden fill out
+            bmax = {ci: float(np.max(np.abs(b))) or 1.0 for ci, (_k, b) in kernels.items()
+                    if b is not None and b.size}
         for ci, (items, src, dst) in self._edges.items():
             kb = kernels.get(ci)
             if kb is None:
@@ -472,7 +476,8 @@ class NetworkView(NodeSelection, QWidget):
                 fill = QColor("#f4f4f4") if ci == 0 else QColor("white")
                 if kb is not None and kb[1] is not None:
                     b = float(kb[1][u])
-                    fill = blend(QColor("white"), POSITIVE if b >= 0 else NEGATIVE, min(1.0, abs(b) / bmax))
+                    fill = blend(QColor("white"), POSITIVE if b >= 0 else NEGATIVE,
+                                 min(1.0, abs(b) / bmax[ci]))
                 node.setBrush(QBrush(fill))
                 chosen = sel == (ci, u)
                 node.setPen(QPen(QColor("#111111") if chosen else QColor("#555555"),

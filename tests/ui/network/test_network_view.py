@@ -101,6 +101,24 @@ def test_weights_set_edge_colour_by_sign_and_width_by_magnitude(view):
     assert view.status.text() == "after epoch 3"
 
 
+def test_a_large_output_bias_does_not_wash_out_the_hidden_layers_fills(view):
+    """A regression's output bias starts at the target's mean (30 for miles per gallon; hundreds
+    for prices in thousands): scaled against it, every hidden bias drew white. Each layer's fills
+    are scaled by its own largest bias."""
+    load(view, W1)
+    w = weights_for(W1_SHAPES)
+    w[5][:] = 300.0  # the output's bias
+    assert view.set_weights(w, "after epoch 3")
+
+    def whiteness(ci, u):
+        c = view.columns[ci].nodes[u].brush().color()
+        return min(c.red(), c.green(), c.blue())
+    strongest = int(np.argmax(np.abs(w[3])))  # Dense 4's largest bias: the layer's full colour
+    assert whiteness(2, strongest) < 120
+    assert whiteness(3, 0) < 120  # the output too
+    assert view.legend.text().endswith("node fill = bias, scaled within its layer")
+
+
 def test_weights_that_do_not_fit_the_network_are_ignored(view):
     load(view, W1)
     assert not view.set_weights(weights_for([(3, 6), (6,), (6, 4), (4,), (4, 1), (1,)]))
