@@ -43,7 +43,6 @@ steps, each worker cycling through its share.
 """
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,7 +54,7 @@ import pandas as pd
 from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
-from nnstudio.core.data.profile import infinite_text, profile_column
+from nnstudio.core.data.profile import infinite_text
 from nnstudio.core.data.roles import (
     MAX_AUTO_CLASSES,
     MAX_CLASSES,
@@ -73,9 +72,9 @@ from nnstudio.core.trained import TrainResult
 from nnstudio.core.training.distributed import build_compiled, keras_fit
 from nnstudio.core.training.evaluation import evaluate_arrays
 from nnstudio.core.training.steps import as_targets, target_layout
+from nnstudio.core.training.streaming_stats import MAX_CATEGORIES, ColumnStats
 
 DEFAULT_CHUNK_ROWS = 100_000
-MAX_CATEGORIES = 1000
 SPLITS = ("train", "val", "test")
 
 
@@ -96,80 +95,6 @@ def split_of_rows(first_row: int, n: int, split: SplitConfig) -> np.ndarray:
     test = float(split.test)
     val_edge = test + (1.0 - test) * float(split.val)
     return np.where(u < test, 2, np.where(u < val_edge, 1, 0)).astype(np.int8)
-
-
-def _is_numeric(s: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-
-
-@dataclass
-class _ColumnStats:
-    """Running statistics of one feature over the training rows (after 'drop' rows are gone)."""
-
-    numeric: bool | None = None  # None until a non-empty chunk was seen
-    mixed_row: int | None = None  # first row where a number column turned to text (or back)
-    stray_row: int | None = None  # first chunk of numbers written with stray text ("12a", "?")
-    count: int = 0
-    shift: float | None = None  # the first value: sums are taken around it (numerically stable)
-    s1: float = 0.0
-    s2: float = 0.0
-    lo: float = math.inf
-    hi: float = -math.inf
-    nonfinite: int = 0
-    integer: bool = True  # every chunk was read as whole numbers
-    counts: dict = field(default_factory=dict)  # value -> count, while <= MAX_CATEGORIES distinct
-    overflow: bool = False  # more distinct values than MAX_CATEGORIES
-    n_missing: int = 0  # missing in the training split (before dropping rows)
-
-    def add(self, s: pd.Series, first_row: int) -> None:
-        v = s.dropna()
-        if not len(v):
-            return
-        numeric = _is_numeric(v)
-        if self.numeric is None:
-            self.numeric = numeric
-        elif numeric != self.numeric and self.mixed_row is None:
-            self.mixed_row = first_row
-        if numeric:
-            self.integer &= pd.api.types.is_integer_dtype(v)
-            a = v.to_numpy(dtype=np.float64)
-            fin = np.isfinite(a)
-            self.nonfinite += int((~fin).sum())
-            a = a[fin]
-            if len(a):
-                if self.shift is None:
-                    self.shift = float(a[0])
-                d = a - self.shift
-                self.count += len(a)
-                self.s1 += float(d.sum())
-                self.s2 += float((d * d).sum())
-                self.lo = min(self.lo, float(a.min()))
-                self.hi = max(self.hi, float(a.max()))
-        else:
-            self.count += len(v)
-            if self.stray_row is None and profile_column(v).kind == "mixed":
-                self.stray_row = first_row
-            v = v.astype(str)
-        if not self.overflow:
-            for k, c in v.value_counts(sort=False).items():
-                self.counts[k] = self.counts.get(k, 0) + int(c)
-            if len(self.counts) > MAX_CATEGORIES:
-                self.overflow, self.counts = True, {}
-
-    def mean_sd(self) -> tuple[float, float]:
-        m = self.s1 / self.count
-        var = max(self.s2 / self.count - m * m, 0.0)
-        return self.shift + m, math.sqrt(var)
-
-    def values(self) -> dict:
-        """Distinct values -> counts, numbers as int or float like the whole column would be."""
-        if not self.numeric:
-            return dict(self.counts)
-        conv = int if self.integer else float
-        out: dict = {}
-        for k, c in self.counts.items():
-            out[conv(k)] = out.get(conv(k), 0) + c
-        return out
 
 
 @dataclass
@@ -341,9 +266,9 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
         raise DataError(f"{path.name} has no column(s) {', '.join(repr(m) for m in missing[:5])}.",
                         f"Columns are: {', '.join(map(str, names[:30]))}.")
     drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"]
-    stats = {c: _ColumnStats() for c in roles.features}
-    train_target = stats[roles.target] = _ColumnStats()  # over the training rows kept, as features
-    target_stats = _ColumnStats()
+    stats = {c: ColumnStats() for c in roles.features}
+    train_target = stats[roles.target] = ColumnStats()  # over the training rows kept, as features
+    target_stats = ColumnStats()
     rows = {"train": 0, "val": 0, "test": 0}
     first, counts = 0, {"dropped": 0, "target": 0}
     starts: list[tuple[Path, int]] = []
@@ -408,7 +333,7 @@ def _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows,
     return first + n
 
 
-def _transforms(stats: dict[str, _ColumnStats], features: list[str],
+def _transforms(stats: dict[str, ColumnStats], features: list[str],
                 config: PreprocessConfig) -> list[ColumnTransform]:
     """Column transforms from streamed statistics, by the rules of FittedPreprocessor.fit."""
     out = []
@@ -475,7 +400,7 @@ def _transforms(stats: dict[str, _ColumnStats], features: list[str],
     return out
 
 
-def _impute_numeric(t: ColumnTransform, col: str, st: _ColumnStats, values: dict | None,
+def _impute_numeric(t: ColumnTransform, col: str, st: ColumnStats, values: dict | None,
                     impute: str, config: PreprocessConfig, too_big: str) -> None:
     if st.count == 0:
         return
