@@ -13,7 +13,7 @@ from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import get_example
 from nnstudio.core.data.preprocess import PreparedData, PreprocessConfig, SplitConfig, prepare
 from nnstudio.core.data.profile import is_numeric_dtype
-from nnstudio.core.data.roles import Roles, infer_roles, infer_task
+from nnstudio.core.data.roles import Roles, infer_roles, infer_task, propose_codes
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
@@ -68,10 +68,13 @@ class Project:
 
     @classmethod
     def from_dataset(cls, dataset: Dataset, target: str | None = None) -> Project:
-        """A new project on a loaded table, with proposed roles and a small default network."""
-        roles = infer_roles(dataset.frame, target, profiles=_profiles(dataset))
+        """A new project on a loaded table, with proposed roles, codes (zip codes) proposed as
+        categories, and a small default network."""
+        profiles = _profiles(dataset)
+        roles = infer_roles(dataset.frame, target, profiles=profiles)
+        pre = propose_codes(PreprocessConfig(), dataset.frame, roles.features, profiles)
         return cls(dataset, roles, NetworkSpec([LayerSpec.dense(16, "relu"), LayerSpec.dense(8, "relu")]),
-                   TrainSettings(epochs=50))
+                   TrainSettings(epochs=50), pre)
 
     @property
     def task(self) -> Task:

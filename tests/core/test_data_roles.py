@@ -176,3 +176,49 @@ def test_a_histogram_of_numbers_near_the_largest_float_has_finite_edges():
             p = profile_column(pd.Series(values, name="a"))
             assert np.isfinite(p.hist_edges).all() and sum(p.hist_counts) == len(values)
             assert p.hist_edges[0] <= min(values) and p.hist_edges[-1] >= max(values)
+
+
+def test_whole_numbers_named_as_codes_are_proposed_as_categories():
+    """A zip code is a number that names a place: standardized as an amount, 98103 is 'more'
+    than 98004 and the network reads a trend that is not there. A whole-number column named as
+    a code, with at most 100 values, is proposed as a category (the Data tab can set it back);
+    one with more values, a measurement named so, or a plain count is left as it is."""
+    from nnstudio.core.data import Dataset
+    from nnstudio.core.data.roles import code_columns
+    from nnstudio.core.project import Project
+
+    rng = np.random.default_rng(0)
+    n = 600
+    frame = pd.DataFrame({
+        "zipcode": rng.choice([98004, 98103, 98115, 98052, 98033], n),
+        "Postal Code": rng.choice(np.arange(1000, 1040), n),
+        "store_code": rng.integers(0, 300, n),  # too many values for categories
+        "color code": rng.choice([0.5, 1.5, 2.5], n),  # not whole numbers
+        "rooms": rng.integers(1, 7, n),
+        "price": rng.normal(300, 50, n),
+    })
+    ds = Dataset(frame, "houses")
+    assert code_columns(ds.frame, ["zipcode", "Postal Code", "store_code", "color code", "rooms"],
+                        {c: ds.profile(c) for c in ds.columns}) == ["zipcode", "Postal Code"]
+    p = Project.from_dataset(ds, target="price")
+    assert p.preprocess.for_column("zipcode", "kind") == "category"
+    assert p.preprocess.for_column("rooms", "kind") == "auto"
+    data = p.prepare()
+    # zipcode one-hot (5), Postal Code one-hot (40), store_code, color code and rooms as numbers
+    assert data.n_inputs == 5 + 40 + 3
+
+
+def test_a_streamed_file_takes_its_zip_codes_as_categories_too(tmp_path):
+    """`nnstudio train big.csv --stream` proposes roles from the first rows: codes included, so
+    the same file trains on the same inputs streamed or in memory."""
+    from nnstudio.core.data.preprocess_config import PreprocessConfig
+    from nnstudio.core.training.streaming_csv import fit_streaming
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"zip": rng.choice([10001, 10002, 10003], 400), "x": rng.normal(size=400),
+                          "y": rng.normal(size=400)})
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    plan = fit_streaming(tmp_path / "big.csv", target="y", chunk_rows=100)
+    assert plan.n_inputs == 3 + 1  # zip one-hot, x
+    chosen = PreprocessConfig(per_column={"zip": {"kind": "number"}})  # a kind chosen stays
+    assert fit_streaming(tmp_path / "big.csv", target="y", config=chosen, chunk_rows=100).n_inputs == 2

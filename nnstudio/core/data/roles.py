@@ -6,11 +6,12 @@ the reason in plain words. The user can override any proposal.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data.preprocess_config import PreprocessConfig
 from nnstudio.core.data.profile import (
     MAX_CATEGORIES,
     ColumnProfile,
@@ -70,6 +71,35 @@ class Roles:
 
 def _norm(name: str) -> str:
     return name.lower().replace("_", "").replace(" ", "").replace("-", "")
+
+
+#: Names of number columns whose whole numbers name things (a zip code, a product code), not
+#: amounts: as a number, 98103 would be "more" than 98004.
+_CODE_SUFFIXES = ("zip", "zipcode", "postcode", "postalcode", "code", "fips")
+
+
+def code_columns(frame: pd.DataFrame, features: list[str],
+                 profiles: dict[str, ColumnProfile] | None = None) -> list[str]:
+    """The features to propose as categories: whole numbers, more than two and at most
+    ``MAX_CATEGORIES`` different values, under a name that says they are codes."""
+    out = []
+    for c in features:
+        prof = (profiles or {}).get(c) or profile_column(frame[c])
+        if (prof.kind == "number" and prof.integer and 2 < prof.unique <= MAX_CATEGORIES
+                and _norm(str(c)).endswith(_CODE_SUFFIXES)):
+            out.append(c)
+    return out
+
+
+def propose_codes(config: PreprocessConfig, frame: pd.DataFrame, features: list[str],
+                  profiles: dict[str, ColumnProfile] | None = None) -> PreprocessConfig:
+    """``config`` with each of :func:`code_columns` taken as a category, unless its kind was
+    chosen already (a copy: ``config`` is left as it is)."""
+    out = replace(config)
+    for c in code_columns(frame, features, profiles):
+        if out.for_column(c, "kind") == "auto":
+            out.set_for_column(c, "kind", "category")
+    return out
 
 
 def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,

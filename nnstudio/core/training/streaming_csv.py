@@ -62,6 +62,7 @@ from nnstudio.core.data.roles import (
     check_class_count,
     infer_roles,
     one_value_error,
+    propose_codes,
 )
 from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.jsonsafe import python_scalar
@@ -247,8 +248,10 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     split.check()
     config.check()
     read_kwargs = csv_read_kwargs(path, csv_options)
-    if roles is None:
-        roles = infer_roles(read_head(path, read_kwargs), target)
+    if roles is None:  # proposed from the first rows, zip codes as categories (as in memory)
+        head = read_head(path, read_kwargs)
+        roles = infer_roles(head, target)
+        config = propose_codes(config, head, roles.features)
     if not roles.features:
         raise DataError("No feature columns are selected.", "Choose at least one feature.")
     if roles.target in roles.features:

@@ -54,6 +54,8 @@ def planned(project, col: str) -> str:
         text = f"two values: {a} → 0, {b} → 1"
     else:
         text = LABELS[cfg.for_column(col, "categorical")] + f" ({p.unique} categories)"
+        if numeric:  # a zip code: proposed so (core.data.roles.code_columns), or chosen
+            text += ", its numbers taken as names (a code), not amounts"
     if p.missing:
         how = cfg.for_column(col, "missing")
         how = "automatic" if how == "auto" else MISSING_LABELS[how]

@@ -212,3 +212,22 @@ def test_dataframe_model_handles_a_million_rows(qtbot):
     model.set_roles({"a": "target", "b": "ignored"})
     assert model.headerData(0, Qt.Orientation.Horizontal) == "a (target)"
     assert model.data(model.index(0, 1), Qt.ItemDataRole.ForegroundRole) is not None
+
+
+def test_a_zip_code_is_proposed_as_a_category_and_says_why(window, qtbot):
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"zipcode": rng.choice([98004, 98103, 98115, 98052], 300),
+                          "sqft": rng.normal(1800, 400, 300), "price": rng.normal(500, 90, 300)})
+    window.state.set_project(Project.from_dataset(Dataset(frame, "houses"), target="price"))
+    panel = window.data_panel
+    panel.select_column("zipcode")
+    box = panel.column_box
+    assert box.kind_combo.currentData() == "category" and box.kind_combo.isVisibleTo(panel)
+    assert "one-hot (4 categories), its numbers taken as names (a code), not amounts" in box.detail_reason.text()
+    qtbot.waitUntil(lambda: any(t.startswith("zipcode:") and "one-hot" in t for t in _prep_text(panel)),
+                    timeout=3000)
+    # the user can set it back: a number, standardized
+    box.kind_combo.setCurrentIndex(box.kind_combo.findData("number"))
+    assert window.state.project.preprocess.for_column("zipcode", "kind") == "number"
+    panel.select_column("zipcode")
+    assert "a code" not in box.detail_reason.text()
