@@ -139,7 +139,7 @@ def test_divergence_keeps_last_finite_weights(regression, jit):
         ref = train(regression, XOR_SPEC, replace(s, epochs=r.epochs_run)).model
     else:
         ref = build_model(XOR_SPEC, regression.n_inputs, Task.REGRESSION, seed=0,
-                          output_bias=regression.output_bias)
+                          output_start=regression.output_start)
     assert same_weights(r.model, ref)
 
 

@@ -31,8 +31,6 @@ underfitting   a classifier's training loss levelled off (< 1 % change over its 
                its training rows: the network cannot draw the boundary the data needs
 unscaled_inputs an input column the preprocessing did not scale varies over hundreds or more
                (or sits far from 0): the network sees unscaled numbers
-unscaled_target a regression target spread over hundreds or more (sd) that the network did
-               not reach (R² below 0.5 on its training rows): said instead of lr_too_low
 too_few_rows   fewer training rows than a twentieth of the parameters
 still_learning the run ended with its training loss still falling: its last quarter of epochs
                took >= 1/5 of its fall on a log scale and >= 5 %, or >= 30 % however it fell
@@ -66,7 +64,6 @@ from nnstudio.core.coach_curves import (
     overfitting,
     still_learning,
 )
-from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.evaluate import predict_encoded, predicted_codes
 from nnstudio.core.experiments.sweep import apply_knobs
 from nnstudio.core.guessing import baseline, margin
@@ -74,7 +71,7 @@ from nnstudio.core.model.spec import MAX_DENSE_UNITS, Task, count_params
 from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
 
 CODES = ("overfitting", "lr_too_high", "lr_too_low", "dead_relu", "saturation", "majority_class",
-         "underfitting", "unscaled_inputs", "unscaled_target", "too_few_rows", "diverged",
+         "underfitting", "unscaled_inputs", "too_few_rows", "diverged",
          "still_learning")
 
 STEP_LESSON = SPEC_STEP_LESSON
@@ -238,45 +235,6 @@ def _unscaled(data) -> Finding | None:
         evidence={"input": name}, fix=None)
 
 
-#: A regression target whose standard deviation is beyond this is "not scaled": the output starts
-#: at the training mean (``PreparedData.output_bias``), but its spread around it is reached by
-#: weights that move by about the learning rate a step.
-TARGET_SCALE = 100.0
-#: Training rows predicted to judge whether the network reached the target anyway.
-TARGET_PROBE_ROWS = 2000
-
-
-def _unscaled_target(data, result) -> Finding | None:
-    """A regression target far from the network's reach (prices in dollars), not learned."""
-    if data.task is not Task.REGRESSION or getattr(result, "model", None) is None:
-        return None
-    y = np.asarray(data.y_train, float)[:TARGET_PROBE_ROWS].reshape(-1)
-    ok = np.isfinite(y)
-    if ok.sum() < 2:
-        return None
-    mean, sd = float(np.mean(y[ok])), float(np.std(y[ok]))
-    if sd <= TARGET_SCALE:
-        return None
-    X = np.asarray(data.X_train)[:TARGET_PROBE_ROWS]
-    pred = np.asarray(predict_encoded(result.model, X), float).reshape(len(X), -1)[:, 0]
-    y, pred = y[ok], pred[ok]
-    with np.errstate(all="ignore"):
-        r2 = 1.0 - float(np.mean((y - pred) ** 2)) / sd ** 2
-    if np.isfinite(r2) and r2 >= 0.5:
-        return None  # the network got there anyway (a longer run, a higher rate)
-    name = getattr(data.preprocessor, "target", "") or "the target"
-    got = f"R² {r2:.2f}" if np.isfinite(r2) else "R² not measurable"
-    return Finding(
-        "unscaled_target", f"The target '{name}' spreads far beyond the numbers a network works in "
-        f"(mean {fmt_number(mean)}, sd {fmt_number(sd)}), and the network did not get there: "
-        f"{got} on its training rows. Rescale it in the file (in thousands, or its logarithm).",
-        "The output starts at the training rows' mean, and each step moves a weight by about the "
-        "learning rate: spreading predictions this far from the mean takes a very long run, and a "
-        "higher learning rate upsets the hidden layers before the output gets there. Rescale the "
-        "target in the file — in thousands (divide by 1,000), or its logarithm for prices and "
-        "counts — and scale the predictions back.", evidence={"target": name}, fix=None)
-
-
 def _too_few_rows(data, spec) -> Finding | None:
     n = len(data.X_train)
     params = count_params(spec, data.n_inputs, data.task, data.n_classes)
@@ -304,13 +262,9 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
     if div is not None:
         out.append(div)
     base_good = _good(data, result)
-    target = _unscaled_target(data, result) if div is None else None
     if div is None:
         high = lr_too_high(history, lr, _chance_loss(data, settings), settings.optimizer)
-        for f in (high,
-                  # a loss that barely moves towards a target in the hundreds of thousands: the
-                  # target's scale is the cause, which a higher rate does not cure
-                  None if target else lr_too_low(history, lr, base_good, settings.optimizer),
+        for f in (high, lr_too_low(history, lr, base_good, settings.optimizer),
                   # curves thrown about by steps too large say nothing of overfitting (SGD at 5:
                   # "the validation loss rose from 0.670 to 0.702 while the training loss kept
                   # falling", a training loss at chance all along)
@@ -328,10 +282,12 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
             f = _underfitting(data, spec, history, result)
         if f is not None:
             out.append(f)
-    for f in (_unscaled(data), target, _too_few_rows(data, spec)):
+    # (a regression target's scale is no finding: the output starts at its mean, its weights
+    # scaled to its spread, PreparedData.output_start; prices in dollars train as in thousands)
+    for f in (_unscaled(data), _too_few_rows(data, spec)):
         if f is not None:
             out.append(f)
-    quiet = {"diverged", "lr_too_high", "lr_too_low", "overfitting", "unscaled_target"}
+    quiet = {"diverged", "lr_too_high", "lr_too_low", "overfitting"}
     if not base_good and not quiet & {f.code for f in out}:
         f = still_learning(history, settings.epochs)
         if f is not None:

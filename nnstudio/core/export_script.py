@@ -301,6 +301,11 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     L.extend("    " + line for line in layer_lines)
     a("])")
     a(f"model.compile(optimizer={opt_code}, loss={loss!r}, metrics=[{metric!r}])")
+    if task is Task.REGRESSION:
+        a("# a regression starts where a standardized target would put it (as nnstudio starts it): the")
+        a("# output's bias at the mean (above), its weights scaled to the target's spread")
+        a("out = model.layers[-1]")
+        a("out.kernel.assign(out.kernel.numpy() * max(float(y_train.std()), 1.0))")
     a("model.summary()")
     a("")
     a("# ----- 5. train -------------------------------------------------------------------------------")

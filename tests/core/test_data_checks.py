@@ -3,6 +3,8 @@ target (a leak, when it is known only after the outcome) and held-out rows repea
 Every table is generated here, with the answer known by construction."""
 from __future__ import annotations
 
+import re
+
 import make_churn_demo  # tests/data (on the path: conftest.py)
 import numpy as np
 import pandas as pd
@@ -302,22 +304,22 @@ def test_values_that_differ_only_in_capitals_or_spaces_are_said_per_column(tmp_p
     assert checks.look_alikes(p.prepare()) == [] and checks.check(p.prepare(), p).columns == {}
 
 
-def test_a_target_in_the_hundreds_of_thousands_is_said_before_training(tmp_path):
-    """A house-price file in dollars (mean ~390,000): its first run reached R² -21 and the coach
-    said why afterwards; the Data tab (and the CLI's warnings) say it before the run is wasted.
-    A target in the hundreds (the built-in house prices, in thousands) trains, and is not named;
-    nor is one far from 0 with a small spread: the output starts at the training mean."""
+def test_a_target_in_the_hundreds_of_thousands_is_described_not_warned_about(tmp_path):
+    """A house-price file in dollars (mean ~318,000): its first run reached R² -21, and the Data
+    tab warned before training to rescale it in the file. The output now starts where a
+    standardized target would put it, so there is nothing to warn about; the preprocessing says
+    where the output starts, as it says how each input is scaled."""
     rng = np.random.default_rng(0)
     area = rng.normal(1800, 500, 400)
     dollars = pd.DataFrame({"area": area, "price": 50_000 + 150 * area + rng.normal(0, 30_000, 400)})
-    notes = checks.notes(*_prepared(project_of(dollars, "price", tmp_path)))
-    said = [n for n in notes if n.startswith("The target 'price' varies by tens of thousands")]
-    assert len(said) == 1 and "(mean 317,784, sd 85,016)" in said[0] and "Rescale it in the file" in said[0]
-    thousands = dollars.assign(price=dollars["price"] / 1000)
-    assert not any("target 'price'" in n for n in checks.notes(*_prepared(project_of(thousands, "price", tmp_path))))
-    near_a_million = dollars.assign(price=1_000_000 + dollars["price"] / 1000)  # sd ~85
-    assert not any("target 'price'" in n
-                   for n in checks.notes(*_prepared(project_of(near_a_million, "price", tmp_path))))
+    data, project = _prepared(project_of(dollars, "price", tmp_path))
+    assert not any("'price'" in n for n in checks.notes(data, project))
+    line = data.describe()[-1]
+    assert line.startswith("price (target): a number, predicted as is; the network's output starts at "
+                           "its training mean (3"), line
+    assert re.search(r"its weights scaled to its spread \(sd \d\d,\d{3}\)$", line), line
+    small = dollars.assign(price=dollars["price"] / 1e6)  # sd under 1: Keras' draws as they are
+    assert "scaled" not in project_of(small, "price", tmp_path).prepare().describe()[-1]
 
 
 def _prepared(project):

@@ -1,9 +1,11 @@
-"""A regression's output starts at the training rows' mean target, in every engine.
+"""A regression's output starts where a standardized target would put it, in every engine.
 
-A network's output starts near 0 and Adam moves it by about the learning rate a step: an auto-mpg
-file (mpg around 30) ended the default 50 epochs at R² -3, worse than predicting the mean. Keras'
-``Constant`` bias initializer on the output layer, set to the training mean, starts every
-prediction at the mean; the network then learns the spread around it.
+A network's output starts near 0 and Adam moves each weight by about the learning rate a step: an
+auto-mpg file (mpg around 30) ended the default 50 epochs at R² -3, worse than predicting the
+mean, and house prices in dollars (sd 83,000) at R² -21. The output layer's bias starts at the
+training rows' mean target (Keras' ``Constant`` initializer) and its drawn kernel is multiplied
+by the target's sd: every prediction starts at the mean, and the hidden layers learn the spread
+at the pace they would learn a standardized target.
 """
 from __future__ import annotations
 
@@ -44,30 +46,36 @@ def _r2(y, pred) -> float:
     return 1.0 - float(np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
 
 
-def test_the_output_bias_is_the_training_mean_for_a_regression_only(mpg):
+def test_the_output_starts_at_the_training_mean_and_spread_for_a_regression_only(mpg):
     project, data = mpg
     assert data.task is Task.REGRESSION
-    assert data.output_bias == pytest.approx(float(np.mean(data.y_train)))
-    assert 28 < data.output_bias < 32
+    y = np.asarray(data.y_train, float)
+    assert data.output_start == pytest.approx((y.mean(), y.std()))
+    assert 28 < data.output_start[0] < 32 and data.output_start[1] > 1
+    small = Project.from_dataset(Dataset(_mpg_frame().assign(mpg=lambda f: f.mpg / 100), "m"), target="mpg")
+    assert small.prepare().output_start[1] == 1.0  # a spread under 1 leaves Keras' draws as they are
     xor = Project.from_example("xor").prepare()
-    assert xor.output_bias is None  # classification: Keras' zeros
+    assert xor.output_start is None  # classification: Keras' zeros
 
 
 def test_build_starts_the_output_at_the_bias_and_draws_nothing_else_differently(tf_loaded):
     spec = NetworkSpec([LayerSpec.dense(5, "relu"), LayerSpec.dropout(0.2), LayerSpec.dense(3, "tanh")])
     plain = build_model(spec, 4, Task.REGRESSION, seed=7, seed_tf=False)
-    started = build_model(spec, 4, Task.REGRESSION, seed=7, seed_tf=False, output_bias=30.25)
-    assert started.get_layer("output").bias.numpy().tolist() == [30.25]
+    started = build_model(spec, 4, Task.REGRESSION, seed=7, seed_tf=False, output_start=(30.25, 6.5))
+    out = started.get_layer("output")
+    assert out.bias.numpy().tolist() == [30.25]
     assert plain.get_layer("output").bias.numpy().tolist() == [0.0]
+    np.testing.assert_array_equal(out.kernel.numpy(),
+                                  plain.get_layer("output").kernel.numpy() * np.float32(6.5))
     for a, b in zip(plain.variables, started.variables, strict=True):  # the same draws otherwise
-        if a.path != started.get_layer("output").bias.path:
+        if a.path not in (out.bias.path, out.kernel.path):
             np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
     # the population's starting values without a model, and its zero-valued result models
-    many = initial_values_many(spec, 4, Task.REGRESSION, 0, [7, 8], output_bias=30.25)
+    many = initial_values_many(spec, 4, Task.REGRESSION, 0, [7, 8], output_start=(30.25, 6.5))
     for a, b in zip(many[0], started.variables, strict=True):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b.numpy())
-    empty = empty_model(spec, 4, Task.REGRESSION, output_bias=30.25)
+    empty = empty_model(spec, 4, Task.REGRESSION, output_start=(30.25, 6.5))
     assert empty.get_config() == started.get_config()
 
 
@@ -80,6 +88,24 @@ def test_a_regression_around_30_beats_guessing_with_the_default_settings(mpg, tf
     result = train(data, SPEC, replace(project.settings, seed=0))
     r2 = _r2(data.y_test, result.model.predict(data.X_test, verbose=0))
     assert r2 > 0.6, r2
+
+
+def test_prices_in_dollars_are_learned_with_the_default_settings(tf_loaded):
+    """Before: R² -21 from outputs starting at 0, and 0.00 from the mean with Keras' kernel (the
+    output's weights must reach ~80,000 at ~0.001 a step)."""
+    from nnstudio.core.training.engine import train
+
+    rng = np.random.default_rng(4)
+    area = rng.normal(1800, 450, 600)
+    city = rng.choice(["a", "b", "c"], 600)
+    price = 60_000 + 150 * area + np.select([city == "a", city == "b"], [80_000, -40_000], 0)
+    frame = pd.DataFrame({"area": area, "city": city, "price": price + rng.normal(0, 20_000, 600)})
+    project = Project.from_dataset(Dataset(frame, "prices"), target="price")
+    data = project.prepare()
+    assert data.output_start[1] > 50_000
+    result = train(data, project.spec, project.settings)
+    r2 = _r2(data.y_test, result.model.predict(data.X_test, verbose=0))
+    assert r2 > 0.7, r2
 
 
 @pytest.mark.parametrize("spec", [SPEC, NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2)])],
@@ -109,10 +135,11 @@ def test_a_streamed_regression_starts_at_its_training_rows_mean(tmp_path, tf_loa
     split = SplitConfig(test=0.2, val=0.2, seed=42)
     plan = fit_streaming(path, target="mpg", split=split, chunk_rows=128)
     train_rows = (split_of_rows(0, len(frame), split) == 0) & frame["mpg"].notna().to_numpy()
-    assert plan.output_bias == pytest.approx(frame["mpg"][train_rows].mean(), rel=1e-9)
+    trained_on = frame["mpg"][train_rows]
+    assert plan.output_start == pytest.approx((trained_on.mean(), trained_on.std(ddof=0)), rel=1e-9)
     result = train_streaming(plan, SPEC, TrainSettings(epochs=1, batch_size=32))
     # one epoch of ~12 steps moves the bias by about 0.001 each
-    assert abs(float(result.model.get_layer("output").bias.numpy()[0]) - plan.output_bias) < 0.1
+    assert abs(float(result.model.get_layer("output").bias.numpy()[0]) - plan.output_start[0]) < 0.1
 
 
 def test_the_exported_script_starts_its_output_at_the_mean_and_beats_guessing(tf_loaded, tmp_path):
@@ -127,6 +154,7 @@ def test_the_exported_script_starts_its_output_at_the_mean_and_beats_guessing(tf
     script = tmp_path / "out" / "train_model.py"
     text = script.read_text()
     assert "bias_initializer=keras.initializers.Constant(float(y_train.mean()))" in text
+    assert "out.kernel.assign(out.kernel.numpy() * max(float(y_train.std()), 1.0))" in text
     r = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
                        timeout=300, env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert r.returncode == 0, r.stderr[-3000:]

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.model.spec import Task
 
 #: A one-column rule this good on held-out rows is a finding: held-out accuracy (classification,
@@ -395,36 +394,6 @@ def no_test_text(data) -> str:
                if small else "."))
 
 
-#: A regression target whose sd reaches this is said before training (the coach names one from
-#: 100 after a run, when the network did not get there): the output starts at the training mean
-#: (``PreparedData.output_bias``), but the weights that spread it move by about the learning
-#: rate a step.
-TARGET_SAY = 10_000.0
-_SIZES = ((1e9, "billions"), (1e6, "millions"), (1e5, "hundreds of thousands"),
-          (1e4, "tens of thousands"))
-
-
-def target_scale_text(data, target: str) -> str:
-    """"The target 'Price' varies by tens of thousands …" for a regression target spread far
-    beyond a network's outputs (prices in dollars); else "". A target far from 0 with a small
-    spread (years) is not named: the output starts at its mean."""
-    if data.task is not Task.REGRESSION:
-        return ""
-    y = np.asarray(data.y_train, np.float64).reshape(-1)
-    y = y[np.isfinite(y)]
-    if len(y) < 2:
-        return ""
-    mean, sd = float(y.mean()), float(y.std())
-    if sd < TARGET_SAY:
-        return ""
-    words = next(w for limit, w in _SIZES if sd >= limit)
-    return (f"The target '{target}' varies by {words} (mean {fmt_number(mean)}, sd {fmt_number(sd)}): "
-            f"the output starts at the training rows' mean, but each step moves a weight by about the "
-            f"learning rate, so a usual run ends far from spreading its predictions that wide. Rescale it "
-            f"in the file (in thousands, or its logarithm for prices and counts) and read the predictions "
-            f"in that unit.")
-
-
 @dataclass
 class Findings:
     notes: list[str]  # every finding in plain words
@@ -446,8 +415,7 @@ def check(data, project) -> Findings:
     lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
              # (the built-in OR table trains and scores on its four rows, by design)
-             no_test_text(data) if from_file else "", look_alike_text(alike),
-             target_scale_text(data, target)]
+             no_test_text(data) if from_file else "", look_alike_text(alike)]
     columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
     columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})

@@ -347,7 +347,7 @@ register(Example(
                 "column, and missing ages filled with the training median.",
     make=make_house_prices, target="Price", features=None,
     spec=NetworkSpec([LayerSpec.dense(32, "relu"), LayerSpec.dense(16, "relu")]),
-    settings=TrainSettings(optimizer="adam", learning_rate=0.01, epochs=200, batch_size=32),
+    settings=TrainSettings(optimizer="adam", learning_rate=0.003, epochs=100, batch_size=32),
     preprocess=PreprocessConfig(per_column={"Age": {"missing": "median"}}),
     split=SplitConfig(test=0.2, val=0.2, seed=42),
     synthetic=True,

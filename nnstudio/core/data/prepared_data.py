@@ -7,17 +7,24 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.fitted_preprocessor import FittedPreprocessor
+from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.model.spec import Task
 
 
-def target_mean(task: Task, y) -> float | None:
-    """A regression target's mean over ``y`` (the training rows), as the output's starting bias;
-    None for classification or without a finite value."""
-    if task is not Task.REGRESSION:
+def output_start(task: Task, mean: float, sd: float) -> tuple[float, float] | None:
+    """Where a regression's output layer starts (``build_model``'s ``output_start``): its bias at
+    the training rows' mean target, its drawn kernel times the target's spread (sd, from 1 up) —
+    where a standardized target would put it. None for classification (Keras' own start)."""
+    if task is not Task.REGRESSION or not np.isfinite(mean):
         return None
+    return float(mean), max(float(sd), 1.0) if np.isfinite(sd) else 1.0
+
+
+def target_start(task: Task, y) -> tuple[float, float] | None:
+    """:func:`output_start` from the training rows' targets ``y``."""
     y = np.asarray(y, dtype=np.float64).reshape(-1)
     y = y[np.isfinite(y)]
-    return float(y.mean()) if len(y) else None
+    return output_start(task, float(y.mean()), float(y.std())) if len(y) else None
 
 
 #: Leaving out more than this share of the file's rows is a warning before training.
@@ -63,11 +70,13 @@ class PreparedData:
         return self.preprocessor.n_classes
 
     @property
-    def output_bias(self) -> float | None:
-        """The output layer's starting bias: for a regression, the training rows' mean target, so
-        that predictions start at the mean (R² near 0), not at 0 (auto-mpg, mean 30: R² -3 after
-        50 epochs where the mean start gives 0.75). None for classification (Keras' zeros)."""
-        return target_mean(self.task, self.y_train)
+    def output_start(self) -> tuple[float, float] | None:
+        """Where the output layer starts, (bias, kernel scale): for a regression, the training
+        rows' mean target and its sd, so predictions start at the mean (R² near 0), not at 0
+        (auto-mpg, mean 30: R² -3 after 50 epochs, 0.75 from the mean), and the network learns
+        the spread as it would a standardized target (house prices in dollars, sd 83,000: R²
+        0.00 from the mean alone, 0.85 with the kernel scaled). None for classification."""
+        return target_start(self.task, self.y_train)
 
     def summary(self) -> str:
         return (f"{len(self.X_train):,} training, {len(self.X_val):,} validation, "
@@ -139,4 +148,10 @@ class PreparedData:
         head = [self.summary() + ".", *self.dropped_text()]
         if self.missing_note:
             head.append(self.missing_note)
-        return [*head, *self.preprocessor.describe()]
+        lines = [*head, *self.preprocessor.describe()]
+        start = self.output_start
+        if start is not None:  # the target's line, last: where the network's output starts
+            lines[-1] += f"; the network's output starts at its training mean ({fmt_number(start[0])})"
+            if start[1] > 1:
+                lines[-1] += f", its weights scaled to its spread (sd {fmt_number(start[1])})"
+        return lines

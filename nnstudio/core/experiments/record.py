@@ -208,7 +208,7 @@ class RunRecord:
 
         with build_lock:  # Keras' random state is process-wide: builds take turns (engine, lanes)
             model = build_model(self.network(), data.n_inputs, data.task, data.n_classes,
-                                seed=self.seed, output_bias=data.output_bias)
+                                seed=self.seed, output_start=data.output_start)
         try:
             model.set_weights(weights)
         except ValueError:

@@ -438,7 +438,7 @@ class _StartingModels:
             # engine's lock, as the engine itself does
             with build_lock:
                 model = build_model(spec, self.data.n_inputs, self.data.task, self.data.n_classes,
-                                    seed=seed, output_bias=self.data.output_bias)
+                                    seed=seed, output_start=self.data.output_start)
             self.values[(key, seed)] = [v.numpy().copy() for v in model.variables]
             self.models[(key, slot)] = model
             return model

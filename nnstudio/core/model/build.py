@@ -14,13 +14,15 @@ from nnstudio.core.tf import tensorflow as _tensorflow
 
 def build_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: int = 2,
                 seed: int | None = 0, name: str = "nnstudio_net", seed_tf: bool = True,
-                output_bias: float | None = None):
+                output_start: tuple[float, float] | None = None):
     """Build a ``keras.Sequential`` for ``n_inputs`` features.
 
     Raises :class:`SpecError` if the spec cannot train on this task. Weights are initialised from
-    ``seed`` so the same seed gives the same starting network. ``output_bias``, where given, is
-    the output layer's starting bias (Keras' ``Constant`` initializer): a regression starts at
-    its training rows' mean target (``PreparedData.output_bias``), not at 0. ``seed_tf=False`` leaves
+    ``seed`` so the same seed gives the same starting network. ``output_start``, where given, is
+    (bias, scale): the output layer's bias starts at ``bias`` (Keras' ``Constant`` initializer)
+    and its drawn kernel is multiplied by ``scale``. A regression starts where a standardized
+    target would put it: at its training rows' mean, its weights scaled to its spread
+    (``PreparedData.output_start``), not at 0 with weights of ~1. ``seed_tf=False`` leaves
     TensorFlow's own global seed alone (Keras' seeds are set all the same, so the weights are the
     same): ``tf.random.set_seed`` empties TF's eager kernel cache, which makes building many
     models in a row 2-3x slower (the population of seeds, issue 18).
@@ -33,8 +35,12 @@ def build_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: i
         else:
             _seed_keras(int(seed))
     layers = [keras.Input(shape=(n_inputs,), name="features")] + _make_layers(spec, task, n_classes,
-                                                                              output_bias)
-    return keras.Sequential(layers, name=name)
+                                                                              output_start)
+    model = keras.Sequential(layers, name=name)
+    if output_start is not None and output_start[1] != 1:
+        kernel = model.get_layer("output").kernel
+        kernel.assign(kernel.numpy() * np.float32(output_start[1]))  # as initial_values_many
+    return model
 
 
 def _check(spec: NetworkSpec, n_inputs: int, task, n_classes: int) -> None:
@@ -46,7 +52,7 @@ def _check(spec: NetworkSpec, n_inputs: int, task, n_classes: int) -> None:
 
 
 def empty_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: int = 2,
-                name: str = "nnstudio_net", output_bias: float | None = None):
+                name: str = "nnstudio_net", output_start: tuple[float, float] | None = None):
     """The model :func:`build_model` makes (the same config, layer names and variable paths),
     with every variable zero: for a model whose values are set at once (a population's trained
     networks, issue 18). Its variables are not drawn: the layers are made under Keras'
@@ -59,10 +65,10 @@ def empty_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: i
         from keras.src.backend.common import global_state  # noqa: PLC0415 -- lazy: imports TensorFlow
     except ImportError:  # pragma: no cover - another Keras layout
         return build_model(spec, n_inputs, task, n_classes, seed=None, name=name,
-                           output_bias=output_bias)
+                           output_start=output_start)
     with keras.StatelessScope(initialize_variables=False):
         model = keras.Sequential([keras.Input(shape=(n_inputs,), name="features")]
-                                 + _make_layers(spec, task, n_classes, output_bias), name=name)
+                                 + _make_layers(spec, task, n_classes, output_start), name=name)
     mine = {id(v) for v in model.variables}
     pending = global_state.get_global_attribute("uninitialized_variables") or []
     global_state.set_global_attribute("uninitialized_variables",
@@ -75,7 +81,8 @@ def empty_model(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: i
     return model
 
 
-def _make_layers(spec: NetworkSpec, task, n_classes: int, output_bias: float | None = None) -> list:
+def _make_layers(spec: NetworkSpec, task, n_classes: int,
+                 output_start: tuple[float, float] | None = None) -> list:
     """The network's Keras layers, in order, unbuilt. Creating them draws each random
     initializer's and dropout layer's seed from Python's random state, as Keras does: the same
     seed before this gives the same layers (:func:`_initial_plan` makes the same draws; a
@@ -90,8 +97,8 @@ def _make_layers(spec: NetworkSpec, task, n_classes: int, output_bias: float | N
             if layer.l1 or layer.l2:
                 reg = keras.regularizers.L1L2(l1=float(layer.l1), l2=float(layer.l2))
             bias = "zeros"
-            if is_out and output_bias is not None:
-                bias = keras.initializers.Constant(float(output_bias))
+            if is_out and output_start is not None:
+                bias = keras.initializers.Constant(float(output_start[0]))
             layers.append(keras.layers.Dense(
                 layer.units, activation=layer.activation,
                 kernel_initializer=_kernel_initializer(keras, layer.initializer),
@@ -126,17 +133,17 @@ def _kernel_initializer(keras, name: str):
 
 
 def initial_values(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: int = 2,
-                   seed: int = 0, output_bias: float | None = None) -> list[np.ndarray]:
+                   seed: int = 0, output_start: tuple[float, float] | None = None) -> list[np.ndarray]:
     """The values of ``build_model(spec, n_inputs, task, n_classes, seed, seed_tf=False,
-    output_bias=output_bias).variables``, without building the model:
+    output_start=output_start).variables``, without building the model:
     :func:`initial_values_many` for one seed."""
-    return initial_values_many(spec, n_inputs, task, n_classes, [seed], output_bias)[0]
+    return initial_values_many(spec, n_inputs, task, n_classes, [seed], output_start)[0]
 
 
 def initial_values_many(spec: NetworkSpec, n_inputs: int, task: Task | str, n_classes: int,
-                        seeds, output_bias: float | None = None) -> list[list[np.ndarray]]:
+                        seeds, output_start: tuple[float, float] | None = None) -> list[list[np.ndarray]]:
     """For each seed, the values of ``build_model(spec, n_inputs, task, n_classes, seed,
-    seed_tf=False, output_bias=output_bias).variables``, without building the models (issue 18:
+    seed_tf=False, output_start=output_start).variables``, without building the models (issue 18:
     a population of seeds needs each seed's starting weights before it trains; building a Keras
     model costs 10-20 ms, and calling its initializers one by one 5 ms more per seed).
 
@@ -149,12 +156,18 @@ def initial_values_many(spec: NetworkSpec, n_inputs: int, task: Task | str, n_cl
     plans = []
     for seed in seeds:
         _seed_keras(int(seed))
-        plans.append(_initial_plan(keras, spec, int(n_inputs), task, n_classes, output_bias))
-    return _draw(plans)
+        plans.append(_initial_plan(keras, spec, int(n_inputs), task, n_classes, output_start))
+    values = _draw(plans)
+    if output_start is not None and output_start[1] != 1:
+        k = max(i for i, item in enumerate(plans[0]) if isinstance(item, tuple)
+                and len(item[1]) == 2)  # the output layer's kernel: the last 2-D variable
+        for v in values:
+            v[k] = v[k] * np.float32(output_start[1])
+    return values
 
 
 def _initial_plan(keras, spec: NetworkSpec, n_inputs: int, task, n_classes: int,
-                  output_bias: float | None) -> list:
+                  output_start: tuple[float, float] | None) -> list:
     """The model's variables, in order, as (initializer, shape) or a ready value (dropout seed
     state, a constant output bias); made as :func:`_make_layers` makes the layers, with the same
     draws."""
@@ -167,8 +180,8 @@ def _initial_plan(keras, spec: NetworkSpec, n_inputs: int, task, n_classes: int,
     for i, layer in enumerate(layers):
         if layer.kind == "dense":
             plan.append((_kernel_initializer(keras, layer.initializer), (width, layer.units)))
-            if layer.use_bias and output_bias is not None and i == len(layers) - 1:
-                plan.append(np.full((layer.units,), output_bias, dtype="float32"))
+            if layer.use_bias and output_start is not None and i == len(layers) - 1:
+                plan.append(np.full((layer.units,), output_start[0], dtype="float32"))
             elif layer.use_bias:
                 plan.append((keras.initializers.get("zeros"), (layer.units,)))
             width = layer.units

@@ -28,7 +28,7 @@ def model_at(snap: Snapshot, spec, data, seed: int = 0):
     """A Keras model of ``spec`` for ``data`` holding the snapshot's values."""
     with build_lock:
         model = build_model(spec, data.n_inputs, data.task, data.n_classes, seed=seed,
-                            output_bias=data.output_bias)
+                            output_start=data.output_start)
     variables = list(model.variables)
     if len(variables) != len(snap.variables) or any(
             tuple(v.shape) != tuple(a.shape) for v, a in zip(variables, snap.variables)):

@@ -245,16 +245,16 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
 
 
 def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
-                   settings: TrainSettings, strategy=None, output_bias: float | None = None):
+                   settings: TrainSettings, strategy=None, output_start: float | None = None):
     """The network and its optimizer, loss and metric, created under ``strategy.scope()``
-    (``output_bias``: the output's starting bias, as :func:`build_model` takes it)."""
+    (``output_start``: the output's starting bias, as :func:`build_model` takes it)."""
     if settings.class_weight != "none":  # issue 20: weighted losses run on the in-memory engine only
         raise SettingsError("Class weights are not available when training streams the data or "
                             "runs on several devices.", "Set class weights to none for this run.")
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed,
-                            output_bias=output_bias)
+                            output_start=output_start)
         loss = registry.make_loss(settings.loss_for(task))
         model.compile(optimizer=make_optimizer(settings), loss=loss,
                       metrics=[keras_metric(task, model.output_shape[-1])],
@@ -277,7 +277,7 @@ def train_mirrored(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
     if len(data.X_train) == 0:
         raise TrainingError("There are no training rows.", "Load data and check the split.")
     model, loss = build_compiled(spec, data.n_inputs, task, data.n_classes, settings, strategy,
-                                 data.output_bias)
+                                 data.output_start)
     layout = target_layout(task, model)
     n = len(data.X_train)
     bs = settings.effective_batch_size(n)

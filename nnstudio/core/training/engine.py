@@ -201,7 +201,7 @@ class Trainer:
             with build_lock:
                 model = build_model(self.spec, data.n_inputs, task, data.n_classes, seed=s.seed,
                                     seed_tf=False,  # same weights, no eager-cache flush
-                                    output_bias=data.output_bias)
+                                    output_start=data.output_start)
         self.model = model
         if self.start is not None:
             _set_variables(model, self.start.variables)
@@ -483,7 +483,7 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
     check_fits(spec, data.n_inputs, task, data.n_classes, settings, len(data.X_train))
     with build_lock:
         model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed,
-                            seed_tf=False, output_bias=data.output_bias)
+                            seed_tf=False, output_start=data.output_start)
     n, n_inputs = data.X_train.shape
     n_val = len(data.X_val)
     layout = target_layout(task, model)

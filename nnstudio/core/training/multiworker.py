@@ -229,7 +229,7 @@ def train_multiworker(data: PreparedData, spec: NetworkSpec, settings: TrainSett
     if len(data.X_train) == 0:
         raise TrainingError("There are no training rows.", "Load data and check the split.")
     model, loss = build_compiled(spec, data.n_inputs, task, data.n_classes, settings, strategy,
-                                 data.output_bias)
+                                 data.output_start)
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         prepare_model(model, strategy)
     layout = target_layout(task, model)

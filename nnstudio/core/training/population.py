@@ -104,7 +104,7 @@ def _empty_models(spec: NetworkSpec, data, count: int) -> list:
     """``count`` models of the network for this data, their variables zero (:func:`empty_model`)."""
     with build_lock:
         return [empty_model(spec, data.n_inputs, data.task, data.n_classes,
-                            output_bias=data.output_bias) for _ in range(count)]
+                            output_start=data.output_start) for _ in range(count)]
 
 
 def _acquire(key, make_template, data, settings: TrainSettings, loss_name: str, layout: str,
@@ -180,7 +180,7 @@ def train_population(data, spec: NetworkSpec, settings: TrainSettings, seeds: li
         # (empty_model) and get the trained weights at the end.
         with build_lock:
             starts = initial_values_many(spec, data.n_inputs, task, data.n_classes,
-                                         [int(s) for s in seeds], data.output_bias)
+                                         [int(s) for s in seeds], data.output_start)
     else:
         starts = [[np.asarray(v) for v in m.variables] for m in models]
     key, loss_name, layout = _program_key(data, spec, settings, len(seeds))
@@ -379,7 +379,7 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
             return False
         with build_lock:
             starts = initial_values_many(spec, data.n_inputs, data.task, data.n_classes, seeds,
-                                         data.output_bias)
+                                         data.output_start)
         prog.load(starts, settings)
         prog.compile_now()
         prog.traced = True

@@ -53,6 +53,7 @@ import pandas as pd
 
 from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
+from nnstudio.core.data.prepared_data import output_start
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
 from nnstudio.core.data.profile import infinite_text
 from nnstudio.core.data.roles import (
@@ -114,7 +115,7 @@ class StreamPlan:
     seconds: float
     files: list[tuple[Path, int]] = field(default_factory=list)  # (file, number of its first row)
     n_rows: int = 0  # data rows in all files (before the split)
-    output_bias: float | None = None  # a regression's training-row mean target, as PreparedData's
+    output_start: tuple[float, float] | None = None  # a regression's output start, as PreparedData's
 
     @property
     def n_inputs(self) -> int:
@@ -298,7 +299,7 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
                              list(classes))
     return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
                       time.perf_counter() - t0, starts if len(paths) > 1 else [], first,
-                      train_target.mean_sd()[0] if task is Task.REGRESSION else None)
+                      output_start(task, *train_target.mean_sd()) if task is Task.REGRESSION else None)
 
 
 def _same_columns(first: Path, other: Path, names: list, read_kwargs: dict) -> None:
@@ -486,7 +487,7 @@ def train_streaming(plan: StreamPlan, spec: NetworkSpec, settings: TrainSettings
     if worker is not None:
         strategy = worker.strategy
     model, loss = build_compiled(spec, plan.n_inputs, task, plan.n_classes, settings, strategy,
-                                 plan.output_bias)
+                                 plan.output_start)
     shard = worker.prepare(model) if worker is not None else None
     layout = target_layout(task, model)
     bs = settings.effective_batch_size(plan.rows["train"])

@@ -149,7 +149,8 @@ class LayerForm:
             else:
                 text = f"The output layer is set by you; {self._task_label()} would take {sugg}."
             if Task(task) is Task.REGRESSION and layer.use_bias:
-                text += (" Its bias starts at the training rows' mean target, so predictions "
+                text += (" Its bias starts at the training rows' mean target and its weights are "
+                         "scaled to the target's spread, as for a standardized target: predictions "
                          "start at the mean.")
             self.layer_help.setText(text)
         else:
