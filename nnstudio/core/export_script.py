@@ -62,9 +62,7 @@ def _init_code(name: str) -> str:
     return repr(name)
 
 
-def _layer_code(spec: dict, is_output: bool, meaning: str, start_at_mean: bool = False) -> str:
-    """One layer of the script's ``keras.Sequential``; ``start_at_mean``: a regression's output,
-    whose bias starts at the training rows' mean target, as nnstudio starts it."""
+def _layer_code(spec: dict, is_output: bool, meaning: str) -> str:
     kind = spec.get("kind", "dense")
     if kind == "dense":
         args = [str(int(spec["units"])), f"activation={spec.get('activation', 'relu')!r}"]
@@ -73,9 +71,6 @@ def _layer_code(spec: dict, is_output: bool, meaning: str, start_at_mean: bool =
             args.append(f"kernel_initializer={_init_code(init)}")
         if not spec.get("use_bias", True):
             args.append("use_bias=False")
-        elif start_at_mean:
-            args.append("bias_initializer=keras.initializers.Constant(float(y_train.mean()))")
-            meaning += "; its bias starts at the mean target"
         if spec.get("l1") or spec.get("l2"):
             args.append(f"kernel_regularizer=keras.regularizers.L1L2(l1={float(spec.get('l1', 0))!r}, "
                         f"l2={float(spec.get('l2', 0))!r})")
@@ -152,8 +147,7 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
                 else ("constant", scalar(c.impute_value))
             fills.append(f"    {c.name!r}: {strategy!r},")
     layer_lines = [_layer_code(l.to_dict(), False, "") for l in spec.hidden]
-    layer_lines.append(_layer_code(out_layer.to_dict(), True, output_meaning(pre, units),
-                                   task is Task.REGRESSION))
+    layer_lines.append(_layer_code(out_layer.to_dict(), True, output_meaning(pre, units)))
     early = ""
     if t.get("early_stopping"):
         mon = t.get("monitor", "val_loss").replace("accuracy", metric)
@@ -302,9 +296,11 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     a("])")
     a(f"model.compile(optimizer={opt_code}, loss={loss!r}, metrics=[{metric!r}])")
     if task is Task.REGRESSION:
-        a("# a regression starts where a standardized target would put it (as nnstudio starts it): the")
-        a("# output's bias at the mean (above), its weights scaled to the target's spread")
+        a("# the output starts where a standardized target would put it, as nnstudio starts it: its")
+        a("# bias at the training mean, its weights scaled to the target's spread (sd, from 1 up)")
         a("out = model.layers[-1]")
+        if out_layer.use_bias:
+            a("out.bias.assign(np.full(out.bias.shape, y_train.mean(), \"float32\"))")
         a("out.kernel.assign(out.kernel.numpy() * max(float(y_train.std()), 1.0))")
     a("model.summary()")
     a("")

@@ -245,9 +245,10 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
 
 
 def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
-                   settings: TrainSettings, strategy=None, output_start: float | None = None):
+                   settings: TrainSettings, strategy=None,
+                   output_start: tuple[float, float] | None = None):
     """The network and its optimizer, loss and metric, created under ``strategy.scope()``
-    (``output_start``: the output's starting bias, as :func:`build_model` takes it)."""
+    (``output_start``: where a regression's output starts, as :func:`build_model` takes it)."""
     if settings.class_weight != "none":  # issue 20: weighted losses run on the in-memory engine only
         raise SettingsError("Class weights are not available when training streams the data or "
                             "runs on several devices.", "Set class weights to none for this run.")
