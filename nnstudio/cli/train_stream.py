@@ -198,7 +198,7 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
     else:
         print_result(result.message, out, params, plan.summary())  # with the baseline's verdict
     if args.save and chief:
-        saved = _save(args.save, csv, plan, spec, settings, config, task, options, result)
+        saved = _save(args.save, csv, plan, spec, settings, plan.config, task, options, result)
         if not args.json:
             print(f"saved {saved}")
     return 0

@@ -16,6 +16,7 @@ from nnstudio import __version__
 from nnstudio.core.data.generate import Recipe
 from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
+    COLUMN_KINDS,
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,
     PreprocessConfig,
@@ -282,7 +283,7 @@ def parse_document(doc: dict, path: Path | str) -> ProjectDocument:
     def preprocess(d):
         cfg = PreprocessConfig.from_dict(require_dict(d, "preprocessing"))
         allowed = {"numeric": NUMERIC_SCALINGS, "categorical": CATEGORICAL_ENCODINGS,
-                   "missing": MISSING_STRATEGIES}
+                   "missing": MISSING_STRATEGIES, "kind": COLUMN_KINDS}
         if not isinstance(cfg.per_column, dict):
             raise ValueError("per-column choices must be an object")
         for where, choices in [("", vars(cfg)), *((f" of column '{c}'", require_dict(v, c))

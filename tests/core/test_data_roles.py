@@ -220,5 +220,6 @@ def test_a_streamed_file_takes_its_zip_codes_as_categories_too(tmp_path):
     frame.to_csv(tmp_path / "big.csv", index=False)
     plan = fit_streaming(tmp_path / "big.csv", target="y", chunk_rows=100)
     assert plan.n_inputs == 3 + 1  # zip one-hot, x
+    assert plan.config.for_column("zip", "kind") == "category"  # what a saved project keeps
     chosen = PreprocessConfig(per_column={"zip": {"kind": "number"}})  # a kind chosen stays
     assert fit_streaming(tmp_path / "big.csv", target="y", config=chosen, chunk_rows=100).n_inputs == 2

@@ -63,6 +63,23 @@ def test_example_project_round_trip(tmp_path):
     assert list(tmp_path.iterdir()) == [path]  # no sidecar, no temporary file left
 
 
+def test_a_column_treated_as_a_category_or_number_reopens(tmp_path):
+    """The Data tab's "Treat as" choice (per-column "kind") was written to the file and refused
+    on opening as "unknown setting 'kind' … The file is damaged": the project could not be opened
+    again. A zip code proposed as a category made every such file unopenable."""
+    p = csv_project(tmp_path)
+    p.preprocess.set_for_column("y", "kind", "category")
+    p.preprocess.set_for_column("x", "kind", "number")
+    q = pf.load_project(pf.save_project(p, tmp_path / "kinds.nnstudio"))
+    same_project(p, q)
+    assert q.preprocess.for_column("y", "kind") == "category"
+    doc = json.loads((tmp_path / "kinds.nnstudio").read_text())
+    doc["preprocessing"]["per_column"]["y"]["kind"] = "a colour"
+    (tmp_path / "bad.nnstudio").write_text(json.dumps(doc))
+    with pytest.raises(ProjectError, match="Unknown kind choice 'a colour' for column 'y'"):
+        pf.load_project(tmp_path / "bad.nnstudio")
+
+
 def test_csv_path_is_relative_and_follows_a_moved_folder(tmp_path):
     p = csv_project(tmp_path / "work" / "data")
     path = pf.save_project(p, tmp_path / "work" / "proj.nnstudio")

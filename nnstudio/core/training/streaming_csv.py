@@ -116,6 +116,8 @@ class StreamPlan:
     files: list[tuple[Path, int]] = field(default_factory=list)  # (file, number of its first row)
     n_rows: int = 0  # data rows in all files (before the split)
     output_start: tuple[float, float] | None = None  # a regression's output start, as PreparedData's
+    #: the preprocessing choices it was fitted with (the caller's, and codes it proposed)
+    config: PreprocessConfig = field(default_factory=PreprocessConfig)
 
     @property
     def n_inputs(self) -> int:
@@ -299,7 +301,8 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
                              list(classes))
     return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
                       time.perf_counter() - t0, starts if len(paths) > 1 else [], first,
-                      output_start(task, *train_target.mean_sd()) if task is Task.REGRESSION else None)
+                      output_start(task, *train_target.mean_sd()) if task is Task.REGRESSION else None,
+                      config)
 
 
 def _same_columns(first: Path, other: Path, names: list, read_kwargs: dict) -> None:
