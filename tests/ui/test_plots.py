@@ -93,6 +93,12 @@ def test_a_log_axis_over_less_than_a_factor_of_two_still_has_labels(qtbot):
     assert isinstance(axis.tickValues(308.2, 308.4, 200), list)
     wide = [v for _, level in axis.tickValues(0.0, 3.0, 200) for v in level]  # decades: as before
     assert {"1", "10", "100"} <= set(axis.tickStrings(wide, 1.0, 1.0))
+    # a mean absolute error in dollars falling from 80,000 to 30,000: "8e+04" beside a loss axis
+    # of 10⁹ read as another notation for the same kind of number; as a person writes them
+    lo, hi = np.log10(30_000), np.log10(85_000)
+    values = [v for _, level in axis.tickValues(lo, hi, 200) for v in level]
+    labels = [s for s in axis.tickStrings(values, 1.0, 1.0) if s]
+    assert labels == ["40,000", "60,000", "80,000"], labels
 
 
 def test_labelled_axes_show_values_under_one_as_they_are(qtbot):

@@ -152,6 +152,12 @@ def _one_two_five(v: float) -> bool:
     return abs(m - round(m)) < 1e-6 and round(m) in (1, 2, 5)
 
 
+def _plain(value: float) -> str:
+    """A tick value as a person writes it: 40,000 (not 4e+04) up to millions, 5.52e+11 beyond."""
+    v = float(f"{value:.4g}")
+    return f"{v:,.0f}" if 1e3 <= abs(v) < 1e7 and v == round(v) else f"{v:.4g}"
+
+
 class SparseLogAxis(pg.AxisItem):
     """A log axis that labels 1, 2 and 5 of each decade only: pyqtgraph labels all of 1..9 when the
     range spans under three decades, and 0.06..0.09 ran into each other. Labels are plain numbers
@@ -183,8 +189,7 @@ class SparseLogAxis(pg.AxisItem):
         if not self.logMode:
             return super().tickStrings(values, scale, spacing)
         if self._linear is not None:
-            return [f"{10.0 ** v * scale:.4g}" if round(v, 9) in self._linear else ""
-                    for v in values]
+            return [_plain(10.0 ** v * scale) if round(v, 9) in self._linear else "" for v in values]
         out = []
         for v in values:
             value = 10.0 ** v * scale
