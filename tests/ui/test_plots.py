@@ -99,6 +99,8 @@ def test_a_log_axis_over_less_than_a_factor_of_two_still_has_labels(qtbot):
     values = [v for _, level in axis.tickValues(lo, hi, 200) for v in level]
     labels = [s for s in axis.tickStrings(values, 1.0, 1.0) if s]
     assert labels == ["40,000", "60,000", "80,000"], labels
+    decade = [v for _, level in axis.tickValues(np.log10(3000), np.log10(12_000), 200) for v in level]
+    assert {"5,000", "10,000"} <= set(axis.tickStrings(decade, 1.0, 1.0))
 
 
 def test_labelled_axes_show_values_under_one_as_they_are(qtbot):

@@ -195,8 +195,8 @@ class SparseLogAxis(pg.AxisItem):
             value = 10.0 ** v * scale
             if not _one_two_five(v):
                 out.append("")
-            elif 1e-4 <= value < 1e5:  # 20, 500, 0.05: plain numbers where they are short
-                out.append(f"{value:g}")
+            elif 1e-4 <= value < 1e5:  # 20, 5,000, 0.05: plain numbers where they are short
+                out.append(_plain(value))
             else:
                 out.append(super().tickStrings([v], scale, spacing)[0])
         return out
