@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnstudio.core import evaluate as ev
+from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import ForwardLayer
 from nnstudio.core.model.spec import NetworkSpec, Task
@@ -207,6 +208,11 @@ def _chance(c: Comparison, other: Scored) -> str:
     return f"; within chance on {n:,} row{'s' if n != 1 else ''}, p = {p:.2g}"
 
 
+def _figure(v: float) -> str:
+    """An error in a verdict: 2.608, or 14,791 for a price (not 1.479e+04)."""
+    return fmt_number(v) if abs(v) >= 1000 else f"{v:.4g}"
+
+
 def verdict(c: Comparison) -> str:
     """One sentence: does the network beat the linear model (and the majority rule), by how much?"""
     k = c.key_metric
@@ -229,14 +235,15 @@ def verdict(c: Comparison) -> str:
             res, share = cmp(other)
             chance = _chance(c, other) if res != "tie" else ""
             unsure = unsure or bool(chance and other.key == LINEAR)
+            ov = _figure(other.metrics[k])
             if res == "tie":
-                parts.append(f"is as good as {other.name} ({label} {nv:.4g} vs {other.metrics[k]:.4g})")
+                parts.append(f"is as good as {other.name} ({label} {_figure(nv)} vs {ov})")
             elif res == "win":
-                parts.append(f"has a {share:.0%} lower {label} than {other.name} ({nv:.4g} vs "
-                             f"{other.metrics[k]:.4g}{chance})")
+                parts.append(f"has a {share:.0%} lower {label} than {other.name} ({_figure(nv)} vs "
+                             f"{ov}{chance})")
             else:
-                parts.append(f"has a {-share:.0%} higher {label} than {other.name} ({nv:.4g} vs "
-                             f"{other.metrics[k]:.4g}{chance})")
+                parts.append(f"has a {-share:.0%} higher {label} than {other.name} ({_figure(nv)} vs "
+                             f"{ov}{chance})")
         text = f"The network {' and '.join(parts)} {where}."
         if unsure:
             text += (" These rows cannot tell the network from a straight line: prefer the simple "

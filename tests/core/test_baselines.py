@@ -2,6 +2,7 @@
 a million rows were six million steps, and the Baselines tab waited for minutes."""
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -108,3 +109,9 @@ def test_a_regressions_simple_baseline_is_named_the_mean_not_a_majority_rule():
     assert "lower RMSE than the mean (" in c.verdict() and "majority" not in c.verdict()
     text = "\n".join(c.lines())
     assert "  the mean " in text and "majority" not in text
+    # in dollars, the figures read as prices: "(3435 vs 1.479e+04)" was the verdict's way
+    dollars = SimpleNamespace(task=Task.REGRESSION, X_train=X, y_train=y * 5000, X_test=X,
+                              y_test=y * 5000 + rng.normal(0, 2000, 40), n_classes=0)
+    net = [ForwardLayer("dense", np.float32([[15_000.0]]), np.float32([50_000.0]), "linear")]
+    v = bl.compare(net, dollars, TrainSettings(), train_linear=False).verdict()
+    assert re.search(r"lower RMSE than the mean \(\d,\d{3} vs \d\d,\d{3}\)", v), v
