@@ -20,6 +20,7 @@ from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.when_shown import ComputedWhenShown
 from nnstudio.ui.common.workers import WorkerPool
+from nnstudio.ui.evaluation.widgets import fmt
 
 
 class BaselinesView(ComputedWhenShown, QWidget):
@@ -110,7 +111,7 @@ class BaselinesView(ComputedWhenShown, QWidget):
             self.table.setItem(i, len(keys), desc)
             for j, k in enumerate(keys):
                 v = r.metrics.get(k)
-                item = QTableWidgetItem("—" if v is None else f"{v:.4f}")
+                item = QTableWidgetItem(fmt(v))  # as the metrics table: 14,791, not 14791.4830
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if k == comp.key_metric:
                     f = item.font()

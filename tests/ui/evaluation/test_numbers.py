@@ -29,3 +29,35 @@ def test_a_repeats_summary_writes_a_regressions_mae_as_people_write_it():
     assert s.text() == "2 runs (seeds 0–1): test MAE 396,964 ± 5,711 (each: 392,926, 401,003)"
     acc = RepeatSummary("accuracy", [0.874, 0.875], 0.8745, 0.0007)
     assert acc.text() == "2 runs (seeds 0–1): test accuracy 0.875 ± 0.001 (each: 0.874, 0.875)"
+
+
+def test_the_baselines_table_writes_prices_as_the_metrics_table_does(qtbot):
+    """Insurance charges in dollars: the metrics table wrote the mean's RMSE as 14,791 and the
+    Baselines table beside it as 14791.4830."""
+    from types import SimpleNamespace
+
+    from nnstudio.core import baselines as bl
+    from nnstudio.core.forward import ForwardLayer
+    from nnstudio.core.model.spec import Task
+    from nnstudio.core.settings import TrainSettings
+    from nnstudio.ui.common.workers import WorkerPool
+    from nnstudio.ui.evaluation.baselines import BaselinesView
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 1)).astype(np.float32)
+    y = 15_000 * X[:, 0] + 50_000
+    data = SimpleNamespace(task=Task.REGRESSION, X_train=X, y_train=y, X_test=X,
+                           y_test=y + rng.normal(0, 2000, 60), n_classes=0)
+    net = [ForwardLayer("dense", np.float32([[15_000.0]]), np.float32([50_000.0]), "linear")]
+    comp = bl.compare(net, data, TrainSettings(), train_linear=False)
+    view = BaselinesView(WorkerPool())
+    qtbot.addWidget(view)
+    view._tag = "t"
+    view._on_result("t", (comp, ("data", "settings"), None))
+    cells = {(view.table.verticalHeaderItem(i).text(), view.table.horizontalHeaderItem(j).text()):
+             view.table.item(i, j).text() for i in range(view.table.rowCount())
+             for j in range(view.table.columnCount() - 1)}
+    mean_rmse = comp.get(bl.MAJORITY).metrics["rmse"]
+    assert mean_rmse > 10_000 and cells[("the mean", "RMSE")] == fmt(mean_rmse) == f"{mean_rmse:,.0f}"
+    r2 = comp.rows[0].metrics["r2"]
+    assert cells[("the network", "R²")] == fmt(r2)  # small figures keep their decimals
