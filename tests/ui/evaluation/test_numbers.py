@@ -61,3 +61,29 @@ def test_the_baselines_table_writes_prices_as_the_metrics_table_does(qtbot):
     assert mean_rmse > 10_000 and cells[("the mean", "RMSE")] == fmt(mean_rmse) == f"{mean_rmse:,.0f}"
     r2 = comp.rows[0].metrics["r2"]
     assert cells[("the network", "R²")] == fmt(r2)  # small figures keep their decimals
+
+
+def test_a_predictions_column_writes_all_its_numbers_one_way(qtbot):
+    """Insurance charges predicted: '11,112' and '9661.6143' in one column, '-1454.3643' beside
+    '11,798' in the next (separators from 10,000, four decimals under it, value by value). A
+    column's numbers now share one form, its decimals set by its largest value."""
+    import pandas as pd
+
+    from nnstudio.ui.evaluation.widgets import PredictionsModel
+
+    frame = pd.DataFrame({"prediction": [11112.3, 9661.6143, 48649.1],
+                          "error": [-1454.3643, 11798.2, 183.5547],
+                          "P(yes)": [0.1234567, 0.9, 0.5],
+                          "bmi": [39.92, 21.61, 33.0],
+                          "age": [31, 41, 56]})
+    model = PredictionsModel()
+    model.set_frame(frame)
+
+    def column(name):
+        j = list(model.view.columns).index(name)
+        return [model.data(model.index(i, j)) for i in range(len(frame))]
+    assert column("prediction") == ["11,112", "9,662", "48,649"]
+    assert column("error") == ["-1,454", "11,798", "184"]
+    assert column("P(yes)") == ["0.1235", "0.9000", "0.5000"]
+    assert column("bmi") == ["39.920", "21.610", "33.000"]
+    assert column("age") == ["31", "41", "56"]
