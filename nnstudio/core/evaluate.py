@@ -20,7 +20,7 @@ from nnstudio.core.errors import DataError
 from nnstudio.core.forward import forward
 from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import Task
-from nnstudio.core.ranking import ClassFigures, one_vs_rest, roc_auc, roc_curve
+from nnstudio.core.ranking import ClassFigures, one_vs_rest, roc_auc_and_curve
 from nnstudio.core.tf import tensorflow
 
 SPLITS = ("train", "val", "test")
@@ -309,10 +309,9 @@ def evaluate_outputs(y, out, task: Task, classes: list | None = None, *, loss_na
         ev.metrics["accuracy"] = float(np.mean(pred == yc))
         if k == 2:
             score = class_probabilities(out, task)[:, 1]
-            auc = roc_auc(yc == 1, score)
-            if np.isfinite(auc):
+            auc, ev.roc = roc_auc_and_curve(yc == 1, score)
+            if ev.roc is not None:
                 ev.metrics["roc_auc"] = auc
-                ev.roc = roc_curve(yc == 1, score)
         else:  # each class against the rest (the ROC curves tab and the report read them too)
             ev.one_vs_rest = one_vs_rest(yc, out, ev.classes)
             if ev.one_vs_rest.scored:

@@ -15,25 +15,47 @@ def roc_auc(y_true, score) -> float:
     return auc_and_ap(y_true, score)[0]
 
 
+def _curve(pos: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One sort of the rows by falling score: false and true positive rates from (0, 0) at the last
+    row of each distinct score (ties step together), and the true and false positives there."""
+    order = np.argsort(-s)
+    last = np.r_[np.flatnonzero(np.diff(s[order])), len(s) - 1] if len(s) else np.array([], int)
+    tps = np.cumsum(pos[order])[last].astype(np.float64)
+    fps = (last + 1) - tps
+    n_pos = int(pos.sum())
+    return np.r_[0.0, fps / max(len(s) - n_pos, 1)], np.r_[0.0, tps / max(n_pos, 1)], tps, fps
+
+
+def _scorable(pos: np.ndarray, s: np.ndarray) -> bool:
+    """Rows of both kinds, and every score a number (not a diverged net's)."""
+    return 0 < int(pos.sum()) < pos.size and bool(np.all(np.isfinite(s)))
+
+
+def _area(fpr: np.ndarray, tpr: np.ndarray) -> float:
+    return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # trapezoids: ties averaged
+
+
 def auc_and_ap(positive, score) -> tuple[float, float]:
     """ROC AUC and average precision (PR AUC) of ``score`` for the rows where ``positive`` is
     true, as scikit-learn's ``roc_auc_score`` and ``average_precision_score`` give them, from one
     sort of the rows (a tenth of a second on 640,000: the ten classes of a digits-sized file one
     against the rest, where a rank per class and scikit-learn's two passes took 0.9 and 3.7 s).
     NaN, NaN when the rows hold one class only, or a score is not a number (a diverged net)."""
-    pos = np.asarray(positive, bool)
-    s = np.asarray(score, np.float64)
-    n, n_pos = pos.size, int(pos.sum())
-    if n_pos == 0 or n_pos == n or not np.all(np.isfinite(s)):
+    pos, s = np.asarray(positive, bool), np.asarray(score, np.float64)
+    if not _scorable(pos, s):
         return float("nan"), float("nan")
-    order = np.argsort(-s)
-    last = np.r_[np.flatnonzero(np.diff(s[order])), n - 1]  # the last row of each distinct score
-    tps = np.cumsum(pos[order])[last].astype(np.float64)
-    fps = (last + 1) - tps
-    tpr, fpr = np.r_[0.0, tps / n_pos], np.r_[0.0, fps / (n - n_pos)]
-    auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # trapezoids: ties averaged
-    ap = float(np.sum(np.diff(tpr) * tps / (tps + fps)))  # recall steps times precision
-    return auc, ap
+    fpr, tpr, tps, fps = _curve(pos, s)
+    return _area(fpr, tpr), float(np.sum(np.diff(tpr) * tps / (tps + fps)))  # recall steps x precision
+
+
+def roc_auc_and_curve(positive, score) -> tuple[float, tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`roc_auc` and :func:`roc_curve` from one sort (a two-class evaluation reads both);
+    NaN and no curve where the AUC is not defined."""
+    pos, s = np.asarray(positive, bool), np.asarray(score, np.float64)
+    if not _scorable(pos, s):
+        return float("nan"), None
+    fpr, tpr, _, _ = _curve(pos, s)
+    return _area(fpr, tpr), (fpr, tpr)
 
 
 @dataclass
@@ -73,12 +95,5 @@ def one_vs_rest(y_true, proba, classes: list | None = None) -> ClassFigures:
 
 def roc_curve(y_true, score) -> tuple[np.ndarray, np.ndarray]:
     """False and true positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
-    y = np.asarray(y_true).astype(bool)
-    s = np.asarray(score, dtype=np.float64)
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last_of_each = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1] if len(s) else np.array([], int)
-    tps = np.cumsum(y)[last_of_each]
-    fps = (last_of_each + 1) - tps
-    n_pos, n_neg = max(int(y.sum()), 1), max(int((~y).sum()), 1)
-    return np.r_[0.0, fps / n_neg], np.r_[0.0, tps / n_pos]
+    fpr, tpr, _, _ = _curve(np.asarray(y_true).astype(bool), np.asarray(score, dtype=np.float64))
+    return fpr, tpr
