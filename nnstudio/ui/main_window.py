@@ -499,11 +499,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{what} training starts as soon as it is ready (Stop cancels).")
 
     # ----- messages -------------------------------------------------------------------------------
-    @Slot(str, str)
     @Slot(str)
     def _on_status_message(self, text: str) -> None:
         self.statusBar().setToolTip(text)
 
+    @Slot(str, str)
     def show_message(self, level: str, text: str) -> None:
         """Errors and warnings as a dialog (no traceback, ever); info in the status bar."""
         if level == "info":

@@ -218,6 +218,12 @@ def test_the_background_compile_never_replaces_what_a_run_said(window, qtbot):
     # and whether they beat guessing, as a single run's message says (the command line did)
     assert re.search(r"\) (Better|No better) than guessing: mean test accuracy .* over 2 runs", said), said
     assert window.statusBar().toolTip() == said  # the whole of it, where the bar cuts it
+    # each slot with its own signature: the tooltip's slot was written above show_message's
+    # @Slot(str, str) and took it, leaving the message slot undecorated
+    mo = window.metaObject()
+    slots = {mo.method(i).methodSignature().data().decode() for i in range(mo.methodCount())}
+    assert {"show_message(QString,QString)", "_on_status_message(QString)"} <= slots
+    assert "_on_status_message(QString,QString)" not in slots
     assert window.compile_label.text() in ("Compiled: Train starts at full speed",
                                            "Compiled: Train and Repeat start at full speed", "")
     window.precompiler.status.emit("Compiling the network…")
