@@ -36,7 +36,7 @@ still_learning the run ended with its training loss still falling: its last quar
                took >= 1/5 of its fall on a log scale and >= 5 %, or >= 30 % however it fell
                before; the validation loss still setting new lows, and the net not good: more
                epochs would help.
-               Not said with a finding about the rate, the target or overfitting
+               Not said with a finding about the rate or overfitting, or a divergence
 ============== ============================================================================
 
 Thresholds are set so the tutorial workloads W1–W4 with their default settings raise none (a
