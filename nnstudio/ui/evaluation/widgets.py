@@ -100,7 +100,7 @@ class PredictionsModel(QAbstractTableModel):
             if isinstance(v, (bool, np.bool_)):
                 return "yes" if v else "no"
             if isinstance(v, (float, np.floating)):
-                d = self._decimals[index.column()] if index.column() < len(self._decimals) else None
+                d = self._decimals[index.column()]  # (set with the view: one per column)
                 return fmt(float(v)) if d is None or not math.isfinite(v) else f"{v:,.{d}f}"
             return str(v)
         if role == Qt.ItemDataRole.BackgroundRole and self._wrong is not None and self._wrong[index.row()]:
