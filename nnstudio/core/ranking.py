@@ -9,12 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def roc_auc(y_true, score) -> float:
-    """Area under the ROC curve for a binary target (the Mann-Whitney statistic, ties averaged):
-    :func:`auc_and_ap`'s first figure. NaN when only one class is present."""
-    return auc_and_ap(y_true, score)[0]
-
-
 def _curve(pos: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One sort of the rows by falling score: false and true positive rates from (0, 0) at the last
     row of each distinct score (ties step together), and the true and false positives there."""
@@ -49,8 +43,10 @@ def auc_and_ap(positive, score) -> tuple[float, float]:
 
 
 def roc_auc_and_curve(positive, score) -> tuple[float, tuple[np.ndarray, np.ndarray] | None]:
-    """:func:`roc_auc` and :func:`roc_curve` from one sort (a two-class evaluation reads both);
-    NaN and no curve where the AUC is not defined."""
+    """The area under the ROC curve (the Mann-Whitney statistic, ties averaged) and the curve,
+    false and true positive rates at every distinct threshold from (0, 0) to (1, 1), from one
+    sort (a two-class evaluation reads both); NaN and no curve where the AUC is not defined (one
+    class only, a score that is not a number)."""
     pos, s = np.asarray(positive, bool), np.asarray(score, np.float64)
     if not _scorable(pos, s):
         return float("nan"), None
@@ -91,9 +87,3 @@ def one_vs_rest(y_true, proba, classes: list | None = None) -> ClassFigures:
     return ClassFigures(list(classes) if classes else list(range(k)),
                         [int(np.sum(y == c)) for c in range(k)],
                         [f[0] for f in figures], [f[1] for f in figures])
-
-
-def roc_curve(y_true, score) -> tuple[np.ndarray, np.ndarray]:
-    """False and true positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
-    fpr, tpr, _, _ = _curve(np.asarray(y_true).astype(bool), np.asarray(score, dtype=np.float64))
-    return fpr, tpr

@@ -68,11 +68,11 @@ def test_roc_auc_and_curve_with_ties_match_scikit_learn():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 200)
     score = np.round(rng.uniform(size=200) * 0.6 + 0.4 * y, 1)  # many ties
-    assert ranking.roc_auc(y, score) == pytest.approx(skm.roc_auc_score(y, score))
-    fpr, tpr = ranking.roc_curve(y, score)
+    auc, (fpr, tpr) = ranking.roc_auc_and_curve(y, score)
+    assert auc == pytest.approx(skm.roc_auc_score(y, score))
     sk_fpr, sk_tpr, _ = skm.roc_curve(y, score, drop_intermediate=False)
     assert np.allclose(fpr, sk_fpr) and np.allclose(tpr, sk_tpr)
-    assert np.isnan(ranking.roc_auc(np.ones(5), np.arange(5)))  # one class only: undefined
+    assert np.isnan(ranking.roc_auc_and_curve(np.ones(5), np.arange(5))[0])  # one class only: undefined
 
 
 @pytest.mark.parametrize("n,share,ties", [(400, 0.5, False), (3000, 0.05, True), (50, 0.9, True)])
