@@ -58,6 +58,28 @@ def test_a_measurement_whose_name_ends_like_an_id_is_a_feature():
     assert "sample code" in roles.ignored
 
 
+def test_whole_number_amounts_whose_names_end_in_id_letters_are_features():
+    """A loan file's 'amount_paid' (whole euros, nearly all different) was left out as "an
+    identifier": 'paid' ends in 'id', as 'valid', 'turkey' and 'casino' end in 'id', 'key' and 'no'.
+    A name is an identifier's when its last word is one ('customer_id', 'CustomerID', 'Kunden-Nr',
+    'order no'); a single lower-case word when it ends in one after a word ('customerid')."""
+    rng = np.random.default_rng(3)
+    n = 300
+    amounts = rng.permutation(np.arange(1_000, 1_000 + 20 * n, 20))
+    frame = pd.DataFrame({
+        "amount_paid": amounts, "AmountPaid": amounts + 3, "paid": amounts + 7, "valid": amounts + 9,
+        "turkey": amounts + 11, "casino": amounts + 13, "platinum": amounts + 17,
+        "label": rng.integers(0, 2, n)})
+    ids = ("customer_id", "CustomerID", "Kunden-Nr", "order no", "customerid", "pid")
+    for c in ids:  # sparse numbers, so that they are not taken for a counter 1..n
+        frame[c] = rng.choice(np.arange(10_000, 99_999), n, replace=False)
+    roles = infer_roles(frame, "label")
+    assert {"amount_paid", "AmountPaid", "paid", "valid", "turkey", "casino", "platinum"} <= set(
+        roles.features)
+    for c in ids:
+        assert roles.ignored[c].startswith("an identifier"), c
+
+
 def test_proposed_target_prefers_usual_names_then_the_last_usable_column():
     f = _frame()
     assert propose_target(f) == "Exited"

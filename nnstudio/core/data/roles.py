@@ -6,6 +6,7 @@ the reason in plain words. The user can override any proposal.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -32,8 +33,17 @@ TARGET_NAMES = ("target", "label", "labels", "class", "classid", "y", "outcome",
                 "churned", "survived", "species", "diagnosis", "default", "result")
 
 _ID_NAMES = {"id", "rownumber", "rowid", "rownum", "index", "unnamed:0", "no", "number", "key", "uuid",
-             "guid", "recordid", "row"}
-_ID_SUFFIXES = ("id", "number", "no", "num", "key", "code", "uuid")
+             "guid", "recordid", "row", "pid", "uid", "sid", "nr"}
+#: Last words that make a name an identifier's ('customer_id', 'CustomerID', 'Kunden-Nr').
+_ID_WORDS = ("id", "ids", "number", "no", "nr", "num", "key", "code", "uuid", "guid")
+#: Words that end in those letters without naming an identifier ('amount paid' is an amount).
+_NOT_ID_WORDS = frozenset(
+    "valid invalid humid fluid solid liquid rapid avoid lipid hybrid covid unpaid prepaid postpaid "
+    "overpaid underpaid squid pyramid android steroid thyroid tabloid asteroid opioid cupid vivid "
+    "timid stupid splendid candid lucid horrid morbid rigid torrid placid braid afraid druid "
+    "casino piano volcano domino albino merino neutrino techno latino soprano cappuccino "
+    "whiskey turkey hockey monkey donkey jockey platinum aluminum".split())
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 REASON_ROW_NUMBER = "a row number: it counts rows and carries no pattern to learn"
 REASON_ID = "an identifier: unique for (almost) every row, so it carries no pattern to learn"
@@ -71,6 +81,22 @@ class Roles:
 
 def _norm(name: str) -> str:
     return name.lower().replace("_", "").replace(" ", "").replace("-", "")
+
+
+def _id_like_name(name: str) -> bool:
+    """Whether a column's name is an identifier's: a known one ('id', 'row'), one whose last word
+    is ('customer_id', 'CustomerID', 'order no'), or one lower-case word ending in such a word
+    after one of three letters or more ('customerid'), but not an English word ('paid', 'valid')."""
+    if _norm(name) in _ID_NAMES:
+        return True
+    words = _WORD.findall(name)
+    if not words:
+        return False
+    last = words[-1].lower()
+    if len(words) > 1:
+        return last in _ID_WORDS
+    return last not in _NOT_ID_WORDS and any(
+        last.endswith(w) and len(last) - len(w) >= 3 for w in _ID_WORDS)
 
 
 #: Names of number columns whose whole numbers name things (a zip code, a product code), not
@@ -119,7 +145,6 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
         what = " (free text)" if prof.kind == "text" else ""
         return (f"mostly missing{what}: {prof.missing:,} of {n:,} rows ({prof.missing / n:.0%}) have no "
                 f"value, too few to learn from")
-    lname = _norm(name)
     nonnull = n - prof.missing
     if n > 0 and prof.kind in ("number", "binary") and prof.integer and prof.unique == n and n > 20:
         d = np.diff(s.to_numpy(dtype=np.float64))
@@ -130,7 +155,7 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
     # a number with a fractional part is a measurement, never an identifier ('citric acid', whose
     # lab values differ in every row, ends in 'id')
     fractional = prof.kind in ("number", "binary") and not prof.integer
-    id_name = (lname in _ID_NAMES or lname.endswith(_ID_SUFFIXES)) and not fractional
+    id_name = _id_like_name(name) and not fractional
     if id_name and nonnull > 0 and prof.unique >= 0.9 * nonnull and n > 20 and prof.kind != "mixed":
         return REASON_ID
     seq = _sequence_reason(name, s, prof, frame)
