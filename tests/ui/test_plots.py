@@ -199,3 +199,27 @@ def test_a_seed_band_skips_what_diverged_and_ends_with_the_shortest_seed(qtbot):
     assert "range of 3 seeds" in curves.loss_plot.titleLabel.text
     curves.show_seeds([{"loss": [1.0], "accuracy": [0.5]}])
     assert curves.seed_bands == {} and curves.loss_plot.titleLabel.text == "Loss"
+
+
+def test_linear_axes_write_large_whole_numbers_short(qtbot):
+    """A regression on prices in dollars labelled its predicted-vs-actual axes, the surface's
+    axes and the Data tab's histograms 50000, 100000, 150000 and a million as 1e+06; written in
+    full with separators (1,000,000) the labels ran into each other under the plot. As the row
+    count axes do: 50k, 1M; four digits (a year) as they are."""
+    from nnstudio.ui.common.plots import plain_numbers
+
+    widget = pg.PlotWidget(background="w")
+    qtbot.addWidget(widget)
+    plain_numbers(widget)
+    axis = widget.getPlotItem().getAxis("bottom")
+    assert axis.tickStrings([50_000.0, 100_000.0, 150_000.0], 1.0, 50_000.0) == ["50k", "100k", "150k"]
+    assert axis.tickStrings([1e6, 1.2e6], 1.0, 2e5) == ["1M", "1.2M"]
+    assert axis.tickStrings([-12_500.0, 0.0], 1.0, 12_500.0) == ["-12.5k", "0"]
+    assert axis.tickStrings([1960.0, 1980.0], 1.0, 20.0) == ["1960", "1980"]
+    # fractions as pyqtgraph writes them; from a billion on, its 2e+09
+    assert axis.tickStrings([0.5, 1.0, 1.5], 1.0, 0.5) == ["0.5", "1.0", "1.5"]
+    assert axis.tickStrings([12_345.5, 12_346.0], 1.0, 0.5) == ["12345.5", "12346"]
+    assert axis.tickStrings([2e9, 4e9], 1.0, 2e9) == ["2e+09", "4e+09"]
+    left = widget.getPlotItem().getAxis("left")
+    left.setLogMode(False, True)  # a log axis keeps its own labels
+    assert left.tickStrings([1.0, 2.0], 1.0, 1.0) == pg.AxisItem.tickStrings(left, [1.0, 2.0], 1.0, 1.0)

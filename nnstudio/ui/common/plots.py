@@ -1,6 +1,8 @@
 """Plot helpers shared by the views."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
@@ -107,10 +109,23 @@ def light_grid(plot) -> None:
 
 def plain_numbers(plot) -> None:
     """Axes that show the values as they are. With a label, pyqtgraph rescales an axis whose
-    values stay under 1 and writes "(x0.001)" after the label: 0.4 read as "400, value (x0.001)"."""
+    values stay under 1 and writes "(x0.001)" after the label: 0.4 read as "400, value (x0.001)".
+    Whole numbers from 10,000 on a linear axis are written short, as the row counts are (150k,
+    1.2M, not 150000 or 1e+06): labels with thousands separators ran into each other under a
+    plot of prices; four digits stay as they are (a year: 1970)."""
     item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
     for side in ("left", "bottom", "right", "top"):
-        item.getAxis(side).enableAutoSIPrefix(False)
+        axis = item.getAxis(side)
+        axis.enableAutoSIPrefix(False)
+        axis.tickStrings = partial(_grouped_tick_strings, axis.tickStrings, axis)
+
+
+def _grouped_tick_strings(own, axis, values, scale, spacing) -> list[str]:
+    strings = own(values, scale, spacing)
+    if axis.logMode:
+        return strings
+    return [short_count(v * scale) if 1e4 <= abs(v * scale) < 1e9 and v * scale == round(v * scale)
+            and spacing * scale >= 1 else text for v, text in zip(values, strings)]
 
 
 def thinned(x, y, resolution: int = 2000) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +144,8 @@ def thinned(x, y, resolution: int = 2000) -> tuple[np.ndarray, np.ndarray]:
 
 
 def short_count(value: float) -> str:
-    """A count as an axis label: 800, 7500, 40k, 2.5M (fits an axis a few characters wide)."""
+    """A count (or a whole number) as an axis label: 800, 7500, 40k, 2.5M (fits an axis a few
+    characters wide)."""
     v = abs(value)
     if v < 10_000:
         return f"{value:g}"

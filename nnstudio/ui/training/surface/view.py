@@ -105,6 +105,7 @@ class SurfaceView(FollowsTimeline, FrameScheduling, SurfacePoints, SurfaceHeatma
         self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=binary_colormap(False),
                                          interactive=False, colorMapMenu=False, width=14)
         self.glw.addItem(self.color_bar, row=0, col=1)
+        plain_numbers(self.color_bar)  # a price colour bar in dollars: 300,000, not 300000
         self.slice_label = self.glw.addLabel("", row=1, col=0, colspan=2, size="9pt", color="#444")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-20)
