@@ -82,6 +82,11 @@ class PredictionsModel(QAbstractTableModel):
         self._decimals = [column_decimals(sample.iloc[:, j])
                           if pd.api.types.is_float_dtype(sample.dtypes.iloc[j]) else None
                           for j in range(sample.shape[1])]
+        # whole numbers in front (the target, read beside its prediction) are written as it is:
+        # 532,600 beside 523,312; others (an id, a year) as the file has them
+        for j in range(len(first)):
+            if pd.api.types.is_integer_dtype(self.view.dtypes.iloc[j]):
+                self._decimals[j] = 0
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -99,9 +104,11 @@ class PredictionsModel(QAbstractTableModel):
                 return ""
             if isinstance(v, (bool, np.bool_)):
                 return "yes" if v else "no"
+            d = self._decimals[index.column()]  # (set with the view: one per column)
             if isinstance(v, (float, np.floating)):
-                d = self._decimals[index.column()]  # (set with the view: one per column)
                 return fmt(float(v)) if d is None or not math.isfinite(v) else f"{v:,.{d}f}"
+            if isinstance(v, (int, np.integer)) and d is not None:
+                return f"{v:,}"
             return str(v)
         if role == Qt.ItemDataRole.BackgroundRole and self._wrong is not None and self._wrong[index.row()]:
             return QBrush(WRONG_ROW)

@@ -87,3 +87,24 @@ def test_a_predictions_column_writes_all_its_numbers_one_way(qtbot):
     assert column("P(yes)") == ["0.1235", "0.9000", "0.5000"]
     assert column("bmi") == ["39.920", "21.610", "33.000"]
     assert column("age") == ["31", "41", "56"]
+
+
+def test_a_whole_number_target_is_written_as_its_prediction_is(qtbot):
+    """House prices in whole dollars: 'prediction 523,312' beside 'price 532600' (an integer
+    column was written as it is). The target, read beside its prediction, is written the same
+    way; other whole-number columns (an id, a year) stay as the file has them."""
+    import pandas as pd
+
+    from nnstudio.ui.evaluation.widgets import PredictionsModel
+
+    frame = pd.DataFrame({"prediction": [523312.4, 96.2], "error": [-9288.0, 1.2],
+                          "price": [532600, 95], "id": [7000052, 7000053], "year": [1970, 2001]})
+    model = PredictionsModel()
+    model.set_frame(frame, ["prediction", "error", "price"])
+
+    def column(name):
+        j = list(model.view.columns).index(name)
+        return [model.data(model.index(i, j)) for i in range(len(frame))]
+    assert column("prediction") == ["523,312", "96"]
+    assert column("price") == ["532,600", "95"]
+    assert column("id") == ["7000052", "7000053"] and column("year") == ["1970", "2001"]
