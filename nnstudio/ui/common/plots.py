@@ -169,15 +169,18 @@ def _one_two_five(v: float) -> bool:
 
 
 def _plain(value: float) -> str:
-    """A tick value as a person writes it: 40,000 (not 4e+04) up to millions, 5.52e+11 beyond."""
+    """A tick value as a person writes it: 5,000 and 40k (not 4e+04) up to 1e9 as the linear
+    axes write them, 5.52e+11 beyond."""
     v = float(f"{value:.4g}")
-    return f"{v:,.0f}" if 1e3 <= abs(v) < 1e7 and v == round(v) else f"{v:.4g}"
+    if v != round(v) or not 1e3 <= abs(v) < 1e9:
+        return f"{v:.4g}"
+    return f"{v:,.0f}" if abs(v) < 1e4 else short_count(v)
 
 
 class SparseLogAxis(pg.AxisItem):
     """A log axis that labels 1, 2 and 5 of each decade only: pyqtgraph labels all of 1..9 when the
     range spans under three decades, and 0.06..0.09 ran into each other. Labels are plain numbers
-    (20, 500, 0.05) where those are short, pyqtgraph's 2·10⁵ beyond. A range with fewer than two
+    (20, 500, 0.05, 40k, 2M) below 1e9, pyqtgraph's 2·10⁹ beyond. A range with fewer than two
     of those (a loss that sat at 5.5e11 all run) gets evenly spaced values labelled as they are."""
 
     _linear: set | None = None  # the values of evenly spaced ticks, when those replace 1-2-5
@@ -211,7 +214,7 @@ class SparseLogAxis(pg.AxisItem):
             value = 10.0 ** v * scale
             if not _one_two_five(v):
                 out.append("")
-            elif 1e-4 <= value < 1e5:  # 20, 5,000, 0.05: plain numbers where they are short
+            elif 1e-4 <= value < 1e9:  # 20, 5,000, 40k, 0.05: plain numbers where they are short
                 out.append(_plain(value))
             else:
                 out.append(super().tickStrings([v], scale, spacing)[0])
