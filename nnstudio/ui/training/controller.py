@@ -89,7 +89,7 @@ class RepeatSummary:
         f = (lambda v: f"{v:.3f}") if self.metric == "accuracy" else fmt_number
         each = ", ".join(f(v) for v in self.values)
         return (f"{len(self.values)} runs (seeds 0–{len(self.values) - 1}): {name} "
-                f"{f(self.mean)} ± {f(self.sd)} (each: {each})")
+                f"{f(self.mean)} ± {f(self.sd)} (each: {each}).")  # a sentence: a verdict follows
 
 
 class TrainingController(QObject):

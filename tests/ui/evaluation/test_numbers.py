@@ -26,9 +26,9 @@ def test_a_repeats_summary_writes_a_regressions_mae_as_people_write_it():
     from nnstudio.ui.training.controller import RepeatSummary
 
     s = RepeatSummary("mae", [392926.3319, 401002.7], 396964.5, 5710.6)
-    assert s.text() == "2 runs (seeds 0–1): test MAE 396,964 ± 5,711 (each: 392,926, 401,003)"
+    assert s.text() == "2 runs (seeds 0–1): test MAE 396,964 ± 5,711 (each: 392,926, 401,003)."
     acc = RepeatSummary("accuracy", [0.874, 0.875], 0.8745, 0.0007)
-    assert acc.text() == "2 runs (seeds 0–1): test accuracy 0.875 ± 0.001 (each: 0.874, 0.875)"
+    assert acc.text() == "2 runs (seeds 0–1): test accuracy 0.875 ± 0.001 (each: 0.874, 0.875)."
 
 
 def test_the_baselines_table_writes_prices_as_the_metrics_table_does(qtbot):
