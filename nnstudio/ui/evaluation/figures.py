@@ -122,12 +122,20 @@ def _split_of(results: dict, e) -> str | None:
     return next((s for s, x in results.items() if x is e), None)
 
 
+def compact(layout) -> None:
+    """Narrow margins in a box of the left column: at 1280 x 720 the default ones took 30 px
+    from the ROC curve."""
+    layout.setContentsMargins(6, 4, 6, 6)
+    layout.setSpacing(4)
+
+
 class ConfusionBox(QGroupBox):
     """The confusion matrix (counts and/or row %) and precision / recall / F1 per class."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Confusion matrix", parent)
         cm_lay = QVBoxLayout(self)
+        compact(cm_lay)
         row = QHBoxLayout()
         row.addWidget(QLabel("Show"))
         self.cm_mode = QComboBox()
@@ -200,6 +208,7 @@ class ChartBox(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Chart", parent)
         ch_lay = QVBoxLayout(self)
+        compact(ch_lay)
         self.chart = pg.PlotWidget(background="w")
         self.chart.showGrid(x=True, y=True, alpha=0.25)
         ch_lay.addWidget(self.chart)

@@ -148,7 +148,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.cm_box)
         left.addWidget(self.chart_box)
-        left.setSizes([420, 260])
+        left.setSizes([330, 350])
 
         # right: predictions table, one-row form
         self.right = QTabWidget()

@@ -193,6 +193,11 @@ class ConfusionMatrixView(QTableWidget):
                 item.setToolTip(f"{n:,} rows of class {classes[i]!s} predicted as {classes[j]!s} "
                                 f"({share:.1%} of the true {classes[i]!s} rows)")
                 self.setItem(i, j, item)
+        # as tall as its rows need, up to 140 px (more classes scroll): a 2 x 2 matrix held
+        # 140 px at 1280 x 720 and squeezed the ROC curve under it
+        need = (self.horizontalHeader().sizeHint().height() + k * self.MIN_CELL_HEIGHT
+                + 2 * self.frameWidth() + 2)
+        self.setMinimumHeight(min(140, need))
 
     @classmethod
     def short(cls, c, n: int | None = None) -> str:

@@ -306,3 +306,20 @@ def test_after_a_repeat_the_tab_says_which_seeds_network_it_evaluates(window, qt
     qtbot.waitUntil(lambda: not ev.busy() and ev.results and not ev.live, timeout=60_000)
     assert window.state.result.seed == 1
     assert ev.status.text().startswith("Trained model (seed 1, 2 epochs, completed"), ev.status.text()
+
+
+def test_the_roc_curve_has_room_on_a_small_screen(window, qtbot):
+    """At 1280 x 720 the ROC curve was drawn about 80 px tall under a 2 x 2 confusion matrix
+    that had more room than it needed: its axis labels ran into each other."""
+    window.resize(1280, 720)
+    window.load_example("churn")
+    ev = window.evaluation
+    window.tabs.setCurrentWidget(ev)
+    train(window, qtbot, epochs=1, batch=256)
+    qtbot.wait(50)
+    plot = ev.chart_box.chart
+    assert plot.isVisible() and plot.height() >= 190, plot.height()  # was 147 ...
+    assert plot.getPlotItem().vb.height() >= 110  # ... its curve's area about 80
+    matrix = ev.cm_box.confusion  # the matrix and the per-class table still whole
+    assert not matrix.verticalScrollBar().isVisible() and not ev.cm_box.per_class.verticalScrollBar().isVisible()
+    assert matrix.viewport().height() >= sum(matrix.rowHeight(i) for i in range(matrix.rowCount()))
