@@ -22,6 +22,7 @@ import numpy as np
 
 from nnstudio.core.errors import DataError, SpecError
 from nnstudio.core.model.spec import LayerSpec
+from nnstudio.core.numbers import fmt_number
 from nnstudio.core.registry import canonical_activation
 
 
@@ -461,9 +462,9 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
                 enc = float("nan")
                 problem = problem or f"'{raw}' is not a number"
             if c.scaling == "standardize":
-                how = f"standardized: (x − {c.center:.4g}) / {c.scale:.4g}"
+                how = f"standardized: (x − {fmt_number(c.center)}) / {fmt_number(c.scale)}"
             elif c.scaling == "minmax":
-                how = f"scaled to 0..1: (x − {c.center:.4g}) / {c.scale:.4g}"
+                how = f"scaled to 0..1: (x − {fmt_number(c.center)}) / {fmt_number(c.scale)}"
             else:
                 how = "used as is"
             encoded = [(names[0], enc)]
@@ -484,7 +485,7 @@ def explain_inputs(preprocessor, row) -> list[InputStep]:
     for d in getattr(preprocessor, "derived", []):  # engineered inputs (issue 21), after the columns
         v = float(X[j])
         value = v * d.scale + d.center
-        how = f"engineered: {d.formula}" + (f", then (v − {d.center:.4g}) / {d.scale:.4g}"
+        how = f"engineered: {d.formula}" + (f", then (v − {fmt_number(d.center)}) / {fmt_number(d.scale)}"
                                             if d.scaling in ("standardize", "minmax") else "")
         steps.append(InputStep(d.name, value, [(d.name, value)], [(d.name, v)], how,
                                "" if math.isfinite(v) else "the formula gives no number here"))

@@ -243,3 +243,19 @@ def test_neuron_maps_keep_the_maps_shown_and_go_through_in_blocks(monkeypatch):
     np.testing.assert_allclose(shown[1], every[1], rtol=1e-12)
     t = trace(layers, grid)  # and both are the trace's activations
     np.testing.assert_allclose(every[0], t.layers[0].a.T.reshape(-1, n, n), rtol=1e-12)
+
+
+def test_the_scaling_of_an_amount_is_written_as_people_write_numbers():
+    """The Inspector wrote an income's scaling "standardized: (x − 4.119e+04) / 2.173e+04"."""
+    from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, prepare
+
+    rng = np.random.default_rng(1)
+    n = 80
+    frame = pd.DataFrame({"income": rng.normal(41_000, 21_000, n).round(2),
+                          "rate": rng.uniform(0.01, 0.03, n), "y": rng.integers(0, 2, n)})
+    data = prepare(Dataset(frame, "t"), Roles("y", ["income", "rate"]), PreprocessConfig(),
+                   SplitConfig(test=0.2, val=0.0, seed=1))
+    income, rate = explain_inputs(data.preprocessor, {"income": 50_000.0, "rate": 0.02})
+    mean, sd = data.preprocessor.columns[0].center, data.preprocessor.columns[0].scale
+    assert income.how == f"standardized: (x − {mean:,.0f}) / {sd:,.0f}", income.how
+    assert "e+" not in rate.how and "e-" not in rate.how, rate.how

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.jsonsafe import python_scalar
+from nnstudio.core.numbers import fmt_number  # also imported from here by most callers
 
 #: Text columns with more distinct values than this (and more than 5 % of the rows) are free text.
 MAX_CATEGORIES = 100
@@ -134,26 +135,6 @@ def fmt_value(v) -> str:
 def infinite_text(count: int) -> str:
     """"1 infinite value (inf)", "2 infinite values (inf)"."""
     return f"{count:,} infinite value{'' if count == 1 else 's'} (inf)"
-
-
-def fmt_number(x: float | None) -> str:
-    """A number the way a person writes it: 38.9, 10.5, 0.0312, 76,485."""
-    if x is None or not np.isfinite(x):
-        return str(x)
-    a = abs(x)
-    if a == 0:
-        return "0"
-    if a >= 1e15:  # written out, 1e308 took 309 digits
-        return f"{x:.3g}"
-    if float(x).is_integer():
-        return f"{int(x):,}"
-    if a >= 1000:
-        return f"{x:,.0f}"
-    if a >= 10:
-        return f"{x:.1f}"
-    if a >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3g}"
 
 
 def _histogram(v: np.ndarray, integer: bool, unique: int) -> tuple[list[float], list[int]]:
