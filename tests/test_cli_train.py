@@ -257,3 +257,20 @@ def test_a_seed_out_of_range_is_a_setting_error_not_an_internal_one(capsys):
         with pytest.raises(SettingsError, match="seed"):
             TrainSettings(seed=bad).check()
     TrainSettings(seed=2**32 - 1).check()
+
+
+def test_figures_in_dollars_are_printed_as_the_evaluation_tab_writes_them(capsys):
+    """A regression on prices printed "loss: 1560910720.0000" and "mae: 31504.4785" where the
+    Evaluation tab writes 1.561e+09 and 31,504."""
+    from nnstudio.cli.common import print_result
+
+    print_result("Trained 50 epochs.", {"loss": 1_560_910_720.0, "mae": 31_504.4785,
+                                        "val_mae": 2271.685, "accuracy": 0.95, "seconds": 0.29}, 289)
+    lines = {ln.split(":")[0].strip(): ln.split(":", 1)[1].strip()
+             for ln in capsys.readouterr().out.splitlines() if ":" in ln}
+    assert lines["loss"] == "1.561e+09" and lines["mae"] == "31,504"
+    assert lines["val_mae"] == "2271.6850" and lines["accuracy"] == "0.9500"
+    from nnstudio.core.numbers import fmt_spread  # a Repeat's or a sweep's mean ± sd, one way
+
+    assert fmt_spread(33_812.4, 781.2331) == "33,812 ± 781.2"
+    assert fmt_spread(0.96512, 0.00711, 4) == "0.9651 ± 0.0071" and fmt_spread(0.9651) == "0.965"

@@ -143,14 +143,18 @@ def task_line(project, data) -> str:
 
 
 def print_result(message: str, out: dict, params: int, *extra: str) -> None:
-    """The human-readable form of a run's result (the JSON form is ``out`` itself)."""
+    """The human-readable form of a run's result (the JSON form is ``out`` itself): figures as
+    the Evaluation tab writes them."""
+    import math  # noqa: PLC0415 -- lazy, as this module's other imports
+
+    from nnstudio.core.numbers import fmt_figure  # noqa: PLC0415
     print(message)
     for line in extra:
         print(line)
     for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
               "mae", "val_mae", "test_mae"):
         if out.get(k) is not None:
-            print(f"{k:>14}: {out[k]:.4f}")
+            print(f"{k:>14}: {fmt_figure(out[k]) if math.isfinite(out[k]) else out[k]}")
     print(f"{'params':>14}: {params}")
     print(f"{'seconds':>14}: {out['seconds']:.2f}")
     if out.get("baseline", {}).get("verdict"):

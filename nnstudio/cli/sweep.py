@@ -9,6 +9,7 @@ from nnstudio.cli import train
 from nnstudio.cli.train import load_project
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import store, sweep
+from nnstudio.core.numbers import fmt_spread
 
 
 def add_parser(sub) -> None:
@@ -113,7 +114,7 @@ def run(args) -> int:
     w = min(max(len(c["label"]) for c in groups), 60)
     for rank, i in enumerate(res.order(), 1):  # the JSON keeps the grid's order
         c = groups[i]
-        mean = "n/a" if c["mean"] is None else f"{c['mean']:.4f} ± {c['sd']:.4f}"
+        mean = "n/a" if c["mean"] is None else fmt_spread(c["mean"], c["sd"], 4)
         print(f"  {rank:>3}. {c['label']:<{w}}  {mean}  ({c['params']} parameters)")
     for line in res.summary_text():
         print(line)

@@ -25,6 +25,7 @@ from nnstudio.core.errors import DataError, NNStudioError, SpecError
 from nnstudio.core.experiments import groups, store
 from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.spec import NetworkSpec, Task, param_counts, validate
+from nnstudio.core.numbers import fmt_figure, fmt_spread
 from nnstudio.core.registry import LOSS_ALIASES
 from nnstudio.core.settings import BATCH_MODES, LOSSES, OPTIMIZERS
 from nnstudio.core.training.control import TrainingControl
@@ -236,8 +237,9 @@ def run(args) -> int:
             print("\n".join(columns_lines(project, data)))
             for i, r in enumerate(runs):
                 v = r.get(rep["metric"])
-                print(f"seed {i}: {rep['metric']} " + (f"{v:.4f}" if isinstance(v, (int, float)) else "—"))
-            print(f"{rep['metric']}: mean {rep['mean']:.4f} ± {rep['sd']:.4f} over {len(runs)} runs")
+                print(f"seed {i}: {rep['metric']} " + (fmt_figure(v) if isinstance(v, (int, float)) else "—"))
+            print(f"{rep['metric']}: mean {fmt_spread(rep['mean'], rep['sd'], 4)} over "
+                  f"{len(runs)} runs")
             print(base["verdict"])
     else:
         from nnstudio.core.coach import findings_json  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs

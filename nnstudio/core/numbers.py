@@ -1,5 +1,5 @@
 """Numbers written as people write them, for every layer of core (the data profiles, the
-Inspector's preprocessing steps)."""
+Inspector's preprocessing steps) and the command line's figures."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,3 +23,21 @@ def fmt_number(x: float | None) -> str:
     if a >= 1:
         return f"{x:.2f}"
     return f"{x:.3g}"
+
+
+def fmt_figure(v: float, digits: int = 4) -> str:
+    """A score as the Evaluation tab and the command line write it: ``digits`` decimals; whole
+    numbers with thousands separators from 10,000 (a price's MAE of 31,504, not 31504.4785);
+    e-notation below 0.001 and from 1e9 (a squared error in dollars: 1.561e+09)."""
+    if 1e4 <= abs(v) < 1e9:
+        return f"{v:,.0f}"
+    return f"{v:.{digits}g}" if abs(v) >= 1e9 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}"
+
+
+
+def fmt_spread(mean: float, sd: float | None = None, digits: int = 3) -> str:
+    """A mean over seeds and its sd (``None``: one seed, the mean alone), both written one way:
+    ``digits`` decimals for a score (0.951 ± 0.013), as people write amounts from 1,000 (an MAE
+    in dollars: 33,812 ± 781.2, not 33811.612 ± 781.233)."""
+    f = fmt_number if abs(mean) >= 1000 else (lambda v: f"{v:.{digits}f}")
+    return f(mean) if sd is None else f"{f(mean)} ± {f(sd)}"

@@ -9,6 +9,7 @@ from nnstudio.core.experiments.diff import SETTING_WORDS, describe_diff, varying
 from nnstudio.core.experiments.record import RunRecord
 from nnstudio.core.experiments.sweep import label_of
 from nnstudio.core.model.spec import LayerSpec
+from nnstudio.core.numbers import fmt_spread
 
 
 def network_text(r: RunRecord) -> str:
@@ -101,14 +102,13 @@ def describe(runs: list[RunRecord]) -> str:
         metric = verdict_metric(runs)
         for g, name in zip(groups, names):
             s = stats.summarize([r.metric(metric) for r in g])
-            sd = f" ± {s.sd:.3f}" if s.n > 1 else ""
-            lines.append(f"{name}: {metric} {s.mean:.3f}{sd} ({s.n} "
+            lines.append(f"{name}: {metric} {fmt_spread(s.mean, s.sd if s.n > 1 else None)} ({s.n} "
                          f"seed{'s' if s.n != 1 else ''})")
     elif len(runs) > 1:  # one seed group (a Repeat): its spread, and what a verdict needs
         metric = verdict_metric(runs)
         s = stats.summarize([r.metric(metric) for r in runs])
         if s.n:
-            lines.append(f"{group_label(runs)}: {metric} {s.mean:.3f} ± {s.sd:.3f} over "
+            lines.append(f"{group_label(runs)}: {metric} {fmt_spread(s.mean, s.sd)} over "
                          f"{s.n} seeds. Select another seed group too (a Repeat of another "
                          f"network or setting, a sweep's configuration) for a verdict on the "
                          f"difference.")

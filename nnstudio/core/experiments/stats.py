@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from nnstudio.core.numbers import fmt_spread
+
 #: A difference with p below this is called real; at or above, within seed noise.
 ALPHA = 0.05
 TEST_NAME = "Welch's t-test"
@@ -68,7 +70,7 @@ def _js(v):
 
 
 def _fmt(s: Summary, digits: int) -> str:
-    return f"{s.mean:.{digits}f} ± {s.sd:.{digits}f}" if s.n > 1 else f"{s.mean:.{digits}f}"
+    return fmt_spread(s.mean, s.sd if s.n > 1 else None, digits)
 
 
 def _p(p: float) -> str:

@@ -48,6 +48,7 @@ from nnstudio.core.experiments.record import RunRecord, data_identity, new_id, r
 from nnstudio.core.experiments.tensorboard import RunWriter
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, count_params, validate
+from nnstudio.core.numbers import fmt_spread
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
 from nnstudio.core.training import population
 from nnstudio.core.training.program import build_lock
@@ -357,7 +358,7 @@ class SweepResult:
             return ["No configuration finished.", *self.notes]
         b = self.configurations[rk.best]
         sb = stats.summarize(self.values(b))
-        out.append(f"Best by {self.metric}: {b.label} — {sb.mean:.3f} ± {sb.sd:.3f} "
+        out.append(f"Best by {self.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} "
                    f"({b.params} parameters).")
         s = self.configurations[rk.smallest]
         if len({c.params for c in self.configurations}) == 1:  # a learning-rate sweep: no smaller net
@@ -369,8 +370,8 @@ class SweepResult:
             out.append("No smaller network scores within seed noise of it.")
         else:
             ss = stats.summarize(self.values(s))
-            out.append(f"Smallest within noise of the best: {s.label} — {ss.mean:.3f} ± "
-                       f"{ss.sd:.3f} ({s.params} parameters).")
+            out.append(f"Smallest within noise of the best: {s.label} — "
+                       f"{fmt_spread(ss.mean, ss.sd)} ({s.params} parameters).")
         return out + self.notes
 
     def to_json(self) -> dict:

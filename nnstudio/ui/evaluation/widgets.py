@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
+from nnstudio.core.numbers import fmt_figure
 from nnstudio.ui.common.text import short, short_label
 
 WRONG_ROW = QColor("#fde2e2")
@@ -36,9 +37,7 @@ def fmt(v, digits: int = 4) -> str:
     if isinstance(v, (float, np.floating)):
         if not math.isfinite(v):
             return "—"
-        if 1e4 <= abs(v) < 1e9:
-            return f"{v:,.0f}"
-        return f"{v:.{digits}g}" if abs(v) >= 1e9 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}"
+        return fmt_figure(float(v), digits)
     return str(v)
 
 
