@@ -8,7 +8,7 @@ Ways a good test score can be a wrong answer, all found in the prepared splits:
   (a cancellation date for churn, a total that includes the price), and the network learns the
   answer instead of the problem;
 * **held-out rows that repeat training rows** — a validation or test row whose inputs, as the
-  network sees them, are those of a training row shows recall, not generalisation;
+  network sees them, and target are those of a training row shows recall, not generalisation;
 * **a class of a few rows** among plentiful ones — hardly learned, and often not in the test rows
   at all, so the test score says nothing about it;
 * **a column one-hot encoded into hundreds of inputs** — usually a name, an identifier or a code
@@ -115,7 +115,7 @@ def repeats_text(found: list[Repeats]) -> str:
         return ""
     which = " and ".join(r.count_text for r in found)
     scores = "score shows" if len(found) == 1 else "scores show"
-    return (f"{which} repeat the inputs of a training row exactly: on those the {scores} recall, "
+    return (f"{which} repeat a training row exactly, inputs and target: on those the {scores} recall, "
             f"not how the network does on inputs it has not seen. Duplicated records are the usual "
             f"cause; unless new data will repeat these inputs, remove the duplicates from the file.")
 
@@ -255,19 +255,40 @@ class _TrainRows:
         return int(match.sum())
 
 
+def _complete(data, raw: pd.DataFrame, n: int) -> np.ndarray:
+    """Which of a split's rows have every input column's value (no value filled in)."""
+    cols = [c.name for c in data.preprocessor.columns if c.name in raw.columns]
+    if len(raw) != n or not cols:
+        return np.ones(n, bool)
+    return ~raw[cols].isna().any(axis=1).to_numpy()
+
+
+def _records(data, x, y, raw: pd.DataFrame) -> np.ndarray:
+    """A split's complete rows (:func:`_complete`) as records: their encoded inputs and target."""
+    x = np.asarray(x)
+    keep = _complete(data, raw, len(x))
+    return np.column_stack([x, _labels(y, data.task).astype(x.dtype)])[keep]
+
+
 def repeats(data) -> list[Repeats]:
-    """Validation and test rows whose encoded inputs equal a training row's (from REPEAT_SHARE on)."""
+    """Validation and test rows that repeat a training row, inputs and target (from REPEAT_SHARE
+    on): records twice, on which a score shows recall. Inputs alone are not enough: prices of
+    two houses alike on paper differ, and a network cannot have learned one from the other.
+    Rows with a filled-in value are left out on both sides: rows missing the same values are
+    filled alike (the training median) and share their inputs without being records twice."""
     if len(data.X_train) == 0 or data.X_train.ndim != 2:
         return []
-    sampled = len(data.X_train) > REPEAT_SAMPLE
-    train = _TrainRows(np.asarray(data.X_train)[_sample(len(data.X_train), REPEAT_SAMPLE)])
+    x_train = _records(data, data.X_train, data.y_train, data.raw_train)
+    sampled = len(x_train) > REPEAT_SAMPLE
+    train = _TrainRows(x_train[_sample(len(x_train), REPEAT_SAMPLE)])
     if train.distinct() < DISTINCT_SHARE * len(train.train):
         return []  # few input combinations (all categories, small counts): new rows repeat them too
     out = []
-    for split, x in (("validation", data.X_val), ("test", data.X_test)):
+    for split, x, y, raw in (("validation", data.X_val, data.y_val, data.raw_val),
+                             ("test", data.X_test, data.y_test, data.raw_test)):
         if len(x) == 0:
             continue
-        found = Repeats(split, train.repeated(x), len(x), sampled=sampled)
+        found = Repeats(split, train.repeated(_records(data, x, y, raw)), len(x), sampled=sampled)
         if found.repeated and found.share >= REPEAT_SHARE:
             out.append(found)
     return out
