@@ -2,6 +2,7 @@
 from the command line, the progress bar, and the result in JSON and in words."""
 from __future__ import annotations
 
+import math
 import sys
 
 
@@ -145,9 +146,7 @@ def task_line(project, data) -> str:
 def print_result(message: str, out: dict, params: int, *extra: str) -> None:
     """The human-readable form of a run's result (the JSON form is ``out`` itself): figures as
     the Evaluation tab writes them."""
-    import math  # noqa: PLC0415 -- lazy, as this module's other imports
-
-    from nnstudio.core.numbers import fmt_figure  # noqa: PLC0415
+    from nnstudio.core.numbers import fmt_figure  # noqa: PLC0415 -- lazy: NumPy costs start-up time, paid only by a command with a result
     print(message)
     for line in extra:
         print(line)

@@ -216,7 +216,7 @@ def test_the_background_compile_never_replaces_what_a_run_said(window, qtbot):
     said = window.statusBar().currentMessage()
     assert said.startswith("2 runs (seeds 0–1): test accuracy"), said
     # and whether they beat guessing, as a single run's message says (the command line did)
-    assert re.search(r"\) (Better|No better) than guessing: mean test accuracy .* over 2 runs", said), said
+    assert re.search(r"\)\. (Better|No better) than guessing: mean test accuracy .* over 2 runs", said), said
     assert window.statusBar().toolTip() == said  # the whole of it, where the bar cuts it
     # each slot with its own signature: the tooltip's slot was written above show_message's
     # @Slot(str, str) and took it, leaving the message slot undecorated

@@ -358,8 +358,7 @@ class SweepResult:
             return ["No configuration finished.", *self.notes]
         b = self.configurations[rk.best]
         sb = stats.summarize(self.values(b))
-        out.append(f"Best by {self.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} "
-                   f"({b.params} parameters).")
+        out.append(f"Best by {self.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} ({b.params} parameters).")
         s = self.configurations[rk.smallest]
         if len({c.params for c in self.configurations}) == 1:  # a learning-rate sweep: no smaller net
             close = [c.label for c, v in zip(self.configurations, rk.verdicts_vs_best) if v and v.within_noise]
