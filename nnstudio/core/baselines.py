@@ -330,7 +330,7 @@ def compare(net, data, settings, *, split: str = "test", threshold: float | None
     if task is Task.REGRESSION:
         mean = float(np.mean(data.y_train))
         always = np.full(len(y), mean)
-        rows.append(Scored(MAJORITY, f"always the training mean ({mean:.4g})",
+        rows.append(Scored(MAJORITY, f"always the training mean ({fmt_number(mean)})",
                            regression_metrics(y, always), always, called=MEAN_NAME))
     else:
         counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=k)

@@ -20,6 +20,7 @@ from nnstudio.core import threshold as th
 from nnstudio.core.data import checks
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
+from nnstudio.core.numbers import fmt_figure
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1000px;margin:24px auto;color:#222;padding:0 16px}
@@ -65,7 +66,7 @@ def _cell(x) -> str:
     if x is None:
         return "—"
     if isinstance(x, (float, np.floating)):
-        return "—" if not np.isfinite(x) else f"{float(x):.4g}"
+        return "—" if not np.isfinite(x) else fmt_figure(float(x))  # as the Evaluation tab: 31,220
     if isinstance(x, (int, np.integer)):
         return f"{int(x):,}"
     return str(x)

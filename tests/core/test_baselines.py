@@ -115,3 +115,22 @@ def test_a_regressions_simple_baseline_is_named_the_mean_not_a_majority_rule():
     net = [ForwardLayer("dense", np.float32([[15_000.0]]), np.float32([50_000.0]), "linear")]
     v = bl.compare(net, dollars, TrainSettings(), train_linear=False).verdict()
     assert re.search(r"lower RMSE than the mean \(\d,\d{3} vs \d\d,\d{3}\)", v), v
+
+
+def test_amounts_in_the_report_and_the_baselines_read_as_the_evaluation_tab_writes_them():
+    """An HTML report of house prices wrote MAE 3.122e+04, RMSE 4.4e+04 and "always the training
+    mean (5.95e+05)" beside the Evaluation tab's 31,220 and 43,999."""
+    from nnstudio.core.report import _cell
+
+    assert _cell(31_220.4) == "31,220" and _cell(43_999.0) == "43,999"
+    assert _cell(1.538e9) == "1.538e+09" and _cell(0.969) == "0.9690" and _cell(-0.001517) == "-0.0015"
+    assert _cell(1_280) == "1,280" and _cell(float("nan")) == "—"
+    from nnstudio.core.forward import ForwardLayer
+    from nnstudio.core.model.spec import Task
+
+    X = np.float32([[0.0], [1.0], [2.0]])
+    y = np.array([400_000.0, 595_321.0, 790_642.0])
+    data = SimpleNamespace(task=Task.REGRESSION, X_train=X, y_train=y, X_test=X, y_test=y, n_classes=0)
+    net = [ForwardLayer("dense", np.float32([[195_321.0]]), np.float32([400_000.0]), "linear")]
+    mean = bl.compare(net, data, TrainSettings(), train_linear=False).get(bl.MAJORITY)
+    assert mean.description == "always the training mean (595,321)", mean.description
