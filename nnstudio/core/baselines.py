@@ -239,10 +239,10 @@ def verdict(c: Comparison) -> str:
             if res == "tie":
                 parts.append(f"is as good as {other.name} ({label} {_figure(nv)} vs {ov})")
             elif res == "win":
-                parts.append(f"has a {share:.0%} lower {label} than {other.name} ({_figure(nv)} vs "
-                             f"{ov}{chance})")
+                parts.append(f"has an {label} {share:.0%} lower than {other.name} ({_figure(nv)} vs "
+                             f"{ov}{chance})")  # (not "a 80% lower")
             else:
-                parts.append(f"has a {-share:.0%} higher {label} than {other.name} ({_figure(nv)} vs "
+                parts.append(f"has an {label} {-share:.0%} higher than {other.name} ({_figure(nv)} vs "
                              f"{ov}{chance})")
         text = f"The network {' and '.join(parts)} {where}."
         if unsure:

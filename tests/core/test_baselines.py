@@ -106,7 +106,7 @@ def test_a_regressions_simple_baseline_is_named_the_mean_not_a_majority_rule():
     net = [ForwardLayer("dense", np.float32([[3.0]]), np.float32([10.0]), "linear")]
     c = bl.compare(net, data, TrainSettings(), train_linear=False)
     assert c.get(bl.MAJORITY).name == "the mean"
-    assert "lower RMSE than the mean (" in c.verdict() and "majority" not in c.verdict()
+    assert re.search(r"has an RMSE \d+% lower than the mean \(", c.verdict()) and "majority" not in c.verdict()
     text = "\n".join(c.lines())
     assert "  the mean " in text and "majority" not in text
     # in dollars, the figures read as prices: "(3435 vs 1.479e+04)" was the verdict's way
@@ -114,7 +114,7 @@ def test_a_regressions_simple_baseline_is_named_the_mean_not_a_majority_rule():
                               y_test=y * 5000 + rng.normal(0, 2000, 40), n_classes=0)
     net = [ForwardLayer("dense", np.float32([[15_000.0]]), np.float32([50_000.0]), "linear")]
     v = bl.compare(net, dollars, TrainSettings(), train_linear=False).verdict()
-    assert re.search(r"lower RMSE than the mean \(\d,\d{3} vs \d\d,\d{3}\)", v), v
+    assert re.search(r"RMSE \d+% lower than the mean \(\d,\d{3} vs \d\d,\d{3}\)", v), v
 
 
 def test_amounts_in_the_report_and_the_baselines_read_as_the_evaluation_tab_writes_them():
