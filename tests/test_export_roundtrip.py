@@ -38,8 +38,13 @@ def make_frame(n: int = 600, seed: int = 5) -> pd.DataFrame:
     z = (x1 - 50) / 5 + 3 * (x2 - 0.5) + 2.5 * (color == "red") - 2 * (flag == "yes") + active - 0.5
     x1 = x1.round(3)
     x1[rng.choice(n, 20, replace=False)] = np.nan  # filled with the training mean
+    outcome = np.where(z > 0, "leave", "stay")
+    # one thing typed several ways, read as one (the project says so): every runtime reads them
+    typed = rng.uniform(size=n) < 0.15
+    color = np.where(typed, np.char.add(np.char.capitalize(color.astype(str)), " "), color)
+    outcome = np.where(rng.uniform(size=n) < 0.1, np.char.upper(outcome.astype(str)), outcome)
     return pd.DataFrame({"Row Id": np.arange(n), "x1": x1, "x 2": x2.round(4), "color": color,
-                         "flag": flag, "active": active, "outcome": np.where(z > 0, "leave", "stay")})
+                         "flag": flag, "active": active, "outcome": outcome})
 
 
 def run_py(code: str, cwd, timeout: int = 240) -> dict:
@@ -57,7 +62,9 @@ def exported(tf_loaded, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("export")
     project = Project.from_dataset(Dataset(make_frame(), "roundtrip", source=None), "outcome")
-    project.preprocess = PreprocessConfig(per_column={"x1": {"missing": "mean"}})
+    project.preprocess = PreprocessConfig(per_column={"x1": {"missing": "mean"},
+                                                      "color": {"spelling": "merge"},
+                                                      "outcome": {"spelling": "merge"}})
     project.spec = NetworkSpec([LayerSpec.dense(8, "relu"), LayerSpec.dropout(0.1),
                                 LayerSpec.dense(4, "tanh")])
     project.settings = TrainSettings(epochs=25, batch_size=16, learning_rate=0.02, jit_compile=False)

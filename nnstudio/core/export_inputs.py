@@ -50,6 +50,19 @@ def _is_text_column(c) -> bool:
         and isinstance(c.categories[0], str)
 
 
+def _variants(c, vocab: list[str]) -> dict[str, str]:
+    """A column read with capitals and spaces ignored: the spellings it takes for its categories,
+    ``{variant: category}`` — those met in the table, and each category in lower case, upper
+    case and capitalized (Keras has no string operations to read any spelling as the app does)."""
+    if getattr(c, "spelling", "exact") != "merge":
+        return {}
+    out = {str(v): str(to) for v, to in c.spellings.items()}
+    for cat in vocab:
+        for v in (cat.lower(), cat.upper(), cat.capitalize(), cat.title()):
+            out.setdefault(v, cat)
+    return {v: to for v, to in out.items() if v not in vocab and to in vocab}
+
+
 def input_specs(pre, *, portable: bool = False) -> list[dict]:
     """One entry per raw input column: its column name, the model's input name and dtype, and how it
     is encoded. ``portable``: input names that TensorFlow/ONNX/LiteRT accept."""
@@ -91,12 +104,16 @@ def build_raw_model(net, pre, *, portable: bool = False):
         if spec["dtype"] == "string":
             vocab = [str(v) for v in c.categories]
             extra = [""] if c.impute_value is not None and "" not in vocab else []
-            idx = layers.StringLookup(vocabulary=vocab + extra, num_oov_indices=1, output_mode="int",
-                                      name=f"{base}_lookup")(x)
+            variants = _variants(c, vocab + extra)
+            idx = layers.StringLookup(vocabulary=vocab + extra + list(variants), num_oov_indices=1,
+                                      output_mode="int", name=f"{base}_lookup")(x)
             code = ops.cast(idx, "float32") - 1.0  # -1: not seen in training
             if extra:  # "" (missing) -> the fill value's code
                 code = ops.where(ops.equal(code, float(len(vocab))),
                                  float(vocab.index(str(c.impute_value))), code)
+            for j, spelling in enumerate(variants.values()):  # 'ja ' -> the code of 'ja'
+                code = ops.where(ops.equal(code, float(len(vocab) + len(extra) + j)),
+                                 float(vocab.index(spelling)), code)
             parts.append(_encode_code(keras, code, c, base))
             continue
         if c.impute_value is not None:

@@ -203,6 +203,12 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
         codes = {str(c): i for i, c in enumerate(classes)}
         a(f"CLASS_WEIGHT = {({codes[k]: float(v) for k, v in cw.items() if k in codes})!r}"
           "  # class number -> weight in the loss")
+    spellings = {c.name: c.spellings for c in pre.columns if c.spelling == "merge" and c.spellings}
+    if pre.target_spelling == "merge" and pre.target_spellings:
+        spellings[pre.target] = pre.target_spellings
+    if spellings:
+        a("# Values that differ only in capitals or spaces, read as one (column -> {as written: as read}):")
+        a(f"SPELLINGS = {spellings!r}")
     a("")
     a("# How each input column is turned into numbers for the network (nnstudio's choices):")
     a("INPUTS = {")
@@ -275,6 +281,9 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     a("")
     a("# ----- 1. read the data, drop unusable rows ------------------------------------------------------")
     a("data = pd.read_csv(DATA)")
+    if spellings:
+        a("for col, spelling in SPELLINGS.items():")
+        a("    data[col] = data[col].replace(spelling)")
     a("data = data.dropna(subset=[TARGET] + [c for c in INPUTS if c not in FILL_MISSING])")
     a("")
     a("# ----- 2. split: shuffle, hold out the test rows (never seen in training) -----------------------")

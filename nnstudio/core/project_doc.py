@@ -19,6 +19,7 @@ from nnstudio.core.data.preprocess_config import (
     COLUMN_KINDS,
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,
+    SPELLINGS,
     PreprocessConfig,
     SplitConfig,
 )
@@ -283,7 +284,7 @@ def parse_document(doc: dict, path: Path | str) -> ProjectDocument:
     def preprocess(d):
         cfg = PreprocessConfig.from_dict(require_dict(d, "preprocessing"))
         allowed = {"numeric": NUMERIC_SCALINGS, "categorical": CATEGORICAL_ENCODINGS,
-                   "missing": MISSING_STRATEGIES, "kind": COLUMN_KINDS}
+                   "missing": MISSING_STRATEGIES, "kind": COLUMN_KINDS, "spelling": SPELLINGS}
         if not isinstance(cfg.per_column, dict):
             raise ValueError("per-column choices must be an object")
         for where, choices in [("", vars(cfg)), *((f" of column '{c}'", require_dict(v, c))

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data.spellings import look_alike_groups
 from nnstudio.core.model.spec import Task
 
 #: A one-column rule this good on held-out rows is a finding: held-out accuracy (classification,
@@ -360,26 +361,14 @@ def wide_text(found: list[tuple[str, int]], n_inputs: int, train_rows: int) -> s
             f"the file.")
 
 
-def _spelling_key(value: str) -> str:
-    return " ".join(value.split()).casefold()
-
-
-def _look_alike_groups(values) -> list[list[str]]:
-    groups: dict[str, list[str]] = {}
-    for v in values:
-        if isinstance(v, str):
-            groups.setdefault(_spelling_key(v), []).append(v)
-    return [sorted(g) for g in groups.values() if len(g) > 1]
-
-
 def look_alikes(data) -> list[tuple[str, list[list[str]]]]:
     """(column, groups of its values that differ only in capitals or spaces), the target first,
     then the category inputs in their order."""
     pre = data.preprocessor
     found = []
     if data.task is not Task.REGRESSION:
-        found.append((pre.target, _look_alike_groups(pre.classes or [])))
-    found += [(c.name, _look_alike_groups(c.categories)) for c in pre.columns
+        found.append((pre.target, look_alike_groups(pre.classes or [])))
+    found += [(c.name, look_alike_groups(c.categories)) for c in pre.columns
               if c.encoded and c.kind in ("categorical", "binary")]
     return [(col, groups) for col, groups in found if groups]
 

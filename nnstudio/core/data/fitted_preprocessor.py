@@ -9,6 +9,7 @@ import pandas as pd
 from nnstudio.core.data import features as _features
 from nnstudio.core.data.preprocess_config import PreprocessConfig, numeric_fill_value
 from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
+from nnstudio.core.data.spellings import merged, spelling_text
 from nnstudio.core.errors import DataError
 from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import Task
@@ -35,6 +36,10 @@ class ColumnTransform:
     n_missing: int = 0  # missing values in the training split
     formula: str = ""  # an engineered input (issue 21): computed from the raw columns (core.data.features)
     encoded: bool = True  # False: a raw column read only by engineered inputs, not fed to the network
+    #: "merge": values that differ only in capitals or spaces are read as one (core.data.spellings);
+    #: ``spellings``: the variants met in the table, each to the spelling it is read as
+    spelling: str = "exact"
+    spellings: dict = field(default_factory=dict)
 
     @property
     def passthrough_binary(self) -> bool:
@@ -84,9 +89,11 @@ class ColumnTransform:
         if self.passthrough_binary:
             return f"{self.name}: already 0/1, used as is{miss}"
         if self.kind == "binary":
+            miss += spelling_note(self.spelling, self.spellings)
             return (f"{self.name}: two values, {self.categories[0]!s} → 0, {self.categories[1]!s} → 1, "
                     f"{n}{miss}")
         cats = ", ".join(str(c) for c in self.categories[:8]) + (" …" if len(self.categories) > 8 else "")
+        miss += spelling_note(self.spelling, self.spellings)
         if self.encoding == "onehot":
             return f"{self.name}: one-hot, {len(self.categories)} columns ({cats}), {n}{miss}"
         return f"{self.name}: ordinal codes 0..{len(self.categories) - 1} ({cats}), {n}{miss}"
@@ -95,7 +102,8 @@ class ColumnTransform:
     def _keys(self, s: pd.Series):
         if self.categories and not isinstance(self.categories[0], str):
             return s
-        return s.astype(str).where(s.notna())
+        keys = s.astype(str).where(s.notna())
+        return merged(keys, self.spellings, self.categories) if self.spelling == "merge" else keys
 
     def codes(self, s: pd.Series) -> np.ndarray:
         """Category codes (-1: missing or not seen in training)."""
@@ -110,6 +118,9 @@ class FittedPreprocessor:
     classes: list = field(default_factory=list)  # class labels for classification, index = code
     #: engineered inputs (issue 21), encoded after the columns, computed from them in transform()
     derived: list[ColumnTransform] = field(default_factory=list)
+    #: the target's spelling choice and variants, as a column's (ColumnTransform.spelling)
+    target_spelling: str = "exact"
+    target_spellings: dict = field(default_factory=dict)
 
     # ----- fitting ---------------------------------------------------------------------------
     @classmethod
@@ -320,6 +331,8 @@ class FittedPreprocessor:
         if self.task is Task.REGRESSION:
             return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float32)
         key = s if self.classes and not isinstance(self.classes[0], str) else s.astype(str)
+        if self.target_spelling == "merge":
+            key = merged(key, self.target_spellings, self.classes)
         codes = pd.Categorical(key, categories=self.classes).codes
         return codes.astype(np.int32)
 
@@ -333,7 +346,8 @@ class FittedPreprocessor:
         else:
             cl = ", ".join(f"{c!s} → {i}" for i, c in enumerate(self.classes[:10]))
             more = f", … ({len(self.classes)} classes)" if len(self.classes) > 10 else ""
-            lines.append(f"{self.target} (target, {self.task.label}): {cl}{more}")
+            lines.append(f"{self.target} (target, {self.task.label}): {cl}{more}"
+                         f"{spelling_note(self.target_spelling, self.target_spellings)}")
         return lines
 
     # ----- JSON ------------------------------------------------------------------------------
@@ -349,18 +363,30 @@ class FittedPreprocessor:
                 del d["formula"]
             if d["encoded"]:
                 del d["encoded"]
+            if d["spelling"] == "exact":  # (as the fields above: only when used)
+                del d["spelling"], d["spellings"]
             return d
 
         out = {"columns": [plain_column(c) for c in self.columns], "target": self.target,
                "task": self.task.value, "classes": [python_scalar(x) for x in self.classes]}
         if self.derived:
             out["derived"] = [plain_column(c) for c in self.derived]
+        if self.target_spelling != "exact":
+            out["target_spelling"], out["target_spellings"] = self.target_spelling, self.target_spellings
         return out
 
     @classmethod
     def from_dict(cls, d: dict) -> FittedPreprocessor:
         return cls([ColumnTransform(**c) for c in d["columns"]], d["target"], Task(d["task"]),
-                   list(d.get("classes", [])), [ColumnTransform(**c) for c in d.get("derived", [])])
+                   list(d.get("classes", [])), [ColumnTransform(**c) for c in d.get("derived", [])],
+                   d.get("target_spelling", "exact"), dict(d.get("target_spellings", {})))
+
+
+def spelling_note(spelling: str, spellings: dict) -> str:
+    """"; capitals and spaces ignored ('Ja' and 'ja ' read as one: 'ja')" for a merged column."""
+    if spelling != "merge":
+        return ""
+    return "; capitals and spaces ignored" + (f" ({spelling_text(spellings)}: read as one)" if spellings else "")
 
 
 def filled_numbers(frame: pd.DataFrame, cols: list[ColumnTransform]) -> np.ndarray:

@@ -23,6 +23,8 @@ The pieces live beside it: ``preprocess_config`` (the choices and their plain na
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -39,6 +41,7 @@ from nnstudio.core.data.profile import (
     profile_column,
 )
 from nnstudio.core.data.roles import Roles, check_class_count, infer_task, stray_hint
+from nnstudio.core.data.spellings import merged, spellings_of
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import Task
 
@@ -134,6 +137,20 @@ def resolve_task(dataset: Dataset, target: str, task: Task | str | None) -> tupl
     return task, classes
 
 
+def _merge_spellings(dataset: Dataset, config: PreprocessConfig, columns: list[str]
+                     ) -> tuple[Dataset, dict[str, dict[str, str]]]:
+    """``dataset`` with the text columns whose spelling choice is "merge" written one way ('Ja'
+    and 'ja ' as 'ja'), and each one's variants; the table itself is not changed."""
+    frame = dataset.frame
+    cols = [c for c in dict.fromkeys(columns) if c in frame.columns
+            and config.for_column(c, "spelling") == "merge" and not is_numeric_dtype(frame[c])]
+    if not cols:
+        return dataset, {}
+    found = {c: spellings_of(frame[c]) for c in cols}
+    frame = frame.assign(**{c: merged(frame[c], found[c]) for c in cols if found[c]})
+    return replace(dataset, frame=frame), found
+
+
 def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = None,
             split: SplitConfig | None = None, task: Task | None = None) -> PreparedData:
     """Split the rows, fit preprocessing on the training split only, encode every split."""
@@ -160,6 +177,8 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         raise DataError(f"'{roles.target}' is both the target and a feature.",
                         "The target cannot be an input: remove it from the features.")
     inputs = input_columns(roles, formulas)  # issue 21: columns read only by formulas too
+    dataset, spellings = _merge_spellings(dataset, config, [*inputs, roles.target])
+    frame = dataset.frame
     for c in inputs:
         check_feature(dataset, c, config)
     for f in formulas:
@@ -224,6 +243,10 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     for t in pre.columns:
         t.n_missing = n_missing_train[t.name]
         t.encoded = t.name in roles.features
+        if t.name in spellings and t.kind != "numeric" and not t.passthrough_binary:
+            t.spelling, t.spellings = "merge", spellings[t.name]
+    if roles.target in spellings and task is not Task.REGRESSION:
+        pre.target_spelling, pre.target_spellings = "merge", spellings[roles.target]
     pre.derived = fit_engineered(pre, raw["train"], formulas, config)
     out, dropped_unseen = {}, 0
     for k, part in raw.items():

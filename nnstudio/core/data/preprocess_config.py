@@ -9,6 +9,7 @@ NUMERIC_SCALINGS = ("standardize", "minmax", "none")
 CATEGORICAL_ENCODINGS = ("onehot", "ordinal")
 MISSING_STRATEGIES = ("auto", "drop", "mean", "median", "most_frequent", "constant")
 COLUMN_KINDS = ("auto", "number", "category")
+SPELLINGS = ("exact", "merge")  # (core.data.spellings)
 
 #: Plain names for the choices above (the GUI's combo boxes and the CLI's help use them).
 LABELS = {
@@ -17,6 +18,7 @@ LABELS = {
     "drop": "drop the row", "mean": "fill with the mean", "median": "fill with the median",
     "most_frequent": "fill with the most frequent", "constant": "fill with a constant",
     "auto": "automatic", "number": "a number", "category": "a category",
+    "exact": "as written", "merge": "capitals and spaces ignored",
 }
 #: The missing-value choices in plain words ("auto" reads differently from the other "auto"s).
 MISSING_LABELS = {**{k: LABELS[k] for k in MISSING_STRATEGIES},
@@ -34,6 +36,9 @@ class PreprocessConfig:
     per_column: dict[str, dict] = field(default_factory=dict)
     #: engineered inputs (issue 21): formulas over numeric columns, e.g. ["x^2", "x*y", "sin(x)"]
     engineered: list[str] = field(default_factory=list)
+    #: text values that differ only in capitals or spaces: "exact" (different values) or "merge"
+    #: (read as one: core.data.spellings); usually set per column
+    spelling: str = "exact"
 
     def for_column(self, col: str, key: str):
         default = getattr(self, key, "auto")
@@ -62,7 +67,8 @@ class PreprocessConfig:
         for col, over in [(None, vars(self)), *self.per_column.items()]:
             where = f" for column '{col}'" if col else ""
             for key, allowed in (("numeric", NUMERIC_SCALINGS), ("categorical", CATEGORICAL_ENCODINGS),
-                                 ("missing", MISSING_STRATEGIES), ("kind", COLUMN_KINDS)):
+                                 ("missing", MISSING_STRATEGIES), ("kind", COLUMN_KINDS),
+                                 ("spelling", SPELLINGS)):
                 if key in over and over[key] not in allowed:
                     raise DataError(f"Unknown {key} choice '{over[key]}'{where}.",
                                     f"Use one of: {', '.join(allowed)}.")
@@ -71,6 +77,8 @@ class PreprocessConfig:
         d = asdict(self)
         if not d["engineered"]:  # written only when used: earlier versions can open the project
             del d["engineered"]
+        if d["spelling"] == "exact":
+            del d["spelling"]
         return d
 
     @classmethod

@@ -1,0 +1,66 @@
+"""Values that differ only in capitals or spaces ('Ja', 'ja' and 'ja '), read as one when the user
+asks: one thing typed several ways, which the network would otherwise take for classes to tell
+apart (a target) or inputs that each learn from part of the rows (a feature).
+
+Each group is written as its most frequent spelling (the first in sorted order on a tie); a value
+seen later (a file to predict, the one-row form) is read through the same key, so 'JA' is 'ja' too.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+#: A column's spelling choice: values as they are, or look-alikes read as one.
+SPELLINGS = ("exact", "merge")
+
+
+def spelling_key(value: str) -> str:
+    """What look-alike values share: runs of spaces as one, no spaces at the ends, no capitals."""
+    return " ".join(value.split()).casefold()
+
+
+def look_alike_groups(values) -> list[list[str]]:
+    """Groups (each sorted) of the text values that share a :func:`spelling_key`."""
+    groups: dict[str, list[str]] = {}
+    for v in values:
+        if isinstance(v, str):
+            groups.setdefault(spelling_key(v), []).append(v)
+    return [sorted(g) for g in groups.values() if len(g) > 1]
+
+
+def spellings_of(s: pd.Series) -> dict[str, str]:
+    """``{variant: spelling}`` for the text values of ``s`` that look like another, each to its
+    group's most frequent spelling (values that are their group's spelling are left out)."""
+    counts = s[s.map(lambda v: isinstance(v, str))].value_counts()
+    best: dict[str, tuple[int, str]] = {}
+    for v, n in counts.items():
+        k = spelling_key(v)
+        if k not in best or (-n, v) < (-best[k][0], best[k][1]):
+            best[k] = (int(n), v)
+    return {v: best[spelling_key(v)][1] for v in counts.index if best[spelling_key(v)][1] != v}
+
+
+def merged(s: pd.Series, spellings: dict[str, str], known=()) -> pd.Series:
+    """``s`` with each variant written as its spelling: those of ``spellings``, then any value whose
+    key is that of one of ``known`` (the categories: a variant never seen before)."""
+    by_key = {spelling_key(k): k for k in known if isinstance(k, str)}
+    uniq = s.dropna().unique()
+    change = {}
+    for v in uniq:
+        if not isinstance(v, str):
+            continue
+        to = spellings.get(v) or by_key.get(spelling_key(v), v)
+        if to != v:
+            change[v] = to
+    if not change:
+        return s
+    return s.map(lambda v: change.get(v, v) if isinstance(v, str) else v)
+
+
+def spelling_text(spellings: dict[str, str]) -> str:
+    """'Ja' and 'ja ' as 'ja'; … in words (at most three groups named)."""
+    groups: dict[str, list[str]] = {}
+    for v, to in spellings.items():
+        groups.setdefault(to, []).append(v)
+    parts = [" and ".join(f"'{v}'" for v in sorted(vs)) + f" as '{to}'" for to, vs in groups.items()]
+    more = f" and {len(parts) - 3} more" if len(parts) > 3 else ""
+    return "; ".join(parts[:3]) + more
