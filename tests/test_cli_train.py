@@ -274,3 +274,21 @@ def test_figures_in_dollars_are_printed_as_the_evaluation_tab_writes_them(capsys
 
     assert fmt_spread(33_812.4, 781.2331) == "33,812 ± 781.2"
     assert fmt_spread(0.96512, 0.00711, 4) == "0.9651 ± 0.0071" and fmt_spread(0.9651) == "0.965"
+
+
+def test_look_alike_values_are_read_as_one_when_asked(tmp_path):
+    """'ja', 'Ja' and 'ja ' in the target: five classes, said with how to read them as one;
+    --merge-spellings makes them two."""
+    import numpy as np
+    import pandas as pd
+
+    r = np.random.default_rng(5)
+    x = r.normal(size=300)
+    path = tmp_path / "loans.csv"
+    pd.DataFrame({"x": x, "default": np.where(x > 0, r.choice(["ja", "Ja", "ja "], 300),
+                                              r.choice(["nein", "Nein"], 300))}).to_csv(path, index=False)
+    apart = nnstudio("train", str(path), "--target", "default", "--epochs", "2")
+    assert "--merge-spellings" in apart.stderr and "multi-class" in apart.stdout, apart.stdout
+    one = nnstudio("train", str(path), "--target", "default", "--epochs", "2", "--merge-spellings", "--json")
+    out = json.loads(one.stdout)
+    assert out["task"] == "binary" and "capitals" not in " ".join(out["warnings"])

@@ -58,6 +58,9 @@ def add_arguments(p) -> None:
                         "at most 5%% of the training rows, else fill numbers with the median and give "
                         "text a '(missing)' category), drop (drop every such row), or fill with the "
                         "median, mean or most frequent value")
+    g.add_argument("--merge-spellings", dest="spelling", action="store_const", const="merge",
+                   help="read text values that differ only in capitals or spaces ('Ja', 'ja' and 'ja ') "
+                        "as one, written as their most frequent spelling")
     generated.add_arguments(p)
     g = p.add_argument_group("reading a CSV (detected when not given)")
     g.add_argument("--delimiter", help="field delimiter: ',', ';', 'tab', '|'")
@@ -164,6 +167,8 @@ def load_project(args):
     if getattr(args, "missing", None):
         # the default for every feature; a project's own per-column choices stay
         project.preprocess = replace(project.preprocess, missing=args.missing)
+    if getattr(args, "spelling", None):  # every text column (a project's own per-column choices stay)
+        project.preprocess = replace(project.preprocess, spelling=args.spelling)
     if args.test is not None:
         project.split = replace(project.split, test=args.test)
     if args.val is not None:

@@ -149,6 +149,8 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
     settings.check()
     if getattr(args, "missing", None):
         config = replace(config, missing=args.missing)
+    if getattr(args, "spelling", None):
+        config = replace(config, spelling=args.spelling)
     config = _streamable(config)
     plan = sc.fit_streaming(csv, roles, args.target, config, split, task, args.chunk_rows, options)
     if args.layers is not None:

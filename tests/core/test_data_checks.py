@@ -327,7 +327,8 @@ def test_values_that_differ_only_in_capitals_or_spaces_are_said_per_column(tmp_p
     found = checks.check(data, p)
     text = ("Values that differ only in capitals or spaces are different to the network: 'kind' has "
             "'Cat' and 'cat'; 'city' has 'Le Havre' and 'le  havre', 'Paris' and 'paris'. If they mean "
-            "the same, write them one way in the file.")
+            "the same, have them read as one (Read them as one, on the Data tab; --merge-spellings from "
+            "the command line), or write them one way in the file.")
     assert text in found.notes
     assert found.columns["city"] == "'Le Havre' and 'le  havre', 'Paris' and 'paris': the same?"
     assert found.columns["kind"] == "'Cat' and 'cat': the same?"

@@ -384,7 +384,8 @@ def look_alike_text(found: list[tuple[str, list[list[str]]]]) -> str:
     listed = "; ".join(f"'{col}' has {_pairs_text(groups)}" for col, groups in found[:5])
     more = f"; and {len(found) - 5} more columns" if len(found) > 5 else ""
     return (f"Values that differ only in capitals or spaces are different to the network: {listed}"
-            f"{more}. If they mean the same, write them one way in the file.")
+            f"{more}. If they mean the same, have them read as one (Read them as one, on the Data "
+            f"tab; --merge-spellings from the command line), or write them one way in the file.")
 
 
 #: Below this many rows in all, a file with no test rows is called too small to hold any out.

@@ -260,11 +260,12 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     if roles.target in roles.features:
         raise DataError(f"'{roles.target}' is both the target and a feature.",
                         "The target cannot be an input: remove it from the features.")
-    for c in [*roles.features, roles.target]:
-        if config.for_column(c, "spelling") == "merge":
-            raise DataError(f"Column '{c}': reading values that differ only in capitals or spaces as "
-                            f"one is not done when streaming a file.",
-                            "Train in memory (without --stream), or write them one way in the file.")
+    merge = [c for c in [*roles.features, roles.target] if config.per_column.get(c, {}).get("spelling") == "merge"]
+    if merge or config.spelling == "merge":
+        what = ", ".join(merge[:3]) + (", …" if len(merge) > 3 else "") if merge else "--merge-spellings"
+        raise DataError(f"Reading values that differ only in capitals or spaces as one ({what}) is not "
+                        f"done when streaming a file.",
+                        "Train in memory (without --stream), or write them one way in the file.")
     for c in roles.features:
         if config.for_column(c, "missing") == "median":
             raise DataError(f"Column '{c}': filling missing values with the median needs the whole "

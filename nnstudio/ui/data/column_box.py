@@ -42,6 +42,10 @@ class ColumnBox(QGroupBox):
         self.scaling_combo = value_combo([(k, LABELS[k]) for k in NUMERIC_SCALINGS])
         self.encoding_combo = value_combo([(k, LABELS[k]) for k in CATEGORICAL_ENCODINGS])
         self.missing_combo = value_combo([(k, MISSING_LABELS[k]) for k in MISSING_STRATEGIES])
+        self.spelling_combo = value_combo([("exact", "As written ('Cat' and 'cat' differ)"),
+                                           ("merge", "Capitals and spaces ignored")])
+        self.spelling_combo.setToolTip("Values that differ only in capitals or spaces ('Ja', 'ja' and "
+                                       "'ja '): different values, or read as one")
         self.fill_edit = QLineEdit()
         self.fill_edit.setPlaceholderText("the constant")
         self.detail_reason = QLabel()
@@ -56,6 +60,7 @@ class ColumnBox(QGroupBox):
         miss_row.addWidget(self.missing_combo, 1)
         miss_row.addWidget(self.fill_edit)
         form.addRow("Missing:", miss_row)
+        form.addRow("Spelling:", self.spelling_combo)
         self._form = form
         self._miss_row = miss_row
         dl = QVBoxLayout(self)
@@ -99,12 +104,14 @@ class ColumnBox(QGroupBox):
         select_value(self.scaling_combo, cfg.for_column(col, "numeric"))
         select_value(self.encoding_combo, cfg.for_column(col, "categorical"))
         select_value(self.missing_combo, cfg.for_column(col, "missing"))
+        select_value(self.spelling_combo, cfg.for_column(col, "spelling"))
         fill = cfg.for_column(col, "fill_value")
         self.fill_edit.setText(str(fill))
         feature = role == "feature"
         for w, show in ((self.kind_combo, feature and numeric), (self.scaling_combo, feature and as_number),
                         (self.encoding_combo, feature and not as_number and p.unique != 2),
                         (self.missing_combo, feature),
+                        (self.spelling_combo, role in ("feature", "target") and not numeric),
                         (self.fill_edit, feature and cfg.for_column(col, "missing") == "constant")):
             w.setVisible(show)
             label = self._form.labelForField(self._miss_row if w is self.missing_combo else w)

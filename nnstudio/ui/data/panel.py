@@ -127,6 +127,12 @@ class DataPanel(QWidget):
         self.checks_note.setWordWrap(True)
         self.checks_note.setVisible(False)
         self.checks_note.setStyleSheet(note_style(WARN_COLOURS))
+        self.spell_btn = QPushButton("Read them as one")  # look-alike values (checks.look_alikes)
+        self.spell_btn.setToolTip("Values that differ only in capitals or spaces are read as one, "
+                                  "written as their most frequent spelling (Spelling on each column)")
+        self.spell_btn.setVisible(False)
+        self.spell_btn.clicked.connect(self._read_as_one)
+        self._alike: list[str] = []  # the columns spell_btn reads as one
         rows_row = QHBoxLayout()
         rows_row.addWidget(self.rows_note, 1)
         rows_row.addWidget(self.rows_btn, 0, Qt.AlignmentFlag.AlignTop)
@@ -211,6 +217,8 @@ class DataPanel(QWidget):
             lambda _i: self._column_choice("categorical", box.encoding_combo))
         box.missing_combo.currentIndexChanged.connect(lambda _i: self._column_choice("missing", box.missing_combo))
         box.fill_edit.editingFinished.connect(self._fill_changed)
+        box.spelling_combo.currentIndexChanged.connect(
+            lambda _i: self._column_choice("spelling", box.spelling_combo))
 
         # ----- scatter of two columns, coloured by the target
         self.scatter_box = ScatterBox()
@@ -244,13 +252,17 @@ class DataPanel(QWidget):
         lay.addLayout(split_row)
         lay.addWidget(self.split_label)
         lay.addLayout(rows_row)
-        lay.addWidget(self.checks_note)
+        checks_row = QHBoxLayout()
+        checks_row.addWidget(self.checks_note, 1)
+        checks_row.addWidget(self.spell_btn, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(checks_row)
         lay.addWidget(main, 1)
         self._editors = [self.target_combo, self.task_combo, self.test_spin, self.val_spin,
                          self.seed_spin, self.stratify, self.columns_view, self.default_numeric,
                          self.default_categorical, self.default_missing, box.role_combo, box.kind_combo,
                          box.scaling_combo, box.encoding_combo, box.missing_combo, box.fill_edit,
-                         self.open_btn, self.generate_btn, self.rows_btn]
+                         box.spelling_combo, self.open_btn, self.generate_btn, self.rows_btn,
+                         self.spell_btn]
 
         self._prep_timer = QTimer(self, singleShot=True, interval=60)
         self._prep_timer.timeout.connect(self.refresh_preprocessing)
@@ -369,6 +381,7 @@ class DataPanel(QWidget):
             self.split_label.setText(f"Preparing the data ({self.project.dataset.n_rows:,} rows)…")
             self._show_rows(None)
             self.checks_note.setVisible(False)
+            self.spell_btn.setVisible(False)
             return
         try:
             prepared = self.state.prepared()
@@ -378,6 +391,7 @@ class DataPanel(QWidget):
             self.split_label.setText("")
             self._show_rows(None)
             self.checks_note.setVisible(False)
+            self.spell_btn.setVisible(False)
             self.columns_model.set_flagged({})
             return
         self.prep_error.setVisible(False)
@@ -387,6 +401,8 @@ class DataPanel(QWidget):
         found = checks.check(prepared, self.project)
         self.checks_note.setText("⚠ " + "\n⚠ ".join(found.notes) if found.notes else "")
         self.checks_note.setVisible(bool(found.notes))
+        self._alike = [col for col, _groups in checks.look_alikes(prepared)]
+        self.spell_btn.setVisible(bool(self._alike))
         self.columns_model.set_flagged(found.columns)
         tr, va, te = len(prepared.X_train), len(prepared.X_val), len(prepared.X_test)
         self.split_label.setText(f"{tr:,} training · {va:,} validation · {te:,} test rows → "
@@ -421,6 +437,13 @@ class DataPanel(QWidget):
         self.rows_note.setText(("⚠ " if loud else "") + " ".join(lines))
         self.rows_note.setVisible(True)
         self.rows_btn.setVisible(self._rows_action is not None)
+
+    @Slot()
+    def _read_as_one(self) -> None:
+        for col in self._alike:
+            self.project.preprocess.set_for_column(col, "spelling", "merge")
+        if self._alike:
+            self._changed()
 
     @Slot()
     def _rows_button(self) -> None:

@@ -171,3 +171,46 @@ def test_train_says_once_what_the_data_checks_found(window, qtbot, tmp_path):
             assert window.training.start()
     leaks = [t for level, t in said if level == "warning" and "predicts 'churn' alone" in t]
     assert len(leaks) == 1 and leaks[0].endswith("(Training goes on; the Data tab says this too.)")
+
+
+def test_look_alike_values_are_read_as_one_with_one_click_and_back(window, qtbot, tmp_path):
+    """A loan file whose default is typed 'ja', 'Ja' and 'ja ': five classes to the network, said
+    with a note. "Read them as one" makes it two (and the region's look-alikes one input each);
+    a column's Spelling takes it back."""
+    import numpy as np
+    import pandas as pd
+
+    r = np.random.default_rng(5)
+    n = 400
+    x = r.normal(size=n)
+    pd.DataFrame({"x": x, "region": r.choice(["Nord", "nord", "Süd", "West"], n),
+                  "default": np.where(x > 0, r.choice(["ja", "Ja", "ja "], n), r.choice(["nein", "Nein"], n))
+                  }).to_csv(tmp_path / "loans.csv", index=False)
+    with qtbot.waitSignal(window.data_io.loaded, timeout=30_000):
+        window.data_io.read(str(tmp_path / "loans.csv"))
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=30_000)
+    panel, p = window.data_panel, window.state.project
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.prep_list.count() > 0, timeout=5000)
+    assert p.roles.target == "default" and len(window.state.prepared().preprocessor.classes) == 5
+    qtbot.waitUntil(lambda: "differ only in capitals or spaces" in panel.checks_note.text(), timeout=5000)
+    assert panel.spell_btn.isVisible()
+    with qtbot.waitSignal(window.state.data_changed):
+        panel.spell_btn.click()
+    assert {c: p.preprocess.for_column(c, "spelling") for c in ("default", "region", "x")} == {
+        "default": "merge", "region": "merge", "x": "exact"}
+    qtbot.waitUntil(lambda: not panel.spell_btn.isVisible() and panel.prep_list.count() > 0, timeout=5000)
+    data = window.state.prepared()
+    assert data.task.value == "binary" and len(data.preprocessor.classes) == 2
+    assert "capitals or spaces" not in panel.checks_note.text()
+    items = [panel.prep_list.item(i).text() for i in range(panel.prep_list.count())]
+    assert any(t.startswith("region:") and "capitals and spaces ignored" in t for t in items), items
+    # the column's own choice, shown for text columns only, takes it back
+    panel.select_column("region")
+    box = panel.column_box
+    assert box.spelling_combo.isVisible() and box.spelling_combo.currentData() == "merge"
+    with qtbot.waitSignal(window.state.data_changed):
+        box.spelling_combo.setCurrentIndex(box.spelling_combo.findData("exact"))
+    assert p.preprocess.for_column("region", "spelling") == "exact"
+    panel.select_column("x")
+    assert not box.spelling_combo.isVisible()
