@@ -80,8 +80,15 @@ class Project:
     def task(self) -> Task:
         if self.task_override is not None:
             return self.task_override
+        return infer_task(*self.target_values())[0]
+
+    def target_values(self):
+        """The target column as the network learns it, and its profile: its look-alike values
+        read as one when its spelling choice says so ('ja', 'Ja' and 'ja ': one class)."""
         target = self.roles.target
-        return infer_task(self.dataset.frame[target], self.dataset.profile(target))[0]
+        if self.preprocess.for_column(target, "spelling") == "merge":
+            return self.dataset.read_as_one(target)
+        return self.dataset.frame[target], self.dataset.profile(target)
 
     def whole_number_classes(self) -> int:
         """How many whole-number values of the target the inferred task takes as unordered classes
@@ -102,7 +109,7 @@ class Project:
         task = self.task
         if task is Task.REGRESSION:
             return 1
-        return int(self.dataset.frame[self.roles.target].dropna().nunique())
+        return int(self.target_values()[0].dropna().nunique())
 
     def prepare(self) -> PreparedData:
         return prepare(self.dataset, self.roles, self.preprocess, self.split, self.task_override)

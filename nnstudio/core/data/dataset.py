@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from nnstudio.core.data.profile import profile_column
+from nnstudio.core.data.profile import is_numeric_dtype, profile_column
+from nnstudio.core.data.spellings import merged, spellings_of
 
 
 @dataclass
@@ -43,6 +44,16 @@ class Dataset:
         if column not in self._profiles:
             self._profiles[column] = profile_column(self.frame[column])
         return self._profiles[column]
+
+    def read_as_one(self, column: str):
+        """``column`` with its look-alike values read as one (core.data.spellings), and its profile
+        (computed once): what a "merge" spelling choice makes of it."""
+        key = ("read as one", column)
+        if key not in self._profiles:
+            s = self.frame[column]
+            s = merged(s, spellings_of(s)) if not is_numeric_dtype(s) else s
+            self._profiles[key] = (s, profile_column(s))
+        return self._profiles[key]
 
     def profiles(self) -> list:
         """Profiles of every column, in order (slow on big tables: call it off the GUI thread)."""

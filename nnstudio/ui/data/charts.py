@@ -36,7 +36,7 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
     target = pr.roles.target
     split_by = None
     if col != target and target in frame.columns and len(frame) <= STACK_MAX_ROWS:
-        tgt = frame[target]
+        tgt = pr.target_values()[0]  # as the network learns it ('ja' and 'Ja ' as one, if asked)
         classes = sorted(tgt.dropna().unique().tolist(), key=str)
         if 2 <= len(classes) <= 10 and task_or_none(project) not in (None, Task.REGRESSION):
             split_by = (tgt, classes)
@@ -167,7 +167,7 @@ class ScatterBox(QGroupBox):
         x = pd.to_numeric(frame[fx].iloc[rows], errors="coerce").to_numpy(float)
         y = pd.to_numeric(frame[fy].iloc[rows], errors="coerce").to_numpy(float)
         target = pr.roles.target
-        tgt = frame[target].iloc[rows] if target in frame.columns else None
+        tgt = pr.target_values()[0].iloc[rows] if target in frame.columns else None
         ok = np.isfinite(x) & np.isfinite(y)
         self.scatter.setLabel("bottom", fx)
         self.scatter.setLabel("left", fy)

@@ -80,7 +80,7 @@ def problems(project) -> dict[str, str]:
     t = pr.roles.target
     if t in pr.dataset.columns:
         try:
-            infer_task(project.dataset.frame[t], project.dataset.profile(t))
+            infer_task(*project.target_values())
         except NNStudioError as e:
             out[t] = e.message
     return out

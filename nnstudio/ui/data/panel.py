@@ -366,7 +366,7 @@ class DataPanel(QWidget):
     def _sync_task_combo(self) -> None:
         pr = self.project
         try:
-            inferred = infer_task(self.frame[pr.roles.target], self._profile(pr.roles.target))[0].label
+            inferred = infer_task(*pr.target_values())[0].label
         except (NNStudioError, KeyError):
             inferred = "the target cannot be used"
         self.task_combo.setItemText(0, f"Automatic: {inferred}")

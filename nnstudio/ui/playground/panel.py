@@ -430,9 +430,10 @@ class PlaygroundPanel(QWidget):
         except NNStudioError:
             task = None
         if len(feats) != 2 or task is None or not all(pd.api.types.is_numeric_dtype(frame[c]) for c in feats) \
-                or (task is not Task.REGRESSION and frame[p.roles.target].nunique() > 10):
+                or (task is not Task.REGRESSION and p.target_values()[0].nunique() > 10):
             return ""
-        rows = frame[[*feats, p.roles.target]].dropna()
+        # the target as the network learns it ('ja' and 'Ja ' one class, when read as one)
+        rows = frame[feats].assign(**{p.roles.target: p.target_values()[0]}).dropna()
         with np.errstate(all="ignore"):  # 1e308 and its like: no plot can span them (nor train on them)
             xy = rows[feats].to_numpy(float)
             drawable = np.isfinite(xy).all(axis=1) & (np.abs(xy) <= MAX_MAGNITUDE).all(axis=1)

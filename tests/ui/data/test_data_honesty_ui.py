@@ -203,6 +203,11 @@ def test_look_alike_values_are_read_as_one_with_one_click_and_back(window, qtbot
     data = window.state.prepared()
     assert data.task.value == "binary" and len(data.preprocessor.classes) == 2
     assert "capitals or spaces" not in panel.checks_note.text()
+    # the tab reads the target as the network does: the task, the classes in the charts
+    assert panel.task_combo.itemText(0) == "Automatic: binary classification"
+    assert p.task.value == "binary" and p.n_classes() == 2
+    panel.select_column("x")
+    assert len(panel.column_box.hist_legend.items) == 2
     items = [panel.prep_list.item(i).text() for i in range(panel.prep_list.count())]
     assert any(t.startswith("region:") and "capitals and spaces ignored" in t for t in items), items
     # the column's own choice, shown for text columns only, takes it back
