@@ -188,9 +188,11 @@ def _held_values(pre: FittedPreprocessor, train: pd.DataFrame) -> dict[str, obje
     for c in pre.columns:
         s = train[c.name].dropna() if c.name in train.columns else pd.Series(dtype=float)
         if c.kind == "numeric":
-            v = pd.to_numeric(s, errors="coerce").dropna()
+            v = pd.to_numeric(s, errors="coerce").dropna().to_numpy(dtype=float)
             if len(v):
-                out[c.name] = float(np.median(v.to_numpy(dtype=float)))
+                # whole numbers (a year, a count of rooms) held at one: 1974, not 1974.5
+                m = float(np.median(v))
+                out[c.name] = float(round(m)) if np.all(v == np.round(v)) else m
             else:
                 out[c.name] = float(c.stats.get("mean", c.center))
         else:

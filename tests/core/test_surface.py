@@ -38,6 +38,14 @@ def test_axes_are_numeric_features_and_held_defaults_are_median_and_most_frequen
     held = S.default_held_values(pre, train)
     assert held["score"] == pytest.approx(float(train["score"].median()))
     assert held["color"] == train["color"].value_counts().idxmax()
+    # a whole-number column is held at a whole number: a year built of 1970.5 was offered
+    years = pd.DataFrame({"built": np.tile(np.arange(1950, 2000), 2).astype(float),
+                          "area": np.linspace(50, 150, 100), "y": np.arange(100) % 2})
+    data = prepare(Dataset(years, "years"), Roles("y", ["built", "area"]), PreprocessConfig(),
+                   SplitConfig(test=0.0, val=0.0, seed=1))
+    whole = S.default_held_values(data.preprocessor, data.raw_train)
+    assert data.raw_train["built"].median() == 1974.5 and whole["built"] == 1974.0
+    assert whole["area"] == pytest.approx(100.0)  # a measurement: its median as it is
     assert held["member"] == train["member"].value_counts().idxmax()
     lo, hi = S.held_range(pre, "score")
     assert lo == pytest.approx(train["score"].min()) and hi == pytest.approx(train["score"].max())

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSplitter
 
 from nnstudio.core import explain
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.numbers import fmt_number
 from nnstudio.ui.common.jobs import LatestJob
 from nnstudio.ui.common.plots import plain_numbers
 from nnstudio.ui.common.workers import WorkerPool
@@ -29,6 +30,16 @@ def _compute(net, pre, row: dict, train, ice_column: str | None):
     col = ice_column if ice_column in att.columns else att.columns[int(att.order()[0])]
     return att, explain.ice_curve(layers, pre, row, col, n=61)
 
+
+
+def figure(v: float, probability: bool, sign: str = "") -> str:
+    """An answer or a contribution in the "Why?" text: a probability to 3 decimals; an amount as
+    people write one (541,390 and +9,288 for a price, not 5.414e+05), 4 digits under 1,000."""
+    if probability:
+        return f"{v:{sign}.3f}"
+    if abs(v) >= 1000:
+        return ("+" if sign == "+" and v >= 0 else "") + fmt_number(v)
+    return f"{v:{sign}.4g}"
 
 class AttributionView(QWidget):
     column_clicked = Signal(str)  # a bar was clicked: the column's name
@@ -128,7 +139,7 @@ class AttributionView(QWidget):
         prob = att.output.startswith("P(")
 
         def f(v, sign=""):
-            return f"{v:{sign}.3f}" if prob else f"{v:{sign}.4g}"
+            return figure(v, prob, sign)
         # the form opens on the typical row itself: nothing to split but rounding (1e-11 bars)
         scale = 1.0 if prob else max(abs(att.prediction), abs(att.baseline_prediction), 1e-12)
         same = float(np.abs(att.values).max(initial=0.0)) < 1e-6 * scale

@@ -108,3 +108,13 @@ def test_a_whole_number_target_is_written_as_its_prediction_is(qtbot):
     assert column("prediction") == ["523,312", "96"]
     assert column("price") == ["532,600", "95"]
     assert column("id") == ["7000052", "7000053"] and column("year") == ["1970", "2001"]
+
+
+def test_why_a_price_is_written_as_a_price():
+    """"Why 5.414e+05? … predicted price is 5.414e+05": the one-row form's explanation of a house
+    price; now as the prediction above it writes it."""
+    from nnstudio.ui.evaluation.attribution import figure
+
+    assert figure(541_390.2, False) == "541,390" and figure(-9_288.4, False, "+") == "-9,288"
+    assert figure(12_000.0, False, "+") == "+12,000" and figure(12.3456, False) == "12.35"
+    assert figure(0.4567, True) == "0.457" and figure(0.25, True, "+") == "+0.250"
