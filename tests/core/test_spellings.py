@@ -63,6 +63,9 @@ def test_read_as_one_the_target_has_two_classes_and_the_inputs_fewer_columns(tmp
                                                      region.categories[0]]})
     enc = pre.transform(rows)
     assert np.array_equal(enc[0], enc[1])
+    from nnstudio.core.data.raw_rows import row_problems  # a file to predict: no row refused
+
+    assert row_problems(pre, rows) == ["", ""]
     yes = [c for c in pre.classes if c.casefold() == "ja"][0]
     assert pre.encode_target(pd.Series(["JA", " ja", yes])).tolist() == [pre.classes.index(yes)] * 3
     # said in the preprocessing, kept in a saved model's preprocessor, and in the project file

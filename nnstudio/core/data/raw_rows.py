@@ -45,8 +45,7 @@ def row_problems(pre, frame: pd.DataFrame) -> list[str]:
             for i in np.flatnonzero(bad):
                 notes[i].append(f"{c.name} is not a number ({s.iloc[i]!r})")
         else:
-            keys = s if c.categories and not isinstance(c.categories[0], str) else s.astype(str).where(s.notna())
-            codes = pd.Categorical(keys, categories=c.categories).codes
+            codes = c.codes(s)  # as the network's encoding reads it (look-alikes read as one)
             for i in np.flatnonzero((codes < 0) & ~miss):
                 notes[i].append(f"{c.name} = {s.iloc[i]!s} was not seen in training")
     return ["; ".join(n) for n in notes]
