@@ -19,6 +19,7 @@ def test_each_group_is_written_as_its_most_frequent_spelling():
     s = pd.Series(["ja", "Ja", "ja ", "ja", "Nein", "nein", "Nein", None, 3])
     assert spellings_of(s) == {"Ja": "ja", "ja ": "ja", "nein": "Nein"}
     assert spellings_of(pd.Series(["B", "b"])) == {"b": "B"}  # a tie: the first in sorted order
+    assert spellings_of(pd.Series(["ja ", "ja ", "Ja"])) == {"ja ": "ja", "Ja": "ja"}  # spaces tidied
     out = merged(s, spellings_of(s))
     assert out.tolist()[:7] == ["ja", "ja", "ja", "ja", "Nein", "Nein", "Nein"] and out[8] == 3
     assert pd.isna(out[7])
@@ -53,7 +54,7 @@ def test_read_as_one_the_target_has_two_classes_and_the_inputs_fewer_columns(tmp
     data = p.prepare()
     pre = data.preprocessor
     top = frame["default"].value_counts()
-    assert pre.classes == sorted([max(["ja", "Ja", "ja "], key=lambda v: top[v]),
+    assert pre.classes == sorted([max(["ja", "Ja", "ja "], key=lambda v: top[v]).strip(),
                                   max(["nein", "Nein"], key=lambda v: top[v])])
     assert data.task.value == "binary" and checks.look_alikes(data) == []
     region = next(c for c in pre.columns if c.name == "region")

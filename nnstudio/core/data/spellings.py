@@ -2,7 +2,8 @@
 asks: one thing typed several ways, which the network would otherwise take for classes to tell
 apart (a target) or inputs that each learn from part of the rows (a feature).
 
-Each group is written as its most frequent spelling (the first in sorted order on a tie); a value
+Each group is written as its most frequent spelling (the first in sorted order on a tie), without
+spaces at its ends or runs of them; a value
 seen later (a file to predict, the one-row form) is read through the same key, so 'JA' is 'ja' too.
 """
 from __future__ import annotations
@@ -29,14 +30,16 @@ def look_alike_groups(values) -> list[list[str]]:
 
 def spellings_of(s: pd.Series) -> dict[str, str]:
     """``{variant: spelling}`` for the text values of ``s`` that look like another, each to its
-    group's most frequent spelling (values that are their group's spelling are left out)."""
-    counts = s[s.map(lambda v: isinstance(v, str))].value_counts()
+    group's most frequent spelling with its spaces tidied (values written so are left out)."""
+    counts = s.value_counts()  # (counted before looking at the values: one pass over the rows)
+    counts = counts[[isinstance(v, str) for v in counts.index]]
     best: dict[str, tuple[int, str]] = {}
     for v, n in counts.items():
         k = spelling_key(v)
         if k not in best or (-n, v) < (-best[k][0], best[k][1]):
             best[k] = (int(n), v)
-    return {v: best[spelling_key(v)][1] for v in counts.index if best[spelling_key(v)][1] != v}
+    spelling = {k: " ".join(v.split()) for k, (_n, v) in best.items()}  # 'ja ' is written 'ja'
+    return {v: spelling[spelling_key(v)] for v in counts.index if spelling[spelling_key(v)] != v}
 
 
 def merged(s: pd.Series, spellings: dict[str, str], known=()) -> pd.Series:
@@ -51,9 +54,7 @@ def merged(s: pd.Series, spellings: dict[str, str], known=()) -> pd.Series:
         to = spellings.get(v) or by_key.get(spelling_key(v), v)
         if to != v:
             change[v] = to
-    if not change:
-        return s
-    return s.map(lambda v: change.get(v, v) if isinstance(v, str) else v)
+    return s.replace(change) if change else s
 
 
 def spelling_text(spellings: dict[str, str]) -> str:
