@@ -107,13 +107,16 @@ def build_raw_model(net, pre, *, portable: bool = False):
             variants = _variants(c, vocab + extra)
             idx = layers.StringLookup(vocabulary=vocab + extra + list(variants), num_oov_indices=1,
                                       output_mode="int", name=f"{base}_lookup")(x)
+            if variants:  # one table from the lookup's index to the code: 'ja ' -> the code of 'ja'
+                table = [-1.0, *range(len(vocab)), *([vocab.index(str(c.impute_value))] if extra else []),
+                         *(vocab.index(spelling) for spelling in variants.values())]
+                code = ops.take(np.asarray(table, "float32"), ops.cast(idx, "int32"))
+                parts.append(_encode_code(keras, code, c, base))
+                continue
             code = ops.cast(idx, "float32") - 1.0  # -1: not seen in training
             if extra:  # "" (missing) -> the fill value's code
                 code = ops.where(ops.equal(code, float(len(vocab))),
                                  float(vocab.index(str(c.impute_value))), code)
-            for j, spelling in enumerate(variants.values()):  # 'ja ' -> the code of 'ja'
-                code = ops.where(ops.equal(code, float(len(vocab) + len(extra) + j)),
-                                 float(vocab.index(spelling)), code)
             parts.append(_encode_code(keras, code, c, base))
             continue
         if c.impute_value is not None:
