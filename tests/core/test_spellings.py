@@ -119,3 +119,22 @@ def test_an_exported_model_reads_the_spellings_the_app_reads(tf_loaded, tmp_path
     exported = raw(keras_inputs(pre, rows)).numpy()
     np.testing.assert_allclose(exported, app, atol=1e-6)
     assert len(region.spellings) >= 2  # ('nord' or 'Nord', 'süd ' or 'Süd' …)
+
+
+def test_a_project_read_as_one_reopens_so_with_its_trained_model(tmp_path, tf_loaded):
+    from nnstudio.core import project_file as pf
+    from nnstudio.core.training.engine import train
+
+    p = _project(_loans(), tmp_path)
+    p.preprocess.set_for_column("default", "spelling", "merge")
+    p.preprocess = PreprocessConfig.from_dict({**p.preprocess.to_dict(), "spelling": "merge"})
+    p.settings.epochs = 2
+    data = p.prepare()
+    result = train(data, p.spec, p.settings)
+    path = pf.save_project(p, tmp_path / "loans.nnstudio", result, data.preprocessor)
+    again = pf.load_trained(path)
+    q = again.project
+    assert q.preprocess.spelling == "merge" and q.preprocess.for_column("default", "spelling") == "merge"
+    assert q.task.value == "binary" and q.prepare().preprocessor.classes == data.preprocessor.classes
+    pre = again.preprocessor
+    assert pre.target_spelling == "merge" and [c.spelling for c in pre.columns] == ["exact", "merge"]
