@@ -222,6 +222,9 @@ def test_linear_axes_write_large_whole_numbers_short(qtbot):
     assert axis.tickStrings([0.5, 1.0, 1.5], 1.0, 0.5) == ["0.5", "1.0", "1.5"]
     assert axis.tickStrings([12_345.5, 12_346.0], 1.0, 0.5) == ["12345.5", "12346"]
     assert axis.tickStrings([2e9, 4e9], 1.0, 2e9) == ["2e+09", "4e+09"]
+    wrapped = axis.tickStrings
+    plain_numbers(widget)  # a chart calls it on every redraw: the axis is wrapped once
+    assert axis.tickStrings is wrapped
     left = widget.getPlotItem().getAxis("left")
     left.setLogMode(False, True)  # a log axis keeps its own labels
     assert left.tickStrings([1.0, 2.0], 1.0, 1.0) == pg.AxisItem.tickStrings(left, [1.0, 2.0], 1.0, 1.0)

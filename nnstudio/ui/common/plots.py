@@ -117,7 +117,8 @@ def plain_numbers(plot) -> None:
     for side in ("left", "bottom", "right", "top"):
         axis = item.getAxis(side)
         axis.enableAutoSIPrefix(False)
-        axis.tickStrings = partial(_grouped_tick_strings, axis.tickStrings, axis)
+        if not isinstance(axis.tickStrings, partial):  # once: a chart redrawn calls this again
+            axis.tickStrings = partial(_grouped_tick_strings, axis.tickStrings, axis)
 
 
 def _grouped_tick_strings(own, axis, values, scale, spacing) -> list[str]:
