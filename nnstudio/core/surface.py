@@ -192,7 +192,7 @@ def _held_values(pre: FittedPreprocessor, train: pd.DataFrame) -> dict[str, obje
             if len(v):
                 # whole numbers (a year, a count of rooms) held at one: 1974, not 1974.5
                 m = float(np.median(v))
-                out[c.name] = float(round(m)) if np.all(v == np.round(v)) else m
+                out[c.name] = float(round(m)) if is_whole(c, v) else m
             else:
                 out[c.name] = float(c.stats.get("mean", c.center))
         else:
@@ -202,6 +202,14 @@ def _held_values(pre: FittedPreprocessor, train: pd.DataFrame) -> dict[str, obje
             if isinstance(out[c.name], np.generic):
                 out[c.name] = out[c.name].item()
     return out
+
+
+def is_whole(c, values: np.ndarray | None = None) -> bool:
+    """Whether a numeric column's training values are all whole numbers (as fitted; a model saved
+    before that was recorded: judged on ``values`` when given)."""
+    if "whole" in c.stats:
+        return bool(c.stats["whole"])
+    return values is not None and bool(np.all(values == np.round(values)))
 
 
 def held_range(pre: FittedPreprocessor, name: str) -> tuple[float, float]:

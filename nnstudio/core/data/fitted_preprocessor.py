@@ -161,7 +161,9 @@ class FittedPreprocessor:
                 v = nonnull.to_numpy(dtype=float)
                 mean, sd = float(v.mean()), float(v.std())
                 lo, hi = float(v.min()), float(v.max())
-                t.stats = {"mean": mean, "sd": sd, "min": lo, "max": hi}
+                # "whole": every training value a whole number (a year, a count): held and
+                # offered as whole numbers (core.surface, the surface's sliders)
+                t.stats = {"mean": mean, "sd": sd, "min": lo, "max": hi, "whole": bool(np.all(v == np.round(v)))}
                 t.scaling = config.for_column(c, "numeric")
                 if t.scaling == "standardize":
                     t.center, t.scale = mean, (sd if sd > 0 else 1.0)

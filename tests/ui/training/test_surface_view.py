@@ -336,6 +336,17 @@ def test_long_column_names_are_cut_on_the_axes_and_the_held_sliders(make_view):
     assert label.text().endswith("…") and len(label.text()) <= 24 and label.toolTip() == long_held
 
 
+def test_a_whole_number_column_is_held_and_slid_in_whole_numbers(make_view):
+    """A house file's year built was held at 1970.50 on a slider of two decimals."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"sqft": rng.normal(2000, 500, 120), "rooms": rng.normal(size=120),
+                          "built": np.tile(np.arange(1950, 2010), 2).astype(float),
+                          "label": [0, 1] * 60})
+    view = make_view(Project(Dataset(frame, "houses"), Roles("label", ["sqft", "rooms", "built"])))
+    slider = view.held_box.widgets["built"]
+    assert slider.decimals() == 0 and float(slider.value()).is_integer()
+
+
 def test_thirty_classes_leave_the_plane_its_room(make_view):
     """30 species with long names: the legend under the plot listed twelve of them a row each and
     the plane itself was squeezed to nothing at 1280 x 720. The legend keeps to a few rows, cuts

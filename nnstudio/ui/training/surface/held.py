@@ -118,6 +118,8 @@ class HeldValuesPanel(QGroupBox):
         w = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         span = hi - lo
         decimals = int(min(6, max(0, 3 - np.floor(np.log10(span))))) if span > 0 else 2
+        if core_surface.is_whole(c):  # a year or a count: 1974, not 1974.00
+            decimals = 0
         w.setDecimals(decimals)
         w.setRange(lo, hi)
         w.setValue(float(self.values[c.name]))
