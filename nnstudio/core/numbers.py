@@ -34,7 +34,6 @@ def fmt_figure(v: float, digits: int = 4) -> str:
     return f"{v:.{digits}g}" if abs(v) >= 1e9 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}"
 
 
-
 def fmt_spread(mean: float, sd: float | None = None, digits: int = 3) -> str:
     """A mean over seeds and its sd (``None``: one seed, the mean alone), both written one way:
     ``digits`` decimals for a score (0.951 ± 0.013), as people write amounts from 1,000 (an MAE

@@ -9,7 +9,7 @@ NUMERIC_SCALINGS = ("standardize", "minmax", "none")
 CATEGORICAL_ENCODINGS = ("onehot", "ordinal")
 MISSING_STRATEGIES = ("auto", "drop", "mean", "median", "most_frequent", "constant")
 COLUMN_KINDS = ("auto", "number", "category")
-SPELLINGS = ("exact", "merge")  # (core.data.spellings)
+SPELLINGS = ("exact", "merge")  # values as written, or look-alikes read as one (core.data.spellings)
 
 #: Plain names for the choices above (the GUI's combo boxes and the CLI's help use them).
 LABELS = {
@@ -18,7 +18,6 @@ LABELS = {
     "drop": "drop the row", "mean": "fill with the mean", "median": "fill with the median",
     "most_frequent": "fill with the most frequent", "constant": "fill with a constant",
     "auto": "automatic", "number": "a number", "category": "a category",
-    "exact": "as written", "merge": "capitals and spaces ignored",
 }
 #: The missing-value choices in plain words ("auto" reads differently from the other "auto"s).
 MISSING_LABELS = {**{k: LABELS[k] for k in MISSING_STRATEGIES},

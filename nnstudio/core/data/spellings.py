@@ -3,15 +3,12 @@ asks: one thing typed several ways, which the network would otherwise take for c
 apart (a target) or inputs that each learn from part of the rows (a feature).
 
 Each group is written as its most frequent spelling (the first in sorted order on a tie), without
-spaces at its ends or runs of them; a value
-seen later (a file to predict, the one-row form) is read through the same key, so 'JA' is 'ja' too.
+spaces at its ends or runs of them; a value seen later (a file to predict, the one-row form) is
+read through the same key, so 'JA' is 'ja' too.
 """
 from __future__ import annotations
 
 import pandas as pd
-
-#: A column's spelling choice: values as they are, or look-alikes read as one.
-SPELLINGS = ("exact", "merge")
 
 
 def spelling_key(value: str) -> str:
