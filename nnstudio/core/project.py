@@ -87,7 +87,7 @@ class Project:
         read as one when its spelling choice says so ('ja', 'Ja' and 'ja ': one class)."""
         target = self.roles.target
         if self.preprocess.for_column(target, "spelling") == "merge":
-            return self.dataset.read_as_one(target)
+            return self.dataset.read_as_one(target)[:2]
         return self.dataset.frame[target], self.dataset.profile(target)
 
     def whole_number_classes(self) -> int:

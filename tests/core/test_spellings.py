@@ -138,3 +138,18 @@ def test_a_project_read_as_one_reopens_so_with_its_trained_model(tmp_path, tf_lo
     assert q.task.value == "binary" and q.prepare().preprocessor.classes == data.preprocessor.classes
     pre = again.preprocessor
     assert pre.target_spelling == "merge" and [c.spelling for c in pre.columns] == ["exact", "merge"]
+
+
+def test_reading_as_one_reuses_the_columns_profiles_and_what_it_read(tmp_path, monkeypatch):
+    """Preparing a table with a column read as one profiles no column again: those known carry
+    over, and the merged column's own reading is the one the Data tab already made."""
+    from nnstudio.core.data import dataset as dataset_module
+
+    p = _project(_loans(), tmp_path)
+    p.preprocess.set_for_column("default", "spelling", "merge")
+    assert p.task.value == "binary"  # (the Data tab reads the target as one first)
+    p.prepare()  # every column profiled by now
+    calls = []
+    real = dataset_module.profile_column
+    monkeypatch.setattr(dataset_module, "profile_column", lambda s: calls.append(s.name) or real(s))
+    assert p.prepare().task.value == "binary" and calls == []

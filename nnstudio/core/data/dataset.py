@@ -1,7 +1,7 @@
 """A loaded table and where it came from."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -46,14 +46,29 @@ class Dataset:
         return self._profiles[column]
 
     def read_as_one(self, column: str):
-        """``column`` with its look-alike values read as one (core.data.spellings), and its profile
-        (computed once): what a "merge" spelling choice makes of it."""
+        """``column`` with its look-alike values read as one (core.data.spellings), its profile and
+        its variants ``{as written: as read}``, computed once: what a "merge" spelling choice makes
+        of it."""
         key = ("read as one", column)
         if key not in self._profiles:
-            s = self.frame[column]
-            s = merged(s, spellings_of(s)) if not is_numeric_dtype(s) else s
-            self._profiles[key] = (s, profile_column(s))
+            s, found = self.frame[column], {}
+            if not is_numeric_dtype(s):
+                found = spellings_of(s)
+                s = merged(s, found)
+            self._profiles[key] = (s, profile_column(s), found)
         return self._profiles[key]
+
+    def reading_as_one(self, columns: list[str]) -> tuple[Dataset, dict[str, dict[str, str]]]:
+        """This table with the text ``columns`` read as one, and each one's variants; the profiles
+        already known come along (a wide table is not profiled again). The table is not changed."""
+        cols = [c for c in dict.fromkeys(columns) if not is_numeric_dtype(self.frame[c])]
+        if not cols:
+            return self, {}
+        read = {c: self.read_as_one(c) for c in cols}
+        out = replace(self, frame=self.frame.assign(**{c: s for c, (s, _p, found) in read.items() if found}))
+        out._profiles.update((k, p) for k, p in self._profiles.items() if isinstance(k, str))
+        out._profiles.update((c, p) for c, (_s, p, _found) in read.items())
+        return out, {c: found for c, (_s, _p, found) in read.items()}
 
     def profiles(self) -> list:
         """Profiles of every column, in order (slow on big tables: call it off the GUI thread)."""

@@ -23,8 +23,6 @@ The pieces live beside it: ``preprocess_config`` (the choices and their plain na
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
@@ -41,7 +39,6 @@ from nnstudio.core.data.profile import (
     profile_column,
 )
 from nnstudio.core.data.roles import Roles, check_class_count, infer_task, stray_hint
-from nnstudio.core.data.spellings import merged, spellings_of
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import Task
 
@@ -137,20 +134,6 @@ def resolve_task(dataset: Dataset, target: str, task: Task | str | None) -> tupl
     return task, classes
 
 
-def _merge_spellings(dataset: Dataset, config: PreprocessConfig, columns: list[str]
-                     ) -> tuple[Dataset, dict[str, dict[str, str]]]:
-    """``dataset`` with the text columns whose spelling choice is "merge" written one way ('Ja'
-    and 'ja ' as 'ja'), and each one's variants; the table itself is not changed."""
-    frame = dataset.frame
-    cols = [c for c in dict.fromkeys(columns) if c in frame.columns
-            and config.for_column(c, "spelling") == "merge" and not is_numeric_dtype(frame[c])]
-    if not cols:
-        return dataset, {}
-    found = {c: spellings_of(frame[c]) for c in cols}
-    frame = frame.assign(**{c: merged(frame[c], found[c]) for c in cols if found[c]})
-    return replace(dataset, frame=frame), found
-
-
 def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = None,
             split: SplitConfig | None = None, task: Task | None = None) -> PreparedData:
     """Split the rows, fit preprocessing on the training split only, encode every split."""
@@ -177,7 +160,9 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         raise DataError(f"'{roles.target}' is both the target and a feature.",
                         "The target cannot be an input: remove it from the features.")
     inputs = input_columns(roles, formulas)  # issue 21: columns read only by formulas too
-    dataset, spellings = _merge_spellings(dataset, config, [*inputs, roles.target])
+    # text columns whose spelling choice is "merge": written one way ('Ja' and 'ja ' as 'ja')
+    merge = [c for c in [*inputs, roles.target] if c in frame.columns and config.for_column(c, "spelling") == "merge"]
+    dataset, spellings = dataset.reading_as_one(merge) if merge else (dataset, {})
     frame = dataset.frame
     for c in inputs:
         check_feature(dataset, c, config)
