@@ -100,10 +100,7 @@ class ColumnTransform:
 
     # ----- applying ------------------------------------------------------------------------------
     def _keys(self, s: pd.Series):
-        if self.categories and not isinstance(self.categories[0], str):
-            return s
-        keys = s.astype(str).where(s.notna())
-        return merged(keys, self.spellings, self.categories) if self.spelling == "merge" else keys
+        return keys_of(s, self.categories, self.spelling, self.spellings)
 
     def codes(self, s: pd.Series) -> np.ndarray:
         """Category codes (-1: missing or not seen in training)."""
@@ -332,9 +329,7 @@ class FittedPreprocessor:
     def encode_target(self, s: pd.Series) -> np.ndarray:
         if self.task is Task.REGRESSION:
             return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float32)
-        key = s if self.classes and not isinstance(self.classes[0], str) else s.astype(str)
-        if self.target_spelling == "merge":
-            key = merged(key, self.target_spellings, self.classes)
+        key = keys_of(s, self.classes, self.target_spelling, self.target_spellings)
         codes = pd.Categorical(key, categories=self.classes).codes
         return codes.astype(np.int32)
 
@@ -382,6 +377,16 @@ class FittedPreprocessor:
         return cls([ColumnTransform(**c) for c in d["columns"]], d["target"], Task(d["task"]),
                    list(d.get("classes", [])), [ColumnTransform(**c) for c in d.get("derived", [])],
                    d.get("target_spelling", "exact"), dict(d.get("target_spellings", {})))
+
+
+def keys_of(s: pd.Series, known: list, spelling: str, spellings: dict) -> pd.Series:
+    """The values of ``s`` as they are looked up among ``known`` (a column's categories, the
+    classes): numbers as they are; text as text, missing kept missing, and look-alikes read as one
+    when ``spelling`` is "merge"."""
+    if known and not isinstance(known[0], str):
+        return s
+    keys = s.astype(str).where(s.notna())
+    return merged(keys, spellings, known) if spelling == "merge" else keys
 
 
 def spelling_note(spelling: str, spellings: dict) -> str:
