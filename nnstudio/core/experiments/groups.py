@@ -102,7 +102,7 @@ def describe(runs: list[RunRecord]) -> str:
         metric = verdict_metric(runs)
         for g, name in zip(groups, names):
             s = stats.summarize([r.metric(metric) for r in g])
-            lines.append(f"{name}: {metric} {fmt_spread(s.mean, s.sd if s.n > 1 else None)} ({s.n} "
+            lines.append(f"{name}: {metric} {stats.spread_text(s)} ({s.n} "
                          f"seed{'s' if s.n != 1 else ''})")
     elif len(runs) > 1:  # one seed group (a Repeat): its spread, and what a verdict needs
         metric = verdict_metric(runs)

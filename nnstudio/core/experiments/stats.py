@@ -69,7 +69,8 @@ def _js(v):
     return v if v is None or math.isfinite(v) else None
 
 
-def _fmt(s: Summary, digits: int) -> str:
+def spread_text(s: Summary, digits: int = 3) -> str:
+    """A group's mean ± sd (its mean alone for one seed): 0.951 ± 0.013, 33,812 ± 781.2."""
     return fmt_spread(s.mean, s.sd if s.n > 1 else None, digits)
 
 
@@ -90,7 +91,7 @@ def compare(a_values, b_values, metric: str = "val_accuracy", label_a: str = "A"
     diff = a.mean - b.mean if a.n and b.n else float("nan")
     n = (f"{a.n} seed{'s' if a.n != 1 else ''}" if a.n == b.n
          else f"{a.n} and {b.n} seeds")
-    head = f"{label_a}: {_fmt(a, digits)} vs {_fmt(b, digits)} ({label_b}) {metric} over {n}"
+    head = f"{label_a}: {spread_text(a, digits)} vs {spread_text(b, digits)} ({label_b}) {metric} over {n}"
     if a.n == 0 or b.n == 0:
         return Verdict(metric, a, b, diff, TEST_NAME, None, None,
                        f"{label_a} vs {label_b}: no finished run with {metric} to compare.")
