@@ -2,7 +2,6 @@
 from the command line, the progress bar, and the result in JSON and in words."""
 from __future__ import annotations
 
-import math
 import sys
 
 
@@ -153,7 +152,7 @@ def print_result(message: str, out: dict, params: int, *extra: str) -> None:
     for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
               "mae", "val_mae", "test_mae"):
         if out.get(k) is not None:
-            print(f"{k:>14}: {fmt_figure(out[k]) if math.isfinite(out[k]) else out[k]}")
+            print(f"{k:>14}: {fmt_figure(out[k])}")  # (nan and inf as Python writes them)
     print(f"{'params':>14}: {params}")
     print(f"{'seconds':>14}: {out['seconds']:.2f}")
     if out.get("baseline", {}).get("verdict"):
