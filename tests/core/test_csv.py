@@ -292,3 +292,32 @@ def test_a_totals_row_at_the_end_is_left_out_and_said(tmp_path):
     assert list(ds.frame.columns) == ["id", "survived", "age", "city"]
     assert "Columns 5 and 6 have no name and no values (a delimiter at the end of each line?): " \
            "they were left out." in ds.warnings
+
+
+def test_a_totals_row_is_known_by_its_sums_under_a_text_column(tmp_path):
+    """A French spreadsheet export ended with "Total;"22 639 039,01";59055;;": 'Total' sat in the
+    region column, a text column, on a row with numbers, so it was read as data: a fifth region
+    whose revenue was every row's together. Its numbers are the sums of the rows above: that
+    tells it from a row of data named 'Total' (below, a score of 99 is no sum)."""
+    rng = np.random.default_rng(5)
+    region = rng.choice(["Bretagne", "Provence", "Alsace"], 40)
+    staff = rng.integers(1, 200, 40)
+    revenue = rng.gamma(2, 20000, 40).round(2)
+    rows = ["region;staff;revenue;profitable"] + [
+        f"{r};{s};{v:.2f};{'ja' if v / s > 800 else 'nein'}" for r, s, v in zip(region, staff, revenue)]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(rows + [f"Total;{staff.sum()};{revenue.sum():.2f};"]) + "\n")
+    ds = read_csv(path)
+    assert len(ds.frame) == 40 and "Total" not in set(ds.frame["region"])
+    assert ds.frame["staff"].dtype.kind == "i"
+    assert f"Row 41 looks like a totals row, not data ('Total', {staff.sum()}, " \
+           f"{revenue.sum():.2f}): it was left out." in ds.warnings
+    # an "Average" row of the columns' means, the target filled in too (a regression's export)
+    path.write_text("\n".join(rows[:1] + rows[1:] + [
+        f"Average;{staff.mean():.1f};{revenue.mean():.2f};nein"]) + "\n")
+    ds = read_csv(path)
+    assert len(ds.frame) == 40 and any("Row 41 looks like a totals row" in w for w in ds.warnings)
+    # numbers that are not the sums or means above: a row of data, kept
+    path.write_text("\n".join(rows + ["Total;99;1234.50;ja"]) + "\n")
+    ds = read_csv(path)
+    assert len(ds.frame) == 41 and not any("totals" in w for w in ds.warnings)

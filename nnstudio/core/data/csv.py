@@ -124,14 +124,36 @@ def _totals_rows(frame: pd.DataFrame, empty) -> tuple[list[int], list[str], set]
         numeric = len(others) > 0 and pd.to_numeric(others, errors="coerce").notna().all()
         # in a text column, only the label alone ("Total:", not "Mean Girls") on a row mostly empty
         alone = _TOTALS.fullmatch(str(cells.iloc[0]).strip()) is not None
-        if not (numeric or (alone and frame.iloc[r].isna().mean() >= 0.5)):
+        if not (numeric or (alone and (frame.iloc[r].isna().mean() >= 0.5
+                                       or _sums_above(frame, r, col, rows)))):
             continue
         found.append(r)
         labelled.add(col)
-        shown = ", ".join(repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float)
+        shown = ", ".join(repr(v) if isinstance(v, str) else f"{v:.15g}" if isinstance(v, float)
                           else str(v) for v in cells.iloc[:4]) + (", …" if len(cells) > 4 else "")
         notes.append(f"Row {r + 1} looks like a totals row, not data ({shown}): it was left out.")
     return found, notes, labelled
+
+
+def _sums_above(frame: pd.DataFrame, r: int, label, rows: list[int]) -> bool:
+    """Whether row ``r``'s numbers are each the sum or the mean of their column above (the
+    spreadsheet rows ``rows`` aside): what tells "Total;3739;1572519.02" from a row of data named
+    'Total'. A sum must exceed every value it adds up; a mean, of a column that varies."""
+    found = False
+    for c in frame.columns:
+        v = frame.at[r, c]
+        if c == label or not pd.api.types.is_numeric_dtype(frame[c]) or pd.isna(v):
+            continue
+        above = frame[c].drop(index=frame.index[rows]).dropna()
+        if len(above) < 2:
+            return False
+        total, mean = float(above.sum()), float(above.mean())
+        is_sum = math.isclose(v, total, rel_tol=1e-3) and abs(v) > above.abs().max()
+        is_mean = math.isclose(v, mean, rel_tol=1e-3, abs_tol=0.05) and above.std() > 0
+        if not (is_sum or is_mean):
+            return False
+        found = True
+    return found
 
 
 def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
