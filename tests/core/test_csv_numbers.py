@@ -99,3 +99,27 @@ def test_the_report_says_how_the_data_was_read(tmp_path, tf_loaded):
                         baselines=False)
     assert "How the data was read: income was read as numbers: &#x27;$" in html
     assert "1 &#x27;?&#x27; value in age was read as missing" in html
+
+
+@pytest.mark.parametrize("amount", ["{:,.2f}", "{:,.2f} €"])
+def test_grouped_numbers_with_a_decimal_comma_set_the_decimal_mark(tmp_path, amount):
+    """A French export wrote revenue as "39 212,55" (a no-break space between thousands) and had no
+    plain decimal to detect the comma by: the file was read with a decimal point, the revenue
+    column stayed text and was left out as "unique to every row, like an identifier"."""
+    rng = np.random.default_rng(2)
+    values = rng.gamma(2, 20000, 60).round(2)
+    text = [amount.format(v).replace(",", "\u00a0").replace(".", ",") for v in values]
+    lines = ["region;revenue;staff"] + [f"{r};\"{t}\";{s}" for r, t, s in
+                                        zip(rng.choice(["A", "B"], 60), text, rng.integers(1, 9, 60))]
+    path = tmp_path / "fr.csv"
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    ds = read_csv(path)
+    assert ds.csv_options["decimal"] == ","
+    assert np.allclose(ds.frame["revenue"].to_numpy(), values)
+    # the same grouped with dots ("1.234,50") and, in a decimal-point file, "1,234.50"
+    path.write_text("\n".join(["a;b"] + [f"{v:,.2f};x".replace(",", "_").replace(".", ",")
+                                         .replace("_", ".") for v in values]))
+    assert read_csv(path).csv_options["decimal"] == ","
+    path.write_text("\n".join(["a;b"] + [f"{v:,.2f};x" for v in values]))
+    ds = read_csv(path)
+    assert ds.csv_options["decimal"] == "." and np.allclose(ds.frame["a"].to_numpy(), values)

@@ -15,8 +15,13 @@ SAMPLE_LINES = 200
 
 _NUM = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _NUM_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
-_NUM_DOT = re.compile(r"^\s*[-+]?\d*\.\d+\s*$")
 _SPECIAL_NUM = {"inf", "-inf", "+inf", "infinity", "-infinity", "nan"}
+#: a number with a decimal comma or point, as a spreadsheet may write it: thousands grouped by the
+#: other mark or a (no-break) space, a currency or percent sign, accounting brackets
+_AROUND, _AFTER = r"[\s$€£¥₹(+-]*", r"[\s$€£¥₹%)]*"
+_DECIMAL_MARK = {
+    ",": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[.\u00a0\u202f ]\d{{3}})+|\d+),\d+{_AFTER}$"),
+    ".": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[,\u00a0\u202f ]\d{{3}})+|\d*)\.\d+{_AFTER}$")}
 
 
 def _looks_numeric(v: str) -> bool:
@@ -91,8 +96,8 @@ def detect_header(rows: list[list[str]]) -> bool:
 def detect_decimal(rows: list[list[str]], delimiter: str) -> str:
     if delimiter == ",":
         return "."
-    comma = sum(1 for r in rows for v in r if _NUM_COMMA.match(v))
-    dot = sum(1 for r in rows for v in r if _NUM_DOT.match(v))
+    comma = sum(1 for r in rows for v in r if _DECIMAL_MARK[","].match(v))
+    dot = sum(1 for r in rows for v in r if _DECIMAL_MARK["."].match(v))
     return "," if comma > dot else "."
 
 
