@@ -2,6 +2,8 @@
 and can be kept as text; anything that is not such a number leaves its column as it was."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,8 +77,8 @@ def test_decimal_comma_euros_accounting_negatives_and_markers():
 
 @pytest.mark.parametrize("values", [
     ["12,5", "3,25", "1,234", "7"],  # decimal commas in a decimal-point file: not thousands
+    ["$12", "$15", "about $20", "$9"],  # one value that is not a number (of too few to judge)
     ["(555) 123-4567", "(555) 765-4321", "(555) 000-1111", "(555) 222-3333"],  # phone numbers
-    ["$12", "$15", "about $20", "$9"],  # one value that is not a number
     ["2019-01-01", "2019-01-02", "2019-01-03", "2019-01-04"],  # dates
     ["1,2,3", "4,5,6", "7,8,9", "1,1,1"],  # lists
 ])
@@ -123,3 +125,40 @@ def test_grouped_numbers_with_a_decimal_comma_set_the_decimal_mark(tmp_path, amo
     path.write_text("\n".join(["a;b"] + [f"{v:,.2f};x" for v in values]))
     ds = read_csv(path)
     assert ds.csv_options["decimal"] == "." and np.allclose(ds.frame["a"].to_numpy(), values)
+
+
+def test_a_few_values_that_are_no_such_number_are_named(tmp_path):
+    """One value of a money column written otherwise ('about $20', or a totals row's amount with
+    a decimal point among decimal commas) left the whole column text, and the app dropped it as
+    "text unique to every row, like an identifier", naming neither the column's numbers nor the
+    value at fault. Now it is numbers with stray text, as a plain number column with a '?' is:
+    the stray values are named with their rows, and training on it says how to mend it."""
+    path, income, _ = money_file(tmp_path)
+    frame = pd.read_csv(path)
+    frame.loc[[4, 8], "income"] = "about $20"
+    frame.to_csv(path, index=False)
+    ds = read_csv(path)
+    assert "income" not in ds.formatted_numbers
+    prof = ds.profile("income")
+    assert prof.kind == "mixed" and prof.stray_text() == "'about $20' (rows 5, 9)"
+    assert prof.min == pytest.approx(np.delete(income, [4, 8]).min())
+    with pytest.raises(DataError, match=r"Column 'income' holds numbers, but 2 values are not "
+                                        r"numbers: 'about \$20' \(rows 5, 9\)"):
+        _with_features(ds, ["income", "rate"]).prepare()
+    # read with that value as missing, the column is money again
+    ds = read_csv(path, CsvOptions(na_values=["about $20"]))
+    assert ds.frame["income"].isna().sum() == 2 and "income" in ds.formatted_numbers
+    # one stray value is one value, not "1 values"
+    frame.loc[8, "income"] = "$1,000"
+    frame.to_csv(path, index=False)
+    assert ds.profile("income").kind == "number"
+    prof = read_csv(path).profile("income")
+    assert prof.strays_said() == "1 value is not a number"
+    with pytest.raises(DataError, match="holds numbers, but 1 value is not a number: 'about"):
+        _with_features(read_csv(path), ["income"]).prepare()
+
+
+def _with_features(ds, features):
+    p = Project.from_dataset(ds, "left")
+    p.roles = replace(p.roles, features=features)
+    return p

@@ -109,7 +109,7 @@ def make_csv() -> None:
     write(CSV / "stray_text.csv", "x1,x2,label\n" + "".join(
         f"{'oops' if i == 7 else i},{i % 5},{i % 2}\n" for i in range(30)))
     case("csv", "stray_text.csv",
-         "Column 'x1' holds numbers, but 1 values are not numbers: 'oops' (row 8)",
+         "Column 'x1' holds numbers, but 1 value is not a number: 'oops' (row 8)",
          what="a word in a column of numbers", gui="train-refused")
     write(CSV / "inf_everywhere.csv", "x1,x2,label\n" + "".join(
         f"{'inf' if i % 2 else '-inf'},inf,{i % 2}\n" for i in range(30)))

@@ -129,7 +129,7 @@ def _totals_rows(frame: pd.DataFrame, empty) -> tuple[list[int], list[str], set]
             continue
         found.append(r)
         labelled.add(col)
-        shown = ", ".join(repr(v) if isinstance(v, str) else f"{v:.15g}" if isinstance(v, float)
+        shown = ", ".join(f"'{v}'" if isinstance(v, str) else f"{v:.15g}" if isinstance(v, float)
                           else str(v) for v in cells.iloc[:4]) + (", …" if len(cells) > 4 else "")
         notes.append(f"Row {r + 1} looks like a totals row, not data ({shown}): it was left out.")
     return found, notes, labelled

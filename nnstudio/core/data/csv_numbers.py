@@ -44,10 +44,28 @@ def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
     return numbers.where(~negative, -numbers), found
 
 
+#: A column of at least :data:`STRAY_MIN_VALUES` values, this share of them such numbers, is
+#: numbers with stray text, named as such. Fewer are left as they were: "12,5", "3,25", "1,234"
+#: are decimal commas in a decimal-point file, not two strays and a thousand.
+NUMBER_SHARE = 0.9
+STRAY_MIN_VALUES = 10
+
+
+def _with_strays(column: pd.Series, numbers: pd.Series) -> pd.Series:
+    """``column`` with each value read as a number written plainly ('$1,234.50' is '1234.5'), the
+    rest as written: a column of numbers with stray text, whose strays the app names with their
+    rows (the whole column was text before, dropped as unique to every row)."""
+    out = column.astype(object).copy()
+    read = numbers.dropna()
+    out.loc[read.index] = [f"{v:.15g}" for v in read.to_numpy(dtype=float)]
+    return out
+
+
 def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
                            markers: bool = True) -> dict[str, dict]:
     """In place: text columns whose values are all numbers written with currency signs, thousands
-    separators, percent signs or accounting brackets become number columns (13.6% is 13.6).
+    separators, percent signs or accounting brackets become number columns (13.6% is 13.6); where
+    only most are (:data:`NUMBER_SHARE`), the rest are left as stray text (:func:`_with_strays`).
     ``markers``: values such as '?' are read as missing there too. Returns, per column read,
     ``{"example": a value as written, "value": its number, "dropped": [what was dropped],
     "markers": {marker: count}}``."""
@@ -63,10 +81,14 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
         head = rest.iloc[:200]
         if rest.empty or not head.str.contains(_FORMATTING).any():  # most columns stop here
             continue
-        if _parse(head, decimal)[0].isna().any():
+        if _parse(head, decimal)[0].isna().mean() > 1 - NUMBER_SHARE:
             continue
         numbers, dropped = _parse(rest, decimal)
-        if numbers.isna().any() or not dropped:
+        if not dropped:
+            continue
+        if numbers.isna().any():
+            if len(numbers) >= STRAY_MIN_VALUES and numbers.notna().mean() >= NUMBER_SHARE:
+                frame[c] = _with_strays(s, numbers)
             continue
         frame[c] = number_column(s.index, numbers)
         formatted = rest[rest.str.contains(_FORMATTING)]
@@ -83,6 +105,6 @@ def formatted_text(found: dict[str, dict]) -> list[str]:
     for col, f in found.items():
         dropped = f["dropped"]
         what = dropped[0] if len(dropped) == 1 else ", ".join(dropped[:-1]) + " and " + dropped[-1]
-        lines.append(f"{col} was read as numbers: '{f['example']}' is {f['value']:g} ({what} "
+        lines.append(f"{col} was read as numbers: '{f['example']}' is {f['value']:.15g} ({what} "
                      f"dropped).")
     return lines

@@ -103,8 +103,8 @@ def check_feature(dataset: Dataset, col: str, config: PreprocessConfig) -> None:
     if prof.kind == "empty":
         raise DataError(f"Column '{col}' is empty: every value is missing.", "Ignore this column.")
     if prof.kind == "mixed" and kind != "category":
-        raise DataError(f"Column '{col}' holds numbers, but {prof.stray_count:,} values are not "
-                        f"numbers: {prof.stray_text()}.",
+        raise DataError(f"Column '{col}' holds numbers, but {prof.strays_said()}: "
+                        f"{prof.stray_text()}.",
                         stray_hint(prof)[:-1] + "; or ignore the column.")
     if kind != "category":
         check_magnitude(dataset, col)

@@ -99,6 +99,13 @@ class ColumnProfile:
         more = " …" if self.unique > width else ""
         return ", ".join(parts) + more
 
+    def strays_said(self) -> str:
+        """How many values are not numbers, in words: "1 value is not a number", "27 values are
+        not numbers"."""
+        if self.stray_count == 1:
+            return "1 value is not a number"
+        return f"{self.stray_count:,} values are not numbers"
+
     def stray_text(self, limit: int = 3) -> str:
         """The stray values with their rows (1-based), grouped: "'?' (rows 5, 18), '12,5' (row 3)"."""
         rows: dict[str, list[int]] = {}

@@ -293,8 +293,8 @@ def infer_task(target: pd.Series, prof: ColumnProfile | None = None) -> tuple[Ta
         raise DataError(f"The target '{name}' has no values: every row is missing.",
                         "Choose another target column.")
     if prof.kind == "mixed":
-        raise DataError(f"The target '{name}' holds numbers, but {prof.stray_count:,} values are not "
-                        f"numbers: {prof.stray_text()}.", _stray_hint(prof))
+        raise DataError(f"The target '{name}' holds numbers, but {prof.strays_said()}: "
+                        f"{prof.stray_text()}.", _stray_hint(prof))
     nun = prof.unique
     if nun < 2:
         raise one_value_error(name, s.iloc[0])

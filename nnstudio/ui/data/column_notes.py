@@ -71,7 +71,7 @@ def problems(project) -> dict[str, str]:
     for c in pr.roles.features:
         p = project.dataset.profile(c)
         if p.kind == "mixed" and cfg.for_column(c, "kind") != "category":
-            out[c] = (f"{p.stray_count:,} values are not numbers: {p.stray_text(2)} — reopen the "
+            out[c] = (f"{p.strays_said()}: {p.stray_text(2)} — reopen the "
                       f"file with them as missing values, or ignore the column")
         elif p.n_inf and cfg.for_column(c, "kind") != "category":
             out[c] = f"{infinite_text(p.n_inf)} — reopen the file with inf as missing, or ignore it"

@@ -208,8 +208,7 @@ class CsvImportDialog(QDialog):
         for c in frame.columns:
             p = profile_column(frame[c])
             if p.kind == "mixed":
-                lines.append(f"Column '{c}' holds numbers, but {p.stray_count:,} "
-                             f"value{'s are' if p.stray_count > 1 else ' is'} not: {p.stray_text()}.")
+                lines.append(f"Column '{c}' holds numbers, but {p.strays_said()}: {p.stray_text()}.")
                 if p.decimal_comma:
                     lines[-1] += " If ',' is the decimal separator here, choose Decimal comma."
                 suggest += [v for _, v in p.stray if not (p.decimal_comma and "," in v)]

@@ -80,7 +80,8 @@ def test_the_preview_follows_the_users_choices(win, qtbot):
 def test_stray_text_is_pointed_out_and_fixed_in_the_dialog(win, qtbot):
     win.open_path(str(DATA / "stray_text.csv"))
     dlg = win.data_io.dialog
-    assert "Column 'age' holds numbers, but 2 values are not: '12,5' (row 3), '?' (row 7)." in dlg.problems.text()
+    assert "Column 'age' holds numbers, but 2 values are not numbers: '12,5' (row 3), '?' (row 7)." \
+        in dlg.problems.text()
     assert dlg.fix_btn.isVisibleTo(dlg) and "'?'" in dlg.fix_btn.text()
     dlg.fix_btn.click()
     assert dlg.missing_values() == ["?"]
