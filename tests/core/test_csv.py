@@ -321,3 +321,52 @@ def test_a_totals_row_is_known_by_its_sums_under_a_text_column(tmp_path):
     path.write_text("\n".join(rows + ["Total;99;1234.50;ja"]) + "\n")
     ds = read_csv(path)
     assert len(ds.frame) == 41 and not any("totals" in w for w in ds.warnings)
+
+
+def test_lines_above_the_table_are_left_out_and_said(tmp_path):
+    """A report tool's export starts with a title and a blank line, and Excel may write a 'sep=;'
+    line first: the app refused such a file ("Line 3 has 3 fields, but the header has 1") and
+    named the title as the cause of nothing. Lines of one field above the first line of the
+    table's width are left out, with a note; the table, and its line numbers, are as written."""
+    body = [f"{50 + i % 7},{160 + i % 11},{'ab'[i % 2]}" for i in range(30)]
+    path = tmp_path / "report.csv"
+    path.write_text("\n".join(["Weight study 2024", "", "weight,height,risk"] + body) + "\n")
+    ds = read_csv(path)
+    assert list(ds.frame.columns) == ["weight", "height", "risk"] and len(ds.frame) == 30
+    assert ds.frame["weight"].dtype.kind == "i"
+    assert "Line 1 ('Weight study 2024') sits above the table and was left out." in ds.warnings
+    frame, fmt = preview(path)
+    assert list(frame.columns) == ["weight", "height", "risk"] and fmt.skip_lines == 2
+    # Excel's delimiter line, a title under it: both left out, and the hint's delimiter used
+    path.write_text("\n".join(["sep=;", "Sales;", "a;b;c"] + [r.replace(",", ";") for r in body]))
+    ds = read_csv(path)
+    assert list(ds.frame.columns) == ["a", "b", "c"] and len(ds.frame) == 30
+    assert "Lines 1-2 ('sep=;', 'Sales') sit above the table and were left out." in ds.warnings
+    # a short line further down is still a row with missing fields, not a table's start
+    path.write_text("\n".join(["weight,height,risk"] + body[:3] + ["55"] + body[3:]) + "\n")
+    ds = read_csv(path)
+    assert len(ds.frame) == 31 and not any("above the table" in w for w in ds.warnings)
+    # a file of one column has no lines above it
+    path.write_text("\n".join(["value"] + [str(i) for i in range(30)]) + "\n")
+    assert len(read_csv(path).frame) == 30
+
+
+def test_a_note_below_the_data_is_left_out_and_said(tmp_path):
+    """An export ended with a blank line and "Source: clinic records, exported 2024-05-01": the
+    note made the weight column "numbers with stray text" and training refused, proposing to read
+    'Source: clinic records' as a missing value. A last row that reads like a note (a word and a
+    colon, or '*') in a column of numbers, or on a row mostly empty, is left out and said."""
+    body = [f"{50 + i % 7},{160 + i % 11},{'ab'[i % 2]}" for i in range(30)]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(["weight,height,risk"] + body + [
+        "", "Source: clinic records, exported 2024-05-01", "* heights rounded"]) + "\n")
+    ds = read_csv(path)
+    assert len(ds.frame) == 30 and ds.frame["weight"].dtype.kind == "i"
+    assert "Row 31 looks like a note below the data ('Source: clinic records', 'exported " \
+           "2024-05-01'), not data: it was left out." in ds.warnings
+    assert any(w.startswith("Row 32 looks like a note below the data ('* heights") for w in ds.warnings)
+    # in a text column, on a row of values, such words are data
+    names = ["name,score"] + [f"p{i},{i}" for i in range(30)]
+    path.write_text("\n".join(names + ["Note: a song,7"]) + "\n")
+    ds = read_csv(path)
+    assert len(ds.frame) == 31 and not any("note below" in w for w in ds.warnings)

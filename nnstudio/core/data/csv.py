@@ -31,7 +31,7 @@ from nnstudio.core.data.csv_file import decode_error
 from nnstudio.core.data.csv_missing import markers_text, read_markers_as_missing
 from nnstudio.core.data.csv_numbers import formatted_text, read_formatted_numbers
 from nnstudio.core.data.csv_options import CsvFormat, CsvOptions
-from nnstudio.core.data.csv_sniff import SAMPLE_LINES, ragged_error, sniff
+from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LABEL, ragged_error, sniff
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import DataError, NNStudioError
 
@@ -56,6 +56,8 @@ def _pandas_kwargs(fmt: CsvFormat) -> dict:
     kw = dict(sep=o.delimiter, decimal=o.decimal, quotechar='"', skipinitialspace=True,
               skip_blank_lines=True, index_col=False, engine="c", on_bad_lines="error",
               header=0 if o.header else None, names=fmt.names)
+    if fmt.skip_lines:
+        kw["skiprows"] = fmt.skip_lines
     if o.na_values:
         kw["na_values"] = list(o.na_values)
     return kw
@@ -96,24 +98,20 @@ def _finish(frame: pd.DataFrame, fmt: CsvFormat, mixed: set[str]) -> pd.DataFram
     return frame
 
 
-#: The first filled cell of a spreadsheet's totals row ("Total", "Grand total:", "Average" ...).
-_TOTALS = re.compile(r"^(grand\s+|sub-?)?(totals?|sum|average|avg|mean|count|summe|gesamt|"
-                     r"totaal|totale|moyenne)\b\s*[:.]?", re.IGNORECASE)
-
-
 def _totals_rows(frame: pd.DataFrame, empty) -> tuple[list[int], list[str], set]:
     """The rows at the end of ``frame`` that a spreadsheet adds below the data: a row whose first
     filled cell reads "Total" (or Sum, Average, ...) in a column that holds numbers everywhere
     else, or with most of its cells empty. Kept, one was a column's stray text (an ID column of
     "numbers with text" that refused to train) or a class of the target (342). Returns their
-    positions, a note for each, and the columns their labels sat in; ``empty``: which rows have
+    positions, a note for each, and the columns they hold text in; ``empty``: which rows have
     every cell empty."""
     rows: list[int] = []
     for r in range(len(frame) - 1, max(-1, len(frame) - 6), -1):
         if empty[r]:
             continue  # a blank line at the end (left out as such)
         first = frame.iloc[r].dropna()
-        if not isinstance(first.iloc[0], str) or not _TOTALS.match(first.iloc[0].strip()):
+        label = first.iloc[0].strip() if isinstance(first.iloc[0], str) else ""
+        if not (TOTALS_LABEL.match(label) or FOOTNOTE_LABEL.match(label)):
             break
         rows.append(r)
     found, notes, labelled = [], [], set()
@@ -122,16 +120,23 @@ def _totals_rows(frame: pd.DataFrame, empty) -> tuple[list[int], list[str], set]
         col = cells.index[0]
         others = frame[col].drop(index=frame.index[rows]).dropna()
         numeric = len(others) > 0 and pd.to_numeric(others, errors="coerce").notna().all()
-        # in a text column, only the label alone ("Total:", not "Mean Girls") on a row mostly empty
-        alone = _TOTALS.fullmatch(str(cells.iloc[0]).strip()) is not None
-        if not (numeric or (alone and (frame.iloc[r].isna().mean() >= 0.5
-                                       or _sums_above(frame, r, col, rows)))):
+        label = str(cells.iloc[0]).strip()
+        mostly_empty = frame.iloc[r].isna().mean() >= 0.5
+        note = TOTALS_LABEL.match(label) is None  # a footnote: in a text column, on a row mostly empty
+        # a total in a text column: the label alone ("Total:", not "Mean Girls") on a row mostly
+        # empty or of the sums above
+        alone = TOTALS_LABEL.fullmatch(label) is not None
+        if not (numeric or (mostly_empty if note else
+                            alone and (mostly_empty or _sums_above(frame, r, col, rows)))):
             continue
         found.append(r)
-        labelled.add(col)
-        shown = ", ".join(f"'{v}'" if isinstance(v, str) else f"{v:.15g}" if isinstance(v, float)
-                          else str(v) for v in cells.iloc[:4]) + (", …" if len(cells) > 4 else "")
-        notes.append(f"Row {r + 1} looks like a totals row, not data ({shown}): it was left out.")
+        labelled.update(c for c, v in cells.items() if isinstance(v, str))
+        shown = ", ".join(f"'{v.strip()}'" if isinstance(v, str) else f"{v:.15g}"
+                          if isinstance(v, float) else str(v) for v in cells.iloc[:4]) + \
+            (", …" if len(cells) > 4 else "")
+        what = "a note below the data" if note else "a totals row"
+        notes.append(f"Row {r + 1} looks like {what} ({shown}), not data: it was left out."
+                     if note else f"Row {r + 1} looks like {what}, not data ({shown}): it was left out.")
     return found, notes, labelled
 
 

@@ -100,3 +100,4 @@ class CsvFormat:
     sample_complete: bool = False  # the sample is the whole file
     delimiter_reason: str = ""  # why the delimiter was detected, plain words
     bytes_per_row: float = 0.0  # in the sample (for progress estimates)
+    skip_lines: int = 0  # lines above the table (a title, Excel's "sep=;"), blank ones included

@@ -68,6 +68,51 @@ def detect_delimiter(text: str) -> tuple[str, str]:
     return best, why
 
 
+#: The first filled cell of a spreadsheet's totals row ("Total", "Grand total:", "Average" ...).
+TOTALS_LABEL = re.compile(r"^(grand\s+|sub-?)?(totals?|sum|average|avg|mean|count|summe|gesamt|"
+                          r"totaal|totale|moyenne)\b\s*[:.]?", re.IGNORECASE)
+
+
+#: The first filled cell of a note under a table ("Source: …", "Note: …", "* rounded", "© 2024").
+FOOTNOTE_LABEL = re.compile(r"^(\*|©|\(c\)\s|[^\W\d_]+:\s)", re.IGNORECASE)
+_EXCEL_SEP = re.compile(r"^\ufeff?sep=([,;\t|])[ \t]*(?=\r?\n|\r)")
+#: at most this many lines above a table (a title, a date, Excel's "sep=;") are looked for
+MAX_LINES_ABOVE = 10
+
+
+def _lines_above_table(rows: list[tuple[int, list[str]]],
+                       delimiter: str) -> tuple[int, list[tuple[int, str]]]:
+    """Lines above the table (a report's title, Excel's "sep=;"): leading lines of at most one
+    filled field, followed by a line as wide as most lines, when most are wider than one.
+    Returns how many lines of the file to skip (blank ones among them) and the filled ones'
+    (line number, text)."""
+    counts = [len(r) for _, r in rows]
+    if len(counts) < 2:
+        return 0, []
+    width = max(set(counts), key=counts.count)
+    above: list[tuple[int, str]] = []
+    for line, r in rows[:MAX_LINES_ABOVE + 1]:
+        if len(r) == width:
+            return (line - 1, above) if above else (0, [])
+        filled = [v.strip() for v in r if v.strip()]
+        if width < 2 or len(filled) > 1:
+            return 0, []
+        if filled:  # Excel's "sep=;" is split at its own delimiter
+            above.append((line, filled[0] + (delimiter if filled[0].lower() == "sep=" else "")))
+    return 0, []
+
+
+def _above_note(above: list[tuple[int, str]]) -> str:
+    """"Lines 1-2 ('sep=;', 'Sales') sit above the table and were left out." """
+    lines = [line for line, _ in above]
+    texts = ", ".join(repr(t) for _, t in above)
+    if len(lines) == 1:
+        return f"Line {lines[0]} ({texts}) sits above the table and was left out."
+    which = f"{lines[0]}-{lines[-1]}" if lines == list(range(lines[0], lines[-1] + 1)) \
+        else ", ".join(map(str, lines))
+    return f"Lines {which} ({texts}) sit above the table and were left out."
+
+
 def detect_header(rows: list[list[str]]) -> bool:
     """Is the first row a header? Votes per column: a text cell above numbers says yes."""
     if not rows:
@@ -128,8 +173,17 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         raise DataError(f"'{p.name}' is empty: it holds no data, only blank space.",
                         "Choose a file with a header row and rows of data.")
     detected.delimiter, delim_why = detect_delimiter(text)
+    hint = _EXCEL_SEP.match(text)
+    if hint:
+        detected.delimiter, delim_why = hint.group(1), f"the file's first line says {hint.group(0)}"
     delimiter = options.delimiter or detected.delimiter
-    rows = [r for _, r in _rows(text, delimiter)]
+    numbered = _rows(text, delimiter)
+    # only under a delimiter found here: a chosen one that splits the header less than the rows
+    # is refused as such (the user learns which delimiter the rows have)
+    skip, above = _lines_above_table(numbered, delimiter) if options.delimiter is None else (0, [])
+    if above:
+        notes.append(_above_note(above))
+    rows = [r for line, r in numbered if line > skip]
     detected.header = detect_header(rows)
     header = options.header if options.header is not None else detected.header
     detected.decimal = detect_decimal(rows[1:] if header else rows, delimiter)
@@ -155,7 +209,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         notes.append("Only one column was found. If the file uses another delimiter, choose it.")
     resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
                           bool(options.missing_markers), bool(options.formatted_numbers))
-    fmt = CsvFormat(p, resolved, detected, names, size, notes, complete)
+    fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip)
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why
     n_lines = text.count("\n")
@@ -170,7 +224,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
 
 def _ragged_notes(fmt: CsvFormat, text: str) -> list[str]:
     """Raise on a row with more fields than the header in the sample; note rows with fewer."""
-    rows = _rows(text, fmt.options.delimiter, 10_000)
+    rows = [(line, r) for line, r in _rows(text, fmt.options.delimiter, 10_000)
+            if line > fmt.skip_lines]
     if fmt.options.header:
         rows = rows[1:]
     width = len(fmt.names)
@@ -178,8 +233,8 @@ def _ragged_notes(fmt: CsvFormat, text: str) -> list[str]:
     for line, r in rows:
         if len(r) > width and any(v.strip() for v in r[width:]):
             raise ragged_error(fmt, line, len(r), width)
-        if len(r) < width:
-            short.append(line)
+        if len(r) < width and not FOOTNOTE_LABEL.match(r[0].strip()):  # a note under the table:
+            short.append(line)  # left out when read (csv._totals_rows)
     if short:
         more = f" and {len(short) - 3} more" if len(short) > 3 else ""
         return [f"Line{'s' if len(short) > 1 else ''} {', '.join(map(str, short[:3]))}{more} "

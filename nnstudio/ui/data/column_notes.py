@@ -72,7 +72,8 @@ def problems(project) -> dict[str, str]:
         p = project.dataset.profile(c)
         if p.kind == "mixed" and cfg.for_column(c, "kind") != "category":
             out[c] = (f"{p.strays_said()}: {p.stray_text(2)} — reopen the "
-                      f"file with them as missing values, or ignore the column")
+                      f"file with {'it' if p.stray_count == 1 else 'them'} as missing values, or "
+                      f"ignore the column")
         elif p.n_inf and cfg.for_column(c, "kind") != "category":
             out[c] = f"{infinite_text(p.n_inf)} — reopen the file with inf as missing, or ignore it"
         elif p.kind == "empty":

@@ -141,7 +141,8 @@ def test_unusable_target_or_feature_is_explained_not_raised(window, qtbot):
     qtbot.waitUntil(lambda: panel.prep_error.isVisibleTo(panel), timeout=3000)
     assert "Column 'odd' holds numbers" in panel.prep_error.text() and "'?' (row 2)" in panel.prep_error.text()
     m = panel.columns_model
-    assert "not numbers" in m.data(m.index(_row(panel, "odd"), ColumnsModel.NOTE))
+    assert m.data(m.index(_row(panel, "odd"), ColumnsModel.NOTE)).startswith(
+        "1 value is not a number: '?' (row 2) — reopen the file with it as missing values")
     panel.set_use("odd", False)
     qtbot.waitUntil(lambda: not panel.prep_error.isVisibleTo(panel), timeout=3000)
     panel.set_target("same")  # one class: refused with a reason, nothing raised
