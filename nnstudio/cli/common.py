@@ -25,7 +25,8 @@ def csv_options(args):
     opts = CsvOptions(delimiter=delim, encoding=args.encoding, header=args.header,
                       decimal=args.decimal, na_values=na,
                       missing_markers=getattr(args, "missing_markers", True),
-                      formatted_numbers=getattr(args, "formatted_numbers", True))
+                      formatted_numbers=getattr(args, "formatted_numbers", True),
+                      na_in_text=getattr(args, "na_in_text", True))
     opts.check()
     return opts
 
@@ -79,7 +80,8 @@ def data_warnings(project, data) -> list[str]:
     predicts the target alone and held-out rows that repeat training rows (core/data/checks.py)."""
     from nnstudio.core.data import checks  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
 
-    return list(dict.fromkeys([*project.dataset.warnings, *data.warnings(),
+    keep = ["To keep them as values: --keep-na-text."] if project.dataset.text_missing else []
+    return list(dict.fromkeys([*project.dataset.warnings, *keep, *data.warnings(),
                                *checks.notes(data, project)]))
 
 

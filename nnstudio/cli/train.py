@@ -78,6 +78,9 @@ def add_arguments(p) -> None:
                    default=True,
                    help="keep columns of numbers written with $, €, %%, thousands separators or "
                         "(brackets) as text (they are read as numbers by default, and said so)")
+    g.add_argument("--keep-na-text", dest="na_in_text", action="store_false", default=True,
+                   help="keep NA, None, null … in columns of text as values (North America, "
+                        "sodium, 'no alley'); they are read as missing by default, and said so")
     g = p.add_argument_group("projects and data larger than memory")
     g.add_argument("--data", metavar="CSV", help="the data file of a .nnstudio project, when it is no "
                                                  "longer where the project says (it moved)")

@@ -35,11 +35,18 @@ def _reads_the_same(path: str, frame: pd.DataFrame | None) -> bool:
     return all(number(plain[c]) == number(frame[c]) for c in frame.columns)
 
 
+def _keeps_na_text(tm: TrainedModel) -> bool:
+    """The app read 'NA', 'None' … in text columns as values (the user's choice), where pandas'
+    defaults read them as missing: the script reads a copy, as the app did."""
+    options = ((tm.meta or {}).get("data") or {}).get("read_options") or {}
+    return options.get("na_in_text") is False
+
+
 def _script_data(tm: TrainedModel, folder: Path) -> tuple[str, list[str]]:
     """Where the script reads its CSV: the project's own CSV when pandas reads it as is, else a copy
     of the data written beside the script. Returns (path as the script names it, files written)."""
     if tm.source_path and Path(tm.source_path).suffix.lower() == ".csv" \
-            and _reads_the_same(tm.source_path, tm.data_frame):
+            and not _keeps_na_text(tm) and _reads_the_same(tm.source_path, tm.data_frame):
         return str(Path(tm.source_path).resolve()), []
     if tm.data_frame is None:
         raise ExportError("The script needs the training data, and it is not available.",
@@ -280,7 +287,10 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     a("")
     a("")
     a("# ----- 1. read the data, drop unusable rows ------------------------------------------------------")
-    a("data = pd.read_csv(DATA)")
+    if _keeps_na_text(tm):  # 'NA' in a text column is a value here (North America): only empty is missing
+        a('data = pd.read_csv(DATA, keep_default_na=False, na_values=[""])')
+    else:
+        a("data = pd.read_csv(DATA)")
     if spellings:
         a("for col, spelling in SPELLINGS.items():")
         a("    data[col] = data[col].replace(spelling)")

@@ -36,3 +36,33 @@ def test_a_csv_pandas_reads_differently_is_copied_as_the_app_read_it(tmp_path):
     assert where == "visits.csv" and written == [str(out / "visits.csv")]
     copy = pd.read_csv(out / "visits.csv")
     assert pd.api.types.is_numeric_dtype(copy["age"]) and copy["age"].isna().sum() == 1
+
+
+def test_na_kept_as_a_value_is_read_so_by_the_script(tmp_path, tf_loaded):
+    """The user kept 'NA' (North America) as a region: pandas' defaults, in the script, would read
+    it as missing again and drop or fill those rows. The script reads a copy with only empty fields
+    missing, which gives the app's table."""
+    import numpy as np
+
+    from nnstudio.core import export
+    from nnstudio.core.data.csv import CsvOptions
+    from nnstudio.core.project import Project
+    from nnstudio.core.training.engine import train
+
+    path = tmp_path / "regions.csv"
+    rng = np.random.default_rng(0)
+    region = rng.choice(["EU", "NA", "APAC"], 120)
+    pd.DataFrame({"region": region, "spend": rng.normal(size=120),
+                  "y": (region == "NA").astype(int)}).to_csv(path, index=False)
+    ds = read_csv(path, CsvOptions(na_in_text=False))
+    project = Project.from_dataset(ds, "y")
+    data = project.prepare()
+    assert "NA" in next(c for c in data.preprocessor.columns if c.name == "region").categories
+    project.settings.epochs = 1
+    export.export_model(train(data, project.spec, project.settings), data, project, tmp_path / "out")
+    text = (tmp_path / "out" / "train_model.py").read_text()
+    assert 'data = pd.read_csv(DATA, keep_default_na=False, na_values=[""])' in text
+    copy = next(p for p in (tmp_path / "out").glob("*.csv") if p.name != "history.csv")
+    assert copy.name in text  # the copy, not the file that pandas' defaults read otherwise
+    again = pd.read_csv(copy, keep_default_na=False, na_values=[""])
+    assert (again["region"] == "NA").sum() == (region == "NA").sum()

@@ -28,7 +28,12 @@ from dataclasses import replace
 import pandas as pd
 
 from nnstudio.core.data.csv_file import decode_error
-from nnstudio.core.data.csv_missing import markers_text, read_markers_as_missing
+from nnstudio.core.data.csv_missing import (
+    markers_text,
+    read_markers_as_missing,
+    read_pandas_missing,
+    text_missing_text,
+)
 from nnstudio.core.data.csv_numbers import formatted_text, read_formatted_numbers
 from nnstudio.core.data.csv_options import CsvFormat, CsvOptions
 from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LABEL, ragged_error, sniff
@@ -51,14 +56,20 @@ class Cancelled(NNStudioError):
 
 
 # ----- reading -----------------------------------------------------------------------------------
-def _pandas_kwargs(fmt: CsvFormat) -> dict:
+def _pandas_kwargs(fmt: CsvFormat, own_missing: bool = False) -> dict:
+    """``read_csv``'s arguments for the file. ``own_missing``: only empty fields and the user's
+    markers are missing; pandas' own ('NA', 'None' …) are read as text, for
+    :func:`~nnstudio.core.data.csv_missing.read_pandas_missing` to judge per column (the streamed
+    fit leaves them to pandas)."""
     o = fmt.options
     kw = dict(sep=o.delimiter, decimal=o.decimal, quotechar='"', skipinitialspace=True,
               skip_blank_lines=True, index_col=False, engine="c", on_bad_lines="error",
               header=0 if o.header else None, names=fmt.names)
     if fmt.skip_lines:
         kw["skiprows"] = fmt.skip_lines
-    if o.na_values:
+    if own_missing:
+        kw["keep_default_na"], kw["na_values"] = False, ["", *o.na_values]
+    elif o.na_values:
         kw["na_values"] = list(o.na_values)
     return kw
 
@@ -196,7 +207,8 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
     """The first ``nrows`` rows read with ``options`` (detecting what is unset), and the format."""
     fmt = sniff(path, options)
     try:
-        frame = pd.read_csv(fmt.path, encoding=fmt.options.encoding, nrows=nrows, **_pandas_kwargs(fmt))
+        frame = pd.read_csv(fmt.path, encoding=fmt.options.encoding, nrows=nrows,
+                            **_pandas_kwargs(fmt, own_missing=True))
     except UnicodeError:
         raise decode_error(fmt.path, fmt.options.encoding) from None
     except (pd.errors.ParserError, csv.Error, ValueError) as e:
@@ -204,8 +216,9 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(columns=fmt.names)
     frame = _finish(frame, fmt, set())
+    text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
     formatted, markers = _read_as_numbers(frame, fmt.options)
-    notes = formatted_text(formatted) + markers_text(markers)
+    notes = formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na)
     if notes:
         if len(frame) >= nrows:  # the preview: only its rows were counted
             notes = [n.replace(" were read as missing", " (in the rows shown) were read as missing")
@@ -242,6 +255,7 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
         except UnicodeDecodeError:
             fmt.options = replace(fmt.options, encoding="latin-1")
             frame = _read_chunks(fmt, progress, should_stop, chunk_rows)
+    text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
     frame, dropped = _drop_non_data_rows(frame)
     fmt.notes.extend(dropped)
     if len(frame) == 0:
@@ -251,10 +265,10 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
                             "Add rows of data below the header, or choose another file.")
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
     formatted, markers = _read_as_numbers(frame, fmt.options)
-    fmt.notes.extend(formatted_text(formatted) + markers_text(markers))
+    fmt.notes.extend(formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na))
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
                    csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)),
-                   missing_markers=markers, formatted_numbers=formatted)
+                   missing_markers=markers, formatted_numbers=formatted, text_missing=text_na)
 
 
 def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
@@ -263,7 +277,7 @@ def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
     ``trained_on``: that file's ``CsvOptions.to_dict()``. The delimiter, encoding, header and
     decimal mark are detected afresh, as a new file may be written differently."""
     keep = {k: v for k, v in (trained_on or {}).items()
-            if k in ("na_values", "missing_markers", "formatted_numbers")}
+            if k in ("na_values", "missing_markers", "formatted_numbers", "na_in_text")}
     return read_csv(path, keep or None)
 
 
@@ -287,7 +301,7 @@ def _read_chunks(fmt: CsvFormat, progress, should_stop, chunk_rows: int) -> pd.D
     with open(fmt.path, "rb") as fh:
         try:
             reader = pd.read_csv(fh, encoding=fmt.options.encoding, chunksize=max(1, int(chunk_rows)),
-                                 **_pandas_kwargs(fmt))
+                                 **_pandas_kwargs(fmt, own_missing=True))
         except pd.errors.EmptyDataError:
             return pd.DataFrame(columns=fmt.names)
         except (pd.errors.ParserError, csv.Error, ValueError) as e:

@@ -14,6 +14,11 @@ DEFAULT_MISSING = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None",
 MISSING_MARKERS = ("?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "none", "missing", "#n/a",
                    "<na>", "")
 _MARKER_SET = frozenset(MISSING_MARKERS)
+#: What pandas reads as missing when left to itself (``read_csv``'s default ``na_values``). The
+#: app reads files without them and decides per column (:func:`read_pandas_missing`).
+PANDAS_MISSING = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                            "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                            "nan", "null"})
 
 
 def is_marker(text: pd.Series) -> pd.Series:
@@ -32,6 +37,52 @@ def number_column(index: pd.Index, numbers: pd.Series) -> pd.Series:
     values = pd.Series(np.nan, index=index, dtype=np.float64)
     values.loc[numbers.index] = numbers.to_numpy(dtype=np.float64)
     return values
+
+
+def read_pandas_missing(frame: pd.DataFrame, decimal: str = ".",
+                        in_text: bool = True) -> dict[str, dict[str, int]]:
+    """In place, on a table read without pandas' own markers of missing values: a text column
+    whose other values are numbers becomes numbers with those missing, as pandas would have read
+    it; in a column of text they are read as missing when ``in_text`` (as pandas would, but said:
+    'NA' may be North America) and kept as values otherwise. Returns ``{column: {marker: count}}``
+    of the text columns where they were read as missing."""
+    found: dict[str, dict[str, int]] = {}
+    for c in frame.columns:
+        s = frame[c]
+        if not is_text_dtype(s):
+            continue
+        nonnull = s.dropna()
+        marker = nonnull.isin(PANDAS_MISSING)
+        if not marker.any():
+            continue
+        rest = nonnull[~marker].astype(str)
+        if decimal == ",":
+            rest = rest.str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(rest.iloc[:200], errors="coerce")  # most text columns fail here
+        if numbers.notna().all():
+            numbers = pd.to_numeric(rest, errors="coerce")
+            if numbers.notna().all():
+                frame[c] = number_column(s.index, numbers)
+                continue
+        if in_text:
+            frame[c] = s.mask(s.isin(PANDAS_MISSING))
+            found[str(c)] = marker_counts(nonnull[marker])
+    return found
+
+
+def text_missing_text(found: dict[str, dict[str, int]]) -> list[str]:
+    """One sentence for every text column's 'NA', 'None' … read as missing, or none."""
+    if not found:
+        return []
+    total = sum(n for counts in found.values() for n in counts.values())
+    parts = [f"'{m}' in {col} ({n:,})" for col, counts in found.items() for m, n in counts.items()]
+    shown = ", ".join(parts[:6]) + (", …" if len(parts) > 6 else "")
+    seen = {m for counts in found.values() for m in counts}
+    examples = [e for m, e in (("NA", "NA for North America"), ("None", "None for 'no alley'"),
+                               ("null", "null for a zero reading")) if m in seen] or ["a code"]
+    return [f"{total:,} value{'s' if total != 1 else ''} in text columns {'were' if total != 1 else 'was'} "
+            f"read as missing: {shown}. If they are values there ({', '.join(examples)}), read the "
+            f"file with them kept as values."]
 
 
 def read_markers_as_missing(frame: pd.DataFrame, decimal: str = ".") -> dict[str, dict[str, int]]:

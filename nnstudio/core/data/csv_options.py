@@ -26,6 +26,8 @@ class CsvOptions:
     missing_markers: bool = True
     #: read text columns of numbers written with $, €, %, thousands separators as numbers
     formatted_numbers: bool = True
+    #: read 'NA', 'None', 'null'… (pandas' markers) as missing in text columns too (said so)
+    na_in_text: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -34,13 +36,13 @@ class CsvOptions:
     def from_dict(cls, d: dict | None) -> CsvOptions:
         d = dict(d or {})
         known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers",
-                 "formatted_numbers"}
+                 "formatted_numbers", "na_in_text"}
         unknown = set(d) - known
         if unknown:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
         opts = cls(**d)
         opts.na_values = [str(v) for v in opts.na_values]
-        for name in ("missing_markers", "formatted_numbers"):
+        for name in ("missing_markers", "formatted_numbers", "na_in_text"):
             if not isinstance(getattr(opts, name), bool):
                 raise DataError(f"The CSV option {name} must be true or false (got "
                                 f"{getattr(opts, name)!r}).")
@@ -84,6 +86,8 @@ class CsvOptions:
             parts.append("markers such as '?' not read as missing")
         if not self.formatted_numbers:
             parts.append("numbers such as $1,234 or 12% kept as text")
+        if not self.na_in_text:
+            parts.append("'NA', 'None'… in text columns kept as values")
         return ", ".join(parts)
 
 

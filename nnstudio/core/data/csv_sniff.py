@@ -208,7 +208,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     if width == 1 and options.delimiter is None and len(rows) > 1:
         notes.append("Only one column was found. If the file uses another delimiter, choose it.")
     resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
-                          bool(options.missing_markers), bool(options.formatted_numbers))
+                          bool(options.missing_markers), bool(options.formatted_numbers),
+                          bool(options.na_in_text))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip)
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why

@@ -24,6 +24,8 @@ class Dataset:
     missing_markers: dict[str, dict[str, int]] = field(default_factory=dict)
     #: text columns read as numbers ($63,248, 13.6%): ``{column: {"example", "dropped", "markers"}}``
     formatted_numbers: dict[str, dict] = field(default_factory=dict)
+    #: pandas' markers ('NA', 'None' …) read as missing in text columns: ``{column: {marker: count}}``
+    text_missing: dict[str, dict[str, int]] = field(default_factory=dict)
     _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

@@ -250,6 +250,10 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     split = split or SplitConfig()
     split.check()
     config.check()
+    if csv_options and csv_options.get("na_in_text") is False:
+        raise DataError("Keeping NA, None… in text columns as values is not done when streaming a "
+                        "file: pandas reads them as missing there.",
+                        "Train in memory (without --stream), or write them another way in the file.")
     read_kwargs = csv_read_kwargs(path, csv_options)
     if roles is None:  # proposed from the first rows, zip codes as categories (as in memory)
         head = read_head(path, read_kwargs)

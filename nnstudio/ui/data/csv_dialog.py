@@ -36,6 +36,8 @@ from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.data.dataframe_model import DataFrameModel
 
 PREVIEW_ROWS = 200
+#: the switch of pandas' markers in text columns (the Data tab's note names it)
+NA_IN_TEXT = "Read NA, None… in text columns as missing"
 
 
 class CsvImportDialog(QDialog):
@@ -71,8 +73,9 @@ class CsvImportDialog(QDialog):
         self.decimal.addItem("Decimal comma (12,5)", ",")
         self.missing = QLineEdit(", ".join(opts.na_values))
         self.missing.setPlaceholderText("e.g.  ?, -, missing")
-        self.missing.setToolTip("Values to read as missing, separated by commas. Always missing: "
-                                + ", ".join(repr(v) for v in DEFAULT_MISSING))
+        self.missing.setToolTip("Values to read as missing, separated by commas. Also missing: "
+                                + ", ".join(repr(v) for v in DEFAULT_MISSING)
+                                + " (in text columns, while the box below says so).")
         for combo, value in ((self.delimiter, opts.delimiter), (self.encoding, opts.encoding),
                              (self.header, opts.header), (self.decimal, opts.decimal)):
             i = combo.findData(value)
@@ -94,6 +97,13 @@ class CsvImportDialog(QDialog):
                                   "as 13.6), and the Data tab says so. Untick to keep such columns "
                                   "as text.")
         self.formatted.toggled.connect(self.refresh)
+        self.na_text = QCheckBox(NA_IN_TEXT)
+        self.na_text.setChecked(opts.na_in_text)
+        self.na_text.setToolTip("In a column of text, 'NA', 'N/A', 'None', 'null' … are read as missing "
+                                "values, as pandas and R read them, and the Data tab says how many. "
+                                "Untick when they are values there: NA for North America or sodium, "
+                                "None for 'no alley'.")
+        self.na_text.toggled.connect(self.refresh)
         self._missing_timer = QTimer(self, singleShot=True, interval=250)
         self._missing_timer.timeout.connect(self.refresh)
         self.missing.textEdited.connect(lambda _t: self._missing_timer.start())
@@ -108,6 +118,7 @@ class CsvImportDialog(QDialog):
         checks = QHBoxLayout()
         checks.addWidget(self.markers)
         checks.addWidget(self.formatted)
+        checks.addWidget(self.na_text)
         checks.addStretch(1)
         form.addRow("", checks)
 
@@ -151,7 +162,8 @@ class CsvImportDialog(QDialog):
     def options(self) -> CsvOptions:
         return CsvOptions(self.delimiter.currentData(), self.encoding.currentData(),
                           self.header.currentData(), self.decimal.currentData(), self.missing_values(),
-                          self.markers.isChecked(), self.formatted.isChecked())
+                          self.markers.isChecked(), self.formatted.isChecked(),
+                          self.na_text.isChecked())
 
     def set_option(self, name: str, value) -> None:
         """Choose a value programmatically (tests, and the fix buttons)."""

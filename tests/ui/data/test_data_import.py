@@ -253,3 +253,29 @@ def test_reading_a_file_fingerprints_it_on_the_worker(tmp_path, monkeypatch):
     monkeypatch.setattr(record, "fingerprint", lambda p: hashed.append(p) or {})
     ident = record.data_identity(loaded.project.dataset)
     assert hashed == [] and ident["fingerprint"]["size"] == path.stat().st_size
+
+
+def test_na_in_a_text_column_is_said_and_can_be_kept(win, qtbot, tmp_path):
+    """A region column of EU, NA (North America), APAC: 'NA' is read as missing, the dialog and the
+    Data tab say so and name the switch; unticked, North America is a region again."""
+    path = tmp_path / "regions.csv"
+    rows = [f"{r},{i % 7},{int(r == 'NA')}" for i, r in enumerate(["EU", "NA", "APAC"] * 20)]
+    path.write_text("\n".join(["region,visits,churn"] + rows) + "\n")
+    win.open_path(str(path))
+    dlg = win.data_io.dialog
+    assert dlg.na_text.isChecked() and dlg.na_text.isVisibleTo(dlg)
+    assert "20 values in text columns were read as missing: 'NA' in region (20)" \
+        in dlg.problems.text()
+    _accept_and_wait(win, qtbot, dlg)
+    panel = win.data_panel
+    assert win.state.project.dataset.frame["region"].isna().sum() == 20
+    assert "untick 'Read NA, None… in text columns as missing'" in panel.note.text()
+    win.open_path(str(path))
+    dlg = win.data_io.dialog
+    dlg.na_text.setChecked(False)
+    assert "NA" in {dlg.model.data(dlg.model.index(r, 0)) for r in range(dlg.model.rowCount())}
+    assert "read as missing" not in dlg.problems.text()
+    _accept_and_wait(win, qtbot, dlg)
+    ds = win.state.project.dataset
+    assert ds.frame["region"].isna().sum() == 0 and ds.csv_options["na_in_text"] is False
+    assert "Read NA" not in panel.note.text()
