@@ -29,6 +29,7 @@ import pandas as pd
 
 from nnstudio.core.data.csv_file import decode_error
 from nnstudio.core.data.csv_missing import (
+    PANDAS_MISSING,
     markers_text,
     read_markers_as_missing,
     read_pandas_missing,
@@ -57,18 +58,20 @@ class Cancelled(NNStudioError):
 
 # ----- reading -----------------------------------------------------------------------------------
 def _pandas_kwargs(fmt: CsvFormat, own_missing: bool = False) -> dict:
-    """``read_csv``'s arguments for the file. ``own_missing``: only empty fields and the user's
-    markers are missing; pandas' own ('NA', 'None' …) are read as text, for
-    :func:`~nnstudio.core.data.csv_missing.read_pandas_missing` to judge per column (the streamed
-    fit leaves them to pandas)."""
+    """``read_csv``'s arguments for the file. ``own_missing``: in the sample's text columns only
+    empty fields and the user's markers are missing, and pandas' own ('NA', 'None' …) are read as
+    text, for :func:`~nnstudio.core.data.csv_missing.read_pandas_missing` to judge (the streamed
+    fit leaves them to pandas). Other columns are parsed by pandas as ever (its numbers are fast)."""
     o = fmt.options
     kw = dict(sep=o.delimiter, decimal=o.decimal, quotechar='"', skipinitialspace=True,
               skip_blank_lines=True, index_col=False, engine="c", on_bad_lines="error",
               header=0 if o.header else None, names=fmt.names)
     if fmt.skip_lines:
         kw["skiprows"] = fmt.skip_lines
-    if own_missing:
-        kw["keep_default_na"], kw["na_values"] = False, ["", *o.na_values]
+    if own_missing and fmt.text_columns:
+        text, every = ["", *o.na_values], [*sorted(PANDAS_MISSING), *o.na_values]
+        kw["keep_default_na"] = False
+        kw["na_values"] = {c: text if c in fmt.text_columns else every for c in fmt.names}
     elif o.na_values:
         kw["na_values"] = list(o.na_values)
     return kw
@@ -216,8 +219,8 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(columns=fmt.names)
     frame = _finish(frame, fmt, set())
-    text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
     formatted, markers = _read_as_numbers(frame, fmt.options)
+    text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
     notes = formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na)
     if notes:
         if len(frame) >= nrows:  # the preview: only its rows were counted
@@ -255,7 +258,6 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
         except UnicodeDecodeError:
             fmt.options = replace(fmt.options, encoding="latin-1")
             frame = _read_chunks(fmt, progress, should_stop, chunk_rows)
-    text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
     frame, dropped = _drop_non_data_rows(frame)
     fmt.notes.extend(dropped)
     if len(frame) == 0:
@@ -265,6 +267,7 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
                             "Add rows of data below the header, or choose another file.")
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
     formatted, markers = _read_as_numbers(frame, fmt.options)
+    text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
     fmt.notes.extend(formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na))
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
                    csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)),

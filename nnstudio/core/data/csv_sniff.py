@@ -7,6 +7,7 @@ import os
 import re
 
 from nnstudio.core.data.csv_file import binary_problem, decode_sample, detect_encoding, ends_mid_utf8, open_checked
+from nnstudio.core.data.csv_missing import PANDAS_MISSING
 from nnstudio.core.data.csv_options import DELIMITERS, CsvFormat, CsvOptions
 from nnstudio.core.errors import DataError, ReadingOptionError
 
@@ -113,6 +114,17 @@ def _above_note(above: list[tuple[int, str]]) -> str:
     return f"Lines {which} ({texts}) sit above the table and were left out."
 
 
+def _text_columns(rows: list[list[str]], names: list[str]) -> list[str]:
+    """The columns with a value in ``rows`` that is neither a number nor one of pandas' markers of
+    a missing value."""
+    out = []
+    for j, name in enumerate(names):
+        values = (r[j].strip() for r in rows if j < len(r))
+        if any(v and v not in PANDAS_MISSING and not _looks_numeric(v) for v in values):
+            out.append(name)
+    return out
+
+
 def detect_header(rows: list[list[str]]) -> bool:
     """Is the first row a header? Votes per column: a text cell above numbers says yes."""
     if not rows:
@@ -210,7 +222,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
                           bool(options.missing_markers), bool(options.formatted_numbers),
                           bool(options.na_in_text))
-    fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip)
+    fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,
+                    text_columns=_text_columns(rows[1:] if header else rows, names))
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why
     n_lines = text.count("\n")
