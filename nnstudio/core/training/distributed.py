@@ -43,6 +43,7 @@ from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.evaluation import evaluate_arrays
+from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.steps import (
     as_targets,
     divergence_message,
@@ -254,8 +255,9 @@ def build_compiled(spec: NetworkSpec, n_inputs: int, task: Task, n_classes: int,
                             "runs on several devices.", "Set class weights to none for this run.")
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
-        model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed,
-                            output_start=output_start)
+        with build_lock:  # Keras' global random state: one model built at a time (program.py)
+            model = build_model(spec, n_inputs, task, n_classes, seed=settings.seed,
+                                output_start=output_start)
         loss = registry.make_loss(settings.loss_for(task))
         model.compile(optimizer=make_optimizer(settings), loss=loss,
                       metrics=[keras_metric(task, model.output_shape[-1])],
