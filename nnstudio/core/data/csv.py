@@ -114,8 +114,9 @@ def _finish(frame: pd.DataFrame, fmt: CsvFormat, mixed: set[str]) -> pd.DataFram
 
 def _totals_rows(frame: pd.DataFrame, empty) -> tuple[list[int], list[str], set]:
     """The rows at the end of ``frame`` that a spreadsheet adds below the data: a row whose first
-    filled cell reads "Total" (or Sum, Average, ...) in a column that holds numbers everywhere
-    else, or with most of its cells empty. Kept, one was a column's stray text (an ID column of
+    filled cell reads "Total" (or Sum, Average, ...) or like a note ("Source: …", "* rounded") in a
+    column that holds numbers everywhere else, or with most of its cells empty, or (a total) of
+    the sums or means above (:func:`_sums_above`). Kept, one was a column's stray text (an ID column of
     "numbers with text" that refused to train) or a class of the target (342). Returns their
     positions, a note for each, and the columns they hold text in; ``empty``: which rows have
     every cell empty."""

@@ -78,8 +78,8 @@ def text_missing_text(found: dict[str, dict[str, int]]) -> list[str]:
     parts = [f"'{m}' in {col} ({n:,})" for col, counts in found.items() for m, n in counts.items()]
     shown = ", ".join(parts[:6]) + (", …" if len(parts) > 6 else "")
     seen = {m for counts in found.values() for m in counts}
-    examples = [e for m, e in (("NA", "NA for North America"), ("None", "None for 'no alley'"),
-                               ("null", "null for a zero reading")) if m in seen] or ["a code"]
+    examples = [e for m, e in (("NA", "NA for North America"), ("None", "None for 'no alley'"))
+                if m in seen] or ["a code"]
     return [f"{total:,} value{'s' if total != 1 else ''} in text columns {'were' if total != 1 else 'was'} "
             f"read as missing: {shown}. If they are values there ({', '.join(examples)}), read the "
             f"file with them kept as values."]
