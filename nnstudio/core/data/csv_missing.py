@@ -39,6 +39,24 @@ def number_column(index: pd.Index, numbers: pd.Series) -> pd.Series:
     return values
 
 
+def _text_columns(frame: pd.DataFrame):
+    """(name, column, its values that are not missing) of each text column."""
+    for c in frame.columns:
+        s = frame[c]
+        if is_text_dtype(s):
+            yield c, s, s.dropna()
+
+
+def _all_numbers(text: pd.Series, decimal: str) -> pd.Series | None:
+    """``text`` read as numbers when every value is one (``decimal``: the file's mark), else None."""
+    if decimal == ",":
+        text = text.str.replace(",", ".", regex=False)
+    if pd.to_numeric(text.iloc[:200], errors="coerce").isna().any():  # most text columns stop here
+        return None
+    numbers = pd.to_numeric(text, errors="coerce")
+    return None if numbers.isna().any() else numbers
+
+
 def read_pandas_missing(frame: pd.DataFrame, decimal: str = ".",
                         in_text: bool = True) -> dict[str, dict[str, int]]:
     """In place, on a table read without pandas' own markers of missing values: a text column
@@ -47,23 +65,14 @@ def read_pandas_missing(frame: pd.DataFrame, decimal: str = ".",
     'NA' may be North America) and kept as values otherwise. Returns ``{column: {marker: count}}``
     of the text columns where they were read as missing."""
     found: dict[str, dict[str, int]] = {}
-    for c in frame.columns:
-        s = frame[c]
-        if not is_text_dtype(s):
-            continue
-        nonnull = s.dropna()
+    for c, s, nonnull in _text_columns(frame):
         marker = nonnull.isin(PANDAS_MISSING)
         if not marker.any():
             continue
-        rest = nonnull[~marker].astype(str)
-        if decimal == ",":
-            rest = rest.str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(rest.iloc[:200], errors="coerce")  # most text columns fail here
-        if numbers.notna().all():
-            numbers = pd.to_numeric(rest, errors="coerce")
-            if numbers.notna().all():
-                frame[c] = number_column(s.index, numbers)
-                continue
+        numbers = _all_numbers(nonnull[~marker].astype(str), decimal)
+        if numbers is not None:
+            frame[c] = number_column(s.index, numbers)
+            continue
         if in_text:
             frame[c] = s.mask(s.isin(PANDAS_MISSING))
             found[str(c)] = marker_counts(nonnull[marker])
@@ -92,25 +101,15 @@ def read_markers_as_missing(frame: pd.DataFrame, decimal: str = ".") -> dict[str
     A column holding any other text (``12,5`` with a decimal point, ``abc``) is left as it is, so
     it is refused with the stray values named, as before; so is a column of markers only."""
     found: dict[str, dict[str, int]] = {}
-    for c in frame.columns:
-        s = frame[c]
-        if not is_text_dtype(s):
-            continue
-        nonnull = s.dropna()
+    for c, s, nonnull in _text_columns(frame):
         if nonnull.empty:
             continue
         text = nonnull.astype(str).str.strip()
         marker = is_marker(text)
         if not marker.any() or marker.all():
             continue
-        rest = text[~marker]
-        if decimal == ",":
-            rest = rest.str.replace(",", ".", regex=False)
-        head = pd.to_numeric(rest.iloc[:200], errors="coerce")  # most text columns fail here, cheaply
-        if head.isna().any():
-            continue
-        numbers = pd.to_numeric(rest, errors="coerce")
-        if numbers.isna().any():
+        numbers = _all_numbers(text[~marker], decimal)
+        if numbers is None:
             continue
         frame[c] = number_column(s.index, numbers)
         found[str(c)] = marker_counts(nonnull[marker])
