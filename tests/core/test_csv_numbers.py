@@ -162,3 +162,22 @@ def _with_features(ds, features):
     p = Project.from_dataset(ds, "left")
     p.roles = replace(p.roles, features=features)
     return p
+
+
+def test_a_typographic_minus_is_a_minus(tmp_path):
+    """Numbers copied from a web page or a word processor carry '−' (U+2212), not '-': a column of
+    temperature changes became a category of 78 values, and rows were left out for "a category
+    never seen in training"."""
+    rng = np.random.default_rng(5)
+    change = rng.normal(0, 3, 60).round(1)
+    path = tmp_path / "web.csv"
+    path.write_text("city;change\n" + "".join(
+        f"c{i};{str(v).replace('-', chr(0x2212)).replace('.', ',')}\n" for i, v in enumerate(change)),
+        encoding="utf-8")
+    ds = read_csv(path)
+    assert ds.csv_options["decimal"] == ","
+    assert np.allclose(ds.frame["change"].to_numpy(), change)
+    f = ds.formatted_numbers["change"]
+    assert f["example"].startswith("\u2212") and f["value"] < 0
+    assert f"change was read as numbers: '{f['example']}' is {f['value']:.15g} ('−' read as a " \
+           f"minus sign)." in ds.warnings

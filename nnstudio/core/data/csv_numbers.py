@@ -16,7 +16,10 @@ from nnstudio.core.data.profile import is_text_dtype
 
 CURRENCY = "$€£¥₹"
 _SIGNS = f"[{CURRENCY}%]"
-_FORMATTING = f"[{CURRENCY}%,()]"  # a value without any of these is no formatted number
+MINUS = "\u2212"  # '−', the minus sign of typeset text (web pages, word processors)
+_FORMATTING = f"[{CURRENCY}%,(){MINUS}]"  # a value without any of these is no formatted number
+#: what :func:`_parse` found that it read rather than dropped
+_MINUS_READ = "typographic minus signs"
 #: thousands grouped by the separator that is not the decimal one (a space also with a decimal comma)
 _NUMBER = {".": r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?",
            ",": r"[-+]?(?:\d{1,3}(?:[.\u00a0\u202f ]\d{3})+|\d+)(?:,\d+)?"}
@@ -28,6 +31,9 @@ def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
     for sign in text.str.extract(f"({_SIGNS})", expand=False).dropna().unique():
         found.add("percent signs" if sign == "%" else f"the currency sign {sign}")
     t = text.str.replace(rf"\s*{_SIGNS}\s*", "", regex=True).str.strip()
+    if bool(t.str.contains(MINUS, regex=False).any()):
+        found.add(_MINUS_READ)
+        t = t.str.replace(MINUS, "-", regex=False)
     negative = t.str.fullmatch(r"\(.*\)")  # (3,50) €: the sign goes first
     t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.strip()
     ok = t.str.fullmatch(_NUMBER[decimal])
@@ -98,13 +104,19 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
     return out
 
 
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def formatted_text(found: dict[str, dict]) -> list[str]:
     """One plain sentence per column: "income was read as numbers: '$63,248' is 63248 (the currency
     sign $ and thousands separators dropped)"."""
     lines = []
     for col, f in found.items():
-        dropped = f["dropped"]
-        what = dropped[0] if len(dropped) == 1 else ", ".join(dropped[:-1]) + " and " + dropped[-1]
-        lines.append(f"{col} was read as numbers: '{f['example']}' is {f['value']:.15g} ({what} "
-                     f"dropped).")
+        dropped = [d for d in f["dropped"] if d != _MINUS_READ]
+        parts = [_and(dropped) + " dropped"] if dropped else []
+        if _MINUS_READ in f["dropped"]:
+            parts.append(f"'{MINUS}' read as a minus sign")
+        lines.append(f"{col} was read as numbers: '{f['example']}' is {f['value']:.15g} "
+                     f"({'; '.join(parts)}).")
     return lines

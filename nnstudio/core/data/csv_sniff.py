@@ -19,7 +19,7 @@ _NUM_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 _SPECIAL_NUM = {"inf", "-inf", "+inf", "infinity", "-infinity", "nan"}
 #: a number with a decimal comma or point, as a spreadsheet may write it: thousands grouped by the
 #: other mark or a (no-break) space, a currency or percent sign, accounting brackets
-_AROUND, _AFTER = r"[\s$€£¥₹(+-]*", r"[\s$€£¥₹%)]*"
+_AROUND, _AFTER = r"[\s$€£¥₹(+\u2212-]*", r"[\s$€£¥₹%)]*"
 _DECIMAL_MARK = {
     ",": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[.\u00a0\u202f ]\d{{3}})+|\d+),\d+{_AFTER}$"),
     ".": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[,\u00a0\u202f ]\d{{3}})+|\d*)\.\d+{_AFTER}$")}
