@@ -85,10 +85,14 @@ class Project:
     def target_values(self):
         """The target column as the network learns it, and its profile: its look-alike values
         read as one when its spelling choice says so ('ja', 'Ja' and 'ja ': one class)."""
-        target = self.roles.target
-        if self.preprocess.for_column(target, "spelling") == "merge":
-            return self.dataset.read_as_one(target)[:2]
-        return self.dataset.frame[target], self.dataset.profile(target)
+        return self.column_as_read(self.roles.target)
+
+    def column_as_read(self, col: str):
+        """A column as the network reads it, and its profile: its look-alike values read as one
+        when its spelling choice says so (the Data tab counts and draws it so)."""
+        if self.preprocess.for_column(col, "spelling") == "merge":
+            return self.dataset.read_as_one(col)[:2]
+        return self.dataset.frame[col], self.dataset.profile(col)
 
     def whole_number_classes(self) -> int:
         """How many whole-number values of the target the inferred task takes as unordered classes

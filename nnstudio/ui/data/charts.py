@@ -87,7 +87,8 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
                                               brush="#6b8fbf", pen=pg.mkPen("#4a6a94")))
         else:
             tgt, classes = split_by
-            keys = frame[col].astype(str).where(frame[col].notna())
+            values = pr.column_as_read(col)[0]  # as the network reads it ('Nord', 'nord' as one)
+            keys = values.astype(str).where(values.notna())
             base = np.zeros(len(top))
             for i, c in enumerate(classes):
                 vc = keys[(tgt == c).to_numpy()].value_counts()

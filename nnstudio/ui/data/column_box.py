@@ -73,7 +73,7 @@ class ColumnBox(QGroupBox):
     def show_column(self, project, col: str) -> None:
         """Show ``col`` of ``project``: its numbers, why it is used as it is, its choices, its histogram."""
         pr = project
-        p = project.dataset.profile(col)
+        p = project.column_as_read(col)[1]  # look-alike values as one, if asked
         role = pr.roles.role_of(col)
         self.detail_title.setText(f"<b>{col}</b> — {p.type_label}")
         parts = [f"{p.n - p.missing:,} values", f"{p.missing:,} missing", f"{p.unique:,} unique"]

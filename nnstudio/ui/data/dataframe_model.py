@@ -161,7 +161,11 @@ class ColumnsModel(QAbstractTableModel):
         self.endResetModel()
 
     def update_roles(self, roles: dict[str, str], notes: dict[str, str],
-                     problems: dict[str, str] | None = None) -> None:
+                     problems: dict[str, str] | None = None, profiles: list | None = None) -> None:
+        """New roles and notes; ``profiles``: the columns as read now, in the same order (a
+        column's look-alike values read as one counts fewer unique values)."""
+        if profiles is not None:
+            self._profiles = list(profiles)
         self._roles = dict(roles)
         self._notes = dict(notes)
         self._problems = dict(problems or {})

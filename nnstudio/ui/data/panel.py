@@ -342,7 +342,8 @@ class DataPanel(QWidget):
             notes[c] = planned(self.project, c)
         if pr.roles.target in pr.dataset.columns:
             notes[pr.roles.target] = "the target: " + task_text(self.project)
-        self.columns_model.update_roles(roles, notes, problems(self.project))
+        self.columns_model.update_roles(roles, notes, problems(self.project),
+                                        [pr.column_as_read(c)[1] for c in pr.dataset.columns])
         self.rows_model.set_roles(roles)
         select_value(self.target_combo, pr.roles.target)
         self._sync_task_combo()

@@ -219,3 +219,42 @@ def test_look_alike_values_are_read_as_one_with_one_click_and_back(window, qtbot
     assert p.preprocess.for_column("region", "spelling") == "exact"
     panel.select_column("x")
     assert not box.spelling_combo.isVisible()
+
+
+def test_a_column_read_as_one_is_counted_and_drawn_as_read(window, qtbot, tmp_path):
+    """After "Read them as one" the columns table still said 5 unique values for the target and
+    the region's box showed 'Nord' and 'nord' as two bars: the counts, the box's figures and the
+    bars are now the column as the network reads it."""
+    import numpy as np
+    import pandas as pd
+
+    from nnstudio.ui.data.dataframe_model import ColumnsModel
+
+    r = np.random.default_rng(6)
+    n = 300
+    x = r.normal(size=n)
+    pd.DataFrame({"x": x, "region": r.choice(["Nord", "nord", "NORD ", "Süd"], n),
+                  "default": np.where(x > 0, r.choice(["ja", "Ja"], n), "nein")
+                  }).to_csv(tmp_path / "loans.csv", index=False)
+    with qtbot.waitSignal(window.data_io.loaded, timeout=30_000):
+        window.data_io.read(str(tmp_path / "loans.csv"))
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=30_000)
+    panel = window.data_panel
+    window.tabs.setCurrentWidget(panel)
+    model = panel.columns_model
+
+    def unique(col):
+        return model.data(model.index(model.row_of(col), ColumnsModel.UNIQUE))
+
+    assert (unique("region"), unique("default")) == ("4", "3")
+    qtbot.waitUntil(lambda: panel.spell_btn.isVisible(), timeout=5000)
+    with qtbot.waitSignal(window.state.data_changed):
+        panel.spell_btn.click()
+    assert (unique("region"), unique("default")) == ("2", "2")
+    panel.select_column("region")
+    box = panel.column_box
+    assert "2 unique" in box.detail_stats.text()
+    nord = (window.state.project.dataset.frame["region"].str.strip().str.lower() == "nord").sum()
+    assert f"({nord:,}), Süd (" in box.detail_stats.text()  # one group, written as its commonest
+    bars = [i for i in box.hist.getPlotItem().items if hasattr(i, "opts") and "height" in i.opts]
+    assert bars and all(len(b.opts["height"]) == 2 for b in bars)
