@@ -209,3 +209,18 @@ def test_cli_streaming_prints_the_verdict_once(tmp_path, tf_loaded, capsys, monk
     assert code == 0, captured.err
     verdicts = [line for line in captured.out.splitlines() if "than guessing" in line]
     assert len(verdicts) == 1, captured.out
+
+
+def test_a_streamed_fit_records_whole_number_columns(tmp_path):
+    """A year built of 1974 is held at 1974, not 1974.5, and its slider moves in whole numbers:
+    the in-memory fit records whether every training value is whole; a streamed fit did not."""
+    from nnstudio.core.training.streaming_csv import fit_streaming
+
+    rng = np.random.default_rng(1)
+    year = rng.integers(1950, 2020, 300).astype(float)
+    year[5] = np.nan  # a missing value makes the column decimals: still whole numbers
+    pd.DataFrame({"year": year, "area": rng.normal(80, 20, 300),
+                  "price": rng.normal(size=300)}).to_csv(tmp_path / "houses.csv", index=False)
+    plan = fit_streaming(tmp_path / "houses.csv", target="price", chunk_rows=64)
+    stats = {c.name: c.stats for c in plan.preprocessor.columns}
+    assert stats["year"]["whole"] is True and stats["area"]["whole"] is False

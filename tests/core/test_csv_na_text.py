@@ -66,3 +66,4 @@ def test_a_streamed_fit_says_it_reads_them_as_missing(tmp_path):
     with pytest.raises(DataError, match="Keeping NA, None… in text columns as values is not done "
                                         "when streaming"):
         fit_streaming(path, target="churn", csv_options={"na_in_text": False})
+

@@ -386,7 +386,7 @@ def _transforms(stats: dict[str, ColumnStats], features: list[str],
             _impute_numeric(t, c, st, values, impute, config, too_big)
         elif as_number:
             mean, sd = st.mean_sd()
-            t.stats = {"mean": mean, "sd": sd, "min": st.lo, "max": st.hi}
+            t.stats = {"mean": mean, "sd": sd, "min": st.lo, "max": st.hi, "whole": st.whole}
             t.scaling = config.for_column(c, "numeric")
             if t.scaling == "standardize":
                 t.center, t.scale = mean, (sd if sd > 0 else 1.0)

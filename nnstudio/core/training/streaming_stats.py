@@ -33,6 +33,7 @@ class ColumnStats:
     hi: float = -math.inf
     nonfinite: int = 0
     integer: bool = True  # every chunk was read as whole numbers
+    whole: bool = True  # every finite value is a whole number (1974.0 too: a year with gaps)
     counts: dict = field(default_factory=dict)  # value -> count, while <= MAX_CATEGORIES distinct
     overflow: bool = False  # more distinct values than MAX_CATEGORIES
     n_missing: int = 0  # missing in the training split (before dropping rows)
@@ -52,6 +53,7 @@ class ColumnStats:
             fin = np.isfinite(a)
             self.nonfinite += int((~fin).sum())
             a = a[fin]
+            self.whole &= bool(np.all(a == np.round(a)))
             if len(a):
                 if self.shift is None:
                     self.shift = float(a[0])
