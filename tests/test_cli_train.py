@@ -79,9 +79,12 @@ def test_a_raw_field_study_file_trains_on_all_its_rows_well_above_guessing(tmp_p
     assert base["accuracy"] == out["test_accuracy"]
     assert out["test_accuracy"] >= base["majority_accuracy"] + 0.35, out["test_accuracy"]
     assert base["better_than_guessing"] is True and base["verdict"].startswith("Better than guessing")
-    # stderr says what was read as missing; nothing about lost rows (none were lost)
+    # stderr says how the file was read ('?' as missing, the dates' parts); nothing about lost
+    # rows (none were lost)
     err = r.stderr.strip().splitlines()
-    assert err == [f"nnstudio: warning: {out['warnings'][0]}"]
+    assert err == [f"nnstudio: warning: {w}" for w in out["warnings"]] and len(err) == 3
+    assert err[1].startswith("nnstudio: warning: date holds dates (year first: ")
+    assert err[2] == "nnstudio: warning: To read the dates as they are: --no-date-parts."
 
 
 def test_a_column_that_gives_the_answer_away_is_warned_about(tmp_path):

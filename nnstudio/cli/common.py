@@ -26,7 +26,8 @@ def csv_options(args):
                       decimal=args.decimal, na_values=na,
                       missing_markers=getattr(args, "missing_markers", True),
                       formatted_numbers=getattr(args, "formatted_numbers", True),
-                      na_in_text=getattr(args, "na_in_text", True))
+                      na_in_text=getattr(args, "na_in_text", True),
+                      date_parts=getattr(args, "date_parts", True))
     opts.check()
     return opts
 
@@ -80,8 +81,10 @@ def data_warnings(project, data) -> list[str]:
     predicts the target alone and held-out rows that repeat training rows (core/data/checks.py)."""
     from nnstudio.core.data import checks  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
 
-    keep = ["To keep them as values: --keep-na-text."] if project.dataset.text_missing else []
-    return list(dict.fromkeys([*project.dataset.warnings, *keep, *data.warnings(),
+    ds = project.dataset
+    keep = ["To keep them as values: --keep-na-text."] if ds.text_missing else []
+    keep += ["To read the dates as they are: --no-date-parts."] if ds.date_parts else []
+    return list(dict.fromkeys([*ds.warnings, *keep, *data.warnings(),
                                *checks.notes(data, project)]))
 
 

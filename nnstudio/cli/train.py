@@ -81,6 +81,9 @@ def add_arguments(p) -> None:
     g.add_argument("--keep-na-text", dest="na_in_text", action="store_false", default=True,
                    help="keep NA, None, null … in columns of text as values (North America, "
                         "sodium, 'no alley'); they are read as missing by default, and said so")
+    g.add_argument("--no-date-parts", dest="date_parts", action="store_false", default=True,
+                   help="do not add the year, month and weekday of date columns as columns (they "
+                        "are by default, and said so)")
     g = p.add_argument_group("projects and data larger than memory")
     g.add_argument("--data", metavar="CSV", help="the data file of a .nnstudio project, when it is no "
                                                  "longer where the project says (it moved)")

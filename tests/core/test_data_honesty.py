@@ -33,11 +33,13 @@ def test_field_study_roles_ignore_what_a_careful_analyst_would(field_csv):
     roles = Project.from_dataset(ds, "class").roles
     assert roles.features == ["study", "length_mm", "width_mm", "mass_g", "depth_mm", "habitat"]
     why = roles.ignored
-    assert set(why) == {"row", "seq", "specimen_id", "date", "comments"}
+    assert set(why) == {"row", "seq", "specimen_id", "date", "comments",
+                        "date year", "date month", "date weekday"}  # the date's parts: to tick
     assert "row number" in why["row"]
     assert why["seq"].startswith("a sequence number that restarts 3 times")
     assert "identifier" in why["specimen_id"]
     assert why["date"].startswith("dates")
+    assert why["date month"].startswith("a part of the dates in 'date'")
     assert why["comments"].startswith("mostly missing (free text): ") and "(90%)" in why["comments"]
 
 

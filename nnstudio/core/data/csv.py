@@ -27,6 +27,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from nnstudio.core.data.csv_dates import date_parts_text, read_date_parts
 from nnstudio.core.data.csv_file import decode_error
 from nnstudio.core.data.csv_missing import (
     PANDAS_MISSING,
@@ -222,7 +223,9 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
     frame = _finish(frame, fmt, set())
     formatted, markers = _read_as_numbers(frame, fmt.options)
     text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
-    notes = formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na)
+    frame, dates = read_date_parts(frame) if fmt.options.date_parts else (frame, {})
+    notes = formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na) + \
+        date_parts_text(dates)
     if notes:
         if len(frame) >= nrows:  # the preview: only its rows were counted
             notes = [n.replace(" were read as missing", " (in the rows shown) were read as missing")
@@ -269,10 +272,13 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
     formatted, markers = _read_as_numbers(frame, fmt.options)
     text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
-    fmt.notes.extend(formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na))
+    frame, dates = read_date_parts(frame) if fmt.options.date_parts else (frame, {})
+    fmt.notes.extend(formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na)
+                     + date_parts_text(dates))
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
                    csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)),
-                   missing_markers=markers, formatted_numbers=formatted, text_missing=text_na)
+                   missing_markers=markers, formatted_numbers=formatted, text_missing=text_na,
+                   date_parts=dates)
 
 
 def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
@@ -281,7 +287,7 @@ def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
     ``trained_on``: that file's ``CsvOptions.to_dict()``. The delimiter, encoding, header and
     decimal mark are detected afresh, as a new file may be written differently."""
     keep = {k: v for k, v in (trained_on or {}).items()
-            if k in ("na_values", "missing_markers", "formatted_numbers", "na_in_text")}
+            if k in ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts")}
     return read_csv(path, keep or None)
 
 

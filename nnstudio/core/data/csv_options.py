@@ -28,6 +28,8 @@ class CsvOptions:
     formatted_numbers: bool = True
     #: read 'NA', 'None', 'null'… (pandas' markers) as missing in text columns too (said so)
     na_in_text: bool = True
+    #: add each date column's year, month, weekday (and hour) as columns (core.data.csv_dates)
+    date_parts: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -36,13 +38,13 @@ class CsvOptions:
     def from_dict(cls, d: dict | None) -> CsvOptions:
         d = dict(d or {})
         known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers",
-                 "formatted_numbers", "na_in_text"}
+                 "formatted_numbers", "na_in_text", "date_parts"}
         unknown = set(d) - known
         if unknown:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
         opts = cls(**d)
         opts.na_values = [str(v) for v in opts.na_values]
-        for name in ("missing_markers", "formatted_numbers", "na_in_text"):
+        for name in ("missing_markers", "formatted_numbers", "na_in_text", "date_parts"):
             if not isinstance(getattr(opts, name), bool):
                 raise DataError(f"The CSV option {name} must be true or false (got "
                                 f"{getattr(opts, name)!r}).")
@@ -88,6 +90,8 @@ class CsvOptions:
             parts.append("numbers such as $1,234 or 12% kept as text")
         if not self.na_in_text:
             parts.append("'NA', 'None'… in text columns kept as values")
+        if not self.date_parts:
+            parts.append("dates not split into year, month and weekday")
         return ", ".join(parts)
 
 

@@ -221,7 +221,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         notes.append("Only one column was found. If the file uses another delimiter, choose it.")
     resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
                           bool(options.missing_markers), bool(options.formatted_numbers),
-                          bool(options.na_in_text))
+                          bool(options.na_in_text), bool(options.date_parts))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,
                     text_columns=_text_columns(rows[1:] if header else rows, names))
     fmt.notes.extend(_ragged_notes(fmt, text))

@@ -26,6 +26,8 @@ class Dataset:
     formatted_numbers: dict[str, dict] = field(default_factory=dict)
     #: pandas' markers ('NA', 'None' …) read as missing in text columns: ``{column: {marker: count}}``
     text_missing: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: date columns whose year, month, weekday … were added: ``{column: {"parts": [names], …}}``
+    date_parts: dict[str, dict] = field(default_factory=dict)
     _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

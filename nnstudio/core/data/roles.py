@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data.csv_dates import date_column_of, part_names
 from nnstudio.core.data.preprocess_config import PreprocessConfig
 from nnstudio.core.data.profile import (
     MAX_CATEGORIES,
@@ -138,6 +139,9 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
     n = len(s)
     if prof.kind == "empty":
         return "empty: every value is missing"
+    dates = date_column_of(name, frame)
+    if dates is not None:  # added when the file was read: the user's to use
+        return f"a part of the dates in '{dates}', added to learn from: tick Use (--features) to use it"
     if prof.unique == 1 and prof.missing <= MOSTLY_MISSING * n:
         v = prof.top[0][0] if prof.top else fmt_number(prof.min)
         return f"constant: the same value ({v}) in every row, so it tells the rows apart in no way"
@@ -162,7 +166,12 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
     if seq:
         return seq
     if prof.kind == "date":
-        return "dates or times: not used as they are (derive numbers such as the year or weekday first)"
+        parts = [p for p in part_names(name, True) if frame is not None and p in frame.columns]
+        if parts:
+            return (f"dates or times: not used as they are; {', '.join(repr(p) for p in parts)} "
+                    f"were added from them to learn from (tick Use)")
+        return ("dates or times: not used as they are (open the file with 'Add year, month and "
+                "weekday of dates' on, or derive such numbers in the file)")
     if prof.kind == "text":
         if prof.unique == nonnull:
             return (f"text unique to every row ({prof.unique:,} different values), like a name or an "
@@ -242,7 +251,7 @@ def propose_target(frame: pd.DataFrame, profiles: dict[str, ColumnProfile] | Non
             return by_name[name]
     for c in reversed(cols):
         prof = (profiles or {}).get(c) or profile_column(frame[c])
-        if ignore_reason(c, frame[c], prof) is None and prof.kind != "mixed":
+        if ignore_reason(c, frame[c], prof, frame) is None and prof.kind != "mixed":
             return c
     return cols[-1]
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,6 +39,7 @@ from nnstudio.ui.data.dataframe_model import DataFrameModel
 PREVIEW_ROWS = 200
 #: the switch of pandas' markers in text columns (the Data tab's note names it)
 NA_IN_TEXT = "Read NA, None… in text columns as missing"
+DATE_PARTS = "Add year, month and weekday of dates"
 
 
 class CsvImportDialog(QDialog):
@@ -104,6 +106,13 @@ class CsvImportDialog(QDialog):
                                 "Untick when they are values there: NA for North America or sodium, "
                                 "None for 'no alley'.")
         self.na_text.toggled.connect(self.refresh)
+        self.dates = QCheckBox(DATE_PARTS)
+        self.dates.setChecked(opts.date_parts)
+        self.dates.setToolTip("A column of dates (03.02.2024, 2024-02-03, 02/03/2024) gets its year, "
+                              "month and weekday, and its hour when the times vary, as columns of "
+                              "their own: a network cannot read a date. The date itself is left out. "
+                              "Untick to read the file as it is.")
+        self.dates.toggled.connect(self.refresh)
         self._missing_timer = QTimer(self, singleShot=True, interval=250)
         self._missing_timer.timeout.connect(self.refresh)
         self.missing.textEdited.connect(lambda _t: self._missing_timer.start())
@@ -115,11 +124,10 @@ class CsvImportDialog(QDialog):
         form.addRow("Header row:", self.header)
         form.addRow("Numbers:", self.decimal)
         form.addRow("Also missing:", self.missing)
-        checks = QHBoxLayout()
-        checks.addWidget(self.markers)
-        checks.addWidget(self.formatted)
-        checks.addWidget(self.na_text)
-        checks.addStretch(1)
+        checks = QGridLayout()
+        for i, box in enumerate((self.markers, self.formatted, self.na_text, self.dates)):
+            checks.addWidget(box, i // 2, i % 2)
+        checks.setColumnStretch(2, 1)
         form.addRow("", checks)
 
         self.model = DataFrameModel()
@@ -163,7 +171,7 @@ class CsvImportDialog(QDialog):
         return CsvOptions(self.delimiter.currentData(), self.encoding.currentData(),
                           self.header.currentData(), self.decimal.currentData(), self.missing_values(),
                           self.markers.isChecked(), self.formatted.isChecked(),
-                          self.na_text.isChecked())
+                          self.na_text.isChecked(), self.dates.isChecked())
 
     def set_option(self, name: str, value) -> None:
         """Choose a value programmatically (tests, and the fix buttons)."""

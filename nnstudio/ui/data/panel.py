@@ -45,7 +45,7 @@ from nnstudio.ui.data.charts import ScatterBox
 from nnstudio.ui.data.column_box import ColumnBox
 from nnstudio.ui.data.column_notes import planned, problems, task_or_none, task_text
 from nnstudio.ui.data.combos import select_value, value_combo
-from nnstudio.ui.data.csv_dialog import NA_IN_TEXT
+from nnstudio.ui.data.csv_dialog import DATE_PARTS, NA_IN_TEXT
 from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
 from nnstudio.ui.state import AppState
 
@@ -313,9 +313,10 @@ class DataPanel(QWidget):
         if ds.formatted_numbers:
             notes.append("To keep such columns as text, open the file again (Open data…) and untick "
                          "'Read $1,234 and 12% as numbers'.")
-        if ds.text_missing:
-            notes.append(f"To keep them as values, open the file again (Open data…) and untick "
-                         f"'{NA_IN_TEXT}'.")
+        for switch, used in ((NA_IN_TEXT, ds.text_missing), (DATE_PARTS, ds.date_parts)):
+            if used:
+                notes.append(f"To read the file without this, open it again (Open data…) and untick "
+                             f"'{switch}'.")
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
         self.rows_model.set_frame(ds.frame, self._roles_map())
