@@ -40,3 +40,8 @@ def fmt_spread(mean: float, sd: float | None = None, digits: int = 3) -> str:
     in dollars: 33,812 ± 781.2, not 33811.612 ± 781.233)."""
     f = fmt_number if abs(mean) >= 1000 else (lambda v: f"{v:.{digits}f}")
     return f(mean) if sd is None else f"{f(mean)} ± {f(sd)}"
+
+
+def inputs_text(n: int) -> str:
+    """"1 input", "12 inputs": a network's inputs, counted."""
+    return f"{n:,} input" if n == 1 else f"{n:,} inputs"

@@ -82,3 +82,10 @@ def test_times_that_vary_add_the_hour_and_a_date_no_calendar_has_is_missing():
     f = pd.DataFrame({"d": ["2024-01-01", "soon"] * 10, "e": ["2024-01-01"] * 20, "e year": [1] * 20})
     frame, found = read_date_parts(f)
     assert not found and list(frame.columns) == ["d", "e", "e year"]
+
+
+def test_one_input_is_counted_as_one(tmp_path):
+    """The window's title read '1 inputs after encoding' for a table of one feature."""
+    path, _ = sales_file(tmp_path)
+    data = Project.from_dataset(read_csv(path), "sales").prepare()
+    assert data.n_inputs == 1 and data.summary().endswith("test rows; 1 input after encoding")

@@ -9,6 +9,7 @@ import pandas as pd
 from nnstudio.core.data.fitted_preprocessor import FittedPreprocessor
 from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.model.spec import Task
+from nnstudio.core.numbers import inputs_text
 
 
 def output_start(task: Task, mean: float, sd: float) -> tuple[float, float] | None:
@@ -80,7 +81,7 @@ class PreparedData:
 
     def summary(self) -> str:
         return (f"{len(self.X_train):,} training, {len(self.X_val):,} validation, "
-                f"{len(self.X_test):,} test rows; {self.n_inputs} inputs after encoding")
+                f"{len(self.X_test):,} test rows; {inputs_text(self.n_inputs)} after encoding")
 
     def _columns_text(self, limit: int = 3) -> str:
         top = sorted(self.dropped_by_column.items(), key=lambda kv: -kv[1])

@@ -68,6 +68,7 @@ from nnstudio.core.data.roles import (
 from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import NetworkSpec, Task
+from nnstudio.core.numbers import inputs_text
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import tensorflow
 from nnstudio.core.trained import TrainResult
@@ -130,7 +131,7 @@ class StreamPlan:
     def summary(self) -> str:
         r = self.rows
         return (f"{r['train']:,} training, {r['val']:,} validation, {r['test']:,} test rows "
-                f"(streamed in chunks of {self.chunk_rows:,}); {self.n_inputs} inputs after encoding")
+                f"(streamed in chunks of {self.chunk_rows:,}); {inputs_text(self.n_inputs)} after encoding")
 
 
 def csv_read_kwargs(path: Path | str, options: dict | None = None) -> dict:

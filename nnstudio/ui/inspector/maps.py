@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import layers_from_model, layers_from_weights, neuron_maps, plane_grid
+from nnstudio.core.numbers import inputs_text
 from nnstudio.core.surface import multiply_adds
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.follows_timeline import FollowsTimeline
@@ -116,7 +117,7 @@ class NeuronMapsView(FollowsTimeline, QWidget):
             self.caption.setText(
                 f"Per-neuron maps need a problem with exactly two numeric inputs (like XOR): each "
                 f"node's activation is drawn over the plane of the two. This network has "
-                f"{data.n_inputs} inputs after encoding. The <b>Trained network</b> tab shows every "
+                f"{inputs_text(data.n_inputs)} after encoding. The <b>Trained network</b> tab shows every "
                 f"node's numbers for any sample.")
             self.view.show_message("")  # the caption says why
             return
