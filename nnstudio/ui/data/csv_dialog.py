@@ -83,36 +83,27 @@ class CsvImportDialog(QDialog):
             i = combo.findData(value)
             combo.setCurrentIndex(max(0, i))
             combo.currentIndexChanged.connect(self.refresh)
-        self.markers = QCheckBox("Read ?, -, NA… in number columns as missing")
-        self.markers.setChecked(opts.missing_markers)
-        self.markers.setToolTip("In a column whose other values are all numbers, these markers are read "
-                                "as missing values (and the Data tab says how many): "
-                                + ", ".join(repr(m) for m in MISSING_MARKERS if m)
-                                + ", without case. Untick to keep them as values (the column is then "
-                                  "refused as numbers with stray text).")
-        self.markers.toggled.connect(self.refresh)
-        self.formatted = QCheckBox("Read $1,234 and 12% as numbers")
-        self.formatted.setChecked(opts.formatted_numbers)
-        self.formatted.setToolTip("A column whose values are all numbers written with a currency sign "
-                                  "(" + ", ".join(CURRENCY) + "), thousands separators, a percent "
-                                  "sign or brackets for negative amounts is read as numbers (13.6% "
-                                  "as 13.6), and the Data tab says so. Untick to keep such columns "
-                                  "as text.")
-        self.formatted.toggled.connect(self.refresh)
-        self.na_text = QCheckBox(NA_IN_TEXT)
-        self.na_text.setChecked(opts.na_in_text)
-        self.na_text.setToolTip("In a column of text, 'NA', 'N/A', 'None', 'null' … are read as missing "
-                                "values, as pandas and R read them, and the Data tab says how many. "
-                                "Untick when they are values there: NA for North America or sodium, "
-                                "None for 'no alley'.")
-        self.na_text.toggled.connect(self.refresh)
-        self.dates = QCheckBox(DATE_PARTS)
-        self.dates.setChecked(opts.date_parts)
-        self.dates.setToolTip("A column of dates (03.02.2024, 2024-02-03, 02/03/2024) gets its year, "
-                              "month and weekday, and its hour when the times vary, as columns of "
-                              "their own: a network cannot read a date. The date itself is left out. "
-                              "Untick to read the file as it is.")
-        self.dates.toggled.connect(self.refresh)
+        self.markers = self._switch(
+            "Read ?, -, NA… in number columns as missing", opts.missing_markers,
+            "In a column whose other values are all numbers, these markers are read as missing "
+            "values (and the Data tab says how many): " + ", ".join(repr(m) for m in MISSING_MARKERS if m)
+            + ", without case. Untick to keep them as values (the column is then refused as numbers "
+              "with stray text).")
+        self.formatted = self._switch(
+            "Read $1,234 and 12% as numbers", opts.formatted_numbers,
+            "A column whose values are all numbers written with a currency sign (" + ", ".join(CURRENCY)
+            + "), thousands separators, a percent sign or brackets for negative amounts is read as "
+              "numbers (13.6% as 13.6), and the Data tab says so. Untick to keep such columns as text.")
+        self.na_text = self._switch(
+            NA_IN_TEXT, opts.na_in_text,
+            "In a column of text, 'NA', 'N/A', 'None', 'null' … are read as missing values, as pandas "
+            "and R read them, and the Data tab says how many. Untick when they are values there: NA "
+            "for North America or sodium, None for 'no alley'.")
+        self.dates = self._switch(
+            DATE_PARTS, opts.date_parts,
+            "A column of dates (03.02.2024, 2024-02-03, 02/03/2024) gets its year, month and weekday, "
+            "and its hour when the times vary, as columns of their own to tick: a network cannot read "
+            "a date. The date itself is left out. Untick to read the file as it is.")
         self._missing_timer = QTimer(self, singleShot=True, interval=250)
         self._missing_timer.timeout.connect(self.refresh)
         self.missing.textEdited.connect(lambda _t: self._missing_timer.start())
@@ -162,6 +153,14 @@ class CsvImportDialog(QDialog):
         lay.addWidget(self.buttons)
         guard_wheel(self)  # scrolling over the options does not change them
         self.refresh()
+
+    def _switch(self, text: str, checked: bool, tip: str) -> QCheckBox:
+        """A reading choice: ticked as ``checked``, the preview read again when it changes."""
+        box = QCheckBox(text)
+        box.setChecked(checked)
+        box.setToolTip(tip)
+        box.toggled.connect(self.refresh)
+        return box
 
     # ----- the user's choices --------------------------------------------------------------------
     def missing_values(self) -> list[str]:
