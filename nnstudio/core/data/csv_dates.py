@@ -23,6 +23,8 @@ _YEAR_FIRST = r"^\s*(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})[-/.](?P<day>
 _YEAR_LAST = r"^\s*(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})[-/.](?P<year>\d{4})"
 _TIME = r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::\d{2}(?:\.\d+)?)?)?\s*$"
 _LOOKS_DATE = r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: share of a column's first values that must look like dates (as the column profile judges)
 DATE_SHARE = 0.9
@@ -101,9 +103,15 @@ def read_date_parts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict]]
             frame.insert(at + i, name, v)
         first = dates.dropna()
         found[str(c)] = {"parts": names, "order": order, "invalid": int(dates.isna().sum()),
-                         "example": (str(text.loc[first.index[0]]), first.iloc[0].strftime("%-d %B %Y"))
+                         "example": (str(text.loc[first.index[0]]), _said(first.iloc[0]))
                          if len(first) else None}
     return frame, found
+
+
+def _said(date) -> str:
+    """'3 February 2024', in English whatever the machine's locale (strftime's %B follows it, and
+    its %-d exists on Linux only)."""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
 
 
 def date_parts_text(found: dict[str, dict]) -> list[str]:
