@@ -39,6 +39,7 @@ def test_a_date_column_gets_its_year_month_and_weekday(tmp_path):
     assert p.roles.features == ["promo"]
     assert p.roles.ignored["date weekday"] == ("a part of the dates in 'date', added to learn from: "
                                                "tick Use (--features) to use it")
+    assert p.roles.ignored["date year"].startswith("constant: the same value (2023)")  # one year
     assert p.roles.ignored["date"] == ("dates or times: not used as they are; 'date year', 'date "
                                        "month', 'date weekday' were added from them to learn from "
                                        "(tick Use)")

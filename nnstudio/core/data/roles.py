@@ -139,12 +139,12 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
     n = len(s)
     if prof.kind == "empty":
         return "empty: every value is missing"
-    dates = date_column_of(name, frame)
-    if dates is not None:  # added when the file was read: the user's to use
-        return f"a part of the dates in '{dates}', added to learn from: tick Use (--features) to use it"
     if prof.unique == 1 and prof.missing <= MOSTLY_MISSING * n:
         v = prof.top[0][0] if prof.top else fmt_number(prof.min)
         return f"constant: the same value ({v}) in every row, so it tells the rows apart in no way"
+    dates = date_column_of(name, frame)
+    if dates is not None:  # added when the file was read: the user's to use
+        return f"a part of the dates in '{dates}', added to learn from: tick Use (--features) to use it"
     if n >= 10 and prof.missing > MOSTLY_MISSING * n:
         what = " (free text)" if prof.kind == "text" else ""
         return (f"mostly missing{what}: {prof.missing:,} of {n:,} rows ({prof.missing / n:.0%}) have no "
