@@ -1,5 +1,5 @@
-"""Numbers written as people write them, for every layer of core (the data profiles, the
-Inspector's preprocessing steps) and the command line's figures."""
+"""Numbers (and lists) written as people write them, for every layer of core (the data profiles,
+the Inspector's preprocessing steps) and the command line's figures."""
 from __future__ import annotations
 
 import numpy as np
@@ -45,3 +45,8 @@ def fmt_spread(mean: float, sd: float | None = None, digits: int = 3) -> str:
 def inputs_text(n: int) -> str:
     """"1 input", "12 inputs": a network's inputs, counted."""
     return f"{n:,} input" if n == 1 else f"{n:,} inputs"
+
+
+def and_list(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

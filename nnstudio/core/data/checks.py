@@ -30,6 +30,7 @@ import pandas as pd
 
 from nnstudio.core.data.spellings import look_alike_groups
 from nnstudio.core.model.spec import Task
+from nnstudio.core.numbers import and_list
 
 #: A one-column rule this good on held-out rows is a finding: held-out accuracy (classification,
 #: also removing most of the majority rule's errors) or R² (regression).
@@ -78,7 +79,7 @@ def leaks_text(found: list[Leak], target: str) -> str:
         return ""
     names = [f"'{leak.column}' ({leak.figure})" for leak in found[:4]]
     more = f" and {len(found) - 4} more" if len(found) > 4 else ""
-    listed = (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + more
+    listed = and_list(names) + more
     one = len(found) == 1
     how = ("explains that share of its variance" if found[0].task is Task.REGRESSION
            else "was right that often")

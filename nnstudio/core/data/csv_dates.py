@@ -18,6 +18,7 @@ import pandas as pd
 
 from nnstudio.core.data.csv_missing import is_marker
 from nnstudio.core.data.profile import is_text_dtype
+from nnstudio.core.numbers import and_list
 
 _YEAR_FIRST = r"^\s*(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})[-/.](?P<day>\d{1,2})"
 _YEAR_LAST = r"^\s*(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})[-/.](?P<year>\d{4})"
@@ -118,8 +119,7 @@ def date_parts_text(found: dict[str, dict]) -> list[str]:
     """One sentence per date column: what its parts are and how its dates were read."""
     out = []
     for col, f in found.items():
-        names = [f"'{n}'" for n in f["parts"]]
-        parts = ", ".join(names[:-1]) + " and " + names[-1]
+        parts = and_list([f"'{n}'" for n in f["parts"]])
         how = f" ({f['order']}: '{f['example'][0]}' is {f['example'][1]})" if f["example"] else ""
         n = f["invalid"]
         bad = (f"; {n:,} value{'s are' if n != 1 else ' is'} no date in the calendar (31 February) "

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.profile import is_text_dtype
+from nnstudio.core.numbers import and_list
 
 #: Markers pandas reads as missing values anyway (shown to the user in the import dialog).
 DEFAULT_MISSING = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>")
@@ -121,7 +122,7 @@ def markers_text(markers: dict[str, dict[str, int]]) -> list[str]:
     out = []
     for col, counts in markers.items():
         parts = [f"{n:,} '{m}'" for m, n in counts.items()]
-        what = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        what = and_list(parts)
         total = sum(counts.values())
         out.append(f"{what} value{'s' if total > 1 else ''} in {col} {'were' if total > 1 else 'was'} "
                    f"read as missing (a common marker of a missing number).")

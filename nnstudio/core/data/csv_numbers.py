@@ -13,6 +13,7 @@ import pandas as pd
 
 from nnstudio.core.data.csv_missing import is_marker, marker_counts, number_column
 from nnstudio.core.data.profile import is_text_dtype
+from nnstudio.core.numbers import and_list
 
 CURRENCY = "$€£¥₹"
 _SIGNS = f"[{CURRENCY}%]"
@@ -104,17 +105,13 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
     return out
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def formatted_text(found: dict[str, dict]) -> list[str]:
     """One plain sentence per column: "income was read as numbers: '$63,248' is 63248 (the currency
     sign $ and thousands separators dropped)"."""
     lines = []
     for col, f in found.items():
         dropped = [d for d in f["dropped"] if d != _MINUS_READ]
-        parts = [_and(dropped) + " dropped"] if dropped else []
+        parts = [and_list(dropped) + " dropped"] if dropped else []
         if _MINUS_READ in f["dropped"]:
             parts.append(f"'{MINUS}' read as a minus sign")
         lines.append(f"{col} was read as numbers: '{f['example']}' is {f['value']:.15g} "
