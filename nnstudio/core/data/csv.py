@@ -221,11 +221,7 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(columns=fmt.names)
     frame = _finish(frame, fmt, set())
-    formatted, markers = _read_as_numbers(frame, fmt.options)
-    text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
-    frame, dates = read_date_parts(frame) if fmt.options.date_parts else (frame, {})
-    notes = formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na) + \
-        date_parts_text(dates)
+    frame, _read, notes = _read_values(frame, fmt.options)
     if notes:
         if len(frame) >= nrows:  # the preview: only its rows were counted
             notes = [n.replace(" were read as missing", " (in the rows shown) were read as missing")
@@ -270,15 +266,10 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
             raise DataError(f"'{fmt.path.name}' has a header row ({shown}) but no rows of data.",
                             "Add rows of data below the header, or choose another file.")
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
-    formatted, markers = _read_as_numbers(frame, fmt.options)
-    text_na = read_pandas_missing(frame, fmt.options.decimal, fmt.options.na_in_text)
-    frame, dates = read_date_parts(frame) if fmt.options.date_parts else (frame, {})
-    fmt.notes.extend(formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na)
-                     + date_parts_text(dates))
+    frame, read, notes = _read_values(frame, fmt.options)
+    fmt.notes.extend(notes)
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
-                   csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)),
-                   missing_markers=markers, formatted_numbers=formatted, text_missing=text_na,
-                   date_parts=dates)
+                   csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)), **read)
 
 
 def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
@@ -291,16 +282,22 @@ def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
     return read_csv(path, keep or None)
 
 
-def _read_as_numbers(frame: pd.DataFrame, o: CsvOptions) -> tuple[dict, dict]:
-    """In place: text columns of numbers written for people ($63,248, 13.6%), then columns of
-    numbers with markers of missing values ('?'), as the options say. Returns what each read
-    (``formatted_numbers``, ``missing_markers`` of :class:`Dataset`)."""
+def _read_values(frame: pd.DataFrame, o: CsvOptions) -> tuple[pd.DataFrame, dict, list[str]]:
+    """What the options say of the values, in order: text columns of numbers written for people
+    ($63,248, 13.6%), columns of numbers with markers of missing values ('?'), pandas' 'NA' …
+    in the text columns, and the dates' parts. Returns the table, what each read (the fields of
+    :class:`Dataset` of those names) and the notes that say so."""
     formatted = read_formatted_numbers(frame, o.decimal, o.missing_markers) if o.formatted_numbers else {}
     markers = read_markers_as_missing(frame, o.decimal) if o.missing_markers else {}
     for col, f in formatted.items():
         if f["markers"]:
             markers[col] = f["markers"]
-    return formatted, markers
+    text_na = read_pandas_missing(frame, o.decimal, o.na_in_text)
+    frame, dates = read_date_parts(frame) if o.date_parts else (frame, {})
+    notes = formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na) + \
+        date_parts_text(dates)
+    return frame, dict(formatted_numbers=formatted, missing_markers=markers, text_missing=text_na,
+                       date_parts=dates), notes
 
 
 def _read_chunks(fmt: CsvFormat, progress, should_stop, chunk_rows: int) -> pd.DataFrame:
