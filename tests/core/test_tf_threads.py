@@ -6,7 +6,15 @@ import pytest
 from nnstudio.core import tf as core_tf
 
 
-def test_default_is_every_core_but_one(monkeypatch):
+@pytest.fixture
+def in_the_app(monkeypatch):
+    """The app's default (a core left to the window), whatever an earlier test in this process
+    did: the CLI's tests call ``use_every_core`` (a pytest run without ``--dist loadfile`` may give
+    them the same worker as this file)."""
+    monkeypatch.setattr(core_tf, "_headless", False)
+
+
+def test_default_is_every_core_but_one(monkeypatch, in_the_app):
     monkeypatch.delenv(core_tf.THREADS_ENV, raising=False)
     monkeypatch.setattr(core_tf, "available_cores", lambda: 8)
     assert core_tf.compute_threads() == 7
@@ -20,7 +28,7 @@ def test_the_environment_overrides_it(monkeypatch):
 
 
 @pytest.mark.parametrize("bad", ["two", "0", "-1", "1.5"])
-def test_a_bad_value_is_named_and_ignored(monkeypatch, capsys, bad):
+def test_a_bad_value_is_named_and_ignored(monkeypatch, capsys, bad, in_the_app):
     monkeypatch.setenv(core_tf.THREADS_ENV, bad)
     monkeypatch.setattr(core_tf, "available_cores", lambda: 4)
     assert core_tf.compute_threads() == 3
@@ -37,7 +45,7 @@ def test_headless_takes_every_core(monkeypatch):
     """The CLI and benchmarks (issue 18) have no GUI to leave a core to."""
     monkeypatch.delenv(core_tf.THREADS_ENV, raising=False)
     monkeypatch.setattr(core_tf, "available_cores", lambda: 8)
-    monkeypatch.setattr(core_tf, "_headless", False)
+    monkeypatch.setattr(core_tf, "_headless", False)  # as in_the_app, then made headless below
     monkeypatch.setattr(core_tf, "_tf", None)  # before TensorFlow is loaded
     assert core_tf.compute_threads() == 7
     core_tf.use_every_core()
