@@ -90,3 +90,25 @@ def test_one_input_is_counted_as_one(tmp_path):
     path, _ = sales_file(tmp_path)
     data = Project.from_dataset(read_csv(path), "sales").prepare()
     assert data.n_inputs == 1 and data.summary().endswith("test rows; 1 input after encoding")
+
+
+def test_iso_times_with_a_zone_are_dates_read_as_written():
+    """Database and web exports write '2024-02-03T10:00:00Z' or '…+01:00': they were left as text
+    that no part was read from. The parts are the time as written (its own zone's clock)."""
+    frame, found = read_date_parts(pd.DataFrame({"t": [
+        "2024-02-03T10:00:00Z", "2024-02-04T23:30:00.250+01:00", "2024-02-05T08:15-0500",
+        "2024-02-06 07:00:00 +02:00"] * 5}))
+    assert found["t"]["parts"] == ["t year", "t month", "t weekday", "t hour"]
+    assert frame["t hour"].tolist()[:4] == [10, 23, 8, 7]
+    assert frame["t weekday"].tolist()[:4] == ["Sat", "Sun", "Mon", "Tue"]
+    assert found["t"]["example"] == ("2024-02-03T10:00:00Z", "3 February 2024")
+
+
+def test_the_column_profile_calls_them_dates_too():
+    """The column's kind (and so its role's reason) follows the same pattern as the parts: a zone
+    or fractional seconds left the column 'text unique to every row'."""
+    from nnstudio.core.data.profile import profile_column
+
+    for tail in ("T10:00:00Z", "T23:30:00+01:00", " 10:00:00.125"):
+        s = pd.Series([f"2024-02-{d:02d}{tail}" for d in range(1, 29)])
+        assert profile_column(s).kind == "date", tail

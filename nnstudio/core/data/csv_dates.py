@@ -17,13 +17,13 @@ from __future__ import annotations
 import pandas as pd
 
 from nnstudio.core.data.csv_missing import is_marker
-from nnstudio.core.data.profile import is_text_dtype
+from nnstudio.core.data.profile import DATE_START, SECONDS_AND_ZONE, is_text_dtype
 from nnstudio.core.numbers import and_list
 
 _YEAR_FIRST = r"^\s*(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})[-/.](?P<day>\d{1,2})"
 _YEAR_LAST = r"^\s*(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})[-/.](?P<year>\d{4})"
-_TIME = r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::\d{2}(?:\.\d+)?)?)?\s*$"
-_LOOKS_DATE = r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+# a time of day as written, on its own zone's clock (the zone is not read)
+_TIME = r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})" + SECONDS_AND_ZONE + r")?\s*$"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -45,7 +45,7 @@ def date_column_of(name: str, frame: pd.DataFrame | None) -> str | None:
         base = name[: -len(part) - 1]
         if name.endswith(" " + part) and base in frame.columns and is_text_dtype(frame[base]):
             first = frame[base].dropna().astype(str).head(20)
-            if len(first) and first.str.match(_LOOKS_DATE).mean() >= DATE_SHARE:
+            if len(first) and first.str.match(DATE_START).mean() >= DATE_SHARE:
                 return base
     return None
 
@@ -82,7 +82,7 @@ def read_date_parts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict]]
             continue
         text = s.dropna().astype(str).str.strip()
         text = text[~is_marker(text)]
-        if text.empty or text.iloc[:2000].str.match(_LOOKS_DATE).mean() < DATE_SHARE:
+        if text.empty or text.iloc[:2000].str.match(DATE_START).mean() < DATE_SHARE:
             continue
         read = _parse(text)
         if read is None:

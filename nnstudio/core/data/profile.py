@@ -26,8 +26,12 @@ SENTENCE_WORDS = 3.0
 SENTENCE_MIN_UNIQUE = 10
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
-_DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
-                   r"([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
+#: how a value of dates starts: '2024-02-03', '03.02.2024', '2/3/2024' (csv_dates reads them)
+DATE_START = r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+#: what may follow a time's hours and minutes: seconds (with a fraction), then a zone as ISO 8601
+#: writes it ('Z', '+01:00', '-0500')
+SECONDS_AND_ZONE = r"(?::\d{2}(?:\.\d+)?)?(?:\s?(?:Z|[+-]\d{2}(?::?\d{2})?))?"
+_DATE = re.compile(DATE_START + r"([ T]\d{1,2}:\d{2}" + SECONDS_AND_ZONE + r")?\s*$")
 
 KIND_LABELS = {
     "number": "number",
