@@ -224,3 +224,28 @@ def test_a_streamed_fit_records_whole_number_columns(tmp_path):
     plan = fit_streaming(tmp_path / "houses.csv", target="price", chunk_rows=64)
     stats = {c.name: c.stats for c in plan.preprocessor.columns}
     assert stats["year"]["whole"] is True and stats["area"]["whole"] is False
+
+
+def test_cli_streaming_says_what_it_learned_from_and_what_it_left_out(tmp_path, tf_loaded, capsys,
+                                                                       monkeypatch):
+    """A streamed run left a column of dates out without a word (the in-memory run names every
+    column it leaves out, and why). Dates stay as they are when streaming: the reason says so,
+    not to open the file with a switch that streaming does not have."""
+    from nnstudio.cli import main
+
+    frame = table(600, seed=8)
+    frame.insert(0, "day", pd.date_range("2020-01-01", periods=len(frame)).strftime("%d.%m.%Y"))
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "data.csv", "--target", "label", "--stream", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    features = [c for c in frame.columns if c not in ("day", "label")]
+    assert f"features: {', '.join(features)} (" in out
+    left = next(line for line in out.splitlines() if line.startswith("left out: "))
+    assert "day (dates or times: not used as they are; a streamed fit reads dates as they are" in left
+    assert "open the file" not in left
+    assert main(["train", "data.csv", "--target", "label", "--stream", "--epochs", "1", "--json",
+                 "--features", features[0]]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["features"] == [features[0]] and out["n_inputs"] >= 1
+    assert out["left_out"] == {c: "not chosen" for c in frame.columns if c not in (features[0], "label")}

@@ -99,7 +99,8 @@ def rows_text(data) -> str:
 def columns_json(project, data) -> dict:
     """The columns the network reads, the ones left out (each with its reason) and how missing
     values were handled (the GUI's Data tab shows the same): a run's output says what it learned
-    from, not only how well."""
+    from, not only how well. ``project`` has the ``roles``, ``data`` the ``n_inputs`` (a
+    streamed run's plan is both)."""
     return {"features": list(project.roles.features), "n_inputs": int(data.n_inputs),
             "left_out": {c: why for c, why in project.roles.ignored.items()
                          if c != project.roles.target},

@@ -17,6 +17,8 @@ import numpy as np
 
 from nnstudio.cli.common import (
     _Bar,
+    columns_json,
+    columns_lines,
     csv_options,
     print_result,
     result_json,
@@ -186,6 +188,7 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
         warnings.append(f"{plan.dropped_rows:,} of {total:,} rows ({plan.dropped_rows / total:.0%}) "
                         f"are left out: they have no target value or a missing value in a column "
                         f"whose missing-value strategy is 'drop the row'.")
+    out.update(columns_json(plan, plan))  # what it learned from, and what it left out (and why)
     base = _baseline(plan, result)
     out["baseline"] = base
     out["warnings"] = warnings + ([base["verdict"]] if base.get("better_than_guessing") is False else [])
@@ -198,7 +201,8 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print_result(result.message, out, params, plan.summary())  # with the baseline's verdict
+        print_result(result.message, out, params, plan.summary(),  # with the baseline's verdict
+                     *columns_lines(plan, plan))
     if args.save and chief:
         saved = _save(args.save, csv, plan, spec, settings, plan.config, task, options, result)
         if not args.json:

@@ -49,6 +49,13 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 REASON_ROW_NUMBER = "a row number: it counts rows and carries no pattern to learn"
 REASON_ID = "an identifier: unique for (almost) every row, so it carries no pattern to learn"
 REASON_BY_USER = "ignored by you"
+#: a column of dates read as they are (no year, month and weekday columns added beside it)
+REASON_DATES_UNSPLIT = ("dates or times: not used as they are (open the file with 'Add year, month "
+                        "and weekday of dates' on, or derive such numbers in the file)")
+#: the same, in a streamed fit (it has no such switch)
+REASON_DATES_STREAMED = ("dates or times: not used as they are; a streamed fit reads dates as they "
+                         "are (train in memory to learn from their year, month and weekday, or "
+                         "derive such numbers in the file)")
 REASON_COUNTER = ("numbers {lo} to {hi}, each in exactly one row: a row number or an identifier, so "
                   "it carries no pattern to learn")
 
@@ -170,8 +177,7 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
         if parts:
             return (f"dates or times: not used as they are; {', '.join(repr(p) for p in parts)} "
                     f"were added from them to learn from (tick Use)")
-        return ("dates or times: not used as they are (open the file with 'Add year, month and "
-                "weekday of dates' on, or derive such numbers in the file)")
+        return REASON_DATES_UNSPLIT
     if prof.kind == "text":
         if prof.unique == nonnull:
             return (f"text unique to every row ({prof.unique:,} different values), like a name or an "

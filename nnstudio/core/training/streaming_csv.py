@@ -59,6 +59,8 @@ from nnstudio.core.data.profile import infinite_text
 from nnstudio.core.data.roles import (
     MAX_AUTO_CLASSES,
     MAX_CLASSES,
+    REASON_DATES_STREAMED,
+    REASON_DATES_UNSPLIT,
     Roles,
     check_class_count,
     infer_roles,
@@ -259,6 +261,8 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     if roles is None:  # proposed from the first rows, zip codes as categories (as in memory)
         head = read_head(path, read_kwargs)
         roles = infer_roles(head, target)
+        roles.ignored.update({c: REASON_DATES_STREAMED for c, why in roles.ignored.items()
+                              if why == REASON_DATES_UNSPLIT})
         config = propose_codes(config, head, roles.features)
     if not roles.features:
         raise DataError("No feature columns are selected.", "Choose at least one feature.")
@@ -282,6 +286,9 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     if missing:
         raise DataError(f"{path.name} has no column(s) {', '.join(repr(m) for m in missing[:5])}.",
                         f"Columns are: {', '.join(map(str, names[:30]))}.")
+    # every column not used has its reason, as in memory ('not chosen' beside --features)
+    roles = Roles(roles.target, list(roles.features),
+                  {c: roles.ignored.get(c, "not chosen") for c in map(str, names) if c not in usecols})
     drop_cols = [c for c in roles.features if config.for_column(c, "missing") == "drop"]
     stats = {c: ColumnStats() for c in roles.features}
     train_target = stats[roles.target] = ColumnStats()  # over the training rows kept, as features
