@@ -133,7 +133,7 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     app_test = meta.get("result", {}).get("test", {})
 
     # one line per input column, saying how nnstudio prepared it
-    inputs, fills = [], []
+    inputs, fills, orders = [], [], {}
     for c in pre.columns:
         if c.kind == "numeric":
             how = {"standardize": "standardize", "minmax": "minmax"}.get(c.scaling, "as is")
@@ -147,7 +147,11 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
             how, why = "onehot", f"one 0/1 column per category ({cats})"
         else:
             pairs = ", ".join(f"{x!s} → {i}" for i, x in enumerate(c.categories[:6]))
-            how, why = "code", f"categories numbered in sorted order ({pairs}{', …' if len(c.categories) > 6 else ''})"
+            own = list(c.categories) != sorted(c.categories, key=lambda x: (str(type(x)), x))
+            if own:  # a scale's own order (core.data.scales), which the script is given
+                orders[c.name] = [scalar(x) for x in c.categories]
+            how, why = "code", (f"categories numbered {'as in ORDER' if own else 'in sorted order'} "
+                                f"({pairs}{', …' if len(c.categories) > 6 else ''})")
         inputs.append(f"    {c.name!r}: {how!r},  # {why}")
         if c.impute_value is not None and c.impute != "drop":
             strategy = c.impute if c.impute in ("mean", "median", "most_frequent") \
@@ -221,6 +225,9 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     a("INPUTS = {")
     L.extend(inputs)
     a("}")
+    if orders:
+        a("# Categories numbered in a scale's order (Never … Always), not by spelling (column -> lowest first):")
+        a(f"ORDER = {orders!r}")
     a("# Missing values: filled as below; rows missing any other input are dropped.")
     a("FILL_MISSING = {" + ("" if fills else "}"))
     if fills:
@@ -243,6 +250,10 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
       'if isinstance(rule, str) else rule[1]')
     a('        if how in ("onehot", "code"):')
     a('            s["categories"] = sorted(values.unique().tolist())')
+    if orders:
+        a('            if col in ORDER:  # in the scale\'s order')
+        a('                order = ORDER[col] + s["categories"]  # (a value it lacks: after it)')
+        a('                s["categories"] = sorted(s["categories"], key=order.index)')
     a('        elif how == "standardize":')
     a('            s["center"], s["scale"] = values.mean(), values.std(ddof=0) or 1.0')
     a('        elif how == "minmax":')

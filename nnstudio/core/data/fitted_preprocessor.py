@@ -9,6 +9,7 @@ import pandas as pd
 from nnstudio.core.data import features as _features
 from nnstudio.core.data.preprocess_config import PreprocessConfig, numeric_fill_value
 from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
+from nnstudio.core.data.scales import category_order
 from nnstudio.core.data.spellings import merged, spelling_text
 from nnstudio.core.errors import DataError
 from nnstudio.core.jsonsafe import python_scalar
@@ -169,10 +170,10 @@ class FittedPreprocessor:
                 _fit_impute_numeric(t, c, v, impute, config)
             else:
                 values = nonnull if _is_numeric(s) else nonnull.astype(str)
-                cats = sorted(values.unique().tolist(), key=lambda x: (str(type(x)), x))
+                t.encoding = config.for_column(c, "categorical")
+                cats = category_order(values.unique().tolist(), t.encoding)  # a scale's own order
                 t.categories = cats
                 t.kind = "binary" if len(cats) == 2 else "categorical"
-                t.encoding = config.for_column(c, "categorical")
                 if impute in ("most_frequent", "mean", "median"):
                     if len(values):
                         t.impute, t.impute_value = "most_frequent", python_scalar(values.mode().iloc[0])

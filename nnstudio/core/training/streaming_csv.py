@@ -67,6 +67,7 @@ from nnstudio.core.data.roles import (
     one_value_error,
     propose_codes,
 )
+from nnstudio.core.data.scales import category_order
 from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import NetworkSpec, Task
@@ -405,10 +406,10 @@ def _transforms(stats: dict[str, ColumnStats], features: list[str],
             if st.overflow:
                 raise DataError(f"Column '{c}' has more than {MAX_CATEGORIES} different values, "
                                 "more categories than streaming supports.", "Ignore this column.")
-            cats = sorted(values, key=lambda x: (str(type(x)), x))
+            t.encoding = config.for_column(c, "categorical")
+            cats = category_order(values, t.encoding)  # as in memory
             t.categories = cats
             t.kind = "binary" if len(cats) == 2 else "categorical"
-            t.encoding = config.for_column(c, "categorical")
             if impute in ("most_frequent", "mean", "median"):
                 if values:
                     best = max(values.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 from nnstudio.core.data.preprocess_config import LABELS, MISSING_LABELS
 from nnstudio.core.data.profile import infinite_text, is_numeric_dtype
 from nnstudio.core.data.roles import infer_task
+from nnstudio.core.data.scales import scale_order
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 
@@ -53,14 +54,30 @@ def planned(project, col: str) -> str:
         a, b = sorted(v for v, _ in p.top[:2])
         text = f"two values: {a} → 0, {b} → 1"
     else:
-        text = LABELS[cfg.for_column(col, "categorical")] + f" ({p.unique} categories)"
+        encoding = cfg.for_column(col, "categorical")
+        text = LABELS[encoding] + f" ({p.unique} categories)"
         if numeric:  # a zip code: proposed so (core.data.roles.code_columns), or chosen
             text += ", its numbers taken as names (a code), not amounts"
+        else:
+            text += _scale_note(p, encoding)
     if p.missing:
         how = cfg.for_column(col, "missing")
         how = "automatic" if how == "auto" else MISSING_LABELS[how]
         text += f"; {p.missing:,} missing: {how}"
     return text
+
+
+def _scale_note(p, encoding: str) -> str:
+    """Survey answers, sizes, bands: that they are an ordered scale, and what ordinal codes do
+    with it (core.data.scales)."""
+    values = [v for v, _ in p.top]
+    order = scale_order(values) if len(values) == p.unique else None
+    if order is None:
+        return ""
+    ends = f"{order[0]} … {order[-1]}"
+    if encoding == "ordinal":
+        return f", in the scale's order: {ends}"
+    return f"; an ordered scale ({ends}): ordinal codes keep its order in one input"
 
 
 def problems(project) -> dict[str, str]:

@@ -232,3 +232,23 @@ def test_a_zip_code_is_proposed_as_a_category_and_says_why(window, qtbot):
     assert window.state.project.preprocess.for_column("zipcode", "kind") == "number"
     panel.select_column("zipcode")
     assert "a code" not in box.detail_reason.text()
+
+
+def test_an_ordered_scale_is_named_and_ordinal_codes_keep_its_order(window, qtbot):
+    """Survey answers were one-hot with no word that they are ordered, and 'ordinal codes' gave
+    them their spelling's order (Agree 0, Disagree 1, Neutral 2, …)."""
+    rng = np.random.default_rng(2)
+    scale = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+    frame = pd.DataFrame({"answer": rng.choice(scale, 300), "spend": rng.normal(50, 9, 300)})
+    window.state.set_project(Project.from_dataset(Dataset(frame, "survey"), target="spend"))
+    panel = window.data_panel
+    panel.select_column("answer")
+    box = panel.column_box
+    assert ("one-hot (5 categories); an ordered scale (Strongly disagree … Strongly agree): ordinal "
+            "codes keep its order in one input") in box.detail_reason.text()
+    box.encoding_combo.setCurrentIndex(box.encoding_combo.findData("ordinal"))
+    qtbot.waitUntil(lambda: any(t.startswith("answer: ordinal codes 0..4 (Strongly disagree, "
+                                             "Disagree, Neutral, Agree") for t in _prep_text(panel)),
+                    timeout=3000)
+    assert "ordinal codes (5 categories), in the scale's order: Strongly disagree … Strongly agree" \
+        in box.detail_reason.text()
