@@ -67,7 +67,9 @@ def _pandas_kwargs(fmt: CsvFormat, own_missing: bool = False) -> dict:
     kw = dict(sep=o.delimiter, decimal=o.decimal, quotechar='"', skipinitialspace=True,
               skip_blank_lines=True, index_col=False, engine="c", on_bad_lines="error",
               header=0 if o.header else None, names=fmt.names)
-    if fmt.skip_lines:
+    if fmt.units_line:  # the lines above the table and the units under its header
+        kw["skiprows"] = [*range(fmt.skip_lines), fmt.units_line - 1]
+    elif fmt.skip_lines:
         kw["skiprows"] = fmt.skip_lines
     if own_missing and fmt.text_columns:
         text, every = ["", *o.na_values], [*sorted(PANDAS_MISSING), *o.na_values]

@@ -109,6 +109,8 @@ class CsvFormat:
     delimiter_reason: str = ""  # why the delimiter was detected, plain words
     bytes_per_row: float = 0.0  # in the sample (for progress estimates)
     skip_lines: int = 0  # lines above the table (a title, Excel's "sep=;"), blank ones included
+    #: the line (from 1) under the header that holds units ('kg', 'cm'), left out; 0: none
+    units_line: int = 0
     #: columns of text in the sample: pandas' 'NA', 'None' … are read as text there, for the
     #: reader to judge (a region 'NA' is North America); elsewhere pandas reads them as missing
     text_columns: list[str] = field(default_factory=list)

@@ -7,7 +7,7 @@ import os
 import re
 
 from nnstudio.core.data.csv_file import binary_problem, decode_sample, detect_encoding, ends_mid_utf8, open_checked
-from nnstudio.core.data.csv_missing import PANDAS_MISSING
+from nnstudio.core.data.csv_missing import MISSING_MARKERS, PANDAS_MISSING
 from nnstudio.core.data.csv_options import DELIMITERS, CsvFormat, CsvOptions
 from nnstudio.core.errors import DataError, ReadingOptionError
 
@@ -101,6 +101,40 @@ def _lines_above_table(rows: list[tuple[int, list[str]]],
         if filled:  # Excel's "sep=;" is split at its own delimiter
             above.append((line, filled[0] + (delimiter if filled[0].lower() == "sep=" else "")))
     return 0, []
+
+
+#: words that say a value is missing or unknown, not a unit
+_NOT_UNITS = frozenset({"unknown", "tbd", "pending", "n.d.", "nd", "x", "error", "void", "blank"})
+
+
+def _units_row(rows: list[list[str]]) -> dict[int, str] | None:
+    """The units under a header ('kg', 'cm', '[°C]'): {column index: unit} when the row under it
+    has, in at least two columns of numbers, short text that is neither a number nor a marker of a
+    missing value, and no number in any such column (text columns may hold anything)."""
+    if len(rows) < 5:
+        return None
+    first, below = rows[1], rows[2:202]
+    units = {}
+    for j, v in enumerate(v.strip() for v in first[:len(rows[0])]):
+        values = [r[j].strip() for r in below if j < len(r)]
+        values = [x for x in values if x and x not in PANDAS_MISSING]
+        if len(values) < 3 or sum(map(_looks_numeric, values)) < 0.9 * len(values):
+            continue  # not a column of numbers: a unit, a blank or a label there says nothing
+        if not v:
+            continue
+        if (_looks_numeric(v) or v in PANDAS_MISSING or v.lower() in MISSING_MARKERS
+                or v.lower() in _NOT_UNITS or len(v) > 15):
+            return None
+        units[j] = v
+    return units if len(units) >= 2 else None
+
+
+def _units_note(line: int, units: dict[str, str]) -> str:
+    """"Line 2 under the header holds units, not values, and was left out: weight in kg, …" """
+    said = [f"{name} in {unit}" for name, unit in units.items()]
+    more = f", and {len(said) - 8} more" if len(said) > 8 else ""
+    return (f"Line {line} under the header holds units, not values, and was left out: "
+            f"{', '.join(said[:8])}{more}.")
 
 
 def _above_note(above: list[tuple[int, str]]) -> str:
@@ -198,6 +232,11 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     rows = [r for line, r in numbered if line > skip]
     detected.header = detect_header(rows)
     header = options.header if options.header is not None else detected.header
+    units = _units_row(rows) if header else None
+    units_line = 0
+    if units:
+        units_line = [line for line, _ in numbered if line > skip][1]
+        rows = rows[:1] + rows[2:]
     detected.decimal = detect_decimal(rows[1:] if header else rows, delimiter)
     decimal = options.decimal or detected.decimal
     if decimal == delimiter:
@@ -222,7 +261,10 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
                           bool(options.missing_markers), bool(options.formatted_numbers),
                           bool(options.na_in_text), bool(options.date_parts))
+    if units:
+        notes.append(_units_note(units_line, {names[j]: u for j, u in units.items()}))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,
+                    units_line=units_line,
                     text_columns=_text_columns(rows[1:] if header else rows, names))
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why
@@ -239,7 +281,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
 def _ragged_notes(fmt: CsvFormat, text: str) -> list[str]:
     """Raise on a row with more fields than the header in the sample; note rows with fewer."""
     rows = [(line, r) for line, r in _rows(text, fmt.options.delimiter, 10_000)
-            if line > fmt.skip_lines]
+            if line > fmt.skip_lines and line != fmt.units_line]
     if fmt.options.header:
         rows = rows[1:]
     width = len(fmt.names)
