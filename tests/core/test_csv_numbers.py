@@ -181,3 +181,20 @@ def test_a_typographic_minus_is_a_minus(tmp_path):
     assert f["example"].startswith("\u2212") and f["value"] < 0
     assert f"change was read as numbers: '{f['example']}' is {f['value']:.15g} ('−' read as a " \
            f"minus sign)." in ds.warnings
+
+
+def test_spreadsheet_errors_are_missing_numbers(tmp_path):
+    """A column computed in Excel holds '#DIV/0!' where a row divided by zero: it was refused as
+    stray text. Like '?', such an error says the number is missing."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(10, 2, 60).round(2), rng.integers(0, 5, 60)
+    ratio = [f"{x / y:.3f}" if y else "#DIV/0!" for x, y in zip(a, b)]
+    ratio[1] = "#VALUE!"
+    path = tmp_path / "sheet.csv"
+    pd.DataFrame({"a": a, "ratio": ratio, "y": rng.choice(["u", "v"], 60)}).to_csv(path, index=False)
+    ds = read_csv(path)
+    assert ds.frame["ratio"].dtype.kind == "f"
+    n = ratio.count("#DIV/0!")
+    assert ds.frame["ratio"].isna().sum() == n + 1
+    assert any(w.startswith(f"{n} '#DIV/0!' and 1 '#VALUE!' values in ratio were read as missing")
+               for w in ds.warnings)

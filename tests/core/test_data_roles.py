@@ -113,6 +113,9 @@ def test_profiles_describe_columns():
     assert mixed.stray_text() == "'?' (row 4), '12,5' (row 5)"
     many = profile_column(pd.Series(["1", "?", "2", "?", "3", "-", "4"] * 3, name="q"))
     assert many.stray_text(limit=1) == "'?' (rows 2, 4, 9, 11 …) and 3 more"
+    # more of one value than the rows kept to name (10): none 'more' than that value
+    div = profile_column(pd.Series((["1.5", "#DIV/0!"] * 12), name="ratio"))
+    assert div.stray_count == 12 and div.stray_text() == "'#DIV/0!' (rows 2, 4, 6, 8 …)"
     inf = profile_column(pd.Series([1.0, np.inf, 3.0, -np.inf], name="i"))
     assert inf.n_inf == 2 and inf.max == 3.0
 

@@ -13,7 +13,9 @@ DEFAULT_MISSING = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None",
 #: In a column whose other values are all numbers they are read as missing, without case or the
 #: spaces around them (:func:`read_markers_as_missing`); in a column of text they stay categories.
 MISSING_MARKERS = ("?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "none", "missing", "#n/a",
-                   "<na>", "")
+                   "<na>", "",
+                   # a spreadsheet's errors where a formula had no number ('#DIV/0!')
+                   "#div/0!", "#value!", "#num!", "#ref!", "#name?", "#null!")
 _MARKER_SET = frozenset(MISSING_MARKERS)
 #: What pandas reads as missing when left to itself (``read_csv``'s default ``na_values``). The
 #: app reads files without them and decides per column (:func:`read_pandas_missing`).

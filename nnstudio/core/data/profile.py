@@ -120,7 +120,8 @@ class ColumnProfile:
             where = f"row {rs[0]}" if len(rs) == 1 else "rows " + ", ".join(map(str, rs[:4])) + \
                 (" …" if len(rs) > 4 else "")
             parts.append(f"'{v}' ({where})")
-        shown = sum(len(rs) for rs in list(rows.values())[:limit])
+        counts = dict(self.top)  # every stray value's count (the rows above are the first ten)
+        shown = sum(counts.get(v, len(rs)) for v, rs in list(rows.items())[:limit])
         more = f" and {self.stray_count - shown:,} more" if self.stray_count > shown else ""
         return ", ".join(parts) + more
 
