@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.data.profile import ColumnProfile, fmt_number
+from nnstudio.core.data.scales import scale_order
 from nnstudio.core.model.spec import Task
 from nnstudio.core.surface import table_pair
 from nnstudio.ui.common.plots import legend_below, plain_numbers
@@ -74,6 +75,9 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
         plot.setLabel("bottom", col)
     else:
         top = p.top[:12]
+        order = scale_order([v for v, _ in top]) if len(top) == p.unique else None
+        if order is not None:  # survey answers, sizes, bands: in the scale's order, not by count
+            top = sorted(top, key=lambda vc: order.index(vc[0]))
         if not top:
             plot.setLabel("bottom", f"{col}: values too large to draw" if p.hist_counts else "no values")
             return

@@ -237,6 +237,8 @@ def test_a_zip_code_is_proposed_as_a_category_and_says_why(window, qtbot):
 def test_an_ordered_scale_is_named_and_ordinal_codes_keep_its_order(window, qtbot):
     """Survey answers were one-hot with no word that they are ordered, and 'ordinal codes' gave
     them their spelling's order (Agree 0, Disagree 1, Neutral 2, …)."""
+    from nnstudio.ui.common.text import short
+
     rng = np.random.default_rng(2)
     scale = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
     frame = pd.DataFrame({"answer": rng.choice(scale, 300), "spend": rng.normal(50, 9, 300)})
@@ -252,3 +254,6 @@ def test_an_ordered_scale_is_named_and_ordinal_codes_keep_its_order(window, qtbo
                     timeout=3000)
     assert "ordinal codes (5 categories), in the scale's order: Strongly disagree … Strongly agree" \
         in box.detail_reason.text()
+    # its bars stand in the scale's order (by frequency, churn's trend along the scale was lost)
+    ticks = sorted(panel.column_box.hist.getAxis("bottom")._tickLevels[0])
+    assert [label.strip() for _, label in ticks] == [short(s, 12) for s in scale]
