@@ -91,3 +91,19 @@ def test_the_generated_script_numbers_them_as_the_app(tmp_path):
     stats = scope["fit_preprocessing"](frame)
     assert stats["answer"]["categories"] == LIKERT
     assert stats["colour"]["categories"] == ["blue", "green", "red"]
+
+
+def test_a_target_of_scale_answers_keeps_its_order(tmp_path):
+    """Classes of text are sorted by spelling; answers of a scale keep its order, so the
+    confusion matrix reads along the scale, in memory and streamed."""
+    from nnstudio.core.data.dataset import Dataset
+    from nnstudio.core.project import Project
+
+    frame = survey(300)
+    project = Project.from_dataset(Dataset(frame, "survey"), target="answer")
+    assert project.prepare().preprocessor.classes == LIKERT
+    frame.to_csv(tmp_path / "survey.csv", index=False)
+    plan = sc.fit_streaming(tmp_path / "survey.csv", Roles("answer", ["bought", "age"], {}))
+    assert plan.preprocessor.classes == LIKERT
+    colours = Project.from_dataset(Dataset(frame, "survey"), target="colour")
+    assert colours.prepare().preprocessor.classes == ["blue", "green", "red"]

@@ -23,6 +23,7 @@ from nnstudio.core.data.profile import (
     is_numeric_dtype,
     profile_column,
 )
+from nnstudio.core.data.scales import scale_order
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import Task
 
@@ -300,7 +301,8 @@ def one_value_error(name, value) -> DataError:
 
 
 def infer_task(target: pd.Series, prof: ColumnProfile | None = None) -> tuple[Task, list]:
-    """Task and class labels (sorted) from the target column; raises DataError if unusable."""
+    """Task and class labels (sorted; a scale's answers in its order) from the target column;
+    raises DataError if unusable."""
     name = target.name
     prof = prof or profile_column(target)
     s = target.dropna()
@@ -329,7 +331,7 @@ def infer_task(target: pd.Series, prof: ColumnProfile | None = None) -> tuple[Ta
     if nun == 2:
         return Task.BINARY, classes
     check_class_count(name, nun, len(s))
-    return Task.MULTICLASS, classes
+    return Task.MULTICLASS, scale_order(classes) or classes  # survey answers: the scale's order
 
 
 def check_class_count(name, n_classes: int, n_rows: int) -> None:

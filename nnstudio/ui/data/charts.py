@@ -25,6 +25,12 @@ def class_color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+def target_classes(tgt) -> list:
+    """The target's classes in the order the network's are (a scale's answers in its order)."""
+    classes = sorted(tgt.dropna().unique().tolist(), key=str)
+    return (scale_order(classes) if len(classes) > 2 else None) or classes
+
+
 def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, col: str, p: ColumnProfile) -> None:
     """Bars of one column's values, stacked by class when the target holds 2 to 10 classes."""
     plot.clear()
@@ -38,7 +44,7 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
     split_by = None
     if col != target and target in frame.columns and len(frame) <= STACK_MAX_ROWS:
         tgt = pr.target_values()[0]  # as the network learns it ('ja' and 'Ja ' as one, if asked)
-        classes = sorted(tgt.dropna().unique().tolist(), key=str)
+        classes = target_classes(tgt)
         if 2 <= len(classes) <= 10 and task_or_none(project) not in (None, Task.REGRESSION):
             split_by = (tgt, classes)
     numeric_hist = bool(p.hist_counts) and p.kind in ("number", "binary")
@@ -179,7 +185,7 @@ class ScatterBox(QGroupBox):
         sample = f"a random {len(rows):,} of {n:,} rows" if n > SCATTER_MAX else f"{n:,} rows"
         task = task_or_none(project)
         if tgt is not None and task in (Task.BINARY, Task.MULTICLASS):
-            classes = sorted(tgt.dropna().unique().tolist(), key=str)
+            classes = target_classes(tgt)
             if len(classes) <= len(PALETTE):
                 for i, c in enumerate(classes):
                     m = ok & (tgt == c).to_numpy()

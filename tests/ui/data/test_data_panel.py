@@ -257,3 +257,15 @@ def test_an_ordered_scale_is_named_and_ordinal_codes_keep_its_order(window, qtbo
     # its bars stand in the scale's order (by frequency, churn's trend along the scale was lost)
     ticks = sorted(panel.column_box.hist.getAxis("bottom")._tickLevels[0])
     assert [label.strip() for _, label in ticks] == [short(s, 12) for s in scale]
+
+
+def test_a_scale_target_colours_its_classes_in_the_scale_order(window):
+    rng = np.random.default_rng(3)
+    scale = ["Never", "Rarely", "Sometimes", "Often", "Always"]
+    frame = pd.DataFrame({"uses": rng.choice(scale, 300), "plan": rng.choice(["a", "b"], 300)})
+    window.state.set_project(Project.from_dataset(Dataset(frame, "usage"), target="uses"))
+    panel = window.data_panel
+    panel.select_column("plan")
+    bars = [it for it in panel.column_box.hist.getPlotItem().items if it.__class__.__name__ == "BarGraphItem"]
+    assert [b.name() for b in bars] == [f"uses = {s}" for s in scale]  # as the network's classes
+    assert window.state.prepared().preprocessor.classes == scale
