@@ -18,11 +18,11 @@ _NUM = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _NUM_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 _SPECIAL_NUM = {"inf", "-inf", "+inf", "infinity", "-infinity", "nan"}
 #: a number with a decimal comma or point, as a spreadsheet may write it: thousands grouped by the
-#: other mark or a (no-break) space, a currency or percent sign, accounting brackets
+#: other mark, a (no-break) space or an apostrophe, a currency or percent sign, accounting brackets
 _AROUND, _AFTER = r"[\s$€£¥₹(+\u2212-]*", r"[\s$€£¥₹%)]*"
 _DECIMAL_MARK = {
-    ",": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[.\u00a0\u202f ]\d{{3}})+|\d+),\d+{_AFTER}$"),
-    ".": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[,\u00a0\u202f ]\d{{3}})+|\d*)\.\d+{_AFTER}$")}
+    ",": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[.\u00a0\u202f '\u2019]\d{{3}})+|\d+),\d+{_AFTER}$"),
+    ".": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[,\u00a0\u202f '\u2019]\d{{3}})+|\d*)\.\d+{_AFTER}$")}
 
 
 def _looks_numeric(v: str) -> bool:
@@ -137,6 +137,18 @@ def _units_note(line: int, units: dict[str, str]) -> str:
             f"{', '.join(said[:8])}{more}.")
 
 
+def _leading_comments(rows: list[tuple[int, list[str]]], delimiter: str) -> list[tuple[int, str]]:
+    """Comment lines at the top ('# Exported by …, 2024'), as (line number, text), when a header
+    follows them; none when the lines under them are no header ('#id,name' may be the header)."""
+    out = []
+    for line, r in rows:
+        if not r or not r[0].lstrip().startswith("#"):
+            break
+        out.append((line, (delimiter + (" " if delimiter in ",;" else "")).join(r).strip()))
+    rest = [r for _, r in rows[len(out):]]
+    return out if out and len(rest) >= 2 and detect_header(rest) else []
+
+
 def _above_note(above: list[tuple[int, str]]) -> str:
     """"Lines 1-2 ('sep=;', 'Sales') sit above the table and were left out." """
     lines = [line for line, _ in above]
@@ -224,9 +236,14 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         detected.delimiter, delim_why = hint.group(1), f"the file's first line says {hint.group(0)}"
     delimiter = options.delimiter or detected.delimiter
     numbered = _rows(text, delimiter)
+    comments = _leading_comments(numbered, delimiter)
+    numbered = numbered[len(comments):]
     # only under a delimiter found here: a chosen one that splits the header less than the rows
     # is refused as such (the user learns which delimiter the rows have)
     skip, above = _lines_above_table(numbered, delimiter) if options.delimiter is None else (0, [])
+    if comments:
+        above = comments + above
+        skip = max(skip, numbered[0][0] - 1)
     if above:
         notes.append(_above_note(above))
     rows = [r for line, r in numbered if line > skip]
