@@ -198,3 +198,24 @@ def test_spreadsheet_errors_are_missing_numbers(tmp_path):
     assert ds.frame["ratio"].isna().sum() == n + 1
     assert any(w.startswith(f"{n} '#DIV/0!' and 1 '#VALUE!' values in ratio were read as missing")
                for w in ds.warnings)
+
+
+def test_swiss_thousands_apostrophes(tmp_path):
+    """Swiss and Liechtenstein exports group thousands with an apostrophe ("1'234.50"): the column
+    was left out as 'text unique to every row'. A name with an apostrophe stays text."""
+    rng = np.random.default_rng(1)
+    price = rng.uniform(500, 5000, 40).round(2)
+    path = tmp_path / "swiss.csv"
+    pd.DataFrame({"price": [f"{x:,.2f}".replace(",", "'") for x in price],
+                  "name": rng.choice(["O'Brien", "D'Arcy", "Smith"], 40),
+                  "y": rng.choice(["p", "q"], 40)}).to_csv(path, index=False)
+    ds = read_csv(path)
+    np.testing.assert_allclose(ds.frame["price"], price)
+    assert ds.frame["name"].dtype.kind == "O"
+    assert any("thousands separators" in w and "price" in w for w in ds.warnings)
+    # with a decimal comma too ("1'234,50"), the mark is detected from them
+    path.write_text("price;y\n" + "".join(f"{x:,.2f};p\n".replace(",", "'").replace(".", ",")
+                                          for x in price), encoding="utf-8")
+    again = read_csv(path)
+    assert again.csv_options["decimal"] == "," and again.frame["price"].dtype.kind == "f"
+    np.testing.assert_allclose(again.frame["price"], price)

@@ -18,12 +18,15 @@ from nnstudio.core.numbers import and_list
 CURRENCY = "$€£¥₹"
 _SIGNS = f"[{CURRENCY}%]"
 MINUS = "\u2212"  # '−', the minus sign of typeset text (web pages, word processors)
-_FORMATTING = f"[{CURRENCY}%,(){MINUS}]"  # a value without any of these is no formatted number
+#: apostrophes grouping thousands, as Swiss exports write them ("1'234.50")
+_APOSTROPHES = "'\u2019"
+_FORMATTING = f"[{CURRENCY}%,(){MINUS}{_APOSTROPHES}]"  # a value without any is no formatted number
 #: what :func:`_parse` found that it read rather than dropped
 _MINUS_READ = "typographic minus signs"
 #: thousands grouped by the separator that is not the decimal one (a space also with a decimal comma)
-_NUMBER = {".": r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?",
-           ",": r"[-+]?(?:\d{1,3}(?:[.\u00a0\u202f ]\d{3})+|\d+)(?:,\d+)?"}
+_GROUPS = {".": f"[,{_APOSTROPHES}]", ",": f"[.\u00a0\u202f {_APOSTROPHES}]"}
+_NUMBER = {mark: rf"[-+]?(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+)(?:\{mark}\d+)?"
+           for mark, group in _GROUPS.items()}
 
 
 def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
@@ -38,13 +41,12 @@ def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
     negative = t.str.fullmatch(r"\(.*\)")  # (3,50) €: the sign goes first
     t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.strip()
     ok = t.str.fullmatch(_NUMBER[decimal])
-    grouped = t.str.contains(r"\d[.\u00a0\u202f ]\d{3}" if decimal == "," else r"\d,\d{3}")
+    grouped = t.str.contains(rf"\d{_GROUPS[decimal]}\d{{3}}")
     if bool((grouped & ok).any()):
         found.add("thousands separators")
+    t = t.str.replace(_GROUPS[decimal], "", regex=True)
     if decimal == ",":
-        t = t.str.replace(r"[.\u00a0\u202f ]", "", regex=True).str.replace(",", ".", regex=False)
-    else:
-        t = t.str.replace(",", "", regex=False)
+        t = t.str.replace(",", ".", regex=False)
     if bool((negative & ok).any()):
         found.add("brackets around amounts (read as negative)")
     numbers = pd.to_numeric(t.where(ok), errors="coerce")
