@@ -18,7 +18,8 @@ BINS = 40
 
 
 def histogram_image(hists: list[tuple[list[int], list[float]]]) -> tuple[np.ndarray, float, float]:
-    """Histograms with their own edges, re-binned on common edges: (points x BINS, lo, hi)."""
+    """Histograms with their own edges, re-binned on common edges (each row sums to 1):
+    (points x BINS, lo, hi)."""
     edges = [np.asarray(e, float) for _, e in hists if len(e) > 1]
     if not edges:
         return np.zeros((len(hists), BINS)), 0.0, 1.0
@@ -27,12 +28,14 @@ def histogram_image(hists: list[tuple[list[int], list[float]]]) -> tuple[np.ndar
     if hi <= lo:
         hi = lo + 1.0
     img = np.zeros((len(hists), BINS))
+    common = np.linspace(lo, hi, BINS + 1)
     for i, (counts, e) in enumerate(hists):
         if len(e) < 2:
             continue
-        e = np.asarray(e, float)
-        centers = (e[:-1] + e[1:]) / 2
-        img[i], _ = np.histogram(centers, BINS, (lo, hi), weights=np.asarray(counts, float))
+        # each bin's count shared out by overlap (rows spread evenly within a bin): whole bins
+        # put by their centres left a third of the common bins empty, stripes across the image
+        below = np.concatenate([[0.0], np.cumsum(np.asarray(counts, float))])
+        img[i] = np.diff(np.interp(common, np.asarray(e, float), below))
         total = img[i].sum()
         if total > 0:
             img[i] /= total
