@@ -219,3 +219,27 @@ def test_swiss_thousands_apostrophes(tmp_path):
     again = read_csv(path)
     assert again.csv_options["decimal"] == "," and again.frame["price"].dtype.kind == "f"
     np.testing.assert_allclose(again.frame["price"], price)
+
+
+def test_currency_codes_and_trailing_minus_signs(tmp_path):
+    """Bank and ERP exports write 'USD 1,234.50' or '1.234,56 EUR', and SAP writes a negative
+    amount with its minus last ('1.234,56-'): each column was dropped as 'text unique to every
+    row'."""
+    rng = np.random.default_rng(7)
+    amount = rng.normal(500, 900, 60).round(2)
+    path = tmp_path / "bank.csv"
+    pd.DataFrame({"amount": [f"USD {x:,.2f}" for x in amount], "y": rng.choice(["p", "q"], 60)}
+                 ).to_csv(path, index=False)
+    ds = read_csv(path)
+    np.testing.assert_allclose(ds.frame["amount"], amount)
+    assert any(w.startswith("amount was read as numbers: 'USD ") and "the currency code USD" in w
+               for w in ds.warnings)
+    sap = [f"{abs(x):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") + ("-" if x < 0 else "")
+           + " EUR" for x in amount]
+    path.write_text("amount;y\n" + "".join(f"{v};p\n" for v in sap), encoding="utf-8")
+    ds = read_csv(path)
+    np.testing.assert_allclose(ds.frame["amount"], amount)
+    assert any("a trailing '-' read as a minus sign" in w for w in ds.warnings)
+    # a code alone, or a range written '10-', is no number
+    odd = pd.DataFrame({"v": ["USD", "EUR", "10-20", "5-"] * 5})
+    assert read_formatted_numbers(odd) == {} and odd["v"].dtype.kind == "O"

@@ -20,9 +20,15 @@ _SIGNS = f"[{CURRENCY}%]"
 MINUS = "\u2212"  # '−', the minus sign of typeset text (web pages, word processors)
 #: apostrophes grouping thousands, as Swiss exports write them ("1'234.50")
 _APOSTROPHES = "'\u2019"
-_FORMATTING = f"[{CURRENCY}%,(){MINUS}{_APOSTROPHES}]"  # a value without any is no formatted number
+#: ISO codes of currencies, as bank and ERP exports write them ("USD 1,234.50", "1.234,56 EUR")
+CURRENCY_CODES = ("USD", "EUR", "GBP", "CHF", "JPY", "CNY", "RMB", "INR", "CAD", "AUD", "NZD", "SEK",
+                  "NOK", "DKK", "PLN", "CZK", "HUF", "BRL", "MXN", "ZAR", "HKD", "SGD", "KRW", "TRY")
+_CODES = rf"\b(?:{'|'.join(CURRENCY_CODES)})\b"
+#: a value with none of these is no formatted number (a last '-': SAP's negative '1.234,56-')
+_FORMATTING = f"[{CURRENCY}%,(){MINUS}{_APOSTROPHES}]|{_CODES}|\\d-$"
 #: what :func:`_parse` found that it read rather than dropped
 _MINUS_READ = "typographic minus signs"
+_TRAILING_READ = "trailing minus signs"
 #: thousands grouped by the separator that is not the decimal one (a space also with a decimal comma)
 _GROUPS = {".": f"[,{_APOSTROPHES}]", ",": f"[.\u00a0\u202f {_APOSTROPHES}]"}
 _NUMBER = {mark: rf"[-+]?(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+)(?:\{mark}\d+)?"
@@ -34,7 +40,13 @@ def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
     found: set[str] = set()
     for sign in text.str.extract(f"({_SIGNS})", expand=False).dropna().unique():
         found.add("percent signs" if sign == "%" else f"the currency sign {sign}")
-    t = text.str.replace(rf"\s*{_SIGNS}\s*", "", regex=True).str.strip()
+    for code in text.str.extract(f"({_CODES})", expand=False).dropna().unique():
+        found.add(f"the currency code {code}")
+    t = text.str.replace(rf"\s*(?:{_SIGNS}|{_CODES})\s*", "", regex=True).str.strip()
+    trailing = t.str.fullmatch(r"[^-]*\d-")  # SAP's negative amounts: '1.234,56-'
+    if bool(trailing.any()):
+        found.add(_TRAILING_READ)
+        t = t.where(~trailing, "-" + t.str[:-1])
     if bool(t.str.contains(MINUS, regex=False).any()):
         found.add(_MINUS_READ)
         t = t.str.replace(MINUS, "-", regex=False)
@@ -100,9 +112,9 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
                 frame[c] = _with_strays(s, numbers)
             continue
         frame[c] = number_column(s.index, numbers)
-        formatted = rest[rest.str.contains(_FORMATTING)]
-        out[str(c)] = {"example": str(formatted.iloc[0]),
-                       "value": float(numbers.loc[formatted.index[0]]),
+        shows = rest.str.count(_FORMATTING)  # the example that shows the most of what was read
+        first = shows.idxmax()
+        out[str(c)] = {"example": str(rest.loc[first]), "value": float(numbers.loc[first]),
                        "dropped": sorted(dropped), "markers": marker_counts(nonnull[marker])}
     return out
 
@@ -112,10 +124,12 @@ def formatted_text(found: dict[str, dict]) -> list[str]:
     sign $ and thousands separators dropped)"."""
     lines = []
     for col, f in found.items():
-        dropped = [d for d in f["dropped"] if d != _MINUS_READ]
+        dropped = [d for d in f["dropped"] if d not in (_MINUS_READ, _TRAILING_READ)]
         parts = [and_list(dropped) + " dropped"] if dropped else []
         if _MINUS_READ in f["dropped"]:
             parts.append(f"'{MINUS}' read as a minus sign")
+        if _TRAILING_READ in f["dropped"]:
+            parts.append("a trailing '-' read as a minus sign")
         lines.append(f"{col} was read as numbers: '{f['example']}' is {f['value']:.15g} "
                      f"({'; '.join(parts)}).")
     return lines

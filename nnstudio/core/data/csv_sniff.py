@@ -8,6 +8,7 @@ import re
 
 from nnstudio.core.data.csv_file import binary_problem, decode_sample, detect_encoding, ends_mid_utf8, open_checked
 from nnstudio.core.data.csv_missing import MISSING_MARKERS, PANDAS_MISSING
+from nnstudio.core.data.csv_numbers import CURRENCY, CURRENCY_CODES
 from nnstudio.core.data.csv_options import DELIMITERS, CsvFormat, CsvOptions
 from nnstudio.core.errors import DataError, ReadingOptionError
 
@@ -18,8 +19,11 @@ _NUM = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _NUM_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 _SPECIAL_NUM = {"inf", "-inf", "+inf", "infinity", "-infinity", "nan"}
 #: a number with a decimal comma or point, as a spreadsheet may write it: thousands grouped by the
-#: other mark, a (no-break) space or an apostrophe, a currency or percent sign, accounting brackets
-_AROUND, _AFTER = r"[\s$€£¥₹(+\u2212-]*", r"[\s$€£¥₹%)]*"
+#: other mark, a (no-break) space or an apostrophe, a currency sign or code or a percent sign,
+#: accounting brackets
+_CODE = rf"\b(?:{'|'.join(CURRENCY_CODES)})\b"  # 'USD 1,234.50', '1.234,56 EUR'
+_AROUND = rf"(?:[\s{CURRENCY}(+\u2212-]|{_CODE})*"
+_AFTER = rf"(?:[\s{CURRENCY}%)]|{_CODE}|(?<=\d)-)*"  # (SAP's negative amounts: '1.234,56-')
 _DECIMAL_MARK = {
     ",": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[.\u00a0\u202f '\u2019]\d{{3}})+|\d+),\d+{_AFTER}$"),
     ".": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[,\u00a0\u202f '\u2019]\d{{3}})+|\d*)\.\d+{_AFTER}$")}
