@@ -112,3 +112,25 @@ def test_the_column_profile_calls_them_dates_too():
     for tail in ("T10:00:00Z", "T23:30:00+01:00", " 10:00:00.125"):
         s = pd.Series([f"2024-02-{d:02d}{tail}" for d in range(1, 29)])
         assert profile_column(s).kind == "date", tail
+
+
+@pytest.mark.parametrize("fmt, order", [("%Y-%m", "year and month"), ("%m/%Y", "month and year")])
+def test_months_are_dates_with_a_year_and_a_month(tmp_path, fmt, order):
+    """Monthly figures ('2023-05'): three years of months were 36 values in 60 rows, dropped as
+    'text unique to every row'. They are dates of a year and a month (no weekday)."""
+    rng = np.random.default_rng(3)
+    months = pd.date_range("2021-01-01", periods=36, freq="MS")
+    frame = pd.DataFrame({"month": months.strftime(fmt), "sales": rng.normal(100, 10, 36).round(1),
+                          "promo": rng.integers(0, 2, 36)})
+    path = tmp_path / "monthly.csv"
+    frame.to_csv(path, index=False)
+    ds = read_csv(path)
+    assert list(ds.frame.columns) == ["month", "month year", "month month", "sales", "promo"]
+    assert ds.frame["month month"].tolist() == months.month.tolist()
+    assert ds.frame["month year"].tolist() == months.year.tolist()
+    example = frame["month"].iloc[0]
+    assert (f"month holds dates ({order}: '{example}' is January 2021): a network cannot read them, "
+            "so its 'month year' and 'month month' were added") in " ".join(ds.warnings)
+    p = Project.from_dataset(ds, "sales")
+    assert p.roles.ignored["month"].startswith("dates or times: not used as they are; 'month year', "
+                                               "'month month' were added")

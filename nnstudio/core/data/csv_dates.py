@@ -17,13 +17,15 @@ from __future__ import annotations
 import pandas as pd
 
 from nnstudio.core.data.csv_missing import is_marker
-from nnstudio.core.data.profile import DATE_START, SECONDS_AND_ZONE, is_text_dtype
+from nnstudio.core.data.profile import SECONDS_AND_ZONE, is_text_dtype, looks_like_dates
 from nnstudio.core.numbers import and_list
 
 _YEAR_FIRST = r"^\s*(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})[-/.](?P<day>\d{1,2})"
 _YEAR_LAST = r"^\s*(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})[-/.](?P<year>\d{4})"
 # a time of day as written, on its own zone's clock (the zone is not read)
 _TIME = r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})" + SECONDS_AND_ZONE + r")?\s*$"
+_MONTH = {"year and month": r"^\s*(?P<year>\d{4})[-/.](?P<month>\d{1,2})\s*$",
+          "month and year": r"^\s*(?P<month>\d{1,2})[-/.](?P<year>\d{4})\s*$"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -31,9 +33,10 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DATE_SHARE = 0.9
 
 
-def part_names(column: str, hours: bool = False) -> list[str]:
-    """The columns a date column's parts are read into."""
-    return [f"{column} {part}" for part in ("year", "month", "weekday", *(["hour"] if hours else []))]
+def part_names(column: str, hours: bool = False, days: bool = True) -> list[str]:
+    """The columns a date column's parts are read into (``days``: dates of a day, not months)."""
+    parts = ("year", "month", *(["weekday"] if days else []), *(["hour"] if hours else []))
+    return [f"{column} {part}" for part in parts]
 
 
 def date_column_of(name: str, frame: pd.DataFrame | None) -> str | None:
@@ -45,14 +48,20 @@ def date_column_of(name: str, frame: pd.DataFrame | None) -> str | None:
         base = name[: -len(part) - 1]
         if name.endswith(" " + part) and base in frame.columns and is_text_dtype(frame[base]):
             first = frame[base].dropna().astype(str).head(20)
-            if len(first) and first.str.match(DATE_START).mean() >= DATE_SHARE:
+            if len(first) and looks_like_dates(first).mean() >= DATE_SHARE:
                 return base
     return None
 
 
 def _parse(text: pd.Series) -> tuple[pd.Series, str] | None:
     """The dates of ``text`` (NaT where a value is no date) and how they were read, or None when
-    a value is not written as a date at all."""
+    a value is not written as a date at all. Months alone ('2023-05') are their first day, read
+    "year and month" or "month and year"."""
+    for order, pattern in _MONTH.items():
+        months = text.str.extract(pattern)
+        if months["year"].notna().all():
+            fields = {k: pd.to_numeric(months[k]) for k in ("year", "month")}
+            return pd.to_datetime(pd.DataFrame({**fields, "day": 1}), errors="coerce"), order
     first = text.str.extract(_YEAR_FIRST + _TIME)
     if first["year"].notna().all():
         parts, order = first, "year first"
@@ -82,37 +91,39 @@ def read_date_parts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict]]
             continue
         text = s.dropna().astype(str).str.strip()
         text = text[~is_marker(text)]
-        if text.empty or text.iloc[:2000].str.match(DATE_START).mean() < DATE_SHARE:
+        if text.empty or looks_like_dates(text.iloc[:2000]).mean() < DATE_SHARE:
             continue
         read = _parse(text)
         if read is None:
             continue
         dates, order = read
+        days = order not in _MONTH
         hours = dates.dt.hour.nunique() > 1  # times of day that vary
-        names = part_names(str(c), hours)
+        names = part_names(str(c), hours, days)
         if any(n in frame.columns for n in names):
             continue  # the file has such columns already: its own, kept
         full = dates.reindex(s.index)
-        values = {names[0]: full.dt.year, names[1]: full.dt.month,
-                  names[2]: full.dt.dayofweek.map(dict(enumerate(WEEKDAYS)))}
+        values = {names[0]: full.dt.year, names[1]: full.dt.month}
+        if days:
+            values[names[2]] = full.dt.dayofweek.map(dict(enumerate(WEEKDAYS)))
         if hours:
             values[names[3]] = full.dt.hour
         at = frame.columns.get_loc(c) + 1
         for i, (name, v) in enumerate(values.items()):
-            if name != names[2]:  # whole numbers; decimals only to hold a missing one
+            if not name.endswith(" weekday"):  # whole numbers; decimals only to hold a missing one
                 v = v.astype("int64") if v.notna().all() else v.astype("float64")
             frame.insert(at + i, name, v)
         first = dates.dropna()
         found[str(c)] = {"parts": names, "order": order, "invalid": int(dates.isna().sum()),
-                         "example": (str(text.loc[first.index[0]]), _said(first.iloc[0]))
+                         "example": (str(text.loc[first.index[0]]), _said(first.iloc[0], days))
                          if len(first) else None}
     return frame, found
 
 
-def _said(date) -> str:
-    """'3 February 2024', in English whatever the machine's locale (strftime's %B follows it, and
-    its %-d exists on Linux only)."""
-    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+def _said(date, days: bool = True) -> str:
+    """'3 February 2024' (a month: 'February 2024'), in English whatever the machine's locale
+    (strftime's %B follows it, and its %-d exists on Linux only)."""
+    return f"{f'{date.day} ' if days else ''}{MONTHS[date.month - 1]} {date.year}"
 
 
 def date_parts_text(found: dict[str, dict]) -> list[str]:

@@ -32,6 +32,13 @@ DATE_START = r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})
 #: writes it ('Z', '+01:00', '-0500')
 SECONDS_AND_ZONE = r"(?::\d{2}(?:\.\d+)?)?(?:\s?(?:Z|[+-]\d{2}(?::?\d{2})?))?"
 _DATE = re.compile(DATE_START + r"([ T]\d{1,2}:\d{2}" + SECONDS_AND_ZONE + r")?\s*$")
+#: a month of a year, alone: '2023-05', '05/2023' (monthly figures)
+MONTH_ONLY = r"^\s*(?:\d{4}[-/.](?:0?[1-9]|1[0-2])|(?:0?[1-9]|1[0-2])[-/.]\d{4})\s*$"
+
+
+def looks_like_dates(text: pd.Series) -> pd.Series:
+    """Which values (text) are written as dates: a day, or a month of a year."""
+    return text.str.match(DATE_START) | text.str.match(MONTH_ONLY)
 
 KIND_LABELS = {
     "number": "number",
@@ -228,7 +235,7 @@ def profile_column(s: pd.Series) -> ColumnProfile:
     p.words = float(distinct.str.split().str.len().mean()) if len(distinct) else 0.0
     if p.unique == 2:
         p.kind = "binary"
-    elif sample.str.match(_DATE).mean() >= 0.9:
+    elif (sample.str.match(_DATE) | sample.str.match(MONTH_ONLY)).mean() >= 0.9:
         p.kind = "date"
     elif n > 20 and (p.unique >= 0.5 * len(nonnull) or (p.unique > MAX_CATEGORIES and p.unique > 0.05 * n)
                      or (p.words >= SENTENCE_WORDS and p.unique >= SENTENCE_MIN_UNIQUE)):
