@@ -335,3 +335,25 @@ def test_an_r2_clearly_but_hardly_above_zero_is_not_better_than_guessing():
     assert hardly["verdict"].startswith("Hardly better than guessing: R² 0.0")
     assert "predicting the training mean for every row does almost as well" in hardly["verdict"]
     assert baseline(data, net(0.3))["better_than_guessing"] is True  # R² ~0.18
+
+
+def test_a_column_of_marks_and_blanks_is_a_feature_whose_blank_says_no():
+    """A ticked box exported as 'x' (or 1) and an empty field: the column was left out as
+    'mostly missing' (or 'constant'), though it was the strongest input; the blank is 'not
+    marked', a value of its own."""
+    rng = np.random.default_rng(4)
+    n = 200
+    ticked = rng.random(n) < 0.4
+    frame = pd.DataFrame({"attended": np.where(ticked, "x", None), "member": np.where(rng.random(n) < 0.9, 1.0, np.nan),
+                          "score": rng.normal(50, 10, n).round(1),
+                          "passed": np.where(ticked | (rng.random(n) < 0.2), "yes", "no")})
+    project = Project.from_dataset(Dataset(frame, "marks"), "passed")
+    assert project.roles.features == ["attended", "member", "score"]
+    data = project.prepare()
+    assert data.rows()["dropped"] == 0  # no row dropped for its blank
+    cols = {c.name: c for c in data.preprocessor.columns}
+    assert sorted(cols["attended"].categories) == ["(blank)", "x"]
+    assert set(data.raw_train["attended"].fillna("(blank)")) == {"x", "(blank)"}
+    assert "blank" in cols["attended"].describe() and "member" in cols
+    X = data.preprocessor.transform(frame)
+    assert len(np.unique(X[:, 0])) == 2  # marked or not: both kept apart

@@ -113,6 +113,17 @@ def _id_like_name(name: str) -> bool:
 _CODE_SUFFIXES = ("zip", "zipcode", "postcode", "postalcode", "code", "fips")
 
 
+#: what a mark column's blank is read as: text, or (a column of numbers) zero
+BLANK_MARK = "(blank)"
+
+
+def is_mark_column(prof: ColumnProfile, n: int) -> bool:
+    """One value and blanks, at least two of each in ten rows or more: 'x' where a box was ticked
+    (or 1), nothing where it was not. The blank is a value ('not marked'), not a missing one."""
+    return (n >= 10 and prof.unique == 1 and prof.kind != "empty" and prof.missing >= 2
+            and n - prof.missing >= 2)
+
+
 def code_columns(frame: pd.DataFrame, features: list[str],
                  profiles: dict[str, ColumnProfile] | None = None) -> list[str]:
     """The features to propose as categories: whole numbers, more than two and at most
@@ -129,11 +140,18 @@ def code_columns(frame: pd.DataFrame, features: list[str],
 def propose_codes(config: PreprocessConfig, frame: pd.DataFrame, features: list[str],
                   profiles: dict[str, ColumnProfile] | None = None) -> PreprocessConfig:
     """``config`` with each of :func:`code_columns` taken as a category, unless its kind was
+    chosen already, and each mark column's (:func:`is_mark_column`) blanks filled as 'not marked'
+    (:data:`BLANK_MARK`, or 0 in a column of numbers) unless its missing values' handling was
     chosen already (a copy: ``config`` is left as it is)."""
     out = replace(config)
     for c in code_columns(frame, features, profiles):
         if out.for_column(c, "kind") == "auto":
             out.set_for_column(c, "kind", "category")
+    for c in features:
+        prof = (profiles or {}).get(c) or profile_column(frame[c])
+        if is_mark_column(prof, len(frame)) and "missing" not in out.per_column.get(c, {}):
+            out.set_for_column(c, "missing", "constant")
+            out.set_for_column(c, "fill_value", 0.0 if is_numeric_dtype(frame[c]) else BLANK_MARK)
     return out
 
 
@@ -147,6 +165,8 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
     n = len(s)
     if prof.kind == "empty":
         return "empty: every value is missing"
+    if is_mark_column(prof, n):
+        return None  # a ticked box: its blank says 'not marked' (propose_codes fills it so)
     if prof.unique == 1 and prof.missing <= MOSTLY_MISSING * n:
         v = prof.top[0][0] if prof.top else fmt_number(prof.min)
         return f"constant: the same value ({v}) in every row, so it tells the rows apart in no way"

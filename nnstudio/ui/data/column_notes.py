@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from nnstudio.core.data.preprocess_config import LABELS, MISSING_LABELS
-from nnstudio.core.data.profile import infinite_text, is_numeric_dtype
-from nnstudio.core.data.roles import infer_task
+from nnstudio.core.data.profile import fmt_number, infinite_text, is_numeric_dtype
+from nnstudio.core.data.roles import infer_task, is_mark_column
 from nnstudio.core.data.scales import scale_order
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
@@ -45,6 +45,10 @@ def planned(project, col: str) -> str:
     numeric = is_numeric_dtype(project.dataset.frame[col])
     if p.kind == "empty":
         return "empty"
+    if is_mark_column(p, p.n) and cfg.for_column(col, "missing") == "constant":
+        mark = p.top[0][0] if p.top else fmt_number(p.min)
+        return (f"a mark: {mark} or blank, two values ({p.missing:,} blank: 'not marked', not "
+                f"missing values)")
     if numeric and kind != "category":
         if p.kind == "binary" and p.integer and (p.min, p.max) == (0, 1) and kind != "number":
             text = "0/1, used as is"

@@ -269,3 +269,15 @@ def test_a_scale_target_colours_its_classes_in_the_scale_order(window):
     bars = [it for it in panel.column_box.hist.getPlotItem().items if it.__class__.__name__ == "BarGraphItem"]
     assert [b.name() for b in bars] == [f"uses = {s}" for s in scale]  # as the network's classes
     assert window.state.prepared().preprocessor.classes == scale
+
+
+def test_a_mark_column_says_its_blank_is_not_marked(window):
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"attended": np.where(rng.random(100) < 0.4, "x", None),
+                          "score": rng.normal(50, 9, 100), "passed": rng.choice(["yes", "no"], 100)})
+    window.state.set_project(Project.from_dataset(Dataset(frame, "marks"), target="passed"))
+    panel = window.data_panel
+    panel.select_column("attended")
+    n_blank = int(frame["attended"].isna().sum())
+    assert (f"a mark: x or blank, two values ({n_blank} blank: 'not marked', not missing values)"
+            in panel.column_box.detail_reason.text())
