@@ -51,6 +51,9 @@ def add_arguments(p) -> None:
     g.add_argument("--test", type=float, help="test fraction, e.g. 0.2")
     g.add_argument("--val", type=float, help="validation fraction of the rest, e.g. 0.2")
     g.add_argument("--split-seed", type=int, help="seed of the train/validation/test split")
+    g.add_argument("--split-order", choices=["random", "last"],
+                   help="rows held out for validation and test: random (default), or the last "
+                        "rows of the file (data in time order: measure a forecast on later rows)")
     g.add_argument("--task", choices=("binary", "multiclass", "regression"),
                    help="override the task inferred from the target")
     g.add_argument("--missing", choices=("auto", "drop", "median", "mean", "most_frequent"),
@@ -181,6 +184,8 @@ def load_project(args):
         project.split = replace(project.split, val=args.val)
     if args.split_seed is not None:
         project.split = replace(project.split, seed=args.split_seed)
+    if args.split_order is not None:
+        project.split = replace(project.split, order=args.split_order)
     if args.layers is not None:
 
         # a last Dense layer of the output's width is the output layer; else it follows the task

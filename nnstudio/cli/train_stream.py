@@ -146,7 +146,8 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
     if args.task:
         task = Task(args.task)
     split = replace(split, **{k: v for k, v in (("test", args.test), ("val", args.val),
-                                                ("seed", args.split_seed)) if v is not None})
+                                                ("seed", args.split_seed),
+                                                ("order", args.split_order)) if v is not None})
     settings = replace(settings, **settings_overrides(args))
     settings.check()
     if getattr(args, "missing", None):

@@ -406,6 +406,25 @@ def no_test_text(data) -> str:
                if small else "."))
 
 
+def time_order_text(project) -> str:
+    """"The rows are in the order of their dates …" when a column of dates (read with its parts)
+    runs in order down the file while the split takes rows at random; else ""."""
+    if project.split.order != "random" or not len(project.dataset.frame):
+        return ""
+    frame = project.dataset.frame
+    for col, found in project.dataset.date_parts.items():
+        year, month = found["parts"][:2]
+        if year not in frame.columns or month not in frame.columns:
+            continue
+        months = (frame[year] * 12 + frame[month]).dropna().to_numpy()
+        if len(months) >= 20 and months[-1] > months[0] and np.all(np.diff(months) >= 0):
+            return (f"The rows are in the order of their dates ('{col}'): a random split trains on "
+                    f"later rows to predict earlier ones, which flatters a forecast. To measure "
+                    f"one, hold out the last rows (Hold out: the last rows, on the Data tab; "
+                    f"--split-order last from the command line).")
+    return ""
+
+
 @dataclass
 class Findings:
     notes: list[str]  # every finding in plain words
@@ -418,7 +437,7 @@ def check(data, project) -> Findings:
     two blobs are apart along either axis)."""
     target = project.roles.target
     from_file = project.dataset.csv_options is not None
-    key = ("checks", target, tuple(project.roles.features), from_file)
+    key = ("checks", target, tuple(project.roles.features), from_file, project.split.order)
     if key in data.memo:  # the Data tab, Train and the report ask of the same prepared data
         return data.memo[key]
     found = leaks(data, project.roles.features) if from_file else []
@@ -427,7 +446,8 @@ def check(data, project) -> Findings:
     lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
              # (the built-in OR table trains and scores on its four rows, by design)
-             no_test_text(data) if from_file else "", look_alike_text(alike)]
+             no_test_text(data) if from_file else "", look_alike_text(alike),
+             time_order_text(project)]
     columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
     columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})

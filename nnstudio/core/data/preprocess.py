@@ -65,6 +65,12 @@ def _split_indices(n: int, frac: float, seed: int, strata: np.ndarray | None) ->
     return np.flatnonzero(~taken_mask), np.flatnonzero(taken_mask)
 
 
+def _split_last(n: int, frac: float) -> tuple[np.ndarray, np.ndarray]:
+    """range(n) as (rest, taken): the last ``frac`` of the rows taken, in file order."""
+    k = int(round(n * frac)) if frac > 0 else 0
+    return np.arange(n - k), np.arange(n - k, n)
+
+
 def _profile(dataset: Dataset, col: str) -> ColumnProfile:
     try:
         return dataset.profile(col)
@@ -181,9 +187,13 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         codes = pd.factorize(frame[roles.target])[0]
         if np.bincount(codes).min() >= 2:
             strata = codes
-    rest, test_idx = _split_indices(len(frame), split.test, split.seed, strata)
-    train_idx, val_idx = _split_indices(len(rest), split.val, split.seed + 1,
-                                        strata[rest] if strata is not None else None)
+    if split.order == "last":  # the file's last rows: test, then validation before them
+        rest, test_idx = _split_last(len(frame), split.test)
+        train_idx, val_idx = _split_last(len(rest), split.val)
+    else:
+        rest, test_idx = _split_indices(len(frame), split.test, split.seed, strata)
+        train_idx, val_idx = _split_indices(len(rest), split.val, split.seed + 1,
+                                            strata[rest] if strata is not None else None)
     train_idx, val_idx = rest[train_idx], rest[val_idx]
     raw = {k: frame.iloc[idx].reset_index(drop=True)
            for k, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx))}

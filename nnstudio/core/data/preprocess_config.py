@@ -10,6 +10,7 @@ CATEGORICAL_ENCODINGS = ("onehot", "ordinal")
 MISSING_STRATEGIES = ("auto", "drop", "mean", "median", "most_frequent", "constant")
 COLUMN_KINDS = ("auto", "number", "category")
 SPELLINGS = ("exact", "merge")  # values as written, or look-alikes read as one (core.data.spellings)
+SPLIT_ORDERS = ("random", "last")  # rows held out at random, or the file's last rows
 
 #: Plain names for the choices above (the GUI's combo boxes and the CLI's help use them).
 LABELS = {
@@ -98,6 +99,9 @@ class SplitConfig:
     val: float = 0.2  # fraction of the rows left after the test split (like Keras' validation_split)
     seed: int = 42
     stratify: bool = True
+    #: "random" rows, or "last": the last rows in file order (data in time order: a forecast is
+    #: measured on rows later than those it learnt from); seed and stratify do not apply there
+    order: str = "random"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -111,6 +115,10 @@ class SplitConfig:
         return cls(**d)
 
     def check(self) -> None:
+        if self.order not in SPLIT_ORDERS:
+            raise DataError(f"The split order must be one of {', '.join(SPLIT_ORDERS)} (got "
+                            f"{self.order!r}).", "'random': rows at random; 'last': the last rows "
+                            "of the file are held out.")
         if not 0 <= self.test < 0.9:
             raise DataError(f"The test fraction must be at least 0 and below 0.9 (got {self.test}).")
         if not 0 <= self.val < 0.9:

@@ -255,6 +255,10 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     config = config or PreprocessConfig()
     split = split or SplitConfig()
     split.check()
+    if split.order != "random":
+        raise DataError("Holding out the last rows of the file is not done when streaming: the "
+                        "split is decided row by row, before the file's length is known.",
+                        "Train in memory (without --stream), or use --split-order random.")
     config.check()
     if csv_options and csv_options.get("na_in_text") is False:
         raise DataError("Keeping NA, None… in text columns as values is not done when streaming a "

@@ -10,7 +10,6 @@ import pandas as pd
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -35,7 +33,6 @@ from nnstudio.core.data.preprocess_config import (
     MISSING_LABELS,
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,
-    SplitConfig,
 )
 from nnstudio.core.data.profile import ColumnProfile, is_numeric_dtype
 from nnstudio.core.data.roles import REASON_BY_USER, Roles, ignore_reason, infer_task
@@ -47,6 +44,7 @@ from nnstudio.ui.data.column_notes import planned, problems, task_or_none, task_
 from nnstudio.ui.data.combos import select_value, value_combo
 from nnstudio.ui.data.csv_dialog import DATE_PARTS, NA_IN_TEXT
 from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
+from nnstudio.ui.data.split_row import SplitControls
 from nnstudio.ui.state import AppState
 
 #: the amber of a note the user must read (how the file was read, many rows left out, the checks)
@@ -100,19 +98,11 @@ class DataPanel(QWidget):
         self.task_combo.setToolTip("Inferred from the target; override it, e.g. to treat whole-number "
                                    "ratings as classes or as a number")
         self.task_combo.currentIndexChanged.connect(self._task_chosen)
-        self.test_spin = QSpinBox(minimum=0, maximum=89, suffix=" %")
-        self.test_spin.setToolTip("Rows kept aside to test the trained network (never used for fitting)")
-        self.val_spin = QSpinBox(minimum=0, maximum=89, suffix=" % of the rest")
-        self.val_spin.setToolTip("Rows of the remaining data used to watch for overfitting during "
-                                 "training (like Keras' validation_split)")
-        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
-        self.seed_spin.setToolTip("The same seed always gives the same split")
-        self.stratify = QCheckBox("Stratify")
-        self.stratify.setToolTip("Keep the class proportions the same in every split (classification)")
-        for w in (self.test_spin, self.val_spin, self.seed_spin):
-            w.setKeyboardTracking(False)
-            w.valueChanged.connect(self._split_changed)
-        self.stratify.toggled.connect(self._split_changed)
+        self.split_controls = SplitControls(self)
+        self.split_controls.changed.connect(self._split_changed)
+        sc = self.split_controls
+        self.test_spin, self.val_spin, self.seed_spin, self.stratify = (
+            sc.test_spin, sc.val_spin, sc.seed_spin, sc.stratify)
         self.split_label = QLabel()
         self.split_label.setStyleSheet("color: #555")
         # rows left out by preprocessing: how many and why, loud (amber) when they are many
@@ -143,12 +133,7 @@ class DataPanel(QWidget):
             controls.addWidget(QLabel(text))
             controls.addWidget(w)
         controls.addStretch(1)
-        split_row = QHBoxLayout()
-        for text, w in (("Test:", self.test_spin), ("Validation:", self.val_spin), ("Seed:", self.seed_spin)):
-            split_row.addWidget(QLabel(text))
-            split_row.addWidget(w)
-        split_row.addWidget(self.stratify)
-        split_row.addStretch(1)
+        split_row = self.split_controls.row()
 
         # ----- the columns
         self.columns_model = ColumnsModel(self)
@@ -258,8 +243,8 @@ class DataPanel(QWidget):
         checks_row.addWidget(self.spell_btn, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(checks_row)
         lay.addWidget(main, 1)
-        self._editors = [self.target_combo, self.task_combo, self.test_spin, self.val_spin,
-                         self.seed_spin, self.stratify, self.columns_view, self.default_numeric,
+        self._editors = [self.target_combo, self.task_combo, *sc.widgets(), self.columns_view,
+                         self.default_numeric,
                          self.default_categorical, self.default_missing, box.role_combo, box.kind_combo,
                          box.scaling_combo, box.encoding_combo, box.missing_combo, box.fill_edit,
                          box.spelling_combo, self.open_btn, self.generate_btn, self.rows_btn,
@@ -348,17 +333,8 @@ class DataPanel(QWidget):
         self.rows_model.set_roles(roles)
         select_value(self.target_combo, pr.roles.target)
         self._sync_task_combo()
-        s = pr.split
-        for w, v in ((self.test_spin, round(s.test * 100)), (self.val_spin, round(s.val * 100)),
-                     (self.seed_spin, int(s.seed))):
-            w.blockSignals(True)
-            w.setValue(v)
-            w.blockSignals(False)
-        self.stratify.blockSignals(True)
-        self.stratify.setChecked(bool(s.stratify))
-        self.stratify.blockSignals(False)
-        self.stratify.setEnabled(self.task_combo.isEnabled()
-                                 and task_or_none(self.project) not in (None, Task.REGRESSION))
+        self.split_controls.show_split(pr.split, self.task_combo.isEnabled() and task_or_none(
+            self.project) not in (None, Task.REGRESSION))
         cfg = pr.preprocess
         select_value(self.default_numeric, cfg.numeric)
         select_value(self.default_categorical, cfg.categorical)
@@ -551,8 +527,7 @@ class DataPanel(QWidget):
 
     @Slot()
     def _split_changed(self) -> None:
-        self.project.split = SplitConfig(test=self.test_spin.value() / 100, val=self.val_spin.value() / 100,
-                                         seed=self.seed_spin.value(), stratify=self.stratify.isChecked())
+        self.project.split = self.split_controls.config()
         self._changed()
 
     def _default_changed(self, key: str) -> None:
@@ -588,4 +563,6 @@ class DataPanel(QWidget):
         idle = run_state == "idle"
         for w in self._editors:
             w.setEnabled(idle)
+        if idle:
+            self.split_controls.enable_as_set()
         self.locked = not idle

@@ -281,3 +281,25 @@ def test_a_mark_column_says_its_blank_is_not_marked(window):
     n_blank = int(frame["attended"].isna().sum())
     assert (f"a mark: x or blank, two values ({n_blank} blank: 'not marked', not missing values)"
             in panel.column_box.detail_reason.text())
+
+
+def test_holding_out_the_last_rows(window, qtbot, tmp_path):
+    """Data in time order: 'Hold out: the last rows' splits by file order, with no seed or
+    stratification to set; the note about a random split of dated rows goes."""
+    from nnstudio.core.data.csv import read_csv
+
+    days = pd.date_range("2022-01-01", periods=200, freq="D")
+    rng = np.random.default_rng(0)
+    path = tmp_path / "daily.csv"
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "promo": rng.integers(0, 2, 200),
+                  "sales": rng.normal(100, 5, 200)}).to_csv(path, index=False)
+    window.state.set_project(Project.from_dataset(read_csv(path), target="sales"))
+    panel = window.data_panel
+    combo = panel.split_controls.order_combo
+    assert combo.currentData() == "random" and panel.seed_spin.isEnabled()
+    qtbot.waitUntil(lambda: "in the order of their dates" in panel.checks_note.text(), timeout=5000)
+    combo.setCurrentIndex(combo.findData("last"))
+    assert window.state.project.split.order == "last"
+    assert not panel.seed_spin.isEnabled() and not panel.stratify.isEnabled()
+    qtbot.waitUntil(lambda: "in the order of their dates" not in panel.checks_note.text(), timeout=5000)
+    assert window.state.prepared().raw_test["date"].tolist() == list(days.strftime("%Y-%m-%d")[-40:])

@@ -1,0 +1,84 @@
+"""Holding out the last rows (in file order), for data in time order: a random split trains on
+later rows to predict earlier ones, which flatters a forecast; and the note that says so."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnstudio.core.data import SplitConfig
+from nnstudio.core.data.checks import notes
+from nnstudio.core.data.csv import read_csv
+from nnstudio.core.errors import DataError
+from nnstudio.core.project import Project
+
+
+def daily(tmp_path, n: int = 300, shuffled: bool = False):
+    rng = np.random.default_rng(1)
+    days = pd.date_range("2022-01-01", periods=n, freq="D")
+    frame = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "promo": rng.integers(0, 2, n),
+                          "sales": (100 + 0.2 * np.arange(n) + rng.normal(0, 5, n)).round(1)})
+    if shuffled:
+        frame = frame.sample(frac=1.0, random_state=0)
+    path = tmp_path / "daily.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_the_last_rows_are_held_out(tmp_path):
+    project = Project.from_dataset(read_csv(daily(tmp_path)), "sales")
+    project.split = replace(project.split, order="last", test=0.2, val=0.25)
+    data = project.prepare()
+    assert len(data.X_test) == 60 and len(data.X_val) == 60 and len(data.X_train) == 180
+    assert data.raw_test["date"].tolist() == pd.read_csv(daily(tmp_path))["date"].tolist()[-60:]
+    assert data.raw_val["date"].iloc[-1] < data.raw_test["date"].iloc[0]
+    assert data.raw_train["date"].is_monotonic_increasing
+    with pytest.raises(DataError, match="order"):
+        SplitConfig(order="newest").check()
+    assert SplitConfig.from_dict({"test": 0.2, "val": 0.2, "seed": 1, "stratify": True}).order == "random"
+
+
+def test_rows_in_date_order_split_at_random_are_named(tmp_path):
+    project = Project.from_dataset(read_csv(daily(tmp_path)), "sales")
+    said = " ".join(notes(project.prepare(), project))
+    assert ("The rows are in the order of their dates ('date'): a random split trains on later "
+            "rows to predict earlier ones") in said
+    assert "hold out the last rows" in said
+    project.split = replace(project.split, order="last")
+    assert "in the order of their dates" not in " ".join(notes(project.prepare(), project))
+    shuffled = Project.from_dataset(read_csv(daily(tmp_path, shuffled=True)), "sales")
+    assert "in the order of their dates" not in " ".join(notes(shuffled.prepare(), shuffled))
+
+
+def test_the_cli_holds_out_the_last_rows(tmp_path, capsys, tf_loaded):
+    from nnstudio.cli import main
+
+    path = daily(tmp_path)
+    assert main(["train", str(path), "--target", "sales", "--split-order", "last", "--epochs", "1",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rows"]["test"] == 60
+    assert main(["train", str(path), "--target", "sales", "--split-order", "last", "--stream",
+                 "--epochs", "1"]) == 2
+    assert "not done when streaming" in capsys.readouterr().err
+
+
+def test_the_generated_script_holds_out_the_same_rows(tmp_path):
+    from nnstudio.core.export_script import script_text
+    from nnstudio.core.trained import TrainedModel
+
+    project = Project.from_dataset(read_csv(daily(tmp_path)), "sales")
+    project.split = replace(project.split, order="last")
+    data = project.prepare()
+    tm = TrainedModel(net=None, preprocessor=data.preprocessor, data_frame=project.dataset.frame,
+                      source_path=None, meta={"data": {"name": "daily.csv"}, "training": {},
+                                              "network": project.spec.to_dict(),
+                                              "split": project.split.to_dict()})
+    text = script_text(tm, "daily.csv", True)
+    part = text[text.index("# ----- 2. split"):text.index("# ----- 3.")]
+    scope = {"data": pd.read_csv(daily(tmp_path)), "TEST_FRACTION": 0.2}
+    exec(part, scope)
+    assert scope["test"]["date"].tolist() == data.raw_test["date"].tolist()
