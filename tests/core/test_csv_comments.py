@@ -32,3 +32,16 @@ def test_a_header_that_starts_with_a_hash_is_the_header(tmp_path):
     ds = read_csv(path)
     assert list(ds.frame.columns) == ["#id", "size", "kind"] and len(ds.frame) == 30
     assert not any("above the table" in w for w in ds.warnings)
+
+
+def test_line_breaks_in_header_names_are_spaces(tmp_path):
+    """A spreadsheet's wrapped header ('Revenue' and '(EUR)' on two lines of one cell) gave a
+    column name with a line break: printed on two lines and impossible to type for --features."""
+    path = tmp_path / "wrapped.csv"
+    path.write_text('"Revenue\n(EUR)","Staff\r\n count",label\n'
+                    + "".join(f"{1000 + i}.5,{i % 7},{'ab'[i % 2]}\n" for i in range(30)),
+                    encoding="utf-8")
+    ds = read_csv(path)
+    assert list(ds.frame.columns) == ["Revenue (EUR)", "Staff count", "label"]
+    assert ds.frame["Revenue (EUR)"].dtype.kind == "f"
+    assert any("line breaks" in w and "'Revenue (EUR)'" in w for w in ds.warnings)

@@ -96,8 +96,8 @@ def make_csv() -> None:
          what="UTF-8 text read as UTF-16 (--encoding utf-16, no byte-order mark)",
          options={"encoding": "utf-16"}, cli=[*TRAIN_CSV, "--encoding", "utf-16"])
     write(CSV / "newline_in_header.csv", '"first\nname",x2,label\n')
-    case("csv", "newline_in_header.csv", "has a header row (first\\nname, x2, label) but no rows",
-         what="a quoted column name holding a line break (the CLI still prints one line)")
+    case("csv", "newline_in_header.csv", "has a header row (first name, x2, label) but no rows",
+         what="a quoted column name holding a line break (read as a space: one line)")
     write(CSV / "ragged.csv", "x1,x2,label\n1,2,0\n3,4,1\n5,6,7,0\n8,9,1\n")
     case("csv", "ragged.csv", "Line 4 of 'ragged.csv' has 4 fields, but the header has 3.",
          what="a row with more fields than the header", subprocess=True)

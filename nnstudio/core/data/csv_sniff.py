@@ -11,6 +11,7 @@ from nnstudio.core.data.csv_missing import MISSING_MARKERS, PANDAS_MISSING
 from nnstudio.core.data.csv_numbers import CURRENCY, CURRENCY_CODES
 from nnstudio.core.data.csv_options import DELIMITERS, CsvFormat, CsvOptions
 from nnstudio.core.errors import DataError, ReadingOptionError
+from nnstudio.core.numbers import and_list
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_LINES = 200
@@ -266,6 +267,14 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     width = max((len(r) for r in rows), default=1)
     if header:
         names = [n.strip() for n in rows[0]] if rows else []
+        # a spreadsheet's wrapped header cell: its line breaks (and the spaces around them) as
+        # one space; other names stay as written (a saved project names its columns so)
+        names = [" ".join(n.split()) if "\n" in n or "\r" in n else n for n in names]
+        wrapped = [n for n, raw in zip(names, rows[0]) if "\n" in raw or "\r" in raw]
+        if wrapped:
+            notes.append(f"Column names with line breaks are read with spaces: "
+                         f"{and_list([repr(n) for n in wrapped[:4]])}"
+                         f"{' …' if len(wrapped) > 4 else ''}.")
         names = [n if n else f"column {i + 1}" for i, n in enumerate(names)]
         seen: dict[str, int] = {}
         for i, n in enumerate(names):
