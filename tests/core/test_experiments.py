@@ -302,3 +302,25 @@ def test_a_sweep_of_one_network_size_says_what_is_within_noise_of_the_best():
     assert "cannot be told" in one.summary_text()[1]
     sizes = _sweep_of([[0.90, 0.94, 0.92], [0.95, 0.96, 0.94]], [17, 51])
     assert sizes.summary_text()[1].startswith("Smallest within noise of the best: lr=1 — 0.920")
+
+
+def test_runs_recorded_before_the_split_order_was_saved_are_still_trained_on_the_project():
+    """The split gained 'order' (random or the last rows): a run saved without it split at random,
+    and must neither stop being 'trained on' its project nor differ from a new run in its split."""
+    from dataclasses import replace as _replace
+
+    from nnstudio.core.experiments.record import RunRecord
+
+    p = Project.from_example("xor")
+    old_split = {k: v for k, v in p.split.to_dict().items() if k != "order"}
+    run = record(preprocess=p.preprocess.to_dict(), split=old_split, target=p.roles.target,
+                 features=list(p.roles.features))
+    run.data["name"] = p.dataset.name
+    old = RunRecord.from_dict(run.to_dict())
+    assert old.split["order"] == "random" and old.trained_on(p)
+    new = record(split=p.split.to_dict())
+    assert "split" not in describe_diff(old, new)
+    p.split = _replace(p.split, order="last")
+    assert not old.trained_on(p)
+    assert "the train/validation/test split differs (rows held out: random -> the last rows)" in describe_diff(
+        old, record(split=p.split.to_dict()))

@@ -82,7 +82,14 @@ def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
     if a.preprocess != b.preprocess:
         out.append("preprocessing differs")
     if a.split != b.split:
-        out.append("the train/validation/test split differs")
+        changed = [k for k in ("test", "val", "order", "seed", "stratify")
+                   if k in a.split and k in b.split and a.split[k] != b.split[k]]
+        said = {"random": "random", "last": "the last rows"}
+        named = {"test": "test", "val": "validation", "order": "rows held out", "seed": "split seed",
+                 "stratify": "stratify"}
+        parts = [f"{named[k]}: {said.get(a.split[k], a.split[k])} -> {said.get(b.split[k], b.split[k])}"
+                 for k in changed]
+        out.append("the train/validation/test split differs" + (f" ({', '.join(parts)})" if parts else ""))
     return out
 
 

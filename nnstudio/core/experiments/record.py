@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.atomic import fingerprint
+from nnstudio.core.data.preprocess_config import SplitConfig
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.health import Health
 from nnstudio.core.jsonsafe import jsonable
@@ -47,6 +48,13 @@ def _num(v):
         return None
     v = float(v)
     return v if math.isfinite(v) else None
+
+
+def _split_of(saved) -> dict:
+    """A run's split as saved, with the settings added since at the values they had then (runs
+    saved before the split's 'order' held rows out at random)."""
+    saved = dict(saved or {})
+    return {**SplitConfig().to_dict(), **saved} if saved else saved
 
 
 @dataclass
@@ -162,7 +170,7 @@ class RunRecord:
                      for s, m in (d.get("final") or {}).items()}
             return cls(
                 id=d["id"], spec=d["spec"], settings=d["settings"], data=dict(d.get("data") or {}),
-                preprocess=dict(d.get("preprocess") or {}), split=dict(d.get("split") or {}),
+                preprocess=dict(d.get("preprocess") or {}), split=_split_of(d.get("split")),
                 task=str(d.get("task") or ""), target=str(d.get("target") or ""),
                 features=[str(f) for f in d.get("features") or []], history=history, final=final,
                 epochs_run=int(d.get("epochs_run") or 0), seconds=float(d.get("seconds") or 0.0),
