@@ -243,3 +243,12 @@ def test_currency_codes_and_trailing_minus_signs(tmp_path):
     # a code alone, or a range written '10-', is no number
     odd = pd.DataFrame({"v": ["USD", "EUR", "10-20", "5-"] * 5})
     assert read_formatted_numbers(odd) == {} and odd["v"].dtype.kind == "O"
+
+
+def test_thousands_grouped_by_spaces_with_a_decimal_point():
+    """'1 234.50' (ISO's grouping, Canadian French, some accounting exports): the decimal-mark
+    detection counted it, the reader did not, and the column stayed text."""
+    frame = pd.DataFrame({"amount": ["1 234.50", "12 500.00", "999.99", "3\u00a0100.25"] * 5})
+    found = read_formatted_numbers(frame)
+    assert frame["amount"].tolist()[:4] == [1234.5, 12500.0, 999.99, 3100.25]
+    assert found["amount"]["dropped"] == ["thousands separators"]

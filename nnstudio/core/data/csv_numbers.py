@@ -25,12 +25,12 @@ CURRENCY_CODES = ("USD", "EUR", "GBP", "CHF", "JPY", "CNY", "RMB", "INR", "CAD",
                   "NOK", "DKK", "PLN", "CZK", "HUF", "BRL", "MXN", "ZAR", "HKD", "SGD", "KRW", "TRY")
 _CODES = rf"\b(?:{'|'.join(CURRENCY_CODES)})\b"
 #: a value with none of these is no formatted number (a last '-': SAP's negative '1.234,56-')
-_FORMATTING = f"[{CURRENCY}%,(){MINUS}{_APOSTROPHES}]|{_CODES}|\\d-$"
+_FORMATTING = f"[{CURRENCY}%,(){MINUS}{_APOSTROPHES}]|{_CODES}|\\d-$|\\d[ \u00a0\u202f]\\d{{3}}"
 #: what :func:`_parse` found that it read rather than dropped
 _MINUS_READ = "typographic minus signs"
 _TRAILING_READ = "trailing minus signs"
-#: thousands grouped by the separator that is not the decimal one (a space also with a decimal comma)
-_GROUPS = {".": f"[,{_APOSTROPHES}]", ",": f"[.\u00a0\u202f {_APOSTROPHES}]"}
+#: thousands grouped by the separator that is not the decimal one, a (no-break) space or an apostrophe
+_GROUPS = {".": f"[,\u00a0\u202f {_APOSTROPHES}]", ",": f"[.\u00a0\u202f {_APOSTROPHES}]"}
 _NUMBER = {mark: rf"[-+]?(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+)(?:\{mark}\d+)?"
            for mark, group in _GROUPS.items()}
 
