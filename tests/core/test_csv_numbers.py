@@ -252,3 +252,25 @@ def test_thousands_grouped_by_spaces_with_a_decimal_point():
     found = read_formatted_numbers(frame)
     assert frame["amount"].tolist()[:4] == [1234.5, 12500.0, 999.99, 3100.25]
     assert found["amount"]["dropped"] == ["thousands separators"]
+
+
+def test_times_of_day_and_durations_are_minutes(tmp_path):
+    """'14:30' (a departure time) and '1:05:32' (a call's length) were text unique to every row,
+    dropped: they are numbers of minutes, said with an example."""
+    rng = np.random.default_rng(2)
+    minutes = rng.integers(0, 24 * 60, 60)
+    seconds = rng.integers(30, 3 * 3600, 60)
+    path = tmp_path / "trips.csv"
+    pd.DataFrame({"departs": [f"{m // 60:02d}:{m % 60:02d}" for m in minutes],
+                  "call": [f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" for s in seconds],
+                  "late": rng.choice(["yes", "no"], 60)}).to_csv(path, index=False)
+    ds = read_csv(path)
+    np.testing.assert_allclose(ds.frame["departs"], minutes)
+    np.testing.assert_allclose(ds.frame["call"], seconds / 60)
+    first = f"{minutes[0] // 60:02d}:{minutes[0] % 60:02d}"
+    assert f"departs was read as minutes: '{first}' is {minutes[0]} (hours:minutes)." in ds.warnings
+    assert any(w.startswith("call was read as minutes: ") and "(hours:minutes:seconds)" in w
+               for w in ds.warnings)
+    # not every value a time (or a minute past 59): left as it is
+    odd = pd.DataFrame({"t": ["14:30", "9:99", "soon", "10:00"] * 5})
+    assert read_formatted_numbers(odd) == {} and odd["t"].dtype.kind == "O"

@@ -1,5 +1,6 @@
-"""Numbers written for people: currency signs, thousands separators, percent signs, accounting
-negatives ("$63,248", "13.6%", "1.234,50 €", "(1,200)").
+"""Numbers written for people: currency signs and codes, thousands separators, percent signs,
+accounting negatives ("$63,248", "13.6%", "1.234,50 €", "(1,200)", "USD 1,234.50", "1.234,56-"),
+and times as minutes ("14:30" is 870, "1:05:32" is 65.53).
 
 pandas reads such a column as text, and the app would then ignore a column of money as "free text".
 :func:`read_formatted_numbers` reads a text column as numbers when *every* value is a number written
@@ -100,6 +101,13 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
         marker = is_marker(text) if markers else pd.Series(False, index=text.index)
         rest = text[~marker]
         head = rest.iloc[:200]
+        minutes = _minutes(rest) if len(rest) >= 5 and head.str.contains(":").all() else None
+        if minutes is not None:  # '14:30', '1:05:32': minutes
+            frame[c] = number_column(s.index, minutes[0])
+            out[str(c)] = {"example": str(rest.iloc[0]), "value": float(minutes[0].iloc[0]),
+                           "dropped": [], "markers": marker_counts(nonnull[marker]),
+                           "clock": minutes[1]}
+            continue
         if rest.empty or not head.str.contains(_FORMATTING).any():  # most columns stop here
             continue
         if _parse(head, decimal)[0].isna().mean() > 1 - NUMBER_SHARE:
@@ -119,11 +127,31 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
     return out
 
 
+_CLOCK = r"(?P<h>\d{1,3}):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d(?:\.\d+)?))?"
+
+
+def _minutes(text: pd.Series) -> tuple[pd.Series, str] | None:
+    """Times of day or durations ('14:30', '1:05:32'), every value one, as minutes, and how they
+    were written ("hours:minutes", "hours:minutes:seconds"); None otherwise."""
+    parts = text.str.extract(f"^{_CLOCK}$")
+    if parts["h"].isna().any():
+        return None
+    minutes = pd.to_numeric(parts["h"]) * 60 + pd.to_numeric(parts["m"])
+    if parts["s"].notna().any():
+        minutes = minutes + pd.to_numeric(parts["s"]).fillna(0) / 60
+        return minutes, "hours:minutes:seconds"
+    return minutes.astype(float), "hours:minutes"
+
+
 def formatted_text(found: dict[str, dict]) -> list[str]:
     """One plain sentence per column: "income was read as numbers: '$63,248' is 63248 (the currency
     sign $ and thousands separators dropped)"."""
     lines = []
     for col, f in found.items():
+        if f.get("clock"):
+            lines.append(f"{col} was read as minutes: '{f['example']}' is {f['value']:.6g} "
+                         f"({f['clock']}).")
+            continue
         dropped = [d for d in f["dropped"] if d not in (_MINUS_READ, _TRAILING_READ)]
         parts = [and_list(dropped) + " dropped"] if dropped else []
         if _MINUS_READ in f["dropped"]:

@@ -92,8 +92,9 @@ class CsvImportDialog(QDialog):
         self.formatted = self._switch(
             "Read $1,234 and 12% as numbers", opts.formatted_numbers,
             "A column whose values are all numbers written with a currency sign (" + ", ".join(CURRENCY)
-            + "), thousands separators, a percent sign or brackets for negative amounts is read as "
-              "numbers (13.6% as 13.6), and the Data tab says so. Untick to keep such columns as text.")
+            + ") or code (USD), thousands separators, a percent sign, brackets or a trailing minus for "
+              "negative amounts is read as numbers (13.6% as 13.6), and one of times (14:30, "
+              "1:05:32) as minutes; the Data tab says so. Untick to keep such columns as text.")
         self.na_text = self._switch(
             NA_IN_TEXT, opts.na_in_text,
             "In a column of text, 'NA', 'N/A', 'None', 'null' … are read as missing values, as pandas "
