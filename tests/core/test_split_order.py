@@ -82,3 +82,18 @@ def test_the_generated_script_holds_out_the_same_rows(tmp_path):
     scope = {"data": pd.read_csv(daily(tmp_path)), "TEST_FRACTION": 0.2}
     exec(part, scope)
     assert scope["test"]["date"].tolist() == data.raw_test["date"].tolist()
+
+
+def test_a_year_column_in_order_is_named_too():
+    """Yearly figures sorted by a 'year' column (numbers, no dates to read) split at random."""
+    from nnstudio.core.data.dataset import Dataset
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"Year": np.repeat(np.arange(1990, 2020), 3), "rate": rng.normal(size=90),
+                          "gdp": rng.normal(size=90)})
+    project = Project.from_dataset(Dataset(frame, "yearly.csv", source="yearly.csv", csv_options={}),
+                                   "gdp")
+    assert "The rows are in the order of their years ('Year')" in " ".join(notes(project.prepare(), project))
+    shuffled = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    other = Project.from_dataset(Dataset(shuffled, "yearly.csv", source="yearly.csv", csv_options={}), "gdp")
+    assert "in the order of their" not in " ".join(notes(other.prepare(), other))

@@ -406,23 +406,31 @@ def no_test_text(data) -> str:
                if small else "."))
 
 
+def _in_order(values) -> bool:
+    """Numbers that never go down the file, and go up (20 at least)."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy()
+    return len(v) >= 20 and v[-1] > v[0] and bool(np.all(np.diff(v) >= 0))
+
+
 def time_order_text(project) -> str:
-    """"The rows are in the order of their dates …" when a column of dates (read with its parts)
-    runs in order down the file while the split takes rows at random; else ""."""
+    """"The rows are in the order of their dates …" when a column of dates (read with its parts),
+    or of years, runs in order down the file while the split takes rows at random; else ""."""
     if project.split.order != "random" or not len(project.dataset.frame):
         return ""
     frame = project.dataset.frame
-    for col, found in project.dataset.date_parts.items():
-        year, month = found["parts"][:2]
-        if year not in frame.columns or month not in frame.columns:
-            continue
-        months = (frame[year] * 12 + frame[month]).dropna().to_numpy()
-        if len(months) >= 20 and months[-1] > months[0] and np.all(np.diff(months) >= 0):
-            return (f"The rows are in the order of their dates ('{col}'): a random split trains on "
-                    f"later rows to predict earlier ones, which flatters a forecast. To measure "
-                    f"one, hold out the last rows (Hold out: the last rows, on the Data tab; "
-                    f"--split-order last from the command line).")
-    return ""
+    found = [(col, "dates") for col, f in project.dataset.date_parts.items()
+             if set(f["parts"][:2]) <= set(frame.columns)
+             and _in_order(frame[f["parts"][0]] * 12 + frame[f["parts"][1]])]
+    found += [(col, "years") for col in frame.columns
+              if str(col).strip().lower() in ("year", "yr", "fiscal year", "season")
+              and pd.api.types.is_numeric_dtype(frame[col]) and _in_order(frame[col])]
+    if not found:
+        return ""
+    col, what = found[0]
+    return (f"The rows are in the order of their {what} ('{col}'): a random split trains on later "
+            f"rows to predict earlier ones, which flatters a forecast. To measure one, hold out the "
+            f"last rows (Hold out: the last rows, on the Data tab; --split-order last from the "
+            f"command line).")
 
 
 @dataclass
