@@ -24,16 +24,16 @@ _APOSTROPHES = "'\u2019"
 #: ISO codes of currencies, as bank and ERP exports write them ("USD 1,234.50", "1.234,56 EUR")
 CURRENCY_CODES = ("USD", "EUR", "GBP", "CHF", "JPY", "CNY", "RMB", "INR", "CAD", "AUD", "NZD", "SEK",
                   "NOK", "DKK", "PLN", "CZK", "HUF", "BRL", "MXN", "ZAR", "HKD", "SGD", "KRW", "TRY")
-_CODES = rf"\b(?:{'|'.join(CURRENCY_CODES)})\b"
+CURRENCY_CODE = rf"\b(?:{'|'.join(CURRENCY_CODES)})\b"  # one of them, as a word
 #: a value with none of these is no formatted number (a last '-': SAP's negative '1.234,56-')
-_FORMATTING = f"[{CURRENCY}%,(){MINUS}{_APOSTROPHES}]|{_CODES}|\\d-$|\\d[ \u00a0\u202f]\\d{{3}}"
+_FORMATTING = f"[{CURRENCY}%,(){MINUS}{_APOSTROPHES}]|{CURRENCY_CODE}|\\d-$|\\d[ \u00a0\u202f]\\d{{3}}"
 #: what :func:`_parse` found that it read rather than dropped
 _MINUS_READ = "typographic minus signs"
 _TRAILING_READ = "trailing minus signs"
-#: thousands grouped by the separator that is not the decimal one, a (no-break) space or an apostrophe
-_GROUPS = {".": f"[,\u00a0\u202f {_APOSTROPHES}]", ",": f"[.\u00a0\u202f {_APOSTROPHES}]"}
+#: what groups thousands beside each decimal mark: the other mark, a (no-break) space, an apostrophe
+THOUSANDS = {".": f"[,\u00a0\u202f {_APOSTROPHES}]", ",": f"[.\u00a0\u202f {_APOSTROPHES}]"}
 _NUMBER = {mark: rf"[-+]?(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+)(?:\{mark}\d+)?"
-           for mark, group in _GROUPS.items()}
+           for mark, group in THOUSANDS.items()}
 
 
 def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
@@ -41,9 +41,9 @@ def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
     found: set[str] = set()
     for sign in text.str.extract(f"({_SIGNS})", expand=False).dropna().unique():
         found.add("percent signs" if sign == "%" else f"the currency sign {sign}")
-    for code in text.str.extract(f"({_CODES})", expand=False).dropna().unique():
+    for code in text.str.extract(f"({CURRENCY_CODE})", expand=False).dropna().unique():
         found.add(f"the currency code {code}")
-    t = text.str.replace(rf"\s*(?:{_SIGNS}|{_CODES})\s*", "", regex=True).str.strip()
+    t = text.str.replace(rf"\s*(?:{_SIGNS}|{CURRENCY_CODE})\s*", "", regex=True).str.strip()
     trailing = t.str.fullmatch(r"[^-]*\d-")  # SAP's negative amounts: '1.234,56-'
     if bool(trailing.any()):
         found.add(_TRAILING_READ)
@@ -54,10 +54,10 @@ def _parse(text: pd.Series, decimal: str) -> tuple[pd.Series, set[str]]:
     negative = t.str.fullmatch(r"\(.*\)")  # (3,50) €: the sign goes first
     t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.strip()
     ok = t.str.fullmatch(_NUMBER[decimal])
-    grouped = t.str.contains(rf"\d{_GROUPS[decimal]}\d{{3}}")
+    grouped = t.str.contains(rf"\d{THOUSANDS[decimal]}\d{{3}}")
     if bool((grouped & ok).any()):
         found.add("thousands separators")
-    t = t.str.replace(_GROUPS[decimal], "", regex=True)
+    t = t.str.replace(THOUSANDS[decimal], "", regex=True)
     if decimal == ",":
         t = t.str.replace(",", ".", regex=False)
     if bool((negative & ok).any()):

@@ -8,7 +8,7 @@ import re
 
 from nnstudio.core.data.csv_file import binary_problem, decode_sample, detect_encoding, ends_mid_utf8, open_checked
 from nnstudio.core.data.csv_missing import MISSING_MARKERS, PANDAS_MISSING
-from nnstudio.core.data.csv_numbers import CURRENCY, CURRENCY_CODES
+from nnstudio.core.data.csv_numbers import CURRENCY, CURRENCY_CODE, THOUSANDS
 from nnstudio.core.data.csv_options import DELIMITERS, CsvFormat, CsvOptions
 from nnstudio.core.errors import DataError, ReadingOptionError
 from nnstudio.core.numbers import and_list
@@ -19,15 +19,14 @@ SAMPLE_LINES = 200
 _NUM = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _NUM_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 _SPECIAL_NUM = {"inf", "-inf", "+inf", "infinity", "-infinity", "nan"}
-#: a number with a decimal comma or point, as a spreadsheet may write it: thousands grouped by the
-#: other mark, a (no-break) space or an apostrophe, a currency sign or code or a percent sign,
-#: accounting brackets
-_CODE = rf"\b(?:{'|'.join(CURRENCY_CODES)})\b"  # 'USD 1,234.50', '1.234,56 EUR'
-_AROUND = rf"(?:[\s{CURRENCY}(+\u2212-]|{_CODE})*"
-_AFTER = rf"(?:[\s{CURRENCY}%)]|{_CODE}|(?<=\d)-)*"  # (SAP's negative amounts: '1.234,56-')
+#: a number with a decimal comma or point, as a spreadsheet may write it: thousands grouped as the
+#: reader of such numbers groups them (csv_numbers.THOUSANDS), a currency sign or code ('USD
+#: 1,234.50', '1.234,56 EUR') or a percent sign, accounting brackets, SAP's last minus ('1.234,56-')
+_AROUND = rf"(?:[\s{CURRENCY}(+\u2212-]|{CURRENCY_CODE})*"
+_AFTER = rf"(?:[\s{CURRENCY}%)]|{CURRENCY_CODE}|(?<=\d)-)*"
 _DECIMAL_MARK = {
-    ",": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[.\u00a0\u202f '\u2019]\d{{3}})+|\d+),\d+{_AFTER}$"),
-    ".": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:[,\u00a0\u202f '\u2019]\d{{3}})+|\d*)\.\d+{_AFTER}$")}
+    ",": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:{THOUSANDS[',']}\d{{3}})+|\d+),\d+{_AFTER}$"),
+    ".": re.compile(rf"^{_AROUND}(?:\d{{1,3}}(?:{THOUSANDS['.']}\d{{3}})+|\d*)\.\d+{_AFTER}$")}
 
 
 def _looks_numeric(v: str) -> bool:
