@@ -12,6 +12,7 @@ import pandas as pd
 
 from nnstudio import __version__
 from nnstudio.core import registry
+from nnstudio.core.data.scales import plain_order
 from nnstudio.core.export_inputs import ExportError, output_meaning, safe_name
 from nnstudio.core.jsonsafe import scalar
 from nnstudio.core.model.spec import NetworkSpec, Task, default_output
@@ -147,7 +148,7 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
             how, why = "onehot", f"one 0/1 column per category ({cats})"
         else:
             pairs = ", ".join(f"{x!s} → {i}" for i, x in enumerate(c.categories[:6]))
-            own = list(c.categories) != sorted(c.categories, key=lambda x: (str(type(x)), x))
+            own = list(c.categories) != plain_order(c.categories)
             if own:  # a scale's own order (core.data.scales), which the script is given
                 orders[c.name] = [scalar(x) for x in c.categories]
             how, why = "code", (f"categories numbered {'as in ORDER' if own else 'in sorted order'} "

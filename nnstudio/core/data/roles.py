@@ -23,7 +23,7 @@ from nnstudio.core.data.profile import (
     is_numeric_dtype,
     profile_column,
 )
-from nnstudio.core.data.scales import scale_order
+from nnstudio.core.data.scales import class_order
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import Task
 
@@ -351,7 +351,7 @@ def infer_task(target: pd.Series, prof: ColumnProfile | None = None) -> tuple[Ta
     if nun == 2:
         return Task.BINARY, classes
     check_class_count(name, nun, len(s))
-    return Task.MULTICLASS, scale_order(classes) or classes  # survey answers: the scale's order
+    return Task.MULTICLASS, class_order(classes)  # survey answers: the scale's order
 
 
 def check_class_count(name, n_classes: int, n_rows: int) -> None:

@@ -76,10 +76,28 @@ def scale_order(values: list) -> list | None:
     return [k[-1] for k in sorted(keys)]
 
 
+def plain_order(values) -> list:
+    """Numbers by value and text by spelling (each kind together): the order of categories that
+    are no scale."""
+    return sorted(values, key=lambda x: (str(type(x)), x))
+
+
 def category_order(values, encoding: str) -> list:
     """A column's categories (its distinct training values) in the order their codes follow:
-    a scale's own (:func:`scale_order`) for ordinal codes, else numbers by value and text by
-    spelling."""
+    a scale's own (:func:`scale_order`) for ordinal codes, else :func:`plain_order`."""
     values = list(values)
     ordered = scale_order(values) if encoding == "ordinal" else None
-    return ordered if ordered is not None else sorted(values, key=lambda x: (str(type(x)), x))
+    return ordered if ordered is not None else plain_order(values)
+
+
+def class_order(classes: list) -> list:
+    """A target's classes, sorted, in the order the network's are: a scale's answers (three or
+    more) in the scale's order, else as given."""
+    return scale_order(classes) or classes
+
+
+def shown_scale(top: list, unique: int) -> list | None:
+    """A column's values in a scale's order when its profile's most frequent values (``top``:
+    (value, count) pairs) are all of them; else None."""
+    values = [v for v, _ in top]
+    return scale_order(values) if len(values) == unique else None

@@ -67,7 +67,7 @@ from nnstudio.core.data.roles import (
     one_value_error,
     propose_codes,
 )
-from nnstudio.core.data.scales import category_order, scale_order
+from nnstudio.core.data.scales import category_order, class_order
 from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.jsonsafe import python_scalar
 from nnstudio.core.model.spec import NetworkSpec, Task
@@ -230,9 +230,8 @@ def _resolve_task(name: str, values: list, numeric: bool, integer: bool, n_rows:
                             "Use classification for this target.")
         return task, []
     check_class_count(name, nun, n_rows)
-    classes = sorted(values) if numeric else sorted(str(v) for v in values)
-    if task is Task.MULTICLASS and not numeric:  # as infer_task: a scale's answers in its order
-        classes = scale_order(classes) or classes
+    # as infer_task: a scale's answers in its order
+    classes = class_order(sorted(values) if numeric else sorted(str(v) for v in values))
     if task is Task.BINARY and len(classes) != 2:
         raise DataError(f"The target '{name}' has {len(classes)} classes, so it is not a binary "
                         f"(two-class) task.", "Choose multi-class classification.")

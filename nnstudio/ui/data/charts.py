@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.data.profile import ColumnProfile, fmt_number
-from nnstudio.core.data.scales import scale_order
+from nnstudio.core.data.scales import class_order, shown_scale
 from nnstudio.core.model.spec import Task
 from nnstudio.core.surface import table_pair
 from nnstudio.ui.common.plots import legend_below, plain_numbers
@@ -27,8 +27,7 @@ def class_color(i: int) -> str:
 
 def target_classes(tgt) -> list:
     """The target's classes in the order the network's are (a scale's answers in its order)."""
-    classes = sorted(tgt.dropna().unique().tolist(), key=str)
-    return (scale_order(classes) if len(classes) > 2 else None) or classes
+    return class_order(sorted(tgt.dropna().unique().tolist(), key=str))
 
 
 def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, col: str, p: ColumnProfile) -> None:
@@ -81,7 +80,7 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
         plot.setLabel("bottom", col)
     else:
         top = p.top[:12]
-        order = scale_order([v for v, _ in top]) if len(top) == p.unique else None
+        order = shown_scale(top, p.unique)
         if order is not None:  # survey answers, sizes, bands: in the scale's order, not by count
             top = sorted(top, key=lambda vc: order.index(vc[0]))
         if not top:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from nnstudio.core.data.preprocess_config import LABELS, MISSING_LABELS
 from nnstudio.core.data.profile import fmt_number, infinite_text, is_numeric_dtype
 from nnstudio.core.data.roles import infer_task, is_mark_column
-from nnstudio.core.data.scales import scale_order
+from nnstudio.core.data.scales import shown_scale
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 
@@ -74,8 +74,7 @@ def planned(project, col: str) -> str:
 def _scale_note(p, encoding: str) -> str:
     """Survey answers, sizes, bands: that they are an ordered scale, and what ordinal codes do
     with it (core.data.scales)."""
-    values = [v for v, _ in p.top]
-    order = scale_order(values) if len(values) == p.unique else None
+    order = shown_scale(p.top, p.unique)
     if order is None:
         return ""
     ends = f"{order[0]} … {order[-1]}"
