@@ -144,12 +144,13 @@ def propose_codes(config: PreprocessConfig, frame: pd.DataFrame, features: list[
     (:data:`BLANK_MARK`, or 0 in a column of numbers) unless its missing values' handling was
     chosen already (a copy: ``config`` is left as it is)."""
     out = replace(config)
+    # each feature profiled once here (a streamed fit's first rows come without profiles)
+    profiles = {c: (profiles or {}).get(c) or profile_column(frame[c]) for c in features}
     for c in code_columns(frame, features, profiles):
         if out.for_column(c, "kind") == "auto":
             out.set_for_column(c, "kind", "category")
     for c in features:
-        prof = (profiles or {}).get(c) or profile_column(frame[c])
-        if is_mark_column(prof, len(frame)) and "missing" not in out.per_column.get(c, {}):
+        if is_mark_column(profiles[c], len(frame)) and "missing" not in out.per_column.get(c, {}):
             out.set_for_column(c, "missing", "constant")
             out.set_for_column(c, "fill_value", 0.0 if is_numeric_dtype(frame[c]) else BLANK_MARK)
     return out
