@@ -37,7 +37,9 @@ from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.data.dataframe_model import DataFrameModel
 
 PREVIEW_ROWS = 200
-#: the switch of pandas' markers in text columns (the Data tab's note names it)
+#: the reading switches, by their labels (the Data tab's note names them)
+MARKERS = "Read ?, -, NA… in number columns as missing"
+FORMATTED = "Read $1,234 and 12% as numbers"
 NA_IN_TEXT = "Read NA, None… in text columns as missing"
 DATE_PARTS = "Add year, month and weekday of dates"
 
@@ -84,13 +86,13 @@ class CsvImportDialog(QDialog):
             combo.setCurrentIndex(max(0, i))
             combo.currentIndexChanged.connect(self.refresh)
         self.markers = self._switch(
-            "Read ?, -, NA… in number columns as missing", opts.missing_markers,
+            MARKERS, opts.missing_markers,
             "In a column whose other values are all numbers, these markers are read as missing "
             "values (and the Data tab says how many): " + ", ".join(repr(m) for m in MISSING_MARKERS if m)
             + ", without case. Untick to keep them as values (the column is then refused as numbers "
               "with stray text).")
         self.formatted = self._switch(
-            "Read $1,234 and 12% as numbers", opts.formatted_numbers,
+            FORMATTED, opts.formatted_numbers,
             "A column whose values are all numbers written with a currency sign (" + ", ".join(CURRENCY)
             + ") or code (USD), thousands separators, a percent sign, brackets or a trailing minus for "
               "negative amounts is read as numbers (13.6% as 13.6), and one of times (14:30, "

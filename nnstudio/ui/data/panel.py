@@ -42,7 +42,7 @@ from nnstudio.ui.data.charts import ScatterBox
 from nnstudio.ui.data.column_box import ColumnBox
 from nnstudio.ui.data.column_notes import planned, problems, task_or_none, task_text
 from nnstudio.ui.data.combos import select_value, value_combo
-from nnstudio.ui.data.csv_dialog import DATE_PARTS, NA_IN_TEXT
+from nnstudio.ui.data.csv_dialog import DATE_PARTS, FORMATTED, MARKERS, NA_IN_TEXT
 from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
 from nnstudio.ui.data.split_row import SplitControls
 from nnstudio.ui.state import AppState
@@ -294,10 +294,10 @@ class DataPanel(QWidget):
         notes = [n for n in [ds.note, *ds.warnings] if n]
         if ds.missing_markers:
             notes.append("To keep such markers as values, open the file again (Open data…) and untick "
-                         "'Read ?, -, NA… in number columns as missing'.")
+                         f"'{MARKERS}'.")
         if ds.formatted_numbers:
             notes.append("To keep such columns as text, open the file again (Open data…) and untick "
-                         "'Read $1,234 and 12% as numbers'.")
+                         f"'{FORMATTED}'.")
         for switch, used in ((NA_IN_TEXT, ds.text_missing), (DATE_PARTS, ds.date_parts)):
             if used:
                 notes.append(f"To read the file without this, open it again (Open data…) and untick "
