@@ -16,6 +16,7 @@ import pandas as pd
 
 from nnstudio.core import evaluate as ev
 from nnstudio.core.data.csv import read_csv_like
+from nnstudio.core.data.raw_rows import OTHER_SPELLING
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
 
@@ -93,7 +94,10 @@ def reasons_of(notes: pd.Series) -> dict[str, int]:
         for part in str(note).split("; "):
             if not part:
                 continue
-            if " = " in part:  # 'plan = platinum was not seen in training'
+            if " = " in part and part.endswith(f": {OTHER_SPELLING})"):  # 'plan = BASIC …'
+                kind = part.split(" = ")[0] + " has values written with other capitals or " \
+                                              "spaces than in training"
+            elif " = " in part:  # 'plan = platinum was not seen in training'
                 kind = part.split(" = ")[0] + " has a value not seen in training"
             else:  # 'age is not a number ('??')' -> 'age is not a number'
                 kind = part.split(" (")[0]

@@ -152,3 +152,26 @@ def test_the_network_runs_once_for_the_table_and_the_figures(trained, monkeypatc
     monkeypatch.setattr(ev, "predict_encoded", real)
     e, left = ev.evaluate_frame(model, data.preprocessor, new, threshold=0.5)
     assert left == 1 and r.evaluation.metrics["accuracy"] == pytest.approx(e.metrics["accuracy"])
+
+
+def test_a_value_written_with_other_capitals_or_spaces_is_named_with_the_training_spelling(trained,
+                                                                                          tmp_path):
+    """A scoring file that writes 'BASIC' (or 'Basic') for the training's 'basic' cannot be
+    predicted, as before; the note and the reasons say which training value it looks like and
+    what to do, so that a person does not hunt for 'a value not seen in training'."""
+    _, _, data, model = trained
+    new = make_churn_demo.churn_frame(20, seed=4).drop(columns="churn")
+    plan = next(c for c in data.preprocessor.columns if c.name == "plan")
+    assert "basic" in plan.categories
+    new.loc[[0, 1], "plan"] = "BASIC"
+    new.loc[[2], "plan"] = "Basic"
+    new.loc[[3], "plan"] = "platinum"
+    new.to_csv(tmp_path / "score.csv", index=False)
+    r = predict_file(model, data.preprocessor, tmp_path / "score.csv", threshold=0.5)
+    assert r.predicted == 16
+    notes = r.table[ev.NOTE]
+    assert notes.iloc[0] == ("plan = BASIC was not seen in training (written 'basic' there: "
+                             "capitals or spaces differ)")
+    assert notes.iloc[3] == "plan = platinum was not seen in training"
+    assert r.reasons == {"plan has values written with other capitals or spaces than in "
+                         "training": 3, "plan has a value not seen in training": 1}

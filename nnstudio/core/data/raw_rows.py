@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.fitted_preprocessor import filled_numbers, plain_number
+from nnstudio.core.data.spellings import spelling_key
 
 
 def transform_lenient(pre, frame: pd.DataFrame) -> np.ndarray:
@@ -20,6 +21,19 @@ def transform_lenient(pre, frame: pd.DataFrame) -> np.ndarray:
     if "strict" in params:
         return pre.transform(frame, strict=False)
     return pre.transform(frame)
+
+
+#: How a row's note ends when its value is a training value written with other capitals or spaces.
+OTHER_SPELLING = "capitals or spaces differ"
+
+
+def _training_spellings(categories) -> dict[str, str]:
+    """spelling key -> the training's value, for the keys only one training value has."""
+    keys: dict[str, list[str]] = {}
+    for v in categories:
+        if isinstance(v, str):
+            keys.setdefault(spelling_key(v), []).append(v)
+    return {k: vs[0] for k, vs in keys.items() if len(vs) == 1}
 
 
 def row_problems(pre, frame: pd.DataFrame) -> list[str]:
@@ -46,6 +60,12 @@ def row_problems(pre, frame: pd.DataFrame) -> list[str]:
                 notes[i].append(f"{c.name} is not a number ({s.iloc[i]!r})")
         else:
             codes = c.codes(s)  # as the network's encoding reads it (look-alikes read as one)
+            alike = _training_spellings(c.categories)
             for i in np.flatnonzero((codes < 0) & ~miss):
-                notes[i].append(f"{c.name} = {s.iloc[i]!s} was not seen in training")
+                value = s.iloc[i]
+                note = f"{c.name} = {value!s} was not seen in training"
+                known = alike.get(spelling_key(value)) if isinstance(value, str) else None
+                if known is not None:  # 'BASIC' for the training's 'basic': say which and why
+                    note += f" (written '{known}' there: {OTHER_SPELLING})"
+                notes[i].append(note)
     return ["; ".join(n) for n in notes]
