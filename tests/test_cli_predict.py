@@ -133,3 +133,33 @@ def test_a_model_reads_new_files_and_its_own_as_its_training_file_was_read(tmp_p
         "(see the 'note' column): age is missing (1).")
     preds = pd.read_csv(tmp_path / "p.csv")
     assert preds["note"].dropna().tolist() == ["age is missing"]  # row 4; not "not a number ('??')"
+
+
+def test_evaluate_on_a_file_says_why_rows_were_left_out_and_where_it_scored(xor_model, capsys):
+    """A labelled file with blank targets, an unknown class and a row that cannot be predicted:
+    each counted by its own reason (a blank target is not 'could not be predicted'), and the
+    baselines are scored on the file's rows, not called 'the test rows'."""
+    folder, path = xor_model
+    frame = get_example("xor").dataset().frame.head(60).astype({"class id": object, "x": object})
+    frame.loc[[0, 1, 2], "class id"] = None
+    frame.loc[[3], "class id"] = "maybe"
+    frame.loc[[4], "x"] = "n/a?"
+    frame.to_csv(folder / "gaps.csv", index=False)
+    assert cli.main(["evaluate", str(path), str(folder / "gaps.csv")]) == 0
+    text = capsys.readouterr().out
+    assert "all rows: 55 rows" in text
+    assert "Baselines on the file's rows" in text and "test rows" not in text
+    assert ("5 rows were left out of the figures: 3 have no class id (the target); 1 has a class "
+            "id the model does not know ('maybe'; its classes: 0, 1); 1 could not be predicted "
+            "(a missing value, or a category never seen in training).") in text
+
+
+def test_evaluate_names_the_target_values_when_none_is_a_class_of_the_model(xor_model, capsys):
+    folder, path = xor_model
+    frame = get_example("xor").dataset().frame.head(20).astype({"class id": object})
+    frame["class id"] = np.where(frame["class id"] == 1, "yes", "no")
+    frame.to_csv(folder / "yesno.csv", index=False)
+    assert cli.main(["evaluate", str(path), str(folder / "yesno.csv")]) == 2
+    err = capsys.readouterr().err
+    assert ("No row of the data can be evaluated: the target class id holds no, yes, and the "
+            "model's classes are 0, 1.") in err

@@ -64,7 +64,10 @@ def run(args) -> int:
     if base is not None:
         print()
         print("\n".join(base.get("lines") or [f"Baselines: {base.get('unavailable')}"]))
-    if left_out:
+    notes = [ev.left_out_note for ev in results.values() if ev.left_out_note]
+    if notes and frame is not None:  # a labelled file: each reason counted
+        print("\n" + notes[0])
+    elif left_out:
         print(f"\n{left_out:,} rows could not be predicted (a missing value, or a category never seen "
               f"in training) and were left out.")
     return 0
@@ -121,8 +124,8 @@ def baselines(lm, frame, threshold) -> dict:
         comp = bl.compare(lm.net, data, project.settings, split="test", threshold=threshold)
     except NNStudioError as e:
         return {"unavailable": e.user_text()}
+    if frame is not None:  # scored on the file's rows, and said so
+        comp = dataclasses.replace(comp, split="all")
     d = comp.to_dict()
-    if frame is not None:
-        d["split"] = "all"
     d["lines"] = comp.lines()
     return d

@@ -165,7 +165,7 @@ class Comparison:
     def lines(self) -> list[str]:
         keys = [k for k in METRIC_LABELS if any(k in r.metrics for r in self.rows)]
         w = max(len(r.name) for r in self.rows)
-        out = [f"Baselines on the {ev.SPLIT_LABELS.get(self.split, self.split)} rows",
+        out = [f"Baselines on {rows_text(self.split)}",
                "  " + " " * w + "".join(f"  {METRIC_LABELS[k]:>{max(8, len(METRIC_LABELS[k]))}}" for k in keys)]
         for r in self.rows:
             out.append(f"  {r.name:<{w}}" + "".join(
@@ -213,12 +213,17 @@ def _figure(v: float) -> str:
     return fmt_number(v) if abs(v) >= 1000 else f"{v:.4g}"
 
 
+def rows_text(split: str) -> str:
+    """'the test rows'; 'the file's rows' for every row of a file given to score (split "all")."""
+    return "the file's rows" if split == "all" else f"the {ev.SPLIT_LABELS.get(split, split)} rows"
+
+
 def verdict(c: Comparison) -> str:
     """One sentence: does the network beat the linear model (and the majority rule), by how much?"""
     k = c.key_metric
     label = METRIC_LABELS[k]
     net, lin, maj = c.get(NETWORK), c.get(LINEAR), c.get(MAJORITY)
-    where = f"on the {ev.SPLIT_LABELS.get(c.split, c.split)} rows"
+    where = f"on {rows_text(c.split)}"
     if net is None or k not in net.metrics:
         return "No verdict: the network has not been scored."
     nv = net.metrics[k]

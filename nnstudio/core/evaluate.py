@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core import registry
-from nnstudio.core.data.raw_rows import row_problems, transform_lenient
+from nnstudio.core.data.raw_rows import left_out_note, no_rows_message, row_problems, transform_lenient
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import forward
 from nnstudio.core.jsonsafe import python_scalar
@@ -220,6 +220,7 @@ class Evaluation:
     output: np.ndarray | None = None  # the raw network outputs (rows x units)
     threshold: float | None = None  # two classes: the decision threshold applied
     one_vs_rest: ClassFigures | None = None  # more than two classes: each against the rest
+    left_out_note: str = ""  # a labelled table's rows not in the figures, and why (evaluate_frame)
 
     @property
     def label(self) -> str:
@@ -542,8 +543,10 @@ def evaluate_frame(model, pre, frame: pd.DataFrame, loss_name: str | None = None
     res = frame_outputs(model, pre, frame) if outputs is None else outputs
     ok = has_y & res.ok
     if not ok.any():
-        raise DataError("No row of the data can be evaluated: every row has a missing or unknown "
-                        "value or target.", "Check that this is data like the model's training data.")
+        raise DataError(no_rows_message(pre, frame[pre.target], has_y),
+                        "Check that this is data like the model's training data, its target "
+                        "written as the training file wrote it.")
     ev = evaluate_outputs(y[ok], res.out[ok], pre.task, pre.classes, loss_name=loss_name,
                           regularization=regularization, split="all", threshold=threshold)
+    ev.left_out_note = left_out_note(pre, frame[pre.target], has_y, res.ok)
     return ev, int((~ok).sum())

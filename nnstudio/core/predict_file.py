@@ -75,6 +75,8 @@ class FilePredictions:
                              if k in ev.METRIC_NAMES)
             out.append(f"The file holds the target '{self.target}': on its {e.n:,} rows with a "
                        f"prediction and a target, {figs}.")
+            if e.left_out_note:  # blank targets, classes the model does not know, …
+                out.append(e.left_out_note)
         elif self.evaluation_error:
             out.append(self.evaluation_error)
         return out

@@ -175,3 +175,19 @@ def test_a_value_written_with_other_capitals_or_spaces_is_named_with_the_trainin
     assert notes.iloc[3] == "plan = platinum was not seen in training"
     assert r.reasons == {"plan has values written with other capitals or spaces than in "
                          "training": 3, "plan has a value not seen in training": 1}
+
+
+def test_the_figures_say_which_rows_they_leave_out_and_why(trained, tmp_path):
+    """A file with the target blank in some rows and a class the model does not know in another:
+    the figures are on the rest, and the summary counts each reason."""
+    _, _, data, model = trained
+    new = make_churn_demo.churn_frame(30, seed=5).astype({"churn": object})
+    new.loc[[0, 1], "churn"] = None
+    new.loc[[2], "churn"] = "unsure"
+    new.to_csv(tmp_path / "labelled.csv", index=False)
+    r = predict_file(model, data.preprocessor, tmp_path / "labelled.csv", threshold=0.5)
+    assert r.predicted == 30 and r.evaluation is not None and r.evaluation.n == 27
+    classes = ", ".join(str(c) for c in data.preprocessor.classes)
+    assert r.summary_lines()[-1] == (f"3 rows were left out of the figures: 2 have no churn (the "
+                                     f"target); 1 has a churn the model does not know ('unsure'; "
+                                     f"its classes: {classes}).")

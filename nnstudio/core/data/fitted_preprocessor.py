@@ -105,7 +105,7 @@ class ColumnTransform:
 
     def codes(self, s: pd.Series) -> np.ndarray:
         """Category codes (-1: missing or not seen in training)."""
-        return pd.Categorical(self._keys(s), categories=self.categories).codes.astype(np.int64)
+        return category_codes(self._keys(s), self.categories)
 
 
 @dataclass
@@ -331,8 +331,7 @@ class FittedPreprocessor:
         if self.task is Task.REGRESSION:
             return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float32)
         key = keys_of(s, self.classes, self.target_spelling, self.target_spellings)
-        codes = pd.Categorical(key, categories=self.classes).codes
-        return codes.astype(np.int32)
+        return category_codes(key, self.classes).astype(np.int32)
 
     def decode_target(self, codes: np.ndarray) -> list:
         return [self.classes[int(i)] for i in codes]
@@ -385,9 +384,17 @@ def keys_of(s: pd.Series, known: list, spelling: str, spellings: dict) -> pd.Ser
     classes): numbers as they are; text as text, missing kept missing, and look-alikes read as one
     when ``spelling`` is "merge"."""
     if known and not isinstance(known[0], str):
+        if s.dtype == object or pd.api.types.is_string_dtype(s):  # '1' beside a stray 'maybe'
+            num = pd.to_numeric(s, errors="coerce")
+            return num.where(num.notna(), s)
         return s
     keys = s.astype(str).where(s.notna())
     return merged(keys, spellings, known) if spelling == "merge" else keys
+
+
+def category_codes(keys, known: list) -> np.ndarray:
+    """The position of each key among ``known`` (-1: missing or not among them), as int64."""
+    return pd.Index(known).get_indexer(pd.Series(keys)).astype(np.int64)
 
 
 def spelling_note(spelling: str, spellings: dict) -> str:

@@ -69,3 +69,57 @@ def row_problems(pre, frame: pd.DataFrame) -> list[str]:
                     note += f" (written '{known}' there: {OTHER_SPELLING})"
                 notes[i].append(note)
     return ["; ".join(n) for n in notes]
+
+
+def _listed(values, most: int = 5) -> str:
+    shown = ", ".join(str(v) for v in values[:most])
+    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
+
+
+def _unknown_text(pre, values: list) -> str:
+    """"a churn the model does not know ('maybe'; its classes: no, yes)", or for a number target
+    "a price that is not a number ('n/a')"."""
+    quoted = _listed([f"'{v}'" for v in values])
+    if not pre.classes:  # regression
+        return f"a {pre.target} that is not a number ({quoted})"
+    return f"a {pre.target} the model does not know ({quoted}; its classes: {_listed(pre.classes)})"
+
+
+def left_out_note(pre, target: pd.Series, has_y: np.ndarray, predictable: np.ndarray) -> str:
+    """Why rows of a labelled table are not in its figures, each reason counted: '5 rows were
+    left out of the figures: 3 have no churn (the target); 1 has a churn the model does not know
+    ('maybe'; its classes: no, yes); 1 could not be predicted (…).' ('' when none was)."""
+    missing = target.isna().to_numpy()
+    unknown = ~missing & ~has_y
+    cannot = has_y & ~predictable
+    parts = []
+    for rows, text in ((missing, f"no {pre.target} (the target)"),
+                       (unknown, _unknown_text(pre, pd.unique(target[unknown].astype(str)).tolist())),
+                       (cannot, None)):
+        n = int(rows.sum())
+        if n and text is None:
+            parts.append(f"{n:,} could not be predicted (a missing value, or a category never "
+                         f"seen in training)")
+        elif n:
+            parts.append(f"{n:,} {'has' if n == 1 else 'have'} {text}")
+    total = int((~(has_y & predictable)).sum())
+    if not total:
+        return ""
+    rows = "1 row was" if total == 1 else f"{total:,} rows were"
+    return f"{rows} left out of the figures: {'; '.join(parts)}."
+
+
+def no_rows_message(pre, target: pd.Series, has_y: np.ndarray) -> str:
+    """Why no row of a labelled table can be scored, as precisely as its target tells."""
+    head = "No row of the data can be evaluated: "
+    given = target.notna().to_numpy()
+    if not given.any():
+        return head + f"the target column {pre.target} is empty."
+    if not has_y.any():  # every target given is unknown to the model
+        values = sorted(pd.unique(target[given].astype(str)).tolist())
+        held = _listed(values)
+        if not pre.classes:
+            return head + f"the target {pre.target} holds no number ({held})."
+        return (head + f"the target {pre.target} holds {held}, and the model's classes are "
+                f"{_listed(pre.classes)}.")
+    return head + "every row has a missing or unknown value or target."
