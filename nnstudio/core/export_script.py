@@ -270,9 +270,10 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     a("        s = stats[col]")
     a('        values = frame[col].fillna(s["fill"]) if "fill" in s else frame[col]')
     a('        if how == "onehot":')
-    a('            blocks.append(pd.get_dummies(pd.Categorical(values, categories=s["categories"])).to_numpy(float))')
+    a('            codes = pd.Index(s["categories"]).get_indexer(values)  # -1: not a training value')
+    a('            blocks.append((codes[:, None] == np.arange(len(s["categories"]))).astype(float))')
     a('        elif how == "code":')
-    a('            blocks.append(pd.Categorical(values, categories=s["categories"]).codes[:, None].astype(float))')
+    a('            blocks.append(pd.Index(s["categories"]).get_indexer(values)[:, None].astype(float))')
     a("        else:")
     a('            x = values.to_numpy(float)')
     a('            if "center" in s:')
@@ -295,7 +296,7 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
         a('    return frame[TARGET].to_numpy("float32")')
     else:
         key = 'frame[TARGET].astype(str)' if text_classes else "frame[TARGET]"
-        a(f'    return pd.Categorical({key}, categories=CLASSES).codes.astype("int32")  # class numbers')
+        a(f'    return pd.Index(CLASSES).get_indexer({key}).astype("int32")  # class numbers')
     a("")
     a("")
     a("# ----- 1. read the data, drop unusable rows ------------------------------------------------------")
