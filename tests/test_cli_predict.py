@@ -149,8 +149,8 @@ def test_evaluate_on_a_file_says_why_rows_were_left_out_and_where_it_scored(xor_
     text = capsys.readouterr().out
     assert "all rows: 55 rows" in text
     assert "Baselines on the file's rows" in text and "test rows" not in text
-    assert ("5 rows were left out of the figures: 3 have no class id (the target); 1 has a class "
-            "id the model does not know ('maybe'; its classes: 0, 1); 1 could not be predicted "
+    assert ("5 rows were left out of the figures: 3 have no class id (the target); 1 has a target "
+            "value the model does not know ('maybe'; the classes of class id: 0, 1); 1 could not be predicted "
             "(a missing value, or a category never seen in training).") in text
 
 

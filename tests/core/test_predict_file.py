@@ -189,5 +189,5 @@ def test_the_figures_say_which_rows_they_leave_out_and_why(trained, tmp_path):
     assert r.predicted == 30 and r.evaluation is not None and r.evaluation.n == 27
     classes = ", ".join(str(c) for c in data.preprocessor.classes)
     assert r.summary_lines()[-1] == (f"3 rows were left out of the figures: 2 have no churn (the "
-                                     f"target); 1 has a churn the model does not know ('unsure'; "
-                                     f"its classes: {classes}).")
+                                     f"target); 1 has a target value the model does not know "
+                                     f"('unsure'; the classes of churn: {classes}).")

@@ -105,7 +105,7 @@ def read_date_parts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict]]
         full = dates.reindex(s.index)
         values = {names[0]: full.dt.year, names[1]: full.dt.month}
         if days:
-            values[names[2]] = full.dt.dayofweek.map(dict(enumerate(WEEKDAYS)))
+            values[names[2]] = full.dt.day_of_week.map(dict(enumerate(WEEKDAYS)))
         if hours:
             values[names[3]] = full.dt.hour
         at = frame.columns.get_loc(c) + 1

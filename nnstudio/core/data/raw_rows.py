@@ -77,18 +77,20 @@ def _listed(values, most: int = 5) -> str:
 
 
 def _unknown_text(pre, values: list) -> str:
-    """"a churn the model does not know ('maybe'; its classes: no, yes)", or for a number target
-    "a price that is not a number ('n/a')"."""
+    """"a target value the model does not know ('maybe'; the classes of churn: no, yes)", or for
+    a number target "a target that is not a number ('n/a')"."""
     quoted = _listed([f"'{v}'" for v in values])
     if not pre.classes:  # regression
-        return f"a {pre.target} that is not a number ({quoted})"
-    return f"a {pre.target} the model does not know ({quoted}; its classes: {_listed(pre.classes)})"
+        return f"a target that is not a number ({quoted})"
+    return (f"a target value the model does not know ({quoted}; the classes of {pre.target}: "
+            f"{_listed(pre.classes)})")
 
 
 def left_out_note(pre, target: pd.Series, has_y: np.ndarray, predictable: np.ndarray) -> str:
     """Why rows of a labelled table are not in its figures, each reason counted: '5 rows were
-    left out of the figures: 3 have no churn (the target); 1 has a churn the model does not know
-    ('maybe'; its classes: no, yes); 1 could not be predicted (…).' ('' when none was)."""
+    left out of the figures: 3 have no churn (the target); 1 has a target value the model does
+    not know ('maybe'; the classes of churn: no, yes); 1 could not be predicted (…).' ('' when
+    none was)."""
     missing = target.isna().to_numpy()
     unknown = ~missing & ~has_y
     cannot = has_y & ~predictable
