@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core import registry
-from nnstudio.core.data.raw_rows import left_out_note, no_rows_message, row_problems, transform_lenient
+from nnstudio.core.data.raw_rows import left_out_note, no_rows_message, require_columns, row_problems, transform_lenient
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import forward
 from nnstudio.core.jsonsafe import python_scalar
@@ -371,11 +371,7 @@ class FrameOutputs:
 
 def frame_outputs(model, pre, frame: pd.DataFrame) -> FrameOutputs:
     """Encode raw rows as trained, run the network on those it can take (DataError: a column is missing)."""
-    missing = [c.name for c in pre.columns if c.name not in frame.columns]
-    if missing:
-        raise DataError(f"The data has no column(s) {', '.join(repr(m) for m in missing)}, which "
-                        f"the model needs.",
-                        f"The model's input columns are: {', '.join(pre.feature_names)}.")
+    require_columns(pre, frame)
     frame = frame.reset_index(drop=True)
     X = transform_lenient(pre, frame)
     notes = row_problems(pre, frame)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from nnstudio.core import evaluate as ev
 from nnstudio.core.data.features import parse as parse_formula
+from nnstudio.core.data.raw_rows import require_columns
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import (
     activation_gradient,
@@ -524,9 +525,7 @@ def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None 
     if pre.target not in frame.columns:
         raise DataError(f"The data has no column '{pre.target}' (the target), so the importance of "
                         f"the inputs cannot be measured.", "Give rows that hold the target.")
-    missing = [c.name for c in pre.columns if c.name not in frame.columns]
-    if missing:
-        raise DataError(f"The data has no column(s) {', '.join(map(repr, missing))}, which the model needs.")
+    require_columns(pre, frame)
     frame = frame.reset_index(drop=True)
     y = pre.encode_target(frame[pre.target])
     has_y = np.isfinite(y) if task is Task.REGRESSION else y >= 0

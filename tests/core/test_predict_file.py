@@ -191,3 +191,19 @@ def test_the_figures_say_which_rows_they_leave_out_and_why(trained, tmp_path):
     assert r.summary_lines()[-1] == (f"3 rows were left out of the figures: 2 have no churn (the "
                                      f"target); 1 has a target value the model does not know "
                                      f"('unsure'; the classes of churn: {classes}).")
+
+
+def test_a_needed_column_named_with_other_capitals_or_spaces_is_pointed_at(trained, tmp_path):
+    """A scoring file whose header writes 'Tenure' and 'PLAN' for the model's 'tenure' and
+    'plan': refused as before (the columns are the model's contract), and the message names the
+    file's look-alike columns so the person knows what to rename."""
+    _, _, data, model = trained
+    new = make_churn_demo.churn_frame(10, seed=6).drop(columns="churn")
+    new = new.rename(columns={"tenure": "Tenure", "plan": "PLAN"})
+    new.to_csv(tmp_path / "renamed.csv", index=False)
+    with pytest.raises(DataError) as e:
+        predict_file(model, data.preprocessor, tmp_path / "renamed.csv", threshold=0.5)
+    assert e.value.message == ("The data has no column(s) 'tenure', 'plan', which the model needs; "
+                               "the file has 'Tenure' for 'tenure', 'PLAN' for 'plan' (capitals "
+                               "or spaces differ).")
+    assert "Rename those columns" in e.value.user_text()
