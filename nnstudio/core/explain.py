@@ -27,7 +27,7 @@ import pandas as pd
 
 from nnstudio.core import evaluate as ev
 from nnstudio.core.data.features import parse as parse_formula
-from nnstudio.core.data.raw_rows import require_columns
+from nnstudio.core.data.raw_rows import left_out_note, no_rows_message, require_columns
 from nnstudio.core.errors import DataError
 from nnstudio.core.forward import (
     activation_gradient,
@@ -530,11 +530,13 @@ def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None 
     y = pre.encode_target(frame[pre.target])
     has_y = np.isfinite(y) if task is Task.REGRESSION else y >= 0
     X = ev.transform_lenient(pre, frame)
-    ok = has_y & np.array([not n for n in ev.row_problems(pre, frame)], bool) & np.isfinite(X).all(axis=1)
-    notes = []
-    if (~ok).any():
-        notes.append(f"{int((~ok).sum()):,} rows could not be predicted and were left out.")
+    predictable = np.array([not n for n in ev.row_problems(pre, frame)], bool) & np.isfinite(X).all(axis=1)
+    ok = has_y & predictable
+    notes = [left_out_note(pre, frame[pre.target], has_y, predictable)] if (~ok).any() else []
     idx = np.flatnonzero(ok)
+    if not has_y.any():  # the target blank, or only values the model does not know
+        raise DataError(no_rows_message(pre, frame[pre.target], has_y),
+                        "Give rows whose target is written as the training file wrote it.")
     if len(idx) < 2:
         raise DataError("Fewer than two rows can be predicted, so no importance can be measured.",
                         "Give more rows like the model's training data.")

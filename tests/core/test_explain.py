@@ -139,6 +139,25 @@ def test_importance_metrics_and_errors(trained_binary):
         explain.permutation_importance(model, pre, _test_frame(data).drop(columns=["y"]))
 
 
+def test_importance_says_why_rows_were_left_out(trained_binary):
+    """Rows without a target, with a class the model does not know, or that cannot be predicted
+    are each counted by their reason (before: all 'could not be predicted')."""
+    _p, data, model = trained_binary
+    frame = _test_frame(data).reset_index(drop=True).astype({"y": object})
+    frame.loc[[0, 1], "y"] = None
+    frame.loc[[2], "y"] = "7"
+    frame.loc[[3], "colour"] = "purple"
+    imp = explain.permutation_importance(model, data.preprocessor, frame, n_repeats=2)
+    assert imp.n_rows == len(frame) - 4
+    assert imp.notes == ["4 rows were left out of the figures: 2 have no y (the target); 1 has a "
+                         "target value the model does not know ('7'; the classes of y: 0, 1); 1 "
+                         "could not be predicted (a missing value, or a category never seen in "
+                         "training)."]
+    frame["y"] = "yes"
+    with pytest.raises(DataError, match=r"the target y holds yes, and the model's classes are 0, 1\."):
+        explain.permutation_importance(model, data.preprocessor, frame, n_repeats=2)
+
+
 @pytest.mark.parametrize("which", ["trained_binary", "trained_regression"])
 def test_attributions_sum_to_the_difference_from_the_baseline(which, request):
     _p, data, model = request.getfixturevalue(which)
