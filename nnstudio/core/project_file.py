@@ -44,6 +44,7 @@ from nnstudio.core.data import csv as csv_mod
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.examples import get_example
 from nnstudio.core.data.generate import SOURCE_PREFIX, Recipe, recipe_of
+from nnstudio.core.data.spellings import renamed_columns_text
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.experiments import store as _runs
 from nnstudio.core.experiments.store import runs_from_document, runs_section
@@ -131,9 +132,12 @@ def _check_columns(project, path: Path) -> None:
     needed = [project.roles.target, *project.roles.features]
     missing = [c for c in needed if c not in cols]
     if missing:
+        renamed = renamed_columns_text(missing, project.dataset.columns)
         raise DataError(f"The data of project '{path.name}' has no column(s) "
-                        f"{', '.join(repr(c) for c in missing[:5])}, which the project uses.",
-                        "Choose the data file this project was made with.")
+                        f"{', '.join(repr(c) for c in missing[:5])}, which the project uses"
+                        + (f"; {renamed}." if renamed else "."),
+                        ("Rename those columns back in the file, or choose" if renamed else "Choose")
+                        + " the data file this project was made with.")
     # columns the file gained since: ignored, with a reason the user can read
     known = set(needed) | set(project.roles.ignored)
     for c in project.dataset.columns:

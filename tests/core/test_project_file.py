@@ -149,6 +149,15 @@ def test_columns_the_project_needs_must_exist(tmp_path):
     pd.DataFrame({"x": [1, 2], "other": [3, 4]}).to_csv(tmp_path / "wrong.csv", index=False)
     with pytest.raises(DataError, match="'class id'"):
         pf.load_project(path, data_path=tmp_path / "wrong.csv")
+    # a column renamed since ('Class_ID' for 'class id'): the message points at it
+    renamed = pd.DataFrame({"x": [1, 2], "y": [0, 1], "colour": ["r", "g"], "Class_ID": [3, 4]})
+    renamed.to_csv(tmp_path / "renamed.csv", index=False)
+    with pytest.raises(DataError) as e:
+        pf.load_project(path, data_path=tmp_path / "renamed.csv")
+    assert e.value.message == ("The data of project 'proj.nnstudio' has no column(s) 'class id', "
+                               "which the project uses; the file has 'Class_ID' for 'class id' "
+                               "(capitals or spaces differ).")
+    assert e.value.hint.startswith("Rename those columns back in the file")
 
 
 def test_version_1_is_migrated(tmp_path):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.fitted_preprocessor import filled_numbers, plain_number
-from nnstudio.core.data.spellings import spelling_key
+from nnstudio.core.data.spellings import renamed_columns_text, spelling_key
 from nnstudio.core.errors import DataError
 
 
@@ -128,25 +128,17 @@ def no_rows_message(pre, target: pd.Series, has_y: np.ndarray) -> str:
     return head + "every row has a missing or unknown value or target."
 
 
-def _name_key(name) -> str:
-    """What look-alike column names share: no capitals, no spaces, dashes or underscores."""
-    return "".join(ch for ch in str(name).casefold() if ch.isalnum())
-
 
 def require_columns(pre, frame: pd.DataFrame) -> None:
     """A :class:`DataError` naming the model's input columns ``frame`` lacks, and the file's
-    columns that look like them ('Tenure ' for 'tenure')."""
+    columns that look like them ('Tenure' for 'tenure')."""
     missing = [c.name for c in pre.columns if c.name not in frame.columns]
     if not missing:
         return
-    by_key: dict[str, list] = {}
-    for col in frame.columns:
-        by_key.setdefault(_name_key(col), []).append(col)
-    alike = [(by_key[_name_key(m)][0], m) for m in missing if len(by_key.get(_name_key(m), [])) == 1]
     message = f"The data has no column(s) {', '.join(repr(m) for m in missing)}, which the model needs"
     hint = f"The model's input columns are: {', '.join(pre.feature_names)}."
-    if alike:
-        pairs = ", ".join(f"{have!r} for {want!r}" for have, want in alike)
-        message += f"; the file has {pairs} (capitals or spaces differ)"
+    renamed = renamed_columns_text(missing, frame.columns)
+    if renamed:
+        message += f"; {renamed}"
         hint = "Rename those columns in the file to the model's names. " + hint
     raise DataError(message + ".", hint)

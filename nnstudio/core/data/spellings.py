@@ -62,3 +62,21 @@ def spelling_text(spellings: dict[str, str]) -> str:
     parts = [" and ".join(f"'{v}'" for v in sorted(vs)) + f" as '{to}'" for to, vs in groups.items()]
     more = f" and {len(parts) - 3} more" if len(parts) > 3 else ""
     return "; ".join(parts[:3]) + more
+
+
+def _name_key(name) -> str:
+    """What look-alike column names share: no capitals, no spaces, dashes or underscores."""
+    return "".join(ch for ch in str(name).casefold() if ch.isalnum())
+
+
+def renamed_columns_text(wanted, have) -> str:
+    """"the file has 'age' for 'Age' (capitals or spaces differ)" for the ``wanted`` names that
+    exactly one of the ``have`` columns writes otherwise ('' when none does)."""
+    by_key: dict[str, list] = {}
+    for col in have:
+        by_key.setdefault(_name_key(col), []).append(col)
+    pairs = [(by_key[_name_key(w)][0], w) for w in wanted if len(by_key.get(_name_key(w), [])) == 1]
+    if not pairs:
+        return ""
+    listed = ", ".join(f"{h!r} for {w!r}" for h, w in pairs)
+    return f"the file has {listed} (capitals or spaces differ)"
