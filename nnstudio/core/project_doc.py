@@ -73,6 +73,16 @@ class UnlistedDataError(MissingDataError):
         self.args = (self.message,)
 
 
+class WrongColumnsError(MissingDataError, DataError):
+    """The project's data file is there but lacks columns the project uses (overwritten or edited
+    since): the app offers to choose the file the project was made with, as for a moved one."""
+
+    def __init__(self, project_path: Path, data_file: Path, message: str, hint: str) -> None:
+        super().__init__(project_path, data_file, [])
+        self.message, self.hint = message, hint
+        self.args = (message,)
+
+
 def inside(base: Path, relative, what: str) -> Path:
     """``base / relative`` when ``relative`` is a relative path that stays inside ``base`` (after
     resolving links); raises ProjectError otherwise (a path written in a project file never leads

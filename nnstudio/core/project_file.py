@@ -59,6 +59,7 @@ from nnstudio.core.project_doc import (
     MissingDataError,
     ProjectDocument,
     UnlistedDataError,
+    WrongColumnsError,
     migrate,
     now,
     read_document,
@@ -83,7 +84,7 @@ MAX_INLINE_BYTES = 20 * 2**20
 #: The front door: what callers use (the parts live in atomic, project_doc and project_model).
 __all__ = ["CSV_STREAM_PATHS", "DATA_SUFFIXES", "FINGERPRINT_MAX_BYTES", "FORMAT", "MIGRATIONS",
            "SUFFIX", "VERSION", "MissingDataError", "OpenedProject", "ProjectDocument", "Trained",
-           "UnlistedDataError", "atomic_write", "build_document", "data_entry", "fingerprint",
+           "UnlistedDataError", "WrongColumnsError", "atomic_write", "build_document", "data_entry", "fingerprint",
            "load_project", "load_trained", "load_trained_parts", "migrate", "open_project",
            "read_document", "read_project_document", "restore_result", "save_project",
            "sidecar_dir", "with_suffix", "write_project"]
@@ -133,11 +134,16 @@ def _check_columns(project, path: Path) -> None:
     missing = [c for c in needed if c not in cols]
     if missing:
         renamed = renamed_columns_text(missing, project.dataset.columns)
-        raise DataError(f"The data of project '{path.name}' has no column(s) "
-                        f"{', '.join(repr(c) for c in missing[:5])}, which the project uses"
-                        + (f"; {renamed}." if renamed else "."),
-                        ("Rename those columns back in the file, or choose" if renamed else "Choose")
-                        + " the data file this project was made with.")
+        message = (f"The data of project '{path.name}' has no column(s) "
+                   f"{', '.join(repr(c) for c in missing[:5])}, which the project uses"
+                   + (f"; {renamed}." if renamed else "."))
+        hint = (("Rename those columns back in the file, or choose" if renamed else "Choose")
+                + " the data file this project was made with")
+        source = project.dataset.source
+        if source and Path(source).is_file():  # a file: the app offers to choose the right one
+            raise WrongColumnsError(path, Path(source), message, hint + " (the app asks for it; "
+                                    "on the command line use --data PATH).")
+        raise DataError(message, hint + ".")
     # columns the file gained since: ignored, with a reason the user can read
     known = set(needed) | set(project.roles.ignored)
     for c in project.dataset.columns:

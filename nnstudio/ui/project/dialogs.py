@@ -25,13 +25,16 @@ def ask_unsaved(parent: QWidget, display_name: str) -> str:
 def ask_data_location(parent: QWidget, err: project_file.MissingDataError) -> str | None:
     """Ask for the new place of a project's data file; None when the user cancels."""
     unlisted = isinstance(err, project_file.UnlistedDataError)  # not a table: not read unasked
-    box = QMessageBox(QMessageBox.Icon.Question, "nnstudio", err.message if unlisted else
+    wrong = isinstance(err, project_file.WrongColumnsError)  # there, but not the project's columns
+    box = QMessageBox(QMessageBox.Icon.Question, "nnstudio", err.message if unlisted or wrong else
                       f"The data file of {err.project_path.name} was not found:\n{err.expected}",
                       QMessageBox.StandardButton.Cancel, parent)
     box.setInformativeText("If it is the right file, choose it yourself to open the project."
                            if unlisted else
+                           "It may have been overwritten or edited since. If you have the file "
+                           "the project was made with, choose it to open the project." if wrong else
                            "It may have been moved or renamed. Locate it to open the project.")
-    locate = box.addButton("Locate…", QMessageBox.ButtonRole.AcceptRole)
+    locate = box.addButton("Choose…" if wrong else "Locate…", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(locate)
     box.exec()
     if box.clickedButton() is not locate:

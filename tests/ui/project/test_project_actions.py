@@ -125,6 +125,36 @@ def test_moved_csv_asks_for_its_new_place(win, qtbot, monkeypatch, tmp_path):
     assert json.loads(path.read_text())["data"]["path"] == "new/points-2024.csv"
 
 
+def test_a_csv_that_lost_a_column_offers_to_choose_the_projects_file(win, qtbot, monkeypatch,
+                                                                    tmp_path):
+    """The project's CSV was overwritten by a version without a column the project uses: the app
+    says which (and the look-alike the file has instead) and offers to choose the file the project
+    was made with, as for a moved file; choosing it opens the project."""
+    from nnstudio.core.data.csv import read_csv
+    from nnstudio.core.project import Project
+
+    frame = make_xor(200, seed=2)
+    frame.to_csv(tmp_path / "points.csv", index=False)
+    frame.to_csv(tmp_path / "points-original.csv", index=False)
+    p = Project.from_dataset(read_csv(tmp_path / "points.csv"), "class id")
+    path = pf.save_project(p, tmp_path / "p.nnstudio")
+    frame.rename(columns={"x": "X "}).to_csv(tmp_path / "points.csv", index=False)
+    asked = []
+
+    def choose(err):
+        asked.append(err)
+        return str(tmp_path / "points-original.csv")
+
+    monkeypatch.setattr(win.project_actions, "ask_data_location", choose)
+    win.open_path(str(path))
+    qtbot.waitUntil(lambda: win.project_actions.path == path, timeout=60_000)
+    idle(qtbot, win)
+    assert asked and asked[0].message == ("The data of project 'p.nnstudio' has no column(s) "
+                                          "'x', which the project uses; the file has 'X' for "
+                                          "'x' (capitals or spaces differ).")
+    assert Path(win.state.project.dataset.source).name == "points-original.csv"
+
+
 def test_cancelled_locate_keeps_the_current_project(win, qtbot, monkeypatch, tmp_path):
     from nnstudio.core.data.dataset import Dataset
     from nnstudio.core.project import Project
