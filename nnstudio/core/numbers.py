@@ -34,6 +34,19 @@ def fmt_figure(v: float, digits: int = 4) -> str:
     return f"{v:.{digits}g}" if abs(v) >= 1e9 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}"
 
 
+#: Scores on one bounded scale (1 is perfect), written with fixed decimals however near zero:
+#: a mean's R² of -0.0003 reads -0.0003 beside 0.9865, not -0.0002958 (e-notation is for losses).
+SCORES = frozenset({"accuracy", "balanced_accuracy", "f1", "roc_auc", "average_precision", "r2"})
+
+
+def fmt_metric(key: str | None, v: float, digits: int = 4) -> str:
+    """A figure named ``key`` (``evaluate.METRIC_NAMES``' keys): a score with ``digits`` fixed
+    decimals (no '-0.0000'), anything else as :func:`fmt_figure` writes it."""
+    if key in SCORES:
+        return f"{round(v, digits) + 0.0:.{digits}f}"
+    return fmt_figure(v, digits)
+
+
 def fmt_spread(mean: float, sd: float | None = None, digits: int = 3) -> str:
     """A mean over seeds and its sd (``None``: one seed, the mean alone), both written one way:
     ``digits`` decimals for a score (0.951 ± 0.013), as people write amounts from 1,000 (an MAE

@@ -20,7 +20,7 @@ from nnstudio.core import threshold as th
 from nnstudio.core.data import checks
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
-from nnstudio.core.numbers import fmt_figure
+from nnstudio.core.numbers import fmt_metric
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1000px;margin:24px auto;color:#222;padding:0 16px}
@@ -55,18 +55,22 @@ def _img(svg: str, alt: str) -> str:
 
 def _table(head: list[str], rows: list[list], left_cols: int = 1) -> str:
     h = "".join(f'<th class="{"l" if i < left_cols else ""}">{escape(str(x))}</th>' for i, x in enumerate(head))
+    keys = [_KEY_OF_LABEL.get(str(x), str(x)) for x in head]  # a score's column keeps its decimals
     body = []
     for r in rows:
-        body.append("<tr>" + "".join(f'<td class="{"l" if i < left_cols else ""}">{escape(_cell(x))}</td>'
+        body.append("<tr>" + "".join(f'<td class="{"l" if i < left_cols else ""}">{escape(_cell(x, keys[i]))}</td>'
                                      for i, x in enumerate(r)) + "</tr>")
     return f"<table><tr>{h}</tr>{''.join(body)}</table>"
 
 
-def _cell(x) -> str:
+_KEY_OF_LABEL = {label: key for key, label in ev.METRIC_NAMES.items()}
+
+
+def _cell(x, key: str | None = None) -> str:
     if x is None:
         return "—"
     if isinstance(x, (float, np.floating)):
-        return "—" if not np.isfinite(x) else fmt_figure(float(x))  # as the Evaluation tab: 31,220
+        return "—" if not np.isfinite(x) else fmt_metric(key, float(x))  # as the Evaluation tab: 31,220
     if isinstance(x, (int, np.integer)):
         return f"{int(x):,}"
     return str(x)

@@ -111,7 +111,7 @@ class BaselinesView(ComputedWhenShown, QWidget):
             self.table.setItem(i, len(keys), desc)
             for j, k in enumerate(keys):
                 v = r.metrics.get(k)
-                item = QTableWidgetItem(fmt(v))  # as the metrics table: 14,791, not 14791.4830
+                item = QTableWidgetItem(fmt(v, key=k))  # as the metrics table: 14,791, not 14791.4830
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if k == comp.key_metric:
                     f = item.font()

@@ -102,7 +102,7 @@ class MetricsTable(QTableWidget):
             for j, (name, key) in enumerate(cols):
                 v = e.n if name == "rows" else e.loss if name == "loss" else \
                     e.metrics.get(key, lead.get(_split_of(results, e), {}).get(key))
-                item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v))
+                item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v, key=key))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.setItem(i, j, item)
         # size hints, not the current sizes: while the tab is hidden the header has not been
@@ -230,7 +230,7 @@ class ChartBox(QGroupBox):
             pi.setLabel("bottom", f"actual {target}")
             pi.setLabel("left", f"predicted {target}")
             plain_numbers(pi)
-            pi.setTitle(f"R² {fmt(e.metrics.get('r2'))}, MAE {fmt(e.metrics.get('mae'))}", size="9pt")
+            pi.setTitle(f"R² {fmt(e.metrics.get('r2'), key='r2')}, MAE {fmt(e.metrics.get('mae'))}", size="9pt")
             # the ROC curve's fixed 0..1 range (setRange turns auto-range off) would otherwise
             # stay, and a regression model after a classifier showed empty axes
             if ok.any():

@@ -23,21 +23,22 @@ from PySide6.QtWidgets import (
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
-from nnstudio.core.numbers import fmt_figure
+from nnstudio.core.numbers import fmt_metric
 from nnstudio.ui.common.text import short, short_label
 
 WRONG_ROW = QColor("#fde2e2")
 
 
-def fmt(v, digits: int = 4) -> str:
+def fmt(v, digits: int = 4, key: str | None = None) -> str:
     """A figure as the tab writes it: ``digits`` decimals; whole numbers with thousands separators
-    from 10,000 (a price of 416,656, not 4.167e+05); e-notation below 0.001 and from 1e9."""
+    from 10,000 (a price of 416,656, not 4.167e+05); e-notation below 0.001 and from 1e9, except
+    for a score (``key`` one of ``numbers.SCORES``: an R² of -0.0003 stays so)."""
     if v is None:
         return "—"
     if isinstance(v, (float, np.floating)):
         if not math.isfinite(v):
             return "—"
-        return fmt_figure(float(v), digits)
+        return fmt_metric(key, float(v), digits)
     return str(v)
 
 

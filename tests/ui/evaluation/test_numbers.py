@@ -61,6 +61,12 @@ def test_the_baselines_table_writes_prices_as_the_metrics_table_does(qtbot):
     assert mean_rmse > 10_000 and cells[("the mean", "RMSE")] == fmt(mean_rmse) == f"{mean_rmse:,.0f}"
     r2 = comp.rows[0].metrics["r2"]
     assert cells[("the network", "R²")] == fmt(r2)  # small figures keep their decimals
+    # a score is written with four decimals however near zero: the mean's R² on the test rows
+    # read -0.0002958 beside 0.9865 (e-notation's rule for small losses, wrong for a score)
+    mean_r2 = comp.get(bl.MAJORITY).metrics["r2"]
+    shown = f"{round(mean_r2, 4) + 0.0:.4f}"  # (-0.00004 is 0.0000, not -0.0000)
+    assert abs(mean_r2) < 1e-3 and cells[("the mean", "R²")] == shown == fmt(mean_r2, key="r2")
+    assert fmt(-0.0123, key="r2") == "-0.0123" and fmt(2.5e-5, key="rmse") == "2.5e-05"
 
 
 def test_a_predictions_column_writes_all_its_numbers_one_way(qtbot):
@@ -118,3 +124,12 @@ def test_why_a_price_is_written_as_a_price():
     assert figure(541_390.2, False) == "541,390" and figure(-9_288.4, False, "+") == "-9,288"
     assert figure(12_000.0, False, "+") == "+12,000" and figure(12.3456, False) == "12.35"
     assert figure(0.4567, True) == "0.457" and figure(0.25, True, "+") == "+0.250"
+
+
+def test_the_report_writes_scores_and_losses_as_the_tab_does():
+    """The HTML report's tables: a score column keeps its four decimals near zero (R², named by
+    its key in the metrics table and by its label in the baselines table); a loss keeps e-notation."""
+    from nnstudio.core.report import _table
+
+    html = _table(["split", "r2", "R²", "loss"], [["test", -0.00031, 0.00002, 0.000025]])
+    assert "<td class=\"\">-0.0003</td><td class=\"\">0.0000</td><td class=\"\">2.5e-05</td>" in html
