@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nnstudio.core.data.csv import CsvOptions, preview, read_csv
+from nnstudio.core.data.csv import CsvOptions, preview, read_csv, read_csv_like
 from nnstudio.core.data.csv_numbers import read_formatted_numbers
 from nnstudio.core.errors import DataError
 from nnstudio.core.project import Project
@@ -274,3 +274,33 @@ def test_times_of_day_and_durations_are_minutes(tmp_path):
     # not every value a time (or a minute past 59): left as it is
     odd = pd.DataFrame({"t": ["14:30", "9:99", "soon", "10:00"] * 5})
     assert read_formatted_numbers(odd) == {} and odd["t"].dtype.kind == "O"
+
+
+def test_race_times_below_an_hour_beside_ones_above_are_minutes_and_seconds(tmp_path):
+    """A 10k's results: '59:58' beside '1:02:13'. Read as hours:minutes, 59:58 was 3598 minutes
+    and 1:02:13 was 62.2: the fastest runners the slowest, silently. Beside hours:minutes:seconds
+    (or written with tenths, '1:23.45'), two parts are minutes:seconds."""
+    path = tmp_path / "10k.csv"
+    pd.DataFrame({"time": ["59:58", "1:02:13", "58:01", "1:10:00", "55:30", "1:01:00"],
+                  "finished": ["yes", "no", "yes", "no", "yes", "no"]}).to_csv(path, index=False)
+    ds = read_csv(path)
+    np.testing.assert_allclose(ds.frame["time"], [59 + 58 / 60, 62 + 13 / 60, 58 + 1 / 60, 70,
+                                                  55.5, 61])
+    assert ("time was read as minutes: '59:58' is 59.9667 (minutes:seconds; '1:02:13' is 62.2167, "
+            "hours:minutes:seconds)." in ds.warnings)
+    # the reading is kept with the file's options: a file scored later, every runner under an
+    # hour, reads '59:58' as the training file did, not as 59 hours 58 minutes
+    assert ds.csv_options["minutes_seconds"] == ["time"]
+    pd.DataFrame({"time": ["59:58", "45:10", "52:00"], "finished": ["yes"] * 3}).to_csv(
+        tmp_path / "later.csv", index=False)
+    later = read_csv_like(tmp_path / "later.csv", ds.csv_options)
+    np.testing.assert_allclose(later.frame["time"], [59 + 58 / 60, 45 + 10 / 60, 52])
+    laps = pd.DataFrame({"lap": ["1:23.45", "1:25.10", "1:22.98", "1:24.00", "1:30.5"]})
+    found = read_formatted_numbers(laps)
+    np.testing.assert_allclose(laps["lap"], [1 + 23.45 / 60, 1 + 25.1 / 60, 1 + 22.98 / 60,
+                                             1.4, 1 + 30.5 / 60])
+    assert found["lap"]["clock"] == "minutes:seconds"
+    # an hour first: the note still shows a short value by its reading, and the long one beside it
+    first_long = pd.DataFrame({"t": ["1:02:13", "59:58", "58:01", "1:10:00", "55:30"]})
+    found = read_formatted_numbers(first_long)
+    assert (found["t"]["example"], found["t"]["value"]) == ("59:58", pytest.approx(59 + 58 / 60))

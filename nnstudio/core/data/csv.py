@@ -270,6 +270,9 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
     frame, read, notes = _read_values(frame, fmt.options)
     fmt.notes.extend(notes)
+    mss = [c for c, f in read["formatted_numbers"].items() if f.get("clock", "").startswith("minutes:")]
+    if mss:  # a file scored later reads these as this one did (CsvOptions.minutes_seconds)
+        fmt.options = replace(fmt.options, minutes_seconds=sorted({*fmt.options.minutes_seconds, *mss}))
     return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
                    csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)), **read)
 
@@ -280,7 +283,8 @@ def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
     ``trained_on``: that file's ``CsvOptions.to_dict()``. The delimiter, encoding, header and
     decimal mark are detected afresh, as a new file may be written differently."""
     keep = {k: v for k, v in (trained_on or {}).items()
-            if k in ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts")}
+            if k in ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts",
+                     "minutes_seconds")}
     return read_csv(path, keep or None)
 
 
@@ -289,7 +293,8 @@ def _read_values(frame: pd.DataFrame, o: CsvOptions) -> tuple[pd.DataFrame, dict
     ($63,248, 13.6%), columns of numbers with markers of missing values ('?'), pandas' 'NA' …
     in the text columns, and the dates' parts. Returns the table, what each read (the fields of
     :class:`Dataset` of those names) and the notes that say so."""
-    formatted = read_formatted_numbers(frame, o.decimal, o.missing_markers) if o.formatted_numbers else {}
+    formatted = read_formatted_numbers(frame, o.decimal, o.missing_markers, o.minutes_seconds) \
+        if o.formatted_numbers else {}
     markers = read_markers_as_missing(frame, o.decimal) if o.missing_markers else {}
     for col, f in formatted.items():
         if f["markers"]:

@@ -83,12 +83,13 @@ def _with_strays(column: pd.Series, numbers: pd.Series) -> pd.Series:
     return out
 
 
-def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
-                           markers: bool = True) -> dict[str, dict]:
+def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".", markers: bool = True,
+                           minutes_seconds=()) -> dict[str, dict]:
     """In place: text columns whose values are all numbers written with currency signs, thousands
     separators, percent signs or accounting brackets become number columns (13.6% is 13.6); where
     only most are (:data:`NUMBER_SHARE`), the rest are left as stray text (:func:`_with_strays`).
-    ``markers``: values such as '?' are read as missing there too. Returns, per column read,
+    ``markers``: values such as '?' are read as missing there too. ``minutes_seconds``: columns
+    whose two-part times are minutes:seconds whatever this file holds. Returns, per column read,
     ``{"example": a value as written, "value": its number, "dropped": [what was dropped],
     "markers": {marker: count}}``."""
     out: dict[str, dict] = {}
@@ -101,12 +102,14 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
         marker = is_marker(text) if markers else pd.Series(False, index=text.index)
         rest = text[~marker]
         head = rest.iloc[:200]
-        minutes = _minutes(rest) if len(rest) >= 5 and head.str.contains(":").all() else None
+        clock = len(rest) >= 5 or (c in minutes_seconds and len(rest))
+        minutes = _minutes(rest, c in minutes_seconds) if clock and head.str.contains(":").all() else None
         if minutes is not None:  # '14:30', '1:05:32': minutes
-            frame[c] = number_column(s.index, minutes[0])
-            out[str(c)] = {"example": str(rest.iloc[0]), "value": float(minutes[0].iloc[0]),
+            values, clock, shown = minutes
+            frame[c] = number_column(s.index, values)
+            out[str(c)] = {"example": str(rest.loc[shown]), "value": float(values.loc[shown]),
                            "dropped": [], "markers": marker_counts(nonnull[marker]),
-                           "clock": minutes[1]}
+                           "clock": clock}
             continue
         if rest.empty or not head.str.contains(_FORMATTING).any():  # most columns stop here
             continue
@@ -127,20 +130,35 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".",
     return out
 
 
-_CLOCK = r"(?P<h>\d{1,3}):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d(?:\.\d+)?))?"
+_CLOCK = r"(?P<h>\d{1,3}):(?P<m>[0-5]\d(?:\.\d+)?)(?::(?P<s>[0-5]\d(?:\.\d+)?))?"
 
 
-def _minutes(text: pd.Series) -> tuple[pd.Series, str] | None:
-    """Times of day or durations ('14:30', '1:05:32'), every value one, as minutes, and how they
-    were written ("hours:minutes", "hours:minutes:seconds"); None otherwise."""
+def _minutes(text: pd.Series, short_mss: bool = False) -> tuple[pd.Series, str, object] | None:
+    """Times of day or durations ('14:30', '1:05:32'), every value one, as minutes, how they
+    were written ("hours:minutes", "hours:minutes:seconds", "minutes:seconds") and the index of
+    the value to show it by; None otherwise.
+
+    Two parts are minutes:seconds when the column also holds three ('59:58' beside '1:02:13': a
+    race's times below an hour and above), tenths ('1:23.45', a lap) or ``short_mss`` (the
+    training file's were); hours:minutes otherwise."""
     parts = text.str.extract(f"^{_CLOCK}$")
     if parts["h"].isna().any():
         return None
-    minutes = pd.to_numeric(parts["h"]) * 60 + pd.to_numeric(parts["m"])
-    if parts["s"].notna().any():
-        minutes = minutes + pd.to_numeric(parts["s"]).fillna(0) / 60
-        return minutes, "hours:minutes:seconds"
-    return minutes.astype(float), "hours:minutes"
+    three = parts["s"].notna()
+    tenths = parts["m"].str.contains(".", regex=False)
+    if (three & tenths).any():  # '1:05.5:30': no clock
+        return None
+    h, m = pd.to_numeric(parts["h"]), pd.to_numeric(parts["m"])
+    if three.all():
+        return h * 60 + m + pd.to_numeric(parts["s"]) / 60, "hours:minutes:seconds", text.index[0]
+    if not three.any() and not tenths.any() and not short_mss:
+        return (h * 60 + m).astype(float), "hours:minutes", text.index[0]
+    minutes = (h + m / 60).where(~three, h * 60 + m + pd.to_numeric(parts["s"]) / 60)
+    if not three.any():
+        return minutes, "minutes:seconds", text.index[0]
+    longer = three.idxmax()  # the first value with hours, shown beside the first without
+    return minutes, (f"minutes:seconds; '{text.loc[longer]}' is {minutes.loc[longer]:.6g}, "
+                     f"hours:minutes:seconds"), (~three).idxmax()
 
 
 def formatted_text(found: dict[str, dict]) -> list[str]:

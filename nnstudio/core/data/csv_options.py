@@ -30,6 +30,10 @@ class CsvOptions:
     na_in_text: bool = True
     #: add each date column's year, month, weekday (and hour) as columns (core.data.csv_dates)
     date_parts: bool = True
+    #: columns whose two-part times are minutes:seconds ('59:58' beside '1:02:13' in the training
+    #: file): recorded when a file is read, so a file scored later (every runner under an hour)
+    #: reads '59:58' as the training file did, not as 59 hours
+    minutes_seconds: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -38,12 +42,16 @@ class CsvOptions:
     def from_dict(cls, d: dict | None) -> CsvOptions:
         d = dict(d or {})
         known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers",
-                 "formatted_numbers", "na_in_text", "date_parts"}
+                 "formatted_numbers", "na_in_text", "date_parts", "minutes_seconds"}
         unknown = set(d) - known
         if unknown:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
         opts = cls(**d)
         opts.na_values = [str(v) for v in opts.na_values]
+        if not isinstance(opts.minutes_seconds, list):
+            raise DataError(f"The CSV option minutes_seconds must be a list of column names (got "
+                            f"{opts.minutes_seconds!r}).")
+        opts.minutes_seconds = [str(v) for v in opts.minutes_seconds]
         for name in ("missing_markers", "formatted_numbers", "na_in_text", "date_parts"):
             if not isinstance(getattr(opts, name), bool):
                 raise DataError(f"The CSV option {name} must be true or false (got "

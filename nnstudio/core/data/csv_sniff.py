@@ -289,7 +289,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         notes.append("Only one column was found. If the file uses another delimiter, choose it.")
     resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
                           bool(options.missing_markers), bool(options.formatted_numbers),
-                          bool(options.na_in_text), bool(options.date_parts))
+                          bool(options.na_in_text), bool(options.date_parts),
+                          list(options.minutes_seconds))
     if units:
         notes.append(_units_note(units_line, {names[j]: u for j, u in units.items()}))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,
