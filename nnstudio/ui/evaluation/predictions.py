@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core.errors import DataError
-from nnstudio.ui.common.tables import size_columns_from_first_rows
+from nnstudio.ui.common.tables import fit_columns_to_texts
 from nnstudio.ui.evaluation.widgets import PredictionsModel
 
 #: the widest a column of the predictions table is made (long text values are cut, not the page)
@@ -30,18 +29,10 @@ SIZED_COLUMNS = 40
 
 def fit_columns(table: QTableView) -> None:
     """Each column as wide as its header and the values of its first rows (the first
-    :data:`SIZED_COLUMNS`; the rest as wide as their header), up to MAX_COLUMN_PX."""
-    size_columns_from_first_rows(table)
-    header = table.horizontalHeader()
-    model = table.model()
-    metrics = header.fontMetrics()
-    for i in range(header.count()):
-        if i < SIZED_COLUMNS:
-            table.resizeColumnToContents(i)
-        else:
-            name = str(model.headerData(i, Qt.Orientation.Horizontal) or "")
-            header.resizeSection(i, metrics.horizontalAdvance(name) + 24)
-        header.resizeSection(i, min(header.sectionSize(i), MAX_COLUMN_PX))
+    :data:`SIZED_COLUMNS`; the rest as wide as their header), up to MAX_COLUMN_PX; the values
+    read from the model's ``texts`` (see ``tables.fit_columns_to_texts``)."""
+    fit_columns_to_texts(table, table.model().texts, sized_columns=SIZED_COLUMNS,
+                         max_px=MAX_COLUMN_PX)
 
 
 class PredictionsTab(QWidget):

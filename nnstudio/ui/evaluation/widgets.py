@@ -99,17 +99,7 @@ class PredictionsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            v = self.view.iat[index.row(), index.column()]
-            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-                return ""
-            if isinstance(v, (bool, np.bool_)):
-                return "yes" if v else "no"
-            d = self._decimals[index.column()]  # (set with the view: one per column)
-            if isinstance(v, (float, np.floating)):
-                return fmt(float(v)) if d is None or not math.isfinite(v) else f"{v:,.{d}f}"
-            if isinstance(v, (int, np.integer)) and d is not None:
-                return f"{v:,}"
-            return str(v)
+            return self._text(self.view.iat[index.row(), index.column()], index.column())
         if role == Qt.ItemDataRole.BackgroundRole and self._wrong is not None and self._wrong[index.row()]:
             return QBrush(WRONG_ROW)
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -117,6 +107,24 @@ class PredictionsModel(QAbstractTableModel):
             if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _text(self, v, column: int) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            return ""
+        if isinstance(v, (bool, np.bool_)):
+            return "yes" if v else "no"
+        d = self._decimals[column]  # (set with the view: one per column)
+        if isinstance(v, (float, np.floating)):
+            return fmt(float(v)) if d is None or not math.isfinite(v) else f"{v:,.{d}f}"
+        if isinstance(v, (int, np.integer)) and d is not None:
+            return f"{v:,}"
+        return str(v)
+
+    def texts(self, column: int, rows: int) -> list[str]:
+        """The first ``rows`` values of ``column`` as the table shows them, in one Python call
+        (sizing a column through Qt asks for each cell apart: see ``predictions.fit_columns``)."""
+        values = self.view.iloc[:rows, column].tolist()
+        return [self._text(v, column) for v in values]
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole:

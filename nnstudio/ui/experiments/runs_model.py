@@ -145,20 +145,10 @@ class RunsTableModel(QAbstractTableModel):
             return float(v) if isinstance(v, (int, float)) else str(v).lower()
         if role == Qt.ItemDataRole.CheckStateRole and kind == "pin":
             return Qt.CheckState.Checked if v else Qt.CheckState.Unchecked
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            if kind == "pin":
-                return None
-            if kind == "name" and role == Qt.ItemDataRole.DisplayRole and self.depth_of(index.row()):
-                return "    " * (self.depth_of(index.row()) - 1) + "↳ " + str(v)  # the tree of branches
-            if v is None:
-                return "" if role == Qt.ItemDataRole.DisplayRole else None
-            if kind == "metric":
-                return f"{v:.4f}"
-            if isinstance(v, float):
-                return f"{v:g}"
-            if isinstance(v, bool):
-                return "on" if v else "off"
-            return str(v)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return None if kind == "pin" else self._text(index.row(), kind, v)
+        if role == Qt.ItemDataRole.EditRole:  # as shown, without the tree's marks
+            return None if kind == "pin" or v is None else self._text(None, kind, v)
         if role == Qt.ItemDataRole.ToolTipRole:
             r = self.runs[index.row()]
             if kind == "name":
@@ -172,6 +162,28 @@ class RunsTableModel(QAbstractTableModel):
                                                                   "seconds", "setting"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _text(self, row: int | None, kind: str, v) -> str:
+        """A cell as the table shows it (``row`` None: as edited, without the tree's marks)."""
+        if kind == "name" and row is not None and self.depth_of(row):
+            return "    " * (self.depth_of(row) - 1) + "↳ " + str(v)  # the tree of branches
+        if v is None:
+            return ""
+        if kind == "metric":
+            return f"{v:.4f}"
+        if isinstance(v, float):
+            return f"{v:g}"
+        if isinstance(v, bool):
+            return "on" if v else "off"
+        return str(v)
+
+    def texts(self, column: int, rows: int) -> list[str]:
+        """The first ``rows`` runs' cells of ``column`` as the table shows them, in one call (see
+        ``tables.fit_columns_to_texts``)."""
+        kind = self.columns[column][0]
+        if kind == "pin":  # a check box, no text
+            return []
+        return [self._text(r, kind, self.value(r, column)) for r in range(min(rows, len(self.runs)))]
 
     def flags(self, index):
         f = super().flags(index)

@@ -32,7 +32,7 @@ from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.plots import SparseLogAxis, curve_pen, floating_legend, light_grid, place_legend
-from nnstudio.ui.common.tables import size_columns_from_first_rows
+from nnstudio.ui.common.tables import fit_columns_to_texts, size_columns_from_first_rows
 from nnstudio.ui.experiments.by_setting_view import BySettingView
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
 from nnstudio.ui.experiments.runs_model import RUN_ROLE, RunsFilterProxy, RunsTableModel
@@ -195,7 +195,7 @@ class RunsPanel(QWidget):
         keep = {r.id for r in self.selected_runs()}
         runs = list(getattr(self.state.project, "runs", []) or [])
         self.model.set_runs(runs)
-        self.table.resizeColumnsToContents()
+        fit_columns_to_texts(self.table, self.model.texts)  # (Qt's sizing waits on a training run)
         with self._refreshing:  # the plot is drawn once, below
             self.select_ids(keep)
         self._update_buttons()

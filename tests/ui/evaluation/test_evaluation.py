@@ -231,8 +231,14 @@ def _fitted_table(qtbot, frame):
     model = PredictionsModel()
     model.set_frame(frame)
     read = set()
-    real = model.data
+    real, real_texts = model.data, model.texts
     model.data = lambda index, role=0: read.add((index.row(), index.column())) or real(index, role)
+
+    def texts(column, rows):  # the values of a column, read in one call
+        read.update((r, column) for r in range(rows))
+        return real_texts(column, rows)
+
+    model.texts = texts
     table = QTableView()
     qtbot.addWidget(table)
     table.setModel(model)
@@ -255,6 +261,33 @@ def test_sizing_the_predictions_columns_reads_a_sample_of_rows(qtbot):
     rows_read = {r for r, _ in read}
     assert rows_read and len(rows_read) <= 200  # of 2,000
     assert table.columnWidth(0) == MAX_COLUMN_PX
+
+
+def test_columns_are_as_wide_as_qt_would_make_them_without_asking_cell_by_cell(qtbot):
+    """fit_columns reads each sized column's values in one Python call (Qt's own sizing asks for
+    every cell and role apart, and while a run trains each call waits for the GIL: the window
+    froze 1-1.5 s after each digits run), and its widths are those Qt's sizing gives."""
+    import pandas as pd
+
+    from nnstudio.ui.evaluation.widgets import PredictionsModel
+
+    frame = pd.DataFrame({"prediction": ["Stayed", "Left"] * 30,
+                          "P(status = Stayed)": np.linspace(0, 1, 60),
+                          "note": ["short"] * 59 + ["a longer note, last of the rows read"],
+                          "x": np.arange(60) * 1234.5})
+    table, read = _fitted_table(qtbot, frame)
+    cell_calls = []
+    model = table.model()
+    real = PredictionsModel.data
+    model.data = lambda index, role=0: cell_calls.append(index.row()) or real(model, index, role)
+    ours = [table.columnWidth(i) for i in range(4)]
+    from nnstudio.ui.evaluation.predictions import fit_columns
+
+    fit_columns(table)
+    assert not cell_calls and [table.columnWidth(i) for i in range(4)] == ours
+    for i in range(4):
+        table.resizeColumnToContents(i)
+    assert [table.columnWidth(i) for i in range(4)] == ours
 
 
 def test_a_wide_splits_columns_past_the_first_are_sized_by_their_header(qtbot):

@@ -502,6 +502,27 @@ def test_refreshing_many_runs_sizes_columns_from_a_sample(qtbot):
     assert rows_read and len(rows_read) <= 200  # of 600
 
 
+def test_a_refresh_sizes_columns_as_qt_would_without_asking_cell_by_cell(panel):
+    """The table is refreshed after each run of a Repeat or sweep, while the next trains: Qt's
+    sizing asks the Python model for each cell and role apart, each call waiting for the GIL
+    (see tables.fit_columns_to_texts). The columns are sized from the model's texts instead, to
+    the widths Qt's own sizing gives (within a glyph's bearing)."""
+    panel.state.project.runs[0].note = "a longer note written on the first run"
+    panel.state.project.runs[1].name = "seed 1 with a much longer name than the others"
+    cells = []
+    real = type(panel.model).data
+    panel.model.data = lambda index, role=Qt.ItemDataRole.DisplayRole: (
+        cells.append((index.row(), role)) or real(panel.model, index, role))
+    panel.refresh()
+    sized = [c for c in cells if c[1] in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.SizeHintRole)]
+    widths = [panel.table.columnWidth(i) for i in range(panel.model.columnCount())]
+    del panel.model.data
+    panel.table.resizeColumnsToContents()
+    qt = [panel.table.columnWidth(i) for i in range(panel.model.columnCount())]
+    assert all(abs(a - b) <= 2 for a, b in zip(qt, widths)), (qt, widths)  # (a glyph's bearing)
+    assert len(sized) < panel.model.rowCount() * panel.model.columnCount() / 2
+
+
 def test_a_refresh_that_keeps_the_selection_draws_the_plot_once(panel, monkeypatch):
     """Reloading the table (after every run) re-selects the runs selected before and draws the
     plot once, not once for the re-selection and again at the end."""
