@@ -95,16 +95,14 @@ def left_out_note(pre, target: pd.Series, has_y: np.ndarray, predictable: np.nda
     missing = target.isna().to_numpy()
     unknown = ~missing & ~has_y
     cannot = has_y & ~predictable
-    parts = []
-    for rows, text in ((missing, f"no {pre.target} (the target)"),
-                       (unknown, _unknown_text(pre, pd.unique(target[unknown].astype(str)).tolist())),
-                       (cannot, None)):
-        n = int(rows.sum())
-        if n and text is None:
-            parts.append(f"{n:,} could not be predicted (a missing value, or a category never "
-                         f"seen in training)")
-        elif n:
-            parts.append(f"{n:,} {'has' if n == 1 else 'have'} {text}")
+    counted = [(int(missing.sum()), f"no {pre.target} (the target)")]
+    if unknown.any():
+        counted.append((int(unknown.sum()),
+                        _unknown_text(pre, pd.unique(target[unknown].astype(str)).tolist())))
+    parts = [f"{n:,} {'has' if n == 1 else 'have'} {text}" for n, text in counted if n]
+    if cannot.any():
+        parts.append(f"{int(cannot.sum()):,} could not be predicted (a missing value, or a "
+                     f"category never seen in training)")
     total = int((~(has_y & predictable)).sum())
     if not total:
         return ""
@@ -126,7 +124,6 @@ def no_rows_message(pre, target: pd.Series, has_y: np.ndarray) -> str:
         return (head + f"the target {pre.target} holds {held}, and the model's classes are "
                 f"{_listed(pre.classes)}.")
     return head + "every row has a missing or unknown value or target."
-
 
 
 def require_columns(pre, frame: pd.DataFrame) -> None:
