@@ -102,8 +102,8 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".", markers: boo
         marker = is_marker(text) if markers else pd.Series(False, index=text.index)
         rest = text[~marker]
         head = rest.iloc[:200]
-        clock = len(rest) >= 5 or (c in minutes_seconds and len(rest))
-        minutes = _minutes(rest, c in minutes_seconds) if clock and head.str.contains(":").all() else None
+        enough = len(rest) >= 5 or (c in minutes_seconds and len(rest))  # (known: any number)
+        minutes = _minutes(rest, c in minutes_seconds) if enough and head.str.contains(":").all() else None
         if minutes is not None:  # '14:30', '1:05:32': minutes
             values, clock, shown = minutes
             frame[c] = number_column(s.index, values)
