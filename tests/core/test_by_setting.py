@@ -35,14 +35,15 @@ def test_a_sweeps_knob_is_the_axis_and_each_value_gathers_its_seeds():
     assert [c.value for c in cols] == [0.001, 0.01, 0.1]  # in order of the value, not of the runs
     assert cols[0].ys == [0.90, 0.94] and cols[0].mean == pytest.approx(0.92)
     assert cols[2].sd == pytest.approx(np.std([0.6, 0.7], ddof=1))
-    best, close = bs.ranked(cols, "val_accuracy")
+    best, close, undecided = bs.ranked(cols, "val_accuracy")
     assert best.value == 0.001
     # 0.90 / 0.94 against 0.80 / 0.82 (p = 0.07) and 0.60 / 0.70 (p = 0.08): two seeds each
-    # cannot tell them apart (Welch's t-test), however far the means are
-    assert [c.value for c in close] == [0.01, 0.1]
+    # cannot tell them apart (Welch's t-test), but the gaps are wider than the seeds' spread: not
+    # "within seed noise" of the best (it said so of 0.65 beside 0.92), but undecided
+    assert close == [] and [c.value for c in undecided] == [0.01, 0.1]
     tight = [bs.Column(1, "1", 1.0, [0.90, 0.901, 0.899]), bs.Column(2, "2", 2.0, [0.70, 0.701, 0.699]),
              bs.Column(3, "3", 3.0, [0.6])]
-    assert bs.ranked(tight, "val_accuracy") == (tight[0], [])  # far apart; one run tells nothing
+    assert bs.ranked(tight, "val_accuracy") == (tight[0], [], [])  # far apart; one run tells nothing
     loss_cols, _ = bs.columns(runs, lr, lambda r: "val_loss")
     assert bs.ranked(loss_cols, "val_loss")[0].value == 0.001
 
@@ -68,4 +69,4 @@ def test_a_run_without_the_figure_is_left_out_and_counted():
     axis = bs.axes(runs)[0]
     cols, left = bs.columns(runs, axis, lambda r: "val_accuracy")
     assert [c.value for c in cols] == [0.01] and left == 2
-    assert bs.axes(runs[:1]) == [] and bs.ranked([], "val_accuracy") == (None, [])
+    assert bs.axes(runs[:1]) == [] and bs.ranked([], "val_accuracy") == (None, [], [])

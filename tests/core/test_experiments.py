@@ -295,13 +295,34 @@ def test_a_sweep_of_one_network_size_says_what_is_within_noise_of_the_best():
     same = _sweep_of([[0.90, 0.94, 0.92], [0.95, 0.96, 0.94], [0.70, 0.71, 0.69]], [51, 51, 51])
     lines = same.summary_text()
     assert lines[0].startswith("Best by val_accuracy: lr=0.1 — 0.950")
-    assert lines[1] == "Within seed noise of it: lr=1."  # 0.92 ± 0.02 vs 0.95 ± 0.01: p = 0.1
+    # 0.92 ± 0.02 vs 0.95 ± 0.01, p = 0.1: the test cannot tell them apart, but the gap is larger
+    # than either's seed spread, so it is not called "within noise": more seeds would say
+    assert lines[1] == ("The seeds cannot tell lr=1 from it yet, though it lies farther off than "
+                        "their spread: run more seeds to know.")
+    close = _sweep_of([[0.94, 0.96, 0.93], [0.95, 0.96, 0.94]], [51, 51])
+    assert close.summary_text()[1] == "Within seed noise of it: lr=1."
     apart = _sweep_of([[0.90, 0.901, 0.899], [0.95, 0.951, 0.949]], [51, 51])
     assert apart.summary_text()[1] == "The seeds tell every other configuration from it."
     one = _sweep_of([[0.9], [0.95]], [51, 51])
     assert "cannot be told" in one.summary_text()[1]
-    sizes = _sweep_of([[0.90, 0.94, 0.92], [0.95, 0.96, 0.94]], [17, 51])
-    assert sizes.summary_text()[1].startswith("Smallest within noise of the best: lr=1 — 0.920")
+    sizes = _sweep_of([[0.94, 0.96, 0.93], [0.95, 0.96, 0.94]], [17, 51])
+    assert sizes.summary_text()[1].startswith("Smallest within noise of the best: lr=1 — 0.943")
+
+
+def test_a_smaller_network_the_seeds_cannot_place_is_not_recommended():
+    """A sweep over sizes on churn with 3 seeds named 4 units (0.827 ± 0.020) 'smallest within
+    noise' of 16 units (0.871 ± 0.003): Welch's test gave p = 0.06, so it could not call the
+    4.4-point gap real, but the gap is twice the seeds' spread. The smaller network is named as
+    undecided, with what to do, instead of recommended."""
+    res = _sweep_of([[0.805, 0.84, 0.836], [0.868, 0.874, 0.871]], [77, 497])
+    lines = res.summary_text()
+    assert lines[1] == "No smaller network scores within seed noise of it."
+    assert lines[2] == ("lr=1 — 0.827 ± 0.019 (77 parameters) is smaller, but 3 seeds cannot tell "
+                        "whether it is as good: run more seeds to know.")
+    v = res.ranking.verdicts_vs_best[0]
+    assert v.within_noise is True and v.close is False
+    assert "3 seeds cannot tell the difference from seed noise (p = 0.055" in v.text
+    assert "run more seeds to know" in v.text
 
 
 def test_runs_recorded_before_the_split_order_was_saved_are_still_trained_on_the_project():

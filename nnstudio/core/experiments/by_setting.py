@@ -136,12 +136,16 @@ def columns(runs: list[RunRecord], axis: Axis, metric_key) -> tuple[list[Column]
     return cols, left
 
 
-def ranked(cols: list[Column], metric: str) -> tuple[Column | None, list[Column]]:
+def ranked(cols: list[Column], metric: str) -> tuple[Column | None, list[Column], list[Column]]:
     """The column with the best mean ``metric`` (``val_accuracy``, ``val_loss``, ...: which way is
-    better comes from its name) and the others the seeds cannot tell from it, as a sweep ranks its
-    configurations (:func:`stats.rank`, Welch's t-test); a column of one run is never "within
-    noise" (that cannot be told)."""
+    better comes from its name), the others close to it (within seed noise and no farther off
+    than the seeds' spread: :attr:`stats.Verdict.close`) and those the seeds cannot place (the
+    test cannot call the gap real, but it is larger than the spread: more seeds would tell), as a
+    sweep ranks its configurations (:func:`stats.rank`, Welch's t-test); a column of one run is
+    never "within noise" (that cannot be told)."""
     rk = stats.rank([c.ys for c in cols], [0] * len(cols), metric)
     if rk.best is None:
-        return None, []
-    return cols[rk.best], [cols[i] for i, v in enumerate(rk.verdicts_vs_best) if v and v.within_noise]
+        return None, [], []
+    pairs = list(zip(cols, rk.verdicts_vs_best))
+    return (cols[rk.best], [c for c, v in pairs if v and v.close],
+            [c for c, v in pairs if v and v.within_noise and not v.close])

@@ -360,17 +360,34 @@ class SweepResult:
         sb = stats.summarize(self.values(b))
         out.append(f"Best by {self.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} ({b.params} parameters).")
         s = self.configurations[rk.smallest]
+        pairs = list(zip(self.configurations, rk.verdicts_vs_best))
+        close = [c for c, v in pairs if v and v.close]
+        undecided = [c for c, v in pairs if v and v.within_noise and not v.close]
         if len({c.params for c in self.configurations}) == 1:  # a learning-rate sweep: no smaller net
-            close = [c.label for c, v in zip(self.configurations, rk.verdicts_vs_best) if v and v.within_noise]
-            out.append(f"Within seed noise of it: {', '.join(close)}." if close else
-                       "The seeds tell every other configuration from it." if self.seeds > 1 else
-                       "One seed each: whether the others are within seed noise of it cannot be told.")
-        elif rk.smallest == rk.best:
+            if close:
+                out.append(f"Within seed noise of it: {', '.join(c.label for c in close)}.")
+            if undecided:
+                out.append(f"The seeds cannot tell {', '.join(c.label for c in undecided)} from it "
+                           f"yet, though {'it lies' if len(undecided) == 1 else 'they lie'} farther "
+                           f"off than their spread: run more seeds to know.")
+            if not close and not undecided:
+                out.append("The seeds tell every other configuration from it." if self.seeds > 1 else
+                           "One seed each: whether the others are within seed noise of it cannot "
+                           "be told.")
+            return out + self.notes
+        if rk.smallest == rk.best:
             out.append("No smaller network scores within seed noise of it.")
         else:
             ss = stats.summarize(self.values(s))
             out.append(f"Smallest within noise of the best: {s.label} — "
                        f"{fmt_spread(ss.mean, ss.sd)} ({s.params} parameters).")
+        smaller = [c for c in undecided if c.params < s.params]
+        if smaller:  # smaller still, but the seeds cannot say whether it is as good
+            u = min(smaller, key=lambda c: c.params)
+            su = stats.summarize(self.values(u))
+            out.append(f"{u.label} — {fmt_spread(su.mean, su.sd)} ({u.params} parameters) is "
+                       f"smaller, but {su.n} seeds cannot tell whether it is as good: run more "
+                       f"seeds to know.")
         return out + self.notes
 
     def to_json(self) -> dict:
@@ -402,6 +419,7 @@ class SweepResult:
             verdicts.append({"configuration": i, "against": 0, "metric": v.metric,
                              "difference": stats._js(v.difference), "test": v.test,
                              "p_value": v.p_value, "within_noise": v.within_noise,
+                             "close": v.close,
                              "text": v.text})
         return {"sweep": self.id, "metric": self.metric, "seeds": self.seeds,
                 "configurations": [group(c) for c in self.configurations],

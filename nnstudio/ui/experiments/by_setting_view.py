@@ -122,13 +122,16 @@ class BySettingView(ComputedWhenShown, QWidget):
         self.plot.enableAutoRange(axis="y")
 
     def _say(self, axis: bs.Axis, left: int) -> None:
-        b, close = bs.ranked(self.cols, self.metric_key(self.runs[0]))
+        b, close, undecided = bs.ranked(self.cols, self.metric_key(self.runs[0]))
         spread = f" ± {b.sd:.3g} (sd of {len(b.ys)} runs)" if len(b.ys) > 1 else " (one run)"
         text = (f"Best {axis.label}: <b>{b.label}</b>, final {self.metric_label} "
                 f"<b>{b.mean:.4g}</b>{spread}.")
         if close:
             text += (f" Within seed noise of it ({stats.TEST_NAME}, p ≥ {stats.ALPHA:g}): "
                      + ", ".join(c.label for c in close) + ".")
+        if undecided:  # the test cannot call the gap real, but it is wider than the seeds' spread
+            text += (" The seeds cannot tell " + ", ".join(c.label for c in undecided)
+                     + " from it yet: Repeat with more seeds to know.")
         if any(len(c.ys) == 1 for c in self.cols):
             text += " A value with one run has no spread: Repeat it to see its seeds' noise."
         if left:

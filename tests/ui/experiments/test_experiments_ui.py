@@ -581,6 +581,19 @@ def test_long_runs_are_drawn_with_a_thin_pen(panel):
     assert [m.opts["pen"].widthF() for m in means] == [1.0]
 
 
+def test_by_setting_names_values_the_seeds_cannot_place_yet(panel):
+    """0.2's three seeds at 0.80, 0.86, 0.92 against 0's 0.95 ± 0.01: Welch's test cannot call the
+    gap real (p = 0.12), but it is wider than the seeds' spread; the note says to Repeat with
+    more seeds instead of calling 0.2 'within seed noise' of the best."""
+    for r, acc in zip(panel.state.project.runs[3:6], (0.80, 0.86, 0.92)):
+        r.final["val"]["accuracy"] = acc
+    select_rows(panel, range(6))
+    view = panel.by_setting
+    panel.views.setCurrentWidget(view)
+    assert "Within seed noise" not in view.note.text()
+    assert "The seeds cannot tell 0.2 from it yet: Repeat with more seeds to know." in view.note.text()
+
+
 def test_regression_runs_name_their_curve_mae_not_accuracy(panel):
     """House prices: the runs record MAE, and the box and the title said 'accuracy' over it."""
     reg = [run(BASE, s, 0.9, "greg") for s in range(2)]
