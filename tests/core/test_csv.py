@@ -119,6 +119,27 @@ def test_bad_files_raise_a_data_error_naming_problem_and_fix(name, words):
     assert "\n" not in str(e.value).strip()  # one line for the CLI
 
 
+@pytest.mark.parametrize("text, words", [
+    ('[{"age": 31, "plan": "basic"}, {"age": 45, "plan": "pro"}]', ["JSON", "not a table"]),
+    ('{\n  "rows": [[1, 2], [3, 4]]\n}', ["JSON", "not a table"]),
+    ("<!DOCTYPE html>\n<html><body><table><tr><td>1</td></tr></table>", ["web page (HTML)"]),
+    ('<?xml version="1.0"?>\n<rows><row a="1"/></rows>', ["XML"]),
+])
+def test_a_json_html_or_xml_file_is_named_as_such(tmp_path, text, words):
+    """A JSON export was read as a CSV whose header was '[{"age":31, plan:basic}…' and 'no rows of
+    data': the message named a header the file does not have. These say what the file is."""
+    path = tmp_path / "export.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        read_csv(path)
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))
+    assert "CSV" in e.value.hint  # what to do
+    # a CSV whose first column happens to start with a bracket is still a CSV
+    (tmp_path / "ok.csv").write_text("[group],value\n[a],1\n[b],2\n", encoding="utf-8")
+    assert read_csv(tmp_path / "ok.csv").frame.shape == (2, 2)
+
+
 def test_missing_file_and_folder(tmp_path):
     (tmp_path / "real.csv").write_text("a,b\n1,2\n")
     with pytest.raises(DataError) as e:

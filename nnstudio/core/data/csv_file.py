@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from pathlib import Path
 
 from nnstudio.core.data.csv_options import ENCODINGS
@@ -66,6 +67,30 @@ def binary_problem(sample: bytes, name: str) -> DataError | None:
         return DataError(f"'{name}' is not a text file: it holds binary data.",
                          "Choose a CSV or other text file (if the data is in a spreadsheet, save it "
                          "as CSV first).")
+    return None
+
+
+_JSON_START = re.compile(rb"^\s*(\{\s*\"|\[\s*[\[{])")
+_TEXT_FORMATS = (
+    (re.compile(rb"^\s*<!doctype\s+html|^\s*<html", re.IGNORECASE), "a web page (HTML)",
+     "Save the table as CSV from the page's program, or copy it into a spreadsheet and save that "
+     "as CSV."),
+    (re.compile(rb"^\s*<\?xml"), "XML, not a table of comma-separated values",
+     "Export the data as CSV from the program that wrote it."),
+)
+
+
+def text_format_problem(sample: bytes, name: str) -> DataError | None:
+    """A text file that is no table: JSON ('[{"age": 31, …'), a web page, XML. Read as a CSV,
+    JSON's first line became a header with 'no rows of data' under it."""
+    head = sample[:4096].removeprefix(codecs.BOM_UTF8)
+    if _JSON_START.match(head):
+        return DataError(f"'{name}' holds JSON, not a table of comma-separated values.",
+                         "Save it as CSV first (in Python: pandas.read_json(path).to_csv("
+                         "'data.csv', index=False)), or export CSV from the program that wrote it.")
+    for pattern, what, hint in _TEXT_FORMATS:
+        if pattern.match(head):
+            return DataError(f"'{name}' is {what}.", hint)
     return None
 
 

@@ -6,7 +6,14 @@ import io
 import os
 import re
 
-from nnstudio.core.data.csv_file import binary_problem, decode_sample, detect_encoding, ends_mid_utf8, open_checked
+from nnstudio.core.data.csv_file import (
+    binary_problem,
+    decode_sample,
+    detect_encoding,
+    ends_mid_utf8,
+    open_checked,
+    text_format_problem,
+)
 from nnstudio.core.data.csv_missing import MISSING_MARKERS, PANDAS_MISSING
 from nnstudio.core.data.csv_numbers import CURRENCY, CURRENCY_CODE, THOUSANDS
 from nnstudio.core.data.csv_options import DELIMITERS, CsvFormat, CsvOptions
@@ -216,7 +223,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     with open(p, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     complete = len(sample) >= size
-    problem = binary_problem(sample, p.name)
+    problem = binary_problem(sample, p.name) or text_format_problem(sample, p.name)
     if problem:
         raise problem
     if (options.encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") \
