@@ -272,6 +272,27 @@ def test_utf16_without_special_handling_would_look_binary():
     assert sniff(DATA / "utf16.csv").options.encoding == "utf-16"
 
 
+def test_a_header_row_repeated_inside_the_data_is_left_out_and_said(tmp_path):
+    """Two exports joined one after the other: the second's header line sat among the rows, and
+    every column became text ('numbers with stray text': 'RowNumber' (row 201) in each), the
+    target too. The repeated header rows are left out, said, and the columns are numbers again."""
+    head = "id,score,city,left"
+    part = [f"{i},{50 + i % 7}.5,{'AB'[i % 2]},{i % 2}" for i in range(1, 31)]
+    path = tmp_path / "joined.csv"
+    path.write_text("\n".join([head, *part, head, *part, " id , score,city,left"]) + "\n",
+                    encoding="utf-8")
+    ds = read_csv(path)
+    assert len(ds.frame) == 60
+    assert ds.frame["id"].dtype.kind == "i" and ds.frame["score"].dtype.kind == "f"
+    assert set(ds.frame["left"]) == {0, 1} and ds.frame["left"].dtype.kind == "i"
+    assert ("2 rows repeat the header row (rows 31, 62): files joined one after another? They "
+            "were left out.") in ds.warnings
+    # a row of data that only shares some values with the header names stays
+    named = ["a,b,label"] + [f"{i},{i * 2},{'ab'[i % 2]}" for i in range(20)] + ["1,2,label"]
+    path.write_text("\n".join(named) + "\n", encoding="utf-8")
+    assert len(read_csv(path).frame) == 21
+
+
 def test_a_totals_row_at_the_end_is_left_out_and_said(tmp_path):
     """A spreadsheet's export ended with "Total,342,,,…": the ID column became "numbers with
     stray text", training refused ("'Total' (row 892)"), and the fix offered (read 'Total' as

@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.csv_dates import date_parts_text, read_date_parts
@@ -179,6 +180,25 @@ def _sums_above(frame: pd.DataFrame, r: int, label, rows: list[int]) -> bool:
     return found
 
 
+def _header_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the header (two exports joined): each value present is its column's name,
+    in at least half the columns."""
+    out = np.zeros(len(frame), bool)
+    if not len(frame) or not len(frame.columns):
+        return out
+    names = [str(c).strip().casefold() for c in frame.columns]
+    first = frame.iloc[:, 0]
+    if pd.api.types.is_numeric_dtype(first):
+        return out
+    name = str(frame.columns[0]).strip()
+    candidates = np.flatnonzero((first.astype(str).str.strip() == name).to_numpy())  # (8 ms / 200k)
+    for i in candidates[:1000]:
+        row = frame.iloc[i]
+        given = [(str(v).strip().casefold(), n) for v, n in zip(row, names) if not pd.isna(v)]
+        out[i] = len(given) >= max(2, len(names) // 2) and all(v == n for v, n in given)
+    return out
+
+
 def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Leave out rows with every cell empty (",,,," lines: each made every column "1 missing" and
     a 0/1 target's classes "0.0" and "1.0") and a spreadsheet's totals rows (:func:`_totals_rows`);
@@ -186,6 +206,15 @@ def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     Returns the notes that say so (row numbers as in the file, 1 = the first row of data)."""
     empty = frame.isna().all(axis=1).to_numpy()
     totals, notes, labelled = _totals_rows(frame, empty)
+    headers = _header_rows(frame)
+    if headers.any():
+        rows = [int(i) + 1 for i in headers.nonzero()[0]]
+        where = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+        notes.append(f"Row {rows[0]} repeats the header row: files joined one after another? It "
+                     f"was left out." if len(rows) == 1 else
+                     f"{len(rows):,} rows repeat the header row (rows {where}): files joined one "
+                     f"after another? They were left out.")
+        labelled = set(labelled) | set(frame.columns)  # each column had its name among its values
     if empty.any():
         rows = [int(i) + 1 for i in empty.nonzero()[0]]
         where = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
@@ -194,7 +223,7 @@ def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
                         f"{'s' if n != 1 else ''} {where}) {'were' if n != 1 else 'was'} left out.")
     if not notes:
         return frame, []
-    drop = empty.copy()
+    drop = empty | headers
     drop[totals] = True
     out = frame[~drop].reset_index(drop=True)
     for c in out.columns:
