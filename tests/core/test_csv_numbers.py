@@ -304,3 +304,41 @@ def test_race_times_below_an_hour_beside_ones_above_are_minutes_and_seconds(tmp_
     first_long = pd.DataFrame({"t": ["1:02:13", "59:58", "58:01", "1:10:00", "55:30"]})
     found = read_formatted_numbers(first_long)
     assert (found["t"]["example"], found["t"]["value"]) == ("59:58", pytest.approx(59 + 58 / 60))
+
+
+def test_numbers_written_with_one_unit_are_numbers_and_the_unit_is_said(tmp_path):
+    """'92 kg', '181cm', '50 km/h', '3 GB' in every row: weight, height and speed were left out as
+    'free text or names' and size became eight unordered categories. A column whose every value
+    is a number with the same unit is numbers, and the note names the unit dropped. Units that
+    differ within a column ('500 g' beside '1.2 kg') are not one scale: the column stays text, and
+    a note says to write them in one unit; codes such as '12A', '7B' stay text."""
+    rng = np.random.default_rng(0)
+    n = 40
+    weight, height = rng.integers(50, 100, n), rng.integers(150, 200, n)
+    frame = pd.DataFrame({"weight": [f"{w} kg" for w in weight],
+                          "height": [f"{h}cm" for h in height],
+                          "speed": [f"{s:,.1f} km/h" for s in rng.uniform(900, 1500, n)],
+                          "size": [f"{g} GB" for g in rng.integers(1, 9, n)],
+                          "mass": [f"{v} {u}" for v, u in zip(rng.integers(1, 900, n),
+                                                              rng.choice(["g", "kg"], n))],
+                          "code": [f"{i}{'AB'[i % 2]}" for i in range(n)]})
+    path = tmp_path / "units.csv"
+    frame.to_csv(path, index=False)
+    ds = read_csv(path)
+    assert ds.frame["weight"].tolist() == weight.tolist()
+    assert ds.frame["height"].tolist() == height.tolist()
+    assert pd.api.types.is_float_dtype(ds.frame["speed"]) and ds.frame["speed"].min() >= 900
+    assert pd.api.types.is_numeric_dtype(ds.frame["size"])
+    assert f"weight was read as numbers: '{weight[0]} kg' is {weight[0]} (the unit kg dropped)." \
+        in ds.warnings
+    assert any(w.startswith("speed was read as numbers: ") and "(the unit km/h and thousands "
+               "separators dropped)" in w for w in ds.warnings)
+    assert not pd.api.types.is_numeric_dtype(ds.frame["mass"])
+    assert not pd.api.types.is_numeric_dtype(ds.frame["code"])
+    assert ("mass holds numbers in different units (g, kg): it was kept as text. Write them in one "
+            "unit to use it as a number.") in ds.warnings
+    # what follows a number without being a unit: days of a month, ordinals, exponents, codes
+    for values in (["5 May", "6 May", "7 May", "8 May", "9 May"], ["1st", "2nd", "3rd", "4th", "5th"],
+                   ["1.5e3", "2e3", "3e3", "4e3", "5e3"], ["12A", "13A", "14A", "15A", "16A"]):
+        kept = pd.DataFrame({"c": values})
+        assert read_formatted_numbers(kept) == {} and kept["c"].tolist() == values

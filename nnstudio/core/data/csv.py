@@ -37,7 +37,7 @@ from nnstudio.core.data.csv_missing import (
     read_pandas_missing,
     text_missing_text,
 )
-from nnstudio.core.data.csv_numbers import formatted_text, read_formatted_numbers
+from nnstudio.core.data.csv_numbers import formatted_text, mixed_units_text, read_formatted_numbers
 from nnstudio.core.data.csv_options import CsvFormat, CsvOptions
 from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LABEL, ragged_error, sniff
 from nnstudio.core.data.dataset import Dataset
@@ -330,7 +330,8 @@ def _read_values(frame: pd.DataFrame, o: CsvOptions) -> tuple[pd.DataFrame, dict
             markers[col] = f["markers"]
     text_na = read_pandas_missing(frame, o.decimal, o.na_in_text)
     frame, dates = read_date_parts(frame) if o.date_parts else (frame, {})
-    notes = formatted_text(formatted) + markers_text(markers) + text_missing_text(text_na) + \
+    notes = formatted_text(formatted) + (mixed_units_text(frame, o.decimal) if o.formatted_numbers else []) + \
+        markers_text(markers) + text_missing_text(text_na) + \
         date_parts_text(dates)
     return frame, dict(formatted_numbers=formatted, missing_markers=markers, text_missing=text_na,
                        date_parts=dates), notes

@@ -1,6 +1,7 @@
 """Numbers written for people: currency signs and codes, thousands separators, percent signs,
 accounting negatives ("$63,248", "13.6%", "1.234,50 €", "(1,200)", "USD 1,234.50", "1.234,56-"),
-and times as minutes ("14:30" is 870, "1:05:32" is 65.53).
+one unit in every row ("92 kg", "3 GB": numbers of that unit; units that differ are said, and kept
+as text), and times as minutes ("14:30" is 870, "1:05:32" is 65.53).
 
 pandas reads such a column as text, and the app would then ignore a column of money as "free text".
 :func:`read_formatted_numbers` reads a text column as numbers when *every* value is a number written
@@ -10,8 +11,11 @@ as it was, so nothing is guessed: "12,5" in a decimal-point file, a phone number
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
+from nnstudio.core.data.csv_dates import MONTHS, WEEKDAYS
 from nnstudio.core.data.csv_missing import is_marker, marker_counts, number_column
 from nnstudio.core.data.profile import is_text_dtype
 from nnstudio.core.numbers import and_list
@@ -111,6 +115,14 @@ def read_formatted_numbers(frame: pd.DataFrame, decimal: str = ".", markers: boo
                            "dropped": [], "markers": marker_counts(nonnull[marker]),
                            "clock": clock}
             continue
+        united = _with_unit(rest, decimal) if len(rest) >= 5 and head.str.match(_UNIT_START).all() else None
+        if united is not None and len(united[1]) == 1:  # '92 kg' in every row: numbers of kg
+            values, (unit,), dropped = united
+            frame[c] = number_column(s.index, values)
+            out[str(c)] = {"example": str(rest.iloc[0]), "value": float(values.iloc[0]),
+                           "dropped": [f"the unit {unit}", *sorted(dropped)],
+                           "markers": marker_counts(nonnull[marker])}
+            continue
         if rest.empty or not head.str.contains(_FORMATTING).any():  # most columns stop here
             continue
         if _parse(head, decimal)[0].isna().mean() > 1 - NUMBER_SHARE:
@@ -159,6 +171,50 @@ def _minutes(text: pd.Series, short_mss: bool = False) -> tuple[pd.Series, str, 
     longer = three.idxmax()  # the first value with hours, shown beside the first without
     return minutes, (f"minutes:seconds; '{text.loc[longer]}' is {minutes.loc[longer]:.6g}, "
                      f"hours:minutes:seconds"), (~three).idxmax()
+
+
+#: a unit after a number: letters (µ, °, Ω too) and then letters, digits, '/', '²', '³'
+_UNIT = r"[A-Za-zµ°Ω][A-Za-z0-9µ°Ω/²³·]{0,7}"
+_UNIT_START = r"[-+]?\d[\d.,'   ]*\s?[A-Za-zµ°Ω]"
+#: single letters that are units ('5 g', '3 m', '12 V'); others ('12A', '7B') are codes
+_ONE_LETTER_UNITS = set("gmslLVWKJNh")
+#: what follows a number without being a unit: ordinals, months and weekdays ('5 May'), 'e', 'x'
+_NOT_UNITS = {"st", "nd", "rd", "th", "e", "x", "sept"} | {m.casefold() for m in MONTHS} | \
+    {m[:3].casefold() for m in MONTHS} | {d.casefold() for d in WEEKDAYS}
+
+
+def _with_unit(text: pd.Series, decimal: str) -> tuple[pd.Series, list[str], set[str]] | None:
+    """Every value a number and a unit ('92 kg', '181cm', '1,234.5 km/h'): the numbers, the units
+    met (sorted) and what reading the numbers dropped (thousands separators); None otherwise."""
+    parts = text.str.extract(rf"^({_NUMBER[decimal]})\s?({_UNIT})$")
+    if parts[0].isna().any():
+        return None
+    units = sorted(parts[1].unique())
+    if any(u.casefold() in _NOT_UNITS or (len(u) == 1 and u not in _ONE_LETTER_UNITS)
+           or re.fullmatch(r"[eE]\d+", u) for u in units):  # (1.5e3 is no unit)
+        return None
+    numbers, dropped = _parse(parts[0], decimal)
+    if numbers.isna().any():
+        return None
+    return numbers, units, dropped
+
+
+def mixed_units_text(frame: pd.DataFrame, decimal: str = ".") -> list[str]:
+    """"mass holds numbers in different units (g, kg): it was kept as text. …" for each text
+    column whose every value is a number with a unit, in more than one unit (not one scale)."""
+    lines = []
+    for c in frame.columns:
+        s = frame[c]
+        if not is_text_dtype(s):
+            continue
+        text = s.dropna().astype(str).str.strip()
+        if len(text) < 5 or not text.iloc[:200].str.match(_UNIT_START).all():
+            continue
+        united = _with_unit(text, decimal)
+        if united is not None and len(united[1]) > 1:
+            lines.append(f"{c} holds numbers in different units ({', '.join(united[1][:6])}): it "
+                         f"was kept as text. Write them in one unit to use it as a number.")
+    return lines
 
 
 def formatted_text(found: dict[str, dict]) -> list[str]:

@@ -95,8 +95,9 @@ class CsvImportDialog(QDialog):
             FORMATTED, opts.formatted_numbers,
             "A column whose values are all numbers written with a currency sign (" + ", ".join(CURRENCY)
             + ") or code (USD), thousands separators, a percent sign, brackets or a trailing minus for "
-              "negative amounts is read as numbers (13.6% as 13.6), and one of times (14:30, "
-              "1:05:32) as minutes; the Data tab says so. Untick to keep such columns as text.")
+              "negative amounts, or one unit (92 kg, 3 GB) is read as numbers (13.6% as 13.6), "
+              "and one of times (14:30, 1:05:32) as minutes; the Data tab says so. Untick to keep "
+              "such columns as text.")
         self.na_text = self._switch(
             NA_IN_TEXT, opts.na_in_text,
             "In a column of text, 'NA', 'N/A', 'None', 'null' … are read as missing values, as pandas "
