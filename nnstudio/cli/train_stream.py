@@ -184,7 +184,7 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
     total = plan.dropped_rows + sum(r.values())
     from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE  # noqa: PLC0415 -- lazy: pandas, paid only when streaming
 
-    warnings = []
+    warnings = list(plan.notes)  # '$1,234' read as numbers …, as in memory
     if total and plan.dropped_rows / total > LOSS_WARN_SHARE:
         warnings.append(f"{plan.dropped_rows:,} of {total:,} rows ({plan.dropped_rows / total:.0%}) "
                         f"are left out: they have no target value or a missing value in a column "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from nnstudio.core.data.csv import preview, read_csv, read_csv_like
 from nnstudio.core.data.roles import Roles
@@ -59,3 +60,31 @@ def test_units_of_some_columns_only(tmp_path):
     ds = read_csv(path)
     assert len(ds.frame) == len(frame) and ds.frame["weight"].dtype.kind == "f"
     assert not any("fewer fields" in w for w in ds.warnings)
+
+
+def test_a_streamed_fit_reads_units_money_and_times_as_numbers_as_in_memory(tmp_path):
+    """Streamed, '$46,552.12', '92 kg' and '1:05:32' were read as pandas reads them: text, so
+    income was left out as 'free text' and weight one-hot encoded, where the same file in memory
+    trains on numbers. Each chunk's values are now read as the whole file's are, and said."""
+    rng = np.random.default_rng(5)
+    n = 300
+    income, weight = rng.uniform(1000, 90000, n).round(2), rng.integers(50, 110, n)
+    frame = pd.DataFrame({"income": [f"${v:,.2f}" for v in income],
+                          "weight": [f"{w} kg" for w in weight],
+                          "call": [f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+                                   for s in rng.integers(60, 7200, n)],
+                          "bought": np.where(income > 40000, "yes", "no")})
+    path = tmp_path / "sales.csv"
+    frame.to_csv(path, index=False)
+    plan = sc.fit_streaming(path, target="bought", chunk_rows=70)
+    assert plan.roles.features == ["income", "weight", "call"] and plan.n_inputs == 3
+    assert all(c.kind == "numeric" for c in plan.preprocessor.columns)
+    assert any(w.startswith("income was read as numbers: '$") for w in plan.notes)
+    assert any(w.startswith("weight was read as numbers: ") and "the unit kg" in w for w in plan.notes)
+    memory = read_csv(path).frame
+    X = np.vstack([x for x, _ in sc.encoded_chunks(plan, "train")])
+    assert X.shape[1] == 3 and np.isfinite(X).all()
+    mean = {c.name: c.center for c in plan.preprocessor.columns}
+    train = memory.loc[sc.split_of_rows(0, n, plan.split) == 0]
+    assert mean["income"] == pytest.approx(train["income"].mean())
+    assert mean["weight"] == pytest.approx(train["weight"].mean())

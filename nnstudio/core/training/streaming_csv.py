@@ -26,6 +26,8 @@ Memory is bounded by one chunk plus the categories and distinct target values, n
   would need the whole column in memory and is refused, and so is ``most_frequent`` for a number
   column with more than :data:`MAX_CATEGORIES` distinct values.
 * Categorical columns may have at most :data:`MAX_CATEGORIES` distinct values.
+* Each chunk's text values are read as the app reads a whole file ('$1,234', '92 kg', '14:30'
+  as numbers: :func:`~nnstudio.core.data.csv_numbers.read_formatted_numbers`), and said once.
 * A column whose values are numbers in one chunk and text in another is refused (in memory the
   app reads such a column as text); so are numbers written with stray text, as in memory.
 * Roles are proposed from the first chunk when not given (ID-like and free-text columns ignored).
@@ -52,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data import csv as csv_mod
+from nnstudio.core.data.csv_numbers import formatted_text, read_formatted_numbers
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
 from nnstudio.core.data.prepared_data import output_start
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
@@ -122,6 +125,8 @@ class StreamPlan:
     output_start: tuple[float, float] | None = None  # a regression's output start, as PreparedData's
     #: the preprocessing choices it was fitted with (the caller's, and codes it proposed)
     config: PreprocessConfig = field(default_factory=PreprocessConfig)
+    #: how values were read, said as in memory ("income was read as numbers: '$46,552.12' is …")
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_inputs(self) -> int:
@@ -137,19 +142,36 @@ class StreamPlan:
                 f"(streamed in chunks of {self.chunk_rows:,}); {inputs_text(self.n_inputs)} after encoding")
 
 
+#: the key of :func:`csv_read_kwargs`' dict that is not pandas': how each chunk's values are read
+VALUES = "_values"
+
+
 def csv_read_kwargs(path: Path | str, options: dict | None = None) -> dict:
-    """pandas ``read_csv`` arguments for the file, detected as the app's CSV reader does."""
+    """pandas ``read_csv`` arguments for the file, detected as the app's CSV reader does, and under
+    :data:`VALUES` how its text values are read after pandas ('$1,234', '92 kg', '14:30' as numbers,
+    as in memory), chunk by chunk."""
     fmt = csv_mod.sniff(path, csv_mod.CsvOptions.from_dict(options) if options else None)
     kw = csv_mod._pandas_kwargs(fmt)  # the app reader's own arguments: same columns, same values
     kw["encoding"] = fmt.options.encoding
+    o = fmt.options
+    if o.formatted_numbers:
+        kw[VALUES] = {"decimal": o.decimal or ".", "markers": o.missing_markers,
+                      "minutes_seconds": list(o.minutes_seconds)}
     return kw
 
 
 def _chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] | None = None):
+    kwargs = {k: v for k, v in read_kwargs.items() if k != VALUES}
+    values = read_kwargs.get(VALUES)
     try:
-        reader = pd.read_csv(path, chunksize=chunk_rows, usecols=usecols, **read_kwargs)
+        reader = pd.read_csv(path, chunksize=chunk_rows, usecols=usecols, **kwargs)
         with reader:
-            yield from reader
+            for chunk in reader:
+                if values:  # a chunk read as numbers where the whole file would be (else: as text,
+                    # and a column of numbers in one chunk and text in another is refused)
+                    read_formatted_numbers(chunk, values["decimal"], values["markers"],
+                                           values["minutes_seconds"])
+                yield chunk
     except FileNotFoundError:
         raise DataError(f"There is no file at {path}.") from None
     except UnicodeDecodeError:
@@ -323,15 +345,22 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
                         "Use more data or smaller test/validation fractions.")
     pre = FittedPreprocessor(_transforms(stats, roles.features, config), roles.target, task,
                              list(classes))
+    notes = []
+    if read_kwargs.get(VALUES):  # what the first rows' reading did, said once
+        v = read_kwargs[VALUES]
+        raw = read_head(path, {k: x for k, x in read_kwargs.items() if k != VALUES},
+                        min(chunk_rows, 10_000))[usecols]  # (one chunk in memory at a time)
+        notes = formatted_text(read_formatted_numbers(raw, v["decimal"], v["markers"],
+                                                      v["minutes_seconds"]))
     return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
                       time.perf_counter() - t0, starts if len(paths) > 1 else [], first,
                       output_start(task, *train_target.mean_sd()) if task is Task.REGRESSION else None,
-                      config)
+                      config, notes)
 
 
 def _same_columns(first: Path, other: Path, names: list, read_kwargs: dict) -> None:
     """Refuse a file whose header (or, without headers, number of columns) is not the first's."""
-    kw = {k: v for k, v in read_kwargs.items() if k != "names"}
+    kw = {k: v for k, v in read_kwargs.items() if k not in ("names", VALUES)}
     try:
         theirs = list(pd.read_csv(other, nrows=0, **kw).columns)
     except (OSError, ValueError, pd.errors.ParserError):
