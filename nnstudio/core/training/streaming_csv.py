@@ -27,7 +27,8 @@ Memory is bounded by one chunk plus the categories and distinct target values, n
   column with more than :data:`MAX_CATEGORIES` distinct values.
 * Categorical columns may have at most :data:`MAX_CATEGORIES` distinct values.
 * Each chunk's text values are read as the app reads a whole file ('$1,234', '92 kg', '14:30'
-  as numbers: :func:`~nnstudio.core.data.csv_numbers.read_formatted_numbers`), and said once.
+  as numbers: :func:`~nnstudio.core.data.csv_numbers.read_formatted_numbers`; '?' in a number
+  column as missing), and said once.
 * A column whose values are numbers in one chunk and text in another is refused (in memory the
   app reads such a column as text); so are numbers written with stray text, as in memory.
 * Roles are proposed from the first chunk when not given (ID-like and free-text columns ignored).
@@ -54,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data import csv as csv_mod
+from nnstudio.core.data.csv_missing import markers_text, read_markers_as_missing
 from nnstudio.core.data.csv_numbers import formatted_text, read_formatted_numbers
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
 from nnstudio.core.data.prepared_data import output_start
@@ -154,13 +156,16 @@ def csv_read_kwargs(path: Path | str, options: dict | None = None) -> dict:
     kw = csv_mod._pandas_kwargs(fmt)  # the app reader's own arguments: same columns, same values
     kw["encoding"] = fmt.options.encoding
     o = fmt.options
-    if o.formatted_numbers:
-        kw[VALUES] = {"decimal": o.decimal or ".", "markers": o.missing_markers,
-                      "minutes_seconds": list(o.minutes_seconds)}
+    if o.formatted_numbers or o.missing_markers:
+        kw[VALUES] = {"decimal": o.decimal or ".", "formatted": o.formatted_numbers,
+                      "markers": o.missing_markers, "minutes_seconds": list(o.minutes_seconds)}
     return kw
 
 
-def _chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] | None = None):
+def _chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] | None = None,
+            markers: dict | None = None):
+    """The file's chunks, each one's values read as the app reads a whole file; ``markers``
+    gathers ``{column: {marker: count}}`` of the missing-value markers read ('?')."""
     kwargs = {k: v for k, v in read_kwargs.items() if k != VALUES}
     values = read_kwargs.get(VALUES)
     try:
@@ -169,8 +174,7 @@ def _chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] |
             for chunk in reader:
                 if values:  # a chunk read as numbers where the whole file would be (else: as text,
                     # and a column of numbers in one chunk and text in another is refused)
-                    read_formatted_numbers(chunk, values["decimal"], values["markers"],
-                                           values["minutes_seconds"])
+                    _read_values(chunk, values, markers)
                 yield chunk
     except FileNotFoundError:
         raise DataError(f"There is no file at {path}.") from None
@@ -180,6 +184,24 @@ def _chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] |
     except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"Cannot read {path.name} as CSV: {str(e).splitlines()[0][:200]}",
                         "Check it is a delimited text file with a header row.") from None
+
+
+def _read_values(chunk: pd.DataFrame, values: dict, markers: dict | None) -> None:
+    """In place, as ``csv._read_values`` reads a whole file: numbers written for people, then
+    missing-value markers in number columns."""
+    found = {}
+    if values["formatted"]:
+        for col, f in read_formatted_numbers(chunk, values["decimal"], values["markers"],
+                                             values["minutes_seconds"]).items():
+            if f["markers"]:
+                found[col] = f["markers"]
+    if values["markers"]:
+        found.update(read_markers_as_missing(chunk, values["decimal"]))
+    if markers is not None:
+        for col, counts in found.items():
+            into = markers.setdefault(col, {})
+            for marker, n in counts.items():
+                into[marker] = into.get(marker, 0) + n
 
 
 def _file_chunks(files: list[tuple[Path, int]], chunk_rows: int, read_kwargs: dict,
@@ -323,12 +345,13 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     target_stats = ColumnStats()
     rows = {"train": 0, "val": 0, "test": 0}
     first, counts = 0, {"dropped": 0, "target": 0}
+    markers: dict[str, dict[str, int]] = {}  # '?' read as missing, per column, over the file
     starts: list[tuple[Path, int]] = []
     for p in paths:
         starts.append((p, first))
         if p != path:
             _same_columns(path, p, names, read_kwargs)
-        for chunk in _chunks(p, chunk_rows, read_kwargs, usecols):
+        for chunk in _chunks(p, chunk_rows, read_kwargs, usecols, markers):
             first = _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows,
                                counts)
     dropped, n_target = counts["dropped"], counts["target"]
@@ -346,12 +369,13 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     pre = FittedPreprocessor(_transforms(stats, roles.features, config), roles.target, task,
                              list(classes))
     notes = []
-    if read_kwargs.get(VALUES):  # what the first rows' reading did, said once
-        v = read_kwargs[VALUES]
+    v = read_kwargs.get(VALUES)
+    if v and v["formatted"]:  # what the first rows' reading did, said once
         raw = read_head(path, {k: x for k, x in read_kwargs.items() if k != VALUES},
                         min(chunk_rows, 10_000))[usecols]  # (one chunk in memory at a time)
         notes = formatted_text(read_formatted_numbers(raw, v["decimal"], v["markers"],
                                                       v["minutes_seconds"]))
+    notes += markers_text(markers)  # counted over the whole file
     return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
                       time.perf_counter() - t0, starts if len(paths) > 1 else [], first,
                       output_start(task, *train_target.mean_sd()) if task is Task.REGRESSION else None,
