@@ -148,4 +148,4 @@ def ranked(cols: list[Column], metric: str) -> tuple[Column | None, list[Column]
         return None, [], []
     pairs = list(zip(cols, rk.verdicts_vs_best))
     return (cols[rk.best], [c for c, v in pairs if v and v.close],
-            [c for c, v in pairs if v and v.within_noise and not v.close])
+            [c for c, v in pairs if v and v.undecided])

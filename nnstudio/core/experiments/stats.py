@@ -66,6 +66,12 @@ class Verdict:
             return False
         return abs(self.difference) <= max(self.a.sd, self.b.sd) + 1e-12
 
+    @property
+    def undecided(self) -> bool:
+        """The test cannot call the gap real, but it is wider than the seeds' spread: more seeds
+        would tell (neither "better" nor "within noise")."""
+        return bool(self.within_noise) and not self.close
+
     def to_dict(self) -> dict:
         d = asdict(self)
         for k in ("a", "b"):
@@ -147,9 +153,10 @@ class Ranking:
 
 def rank(groups: list[list[float]], params: list[int], metric: str,
          labels: list[str] | None = None) -> Ranking:
-    """The best configuration (by mean ``metric``) and the smallest network within noise of it
-    (fewest parameters; ties: the better mean; :attr:`Verdict.close`). With one seed a configuration is never called
-    "within noise" (that cannot be told), so the smallest is then the best itself."""
+    """The best configuration (by mean ``metric``) and the smallest network close to it
+    (:attr:`Verdict.close`; fewest parameters; ties: the better mean). With one seed a
+    configuration is never called "within noise" (that cannot be told), so the smallest is then
+    the best itself."""
     labels = labels or [f"#{i + 1}" for i in range(len(groups))]
     sums = [summarize(g) for g in groups]
     sign = 1.0 if higher_is_better(metric) else -1.0

@@ -362,7 +362,7 @@ class SweepResult:
         s = self.configurations[rk.smallest]
         pairs = list(zip(self.configurations, rk.verdicts_vs_best))
         close = [c for c, v in pairs if v and v.close]
-        undecided = [c for c, v in pairs if v and v.within_noise and not v.close]
+        undecided = [c for c, v in pairs if v and v.undecided]
         if len({c.params for c in self.configurations}) == 1:  # a learning-rate sweep: no smaller net
             if close:
                 out.append(f"Within seed noise of it: {', '.join(c.label for c in close)}.")

@@ -127,7 +127,8 @@ class BySettingView(ComputedWhenShown, QWidget):
         text = (f"Best {axis.label}: <b>{b.label}</b>, final {self.metric_label} "
                 f"<b>{b.mean:.4g}</b>{spread}.")
         if close:
-            text += (f" Within seed noise of it ({stats.TEST_NAME}, p ≥ {stats.ALPHA:g}): "
+            text += (f" Within seed noise of it ({stats.TEST_NAME}, p ≥ {stats.ALPHA:g}, no farther "
+                     f"off than the seeds' spread): "
                      + ", ".join(c.label for c in close) + ".")
         if undecided:  # the test cannot call the gap real, but it is wider than the seeds' spread
             text += (" The seeds cannot tell " + ", ".join(c.label for c in undecided)

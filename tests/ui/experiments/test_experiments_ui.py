@@ -630,7 +630,8 @@ def test_by_setting_draws_each_values_runs_and_names_the_best(panel, qtbot):
                                                         ["seed 0 drop", "seed 1 drop", "seed 2 drop"]]
     assert run_dots[0].opts["tip"](x=0, y=0.95, data="seed 0") == "seed 0: 0.95"
     assert "Best dropout: <b>0</b>, final accuracy (validation) <b>0.95</b>" in view.note.text()
-    assert "Within seed noise of it (Welch's t-test, p ≥ 0.05): 0.2." in view.note.text()
+    assert ("Within seed noise of it (Welch's t-test, p ≥ 0.05, no farther off than the seeds' "
+            "spread): 0.2.") in view.note.text()
     assert [t[1] for t in view.plot.getAxis("bottom")._tickLevels[0]] == ["0", "0.2"]
     assert not view.plot.getAxis("left").autoSIPrefix  # 0.95, not "950 (x0.001)"
     panel.curve.setCurrentIndex(panel.curve.findData("loss"))
