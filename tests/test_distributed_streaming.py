@@ -14,6 +14,7 @@ from nnstudio.core.data.roles import Roles
 from nnstudio.core.errors import DataError
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.training import streaming_csv as sc
+from nnstudio.core.training import streaming_read
 from nnstudio.core.training.settings import TrainSettings
 
 
@@ -125,7 +126,7 @@ def test_the_file_is_read_one_chunk_at_a_time(tmp_path, monkeypatch):
                     yield chunk
         return Spy()
 
-    monkeypatch.setattr(sc.pd, "read_csv", spy)
+    monkeypatch.setattr(streaming_read.pd, "read_csv", spy)  # where the chunks are read
     plan = sc.fit_streaming(path, Roles("label", FEATURES, {}), config=CONFIG, split=SPLIT,
                             chunk_rows=300)
     n = sum(len(X) for X, _ in sc.encoded_chunks(plan, "val"))

@@ -45,10 +45,10 @@ from dataclasses import dataclass, field, replace
 from nnstudio.core.errors import NNStudioError, SettingsError, SpecError
 from nnstudio.core.experiments import stats
 from nnstudio.core.experiments.record import RunRecord, data_identity, new_id, record_of
+from nnstudio.core.experiments.sweep_summary import summary_lines
 from nnstudio.core.experiments.tensorboard import RunWriter
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, count_params, validate
-from nnstudio.core.numbers import fmt_spread
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
 from nnstudio.core.training import population
 from nnstudio.core.training.program import build_lock
@@ -351,44 +351,9 @@ class SweepResult:
                                             if not means[c.index].n]
 
     def summary_text(self) -> list[str]:
-        """Plain-words lines: best, smallest within noise, configurations that repeat another."""
-        out = []
-        rk = self.ranking
-        if rk is None or rk.best is None:
-            return ["No configuration finished.", *self.notes]
-        b = self.configurations[rk.best]
-        sb = stats.summarize(self.values(b))
-        out.append(f"Best by {self.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} ({b.params} parameters).")
-        s = self.configurations[rk.smallest]
-        pairs = list(zip(self.configurations, rk.verdicts_vs_best))
-        close = [c for c, v in pairs if v and v.close]
-        undecided = [c for c, v in pairs if v and v.undecided]
-        if len({c.params for c in self.configurations}) == 1:  # a learning-rate sweep: no smaller net
-            if close:
-                out.append(f"Within seed noise of it: {', '.join(c.label for c in close)}.")
-            if undecided:
-                out.append(f"The seeds cannot tell {', '.join(c.label for c in undecided)} from it "
-                           f"yet, though {'it lies' if len(undecided) == 1 else 'they lie'} farther "
-                           f"off than their spread: run more seeds to know.")
-            if not close and not undecided:
-                out.append("The seeds tell every other configuration from it." if self.seeds > 1 else
-                           "One seed each: whether the others are within seed noise of it cannot "
-                           "be told.")
-            return out + self.notes
-        if rk.smallest == rk.best:
-            out.append("No smaller network scores within seed noise of it.")
-        else:
-            ss = stats.summarize(self.values(s))
-            out.append(f"Smallest within noise of the best: {s.label} — "
-                       f"{fmt_spread(ss.mean, ss.sd)} ({s.params} parameters).")
-        smaller = [c for c in undecided if c.params < s.params]
-        if smaller:  # smaller still, but the seeds cannot say whether it is as good
-            u = min(smaller, key=lambda c: c.params)
-            su = stats.summarize(self.values(u))
-            out.append(f"{u.label} — {fmt_spread(su.mean, su.sd)} ({u.params} parameters) is "
-                       f"smaller, but {su.n} seeds cannot tell whether it is as good: run more "
-                       f"seeds to know.")
-        return out + self.notes
+        """Plain-words lines: best, smallest within noise, configurations that repeat another
+        (:func:`sweep_summary.summary_lines`)."""
+        return summary_lines(self)
 
     def to_json(self) -> dict:
         def group(c: Configuration) -> dict:

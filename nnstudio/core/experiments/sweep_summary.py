@@ -1,0 +1,53 @@
+"""A sweep's result in plain words: the best configuration, the smallest network close to it
+(or what the seeds cannot tell yet), and the configurations that repeat another."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nnstudio.core.experiments import stats
+from nnstudio.core.numbers import fmt_spread
+
+if TYPE_CHECKING:
+    from nnstudio.core.experiments.sweep import SweepResult
+
+
+def summary_lines(res: SweepResult) -> list[str]:
+    """Plain-words lines: best, smallest within noise, configurations that repeat another."""
+    out = []
+    rk = res.ranking
+    if rk is None or rk.best is None:
+        return ["No configuration finished.", *res.notes]
+    b = res.configurations[rk.best]
+    sb = stats.summarize(res.values(b))
+    out.append(f"Best by {res.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} ({b.params} "
+               f"parameters).")
+    s = res.configurations[rk.smallest]
+    pairs = list(zip(res.configurations, rk.verdicts_vs_best))
+    close = [c for c, v in pairs if v and v.close]
+    undecided = [c for c, v in pairs if v and v.undecided]
+    if len({c.params for c in res.configurations}) == 1:  # a learning-rate sweep: no smaller net
+        if close:
+            out.append(f"Within seed noise of it: {', '.join(c.label for c in close)}.")
+        if undecided:
+            out.append(f"The seeds cannot tell {', '.join(c.label for c in undecided)} from it "
+                       f"yet, though {'it lies' if len(undecided) == 1 else 'they lie'} farther "
+                       f"off than their spread: run more seeds to know.")
+        if not close and not undecided:
+            out.append("The seeds tell every other configuration from it." if res.seeds > 1 else
+                       "One seed each: whether the others are within seed noise of it cannot "
+                       "be told.")
+        return out + res.notes
+    if rk.smallest == rk.best:
+        out.append("No smaller network scores within seed noise of it.")
+    else:
+        ss = stats.summarize(res.values(s))
+        out.append(f"Smallest within noise of the best: {s.label} — "
+                   f"{fmt_spread(ss.mean, ss.sd)} ({s.params} parameters).")
+    smaller = [c for c in undecided if c.params < s.params]
+    if smaller:  # smaller still, but the seeds cannot say whether it is as good
+        u = min(smaller, key=lambda c: c.params)
+        su = stats.summarize(res.values(u))
+        out.append(f"{u.label} — {fmt_spread(su.mean, su.sd)} ({u.params} parameters) is "
+                   f"smaller, but {su.n} seeds cannot tell whether it is as good: run more "
+                   f"seeds to know.")
+    return out + res.notes
