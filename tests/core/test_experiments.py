@@ -309,6 +309,20 @@ def test_a_sweep_of_one_network_size_says_what_is_within_noise_of_the_best():
     assert sizes.summary_text()[1].startswith("Smallest within noise of the best: lr=1 — 0.943")
 
 
+def test_a_sweep_chosen_on_the_test_rows_says_their_figure_is_optimistic():
+    """Without validation rows a sweep ranks by the test metric: the best configuration is then
+    chosen on the rows that measure it, and its figure flatters it. The summary says so and what
+    to do; a sweep ranked on validation rows does not."""
+    res = _sweep_of([[0.90, 0.91, 0.92], [0.95, 0.96, 0.94]], [17, 51])
+    res.metric = "test_accuracy"
+    assert res.summary_text()[-1] == (
+        "Chosen on the test rows (there are no validation rows): the best one's test_accuracy is "
+        "an optimistic estimate of how it does on new data. Hold out validation rows to choose on, "
+        "and keep the test rows for the end.")
+    res.metric = "val_accuracy"
+    assert not any("optimistic" in line for line in res.summary_text())
+
+
 def test_a_smaller_network_the_seeds_cannot_place_is_not_recommended():
     """A sweep over sizes on churn with 3 seeds named 4 units (0.827 ± 0.020) 'smallest within
     noise' of 16 units (0.871 ± 0.003): Welch's test gave p = 0.06, so it could not call the

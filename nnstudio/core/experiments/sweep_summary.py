@@ -12,11 +12,26 @@ if TYPE_CHECKING:
 
 
 def summary_lines(res: SweepResult) -> list[str]:
-    """Plain-words lines: best, smallest within noise, configurations that repeat another."""
+    """Plain-words lines: best, smallest within noise, configurations that repeat another, and
+    whether the best was chosen on the rows that measure it."""
+    return _ranking_lines(res) + res.notes + _chosen_on_test(res)
+
+
+def _chosen_on_test(res: SweepResult) -> list[str]:
+    """Ranked by a test metric (no validation rows): the winner's test figure flatters it."""
+    if not res.metric.startswith("test_") or res.ranking is None or res.ranking.best is None:
+        return []
+    return [f"Chosen on the test rows (there are no validation rows): the best one's {res.metric} is "
+            f"an optimistic estimate of how it does on new data. Hold out validation rows to "
+            f"choose on, and keep the test rows for the end."]
+
+
+def _ranking_lines(res: SweepResult) -> list[str]:
+    """The best configuration, and the smallest close to it or what the seeds cannot tell yet."""
     out = []
     rk = res.ranking
     if rk is None or rk.best is None:
-        return ["No configuration finished.", *res.notes]
+        return ["No configuration finished."]
     b = res.configurations[rk.best]
     sb = stats.summarize(res.values(b))
     out.append(f"Best by {res.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} ({b.params} "
@@ -36,7 +51,7 @@ def summary_lines(res: SweepResult) -> list[str]:
             out.append("The seeds tell every other configuration from it." if res.seeds > 1 else
                        "One seed each: whether the others are within seed noise of it cannot "
                        "be told.")
-        return out + res.notes
+        return out
     if rk.smallest == rk.best:
         out.append("No smaller network scores within seed noise of it.")
     else:
@@ -50,4 +65,4 @@ def summary_lines(res: SweepResult) -> list[str]:
         out.append(f"{u.label} — {fmt_spread(su.mean, su.sd)} ({u.params} parameters) is "
                    f"smaller, but {su.n} seeds cannot tell whether it is as good: run more "
                    f"seeds to know.")
-    return out + res.notes
+    return out
