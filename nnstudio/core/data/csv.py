@@ -317,17 +317,26 @@ def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
     return read_csv(path, keep or None)
 
 
-def _read_values(frame: pd.DataFrame, o: CsvOptions) -> tuple[pd.DataFrame, dict, list[str]]:
-    """What the options say of the values, in order: text columns of numbers written for people
-    ($63,248, 13.6%), columns of numbers with markers of missing values ('?'), pandas' 'NA' …
-    in the text columns, and the dates' parts. Returns the table, what each read (the fields of
-    :class:`Dataset` of those names) and the notes that say so."""
+def read_numbers(frame: pd.DataFrame, o: CsvOptions) -> tuple[dict, dict[str, dict[str, int]]]:
+    """In place, what the options say of numbers: text columns of numbers written for people
+    ($63,248, 13.6%, 92 kg, 14:30), then columns of numbers with markers of missing values ('?').
+    Returns (what each formatted column read, ``{column: {marker: count}}``); a whole file's
+    reading and a streamed chunk's share it."""
     formatted = read_formatted_numbers(frame, o.decimal, o.missing_markers, o.minutes_seconds) \
         if o.formatted_numbers else {}
     markers = read_markers_as_missing(frame, o.decimal) if o.missing_markers else {}
     for col, f in formatted.items():
         if f["markers"]:
             markers[col] = f["markers"]
+    return formatted, markers
+
+
+def _read_values(frame: pd.DataFrame, o: CsvOptions) -> tuple[pd.DataFrame, dict, list[str]]:
+    """What the options say of the values, in order: text columns of numbers written for people
+    ($63,248, 13.6%), columns of numbers with markers of missing values ('?'), pandas' 'NA' …
+    in the text columns, and the dates' parts. Returns the table, what each read (the fields of
+    :class:`Dataset` of those names) and the notes that say so."""
+    formatted, markers = read_numbers(frame, o)
     text_na = read_pandas_missing(frame, o.decimal, o.na_in_text)
     frame, dates = read_date_parts(frame) if o.date_parts else (frame, {})
     notes = formatted_text(formatted) + (mixed_units_text(frame, o.decimal) if o.formatted_numbers else []) + \

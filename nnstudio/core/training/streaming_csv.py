@@ -53,8 +53,6 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.core.data.csv_missing import markers_text
-from nnstudio.core.data.csv_numbers import formatted_text, read_formatted_numbers
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
 from nnstudio.core.data.prepared_data import output_start
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
@@ -82,7 +80,7 @@ from nnstudio.core.training.distributed import build_compiled, keras_fit
 from nnstudio.core.training.evaluation import evaluate_arrays
 from nnstudio.core.training.steps import as_targets, target_layout
 from nnstudio.core.training.streaming_read import (
-    VALUES,
+    ValuesRead,
     chunks,
     csv_read_kwargs,
     file_chunks,
@@ -275,13 +273,13 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     target_stats = ColumnStats()
     rows = {"train": 0, "val": 0, "test": 0}
     first, counts = 0, {"dropped": 0, "target": 0}
-    markers: dict[str, dict[str, int]] = {}  # '?' read as missing, per column, over the file
+    said = ValuesRead()  # '$1,234' and '92 kg' read as numbers, '?' as missing, over the file
     starts: list[tuple[Path, int]] = []
     for p in paths:
         starts.append((p, first))
         if p != path:
             same_columns(path, p, names, read_kwargs)
-        for chunk in chunks(p, chunk_rows, read_kwargs, usecols, markers):
+        for chunk in chunks(p, chunk_rows, read_kwargs, usecols, said):
             first = _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows,
                                counts)
     dropped, n_target = counts["dropped"], counts["target"]
@@ -298,18 +296,10 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
                         "Use more data or smaller test/validation fractions.")
     pre = FittedPreprocessor(_transforms(stats, roles.features, config), roles.target, task,
                              list(classes))
-    notes = []
-    v = read_kwargs.get(VALUES)
-    if v and v["formatted"]:  # what the first rows' reading did, said once
-        raw = read_head(path, {k: x for k, x in read_kwargs.items() if k != VALUES},
-                        min(chunk_rows, 10_000))[usecols]  # (one chunk in memory at a time)
-        notes = formatted_text(read_formatted_numbers(raw, v["decimal"], v["markers"],
-                                                      v["minutes_seconds"]))
-    notes += markers_text(markers)  # counted over the whole file
     return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
                       time.perf_counter() - t0, starts if len(paths) > 1 else [], first,
                       output_start(task, *train_target.mean_sd()) if task is Task.REGRESSION else None,
-                      config, notes)
+                      config, said.notes())
 
 
 def _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows, counts) -> int:

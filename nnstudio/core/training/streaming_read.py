@@ -4,46 +4,69 @@ app's reader detects for the file, each chunk's values read as the app reads a w
 files to read in turn share their columns (see ``streaming_csv``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from nnstudio.core.data import csv as csv_mod
-from nnstudio.core.data.csv_missing import read_markers_as_missing
-from nnstudio.core.data.csv_numbers import read_formatted_numbers
+from nnstudio.core.data.csv_missing import markers_text
+from nnstudio.core.data.csv_numbers import formatted_text
 from nnstudio.core.errors import DataError
 
-#: the key of :func:`csv_read_kwargs`' dict that is not pandas': how each chunk's values are read
+#: the key of :func:`csv_read_kwargs`' dict that is not pandas': the file's CsvOptions, which say how
+#: each chunk's values are read
 VALUES = "_values"
+
+
+@dataclass
+class ValuesRead:
+    """What reading the chunks' values did over a file: each column read as numbers (as its first
+    such chunk showed it) and the missing-value markers read, counted."""
+
+    formatted: dict = field(default_factory=dict)
+    markers: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, formatted: dict, markers: dict[str, dict[str, int]]) -> None:
+        for col, f in formatted.items():
+            self.formatted.setdefault(col, f)
+        for col, counts in markers.items():
+            into = self.markers.setdefault(col, {})
+            for marker, n in counts.items():
+                into[marker] = into.get(marker, 0) + n
+
+    def notes(self) -> list[str]:
+        """Said as a whole file's reading says it."""
+        return formatted_text(self.formatted) + markers_text(self.markers)
 
 
 def csv_read_kwargs(path: Path | str, options: dict | None = None) -> dict:
     """pandas ``read_csv`` arguments for the file, detected as the app's CSV reader does, and under
-    :data:`VALUES` how its text values are read after pandas ('$1,234', '92 kg', '14:30' as numbers,
-    as in memory), chunk by chunk."""
+    :data:`VALUES` the options that say how its text values are read after pandas ('$1,234',
+    '92 kg', '14:30' as numbers, '?' as missing, as in memory), chunk by chunk."""
     fmt = csv_mod.sniff(path, csv_mod.CsvOptions.from_dict(options) if options else None)
     kw = csv_mod._pandas_kwargs(fmt)  # the app reader's own arguments: same columns, same values
     kw["encoding"] = fmt.options.encoding
-    o = fmt.options
-    if o.formatted_numbers or o.missing_markers:
-        kw[VALUES] = {"decimal": o.decimal or ".", "formatted": o.formatted_numbers,
-                      "markers": o.missing_markers, "minutes_seconds": list(o.minutes_seconds)}
+    if fmt.options.formatted_numbers or fmt.options.missing_markers:
+        kw[VALUES] = fmt.options
     return kw
 
 
 def chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] | None = None,
-            markers: dict | None = None):
-    """The file's chunks, each one's values read as the app reads a whole file; ``markers``
-    gathers ``{column: {marker: count}}`` of the missing-value markers read ('?')."""
+           said: ValuesRead | None = None):
+    """The file's chunks, each one's values read as the app reads a whole file
+    (``csv.read_numbers``); ``said`` gathers what that reading did."""
     kwargs = {k: v for k, v in read_kwargs.items() if k != VALUES}
-    values = read_kwargs.get(VALUES)
+    options = read_kwargs.get(VALUES)
     try:
         reader = pd.read_csv(path, chunksize=chunk_rows, usecols=usecols, **kwargs)
         with reader:
             for chunk in reader:
-                if values:  # a chunk read as numbers where the whole file would be (else: as text,
-                    # and a column of numbers in one chunk and text in another is refused)
-                    _read_values(chunk, values, markers)
+                if options is not None:  # read as numbers where the whole file would be (else as
+                    # text, and a column of numbers in one chunk and text in another is refused)
+                    read = csv_mod.read_numbers(chunk, options)
+                    if said is not None:
+                        said.add(*read)
                 yield chunk
     except FileNotFoundError:
         raise DataError(f"There is no file at {path}.") from None
@@ -53,24 +76,6 @@ def chunks(path: Path, chunk_rows: int, read_kwargs: dict, usecols: list[str] | 
     except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"Cannot read {path.name} as CSV: {str(e).splitlines()[0][:200]}",
                         "Check it is a delimited text file with a header row.") from None
-
-
-def _read_values(chunk: pd.DataFrame, values: dict, markers: dict | None) -> None:
-    """In place, as ``csv._read_values`` reads a whole file: numbers written for people, then
-    missing-value markers in number columns."""
-    found = {}
-    if values["formatted"]:
-        for col, f in read_formatted_numbers(chunk, values["decimal"], values["markers"],
-                                             values["minutes_seconds"]).items():
-            if f["markers"]:
-                found[col] = f["markers"]
-    if values["markers"]:
-        found.update(read_markers_as_missing(chunk, values["decimal"]))
-    if markers is not None:
-        for col, counts in found.items():
-            into = markers.setdefault(col, {})
-            for marker, n in counts.items():
-                into[marker] = into.get(marker, 0) + n
 
 
 def file_chunks(files: list[tuple[Path, int]], chunk_rows: int, read_kwargs: dict,
