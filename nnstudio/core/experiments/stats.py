@@ -127,15 +127,16 @@ def compare(a_values, b_values, metric: str = "val_accuracy", label_a: str = "A"
     with warnings.catch_warnings():  # one group without spread: scipy warns, the test still holds
         warnings.simplefilter("ignore", RuntimeWarning)
         p = float(stats.ttest_ind(a.values, b.values, equal_var=False).pvalue)
-    within = not p < ALPHA
-    if within and abs(diff) > max(a.sd, b.sd):  # not shown real, not shown small: say so
+    v = Verdict(metric, a, b, diff, TEST_NAME, p, not p < ALPHA, "")
+    if v.undecided:  # not shown real, not shown small: say so
         tail = (f"{n} cannot tell the difference from seed noise ({_p(p)}, {TEST_NAME}), though "
                 f"it is larger than the seeds' spread: run more seeds to know")
-    elif within:
+    elif v.within_noise:
         tail = f"the difference is within seed noise ({_p(p)}, {TEST_NAME})"
     else:
         tail = f"{_better(diff, metric, label_a, label_b)} beyond seed noise ({_p(p)}, {TEST_NAME})"
-    return Verdict(metric, a, b, diff, TEST_NAME, p, within, f"{head} — {tail}")
+    v.text = f"{head} — {tail}"
+    return v
 
 
 def _better(diff: float, metric: str, label_a: str, label_b: str) -> str:
