@@ -32,6 +32,9 @@ underfitting   a classifier's training loss levelled off (< 1 % change over its 
 unscaled_inputs an input column the preprocessing did not scale varies over hundreds or more
                (or sits far from 0): the network sees unscaled numbers
 too_few_rows   fewer training rows than a twentieth of the parameters
+bottleneck     a classifier of more than two classes has a hidden Dense layer with fewer units
+               than classes, and does not do well (under 95 % test accuracy): every class's
+               score is made from that layer's few numbers
 still_learning the run ended with its training loss still falling: its last quarter of epochs
                took >= 1/5 of its fall on a log scale and >= 5 %, or >= 30 % however it fell
                before; the validation loss still setting new lows, and the net not good: more
@@ -72,7 +75,7 @@ from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
 
 CODES = ("overfitting", "lr_too_high", "lr_too_low", "dead_relu", "saturation", "majority_class",
          "underfitting", "unscaled_inputs", "too_few_rows", "diverged",
-         "still_learning")
+         "still_learning", "bottleneck")
 
 STEP_LESSON = SPEC_STEP_LESSON
 
@@ -252,6 +255,31 @@ def _too_few_rows(data, spec) -> Finding | None:
                     la.kind == "dense" for la in spec.hidden) else {}))
 
 
+def _bottleneck(data, spec, result) -> Finding | None:
+    """A hidden layer narrower than the classes (26 letters through 8 units): what it drops, no
+    later layer gets back, so classes share its few directions and are told apart less well."""
+    classes = int(getattr(data, "n_classes", 0) or 0)
+    if data.task is not Task.MULTICLASS or classes <= 2 or _good(data, result):
+        return None
+    narrow = [(la.units, i) for i, la in enumerate(spec.hidden) if la.kind == "dense"
+              and la.units is not None and la.units < classes]
+    if not narrow:
+        return None
+    units, i = min(narrow)
+    layer = spec.hidden[i]
+    wide = min(max(1 << (classes - 1).bit_length(),
+                   *(la.units or 0 for la in spec.hidden if la.kind == "dense")), MAX_DENSE_UNITS)
+    return Finding(
+        "bottleneck", f"Hidden layer {i + 1} ({units} {layer.activation} units) is narrower than "
+        f"the {classes} classes the output tells apart: every class's score is made from its "
+        f"{units} numbers.",
+        "Each layer sees only what the layer before it passes on, so what a narrow layer drops no "
+        "later layer gets back: the classes must share its few directions and are told apart "
+        f"less well. Give every hidden layer at least as many units as classes ({classes}).",
+        evidence={"units": units, "classes": classes},
+        fix=Fix(f"{wide} units in every hidden layer", knobs={"units": wide}))
+
+
 # ----- the entry point -------------------------------------------------------------------------------
 def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
     """The findings about a finished run (``result``: TrainResult, ``health``: its Health)."""
@@ -284,7 +312,7 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
             out.append(f)
     # (a regression target's scale is no finding: the output starts at its mean, its weights
     # scaled to its spread, PreparedData.output_start; prices in dollars train as in thousands)
-    for f in (_unscaled(data), _too_few_rows(data, spec)):
+    for f in (_unscaled(data), _too_few_rows(data, spec), _bottleneck(data, spec, result)):
         if f is not None:
             out.append(f)
     quiet = {"diverged", "lr_too_high", "lr_too_low", "overfitting"}

@@ -73,8 +73,16 @@ class Project:
         profiles = _profiles(dataset)
         roles = infer_roles(dataset.frame, target, profiles=profiles)
         pre = propose_codes(PreprocessConfig(), dataset.frame, roles.features, profiles)
-        return cls(dataset, roles, NetworkSpec([LayerSpec.dense(16, "relu"), LayerSpec.dense(8, "relu")]),
-                   TrainSettings(epochs=50), pre)
+        p = cls(dataset, roles, NetworkSpec([]), TrainSettings(epochs=50), pre)
+        # 16 then 8 ReLU units; as wide as the classes where there are more (26 letters through 8
+        # units lose what tells them apart: the coach's "bottleneck")
+        try:
+            classes = p.n_classes() if p.task is Task.MULTICLASS else 0
+        except NNStudioError:  # a target that cannot be used: the Data tab says why
+            classes = 0
+        wide = 1 << max(3, (classes - 1).bit_length()) if classes else 8
+        p.spec = NetworkSpec([LayerSpec.dense(max(16, 2 * wide), "relu"), LayerSpec.dense(wide, "relu")])
+        return p
 
     @property
     def task(self) -> Task:

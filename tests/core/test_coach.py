@@ -6,11 +6,13 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nnstudio.core import coach as coach_module
 from nnstudio.core import coach_curves
 from nnstudio.core.coach import CODES, STEP_LESSON, apply_fix, diagnose
+from nnstudio.core.data import Dataset
 from nnstudio.core.errors import SpecError
 from nnstudio.core.health import Health, HealthPoint, LayerHealth
 from nnstudio.core.model.spec import NetworkSpec, Task, validate
@@ -133,10 +135,6 @@ def test_a_standardized_rare_column_is_not_called_unscaled():
     """A column that is 0 in all rows but a few (an edge pixel of a digit image) reaches a
     z-score in the tens once standardized: its inputs are scaled, and the coach does not say
     they are not. Unscaled, the same column is found."""
-    import pandas as pd
-
-    from nnstudio.core.data import Dataset
-
     rng = np.random.default_rng(0)
     x = rng.normal(size=10_000)
     rare = np.zeros(10_000)
@@ -155,10 +153,6 @@ def test_a_standardized_rare_column_is_not_called_unscaled():
 
 def _prices(scale: float, epochs: int = 20):
     """Prices of houses from their area, the price in units of ``scale`` (1: dollars)."""
-    import pandas as pd
-
-    from nnstudio.core.data import Dataset
-
     rng = np.random.default_rng(1)
     area = rng.uniform(500, 4000, 600)
     price = (area * 300 + rng.normal(0, 20_000, 600)) / scale
@@ -192,10 +186,6 @@ def test_prices_in_dollars_are_learned_and_neither_their_scale_nor_the_rate_is_b
 def test_a_target_far_from_0_with_a_small_spread_is_learned():
     """Years of construction (mean ~1990, sd ~17): the output starts at the training mean, so
     the network learns the spread around it (from 0 it spent the run climbing to 1990)."""
-    import pandas as pd
-
-    from nnstudio.core.data import Dataset
-
     rng = np.random.default_rng(2)
     age = rng.uniform(0, 60, 600)
     frame = pd.DataFrame({"age": age, "built": 2020 - age + rng.normal(0, 1, 600)})
@@ -344,7 +334,7 @@ def test_every_code_is_documented_and_a_step_unit_is_refused_with_the_or_lesson(
     import nnstudio.core.coach as coach
     from nnstudio.core.model.spec import validate
 
-    assert len(CODES) == 11 and all(c in coach.__doc__ for c in CODES)
+    assert len(CODES) == 12 and all(c in coach.__doc__ for c in CODES)
     _, data = xor_data
     with pytest.raises(SpecError) as e:
         validate(NetworkSpec.parse("dense:2:step"), data.task, data.n_classes)
@@ -498,3 +488,40 @@ def test_a_run_stopped_while_still_learning_is_told_to_train_longer(xor_data):
     good = SimpleNamespace(history=_history(sigmoid), status="completed", test={"accuracy": 0.97},
                            model=None)
     assert diagnose(data, p.spec, s, good) == []
+
+
+def test_a_hidden_layer_narrower_than_the_classes_is_a_bottleneck():
+    """Digits through a 4-unit layer: every one of the 10 classes' scores is made from 4 numbers.
+    The coach names the layer and the class count, and its comparison run widens every hidden
+    layer to at least the classes (a valid network)."""
+    run = _run("digits", {"epochs": 10}, layers="dense:32:relu,dense:4:relu")
+    assert "bottleneck" in run.codes, [f.message for f in run.found]
+    f = next(f for f in run.found if f.code == "bottleneck")
+    assert "Hidden layer 2 (4 relu units)" in f.message and "10 classes" in f.message
+    assert f.fix.knobs == {"units": 32} and "32 units" in f.fix.label
+    spec2, _ = apply_fix(run.p.spec, run.p.settings, f.fix)
+    assert validate(spec2, run.data.task, run.data.n_classes) == []
+    assert [la.units for la in spec2.hidden if la.kind == "dense"] == [32, 32]
+
+
+def test_a_narrow_layer_is_no_bottleneck_for_two_classes_or_a_network_that_does_well(xor_data):
+    p, data = xor_data  # two classes: a 2-unit layer feeds one output
+    res = SimpleNamespace(history={"loss": [0.7, 0.5]}, status="completed", test={"accuracy": 0.8},
+                          model=object())
+    assert coach_module._bottleneck(data, NetworkSpec.parse("dense:2:relu", data.task, 2), res) is None
+    ten = SimpleNamespace(task=Task.MULTICLASS, n_classes=10)
+    narrow = NetworkSpec.parse("dense:4:relu", Task.MULTICLASS, 10)
+    assert coach_module._bottleneck(ten, narrow, res) is not None
+    res.test = {"accuracy": 0.97}  # it does well through 4 units: nothing to say
+    assert coach_module._bottleneck(ten, narrow, res) is None
+
+
+def test_a_new_file_with_many_classes_gets_hidden_layers_as_wide_as_its_classes():
+    """The default network (16, 8) put 26 letters through 8 units; it is as wide as the classes."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=520), "b": rng.normal(size=520),
+                          "letter": [chr(65 + i % 26) for i in range(520)]})
+    p = Project.from_dataset(Dataset(frame, "letters"))
+    assert [la.units for la in p.spec.hidden] == [64, 32]
+    frame["letter"] = np.where(frame.a > 0, "yes", "no")
+    assert [la.units for la in Project.from_dataset(Dataset(frame, "yn")).spec.hidden] == [16, 8]
