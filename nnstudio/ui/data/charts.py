@@ -19,6 +19,7 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf"]
 SCATTER_MAX = 5000  # points drawn in the scatter plot (a seeded random sample of bigger tables)
 STACK_MAX_ROWS = 200_000  # histograms split by class up to this many rows
+MAX_VALUE_TICKS = 12  # whole-number columns of at most this many values: a tick under each bar
 
 
 def class_color(i: int) -> str:
@@ -51,6 +52,8 @@ def draw_histogram(plot: pg.PlotWidget, legend: pg.LegendItem | None, project, c
         edges = np.asarray(p.hist_edges, float)
         if len(edges) == 2 * len(p.hist_counts) and p.integer:  # one bar per whole value
             lefts, rights = edges[0::2], edges[1::2]
+            if len(lefts) <= MAX_VALUE_TICKS:  # each value under its bar (1 2 3, not 1 1.5 2 2.5 3)
+                ax.setTicks([[(float(v), f"{v:g}") for v in np.round(lefts / 2 + rights / 2)]])
         else:
             lefts, rights = edges[:-1], edges[1:]
         with np.errstate(over="ignore", invalid="ignore"):

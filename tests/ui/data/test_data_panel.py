@@ -174,6 +174,16 @@ def test_histogram_is_split_by_class_and_scatter_coloured_by_target(churn):
     assert panel.scatter_box.scatter.getPlotItem().getAxis("bottom").labelText == "Age"
 
 
+def test_a_few_whole_numbers_have_a_tick_under_each_bar(churn):
+    """NumOfProducts (1 to 4) had ticks at 1, 1.5, 2, 2.5, …: values the column never holds."""
+    _window, panel = churn
+    panel.select_column("NumOfProducts")
+    ticks = sorted(panel.column_box.hist.getAxis("bottom")._tickLevels[0])
+    assert [label for _, label in ticks] == ["1", "2", "3", "4"]
+    panel.select_column("Balance")  # a measurement: the axis' own ticks
+    assert panel.column_box.hist.getAxis("bottom")._tickLevels is None
+
+
 def test_long_category_names_go_on_two_lines_so_they_do_not_run_into_each_other(churn):
     _window, panel = churn
     panel.select_column("Surname")  # the most frequent surnames, a bar each
