@@ -54,6 +54,10 @@ def add_arguments(p) -> None:
     g.add_argument("--split-order", choices=["random", "last"],
                    help="rows held out for validation and test: random (default), or the last "
                         "rows of the file (data in time order: measure a forecast on later rows)")
+    g.add_argument("--split-by", metavar="COLUMN",
+                   help="hold out whole groups of this column's values at random (the visits of "
+                        "one patient all in training, or all held out): the test rows are then "
+                        "of patients, customers… the network never saw")
     g.add_argument("--task", choices=("binary", "multiclass", "regression"),
                    help="override the task inferred from the target")
     g.add_argument("--missing", choices=("auto", "drop", "median", "mean", "most_frequent"),
@@ -186,6 +190,8 @@ def load_project(args):
         project.split = replace(project.split, seed=args.split_seed)
     if args.split_order is not None:
         project.split = replace(project.split, order=args.split_order)
+    if args.split_by is not None:
+        project.split = replace(project.split, order="group", group=args.split_by)
     if args.layers is not None:
 
         # a last Dense layer of the output's width is the output layer; else it follows the task
@@ -248,7 +254,7 @@ def run(args) -> int:
             if not args.save:  # else once saved, with the verdict against the project's last group
                 print(json.dumps(out, indent=2))
         else:
-            print(rows_text(data))
+            print(rows_text(data, project.split))
             print(task_line(project, data))
             print("\n".join(columns_lines(project, data)))
             for i, r in enumerate(runs):
@@ -291,7 +297,7 @@ def run(args) -> int:
         if args.json:
             print(json.dumps(out, indent=2))
         else:
-            print_result(result.message, out, params, rows_text(data), out["task_line"],
+            print_result(result.message, out, params, rows_text(data, project.split), out["task_line"],
                          *columns_lines(project, data))
             for f in findings:
                 print(f"coach [{f['code']}]: {f['message']}")

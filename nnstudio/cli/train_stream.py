@@ -148,6 +148,8 @@ def run_streaming(args, strategy=None, cluster: dict | None = None) -> int:
     split = replace(split, **{k: v for k, v in (("test", args.test), ("val", args.val),
                                                 ("seed", args.split_seed),
                                                 ("order", args.split_order)) if v is not None})
+    if args.split_by is not None:
+        split = replace(split, order="group", group=args.split_by)
     settings = replace(settings, **settings_overrides(args))
     settings.check()
     if getattr(args, "missing", None):

@@ -314,6 +314,16 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
         a("# validation_split then watches the last rows before them ------------------------------------")
         a("n_test = round(len(data) * TEST_FRACTION)")
         a("test, train = data.iloc[len(data) - n_test:], data.iloc[:len(data) - n_test]")
+    elif split.get("order") == "group":  # the rows of one patient together: all in one split
+        a(f"# ----- 2. split: hold out whole groups of {split['group']!r} for the test (every row of one")
+        a("# in training, or every row in the test), taken at random until they hold the test's share -")
+        a(f"groups = data[{split['group']!r}]")
+        a("names = groups.unique()")
+        a("order = np.random.default_rng(SEED).permutation(len(names))")
+        a("sizes = groups.value_counts(dropna=False).reindex(names).to_numpy()[order]")
+        a("k = int(np.argmin(np.abs(np.cumsum(sizes) - len(data) * TEST_FRACTION))) + 1")
+        a("held = groups.isin(names[order[:k]])")
+        a("test, train = data[held], data[~held]")
     else:
         a("# ----- 2. split: shuffle, hold out the test rows (never seen in training) -----------------------")
         a("data = data.sample(frac=1.0, random_state=SEED)")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data.roles import repeated_identifier
 from nnstudio.core.data.spellings import look_alike_groups
 from nnstudio.core.model.spec import Task
 from nnstudio.core.numbers import and_list
@@ -433,10 +434,44 @@ def time_order_text(project) -> str:
             f"command line).")
 
 
+def group_columns(project) -> list[str]:
+    """The columns that can name groups of rows held out whole: repeated identifiers (a
+    patient's ID over their visits) first, then the others but the target."""
+    cols = [str(c) for c in project.dataset.columns if str(c) != project.roles.target]
+    ids = [c for c in cols if repeated_identifier(c, project.dataset.profile(c))]
+    return ids + [c for c in cols if c not in ids]
+
+
+def mixed_groups(data, project) -> tuple[str, str]:
+    """(column, "Rows come in groups of 'patient_id' …") when a repeated identifier's values (a
+    patient's visits) have rows both in training and held out (test, else validation rows); else
+    ("", "")."""
+    if project.split.order != "random":
+        return "", ""
+    held = data.raw_test if len(data.raw_test) else data.raw_val
+    for col in data.raw_train.columns:
+        if col == project.roles.target or col not in held.columns:
+            continue
+        if not repeated_identifier(col, project.dataset.profile(col)):
+            continue
+        values = set(held[col].dropna())
+        shared = len(values & set(data.raw_train[col].dropna()))
+        if not shared:
+            continue
+        split = "test" if len(data.raw_test) else "validation"
+        return col, (f"Rows come in groups of '{col}': {shared:,} of the {len(values):,} {col} values "
+                     f"of the {split} rows have rows in training too, so the {split} score is "
+                     f"measured on {col}s the network has seen rows of: if new data brings new "
+                     f"ones, it flatters. To measure that, hold out whole groups (Hold out: whole "
+                     f"groups of {col}, on the Data tab; --split-by {col} from the command line).")
+    return "", ""
+
+
 @dataclass
 class Findings:
     notes: list[str]  # every finding in plain words
     columns: dict[str, str]  # column -> what was found about it (for the Data tab's table)
+    groups: str = ""  # the column whose groups the random split mixes (hold out whole ones)
 
 
 def check(data, project) -> Findings:
@@ -445,7 +480,8 @@ def check(data, project) -> Findings:
     two blobs are apart along either axis)."""
     target = project.roles.target
     from_file = project.dataset.csv_options is not None
-    key = ("checks", target, tuple(project.roles.features), from_file, project.split.order)
+    key = ("checks", target, tuple(project.roles.features), from_file, project.split.order,
+           project.split.group)
     if key in data.memo:  # the Data tab, Train and the report ask of the same prepared data
         return data.memo[key]
     found = leaks(data, project.roles.features) if from_file else []
@@ -456,10 +492,13 @@ def check(data, project) -> Findings:
              # (the built-in OR table trains and scores on its four rows, by design)
              no_test_text(data) if from_file else "", look_alike_text(alike),
              time_order_text(project)]
+    groups, mixed = mixed_groups(data, project)
     columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
     columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
-    data.memo[key] = Findings([line for line in lines if line], columns)
+    if groups:
+        columns[groups] = "names groups of rows: hold out whole ones?"
+    data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, groups)
     return data.memo[key]
 
 

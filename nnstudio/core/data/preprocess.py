@@ -45,6 +45,8 @@ from nnstudio.core.model.spec import Task
 #: "auto" drops the rows with a missing value when they are at most this share of the training
 #: rows; above it, numbers are filled with the median and categories get a "(missing)" level.
 AUTO_DROP_MAX = 0.05
+#: Holding out whole groups needs at least this many (some for training, validation and test).
+MIN_GROUPS = 5
 
 
 def _split_indices(n: int, frac: float, seed: int, strata: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +71,41 @@ def _split_last(n: int, frac: float) -> tuple[np.ndarray, np.ndarray]:
     """range(n) as (rest, taken): the last ``frac`` of the rows taken, in file order."""
     k = int(round(n * frac)) if frac > 0 else 0
     return np.arange(n - k), np.arange(n - k, n)
+
+
+def _split_groups(groups: np.ndarray, frac: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """range(len(groups)) as (rest, taken), both sorted: whole groups (integer codes, one per
+    row) taken in a seeded random order until they hold the nearest to ``frac`` of the rows."""
+    n = len(groups)
+    if frac <= 0 or n == 0:
+        return np.arange(n), np.array([], dtype=np.int64)
+    sizes = np.bincount(groups)
+    order = np.random.default_rng(seed).permutation(len(sizes))
+    rows = np.cumsum(sizes[order])
+    k = int(np.argmin(np.abs(rows - n * frac))) + 1  # the first k groups in that order
+    taken = np.isin(groups, order[:k])
+    return np.flatnonzero(~taken), np.flatnonzero(taken)
+
+
+def group_codes(frame: pd.DataFrame, column: str, target: str) -> np.ndarray:
+    """Each row's group (an integer code of ``column``'s value; a row without one is its own
+    group), or a DataError saying why the column cannot group the rows."""
+    if column == target:
+        raise DataError(f"'{column}' is the target: its values cannot also name the groups held out.",
+                        "Choose the column that names the groups (a patient's or a customer's ID).")
+    if column not in frame.columns:
+        raise DataError(f"There is no column '{column}' to hold out whole groups of.",
+                        "Choose one of the table's columns, or hold out random rows.")
+    codes = pd.factorize(frame[column])[0]
+    alone = codes < 0
+    codes[alone] = codes.max() + 1 + np.arange(int(alone.sum()))
+    groups = len(np.unique(codes))
+    if groups < MIN_GROUPS:
+        raise DataError(f"'{column}' has only {groups} different values: too few groups to hold "
+                        f"whole ones out for validation and test.",
+                        f"Hold out whole groups of a column with at least {MIN_GROUPS} values, or "
+                        f"hold out random rows.")
+    return codes
 
 
 def _profile(dataset: Dataset, col: str) -> ColumnProfile:
@@ -190,6 +227,11 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     if split.order == "last":  # the file's last rows: test, then validation before them
         rest, test_idx = _split_last(len(frame), split.test)
         train_idx, val_idx = _split_last(len(rest), split.val)
+    elif split.order == "group":  # the visits of one patient: all in training, or all held out
+        groups = group_codes(frame, split.group, roles.target)
+        rest, test_idx = _split_groups(groups, split.test, split.seed)
+        train_idx, val_idx = _split_groups(np.unique(groups[rest], return_inverse=True)[1],
+                                           split.val, split.seed + 1)
     else:
         rest, test_idx = _split_indices(len(frame), split.test, split.seed, strata)
         train_idx, val_idx = _split_indices(len(rest), split.val, split.seed + 1,

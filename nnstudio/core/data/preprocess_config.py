@@ -10,7 +10,8 @@ CATEGORICAL_ENCODINGS = ("onehot", "ordinal")
 MISSING_STRATEGIES = ("auto", "drop", "mean", "median", "most_frequent", "constant")
 COLUMN_KINDS = ("auto", "number", "category")
 SPELLINGS = ("exact", "merge")  # values as written, or look-alikes read as one (core.data.spellings)
-SPLIT_ORDERS = ("random", "last")  # rows held out at random, or the file's last rows
+#: rows held out at random, the file's last rows, or whole groups of a column's values at random
+SPLIT_ORDERS = ("random", "last", "group")
 
 #: Plain names for the choices above (the GUI's combo boxes and the CLI's help use them).
 LABELS = {
@@ -100,8 +101,11 @@ class SplitConfig:
     seed: int = 42
     stratify: bool = True
     #: "random" rows, or "last": the last rows in file order (data in time order: a forecast is
-    #: measured on rows later than those it learnt from); seed and stratify do not apply there
+    #: measured on rows later than those it learnt from); seed and stratify do not apply there;
+    #: or "group": whole groups of the ``group`` column's values at random (the visits of one
+    #: patient all in training, or all held out), seeded, not stratified
     order: str = "random"
+    group: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -117,8 +121,12 @@ class SplitConfig:
     def check(self) -> None:
         if self.order not in SPLIT_ORDERS:
             raise DataError(f"The split order must be one of {', '.join(SPLIT_ORDERS)} (got "
-                            f"{self.order!r}).", "'random': rows at random; 'last': the last rows "
-                            "of the file are held out.")
+                            f"{self.order!r}).", "'random': rows at random; 'last': the last rows of the file; "
+                            "'group': whole groups of a column's values.")
+        if self.order == "group" and not str(self.group or "").strip():
+            raise DataError("Holding out whole groups needs the column that names them.",
+                            "Choose the column whose values name the groups (a patient's or a "
+                            "customer's ID): its rows are held out together.")
         if not 0 <= self.test < 0.9:
             raise DataError(f"The test fraction must be at least 0 and below 0.9 (got {self.test}).")
         if not 0 <= self.val < 0.9:

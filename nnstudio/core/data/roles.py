@@ -60,6 +60,9 @@ REASON_DATES_STREAMED = ("dates or times: not used as they are; a streamed fit r
 REASON_COUNTER = ("numbers {lo} to {hi}, each in exactly one row: a row number or an identifier, so "
                   "it carries no pattern to learn")
 
+#: An identifier's name over at least this many values, each in 1.5 rows or more on average, names
+#: groups of rows (a patient's visits): not an input, and a random split mixes its groups.
+MIN_ID_GROUPS = 20
 #: A column with more than this share of its values missing is proposed as ignored.
 MOSTLY_MISSING = 0.5
 #: Columns looked at as the groups of a per-group sequence number (2 .. n/3 distinct values each).
@@ -191,6 +194,13 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
     id_name = _id_like_name(name) and not fractional
     if id_name and nonnull > 0 and prof.unique >= 0.9 * nonnull and n > 20 and prof.kind != "mixed":
         return REASON_ID
+    if id_name and prof.kind != "mixed" and n > 20 and repeated_identifier(name, prof):
+        each = (n - prof.missing) / prof.unique
+        each_text = f"{each:.0f}" if abs(each - round(each)) < 0.05 else f"about {each:.1f}"
+        return (f"an identifier repeated over the rows ({prof.unique:,} values, {each_text} rows each): "
+                f"it names whose rows they are, not something to learn from, and new data brings "
+                f"new ones. The rows of one {name} belong together: hold out whole groups of it "
+                f"(Hold out: whole groups)")
     seq = _sequence_reason(name, s, prof, frame)
     if seq:
         return seq
@@ -210,6 +220,19 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
         return (f"free text or names: {prof.unique:,} different values in {n:,} rows, too many to "
                 f"use as categories")
     return None
+
+
+def repeated_identifier(name: str, prof: ColumnProfile) -> bool:
+    """An identifier's name over values that repeat (a patient's visits): at least
+    :data:`MIN_ID_GROUPS` of them, and 1.5 rows or more each on average (whole numbers or text).
+    Codes are not (a zip code names a place whose rows new data has too)."""
+    if not _id_like_name(str(name)) or prof.kind not in ("number", "text", "binary"):
+        return False
+    if _norm(str(name)).endswith(_CODE_SUFFIXES):  # a zip or product code: categories to learn
+        return False
+    if prof.kind != "text" and not prof.integer:
+        return False
+    return prof.unique >= MIN_ID_GROUPS and prof.n - prof.missing >= 1.5 * prof.unique
 
 
 def _uneven(sizes: np.ndarray) -> bool:

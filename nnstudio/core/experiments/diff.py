@@ -83,14 +83,21 @@ def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
         out.append("preprocessing differs")
     if a.split != b.split:
         changed = [k for k in ("test", "val", "order", "seed", "stratify")
-                   if k in a.split and k in b.split and a.split[k] != b.split[k]]
-        said = {"random": "random", "last": "the last rows"}
+                   if k in a.split and k in b.split and _said(a.split, k) != _said(b.split, k)]
         named = {"test": "test", "val": "validation", "order": "rows held out", "seed": "split seed",
                  "stratify": "stratify"}
-        parts = [f"{named[k]}: {said.get(a.split[k], a.split[k])} -> {said.get(b.split[k], b.split[k])}"
-                 for k in changed]
+        parts = [f"{named[k]}: {_said(a.split, k)} -> {_said(b.split, k)}" for k in changed]
         out.append("the train/validation/test split differs" + (f" ({', '.join(parts)})" if parts else ""))
     return out
+
+
+def _said(split: dict, key: str):
+    """A split setting as the diff says it (which rows are held out in words)."""
+    if key != "order":
+        return split[key]
+    if split[key] == "group":
+        return f"whole groups of {split.get('group')}"
+    return {"random": "random", "last": "the last rows"}.get(split[key], split[key])
 
 
 def describe_diff(a: RunRecord, b: RunRecord, include_seed: bool = True) -> str:

@@ -226,6 +226,10 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     config = config or PreprocessConfig()
     split = split or SplitConfig()
     split.check()
+    if split.order == "group":
+        raise DataError("Holding out whole groups is not done when streaming: the split is decided "
+                        "row by row, before a group's other rows are read.",
+                        "Train in memory (without --stream), or hold out random rows.")
     if split.order != "random":
         raise DataError("Holding out the last rows of the file is not done when streaming: the "
                         "split is decided row by row, before the file's length is known.",

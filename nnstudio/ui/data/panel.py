@@ -6,6 +6,8 @@ change goes into ``state.project`` followed by ``state.notify_data_changed()``, 
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.data import checks
+from nnstudio.core.data.checks import group_columns
 from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE
 from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
@@ -124,6 +127,12 @@ class DataPanel(QWidget):
         self.spell_btn.setVisible(False)
         self.spell_btn.clicked.connect(self._read_as_one)
         self._alike: list[str] = []  # the columns spell_btn reads as one
+        self.group_btn = QPushButton()  # rows in groups split at random (checks.groups_text)
+        self.group_btn.setToolTip("Every row of one group in training, or every row held out: the "
+                                  "test rows are then of groups the network never saw")
+        self.group_btn.setVisible(False)
+        self.group_btn.clicked.connect(self._hold_out_groups)
+        self._groups = ""  # the column group_btn holds out whole groups of
         rows_row = QHBoxLayout()
         rows_row.addWidget(self.rows_note, 1)
         rows_row.addWidget(self.rows_btn, 0, Qt.AlignmentFlag.AlignTop)
@@ -241,6 +250,7 @@ class DataPanel(QWidget):
         checks_row = QHBoxLayout()
         checks_row.addWidget(self.checks_note, 1)
         checks_row.addWidget(self.spell_btn, 0, Qt.AlignmentFlag.AlignTop)
+        checks_row.addWidget(self.group_btn, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(checks_row)
         lay.addWidget(main, 1)
         self._editors = [self.target_combo, self.task_combo, *sc.widgets(), self.columns_view,
@@ -248,7 +258,7 @@ class DataPanel(QWidget):
                          self.default_categorical, self.default_missing, box.role_combo, box.kind_combo,
                          box.scaling_combo, box.encoding_combo, box.missing_combo, box.fill_edit,
                          box.spelling_combo, self.open_btn, self.generate_btn, self.rows_btn,
-                         self.spell_btn]
+                         self.spell_btn, self.group_btn]
 
         self._prep_timer = QTimer(self, singleShot=True, interval=60)
         self._prep_timer.timeout.connect(self.refresh_preprocessing)
@@ -334,7 +344,7 @@ class DataPanel(QWidget):
         select_value(self.target_combo, pr.roles.target)
         self._sync_task_combo()
         self.split_controls.show_split(pr.split, self.task_combo.isEnabled() and task_or_none(
-            self.project) not in (None, Task.REGRESSION))
+            self.project) not in (None, Task.REGRESSION), group_columns(pr))
         cfg = pr.preprocess
         select_value(self.default_numeric, cfg.numeric)
         select_value(self.default_categorical, cfg.categorical)
@@ -364,6 +374,7 @@ class DataPanel(QWidget):
             self._show_rows(None)
             self.checks_note.setVisible(False)
             self.spell_btn.setVisible(False)
+            self.group_btn.setVisible(False)
             return
         try:
             prepared = self.state.prepared()
@@ -374,6 +385,7 @@ class DataPanel(QWidget):
             self._show_rows(None)
             self.checks_note.setVisible(False)
             self.spell_btn.setVisible(False)
+            self.group_btn.setVisible(False)
             self.columns_model.set_flagged({})
             return
         self.prep_error.setVisible(False)
@@ -385,9 +397,14 @@ class DataPanel(QWidget):
         self.checks_note.setVisible(bool(found.notes))
         self._alike = [col for col, _groups in checks.look_alikes(prepared)]
         self.spell_btn.setVisible(bool(self._alike))
+        self._groups = found.groups
+        self.group_btn.setText(f"Hold out whole groups of {found.groups}")
+        self.group_btn.setVisible(bool(found.groups))
         self.columns_model.set_flagged(found.columns)
         tr, va, te = len(prepared.X_train), len(prepared.X_val), len(prepared.X_test)
-        self.split_label.setText(f"{tr:,} training · {va:,} validation · {te:,} test rows → "
+        split = self.project.split
+        whole = f" (whole groups of {split.group})" if split.order == "group" else ""
+        self.split_label.setText(f"{tr:,} training · {va:,} validation · {te:,} test rows{whole} → "
                                  f"{prepared.n_inputs} network inputs · {prepared.task.label}")
 
     def _show_rows(self, prepared) -> None:
@@ -425,6 +442,12 @@ class DataPanel(QWidget):
         for col in self._alike:
             self.project.preprocess.set_for_column(col, "spelling", "merge")
         if self._alike:
+            self._changed()
+
+    @Slot()
+    def _hold_out_groups(self) -> None:
+        if self._groups:
+            self.project.split = replace(self.project.split, order="group", group=self._groups)
             self._changed()
 
     @Slot()

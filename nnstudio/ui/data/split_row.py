@@ -1,14 +1,15 @@
 """The Data tab's split controls: test and validation shares, which rows are held out (at random,
-or the file's last ones for data in time order), the seed and stratification."""
+the file's last ones for data in time order, or whole groups of a column's values: a patient's
+visits together), the seed and stratification."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox
 
 from nnstudio.core.data import SplitConfig
 from nnstudio.ui.data.combos import select_value, value_combo
 
-ORDER_ITEMS = [("random", "random rows"), ("last", "the last rows")]
+ORDER_ITEMS = [("random", "random rows"), ("last", "the last rows"), ("group", "whole groups of")]
 
 
 class SplitControls(QObject):
@@ -25,8 +26,15 @@ class SplitControls(QObject):
                                  "training (like Keras' validation_split)")
         self.order_combo = value_combo(ORDER_ITEMS)
         self.order_combo.setToolTip(
-            "Random rows, or the last rows of the file (test last, validation before it): for data "
-            "in time order, a forecast is measured on rows later than those it learnt from")
+            "Random rows; the last rows of the file (test last, validation before it): for data "
+            "in time order, a forecast is measured on rows later than those it learnt from; or "
+            "whole groups of a column's values (all the visits of one patient in training, or all "
+            "held out): the test rows are then of patients the network never saw")
+        self.group_combo = QComboBox()
+        self.group_combo.setToolTip("The column whose values name the groups held out whole (a "
+                                    "patient's or a customer's ID)")
+        self.group_combo.setVisible(False)
+        self.group_combo.currentIndexChanged.connect(self._edited)
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.seed_spin.setToolTip("The same seed always gives the same split")
         self.stratify = QCheckBox("Stratify")
@@ -39,7 +47,8 @@ class SplitControls(QObject):
         self._can_stratify = True
 
     def widgets(self) -> list:
-        return [self.test_spin, self.val_spin, self.order_combo, self.seed_spin, self.stratify]
+        return [self.test_spin, self.val_spin, self.order_combo, self.group_combo, self.seed_spin,
+                self.stratify]
 
     def row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -47,15 +56,24 @@ class SplitControls(QObject):
                         ("Hold out:", self.order_combo), ("Seed:", self.seed_spin)):
             row.addWidget(QLabel(text))
             row.addWidget(w)
+            if w is self.order_combo:
+                row.addWidget(self.group_combo)
         row.addWidget(self.stratify)
         row.addStretch(1)
         return row
 
-    def show_split(self, s: SplitConfig, can_stratify: bool) -> None:
-        """The controls as ``s`` says (no :attr:`changed`); stratify where ``can_stratify``."""
+    def show_split(self, s: SplitConfig, can_stratify: bool, columns: list[str] = ()) -> None:
+        """The controls as ``s`` says (no :attr:`changed`); stratify where ``can_stratify``;
+        ``columns`` can name the groups (those that most likely do first)."""
         self._can_stratify = can_stratify
         for w in self.widgets():
             w.blockSignals(True)
+        if [self.group_combo.itemText(i) for i in range(self.group_combo.count())] != list(columns):
+            self.group_combo.clear()
+            self.group_combo.addItems(list(columns))
+        if s.group and self.group_combo.findText(s.group) < 0:
+            self.group_combo.addItem(s.group)  # a project's column the file has lost: the error says so
+        self.group_combo.setCurrentIndex(max(0, self.group_combo.findText(s.group)))
         self.test_spin.setValue(round(s.test * 100))
         self.val_spin.setValue(round(s.val * 100))
         self.seed_spin.setValue(int(s.seed))
@@ -68,13 +86,18 @@ class SplitControls(QObject):
     def config(self) -> SplitConfig:
         return SplitConfig(test=self.test_spin.value() / 100, val=self.val_spin.value() / 100,
                            seed=self.seed_spin.value(), stratify=self.stratify.isChecked(),
-                           order=self.order_combo.currentData())
+                           order=self.order_combo.currentData(),
+                           group=self.group_combo.currentText() if self.by_groups() else "")
+
+    def by_groups(self) -> bool:
+        return self.order_combo.currentData() == "group"
 
     def enable_as_set(self) -> None:
         """The seed and stratify boxes enabled where they apply."""
-        at_random = self.order_combo.currentData() == "random"  # the last rows need no seed
-        self.seed_spin.setEnabled(at_random)
-        self.stratify.setEnabled(at_random and self._can_stratify)
+        order = self.order_combo.currentData()
+        self.seed_spin.setEnabled(order != "last")  # the last rows need no seed
+        self.stratify.setEnabled(order == "random" and self._can_stratify)
+        self.group_combo.setVisible(order == "group")
 
     @Slot()
     def _edited(self) -> None:

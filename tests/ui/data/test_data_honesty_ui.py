@@ -258,3 +258,32 @@ def test_a_column_read_as_one_is_counted_and_drawn_as_read(window, qtbot, tmp_pa
     assert f"({nord:,}), Süd (" in box.detail_stats.text()  # one group, written as its commonest
     bars = [i for i in box.hist.getPlotItem().items if hasattr(i, "opts") and "height" in i.opts]
     assert bars and all(len(b.opts["height"]) == 2 for b in bars)
+
+
+def test_rows_in_groups_are_held_out_whole_in_one_click(window, qtbot, tmp_path):
+    """A patient's visits split at random: the note names it, and 'Hold out whole groups of
+    patient_id' (or the Hold out box) keeps every patient's rows in one split."""
+    from make_visits import visits  # tests/data (on the path: conftest.py)
+
+    from nnstudio.core.data.csv import read_csv
+    from nnstudio.core.project import Project
+
+    window.state.set_project(Project.from_dataset(read_csv(visits(tmp_path)), target="outcome"))
+    panel = window.data_panel
+    sc = panel.split_controls
+    qtbot.waitUntil(lambda: "Rows come in groups of 'patient_id'" in panel.checks_note.text(), timeout=5000)
+    assert panel.group_btn.isVisibleTo(panel) and panel.group_btn.text() == "Hold out whole groups of patient_id"
+    assert not sc.group_combo.isVisibleTo(panel)
+    assert sc.group_combo.itemText(0) == "patient_id"  # the repeated identifier first
+    panel.group_btn.click()
+    split = window.state.project.split
+    assert (split.order, split.group) == ("group", "patient_id")
+    qtbot.waitUntil(lambda: "Rows come in groups" not in panel.checks_note.text(), timeout=5000)
+    assert sc.order_combo.currentData() == "group" and sc.group_combo.isVisibleTo(panel)
+    assert sc.group_combo.currentText() == "patient_id" and not panel.stratify.isEnabled()
+    assert "test rows (whole groups of patient_id)" in panel.split_label.text()
+    data = window.state.prepared()
+    assert not set(data.raw_test["patient_id"]) & set(data.raw_train["patient_id"])
+    sc.order_combo.setCurrentIndex(sc.order_combo.findData("random"))  # back, with the box
+    assert window.state.project.split.order == "random" and not sc.group_combo.isVisibleTo(panel)
+    qtbot.waitUntil(lambda: "Rows come in groups" in panel.checks_note.text(), timeout=5000)

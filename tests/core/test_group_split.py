@@ -1,0 +1,120 @@
+"""Rows that come in groups (visits of one patient): an identifier repeated over the rows is not an
+input, a random split that puts one patient's rows in training and test is said to flatter the
+test score, and whole groups can be held out instead."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from make_visits import visits  # tests/data (on the path: conftest.py)
+
+from nnstudio.core.data import SplitConfig
+from nnstudio.core.data.checks import notes
+from nnstudio.core.data.csv import read_csv
+from nnstudio.core.errors import DataError
+from nnstudio.core.project import Project
+
+
+def _groups(raw: pd.DataFrame) -> set:
+    return set(raw["patient_id"])
+
+
+@pytest.mark.parametrize("text_ids", [False, True])
+def test_an_identifier_repeated_over_rows_is_no_input_and_its_random_split_is_named(tmp_path, text_ids):
+    project = Project.from_dataset(read_csv(visits(tmp_path, text_ids=text_ids)), "outcome")
+    assert "patient_id" not in project.roles.features
+    reason = project.roles.ignored["patient_id"]
+    assert "200 values, 5 rows each" in reason and "whole groups" in reason, reason
+    data = project.prepare()
+    said = " ".join(notes(data, project))
+    shared = len(_groups(data.raw_test) & _groups(data.raw_train))
+    assert shared > 100  # at random, most test patients have visits in training too
+    assert (f"Rows come in groups of 'patient_id': {shared} of the {len(_groups(data.raw_test))} "
+            "patient_id values of the test rows have rows in training too") in said, said
+    assert "--split-by patient_id" in said
+    project.split = replace(project.split, order="group", group="patient_id")
+    assert "Rows come in groups" not in " ".join(notes(project.prepare(), project))
+
+
+def test_whole_groups_are_held_out(tmp_path):
+    project = Project.from_dataset(read_csv(visits(tmp_path)), "outcome")
+    project.split = replace(project.split, order="group", group="patient_id", test=0.2, val=0.25)
+    data = project.prepare()
+    train, val, test = (_groups(d) for d in (data.raw_train, data.raw_val, data.raw_test))
+    assert not train & test and not train & val and not val & test
+    assert (len(test), len(val), len(train)) == (40, 40, 120)  # of 200 patients, whole
+    assert len(data.X_test) == 200 and len(data.X_val) == 200 and len(data.X_train) == 600
+    assert _groups(project.prepare().raw_test) == test  # the seed fixes it
+    project.split = replace(project.split, seed=7)
+    assert _groups(project.prepare().raw_test) != test
+    back = SplitConfig.from_dict(json.loads(json.dumps(project.split.to_dict())))
+    assert (back.order, back.group) == ("group", "patient_id")
+
+
+def test_group_settings_that_cannot_work_are_refused_with_what_to_do(tmp_path):
+    project = Project.from_dataset(read_csv(visits(tmp_path)), "outcome")
+    with pytest.raises(DataError, match="Choose the column whose values"):
+        SplitConfig(order="group").check()
+    for group, said in (("patient", "There is no column 'patient'"),
+                        ("outcome", "'outcome' is the target")):
+        project.split = replace(project.split, order="group", group=group)
+        with pytest.raises(DataError, match=said):
+            project.prepare()
+    few = Project.from_dataset(read_csv(visits(tmp_path, patients=3, each=10)), "outcome")
+    few.split = replace(few.split, order="group", group="patient_id")
+    with pytest.raises(DataError, match="only 3 different values"):
+        few.prepare()
+
+
+def test_the_cli_holds_out_whole_groups(tmp_path, capsys, tf_loaded):
+    from nnstudio.cli import main
+
+    path = visits(tmp_path)
+    assert main(["train", str(path), "--target", "outcome", "--split-by", "patient_id",
+                 "--epochs", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [out["rows"][k] for k in ("train", "validation", "test")] == [640, 160, 200]
+    assert main(["train", str(path), "--target", "outcome", "--split-by", "patient_id",
+                 "--epochs", "1"]) == 0
+    said = capsys.readouterr().out
+    assert "rows: 640 training, 160 validation, 200 test (whole groups of patient_id)" in said
+    assert "Rows come in groups" not in said
+    assert main(["train", str(path), "--target", "outcome", "--split-by", "patient_id", "--stream",
+                 "--epochs", "1"]) == 2
+    assert "not done when streaming" in capsys.readouterr().err
+
+
+def test_the_generated_script_holds_out_whole_groups(tmp_path):
+    from nnstudio.core.export_script import script_text
+    from nnstudio.core.trained import TrainedModel
+
+    project = Project.from_dataset(read_csv(visits(tmp_path)), "outcome")
+    project.split = replace(project.split, order="group", group="patient_id")
+    data = project.prepare()
+    tm = TrainedModel(net=None, preprocessor=data.preprocessor, data_frame=project.dataset.frame,
+                      source_path=None, meta={"data": {"name": "visits.csv"}, "training": {},
+                                              "network": project.spec.to_dict(),
+                                              "split": project.split.to_dict()})
+    text = script_text(tm, "visits.csv", True)
+    part = text[text.index("# ----- 2. split"):text.index("# ----- 3.")]
+    scope = {"data": pd.read_csv(visits(tmp_path)), "TEST_FRACTION": 0.2, "SEED": 42, "np": np}
+    exec(part, scope)
+    assert not set(scope["test"]["patient_id"]) & set(scope["train"]["patient_id"])
+    assert len(scope["test"]) == 200
+
+
+def test_runs_differ_by_how_their_rows_were_held_out():
+    from nnstudio.core.experiments.diff import describe_diff
+    from nnstudio.core.experiments.record import RunRecord
+
+    def run(**split):
+        return RunRecord.from_dict({"id": "r", "spec": {}, "settings": {}, "data": {},
+                                    "split": SplitConfig(**split).to_dict()})
+
+    said = describe_diff(run(), run(order="group", group="patient_id"))
+    assert "split differs (rows held out: random -> whole groups of patient_id)" in said
+    said = describe_diff(run(order="group", group="patient_id"), run(order="group", group="visit"))
+    assert "rows held out: whole groups of patient_id -> whole groups of visit" in said
