@@ -51,10 +51,11 @@ def add_arguments(p) -> None:
     g.add_argument("--test", type=float, help="test fraction, e.g. 0.2")
     g.add_argument("--val", type=float, help="validation fraction of the rest, e.g. 0.2")
     g.add_argument("--split-seed", type=int, help="seed of the train/validation/test split")
-    g.add_argument("--split-order", choices=["random", "last"],
+    held = g.add_mutually_exclusive_group()  # (the last rows, or whole groups: one way to hold out)
+    held.add_argument("--split-order", choices=["random", "last"],
                    help="rows held out for validation and test: random (default), or the last "
                         "rows of the file (data in time order: measure a forecast on later rows)")
-    g.add_argument("--split-by", metavar="COLUMN",
+    held.add_argument("--split-by", metavar="COLUMN",
                    help="hold out whole groups of this column's values at random (the visits of "
                         "one patient all in training, or all held out): the test rows are then "
                         "of patients, customers… the network never saw")
