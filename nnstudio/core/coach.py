@@ -182,8 +182,8 @@ def _underfitting(data, spec, history, result) -> Finding | None:
     if moved < 0.02 or abs(before - last) / max(abs(before), 1e-8) >= 0.01:
         return None  # barely moved (too low a rate) or still going (more epochs)
     base = baseline(data, result)
-    if base.get("better_than_guessing", True) or base.get("accuracy") is None:
-        return None
+    if base.get("better_than_guessing", True) or base.get("accuracy") is None or base.get("imbalanced"):
+        return None  # (a class this rare: accuracy cannot tell, the verdict says what does)
     counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=max(1, data.n_classes))
     n = int(counts.sum())
     p_train = float(counts.max() / n) if n else 0.0

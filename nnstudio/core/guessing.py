@@ -105,9 +105,16 @@ def baseline(data, result) -> dict:
         return out
     ok = acc - p > margin(p, n)
     out["better_than_guessing"] = bool(ok)
+    # a class so rare that always answering the other is within the 2-point floor of a perfect
+    # score, on rows enough that the sampling margin alone would let a perfect score count
+    out["imbalanced"] = bool(not ok and rare_class(p, n))
     # on a handful of rows not even a perfect score is clearly above the rate: no verdict either way
-    out["too_few_rows"] = bool(not ok and acc > p and 1.0 - p <= margin(p, n))
-    if out["too_few_rows"]:
+    out["too_few_rows"] = bool(not ok and not out["imbalanced"] and acc > p and 1.0 - p <= margin(p, n))
+    if out["imbalanced"]:
+        out["roc_auc"] = _roc_auc(data, result, X, y)
+        out["verdict"] = imbalanced_verdict(out, f"{name} accuracy {acc:.3f}", _rows(n, name),
+                                             _rare_label(classes, major), out["roc_auc"], "Its")
+    elif out["too_few_rows"]:
         out["verdict"] = (f"Too few rows to tell from guessing: {name} accuracy {acc:.3f} against "
                           f"{p:.3f} for always answering the most frequent class ('{label}'), on "
                           f"{n:,} rows; even all of them right would not be clearly above it.")
@@ -119,6 +126,45 @@ def baseline(data, result) -> dict:
                           f"{p:.3f}, what always answering the most frequent class ('{label}') scores "
                           + ("on this one row." if n == 1 else f"on these {n:,} rows."))
     return out
+
+
+def rare_class(p: float, n: int) -> bool:
+    """Whether the majority rate ``p`` on ``n`` rows leaves accuracy nothing to show: within the
+    2-point floor of a perfect score, on rows enough that the sampling margin alone would not be
+    (2 % fraud on 4,000 rows; not OR's 4 rows, which are too few)."""
+    return bool(n) and 1.0 - p <= MIN_MARGIN and Z_ONE_SIDED * math.sqrt(p * (1 - p) / n) < 1.0 - p
+
+
+def _rare_label(classes, major: int):
+    """The class that is not the most frequent one, of two (None with more)."""
+    return classes[1 - major] if len(classes) == 2 else None
+
+
+def _roc_auc(data, result, X, y) -> float | None:
+    """A binary network's ROC AUC on rows ``X``, ``y`` (None: not binary, no model, one class)."""
+    y = np.asarray(y).reshape(len(y), -1)[:, 0].astype(np.int64)
+    if data.task is not Task.BINARY or getattr(result, "model", None) is None or len(np.unique(y)) < 2:
+        return None
+    from sklearn.metrics import roc_auc_score  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs
+
+    from nnstudio.core.evaluate import predict_encoded  # noqa: PLC0415 -- lazy: see _accuracy
+
+    prob = np.asarray(predict_encoded(result.model, X), np.float64).reshape(len(y), -1)[:, -1]
+    return float(roc_auc_score(y, prob))
+
+
+def imbalanced_verdict(b: dict, figure: str, rows: str, rare, auc: float | None, whose: str) -> str:
+    """Accuracy against the majority rate says nothing of a class this rare: what says more."""
+    text = (f"Accuracy cannot tell here: always answering the most frequent class "
+            f"('{b['majority_class']}') scores {b['majority_accuracy']:.3f} on {rows}, so {figure} "
+            f"says little of what the network learned.")
+    if auc is None:
+        return text + (" Judge it by each class's recall (Evaluation tab), and weigh the classes "
+                       "(class weights) so the rare one counts.")
+    ranked = f"every '{rare}' row ranked above the others" if rare is not None else "perfect ranking"
+    return text + (f" {whose} ROC AUC, {auc:.3f} (0.5: chance; 1: {ranked}), says more: weigh "
+                   f"the classes (class weights) or move the threshold (Evaluation, Threshold) to "
+                   f"trade the two classes' errors.")
 
 
 def _accuracy(data, result, key: str, X, y) -> float | None:
@@ -178,6 +224,15 @@ def baseline_of_runs(data, results: list) -> dict:
         else:
             out["verdict"] = (f"{'Better' if ok else 'No better'} than guessing: mean R² {mean:.3f} "
                               f"over {len(vals)} runs on {_rows(n, name)} (0 = predicting the mean).")
+    elif out.get("imbalanced"):
+        aucs = [b["roc_auc"] for b in each if b.get("roc_auc") is not None]
+        out["roc_auc"] = float(np.mean(aucs)) if aucs else None
+        rare = _rare_label(data.preprocessor.classes, int(np.argmax(np.bincount(
+            np.asarray(data.y_train, np.int64), minlength=max(1, data.n_classes)))))
+        out["verdict"] = imbalanced_verdict(
+            out, f"mean {name} accuracy {mean:.3f} over {len(vals)} runs", _rows(n, name), rare,
+            out["roc_auc"], "Their mean")
+        ok = False
     else:
         p = out["majority_accuracy"]
         ok = mean - p > margin(p, n)

@@ -357,3 +357,37 @@ def test_a_column_of_marks_and_blanks_is_a_feature_whose_blank_says_no():
     assert "blank" in cols["attended"].describe() and "member" in cols
     X = data.preprocessor.transform(frame)
     assert len(np.unique(X[:, 0])) == 2  # marked or not: both kept apart
+
+
+def test_a_rare_class_is_judged_by_roc_auc_not_by_accuracy_against_the_majority():
+    """2 % fraud on 4,000 test rows: always answering 'no' scores 0.98, and within the 2-point
+    margin of a perfect score no accuracy could count, which the verdict blamed on "too few rows".
+    It says accuracy cannot tell, and gives the ROC AUC of the network's probabilities."""
+    from nnstudio.core.forward import ForwardLayer
+    from nnstudio.core.guessing import baseline_of_runs
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4000, 1)).astype(np.float32)
+    y_test = (x[:, 0] + rng.normal(0, 0.5, 4000) > 2.3).astype(int)
+    assert 0.005 < y_test.mean() < 0.02
+    data = _data([0] * 980 + [1] * 20, y_test, task="binary", classes=("no", "yes"))
+    data.X_test = x
+
+    def net(w):  # probabilities below 0.5 on every row, ranked by w * x
+        return SimpleNamespace(test={"accuracy": float(1 - y_test.mean())},
+                               model=[ForwardLayer("dense", np.float32([[w]]), np.float32([-6.0]), "sigmoid")])
+    b = baseline(data, net(1.0))
+    assert b["imbalanced"] is True and b["too_few_rows"] is False and b["better_than_guessing"] is False
+    assert b["verdict"].startswith("Accuracy cannot tell here: always answering the most frequent "
+                                   "class ('no') scores 0.9"), b["verdict"]
+    assert "Too few rows" not in b["verdict"] and "on the 4,000 test rows" in b["verdict"]
+    assert b["roc_auc"] > 0.9
+    assert f"Its ROC AUC, {b['roc_auc']:.3f} (0.5: chance; 1: every 'yes' row ranked" in b["verdict"]
+    blind = baseline(data, net(0.0))  # the same probability for every row: it ranks nothing
+    assert blind["roc_auc"] == pytest.approx(0.5) and "ROC AUC, 0.500" in blind["verdict"]
+    runs = baseline_of_runs(data, [net(1.0), net(0.0)])
+    assert runs["verdict"].startswith("Accuracy cannot tell here") and "Their mean ROC AUC, 0.7" in runs["verdict"]
+    # OR's 4 rows are still too few rows, not a rare class
+    four = baseline(_data([0, 1, 1, 1], [0, 1, 1, 1], classes=("0", "1")),
+                    SimpleNamespace(test={"accuracy": 1.0}, model=None))
+    assert four["too_few_rows"] is True and not four.get("imbalanced")

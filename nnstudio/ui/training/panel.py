@@ -362,7 +362,7 @@ class TrainingPanel(QWidget):
         if not b or not b.get("verdict"):
             return ""
         color = ("#2e7d32" if b.get("better_than_guessing") else
-                 "#8a5300" if b.get("too_few_rows") else "#b3261e")
+                 "#8a5300" if b.get("too_few_rows") or b.get("imbalanced") else "#b3261e")
         return f"<br><span style='color:{color}'><b>{b['verdict']}</b></span>"
 
     @Slot(object)
