@@ -395,6 +395,32 @@ def test_the_legend_keeps_to_the_columns_that_fit_under_the_plane(make_view, qtb
     assert view.legend.columnCount <= 2
 
 
+def test_many_short_classes_name_only_those_the_columns_that_fit_can_hold(make_view, qtbot):
+    """26 letters at 1280 x 720: the plan of four columns of "lettr = A" held 13 names, but only
+    three columns fit under the plane, and the fourth ran under the colour bar. The legend names
+    the letters the fitting columns hold (and counts the rest), and more again when wider."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 26, 1300)
+    frame = pd.DataFrame(rng.normal(size=(1300, 2)) + y[:, None], columns=["xbar", "ybar"])
+    frame["lettr"] = [chr(65 + i) for i in y]
+    view = make_view(Project(Dataset(frame, "letters"), Roles("lettr", ["xbar", "ybar"])))
+
+    def shown():
+        names = [lab.text for _, lab in view.legend.items]
+        named = [n for n in names if n.startswith("lettr = ")]
+        more = [n for n in names if n.startswith("+ ")]
+        return names, named, more
+    view.resize(430, 560)
+    qtbot.waitUntil(lambda: view.legend.preferredWidth() <= view.vb.width() + 1, timeout=3000)
+    names, named, more = shown()
+    assert more == [f"+ {26 - len(named)} more"] and view.legend.layout.rowCount() <= 4, names
+    narrow = len(named)
+    view.resize(1000, 560)
+    qtbot.waitUntil(lambda: len(shown()[1]) > narrow, timeout=3000)
+    assert view.legend.preferredWidth() <= view.vb.width() + 1
+    assert shown()[2] == [f"+ {26 - len(shown()[1])} more"]
+
+
 def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_view, qtbot):
     """Trained on another tab: until its surface is drawn, the view says it is computing it, not
     'Not trained yet' (the digits surface takes a moment)."""
