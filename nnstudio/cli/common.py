@@ -88,12 +88,12 @@ def data_warnings(project, data) -> list[str]:
                                *checks.notes(data, project)]))
 
 
-def rows_text(data, split=None) -> str:
-    """The rows of each split (and how the held-out ones were chosen, where whole groups were)."""
+def rows_text(data) -> str:
+    """The rows of each split (and how the held-out ones were chosen, when not at random)."""
     r = data.rows()
     text = f"rows: {r['train']:,} training, {r['validation']:,} validation, {r['test']:,} test"
-    if split is not None and split.order == "group":
-        text += f" (whole groups of {split.group})"
+    if getattr(data, "held_out", ""):  # (a streamed plan has none)
+        text += f" ({data.held_out})"
     if r["dropped"]:
         text += f"; {r['dropped']:,} left out. " + " ".join(data.dropped_text())
     return text

@@ -255,7 +255,7 @@ def run(args) -> int:
             if not args.save:  # else once saved, with the verdict against the project's last group
                 print(json.dumps(out, indent=2))
         else:
-            print(rows_text(data, project.split))
+            print(rows_text(data))
             print(task_line(project, data))
             print("\n".join(columns_lines(project, data)))
             for i, r in enumerate(runs):
@@ -298,7 +298,7 @@ def run(args) -> int:
         if args.json:
             print(json.dumps(out, indent=2))
         else:
-            print_result(result.message, out, params, rows_text(data, project.split), out["task_line"],
+            print_result(result.message, out, params, rows_text(data), out["task_line"],
                          *columns_lines(project, data))
             for f in findings:
                 print(f"coach [{f['code']}]: {f['message']}")

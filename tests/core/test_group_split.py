@@ -47,6 +47,7 @@ def test_whole_groups_are_held_out(tmp_path):
     assert not train & test and not train & val and not val & test
     assert (len(test), len(val), len(train)) == (40, 40, 120)  # of 200 patients, whole
     assert len(data.X_test) == 200 and len(data.X_val) == 200 and len(data.X_train) == 600
+    assert "200 test rows (whole groups of patient_id);" in data.summary()  # the report, the Data tab
     assert _groups(project.prepare().raw_test) == test  # the seed fixes it
     project.split = replace(project.split, seed=7)
     assert _groups(project.prepare().raw_test) != test

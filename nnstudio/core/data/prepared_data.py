@@ -55,6 +55,7 @@ class PreparedData:
     dropped_by_column: dict[str, int] = field(default_factory=dict)
     missing_note: str = ""  # what "automatic" missing values did, in plain words
     auto_dropped: bool = False  # the rows dropped for missing values were dropped by "automatic"
+    held_out: str = ""  # how the held-out rows were chosen, when not at random ("whole groups of id")
     #: what was worked out once from these arrays (core/data/checks.py), by what it depended on
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -80,8 +81,9 @@ class PreparedData:
         return target_start(self.task, self.y_train)
 
     def summary(self) -> str:
+        held = f" ({self.held_out})" if self.held_out else ""
         return (f"{len(self.X_train):,} training, {len(self.X_val):,} validation, "
-                f"{len(self.X_test):,} test rows; {inputs_text(self.n_inputs)} after encoding")
+                f"{len(self.X_test):,} test rows{held}; {inputs_text(self.n_inputs)} after encoding")
 
     def _columns_text(self, limit: int = 3) -> str:
         top = sorted(self.dropped_by_column.items(), key=lambda kv: -kv[1])

@@ -402,9 +402,8 @@ class DataPanel(QWidget):
         self.group_btn.setVisible(bool(found.groups))
         self.columns_model.set_flagged(found.columns)
         tr, va, te = len(prepared.X_train), len(prepared.X_val), len(prepared.X_test)
-        split = self.project.split
-        whole = f" (whole groups of {split.group})" if split.order == "group" else ""
-        self.split_label.setText(f"{tr:,} training · {va:,} validation · {te:,} test rows{whole} → "
+        held = f" ({prepared.held_out})" if prepared.held_out else ""
+        self.split_label.setText(f"{tr:,} training · {va:,} validation · {te:,} test rows{held} → "
                                  f"{prepared.n_inputs} network inputs · {prepared.task.label}")
 
     def _show_rows(self, prepared) -> None:
