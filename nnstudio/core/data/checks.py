@@ -492,13 +492,13 @@ def check(data, project) -> Findings:
              # (the built-in OR table trains and scores on its four rows, by design)
              no_test_text(data) if from_file else "", look_alike_text(alike),
              time_order_text(project)]
-    groups, mixed = mixed_groups(data, project)
+    grouped_by, mixed = mixed_groups(data, project)
     columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
     columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
-    if groups:
-        columns[groups] = "names groups of rows: hold out whole ones?"
-    data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, groups)
+    if grouped_by:
+        columns[grouped_by] = "names groups of rows: hold out whole ones?"
+    data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, grouped_by)
     return data.memo[key]
 
 

@@ -194,7 +194,7 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
     id_name = _id_like_name(name) and not fractional
     if id_name and nonnull > 0 and prof.unique >= 0.9 * nonnull and n > 20 and prof.kind != "mixed":
         return REASON_ID
-    if id_name and prof.kind != "mixed" and n > 20 and repeated_identifier(name, prof):
+    if n > 20 and repeated_identifier(name, prof):
         each = (n - prof.missing) / prof.unique
         each_text = f"{each:.0f}" if abs(each - round(each)) < 0.05 else f"about {each:.1f}"
         return (f"an identifier repeated over the rows ({prof.unique:,} values, {each_text} rows each): "
