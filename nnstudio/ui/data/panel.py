@@ -127,7 +127,7 @@ class DataPanel(QWidget):
         self.spell_btn.setVisible(False)
         self.spell_btn.clicked.connect(self._read_as_one)
         self._alike: list[str] = []  # the columns spell_btn reads as one
-        self.group_btn = QPushButton()  # rows in groups split at random (checks.groups_text)
+        self.group_btn = QPushButton()  # rows in groups split at random (checks.mixed_groups)
         self.group_btn.setToolTip("Every row of one group in training, or every row held out: the "
                                   "test rows are then of groups the network never saw")
         self.group_btn.setVisible(False)

@@ -419,6 +419,13 @@ def test_many_short_classes_name_only_those_the_columns_that_fit_can_hold(make_v
     qtbot.waitUntil(lambda: len(shown()[1]) > narrow, timeout=3000)
     assert view.legend.preferredWidth() <= view.vb.width() + 1
     assert shown()[2] == [f"+ {26 - len(shown()[1])} more"]
+    # twelve letters, all named in the four columns planned, where only two fit
+    twelve = frame[frame["lettr"] < "M"].reset_index(drop=True)
+    view.state.set_project(Project(Dataset(twelve, "twelve"), Roles("lettr", ["xbar", "ybar"])))
+    view.resize(430, 560)
+    qtbot.waitUntil(lambda: len(shown()[0]) > 0 and view.legend.preferredWidth() <= view.vb.width() + 1,
+                    timeout=3000)
+    assert shown()[2] == [f"+ {12 - len(shown()[1])} more"]
 
 
 def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_view, qtbot):

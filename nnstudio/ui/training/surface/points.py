@@ -159,7 +159,7 @@ class SurfacePoints:
             names = [short(c, LEGEND_CLASS_CHARS) for c in classes]
         cols = 2 if long or k <= 2 else 3 if k <= 10 else 4
         fit = getattr(self, "_legend_fit", None)  # the columns that fitted under the plane last
-        if fit and cols * LEGEND_ROWS < k + 2:  # too many to name all: as many as fit are named
+        if fit:  # no more columns than fit: the classes they cannot hold are counted, not named
             cols = max(2, min(cols, fit))
         extras = 1 + ("test" in self._points)  # "misclassified", "test rows (▲)"
         room = LEGEND_ROWS * cols - extras
@@ -180,9 +180,12 @@ class SurfacePoints:
             font.setPointSizeF(LEGEND_POINTS)
             widest = max(QFontMetrics(font).horizontalAdvance(t) for t in labels)
             fit = int(width // (widest + LEGEND_MARK_PX))
-            if any(t.startswith("+ ") for t in labels) and fit != getattr(self, "_legend_fit", None):
-                # classes left unnamed: name as many as the columns that fit hold (26 letters
-                # planned in four columns ran under the colour bar where three fitted)
+            unnamed = any(t.startswith("+ ") for t in labels)
+            if fit != getattr(self, "_legend_fit", None) and (
+                    unnamed or -(-len(labels) // LEGEND_ROWS) > fit):
+                # name as many classes as the columns that fit hold (26 letters planned in four
+                # columns ran under the colour bar at 1280 x 720, where two fitted), and more
+                # again when wider
                 self._legend_fit = fit
                 self._draw_points()
                 return
