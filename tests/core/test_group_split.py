@@ -119,3 +119,21 @@ def test_runs_differ_by_how_their_rows_were_held_out():
     assert "split differs (rows held out: random -> whole groups of patient_id)" in said
     said = describe_diff(run(order="group", group="patient_id"), run(order="group", group="visit"))
     assert "rows held out: whole groups of patient_id -> whole groups of visit" in said
+
+
+def test_an_identifier_of_a_few_entities_with_many_rows_each_is_a_category_to_learn_from():
+    """30 stores over 120 days: store_id names a store whose rows new data has too, and its level
+    of sales is what there is to learn. It was left out as a repeated identifier (R² -0.001 on the
+    test rows, without it); it is a category input, and no note calls the split mixed."""
+    from nnstudio.core.data.dataset import Dataset
+
+    rng = np.random.default_rng(4)
+    level = rng.normal(1000, 200, 30)
+    store = np.repeat(np.arange(1, 31), 120)
+    frame = pd.DataFrame({"store_id": store, "promo": rng.integers(0, 2, 3600),
+                          "sales": (level[store - 1] + rng.normal(0, 50, 3600)).round(2)})
+    project = Project.from_dataset(Dataset(frame, "stores.csv", source="stores.csv", csv_options={}),
+                                   "sales")
+    assert project.roles.features == ["store_id", "promo"]
+    assert project.preprocess.for_column("store_id", "kind") == "category"
+    assert "Rows come in groups" not in " ".join(notes(project.prepare(), project))

@@ -60,9 +60,12 @@ REASON_DATES_STREAMED = ("dates or times: not used as they are; a streamed fit r
 REASON_COUNTER = ("numbers {lo} to {hi}, each in exactly one row: a row number or an identifier, so "
                   "it carries no pattern to learn")
 
-#: An identifier's name over at least this many values, each in 1.5 rows or more on average, names
-#: groups of rows (a patient's visits): not an input, and a random split mixes its groups.
+#: An identifier's name over at least this many values, each in 1.5 to MAX_ID_GROUP_ROWS rows on
+#: average, names groups of rows (a patient's visits): not an input, and a random split mixes its
+#: groups. With more rows each (30 stores over 120 days) it names a few entities whose rows new data
+#: has too: a category to learn from (a store's level of sales).
 MIN_ID_GROUPS = 20
+MAX_ID_GROUP_ROWS = 10
 #: A column with more than this share of its values missing is proposed as ignored.
 MOSTLY_MISSING = 0.5
 #: Columns looked at as the groups of a per-group sequence number (2 .. n/3 distinct values each).
@@ -130,12 +133,13 @@ def is_mark_column(prof: ColumnProfile, n: int) -> bool:
 def code_columns(frame: pd.DataFrame, features: list[str],
                  profiles: dict[str, ColumnProfile] | None = None) -> list[str]:
     """The features to propose as categories: whole numbers, more than two and at most
-    ``MAX_CATEGORIES`` different values, under a name that says they are codes."""
+    ``MAX_CATEGORIES`` different values, under a name that says they are codes or identifiers
+    (a store_id over its days: store 30 is not "more" than store 3)."""
     out = []
     for c in features:
         prof = (profiles or {}).get(c) or profile_column(frame[c])
         if (prof.kind == "number" and prof.integer and 2 < prof.unique <= MAX_CATEGORIES
-                and _norm(str(c)).endswith(_CODE_SUFFIXES)):
+                and (_norm(str(c)).endswith(_CODE_SUFFIXES) or _id_like_name(str(c)))):
             out.append(c)
     return out
 
@@ -224,15 +228,16 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
 
 def repeated_identifier(name: str, prof: ColumnProfile) -> bool:
     """An identifier's name over values that repeat (a patient's visits): at least
-    :data:`MIN_ID_GROUPS` of them, and 1.5 rows or more each on average (whole numbers or text).
-    Codes are not (a zip code names a place whose rows new data has too)."""
+    :data:`MIN_ID_GROUPS` of them, 1.5 to :data:`MAX_ID_GROUP_ROWS` rows each on average (whole
+    numbers or text). Codes are not (a zip code names a place whose rows new data has too)."""
     if not _id_like_name(str(name)) or prof.kind not in ("number", "text", "binary"):
         return False
     if _norm(str(name)).endswith(_CODE_SUFFIXES):  # a zip or product code: categories to learn
         return False
     if prof.kind != "text" and not prof.integer:
         return False
-    return prof.unique >= MIN_ID_GROUPS and prof.n - prof.missing >= 1.5 * prof.unique
+    rows = prof.n - prof.missing
+    return prof.unique >= MIN_ID_GROUPS and 1.5 * prof.unique <= rows <= MAX_ID_GROUP_ROWS * prof.unique
 
 
 def _uneven(sizes: np.ndarray) -> bool:
