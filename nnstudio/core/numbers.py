@@ -2,12 +2,19 @@
 the Inspector's preprocessing steps) and the command line's figures."""
 from __future__ import annotations
 
-import numpy as np
+import math
 
 
 def fmt_number(x: float | None) -> str:
     """A number the way a person writes it: 38.9, 10.5, 0.0312, 76,485."""
-    if x is None or not np.isfinite(x):
+    if x is None:
+        return str(x)
+    try:  # (a whole number beyond int64 from a CSV cell is a Python int NumPy cannot take)
+        finite = math.isfinite(x)
+    except OverflowError:  # beyond a float's range: its first digits and its exponent
+        digits = str(abs(int(x)))
+        return f"{'-' if x < 0 else ''}{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+    if not finite:
         return str(x)
     a = abs(x)
     if a == 0:
