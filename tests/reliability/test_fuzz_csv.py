@@ -72,6 +72,7 @@ def _use(path: Path, options=None) -> None:
 
 @FUZZ
 @given(raw=st.binary(max_size=400))
+@example(raw=b'"')  # found by a longer hunt: one unclosed quote failed the preview with an IndexError
 def test_arbitrary_bytes(raw):
     _use(_file(raw))
 

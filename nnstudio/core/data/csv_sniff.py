@@ -276,7 +276,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         # a spreadsheet's wrapped header cell: its line breaks (and the spaces around them) as
         # one space; other names stay as written (a saved project names its columns so)
         names = [" ".join(n.split()) if "\n" in n or "\r" in n else n for n in names]
-        wrapped = [n for n, raw in zip(names, rows[0]) if "\n" in raw or "\r" in raw]
+        wrapped = [n for n, raw in zip(names, rows[0] if rows else []) if "\n" in raw or "\r" in raw]
         if wrapped:
             notes.append(f"Column names with line breaks are read with spaces: "
                          f"{and_list([repr(n) for n in wrapped[:4]])}"
