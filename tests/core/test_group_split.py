@@ -59,6 +59,8 @@ def test_group_settings_that_cannot_work_are_refused_with_what_to_do(tmp_path):
     project = Project.from_dataset(read_csv(visits(tmp_path)), "outcome")
     with pytest.raises(DataError, match="Choose the column whose values"):
         SplitConfig(order="group").check()
+    with pytest.raises(DataError, match="must be a column's name"):  # a project file edited by hand
+        SplitConfig(group=[]).check()
     for group, said in (("patient", "There is no column 'patient'"),
                         ("outcome", "'outcome' is the target")):
         project.split = replace(project.split, order="group", group=group)

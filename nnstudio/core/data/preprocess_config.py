@@ -123,7 +123,10 @@ class SplitConfig:
             raise DataError(f"The split order must be one of {', '.join(SPLIT_ORDERS)} (got "
                             f"{self.order!r}).", "'random': rows at random; 'last': the last rows of the file; "
                             "'group': whole groups of a column's values.")
-        if self.order == "group" and not str(self.group or "").strip():
+        if not isinstance(self.group, str):
+            raise DataError(f"The split's group column must be a column's name (got {self.group!r}).",
+                            "Choose the column whose values name the groups, or hold out random rows.")
+        if self.order == "group" and not self.group.strip():
             raise DataError("Holding out whole groups needs the column that names them.",
                             "Choose the column whose values name the groups (a patient's or a "
                             "customer's ID): its rows are held out together.")
