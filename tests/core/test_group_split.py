@@ -91,20 +91,11 @@ def test_the_cli_holds_out_whole_groups(tmp_path, capsys, tf_loaded):
 
 
 def test_the_generated_script_holds_out_whole_groups(tmp_path):
-    from nnstudio.core.export_script import script_text
-    from nnstudio.core.trained import TrainedModel
+    from script_split import script_split  # tests/data (on the path: conftest.py)
 
     project = Project.from_dataset(read_csv(visits(tmp_path)), "outcome")
     project.split = replace(project.split, order="group", group="patient_id")
-    data = project.prepare()
-    tm = TrainedModel(net=None, preprocessor=data.preprocessor, data_frame=project.dataset.frame,
-                      source_path=None, meta={"data": {"name": "visits.csv"}, "training": {},
-                                              "network": project.spec.to_dict(),
-                                              "split": project.split.to_dict()})
-    text = script_text(tm, "visits.csv", True)
-    part = text[text.index("# ----- 2. split"):text.index("# ----- 3.")]
-    scope = {"data": pd.read_csv(visits(tmp_path)), "TEST_FRACTION": 0.2, "SEED": 42, "np": np}
-    exec(part, scope)
+    scope = script_split(project, project.prepare(), visits(tmp_path))
     assert not set(scope["test"]["patient_id"]) & set(scope["train"]["patient_id"])
     assert len(scope["test"]) == 200
 

@@ -67,20 +67,12 @@ def test_the_cli_holds_out_the_last_rows(tmp_path, capsys, tf_loaded):
 
 
 def test_the_generated_script_holds_out_the_same_rows(tmp_path):
-    from nnstudio.core.export_script import script_text
-    from nnstudio.core.trained import TrainedModel
+    from script_split import script_split  # tests/data (on the path: conftest.py)
 
     project = Project.from_dataset(read_csv(daily(tmp_path)), "sales")
     project.split = replace(project.split, order="last")
     data = project.prepare()
-    tm = TrainedModel(net=None, preprocessor=data.preprocessor, data_frame=project.dataset.frame,
-                      source_path=None, meta={"data": {"name": "daily.csv"}, "training": {},
-                                              "network": project.spec.to_dict(),
-                                              "split": project.split.to_dict()})
-    text = script_text(tm, "daily.csv", True)
-    part = text[text.index("# ----- 2. split"):text.index("# ----- 3.")]
-    scope = {"data": pd.read_csv(daily(tmp_path)), "TEST_FRACTION": 0.2}
-    exec(part, scope)
+    scope = script_split(project, data, daily(tmp_path))
     assert scope["test"]["date"].tolist() == data.raw_test["date"].tolist()
 
 
