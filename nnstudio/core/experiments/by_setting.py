@@ -146,6 +146,4 @@ def ranked(cols: list[Column], metric: str) -> tuple[Column | None, list[Column]
     rk = stats.rank([c.ys for c in cols], [0] * len(cols), metric)
     if rk.best is None:
         return None, [], []
-    pairs = list(zip(cols, rk.verdicts_vs_best))
-    return (cols[rk.best], [c for c, v in pairs if v and v.close],
-            [c for c, v in pairs if v and v.undecided])
+    return (cols[rk.best], *rk.close_and_undecided(cols))

@@ -151,6 +151,12 @@ class Ranking:
     smallest: int | None  # the one with fewest parameters whose score is close to the best's
     verdicts_vs_best: list[Verdict | None]
 
+    def close_and_undecided(self, items: list) -> tuple[list, list]:
+        """Of ``items`` (one per configuration ranked), those close to the best
+        (:attr:`Verdict.close`) and those the seeds cannot place yet (:attr:`Verdict.undecided`)."""
+        pairs = list(zip(items, self.verdicts_vs_best))
+        return [x for x, v in pairs if v and v.close], [x for x, v in pairs if v and v.undecided]
+
 
 def rank(groups: list[list[float]], params: list[int], metric: str,
          labels: list[str] | None = None) -> Ranking:

@@ -37,9 +37,7 @@ def _ranking_lines(res: SweepResult) -> list[str]:
     out.append(f"Best by {res.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} ({b.params} "
                f"parameters).")
     s = res.configurations[rk.smallest]
-    pairs = list(zip(res.configurations, rk.verdicts_vs_best))
-    close = [c for c, v in pairs if v and v.close]
-    undecided = [c for c, v in pairs if v and v.undecided]
+    close, undecided = rk.close_and_undecided(res.configurations)
     if len({c.params for c in res.configurations}) == 1:  # a learning-rate sweep: no smaller net
         if close:
             out.append(f"Within seed noise of it: {', '.join(c.label for c in close)}.")
