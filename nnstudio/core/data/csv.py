@@ -199,6 +199,13 @@ def _header_rows(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
+def _rows_where(mask: np.ndarray) -> tuple[list[int], str]:
+    """The rows ``mask`` marks, numbered as in the file (1 = the first row of data), and the first
+    five of them as a note names them ("3, 7, 12, 20, 31 …")."""
+    rows = [int(i) + 1 for i in mask.nonzero()[0]]
+    return rows, ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+
+
 def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Leave out rows with every cell empty (",,,," lines: each made every column "1 missing" and
     a 0/1 target's classes "0.0" and "1.0") and a spreadsheet's totals rows (:func:`_totals_rows`);
@@ -208,16 +215,14 @@ def _drop_non_data_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     totals, notes, labelled = _totals_rows(frame, empty)
     headers = _header_rows(frame)
     if headers.any():
-        rows = [int(i) + 1 for i in headers.nonzero()[0]]
-        where = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+        rows, where = _rows_where(headers)
         notes.append(f"Row {rows[0]} repeats the header row: files joined one after another? It "
                      f"was left out." if len(rows) == 1 else
                      f"{len(rows):,} rows repeat the header row (rows {where}): files joined one "
                      f"after another? They were left out.")
         labelled = set(labelled) | set(frame.columns)  # each column had its name among its values
     if empty.any():
-        rows = [int(i) + 1 for i in empty.nonzero()[0]]
-        where = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+        rows, where = _rows_where(empty)
         n = len(rows)
         notes.insert(0, f"{n:,} row{'s' if n != 1 else ''} with every cell empty (row"
                         f"{'s' if n != 1 else ''} {where}) {'were' if n != 1 else 'was'} left out.")
