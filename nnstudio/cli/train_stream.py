@@ -27,7 +27,7 @@ from nnstudio.cli.common import (
     warn,
 )
 from nnstudio.core.errors import DataError, NNStudioError
-from nnstudio.core.guessing import imbalanced_verdict, margin, rare_class
+from nnstudio.core.guessing import judge_accuracy
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task, param_counts, validate
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.training.control import TrainingControl
@@ -248,17 +248,9 @@ def _baseline(plan, result) -> dict:
     p = float(test_counts[major] / n) if n else float("nan")
     acc = float(result.test["accuracy"])
     label = pre.classes[major]
-    ok = bool(n) and acc - p > margin(p, n)
     out = {"split": "test", "rows": n, "majority_class": label.item() if hasattr(label, "item") else label,
-           "majority_accuracy": p, "accuracy": acc, "better_than_guessing": ok,
-           "imbalanced": not ok and rare_class(p, n)}
-    out["verdict"] = (
-        f"Better than guessing: test accuracy {acc:.3f}, against {p:.3f} for always answering "
-        f"the most frequent class ('{label}')." if ok else
-        imbalanced_verdict(out, f"test accuracy {acc:.3f}", f"the {n:,} test rows", None, None, "")
-        if out["imbalanced"] else
-        f"No better than guessing: test accuracy {acc:.3f} is not clearly above {p:.3f}, what "
-        f"always answering the most frequent class ('{label}') scores on these {n:,} rows.")
+           "majority_accuracy": p, "accuracy": acc}
+    out.update(judge_accuracy(acc, p, n, label, "test"))  # (no probabilities kept: no ROC AUC)
     return out
 
 

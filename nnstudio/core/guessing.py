@@ -18,6 +18,7 @@ rate by 2 points): on thousands of rows a network a hair from the mean passes th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -103,17 +104,29 @@ def baseline(data, result) -> dict:
         out["better_than_guessing"] = False
         out["verdict"] = "There are no rows to measure the network against guessing."
         return out
+    out.update(judge_accuracy(acc, p, n, out["majority_class"], name, _rare_label(classes, major),
+                              lambda: _roc_auc(data, result, X, y)))
+    return out
+
+
+def judge_accuracy(acc: float, p: float, n: int, label, name: str, rare=None,
+                   roc_auc: Callable[[], float | None] = lambda: None) -> dict:
+    """Accuracy ``acc`` on ``n`` rows of split ``name`` against the majority rate ``p`` (of the
+    class ``label``; ``rare``: the other of two): ``better_than_guessing``, ``imbalanced`` (then
+    ``roc_auc``, asked of ``roc_auc()``), ``too_few_rows`` and the ``verdict`` in words. In memory
+    and streamed alike."""
     ok = acc - p > margin(p, n)
-    out["better_than_guessing"] = bool(ok)
-    # a class so rare that always answering the other is within the 2-point floor of a perfect
-    # score, on rows enough that the sampling margin alone would let a perfect score count
-    out["imbalanced"] = bool(not ok and rare_class(p, n))
+    out: dict = {"better_than_guessing": bool(ok),
+                 # a class so rare that always answering the other is within the 2-point floor of
+                 # a perfect score, on rows enough that the sampling margin alone would let a
+                 # perfect score count
+                 "imbalanced": bool(not ok and rare_class(p, n))}
     # on a handful of rows not even a perfect score is clearly above the rate: no verdict either way
     out["too_few_rows"] = bool(not ok and not out["imbalanced"] and acc > p and 1.0 - p <= margin(p, n))
     if out["imbalanced"]:
-        out["roc_auc"] = _roc_auc(data, result, X, y)
-        out["verdict"] = imbalanced_verdict(out, f"{name} accuracy {acc:.3f}", _rows(n, name),
-                                             _rare_label(classes, major), out["roc_auc"], "Its")
+        out["roc_auc"] = roc_auc()
+        out["verdict"] = imbalanced_verdict(label, p, f"{name} accuracy {acc:.3f}", _rows(n, name),
+                                             rare, out["roc_auc"], "Its")
     elif out["too_few_rows"]:
         out["verdict"] = (f"Too few rows to tell from guessing: {name} accuracy {acc:.3f} against "
                           f"{p:.3f} for always answering the most frequent class ('{label}'), on "
@@ -153,11 +166,12 @@ def _roc_auc(data, result, X, y) -> float | None:
     return float(roc_auc_score(y, prob))
 
 
-def imbalanced_verdict(b: dict, figure: str, rows: str, rare, auc: float | None, whose: str) -> str:
-    """Accuracy against the majority rate says nothing of a class this rare: what says more."""
-    text = (f"Accuracy cannot tell here: always answering the most frequent class "
-            f"('{b['majority_class']}') scores {b['majority_accuracy']:.3f} on {rows}, so {figure} "
-            f"says little of what the network learned.")
+def imbalanced_verdict(label, p: float, figure: str, rows: str, rare, auc: float | None,
+                       whose: str) -> str:
+    """Accuracy against the majority rate ``p`` of class ``label`` says nothing of a class this
+    rare: what says more."""
+    text = (f"Accuracy cannot tell here: always answering the most frequent class ('{label}') "
+            f"scores {p:.3f} on {rows}, so {figure} says little of what the network learned.")
     if auc is None:
         return text + (" Judge it by each class's recall (Evaluation tab), and weigh the classes "
                        "(class weights) so the rare one counts.")
@@ -230,7 +244,8 @@ def baseline_of_runs(data, results: list) -> dict:
         rare = _rare_label(data.preprocessor.classes, int(np.argmax(np.bincount(
             np.asarray(data.y_train, np.int64), minlength=max(1, data.n_classes)))))
         out["verdict"] = imbalanced_verdict(
-            out, f"mean {name} accuracy {mean:.3f} over {len(vals)} runs", _rows(n, name), rare,
+            out["majority_class"], out["majority_accuracy"],
+            f"mean {name} accuracy {mean:.3f} over {len(vals)} runs", _rows(n, name), rare,
             out["roc_auc"], "Their mean")
         ok = False
     else:
