@@ -70,6 +70,7 @@ from nnstudio.core.coach_curves import (
 from nnstudio.core.evaluate import predict_encoded, predicted_codes
 from nnstudio.core.experiments.sweep import apply_knobs
 from nnstudio.core.guessing import baseline, margin
+from nnstudio.core.model.edits import class_width
 from nnstudio.core.model.spec import MAX_DENSE_UNITS, Task, count_params
 from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
 
@@ -267,8 +268,8 @@ def _bottleneck(data, spec, result) -> Finding | None:
         return None
     units, i = min(narrow)
     layer = spec.hidden[i]
-    wide = min(max(1 << (classes - 1).bit_length(),
-                   *(la.units or 0 for la in spec.hidden if la.kind == "dense")), MAX_DENSE_UNITS)
+    wide = min(max(class_width(classes), *(la.units or 0 for la in spec.hidden if la.kind == "dense")),
+               MAX_DENSE_UNITS)
     return Finding(
         "bottleneck", f"Hidden layer {i + 1} ({units} {layer.activation} units) is narrower than "
         f"the {classes} classes the output tells apart: every class's score is made from its "

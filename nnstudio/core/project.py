@@ -15,6 +15,7 @@ from nnstudio.core.data.preprocess import PreparedData, PreprocessConfig, SplitC
 from nnstudio.core.data.profile import is_numeric_dtype
 from nnstudio.core.data.roles import Roles, infer_roles, infer_task, propose_codes
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.model.edits import class_width
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.surface import default_held_values
@@ -80,7 +81,7 @@ class Project:
             classes = p.n_classes() if p.task is Task.MULTICLASS else 0
         except NNStudioError:  # a target that cannot be used: the Data tab says why
             classes = 0
-        wide = 1 << max(3, (classes - 1).bit_length()) if classes else 8
+        wide = max(8, class_width(classes))
         p.spec = NetworkSpec([LayerSpec.dense(max(16, 2 * wide), "relu"), LayerSpec.dense(wide, "relu")])
         return p
 

@@ -23,6 +23,11 @@ class Edit:
     row: int | None  # the row to select afterwards (None: keep the selection)
 
 
+def class_width(classes: int) -> int:
+    """Units for a hidden layer as wide as ``classes``: the next power of two (26 letters: 32)."""
+    return 1 << max(0, classes - 1).bit_length()
+
+
 def new_layer(spec: NetworkSpec, kind: str, near: int, dropout_rate: float = DEFAULT_DROPOUT) -> LayerSpec:
     """A sensible new layer: Dense copies the width and activation of the nearest Dense above."""
     if kind == "dense":
