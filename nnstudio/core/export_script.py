@@ -22,8 +22,9 @@ from nnstudio.core.trained import TrainedModel
 
 def _reads_the_same(path: str, frame: pd.DataFrame | None) -> bool:
     """Whether ``pd.read_csv(path)`` with its defaults gives the app's table: the same columns, each
-    numbers where the app's are numbers. A '?' read as missing by the app, a semicolon file or a
-    decimal comma would leave pandas with text, and the script would fail or learn something else."""
+    numbers where the app's are numbers, missing where the app's are. A '?' read as missing by the
+    app, a semicolon file or a decimal comma would leave pandas with text, and the script would fail
+    or learn something else; -999 read as missing would leave it numbers, and it would learn them."""
     try:
         plain = pd.read_csv(path) if frame is not None else pd.read_csv(path, nrows=5)
     except Exception:  # not readable with defaults
@@ -33,7 +34,9 @@ def _reads_the_same(path: str, frame: pd.DataFrame | None) -> bool:
     if [str(c) for c in plain.columns] != [str(c) for c in frame.columns] or len(plain) != len(frame):
         return False
     number = pd.api.types.is_numeric_dtype
-    return all(number(plain[c]) == number(frame[c]) for c in frame.columns)
+    # (-999 read as missing, the user's "Also missing", leaves pandas a column of numbers all the same)
+    return all(number(plain[c]) == number(frame[c]) and plain[c].isna().sum() == frame[c].isna().sum()
+               for c in frame.columns)
 
 
 def _keeps_na_text(tm: TrainedModel) -> bool:

@@ -66,3 +66,18 @@ def test_na_kept_as_a_value_is_read_so_by_the_script(tmp_path, tf_loaded):
     assert copy.name in text  # the copy, not the file that pandas' defaults read otherwise
     again = pd.read_csv(copy, keep_default_na=False, na_values=[""])
     assert (again["region"] == "NA").sum() == (region == "NA").sum()
+
+
+def test_codes_read_as_missing_are_missing_in_the_scripts_data_too(tmp_path):
+    """-999 read as missing (the user's "Also missing"): pandas' defaults read the column as numbers
+    all the same, and the script trained on the codes as temperatures. It gets a copy now."""
+    from nnstudio.core.data.csv import CsvOptions
+
+    path = tmp_path / "sensor.csv"
+    pd.DataFrame({"temp_c": [20.5, -999, 18.0, 22.25, -999, 19.0], "y": ["a", "b"] * 3}).to_csv(path, index=False)
+    frame = read_csv(path, CsvOptions(na_values=["-999"])).frame
+    out = tmp_path / "out"
+    out.mkdir()
+    where, written = _script_data(model_on(path, frame), out)
+    assert where == "visits.csv" and written == [str(out / "visits.csv")]
+    assert pd.read_csv(out / "visits.csv")["temp_c"].isna().sum() == 2

@@ -23,11 +23,12 @@ hundreds of columns: ``SAMPLE_CELLS``), so a million-row file costs a fraction o
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data.missing_codes import codes_of, codes_text, find_codes
 from nnstudio.core.data.roles import repeated_identifier
 from nnstudio.core.data.spellings import look_alike_groups
 from nnstudio.core.model.spec import Task
@@ -472,6 +473,8 @@ class Findings:
     notes: list[str]  # every finding in plain words
     columns: dict[str, str]  # column -> what was found about it (for the Data tab's table)
     groups: str = ""  # the column whose groups the random split mixes (hold out whole ones)
+    #: numbers that look like codes for a missing value (-999), to read as missing
+    codes: list[str] = field(default_factory=list)
 
 
 def check(data, project) -> Findings:
@@ -487,7 +490,9 @@ def check(data, project) -> Findings:
     found = leaks(data, project.roles.features) if from_file else []
     wide = wide_categories(data)
     alike = look_alikes(data)
-    lines = [leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
+    # (the built-in and generated tables hold no codes; a file's whole table is looked at)
+    coded = find_codes(project.dataset.frame, [*project.roles.features, target]) if from_file else []
+    lines = [codes_text(coded), leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
              # (the built-in OR table trains and scores on its four rows, by design)
              no_test_text(data) if from_file else "", look_alike_text(alike),
@@ -496,9 +501,11 @@ def check(data, project) -> Findings:
     columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
     columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
+    columns.update({c.column: f"{c.code} in {c.rows:,} rows: a code for 'not known'?" for c in coded})
     if grouped_by:
         columns[grouped_by] = "names groups of rows: hold out whole ones?"
-    data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, grouped_by)
+    data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, grouped_by,
+                              codes_of(coded))
     return data.memo[key]
 
 

@@ -54,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
+from nnstudio.core.data.missing_codes import codes_text, find_codes
 from nnstudio.core.data.prepared_data import output_start
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
 from nnstudio.core.data.profile import infinite_text
@@ -278,12 +279,15 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     rows = {"train": 0, "val": 0, "test": 0}
     first, counts = 0, {"dropped": 0, "target": 0}
     said = ValuesRead()  # '$1,234' and '92 kg' read as numbers, '?' as missing, over the file
+    coded, looked = "", 0  # a code for a missing value (-999) in the first chunk, and its rows
     starts: list[tuple[Path, int]] = []
     for p in paths:
         starts.append((p, first))
         if p != path:
             same_columns(path, p, names, read_kwargs)
         for chunk in chunks(p, chunk_rows, read_kwargs, usecols, said):
+            if first == 0:  # -999 among temperatures, as in memory: looked for in the first chunk
+                coded, looked = codes_text(find_codes(chunk, usecols)), len(chunk)
             first = _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows,
                                counts)
     dropped, n_target = counts["dropped"], counts["target"]
@@ -298,12 +302,14 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     if rows["train"] < 2:
         raise DataError(f"Only {rows['train']} training rows remain after the split.",
                         "Use more data or smaller test/validation fractions.")
+    if coded and looked < first:
+        coded = f"In the first {looked:,} rows: {coded}"
     pre = FittedPreprocessor(_transforms(stats, roles.features, config), roles.target, task,
                              list(classes))
     return StreamPlan(path, roles, task, pre, split, rows, dropped, chunk_rows, read_kwargs,
                       time.perf_counter() - t0, starts if len(paths) > 1 else [], first,
                       output_start(task, *train_target.mean_sd()) if task is Task.REGRESSION else None,
-                      config, said.notes())
+                      config, [*said.notes(), *([coded] if coded else [])])
 
 
 def _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows, counts) -> int:

@@ -1,0 +1,103 @@
+"""Numbers that stand for a missing value (-999 among temperatures): found, said, read as missing
+as the file read with them among its "Also missing" values would be (core/data/missing_codes.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from make_sensor import sensor_frame  # tests/data (on the path: conftest.py)
+
+from nnstudio.core.data import checks
+from nnstudio.core.data.csv import CsvOptions, read_csv
+from nnstudio.core.data.missing_codes import codes_text, column_codes, find_codes, read_codes_as_missing
+from nnstudio.core.project import Project
+
+
+def test_a_code_of_nines_far_from_the_other_values_is_found_with_where_they_lie():
+    df = sensor_frame()
+    found = find_codes(df, ["temp_c", "humidity", "pressure", "failure"])
+    assert [(c.column, c.code) for c in found] == [("temp_c", "-999"), ("humidity", "-999")]
+    t = found[0]
+    real = df["temp_c"][df["temp_c"] != -999]
+    assert t.rows == int((df["temp_c"] == -999).sum()) and t.low == real.min() and t.high == real.max()
+    assert t.below and t.squeeze == pytest.approx((real.max() - real.min()) / (real.max() + 999))
+
+
+@pytest.mark.parametrize(("values", "codes"), [
+    ([1950 + i % 70 for i in range(100)] + [9999] * 5, ["9999"]),  # a year not known
+    ([1 + i % 5 for i in range(100)] + [99, 99], ["99"]),  # a survey's 'no answer'
+    ([1 + i % 5 for i in range(100)] + [99, 99, -9999, -9999], ["-9999", "99"]),
+])
+def test_codes_above_or_below_and_of_any_length_are_found(values, codes):
+    assert [c.code for c in column_codes("x", pd.Series(values))] == codes
+
+
+@pytest.mark.parametrize("values", [
+    [10 + 8 * i for i in range(100)] + [999, 999],  # a price of 999 among prices up to 802
+    [1 + i % 5 for i in range(100)] + [-999],  # one odd value is not a convention
+    [1, 2, 3, 4, 5, -999, -999],  # too few values to say where they lie
+    [1 + i % 5 for i in range(100)] + [-998, -998],  # not nines
+    [1 + i % 5 for i in range(100)] + [-9.5, -9.5, 999.5, 999.5],  # not whole
+    [5] * 50 + [-999] * 3,  # nothing beside it to be far from
+])
+def test_real_values_are_not_called_codes(values):
+    assert column_codes("x", pd.Series(values, dtype=float)) == []
+
+
+def test_a_column_of_text_holds_no_number_codes():
+    assert column_codes("x", pd.Series(["a", "b"] * 20 + ["-999"] * 3)) == []
+
+
+def test_the_note_says_the_column_the_code_the_rows_and_what_to_do():
+    found = find_codes(sensor_frame(), ["temp_c", "humidity"])
+    text = codes_text(found)
+    assert text.startswith(f"'temp_c' holds -999 in {found[0].rows} rows (")
+    assert "far below its other values" in text and "'humidity' holds -999" in text
+    assert f"into {found[0].squeeze:.0%} of the range" in text
+    assert "Read -999 as missing, on the Data tab; --na-values -999 from the command line" in text
+    assert codes_text([]) == ""
+
+
+def test_read_as_missing_is_the_table_the_file_read_with_them_among_also_missing_gives(tmp_path):
+    df = sensor_frame()
+    df["site"] = np.where(np.arange(len(df)) % 7 == 0, "-999", "north")  # a text column: as written
+    path = tmp_path / "sensor.csv"
+    df.to_csv(path, index=False)
+    ds = read_csv(path)
+    read = read_codes_as_missing(ds, ["-999"])
+    again = read_csv(path, CsvOptions(na_values=["-999"]))
+    pd.testing.assert_frame_equal(read.frame, again.frame)
+    assert read.csv_options == again.csv_options and read.csv_options["na_values"] == ["-999"]
+    assert (ds.frame["temp_c"] == -999).any()  # the table read before is left as it was
+    n = int((df["temp_c"] == -999).sum())
+    assert f"{n} '-999' values in temp_c were read as missing" in " ".join(read.warnings)
+    assert read.profile("temp_c").missing == n  # profiled afresh, not the table read before
+
+
+def test_the_checks_find_codes_in_the_inputs_and_target_of_a_file_only(tmp_path):
+    df = sensor_frame()
+    path = tmp_path / "sensor.csv"
+    df.to_csv(path, index=False)
+    project = Project.from_dataset(read_csv(path), "failure")
+    found = checks.check(project.prepare(), project)
+    assert found.codes == ["-999"] and found.notes[0].startswith("'temp_c' holds -999")
+    assert found.columns["temp_c"].startswith("-999 in ")
+    project.roles.features = ["pressure", "humidity"]  # temp_c no input: not said
+    found = checks.check(project.prepare(), project)
+    assert "temp_c" not in found.columns and found.notes[0].startswith("'humidity' holds -999")
+    read = Project.from_dataset(read_codes_as_missing(read_csv(path), ["-999"]), "failure")
+    assert checks.check(read.prepare(), read).codes == []
+
+
+def test_a_streamed_fit_says_so_of_its_first_chunk_and_reads_them_as_missing_when_told(tmp_path):
+    from nnstudio.core.data.preprocess_config import PreprocessConfig
+    from nnstudio.core.training.streaming_csv import fit_streaming
+
+    path = tmp_path / "sensor.csv"
+    sensor_frame().to_csv(path, index=False)
+    mean = PreprocessConfig(missing="mean")  # (streaming fills with the mean, not the median)
+    plan = fit_streaming(path, target="failure", config=mean, chunk_rows=250)
+    said = [n for n in plan.notes if "holds -999" in n]
+    assert len(said) == 1 and said[0].startswith("In the first 250 rows: 'temp_c' holds -999 in ")
+    plan = fit_streaming(path, target="failure", config=mean, csv_options={"na_values": ["-999"]})
+    assert not [n for n in plan.notes if "holds -999" in n]
