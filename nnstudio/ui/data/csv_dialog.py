@@ -30,9 +30,11 @@ from nnstudio.core.data.csv import preview
 from nnstudio.core.data.csv_missing import DEFAULT_MISSING, MISSING_MARKERS
 from nnstudio.core.data.csv_numbers import CURRENCY
 from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions
+from nnstudio.core.data.missing_codes import find_codes
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.memory import size_text
+from nnstudio.core.numbers import fmt_number
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.data.dataframe_model import DataFrameModel
 
@@ -238,6 +240,11 @@ class CsvImportDialog(QDialog):
             if p.n_inf:
                 lines.append(f"Column '{c}' has {p.n_inf} infinite value(s): add inf to 'Also missing' "
                              f"or fix the file.")
+        for code in find_codes(frame, list(frame.columns)):  # -999 among temperatures
+            lines.append(f"Column '{code.column}' holds {code.code} in {code.rows:,} of these rows, far "
+                         f"{'below' if code.below else 'above'} its other values ({fmt_number(code.low)} "
+                         f"to {fmt_number(code.high)}): a code for a missing value? If so, read it as missing.")
+            suggest.append(code.code)
         self._suggested_missing = sorted(set(suggest) - set(self.missing_values()))[:5]
         if self._suggested_missing:
             self.fix_btn.setText("Read " + ", ".join(repr(v) for v in self._suggested_missing) + " as missing")

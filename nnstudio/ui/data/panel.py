@@ -6,8 +6,6 @@ change goes into ``state.project`` followed by ``state.notify_data_changed()``, 
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -27,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.data import checks
 from nnstudio.core.data.checks import group_columns
 from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE
 from nnstudio.core.data.preprocess_config import (
@@ -42,22 +39,15 @@ from nnstudio.core.data.roles import REASON_BY_USER, Roles, ignore_reason, infer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.data.charts import ScatterBox
+from nnstudio.ui.data.checks_row import ChecksRow
 from nnstudio.ui.data.column_box import ColumnBox
 from nnstudio.ui.data.column_notes import planned, problems, task_or_none, task_text
 from nnstudio.ui.data.combos import select_value, value_combo
 from nnstudio.ui.data.csv_dialog import DATE_PARTS, FORMATTED, MARKERS, NA_IN_TEXT
 from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
 from nnstudio.ui.data.split_row import SplitControls
+from nnstudio.ui.data.styles import INFO_COLOURS, WARN_COLOURS, note_style
 from nnstudio.ui.state import AppState
-
-#: the amber of a note the user must read (how the file was read, many rows left out, the checks)
-WARN_COLOURS = "background: #fff4d6; border: 1px solid #e8c66b; color: #5c4300;"
-INFO_COLOURS = "background: #eef3f8; border: 1px solid #c5d3e2; color: #2b3a4a;"
-
-
-def note_style(colours: str) -> str:
-    return f"QLabel {{ {colours} border-radius: 3px; padding: 3px 6px; }}"
-
 
 TASK_ITEMS = [(None, "Automatic"), (Task.BINARY, "Binary classification"),
               (Task.MULTICLASS, "Multi-class classification"), (Task.REGRESSION, "Regression (a number)")]
@@ -117,22 +107,11 @@ class DataPanel(QWidget):
         self.rows_btn.clicked.connect(self._rows_button)
         self._rows_action: str | None = None  # the missing-value strategy rows_btn switches to
         # what the scores depend on: a column that predicts the target alone, repeated rows
-        self.checks_note = QLabel()
-        self.checks_note.setWordWrap(True)
-        self.checks_note.setVisible(False)
-        self.checks_note.setStyleSheet(note_style(WARN_COLOURS))
-        self.spell_btn = QPushButton("Read them as one")  # look-alike values (checks.look_alikes)
-        self.spell_btn.setToolTip("Values that differ only in capitals or spaces are read as one, "
-                                  "written as their most frequent spelling (Spelling on each column)")
-        self.spell_btn.setVisible(False)
-        self.spell_btn.clicked.connect(self._read_as_one)
-        self._alike: list[str] = []  # the columns spell_btn reads as one
-        self.group_btn = QPushButton()  # rows in groups split at random (checks.mixed_groups)
-        self.group_btn.setToolTip("Every row of one group in training, or every row held out: the "
-                                  "test rows are then of groups the network never saw")
-        self.group_btn.setVisible(False)
-        self.group_btn.clicked.connect(self._hold_out_groups)
-        self._groups = ""  # the column group_btn holds out whole groups of
+        self.checks = ChecksRow(state, self)
+        self.checks.changed.connect(self._changed)
+        self.checks.data_read.connect(self._data_read)
+        self.checks_note, self.spell_btn, self.group_btn, self.code_btn = (
+            self.checks.note, self.checks.spell_btn, self.checks.group_btn, self.checks.code_btn)
         rows_row = QHBoxLayout()
         rows_row.addWidget(self.rows_note, 1)
         rows_row.addWidget(self.rows_btn, 0, Qt.AlignmentFlag.AlignTop)
@@ -247,18 +226,14 @@ class DataPanel(QWidget):
         lay.addLayout(split_row)
         lay.addWidget(self.split_label)
         lay.addLayout(rows_row)
-        checks_row = QHBoxLayout()
-        checks_row.addWidget(self.checks_note, 1)
-        checks_row.addWidget(self.spell_btn, 0, Qt.AlignmentFlag.AlignTop)
-        checks_row.addWidget(self.group_btn, 0, Qt.AlignmentFlag.AlignTop)
-        lay.addLayout(checks_row)
+        lay.addWidget(self.checks)
         lay.addWidget(main, 1)
         self._editors = [self.target_combo, self.task_combo, *sc.widgets(), self.columns_view,
                          self.default_numeric,
                          self.default_categorical, self.default_missing, box.role_combo, box.kind_combo,
                          box.scaling_combo, box.encoding_combo, box.missing_combo, box.fill_edit,
                          box.spelling_combo, self.open_btn, self.generate_btn, self.rows_btn,
-                         self.spell_btn, self.group_btn]
+                         *self.checks.buttons]
 
         self._prep_timer = QTimer(self, singleShot=True, interval=60)
         self._prep_timer.timeout.connect(self.refresh_preprocessing)
@@ -287,8 +262,15 @@ class DataPanel(QWidget):
         keep = set(cols)
         return [c for c in self.project.dataset.columns if c in keep]
 
+    @Slot()
     def _changed(self) -> None:
         self.state.notify_data_changed()
+
+    @Slot()
+    def _data_read(self) -> None:
+        """The table was read again (codes as missing): its columns' summaries and notes too."""
+        self.state.notify_data_changed()
+        self.refresh_all()
 
     # ----- refresh from the project -------------------------------------------------------------
     @Slot()
@@ -372,9 +354,7 @@ class DataPanel(QWidget):
             self.prep_error.setVisible(False)
             self.split_label.setText(f"Preparing the data ({self.project.dataset.n_rows:,} rows)…")
             self._show_rows(None)
-            self.checks_note.setVisible(False)
-            self.spell_btn.setVisible(False)
-            self.group_btn.setVisible(False)
+            self.checks.clear()
             return
         try:
             prepared = self.state.prepared()
@@ -383,23 +363,14 @@ class DataPanel(QWidget):
             self.prep_error.setVisible(True)
             self.split_label.setText("")
             self._show_rows(None)
-            self.checks_note.setVisible(False)
-            self.spell_btn.setVisible(False)
-            self.group_btn.setVisible(False)
+            self.checks.clear()
             self.columns_model.set_flagged({})
             return
         self.prep_error.setVisible(False)
         for line in prepared.describe():
             QListWidgetItem(line, self.prep_list)
         self._show_rows(prepared)
-        found = checks.check(prepared, self.project)
-        self.checks_note.setText("⚠ " + "\n⚠ ".join(found.notes) if found.notes else "")
-        self.checks_note.setVisible(bool(found.notes))
-        self._alike = [col for col, _groups in checks.look_alikes(prepared)]
-        self.spell_btn.setVisible(bool(self._alike))
-        self._groups = found.groups
-        self.group_btn.setText(f"Hold out whole groups of {found.groups}")
-        self.group_btn.setVisible(bool(found.groups))
+        found = self.checks.show_found(prepared, self.project)
         self.columns_model.set_flagged(found.columns)
         tr, va, te = len(prepared.X_train), len(prepared.X_val), len(prepared.X_test)
         held = f" ({prepared.held_out})" if prepared.held_out else ""
@@ -435,19 +406,6 @@ class DataPanel(QWidget):
         self.rows_note.setText(("⚠ " if loud else "") + " ".join(lines))
         self.rows_note.setVisible(True)
         self.rows_btn.setVisible(self._rows_action is not None)
-
-    @Slot()
-    def _read_as_one(self) -> None:
-        for col in self._alike:
-            self.project.preprocess.set_for_column(col, "spelling", "merge")
-        if self._alike:
-            self._changed()
-
-    @Slot()
-    def _hold_out_groups(self) -> None:
-        if self._groups:
-            self.project.split = replace(self.project.split, order="group", group=self._groups)
-            self._changed()
 
     @Slot()
     def _rows_button(self) -> None:

@@ -1,0 +1,98 @@
+"""The Data tab's findings about what a score depends on (core.data.checks), each with its
+one-click remedy: read look-alike values as one, hold out whole groups, read -999 as missing."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from nnstudio.core.data import checks
+from nnstudio.core.data.missing_codes import read_codes_as_missing
+from nnstudio.core.numbers import and_list
+from nnstudio.ui.data.styles import WARN_COLOURS, note_style
+from nnstudio.ui.state import AppState
+
+
+class ChecksRow(QWidget):
+    """The findings' note and their buttons. ``changed``: a button changed the project's
+    preprocessing or split; ``data_read``: it read the table again (codes as missing)."""
+
+    changed = Signal()
+    data_read = Signal()
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
+        self.note.setStyleSheet(note_style(WARN_COLOURS))
+        self.spell_btn = QPushButton("Read them as one")  # look-alike values (checks.look_alikes)
+        self.spell_btn.setToolTip("Values that differ only in capitals or spaces are read as one, "
+                                  "written as their most frequent spelling (Spelling on each column)")
+        self.spell_btn.clicked.connect(self._read_as_one)
+        self._alike: list[str] = []  # the columns spell_btn reads as one
+        self.group_btn = QPushButton()  # rows in groups split at random (checks.mixed_groups)
+        self.group_btn.setToolTip("Every row of one group in training, or every row held out: the "
+                                  "test rows are then of groups the network never saw")
+        self.group_btn.clicked.connect(self._hold_out_groups)
+        self._groups = ""  # the column group_btn holds out whole groups of
+        self.code_btn = QPushButton()  # -999 among temperatures (core.data.missing_codes)
+        self.code_btn.setToolTip("Read these numbers as missing values wherever the file holds them, "
+                                 "as if they were among 'Also missing' when it was opened (the "
+                                 "project remembers it); the rows are then kept or dropped as "
+                                 "Missing values says")
+        self.code_btn.clicked.connect(self._read_codes)
+        self._codes: list[str] = []  # the codes code_btn reads as missing
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.note, 1)
+        for b in self.buttons:
+            b.setVisible(False)
+            row.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+
+    @property
+    def buttons(self) -> list[QPushButton]:
+        return [self.code_btn, self.spell_btn, self.group_btn]
+
+    def clear(self) -> None:
+        self.note.setVisible(False)
+        for b in self.buttons:
+            b.setVisible(False)
+
+    def show_found(self, prepared, project) -> checks.Findings:
+        """The findings about ``project``'s ``prepared`` data, and the buttons they call for."""
+        found = checks.check(prepared, project)
+        self.note.setText("⚠ " + "\n⚠ ".join(found.notes) if found.notes else "")
+        self.note.setVisible(bool(found.notes))
+        self._alike = [col for col, _groups in checks.look_alikes(prepared)]
+        self.spell_btn.setVisible(bool(self._alike))
+        self._groups = found.groups
+        self.group_btn.setText(f"Hold out whole groups of {found.groups}")
+        self.group_btn.setVisible(bool(found.groups))
+        self._codes = list(found.codes)
+        self.code_btn.setText(f"Read {and_list(self._codes)} as missing" if self._codes else "")
+        self.code_btn.setVisible(bool(self._codes))
+        return found
+
+    @Slot()
+    def _read_as_one(self) -> None:
+        for col in self._alike:
+            self.state.project.preprocess.set_for_column(col, "spelling", "merge")
+        if self._alike:
+            self.changed.emit()
+
+    @Slot()
+    def _hold_out_groups(self) -> None:
+        if self._groups:
+            project = self.state.project
+            project.split = replace(project.split, order="group", group=self._groups)
+            self.changed.emit()
+
+    @Slot()
+    def _read_codes(self) -> None:
+        if self._codes:
+            project = self.state.project
+            project.dataset = read_codes_as_missing(project.dataset, self._codes)
+            self.data_read.emit()

@@ -1,0 +1,47 @@
+"""-999 where a sensor lost its reading: the Data tab says so and reads it as missing in one click;
+the project remembers it (core/data/missing_codes.py, ui/data/checks_row.py)."""
+from __future__ import annotations
+
+from make_sensor import sensor_csv  # tests/data (on the path: conftest.py)
+
+from nnstudio.core.data.csv import read_csv
+from nnstudio.core.project import Project
+from nnstudio.core.project_file import open_project, save_project
+
+
+def test_a_missing_value_code_is_read_as_missing_in_one_click_and_kept_in_the_project(window, qtbot, tmp_path):
+    path = sensor_csv(tmp_path)
+    window.state.set_project(Project.from_dataset(read_csv(path), target="failure"))
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: "'temp_c' holds -999" in panel.checks_note.text(), timeout=5000)
+    assert panel.code_btn.isVisibleTo(panel) and panel.code_btn.text() == "Read -999 as missing"
+    assert panel.columns_model._flagged["temp_c"].startswith("-999 in ")
+    codes = int((read_csv(path).frame["temp_c"] == -999).sum())
+    panel.code_btn.click()
+    project = window.state.project
+    assert int(project.dataset.frame["temp_c"].isna().sum()) == codes
+    assert project.dataset.csv_options["na_values"] == ["-999"] and window.state.dirty
+    qtbot.waitUntil(lambda: "holds -999" not in panel.checks_note.text(), timeout=5000)
+    assert not panel.code_btn.isVisibleTo(panel)
+    assert f"{codes} '-999' values in temp_c were read as missing" in panel.note.text()
+    data = window.state.prepared()
+    assert data.raw_train["temp_c"].min() > -100  # no code left among the temperatures
+    assert "temp_c" not in panel.columns_model._flagged
+    saved = save_project(project, tmp_path / "sensor.nnstudio")
+    again = open_project(saved, load_model=False).project
+    assert int(again.dataset.frame["temp_c"].isna().sum()) == codes
+
+
+def test_the_import_dialog_points_at_a_code_in_its_preview_and_reads_it_as_missing(window, qtbot, tmp_path):
+    path = sensor_csv(tmp_path)
+    window.open_path(str(path))
+    dlg = window.data_io.dialog
+    shown = dlg.model.rowCount()
+    codes = int((read_csv(path).frame["temp_c"].iloc[:shown] == -999).sum())
+    assert f"Column 'temp_c' holds -999 in {codes} of these rows, far below its other values (" \
+        in dlg.problems.text()
+    assert dlg.fix_btn.isVisibleTo(dlg) and dlg.fix_btn.text() == "Read '-999' as missing"
+    dlg.fix_btn.click()
+    assert dlg.missing_values() == ["-999"] and "holds -999" not in dlg.problems.text()
+    assert dlg.options().na_values == ["-999"]
+    dlg.reject()
