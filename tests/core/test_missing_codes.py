@@ -5,11 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from make_sensor import sensor_frame  # tests/data (on the path: conftest.py)
+from make_far import loans_frame, sensor_frame  # tests/data (on the path: conftest.py)
 
 from nnstudio.core.data import checks
 from nnstudio.core.data.csv import CsvOptions, read_csv
-from nnstudio.core.data.missing_codes import codes_text, column_codes, find_codes, read_codes_as_missing
+from nnstudio.core.data.missing_codes import (
+    codes_text,
+    column_codes,
+    far_text,
+    find_codes,
+    look,
+    read_codes_as_missing,
+)
 from nnstudio.core.project import Project
 
 
@@ -70,7 +77,7 @@ def test_read_as_missing_is_the_table_the_file_read_with_them_among_also_missing
     assert read.csv_options == again.csv_options and read.csv_options["na_values"] == ["-999"]
     assert (ds.frame["temp_c"] == -999).any()  # the table read before is left as it was
     n = int((df["temp_c"] == -999).sum())
-    assert f"{n} '-999' values in temp_c were read as missing" in " ".join(read.warnings)
+    assert f"Read as missing in temp_c, as you chose: -999 ({n} rows)." in " ".join(read.warnings)
     assert read.profile("temp_c").missing == n  # profiled afresh, not the table read before
 
 
@@ -101,3 +108,38 @@ def test_a_streamed_fit_says_so_of_its_first_chunk_and_reads_them_as_missing_whe
     assert len(said) == 1 and said[0].startswith("In the first 250 rows: 'temp_c' holds -999 in ")
     plan = fit_streaming(path, target="failure", config=mean, csv_options={"na_values": ["-999"]})
     assert not [n for n in plan.notes if "holds -999" in n]
+
+
+def test_a_few_values_far_beyond_the_others_are_found_and_said_with_both_remedies():
+    df = loans_frame()
+    codes, far, notes = look(df, ["age", "income", "approved"])
+    assert codes == [] and [(f.column, f.code, f.rows) for f in far] == [
+        ("income", "1000000000", 1), ("income", "480000000", 1)]
+    rest = df["income"][df["income"] < 1e7]
+    assert far[0].low == rest.min() and far[0].high == rest.max() and not far[0].below
+    assert notes == [far_text(far)]
+    assert notes[0].startswith("'income' holds 2 values far above its others (1,000,000,000 and "
+                               "480,000,000; the others ")
+    share = (rest.max() - rest.min()) / (1e9 - rest.min())
+    assert f"the others span {share:.2%} of the range" in notes[0]
+    assert "--na-values 1000000000,480000000" in notes[0]
+    assert "the input log(income), added on the Playground tab" in notes[0]
+
+
+@pytest.mark.parametrize("values", [
+    np.random.default_rng(1).normal(50, 10, 5000),
+    np.random.default_rng(2).lognormal(0, 1, 100_000),  # a long tail, but no value apart from it
+    np.random.default_rng(3).integers(0, 5, 5000),
+    np.r_[np.random.default_rng(4).normal(size=150), 1e6],  # too few values to say
+    np.r_[np.zeros(1790), [1, 2, 3, 4, 4, 2, 1]],  # a pixel lit in a few digits (its others are 0)
+])
+def test_ordinary_and_long_tailed_columns_hold_no_far_values(values):
+    assert look(pd.DataFrame({"x": values}), ["x"])[:2] == ([], [])
+
+
+def test_far_values_beside_a_code_are_said_apart_from_it():
+    x = np.random.default_rng(5).normal(20, 5, 1000).round(2)
+    x[:30], x[40] = -999, 250_000
+    codes, far, notes = look(pd.DataFrame({"x": x}), ["x"])
+    assert [c.code for c in codes] == ["-999"] and [f.code for f in far] == ["250000"]
+    assert len(notes) == 2 and far[0].low > -100  # the code is not among 'the others'

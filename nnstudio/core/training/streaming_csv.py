@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.data.fitted_preprocessor import ColumnTransform, FittedPreprocessor
-from nnstudio.core.data.missing_codes import codes_text, find_codes
+from nnstudio.core.data.missing_codes import look
 from nnstudio.core.data.prepared_data import output_start
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig, numeric_fill_value
 from nnstudio.core.data.profile import infinite_text
@@ -287,7 +287,7 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
             same_columns(path, p, names, read_kwargs)
         for chunk in chunks(p, chunk_rows, read_kwargs, usecols, said):
             if first == 0:  # -999 among temperatures, as in memory: looked for in the first chunk
-                coded, looked = codes_text(find_codes(chunk, usecols)), len(chunk)
+                coded, looked = " ".join(look(chunk, usecols)[2]), len(chunk)
             first = _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows,
                                counts)
     dropped, n_target = counts["dropped"], counts["target"]

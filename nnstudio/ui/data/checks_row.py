@@ -39,10 +39,6 @@ class ChecksRow(QWidget):
         self.group_btn.clicked.connect(self._hold_out_groups)
         self._groups = ""  # the column group_btn holds out whole groups of
         self.code_btn = QPushButton()  # -999 among temperatures (core.data.missing_codes)
-        self.code_btn.setToolTip("Read these numbers as missing values wherever the file holds them, "
-                                 "as if they were among 'Also missing' when it was opened (the "
-                                 "project remembers it); the rows are then kept or dropped as "
-                                 "Missing values says")
         self.code_btn.clicked.connect(self._read_codes)
         self._codes: list[str] = []  # the codes code_btn reads as missing
         row = QHBoxLayout(self)
@@ -72,7 +68,14 @@ class ChecksRow(QWidget):
         self.group_btn.setText(f"Hold out whole groups of {found.groups}")
         self.group_btn.setVisible(bool(found.groups))
         self._codes = list(found.codes)
-        self.code_btn.setText(f"Read {and_list(self._codes)} as missing" if self._codes else "")
+        n = len(self._codes)
+        short = 0 < n <= 2 and all(len(c) <= 6 for c in self._codes)  # -999, not 480000000
+        what = and_list(self._codes) if short else "this value" if n == 1 else f"these {n} values"
+        self.code_btn.setText(f"Read {what} as missing")
+        self.code_btn.setToolTip(f"Read {and_list(self._codes)} as missing values wherever the file "
+                                 f"holds them, as if among 'Also missing' when it was opened (the "
+                                 f"project remembers it); the rows are then kept or dropped as "
+                                 f"Missing values says" if self._codes else "")
         self.code_btn.setVisible(bool(self._codes))
         return found
 

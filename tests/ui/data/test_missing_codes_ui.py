@@ -2,7 +2,7 @@
 the project remembers it (core/data/missing_codes.py, ui/data/checks_row.py)."""
 from __future__ import annotations
 
-from make_sensor import sensor_csv  # tests/data (on the path: conftest.py)
+from make_far import loans_frame, sensor_csv  # tests/data (on the path: conftest.py)
 
 from nnstudio.core.data.csv import read_csv
 from nnstudio.core.project import Project
@@ -23,7 +23,7 @@ def test_a_missing_value_code_is_read_as_missing_in_one_click_and_kept_in_the_pr
     assert project.dataset.csv_options["na_values"] == ["-999"] and window.state.dirty
     qtbot.waitUntil(lambda: "holds -999" not in panel.checks_note.text(), timeout=5000)
     assert not panel.code_btn.isVisibleTo(panel)
-    assert f"{codes} '-999' values in temp_c were read as missing" in panel.note.text()
+    assert f"Read as missing in temp_c, as you chose: -999 ({codes} rows)." in panel.note.text()
     data = window.state.prepared()
     assert data.raw_train["temp_c"].min() > -100  # no code left among the temperatures
     assert "temp_c" not in panel.columns_model._flagged
@@ -45,3 +45,16 @@ def test_the_import_dialog_points_at_a_code_in_its_preview_and_reads_it_as_missi
     assert dlg.missing_values() == ["-999"] and "holds -999" not in dlg.problems.text()
     assert dlg.options().na_values == ["-999"]
     dlg.reject()
+
+
+def test_values_far_beyond_the_others_are_read_as_missing_in_one_click(window, qtbot, tmp_path):
+    path = tmp_path / "loans.csv"
+    loans_frame().to_csv(path, index=False)
+    window.state.set_project(Project.from_dataset(read_csv(path), target="approved"))
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: "'income' holds 2 values far above" in panel.checks_note.text(), timeout=5000)
+    assert panel.code_btn.text() == "Read these 2 values as missing"
+    assert "Read 1000000000 and 480000000 as missing" in panel.code_btn.toolTip()
+    panel.code_btn.click()
+    assert window.state.project.dataset.frame["income"].max() < 1e6
+    qtbot.waitUntil(lambda: "far above" not in panel.checks_note.text(), timeout=5000)

@@ -1,4 +1,5 @@
-"""A failure log whose logger wrote -999 where a reading was lost (missing-value codes' tests)."""
+"""Values far from a column's others (core/data/missing_codes.py): a failure log whose logger wrote
+-999 where a reading was lost, and loans with two incomes typed with three zeros too many."""
 from __future__ import annotations
 
 import numpy as np
@@ -20,3 +21,12 @@ def sensor_csv(folder, n: int = 600):
     path = folder / "sensor.csv"
     sensor_frame(n).to_csv(path, index=False)
     return path
+
+
+def loans_frame(n: int = 1200) -> pd.DataFrame:
+    """Loans approved by income and age, two incomes typed with three zeros too many."""
+    rng = np.random.default_rng(11)
+    income, age = rng.lognormal(10.8, .4, n).round(-2), rng.integers(18, 80, n)
+    y = ((income > 55_000) ^ (age > 60)).astype(int)
+    income[17], income[400] = 1_000_000_000, 480_000_000
+    return pd.DataFrame({"age": age, "income": income, "approved": y})
