@@ -46,6 +46,8 @@ def test_codes_above_or_below_and_of_any_length_are_found(values, codes):
     [1 + i % 5 for i in range(100)] + [-998, -998],  # not nines
     [1 + i % 5 for i in range(100)] + [-9.5, -9.5, 999.5, 999.5],  # not whole
     [5] * 50 + [-999] * 3,  # nothing beside it to be far from
+    [i % 28 for i in range(40)] + [999] * 960,  # days since the last call: 999, never called
+    [10_001 + i % 2 for i in range(30)] + [9999] * 3,  # near the others, for all they spread little
 ])
 def test_real_values_are_not_called_codes(values):
     assert column_codes("x", pd.Series(values, dtype=float)) == []

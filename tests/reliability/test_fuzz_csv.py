@@ -9,10 +9,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from nnstudio.core.data import checks
 from nnstudio.core.data.csv import CsvOptions, preview, read_csv
+from nnstudio.core.data.missing_codes import codes_of, look, read_codes_as_missing
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
 
@@ -62,6 +65,11 @@ def _use(path: Path, options=None) -> None:
         ds = read_csv(path, opts, chunk_rows=7)
         project = Project.from_dataset(ds)
         data = project.prepare()
+        said = checks.notes(data, project)  # the Data tab's findings (codes such as -999 among them)
+        assert all(isinstance(n, str) and n for n in said)
+        coded, far, _ = look(ds.frame, ds.columns)
+        if coded or far:  # the one-click remedy reads them as missing as the file would be read
+            assert read_codes_as_missing(ds, codes_of([*coded, *far])).frame.shape == ds.frame.shape
     except NNStudioError as e:
         assert e.user_text().strip()
         return
@@ -118,3 +126,35 @@ def test_mutated_valid_file(data):
 def test_any_reading_options(options, rows, delim):
     text = "a" + delim + "b\n" + "\n".join(delim.join(r) for r in rows) + "\n"
     _use(_file(text.encode("utf-8")), options)
+
+
+NUMBER_CELLS = st.one_of(
+    st.sampled_from(["-999", "-999.0", "9999", "99", "-99", "0", "1e308", "-1e308", "inf", "", "?",
+                     "1000000000", "4.5"]),
+    st.integers(-50, 50).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.3f}"),
+)
+
+
+@FUZZ
+@given(columns=st.lists(st.lists(NUMBER_CELLS, min_size=25, max_size=25), min_size=1, max_size=3))
+@example(columns=[["-999", "-999.0", *(str(20 + i % 7) for i in range(23))]])  # a code, written two ways
+@example(columns=[["4.5"] * 25, ["99"] * 3 + [str(1 + i % 5) for i in range(22)]])  # a survey's 'no answer'
+def test_codes_and_far_values_in_columns_of_numbers(columns):
+    """Columns long enough to hold a code (-999) or a far value, read, checked and read with the
+    ones found as missing: the one-click remedy's table is the file's read with them in 'Also
+    missing', whatever else the column holds."""
+    names = [f"c{i}" for i in range(len(columns))]
+    text = ",".join([*names, "y"]) + "\n" + "".join(
+        ",".join([*(col[r] for col in columns), str(r % 2)]) + "\n" for r in range(25))
+    path = _file(text.encode())
+    _use(path)
+    try:
+        ds = read_csv(path)
+    except NNStudioError:
+        return
+    coded, far, _ = look(ds.frame, ds.columns)
+    found = codes_of([*coded, *far])
+    if found:
+        again = read_csv(path, CsvOptions(na_values=found))
+        pd.testing.assert_frame_equal(read_codes_as_missing(ds, found).frame, again.frame)

@@ -35,6 +35,10 @@ from nnstudio.core.numbers import and_list, fmt_number
 MIN_VALUES = 20
 #: A code is in at least this many rows (one odd value is an outlier, not a convention).
 MIN_ROWS = 2
+#: ... and in at most this share of them: a value most rows hold is what the column mostly says
+#: ('days since the last call: 999' for the customers never called), and read as missing those
+#: rows would all be filled with the others' median, losing it.
+MOST_ROWS = 0.5
 #: Values beyond the central 99 % of a column by more than this many times its span are far.
 FAR = 10
 #: ... looked for in columns of at least this many values (so 0.5 % of them are a row or more).
@@ -76,7 +80,8 @@ def column_codes(column: str, values: pd.Series) -> list[MissingCode]:
     """The codes of a missing value in one column of numbers (none in a column of text). A code
     sits apart from the other values, so it is the column's least or greatest value once the codes
     beyond it are left out: a few passes over the column, not a count of every value. Apart: further
-    from the nearest other value than the central 99 % of them spread."""
+    from the nearest other value than the central 99 % of them spread, and than half its own size
+    (9999 just below values of 10,001 and 10,002 is no code)."""
     if not is_numeric_dtype(values):
         return []
     a = values.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -100,7 +105,9 @@ def column_codes(column: str, values: pd.Series) -> list[MissingCode]:
     return [MissingCode(column, code_text(v), int(np.count_nonzero(a == v)),
                         float(np.count_nonzero(a == v) / len(a)), low, high)
             for v in sorted(codes)
-            if (v < low and low - v > spread) or (v > high and v - high > spread)]
+            if ((v < low and low - v > max(spread, abs(v) / 2))
+                or (v > high and v - high > max(spread, abs(v) / 2)))
+            and np.count_nonzero(a == v) <= MOST_ROWS * len(a)]
 
 
 def _sample(a: np.ndarray) -> np.ndarray:
