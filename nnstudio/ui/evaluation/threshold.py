@@ -44,7 +44,13 @@ def _plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:
     pi.setTitle(title, size="9pt")
     pi.setLabel("bottom", xlabel)
     pi.setLabel("left", ylabel)
+    pi.layout.setContentsMargins(1, 1, 10, 1)  # the last tick's label is drawn whole
     plain_numbers(pi)
+    # 0 … 1 on both axes, labelled at the ends and the middle (left to itself, pyqtgraph dropped
+    # the "1.0" of a plot 194 pixels wide at 1280 x 720), a grid line every tenth
+    tenths = [(i / 10, "") for i in range(11) if i not in (0, 5, 10)]
+    for side in ("bottom", "left"):
+        pi.getAxis(side).setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], tenths])
     p.setRange(xRange=(0, 1), yRange=(0, 1))
     p.setMouseEnabled(x=False, y=False)
     return p
@@ -99,7 +105,7 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.confusion = ConfusionMatrixView()
         self.roc = _plot("ROC curve", "false positive rate", "true positive rate")
         self.pr = _plot("Precision-recall curve", "recall", "precision")
-        self.cal = _plot("Calibration: predicted vs observed", "mean predicted probability",
+        self.cal = _plot("Calibration: predicted vs observed", "predicted probability",
                          "share of positives")
         self.class_table = QTableWidget(0, 4)
         self.class_table.setHorizontalHeaderLabels(["class", "rows", "ROC\nAUC", "PR\nAUC"])
@@ -219,11 +225,12 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.roc.getPlotItem().setTitle(f"ROC: AUC {cv.roc_auc:.3f}", size="9pt")
         self.pr.plot([0, 1], [cv.positive_rate] * 2, pen=diag)
         self.pr.plot(*thinned(cv.recall, cv.precision), pen=pg.mkPen("#1f77b4", width=2))
-        self.pr.getPlotItem().setTitle(f"Precision-recall: AP {cv.average_precision:.3f}", size="9pt")
+        # (short: beside the ROC curve at 1280 x 720 a plot is 194 pixels wide, its title ~120)
+        self.pr.getPlotItem().setTitle(f"PR curve: AP {cv.average_precision:.3f}", size="9pt")
         self.cal.plot([0, 1], [0, 1], pen=diag)
         self.cal.plot(cv.prob_pred, cv.prob_true, pen=pg.mkPen("#2ca02c", width=2), symbol="o",
                       symbolSize=7, symbolBrush="#2ca02c")
-        self.cal.getPlotItem().setTitle(f"Calibration: Brier {cv.brier:.3f}", size="9pt")
+        self.cal.getPlotItem().setTitle(f"Calibration<br>Brier {cv.brier:.3f}", size="9pt")  # (two lines: as narrow)
         for p in (self.roc, self.pr, self.cal):
             p.setRange(xRange=(0, 1), yRange=(0, 1))
 

@@ -28,3 +28,25 @@ def test_the_curves_are_computed_when_the_tab_is_shown(qtbot, monkeypatch):
     view.show_rows(y[:200], score[:200], ["no", "yes"], 0.6, "validation rows")  # seen: at once
     assert calls == [400, 200] and view.current.confusion.sum() == 200
     assert view.threshold() == pytest.approx(0.6)
+
+
+def test_each_plot_is_drawn_whole_in_the_room_it_has_at_1280_by_720(qtbot):
+    """Beside the ROC curve at 1280 x 720 a plot is 194 pixels wide: 'Precision-recall: AP 1.000'
+    and 'Calibration: Brier 0.000' as titles made those plots wider than their room, cut at the
+    right (the title, the last tick, the axis label)."""
+    view = ThresholdView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(1)
+    y = (rng.random(400) < 0.3).astype(int)
+    view.show_rows(y, np.clip(0.5 * y + rng.random(400) * 0.5, 0, 1), ["no", "yes"], 0.5, "test rows")
+    view.resize(412, 450)  # its room in the Evaluation tab at 1280 x 720
+    view.show()
+    plots = (view.roc, view.pr, view.cal)
+
+    def whole() -> bool:
+        return all(p.getPlotItem().sceneBoundingRect().right() <= p.width() + 0.5 for p in plots)
+    qtbot.waitUntil(lambda: view.pr.width() < 210 and whole(), timeout=3000)
+    for plot in plots:
+        item = plot.getPlotItem()
+        labels = [text for level in item.getAxis("bottom")._tickLevels or [] for _, text in level if text]
+        assert labels == ["0", "0.5", "1"]
