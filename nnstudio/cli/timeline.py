@@ -61,8 +61,9 @@ def _project_and_run(path: str, key: str, data_path: str | None = None):
     project = project_file.load_project(Path(path), data_path)
     run = find_run(project.runs, key)
     if not run.trained_on(project):
-        raise ProjectError(f"Run '{run.label()}' was trained on other data, other input columns or "
-                           f"another split than the project has now.", "Open the data it was trained on.")
+        raise ProjectError(f"Run '{run.label()}' was trained on other data (or its file read another "
+                           f"way), other input columns or another split than the project has now.",
+                           "Open the data it was trained on.")
     return project, run
 
 

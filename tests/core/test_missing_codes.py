@@ -145,3 +145,29 @@ def test_far_values_beside_a_code_are_said_apart_from_it():
     codes, far, notes = look(pd.DataFrame({"x": x}), ["x"])
     assert [c.code for c in codes] == ["-999"] and [f.code for f in far] == ["250000"]
     assert len(notes) == 2 and far[0].low > -100  # the code is not among 'the others'
+
+
+def test_a_run_on_the_file_read_another_way_is_not_trained_on_it_and_its_diff_says_so(tmp_path):
+    """A run before -999 was read as missing had the same file, preprocessing and split: its model
+    was 'trained on' the project after, and opened with inputs scaled as it never saw them (the
+    temperatures' mean -66 and sd 283 before, 20 and 5 after)."""
+    from nnstudio.core.experiments.diff import data_changes
+    from nnstudio.core.experiments.record import RunRecord, data_identity, new_id
+
+    path = tmp_path / "sensor.csv"
+    sensor_frame().to_csv(path, index=False)
+    project = Project.from_dataset(read_csv(path), "failure")
+
+    def run_of(p) -> RunRecord:
+        return RunRecord(id=new_id(), spec=p.spec.to_dict(), settings=p.settings.to_dict(),
+                         data=data_identity(p.dataset), preprocess=p.preprocess.to_dict(),
+                         split=p.split.to_dict(), target=p.roles.target, features=list(p.roles.features),
+                         history={}, final={}, epochs_run=1, seconds=0.1, params=1)
+    before = run_of(project)
+    assert before.trained_on(project) and before.data["read"]["na_values"] == []
+    project.dataset = read_codes_as_missing(project.dataset, ["-999"])
+    after = run_of(project)
+    assert after.trained_on(project) and not before.trained_on(project)
+    assert data_changes(before, after) == ["the file read another way (also missing: none -> '-999')"]
+    del before.data["read"]  # recorded before runs kept how the file was read: the rest decides
+    assert before.trained_on(project)

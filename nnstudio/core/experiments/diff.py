@@ -69,6 +69,26 @@ def settings_changes(a: RunRecord, b: RunRecord, include_seed: bool = True) -> l
     return out
 
 
+#: a file's reading options in plain words (core.data.csv_options)
+READ_WORDS = {"na_values": "also missing", "missing_markers": "'?', 'NA' … in numbers as missing",
+              "formatted_numbers": "'$1,234', '12%' as numbers", "na_in_text": "'NA', 'None' in text as missing",
+              "date_parts": "dates' year, month, weekday", "minutes_seconds": "times as minutes:seconds in"}
+
+
+def _read_value(v) -> str:
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if isinstance(v, list):
+        return ", ".join(repr(x) for x in v) or "none"
+    return str(v)
+
+
+def read_changes(a: dict, b: dict) -> list[str]:
+    """How two readings of a file differ: "also missing: none -> '-999'"."""
+    return [f"{READ_WORDS.get(k, k)}: {_read_value(a.get(k))} -> {_read_value(b.get(k))}"
+            for k in [*a, *(k for k in b if k not in a)] if a.get(k) != b.get(k)]
+
+
 def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
     out = []
     da, db = a.data or {}, b.data or {}
@@ -77,6 +97,9 @@ def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
             out.append(f"the data {da.get('name')} changed (another fingerprint)")
         else:
             out.append(f"data {da.get('name')} -> {db.get('name')}")
+    ra, rb = da.get("read"), db.get("read")
+    if ra is not None and rb is not None and ra != rb:
+        out.append(f"the file read another way ({', '.join(read_changes(ra, rb))})")
     if a.target != b.target or a.features != b.features:
         out.append("the target or feature columns differ")
     if a.preprocess != b.preprocess:

@@ -124,10 +124,13 @@ class RunRecord:
         return self.timeline
 
     def trained_on(self, project) -> bool:
-        """Whether ``project`` has the data, input columns, preprocessing, split and target this run
-        was trained on (runs recorded without their columns: all but those)."""
+        """Whether ``project`` has the data (its file read the same way), input columns,
+        preprocessing, split and target this run was trained on (runs recorded without their
+        columns or their reading: all but those)."""
         same_inputs = not self.features or list(self.features) == list(project.roles.features)
-        return same_inputs and (self.data.get("name"), self.preprocess, self.split, self.target) == (
+        read = self.data.get("read")
+        same_read = read is None or read == read_of(project.dataset)
+        return same_inputs and same_read and (self.data.get("name"), self.preprocess, self.split, self.target) == (
             project.dataset.name, project.preprocess.to_dict(), project.split.to_dict(),
             project.roles.target)
 
@@ -226,6 +229,16 @@ class RunRecord:
 
 
 _DATA_FP_CACHE: dict[tuple, dict] = {}
+#: the reading options that change the values a file gives (not how it is found: its delimiter,
+#: encoding …): the same file read with -999 as missing is other data to a network
+VALUE_OPTIONS = ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts",
+                 "minutes_seconds")
+
+
+def read_of(dataset) -> dict | None:
+    """How ``dataset``'s file was read, as far as its values go (None: not read from a file)."""
+    options = getattr(dataset, "csv_options", None)
+    return None if options is None else {k: options[k] for k in VALUE_OPTIONS if k in options}
 
 
 def data_identity(dataset, example: str | None = None) -> dict:
@@ -241,8 +254,9 @@ def data_identity(dataset, example: str | None = None) -> dict:
         key = (str(p), st.st_size, st.st_mtime_ns)
         if key not in _DATA_FP_CACHE:
             _DATA_FP_CACHE[key] = fingerprint(p)
-        return {"kind": "csv", "name": dataset.name, "file": str(p),
-                "fingerprint": _DATA_FP_CACHE[key]}
+        out = {"kind": "csv", "name": dataset.name, "file": str(p), "fingerprint": _DATA_FP_CACHE[key]}
+        read = read_of(dataset)
+        return out if read is None else {**out, "read": read}
 
     import pandas as pd  # noqa: PLC0415 -- lazy: pandas loads only when this runs, not at start-up
 

@@ -90,8 +90,9 @@ def open_run_model(window, run) -> bool:
                                      f"be evaluated: {e.user_text()}")
         return False
     if not run.trained_on(state.project):
-        window.show_message("warning", f"{run.label()} was trained on other data, other input "
-                                       "columns or another split; open that data first.")
+        window.show_message("warning", f"{run.label()} was trained on other data (or its file read "
+                                       "another way: 'Also missing' …), other input columns or "
+                                       "another split; open that data first.")
         return False
     try:
         model = run.build_model(data)
