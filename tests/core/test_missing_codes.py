@@ -171,3 +171,21 @@ def test_a_run_on_the_file_read_another_way_is_not_trained_on_it_and_its_diff_sa
     assert data_changes(before, after) == ["the file read another way (also missing: none -> '-999')"]
     del before.data["read"]  # recorded before runs kept how the file was read: the rest decides
     assert before.trained_on(project)
+
+
+def test_a_value_read_as_missing_in_a_column_of_formatted_numbers_stays_missing_read_again(tmp_path):
+    """'$61,000,000' among prices: read as missing in the Data tab, it came back when the project was
+    opened again, as pandas' na_values compares the text ('61000000' is not '$61,000,000')."""
+    rng = np.random.default_rng(3)
+    price = [f"${v:,.0f}" for v in rng.lognormal(11.5, 0.3, 400).round(-2)]
+    price[5], price[9] = "$61,000,000", "$48,000,000"
+    path = tmp_path / "houses.csv"
+    pd.DataFrame({"area": rng.normal(100, 20, 400).round(1), "price": price}).to_csv(path, index=False)
+    ds = read_csv(path)
+    coded, far, notes = look(ds.frame, ["area", "price"])
+    codes = [f.code for f in far]
+    assert codes == ["61000000", "48000000"] and "--na-values 61000000,48000000" in notes[0]
+    read = read_codes_as_missing(ds, codes)
+    again = read_csv(path, CsvOptions(na_values=codes))
+    assert again.frame["price"].isna().sum() == 2
+    pd.testing.assert_frame_equal(read.frame, again.frame)

@@ -333,7 +333,18 @@ def read_numbers(frame: pd.DataFrame, o: CsvOptions) -> tuple[dict, dict[str, di
     for col, f in formatted.items():
         if f["markers"]:
             markers[col] = f["markers"]
+    numbers_missing(frame, o.na_values, list(dict.fromkeys([*formatted, *markers])))
     return formatted, markers
+
+
+def numbers_missing(frame: pd.DataFrame, na_values: list[str], columns: list[str]) -> None:
+    """In place: the numbers among the "Also missing" values read as missing in these columns of
+    numbers read from text ('$61,000,000' when 61000000 is among them): pandas compares the text
+    as written, so the value read as missing in the Data tab came back when the file was read again."""
+    numbers = [float(v) for v in pd.to_numeric(pd.Series(na_values, dtype=object), errors="coerce").dropna()]
+    for col in columns if numbers else []:
+        if pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].mask(frame[col].isin(numbers))
 
 
 def _read_values(frame: pd.DataFrame, o: CsvOptions) -> tuple[pd.DataFrame, dict, list[str]]:
