@@ -182,9 +182,11 @@ def test_a_value_read_as_missing_in_a_column_of_formatted_numbers_stays_missing_
     path = tmp_path / "houses.csv"
     pd.DataFrame({"area": rng.normal(100, 20, 400).round(1), "price": price}).to_csv(path, index=False)
     ds = read_csv(path)
-    coded, far, notes = look(ds.frame, ["area", "price"])
+    coded, far, notes = look(ds.frame, ["area", "price"], "price")
     codes = [f.code for f in far]
     assert codes == ["61000000", "48000000"] and "--na-values 61000000,48000000" in notes[0]
+    assert notes[0].endswith("from the command line): the rows are then left out.")  # the target:
+    assert "log(" not in notes[0]  # no logarithm offered as an input
     read = read_codes_as_missing(ds, codes)
     again = read_csv(path, CsvOptions(na_values=codes))
     assert again.frame["price"].isna().sum() == 2

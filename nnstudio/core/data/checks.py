@@ -491,7 +491,7 @@ def check(data, project) -> Findings:
     wide = wide_categories(data)
     alike = look_alikes(data)
     # (the built-in and generated tables hold no codes; a file's whole table is looked at)
-    coded, far, values = look(project.dataset.frame, [*project.roles.features, target]) \
+    coded, far, values = look(project.dataset.frame, [*project.roles.features, target], target) \
         if from_file else ([], [], [])
     lines = [*values, leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),

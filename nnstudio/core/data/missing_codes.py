@@ -171,8 +171,10 @@ def find_far(frame: pd.DataFrame, columns: list[str], codes: list[MissingCode] =
             for f in far_values(col, frame[col], [c for c in codes if c.column == col])]
 
 
-def far_text(found: list[MissingCode]) -> str:
-    """One note for the first column with values far beyond the others, or ''."""
+def far_text(found: list[MissingCode], target: str | None = None) -> str:
+    """One note for the first column with values far beyond the others, or ''. Of the target
+    (``target``), the rows are what reading them as missing leaves out, and no logarithm is offered
+    (an engineered input is no target)."""
     if not found:
         return ""
     col = found[0].column
@@ -185,23 +187,29 @@ def far_text(found: list[MissingCode]) -> str:
     others = [c for c in dict.fromkeys(g.column for g in found) if c != col]
     more = f" ('{and_list(others)}' too)" if others else ""
     values = ",".join(codes_of(found)[:6])
-    return (f"'{col}' holds {n:,} value{'s' if n > 1 else ''} far {side} its others ({shown}; the "
-            f"others {fmt_number(f.low)} to {fmt_number(f.high)}){more}: scaled with "
-            f"{'them' if n > 1 else 'it'}, the others span {(f.high - f.low) / whole:.2%} of the "
-            f"range the network sees. If {'they are typos' if n > 1 else 'it is a typo'}, correct "
-            f"the file or read {'them' if n > 1 else 'it'} as missing (Read … as missing, on the Data "
-            f"tab; --na-values {values} from the command line); if the column spans orders of "
-            f"magnitude (incomes, sizes, counts), give the network its logarithm instead (the "
-            f"input log({col}), added on the Playground tab, with {col} unticked; "
-            f"log({col}) in --features from the command line).")
+    them = "them" if n > 1 else "it"
+    head = (f"'{col}' holds {n:,} value{'s' if n > 1 else ''} far {side} its others ({shown}; the "
+            f"others {fmt_number(f.low)} to {fmt_number(f.high)}){more}: ")
+    remedy = (f"If {'they are typos' if n > 1 else 'it is a typo'}, correct the file or read {them} "
+              f"as missing (Read … as missing, on the Data tab; --na-values {values} from the "
+              f"command line)")
+    if col == target:
+        return (f"{head}the others span {(f.high - f.low) / whole:.2%} of the range the network "
+                f"must answer in, and the squared {'errors' if n > 1 else 'error'} on {them} "
+                f"outweigh the others'. {remedy}: the rows are then left out.")
+    return (f"{head}scaled with {them}, the others span {(f.high - f.low) / whole:.2%} of the range "
+            f"the network sees. {remedy}; if the column spans orders of magnitude (incomes, sizes, "
+            f"counts), give the network its logarithm instead (the input log({col}), added on the "
+            f"Playground tab, with {col} unticked; log({col}) in --features from the command line).")
 
 
-def look(frame: pd.DataFrame, columns: list[str]) -> tuple[list[MissingCode], list[MissingCode], list[str]]:
+def look(frame: pd.DataFrame, columns: list[str],
+         target: str | None = None) -> tuple[list[MissingCode], list[MissingCode], list[str]]:
     """The codes (-999) and the values far beyond the others in these columns, and the notes that
-    say them."""
+    say them (``target``: the one of them the network predicts)."""
     codes = find_codes(frame, columns)
     far = find_far(frame, columns, codes)
-    return codes, far, [t for t in (codes_text(codes), far_text(far)) if t]
+    return codes, far, [t for t in (codes_text(codes), far_text(far, target)) if t]
 
 
 def codes_of(found: list[MissingCode]) -> list[str]:
