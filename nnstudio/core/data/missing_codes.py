@@ -72,10 +72,6 @@ def _nines(v: float) -> bool:
     return 99 <= a < 1e15 and a.is_integer() and set(str(int(a))) == {"9"}
 
 
-def code_text(v: float) -> str:
-    return str(int(v))
-
-
 def column_codes(column: str, values: pd.Series) -> list[MissingCode]:
     """The codes of a missing value in one column of numbers (none in a column of text). A code
     sits apart from the other values, so it is the column's least or greatest value once the codes
@@ -102,12 +98,11 @@ def column_codes(column: str, values: pd.Series) -> list[MissingCode]:
         return []
     low, high = float(rest.min()), float(rest.max())
     spread = _span(rest)  # (the central 99 %: a typo beyond the other end does not hide it)
-    return [MissingCode(column, code_text(v), int(np.count_nonzero(a == v)),
-                        float(np.count_nonzero(a == v) / len(a)), low, high)
+    rows = {v: int(np.count_nonzero(a == v)) for v in codes}
+    return [MissingCode(column, _written(v), rows[v], rows[v] / len(a), low, high)
             for v in sorted(codes)
-            if ((v < low and low - v > max(spread, abs(v) / 2))
-                or (v > high and v - high > max(spread, abs(v) / 2)))
-            and np.count_nonzero(a == v) <= MOST_ROWS * len(a)]
+            if rows[v] <= MOST_ROWS * len(a)
+            and max(low - v, v - high) > max(spread, abs(v) / 2)]  # (outside: one of the two is negative)
 
 
 def _sample(a: np.ndarray) -> np.ndarray:
