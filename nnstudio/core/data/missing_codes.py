@@ -265,5 +265,5 @@ def codes_read_text(found: dict[str, dict[str, int]]) -> list[str]:
         them = "them" if len(counts) > 1 else "it"
         out.append(f"Read as missing in {col}, as you chose: {what}. To read {them} as "
                    f"{'numbers' if len(counts) > 1 else 'a number'} again, open the file again "
-                   f"(Open data…) and clear {them} from 'Also missing'.")
+                   f"(Open data…; the project keeps {them} among its 'Also missing' values until then).")
     return out
