@@ -34,6 +34,8 @@ def test_a_code_of_nines_far_from_the_other_values_is_found_with_where_they_lie(
     ([1950 + i % 70 for i in range(100)] + [9999] * 5, ["9999"]),  # a year not known
     ([1 + i % 5 for i in range(100)] + [99, 99], ["99"]),  # a survey's 'no answer'
     ([1 + i % 5 for i in range(100)] + [99, 99, -9999, -9999], ["-9999", "99"]),
+    ([1 + i % 5 for i in range(100)] + [-9] * 4, ["-9"]),  # a survey's 'refused'
+    ([i % 2 for i in range(100)] + [9] * 4, ["9"]),  # yes / no / not known
 ])
 def test_codes_above_or_below_and_of_any_length_are_found(values, codes):
     assert [c.code for c in column_codes("x", pd.Series(values))] == codes
@@ -48,6 +50,7 @@ def test_codes_above_or_below_and_of_any_length_are_found(values, codes):
     [5] * 50 + [-999] * 3,  # nothing beside it to be far from
     [i % 28 for i in range(40)] + [999] * 960,  # days since the last call: 999, never called
     [10_001 + i % 2 for i in range(30)] + [9999] * 3,  # near the others, for all they spread little
+    [1 + i % 5 for i in range(100)] + [9, 9],  # 9 on a scale of 1 to 5: as near as the scale is wide
 ])
 def test_real_values_are_not_called_codes(values):
     assert column_codes("x", pd.Series(values, dtype=float)) == []

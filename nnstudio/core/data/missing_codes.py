@@ -7,7 +7,7 @@ empty. Read as a number it is a wrong answer the app would give silently: -999 a
 of 4 to 38 degrees becomes 8 % of the rows at -999, and scaled with it the real temperatures span a
 sliver of what the network sees (a 0.92-accuracy failure file trained to no better than guessing).
 
-A value is said to be such a code when it is written with nines only (99, 999, 9999 … either sign),
+A value is said to be such a code when it is written with nines only (9, 99, 999 … either sign),
 it is in two rows or more, and it sits apart from all the column's other values: further from the
 nearest of them than they spread (so 999 among prices of 10 to 800 is a price). Whether it means
 "not known" only the user knows ('days since the last call: 999, never called' is a value), so the
@@ -69,7 +69,7 @@ class MissingCode:
 
 def _nines(v: float) -> bool:
     a = abs(float(v))
-    return 99 <= a < 1e15 and a.is_integer() and set(str(int(a))) == {"9"}
+    return 9 <= a < 1e15 and a.is_integer() and set(str(int(a))) == {"9"}
 
 
 def column_codes(column: str, values: pd.Series) -> list[MissingCode]:
