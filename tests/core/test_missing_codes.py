@@ -14,8 +14,10 @@ from nnstudio.core.data.missing_codes import (
     column_codes,
     far_text,
     find_codes,
+    lone_zeros,
     look,
     read_codes_as_missing,
+    zeros_text,
 )
 from nnstudio.core.project import Project
 
@@ -117,7 +119,7 @@ def test_a_streamed_fit_says_so_of_its_first_chunk_and_reads_them_as_missing_whe
 
 def test_a_few_values_far_beyond_the_others_are_found_and_said_with_both_remedies():
     df = loans_frame()
-    codes, far, notes = look(df, ["age", "income", "approved"])
+    codes, far, _, notes = look(df, ["age", "income", "approved"])
     assert codes == [] and [(f.column, f.code, f.rows) for f in far] == [
         ("income", "1000000000", 1), ("income", "480000000", 1)]
     rest = df["income"][df["income"] < 1e7]
@@ -145,7 +147,7 @@ def test_ordinary_and_long_tailed_columns_hold_no_far_values(values):
 def test_far_values_beside_a_code_are_said_apart_from_it():
     x = np.random.default_rng(5).normal(20, 5, 1000).round(2)
     x[:30], x[40] = -999, 250_000
-    codes, far, notes = look(pd.DataFrame({"x": x}), ["x"])
+    codes, far, _, notes = look(pd.DataFrame({"x": x}), ["x"])
     assert [c.code for c in codes] == ["-999"] and [f.code for f in far] == ["250000"]
     assert len(notes) == 2 and far[0].low > -100  # the code is not among 'the others'
 
@@ -185,7 +187,7 @@ def test_a_value_read_as_missing_in_a_column_of_formatted_numbers_stays_missing_
     path = tmp_path / "houses.csv"
     pd.DataFrame({"area": rng.normal(100, 20, 400).round(1), "price": price}).to_csv(path, index=False)
     ds = read_csv(path)
-    coded, far, notes = look(ds.frame, ["area", "price"], "price")
+    coded, far, _, notes = look(ds.frame, ["area", "price"], "price")
     codes = [f.code for f in far]
     assert codes == ["61000000", "48000000"] and "--na-values 61000000,48000000" in notes[0]
     assert notes[0].endswith("from the command line): the rows are then left out.")  # the target:
@@ -194,3 +196,31 @@ def test_a_value_read_as_missing_in_a_column_of_formatted_numbers_stays_missing_
     again = read_csv(path, CsvOptions(na_values=codes))
     assert again.frame["price"].isna().sum() == 2
     pd.testing.assert_frame_equal(read.frame, again.frame)
+
+
+def pima_like(n: int = 768, seed: int = 4) -> pd.DataFrame:
+    """The Keras tutorial's diabetes file, as its zeros go: a blood pressure, a glucose and a BMI
+    of 0 in a few rows ('not measured'), real 0s among the pregnancies and the outcome."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "Pregnancies": rng.poisson(3.8, n), "Glucose": rng.normal(121, 30, n).clip(44, 199).round(),
+        "BloodPressure": rng.normal(72, 12, n).clip(24, 122).round(),
+        "BMI": rng.normal(32.5, 7, n).clip(18.2, 67.1).round(1), "Outcome": rng.integers(0, 2, n)})
+    for col, k in (("Glucose", 5), ("BloodPressure", 35), ("BMI", 11)):
+        frame.loc[rng.choice(n, k, replace=False), col] = 0
+    return frame
+
+
+def test_lone_zeros_of_measures_are_said_but_not_those_of_counts_amounts_or_the_target():
+    df = pima_like()
+    looked = look(df, list(df.columns), "Outcome")
+    assert [(z.column, z.rows) for z in looked.zeros] == [("Glucose", 5), ("BloodPressure", 35), ("BMI", 11)]
+    assert looked.codes == [] and looked.far == []
+    assert looked.notes == [zeros_text(looked.zeros)]
+    assert looked.notes[0].startswith("'Glucose' holds 0 in 5 rows, apart from its other values (44 to ")
+    assert "write those cells empty (or NA) in the file" in looked.notes[0]
+    rng = np.random.default_rng(5)
+    for real in (rng.integers(0, 6, 500),  # children: a count
+                 np.where(rng.random(500) < 0.36, 0, rng.uniform(3768, 250_898, 500)),  # a balance
+                 np.where(rng.random(500) < 0.3, 0, rng.exponential(5, 500) + 0.2)):  # rainfall
+        assert lone_zeros("x", pd.Series(real)) is None

@@ -67,7 +67,7 @@ def _use(path: Path, options=None) -> None:
         data = project.prepare()
         said = checks.notes(data, project)  # the Data tab's findings (codes such as -999 among them)
         assert all(isinstance(n, str) and n for n in said)
-        coded, far, _ = look(ds.frame, ds.columns)
+        coded, far, *_ = look(ds.frame, ds.columns)
         if coded or far:  # the one-click remedy reads them as missing as the file would be read
             assert read_codes_as_missing(ds, codes_of([*coded, *far])).frame.shape == ds.frame.shape
     except NNStudioError as e:
@@ -153,7 +153,7 @@ def test_codes_and_far_values_in_columns_of_numbers(columns):
         ds = read_csv(path)
     except NNStudioError:
         return
-    coded, far, _ = look(ds.frame, ds.columns)
+    coded, far, *_ = look(ds.frame, ds.columns)
     found = codes_of([*coded, *far])
     if found:
         again = read_csv(path, CsvOptions(na_values=found))

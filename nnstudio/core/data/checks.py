@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nnstudio.core.data.missing_codes import codes_of, look
+from nnstudio.core.data.missing_codes import Looked, codes_of, look
 from nnstudio.core.data.roles import repeated_identifier
 from nnstudio.core.data.spellings import look_alike_groups
 from nnstudio.core.model.spec import Task
@@ -491,9 +491,9 @@ def check(data, project) -> Findings:
     wide = wide_categories(data)
     alike = look_alikes(data)
     # (the built-in and generated tables hold no codes; a file's whole table is looked at)
-    coded, far, values = look(project.dataset.frame, [*project.roles.features, target], target) \
-        if from_file else ([], [], [])
-    lines = [*values, leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
+    looked = look(project.dataset.frame, [*project.roles.features, target], target) \
+        if from_file else Looked([], [], [], [])
+    lines = [*looked.notes, leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
              # (the built-in OR table trains and scores on its four rows, by design)
              no_test_text(data) if from_file else "", look_alike_text(alike),
@@ -502,12 +502,13 @@ def check(data, project) -> Findings:
     columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
     columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
-    columns.update({c.column: f"{c.code} in {c.rows:,} rows: a code for 'not known'?" for c in coded})
-    columns.update({f.column: "values far beyond the others: typos?" for f in far})
+    columns.update({c.column: f"{c.code} in {c.rows:,} rows: a code for 'not known'?" for c in looked.codes})
+    columns.update({f.column: "values far beyond the others: typos?" for f in looked.far})
+    columns.update({z.column: f"0 in {z.rows:,} rows: 'not measured'?" for z in looked.zeros})
     if grouped_by:
         columns[grouped_by] = "names groups of rows: hold out whole ones?"
     data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, grouped_by,
-                              codes_of([*coded, *far]))
+                              codes_of([*looked.codes, *looked.far]))
     return data.memo[key]
 
 

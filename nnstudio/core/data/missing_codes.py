@@ -24,6 +24,7 @@ says.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,11 @@ FAR = 10
 MIN_FAR_ROWS = 200
 #: The central 99 % of a column is measured on at most this many of its values.
 QUANTILE_SAMPLE = 50_000
+#: A 0 is apart from a column's other values when the nearest is further from it than this share
+#: of their central span (a blood pressure of 24 beside 38 to 110: 0.33; children: 1 beside 0 to 5)
+ZERO_GAP = 0.25
+#: ... among at least this many distinct other values (measures, not counts of a few values)
+ZERO_DISTINCT = 20
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,40 @@ def far_values(column: str, values: pd.Series, codes: list[MissingCode] = ()) ->
             for i in order]
 
 
+def lone_zeros(column: str, values: pd.Series) -> MissingCode | None:
+    """A 0 no other value of a column of measures comes near (a blood pressure of 0 among 24 to
+    122): in two or more rows but at most half, the other values all on one side of it, at least
+    ``ZERO_DISTINCT`` of them, the nearest further from 0 than ``ZERO_GAP`` of their central span.
+    Counts ('children: 0 to 5') and amounts ('balance: 0, or 3,768 to 250,898') hold real 0s."""
+    if not is_numeric_dtype(values):
+        return None
+    a = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    a = a[np.isfinite(a)]
+    zeros = int(np.count_nonzero(a == 0))
+    if len(a) < MIN_VALUES or zeros < MIN_ROWS or zeros > MOST_ROWS * len(a):
+        return None
+    rest = a[a != 0]
+    if (rest < 0).any() and (rest > 0).any():
+        return None
+    if len(np.unique(_sample(rest))) < ZERO_DISTINCT or np.abs(rest).min() <= ZERO_GAP * _span(rest):
+        return None
+    return MissingCode(column, "0", zeros, zeros / len(a), float(rest.min()), float(rest.max()))
+
+
+def zeros_text(found: list[MissingCode], shown: int = 3) -> str:
+    """One note for the columns whose 0s no other value comes near, or ''."""
+    if not found:
+        return ""
+    parts = [f"'{z.column}' holds 0 in {z.rows:,} rows, apart from its other values "
+             f"({fmt_number(z.low)} to {fmt_number(z.high)})" for z in found[:shown]]
+    more = f" (and {len(found) - shown} more column{'s' if len(found) - shown > 1 else ''})" \
+        if len(found) > shown else ""
+    return (f"{'; '.join(parts)}{more}: a 0 no other value comes near often means 'not measured'. "
+            f"Read as a number it is taken for a value far from any real one. If so, write those "
+            f"cells empty (or NA) in the file: the app then fills or drops them as Missing values "
+            f"says ('0' among Also missing would read the 0s of every column as missing).")
+
+
 def find_codes(frame: pd.DataFrame, columns: list[str]) -> list[MissingCode]:
     """The codes of a missing value in these columns of the table, column by column."""
     return [c for col in columns if col in frame.columns for c in column_codes(col, frame[col])]
@@ -198,13 +238,22 @@ def far_text(found: list[MissingCode], target: str | None = None) -> str:
             f"Playground tab, with {col} unticked; log({col}) in --features from the command line).")
 
 
-def look(frame: pd.DataFrame, columns: list[str],
-         target: str | None = None) -> tuple[list[MissingCode], list[MissingCode], list[str]]:
-    """The codes (-999) and the values far beyond the others in these columns, and the notes that
-    say them (``target``: the one of them the network predicts)."""
-    codes = find_codes(frame, columns)
-    far = find_far(frame, columns, codes)
-    return codes, far, [t for t in (codes_text(codes), far_text(far, target)) if t]
+class Looked(NamedTuple):
+    codes: list[MissingCode]  # -999 …: read as missing in a click
+    far: list[MissingCode]  # typos: read as missing in a click
+    zeros: list[MissingCode]  # a blood pressure of 0: said, to be written empty in the file
+    notes: list[str]  # what the Data tab, Train and the CLI say of them
+
+
+def look(frame: pd.DataFrame, columns: list[str], target: str | None = None) -> Looked:
+    """The codes (-999), the values far beyond the others and the lone 0s in these columns, and
+    the notes that say them (``target``: the one of them the network predicts)."""
+    used = [c for c in columns if c in frame.columns]
+    codes = find_codes(frame, used)
+    far = find_far(frame, used, codes)
+    zeros = [z for c in used if (z := lone_zeros(c, frame[c])) is not None]
+    return Looked(codes, far, zeros, [t for t in (codes_text(codes), far_text(far, target),
+                                                  zeros_text(zeros)) if t])
 
 
 def codes_of(found: list[MissingCode]) -> list[str]:

@@ -287,7 +287,7 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
             same_columns(path, p, names, read_kwargs)
         for chunk in chunks(p, chunk_rows, read_kwargs, usecols, said):
             if first == 0:  # -999 among temperatures, as in memory: looked for in the first chunk
-                coded, looked = " ".join(look(chunk, usecols, roles.target)[2]), len(chunk)
+                coded, looked = " ".join(look(chunk, usecols, roles.target).notes), len(chunk)
             first = _fit_chunk(chunk, first, split, roles, drop_cols, stats, target_stats, rows,
                                counts)
     dropped, n_target = counts["dropped"], counts["target"]
