@@ -473,7 +473,8 @@ class Findings:
     notes: list[str]  # every finding in plain words
     columns: dict[str, str]  # column -> what was found about it (for the Data tab's table)
     groups: str = ""  # the column whose groups the random split mixes (hold out whole ones)
-    #: numbers that look like codes for a missing value (-999), to read as missing
+    #: numbers to read as missing in a click: codes for a missing value (-999), typos far beyond
+    #: the other values
     codes: list[str] = field(default_factory=list)
 
 
@@ -490,7 +491,7 @@ def check(data, project) -> Findings:
     found = leaks(data, project.roles.features) if from_file else []
     wide = wide_categories(data)
     alike = look_alikes(data)
-    # (the built-in and generated tables hold no codes; a file's whole table is looked at)
+    # -999, typos, a blood pressure of 0: in a file's whole table (the built-in ones hold none)
     looked = look(project.dataset.frame, [*project.roles.features, target], target) \
         if from_file else Looked([], [], [], [])
     lines = [*looked.notes, leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
