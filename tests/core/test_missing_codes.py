@@ -224,3 +224,13 @@ def test_lone_zeros_of_measures_are_said_but_not_those_of_counts_amounts_or_the_
                  np.where(rng.random(500) < 0.36, 0, rng.uniform(3768, 250_898, 500)),  # a balance
                  np.where(rng.random(500) < 0.3, 0, rng.exponential(5, 500) + 0.2)):  # rainfall
         assert lone_zeros("x", pd.Series(real)) is None
+
+
+def test_the_checks_say_lone_zeros_and_flag_their_columns_with_no_click(tmp_path):
+    path = tmp_path / "diabetes.csv"
+    pima_like().to_csv(path, index=False)
+    project = Project.from_dataset(read_csv(path), "Outcome")
+    found = checks.check(project.prepare(), project)
+    assert found.notes[0].startswith("'Glucose' holds 0 in 5 rows, apart from its other values")
+    assert found.columns["BloodPressure"] == "0 in 35 rows: 'not measured'?"
+    assert found.codes == []  # ('0' among Also missing would empty every column's 0s)
