@@ -128,8 +128,8 @@ class RunRecord:
         preprocessing, split and target this run was trained on (runs recorded without their
         columns or their reading: all but those)."""
         same_inputs = not self.features or list(self.features) == list(project.roles.features)
-        read = self.data.get("read")
-        same_read = read is None or read == read_of(project.dataset)
+        read, now = self.data.get("read"), read_of(project.dataset) or {}
+        same_read = read is None or all(now.get(k) == v for k, v in read.items())  # (the keys it knew)
         return same_inputs and same_read and (self.data.get("name"), self.preprocess, self.split, self.target) == (
             project.dataset.name, project.preprocess.to_dict(), project.split.to_dict(),
             project.roles.target)
