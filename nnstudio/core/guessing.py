@@ -92,8 +92,7 @@ def baseline(data, result) -> dict:
             out["verdict"] = (f"No better than guessing: R² is {r2:.3f} on {_rows(n, name)}, so "
                               f"predicting the training mean for every row would do as well or better.")
         return out
-    counts = np.bincount(np.asarray(data.y_train, dtype=np.int64), minlength=max(1, data.n_classes))
-    major = int(np.argmax(counts))
+    major = _majority(data)
     classes = data.preprocessor.classes
     label = classes[major] if major < len(classes) else major
     p = float(np.mean(np.asarray(y) == major)) if n else float("nan")
@@ -146,6 +145,12 @@ def rare_class(p: float, n: int) -> bool:
     2-point floor of a perfect score, on rows enough that the sampling margin alone would not be
     (2 % fraud on 4,000 rows; not OR's 4 rows, which are too few)."""
     return bool(n) and 1.0 - p <= MIN_MARGIN and Z_ONE_SIDED * math.sqrt(p * (1 - p) / n) < 1.0 - p
+
+
+def _majority(data) -> int:
+    """The number of the most frequent class among the training rows."""
+    counts = np.bincount(np.asarray(data.y_train, dtype=np.int64), minlength=max(1, data.n_classes))
+    return int(np.argmax(counts))
 
 
 def _rare_label(classes, major: int):
@@ -241,8 +246,7 @@ def baseline_of_runs(data, results: list) -> dict:
     elif out.get("imbalanced"):
         aucs = [b["roc_auc"] for b in each if b.get("roc_auc") is not None]
         out["roc_auc"] = float(np.mean(aucs)) if aucs else None
-        rare = _rare_label(data.preprocessor.classes, int(np.argmax(np.bincount(
-            np.asarray(data.y_train, np.int64), minlength=max(1, data.n_classes)))))
+        rare = _rare_label(data.preprocessor.classes, _majority(data))
         out["verdict"] = imbalanced_verdict(
             out["majority_class"], out["majority_accuracy"],
             f"mean {name} accuracy {mean:.3f} over {len(vals)} runs", _rows(n, name), rare,
