@@ -61,6 +61,8 @@ class SurfacePoints:
     """Mix in before the QWidget base of :class:`~nnstudio.ui.training.surface.view.SurfaceView`:
     draws the rows of each split as scatters (with the legend) and rings the misclassified ones."""
 
+    _legend_fit: int | None = None  # the legend's columns that fitted under the plane last
+
     def _draw_points(self, autorange: bool = False) -> None:
         for s in self.scatters + self.test_scatters:
             self.plot.removeItem(s)
@@ -158,7 +160,7 @@ class SurfacePoints:
         if long:  # the class names alone, cut to fit two columns (the caption names the target)
             names = [short(c, LEGEND_CLASS_CHARS) for c in classes]
         cols = 2 if long or k <= 2 else 3 if k <= 10 else 4
-        fit = getattr(self, "_legend_fit", None)  # the columns that fitted under the plane last
+        fit = self._legend_fit
         if fit:  # no more columns than fit: the classes they cannot hold are counted, not named
             cols = max(2, min(cols, fit))
         extras = 1 + ("test" in self._points)  # "misclassified", "test rows (▲)"
@@ -181,7 +183,7 @@ class SurfacePoints:
             widest = max(QFontMetrics(font).horizontalAdvance(t) for t in labels)
             fit = int(width // (widest + LEGEND_MARK_PX))
             unnamed = any(t.startswith("+ ") for t in labels)
-            if fit != getattr(self, "_legend_fit", None) and (
+            if fit != self._legend_fit and (
                     unnamed or -(-len(labels) // LEGEND_ROWS) > fit):
                 # name as many classes as the columns that fit hold (26 letters planned in four
                 # columns ran under the colour bar at 1280 x 720, where two fitted), and more
