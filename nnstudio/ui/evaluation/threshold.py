@@ -230,7 +230,8 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.cal.plot([0, 1], [0, 1], pen=diag)
         self.cal.plot(cv.prob_pred, cv.prob_true, pen=pg.mkPen("#2ca02c", width=2), symbol="o",
                       symbolSize=7, symbolBrush="#2ca02c")
-        self.cal.getPlotItem().setTitle(f"Calibration<br>Brier {cv.brier:.3f}", size="9pt")  # (two lines: as narrow)
+        # (two lines: on one, the title made the plot wider than its 194 pixels)
+        self.cal.getPlotItem().setTitle(f"Calibration<br>Brier {cv.brier:.3f}", size="9pt")
         for p in (self.roc, self.pr, self.cal):
             p.setRange(xRange=(0, 1), yRange=(0, 1))
 
