@@ -135,6 +135,10 @@ class Comparison:
     imbalanced: bool = False
     notes: list[str] = field(default_factory=list)
     y: np.ndarray | None = field(default=None, repr=False, compare=False)  # the rows' answers
+    #: each row's group when whole groups were held out (the paired tests count groups), and
+    #: the column that names them
+    groups: np.ndarray | None = field(default=None, repr=False, compare=False)
+    group_column: str = ""
 
     def get(self, key: str) -> Scored | None:
         return next((r for r in self.rows if r.key == key), None)
@@ -148,7 +152,7 @@ class Comparison:
         net = self.get(NETWORK)
         if self.y is None or net is None or net.pred is None or other.pred is None:
             return None
-        return paired_p(self.key_metric, self.y, net.pred, other.pred)
+        return paired_p(self.key_metric, self.y, net.pred, other.pred, self.groups)
 
     def verdict(self) -> str:
         return verdict(self)
@@ -175,25 +179,31 @@ class Comparison:
         return out
 
 
-def paired_p(metric: str, y, a, b) -> float:
+def paired_p(metric: str, y, a, b, groups=None) -> float:
     """Two-sided p-value of the difference in ``metric`` between answers ``a`` and ``b`` to the
-    same rows ``y`` (see :meth:`Comparison.p_value`)."""
+    same rows ``y`` (see :meth:`Comparison.p_value`). ``groups`` (each row's group, when whole
+    groups were held out): the rows of a group are alike, so the test is made on each group's
+    share of the difference (a t-test over the groups), not on the rows as if independent."""
     from scipy import stats  # noqa: PLC0415 -- lazy: SciPy (with scikit-learn) loads only when this runs
 
+    grouped = groups is not None and len(np.unique(groups)) < len(y)
     if metric == "rmse":
         yf = np.asarray(y, np.float64)
         d = (np.asarray(a, np.float64) - yf) ** 2 - (np.asarray(b, np.float64) - yf) ** 2
     else:
         yi = np.asarray(y, np.int64)
         ra, rb = np.asarray(a, np.int64) == yi, np.asarray(b, np.int64) == yi
-        if metric == "accuracy":
+        if metric == "accuracy" and not grouped:
             only_a, only_b = int(np.sum(ra & ~rb)), int(np.sum(rb & ~ra))
             if only_a + only_b == 0:
                 return 1.0
             return float(stats.binomtest(only_a, only_a + only_b, 0.5).pvalue)
-        # balanced accuracy = sum over rows of d_i / (classes x rows of the row's class)
-        _, inv, counts = np.unique(yi, return_inverse=True, return_counts=True)
-        d = (ra.astype(float) - rb.astype(float)) * len(yi) / (len(counts) * counts[inv])
+        d = ra.astype(float) - rb.astype(float)
+        if metric != "accuracy":  # balanced accuracy = sum over rows of d_i / (classes x rows of the row's class)
+            _, inv, counts = np.unique(yi, return_inverse=True, return_counts=True)
+            d = d * len(yi) / (len(counts) * counts[inv])
+    if grouped:
+        d = np.bincount(np.unique(groups, return_inverse=True)[1], weights=d)
     if not len(d) or np.all(d == d[0]):
         return 1.0 if not len(d) or d[0] == 0 else 0.0
     return float(stats.ttest_1samp(d, 0.0).pvalue)
@@ -205,7 +215,15 @@ def _chance(c: Comparison, other: Scored) -> str:
     if p is None or p < CHANCE_P:
         return ""
     n = len(c.y)
-    return f"; within chance on {n:,} row{'s' if n != 1 else ''}, p = {p:.2g}"
+    return f"; within chance on {n:,} row{'s' if n != 1 else ''}{of_groups(c.groups, c.group_column)}, p = {p:.2g}"
+
+
+def of_groups(groups, column: str) -> str:
+    """" from 40 groups of 'patient_id'" when the rows were held out in whole groups (else "")."""
+    if groups is None or not column:
+        return ""
+    k = len(np.unique(groups))
+    return f" from {k:,} group{'s' if k != 1 else ''} of '{column}'" if k < len(groups) else ""
 
 
 def _figure(v: float) -> str:
@@ -352,4 +370,6 @@ def compare(net, data, settings, *, split: str = "test", threshold: float | None
         rows.append(_net_scores(LINEAR, desc, ev.predict_encoded(linear, X), y, task, k, threshold))
     imb = task is not Task.REGRESSION and is_imbalanced(data.y_train, k)
     key = "rmse" if task is Task.REGRESSION else ("balanced_accuracy" if imb else "accuracy")
-    return Comparison(split, task, rows, key, imb, notes, y=np.asarray(y))
+    groups = data.row_groups(split) if hasattr(data, "row_groups") else None
+    return Comparison(split, task, rows, key, imb, notes, y=np.asarray(y), groups=groups,
+                      group_column=getattr(data, "group_column", "") if groups is not None else "")

@@ -14,6 +14,12 @@ predicting the training mean on the same rows (a one-sided paired t-test at 5 %)
 rows is within chance of guessing. And it must reach 0.02 (as accuracy must beat the majority
 rate by 2 points): on thousands of rows a network a hair from the mean passes the test with R²
 0.000, which is no answer to "does it beat guessing".
+
+Rows held out in whole groups (the visits of one patient) are not independent: a group's rows
+mostly agree, so 200 rows of 40 patients are nearer 40 answers than 200. There the accuracy's
+margin is taken on the rows they count as (:func:`effective_rows`: the rows over the design effect
+of the network's gain over the majority rule, measured group by group), and the regression's
+paired test is made over the groups; the verdict says so.
 """
 from __future__ import annotations
 
@@ -55,6 +61,48 @@ def margin(p: float, n: int) -> float:
     return max(MIN_MARGIN, Z_ONE_SIDED * se)
 
 
+def effective_rows(values, groups) -> float:
+    """How many independent rows a mean of ``values`` over rows in ``groups`` is worth: the rows
+    over the design effect (the mean's variance with each group's rows summed, against its variance
+    as if every row stood alone; at least 1). Rows of a group that agree count as about one; rows
+    that vary as much within their group as between groups each count."""
+    v = np.asarray(values, np.float64)
+    n = len(v)
+    inv = np.unique(np.asarray(groups), return_inverse=True)[1]
+    k = int(inv.max()) + 1 if n else 0
+    dev = v - v.mean() if n else v
+    alone = float(dev @ dev) * n / max(1, n - 1)
+    if k >= n or alone <= 0:
+        return float(n)
+    if k < 2:
+        return 1.0
+    sums = np.bincount(inv, weights=dev)
+    together = float(sums @ sums) * k / (k - 1)
+    return n / max(1.0, together / alone)
+
+
+def _groups(data, key: str, n: int) -> tuple[np.ndarray, str] | None:
+    """The rows' groups on split ``key`` and the column naming them, when whole groups were held
+    out and they are fewer than the rows (else None)."""
+    groups = data.row_groups(key) if hasattr(data, "row_groups") else None
+    if groups is None or len(groups) != n or len(np.unique(groups)) >= n:
+        return None
+    return groups, data.group_column
+
+
+def grouped_text(rows: str, grouped: tuple[np.ndarray, str] | None, n_eff: float | None) -> str:
+    """" The 200 test rows come from 40 groups of 'patient_id', whose rows are alike: they count
+    as about 39 independent rows." when a verdict's rows were held out in whole groups."""
+    if grouped is None:
+        return ""
+    groups, column = grouped
+    k = len(np.unique(groups))
+    text = f" {rows[:1].upper()}{rows[1:]} come from {k:,} groups of '{column}', whose rows are alike"
+    if n_eff is not None and round(n_eff) < len(groups):
+        return text + f": they count as about {round(n_eff):,} independent rows."
+    return text + ": the test was made over the groups."
+
+
 def baseline(data, result) -> dict:
     """The baseline of a finished run (``data``: PreparedData, ``result``: TrainResult).
 
@@ -70,7 +118,9 @@ def baseline(data, result) -> dict:
         r2, pred = _r2(data, result, key, X, y)
         out["r2"] = r2
         ok = r2 is not None and math.isfinite(r2) and r2 > 0
-        p = _p_below_mean(data, y, pred) if ok and pred is not None else None
+        grouped = _groups(data, key, n)
+        p = (_p_below_mean(data, y, pred, grouped[0] if grouped else None)
+             if ok and pred is not None else None)
         chance = p is not None and p >= CHANCE_P
         hardly = ok and not chance and r2 < MIN_R2
         ok = ok and not chance and not hardly
@@ -81,7 +131,7 @@ def baseline(data, result) -> dict:
         elif chance:
             out["verdict"] = (f"Not clearly better than guessing: R² {r2:.3f} on {_rows(n, name)} is "
                               f"within chance of predicting the training mean for every row "
-                              f"(p = {p:.2g}).")
+                              f"(p = {p:.2g}).{grouped_text(_rows(n, name), grouped, None)}")
         elif hardly:
             out["verdict"] = (f"Hardly better than guessing: R² {r2:.3f} on {_rows(n, name)}, below "
                               f"{MIN_R2}: predicting the training mean for every row does almost as well.")
@@ -103,25 +153,37 @@ def baseline(data, result) -> dict:
         out["better_than_guessing"] = False
         out["verdict"] = "There are no rows to measure the network against guessing."
         return out
+    grouped = _groups(data, key, n)
+    n_eff = None
+    if grouped is not None and getattr(result, "model", None) is not None:
+        from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 -- lazy: see _accuracy
+
+        right = np.asarray(evaluate(result.model, data, key).y_pred) == np.asarray(y)
+        n_eff = effective_rows(right.astype(float) - (np.asarray(y) == major), grouped[0])
+        out["effective_rows"] = n_eff
     out.update(judge_accuracy(acc, p, n, out["majority_class"], name, _rare_label(classes, major),
-                              lambda: _roc_auc(data, result, X, y)))
+                              lambda: _roc_auc(data, result, X, y), n_eff))
+    if n_eff is not None and not out["imbalanced"]:
+        out["verdict"] += grouped_text(_rows(n, name), grouped, n_eff)
     return out
 
 
 def judge_accuracy(acc: float, p: float, n: int, label, name: str, rare=None,
-                   roc_auc: Callable[[], float | None] = lambda: None) -> dict:
+                   roc_auc: Callable[[], float | None] = lambda: None,
+                   n_eff: float | None = None) -> dict:
     """Accuracy ``acc`` on ``n`` rows of split ``name`` against the majority rate ``p`` (of the
     class ``label``; ``rare``: the other of two): ``better_than_guessing``, ``imbalanced`` (then
     ``roc_auc``, asked of ``roc_auc()``), ``too_few_rows`` and the ``verdict`` in words. In memory
-    and streamed alike."""
-    ok = acc - p > margin(p, n)
+    and streamed alike. ``n_eff``: the independent rows the ``n`` count as (rows in groups)."""
+    m = margin(p, n if n_eff is None else n_eff)
+    ok = acc - p > m
     out: dict = {"better_than_guessing": bool(ok),
                  # a class so rare that always answering the other is within the 2-point floor of
                  # a perfect score, on rows enough that the sampling margin alone would let a
                  # perfect score count
                  "imbalanced": bool(not ok and rare_class(p, n))}
     # on a handful of rows not even a perfect score is clearly above the rate: no verdict either way
-    out["too_few_rows"] = bool(not ok and not out["imbalanced"] and acc > p and 1.0 - p <= margin(p, n))
+    out["too_few_rows"] = bool(not ok and not out["imbalanced"] and acc > p and 1.0 - p <= m)
     if out["imbalanced"]:
         out["roc_auc"] = roc_auc()
         out["verdict"] = imbalanced_verdict(label, p, f"{name} accuracy {acc:.3f}", _rows(n, name),
@@ -207,14 +269,15 @@ def _r2(data, result, key: str, X, y) -> tuple[float | None, np.ndarray | None]:
     return (None if r2 is None else float(r2)), ev.y_pred
 
 
-def _p_below_mean(data, y, pred) -> float:
+def _p_below_mean(data, y, pred, groups=None) -> float:
     """One-sided p-value that the answers ``pred`` have smaller squared errors on rows ``y`` than
-    always the training mean (a paired t-test, as the Baselines tab's verdict)."""
+    always the training mean (a paired t-test, as the Baselines tab's verdict; over the groups
+    when ``groups``)."""
     from nnstudio.core.baselines import paired_p  # noqa: PLC0415 -- lazy: SciPy loads only when this runs
 
     y = np.asarray(y, np.float64)
     mean = np.full(len(y), float(np.mean(data.y_train)))
-    two = paired_p("rmse", y, pred, mean)
+    two = paired_p("rmse", y, pred, mean, groups)
     better = np.mean((np.asarray(pred, np.float64) - y) ** 2) < np.mean((mean - y) ** 2)
     return two / 2 if better else 1 - two / 2
 
@@ -254,9 +317,14 @@ def baseline_of_runs(data, results: list) -> dict:
         ok = False
     else:
         p = out["majority_accuracy"]
-        ok = mean - p > margin(p, n)
+        effs = [b["effective_rows"] for b in each if "effective_rows" in b]
+        n_eff = float(np.mean(effs)) if effs else None
+        ok = mean - p > margin(p, n if n_eff is None else n_eff)
         out["verdict"] = (f"{'Better' if ok else 'No better'} than guessing: mean {name} accuracy "
                           f"{mean:.3f} over {len(vals)} runs, against {p:.3f} for always answering the "
                           f"most frequent class ('{out['majority_class']}').")
+        if n_eff is not None:
+            out["effective_rows"] = n_eff
+            out["verdict"] += grouped_text(_rows(n, name), _groups(data, _split(data)[0], n), n_eff)
     out["better_than_guessing"] = bool(ok)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -130,3 +131,87 @@ def test_an_identifier_of_a_few_entities_with_many_rows_each_is_a_category_to_le
     assert project.roles.features == ["store_id", "promo"]
     assert project.preprocess.for_column("store_id", "kind") == "category"
     assert "Rows come in groups" not in " ".join(notes(project.prepare(), project))
+
+
+def _grouped_visits(tmp_path):
+    project = Project.from_dataset(read_csv(visits(tmp_path)), "outcome")
+    project.split = replace(project.split, order="group", group="patient_id", test=0.2, val=0.25)
+    return project.prepare()
+
+
+def _rule(weights, activation="sigmoid"):
+    """A network answering from fixed weights on the three measures (NumPy forward layers)."""
+    from nnstudio.core.forward import ForwardLayer
+
+    w = np.asarray(weights, np.float32).reshape(3, 1)
+    return SimpleNamespace(test={}, model=[ForwardLayer("dense", w, np.zeros(1, np.float32), activation)])
+
+
+def test_a_lucky_score_on_a_few_held_out_groups_is_not_better_than_guessing(tmp_path):
+    """The outcome is a coin toss per patient: a rule right on 25 of the 40 test patients scores
+    0.625 on their 200 rows. As 200 independent rows that is clearly above 0.500; but a patient's
+    five visits are one answer five times, so it is 40 answers, and 25 of 40 is within chance."""
+    from nnstudio.core.guessing import baseline, baseline_of_runs
+
+    data = _grouped_visits(tmp_path)
+    assert data.group_column == "patient_id"
+    b = baseline(data, _rule([0, 0, 1]))
+    assert (b["accuracy"], b["majority_accuracy"]) == (pytest.approx(0.625), pytest.approx(0.5))
+    assert b["better_than_guessing"] is False
+    assert 36 <= b["effective_rows"] <= 44  # 200 rows of 40 patients whose visits agree
+    assert b["verdict"].startswith("No better than guessing: test accuracy 0.625 is not clearly above 0.500")
+    assert (". The 200 test rows come from 40 groups of 'patient_id', whose rows are alike: they "
+            "count as about") in b["verdict"]
+    runs = baseline_of_runs(data, [_rule([0, 0, 1]), _rule([0, 1, 1])])  # 0.625 and 0.595
+    assert runs["better_than_guessing"] is False and "40 groups of 'patient_id'" in runs["verdict"]
+
+
+def test_rows_of_a_group_that_do_not_agree_count_as_many(tmp_path):
+    """A group's rows count as one answer only as far as they agree: a rule whose answers are
+    right or wrong visit by visit, not patient by patient, keeps (about) all its rows."""
+    from nnstudio.core.guessing import effective_rows
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(40), 5)
+    alike = np.repeat(rng.integers(0, 2, 40), 5).astype(float)
+    apart = rng.integers(0, 2, 200).astype(float)
+    assert 36 <= effective_rows(alike, groups) <= 44
+    assert effective_rows(apart, groups) >= 150
+    assert effective_rows(apart, np.arange(200)) == 200  # each row its own group
+    assert effective_rows(np.ones(200), groups) == 200  # no spread: nothing to count against
+
+
+def test_better_than_the_mean_on_grouped_rows_is_tested_on_the_groups(tmp_path):
+    """Regression: a network's squared errors against the training mean's, compared per group."""
+    from nnstudio.core.baselines import paired_p
+
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(30), 10)
+    y = np.zeros(300)
+    # per patient, the network is a little closer or farther than the mean, the same on each visit
+    err = np.repeat(rng.normal(0, 1, 30), 10) + 0.25
+    a, b = y + np.sqrt(np.abs(1 - err)), y + 1.0
+    rows, by_group = paired_p("rmse", y, a, b), paired_p("rmse", y, a, b, groups=groups)
+    assert rows < 0.01 < by_group  # 300 rows say "clearly"; 30 patients do not
+    # accuracy: one network alone right on 9 patients, the other alone right on 4: as rows that
+    # is 90 against 40 (clearly apart); as patients, 9 against 4 (within chance)
+    a_right = np.isin(groups, np.arange(9)) | np.isin(groups, np.arange(20, 26))
+    b_right = np.isin(groups, np.arange(9, 13)) | np.isin(groups, np.arange(20, 26))
+    ya = np.zeros(300, np.int64)
+    rows = paired_p("accuracy", ya, np.where(a_right, 0, 1), np.where(b_right, 0, 1))
+    by_group = paired_p("accuracy", ya, np.where(a_right, 0, 1), np.where(b_right, 0, 1), groups=groups)
+    assert rows < 0.001 and by_group > 0.05
+
+
+def test_the_baselines_tab_tests_a_lead_over_the_held_out_groups(tmp_path):
+    """The network's 12.5-point lead over the majority rule on 200 rows of 40 patients: McNemar's
+    test on the rows calls it clear (p = 0.005); over the patients it is within chance."""
+    from nnstudio.core.baselines import MAJORITY, compare
+
+    data = _grouped_visits(tmp_path)
+    c = compare(_rule([0, 0, 1]).model, data, None, train_linear=False)
+    assert c.p_value(c.get(MAJORITY)) > 0.05
+    assert "within chance on 200 rows from 40 groups of 'patient_id', p = " in c.verdict()
+    data.group_column = ""  # the same rows, as if held out one by one
+    c = compare(_rule([0, 0, 1]).model, data, None, train_linear=False)
+    assert c.p_value(c.get(MAJORITY)) < 0.01 and "within chance" not in c.verdict()

@@ -32,6 +32,15 @@ def target_start(task: Task, y) -> tuple[float, float] | None:
 LOSS_WARN_SHARE = 0.10
 
 
+def row_groups(values: pd.Series) -> np.ndarray:
+    """Each row's group as an integer code of its value (0, 1, … in order of first appearance); a
+    row without a value is a group of its own."""
+    codes = pd.factorize(values)[0]
+    alone = codes < 0
+    codes[alone] = codes.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    return codes
+
+
 @dataclass
 class PreparedData:
     """Everything the engines need: encoded arrays per split, and how they were made."""
@@ -56,8 +65,19 @@ class PreparedData:
     missing_note: str = ""  # what "automatic" missing values did, in plain words
     auto_dropped: bool = False  # the rows dropped for missing values were dropped by "automatic"
     held_out: str = ""  # how the held-out rows were chosen, when not at random ("whole groups of id")
+    #: the column whose whole groups were held out ("" when rows were): a group's rows are alike, so
+    #: a score on held-out rows is judged by their groups too (core/guessing.py, core/baselines.py)
+    group_column: str = ""
     #: what was worked out once from these arrays (core/data/checks.py), by what it depended on
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def row_groups(self, split: str) -> np.ndarray | None:
+        """Each row's group on ``split`` ("train", "val" or "test"; integer codes) when whole groups
+        were held out; None when rows were."""
+        raw = {"train": self.raw_train, "val": self.raw_val, "test": self.raw_test}[split]
+        if not self.group_column or self.group_column not in raw.columns:
+            return None
+        return row_groups(raw[self.group_column])
 
     @property
     def task(self) -> Task:

@@ -30,7 +30,7 @@ from nnstudio.core.data import features as _features
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.engineered import engineered_formulas, fit_engineered, input_columns
 from nnstudio.core.data.fitted_preprocessor import MISSING_LEVEL, FittedPreprocessor
-from nnstudio.core.data.prepared_data import PreparedData
+from nnstudio.core.data.prepared_data import PreparedData, row_groups
 from nnstudio.core.data.preprocess_config import PreprocessConfig, SplitConfig
 from nnstudio.core.data.profile import (
     ColumnProfile,
@@ -96,9 +96,7 @@ def group_codes(frame: pd.DataFrame, column: str, target: str) -> np.ndarray:
     if column not in frame.columns:
         raise DataError(f"There is no column '{column}' to hold out whole groups of.",
                         "Choose one of the table's columns, or hold out random rows.")
-    codes = pd.factorize(frame[column])[0]
-    alone = codes < 0
-    codes[alone] = codes.max() + 1 + np.arange(int(alone.sum()))
+    codes = row_groups(frame[column])
     groups = len(np.unique(codes))
     if groups < MIN_GROUPS:
         raise DataError(f"'{column}' has only {groups} different values: too few groups to hold "
@@ -307,4 +305,5 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
                         n_total=len(dataset.frame), dropped_by_column=dropped_by_column,
                         missing_note=auto_note, auto_dropped=bool(auto_rows and not auto_fill),
                         held_out={"group": f"whole groups of {split.group}",
-                                  "last": "the last rows held out"}.get(split.order, ""))
+                                  "last": "the last rows held out"}.get(split.order, ""),
+                        group_column=split.group if split.order == "group" else "")
