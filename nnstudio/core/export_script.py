@@ -320,12 +320,13 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     elif split.get("order") == "group":  # the rows of one patient together: all in one split
         a(f"# ----- 2. split: hold out whole groups of {split['group']!r} for the test (every row of one")
         a("# in training, or every row in the test), taken at random until they hold the test's share -")
-        a(f"groups = data[{split['group']!r}]")
-        a("names = groups.unique()")
-        a("order = np.random.default_rng(SEED).permutation(len(names))")
-        a("sizes = groups.value_counts(dropna=False).reindex(names).to_numpy()[order]")
+        a(f"groups = pd.factorize(data[{split['group']!r}])[0]  # a number per group, in order of appearance")
+        a("alone = groups < 0  # a row without a value: a group of its own")
+        a("groups[alone] = groups.max(initial=-1) + 1 + np.arange(alone.sum())")
+        a("order = np.random.default_rng(SEED).permutation(groups.max() + 1)")
+        a("sizes = np.bincount(groups)[order]")
         a("k = int(np.argmin(np.abs(np.cumsum(sizes) - len(data) * TEST_FRACTION))) + 1")
-        a("held = groups.isin(names[order[:k]])")
+        a("held = np.isin(groups, order[:k])")
         a("test, train = data[held], data[~held]")
     else:
         a("# ----- 2. split: shuffle, hold out the test rows (never seen in training) -----------------------")

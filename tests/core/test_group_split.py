@@ -215,3 +215,23 @@ def test_the_baselines_tab_tests_a_lead_over_the_held_out_groups(tmp_path):
     data.group_column = ""  # the same rows, as if held out one by one
     c = compare(_rule([0, 0, 1]).model, data, None, train_linear=False)
     assert c.p_value(c.get(MAJORITY)) < 0.01 and "within chance" not in c.verdict()
+
+
+def test_the_generated_script_holds_out_the_groups_the_app_does_rows_without_one_included(tmp_path):
+    """A row whose group is not known is a group of its own, in the app and in its script alike
+    (the script took all of them for one group, and held out other rows)."""
+    from script_split import script_split  # tests/data (on the path: conftest.py)
+
+    frame = pd.read_csv(visits(tmp_path))
+    frame.loc[frame.index[::40], "patient_id"] = np.nan  # 25 visits without a patient
+    path = tmp_path / "some_unknown.csv"
+    frame.to_csv(path, index=False)
+    project = Project.from_dataset(read_csv(path), "outcome")
+    project.split = replace(project.split, order="group", group="patient_id")
+    data = project.prepare()
+    scope = script_split(project, data, path)
+
+    def rows(f):
+        return sorted(map(tuple, f[["bp", "chol", "bmi"]].to_numpy().tolist()))
+
+    assert rows(scope["test"]) == rows(data.raw_test)

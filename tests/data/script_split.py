@@ -17,6 +17,6 @@ def script_split(project, data, path) -> dict:
                                               "split": project.split.to_dict()})
     text = script_text(tm, path.name, True)
     scope = {"data": pd.read_csv(path), "TEST_FRACTION": project.split.test,
-             "SEED": project.split.seed, "np": np}
+             "SEED": project.split.seed, "np": np, "pd": pd}
     exec(text[text.index("# ----- 2. split"):text.index("# ----- 3.")], scope)
     return scope
