@@ -53,6 +53,7 @@ Each finding's :class:`Fix` is a change of knobs (those of a sweep: ``lr``, ``dr
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -67,7 +68,7 @@ from nnstudio.core.coach_curves import (
     overfitting,
     still_learning,
 )
-from nnstudio.core.evaluate import predict_encoded, predicted_codes
+from nnstudio.core.evaluate import loss_value, predict_encoded, predicted_codes
 from nnstudio.core.experiments.sweep import apply_knobs
 from nnstudio.core.guessing import baseline, margin
 from nnstudio.core.model.edits import class_width
@@ -82,10 +83,18 @@ STEP_LESSON = SPEC_STEP_LESSON
 
 
 def _chance_loss(data, settings) -> float | None:
-    """The cross-entropy of answering every class with the same probability, ln K: where a
-    classifier starts before it learns (its outputs near 1/K), and more than any network that
-    learned anything ends with. None for regression or a loss other than cross-entropy."""
-    if data.task is Task.REGRESSION or "crossentropy" not in str(settings.loss_for(data.task)):
+    """The loss of answering every row alike, where a network starts before it learns and more
+    than any network that learned anything ends with: for a classifier the cross-entropy of the
+    same probability for every class, ln K (None for a loss other than cross-entropy); for a
+    regression the loss of the training mean on the training rows (its output starts there)."""
+    loss = str(settings.loss_for(data.task))
+    if data.task is Task.REGRESSION:
+        y = np.asarray(data.y_train, np.float64).reshape(len(data.y_train), -1)[:, 0]
+        if not len(y):
+            return None
+        chance = loss_value(loss, data.task, y, np.full((len(y), 1), float(np.mean(y))))
+        return chance if math.isfinite(chance) and chance > 0 else None
+    if "crossentropy" not in loss:
         return None
     return float(np.log(max(2, int(data.n_classes))))
 
@@ -292,7 +301,8 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
         out.append(div)
     base_good = _good(data, result)
     if div is None:
-        high = lr_too_high(history, lr, _chance_loss(data, settings), settings.optimizer)
+        high = lr_too_high(history, lr, _chance_loss(data, settings), settings.optimizer,
+                           regression=data.task is Task.REGRESSION)
         for f in (high, lr_too_low(history, lr, base_good, settings.optimizer),
                   # curves thrown about by steps too large say nothing of overfitting (SGD at 5:
                   # "the validation loss rose from 0.670 to 0.702 while the training loss kept

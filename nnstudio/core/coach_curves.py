@@ -73,11 +73,14 @@ def fig(v: float) -> str:
 SETTLED = 0.05
 
 
-def lr_too_high(history, lr, chance: float | None = None, optimizer: str = "adam") -> Finding | None:
+def lr_too_high(history, lr, chance: float | None = None, optimizer: str = "adam",
+                regression: bool = False) -> Finding | None:
     """The loss bounces, ends far above its best, or (``chance``: the loss of answering every
-    class alike) stays at twice that or more: steps so large that they throw the outputs to
-    confident wrong answers. (Not the loss of guessing the class frequencies: with rare classes
-    that is far below where every network starts, and a slow one would look "too high".)"""
+    class alike; of predicting the training mean for every row, with ``regression``) stays at
+    twice that or more: steps so large that they throw the outputs to confident wrong answers.
+    (Not the loss of guessing the class frequencies: with rare classes that is far below where
+    every network starts, and a slow one would look "too high".)"""
+    alike = "predicting the training mean for every row" if regression else "answering every class alike"
     loss = finite(history.get("loss") or [])
     if loss.size < 8:
         return None
@@ -92,7 +95,7 @@ def lr_too_high(history, lr, chance: float | None = None, optimizer: str = "adam
     settled = level < SETTLED * (chance if chance else float(loss[0]))
     oscillating = up >= 0.35 and swing >= 0.1 and not settled
     rising = end_vs_best >= 1.5 and int(np.argmin(loss)) < loss.size - 3 and not settled
-    known = chance is not None and chance > 0  # a classifier on cross-entropy
+    known = chance is not None and chance > 0  # a classifier on cross-entropy, or a regression
     worse = known and level >= 2 * chance
     # the first epoch's steps threw the loss far above chance, and it then sat at chance: the
     # network gives every row the same answer (its units dead, its output a coin the steps flip)
@@ -110,18 +113,16 @@ def lr_too_high(history, lr, chance: float | None = None, optimizer: str = "adam
     elif rising:
         what = f"the training loss ends {end_vs_best:.1f}x above its best (epoch {best})"
     elif never and not (stuck or worse):
-        what = (f"the training loss never fell clearly below the {chance:.3g} of answering every "
-                f"class alike (its lowest: {fig(float(np.min(loss)))}), at a rate far above the "
-                f"usual 0.0001-0.1")
+        what = (f"the training loss never fell clearly below the {fig(chance)} of {alike} (its "
+                f"lowest: {fig(float(np.min(loss)))}), at a rate far above the usual 0.0001-0.1")
     elif stuck and not worse:
         what = (f"the training loss jumped to {fig(float(loss[0]))} in the first epoch "
-                f"({float(loss[0]) / chance:.0f}x the {chance:.3g} of answering every class "
-                f"alike) and then sat at about {fig(level)}: the network stopped using its "
-                f"inputs")
+                f"({float(loss[0]) / chance:,.0f}x the {fig(chance)} of {alike}) and then sat at "
+                f"about {fig(level)}: the network stopped using its inputs")
     else:
+        wrong = "further off than the mean" if regression else "confidently wrong"
         what = (f"the training loss stays around {level:.3g} over the last {half.size} epochs, "
-                f"{level / chance:.0f}x the {chance:.3g} of answering every class alike: "
-                f"its answers are confidently wrong")
+                f"{level / chance:,.0f}x the {fig(chance)} of {alike}: its answers are {wrong}")
     return Finding(
         "lr_too_high", f"The learning rate {lr:g} looks too high: {what}.",
         "Each step overshoots the valley of the loss, so the loss bounces or climbs instead of "

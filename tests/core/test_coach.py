@@ -298,9 +298,11 @@ def test_a_loss_stuck_far_above_chance_is_a_learning_rate_too_high(xor_data):
     slow = list(np.linspace(0.69, 0.25, 20))
     res.history = _history(slow)
     assert "lr_too_high" not in {f.code for f in diagnose(rare, p.spec, p.settings, res)}
-    # a regression's loss has no such level
-    regression = SimpleNamespace(task=Task.REGRESSION, n_classes=0)
-    assert coach_module._chance_loss(regression, p.settings) is None
+    # a regression's level is the loss of the training mean for every row (mse: the variance)
+    regression = SimpleNamespace(task=Task.REGRESSION, n_classes=0, y_train=np.array([1.0, 2, 3, 4]))
+    assert coach_module._chance_loss(regression, p.settings) == pytest.approx(1.25)
+    mae = coach_module._chance_loss(regression, replace(p.settings, loss="mae"))
+    assert mae == pytest.approx(1.0)  # |y - 2.5| on average
 
 
 def _layer(name, act, dead=None, sat=None, output=False):
@@ -525,3 +527,23 @@ def test_a_new_file_with_many_classes_gets_hidden_layers_as_wide_as_its_classes(
     assert [la.units for la in p.spec.hidden] == [64, 32]
     frame["letter"] = np.where(frame.a > 0, "yes", "no")
     assert [la.units for la in Project.from_dataset(Dataset(frame, "yn")).spec.hidden] == [16, 8]
+
+
+@pytest.mark.parametrize("lr", [5.0, 50.0])
+def test_a_regression_thrown_far_off_by_a_huge_rate_is_a_rate_too_high(lr):
+    """House prices at a rate of 5 (or 50) with Adam: the first epoch threw the loss to 5e9
+    (8.6e13), 140,000x that of predicting the training mean, and it then sat at the mean's loss
+    (or crept down from 1e13). Measured against its own first epoch the loss looked settled; the
+    coach blamed dead ReLUs and, at 50, told the user to train longer. The mean's loss is the
+    regression's "answering every row alike": far above it, the rate is too high."""
+    run = _run("house-prices", settings={"learning_rate": lr, "epochs": 40})
+    high = next((f for f in run.found if f.code == "lr_too_high"), None)
+    assert high is not None, [f.message for f in run.found]
+    assert "of predicting the training mean for every row" in high.message
+    assert high.fix.knobs == {"lr": 0.001}  # Adam's usual rate
+    assert "still_learning" not in run.codes
+
+
+def test_a_regression_at_its_usual_rate_is_not_told_its_rate_is_too_high():
+    run = _run("house-prices")
+    assert not {"lr_too_high", "diverged"} & run.codes, [f.message for f in run.found]
