@@ -35,6 +35,10 @@ def install_runs_tab(window) -> None:
     followed: list[list] = []  # the runs the tab selected by itself, by seed group, oldest first
 
     def recorded(recs: list) -> None:
+        with panel.drawing_once():  # the reload and the new selection: one draw
+            _select_recorded(recs)
+
+    def _select_recorded(recs: list) -> None:
         panel.refresh()
         beside = [r for r in window.state.project.runs if r.id == window.training.tried_beside]
         if len(recs) == 1 and beside:  # a coach's fix: beside its original, for the diff

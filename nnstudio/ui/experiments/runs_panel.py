@@ -3,6 +3,8 @@ overlaid (seed groups as mean ± sd bands); a plain-words diff of two runs and a
 seed groups; restore, open the trained model, pin, delete, export CSV, and sweeps."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, QSignalBlocker, Qt, Signal, Slot
@@ -108,6 +110,7 @@ class RunsPanel(QWidget):
         # Del on the table (not in a cell being edited) deletes the selected runs, undoably
         self.table.installEventFilter(self)
         self._refreshing = FillGuard()
+        self._holding = FillGuard()  # drawing_once(): reloads and selections draw nothing
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
         self.curve = QComboBox()
@@ -199,7 +202,18 @@ class RunsPanel(QWidget):
         with self._refreshing:  # the plot is drawn once, below
             self.select_ids(keep)
         self._update_buttons()
-        self.redraw()
+        if not self._holding:
+            self.redraw()
+
+    @contextmanager
+    def drawing_once(self):
+        """Within: the table may reload and the selection change without drawing the plot; it is
+        drawn once on leaving, for the selection then (after each run, the table reloads and
+        then selects the new runs: with many runs shown, each draw is a frozen moment)."""
+        with self._holding:
+            yield
+        if not self._holding:
+            self.redraw()
 
     def select_ids(self, ids) -> None:
         """Select these runs, in one selection change: row by row, each row redrew the plot of
@@ -221,7 +235,7 @@ class RunsPanel(QWidget):
     @Slot()
     def _on_selection(self, *_args) -> None:
         self._update_buttons()
-        if not self._refreshing:
+        if not self._refreshing and not self._holding:
             self.redraw()
         sel = self.selected_runs()
         if len(sel) == 1:

@@ -533,6 +533,22 @@ def test_a_refresh_that_keeps_the_selection_draws_the_plot_once(panel, monkeypat
     assert draws == [3]
 
 
+def test_runs_just_recorded_are_drawn_once(window, monkeypatch):
+    """After each run the table reloads and selects the new runs: the plot is drawn once, for
+    the new selection (it was drawn for the old one first, then again: with a sweep's runs
+    selected, a second or more of a frozen window after every Repeat)."""
+    panel = window.runs_panel
+    draws = []
+    monkeypatch.setattr(panel, "redraw", lambda: draws.append({r.id for r in panel.selected_runs()}))
+    for group in ("g8", "g9"):
+        recs = [run(BASE, s, 0.9, group) for s in range(3)]
+        window.state.project.runs = [*window.state.project.runs, *recs]
+        draws.clear()
+        window.training.runs_recorded.emit(recs)
+        assert draws == [{r.id for r in panel.selected_runs()}]
+    assert len(draws[0]) == 6  # a Repeat after a Repeat: both seed groups
+
+
 def test_a_repeat_after_a_repeat_shows_both_seed_groups_and_the_verdict(window, qtbot):
     """Dropout off over 2 seeds, then on: the tab shows both groups and the verdict with no click;
     a third Repeat pairs with the second; after a change of data, a Repeat is shown alone."""
