@@ -296,7 +296,9 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
     history = getattr(result, "history", None) or {}
     lr = float(settings.learning_rate)
     out: list[Finding] = []
-    div = diverged(history, result, lr)
+    sd = (float(np.std(np.asarray(data.y_train, np.float64))) if data.task is Task.REGRESSION
+          and len(getattr(data, "y_train", ())) else None)
+    div = diverged(history, result, lr, settings.optimizer, sd)
     if div is not None:
         out.append(div)
     base_good = _good(data, result)

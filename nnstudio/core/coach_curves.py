@@ -48,20 +48,40 @@ def finite(v) -> np.ndarray:
     return np.asarray([x for x in v if x is not None], float)
 
 
-def diverged(history, result, lr) -> Finding | None:
+def diverged(history, result, lr, optimizer: str = "adam", target_sd: float | None = None) -> Finding | None:
+    """The loss became NaN or infinite, or rose tenfold. ``target_sd``: a regression target's
+    spread: SGD's steps on a squared error grow with its square (a price's sd of 190 makes them
+    ~36,000x a standardized target's), so a tenth of the rate is no cure there, and Adam is."""
     loss = np.asarray(history.get("loss") or [], float)
     bad = np.flatnonzero(~np.isfinite(loss))
     blew = loss.size >= 3 and np.isfinite(loss[0]) and loss[0] > 0 and np.nanmax(loss) > 10 * loss[0]
-    if getattr(result, "status", "") != "diverged" and not bad.size and not blew:
+    status = getattr(result, "status", "")
+    if status != "diverged" and not bad.size and not blew:
         return None
-    epoch = int(bad[0]) + 1 if bad.size else (int(np.nanargmax(loss)) + 1 if loss.size
-                                               else int(getattr(result, "epochs_run", 0)))
+    if bad.size:
+        epoch = int(bad[0]) + 1
+    elif status == "diverged":  # the engine keeps the finite epochs: it was the one after them
+        epoch = loss.size + 1
+    else:
+        epoch = int(np.nanargmax(loss)) + 1
+    reason = ("The steps were so large that the weights overshot and grew without bound; nothing "
+              "learned after that point means anything.")
+    fix = Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)})
+    if str(optimizer).lower() == "sgd" and target_sd is not None and target_sd >= WIDE_TARGET_SD:
+        reason += (f" With SGD each step grows with the square of the target's spread (its sd is "
+                   f"{fig(target_sd)}: steps {target_sd ** 2:,.0f}x those on a target of sd 1), so "
+                   f"a tenth of the rate barely helps; Adam scales its steps itself.")
+        fix = Fix(f"optimizer SGD → Adam (learning rate {_usual_lr('adam'):g})",
+                  knobs={"optimizer": "adam", "lr": _usual_lr("adam")})
     return Finding(
         "diverged", f"Training diverged at epoch {epoch}: the loss became too large to compute.",
-        "The steps were so large that the weights overshot and grew without bound; nothing "
-        "learned after that point means anything.", epoch=epoch,
-        evidence={"curve": "loss", "from": max(1, epoch - 1), "to": epoch},
-        fix=Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)}))
+        reason, epoch=epoch, evidence={"curve": "loss", "from": max(1, epoch - 1), "to": epoch},
+        fix=fix)
+
+
+#: A regression target whose sd is at least this makes SGD's steps 100x or more a standardized
+#: target's: a diverged SGD run there is offered Adam, not a tenth of the rate.
+WIDE_TARGET_SD = 10.0
 
 
 def fig(v: float) -> str:

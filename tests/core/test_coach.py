@@ -547,3 +547,19 @@ def test_a_regression_thrown_far_off_by_a_huge_rate_is_a_rate_too_high(lr):
 def test_a_regression_at_its_usual_rate_is_not_told_its_rate_is_too_high():
     run = _run("house-prices")
     assert not {"lr_too_high", "diverged"} & run.codes, [f.message for f in run.found]
+
+
+def test_sgd_diverging_on_a_wide_target_is_told_to_use_adam():
+    """House prices (sd ~190 thousand) with SGD: the steps grow with the square of the target's
+    spread, so SGD diverged in the first epoch at 0.01, 0.001 and 0.0001 alike. The coach said
+    "diverged at epoch 0" and offered a tenth of the rate each time (three tries, and a user's
+    guess, to 1e-5). It names the first epoch and offers Adam, whose steps do not grow with it;
+    the fix trains."""
+    run = _run("house-prices", settings={"optimizer": "sgd", "learning_rate": 0.001, "epochs": 30})
+    div = next(f for f in run.found if f.code == "diverged")
+    assert div.epoch == 1 and "diverged at epoch 1:" in div.message
+    assert "spread" in div.reason and "Adam" in div.reason
+    assert div.fix.knobs == {"optimizer": "adam", "lr": 0.001}
+    spec, settings = apply_fix(run.p.spec, run.p.settings, div.fix)
+    fixed = Trainer(run.data, spec, settings).run()
+    assert fixed.status == "completed" and fixed.test["loss"] < 0.5 * np.var(run.data.y_test)
