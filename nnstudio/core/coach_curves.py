@@ -69,7 +69,7 @@ def diverged(history, result, lr, optimizer: str = "adam", target_sd: float | No
     fix = Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)})
     if str(optimizer).lower() == "sgd" and target_sd is not None and target_sd >= WIDE_TARGET_SD:
         reason += (f" With SGD each step grows with the square of the target's spread (its sd is "
-                   f"{fig(target_sd)}: steps {target_sd ** 2:,.0f}x those on a target of sd 1), so "
+                   f"{target_sd:,.0f}: steps {target_sd ** 2:,.0f}x those on a target of sd 1), so "
                    f"a tenth of the rate barely helps; Adam scales its steps itself.")
         fix = Fix(f"optimizer SGD → Adam (learning rate {_usual_lr('adam'):g})",
                   knobs={"optimizer": "adam", "lr": _usual_lr("adam")})

@@ -558,7 +558,7 @@ def test_sgd_diverging_on_a_wide_target_is_told_to_use_adam():
     run = _run("house-prices", settings={"optimizer": "sgd", "learning_rate": 0.001, "epochs": 30})
     div = next(f for f in run.found if f.code == "diverged")
     assert div.epoch == 1 and "diverged at epoch 1:" in div.message
-    assert "spread" in div.reason and "Adam" in div.reason
+    assert "its sd is 192: steps 36,9" in div.reason and "Adam scales its steps" in div.reason
     assert div.fix.knobs == {"optimizer": "adam", "lr": 0.001}
     spec, settings = apply_fix(run.p.spec, run.p.settings, div.fix)
     fixed = Trainer(run.data, spec, settings).run()
