@@ -395,6 +395,25 @@ def test_log_scale_on_an_empty_plot_after_a_diverged_run_gets_a_plain_range(qtbo
     assert -1.5 < low < -0.9 and -0.4 < high < 0  # log10 of 0.1 .. 0.5, autoranged
 
 
+def test_a_run_that_diverged_in_its_first_epoch_says_why_its_plot_is_empty(qtbot):
+    """House prices with SGD at 0.001: the loss became NaN in epoch 1, so no epoch has a value
+    to draw. The plot was empty under a bare 'Loss' title (it read as broken); its title now
+    says what happened, until the next run."""
+    from types import SimpleNamespace
+
+    from nnstudio.ui.training.curves import CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view._on_finished(SimpleNamespace(status="diverged", history={}, lr_changes=[], epochs_run=0))
+    assert "diverged in epoch 1" in view.loss_plot.titleLabel.text
+    view.reset("accuracy")
+    assert view.loss_plot.titleLabel.text == "Loss"
+    view.append({"loss": [0.7, float("nan")], "accuracy": [0.5, float("nan")]})
+    view._on_finished(SimpleNamespace(status="diverged", history={}, lr_changes=[], epochs_run=1))
+    assert view.loss_plot.titleLabel.text == "Loss"  # an epoch to draw: the coach says the rest
+
+
 def test_curves_list_validation_only_when_there_is_a_validation_split(qtbot):
     from nnstudio.ui.training.curves import CurvesView
 

@@ -180,6 +180,10 @@ class CurvesView(QWidget):
         self.flush()
         for epoch, lr in result.lr_changes:
             self.mark_learning_rate(epoch, lr)
+        loss = np.asarray(self.history.get("loss", []), float)
+        if getattr(result, "status", "") == "diverged" and not np.isfinite(loss).any():
+            # nothing to draw: an empty plot under a bare title reads as broken
+            self.loss_plot.setTitle(f"Loss: diverged in epoch {int(result.epochs_run) + 1}")
 
     REDRAW_HZ = 16
 
