@@ -302,6 +302,38 @@ def test_an_r2_within_chance_of_zero_is_not_better_than_guessing():
     assert both["better_than_guessing"] is True and both["verdict"].startswith("Better than")
 
 
+def test_a_forecast_far_better_than_the_training_mean_is_better_than_guessing_whatever_its_r2():
+    """Sales that grow over time, the last rows held out: the training rows' mean (400) is far
+    below the test rows' (550). A network 9x closer than that mean had R² -4.1 (R² compares with
+    the test rows' own mean, which no forecast knows in advance) and was called "No better than
+    guessing: … predicting the training mean for every row would do as well or better": false.
+    The guess is the training mean; the verdict now compares with it."""
+    from nnstudio.core.forward import ForwardLayer
+    from nnstudio.core.guessing import baseline_of_runs
+
+    rng = np.random.default_rng(5)
+    y_tr, y_te = rng.normal(400, 60, 640), rng.normal(550, 5, 200)
+    data = _data(y_tr, y_te, task="regression", classes=())
+
+    def net(err):  # the true value give or take ``err``
+        data.X_test = (y_te + rng.normal(0, err, 200)).astype(np.float32)[:, None]
+        return SimpleNamespace(test={}, model=[ForwardLayer("dense", np.float32([[1.0]]), None, "linear")])
+
+    b = baseline(data, net(10.0))
+    assert b["r2"] < -2 and b["skill"] > 0.99 and b["better_than_guessing"] is True
+    assert b["verdict"].startswith("Better than guessing: its squared error on the 200 test rows is "
+                                   "100% below that of predicting the training mean for every row")
+    assert f"R² is {b['r2']:.3f} all the same" in b["verdict"]
+    runs = baseline_of_runs(data, [net(10.0), net(12.0)])
+    assert runs["better_than_guessing"] is True and runs["r2"] < 0
+    assert runs["verdict"].startswith("Better than guessing: over 2 runs, the squared error on the 200 "
+                                      "test rows is 99% below")
+    # a network no closer than the training mean is still no better than guessing
+    far = baseline(data, SimpleNamespace(test={}, model=[ForwardLayer(
+        "dense", np.float32([[0.0]]), np.float32([300.0]), "linear")]))
+    assert far["better_than_guessing"] is False and far["verdict"].startswith("No better than guessing")
+
+
 def test_cycles_such_as_the_month_are_not_sequence_numbers():
     n = 12 * 10 + 5
     frame = pd.DataFrame({"year": 2000 + np.arange(n) // 12, "month": np.arange(n) % 12 + 1,
