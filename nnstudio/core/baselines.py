@@ -272,7 +272,8 @@ def verdict(c: Comparison) -> str:
             text += (" These rows cannot tell the network from a straight line: prefer the simple "
                      "model, or test on more rows.")
         elif lin is not None and k in lin.metrics and cmp(lin)[0] != "win":
-            text += " A straight line does as well: the hidden layers do not pay for themselves yet."
+            how = "as well" if cmp(lin)[0] == "tie" else "better"
+            text += f" A straight line does {how}: the hidden layers do not pay for themselves yet."
         return text
     parts = []
     worse = unsure = False
