@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data.extrapolation import beyond_text, beyond_training
 from nnstudio.core.data.missing_codes import Looked, codes_of, look
 from nnstudio.core.data.roles import repeated_identifier
 from nnstudio.core.data.spellings import look_alike_groups
@@ -499,6 +500,8 @@ def check(data, project) -> Findings:
              # (the built-in OR table trains and scores on its four rows, by design)
              no_test_text(data) if from_file else "", look_alike_text(alike),
              time_order_text(project)]
+    held, beyond = beyond_training(data)
+    lines.append(beyond_text(held, beyond))
     grouped_by, mixed = mixed_groups(data, project)
     columns = {col: f"{_pairs_text(groups)}: the same?" for col, groups in alike}
     columns.update({col: f"{k:,} one-hot inputs: a name or a code?" for col, k in wide})
@@ -506,6 +509,7 @@ def check(data, project) -> Findings:
     columns.update({c.column: f"{c.code} in {c.rows:,} rows: a code for 'not known'?" for c in looked.codes})
     columns.update({f.column: "values far beyond the others: typos?" for f in looked.far})
     columns.update({z.column: f"0 in {z.rows:,} rows: 'not measured'?" for z in looked.zeros})
+    columns.update({b.column: f"{held} rows beyond its training range: extrapolated" for b in beyond})
     if grouped_by:
         columns[grouped_by] = "names groups of rows: hold out whole ones?"
     data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, grouped_by,

@@ -1,0 +1,78 @@
+"""Held-out rows whose inputs lie beyond every training row's.
+
+A network extrapolates poorly: past its last bend a ReLU network goes on in straight lines, and
+tanh or sigmoid units level off. Where many test rows hold a value of an input outside the range
+the training rows covered (the later days of data in time order, the last rows held out, with a
+day count among the inputs), the test score measures that extrapolation, and a straight line may
+continue a trend the network cannot. A random split holds out rows among the others: a few at
+most lie outside, so a share of at least :data:`SHARE` of the held-out rows is what is said.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.numbers import and_list, fmt_number
+
+#: At least this share of the held-out rows (and MIN_ROWS of them) beyond the training range.
+SHARE = 0.2
+MIN_ROWS = 5
+#: Columns named in the note, at most.
+SHOWN = 3
+
+
+@dataclass
+class Beyond:
+    column: str
+    rows: int  # held-out rows with a value outside the training rows' range
+    of: int  # held-out rows with a value
+    held: tuple[float, float]  # the held-out rows' range
+    train: tuple[float, float]  # the training rows' range
+
+
+def _numbers(frame: pd.DataFrame, col: str) -> np.ndarray:
+    v = pd.to_numeric(frame[col], errors="coerce").to_numpy(np.float64)
+    return v[np.isfinite(v)]
+
+
+def beyond_training(data) -> tuple[str, list[Beyond]]:
+    """The split the score is measured on ("test", else "validation") and its number inputs
+    whose values lie outside the training rows' range in at least SHARE of its rows."""
+    held, name = (data.raw_test, "test") if len(data.X_test) else (data.raw_val, "validation")
+    out: list[Beyond] = []
+    for t in getattr(data.preprocessor, "columns", []):
+        if t.kind != "numeric" or not t.encoded or t.name not in held.columns:
+            continue
+        train, rows = _numbers(data.raw_train, t.name), _numbers(held, t.name)
+        if not len(train) or not len(rows):
+            continue
+        lo, hi = float(train.min()), float(train.max())
+        n = int(np.sum((rows < lo) | (rows > hi)))
+        if n >= MIN_ROWS and n >= SHARE * len(rows):
+            out.append(Beyond(t.name, n, len(rows), (float(rows.min()), float(rows.max())), (lo, hi)))
+    return name, sorted(out, key=lambda b: -b.rows / b.of)
+
+
+def _range(r: tuple[float, float]) -> str:
+    return f"{fmt_number(r[0])} to {fmt_number(r[1])}"
+
+
+def beyond_text(name: str, found: list[Beyond]) -> str:
+    """"The test rows' 'day' (800 to 999) lie beyond the training rows' (0 to 639) in all 200 of
+    them: …" (empty when nothing was found)."""
+    if not found:
+        return ""
+    parts = []
+    for b in found[:SHOWN]:
+        share = f"all {b.of:,} of them" if b.rows == b.of else f"{b.rows:,} of {b.of:,}"
+        parts.append(f"'{b.column}' ({_range(b.held)}) lie beyond the training rows' "
+                     f"({_range(b.train)}) in {share}")
+    more = f" (and {len(found) - SHOWN} more columns)" if len(found) > SHOWN else ""
+    return (f"The {name} rows' {and_list(parts)}{more}: the network extrapolates there, which "
+            f"networks do poorly (past its last bend a ReLU network goes on in straight lines; "
+            f"tanh and sigmoid units level off). The score measures that extrapolation, and new "
+            f"data beyond the training range will meet it too: a straight line (the linear model "
+            f"on the Baselines tab) may continue a trend better, or leave out a column that only "
+            f"grows (a day count).")

@@ -1,0 +1,40 @@
+"""Held-out rows whose inputs lie beyond every training row's: a score there measures how the
+network extrapolates (sales over time, the last rows held out, the day count as an input)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.data.checks import check
+from nnstudio.core.data.dataset import Dataset
+from nnstudio.core.project import Project
+
+
+def _sales(order: str) -> tuple:
+    rng = np.random.default_rng(0)
+    day = np.arange(1000)
+    temp = (15 + 10 * np.sin(2 * np.pi * day / 365) + rng.normal(0, 2, 1000)).round(1)
+    frame = pd.DataFrame({"day": day, "temp": temp, "sales": (200 + 0.3 * day + 4 * temp).round(1)})
+    project = Project.from_dataset(Dataset(frame, "sales.csv", source="sales.csv", csv_options={}), "sales")
+    project.roles = replace(project.roles, features=["day", "temp"])
+    project.split = replace(project.split, order=order)
+    data = project.prepare()
+    return check(data, project), data
+
+
+def test_test_rows_beyond_every_training_row_are_said_to_be_extrapolated():
+    found, data = _sales("last")
+    (note,) = [n for n in found.notes if "beyond" in n]
+    assert note.startswith("The test rows' 'day' (800 to 999) lie beyond the training rows' (0 to "
+                           "639) in all 200 of them: the network extrapolates there")
+    assert "'temp'" not in note  # the seasons come round again: within the training range
+    assert found.columns["day"] == "test rows beyond its training range: extrapolated"
+    assert "a straight line (the linear model on the Baselines tab)" in note
+
+
+def test_a_random_split_holds_out_rows_within_the_training_range():
+    found, _ = _sales("random")
+    assert not [n for n in found.notes if "beyond the training rows'" in n]
+    assert "day" not in found.columns or "beyond" not in found.columns["day"]
