@@ -89,3 +89,28 @@ def test_a_year_column_in_order_is_named_too():
     shuffled = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
     other = Project.from_dataset(Dataset(shuffled, "yearly.csv", source="yearly.csv", csv_options={}), "gdp")
     assert "in the order of their" not in " ".join(notes(other.prepare(), other))
+
+
+def _new_class(tmp_path):
+    """Two classes all along; a third ('c') only in the last fifth of the file."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(1000, 2))
+    y = np.where(x[:, 0] > 0, "a", "b").astype(object)
+    y[800:][x[800:, 1] > 0.5] = "c"
+    path = tmp_path / "newclass.csv"
+    pd.DataFrame({"x1": x[:, 0].round(3), "x2": x[:, 1].round(3), "label": y}).to_csv(path, index=False)
+    return Project.from_dataset(read_csv(path), "label")
+
+
+def test_a_class_the_training_rows_never_hold_is_said(tmp_path):
+    """The last rows held out, a class that appears only there: the network cannot learn it, so
+    each of its 62 test rows is counted wrong (test accuracy 0.645, 'better than guessing'), and
+    nothing said why: a class of 69 rows is not rare."""
+    project = _new_class(tmp_path)
+    project.split = replace(project.split, order="last")
+    said = " ".join(notes(project.prepare(), project))
+    assert ("A class of 'label' has no training rows: 'c' (69 test rows), so the network cannot "
+            "learn it and answers each of its rows with another class") in said
+    assert "the last rows held out" in said
+    project.split = replace(project.split, order="random")  # stratified: every class trains
+    assert "has no training rows" not in " ".join(notes(project.prepare(), project))

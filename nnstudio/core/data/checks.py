@@ -307,9 +307,9 @@ class RareClass:
     test: int
 
 
-def rare_classes(data) -> list[RareClass]:
-    """Classes with fewer than MIN_CLASS_ROWS rows in all the splits together, rarest first, in a
-    table where other classes are plentiful."""
+def _classes(data) -> list[RareClass]:
+    """Each class's rows per split, in a table where some class is plentiful (none otherwise: a
+    table of a few rows, OR's truth table or a few drawn points, is small by design)."""
     if data.task is Task.REGRESSION:
         return []
     classes = list(data.preprocessor.classes or [])
@@ -318,11 +318,41 @@ def rare_classes(data) -> list[RareClass]:
               for s, y in (("train", data.y_train), ("val", data.y_val), ("test", data.y_test))}
     total = counts["train"] + counts["val"] + counts["test"]
     if not k or total.max() < 5 * MIN_CLASS_ROWS:
-        return []  # a table of a few rows (OR's truth table, a few drawn points) is small by design
-    out = [RareClass(str(c), int(counts["train"][i]), int(counts["val"][i] + counts["test"][i]),
-                     int(counts["test"][i]))
-           for i, c in enumerate(classes) if total[i] < MIN_CLASS_ROWS]
+        return []
+    return [RareClass(str(c), int(counts["train"][i]), int(counts["val"][i] + counts["test"][i]),
+                      int(counts["test"][i])) for i, c in enumerate(classes)]
+
+
+def rare_classes(data) -> list[RareClass]:
+    """Classes with fewer than MIN_CLASS_ROWS rows in all the splits together, rarest first, in a
+    table where other classes are plentiful."""
+    out = [r for r in _classes(data) if r.train + r.held_out < MIN_CLASS_ROWS]
     return sorted(out, key=lambda r: r.train + r.held_out)
+
+
+def unlearned_text(data, target: str) -> str:
+    """"A class of 'label' has no training rows: 'c' (62 test rows) …" for classes of held-out
+    rows only (not rare ones: rare_text says those), where the split order explains it."""
+    found = [r for r in _classes(data) if not r.train and r.held_out
+             and r.train + r.held_out >= MIN_CLASS_ROWS]
+    if not found:
+        return ""
+    listed = and_list([f"'{r.label}' ({r.test:,} test" + (f", {r.held_out - r.test:,} validation"
+                       if r.held_out > r.test else "") + f" row{'s' if r.held_out != 1 else ''})"
+                       for r in found[:5]])
+    what = f"{len(found)} classes of '{target}' have" if len(found) > 1 else f"A class of '{target}' has"
+    them = "them" if len(found) > 1 else "it"
+    text = (f"{what} no training rows: {listed}, so the network cannot learn {them} and answers "
+            f"each of {'their' if len(found) > 1 else 'its'} rows with another class: the score "
+            f"counts them all wrong.")
+    if data.held_out == "the last rows held out":
+        return text + (" With the last rows held out, a class that appears only late in the file is "
+                       "not among the earlier rows the network learns from: hold out rows at random "
+                       "(stratified) if the class is not new, or train on rows that hold it.")
+    if data.held_out:  # whole groups of a column
+        return text + (f" With {data.held_out} held out, every group that holds it went to the "
+                       f"held-out rows: try another split seed, or train on rows that hold it.")
+    return text + " Train on rows that hold it."
 
 
 def rare_text(found: list[RareClass], target: str, test_rows: int) -> str:
@@ -496,6 +526,7 @@ def check(data, project) -> Findings:
     looked = look(project.dataset.frame, [*project.roles.features, target], target) \
         if from_file else Looked([], [], [], [])
     lines = [*looked.notes, leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
+             unlearned_text(data, target),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
              # (the built-in OR table trains and scores on its four rows, by design)
              no_test_text(data) if from_file else "", look_alike_text(alike),
