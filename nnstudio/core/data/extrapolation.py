@@ -76,3 +76,31 @@ def beyond_text(name: str, found: list[Beyond]) -> str:
             f"data beyond the training range will meet it too: a straight line (the linear model "
             f"on the Baselines tab) may continue a trend better, or leave out a column that only "
             f"grows (a day count).")
+
+
+def outside_range(pre, row: dict) -> list[tuple[str, float, float, float]]:
+    """The number inputs of one row (``row``: column -> value as typed) that lie outside the
+    training rows' range: (column, value, min, max) each."""
+    out = []
+    for t in getattr(pre, "columns", []):
+        st = t.stats or {}
+        if t.kind != "numeric" or not t.encoded or "min" not in st or t.name not in row:
+            continue
+        try:
+            v = float(row[t.name])
+        except (TypeError, ValueError):
+            continue
+        if np.isfinite(v) and not st["min"] <= v <= st["max"]:
+            out.append((t.name, v, float(st["min"]), float(st["max"])))
+    return out
+
+
+def outside_text(found: list[tuple[str, float, float, float]]) -> str:
+    """"'day' 1,200 lies beyond the training rows' (0 to 639): the network extrapolates …"."""
+    if not found:
+        return ""
+    values = and_list([f"'{c}' {fmt_number(v)}" for c, v, _, _ in found])
+    ranges = "; ".join(_range((lo, hi)) for _, _, lo, hi in found)
+    verb = "lie" if len(found) > 1 else "lies"
+    return (f"{values} {verb} beyond the training rows' ({ranges}): the network extrapolates "
+            f"here, and its answer is its own guess.")

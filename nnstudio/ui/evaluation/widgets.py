@@ -2,6 +2,7 @@
 metrics table and the one-row prediction form. Views only: every number comes from core.evaluate."""
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core import evaluate as core_eval
+from nnstudio.core.data.extrapolation import outside_range, outside_text
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.core.numbers import fmt_metric
@@ -319,8 +321,10 @@ class PredictionForm(QWidget):
         except NNStudioError as e:
             self.result.setText(f"<span style='color:#b00'>{e.user_text()}</span>")
             return None
+        beyond = outside_text(outside_range(pre, self.values()))
+        note = f"<br><span style='color:#a15c00'>{html.escape(beyond, quote=False)}</span>" if beyond else ""
         if r.task is Task.REGRESSION:
-            self.result.setText(f"<b style='font-size:14pt'>{pre.target} ≈ {fmt(r.value)}</b>")
+            self.result.setText(f"<b style='font-size:14pt'>{pre.target} ≈ {fmt(r.value)}</b>{note}")
             return r
         lines = [f"<b style='font-size:14pt'>{pre.target} = {r.value!s}</b> "
                  f"(probability {r.probability:.1%})"]
@@ -329,7 +333,7 @@ class PredictionForm(QWidget):
         else:
             top = sorted(r.probabilities.items(), key=lambda kv: -kv[1])[:5]
             lines.append(" · ".join(f"{k!s}: {v:.1%}" for k, v in top))
-        self.result.setText("<br>".join(lines))
+        self.result.setText("<br>".join(lines) + note)
         self.last = r
         return r
 

@@ -328,6 +328,35 @@ def test_the_one_row_form_cuts_long_column_names_and_keeps_its_fields_in_view(qt
     assert form.minimumSizeHint().width() < 320
 
 
+def test_the_one_row_form_says_when_a_value_lies_beyond_the_training_rows(qtbot):
+    """A what-if of day 1,200 on a model trained on days 0 to 639: the network extrapolates, and
+    its answer there is a guess of its own making. The form says so under the answer."""
+    import numpy as np
+    import pandas as pd
+
+    from nnstudio.core.data import Dataset, Roles, prepare
+    from nnstudio.core.forward import ForwardLayer
+    from nnstudio.ui.evaluation.widgets import PredictionForm
+
+    frame = pd.DataFrame({"day": np.arange(640), "temp": np.linspace(-5, 30, 640),
+                          "sales": np.arange(640) * 0.3})
+    pre = prepare(Dataset(frame, "s"), Roles("sales", ["day", "temp"])).preprocessor
+    net = [ForwardLayer("dense", np.float32([[1.0], [0.0]]), np.float32([0.0]), "linear")]
+    form = PredictionForm()
+    qtbot.addWidget(form)
+    form.set_columns(pre)
+    form.set_value("day", 300)
+    form.show_prediction(net, pre)
+    assert "beyond" not in form.result.text()
+    form.set_value("day", 1200)
+    form.set_value("temp", -20)
+    form.show_prediction(net, pre)
+    text = form.result.text()
+    assert "'day' 1,200 and 'temp' -20 lie beyond the training rows' (" in text
+    assert " to 639; " in text and " to 30)" in text  # each column's range in the training split
+    assert "the network extrapolates" in text
+
+
 def test_after_a_repeat_the_tab_says_which_seeds_network_it_evaluates(window, qtbot):
     """A Repeat trains N networks and the tab shows one (the last seed's): it says which."""
     ev = window.evaluation
