@@ -16,6 +16,7 @@ import pandas as pd
 
 from nnstudio.core import evaluate as ev
 from nnstudio.core.data.csv import read_csv_like
+from nnstudio.core.data.extrapolation import beyond_rows, beyond_rows_text
 from nnstudio.core.data.raw_rows import OTHER_SPELLING
 from nnstudio.core.errors import DataError, NNStudioError
 from nnstudio.core.model.spec import Task
@@ -32,6 +33,8 @@ class FilePredictions:
     evaluation: ev.Evaluation | None = None  # when the file holds the target
     evaluation_error: str = ""  # the target is there but the figures could not be computed
     read_notes: list[str] = field(default_factory=list)  # from reading the file (rows left out …)
+    beyond_note: str = ""  # rows with a value beyond the training range, in words
+    beyond: dict[str, int] = field(default_factory=dict)  # column -> such rows
 
     @property
     def rows(self) -> int:
@@ -64,6 +67,8 @@ class FilePredictions:
             if shares:
                 more = f" and {len(counts) - 6} more classes" if len(counts) > 6 else ""
                 out.append(f"Predicted: {shares}{more}.")
+        if self.beyond_note:
+            out.append(self.beyond_note)
         if self.skipped:
             why = reasons_text(self.reasons)
             rows = f"{self.skipped:,} rows have" if self.skipped != 1 else "1 row has"
@@ -117,8 +122,10 @@ def predict_file(net, pre, path: str | Path, *, csv_options: dict | None = None,
     table = ev.predict_frame(net, pre, frame, keep_columns=True, threshold=threshold, outputs=outputs)
     predicted = int(table[ev.PREDICTION].notna().sum())
     reasons = reasons_of(table[ev.NOTE]) if ev.NOTE in table.columns else {}
+    beyond = beyond_rows(pre, frame)
     result = FilePredictions(str(path), table, pre.task, pre.target, predicted, reasons,
-                             read_notes=list(ds.warnings))
+                             read_notes=list(ds.warnings), beyond_note=beyond_rows_text(frame, beyond),
+                             beyond={c: n for c, n, *_ in beyond})
     if pre.target in frame.columns and frame[pre.target].notna().any():
         try:
             result.evaluation, _ = ev.evaluate_frame(net, pre, frame, loss_name, regularization,

@@ -207,3 +207,29 @@ def test_a_needed_column_named_with_other_capitals_or_spaces_is_pointed_at(train
                                "the file has 'Tenure' for 'tenure', 'PLAN' for 'plan' (capitals "
                                "or spaces differ).")
     assert "Rename those columns" in e.value.user_text()
+
+
+def test_rows_with_a_value_beyond_the_training_range_are_counted(trained, tmp_path):
+    """Next year's customers, some with tenures of 80 to 120 months where the training rows end
+    near 60: the network extrapolates on those rows, and the summary says how many and where."""
+    _, _, data, model = trained
+    new = make_churn_demo.churn_frame(50, seed=4).drop(columns="churn")
+    for t in data.preprocessor.columns:  # every other value within the training range
+        if t.kind == "numeric":
+            new[t.name] = new[t.name].clip(t.stats["min"], t.stats["max"])
+    new.loc[:11, "tenure"] = np.linspace(80, 120, 12)
+    new.to_csv(tmp_path / "next.csv", index=False)
+    r = predict_file(model, data.preprocessor, tmp_path / "next.csv", threshold=0.5)
+    (line,) = [s for s in r.summary_lines() if "beyond" in s]
+    from nnstudio.core.numbers import fmt_number
+
+    st = next(t for t in data.preprocessor.columns if t.name == "tenure").stats
+    assert line.startswith(f"12 rows hold a value beyond the training rows' range: 'tenure' in 12 "
+                           f"(80 to 120; training {fmt_number(st['min'])} to {fmt_number(st['max'])})")
+    assert "the network extrapolates on them" in line
+    assert r.beyond == {"tenure": 12}
+    within = new.copy()
+    within["tenure"] = within["tenure"].clip(upper=60)
+    within.to_csv(tmp_path / "same.csv", index=False)
+    assert not [s for s in predict_file(model, data.preprocessor, tmp_path / "same.csv",
+                                        threshold=0.5).summary_lines() if "beyond" in s]

@@ -21,6 +21,14 @@ SHARE = 0.2
 MIN_ROWS = 5
 #: Columns named in the note, at most.
 SHOWN = 3
+#: A value counts as beyond the training range when it lies outside it by more than this share of
+#: its span (a day or two past the last training day is no extrapolation to speak of).
+MARGIN = 0.05
+
+
+def _bounds(lo: float, hi: float) -> tuple[float, float]:
+    pad = MARGIN * (hi - lo)
+    return lo - pad, hi + pad
 
 
 @dataclass
@@ -49,14 +57,15 @@ def beyond_training(data) -> tuple[str, list[Beyond]]:
         if not len(train) or not len(rows):
             continue
         lo, hi = float(train.min()), float(train.max())
-        n = int(np.sum((rows < lo) | (rows > hi)))
+        a, b = _bounds(lo, hi)
+        n = int(np.sum((rows < a) | (rows > b)))
         if n >= MIN_ROWS and n >= SHARE * len(rows):
             out.append(Beyond(t.name, n, len(rows), (float(rows.min()), float(rows.max())), (lo, hi)))
     return name, sorted(out, key=lambda b: -b.rows / b.of)
 
 
 def _range(r: tuple[float, float]) -> str:
-    return f"{fmt_number(r[0])} to {fmt_number(r[1])}"
+    return fmt_number(r[0]) if r[0] == r[1] else f"{fmt_number(r[0])} to {fmt_number(r[1])}"
 
 
 def beyond_text(name: str, found: list[Beyond]) -> str:
@@ -90,7 +99,8 @@ def outside_range(pre, row: dict) -> list[tuple[str, float, float, float]]:
             v = float(row[t.name])
         except (TypeError, ValueError):
             continue
-        if np.isfinite(v) and not st["min"] <= v <= st["max"]:
+        a, b = _bounds(float(st["min"]), float(st["max"]))
+        if np.isfinite(v) and not a <= v <= b:
             out.append((t.name, v, float(st["min"]), float(st["max"])))
     return out
 
@@ -104,3 +114,41 @@ def outside_text(found: list[tuple[str, float, float, float]]) -> str:
     verb = "lie" if len(found) > 1 else "lies"
     return (f"{values} {verb} beyond the training rows' ({ranges}): the network extrapolates "
             f"here, and its answer is its own guess.")
+
+
+def beyond_rows(pre, frame: pd.DataFrame) -> list[tuple[str, int, tuple[float, float], tuple[float, float]]]:
+    """The number inputs of a file to predict whose values lie beyond the training rows' range:
+    (column, rows, those rows' range, the training range) each, most rows first."""
+    out = []
+    for t in getattr(pre, "columns", []):
+        st = t.stats or {}
+        if t.kind != "numeric" or not t.encoded or "min" not in st or t.name not in frame.columns:
+            continue
+        v = _numbers(frame, t.name)
+        a, b = _bounds(float(st["min"]), float(st["max"]))
+        far = v[(v < a) | (v > b)]
+        if len(far):
+            out.append((t.name, len(far), (float(far.min()), float(far.max())),
+                        (float(st["min"]), float(st["max"]))))
+    return sorted(out, key=lambda x: -x[1])
+
+
+def beyond_rows_text(frame: pd.DataFrame, found: list) -> str:
+    """"12 rows hold a value beyond the training rows' range: 'tenure' in 12 (80 to 120; training
+    0 to 60.7): …" for a file to predict (empty when none)."""
+    if not found:
+        return ""
+    cols = [c for c, *_ in found]
+    numbers = frame[cols].apply(pd.to_numeric, errors="coerce")
+    rows = 0
+    mask = np.zeros(len(frame), bool)
+    for c, _, _, train in found:
+        a, b = _bounds(*train)
+        v = numbers[c].to_numpy(np.float64)
+        mask |= (v < a) | (v > b)
+    rows = int(mask.sum())
+    parts = [f"'{c}' in {n:,} ({_range(r)}; training {_range(train)})" for c, n, r, train in found[:SHOWN]]
+    more = f" and {len(found) - SHOWN} more columns" if len(found) > SHOWN else ""
+    what = f"{rows:,} rows hold" if rows != 1 else "1 row holds"
+    return (f"{what} a value beyond the training rows' range: {and_list(parts)}{more}: the network "
+            f"extrapolates on them, and its answers there are its own guesses.")
