@@ -50,6 +50,18 @@ def test_predict_says_which_rows_reading_left_out(xor_model, capsys, tmp_path):
     assert "nnstudio: warning: Row 41 looks like a totals row, not data ('Total'): it was left out." in err
 
 
+def test_predict_says_which_rows_lie_beyond_the_training_range(xor_model, capsys, tmp_path):
+    """XOR's points lie in the square [-1, 1]; rows at x = 3 and 5 are answered by extrapolation."""
+    folder, path = xor_model
+    rows = pd.read_csv(folder / "rows.csv")
+    rows.loc[:1, "x"] = [3.0, 5.0]
+    rows.to_csv(tmp_path / "far.csv", index=False)
+    assert cli.main(["predict", str(path), str(tmp_path / "far.csv"), "--out", str(tmp_path / "p.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "nnstudio: warning: 2 rows hold a value beyond the training rows' range: 'x' in 2 (3 to 5; " \
+           "training " in err and "the network extrapolates on them" in err
+
+
 def test_evaluate_reproduces_the_training_figures(xor_model, capsys):
     _, path = xor_model
     assert cli.main(["evaluate", str(path), "--json"]) == 0

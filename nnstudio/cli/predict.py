@@ -32,6 +32,7 @@ def run(args) -> int:
     from nnstudio.cli.explain import load_any  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core.data.csv import read_csv_like  # noqa: PLC0415 -- lazy: pandas loads only for the command that runs
+    from nnstudio.core.data.extrapolation import beyond_rows, beyond_rows_text  # noqa: PLC0415 -- lazy: pandas
     from nnstudio.core.predict_file import reasons_of, reasons_text  # noqa: PLC0415 -- lazy: pandas
 
     if Path(args.model).suffix.lower() == ".nnstudio":  # a project trained with `train --save`
@@ -46,6 +47,8 @@ def run(args) -> int:
                                    keep_columns=not args.only_predictions,
                                    threshold=_threshold(args, lm))
     warn(ds.warnings)  # rows left out (a totals row …), '$1,234' read as numbers … (bad input: one line)
+    beyond = beyond_rows_text(frame, beyond_rows(lm.preprocessor, frame))  # extrapolated rows
+    warn([beyond] if beyond else [])
     skipped = int(table[evaluate.PREDICTION].isna().sum())
     left = ""
     if skipped:  # how many, and why (the commonest reasons; every row's is in its note)
