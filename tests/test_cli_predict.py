@@ -60,6 +60,10 @@ def test_predict_says_which_rows_lie_beyond_the_training_range(xor_model, capsys
     err = capsys.readouterr().err
     assert "nnstudio: warning: 2 rows hold a value beyond the training rows' range: 'x' in 2 (3 to 5; " \
            "training " in err and "the network extrapolates on them" in err
+    rows["class id"] = 0  # labelled: `evaluate` gives the figures, and says the same of the rows
+    rows.to_csv(tmp_path / "far_labelled.csv", index=False)
+    assert cli.main(["evaluate", str(path), str(tmp_path / "far_labelled.csv"), "--no-baselines"]) == 0
+    assert "\n2 rows hold a value beyond the training rows' range: 'x' in 2" in capsys.readouterr().out
 
 
 def test_evaluate_reproduces_the_training_figures(xor_model, capsys):

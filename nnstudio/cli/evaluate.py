@@ -65,6 +65,12 @@ def run(args) -> int:
         print()
         print("\n".join(base.get("lines") or [f"Baselines: {base.get('unavailable')}"]))
     notes = [ev.left_out_note for ev in results.values() if ev.left_out_note]
+    if frame is not None:  # the figures on rows the network extrapolates on are of those
+        from nnstudio.core.data.extrapolation import beyond_rows, beyond_rows_text  # noqa: PLC0415 -- lazy: pandas
+
+        beyond = beyond_rows_text(frame, beyond_rows(lm.preprocessor, frame))
+        if beyond:
+            print("\n" + beyond)
     if notes and frame is not None:  # a labelled file: each reason counted
         print("\n" + notes[0])
     elif left_out:
