@@ -68,7 +68,7 @@ def run(args) -> int:
     if frame is not None:  # the figures on rows the network extrapolates on are of those
         from nnstudio.core.data.extrapolation import beyond_rows, beyond_rows_text  # noqa: PLC0415 -- lazy: pandas
 
-        beyond = beyond_rows_text(frame, beyond_rows(lm.preprocessor, frame))
+        beyond = beyond_rows_text(*beyond_rows(lm.preprocessor, frame))
         if beyond:
             print("\n" + beyond)
     if notes and frame is not None:  # a labelled file: each reason counted

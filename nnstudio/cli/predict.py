@@ -47,7 +47,7 @@ def run(args) -> int:
                                    keep_columns=not args.only_predictions,
                                    threshold=_threshold(args, lm))
     warn(ds.warnings)  # rows left out (a totals row …), '$1,234' read as numbers … (bad input: one line)
-    beyond = beyond_rows_text(frame, beyond_rows(lm.preprocessor, frame))  # extrapolated rows
+    beyond = beyond_rows_text(*beyond_rows(lm.preprocessor, frame))  # rows it extrapolates on
     warn([beyond] if beyond else [])
     skipped = int(table[evaluate.PREDICTION].isna().sum())
     left = ""

@@ -333,7 +333,7 @@ def baseline_of_runs(data, results: list) -> dict:
         # as for one run: a run counts where it clearly saves some of the training mean's squared
         # error, here in most of the runs
         skills = [b.get("skill", b[key]) for b in each if b.get(key) is not None and math.isfinite(b[key])]
-        skill = float(np.mean(skills))
+        skill = out["skill"] = float(np.mean(skills))
         unclear = sum(1 for b in each if b.get(key) is not None and b.get("skill", b[key]) > 0
                       and not b["better_than_guessing"])
         ok = skill > 0 and 2 * unclear < len(vals)
@@ -342,7 +342,6 @@ def baseline_of_runs(data, results: list) -> dict:
                               f"runs on {_rows(n, name)}, not clearly better than predicting the "
                               f"training mean in {unclear} of them.")
         elif ok and mean < MIN_R2 <= skill:  # the rows' values sit away from the training rows'
-            out["skill"] = skill
             out["verdict"] = (f"Better than guessing: over {len(vals)} runs, the squared error on "
                               f"{_rows(n, name)} is {skill:.0%} below that of predicting the "
                               f"training mean for every row (mean R² {mean:.3f}: R² compares with "

@@ -122,9 +122,9 @@ def predict_file(net, pre, path: str | Path, *, csv_options: dict | None = None,
     table = ev.predict_frame(net, pre, frame, keep_columns=True, threshold=threshold, outputs=outputs)
     predicted = int(table[ev.PREDICTION].notna().sum())
     reasons = reasons_of(table[ev.NOTE]) if ev.NOTE in table.columns else {}
-    beyond = beyond_rows(pre, frame)
+    far, beyond = beyond_rows(pre, frame)
     result = FilePredictions(str(path), table, pre.task, pre.target, predicted, reasons,
-                             read_notes=list(ds.warnings), beyond_note=beyond_rows_text(frame, beyond),
+                             read_notes=list(ds.warnings), beyond_note=beyond_rows_text(far, beyond),
                              beyond={c: n for c, n, *_ in beyond})
     if pre.target in frame.columns and frame[pre.target].notna().any():
         try:

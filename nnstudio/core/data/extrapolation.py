@@ -26,9 +26,19 @@ SHOWN = 3
 MARGIN = 0.05
 
 
-def _bounds(lo: float, hi: float) -> tuple[float, float]:
+def _outside(v, lo: float, hi: float):
+    """Whether each value of ``v`` lies beyond [lo, hi] by more than MARGIN of its span (NaN: no)."""
     pad = MARGIN * (hi - lo)
-    return lo - pad, hi + pad
+    v = np.asarray(v, np.float64)
+    return (v < lo - pad) | (v > hi + pad)
+
+
+def _trained_numbers(pre):
+    """(column, training min, training max) of each number input the preprocessor fitted."""
+    for t in getattr(pre, "columns", []):
+        st = t.stats or {}
+        if t.kind == "numeric" and t.encoded and "min" in st:
+            yield t.name, float(st["min"]), float(st["max"])
 
 
 @dataclass
@@ -57,8 +67,7 @@ def beyond_training(data) -> tuple[str, list[Beyond]]:
         if not len(train) or not len(rows):
             continue
         lo, hi = float(train.min()), float(train.max())
-        a, b = _bounds(lo, hi)
-        n = int(np.sum((rows < a) | (rows > b)))
+        n = int(np.sum(_outside(rows, lo, hi)))
         if n >= MIN_ROWS and n >= SHARE * len(rows):
             out.append(Beyond(t.name, n, len(rows), (float(rows.min()), float(rows.max())), (lo, hi)))
     return name, sorted(out, key=lambda b: -b.rows / b.of)
@@ -91,17 +100,13 @@ def outside_range(pre, row: dict) -> list[tuple[str, float, float, float]]:
     """The number inputs of one row (``row``: column -> value as typed) that lie outside the
     training rows' range: (column, value, min, max) each."""
     out = []
-    for t in getattr(pre, "columns", []):
-        st = t.stats or {}
-        if t.kind != "numeric" or not t.encoded or "min" not in st or t.name not in row:
-            continue
+    for name, lo, hi in _trained_numbers(pre):
         try:
-            v = float(row[t.name])
+            v = float(row[name]) if name in row else float("nan")
         except (TypeError, ValueError):
             continue
-        a, b = _bounds(float(st["min"]), float(st["max"]))
-        if np.isfinite(v) and not a <= v <= b:
-            out.append((t.name, v, float(st["min"]), float(st["max"])))
+        if _outside(v, lo, hi):
+            out.append((name, v, lo, hi))
     return out
 
 
@@ -116,37 +121,26 @@ def outside_text(found: list[tuple[str, float, float, float]]) -> str:
             f"here, and its answer is its own guess.")
 
 
-def beyond_rows(pre, frame: pd.DataFrame) -> list[tuple[str, int, tuple[float, float], tuple[float, float]]]:
-    """The number inputs of a file to predict whose values lie beyond the training rows' range:
-    (column, rows, those rows' range, the training range) each, most rows first."""
-    out = []
-    for t in getattr(pre, "columns", []):
-        st = t.stats or {}
-        if t.kind != "numeric" or not t.encoded or "min" not in st or t.name not in frame.columns:
+def beyond_rows(pre, frame: pd.DataFrame) -> tuple[int, list]:
+    """The rows of a file to predict that hold a number beyond the training rows' range, and per
+    such column (column, rows, those rows' range, the training range), most rows first."""
+    out, any_far = [], np.zeros(len(frame), bool)
+    for name, lo, hi in _trained_numbers(pre):
+        if name not in frame.columns:
             continue
-        v = _numbers(frame, t.name)
-        a, b = _bounds(float(st["min"]), float(st["max"]))
-        far = v[(v < a) | (v > b)]
-        if len(far):
-            out.append((t.name, len(far), (float(far.min()), float(far.max())),
-                        (float(st["min"]), float(st["max"]))))
-    return sorted(out, key=lambda x: -x[1])
+        v = pd.to_numeric(frame[name], errors="coerce").to_numpy(np.float64)
+        far = _outside(v, lo, hi)
+        if far.any():
+            any_far |= far
+            out.append((name, int(far.sum()), (float(v[far].min()), float(v[far].max())), (lo, hi)))
+    return int(any_far.sum()), sorted(out, key=lambda x: -x[1])
 
 
-def beyond_rows_text(frame: pd.DataFrame, found: list) -> str:
+def beyond_rows_text(rows: int, found: list) -> str:
     """"12 rows hold a value beyond the training rows' range: 'tenure' in 12 (80 to 120; training
     0 to 60.7): …" for a file to predict (empty when none)."""
     if not found:
         return ""
-    cols = [c for c, *_ in found]
-    numbers = frame[cols].apply(pd.to_numeric, errors="coerce")
-    rows = 0
-    mask = np.zeros(len(frame), bool)
-    for c, _, _, train in found:
-        a, b = _bounds(*train)
-        v = numbers[c].to_numpy(np.float64)
-        mask |= (v < a) | (v > b)
-    rows = int(mask.sum())
     parts = [f"'{c}' in {n:,} ({_range(r)}; training {_range(train)})" for c, n, r, train in found[:SHOWN]]
     more = f" and {len(found) - SHOWN} more columns" if len(found) > SHOWN else ""
     what = f"{rows:,} rows hold" if rows != 1 else "1 row holds"
