@@ -38,3 +38,14 @@ def test_a_random_split_holds_out_rows_within_the_training_range():
     found, _ = _sales("random")
     assert not [n for n in found.notes if "beyond the training rows'" in n]
     assert "day" not in found.columns or "beyond" not in found.columns["day"]
+
+
+def test_years_are_written_as_years():
+    """'date year' 2,023 read as an amount; a year is written 2023."""
+    from nnstudio.core.data.extrapolation import Beyond, beyond_text, outside_text
+
+    assert outside_text([("date year", 2025.0, 2021.0, 2023.0)]).startswith(
+        "'date year' 2025 lies beyond the training rows' (2021 to 2023)")
+    said = beyond_text("test", [Beyond("date year", 200, 200, (2023.0, 2023.0), (2021.0, 2022.0))])
+    assert said.startswith("The test rows' 'date year' (2023) lie beyond the training rows' (2021 to 2022)")
+    assert outside_text([("price", 2500.0, 100.0, 1900.0)]).startswith("'price' 2,500 lies")

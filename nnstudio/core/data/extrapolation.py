@@ -73,8 +73,16 @@ def beyond_training(data) -> tuple[str, list[Beyond]]:
     return name, sorted(out, key=lambda b: -b.rows / b.of)
 
 
-def _range(r: tuple[float, float]) -> str:
-    return fmt_number(r[0]) if r[0] == r[1] else f"{fmt_number(r[0])} to {fmt_number(r[1])}"
+def _number(column: str, v: float) -> str:
+    """``v`` as written: a year as 2023 (the year of a date column's parts), else 2,023."""
+    if "year" in str(column).lower() and float(v).is_integer() and 1000 <= abs(v) < 10000:
+        return str(int(v))
+    return fmt_number(v)
+
+
+def _range(r: tuple[float, float], column: str = "") -> str:
+    lo, hi = _number(column, r[0]), _number(column, r[1])
+    return lo if r[0] == r[1] else f"{lo} to {hi}"
 
 
 def beyond_text(name: str, found: list[Beyond]) -> str:
@@ -85,8 +93,8 @@ def beyond_text(name: str, found: list[Beyond]) -> str:
     parts = []
     for b in found[:SHOWN]:
         share = f"all {b.of:,} of them" if b.rows == b.of else f"{b.rows:,} of {b.of:,}"
-        parts.append(f"'{b.column}' ({_range(b.held)}) lie beyond the training rows' "
-                     f"({_range(b.train)}) in {share}")
+        parts.append(f"'{b.column}' ({_range(b.held, b.column)}) lie beyond the training rows' "
+                     f"({_range(b.train, b.column)}) in {share}")
     more = f" (and {len(found) - SHOWN} more columns)" if len(found) > SHOWN else ""
     return (f"The {name} rows' {and_list(parts)}{more}: the network extrapolates there, which "
             f"networks do poorly (past its last bend a ReLU network goes on in straight lines; "
@@ -114,8 +122,8 @@ def outside_text(found: list[tuple[str, float, float, float]]) -> str:
     """"'day' 1,200 lies beyond the training rows' (0 to 639): the network extrapolates …"."""
     if not found:
         return ""
-    values = and_list([f"'{c}' {fmt_number(v)}" for c, v, _, _ in found])
-    ranges = "; ".join(_range((lo, hi)) for _, _, lo, hi in found)
+    values = and_list([f"'{c}' {_number(c, v)}" for c, v, _, _ in found])
+    ranges = "; ".join(_range((lo, hi), c) for c, _, lo, hi in found)
     verb = "lie" if len(found) > 1 else "lies"
     return (f"{values} {verb} beyond the training rows' ({ranges}): the network extrapolates "
             f"here, and its answer is its own guess.")
@@ -141,7 +149,8 @@ def beyond_rows_text(rows: int, found: list) -> str:
     0 to 60.7): …" for a file to predict (empty when none)."""
     if not found:
         return ""
-    parts = [f"'{c}' in {n:,} ({_range(r)}; training {_range(train)})" for c, n, r, train in found[:SHOWN]]
+    parts = [f"'{c}' in {n:,} ({_range(r, c)}; training {_range(train, c)})"
+             for c, n, r, train in found[:SHOWN]]
     more = f" and {len(found) - SHOWN} more columns" if len(found) > SHOWN else ""
     what = f"{rows:,} rows hold" if rows != 1 else "1 row holds"
     return (f"{what} a value beyond the training rows' range: {and_list(parts)}{more}: the network "
