@@ -139,6 +139,23 @@ def test_few_input_combinations_repeat_by_nature_and_are_not_said(tmp_path):
     assert checks.repeats(data) == [] and checks.notes(data, p) == []
 
 
+def test_a_number_target_that_meets_itself_again_on_few_inputs_is_no_duplicate(tmp_path):
+    """Daily sales (one decimal) with a promo flag the only input: 15 % of the test rows met a
+    training row with the same flag and the same sales to the cent, by chance, and were called
+    duplicated records. Only two input rows exist, so new rows repeat them too: as for inputs
+    of a few categories, nothing is said."""
+    r = np.random.default_rng(1)
+    promo = r.integers(0, 2, 1000)
+    df = pd.DataFrame({"promo": promo, "sales": (100 + 0.2 * np.arange(1000) + 20 * promo
+                                                 + r.normal(0, 5, 1000)).round(1)})
+    p = project_of(df, "sales", tmp_path)
+    data = p.prepare()
+    test = checks._records(data, data.X_test, data.y_test, data.raw_test)
+    train = checks._records(data, data.X_train, data.y_train, data.raw_train)
+    assert checks._TrainRows(train).repeated(test) >= 20  # inputs and target, met again by chance
+    assert checks.repeats(data) == []
+
+
 def test_a_file_with_no_test_rows_says_every_score_is_on_seen_rows(tmp_path):
     """A CSV of a handful of rows left none for testing (the split rounds them away), and the only
     sign was "0 test" in a summary: the scores were all on rows the network trained on."""

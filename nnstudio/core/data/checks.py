@@ -286,8 +286,11 @@ def repeats(data) -> list[Repeats]:
     x_train = _records(data, data.X_train, data.y_train, data.raw_train)
     sampled = len(x_train) > REPEAT_SAMPLE
     train = _TrainRows(x_train[_sample(len(x_train), REPEAT_SAMPLE)])
-    if train.distinct() < DISTINCT_SHARE * len(train.train):
-        return []  # few input combinations (all categories, small counts): new rows repeat them too
+    # few input combinations (all categories, small counts, a flag alone): new rows repeat them
+    # too, and a target of a few values, or of numbers written to the cent, meets itself again
+    # (the inputs alone are counted: with a number target every record differs)
+    if _TrainRows(train.train[:, :-1]).distinct() < DISTINCT_SHARE * len(train.train):
+        return []
     out = []
     for split, x, y, raw in (("validation", data.X_val, data.y_val, data.raw_val),
                              ("test", data.X_test, data.y_test, data.raw_test)):
