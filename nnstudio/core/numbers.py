@@ -32,6 +32,20 @@ def fmt_number(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+def fmt_in(column: str, v) -> str:
+    """``v`` as a value of ``column``: in a column named for years (a date's 'year' part, 'Year
+    built'), a number from 1000 to 9999 is a year, written 2023 (a mean 2021.9), not 2,023;
+    anything else as :func:`fmt_number` writes it."""
+    if v is not None and "year" in str(column).lower():
+        try:
+            f = float(v)
+        except (TypeError, ValueError, OverflowError):
+            return fmt_number(v)
+        if math.isfinite(f) and 1000 <= abs(f) < 10000:
+            return str(int(f)) if f.is_integer() else f"{f:.1f}"
+    return fmt_number(v)
+
+
 def fmt_figure(v: float, digits: int = 4) -> str:
     """A score as the Evaluation tab and the command line write it: ``digits`` decimals; whole
     numbers with thousands separators from 10,000 (a price's MAE of 31,504, not 31504.4785);

@@ -49,3 +49,11 @@ def test_years_are_written_as_years():
     said = beyond_text("test", [Beyond("date year", 200, 200, (2023.0, 2023.0), (2021.0, 2022.0))])
     assert said.startswith("The test rows' 'date year' (2023) lie beyond the training rows' (2021 to 2022)")
     assert outside_text([("price", 2500.0, 100.0, 1900.0)]).startswith("'price' 2,500 lies")
+
+
+def test_a_year_column_reads_as_years_on_the_data_tab():
+    from nnstudio.core.data.profile import profile_column
+
+    p = profile_column(pd.Series([2021, 2022, 2023, 2021], name="date year"))
+    assert p.values_text() == "2021 … 2023, mean 2021.8"
+    assert profile_column(pd.Series([1500, 2500], name="price")).values_text() == "1,500 … 2,500, mean 2,000"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from nnstudio.core.numbers import and_list, fmt_number
+from nnstudio.core.numbers import and_list, fmt_in
 
 #: At least this share of the held-out rows (and MIN_ROWS of them) beyond the training range.
 SHARE = 0.2
@@ -73,15 +73,8 @@ def beyond_training(data) -> tuple[str, list[Beyond]]:
     return name, sorted(out, key=lambda b: -b.rows / b.of)
 
 
-def _number(column: str, v: float) -> str:
-    """``v`` as written: a year as 2023 (the year of a date column's parts), else 2,023."""
-    if "year" in str(column).lower() and float(v).is_integer() and 1000 <= abs(v) < 10000:
-        return str(int(v))
-    return fmt_number(v)
-
-
 def _range(r: tuple[float, float], column: str = "") -> str:
-    lo, hi = _number(column, r[0]), _number(column, r[1])
+    lo, hi = fmt_in(column, r[0]), fmt_in(column, r[1])
     return lo if r[0] == r[1] else f"{lo} to {hi}"
 
 
@@ -122,7 +115,7 @@ def outside_text(found: list[tuple[str, float, float, float]]) -> str:
     """"'day' 1,200 lies beyond the training rows' (0 to 639): the network extrapolates …"."""
     if not found:
         return ""
-    values = and_list([f"'{c}' {_number(c, v)}" for c, v, _, _ in found])
+    values = and_list([f"'{c}' {fmt_in(c, v)}" for c, v, _, _ in found])
     ranges = "; ".join(_range((lo, hi), c) for c, _, lo, hi in found)
     verb = "lie" if len(found) > 1 else "lies"
     return (f"{values} {verb} beyond the training rows' ({ranges}): the network extrapolates "

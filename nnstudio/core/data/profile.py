@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.jsonsafe import python_scalar
-from nnstudio.core.numbers import fmt_number  # also imported from here by most callers
+from nnstudio.core.numbers import fmt_in, fmt_number  # also imported from here by most callers
 
 #: Text columns with more distinct values than this (and more than 5 % of the rows) are free text.
 MAX_CATEGORIES = 100
@@ -102,7 +102,8 @@ class ColumnProfile:
             inf = f", {self.n_inf:,} infinite" if self.n_inf else ""
             if self.min is None:
                 return f"only infinite values{inf}"
-            return f"{fmt_number(self.min)} … {fmt_number(self.max)}, mean {fmt_number(self.mean)}{inf}"
+            return (f"{fmt_in(self.name, self.min)} … {fmt_in(self.name, self.max)}, "
+                    f"mean {fmt_in(self.name, self.mean)}{inf}")
         if self.kind == "mixed":
             return f"{self.stray_count:,} not numbers: " + ", ".join(repr(v) for _, v in self.stray[:width])
         total = max(1, self.n - self.missing)

@@ -14,6 +14,7 @@ from nnstudio.core.data.preprocess_config import (
 )
 from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
 from nnstudio.core.data.roles import REASON_BY_USER
+from nnstudio.core.numbers import fmt_in
 from nnstudio.ui.common.plots import CountAxis, legend_below
 from nnstudio.ui.common.text import short
 from nnstudio.ui.data.charts import draw_histogram
@@ -78,7 +79,7 @@ class ColumnBox(QGroupBox):
         self.detail_title.setText(f"<b>{col}</b> — {p.type_label}")
         parts = [f"{p.n - p.missing:,} values", f"{p.missing:,} missing", f"{p.unique:,} unique"]
         if p.min is not None and p.kind in ("number", "binary", "mixed"):
-            parts.append(f"min {fmt_number(p.min)}, max {fmt_number(p.max)}, mean {fmt_number(p.mean)}"
+            parts.append(f"min {fmt_in(col, p.min)}, max {fmt_in(col, p.max)}, mean {fmt_in(col, p.mean)}"
                          + (f", sd {fmt_number(p.sd)}" if p.sd is not None else ""))
         elif p.top:
             parts.append("most frequent: " + ", ".join(f"{short(v, 30)} ({c:,})"  # sentences cut
