@@ -57,3 +57,20 @@ def test_a_year_column_reads_as_years_on_the_data_tab():
     p = profile_column(pd.Series([2021, 2022, 2023, 2021], name="date year"))
     assert p.values_text() == "2021 … 2023, mean 2021.8"
     assert profile_column(pd.Series([1500, 2500], name="price")).values_text() == "1,500 … 2,500, mean 2,000"
+
+
+def test_a_row_number_the_target_rises_along_is_not_said_to_carry_no_pattern():
+    """Sales over 1,000 days, the day count left out as a row number 'that carries no pattern to
+    learn': the sales rise along it (a trend). It is still left out (a network extrapolates a
+    trend poorly), but the reason says what it carries."""
+    from nnstudio.core.data.roles import REASON_ROW_NUMBER, infer_roles
+
+    rng = np.random.default_rng(0)
+    day = np.arange(1000)
+    trend = pd.DataFrame({"day": day, "promo": rng.integers(0, 2, 1000),
+                          "sales": 200 + 0.3 * day + rng.normal(0, 10, 1000)})
+    why = infer_roles(trend, "sales").ignored["day"]
+    assert why.startswith("a row number: left out, though 'sales' rises along it (rank correlation 0.9")
+    assert "hold out the last rows" in why
+    flat = trend.assign(sales=rng.normal(0, 1, 1000))
+    assert infer_roles(flat, "sales").ignored["day"] == REASON_ROW_NUMBER

@@ -48,6 +48,13 @@ _NOT_ID_WORDS = frozenset(
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 REASON_ROW_NUMBER = "a row number: it counts rows and carries no pattern to learn"
+#: a row number the target rises or falls along (a trend, if the rows are in time order)
+REASON_ROW_NUMBER_TREND = ("a row number: left out, though '{target}' {way} along it (rank correlation "
+                           "{r:.2f}): if the rows are in time order that is a trend, which a network "
+                           "carries poorly beyond the rows it learnt from. To measure a forecast, "
+                           "hold out the last rows; to let the network learn the trend, tick Use")
+#: the rank correlation from which a target is said to rise or fall along a row number
+TREND_R = 0.5
 REASON_ID = "an identifier: unique for (almost) every row, so it carries no pattern to learn"
 REASON_BY_USER = "ignored by you"
 #: a column of dates read as they are (no year, month and weekday columns added beside it)
@@ -336,11 +343,26 @@ def infer_roles(frame: pd.DataFrame, target: str | None = None, *,
             continue
         prof = profiles.get(c) or profile_column(frame[c])
         reason = ignore_reason(c, frame[c], prof, frame)
+        if reason == REASON_ROW_NUMBER:
+            reason = _trend_reason(frame[c], frame[target], target) or reason
         if reason:
             ignored[c] = reason
         else:
             features.append(c)
     return Roles(target, features, ignored)
+
+
+def _trend_reason(rows: pd.Series, target: pd.Series, name: str) -> str | None:
+    """The reason of a row number the (number) target rises or falls along; None otherwise."""
+    if not is_numeric_dtype(target) or target.nunique() <= 20:  # an amount, not class codes
+        return None
+    both = pd.DataFrame({"row": rows, "y": target}).dropna()
+    if len(both) > 100_000:
+        both = both.sample(100_000, random_state=0)
+    r = both["row"].corr(both["y"], method="spearman") if len(both) > 20 else float("nan")
+    if not np.isfinite(r) or abs(r) < TREND_R:
+        return None
+    return REASON_ROW_NUMBER_TREND.format(target=name, way="rises" if r > 0 else "falls", r=abs(r))
 
 
 def one_value_error(name, value) -> DataError:
