@@ -52,7 +52,8 @@ REASON_ROW_NUMBER = "a row number: it counts rows and carries no pattern to lear
 REASON_ROW_NUMBER_TREND = ("a row number: left out, though '{target}' {way} along it (rank correlation "
                            "{r:.2f}): if the rows are in time order that is a trend, which a network "
                            "carries poorly beyond the rows it learnt from. To measure a forecast, "
-                           "hold out the last rows; to let the network learn the trend, tick Use")
+                           "hold out the last rows; to let the network learn the trend, tick Use "
+                           "(--features)")
 #: the rank correlation from which a target is said to rise or fall along a row number
 TREND_R = 0.5
 REASON_ID = "an identifier: unique for (almost) every row, so it carries no pattern to learn"
