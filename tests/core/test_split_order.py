@@ -114,3 +114,21 @@ def test_a_class_the_training_rows_never_hold_is_said(tmp_path):
     assert "the last rows held out" in said
     project.split = replace(project.split, order="random")  # stratified: every class trains
     assert "has no training rows" not in " ".join(notes(project.prepare(), project))
+
+
+def test_a_row_number_the_target_trends_along_under_a_random_split_is_a_time_order(tmp_path):
+    """Sales over 1,000 days with no date column, only a day count the sales rise along: a random
+    split trains on later days to predict earlier ones, and nothing said so (the note looked for
+    dates and years only)."""
+    rng = np.random.default_rng(0)
+    day = np.arange(1000)
+    frame = pd.DataFrame({"day": day, "promo": rng.integers(0, 2, 1000),
+                          "sales": (200 + 0.3 * day + rng.normal(0, 10, 1000)).round(1)})
+    path = tmp_path / "sales.csv"
+    frame.to_csv(path, index=False)
+    project = Project.from_dataset(read_csv(path), "sales")
+    said = " ".join(notes(project.prepare(), project))
+    assert ("The rows are in the order of 'day', which 'sales' rises along: a random split trains "
+            "on later rows to predict earlier ones") in said
+    project.split = replace(project.split, order="last")
+    assert "in the order of" not in " ".join(notes(project.prepare(), project))

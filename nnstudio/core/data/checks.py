@@ -30,7 +30,7 @@ import pandas as pd
 
 from nnstudio.core.data.extrapolation import beyond_text, beyond_training
 from nnstudio.core.data.missing_codes import Looked, codes_of, look
-from nnstudio.core.data.roles import repeated_identifier
+from nnstudio.core.data.roles import ROW_NUMBER_TREND_START, repeated_identifier
 from nnstudio.core.data.spellings import look_alike_groups
 from nnstudio.core.model.spec import Task
 from nnstudio.core.numbers import and_list
@@ -460,10 +460,16 @@ def time_order_text(project) -> str:
     found += [(col, "years") for col in frame.columns
               if str(col).strip().lower() in ("year", "yr", "fiscal year", "season")
               and pd.api.types.is_numeric_dtype(frame[col]) and _in_order(frame[col])]
+    # a row number the target rises or falls along (roles said so when it left it out)
+    found += [(col, "trend") for col, why in project.roles.ignored.items()
+              if why.startswith(f"{ROW_NUMBER_TREND_START} '{project.roles.target}' ")]
     if not found:
         return ""
     col, what = found[0]
-    return (f"The rows are in the order of their {what} ('{col}'): a random split trains on later "
+    order = (f"of '{col}', which '{project.roles.target}' "
+             f"{'rises' if ' rises along' in project.roles.ignored[col] else 'falls'} along"
+             if what == "trend" else f"of their {what} ('{col}')")
+    return (f"The rows are in the order {order}: a random split trains on later "
             f"rows to predict earlier ones, which flatters a forecast. To measure one, hold out the "
             f"last rows (Hold out: the last rows, on the Data tab; --split-order last from the "
             f"command line).")

@@ -54,6 +54,7 @@ REASON_ROW_NUMBER_TREND = ("a row number: left out, though '{target}' {way} alon
                            "carries poorly beyond the rows it learnt from. To measure a forecast, "
                            "hold out the last rows; to let the network learn the trend, tick Use "
                            "(--features)")
+ROW_NUMBER_TREND_START = "a row number: left out, though"
 #: the rank correlation from which a target is said to rise or fall along a row number
 TREND_R = 0.5
 REASON_ID = "an identifier: unique for (almost) every row, so it carries no pattern to learn"
