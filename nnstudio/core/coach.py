@@ -66,6 +66,7 @@ from nnstudio.core.coach_curves import (
     lr_too_high,
     lr_too_low,
     overfitting,
+    slow_for_target,
     still_learning,
 )
 from nnstudio.core.evaluate import loss_value, predict_encoded, predicted_codes
@@ -303,9 +304,15 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
         out.append(div)
     base_good = _good(data, result)
     if div is None:
-        high = lr_too_high(history, lr, _chance_loss(data, settings), settings.optimizer,
+        chance = _chance_loss(data, settings)
+        high = lr_too_high(history, lr, chance, settings.optimizer,
                            regression=data.task is Task.REGRESSION)
-        for f in (high, lr_too_low(history, lr, base_good, settings.optimizer),
+        low = lr_too_low(history, lr, base_good, settings.optimizer)
+        if low is None and high is None and data.task is Task.REGRESSION:
+            n = len(data.y_train)
+            steps = len(history.get("loss") or []) * -(-n // max(1, settings.effective_batch_size(n)))
+            low = slow_for_target(history, lr, chance, sd, steps, settings.optimizer)
+        for f in (high, low,
                   # curves thrown about by steps too large say nothing of overfitting (SGD at 5:
                   # "the validation loss rose from 0.670 to 0.702 while the training loss kept
                   # falling", a training loss at chance all along)

@@ -196,6 +196,33 @@ def lr_too_low(history, lr, good: bool, optimizer: str = "adam") -> Finding | No
                    fix=Fix(f"learning rate {lr:g} → {to:g}", knobs={"lr": to}))
 
 
+def slow_for_target(history, lr, chance: float | None, target_sd: float | None, steps: int,
+                    optimizer: str = "adam") -> Finding | None:
+    """A regression whose loss fell but never got below ``chance``, the loss of predicting the
+    training mean: steps too small for the target's spread. Adam (and the other adaptive
+    optimizers) move a weight by about the rate each step, and answers of sd 192 need weights in
+    the hundreds: the rate offered is one that covers about three times the sd in the run's
+    ``steps`` (house prices with no hidden layer: 0.003 -> 0.3 over 2,000 steps; at most 0.5)."""
+    loss = finite(history.get("loss") or [])
+    if loss.size < 5 or not chance or target_sd is None or lr >= _LR_NEVER_LOW:
+        return None
+    if float(np.min(loss)) < chance or loss[-1] >= loss[0]:
+        return None
+    adaptive = str(optimizer).lower() != "sgd"
+    to = _round(min(0.5, max(lr * 10, 3 * target_sd / max(steps, 1))) if adaptive else lr * 10)
+    why = (f"Each step moves a weight by about the learning rate, and answers of this spread (sd "
+           f"{target_sd:,.0f}) need weights far larger than {lr:g} times the run's {steps:,} steps "
+           f"can reach." if adaptive else
+           "The steps are so small that the network is still far from even the training mean.")
+    return Finding(
+        "lr_too_low",
+        f"The training loss never got below the {fig(chance)} of predicting the training mean for "
+        f"every row (it fell from {fig(float(loss[0]))} to {fig(float(loss[-1]))} in {loss.size} "
+        f"epochs): the learning rate {lr:g} looks too low for this target.",
+        why, epoch=int(loss.size), evidence={"curve": "loss", "from": 1, "to": int(loss.size)},
+        fix=Fix(f"learning rate {lr:g} → {to:g}", knobs={"lr": to}))
+
+
 def overfitting(history, spec) -> Finding | None:
     val = np.asarray(history.get("val_loss") or [], float)
     loss = np.asarray(history.get("loss") or [], float)
