@@ -455,16 +455,22 @@ def test_the_legend_names_at_most_eight_curves_and_says_so(qtbot):
     (more covered the plot, their colours repeating), and the title says how many it names."""
     from nnstudio.ui.experiments.runs_panel import LEGEND_MAX
 
+    p = _overlaid(qtbot, 20)
+    assert _drawn_curves(p) == 20
+    assert len(p.legend.items) == LEGEND_MAX == 8 and p.legend.columnCount == 2
+    assert f"first {LEGEND_MAX} of 20 curves" in p.plot.titleLabel.text
+
+
+def _overlaid(qtbot, n: int) -> RunsPanel:
+    """A Runs tab with ``n`` runs of one network (each its own rate), all selected, one by one."""
     state = AppState(Project.from_example("xor"))
-    state.project.runs = [run(BASE, s, 0.9, lr=0.001 * (s + 1)) for s in range(20)]
+    state.project.runs = [run(BASE, s, 0.9, lr=0.001 * (s + 1)) for s in range(n)]
     p = RunsPanel(state)
     qtbot.addWidget(p)
     p.show()
     p.grouped.setChecked(False)
     p.select_ids({r.id for r in state.project.runs})
-    assert _drawn_curves(p) == 20
-    assert len(p.legend.items) == LEGEND_MAX == 8 and p.legend.columnCount == 2
-    assert f"first {LEGEND_MAX} of 20 curves" in p.plot.titleLabel.text
+    return p
 
 
 def _drawn_curves(panel) -> int:
@@ -483,13 +489,7 @@ def test_many_runs_overlaid_are_drawn_in_few_items(qtbot):
     every run is still drawn, in its colour."""
     from nnstudio.ui.experiments.runs_panel import LEGEND_MAX
 
-    state = AppState(Project.from_example("xor"))
-    state.project.runs = [run(BASE, s, 0.9, lr=0.001 * (s + 1)) for s in range(200)]
-    p = RunsPanel(state)
-    qtbot.addWidget(p)
-    p.show()
-    p.grouped.setChecked(False)
-    p.select_ids({r.id for r in state.project.runs})
+    p = _overlaid(qtbot, 200)
     assert _drawn_curves(p) == 200
     assert len(p.plot.listDataItems()) <= LEGEND_MAX + 10  # one per colour past the legend's
 
