@@ -209,7 +209,8 @@ def slow_for_target(history, lr, chance: float | None, target_sd: float | None, 
     if float(np.min(loss)) < chance or loss[-1] >= loss[0]:
         return None
     adaptive = str(optimizer).lower() != "sgd"
-    to = _round(min(0.5, max(lr * 10, 3 * target_sd / max(steps, 1))) if adaptive else lr * 10)
+    # (one significant digit: 0.3, not 0.288)
+    to = float(f"{min(0.5, max(lr * 10, 3 * target_sd / max(steps, 1))) if adaptive else lr * 10:.1g}")
     why = (f"Each step moves a weight by about the learning rate, and answers of this spread (sd "
            f"{target_sd:,.0f}) need weights far larger than {lr:g} times the run's {steps:,} steps "
            f"can reach." if adaptive else
