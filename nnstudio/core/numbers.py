@@ -3,6 +3,7 @@ the Inspector's preprocessing steps) and the command line's figures."""
 from __future__ import annotations
 
 import math
+import re
 
 
 def fmt_number(x: float | None) -> str:
@@ -36,7 +37,8 @@ def fmt_in(column: str, v) -> str:
     """``v`` as a value of ``column``: in a column named for years (a date's 'year' part, 'Year
     built'), a number from 1000 to 9999 is a year, written 2023 (a mean 2021.9), not 2,023;
     anything else as :func:`fmt_number` writes it."""
-    if v is not None and "year" in str(column).lower():
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", str(column))}
+    if v is not None and words & {"year", "yr"}:  # 'date year', 'YearBuilt'; not 'yearly income'
         try:
             f = float(v)
         except (TypeError, ValueError, OverflowError):

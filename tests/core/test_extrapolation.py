@@ -57,6 +57,8 @@ def test_a_year_column_reads_as_years_on_the_data_tab():
     p = profile_column(pd.Series([2021, 2022, 2023, 2021], name="date year"))
     assert p.values_text() == "2021 … 2023, mean 2021.8"
     assert profile_column(pd.Series([1500, 2500], name="price")).values_text() == "1,500 … 2,500, mean 2,000"
+    assert profile_column(pd.Series([1500, 2500], name="yearly_income")).values_text().startswith("1,500 …")
+    assert profile_column(pd.Series([1990, 2004], name="YearBuilt")).values_text().startswith("1990 … 2004")
 
 
 def test_a_row_number_the_target_rises_along_is_not_said_to_carry_no_pattern():
