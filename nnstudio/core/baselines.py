@@ -223,7 +223,7 @@ def of_groups(groups, column: str) -> str:
     if groups is None or not column:
         return ""
     k = len(np.unique(groups))
-    return f" from {k:,} group{'s' if k != 1 else ''} of '{column}'" if k < len(groups) else ""
+    return f" from {k:,} group{'s' if k != 1 else ''} of '{column}'"
 
 
 def _figure(v: float) -> str:
@@ -371,6 +371,6 @@ def compare(net, data, settings, *, split: str = "test", threshold: float | None
         rows.append(_net_scores(LINEAR, desc, ev.predict_encoded(linear, X), y, task, k, threshold))
     imb = task is not Task.REGRESSION and is_imbalanced(data.y_train, k)
     key = "rmse" if task is Task.REGRESSION else ("balanced_accuracy" if imb else "accuracy")
-    groups = data.row_groups(split) if hasattr(data, "row_groups") else None
+    groups, column = (data.held_groups(split) if hasattr(data, "held_groups") else None) or (None, "")
     return Comparison(split, task, rows, key, imb, notes, y=np.asarray(y), groups=groups,
-                      group_column=getattr(data, "group_column", "") if groups is not None else "")
+                      group_column=column)

@@ -81,13 +81,10 @@ def effective_rows(values, groups) -> float:
     return n / max(1.0, together / alone)
 
 
-def _groups(data, key: str, n: int) -> tuple[np.ndarray, str] | None:
+def _groups(data, key: str) -> tuple[np.ndarray, str] | None:
     """The rows' groups on split ``key`` and the column naming them, when whole groups were held
-    out and they are fewer than the rows (else None)."""
-    groups = data.row_groups(key) if hasattr(data, "row_groups") else None
-    if groups is None or len(groups) != n or len(np.unique(groups)) >= n:
-        return None
-    return groups, data.group_column
+    out (None otherwise, and for a duck-typed data without them)."""
+    return data.held_groups(key) if hasattr(data, "held_groups") else None
 
 
 def grouped_text(rows: str, grouped: tuple[np.ndarray, str] | None, n_eff: float | None) -> str:
@@ -128,7 +125,7 @@ def baseline(data, result) -> dict:
         out["better_than_guessing"] = False
         out["verdict"] = "There are no rows to measure the network against guessing."
         return out
-    grouped = _groups(data, key, n)
+    grouped = _groups(data, key)
     n_eff = None
     if grouped is not None and getattr(result, "model", None) is not None:
         from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 -- lazy: see _accuracy
@@ -165,7 +162,7 @@ def _regression(data, result, key: str, name: str, X, y) -> dict:
     if pred is not None and skill is not None:
         out["skill"] = skill
     ok = r2 is not None and math.isfinite(r2) and skill is not None and math.isfinite(skill) and skill > 0
-    grouped = _groups(data, key, n)
+    grouped = _groups(data, key)
     p = (_p_below_mean(data, y, pred, grouped[0] if grouped else None)
          if ok and pred is not None else None)
     chance = p is not None and p >= CHANCE_P
@@ -368,6 +365,6 @@ def baseline_of_runs(data, results: list) -> dict:
                           f"most frequent class ('{out['majority_class']}').")
         if n_eff is not None:
             out["effective_rows"] = n_eff
-            out["verdict"] += grouped_text(_rows(n, name), _groups(data, _split(data)[0], n), n_eff)
+            out["verdict"] += grouped_text(_rows(n, name), _groups(data, _split(data)[0]), n_eff)
     out["better_than_guessing"] = bool(ok)
     return out

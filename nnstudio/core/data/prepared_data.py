@@ -64,20 +64,30 @@ class PreparedData:
     dropped_by_column: dict[str, int] = field(default_factory=dict)
     missing_note: str = ""  # what "automatic" missing values did, in plain words
     auto_dropped: bool = False  # the rows dropped for missing values were dropped by "automatic"
-    held_out: str = ""  # how the held-out rows were chosen, when not at random ("whole groups of id")
+    #: how the held-out rows were chosen: "random", "last" (the file's last rows) or "group"
+    split_order: str = "random"
     #: the column whose whole groups were held out ("" when rows were): a group's rows are alike, so
     #: a score on held-out rows is judged by their groups too (core/guessing.py, core/baselines.py)
     group_column: str = ""
     #: what was worked out once from these arrays (core/data/checks.py), by what it depended on
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def row_groups(self, split: str) -> np.ndarray | None:
-        """Each row's group on ``split`` ("train", "val" or "test"; integer codes) when whole groups
-        were held out; None when rows were."""
+    @property
+    def held_out(self) -> str:
+        """How the held-out rows were chosen, in words, when not at random ("whole groups of id")."""
+        if self.split_order == "group" and self.group_column:
+            return f"whole groups of {self.group_column}"
+        return "the last rows held out" if self.split_order == "last" else ""
+
+    def held_groups(self, split: str) -> tuple[np.ndarray, str] | None:
+        """Each row's group on ``split`` ("train", "val" or "test"; integer codes) and the column
+        that names them, when whole groups were held out and the split's rows hold fewer groups
+        than rows; None otherwise (rows held out one by one count as themselves)."""
         raw = {"train": self.raw_train, "val": self.raw_val, "test": self.raw_test}[split]
         if not self.group_column or self.group_column not in raw.columns:
             return None
-        return row_groups(raw[self.group_column])
+        groups = row_groups(raw[self.group_column])
+        return (groups, self.group_column) if len(np.unique(groups)) < len(groups) else None
 
     @property
     def task(self) -> Task:

@@ -304,6 +304,5 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
                         dropped, dropped_target, dropped_missing, dropped_unseen,
                         n_total=len(dataset.frame), dropped_by_column=dropped_by_column,
                         missing_note=auto_note, auto_dropped=bool(auto_rows and not auto_fill),
-                        held_out={"group": f"whole groups of {split.group}",
-                                  "last": "the last rows held out"}.get(split.order, ""),
+                        split_order=split.order,
                         group_column=split.group if split.order == "group" else "")
