@@ -30,7 +30,7 @@ import pandas as pd
 
 from nnstudio.core.data.extrapolation import beyond_text, beyond_training
 from nnstudio.core.data.missing_codes import Looked, codes_of, look
-from nnstudio.core.data.roles import ROW_NUMBER_TREND_START, repeated_identifier
+from nnstudio.core.data.roles import repeated_identifier, trend_along
 from nnstudio.core.data.spellings import look_alike_groups
 from nnstudio.core.model.spec import Task
 from nnstudio.core.numbers import and_list
@@ -348,11 +348,11 @@ def unlearned_text(data, target: str) -> str:
     text = (f"{what} no training rows: {listed}, so the network cannot learn {them} and answers "
             f"each of {'their' if len(found) > 1 else 'its'} rows with another class: the score "
             f"counts them all wrong.")
-    if data.held_out == "the last rows held out":
+    if data.split_order == "last":
         return text + (" With the last rows held out, a class that appears only late in the file is "
                        "not among the earlier rows the network learns from: hold out rows at random "
                        "(stratified) if the class is not new, or train on rows that hold it.")
-    if data.held_out:  # whole groups of a column
+    if data.split_order == "group":
         return text + (f" With {data.held_out} held out, every group that holds it went to the "
                        f"held-out rows: try another split seed, or train on rows that hold it.")
     return text + " Train on rows that hold it."
@@ -461,14 +461,13 @@ def time_order_text(project) -> str:
               if str(col).strip().lower() in ("year", "yr", "fiscal year", "season")
               and pd.api.types.is_numeric_dtype(frame[col]) and _in_order(frame[col])]
     # a row number the target rises or falls along (roles said so when it left it out)
-    found += [(col, "trend") for col, why in project.roles.ignored.items()
-              if why.startswith(f"{ROW_NUMBER_TREND_START} '{project.roles.target}' ")]
+    found += [(col, way) for col, why in project.roles.ignored.items()
+              if (way := trend_along(why, project.roles.target))]
     if not found:
         return ""
     col, what = found[0]
-    order = (f"of '{col}', which '{project.roles.target}' "
-             f"{'rises' if ' rises along' in project.roles.ignored[col] else 'falls'} along"
-             if what == "trend" else f"of their {what} ('{col}')")
+    order = (f"of '{col}', which '{project.roles.target}' {what} along" if what in ("rises", "falls")
+             else f"of their {what} ('{col}')")
     return (f"The rows are in the order {order}: a random split trains on later "
             f"rows to predict earlier ones, which flatters a forecast. To measure one, hold out the "
             f"last rows (Hold out: the last rows, on the Data tab; --split-order last from the "

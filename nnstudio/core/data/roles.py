@@ -54,7 +54,6 @@ REASON_ROW_NUMBER_TREND = ("a row number: left out, though '{target}' {way} alon
                            "carries poorly beyond the rows it learnt from. To measure a forecast, "
                            "hold out the last rows; to let the network learn the trend, tick Use "
                            "(--features)")
-ROW_NUMBER_TREND_START = "a row number: left out, though"
 #: the rank correlation from which a target is said to rise or fall along a row number
 TREND_R = 0.5
 REASON_ID = "an identifier: unique for (almost) every row, so it carries no pattern to learn"
@@ -365,6 +364,15 @@ def _trend_reason(rows: pd.Series, target: pd.Series, name: str) -> str | None:
     if not np.isfinite(r) or abs(r) < TREND_R:
         return None
     return REASON_ROW_NUMBER_TREND.format(target=name, way="rises" if r > 0 else "falls", r=abs(r))
+
+
+def trend_along(reason: str, target: str) -> str | None:
+    """"rises" or "falls" when ``reason`` is a row number's that ``target`` rises or falls along
+    (:data:`REASON_ROW_NUMBER_TREND`), else None: the time-order note reads it (core.data.checks)."""
+    head = REASON_ROW_NUMBER_TREND.split("{target}")[0] + target + "' "
+    if not reason.startswith(head):
+        return None
+    return "rises" if reason[len(head):].startswith("rises") else "falls"
 
 
 def one_value_error(name, value) -> DataError:
