@@ -60,16 +60,11 @@ def beyond_training(data) -> tuple[str, list[Beyond]]:
     whose values lie outside the training rows' range in at least SHARE of its rows."""
     held, name = (data.raw_test, "test") if len(data.X_test) else (data.raw_val, "validation")
     out: list[Beyond] = []
-    for t in getattr(data.preprocessor, "columns", []):
-        if t.kind != "numeric" or not t.encoded or t.name not in held.columns:
-            continue
-        train, rows = _numbers(data.raw_train, t.name), _numbers(held, t.name)
-        if not len(train) or not len(rows):
-            continue
-        lo, hi = float(train.min()), float(train.max())
+    for col, lo, hi in _trained_numbers(data.preprocessor):  # (min, max: of the training rows)
+        rows = _numbers(held, col) if col in held.columns else np.zeros(0)
         n = int(np.sum(_outside(rows, lo, hi)))
         if n >= MIN_ROWS and n >= SHARE * len(rows):
-            out.append(Beyond(t.name, n, len(rows), (float(rows.min()), float(rows.max())), (lo, hi)))
+            out.append(Beyond(col, n, len(rows), (float(rows.min()), float(rows.max())), (lo, hi)))
     return name, sorted(out, key=lambda b: -b.rows / b.of)
 
 
