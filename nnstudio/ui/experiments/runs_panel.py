@@ -320,7 +320,7 @@ class RunsPanel(QWidget):
         groups = groups_of(runs) if self.grouped.isChecked() else [[r] for r in runs]
         missing = [r for r in runs if not len(r.history.get(self._curve_key(r), []))]
         names = group_labels(groups)
-        shared: dict[tuple[str, int], list[np.ndarray]] = {}  # runs past the legend, by pen
+        shared: dict[tuple[str, int], tuple] = {}  # runs past the legend: (pen, [x, y] each), by pen
         for i, group in enumerate(groups):
             col = colour(i)
             curves = [np.asarray(r.history.get(self._curve_key(r), []), float) for r in group]
@@ -333,7 +333,7 @@ class RunsPanel(QWidget):
                 x = np.arange(start + 1, start + len(curves[0]) + 1)
                 if name is None:  # unnamed: one item per pen draws them all (an item is ~2.5 ms)
                     pen = curve_pen(col, len(x))
-                    shared.setdefault((pen.color().name(), pen.width()), []).append(
+                    shared.setdefault((pen.color().name(), pen.width()), (pen, []))[1].append(
                         np.column_stack([x, curves[0]]))
                     continue
                 item = self.plot.plot(x, curves[0], pen=curve_pen(col, len(x)), name=name)
@@ -355,10 +355,9 @@ class RunsPanel(QWidget):
             item = self.plot.plot(x, mean, pen=curve_pen(col, len(x)),
                                   name=name and f"{name} (mean ± sd of {len(curves)})")
             self.items += [item, band]
-        for (col, width), parts in shared.items():  # a gap (NaN) between one run and the next
+        for pen, parts in shared.values():  # a gap (NaN) between one run and the next
             xy = np.vstack([np.vstack([p, [np.nan, np.nan]]) for p in parts])[:-1]
-            self.items.append(self.plot.plot(xy[:, 0], xy[:, 1], pen=pg.mkPen(col, width=width),
-                                             connect="finite"))
+            self.items.append(self.plot.plot(xy[:, 0], xy[:, 1], pen=pen, connect="finite"))
         self.legend.setColumnCount(2 if len(self.legend.items) > 4 else 1)
         place_legend(self.legend, rising=self.curve.currentData() != "loss"
                      and not any(r.curve_metric == "mae" for r in runs))
