@@ -19,6 +19,7 @@ import pytest
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
+from nnstudio.core.project import Project
 from nnstudio.core.registry import make_loss
 from nnstudio.core.tf import keras as tf_keras
 from nnstudio.core.tf import tensorflow as tf_tensorflow
@@ -124,6 +125,19 @@ def test_early_stopping_restores_best_weights(xor):  # XLA
     kept = train(xor, XOR_SPEC, replace(s, restore_best=False))
     four = train(xor, XOR_SPEC, replace(s, epochs=4, early_stopping=False))
     assert kept.status == "early_stopped" and same_weights(kept.model, four.model)
+
+
+def test_sgd_diverging_on_a_wide_target_is_told_to_switch_to_adam_not_to_lower_the_rate():
+    """House prices (sd 192) with SGD at 0.01 diverge in the first epoch. The status bar said
+    "The weights of epoch 0 (the last finite ones) are kept. Lower the learning rate (now 0.01)"
+    while the coach beside it said a tenth of the rate barely helps and offered Adam: two answers
+    to one question, and an "epoch 0" no curve shows. Both now say Adam, and the starting weights."""
+    p = Project.from_example("house-prices")
+    r = train(p.prepare(), p.spec, replace(p.settings, optimizer="sgd", learning_rate=0.01, epochs=5))
+    assert r.status == "diverged" and r.epochs_run == 0
+    assert "diverged at epoch 1" in r.message and "starting weights are kept" in r.message
+    assert "Lower the learning rate" not in r.message
+    assert "switch the optimizer to Adam" in r.message and "sd 192" in r.message
 
 
 @pytest.mark.parametrize("jit", [True, False])

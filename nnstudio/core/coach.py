@@ -75,6 +75,7 @@ from nnstudio.core.guessing import baseline, margin
 from nnstudio.core.model.edits import class_width
 from nnstudio.core.model.spec import MAX_DENSE_UNITS, Task, count_params
 from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
+from nnstudio.core.training.steps import target_spread
 
 CODES = ("overfitting", "lr_too_high", "lr_too_low", "dead_relu", "saturation", "majority_class",
          "underfitting", "unscaled_inputs", "too_few_rows", "diverged",
@@ -297,8 +298,7 @@ def diagnose(data, spec, settings, result, health=None) -> list[Finding]:
     history = getattr(result, "history", None) or {}
     lr = float(settings.learning_rate)
     out: list[Finding] = []
-    sd = (float(np.std(np.asarray(data.y_train, np.float64))) if data.task is Task.REGRESSION
-          and len(getattr(data, "y_train", ())) else None)
+    sd = target_spread(data)
     div = diverged(history, result, lr, settings.optimizer, sd)
     if div is not None:
         out.append(div)

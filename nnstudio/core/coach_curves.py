@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnstudio.core.training.steps import sgd_on_wide_target
+
 
 @dataclass
 class Fix:
@@ -67,7 +69,7 @@ def diverged(history, result, lr, optimizer: str = "adam", target_sd: float | No
     reason = ("The steps were so large that the weights overshot and grew without bound; nothing "
               "learned after that point means anything.")
     fix = Fix(f"learning rate {lr:g} → {lr / 10:g}", knobs={"lr": _round(lr / 10)})
-    if str(optimizer).lower() == "sgd" and target_sd is not None and target_sd >= WIDE_TARGET_SD:
+    if sgd_on_wide_target(optimizer, target_sd):
         reason += (f" With SGD each step grows with the square of the target's spread (its sd is "
                    f"{target_sd:,.0f}: steps {target_sd ** 2:,.0f}x those on a target of sd 1), so "
                    f"a tenth of the rate barely helps; Adam scales its steps itself.")
@@ -77,11 +79,6 @@ def diverged(history, result, lr, optimizer: str = "adam", target_sd: float | No
         "diverged", f"Training diverged at epoch {epoch}: the loss became too large to compute.",
         reason, epoch=epoch, evidence={"curve": "loss", "from": max(1, epoch - 1), "to": epoch},
         fix=fix)
-
-
-#: A regression target whose sd is at least this makes SGD's steps 100x or more a standardized
-#: target's: a diverged SGD run there is offered Adam, not a tenth of the rate.
-WIDE_TARGET_SD = 10.0
 
 
 def fig(v: float) -> str:

@@ -50,6 +50,7 @@ from nnstudio.core.training.steps import (
     make_optimizer,
     resolve_monitor,
     target_layout,
+    target_spread,
     tf_failure,
 )
 
@@ -189,12 +190,14 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
               on_progress: Callable[[Progress], None] | None = None,
               should_stop: Callable[[], bool] | None = None,
               has_val: bool = True, steps_per_epoch: int | None = None,
-              validation_steps: int | None = None, callbacks_before: list | None = None) -> dict:
+              validation_steps: int | None = None, callbacks_before: list | None = None,
+              target_sd: float | None = None) -> dict:
     """Fit a compiled model on ``tf.data`` datasets under the training control protocol
     (``control``, or one made from ``on_progress`` and ``should_stop``), with the app's early
     stopping and divergence handling. Returns history, status, message, epochs run, best epoch,
     steps and learning-rate changes. ``callbacks_before`` run first (a backup to restore before
-    the control callback takes its first good weights)."""
+    the control callback takes its first good weights). ``target_sd``: a regression target's
+    spread, for the advice of a diverged run."""
     keras = _keras()
     epochs = int(settings.epochs)
     if control is None:
@@ -226,7 +229,7 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
     best_epoch = None
     lr = float(np.asarray(model.optimizer.learning_rate))
     if reporter.diverged:
-        status, message = "diverged", divergence_message(done - 1, lr)
+        status, message = "diverged", divergence_message(done - 1, lr, settings.optimizer, target_sd)
     elif reporter.stopped:
         status, message = "stopped", f"Stopped after {epochs_text(done)}."
     elif early is not None and early.stopped_epoch > 0:
@@ -298,7 +301,7 @@ def train_mirrored(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
             .batch(val_bs).repeat())
     fit = keras_fit(model, train_ds, val_ds, task, settings, control=control,
                     on_progress=on_progress, should_stop=should_stop, has_val=has_val,
-                    steps_per_epoch=-(-n // bs),
+                    steps_per_epoch=-(-n // bs), target_sd=target_spread(data),
                     validation_steps=-(-len(data.X_val) // val_bs) if has_val else None)
     test = evaluate_arrays(model, data.X_test, data.y_test, task, loss) if len(data.X_test) else {}
     return TrainResult(model=model, history=fit["history"], epochs_run=fit["epochs_run"],

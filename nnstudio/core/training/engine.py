@@ -64,6 +64,7 @@ from nnstudio.core.training.steps import (
     metric_name,
     resolve_monitor,
     target_layout,
+    target_spread,
     tf_failure,
 )
 from nnstudio.core.training.streaming import run_streaming
@@ -376,7 +377,7 @@ class Trainer:
                 control.after_step()
             if st == 1:
                 status = "diverged"
-                message = divergence_message(done, prog.learning_rate())
+                message = divergence_message(done, prog.learning_rate(), s.optimizer, target_spread(data))
                 break
             if st == 2:
                 status = "early_stopped"

@@ -52,7 +52,7 @@ from nnstudio.core.trained import TrainResult
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.distributed import build_compiled, keras_fit
 from nnstudio.core.training.evaluation import evaluate_arrays
-from nnstudio.core.training.steps import as_targets, target_layout
+from nnstudio.core.training.steps import as_targets, target_layout, target_spread
 
 _HINT_WORKERS = "Give every worker the same list, e.g. --workers host1:12345,host2:12345 --worker-index 0."
 
@@ -251,7 +251,7 @@ def train_multiworker(data: PreparedData, spec: NetworkSpec, settings: TrainSett
     fit = keras_fit(model, train_ds, val_ds, task, settings, control=control,
                     on_progress=on_progress, has_val=has_val, steps_per_epoch=-(-n // bs),
                     validation_steps=-(-len(data.X_val) // val_bs) if has_val else None,
-                    callbacks_before=extra)
+                    callbacks_before=extra, target_sd=target_spread(data))
     test = evaluate_arrays(model, data.X_test, data.y_test, task, loss) if len(data.X_test) else {}
     result = TrainResult(model=model, history=fit["history"], epochs_run=fit["epochs_run"],
                          status=fit["status"], message=fit["message"],

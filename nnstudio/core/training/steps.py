@@ -81,10 +81,36 @@ def resolve_monitor(monitor: str, task: Task, has_val: bool) -> tuple[str, bool]
     return monitor, monitor.endswith("accuracy")
 
 
-def divergence_message(done: int, lr: float) -> str:
-    return (f"Training diverged at epoch {done + 1}: the loss became NaN or infinite. "
-            f"The weights of epoch {done} (the last finite ones) are kept. "
-            f"Lower the learning rate (now {lr:g}) and train again.")
+#: A regression target whose sd is at least this makes SGD's steps 100x or more a standardized
+#: target's (they grow with its square): a diverged SGD run there is told to use Adam, whose steps
+#: do not, rather than a lower rate (house prices of sd 192 diverged at 0.01, 0.001 and 0.0001 alike).
+WIDE_TARGET_SD = 10.0
+
+
+def target_spread(data) -> float | None:
+    """A regression target's sd over the training rows; None for a classification (or no rows)."""
+    y = getattr(data, "y_train", None)
+    if data.task is not Task.REGRESSION or y is None or not len(y):
+        return None
+    return float(np.std(np.asarray(y, np.float64)))
+
+
+def sgd_on_wide_target(optimizer: str, target_sd: float | None) -> bool:
+    """SGD on a regression target so wide that a lower rate is no cure for its divergence."""
+    return str(optimizer).lower() == "sgd" and target_sd is not None and target_sd >= WIDE_TARGET_SD
+
+
+def divergence_message(done: int, lr: float, optimizer: str = "adam", target_sd: float | None = None) -> str:
+    """What the status bar says of a diverged run (``done``: its finished, finite epochs); its
+    advice is the coach's (:func:`nnstudio.core.coach_curves.diverged`)."""
+    kept = (f"The weights of epoch {done} (the last finite ones) are kept." if done else
+            "The starting weights are kept (no epoch finished).")
+    if sgd_on_wide_target(optimizer, target_sd):
+        advice = (f"With SGD on a target this wide (sd {target_sd:,.0f}) a lower rate barely helps: "
+                  f"switch the optimizer to Adam and train again.")
+    else:
+        advice = f"Lower the learning rate (now {lr:g}) and train again."
+    return f"Training diverged at epoch {done + 1}: the loss became NaN or infinite. {kept} {advice}"
 
 
 def tf_failure(exc: Exception) -> TrainingError:

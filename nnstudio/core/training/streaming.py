@@ -36,6 +36,7 @@ from nnstudio.core.training.steps import (
     reg_loss,
     resolve_monitor,
     target_layout,
+    target_spread,
     tf_failure,
 )
 
@@ -187,7 +188,8 @@ def run_streaming(data, s, model, control, t0: float):
         if not finite:
             copy(weights, backup)
             status = "diverged"
-            message = divergence_message(done, float(opt.learning_rate.numpy()))
+            message = divergence_message(done, float(opt.learning_rate.numpy()), s.optimizer,
+                                         target_spread(data))
             break
         new = {k: [float(x)] for k, x in zip(keys, row)}
         for k in keys:
