@@ -444,6 +444,20 @@ def test_a_model_trained_while_the_view_was_hidden_is_not_called_untrained(make_
     assert view.plot.titleLabel.text.startswith("Trained model")
 
 
+def test_a_run_that_diverged_is_not_called_a_trained_model(make_view, qtbot):
+    """SGD on house prices diverged in its first epoch and kept the starting weights; the surface
+    above them was titled "Trained model · test MAE 172.9". It says which weights it shows."""
+    proj = Project(Dataset(blobs3(), "blobs"), Roles("kind", ["a", "b"]),
+                   NetworkSpec([LayerSpec.dense(8, "tanh")]), TrainSettings(epochs=5))
+    view = make_view(proj)
+    for done, title in ((0, "Untrained: diverged in epoch 1"), (3, "Epoch 3, before it diverged")):
+        model = untrained(view)
+        with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+            view.state.set_result(TrainResult(model=model, history={}, epochs_run=done,
+                                              status="diverged", message="", seconds=0.0))
+        assert view.plot.titleLabel.text == title
+
+
 def test_a_slice_of_many_features_has_one_control_for_the_feature_picked(make_view, qtbot):
     """A pixel CSV's surface held 684 features, each with a slider built at once: the window
     froze for 2.5 s, and the panel was a 120-pixel scroll of sliders. Beyond MAX_CONTROLS held

@@ -79,8 +79,13 @@ class SurfaceTexts:
                 and not self.state.training else "Training (live)"
         else:
             test = surf.meta.get("test") or {}
+            r = self.state.result
             title = "Trained model"
-            if "accuracy" in test:
+            if r is not None and r.status == "diverged":  # the weights kept are not a trained model's
+                # (no test figure: a longer title would widen the plot past the colour bar)
+                title = (f"Epoch {r.epochs_run}, before it diverged" if r.epochs_run else
+                         "Untrained: diverged in epoch 1")
+            elif "accuracy" in test:
                 title += f" · test accuracy {test['accuracy']:.3f}"
             elif "mae" in test:
                 title += f" · test MAE {fmt_number(test['mae'])}"  # 392,926, not 3.929e+05
