@@ -71,7 +71,7 @@ from nnstudio.core.coach_curves import (
 )
 from nnstudio.core.evaluate import loss_value, predict_encoded, predicted_codes
 from nnstudio.core.experiments.sweep import apply_knobs
-from nnstudio.core.guessing import baseline, margin
+from nnstudio.core.guessing import RARE_SHARE, baseline, margin, rarest_share
 from nnstudio.core.model.edits import class_width
 from nnstudio.core.model.spec import MAX_DENSE_UNITS, Task, count_params
 from nnstudio.core.model.spec import STEP_LESSON as SPEC_STEP_LESSON
@@ -164,10 +164,8 @@ def _majority(data, spec, result) -> Finding | None:
             "not even the most frequent class, training broke (dead units, steps so large that "
             "the output flips between classes) rather than the classes being imbalanced.",
             evidence=evidence, fix=_bigger(spec))
-    counts = np.bincount(np.asarray(data.y_train, np.int64), minlength=data.n_classes)
-    minority = float(np.min(counts[counts > 0]) / counts.sum()) if counts.sum() else 0.0
-    fix = (Fix("balanced class weights", settings={"class_weight": "balanced"}) if minority < 0.3
-           else _bigger(spec))
+    fix = (Fix("balanced class weights", settings={"class_weight": "balanced"})
+           if rarest_share(data) < RARE_SHARE else _bigger(spec))
     return Finding(
         "majority_class", f"The network answers '{answered}' for {share:.0%} of the "
         f"{base['split']} rows and is no better than always answering it "

@@ -33,6 +33,11 @@ from nnstudio.core.model.spec import Task
 #: z of a one-sided 95 % test, and the smallest margin over the majority rate that counts.
 Z_ONE_SIDED = 1.645
 MIN_MARGIN = 0.02
+#: A class with a smaller share of the training rows than this is rare: there accuracy says less
+#: than each class's recall, so a network not clearly above the majority rate is judged by its
+#: balanced accuracy too, and the coach offers balanced class weights (with balanced classes the
+#: two measures agree, and a second test would only be a second chance).
+RARE_SHARE = 0.3
 #: A regression's R² above 0 counts when the paired test's one-sided p is below this,
 CHANCE_P = 0.05
 #: and the R² reaches this.
@@ -59,6 +64,49 @@ def margin(p: float, n: int) -> float:
     """How far above the majority rate ``p`` an accuracy on ``n`` rows must be to count."""
     se = math.sqrt(max(p * (1 - p), 0.0) / max(1, n))
     return max(MIN_MARGIN, Z_ONE_SIDED * se)
+
+
+def balanced_test(y, pred, n_eff: float | None = None) -> tuple[float, float, float]:
+    """(balanced accuracy, chance, margin) of answers ``pred`` to classes ``y``: each present
+    class's recall averaged; what answers that ignore the inputs score on average (the mean share
+    of the answers given to each present class: 1/k for one class always); and how far above it
+    the balanced accuracy must be, a one-sided 95 % margin under that null (at least 2 points).
+    ``n_eff``: the independent rows the rows count as (rows in groups)."""
+    y, pred = np.asarray(y, np.int64).ravel(), np.asarray(pred, np.int64).ravel()
+    present = np.unique(y)
+    if not len(y) or not len(present):
+        return float("nan"), float("nan"), float("nan")
+    q = np.array([np.mean(pred == c) for c in present])  # the answers' shares
+    counts = np.array([np.sum(y == c) for c in present], np.float64)
+    ba = float(np.mean([np.mean(pred[y == c] == c) for c in present]))
+    var = float(np.sum(q * (1 - q) / counts)) / len(present) ** 2
+    if n_eff is not None and n_eff > 0:
+        var *= len(y) / n_eff  # the design effect of rows in groups
+    return ba, float(np.mean(q)), max(MIN_MARGIN, Z_ONE_SIDED * math.sqrt(var))
+
+
+def ranks_above_chance(auc: float | None, y) -> bool:
+    """Whether a binary ROC AUC on classes ``y`` is clearly above 0.5 (one-sided 5 %, the
+    Mann-Whitney statistic's spread when the scores ignore the class)."""
+    y = np.asarray(y).ravel()
+    n1 = int(np.sum(y == 1))
+    n0 = len(y) - n1
+    if auc is None or not n1 or not n0:
+        return False
+    return auc - 0.5 > Z_ONE_SIDED * math.sqrt((n0 + n1 + 1) / (12.0 * n0 * n1))
+
+
+def balanced_verdict(ba: float, chance: float, acc: float, p: float, label, rows: str, rare=None,
+                     whose: str = "Its accuracy") -> str:
+    """Answers that tell the classes apart (balanced accuracy clearly above chance) at the cost of
+    accuracy (not clearly above the majority rate ``p``): what class weights buy."""
+    where = "below" if acc < p else "not clearly above"
+    return (f"Better than guessing at telling the classes apart: balanced accuracy {ba:.3f} on "
+            f"{rows} (each class's recall, averaged), against {chance:.3f} for answers that "
+            f"ignore the inputs. {whose}, {acc:.3f}, is {where} the {p:.3f} of always "
+            f"answering '{label}': it gives up right '{label}' answers to find "
+            + (f"more '{rare}' rows" if rare is not None else "the rarer classes")
+            + " (Evaluation: each class's recall).")
 
 
 def effective_rows(values, groups) -> float:
@@ -127,17 +175,50 @@ def baseline(data, result) -> dict:
         return out
     grouped = _groups(data, key)
     n_eff = None
-    if grouped is not None and getattr(result, "model", None) is not None:
-        from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 -- lazy: see _accuracy
-
-        right = np.asarray(evaluate(result.model, data, key).y_pred) == np.asarray(y)
+    pred = _answers(data, result, key) if grouped is not None else None
+    if pred is not None:
+        right = pred == np.asarray(y)
         n_eff = effective_rows(right.astype(float) - (np.asarray(y) == major), grouped[0])
         out["effective_rows"] = n_eff
+    auc: list = []  # asked once, of the judge or of the ranking's note
+
+    def roc_auc():
+        if not auc:
+            auc.append(_roc_auc(data, result, X, y))
+        return auc[0]
+
     out.update(judge_accuracy(acc, p, n, out["majority_class"], name, _rare_label(classes, major),
-                              lambda: _roc_auc(data, result, X, y), n_eff))
+                              roc_auc, n_eff))
+    rare = not out["better_than_guessing"] and not out["too_few_rows"] and rarest_share(data) < RARE_SHARE
+    if rare and pred is None:
+        pred = _answers(data, result, key)
+    if rare and pred is not None:
+        # not clearly above always answering the most frequent class: do its answers tell the
+        # classes apart all the same (balanced class weights trade accuracy for that)?
+        ba, chance, m = balanced_test(y, pred, n_eff)
+        out.update(balanced_accuracy=ba, balanced_chance=chance, balanced_margin=m)
+        if ba - chance > m:
+            out.update(better_than_guessing=True, imbalanced=False,
+                       verdict=balanced_verdict(ba, chance, acc, p, out["majority_class"], _rows(n, name),
+                                               _rare_label(classes, major)))
+        elif not out["imbalanced"] and grouped is None and ranks_above_chance(roc_auc(), y):
+            out["roc_auc"] = auc[0]
+            out["verdict"] += (f" Yet its probabilities rank the rows better than chance (ROC AUC "
+                               f"{auc[0]:.3f}; 0.5: chance): move the threshold (Evaluation, "
+                               f"Threshold) or weigh the classes (class weights) to turn that "
+                               f"into answers.")
     if n_eff is not None and not out["imbalanced"]:
         out["verdict"] += grouped_text(_rows(n, name), grouped, n_eff)
     return out
+
+
+def _answers(data, result, key: str) -> np.ndarray | None:
+    """The network's answers (class codes) on split ``key`` (None: no model or no rows)."""
+    if getattr(result, "model", None) is None or not len(getattr(data, f"y_{key}", ())):
+        return None
+    from nnstudio.core.evaluate import evaluate  # noqa: PLC0415 -- lazy: see _accuracy
+
+    return np.asarray(evaluate(result.model, data, key).y_pred)
 
 
 def _skill(y, pred, mean: float) -> float:
@@ -239,6 +320,12 @@ def rare_class(p: float, n: int) -> bool:
     2-point floor of a perfect score, on rows enough that the sampling margin alone would not be
     (2 % fraud on 4,000 rows; not OR's 4 rows, which are too few)."""
     return bool(n) and 1.0 - p <= MIN_MARGIN and Z_ONE_SIDED * math.sqrt(p * (1 - p) / n) < 1.0 - p
+
+
+def rarest_share(data) -> float:
+    """The share of the training rows of the rarest class among them (0.0: no rows)."""
+    counts = np.bincount(np.asarray(data.y_train, dtype=np.int64), minlength=max(1, data.n_classes))
+    return float(np.min(counts[counts > 0]) / counts.sum()) if counts.sum() else 0.0
 
 
 def _majority(data) -> int:
@@ -346,6 +433,8 @@ def baseline_of_runs(data, results: list) -> dict:
         else:
             out["verdict"] = (f"{'Better' if ok else 'No better'} than guessing: mean R² {mean:.3f} "
                               f"over {len(vals)} runs on {_rows(n, name)} (0 = predicting the mean).")
+    elif _balanced_runs(out, each, mean, name, n, _rare_label(data.preprocessor.classes, _majority(data))):
+        ok = True
     elif out.get("imbalanced"):
         aucs = [b["roc_auc"] for b in each if b.get("roc_auc") is not None]
         out["roc_auc"] = float(np.mean(aucs)) if aucs else None
@@ -368,3 +457,20 @@ def baseline_of_runs(data, results: list) -> dict:
             out["verdict"] += grouped_text(_rows(n, name), _groups(data, _split(data)[0]), n_eff)
     out["better_than_guessing"] = bool(ok)
     return out
+
+
+def _balanced_runs(out: dict, each: list[dict], mean_acc: float, name: str, n: int, rare) -> bool:
+    """Runs none of which is clearly above the majority rate by accuracy, whose answers tell the
+    classes apart on average (mean balanced accuracy clearly above the mean chance): say so in
+    ``out``, and True."""
+    if not all("balanced_accuracy" in b for b in each):
+        return False
+    ba, chance, m = (float(np.mean([b[k] for b in each]))
+                     for k in ("balanced_accuracy", "balanced_chance", "balanced_margin"))
+    if not ba - chance > m:
+        return False
+    out.update(balanced_accuracy=ba, balanced_chance=chance, imbalanced=False)
+    out["verdict"] = balanced_verdict(ba, chance, mean_acc, out["majority_accuracy"],
+                                      out["majority_class"], f"{_rows(n, name)}, mean over {len(each)} runs",
+                                      rare, "Their mean accuracy")
+    return True
