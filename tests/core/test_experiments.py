@@ -13,6 +13,7 @@ from nnstudio.core import project_file as pf
 from nnstudio.core.errors import ProjectError, SettingsError, SpecError
 from nnstudio.core.experiments import stats, store, sweep
 from nnstudio.core.experiments.diff import describe_diff, varying_settings
+from nnstudio.core.experiments.groups import describe
 from nnstudio.core.experiments.record import RunRecord, new_id
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec
 from nnstudio.core.project import Project
@@ -242,6 +243,19 @@ def test_presets_parse():
     for p in sweep.PRESETS.values():
         assert sweep.expand(sweep.parse_grid(p.grid))
     assert len(sweep.expand(sweep.parse_grid(sweep.PRESETS["xor-depth"].grid))) == 3
+
+
+def test_a_comparison_across_class_weights_by_accuracy_says_what_accuracy_cannot_tell():
+    """3 % fraud: the coach's balanced class weights found the fraud at accuracy 0.726 and the Runs
+    tab said "0.726 vs 0.970 (run …) val_accuracy" — the fix looked worse by the one measure class
+    weights give up. The verdict says that accuracy rewards always answering the frequent class."""
+    plain = record(acc=0.970)
+    weighted = record(settings=TrainSettings(class_weight="balanced"), acc=0.726)
+    text = describe([plain, weighted])
+    assert "0.726 vs 0.970" in text
+    assert ("Class weights trade accuracy for the rarer classes' recall: compare each run's "
+            "balanced accuracy and recall per class (Evaluation) rather than accuracy") in text
+    assert "Class weights trade" not in describe([plain, record(acc=0.95)])  # the same weights
 
 
 # ----- diffs ---------------------------------------------------------------------------------------

@@ -118,6 +118,12 @@ def describe(runs: list[RunRecord]) -> str:
         lines += figures_lines(r)
         if r.note:
             lines.append(r.note)
+    if len(groups) >= 2 and "accuracy" in verdict_metric(runs) \
+            and len({repr(r.settings.get("class_weight", "none")) for r in runs}) > 1:
+        # weighted classes give up right answers of the frequent class for the rare ones' recall
+        lines.append("Class weights trade accuracy for the rarer classes' recall: compare each "
+                     "run's balanced accuracy and recall per class (Evaluation) rather than "
+                     "accuracy, which always answering the most frequent class scores well on.")
     return "\n\n".join(lines)
 
 
