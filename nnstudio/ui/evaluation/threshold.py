@@ -66,6 +66,9 @@ class ThresholdView(ComputedWhenShown, QWidget):
         super().__init__(parent)
         self.y = None
         self.score = None
+        self.tune: tuple | None = None  # (codes, P(second class), label) a suggestion is chosen on
+        self._suggested = ""  # what the figures say of a suggested threshold, until moved by hand
+        self._suggested_at = -1.0
         self.proba = None  # more than two classes: every class's probability (rows x classes)
         self.classes: list = []
         self.per_class: th.ClassFigures | None = None
@@ -83,8 +86,12 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.spin.setDecimals(3)
         self.spin.setSingleStep(0.01)
         self.best_f1 = QPushButton("Best F1")
-        self.best_f1.setToolTip("The threshold with the highest F1 of the second class on these rows.")
+        self.best_f1.setToolTip("The threshold with the highest F1 of the second class on the "
+                                "validation rows (else the training rows): not on the rows it is "
+                                "judged on, whose figures it would flatter.")
         self.best_bal = QPushButton("Best balanced accuracy")
+        self.best_bal.setToolTip("The threshold with the highest balanced accuracy on the validation "
+                                 "rows (else the training rows).")
         self.reset = QPushButton("0.5")
         self.reset.setToolTip("Back to the default threshold.")
         row = QHBoxLayout()
@@ -133,16 +140,22 @@ class ThresholdView(ComputedWhenShown, QWidget):
         self.spin.valueChanged.connect(self._on_spin)
         self.best_f1.clicked.connect(lambda: self._suggest("f1"))
         self.best_bal.clicked.connect(lambda: self._suggest("balanced_accuracy"))
-        self.reset.clicked.connect(lambda: self.set_threshold(0.5, commit=True))
+        self.reset.clicked.connect(self._reset)
         self.class_table.itemSelectionChanged.connect(self._on_class)
         self.roc_marker = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("#d62728"), pen=pg.mkPen("w"))
         self.pr_marker = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("#d62728"), pen=pg.mkPen("w"))
         self.show_rows(None, None, [], 0.5, "")
 
     # ----- data ---------------------------------------------------------------------------------
-    def show_rows(self, y, score, classes: list, threshold: float, rows_label: str) -> None:
+    def show_rows(self, y, score, classes: list, threshold: float, rows_label: str,
+                  tune: tuple | None = None) -> None:
         """The rows' true class codes and P(second class); ``threshold`` is the project's. Drawn
-        now if the tab is on screen, else the next time it is."""
+        now if the tab is on screen, else the next time it is. ``tune``: (codes, P(second class),
+        label) of the rows a suggested threshold is chosen on (None: these rows themselves)."""
+        self.tune = None if tune is None or not len(tune[0]) else (
+            np.asarray(tune[0], int), np.asarray(tune[1], float), tune[2])
+        if not self._suggested or abs(float(threshold) - self._suggested_at) > 0.5 / STEPS:
+            self._suggested = ""  # (kept when the figures come back at the suggested threshold)
         self.y = None if y is None else np.asarray(y, int)
         self.score = None if score is None else np.asarray(score, float)
         self.proba = None
@@ -156,12 +169,15 @@ class ThresholdView(ComputedWhenShown, QWidget):
         """The tab's name for a task: a threshold to choose for two classes, curves for more."""
         return "ROC curves" if task is Task.MULTICLASS else "Threshold"
 
-    def show_evaluation(self, e, threshold: float) -> None:
+    def show_evaluation(self, e, threshold: float, tune=None) -> None:
         """One split's :class:`~nnstudio.core.evaluate.Evaluation` of a classifier (a
-        regression's, or one without rows, leaves the view as it is)."""
+        regression's, or one without rows, leaves the view as it is); ``tune``: the evaluation of
+        the rows a suggested threshold is chosen on."""
         if e.task is Task.BINARY and e.n:
+            rows = None if tune is None or not tune.n or tune is e else (
+                tune.y_true, th.positive_score(tune.output, tune.task), f"{tune.label} rows")
             self.show_rows(e.y_true, th.positive_score(e.output, e.task), e.classes, threshold,
-                           f"{e.label} rows")
+                           f"{e.label} rows", rows)
         elif e.task is Task.MULTICLASS and e.n and e.one_vs_rest is not None:
             self.show_classes(e.y_true, e.output, e.one_vs_rest, f"{e.label} rows")
 
@@ -308,6 +324,7 @@ class ThresholdView(ComputedWhenShown, QWidget):
     def _on_slider(self, v: int) -> None:
         if self._filling:
             return
+        self._suggested = ""  # moved by hand
         with self._filling:
             self.spin.setValue(v / STEPS)
         self._update()
@@ -317,14 +334,33 @@ class ThresholdView(ComputedWhenShown, QWidget):
     def _on_spin(self, v: float) -> None:
         if self._filling:
             return
+        self._suggested = ""  # moved by hand
         with self._filling:
             self.slider.setValue(int(round(v * STEPS)))
         self._update()
         self._commit.start()
 
+    @Slot()
+    def _reset(self) -> None:
+        self._suggested = ""
+        self.set_threshold(0.5, commit=True)
+
     def _suggest(self, criterion: str) -> None:
-        if self.y is not None and not self.multi:
-            self.set_threshold(th.best_threshold(self.y, self.score, criterion), commit=True)
+        """The best threshold by ``criterion``, chosen on the tuning rows: chosen on the rows shown,
+        their figures at it would be tuned to them, higher than new rows would give."""
+        if self.y is None or self.multi:
+            return
+        name = "Best F1" if criterion == "f1" else "Best balanced accuracy"
+        if self.tune is not None:
+            y, score, label = self.tune
+            t = th.best_threshold(y, score, criterion)
+            self._suggested = f" {name} on the {len(y):,} {label}: {t:.3f}."
+        else:
+            t = th.best_threshold(self.y, self.score, criterion)
+            self._suggested = (f" {name} chosen on these rows themselves: their figures flatter it "
+                               f"(there are no other rows to choose it on).")
+        self._suggested_at = float(t)
+        self.set_threshold(t, commit=True)
 
     @Slot()
     def _emit_chosen(self) -> None:
@@ -349,4 +385,4 @@ class ThresholdView(ComputedWhenShown, QWidget):
             f"<b>{m.precision:.3f}</b> (of the rows called {pos!s}, this share "
             f"is {pos!s}), recall <b>{m.recall:.3f}</b> (of the {pos!s} rows, this share is found), "
             f"F1 <b>{m.f1:.3f}</b> · accuracy {m.accuracy:.3f}, balanced accuracy {m.balanced_accuracy:.3f}, "
-            f"specificity {m.specificity:.3f}. {int(tp + fp):,} rows called {pos!s}.")
+            f"specificity {m.specificity:.3f}. {int(tp + fp):,} rows called {pos!s}.{self._suggested}")

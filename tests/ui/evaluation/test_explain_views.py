@@ -8,6 +8,7 @@ import pyqtgraph as pg
 import pytest
 from make_churn_demo import churn_frame  # tests/data (on the path: conftest.py)
 
+from nnstudio.core import threshold as th
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.roles import Roles
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
@@ -140,11 +141,17 @@ def test_threshold_view_drives_the_figures_and_the_project(window, qtbot):
     assert window.state.dirty and window.state.model is not None  # the model stays trained
     assert ev.results["test"].threshold == pytest.approx(0.15)
     assert np.array_equal(ev.results["test"].confusion, tv.current.confusion)
-    # best-F1 suggestion is a threshold where F1 is at least the default's
-    f1_default = 2 * cm05[1, 1] / (2 * cm05[1, 1] + cm05[0, 1] + cm05[1, 0])
+    # the best-F1 suggestion is chosen on the validation rows (on the test rows it would flatter
+    # their figures): there its F1 is at least the default threshold's
+    val = ev.results["val"]
+    score = th.positive_score(val.output, val.task)
     tv.best_f1.click()
-    assert tv.current.f1 >= f1_default - 1e-12
     assert tv.threshold() != 0.15
+    assert th.metrics_at(val.y_true, score, tv.threshold()).f1 >= th.metrics_at(val.y_true, score, 0.5).f1 - 1e-12
+    assert f"Best F1 on the {val.n:,} validation rows" in tv.figures.text()
+    with qtbot.waitSignal(ev.evaluated, timeout=30_000):  # the project takes it, the figures follow
+        qtbot.waitUntil(lambda: window.state.project.threshold == pytest.approx(tv.threshold()), timeout=5_000)
+    assert f"Best F1 on the {val.n:,} validation rows" in tv.figures.text()  # still said
 
 
 def test_baselines_class_weights_and_report(window, qtbot, tmp_path):

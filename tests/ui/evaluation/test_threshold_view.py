@@ -50,3 +50,30 @@ def test_each_plot_is_drawn_whole_in_the_room_it_has_at_1280_by_720(qtbot):
         item = plot.getPlotItem()
         labels = [text for level in item.getAxis("bottom")._tickLevels or [] for _, text in level if text]
         assert labels == ["0", "0.5", "1"]
+
+
+def test_a_suggested_threshold_is_chosen_on_other_rows_than_those_it_is_judged_on(qtbot):
+    """'Best F1' chose the threshold with the highest F1 on the test rows and then showed the test
+    rows' F1 at it: a figure tuned on the rows that are meant to judge it, higher than the network
+    would score on new rows, and nothing said so. The suggestion is taken on the tuning rows
+    (validation, else training) and the figures say which."""
+    view = ThresholdView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(2)
+    y_test = (rng.random(300) < 0.1).astype(int)
+    s_test = np.clip(0.3 * y_test + rng.random(300) * 0.7, 0, 1)
+    y_val = (rng.random(500) < 0.1).astype(int)
+    s_val = np.clip(0.3 * y_val + rng.random(500) * 0.7, 0, 1)
+    view.show_rows(y_test, s_test, ["no", "yes"], 0.5, "test rows", tune=(y_val, s_val, "validation rows"))
+    view.show()
+    view.best_f1.click()
+    assert view.threshold() == pytest.approx(th.best_threshold(y_val, s_val, "f1"), abs=1e-3)
+    assert view.threshold() != pytest.approx(th.best_threshold(y_test, s_test, "f1"), abs=1e-3)
+    assert "Best F1 on the 500 validation rows" in view.figures.text()
+    assert "On the test rows" in view.figures.text()
+    view.spin.setValue(0.3)  # moved by hand: no longer a suggestion
+    assert "Best F1" not in view.figures.text()
+    view.show_rows(y_test, s_test, ["no", "yes"], 0.5, "test rows")  # nothing else to tune on
+    view.best_bal.click()
+    assert view.threshold() == pytest.approx(th.best_threshold(y_test, s_test, "balanced_accuracy"), abs=1e-3)
+    assert "chosen on these rows themselves: their figures flatter it" in view.figures.text()
