@@ -14,6 +14,12 @@ def class_color(i: int, n: int = 10) -> str:
     return pg.intColor(i, hues=n).name()
 
 
+def miss_color(n_classes: int) -> str:
+    """The rings round misclassified rows: red, unless a class is drawn in red (the fourth of ten,
+    or one of the hues past ten), where they are black."""
+    return "#d62728" if n_classes <= 3 else "#000000"
+
+
 def _rgb(color: str) -> np.ndarray:
     c = pg.mkColor(color)
     return np.array([c.red(), c.green(), c.blue()], dtype=np.float32)

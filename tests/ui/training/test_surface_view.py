@@ -458,6 +458,26 @@ def test_a_run_that_diverged_is_not_called_a_trained_model(make_view, qtbot):
         assert view.plot.titleLabel.text == title
 
 
+def test_misclassified_rings_are_drawn_in_no_class_colour(make_view, qtbot):
+    """Four classes: the fourth is drawn red, and so were the rings round misclassified rows; on a
+    3,000-row file the 923 rings made a red blob the legend read as class 'D' too. With a class in
+    red the rings are black; with fewer classes they stay red."""
+    from nnstudio.ui.common.colors import class_color
+
+    four = blobs3(120).assign(kind=np.array(["ant", "bee", "cat", "dog"])[np.arange(120) % 4])
+    for frame, k in ((blobs3(), 3), (four, 4)):
+        view = make_view(Project(Dataset(frame, "blobs"), Roles("kind", ["a", "b"]),
+                                 NetworkSpec([LayerSpec.dense(4, "tanh")]), TrainSettings(epochs=2)))
+        with qtbot.waitSignal(view.surface_updated, timeout=30_000):
+            untrained(view)
+        ring = view.miss_scatter.opts["pen"].color().name()
+        assert ring not in {class_color(i, k) for i in range(k)}, (k, ring)
+        assert (ring == "#d62728") == (k == 3)
+        legend = [item for item, label in view.legend.items if label.text == "misclassified"][0]
+        assert legend.item.opts["pen"].color().name() == ring
+        assert f"color:{ring}" in view.caption.text()
+
+
 def test_a_slice_of_many_features_has_one_control_for_the_feature_picked(make_view, qtbot):
     """A pixel CSV's surface held 684 features, each with a slider built at once: the window
     froze for 2.5 s, and the panel was a 120-pixel scroll of sliders. Beyond MAX_CONTROLS held

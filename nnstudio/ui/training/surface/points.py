@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
 from nnstudio.core.model.spec import Task
-from nnstudio.ui.common.colors import class_color, regression_colormap
+from nnstudio.ui.common.colors import class_color, miss_color, regression_colormap
 from nnstudio.ui.common.text import short
 
 #: Most points drawn per split (a seeded random subset beyond this; the caption says so).
@@ -26,7 +26,7 @@ LEGEND_POINTS = 8.0
 LEGEND_MARK_PX = 50
 #: A long class name is cut to this many characters (two columns fit a narrow plane).
 LEGEND_CLASS_CHARS = 16
-MISCLASSIFIED_PEN = pg.mkPen("#d62728", width=2)
+MISCLASSIFIED_PEN = pg.mkPen(miss_color(2), width=2)
 
 
 @dataclass
@@ -95,7 +95,8 @@ class SurfacePoints:
         many = sum(len(p.x) for p in self._points.values()) > 1500
         size = 5 if many else 7
         self.miss_scatter.setSize(size + (4 if many else 7))
-        self.miss_scatter.setPen(pg.mkPen("#d62728", width=1.2 if many else 2))
+        ring = miss_color(prep.n_classes)
+        self.miss_scatter.setPen(pg.mkPen(ring, width=1.2 if many else 2))
         edge = pg.mkPen("w", width=0.6)
         test_edge = pg.mkPen("#222", width=0.8)
         if task is Task.REGRESSION:
@@ -137,7 +138,7 @@ class SurfacePoints:
             if self.test_scatters:
                 self.legend.addItem(pg.ScatterPlotItem(symbol="t1", size=size + 2, pen=test_edge,
                                                        brush=pg.mkBrush("#bbb")), "test rows (▲)")
-            self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=MISCLASSIFIED_PEN,
+            self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=12, pen=pg.mkPen(ring, width=2),
                                                    brush=None), "misclassified")
             self._legend_cols = cols
             self.fit_legend()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Slot
 from nnstudio.core import surface as core_surface
 from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.colors import miss_color
 
 
 class SurfaceTexts:
@@ -51,7 +52,8 @@ class SurfaceTexts:
             pts += f" (a random {shown:,} of them drawn)"
         parts.append(pts + ".")
         if task is not Task.REGRESSION:
-            parts.append("<span style='color:#d62728'>○</span> misclassified by the network shown.")
+            parts.append(f"<span style='color:{miss_color(prep.n_classes)}'>○</span> "
+                         "misclassified by the network shown.")
         if sl:
             parts.append("<b>A slice</b>: points are all rows projected onto the plane.")
         if self._problem:
