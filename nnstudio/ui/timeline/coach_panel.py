@@ -19,8 +19,14 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.training.controller import RunPlan
 
 
+def _setup(spec, settings) -> tuple[str, str]:
+    """What a run's network and settings are, seed aside (a fix keeps the seed)."""
+    return repr(spec.to_dict()), repr(dict(settings.to_dict(), seed=None))
+
+
 class CoachPanel(QWidget):
     fix_requested = Signal(object)  # RunPlan
+    keep_requested = Signal(object)  # RunRecord: its network and settings into the editor
     message = Signal(str, str)  # (level, text) for the window
 
     def __init__(self, state, parent: QWidget | None = None) -> None:
@@ -40,8 +46,14 @@ class CoachPanel(QWidget):
         self.reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.fix_button = QPushButton("Try the fix")
         self.fix_button.setToolTip("Train a comparison run with the fix; the original stays")
+        # a tried fix trains beside the original and the views show it, but the editor keeps the
+        # original's settings (Train and Repeat use them): this puts the fix's there
+        self.keep_button = QPushButton("Keep the fix")
+        self.keep_button.hide()
+        self._tried: tuple | None = None  # (the fix run's name, the original's setup, the fix)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.keep_button)
         top.addWidget(self.fix_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
@@ -51,9 +63,36 @@ class CoachPanel(QWidget):
         lay.addWidget(self.reason)
         self.list.currentRowChanged.connect(self._on_row)
         self.fix_button.clicked.connect(self.try_fix)
+        self.keep_button.clicked.connect(self._keep)
         state.findings_changed.connect(self.refresh)
         state.training_started.connect(self.refresh)
+        for sig in (state.timeline_changed, state.settings_changed, state.spec_changed,
+                    state.project_changed):
+            sig.connect(self._refresh_keep)
         self.refresh()
+
+    @Slot()
+    def _refresh_keep(self) -> None:
+        """'Keep the fix' beside a tried fix's run while the editor still holds the original."""
+        run, p = self.state.timeline_run, self.state.project
+        show = False
+        if self._tried is not None and run is not None and not self.state.training \
+                and run.name == self._tried[0]:
+            try:
+                editor, fixed = _setup(p.spec, p.settings), _setup(run.network(), run.train_settings())
+            except NNStudioError:  # a run of an older file the app cannot read back
+                editor = fixed = None
+            show = editor is not None and editor == self._tried[1] and fixed != editor
+        if show:
+            self.keep_button.setToolTip(f"Put the fix ({self._tried[2]}) in the editor: Train and "
+                                        f"Repeat then use it. The editor still holds the original's "
+                                        f"network and settings.")
+        self.keep_button.setVisible(show)
+
+    @Slot()
+    def _keep(self) -> None:
+        if self.state.timeline_run is not None:
+            self.keep_requested.emit(self.state.timeline_run)
 
     @Slot()
     def refresh(self) -> None:
@@ -80,6 +119,7 @@ class CoachPanel(QWidget):
             self.list.setCurrentRow(0)
         else:
             self.fix_button.setEnabled(False)
+        self._refresh_keep()
 
     @Slot(int)
     def _on_row(self, row: int) -> None:
@@ -108,5 +148,7 @@ class CoachPanel(QWidget):
         except NNStudioError as e:
             self.message.emit("error", f"The fix cannot be tried: {e.user_text()}")
             return
+        name = f"coach ({f.code}): {f.fix.label}"
+        self._tried = (name, _setup(run.network(), run.train_settings()), f.fix.label)
         self.fix_requested.emit(RunPlan(spec=spec, settings=settings, knobs=dict(f.fix.knobs),
-                                        name=f"coach ({f.code}): {f.fix.label}", beside=run.id))
+                                        name=name, beside=run.id))

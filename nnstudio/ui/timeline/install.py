@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.timeline.branch import same_optimizer
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.data.combos import select_value
+from nnstudio.ui.experiments.install import restore_run
 from nnstudio.ui.timeline.coach_panel import CoachPanel
 from nnstudio.ui.timeline.health_view import HealthView
 from nnstudio.ui.timeline.replay import export_replay
@@ -52,6 +53,7 @@ def install_timeline(window) -> None:
     window.scrubber.branch_requested.connect(lambda shown: branch_dialog(window, shown))
     window.scrubber.export_requested.connect(lambda: export_replay(window))
     window.coach.fix_requested.connect(lambda plan: start_plan(window, plan))
+    window.coach.keep_requested.connect(lambda run: restore_run(window, run))
     window.coach.message.connect(window.show_message)
 
 

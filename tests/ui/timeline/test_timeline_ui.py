@@ -4,6 +4,8 @@ lists findings and its fix becomes a comparison run's plan; the Health tab draws
 table says where a branch comes from."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -105,6 +107,40 @@ def test_the_coach_lists_findings_and_its_fix_is_a_comparison_run(qtbot, run):
     assert long in item.toolTip() and "Too simple." in item.toolTip()
     state.set_findings([])
     assert panel.list.count() == 0 and "nothing to report" in panel.title.text()
+
+
+def test_a_tried_fix_can_be_kept_while_the_editor_still_holds_the_original(qtbot, run):
+    """3 % fraud: 'Try the fix' trained balanced class weights beside the original and the views
+    showed that run, but the editor kept class weight none, so the Repeat pressed next to check it
+    over 5 seeds trained the original again (five runs at 0.970, all 'no'), with nothing saying so.
+    Beside the fix's run the coach offers 'Keep the fix', which puts its settings in the editor."""
+    state = AppState()
+    state.project.spec, state.project.settings = run.network(), run.train_settings()
+    panel = CoachPanel(state)
+    qtbot.addWidget(panel)
+    assert panel.keep_button.isHidden()
+    state.set_timeline_run(run)
+    state.set_findings([Finding("majority_class", "Always 'no'.", "Rare class.",
+                                fix=Fix("balanced class weights", settings={"class_weight": "balanced"}))])
+    assert panel.keep_button.isHidden()  # the original's own findings: nothing to keep
+    with qtbot.waitSignal(panel.fix_requested) as sig:
+        panel.fix_button.click()
+    plan = sig.args[0]
+    fixed = RunRecord(id="fix456", spec=plan.spec.to_dict(), settings=plan.settings.to_dict(),
+                      data={"name": "xor"}, history={"loss": [0.7, 0.5]}, epochs_run=2, name=plan.name)
+    state.set_timeline_run(fixed)  # the fix's run ended: the views show it
+    state.set_findings([])
+    assert not panel.keep_button.isHidden() and panel.keep_button.text() == "Keep the fix"
+    assert "class weights" in panel.keep_button.toolTip()
+    with qtbot.waitSignal(panel.keep_requested) as kept:
+        panel.keep_button.click()
+    assert kept.args[0] is fixed
+    state.project.settings = plan.settings  # what keeping does (restore_run)
+    state.notify_settings_changed()
+    assert panel.keep_button.isHidden()  # kept: nothing more to keep
+    state.project.settings = replace(run.train_settings(), learning_rate=0.05)  # edited since
+    state.notify_settings_changed()
+    assert panel.keep_button.isHidden()  # the editor holds neither: keeping would undo an edit
 
 
 def test_the_health_tab_draws_a_layer_and_the_runs_table_shows_branches(qtbot, run):
