@@ -482,10 +482,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
             self.cm_box.show_evaluation(e)
         self.chart_box.draw(e, self.pre.target)
         self._fill_table()
-        # a suggested threshold is chosen on the validation rows, else the training rows
-        tune = next((self.results[k] for k in ("val", "train") if self.results.get(k) is not None
-                     and self.results[k].n), None)
-        self.threshold_view.show_evaluation(e, self.state.project.threshold, tune)
+        self.threshold_view.show_evaluation(e, self.state.project.threshold, self.results)
         if e.task is Task.REGRESSION:
             self.residuals.show_evaluation(e, self.pre.target)
 

@@ -169,10 +169,12 @@ class ThresholdView(ComputedWhenShown, QWidget):
         """The tab's name for a task: a threshold to choose for two classes, curves for more."""
         return "ROC curves" if task is Task.MULTICLASS else "Threshold"
 
-    def show_evaluation(self, e, threshold: float, tune=None) -> None:
+    def show_evaluation(self, e, threshold: float, splits: dict | None = None) -> None:
         """One split's :class:`~nnstudio.core.evaluate.Evaluation` of a classifier (a
-        regression's, or one without rows, leaves the view as it is); ``tune``: the evaluation of
-        the rows a suggested threshold is chosen on."""
+        regression's, or one without rows, leaves the view as it is); ``splits``: every split's,
+        of which a suggested threshold is chosen on the validation rows, else the training rows."""
+        splits = splits or {}
+        tune = next((splits[k] for k in ("val", "train") if splits.get(k) is not None and splits[k].n), None)
         if e.task is Task.BINARY and e.n:
             rows = None if tune is None or not tune.n or tune is e else (
                 tune.y_true, th.positive_score(tune.output, tune.task), f"{tune.label} rows")
