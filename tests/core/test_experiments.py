@@ -15,8 +15,9 @@ from nnstudio.core.experiments import stats, store, sweep
 from nnstudio.core.experiments.diff import describe_diff, varying_settings
 from nnstudio.core.experiments.groups import describe
 from nnstudio.core.experiments.record import RunRecord, new_id
-from nnstudio.core.model.spec import LayerSpec, NetworkSpec
+from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.project import Project
+from nnstudio.core.training.evaluation import summarize
 from nnstudio.core.training.settings import TrainSettings
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "project"
@@ -256,6 +257,23 @@ def test_a_comparison_across_class_weights_by_accuracy_says_what_accuracy_cannot
     assert ("Class weights trade accuracy for the rarer classes' recall: compare each run's "
             "balanced accuracy and recall per class (Evaluation) rather than accuracy") in text
     assert "Class weights trade" not in describe([plain, record(acc=0.95)])  # the same weights
+    # runs that kept their test balanced accuracy are compared by it
+    for r, ba in ((plain, 0.5), (weighted, 0.638)):
+        r.final["test"]["balanced_accuracy"] = ba
+    text = describe([plain, weighted])
+    assert "0.638 vs 0.500 (run" in text and "test_balanced_accuracy over 1 seed" in text, text
+    assert "the verdict compares the test rows' balanced accuracy" in text
+
+
+def test_the_engine_keeps_a_classifiers_balanced_accuracy_on_its_test_rows():
+    y = np.array([0] * 8 + [1] * 2)
+    p = np.array([[0.1]] * 8 + [[0.9], [0.2]])  # every 0 right, one 1 of two
+    got = summarize(p, y, Task.BINARY, 0.3)
+    assert got["accuracy"] == pytest.approx(0.9) and got["balanced_accuracy"] == pytest.approx(0.75)
+    three = np.eye(3)[[0, 0, 1, 2, 2]]
+    assert summarize(three, np.array([0, 1, 1, 2, 2]), Task.MULTICLASS, None)["balanced_accuracy"] == \
+        pytest.approx((1 + 0.5 + 1) / 3)
+    assert "balanced_accuracy" not in summarize(np.ones((3, 1)), np.ones(3), Task.REGRESSION, None)
 
 
 # ----- diffs ---------------------------------------------------------------------------------------

@@ -70,7 +70,16 @@ def figures_lines(r: RunRecord) -> list[str]:
     return ["\n".join(out)] if out else []
 
 
+def weights_vary(runs: list[RunRecord]) -> bool:
+    """Whether the runs differ in class weights (then accuracy is no fair measure between them)."""
+    return len({repr(r.settings.get("class_weight", "none")) for r in runs}) > 1
+
+
 def verdict_metric(runs: list[RunRecord]) -> str:
+    """The measure a verdict between ``runs`` compares: validation accuracy (or MAE) where they
+    all have it; across class weights, the test rows' balanced accuracy where they all kept it."""
+    if weights_vary(runs) and all(r.metric("test_balanced_accuracy") is not None for r in runs):
+        return "test_balanced_accuracy"
     for key in ("val_accuracy", "val_mae", "test_accuracy", "test_mae", "accuracy", "mae"):
         if all(r.metric(key) is not None for r in runs):
             return key
@@ -118,12 +127,15 @@ def describe(runs: list[RunRecord]) -> str:
         lines += figures_lines(r)
         if r.note:
             lines.append(r.note)
-    if len(groups) >= 2 and "accuracy" in verdict_metric(runs) \
-            and len({repr(r.settings.get("class_weight", "none")) for r in runs}) > 1:
+    if len(groups) >= 2 and "accuracy" in verdict_metric(runs) and weights_vary(runs):
         # weighted classes give up right answers of the frequent class for the rare ones' recall
-        lines.append("Class weights trade accuracy for the rarer classes' recall: compare each "
-                     "run's balanced accuracy and recall per class (Evaluation) rather than "
-                     "accuracy, which always answering the most frequent class scores well on.")
+        lines.append("Class weights trade accuracy for the rarer classes' recall: "
+                     + ("the verdict compares the test rows' balanced accuracy (each class's recall, "
+                        "averaged), not accuracy, which always answering the most frequent class "
+                        "scores well on." if verdict_metric(runs) == "test_balanced_accuracy" else
+                        "compare each run's balanced accuracy and recall per class (Evaluation) "
+                        "rather than accuracy, which always answering the most frequent class "
+                        "scores well on."))
     return "\n\n".join(lines)
 
 

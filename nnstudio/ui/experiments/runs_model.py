@@ -9,14 +9,14 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
 
 from nnstudio.core.experiments.diff import SETTING_WORDS, varying_settings
-from nnstudio.core.experiments.groups import network_text
+from nnstudio.core.experiments.groups import network_text, weights_vary
 from nnstudio.core.experiments.record import RunRecord
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RUN_ROLE = Qt.ItemDataRole.UserRole + 2
 _METRICS = (("train", "loss"), ("train", "accuracy"), ("train", "mae"), ("val", "loss"),
             ("val", "accuracy"), ("val", "mae"), ("test", "loss"), ("test", "accuracy"),
-            ("test", "mae"))
+            ("test", "balanced_accuracy"), ("test", "mae"))
 _SPLIT_WORDS = {"train": "train", "val": "val", "test": "test"}
 
 
@@ -72,8 +72,10 @@ class RunsTableModel(QAbstractTableModel):
         cols += [("params", "Params", None), ("epochs", "Epochs", None),
                  ("seconds", "Seconds", None)]
         for split, m in _METRICS:
+            if m == "balanced_accuracy" and not weights_vary(self.runs):
+                continue  # what compares runs with and without class weights, shown for them
             if any(m in r.final.get(split, {}) for r in self.runs):
-                cols.append(("metric", f"{_SPLIT_WORDS[split]} {m}", (split, m)))
+                cols.append(("metric", f"{_SPLIT_WORDS[split]} {m.replace('_', ' ')}", (split, m)))
         cols.append(("note", "Note", None))
         self.columns = cols
         self.endResetModel()

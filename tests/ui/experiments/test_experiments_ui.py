@@ -61,6 +61,24 @@ def column(panel, header):
     return [c[1] for c in panel.model.columns].index(header)
 
 
+def test_runs_that_differ_in_class_weights_show_their_test_balanced_accuracy(panel):
+    """Accuracy cannot compare runs with and without class weights: the table adds the test rows'
+    balanced accuracy for them, and only for them (one more column of every classifier's runs)."""
+    runs = panel.state.project.runs
+    for r in runs:
+        r.final["test"]["balanced_accuracy"] = 0.5
+    panel.state.project.runs = list(runs)
+    panel.refresh()
+    assert "test balanced accuracy" not in [c[1] for c in panel.model.columns]
+    weighted = run(BASE, 0, 0.70)
+    weighted.settings["class_weight"] = "balanced"
+    weighted.final["test"]["balanced_accuracy"] = 0.64
+    panel.state.project.runs = [*runs, weighted]
+    panel.refresh()
+    col = column(panel, "test balanced accuracy")
+    assert panel.model.index(len(runs), col).data() == "0.6400"
+
+
 def test_table_shows_differing_settings_and_metrics_sorts_and_filters(panel):
     headers = [c[1] for c in panel.model.columns]
     assert "learning rate" in headers and "seed" in headers and "test accuracy" in headers
