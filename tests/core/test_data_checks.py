@@ -9,6 +9,7 @@ import make_churn_demo  # tests/data (on the path: conftest.py)
 import numpy as np
 import pandas as pd
 import pytest
+from make_fraud import fraud
 
 from nnstudio.core.data import checks
 from nnstudio.core.data.csv import read_csv
@@ -399,3 +400,18 @@ def test_a_three_class_report_draws_each_class_against_the_rest(tmp_path, tf_loa
     proba = ev.predict_encoded(model, data.X_test)
     macro = m.roc_auc_score(data.y_test, proba, multi_class="ovr")
     assert f"macro-average ROC AUC <b>{macro:.3f}</b> over 3 classes" in html
+
+
+def test_a_rare_class_is_said_before_training_with_what_accuracy_then_means(tmp_path):
+    """3 % fraud: the Data tab said nothing of it, the default network answered 'no' for every row
+    and the first word of it came after training. The note says how rare the class is, what always
+    answering the other scores, and what the app offers; a class in a quarter of the rows (churn)
+    is no such class."""
+    p = project_of(fraud(), "fraud", tmp_path)
+    said = [n for n in checks.notes(p.prepare(), p) if "rows of 'fraud'" in n]
+    assert said == ["'yes' is 3.2 % of the rows of 'fraud' (158 of 5,000): always answering 'no' "
+                    "scores 0.968, so accuracy says little here. Judge the network by each class's "
+                    "recall and balanced accuracy (Evaluation) too; balanced class weights (Training "
+                    "settings) make it weigh the rare class."], said
+    churn = project_of(make_churn_demo.churn_frame(), "churn", tmp_path)
+    assert not [n for n in checks.notes(churn.prepare(), churn) if "rows of 'churn'" in n]

@@ -57,6 +57,9 @@ REPEAT_SHARE = 0.01
 DISTINCT_SHARE = 0.5
 #: A class with fewer rows than this in the whole table can hardly be learned or tested.
 MIN_CLASS_ROWS = 10
+#: A class with a smaller share of all the rows than this is said to be rare before training: the
+#: majority rule's accuracy is then within this of a perfect score.
+RARE_CLASS_SHARE = 0.10
 #: A column one-hot encoded into more network inputs than this is said.
 WIDE_ONEHOT = 100
 
@@ -358,6 +361,36 @@ def unlearned_text(data, target: str) -> str:
     return text + " Train on rows that hold it."
 
 
+def scarce_text(data, target: str) -> str:
+    """"'yes' is 3.2 % of the rows of 'fraud' …": classes rare enough that accuracy says little,
+    said before training (not those too few to learn at all: rare_text says those)."""
+    found = _classes(data)
+    total = sum(r.train + r.held_out for r in found)
+    if not total:
+        return ""
+    share = {r.label: (r.train + r.held_out) / total for r in found}
+    # rare beside the others: ten digits at 10 % each are not (half an even share, at most 10 %)
+    line = min(RARE_CLASS_SHARE, 0.5 / len(found))
+    rare = sorted((r for r in found if MIN_CLASS_ROWS <= r.train + r.held_out
+                   and share[r.label] < line), key=lambda r: share[r.label])
+    if not rare:
+        return ""
+    major = max(found, key=lambda r: r.train + r.held_out)
+    listed = and_list([f"'{r.label}' is {share[r.label]:.1%}".replace("%", " %") for r in rare[:3]])
+    counts = (f"{rare[0].train + rare[0].held_out:,} of {total:,}" if len(rare) == 1 else
+              f"{sum(r.train + r.held_out for r in rare):,} of {total:,} together")
+    if len(found) == 2:
+        why = f"always answering '{major.label}' scores {share[major.label]:.3f}, so accuracy says little here"
+    else:
+        one = len(rare) == 1
+        why = (f"accuracy barely counts {'its' if one else 'their'} rows (a network that never answers "
+               f"{'it' if one else 'them'} loses at most {sum(share[r.label] for r in rare):.3f})")
+    return (f"{listed} of the rows of '{target}' ({counts}): {why}. Judge the network by each "
+            f"class's recall and balanced accuracy (Evaluation) too; balanced class weights "
+            f"(Training settings) make it weigh the rare class"
+            + ("es." if len(rare) > 1 else "."))
+
+
 def rare_text(found: list[RareClass], target: str, test_rows: int) -> str:
     if not found:
         return ""
@@ -534,7 +567,7 @@ def check(data, project) -> Findings:
     looked = look(project.dataset.frame, [*project.roles.features, target], target) \
         if from_file else Looked([], [], [], [])
     lines = [*looked.notes, leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
-             unlearned_text(data, target),
+             unlearned_text(data, target), scarce_text(data, target),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),
              # (the built-in OR table trains and scores on its four rows, by design)
              no_test_text(data) if from_file else "", look_alike_text(alike),
