@@ -295,3 +295,29 @@ def test_look_alike_values_are_read_as_one_when_asked(tmp_path):
     one = nnstudio("train", str(path), "--target", "default", "--epochs", "2", "--merge-spellings", "--json")
     out = json.loads(one.stdout)
     assert out["task"] == "binary" and "capitals" not in " ".join(out["warnings"])
+
+
+def test_class_weights_are_given_on_the_command_line(tmp_path, capsys):
+    """The coach's fix for 3 % fraud is balanced class weights, and `nnstudio train` printed it,
+    but had no option for it: only a project file could set them. --class-weight takes none,
+    balanced or a weight per class label."""
+    from make_fraud import fraud
+
+    from nnstudio import cli
+
+    path = tmp_path / "fraud.csv"
+    fraud().to_csv(path, index=False)
+    assert cli.main(["train", str(path), "--target", "fraud", "--epochs", "30",
+                     "--class-weight", "balanced", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)  # (unweighted: 0.968, every row 'no')
+    assert out["test_accuracy"] < 0.9 and out["test_balanced_accuracy"] > 0.55
+    assert out["baseline"]["better_than_guessing"], out["baseline"]["verdict"]
+    assert cli.main(["train", str(path), "--target", "fraud", "--epochs", "30",
+                     "--class-weight", "yes=20, no=1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["test_accuracy"] < 0.9
+    for bad, said in (("often", "Unknown class weighting 'often'"), ("yes=0", "above 0"),
+                      ("yes=lots", "yes=lots"), ("maybe=2", "not a class of the target")):
+        assert cli.main(["train", str(path), "--target", "fraud", "--epochs", "1",
+                         "--class-weight", bad]) == 2, bad
+        err = capsys.readouterr().err
+        assert said in err and "Traceback" not in err, err

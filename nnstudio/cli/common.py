@@ -10,8 +10,26 @@ def settings_overrides(args) -> dict:
     overrides = {"optimizer": args.optimizer, "learning_rate": args.lr, "momentum": args.momentum,
                  "nesterov": args.nesterov, "batch_size": args.batch_size, "epochs": args.epochs,
                  "loss": args.loss, "seed": args.seed, "early_stopping": args.early_stopping,
-                 "patience": args.patience, "monitor": args.monitor, "batch_mode": args.batch_mode}
+                 "patience": args.patience, "monitor": args.monitor, "batch_mode": args.batch_mode,
+                 "class_weight": class_weight_arg(getattr(args, "class_weight", None))}
     return {k: v for k, v in overrides.items() if v is not None}
+
+
+def class_weight_arg(text: str | None):
+    """``--class-weight``: none, balanced or ``LABEL=WEIGHT,...`` (None: not given)."""
+    if text is None or text.strip() in ("none", "balanced") or "=" not in text:
+        return None if text is None else text.strip()  # (a bad word: the settings' check says so)
+    from nnstudio.core.errors import SettingsError  # noqa: PLC0415 -- lazy: only a weight list needs it
+
+    weights = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        label, _, value = part.partition("=")
+        try:
+            weights[label.strip()] = float(value)
+        except ValueError:
+            raise SettingsError(f"--class-weight: '{part}' is not LABEL=WEIGHT with a number.",
+                                "Give e.g. --class-weight yes=10,no=1 (or balanced).") from None
+    return weights
 
 
 def csv_options(args):

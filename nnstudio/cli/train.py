@@ -125,6 +125,11 @@ def add_arguments(p) -> None:
     g.add_argument("--early-stopping", action="store_true", default=None)
     g.add_argument("--patience", type=int)
     g.add_argument("--monitor")
+    g.add_argument("--class-weight", metavar="none|balanced|LABEL=W,...",
+                   help="how much each class's training rows count in the loss: none (default), "
+                        "balanced (rows / (classes x the class's rows), as scikit-learn: a rare "
+                        "class counts as much as a common one), or a weight per class label, e.g. "
+                        "yes=10,no=1")
     g.add_argument("--repeat", type=int, help="train N times with seeds 0..N-1; report mean and sd. "
                                               "The seeds train together as one program (up to 8 at "
                                               "a time) when the network has only Dense and Dropout "
