@@ -100,12 +100,13 @@ def balanced_verdict(ba: float, chance: float, acc: float, p: float, label, rows
                      whose: str = "Its accuracy") -> str:
     """Answers that tell the classes apart (balanced accuracy clearly above chance) at the cost of
     accuracy (not clearly above the majority rate ``p``): what class weights buy."""
-    where = "below" if acc < p else "not clearly above"
-    return (f"Better than guessing at telling the classes apart: balanced accuracy {ba:.3f} on "
+    text = (f"Better than guessing at telling the classes apart: balanced accuracy {ba:.3f} on "
             f"{rows} (each class's recall, averaged), against {chance:.3f} for answers that "
-            f"ignore the inputs. {whose}, {acc:.3f}, is {where} the {p:.3f} of always "
-            f"answering '{label}': it gives up right '{label}' answers to find "
-            + (f"more '{rare}' rows" if rare is not None else "the rarer classes")
+            f"ignore the inputs. {whose}, {acc:.3f}, is ")
+    if acc >= p:
+        return text + f"not clearly above the {p:.3f} of always answering '{label}'."
+    return (text + f"below the {p:.3f} of always answering '{label}': it gives up right '{label}' "
+            f"answers to find " + (f"more '{rare}' rows" if rare is not None else "the rarer classes")
             + " (Evaluation: each class's recall).")
 
 

@@ -11,7 +11,13 @@ from make_fraud import fraud  # tests/data (on the path: conftest.py)
 
 from nnstudio.core.coach import apply_fix, diagnose
 from nnstudio.core.data import Dataset
-from nnstudio.core.guessing import balanced_test, baseline, baseline_of_runs, ranks_above_chance
+from nnstudio.core.guessing import (
+    balanced_test,
+    balanced_verdict,
+    baseline,
+    baseline_of_runs,
+    ranks_above_chance,
+)
 from nnstudio.core.project import Project
 from nnstudio.core.training.engine import Trainer, train_repeated
 
@@ -70,3 +76,11 @@ def test_the_coachs_class_weights_fix_is_not_called_no_better_than_guessing(paym
     runs = train_repeated(data, spec, replace(settings, epochs=20), 3)["runs"]
     many = baseline_of_runs(data, runs)
     assert many["better_than_guessing"] and "mean over 3 runs" in many["verdict"], many["verdict"]
+
+
+def test_the_balanced_verdict_says_a_trade_only_where_accuracy_fell():
+    below = balanced_verdict(0.64, 0.5, 0.706, 0.970, "no", "the 1,000 test rows", "yes")
+    assert below.endswith("is below the 0.970 of always answering 'no': it gives up right 'no' "
+                          "answers to find more 'yes' rows (Evaluation: each class's recall).")
+    level = balanced_verdict(0.64, 0.5, 0.972, 0.970, "no", "the 1,000 test rows", "yes")
+    assert level.endswith("Its accuracy, 0.972, is not clearly above the 0.970 of always answering 'no'.")
