@@ -359,8 +359,7 @@ class ThresholdView(ComputedWhenShown, QWidget):
             self._suggested = f" {name} on the {len(y):,} {label}: {t:.3f}."
         else:
             t = th.best_threshold(self.y, self.score, criterion)
-            self._suggested = (f" {name} chosen on these rows themselves: their figures flatter it "
-                               f"(there are no other rows to choose it on).")
+            self._suggested = f" {name} chosen on these rows themselves: their figures flatter it."
         self._suggested_at = float(t)
         self.set_threshold(t, commit=True)
 
