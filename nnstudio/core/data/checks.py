@@ -57,8 +57,8 @@ REPEAT_SHARE = 0.01
 DISTINCT_SHARE = 0.5
 #: A class with fewer rows than this in the whole table can hardly be learned or tested.
 MIN_CLASS_ROWS = 10
-#: A class with a smaller share of all the rows than this is said to be rare before training: the
-#: majority rule's accuracy is then within this of a perfect score.
+#: A class with a smaller share of all the rows than this (and than half an even share) is said to
+#: be rare before training: accuracy barely counts its rows.
 RARE_CLASS_SHARE = 0.10
 #: A column one-hot encoded into more network inputs than this is said.
 WIDE_ONEHOT = 100
