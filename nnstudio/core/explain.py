@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core import evaluate as ev
+from nnstudio.core.data.checks import rare_line, rarest
 from nnstudio.core.data.features import parse as parse_formula
 from nnstudio.core.data.raw_rows import left_out_note, no_rows_message, require_columns
 from nnstudio.core.errors import DataError
@@ -500,8 +501,18 @@ def _score(metric: str, task: Task, threshold: float | None):
     return scorer
 
 
-def default_metric(task: Task) -> str:
-    return "r2" if Task(task) is Task.REGRESSION else "accuracy"
+def default_metric(task: Task, y=None) -> str:
+    """R² for a regression; accuracy for classes, unless one is rare among the labels ``y`` (3 %
+    fraud): shuffling a column then barely moves accuracy whatever the network does with it (a
+    network answering 'no' everywhere scores 0.970 shuffled or not), so ROC AUC (two classes) or
+    log loss (more), which read its probabilities."""
+    if Task(task) is Task.REGRESSION:
+        return "r2"
+    if y is not None and len(y):
+        k = len(np.unique(np.asarray(y).astype(str)))
+        if k >= 2 and rarest(y)[1] < rare_line(k):
+            return "roc_auc" if Task(task) is Task.BINARY else "log_loss"
+    return "accuracy"
 
 
 def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None = None,
@@ -516,9 +527,9 @@ def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None 
     from sklearn.inspection import permutation_importance as sk_pi  # noqa: PLC0415 -- lazy: scikit-learn loads only when this runs, not at start-up
 
     task = pre.task
-    metric = metric or default_metric(task)
+    chosen = metric is None
     allowed = REGRESSION_METRICS if task is Task.REGRESSION else CLASSIFICATION_METRICS
-    if metric not in allowed:
+    if not chosen and metric not in allowed:
         raise DataError(f"'{metric}' is not a metric for this task.", f"Use one of: {', '.join(allowed)}.")
     if not (isinstance(n_repeats, int) and 1 <= n_repeats <= 100):
         raise DataError(f"The number of repeats must be a whole number from 1 to 100 (got {n_repeats!r}).")
@@ -529,6 +540,8 @@ def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None 
     frame = frame.reset_index(drop=True)
     y = pre.encode_target(frame[pre.target])
     has_y = np.isfinite(y) if task is Task.REGRESSION else y >= 0
+    known = frame[pre.target][has_y]  # (a value the model does not know is no class of it)
+    metric = metric or default_metric(task, known)
     X = ev.transform_lenient(pre, frame)
     predictable = np.array([not n for n in ev.row_problems(pre, frame)], bool) & np.isfinite(X).all(axis=1)
     ok = has_y & predictable
@@ -545,6 +558,11 @@ def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None 
         notes.append(f"Measured on a random sample of {max_rows:,} rows.")
     if metric == "roc_auc" and len(np.unique(y[idx])) < 2:
         raise DataError("ROC AUC needs rows of both classes.", "Choose another metric.")
+    if chosen and metric != default_metric(task):
+        label, share = rarest(known)
+        notes.append(f"{ev.METRIC_NAMES[metric]}, not accuracy: '{label}' is {share:.1%} of these "
+                     f"rows, so shuffling a column barely moves accuracy whatever the network "
+                     f"does with it.".replace("%", " %"))
     raw = frame.loc[idx, [c.name for c in pre.columns]].reset_index(drop=True)
     yy = y[idx]
     scorer = _score(metric, task, threshold)

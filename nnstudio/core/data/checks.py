@@ -361,6 +361,20 @@ def unlearned_text(data, target: str) -> str:
     return text + " Train on rows that hold it."
 
 
+def rare_line(k: int) -> float:
+    """The share under which one of ``k`` classes is rare: RARE_CLASS_SHARE, or half an even share."""
+    return min(RARE_CLASS_SHARE, 0.5 / max(k, 1))
+
+
+def rarest(labels) -> tuple[object, float]:
+    """The rarest value of ``labels`` and its share of them (None, 1.0: no labels)."""
+    values, counts = np.unique(np.asarray(labels).astype(str), return_counts=True)
+    if not len(counts):
+        return None, 1.0
+    i = int(np.argmin(counts))
+    return values[i], float(counts[i] / counts.sum())
+
+
 def scarce_text(data, target: str) -> str:
     """"'yes' is 3.2 % of the rows of 'fraud' …": classes rare enough that accuracy says little,
     said before training (not those too few to learn at all: rare_text says those)."""
@@ -370,7 +384,7 @@ def scarce_text(data, target: str) -> str:
         return ""
     share = {r.label: (r.train + r.held_out) / total for r in found}
     # rare beside the others: ten digits at 10 % each are not (half an even share, at most 10 %)
-    line = min(RARE_CLASS_SHARE, 0.5 / len(found))
+    line = rare_line(len(found))
     rare = sorted((r for r in found if MIN_CLASS_ROWS <= r.train + r.held_out
                    and share[r.label] < line), key=lambda r: share[r.label])
     if not rare:

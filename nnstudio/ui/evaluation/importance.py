@@ -59,7 +59,8 @@ class ImportanceView(ComputedWhenShown, QWidget):
         # Evaluation page 1,300 px tall and stretched the confusion matrix beside it
         self.chart_scroll = vertical_scroll(self.chart)
         lay.addWidget(self.chart_scroll, 1)
-        self.metric_box.currentIndexChanged.connect(self._changed)
+        self._picked = False  # the user chose the measure: kept; else the data's default
+        self.metric_box.currentIndexChanged.connect(self._on_metric)
         self.repeats.valueChanged.connect(self._changed)
 
     def set_inputs(self, net, pre, frame, threshold=None) -> None:
@@ -73,6 +74,8 @@ class ImportanceView(ComputedWhenShown, QWidget):
             if m == "roc_auc" and pre is not None and len(pre.classes) > 2:
                 continue
             self.metric_box.addItem(ev.METRIC_NAMES[m], m)
+        if not self._picked and pre is not None and frame is not None and pre.target in frame.columns:
+            keep = explain.default_metric(task, frame[pre.target].dropna())  # ROC AUC for a rare class
         i = self.metric_box.findData(keep)
         self.metric_box.setCurrentIndex(max(i, 0))
         self.metric_box.blockSignals(False)
@@ -86,6 +89,11 @@ class ImportanceView(ComputedWhenShown, QWidget):
         self.request_compute()
 
     @Slot()
+    def _on_metric(self) -> None:
+        self._picked = True
+        self._changed()
+
+    @Slot()
     def _changed(self) -> None:
         if self._inputs is not None:
             self.request_compute()
@@ -96,7 +104,8 @@ class ImportanceView(ComputedWhenShown, QWidget):
             return
         self._stale = False
         net, pre, frame, thr = self._inputs
-        metric, n = self.metric_box.currentData(), self.repeats.value()
+        # the data's default is asked for as such (None), so the figures say why it is the default
+        metric, n = self.metric_box.currentData() if self._picked else None, self.repeats.value()
         self.info.setText("Measuring…")
         tag = (id(net), metric, n, thr)
         self._tag = tag

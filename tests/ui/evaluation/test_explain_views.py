@@ -125,6 +125,26 @@ def test_the_typical_row_is_not_split_into_float_noise(window, qtbot):
     assert "The bars split the difference" in ev.attribution.text.text()
 
 
+def test_importance_of_a_rare_class_is_measured_by_roc_auc_until_another_is_picked(window, qtbot):
+    """3 % fraud, a network answering 'no' for every row: by accuracy (the tab's first measure)
+    every column "changes nothing beyond noise". The tab starts on ROC AUC and says why; a
+    measure the user picks is kept."""
+    from make_fraud import fraud
+
+    ev = train_on_evaluation_tab(window, qtbot, Project.from_dataset(Dataset(fraud(), "fraud.csv"), "fraud"))
+    with qtbot.waitSignal(ev.importance.computed, timeout=60_000):
+        ev.right.setCurrentWidget(ev.importance)
+    view = ev.importance
+    assert view.metric_box.currentData() == "roc_auc" and view.result.metric == "roc_auc"
+    assert "ROC AUC, not accuracy: 'yes' is" in view.info.text()
+    assert "The network leans most on" in view.info.text()
+    with qtbot.waitSignal(view.computed, timeout=60_000):
+        view.metric_box.setCurrentIndex(view.metric_box.findData("accuracy"))
+    assert view.result.metric == "accuracy" and "not accuracy" not in view.info.text()
+    view.set_inputs(*view._inputs)  # the next model: the user's measure stays
+    assert view.metric_box.currentData() == "accuracy"
+
+
 def test_threshold_view_drives_the_figures_and_the_project(window, qtbot):
     ev = load_churn(window, qtbot)
     ev.right.setCurrentWidget(ev.threshold_view)
