@@ -93,24 +93,19 @@ def one_blas_thread() -> None:
 
 
 def install_gui_thread_gc(app) -> None:
-    """Collect garbage on the GUI thread only.
-
-    Python's cyclic garbage collector runs on whichever thread happens to allocate; on a worker
-    thread it can destroy Qt objects (widgets in reference cycles) there, which crashes or deadlocks
-    against the GUI thread. pyqtgraph's GarbageCollector turns automatic collection off and collects
-    from a timer on the GUI thread instead.
-    """
+    """Collect garbage on the GUI thread only, full passes in a pause of the user's input
+    (:mod:`nnstudio.ui.common.idle_gc`)."""
     if getattr(app, "_nnstudio_gc", None) is None:
-        from pyqtgraph.util.garbage_collector import GarbageCollector  # noqa: PLC0415 -- lazy: Qt loads after the check for missing system libraries, which it would abort on
+        from nnstudio.ui.common.idle_gc import IdleGarbageCollector  # noqa: PLC0415 -- lazy: Qt loads after the check for missing system libraries, which it would abort on
 
-        app._nnstudio_gc = GarbageCollector(interval=0.5)
+        app._nnstudio_gc = IdleGarbageCollector(app)
 
 
 def freeze_long_lived_objects() -> None:
     """Take the objects alive now out of the garbage collector's full passes (``gc.freeze``).
 
     Called once TensorFlow, Keras and the window are loaded: some 450,000 objects that live as
-    long as the app. With automatic collection off (:func:`install_gui_thread_gc`), pyqtgraph's
+    long as the app. With automatic collection off (:func:`install_gui_thread_gc`), the
     collector runs a full pass on the GUI thread about once a minute of use, and each pass
     walked all of them: 0.4-0.5 s with the window frozen. Frozen, a full pass walks only what
     was made since. Nothing is collected first: at that point only ~100 of them are garbage.
