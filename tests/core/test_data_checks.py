@@ -412,6 +412,7 @@ def test_a_rare_class_is_said_before_training_with_what_accuracy_then_means(tmp_
     assert said == ["'yes' is 3.2 % of the rows of 'fraud' (158 of 5,000): always answering 'no' "
                     "scores 0.968, so accuracy says little here. Judge the network by each class's "
                     "recall and balanced accuracy (Evaluation) too; balanced class weights (Training "
-                    "settings) make it weigh the rare class."], said
+                    "settings; --class-weight balanced from the command line) make it weigh the "
+                    "rare class."], said
     churn = project_of(make_churn_demo.churn_frame(), "churn", tmp_path)
     assert not [n for n in checks.notes(churn.prepare(), churn) if "rows of 'churn'" in n]

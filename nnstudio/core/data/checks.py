@@ -401,8 +401,8 @@ def scarce_text(data, target: str) -> str:
                f"{'it' if one else 'them'} loses at most {sum(share[r.label] for r in rare):.3f})")
     return (f"{listed} of the rows of '{target}' ({counts}): {why}. Judge the network by each "
             f"class's recall and balanced accuracy (Evaluation) too; balanced class weights "
-            f"(Training settings) make it weigh the rare class"
-            + ("es." if len(rare) > 1 else "."))
+            f"(Training settings; --class-weight balanced from the command line) make it weigh "
+            f"the rare class" + ("es." if len(rare) > 1 else "."))
 
 
 def rare_text(found: list[RareClass], target: str, test_rows: int) -> str:
