@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core import evaluate as ev
-from nnstudio.core.data.checks import rare_line, rarest
+from nnstudio.core.data.classes import rare_line, rarest
 from nnstudio.core.data.features import parse as parse_formula
 from nnstudio.core.data.raw_rows import left_out_note, no_rows_message, require_columns
 from nnstudio.core.errors import DataError
