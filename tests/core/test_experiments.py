@@ -265,6 +265,19 @@ def test_a_comparison_across_class_weights_by_accuracy_says_what_accuracy_cannot
     assert "the verdict compares the test rows' balanced accuracy" in text
 
 
+def test_a_setting_a_record_leaves_out_reads_as_its_default_not_none():
+    """An unweighted run's record leaves class weights out (files stay readable by older versions):
+    its diff, its seed group's name and its table cell read 'None' ("class weight None ×3")."""
+    plain = record()
+    weighted = record(settings=TrainSettings(class_weight="balanced"))
+    assert "class_weight" not in plain.settings and plain.setting("class_weight") == "none"
+    assert describe_diff(plain, weighted) == "Class weight none -> balanced"
+    runs = [record(settings=TrainSettings(class_weight=cw, seed=seed), group=g, name=f"repeat · seed {seed}")
+            for g, cw in (("g1", "none"), ("g2", "balanced")) for seed in (0, 1)]
+    text = describe(runs)
+    assert "class weight none ×2" in text and "None" not in text, text
+
+
 def test_the_engine_keeps_a_classifiers_balanced_accuracy_on_its_test_rows():
     y = np.array([0] * 8 + [1] * 2)
     p = np.array([[0.1]] * 8 + [[0.9], [0.2]])  # every 0 right, one 1 of two

@@ -93,7 +93,7 @@ def axes(runs: list[RunRecord]) -> list[Axis]:
     knobs = list(dict.fromkeys(k for r in runs for k in (r.knobs or {})))
     covered = set()
     for k in knobs:
-        values = [(r.knobs or {}).get(k, r.settings.get(KNOB_SETTING.get(k, ""))) for r in runs]
+        values = [(r.knobs or {}).get(k, r.setting(KNOB_SETTING.get(k, ""))) for r in runs]
         a = _axis(f"knob:{k}", KNOB_WORDS.get(k, k), values)
         if a is not None:
             out.append(a)
@@ -102,7 +102,7 @@ def axes(runs: list[RunRecord]) -> list[Axis]:
         if k in NOT_AXES or k in covered:
             continue
         a = _axis(f"setting:{k}", SETTING_WORDS.get(k, k.replace("_", " ")),
-                  [r.settings.get(k) for r in runs])
+                  [r.setting(k) for r in runs])
         if a is not None:
             out.append(a)
     if not {"layers", "units", "dropout"} & set(knobs):  # those knobs are the network's changes

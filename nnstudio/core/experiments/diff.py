@@ -63,9 +63,9 @@ def settings_changes(a: RunRecord, b: RunRecord, include_seed: bool = True) -> l
     for k in list(sa) + [k for k in sb if k not in sa]:
         if k == "seed" and not include_seed:
             continue
-        if sa.get(k) != sb.get(k):
-            out.append(f"{SETTING_WORDS.get(k, k.replace('_', ' '))} {_v(sa.get(k))} -> "
-                       f"{_v(sb.get(k))}")
+        if a.setting(k) != b.setting(k):
+            out.append(f"{SETTING_WORDS.get(k, k.replace('_', ' '))} {_v(a.setting(k))} -> "
+                       f"{_v(b.setting(k))}")
     return out
 
 
@@ -139,4 +139,4 @@ def varying_settings(runs: list[RunRecord]) -> list[str]:
         for k in r.settings:
             if k not in keys:
                 keys.append(k)
-    return [k for k in keys if len({repr(r.settings.get(k)) for r in runs}) > 1]
+    return [k for k in keys if len({repr(r.setting(k)) for r in runs}) > 1]

@@ -50,7 +50,7 @@ def group_labels(groups: list[list[RunRecord]]) -> list[str]:
         keys = [k for k in varying_settings(firsts) if k != "seed"]
         for n, (i, r) in enumerate(zip(same, firsts)):
             parts = [nets[n]] if len(set(nets)) > 1 else []
-            parts += [f"{SETTING_WORDS.get(k, k.replace('_', ' '))} {r.settings.get(k)}" for k in keys]
+            parts += [f"{SETTING_WORDS.get(k, k.replace('_', ' '))} {r.setting(k)}" for k in keys]
             what = ", ".join(parts) or f"#{n + 1}"  # nothing differs: the order they ran in
             size = len(groups[i])
             labels[i] = f"{what} ×{size}" if size > 1 else f"{base} · {what}"
@@ -72,7 +72,7 @@ def figures_lines(r: RunRecord) -> list[str]:
 
 def weights_vary(runs: list[RunRecord]) -> bool:
     """Whether the runs differ in class weights (then accuracy is no fair measure between them)."""
-    return len({repr(r.settings.get("class_weight", "none")) for r in runs}) > 1
+    return len({repr(r.setting("class_weight")) for r in runs}) > 1
 
 
 def verdict_metric(runs: list[RunRecord]) -> str:

@@ -15,7 +15,7 @@ import datetime as _dt
 import hashlib
 import math
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,10 @@ def _split_of(saved) -> dict:
     saved before the split's 'order' held rows out at random)."""
     saved = dict(saved or {})
     return {**SplitConfig().to_dict(), **saved} if saved else saved
+
+
+#: Each training setting's default (what a record that leaves a setting out ran with).
+SETTING_DEFAULTS = {f.name: f.default for f in fields(TrainSettings) if f.default is not MISSING}
 
 
 @dataclass
@@ -138,6 +142,13 @@ class RunRecord:
     def curve_metric(self) -> str:
         """The metric its curves record beside the loss: 'mae' (a regression) or 'accuracy'."""
         return "mae" if "mae" in self.history else "accuracy"
+
+    def setting(self, key: str):
+        """The run's training setting ``key``; its default where the record leaves it out (an
+        unweighted run's class weights, which files omit for older versions; older files)."""
+        if key in (self.settings or {}):
+            return self.settings[key]
+        return SETTING_DEFAULTS.get(key)
 
     def metric(self, key: str) -> float | None:
         """``test_accuracy``, ``val_loss``, ``accuracy`` (train), ... or None."""

@@ -114,7 +114,7 @@ class RunsTableModel(QAbstractTableModel):
         if kind == "network":
             return network_text(r)
         if kind == "setting":
-            return r.settings.get(key)
+            return r.setting(key)
         if kind == "params":
             return r.params
         if kind == "epochs":
