@@ -121,6 +121,10 @@ class ImportanceView(ComputedWhenShown, QWidget):
         if tag != getattr(self, "_tag", None):
             return
         self.result = imp
+        if not self._picked and self.metric_box.currentData() != imp.metric:  # the default it chose
+            self.metric_box.blockSignals(True)
+            self.metric_box.setCurrentIndex(max(self.metric_box.findData(imp.metric), 0))
+            self.metric_box.blockSignals(False)
         self.chart.set_bars(imp.columns, imp.mean, imp.std,
                             xlabel=f"drop of {imp.metric_label} when shuffled (± sd)")
         label = imp.metric_label[:1].upper() + imp.metric_label[1:]  # a sentence's first word
