@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core import evaluate as ev
-from nnstudio.core.data.classes import rare_line, rarest
+from nnstudio.core.data.classes import RARE_CLASS_SHARE, most_frequent
 from nnstudio.core.data.features import parse as parse_formula
 from nnstudio.core.data.raw_rows import left_out_note, no_rows_message, require_columns
 from nnstudio.core.errors import DataError
@@ -502,16 +502,14 @@ def _score(metric: str, task: Task, threshold: float | None):
 
 
 def default_metric(task: Task, y=None) -> str:
-    """R² for a regression; accuracy for classes, unless one is rare among the labels ``y`` (3 %
-    fraud): shuffling a column then barely moves accuracy whatever the network does with it (a
-    network answering 'no' everywhere scores 0.970 shuffled or not), so ROC AUC (two classes) or
-    log loss (more), which read its probabilities."""
+    """R² for a regression; accuracy for classes, unless one class is nearly all the labels ``y``
+    (97 % of payments not fraud): shuffling a column then barely moves accuracy whatever the
+    network does with it (a network answering 'no' everywhere scores 0.970 shuffled or not), so ROC
+    AUC (two classes) or log loss (more), which read its probabilities."""
     if Task(task) is Task.REGRESSION:
         return "r2"
-    if y is not None and len(y):
-        k = len(np.unique(np.asarray(y).astype(str)))
-        if k >= 2 and rarest(y)[1] < rare_line(k):
-            return "roc_auc" if Task(task) is Task.BINARY else "log_loss"
+    if y is not None and len(y) and most_frequent(y)[1] >= 1 - RARE_CLASS_SHARE:
+        return "roc_auc" if Task(task) is Task.BINARY else "log_loss"
     return "accuracy"
 
 
@@ -559,8 +557,9 @@ def permutation_importance(net, pre, frame: pd.DataFrame, *, metric: str | None 
     if metric == "roc_auc" and len(np.unique(y[idx])) < 2:
         raise DataError("ROC AUC needs rows of both classes.", "Choose another metric.")
     if chosen and metric != default_metric(task):
-        label, share = rarest(known)
-        notes.append(f"{ev.METRIC_NAMES[metric]}, not accuracy: '{label}' is {share:.1%} of these "
+        label, share = most_frequent(known)
+        name = ev.METRIC_NAMES[metric]
+        notes.append(f"{name[:1].upper() + name[1:]}, not accuracy: '{label}' is {share:.1%} of these "
                      f"rows, so shuffling a column barely moves accuracy whatever the network "
                      f"does with it.".replace("%", " %"))
     raw = frame.loc[idx, [c.name for c in pre.columns]].reset_index(drop=True)

@@ -86,12 +86,12 @@ def rare_line(k: int) -> float:
     return min(RARE_CLASS_SHARE, 0.5 / max(k, 1))
 
 
-def rarest(labels) -> tuple[object, float]:
-    """The rarest value of ``labels`` and its share of them (None, 1.0: no labels)."""
+def most_frequent(labels) -> tuple[object, float]:
+    """The most frequent value of ``labels`` and its share of them (None, 0.0: no labels)."""
     values, counts = np.unique(np.asarray(labels).astype(str), return_counts=True)
     if not len(counts):
-        return None, 1.0
-    i = int(np.argmin(counts))
+        return None, 0.0
+    i = int(np.argmax(counts))
     return values[i], float(counts[i] / counts.sum())
 
 
