@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from nnstudio.core.model.spec import Task
+from nnstudio.core.training.evaluation import class_counts
 
 #: z of a one-sided 95 % test, and the smallest margin over the majority rate that counts.
 Z_ONE_SIDED = 1.645
@@ -72,16 +73,16 @@ def balanced_test(y, pred, n_eff: float | None = None) -> tuple[float, float, fl
     of the answers given to each present class: 1/k for one class always); and how far above it
     the balanced accuracy must be, a one-sided 95 % margin under that null (at least 2 points).
     ``n_eff``: the independent rows the rows count as (rows in groups)."""
-    y, pred = np.asarray(y, np.int64).ravel(), np.asarray(pred, np.int64).ravel()
-    present = np.unique(y)
-    if not len(y) or not len(present):
+    rows, right, given = class_counts(y, pred)
+    present = rows > 0
+    if not present.any():
         return float("nan"), float("nan"), float("nan")
-    q = np.array([np.mean(pred == c) for c in present])  # the answers' shares
-    counts = np.array([np.sum(y == c) for c in present], np.float64)
-    ba = float(np.mean([np.mean(pred[y == c] == c) for c in present]))
-    var = float(np.sum(q * (1 - q) / counts)) / len(present) ** 2
+    counts = rows[present].astype(np.float64)
+    q = given[present] / counts.sum()  # the answers' shares
+    ba = float(np.mean(right[present] / counts))
+    var = float(np.sum(q * (1 - q) / counts)) / len(counts) ** 2
     if n_eff is not None and n_eff > 0:
-        var *= len(y) / n_eff  # the design effect of rows in groups
+        var *= counts.sum() / n_eff  # the design effect of rows in groups
     return ba, float(np.mean(q)), max(MIN_MARGIN, Z_ONE_SIDED * math.sqrt(var))
 
 
@@ -323,16 +324,20 @@ def rare_class(p: float, n: int) -> bool:
     return bool(n) and 1.0 - p <= MIN_MARGIN and Z_ONE_SIDED * math.sqrt(p * (1 - p) / n) < 1.0 - p
 
 
+def _train_counts(data) -> np.ndarray:
+    """The training rows of each class."""
+    return np.bincount(np.asarray(data.y_train, dtype=np.int64), minlength=max(1, data.n_classes))
+
+
 def rarest_share(data) -> float:
     """The share of the training rows of the rarest class among them (0.0: no rows)."""
-    counts = np.bincount(np.asarray(data.y_train, dtype=np.int64), minlength=max(1, data.n_classes))
+    counts = _train_counts(data)
     return float(np.min(counts[counts > 0]) / counts.sum()) if counts.sum() else 0.0
 
 
 def _majority(data) -> int:
     """The number of the most frequent class among the training rows."""
-    counts = np.bincount(np.asarray(data.y_train, dtype=np.int64), minlength=max(1, data.n_classes))
-    return int(np.argmax(counts))
+    return int(np.argmax(_train_counts(data)))
 
 
 def _rare_label(classes, major: int):

@@ -42,11 +42,18 @@ def summarize(pn: np.ndarray, y: np.ndarray, task: Task, loss: float | None) -> 
         out["accuracy"] = float(np.mean(pred == y))
         # each present class's recall, averaged: what runs with and without class weights are
         # compared by (accuracy rewards always answering the most frequent class)
-        # (counted at once: a Repeat's every network summarizes, and issue 18 counts milliseconds)
-        known = y >= 0
-        yk = y[known]
-        k = int(max(pred.max(initial=0), yk.max(initial=0))) + 1
-        rows = np.bincount(yk, minlength=k)
-        right = np.bincount(yk[pred[known] == yk], minlength=k)
+        rows, right, _ = class_counts(y, pred)
         out["balanced_accuracy"] = float(np.mean(right[rows > 0] / rows[rows > 0]))
     return out
+
+
+def class_counts(y, pred) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per class code: the rows of known labels ``y`` (codes >= 0), how many of them the answers
+    ``pred`` get right, and how many rows ``pred`` gives the class. Counted at once: a Repeat
+    summarizes every network, and issue 18 counts milliseconds."""
+    y, pred = np.asarray(y, np.int64).ravel(), np.asarray(pred, np.int64).ravel()
+    known = y >= 0
+    yk, pk = y[known], pred[known]
+    k = int(max(pk.max(initial=0), yk.max(initial=0))) + 1
+    return (np.bincount(yk, minlength=k), np.bincount(yk[pk == yk], minlength=k),
+            np.bincount(pk, minlength=k))
