@@ -32,6 +32,11 @@ class RareClass:
     held_out: int  # validation + test rows
     test: int
 
+    @property
+    def rows(self) -> int:
+        """All its rows, training and held out."""
+        return self.train + self.held_out
+
 
 def _classes(data) -> list[RareClass]:
     """Each class's rows per split, in a table where some class is plentiful (none otherwise: a
@@ -52,15 +57,15 @@ def _classes(data) -> list[RareClass]:
 def rare_classes(data) -> list[RareClass]:
     """Classes with fewer than MIN_CLASS_ROWS rows in all the splits together, rarest first, in a
     table where other classes are plentiful."""
-    out = [r for r in _classes(data) if r.train + r.held_out < MIN_CLASS_ROWS]
-    return sorted(out, key=lambda r: r.train + r.held_out)
+    out = [r for r in _classes(data) if r.rows < MIN_CLASS_ROWS]
+    return sorted(out, key=lambda r: r.rows)
 
 
 def unlearned_text(data, target: str) -> str:
     """"A class of 'label' has no training rows: 'c' (62 test rows) …" for classes of held-out
     rows only (not rare ones: rare_text says those), where the split order explains it."""
     found = [r for r in _classes(data) if not r.train and r.held_out
-             and r.train + r.held_out >= MIN_CLASS_ROWS]
+             and r.rows >= MIN_CLASS_ROWS]
     if not found:
         return ""
     listed = and_list([f"'{r.label}' ({r.test:,} test" + (f", {r.held_out - r.test:,} validation"
@@ -99,20 +104,20 @@ def scarce_text(data, target: str) -> str:
     """"'yes' is 3.2 % of the rows of 'fraud' …": classes rare enough that accuracy says little,
     said before training (not those too few to learn at all: rare_text says those)."""
     found = _classes(data)
-    total = sum(r.train + r.held_out for r in found)
+    total = sum(r.rows for r in found)
     if not total:
         return ""
-    share = {r.label: (r.train + r.held_out) / total for r in found}
+    share = {r.label: r.rows / total for r in found}
     # rare beside the others: ten digits at 10 % each are not (half an even share, at most 10 %)
     line = rare_line(len(found))
-    rare = sorted((r for r in found if MIN_CLASS_ROWS <= r.train + r.held_out
+    rare = sorted((r for r in found if MIN_CLASS_ROWS <= r.rows
                    and share[r.label] < line), key=lambda r: share[r.label])
     if not rare:
         return ""
-    major = max(found, key=lambda r: r.train + r.held_out)
+    major = max(found, key=lambda r: r.rows)
     listed = and_list([f"'{r.label}' is {share[r.label]:.1%}".replace("%", " %") for r in rare[:3]])
-    counts = (f"{rare[0].train + rare[0].held_out:,} of {total:,}" if len(rare) == 1 else
-              f"{sum(r.train + r.held_out for r in rare):,} of {total:,} together")
+    counts = (f"{rare[0].rows:,} of {total:,}" if len(rare) == 1 else
+              f"{sum(r.rows for r in rare):,} of {total:,} together")
     if len(found) == 2:
         why = f"always answering '{major.label}' scores {share[major.label]:.3f}, so accuracy says little here"
     else:
@@ -128,7 +133,7 @@ def scarce_text(data, target: str) -> str:
 def rare_text(found: list[RareClass], target: str, test_rows: int) -> str:
     if not found:
         return ""
-    listed = ", ".join(f"'{r.label}' ({r.train + r.held_out} row{'s' if r.train + r.held_out != 1 else ''}"
+    listed = ", ".join(f"'{r.label}' ({r.rows} row{'s' if r.rows != 1 else ''}"
                        f", {r.train} for training)" for r in found[:5])
     more = f" and {len(found) - 5} more" if len(found) > 5 else ""
     untested = [r for r in found if r.test == 0]
