@@ -176,7 +176,7 @@ class ThresholdView(ComputedWhenShown, QWidget):
         splits = splits or {}
         tune = next((splits[k] for k in ("val", "train") if splits.get(k) is not None and splits[k].n), None)
         if e.task is Task.BINARY and e.n:
-            rows = None if tune is None or not tune.n or tune is e else (
+            rows = None if tune is None or tune is e else (
                 tune.y_true, th.positive_score(tune.output, tune.task), f"{tune.label} rows")
             self.show_rows(e.y_true, th.positive_score(e.output, e.task), e.classes, threshold,
                            f"{e.label} rows", rows)
