@@ -134,10 +134,22 @@ class ClassScores:
     recall: float
     f1: float
     support: int  # true rows of this class
+    predicted: int = -1  # rows the network gives this class (0: its precision is undefined)
+
+    @property
+    def no_precision(self) -> bool:
+        """Never answered: its precision is 0/0 (kept 0 where averaged, as scikit-learn does)."""
+        return self.predicted == 0
+
+    @property
+    def no_recall(self) -> bool:
+        """No rows of this class in these rows: its recall is 0/0."""
+        return self.support == 0
 
 
 def per_class_scores(cm: np.ndarray, classes: list) -> list[ClassScores]:
-    """Precision, recall and F1 per class (0 where undefined, as scikit-learn's zero_division=0)."""
+    """Precision, recall and F1 per class (0 where undefined, as scikit-learn's zero_division=0;
+    ``predicted`` and ``support`` say where that is)."""
     cm = np.asarray(cm, dtype=np.float64)
     tp = np.diag(cm)
     predicted = cm.sum(axis=0)
@@ -147,8 +159,33 @@ def per_class_scores(cm: np.ndarray, classes: list) -> list[ClassScores]:
         p = tp[i] / predicted[i] if predicted[i] > 0 else 0.0
         r = tp[i] / actual[i] if actual[i] > 0 else 0.0
         f = 2 * p * r / (p + r) if p + r > 0 else 0.0
-        out.append(ClassScores(label, float(p), float(r), float(f), int(actual[i])))
+        out.append(ClassScores(label, float(p), float(r), float(f), int(actual[i]), int(predicted[i])))
     return out
+
+
+def _names(labels: list) -> str:
+    labels = [str(x) for x in labels]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def never_answered_text(labels: list) -> str:
+    """Why a class the network never answers has no precision."""
+    return (f"The network never answers {_names(labels)} on these rows: precision (the share of "
+            f"its answers that are right) is undefined, 0/0.")
+
+
+def undefined_note(scores: list[ClassScores]) -> str:
+    """What the dashes of a per-class table mean, and how the averages count them ("" if none)."""
+    never = [c.label for c in scores if c.no_precision]
+    absent = [c.label for c in scores if c.no_recall]
+    parts = [never_answered_text(never)] if never else []
+    if absent:
+        parts.append(f"{_names(absent)} {'has' if len(absent) == 1 else 'have'} no rows here: "
+                     f"recall is undefined.")
+    if parts:
+        parts.append("Shown as —; the macro average counts them as 0 (scikit-learn's "
+                     "zero_division=0).")
+    return " ".join(parts)
 
 
 def loss_value(loss_name: str, task: Task, y, out) -> float:
@@ -259,8 +296,12 @@ class Evaluation:
                 out.append(f"  {lab:>{w}} " + " ".join(f"{int(v):>{w}}" for v in row))
             out.append(f"  {'class':<{w}} precision  recall      F1  support")
             for c in self.per_class:
-                out.append(f"  {str(c.label):<{w}} {c.precision:9.3f} {c.recall:7.3f} {c.f1:7.3f} "
-                           f"{c.support:8d}")
+                p = "—" if c.no_precision else f"{c.precision:.3f}"
+                r = "—" if c.no_recall else f"{c.recall:.3f}"
+                out.append(f"  {str(c.label):<{w}} {p:>9} {r:>7} {c.f1:7.3f} {c.support:8d}")
+            note = undefined_note(self.per_class)
+            if note:
+                out.append(f"  {note}")
         return out
 
     def to_dict(self) -> dict:
@@ -272,7 +313,8 @@ class Evaluation:
             d["confusion_matrix"] = self.confusion.astype(int).tolist()
             d["confusion_matrix_normalized"] = np.round(self.confusion_normalized, 6).tolist()
             d["per_class"] = [{"class": python_scalar(c.label), "precision": c.precision, "recall": c.recall,
-                               "f1": c.f1, "support": c.support} for c in self.per_class]
+                               "f1": c.f1, "support": c.support, "predicted": c.predicted}
+                              for c in self.per_class]
         return d
 
 

@@ -244,3 +244,24 @@ def test_row_notes_are_the_same_with_number_columns_checked_as_one_block(trained
     assert fp.plain_number(pre.columns[0], rows[pre.columns[0].name].dtype)  # the block was used
     assert block[1].startswith("CreditScore is missing; ") and "Italy" in block[1]
     assert block[0] == "" and "EstimatedSalary is missing" in block[3]
+
+
+def test_a_class_never_answered_has_no_precision_and_the_text_says_so():
+    """Wine quality 3-8: the network answers neither '3' nor '8'. Their precision (right answers
+    among the rows given the class) is 0/0: printed as 0.000 it read as 'every answer 3 was wrong'.
+    The figure stays 0 where it is averaged (scikit-learn's zero_division=0) and is counted."""
+    y = [0, 0, 1, 1, 1, 2, 2, 2]
+    out = np.eye(3)[[1, 1, 1, 1, 1, 1, 1, 1]]  # always '5'
+    e = ev.evaluate_outputs(np.array(y), out, Task.MULTICLASS, classes=[3, 5, 8])
+    assert [c.predicted for c in e.per_class] == [0, 8, 0]
+    assert e.per_class[0].precision == 0 and e.macro()["precision"] == pytest.approx(3 / 8 / 3)
+    text = "\n".join(e.lines())
+    table = text.split("precision  recall")[1].splitlines()
+    row3 = next(line for line in table if line.strip().startswith("3 "))
+    assert "0.000" not in row3.split()[1] and row3.split()[1] == "—"
+    assert "never answers 3 or 8" in text and "undefined" in text and "as 0" in text
+    assert e.to_dict()["per_class"][0]["predicted"] == 0
+    # every class answered: no note
+    out = np.eye(3)[[0, 0, 1, 1, 1, 2, 2, 2]]
+    assert "never answers" not in "\n".join(ev.evaluate_outputs(np.array(y), out, Task.MULTICLASS,
+                                                                 classes=[3, 5, 8]).lines())

@@ -185,9 +185,22 @@ class ConfusionBox(QGroupBox):
                 if j:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.per_class.setItem(i, j, item)
+        # 0/0 is no score: a class never answered has no precision, one with no rows no recall
+        for i, c in enumerate(e.per_class):
+            for j, undefined, why in (
+                    (1, c.no_precision, core_eval.never_answered_text([c.label])),
+                    (2, c.no_recall, f"There are no rows of {c.label} here: its recall is undefined, 0/0.")):
+                if undefined:
+                    self.per_class.item(i, j).setText("—")
+                    self.per_class.item(i, j).setToolTip(
+                        f"{why} The macro average counts it as 0 (scikit-learn's zero_division=0).")
         if mac:
             self.per_class.item(len(rows) - 1, 0).setToolTip(
                 "The mean over the classes, each class counting the same (macro average)")
+            note = core_eval.undefined_note(e.per_class)
+            if note:
+                for j in (1, 2, 3):
+                    self.per_class.item(len(rows) - 1, j).setToolTip(note)
         # the labels' column as wide as its longest ("average (macro)" was cut to "average")
         # ("macro avg", as in scikit-learn's classification report, leaves "precision" its room)
         self.per_class.horizontalHeader().setSectionResizeMode(

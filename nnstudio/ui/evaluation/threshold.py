@@ -383,7 +383,8 @@ class ThresholdView(ComputedWhenShown, QWidget):
         pos = self.classes[1] if len(self.classes) > 1 else "1"
         self.figures.setText(
             f"On the {getattr(self, 'rows_label', 'rows')}, at <b>{t:.3f}</b>: precision "
-            f"<b>{m.precision:.3f}</b> (of the rows called {pos!s}, this share "
-            f"is {pos!s}), recall <b>{m.recall:.3f}</b> (of the {pos!s} rows, this share is found), "
+            + (f"<b>{m.precision:.3f}</b> (of the rows called {pos!s}, this share is {pos!s})"
+               if tp + fp else f"<b>—</b> (no row is called {pos!s}: none to be right or wrong)")
+            + f", recall <b>{m.recall:.3f}</b> (of the {pos!s} rows, this share is found), "
             f"F1 <b>{m.f1:.3f}</b> · accuracy {m.accuracy:.3f}, balanced accuracy {m.balanced_accuracy:.3f}, "
             f"specificity {m.specificity:.3f}. {int(tp + fp):,} rows called {pos!s}.{self._suggested}")

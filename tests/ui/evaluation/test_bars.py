@@ -167,3 +167,27 @@ def test_the_leading_metrics_come_from_the_worker_not_the_gui_thread(qtbot, monk
     values = {k: v for k, _label, v in out["lead"]["train"]}  # row 0: the training split
     assert table.item(0, names.index("accuracy")).text() == f"{values['accuracy']:.4f}"
 
+
+
+def test_the_per_class_table_shows_no_precision_for_a_class_never_answered(qtbot):
+    """A class the network never answers has no precision (0/0): a dash saying why, not 0.000;
+    and a class with no rows in the split has no recall."""
+    import numpy as np
+
+    from nnstudio.core.evaluate import evaluate_outputs
+    from nnstudio.core.model.spec import Task
+    from nnstudio.ui.evaluation.figures import ConfusionBox
+
+    y = np.array([0, 0, 1, 1, 1, 1])
+    out = np.eye(3)[[1, 1, 1, 1, 1, 2]]  # never '3'; '8' answered once, and has no rows
+    e = evaluate_outputs(y, out, Task.MULTICLASS, classes=[3, 5, 8])
+    box = ConfusionBox()
+    qtbot.addWidget(box)
+    box.show_evaluation(e)
+    t = box.per_class
+    assert t.item(0, 0).text() == "3" and t.item(0, 1).text() == "—"
+    assert "never answers 3" in t.item(0, 1).toolTip() and "undefined" in t.item(0, 1).toolTip()
+    assert t.item(0, 2).text() == "0.000"  # recall: none of its 2 rows found, a real 0
+    assert t.item(1, 1).text() == "0.600"  # 3 of its 5 answers right
+    assert t.item(2, 2).text() == "—" and "no rows" in t.item(2, 2).toolTip()
+    assert "as 0" in t.item(3, 1).toolTip()  # the macro average says how it counted them

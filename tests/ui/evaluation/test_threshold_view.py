@@ -77,3 +77,19 @@ def test_a_suggested_threshold_is_chosen_on_other_rows_than_those_it_is_judged_o
     view.best_bal.click()
     assert view.threshold() == pytest.approx(th.best_threshold(y_test, s_test, "balanced_accuracy"), abs=1e-3)
     assert "chosen on these rows themselves: their figures flatter it" in view.figures.text()
+
+
+def test_a_threshold_above_every_score_gives_no_precision(qtbot):
+    """Above every row's score no row is called 'yes': precision is 0/0, not 0.000 ('every row
+    called yes is wrong')."""
+    view = ThresholdView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(3)
+    y = (rng.random(200) < 0.3).astype(int)
+    view.show_rows(y, np.clip(0.3 * y + rng.random(200) * 0.5, 0, 0.8), ["no", "yes"], 0.5, "test rows")
+    view.show()
+    assert "precision <b>1.000</b> (of the rows called yes" in view.figures.text()
+    view.spin.setValue(0.95)
+    text = view.figures.text()
+    assert "precision <b>—</b> (no row is called yes" in text and "0 rows called yes" in text
+    assert "precision <b>0.000" not in text
