@@ -45,15 +45,22 @@ class BaselinesView(ComputedWhenShown, QWidget):
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # (no stretched last column: squeezed below its figures, it was cut with no scroll bar)
+        self.table.horizontalScrollBar().rangeChanged.connect(self._fit_height)
+        # what each row is, under the table: as a last column it was cut to "the tr…" at 1280 x 720
+        self.legend = QLabel("")
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color: #444")
         self.verdict = QLabel("")
         self.verdict.setWordWrap(True)
         self.verdict.setStyleSheet("QLabel { background: #f4f8f4; border: 1px solid #cfe3cf; "
                                    "border-radius: 4px; padding: 8px; font-size: 11pt; }")
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(self.table, 1)
+        lay.addWidget(self.table)
+        lay.addWidget(self.legend)
         lay.addWidget(self.verdict)
+        lay.addStretch(1)
 
     def set_inputs(self, net, data, settings, threshold=None) -> None:
         self._inputs = (net, data, settings, threshold) if net is not None and data is not None else None
@@ -61,6 +68,8 @@ class BaselinesView(ComputedWhenShown, QWidget):
         self.table.setRowCount(0)
         self.verdict.setText("")
         self.verdict.setVisible(False)
+        self.legend.setText("")
+        self.legend.setVisible(False)
         if self._inputs is None:
             self.info.setText("Train the network (or open a model) to compare it with simple models.")
             return
@@ -101,14 +110,14 @@ class BaselinesView(ComputedWhenShown, QWidget):
             keys.sort(key=lambda k: ["balanced_accuracy", "f1", "average_precision", "roc_auc"].index(k)
                       if k in ("balanced_accuracy", "f1", "average_precision", "roc_auc") else 9)
         self.table.clear()
-        self.table.setColumnCount(len(keys) + 1)
-        self.table.setHorizontalHeaderLabels([*[bl.METRIC_LABELS[k] for k in keys], "what it is"])
+        self.table.setColumnCount(len(keys))
+        # two-word names on two lines ("balanced / accuracy"): the columns fit a narrow tab
+        self.table.setHorizontalHeaderLabels([bl.METRIC_LABELS[k].replace(" ", "\n", 1)
+                                              for k in keys])
         self.table.setRowCount(len(comp.rows))
         self.table.setVerticalHeaderLabels([r.name for r in comp.rows])
         for i, r in enumerate(comp.rows):
-            desc = QTableWidgetItem(r.description)
-            desc.setToolTip(r.description)
-            self.table.setItem(i, len(keys), desc)
+            self.table.verticalHeaderItem(i).setToolTip(r.description)
             for j, k in enumerate(keys):
                 v = r.metrics.get(k)
                 item = QTableWidgetItem(fmt(v, key=k))  # as the metrics table: 14,791, not 14791.4830
@@ -118,11 +127,29 @@ class BaselinesView(ComputedWhenShown, QWidget):
                     f.setBold(True)
                     item.setFont(f)
                 self.table.setItem(i, j, item)
+        self.legend.setText("; ".join(f"<b>{r.name}</b>: {r.description}" for r in comp.rows[1:]) + ".")
+        self.legend.setVisible(True)
+        self._fit_table()
         self.info.setText(f"On the test rows; in bold the figure the verdict compares "
                           f"({bl.METRIC_LABELS[comp.key_metric]}).")
         self.verdict.setText(comp.verdict())
         self.verdict.setVisible(True)
         self.computed.emit()
+
+    def _fit_table(self) -> None:
+        self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
+        self._fit_height()
+
+    @Slot()
+    def _fit_height(self, *_args) -> None:
+        """As tall as its rows (three), so the legend and the verdict sit right under them; with
+        room for the sideways scroll bar where the columns need it (a very narrow tab)."""
+        t = self.table
+        bar = t.horizontalScrollBar()
+        scroll = bar.sizeHint().height() if bar.maximum() > 0 else 0
+        t.setFixedHeight(t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth() + scroll
+                         + sum(t.rowHeight(i) for i in range(t.rowCount())))
 
     @Slot(object, object)
     def _on_error(self, tag, err: NNStudioError) -> None:

@@ -56,7 +56,7 @@ def test_the_baselines_table_writes_prices_as_the_metrics_table_does(qtbot):
     view._on_result("t", (comp, ("data", "settings"), None))
     cells = {(view.table.verticalHeaderItem(i).text(), view.table.horizontalHeaderItem(j).text()):
              view.table.item(i, j).text() for i in range(view.table.rowCount())
-             for j in range(view.table.columnCount() - 1)}
+             for j in range(view.table.columnCount())}
     mean_rmse = comp.get(bl.MAJORITY).metrics["rmse"]
     assert mean_rmse > 10_000 and cells[("the mean", "RMSE")] == fmt(mean_rmse) == f"{mean_rmse:,.0f}"
     r2 = comp.rows[0].metrics["r2"]
@@ -133,3 +133,51 @@ def test_the_report_writes_scores_and_losses_as_the_tab_does():
 
     html = _table(["split", "r2", "R²", "loss"], [["test", -0.00031, 0.00002, 0.000025]])
     assert "<td class=\"\">-0.0003</td><td class=\"\">0.0000</td><td class=\"\">2.5e-05</td>" in html
+
+
+def test_the_baselines_table_fits_a_narrow_tab_and_says_what_each_row_is(qtbot):
+    """At 1280 x 720 the Baselines tab is ~400 pixels wide: its last column, what each row is,
+    was cut to 'the tr…' and 'al… t…' (churn: five figures scrolled it out of sight). The figures
+    fit now, and what the rows are is said under them (and in each row name's tooltip)."""
+    from types import SimpleNamespace
+
+    from nnstudio.core import baselines as bl
+    from nnstudio.core.forward import ForwardLayer
+    from nnstudio.core.model.spec import Task
+    from nnstudio.core.settings import TrainSettings
+    from nnstudio.ui.common.workers import WorkerPool
+    from nnstudio.ui.evaluation.baselines import BaselinesView
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(400, 2)).astype(np.float32)
+    y = (X[:, 0] + 0.5 * rng.normal(size=400) > 0.8).astype(int)  # ~22 % positive: imbalanced
+    data = SimpleNamespace(task=Task.BINARY, X_train=X, y_train=y, X_test=X, y_test=y, n_classes=2,
+                           preprocessor=SimpleNamespace(classes=["stayed", "left"]))
+    net = [ForwardLayer("dense", np.float32([[3.0], [0.0]]), np.float32([-2.4]), "sigmoid")]
+    comp = bl.compare(net, data, TrainSettings(), train_linear=False)
+    view = BaselinesView(WorkerPool())
+    qtbot.addWidget(view)
+    view.resize(440, 450)
+    view.show()
+    view._tag = "t"
+    view._on_result("t", (comp, ("data", "settings"), None))
+    qtbot.wait(50)
+    t = view.table
+    heads = [t.horizontalHeaderItem(j).text() for j in range(t.columnCount())]
+    assert len(heads) >= 4 and not any("what" in h for h in heads)
+    assert t.horizontalScrollBar().maximum() == 0  # every figure in view
+    for j in range(t.columnCount()):
+        width = max(t.horizontalHeader().fontMetrics().horizontalAdvance(line)
+                    for line in heads[j].split("\n"))
+        assert t.columnWidth(j) >= width, heads[j]
+    assert "always the most frequent class (stayed)" in view.legend.text()
+    assert "the linear model" not in view.legend.text()  # not trained here: not described
+    assert t.verticalHeaderItem(1).toolTip() == "always the most frequent class (stayed)"
+    # narrower still: the figures keep their width and the table scrolls, none is cut
+    view.resize(330, 450)
+    qtbot.wait(50)
+    assert t.horizontalScrollBar().maximum() > 0
+    assert all(t.columnWidth(j) >= t.sizeHintForColumn(j) for j in range(t.columnCount()))
+    qtbot.waitUntil(lambda: t.verticalScrollBar().maximum() == 0, timeout=2000)  # rows all in view
+    # the table is as tall as its rows: the legend and the verdict follow right under it
+    assert view.legend.geometry().top() - t.geometry().bottom() < 20
