@@ -13,7 +13,7 @@ from nnstudio.core import project_file as pf
 from nnstudio.core.errors import ProjectError, SettingsError, SpecError
 from nnstudio.core.experiments import stats, store, sweep
 from nnstudio.core.experiments.diff import describe_diff, varying_settings
-from nnstudio.core.experiments.groups import describe
+from nnstudio.core.experiments.groups import describe, summary
 from nnstudio.core.experiments.record import RunRecord, new_id
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, Task
 from nnstudio.core.project import Project
@@ -263,6 +263,34 @@ def test_a_comparison_across_class_weights_by_accuracy_says_what_accuracy_cannot
     text = describe([plain, weighted])
     assert "0.638 vs 0.500 (run" in text and "test_balanced_accuracy over 1 seed" in text, text
     assert "the verdict compares the test rows' balanced accuracy" in text
+
+
+def test_runs_of_different_tasks_or_targets_get_no_verdict_between_their_losses():
+    """Wine quality (3-8) trained as six classes, then as a regression: the Runs tab said "From run
+    a to run b: no differences" and "0.360 vs 0.813 (run a) val_loss": the regression's squared
+    error beside the classifier's cross-entropy, as if one were better."""
+    classes = record(task="multiclass", target="quality", acc=0.64)
+    regression = record(task="regression", target="quality")
+    regression.final = {"train": {"loss": 0.24, "mae": 0.39}, "val": {"loss": 0.36, "mae": 0.47},
+                        "test": {"loss": 0.31, "mae": 0.45}}
+    assert describe_diff(classes, regression) == \
+        "Task multi-class classification -> regression"
+    text = describe([classes, regression])
+    assert "val_loss" not in text and " vs " not in text, text
+    assert "no verdict" in text and "multi-class classification" in text and "regression" in text
+    # groups (Repeats) of the two tasks: no verdict either
+    runs = [record(task=t, target="quality", group=t, settings=TrainSettings(seed=s))
+            for t in ("multiclass", "regression") for s in (0, 1)]
+    for r in runs[2:]:
+        r.final = regression.final
+    assert "no verdict" in describe(runs) and "val_accuracy" not in describe(runs)
+    # `nnstudio runs`: each group by its own measure, not both by the loss
+    assert [g["metric"] for g in summary(runs)["groups"]] == ["val_accuracy", "val_mae"]
+    # another target: the same
+    other = record(task="multiclass", target="colour")
+    assert "no verdict" in describe([classes, other]) and "quality" in describe([classes, other])
+    # the same task and target: a verdict as before
+    assert "no verdict" not in describe([classes, record(task="multiclass", target="quality")])
 
 
 def test_a_setting_a_record_leaves_out_reads_as_its_default_not_none():

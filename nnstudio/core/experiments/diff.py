@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 
 from nnstudio.core.experiments.record import RunRecord
-from nnstudio.core.model.spec import LayerSpec
+from nnstudio.core.model.spec import LayerSpec, Task
 
 #: Training settings in the words the app uses for them (the rest are shown by their key).
 SETTING_WORDS = {"learning_rate": "learning rate", "batch_size": "batch size",
@@ -100,8 +100,12 @@ def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
     ra, rb = da.get("read"), db.get("read")
     if ra is not None and rb is not None and ra != rb:
         out.append(f"the file read another way ({', '.join(read_changes(ra, rb))})")
-    if a.target != b.target or a.features != b.features:
-        out.append("the target or feature columns differ")
+    if a.target and b.target and a.target != b.target:
+        out.append(f"target {a.target} -> {b.target}")
+    if a.task and b.task and a.task != b.task:
+        out.append(f"task {task_words(a.task)} -> {task_words(b.task)}")
+    if a.features != b.features:
+        out.append("the feature columns differ")
     if a.preprocess != b.preprocess:
         out.append("preprocessing differs")
     if a.split != b.split:
@@ -112,6 +116,14 @@ def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
         parts = [f"{named[k]}: {_said(a.split, k)} -> {_said(b.split, k)}" for k in changed]
         out.append("the train/validation/test split differs" + (f" ({', '.join(parts)})" if parts else ""))
     return out
+
+
+def task_words(task: str) -> str:
+    """A record's task ("multiclass") as the app says it ("multi-class classification")."""
+    try:
+        return Task(task).label
+    except ValueError:
+        return task
 
 
 def _said(split: dict, key: str):

@@ -5,7 +5,7 @@ t-test, :func:`nnstudio.core.experiments.stats.compare`)."""
 from __future__ import annotations
 
 from nnstudio.core.experiments import stats
-from nnstudio.core.experiments.diff import SETTING_WORDS, describe_diff, varying_settings
+from nnstudio.core.experiments.diff import SETTING_WORDS, describe_diff, task_words, varying_settings
 from nnstudio.core.experiments.record import RunRecord
 from nnstudio.core.experiments.sweep import label_of
 from nnstudio.core.model.spec import LayerSpec
@@ -86,6 +86,20 @@ def verdict_metric(runs: list[RunRecord]) -> str:
     return "val_loss"
 
 
+def unlike_runs(runs: list[RunRecord]) -> str:
+    """Why runs that learn different things (another target, or the same one as classes and as a
+    number) get no verdict: their losses and figures measure different things ("" if they don't)."""
+    targets = list(dict.fromkeys(r.target for r in runs if r.target))
+    tasks = list(dict.fromkeys(r.task for r in runs if r.task))
+    if len(targets) < 2 and len(tasks) < 2:
+        return ""
+    what = ", ".join(dict.fromkeys(f"{r.target} as {task_words(r.task)}" if r.target and r.task
+                                   else r.target or task_words(r.task) for r in runs))
+    return (f"These runs learn different things ({what}): their losses and figures measure "
+            f"different things, so there is no verdict between them. Judge each against what "
+            f"guessing scores on its own rows (Evaluation > Baselines).")
+
+
 def describe(runs: list[RunRecord]) -> str:
     """What the verdict pane says for a selection (plain text)."""
     if not runs:
@@ -97,7 +111,10 @@ def describe(runs: list[RunRecord]) -> str:
         a, b = runs
         lines.append(f"From {a.label()} to {b.label()}: {describe_diff(a, b)}.")
     names = group_labels(groups)
-    if len(groups) == 2:
+    apart = unlike_runs(runs)
+    if apart and len(groups) >= 2:
+        lines.append(apart)
+    elif len(groups) == 2:
         ga, gb = groups
         na, nb = names
         metric = verdict_metric(runs)
@@ -127,7 +144,7 @@ def describe(runs: list[RunRecord]) -> str:
         lines += figures_lines(r)
         if r.note:
             lines.append(r.note)
-    if len(groups) >= 2 and "accuracy" in verdict_metric(runs) and weights_vary(runs):
+    if len(groups) >= 2 and not apart and "accuracy" in verdict_metric(runs) and weights_vary(runs):
         # weighted classes give up right answers of the frequent class for the rare ones' recall
         lines.append("Class weights trade accuracy for the rarer classes' recall: "
                      + ("the verdict compares the test rows' balanced accuracy (each class's recall, "
@@ -149,9 +166,12 @@ def summary(runs: list[RunRecord]) -> dict:
     (the question after a second Repeat: did the change help?), for `nnstudio runs` and
     `nnstudio train --repeat N --save`."""
     gs = seed_groups(runs)
-    metric = verdict_metric([r for g in gs for r in g]) if gs else None
+    everyone = [r for g in gs for r in g]
+    metric = verdict_metric(everyone) if gs else None
     out = []
     for g, name in zip(gs, group_labels(gs)):
+        if unlike_runs(everyone):  # each group by its own measure: one shared would be the loss
+            metric = verdict_metric(g)
         s = stats.summarize([r.metric(metric) for r in g])
         out.append({"label": name, "runs": [r.id for r in g], "metric": metric, **s.to_dict()})
     verdict = describe(gs[-2] + gs[-1]) if len(gs) >= 2 else None
