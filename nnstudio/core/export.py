@@ -131,10 +131,35 @@ def from_training(result, data, project) -> TrainedModel:
 
 
 # ----- metadata ---------------------------------------------------------------------------------------
+#: Files a snippet names by their own name (other data, an example's, is "data.csv").
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat")
+
+
+def read_call(meta: dict) -> str:
+    """``pd.read_csv(...)`` reading the training file as the app read it (its name, delimiter,
+    decimal mark, encoding, header and extra missing markers): a semicolon file read with pandas'
+    defaults is one column, and the snippet's ``df["fixed acidity"]`` failed."""
+    data = meta.get("data") or {}
+    name = str(data.get("name") or "")
+    args = [json.dumps(name if name.lower().endswith(DATA_SUFFIXES) else "data.csv", ensure_ascii=False)]
+    opts = data.get("read_options") or {}
+    if opts.get("delimiter") not in (None, ","):
+        args.append(f"sep={json.dumps(opts['delimiter'])}")
+    if opts.get("decimal") not in (None, "."):
+        args.append(f"decimal={json.dumps(opts['decimal'])}")
+    if str(opts.get("encoding") or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "ascii"):
+        args.append(f"encoding={json.dumps(opts['encoding'])}")
+    if opts.get("header") is False and data.get("columns"):
+        args.append(f"header=None, names={json.dumps(list(data['columns']), ensure_ascii=False)}")
+    if opts.get("na_values"):
+        args.append(f"na_values={json.dumps(list(opts['na_values']), ensure_ascii=False)}")
+    return f"pd.read_csv({', '.join(args)})"
+
+
 def usage_snippet(meta: dict) -> str:
     lines = ["import keras, pandas as pd, tensorflow as tf",
              'model = keras.saving.load_model("model.keras")',
-             'df = pd.read_csv("data.csv")',
+             f"df = {read_call(meta)}",
              "inputs = {"]
     for spec in meta["inputs"]:
         col = json.dumps(spec["column"])

@@ -81,3 +81,33 @@ def test_codes_read_as_missing_are_missing_in_the_scripts_data_too(tmp_path):
     where, written = _script_data(model_on(path, frame), out)
     assert where == "visits.csv" and written == [str(out / "visits.csv")]
     assert pd.read_csv(out / "visits.csv")["temp_c"].isna().sum() == 2
+
+
+def test_the_usage_snippet_reads_the_file_as_the_app_read_it(tmp_path, monkeypatch):
+    """A semicolon file with decimal commas (wine quality, a German export): the model's usage
+    snippet said pd.read_csv("data.csv"), which reads one column named 'fixed acidity;pH' and the
+    snippet's df["fixed acidity"] fails. It passes the file's name and the app's reading options."""
+    import numpy as np
+
+    from nnstudio.core.export import usage_snippet
+
+    frame = pd.DataFrame({"fixed acidity": [7.4, 7.8, 11.2], "pH": [3.51, 3.2, 3.16]})
+    path = tmp_path / "winequality-red.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False)
+    read = read_csv(path)
+    meta = {"inputs": [{"input": c, "column": c, "dtype": "float32"} for c in frame.columns],
+            "output": {"meaning": "one probability per class"},
+            "data": {"name": "winequality-red.csv", "columns": list(frame.columns),
+                     "read_options": dict(read.csv_options)}}
+    code = usage_snippet(meta)
+    assert 'pd.read_csv("winequality-red.csv", sep=";", decimal=",")' in code, code
+    before_model = code.split("outputs = ")[0].replace('model = keras.saving.load_model("model.keras")', "")
+    scope: dict = {}
+    monkeypatch.chdir(tmp_path)
+    exec(before_model, scope)  # the snippet a user copies, run as they would
+    for c in frame.columns:
+        np.testing.assert_allclose(scope["inputs"][c], frame[c].to_numpy("float32"))
+    # a file pandas reads with its defaults, or data with no file: as before
+    plain = dict(meta, data={"name": "Bank customer churn (synthetic)", "read_options": None})
+    assert 'pd.read_csv("data.csv")' in usage_snippet(plain)
+    assert 'pd.read_csv("data.csv")' in usage_snippet({k: v for k, v in meta.items() if k != "data"})
