@@ -314,7 +314,38 @@ def judge_accuracy(acc: float, p: float, n: int, label, name: str, rare=None,
         out["verdict"] = (f"No better than guessing: {name} accuracy {acc:.3f} is not clearly above "
                           f"{p:.3f}, what always answering the most frequent class ('{label}') scores "
                           + ("on this one row." if n == 1 else f"on these {n:,} rows."))
+    if not out["imbalanced"] and not out["too_few_rows"] and n > 1:
+        loose, interval = loose_text(acc, n, n_eff)
+        if interval is not None:
+            out["verdict"] += loose
+            out["accuracy_interval"] = interval
     return out
+
+
+#: An accuracy's 95 % interval wider than this (15 points) is said beside it: on a study's 8 test
+#: rows a perfect score is anywhere from 0.68 to 1 for new rows.
+LOOSE_WIDTH = 0.15
+
+
+def accuracy_interval(acc: float, n: float) -> tuple[float, float]:
+    """Wilson's 95 % interval of an accuracy measured on ``n`` (independent) rows."""
+    from scipy.stats import binomtest  # noqa: PLC0415 -- lazy: SciPy loads only when a verdict is made
+
+    k = max(1, round(n))
+    ci = binomtest(min(k, round(acc * k)), k).proportion_ci(method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def loose_text(acc: float, n: int, n_eff: float | None = None) -> tuple[str, tuple[float, float] | None]:
+    """The sentence that says how loose an accuracy on few rows is, and its interval ("" and
+    None where the rows pin it down to within LOOSE_WIDTH). ``n_eff``: the independent rows
+    that ``n`` rows in groups count as."""
+    lo, hi = accuracy_interval(acc, n if n_eff is None else n_eff)
+    if hi - lo <= LOOSE_WIDTH:
+        return "", None
+    rows = f"only {n:,} rows" if n_eff is None else f"{n:,} rows that count as {round(n_eff):,}"
+    return (f" Measured on {rows}, the figure is loose: 95 % interval {lo:.3f}–{hi:.3f} for new "
+            f"rows like these.", (lo, hi))
 
 
 def rare_class(p: float, n: int) -> bool:

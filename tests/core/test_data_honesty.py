@@ -18,7 +18,7 @@ from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, pr
 from nnstudio.core.data.csv import CsvOptions, preview, read_csv
 from nnstudio.core.data.roles import infer_roles
 from nnstudio.core.errors import DataError
-from nnstudio.core.guessing import baseline, margin
+from nnstudio.core.guessing import baseline, judge_accuracy, margin
 from nnstudio.core.project import Project
 
 
@@ -249,6 +249,26 @@ def test_rows_too_few_to_tell_any_accuracy_from_guessing_are_said_as_such():
     # 10 rows at 0.50 against 0.40: a perfect score would count there, so it is a verdict
     ten = _data([0] * 8 + [1] * 6 + [2] * 5, [0] * 4 + [1] * 3 + [2] * 3)
     assert not baseline(ten, SimpleNamespace(test={"accuracy": 0.5}, model=None))["too_few_rows"]
+
+
+def test_an_accuracy_on_few_rows_is_given_with_how_loose_it_is():
+    """A 40-patient study: 8 test rows, all right. 'Better than guessing: test accuracy 1.000' is
+    true (0.5^8), but new patients could score 0.68 as well: the verdict gives the interval where
+    it is wider than 15 points, and says nothing more where the rows pin the figure down."""
+    data = _data([0] * 13 + [1] * 13, [0] * 4 + [1] * 4, classes=("no", "yes"))
+    b = baseline(data, SimpleNamespace(test={"accuracy": 1.0}, model=None))
+    assert b["better_than_guessing"] is True
+    # Wilson's 95 % interval of 8 right of 8: from 8 / (8 + 1.96²) = 0.676 to 1
+    assert "Measured on only 8 rows, the figure is loose: 95 % interval 0.676–1.000" in b["verdict"], b["verdict"]
+    assert b["accuracy_interval"] == pytest.approx((0.6756, 1.0), abs=1e-4)
+    worse = baseline(data, SimpleNamespace(test={"accuracy": 0.625}, model=None))  # 5 of 8
+    assert worse["verdict"].startswith("No better than guessing") and "95 % interval 0.306–0.863" in worse["verdict"]
+    good = _data([0] * 100 + [1] * 80 + [2] * 60, [0] * 136 + [1] * 130 + [2] * 124)
+    b = baseline(good, SimpleNamespace(test={"accuracy": 0.95}, model=None))
+    assert "interval" not in b["verdict"] and "accuracy_interval" not in b
+    # rows held out in groups (40 patients' 200 visits count as fewer rows): said as such
+    grouped = judge_accuracy(0.9, 0.5, 200, "no", "test", n_eff=20)
+    assert "Measured on 200 rows that count as 20, the figure is loose" in grouped["verdict"]
 
 
 def test_regression_r2_at_or_below_zero_is_no_better_than_guessing(monkeypatch):
