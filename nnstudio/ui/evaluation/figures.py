@@ -23,6 +23,7 @@ from nnstudio.core import evaluate as core_eval
 from nnstudio.core.baselines import leading_metrics
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.explain import forward_layers
+from nnstudio.core.guessing import LOOSE_WIDTH, accuracy_interval
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.plots import plain_numbers, thinned
 from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, fmt
@@ -104,6 +105,8 @@ class MetricsTable(QTableWidget):
                     e.metrics.get(key, lead.get(_split_of(results, e), {}).get(key))
                 item = QTableWidgetItem(f"{v:,}" if name == "rows" else fmt(v, key=key))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if key == "accuracy" and v is not None and e.n > 1:
+                    item.setToolTip(interval_tip(float(v), e.n))
                 self.setItem(i, j, item)
         # size hints, not the current sizes: while the tab is hidden the header has not been
         # laid out for its two-line names and the rows not sized to their contents
@@ -116,6 +119,14 @@ class MetricsTable(QTableWidget):
         self.clear()
         self.setRowCount(0)
         self.setColumnCount(0)
+
+
+def interval_tip(acc: float, n: int) -> str:
+    """An accuracy's 95 % interval in words: 1.0000 on 8 rows is not 1.0000 on 2,000."""
+    lo, hi = accuracy_interval(acc, n)
+    loose = (" The figure is loose: too few rows to pin it down." if hi - lo > LOOSE_WIDTH else "")
+    return (f"Accuracy {acc:.4f} on {n:,} rows: 95 % interval {lo:.3f}–{hi:.3f} (Wilson) for new "
+            f"rows like these.{loose}")
 
 
 def _split_of(results: dict, e) -> str | None:

@@ -191,3 +191,30 @@ def test_the_per_class_table_shows_no_precision_for_a_class_never_answered(qtbot
     assert t.item(1, 1).text() == "0.600"  # 3 of its 5 answers right
     assert t.item(2, 2).text() == "—" and "no rows" in t.item(2, 2).toolTip()
     assert "as 0" in t.item(3, 1).toolTip()  # the macro average says how it counted them
+
+
+def test_an_accuracy_cell_gives_its_interval(qtbot):
+    """8 test rows all right read 1.0000 like 2,000 rows all right: each accuracy cell's tooltip
+    gives the split's 95 % interval, and says so where it is loose."""
+    import numpy as np
+
+    from nnstudio.core.evaluate import Evaluation
+    from nnstudio.core.model.spec import Task
+    from nnstudio.ui.evaluation.figures import MetricsTable
+
+    def ev(split, n, right):
+        y = np.array([0, 1] * (n // 2))
+        pred = y.copy()
+        pred[: n - right] = 1 - pred[: n - right]
+        return Evaluation(split, Task.BINARY, n, 0.3, {"accuracy": right / n}, classes=[0, 1],
+                          y_true=y, y_pred=pred, output=pred[:, None].astype(float))
+    results = {"train": ev("train", 2000, 1900), "test": ev("test", 8, 8)}
+    table = MetricsTable()
+    qtbot.addWidget(table)
+    table.show_results(results, Task.BINARY, results["train"].y_true)
+    col = next(j for j in range(table.columnCount())
+               if table.horizontalHeaderItem(j).toolTip() == "accuracy")
+    test_tip = table.item(1, col).toolTip()
+    assert "95 % interval 0.676–1.000" in test_tip and "8 rows" in test_tip and "loose" in test_tip
+    train_tip = table.item(0, col).toolTip()
+    assert "95 % interval 0.940–0.959" in train_tip and "loose" not in train_tip
