@@ -321,3 +321,17 @@ def test_class_weights_are_given_on_the_command_line(tmp_path, capsys):
                          "--class-weight", bad]) == 2, bad
         err = capsys.readouterr().err
         assert said in err and "Traceback" not in err, err
+
+
+def test_cross_validation_from_the_command_line(tmp_path):
+    """`--cv K`: each fold's figure and their mean and sd; what cannot go with it is refused."""
+    r = nnstudio("train", "xor", "--epochs", "5", "--cv", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    cv = json.loads(r.stdout)["cross_validation"]
+    assert cv["k"] == 3 and cv["metric"] == "accuracy" and len(cv["folds"]) == 3
+    assert cv["mean"] == pytest.approx(sum(f["accuracy"] for f in cv["folds"]) / 3)
+    assert sum(f["rows"] for f in cv["folds"]) + cv["test_rows"] == 1000
+    text = nnstudio("train", "xor", "--epochs", "5", "--cv", "3").stdout
+    assert "fold 3 of 3: " in text and "3-fold cross-validation: accuracy " in text
+    r = nnstudio("train", "xor", "--cv", "3", "--export", str(tmp_path / "m.keras"))
+    assert r.returncode == 2 and "--export cannot go with it" in r.stderr

@@ -135,6 +135,10 @@ def add_arguments(p) -> None:
                                               "a time) when the network has only Dense and Dropout "
                                               "layers and neither early stopping nor class weights; "
                                               "each gives the run it gives alone")
+    g.add_argument("--cv", type=int, metavar="K",
+                   help="k-fold cross-validation: train K times, each time holding out one of K "
+                        "folds of the rows outside the test split (stratified; whole groups with "
+                        "--split-by), and report each fold's figure and their mean and sd")
     g.add_argument("--distribute", choices=("auto", "off", "mirrored", "multi-worker"), default="auto",
                    help="several GPUs: train under tf.distribute.MirroredStrategy. auto (default): "
                         "when two or more GPUs are visible; mirrored: always (over all GPUs, or "
@@ -241,6 +245,8 @@ def run(args) -> int:
                     f"width, so it is the output layer)")
         raise SpecError(f"The network cannot train on this task: {problems[0]}{note}")
     params = sum(n for _, n in param_counts(project.spec, data.n_inputs, data.task, data.n_classes))
+    if args.cv is not None:
+        return cross_validation(args, project, data, warnings)
     if args.repeat:
         if args.repeat < 1:
             raise NNStudioError("--repeat must be at least 1.")
@@ -332,4 +338,35 @@ def run(args) -> int:
                 print("Against the project's previous seed group: " + verdict.replace("\n\n", " "))
         if not args.json:
             print(f"saved {saved}")
+    return 0
+
+
+def cross_validation(args, project, data, warnings: list[str]) -> int:
+    """``--cv K``: each fold's figure, their mean and sd, in words or JSON."""
+    from nnstudio.core.experiments.crossval import cross_validate  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+
+    clash = [o for o, v in (("--repeat", args.repeat), ("--export", args.export), ("--save", args.save))
+             if v]
+    if clash:
+        raise NNStudioError(f"--cv trains {args.cv} networks, one a fold: {', '.join(clash)} "
+                            f"cannot go with it.",
+                            "Cross-validate to judge the network and settings; then train once "
+                            "without --cv to export or save.")
+    warn(warnings)
+    lines = [] if args.json else [rows_text(data), task_line(project, data),
+                                  "\n".join(columns_lines(project, data))]
+    for line in lines:
+        print(line)
+
+    def said(fold, k) -> None:
+        if not args.json:
+            figures = ", ".join(f"{key.replace('_', ' ')} {fmt_figure(v)}" for key, v in fold.figures.items())
+            print(f"fold {fold.index + 1} of {k}: {fold.rows:,} held-out rows, {figures}", flush=True)
+
+    cv = cross_validate(project, args.cv, on_fold=said)
+    if args.json:
+        print(json.dumps({"cross_validation": cv.to_dict(), "text": cv.text(),
+                          "task": data.task.value, "warnings": warnings}, indent=2))
+    else:
+        print(cv.text())
     return 0

@@ -124,8 +124,9 @@ class Project:
             return 1
         return int(self.target_values()[0].dropna().nunique())
 
-    def prepare(self) -> PreparedData:
-        return prepare(self.dataset, self.roles, self.preprocess, self.split, self.task_override)
+    def prepare(self, fold: tuple[int, int] | None = None) -> PreparedData:
+        """The prepared data; ``fold`` (i, k): cross-validation's fold i of k as the validation rows."""
+        return prepare(self.dataset, self.roles, self.preprocess, self.split, self.task_override, fold)
 
     def data_snapshot(self) -> Project:
         """A copy of what :meth:`prepare` and the data checks read (roles, preprocessing, split,

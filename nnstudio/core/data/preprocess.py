@@ -87,6 +87,32 @@ def _split_groups(groups: np.ndarray, frac: float, seed: int) -> tuple[np.ndarra
     return np.flatnonzero(~taken), np.flatnonzero(taken)
 
 
+def fold_indices(n: int, fold: tuple[int, int], seed: int, strata: np.ndarray | None = None,
+                 groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """range(n) as (training, held out) for fold ``i`` of ``k`` (scikit-learn's splitters):
+    whole groups where rows come in groups (GroupKFold), each class's share kept where every
+    class has k rows or more (StratifiedKFold), else rows at random (KFold); seeded."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold  # noqa: PLC0415 -- lazy: scikit-learn loads only when cross-validating
+
+    i, k = fold
+    units = len(np.unique(groups)) if groups is not None else n
+    what = "groups" if groups is not None else "rows"
+    if not 2 <= k <= units:
+        raise DataError(f"{k} folds cannot be cut from {units:,} {what} (outside the test split).",
+                        f"Choose between 2 and {max(2, min(units, 20))} folds.")
+    if not 0 <= i < k:
+        raise DataError(f"There is no fold {i + 1} of {k}.")
+    X = np.zeros((n, 1))
+    if groups is not None:
+        parts = GroupKFold(n_splits=k).split(X, groups=groups)
+    elif strata is not None and np.bincount(strata).min() >= k:
+        parts = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(X, strata)
+    else:
+        parts = KFold(n_splits=k, shuffle=True, random_state=seed).split(X)
+    train, held = list(parts)[i]
+    return np.sort(train), np.sort(held)
+
+
 def group_codes(frame: pd.DataFrame, column: str, target: str) -> np.ndarray:
     """Each row's group (an integer code of ``column``'s value; a row without one is its own
     group), or a DataError saying why the column cannot group the rows."""
@@ -176,8 +202,11 @@ def resolve_task(dataset: Dataset, target: str, task: Task | str | None) -> tupl
 
 
 def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = None,
-            split: SplitConfig | None = None, task: Task | None = None) -> PreparedData:
-    """Split the rows, fit preprocessing on the training split only, encode every split."""
+            split: SplitConfig | None = None, task: Task | None = None,
+            fold: tuple[int, int] | None = None) -> PreparedData:
+    """Split the rows, fit preprocessing on the training split only, encode every split.
+    ``fold`` (i, k): cross-validation's fold i of k — the test rows as the split makes them, the
+    rest cut in k folds (:func:`fold_indices`): fold i is the validation rows, the others train."""
     config = config or PreprocessConfig()
     split = split or SplitConfig()
     split.check()
@@ -222,18 +251,31 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
         codes = pd.factorize(frame[roles.target])[0]
         if np.bincount(codes).min() >= 2:
             strata = codes
+    groups = None
     if split.order == "last":  # the file's last rows: test, then validation before them
+        if fold is not None:
+            raise DataError("Cross-validation holds out folds from anywhere in the file, and these "
+                            "rows are in time order: a network would learn from later rows to "
+                            "predict earlier ones.",
+                            "Judge a forecast on the last rows (the split as it is), or hold out "
+                            "random rows to cross-validate.")
         rest, test_idx = _split_last(len(frame), split.test)
         train_idx, val_idx = _split_last(len(rest), split.val)
     elif split.order == "group":  # the visits of one patient: all in training, or all held out
         groups = group_codes(frame, split.group, roles.target)
         rest, test_idx = _split_groups(groups, split.test, split.seed)
-        train_idx, val_idx = _split_groups(np.unique(groups[rest], return_inverse=True)[1],
-                                           split.val, split.seed + 1)
+        if fold is None:
+            train_idx, val_idx = _split_groups(np.unique(groups[rest], return_inverse=True)[1],
+                                               split.val, split.seed + 1)
     else:
         rest, test_idx = _split_indices(len(frame), split.test, split.seed, strata)
-        train_idx, val_idx = _split_indices(len(rest), split.val, split.seed + 1,
-                                            strata[rest] if strata is not None else None)
+        if fold is None:
+            train_idx, val_idx = _split_indices(len(rest), split.val, split.seed + 1,
+                                                strata[rest] if strata is not None else None)
+    if fold is not None:
+        train_idx, val_idx = fold_indices(len(rest), fold, split.seed + 1,
+                                          strata[rest] if strata is not None else None,
+                                          groups[rest] if groups is not None else None)
     train_idx, val_idx = rest[train_idx], rest[val_idx]
     raw = {k: frame.iloc[idx].reset_index(drop=True)
            for k, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx))}
