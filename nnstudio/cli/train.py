@@ -343,6 +343,7 @@ def run(args) -> int:
 
 def cross_validation(args, project, data, warnings: list[str]) -> int:
     """``--cv K``: each fold's figure, their mean and sd, in words or JSON."""
+    from nnstudio.core.evaluate import METRIC_NAMES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core.experiments.crossval import cross_validate  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
     clash = [o for o, v in (("--repeat", args.repeat), ("--export", args.export), ("--save", args.save))
@@ -360,7 +361,7 @@ def cross_validation(args, project, data, warnings: list[str]) -> int:
 
     def said(fold, k) -> None:
         if not args.json:
-            figures = ", ".join(f"{key.replace('_', ' ')} {fmt_figure(v)}" for key, v in fold.figures.items())
+            figures = ", ".join(f"{METRIC_NAMES.get(key, key)} {fmt_figure(v)}" for key, v in fold.figures.items())
             print(f"fold {fold.index + 1} of {k}: {fold.rows:,} held-out rows, {figures}", flush=True)
 
     cv = cross_validate(project, args.cv, on_fold=said)

@@ -42,6 +42,7 @@ from nnstudio.ui.project.report_action import ReportWriter
 from nnstudio.ui.state import AppState
 from nnstudio.ui.timeline.install import install_timeline
 from nnstudio.ui.training.controller import TrainingController
+from nnstudio.ui.training.crossval_dialog import CrossValidationDialog
 from nnstudio.ui.training.curves import CurvesView
 from nnstudio.ui.training.panel import TrainingPanel
 from nnstudio.ui.training.precompiler import Precompiler
@@ -295,12 +296,26 @@ class MainWindow(QMainWindow):
             # app-wide: also while a dialog, a floating view or the data table has the focus
             a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             self.train_menu.addAction(a)
+        self.train_menu.addSeparator()
+        self.crossval_dialog = None
+        self.act_crossval = self.train_menu.addAction("Cross-&validate…", self.show_crossval)
+        self.act_crossval.setToolTip("Train once per fold of the rows outside the test split and "
+                                     "measure each on the fold held out: how far one split's figure "
+                                     "can be trusted.")
 
         self.help_menu = mb.addMenu("&Help")
 
         help_menu.install(self, self.help_menu)
         self.help_menu.addAction("&About nnstudio", self._about)
         self._on_run_state("idle")
+
+    def show_crossval(self) -> None:
+        """Training > Cross-validate…: one dialog, kept (its last result stays to read)."""
+        if self.crossval_dialog is None:
+            self.crossval_dialog = CrossValidationDialog(self.training, self)
+        self.crossval_dialog.show()
+        self.crossval_dialog.raise_()
+        self.crossval_dialog.activateWindow()
 
     # ----- TensorFlow in the background -----------------------------------------------------------
     def showEvent(self, event) -> None:

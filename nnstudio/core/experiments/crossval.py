@@ -68,9 +68,11 @@ class CrossValidation:
         name = "MAE" if self.metric == "mae" else self.metric
         head = (f"Cross-validation, {done} of {self.k} folds: " if done < self.k
                 else f"{self.k}-fold cross-validation: ")
+        low, high = min(f.rows for f in self.folds), max(f.rows for f in self.folds)
+        each = f"{low:,}" if low == high else f"{low:,}-{high:,}"
         text = (f"{head}{name} {fmt_spread(self.mean, self.sd)} (mean ± sd over the folds; each "
-                f"fold {min(f.rows for f in self.folds):,}-{max(f.rows for f in self.folds):,} "
-                f"held-out rows, {rows:,} in all; from {v.min():.3f} to {v.max():.3f}).")
+                f"fold {each} held-out rows, {rows:,} in all; from {fmt_spread(float(v.min()))} to "
+                f"{fmt_spread(float(v.max()))}).")
         if self.metric == "accuracy" and len(self.values("balanced_accuracy")) == done:
             ba = self.values("balanced_accuracy")
             text += f" Balanced accuracy {fmt_spread(float(ba.mean()), float(ba.std(ddof=1)) if done > 1 else None)}."

@@ -10,6 +10,7 @@ from nnstudio.core.coach import diagnose
 from nnstudio.core.data import checks
 from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiments.crossval import cross_validate
 from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import Task, validate
@@ -98,6 +99,8 @@ class TrainingController(QObject):
     repeat_run = Signal(object)  # RepeatRun, after each run of a repeat
     repeat_finished = Signal(object)  # RepeatSummary
     runs_recorded = Signal(object)  # list of RunRecords added to the project (issue 17)
+    cv_fold = Signal(object, int)  # a cross-validation's fold as it ends (crossval.Fold), and k
+    cv_finished = Signal(object)  # crossval.CrossValidation (the folds done, when stopped)
 
     #: How often the engine reports while the GUI trains (seconds): the live curves and surface
     #: redraw as each report arrives, so this is their frame rate (15 a second).
@@ -305,6 +308,54 @@ class TrainingController(QObject):
         self._set_state("repeating")
         self.pool.start(self.worker)
         return True
+
+    def start_cross_validation(self, k: int) -> bool:
+        """Train the project's network on each of ``k`` folds of the rows outside the test split
+        and measure it on the fold held out (core.experiments.crossval): ``cv_fold`` after each,
+        ``cv_finished`` at the end. The model the views show stays; Stop ends it between folds."""
+        if self._wait_for_tensorflow(lambda: self.start_cross_validation(k)):
+            return False
+        if self._ready_data() is None:  # said why (a network that cannot train, too big…)
+            return False
+        project = self.state.project.data_snapshot()
+        project.spec, project.settings = self.state.project.spec.copy(), replace(self.state.project.settings)
+        stopped = {"flag": False}
+        current: dict = {}
+
+        def stop() -> None:
+            stopped["flag"] = True
+            if current.get("trainer") is not None:
+                current["trainer"].stop()
+
+        def work(report):
+            return cross_validate(project, k, on_fold=lambda fold, n: report((fold, n)),
+                                  should_stop=lambda: stopped["flag"],
+                                  trainer_made=lambda t: current.__setitem__("trainer", t))
+
+        self.worker = Worker(work, stop=stop, name="cross-validation")
+        self.worker.progress.connect(self._on_cv_fold)
+        self.worker.finished.connect(self._on_cv_finished)
+        self.worker.failed.connect(self._on_cv_failed)
+        self._repeat_stop = stop
+        self._set_state("repeating")
+        self.pool.start(self.worker)
+        return True
+
+    @Slot(object)
+    def _on_cv_fold(self, item) -> None:
+        self.cv_fold.emit(*item)
+
+    @Slot(object)
+    def _on_cv_finished(self, cv) -> None:
+        self._end()
+        self.cv_finished.emit(cv)
+        self.message.emit("info", cv.text())
+
+    @Slot(object)
+    def _on_cv_failed(self, error: NNStudioError) -> None:
+        self._end()
+        self.cv_finished.emit(None)
+        self.message.emit("error", error.user_text())
 
     def set_pace(self, epochs_per_second: float | None) -> None:
         """Epochs a second for runs (None: full speed); applies at once to a running run."""
