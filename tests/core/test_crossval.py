@@ -99,3 +99,54 @@ def test_cross_validation_reports_each_fold_and_their_spread(tf_loaded):
     assert "Early stopping chose each fold's epoch" in cross_validate(p, 2).text()
     with pytest.raises(DataError, match="at least 2 folds"):
         cross_validate(p, 1)
+
+
+def test_two_cross_validations_of_the_same_folds_are_compared_fold_by_fold():
+    """Nadeau & Bengio's corrected resampled t-test: the folds' training rows overlap, so the
+    variance of the mean difference is (1/k + held/trained) s², not s²/k — a plain paired t-test
+    on these five folds would say p = 0.07, the corrected one p = 0.18."""
+    from scipy import stats as sps
+
+    from nnstudio.core.experiments import stats
+    from nnstudio.core.experiments.groups import describe
+    from nnstudio.core.experiments.record import RunRecord
+
+    a = [0.80, 0.82, 0.78, 0.85, 0.81]
+    b = [0.78, 0.80, 0.79, 0.82, 0.78]
+    v = stats.compare_folds(a, b, "val_accuracy", "wide", "narrow", held_share=1 / 4)
+    d = np.subtract(a, b)
+    t = d.mean() / np.sqrt((1 / 5 + 1 / 4) * d.var(ddof=1))
+    assert t == pytest.approx(1.633, abs=1e-3)
+    assert v.p_value == pytest.approx(2 * sps.t.sf(t, 4)) and v.p_value == pytest.approx(0.178, abs=1e-3)
+    assert "over the same 5 folds" in v.text and "within fold-to-fold noise (p = 0.2," in v.text
+
+    def group(values, units, gid):
+        return [RunRecord(id=f"{gid}{i}", spec={"hidden": [{"kind": "dense", "units": units}]},
+                          settings={"seed": 0}, data={"fingerprint": "f"}, task="binary", target="y",
+                          split={"test": 0.2, "seed": 42, "fold": i + 1, "folds": 5}, group=gid,
+                          name=f"fold {i + 1} of 5", final={"val": {"accuracy": x}})
+                for i, x in enumerate(values)]
+    text = describe(group(b, 6, "g1") + group(a, 12, "g2")[::-1])  # fold order does not matter
+    assert "paired by fold" in text and "over the same 5 folds" in text, text
+    assert "5-fold CV" in text or "5-fold cross-validation" in text
+    assert "(p = 0.2, corrected resampled t-test" in text
+    # other folds (another split seed): no pairing, the seeds' test
+    other = group(a, 12, "g3")
+    for r in other:
+        r.split = {**r.split, "seed": 7}
+    assert "paired by fold" not in describe(group(b, 6, "g1") + other)
+
+
+def test_the_folds_are_recorded_as_one_group_of_runs(tf_loaded):
+    from nnstudio.core.experiments.crossval import fold_records
+    from nnstudio.core.experiments.diff import describe_diff
+
+    p = study()
+    cv = cross_validate(p, 3)
+    recs = fold_records(cv, p)
+    assert [r.name for r in recs] == ["fold 1 of 3", "fold 2 of 3", "fold 3 of 3"]
+    assert len({r.group for r in recs}) == 1 and all(r.split["folds"] == 3 for r in recs)
+    assert [r.metric("val_accuracy") for r in recs] == pytest.approx(list(cv.values()))
+    assert describe_diff(recs[0], recs[1]) == "The fold held out: 1 -> 2 of 3"
+    assert not recs[0].trained_on(p)  # trained on other rows than the project's split
+

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 
 import numpy as np
 
 from nnstudio.core.errors import DataError
+from nnstudio.core.experiments.record import new_id, record_of
 from nnstudio.core.model.spec import Task
 from nnstudio.core.numbers import fmt_spread
 
@@ -43,6 +45,9 @@ class CrossValidation:
     test_rows: int = 0
     early_stopping: bool = False
     stopped: bool = False
+    #: each fold's run and what its record needs of its data (not in to_dict): the Runs tab keeps
+    #: the folds as a group, their curves and a verdict paired fold by fold (:func:`fold_records`)
+    runs: list = field(default_factory=list, repr=False)
 
     def values(self, key: str | None = None) -> np.ndarray:
         key = key or self.metric
@@ -123,9 +128,26 @@ def cross_validate(project, k: int = DEFAULT_FOLDS, *,
         figures = evaluate_arrays(r.model, data.X_val, data.y_val, data.task)
         fold = Fold(i, len(data.X_val), len(data.X_train), figures, int(r.epochs_run), r.status)
         out.folds.append(fold)
+        out.runs.append((r, SimpleNamespace(n_inputs=data.n_inputs, task=data.task,
+                                            n_classes=data.n_classes)))
         if on_fold is not None:
             on_fold(fold, k)
     if out is None:
         out = CrossValidation(k, project.task, "mae" if project.task is Task.REGRESSION else "accuracy")
     out.stopped = len(out.folds) < k
     return out
+
+
+def fold_records(cv: CrossValidation, project, source: str = "gui") -> list:
+    """The folds as run records of one group ("fold 2 of 5"), their split saying which fold was
+    held out: curves in the Runs tab, and two cross-validations of the same folds compared fold by
+    fold (:func:`nnstudio.core.experiments.stats.compare_folds`)."""
+    group = new_id()
+    recs = []
+    for fold, (result, shape) in zip(cv.folds, cv.runs):
+        rec = record_of(result, project, shape, source=source, group=group,
+                        name=f"fold {fold.index + 1} of {cv.k}")
+        rec.split = {**rec.split, "fold": fold.index + 1, "folds": cv.k}
+        rec.final.setdefault("val", {}).update(fold.figures)  # the held-out fold's own figures
+        recs.append(rec)
+    return recs

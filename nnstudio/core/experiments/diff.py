@@ -109,13 +109,27 @@ def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
     if a.preprocess != b.preprocess:
         out.append("preprocessing differs")
     if a.split != b.split:
-        changed = [k for k in ("test", "val", "order", "seed", "stratify")
+        if {k: v for k, v in a.split.items() if k != "fold"} == {k: v for k, v in b.split.items() if k != "fold"}:
+            out.append(f"the fold held out: {a.split.get('fold')} -> {b.split.get('fold')} of "
+                       f"{a.split.get('folds')}")
+            return out
+        if ("folds" in a.split) != ("folds" in b.split):
+            out.append(f"the rows trained on: {_rows_of(a.split)} -> {_rows_of(b.split)}")
+            return out
+        changed = [k for k in ("test", "val", "order", "seed", "stratify", "folds")
                    if k in a.split and k in b.split and _said(a.split, k) != _said(b.split, k)]
         named = {"test": "test", "val": "validation", "order": "rows held out", "seed": "split seed",
-                 "stratify": "stratify"}
+                 "stratify": "stratify", "folds": "cross-validation folds"}
         parts = [f"{named[k]}: {_said(a.split, k)} -> {_said(b.split, k)}" for k in changed]
         out.append("the train/validation/test split differs" + (f" ({', '.join(parts)})" if parts else ""))
     return out
+
+
+def _rows_of(split: dict) -> str:
+    """Which rows a run trained on, in words: a cross-validation's fold, or the split's."""
+    if "folds" in split:
+        return f"the rows outside fold {split.get('fold')} of {split['folds']}"
+    return "the split's training rows"
 
 
 def task_words(task: str) -> str:

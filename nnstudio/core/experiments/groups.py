@@ -30,10 +30,37 @@ def groups_of(runs: list[RunRecord]) -> list[list[RunRecord]]:
     return list(out.values())
 
 
+def folds_of(group: list[RunRecord]) -> int | None:
+    """k where ``group`` is a cross-validation's folds (each run one fold held out), else None."""
+    k = group[0].split.get("folds") if group[0].split else None
+    return k if k and all(r.split.get("folds") == k and r.split.get("fold") for r in group) else None
+
+
+def paired_folds(ga: list[RunRecord], gb: list[RunRecord], metric: str) -> tuple[list, list] | None:
+    """The two groups' ``metric`` fold by fold, where both cross-validated the same folds (the
+    same rows, the same split, k and seed): the pairs a fold-paired verdict compares."""
+    ka, kb = folds_of(ga), folds_of(gb)
+    if not ka or ka != kb:
+        return None
+    if _folds_cut(ga[0]) != _folds_cut(gb[0]):
+        return None
+    a = {r.split["fold"]: r.metric(metric) for r in ga}
+    b = {r.split["fold"]: r.metric(metric) for r in gb}
+    both = [f for f in sorted(a) if f in b and a[f] is not None and b[f] is not None]
+    return [a[f] for f in both], [b[f] for f in both]
+
+
+def _folds_cut(r: RunRecord) -> tuple:
+    """What decides a cross-validation's folds: the split (its k and seed), the data, the target."""
+    return ({k: v for k, v in r.split.items() if k != "fold"}, r.data.get("fingerprint"), r.target, r.task)
+
+
 def group_label(group: list[RunRecord]) -> str:
     r = group[0]
     if r.knobs:
         return label_of(r.knobs)
+    if folds_of(group):
+        return f"{folds_of(group)}-fold cross-validation"
     if len(group) > 1:
         return f"{r.label().split(' · ')[0]} ×{len(group)}"
     return r.label()
@@ -53,6 +80,9 @@ def group_labels(groups: list[list[RunRecord]]) -> list[str]:
             parts += [f"{SETTING_WORDS.get(k, k.replace('_', ' '))} {r.setting(k)}" for k in keys]
             what = ", ".join(parts) or f"#{n + 1}"  # nothing differs: the order they ran in
             size = len(groups[i])
+            if folds_of(groups[i]):
+                labels[i] = f"{what}, {folds_of(groups[i])}-fold CV"
+                continue
             labels[i] = f"{what} ×{size}" if size > 1 else f"{base} · {what}"
     return labels
 
@@ -119,8 +149,13 @@ def describe(runs: list[RunRecord]) -> str:
         na, nb = names
         metric = verdict_metric(runs)
         change = describe_diff(ga[0], gb[0], include_seed=False)
-        v = stats.compare([r.metric(metric) for r in gb], [r.metric(metric) for r in ga],
-                          metric, nb, na)
+        pairs = paired_folds(gb, ga, metric)
+        if pairs is not None:  # the same folds: paired fold by fold, corrected for their overlap
+            k = folds_of(ga)
+            v = stats.compare_folds(*pairs, metric, nb, na, held_share=1 / (k - 1))
+        else:
+            v = stats.compare([r.metric(metric) for r in gb], [r.metric(metric) for r in ga],
+                              metric, nb, na)
         if len(runs) != 2:
             lines.append(f"From {na} to {nb}: {change}.")
         lines.append(v.text)
@@ -128,12 +163,17 @@ def describe(runs: list[RunRecord]) -> str:
         metric = verdict_metric(runs)
         for g, name in zip(groups, names):
             s = stats.summarize([r.metric(metric) for r in g])
+            unit = "fold" if folds_of(g) else "seed"
             lines.append(f"{name}: {metric} {stats.spread_text(s)} ({s.n} "
-                         f"seed{'s' if s.n != 1 else ''})")
+                         f"{unit}{'s' if s.n != 1 else ''})")
     elif len(runs) > 1:  # one seed group (a Repeat): its spread, and what a verdict needs
         metric = verdict_metric(runs)
         s = stats.summarize([r.metric(metric) for r in runs])
-        if s.n:
+        if s.n and folds_of(runs):
+            lines.append(f"{group_label(runs)}: {metric} {fmt_spread(s.mean, s.sd)} over {s.n} "
+                         f"folds held out in turn. Cross-validate another network or setting too, "
+                         f"and select both, for a verdict paired fold by fold.")
+        elif s.n:
             lines.append(f"{group_label(runs)}: {metric} {fmt_spread(s.mean, s.sd)} over "
                          f"{s.n} seeds. Select another seed group too (a Repeat of another "
                          f"network or setting, a sweep's configuration) for a verdict on the "

@@ -139,6 +139,48 @@ def compare(a_values, b_values, metric: str = "val_accuracy", label_a: str = "A"
     return v
 
 
+#: The test between two cross-validations of the same folds (Nadeau & Bengio, 2003).
+FOLD_TEST_NAME = "corrected resampled t-test, paired by fold"
+
+
+def compare_folds(a_values, b_values, metric: str, label_a: str, label_b: str,
+                  held_share: float, digits: int = 3) -> Verdict:
+    """Group A's ``metric`` against group B's over the same k folds, paired by fold. The folds'
+    training rows overlap, so their figures are not independent: the variance of the mean
+    difference is taken as (1/k + held/trained) s², not s²/k (Nadeau & Bengio's correction;
+    ``held_share``: held-out rows over training rows of a fold), with k - 1 degrees of freedom."""
+    a, b = summarize(a_values), summarize(b_values)
+    k = min(a.n, b.n)
+    d = np.asarray(a.values[:k], float) - np.asarray(b.values[:k], float)
+    diff = float(d.mean()) if k else float("nan")
+    head = (f"{label_a}: {spread_text(a, digits)} vs {spread_text(b, digits)} ({label_b}) {metric} "
+            f"over the same {k} folds")
+    if k < 2:
+        return Verdict(metric, a, b, diff, FOLD_TEST_NAME, None, None,
+                       f"{head} — too few folds to compare.")
+    sd = float(d.std(ddof=1))
+    if sd == 0.0:
+        same = diff == 0.0
+        return Verdict(metric, a, b, diff, FOLD_TEST_NAME, 1.0 if same else 0.0, same,
+                       f"{head} — " + ("every fold gave the same value in both: no difference."
+                                       if same else f"the same difference on every fold "
+                                                    f"({_better(diff, metric, label_a, label_b)})."))
+    from scipy import stats  # noqa: PLC0415 -- lazy: SciPy loads only when this runs, not at start-up
+
+    t = diff / math.sqrt((1 / k + held_share) * sd ** 2)
+    p = float(2 * stats.t.sf(abs(t), k - 1))
+    v = Verdict(metric, a, b, diff, FOLD_TEST_NAME, p, not p < ALPHA, "")
+    if v.undecided:
+        tail = (f"{k} folds cannot tell the difference from fold-to-fold noise ({_p(p)}, "
+                f"{FOLD_TEST_NAME}), though it is larger than its spread: use more folds or seeds")
+    elif v.within_noise:
+        tail = f"the difference is within fold-to-fold noise ({_p(p)}, {FOLD_TEST_NAME})"
+    else:
+        tail = f"{_better(diff, metric, label_a, label_b)} beyond fold-to-fold noise ({_p(p)}, {FOLD_TEST_NAME})"
+    v.text = f"{head} — {tail}"
+    return v
+
+
 def _better(diff: float, metric: str, label_a: str, label_b: str) -> str:
     a_better = (diff > 0) == higher_is_better(metric)
     return f"{label_a if a_better else label_b} is better"

@@ -10,7 +10,8 @@ from nnstudio.core.coach import diagnose
 from nnstudio.core.data import checks
 from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiments.crossval import cross_validate
+from nnstudio.core.experiments import store
+from nnstudio.core.experiments.crossval import cross_validate, fold_records
 from nnstudio.core.guessing import baseline, baseline_of_runs
 from nnstudio.core.model.memory import check_fits
 from nnstudio.core.model.spec import Task, validate
@@ -348,6 +349,11 @@ class TrainingController(QObject):
     @Slot(object)
     def _on_cv_finished(self, cv) -> None:
         self._end()
+        if cv.folds:  # the folds as one group of runs in the Runs tab (curves, a paired verdict)
+            recs = fold_records(cv, self.state.project)
+            store.add_runs(self.state.project, recs)
+            self.state.dirty = True
+            self.runs_recorded.emit(recs)
         self.cv_finished.emit(cv)
         self.message.emit("info", cv.text())
 

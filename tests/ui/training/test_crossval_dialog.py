@@ -27,6 +27,7 @@ def test_cross_validation_from_the_training_menu(window, qtbot):
     with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
         window.training.start()
     model = window.state.model
+    before = len(window.state.project.runs)
     window.act_crossval.trigger()
     dlg = window.crossval_dialog
     assert dlg.isVisible() and dlg.folds.value() == 5
@@ -42,6 +43,11 @@ def test_cross_validation_from_the_training_menu(window, qtbot):
     assert window.training.run_state == "idle" and window.act_train.isEnabled()
     assert window.state.model is model  # the trained model the views show stays
     assert "3-fold cross-validation" in window.statusBar().currentMessage()
+    # the folds are a group of runs in the Runs tab, selected: their verdict pane speaks of folds
+    folds = window.state.project.runs[before:]
+    assert [r.name for r in folds] == ["fold 1 of 3", "fold 2 of 3", "fold 3 of 3"]
+    assert {r.id for r in window.runs_panel.selected_runs()} >= {r.id for r in folds}
+    assert "3 folds held out in turn" in window.runs_panel.verdict.text()
     # Stop after the first fold: the fold done is kept and said
     dlg.folds.setValue(10)
     window.training.cv_fold.connect(lambda *_: window.training.stop())
