@@ -335,3 +335,17 @@ def test_cross_validation_from_the_command_line(tmp_path):
     assert "fold 3 of 3: " in text and "3-fold cross-validation: accuracy " in text
     r = nnstudio("train", "xor", "--cv", "3", "--export", str(tmp_path / "m.keras"))
     assert r.returncode == 2 and "--export cannot go with it" in r.stderr
+    # saved: the folds are a group of the project's runs, and a second cross-validation of the
+    # same folds is compared with it fold by fold
+    p = str(tmp_path / "cv.nnstudio")
+    assert nnstudio("train", "xor", "--epochs", "5", "--cv", "3", "--save", p).returncode == 0
+    r = nnstudio("train", p, "--epochs", "5", "--layers", "dense:3:relu", "--cv", "3", "--save", p)
+    assert r.returncode == 0, r.stderr
+    assert "Against the project's previous group: " in r.stdout and "paired by fold" in r.stdout
+    listed = nnstudio("runs", p).stdout
+    assert "fold 3 of 3" in listed and "over 3 folds" in listed
+    # a project file holding a trained model is not overwritten without it (refused before training)
+    m = str(tmp_path / "m.nnstudio")
+    assert nnstudio("train", "xor", "--epochs", "2", "--save", m).returncode == 0
+    r = nnstudio("train", m, "--cv", "3", "--save", m)
+    assert r.returncode == 2 and "holds a trained model" in r.stderr and "fold 1" not in r.stdout

@@ -344,15 +344,26 @@ def run(args) -> int:
 def cross_validation(args, project, data, warnings: list[str]) -> int:
     """``--cv K``: each fold's figure, their mean and sd, in words or JSON."""
     from nnstudio.core.evaluate import METRIC_NAMES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
-    from nnstudio.core.experiments.crossval import cross_validate  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+    from nnstudio.core.experiments.crossval import cross_validate, fold_records  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
-    clash = [o for o, v in (("--repeat", args.repeat), ("--export", args.export), ("--save", args.save))
-             if v]
+    clash = [o for o, v in (("--repeat", args.repeat), ("--export", args.export)) if v]
     if clash:
         raise NNStudioError(f"--cv trains {args.cv} networks, one a fold: {', '.join(clash)} "
                             f"cannot go with it.",
                             "Cross-validate to judge the network and settings; then train once "
-                            "without --cv to export or save.")
+                            "without --cv to export it.")
+    if args.save:
+        from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+        from nnstudio.core.project_doc import read_document  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
+
+        path = project_file.with_suffix(args.save)
+        if path.is_file() and read_document(path).get("trained"):
+            # a cross-validation makes no model of the project's: saved, the file would lose its own
+            raise NNStudioError(f"{path.name} holds a trained model, which saving the folds would "
+                                f"drop (a cross-validation trains one network a fold, none of the "
+                                f"project's).",
+                                "Save the folds in another project (--save other.nnstudio), or open "
+                                "the project in the app and use Training > Cross-validate… there.")
     warn(warnings)
     lines = [] if args.json else [rows_text(data), task_line(project, data),
                                   "\n".join(columns_lines(project, data))]
@@ -365,9 +376,20 @@ def cross_validation(args, project, data, warnings: list[str]) -> int:
             print(f"fold {fold.index + 1} of {k}: {fold.rows:,} held-out rows, {figures}", flush=True)
 
     cv = cross_validate(project, args.cv, on_fold=said)
-    if args.json:
-        print(json.dumps({"cross_validation": cv.to_dict(), "text": cv.text(),
-                          "task": data.task.value, "warnings": warnings}, indent=2))
-    else:
+    out = {"cross_validation": cv.to_dict(), "text": cv.text(), "task": data.task.value,
+           "warnings": warnings}
+    if not args.json:
         print(cv.text())
+    if args.save:  # the folds as a group of the project's runs; against the previous group
+        store.keep_runs_of(project, path, args.source)
+        store.add_runs(project, fold_records(cv, project, source="cli"))
+        out["saved"] = str(project_file.save_project(project, path))
+        verdict = groups.summary(project.runs)["verdict"]  # None: no earlier group
+        out["verdict_vs_previous"] = verdict
+        if not args.json:
+            if verdict:
+                print("Against the project's previous group: " + verdict.replace("\n\n", " "))
+            print(f"saved {out['saved']}")
+    if args.json:
+        print(json.dumps(out, indent=2))
     return 0

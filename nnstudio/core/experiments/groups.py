@@ -213,7 +213,8 @@ def summary(runs: list[RunRecord]) -> dict:
         if unlike_runs(everyone):  # each group by its own measure: one shared would be the loss
             metric = verdict_metric(g)
         s = stats.summarize([r.metric(metric) for r in g])
-        out.append({"label": name, "runs": [r.id for r in g], "metric": metric, **s.to_dict()})
+        out.append({"label": name, "runs": [r.id for r in g], "metric": metric, **s.to_dict(),
+                    "unit": "fold" if folds_of(g) else "seed"})
     verdict = describe(gs[-2] + gs[-1]) if len(gs) >= 2 else None
     return {"groups": out, "verdict": verdict}
 
@@ -222,10 +223,12 @@ def summary_lines(summ: dict) -> list[str]:
     """:func:`summary` in words, a line per group, then the verdict."""
     if not summ["groups"]:
         return []
-    lines = [f"Seed groups ({summ['groups'][0]['metric']}, mean ± sd):"]
+    folds = any(g.get("unit") == "fold" for g in summ["groups"])
+    lines = [f"{'Groups' if folds else 'Seed groups'} ({summ['groups'][0]['metric']}, mean ± sd):"]
     for g in summ["groups"]:
         mean = "n/a" if g["mean"] is None else f"{g['mean']:.4f} ± {g['sd']:.4f}"
-        lines.append(f"  {g['label']}: {mean} over {g['n']} seed{'s' if g['n'] != 1 else ''}")
+        unit = g.get("unit", "seed")
+        lines.append(f"  {g['label']}: {mean} over {g['n']} {unit}{'s' if g['n'] != 1 else ''}")
     if summ["verdict"]:
         lines.append("The last two: " + summ["verdict"].replace("\n\n", " "))
     return lines

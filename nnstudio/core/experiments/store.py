@@ -188,16 +188,22 @@ def existing_runs(path: Path | str) -> list[RunRecord]:
     return runs_from_document(read_document(path), path)
 
 
-def append_cli_runs(project, path: Path | str, source: str, results: list, data,
-                    timelines: list | None = None, parent: str | None = None,
-                    parent_epoch: int | None = None, spec=None, settings=None) -> list[RunRecord]:
-    """``nnstudio train --save PATH``: the project keeps the runs PATH already had (or its own,
-    when it was loaded from PATH) and gains these ``results`` (one group for ``--repeat``)."""
+def keep_runs_of(project, path: Path | str, source: str) -> None:
+    """Before ``nnstudio train --save PATH`` adds runs: the project keeps the runs PATH already
+    had (or its own, when it was loaded from PATH)."""
     path = Path(path)
     src = Path(source)
     same = src.suffix.lower() == ".nnstudio" and src.is_file() and path.is_file() \
         and src.resolve() == path.resolve()
     project.runs = list(project.runs) if same else existing_runs(path)
+
+
+def append_cli_runs(project, path: Path | str, source: str, results: list, data,
+                    timelines: list | None = None, parent: str | None = None,
+                    parent_epoch: int | None = None, spec=None, settings=None) -> list[RunRecord]:
+    """``nnstudio train --save PATH``: the project keeps the runs PATH already had (or its own,
+    when it was loaded from PATH) and gains these ``results`` (one group for ``--repeat``)."""
+    keep_runs_of(project, path, source)
     group = new_id() if len(results) > 1 else None
     timelines = timelines or [None] * len(results)
     records = [record_of(r, project, data, source="cli", group=group, timeline=t, parent=parent,
