@@ -128,13 +128,22 @@ def compare(a_values, b_values, metric: str = "val_accuracy", label_a: str = "A"
         warnings.simplefilter("ignore", RuntimeWarning)
         p = float(stats.ttest_ind(a.values, b.values, equal_var=False).pvalue)
     v = Verdict(metric, a, b, diff, TEST_NAME, p, not p < ALPHA, "")
-    if v.undecided:  # not shown real, not shown small: say so
-        tail = (f"{n} cannot tell the difference from seed noise ({_p(p)}, {TEST_NAME}), though "
-                f"it is larger than the seeds' spread: run more seeds to know")
+    return _said(v, head, label_a, label_b, noise="seed noise",
+                 few=f"{n} cannot tell the difference from seed noise",
+                 more="it is larger than the seeds' spread: run more seeds to know")
+
+
+def _said(v: Verdict, head: str, label_a: str, label_b: str, *, noise: str, few: str,
+          more: str) -> Verdict:
+    """The verdict's words once its test is made: within ``noise``, beyond it, or (not shown real,
+    not shown small) ``few`` cannot tell."""
+    p = _p(v.p_value)
+    if v.undecided:
+        tail = f"{few} ({p}, {v.test}), though {more}"
     elif v.within_noise:
-        tail = f"the difference is within seed noise ({_p(p)}, {TEST_NAME})"
+        tail = f"the difference is within {noise} ({p}, {v.test})"
     else:
-        tail = f"{_better(diff, metric, label_a, label_b)} beyond seed noise ({_p(p)}, {TEST_NAME})"
+        tail = f"{_better(v.difference, v.metric, label_a, label_b)} beyond {noise} ({p}, {v.test})"
     v.text = f"{head} — {tail}"
     return v
 
@@ -170,15 +179,9 @@ def compare_folds(a_values, b_values, metric: str, label_a: str, label_b: str,
     t = diff / math.sqrt((1 / k + held_share) * sd ** 2)
     p = float(2 * stats.t.sf(abs(t), k - 1))
     v = Verdict(metric, a, b, diff, FOLD_TEST_NAME, p, not p < ALPHA, "")
-    if v.undecided:
-        tail = (f"{k} folds cannot tell the difference from fold-to-fold noise ({_p(p)}, "
-                f"{FOLD_TEST_NAME}), though it is larger than its spread: use more folds or seeds")
-    elif v.within_noise:
-        tail = f"the difference is within fold-to-fold noise ({_p(p)}, {FOLD_TEST_NAME})"
-    else:
-        tail = f"{_better(diff, metric, label_a, label_b)} beyond fold-to-fold noise ({_p(p)}, {FOLD_TEST_NAME})"
-    v.text = f"{head} — {tail}"
-    return v
+    return _said(v, head, label_a, label_b, noise="fold-to-fold noise",
+                 few=f"{k} folds cannot tell the difference from fold-to-fold noise",
+                 more="it is larger than its spread: use more folds or seeds")
 
 
 def _better(diff: float, metric: str, label_a: str, label_b: str) -> str:
