@@ -93,6 +93,13 @@ def open_run_model(window, run) -> bool:
         window.show_message("error", f"The project's data cannot be prepared, so the model cannot "
                                      f"be evaluated: {e.user_text()}")
         return False
+    if run.split.get("folds"):  # a cross-validation's fold: its own rows, never the project's split
+        window.show_message("warning", f"'{run.label()}' belongs to a {run.split['folds']}-fold "
+                                       f"cross-validation: its network learned from the rows outside "
+                                       f"fold {run.split.get('fold')}, not from the project's training "
+                                       f"split, so it cannot be the project's model. Restore its "
+                                       f"network and settings (Restore) and train them.")
+        return False
     if not run.trained_on(state.project):
         window.show_message("warning", f"{run.label()} was trained on other data (or its file read "
                                        "another way: 'Also missing' …), other input columns or "

@@ -9,6 +9,7 @@ from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec
 from nnstudio.core.project import Project
 from nnstudio.core.training.settings import TrainSettings
+from nnstudio.ui.experiments.install import open_run_model
 
 
 def study() -> Project:
@@ -48,6 +49,9 @@ def test_cross_validation_from_the_training_menu(window, qtbot):
     assert [r.name for r in folds] == ["fold 1 of 3", "fold 2 of 3", "fold 3 of 3"]
     assert {r.id for r in window.runs_panel.selected_runs()} >= {r.id for r in folds}
     assert "3 folds held out in turn" in window.runs_panel.verdict.text()
+    # a fold's network is not the project's model: Open model says why, and changes nothing
+    assert not open_run_model(window, folds[0]) and window.state.model is model
+    assert "belongs to a 3-fold cross-validation" in window.last_message[1]
     # Stop after the first fold: the fold done is kept and said
     dlg.folds.setValue(10)
     window.training.cv_fold.connect(lambda *_: window.training.stop())
