@@ -340,11 +340,15 @@ class TrainingController(QObject):
         self._repeat_stop = stop
         self._set_state("repeating")
         self.pool.start(self.worker)
+        self.message.emit("info", f"Cross-validating: training fold 1 of {k}…")
         return True
 
     @Slot(object)
     def _on_cv_fold(self, item) -> None:
-        self.cv_fold.emit(*item)
+        fold, k = item
+        if fold.index + 1 < k:
+            self.message.emit("info", f"Cross-validating: training fold {fold.index + 2} of {k}…")
+        self.cv_fold.emit(fold, k)
 
     @Slot(object)
     def _on_cv_finished(self, cv) -> None:

@@ -33,9 +33,13 @@ def test_cross_validation_from_the_training_menu(window, qtbot):
     dlg = window.crossval_dialog
     assert dlg.isVisible() and dlg.folds.value() == 5
     dlg.folds.setValue(3)
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
     with qtbot.waitSignal(window.training.cv_finished, timeout=120_000):
         dlg.run_button.click()
         assert not window.act_train.isEnabled() and dlg.stop_button.isEnabled()
+    # the status bar says which fold trains (the dialog may be behind the window)
+    assert "Cross-validating: training fold 1 of 3…" in said and "Cross-validating: training fold 3 of 3…" in said
     cv = dlg.result
     assert cv is not None and len(cv.folds) == 3 and dlg.table.rowCount() == 3
     assert dlg.table.item(2, 0).text() == "3 of 3"
