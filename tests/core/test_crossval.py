@@ -150,3 +150,21 @@ def test_the_folds_are_recorded_as_one_group_of_runs(tf_loaded):
     assert describe_diff(recs[0], recs[1]) == "The fold held out: 1 -> 2 of 3"
     assert not recs[0].trained_on(p)  # trained on other rows than the project's split
 
+
+
+def test_cross_validations_across_class_weights_compare_the_held_out_folds_balanced_accuracy():
+    from nnstudio.core.experiments.groups import describe, verdict_metric
+    from nnstudio.core.experiments.record import RunRecord
+
+    def group(weights, values, gid):
+        return [RunRecord(id=f"{gid}{i}", spec={}, settings={"seed": 0, "class_weight": weights},
+                          data={"fingerprint": "f"}, task="binary", target="fraud", group=gid,
+                          split={"seed": 42, "fold": i + 1, "folds": 3},
+                          final={"val": {"accuracy": 0.97 - x / 3, "balanced_accuracy": x},
+                                 "test": {"accuracy": 0.96, "balanced_accuracy": 0.5}})
+                for i, x in enumerate(values)]
+    runs = group("none", [0.50, 0.51, 0.50], "a") + group("balanced", [0.66, 0.70, 0.64], "b")
+    assert verdict_metric(runs) == "val_balanced_accuracy"
+    text = describe(runs)
+    assert "val_balanced_accuracy over the same 3 folds" in text and "paired by fold" in text
+    assert "the verdict compares the held-out folds' balanced accuracy" in text

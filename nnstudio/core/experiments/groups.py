@@ -107,9 +107,12 @@ def weights_vary(runs: list[RunRecord]) -> bool:
 
 def verdict_metric(runs: list[RunRecord]) -> str:
     """The measure a verdict between ``runs`` compares: validation accuracy (or MAE) where they
-    all have it; across class weights, the test rows' balanced accuracy where they all kept it."""
-    if weights_vary(runs) and all(r.metric("test_balanced_accuracy") is not None for r in runs):
-        return "test_balanced_accuracy"
+    all have it; across class weights, balanced accuracy where they all kept it: a
+    cross-validation's folds on their held-out fold, other runs on the test rows."""
+    if weights_vary(runs):  # a cross-validation's folds keep their held-out fold's (validation)
+        for key in ("val_balanced_accuracy", "test_balanced_accuracy"):
+            if all(r.metric(key) is not None for r in runs):
+                return key
     for key in ("val_accuracy", "val_mae", "test_accuracy", "test_mae", "accuracy", "mae"):
         if all(r.metric(key) is not None for r in runs):
             return key
@@ -184,12 +187,14 @@ def describe(runs: list[RunRecord]) -> str:
         lines += figures_lines(r)
         if r.note:
             lines.append(r.note)
-    if len(groups) >= 2 and not apart and "accuracy" in verdict_metric(runs) and weights_vary(runs):
+    metric = verdict_metric(runs)
+    if len(groups) >= 2 and not apart and "accuracy" in metric and weights_vary(runs):
         # weighted classes give up right answers of the frequent class for the rare ones' recall
+        rows = "held-out folds'" if metric.startswith("val_") else "test rows'"
         lines.append("Class weights trade accuracy for the rarer classes' recall: "
-                     + ("the verdict compares the test rows' balanced accuracy (each class's recall, "
+                     + (f"the verdict compares the {rows} balanced accuracy (each class's recall, "
                         "averaged), not accuracy, which always answering the most frequent class "
-                        "scores well on." if verdict_metric(runs) == "test_balanced_accuracy" else
+                        "scores well on." if metric.endswith("balanced_accuracy") else
                         "compare each run's balanced accuracy and recall per class (Evaluation) "
                         "rather than accuracy, which always answering the most frequent class "
                         "scores well on."))
