@@ -83,6 +83,7 @@ def test_cross_validation_reports_each_fold_and_their_spread(tf_loaded):
     text = cv.text()
     assert text.startswith(f"4-fold cross-validation: accuracy {cv.mean:.3f} ± {cv.sd:.3f}")
     assert f"the {cv.test_rows} test rows were not used" in text and "Early stopping" not in text
+    assert "left out with a missing value" not in text
     # a fold's figure is its own network's on its held-out rows, as a plain run on that fold gives
     from nnstudio.core.training.engine import train
     from nnstudio.core.training.evaluation import evaluate_arrays
@@ -168,3 +169,15 @@ def test_cross_validations_across_class_weights_compare_the_held_out_folds_balan
     text = describe(runs)
     assert "val_balanced_accuracy over the same 3 folds" in text and "paired by fold" in text
     assert "the verdict compares the held-out folds' balanced accuracy" in text
+
+
+def test_rows_left_out_for_a_missing_value_are_said(tf_loaded):
+    from nnstudio.core.data.preprocess import PreprocessConfig
+
+    p = study(60)
+    p.dataset.frame.loc[[3, 17, 40], "dose"] = np.nan
+    p.preprocess = PreprocessConfig(per_column={"dose": {"missing": "drop"}})
+    cv = cross_validate(p, 3)
+    assert sum(f.rows for f in cv.folds) + cv.test_rows == 57
+    assert "but for rows a fold's data left out with a missing value: up to 3" in cv.text()
+    assert all(f["dropped_rows"] == 3 for f in cv.to_dict()["folds"])

@@ -31,6 +31,7 @@ class Fold:
     index: int  # 0-based
     rows: int  # held-out rows
     train_rows: int
+    dropped: int  # rows left out of this fold's data (a missing value under 'drop the row')
     figures: dict[str, float]  # the held-out fold's accuracy and balanced accuracy, or MAE
     epochs: int
     status: str
@@ -81,8 +82,11 @@ class CrossValidation:
         if self.metric == "accuracy" and len(self.values("balanced_accuracy")) == done:
             ba = self.values("balanced_accuracy")
             text += f" Balanced accuracy {fmt_spread(float(ba.mean()), float(ba.std(ddof=1)) if done > 1 else None)}."
+        dropped = max(f.dropped for f in self.folds)
         text += (" Each fold's network learned from the other folds, preprocessing fitted on them "
-                 "alone; every row outside the test split was held out once")
+                 "alone; every row outside the test split was held out once"
+                 + (f" (but for rows a fold's data left out with a missing value: up to "
+                    f"{dropped:,})" if dropped else ""))
         text += f", and the {self.test_rows:,} test rows were not used." if self.test_rows else "."
         if self.early_stopping:
             text += (" Early stopping chose each fold's epoch on its held-out fold, which flatters "
@@ -92,6 +96,7 @@ class CrossValidation:
     def to_dict(self) -> dict:
         return {"k": self.k, "metric": self.metric, "mean": self.mean, "sd": self.sd,
                 "folds": [{"fold": f.index + 1, "rows": f.rows, "train_rows": f.train_rows,
+                           "dropped_rows": f.dropped,
                            "epochs": f.epochs, "status": f.status, **f.figures} for f in self.folds],
                 "test_rows": self.test_rows, "stopped": self.stopped}
 
@@ -126,7 +131,8 @@ def cross_validate(project, k: int = DEFAULT_FOLDS, *,
         if r.model is None or should_stop() and r.status == "stopped":
             break
         figures = evaluate_arrays(r.model, data.X_val, data.y_val, data.task)
-        fold = Fold(i, len(data.X_val), len(data.X_train), figures, int(r.epochs_run), r.status)
+        fold = Fold(i, len(data.X_val), len(data.X_train), int(data.rows().get("dropped", 0)),
+                    figures, int(r.epochs_run), r.status)
         out.folds.append(fold)
         out.runs.append((r, SimpleNamespace(n_inputs=data.n_inputs, task=data.task,
                                             n_classes=data.n_classes)))
