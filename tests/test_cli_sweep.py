@@ -64,3 +64,20 @@ def test_sweep_bad_input_is_one_line(args, message):
 def test_runs_of_a_missing_project(tmp_path):
     r = nnstudio("runs", str(tmp_path / "none.nnstudio"), timeout=60)
     assert r.returncode == 2 and "no project file" in r.stderr
+
+
+def test_a_sweep_over_cross_validation_folds(tmp_path):
+    """`nnstudio sweep --cv K`: each configuration over K folds instead of seeds, and a project file
+    holding a trained model is not overwritten without it."""
+    r = nnstudio("sweep", "xor", "--grid", "lr=0.01,0.001", "--epochs", "5", "--cv", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["folds"] == 3 and len(out["configurations"]) == 2
+    assert [s["fold"] for s in out["configurations"][1]["seeds"]] == [1, 2, 3]
+    assert "paired by fold" in out["verdicts"][0]["text"]
+    text = nnstudio("sweep", "xor", "--grid", "lr=0.01,0.001", "--epochs", "5", "--cv", "3").stdout
+    assert "2 configurations x 3 folds (cross-validated)" in text
+    m = str(tmp_path / "m.nnstudio")
+    assert nnstudio("train", "xor", "--epochs", "2", "--save", m).returncode == 0
+    r = nnstudio("sweep", m, "--grid", "lr=0.01,0.001", "--epochs", "2", "--seeds", "2", "--save", m)
+    assert r.returncode == 2 and "holds a trained model" in r.stderr

@@ -197,3 +197,18 @@ def result_json(result, params: int) -> dict:
     if result.best_epoch is not None:
         out["best_epoch"] = result.best_epoch + 1
     return out
+
+
+def keeps_trained_model(save: str, what: str) -> None:
+    """Refuse ``--save PATH`` where PATH holds a trained model that saving ``what`` (runs without
+    a model of the project's: a sweep, a cross-validation) would drop; said before anything trains."""
+    from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
+    from nnstudio.core.errors import NNStudioError  # noqa: PLC0415 -- lazy: only a refusal needs it
+    from nnstudio.core.project_doc import read_document  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
+
+    path = project_file.with_suffix(save)
+    if path.is_file() and read_document(path).get("trained"):
+        raise NNStudioError(f"{path.name} holds a trained model, which saving {what} would drop "
+                            f"(they train networks of their own, none the project's model).",
+                            "Save them in another project (--save other.nnstudio), or open the "
+                            "project in the app and run them there.")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from nnstudio.cli import train
+from nnstudio.cli.common import keeps_trained_model
 from nnstudio.cli.train import load_project
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import store, sweep
@@ -57,15 +58,21 @@ def run(args) -> int:
                                 "from the app or with `nnstudio train`.")
     if args.seeds is None or args.seeds < 1:
         raise NNStudioError("--seeds must be at least 1.", "Give e.g. --seeds 5.")
+    if args.cv is not None and args.ray is not None:
+        raise NNStudioError("--cv runs on this machine: it cannot go with --ray.",
+                            "Leave out --ray to cross-validate, or sweep seeds on the cluster.")
     if args.ray is not None:
         from nnstudio.core.experiments.ray_sweep import require_ray  # noqa: PLC0415 -- lazy: Ray, an optional extra
 
         require_ray()  # before reading any data: say at once how to install it
     grid = sweep.parse_grid(args.grid)
     configs = sweep.expand(grid, args.random, args.random_seed)
+    if args.save:
+        keeps_trained_model(args.save, "the sweep's runs")
     project = load_project(args)
     data = project.prepare()
-    total = len(configs) * args.seeds
+    each = args.cv if args.cv is not None else args.seeds
+    total = len(configs) * each
     show = not args.json and sys.stderr.isatty()
 
     def on_run(r: sweep.SweepRun) -> None:
@@ -75,18 +82,21 @@ def run(args) -> int:
             sys.stderr.flush()
 
     if show:
-        sys.stderr.write(f"{len(configs)} configurations x {args.seeds} seeds = {total} runs\n")
-    if args.ray is not None:
+        sys.stderr.write(f"{len(configs)} configurations x {each} {'folds' if args.cv else 'seeds'} "
+                         f"= {total} runs\n")
+    if args.cv is not None:
+        from nnstudio.core.experiments.sweep_folds import run_sweep_folds  # noqa: PLC0415 -- lazy: TensorFlow loads only for the command that runs
+
+        res = run_sweep_folds(project, configs, args.cv, on_run=on_run, source="cli")
+        if args.tensorboard:
+            _write_tensorboard(res, args.tensorboard)
+    elif args.ray is not None:
         from nnstudio.core.experiments import ray_sweep  # noqa: PLC0415 -- lazy: Ray, an optional extra
 
         res = ray_sweep.run_sweep_on_ray(project, configs, args.seeds, address=args.ray, data=data,
                                          on_run=on_run, cpus_per_trial=args.ray_cpus, source="cli")
         if args.tensorboard:
-            from nnstudio.core.experiments.tensorboard import RunWriter  # noqa: PLC0415 -- lazy: TensorBoard writer
-
-            writer = RunWriter(args.tensorboard)
-            for rec in res.records:
-                writer.write(rec)
+            _write_tensorboard(res, args.tensorboard)
     else:
         res = sweep.run_sweep(project, configs, args.seeds, data=data, on_run=on_run,
                               tensorboard=args.tensorboard, source="cli")
@@ -108,7 +118,8 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    print(f"{len(res.configurations)} configurations x {res.seeds} seeds, ranked by {res.metric} "
+    runs = f"{res.folds} folds (cross-validated)" if res.folds else f"{res.seeds} seeds"
+    print(f"{len(res.configurations)} configurations x {runs}, ranked by {res.metric} "
           f"(mean ± sd), best first:")
     groups = out["configurations"]
     w = min(max(len(c["label"]) for c in groups), 60)
@@ -124,6 +135,15 @@ def run(args) -> int:
     if args.save:
         print(f"saved {out['saved']}")
     return 0
+
+
+def _write_tensorboard(res, folder: str) -> None:
+    """Each run's curves as TensorBoard event files (after a sweep that did not write them)."""
+    from nnstudio.core.experiments.tensorboard import RunWriter  # noqa: PLC0415 -- lazy: TensorBoard writer
+
+    writer = RunWriter(folder)
+    for rec in res.records:
+        writer.write(rec)
 
 
 def _source_path(args):

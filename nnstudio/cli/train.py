@@ -13,6 +13,7 @@ from nnstudio.cli.common import (
     columns_lines,
     csv_options,
     data_warnings,
+    keeps_trained_model,
     print_result,
     result_json,
     rows_text,
@@ -138,7 +139,9 @@ def add_arguments(p) -> None:
     g.add_argument("--cv", type=int, metavar="K",
                    help="k-fold cross-validation: train K times, each time holding out one of K "
                         "folds of the rows outside the test split (stratified; whole groups with "
-                        "--split-by), and report each fold's figure and their mean and sd")
+                        "--split-by), and report each fold's figure and their mean and sd. In "
+                        "`nnstudio sweep`: each configuration over K folds instead of seeds, "
+                        "ranked by the folds' mean and compared fold by fold (GridSearchCV)")
     g.add_argument("--distribute", choices=("auto", "off", "mirrored", "multi-worker"), default="auto",
                    help="several GPUs: train under tf.distribute.MirroredStrategy. auto (default): "
                         "when two or more GPUs are visible; mirrored: always (over all GPUs, or "
@@ -354,16 +357,9 @@ def cross_validation(args, project, data, warnings: list[str]) -> int:
                             "without --cv to export it.")
     if args.save:
         from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
-        from nnstudio.core.project_doc import read_document  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
+        keeps_trained_model(args.save, "the folds")  # before anything trains
         path = project_file.with_suffix(args.save)
-        if path.is_file() and read_document(path).get("trained"):
-            # a cross-validation makes no model of the project's: saved, the file would lose its own
-            raise NNStudioError(f"{path.name} holds a trained model, which saving the folds would "
-                                f"drop (a cross-validation trains one network a fold, none of the "
-                                f"project's).",
-                                "Save the folds in another project (--save other.nnstudio), or open "
-                                "the project in the app and use Training > Cross-validate… there.")
     warn(warnings)
     lines = [] if args.json else [rows_text(data), task_line(project, data),
                                   "\n".join(columns_lines(project, data))]

@@ -181,3 +181,28 @@ def test_rows_left_out_for_a_missing_value_are_said(tf_loaded):
     assert sum(f.rows for f in cv.folds) + cv.test_rows == 57
     assert "but for rows a fold's data left out with a missing value: up to 3" in cv.text()
     assert all(f["dropped_rows"] == 3 for f in cv.to_dict()["folds"])
+
+
+def test_a_sweep_over_folds_trains_every_configuration_on_the_same_folds(tf_loaded):
+    """GridSearchCV: each configuration on each fold, ranked by the folds' mean, and compared
+    with the first fold by fold (the same rows held out for every configuration)."""
+    from nnstudio.core.experiments import sweep
+    from nnstudio.core.experiments.sweep_folds import run_sweep_folds
+
+    p = study(60)
+    seen = []
+    res = run_sweep_folds(p, sweep.expand(sweep.parse_grid("lr=0.05,0.001")), 3, on_run=seen.append)
+    assert res.folds == 3 and res.unit == "fold" and res.metric == "val_accuracy"
+    assert [r.done for r in seen] == [1, 2, 3, 4, 5, 6] and seen[-1].total == 6
+    for c in res.configurations:
+        assert [r.split["fold"] for r in c.records] == [1, 2, 3]
+        assert [r.name for r in c.records][0] == f"{c.label} · fold 1 of 3"
+    # the same folds for both: a configuration's fold i held out the same rows as the other's
+    alone = cross_validate(replace(p, settings=res.configurations[0].settings), 3)
+    assert [r.metric("val_accuracy") for r in res.configurations[0].records] == \
+        pytest.approx(list(alone.values()))
+    v = res.verdicts_vs_first[1]
+    assert v.test == "corrected resampled t-test, paired by fold" and "over the same 3 folds" in v.text
+    text = "\n".join(res.summary_text())
+    assert "seed" not in text and ("fold-to-fold noise" in text or "The folds" in text), text
+    assert res.to_json()["folds"] == 3 and res.to_json()["configurations"][0]["seeds"][2]["fold"] == 3

@@ -109,8 +109,6 @@ def cross_validate(project, k: int = DEFAULT_FOLDS, *,
     held out. ``on_fold(fold, k)`` after each; ``should_stop()`` is asked between folds (the
     folds done are kept); ``trainer_made(trainer)`` lets a caller stop a fold part-way."""
     from nnstudio.core.training.engine import Trainer, metric_name  # noqa: PLC0415 -- lazy: TensorFlow loads only when training
-    from nnstudio.core.training.evaluation import evaluate_arrays  # noqa: PLC0415 -- lazy: TensorFlow loads only when training
-
     if not isinstance(k, int) or k < 2:
         raise DataError(f"Cross-validation needs at least 2 folds (got {k}).",
                         f"Use {DEFAULT_FOLDS} or 10 folds.")
@@ -130,7 +128,7 @@ def cross_validate(project, k: int = DEFAULT_FOLDS, *,
         r = trainer.run()
         if r.model is None or should_stop() and r.status == "stopped":
             break
-        figures = evaluate_arrays(r.model, data.X_val, data.y_val, data.task)
+        figures = held_out_figures(r, data)
         fold = Fold(i, len(data.X_val), len(data.X_train), int(data.rows().get("dropped", 0)),
                     figures, int(r.epochs_run), r.status)
         out.folds.append(fold)
@@ -144,6 +142,22 @@ def cross_validate(project, k: int = DEFAULT_FOLDS, *,
     return out
 
 
+def held_out_figures(result, data) -> dict[str, float]:
+    """A fold's network on its held-out fold (the validation rows): accuracy and balanced
+    accuracy, or MAE, of the weights the run ended with."""
+    from nnstudio.core.training.evaluation import evaluate_arrays  # noqa: PLC0415 -- lazy: TensorFlow loads only when training
+
+    return evaluate_arrays(result.model, data.X_val, data.y_val, data.task)
+
+
+def as_fold(rec, figures: dict[str, float], fold: tuple[int, int]):
+    """``rec`` (a run's record) as the run of fold i of k: its split names the fold held out and
+    its validation figures are the held-out fold's (:func:`held_out_figures`)."""
+    rec.split = {**rec.split, "fold": fold[0] + 1, "folds": fold[1]}
+    rec.final.setdefault("val", {}).update(figures)
+    return rec
+
+
 def fold_records(cv: CrossValidation, project, source: str = "gui") -> list:
     """The folds as run records of one group ("fold 2 of 5"), their split saying which fold was
     held out: curves in the Runs tab, and two cross-validations of the same folds compared fold by
@@ -153,7 +167,5 @@ def fold_records(cv: CrossValidation, project, source: str = "gui") -> list:
     for fold, (result, shape) in zip(cv.folds, cv.runs):
         rec = record_of(result, project, shape, source=source, group=group,
                         name=f"fold {fold.index + 1} of {cv.k}")
-        rec.split = {**rec.split, "fold": fold.index + 1, "folds": cv.k}
-        rec.final.setdefault("val", {}).update(fold.figures)  # the held-out fold's own figures
-        recs.append(rec)
+        recs.append(as_fold(rec, fold.figures, (fold.index, cv.k)))
     return recs

@@ -204,12 +204,13 @@ class Ranking:
 
 
 def rank(groups: list[list[float]], params: list[int], metric: str,
-         labels: list[str] | None = None) -> Ranking:
+         labels: list[str] | None = None, compare_fn=None) -> Ranking:
     """The best configuration (by mean ``metric``) and the smallest network close to it
     (:attr:`Verdict.close`; fewest parameters; ties: the better mean). With one seed a
     configuration is never called "within noise" (that cannot be told), so the smallest is then
     the best itself."""
     labels = labels or [f"#{i + 1}" for i in range(len(groups))]
+    compare_fn = compare_fn or compare  # a sweep over folds: compare_folds, paired fold by fold
     sums = [summarize(g) for g in groups]
     sign = 1.0 if higher_is_better(metric) else -1.0
     scored = [i for i, s in enumerate(sums) if s.n]
@@ -219,7 +220,7 @@ def rank(groups: list[list[float]], params: list[int], metric: str,
     verdicts: list[Verdict | None] = []
     for i, g in enumerate(groups):
         verdicts.append(None if i == best or not sums[i].n else
-                        compare(g, groups[best], metric, labels[i], labels[best]))
+                        compare_fn(g, groups[best], metric, labels[i], labels[best]))
     close = [best] + [i for i, v in enumerate(verdicts) if v is not None and v.close]
     smallest = min(close, key=lambda i: (params[i], -sign * sums[i].mean))
     return Ranking(metric, best, smallest, verdicts)

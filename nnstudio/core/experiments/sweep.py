@@ -332,6 +332,12 @@ class SweepResult:
     ranking: stats.Ranking | None = None
     verdicts_vs_first: list[stats.Verdict | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # configurations that repeat another
+    folds: int = 0  # a sweep over cross-validation folds (sweep_folds): k, each run one fold
+
+    @property
+    def unit(self) -> str:
+        """What a configuration's runs differ in: seeds, or folds held out."""
+        return "fold" if self.folds else "seed"
 
     @property
     def records(self) -> list[RunRecord]:
@@ -361,7 +367,7 @@ class SweepResult:
             seeds = []
             for r in c.records:
                 m = {"seed": r.seed, "status": r.status, "epochs_run": r.epochs_run,
-                     "seconds": round(r.seconds, 4)}
+                     "seconds": round(r.seconds, 4), **({"fold": r.split["fold"]} if self.folds else {})}
                 for split, vals in r.final.items():
                     for k, v in vals.items():
                         m[k if split == "train" else f"{split}_{k}"] = stats._js(v)
@@ -386,7 +392,7 @@ class SweepResult:
                              "p_value": v.p_value, "within_noise": v.within_noise,
                              "close": v.close,
                              "text": v.text})
-        return {"sweep": self.id, "metric": self.metric, "seeds": self.seeds,
+        return {"sweep": self.id, "metric": self.metric, "seeds": self.seeds, "folds": self.folds,
                 "configurations": [group(c) for c in self.configurations],
                 "best": pick(rk.best if rk else None),
                 "smallest_within_noise": pick(rk.smallest if rk else None),
@@ -577,7 +583,10 @@ def finish(res: SweepResult) -> None:
     res.notes = _repeats([(c.knobs, c.spec, c.settings) for c in res.configurations])
     groups = [res.values(c) for c in res.configurations]
     labels = [c.label for c in res.configurations]
-    res.ranking = stats.rank(groups, [c.params for c in res.configurations], res.metric, labels)
+    compare = stats.compare if not res.folds else (  # the same folds: paired fold by fold
+        lambda a, b, m, la, lb: stats.compare_folds(a, b, m, la, lb, held_share=1 / (res.folds - 1)))
+    res.ranking = stats.rank(groups, [c.params for c in res.configurations], res.metric, labels,
+                             compare_fn=compare)
     res.verdicts_vs_first = [None] + [
-        stats.compare(groups[i], groups[0], res.metric, labels[i], labels[0]) if groups[i] else None
+        compare(groups[i], groups[0], res.metric, labels[i], labels[0]) if groups[i] else None
         for i in range(1, len(groups))]

@@ -32,6 +32,9 @@ def _ranking_lines(res: SweepResult) -> list[str]:
     rk = res.ranking
     if rk is None or rk.best is None:
         return ["No configuration finished."]
+    folds = res.unit == "fold"
+    noise = "fold-to-fold noise" if folds else "seed noise"
+    units, more = ("folds", "use more folds") if folds else ("seeds", "run more seeds")
     b = res.configurations[rk.best]
     sb = stats.summarize(res.values(b))
     out.append(f"Best by {res.metric}: {b.label} — {fmt_spread(sb.mean, sb.sd)} ({b.params} "
@@ -40,18 +43,19 @@ def _ranking_lines(res: SweepResult) -> list[str]:
     close, undecided = rk.close_and_undecided(res.configurations)
     if len({c.params for c in res.configurations}) == 1:  # a learning-rate sweep: no smaller net
         if close:
-            out.append(f"Within seed noise of it: {', '.join(c.label for c in close)}.")
+            out.append(f"Within {noise} of it: {', '.join(c.label for c in close)}.")
         if undecided:
-            out.append(f"The seeds cannot tell {', '.join(c.label for c in undecided)} from it "
+            out.append(f"The {units} cannot tell {', '.join(c.label for c in undecided)} from it "
                        f"yet, though {'it lies' if len(undecided) == 1 else 'they lie'} farther "
-                       f"off than their spread: run more seeds to know.")
+                       f"off than their spread: {more} to know.")
         if not close and not undecided:
-            out.append("The seeds tell every other configuration from it." if res.seeds > 1 else
+            out.append(f"The {units} tell every other configuration from it."
+                       if res.seeds > 1 or folds else
                        "One seed each: whether the others are within seed noise of it cannot "
                        "be told.")
         return out
     if rk.smallest == rk.best:
-        out.append("No smaller network scores within seed noise of it.")
+        out.append(f"No smaller network scores within {noise} of it.")
     else:
         ss = stats.summarize(res.values(s))
         out.append(f"Smallest within noise of the best: {s.label} — "
@@ -61,6 +65,6 @@ def _ranking_lines(res: SweepResult) -> list[str]:
         u = min(smaller, key=lambda c: c.params)
         su = stats.summarize(res.values(u))
         out.append(f"{u.label} — {fmt_spread(su.mean, su.sd)} ({u.params} parameters) is "
-                   f"smaller, but {su.n} seeds cannot tell whether it is as good: run more "
-                   f"seeds to know.")
+                   f"smaller, but {su.n} {units} cannot tell whether it is as good: {more} "
+                   f"to know.")
     return out
