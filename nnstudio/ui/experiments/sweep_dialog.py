@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiments import sweep
+from nnstudio.core.experiments.sweep_folds import run_sweep_folds
+from nnstudio.core.experiments.tensorboard import RunWriter
 from nnstudio.core.project import Project
 from nnstudio.ui.common.scroll_tabs import vertical_scroll
 from nnstudio.ui.common.wheel_guard import guard_wheel
@@ -63,6 +65,14 @@ class SweepDialog(QDialog):
         self.seeds = QSpinBox()
         self.seeds.setRange(1, 100)
         self.seeds.setValue(5)
+        # seeds 0..N-1, or the folds of a cross-validation (GridSearchCV: the same folds for all)
+        self.over = QComboBox()
+        self.over.addItem("seeds", "seeds")
+        self.over.addItem("cross-validation folds", "folds")
+        self.over.setToolTip("Seeds: each configuration trained with seeds 0..N-1 on the split. "
+                             "Folds: each trained on every fold of the rows outside the test split "
+                             "and measured on the fold held out (the project's seed); compared "
+                             "fold by fold.")
         self.tensorboard = QLineEdit()
         self.tensorboard.setPlaceholderText("optional: a folder for TensorBoard event files")
         self.about = QLabel()
@@ -82,7 +92,10 @@ class SweepDialog(QDialog):
         grid_box.addWidget(knobs)
         form.addRow("Grid:", grid_box)
         form.addRow("Random sample:", self.random)
-        form.addRow("Seeds:", self.seeds)
+        each = QHBoxLayout()
+        each.addWidget(self.seeds)
+        each.addWidget(self.over, 1)
+        form.addRow("Each configuration:", each)
         form.addRow("TensorBoard:", self.tensorboard)
         form.addRow("", self.plan)
 
@@ -121,6 +134,7 @@ class SweepDialog(QDialog):
         self.grid.textChanged.connect(self._update_plan)
         self.random.valueChanged.connect(self._update_plan)
         self.seeds.valueChanged.connect(self._update_plan)
+        self.over.currentIndexChanged.connect(self._on_over)
         self._on_preset()
         self._update_plan()
 
@@ -137,9 +151,10 @@ class SweepDialog(QDialog):
             return
         whole = math.prod(len(values) for values in grid.values())
         seeds = self.seeds.value()
+        unit = "fold" if self.folds else "seed"
         picked = (f"{len(configs)} of the grid's {whole} configurations" if len(configs) < whole
                   else f"{len(configs)} configuration{'s' if len(configs) != 1 else ''}")
-        text = f"{picked} × {seeds} seed{'s' if seeds != 1 else ''} = <b>{len(configs) * seeds} runs</b>"
+        text = f"{picked} × {seeds} {unit}{'s' if seeds != 1 else ''} = <b>{len(configs) * seeds} runs</b>"
         project = self._plan_project()
         same = sweep.repeated(project.spec, project.settings, configs) if project else []
         if same:  # their runs would only repeat another configuration's
@@ -158,6 +173,7 @@ class SweepDialog(QDialog):
             self.grid.setEnabled(True)
             return
         self.grid.setText(p.grid)
+        self.over.setCurrentIndex(self.over.findData("seeds"))  # the tutorials' presets: seeds
         self.seeds.setValue(p.seeds)
         self.random.setValue(0)
         self.about.setText(f"{p.description} Runs on the built-in '{p.example}' example with its "
@@ -192,6 +208,16 @@ class SweepDialog(QDialog):
         return snapshot, self.state.prepared()
 
     @Slot()
+    @property
+    def folds(self) -> bool:
+        """Whether each configuration is cross-validated (folds) rather than repeated (seeds)."""
+        return self.over.currentData() == "folds"
+
+    @Slot()
+    def _on_over(self, *_args) -> None:
+        self.seeds.setRange(2 if self.folds else 1, 20 if self.folds else 100)
+        self._update_plan()
+
     def start(self) -> bool:
         if self.worker is not None:
             return False
@@ -211,9 +237,18 @@ class SweepDialog(QDialog):
         self.control = control
         total = len(configs) * seeds
 
+        folds = self.folds
+
         def work(report):
-            return sweep.run_sweep(project, configs, seeds, data=data, on_run=report,
-                                   control=control, tensorboard=tb)
+            if not folds:
+                return sweep.run_sweep(project, configs, seeds, data=data, on_run=report,
+                                       control=control, tensorboard=tb)
+            res = run_sweep_folds(project, configs, seeds, on_run=report, control=control)
+            if tb:
+                writer = RunWriter(tb)
+                for rec in res.records:
+                    writer.write(rec)
+            return res
 
         self.worker = Worker(work, stop=control.cancel, name="sweep")
         self.worker.progress.connect(self._on_run)
@@ -221,7 +256,7 @@ class SweepDialog(QDialog):
         self.worker.failed.connect(self._on_failed)
         self.progress.setRange(0, total)
         self.progress.setValue(0)
-        self.status.setText(f"{len(configs)} configurations × {seeds} seeds = {total} runs "
+        self.status.setText(f"{len(configs)} configurations × {seeds} {'folds' if folds else 'seeds'} = {total} runs "
                             f"(the first run of each new network compiles it: a few seconds)…")
         self.btn_run.setEnabled(False)
         self.btn_cancel.setEnabled(True)

@@ -336,6 +336,27 @@ def test_sweep_preset_streams_runs_into_the_table(window, qtbot):
     dlg.close()
 
 
+def test_sweep_over_cross_validation_folds_from_the_dialog(window, qtbot):
+    """Each configuration over the folds instead of seeds: the plan says folds, the runs are
+    folds in the Runs table, and the verdict pairs them fold by fold."""
+    from nnstudio.ui.experiments.install import show_sweep_dialog
+
+    dlg = show_sweep_dialog(window)
+    qtbot.addWidget(dlg)
+    dlg.grid.setText("lr=0.01,0.001;epochs=5")
+    dlg.over.setCurrentIndex(dlg.over.findData("folds"))
+    dlg.seeds.setValue(3)
+    assert dlg.seeds.minimum() == 2 and "2 configurations × 3 folds = <b>6 runs</b>" in dlg.plan.text()
+    with qtbot.waitSignal(dlg.sweep_finished, timeout=120_000) as b:
+        assert dlg.start()
+    res = b.args[0]
+    assert res.folds == 3 and len(res.records) == 6
+    assert {r.split["fold"] for r in res.records} == {1, 2, 3}
+    assert "paired by fold" in dlg.status.text()
+    assert "paired by fold" in window.runs_panel.verdict.text()
+    dlg.close()
+
+
 def test_sweep_cancel_keeps_what_finished(window, qtbot):
     from nnstudio.ui.experiments.install import show_sweep_dialog
 
