@@ -335,6 +335,11 @@ def test_cross_validation_from_the_command_line(tmp_path):
     assert "fold 3 of 3: " in text and "3-fold cross-validation: accuracy " in text
     r = nnstudio("train", "xor", "--cv", "3", "--export", str(tmp_path / "m.keras"))
     assert r.returncode == 2 and "--export cannot go with it" in r.stderr
+    # streamed data is never cross-validated in silence (the stream trained once, --cv ignored)
+    csv = tmp_path / "xor.csv"
+    assert nnstudio("examples", "--generate", "xor", "--out", str(csv)).returncode == 0
+    r = nnstudio("train", str(csv), "--target", "label", "--stream", "--cv", "3")
+    assert r.returncode == 2 and "--cv needs the table in memory" in r.stderr and "fold" not in r.stdout
     # saved: the folds are a group of the project's runs, and a second cross-validation of the
     # same folds is compared with it fold by fold
     p = str(tmp_path / "cv.nnstudio")

@@ -224,6 +224,17 @@ def run(args) -> int:
         from nnstudio.core.export import format_of  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
         format_of(args.export)
+    if getattr(args, "cv", None) is not None:  # folds need the rows in memory, in one process
+        for flag, given in (("--from-run", getattr(args, "from_run", None)),
+                            ("--distribute multi-worker", train_multiworker.wanted(args))):
+            if given:
+                raise NNStudioError(f"--cv cannot go with {flag}: a cross-validation trains its "
+                                    f"folds from the start, here.", f"Leave out {flag} or --cv.")
+        if train_stream.wants_streaming(args):
+            raise NNStudioError("--cv needs the table in memory, and this data is streamed in "
+                                "chunks (--stream, several files, or a file too big for memory).",
+                                "Add --no-stream if the file fits in memory, or cross-validate a "
+                                "sample of its rows saved as a smaller file.")
     if getattr(args, "from_run", None):
         return timeline.train_branch(args, load_project)
     if getattr(args, "from_epoch", None) is not None:
