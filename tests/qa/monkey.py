@@ -3,9 +3,9 @@
     xvfb-run -a -s "-screen 0 1920x1080x24" env QT_QPA_PLATFORM=xcb \\
         .venv/bin/python tests/qa/monkey.py OUT [--seed 1] [--steps 250]
 
-Each step does what a user could: load an example, Train, Repeat, Undo, or pick a visible, enabled
-control of the window at random (a button, a check box, a combo box entry, a number box at either
-end of its range or in between, a slider, a tab). Dialogs it opens are answered with their escape
+Each step does what a user could: load an example, Train, Repeat, Undo, cross-validate, or pick a
+visible, enabled control of the window at random (a button, a check box, a combo box entry, a
+number box at either end of its range or in between, a slider, a tab). Dialogs it opens are answered with their escape
 or "no" button after 0.3 s; runs that go on for more than 10 s are stopped. It prints:
 
 * ``EXCEPTION``: a Python exception raised in the event loop (a slot that failed), with the last
@@ -191,6 +191,9 @@ class Monkey:
         elif r < 0.15:
             self.actions.append("Undo")
             win.undo_stack.undo()
+        elif r < 0.17:
+            self.actions.append("Cross-validate 3 folds")
+            win.training.start_cross_validation(3)
         else:
             controls = self.controls()
             if controls:
