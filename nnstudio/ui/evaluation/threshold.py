@@ -35,6 +35,8 @@ from nnstudio.ui.evaluation.widgets import ConfusionMatrixView, fmt
 
 STEPS = 1000
 COMMIT_MS = 400  # the project takes the threshold once the slider rests this long
+#: A class with fewer rows than this in the rows shown is said to be too few for its curves.
+FEW_CLASS_ROWS = 10
 
 
 def _plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:
@@ -304,11 +306,16 @@ class ThresholdView(ComputedWhenShown, QWidget):
             self.figures.setText(f"Class {name!s} has no {self.rows_label}: no curve. {macro}")
             return
         self._draw(th.curves(self.y == k, self.proba[:, k]))
+        few = ""
+        if pc.rows[k] < FEW_CLASS_ROWS:  # 2 rows of quality 3: the curves are steps of half
+            few = (f" <span style='color:#8a5a00'>Only {pc.rows[k]:,} {self.rows_label} are "
+                   f"{name!s}: each moves its ROC AUC by up to {1 / pc.rows[k]:.2f}, and its "
+                   f"curves step by as much; these figures say little of new rows.</span>")
         self.figures.setText(
             f"The network answers its most probable class; here <b>{name!s}</b> against the other "
             f"classes on the {self.rows_label}: ROC AUC <b>{pc.roc_auc[k]:.3f}</b>, PR AUC "
             f"<b>{pc.average_precision[k]:.3f}</b> ({pc.rows[k]:,} of {len(self.y):,} rows are "
-            f"{name!s}). {macro}")
+            f"{name!s}).{few} {macro}")
 
     # ----- threshold ----------------------------------------------------------------------------
     def threshold(self) -> float:

@@ -93,3 +93,23 @@ def test_a_threshold_above_every_score_gives_no_precision(qtbot):
     text = view.figures.text()
     assert "precision <b>—</b> (no row is called yes" in text and "0 rows called yes" in text
     assert "precision <b>0.000" not in text
+
+
+def test_a_class_of_a_few_rows_says_its_curves_are_steps_of_a_row(qtbot):
+    """Wine quality 3 has 2 test rows: its ROC AUC 0.984 and its curves were shown like any other
+    class's. Each of its rows moves the AUC by up to 1/2: the text says so."""
+    rng = np.random.default_rng(4)
+    y = np.array([0] * 2 + [1] * 150 + [2] * 148)
+    proba = rng.dirichlet([1, 1, 1], size=len(y))
+    proba[np.arange(len(y)), y] += 1.0
+    proba /= proba.sum(axis=1, keepdims=True)
+    view = ThresholdView()
+    qtbot.addWidget(view)
+    view.show_classes(y, proba, th.one_vs_rest(y, proba, ["3", "5", "6"]), "test rows")
+    view.show()
+    view.class_table.selectRow(0)
+    qtbot.waitUntil(lambda: "<b>3</b> against" in view.figures.text(), timeout=3000)
+    assert "Only 2 test rows are 3: each moves its ROC AUC by up to 0.50" in view.figures.text()
+    view.class_table.selectRow(1)
+    qtbot.waitUntil(lambda: "<b>5</b> against" in view.figures.text(), timeout=3000)
+    assert "Only" not in view.figures.text()
