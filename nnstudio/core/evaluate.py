@@ -174,14 +174,18 @@ def never_answered_text(labels: list) -> str:
             f"its answers that are right) is undefined, 0/0.")
 
 
+def no_rows_text(labels: list) -> str:
+    """Why a class with no rows among these has no recall."""
+    return f"There are no rows of {_names(labels)} here: recall is undefined, 0/0."
+
+
 def undefined_note(scores: list[ClassScores]) -> str:
     """What the dashes of a per-class table mean, and how the averages count them ("" if none)."""
     never = [c.label for c in scores if c.no_precision]
     absent = [c.label for c in scores if c.no_recall]
     parts = [never_answered_text(never)] if never else []
     if absent:
-        parts.append(f"{_names(absent)} {'has' if len(absent) == 1 else 'have'} no rows here: "
-                     f"recall is undefined.")
+        parts.append(no_rows_text(absent))
     if parts:
         parts.append("Shown as —; the macro average counts them as 0 (scikit-learn's "
                      "zero_division=0).")

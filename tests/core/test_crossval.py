@@ -114,7 +114,7 @@ def test_two_cross_validations_of_the_same_folds_are_compared_fold_by_fold():
 
     a = [0.80, 0.82, 0.78, 0.85, 0.81]
     b = [0.78, 0.80, 0.79, 0.82, 0.78]
-    v = stats.compare_folds(a, b, "val_accuracy", "wide", "narrow", held_share=1 / 4)
+    v = stats.compare_folds(a, b, "val_accuracy", "wide", "narrow", folds=5)  # held / trained 1/4
     d = np.subtract(a, b)
     t = d.mean() / np.sqrt((1 / 5 + 1 / 4) * d.var(ddof=1))
     assert t == pytest.approx(1.633, abs=1e-3)

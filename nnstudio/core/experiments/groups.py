@@ -154,8 +154,7 @@ def describe(runs: list[RunRecord]) -> str:
         change = describe_diff(ga[0], gb[0], include_seed=False)
         pairs = paired_folds(gb, ga, metric)
         if pairs is not None:  # the same folds: paired fold by fold, corrected for their overlap
-            k = folds_of(ga)
-            v = stats.compare_folds(*pairs, metric, nb, na, held_share=1 / (k - 1))
+            v = stats.compare_folds(*pairs, metric, nb, na, folds=folds_of(ga))
         else:
             v = stats.compare([r.metric(metric) for r in gb], [r.metric(metric) for r in ga],
                               metric, nb, na)

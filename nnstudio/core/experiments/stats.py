@@ -152,12 +152,14 @@ def _said(v: Verdict, head: str, label_a: str, label_b: str, *, noise: str, few:
 FOLD_TEST_NAME = "corrected resampled t-test, paired by fold"
 
 
-def compare_folds(a_values, b_values, metric: str, label_a: str, label_b: str,
-                  held_share: float, digits: int = 3) -> Verdict:
+def compare_folds(a_values, b_values, metric: str, label_a: str, label_b: str, folds: int,
+                  digits: int = 3) -> Verdict:
     """Group A's ``metric`` against group B's over the same k folds, paired by fold. The folds'
     training rows overlap, so their figures are not independent: the variance of the mean
-    difference is taken as (1/k + held/trained) s², not s²/k (Nadeau & Bengio's correction;
-    ``held_share``: held-out rows over training rows of a fold), with k - 1 degrees of freedom."""
+    difference is taken as (1/k + held/trained) s², not s²/k (Nadeau & Bengio's correction; a
+    fold of a ``folds``-fold cross-validation holds out 1/(folds - 1) of the rows it trains on),
+    with k - 1 degrees of freedom (k: the folds both finished)."""
+    held_share = 1 / (folds - 1)
     a, b = summarize(a_values), summarize(b_values)
     k = min(a.n, b.n)
     d = np.asarray(a.values[:k], float) - np.asarray(b.values[:k], float)

@@ -41,6 +41,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from nnstudio.core.errors import NNStudioError, SettingsError, SpecError
 from nnstudio.core.experiments import stats
@@ -583,8 +584,8 @@ def finish(res: SweepResult) -> None:
     res.notes = _repeats([(c.knobs, c.spec, c.settings) for c in res.configurations])
     groups = [res.values(c) for c in res.configurations]
     labels = [c.label for c in res.configurations]
-    compare = stats.compare if not res.folds else (  # the same folds: paired fold by fold
-        lambda a, b, m, la, lb: stats.compare_folds(a, b, m, la, lb, held_share=1 / (res.folds - 1)))
+    # the same folds: paired fold by fold
+    compare = partial(stats.compare_folds, folds=res.folds) if res.folds else stats.compare
     res.ranking = stats.rank(groups, [c.params for c in res.configurations], res.metric, labels,
                              compare_fn=compare)
     res.verdicts_vs_first = [None] + [

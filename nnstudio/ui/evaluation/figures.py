@@ -200,7 +200,7 @@ class ConfusionBox(QGroupBox):
         for i, c in enumerate(e.per_class):
             for j, undefined, why in (
                     (1, c.no_precision, core_eval.never_answered_text([c.label])),
-                    (2, c.no_recall, f"There are no rows of {c.label} here: its recall is undefined, 0/0.")):
+                    (2, c.no_recall, core_eval.no_rows_text([c.label]))):
                 if undefined:
                     self.per_class.item(i, j).setText("—")
                     self.per_class.item(i, j).setToolTip(
