@@ -87,18 +87,18 @@ def restore_run(window, run) -> bool:
 def open_run_model(window, run) -> bool:
     """Restore the run and make its trained model the current one (Evaluation, Inspector)."""
     state = window.state
-    try:
-        data = state.prepared()  # at once, also while a worker prepares big data just changed
-    except NNStudioError as e:
-        window.show_message("error", f"The project's data cannot be prepared, so the model cannot "
-                                     f"be evaluated: {e.user_text()}")
-        return False
     if run.split.get("folds"):  # a cross-validation's fold: its own rows, never the project's split
         window.show_message("warning", f"'{run.label()}' belongs to a {run.split['folds']}-fold "
                                        f"cross-validation: its network learned from the rows outside "
                                        f"fold {run.split.get('fold')}, not from the project's training "
                                        f"split, so it cannot be the project's model. Restore its "
                                        f"network and settings (Restore) and train them.")
+        return False
+    try:
+        data = state.prepared()  # at once, also while a worker prepares big data just changed
+    except NNStudioError as e:
+        window.show_message("error", f"The project's data cannot be prepared, so the model cannot "
+                                     f"be evaluated: {e.user_text()}")
         return False
     if not run.trained_on(state.project):
         window.show_message("warning", f"{run.label()} was trained on other data (or its file read "
