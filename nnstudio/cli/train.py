@@ -71,7 +71,9 @@ def add_arguments(p) -> None:
                    help="read text values that differ only in capitals or spaces ('Ja', 'ja' and 'ja ') "
                         "as one, written as their most frequent spelling")
     generated.add_arguments(p)
-    g = p.add_argument_group("reading a CSV (detected when not given)")
+    g = p.add_argument_group("reading a CSV or an Excel workbook (detected when not given)")
+    g.add_argument("--sheet", metavar="NAME", help="the sheet of an Excel workbook (.xlsx) to read "
+                                                   "(default: the first sheet with data)")
     g.add_argument("--delimiter", help="field delimiter: ',', ';', 'tab', '|'")
     g.add_argument("--encoding", help="text encoding: utf-8, utf-8-sig, utf-16, cp1252, latin-1")
     g.add_argument("--decimal", choices=(".", ","), help="decimal separator of numbers")

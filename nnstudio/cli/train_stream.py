@@ -77,6 +77,12 @@ def _source(args):
     return (path if path.is_file() else None), None
 
 
+def _is_workbook(path: Path) -> bool:
+    from nnstudio.core.data.workbook import is_workbook  # noqa: PLC0415 -- lazy: paid only by the command that runs
+
+    return is_workbook(path)
+
+
 def _is_example(source: str) -> bool:
     from nnstudio.core.data.examples import EXAMPLES  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
@@ -90,6 +96,11 @@ def wants_streaming(args) -> bool:
     csv, doc = _source(args)
     if csv is None and doc is None and not _is_example(args.source):
         return False  # no such file: the in-memory reader says so, with the name
+    if not isinstance(csv, list) and csv is not None and _is_workbook(csv):
+        if args.stream:  # a sheet is read whole (core.data.workbook)
+            raise DataError(f"--stream reads a CSV file in chunks, but '{csv.name}' is an Excel "
+                            f"workbook, which is read whole.", "Leave out --stream.")
+        return False
     if args.stream:
         if csv is None:
             what = "a built-in example" if doc is None else "not a CSV file"

@@ -29,6 +29,10 @@ class ReadingOptionError(DataError):
     naming a column twice reads without a header row): the import dialog shows it beside them."""
 
 
+class Cancelled(NNStudioError):
+    """Reading was cancelled by the user (not an error: the previous data stays)."""
+
+
 class SpecError(NNStudioError):
     """A network architecture that cannot be built or cannot train."""
 

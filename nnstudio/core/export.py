@@ -133,16 +133,27 @@ def from_training(result, data, project) -> TrainedModel:
 # ----- metadata ---------------------------------------------------------------------------------------
 #: Files a snippet names by their own name (other data, an example's, is "data.csv").
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def read_call(meta: dict) -> str:
     """``pd.read_csv(...)`` reading the training file as the app read it (its name, delimiter,
-    decimal mark, encoding, header and extra missing markers): a semicolon file read with pandas'
+    decimal mark, encoding, header and extra missing markers; ``pd.read_excel`` and its sheet for
+    a workbook): a semicolon file read with pandas'
     defaults is one column, and the snippet's ``df["fixed acidity"]`` failed."""
     data = meta.get("data") or {}
     name = str(data.get("name") or "")
-    args = [json.dumps(name if name.lower().endswith(DATA_SUFFIXES) else "data.csv", ensure_ascii=False)]
     opts = data.get("read_options") or {}
+    if opts.get("sheet") is not None or name.lower().endswith(WORKBOOK_SUFFIXES):  # an Excel workbook
+        args = [json.dumps(name if name.lower().endswith(WORKBOOK_SUFFIXES) else "data.xlsx", ensure_ascii=False)]
+        if opts.get("sheet") is not None:
+            args.append(f"sheet_name={json.dumps(opts['sheet'], ensure_ascii=False)}")
+        if opts.get("header") is False and data.get("columns"):
+            args.append(f"header=None, names={json.dumps(list(data['columns']), ensure_ascii=False)}")
+        if opts.get("na_values"):
+            args.append(f"na_values={json.dumps(list(opts['na_values']), ensure_ascii=False)}")
+        return f"pd.read_excel({', '.join(args)})"
+    args = [json.dumps(name if name.lower().endswith(DATA_SUFFIXES) else "data.csv", ensure_ascii=False)]
     if opts.get("delimiter") not in (None, ","):
         args.append(f"sep={json.dumps(opts['delimiter'])}")
     if opts.get("decimal") not in (None, "."):

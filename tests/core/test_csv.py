@@ -106,7 +106,7 @@ def test_extra_missing_markers_and_decimal_comma_fix_stray_text():
     ("blank.csv", ["blank.csv", "empty", "Choose a file"]),
     ("header_only.csv", ["header row (x1, x2, label)", "no rows of data", "Add rows"]),
     ("binary.bin", ["not a text file", "binary data", "Choose a CSV"]),
-    ("binary.xlsx", ["not a text file", "Excel", "Save the sheet as CSV"]),
+    ("binary.xlsx", ["binary.xlsx", "cannot be read as an Excel workbook", "save it again"]),
     ("ragged.csv", ["Line 4", "4 fields", "header has 3", "delimiter is comma", "quotes"]),
     ("duplicate_columns.csv", ["'Age' appears twice", "columns 2 and 4", "Rename one"]),
     ("unclosed_quote.csv", ["quote", "line 3", "never closed"]),

@@ -22,7 +22,7 @@ def _run(capsys, *args):
     ("missing.csv", "label", ["There is no file"]),
     ("empty.csv", "label", ["is empty"]),
     ("header_only.csv", "label", ["no rows of data"]),
-    ("binary.xlsx", "label", ["not a text file", "Save the sheet as CSV"]),
+    ("binary.xlsx", "label", ["cannot be read as an Excel workbook", "save it again"]),
     ("binary.bin", "label", ["not a text file"]),
     ("ragged.csv", "label", ["Line 4", "header has 3"]),
     ("stray_text.csv", "label", ["Column 'age' holds numbers", "'12,5'", "'?'", "--decimal ,", "--na-values"]),

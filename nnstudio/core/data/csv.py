@@ -28,8 +28,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from nnstudio.core.data import workbook
 from nnstudio.core.data.csv_dates import date_parts_text, read_date_parts
-from nnstudio.core.data.csv_file import decode_error
+from nnstudio.core.data.csv_file import decode_error, open_checked
 from nnstudio.core.data.csv_missing import (
     PANDAS_MISSING,
     markers_text,
@@ -41,9 +42,10 @@ from nnstudio.core.data.csv_numbers import formatted_text, mixed_units_text, rea
 from nnstudio.core.data.csv_options import CsvFormat, CsvOptions
 from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LABEL, ragged_error, sniff
 from nnstudio.core.data.dataset import Dataset
-from nnstudio.core.errors import DataError, NNStudioError
+from nnstudio.core.errors import Cancelled, DataError
 
-FILE_FILTER = "Data files (*.csv *.tsv *.txt *.dat *.tab);;All files (*)"
+FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.dat *.tab *.xlsx *.xlsm);;Excel workbooks (*.xlsx *.xlsm);;"
+               "All files (*)")
 # pandas (index_col=False, for rows that end in a delimiter) warns "This leads to a loss of data"
 # when the first row has more fields than the header, and drops them. The sniff has already
 # refused such a row if its extra fields hold anything (csv_sniff._ragged_notes), and pandas
@@ -52,10 +54,6 @@ FILE_FILTER = "Data files (*.csv *.tsv *.txt *.dat *.tab);;All files (*)"
 warnings.filterwarnings("ignore", message="Length of header or names does not match length of data",
                         category=pd.errors.ParserWarning)
 CHUNK_ROWS = 50_000
-
-
-class Cancelled(NNStudioError):
-    """Reading was cancelled by the user (not an error: the previous data stays)."""
 
 
 # ----- reading -----------------------------------------------------------------------------------
@@ -111,7 +109,8 @@ def _finish(frame: pd.DataFrame, fmt: CsvFormat, mixed: set[str]) -> pd.DataFram
         frame = frame.drop(columns=[f"column {i}" for i in empty])
         which = (f"Column {empty[0]} has" if len(empty) == 1 else
                  f"Columns {', '.join(map(str, empty[:-1]))} and {empty[-1]} have")
-        fmt.notes.append(f"{which} no name and no values (a delimiter at the end of each line?): "
+        why = "" if fmt.sheet is not None else " (a delimiter at the end of each line?)"
+        fmt.notes.append(f"{which} no name and no values{why}: "
                          f"{'it was' if len(empty) == 1 else 'they were'} left out.")
     return frame
 
@@ -278,6 +277,14 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
     """
     if isinstance(options, dict):
         options = CsvOptions.from_dict(options)
+    if workbook.is_workbook(path):  # its sheet written out whole first (the sniff then reads it)
+        open_checked(path)
+        share = 0.8 if progress is not None else 1.0
+        workbook.sheet_csv(path, options.sheet if options else None, should_stop=should_stop,
+                           progress=(lambda f, m: progress(share * f, m)) if progress else None)
+        if progress is not None:
+            outer = progress
+            progress = lambda f, m: outer(share + (1 - share) * f, m)
     fmt = sniff(path, options)
     try:
         frame = _read_chunks(fmt, progress, should_stop, chunk_rows)
@@ -307,7 +314,7 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
     mss = [c for c, f in read["formatted_numbers"].items() if f.get("clock", "").startswith("minutes:")]
     if mss:  # a file scored later reads these as this one did (CsvOptions.minutes_seconds)
         fmt.options = replace(fmt.options, minutes_seconds=sorted({*fmt.options.minutes_seconds, *mss}))
-    return Dataset(frame, fmt.path.name, source=str(fmt.path.resolve()),
+    return Dataset(frame, fmt.path.name, source=str(fmt.source.resolve()),
                    csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)), **read)
 
 

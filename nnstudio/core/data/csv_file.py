@@ -7,13 +7,15 @@ import re
 from pathlib import Path
 
 from nnstudio.core.data.csv_options import ENCODINGS
+from nnstudio.core.data.workbook import kind
 from nnstudio.core.errors import DataError
 
 _MAGIC = (
-    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx or OpenDocument .ods workbook is one)",
-     "Save the sheet as CSV from your spreadsheet program (File > Save As > CSV) and open that file."),
-    (b"\xd0\xcf\x11\xe0", "an Excel (.xls) workbook or another Office document",
-     "Save the sheet as CSV from your spreadsheet program (File > Save As > CSV) and open that file."),
+    (b"PK\x03\x04", "a ZIP archive", "Unpack it and open the CSV file or the .xlsx workbook inside."),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (.xls) workbook, a password-protected workbook or another "
+                          "Office document",
+     "Save the sheet from your spreadsheet program as an Excel workbook (.xlsx, without a password) "
+     "or as CSV (File > Save As), and open that file."),
     (b"\x1f\x8b", "a gzip-compressed file", "Decompress it first (gunzip) and open the CSV inside."),
     (b"BZh", "a bzip2-compressed file", "Decompress it first and open the CSV inside."),
     (b"\xfd7zXZ", "an xz-compressed file", "Decompress it first and open the CSV inside."),
@@ -78,6 +80,21 @@ _TEXT_FORMATS = (
     (re.compile(rb"^\s*<\?xml"), "XML, not a table of comma-separated values",
      "Export the data as CSV from the program that wrote it."),
 )
+
+
+_ZIPPED = {
+    "ods": ("an OpenDocument spreadsheet (.ods)", "Save it as an Excel workbook (.xlsx) or as CSV from "
+            "your spreadsheet program (File > Save As), and open that file."),
+    "docx": ("a Word or PowerPoint document", "Copy its table into a spreadsheet and save that as .xlsx "
+             "or CSV."),
+}
+
+
+def workbook_problem(path: Path, sample: bytes) -> DataError | None:
+    """A ZIP file of another kind than an Excel workbook (which is read: core.data.workbook)."""
+    what = _ZIPPED.get(kind(path, sample[:4]))
+    return DataError(f"'{path.name}' is not a text file or an Excel workbook: it is {what[0]}.", what[1]) \
+        if what else None
 
 
 def text_format_problem(sample: bytes, name: str) -> DataError | None:

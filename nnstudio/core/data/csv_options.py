@@ -4,8 +4,12 @@ from __future__ import annotations
 import codecs
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nnstudio.core.errors import DataError
+
+if TYPE_CHECKING:
+    from nnstudio.core.data.workbook import Sheet
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
@@ -34,6 +38,8 @@ class CsvOptions:
     #: file): recorded when a file is read, so a file scored later (every runner under an hour)
     #: reads '59:58' as the training file did, not as 59 hours
     minutes_seconds: list[str] = field(default_factory=list)
+    #: the sheet of an Excel workbook to read (None: the first with data); None for a text file
+    sheet: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,7 +48,7 @@ class CsvOptions:
     def from_dict(cls, d: dict | None) -> CsvOptions:
         d = dict(d or {})
         known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers",
-                 "formatted_numbers", "na_in_text", "date_parts", "minutes_seconds"}
+                 "formatted_numbers", "na_in_text", "date_parts", "minutes_seconds", "sheet"}
         unknown = set(d) - known
         if unknown:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
@@ -52,6 +58,8 @@ class CsvOptions:
             raise DataError(f"The CSV option minutes_seconds must be a list of column names (got "
                             f"{opts.minutes_seconds!r}).")
         opts.minutes_seconds = [str(v) for v in opts.minutes_seconds]
+        if opts.sheet is not None:
+            opts.sheet = str(opts.sheet)
         for name in ("missing_markers", "formatted_numbers", "na_in_text", "date_parts"):
             if not isinstance(getattr(opts, name), bool):
                 raise DataError(f"The CSV option {name} must be true or false (got "
@@ -82,13 +90,16 @@ class CsvOptions:
 
     def describe(self) -> str:
         parts = []
-        if self.delimiter is not None:
+        text = self.sheet is None  # a workbook's sheet has no delimiter, encoding or decimal mark
+        if self.sheet is not None:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.delimiter is not None and text:
             parts.append(f"{DELIMITERS.get(self.delimiter, repr(self.delimiter))}-separated")
-        if self.encoding is not None:
+        if self.encoding is not None and text:
             parts.append(ENCODINGS.get(self.encoding, self.encoding))
         if self.header is not None:
             parts.append("first row is the header" if self.header else "no header row")
-        if self.decimal is not None:
+        if self.decimal is not None and text:
             parts.append(DECIMALS[self.decimal])
         if self.na_values:
             parts.append("missing also: " + ", ".join(repr(v) for v in self.na_values))
@@ -122,3 +133,10 @@ class CsvFormat:
     #: columns of text in the sample: pandas' 'NA', 'None' … are read as text there, for the
     #: reader to judge (a region 'NA' is North America); elsewhere pandas reads them as missing
     text_columns: list[str] = field(default_factory=list)
+    #: the workbook's sheet this is (``path`` is then its CSV text, named as the workbook)
+    sheet: Sheet | None = None
+
+    @property
+    def source(self) -> Path:
+        """The file the user opened: the workbook for a sheet."""
+        return self.sheet.book if self.sheet is not None else self.path

@@ -5,7 +5,9 @@ import csv
 import io
 import os
 import re
+from dataclasses import replace
 
+from nnstudio.core.data import workbook
 from nnstudio.core.data.csv_file import (
     binary_problem,
     decode_sample,
@@ -13,6 +15,7 @@ from nnstudio.core.data.csv_file import (
     ends_mid_utf8,
     open_checked,
     text_format_problem,
+    workbook_problem,
 )
 from nnstudio.core.data.csv_missing import MISSING_MARKERS, PANDAS_MISSING
 from nnstudio.core.data.csv_numbers import CURRENCY, CURRENCY_CODE, THOUSANDS
@@ -21,6 +24,8 @@ from nnstudio.core.errors import DataError, ReadingOptionError
 from nnstudio.core.numbers import and_list
 
 SAMPLE_BYTES = 256 * 1024
+#: a text file's lines are a sheet's rows (a note on a workbook says "Row 1", as the sheet numbers it)
+_ROW_WORDS = re.compile(r"\b(?:Lines?|lines?)\b")
 SAMPLE_LINES = 200
 
 _NUM = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
@@ -222,8 +227,19 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     p, size = open_checked(path)
     with open(p, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
-    complete = len(sample) >= size
-    problem = binary_problem(sample, p.name) or text_format_problem(sample, p.name)
+    sheet = None
+    if workbook.kind(p, sample[:4]) == "xlsx":  # its sheet, as CSV text (core.data.workbook)
+        sheet = workbook.sheet_csv(p, options.sheet, head=True)
+        options = replace(options, delimiter=",", encoding="utf-8", decimal=".")
+        p, size = sheet.csv, sheet.csv.stat().st_size
+        with open(p, "rb") as fh:
+            sample = fh.read(SAMPLE_BYTES)
+    elif options.sheet is not None:
+        raise DataError(f"'{p.name}' is a text file, not a workbook: it has no sheets (asked for "
+                        f"sheet '{options.sheet}').", "Leave the sheet out for a CSV file.")
+    complete = len(sample) >= size and (sheet is None or sheet.complete)
+    problem = workbook_problem(p, sample) or binary_problem(sample, p.name) or \
+        text_format_problem(sample, p.name)
     if problem:
         raise problem
     if (options.encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") \
@@ -251,7 +267,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     numbered = numbered[len(comments):]
     # only under a delimiter found here: a chosen one that splits the header less than the rows
     # is refused as such (the user learns which delimiter the rows have)
-    skip, above = _lines_above_table(numbered, delimiter) if options.delimiter is None else (0, [])
+    skip, above = _lines_above_table(numbered, delimiter) \
+        if options.delimiter is None or sheet is not None else (0, [])
     if comments:
         above = comments + above
         skip = max(skip, numbered[0][0] - 1)
@@ -297,14 +314,20 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
                           bool(options.missing_markers), bool(options.formatted_numbers),
                           bool(options.na_in_text), bool(options.date_parts),
-                          list(options.minutes_seconds))
+                          list(options.minutes_seconds), sheet.name if sheet is not None else None)
     if units:
         notes.append(_units_note(units_line, {names[j]: u for j, u in units.items()}))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,
                     units_line=units_line,
-                    text_columns=_text_columns(rows[1:] if header else rows, names))
+                    text_columns=_text_columns(rows[1:] if header else rows, names), sheet=sheet)
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why
+    if sheet is not None:
+        fmt.delimiter_reason = "a sheet of a workbook has cells, not delimiters"
+        fmt.notes = [_ROW_WORDS.sub(lambda m: {"Line": "Row", "Lines": "Rows", "line": "row",
+                                                "lines": "rows"}[m.group(0)], n) for n in fmt.notes]
+        if sheet.note():
+            fmt.notes.insert(0, sheet.note())
     n_lines = text.count("\n")
     if n_lines > 1:
         try:
@@ -328,7 +351,7 @@ def _ragged_notes(fmt: CsvFormat, text: str) -> list[str]:
             raise ragged_error(fmt, line, len(r), width)
         if len(r) < width and not FOOTNOTE_LABEL.match(r[0].strip()):  # a note under the table:
             short.append(line)  # left out when read (csv._totals_rows)
-    if short:
+    if short and fmt.sheet is None:  # a sheet's empty cells at a row's end are not written out
         more = f" and {len(short) - 3} more" if len(short) > 3 else ""
         return [f"Line{'s' if len(short) > 1 else ''} {', '.join(map(str, short[:3]))}{more} "
                 f"{'have' if len(short) > 1 else 'has'} fewer fields than the header ({width}): "
@@ -337,6 +360,14 @@ def _ragged_notes(fmt: CsvFormat, text: str) -> list[str]:
 
 
 def ragged_error(fmt: CsvFormat, line: int, saw: int, width: int) -> DataError:
+    if fmt.sheet is not None:
+        from openpyxl.utils import get_column_letter  # noqa: PLC0415 -- lazy: only a workbook needs it
+
+        last, extra = get_column_letter(width), get_column_letter(saw)
+        return DataError(f"Row {line} of sheet '{fmt.sheet.name}' in '{fmt.path.name}' has a value in "
+                         f"column {extra}, right of the table's last named column ({last}).",
+                         "Give that column a name in the header row, or clear the stray cells, then "
+                         "save the workbook and open it again.")
     dname = DELIMITERS.get(fmt.options.delimiter, repr(fmt.options.delimiter))
     what = "the header has" if fmt.options.header else "the first rows have"
     return DataError(f"Line {line} of '{fmt.path.name}' has {saw} fields, but {what} {width}.",

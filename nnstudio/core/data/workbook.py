@@ -1,0 +1,287 @@
+"""Excel workbooks (.xlsx, .xlsm): one sheet read as the CSV reader reads a file.
+
+A sheet's cells are written out as CSV text — numbers exactly (``repr``), dates as ISO text, times
+as ``hh:mm:ss``, a spreadsheet's errors (``#DIV/0!``) as written — into a cache file named as the
+workbook, one line per sheet row from row 1. The CSV reader then reads that file: every check and
+note it makes (a title above the table, a units row, a totals row below, markers of missing
+values, numbers written with $ or %, dates' parts) applies to sheets as to files, and a note's row
+numbers are the sheet's. The cache is keyed by the workbook's path, size and modification time and
+the sheet asked for, so a workbook saved again is read afresh.
+
+openpyxl reads the workbook (read-only, each formula's value as the spreadsheet last saved it).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nnstudio.core.errors import Cancelled, DataError
+
+#: rows written for a preview (the import dialog, the format's detection): the whole sheet when it
+#: has no more
+HEAD_ROWS = 1000
+#: rows between progress reports and checks for Cancel
+_EVERY = 2000
+#: cache folders kept (each a sheet read); older ones are removed when a new one is written
+_KEEP = 24
+SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class Sheet:
+    """A sheet of a workbook, written out as CSV text."""
+
+    book: Path  # the workbook
+    name: str  # the sheet read
+    names: list[str]  # every worksheet, in the workbook's order
+    csv: Path  # its rows as CSV text, in a file named as the workbook
+    complete: bool  # every row (False: the first HEAD_ROWS)
+    rows: int = 0  # rows written
+    notes: list[str] = field(default_factory=list)
+
+    def note(self) -> str:
+        """What the Data tab says of the workbook's other sheets ("" for a workbook of one)."""
+        if len(self.names) < 2:
+            return ""
+        others = ", ".join(f"'{n}'" for n in self.names)
+        return (f"The workbook has {len(self.names)} sheets ({others}): sheet '{self.name}' was "
+                f"read. To read another, choose it under Sheet when opening the file (nnstudio "
+                f"train: --sheet NAME).")
+
+
+def kind(path: Path, head: bytes) -> str:
+    """"xlsx" for an Excel workbook openpyxl reads, "ods" for an OpenDocument spreadsheet, "docx"
+    for another Office document, "zip" for another ZIP archive, "" for a file that is no ZIP."""
+    if not head.startswith(b"PK\x03\x04"):
+        return ""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "mimetype" in names and b"spreadsheet" in z.read("mimetype"):
+                return "ods"
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return "xlsx" if path.suffix.lower() in SUFFIXES else "zip"
+    if "xl/workbook.xml" in names or path.suffix.lower() in SUFFIXES:
+        return "xlsx"
+    if any(n.startswith(("word/", "ppt/")) for n in names):
+        return "docx"
+    return "zip"
+
+
+def is_workbook(path: str | os.PathLike) -> bool:
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return False
+    return kind(p, head) == "xlsx"
+
+
+def _cache_dir() -> Path:
+    return Path(tempfile.gettempdir()) / f"nnstudio-sheets-{os.getuid() if hasattr(os, 'getuid') else 0}"
+
+
+def _key(book: Path, sheet: str | None, head: bool) -> str:
+    st = book.stat()
+    text = f"{book.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{sheet or ''}\0{'head' if head else 'all'}"
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def _patch_size_reading() -> None:
+    """openpyxl (read-only) learns a sheet's size from its ``<dimension>`` element, and where a
+    sheet has none (files written by openpyxl's write-only mode) it parses the whole sheet to find
+    that out: 5 s for 100,000 rows, on the GUI thread when the import dialog opens. The element
+    comes before the cells when it is there, so the first 64 KiB tell; without it the size is
+    unknown, which :func:`sheet_csv` copes with (it reads every row regardless)."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # noqa: PLC0415 -- lazy: only a workbook needs it
+
+    original = ReadOnlyWorksheet.__dict__.get("_get_size")
+    if original is None or getattr(original, "nnstudio", False):
+        return
+
+    def _get_size(self) -> None:
+        with self._get_source() as src:
+            head = src.read(65536)
+        if b"dimension" in head:
+            original(self)
+
+    _get_size.nnstudio = True
+    ReadOnlyWorksheet._get_size = _get_size
+
+
+def _open(book: Path):
+    import openpyxl  # noqa: PLC0415 -- lazy: only a workbook needs it
+
+    _patch_size_reading()
+    try:
+        with warnings.catch_warnings():  # "Workbook contains no default style", data validation …
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
+        for ws in wb.worksheets:
+            # a sheet's recorded size is what the program that wrote it said ("A1" for a whole
+            # table, from some), and openpyxl stops reading there: every row is read instead, the
+            # size kept only to estimate progress
+            ws.recorded_rows = ws.max_row if isinstance(ws.max_row, int) and ws.max_row > 1 else None
+            ws.reset_dimensions()
+        return wb
+    except Exception as e:
+        raise DataError(f"'{book.name}' cannot be read as an Excel workbook ({type(e).__name__}: "
+                        f"{str(e).splitlines()[0] if str(e) else 'damaged'}).",
+                        "Open it in your spreadsheet program and save it again (as .xlsx, or as "
+                        "CSV), then open that file.") from None
+
+
+def _has_cells(ws) -> bool:
+    return any(any(v is not None and str(v).strip() for v in row) for row in ws.iter_rows(values_only=True))
+
+
+def _table_like(ws) -> bool:
+    wide = 0
+    for row in ws.iter_rows(values_only=True, max_row=200):
+        wide += sum(v is not None and str(v).strip() != "" for v in row) >= 2
+        if wide >= 2:
+            return True
+    return False
+
+
+def _choose(wb, book: Path, sheet: str | None):
+    names = [ws.title for ws in wb.worksheets]
+    if sheet is not None:
+        if sheet not in names:
+            raise DataError(f"'{book.name}' has no sheet named '{sheet}'. Its sheets: "
+                            f"{', '.join(repr(n) for n in names)}.", "Choose one of them.")
+        ws = wb[sheet]
+        if not _has_cells(ws):
+            others = [ws2.title for ws2 in wb.worksheets if ws2.title != sheet and _has_cells(ws2)]
+            raise DataError(f"Sheet '{sheet}' of '{book.name}' is empty.",
+                            f"Choose a sheet with data: {', '.join(repr(n) for n in others)}."
+                            if others else "The workbook holds no data: choose another file.")
+        return ws, names
+    # a cover or read-me sheet of a title alone comes before the data: the first sheet with two
+    # rows of two cells or more is the table; else the first with anything in it
+    for ws in [*filter(_table_like, wb.worksheets), *filter(_has_cells, wb.worksheets)][:1]:
+        return ws, names
+    raise DataError(f"'{book.name}' holds no data: every sheet is empty"
+                    f"{'' if names else ' (it has no worksheets, only charts)'}.",
+                    "Choose another file, or fill in a sheet and save it again.")
+
+
+def sheet_names(path: str | os.PathLike) -> list[str]:
+    """The workbook's worksheets, in its order ([] when it cannot be read: reading it says why)."""
+    try:
+        wb = _open(Path(path))
+    except DataError:
+        return []
+    try:
+        return [ws.title for ws in wb.worksheets]
+    finally:
+        wb.close()
+
+
+def cell_text(v) -> str:
+    """A cell as a CSV export writes it: numbers exactly, dates and times as ISO text."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, float):
+        return repr(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
+    if isinstance(v, dt.datetime):
+        if v.time() == dt.time(0):
+            return v.date().isoformat()
+        return v.isoformat(sep=" ", timespec="seconds")
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        seconds = round(v.total_seconds())
+        h, rest = divmod(abs(seconds), 3600)
+        return f"{'-' if seconds < 0 else ''}{h}:{rest // 60:02d}:{rest % 60:02d}"
+    return str(v)
+
+
+def _trim(row: tuple) -> list[str]:
+    cells = [cell_text(v) for v in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _prune(root: Path) -> None:
+    try:
+        dirs = sorted((d for d in root.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for d in dirs[_KEEP:]:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool = False,
+              progress: Callable[[float, str], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> Sheet:
+    """The sheet ``sheet`` of the workbook ``path`` (None: the first with data) as CSV text in a
+    cache file; ``head``: its first :data:`HEAD_ROWS` rows suffice (the whole sheet's file when it
+    was written before). ``progress(fraction, message)`` after each block of rows;
+    ``should_stop()`` raises :class:`Cancelled`."""
+    book = Path(path)
+    root = _cache_dir()
+    for want_head in ((False, True) if head else (False,)):
+        found = root / _key(book, sheet, want_head)
+        meta = found / "sheet.txt"
+        if meta.is_file():
+            lines = meta.read_text("utf-8").split("\n")
+            name, complete, rows, names = lines[0], lines[1] == "1", int(lines[2]), lines[3:]
+            return Sheet(book, name, names, found / book.name, complete, rows)
+    wb = _open(book)
+    try:
+        ws, names = _choose(wb, book, sheet)
+        total = ws.recorded_rows
+        limit = HEAD_ROWS if head else None
+        target = root / _key(book, sheet, head)
+        part = root / f".{uuid.uuid4().hex}"
+        part.mkdir(parents=True, exist_ok=True)
+        rows = 0
+        complete = True
+        with open(part / book.name, "w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh, lineterminator="\n")
+            for row in ws.iter_rows(min_row=1, values_only=True):
+                if limit is not None and rows >= limit:
+                    complete = False
+                    break
+                out.writerow(_trim(row))
+                rows += 1
+                if rows % _EVERY == 0:
+                    if should_stop is not None and should_stop():
+                        raise Cancelled(f"Reading '{book.name}' was cancelled.",
+                                        "The data you had before is kept.")
+                    if progress is not None:
+                        # a sheet that does not record its size: a bar that moves, never full
+                        done = min(0.99, rows / total) if total else rows / (rows + 20 * _EVERY)
+                        shown = f" of {total:,}" if total else ""
+                        progress(done, f"Read {rows:,}{shown} rows of sheet '{ws.title}'")
+        (part / "sheet.txt").write_text("\n".join([ws.title, "1" if complete else "0", str(rows), *names]),
+                                        "utf-8")
+    except BaseException:
+        if "part" in locals():
+            shutil.rmtree(part, ignore_errors=True)
+        raise
+    finally:
+        wb.close()
+    try:
+        os.replace(part, target)
+    except OSError:  # another thread wrote it first: theirs is the same
+        shutil.rmtree(part, ignore_errors=True)
+    _prune(root)
+    if progress is not None:
+        progress(1.0, f"Read {rows:,} rows of sheet '{ws.title}'")
+    return Sheet(book, ws.title, names, target / book.name, complete, rows)
