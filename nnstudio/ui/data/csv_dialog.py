@@ -32,6 +32,7 @@ from nnstudio.core.data.csv_numbers import CURRENCY
 from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions
 from nnstudio.core.data.missing_codes import find_codes
 from nnstudio.core.data.profile import profile_column
+from nnstudio.core.data.workbook import is_workbook, sheet_names
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.memory import size_text
 from nnstudio.core.numbers import fmt_number
@@ -59,6 +60,12 @@ class CsvImportDialog(QDialog):
         self._suggested_missing: list[str] = []
         opts = options or CsvOptions()
 
+        self.is_workbook = is_workbook(self.path)
+        self.sheet = QComboBox()
+        self.sheet.addItem("Auto", None)
+        for name in sheet_names(self.path) if self.is_workbook else []:
+            self.sheet.addItem(name, name)
+        self.sheet.setToolTip("The sheet of the workbook to read. Auto: the first sheet with data.")
         self.file_label = QLabel(f"<b>{self.path.name}</b>")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.delimiter = QComboBox()
@@ -83,7 +90,8 @@ class CsvImportDialog(QDialog):
                                 + ", ".join(repr(v) for v in DEFAULT_MISSING)
                                 + " (in text columns, while the box below says so).")
         for combo, value in ((self.delimiter, opts.delimiter), (self.encoding, opts.encoding),
-                             (self.header, opts.header), (self.decimal, opts.decimal)):
+                             (self.header, opts.header), (self.decimal, opts.decimal),
+                             (self.sheet, opts.sheet)):
             i = combo.findData(value)
             combo.setCurrentIndex(max(0, i))
             combo.currentIndexChanged.connect(self.refresh)
@@ -114,12 +122,16 @@ class CsvImportDialog(QDialog):
         self._missing_timer.timeout.connect(self.refresh)
         self.missing.textEdited.connect(lambda _t: self._missing_timer.start())
 
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("File:", self.file_label)
+        form.addRow("Sheet:", self.sheet)
         form.addRow("Delimiter:", self.delimiter)
         form.addRow("Encoding:", self.encoding)
         form.addRow("Header row:", self.header)
         form.addRow("Numbers:", self.decimal)
+        # a workbook's sheet has cells, not delimiters, an encoding or a decimal mark; a text file no sheets
+        for widget in (self.delimiter, self.encoding, self.decimal) if self.is_workbook else (self.sheet,):
+            form.setRowVisible(widget, False)
         form.addRow("Also missing:", self.missing)
         checks = QGridLayout()
         for i, box in enumerate((self.markers, self.formatted, self.na_text, self.dates)):
@@ -176,12 +188,13 @@ class CsvImportDialog(QDialog):
         return CsvOptions(self.delimiter.currentData(), self.encoding.currentData(),
                           self.header.currentData(), self.decimal.currentData(), self.missing_values(),
                           self.markers.isChecked(), self.formatted.isChecked(),
-                          self.na_text.isChecked(), self.dates.isChecked())
+                          self.na_text.isChecked(), self.dates.isChecked(),
+                          sheet=self.sheet.currentData() if self.is_workbook else None)
 
     def set_option(self, name: str, value) -> None:
         """Choose a value programmatically (tests, and the fix buttons)."""
         combo = {"delimiter": self.delimiter, "encoding": self.encoding, "header": self.header,
-                 "decimal": self.decimal}[name]
+                 "decimal": self.decimal, "sheet": self.sheet}[name]
         i = combo.findData(value)
         if i < 0:
             raise ValueError(f"{name} has no choice {value!r}")
@@ -207,9 +220,9 @@ class CsvImportDialog(QDialog):
         o = fmt.options
         rows = f"the first {len(frame):,} rows" if not fmt.sample_complete or len(frame) >= PREVIEW_ROWS \
             else f"all {len(frame):,} rows"
-        self.summary.setText(f"{size_text(fmt.size)} · read as {o.describe()} · {len(frame.columns)} "
+        self.summary.setText(f"{size_text(fmt.source.stat().st_size)} · read as {o.describe()} · {len(frame.columns)} "
                              f"columns · showing {rows}")
-        self.summary.setToolTip(f"Delimiter detected: {fmt.delimiter_reason}")
+        self.summary.setToolTip("" if fmt.sheet is not None else f"Delimiter detected: {fmt.delimiter_reason}")
         self._show_problems(frame, fmt)
         if len(frame) == 0 and len(frame.columns):  # said here, not after Open as an error
             self.problems.setText(
@@ -224,6 +237,8 @@ class CsvImportDialog(QDialog):
                   self.encoding: ENCODINGS.get(d.encoding, d.encoding),
                   self.header: "header row" if d.header else "no header",
                   self.decimal: DECIMALS.get(d.decimal, d.decimal)}
+        if fmt.sheet is not None:
+            labels[self.sheet] = fmt.sheet.name if self.sheet.currentData() is None else "the first with data"
         for combo, text in labels.items():
             combo.setItemText(0, f"Auto ({text})")
 

@@ -6,6 +6,8 @@ change goes into ``state.project`` followed by ``state.notify_data_changed()``, 
 """
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -281,7 +283,10 @@ class DataPanel(QWidget):
         profiles = ds.profiles()
         synth = " <span style='color:#8a5300'>(synthetic)</span>" \
             if ds.synthetic and "synthetic" not in ds.name.lower() else ""
-        self.title.setText(f"<b>{ds.name}</b>{synth} · {ds.n_rows:,} rows × {len(ds.columns)} columns")
+        sheet = (ds.csv_options or {}).get("sheet")
+        where = f", sheet '{html.escape(sheet)}'" if sheet else ""
+        self.title.setText(f"<b>{html.escape(ds.name)}</b>{where}{synth} · {ds.n_rows:,} rows × "
+                           f"{len(ds.columns)} columns")
         self.title.setToolTip(ds.source or "")
         notes = [n for n in [ds.note, *ds.warnings] if n]
         if ds.missing_markers:

@@ -573,7 +573,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         if project is None:
             name = (lm.meta.get("data") or {}).get("name") or "its data"
             path, _ = QFileDialog.getOpenFileName(
-                self, f"Where is the data of this model ({name})?", "", "CSV (*.csv *.tsv *.txt)")
+                self, f"Where is the data of this model ({name})?", "", "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm)")
             if not path:
                 self.message.emit("warning", f"The model was not opened: it needs the data it was "
                                              f"trained on ({name}) to be evaluated.")

@@ -92,7 +92,7 @@ class PredictFileDialog(QDialog):
         settings = QSettings()
         start = str(settings.value(DIR_KEY, "") or "")
         path, _ = QFileDialog.getOpenFileName(self.window_, "Predict a CSV file", start,
-                                              "CSV (*.csv *.tsv *.txt);;All files (*)")
+                                              "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)")
         if not path:
             return False
         settings.setValue(DIR_KEY, str(Path(path).parent))

@@ -42,6 +42,6 @@ def ask_data_location(parent: QWidget, err: project_file.MissingDataError) -> st
     start = err.project_path.parent if err.project_path.parent.is_dir() else Path.home()
     path, _ = QFileDialog.getOpenFileName(
         parent, f"Locate {err.file_name}", str(start),
-        f"{err.file_name} ({err.file_name});;Data files (*.csv *.tsv *.txt *.dat *.tab);;"
+        f"{err.file_name} ({err.file_name});;Data files (*.csv *.tsv *.txt *.dat *.tab *.xlsx *.xlsm);;"
         "All files (*)")
     return path or None

@@ -1,0 +1,58 @@
+"""Opening an Excel workbook in the GUI: the import dialog offers its sheets (and no delimiter), the
+preview follows the sheet chosen, and Open reads that sheet."""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialogButtonBox
+
+
+@pytest.fixture
+def book(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    wb.active.append(["Quarterly figures"])
+    ws = wb.create_sheet("Q1")
+    ws.append(["x", "y", "label"])
+    for i in range(40):
+        ws.append([i, (i * 7) % 11, "a" if i % 3 else "b"])
+    ws = wb.create_sheet("Q2")
+    ws.append(["u", "v", "w", "label"])
+    for i in range(30):
+        ws.append([i / 2, i % 5, -i, "c" if i % 2 else "d"])
+    wb.save(tmp_path / "figures.xlsx")
+    return tmp_path / "figures.xlsx"
+
+
+def test_the_dialog_offers_the_sheets_and_open_reads_the_one_chosen(window, qtbot, tmp_path, book):
+    window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert window.open_path(str(book))
+    dlg = window.data_io.dialog
+    form = dlg.form
+    assert [dlg.sheet.itemText(i) for i in range(dlg.sheet.count())] == \
+        ["Auto (Q1)", "Cover", "Q1", "Q2"]  # a title alone is no table
+    assert form.isRowVisible(dlg.sheet) and not form.isRowVisible(dlg.delimiter)
+    assert not form.isRowVisible(dlg.encoding) and not form.isRowVisible(dlg.decimal)
+    assert "sheet 'Q1'" in dlg.summary.text() and "comma" not in dlg.summary.text()
+    assert "3 sheets" in dlg.problems.text()
+    dlg.set_option("sheet", "Q2")
+    assert list(dlg.model.frame.columns) == ["u", "v", "w", "label"]
+    assert "sheet 'Q2'" in dlg.summary.text()
+    assert dlg.options().sheet == "Q2"
+    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
+        dlg.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
+    ds = window.state.project.dataset
+    assert ds.name == "figures.xlsx" and ds.n_rows == 30 and ds.csv_options["sheet"] == "Q2"
+    assert "<b>figures.xlsx</b>, sheet 'Q2' · 30 rows × 4 columns" in window.data_panel.title.text()
+
+
+def test_a_text_file_has_no_sheet_row(window, tmp_path):
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n3,4\n")
+    assert window.open_path(str(tmp_path / "t.csv"))
+    dlg = window.data_io.dialog
+    form = dlg.form
+    assert not form.isRowVisible(dlg.sheet) and form.isRowVisible(dlg.delimiter)
+    assert dlg.options().sheet is None
+    dlg.reject()
