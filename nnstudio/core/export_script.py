@@ -57,7 +57,7 @@ def _script_data(tm: TrainedModel, folder: Path) -> tuple[str, list[str]]:
                           "Open the model's data in nnstudio, then export the script again.")
     name = (tm.meta.get("data", {}).get("example") or tm.meta.get("data", {}).get("name") or "data")
     name = str(name)
-    if Path(name).suffix.lower() in (".csv", ".tsv", ".txt", ".dat", ".tab"):  # not messy.csv.csv
+    if Path(name).suffix.lower() in (".csv", ".tsv", ".txt", ".dat", ".tab", ".xlsx", ".xlsm"):  # not messy.csv.csv
         name = name[: -len(Path(name).suffix)]
     fname = safe_name(name.lower().replace(" ", "_")) + ".csv"
     target = folder / fname

@@ -111,3 +111,20 @@ def test_the_usage_snippet_reads_the_file_as_the_app_read_it(tmp_path, monkeypat
     plain = dict(meta, data={"name": "Bank customer churn (synthetic)", "read_options": None})
     assert 'pd.read_csv("data.csv")' in usage_snippet(plain)
     assert 'pd.read_csv("data.csv")' in usage_snippet({k: v for k, v in meta.items() if k != "data"})
+
+
+def test_a_workbook_sheet_is_copied_as_a_csv_named_as_the_workbook(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in (["age", "y"], [30, "a"], [40, "b"], [50, "a"]):
+        wb.active.append(row)
+    wb.save(tmp_path / "visits.xlsx")
+    frame = read_csv(tmp_path / "visits.xlsx").frame
+    tm = TrainedModel(net=None, preprocessor=None, data_frame=frame, source_path=str(tmp_path / "visits.xlsx"),
+                      meta={"data": {"name": "visits.xlsx"}})
+    out = tmp_path / "out"
+    out.mkdir()
+    where, written = _script_data(tm, out)  # the script's pd.read_csv cannot read a workbook
+    assert where == "visits.csv" and written == [str(out / "visits.csv")]
+    pd.testing.assert_frame_equal(pd.read_csv(out / "visits.csv"), frame)
