@@ -192,3 +192,16 @@ def test_every_row_is_read_whatever_size_the_sheet_says_it_has(tmp_path):
                     assert n == 1
                 zout.writestr(item, data)
         assert read_csv(tmp_path / name).frame.to_dict("list") == {"a": [1, 3, 5], "b": [2, 4, 6]}
+
+
+def test_formulas_a_program_wrote_without_their_values_are_said_to_read_as_missing(tmp_path):
+    rows = [["price", "units", "total", "y"]] + [[p, u, f"=A{i}*B{i}", "ab"[i % 2]]
+                                                for i, (p, u) in enumerate([(2, 3), (4, 5), (6, 7)], start=2)]
+    ds = read_csv(_book(tmp_path / "made.xlsx", {"S": rows}))  # openpyxl stores no computed values
+    assert ds.frame["total"].isna().all()
+    said = [w for w in ds.warnings if "formulas" in w]
+    assert len(said) == 1 and said[0].startswith("Column C holds formulas that no spreadsheet has "
+                                                 "computed (3 cells in the first 1,000 rows, e.g. C2: =A2*B2)")
+    assert "save it, and open it again" in said[0]
+    plain = read_csv(_book(tmp_path / "plain.xlsx", {"S": [["a", "b"], [1, None], [2, 3]]}))
+    assert not any("formulas" in w for w in plain.warnings)  # an empty cell is just missing

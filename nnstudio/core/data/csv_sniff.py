@@ -326,8 +326,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         fmt.delimiter_reason = "a sheet of a workbook has cells, not delimiters"
         fmt.notes = [_ROW_WORDS.sub(lambda m: {"Line": "Row", "Lines": "Rows", "line": "row",
                                                 "lines": "rows"}[m.group(0)], n) for n in fmt.notes]
-        if sheet.note():
-            fmt.notes.insert(0, sheet.note())
+        fmt.notes[:0] = [n for n in [sheet.note(), *sheet.notes] if n]
     n_lines = text.count("\n")
     if n_lines > 1:
         try:

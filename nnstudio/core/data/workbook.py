@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -189,6 +190,46 @@ def sheet_names(path: str | os.PathLike) -> list[str]:
         wb.close()
 
 
+def _uncomputed(book: Path, title: str, empty: set[tuple[int, int]]) -> list[str]:
+    """A note on the columns whose empty cells (in the first rows) hold formulas no spreadsheet has
+    computed: a workbook written by a program keeps a formula without its value, which reads as
+    missing; saved from Excel or LibreOffice, it has its values."""
+    if not empty:
+        return []
+    import openpyxl  # noqa: PLC0415 -- lazy: only a workbook needs it
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415 -- lazy: as above
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(book, read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 -- read once already: a second look that fails says nothing
+        return []
+    found: dict[int, list[tuple[int, str]]] = {}
+    try:
+        ws = wb[title]
+        ws.reset_dimensions()
+        for r, row in enumerate(ws.iter_rows(values_only=True, max_row=HEAD_ROWS), start=1):
+            for c, v in enumerate(row, start=1):
+                formula = v if isinstance(v, str) else getattr(v, "text", None)  # ArrayFormula
+                if isinstance(formula, str) and formula.startswith("=") and (r, c) in empty:
+                    found.setdefault(c, []).append((r, formula))
+    finally:
+        wb.close()
+    if not found:
+        return []
+    letters = [get_column_letter(c) for c in found]
+    which = f"Column {letters[0]} holds" if len(letters) == 1 else \
+        f"Columns {', '.join(letters[:-1])} and {letters[-1]} hold"
+    n = sum(len(v) for v in found.values())
+    c, cells = next(iter(found.items()))
+    r, formula = cells[0]
+    return [f"{which} formulas that no spreadsheet has computed ({n:,} cell{'s' if n != 1 else ''} in "
+            f"the first {HEAD_ROWS:,} rows, e.g. {get_column_letter(c)}{r}: {formula[:40]}): the "
+            f"program that wrote the workbook saved them without their values, and they are read "
+            f"as missing. Open the workbook in Excel or LibreOffice, save it, and open it again."]
+
+
 def cell_text(v) -> str:
     """A cell as a CSV export writes it: numbers exactly, dates and times as ISO text."""
     if v is None:
@@ -237,11 +278,10 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
     root = _cache_dir()
     for want_head in ((False, True) if head else (False,)):
         found = root / _key(book, sheet, want_head)
-        meta = found / "sheet.txt"
+        meta = found / "sheet.json"
         if meta.is_file():
-            lines = meta.read_text("utf-8").split("\n")
-            name, complete, rows, names = lines[0], lines[1] == "1", int(lines[2]), lines[3:]
-            return Sheet(book, name, names, found / book.name, complete, rows)
+            m = json.loads(meta.read_text("utf-8"))
+            return Sheet(book, m["name"], m["names"], found / book.name, m["complete"], m["rows"], m["notes"])
     wb = _open(book)
     try:
         ws, names = _choose(wb, book, sheet)
@@ -252,6 +292,7 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
         part.mkdir(parents=True, exist_ok=True)
         rows = 0
         complete = True
+        empty: set[tuple[int, int]] = set()  # the first rows' empty cells: a formula never computed?
         with open(part / book.name, "w", encoding="utf-8", newline="") as fh:
             out = csv.writer(fh, lineterminator="\n")
             for row in ws.iter_rows(min_row=1, values_only=True):
@@ -260,6 +301,8 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
                     break
                 out.writerow(_trim(row))
                 rows += 1
+                if rows <= HEAD_ROWS:
+                    empty.update((rows, c) for c, v in enumerate(row, start=1) if v is None)
                 if rows % _EVERY == 0:
                     if should_stop is not None and should_stop():
                         raise Cancelled(f"Reading '{book.name}' was cancelled.",
@@ -269,8 +312,9 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
                         done = min(0.99, rows / total) if total else rows / (rows + 20 * _EVERY)
                         shown = f" of {total:,}" if total else ""
                         progress(done, f"Read {rows:,}{shown} rows of sheet '{ws.title}'")
-        (part / "sheet.txt").write_text("\n".join([ws.title, "1" if complete else "0", str(rows), *names]),
-                                        "utf-8")
+        notes = _uncomputed(book, ws.title, empty)
+        (part / "sheet.json").write_text(json.dumps(dict(name=ws.title, names=names, complete=complete,
+                                                         rows=rows, notes=notes)), "utf-8")
     except BaseException:
         if "part" in locals():
             shutil.rmtree(part, ignore_errors=True)
@@ -284,4 +328,4 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
     _prune(root)
     if progress is not None:
         progress(1.0, f"Read {rows:,} rows of sheet '{ws.title}'")
-    return Sheet(book, ws.title, names, target / book.name, complete, rows)
+    return Sheet(book, ws.title, names, target / book.name, complete, rows, notes)
