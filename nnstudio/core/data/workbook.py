@@ -203,7 +203,7 @@ def _uncomputed(book: Path, title: str, empty: set[tuple[int, int]]) -> list[str
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(book, read_only=True, data_only=False)
-    except Exception:
+    except Exception:  # read once already: a second look that fails has nothing to say
         return []
     found: dict[int, list[tuple[int, str]]] = {}
     try:
