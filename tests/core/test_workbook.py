@@ -205,3 +205,10 @@ def test_formulas_a_program_wrote_without_their_values_are_said_to_read_as_missi
     assert "save it, and open it again" in said[0]
     plain = read_csv(_book(tmp_path / "plain.xlsx", {"S": [["a", "b"], [1, None], [2, 3]]}))
     assert not any("formulas" in w for w in plain.warnings)  # an empty cell is just missing
+
+
+def test_columns_of_uncomputed_formulas_are_named_in_the_sheets_order(tmp_path):
+    rows = [["a", "b", "c"], [1, "=A2*2", "=A2+1"], ["=SUM(A2:A2)", 5, 6]]
+    ds = read_csv(_book(tmp_path / "f.xlsx", {"S": rows}))
+    assert any(w.startswith("Columns A, B and C hold formulas") and "(3 cells" in w and "e.g. A3: =SUM(A2:A2)"
+               in w for w in ds.warnings), ds.warnings

@@ -218,6 +218,7 @@ def _uncomputed(book: Path, title: str, empty: set[tuple[int, int]]) -> list[str
         wb.close()
     if not found:
         return []
+    found = dict(sorted(found.items()))
     letters = [get_column_letter(c) for c in found]
     which = f"Column {letters[0]} holds" if len(letters) == 1 else \
         f"Columns {', '.join(letters[:-1])} and {letters[-1]} hold"
@@ -288,8 +289,9 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
         total = ws.recorded_rows
         limit = HEAD_ROWS if head else None
         target = root / _key(book, sheet, head)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)  # copies of the user's data: theirs alone
         part = root / f".{uuid.uuid4().hex}"
-        part.mkdir(parents=True, exist_ok=True)
+        part.mkdir()
         rows = 0
         complete = True
         empty: set[tuple[int, int]] = set()  # the first rows' empty cells: a formula never computed?
