@@ -3,7 +3,8 @@
     xvfb-run -a -s "-screen 0 1920x1080x24" env QT_QPA_PLATFORM=xcb \\
         .venv/bin/python tests/qa/monkey.py OUT [--seed 1] [--steps 250]
 
-Each step does what a user could: load an example, Train, Repeat, Undo, cross-validate, or pick a
+Each step does what a user could: load an example, Train, Repeat, Undo, cross-validate, open a
+workbook's sheet, or pick a
 visible, enabled control of the window at random (a button, a check box, a combo box entry, a
 number box at either end of its range or in between, a slider, a tab). Dialogs it opens are answered with their escape
 or "no" button after 0.3 s; runs that go on for more than 10 s are stopped. It prints:
@@ -194,10 +195,31 @@ class Monkey:
         elif r < 0.17:
             self.actions.append("Cross-validate 3 folds")
             win.training.start_cross_validation(3)
+        elif r < 0.19 and not win.training.busy:
+            self.actions.append("Open the workbook")
+            win.data_io.read(self.workbook())
         else:
             controls = self.controls()
             if controls:
                 self.act_on(self.rng.choice(controls))
+
+    def workbook(self) -> str:
+        """A workbook of a cover sheet and a sheet of 400 customers (written once per session)."""
+        path = os.path.join(self.out, "customers.xlsx")
+        if not os.path.exists(path):
+            import openpyxl
+
+            wb = openpyxl.Workbook()
+            wb.active.title = "Cover"
+            wb.active.append(["Customers, exported for the monkey"])
+            ws = wb.create_sheet("Customers")
+            ws.append(["age", "balance", "plan", "joined", "left"])
+            for i in range(400):
+                age = 20 + (i * 37) % 50
+                ws.append([age, round(1000 + (i * 7919) % 90000 / 3, 2), "abc"[i % 3],
+                           f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}", "yes" if (age + i % 7) % 3 == 0 else "no"])
+            wb.save(path)
+        return path
 
     def run(self, steps: int) -> int:
         self.wait(lambda: self.win.state.tf_loaded, 60)
