@@ -212,3 +212,13 @@ def test_columns_of_uncomputed_formulas_are_named_in_the_sheets_order(tmp_path):
     ds = read_csv(_book(tmp_path / "f.xlsx", {"S": rows}))
     assert any(w.startswith("Columns A, B and C hold formulas") and "(3 cells" in w and "e.g. A3: =SUM(A2:A2)"
                in w for w in ds.warnings), ds.warnings
+
+
+def test_auto_passes_over_a_hidden_sheet_of_lookups(tmp_path):
+    path = _book(tmp_path / "h.xlsx", {"Lookup": [["code", "name"], [1, "one"], [2, "two"]],
+                                       "Data": [["x", "y"], [1, "a"], [2, "b"]]})
+    wb = openpyxl.load_workbook(path)
+    wb["Lookup"].sheet_state = "hidden"
+    wb.save(path)
+    assert read_csv(path).csv_options["sheet"] == "Data"
+    assert read_csv(path, CsvOptions(sheet="Lookup")).frame.columns.tolist() == ["code", "name"]

@@ -170,9 +170,13 @@ def _choose(wb, book: Path, sheet: str | None):
                             if others else "The workbook holds no data: choose another file.")
         return ws, names
     # a cover or read-me sheet of a title alone comes before the data: the first sheet with two
-    # rows of two cells or more is the table; else the first with anything in it
-    for ws in [*filter(_table_like, wb.worksheets), *filter(_has_cells, wb.worksheets)][:1]:
-        return ws, names
+    # rows of two cells or more is the table, else the first with anything in it; hidden sheets
+    # (lookup tables, a program's scratch) after the visible ones
+    shown = sorted(wb.worksheets, key=lambda w: w.sheet_state != "visible")
+    for test in (_table_like, _has_cells):
+        for ws in shown:
+            if test(ws):
+                return ws, names
     raise DataError(f"'{book.name}' holds no data: every sheet is empty"
                     f"{'' if names else ' (it has no worksheets, only charts)'}.",
                     "Choose another file, or fill in a sheet and save it again.")
