@@ -139,32 +139,27 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 def read_call(meta: dict) -> str:
     """``pd.read_csv(...)`` reading the training file as the app read it (its name, delimiter,
     decimal mark, encoding, header and extra missing markers; ``pd.read_excel`` and its sheet for
-    a workbook): a semicolon file read with pandas'
-    defaults is one column, and the snippet's ``df["fixed acidity"]`` failed."""
+    a workbook): a semicolon file read with pandas' defaults is one column, and the snippet's
+    ``df["fixed acidity"]`` failed."""
     data = meta.get("data") or {}
     name = str(data.get("name") or "")
     opts = data.get("read_options") or {}
-    if opts.get("sheet") is not None or name.lower().endswith(WORKBOOK_SUFFIXES):  # an Excel workbook
-        args = [json.dumps(name if name.lower().endswith(WORKBOOK_SUFFIXES) else "data.xlsx", ensure_ascii=False)]
-        if opts.get("sheet") is not None:
-            args.append(f"sheet_name={json.dumps(opts['sheet'], ensure_ascii=False)}")
-        if opts.get("header") is False and data.get("columns"):
-            args.append(f"header=None, names={json.dumps(list(data['columns']), ensure_ascii=False)}")
-        if opts.get("na_values"):
-            args.append(f"na_values={json.dumps(list(opts['na_values']), ensure_ascii=False)}")
-        return f"pd.read_excel({', '.join(args)})"
-    args = [json.dumps(name if name.lower().endswith(DATA_SUFFIXES) else "data.csv", ensure_ascii=False)]
-    if opts.get("delimiter") not in (None, ","):
+    book = opts.get("sheet") is not None or name.lower().endswith(WORKBOOK_SUFFIXES)
+    suffixes, default = (WORKBOOK_SUFFIXES, "data.xlsx") if book else (DATA_SUFFIXES, "data.csv")
+    args = [json.dumps(name if name.lower().endswith(suffixes) else default, ensure_ascii=False)]
+    if book and opts.get("sheet") is not None:
+        args.append(f"sheet_name={json.dumps(opts['sheet'], ensure_ascii=False)}")
+    if not book and opts.get("delimiter") not in (None, ","):
         args.append(f"sep={json.dumps(opts['delimiter'])}")
-    if opts.get("decimal") not in (None, "."):
+    if not book and opts.get("decimal") not in (None, "."):
         args.append(f"decimal={json.dumps(opts['decimal'])}")
-    if str(opts.get("encoding") or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "ascii"):
+    if not book and str(opts.get("encoding") or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "ascii"):
         args.append(f"encoding={json.dumps(opts['encoding'])}")
     if opts.get("header") is False and data.get("columns"):
         args.append(f"header=None, names={json.dumps(list(data['columns']), ensure_ascii=False)}")
     if opts.get("na_values"):
         args.append(f"na_values={json.dumps(list(opts['na_values']), ensure_ascii=False)}")
-    return f"pd.read_csv({', '.join(args)})"
+    return f"pd.{'read_excel' if book else 'read_csv'}({', '.join(args)})"
 
 
 def usage_snippet(meta: dict) -> str:

@@ -222,3 +222,10 @@ def test_auto_passes_over_a_hidden_sheet_of_lookups(tmp_path):
     wb.save(path)
     assert read_csv(path).csv_options["sheet"] == "Data"
     assert read_csv(path, CsvOptions(sheet="Lookup")).frame.columns.tolist() == ["code", "name"]
+
+
+def test_a_header_cell_with_a_line_break_is_said_as_in_a_csv(tmp_path):
+    ds = read_csv(_book(tmp_path / "wrap.xlsx", {"S": [["Note"], ["weight\n(kg)", "y"], [70, "a"], [80, "b"]]}))
+    assert list(ds.frame.columns) == ["weight (kg)", "y"]
+    assert "Column names with line breaks are read with spaces: 'weight (kg)'." in ds.warnings
+    assert "Row 1 ('Note') sits above the table and was left out." in ds.warnings

@@ -76,8 +76,8 @@ def make_csv() -> None:
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("xl/workbook.xml", "<workbook/>")
     shutil.move(buf, CSV / "spreadsheet.xlsx")
-    case("csv", "spreadsheet.xlsx", "it is a ZIP archive (an Excel .xlsx",
-         what="an Excel workbook instead of a CSV")
+    case("csv", "spreadsheet.xlsx", "cannot be read as an Excel workbook",
+         what="an Excel workbook with no workbook part inside (damaged)")
     write(CSV / "compressed.csv.gz", gzip.compress(good.encode(), mtime=0))
     case("csv", "compressed.csv.gz", "it is a gzip-compressed file", what="a gzipped CSV")
     write(CSV / "image.png", b"\x89PNG\r\n\x1a\n" + bytes(64))

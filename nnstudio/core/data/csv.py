@@ -30,7 +30,7 @@ import pandas as pd
 
 from nnstudio.core.data import workbook
 from nnstudio.core.data.csv_dates import date_parts_text, read_date_parts
-from nnstudio.core.data.csv_file import decode_error, open_checked
+from nnstudio.core.data.csv_file import decode_error
 from nnstudio.core.data.csv_missing import (
     PANDAS_MISSING,
     markers_text,
@@ -278,7 +278,6 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
     if isinstance(options, dict):
         options = CsvOptions.from_dict(options)
     if workbook.is_workbook(path):  # its sheet written out whole first (the sniff then reads it)
-        open_checked(path)
         share = 0.8 if progress is not None else 1.0
         workbook.sheet_csv(path, options.sheet if options else None, should_stop=should_stop,
                            progress=(lambda f, m: progress(share * f, m)) if progress else None)

@@ -25,7 +25,7 @@ from nnstudio.core.numbers import and_list
 
 SAMPLE_BYTES = 256 * 1024
 #: a text file's lines are a sheet's rows (a note on a workbook says "Row 1", as the sheet numbers it)
-_ROW_WORDS = re.compile(r"\b(?:Lines?|lines?)\b")
+_ROW_WORDS = re.compile(r"\b(?:Lines?|lines?)(?= \d)")  # "Line 4", "lines 1-2"; not "line breaks"
 SAMPLE_LINES = 200
 
 _NUM = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")

@@ -220,8 +220,9 @@ class CsvImportDialog(QDialog):
         o = fmt.options
         rows = f"the first {len(frame):,} rows" if not fmt.sample_complete or len(frame) >= PREVIEW_ROWS \
             else f"all {len(frame):,} rows"
-        self.summary.setText(f"{size_text(fmt.source.stat().st_size)} · read as {o.describe()} · {len(frame.columns)} "
-                             f"columns · showing {rows}")
+        size = fmt.sheet.size if fmt.sheet is not None else fmt.size
+        self.summary.setText(f"{size_text(size)} · read as {o.describe()} · {len(frame.columns)} columns · "
+                             f"showing {rows}")
         self.summary.setToolTip("" if fmt.sheet is not None else f"Delimiter detected: {fmt.delimiter_reason}")
         self._show_problems(frame, fmt)
         if len(frame) == 0 and len(frame.columns):  # said here, not after Open as an error
