@@ -57,9 +57,15 @@ MAX_OTHER_POINTS = 5000
 
 
 def is_playground_data(project: Project) -> bool:
-    """Data with x and y and a label or value target: generated or drawn."""
-    cols = set(project.dataset.columns)
-    return {"x", "y"} <= cols and project.roles.target in ("label", "value") and len(cols) == 3
+    """Data with x and y and a label or value target: generated or drawn. (A user's table of the
+    same names is not: its labels may be text, 'cat' and 'dog', where the Playground's are class
+    numbers.)"""
+    frame, target = project.dataset.frame, project.roles.target
+    if not ({"x", "y"} <= set(frame.columns) and target in ("label", "value") and len(frame.columns) == 3):
+        return False
+    number = pd.api.types.is_numeric_dtype
+    return number(frame["x"]) and number(frame["y"]) and \
+        (pd.api.types.is_integer_dtype(frame[target]) if target == "label" else number(frame[target]))
 
 
 class PlaygroundPanel(QWidget):

@@ -166,6 +166,23 @@ def test_another_table_of_two_inputs_is_drawn_for_a_look(qtbot, tmp_path, monkey
     assert w.plot.getPlotItem().getAxis("bottom").labelText == "x"
 
 
+def test_a_csv_of_x_y_and_a_text_label_is_drawn_as_a_table_not_taken_for_the_playgrounds(qtbot, tmp_path,
+                                                                                         monkeypatch):
+    """Columns named as the Playground names its own (x, y, label), the labels text ('cat', 'dog'):
+    taken for generated data, its labels were made whole numbers, and the slot failed."""
+    from nnstudio.core.data.dataset import Dataset
+
+    monkeypatch.setenv("NNSTUDIO_HOME", str(tmp_path))
+    state = AppState(Project.from_example("xor"))
+    w = PlaygroundPanel(state)
+    qtbot.addWidget(w)
+    frame = pd.DataFrame({"x": np.arange(20.0), "y": np.arange(20.0) % 7, "label": ["cat", "dog"] * 10})
+    state.set_project(Project.from_dataset(Dataset(frame, "pets.csv")))
+    x, _y = w.plot.scatter.getData()
+    assert len(x) == 20 and w.note.text().startswith("The plot shows 'pets.csv': its 20 rows, x across")
+    assert len({b.color().name() for b in w.plot.scatter.data["brush"]}) == 2  # a colour per class
+
+
 def test_a_table_of_numbers_too_large_to_plot_draws_only_the_rows_it_can(qtbot, tmp_path, monkeypatch):
     """x1 = ±1e308 in every other row (the corpus's huge_numbers.csv): the view cannot span them
     (pyqtgraph raised 'Cannot set range [-inf, -inf]' in the event loop)."""
