@@ -314,7 +314,8 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
     if mss:  # a file scored later reads these as this one did (CsvOptions.minutes_seconds)
         fmt.options = replace(fmt.options, minutes_seconds=sorted({*fmt.options.minutes_seconds, *mss}))
     return Dataset(frame, fmt.path.name, source=str(fmt.source.resolve()),
-                   csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)), **read)
+                   csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)),
+                   sheets=list(fmt.sheet.names) if fmt.sheet is not None else [], **read)
 
 
 def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:

@@ -28,6 +28,8 @@ class Dataset:
     text_missing: dict[str, dict[str, int]] = field(default_factory=dict)
     #: date columns whose year, month, weekday … were added: ``{column: {"parts": [names], …}}``
     date_parts: dict[str, dict] = field(default_factory=dict)
+    #: the worksheets of the workbook this sheet is from ([] for a text file): the Data tab offers them
+    sheets: list[str] = field(default_factory=list)
     _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

@@ -154,6 +154,20 @@ class DataController(QObject):
         dlg.open()
         return True
 
+    @Slot(str)
+    def read_sheet(self, sheet: str) -> None:
+        """Read another sheet of the workbook the data is from, with the user's reading choices
+        (what is missing, the switches); the header and the rest are detected for that sheet."""
+        ds = self.state.project.dataset
+        if self._is_busy():
+            self.message.emit("warning", "Stop training before reading another sheet.")
+            return
+        if self.reading or not ds.source or not self._may_replace():
+            return
+        keep = {k: v for k, v in (ds.csv_options or {}).items()
+                if k in ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts")}
+        self.read(ds.source, CsvOptions.from_dict({**keep, "sheet": sheet}))
+
     @Slot()
     def _dialog_closed(self) -> None:
         self.dialog = None

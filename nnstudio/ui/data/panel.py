@@ -58,6 +58,7 @@ TASK_ITEMS = [(None, "Automatic"), (Task.BINARY, "Binary classification"),
 class DataPanel(QWidget):
     open_requested = Signal()
     generate_requested = Signal()  # "Generate data…": the Playground's generator (issue 21)
+    sheet_requested = Signal(str)  # another sheet of the workbook the data is from
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +78,14 @@ class DataPanel(QWidget):
         self.open_btn.clicked.connect(self.open_requested)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
+        # a workbook's other sheets, one choice away (as Orange's File widget offers them)
+        self.sheet_label = QLabel("Sheet:")
+        self.sheet_combo = QComboBox()
+        self.sheet_combo.setToolTip("Read another sheet of this workbook (your network and training "
+                                    "settings are kept, as when opening other data)")
+        self.sheet_combo.activated.connect(self._sheet_chosen)
+        head.addWidget(self.sheet_label)
+        head.addWidget(self.sheet_combo)
         self.generate_btn = QPushButton("Generate data…")
         self.generate_btn.setToolTip("Make 2-D data (circles, XOR, spiral, moons, ...) with sliders for the points, "
                                      "noise and balance, or draw your own: the Playground tab")
@@ -234,7 +243,7 @@ class DataPanel(QWidget):
                          self.default_numeric,
                          self.default_categorical, self.default_missing, box.role_combo, box.kind_combo,
                          box.scaling_combo, box.encoding_combo, box.missing_combo, box.fill_edit,
-                         box.spelling_combo, self.open_btn, self.generate_btn, self.rows_btn,
+                         box.spelling_combo, self.open_btn, self.generate_btn, self.rows_btn, self.sheet_combo,
                          *self.checks.buttons]
 
         self._prep_timer = QTimer(self, singleShot=True, interval=60)
@@ -288,6 +297,7 @@ class DataPanel(QWidget):
         self.title.setText(f"<b>{html.escape(ds.name)}</b>{where}{synth} · {ds.n_rows:,} rows × "
                            f"{len(ds.columns)} columns")
         self.title.setToolTip(ds.source or "")
+        self._show_sheets()
         notes = [n for n in [ds.note, *ds.warnings] if n]
         if ds.missing_markers:
             notes.append("To keep such markers as values, open the file again (Open data…) and untick "
@@ -540,6 +550,28 @@ class DataPanel(QWidget):
         if cfg.for_column(self._column, "fill_value") != value:
             cfg.set_for_column(self._column, "fill_value", value)
             self._changed()
+
+    # ----- the workbook's sheets ---------------------------------------------------------------------
+    def _show_sheets(self) -> None:
+        """The sheet combo: the workbook's sheets, the one read current; hidden for other data."""
+        ds = self.project.dataset
+        sheet = (ds.csv_options or {}).get("sheet")
+        many = bool(sheet) and len(ds.sheets) > 1
+        self.sheet_combo.blockSignals(True)
+        self.sheet_combo.clear()
+        if many:
+            self.sheet_combo.addItems(ds.sheets)
+            self.sheet_combo.setCurrentText(sheet)
+        self.sheet_combo.blockSignals(False)
+        self.sheet_label.setVisible(many)
+        self.sheet_combo.setVisible(many)
+
+    @Slot(int)
+    def _sheet_chosen(self, index: int) -> None:
+        name = self.sheet_combo.itemText(index)
+        self._show_sheets()  # the sheet read, until the other one is (or if that is refused)
+        if name != (self.project.dataset.csv_options or {}).get("sheet"):
+            self.sheet_requested.emit(name)
 
     # ----- training lock ----------------------------------------------------------------------------
     @Slot(str)

@@ -7,6 +7,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox
 
+from nnstudio.core.data.csv import CsvOptions
+
 
 @pytest.fixture
 def book(tmp_path):
@@ -56,3 +58,23 @@ def test_a_text_file_has_no_sheet_row(window, tmp_path):
     assert not form.isRowVisible(dlg.sheet) and form.isRowVisible(dlg.delimiter)
     assert dlg.options().sheet is None
     dlg.reject()
+
+
+def test_the_data_tab_switches_to_another_sheet_of_the_workbook(window, qtbot, tmp_path, book):
+    window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    panel = window.data_panel
+    assert not panel.sheet_combo.isVisibleTo(panel)  # the example: no workbook
+    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
+        window.data_io.read(str(book), CsvOptions(na_values=["-"]))
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
+    assert panel.sheet_combo.isVisibleTo(panel)
+    assert [panel.sheet_combo.itemText(i) for i in range(panel.sheet_combo.count())] == ["Cover", "Q1", "Q2"]
+    assert panel.sheet_combo.currentText() == "Q1"
+    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
+        panel.sheet_combo.setCurrentIndex(2)
+        panel.sheet_combo.activated.emit(2)  # what a user's choice sends
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
+    ds = window.state.project.dataset
+    assert ds.csv_options["sheet"] == "Q2" and list(ds.frame.columns) == ["u", "v", "w", "label"]
+    assert ds.csv_options["na_values"] == ["-"]  # the user's reading choices kept
+    assert panel.sheet_combo.currentText() == "Q2"
