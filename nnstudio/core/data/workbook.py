@@ -36,6 +36,8 @@ _EVERY = 2000
 #: cache folders kept (each a sheet read); older ones are removed when a new one is written
 _KEEP = 24
 SUFFIXES = (".xlsx", ".xlsm")
+#: the cache's format: a version of the app that writes sheets or their notes otherwise changes it
+_FORMAT = 2
 
 
 @dataclass
@@ -64,8 +66,7 @@ class Sheet:
             return ""
         others = ", ".join(f"'{n}'" for n in self.names)
         return (f"The workbook has {len(self.names)} sheets ({others}): sheet '{self.name}' was "
-                f"read. To read another, choose it under Sheet when opening the file (nnstudio "
-                f"train: --sheet NAME).")
+                f"read. To read another, choose it under Sheet above (nnstudio train: --sheet NAME).")
 
 
 def kind(path: Path, head: bytes) -> str:
@@ -103,7 +104,7 @@ def _cache_dir() -> Path:
 
 def _key(book: Path, sheet: str | None, head: bool) -> str:
     st = book.stat()
-    text = f"{book.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{sheet or ''}\0{'head' if head else 'all'}"
+    text = f"{_FORMAT}\0{book.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{sheet or ''}\0{'head' if head else 'all'}"
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
@@ -235,8 +236,7 @@ def _uncomputed(book: Path, title: str, empty: set[tuple[int, int]]) -> list[str
     which = f"Column {letters[0]} holds" if len(letters) == 1 else \
         f"Columns {', '.join(letters[:-1])} and {letters[-1]} hold"
     n = sum(len(v) for v in found.values())
-    c, cells = next(iter(found.items()))
-    r, formula = cells[0]
+    r, c, formula = min((r, c, f) for c, cells in found.items() for r, f in cells)  # the first, row by row
     return [f"{which} formulas that no spreadsheet has computed ({n:,} cell{'s' if n != 1 else ''} in "
             f"the first {HEAD_ROWS:,} rows, e.g. {get_column_letter(c)}{r}: {formula[:40]}): the "
             f"program that wrote the workbook saved them without their values, and they are read "
