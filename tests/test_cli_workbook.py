@@ -51,3 +51,5 @@ def test_train_on_a_sheet_export_and_score_a_new_workbook(tmp_path, tf_loaded, c
     assert cli.main(["predict", str(model), str(new), "--out", str(tmp_path / "p.csv")]) == 0
     preds = pd.read_csv(tmp_path / "p.csv")
     assert len(preds) == 5 and preds["income"].tolist() == df["income"].head(5).tolist()
+    assert cli.main(["predict", str(model), str(new), "--out", str(tmp_path / "p.xlsx")]) == 0
+    pd.testing.assert_frame_equal(pd.read_excel(tmp_path / "p.xlsx", sheet_name="Predictions"), preds)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from nnstudio.cli.common import warn
 from nnstudio.cli.evaluate import _threshold
-from nnstudio.core.errors import DataError
 
 
 def add_parser(sub) -> None:
@@ -18,8 +17,9 @@ def add_parser(sub) -> None:
                                    "trained project (.nnstudio). Writes the rows with 'prediction' "
                                    "and 'probability' columns.")
     p.add_argument("model", help="a .keras file exported by nnstudio, or a trained .nnstudio project")
-    p.add_argument("data", help="CSV file with the model's input columns")
-    p.add_argument("--out", metavar="PATH", help="write the predictions to this CSV (default: stdout)")
+    p.add_argument("data", help="CSV file or Excel workbook (.xlsx) with the model's input columns")
+    p.add_argument("--out", metavar="PATH", help="write the predictions to this CSV, or to a workbook "
+                                                 "when PATH ends in .xlsx (default: CSV on stdout)")
     p.add_argument("--threshold", type=float, metavar="T",
                    help="two classes: predict the second class when its probability is above T "
                         "(default: the threshold saved with the model, else 0.5)")
@@ -33,7 +33,11 @@ def run(args) -> int:
     from nnstudio.core import evaluate, model_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
     from nnstudio.core.data.csv import read_csv_like  # noqa: PLC0415 -- lazy: pandas loads only for the command that runs
     from nnstudio.core.data.extrapolation import beyond_rows, beyond_rows_text  # noqa: PLC0415 -- lazy: pandas
-    from nnstudio.core.predict_file import reasons_of, reasons_text  # noqa: PLC0415 -- lazy: pandas
+    from nnstudio.core.predict_file import (  # noqa: PLC0415 -- lazy: pandas
+        reasons_of,
+        reasons_text,
+        write_table,
+    )
 
     if Path(args.model).suffix.lower() == ".nnstudio":  # a project trained with `train --save`
         lm = load_any(args.model)
@@ -56,11 +60,7 @@ def run(args) -> int:
         left = (f"{skipped:,} row{'s' if skipped != 1 else ''} could not be predicted (see the "
                 f"'note' column)" + (f": {why}." if why else "."))
     if args.out:
-        try:
-            table.to_csv(args.out, index=False)
-        except OSError as e:
-            raise DataError(f"Cannot write '{args.out}': {e.strerror}.",
-                            "Choose a folder you can write to.") from None
+        write_table(table, args.out)  # .xlsx: a workbook
         print(f"Wrote {len(table) - skipped:,} predictions to {args.out}" + (f"; {left}" if left else "."))
     else:
         try:

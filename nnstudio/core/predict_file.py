@@ -138,8 +138,20 @@ def predict_file(net, pre, path: str | Path, *, csv_options: dict | None = None,
 
 def write_csv(result: FilePredictions, path: str | Path) -> None:
     """Save the predictions table (a DataError when the file cannot be written)."""
+    write_table(result.table, path)
+
+
+def write_table(table, path: str | Path) -> None:
+    """``table`` as CSV, or as an Excel workbook of one sheet ('Predictions') when ``path`` ends
+    in .xlsx or .xlsm; a DataError when the file cannot be written."""
     try:
-        result.table.to_csv(path, index=False)
+        if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+            table.to_excel(path, index=False, sheet_name="Predictions", engine="openpyxl")
+        else:
+            table.to_csv(path, index=False)
     except OSError as e:
         raise DataError(f"Cannot write '{path}': {e.strerror}.",
                         "Choose a folder you can write to.") from None
+    except ValueError as e:  # openpyxl: a control character a workbook cannot hold
+        raise DataError(f"Cannot write '{Path(path).name}' as a workbook: {e}.",
+                        "Save the predictions as CSV (a name ending in .csv).") from None

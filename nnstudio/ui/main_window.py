@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
 
         self._build_menus()
-        install_predict_file(self)  # File > Predict a CSV file…, and a button by the predictions
+        install_predict_file(self)  # File > Predict a file…, and a button by the predictions
         # Train / Pause / Step / Stop / Repeat and the pace: always in view, whatever the screen
 
         self.training_toolbar = TrainingToolbar(self.training_panel, self.training, self.settings, self)

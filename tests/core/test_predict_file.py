@@ -63,6 +63,11 @@ def test_rows_that_cannot_be_predicted_are_counted_by_why(trained, tmp_path):
     assert list(back.columns) == list(r.table.columns) and len(back) == 50
     with pytest.raises(DataError, match="Cannot write"):
         write_csv(r, tmp_path / "no" / "such" / "out.csv")
+    # named .xlsx: a workbook of one sheet, for people who score in a spreadsheet
+    write_csv(r, tmp_path / "out.xlsx")
+    book = pd.read_excel(tmp_path / "out.xlsx", sheet_name=None)
+    assert list(book) == ["Predictions"]
+    pd.testing.assert_frame_equal(book["Predictions"], back, check_dtype=False)
 
 
 def test_rows_left_out_when_reading_are_said_beside_the_predictions(trained, tmp_path):

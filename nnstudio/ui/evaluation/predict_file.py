@@ -1,4 +1,4 @@
-"""File > Predict a CSV file…: the model the Evaluation tab shows, on the rows of a new file
+"""File > Predict a file…: the model the Evaluation tab shows, on the rows of a new file
 (customers to score, readings to classify). The file is read and predicted on a worker; a dialog
 shows what was predicted, the rows that could not be and why, the figures when the file holds the
 target too, and the table, which **Save as CSV…** writes (core/predict_file.py does the work)."""
@@ -38,7 +38,7 @@ class PredictFileDialog(QDialog):
 
     def __init__(self, window, parent: QWidget | None = None) -> None:
         super().__init__(parent or window)
-        self.setWindowTitle("Predict a CSV file")
+        self.setWindowTitle("Predict a file")
         self.window_ = window
         self.result: core_predict.FilePredictions | None = None
         self._front: list[str] = []
@@ -91,7 +91,7 @@ class PredictFileDialog(QDialog):
             return False
         settings = QSettings()
         start = str(settings.value(DIR_KEY, "") or "")
-        path, _ = QFileDialog.getOpenFileName(self.window_, "Predict a CSV file", start,
+        path, _ = QFileDialog.getOpenFileName(self.window_, "Predict a file", start,
                                               "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)")
         if not path:
             return False
@@ -160,9 +160,13 @@ class PredictFileDialog(QDialog):
             return
         settings = QSettings()
         start = str(settings.value(DIR_KEY, "") or "")
-        name = f"{Path(self.result.path).stem}-predictions.csv"
+        src = Path(self.result.path)  # a workbook's predictions go to a workbook, by default
+        book = src.suffix.lower() in (".xlsx", ".xlsm")
+        name = f"{src.stem}-predictions{'.xlsx' if book else '.csv'}"
+        filters = ["CSV (*.csv)", "Excel workbook (*.xlsx)"]
         path, _ = QFileDialog.getSaveFileName(self, "Save the predictions",
-                                              str(Path(start) / name) if start else name, "CSV (*.csv)")
+                                              str(Path(start) / name) if start else name,
+                                              ";;".join(filters[::-1] if book else filters))
         if path:
             self.save(path)
 
@@ -178,19 +182,19 @@ class PredictFileDialog(QDialog):
 
 
 def install(window) -> None:
-    """File > Predict a CSV file… (after Export model…) and the button in the Predictions tab."""
+    """File > Predict a file… (after Export model…) and the button in the Predictions tab."""
     def show() -> None:
         dlg = getattr(window, "predict_file_dialog", None)
         if dlg is None:
             dlg = window.predict_file_dialog = PredictFileDialog(window)
         dlg.choose_and_predict()
 
-    window.act_predict_file = window.file_menu.addAction("&Predict a CSV file…", show)
-    window.act_predict_file.setToolTip("Predict every row of a new CSV with the trained model, "
+    window.act_predict_file = window.file_menu.addAction("&Predict a file…", show)
+    window.act_predict_file.setToolTip("Predict every row of a new CSV or Excel workbook with the trained model, "
                                        "and save them with their predictions.")
     window.file_menu.insertAction(window.act_export_report, window.act_predict_file)
     btn = QPushButton("Predict a file…")
-    btn.setToolTip("Predict every row of a new CSV (customers to score, readings to classify) with "
+    btn.setToolTip("Predict every row of a new CSV or workbook (customers to score, readings to classify) with "
                    "this model; the file needs the model's input columns, not the target.")
     btn.clicked.connect(show)
     row = window.evaluation.predictions.buttons_row

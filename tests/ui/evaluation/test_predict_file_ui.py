@@ -1,4 +1,4 @@
-"""File > Predict a CSV file… (ui/evaluation/predict_file.py) on a real window: the trained model on
+"""File > Predict a file… (ui/evaluation/predict_file.py) on a real window: the trained model on
 a new file's rows, what could not be predicted and why, the figures when the file holds the target,
 and the table saved as CSV; asked for without a model or while training, it says what to do."""
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_without_a_model_it_says_to_train_first(window, qtbot, tmp_path):
 
 
 def test_the_file_menu_and_the_predictions_tab_offer_it(window):
-    assert window.act_predict_file.text() == "&Predict a CSV file…"
+    assert window.act_predict_file.text() == "&Predict a file…"
     actions = window.file_menu.actions()
     assert actions.index(window.act_predict_file) == actions.index(window.act_export_report) - 1
     assert window.predict_file_button.text() == "Predict a file…"
@@ -97,3 +97,27 @@ def test_the_predictions_row_count_wraps_instead_of_widening_the_page(window):
     tab.only_wrong.setChecked(True)
     tab.show_table(table, None)
     assert tab.table_info.text() == "1 of 3 rows · 1 misclassified"
+
+
+def test_a_workbook_is_predicted_and_its_predictions_offered_as_a_workbook(trained_xor, qtbot, tmp_path,
+                                                                           monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = trained_xor
+    rows = window.state.project.dataset.frame.head(12)
+    rows.to_excel(tmp_path / "new.xlsx", sheet_name="Readings", index=False)
+    dlg = _dialog(window, qtbot)
+    with qtbot.waitSignal(dlg.finished_prediction, timeout=60_000):
+        assert dlg.predict(str(tmp_path / "new.xlsx"))
+    assert dlg.result.rows == 12 and "Predicted 12 of the 12 rows of new.xlsx." in dlg.summary.text()
+    asked = []
+
+    def save_name(_parent, _title, name, filters):
+        asked.append((name, filters))
+        return str(tmp_path / "scored.xlsx"), filters.split(";;")[0]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    dlg.save_dialog()
+    assert asked == [("new-predictions.xlsx", "Excel workbook (*.xlsx);;CSV (*.csv)")]
+    saved = pd.read_excel(tmp_path / "scored.xlsx", sheet_name="Predictions")
+    assert len(saved) == 12 and core_eval.PREDICTION in saved.columns
