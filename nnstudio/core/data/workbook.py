@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import os
-import shutil
-import tempfile
-import uuid
 import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nnstudio.core.data import file_cache
 from nnstudio.core.errors import Cancelled, DataError
 
 #: rows written for a preview (the import dialog, the format's detection): the whole sheet when it
@@ -33,11 +30,7 @@ from nnstudio.core.errors import Cancelled, DataError
 HEAD_ROWS = 1000
 #: rows between progress reports and checks for Cancel
 _EVERY = 2000
-#: cache folders kept (each a sheet read); older ones are removed when a new one is written
-_KEEP = 24
 SUFFIXES = (".xlsx", ".xlsm")
-#: the cache's format: a version of the app that writes sheets or their notes otherwise changes it
-_FORMAT = 2
 
 
 @dataclass
@@ -96,16 +89,6 @@ def is_workbook(path: str | os.PathLike) -> bool:
     except OSError:
         return False
     return kind(p, head) == "xlsx"
-
-
-def _cache_dir() -> Path:
-    return Path(tempfile.gettempdir()) / f"nnstudio-sheets-{os.getuid() if hasattr(os, 'getuid') else 0}"
-
-
-def _key(book: Path, sheet: str | None, head: bool) -> str:
-    st = book.stat()
-    text = f"{_FORMAT}\0{book.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{sheet or ''}\0{'head' if head else 'all'}"
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def _patch_size_reading() -> None:
@@ -271,15 +254,6 @@ def _trim(row: tuple) -> list[str]:
     return cells
 
 
-def _prune(root: Path) -> None:
-    try:
-        dirs = sorted((d for d in root.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
-    except OSError:
-        return
-    for d in dirs[_KEEP:]:
-        shutil.rmtree(d, ignore_errors=True)
-
-
 def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool = False,
               progress: Callable[[float, str], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> Sheet:
@@ -288,58 +262,45 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
     was written before). ``progress(fraction, message)`` after each block of rows;
     ``should_stop()`` raises :class:`Cancelled`."""
     book = Path(path)
-    root = _cache_dir()
     for want_head in ((False, True) if head else (False,)):
-        found = root / _key(book, sheet, want_head)
-        meta = found / "sheet.json"
-        if meta.is_file():
-            m = json.loads(meta.read_text("utf-8"))
+        found = file_cache.entry(file_cache.key(book, "sheet", sheet, want_head), "sheet.json")
+        if found is not None:
+            m = json.loads((found / "sheet.json").read_text("utf-8"))
             return Sheet(book, m["name"], m["names"], found / book.name, m["complete"], m["rows"], m["notes"])
+    name = file_cache.key(book, "sheet", sheet, head)
     wb = _open(book)
     try:
         ws, names = _choose(wb, book, sheet)
         total = ws.recorded_rows
         limit = HEAD_ROWS if head else None
-        target = root / _key(book, sheet, head)
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)  # copies of the user's data: theirs alone
-        part = root / f".{uuid.uuid4().hex}"
-        part.mkdir()
         rows = 0
         complete = True
         empty: set[tuple[int, int]] = set()  # the first rows' empty cells: a formula never computed?
-        with open(part / book.name, "w", encoding="utf-8", newline="") as fh:
-            out = csv.writer(fh, lineterminator="\n")
-            for row in ws.iter_rows(min_row=1, values_only=True):
-                if limit is not None and rows >= limit:
-                    complete = False
-                    break
-                out.writerow(_trim(row))
-                rows += 1
-                if rows <= HEAD_ROWS:
-                    empty.update((rows, c) for c, v in enumerate(row, start=1) if v is None)
-                if rows % _EVERY == 0:
-                    if should_stop is not None and should_stop():
-                        raise Cancelled(f"Reading '{book.name}' was cancelled.",
-                                        "The data you had before is kept.")
-                    if progress is not None:
-                        # a sheet that does not record its size: a bar that moves, never full
-                        done = min(0.99, rows / total) if total else rows / (rows + 20 * _EVERY)
-                        shown = f" of {total:,}" if total else ""
-                        progress(done, f"Read {rows:,}{shown} rows of sheet '{ws.title}'")
-        notes = _uncomputed(book, ws.title, empty)
-        (part / "sheet.json").write_text(json.dumps(dict(name=ws.title, names=names, complete=complete,
-                                                         rows=rows, notes=notes)), "utf-8")
-    except BaseException:
-        if "part" in locals():
-            shutil.rmtree(part, ignore_errors=True)
-        raise
+        with file_cache.writing(name) as part:
+            with open(part / book.name, "w", encoding="utf-8", newline="") as fh:
+                out = csv.writer(fh, lineterminator="\n")
+                for row in ws.iter_rows(min_row=1, values_only=True):
+                    if limit is not None and rows >= limit:
+                        complete = False
+                        break
+                    out.writerow(_trim(row))
+                    rows += 1
+                    if rows <= HEAD_ROWS:
+                        empty.update((rows, c) for c, v in enumerate(row, start=1) if v is None)
+                    if rows % _EVERY == 0:
+                        if should_stop is not None and should_stop():
+                            raise Cancelled(f"Reading '{book.name}' was cancelled.",
+                                            "The data you had before is kept.")
+                        if progress is not None:
+                            # a sheet that does not record its size: a bar that moves, never full
+                            done = min(0.99, rows / total) if total else rows / (rows + 20 * _EVERY)
+                            shown = f" of {total:,}" if total else ""
+                            progress(done, f"Read {rows:,}{shown} rows of sheet '{ws.title}'")
+            notes = _uncomputed(book, ws.title, empty)
+            (part / "sheet.json").write_text(json.dumps(dict(name=ws.title, names=names, complete=complete,
+                                                             rows=rows, notes=notes)), "utf-8")
     finally:
         wb.close()
-    try:
-        os.replace(part, target)
-    except OSError:  # another thread wrote it first: theirs is the same
-        shutil.rmtree(part, ignore_errors=True)
-    _prune(root)
     if progress is not None:
         progress(1.0, f"Read {rows:,} rows of sheet '{ws.title}'")
-    return Sheet(book, ws.title, names, target / book.name, complete, rows, notes)
+    return Sheet(book, ws.title, names, file_cache.root() / name / book.name, complete, rows, notes)
