@@ -132,7 +132,7 @@ def from_training(result, data, project) -> TrainedModel:
 
 # ----- metadata ---------------------------------------------------------------------------------------
 #: Files a snippet names by their own name (other data, an example's, is "data.csv").
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat")
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".gz", ".bz2", ".xz", ".zip")  # pandas unpacks these
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 

@@ -57,8 +57,9 @@ def _script_data(tm: TrainedModel, folder: Path) -> tuple[str, list[str]]:
                           "Open the model's data in nnstudio, then export the script again.")
     name = (tm.meta.get("data", {}).get("example") or tm.meta.get("data", {}).get("name") or "data")
     name = str(name)
-    if Path(name).suffix.lower() in (".csv", ".tsv", ".txt", ".dat", ".tab", ".xlsx", ".xlsm"):  # not messy.csv.csv
-        name = name[: -len(Path(name).suffix)]
+    for suffixes in ((".gz", ".bz2", ".xz", ".zip"), (".csv", ".tsv", ".txt", ".dat", ".tab", ".xlsx", ".xlsm")):
+        if Path(name).suffix.lower() in suffixes:  # not messy.csv.csv, nor data.csv.gz.csv
+            name = name[: -len(Path(name).suffix)]
     fname = safe_name(name.lower().replace(" ", "_")) + ".csv"
     target = folder / fname
     tm.data_frame.to_csv(target, index=False)

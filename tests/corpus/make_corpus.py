@@ -78,8 +78,9 @@ def make_csv() -> None:
     shutil.move(buf, CSV / "spreadsheet.xlsx")
     case("csv", "spreadsheet.xlsx", "cannot be read as an Excel workbook",
          what="an Excel workbook with no workbook part inside (damaged)")
-    write(CSV / "compressed.csv.gz", gzip.compress(good.encode(), mtime=0))
-    case("csv", "compressed.csv.gz", "it is a gzip-compressed file", what="a gzipped CSV")
+    write(CSV / "compressed.csv.gz", gzip.compress(good.encode(), mtime=0)[:-30])
+    case("csv", "compressed.csv.gz", "is damaged: it cannot be unpacked",
+         what="a gzipped CSV cut short (a whole one is read)")
     write(CSV / "image.png", b"\x89PNG\r\n\x1a\n" + bytes(64))
     case("csv", "image.png", "it is a PNG image", what="a picture")
     latin = "x1,city,label\n" + "".join(f"{i},Malmö,{i % 2}\n" for i in range(30))

@@ -24,11 +24,12 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from nnstudio.core.data import workbook
+from nnstudio.core.data import packed, workbook
 from nnstudio.core.data.csv_dates import date_parts_text, read_date_parts
 from nnstudio.core.data.csv_file import decode_error
 from nnstudio.core.data.csv_missing import (
@@ -44,8 +45,8 @@ from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LA
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import Cancelled, DataError
 
-FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.dat *.tab *.xlsx *.xlsm);;Excel workbooks (*.xlsx *.xlsm);;"
-               "All files (*)")
+FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.dat *.tab *.xlsx *.xlsm *.gz *.bz2 *.xz *.zip);;"
+               "Excel workbooks (*.xlsx *.xlsm);;Compressed (*.gz *.bz2 *.xz *.zip);;All files (*)")
 # pandas (index_col=False, for rows that end in a delimiter) warns "This leads to a loss of data"
 # when the first row has more fields than the header, and drops them. The sniff has already
 # refused such a row if its extra fields hold anything (csv_sniff._ragged_notes), and pandas
@@ -277,13 +278,7 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
     """
     if isinstance(options, dict):
         options = CsvOptions.from_dict(options)
-    if workbook.is_workbook(path):  # its sheet written out whole first (the sniff then reads it)
-        share = 0.8 if progress is not None else 1.0
-        workbook.sheet_csv(path, options.sheet if options else None, should_stop=should_stop,
-                           progress=(lambda f, m: progress(share * f, m)) if progress else None)
-        if progress is not None:
-            outer = progress
-            progress = lambda f, m: outer(share + (1 - share) * f, m)
+    progress = _derive(path, options, progress, should_stop)
     fmt = sniff(path, options)
     try:
         frame = _read_chunks(fmt, progress, should_stop, chunk_rows)
@@ -313,9 +308,28 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
     mss = [c for c, f in read["formatted_numbers"].items() if f.get("clock", "").startswith("minutes:")]
     if mss:  # a file scored later reads these as this one did (CsvOptions.minutes_seconds)
         fmt.options = replace(fmt.options, minutes_seconds=sorted({*fmt.options.minutes_seconds, *mss}))
-    return Dataset(frame, fmt.path.name, source=str(fmt.source.resolve()),
+    return Dataset(frame, fmt.source.name, source=str(fmt.source.resolve()),
                    csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)),
                    sheets=list(fmt.sheet.names) if fmt.sheet is not None else [], **read)
+
+
+def _derive(path, options: CsvOptions | None, progress, should_stop):
+    """An archive unpacked and a workbook's sheet written out whole, with progress and Cancel,
+    before the sniff (which then finds them in the cache); returns the progress for the rest."""
+    spans = [0.0]
+
+    def part(end: float):
+        start = spans[-1]
+        spans.append(end)
+        return (lambda f, m: progress(start + (end - start) * f, m)) if progress is not None else None
+
+    inner = Path(path)
+    if packed.is_packed(inner):
+        inner, _whole = packed.unpacked(inner, progress=part(0.4), should_stop=should_stop)
+    if workbook.is_workbook(inner):
+        workbook.sheet_csv(inner, options.sheet if options else None, progress=part(0.8),
+                           should_stop=should_stop)
+    return part(1.0)
 
 
 def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:

@@ -135,8 +135,10 @@ class CsvFormat:
     text_columns: list[str] = field(default_factory=list)
     #: the workbook's sheet this is (``path`` is then its CSV text, named as the workbook)
     sheet: Sheet | None = None
+    #: the archive (.csv.gz, .zip) the table was unpacked from (``path`` is then the file inside)
+    archive: Path | None = None
 
     @property
     def source(self) -> Path:
-        """The file the user opened: the workbook for a sheet."""
-        return self.sheet.book if self.sheet is not None else self.path
+        """The file the user opened: the archive, or the workbook for a sheet."""
+        return self.archive or (self.sheet.book if self.sheet is not None else self.path)

@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import replace
 
-from nnstudio.core.data import workbook
+from nnstudio.core.data import packed, workbook
 from nnstudio.core.data.csv_file import (
     binary_problem,
     decode_sample,
@@ -227,6 +227,13 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     p, size = open_checked(path)
     with open(p, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
+    archive, whole = None, True
+    if packed.kind(p, sample[:8]):  # the table inside (core.data.packed)
+        archive = p
+        p, whole = packed.unpacked(p, head=True)
+        p, size = open_checked(p)
+        with open(p, "rb") as fh:
+            sample = fh.read(SAMPLE_BYTES)
     sheet = None
     if workbook.kind(p, sample[:4]) == "xlsx":  # its sheet, as CSV text (core.data.workbook)
         sheet = workbook.sheet_csv(p, options.sheet, head=True)
@@ -237,7 +244,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     elif options.sheet is not None:
         raise DataError(f"'{p.name}' is a text file, not a workbook: it has no sheets (asked for "
                         f"sheet '{options.sheet}').", "Leave the sheet out for a CSV file.")
-    complete = len(sample) >= size and (sheet is None or sheet.complete)
+    complete = len(sample) >= size and (sheet is None or sheet.complete) and whole
     problem = workbook_problem(p, sample) or binary_problem(sample, p.name) or \
         text_format_problem(sample, p.name)
     if problem:
@@ -319,7 +326,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
         notes.append(_units_note(units_line, {names[j]: u for j, u in units.items()}))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,
                     units_line=units_line,
-                    text_columns=_text_columns(rows[1:] if header else rows, names), sheet=sheet)
+                    text_columns=_text_columns(rows[1:] if header else rows, names), sheet=sheet,
+                    archive=archive)
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why
     if sheet is not None:

@@ -44,14 +44,6 @@ class Sheet:
     complete: bool  # every row (False: the first HEAD_ROWS)
     rows: int = 0  # rows written
     notes: list[str] = field(default_factory=list)
-    size: int = 0  # the workbook's bytes
-
-    def __post_init__(self) -> None:
-        if not self.size:
-            try:
-                self.size = self.book.stat().st_size
-            except OSError:  # gone since: the size is only shown
-                self.size = 0
 
     def note(self) -> str:
         """What the Data tab says of the workbook's other sheets ("" for a workbook of one)."""

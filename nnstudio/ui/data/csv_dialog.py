@@ -220,7 +220,10 @@ class CsvImportDialog(QDialog):
         o = fmt.options
         rows = f"the first {len(frame):,} rows" if not fmt.sample_complete or len(frame) >= PREVIEW_ROWS \
             else f"all {len(frame):,} rows"
-        size = fmt.sheet.size if fmt.sheet is not None else fmt.size
+        try:  # what the user opened (a workbook, an archive), not the text read from it
+            size = self.path.stat().st_size
+        except OSError:
+            size = fmt.size
         self.summary.setText(f"{size_text(size)} · read as {o.describe()} · {len(frame.columns)} columns · "
                              f"showing {rows}")
         self.summary.setToolTip("" if fmt.sheet is not None else f"Delimiter detected: {fmt.delimiter_reason}")

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core import evaluate as core_eval
+from nnstudio.core.data.csv import FILE_FILTER
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.forward import layers_from_weights
 from nnstudio.core.model.spec import Task
@@ -573,7 +574,7 @@ class EvaluationPanel(FollowsTimeline, QWidget):
         if project is None:
             name = (lm.meta.get("data") or {}).get("name") or "its data"
             path, _ = QFileDialog.getOpenFileName(
-                self, f"Where is the data of this model ({name})?", "", "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm)")
+                self, f"Where is the data of this model ({name})?", "", FILE_FILTER)
             if not path:
                 self.message.emit("warning", f"The model was not opened: it needs the data it was "
                                              f"trained on ({name}) to be evaluated.")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core import predict_file as core_predict
+from nnstudio.core.data.csv import FILE_FILTER
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.workers import Worker
@@ -91,8 +92,7 @@ class PredictFileDialog(QDialog):
             return False
         settings = QSettings()
         start = str(settings.value(DIR_KEY, "") or "")
-        path, _ = QFileDialog.getOpenFileName(self.window_, "Predict a file", start,
-                                              "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self.window_, "Predict a file", start, FILE_FILTER)
         if not path:
             return False
         settings.setValue(DIR_KEY, str(Path(path).parent))

@@ -6,6 +6,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from nnstudio.core import project_file
+from nnstudio.core.data.csv import FILE_FILTER
 
 
 def ask_unsaved(parent: QWidget, display_name: str) -> str:
@@ -42,6 +43,5 @@ def ask_data_location(parent: QWidget, err: project_file.MissingDataError) -> st
     start = err.project_path.parent if err.project_path.parent.is_dir() else Path.home()
     path, _ = QFileDialog.getOpenFileName(
         parent, f"Locate {err.file_name}", str(start),
-        f"{err.file_name} ({err.file_name});;Data files (*.csv *.tsv *.txt *.dat *.tab *.xlsx *.xlsm);;"
-        "All files (*)")
+        f"{err.file_name} ({err.file_name});;{FILE_FILTER}")
     return path or None
