@@ -5,6 +5,7 @@ time a choice changes. The whole file is read afterwards, in a worker (see ``dat
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -215,6 +216,8 @@ class CsvImportDialog(QDialog):
             open_btn.setEnabled(False)
             return
         self.error, self.format = None, fmt
+        inside = f" — {html.escape(fmt.path.name)} inside" if fmt.archive is not None else ""
+        self.file_label.setText(f"<b>{html.escape(self.path.name)}</b>{inside}")
         self.model.set_frame(frame)
         self._label_auto(fmt)
         o = fmt.options

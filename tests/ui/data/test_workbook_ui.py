@@ -1,5 +1,6 @@
 """Opening an Excel workbook in the GUI: the import dialog offers its sheets (and no delimiter), the
-preview follows the sheet chosen, and Open reads that sheet."""
+preview follows the sheet chosen, Open reads that sheet, and the Data tab switches sheets; an
+archive's dialog names the file inside."""
 from __future__ import annotations
 
 import openpyxl
@@ -78,3 +79,16 @@ def test_the_data_tab_switches_to_another_sheet_of_the_workbook(window, qtbot, t
     assert ds.csv_options["sheet"] == "Q2" and list(ds.frame.columns) == ["u", "v", "w", "label"]
     assert ds.csv_options["na_values"] == ["-"]  # the user's reading choices kept
     assert panel.sheet_combo.currentText() == "Q2"
+
+
+def test_the_dialog_names_the_file_inside_an_archive(window, tmp_path):
+    import zipfile
+
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n3,4\n")
+    with zipfile.ZipFile(tmp_path / "download.zip", "w") as z:
+        z.write(tmp_path / "t.csv", "data/t.csv")
+    assert window.open_path(str(tmp_path / "download.zip"))
+    dlg = window.data_io.dialog
+    assert dlg.file_label.text() == "<b>download.zip</b> — t.csv inside"
+    assert list(dlg.model.frame.columns) == ["a", "b"]
+    dlg.reject()
