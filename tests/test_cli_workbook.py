@@ -53,3 +53,17 @@ def test_train_on_a_sheet_export_and_score_a_new_workbook(tmp_path, tf_loaded, c
     assert len(preds) == 5 and preds["income"].tolist() == df["income"].head(5).tolist()
     assert cli.main(["predict", str(model), str(new), "--out", str(tmp_path / "p.xlsx")]) == 0
     pd.testing.assert_frame_equal(pd.read_excel(tmp_path / "p.xlsx", sheet_name="Predictions"), preds)
+
+
+def test_train_on_one_table_of_a_zip_of_several(tmp_path, capsys):
+    import zipfile
+
+    rows = "".join(f"{i},{i % 5},{'pq'[i % 2]}\n" for i in range(60))
+    with zipfile.ZipFile(tmp_path / "kaggle.zip", "w") as z:
+        z.writestr("train.csv", "a,b,y\n" + rows)
+        z.writestr("test.csv", "a,b\n1,2\n")
+    assert cli.main(["train", str(tmp_path / "kaggle.zip"), "--target", "y", "--epochs", "1"]) == 2
+    assert "holds 2 tables (train.csv, test.csv)" in capsys.readouterr().err
+    assert cli.main(["train", str(tmp_path / "kaggle.zip"), "--member", "train.csv", "--target", "y",
+                     "--epochs", "1"]) == 0
+    assert "rows: 38 training" in capsys.readouterr().out

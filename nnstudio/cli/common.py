@@ -45,7 +45,8 @@ def csv_options(args):
                       missing_markers=getattr(args, "missing_markers", True),
                       formatted_numbers=getattr(args, "formatted_numbers", True),
                       na_in_text=getattr(args, "na_in_text", True),
-                      date_parts=getattr(args, "date_parts", True), sheet=getattr(args, "sheet", None))
+                      date_parts=getattr(args, "date_parts", True), sheet=getattr(args, "sheet", None),
+                      member=getattr(args, "member", None))
     opts.check()
     return opts
 

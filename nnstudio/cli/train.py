@@ -74,6 +74,8 @@ def add_arguments(p) -> None:
     g = p.add_argument_group("reading a CSV or an Excel workbook (detected when not given)")
     g.add_argument("--sheet", metavar="NAME", help="the sheet of an Excel workbook (.xlsx) to read "
                                                    "(default: the first sheet with data)")
+    g.add_argument("--member", metavar="NAME", help="the table to read in a .zip that holds several "
+                                                    "(its name in the archive)")
     g.add_argument("--delimiter", help="field delimiter: ',', ';', 'tab', '|'")
     g.add_argument("--encoding", help="text encoding: utf-8, utf-8-sig, utf-16, cp1252, latin-1")
     g.add_argument("--decimal", choices=(".", ","), help="decimal separator of numbers")

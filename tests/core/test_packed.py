@@ -11,8 +11,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from nnstudio.core.data.csv import Cancelled, preview, read_csv, sniff
-from nnstudio.core.errors import DataError
+from nnstudio.core.data.csv import Cancelled, CsvOptions, preview, read_csv, sniff
+from nnstudio.core.data.packed import tables
+from nnstudio.core.errors import DataError, ReadingOptionError
 
 
 @pytest.fixture
@@ -45,9 +46,17 @@ def test_a_zip_of_one_table_reads_it_and_of_several_names_them(table, tmp_path):
     with zipfile.ZipFile(two, "w") as z:
         z.write(table, "a.csv")
         z.write(table, "b.csv")
-    with pytest.raises(DataError) as e:
+    with pytest.raises(ReadingOptionError) as e:  # the import dialog opens to choose one
         read_csv(two)
-    assert "'two.zip' holds 2 tables (a.csv, b.csv)" in str(e.value) and "Unpack it" in e.value.hint
+    assert "'two.zip' holds 2 tables (a.csv, b.csv)" in str(e.value) and "--member" in e.value.hint
+    ds = read_csv(two, CsvOptions(member="b.csv"))
+    assert ds.csv_options["member"] == "b.csv" and ds.n_rows == 300
+    assert tables(two) == ["a.csv", "b.csv"] and tables(one) == ["data/customers.csv"]
+    with pytest.raises(DataError) as e:
+        read_csv(two, CsvOptions(member="c.csv"))
+    assert "'two.zip' holds no file 'c.csv'. Its tables: a.csv, b.csv." in str(e.value)
+    with pytest.raises(DataError, match="not an archive"):
+        read_csv(table, CsvOptions(member="a.csv"))
     none = tmp_path / "pictures.zip"
     with zipfile.ZipFile(none, "w") as z:
         z.writestr("cat.png", b"\x89PNG")

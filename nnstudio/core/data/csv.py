@@ -325,7 +325,8 @@ def _derive(path, options: CsvOptions | None, progress, should_stop):
 
     inner = Path(path)
     if packed.is_packed(inner):
-        inner, _whole = packed.unpacked(inner, progress=part(0.4), should_stop=should_stop)
+        inner, _whole = packed.unpacked(inner, options.member if options else None, progress=part(0.4),
+                                        should_stop=should_stop)
     if workbook.is_workbook(inner):
         workbook.sheet_csv(inner, options.sheet if options else None, progress=part(0.8),
                            should_stop=should_stop)

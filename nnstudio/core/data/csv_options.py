@@ -40,6 +40,8 @@ class CsvOptions:
     minutes_seconds: list[str] = field(default_factory=list)
     #: the sheet of an Excel workbook to read (None: the first with data); None for a text file
     sheet: str | None = None
+    #: the table to read in a .zip holding several (its name in the archive); None: its one table
+    member: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,7 +50,7 @@ class CsvOptions:
     def from_dict(cls, d: dict | None) -> CsvOptions:
         d = dict(d or {})
         known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers",
-                 "formatted_numbers", "na_in_text", "date_parts", "minutes_seconds", "sheet"}
+                 "formatted_numbers", "na_in_text", "date_parts", "minutes_seconds", "sheet", "member"}
         unknown = set(d) - known
         if unknown:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
@@ -60,6 +62,8 @@ class CsvOptions:
         opts.minutes_seconds = [str(v) for v in opts.minutes_seconds]
         if opts.sheet is not None:
             opts.sheet = str(opts.sheet)
+        if opts.member is not None:
+            opts.member = str(opts.member)
         for name in ("missing_markers", "formatted_numbers", "na_in_text", "date_parts"):
             if not isinstance(getattr(opts, name), bool):
                 raise DataError(f"The CSV option {name} must be true or false (got "
@@ -91,6 +95,8 @@ class CsvOptions:
     def describe(self) -> str:
         parts = []
         text = self.sheet is None  # a workbook's sheet has no delimiter, encoding or decimal mark
+        if self.member is not None:
+            parts.append(f"'{self.member}' in the archive")
         if self.sheet is not None:
             parts.append(f"sheet '{self.sheet}'")
         if self.delimiter is not None and text:

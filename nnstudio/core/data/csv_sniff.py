@@ -230,10 +230,13 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     archive, whole = None, True
     if packed.kind(p, sample[:8]):  # the table inside (core.data.packed)
         archive = p
-        p, whole = packed.unpacked(p, head=True)
+        p, whole = packed.unpacked(p, options.member, head=True)
         p, size = open_checked(p)
         with open(p, "rb") as fh:
             sample = fh.read(SAMPLE_BYTES)
+    if archive is None and options.member is not None:
+        raise DataError(f"'{p.name}' is not an archive: it holds no file '{options.member}'.",
+                        "Leave out the file in the archive for this file.")
     sheet = None
     if workbook.kind(p, sample[:4]) == "xlsx":  # its sheet, as CSV text (core.data.workbook)
         sheet = workbook.sheet_csv(p, options.sheet, head=True)
@@ -321,7 +324,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     resolved = CsvOptions(delimiter, encoding, bool(header), decimal, list(options.na_values),
                           bool(options.missing_markers), bool(options.formatted_numbers),
                           bool(options.na_in_text), bool(options.date_parts),
-                          list(options.minutes_seconds), sheet.name if sheet is not None else None)
+                          list(options.minutes_seconds), sheet.name if sheet is not None else None,
+                          options.member if archive is not None else None)
     if units:
         notes.append(_units_note(units_line, {names[j]: u for j, u in units.items()}))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from nnstudio.core.data import file_cache
 from nnstudio.core.data.workbook import kind as zip_kind
-from nnstudio.core.errors import Cancelled, DataError
+from nnstudio.core.errors import Cancelled, DataError, ReadingOptionError
 
 #: bytes of the file inside unpacked for the first look (the sniff's sample and the preview)
 HEAD_BYTES = 4 * 1024 * 1024
@@ -47,21 +47,44 @@ def is_packed(path: str | Path) -> bool:
         return False
 
 
-def _member(path: Path, z: zipfile.ZipFile) -> zipfile.ZipInfo:
-    """The archive's one table (a Mac's __MACOSX copies, folders and read-me notes aside)."""
+def _tables(z: zipfile.ZipFile) -> tuple[list[zipfile.ZipInfo], list[zipfile.ZipInfo]]:
+    """(the archive's tables, its files): a Mac's __MACOSX copies, folders, hidden files and a
+    read-me beside a table aside."""
     files = [i for i in z.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")
              and not PurePosixPath(i.filename).name.startswith(".")]
-    tables = [i for i in files if PurePosixPath(i.filename).suffix.lower() in TABLES]
-    if len(tables) > 1:  # a read-me beside one table is no second table
-        notes = [i for i in tables if PurePosixPath(i.filename).stem.lower() in ("readme", "license", "notes")]
-        tables = [i for i in tables if i not in notes] or tables
-    if len(tables) == 1:
-        return tables[0]
-    names = [i.filename for i in (tables or files)]
+    found = [i for i in files if PurePosixPath(i.filename).suffix.lower() in TABLES]
+    if len(found) > 1:  # a read-me beside one table is no second table
+        notes = [i for i in found if PurePosixPath(i.filename).stem.lower() in ("readme", "license", "notes")]
+        found = [i for i in found if i not in notes] or found
+    return found, files
+
+
+def tables(path: str | Path) -> list[str]:
+    """The tables a .zip holds, by their names in it ([] for another file or a damaged one)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return [i.filename for i in _tables(z)[0]]
+    except (OSError, zipfile.BadZipFile):
+        return []
+
+
+def _member(path: Path, z: zipfile.ZipFile, wanted: str | None) -> zipfile.ZipInfo:
+    """The archive's table ``wanted`` (its name in the archive, or its file name), or its one table."""
+    found, files = _tables(z)
+    names = [i.filename for i in (found or files)]
     shown = ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
-    if tables:
-        raise DataError(f"'{path.name}' holds {len(tables)} tables ({shown}).",
-                        "Unpack it and open the one to train on.")
+    if wanted is not None:
+        hits = [i for i in found if wanted in (i.filename, PurePosixPath(i.filename).name)]
+        if len(hits) == 1:
+            return hits[0]
+        raise DataError(f"'{path.name}' holds no file '{wanted}'. Its tables: {shown or 'none'}.",
+                        "Choose one of them.")
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ReadingOptionError(f"'{path.name}' holds {len(found)} tables ({shown}).",
+                                 "Choose the one to train on under 'In the archive' (nnstudio train: "
+                                 "--member NAME).")
     raise DataError(f"'{path.name}' holds no table (a .csv, .tsv, .txt or .xlsx file): {shown or 'nothing'}.",
                     "Choose another file.")
 
@@ -71,28 +94,29 @@ def _inner_name(path: Path, suffix: str) -> str:
     return name if PurePosixPath(name).suffix else f"{name}.csv"
 
 
-def unpacked(path: str | Path, *, head: bool = False,
+def unpacked(path: str | Path, member: str | None = None, *, head: bool = False,
              progress: Callable[[float, str], None] | None = None,
              should_stop: Callable[[], bool] | None = None) -> tuple[Path, bool]:
-    """The file inside the archive ``path``, unpacked into the cache, and whether it is whole
-    (``head``: its first :data:`HEAD_BYTES` suffice, or the whole file when unpacked before)."""
+    """The file inside the archive ``path`` (a .zip's table ``member``, or its one table),
+    unpacked into the cache, and whether it is whole (``head``: its first :data:`HEAD_BYTES`
+    suffice, or the whole file when unpacked before)."""
     src = Path(path)
     for want_head in ((False, True) if head else (False,)):
-        found = file_cache.entry(file_cache.key(src, "unpacked", want_head), "done")
+        found = file_cache.entry(file_cache.key(src, "unpacked", member, want_head), "done")
         if found is not None:
             inner = (found / "done").read_text("utf-8")
             return found / inner, (found / "whole").is_file()
     with open(src, "rb") as fh:
         what = kind(src, fh.read(8))
-    name = file_cache.key(src, "unpacked", head)
+    name = file_cache.key(src, "unpacked", member, head)
     size = src.stat().st_size
     try:
         with open(src, "rb") as raw, file_cache.writing(name) as folder:
             if what == "zip":
                 z = zipfile.ZipFile(raw)
-                member = _member(src, z)
-                inner, total = PurePosixPath(member.filename).name, member.file_size
-                stream = z.open(member)
+                info = _member(src, z, member)
+                inner, total = PurePosixPath(info.filename).name, info.file_size
+                stream = z.open(info)
                 head = head and PurePosixPath(inner).suffix.lower() not in (".xlsx", ".xlsm")  # a ZIP itself
             else:
                 _kind, opener, suffix = next(v for m, v in _STREAMS.items() if v[0] == what)

@@ -32,6 +32,7 @@ from nnstudio.core.data.csv_missing import DEFAULT_MISSING, MISSING_MARKERS
 from nnstudio.core.data.csv_numbers import CURRENCY
 from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions
 from nnstudio.core.data.missing_codes import find_codes
+from nnstudio.core.data.packed import tables as packed_tables
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.data.workbook import is_workbook, sheet_names
 from nnstudio.core.errors import NNStudioError
@@ -67,6 +68,12 @@ class CsvImportDialog(QDialog):
         for name in sheet_names(self.path) if self.is_workbook else []:
             self.sheet.addItem(name, name)
         self.sheet.setToolTip("The sheet of the workbook to read. Auto: the first sheet with data.")
+        self.member = QComboBox()  # a .zip of several tables: the one to read
+        self.member.addItem("Choose one", None)
+        self.tables = packed_tables(self.path)
+        for name in self.tables:
+            self.member.addItem(name, name)
+        self.member.setToolTip("The archive holds several tables: the one to read.")
         self.file_label = QLabel(f"<b>{self.path.name}</b>")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.delimiter = QComboBox()
@@ -92,7 +99,7 @@ class CsvImportDialog(QDialog):
                                 + " (in text columns, while the box below says so).")
         for combo, value in ((self.delimiter, opts.delimiter), (self.encoding, opts.encoding),
                              (self.header, opts.header), (self.decimal, opts.decimal),
-                             (self.sheet, opts.sheet)):
+                             (self.sheet, opts.sheet), (self.member, opts.member)):
             i = combo.findData(value)
             combo.setCurrentIndex(max(0, i))
             combo.currentIndexChanged.connect(self.refresh)
@@ -125,6 +132,7 @@ class CsvImportDialog(QDialog):
 
         self.form = form = QFormLayout()
         form.addRow("File:", self.file_label)
+        form.addRow("In the archive:", self.member)
         form.addRow("Sheet:", self.sheet)
         form.addRow("Delimiter:", self.delimiter)
         form.addRow("Encoding:", self.encoding)
@@ -133,6 +141,7 @@ class CsvImportDialog(QDialog):
         # a workbook's sheet has cells, not delimiters, an encoding or a decimal mark; a text file no sheets
         for widget in (self.delimiter, self.encoding, self.decimal) if self.is_workbook else (self.sheet,):
             form.setRowVisible(widget, False)
+        form.setRowVisible(self.member, len(self.tables) > 1)
         form.addRow("Also missing:", self.missing)
         checks = QGridLayout()
         for i, box in enumerate((self.markers, self.formatted, self.na_text, self.dates)):
@@ -190,12 +199,13 @@ class CsvImportDialog(QDialog):
                           self.header.currentData(), self.decimal.currentData(), self.missing_values(),
                           self.markers.isChecked(), self.formatted.isChecked(),
                           self.na_text.isChecked(), self.dates.isChecked(),
-                          sheet=self.sheet.currentData() if self.is_workbook else None)
+                          sheet=self.sheet.currentData() if self.is_workbook else None,
+                          member=self.member.currentData() if len(self.tables) > 1 else None)
 
     def set_option(self, name: str, value) -> None:
         """Choose a value programmatically (tests, and the fix buttons)."""
         combo = {"delimiter": self.delimiter, "encoding": self.encoding, "header": self.header,
-                 "decimal": self.decimal, "sheet": self.sheet}[name]
+                 "decimal": self.decimal, "sheet": self.sheet, "member": self.member}[name]
         i = combo.findData(value)
         if i < 0:
             raise ValueError(f"{name} has no choice {value!r}")

@@ -92,3 +92,26 @@ def test_the_dialog_names_the_file_inside_an_archive(window, tmp_path):
     assert dlg.file_label.text() == "<b>download.zip</b> — t.csv inside"
     assert list(dlg.model.frame.columns) == ["a", "b"]
     dlg.reject()
+
+
+def test_an_archive_of_several_tables_opens_the_dialog_to_choose_one(window, qtbot, tmp_path):
+    import zipfile
+
+    window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    (tmp_path / "train.csv").write_text("a,b,y\n" + "".join(f"{i},{i % 3},{'pq'[i % 2]}\n" for i in range(30)))
+    (tmp_path / "test.csv").write_text("a,b\n1,2\n")
+    with zipfile.ZipFile(tmp_path / "kaggle.zip", "w") as z:
+        z.write(tmp_path / "train.csv", "train.csv")
+        z.write(tmp_path / "test.csv", "test.csv")
+    assert window.open_path(str(tmp_path / "kaggle.zip"))  # refused as it is: the dialog says why
+    dlg = window.data_io.dialog
+    assert dlg.form.isRowVisible(dlg.member)
+    assert "holds 2 tables (train.csv, test.csv)" in dlg.problems.text()
+    assert not dlg.buttons.button(QDialogButtonBox.StandardButton.Open).isEnabled()
+    dlg.set_option("member", "train.csv")
+    assert list(dlg.model.frame.columns) == ["a", "b", "y"] and "train.csv inside" in dlg.file_label.text()
+    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
+        dlg.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
+    ds = window.state.project.dataset
+    assert ds.name == "kaggle.zip" and ds.n_rows == 30 and ds.csv_options["member"] == "train.csv"
