@@ -292,8 +292,8 @@ class DataPanel(QWidget):
         profiles = ds.profiles()
         synth = " <span style='color:#8a5300'>(synthetic)</span>" \
             if ds.synthetic and "synthetic" not in ds.name.lower() else ""
-        sheet = (ds.csv_options or {}).get("sheet")
-        where = f", sheet '{html.escape(sheet)}'" if sheet else ""
+        sheet, member = ((ds.csv_options or {}).get(k) for k in ("sheet", "member"))
+        where = (f", {html.escape(member)}" if member else "") + (f", sheet '{html.escape(sheet)}'" if sheet else "")
         self.title.setText(f"<b>{html.escape(ds.name)}</b>{where}{synth} · {ds.n_rows:,} rows × "
                            f"{len(ds.columns)} columns")
         self.title.setToolTip(ds.source or "")

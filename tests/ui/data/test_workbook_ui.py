@@ -115,3 +115,4 @@ def test_an_archive_of_several_tables_opens_the_dialog_to_choose_one(window, qtb
     qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
     ds = window.state.project.dataset
     assert ds.name == "kaggle.zip" and ds.n_rows == 30 and ds.csv_options["member"] == "train.csv"
+    assert "<b>kaggle.zip</b>, train.csv · 30 rows" in window.data_panel.title.text()
