@@ -28,6 +28,14 @@ def book(tmp_path):
     return tmp_path / "figures.xlsx"
 
 
+def _open_and_wait(window, qtbot, dlg):
+    """Press Open and wait for the table: the project's dataset."""
+    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
+        dlg.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
+    return window.state.project.dataset
+
+
 def test_the_dialog_offers_the_sheets_and_open_reads_the_one_chosen(window, qtbot, tmp_path, book):
     window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     assert window.open_path(str(book))
@@ -43,10 +51,7 @@ def test_the_dialog_offers_the_sheets_and_open_reads_the_one_chosen(window, qtbo
     assert list(dlg.model.frame.columns) == ["u", "v", "w", "label"]
     assert "sheet 'Q2'" in dlg.summary.text()
     assert dlg.options().sheet == "Q2"
-    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
-        dlg.buttons.button(QDialogButtonBox.StandardButton.Open).click()
-    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
-    ds = window.state.project.dataset
+    ds = _open_and_wait(window, qtbot, dlg)
     assert ds.name == "figures.xlsx" and ds.n_rows == 30 and ds.csv_options["sheet"] == "Q2"
     assert "<b>figures.xlsx</b>, sheet 'Q2' · 30 rows × 4 columns" in window.data_panel.title.text()
 
@@ -110,9 +115,6 @@ def test_an_archive_of_several_tables_opens_the_dialog_to_choose_one(window, qtb
     assert not dlg.buttons.button(QDialogButtonBox.StandardButton.Open).isEnabled()
     dlg.set_option("member", "train.csv")
     assert list(dlg.model.frame.columns) == ["a", "b", "y"] and "train.csv inside" in dlg.file_label.text()
-    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
-        dlg.buttons.button(QDialogButtonBox.StandardButton.Open).click()
-    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
-    ds = window.state.project.dataset
+    ds = _open_and_wait(window, qtbot, dlg)
     assert ds.name == "kaggle.zip" and ds.n_rows == 30 and ds.csv_options["member"] == "train.csv"
     assert "<b>kaggle.zip</b>, train.csv · 30 rows" in window.data_panel.title.text()
