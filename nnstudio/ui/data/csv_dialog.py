@@ -139,8 +139,7 @@ class CsvImportDialog(QDialog):
         form.addRow("Header row:", self.header)
         form.addRow("Numbers:", self.decimal)
         # a workbook's sheet has cells, not delimiters, an encoding or a decimal mark; a text file no sheets
-        for widget in (self.delimiter, self.encoding, self.decimal) if self.is_workbook else (self.sheet,):
-            form.setRowVisible(widget, False)
+        self._show_rows_for(self.is_workbook)
         form.setRowVisible(self.member, len(self.tables) > 1)
         form.addRow("Also missing:", self.missing)
         checks = QGridLayout()
@@ -181,6 +180,14 @@ class CsvImportDialog(QDialog):
         lay.addWidget(self.buttons)
         guard_wheel(self)  # scrolling over the options does not change them
         self.refresh()
+
+    def _show_rows_for(self, workbook: bool) -> None:
+        """A workbook's sheet has cells, not delimiters, an encoding or a decimal mark; a text file
+        has no sheets (a .zip may hold either: the rows follow what the preview found)."""
+        self.is_workbook = workbook
+        for widget in (self.delimiter, self.encoding, self.decimal):
+            self.form.setRowVisible(widget, not workbook)
+        self.form.setRowVisible(self.sheet, workbook)
 
     def _switch(self, text: str, checked: bool, tip: str) -> QCheckBox:
         """A reading choice: ticked as ``checked``, the preview read again when it changes."""
@@ -226,6 +233,11 @@ class CsvImportDialog(QDialog):
             open_btn.setEnabled(False)
             return
         self.error, self.format = None, fmt
+        if (fmt.sheet is not None) != self.is_workbook:  # a workbook inside a .zip, or no longer
+            self._show_rows_for(fmt.sheet is not None)
+        if fmt.sheet is not None and self.sheet.count() == 1:
+            for name in fmt.sheet.names:
+                self.sheet.addItem(name, name)
         inside = f" — {html.escape(fmt.path.name)} inside" if fmt.archive is not None else ""
         self.file_label.setText(f"<b>{html.escape(self.path.name)}</b>{inside}")
         self.model.set_frame(frame)

@@ -118,3 +118,17 @@ def test_an_archive_of_several_tables_opens_the_dialog_to_choose_one(window, qtb
     ds = _open_and_wait(window, qtbot, dlg)
     assert ds.name == "kaggle.zip" and ds.n_rows == 30 and ds.csv_options["member"] == "train.csv"
     assert "<b>kaggle.zip</b>, train.csv · 30 rows" in window.data_panel.title.text()
+
+
+def test_a_zipped_workbook_shows_its_sheets_not_a_delimiter(window, tmp_path, book):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "figures.zip", "w") as z:
+        z.write(book, "figures.xlsx")
+    assert window.open_path(str(tmp_path / "figures.zip"))
+    dlg = window.data_io.dialog
+    assert dlg.form.isRowVisible(dlg.sheet) and not dlg.form.isRowVisible(dlg.delimiter)
+    assert [dlg.sheet.itemText(i) for i in range(dlg.sheet.count())] == ["Auto (Q1)", "Cover", "Q1", "Q2"]
+    dlg.set_option("sheet", "Q2")
+    assert dlg.options().sheet == "Q2" and list(dlg.model.frame.columns) == ["u", "v", "w", "label"]
+    dlg.reject()
