@@ -229,3 +229,23 @@ def test_a_header_cell_with_a_line_break_is_said_as_in_a_csv(tmp_path):
     assert list(ds.frame.columns) == ["weight (kg)", "y"]
     assert "Column names with line breaks are read with spaces: 'weight (kg)'." in ds.warnings
     assert "Row 1 ('Note') sits above the table and was left out." in ds.warnings
+
+
+def test_a_cell_merged_down_rows_is_read_in_every_row_it_spans(tmp_path):
+    """A region written once in a cell merged over its stores' rows: the sheet shows it in each
+    row, and read as one value and empty cells under it, nine of ten stores had no region."""
+    path = tmp_path / "stores.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["region", "store", "sales"])
+    for i in range(10):
+        ws.append(["North" if i == 0 else ("South" if i == 5 else None), f"s{i}", 100 + i])
+    ws.merge_cells("A2:A6")
+    ws.merge_cells("A7:A11")
+    ws.merge_cells("B13:C13")  # across columns: left as the sheet has it
+    wb.save(path)
+    ds = read_csv(path)
+    assert ds.frame["region"].tolist() == ["North"] * 5 + ["South"] * 5
+    said = [w for w in ds.warnings if "merged" in w]
+    assert said == ["2 cells merged down several rows (e.g. A2:A6, 'North') were read as their value "
+                    "in every row they span, as the sheet shows them."]

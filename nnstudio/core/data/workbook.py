@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -28,6 +29,9 @@ from nnstudio.core.errors import Cancelled, DataError
 #: rows written for a preview (the import dialog, the format's detection): the whole sheet when it
 #: has no more
 HEAD_ROWS = 1000
+#: the sheet XML's bytes the first look scans for merged cells (a 100,000-row sheet has 30-60 MB:
+#: 0.5 s on the GUI thread)
+HEAD_MERGE_BYTES = 8 * 1024 * 1024
 #: rows between progress reports and checks for Cancel
 _EVERY = 2000
 SUFFIXES = (".xlsx", ".xlsm")
@@ -166,6 +170,69 @@ def _choose(wb, book: Path, sheet: str | None):
                     "Choose another file, or fill in a sheet and save it again.")
 
 
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+\d+:[A-Z]+\d+)\"")
+
+
+def _down_merges(wb, ws, head: bool) -> dict[int, list[tuple[int, int, str]]]:
+    """The sheet's cells merged down several rows of one column, by first row: ``{row: [(column,
+    last row, "A2:A6")]}``. openpyxl's read-only sheets do not give their merged cells: they are
+    the sheet XML's ``<mergeCell>`` elements, after all its cells, read here in blocks — for the
+    import dialog's first look (``head``) only in a sheet of under :data:`HEAD_MERGE_BYTES` (a
+    big one's preview then shows them as the sheet stores them; the whole read fills them)."""
+    from openpyxl.utils.cell import range_boundaries  # noqa: PLC0415 -- lazy: only a workbook needs it
+
+    try:
+        if head and wb._archive.getinfo(ws._worksheet_path).file_size > HEAD_MERGE_BYTES:
+            return {}
+        src = wb._archive.open(ws._worksheet_path)  # openpyxl's own handles (no public way)
+    except (AttributeError, KeyError, OSError):
+        return {}
+    found: dict[int, list[tuple[int, int, str]]] = {}
+    tail = b""
+    with src:
+        while block := src.read(1 << 20):
+            text = tail + block
+            for m in _MERGE.finditer(text):
+                ref = m.group(1).decode()
+                c0, r0, c1, r1 = range_boundaries(ref)
+                if c0 == c1 and r1 > r0:
+                    found.setdefault(r0, []).append((c0, r1, ref))
+            tail = text[-200:]
+    for row in found.values():  # a reference cut between two blocks and found in both: once
+        row[:] = sorted(set(row))
+    return found
+
+
+def _fill_merged(row: tuple, r: int, merges, spans: dict, filled: list) -> tuple:
+    """Row ``r`` with each cell merged down from a row above given that cell's value (the sheet
+    shows it in every row the merged cell spans)."""
+    for c, last, ref in merges.get(r, ()):
+        if c <= len(row) and row[c - 1] is not None:
+            spans[c] = (last, row[c - 1])
+            filled.append((ref, row[c - 1]))
+    if not spans:
+        return row
+    cells = list(row)
+    for c, (last, value) in list(spans.items()):
+        if r > last:
+            del spans[c]
+            continue
+        cells.extend([None] * (c - len(cells)))
+        if cells[c - 1] is None:
+            cells[c - 1] = value
+    return tuple(cells)
+
+
+def _merged_note(filled: list[tuple[str, object]]) -> list[str]:
+    if not filled:
+        return []
+    ref, value = filled[0]
+    n = len(filled)
+    return [f"{n:,} cell{'s' if n != 1 else ''} merged down several rows (e.g. {ref}, {cell_text(value)!r}) "
+            f"{'were' if n != 1 else 'was'} read as {'their' if n != 1 else 'its'} value in every row "
+            f"{'they span' if n != 1 else 'it spans'}, as the sheet shows {'them' if n != 1 else 'it'}."]
+
+
 def sheet_names(path: str | os.PathLike) -> list[str]:
     """The workbook's worksheets, in its order ([] when it cannot be read: reading it says why)."""
     try:
@@ -268,6 +335,9 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
         rows = 0
         complete = True
         empty: set[tuple[int, int]] = set()  # the first rows' empty cells: a formula never computed?
+        merges = _down_merges(wb, ws, head)
+        spans: dict[int, tuple[int, object]] = {}  # column: (last row, value) of a merged cell
+        filled: list[tuple[str, object]] = []  # (range, value) of each merged cell read down its rows
         with file_cache.writing(name) as part:
             with open(part / book.name, "w", encoding="utf-8", newline="") as fh:
                 out = csv.writer(fh, lineterminator="\n")
@@ -275,6 +345,8 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
                     if limit is not None and rows >= limit:
                         complete = False
                         break
+                    if merges or spans:
+                        row = _fill_merged(row, rows + 1, merges, spans, filled)
                     out.writerow(_trim(row))
                     rows += 1
                     if rows <= HEAD_ROWS:
@@ -288,7 +360,7 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
                             done = min(0.99, rows / total) if total else rows / (rows + 20 * _EVERY)
                             shown = f" of {total:,}" if total else ""
                             progress(done, f"Read {rows:,}{shown} rows of sheet '{ws.title}'")
-            notes = _uncomputed(book, ws.title, empty)
+            notes = _uncomputed(book, ws.title, empty) + _merged_note(filled)
             (part / "sheet.json").write_text(json.dumps(dict(name=ws.title, names=names, complete=complete,
                                                              rows=rows, notes=notes)), "utf-8")
     finally:
