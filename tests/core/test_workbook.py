@@ -249,3 +249,19 @@ def test_a_cell_merged_down_rows_is_read_in_every_row_it_spans(tmp_path):
     said = [w for w in ds.warnings if "merged" in w]
     assert said == ["2 cells merged down several rows (e.g. A2:A6, 'North') were read as their value "
                     "in every row they span, as the sheet shows them."]
+
+
+def test_rows_a_filter_hides_are_read_and_said(tmp_path):
+    path = tmp_path / "filtered.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["x", "y"])
+    for i in range(8):
+        ws.append([i, "ab"[i % 2]])
+    for r in (3, 4, 7):
+        ws.row_dimensions[r].hidden = True
+    wb.save(path)
+    ds = read_csv(path)
+    assert ds.n_rows == 8
+    assert "3 rows are hidden in the sheet (rows 3, 4, 7; a filter hides rows so): they were read as " \
+           "data like the others. To leave them out, delete them in the workbook and save it." in ds.warnings

@@ -21,7 +21,7 @@ from pathlib import Path
 #: entries kept; older ones are removed when a new one is written
 KEEP = 24
 #: the cache's format: a version of the app that derives files or their notes otherwise changes it
-FORMAT = 4
+FORMAT = 5
 
 
 def root() -> Path:

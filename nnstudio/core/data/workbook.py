@@ -171,23 +171,26 @@ def _choose(wb, book: Path, sheet: str | None):
 
 
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+\d+:[A-Z]+\d+)\"")
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
 
 
-def _down_merges(wb, ws, head: bool) -> dict[int, list[tuple[int, int, str]]]:
-    """The sheet's cells merged down several rows of one column, by first row: ``{row: [(column,
-    last row, "A2:A6")]}``. openpyxl's read-only sheets do not give their merged cells: they are
-    the sheet XML's ``<mergeCell>`` elements, after all its cells, read here in blocks — for the
-    import dialog's first look (``head``) only in a sheet of under :data:`HEAD_MERGE_BYTES` (a
-    big one's preview then shows them as the sheet stores them; the whole read fills them)."""
+def _sheet_facts(wb, ws, head: bool) -> tuple[dict[int, list[tuple[int, int, str]]], list[int]]:
+    """What openpyxl's read-only sheets do not give, from the sheet XML read in blocks: the cells
+    merged down several rows of one column, by first row (``{row: [(column, last row, "A2:A6")]}``),
+    and the hidden rows (a filter's). For the import dialog's first look (``head``) only in a
+    sheet of under :data:`HEAD_MERGE_BYTES` (the ``<mergeCell>`` elements come after every cell:
+    a big one's preview shows them as the sheet stores them; the whole read fills them)."""
     from openpyxl.utils.cell import range_boundaries  # noqa: PLC0415 -- lazy: only a workbook needs it
 
     try:
         if head and wb._archive.getinfo(ws._worksheet_path).file_size > HEAD_MERGE_BYTES:
-            return {}
+            return {}, []
         src = wb._archive.open(ws._worksheet_path)  # openpyxl's own handles (no public way)
     except (AttributeError, KeyError, OSError):
-        return {}
+        return {}, []
     found: dict[int, list[tuple[int, int, str]]] = {}
+    hidden: set[int] = set()
     tail = b""
     with src:
         while block := src.read(1 << 20):
@@ -197,10 +200,14 @@ def _down_merges(wb, ws, head: bool) -> dict[int, list[tuple[int, int, str]]]:
                 c0, r0, c1, r1 = range_boundaries(ref)
                 if c0 == c1 and r1 > r0:
                     found.setdefault(r0, []).append((c0, r1, ref))
-            tail = text[-200:]
+            for m in _HIDDEN_ROW.finditer(text):
+                number = _ROW_NUMBER.search(m.group(0))
+                if number:
+                    hidden.add(int(number.group(1)))
+            tail = text[-500:]  # a tag cut between two blocks is whole in the next text
     for row in found.values():  # a reference cut between two blocks and found in both: once
         row[:] = sorted(set(row))
-    return found
+    return found, sorted(hidden)
 
 
 def _fill_merged(row: tuple, r: int, merges, spans: dict, filled: list) -> tuple:
@@ -221,6 +228,17 @@ def _fill_merged(row: tuple, r: int, merges, spans: dict, filled: list) -> tuple
         if cells[c - 1] is None:
             cells[c - 1] = value
     return tuple(cells)
+
+
+def _hidden_note(hidden: list[int]) -> list[str]:
+    if not hidden:
+        return []
+    n = len(hidden)
+    shown = ", ".join(map(str, hidden[:5])) + (" …" if n > 5 else "")
+    return [f"{n:,} row{'s are' if n != 1 else ' is'} hidden in the sheet (row{'s' if n != 1 else ''} "
+            f"{shown}; a filter hides rows so): {'they were' if n != 1 else 'it was'} read as data "
+            f"like the others. To leave {'them' if n != 1 else 'it'} out, delete "
+            f"{'them' if n != 1 else 'it'} in the workbook and save it."]
 
 
 def _merged_note(filled: list[tuple[str, object]]) -> list[str]:
@@ -335,7 +353,7 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
         rows = 0
         complete = True
         empty: set[tuple[int, int]] = set()  # the first rows' empty cells: a formula never computed?
-        merges = _down_merges(wb, ws, head)
+        merges, hidden = _sheet_facts(wb, ws, head)
         spans: dict[int, tuple[int, object]] = {}  # column: (last row, value) of a merged cell
         filled: list[tuple[str, object]] = []  # (range, value) of each merged cell read down its rows
         with file_cache.writing(name) as part:
@@ -360,7 +378,7 @@ def sheet_csv(path: str | os.PathLike, sheet: str | None = None, *, head: bool =
                             done = min(0.99, rows / total) if total else rows / (rows + 20 * _EVERY)
                             shown = f" of {total:,}" if total else ""
                             progress(done, f"Read {rows:,}{shown} rows of sheet '{ws.title}'")
-            notes = _uncomputed(book, ws.title, empty) + _merged_note(filled)
+            notes = _uncomputed(book, ws.title, empty) + _merged_note(filled) + _hidden_note(hidden)
             (part / "sheet.json").write_text(json.dumps(dict(name=ws.title, names=names, complete=complete,
                                                              rows=rows, notes=notes)), "utf-8")
     finally:
