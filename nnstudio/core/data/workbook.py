@@ -5,8 +5,10 @@ as ``hh:mm:ss``, a spreadsheet's errors (``#DIV/0!``) as written — into a cach
 workbook, one line per sheet row from row 1. The CSV reader then reads that file: every check and
 note it makes (a title above the table, a units row, a totals row below, markers of missing
 values, numbers written with $ or %, dates' parts) applies to sheets as to files, and a note's row
-numbers are the sheet's. The cache is keyed by the workbook's path, size and modification time and
-the sheet asked for, so a workbook saved again is read afresh.
+numbers are the sheet's. What a CSV cannot hold is said here: formulas saved without their values,
+cells merged down several rows (read in each row they span), rows a filter hides. The cache
+(``core.data.file_cache``) is keyed by the workbook's path, size and modification time and the
+sheet asked for, so a workbook saved again is read afresh.
 
 openpyxl reads the workbook (read-only, each formula's value as the spreadsheet last saved it).
 """
