@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio import __version__
+from nnstudio.core.data import workbook
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.export_inputs import (
     ExportError,
@@ -133,7 +134,6 @@ def from_training(result, data, project) -> TrainedModel:
 # ----- metadata ---------------------------------------------------------------------------------------
 #: Files a snippet names by their own name (other data, an example's, is "data.csv").
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".gz", ".bz2", ".xz", ".zip")  # pandas unpacks these
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def read_call(meta: dict) -> str:
@@ -144,8 +144,8 @@ def read_call(meta: dict) -> str:
     data = meta.get("data") or {}
     name = str(data.get("name") or "")
     opts = data.get("read_options") or {}
-    book = opts.get("sheet") is not None or name.lower().endswith(WORKBOOK_SUFFIXES)
-    suffixes, default = (WORKBOOK_SUFFIXES, "data.xlsx") if book else (DATA_SUFFIXES, "data.csv")
+    book = opts.get("sheet") is not None or name.lower().endswith(workbook.SUFFIXES)
+    suffixes, default = (workbook.SUFFIXES, "data.xlsx") if book else (DATA_SUFFIXES, "data.csv")
     args = [json.dumps(name if name.lower().endswith(suffixes) else default, ensure_ascii=False)]
     if book and opts.get("sheet") is not None:
         args.append(f"sheet_name={json.dumps(opts['sheet'], ensure_ascii=False)}")

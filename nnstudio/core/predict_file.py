@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from nnstudio.core import evaluate as ev
+from nnstudio.core.data import workbook
 from nnstudio.core.data.csv import read_csv_like
 from nnstudio.core.data.extrapolation import beyond_rows, beyond_rows_text
 from nnstudio.core.data.raw_rows import OTHER_SPELLING
@@ -145,7 +146,7 @@ def write_table(table, path: str | Path) -> None:
     """``table`` as CSV, or as an Excel workbook of one sheet ('Predictions') when ``path`` ends
     in .xlsx or .xlsm; a DataError when the file cannot be written."""
     try:
-        if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        if Path(path).suffix.lower() in workbook.SUFFIXES:
             table.to_excel(path, index=False, sheet_name="Predictions", engine="openpyxl")
         else:
             table.to_csv(path, index=False)

@@ -16,8 +16,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from nnstudio.core.data import file_cache
-from nnstudio.core.data.workbook import kind as zip_kind
+from nnstudio.core.data import file_cache, workbook
 from nnstudio.core.errors import Cancelled, DataError, ReadingOptionError
 
 #: bytes of the file inside unpacked for the first look (the sniff's sample and the preview)
@@ -26,7 +25,7 @@ _BLOCK = 1024 * 1024
 _STREAMS = {b"\x1f\x8b": ("gzip", lambda raw: gzip.GzipFile(fileobj=raw), ".gz"),
             b"BZh": ("bzip2", bz2.BZ2File, ".bz2"), b"\xfd7zXZ": ("xz", lzma.LZMAFile, ".xz")}
 #: what a .zip may hold to be read as its table
-TABLES = (".csv", ".tsv", ".txt", ".dat", ".tab", ".xlsx", ".xlsm")
+TABLES = (".csv", ".tsv", ".txt", ".dat", ".tab", *workbook.SUFFIXES)
 
 
 def kind(path: Path, head: bytes) -> str:
@@ -35,7 +34,7 @@ def kind(path: Path, head: bytes) -> str:
         if head.startswith(magic):
             return name
     if head.startswith(b"PK\x03\x04"):
-        return "zip" if zip_kind(path, head) == "zip" else ""
+        return "zip" if workbook.kind(path, head) == "zip" else ""
     return ""
 
 
@@ -117,7 +116,7 @@ def unpacked(path: str | Path, member: str | None = None, *, head: bool = False,
                 info = _member(src, z, member)
                 inner, total = PurePosixPath(info.filename).name, info.file_size
                 stream = z.open(info)
-                head = head and PurePosixPath(inner).suffix.lower() not in (".xlsx", ".xlsm")  # a ZIP itself
+                head = head and PurePosixPath(inner).suffix.lower() not in workbook.SUFFIXES  # a ZIP itself
             else:
                 _kind, opener, suffix = next(v for m, v in _STREAMS.items() if v[0] == what)
                 inner, total, stream = _inner_name(src, suffix), None, opener(raw)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import evaluate as core_eval
 from nnstudio.core import predict_file as core_predict
+from nnstudio.core.data import workbook
 from nnstudio.core.data.csv import FILE_FILTER
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
@@ -161,7 +162,7 @@ class PredictFileDialog(QDialog):
         settings = QSettings()
         start = str(settings.value(DIR_KEY, "") or "")
         src = Path(self.result.path)  # a workbook's predictions go to a workbook, by default
-        book = src.suffix.lower() in (".xlsx", ".xlsm")
+        book = src.suffix.lower() in workbook.SUFFIXES
         name = f"{src.stem}-predictions{'.xlsx' if book else '.csv'}"
         filters = ["CSV (*.csv)", "Excel workbook (*.xlsx)"]
         path, _ = QFileDialog.getSaveFileName(self, "Save the predictions",
