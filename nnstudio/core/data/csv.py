@@ -40,7 +40,7 @@ from nnstudio.core.data.csv_missing import (
     text_missing_text,
 )
 from nnstudio.core.data.csv_numbers import formatted_text, mixed_units_text, read_formatted_numbers
-from nnstudio.core.data.csv_options import CsvFormat, CsvOptions
+from nnstudio.core.data.csv_options import VALUE_OPTIONS, CsvFormat, CsvOptions
 from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LABEL, ragged_error, sniff
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import Cancelled, DataError
@@ -338,9 +338,7 @@ def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
     what is missing (its extra markers, the markers switch) and what is a number ('$1,234');
     ``trained_on``: that file's ``CsvOptions.to_dict()``. The delimiter, encoding, header and
     decimal mark are detected afresh, as a new file may be written differently."""
-    keep = {k: v for k, v in (trained_on or {}).items()
-            if k in ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts",
-                     "minutes_seconds")}
+    keep = {k: v for k, v in (trained_on or {}).items() if k in VALUE_OPTIONS}
     return read_csv(path, keep or None)
 
 

@@ -15,6 +15,11 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
              "cp1252": "Windows-1252 (Latin-1)", "latin-1": "ISO-8859-1 (Latin-1)"}
 DECIMALS = {".": "decimal point", ",": "decimal comma"}
+#: the reading options that change the values a file gives (not how it is found: its delimiter,
+#: encoding, sheet …): a new file of the same kind is read with them, and the same file read with
+#: -999 as missing is other data to a network
+VALUE_OPTIONS = ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts",
+                 "minutes_seconds")
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.atomic import fingerprint
+from nnstudio.core.data.csv_options import VALUE_OPTIONS
 from nnstudio.core.data.preprocess_config import SplitConfig
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.health import Health
@@ -240,10 +241,6 @@ class RunRecord:
 
 
 _DATA_FP_CACHE: dict[tuple, dict] = {}
-#: the reading options that change the values a file gives (not how it is found: its delimiter,
-#: encoding …): the same file read with -999 as missing is other data to a network
-VALUE_OPTIONS = ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts",
-                 "minutes_seconds")
 
 
 def read_of(dataset) -> dict | None:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QProgressDialog, QWidget
 
 from nnstudio.core.data.csv import CHUNK_ROWS, FILE_FILTER, Cancelled, CsvOptions, read_csv, sniff
+from nnstudio.core.data.csv_options import VALUE_OPTIONS
 from nnstudio.core.data.examples import EXAMPLES
 from nnstudio.core.data.preprocess import PreparedData
 from nnstudio.core.errors import NNStudioError, ReadingOptionError
@@ -164,8 +165,8 @@ class DataController(QObject):
             return
         if self.reading or not ds.source or not self._may_replace():
             return
-        keep = {k: v for k, v in (ds.csv_options or {}).items()
-                if k in ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts")}
+        keep = {k: v for k, v in (ds.csv_options or {}).items()  # minutes_seconds: this sheet's columns
+                if k in VALUE_OPTIONS and k != "minutes_seconds"}
         self.read(ds.source, CsvOptions.from_dict({**keep, "sheet": sheet}))
 
     @Slot()
