@@ -5,7 +5,7 @@ An entry is a folder named by a key made of the source file's path, size and mod
 and what was derived, so a file saved again is read afresh; it is published whole (written under a
 temporary name, then renamed), so two threads reading one file never see half an entry. The
 cache lives in the temporary folder, readable by its user alone, and keeps the :data:`KEEP` most
-recent entries.
+recent entries within :data:`MAX_BYTES` (the newest is kept whatever its size: it is being read).
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from pathlib import Path
 
 #: entries kept; older ones are removed when a new one is written
 KEEP = 24
+#: bytes the entries may take together: an unpacked 1 GB archive must not stay beside others
+MAX_BYTES = 2 * 2**30
 #: the cache's format: a version of the app that derives files or their notes otherwise changes it
 FORMAT = 5
 
@@ -67,5 +69,16 @@ def _prune(base: Path) -> None:
                       key=lambda d: d.stat().st_mtime, reverse=True)
     except OSError:
         return
-    for d in dirs[KEEP:]:
-        shutil.rmtree(d, ignore_errors=True)
+    total = 0
+    for i, d in enumerate(dirs):
+        total += _size(d)
+        if i >= KEEP or (i > 0 and total > MAX_BYTES):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _size(folder: Path) -> int:
+    """Bytes of the files in an entry (its files lie directly in it)."""
+    try:
+        return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    except OSError:
+        return 0
