@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         self.data_io.loaded.connect(lambda _path: self.tabs.setCurrentWidget(self.data_panel))
         self.data_panel.open_requested.connect(self.data_io.open_dialog)
         self.data_panel.sheet_requested.connect(self.data_io.read_sheet)
+        self.data_panel.member_requested.connect(self.data_io.read_member)
         self.training.state_changed.connect(self.data_panel.on_run_state)
         self.state.data_changed.connect(self._on_project_changed)  # target/task shown on the left
         self.state.prepared_ready.connect(self._on_project_changed)

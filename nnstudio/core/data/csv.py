@@ -310,7 +310,8 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
         fmt.options = replace(fmt.options, minutes_seconds=sorted({*fmt.options.minutes_seconds, *mss}))
     return Dataset(frame, fmt.source.name, source=str(fmt.source.resolve()),
                    csv_options=fmt.options.to_dict(), warnings=list(dict.fromkeys(fmt.notes)),
-                   sheets=list(fmt.sheet.names) if fmt.sheet is not None else [], **read)
+                   sheets=list(fmt.sheet.names) if fmt.sheet is not None else [],
+                   members=packed.tables(fmt.archive) if fmt.archive is not None else [], **read)
 
 
 def _derive(path, options: CsvOptions | None, progress, should_stop):

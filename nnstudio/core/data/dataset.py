@@ -30,6 +30,8 @@ class Dataset:
     date_parts: dict[str, dict] = field(default_factory=dict)
     #: the worksheets of the workbook this sheet is from ([] for a text file): the Data tab offers them
     sheets: list[str] = field(default_factory=list)
+    #: the tables of the .zip this one is from ([] for another file): the Data tab offers them
+    members: list[str] = field(default_factory=list)
     _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

@@ -159,15 +159,27 @@ class DataController(QObject):
     def read_sheet(self, sheet: str) -> None:
         """Read another sheet of the workbook the data is from, with the user's reading choices
         (what is missing, the switches); the header and the rest are detected for that sheet."""
+        self._read_other("sheet", sheet)
+
+    @Slot(str)
+    def read_member(self, member: str) -> None:
+        """Read another table of the archive the data is from (a .zip of train.csv and
+        valid.csv), with the user's reading choices; its sheet, if a workbook, found afresh."""
+        self._read_other("member", member)
+
+    def _read_other(self, what: str, name: str) -> None:
         ds = self.state.project.dataset
         if self._is_busy():
-            self.message.emit("warning", "Stop training before reading another sheet.")
+            other = "table" if what == "member" else what
+            self.message.emit("warning", f"Stop training before reading another {other}.")
             return
         if self.reading or not ds.source or not self._may_replace():
             return
-        keep = {k: v for k, v in (ds.csv_options or {}).items()  # minutes_seconds: this sheet's columns
+        keep = {k: v for k, v in (ds.csv_options or {}).items()  # minutes_seconds: that one's columns
                 if k in VALUE_OPTIONS and k != "minutes_seconds"}
-        self.read(ds.source, CsvOptions.from_dict({**keep, "sheet": sheet}))
+        if what == "sheet" and (ds.csv_options or {}).get("member"):
+            keep["member"] = ds.csv_options["member"]  # the workbook inside the archive
+        self.read(ds.source, CsvOptions.from_dict({**keep, what: name}))
 
     @Slot()
     def _dialog_closed(self) -> None:

@@ -59,6 +59,7 @@ class DataPanel(QWidget):
     open_requested = Signal()
     generate_requested = Signal()  # "Generate data…": the Playground's generator (issue 21)
     sheet_requested = Signal(str)  # another sheet of the workbook the data is from
+    member_requested = Signal(str)  # another table of the archive the data is from
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,11 +79,9 @@ class DataPanel(QWidget):
         self.open_btn.clicked.connect(self.open_requested)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
-        # a workbook's other sheets, one choice away (as Orange's File widget offers them)
+        # a workbook's other sheets (an archive's other tables), one choice away (as Orange's File widget offers them)
         self.sheet_label = QLabel("Sheet:")
-        self.sheet_combo = QComboBox()
-        self.sheet_combo.setToolTip("Read another sheet of this workbook (your network and training "
-                                    "settings are kept, as when opening other data)")
+        self.sheet_combo = QComboBox()  # or an archive's tables (_show_sheets)
         self.sheet_combo.activated.connect(self._sheet_chosen)
         head.addWidget(self.sheet_label)
         head.addWidget(self.sheet_combo)
@@ -551,27 +550,39 @@ class DataPanel(QWidget):
             cfg.set_for_column(self._column, "fill_value", value)
             self._changed()
 
-    # ----- the workbook's sheets ---------------------------------------------------------------------
-    def _show_sheets(self) -> None:
-        """The sheet combo: the workbook's sheets, the one read current; hidden for other data."""
+    # ----- the workbook's sheets, an archive's tables -----------------------------------------------
+    def _parts(self) -> tuple[str, list[str], str]:
+        """(what the combo offers: "member" or "sheet", the names, the one read): an archive's
+        tables when it holds several, else a workbook's sheets; ("", [], "") for other data."""
         ds = self.project.dataset
-        sheet = (ds.csv_options or {}).get("sheet")
-        many = bool(sheet) and len(ds.sheets) > 1
+        o = ds.csv_options or {}
+        if o.get("member") and len(ds.members) > 1:
+            return "member", ds.members, o["member"]
+        return ("sheet", ds.sheets, o["sheet"]) if o.get("sheet") and len(ds.sheets) > 1 else ("", [], "")
+
+    def _show_sheets(self) -> None:
+        """The sheet combo: the workbook's sheets (or the archive's tables), the one read current;
+        hidden for other data."""
+        kind, names, current = self._parts()
         self.sheet_combo.blockSignals(True)
         self.sheet_combo.clear()
-        if many:
-            self.sheet_combo.addItems(ds.sheets)
-            self.sheet_combo.setCurrentText(sheet)
+        self.sheet_combo.addItems(names)
+        self.sheet_combo.setCurrentText(current)
         self.sheet_combo.blockSignals(False)
-        self.sheet_label.setVisible(many)
-        self.sheet_combo.setVisible(many)
+        self.sheet_label.setText("Table:" if kind == "member" else "Sheet:")
+        other = "table of this archive" if kind == "member" else "sheet of this workbook"
+        self.sheet_combo.setToolTip(f"Read another {other} (your network and training settings are "
+                                    "kept, as when opening other data)")
+        self.sheet_label.setVisible(bool(kind))
+        self.sheet_combo.setVisible(bool(kind))
 
     @Slot(int)
     def _sheet_chosen(self, index: int) -> None:
         name = self.sheet_combo.itemText(index)
-        self._show_sheets()  # the sheet read, until the other one is (or if that is refused)
-        if name != (self.project.dataset.csv_options or {}).get("sheet"):
-            self.sheet_requested.emit(name)
+        kind, _names, current = self._parts()
+        self._show_sheets()  # the one read, until the other one is (or if that is refused)
+        if name != current:
+            (self.member_requested if kind == "member" else self.sheet_requested).emit(name)
 
     # ----- training lock ----------------------------------------------------------------------------
     @Slot(str)

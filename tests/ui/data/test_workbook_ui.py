@@ -132,3 +132,34 @@ def test_a_zipped_workbook_shows_its_sheets_not_a_delimiter(window, tmp_path, bo
     dlg.set_option("sheet", "Q2")
     assert dlg.options().sheet == "Q2" and list(dlg.model.frame.columns) == ["u", "v", "w", "label"]
     dlg.reject()
+
+
+def test_the_data_tab_switches_to_another_table_of_the_archive(window, qtbot, tmp_path):
+    import zipfile
+
+    window.data_io.settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    panel = window.data_panel
+    (tmp_path / "train.csv").write_text("a,b,y\n" + "".join(f"{i},{i % 3},{'pq'[i % 2]}\n" for i in range(30)))
+    (tmp_path / "valid.csv").write_text("a,b,y\n" + "".join(f"{i},-,{'pq'[i % 2]}\n" for i in range(12)))
+    with zipfile.ZipFile(tmp_path / "split.zip", "w") as z:
+        z.write(tmp_path / "train.csv", "train.csv")
+        z.write(tmp_path / "valid.csv", "valid.csv")
+    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
+        window.data_io.read(str(tmp_path / "split.zip"), CsvOptions(member="train.csv", na_values=["-"]))
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
+    assert panel.sheet_combo.isVisibleTo(panel) and panel.sheet_label.text() == "Table:"
+    assert [panel.sheet_combo.itemText(i) for i in range(panel.sheet_combo.count())] == ["train.csv", "valid.csv"]
+    assert panel.sheet_combo.currentText() == "train.csv"
+    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):
+        panel.sheet_combo.setCurrentIndex(1)
+        panel.sheet_combo.activated.emit(1)
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
+    ds = window.state.project.dataset
+    assert ds.csv_options["member"] == "valid.csv" and ds.n_rows == 12
+    assert ds.frame["b"].isna().all()  # the user's '-' still read as missing
+    assert "<b>split.zip</b>, valid.csv · 12 rows" in panel.title.text()
+    assert panel.sheet_combo.currentText() == "valid.csv"
+    with qtbot.waitSignal(window.data_io.loaded, timeout=15_000):  # a workbook again: its sheets
+        window.data_io.read(str(tmp_path / "train.csv"))
+    qtbot.waitUntil(lambda: not window.data_io.reading, timeout=15_000)
+    assert not panel.sheet_combo.isVisibleTo(panel)
