@@ -69,6 +69,11 @@ def assert_same_run(a, b, tol=2e-5):
 
 
 RELU = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(4, "relu")])
+# W1's toggles: a Dropout after each hidden layer; one on the inputs and two in a row as well
+DROPOUT = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2), LayerSpec.dense(4, "relu"),
+                       LayerSpec.dropout(0.2)])
+DROPOUTS = NetworkSpec([LayerSpec.dropout(0.1), LayerSpec.dense(7, "tanh"), LayerSpec.dropout(0.5),
+                        LayerSpec.dropout(0.3), LayerSpec.dense(5, "elu")])
 
 
 @pytest.mark.parametrize("spec, s", [
@@ -83,9 +88,12 @@ RELU = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dense(4, "relu")])
     (NetworkSpec([LayerSpec.dense(6, "selu"), LayerSpec.dense(5, "softplus")]), settings()),
     (NetworkSpec([LayerSpec.dense(6, "swish"), LayerSpec.dense(5, "hard_sigmoid")]), settings()),
     (NetworkSpec([LayerSpec.dense(6, "gelu")]), settings(learning_rate=0.03)),
+    (DROPOUT, settings(jit_compile=True)),  # the masks XLA draws
+    (DROPOUT, settings()),  # the masks TensorFlow's kernel draws (a plain graph)
+    (DROPOUTS, settings(jit_compile=True, optimizer="sgd", momentum=0.9, epochs=4)),
 ], ids=["adam-relu", "sgd-nesterov-tanh-sigmoid", "sgd-momentum-elu-leaky", "rmsprop-l1l2",
         "perceptron-full-batch", "class-weights-batch-1", "selu-softplus", "swish-hard-sigmoid",
-        "gelu"])
+        "gelu", "dropout-xla", "dropout-plain-graph", "dropouts-input-and-in-a-row"])
 def test_binary_first_run_on_the_host_is_the_compiled_run(xor, spec, s):
     a, b = both(xor, spec, s)
     assert_same_run(a, b)
@@ -129,7 +137,6 @@ def test_divergence_keeps_the_last_finite_weights_and_says_so(regression):
 def test_what_the_host_engine_does_not_cover_trains_compiled(xor):
     s = settings(epochs=2)
     for spec, s2, why in [
-        (NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2)]), s, "Dense"),
         (NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.batchnorm()]), s, "Dense"),
         (RELU, replace(s, optimizer="nadam"), "nadam"),
     ]:
@@ -192,9 +199,10 @@ def test_snapshot_values_are_the_keras_models_and_optimizers(xor):
     """What a snapshot keeps from a host run (read without TensorFlow) is exactly what the Keras
     model and optimizer hold, in their order: a branch from it restores the same state."""
     program.clear_program_cache()
-    for s in (settings(epochs=3), settings(epochs=3, optimizer="sgd", momentum=0.9),
-              settings(epochs=3, optimizer="rmsprop")):
-        t = Trainer(xor, RELU, s, plain_first_run=True)
+    for spec, s in ((RELU, settings(epochs=3)), (RELU, settings(epochs=3, optimizer="sgd", momentum=0.9)),
+                    (RELU, settings(epochs=3, optimizer="rmsprop")),
+                    (DROPOUTS, settings(epochs=3))):  # the Dropout layers' seed states among them
+        t = Trainer(xor, spec, s, plain_first_run=True)
         r = t.run()
         assert t.ran_host
         direct = t.snapshot_values(r.model)
@@ -206,7 +214,8 @@ def test_snapshot_values_are_the_keras_models_and_optimizers(xor):
             np.testing.assert_array_equal(a, b)
 
 
-def test_a_long_host_run_goes_on_with_its_compiled_program(xor, monkeypatch):
+@pytest.mark.parametrize("spec", [RELU, DROPOUT], ids=["relu", "dropout"])
+def test_a_long_host_run_goes_on_with_its_compiled_program(xor, monkeypatch, spec):
     """Issue 18: a first run with seconds still to go compiles its program meanwhile and
     continues on it from the host engine's state (weights, Adam's moments and step count, a
     changed learning rate, early stopping's best): the same run as the compiled one throughout."""
@@ -218,7 +227,7 @@ def test_a_long_host_run_goes_on_with_its_compiled_program(xor, monkeypatch):
                  monitor="val_accuracy")
     program.clear_program_cache()
     control = TrainingControl()
-    trainer = Trainer(xor, RELU, s, control=control, plain_first_run=True)
+    trainer = Trainer(xor, spec, s, control=control, plain_first_run=True)
     trainer.max_chunk_epochs = 1  # a report after every epoch: the rate changes after epoch 4
 
     def wait_for_the_compile(p):  # on the training thread: the next chunk starts compiled
@@ -231,7 +240,7 @@ def test_a_long_host_run_goes_on_with_its_compiled_program(xor, monkeypatch):
     a = trainer.run()
     assert trainer.ran_host and trainer.switched_at is not None and 4 <= trainer.switched_at < 30
     assert a.path == "host+fast" and a.status == "completed"
-    ref = Trainer(xor, RELU, s)
+    ref = Trainer(xor, spec, s)
     ref.control.add_listener(lambda p: p.epoch == 4 and ref.control.set_learning_rate(0.02))
     ref.max_chunk_epochs = 1
     b = ref.run()

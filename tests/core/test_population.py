@@ -36,6 +36,13 @@ def _host_counts(monkeypatch):
     monkeypatch.setattr(population, "_host_counts", {})
 
 
+@pytest.fixture
+def compiled(monkeypatch):
+    """Populations train on their compiled program from the first (a network's first ones
+    otherwise train on the host engine): for the tests of that program."""
+    monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
+
+
 @pytest.fixture(scope="module")
 def xor():
     return prepare(Dataset(make_xor(n=200, seed=1), "xor"), Roles("class id", ["x", "y"]),
@@ -72,6 +79,10 @@ def _same_run(pop, alone, path: str = "population") -> None:
 
 @pytest.fixture(scope="module")
 def xor_population(xor):
+    """The compiled population program's runs (a network's first populations train on the
+    host engine: compiled first, as the app does in the background)."""
+    population.clear_population_cache()
+    population.precompile(xor, DROP_SPEC, _settings(), len(SEEDS))
     return population.train_population(xor, DROP_SPEC, _settings(), SEEDS)
 
 
@@ -140,6 +151,19 @@ def test_host_population_is_each_seeds_run(xor, optimizer, tmp_path):
                                atol=1e-6)
 
 
+@pytest.mark.parametrize("jit", [True, False])
+def test_host_population_with_dropout_is_each_seeds_run(xor, jit):
+    """W1's question (dropout on, over seeds) on a new network: the seeds train together on
+    the host engine, each network drawing its own masks from its own Dropout seed state as its
+    single run's program draws them (XLA's numbers, or TensorFlow's kernel's in a plain graph);
+    the trained models carry the advanced seed states."""
+    population.clear_population_cache()
+    s = _settings(jit_compile=jit, epochs=3)
+    pop = population.train_population(xor, DROP_SPEC, s, SEEDS)
+    for r in pop:
+        _same_run(r, train(xor, DROP_SPEC, replace(s, seed=r.seed)), "population-host")
+
+
 @pytest.mark.parametrize("gather", ["epoch", "batch"])
 def test_host_population_regression(gather, monkeypatch):
     """MSE, and (big data) the rows gathered batch by batch instead of an epoch at once."""
@@ -164,7 +188,7 @@ def test_host_population_regression(gather, monkeypatch):
 def test_which_populations_train_on_the_host(xor):
     """A network's first populations train on the host (no compile wait); after
     HOST_POPULATIONS_PER_PROGRAM of them, or once precompile has compiled its program, they
-    run compiled. Dropout networks always compile (TensorFlow draws their masks)."""
+    run compiled. Networks with Dropout too (the host engine draws XLA's masks)."""
     population.clear_population_cache()
     s = _settings(epochs=2)
     spec = NetworkSpec([LayerSpec.dense(3, "relu")])
@@ -176,7 +200,8 @@ def test_which_populations_train_on_the_host(xor):
     assert population.precompile(xor, other, s, 2) is False  # ready: nothing to do
     ran = population.train_population(xor, other, s, [0, 1])
     assert [r.path for r in ran] == ["population"] * 2 and not ran[0].compiled
-    assert population.train_population(xor, DROP_SPEC, s, [0, 1])[0].path == "population"
+    population.clear_population_cache()
+    assert population.train_population(xor, DROP_SPEC, s, [0, 1])[0].path == "population-host"
 
 
 def test_each_result_is_an_ordinary_keras_model(xor, xor_population, tmp_path):
@@ -196,7 +221,8 @@ def test_each_result_is_an_ordinary_keras_model(xor, xor_population, tmp_path):
 
 def test_train_repeated_runs_the_seeds_together(xor):
     out = train_repeated(xor, DROP_SPEC, _settings(epochs=2), repeat=3)
-    assert [r.path for r in out["runs"]] == ["population"] * 3
+    paths = {r.path for r in out["runs"]}  # host or compiled: whether its program exists yet
+    assert paths in ({"population"}, {"population-host"})
     assert [r.seed for r in out["runs"]] == [0, 1, 2]
     # one that cannot (early stopping stops each seed at its own epoch) runs seed after seed
     out = train_repeated(xor, DROP_SPEC, _settings(epochs=2, early_stopping=True), repeat=2)
@@ -240,17 +266,22 @@ def test_building_without_tf_seed_gives_the_same_start():
             np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 
-def test_a_dropout_of_rate_zero_trains_in_the_population(xor):
+@pytest.mark.parametrize("path", ["population", "population-host"])
+def test_a_dropout_of_rate_zero_trains_in_the_population(xor, path, monkeypatch):
     """A Dropout at rate 0 (the editor allows it) has no seed generator in Keras: the population
     program failed to build ("'Dropout' object has no attribute 'seed_generator'", found by the
-    random-actions QA run). It passes its inputs through, and each seed is its single run."""
+    random-actions QA run). It passes its inputs through, and each seed is its single run,
+    compiled or on the host engine."""
+    population.clear_population_cache()
+    if path == "population":
+        monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
     spec = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.0), LayerSpec.dense(4, "relu")])
     runs = population.train_population(xor, spec, _settings(epochs=2), [0, 1])
     assert [r.status for r in runs] == ["completed", "completed"]
-    _same_run(runs[1], train(xor, spec, _settings(epochs=2, seed=1)))
+    _same_run(runs[1], train(xor, spec, _settings(epochs=2, seed=1)), path)
 
 
-def test_the_result_models_are_made_on_first_use(xor):
+def test_the_result_models_are_made_on_first_use(xor, compiled):
     """A compiled population's models are Deferred (issue 18: a Repeat does not wait for five
     Keras models); each is made once, with its network's trained values, when first read."""
     s = _settings(epochs=2)
@@ -279,7 +310,7 @@ def _threads_calling(monkeypatch, name: str) -> list[str]:
     return names
 
 
-def test_only_the_shown_model_is_built_beside_the_call(xor, monkeypatch):
+def test_only_the_shown_model_is_built_beside_the_call(xor, monkeypatch, compiled):
     """One program (the app: one compute thread): the last seed's model, the one an app shows,
     is built on a thread beside the compiled call; the others only when first used (each is 6-12
     ms of interpreter time the window would wait for)."""
@@ -306,6 +337,7 @@ def split(monkeypatch):
 
     monkeypatch.setattr(population, "compute_threads", lambda: 2)
     monkeypatch.setattr(pp, "SPLIT_MACS", (0, 2**40))
+    monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)  # compiled from the first
     population.clear_population_cache()
     yield pp
     population.clear_population_cache()

@@ -32,7 +32,8 @@ rounding (``tests/test_host_engine.py`` trains both ways and compares curves and
   weights.
 
 What it covers (:func:`supports` says why not, and the run then uses the compiled path as before):
-Dense layers only (no Dropout: its masks come from TensorFlow's random generator), every
+Dense layers and Dropout between them (its masks drawn as XLA draws them,
+:mod:`~nnstudio.core.training.host_dropout`), every
 activation of the network editor (softmax as the output of a classifier); sigmoid + binary
 cross-entropy, softmax + sparse categorical cross-entropy, or mean squared error; the Adam, SGD
 (momentum, Nesterov) and RMSprop optimizers; L1/L2 penalties and class weights.
@@ -47,6 +48,7 @@ from nnstudio.core.model.spec import Task
 from nnstudio.core.registry import canonical_activation
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.training.evaluation import EVAL_BATCH_ROWS, summarize
+from nnstudio.core.training.host_dropout import MaskStream
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET
 from nnstudio.core.training.steps import (
     as_targets,
@@ -69,9 +71,13 @@ def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str 
     """None when this model and these settings can train on the host engine; else why not."""
     if settings.optimizer not in OPTIMIZERS:
         return f"the {settings.optimizer} optimizer"
-    layers = list(model.layers)
-    if not layers or any(type(layer).__name__ != "Dense" for layer in layers):
-        return "layers other than Dense"
+    kinds = [type(layer).__name__ for layer in model.layers]
+    if not kinds or kinds[-1] != "Dense" or set(kinds) - {"Dense", "Dropout"}:
+        return "layers other than Dense and Dropout between them"
+    if any(kind == "Dropout" and (layer.rate >= 1 or layer.noise_shape is not None)
+           for kind, layer in zip(kinds, model.layers)):
+        return "a Dropout of rate 1 or with a noise shape"
+    layers = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
     for i, layer in enumerate(layers):
         act = canonical_activation(getattr(layer.activation, "__name__", "linear"))
         out = i == len(layers) - 1
@@ -99,10 +105,12 @@ def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str 
 
 
 class _Layer:
-    __slots__ = ("act", "bias", "bias_rows", "fn", "gb", "gk", "kernel", "kernel_t", "l1", "l2")
+    __slots__ = ("act", "bias", "bias_rows", "drops", "fn", "gb", "gk", "kernel", "kernel_t", "l1",
+                 "l2")
 
-    def __init__(self, act, kernel, bias, gk, gb, l1, l2):
+    def __init__(self, act, kernel, bias, gk, gb, l1, l2, drops=()):
         self.act, self.kernel, self.bias, self.gk, self.gb = act, kernel, bias, gk, gb
+        self.drops = tuple(drops)  # the Dropout layers (their places in the run's list) on its input
         # views made once (the flat vectors change in place): the bias broadcast over rows, the
         # kernel transposed (a population's have the networks on a leading axis)
         self.bias_rows = None if bias is None else bias[..., None, :]
@@ -111,19 +119,26 @@ class _Layer:
         self.l1, self.l2 = F32(l1), F32(l2)
 
 
-def _layers(model, tvars: list, views: list, gviews: list) -> list[_Layer]:
+def _layers(model, tvars: list, views: list, gviews: list) -> tuple[list[_Layer], list]:
     """The model's Dense layers over the flat vectors' views (``views[i]`` holds ``tvars[i]``;
-    a population's views have the networks on a leading axis)."""
+    a population's views have the networks on a leading axis), and its Dropout layers that draw
+    masks (rate above 0), each Dense layer knowing those on its input."""
     index = {id(v): i for i, v in enumerate(tvars)}
-    out = []
+    out, dropouts, pending = [], [], []
     for layer in model.layers:
+        if type(layer).__name__ == "Dropout":
+            if layer.rate > 0:  # rate 0: Keras passes the inputs through, drawing nothing
+                pending.append(len(dropouts))
+                dropouts.append(layer)
+            continue
         k = index[id(layer.kernel)]
         b = index[id(layer.bias)] if layer.use_bias else None
         l1, l2 = kernel_penalties(layer)
         out.append(_Layer(canonical_activation(getattr(layer.activation, "__name__", "linear")),
                           views[k], None if b is None else views[b],
-                          gviews[k], None if b is None else gviews[b], l1, l2))
-    return out
+                          gviews[k], None if b is None else gviews[b], l1, l2, pending))
+        pending = []
+    return out, dropouts
 
 
 class HostProgram:
@@ -170,7 +185,13 @@ class HostProgram:
         self.slices = [slice(end - size, end) for size, end in zip(sizes, ends)]  # one per weight
         self.views = [self.params[sl].reshape(shape) for sl, shape in zip(self.slices, shapes)]
         self.gviews = [self.grads[sl].reshape(shape) for sl, shape in zip(self.slices, shapes)]
-        self.layers = _layers(model, self.tvars, self.views, self.gviews)
+        self.layers, self.dropouts = _layers(model, self.tvars, self.views, self.gviews)
+        # each Dropout's seed state, advanced a draw a step as Keras' SeedGenerator advances it
+        widths = [int(layer.kernel.shape[-2]) for layer in self.layers for _ in layer.drops]
+        self.masks = MaskStream([np.zeros(lead + (2,), np.int64)] * len(self.dropouts), widths,
+                                [layer.rate for layer in self.dropouts], self.bs, -(-n // self.bs),
+                                xla=bool(settings.jit_compile),
+                                planned=-(-n // self.bs) * int(settings.epochs))
         # optimizer state: Adam's m and v, SGD's momentum, RMSprop's velocity (flat, like params)
         self.m = np.zeros(total, F32)
         self.v = np.zeros(total, F32)
@@ -218,6 +239,7 @@ class HostProgram:
     def load(self, model, settings: TrainSettings, mode_max: bool) -> None:
         for view, value in zip(self.views, model.get_weights()):
             view[...] = value
+        self.masks.reset([layer.seed_generator.state.numpy() for layer in self.dropouts])
         self.m[:] = 0
         self.v[:] = 0
         self.step_count = 0
@@ -264,6 +286,8 @@ class HostProgram:
             return
         for var, view in zip(self.tvars, self.views):
             var.assign(view)
+        for layer, state in zip(self.dropouts, self.masks.states):
+            layer.seed_generator.state.assign(state)
         self._dirty = False
 
     def _unflat(self, flat: np.ndarray) -> list[np.ndarray]:
@@ -281,7 +305,13 @@ class HostProgram:
     def values(self) -> list[np.ndarray]:
         """``model.variables`` then ``optimizer.variables`` values, as the Keras model and optimizer
         would hold them, read without TensorFlow: what a snapshot keeps."""
-        return self._unflat(self.params) + self.optimizer_values()
+        weights = self._unflat(self.params)
+        if not self.dropouts:
+            return weights + self.optimizer_values()
+        at = {id(v): i for i, v in enumerate(self.tvars)}
+        seeds = {id(layer.seed_generator.state): s for layer, s in zip(self.dropouts, self.masks.states)}
+        return [weights[at[id(v)]] if id(v) in at else seeds[id(v)].copy()
+                for v in self.keras_model.variables] + self.optimizer_values()
 
     def optimizer_values(self) -> list[np.ndarray]:
         """``optimizer.variables`` values in Keras' order: step count, learning rate, then each
@@ -311,16 +341,24 @@ class HostProgram:
     # ---- the maths ------------------------------------------------------------------------------
     # Written for any leading axes: [rows, ...] here, [networks, rows, ...] in a population
     # (:mod:`nnstudio.core.training.host_population`), whose kernels are [networks, in, out].
-    def _forward(self, x: np.ndarray) -> tuple[list, list]:
-        zs, acts = [], [x]
+    def _forward(self, x: np.ndarray, masks: list | None = None) -> tuple[list, list, list]:
+        """Each layer's pre-activations, inputs and outputs; ``masks``: each Dropout's keep mask
+        for this batch (training: an input is its layer's dropouts applied to the last output,
+        kept values times 1 / (1 - rate) as TensorFlow computes them), None (inference)."""
+        zs, acts, outs = [], [], [x]
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
-            z = acts[-1] @ layer.kernel
+            h = outs[-1]
+            if masks is not None:
+                for j in layer.drops:
+                    h = np.where(masks[j], h * self.masks.scales[j], F32(0))
+            acts.append(h)
+            z = h @ layer.kernel
             if layer.bias is not None:
                 z += layer.bias_rows
             zs.append(z)
-            acts.append(z if i == last else layer.fn(z))
-        return zs, acts
+            outs.append(z if i == last else layer.fn(z))
+        return zs, acts, outs
 
     def _head(self, z: np.ndarray, y: np.ndarray, need_grad: bool):
         """Output activation, per-row loss and dLoss/dz per row (unscaled) from the logits."""
@@ -374,9 +412,10 @@ class HostProgram:
     def _step(self, xb: np.ndarray, yb: np.ndarray):
         """One optimizer step on a batch; (batch loss, correct rows or summed |error|), per
         network when there are several."""
-        zs, acts = self._forward(xb)
-        p, per_row, d = self._head(zs[-1], yb, True)
         m = xb.shape[-2]
+        masks = self.masks.next(m) if self.dropouts else None
+        zs, acts, outs = self._forward(xb, masks)
+        p, per_row, d = self._head(zs[-1], yb, True)
         if self.class_w is not None:
             sw = self.class_w[yb.reshape(-1).astype(np.int64)]
             loss = (per_row * sw).sum() / F32(m)
@@ -396,12 +435,15 @@ class HostProgram:
             if layer.l2:
                 layer.gk += F32(2) * layer.l2 * layer.kernel
             if i:
-                d = activation_gradient(layers[i - 1].act, d @ layer.kernel_t, zs[i - 1], acts[i])
+                g = d @ layer.kernel_t
+                for j in reversed(layer.drops):  # through the dropouts: kept units, scaled
+                    g = np.where(masks[j], g * self.masks.scales[j], F32(0))
+                d = activation_gradient(layers[i - 1].act, g, zs[i - 1], outs[i])
         self._apply()
         return loss + reg, self._metric_rows(p, yb).sum(axis=-1)
 
     def _validate(self, Xv: np.ndarray, yv: np.ndarray):
-        zs, _ = self._forward(Xv)
+        zs = self._forward(Xv)[0]
         yb = self._shared(yv)
         p, per_row, _ = self._head(zs[-1], yb, False)
         return per_row.mean(axis=-1) + self._reg(), self._metric_rows(p, yb).mean(axis=-1)
@@ -413,7 +455,7 @@ class HostProgram:
         loss_sum, preds = 0.0, []
         with np.errstate(all="ignore"):
             for i in range(0, n, EVAL_BATCH_ROWS):
-                zs, _ = self._forward(np.ascontiguousarray(X[i:i + EVAL_BATCH_ROWS], F32))
+                zs = self._forward(np.ascontiguousarray(X[i:i + EVAL_BATCH_ROWS], F32))[0]
                 p, per_row, _ = self._head(zs[-1], self._shared(yt_all[i:i + EVAL_BATCH_ROWS]),
                                            False)
                 loss_sum = loss_sum + np.sum(per_row, axis=-1).astype(np.float64)

@@ -12,7 +12,9 @@ host engine's maths (:class:`~nnstudio.core.training.host.HostProgram`), which e
 program's.
 
 What it covers: what both the population (:func:`population.supports`) and the host engine
-(:func:`host.supports`) cover, without Dropout (its masks come from TensorFlow's generator).
+(:func:`host.supports`) cover. Each network's Dropout layers keep their own seed states and draw
+the masks XLA would draw from them (:mod:`~nnstudio.core.training.host_dropout`), all networks'
+masks of an epoch in one go.
 """
 from __future__ import annotations
 
@@ -41,12 +43,15 @@ class HostPopulation(HostProgram):
         self.max_k = population_max_k(n, pop)
         index = {id(v): i for i, v in enumerate(template.variables)}
         self.sources = [index[id(v)] for v in self.tvars]  # each weight's place in .variables
+        self.seed_sources = [index[id(layer.seed_generator.state)] for layer in self.dropouts]
 
     # ---- values in and out
     def load(self, values, settings: TrainSettings) -> None:
         """Start a run: network i gets ``values[i]`` (its model's ``variables`` values)."""
         for j, view in enumerate(self.views):
             view[...] = np.stack([np.asarray(vals[self.sources[j]]) for vals in values])
+        self.masks.reset([np.stack([np.asarray(vals[src]) for vals in values])
+                          for src in self.seed_sources])
         self.m[:] = 0
         self.v[:] = 0
         self.step_count = 0
@@ -58,6 +63,8 @@ class HostPopulation(HostProgram):
             variables = model.variables
             for j, view in enumerate(self.views):
                 variables[self.sources[j]].assign(view[i])
+            for src, state in zip(self.seed_sources, self.masks.states):
+                variables[src].assign(state[i])
 
     # ---- the maths: the host engine's, with the networks on the leading axis
     def _shared(self, y: np.ndarray) -> np.ndarray:

@@ -143,12 +143,13 @@ _host_counts: dict[tuple, int] = {}
 
 
 def _host_first(key, data, spec: NetworkSpec, settings: TrainSettings) -> bool:
-    """Whether these seeds train on the host engine: a Dense network (no Dropout) with an
-    optimizer it has, whose compiled population program is not ready and which has not had
-    :data:`HOST_POPULATIONS_PER_PROGRAM` host populations yet."""
+    """Whether these seeds train on the host engine: a network of Dense and Dropout layers
+    with an optimizer it has (:func:`host.supports` has the last word), whose compiled population
+    program is not ready and which has not had :data:`HOST_POPULATIONS_PER_PROGRAM` host
+    populations yet."""
     if settings.optimizer not in host.OPTIMIZERS:
         return False
-    if any(layer.kind != "dense" for layer in spec.layers_for(data.task, data.n_classes)):
+    if any(layer.kind not in ("dense", "dropout") for layer in spec.layers_for(data.task, data.n_classes)):
         return False
     with _cache_lock:
         prog = _cache.get(key)

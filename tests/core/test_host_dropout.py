@@ -1,0 +1,70 @@
+"""Dropout on the NumPy host engine (issue 18: a first run of a network with Dropout has nothing
+to compile): its masks are the compiled program's, bit for bit — XLA's stateless uniform numbers
+under ``jit_compile``, TensorFlow's kernel's in a plain graph — drawn from each Dropout layer's
+seed state as Keras draws them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.core.training import host_dropout
+
+
+@pytest.fixture(scope="module")
+def tf(tf_loaded):
+    import tensorflow
+
+    return tensorflow
+
+
+SEEDS = [(1, 0), (12345, 7), (987_654_321, 3), (2**31 - 3, 2**31 - 3), (0, 0)]
+
+
+@pytest.mark.parametrize("size", [1, 6, 42, 129])
+def test_the_numbers_are_tensorflows_with_and_without_xla(tf, size):
+    compiled = tf.function(lambda s: tf.random.stateless_uniform([size], seed=s), jit_compile=True)
+    ours_xla = host_dropout.uniform(np.array(SEEDS), size)
+    ours_kernel = host_dropout.uniform(np.array(SEEDS), size, xla=False)
+    assert ours_xla.shape == (len(SEEDS), size) and ours_xla.dtype == np.float32
+    for i, seed in enumerate(SEEDS):
+        s = tf.constant(seed, tf.int32)
+        np.testing.assert_array_equal(ours_xla[i], compiled(s).numpy())
+        np.testing.assert_array_equal(ours_kernel[i], tf.random.stateless_uniform([size], seed=s).numpy())
+    assert not np.array_equal(ours_xla, ours_kernel)  # the two do differ: the flag matters
+
+
+@pytest.mark.parametrize("jit", [True, False])
+@pytest.mark.parametrize("state", [None, (3_000_000_000, 2**31 + 5)])  # the layer's own, or one past int32
+def test_the_masks_are_keras_dropouts_in_a_compiled_function(tf, jit, state):
+    """Keras' Dropout layer called three times in a tf.function (its seed state advancing by
+    [0, 1] a call, cast to int32 by floormod) keeps exactly the units keep_masks says."""
+    from nnstudio.core.tf import keras
+
+    layer = keras().layers.Dropout(0.3)
+    layer.build((5, 7))
+    if state is not None:
+        layer.seed_generator.state.assign(np.array(state, np.int64))
+    start = layer.seed_generator.state.numpy().copy()
+    call = tf.function(lambda x: layer(x, training=True), jit_compile=jit)
+    x = tf.ones([5, 7])
+    outs = np.stack([call(x).numpy() for _ in range(3)])
+    masks = host_dropout.keep_masks(start, 3, (5, 7), 0.3, xla=jit)
+    assert masks.shape == (3, 5, 7) and 0 < masks.mean() < 1
+    np.testing.assert_array_equal(outs, np.where(masks, np.float32(1) * host_dropout.scale_of(0.3), 0))
+    np.testing.assert_array_equal(layer.seed_generator.state.numpy(), start + [0, 3])
+
+
+def test_a_stream_gives_each_networks_masks_step_by_step_and_advances_their_states():
+    """Two networks' states: step t of network i is keep_masks of its state at draw t, whether
+    drawn an epoch ahead or one at a time; a partial batch takes the first rows."""
+    states = [np.array([[11, 0], [99, 4]], np.int64)]
+    stream = host_dropout.MaskStream(states, [3], [0.5], bs=4, steps=2)
+    got = [stream.next(4), stream.next(2), stream.next(4)]  # the third starts the next "epoch"
+    for t, (m,) in enumerate(got):
+        for i, st in enumerate(states[0]):
+            want = host_dropout.keep_masks(st, t + 1, (4, 3), 0.5)[t]
+            np.testing.assert_array_equal(m[i], want[: m.shape[1]])
+    assert got[1][0].shape == (2, 2, 3)
+    np.testing.assert_array_equal(stream.states[0], [[11, 3], [99, 7]])
+    stream.reset([np.array([[11, 0], [99, 4]])])  # a run loaded again: the same masks again
+    np.testing.assert_array_equal(stream.next(4)[0], got[0][0])
