@@ -4,8 +4,8 @@ Run from the repository root::
 
     .venv/bin/python tests/benchmarks/bench_training.py [--full] [--repeats N] [--only W1,W3]
 
-For each workload of ../shared/WORKLOADS.md (W1 XOR, W2 perceptron, W3 digits, W4 churn) and each
-engine, in one process:
+For each workload of ../shared/WORKLOADS.md (W1 XOR, W1d the same with its dropout toggles on, W2
+perceptron, W3 digits, W4 churn) and each engine, in one process:
 
 * ``keras_fit``  the tutorial script: ``keras.Sequential``, ``compile``, ``fit(verbose=0)``
   (Keras' defaults, so its train step is XLA-compiled like ours);
@@ -15,8 +15,9 @@ engine, in one process:
 * ``nnstudio``   :func:`nnstudio.core.training.engine.train` (headless), same net, data, seed:
   the compiled program, compiled at once on a new network (what a loop of many runs uses);
 * ``nnstudio_cli`` the same with ``plain_first_run=True``, as ``nnstudio train`` and the app's
-  Train run a network with no compiled program: on the NumPy host engine for Dense networks
-  (:mod:`nnstudio.core.training.host`), nothing to compile. Its ``first_s`` is a user's first run.
+  Train run a network with no compiled program: on the NumPy host engine for Dense networks, with
+  or without Dropout (:mod:`nnstudio.core.training.host`), nothing to compile. Its ``first_s`` is a
+  user's first run. (scikit-learn has no dropout: on W1d it trains W1's net.)
 
 Timed: from "start training" to "trained model in hand" — model construction, compile, tracing,
 XLA compilation and training are all inside the clock. nnstudio's ``train`` also evaluates the test
@@ -94,6 +95,8 @@ class Workload:
     epochs: int
     batch: int
     source: str
+    dropout: float = 0.0  # a Dropout of this rate after each hidden layer (W1's toggles); not in
+    # scikit-learn's MLPClassifier, which trains the net without it
 
 
 # ----- data -------------------------------------------------------------------------------------------
@@ -155,6 +158,9 @@ def workloads(full: bool) -> list[Workload]:
                 SplitConfig(test=0.25, val=0.0, seed=42))
     out.append(Workload("W1", "XOR 6-4-1", d, [(6, "relu"), (4, "relu")], "glorot_uniform",
                         100, 32, "get_example('xor')"))
+    # W1 with its dropout toggles on: Dense(6) -> Dropout(0.2) -> Dense(4) -> Dropout(0.2)
+    out.append(Workload("W1d", "XOR 6-drop-4-drop-1", d, [(6, "relu"), (4, "relu")],
+                        "glorot_uniform", 100, 32, "get_example('xor')", dropout=0.2))
     # W2 perceptron: 200 blob points, 75:25, Dense(1, sigmoid), 1000 epochs, batch 32
     ex = _example("perceptron")
     if ex is not None:
@@ -256,9 +262,12 @@ def run_keras_fit(w: Workload, seed: int) -> tuple[float, float]:
     has_val = len(d.X_val) > 0
     t0 = time.perf_counter()
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input(shape=(d.n_inputs,))]
-                             + [keras.layers.Dense(u, activation=a, kernel_initializer=init())
-                                for u, a in w.hidden]
+    hidden = []
+    for u, a in w.hidden:
+        hidden.append(keras.layers.Dense(u, activation=a, kernel_initializer=init()))
+        if w.dropout:
+            hidden.append(keras.layers.Dropout(w.dropout))
+    model = keras.Sequential([keras.Input(shape=(d.n_inputs,))] + hidden
                              + [keras.layers.Dense(units, activation=act, kernel_initializer=init())])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss=loss,
                   metrics=["accuracy"])
@@ -292,8 +301,12 @@ def nnstudio_setup(w: Workload, **settings) -> tuple:
     """(spec, settings) of a workload in nnstudio: its net, Adam at 0.001, its epochs and batch
     (``settings`` added: a seed, jit_compile; a Repeat's seeds are its own, 0..4)."""
     units, act, _ = _out_units(w)
-    spec = NetworkSpec([LayerSpec.dense(u, a, initializer=w.init) for u, a in w.hidden],
-                       LayerSpec.dense(units, act, initializer=w.init))
+    hidden = []
+    for u, a in w.hidden:
+        hidden.append(LayerSpec.dense(u, a, initializer=w.init))
+        if w.dropout:
+            hidden.append(LayerSpec.dropout(w.dropout))
+    spec = NetworkSpec(hidden, LayerSpec.dense(units, act, initializer=w.init))
     return spec, TrainSettings(optimizer="adam", learning_rate=0.001, epochs=w.epochs,
                                batch_size=w.batch, **settings)
 
