@@ -429,7 +429,7 @@ def main(argv=None) -> int:
     wls = workloads(args.full) + compute_bound(args.compute)
     if args.only:
         keep = {k.strip().upper() for k in args.only.split(",")}
-        wls = [w for w in wls if w.key in keep]
+        wls = [w for w in wls if w.key.upper() in keep]
     for w in wls:
         d = w.data
         for part in (d.X_train, d.X_val, d.X_test):

@@ -28,6 +28,7 @@ from nnstudio.core.training.steps import (
     make_optimizer,
     metric_name,
     reg_loss,
+    train_forward,
 )
 
 #: The most epochs one compiled call may run (the size of its history buffer).
@@ -236,7 +237,7 @@ class Program:
             scale = tf.cast(tf.shape(wb)[0], tf.float32) / count  # exactly 1.0 for a full batch
             sw = wb if class_w is None else wb * tf.gather(class_w, tf.reshape(tf.cast(yb, tf.int32), [-1]))
             with tf.GradientTape() as tape:
-                p = model(xb, training=True)
+                p = train_forward(model, xb)
                 total = loss_obj(yb, p, sample_weight=sw) * scale + reg_loss(model)
             grads = tape.gradient(total, tvars)
             opt.apply_gradients(zip(grads, tvars))

@@ -38,6 +38,7 @@ from nnstudio.core.training.steps import (
     target_layout,
     target_spread,
     tf_failure,
+    train_forward,
 )
 
 #: Rows per compiled call (rounded to whole batches).
@@ -86,7 +87,7 @@ def run_streaming(data, s, model, control, t0: float):
             hi = tf.minimum(lo + bs, m)
             xb, yb = xs[lo:hi], ys[lo:hi]
             with tf.GradientTape() as tape:
-                p = model(xb, training=True)
+                p = train_forward(model, xb)
                 total = loss_obj(yb, p) + reg_loss(model)
             grads = tape.gradient(total, tvars)
             opt.apply_gradients(zip(grads, tvars))
