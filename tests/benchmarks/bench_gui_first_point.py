@@ -9,7 +9,8 @@ is loaded before any clock starts (the app loads it in the background at start-u
 precompiler compiles the loaded network, as it does a second after start-up. Then, per repeat:
 
 * ``edit_then_train``  a layer-editor edit to a network no run has trained in this process (the
-  first hidden layer's units +1 through ``LayerEditor.change_units``), then at once (no event loop
+  first hidden layer's units +1 through ``LayerEditor.change_units``; with ``--dropout`` the first
+  edit is W1's dropout checkbox instead, the later ones units +1 of that network), then at once (no event loop
   turn in between, so the precompiler's one-second timer has not fired) ``TrainingController.start``:
   the seconds from the edit to the first ``Progress`` reaching the curves (``CurvesView``'s slot on
   ``training_progress``, which runs before this script's). The run then finishes; the precompiler
@@ -43,6 +44,9 @@ def _wait(app, cond, timeout: float = 120.0) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--dropout", action="store_true",
+                    help="W1 with its dropout toggles: the first edit turns them on (the layer "
+                         "editor's checkbox), the later ones change the units of that network")
     args = ap.parse_args(argv)
     from nnstudio.core.project import Project
     from nnstudio.core.tf import preload
@@ -71,11 +75,17 @@ def main(argv=None) -> int:
           f"{state.project.settings.epochs} epochs, pace {win.training.pace!r}")
     print("case\tseconds_to_first_point\trun_seconds\tran_without_xla\trun_units")
 
+    dropout = [False]
+
     def train(label: str, edit: bool) -> float:
         log.clear()
         n = len(compiled)
         t = time.perf_counter()
-        if edit:
+        if edit and args.dropout and not dropout[0]:
+            win.layers.dropout_toggle.click()
+            dropout[0] = True
+            assert any(layer.kind == "dropout" for layer in state.project.spec.hidden)
+        elif edit:
             assert win.layers.change_units(0, +1)
         assert win.training.start()
         trainer = win.training.trainer
@@ -83,7 +93,8 @@ def main(argv=None) -> int:
         first = log["first"] - t
         _wait(app, lambda: "done" in log)
         r = log["done"]
-        units = "-".join(str(layer.units) for layer in state.project.spec.hidden)
+        units = "-".join(str(layer.units) if layer.kind == "dense" else f"drop {layer.rate:g}"
+                         for layer in state.project.spec.hidden)
         print(f"{label}\t{first:.3f}\t{r.seconds:.3f}\t{getattr(trainer, 'ran_plain', False)}\t"
               f"{units}", flush=True)
         if getattr(trainer, "ran_plain", False):  # no XLA yet: the precompiler
