@@ -2,6 +2,8 @@
 regularization loss, what early stopping watches, and the messages for divergence and TF failures."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from nnstudio.core import registry
@@ -66,25 +68,38 @@ def kernel_penalties(layer) -> tuple[float, float]:
 
 
 def train_forward(model, x):
-    """``model(x, training=True)`` of a Sequential model, each Dropout drawn as Keras draws it
-    (the mask of ``stateless_dropout`` seeded by its seed state, cast to int32 by floormod, which
-    then advances by [0, 1]) but with the seed taken as a slice of a stacked tensor: compiled with
-    XLA, Keras' own call (the seed cast straight from the variable) cost W1 with its two dropouts
-    0.7 s a run against 0.1 s without them; the slice, as the population program takes its seeds,
-    about 0.15 s. The same masks and values (the host engine's tests tie both to Keras' layer)."""
+    """``model(x, training=True)``, Keras' own call, with each random layer's seed (Dropout,
+    GaussianNoise, GaussianDropout, AlphaDropout: ``SeedGenerator.next``) taken as a slice of a
+    stacked tensor, cast to int32 as Keras casts it (:func:`_sliced_next`): compiled with XLA and
+    differentiated, a seed cast straight from its variable made W1 with its two dropouts cost
+    0.7 s a run against 0.1 s without them (0.5 s for one GaussianNoise); the slice, as the
+    population program takes its seeds, 0.15 s. The same seeds, masks and values (the host
+    engine's tests tie Dropout to Keras' layer; ``test_train_forward_is_keras_own_call`` all four).
+    Called while a step is traced: the patch lasts the trace only."""
+    gens = [layer.seed_generator for layer in model.layers
+            if getattr(layer, "seed_generator", None) is not None]
+    for gen in gens:
+        gen.next = functools.partial(_sliced_next, gen)
+    try:
+        return model(x, training=True)
+    finally:
+        for gen in gens:
+            del gen.next
+
+
+def _sliced_next(gen, ordered: bool = True):
+    """``gen.next()`` (the seed drawn: the state before it advances) cast as Keras' TensorFlow
+    backend casts a seed (``_cast_seed``: int32, floormod 2^31 - 2), read through a slice."""
     tf = _tensorflow()
-    h = x
-    for layer in model.layers:
-        if type(layer).__name__ == "Dropout" and 0 < layer.rate < 1 and layer.noise_shape is None:
-            state = layer.seed_generator.state
-            seed = tf.stack([state.value * 1])  # read now (``value`` is the variable), as Keras
-            state.assign(seed[0] + tf.constant([0, 1], seed.dtype))
-            if seed.dtype != tf.int32:  # Keras' _cast_seed
-                seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
-            h = tf.nn.experimental.stateless_dropout(h, rate=layer.rate, seed=seed[0])
-        else:
-            h = layer(h, training=True)
-    return h
+    state = gen.state
+    seed = tf.stack([state.value * 1])  # read now (``value`` is the variable), as Keras does
+    if ordered:
+        state.assign(seed[0] + tf.constant([0, 1], seed.dtype))
+    else:
+        state.assign((seed[0] + 1) * 5387 % 933199)
+    if seed.dtype != tf.int32:
+        seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+    return seed[0]
 
 
 def reg_loss(model):
