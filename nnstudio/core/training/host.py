@@ -32,8 +32,8 @@ rounding (``tests/test_host_engine.py`` trains both ways and compares curves and
   weights.
 
 What it covers (:func:`supports` says why not, and the run then uses the compiled path as before):
-Dense layers and Dropout between them (its masks drawn as XLA draws them,
-:mod:`~nnstudio.core.training.host_dropout`), every
+Dense layers and Dropout before any of them (its masks drawn as the run's program draws them,
+XLA's or a plain graph's: :mod:`~nnstudio.core.training.host_dropout`), every
 activation of the network editor (softmax as the output of a classifier); sigmoid + binary
 cross-entropy, softmax + sparse categorical cross-entropy, or mean squared error; the Adam, SGD
 (momentum, Nesterov) and RMSprop optimizers; L1/L2 penalties and class weights.

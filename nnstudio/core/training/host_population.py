@@ -13,8 +13,8 @@ program's.
 
 What it covers: what both the population (:func:`population.supports`) and the host engine
 (:func:`host.supports`) cover. Each network's Dropout layers keep their own seed states and draw
-the masks XLA would draw from them (:mod:`~nnstudio.core.training.host_dropout`), all networks'
-masks of an epoch in one go.
+from them the masks its single run's program would draw (:mod:`~nnstudio.core.training.host_dropout`),
+every network's, many steps ahead, in one go.
 """
 from __future__ import annotations
 
