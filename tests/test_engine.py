@@ -213,6 +213,7 @@ def test_plain_first_run_agrees_with_the_xla_runs_that_follow(xor):  # XLA
         np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-4, atol=1e-4)
     for x, y in zip(a.model.get_weights(), b.model.get_weights()):
         np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-5)
+    program.clear_program_cache()  # DROP_SPEC's program: compiled by other tests of this module
     drop = Trainer(xor, DROP_SPEC, replace(s, epochs=1), plain_first_run=True)
     one = drop.run()
     # never the plain graph (TensorFlow's kernel draws other masks than XLA): the host engine,
