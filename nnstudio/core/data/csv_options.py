@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,9 +54,7 @@ class CsvOptions:
     @classmethod
     def from_dict(cls, d: dict | None) -> CsvOptions:
         d = dict(d or {})
-        known = {"delimiter", "encoding", "header", "decimal", "na_values", "missing_markers",
-                 "formatted_numbers", "na_in_text", "date_parts", "minutes_seconds", "sheet", "member"}
-        unknown = set(d) - known
+        unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
         opts = cls(**d)
