@@ -331,13 +331,13 @@ def test_only_the_shown_model_is_built_beside_the_call(xor, monkeypatch, compile
 
 
 @pytest.fixture
-def split(monkeypatch):
-    """Populations split in two lanes here (as headless with two compute threads)."""
+def split(monkeypatch, compiled):
+    """Populations split in two lanes here (as headless with two compute threads), compiled from
+    the first."""
     from nnstudio.core.training import population_program as pp
 
     monkeypatch.setattr(population, "compute_threads", lambda: 2)
     monkeypatch.setattr(pp, "SPLIT_MACS", (0, 2**40))
-    monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)  # compiled from the first
     population.clear_population_cache()
     yield pp
     population.clear_population_cache()
