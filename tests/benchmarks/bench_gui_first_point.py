@@ -10,11 +10,12 @@ precompiler compiles the loaded network, as it does a second after start-up. The
 
 * ``edit_then_train``  a layer-editor edit to a network no run has trained in this process (the
   first hidden layer's units +1 through ``LayerEditor.change_units``; with ``--dropout`` the first
-  edit is W1's dropout checkbox instead, the later ones units +1 of that network), then at once (no event loop
-  turn in between, so the precompiler's one-second timer has not fired) ``TrainingController.start``:
-  the seconds from the edit to the first ``Progress`` reaching the curves (``CurvesView``'s slot on
-  ``training_progress``, which runs before this script's). The run then finishes; the precompiler
-  compiles the new network in the background.
+  edit is W1's dropout checkbox instead, with ``--batchnorm`` a BatchNormalization layer added below
+  the first hidden layer (``LayerEditor.add_layer``), the later ones units +1 of that network),
+  then at once (no event loop turn in between, so the precompiler's one-second timer has not
+  fired) ``TrainingController.start``: the seconds from the edit to the first ``Progress``
+  reaching the curves (``CurvesView``'s slot on ``training_progress``, which runs before this
+  script's). The run then finishes; the precompiler compiles the new network in the background.
 * ``warm``  Train again on that network once its program is compiled: the same figure.
 
 Set ``NNSTUDIO_ROOT`` to time another checkout (e.g. the code before a change) with this script.
@@ -47,6 +48,9 @@ def main(argv=None) -> int:
     ap.add_argument("--dropout", action="store_true",
                     help="W1 with its dropout toggles: the first edit turns them on (the layer "
                          "editor's checkbox), the later ones change the units of that network")
+    ap.add_argument("--batchnorm", action="store_true",
+                    help="the first edit adds a BatchNormalization layer below the first hidden "
+                         "layer, the later ones change the units of that network")
     args = ap.parse_args(argv)
     from nnstudio.core.project import Project
     from nnstudio.core.tf import preload
@@ -75,25 +79,29 @@ def main(argv=None) -> int:
           f"{state.project.settings.epochs} epochs, pace {win.training.pace!r}")
     print("case\tseconds_to_first_point\trun_seconds\tran_without_xla\trun_units")
 
-    dropout = [False]
+    first_edit = [True]
 
     def train(label: str, edit: bool) -> float:
         log.clear()
         n = len(compiled)
         t = time.perf_counter()
-        if edit and args.dropout and not dropout[0]:
+        if edit and args.dropout and first_edit[0]:
             win.layers.dropout_toggle.click()
-            dropout[0] = True
             assert any(layer.kind == "dropout" for layer in state.project.spec.hidden)
+        elif edit and args.batchnorm and first_edit[0]:
+            assert win.layers.add_layer("batchnorm", 0)
+            assert any(layer.kind == "batchnorm" for layer in state.project.spec.hidden)
         elif edit:
             assert win.layers.change_units(0, +1)
+        first_edit[0] = first_edit[0] and not edit
         assert win.training.start()
         trainer = win.training.trainer
         _wait(app, lambda: "first" in log)
         first = log["first"] - t
         _wait(app, lambda: "done" in log)
         r = log["done"]
-        units = "-".join(str(layer.units) if layer.kind == "dense" else f"drop {layer.rate:g}"
+        units = "-".join(str(layer.units) if layer.kind == "dense" else
+                         f"drop {layer.rate:g}" if layer.kind == "dropout" else layer.kind
                          for layer in state.project.spec.hidden)
         print(f"{label}\t{first:.3f}\t{r.seconds:.3f}\t{getattr(trainer, 'ran_plain', False)}\t"
               f"{units}", flush=True)

@@ -74,6 +74,10 @@ DROPOUT = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2), Layer
                        LayerSpec.dropout(0.2)])
 DROPOUTS = NetworkSpec([LayerSpec.dropout(0.1), LayerSpec.dense(7, "tanh"), LayerSpec.dropout(0.5),
                         LayerSpec.dropout(0.3), LayerSpec.dense(5, "elu")])
+# batch normalization between layers; and of the inputs, beside a Dropout, before the output
+NORM = NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.batchnorm(), LayerSpec.dense(4, "relu")])
+NORMS = NetworkSpec([LayerSpec.batchnorm(), LayerSpec.dense(6, "tanh"), LayerSpec.dropout(0.2),
+                     LayerSpec.batchnorm(), LayerSpec.dense(4, "relu"), LayerSpec.batchnorm()])
 
 
 @pytest.mark.parametrize("spec, s", [
@@ -91,18 +95,26 @@ DROPOUTS = NetworkSpec([LayerSpec.dropout(0.1), LayerSpec.dense(7, "tanh"), Laye
     (DROPOUT, settings(jit_compile=True)),  # the masks XLA draws
     (DROPOUT, settings()),  # the masks TensorFlow's kernel draws (a plain graph)
     (DROPOUTS, settings(jit_compile=True, optimizer="sgd", momentum=0.9, epochs=4)),
+    (NORM, settings()),
+    (NORM, settings(jit_compile=True, optimizer="rmsprop")),
+    (NORMS, settings(jit_compile=True, optimizer="sgd", momentum=0.9, nesterov=True)),
+    (NORM, settings(batch_size=7)),  # batches of 7 rows, the last of 3: its own statistics
 ], ids=["adam-relu", "sgd-nesterov-tanh-sigmoid", "sgd-momentum-elu-leaky", "rmsprop-l1l2",
         "perceptron-full-batch", "class-weights-batch-1", "selu-softplus", "swish-hard-sigmoid",
-        "gelu", "dropout-xla", "dropout-plain-graph", "dropouts-input-and-in-a-row"])
+        "gelu", "dropout-xla", "dropout-plain-graph", "dropouts-input-and-in-a-row",
+        "batchnorm", "batchnorm-xla-rmsprop", "batchnorms-inputs-dropout-xla", "batchnorms-batch-7"])
 def test_binary_first_run_on_the_host_is_the_compiled_run(xor, spec, s):
     a, b = both(xor, spec, s)
     assert_same_run(a, b)
 
 
-def test_softmax_classifier_with_validation_and_early_stopping(blobs):
+@pytest.mark.parametrize("spec", [NetworkSpec([LayerSpec.dense(8, "relu")]),
+                                  NetworkSpec([LayerSpec.dense(8, "relu"), LayerSpec.batchnorm()])],
+                         ids=["dense", "batchnorm"])  # the best epoch's moving statistics too
+def test_softmax_classifier_with_validation_and_early_stopping(blobs, spec):
     s = settings(epochs=60, learning_rate=0.05, early_stopping=True, patience=3,
                  monitor="val_accuracy")
-    a, b = both(blobs, NetworkSpec([LayerSpec.dense(8, "relu")]), s)
+    a, b = both(blobs, spec, s)
     assert a.status == "early_stopped"  # the case is meant to stop early and restore the best
     assert_same_run(a, b)
     assert {"val_loss", "val_accuracy"} <= set(a.history)
@@ -137,7 +149,7 @@ def test_divergence_keeps_the_last_finite_weights_and_says_so(regression):
 def test_what_the_host_engine_does_not_cover_trains_compiled(xor):
     s = settings(epochs=2)
     for spec, s2, why in [
-        (NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.batchnorm()]), s, "Dense"),
+        (NetworkSpec([LayerSpec.dense(6, "relu"), LayerSpec.gaussian_noise(0.1)]), s, "Dense"),
         (RELU, replace(s, optimizer="nadam"), "nadam"),
     ]:
         model = build_model(spec, xor.n_inputs, xor.task, xor.n_classes, seed=0)
@@ -201,7 +213,8 @@ def test_snapshot_values_are_the_keras_models_and_optimizers(xor):
     program.clear_program_cache()
     for spec, s in ((RELU, settings(epochs=3)), (RELU, settings(epochs=3, optimizer="sgd", momentum=0.9)),
                     (RELU, settings(epochs=3, optimizer="rmsprop")),
-                    (DROPOUTS, settings(epochs=3))):  # the Dropout layers' seed states among them
+                    (DROPOUTS, settings(epochs=3)),  # the Dropout layers' seed states among them
+                    (NORMS, settings(epochs=3))):  # and the moving statistics
         t = Trainer(xor, spec, s, plain_first_run=True)
         r = t.run()
         assert t.ran_host
@@ -214,7 +227,7 @@ def test_snapshot_values_are_the_keras_models_and_optimizers(xor):
             np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("spec", [RELU, DROPOUT], ids=["relu", "dropout"])
+@pytest.mark.parametrize("spec", [RELU, DROPOUT, NORMS], ids=["relu", "dropout", "batchnorm"])
 def test_a_long_host_run_goes_on_with_its_compiled_program(xor, monkeypatch, spec):
     """Issue 18: a first run with seconds still to go compiles its program meanwhile and
     continues on it from the host engine's state (weights, Adam's moments and step count, a
@@ -255,3 +268,18 @@ def test_a_short_host_run_does_not_compile_behind(xor):
     t = Trainer(xor, RELU, settings(epochs=20, jit_compile=True), plain_first_run=True)
     r = t.run()
     assert t.ran_host and r.path == "host" and t._behind is None
+
+
+def test_batch_normalizations_the_host_does_not_compute_are_left_to_the_compiled_program():
+    """The editor builds Keras' defaults; a model loaded from elsewhere may not: those train
+    compiled (renorm, no centre or scale, regularizers), with the reason."""
+    from nnstudio.core.tf import keras as _keras
+    from nnstudio.core.training import host_norm
+
+    layers = _keras().layers
+    assert host_norm.supported(layers.BatchNormalization()) is None
+    for layer, why in [(layers.BatchNormalization(renorm=True), "renorm"),
+                       (layers.BatchNormalization(center=False), "centre"),
+                       (layers.BatchNormalization(scale=False), "scale"),
+                       (layers.BatchNormalization(gamma_regularizer="l2"), "regularizers")]:
+        assert why in host_norm.supported(layer)

@@ -32,8 +32,10 @@ rounding (``tests/test_host_engine.py`` trains both ways and compares curves and
   weights.
 
 What it covers (:func:`supports` says why not, and the run then uses the compiled path as before):
-Dense layers and Dropout before any of them (its masks drawn as the run's program draws them,
-XLA's or a plain graph's: :mod:`~nnstudio.core.training.host_dropout`), every
+Dense layers, and Dropout and BatchNormalization before any of them (the masks drawn as the run's
+program draws them, XLA's or a plain graph's: :mod:`~nnstudio.core.training.host_dropout`; the
+batch statistics, moving statistics and gradients as TensorFlow computes them:
+:mod:`~nnstudio.core.training.host_norm`), every
 activation of the network editor (softmax as the output of a classifier); sigmoid + binary
 cross-entropy, softmax + sparse categorical cross-entropy, or mean squared error; the Adam, SGD
 (momentum, Nesterov) and RMSprop optimizers; L1/L2 penalties and class weights.
@@ -47,6 +49,7 @@ from nnstudio.core.health import blas_controller
 from nnstudio.core.model.spec import Task
 from nnstudio.core.registry import canonical_activation
 from nnstudio.core.settings import TrainSettings
+from nnstudio.core.training import host_norm, host_optimizers
 from nnstudio.core.training.evaluation import EVAL_BATCH_ROWS, summarize
 from nnstudio.core.training.host_dropout import MaskStream
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET
@@ -61,8 +64,7 @@ F32 = np.float32
 #: Hidden-layer activations (and regression outputs) the host engine differentiates like TensorFlow.
 ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "selu", "softplus",
                "swish", "hard_sigmoid", "gelu")
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-EPSILON = F32(1e-7)  # Keras' epsilon (Adam and RMSprop)
+OPTIMIZERS = host_optimizers.OPTIMIZERS
 #: Batches whose largest product (rows x width x width) is below this run BLAS on one thread.
 SMALL_PRODUCT = 2**18
 
@@ -72,11 +74,15 @@ def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str 
     if settings.optimizer not in OPTIMIZERS:
         return f"the {settings.optimizer} optimizer"
     kinds = [type(layer).__name__ for layer in model.layers]
-    if not kinds or kinds[-1] != "Dense" or set(kinds) - {"Dense", "Dropout"}:
-        return "layers other than Dense and Dropout between them"
+    if not kinds or kinds[-1] != "Dense" or set(kinds) - {"Dense", "Dropout", "BatchNormalization"}:
+        return "layers other than Dense, Dropout and BatchNormalization"
     if any(kind == "Dropout" and (layer.rate >= 1 or layer.noise_shape is not None)
            for kind, layer in zip(kinds, model.layers)):
         return "a Dropout of rate 1 or with a noise shape"
+    for kind, layer in zip(kinds, model.layers):
+        why = host_norm.supported(layer) if kind == "BatchNormalization" else None
+        if why:
+            return why
     layers = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
     for i, layer in enumerate(layers):
         act = canonical_activation(getattr(layer.activation, "__name__", "linear"))
@@ -106,11 +112,14 @@ def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str 
 
 class _Layer:
     __slots__ = ("act", "bias", "bias_rows", "drops", "fn", "gb", "gk", "kernel", "kernel_t", "l1",
-                 "l2")
+                 "l2", "normed")
 
     def __init__(self, act, kernel, bias, gk, gb, l1, l2, drops=()):
         self.act, self.kernel, self.bias, self.gk, self.gb = act, kernel, bias, gk, gb
-        self.drops = tuple(drops)  # the Dropout layers (their places in the run's list) on its input
+        # what is done to its input, in order: a Dropout (its place in the run's list of them),
+        # a BatchNormalization (its HostNorm)
+        self.drops = tuple(drops)
+        self.normed = any(not isinstance(j, int) for j in self.drops)
         # views made once (the flat vectors change in place): the bias broadcast over rows, the
         # kernel transposed (a population's have the networks on a leading axis)
         self.bias_rows = None if bias is None else bias[..., None, :]
@@ -119,17 +128,26 @@ class _Layer:
         self.l1, self.l2 = F32(l1), F32(l2)
 
 
-def _layers(model, tvars: list, views: list, gviews: list) -> tuple[list[_Layer], list]:
+def _layers(model, tvars: list, views: list, gviews: list,
+            stats: dict) -> tuple[list[_Layer], list, list]:
     """The model's Dense layers over the flat vectors' views (``views[i]`` holds ``tvars[i]``;
-    a population's views have the networks on a leading axis), and its Dropout layers that draw
-    masks (rate above 0), each Dense layer knowing those on its input."""
+    a population's views have the networks on a leading axis), its Dropout layers that draw
+    masks (rate above 0) and its BatchNormalization layers (``stats``: each moving statistic's
+    view, by variable id), each Dense layer knowing those on its input."""
     index = {id(v): i for i, v in enumerate(tvars)}
-    out, dropouts, pending = [], [], []
+    out, dropouts, norms, pending = [], [], [], []
     for layer in model.layers:
         if type(layer).__name__ == "Dropout":
             if layer.rate > 0:  # rate 0: Keras passes the inputs through, drawing nothing
                 pending.append(len(dropouts))
                 dropouts.append(layer)
+            continue
+        if type(layer).__name__ == "BatchNormalization":
+            g, b = index[id(layer.gamma)], index[id(layer.beta)]
+            norms.append(host_norm.HostNorm(layer, views[g], views[b], gviews[g], gviews[b],
+                                            stats[id(layer.moving_mean)],
+                                            stats[id(layer.moving_variance)]))
+            pending.append(norms[-1])
             continue
         k = index[id(layer.kernel)]
         b = index[id(layer.bias)] if layer.use_bias else None
@@ -138,7 +156,7 @@ def _layers(model, tvars: list, views: list, gviews: list) -> tuple[list[_Layer]
                           views[k], None if b is None else views[b],
                           gviews[k], None if b is None else gviews[b], l1, l2, pending))
         pending = []
-    return out, dropouts
+    return out, dropouts, norms
 
 
 class HostProgram:
@@ -185,9 +203,23 @@ class HostProgram:
         self.slices = [slice(end - size, end) for size, end in zip(sizes, ends)]  # one per weight
         self.views = [self.params[sl].reshape(shape) for sl, shape in zip(self.slices, shapes)]
         self.gviews = [self.grads[sl].reshape(shape) for sl, shape in zip(self.slices, shapes)]
-        self.layers, self.dropouts = _layers(model, self.tvars, self.views, self.gviews)
+        # the weights that are not trained (BatchNormalization's moving statistics): one more
+        # flat vector, saved and restored with the parameters as the compiled program does
+        trainable = {id(v) for v in self.tvars}
+        self.weights = list(model.weights)  # the compiled program's weights, in their order
+        self.stat_vars = [v for v in self.weights if id(v) not in trainable]
+        stat_shapes = [lead + tuple(v.shape) for v in self.stat_vars]
+        stat_ends = np.cumsum([0] + [int(np.prod(sh)) for sh in stat_shapes]).tolist()
+        self.stats = np.zeros(stat_ends[-1], F32)
+        self.stats_backup, self.stats_best = self.stats.copy(), self.stats.copy()
+        self.stat_slices = [slice(a, b) for a, b in zip(stat_ends, stat_ends[1:])]
+        self.stat_views = [self.stats[sl].reshape(sh) for sl, sh in zip(self.stat_slices, stat_shapes)]
+        self.layers, self.dropouts, self.norms = _layers(
+            model, self.tvars, self.views, self.gviews,
+            {id(v): view for v, view in zip(self.stat_vars, self.stat_views)})
         # each Dropout's seed state, advanced a draw a step as Keras' SeedGenerator advances it
-        widths = [int(layer.kernel.shape[-2]) for layer in self.layers for _ in layer.drops]
+        widths = [int(layer.kernel.shape[-2]) for layer in self.layers for j in layer.drops
+                  if isinstance(j, int)]
         self.masks = MaskStream([np.zeros(lead + (2,), np.int64)] * len(self.dropouts), widths,
                                 [layer.rate for layer in self.dropouts], self.bs, -(-n // self.bs),
                                 xla=bool(settings.jit_compile),
@@ -237,8 +269,10 @@ class HostProgram:
         return self._opt
 
     def load(self, model, settings: TrainSettings, mode_max: bool) -> None:
-        for view, value in zip(self.views, model.get_weights()):
-            view[...] = value
+        at = {id(v): i for i, v in enumerate(model.weights)}
+        values = model.get_weights()
+        for view, var in zip(self.views + self.stat_views, self.tvars + self.stat_vars):
+            view[...] = values[at[id(var)]]
         self.masks.reset([layer.seed_generator.state.numpy() for layer in self.dropouts])
         self.m[:] = 0
         self.v[:] = 0
@@ -266,6 +300,7 @@ class HostProgram:
 
     def restore_best(self) -> None:
         self.params[:] = self.best
+        self.stats[:] = self.stats_best
         self._dirty = self._opt_dirty = True
 
     def store(self, model) -> None:
@@ -284,7 +319,7 @@ class HostProgram:
         """Write the weights into the Keras model (the optimizer's state: :attr:`opt`)."""
         if not self._dirty:
             return
-        for var, view in zip(self.tvars, self.views):
+        for var, view in zip(self.tvars + self.stat_vars, self.views + self.stat_views):
             var.assign(view)
         for layer, state in zip(self.dropouts, self.masks.states):
             layer.seed_generator.state.assign(state)
@@ -306,12 +341,13 @@ class HostProgram:
         """``model.variables`` then ``optimizer.variables`` values, as the Keras model and optimizer
         would hold them, read without TensorFlow: what a snapshot keeps."""
         weights = self._unflat(self.params)
-        if not self.dropouts:
+        if not self.dropouts and not self.stat_vars:
             return weights + self.optimizer_values()
-        at = {id(v): i for i, v in enumerate(self.tvars)}
-        seeds = {id(layer.seed_generator.state): s for layer, s in zip(self.dropouts, self.masks.states)}
-        return [weights[at[id(v)]] if id(v) in at else seeds[id(v)].copy()
-                for v in self.keras_model.variables] + self.optimizer_values()
+        held = {id(v): w for v, w in zip(self.tvars, weights)}
+        held.update((id(v), view.copy()) for v, view in zip(self.stat_vars, self.stat_views))
+        held.update((id(layer.seed_generator.state), s.copy())
+                    for layer, s in zip(self.dropouts, self.masks.states))
+        return [held[id(v)] for v in self.keras_model.variables] + self.optimizer_values()
 
     def optimizer_values(self) -> list[np.ndarray]:
         """``optimizer.variables`` values in Keras' order: step count, learning rate, then each
@@ -323,8 +359,12 @@ class HostProgram:
         return out
 
     def best_values(self) -> list[np.ndarray]:
-        """The kept best weights (early stopping), one array per weight of the model."""
-        return self._unflat(self.best)
+        """The kept best weights (early stopping), one array per weight of the model
+        (``model.weights``: its moving statistics among them, as the compiled program keeps)."""
+        held = {id(v): w for v, w in zip(self.tvars, self._unflat(self.best))}
+        held.update((id(v), self.stats_best[sl].reshape(view.shape).copy())
+                    for v, sl, view in zip(self.stat_vars, self.stat_slices, self.stat_views))
+        return [held[id(v)] for v in self.weights]
 
     def _optimizer_slots(self) -> list[tuple[object, slice, np.ndarray]]:
         """(Keras optimizer variable, slice of the flat state, flat state) pairs."""
@@ -341,16 +381,20 @@ class HostProgram:
     # ---- the maths ------------------------------------------------------------------------------
     # Written for any leading axes: [rows, ...] here, [networks, rows, ...] in a population
     # (:mod:`nnstudio.core.training.host_population`), whose kernels are [networks, in, out].
-    def _forward(self, x: np.ndarray, masks: list | None = None) -> tuple[list, list, list]:
-        """Each layer's pre-activations, inputs and outputs; ``masks``: each Dropout's keep mask
-        for this batch (training: an input is its layer's dropouts applied to the last output,
-        kept values times 1 / (1 - rate) as TensorFlow computes them), None (inference)."""
+    def _forward(self, x: np.ndarray, masks: list | None = None,
+                 training: bool = False) -> tuple[list, list, list]:
+        """Each layer's pre-activations, inputs and outputs. An input is the last output with
+        what its layer's ``drops`` do to it, in order: a Dropout (``masks``: each one's keep mask
+        for this batch, kept values times 1 / (1 - rate) as TensorFlow computes them; None in
+        inference), a BatchNormalization (the batch's statistics when ``training``)."""
         zs, acts, outs = [], [], [x]
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             h = outs[-1]
-            if masks is not None:
-                for j in layer.drops:
+            for j in layer.drops:
+                if not isinstance(j, int):
+                    h = j.train(h) if training else j.infer(h)
+                elif masks is not None:
                     h = np.where(masks[j], h * self.masks.scales[j], F32(0))
             acts.append(h)
             z = h @ layer.kernel
@@ -414,7 +458,7 @@ class HostProgram:
         network when there are several."""
         m = xb.shape[-2]
         masks = self.masks.next(m) if self.dropouts else None
-        zs, acts, outs = self._forward(xb, masks)
+        zs, acts, outs = self._forward(xb, masks, True)
         p, per_row, d = self._head(zs[-1], yb, True)
         if self.class_w is not None:
             sw = self.class_w[yb.reshape(-1).astype(np.int64)]
@@ -434,11 +478,15 @@ class HostProgram:
                 layer.gk += layer.l1 * np.sign(layer.kernel)
             if layer.l2:
                 layer.gk += F32(2) * layer.l2 * layer.kernel
-            if i:
+            if i or layer.normed:  # (the network's inputs normalized: gamma's, beta's gradients)
                 g = d @ layer.kernel_t
-                for j in reversed(layer.drops):  # through the dropouts: kept units, scaled
-                    g = np.where(masks[j], g * self.masks.scales[j], F32(0))
-                d = activation_gradient(layers[i - 1].act, g, zs[i - 1], outs[i])
+                for j in reversed(layer.drops):  # back through the dropouts (kept units, scaled)
+                    if isinstance(j, int):  # and normalizations
+                        g = np.where(masks[j], g * self.masks.scales[j], F32(0))
+                    else:
+                        g = j.backward(g)
+                if i:
+                    d = activation_gradient(layers[i - 1].act, g, zs[i - 1], outs[i])
         self._apply()
         return loss + reg, self._metric_rows(p, yb).sum(axis=-1)
 
@@ -464,55 +512,10 @@ class HostProgram:
         return np.concatenate(preds, axis=-2), loss_sum / n + reg
 
     def _apply(self) -> None:
-        """The optimizer's update of every parameter (Keras' ``update_step``, flat), operation for
-        operation in Keras' order, into scratch buffers (no temporaries on big networks)."""
-        g, w, lr = self.grads, self.params, self.lr
-        t1, t2 = self._t1, self._t2
-        name = self.optimizer_name
-        if name == "adam":
-            t = F32(self.step_count + 1)
-            b1p = np.power(F32(0.9), t)
-            b2p = np.power(F32(0.999), t)
-            alpha = lr * np.sqrt(F32(1) - b2p) / (F32(1) - b1p)
-            m, v = self.m, self.v
-            np.subtract(g, m, out=t1)  # m += (g - m) * (1 - beta_1)
-            t1 *= F32(0.1)
-            m += t1
-            np.square(g, out=t1)  # v += (g^2 - v) * (1 - beta_2)
-            t1 -= v
-            t1 *= F32(1 - 0.999)
-            v += t1
-            np.multiply(m, alpha, out=t1)  # w -= (m * alpha) / (sqrt(v) + epsilon)
-            np.sqrt(v, out=t2)
-            t2 += EPSILON
-            t1 /= t2
-            w -= t1
-        elif name == "sgd":
-            if float(self.momentum) != 0:
-                m = self.m
-                np.multiply(g, lr, out=t2)  # m = m * momentum - g * lr
-                m *= self.momentum
-                m -= t2
-                if self.nesterov:  # w += m * momentum - g * lr
-                    np.multiply(m, self.momentum, out=t1)
-                    t1 -= t2
-                    w += t1
-                else:
-                    w += m
-            else:
-                np.multiply(g, lr, out=t1)
-                w -= t1
-        else:  # rmsprop (Keras defaults: rho 0.9, no momentum, not centered)
-            v = self.v
-            v *= F32(0.9)  # v = rho * v + (1 - rho) * g^2
-            np.square(g, out=t1)
-            t1 *= F32(1 - 0.9)
-            v += t1
-            np.multiply(g, lr, out=t1)  # w -= (lr * g) / sqrt(v + epsilon)
-            np.add(v, EPSILON, out=t2)
-            np.sqrt(t2, out=t2)
-            t1 /= t2
-            w -= t1
+        """The optimizer's update of every parameter (:func:`host_optimizers.apply`)."""
+        host_optimizers.apply(self.optimizer_name, self.grads, self.params, self.m, self.v,
+                              self._t1, self._t2, self.lr, self.step_count, self.momentum,
+                              self.nesterov)
         self.step_count += 1
 
     def call(self, args) -> tuple[np.ndarray, int, int]:
@@ -531,6 +534,7 @@ class HostProgram:
         done, status = 0, 0
         for e in range(int(k)):
             self.backup[:] = self.params
+            self.stats_backup[:] = self.stats
             perm = orders[e]
             Xe, ye = X[perm], y[perm]
             loss_sum, met_sum = 0.0, 0.0
@@ -543,9 +547,11 @@ class HostProgram:
                 row += [float(v) for v in self._validate(Xv, yv)]
             row_f = np.asarray(row, np.float32)
             self._dirty = self._opt_dirty = True
-            ok = bool(np.all(np.isfinite(row_f)) and np.all(np.isfinite(self.params)))
+            ok = bool(np.all(np.isfinite(row_f)) and np.all(np.isfinite(self.params))
+                      and np.all(np.isfinite(self.stats)))
             if not ok:
                 self.params[:] = self.backup
+                self.stats[:] = self.stats_backup
                 status = 1
                 break
             buf[e] = row_f
@@ -556,6 +562,7 @@ class HostProgram:
                 if better:
                     self.best_value, self.best_epoch, self.wait = cur, int(epoch0) + e, 0
                     self.best[:] = self.params
+                    self.stats_best[:] = self.stats
                 else:
                     self.wait += 1
                     if self.wait >= int(patience):

@@ -39,6 +39,8 @@ class HostPopulation(HostProgram):
     def __init__(self, template, settings: TrainSettings, task: Task, loss_name: str, n: int,
                  n_inputs: int, n_val: int, layout: str, pop: int) -> None:
         super().__init__(template, settings, task, loss_name, n, n_inputs, n_val, layout, pop=pop)
+        if self.norms:  # pragma: no cover - population.supports() keeps them out
+            raise ValueError("population: BatchNormalization is not supported")
         self.pop = pop
         self.max_k = population_max_k(n, pop)
         index = {id(v): i for i, v in enumerate(template.variables)}
