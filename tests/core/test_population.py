@@ -15,7 +15,7 @@ from nnstudio.core.data import Dataset, PreprocessConfig, Roles, SplitConfig, pr
 from nnstudio.core.data.examples import make_xor
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec
 from nnstudio.core.trained import Deferred
-from nnstudio.core.training import population
+from nnstudio.core.training import population, program
 from nnstudio.core.training.engine import train, train_repeated
 from nnstudio.core.training.settings import TrainSettings
 
@@ -224,9 +224,18 @@ def test_train_repeated_runs_the_seeds_together(xor):
     paths = {r.path for r in out["runs"]}  # host or compiled: whether its program exists yet
     assert paths in ({"population"}, {"population-host"})
     assert [r.seed for r in out["runs"]] == [0, 1, 2]
-    # one that cannot (early stopping stops each seed at its own epoch) runs seed after seed
-    out = train_repeated(xor, DROP_SPEC, _settings(epochs=2, early_stopping=True), repeat=2)
-    assert [r.path for r in out["runs"]] == ["fast", "fast"]
+    # one that cannot (early stopping stops each seed at its own epoch) runs seed after seed: on
+    # the host engine while the network has no compiled program (no compile wait), as one run
+    # does, each the run the compiled program gives
+    program.clear_program_cache()
+    s = _settings(epochs=3, early_stopping=True)
+    out = train_repeated(xor, DROP_SPEC, s, repeat=2)
+    assert [r.path for r in out["runs"]] == ["host", "host"]
+    for r in out["runs"]:
+        alone = train(xor, DROP_SPEC, replace(s, seed=r.seed))
+        assert alone.path == "fast"
+        np.testing.assert_allclose(r.history["loss"], alone.history["loss"], rtol=2e-5, atol=2e-5)
+        assert r.test["accuracy"] == pytest.approx(alone.test["accuracy"], abs=1e-6)
 
 
 def test_what_trains_seed_after_seed(xor):

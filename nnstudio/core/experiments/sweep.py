@@ -52,6 +52,7 @@ from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, count_params, validate
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
 from nnstudio.core.training import population
+from nnstudio.core.training.host import HOST_RUNS_PER_PROGRAM
 from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.settings import BATCH_MODES, OPTIMIZERS
 
@@ -468,12 +469,6 @@ def plan(project, data, configs: list[dict], sweep_id: str) -> list[Configuratio
                                  count_params(spec, data.n_inputs, data.task, data.n_classes),
                                  f"{sweep_id}-{i}"))
     return out
-
-
-#: An architecture trained alone at most this many times in a sweep skips compiling its program
-#: (each such run trains on the host engine when it can, issue 18): compiling costs about as much
-#: as this many runs' difference in speed on the teaching workloads.
-HOST_RUNS_PER_PROGRAM = 8
 
 
 def _program_of(c) -> tuple:

@@ -44,6 +44,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -539,6 +540,9 @@ def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
             on_run(r.seed, r)
 
     parallel = population.supports(data, spec, settings, repeat) is None
+    # seeds trained alone (networks or settings a population does not cover, a diverged seed)
+    # start at once on the host engine while the network has no compiled program, as one run does
+    alone = partial(train, data, spec, plain_first_run=repeat <= host.HOST_RUNS_PER_PROGRAM)
     seed = 0
     while seed < repeat:
         if should_stop and should_stop():
@@ -549,12 +553,12 @@ def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
             if any(r.status == "stopped" for r in results):
                 break
             for r in results:  # a diverged seed again alone: it stops and rolls back as a run does
-                finished(r if r.status != "diverged" else train(data, spec, replace(settings, seed=r.seed)))
+                finished(r if r.status != "diverged" else alone(replace(settings, seed=r.seed)))
         else:
             for i in group:
                 if should_stop and should_stop():
                     break
-                finished(train(data, spec, replace(settings, seed=i)))
+                finished(alone(replace(settings, seed=i)))
         seed = group[-1] + 1
     key = "accuracy" if data.task is not Task.REGRESSION else "mae"
     vals = np.array([r.test.get(key, np.nan) for r in runs], float)
