@@ -1,7 +1,7 @@
-"""Dropout on the NumPy host engine (issue 18: a first run of a network with Dropout has nothing
-to compile): its masks are the compiled program's, bit for bit — XLA's stateless uniform numbers
-under ``jit_compile``, TensorFlow's kernel's in a plain graph — drawn from each Dropout layer's
-seed state as Keras draws them."""
+"""Dropout and noise on the NumPy host engine (issue 18: a first run of a network with Dropout
+or a noise layer has nothing to compile): its masks are the compiled program's, bit for bit — XLA's
+stateless uniform numbers under ``jit_compile``, TensorFlow's kernel's in a plain graph — drawn
+from each layer's seed state as Keras draws them, and its normal numbers theirs to float rounding."""
 from __future__ import annotations
 
 import numpy as np
@@ -33,6 +33,51 @@ def test_the_numbers_are_tensorflows_with_and_without_xla(tf, size):
     assert not np.array_equal(ours_xla, ours_kernel)  # the two do differ: the flag matters
 
 
+# 1-D, odd sizes; XLA pairs along the first even dimension, else the first largest
+@pytest.mark.parametrize("shape", [(1,), (7,), (64,), (20, 2), (9, 2), (7, 3), (3, 5), (5, 5), (4, 6)])
+def test_the_normal_numbers_are_tensorflows_with_and_without_xla(tf, shape):
+    """``stateless_random_normal``: Box-Muller on pairs of the uniform numbers, to float rounding
+    of sine, cosine and logarithm (NumPy's against XLA's and Eigen's)."""
+    compiled = tf.function(lambda s: tf.random.stateless_normal(shape, seed=s), jit_compile=True)
+    for xla in (True, False):
+        ours = host_dropout.normal(np.array(SEEDS), shape, xla)
+        assert ours.shape == (len(SEEDS), *shape) and ours.dtype == np.float32
+        for i, seed in enumerate(SEEDS):
+            s = tf.constant(seed, tf.int32)
+            theirs = (compiled(s) if xla else tf.random.stateless_normal(shape, seed=s)).numpy()
+            np.testing.assert_allclose(ours[i], theirs, rtol=2e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("jit", [True, False])
+@pytest.mark.parametrize("kind, value", [("GaussianNoise", 0.4), ("GaussianDropout", 0.3),
+                                         ("AlphaDropout", 0.2)])
+def test_the_noise_layers_are_keras_own_in_a_compiled_function(tf, jit, kind, value):
+    """Keras' noise layers called three times in a tf.function: what Noise.draw and forward
+    give, their gradients as TensorFlow's."""
+    from nnstudio.core.tf import keras
+
+    layer = getattr(keras().layers, kind)(value)
+    layer.build((6, 4))
+    start = layer.seed_generator.state.numpy().copy()
+    x = tf.constant(np.linspace(-1, 1, 24, dtype=np.float32).reshape(6, 4))
+    up = tf.constant(np.linspace(0.5, 2, 24, dtype=np.float32).reshape(6, 4))  # dLoss/dout
+
+    def step(v):
+        with tf.GradientTape() as tape:
+            tape.watch(v)
+            out = layer(v, training=True)
+        return out, tape.gradient(out, v, output_gradients=up)
+
+    call = tf.function(step, jit_compile=jit)
+    noise = host_dropout.Noise(kind, value)
+    draws = noise.draw(start, 3, (6, 4), jit)
+    for t in range(3):
+        out, grad = call(x)
+        np.testing.assert_allclose(noise.forward(x.numpy(), draws[t]), out.numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(noise.backward(up.numpy(), draws[t]), grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(layer.seed_generator.state.numpy(), start + [0, 3])
+
+
 @pytest.mark.parametrize("jit", [True, False])
 @pytest.mark.parametrize("state", [None, (3_000_000_000, 2**31 + 5)])  # the layer's own, or one past int32
 def test_the_masks_are_keras_dropouts_in_a_compiled_function(tf, jit, state):
@@ -58,7 +103,7 @@ def test_a_stream_gives_each_networks_masks_step_by_step_and_advances_their_stat
     """Two networks' states: step t of network i is keep_masks of its state at draw t, whether
     drawn an epoch ahead or one at a time; a partial batch takes the first rows."""
     states = [np.array([[11, 0], [99, 4]], np.int64)]
-    stream = host_dropout.MaskStream(states, [3], [0.5], bs=4, steps=2)
+    stream = host_dropout.MaskStream(states, [3], [host_dropout.Noise("Dropout", 0.5)], bs=4, steps=2)
     got = [stream.next(4), stream.next(2), stream.next(4)]  # the third starts the next "epoch"
     for t, (m,) in enumerate(got):
         for i, st in enumerate(states[0]):

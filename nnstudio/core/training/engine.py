@@ -23,11 +23,12 @@ overhead, and in tracing a new ``tf.function`` for every new model. This engine 
 Same seed, same settings, same data: the same history and weights, bit for bit on one path (XLA,
 the plain graph and the NumPy host engine of a first run agree to float rounding; dropout masks
 differ between XLA and the plain graph, whose kernel takes other bits of the same Philox numbers,
-so a network with Dropout never trains a first run in the plain graph: the host engine draws the
-masks of the run's own program, XLA's or the plain graph's, :mod:`~.host_dropout`).
+so a network with Dropout or noise never trains a first run in the plain graph: the host engine
+draws what the run's own program draws, XLA's or the plain graph's, :mod:`~.host_dropout`).
 
 * **A new network's first run does not wait for a compile** (``Trainer(plain_first_run=True)``:
-  the CLI and the app's Train): Dense networks (Dropout too) train it on the NumPy host engine
+  the CLI and the app's Train): every network the editor builds (Dense, the dropouts, noise,
+  BatchNormalization) trains it on the NumPy host engine
   (:mod:`nnstudio.core.training.host`), the same maths written out, which a teaching net runs
   as fast as scikit-learn with nothing to trace or compile.
 

@@ -32,10 +32,11 @@ rounding (``tests/test_host_engine.py`` trains both ways and compares curves and
   weights.
 
 What it covers (:func:`supports` says why not, and the run then uses the compiled path as before):
-Dense layers, and Dropout and BatchNormalization before any of them (the masks drawn as the run's
-program draws them, XLA's or a plain graph's: :mod:`~nnstudio.core.training.host_dropout`; the
-batch statistics, moving statistics and gradients as TensorFlow computes them:
-:mod:`~nnstudio.core.training.host_norm`), every
+Dense layers, and before any of them Dropout, AlphaDropout, GaussianNoise, GaussianDropout (their
+masks and noise drawn as the run's program draws them, XLA's or a plain graph's:
+:mod:`~nnstudio.core.training.host_dropout`) and BatchNormalization (the batch statistics, moving
+statistics and gradients as TensorFlow computes them: :mod:`~nnstudio.core.training.host_norm`):
+every layer the network editor builds; every
 activation of the network editor (softmax as the output of a classifier); sigmoid + binary
 cross-entropy, softmax + sparse categorical cross-entropy, or mean squared error; the Adam, SGD
 (momentum, Nesterov) and RMSprop optimizers; L1/L2 penalties and class weights.
@@ -51,7 +52,8 @@ from nnstudio.core.registry import canonical_activation
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.training import host_norm, host_optimizers
 from nnstudio.core.training.evaluation import EVAL_BATCH_ROWS, summarize
-from nnstudio.core.training.host_dropout import MaskStream
+from nnstudio.core.training.host_dropout import KINDS as NOISE_KINDS
+from nnstudio.core.training.host_dropout import MaskStream, Noise
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET
 from nnstudio.core.training.steps import (
     as_targets,
@@ -79,11 +81,12 @@ def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str 
     if settings.optimizer not in OPTIMIZERS:
         return f"the {settings.optimizer} optimizer"
     kinds = [type(layer).__name__ for layer in model.layers]
-    if not kinds or kinds[-1] != "Dense" or set(kinds) - {"Dense", "Dropout", "BatchNormalization"}:
-        return "layers other than Dense, Dropout and BatchNormalization"
-    if any(kind == "Dropout" and (layer.rate >= 1 or layer.noise_shape is not None)
+    if not kinds or kinds[-1] != "Dense" or set(kinds) - {"Dense", "BatchNormalization", *NOISE_KINDS}:
+        return "layers other than Dense, BatchNormalization, dropouts and noise"
+    if any(kind in NOISE_KINDS and kind != "GaussianNoise"
+           and (layer.rate >= 1 or getattr(layer, "noise_shape", None) is not None)
            for kind, layer in zip(kinds, model.layers)):
-        return "a Dropout of rate 1 or with a noise shape"
+        return "a dropout of rate 1 or with a noise shape"
     for kind, layer in zip(kinds, model.layers):
         why = host_norm.supported(layer) if kind == "BatchNormalization" else None
         if why:
@@ -121,8 +124,9 @@ class _Layer:
 
     def __init__(self, act, kernel, bias, gk, gb, l1, l2, drops=()):
         self.act, self.kernel, self.bias, self.gk, self.gb = act, kernel, bias, gk, gb
-        # what is done to its input, in order: a Dropout (its place in the run's list of them),
-        # a BatchNormalization (its HostNorm)
+        # what is done to its input, in order: a random layer (its place in the run's list of
+        # them: Dropout, AlphaDropout, GaussianNoise, GaussianDropout), a BatchNormalization (its
+        # HostNorm)
         self.drops = tuple(drops)
         self.normed = any(not isinstance(j, int) for j in self.drops)
         # views made once (the flat vectors change in place): the bias broadcast over rows, the
@@ -136,14 +140,15 @@ class _Layer:
 def _layers(model, tvars: list, views: list, gviews: list,
             stats: dict) -> tuple[list[_Layer], list, list]:
     """The model's Dense layers over the flat vectors' views (``views[i]`` holds ``tvars[i]``;
-    a population's views have the networks on a leading axis), its Dropout layers that draw
-    masks (rate above 0) and its BatchNormalization layers (``stats``: each moving statistic's
-    view, by variable id), each Dense layer knowing those on its input."""
+    a population's views have the networks on a leading axis), its random layers that draw
+    (Dropout's kinds, with a rate or stddev above 0) and its BatchNormalization layers
+    (``stats``: each moving statistic's view, by variable id), each Dense layer knowing those on
+    its input."""
     index = {id(v): i for i, v in enumerate(tvars)}
     out, dropouts, norms, pending = [], [], [], []
     for layer in model.layers:
-        if type(layer).__name__ == "Dropout":
-            if layer.rate > 0:  # rate 0: Keras passes the inputs through, drawing nothing
+        if type(layer).__name__ in NOISE_KINDS:
+            if hasattr(layer, "seed_generator"):  # rate 0: Keras passes the inputs through
                 pending.append(len(dropouts))
                 dropouts.append(layer)
             continue
@@ -222,11 +227,12 @@ class HostProgram:
         self.layers, self.dropouts, self.norms = _layers(
             model, self.tvars, self.views, self.gviews,
             {id(v): view for v, view in zip(self.stat_vars, self.stat_views)})
-        # each Dropout's seed state, advanced a draw a step as Keras' SeedGenerator advances it
+        # each random layer's seed state, advanced a draw a step as Keras' SeedGenerator does
         widths = [int(layer.kernel.shape[-2]) for layer in self.layers for j in layer.drops
                   if isinstance(j, int)]
+        self.noises = [Noise.of(layer) for layer in self.dropouts]
         self.masks = MaskStream([np.zeros(lead + (2,), np.int64)] * len(self.dropouts), widths,
-                                [layer.rate for layer in self.dropouts], self.bs, -(-n // self.bs),
+                                self.noises, self.bs, -(-n // self.bs), tail_shaped=bool(self.norms),
                                 xla=bool(settings.jit_compile),
                                 planned=-(-n // self.bs) * int(settings.epochs))
         # optimizer state: Adam's m and v, SGD's momentum, RMSprop's velocity (flat, like params)
@@ -389,9 +395,9 @@ class HostProgram:
     def _forward(self, x: np.ndarray, masks: list | None = None,
                  training: bool = False) -> tuple[list, list, list]:
         """Each layer's pre-activations, inputs and outputs. An input is the last output with
-        what its layer's ``drops`` do to it, in order: a Dropout (``masks``: each one's keep mask
-        for this batch, kept values times 1 / (1 - rate) as TensorFlow computes them; None in
-        inference), a BatchNormalization (the batch's statistics when ``training``)."""
+        what its layer's ``drops`` do to it, in order: a random layer (``masks``: each one's draw
+        for this batch, a Dropout's keep mask or a GaussianNoise's noise; None in inference: the
+        input passes), a BatchNormalization (the batch's statistics when ``training``)."""
         zs, acts, outs = [], [], [x]
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
@@ -400,7 +406,7 @@ class HostProgram:
                 if not isinstance(j, int):
                     h = j.train(h) if training else j.infer(h)
                 elif masks is not None:
-                    h = np.where(masks[j], h * self.masks.scales[j], F32(0))
+                    h = self.noises[j].forward(h, masks[j])
             acts.append(h)
             z = h @ layer.kernel
             if layer.bias is not None:
@@ -485,9 +491,9 @@ class HostProgram:
                 layer.gk += F32(2) * layer.l2 * layer.kernel
             if i or layer.normed:  # (the network's inputs normalized: gamma's, beta's gradients)
                 g = d @ layer.kernel_t
-                for j in reversed(layer.drops):  # back through the dropouts (kept units, scaled)
+                for j in reversed(layer.drops):  # back through the random layers
                     if isinstance(j, int):  # and normalizations
-                        g = np.where(masks[j], g * self.masks.scales[j], F32(0))
+                        g = self.noises[j].backward(g, masks[j])
                     else:
                         g = j.backward(g)
                 if i:

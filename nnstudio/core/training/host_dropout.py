@@ -1,4 +1,4 @@
-"""Dropout on the NumPy host engine: the masks the compiled program draws, bit for bit.
+"""Dropout and noise on the NumPy host engine: what the compiled program draws, bit for bit.
 
 Keras' ``Dropout`` (TensorFlow backend) draws each mask with ``stateless_dropout`` seeded by the
 layer's seed state, which then advances by [0, 1]. In the compiled program (XLA on the CPU) that
@@ -13,8 +13,15 @@ numbers instead: ``xla=False``. Written out here in NumPy (``tests/core/test_hos
 checks both bit for bit against TensorFlow, and against Keras' own layer in a compiled function),
 the host engine draws the masks its run's program would draw, so a first run of a network with
 Dropout is the same run as on that program, with nothing to trace or compile.
+
+The editor's other random layers draw from the same numbers: ``AlphaDropout`` keeps a unit where its
+uniform number is at least the rate (as Dropout), then maps it affinely; ``GaussianNoise`` adds and
+``GaussianDropout`` multiplies by normal numbers (``stateless_random_normal``: Box-Muller on pairs
+of those uniforms, :func:`normal`), to float rounding of sine, cosine and logarithm.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -29,6 +36,8 @@ AHEAD_NUMBERS = 2**21
 _M0, _M1 = U64(0xD2511F53), U64(0xCD9E8D57)
 _W0, _W1 = U32(0x9E3779B9), U32(0xBB67AE85)
 _SCRAMBLE = (U32(0x3EC8F720), U32(0x02461E29))
+#: SELU's constants, as Keras' AlphaDropout spells them
+ALPHA, SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
 def philox(counter: tuple, key: tuple) -> tuple:
@@ -66,16 +75,115 @@ def uniform(seeds: np.ndarray, size: int, xla: bool = True) -> np.ndarray:
     return (mantissa.astype(np.float32) * np.float32(2.0 ** -23)).reshape(*lead, size)
 
 
+def _box_muller(u1: np.ndarray, u2: np.ndarray, xla: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Two normal numbers from two uniform ones: (sin, cos) of 2 pi u2 times sqrt(-2 log u1), u1
+    at least 1e-7; TensorFlow's kernel takes 2 pi u2 in double."""
+    u1 = np.maximum(u1, np.float32(1e-7))
+    if xla:
+        v = np.float32(2 * np.pi) * u2
+    else:
+        v = (2 * np.pi * u2.astype(np.float64)).astype(np.float32)
+    r = np.sqrt(np.float32(-2) * np.log(u1))
+    return np.sin(v) * r, np.cos(v) * r
+
+
+def normal(seeds: np.ndarray, shape: tuple[int, ...], xla: bool = True) -> np.ndarray:
+    """``stateless_random_normal(shape, seed)`` for each seed pair of ``seeds`` ([..., 2]): float32
+    [..., *shape]. TensorFlow's kernel pairs consecutive uniform numbers; XLA pairs them along one
+    dimension of the shape (its first even one, else its first largest), drawing the shape with
+    that dimension d as [ceil(d / 2), 2] and the two halves' results side by side."""
+    seeds = np.asarray(seeds, np.int64)
+    lead, shape = seeds.shape[:-1], tuple(int(d) for d in shape)
+    size = int(np.prod(shape))
+    if not xla:
+        m = -(-size // 2) * 2
+        u = uniform(seeds, m, False)
+        a, b = _box_muller(u[..., 0::2], u[..., 1::2], False)
+        return np.stack([a, b], -1).reshape(*lead, m)[..., :size].reshape(*lead, *shape)
+    split = next((i for i, d in enumerate(shape) if d % 2 == 0), int(np.argmax(shape)))
+    half = -(-shape[split] // 2)
+    drawn = shape[:split] + (half, 2) + shape[split + 1:]
+    u = uniform(seeds, int(np.prod(drawn)), True).reshape(*lead, *drawn)
+    axis = len(lead) + split + 1
+    a, b = _box_muller(np.take(u, 0, axis), np.take(u, 1, axis), True)
+    out = np.stack([a, b], axis).reshape(*lead, *shape[:split], 2 * half, *shape[split + 1:])
+    return np.take(out, np.arange(shape[split]), len(lead) + split)
+
+
+def _seeds(state: np.ndarray, draws: int) -> np.ndarray:
+    """The int32 seed pairs of a layer's next ``draws`` calls from its seed ``state`` ([..., 2]
+    int64, as ``SeedGenerator.state`` holds it; call t uses ``state + [0, t]``): [draws, ..., 2]."""
+    state = np.asarray(state, np.int64)
+    t = np.arange(int(draws), dtype=np.int64).reshape((-1,) + (1,) * (state.ndim - 1))
+    return np.stack(np.broadcast_arrays(state[..., 0] + 0 * t, state[..., 1] + t), -1) % SEED_MOD
+
+
 def keep_masks(state: np.ndarray, draws: int, shape: tuple[int, ...], rate: float,
                xla: bool = True) -> np.ndarray:
     """The keep masks of a Dropout layer's next ``draws`` calls on inputs of ``shape``, from its
-    seed ``state`` ([..., 2] int64, as ``SeedGenerator.state`` holds it; the layer's call t uses
-    ``state + [0, t]``): bool [draws, ..., *shape]."""
-    state = np.asarray(state, np.int64)
-    t = np.arange(int(draws), dtype=np.int64).reshape((-1,) + (1,) * (state.ndim - 1))
-    seeds = np.stack(np.broadcast_arrays(state[..., 0] + 0 * t, state[..., 1] + t), -1) % SEED_MOD
+    seed ``state`` ([..., 2] int64): bool [draws, ..., *shape]."""
+    seeds = _seeds(state, draws)
     size = int(np.prod(shape))
     return (uniform(seeds, size, xla) >= np.float32(rate)).reshape(*seeds.shape[:-1], *shape)
+
+
+#: The Keras layers :class:`Noise` computes
+KINDS = ("Dropout", "AlphaDropout", "GaussianNoise", "GaussianDropout")
+
+
+class Noise:
+    """What one random layer does to its input, given its draw for the step (a keep mask for
+    Dropout and AlphaDropout, a float32 array for the Gaussian layers), and to the gradient
+    (TensorFlow's of Keras' call). ``kind``: the Keras class (:data:`KINDS`); ``value``: its rate
+    (above 0, below 1), or GaussianNoise's stddev."""
+
+    __slots__ = ("a", "b", "kind", "param", "uniform")
+
+    def __init__(self, kind: str, value: float) -> None:
+        self.kind = kind
+        self.uniform = kind in ("Dropout", "AlphaDropout")
+        value = float(value)
+        # the rate, or the normal numbers' (stddev, mean): float32, as TensorFlow casts them
+        if kind == "GaussianNoise":
+            self.param = (np.float32(value), np.float32(0.0))
+        elif kind == "GaussianDropout":
+            self.param = (np.float32(math.sqrt(value / (1.0 - value))), np.float32(1.0))
+        else:
+            self.param = value
+        self.a = self.b = np.float32(0)
+        if kind == "Dropout":
+            self.a = scale_of(value)
+        elif kind == "AlphaDropout":  # Keras' affine map, in double, then float32
+            alpha_p = -ALPHA * SCALE
+            a = ((1 - value) * (1 + value * alpha_p**2)) ** -0.5
+            self.a, self.b = np.float32(a), np.float32(-a * alpha_p * value)
+            self.param = (value, np.float32(alpha_p))
+
+    @classmethod
+    def of(cls, layer) -> Noise:
+        """The Keras layer's."""
+        kind = type(layer).__name__
+        return cls(kind, layer.stddev if kind == "GaussianNoise" else layer.rate)
+
+    def draw(self, state: np.ndarray, draws: int, shape: tuple[int, ...], xla: bool) -> np.ndarray:
+        """The layer's draws for its next ``draws`` calls on inputs of ``shape``: [draws, ...]."""
+        if self.uniform:
+            rate = self.param if self.kind == "Dropout" else self.param[0]
+            return keep_masks(state, draws, shape, rate, xla)
+        stddev, mean = self.param
+        return normal(_seeds(state, draws), shape, xla) * stddev + mean
+
+    def forward(self, h: np.ndarray, d: np.ndarray) -> np.ndarray:
+        if self.kind == "Dropout":
+            return np.where(d, h * self.a, np.float32(0))
+        if self.kind == "AlphaDropout":  # (inputs * kept + alpha_p * (1 - kept)) * a + b
+            return self.a * np.where(d, h, self.param[1]) + self.b
+        return h + d if self.kind == "GaussianNoise" else h * d
+
+    def backward(self, g: np.ndarray, d: np.ndarray) -> np.ndarray:
+        if self.uniform:
+            return np.where(d, g * self.a, np.float32(0))
+        return g if self.kind == "GaussianNoise" else g * d
 
 
 def scale_of(rate: float) -> np.float32:
@@ -84,47 +192,55 @@ def scale_of(rate: float) -> np.float32:
 
 
 class MaskStream:
-    """The masks of a training run's Dropout layers, drawn many steps ahead.
+    """The draws of a training run's random layers (Dropout's masks, the Gaussian layers' noise),
+    made many steps ahead.
 
-    ``states``: per Dropout layer (in the network's order) its seed state, [2] or [N, 2] for N
+    ``states``: per random layer (in the network's order) its seed state, [2] or [N, 2] for N
     networks, advanced by one draw per step as the layer advances it; ``widths`` the width of
-    the inputs each one drops, ``rates`` their rates; ``xla``: as XLA draws them (else as
-    TensorFlow's kernel). :meth:`next` gives one step's masks. ``steps``: the steps to draw at
-    a time (``planned``, the run's steps, at most: a 2-epoch run draws no more), within
-    :data:`AHEAD_NUMBERS`."""
+    the inputs each one takes, ``noises`` what each is (:class:`Noise`); ``xla``: as XLA draws
+    them (else as TensorFlow's kernel). :meth:`next` gives one step's draws. ``steps``: the steps
+    to draw at a time (``planned``, the run's steps, at most: a 2-epoch run draws no more),
+    within :data:`AHEAD_NUMBERS`. ``tail_shaped``: the program draws a last, partial batch at its
+    own shape (a network with BatchNormalization: XLA's normal numbers then differ from the first
+    rows of a full batch's), else as the first rows of a full batch."""
 
-    def __init__(self, states: list[np.ndarray], widths: list[int], rates: list[float],
-                 bs: int, steps: int, xla: bool = True, planned: int | None = None) -> None:
-        self._start = [np.array(s, np.int64) for s in states]  # the states at the first mask drawn
-        self.widths, self.rates = list(widths), [float(r) for r in rates]
-        self.scales = [scale_of(r) for r in self.rates]
-        self.bs, self.xla = int(bs), bool(xla)
+    def __init__(self, states: list[np.ndarray], widths: list[int], noises: list[Noise],
+                 bs: int, steps: int, xla: bool = True, planned: int | None = None,
+                 tail_shaped: bool = False) -> None:
+        self._start = [np.array(s, np.int64) for s in states]  # the states at the first draw
+        self.widths, self.noises = list(widths), list(noises)
+        self.bs, self.xla, self.tail_shaped = int(bs), bool(xla), bool(tail_shaped)
         lead = int(np.prod(self._start[0].shape[:-1])) if self._start else 1  # networks
         fit = AHEAD_NUMBERS // max(1, lead * self.bs * max(self.widths, default=1))
         self.steps = max(1, min(int(planned or steps), max(int(steps), fit)))
         self._buf: list[np.ndarray] = []
-        self._at = 0  # the next step's place in the masks drawn ahead
+        self._at = 0  # the next step's place in the draws made ahead
         self._drawn = 0  # steps since the start
 
     @property
     def states(self) -> list[np.ndarray]:
-        """Each Dropout layer's seed state now, as the Keras layer would hold it (copies)."""
+        """Each random layer's seed state now, as the Keras layer would hold it (copies)."""
         return [s + np.array([0, self._drawn], np.int64) for s in self._start]
 
     def reset(self, states: list[np.ndarray]) -> None:
-        """Start from these seed states (a run loaded); masks drawn ahead are dropped."""
+        """Start from these seed states (a run loaded); draws made ahead are dropped."""
         self._start = [np.array(s, np.int64) for s in states]
         self._buf, self._at, self._drawn = [], 0, 0
 
     def next(self, rows: int) -> list[np.ndarray]:
-        """Each Dropout layer's keep mask for a step of ``rows`` rows ([..., rows, width]);
-        the seed states advance by one draw."""
+        """Each random layer's draw for a step of ``rows`` rows ([..., rows, width]); the seed
+        states advance by one draw."""
         if not self._buf or self._at >= len(self._buf[0]):
-            self._buf = [keep_masks(s, self.steps, (self.bs, w), r, self.xla)
-                         for s, w, r in zip(self.states, self.widths, self.rates)]
+            self._buf = [noise.draw(s, self.steps, (self.bs, w), self.xla)
+                         for s, w, noise in zip(self.states, self.widths, self.noises)]
             self._at = 0
         at = self._at
-        out = [m[at] for m in self._buf] if rows == self.bs else [m[at][..., :rows, :] for m in self._buf]
+        if rows == self.bs:
+            out = [d[at] for d in self._buf]
+        else:
+            out = [noise.draw(s, 1, (rows, w), True)[0]
+                   if self.tail_shaped and self.xla and not noise.uniform else d[at][..., :rows, :]
+                   for d, noise, s, w in zip(self._buf, self.noises, self.states, self.widths)]
         self._at += 1
         self._drawn += 1
         return out

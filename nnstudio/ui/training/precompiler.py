@@ -6,9 +6,10 @@ with the clock running. :class:`Precompiler` calls :func:`nnstudio.core.training
 on a worker thread a moment after the network, the data or the settings stop changing, one compile
 at a time, never while training runs. The result of training is the same either way (up to float
 rounding). A Train pressed before the compile is done does not wait for it (``Trainer.plain_first_run``):
-a network of Dense and Dropout layers trains that run on the NumPy host engine
-(:mod:`nnstudio.core.training.host`, nothing to compile; it draws XLA's dropout masks), other
-networks in a plain TF graph. The compile follows when the run ends.
+a network the layer editor builds trains that run on the NumPy host engine
+(:mod:`nnstudio.core.training.host`, nothing to compile; it draws XLA's dropout masks and noise),
+other networks (another optimizer, a model from elsewhere) in a plain TF graph. The compile
+follows when the run ends.
 
 The same goes for Repeat (issue 18): a Repeat of a network whose population program is not
 compiled trains its seeds together on the host engine; once it ends, the population program of
