@@ -162,7 +162,8 @@ def test_output_layer_from_the_task_trains(task, k):
 def test_initial_values_are_the_built_models_without_building_it():
     """Issue 18: a population draws each seed's starting values without building its Keras
     model, every seed's in one traced call; they must be exactly what build_model starts from
-    (weights, dropout seed state), for every initializer the editor offers."""
+    (weights, dropout seed state, batch normalization's), for every initializer the editor
+    offers."""
     from nnstudio.core.model import build
     from nnstudio.core.model.spec import INITIALIZERS
 
@@ -170,7 +171,9 @@ def test_initial_values_are_the_built_models_without_building_it():
              NetworkSpec([LayerSpec.dense(6, "relu", initializer="uniform"), LayerSpec.dropout(0.2),
                           LayerSpec.dense(4, "tanh", initializer="normal"), LayerSpec.dropout(0.3)]),
              NetworkSpec([LayerSpec.dense(16, "relu", initializer="he_normal"),
-                          LayerSpec.dense(8, "elu", l2=0.01, use_bias=False)])]
+                          LayerSpec.dense(8, "elu", l2=0.01, use_bias=False)]),
+             NetworkSpec([LayerSpec.batchnorm(), LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2),
+                          LayerSpec.batchnorm(), LayerSpec.dense(4, "relu")])]
     specs += [NetworkSpec([LayerSpec.dense(3, "tanh", initializer=name)]) for name in INITIALIZERS]
     seeds = [0, 3, 11]
     for spec in specs:

@@ -150,7 +150,8 @@ def initial_values_many(spec: NetworkSpec, n_inputs: int, task: Task | str, n_cl
     Each seed makes the same initializers in the same order as :func:`_make_layers` (so they draw
     the same seeds from Python's random state), and a dropout layer's seed state is drawn as its
     ``SeedGenerator`` draws it. The initializers of all seeds are then called in one traced
-    function, each random one with its own seed. Dense and Dropout layers only (ValueError)."""
+    function, each random one with its own seed. Dense, Dropout and BatchNormalization layers only
+    (ValueError)."""
     _check(spec, n_inputs, task, n_classes)
     keras = _keras()
     plans = []
@@ -188,6 +189,8 @@ def _initial_plan(keras, spec: NetworkSpec, n_inputs: int, task, n_classes: int,
         elif layer.kind == "dropout":
             if float(layer.rate) > 0:  # Dropout makes its SeedGenerator only then
                 plan.append(np.array([make_default_seed(), 0], dtype=random_seed_dtype()))
+        elif layer.kind == "batchnorm":  # gamma, beta, moving mean and variance: Keras' defaults
+            plan += [np.full((width,), v, dtype="float32") for v in (1.0, 0.0, 0.0, 1.0)]
         else:
             raise ValueError(f"initial_values: {layer.kind} layers are not covered")
     return plan

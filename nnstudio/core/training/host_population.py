@@ -39,19 +39,18 @@ class HostPopulation(HostProgram):
     def __init__(self, template, settings: TrainSettings, task: Task, loss_name: str, n: int,
                  n_inputs: int, n_val: int, layout: str, pop: int) -> None:
         super().__init__(template, settings, task, loss_name, n, n_inputs, n_val, layout, pop=pop)
-        if self.norms:  # pragma: no cover - population.supports() keeps them out
-            raise ValueError("population: BatchNormalization is not supported")
         self.pop = pop
         self.max_k = population_max_k(n, pop)
         index = {id(v): i for i, v in enumerate(template.variables)}
         self.sources = [index[id(v)] for v in self.tvars]  # each weight's place in .variables
         self.seed_sources = [index[id(layer.seed_generator.state)] for layer in self.dropouts]
+        self.stat_sources = [index[id(v)] for v in self.stat_vars]  # moving statistics
 
     # ---- values in and out
     def load(self, values, settings: TrainSettings) -> None:
         """Start a run: network i gets ``values[i]`` (its model's ``variables`` values)."""
-        for j, view in enumerate(self.views):
-            view[...] = np.stack([np.asarray(vals[self.sources[j]]) for vals in values])
+        for view, src in zip(self.views + self.stat_views, self.sources + self.stat_sources):
+            view[...] = np.stack([np.asarray(vals[src]) for vals in values])
         self.masks.reset([np.stack([np.asarray(vals[src]) for vals in values])
                           for src in self.seed_sources])
         self.m[:] = 0
@@ -63,8 +62,8 @@ class HostPopulation(HostProgram):
         """Model i gets network i's values."""
         for i, model in enumerate(models):
             variables = model.variables
-            for j, view in enumerate(self.views):
-                variables[self.sources[j]].assign(view[i])
+            for view, src in zip(self.views + self.stat_views, self.sources + self.stat_sources):
+                variables[src].assign(view[i])
             for src, state in zip(self.seed_sources, self.masks.states):
                 variables[src].assign(state[i])
 

@@ -57,6 +57,8 @@ from nnstudio.core.training.steps import layout_for
 POPULATION_MAX_BYTES = 64 * 2**20
 #: At most this many networks in one population (more seeds train in groups of this many).
 POPULATION_MAX = 8
+#: The layer kinds a population program (and the host engine's population) computes.
+POPULATION_KINDS = frozenset({"dense", "dropout", "batchnorm"})
 #: A compiled call lasts about this long once the speed is known (``should_stop`` is asked between).
 CALL_SECONDS = 0.25
 #: Compiled population programs kept (architecture x data shape x optimizer x N).
@@ -72,8 +74,8 @@ def supports(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> str | 
     if settings.class_weight != "none":
         return "class weights"
     kinds = {layer.kind for layer in spec.layers_for(data.task, data.n_classes)}
-    if not kinds <= {"dense", "dropout"}:
-        return f"layers of kind {', '.join(sorted(kinds - {'dense', 'dropout'}))}"
+    if not kinds <= POPULATION_KINDS:
+        return f"layers of kind {', '.join(sorted(kinds - POPULATION_KINDS))}"
     if len(data.X_train) == 0 or np.asarray(data.X_train).size * 4 > POPULATION_MAX_BYTES:
         return "the training data is empty or too large"
     try:
@@ -149,7 +151,7 @@ def _host_first(key, data, spec: NetworkSpec, settings: TrainSettings) -> bool:
     populations yet."""
     if settings.optimizer not in host.OPTIMIZERS:
         return False
-    if any(layer.kind not in ("dense", "dropout") for layer in spec.layers_for(data.task, data.n_classes)):
+    if any(layer.kind not in POPULATION_KINDS for layer in spec.layers_for(data.task, data.n_classes)):
         return False
     with _cache_lock:
         prog = _cache.get(key)

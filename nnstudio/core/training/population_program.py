@@ -108,11 +108,24 @@ class PopulationProgram:
                                  name=f"{layer.name}_seed")
                 self.sources.append(index[id(state)])
                 self.layers.append(("dropout", float(layer.rate), st))
+            elif name == "BatchNormalization":  # gamma, beta; the moving mean and variance
+                norm = [tf.Variable(tf.zeros([pop, *v.shape]) if i < 2 else tf.ones([pop, *v.shape]),
+                                    trainable=i < 2, name=f"{layer.name}_{i}")
+                        for i, v in enumerate((layer.gamma, layer.beta, layer.moving_mean,
+                                               layer.moving_variance))]
+                self.sources += [index[id(v)] for v in (layer.gamma, layer.beta, layer.moving_mean,
+                                                         layer.moving_variance)]
+                self.layers.append(("norm", *norm, float(layer.momentum), float(layer.epsilon)))
+                trainable += norm[:2]
             else:  # pragma: no cover - supports() keeps other layers out
                 raise ValueError(f"population: unsupported layer {name}")
-        self.stacked = [v for layer in self.layers  # kernel, bias and seed state: those there are
-                        for v in ((layer[1], layer[2]) if layer[0] == "dense" else (layer[2],))
+        self.stacked = [v for layer in self.layers  # kernel, bias, seed state, norm's four
+                        for v in ((layer[1], layer[2]) if layer[0] == "dense" else
+                                  layer[1:5] if layer[0] == "norm" else (layer[2],))
                         if v is not None]
+        # batch normalization takes a last, partial batch as a step of its own (padding rows
+        # would count in its statistics), as a single run's program does
+        self.tail_step = any(layer[0] == "norm" for layer in self.layers)
         self.tvars = trainable
         self.weight_slots = weight_slots(template, self.sources)
         self.opt = make_optimizer(settings)
@@ -302,9 +315,26 @@ class PopulationProgram:
                 if b is not None:
                     h = h + b[:, None, :]
                 h = act(h)
+            elif layer[0] == "norm":
+                h = self._norm(h, training, *layer[1:])
             elif training and layer[1] > 0:
                 h = self._dropout(h, layer[1], layer[2])
         return h
+
+    def _norm(self, h, training: bool, gamma, beta, mean, var, momentum: float, eps: float):
+        """Each network's BatchNormalization as Keras' layer computes it: in training the rows'
+        moments (``tf.nn.moments``), which move the moving ones, else the moving ones."""
+        tf = _tensorflow()
+        if training:
+            m, v = tf.nn.moments(h, axes=[-2], keepdims=True)
+            moved = [mean.assign(mean * momentum + m[:, 0] * (1.0 - momentum)),
+                     var.assign(var * momentum + v[:, 0] * (1.0 - momentum))]
+            with tf.control_dependencies(moved):
+                h = tf.identity(h)
+        else:
+            m, v = mean[:, None, :], var[:, None, :]
+        inv = tf.math.rsqrt(v + eps) * gamma[:, None, :]
+        return h * inv + (beta[:, None, :] - m * inv)
 
     def _dropout(self, h, rate: float, st):
         """Each network's own mask, drawn as Keras' ``Dropout`` draws it on the TF backend
@@ -341,6 +371,7 @@ class PopulationProgram:
         opt, tvars = self.opt, self.tvars
         has_val, nkeys = self.has_val, len(self.keys)
         n_steps = -(-n // bs)
+        n_loop = n // bs if self.tail_step else n_steps  # steps of the loop: of full batches
         ydt = tf.float32 if self.layout == "column" else tf.int32
         yshape = (lambda m: [m, 1]) if self.layout == "column" else (lambda m: [m])
         nv = max(self.n_val, 1)
@@ -395,8 +426,11 @@ class PopulationProgram:
                     cnt = tf.reduce_sum(wb)
                     return b + 1, ls + lo * cnt, ms + me * cnt
 
-                _, ls, ms = tf.while_loop(lambda b, ls, ms: b < n_steps, batch,
+                _, ls, ms = tf.while_loop(lambda b, ls, ms: b < n_loop, batch,
                                           [tf.constant(0), zero, zero])
+                if n_loop < n_steps:  # the last, partial batch: its real rows only
+                    lo, me = step(X, y, perm[:, n_loop * bs:], tf.ones([n - n_loop * bs]))
+                    ls, ms = ls + lo * (n - n_loop * bs), ms + me * (n - n_loop * bs)
                 row = [ls / n, ms / n]
                 if has_val:
                     with tf.control_dependencies([ls]):
