@@ -173,7 +173,10 @@ def test_initial_values_are_the_built_models_without_building_it():
              NetworkSpec([LayerSpec.dense(16, "relu", initializer="he_normal"),
                           LayerSpec.dense(8, "elu", l2=0.01, use_bias=False)]),
              NetworkSpec([LayerSpec.batchnorm(), LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2),
-                          LayerSpec.batchnorm(), LayerSpec.dense(4, "relu")])]
+                          LayerSpec.batchnorm(), LayerSpec.dense(4, "relu")]),
+             NetworkSpec([LayerSpec.gaussian_noise(0.1), LayerSpec.dense(6, "relu"),
+                          LayerSpec.gaussian_dropout(0.2), LayerSpec.dense(5, "selu"),
+                          LayerSpec.alpha_dropout(0.1), LayerSpec.gaussian_noise(0.0)])]
     specs += [NetworkSpec([LayerSpec.dense(3, "tanh", initializer=name)]) for name in INITIALIZERS]
     seeds = [0, 3, 11]
     for spec in specs:

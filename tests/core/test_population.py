@@ -152,6 +152,27 @@ def test_batch_normalization_trains_in_a_population(xor, path, jit, monkeypatch)
         _same_run(r, train(xor, NORM_SPEC, replace(s, seed=r.seed)), path)
 
 
+# the editor's noise layers, each network drawing its own
+NOISE_SPEC = NetworkSpec([LayerSpec.gaussian_noise(0.3), LayerSpec.dense(6, "relu"),
+                          LayerSpec.gaussian_dropout(0.2), LayerSpec.dense(5, "selu"),
+                          LayerSpec.alpha_dropout(0.1)])
+
+
+@pytest.mark.parametrize("path", ["population", "population-host"])
+@pytest.mark.parametrize("jit", [True, False])
+def test_noise_layers_train_in_a_population(xor, path, jit, monkeypatch):
+    """GaussianNoise, GaussianDropout and AlphaDropout in a population: each network draws its
+    single run's noise (XLA's or TensorFlow kernel's), compiled or on the host."""
+    population.clear_population_cache()
+    if path == "population":
+        monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
+    s = _settings(jit_compile=jit)
+    assert population.supports(xor, NOISE_SPEC, s, 3) is None
+    pop = population.train_population(xor, NOISE_SPEC, s, SEEDS)
+    for r in pop:
+        _same_run(r, train(xor, NOISE_SPEC, replace(s, seed=r.seed)), path)
+
+
 HOST_SPEC = NetworkSpec([LayerSpec.dense(6, "relu", l1=0.001), LayerSpec.dense(4, "tanh", l2=0.01)])
 
 
@@ -261,9 +282,7 @@ def test_train_repeated_runs_the_seeds_together(xor):
 
 
 def test_what_trains_seed_after_seed(xor):
-    spec_noise = NetworkSpec([LayerSpec.dense(4, "relu"), LayerSpec.gaussian_noise(0.1)])
     assert population.supports(xor, DROP_SPEC, _settings(), 3) is None
-    assert "gaussian_noise" in population.supports(xor, spec_noise, _settings(), 3)
     assert "early stopping" in population.supports(xor, DROP_SPEC, _settings(early_stopping=True), 3)
     assert population.supports(xor, DROP_SPEC, _settings(), 1) == "a single seed"
 

@@ -150,8 +150,7 @@ def initial_values_many(spec: NetworkSpec, n_inputs: int, task: Task | str, n_cl
     Each seed makes the same initializers in the same order as :func:`_make_layers` (so they draw
     the same seeds from Python's random state), and a dropout layer's seed state is drawn as its
     ``SeedGenerator`` draws it. The initializers of all seeds are then called in one traced
-    function, each random one with its own seed. Dense, Dropout and BatchNormalization layers only
-    (ValueError)."""
+    function, each random one with its own seed. The layer editor's kinds (else ValueError)."""
     _check(spec, n_inputs, task, n_classes)
     keras = _keras()
     plans = []
@@ -186,8 +185,9 @@ def _initial_plan(keras, spec: NetworkSpec, n_inputs: int, task, n_classes: int,
             elif layer.use_bias:
                 plan.append((keras.initializers.get("zeros"), (layer.units,)))
             width = layer.units
-        elif layer.kind == "dropout":
-            if float(layer.rate) > 0:  # Dropout makes its SeedGenerator only then
+        elif layer.kind in ("dropout", "alpha_dropout", "gaussian_dropout", "gaussian_noise"):
+            value = layer.stddev if layer.kind == "gaussian_noise" else layer.rate
+            if float(value) > 0:  # the layer makes its SeedGenerator only then
                 plan.append(np.array([make_default_seed(), 0], dtype=random_seed_dtype()))
         elif layer.kind == "batchnorm":  # gamma, beta, moving mean and variance: Keras' defaults
             plan += [np.full((width,), v, dtype="float32") for v in (1.0, 0.0, 0.0, 1.0)]

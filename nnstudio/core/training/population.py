@@ -58,7 +58,8 @@ POPULATION_MAX_BYTES = 64 * 2**20
 #: At most this many networks in one population (more seeds train in groups of this many).
 POPULATION_MAX = 8
 #: The layer kinds a population program (and the host engine's population) computes.
-POPULATION_KINDS = frozenset({"dense", "dropout", "batchnorm"})
+POPULATION_KINDS = frozenset({"dense", "dropout", "batchnorm", "gaussian_noise", "gaussian_dropout",
+                              "alpha_dropout"})
 #: A compiled call lasts about this long once the speed is known (``should_stop`` is asked between).
 CALL_SECONDS = 0.25
 #: Compiled population programs kept (architecture x data shape x optimizer x N).

@@ -19,6 +19,8 @@ from nnstudio.core.settings import TrainSettings
 from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.evaluation import summarize
+from nnstudio.core.training.host_dropout import KINDS as NOISE_KINDS
+from nnstudio.core.training.population_layers import noise, norm
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET, warm_epoch_affordable
 from nnstudio.core.training.steps import (
     as_targets,
@@ -99,15 +101,16 @@ class PopulationProgram:
                 l1, l2 = kernel_penalties(layer)
                 self.layers.append(("dense", k, b, keras.activations.get(layer.activation), l1, l2))
                 trainable += [k] + ([b] if b is not None else [])
-            elif name == "Dropout" and not hasattr(layer, "seed_generator"):
+            elif name in NOISE_KINDS and not hasattr(layer, "seed_generator"):
                 # rate 0: Keras makes no seed generator and the layer passes its inputs through
-                self.layers.append(("dropout", 0.0, None))
-            elif name == "Dropout":
+                self.layers.append(("dropout", 0.0, None, name))
+            elif name in NOISE_KINDS:  # Dropout, AlphaDropout, GaussianNoise, GaussianDropout
                 state = layer.seed_generator.state
                 st = tf.Variable(tf.zeros([pop, *state.shape], state.dtype), trainable=False,
                                  name=f"{layer.name}_seed")
                 self.sources.append(index[id(state)])
-                self.layers.append(("dropout", float(layer.rate), st))
+                value = layer.stddev if name == "GaussianNoise" else layer.rate
+                self.layers.append(("dropout", float(value), st, name))
             elif name == "BatchNormalization":  # gamma, beta; the moving mean and variance
                 norm = [tf.Variable(tf.zeros([pop, *v.shape]) if i < 2 else tf.ones([pop, *v.shape]),
                                     trainable=i < 2, name=f"{layer.name}_{i}")
@@ -316,39 +319,24 @@ class PopulationProgram:
                     h = h + b[:, None, :]
                 h = act(h)
             elif layer[0] == "norm":
-                h = self._norm(h, training, *layer[1:])
+                h = norm(h, training, *layer[1:])
             elif training and layer[1] > 0:
-                h = self._dropout(h, layer[1], layer[2])
+                h = self._dropout(h, *layer[1:])
         return h
 
-    def _norm(self, h, training: bool, gamma, beta, mean, var, momentum: float, eps: float):
-        """Each network's BatchNormalization as Keras' layer computes it: in training the rows'
-        moments (``tf.nn.moments``), which move the moving ones, else the moving ones."""
+    def _dropout(self, h, rate: float, st, kind: str = "Dropout"):
+        """Each network's own mask or noise, drawn as Keras' layer ``kind`` draws it on the TF
+        backend (``stateless_dropout``, ``stateless_uniform`` or ``stateless_normal`` seeded by the
+        layer's seed state, which then advances by [0, 1]); ``rate``: GaussianNoise's stddev."""
         tf = _tensorflow()
-        if training:
-            m, v = tf.nn.moments(h, axes=[-2], keepdims=True)
-            moved = [mean.assign(mean * momentum + m[:, 0] * (1.0 - momentum)),
-                     var.assign(var * momentum + v[:, 0] * (1.0 - momentum))]
-            with tf.control_dependencies(moved):
-                h = tf.identity(h)
-        else:
-            m, v = mean[:, None, :], var[:, None, :]
-        inv = tf.math.rsqrt(v + eps) * gamma[:, None, :]
-        return h * inv + (beta[:, None, :] - m * inv)
-
-    def _dropout(self, h, rate: float, st):
-        """Each network's own mask, drawn as Keras' ``Dropout`` draws it on the TF backend
-        (``stateless_dropout`` seeded by the layer's seed state, which then advances by [0, 1])."""
-        tf = _tensorflow()
-        if rate >= 1.0:
+        if rate >= 1.0 and kind != "GaussianNoise":
             return tf.zeros_like(h)
         out = []
         for i in range(self.pop):
             seed = st[i]
             if seed.dtype != tf.int32:  # Keras' _cast_seed: int64 state, int32 seeds for XLA
                 seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
-            out.append(tf.nn.experimental.stateless_dropout(
-                h[i], rate=rate, noise_shape=tf.shape(h[i]), seed=seed))
+            out.append(noise(kind, h[i], rate, seed))
         with tf.control_dependencies(out):
             inc = st.assign_add(tf.tile(tf.constant([[0, 1]], st.dtype), [self.pop, 1]))
         with tf.control_dependencies([inc]):
