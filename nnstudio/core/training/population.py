@@ -12,9 +12,10 @@ Each network is the run its seed gives alone, up to float rounding:
   by :func:`initial_values_many`, and copied in; the trained values are copied into N ordinary
   Keras models made by :func:`empty_model`, on first use: :class:`~nnstudio.core.trained.Deferred`);
 * the same shuffles (each seed's row order is :func:`epoch_orders` of its own seed) and the same
-  padded last batch;
-* the same dropout masks (each network keeps its own copy of its Dropout layers' seed state and
-  draws its masks with Keras' own ``stateless_dropout`` call, one network at a time);
+  padded last batch (with BatchNormalization, a last batch of its own size, as a single run);
+* the same dropout masks and noise (each network keeps its own copy of its random layers' seed
+  states and draws with the Keras layer's own stateless call, one network at a time:
+  :mod:`~nnstudio.core.training.population_layers`), and its own batch and moving statistics;
 * the same optimizer maths: the total loss is the *sum* of the N losses, so the gradient of slice
   i is network i's own gradient, and every Keras optimizer offered (Adam, SGD, RMSprop, Adagrad,
   Adamax, Nadam) updates each element from its own gradient and state only.
@@ -23,10 +24,10 @@ With two compute threads (headless; the app on 3 cores or more) a population of 
 is two programs called together on two threads (:class:`SplitPopulation`, :func:`splits`): XLA runs
 one program's small batched products on one core.
 
-What it covers: Dense and Dropout layers, no early stopping, no class weights, data on the fast
-path. Anything else (:func:`supports` says why) trains seed after seed as before. A seed whose
-loss becomes NaN or infinite is trained again alone, so that it stops and rolls back exactly as a
-single run does.
+What it covers: every layer kind the editor builds (Dense, Dropout, BatchNormalization, the noise
+layers), no early stopping, no class weights, data on the fast path. Anything else
+(:func:`supports` says why) trains seed after seed as before. A seed whose loss becomes NaN or
+infinite is trained again alone, so that it stops and rolls back exactly as a single run does.
 """
 from __future__ import annotations
 
