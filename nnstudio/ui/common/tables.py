@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import heapq
+import math
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QStyle, QTableView
 
 #: Rows whose values size a table's columns. Qt reads up to 1,000 by default, and a Python model
@@ -35,14 +37,17 @@ def fit_columns_to_texts(table: QTableView, texts, *, sized_columns: int | None 
     header = table.horizontalHeader()
     model = table.model()
     names = header.fontMetrics()
-    cells = table.fontMetrics()
+    cells = QFontMetricsF(table.font())
     margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table)
     pad = (margin + 1) * 2 + (1 if table.showGrid() else 0)  # as the item delegate sizes a cell
     rows = min(model.rowCount(), SIZED_ROWS)
     for i in range(header.count()):
         if sized_columns is None or i < sized_columns:
             longest = heapq.nlargest(MEASURED_VALUES, texts(i, rows), key=len)
-            width = max([header.sectionSizeHint(i)] + [cells.horizontalAdvance(t) + pad for t in longest])
+            # the text's width rounded up, as the delegate's layout takes it (rounded to the
+            # nearest pixel, a column came out a pixel short and cut "6-batchnorm-4" to "6-…")
+            width = max([header.sectionSizeHint(i)]
+                        + [math.ceil(cells.horizontalAdvance(t)) + pad for t in longest])
         else:
             name = str(model.headerData(i, Qt.Orientation.Horizontal) or "")
             width = names.horizontalAdvance(name) + 24
