@@ -37,11 +37,10 @@ class HostNorm:
     their gradients are views of the parameters' and gradients' vectors; ``mean`` and ``var``
     (the moving statistics) views of the statistics' vector."""
 
-    __slots__ = ("beta", "eps", "gamma", "gbeta", "ggamma", "layer", "mean", "momentum", "rest",
-                 "saved", "var")
+    __slots__ = ("beta", "eps", "gamma", "gbeta", "ggamma", "mean", "momentum", "rest", "saved",
+                 "var")
 
     def __init__(self, layer, gamma, beta, ggamma, gbeta, mean, var) -> None:
-        self.layer = layer
         self.gamma, self.beta, self.ggamma, self.gbeta = gamma, beta, ggamma, gbeta
         self.mean, self.var = mean, var
         # as TensorFlow casts the Python floats against float32 tensors
