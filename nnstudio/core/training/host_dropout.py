@@ -132,32 +132,37 @@ KINDS = ("Dropout", "AlphaDropout", "GaussianNoise", "GaussianDropout")
 
 
 class Noise:
-    """What one random layer does to its input, given its draw for the step (a keep mask for
-    Dropout and AlphaDropout, a float32 array for the Gaussian layers), and to the gradient
-    (TensorFlow's of Keras' call). ``kind``: the Keras class (:data:`KINDS`); ``value``: its rate
-    (above 0, below 1), or GaussianNoise's stddev."""
+    """One random layer's constants as Keras' layer computes them (in double, then float32 as
+    TensorFlow casts them against float32 tensors), what it does to its input given its draw for
+    the step (a keep mask for Dropout and AlphaDropout, a float32 array for the Gaussian layers),
+    and to the gradient (TensorFlow's of Keras' call). The population program computes the same
+    layer with these constants (:func:`~nnstudio.core.training.population_layers.noise`).
+    ``kind``: the Keras class (:data:`KINDS`); ``value``: its rate (above 0), or GaussianNoise's
+    stddev.
 
-    __slots__ = ("a", "b", "kind", "param", "uniform")
+    ``rate``: units are kept where their uniform number is at least this (Dropout, AlphaDropout);
+    ``stddev``, ``mean``: the normal numbers' (GaussianNoise, GaussianDropout); ``a``: what a
+    Dropout multiplies a kept unit by, and with ``b`` AlphaDropout's affine map of ``fill``, the
+    value a dropped unit takes."""
+
+    __slots__ = ("a", "b", "fill", "kind", "mean", "rate", "stddev", "uniform")
 
     def __init__(self, kind: str, value: float) -> None:
         self.kind = kind
         self.uniform = kind in ("Dropout", "AlphaDropout")
         value = float(value)
-        # the rate, or the normal numbers' (stddev, mean): float32, as TensorFlow casts them
+        self.rate = value
+        self.stddev = self.mean = self.a = self.b = self.fill = np.float32(0)
         if kind == "GaussianNoise":
-            self.param = (np.float32(value), np.float32(0.0))
-        elif kind == "GaussianDropout":
-            self.param = (np.float32(math.sqrt(value / (1.0 - value))), np.float32(1.0))
-        else:
-            self.param = value
-        self.a = self.b = np.float32(0)
-        if kind == "Dropout":
+            self.stddev = np.float32(value)
+        elif kind == "GaussianDropout" and value < 1:
+            self.stddev, self.mean = np.float32(math.sqrt(value / (1.0 - value))), np.float32(1.0)
+        elif kind == "Dropout" and value < 1:
             self.a = scale_of(value)
-        elif kind == "AlphaDropout":  # Keras' affine map, in double, then float32
+        elif kind == "AlphaDropout" and value < 1:
             alpha_p = -ALPHA * SCALE
             a = ((1 - value) * (1 + value * alpha_p**2)) ** -0.5
-            self.a, self.b = np.float32(a), np.float32(-a * alpha_p * value)
-            self.param = (value, np.float32(alpha_p))
+            self.a, self.b, self.fill = np.float32(a), np.float32(-a * alpha_p * value), np.float32(alpha_p)
 
     @classmethod
     def of(cls, layer) -> Noise:
@@ -168,16 +173,14 @@ class Noise:
     def draw(self, state: np.ndarray, draws: int, shape: tuple[int, ...], xla: bool) -> np.ndarray:
         """The layer's draws for its next ``draws`` calls on inputs of ``shape``: [draws, ...]."""
         if self.uniform:
-            rate = self.param if self.kind == "Dropout" else self.param[0]
-            return keep_masks(state, draws, shape, rate, xla)
-        stddev, mean = self.param
-        return normal(_seeds(state, draws), shape, xla) * stddev + mean
+            return keep_masks(state, draws, shape, self.rate, xla)
+        return normal(_seeds(state, draws), shape, xla) * self.stddev + self.mean
 
     def forward(self, h: np.ndarray, d: np.ndarray) -> np.ndarray:
         if self.kind == "Dropout":
             return np.where(d, h * self.a, np.float32(0))
         if self.kind == "AlphaDropout":  # (inputs * kept + alpha_p * (1 - kept)) * a + b
-            return self.a * np.where(d, h, self.param[1]) + self.b
+            return self.a * np.where(d, h, self.fill) + self.b
         return h + d if self.kind == "GaussianNoise" else h * d
 
     def backward(self, g: np.ndarray, d: np.ndarray) -> np.ndarray:

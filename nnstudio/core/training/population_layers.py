@@ -7,10 +7,8 @@ Keras' layers themselves).
 """
 from __future__ import annotations
 
-import math
-
 from nnstudio.core.tf import tensorflow as _tensorflow
-from nnstudio.core.training.host_dropout import ALPHA, SCALE
+from nnstudio.core.training.host_dropout import Noise
 
 
 def norm(h, training: bool, gamma, beta, mean, var, momentum: float, eps: float):
@@ -29,19 +27,17 @@ def norm(h, training: bool, gamma, beta, mean, var, momentum: float, eps: float)
     return h * inv + (beta[:, None, :] - m * inv)
 
 
-def noise(kind: str, h, rate: float, seed):
-    """Keras' layer ``kind`` (training) on one network's ``h`` with this int32 seed pair."""
+def noise(layer: Noise, h, seed):
+    """The random ``layer`` (training: its kind's Keras call, with its constants) on one
+    network's ``h`` with this int32 seed pair."""
     tf = _tensorflow()
-    if kind == "Dropout":
-        return tf.nn.experimental.stateless_dropout(h, rate=rate, noise_shape=tf.shape(h), seed=seed)
-    if kind == "GaussianNoise":
-        return h + tf.random.stateless_normal(tf.shape(h), mean=0.0, stddev=rate, seed=seed)
-    if kind == "GaussianDropout":
-        stddev = math.sqrt(rate / (1.0 - rate))
-        return h * tf.random.stateless_normal(tf.shape(h), mean=1.0, stddev=stddev, seed=seed)
+    if layer.kind == "Dropout":
+        return tf.nn.experimental.stateless_dropout(h, rate=layer.rate, noise_shape=tf.shape(h),
+                                                    seed=seed)
+    if not layer.uniform:  # GaussianNoise adds its numbers, GaussianDropout multiplies by them
+        drawn = tf.random.stateless_normal(tf.shape(h), mean=layer.mean, stddev=layer.stddev, seed=seed)
+        return h + drawn if layer.kind == "GaussianNoise" else h * drawn
     # AlphaDropout: units kept where a uniform number is at least the rate, then an affine map
-    alpha_p = -ALPHA * SCALE
     kept = tf.cast(tf.greater_equal(tf.random.stateless_uniform(
-        tf.shape(h), minval=tf.constant(0.0), maxval=tf.constant(1.0), seed=seed), rate), h.dtype)
-    a = ((1 - rate) * (1 + rate * alpha_p**2)) ** -0.5
-    return a * (h * kept + alpha_p * (1 - kept)) + (-a * alpha_p * rate)
+        tf.shape(h), minval=tf.constant(0.0), maxval=tf.constant(1.0), seed=seed), layer.rate), h.dtype)
+    return layer.a * (h * kept + layer.fill * (1 - kept)) + layer.b

@@ -20,6 +20,7 @@ from nnstudio.core.tf import keras as _keras
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.evaluation import summarize
 from nnstudio.core.training.host_dropout import KINDS as NOISE_KINDS
+from nnstudio.core.training.host_dropout import Noise
 from nnstudio.core.training.population_layers import noise, norm
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET, warm_epoch_affordable
 from nnstudio.core.training.steps import (
@@ -84,7 +85,9 @@ class PopulationProgram:
         self.loss_obj = registry.make_loss(loss_name)
         # per row, [N, rows]: Keras' "sum over batch size" is then sum(values * weights) / rows
         self.loss_rows = registry.make_loss(loss_name, reduction=None)
-        # the layers, in order: ("dense", kernel, bias|None, activation, l1, l2) | ("dropout", rate, state)
+        # the layers, in order: ("dense", kernel, bias|None, activation, l1, l2) |
+        # ("dropout", Noise|None, state|None) (a random layer; None: rate 0, it passes through) |
+        # ("norm", gamma, beta, moving mean, moving variance, momentum, epsilon)
         self.layers: list[tuple] = []
         self.sources: list[list[int]] = []  # per stacked variable: its index in model.variables
         index = {id(v): i for i, v in enumerate(template.variables)}
@@ -103,14 +106,13 @@ class PopulationProgram:
                 trainable += [k] + ([b] if b is not None else [])
             elif name in NOISE_KINDS and not hasattr(layer, "seed_generator"):
                 # rate 0: Keras makes no seed generator and the layer passes its inputs through
-                self.layers.append(("dropout", 0.0, None, name))
+                self.layers.append(("dropout", None, None))
             elif name in NOISE_KINDS:  # Dropout, AlphaDropout, GaussianNoise, GaussianDropout
                 state = layer.seed_generator.state
                 st = tf.Variable(tf.zeros([pop, *state.shape], state.dtype), trainable=False,
                                  name=f"{layer.name}_seed")
                 self.sources.append(index[id(state)])
-                value = layer.stddev if name == "GaussianNoise" else layer.rate
-                self.layers.append(("dropout", float(value), st, name))
+                self.layers.append(("dropout", Noise.of(layer), st))
             elif name == "BatchNormalization":  # gamma, beta; the moving mean and variance
                 norm = [tf.Variable(tf.zeros([pop, *v.shape]) if i < 2 else tf.ones([pop, *v.shape]),
                                     trainable=i < 2, name=f"{layer.name}_{i}")
@@ -320,23 +322,23 @@ class PopulationProgram:
                 h = act(h)
             elif layer[0] == "norm":
                 h = norm(h, training, *layer[1:])
-            elif training and layer[1] > 0:
+            elif training and layer[1] is not None:
                 h = self._dropout(h, *layer[1:])
         return h
 
-    def _dropout(self, h, rate: float, st, kind: str = "Dropout"):
-        """Each network's own mask or noise, drawn as Keras' layer ``kind`` draws it on the TF
-        backend (``stateless_dropout``, ``stateless_uniform`` or ``stateless_normal`` seeded by the
-        layer's seed state, which then advances by [0, 1]); ``rate``: GaussianNoise's stddev."""
+    def _dropout(self, h, layer: Noise, st):
+        """Each network's own mask or noise, drawn as the random ``layer``'s Keras call draws it
+        on the TF backend (``stateless_dropout``, ``stateless_uniform`` or ``stateless_normal``
+        seeded by the layer's seed state, which then advances by [0, 1])."""
         tf = _tensorflow()
-        if rate >= 1.0 and kind != "GaussianNoise":
+        if layer.kind != "GaussianNoise" and layer.rate >= 1.0:
             return tf.zeros_like(h)
         out = []
         for i in range(self.pop):
             seed = st[i]
             if seed.dtype != tf.int32:  # Keras' _cast_seed: int64 state, int32 seeds for XLA
                 seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
-            out.append(noise(kind, h[i], rate, seed))
+            out.append(noise(layer, h[i], seed))
         with tf.control_dependencies(out):
             inc = st.assign_add(tf.tile(tf.constant([[0, 1]], st.dtype), [self.pop, 1]))
         with tf.control_dependencies([inc]):
