@@ -134,24 +134,6 @@ def test_multiclass_sgd_without_validation(blobs, path, monkeypatch):
 # partial last one, which batch normalization trains at its own size (not padded)
 NORM_SPEC = NetworkSpec([LayerSpec.batchnorm(), LayerSpec.dense(6, "relu"), LayerSpec.dropout(0.2),
                          LayerSpec.batchnorm(), LayerSpec.dense(4, "tanh")])
-
-
-@pytest.mark.parametrize("path", ["population", "population-host"])
-@pytest.mark.parametrize("jit", [True, False])
-def test_batch_normalization_trains_in_a_population(xor, path, jit, monkeypatch):
-    """Each seed's run of a network with BatchNormalization is its single run: the batch and
-    moving statistics per network, the last batch at its own size, compiled or on the host."""
-    population.clear_population_cache()
-    if path == "population":
-        monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
-    s = _settings(jit_compile=jit)
-    assert len(xor.X_train) % s.batch_size  # a partial last batch
-    assert population.supports(xor, NORM_SPEC, s, 3) is None
-    pop = population.train_population(xor, NORM_SPEC, s, SEEDS)
-    for r in pop:
-        _same_run(r, train(xor, NORM_SPEC, replace(s, seed=r.seed)), path)
-
-
 # the editor's noise layers, each network drawing its own
 NOISE_SPEC = NetworkSpec([LayerSpec.gaussian_noise(0.3), LayerSpec.dense(6, "relu"),
                           LayerSpec.gaussian_dropout(0.2), LayerSpec.dense(5, "selu"),
@@ -160,17 +142,21 @@ NOISE_SPEC = NetworkSpec([LayerSpec.gaussian_noise(0.3), LayerSpec.dense(6, "rel
 
 @pytest.mark.parametrize("path", ["population", "population-host"])
 @pytest.mark.parametrize("jit", [True, False])
-def test_noise_layers_train_in_a_population(xor, path, jit, monkeypatch):
-    """GaussianNoise, GaussianDropout and AlphaDropout in a population: each network draws its
-    single run's noise (XLA's or TensorFlow kernel's), compiled or on the host."""
+@pytest.mark.parametrize("spec", [NORM_SPEC, NOISE_SPEC], ids=["batchnorm", "noise"])
+def test_the_editors_other_layers_train_in_a_population(xor, spec, path, jit, monkeypatch):
+    """Each seed's run of a network with BatchNormalization (the batch and moving statistics per
+    network, the last batch at its own size) or with GaussianNoise, GaussianDropout and
+    AlphaDropout (each network drawing its single run's noise, XLA's or TensorFlow kernel's) is
+    its single run, compiled or on the host."""
     population.clear_population_cache()
     if path == "population":
         monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
     s = _settings(jit_compile=jit)
-    assert population.supports(xor, NOISE_SPEC, s, 3) is None
-    pop = population.train_population(xor, NOISE_SPEC, s, SEEDS)
+    assert len(xor.X_train) % s.batch_size  # a partial last batch
+    assert population.supports(xor, spec, s, 3) is None
+    pop = population.train_population(xor, spec, s, SEEDS)
     for r in pop:
-        _same_run(r, train(xor, NOISE_SPEC, replace(s, seed=r.seed)), path)
+        _same_run(r, train(xor, spec, replace(s, seed=r.seed)), path)
 
 
 HOST_SPEC = NetworkSpec([LayerSpec.dense(6, "relu", l1=0.001), LayerSpec.dense(4, "tanh", l2=0.01)])
