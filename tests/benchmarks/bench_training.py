@@ -16,8 +16,8 @@ perceptron, W3 digits, W4 churn) and each engine, in one process:
 * ``nnstudio``   :func:`nnstudio.core.training.engine.train` (headless), same net, data, seed:
   the compiled program, compiled at once on a new network (what a loop of many runs uses);
 * ``nnstudio_cli`` the same with ``plain_first_run=True``, as ``nnstudio train`` and the app's
-  Train run a network with no compiled program: on the NumPy host engine for Dense networks, with
-  or without Dropout (:mod:`nnstudio.core.training.host`), nothing to compile. Its ``first_s`` is a
+  Train run a network with no compiled program: on the NumPy host engine for every network the
+  editor builds (:mod:`nnstudio.core.training.host`), nothing to compile. Its ``first_s`` is a
   user's first run. (scikit-learn has no dropout or batch normalization: on W1d and W1b it trains
   W1's net.)
 
