@@ -65,6 +65,7 @@ class ModelInspector(QWidget):
         self.true_value = None
         self.keras_output = None
         self._pending_live = None
+        self._stale = False  # a new model arrived while this view was hidden: refresh when shown
         self._form_widgets: dict[str, QWidget] = {}
         self._form_stale = True  # the data changed since the form's fields were made
         self._filling = FillGuard()
@@ -236,7 +237,10 @@ class ModelInspector(QWidget):
             self.source = "model"
             self.live_epoch = None
             self.stack.setCurrentIndex(1)
-            self.refresh()
+            if self.isVisible():
+                self.refresh()
+            else:  # traced when first looked at (_catch_up)
+                self._stale = True
         elif self.state.training and self.source == "live" and self.layers is not None:
             self.refresh()
         else:
@@ -316,7 +320,17 @@ class ModelInspector(QWidget):
 
     def showEvent(self, event):
         super().showEvent(event)
-        if self.source in ("live", "snapshot") and self.layers is not None:
+        if self._stale or self.source in ("live", "snapshot") and self.layers is not None:
+            self.refresh()
+
+    def _catch_up(self) -> None:
+        """The trace of a model that arrived while this view was hidden, made now.
+
+        A new model (a run's end, a workbook opened) is traced when the view is first shown, not
+        while hidden: drawing the diagram and the node table is ~30 ms on a quiet machine but took
+        0.3-1.5 s while a worker thread ran Python (every Qt call there waits for the interpreter
+        lock; monkey seed 147 saw the window frozen 1.5 s after Stop and Open workbook)."""
+        if self._stale:
             self.refresh()
 
     # ----- sample selection -------------------------------------------------------------------------
@@ -460,6 +474,7 @@ class ModelInspector(QWidget):
 
     # ----- computing and showing ------------------------------------------------------------------------
     def refresh(self) -> None:
+        self._stale = False
         data = self.data
         if self.layers is None:
             return
@@ -551,6 +566,8 @@ class ModelInspector(QWidget):
     @Slot()
     def _start_job(self) -> None:
         model = self.state.model
+        if self._stale:
+            return  # started by the refresh that the view's showing makes
         if self.source != "model" or model is None or self.X is None or not self.state.tf_loaded:
             if self.source == "model" and not self.state.tf_loaded:
                 self.trace_view.set_gradients(None, "Gradients appear once TensorFlow has loaded.")
@@ -582,6 +599,7 @@ class ModelInspector(QWidget):
 
     # ----- nodes --------------------------------------------------------------------------------------
     def select_node(self, layer_index: int, unit_index: int) -> bool:
+        self._catch_up()
         return self.trace_view.select_node(layer_index, unit_index)
 
     @Slot(str)

@@ -522,3 +522,38 @@ def test_hand_layers_of_different_heights_line_up_at_the_top(hand, qtbot):
     qtbot.waitUntil(lambda: hand.editors[1].sizeHint().height() > hand.editors[0].sizeHint().height() + 100)
     qtbot.wait(50)
     assert hand.editors[0].geometry().top() == hand.editors[1].geometry().top()
+
+
+def test_a_model_that_arrives_while_the_trace_is_hidden_is_traced_when_looked_at(window, qtbot):
+    """The end of a run (or a workbook opened) while the Trained network view is hidden draws
+    nothing there: the diagram and node table took 0.3-1.5 s of the window while a worker ran
+    Python (monkey seed 147). Showing the view, or a node asked for from elsewhere, traces it."""
+    insp = window.inspector
+    mv = insp.model_view
+    window.tabs.setCurrentWidget(window.data_panel)
+    window.training_panel.epochs.setValue(3)
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+        window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: window.state.model is not None, timeout=10_000)
+    assert not mv.isVisible() and mv.trace is None and not mv.trace_view.diagram.nodes
+    assert not mv.job.busy  # nor Keras' check started for a sample not traced
+    # the network view's "show this node in the inspector" on the hidden view
+    assert insp.select_node(1, 2)
+    assert mv.trace is not None and mv.trace_view.selected == (1, 2)
+    from nnstudio.core.forward import forward, layers_from_model
+
+    np.testing.assert_allclose(mv.trace.output, forward(layers_from_model(window.state.model), mv.X),
+                               atol=1e-7)
+    qtbot.waitUntil(lambda: mv.keras_output is not None, timeout=30_000)
+    # a second run while another tab is open: stale again, traced as the tab is shown
+    window.tabs.setCurrentWidget(window.data_panel)
+    old = mv.trace
+    with qtbot.waitSignal(window.state.training_finished, timeout=60_000):
+        window.training_panel.train_btn.click()
+    qtbot.waitUntil(lambda: mv._stale, timeout=10_000)
+    assert mv.trace is old
+    window.tabs.setCurrentWidget(insp)
+    assert mv.trace is not old and not mv._stale
+    np.testing.assert_allclose(mv.trace.output, forward(layers_from_model(window.state.model), mv.X),
+                               atol=1e-7)
+    qtbot.waitUntil(lambda: not mv.job.busy, timeout=30_000)
