@@ -557,3 +557,58 @@ def test_a_model_that_arrives_while_the_trace_is_hidden_is_traced_when_looked_at
     np.testing.assert_allclose(mv.trace.output, forward(layers_from_model(window.state.model), mv.X),
                                atol=1e-7)
     qtbot.waitUntil(lambda: not mv.job.busy, timeout=30_000)
+
+
+def test_the_diagram_s_edges_and_nodes_answer_the_pointer(qtbot):
+    """The edges are drawn as a few paths (one per colour, style and width step): each edge still
+    has its tooltip, found by position, and a click on a node selects it."""
+    from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QGraphicsPathItem, QToolTip
+
+    from nnstudio.core.forward import ForwardLayer, trace
+    from nnstudio.ui.inspector.diagram import MAX_NODES, NetworkDiagram, R
+
+    rng = np.random.default_rng(3)
+    hidden = ForwardLayer("dense", rng.normal(size=(3, 12)).astype(np.float32),
+                          np.zeros(12, np.float32), "relu")
+    out = ForwardLayer("dense", rng.normal(size=(12, 2)).astype(np.float32),
+                       np.zeros(2, np.float32), "linear")
+    X = np.array([[0.5, -1.0, 0.0]], np.float32)  # input 3 is 0: its terms are dotted edges
+    t = trace([hidden, out], X)
+    view = NetworkDiagram()
+    qtbot.addWidget(view)
+    view.resize(600, 700)
+    view.show()
+    view.set_trace(t, 0, ["a", "b", "c"], ["Dense 12", "Output"])
+    shown = MAX_NODES - 1  # of the 12 hidden nodes
+    assert len(view.nodes) == 3 + shown + 2
+    paths = [i for i in view.scene().items() if isinstance(i, QGraphicsPathItem)]
+    assert 1 < len(paths) < 3 * shown + shown * 2  # grouped, not one item an edge
+    # the edge from input 1 (a = 0.5) to hidden node 1: at its midpoint no other edge passes
+    a = view.nodes[(-1, 0)].scenePos() + QPointF(R, 0)
+    b = view.nodes[(0, 0)].scenePos() - QPointF(R, 0)
+    mid = (a + b) / 2
+    w = float(hidden.kernel[0, 0])
+    assert view.edge_tip_at(mid, 1.0) == f"weight {fmt_(w)} × input 0.5 = {fmt_(w * 0.5)}"
+    # as the pointer rests there: Qt's tooltip event
+    vp = view.mapFromScene(mid)
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, vp,
+                                                       view.viewport().mapToGlobal(vp)))
+    assert QToolTip.text() == view.edge_tip_at(mid, 1.0)
+    # input 3 (c = 0) to hidden node 1: a term of 0
+    c = view.nodes[(-1, 2)].scenePos() + QPointF(R, 0)
+    assert view.edge_tip_at(c + (b - c) * 0.75, 1.0).endswith("input 0 = 0")  # (no crossing there)
+    assert view.edge_tip_at(QPointF(mid.x(), mid.y() + 400), 1.0) is None
+    # a click on output node 2 selects it and says so
+    node = view.nodes[(1, 1)]
+    pos = view.mapFromScene(node.scenePos())
+    with qtbot.waitSignal(view.node_clicked) as sig:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
+    assert sig.args == [1, 1] and view.selected == (1, 1)
+
+
+def fmt_(v: float) -> str:
+    from nnstudio.core.forward import fmt
+
+    return fmt(v)
