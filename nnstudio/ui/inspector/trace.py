@@ -159,7 +159,7 @@ class TraceView(QWidget):
         self.grads = grads
         self.grad_note = note
         if grads is not None or shown:  # none before and none now: the table has none to clear
-            self._fill_nodes()
+            self._fill_gradients()
         if self.selected is not None and self._valid(self.selected):
             self._fill_detail(*self.selected)
 
@@ -206,11 +206,8 @@ class TraceView(QWidget):
                     node_name = str(u + 1)
                     if li == last and u < len(self.output_labels):
                         node_name = f"{u + 1}: {self.output_labels[u]}"
-                    dz = ""
-                    if self.grads is not None and li < len(self.grads.dz) and self.grads.dz[li] is not None:
-                        dz = fmt(self.grads.dz[li][u], 4)
                     rows.append((li, u, [title, node_name, formula, fmt(lt.z[r, u], DIGITS), act,
-                                         fmt(lt.a[r, u], DIGITS), dz]))
+                                         fmt(lt.a[r, u], DIGITS), self._dz_text(li, u)]))
                 if width > NODE_ROWS_MAX:
                     rows.append((li, None, [title, f"+{width - NODE_ROWS_MAX:,}",
                                             f"more nodes, not listed: the table lists the first "
@@ -229,6 +226,23 @@ class TraceView(QWidget):
                     self._node_rows[(li, u)] = i
             self.nodes.resizeColumnsToContents()
             self.nodes.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
+    def _dz_text(self, li: int, u: int) -> str:
+        g = self.grads
+        if g is None or li >= len(g.dz) or g.dz[li] is None:
+            return ""
+        return fmt(g.dz[li][u], 4)
+
+    def _fill_gradients(self) -> None:
+        """The dLoss/dz column of the table as it is (the trace's rows stay): one text a row, not
+        the whole table made again (monkey seed 147: 1.5 s of the window, the gradients of a
+        sample arriving while a worker ran Python)."""
+        with self._filling:
+            for (li, u), i in self._node_rows.items():
+                item = self.nodes.item(i, 6)
+                if item is not None:
+                    item.setText(self._dz_text(li, u))
+            self.nodes.resizeColumnToContents(6)
 
     # ----- selection --------------------------------------------------------------------------------
     def select_node(self, layer_index: int, unit: int, emit: bool = True) -> bool:

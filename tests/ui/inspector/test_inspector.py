@@ -431,7 +431,8 @@ def test_no_gradients_to_clear_leaves_the_node_table_as_it_is(qtbot):
                             biases=[np.zeros(3), np.zeros(1)],
                             dz=[np.array([0.1, 0.2, 0.3]), np.array([0.5])], blocked=[False, False])
     tv.set_gradients(grads)
-    assert tv.nodes.item(0, 6).text() == "0.1"
+    assert tv.nodes.item(0, 6).text() == "0.1" and tv.nodes.item(3, 6).text() == "0.5"
+    assert tv.nodes.item(0, 3) is first  # the column written, not the table made again
     tv.set_gradients(None, "stale")  # gradients shown: cleared
     assert tv.nodes.item(0, 6).text() == ""
 
