@@ -159,6 +159,29 @@ def test_the_editors_other_layers_train_in_a_population(xor, spec, path, jit, mo
         _same_run(r, train(xor, spec, replace(s, seed=r.seed)), path)
 
 
+@pytest.mark.parametrize("path", ["population", "population-host"])
+@pytest.mark.parametrize("case", ["binary", "multiclass", "batchnorm"])
+def test_class_weights_train_in_a_population(xor, blobs, case, path, monkeypatch):
+    """Class weights (issue 20) weigh each network's rows as its single run weighs them: a
+    Repeat with them trains the seeds together (it trained them one after another)."""
+    population.clear_population_cache()
+    if path == "population":
+        monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
+    data, spec, weights = {
+        "binary": (xor, DROP_SPEC, {"0": 1.0, "1": 3.0}),
+        "multiclass": (blobs, NetworkSpec([LayerSpec.dense(5, "relu")]), {"c0": 2.5, "c2": 0.5}),
+        "batchnorm": (xor, NORM_SPEC, {"1": 0.25}),  # the last, partial batch a step of its own
+    }[case]
+    s = _settings(class_weight=weights)
+    assert population.supports(data, spec, s, 3) is None
+    pop = population.train_population(data, spec, s, SEEDS)
+    for r in pop:
+        alone = train(data, spec, replace(s, seed=r.seed))
+        _same_run(r, alone, path)
+        unweighted = train(data, spec, replace(s, seed=r.seed, class_weight="none"))
+        assert abs(alone.history["loss"][0] - unweighted.history["loss"][0]) > 1e-3  # it weighs
+
+
 HOST_SPEC = NetworkSpec([LayerSpec.dense(6, "relu", l1=0.001), LayerSpec.dense(4, "tanh", l2=0.01)])
 
 
@@ -398,6 +421,11 @@ def test_a_split_population_is_each_seeds_run(xor, split):
     assert population.precompile(xor, DROP_SPEC, s, 5) is True
     again = population.train_population(xor, DROP_SPEC, s, seeds)
     assert not again[0].compiled and again[3].history == runs[3].history
+    # class weights reach both lanes
+    weighted = replace(s, class_weight={"1": 3.0})
+    runs = population.train_population(xor, DROP_SPEC, weighted, seeds)
+    for i in (0, 4):
+        _same_run(runs[i], train(xor, DROP_SPEC, replace(weighted, seed=i)))
 
 
 def test_a_split_population_makes_the_last_model_on_its_lane(xor, split, monkeypatch):

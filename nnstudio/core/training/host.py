@@ -471,10 +471,10 @@ class HostProgram:
         masks = self.masks.next(m) if self.dropouts else None
         zs, acts, outs = self._forward(xb, masks, True)
         p, per_row, d = self._head(zs[-1], yb, True)
-        if self.class_w is not None:
-            sw = self.class_w[yb.reshape(-1).astype(np.int64)]
-            loss = (per_row * sw).sum() / F32(m)
-            d = d * (sw / F32(m))[:, None]
+        if self.class_w is not None:  # each row's class weight ([rows], or [N, rows])
+            sw = self.class_w[yb.reshape(per_row.shape).astype(np.int64)]
+            loss = (per_row * sw).sum(axis=-1) / F32(m)
+            d = d * (sw / F32(m))[..., None]
         else:
             loss = per_row.sum(axis=-1) / F32(m)
             d = d / F32(m)

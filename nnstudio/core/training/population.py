@@ -25,7 +25,8 @@ is two programs called together on two threads (:class:`SplitPopulation`, :func:
 one program's small batched products on one core.
 
 What it covers: every layer kind the editor builds (Dense, Dropout, BatchNormalization, the noise
-layers), no early stopping, no class weights, data on the fast path. Anything else
+layers), class weights (each network's rows weighed as its single run weighs them), no early
+stopping, data on the fast path. Anything else
 (:func:`supports` says why) trains seed after seed as before. A seed whose loss becomes NaN or
 infinite is trained again alone, so that it stops and rolls back exactly as a single run does.
 """
@@ -44,6 +45,7 @@ from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import compute_threads
 from nnstudio.core.trained import Deferred, TrainResult
 from nnstudio.core.training import host
+from nnstudio.core.training.class_weights import class_weight_vector
 from nnstudio.core.training.host_population import HostPopulation
 from nnstudio.core.training.population_program import (
     PopulationProgram,
@@ -73,8 +75,6 @@ def supports(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> str | 
         return "a single seed"
     if settings.early_stopping:
         return "early stopping stops each seed at its own epoch"
-    if settings.class_weight != "none":
-        return "class weights"
     kinds = {layer.kind for layer in spec.layers_for(data.task, data.n_classes)}
     if not kinds <= POPULATION_KINDS:
         return f"layers of kind {', '.join(sorted(kinds - POPULATION_KINDS))}"
@@ -231,6 +231,7 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
                 lambda: _lane_filled(_empty_models(spec, data, 1)[0], prog.sources,
                                      prog.lanes[1].last)))
         prog.load(starts, settings)
+        prog.set_class_weights(_class_weights(data, settings))
         tensors = prog.tensors(data)
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
                                      prog.arguments, lambda a: prog.call(tensors, a), builder)
@@ -287,6 +288,14 @@ def _filled(model, sources: list[int], values: list):
     return model
 
 
+def _class_weights(data, settings: TrainSettings):
+    """This run's weight per class code (None: unweighted), as a single run's program gets them."""
+    if settings.class_weight == "none":
+        return None
+    return class_weight_vector(settings.class_weight, data.y_train, data.preprocessor.classes,
+                               data.task)
+
+
 def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_name, layout):
     """:func:`train_population` on the host engine (:class:`HostPopulation`)."""
     n, n_inputs = data.X_train.shape
@@ -294,6 +303,7 @@ def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_nam
     prog = HostPopulation(models[0], settings, data.task, loss_name, n, n_inputs,
                           len(data.X_val), layout, pop)
     prog.load(starts, settings)
+    prog.set_class_weights(_class_weights(data, settings))
     X, y, Xv, yv = prog.inputs(data)
     rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
                                  lambda o, k, _: (o, k), lambda a: prog.fn(X, y, Xv, yv, *a), None)

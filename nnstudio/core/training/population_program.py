@@ -22,13 +22,14 @@ from nnstudio.core.training.evaluation import summarize
 from nnstudio.core.training.host_dropout import KINDS as NOISE_KINDS
 from nnstudio.core.training.host_dropout import Noise
 from nnstudio.core.training.population_layers import noise, norm
-from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, ORDER_BUDGET, warm_epoch_affordable
-from nnstudio.core.training.steps import (
-    as_targets,
-    kernel_penalties,
-    make_optimizer,
-    metric_name,
+from nnstudio.core.training.program import (
+    MAX_CHUNK_EPOCHS,
+    ORDER_BUDGET,
+    assign_class_weights,
+    class_weight_variable,
+    warm_epoch_affordable,
 )
+from nnstudio.core.training.steps import as_targets, kernel_penalties, make_optimizer, metric_name
 
 #: A training layer of at most this many products (networks x rows x inputs x units) is computed
 #: as a broadcast product and a sum instead of a batched matrix product (faster on XLA's CPU
@@ -133,6 +134,7 @@ class PopulationProgram:
         self.tail_step = any(layer[0] == "norm" for layer in self.layers)
         self.tvars = trainable
         self.weight_slots = weight_slots(template, self.sources)
+        self.class_w = class_weight_variable(task, template)  # set per run: set_class_weights
         self.opt = make_optimizer(settings)
         self.opt.build(self.tvars)
         self.opt_initial = [tf.constant(v.numpy()) for v in self.opt.variables]
@@ -159,6 +161,10 @@ class PopulationProgram:
                        for j in self.sources],
                       tf.constant(float(settings.learning_rate), self.opt.learning_rate.dtype))
         self.fresh = True
+
+    def set_class_weights(self, weights) -> None:
+        """One weight per class code for this run's networks (None: unweighted, all 1)."""
+        assign_class_weights(self.class_w, weights)
 
     def _resets(self) -> list[tuple]:
         """(optimizer variable, its starting value) for each but the rate (a start sets that)."""
@@ -366,7 +372,7 @@ class PopulationProgram:
         yshape = (lambda m: [m, 1]) if self.layout == "column" else (lambda m: [m])
         nv = max(self.n_val, 1)
 
-        loss_rows = self.loss_rows
+        loss_rows, class_w = self.loss_rows, self.class_w
 
         def metric(yt, p, w=None):
             """The task's metric of each network, [N] (:func:`make_metric`, vectorised)."""
@@ -385,9 +391,11 @@ class PopulationProgram:
             """One optimizer step of every network: idx [N, bs] rows, wb [bs] row weights."""
             xb, yb = tf.gather(X, idx), tf.gather(y, idx)
             scale = tf.cast(bs, tf.float32) / tf.reduce_sum(wb)  # exactly 1.0 for a full batch
+            sw = wb if class_w is None else wb * tf.gather(  # [N, bs]: each row's class weight
+                class_w, tf.reshape(tf.cast(yb, tf.int32), tf.shape(idx)))
             with tf.GradientTape() as tape:
                 p = self.forward(xb, True)
-                losses = tf.reduce_sum(loss_rows(yb, p) * wb, -1) / bs * scale + self.reg_losses()
+                losses = tf.reduce_sum(loss_rows(yb, p) * sw, -1) / bs * scale + self.reg_losses()
                 total = tf.reduce_sum(losses)  # slice i's gradient is network i's own
             grads = tape.gradient(total, tvars)
             opt.apply_gradients(zip(grads, tvars))
@@ -555,6 +563,10 @@ class SplitPopulation:
     def store(self, models) -> None:
         for lane, part in zip(self.lanes, self._shares(models)):
             lane.store(part)
+
+    def set_class_weights(self, weights) -> None:
+        for lane in self.lanes:
+            lane.set_class_weights(weights)
 
     def read(self) -> list[list[np.ndarray]]:
         return self.lanes[0].read() + self.lanes[1].read()

@@ -54,6 +54,22 @@ def warm_epoch_affordable(n: int, batch_size: int, weights: int) -> bool:
     return steps <= WARM_EPOCH_MAX_STEPS and 3.0 * n * weights <= WARM_EPOCH_MAX_MULTIPLY_ADDS
 
 
+def class_weight_variable(task: Task, model):
+    """A program's class weights (issue 20): one per class code of ``model``'s output, all 1
+    until a run sets them (:func:`assign_class_weights`); None for regression."""
+    if task is Task.REGRESSION:
+        return None
+    tf = _tensorflow()
+    return tf.Variable(tf.ones([max(2, int(model.output_shape[-1]))], tf.float32), trainable=False)
+
+
+def assign_class_weights(variable, weights) -> None:
+    """``variable`` (:func:`class_weight_variable`) gets one weight per class code (None: all 1)."""
+    if variable is not None:
+        variable.assign(np.ones(variable.shape, np.float32) if weights is None
+                        else np.resize(np.asarray(weights, np.float32), variable.shape))
+
+
 class Program:
     """A workhorse network + optimizer and the compiled chunk-of-epochs function for one key.
 
@@ -79,8 +95,7 @@ class Program:
         self.loss_obj = registry.make_loss(loss_name)
         self.task = task
         # class weights (issue 20): one per class code, set per run; all 1 = unweighted (same maths)
-        self.class_w = None if task is Task.REGRESSION else tf.Variable(
-            tf.ones([max(2, int(self.model.output_shape[-1]))], tf.float32), trainable=False)
+        self.class_w = class_weight_variable(task, self.model)
         self.n, self.n_inputs, self.n_val, self.layout = n, n_inputs, n_val, layout
         self.bs = settings.effective_batch_size(n)
         self.has_val = n_val > 0
@@ -116,9 +131,7 @@ class Program:
 
     def set_class_weights(self, weights) -> None:
         """One weight per class code for this run (None: unweighted, all 1)."""
-        if self.class_w is not None:
-            self.class_w.assign(np.ones(self.class_w.shape, np.float32) if weights is None
-                                else np.resize(np.asarray(weights, np.float32), self.class_w.shape))
+        assign_class_weights(self.class_w, weights)
 
     def learning_rate(self) -> float:
         return float(self.opt.learning_rate.numpy())
