@@ -16,13 +16,11 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
     QSplitter,
     QStackedWidget,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,11 +32,10 @@ from nnstudio.core.gradients import keras_outputs, sample_gradients
 from nnstudio.core.model.spec import Task
 from nnstudio.ui.common.guard import FillGuard
 from nnstudio.ui.common.jobs import LatestJob
-from nnstudio.ui.common.scroll_tabs import vertical_scroll
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.common.workers import WorkerPool
 from nnstudio.ui.evaluation.attribution import AttributionView
-from nnstudio.ui.inspector.readout import banner_html, fill_preprocessing_table, interpret
+from nnstudio.ui.inspector.readout import banner_html, fill_preprocessing_table, interpret, preprocessing_box
 from nnstudio.ui.inspector.sample_form import build_sample_form, sample_form_values, set_sample_form_values
 from nnstudio.ui.inspector.trace import TraceView
 from nnstudio.ui.state import AppState
@@ -139,25 +136,7 @@ class ModelInspector(QWidget):
 
         self.form_box = QGroupBox("Values in original units")
         self.form = QFormLayout(self.form_box)
-        self.prep = QTableWidget(0, 4)
-        self.prep.setHorizontalHeaderLabels(["Feature", "Raw", "Encoded", "Input"])
-        self.prep.verticalHeader().setVisible(False)
-        self.prep.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.prep.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.prep.setToolTip("Preprocessing fitted on the training split: raw value → encoded "
-                             "(categories to numbers) → scaled (what the network receives).")
-        self.prep_how = QLabel()
-        self.prep_how.setWordWrap(True)
-        self.prep_how.setTextFormat(Qt.TextFormat.RichText)
-        prep_box = QGroupBox("Preprocessing: raw → encoded → scaled")
-        pl = QVBoxLayout(prep_box)
-        # four rows of the table stay in view however long the list of scalings below it is (with
-        # twelve inputs that list took the box's height and left the table one row)
-        rows = self.prep.verticalHeader().defaultSectionSize()
-        self.prep.setMinimumHeight(self.prep.horizontalHeader().sizeHint().height() + 4 * rows
-                                   + 2 * self.prep.frameWidth())
-        pl.addWidget(self.prep, 3)
-        pl.addWidget(vertical_scroll(self.prep_how), 2)
+        prep_box, self.prep, self.prep_how = preprocessing_box()
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)

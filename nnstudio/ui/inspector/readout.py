@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QGroupBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
 
 from nnstudio.core.forward import fmt
 from nnstudio.core.model.spec import Task
+from nnstudio.ui.common.scroll_tabs import vertical_scroll
 
 #: NumPy's output and Keras' agree when they differ by at most this much, times the output's
 #: size when that is above 1 (float32 keeps ~7 digits: an output of 1031.2 is good to ~1e-4)
@@ -132,3 +133,28 @@ def fill_preprocessing_table(table: QTableWidget, how_label: QLabel, steps) -> N
             table.setItem(i, c, it)
     table.resizeColumnsToContents()
     table.horizontalHeader().setStretchLastSection(True)
+
+
+def preprocessing_box() -> tuple[QGroupBox, QTableWidget, QLabel]:
+    """The inspector's "raw -> encoded -> scaled" box: (the box, its table, the label below
+    that says how each column is scaled); :func:`fill_preprocessing_table` fills them."""
+    table = QTableWidget(0, 4)
+    table.setHorizontalHeaderLabels(["Feature", "Raw", "Encoded", "Input"])
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setToolTip("Preprocessing fitted on the training split: raw value → encoded "
+                     "(categories to numbers) → scaled (what the network receives).")
+    how = QLabel()
+    how.setWordWrap(True)
+    how.setTextFormat(Qt.TextFormat.RichText)
+    box = QGroupBox("Preprocessing: raw → encoded → scaled")
+    pl = QVBoxLayout(box)
+    # four rows of the table stay in view however long the list of scalings below it is (with
+    # twelve inputs that list took the box's height and left the table one row)
+    rows = table.verticalHeader().defaultSectionSize()
+    table.setMinimumHeight(table.horizontalHeader().sizeHint().height() + 4 * rows
+                           + 2 * table.frameWidth())
+    pl.addWidget(table, 3)
+    pl.addWidget(vertical_scroll(how), 2)
+    return box, table, how
