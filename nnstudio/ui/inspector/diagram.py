@@ -91,7 +91,7 @@ class NetworkDiagram(QGraphicsView):
                   predicted_units: list[int] | None = None) -> None:
         """Draw row ``row`` of ``trace``; ``predicted_units`` are output nodes to mark as the answer.
 
-        Every item is made by the scene (``addLine``, ``addEllipse``...) and the edges are a few
+        Every item is made by the scene (``addEllipse``, ``addSimpleText``) and the edges are a few
         path items: a Qt call that makes, paints or deletes an item takes the interpreter lock
         again, which a worker thread running Python holds for up to the switch interval, and the
         scene of a 64-64-10 net, 342 items with a Python class for the nodes, took 0.3 s to
@@ -193,6 +193,8 @@ class NetworkDiagram(QGraphicsView):
                         w = float(layer.kernel[a, b])
                         term = float(terms[a, b])
                         width = 0.6 + (3.4 * abs(term) / big if big > 0 else 0.0)
+                        if not math.isfinite(width):  # an infinite term (hand-set weights)
+                            width = 4.0
                         key = (w >= 0, term == 0, round(width / WIDTH_STEP))
                         ends.append((src[a][0] + R, src[a][1], dst[b][0] - R, dst[b][1]))
                         tips.append(f"weight {fmt(w)} × input {fmt(inp[a])} = {fmt(term)}")

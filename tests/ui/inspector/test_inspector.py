@@ -607,6 +607,12 @@ def test_the_diagram_s_edges_and_nodes_answer_the_pointer(qtbot):
     with qtbot.waitSignal(view.node_clicked) as sig:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
     assert sig.args == [1, 1] and view.selected == (1, 1)
+    # an infinite term (hand-set weights can be anything) is drawn at the widest, not an error
+    hidden.kernel[0, 0] = np.inf
+    with np.errstate(invalid="ignore"):  # inf x 0 in the forward pass: NaN further on
+        t = trace([hidden, out], X)
+    view.set_trace(t, 0, ["a", "b", "c"], ["Dense 12", "Output"])
+    assert view.edge_tip_at(mid, 1.0) == f"weight {fmt_(np.inf)} × input 0.5 = {fmt_(np.inf)}"
 
 
 def fmt_(v: float) -> str:
