@@ -4,9 +4,9 @@
 
 For each workload of bench_training.py: the compiled call of one population program of five
 networks, of one of three, and of programs of three and two called together on two threads (as
-``population_program.SplitPopulation`` calls them), with their arguments made beforehand; medians
+``population_split.SplitPopulation`` calls them), with their arguments made beforehand; medians
 of 9 calls after the compile, TensorFlow on every core (headless). It shows why
-``population_program.SPLIT_MACS`` is the range it is.
+``population_split.SPLIT_MACS`` is the range it is.
 """
 from __future__ import annotations
 

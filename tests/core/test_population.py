@@ -393,7 +393,7 @@ def test_only_the_shown_model_is_built_beside_the_call(xor, monkeypatch, compile
 def split(monkeypatch, compiled):
     """Populations split in two lanes here (as headless with two compute threads), compiled from
     the first."""
-    from nnstudio.core.training import population_program as pp
+    from nnstudio.core.training import population_split as pp
 
     monkeypatch.setattr(population, "compute_threads", lambda: 2)
     monkeypatch.setattr(pp, "SPLIT_MACS", (0, 2**40))
@@ -469,7 +469,7 @@ def test_which_populations_split():
     neither too small to gain (W1, W2, W4) nor big enough for TensorFlow's own threads (C1)."""
     from nnstudio.core.model.build import empty_model
     from nnstudio.core.model.spec import Task
-    from nnstudio.core.training.population_program import splits
+    from nnstudio.core.training.population_split import splits
 
     w3 = empty_model(NetworkSpec([LayerSpec.dense(64, "relu"), LayerSpec.dense(64, "relu")]),
                      64, Task.MULTICLASS, 10)

@@ -470,7 +470,7 @@ def test_a_repeats_models_are_made_only_when_asked_for(window, qtbot, monkeypatc
     trained weights (those its model has when it is made)."""
     from nnstudio.core.trained import Deferred
     from nnstudio.core.training import population
-    from nnstudio.core.training import population_program as pp
+    from nnstudio.core.training import population_split as pp
 
     monkeypatch.setattr(population, "compute_threads", lambda: 2)  # as headless, or 3+ cores
     monkeypatch.setattr(pp, "SPLIT_MACS", (0, 2**40))

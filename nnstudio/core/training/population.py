@@ -47,11 +47,8 @@ from nnstudio.core.trained import Deferred, TrainResult
 from nnstudio.core.training import host
 from nnstudio.core.training.class_weights import class_weight_vector
 from nnstudio.core.training.host_population import HostPopulation
-from nnstudio.core.training.population_program import (
-    PopulationProgram,
-    SplitPopulation,
-    splits,
-)
+from nnstudio.core.training.population_program import PopulationProgram
+from nnstudio.core.training.population_split import SplitPopulation, splits
 from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.shuffle import epoch_orders
 from nnstudio.core.training.steps import layout_for
