@@ -290,6 +290,25 @@ def test_train_repeated_runs_the_seeds_together(xor):
         assert r.test["accuracy"] == pytest.approx(alone.test["accuracy"], abs=1e-6)
 
 
+def test_a_repeat_takes_one_runs_compiled_program_over_the_host_population(xor):
+    """One run's program compiled (an app does it a second after an edit), the population's
+    not: the seeds train one after another on it (the host population was slower there: churn
+    in the app 3.3 s against 2.4-2.8 s); once the population's program is compiled, on that."""
+    from nnstudio.core.training.engine import precompile
+
+    population.clear_population_cache()
+    program.clear_program_cache()
+    s = _settings(epochs=2)
+    precompile(xor, DROP_SPEC, s)
+    out = train_repeated(xor, DROP_SPEC, s, repeat=3)
+    assert [r.path for r in out["runs"]] == ["fast"] * 3
+    population.precompile(xor, DROP_SPEC, s, 3)
+    again = train_repeated(xor, DROP_SPEC, s, repeat=3)
+    assert [r.path for r in again["runs"]] == ["population"] * 3
+    for a, b in zip(out["runs"], again["runs"]):
+        np.testing.assert_allclose(a.history["loss"], b.history["loss"], atol=1e-5)
+
+
 def test_what_trains_seed_after_seed(xor):
     assert population.supports(xor, DROP_SPEC, _settings(), 3) is None
     assert "early stopping" in population.supports(xor, DROP_SPEC, _settings(early_stopping=True), 3)

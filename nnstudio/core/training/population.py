@@ -143,6 +143,14 @@ HOST_POPULATIONS_PER_PROGRAM = 2
 _host_counts: dict[tuple, int] = {}
 
 
+def compiled(data, spec: NetworkSpec, settings: TrainSettings, pop: int) -> bool:
+    """Whether the population program of ``pop`` seeds of this network is compiled."""
+    key = _program_key(data, spec, settings, pop)[0]
+    with _cache_lock:
+        prog = _cache.get(key)
+    return prog is not None and prog.traced
+
+
 def _host_first(key, data, spec: NetworkSpec, settings: TrainSettings) -> bool:
     """Whether these seeds train on the host engine: a network of Dense and Dropout layers
     with an optimizer it has (:func:`host.supports` has the last word), whose compiled population
