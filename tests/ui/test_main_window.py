@@ -475,6 +475,8 @@ def test_a_repeats_models_are_made_only_when_asked_for(window, qtbot, monkeypatc
     monkeypatch.setattr(population, "compute_threads", lambda: 2)  # as headless, or 3+ cores
     monkeypatch.setattr(pp, "SPLIT_MACS", (0, 2**40))
     monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)  # compiled at once
+    from nnstudio.core.training import engine  # the population even though one run's program
+    monkeypatch.setattr(engine, "_single_program_ready", lambda *a: False)  # is compiled
     population.clear_population_cache()
     window.training_panel.epochs.setValue(2)
     window.training_panel.repeat_n.setValue(4)
