@@ -310,6 +310,26 @@ def test_a_repeat_takes_one_runs_compiled_program_over_the_host_population(xor):
         np.testing.assert_allclose(a.history["loss"], b.history["loss"], atol=1e-5)
 
 
+def test_a_stop_ends_a_repeat_seed_after_seed_within_its_run(xor):
+    """Seeds one after another (one run's program compiled, the population's not): a stop
+    ends the seed training at the next chunk of epochs, not at its end, and the stopped run is
+    dropped as a population's stopped group is."""
+    from nnstudio.core.training.engine import precompile
+
+    population.clear_population_cache()
+    program.clear_program_cache()
+    s = _settings(epochs=2000)
+    precompile(xor, DROP_SPEC, s)
+    asked = []
+
+    def should_stop() -> bool:  # between the seeds, and between one run's chunks of epochs
+        asked.append(1)
+        return len(asked) > 3
+
+    out = train_repeated(xor, DROP_SPEC, s, repeat=3, should_stop=should_stop)
+    assert out["runs"] == [] and len(asked) == 4  # the first seed stopped inside its run
+
+
 def test_what_trains_seed_after_seed(xor):
     assert population.supports(xor, DROP_SPEC, _settings(), 3) is None
     assert "early stopping" in population.supports(xor, DROP_SPEC, _settings(early_stopping=True), 3)

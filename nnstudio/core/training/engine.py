@@ -45,7 +45,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
 
@@ -565,8 +564,15 @@ def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
         # population's program after this Repeat; the next trains on it.
         parallel = False
     # seeds trained alone (networks or settings a population does not cover, a diverged seed)
-    # start at once on the host engine while the network has no compiled program, as one run does
-    alone = partial(train, data, spec, plain_first_run=repeat <= host.HOST_RUNS_PER_PROGRAM)
+    # start at once on the host engine while the network has no compiled program, as one run
+    # does; ``should_stop`` stops one within a chunk of epochs, and the stopped run is dropped
+    plain = repeat <= host.HOST_RUNS_PER_PROGRAM
+
+    def alone(seed: int) -> TrainResult:
+        control = TrainingControl(should_stop=should_stop) if should_stop else None
+        return train(data, spec, replace(settings, seed=seed), plain_first_run=plain,
+                     control=control)
+
     seed = 0
     while seed < repeat:
         if should_stop and should_stop():
@@ -577,12 +583,18 @@ def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
             if any(r.status == "stopped" for r in results):
                 break
             for r in results:  # a diverged seed again alone: it stops and rolls back as a run does
-                finished(r if r.status != "diverged" else alone(replace(settings, seed=r.seed)))
+                r = r if r.status != "diverged" else alone(r.seed)
+                if r.status == "stopped":
+                    break
+                finished(r)
         else:
             for i in group:
-                if should_stop and should_stop():
+                r = None if should_stop and should_stop() else alone(i)
+                if r is None or r.status == "stopped":
                     break
-                finished(alone(replace(settings, seed=i)))
+                finished(r)
+        if len(runs) < group[-1] + 1:  # stopped within the group
+            break
         seed = group[-1] + 1
     key = "accuracy" if data.task is not Task.REGRESSION else "mae"
     vals = np.array([r.test.get(key, np.nan) for r in runs], float)
