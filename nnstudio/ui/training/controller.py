@@ -86,11 +86,16 @@ class RepeatSummary:
                    float(np.std(arr, ddof=1)) if len(arr) > 1 else 0.0)
 
     def text(self) -> str:
+        n = len(self.values)
+        if n == 0:  # stopped during its first runs: "0 runs (seeds 0–-1): test accuracy nan"
+            return "The Repeat was stopped before a run finished: no runs recorded."
         name = "test accuracy" if self.metric == "accuracy" else "test MAE"
         # a regression's MAE is in the target's units: 396,964 for a price, not 396964.500
         f = (lambda v: f"{v:.3f}") if self.metric == "accuracy" else fmt_number
+        if n == 1:
+            return f"1 run (seed 0): {name} {f(self.mean)}."
         each = ", ".join(f(v) for v in self.values)
-        return (f"{len(self.values)} runs (seeds 0–{len(self.values) - 1}): {name} "
+        return (f"{n} runs (seeds 0–{n - 1}): {name} "
                 f"{f(self.mean)} ± {f(self.sd)} (each: {each}).")  # a sentence: a verdict follows
 
 

@@ -29,6 +29,9 @@ def test_a_repeats_summary_writes_a_regressions_mae_as_people_write_it():
     assert s.text() == "2 runs (seeds 0–1): test MAE 396,964 ± 5,711 (each: 392,926, 401,003)."
     acc = RepeatSummary("accuracy", [0.874, 0.875], 0.8745, 0.0007)
     assert acc.text() == "2 runs (seeds 0–1): test accuracy 0.875 ± 0.001 (each: 0.874, 0.875)."
+    # a Repeat stopped early: one run, or none (it said "0 runs (seeds 0–-1): … nan ± 0.000")
+    assert RepeatSummary("accuracy", [0.874], 0.874, 0.0).text() == "1 run (seed 0): test accuracy 0.874."
+    assert "no runs recorded" in RepeatSummary.of([], None).text()
 
 
 def test_the_baselines_table_writes_prices_as_the_metrics_table_does(qtbot):
