@@ -555,13 +555,10 @@ def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
             on_run(r.seed, r)
 
     parallel = population.supports(data, spec, settings, repeat) is None
-    first = min(repeat, population.POPULATION_MAX)
-    if parallel and not population.compiled(data, spec, settings, first) \
+    # one run's program compiled (an app compiles it a second after an edit), the population's
+    # not: seed after seed on it beats the host population (churn in the app: 2.4 s against 3.3 s)
+    if parallel and not population.compiled(data, spec, settings, min(repeat, population.POPULATION_MAX)) \
             and _single_program_ready(data, spec, settings):
-        # the population's program is not compiled but one run's is (an app compiles it a second
-        # after an edit): seed after seed on it beats the host population (churn, 50 epochs, in
-        # the app: 2.4-2.8 s against 3.3 s, 4.1 s with class weights). The app compiles the
-        # population's program after this Repeat; the next trains on it.
         parallel = False
     # seeds trained alone (networks or settings a population does not cover, a diverged seed)
     # start at once on the host engine while the network has no compiled program, as one run
@@ -569,9 +566,8 @@ def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
     plain = repeat <= host.HOST_RUNS_PER_PROGRAM
 
     def alone(seed: int) -> TrainResult:
-        control = TrainingControl(should_stop=should_stop) if should_stop else None
         return train(data, spec, replace(settings, seed=seed), plain_first_run=plain,
-                     control=control)
+                     control=TrainingControl(should_stop=should_stop) if should_stop else None)
 
     seed = 0
     while seed < repeat:
