@@ -52,6 +52,13 @@ def class_weight_vector(value, y_train, classes: list, task: Task) -> np.ndarray
     return out
 
 
+def run_class_weights(data, settings) -> np.ndarray | None:
+    """:func:`class_weight_vector` of a run's setting on its prepared data (the training rows'
+    codes and the target's classes), as every engine and population sets them."""
+    return class_weight_vector(settings.class_weight, data.y_train, data.preprocessor.classes,
+                               data.task)
+
+
 def keras_class_weight(vec: np.ndarray | None) -> dict | None:
     """The same weights as Keras' ``fit(class_weight=...)`` dictionary (class code -> weight)."""
     return None if vec is None else {i: float(w) for i, w in enumerate(vec)}

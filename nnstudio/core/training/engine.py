@@ -57,7 +57,7 @@ from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.trained import TrainResult
 from nnstudio.core.training import host, population, program
-from nnstudio.core.training.class_weights import class_weight_vector
+from nnstudio.core.training.class_weights import run_class_weights
 from nnstudio.core.training.control import Progress, TrainingControl
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, acquire_program, build_lock
 from nnstudio.core.training.shuffle import epoch_orders
@@ -218,29 +218,22 @@ class Trainer:
             self.optimizer, result = run_streaming(data, s, model, self.control, t0)
             return result
 
-        loss_name = s.loss_for(task)
-        layout = target_layout(task, model)
-        n, n_inputs = data.X_train.shape
-        has_val = len(data.X_val) > 0
-        n_val = len(data.X_val) if has_val else 0
-        monitor, mode_max = resolve_monitor(s.monitor, task, has_val)
+        args = _program_args(data, s, model)
+        monitor, mode_max = resolve_monitor(s.monitor, task, len(data.X_val) > 0)
         if self.plain_first_run and self.start is None \
-                and host.supports(model, s, task, loss_name) is None:
-            self._program_key = program.program_key(model, s, task, loss_name, n, n_inputs, n_val,
-                                                    layout, bool(s.jit_compile))
+                and host.supports(model, s, task, args[3]) is None:
+            self._program_key = program.program_key(*args)
         if self._program_key is not None and not program.is_compiled(self._program_key):
             # a new Dense network's first run: NumPy, nothing to trace or compile (issue 18)
             try:
-                return self._run_fast(host.HostProgram(model, s, task, loss_name, n, n_inputs,
-                                                       n_val, layout), False, model, t0, monitor,
+                return self._run_fast(host.HostProgram(*args[:-1]), False, model, t0, monitor,
                                       mode_max)
             finally:
                 if self._behind is not None:
                     self._behind.join()  # no compile left running in the background
                 if self._switched is not None:
                     self._switched.lock.release()
-        prog, fresh = acquire_program(model, s, task, loss_name, n, n_inputs, n_val, layout,
-                                       bool(s.jit_compile))
+        prog, fresh = acquire_program(*args)
         try:
             return self._run_fast(prog, fresh, model, t0, monitor, mode_max)
         finally:
@@ -254,7 +247,7 @@ class Trainer:
         data, s = self.data, self.settings
         on_host = prog.host
         prog.load(model, s, mode_max)
-        cw = class_weight_vector(s.class_weight, data.y_train, data.preprocessor.classes, data.task)
+        cw = run_class_weights(data, s)
         prog.set_class_weights(cw)  # issue 20: class weights of this run (None: none)
         if on_host:
             self._host = prog
@@ -479,7 +472,7 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
     """
     tf = _tensorflow()
     settings.check(data.task)
-    if len(data.X_train) == 0 or np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
+    if not _in_memory(data):
         return False
     task = data.task
     # as Train: a network the machine cannot hold is refused before any of it is allocated
@@ -487,11 +480,9 @@ def precompile(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -
     with build_lock:
         model = build_model(spec, data.n_inputs, task, data.n_classes, seed=settings.seed,
                             seed_tf=False, output_start=data.output_start)
-    n, n_inputs = data.X_train.shape
-    n_val = len(data.X_val)
-    layout = target_layout(task, model)
-    prog, fresh = acquire_program(model, settings, task, settings.loss_for(task), n, n_inputs,
-                                   n_val, layout, bool(settings.jit_compile), precompiling=True)
+    args = _program_args(data, settings, model)  # (model, settings, task, loss, n, inputs, val, layout, jit)
+    _, _, _, _, n, n_inputs, n_val, layout, _ = args
+    prog, fresh = acquire_program(*args, precompiling=True)
     try:
         if prog.traced:
             return False
@@ -522,18 +513,28 @@ def train(data: PreparedData, spec: NetworkSpec, settings: TrainSettings, **kw) 
     return Trainer(data, spec, settings, **kw).run()
 
 
-def _single_program_ready(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -> bool:
-    """Whether one run of this network on these data has its compiled program ready."""
-    if len(data.X_train) == 0 or np.asarray(data.X_train).size * 4 > FAST_PATH_MAX_BYTES:
-        return False
+def _in_memory(data: PreparedData) -> bool:  # training rows, within FAST_PATH_MAX_BYTES
+    return len(data.X_train) > 0 and np.asarray(data.X_train).size * 4 <= FAST_PATH_MAX_BYTES
+
+
+def _program_args(data: PreparedData, settings: TrainSettings, model) -> tuple:
+    """:func:`program.program_key`'s and :func:`acquire_program`'s arguments for one run of
+    ``model`` on these data (the first eight a :class:`host.HostProgram`'s)."""
     task = data.task
-    with build_lock:
-        model = empty_model(spec, data.n_inputs, task, data.n_classes,
-                            output_start=data.output_start)
     n, n_inputs = data.X_train.shape
-    return program.is_compiled(program.program_key(
-        model, settings, task, settings.loss_for(task), n, n_inputs, len(data.X_val),
-        target_layout(task, model), bool(settings.jit_compile)))
+    return (model, settings, task, settings.loss_for(task), n, n_inputs, len(data.X_val),
+            target_layout(task, model), bool(settings.jit_compile))
+
+
+def _single_program_ready(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -> bool:
+    """Whether one run of this network on these data has its compiled program (6-12 ms: keyed
+    by a model without weights)."""
+    if not _in_memory(data):
+        return False
+    with build_lock:
+        model = empty_model(spec, data.n_inputs, data.task, data.n_classes,
+                            output_start=data.output_start)
+    return program.is_compiled(program.program_key(*_program_args(data, settings, model)))
 
 
 def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSettings, repeat: int,

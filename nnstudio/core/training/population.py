@@ -45,7 +45,7 @@ from nnstudio.core.settings import TrainSettings, epochs_text
 from nnstudio.core.tf import compute_threads
 from nnstudio.core.trained import Deferred, TrainResult
 from nnstudio.core.training import host
-from nnstudio.core.training.class_weights import class_weight_vector
+from nnstudio.core.training.class_weights import run_class_weights
 from nnstudio.core.training.host_population import HostPopulation
 from nnstudio.core.training.population_program import PopulationProgram
 from nnstudio.core.training.population_split import SplitPopulation, splits
@@ -143,11 +143,15 @@ HOST_POPULATIONS_PER_PROGRAM = 2
 _host_counts: dict[tuple, int] = {}
 
 
+def _cached(key):
+    """The cached population program for this key (None: none), whether or not it is traced."""
+    with _cache_lock:
+        return _cache.get(key)
+
+
 def compiled(data, spec: NetworkSpec, settings: TrainSettings, pop: int) -> bool:
     """Whether the population program of ``pop`` seeds of this network is compiled."""
-    key = _program_key(data, spec, settings, pop)[0]
-    with _cache_lock:
-        prog = _cache.get(key)
+    prog = _cached(_program_key(data, spec, settings, pop)[0])
     return prog is not None and prog.traced
 
 
@@ -160,10 +164,10 @@ def _host_first(key, data, spec: NetworkSpec, settings: TrainSettings) -> bool:
         return False
     if any(layer.kind not in POPULATION_KINDS for layer in spec.layers_for(data.task, data.n_classes)):
         return False
+    prog = _cached(key)
+    if prog is not None and prog.traced:
+        return False
     with _cache_lock:
-        prog = _cache.get(key)
-        if prog is not None and prog.traced:
-            return False
         return _host_counts.get(key, 0) < HOST_POPULATIONS_PER_PROGRAM
 
 
@@ -236,7 +240,7 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
                 lambda: _lane_filled(_empty_models(spec, data, 1)[0], prog.sources,
                                      prog.lanes[1].last)))
         prog.load(starts, settings)
-        prog.set_class_weights(_class_weights(data, settings))
+        prog.set_class_weights(run_class_weights(data, settings))
         tensors = prog.tensors(data)
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
                                      prog.arguments, lambda a: prog.call(tensors, a), builder)
@@ -293,14 +297,6 @@ def _filled(model, sources: list[int], values: list):
     return model
 
 
-def _class_weights(data, settings: TrainSettings):
-    """This run's weight per class code (None: unweighted), as a single run's program gets them."""
-    if settings.class_weight == "none":
-        return None
-    return class_weight_vector(settings.class_weight, data.y_train, data.preprocessor.classes,
-                               data.task)
-
-
 def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_name, layout):
     """:func:`train_population` on the host engine (:class:`HostPopulation`)."""
     n, n_inputs = data.X_train.shape
@@ -308,7 +304,7 @@ def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_nam
     prog = HostPopulation(models[0], settings, data.task, loss_name, n, n_inputs,
                           len(data.X_val), layout, pop)
     prog.load(starts, settings)
-    prog.set_class_weights(_class_weights(data, settings))
+    prog.set_class_weights(run_class_weights(data, settings))
     X, y, Xv, yv = prog.inputs(data)
     rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
                                  lambda o, k, _: (o, k), lambda a: prog.fn(X, y, Xv, yv, *a), None)
@@ -388,10 +384,9 @@ def precompile(data, spec: NetworkSpec, settings: TrainSettings, n: int) -> bool
     settings.check()
     seeds = list(range(int(n)))
     key, loss_name, layout = _program_key(data, spec, settings, len(seeds))
-    with _cache_lock:
-        ready = _cache.get(key)
-        if ready is not None and (ready.traced or ready.lock.locked()):
-            return False
+    ready = _cached(key)
+    if ready is not None and (ready.traced or ready.lock.locked()):
+        return False
     prog, _ = _acquire(key, lambda: _empty_models(spec, data, 1)[0], data, settings, loss_name,
                        layout, len(seeds))
     try:
