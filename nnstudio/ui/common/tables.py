@@ -4,9 +4,9 @@ from __future__ import annotations
 import heapq
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import QStyle, QTableView
+from PySide6.QtWidgets import QHeaderView, QStyle, QTableView
 
 #: Rows whose values size a table's columns. Qt reads up to 1,000 by default, and a Python model
 #: answers each cell with a Python call: a 2,000 x 70 predictions split took 3.7 s to size, and
@@ -52,3 +52,30 @@ def fit_columns_to_texts(table: QTableView, texts, *, sized_columns: int | None 
             name = str(model.headerData(i, Qt.Orientation.Horizontal) or "")
             width = names.horizontalAdvance(name) + 24
         header.resizeSection(i, width if max_px is None else min(width, max_px))
+
+
+class FillingColumn(QObject):
+    """One column of ``table`` takes the width the others leave, as a ``Stretch`` section does,
+    but never less than its header needs: in a narrow window a ``Stretch`` section shrinks to a
+    few pixels and cuts its header ("sum z =" of "Weighted sum z = …", the Inspector at
+    1280 x 720); here the table scrolls instead. Call :meth:`fit` after the other columns are
+    sized; a resize of the table fits it again (the filter watches the header, resized after the
+    viewport and with few events of its own, not the viewport, which sees every paint)."""
+
+    def __init__(self, table: QTableView, column: int) -> None:
+        super().__init__(table)
+        self.table, self.column = table, column
+        table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        table.horizontalHeader().installEventFilter(self)
+
+    def fit(self) -> None:
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(i) for i in range(header.count())
+                     if i != self.column and not header.isSectionHidden(i))
+        spare = header.width() - others
+        header.resizeSection(self.column, max(header.sectionSizeHint(self.column), spare))
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QSplitter,
     QTableWidget,
@@ -27,8 +26,12 @@ from PySide6.QtWidgets import (
 from nnstudio.core.forward import Trace, fmt, weighted_sum_text
 from nnstudio.core.registry import ACTIVATIONS, loss_label
 from nnstudio.ui.common.guard import FillGuard
+from nnstudio.ui.common.tables import FillingColumn
 from nnstudio.ui.inspector.diagram import NetworkDiagram
 
+#: The node table's Layer and Node columns at most this wide (px): "2. Dense 6, relu (uniform)"
+#: took a quarter of the table at the default size and pushed a and dLoss/dz out of view.
+LABEL_COLUMNS_MAX_PX = {0: 150, 1: 90}
 PREDICTED_BG = QColor("#d9f2d9")
 SELECTED_BG = QColor("#fde2e2")
 
@@ -82,12 +85,18 @@ class TraceView(QWidget):
         self.diagram.node_clicked.connect(self._on_diagram_click)
         self.nodes = QTableWidget(0, len(NODE_COLUMNS))
         self.nodes.setHorizontalHeaderLabels(NODE_COLUMNS)
+        self.nodes.horizontalHeaderItem(2).setToolTip(
+            "The weighted sum z = Σ w·x + b of the node's inputs (the terms of a small layer in the "
+            "cell's tooltip; select the row for every term).")
         self.nodes.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.nodes.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.nodes.verticalHeader().setVisible(False)
         self.nodes.setWordWrap(False)
         self.nodes.horizontalHeader().setResizeContentsPrecision(40)  # size columns from 40 rows
-        self.nodes.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # the written-out sum last, taking the width the values leave (it scrolls before they are
+        # cut: at 1280 x 720 a stretched middle column was a few characters wide)
+        self.nodes.horizontalHeader().moveSection(2, len(NODE_COLUMNS) - 1)
+        self._sum_column = FillingColumn(self.nodes, 2)
         self.nodes.itemSelectionChanged.connect(self._on_table_selection)
         self.nodes.setToolTip("Every node of every layer for this sample. Select a row to see the "
                               "node's inputs, weights and gradients.")
@@ -215,7 +224,8 @@ class TraceView(QWidget):
             self.nodes.setRowCount(len(rows))
             for i, (li, u, cells) in enumerate(rows):
                 for c, text in enumerate(cells):
-                    it = _item(text, align_right=c in (3, 5, 6), bold=(li == last and u in self.predicted_units))
+                    it = _item(text, tip=text if c in LABEL_COLUMNS_MAX_PX else "",
+                               align_right=c in (3, 5, 6), bold=(li == last and u in self.predicted_units))
                     if c == 2 and u is not None and t.layers[li].layer.kind == "dense" \
                             and t.layers[li].inputs.shape[1] <= 16:  # wider: the detail pane lists all
                         it.setToolTip(weighted_sum_text(t, li, r, u, digits=8, max_terms=16))
@@ -225,7 +235,10 @@ class TraceView(QWidget):
                 if u is not None:
                     self._node_rows[(li, u)] = i
             self.nodes.resizeColumnsToContents()
-            self.nodes.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+            header = self.nodes.horizontalHeader()
+            for c, cap in LABEL_COLUMNS_MAX_PX.items():  # long layer titles elide (tooltip: whole)
+                header.resizeSection(c, min(header.sectionSize(c), cap))
+            self._sum_column.fit()
 
     def _dz_text(self, li: int, u: int) -> str:
         g = self.grads

@@ -437,6 +437,33 @@ def test_no_gradients_to_clear_leaves_the_node_table_as_it_is(qtbot):
     assert tv.nodes.item(0, 6).text() == ""
 
 
+def test_the_node_table_keeps_its_values_in_view_and_its_sum_readable(qtbot):
+    """At 1280 x 720 the stretched weighted-sum column (then third) was a few pixels wide, its
+    header cut to "sum z ="; with long layer titles a and dLoss/dz were pushed out of view. The
+    sum is now last, at least as wide as its header (the table scrolls), filling a wide table;
+    long layer titles are capped and their whole text is the cell's tooltip."""
+    from nnstudio.core.forward import trace
+    from nnstudio.ui.inspector.trace import LABEL_COLUMNS_MAX_PX, NODE_COLUMNS
+
+    tv, X, hidden, out = _small_trace_view(qtbot)
+    title = "2. Dense 3, relu (uniform), a very long title of a layer"
+    tv.set_trace(trace([hidden, out], X), 0, ["x", "y"], [title, "Output"])
+    tv.show()
+    header = tv.nodes.horizontalHeader()
+    assert header.visualIndex(2) == len(NODE_COLUMNS) - 1  # the written-out sum last
+    assert header.sectionSize(0) <= LABEL_COLUMNS_MAX_PX[0]
+    assert tv.nodes.item(0, 0).toolTip() == title
+    others = sum(header.sectionSize(c) for c in range(len(NODE_COLUMNS)) if c != 2)
+    need = others + header.sectionSizeHint(2)
+    for width, roomy in ((300, False), (2400, True)):
+        tv.resize(width, 700)
+        qtbot.waitUntil(lambda roomy=roomy: (tv.nodes.viewport().width() > need) == roomy)
+        qtbot.wait(20)
+        assert header.sectionSize(2) >= header.sectionSizeHint(2)  # its header whole
+        if roomy:  # room to spare: the sum fills it, nothing scrolls
+            assert others + header.sectionSize(2) == tv.nodes.viewport().width()
+
+
 def test_a_very_wide_layer_lists_a_bounded_table_that_still_adds_up(qtbot):
     """A hidden layer of 5,000 units: the node table lists the first 200 and says how many more
     (100,000 units froze the window for 25 s), and an output node's detail lists its 200 largest
