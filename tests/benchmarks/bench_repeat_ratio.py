@@ -36,24 +36,11 @@ def main() -> None:
     core_tf.use_every_core()
     import bench_training as bt
 
-    from nnstudio.core.training import population
-    from nnstudio.core.training.engine import train_repeated
-
     bt.warm_up()
     print(f"# TensorFlow compute threads: {core_tf.compute_threads()}; {args.pairs} pairs each")
     for key in args.workloads:
         w = next(x for x in bt.workloads(False) if x.key == key)
-        spec, s = bt.nnstudio_setup(w)
-        bt.run_nnstudio(w, 0)  # the single run's program, compiled
-        train_repeated(w.data, spec, s, 5)  # a first Repeat (host engine where it applies)
-        population.precompile(w.data, spec, s, 5)
-        for _ in range(2):  # first executions after a compile are slower: not counted
-            bt.run_nnstudio(w, 0)
-            bt.run_repeat5_app(w, 0)
-        one, rep = [], []
-        for i in range(args.pairs):
-            one.append(bt.run_nnstudio(w, i % 5)[0])
-            rep.append(bt.run_repeat5_app(w, 0)[0])
+        one, rep = bt.alternating_ratio(w, args.pairs)
         a, b = statistics.median(one), statistics.median(rep)
         print(f"{key}: one run {a * 1000:.1f} ms (min {min(one) * 1000:.1f}), "
               f"Repeat 5 as the app ends it {b * 1000:.1f} ms (min {min(rep) * 1000:.1f}): "

@@ -51,6 +51,11 @@ Issue 18 adds, per workload:
 * ``repeat5_app``  the same, and what the app's Repeat does before it is done: every run's weights
   read as the Runs tab records them (``TrainResult.weights``: known without making the model) and
   the Keras model of the run the views show (the last) made: printed as ``repeat5_app/one``.
+* ``alternating``  after a workload's engines (``--pairs``, 15 by default): one run and Repeat 5
+  as the app ends it, timed in alternation (:func:`alternating_ratio`); their medians and
+  ``repeat5_app/one``. The engines' blocks above are timed minutes apart with two warm runs
+  each, and a machine whose speed drifts gives the ratio of two machines: W3's block ratio
+  ranged 1.08-1.86x across sessions where the alternating one gave 1.22-1.53x.
 * compute-bound rows (``C1``: 30,000 rows x 300 inputs, 512-256-10 softmax, batch 128, 2 epochs;
   ``--compute`` adds ``C2``: 20,000 x 784, 256-128-10, 3 epochs) with their arithmetic rate
   (6 x parameters x rows x epochs / seconds, GFLOP/s) beside the machine's matmul peak measured in
@@ -386,6 +391,29 @@ def run_repeat5_app(w: Workload, seed: int) -> tuple[float, float]:
     return seconds, out["mean"]
 
 
+def alternating_ratio(w: Workload, pairs: int) -> tuple[list[float], list[float]]:
+    """Seconds of ``pairs`` single runs and ``pairs`` Repeats 5 as the app ends them, timed
+    alternately (one run with a new seed, then one Repeat of seeds 0..4): a machine whose speed
+    drifts 20-30 % from minute to minute gives both the same machine, where the engines' blocks
+    of runs, minutes apart, do not. Both programs are compiled first, outside the clock, as the
+    app compiles them in the background; the first two pairs are not counted (the first
+    executions after a compile are slower)."""
+    from nnstudio.core.training import population
+
+    spec, s = nnstudio_setup(w)
+    run_nnstudio(w, 0)  # the single run's program, compiled (if it was not)
+    if population.supports(w.data, spec, s, 5) is None:
+        population.precompile(w.data, spec, s, 5)
+    for _ in range(2):
+        run_nnstudio(w, 0)
+        run_repeat5_app(w, 0)
+    one, rep = [], []
+    for i in range(pairs):
+        one.append(run_nnstudio(w, i % 5)[0])
+        rep.append(run_repeat5_app(w, 0)[0])
+    return one, rep
+
+
 ENGINES = {"keras_fit": run_keras_fit, "sklearn": run_sklearn, "nnstudio": run_nnstudio,
            "repeat5": run_repeat5, "repeat5_models": run_repeat5_models,
            "repeat5_app": run_repeat5_app,
@@ -417,6 +445,9 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W4")
     ap.add_argument("--compute", action="store_true",
                     help="a second compute-bound workload, C2 (20,000 x 784, 256-128-10)")
+    ap.add_argument("--pairs", type=int, default=15,
+                    help="after a workload's engines, this many pairs of one run and one Repeat 5 "
+                         "timed alternately (0: none)")
     ap.add_argument("--engines", default="keras_fit,sklearn,nnstudio_cli,nnstudio,repeat5,repeat5_models,repeat5_app",
                     help=f"comma-separated, from {', '.join(ENGINES)}")
     args = ap.parse_args(argv)
@@ -486,6 +517,11 @@ def main(argv=None) -> int:
                          f"{firsts[(w.key, 'repeat5')] / firsts[(w.key, 'nnstudio_cli')]:.2f}x")
         if parts:
             print(f"{w.key}\tratio\t" + "\t".join(parts), flush=True)
+        if args.pairs > 0 and "nnstudio" in engines and "repeat5_app" in engines:
+            one, rep = alternating_ratio(w, args.pairs)
+            a, b = statistics.median(one), statistics.median(rep)
+            print(f"{w.key}\talternating\tone {a:.3f}\trepeat5_app {b:.3f}\t"
+                  f"repeat5_app/one ({args.pairs} pairs)\t{b / a:.2f}x", flush=True)
     return 0
 
 
