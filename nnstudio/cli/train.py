@@ -137,9 +137,8 @@ def add_arguments(p) -> None:
                         "yes=10,no=1")
     g.add_argument("--repeat", type=int, help="train N times with seeds 0..N-1; report mean and sd. "
                                               "The seeds train together as one program (up to 8 at "
-                                              "a time) when the network has only Dense and Dropout "
-                                              "layers and neither early stopping nor class weights; "
-                                              "each gives the run it gives alone")
+                                              "a time), each the run it gives alone (with early "
+                                              "stopping each stops at its own epoch)")
     g.add_argument("--cv", type=int, metavar="K",
                    help="k-fold cross-validation: train K times, each time holding out one of K "
                         "folds of the rows outside the test split (stratified; whole groups with "

@@ -182,6 +182,64 @@ def test_class_weights_train_in_a_population(xor, blobs, case, path, monkeypatch
         assert abs(alone.history["loss"][0] - unweighted.history["loss"][0]) > 1e-3  # it weighs
 
 
+@pytest.mark.parametrize("path", ["population", "population-host"])
+@pytest.mark.parametrize("restore", [True, False])
+def test_early_stopping_stops_each_seed_at_its_own_epoch(xor, path, restore, monkeypatch):
+    """Each network stops when its single run would (its monitored value, its patience), its
+    history ends there and its model holds the values its single run ends with: the best epoch's
+    when restored, else the stop's. The population trains on until its last network stops."""
+    population.clear_population_cache()
+    if path == "population":
+        monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
+    s = _settings(epochs=40, learning_rate=0.05, early_stopping=True, patience=3,
+                  restore_best=restore)
+    seeds = [0, 1, 2, 3]
+    assert population.supports(xor, DROP_SPEC, s, len(seeds)) is None
+    pop = population.train_population(xor, DROP_SPEC, s, seeds)
+    ran = []
+    for r in pop:
+        alone = train(xor, DROP_SPEC, replace(s, seed=r.seed))
+        assert alone.status == r.status == "early_stopped" and r.best_epoch == alone.best_epoch
+        assert r.message == alone.message
+        _same_run(r, alone, path)
+        ran.append(r.epochs_run)
+    assert len(set(ran)) > 1 and max(ran) < s.epochs  # each its own epoch; all before the end
+
+
+@pytest.mark.parametrize("path", ["population", "population-host"])
+@pytest.mark.parametrize("case", ["batchnorm-accuracy", "no-validation"])
+def test_early_stopping_in_a_population_other_cases(xor, blobs, case, path, monkeypatch):
+    """BatchNormalization's moving statistics restored with the best weights, a monitored value
+    that must grow (validation accuracy); data without validation rows (val_loss falls back to
+    the training loss). Some seeds may run every epoch: each ends as its single run does."""
+    population.clear_population_cache()
+    if path == "population":
+        monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
+    if case == "batchnorm-accuracy":
+        data, spec = xor, NORM_SPEC
+        s = _settings(epochs=25, early_stopping=True, patience=2, monitor="val_accuracy")
+    else:
+        data, spec = blobs, NetworkSpec([LayerSpec.dense(5, "relu")])
+        s = _settings(epochs=30, learning_rate=0.1, early_stopping=True, patience=2)
+    pop = population.train_population(data, spec, s, SEEDS)
+    statuses = []
+    for r in pop:
+        alone = train(data, spec, replace(s, seed=r.seed))
+        assert r.status == alone.status and r.best_epoch == alone.best_epoch
+        _same_run(r, alone, path)
+        statuses.append(r.status)
+    assert "early_stopped" in statuses
+
+
+def test_early_stopping_in_a_split_population(xor, split):
+    """Both lanes of a split program: each network stops at its own epoch."""
+    s = _settings(epochs=40, learning_rate=0.05, early_stopping=True, patience=3)
+    runs = population.train_population(xor, DROP_SPEC, s, [0, 1, 2, 3, 4])
+    assert isinstance(next(iter(population._cache.values())), split.SplitPopulation)
+    for i in (0, 4):
+        _same_run(runs[i], train(xor, DROP_SPEC, replace(s, seed=i)))
+
+
 HOST_SPEC = NetworkSpec([LayerSpec.dense(6, "relu", l1=0.001), LayerSpec.dense(4, "tanh", l2=0.01)])
 
 
@@ -271,15 +329,16 @@ def test_each_result_is_an_ordinary_keras_model(xor, xor_population, tmp_path):
     assert r.test["accuracy"] == pytest.approx(acc)
 
 
-def test_train_repeated_runs_the_seeds_together(xor):
+def test_train_repeated_runs_the_seeds_together(xor, monkeypatch):
     program.clear_program_cache()  # no run's program compiled either (else seed after seed on it)
     out = train_repeated(xor, DROP_SPEC, _settings(epochs=2), repeat=3)
     paths = {r.path for r in out["runs"]}  # host or compiled: whether its program exists yet
     assert paths in ({"population"}, {"population-host"})
     assert [r.seed for r in out["runs"]] == [0, 1, 2]
-    # one that cannot (early stopping stops each seed at its own epoch) runs seed after seed: on
+    # one a population does not take (data too large to stack, say) runs seed after seed: on
     # the host engine while the network has no compiled program (no compile wait), as one run
     # does, each the run the compiled program gives
+    monkeypatch.setattr(population, "supports", lambda *a: "the training data is too large")
     program.clear_program_cache()
     s = _settings(epochs=3, early_stopping=True)
     out = train_repeated(xor, DROP_SPEC, s, repeat=2)
@@ -330,10 +389,20 @@ def test_a_stop_ends_a_repeat_seed_after_seed_within_its_run(xor):
     assert out["runs"] == [] and len(asked) == 4  # the first seed stopped inside its run
 
 
-def test_what_trains_seed_after_seed(xor):
+def test_what_trains_seed_after_seed(xor, monkeypatch):
     assert population.supports(xor, DROP_SPEC, _settings(), 3) is None
-    assert "early stopping" in population.supports(xor, DROP_SPEC, _settings(early_stopping=True), 3)
+    assert population.supports(xor, DROP_SPEC, _settings(early_stopping=True), 3) is None
     assert population.supports(xor, DROP_SPEC, _settings(), 1) == "a single seed"
+    # early stopping on one compute thread (the app on 2 cores): a population of networks whose
+    # steps are arithmetic trains them all to the last stop, slower than seed after seed
+    big = NetworkSpec([LayerSpec.dense(256, "relu"), LayerSpec.dense(256, "relu")])
+    es = _settings(early_stopping=True, batch_size=32)
+    monkeypatch.setattr(population, "compute_threads", lambda: 1)
+    assert population.supports(xor, DROP_SPEC, es, 3) is None  # a small net: together
+    assert "early stopping" in population.supports(xor, big, es, 3)
+    assert population.supports(xor, big, _settings(batch_size=32), 3) is None  # no early stopping
+    monkeypatch.setattr(population, "compute_threads", lambda: 2)
+    assert population.supports(xor, big, es, 3) is None
 
 
 def test_a_diverging_seed_is_trained_again_alone():

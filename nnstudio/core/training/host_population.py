@@ -24,6 +24,7 @@ from nnstudio.core.model.spec import Task
 from nnstudio.core.settings import TrainSettings
 from nnstudio.core.training.evaluation import summarize
 from nnstudio.core.training.host import F32, HostProgram
+from nnstudio.core.training.population_early import EarlyState, HostEarly
 from nnstudio.core.training.population_program import population_max_k
 
 #: The N networks' rows of an epoch are gathered in one go up to this many bytes (else batch by
@@ -45,6 +46,8 @@ class HostPopulation(HostProgram):
         self.sources = [index[id(v)] for v in self.tvars]  # each weight's place in .variables
         self.seed_sources = [index[id(layer.seed_generator.state)] for layer in self.dropouts]
         self.stat_sources = [index[id(v)] for v in self.stat_vars]  # moving statistics
+        self.early = HostEarly(pop)  # each network's early stopping
+        self.ran = 0  # epochs the last call ran (fewer than asked once every network stopped)
 
     # ---- values in and out
     def load(self, values, settings: TrainSettings) -> None:
@@ -57,6 +60,24 @@ class HostPopulation(HostProgram):
         self.v[:] = 0
         self.step_count = 0
         self.lr = F32(settings.learning_rate)
+        self.early.reset()
+
+    @property
+    def read_sources(self) -> list[int]:
+        """Where :meth:`read`'s values go in a model's ``variables``."""
+        return self.sources + self.stat_sources + self.seed_sources
+
+    def read(self) -> list[list[np.ndarray]]:
+        """Each network's values now: [i][j] is network i's value of ``read_sources[j]``."""
+        arrays = self.views + self.stat_views + self.masks.states
+        return [[np.array(a[i]) for a in arrays] for i in range(self.pop)]
+
+    def set_early_stopping(self, on: bool, patience: int, index: int, mode_max: bool) -> None:
+        """This run's early stopping (each network's own): :mod:`population_early`."""
+        self.early.set_run(on, patience, index, mode_max)
+
+    def early_state(self) -> EarlyState:
+        return self.early.state()
 
     def store(self, models) -> None:
         """Model i gets network i's values."""
@@ -98,6 +119,10 @@ class HostPopulation(HostProgram):
             if self.has_val:
                 row += list(self._validate(Xv, yv))
             buf[e] = np.stack(row, axis=1)
+            self.ran = e + 1
+            self.early.after_epoch(buf[e], self.read)
+            if self.early.all_stopped():
+                break
         return buf
 
     def fn(self, X, y, Xv, yv, orders, k) -> np.ndarray:

@@ -19,6 +19,7 @@ from nnstudio.core.tf import tensorflow as _tensorflow
 from nnstudio.core.training.evaluation import summarize
 from nnstudio.core.training.host_dropout import KINDS as NOISE_KINDS
 from nnstudio.core.training.host_dropout import Noise
+from nnstudio.core.training.population_early import CompiledEarly, EarlyState
 from nnstudio.core.training.population_layers import noise, norm
 from nnstudio.core.training.program import (
     MAX_CHUNK_EPOCHS,
@@ -112,6 +113,9 @@ class PopulationProgram:
         # batch normalization takes a last, partial batch as a step of its own (padding rows
         # would count in its statistics), as a single run's program does
         self.tail_step = any(layer[0] == "norm" for layer in self.layers)
+        # each network's early stopping (compiled in only for a run with it: population._program_key)
+        self.early = CompiledEarly(self.stacked, pop) if settings.early_stopping else None
+        self.ran = 0  # epochs the last call ran (fewer than asked once every network stopped)
         self.tvars = trainable
         self.weight_slots = weight_slots(template, self.sources)
         self.class_w = class_weight_variable(task, template)  # set per run: set_class_weights
@@ -145,6 +149,14 @@ class PopulationProgram:
     def set_class_weights(self, weights) -> None:
         """One weight per class code for this run's networks (None: unweighted, all 1)."""
         assign_class_weights(self.class_w, weights)
+
+    def set_early_stopping(self, on: bool, patience: int, index: int, mode_max: bool) -> None:
+        """This run's early stopping (each network's own): :mod:`population_early`."""
+        if self.early is not None:
+            self.early.set_run(on, patience, index, mode_max)
+
+    def early_state(self) -> EarlyState | None:
+        return None if self.early is None else self.early.state()
 
     def _resets(self) -> list[tuple]:
         """(optimizer variable, its starting value) for each but the rate (a start sets that)."""
@@ -225,8 +237,9 @@ class PopulationProgram:
         their answers on the test rows (kept for :meth:`read` and :meth:`tested`): no calls of
         their own after it."""
         tf = _tensorflow()
-        buf, p, loss, *values = self.fn(*data, *args, *self.start, tf.constant(self.fresh))
+        buf, p, loss, ran, *values = self.fn(*data, *args, *self.start, tf.constant(self.fresh))
         self.fresh = False
+        self.ran = int(ran)
         self.last = (values, p, loss) if bool(args[2]) else (values, None, None)
         return buf.numpy()
 
@@ -389,6 +402,7 @@ class PopulationProgram:
             ops = [v.assign(tf.where(fresh, value, v)) for v, value in zip(self.stacked, start)]
             ops += [v.assign(tf.where(fresh, init, v)) for v, init in self._resets()]
             ops.append(self.opt.learning_rate.assign(lr))
+            ops += self.early.reset_ops(fresh) if self.early is not None else []
 
             def epoch(e, buf):
                 perm = orders[e]  # [N, n]
@@ -416,18 +430,28 @@ class PopulationProgram:
                     row += [val_loss, metric(tf.stack([yv] * pop), pv)]
                 row = tf.stack(row, 1)  # [N, keys]
                 buf = tf.tensor_scatter_nd_update(buf, [[e]], [row])
-                return e + 1, buf
+                if self.early is None:
+                    return e + 1, buf
+                with tf.control_dependencies([buf]):
+                    decided = self.early.after_epoch(row)  # each network's early stopping
+                with tf.control_dependencies([decided]):
+                    return e + 1, tf.identity(buf)
+
+            def more(e, buf):  # epochs left, and (early stopping) a network that has not stopped
+                if self.early is None:
+                    return e < k
+                return tf.logical_and(e < k, tf.logical_not(self.early.all_stopped()))
 
             with tf.control_dependencies(ops):
-                _, buf = tf.while_loop(lambda e, buf: e < k, epoch,
-                                       [tf.constant(0), tf.zeros([MAX_CHUNK_EPOCHS, pop, nkeys])])
+                ran, buf = tf.while_loop(more, epoch, [tf.constant(0),
+                                                       tf.zeros([MAX_CHUNK_EPOCHS, pop, nkeys])])
             # what a run reads after its last call, computed in it: a function of its own each
             # was ~1 ms of dispatch a lane (W3's Repeat: 3-5 ms of ~50)
             with tf.control_dependencies([buf]):
                 values = [v.read_value() for v in self.stacked]
                 pt, lt = tf.cond(last, lambda: self.answers(Xt, yt),
                                  lambda: (tf.zeros([pop, nt, out_units]), tf.zeros([pop])))
-            return [buf, pt, lt, *values]
+            return [buf, pt, lt, ran, *values]
 
         sig = [tf.TensorSpec([n, n_in], tf.float32), tf.TensorSpec(yshape(n), ydt),
                tf.TensorSpec([nv, n_in], tf.float32), tf.TensorSpec(yshape(nv), ydt),

@@ -15,6 +15,7 @@ from concurrent.futures import Future
 import numpy as np
 
 from nnstudio.core.settings import TrainSettings
+from nnstudio.core.training.population_early import EarlyState
 from nnstudio.core.training.population_program import population_max_k
 
 #: A population of at least :data:`SPLIT_MIN_NETWORKS` networks, each of whose steps is between
@@ -137,6 +138,19 @@ class SplitPopulation:
     def set_class_weights(self, weights) -> None:
         for lane in self.lanes:
             lane.set_class_weights(weights)
+
+    def set_early_stopping(self, *run) -> None:
+        for lane in self.lanes:
+            lane.set_early_stopping(*run)
+
+    def early_state(self) -> EarlyState:
+        return EarlyState.joined([lane.early_state() for lane in self.lanes])
+
+    @property
+    def ran(self) -> int:
+        """Epochs the last call ran: its longer lane's (a lane whose networks have all stopped
+        early ends its call before the other)."""
+        return max(lane.ran for lane in self.lanes)
 
     def read(self) -> list[list[np.ndarray]]:
         return self.lanes[0].read() + self.lanes[1].read()
