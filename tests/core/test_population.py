@@ -182,6 +182,28 @@ def test_class_weights_train_in_a_population(xor, blobs, case, path, monkeypatch
         assert abs(alone.history["loss"][0] - unweighted.history["loss"][0]) > 1e-3  # it weighs
 
 
+def test_unweighted_and_weighted_seeds_train_on_programs_of_their_own(xor, monkeypatch):
+    """The rows' class weights are compiled into a population program only for weighted runs
+    (weighing every row by 1 cost W4's Repeat 40 % of its call): the two settings key two
+    programs, each seed the single run of its setting, and an unweighted program refuses
+    weights rather than ignore them."""
+    from nnstudio.core.errors import TrainingError
+
+    population.clear_population_cache()
+    monkeypatch.setattr(population, "HOST_POPULATIONS_PER_PROGRAM", 0)
+    plain, weighted = _settings(), _settings(class_weight={"1": 3.0})
+    for s in (weighted, plain, weighted):
+        for r in population.train_population(xor, DROP_SPEC, s, SEEDS):
+            assert r.path == "population"
+            _same_run(r, train(xor, DROP_SPEC, replace(s, seed=r.seed)))
+    keys = [population._program_key(xor, DROP_SPEC, s, len(SEEDS))[0] for s in (plain, weighted)]
+    assert keys[0] != keys[1]
+    unweighted = population._cached(keys[0])
+    assert unweighted.class_w is None and population._cached(keys[1]).class_w is not None
+    with pytest.raises(TrainingError, match="compiled without"):
+        unweighted.set_class_weights(np.array([1.0, 3.0]))
+
+
 @pytest.mark.parametrize("path", ["population", "population-host"])
 @pytest.mark.parametrize("restore", [True, False])
 def test_early_stopping_stops_each_seed_at_its_own_epoch(xor, path, restore, monkeypatch):

@@ -113,7 +113,8 @@ def _program_key(data, spec: NetworkSpec, settings: TrainSettings, pop: int):
     opt = (settings.optimizer, float(settings.momentum), bool(settings.nesterov))
     key = (repr(spec), opt, task.value, loss_name, n, n_inputs, len(data.X_val), len(data.X_test),
            settings.effective_batch_size(n), layout, pop, bool(settings.jit_compile),
-           bool(settings.early_stopping))  # its decisions are compiled in only when on
+           bool(settings.early_stopping),  # its decisions are compiled in only when on
+           settings.class_weight != "none")  # and the rows' class weights
     return key, loss_name, layout
 
 
