@@ -72,6 +72,19 @@ class HostPopulation(HostProgram):
         arrays = self.views + self.stat_views + self.masks.states
         return [[np.array(a[i]) for a in arrays] for i in range(self.pop)]
 
+    def evaluate_values(self, values: dict, X, y) -> dict[int, dict[str, float]]:
+        """:meth:`PopulationProgram.evaluate_values` on the host: the given networks' values
+        written into the population's arrays (their random layers' states untouched), then its
+        own pass."""
+        if not values:
+            return {}
+        arrays = self.views + self.stat_views
+        for i, vals in values.items():
+            for a, x in zip(arrays, vals):
+                a[i][...] = x
+        out = self.evaluate(X, y)
+        return {i: out[i] for i in values}
+
     def set_early_stopping(self, on: bool, patience: int, index: int, mode_max: bool) -> None:
         """This run's early stopping (each network's own): :mod:`population_early`."""
         self.early.set_run(on, patience, index, mode_max)

@@ -162,6 +162,13 @@ class SplitPopulation:
         mine, theirs = self._both("evaluate", (X, y), (X, y))
         return mine + theirs
 
+    def evaluate_values(self, values: dict, X, y) -> dict[int, dict[str, float]]:
+        n0 = self.lanes[0].pop
+        out = self.lanes[0].evaluate_values({i: v for i, v in values.items() if i < n0}, X, y)
+        theirs = self.lanes[1].evaluate_values({i - n0: v for i, v in values.items() if i >= n0},
+                                               X, y)
+        return {**out, **{i + n0: t for i, t in theirs.items()}}
+
     def tested(self, X, y) -> list[dict[str, float]]:
         if any(lane.last is None or lane.last[1] is None for lane in self.lanes):
             return self.evaluate(X, y)
