@@ -47,8 +47,10 @@ from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.steps import (
     as_targets,
     divergence_message,
+    early_stop_message,
     make_optimizer,
     resolve_monitor,
+    restored_note,
     target_layout,
     target_spread,
     tf_failure,
@@ -235,10 +237,9 @@ def keras_fit(model, train_ds, val_ds, task: Task, settings: TrainSettings, *,
     elif early is not None and early.stopped_epoch > 0:
         best_epoch = int(early.best_epoch)
         status = "early_stopped"
-        message = (f"Early stopping: {early.monitor} did not improve for {settings.patience} "
-                   f"epochs (best at epoch {best_epoch + 1}).")
+        message = early_stop_message(early.monitor, settings.patience, best_epoch)
         if settings.restore_best:
-            message += f" Restored the weights of epoch {best_epoch + 1}."
+            message += restored_note(best_epoch)
     else:
         status, message = "completed", f"Trained {epochs_text(done)}."
     if early is not None and best_epoch is None and early.best_epoch is not None and done:

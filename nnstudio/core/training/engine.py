@@ -63,8 +63,10 @@ from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, acquire_program, bu
 from nnstudio.core.training.shuffle import epoch_orders
 from nnstudio.core.training.steps import (
     divergence_message,
+    early_stop_message,
     metric_name,
     resolve_monitor,
+    restored_note,
     target_layout,
     target_spread,
     tf_failure,
@@ -377,8 +379,7 @@ class Trainer:
             if st == 2:
                 status = "early_stopped"
                 be = prog.best_epoch_index()
-                message = (f"Early stopping: {monitor} did not improve for {s.patience} epochs "
-                           f"(best at epoch {be + 1}).")
+                message = early_stop_message(monitor, s.patience, be)
                 break
         flush()
         best_ep = None
@@ -386,7 +387,7 @@ class Trainer:
             best_ep = prog.best_epoch_index()
             if s.restore_best and best_ep + 1 < done:
                 prog.restore_best()
-                message += f" Restored the weights of epoch {best_ep + 1}."
+                message += restored_note(best_ep)
         steps = prog.steps()
         prog.store(model)
         if status == "completed":
@@ -527,8 +528,7 @@ def _program_args(data: PreparedData, settings: TrainSettings, model) -> tuple:
 
 
 def _single_program_ready(data: PreparedData, spec: NetworkSpec, settings: TrainSettings) -> bool:
-    """Whether one run of this network on these data has its compiled program (6-12 ms: keyed
-    by a model without weights)."""
+    """Whether one run of this network on these data has its compiled program (6-12 ms)."""
     if not _in_memory(data):
         return False
     with build_lock:

@@ -52,7 +52,12 @@ from nnstudio.core.training.population_program import PopulationProgram
 from nnstudio.core.training.population_split import SplitPopulation, splits
 from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.shuffle import epoch_orders
-from nnstudio.core.training.steps import layout_for, resolve_monitor
+from nnstudio.core.training.steps import (
+    early_stop_message,
+    layout_for,
+    resolve_monitor,
+    restored_note,
+)
 
 #: Training features of one network larger than this (bytes) train seed after seed.
 POPULATION_MAX_BYTES = 64 * 2**20
@@ -261,15 +266,15 @@ def _train_compiled(prog, fresh, data, spec, settings, seeds, should_stop, model
         rows, done, status = _epochs(prog, seeds, int(settings.epochs), n, should_stop,
                                      prog.arguments, lambda a: prog.call(tensors, a), builder,
                                      early)
-        sources = prog.sources
-        again = early.restored(prog.read(), done)
+        sources, final = prog.sources, prog.read()
+        again = early.restored(final, done)
         if models is not None:
             prog.store(models)
             for i, v in again.items():
                 _filled(models[i], sources, v)
         else:
             slots = prog.weight_slots
-            values = [again.get(i, v) for i, v in enumerate(prog.read())]
+            values = [again.get(i, v) for i, v in enumerate(final)]
             models = [Deferred(lambda i=i, v=v: _trained_model(spec, data, sources, v, made, i,
                                                                i in again),
                                None if slots is None else [v[j] for j in slots])
@@ -461,10 +466,9 @@ class _Early:
         if self.state.stopped[i] < 0:
             return done, status, "", best
         ran = int(self.state.stopped[i]) + 1
-        message = (f"Early stopping: {self.monitor} did not improve for {self.patience} epochs "
-                   f"(best at epoch {best + 1 if best is not None else '?'}).")
+        message = early_stop_message(self.monitor, self.patience, best)
         if self.restore and best is not None and best + 1 < ran:
-            message += f" Restored the weights of epoch {best + 1}."
+            message += restored_note(best)
         return ran, "early_stopped", message, best
 
 

@@ -118,6 +118,18 @@ def resolve_monitor(monitor: str, task: Task, has_val: bool) -> tuple[str, bool]
     return monitor, monitor.endswith("accuracy")
 
 
+def early_stop_message(monitor: str, patience: int, best_epoch: int | None) -> str:
+    """A run's message when early stopping ended it (``best_epoch`` counted from 0), the same
+    from every engine: a Repeat's seeds are compared with their single runs by it."""
+    best = "?" if best_epoch is None else best_epoch + 1
+    return f"Early stopping: {monitor} did not improve for {patience} epochs (best at epoch {best})."
+
+
+def restored_note(best_epoch: int) -> str:
+    """What a run's message adds when its best epoch's weights were put back."""
+    return f" Restored the weights of epoch {best_epoch + 1}."
+
+
 #: A regression target whose sd is at least this makes SGD's steps 100x or more a standardized
 #: target's (they grow with its square): a diverged SGD run there is told to use Adam, whose steps
 #: do not, rather than a lower rate (house prices of sd 192 diverged at 0.01, 0.001 and 0.0001 alike).

@@ -30,11 +30,13 @@ from nnstudio.core.training.shuffle import epoch_orders
 from nnstudio.core.training.steps import (
     as_targets,
     divergence_message,
+    early_stop_message,
     make_metric,
     make_optimizer,
     metric_name,
     reg_loss,
     resolve_monitor,
+    restored_note,
     target_layout,
     target_spread,
     tf_failure,
@@ -209,15 +211,14 @@ def run_streaming(data, s, model, control, t0: float):
                 wait += 1
                 if wait >= s.patience:
                     status = "early_stopped"
-                    message = (f"Early stopping: {monitor} did not improve for {s.patience} "
-                               f"epochs (best at epoch {best_epoch + 1}).")
+                    message = early_stop_message(monitor, s.patience, best_epoch)
                     break
     best_ep = None
     if s.early_stopping and best_epoch >= 0:
         best_ep = best_epoch
         if s.restore_best and best_ep + 1 < done:
             copy(weights, best)
-            message += f" Restored the weights of epoch {best_ep + 1}."
+            message += restored_note(best_ep)
     if status == "completed":
         message = f"Trained {epochs_text(done)}."
     test = evaluate_arrays(model, data.X_test, data.y_test, task, loss_obj) \
