@@ -65,6 +65,7 @@ class Monkey:
         self.closer = QTimer()
         self.closer.timeout.connect(self.close_dialog)
         self.closer.start(300)
+        self.workbook()  # written now: writing it in an action would count in that action's pass
         self.win = MainWindow()
         self.win.resize(1280, 720)
         self.win.show()
