@@ -206,3 +206,32 @@ def test_a_sweep_over_folds_trains_every_configuration_on_the_same_folds(tf_load
     text = "\n".join(res.summary_text())
     assert "seed" not in text and ("fold-to-fold noise" in text or "The folds" in text), text
     assert res.to_json()["folds"] == 3 and res.to_json()["configurations"][0]["seeds"][2]["fold"] == 3
+
+
+def test_folds_train_on_the_host_engine_until_their_time_there_would_pass_a_compile(tf_loaded,
+                                                                                    monkeypatch):
+    """Issue 18: a fold whose program is not compiled starts at once on the host engine, as a
+    first run does; the folds compile their program only when the last fold's time on the host
+    engine, times the folds left, would be more than a long run's rule (``COMPILE_BEHIND_S``).
+    Either way a fold's figures are the run that fold gives."""
+    from nnstudio.core.training import engine
+
+    p = study(80)
+    p.spec = NetworkSpec([LayerSpec.dense(5, "tanh")])  # a network no other test here compiles
+    trainers = []
+    short = cross_validate(p, 4, trainer_made=trainers.append)
+    assert [t.ran_host for t in trainers] == [True] * 4  # 15 epochs of 60 rows: no compile
+    assert all(t.host_seconds > 0 for t in trainers)
+    # where the folds left would take longer on the host engine than that, they compile
+    monkeypatch.setattr(engine, "COMPILE_BEHIND_S", 0.0)
+    p.spec = NetworkSpec([LayerSpec.dense(6, "tanh")])
+    trainers.clear()
+    long = cross_validate(p, 4, trainer_made=trainers.append)
+    assert [t.ran_host for t in trainers] == [True, False, False, False]
+    assert [r.path for r, _ in long.runs] == ["host", "fast", "fast", "fast"]
+    # the same folds' figures whichever engine trained them (float rounding)
+    monkeypatch.setattr(engine, "COMPILE_BEHIND_S", 1e9)
+    again = cross_validate(p, 4)
+    assert [r.path for r, _ in again.runs] == ["fast"] * 4  # compiled above: no host run now
+    assert list(again.values()) == pytest.approx(list(long.values()))
+    assert len(short.folds) == 4

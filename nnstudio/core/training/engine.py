@@ -146,6 +146,7 @@ class Trainer:
         #: the epoch at which a long host run went on with its compiled program (None: it did not)
         self.switched_at: int | None = None
         self._behind: _CompileBehind | None = None  # the compile a long host run started
+        self.host_seconds = 0.0  # of :meth:`run`'s calls on the host engine (its training alone)
         self._switched = None  # the compiled program it went on with (locked until the end)
         self._program_key: tuple | None = None  # a host run's compiled program (program_key)
         #: at most this many epochs per chunk (None: sized by time only). The GUI's pace control
@@ -274,9 +275,8 @@ class Trainer:
         epochs = int(s.epochs)
         done = int(self.start.epoch) if self.start is not None else 0
         status, message = "completed", ""
-        # The first chunk is one epoch (it traces and compiles on a new program; and a Pause or
-        # Step sent just after start lands after epoch 1); then chunks of ~chunk_seconds, sized
-        # from the speed measured on this program (also by earlier runs).
+        # The first chunk is one epoch (it traces and compiles on a new program; a Pause or Step
+        # just after start lands after epoch 1); then chunks of ~chunk_seconds (speed measured).
         k = 1
         plain = on_host or (self.plain_first_run and prog.jit and not prog.traced
                          and prog.can_run_plain())
@@ -306,7 +306,7 @@ class Trainer:
                                prog.model if not on_host or control.wants_model else None)
                 pending = None
 
-        host_seconds = 0.0  # time trained on the host engine so far
+        self.host_seconds = 0.0  # time in the host engine's calls so far (without model making)
         while done < epochs:
             if on_host and self._behind is not None and not self._behind.is_alive() \
                     and self._switched is None:
@@ -362,9 +362,9 @@ class Trainer:
             k = 2 if speed is None else self._chunk_epochs(
                 speed, None if (traced_before and kk == 1 and done == nd) else kk)
             if on_host:
-                host_seconds += c1 - c0
+                self.host_seconds += c1 - c0
             if on_host and self._behind is None and s.jit_compile and speed is not None \
-                    and host_seconds >= COMPILE_BEHIND_AFTER_S \
+                    and self.host_seconds >= COMPILE_BEHIND_AFTER_S \
                     and (epochs - done) * speed > COMPILE_BEHIND_S:
                 self._behind = _CompileBehind(data, self.spec, s)  # a long run: compile meanwhile
                 self._behind.start()
