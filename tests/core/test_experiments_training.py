@@ -150,7 +150,8 @@ def _waits_for_build_lock(build) -> None:
 def test_a_network_the_sweep_trains_alone_a_few_times_skips_the_compile(xor, tf_loaded,
                                                                         monkeypatch):
     """Issue 18: such runs train on the host engine (the same runs as compiled ones, to float
-    rounding); past HOST_RUNS_PER_PROGRAM runs of one network the sweep compiles it."""
+    rounding); where the last host run's seconds times the runs of that network still to come
+    pass a long run's rule (COMPILE_BEHIND_S) the sweep compiles it."""
     from nnstudio.core.training import engine, program
 
     project, data = xor
@@ -173,10 +174,11 @@ def test_a_network_the_sweep_trains_alone_a_few_times_skips_the_compile(xor, tf_
         for k, v in compiled.history.items():
             assert rec.history[k] == pytest.approx(v, abs=1e-5)
     seen.clear()
-    monkeypatch.setattr(sweep, "HOST_RUNS_PER_PROGRAM", 1)
+    monkeypatch.setattr(engine, "COMPILE_BEHIND_S", 0.0)
     program.clear_program_cache()
+    configs = sweep.expand(sweep.parse_grid("lr=0.003,0.01,0.03"))
     sweep.run_sweep(project, configs, 1, data=data)
-    assert seen == [False, False]
+    assert seen == [True, False, False]  # nothing measured before the first
 
 
 def test_a_sweep_lists_best_first_and_names_configurations_that_repeat_another(xor, tf_loaded,

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from nnstudio.core.errors import DataError
+from nnstudio.core.experiments.host_runs import HostOrCompile
 from nnstudio.core.experiments.record import new_id, record_of
 from nnstudio.core.model.spec import Task
 from nnstudio.core.numbers import fmt_spread
@@ -108,13 +109,13 @@ def cross_validate(project, k: int = DEFAULT_FOLDS, *,
     """Train ``project``'s network and settings on each of ``k`` folds and measure it on the fold
     held out. ``on_fold(fold, k)`` after each; ``should_stop()`` is asked between folds (the
     folds done are kept); ``trainer_made(trainer)`` lets a caller stop a fold part-way."""
-    from nnstudio.core.training.engine import COMPILE_BEHIND_S, Trainer, metric_name  # noqa: PLC0415 -- lazy: TensorFlow loads only when training
+    from nnstudio.core.training.engine import Trainer, metric_name  # noqa: PLC0415 -- lazy: TensorFlow loads only when training
     if not isinstance(k, int) or k < 2:
         raise DataError(f"Cross-validation needs at least 2 folds (got {k}).",
                         f"Use {DEFAULT_FOLDS} or 10 folds.")
     spec, settings = project.spec.copy(), replace(project.settings)
     out: CrossValidation | None = None
-    host_s: float | None = None  # the last fold's seconds, when it trained on the host engine
+    runs = HostOrCompile([None] * k)  # the folds are runs of one network (issue 18)
     for i in range(k):
         if should_stop():
             break
@@ -122,17 +123,13 @@ def cross_validate(project, k: int = DEFAULT_FOLDS, *,
         if out is None:
             out = CrossValidation(k, data.task, metric_name(data.task), test_rows=len(data.X_test),
                                   early_stopping=bool(settings.early_stopping))
-        # issue 18: a fold whose program is not compiled trains on the host engine (no compile
-        # wait) unless the last fold's host time says the folds left would take longer there than
-        # a compile (a single run's rule, COMPILE_BEHIND_S). The digits example's folds took 2 s
-        # each to compile, twice (folds of 1,150 and 1,151 rows are two programs), for 0.1 s runs;
-        # the churn example's (1.8 s on the host engine, 0.6 s compiled) compile at the second
-        trainer = Trainer(data, spec, settings,
-                          plain_first_run=host_s is None or host_s * (k - i) <= COMPILE_BEHIND_S)
+        # on the host engine while its time there is less than a compile's (the digits example's
+        # folds compiled twice before, 2 s each: folds of 1,150 and 1,151 rows are two programs)
+        trainer = Trainer(data, spec, settings, plain_first_run=runs.plain(None))
         if trainer_made is not None:
             trainer_made(trainer)
         r = trainer.run()
-        host_s = trainer.host_seconds if trainer.ran_host and trainer.switched_at is None else None
+        runs.ran(None, trainer)
         if r.model is None or should_stop() and r.status == "stopped":
             break
         figures = held_out_figures(r, data)

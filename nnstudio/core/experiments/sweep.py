@@ -26,14 +26,13 @@ Each configuration runs with seeds 0..S-1 and is one *group*.
 
 The engine compiles one program per architecture and data shape and reuses it for every
 learning rate, seed, optimizer state and epoch count (the learning rate is a variable of the
-program), so a sweep pays one compile per distinct network, not one per run; and a network the
-sweep trains alone only a few times (:data:`HOST_RUNS_PER_PROGRAM`) pays none: its runs train on
-the NumPy host engine (:mod:`nnstudio.core.training.host`), the same runs without a compile.
+program), so a sweep pays one compile per distinct network, not one per run; and a network whose
+runs take less on the NumPy host engine (:mod:`nnstudio.core.training.host`) than a compile pays
+none: its runs train there, the same runs without a compile (:mod:`.host_runs`).
 The seeds of a configuration train together as one population program when they can.
 """
 from __future__ import annotations
 
-import collections
 import itertools
 import json
 import random as _random
@@ -45,6 +44,7 @@ from functools import partial
 
 from nnstudio.core.errors import NNStudioError, SettingsError, SpecError
 from nnstudio.core.experiments import stats
+from nnstudio.core.experiments.host_runs import HostOrCompile
 from nnstudio.core.experiments.record import RunRecord, data_identity, new_id, record_of
 from nnstudio.core.experiments.sweep_summary import summary_lines
 from nnstudio.core.experiments.tensorboard import RunWriter
@@ -52,7 +52,6 @@ from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, count_params, validate
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
 from nnstudio.core.training import population
-from nnstudio.core.training.host import HOST_RUNS_PER_PROGRAM
 from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.settings import BATCH_MODES, OPTIMIZERS
 
@@ -505,9 +504,9 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
     if tensorboard:
         writer = RunWriter(tensorboard)
     starts = _StartingModels(data)
-    # issue 18: an architecture trained alone only a few times in this sweep trains on the host
-    # engine (no compile); one trained alone many times compiles its program once
-    alone_runs = collections.Counter(
+    # issue 18: an architecture's runs trained alone train on the host engine (no compile) while
+    # that is cheaper than compiling its program once
+    alone_runs = HostOrCompile(
         _program_of(c) for c in confs
         for _ in range(seeds if population.supports(data, c.spec, c.settings, seeds) else 1))
 
@@ -532,11 +531,12 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
         # no live view to feed: chunks of up to half a second (Cancel still answers in that)
         trainer = Trainer(data, c.spec, settings, chunk_seconds=0.5,
                           model=starts.get(c.spec, seed),
-                          plain_first_run=alone_runs[_program_of(c)] <= HOST_RUNS_PER_PROGRAM)
+                          plain_first_run=alone_runs.plain(_program_of(c)))
         control.trainer = trainer
         if control.cancelled:
             return None
         result = trainer.run()
+        alone_runs.ran(_program_of(c), trainer)
         control.trainer = None
         return result
 

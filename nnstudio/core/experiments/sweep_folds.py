@@ -10,16 +10,15 @@ configuration trains with the project's seed (the folds, not seeds, are what var
 """
 from __future__ import annotations
 
-import collections
 import time
 from collections.abc import Callable
 
 from nnstudio.core.errors import SettingsError
 from nnstudio.core.experiments.crossval import as_fold, held_out_figures
+from nnstudio.core.experiments.host_runs import HostOrCompile
 from nnstudio.core.experiments.record import data_identity, new_id, record_of
 from nnstudio.core.experiments.sweep import (
     GRID_HINT,
-    HOST_RUNS_PER_PROGRAM,
     SweepControl,
     SweepResult,
     SweepRun,
@@ -51,19 +50,20 @@ def run_sweep_folds(project, configs: list[dict], folds: int, *,
     control = control or SweepControl()
     identity = data_identity(project.dataset, project.example)
     total, done = len(confs) * folds, 0
-    # issue 18: a program trained a few times only trains on the host engine (no compile)
-    runs_of = collections.Counter(_program_of(c) for c in confs for _ in range(folds))
+    # issue 18: a program's runs train on the host engine while that is cheaper than a compile
+    runs = HostOrCompile(_program_of(c) for c in confs for _ in range(folds))
     for i in range(folds):
         if control.cancelled:
             break
         data = first if i == 0 else project.prepare(fold=(i, folds))
         for c in confs:
             trainer = Trainer(data, c.spec, c.settings, chunk_seconds=0.5,
-                              plain_first_run=runs_of[_program_of(c)] <= HOST_RUNS_PER_PROGRAM)
+                              plain_first_run=runs.plain(_program_of(c)))
             control.trainer = trainer
             if control.cancelled:
                 break
             result = trainer.run()
+            runs.ran(_program_of(c), trainer)
             control.trainer = None
             if control.cancelled and result.status == "stopped":
                 break
