@@ -528,15 +528,16 @@ def run_sweep(project, configs: list[dict], seeds: int, *, data=None,
 
     def alone(c: Configuration, seed: int):
         settings = replace(c.settings, seed=seed)
+        program_of = _program_of(c)
         # no live view to feed: chunks of up to half a second (Cancel still answers in that)
         trainer = Trainer(data, c.spec, settings, chunk_seconds=0.5,
                           model=starts.get(c.spec, seed),
-                          plain_first_run=alone_runs.plain(_program_of(c)))
+                          plain_first_run=alone_runs.plain(program_of))
         control.trainer = trainer
         if control.cancelled:
             return None
         result = trainer.run()
-        alone_runs.ran(_program_of(c), trainer)
+        alone_runs.ran(program_of, trainer)
         control.trainer = None
         return result
 

@@ -57,13 +57,14 @@ def run_sweep_folds(project, configs: list[dict], folds: int, *,
             break
         data = first if i == 0 else project.prepare(fold=(i, folds))
         for c in confs:
+            program_of = _program_of(c)
             trainer = Trainer(data, c.spec, c.settings, chunk_seconds=0.5,
-                              plain_first_run=runs.plain(_program_of(c)))
+                              plain_first_run=runs.plain(program_of))
             control.trainer = trainer
             if control.cancelled:
                 break
             result = trainer.run()
-            runs.ran(_program_of(c), trainer)
+            runs.ran(program_of, trainer)
             control.trainer = None
             if control.cancelled and result.status == "stopped":
                 break
