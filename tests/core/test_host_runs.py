@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from nnstudio.core.experiments.host_runs import HostOrCompile
 from nnstudio.core.training.engine import COMPILE_BEHIND_S
+from nnstudio.core.training.host_runs import HostOrCompile
 
 
 def ran(host: bool, seconds: float = 0.0, switched_at=None):

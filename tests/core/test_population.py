@@ -372,6 +372,29 @@ def test_train_repeated_runs_the_seeds_together(xor, monkeypatch):
         assert r.test["accuracy"] == pytest.approx(alone.test["accuracy"], abs=1e-6)
 
 
+def test_seeds_alone_compile_once_the_seeds_left_would_cost_more_on_the_host_engine(xor,
+                                                                                 monkeypatch):
+    """Issue 18: seeds one after another weigh the host engine against a compile as folds do
+    (``HostOrCompile``): the first seed on the host engine; where its seconds there times the
+    seeds left pass a long run's rule, the next compiles and the rest reuse the program."""
+    from nnstudio.core.training import engine
+
+    monkeypatch.setattr(population, "supports", lambda *a: "the training data is too large")
+    monkeypatch.setattr(engine, "COMPILE_BEHIND_S", 0.0)  # any host run is worth a compile
+    program.clear_program_cache()
+    spec = NetworkSpec([LayerSpec.dense(7, "tanh")])  # a network no other test compiles
+    s = _settings(epochs=3)
+    out = train_repeated(xor, spec, s, repeat=3)
+    assert [r.path for r in out["runs"]] == ["host", "fast", "fast"]
+    # the same runs as the count rule's all-host ones, up to float rounding
+    monkeypatch.setattr(engine, "COMPILE_BEHIND_S", 1e9)
+    program.clear_program_cache()
+    again = train_repeated(xor, spec, s, repeat=3)
+    assert [r.path for r in again["runs"]] == ["host"] * 3
+    for a, b in zip(out["runs"], again["runs"]):
+        np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=2e-5, atol=2e-5)
+
+
 def test_a_repeat_takes_one_runs_compiled_program_over_the_host_population(xor):
     """One run's program compiled (an app does it a second after an edit), the population's
     not: the seeds train one after another on it (the host population was slower there: churn

@@ -18,10 +18,10 @@ from types import SimpleNamespace
 import numpy as np
 
 from nnstudio.core.errors import DataError
-from nnstudio.core.experiments.host_runs import HostOrCompile
 from nnstudio.core.experiments.record import new_id, record_of
 from nnstudio.core.model.spec import Task
 from nnstudio.core.numbers import fmt_spread
+from nnstudio.core.training.host_runs import HostOrCompile
 
 #: The folds a cross-validation uses unless told otherwise (scikit-learn's default).
 DEFAULT_FOLDS = 5

@@ -28,7 +28,8 @@ The engine compiles one program per architecture and data shape and reuses it fo
 learning rate, seed, optimizer state and epoch count (the learning rate is a variable of the
 program), so a sweep pays one compile per distinct network, not one per run; and a network whose
 runs take less on the NumPy host engine (:mod:`nnstudio.core.training.host`) than a compile pays
-none: its runs train there, the same runs without a compile (:mod:`.host_runs`).
+none: its runs train there, the same runs without a compile
+(:mod:`nnstudio.core.training.host_runs`).
 The seeds of a configuration train together as one population program when they can.
 """
 from __future__ import annotations
@@ -44,7 +45,6 @@ from functools import partial
 
 from nnstudio.core.errors import NNStudioError, SettingsError, SpecError
 from nnstudio.core.experiments import stats
-from nnstudio.core.experiments.host_runs import HostOrCompile
 from nnstudio.core.experiments.record import RunRecord, data_identity, new_id, record_of
 from nnstudio.core.experiments.sweep_summary import summary_lines
 from nnstudio.core.experiments.tensorboard import RunWriter
@@ -52,6 +52,7 @@ from nnstudio.core.model.build import build_model
 from nnstudio.core.model.spec import LayerSpec, NetworkSpec, count_params, validate
 from nnstudio.core.registry import TRAINABLE_ACTIVATIONS as ACTIVATIONS
 from nnstudio.core.training import population
+from nnstudio.core.training.host_runs import HostOrCompile
 from nnstudio.core.training.program import build_lock
 from nnstudio.core.training.settings import BATCH_MODES, OPTIMIZERS
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from nnstudio.core.errors import SettingsError
 from nnstudio.core.experiments.crossval import as_fold, held_out_figures
-from nnstudio.core.experiments.host_runs import HostOrCompile
 from nnstudio.core.experiments.record import data_identity, new_id, record_of
 from nnstudio.core.experiments.sweep import (
     GRID_HINT,
@@ -27,6 +26,7 @@ from nnstudio.core.experiments.sweep import (
     plan,
     sweep_metric,
 )
+from nnstudio.core.training.host_runs import HostOrCompile
 
 
 def run_sweep_folds(project, configs: list[dict], folds: int, *,

@@ -27,17 +27,16 @@ so a network with Dropout or noise never trains a first run in the plain graph: 
 draws what the run's own program draws, XLA's or the plain graph's, :mod:`~.host_dropout`).
 
 * **A new network's first run does not wait for a compile** (``Trainer(plain_first_run=True)``:
-  the CLI and the app's Train): every network the editor builds (Dense, the dropouts, noise,
-  BatchNormalization) trains it on the NumPy host engine
-  (:mod:`nnstudio.core.training.host`), the same maths written out, which a teaching net runs
-  as fast as scikit-learn with nothing to trace or compile.
+  the CLI and the app's Train): every network the editor builds trains it on the NumPy host
+  engine (:mod:`nnstudio.core.training.host`), the same maths written out, which a teaching net
+  runs as fast as scikit-learn with nothing to trace or compile.
 
-The model is a real ``keras.Model`` built by :func:`nnstudio.core.model.build.build_model` and the
-optimizer a real Keras optimizer (the very ``apply_gradients`` that ``model.fit`` calls), so the
-maths is Keras' own and what comes out saves, exports and predicts like any Keras model.
+The model is a real ``keras.Model`` (:func:`nnstudio.core.model.build.build_model`) and the
+optimizer a real Keras optimizer (``model.fit``'s ``apply_gradients``): the maths is Keras' own
+and what comes out saves, exports and predicts like any Keras model.
 
-Data over :data:`FAST_PATH_MAX_BYTES` (training features) does not go onto the fast path but is
-streamed batch by batch with ``tf.data`` (:mod:`nnstudio.core.training.streaming`).
+Data over :data:`FAST_PATH_MAX_BYTES` (training features) is streamed batch by batch with
+``tf.data`` (:mod:`nnstudio.core.training.streaming`).
 """
 from __future__ import annotations
 
@@ -59,6 +58,7 @@ from nnstudio.core.trained import TrainResult
 from nnstudio.core.training import host, population, program
 from nnstudio.core.training.class_weights import run_class_weights
 from nnstudio.core.training.control import Progress, TrainingControl
+from nnstudio.core.training.host_runs import HostOrCompile
 from nnstudio.core.training.program import MAX_CHUNK_EPOCHS, acquire_program, build_lock
 from nnstudio.core.training.shuffle import epoch_orders
 from nnstudio.core.training.steps import (
@@ -79,9 +79,8 @@ FAST_PATH_MAX_BYTES = 256 * 2**20
 #: a thread meanwhile and goes on with it once it is ready (issue 18: the host engine starts at
 #: once, the compiled program is the faster one for a long run).
 COMPILE_BEHIND_S = 3.0
-#: ... once it has trained at least this long on the host engine (a first chunk's time, which
-#: includes one-off costs, is no evidence that a run is long; a short run must not wait for a
-#: compile it started).
+#: ... once it has trained this long on the host engine (a first chunk's time, one-off costs
+#: included, is no evidence that a run is long; a short run must not wait for its compile).
 COMPILE_BEHIND_AFTER_S = 1.0
 
 __all__ = ["FAST_PATH_MAX_BYTES", "Progress", "StartFrom", "TrainResult", "Trainer", "TrainingControl",
@@ -521,8 +520,7 @@ def _in_memory(data: PreparedData) -> bool:  # training rows, within FAST_PATH_M
 def _program_args(data: PreparedData, settings: TrainSettings, model) -> tuple:
     """:func:`program.program_key`'s and :func:`acquire_program`'s arguments for one run of
     ``model`` on these data (the first eight a :class:`host.HostProgram`'s)."""
-    task = data.task
-    n, n_inputs = data.X_train.shape
+    task, (n, n_inputs) = data.task, data.X_train.shape
     return (model, settings, task, settings.loss_for(task), n, n_inputs, len(data.X_val),
             target_layout(task, model), bool(settings.jit_compile))
 
@@ -545,9 +543,8 @@ def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
     Seeds train together, in groups of up to :data:`population.POPULATION_MAX`, as one population
     program when :func:`population.supports` the network and settings (each run is the one its
     seed gives alone, up to float rounding) and either that program is compiled or one run's is
-    not (then on the host engine); otherwise one after another. ``should_stop`` ends the
-    runs between runs (a group stopped part-way is dropped: only finished runs are returned).
-    """
+    not (then on the host engine); otherwise one after another. ``should_stop`` ends them
+    between runs (a group stopped part-way is dropped: only finished runs are returned)."""
     runs: list[TrainResult] = []
 
     def finished(r: TrainResult) -> None:
@@ -561,14 +558,17 @@ def train_repeated(data: PreparedData, spec: NetworkSpec, settings: TrainSetting
     if parallel and not population.compiled(data, spec, settings, min(repeat, population.POPULATION_MAX)) \
             and _single_program_ready(data, spec, settings):
         parallel = False
-    # seeds trained alone (networks or settings a population does not cover, a diverged seed)
-    # start at once on the host engine while the network has no compiled program, as one run
-    # does; ``should_stop`` stops one within a chunk of epochs, and the stopped run is dropped
-    plain = repeat <= host.HOST_RUNS_PER_PROGRAM
+    # seeds alone (networks or settings a population does not take, a diverged seed) start on the
+    # host engine until the seeds left would cost more there than a compile; ``should_stop``
+    # stops one within a chunk of epochs, and the stopped run is dropped
+    rule = HostOrCompile([None] * (0 if parallel else repeat))
 
     def alone(seed: int) -> TrainResult:
-        return train(data, spec, replace(settings, seed=seed), plain_first_run=plain,
-                     control=TrainingControl(should_stop=should_stop) if should_stop else None)
+        trainer = Trainer(data, spec, replace(settings, seed=seed), plain_first_run=rule.plain(None),
+                          control=TrainingControl(should_stop=should_stop) if should_stop else None)
+        result = trainer.run()
+        rule.ran(None, trainer)
+        return result
 
     seed = 0
     while seed < repeat:

@@ -69,12 +69,6 @@ ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "selu",
 OPTIMIZERS = host_optimizers.OPTIMIZERS
 #: Batches whose largest product (rows x width x width) is below this run BLAS on one thread.
 SMALL_PRODUCT = 2**18
-#: An architecture trained alone at most this many times in a row (a Repeat's seeds one after
-#: another) skips compiling its program: each run trains here when it can (a long one still
-#: compiles behind). Compiling costs about as much as this many runs' difference in speed on the
-#: teaching workloads. (Folds and a sweep's runs weigh the two by what they measure instead:
-#: :mod:`nnstudio.core.experiments.host_runs`.)
-HOST_RUNS_PER_PROGRAM = 8
 
 
 def supports(model, settings: TrainSettings, task: Task, loss_name: str) -> str | None:

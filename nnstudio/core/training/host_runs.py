@@ -1,5 +1,6 @@
 """Whether the next run in a loop of runs (a cross-validation's folds, a sweep's runs trained
-alone) starts on the host engine or compiles its program (issue 18).
+alone, a Repeat's seeds one after another) starts on the host engine or compiles its program
+(issue 18).
 
 A run whose compiled program does not exist yet can start at once on the NumPy host engine
 (``Trainer(plain_first_run=True)``, :mod:`nnstudio.core.training.host`), where it is slower than
@@ -28,7 +29,7 @@ class HostOrCompile:
 
     def plain(self, key: Hashable) -> bool:
         """The ``plain_first_run`` for the next run of program ``key``."""
-        from nnstudio.core.training.engine import COMPILE_BEHIND_S  # noqa: PLC0415 -- lazy: TensorFlow loads only when training
+        from nnstudio.core.training.engine import COMPILE_BEHIND_S  # noqa: PLC0415 -- lazy: the engine imports this module
 
         seconds = self.host_seconds.get(key)
         return seconds is None or seconds * self.left[key] <= COMPILE_BEHIND_S
