@@ -336,6 +336,31 @@ def test_which_populations_train_on_the_host(xor):
     assert population.train_population(xor, DROP_SPEC, s, [0, 1])[0].path == "population-host"
 
 
+@pytest.mark.parametrize("should_stop", [None, lambda: False], ids=["headless", "app"])
+def test_a_population_long_on_the_host_compiles_instead(xor, monkeypatch, should_stop):
+    """Issue 18: a network's first population starts on the host engine, but where its first
+    epoch there says the epochs left would take longer than a long run's rule
+    (``LONG_HOST_POPULATION_S``), it compiles and trains compiled from the start: the same runs
+    the host engine gives, not a mixture of both."""
+    spec = NetworkSpec([LayerSpec.dense(4, "elu")])  # a network no other test compiles
+    s = _settings(epochs=6, early_stopping=True, patience=50)
+    population.clear_population_cache()
+    host_runs = population.train_population(xor, spec, s, [0, 1], should_stop=should_stop)
+    assert [r.path for r in host_runs] == ["population-host"] * 2
+    population.clear_population_cache()
+    monkeypatch.setattr(population, "LONG_HOST_POPULATION_S", 0.0)  # any epoch left is long
+    long = population.train_population(xor, spec, s, [0, 1], should_stop=should_stop)
+    assert [r.path for r in long] == ["population"] * 2 and long[0].compiled
+    for a, b in zip(long, host_runs):
+        assert (a.seed, a.epochs_run, a.status) == (b.seed, b.epochs_run, b.status)
+        np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=2e-5, atol=2e-5)
+        assert a.test["accuracy"] == pytest.approx(b.test["accuracy"], abs=1e-6)
+    # one epoch: nothing left after the first, nothing to compile
+    population.clear_population_cache()
+    one = population.train_population(xor, spec, replace(s, epochs=1), [0, 1])
+    assert one[0].path == "population-host"
+
+
 def test_each_result_is_an_ordinary_keras_model(xor, xor_population, tmp_path):
     """Exported == trained: the model saves, loads and predicts like any Keras model."""
     from nnstudio.core.tf import keras
