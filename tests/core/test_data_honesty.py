@@ -108,6 +108,35 @@ def test_markers_in_number_columns_are_read_as_missing_and_counted(tmp_path):
     assert (ds.frame["name"] == "none").sum() == 2
 
 
+def test_a_marker_kept_as_a_category_in_a_text_column_is_named(tmp_path):
+    """UCI's adult file writes '?' for an unknown workclass: in a column of text it stays a
+    category (it may be one), but the file's notes say so and how to read it as missing; a column
+    of numbers with stray text is left to training's refusal, which names the values."""
+    p = tmp_path / "adult.csv"
+    work = ["Private", "?", "Gov", "Private", "Self-emp", "?", "Private", "-", "Gov", "Private"]
+    p.write_text("age,workclass,code,y\n" + "".join(
+        f"{20 + i},{w},{'?' if i % 10 == 3 else 100 + i},{i % 2}\n" for i, w in enumerate(work * 3)))
+    ds = read_csv(p)
+    assert (ds.frame["workclass"] == "?").sum() == 6  # kept as values
+    assert ds.missing_markers == {"code": {"?": 3}}  # a number column's markers: read as missing
+    named = [w for w in ds.warnings if "kept as a category" in w]
+    assert named == ["6 '?' and 3 '-' values in workclass are kept as a category of their own, "
+                     "though such a value often marks a missing one (Orange and Weka read '?' so). "
+                     "To read them as missing, add them to the values read as missing ('Also "
+                     "missing' when opening the file; --na-values on the command line)."]
+    # the import dialog's preview counts its own rows, and says so
+    _frame, fmt = preview(p, nrows=10)
+    assert [n for n in fmt.notes if "kept as a category" in n][0].startswith(
+        "2 '?' and 1 '-' values in workclass (in the rows shown) are kept as a category")
+    # read as the note says: missing, and no note
+    told = read_csv(p, CsvOptions(na_values=["?", "-"]))
+    assert int(told.frame["workclass"].isna().sum()) == 9
+    assert not [w for w in told.warnings if "kept as a category" in w]
+    # numbers with a stray marker kept (markers off): not a category, so not named here
+    off = read_csv(p, CsvOptions(missing_markers=False))
+    assert not [w for w in off.warnings if "in code are kept" in w]
+
+
 def test_markers_can_be_turned_off_and_junk_is_still_refused(tmp_path):
     p = tmp_path / "q.csv"
     p.write_text("CreditScore,x,y\n" + "".join(

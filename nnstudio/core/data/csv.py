@@ -37,6 +37,8 @@ from nnstudio.core.data.csv_missing import (
     markers_text,
     read_markers_as_missing,
     read_pandas_missing,
+    text_markers,
+    text_markers_text,
     text_missing_text,
 )
 from nnstudio.core.data.csv_numbers import formatted_text, mixed_units_text, read_formatted_numbers
@@ -261,7 +263,10 @@ def preview(path: str | os.PathLike, options: CsvOptions | None = None,
     if notes:
         if len(frame) >= nrows:  # the preview: only its rows were counted
             notes = [n.replace(" were read as missing", " (in the rows shown) were read as missing")
-                     .replace(" was read as missing", " (in the rows shown) was read as missing") for n in notes]
+                     .replace(" was read as missing", " (in the rows shown) was read as missing")
+                     .replace(" are kept as a category", " (in the rows shown) are kept as a category")
+                     .replace(" is kept as a category", " (in the rows shown) is kept as a category")
+                     for n in notes]
         fmt.notes.extend(notes)
     return frame, fmt
 
@@ -377,7 +382,7 @@ def _read_values(frame: pd.DataFrame, o: CsvOptions) -> tuple[pd.DataFrame, dict
     text_na = read_pandas_missing(frame, o.decimal, o.na_in_text)
     frame, dates = read_date_parts(frame) if o.date_parts else (frame, {})
     notes = formatted_text(formatted) + (mixed_units_text(frame, o.decimal) if o.formatted_numbers else []) + \
-        markers_text(markers) + text_missing_text(text_na) + \
+        markers_text(markers) + text_missing_text(text_na) + text_markers_text(text_markers(frame)) + \
         date_parts_text(dates)
     return frame, dict(formatted_numbers=formatted, missing_markers=markers, text_missing=text_na,
                        date_parts=dates), notes

@@ -129,3 +129,43 @@ def markers_text(markers: dict[str, dict[str, int]]) -> list[str]:
         out.append(f"{what} value{'s' if total > 1 else ''} in {col} {'were' if total > 1 else 'was'} "
                    f"read as missing (a common marker of a missing number).")
     return out
+
+
+#: Markers of a missing value that stay values in a column of text (a category of their own) and
+#: that the file's notes name: '?' is Orange's and Weka's missing value (UCI's adult, mushroom and
+#: heart-disease files write it), the others a survey's or a spreadsheet's. ('none', 'na' and '.'
+#: are too often real categories to be named.)
+TEXT_MARKERS = frozenset({"?", "-", "--", "missing", "n.a.", "#div/0!", "#value!", "#num!", "#ref!",
+                          "#name?", "#null!"})
+
+
+def text_markers(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """``{column: {marker as written: count}}`` of :data:`TEXT_MARKERS` kept as values in the
+    columns of text that are categories (not numbers with stray text, which training refuses with
+    the values named)."""
+    found: dict[str, dict[str, int]] = {}
+    for c, _s, nonnull in _text_columns(frame):
+        uniq = pd.Series(pd.unique(nonnull))
+        hit = uniq.astype(str).str.strip().str.lower().isin(TEXT_MARKERS)
+        if not hit.any() or hit.all():
+            continue
+        others = uniq[~hit].astype(str).iloc[:200]
+        if pd.to_numeric(others, errors="coerce").notna().mean() > 0.5:
+            continue
+        found[str(c)] = marker_counts(nonnull[nonnull.isin(uniq[hit])])
+    return found
+
+
+def text_markers_text(found: dict[str, dict[str, int]]) -> list[str]:
+    """One sentence per column: "30 '?' values in workclass are kept as a category …"."""
+    out = []
+    for col, counts in found.items():
+        total = sum(counts.values())
+        what = and_list([f"{n:,} '{m}'" for m, n in counts.items()])
+        many = total > 1
+        out.append(f"{what} value{'s' if many else ''} in {col} {'are' if many else 'is'} kept as a "
+                   f"category of {'their' if many else 'its'} own, though such a value often marks a "
+                   f"missing one (Orange and Weka read '?' so). To read {'them' if many else 'it'} "
+                   f"as missing, add {'them' if len(counts) > 1 else 'it'} to the values read as "
+                   f"missing ('Also missing' when opening the file; --na-values on the command line).")
+    return out
