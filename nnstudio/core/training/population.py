@@ -160,9 +160,9 @@ def _acquire(key, make_template, data, settings: TrainSettings, loss_name: str, 
 #: many there; the next compiles its population program (1.5-4 s once, then each Repeat is a few
 #: times faster). A Repeat or a sweep's seeds on a new network do not wait for a compile...
 HOST_POPULATIONS_PER_PROGRAM = 2
-#: ... unless its first epoch on the host engine says that the epochs left would take longer
-#: there than this (seconds, a long run's rule): then it compiles and trains compiled from the
-#: start (the same runs). Churn's Repeat 5 in the app: 3.4 s on the host engine, 1.5 s of
+#: ... unless its second epoch on the host engine (the first has one-off costs) says that the
+#: epochs left would take longer there than this (seconds, a long run's rule): then it compiles
+#: and trains compiled from the start (the same runs). Churn's Repeat 5 in the app: 3.4 s on the host engine, 1.5 s of
 #: compile and 0.4 s compiled; with early stopping (to epoch 51 of 100) 4.2 s against 2.3 + 0.6.
 LONG_HOST_POPULATION_S = 3.0
 _host_counts: dict[tuple, int] = {}
@@ -338,7 +338,7 @@ def _filled(model, sources: list[int], values: list):
 
 def _train_host(data, settings, seeds, should_stop, models, starts, t0, loss_name, layout):
     """:func:`train_population` on the host engine (:class:`HostPopulation`); None where its
-    first epoch says the rest would pass :data:`LONG_HOST_POPULATION_S` (and XLA is on)."""
+    second epoch says the rest would pass :data:`LONG_HOST_POPULATION_S` (and XLA is on)."""
     n, n_inputs = data.X_train.shape
     pop = len(seeds)
     prog = HostPopulation(models[0], settings, data.task, loss_name, n, n_inputs,
@@ -366,8 +366,8 @@ def _epochs(prog, seeds, epochs: int, n: int, should_stop, prepare, call, builde
             long_s: float | None = None):
     """The epoch loop: calls of as many epochs as fit (each network's own row orders), or of
     ~:data:`CALL_SECONDS` when a stop may come; (rows [epochs, N, keys], epochs done, status).
-    ``long_s``: the first call is one epoch, and where the epochs left would take longer than
-    that many seconds at its speed the loop ends there, status "long".
+    ``long_s``: the first two calls are one epoch each, and where the epochs left would take
+    longer than that many seconds at the second's speed the loop ends there, status "long".
     ``prepare(orders, k, last)`` makes a call's arguments (``last``: the run's last epochs) and
     ``call(arguments)`` runs it; the builder is released between the two, as late as can be: once
     it runs, this thread waits up to a switch interval (5 ms) whenever it gives the interpreter
@@ -381,6 +381,7 @@ def _epochs(prog, seeds, epochs: int, n: int, should_stop, prepare, call, builde
     # (rows past a call's epochs are not read)
     rows = []
     status = "completed"
+    calls = 0  # (with ``long_s``: the first two are one epoch each)
     if long_s is not None or (should_stop is not None and prog.epoch_seconds is None):
         k = 1
     elif should_stop is None:
@@ -410,11 +411,12 @@ def _epochs(prog, seeds, epochs: int, n: int, should_stop, prepare, call, builde
         done += ran
         if ran < kk:  # every network has stopped early
             break
-        if long_s is not None and done == ran:  # the first call: is the rest long?
-            if (epochs - done) * per > long_s:
+        if long_s is not None and calls < 2:  # the second epoch, past the first's one-off costs
+            calls += 1  # (W1d's first: 344 ms, its second 11 ms), times the rest
+            if calls == 2 and (epochs - done) * per > long_s:
                 status = "long"
                 break
-            k = prog.max_k if should_stop is None else k
+            k = 1 if calls == 1 else prog.max_k if should_stop is None else k
     rows = np.concatenate(rows) if rows else np.zeros((0, pop, len(prog.keys)), np.float32)
     return rows, done, status
 
