@@ -162,8 +162,8 @@ def _acquire(key, make_template, data, settings: TrainSettings, loss_name: str, 
 HOST_POPULATIONS_PER_PROGRAM = 2
 #: ... unless its second epoch on the host engine (the first has one-off costs) says that the
 #: epochs left would take longer there than this (seconds, a long run's rule): then it compiles
-#: and trains compiled from the start (the same runs). Churn's Repeat 5 in the app: 3.4 s on the host engine, 1.5 s of
-#: compile and 0.4 s compiled; with early stopping (to epoch 51 of 100) 4.2 s against 2.3 + 0.6.
+#: and trains compiled from the start (the same runs). Churn's first Repeat 5 on one compute
+#: thread (the app on 2 cores): 5.6-5.9 s on the host engine, 3.1-3.9 s compiling first.
 LONG_HOST_POPULATION_S = 3.0
 _host_counts: dict[tuple, int] = {}
 
@@ -416,7 +416,7 @@ def _epochs(prog, seeds, epochs: int, n: int, should_stop, prepare, call, builde
             if calls == 2 and (epochs - done) * per > long_s:
                 status = "long"
                 break
-            k = 1 if calls == 1 else prog.max_k if should_stop is None else k
+            k = 1 if calls == 1 else (prog.max_k if should_stop is None else k)
     rows = np.concatenate(rows) if rows else np.zeros((0, pop, len(prog.keys)), np.float32)
     return rows, done, status
 
