@@ -24,9 +24,10 @@ PANDAS_MISSING = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN"
                             "nan", "null"})
 
 
-def is_marker(text: pd.Series) -> pd.Series:
-    """Which of these values (stripped of spaces) are markers of a missing value, without case."""
-    return text.str.lower().isin(_MARKER_SET)
+def is_marker(text: pd.Series, markers: frozenset[str] = _MARKER_SET) -> pd.Series:
+    """Which of these values (stripped of spaces) are markers of a missing value (``markers``,
+    lower case), without case."""
+    return text.str.lower().isin(markers)
 
 
 def marker_counts(values: pd.Series) -> dict[str, int]:
@@ -146,7 +147,7 @@ def text_markers(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
     found: dict[str, dict[str, int]] = {}
     for c, _s, nonnull in _text_columns(frame):
         uniq = pd.Series(pd.unique(nonnull))
-        hit = uniq.astype(str).str.strip().str.lower().isin(TEXT_MARKERS)
+        hit = is_marker(uniq.astype(str).str.strip(), TEXT_MARKERS)
         if not hit.any() or hit.all():
             continue
         others = uniq[~hit].astype(str).iloc[:200]
