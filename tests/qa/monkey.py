@@ -257,7 +257,7 @@ def main() -> int:
     os.makedirs(args.out, exist_ok=True)
     from nnstudio.ui.app import create_app
 
-    app = create_app(sys.argv[:1])  # as the app starts: one BLAS thread, the 1 ms switch interval …
+    app = create_app(sys.argv[:1])  # as the app starts: one BLAS thread, the 0.2 ms switch interval …
     app.setOrganizationName("nnstudio-qa")  # its own settings and autosaves, not the user's
     app.setApplicationName("monkey")
     code = Monkey(args.out, args.seed).run(args.steps)

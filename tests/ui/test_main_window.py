@@ -545,15 +545,17 @@ def test_the_app_runs_numpy_products_on_one_blas_thread(qtbot):
         assert blas and all(i["num_threads"] == 1 for i in blas)
 
 
-def test_the_gui_thread_asks_for_the_interpreter_back_after_1_ms(qtbot):
-    """Every cell a table sizes is a call into Python that must take the interpreter lock again:
-    with a worker running Python, each waited up to 5 ms (Python's switch interval), and sizing
-    the predictions table after a Repeat on churn froze the window for 2-4 s."""
+def test_the_gui_thread_asks_for_the_interpreter_back_after_0_2_ms(qtbot):
+    """Every cell a table sizes and every item a plot paints is a call into Python that must take
+    the interpreter lock again: with a worker running Python, each waited up to the switch
+    interval (Python's 5 ms), and the window froze for 2-4 s sizing the predictions table after
+    a Repeat on churn, and for 1-2 s at a time (at 1 ms) while a long run trained on the host
+    engine at Max pace."""
     from nnstudio.ui.app import SWITCH_INTERVAL_S, create_app
 
     sys.setswitchinterval(0.005)  # Python's default, as a process starts
     create_app()
-    assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S) and SWITCH_INTERVAL_S <= 0.001
+    assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S) and SWITCH_INTERVAL_S <= 0.0002
 
 
 def test_a_runs_figures_leave_the_status_bar_when_a_change_clears_its_model(window, qtbot):
