@@ -179,3 +179,36 @@ def test_evaluate_names_the_target_values_when_none_is_a_class_of_the_model(xor_
     err = capsys.readouterr().err
     assert ("No row of the data can be evaluated: the target class id holds no, yes, and the "
             "model's classes are 0, 1.") in err
+
+
+def test_missing_in_reads_a_columns_zeros_as_missing_for_training_and_for_new_files(tmp_path, tf_loaded, capsys):
+    """`--missing-in BloodPressure=0`: the 0s of that column alone are missing (the note about
+    them is not said again, the pregnancies' 0s stay numbers), and the exported model reads a new
+    file so. A column the file lacks, or a value without a column, is refused with what to write."""
+    from make_far import pima_like  # tests/data (on the path: conftest.py)
+
+    frame = pima_like()
+    frame.to_csv(tmp_path / "diabetes.csv", index=False)
+    model = tmp_path / "m.keras"
+    capsys.readouterr()
+    assert cli.main(["train", str(tmp_path / "diabetes.csv"), "--target", "Outcome", "--missing-in",
+                     "BloodPressure=0", "--epochs", "1", "--export", str(model)]) == 0
+    err = capsys.readouterr().err
+    assert "'BloodPressure' holds 0" not in err and "'Glucose' holds 0 in 5 rows" in err
+    lm = model_file.load(model)
+    assert lm.read_options["missing_in"] == {"BloodPressure": ["0"]}
+    project = model_file.project_from_meta(lm.meta)
+    assert int(project.dataset.frame["BloodPressure"].isna().sum()) == 35
+    assert int((project.dataset.frame["Pregnancies"] == 0).sum()) > 0
+    row = frame.drop(columns="Outcome").iloc[[0, 0, 0]].assign(BloodPressure=[0.0, np.nan, 70.0])
+    row.to_csv(tmp_path / "new.csv", index=False)  # 0, empty, a reading
+    assert cli.main(["predict", str(model), str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]) == 0
+    p = pd.read_csv(tmp_path / "p.csv").filter(like="prob").to_numpy()
+    assert p.shape[1] >= 1 and np.array_equal(p[0], p[1])  # 0 read as the empty cell is
+    assert not np.array_equal(p[0], p[2])
+    assert cli.main(["train", str(tmp_path / "diabetes.csv"), "--target", "Outcome", "--missing-in",
+                     "BloodPresure=0", "--epochs", "1"]) == 2
+    assert "has no column 'BloodPresure' to read values as missing in" in capsys.readouterr().err
+    assert cli.main(["train", str(tmp_path / "diabetes.csv"), "--target", "Outcome", "--missing-in",
+                     "0", "--epochs", "1"]) == 2
+    assert "--missing-in: '0' is not COLUMN=VALUE." in capsys.readouterr().err

@@ -32,6 +32,20 @@ def class_weight_arg(text: str | None):
     return weights
 
 
+def missing_in(given: list[str] | None) -> dict[str, list[str]]:
+    """``--missing-in COLUMN=A,B`` (each given once per column) as ``CsvOptions.missing_in``."""
+    from nnstudio.core.errors import SettingsError  # noqa: PLC0415 -- lazy: as the others here
+
+    out: dict[str, list[str]] = {}
+    for part in given or []:
+        col, eq, values = part.rpartition("=")
+        if not eq or not col.strip() or not values.strip():
+            raise SettingsError(f"--missing-in: '{part}' is not COLUMN=VALUE.",
+                                "Give e.g. --missing-in BloodPressure=0 (once per column).")
+        out.setdefault(col.strip(), []).extend(v.strip() for v in values.split(",") if v.strip())
+    return out
+
+
 def csv_options(args):
     """The CSV reading options given on the command line (the rest is detected)."""
     from nnstudio.core.data.csv import CsvOptions  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
@@ -42,6 +56,7 @@ def csv_options(args):
     na = [v for v in (args.na_values or "").split(",") if v != ""] if args.na_values else []
     opts = CsvOptions(delimiter=delim, encoding=args.encoding, header=args.header,
                       decimal=args.decimal, na_values=na,
+                      missing_in=missing_in(getattr(args, "missing_in", None)),
                       missing_markers=getattr(args, "missing_markers", True),
                       formatted_numbers=getattr(args, "formatted_numbers", True),
                       na_in_text=getattr(args, "na_in_text", True),

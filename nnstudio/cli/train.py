@@ -84,6 +84,9 @@ def add_arguments(p) -> None:
     g.add_argument("--no-header", dest="header", action="store_false",
                    help="the first row is data (columns are named 'column 1', 'column 2', ...)")
     g.add_argument("--na-values", metavar="A,B", help="more markers of missing values, e.g. '?,-'")
+    g.add_argument("--missing-in", metavar="COLUMN=A,B", action="append",
+                   help="values read as missing in that column only, e.g. 'BloodPressure=0' "
+                        "(where the file's other 0s are real); once per column")
     g.add_argument("--no-missing-markers", dest="missing_markers", action="store_false", default=True,
                    help="do not read common markers (?, -, ., NA, n/a, null, none, missing) in "
                         "columns of numbers as missing values (they are by default, and said so)")

@@ -157,8 +157,13 @@ def read_call(meta: dict) -> str:
         args.append(f"encoding={json.dumps(opts['encoding'])}")
     if opts.get("header") is False and data.get("columns"):
         args.append(f"header=None, names={json.dumps(list(data['columns']), ensure_ascii=False)}")
-    if opts.get("na_values"):
-        args.append(f"na_values={json.dumps(list(opts['na_values']), ensure_ascii=False)}")
+    every, own = list(opts.get("na_values") or []), dict(opts.get("missing_in") or {})
+    if own:  # a column's own (0 in a blood pressure): pandas' na_values by column, each with every
+        columns = [str(c) for c in data.get("columns") or []] or list(own)
+        na = {c: [*every, *own.get(c, [])] for c in dict.fromkeys([*columns, *own])}
+        args.append(f"na_values={json.dumps(na, ensure_ascii=False)}")
+    elif every:
+        args.append(f"na_values={json.dumps(every, ensure_ascii=False)}")
     return f"pd.{'read_excel' if book else 'read_csv'}({', '.join(args)})"
 
 

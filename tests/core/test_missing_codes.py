@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from make_far import loans_frame, sensor_frame  # tests/data (on the path: conftest.py)
+from make_far import loans_frame, pima_like, sensor_frame  # tests/data (on the path: conftest.py)
 
 from nnstudio.core.data import checks
 from nnstudio.core.data.csv import CsvOptions, read_csv
@@ -17,6 +17,7 @@ from nnstudio.core.data.missing_codes import (
     lone_zeros,
     look,
     read_codes_as_missing,
+    read_missing_in,
     zeros_text,
 )
 from nnstudio.core.project import Project
@@ -198,19 +199,6 @@ def test_a_value_read_as_missing_in_a_column_of_formatted_numbers_stays_missing_
     pd.testing.assert_frame_equal(read.frame, again.frame)
 
 
-def pima_like(n: int = 768, seed: int = 4) -> pd.DataFrame:
-    """The Keras tutorial's diabetes file, as its zeros go: a blood pressure, a glucose and a BMI
-    of 0 in a few rows ('not measured'), real 0s among the pregnancies and the outcome."""
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "Pregnancies": rng.poisson(3.8, n), "Glucose": rng.normal(121, 30, n).clip(44, 199).round(),
-        "BloodPressure": rng.normal(72, 12, n).clip(24, 122).round(),
-        "BMI": rng.normal(32.5, 7, n).clip(18.2, 67.1).round(1), "Outcome": rng.integers(0, 2, n)})
-    for col, k in (("Glucose", 5), ("BloodPressure", 35), ("BMI", 11)):
-        frame.loc[rng.choice(n, k, replace=False), col] = 0
-    return frame
-
-
 def test_lone_zeros_of_measures_are_said_but_not_those_of_counts_amounts_or_the_target():
     df = pima_like()
     looked = look(df, list(df.columns), "Outcome")
@@ -218,7 +206,9 @@ def test_lone_zeros_of_measures_are_said_but_not_those_of_counts_amounts_or_the_
     assert looked.codes == [] and looked.far == []
     assert looked.notes == [zeros_text(looked.zeros)]
     assert looked.notes[0].startswith("'Glucose' holds 0 in 5 rows, apart from its other values (44 to ")
-    assert "write those cells empty (or NA) in the file" in looked.notes[0]
+    assert "read it as missing in those columns alone (Read 0 as missing, on the Data tab; " \
+        "--missing-in Glucose=0 --missing-in BloodPressure=0 --missing-in BMI=0 from the command " \
+        "line)" in looked.notes[0] and looked.notes[0].endswith("The file's other 0s stay numbers.")
     rng = np.random.default_rng(5)
     for real in (rng.integers(0, 6, 500),  # children: a count
                  np.where(rng.random(500) < 0.36, 0, rng.uniform(3768, 250_898, 500)),  # a balance
@@ -226,7 +216,7 @@ def test_lone_zeros_of_measures_are_said_but_not_those_of_counts_amounts_or_the_
         assert lone_zeros("x", pd.Series(real)) is None
 
 
-def test_the_checks_say_lone_zeros_and_flag_their_columns_with_no_click(tmp_path):
+def test_the_checks_say_lone_zeros_and_flag_their_columns_for_their_own_click(tmp_path):
     path = tmp_path / "diabetes.csv"
     pima_like().to_csv(path, index=False)
     project = Project.from_dataset(read_csv(path), "Outcome")
@@ -234,3 +224,83 @@ def test_the_checks_say_lone_zeros_and_flag_their_columns_with_no_click(tmp_path
     assert found.notes[0].startswith("'Glucose' holds 0 in 5 rows, apart from its other values")
     assert found.columns["BloodPressure"] == "0 in 35 rows: 'not measured'?"
     assert found.codes == []  # ('0' among Also missing would empty every column's 0s)
+    assert found.zeros == ["Glucose", "BloodPressure", "BMI"]
+
+
+def test_zeros_read_as_missing_in_their_columns_alone_are_the_file_read_so(tmp_path):
+    """The click's table is the file read with ``missing_in``: the 0s of the three measures
+    missing, the pregnancies' and the outcome's 0s numbers; the options remember it, a file of the
+    kind scored later and the generated read call read so, and the checks say no more."""
+    from nnstudio.core.data.csv import read_csv_like
+    from nnstudio.core.export import read_call
+
+    path = tmp_path / "diabetes.csv"
+    frame = pima_like()
+    frame.to_csv(path, index=False)
+    ds = read_csv(path)
+    read = read_missing_in(ds, {"Glucose": ["0"], "BloodPressure": ["0"], "BMI": ["0"]})
+    assert [int(read.frame[c].isna().sum()) for c in ("Glucose", "BloodPressure", "BMI")] == [5, 35, 11]
+    assert (read.frame["Pregnancies"] == 0).sum() == (frame["Pregnancies"] == 0).sum() > 0
+    assert (read.frame["Outcome"] == 0).sum() == (frame["Outcome"] == 0).sum()
+    assert read.csv_options["missing_in"] == {"Glucose": ["0"], "BloodPressure": ["0"], "BMI": ["0"]}
+    assert read.warnings[-1].startswith("Read 0 as missing, as you chose: in Glucose (5 rows), "
+                                        "BloodPressure (35 rows) and BMI (11 rows).")
+    again = read_csv(path, CsvOptions.from_dict(read.csv_options))
+    pd.testing.assert_frame_equal(read.frame, again.frame)
+    pd.testing.assert_frame_equal(read_csv_like(path, read.csv_options).frame, again.frame)
+    new = tmp_path / "new.csv"  # rows to score: no target column, and the file's columns alone
+    frame.drop(columns=["Outcome", "Glucose"]).head(5).to_csv(new, index=False)
+    scored = read_csv_like(new, read.csv_options).frame
+    assert scored["BloodPressure"].isna().sum() == (frame["BloodPressure"].head(5) == 0).sum()
+    call = read_call({"data": {"name": "diabetes.csv", "columns": list(frame.columns),
+                               "read_options": read.csv_options}})
+    assert '"BloodPressure": ["0"]' in call and '"Pregnancies": []' in call
+    kw = call[call.index("na_values="):-1]  # (the call names the file by its name: read it here)
+    assert pd.read_csv(path, **eval(f"dict({kw})"))["BloodPressure"].isna().sum() == 35
+    project = Project.from_dataset(read, "Outcome")
+    assert checks.check(project.prepare(), project).zeros == []
+
+
+def test_a_column_to_read_missing_in_must_be_the_files_and_the_option_a_mapping(tmp_path):
+    from nnstudio.core.errors import DataError
+
+    path = tmp_path / "diabetes.csv"
+    pima_like(50).to_csv(path, index=False)
+    with pytest.raises(DataError, match="has no column 'BloodPresure' to read values as missing in"):
+        read_csv(path, {"missing_in": {"BloodPresure": ["0"]}})
+    with pytest.raises(DataError, match="missing_in must map column names to lists of values"):
+        CsvOptions.from_dict({"missing_in": ["BloodPressure"]})
+    assert "missing in 'BMI': '0'" in CsvOptions.from_dict({"missing_in": {"BMI": [0]}}).describe()
+
+
+def test_a_streamed_fit_reads_a_columns_own_missing_values(tmp_path):
+    from nnstudio.core.data.preprocess_config import PreprocessConfig
+    from nnstudio.core.training.streaming_csv import fit_streaming
+
+    path = tmp_path / "diabetes.csv"
+    frame = pima_like()
+    frame.to_csv(path, index=False)
+    mean = PreprocessConfig(missing="mean")
+    plain = fit_streaming(path, target="Outcome", config=mean, chunk_rows=200)
+    told = fit_streaming(path, target="Outcome", config=mean, chunk_rows=200,
+                         csv_options={"missing_in": {"BloodPressure": ["0"]}})
+    def column(plan, name):
+        return next(c for c in plan.preprocessor.columns if c.name == name)
+
+    assert column(plain, "BloodPressure").n_missing == 0 and column(plain, "BloodPressure").stats["min"] == 0
+    bp = column(told, "BloodPressure")
+    assert bp.n_missing > 0 and bp.stats["min"] >= 24  # (the training rows' share of the 35)
+    assert column(told, "Pregnancies").n_missing == 0  # the real 0s stay numbers
+    assert column(told, "Pregnancies").stats == column(plain, "Pregnancies").stats
+
+
+def test_a_run_recorded_before_a_columns_own_missing_values_reads_as_the_same_reading():
+    """A run saved by an earlier version has no ``missing_in`` in its reading: it is the reading
+    with none (the same as a new run's), and one with 0 missing in a column is another."""
+    from nnstudio.core.experiments.diff import read_changes
+
+    old = {"na_values": [], "missing_markers": True}
+    assert read_changes(old, {**old, "missing_in": {}}) == []
+    assert read_changes(old, {**old, "missing_in": {"BMI": ["0"]}}) == [
+        "missing in a column: none -> BMI: '0'"]
+

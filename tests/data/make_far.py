@@ -30,3 +30,16 @@ def loans_frame(n: int = 1200) -> pd.DataFrame:
     y = ((income > 55_000) ^ (age > 60)).astype(int)
     income[17], income[400] = 1_000_000_000, 480_000_000
     return pd.DataFrame({"age": age, "income": income, "approved": y})
+
+
+def pima_like(n: int = 768, seed: int = 4) -> pd.DataFrame:
+    """The Keras tutorial's diabetes file, as its zeros go: a blood pressure, a glucose and a BMI
+    of 0 in a few rows ('not measured'), real 0s among the pregnancies and the outcome."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "Pregnancies": rng.poisson(3.8, n), "Glucose": rng.normal(121, 30, n).clip(44, 199).round(),
+        "BloodPressure": rng.normal(72, 12, n).clip(24, 122).round(),
+        "BMI": rng.normal(32.5, 7, n).clip(18.2, 67.1).round(1), "Outcome": rng.integers(0, 2, n)})
+    for col, k in (("Glucose", 5), ("BloodPressure", 35), ("BMI", 11)):
+        frame.loc[rng.choice(n, k, replace=False), col] = 0
+    return frame

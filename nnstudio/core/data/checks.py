@@ -435,6 +435,9 @@ class Findings:
     #: numbers to read as missing in a click: codes for a missing value (-999), typos far beyond
     #: the other values
     codes: list[str] = field(default_factory=list)
+    #: columns of measures whose 0 no other value comes near (a blood pressure of 0): read as
+    #: missing in those columns alone in a click
+    zeros: list[str] = field(default_factory=list)
 
 
 def check(data, project) -> Findings:
@@ -472,7 +475,7 @@ def check(data, project) -> Findings:
     if grouped_by:
         columns[grouped_by] = "names groups of rows: hold out whole ones?"
     data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, grouped_by,
-                              codes_of([*looked.codes, *looked.far]))
+                              codes_of([*looked.codes, *looked.far]), [z.column for z in looked.zeros])
     return data.memo[key]
 
 

@@ -73,10 +73,20 @@ def _pandas_kwargs(fmt: CsvFormat, own_missing: bool = False) -> dict:
         kw["skiprows"] = [*range(fmt.skip_lines), fmt.units_line - 1]
     elif fmt.skip_lines:
         kw["skiprows"] = fmt.skip_lines
+    unknown = [c for c in o.missing_in if c not in {str(n) for n in fmt.names}]
+    if unknown:
+        raise DataError(f"'{fmt.source.name}' has no column '{unknown[0]}' to read values as missing "
+                        f"in (its columns: {', '.join(str(n) for n in fmt.names[:12])}"
+                        f"{' …' if len(fmt.names) > 12 else ''}).",
+                        "Give a column the file has, written as in its header.")
+    own = {c: o.missing_in.get(str(c), []) for c in fmt.names}  # a column's own (0 in one)
     if own_missing and fmt.text_columns:
         text, every = ["", *o.na_values], [*sorted(PANDAS_MISSING), *o.na_values]
         kw["keep_default_na"] = False
-        kw["na_values"] = {c: text if c in fmt.text_columns else every for c in fmt.names}
+        kw["na_values"] = {c: [*(text if c in fmt.text_columns else every), *own[c]]
+                           for c in fmt.names}
+    elif any(own.values()):  # pandas' own markers stay in every column (keep_default_na)
+        kw["na_values"] = {c: [*o.na_values, *own[c]] for c in fmt.names}
     elif o.na_values:
         kw["na_values"] = list(o.na_values)
     return kw
@@ -345,6 +355,9 @@ def read_csv_like(path: str | os.PathLike, trained_on: dict | None) -> Dataset:
     ``trained_on``: that file's ``CsvOptions.to_dict()``. The delimiter, encoding, header and
     decimal mark are detected afresh, as a new file may be written differently."""
     keep = {k: v for k, v in (trained_on or {}).items() if k in VALUE_OPTIONS}
+    if keep.get("missing_in"):  # a column's own missing values, in the columns the new file has
+        names = {str(n) for n in sniff(path, CsvOptions.from_dict({**keep, "missing_in": {}})).names}
+        keep["missing_in"] = {c: v for c, v in keep["missing_in"].items() if c in names}
     return read_csv(path, keep or None)
 
 
@@ -359,18 +372,24 @@ def read_numbers(frame: pd.DataFrame, o: CsvOptions) -> tuple[dict, dict[str, di
     for col, f in formatted.items():
         if f["markers"]:
             markers[col] = f["markers"]
-    numbers_missing(frame, o.na_values, list(dict.fromkeys([*formatted, *markers])))
+    numbers_missing(frame, o.na_values, list(dict.fromkeys([*formatted, *markers])), o.missing_in)
     return formatted, markers
 
 
-def numbers_missing(frame: pd.DataFrame, na_values: list[str], columns: list[str]) -> None:
-    """In place: the numbers among the "Also missing" values read as missing in these columns of
-    numbers read from text ('$61,000,000' when 61000000 is among them): pandas compares the text
-    as written, so the value read as missing in the Data tab came back when the file was read again."""
-    numbers = [float(v) for v in pd.to_numeric(pd.Series(na_values, dtype=object), errors="coerce").dropna()]
-    for col in columns if numbers else []:
-        if pd.api.types.is_numeric_dtype(frame[col]):
-            frame[col] = frame[col].mask(frame[col].isin(numbers))
+def numbers_missing(frame: pd.DataFrame, na_values: list[str], columns: list[str],
+                    missing_in: dict[str, list[str]] | None = None) -> None:
+    """In place: the numbers among the "Also missing" values (and the column's own, ``missing_in``)
+    read as missing in these columns of numbers read from text ('$61,000,000' when 61000000 is
+    among them): pandas compares the text as written, so the value read as missing in the Data tab
+    came back when the file was read again."""
+    def numbers(values: list[str]) -> list[float]:
+        return [float(v) for v in pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").dropna()]
+
+    every = numbers(na_values)
+    for col in columns:
+        these = every + numbers((missing_in or {}).get(str(col), []))
+        if these and pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].mask(frame[col].isin(these))
 
 
 def _read_values(frame: pd.DataFrame, o: CsvOptions) -> tuple[pd.DataFrame, dict, list[str]]:

@@ -18,7 +18,7 @@ DECIMALS = {".": "decimal point", ",": "decimal comma"}
 #: the reading options that change the values a file gives (not how it is found: its delimiter,
 #: encoding, sheet …): a new file of the same kind is read with them, and the same file read with
 #: -999 as missing is other data to a network
-VALUE_OPTIONS = ("na_values", "missing_markers", "formatted_numbers", "na_in_text", "date_parts",
+VALUE_OPTIONS = ("na_values", "missing_in", "missing_markers", "formatted_numbers", "na_in_text", "date_parts",
                  "minutes_seconds")
 
 
@@ -47,6 +47,9 @@ class CsvOptions:
     sheet: str | None = None
     #: the table to read in a .zip holding several (its name in the archive); None: its one table
     member: str | None = None
+    #: values read as missing in one column only, as written: a blood pressure of 0 ('not
+    #: measured') where the same file's 0 pregnancies are real
+    missing_in: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,6 +62,11 @@ class CsvOptions:
             raise DataError(f"Unknown CSV option(s): {', '.join(sorted(unknown))}.")
         opts = cls(**d)
         opts.na_values = [str(v) for v in opts.na_values]
+        if not isinstance(opts.missing_in, dict) or \
+                not all(isinstance(v, list) for v in opts.missing_in.values()):
+            raise DataError(f"The CSV option missing_in must map column names to lists of values "
+                            f"(got {opts.missing_in!r}).")
+        opts.missing_in = {str(c): [str(v) for v in vs] for c, vs in opts.missing_in.items() if vs}
         if not isinstance(opts.minutes_seconds, list):
             raise DataError(f"The CSV option minutes_seconds must be a list of column names (got "
                             f"{opts.minutes_seconds!r}).")
@@ -112,6 +120,8 @@ class CsvOptions:
             parts.append(DECIMALS[self.decimal])
         if self.na_values:
             parts.append("missing also: " + ", ".join(repr(v) for v in self.na_values))
+        for col, values in self.missing_in.items():
+            parts.append(f"missing in '{col}': " + ", ".join(repr(v) for v in values))
         if not self.missing_markers:
             parts.append("markers such as '?' not read as missing")
         if not self.formatted_numbers:

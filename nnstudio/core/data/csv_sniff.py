@@ -325,7 +325,8 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
                           bool(options.missing_markers), bool(options.formatted_numbers),
                           bool(options.na_in_text), bool(options.date_parts),
                           list(options.minutes_seconds), sheet.name if sheet is not None else None,
-                          options.member if archive is not None else None)
+                          options.member if archive is not None else None,
+                          {c: list(v) for c, v in options.missing_in.items()})
     if units:
         notes.append(_units_note(units_line, {names[j]: u for j, u in units.items()}))
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,

@@ -20,6 +20,10 @@ said too: two incomes of 480,000,000 and 1,000,000,000 among 13,200 to 208,900 t
 from 0.992 test accuracy to 0.575. A typo is read as missing the same way; a column that truly
 spans orders of magnitude is better given as its logarithm (an engineered input), which the note
 says.
+
+A 0 no other value of a column of measures comes near (:func:`lone_zeros`: a blood pressure of 0
+among 24 to 122, 'not measured') is said the same way, and read as missing in that column alone
+in a click (:func:`read_missing_in`): the same file's 0 pregnancies are real.
 """
 from __future__ import annotations
 
@@ -189,10 +193,14 @@ def zeros_text(found: list[MissingCode], shown: int = 3) -> str:
              f"({fmt_number(z.low)} to {fmt_number(z.high)})" for z in found[:shown]]
     more = f" (and {len(found) - shown} more column{'s' if len(found) - shown > 1 else ''})" \
         if len(found) > shown else ""
+    columns = [z.column for z in found]
+    flags = " ".join(f"--missing-in {c}=0" for c in columns[:shown])
     return (f"{'; '.join(parts)}{more}: a 0 no other value comes near often means 'not measured'. "
-            f"Read as a number it is taken for a value far from any real one. If so, write those "
-            f"cells empty (or NA) in the file: the app then fills or drops them as Missing values "
-            f"says ('0' among Also missing would read the 0s of every column as missing).")
+            f"Read as a number it is taken for a value far from any real one. If so, read it as "
+            f"missing in {'that column' if len(columns) == 1 else 'those columns'} alone (Read 0 as "
+            f"missing, on the Data tab; {flags}{' …' if len(columns) > shown else ''} from the "
+            f"command line): the app then fills or drops those cells as Missing values says. The "
+            f"file's other 0s stay numbers.")
 
 
 def find_codes(frame: pd.DataFrame, columns: list[str]) -> list[MissingCode]:
@@ -241,7 +249,7 @@ def far_text(found: list[MissingCode], target: str | None = None) -> str:
 class Looked(NamedTuple):
     codes: list[MissingCode]  # -999 …: read as missing in a click
     far: list[MissingCode]  # typos: read as missing in a click
-    zeros: list[MissingCode]  # a blood pressure of 0: said, to be written empty in the file
+    zeros: list[MissingCode]  # a blood pressure of 0: read as missing in its column in a click
     notes: list[str]  # what the Data tab, Train and the CLI say of them
 
 
@@ -286,19 +294,12 @@ def read_codes_as_missing(dataset, codes: list[str]):
     text as written in a column of text); the reading options gain them, so the project, a streamed
     fit and a file scored later read the file so, and the Data tab says how many were read."""
     frame = dataset.frame.copy()
-    numbers = [float(c) for c in codes]
     found: dict[str, dict[str, int]] = {}
     for col in frame.columns:
-        s = frame[col]
-        if is_numeric_dtype(s):
-            hits = {code: s == v for code, v in zip(codes, numbers, strict=True)}
-        elif is_text_dtype(s):
-            hits = {code: s == code for code in codes}
-        else:
-            continue
+        hits = _hits(frame[col], codes)
         counts = {code: int(hit.sum()) for code, hit in hits.items() if hit.any()}
         if counts:
-            frame[col] = s.mask(pd.concat(hits.values(), axis=1).any(axis=1))
+            frame[col] = frame[col].mask(pd.concat(hits.values(), axis=1).any(axis=1))
             found[str(col)] = counts
     options = dict(dataset.csv_options or {})
     options["na_values"] = list(dict.fromkeys([*options.get("na_values", []), *codes]))
@@ -306,13 +307,70 @@ def read_codes_as_missing(dataset, codes: list[str]):
                    warnings=[*dataset.warnings, *codes_read_text(found)])
 
 
-def codes_read_text(found: dict[str, dict[str, int]]) -> list[str]:
-    """What reading the values as missing did: one sentence a column."""
+def read_missing_in(dataset, columns: dict[str, list[str]]):
+    """A copy of ``dataset`` with each column's values (``{column: values}``, as written) read as
+    missing in that column alone, as the file read with them in ``CsvOptions.missing_in`` would be
+    (a blood pressure of 0 'not measured', where the same file's 0 pregnancies are real); the
+    reading options gain them, so the project, a streamed fit and a file scored later read so."""
+    frame = dataset.frame.copy()
+    found: dict[str, dict[str, int]] = {}
+    for col, values in columns.items():
+        if col not in frame.columns:
+            continue
+        hits = _hits(frame[col], values)
+        counts = {code: int(hit.sum()) for code, hit in hits.items() if hit.any()}
+        if counts:
+            frame[col] = frame[col].mask(pd.concat(hits.values(), axis=1).any(axis=1))
+            found[str(col)] = counts
+    options = dict(dataset.csv_options or {})
+    own = {c: list(v) for c, v in (options.get("missing_in") or {}).items()}
+    for col, values in columns.items():
+        own[col] = list(dict.fromkeys([*own.get(col, []), *values]))
+    options["missing_in"] = own
+    return replace(dataset, frame=frame, csv_options=options,
+                   warnings=[*dataset.warnings, *missing_in_read_text(found)])
+
+
+def _hits(s: pd.Series, codes: list[str]) -> dict[str, pd.Series]:
+    """Where each code is in the column: the number in a column of numbers, the text as written
+    in a column of text (as pandas' ``na_values`` compare); empty for other columns."""
+    if is_numeric_dtype(s):
+        return {code: s == v for code in codes
+                if (v := pd.to_numeric(pd.Series([code]), errors="coerce")[0]) == v}
+    if is_text_dtype(s):
+        return {code: s == code for code in codes}
+    return {}
+
+
+def missing_in_read_text(found: dict[str, dict[str, int]]) -> list[str]:
+    """What reading a column's own values as missing did, in one sentence: "Read 0 as missing, as
+    you chose: in Glucose (5 rows), BloodPressure (35 rows) and BMI (11 rows). …"."""
+    if not found:
+        return []
+    values = list(dict.fromkeys(v for counts in found.values() for v in counts))
+
+    def rows(n: int) -> str:
+        return f"{n:,} row{'s' if n > 1 else ''}"
+
+    where = and_list([f"{col} ({rows(counts[values[0]])})" if len(values) == 1 else
+                      f"{col} ({and_list([f'{v} in {rows(n)}' for v, n in counts.items()])})"
+                      for col, counts in found.items()])
+    many = sum(sum(c.values()) for c in found.values()) > 1
+    them, cols = ("them" if many else "it"), ("those columns'" if len(found) > 1 else "that column's")
+    return [f"Read {and_list(values)} as missing, as you chose: in {where}. To read {them} as "
+            f"{'numbers' if many else 'a number'} again, open the file again (Open data…; the "
+            f"project keeps {them} among {cols} own missing values until then). The file's other "
+            f"columns are read as before."]
+
+
+def codes_read_text(found: dict[str, dict[str, int]], kept: str = "its 'Also missing' values") -> list[str]:
+    """What reading the values as missing did: one sentence a column (``kept``: among which of
+    the project's values they are kept)."""
     out = []
     for col, counts in found.items():
         what = and_list([f"{code} ({n:,} row{'s' if n > 1 else ''})" for code, n in counts.items()])
         them = "them" if len(counts) > 1 else "it"
         out.append(f"Read as missing in {col}, as you chose: {what}. To read {them} as "
                    f"{'numbers' if len(counts) > 1 else 'a number'} again, open the file again "
-                   f"(Open data…; the project keeps {them} among its 'Also missing' values until then).")
+                   f"(Open data…; the project keeps {them} among {kept} until then).")
     return out

@@ -70,7 +70,8 @@ def settings_changes(a: RunRecord, b: RunRecord, include_seed: bool = True) -> l
 
 
 #: a file's reading options in plain words (core.data.csv_options)
-READ_WORDS = {"na_values": "also missing", "missing_markers": "'?', 'NA' … in numbers as missing",
+READ_WORDS = {"na_values": "also missing", "missing_in": "missing in a column",
+              "missing_markers": "'?', 'NA' … in numbers as missing",
               "formatted_numbers": "'$1,234', '12%' as numbers", "na_in_text": "'NA', 'None' in text as missing",
               "date_parts": "dates' year, month, weekday", "minutes_seconds": "times as minutes:seconds in"}
 
@@ -80,11 +81,15 @@ def _read_value(v) -> str:
         return "on" if v else "off"
     if isinstance(v, list):
         return ", ".join(repr(x) for x in v) or "none"
+    if isinstance(v, dict):  # missing_in: {column: values}
+        return "; ".join(f"{c}: {_read_value(x)}" for c, x in v.items()) or "none"
     return str(v)
 
 
 def read_changes(a: dict, b: dict) -> list[str]:
-    """How two readings of a file differ: "also missing: none -> '-999'"."""
+    """How two readings of a file differ: "also missing: none -> '-999'" (a record from before
+    a column's own missing values read none)."""
+    a, b = ({**r, "missing_in": r.get("missing_in") or {}} for r in (a, b))
     return [f"{READ_WORDS.get(k, k)}: {_read_value(a.get(k))} -> {_read_value(b.get(k))}"
             for k in [*a, *(k for k in b if k not in a)] if a.get(k) != b.get(k)]
 
@@ -98,7 +103,7 @@ def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
         else:
             out.append(f"data {da.get('name')} -> {db.get('name')}")
     ra, rb = da.get("read"), db.get("read")
-    if ra is not None and rb is not None and ra != rb:
+    if ra is not None and rb is not None and read_changes(ra, rb):
         out.append(f"the file read another way ({', '.join(read_changes(ra, rb))})")
     if a.target and b.target and a.target != b.target:
         out.append(f"target {a.target} -> {b.target}")

@@ -134,7 +134,8 @@ class RunRecord:
         columns or their reading: all but those)."""
         same_inputs = not self.features or list(self.features) == list(project.roles.features)
         read, now = self.data.get("read"), read_of(project.dataset) or {}
-        same_read = read is None or all(now.get(k) == v for k, v in read.items())  # (the keys it knew)
+        same_read = read is None or (all(now.get(k) == v for k, v in read.items())  # (the keys it knew)
+                                     and (read.get("missing_in") or {}) == (now.get("missing_in") or {}))
         return same_inputs and same_read and (self.data.get("name"), self.preprocess, self.split, self.target) == (
             project.dataset.name, project.preprocess.to_dict(), project.split.to_dict(),
             project.roles.target)

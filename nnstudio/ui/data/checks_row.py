@@ -1,5 +1,6 @@
 """The Data tab's findings about what a score depends on (core.data.checks), each with its
-one-click remedy: read look-alike values as one, hold out whole groups, read -999 as missing."""
+one-click remedy: read look-alike values as one, hold out whole groups, read -999 as missing, read
+a blood pressure's 0 as missing in that column alone."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -8,7 +9,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from nnstudio.core.data import checks
-from nnstudio.core.data.missing_codes import read_codes_as_missing
+from nnstudio.core.data.missing_codes import read_codes_as_missing, read_missing_in
 from nnstudio.core.numbers import and_list
 from nnstudio.ui.data.styles import WARN_COLOURS, note_style
 from nnstudio.ui.state import AppState
@@ -41,6 +42,9 @@ class ChecksRow(QWidget):
         self.code_btn = QPushButton()  # -999 among temperatures (core.data.missing_codes)
         self.code_btn.clicked.connect(self._read_codes)
         self._codes: list[str] = []  # the codes code_btn reads as missing
+        self.zero_btn = QPushButton()  # a blood pressure of 0 (missing_codes.lone_zeros)
+        self.zero_btn.clicked.connect(self._read_zeros)
+        self._zeros: list[str] = []  # the columns zero_btn reads 0 as missing in
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.note, 1)
@@ -50,7 +54,7 @@ class ChecksRow(QWidget):
 
     @property
     def buttons(self) -> list[QPushButton]:
-        return [self.code_btn, self.spell_btn, self.group_btn]
+        return [self.code_btn, self.zero_btn, self.spell_btn, self.group_btn]
 
     def clear(self) -> None:
         self.note.setVisible(False)
@@ -77,6 +81,14 @@ class ChecksRow(QWidget):
                                  f"project remembers it); the rows are then kept or dropped as "
                                  f"Missing values says" if self._codes else "")
         self.code_btn.setVisible(bool(self._codes))
+        self._zeros = list(found.zeros)
+        cols = and_list([f"'{c}'" for c in self._zeros]) if self._zeros else ""
+        self.zero_btn.setText(f"Read 0 as missing in {cols}" if len(self._zeros) == 1 else
+                              f"Read 0 as missing in these {len(self._zeros)} columns")
+        self.zero_btn.setToolTip(f"Read 0 as a missing value in {cols} alone (the file's other 0s "
+                                 f"stay numbers; the project remembers it); the rows are then kept "
+                                 f"or dropped as Missing values says" if self._zeros else "")
+        self.zero_btn.setVisible(bool(self._zeros))
         return found
 
     @Slot()
@@ -98,4 +110,11 @@ class ChecksRow(QWidget):
         if self._codes:
             project = self.state.project
             project.dataset = read_codes_as_missing(project.dataset, self._codes)
+            self.data_read.emit()
+
+    @Slot()
+    def _read_zeros(self) -> None:
+        if self._zeros:
+            project = self.state.project
+            project.dataset = read_missing_in(project.dataset, {c: ["0"] for c in self._zeros})
             self.data_read.emit()

@@ -175,8 +175,8 @@ class DataController(QObject):
             return
         if self.reading or not ds.source or not self._may_replace():
             return
-        keep = {k: v for k, v in (ds.csv_options or {}).items()  # minutes_seconds: that one's columns
-                if k in VALUE_OPTIONS and k != "minutes_seconds"}
+        keep = {k: v for k, v in (ds.csv_options or {}).items()  # these two: that one's columns
+                if k in VALUE_OPTIONS and k not in ("minutes_seconds", "missing_in")}
         if what == "sheet" and (ds.csv_options or {}).get("member"):
             keep["member"] = ds.csv_options["member"]  # the workbook inside the archive
         self.read(ds.source, CsvOptions.from_dict({**keep, what: name}))

@@ -2,7 +2,7 @@
 the project remembers it (core/data/missing_codes.py, ui/data/checks_row.py)."""
 from __future__ import annotations
 
-from make_far import loans_frame, sensor_csv  # tests/data (on the path: conftest.py)
+from make_far import loans_frame, pima_like, sensor_csv  # tests/data (on the path: conftest.py)
 
 from nnstudio.core.data.csv import read_csv
 from nnstudio.core.project import Project
@@ -58,3 +58,34 @@ def test_values_far_beyond_the_others_are_read_as_missing_in_one_click(window, q
     panel.code_btn.click()
     assert window.state.project.dataset.frame["income"].max() < 1e6
     qtbot.waitUntil(lambda: "far above" not in panel.checks_note.text(), timeout=5000)
+
+
+def test_a_measures_lone_zeros_are_read_as_missing_in_their_columns_alone_in_one_click(window, qtbot, tmp_path):
+    """The Keras tutorial's diabetes file: a blood pressure, a glucose and a BMI of 0 ('not
+    measured') beside real 0 pregnancies. The Data tab says it, and one click reads those 0s as
+    missing in those three columns only; the project remembers it."""
+    path = tmp_path / "diabetes.csv"
+    frame = pima_like()
+    frame.to_csv(path, index=False)
+    window.state.set_project(Project.from_dataset(read_csv(path), target="Outcome"))
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: "'Glucose' holds 0 in 5 rows" in panel.checks_note.text(), timeout=5000)
+    btn = panel.checks.zero_btn
+    assert btn.isVisibleTo(panel) and btn.text() == "Read 0 as missing in these 3 columns"
+    assert "'Glucose', 'BloodPressure' and 'BMI' alone" in btn.toolTip()
+    assert not panel.code_btn.isVisibleTo(panel)  # no code of nines: 0 is not read in every column
+    btn.click()
+    project = window.state.project
+    got = project.dataset.frame
+    assert [int(got[c].isna().sum()) for c in ("Glucose", "BloodPressure", "BMI")] == [5, 35, 11]
+    assert (got["Pregnancies"] == 0).sum() == (frame["Pregnancies"] == 0).sum() > 0
+    assert project.dataset.csv_options["missing_in"] == {c: ["0"] for c in ("Glucose", "BloodPressure", "BMI")}
+    assert window.state.dirty
+    qtbot.waitUntil(lambda: "holds 0" not in panel.checks_note.text(), timeout=5000)
+    assert not btn.isVisibleTo(panel)
+    assert "Read 0 as missing, as you chose: in Glucose (5 rows), BloodPressure (35 rows) and BMI " \
+        "(11 rows)." in panel.note.text()
+    saved = save_project(project, tmp_path / "diabetes.nnstudio")
+    again = open_project(saved, load_model=False).project
+    assert int(again.dataset.frame["BloodPressure"].isna().sum()) == 35
+    assert int((again.dataset.frame["Pregnancies"] == 0).sum()) > 0
