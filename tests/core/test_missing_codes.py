@@ -14,6 +14,7 @@ from nnstudio.core.data.missing_codes import (
     column_codes,
     far_text,
     find_codes,
+    lone_minus_ones,
     lone_zeros,
     look,
     read_codes_as_missing,
@@ -202,9 +203,9 @@ def test_a_value_read_as_missing_in_a_column_of_formatted_numbers_stays_missing_
 def test_lone_zeros_of_measures_are_said_but_not_those_of_counts_amounts_or_the_target():
     df = pima_like()
     looked = look(df, list(df.columns), "Outcome")
-    assert [(z.column, z.rows) for z in looked.zeros] == [("Glucose", 5), ("BloodPressure", 35), ("BMI", 11)]
+    assert [(z.column, z.rows) for z in looked.own] == [("Glucose", 5), ("BloodPressure", 35), ("BMI", 11)]
     assert looked.codes == [] and looked.far == []
-    assert looked.notes == [zeros_text(looked.zeros)]
+    assert looked.notes == [zeros_text(looked.own)]
     assert looked.notes[0].startswith("'Glucose' holds 0 in 5 rows, apart from its other values (44 to ")
     assert "read it as missing in those columns alone (Read 0 as missing, on the Data tab; " \
         "--missing-in Glucose=0 --missing-in BloodPressure=0 --missing-in BMI=0 from the command " \
@@ -224,7 +225,7 @@ def test_the_checks_say_lone_zeros_and_flag_their_columns_for_their_own_click(tm
     assert found.notes[0].startswith("'Glucose' holds 0 in 5 rows, apart from its other values")
     assert found.columns["BloodPressure"] == "0 in 35 rows: 'not measured'?"
     assert found.codes == []  # ('0' among Also missing would empty every column's 0s)
-    assert found.zeros == ["Glucose", "BloodPressure", "BMI"]
+    assert found.own == {"Glucose": ["0"], "BloodPressure": ["0"], "BMI": ["0"]}
 
 
 def test_zeros_read_as_missing_in_their_columns_alone_are_the_file_read_so(tmp_path):
@@ -258,7 +259,7 @@ def test_zeros_read_as_missing_in_their_columns_alone_are_the_file_read_so(tmp_p
     kw = call[call.index("na_values="):-1]  # (the call names the file by its name: read it here)
     assert pd.read_csv(path, **eval(f"dict({kw})"))["BloodPressure"].isna().sum() == 35
     project = Project.from_dataset(read, "Outcome")
-    assert checks.check(project.prepare(), project).zeros == []
+    assert checks.check(project.prepare(), project).own == {}
 
 
 def test_a_column_to_read_missing_in_must_be_the_files_and_the_option_a_mapping(tmp_path):
@@ -303,4 +304,35 @@ def test_a_run_recorded_before_a_columns_own_missing_values_reads_as_the_same_re
     assert read_changes(old, {**old, "missing_in": {}}) == []
     assert read_changes(old, {**old, "missing_in": {"BMI": ["0"]}}) == [
         "missing in a column: none -> BMI: '0'"]
+
+
+def test_a_lone_minus_one_among_values_of_0_or_more_is_said_and_read_as_missing_in_its_column(tmp_path):
+    """An age of -1 ('not known') among 18 to 90 is said, with its own click; -1 that is most of
+    a column ('days since the last contact: -1, never contacted'), beside other negative values,
+    or in a column of a few values is not."""
+    rng = np.random.default_rng(8)
+    n = 600
+    frame = pd.DataFrame({"age": rng.integers(18, 91, n), "balance": rng.normal(1000, 800, n).round(),
+                          "pdays": np.where(rng.random(n) < 0.8, -1, rng.integers(1, 400, n)),
+                          "rating": rng.integers(0, 5, n), "left": rng.integers(0, 2, n)})
+    frame.loc[rng.choice(n, 12, replace=False), "age"] = -1
+    frame.loc[:30, "rating"] = -1  # (a scale of five values: not a measure)
+    frame.loc[:10, "balance"] = -1  # beside real negative balances
+    looked = look(frame, list(frame.columns), "left")
+    assert [(m.column, m.code, m.rows, m.low, m.high) for m in looked.own] == [("age", "-1", 12, 18, 90)]
+    assert looked.notes == [
+        "'age' holds -1 in 12 rows, where its other values are 0 or more (18 to 90): a code for 'not "
+        "known'? Read as a number, -1 is taken for a real value below every other one. If it means "
+        "'not known', read it as missing in that column alone (Read -1 as missing, on the Data tab; "
+        "--missing-in age=-1 from the command line); if it is a real value, leave it."]
+    for col in ("balance", "pdays", "rating"):
+        assert lone_minus_ones(col, frame[col]) is None
+    path = tmp_path / "bank.csv"
+    frame.to_csv(path, index=False)
+    project = Project.from_dataset(read_csv(path), "left")
+    found = checks.check(project.prepare(), project)
+    assert found.own == {"age": ["-1"]} and found.columns["age"] == "-1 in 12 rows: a code for 'not known'?"
+    read = read_missing_in(project.dataset, found.own)
+    assert int(read.frame["age"].isna().sum()) == 12 and int((read.frame["balance"] == -1).sum()) == 11
+    assert read.warnings[-1].startswith("Read -1 as missing, as you chose: in age (12 rows).")
 

@@ -435,9 +435,9 @@ class Findings:
     #: numbers to read as missing in a click: codes for a missing value (-999), typos far beyond
     #: the other values
     codes: list[str] = field(default_factory=list)
-    #: columns of measures whose 0 no other value comes near (a blood pressure of 0): read as
-    #: missing in those columns alone in a click
-    zeros: list[str] = field(default_factory=list)
+    #: values to read as missing in their own column alone in a click: a 0 no other value of a
+    #: column of measures comes near (a blood pressure of 0), a lone -1 (an age of -1)
+    own: dict[str, list[str]] = field(default_factory=dict)
 
 
 def check(data, project) -> Findings:
@@ -470,12 +470,13 @@ def check(data, project) -> Findings:
     columns.update({leak.column: f"predicts '{target}' alone ({leak.figure}): a leak?" for leak in found})
     columns.update({c.column: f"{c.code} in {c.rows:,} rows: a code for 'not known'?" for c in looked.codes})
     columns.update({f.column: "values far beyond the others: typos?" for f in looked.far})
-    columns.update({z.column: f"0 in {z.rows:,} rows: 'not measured'?" for z in looked.zeros})
+    columns.update({z.column: f"0 in {z.rows:,} rows: 'not measured'?" if z.code == "0" else
+                    f"{z.code} in {z.rows:,} rows: a code for 'not known'?" for z in looked.own})
     columns.update({b.column: f"{held} rows beyond its training range: extrapolated" for b in beyond})
     if grouped_by:
         columns[grouped_by] = "names groups of rows: hold out whole ones?"
     data.memo[key] = Findings([line for line in [*lines, mixed] if line], columns, grouped_by,
-                              codes_of([*looked.codes, *looked.far]), [z.column for z in looked.zeros])
+                              codes_of([*looked.codes, *looked.far]), {z.column: [z.code] for z in looked.own})
     return data.memo[key]
 
 

@@ -22,8 +22,10 @@ spans orders of magnitude is better given as its logarithm (an engineered input)
 says.
 
 A 0 no other value of a column of measures comes near (:func:`lone_zeros`: a blood pressure of 0
-among 24 to 122, 'not measured') is said the same way, and read as missing in that column alone
-in a click (:func:`read_missing_in`): the same file's 0 pregnancies are real.
+among 24 to 122, 'not measured') is said the same way, and so is a -1 where the column's other
+values are 0 or more (:func:`lone_minus_ones`: an age of -1); each is read as missing in its
+column alone in a click (:func:`read_missing_in`): the same file's 0 pregnancies are real, and
+-1 may be a real value elsewhere.
 """
 from __future__ import annotations
 
@@ -203,6 +205,42 @@ def zeros_text(found: list[MissingCode], shown: int = 3) -> str:
             f"file's other 0s stay numbers.")
 
 
+def lone_minus_ones(column: str, values: pd.Series) -> MissingCode | None:
+    """-1 where every other value of a column of measures is 0 or more (an age of -1, a file's
+    way of writing 'not known'): in two or more rows but at most half, beside at least
+    ``ZERO_DISTINCT`` other values. A column whose -1s are most of it ('days since the last
+    contact: -1, never contacted') says what it mostly says, and one with other negative values
+    holds real ones."""
+    if not is_numeric_dtype(values):
+        return None
+    a = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    a = a[np.isfinite(a)]
+    ones = int(np.count_nonzero(a == -1))
+    if len(a) < MIN_VALUES or ones < MIN_ROWS or ones > MOST_ROWS * len(a):
+        return None
+    rest = a[a != -1]
+    if (rest < 0).any() or len(np.unique(_sample(rest))) < ZERO_DISTINCT:
+        return None
+    return MissingCode(column, "-1", ones, ones / len(a), float(rest.min()), float(rest.max()))
+
+
+def minus_ones_text(found: list[MissingCode], shown: int = 3) -> str:
+    """One note for the columns whose only negative value is -1, or ''."""
+    if not found:
+        return ""
+    parts = [f"'{m.column}' holds -1 in {m.rows:,} rows, where its other values are 0 or more "
+             f"({fmt_number(m.low)} to {fmt_number(m.high)})" for m in found[:shown]]
+    more = f" (and {len(found) - shown} more column{'s' if len(found) - shown > 1 else ''})" \
+        if len(found) > shown else ""
+    columns = [m.column for m in found]
+    flags = " ".join(f"--missing-in {c}=-1" for c in columns[:shown])
+    return (f"{'; '.join(parts)}{more}: a code for 'not known'? Read as a number, -1 is taken for "
+            f"a real value below every other one. If it means 'not known', read it as missing in "
+            f"{'that column' if len(columns) == 1 else 'those columns'} alone (Read -1 as missing, "
+            f"on the Data tab; {flags}{' …' if len(columns) > shown else ''} from the command "
+            f"line); if it is a real value, leave it.")
+
+
 def find_codes(frame: pd.DataFrame, columns: list[str]) -> list[MissingCode]:
     """The codes of a missing value in these columns of the table, column by column."""
     return [c for col in columns if col in frame.columns for c in column_codes(col, frame[col])]
@@ -249,19 +287,21 @@ def far_text(found: list[MissingCode], target: str | None = None) -> str:
 class Looked(NamedTuple):
     codes: list[MissingCode]  # -999 …: read as missing in a click
     far: list[MissingCode]  # typos: read as missing in a click
-    zeros: list[MissingCode]  # a blood pressure of 0: read as missing in its column in a click
+    #: a blood pressure of 0, an age of -1: each read as missing in its own column in a click
+    own: list[MissingCode]
     notes: list[str]  # what the Data tab, Train and the CLI say of them
 
 
 def look(frame: pd.DataFrame, columns: list[str], target: str | None = None) -> Looked:
-    """The codes (-999), the values far beyond the others and the lone 0s in these columns, and
-    the notes that say them (``target``: the one of them the network predicts)."""
+    """The codes (-999), the values far beyond the others, the lone 0s and -1s in these columns,
+    and the notes that say them (``target``: the one of them the network predicts)."""
     used = [c for c in columns if c in frame.columns]
     codes = find_codes(frame, used)
     far = find_far(frame, used, codes)
     zeros = [z for c in used if (z := lone_zeros(c, frame[c])) is not None]
-    return Looked(codes, far, zeros, [t for t in (codes_text(codes), far_text(far, target),
-                                                  zeros_text(zeros)) if t])
+    ones = [m for c in used if (m := lone_minus_ones(c, frame[c])) is not None]
+    return Looked(codes, far, [*zeros, *ones], [t for t in (codes_text(codes), far_text(far, target),
+                                                            zeros_text(zeros), minus_ones_text(ones)) if t])
 
 
 def codes_of(found: list[MissingCode]) -> list[str]:

@@ -42,9 +42,9 @@ class ChecksRow(QWidget):
         self.code_btn = QPushButton()  # -999 among temperatures (core.data.missing_codes)
         self.code_btn.clicked.connect(self._read_codes)
         self._codes: list[str] = []  # the codes code_btn reads as missing
-        self.zero_btn = QPushButton()  # a blood pressure of 0 (missing_codes.lone_zeros)
-        self.zero_btn.clicked.connect(self._read_zeros)
-        self._zeros: list[str] = []  # the columns zero_btn reads 0 as missing in
+        self.own_btn = QPushButton()  # a blood pressure of 0, an age of -1 (core.data.missing_codes)
+        self.own_btn.clicked.connect(self._read_own)
+        self._own: dict[str, list[str]] = {}  # what own_btn reads as missing, column by column
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.note, 1)
@@ -54,7 +54,7 @@ class ChecksRow(QWidget):
 
     @property
     def buttons(self) -> list[QPushButton]:
-        return [self.code_btn, self.zero_btn, self.spell_btn, self.group_btn]
+        return [self.code_btn, self.own_btn, self.spell_btn, self.group_btn]
 
     def clear(self) -> None:
         self.note.setVisible(False)
@@ -81,14 +81,17 @@ class ChecksRow(QWidget):
                                  f"project remembers it); the rows are then kept or dropped as "
                                  f"Missing values says" if self._codes else "")
         self.code_btn.setVisible(bool(self._codes))
-        self._zeros = list(found.zeros)
-        cols = and_list([f"'{c}'" for c in self._zeros]) if self._zeros else ""
-        self.zero_btn.setText(f"Read 0 as missing in {cols}" if len(self._zeros) == 1 else
-                              f"Read 0 as missing in these {len(self._zeros)} columns")
-        self.zero_btn.setToolTip(f"Read 0 as a missing value in {cols} alone (the file's other 0s "
-                                 f"stay numbers; the project remembers it); the rows are then kept "
-                                 f"or dropped as Missing values says" if self._zeros else "")
-        self.zero_btn.setVisible(bool(self._zeros))
+        self._own = dict(found.own)
+        self.own_btn.setText(own_text(self._own))
+        by_value: dict[str, list[str]] = {}
+        for col, values in self._own.items():
+            for v in values:
+                by_value.setdefault(v, []).append(f"'{col}'")
+        each = "; ".join(f"{v} as missing in {and_list(cols)}" for v, cols in by_value.items())
+        self.own_btn.setToolTip(f"Read {each} alone (the file's other columns are read as before; "
+                                f"the project remembers it); the rows are then kept or dropped as "
+                                f"Missing values says" if self._own else "")
+        self.own_btn.setVisible(bool(self._own))
         return found
 
     @Slot()
@@ -113,8 +116,19 @@ class ChecksRow(QWidget):
             self.data_read.emit()
 
     @Slot()
-    def _read_zeros(self) -> None:
-        if self._zeros:
+    def _read_own(self) -> None:
+        if self._own:
             project = self.state.project
-            project.dataset = read_missing_in(project.dataset, {c: ["0"] for c in self._zeros})
+            project.dataset = read_missing_in(project.dataset, self._own)
             self.data_read.emit()
+
+
+def own_text(own: dict[str, list[str]]) -> str:
+    """The button's words: "Read 0 as missing in 'BMI'", "… in these 3 columns", or for values
+    of several kinds "Read these values as missing in their 2 columns"."""
+    values = {v for vs in own.values() for v in vs}
+    if len(values) != 1:
+        return f"Read these values as missing in their {len(own)} columns"
+    value = next(iter(values))
+    return f"Read {value} as missing in '{next(iter(own))}'" if len(own) == 1 else \
+        f"Read {value} as missing in these {len(own)} columns"

@@ -70,9 +70,9 @@ def test_a_measures_lone_zeros_are_read_as_missing_in_their_columns_alone_in_one
     window.state.set_project(Project.from_dataset(read_csv(path), target="Outcome"))
     panel = window.data_panel
     qtbot.waitUntil(lambda: "'Glucose' holds 0 in 5 rows" in panel.checks_note.text(), timeout=5000)
-    btn = panel.checks.zero_btn
+    btn = panel.checks.own_btn
     assert btn.isVisibleTo(panel) and btn.text() == "Read 0 as missing in these 3 columns"
-    assert "'Glucose', 'BloodPressure' and 'BMI' alone" in btn.toolTip()
+    assert btn.toolTip().startswith("Read 0 as missing in 'Glucose', 'BloodPressure' and 'BMI' alone (")
     assert not panel.code_btn.isVisibleTo(panel)  # no code of nines: 0 is not read in every column
     btn.click()
     project = window.state.project
@@ -89,3 +89,12 @@ def test_a_measures_lone_zeros_are_read_as_missing_in_their_columns_alone_in_one
     again = open_project(saved, load_model=False).project
     assert int(again.dataset.frame["BloodPressure"].isna().sum()) == 35
     assert int((again.dataset.frame["Pregnancies"] == 0).sum()) > 0
+
+
+def test_the_own_columns_button_names_one_column_or_says_values_of_several_kinds():
+    from nnstudio.ui.data.checks_row import own_text
+
+    assert own_text({"BMI": ["0"]}) == "Read 0 as missing in 'BMI'"
+    assert own_text({"BMI": ["0"], "Glucose": ["0"]}) == "Read 0 as missing in these 2 columns"
+    assert own_text({"BMI": ["0"], "age": ["-1"]}) == "Read these values as missing in their 2 columns"
+
