@@ -34,21 +34,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = os.environ.get("NNSTUDIO_ROOT") or str(Path(__file__).resolve().parents[2])
 sys.path.insert(0, ROOT)
+from bench_gui_first_point import _wait  # noqa: E402 -- this folder: the event loop until a condition
 
 CASES = {"app": None, "1ms": 0.001, "5ms": 0.005}
 SCENARIOS = {  # name -> (example, tab, hidden layers kept)
     "xor-0-hidden-inspector": ("xor", "Inspector", False),  # monkey seed 165
     "churn-training": ("churn", "Training", True),
 }
-
-
-def _wait(app, cond, timeout: float = 120.0) -> None:
-    t_end = time.perf_counter() + timeout
-    while not cond():
-        if time.perf_counter() > t_end:
-            raise SystemExit("timed out")
-        app.processEvents()
-        time.sleep(0.005)
 
 
 def one(scenario: str, switch: float | None, seconds: float) -> dict:

@@ -167,42 +167,33 @@ def far_values(column: str, values: pd.Series, codes: list[MissingCode] = ()) ->
             for i in order]
 
 
+def _apart(values: pd.Series, value: float) -> tuple[np.ndarray, int, int] | None:
+    """(the column's other values, rows holding ``value``, known values) where ``value`` is in
+    two or more rows but at most half of a column of numbers with enough known values; else None."""
+    if not is_numeric_dtype(values):
+        return None
+    a = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    a = a[np.isfinite(a)]
+    k = int(np.count_nonzero(a == value))
+    if len(a) < MIN_VALUES or k < MIN_ROWS or k > MOST_ROWS * len(a):
+        return None
+    return a[a != value], k, len(a)
+
+
 def lone_zeros(column: str, values: pd.Series) -> MissingCode | None:
     """A 0 no other value of a column of measures comes near (a blood pressure of 0 among 24 to
     122): in two or more rows but at most half, the other values all on one side of it, at least
     ``ZERO_DISTINCT`` of them, the nearest further from 0 than ``ZERO_GAP`` of their central span.
     Counts ('children: 0 to 5') and amounts ('balance: 0, or 3,768 to 250,898') hold real 0s."""
-    if not is_numeric_dtype(values):
+    found = _apart(values, 0.0)
+    if found is None:
         return None
-    a = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    a = a[np.isfinite(a)]
-    zeros = int(np.count_nonzero(a == 0))
-    if len(a) < MIN_VALUES or zeros < MIN_ROWS or zeros > MOST_ROWS * len(a):
-        return None
-    rest = a[a != 0]
+    rest, zeros, n = found
     if (rest < 0).any() and (rest > 0).any():
         return None
     if len(np.unique(_sample(rest))) < ZERO_DISTINCT or np.abs(rest).min() <= ZERO_GAP * _span(rest):
         return None
-    return MissingCode(column, "0", zeros, zeros / len(a), float(rest.min()), float(rest.max()))
-
-
-def zeros_text(found: list[MissingCode], shown: int = 3) -> str:
-    """One note for the columns whose 0s no other value comes near, or ''."""
-    if not found:
-        return ""
-    parts = [f"'{z.column}' holds 0 in {z.rows:,} rows, apart from its other values "
-             f"({fmt_number(z.low)} to {fmt_number(z.high)})" for z in found[:shown]]
-    more = f" (and {len(found) - shown} more column{'s' if len(found) - shown > 1 else ''})" \
-        if len(found) > shown else ""
-    columns = [z.column for z in found]
-    flags = " ".join(f"--missing-in {c}=0" for c in columns[:shown])
-    return (f"{'; '.join(parts)}{more}: a 0 no other value comes near often means 'not measured'. "
-            f"Read as a number it is taken for a value far from any real one. If so, read it as "
-            f"missing in {'that column' if len(columns) == 1 else 'those columns'} alone (Read 0 as "
-            f"missing, on the Data tab; {flags}{' …' if len(columns) > shown else ''} from the "
-            f"command line): the app then fills or drops those cells as Missing values says. The "
-            f"file's other 0s stay numbers.")
+    return MissingCode(column, "0", zeros, zeros / n, float(rest.min()), float(rest.max()))
 
 
 def lone_minus_ones(column: str, values: pd.Series) -> MissingCode | None:
@@ -211,34 +202,46 @@ def lone_minus_ones(column: str, values: pd.Series) -> MissingCode | None:
     ``ZERO_DISTINCT`` other values. A column whose -1s are most of it ('days since the last
     contact: -1, never contacted') says what it mostly says, and one with other negative values
     holds real ones."""
-    if not is_numeric_dtype(values):
+    found = _apart(values, -1.0)
+    if found is None:
         return None
-    a = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    a = a[np.isfinite(a)]
-    ones = int(np.count_nonzero(a == -1))
-    if len(a) < MIN_VALUES or ones < MIN_ROWS or ones > MOST_ROWS * len(a):
-        return None
-    rest = a[a != -1]
+    rest, ones, n = found
     if (rest < 0).any() or len(np.unique(_sample(rest))) < ZERO_DISTINCT:
         return None
-    return MissingCode(column, "-1", ones, ones / len(a), float(rest.min()), float(rest.max()))
+    return MissingCode(column, "-1", ones, ones / n, float(rest.min()), float(rest.max()))
+
+
+def _own_note(found: list[MissingCode], shown: int, others: str, why: str) -> str:
+    """The note for values read as missing in their own column: "'BMI' holds 0 in 11 rows,
+    {others} (18.2 to 67.1): {why}, read it as missing in that column alone (…)"."""
+    code = found[0].code
+    parts = [f"'{m.column}' holds {code} in {m.rows:,} rows, {others} ({fmt_number(m.low)} to "
+             f"{fmt_number(m.high)})" for m in found[:shown]]
+    more = f" (and {len(found) - shown} more column{'s' if len(found) - shown > 1 else ''})" \
+        if len(found) > shown else ""
+    flags = " ".join(f"--missing-in {m.column}={code}" for m in found[:shown])
+    return (f"{'; '.join(parts)}{more}: {why}, read it as missing in "
+            f"{'that column' if len(found) == 1 else 'those columns'} alone (Read {code} as missing, "
+            f"on the Data tab; {flags}{' …' if len(found) > shown else ''} from the command line)")
+
+
+def zeros_text(found: list[MissingCode], shown: int = 3) -> str:
+    """One note for the columns whose 0s no other value comes near, or ''."""
+    if not found:
+        return ""
+    return _own_note(found, shown, "apart from its other values",
+                     "a 0 no other value comes near often means 'not measured'. Read as a number "
+                     "it is taken for a value far from any real one. If so") + \
+        ": the app then fills or drops those cells as Missing values says. The file's other 0s stay numbers."
 
 
 def minus_ones_text(found: list[MissingCode], shown: int = 3) -> str:
     """One note for the columns whose only negative value is -1, or ''."""
     if not found:
         return ""
-    parts = [f"'{m.column}' holds -1 in {m.rows:,} rows, where its other values are 0 or more "
-             f"({fmt_number(m.low)} to {fmt_number(m.high)})" for m in found[:shown]]
-    more = f" (and {len(found) - shown} more column{'s' if len(found) - shown > 1 else ''})" \
-        if len(found) > shown else ""
-    columns = [m.column for m in found]
-    flags = " ".join(f"--missing-in {c}=-1" for c in columns[:shown])
-    return (f"{'; '.join(parts)}{more}: a code for 'not known'? Read as a number, -1 is taken for "
-            f"a real value below every other one. If it means 'not known', read it as missing in "
-            f"{'that column' if len(columns) == 1 else 'those columns'} alone (Read -1 as missing, "
-            f"on the Data tab; {flags}{' …' if len(columns) > shown else ''} from the command "
-            f"line); if it is a real value, leave it.")
+    return _own_note(found, shown, "where its other values are 0 or more",
+                     "a code for 'not known'? Read as a number, -1 is taken for a real value below "
+                     "every other one. If it means 'not known'") + "; if it is a real value, leave it."
 
 
 def find_codes(frame: pd.DataFrame, columns: list[str]) -> list[MissingCode]:
