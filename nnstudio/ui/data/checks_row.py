@@ -6,13 +6,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nnstudio.core.data import checks
 from nnstudio.core.data.missing_codes import read_codes_as_missing, read_missing_in
 from nnstudio.core.numbers import and_list
+from nnstudio.ui.common.capped_note import CappedNote
 from nnstudio.ui.data.styles import WARN_COLOURS, note_style
 from nnstudio.ui.state import AppState
+
+#: the findings' note is at most this many pixels high (about seven lines), then scrolls
+NOTE_CAP = 118
 
 
 class ChecksRow(QWidget):
@@ -47,10 +51,16 @@ class ChecksRow(QWidget):
         self._own: dict[str, list[str]] = {}  # what own_btn reads as missing, column by column
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.note, 1)
+        # the findings scroll past ~7 lines, and their buttons stand one above the other: three
+        # findings side by side with two buttons squeezed the tables below on a 1280 x 720 screen
+        row.addWidget(CappedNote(self.note, NOTE_CAP), 1, Qt.AlignmentFlag.AlignTop)
+        buttons = QVBoxLayout()
+        buttons.setSpacing(2)
         for b in self.buttons:
             b.setVisible(False)
-            row.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        row.addLayout(buttons)
 
     @property
     def buttons(self) -> list[QPushButton]:
