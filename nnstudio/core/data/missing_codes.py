@@ -336,14 +336,7 @@ def read_codes_as_missing(dataset, codes: list[str]):
     "Also missing" values would be (pandas' ``na_values``: the number in a column of numbers, the
     text as written in a column of text); the reading options gain them, so the project, a streamed
     fit and a file scored later read the file so, and the Data tab says how many were read."""
-    frame = dataset.frame.copy()
-    found: dict[str, dict[str, int]] = {}
-    for col in frame.columns:
-        hits = _hits(frame[col], codes)
-        counts = {code: int(hit.sum()) for code, hit in hits.items() if hit.any()}
-        if counts:
-            frame[col] = frame[col].mask(pd.concat(hits.values(), axis=1).any(axis=1))
-            found[str(col)] = counts
+    frame, found = _masked(dataset.frame, {col: codes for col in dataset.frame.columns})
     options = dict(dataset.csv_options or {})
     options["na_values"] = list(dict.fromkeys([*options.get("na_values", []), *codes]))
     return replace(dataset, frame=frame, csv_options=options,
@@ -355,16 +348,7 @@ def read_missing_in(dataset, columns: dict[str, list[str]]):
     missing in that column alone, as the file read with them in ``CsvOptions.missing_in`` would be
     (a blood pressure of 0 'not measured', where the same file's 0 pregnancies are real); the
     reading options gain them, so the project, a streamed fit and a file scored later read so."""
-    frame = dataset.frame.copy()
-    found: dict[str, dict[str, int]] = {}
-    for col, values in columns.items():
-        if col not in frame.columns:
-            continue
-        hits = _hits(frame[col], values)
-        counts = {code: int(hit.sum()) for code, hit in hits.items() if hit.any()}
-        if counts:
-            frame[col] = frame[col].mask(pd.concat(hits.values(), axis=1).any(axis=1))
-            found[str(col)] = counts
+    frame, found = _masked(dataset.frame, {c: v for c, v in columns.items() if c in dataset.frame.columns})
     options = dict(dataset.csv_options or {})
     own = {c: list(v) for c, v in (options.get("missing_in") or {}).items()}
     for col, values in columns.items():
@@ -372,6 +356,20 @@ def read_missing_in(dataset, columns: dict[str, list[str]]):
     options["missing_in"] = own
     return replace(dataset, frame=frame, csv_options=options,
                    warnings=[*dataset.warnings, *missing_in_read_text(found)])
+
+
+def _masked(frame: pd.DataFrame, columns: dict) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
+    """A copy of ``frame`` with each column's codes (``{column: codes}``) read as missing, and
+    ``{column: {code: rows}}`` of those it held."""
+    frame = frame.copy()
+    found: dict[str, dict[str, int]] = {}
+    for col, codes in columns.items():
+        hits = _hits(frame[col], codes)
+        counts = {code: int(hit.sum()) for code, hit in hits.items() if hit.any()}
+        if counts:
+            frame[col] = frame[col].mask(pd.concat(hits.values(), axis=1).any(axis=1))
+            found[str(col)] = counts
+    return frame, found
 
 
 def _hits(s: pd.Series, codes: list[str]) -> dict[str, pd.Series]:
