@@ -399,19 +399,19 @@ def missing_in_read_text(found: dict[str, dict[str, int]]) -> list[str]:
     many = sum(sum(c.values()) for c in found.values()) > 1
     them, cols = ("them" if many else "it"), ("those columns'" if len(found) > 1 else "that column's")
     return [f"Read {and_list(values)} as missing, as you chose: in {where}. To read {them} as "
-            f"{'numbers' if many else 'a number'} again, open the file again (Open data…; the "
-            f"project keeps {them} among {cols} own missing values until then). The file's other "
-            f"columns are read as before."]
+            f"{'numbers' if many else 'a number'} again, Undo (Ctrl+Z) or open the file again (Open "
+            f"data…; the project keeps {them} among {cols} own missing values until then). The "
+            f"file's other columns are read as before."]
 
 
-def codes_read_text(found: dict[str, dict[str, int]], kept: str = "its 'Also missing' values") -> list[str]:
-    """What reading the values as missing did: one sentence a column (``kept``: among which of
-    the project's values they are kept)."""
+def codes_read_text(found: dict[str, dict[str, int]]) -> list[str]:
+    """What reading the values as missing did: one sentence a column."""
     out = []
     for col, counts in found.items():
         what = and_list([f"{code} ({n:,} row{'s' if n > 1 else ''})" for code, n in counts.items()])
         them = "them" if len(counts) > 1 else "it"
         out.append(f"Read as missing in {col}, as you chose: {what}. To read {them} as "
-                   f"{'numbers' if len(counts) > 1 else 'a number'} again, open the file again "
-                   f"(Open data…; the project keeps {them} among {kept} until then).")
+                   f"{'numbers' if len(counts) > 1 else 'a number'} again, Undo (Ctrl+Z) or open "
+                   f"the file again (Open data…; the project keeps {them} among its 'Also missing' "
+                   f"values until then).")
     return out

@@ -12,6 +12,7 @@ from nnstudio.core.data import checks
 from nnstudio.core.data.missing_codes import read_codes_as_missing, read_missing_in
 from nnstudio.core.numbers import and_list
 from nnstudio.ui.common.capped_note import CappedNote
+from nnstudio.ui.data.data_command import DataCommand, snapshot
 from nnstudio.ui.data.styles import WARN_COLOURS, note_style
 from nnstudio.ui.state import AppState
 
@@ -49,6 +50,7 @@ class ChecksRow(QWidget):
         self.own_btn = QPushButton()  # a blood pressure of 0, an age of -1 (core.data.missing_codes)
         self.own_btn.clicked.connect(self._read_own)
         self._own: dict[str, list[str]] = {}  # what own_btn reads as missing, column by column
+        self.undo_stack = None  # the window's QUndoStack: each remedy is undone with Ctrl+Z
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         # the findings scroll past ~7 lines, and their buttons stand one above the other: three
@@ -104,33 +106,47 @@ class ChecksRow(QWidget):
         self.own_btn.setVisible(bool(self._own))
         return found
 
+    def _remedy(self, button: QPushButton, change, read: bool) -> None:
+        """Apply ``change(project)``, as an undoable command where the window has a stack;
+        ``read``: it read the table again (else it changed the preprocessing or the split)."""
+        project = self.state.project
+        before = snapshot(project)
+        change(project)
+        signal = self.data_read if read else self.changed
+        if self.undo_stack is None:
+            signal.emit()
+            return
+        self.undo_stack.push(DataCommand(self.state, button.text(), before, snapshot(project),
+                                         signal.emit))
+
     @Slot()
     def _read_as_one(self) -> None:
-        for col in self._alike:
-            self.state.project.preprocess.set_for_column(col, "spelling", "merge")
         if self._alike:
-            self.changed.emit()
+            def merge(project) -> None:
+                for col in self._alike:
+                    project.preprocess.set_for_column(col, "spelling", "merge")
+            self._remedy(self.spell_btn, merge, read=False)
 
     @Slot()
     def _hold_out_groups(self) -> None:
         if self._groups:
-            project = self.state.project
-            project.split = replace(project.split, order="group", group=self._groups)
-            self.changed.emit()
+            def hold(project) -> None:
+                project.split = replace(project.split, order="group", group=self._groups)
+            self._remedy(self.group_btn, hold, read=False)
 
     @Slot()
     def _read_codes(self) -> None:
         if self._codes:
-            project = self.state.project
-            project.dataset = read_codes_as_missing(project.dataset, self._codes)
-            self.data_read.emit()
+            def read(project) -> None:
+                project.dataset = read_codes_as_missing(project.dataset, self._codes)
+            self._remedy(self.code_btn, read, read=True)
 
     @Slot()
     def _read_own(self) -> None:
         if self._own:
-            project = self.state.project
-            project.dataset = read_missing_in(project.dataset, self._own)
-            self.data_read.emit()
+            def read(project) -> None:
+                project.dataset = read_missing_in(project.dataset, self._own)
+            self._remedy(self.own_btn, read, read=True)
 
 
 def own_text(own: dict[str, list[str]]) -> str:

@@ -199,6 +199,11 @@ def test_look_alike_values_are_read_as_one_with_one_click_and_back(window, qtbot
         panel.spell_btn.click()
     assert {c: p.preprocess.for_column(c, "spelling") for c in ("default", "region", "x")} == {
         "default": "merge", "region": "merge", "x": "exact"}
+    window.undo_stack.undo()  # Ctrl+Z takes the click back …
+    assert p.preprocess.for_column("region", "spelling") == "exact"
+    qtbot.waitUntil(lambda: panel.spell_btn.isVisible(), timeout=5000)
+    window.undo_stack.redo()  # … and Redo makes it again
+    assert p.preprocess.for_column("default", "spelling") == "merge"
     qtbot.waitUntil(lambda: not panel.spell_btn.isVisible() and panel.prep_list.count() > 0, timeout=5000)
     data = window.state.prepared()
     assert data.task.value == "binary" and len(data.preprocessor.classes) == 2
@@ -284,6 +289,11 @@ def test_rows_in_groups_are_held_out_whole_in_one_click(window, qtbot, tmp_path)
     assert "test rows (whole groups of patient_id)" in panel.split_label.text()
     data = window.state.prepared()
     assert not set(data.raw_test["patient_id"]) & set(data.raw_train["patient_id"])
+    window.undo_stack.undo()  # back with Ctrl+Z (Edit > Undo Hold out whole groups of patient_id)
+    assert window.state.project.split.order == "random" and not sc.group_combo.isVisibleTo(panel)
+    qtbot.waitUntil(lambda: "Rows come in groups" in panel.checks_note.text(), timeout=5000)
+    window.undo_stack.redo()
+    assert window.state.project.split.group == "patient_id" and sc.order_combo.currentData() == "group"
     sc.order_combo.setCurrentIndex(sc.order_combo.findData("random"))  # back, with the box
     assert window.state.project.split.order == "random" and not sc.group_combo.isVisibleTo(panel)
     qtbot.waitUntil(lambda: "Rows come in groups" in panel.checks_note.text(), timeout=5000)

@@ -89,6 +89,16 @@ def test_a_measures_lone_zeros_are_read_as_missing_in_their_columns_alone_in_one
     again = open_project(saved, load_model=False).project
     assert int(again.dataset.frame["BloodPressure"].isna().sum()) == 35
     assert int((again.dataset.frame["Pregnancies"] == 0).sum()) > 0
+    # a click by mistake is taken back with Ctrl+Z, and made again with Redo
+    assert window.act_undo.text() == "&Undo Read 0 as missing in these 3 columns"
+    window.undo_stack.undo()
+    got = window.state.project.dataset
+    assert int(got.frame["BloodPressure"].isna().sum()) == 0 and not (got.csv_options or {}).get("missing_in")
+    qtbot.waitUntil(lambda: "'BloodPressure' holds 0 in 35 rows" in panel.checks_note.text(), timeout=5000)
+    assert btn.isVisibleTo(panel)
+    window.undo_stack.redo()
+    assert int(window.state.project.dataset.frame["BloodPressure"].isna().sum()) == 35
+    qtbot.waitUntil(lambda: "holds 0" not in panel.checks_note.text(), timeout=5000)
 
 
 def test_the_own_columns_button_names_one_column_or_says_values_of_several_kinds():
