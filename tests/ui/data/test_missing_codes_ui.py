@@ -90,7 +90,7 @@ def test_a_measures_lone_zeros_are_read_as_missing_in_their_columns_alone_in_one
     assert int(again.dataset.frame["BloodPressure"].isna().sum()) == 35
     assert int((again.dataset.frame["Pregnancies"] == 0).sum()) > 0
     # a click by mistake is taken back with Ctrl+Z, and made again with Redo
-    assert window.act_undo.text() == "&Undo Read 0 as missing in these 3 columns"
+    assert window.act_undo.text() == "&Undo Read 0 as missing in these 3 columns" and window.act_undo.isEnabled()
     window.undo_stack.undo()
     got = window.state.project.dataset
     assert int(got.frame["BloodPressure"].isna().sum()) == 0 and not (got.csv_options or {}).get("missing_in")
