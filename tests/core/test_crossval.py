@@ -71,6 +71,20 @@ def test_groups_stay_whole_and_time_order_is_refused():
         study(12).prepare(fold=(0, 20))
 
 
+def test_a_fold_whose_held_out_rows_are_all_left_out_is_refused_with_why(tf_loaded):
+    """Monkey seed 170: whole groups of 'x' held out, with 'x' read as a category: every held-out
+    row's category is one the training folds never had, so each fold kept 0 rows to measure on
+    and the result's text failed on no figures. Refused at the first such fold, saying why."""
+    p = Project.from_example("xor")
+    p.split = replace(p.split, order="group", group="x")
+    p.preprocess.set_for_column("x", "kind", "category")
+    p.settings = replace(p.settings, epochs=2)
+    with pytest.raises(DataError, match=r"Fold 1 of 3 has no held-out rows left to measure on\. "
+                                        r".*with a category not seen in training") as e:
+        cross_validate(p, 3)
+    assert "hold out random rows" in e.value.user_text()
+
+
 def test_cross_validation_reports_each_fold_and_their_spread(tf_loaded):
     p = study()
     seen = []

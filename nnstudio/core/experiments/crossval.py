@@ -71,6 +71,8 @@ class CrossValidation:
         if not done:
             return "Cross-validation stopped before a fold finished."
         v = self.values()
+        if not len(v):  # (no fold measured: refused by cross_validate, said here too)
+            return f"Cross-validation: none of the {done} folds done could be measured."
         rows = sum(f.rows for f in self.folds)
         name = "MAE" if self.metric == "mae" else self.metric
         head = (f"Cross-validation, {done} of {self.k} folds: " if done < self.k
@@ -120,6 +122,11 @@ def cross_validate(project, k: int = DEFAULT_FOLDS, *,
         if should_stop():
             break
         data = project.prepare(fold=(i, k))
+        if not len(data.X_val):  # every held-out row left out: nothing to measure the fold on
+            why = " ".join(data.warnings())
+            raise DataError(f"Fold {i + 1} of {k} has no held-out rows left to measure on. {why}",
+                            "Cross-validate with fewer folds, hold out random rows, or change what "
+                            "leaves the rows out (above).")
         if out is None:
             out = CrossValidation(k, data.task, metric_name(data.task), test_rows=len(data.X_test),
                                   early_stopping=bool(settings.early_stopping))
