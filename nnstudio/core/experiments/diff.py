@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from nnstudio.core.experiments.record import RunRecord
+from nnstudio.core.experiments.record import RunRecord, reading
 from nnstudio.core.model.spec import LayerSpec, Task
 
 #: Training settings in the words the app uses for them (the rest are shown by their key).
@@ -89,7 +89,7 @@ def _read_value(v) -> str:
 def read_changes(a: dict, b: dict) -> list[str]:
     """How two readings of a file differ: "also missing: none -> '-999'" (a record from before
     a column's own missing values read none)."""
-    a, b = ({**r, "missing_in": r.get("missing_in") or {}} for r in (a, b))
+    a, b = reading(a), reading(b)
     return [f"{READ_WORDS.get(k, k)}: {_read_value(a.get(k))} -> {_read_value(b.get(k))}"
             for k in [*a, *(k for k in b if k not in a)] if a.get(k) != b.get(k)]
 
@@ -103,8 +103,9 @@ def data_changes(a: RunRecord, b: RunRecord) -> list[str]:
         else:
             out.append(f"data {da.get('name')} -> {db.get('name')}")
     ra, rb = da.get("read"), db.get("read")
-    if ra is not None and rb is not None and read_changes(ra, rb):
-        out.append(f"the file read another way ({', '.join(read_changes(ra, rb))})")
+    read = read_changes(ra, rb) if ra is not None and rb is not None else []
+    if read:
+        out.append(f"the file read another way ({', '.join(read)})")
     if a.target and b.target and a.target != b.target:
         out.append(f"target {a.target} -> {b.target}")
     if a.task and b.task and a.task != b.task:

@@ -133,9 +133,8 @@ class RunRecord:
         preprocessing, split and target this run was trained on (runs recorded without their
         columns or their reading: all but those)."""
         same_inputs = not self.features or list(self.features) == list(project.roles.features)
-        read, now = self.data.get("read"), read_of(project.dataset) or {}
-        same_read = read is None or (all(now.get(k) == v for k, v in read.items())  # (the keys it knew)
-                                     and (read.get("missing_in") or {}) == (now.get("missing_in") or {}))
+        read, now = self.data.get("read"), reading(read_of(project.dataset) or {})
+        same_read = read is None or all(now.get(k) == v for k, v in reading(read).items())  # (the keys it knew)
         return same_inputs and same_read and (self.data.get("name"), self.preprocess, self.split, self.target) == (
             project.dataset.name, project.preprocess.to_dict(), project.split.to_dict(),
             project.roles.target)
@@ -248,6 +247,12 @@ def read_of(dataset) -> dict | None:
     """How ``dataset``'s file was read, as far as its values go (None: not read from a file)."""
     options = getattr(dataset, "csv_options", None)
     return None if options is None else {k: options[k] for k in VALUE_OPTIONS if k in options}
+
+
+def reading(read: dict) -> dict:
+    """A record of how a file was read, with what a record from before a reading option left out
+    at its default: a column's own missing values, none."""
+    return {**read, "missing_in": read.get("missing_in") or {}}
 
 
 def data_identity(dataset, example: str | None = None) -> dict:
