@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         # tab: data — issue 4 (first tab; open_path(path) and drops go through self.data_io)
 
         self.data_panel = DataPanel(self.state)
-        self.data_panel.checks.undo_stack = self.undo_stack  # its remedies are undone with Ctrl+Z
+        self.data_panel.undo_stack = self.undo_stack  # its changes are undone with Ctrl+Z
         self.tabs.insertTab(0, self.data_panel, "Data")
         self.data_io = DataController(self.state, self.pool, self, self.settings,
                                       is_busy=lambda: self.training.busy,

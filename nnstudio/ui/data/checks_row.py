@@ -12,7 +12,7 @@ from nnstudio.core.data import checks
 from nnstudio.core.data.missing_codes import read_codes_as_missing, read_missing_in
 from nnstudio.core.numbers import and_list
 from nnstudio.ui.common.capped_note import CappedNote
-from nnstudio.ui.data.data_command import DataCommand, snapshot
+from nnstudio.ui.data.data_command import push_edit
 from nnstudio.ui.data.styles import WARN_COLOURS, note_style
 from nnstudio.ui.state import AppState
 
@@ -109,15 +109,8 @@ class ChecksRow(QWidget):
     def _remedy(self, button: QPushButton, change, read: bool) -> None:
         """Apply ``change(project)``, as an undoable command where the window has a stack;
         ``read``: it read the table again (else it changed the preprocessing or the split)."""
-        project = self.state.project
-        before = snapshot(project)
-        change(project)
         signal = self.data_read if read else self.changed
-        if self.undo_stack is None:
-            signal.emit()
-            return
-        self.undo_stack.push(DataCommand(self.state, button.text(), before, snapshot(project),
-                                         signal.emit))
+        push_edit(self.undo_stack, self.state, button.text(), change, signal.emit)
 
     @Slot()
     def _read_as_one(self) -> None:

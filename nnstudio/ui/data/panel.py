@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.data.checks import group_columns
-from nnstudio.core.data.prepared_data import LOSS_WARN_SHARE
 from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
     LABELS,
@@ -46,13 +45,21 @@ from nnstudio.ui.data.column_box import ColumnBox
 from nnstudio.ui.data.column_notes import planned, problems, task_or_none, task_text
 from nnstudio.ui.data.combos import select_value, value_combo
 from nnstudio.ui.data.csv_dialog import DATE_PARTS, FORMATTED, MARKERS, NA_IN_TEXT
+from nnstudio.ui.data.data_command import push_edit
 from nnstudio.ui.data.dataframe_model import ColumnsModel, DataFrameModel
+from nnstudio.ui.data.rows_row import RowsRow
 from nnstudio.ui.data.split_row import SplitControls
-from nnstudio.ui.data.styles import INFO_COLOURS, WARN_COLOURS, note_style
+from nnstudio.ui.data.styles import WARN_COLOURS, note_style
 from nnstudio.ui.state import AppState
 
 TASK_ITEMS = [(None, "Automatic"), (Task.BINARY, "Binary classification"),
               (Task.MULTICLASS, "Multi-class classification"), (Task.REGRESSION, "Regression (a number)")]
+
+#: a column's choices as the Edit menu names their steps ("Undo Scaling of 'age': no scaling")
+CHOICES = {"kind": "Treat as", "numeric": "Scaling", "categorical": "Encoding", "missing": "Missing values",
+           "spelling": "Spelling"}
+SPLIT_WORDS = {"test": "test share", "val": "validation share", "order": "rows held out", "group": "groups",
+               "seed": "seed", "stratify": "stratify"}
 
 
 class DataPanel(QWidget):
@@ -66,6 +73,7 @@ class DataPanel(QWidget):
         self.state = state
         self._column: str | None = None  # the column shown in the detail box
         self.locked = False  # True while training
+        self._stack = None  # the window's undo stack (undo_stack)
         self._target_for_scatter: str | None = None
 
         # ----- header: what is loaded
@@ -109,22 +117,15 @@ class DataPanel(QWidget):
         self.split_label = QLabel()
         self.split_label.setStyleSheet("color: #555")
         # rows left out by preprocessing: how many and why, loud (amber) when they are many
-        self.rows_note = QLabel()
-        self.rows_note.setWordWrap(True)
-        self.rows_note.setVisible(False)
-        self.rows_btn = QPushButton()
-        self.rows_btn.setVisible(False)
-        self.rows_btn.clicked.connect(self._rows_button)
-        self._rows_action: str | None = None  # the missing-value strategy rows_btn switches to
+        self.rows_row = RowsRow(self)
+        self.rows_row.chosen.connect(self._rows_chosen)
+        self.rows_note, self.rows_btn = self.rows_row.note, self.rows_row.btn
         # what the scores depend on: a column that predicts the target alone, repeated rows
         self.checks = ChecksRow(state, self)
         self.checks.changed.connect(self._changed)
         self.checks.data_read.connect(self._data_read)
         self.checks_note, self.spell_btn, self.group_btn, self.code_btn = (
             self.checks.note, self.checks.spell_btn, self.checks.group_btn, self.checks.code_btn)
-        rows_row = QHBoxLayout()
-        rows_row.addWidget(self.rows_note, 1)
-        rows_row.addWidget(self.rows_btn, 0, Qt.AlignmentFlag.AlignTop)
         # two rows, so the tab (and the window) can be narrower than a 1366-pixel laptop screen
         controls = QHBoxLayout()
         for text, w in (("Target:", self.target_combo), ("Task:", self.task_combo)):
@@ -235,7 +236,7 @@ class DataPanel(QWidget):
         lay.addLayout(controls)
         lay.addLayout(split_row)
         lay.addWidget(self.split_label)
-        lay.addLayout(rows_row)
+        lay.addWidget(self.rows_row)
         lay.addWidget(self.checks)
         lay.addWidget(main, 1)
         self._editors = [self.target_combo, self.task_combo, *sc.widgets(), self.columns_view,
@@ -251,6 +252,15 @@ class DataPanel(QWidget):
         state.data_changed.connect(self.refresh_roles)
         state.prepared_ready.connect(self._prep_timer.start)
         self.refresh_all()
+
+    @property
+    def undo_stack(self):
+        """The window's QUndoStack: the tab's changes are undone with Ctrl+Z (None: not undoable)."""
+        return self._stack
+
+    @undo_stack.setter
+    def undo_stack(self, stack) -> None:
+        self._stack = self.checks.undo_stack = stack
 
     # ----- helpers -------------------------------------------------------------------------------
     @property
@@ -392,41 +402,11 @@ class DataPanel(QWidget):
                                  f"{prepared.n_inputs} network inputs · {prepared.task.label}")
 
     def _show_rows(self, prepared) -> None:
-        """Rows left out (how many, why) and the one-click switch between dropping and filling."""
-        self._rows_action = None
-        if prepared is None:
-            self.rows_note.setVisible(False)
-            self.rows_btn.setVisible(False)
-            return
-        cfg = self.project.preprocess
-        lines = prepared.warnings() or prepared.dropped_text()
-        loud = prepared.dropped_share > LOSS_WARN_SHARE
-        if prepared.dropped_missing:
-            # dropping rows with missing values: filling them is one click away
-            self._rows_action = "auto" if cfg.missing != "auto" else "median"
-            self.rows_btn.setText("Fill missing values instead")
-            self.rows_btn.setToolTip("Missing values: fill numbers with the training median and give "
-                                     "text its own '(missing)' category, so these rows are kept")
-        elif prepared.missing_note and cfg.missing == "auto":
-            lines = [*lines, prepared.missing_note]
-            self._rows_action = "drop"
-            self.rows_btn.setText("Drop those rows instead")
-            self.rows_btn.setToolTip("Missing values: drop every row that has one (in every split)")
-        if not lines:
-            self.rows_note.setVisible(False)
-            self.rows_btn.setVisible(False)
-            return
-        self.rows_note.setStyleSheet(note_style(WARN_COLOURS if loud else INFO_COLOURS))
-        self.rows_note.setText(("⚠ " if loud else "") + " ".join(lines))
-        self.rows_note.setVisible(True)
-        self.rows_btn.setVisible(self._rows_action is not None)
+        self.rows_row.show_rows(prepared, self.project.preprocess.missing)
 
-    @Slot()
-    def _rows_button(self) -> None:
-        if self._rows_action is None:
-            return
-        self.project.preprocess.missing = self._rows_action
-        self._changed()
+    @Slot(str, str)
+    def _rows_chosen(self, strategy: str, text: str) -> None:
+        self._edit(text, lambda p: setattr(p.preprocess, "missing", strategy))
 
     # ----- the column in detail -------------------------------------------------------------------
     def select_column(self, col: str) -> None:
@@ -461,6 +441,10 @@ class DataPanel(QWidget):
         if col:
             self.set_target(col)
 
+    def _edit(self, text: str, change, merge: str | None = None) -> None:
+        """``change(project)`` as a step of the window's undo stack (Ctrl+Z takes it back)."""
+        push_edit(self.undo_stack, self.state, text, change, self._changed, merge)
+
     def set_target(self, col: str) -> None:
         pr = self.project
         old = pr.roles.target
@@ -474,9 +458,10 @@ class DataPanel(QWidget):
                 ignored[old] = reason
             else:
                 feats.append(old)
-        pr.roles = Roles(col, self._ordered(feats), ignored)
-        pr.task_override = None
-        self._changed()
+
+        def change(p) -> None:
+            p.roles, p.task_override = Roles(col, self._ordered(feats), ignored), None
+        self._edit(f"Target '{col}'", change)
 
     @Slot(str, bool)
     def _use_toggled(self, col: str, use: bool) -> None:
@@ -494,8 +479,8 @@ class DataPanel(QWidget):
             ignored.pop(col, None)
         else:
             ignored[col] = REASON_BY_USER
-        pr.roles = Roles(pr.roles.target, self._ordered(feats), ignored)
-        self._changed()
+        roles = Roles(pr.roles.target, self._ordered(feats), ignored)
+        self._edit(f"{'Use' if use else 'Ignore'} '{col}'", lambda p: setattr(p, "roles", roles))
 
     @Slot(int)
     def _role_chosen(self, _i: int) -> None:
@@ -516,39 +501,44 @@ class DataPanel(QWidget):
         self.set_task(self.task_combo.currentData())
 
     def set_task(self, task: Task | None) -> None:
-        self.project.task_override = Task(task) if task is not None else None
-        self._changed()
+        task = Task(task) if task is not None else None
+        self._edit(f"Task: {self.task_combo.itemText(self.task_combo.findData(task))}",
+                   lambda p: setattr(p, "task_override", task))
 
     @Slot()
     def _split_changed(self) -> None:
-        self.project.split = self.split_controls.config()
-        self._changed()
+        old, split = self.project.split, self.split_controls.config()
+        what = [k for k in SPLIT_WORDS if getattr(old, k) != getattr(split, k)]
+        # a spin box stepped by its arrows is one step of the Edit menu
+        self._edit("Split: " + ", ".join(SPLIT_WORDS[k] for k in what), lambda p: setattr(p, "split", split),
+                   merge="split " + " ".join(what))
 
     def _default_changed(self, key: str) -> None:
         combo = {"numeric": self.default_numeric, "categorical": self.default_categorical,
                  "missing": self.default_missing}[key]
-        setattr(self.project.preprocess, key, combo.currentData())
-        self._changed()
+        value = combo.currentData()
+        self._edit(f"{CHOICES[key]} for every column: {combo.currentText()}",
+                   lambda p: setattr(p.preprocess, key, value))
 
     def _column_choice(self, key: str, combo: QComboBox) -> None:
-        if self._column is None:
+        col, value = self._column, combo.currentData()
+        if col is None:
             return
-        self.project.preprocess.set_for_column(self._column, key, combo.currentData())
-        self._changed()
+        self._edit(f"{CHOICES[key]} of '{col}': {combo.currentText()}",
+                   lambda p: p.preprocess.set_for_column(col, key, value))
 
     @Slot()
     def _fill_changed(self) -> None:
-        if self._column is None:
+        col = self._column
+        if col is None:
             return
         text = self.column_box.fill_edit.text().strip()
         try:
             value: float | str = float(text)
         except ValueError:
             value = text
-        cfg = self.project.preprocess
-        if cfg.for_column(self._column, "fill_value") != value:
-            cfg.set_for_column(self._column, "fill_value", value)
-            self._changed()
+        self._edit(f"Fill value of '{col}': {text}",
+                   lambda p: p.preprocess.set_for_column(col, "fill_value", value))
 
     # ----- the workbook's sheets, an archive's tables -----------------------------------------------
     def _parts(self) -> tuple[str, list[str], str]:
