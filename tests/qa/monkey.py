@@ -191,8 +191,9 @@ class Monkey:
             self.actions.append("Repeat 3")
             win.training.start_repeat(3)
         elif r < 0.15:
-            self.actions.append("Undo")
-            win.undo_stack.undo()
+            if win.act_undo.isEnabled():  # as Ctrl+Z: not while a network trains
+                self.actions.append(f"Undo ({win.undo_stack.undoText()})")
+                win.act_undo.trigger()
         elif r < 0.17:
             self.actions.append("Cross-validate 3 folds")
             win.training.start_cross_validation(3)
