@@ -301,10 +301,17 @@ def look(frame: pd.DataFrame, columns: list[str], target: str | None = None) -> 
     used = [c for c in columns if c in frame.columns]
     codes = find_codes(frame, used)
     far = find_far(frame, used, codes)
-    zeros = [z for c in used if (z := lone_zeros(c, frame[c])) is not None]
-    ones = [m for c in used if (m := lone_minus_ones(c, frame[c])) is not None]
+    own = own_codes(frame[used])
+    zeros, ones = [m for m in own if m.code == "0"], [m for m in own if m.code == "-1"]
     return Looked(codes, far, [*zeros, *ones], [t for t in (codes_text(codes), far_text(far, target),
                                                             zeros_text(zeros), minus_ones_text(ones)) if t])
+
+
+def own_codes(frame: pd.DataFrame) -> list[MissingCode]:
+    """The lone 0s and -1s of the table's columns (:func:`lone_zeros`, :func:`lone_minus_ones`),
+    column by column: each a value to read as missing in its own column alone."""
+    return [m for c in frame.columns for find in (lone_zeros, lone_minus_ones)
+            if (m := find(c, frame[c])) is not None]
 
 
 def codes_of(found: list[MissingCode]) -> list[str]:

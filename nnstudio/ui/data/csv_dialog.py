@@ -31,7 +31,7 @@ from nnstudio.core.data.csv import preview
 from nnstudio.core.data.csv_missing import DEFAULT_MISSING, MISSING_MARKERS
 from nnstudio.core.data.csv_numbers import CURRENCY
 from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvFormat, CsvOptions
-from nnstudio.core.data.missing_codes import find_codes
+from nnstudio.core.data.missing_codes import find_codes, own_codes
 from nnstudio.core.data.packed import tables as packed_tables
 from nnstudio.core.data.profile import profile_column
 from nnstudio.core.data.workbook import is_workbook, sheet_names
@@ -289,6 +289,16 @@ class CsvImportDialog(QDialog):
                          f"{'below' if code.below else 'above'} its other values ({fmt_number(code.low)} "
                          f"to {fmt_number(code.high)}): a code for a missing value? If so, read it as missing.")
             suggest.append(code.code)
+        own = own_codes(frame)  # a blood pressure of 0, an age of -1: read in their column alone
+        for code, why in (("0", "not measured"), ("-1", "not known")):
+            found = [m for m in own if m.code == code]
+            if found:
+                each = ", ".join(f"'{m.column}' in {m.rows:,} (its other values {fmt_number(m.low)} to "
+                                 f"{fmt_number(m.high)})" for m in found)
+                lines.append(f"{code} apart from the other values in these rows: {each}. '{why}'? Once "
+                             f"the file is open, the Data tab reads {code} as missing in "
+                             f"{'that column' if len(found) == 1 else 'those columns'} alone in a click "
+                             f"('Also missing' would read every column's {code} so).")
         self._suggested_missing = sorted(set(suggest) - set(self.missing_values()))[:5]
         if self._suggested_missing:
             self.fix_btn.setText("Read " + ", ".join(repr(v) for v in self._suggested_missing) + " as missing")

@@ -279,3 +279,19 @@ def test_na_in_a_text_column_is_said_and_can_be_kept(win, qtbot, tmp_path):
     ds = win.state.project.dataset
     assert ds.frame["region"].isna().sum() == 0 and ds.csv_options["na_in_text"] is False
     assert "Read NA" not in panel.note.text()
+
+
+def test_a_lone_zero_is_pointed_at_in_the_preview(win, tmp_path):
+    """A blood pressure of 0 among 24 to 122 ('not measured'): the dialog says it and where it is
+    read as missing in its column alone ('Also missing' would read every column's 0 so)."""
+    from make_far import pima_like  # tests/data (on the path: conftest.py)
+
+    path = tmp_path / "diabetes.csv"
+    pima_like().to_csv(path, index=False)
+    win.open_path(str(path))
+    text = win.data_io.dialog.problems.text()
+    assert "0 apart from the other values in these rows: 'Glucose' in " in text
+    assert "'BloodPressure' in " in text and "reads 0 as missing in those columns alone" in text
+    assert "'Pregnancies'" not in text and "'Outcome'" not in text
+    assert not win.data_io.dialog.fix_btn.isVisibleTo(win.data_io.dialog)  # not a global 'Also missing'
+    win.data_io.dialog.reject()
