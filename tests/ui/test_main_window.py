@@ -266,6 +266,21 @@ def test_after_a_repeat_the_scrubber_health_and_coach_speak_of_the_run_shown(win
     assert any(isinstance(i, pg.FillBetweenItem) for i in window.runs_panel.items)
     text = window.runs_panel.verdict.text()
     assert "repeat ×2: val_accuracy" in text and "over 2 seeds" in text and "for a verdict" in text
+    # the Health tab trains the seed shown again, as it was, with its health record; the editor
+    # keeps its own settings, and the run stands beside the Repeat's in the Runs tab
+    seed = window.state.project.settings.seed
+    action = window.health.view.action
+    assert action.isVisibleTo(window.health) and action.text() == \
+        "Train repeat · seed 1 again with its health record"
+    with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+        action.click()
+    again = window.state.timeline_run
+    assert again.name == "repeat · seed 1 again (with health)" and again.seed == 1
+    for key, values in run.history.items():
+        assert np.allclose(again.history[key], values, atol=1e-5), key
+    assert again.health is not None and not window.health.view.empty
+    assert window.state.project.settings.seed == seed
+    assert {r.name for r in window.runs_panel.selected_runs()} == {"repeat · seed 1", again.name}
 
 
 def test_stop_ends_repeat_runs(window, qtbot):

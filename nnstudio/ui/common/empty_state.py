@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 
 class EmptyState(QStackedWidget):
-    """``content``, or a centred message in its place (:meth:`show_message`)."""
+    """``content``, or a centred message in its place (:meth:`show_message`), with a button
+    (:attr:`action`) where the message offers one thing to do."""
 
     def __init__(self, content: QWidget, message: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,6 +32,9 @@ class EmptyState(QStackedWidget):
         lay = QVBoxLayout(page)
         lay.addStretch(1)
         lay.addWidget(self.label)
+        self.action = QPushButton()
+        self.action.setVisible(False)
+        lay.addWidget(self.action, 0, Qt.AlignmentFlag.AlignHCenter)
         lay.addStretch(2)
         self.addWidget(page)
         self.addWidget(content)
@@ -41,8 +45,11 @@ class EmptyState(QStackedWidget):
         """Whether the message is shown instead of the view."""
         return self.currentIndex() == 0
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, action: str = "") -> None:
+        """``text`` in the view's place; ``action``: the button's text (none where empty)."""
         self.label.setText(text)
+        self.action.setText(action)
+        self.action.setVisible(bool(action))
         self.setCurrentIndex(0)
 
     def show_content(self) -> None:

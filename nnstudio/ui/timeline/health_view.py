@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.ui.common.empty_state import EmptyState
@@ -43,6 +43,11 @@ def histogram_image(hists: list[tuple[list[int], list[float]]]) -> tuple[np.ndar
 
 
 class HealthView(QWidget):
+    """``record_requested(run)``: train a run of a Repeat or a sweep (kept without a health
+    record) again, as it was, with one."""
+
+    record_requested = Signal(object)
+
     def __init__(self, state, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
@@ -60,6 +65,7 @@ class HealthView(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         self.view = EmptyState(self.glw)  # plots with nothing in them: a message instead
+        self.view.action.clicked.connect(self._record)
         lay.addWidget(self.view, 1)
         self.w_plot = self.glw.addPlot(row=0, col=0, title="Weights over time")
         self.a_plot = self.glw.addPlot(row=0, col=1, title="Activations over time (probe batch)")
@@ -108,6 +114,18 @@ class HealthView(QWidget):
         if name in names:
             self.layer.setCurrentIndex(names.index(name))
 
+    def _again(self, run) -> bool:
+        """Whether ``run`` can be trained again as it was: on the project's data as it is now, not
+        a cross-validation's fold (its own rows)."""
+        project = self.state.project
+        return project is not None and not run.split.get("folds") and run.trained_on(project)
+
+    @Slot()
+    def _record(self) -> None:
+        run = self.state.timeline_run
+        if run is not None and self.health is None:
+            self.record_requested.emit(run)
+
     @property
     def health(self):
         run = self.state.timeline_run
@@ -141,9 +159,13 @@ class HealthView(QWidget):
             if self.state.timeline_run is None:
                 self.view.show_message(f"Train a network to see its health.\n\n{what}")
             else:
-                self.view.show_message(f"{self.state.timeline_run.label()} has no health record: "
-                                       "Repeat and sweeps train without one.\n\nTrain to see a "
-                                       f"network's health. {what}")
+                run = self.state.timeline_run
+                again = self._again(run)
+                self.view.show_message(
+                    f"{run.label()} has no health record: Repeat and sweeps train without one."
+                    + (f"\n\nTrain it again, as it was (seed {run.seed}), to see its health. "
+                       if again else "\n\nTrain to see a network's health. ") + what,
+                    f"Train {run.label()} again with its health record" if again else "")
             return
         self.layer.setEnabled(True)
         self.view.show_content()

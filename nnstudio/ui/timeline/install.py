@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.timeline.branch import same_optimizer
 from nnstudio.ui.common.wheel_guard import guard_wheel
 from nnstudio.ui.data.combos import select_value
@@ -55,6 +56,19 @@ def install_timeline(window) -> None:
     window.coach.fix_requested.connect(lambda plan: start_plan(window, plan))
     window.coach.keep_requested.connect(lambda run: restore_run(window, run))
     window.coach.message.connect(window.show_message)
+    window.health.record_requested.connect(lambda run: train_again(window, run))
+
+
+def train_again(window, run) -> bool:
+    """``run`` (a Repeat's or a sweep's, kept without a health record) trained again as it was,
+    seed and all, with its health record: beside it in the Runs tab; the editor keeps its own."""
+    try:
+        spec, settings = run.network(), run.train_settings()
+    except NNStudioError as e:
+        window.show_message("error", e.user_text())
+        return False
+    return start_plan(window, RunPlan(spec=spec, settings=settings, beside=run.id,
+                                      name=f"{run.label()} again (with health)"))
 
 
 def start_plan(window, plan: RunPlan) -> bool:
