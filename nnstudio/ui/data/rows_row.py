@@ -23,6 +23,7 @@ class RowsRow(QWidget):
         self.btn = QPushButton()
         self.btn.setVisible(False)
         self.btn.clicked.connect(self._clicked)
+        self.setVisible(False)
         self._action: str | None = None  # the missing-value strategy the button switches to
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -51,6 +52,7 @@ class RowsRow(QWidget):
             self.note.setText(("⚠ " if loud else "") + " ".join(lines))
         self.note.setVisible(bool(lines))
         self.btn.setVisible(bool(lines) and self._action is not None)
+        self.setVisible(bool(lines))  # no empty row's spacing in the tab
 
     @Slot()
     def _clicked(self) -> None:
