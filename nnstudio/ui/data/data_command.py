@@ -61,6 +61,10 @@ class DataCommand(QUndoCommand):
         self.state, self.project = state, state.project
         self.before, self.after, self.done, self.merge = before, after, done, merge
         self._pushed = False  # the first redo (the stack's push) finds the change made
+        # the trained model of each side with the network it is ("before": the one the change
+        # sets aside): Undo brings it back with the data it was trained on, as the layer editor's
+        self.models: dict[str, tuple[object, dict]] = {}
+        self._keep("before")
 
     def id(self) -> int:
         return MERGING_ID if self.merge else -1
@@ -77,15 +81,22 @@ class DataCommand(QUndoCommand):
             self._pushed = True
             self.done()
             return
-        self._apply(self.after)
+        self._apply(self.after, "before", "after")
 
     def undo(self) -> None:
-        self._apply(self.before)
+        self._apply(self.before, "after", "before")
 
-    def _apply(self, side: tuple) -> None:
-        if self.state.project is not self.project:
+    def _keep(self, side: str) -> None:
+        state = self.state
+        if state.result is not None and not state.training:
+            self.models[side] = (state.result, self.project.spec.to_dict())
+
+    def _apply(self, side: tuple, leaving: str, entering: str) -> None:
+        state = self.state
+        if state.project is not self.project:
             self.setObsolete(True)
             return
+        self._keep(leaving)
         dataset, preprocess, split, roles, task = side
         p = self.project
         p.dataset = dataset
@@ -93,4 +104,11 @@ class DataCommand(QUndoCommand):
         p.split = SplitConfig.from_dict(split.to_dict())
         p.roles = Roles.from_dict(roles.to_dict())
         p.task_override = task
-        self.done()
+        self.done()  # the data changed: the views refresh, the model is set aside
+        kept = self.models.get(entering)
+        # the same data prepared again (the same split) and the same network: the model fits;
+        # not while big data are prepared on a worker (the views would wait on the GUI thread)
+        if kept is not None and kept[1] == p.spec.to_dict() and not state.training and not state.preparing:
+            state.set_result(kept[0], restored=True)
+            state.message.emit("info", "The model trained on these data is back (Undo/Redo restores "
+                                       "it with the data).")

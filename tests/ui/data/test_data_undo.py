@@ -92,3 +92,20 @@ def test_another_file_takes_the_steps_of_the_last_away(churn, qtbot):
     window.load_example("circles")
     qtbot.waitUntil(lambda: panel.prep_list.count() > 0, timeout=5000)
     assert window.undo_stack.count() == 0 and not window.act_undo.isEnabled()
+
+
+def test_undo_brings_back_the_model_a_change_set_aside(window, qtbot):
+    window.load_example("xor")
+    window.training_panel.epochs.setValue(3)
+    with qtbot.waitSignal(window.state.training_finished, timeout=120_000):
+        window.training_panel.train_btn.click()
+    state, panel = window.state, window.data_panel
+    model = state.result
+    panel.test_spin.setValue(panel.test_spin.value() + 5)
+    assert state.result is None  # trained on another split: set aside
+    window.undo_stack.undo()
+    assert state.result is model and state.restored
+    window.undo_stack.redo()
+    assert state.result is None
+    window.undo_stack.undo()
+    assert state.result is model
