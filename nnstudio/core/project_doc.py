@@ -87,7 +87,7 @@ def inside(base: Path, relative, what: str) -> Path:
     """``base / relative`` when ``relative`` is a relative path that stays inside ``base`` (after
     resolving links); raises ProjectError otherwise (a path written in a project file never leads
     out of the project's folder)."""
-    if not isinstance(relative, str) or not relative:
+    if not isinstance(relative, str) or not relative or "\0" in relative:  # no path holds a NUL
         raise ProjectError(f"The project's {what} entry is invalid.",
                            "Train the project again and save it.")
     posix, windows = PurePath(relative.replace("\\", "/")), PureWindowsPath(relative)

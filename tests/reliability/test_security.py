@@ -274,3 +274,16 @@ def test_the_gui_reads_an_unlisted_data_file_only_once_the_user_picks_it(window,
     assert len(asked) == 1 and isinstance(asked[0], pf.UnlistedDataError)
     assert window.state.project.dataset.source == str(odd.resolve())
     assert window.isWindowModified()  # save to remember the file the user chose
+
+
+def test_a_model_path_with_a_nul_character_is_an_invalid_entry(tmp_path):
+    """Found by the project fuzz test: 'model': 'm\\x00.keras' failed in pathlib's resolve with
+    ValueError (embedded null byte) instead of being said."""
+    _points(tmp_path / "proj" / "points.csv")
+    trained = {"model": "p.trained/m\x00.keras", "model_sha256": None, "history": None,
+               "preprocessor": {}, "summary": {}}
+    path = _project(tmp_path / "proj", {"path": "points.csv", "absolute_path": None}, trained)
+    with pytest.raises(ProjectError, match="trained model entry is invalid"):
+        pf.load_trained(path)
+    opened = pf.open_project(path)
+    assert opened.result is None and any("entry is invalid" in w for w in opened.warnings)
