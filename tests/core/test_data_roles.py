@@ -248,3 +248,36 @@ def test_a_streamed_file_takes_its_zip_codes_as_categories_too(tmp_path):
     assert plan.config.for_column("zip", "kind") == "category"  # what a saved project keeps
     chosen = PreprocessConfig(per_column={"zip": {"kind": "number"}})  # a kind chosen stays
     assert fit_streaming(tmp_path / "big.csv", target="y", config=chosen, chunk_rows=100).n_inputs == 2
+
+
+def _tickets(n: int = 300, seed: int = 5) -> pd.DataFrame:
+    """Titanic's way: a ticket column of whole numbers, a fifth of them with a prefix ('PC 17599',
+    'A/5 21171'), nearly every value different."""
+    rng = np.random.default_rng(seed)
+    numbers = rng.choice(np.arange(1000, 400_000), n, replace=False)
+    prefix = rng.choice(["PC ", "A/5 ", "STON/O2. ", "C.A. ", "W./C. "], n)
+    ticket = [f"{p}{k}" if rng.random() < 0.2 else str(k) for p, k in zip(prefix, numbers)]
+    return pd.DataFrame({"Ticket": ticket, "Fare": rng.lognormal(2.7, 1, n).round(2),
+                         "Survived": rng.integers(0, 2, n)})
+
+
+def test_codes_of_numbers_and_text_are_left_out_as_identifiers_not_refused():
+    """A ticket column made the data unusable ('holds numbers, but 60 values are not numbers:
+    mark them as missing'): its values are codes, most of them different."""
+    frame = _tickets()
+    roles = infer_roles(frame, "Survived")
+    reason = roles.ignored["Ticket"]
+    assert reason.startswith("codes of numbers and text (") and "like a ticket" in reason
+    assert roles.features == ["Fare"]
+    p = profile_column(frame["Ticket"])
+    assert p.kind == "mixed" and p.integer and p.stray_unique > 20
+
+
+@pytest.mark.parametrize("values", [
+    [str(v) for v in range(100, 400)] + ["?"] * 10 + ["n/a"] * 5,  # numbers with markers: strays
+    [str(v % 40 + 50) for v in range(300)] + [f"{v}kg" for v in range(50, 60)],  # few values, units
+    [f"{v / 7:.2f}" for v in range(300)] + [f"x{v}" for v in range(10)],  # measurements, not whole
+])
+def test_numbers_with_a_few_stray_values_are_still_said_to_be_fixed(values):
+    frame = pd.DataFrame({"x": values, "y": np.arange(len(values)) % 2})
+    assert "x" in infer_roles(frame, "y").features  # left in: preparing it says what to fix

@@ -78,6 +78,7 @@ class ColumnProfile:
     hist_counts: list[int] = field(default_factory=list)
     stray: list[tuple[int, str]] = field(default_factory=list)  # "mixed": (row, text), first few
     stray_count: int = 0
+    stray_unique: int = 0  # "mixed": how many different values are not numbers
     decimal_comma: bool = False  # some values look like numbers with a decimal comma ("12,5")
     words: float = 0.0  # text: mean number of words in its distinct values (sentences: 3 or more)
 
@@ -221,6 +222,7 @@ def profile_column(s: pd.Series) -> ColumnProfile:
         if bad.any():
             p.kind = "mixed"
             p.stray_count = int(bad.sum())
+            p.stray_unique = int(text[bad].nunique())
             idx = np.flatnonzero(bad.to_numpy())[:10]
             rows = np.flatnonzero(s.notna().to_numpy())  # position in the column of each value
             p.stray = [(int(rows[i]), text.iloc[i]) for i in idx]
@@ -230,6 +232,7 @@ def profile_column(s: pd.Series) -> ColumnProfile:
             good = good[np.isfinite(good)]
             if len(good):
                 p.min, p.max, p.mean, _ = _stats(good)
+                p.integer = bool(np.all(good == np.round(good)))
             return p
     p.top = _top(text)
     distinct = pd.Series(text.unique()[:2000])

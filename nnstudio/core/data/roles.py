@@ -73,6 +73,9 @@ REASON_COUNTER = ("numbers {lo} to {hi}, each in exactly one row: a row number o
 #: groups. With more rows each (30 stores over 120 days) it names a few entities whose rows new data
 #: has too: a category to learn from (a store's level of sales).
 MIN_ID_GROUPS = 20
+#: A column of whole numbers and at least this many different values of text, most of its values
+#: different, holds codes (a ticket number): not an input (:func:`codes_of_numbers_and_text`).
+MIN_CODE_TEXTS = 5
 MAX_ID_GROUP_ROWS = 10
 #: A column with more than this share of its values missing is proposed as ignored.
 MOSTLY_MISSING = 0.5
@@ -222,6 +225,11 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
             return (f"dates or times: not used as they are; {', '.join(repr(p) for p in parts)} "
                     f"were added from them to learn from (tick Use)")
         return REASON_DATES_UNSPLIT
+    if codes_of_numbers_and_text(prof, nonnull):
+        examples = ", ".join(repr(v) for v, _ in prof.top[:2])
+        return (f"codes of numbers and text ({examples}, …): {prof.unique:,} different values in "
+                f"{nonnull:,} rows, like a ticket or an account number, so it carries no pattern "
+                f"to learn")
     if prof.kind == "text":
         if prof.unique == nonnull:
             return (f"text unique to every row ({prof.unique:,} different values), like a name or an "
@@ -232,6 +240,14 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
         return (f"free text or names: {prof.unique:,} different values in {n:,} rows, too many to "
                 f"use as categories")
     return None
+
+
+def codes_of_numbers_and_text(prof: ColumnProfile, nonnull: int) -> bool:
+    """Whole numbers beside at least :data:`MIN_CODE_TEXTS` different values of text, most of
+    them different (a ticket column: '113803', 'PC 17599', 'A/5 21171'): codes, not numbers with
+    a few stray values ('?', 'n/a', which say to mark them as missing)."""
+    return (prof.kind == "mixed" and nonnull > 20 and prof.integer and prof.unique >= 0.5 * nonnull
+            and prof.stray_unique >= MIN_CODE_TEXTS)
 
 
 def repeated_identifier(name: str, prof: ColumnProfile) -> bool:

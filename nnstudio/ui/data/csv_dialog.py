@@ -34,6 +34,7 @@ from nnstudio.core.data.csv_options import DECIMALS, DELIMITERS, ENCODINGS, CsvF
 from nnstudio.core.data.missing_codes import find_codes, own_codes
 from nnstudio.core.data.packed import tables as packed_tables
 from nnstudio.core.data.profile import profile_column
+from nnstudio.core.data.roles import codes_of_numbers_and_text
 from nnstudio.core.data.workbook import is_workbook, sheet_names
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.memory import size_text
@@ -276,7 +277,12 @@ class CsvImportDialog(QDialog):
         suggest: list[str] = []
         for c in frame.columns:
             p = profile_column(frame[c])
-            if p.kind == "mixed":
+            if codes_of_numbers_and_text(p, p.n - p.missing):  # a ticket number: not strays
+                codes = ", ".join(repr(v) for v, _ in p.top[:2])
+                lines.append(f"Column '{c}' holds codes of numbers and text ({codes}, …), "
+                             f"{p.unique:,} different values in {p.n - p.missing:,} rows: it will "
+                             f"be left out as an identifier (tick Use on the Data tab to change that).")
+            elif p.kind == "mixed":
                 lines.append(f"Column '{c}' holds numbers, but {p.strays_said()}: {p.stray_text()}.")
                 if p.decimal_comma:
                     lines[-1] += " If ',' is the decimal separator here, choose Decimal comma."

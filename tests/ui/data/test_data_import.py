@@ -295,3 +295,22 @@ def test_a_lone_zero_is_pointed_at_in_the_preview(win, tmp_path):
     assert "'Pregnancies'" not in text and "'Outcome'" not in text
     assert not win.data_io.dialog.fix_btn.isVisibleTo(win.data_io.dialog)  # not a global 'Also missing'
     win.data_io.dialog.reject()
+
+
+def test_ticket_codes_are_not_offered_as_missing_values(win, tmp_path, qtbot):
+    """A ticket column ('113803', 'PC 17599'): the dialog says it will be left out, and does not
+    offer to read its codes as missing values; opened, the data can be trained on."""
+    rows = ["Ticket,Fare,Survived"] + [
+        f"{'PC ' if i % 5 == 0 else ''}{100_000 + 37 * i},{7 + i % 50},{i % 2}" for i in range(200)]
+    path = tmp_path / "titanic.csv"
+    path.write_text("\n".join(rows) + "\n")
+    win.open_path(str(path))
+    dlg = win.data_io.dialog
+    assert "Column 'Ticket' holds codes of numbers and text ('PC 100000', " in dlg.problems.text()
+    assert "left out as an identifier" in dlg.problems.text()
+    assert not dlg.fix_btn.isVisibleTo(dlg)
+    with qtbot.waitSignal(win.data_io.loaded, timeout=15_000):
+        _open_button(dlg).click()
+    project = win.state.project
+    assert "Ticket" in project.roles.ignored and project.roles.features == ["Fare"]
+    assert win.state.prepared().n_inputs == 1
