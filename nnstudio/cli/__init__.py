@@ -89,8 +89,8 @@ def _examples(args) -> int:
 
 #: Words on the command line that name a file the GUI opens (data tables and projects); a word
 #: that is neither an existing path nor ends like this is a mistyped command, not a file.
-FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".tab", ".xlsx", ".xlsm", ".nnstudio", ".gz", ".zip", ".bz2",
-                 ".xz")
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".data", ".tab", ".xlsx", ".xlsm", ".nnstudio", ".gz", ".zip",
+                 ".bz2", ".xz")
 
 
 def looks_like_file(word: str) -> bool:

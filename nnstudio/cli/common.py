@@ -52,7 +52,8 @@ def csv_options(args):
 
     delim = args.delimiter
     if delim is not None:
-        delim = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(delim.lower(), delim)
+        delim = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ",
+                 "spaces": " ", "whitespace": " "}.get(delim.lower(), delim)
     na = [v for v in (args.na_values or "").split(",") if v != ""] if args.na_values else []
     opts = CsvOptions(delimiter=delim, encoding=args.encoding, header=args.header,
                       decimal=args.decimal, na_values=na,

@@ -76,7 +76,7 @@ def add_arguments(p) -> None:
                                                    "(default: the first sheet with data)")
     g.add_argument("--member", metavar="NAME", help="the table to read in a .zip that holds several "
                                                     "(its name in the archive)")
-    g.add_argument("--delimiter", help="field delimiter: ',', ';', 'tab', '|'")
+    g.add_argument("--delimiter", help="field delimiter: ',', ';', 'tab', '|', 'space' (runs of spaces)")
     g.add_argument("--encoding", help="text encoding: utf-8, utf-8-sig, utf-16, cp1252, latin-1")
     g.add_argument("--decimal", choices=(".", ","), help="decimal separator of numbers")
     g.add_argument("--header", dest="header", action="store_true", default=None,

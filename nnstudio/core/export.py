@@ -133,7 +133,7 @@ def from_training(result, data, project) -> TrainedModel:
 
 # ----- metadata ---------------------------------------------------------------------------------------
 #: Files a snippet names by their own name (other data, an example's, is "data.csv").
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".gz", ".bz2", ".xz", ".zip")  # pandas unpacks these
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".data", ".gz", ".bz2", ".xz", ".zip")  # pandas unpacks these
 
 
 def read_call(meta: dict) -> str:
@@ -150,7 +150,8 @@ def read_call(meta: dict) -> str:
     if book and opts.get("sheet") is not None:
         args.append(f"sheet_name={json.dumps(opts['sheet'], ensure_ascii=False)}")
     if not book and opts.get("delimiter") not in (None, ","):
-        args.append(f"sep={json.dumps(opts['delimiter'])}")
+        sep = r"\s+" if opts["delimiter"] == " " else opts["delimiter"]  # spaces: runs of them
+        args.append(f"sep={json.dumps(sep)}")
     if not book and opts.get("decimal") not in (None, "."):
         args.append(f"decimal={json.dumps(opts['decimal'])}")
     if not book and str(opts.get("encoding") or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "ascii"):

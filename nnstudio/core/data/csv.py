@@ -47,7 +47,7 @@ from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LA
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import Cancelled, DataError
 
-FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.dat *.tab *.xlsx *.xlsm *.gz *.bz2 *.xz *.zip);;"
+FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.dat *.data *.tab *.xlsx *.xlsm *.gz *.bz2 *.xz *.zip);;"
                "Excel workbooks (*.xlsx *.xlsm);;Compressed (*.gz *.bz2 *.xz *.zip);;All files (*)")
 # pandas (index_col=False, for rows that end in a delimiter) warns "This leads to a loss of data"
 # when the first row has more fields than the header, and drops them. The sniff has already
@@ -60,13 +60,18 @@ CHUNK_ROWS = 50_000
 
 
 # ----- reading -----------------------------------------------------------------------------------
+def pandas_sep(delimiter: str) -> str:
+    """pandas' ``sep`` for a delimiter: runs of spaces or tabs for " " (a space-aligned file)."""
+    return r"\s+" if delimiter == " " else delimiter
+
+
 def _pandas_kwargs(fmt: CsvFormat, own_missing: bool = False) -> dict:
     """``read_csv``'s arguments for the file. ``own_missing``: in the sample's text columns only
     empty fields and the user's markers are missing, and pandas' own ('NA', 'None' …) are read as
     text, for :func:`~nnstudio.core.data.csv_missing.read_pandas_missing` to judge (the streamed
     fit leaves them to pandas). Other columns are parsed by pandas as ever (its numbers are fast)."""
     o = fmt.options
-    kw = dict(sep=o.delimiter, decimal=o.decimal, quotechar='"', skipinitialspace=True,
+    kw = dict(sep=pandas_sep(o.delimiter), decimal=o.decimal, quotechar='"', skipinitialspace=True,
               skip_blank_lines=True, index_col=False, engine="c", on_bad_lines="error",
               header=0 if o.header else None, names=fmt.names)
     if fmt.units_line:  # the lines above the table and the units under its header

@@ -11,7 +11,9 @@ from nnstudio.core.errors import DataError
 if TYPE_CHECKING:
     from nnstudio.core.data.workbook import Sheet
 
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: " ": runs of spaces (and tabs) between fields, with any at the start of a line (UCI's
+#: housing.data: numbers aligned in columns); last, so a tab file without spaces stays tab
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", " ": "space"}
 ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
              "cp1252": "Windows-1252 (Latin-1)", "latin-1": "ISO-8859-1 (Latin-1)"}
 DECIMALS = {".": "decimal point", ",": "decimal comma"}
@@ -84,7 +86,7 @@ class CsvOptions:
 
     def check(self) -> None:
         if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in "\"\r\n"):
-            raise DataError(f"The delimiter must be one character such as , ; | or a tab "
+            raise DataError(f"The delimiter must be one character such as , ; | a tab or a space "
                             f"(got {self.delimiter!r}).")
         if self.encoding is not None:
             try:

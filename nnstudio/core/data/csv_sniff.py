@@ -46,9 +46,17 @@ def _looks_numeric(v: str) -> bool:
     return bool(_NUM.match(v) or _NUM_COMMA.match(v)) or v.lower() in _SPECIAL_NUM
 
 
+_SPACES = re.compile(r"[ \t]+")
+_EDGE_SPACES = re.compile(r"^[ \t]+|[ \t]+(?=\r?$)", re.MULTILINE)
+
+
 def _rows(text: str, delimiter: str, limit: int = SAMPLE_LINES) -> list[tuple[int, list[str]]]:
-    """(line number, fields) of the first non-empty rows, parsed with quotes."""
+    r"""(line number, fields) of the first non-empty rows, parsed with quotes. A space delimiter
+    is a run of spaces or tabs, and a line's leading and trailing ones are no fields (as pandas'
+    ``sep=r"\s+"`` reads them)."""
     out = []
+    if delimiter == " ":
+        text = _SPACES.sub(" ", _EDGE_SPACES.sub("", text))
     # newline="": lines end at \n, \r\n or a lone \r (old Mac files) and quoted line breaks stay
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True)
     try:
@@ -63,6 +71,15 @@ def _rows(text: str, delimiter: str, limit: int = SAMPLE_LINES) -> list[tuple[in
     return out
 
 
+def _aligned(rows: list[list[str]], consistency: float) -> bool:
+    """Whether rows split at runs of spaces are a table of numbers (a space-aligned file such as
+    UCI's housing.data): the same number of fields on nine lines in ten, most of them numbers.
+    Sentences split at their spaces are not (a one-column file of names stays one column)."""
+    fields = [f for r in rows[1:] for f in r]
+    return consistency >= 0.9 and bool(fields) and \
+        sum(map(_looks_numeric, fields)) >= 0.5 * len(fields)
+
+
 def detect_delimiter(text: str) -> tuple[str, str]:
     """(delimiter, reason) from the sample text."""
     best, best_score, why = ",", None, "no delimiter found: one column"
@@ -75,6 +92,8 @@ def detect_delimiter(text: str) -> tuple[str, str]:
         if m <= 1:
             continue
         consistency = counts.count(m) / len(counts)
+        if d == " " and not _aligned(rows, consistency):
+            continue
         others = [o for o in DELIMITERS if o != d]
         fields = [f for r in rows[1:] for f in r] or [f for r in rows for f in r]
         clean = sum(1 for f in fields if _looks_numeric(f) or not any(o in f for o in others)) / max(1, len(fields))

@@ -80,7 +80,8 @@ class CsvImportDialog(QDialog):
         self.delimiter = QComboBox()
         self.delimiter.addItem("Auto", None)
         for d, name in DELIMITERS.items():
-            self.delimiter.addItem(name.capitalize() + ("  ( \\t )" if d == "\t" else f"  ( {d} )"), d)
+            shown = {"\t": "  ( \\t )", " ": "s  (one or more)"}.get(d, f"  ( {d} )")
+            self.delimiter.addItem(name.capitalize() + shown, d)
         self.encoding = QComboBox()
         self.encoding.addItem("Auto", None)
         for e, name in ENCODINGS.items():
