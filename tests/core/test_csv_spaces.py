@@ -96,3 +96,19 @@ def test_a_project_on_a_data_file_opens_again(tmp_path):
     pf.save_project(project, tmp_path / "h.nnstudio")
     again = pf.load_project(tmp_path / "h.nnstudio")
     assert again.dataset.n_rows == len(values) and again.roles.target == "column 5"
+
+
+def test_uci_files_with_quoted_names_and_doubled_tabs(tmp_path):
+    """auto-mpg.data: runs of spaces, '?' for a missing horsepower, a tab and a quoted name with
+    spaces last; seeds_dataset.txt: tabs, doubled on some lines (a ragged tab file before)."""
+    auto = tmp_path / "auto-mpg.data"
+    auto.write_text("".join(f"{18 + i % 9}.0   {4 + 2 * (i % 3)}   307.0      {'?' if i == 7 else '130.0'}"
+                            f"      3504.      12.0   70  1\t\"chevrolet chevelle malibu\"\n" for i in range(40)))
+    ds = read_csv(auto)
+    assert ds.frame.shape == (40, 9) and ds.frame["column 9"].iloc[0] == "chevrolet chevelle malibu"
+    assert ds.frame["column 4"].isna().sum() == 1 and pd.api.types.is_numeric_dtype(ds.frame["column 4"])
+    seeds = tmp_path / "seeds_dataset.txt"
+    seeds.write_text("".join(f"15.26\t14.84{chr(9) * (2 if i % 11 == 3 else 1)}0.871\t5.763\t{i % 3 + 1}\n"
+                             for i in range(40)))
+    ds = read_csv(seeds)
+    assert ds.frame.shape == (40, 5) and ds.frame["column 5"].tolist()[:3] == [1, 2, 3]
