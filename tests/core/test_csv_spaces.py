@@ -112,3 +112,12 @@ def test_uci_files_with_quoted_names_and_doubled_tabs(tmp_path):
                              for i in range(40)))
     ds = read_csv(seeds)
     assert ds.frame.shape == (40, 5) and ds.frame["column 5"].tolist()[:3] == [1, 2, 3]
+
+
+def test_a_fixed_width_file_with_blank_cells_is_not_split_at_its_spaces(tmp_path):
+    """Runs of spaces would move a blank cell's neighbours into its column: such a file is not
+    read as space-separated (its one column says to choose a delimiter)."""
+    path = tmp_path / "fixed.txt"
+    lines = [f"{i:>6}{'' if i == 5 else 3 * i:>6}{2 * i:>6}" for i in range(1, 30)]
+    path.write_text("\n".join(lines) + "\n")
+    assert sniff(path).options.delimiter != " "

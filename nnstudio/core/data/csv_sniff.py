@@ -73,10 +73,11 @@ def _rows(text: str, delimiter: str, limit: int = SAMPLE_LINES) -> list[tuple[in
 
 def _aligned(rows: list[list[str]], consistency: float) -> bool:
     """Whether rows split at runs of spaces are a table of numbers (a space-aligned file such as
-    UCI's housing.data): the same number of fields on nine lines in ten, most of them numbers.
-    Sentences split at their spaces are not (a one-column file of names stays one column)."""
+    UCI's housing.data): the same number of fields on every line looked at, most of them numbers.
+    Sentences split at their spaces are not (a one-column file of names stays one column), nor a
+    fixed-width file with blank cells (its values would shift into the wrong columns)."""
     fields = [f for r in rows[1:] for f in r]
-    return consistency >= 0.9 and bool(fields) and \
+    return consistency == 1 and bool(fields) and \
         sum(map(_looks_numeric, fields)) >= 0.5 * len(fields)
 
 
