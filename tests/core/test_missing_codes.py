@@ -336,3 +336,16 @@ def test_a_lone_minus_one_among_values_of_0_or_more_is_said_and_read_as_missing_
     assert int(read.frame["age"].isna().sum()) == 12 and int((read.frame["balance"] == -1).sum()) == 11
     assert read.warnings[-1].startswith("Read -1 as missing, as you chose: in age (12 rows).")
 
+
+
+def test_the_command_line_flags_quote_a_column_name_with_spaces():
+    """A file without a header names its columns 'column 3': the note's '--missing-in column 3=0'
+    split into two words when pasted into a shell."""
+    import shlex
+
+    frame = pima_like().rename(columns={"BloodPressure": "column 3", "BMI": "body mass"})
+    found = [z for c in ("column 3", "body mass") if (z := lone_zeros(c, frame[c])) is not None]
+    text = zeros_text(found)
+    assert "--missing-in 'column 3=0' --missing-in 'body mass=0'" in text
+    flags = shlex.split(text.split("on the Data tab; ")[1].split(" from the command line")[0])
+    assert flags == ["--missing-in", "column 3=0", "--missing-in", "body mass=0"]

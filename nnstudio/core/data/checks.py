@@ -23,6 +23,7 @@ hundreds of columns: ``SAMPLE_CELLS``), so a million-row file costs a fraction o
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -423,7 +424,7 @@ def mixed_groups(data, project) -> tuple[str, str]:
                      f"of the {split} rows have rows in training too, so the {split} score is "
                      f"measured on {col}s the network has seen rows of: if new data brings new "
                      f"ones, it flatters. To measure that, hold out whole groups (Hold out: whole "
-                     f"groups of {col}, on the Data tab; --split-by {col} from the command line).")
+                     f"groups of {col}, on the Data tab; --split-by {shlex.quote(col)} from the command line).")
     return "", ""
 
 

@@ -29,6 +29,7 @@ column alone in a click (:func:`read_missing_in`): the same file's 0 pregnancies
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -219,7 +220,7 @@ def _own_note(found: list[MissingCode], shown: int, others: str, why: str) -> st
              f"{fmt_number(m.high)})" for m in found[:shown]]
     more = f" (and {len(found) - shown} more column{'s' if len(found) - shown > 1 else ''})" \
         if len(found) > shown else ""
-    flags = " ".join(f"--missing-in {m.column}={code}" for m in found[:shown])
+    flags = " ".join(f"--missing-in {shlex.quote(f'{m.column}={code}')}" for m in found[:shown])
     return (f"{'; '.join(parts)}{more}: {why}, read it as missing in "
             f"{'that column' if len(found) == 1 else 'those columns'} alone (Read {code} as missing, "
             f"on the Data tab; {flags}{' …' if len(found) > shown else ''} from the command line)")
