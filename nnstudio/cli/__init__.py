@@ -89,7 +89,7 @@ def _examples(args) -> int:
 
 #: Words on the command line that name a file the GUI opens (data tables and projects); a word
 #: that is neither an existing path nor ends like this is a mistyped command, not a file.
-FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".data", ".tab", ".xlsx", ".xlsm", ".nnstudio", ".gz", ".zip",
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".data", ".arff", ".tab", ".xlsx", ".xlsm", ".nnstudio", ".gz", ".zip",
                  ".bz2", ".xz")
 
 

@@ -77,10 +77,18 @@ def _source(args):
     return (path if path.is_file() else None), None
 
 
-def _is_workbook(path: Path) -> bool:
-    from nnstudio.core.data.workbook import is_workbook  # noqa: PLC0415 -- lazy: paid only by the command that runs
+def _read_whole(path: Path) -> str:
+    """What a file is that is read whole, never streamed: "an Excel workbook", "a Weka ARFF file", or ""."""
+    from nnstudio.core.data import arff  # noqa: PLC0415 -- lazy: paid only by the command that runs
+    from nnstudio.core.data.workbook import is_workbook  # noqa: PLC0415
 
-    return is_workbook(path)
+    if is_workbook(path):
+        return "an Excel workbook"
+    try:
+        with open(path, "rb") as fh:
+            return "a Weka ARFF file" if arff.is_arff(fh.read(4096)) else ""
+    except OSError:
+        return ""
 
 
 def _is_example(source: str) -> bool:
@@ -96,10 +104,11 @@ def wants_streaming(args) -> bool:
     csv, doc = _source(args)
     if csv is None and doc is None and not _is_example(args.source):
         return False  # no such file: the in-memory reader says so, with the name
-    if not isinstance(csv, list) and csv is not None and _is_workbook(csv):
-        if args.stream:  # a sheet is read whole (core.data.workbook)
-            raise DataError(f"--stream reads a CSV file in chunks, but '{csv.name}' is an Excel "
-                            f"workbook, which is read whole.", "Leave out --stream.")
+    whole = _read_whole(csv) if not isinstance(csv, list) and csv is not None else ""
+    if whole:
+        if args.stream:  # a sheet (core.data.workbook), an ARFF file's rows (core.data.arff)
+            raise DataError(f"--stream reads a CSV file in chunks, but '{csv.name}' is {whole}, "
+                            f"which is read whole.", "Leave out --stream.")
         return False
     if args.stream:
         if csv is None:

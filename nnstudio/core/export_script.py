@@ -58,7 +58,7 @@ def _script_data(tm: TrainedModel, folder: Path) -> tuple[str, list[str]]:
                           "Open the model's data in nnstudio, then export the script again.")
     name = (tm.meta.get("data", {}).get("example") or tm.meta.get("data", {}).get("name") or "data")
     name = str(name)
-    tables = (".csv", ".tsv", ".txt", ".dat", ".data", ".tab", *workbook.SUFFIXES)
+    tables = (".csv", ".tsv", ".txt", ".dat", ".data", ".arff", ".tab", *workbook.SUFFIXES)
     for suffixes in ((".gz", ".bz2", ".xz", ".zip"), tables):
         if Path(name).suffix.lower() in suffixes:  # not messy.csv.csv, nor data.csv.gz.csv
             name = name[: -len(Path(name).suffix)]

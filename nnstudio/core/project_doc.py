@@ -38,7 +38,8 @@ SUFFIX = ".nnstudio"
 #: A data path written in a project is followed only to a file with one of these suffixes; any
 #: other (``../../etc/passwd``, a key, a device) is not read until the user chooses the file
 #: themselves (:class:`UnlistedDataError`: the GUI's "locate" dialog, ``--data`` on the CLI).
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".data", ".tab", ".xlsx", ".xlsm", ".gz", ".bz2", ".xz", ".zip")
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".data", ".arff", ".tab", ".xlsx", ".xlsm", ".gz", ".bz2", ".xz",
+                 ".zip")
 
 
 class MissingDataError(ProjectError):

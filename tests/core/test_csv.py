@@ -124,8 +124,6 @@ def test_bad_files_raise_a_data_error_naming_problem_and_fix(name, words):
     ('{\n  "rows": [[1, 2], [3, 4]]\n}', ["JSON", "not a table"]),
     ("<!DOCTYPE html>\n<html><body><table><tr><td>1</td></tr></table>", ["web page (HTML)"]),
     ('<?xml version="1.0"?>\n<rows><row a="1"/></rows>', ["XML"]),
-    ("% iris\n\n@RELATION iris\n@ATTRIBUTE sepallength NUMERIC\n@ATTRIBUTE class {a,b}\n@DATA\n"
-     "5.1,a\n4.9,b\n", ["Weka ARFF file", "@attribute"]),  # it said "Line 6 has 2 fields, the header 1"
 ])
 def test_a_json_html_or_xml_file_is_named_as_such(tmp_path, text, words):
     """A JSON export was read as a CSV whose header was '[{"age":31, plan:basic}…' and 'no rows of

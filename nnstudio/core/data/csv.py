@@ -47,7 +47,7 @@ from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LA
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import Cancelled, DataError
 
-FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.dat *.data *.tab *.xlsx *.xlsm *.gz *.bz2 *.xz *.zip);;"
+FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.dat *.data *.arff *.tab *.xlsx *.xlsm *.gz *.bz2 *.xz *.zip);;"
                "Excel workbooks (*.xlsx *.xlsm);;Compressed (*.gz *.bz2 *.xz *.zip);;All files (*)")
 # pandas (index_col=False, for rows that end in a delimiter) warns "This leads to a loss of data"
 # when the first row has more fields than the header, and drops them. The sniff has already

@@ -79,12 +79,6 @@ _TEXT_FORMATS = (
      "as CSV."),
     (re.compile(rb"^\s*<\?xml"), "XML, not a table of comma-separated values",
      "Export the data as CSV from the program that wrote it."),
-    # Weka's ARFF (OpenML's datasets): '%' comments, then @relation, @attribute lines, @data
-    (re.compile(rb"^(?:\s*%[^\n]*\n|\s*\n)*\s*@relation\b", re.IGNORECASE),
-     "a Weka ARFF file: its @attribute lines name the columns and its rows follow @data, which "
-     "nnstudio does not read",
-     "Save it as CSV (in Weka's Explorer: Save…, file type CSV), or download the dataset as CSV "
-     "(OpenML offers one beside the ARFF)."),
 )
 
 

@@ -158,8 +158,10 @@ class CsvFormat:
     sheet: Sheet | None = None
     #: the archive (.csv.gz, .zip) the table was unpacked from (``path`` is then the file inside)
     archive: Path | None = None
+    #: the Weka ARFF file this is (``path`` is then its rows as CSV text: core.data.arff)
+    arff: Path | None = None
 
     @property
     def source(self) -> Path:
-        """The file the user opened: the archive, or the workbook for a sheet."""
-        return self.archive or (self.sheet.book if self.sheet is not None else self.path)
+        """The file the user opened: the archive, the workbook for a sheet, the ARFF file."""
+        return self.archive or (self.sheet.book if self.sheet is not None else self.arff or self.path)

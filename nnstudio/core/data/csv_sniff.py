@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import replace
 
-from nnstudio.core.data import packed, workbook
+from nnstudio.core.data import arff, packed, workbook
 from nnstudio.core.data.csv_file import (
     binary_problem,
     decode_sample,
@@ -267,6 +267,14 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     elif options.sheet is not None:
         raise DataError(f"'{p.name}' is a text file, not a workbook: it has no sheets (asked for "
                         f"sheet '{options.sheet}').", "Leave the sheet out for a CSV file.")
+    arff_file = None
+    if arff.is_arff(sample[:4096]):  # its rows as CSV text (core.data.arff), header and all
+        table = arff.as_csv(p)
+        arff_file, p = p, table.csv
+        size = p.stat().st_size
+        options = replace(options, delimiter=",", encoding="utf-8", decimal=".", header=True)
+        with open(p, "rb") as fh:
+            sample = fh.read(SAMPLE_BYTES)
     complete = len(sample) >= size and (sheet is None or sheet.complete) and whole
     problem = workbook_problem(p, sample) or binary_problem(sample, p.name) or \
         text_format_problem(sample, p.name)
@@ -352,7 +360,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
     fmt = CsvFormat(p, resolved, detected, names, size, notes, complete, skip_lines=skip,
                     units_line=units_line,
                     text_columns=_text_columns(rows[1:] if header else rows, names), sheet=sheet,
-                    archive=archive)
+                    archive=archive, arff=arff_file)
     fmt.notes.extend(_ragged_notes(fmt, text))
     fmt.delimiter_reason = delim_why
     if sheet is not None:

@@ -25,7 +25,7 @@ _BLOCK = 1024 * 1024
 _STREAMS = {b"\x1f\x8b": ("gzip", lambda raw: gzip.GzipFile(fileobj=raw), ".gz"),
             b"BZh": ("bzip2", bz2.BZ2File, ".bz2"), b"\xfd7zXZ": ("xz", lzma.LZMAFile, ".xz")}
 #: what a .zip may hold to be read as its table
-TABLES = (".csv", ".tsv", ".txt", ".dat", ".data", ".tab", *workbook.SUFFIXES)
+TABLES = (".csv", ".tsv", ".txt", ".dat", ".data", ".arff", ".tab", *workbook.SUFFIXES)
 
 
 def kind(path: Path, head: bytes) -> str:

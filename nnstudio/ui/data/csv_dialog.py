@@ -237,6 +237,9 @@ class CsvImportDialog(QDialog):
         self.error, self.format = None, fmt
         if (fmt.sheet is not None) != self.is_workbook:  # a workbook inside a .zip, or no longer
             self._show_rows_for(fmt.sheet is not None)
+        if fmt.arff is not None:  # an ARFF file says its columns and how its rows are written
+            for widget in (self.delimiter, self.encoding, self.decimal, self.header):
+                self.form.setRowVisible(widget, False)
         if fmt.sheet is not None and self.sheet.count() == 1:
             for name in fmt.sheet.names:
                 self.sheet.addItem(name, name)
@@ -251,8 +254,9 @@ class CsvImportDialog(QDialog):
             size = self.path.stat().st_size
         except OSError:
             size = fmt.size
-        self.summary.setText(f"{size_text(size)} · read as {o.describe()} · {len(frame.columns)} columns · "
-                             f"showing {rows}")
+        how = "a Weka ARFF file, its @attribute names as the columns" if fmt.arff is not None \
+            else f"read as {o.describe()}"
+        self.summary.setText(f"{size_text(size)} · {how} · {len(frame.columns)} columns · showing {rows}")
         self.summary.setToolTip("" if fmt.sheet is not None else f"Delimiter detected: {fmt.delimiter_reason}")
         self._show_problems(frame, fmt)
         if len(frame) == 0 and len(frame.columns):  # said here, not after Open as an error

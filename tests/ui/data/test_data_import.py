@@ -314,3 +314,22 @@ def test_ticket_codes_are_not_offered_as_missing_values(win, tmp_path, qtbot):
     project = win.state.project
     assert "Ticket" in project.roles.ignored and project.roles.features == ["Fare"]
     assert win.state.prepared().n_inputs == 1
+
+
+def test_an_arff_file_opens_through_the_dialog(win, tmp_path, qtbot):
+    """Weka's ARFF: the dialog shows its table, hides the delimiter, encoding, header and decimal
+    choices (the file says them), and opens it."""
+    path = tmp_path / "weather.arff"
+    path.write_text("@relation weather\n@attribute outlook {sunny,rainy}\n@attribute temperature real\n"
+                    "@attribute play {yes,no}\n@data\n"
+                    + "".join(f"{'sunny' if i % 3 else 'rainy'},{60 + i},{'yes' if i % 2 else 'no'}\n"
+                              for i in range(40)))
+    win.open_path(str(path))
+    dlg = win.data_io.dialog
+    assert "a Weka ARFF file, its @attribute names as the columns · 3 columns" in dlg.summary.text()
+    assert not dlg.delimiter.isVisibleTo(dlg) and not dlg.header.isVisibleTo(dlg)
+    with qtbot.waitSignal(win.data_io.loaded, timeout=15_000):
+        _open_button(dlg).click()
+    ds = win.state.project.dataset
+    assert ds.name == "weather.arff" and list(ds.frame.columns) == ["outlook", "temperature", "play"]
+    assert win.state.project.roles.target == "play"
