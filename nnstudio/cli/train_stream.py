@@ -80,7 +80,7 @@ def _source(args):
 def _read_whole(path: Path) -> str:
     """What a file is that is read whole, never streamed: "an Excel workbook", "a Weka ARFF file", or ""."""
     from nnstudio.core.data import arff  # noqa: PLC0415 -- lazy: paid only by the command that runs
-    from nnstudio.core.data.workbook import is_workbook  # noqa: PLC0415
+    from nnstudio.core.data.workbook import is_workbook  # noqa: PLC0415 -- lazy: as arff
 
     if is_workbook(path):
         return "an Excel workbook"

@@ -47,7 +47,8 @@ def _looks_numeric(v: str) -> bool:
 
 
 _SPACES = re.compile(r"[ \t]+")
-_EDGE_SPACES = re.compile(r"^[ \t]+|[ \t]+(?=\r?$)", re.MULTILINE)
+#: a line's leading and trailing spaces and tabs, whichever its line ends (\n, \r\n, a lone \r)
+_EDGE_SPACES = re.compile(r"(?:^|(?<=[\r\n]))[ \t]+|[ \t]+(?=[\r\n]|\Z)")
 
 
 def _rows(text: str, delimiter: str, limit: int = SAMPLE_LINES) -> list[tuple[int, list[str]]]:
