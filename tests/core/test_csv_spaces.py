@@ -124,8 +124,8 @@ def test_a_fixed_width_file_with_blank_cells_is_not_split_at_its_spaces(tmp_path
 
 
 def test_old_mac_line_ends_with_leading_spaces(tmp_path):
-    """Lines ended by a lone \\r: their leading spaces are no field (as pandas reads them)."""
+    """Lines ended by a lone \\r: their leading and trailing spaces are no field (as pandas reads them)."""
     path = tmp_path / "mac.txt"
-    path.write_bytes(b"".join(b"  %d   %d.5   %d\r" % (i, i, i % 2) for i in range(30)))
+    path.write_bytes(b"a b c\r" + b"".join(b"  %d   %d.5   %d  \r" % (i, i, i % 2) for i in range(30)))
     ds = read_csv(path)
-    assert ds.frame.shape == (30, 3) and ds.frame["column 2"].iloc[3] == 3.5
+    assert ds.frame.shape == (30, 3) and ds.frame["b"].iloc[3] == 3.5
