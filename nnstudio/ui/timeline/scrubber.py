@@ -118,8 +118,9 @@ class Scrubber(QWidget):
         else:
             none_kept = self.state.timeline_run is not None
             self.epoch_label.setText("no snapshots of this run" if none_kept else "no snapshots yet")
-            self.epoch_label.setToolTip("Repeat and sweep runs train without snapshots: Train to "
-                                        "replay a run." if none_kept else "")
+            self.epoch_label.setToolTip("Repeat and sweep runs train without snapshots: the Health "
+                                        "tab trains this one again, as it was, with them."
+                                        if none_kept else "")
             self.memory_label.setText("")
 
     @Slot()
