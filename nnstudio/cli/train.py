@@ -68,8 +68,8 @@ def add_arguments(p) -> None:
                         "text a '(missing)' category), drop (drop every such row), or fill with the "
                         "median, mean or most frequent value")
     g.add_argument("--merge-spellings", dest="spelling", action="store_const", const="merge",
-                   help="read text values that differ only in capitals or spaces ('Ja', 'ja' and 'ja ') "
-                        "as one, written as their most frequent spelling")
+                   help="read text values that differ only in capitals, spaces or a final full stop ('Ja', "
+                        "'ja ' and 'ja.') as one, written as their most frequent spelling")
     generated.add_arguments(p)
     g = p.add_argument_group("reading a CSV or an Excel workbook (detected when not given)")
     g.add_argument("--sheet", metavar="NAME", help="the sheet of an Excel workbook (.xlsx) to read "

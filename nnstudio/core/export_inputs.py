@@ -51,7 +51,7 @@ def _is_text_column(c) -> bool:
 
 
 def _variants(c, vocab: list[str]) -> dict[str, str]:
-    """A column read with capitals and spaces ignored: the spellings it takes for its categories,
+    """A column read with capitals, spaces and a final full stop ignored: the spellings it takes for its categories,
     ``{variant: category}`` — those met in the table, and each category in lower case, upper
     case and capitalized (Keras has no string operations to read any spelling as the app does)."""
     if getattr(c, "spelling", "exact") != "merge":

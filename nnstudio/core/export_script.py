@@ -225,7 +225,8 @@ def script_text(tm: TrainedModel, data_path: str, relative: bool) -> str:
     if pre.target_spelling == "merge" and pre.target_spellings:
         spellings[pre.target] = pre.target_spellings
     if spellings:
-        a("# Values that differ only in capitals or spaces, read as one (column -> {as written: as read}):")
+        a("# Values that differ only in capitals, spaces or a final full stop, read as one")
+        a("# (column -> {as written: as read}):")
         a(f"SPELLINGS = {spellings!r}")
     a("")
     a("# How each input column is turned into numbers for the network (nnstudio's choices):")

@@ -103,8 +103,8 @@ def reasons_of(notes: pd.Series) -> dict[str, int]:
             if not part:
                 continue
             if " = " in part and part.endswith(f": {OTHER_SPELLING})"):  # 'plan = BASIC …'
-                kind = part.split(" = ")[0] + " has values written with other capitals or " \
-                                              "spaces than in training"
+                kind = part.split(" = ")[0] + " has values written with other capitals, " \
+                                              "spaces or full stops than in training"
             elif " = " in part:  # 'plan = platinum was not seen in training'
                 kind = part.split(" = ")[0] + " has a value not seen in training"
             else:  # 'age is not a number ('??')' -> 'age is not a number'

@@ -343,7 +343,8 @@ def test_values_that_differ_only_in_capitals_or_spaces_are_said_per_column(tmp_p
     assert checks.look_alikes(data) == [("kind", [["Cat", "cat"]]),
                                         ("city", [["Le Havre", "le  havre"], ["Paris", "paris"]])]
     found = checks.check(data, p)
-    text = ("Values that differ only in capitals or spaces are different to the network: 'kind' has "
+    text = ("Values that differ only in capitals, spaces or a final full stop are different to the "
+            "network: 'kind' has "
             "'Cat' and 'cat'; 'city' has 'Le Havre' and 'le  havre', 'Paris' and 'paris'. If they mean "
             "the same, have them read as one (Read them as one, on the Data tab; --merge-spellings from "
             "the command line), or write them one way in the file.")

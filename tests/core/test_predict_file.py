@@ -176,10 +176,10 @@ def test_a_value_written_with_other_capitals_or_spaces_is_named_with_the_trainin
     assert r.predicted == 16
     notes = r.table[ev.NOTE]
     assert notes.iloc[0] == ("plan = BASIC was not seen in training (written 'basic' there: "
-                             "capitals or spaces differ)")
+                             "capitals, spaces or a full stop differ)")
     assert notes.iloc[3] == "plan = platinum was not seen in training"
-    assert r.reasons == {"plan has values written with other capitals or spaces than in "
-                         "training": 3, "plan has a value not seen in training": 1}
+    assert r.reasons == {"plan has values written with other capitals, spaces or full stops than "
+                         "in training": 3, "plan has a value not seen in training": 1}
 
 
 def test_the_figures_say_which_rows_they_leave_out_and_why(trained, tmp_path):

@@ -1,11 +1,12 @@
-"""Values that differ only in capitals or spaces, read as one when asked (core.data.spellings)."""
+"""Values that differ only in capitals, spaces or a final full stop, read as one when asked
+(core.data.spellings)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from nnstudio.core.data import checks
+from nnstudio.core.data import Dataset, checks
 from nnstudio.core.data.csv import read_csv
 from nnstudio.core.data.fitted_preprocessor import FittedPreprocessor
 from nnstudio.core.data.preprocess_config import PreprocessConfig
@@ -26,6 +27,16 @@ def test_each_group_is_written_as_its_most_frequent_spelling():
     # a variant never seen before, through the categories' keys
     assert merged(pd.Series(["JA", " nein  ", "maybe"]), {}, known=["ja", "Nein"]).tolist() == [
         "ja", "Nein", "maybe"]
+
+
+def test_a_final_full_stop_is_a_spelling_too():
+    """adult.data's '>50K' and adult.test's '>50K.' (the UCI file's own quirk), once the two files
+    are one: four classes where two are meant; '.' alone and a full stop inside stay as written."""
+    s = pd.Series([">50K", "<=50K", ">50K.", "<=50K.", ">50K", "<=50K", "Inc.", "inc", ".", "U.S."])
+    assert spellings_of(s) == {">50K.": ">50K", "<=50K.": "<=50K", "inc": "Inc."}
+    frame = pd.DataFrame({"age": np.arange(40) % 7, "income": [">50K", "<=50K", ">50K.", "<=50K."] * 10})
+    data = Project.from_dataset(Dataset(frame, "adult"), "income").prepare()
+    assert checks.look_alikes(data) == [("income", [["<=50K", "<=50K."], [">50K", ">50K."]])]
 
 
 def _loans(n=600, seed=5):
@@ -92,7 +103,7 @@ def test_streaming_a_file_says_it_does_not_read_look_alikes_as_one(tmp_path):
     _loans().to_csv(path, index=False)
     config = PreprocessConfig()
     config.set_for_column("region", "spelling", "merge")
-    with pytest.raises(DataError, match="capitals or spaces") as e:
+    with pytest.raises(DataError, match="capitals, spaces or a final full stop") as e:
         fit_streaming(path, target="default", config=config)
     assert "without --stream" in e.value.user_text()
 

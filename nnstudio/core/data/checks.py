@@ -14,7 +14,7 @@ Ways a good test score can be a wrong answer, all found in the prepared splits:
 * **a column one-hot encoded into hundreds of inputs** — usually a name, an identifier or a code
   that a big file repeats (surnames in 200,000 customers), not categories to learn from: each value
   seen in a few rows is learnt by heart, and the inputs cost memory and time;
-* **values that differ only in capitals or spaces** ('Cat' and 'cat', 'Paris' and ' paris') — one
+* **values that differ only in capitals, spaces or a final full stop** ('Cat' and 'cat', '>50K' and '>50K.') — one
   thing typed two ways, which the network takes for two classes to tell apart, or two inputs that
   each learn from part of the rows.
 
@@ -320,7 +320,7 @@ def wide_text(found: list[tuple[str, int]], n_inputs: int, train_rows: int) -> s
 
 
 def look_alikes(data) -> list[tuple[str, list[list[str]]]]:
-    """(column, groups of its values that differ only in capitals or spaces), the target first,
+    """(column, groups of its values that differ only in capitals, spaces or a final full stop), the target first,
     then the category inputs in their order."""
     pre = data.preprocessor
     found = []
@@ -341,7 +341,8 @@ def look_alike_text(found: list[tuple[str, list[list[str]]]]) -> str:
         return ""
     listed = "; ".join(f"'{col}' has {_pairs_text(groups)}" for col, groups in found[:5])
     more = f"; and {len(found) - 5} more columns" if len(found) > 5 else ""
-    return (f"Values that differ only in capitals or spaces are different to the network: {listed}"
+    return (f"Values that differ only in capitals, spaces or a final full stop are different to the "
+            f"network: {listed}"
             f"{more}. If they mean the same, have them read as one (Read them as one, on the Data "
             f"tab; --merge-spellings from the command line), or write them one way in the file.")
 

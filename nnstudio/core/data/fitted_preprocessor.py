@@ -37,7 +37,7 @@ class ColumnTransform:
     n_missing: int = 0  # missing values in the training split
     formula: str = ""  # an engineered input (issue 21): computed from the raw columns (core.data.features)
     encoded: bool = True  # False: a raw column read only by engineered inputs, not fed to the network
-    #: "merge": values that differ only in capitals or spaces are read as one (core.data.spellings);
+    #: "merge": values that differ only in capitals, spaces or a final full stop are read as one (core.data.spellings);
     #: ``spellings``: the variants met in the table, each to the spelling it is read as
     spelling: str = "exact"
     spellings: dict = field(default_factory=dict)
@@ -398,10 +398,12 @@ def category_codes(keys, known: list) -> np.ndarray:
 
 
 def spelling_note(spelling: str, spellings: dict) -> str:
-    """"; capitals and spaces ignored ('Ja' and 'ja ' read as one: 'ja')" for a merged column."""
+    """"; capitals, spaces and a final full stop ignored ('Ja' and 'ja ' read as one: 'ja')" for a
+    merged column."""
     if spelling != "merge":
         return ""
-    return "; capitals and spaces ignored" + (f" ({spelling_text(spellings)}: read as one)" if spellings else "")
+    return "; capitals, spaces and a final full stop ignored" + (
+        f" ({spelling_text(spellings)}: read as one)" if spellings else "")
 
 
 def filled_numbers(frame: pd.DataFrame, cols: list[ColumnTransform]) -> np.ndarray:

@@ -37,7 +37,7 @@ class PreprocessConfig:
     per_column: dict[str, dict] = field(default_factory=dict)
     #: engineered inputs (issue 21): formulas over numeric columns, e.g. ["x^2", "x*y", "sin(x)"]
     engineered: list[str] = field(default_factory=list)
-    #: text values that differ only in capitals or spaces: "exact" (different values) or "merge"
+    #: text values that differ only in capitals, spaces or a final full stop: "exact" (different values) or "merge"
     #: (read as one: core.data.spellings); usually set per column
     spelling: str = "exact"
 

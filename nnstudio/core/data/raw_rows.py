@@ -24,8 +24,9 @@ def transform_lenient(pre, frame: pd.DataFrame) -> np.ndarray:
     return pre.transform(frame)
 
 
-#: How a row's note ends when its value is a training value written with other capitals or spaces.
-OTHER_SPELLING = "capitals or spaces differ"
+#: How a row's note ends when its value is a training value written with other capitals, spaces or
+#: a final full stop.
+OTHER_SPELLING = "capitals, spaces or a full stop differ"
 
 
 def _training_spellings(categories) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Values that differ only in capitals or spaces ('Ja', 'ja' and 'ja '), read as one when the user
+"""Values that differ only in capitals, spaces or a final full stop ('Ja', 'ja ' and 'ja.'), read as one when the user
 asks: one thing typed several ways, which the network would otherwise take for classes to tell
 apart (a target) or inputs that each learn from part of the rows (a feature).
 
@@ -12,8 +12,10 @@ import pandas as pd
 
 
 def spelling_key(value: str) -> str:
-    """What look-alike values share: runs of spaces as one, no spaces at the ends, no capitals."""
-    return " ".join(value.split()).casefold()
+    """What look-alike values share: runs of spaces as one, no spaces at the ends, no capitals, no
+    final full stop (adult.test's '>50K.' beside adult.data's '>50K')."""
+    key = " ".join(value.split()).casefold()
+    return key.rstrip(".").rstrip() or key
 
 
 def look_alike_groups(values) -> list[list[str]]:

@@ -255,8 +255,8 @@ def fit_streaming(path: Path | str | list, roles: Roles | None = None, target: s
     merge = [c for c in [*roles.features, roles.target] if config.per_column.get(c, {}).get("spelling") == "merge"]
     if merge or config.spelling == "merge":
         what = ", ".join(merge[:3]) + (", …" if len(merge) > 3 else "") if merge else "--merge-spellings"
-        raise DataError(f"Reading values that differ only in capitals or spaces as one ({what}) is not "
-                        f"done when streaming a file.",
+        raise DataError(f"Reading values that differ only in capitals, spaces or a final full stop as "
+                        f"one ({what}) is not done when streaming a file.",
                         "Train in memory (without --stream), or write them one way in the file.")
     for c in roles.features:
         if config.for_column(c, "missing") == "median":

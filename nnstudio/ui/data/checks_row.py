@@ -35,7 +35,7 @@ class ChecksRow(QWidget):
         self.note.setVisible(False)
         self.note.setStyleSheet(note_style(WARN_COLOURS))
         self.spell_btn = QPushButton("Read them as one")  # look-alike values (checks.look_alikes)
-        self.spell_btn.setToolTip("Values that differ only in capitals or spaces are read as one, "
+        self.spell_btn.setToolTip("Values that differ only in capitals, spaces or a final full stop are read as one, "
                                   "written as their most frequent spelling (Spelling on each column)")
         self.spell_btn.clicked.connect(self._read_as_one)
         self._alike: list[str] = []  # the columns spell_btn reads as one

@@ -44,9 +44,9 @@ class ColumnBox(QGroupBox):
         self.encoding_combo = value_combo([(k, LABELS[k]) for k in CATEGORICAL_ENCODINGS])
         self.missing_combo = value_combo([(k, MISSING_LABELS[k]) for k in MISSING_STRATEGIES])
         self.spelling_combo = value_combo([("exact", "As written ('Cat' and 'cat' differ)"),
-                                           ("merge", "Capitals and spaces ignored")])
-        self.spelling_combo.setToolTip("Values that differ only in capitals or spaces ('Ja', 'ja' and "
-                                       "'ja '): different values, or read as one")
+                                           ("merge", "Capitals, spaces and a final full stop ignored")])
+        self.spelling_combo.setToolTip("Values that differ only in capitals, spaces or a final full "
+                                       "stop ('Ja', 'ja ' and 'ja.'): different values, or read as one")
         self.fill_edit = QLineEdit()
         self.fill_edit.setPlaceholderText("the constant")
         self.detail_reason = QLabel()

@@ -193,7 +193,7 @@ def test_look_alike_values_are_read_as_one_with_one_click_and_back(window, qtbot
     window.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: panel.prep_list.count() > 0, timeout=5000)
     assert p.roles.target == "default" and len(window.state.prepared().preprocessor.classes) == 5
-    qtbot.waitUntil(lambda: "differ only in capitals or spaces" in panel.checks_note.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "differ only in capitals, spaces or a final" in panel.checks_note.text(), timeout=5000)
     assert panel.spell_btn.isVisible()
     with qtbot.waitSignal(window.state.data_changed):
         panel.spell_btn.click()
@@ -207,14 +207,14 @@ def test_look_alike_values_are_read_as_one_with_one_click_and_back(window, qtbot
     qtbot.waitUntil(lambda: not panel.spell_btn.isVisible() and panel.prep_list.count() > 0, timeout=5000)
     data = window.state.prepared()
     assert data.task.value == "binary" and len(data.preprocessor.classes) == 2
-    assert "capitals or spaces" not in panel.checks_note.text()
+    assert "capitals, spaces" not in panel.checks_note.text()
     # the tab reads the target as the network does: the task, the classes in the charts
     assert panel.task_combo.itemText(0) == "Automatic: binary classification"
     assert p.task.value == "binary" and p.n_classes() == 2
     panel.select_column("x")
     assert len(panel.column_box.hist_legend.items) == 2
     items = [panel.prep_list.item(i).text() for i in range(panel.prep_list.count())]
-    assert any(t.startswith("region:") and "capitals and spaces ignored" in t for t in items), items
+    assert any(t.startswith("region:") and "capitals, spaces and a final full stop ignored" in t for t in items), items
     # the column's own choice, shown for text columns only, takes it back
     panel.select_column("region")
     box = panel.column_box
