@@ -84,14 +84,20 @@ def default_axes(pre: FittedPreprocessor, train: pd.DataFrame | None = None,
     return cands[0], cands[1]
 
 
-def _sample_values(train: pd.DataFrame, target: np.ndarray, cands: list[str]):
+def _sample_values(train: pd.DataFrame, target: np.ndarray, cands: list[str], rows=None):
     """(values [rows, features] of ``cands`` as floats, missing filled with the column's mean;
-    their target) on at most :data:`AXIS_SAMPLE_ROWS` evenly spaced rows."""
-    n = len(train)
-    idx = np.unique(np.linspace(0, n - 1, min(n, AXIS_SAMPLE_ROWS)).astype(int))
+    their target) on at most :data:`AXIS_SAMPLE_ROWS` evenly spaced rows of ``rows`` (positions;
+    None: all). Columns of numbers are read in one block (784 pixel columns one by one took 0.26 s)."""
+    rows = np.arange(len(train)) if rows is None else np.asarray(rows)
+    n = len(rows)
+    idx = rows[np.unique(np.linspace(0, n - 1, min(n, AXIS_SAMPLE_ROWS)).astype(int))]
     frame = train[cands].iloc[idx]
-    X = np.column_stack([pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
-                         for c in cands])
+    numeric = frame.dtypes.map(pd.api.types.is_numeric_dtype).to_numpy(dtype=bool)
+    X = np.empty((len(frame), len(cands)))
+    if numeric.any():
+        X[:, numeric] = frame.loc[:, numeric].to_numpy(dtype=float, na_value=np.nan)
+    for j in np.flatnonzero(~numeric):
+        X[:, j] = pd.to_numeric(frame.iloc[:, j], errors="coerce").to_numpy(dtype=float)
     with np.errstate(all="ignore"):
         means = np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0)
     X = np.where(np.isfinite(X), X, np.nan_to_num(means)[None, :])
@@ -140,12 +146,10 @@ def related_pair(frame: pd.DataFrame, cands: list[str], target, task: Task) -> t
     one are left out), the second not a near copy of the first; columns no more related than
     noise keep their order (:func:`default_axes`)."""
     target = np.asarray(target)
-    known = np.isfinite(target.astype(float))
-    if not known.all():
-        frame, target = frame[known], target[known]
-    if len(frame) < 2:
+    known = np.flatnonzero(np.isfinite(target.astype(float)))
+    if len(known) < 2:
         return cands[0], cands[1]
-    X, y = _sample_values(frame, target, cands)
+    X, y = _sample_values(frame, target, cands, known)
     srt = np.sort(X, axis=0)
     distinct = 1 + (np.diff(srt, axis=0) != 0).sum(axis=0)
     score = axis_scores(X, y, task)
@@ -158,8 +162,11 @@ def related_pair(frame: pd.DataFrame, cands: list[str], target, task: Task) -> t
     related = sorted((j for j in pool if score[j] > noise), key=lambda j: -score[j])
     order = related + [j for j in pool if j not in related]
     first = order[0]
-    with np.errstate(all="ignore"):
-        corr = np.nan_to_num(np.corrcoef(X[:, order].T)[0]) if len(X) > 1 else np.zeros(len(order))
+    with np.errstate(all="ignore"):  # the first column's correlation with each (not all pairs':
+        # 784 pixel columns' whole matrix took 0.15 s)
+        Z = X[:, order] - X[:, order].mean(axis=0)
+        norms = np.sqrt((Z ** 2).sum(axis=0))
+        corr = np.nan_to_num((Z[:, 0] @ Z) / (norms[0] * norms)) if len(X) > 1 else np.zeros(len(order))
     second = next((j for j, r in zip(order[1:], corr[1:]) if abs(r) <= AXIS_MAX_CORRELATION),
                   order[1])
     a, b = sorted((first, second))
