@@ -123,7 +123,7 @@ def test_a_marker_kept_as_a_category_in_a_text_column_is_named(tmp_path):
     assert named == ["6 '?' and 3 '-' values in workclass are kept as a category of their own, "
                      "though such a value often marks a missing one (Orange and Weka read '?' so). "
                      "To read them as missing, add them to the values read as missing ('Also "
-                     "missing' when opening the file; --na-values on the command line)."]
+                     "missing' when opening the file; --na-values '?,-' on the command line)."]
     # the import dialog's preview counts its own rows, and says so
     _frame, fmt = preview(p, nrows=10)
     assert [n for n in fmt.notes if "kept as a category" in n][0].startswith(

@@ -1,6 +1,8 @@
 """Markers of a missing value in CSV files, and reading them as missing in columns of numbers."""
 from __future__ import annotations
 
+import shlex
+
 import numpy as np
 import pandas as pd
 
@@ -168,5 +170,6 @@ def text_markers_text(found: dict[str, dict[str, int]]) -> list[str]:
                    f"category of {'their' if many else 'its'} own, though such a value often marks a "
                    f"missing one (Orange and Weka read '?' so). To read {'them' if many else 'it'} "
                    f"as missing, add {'them' if len(counts) > 1 else 'it'} to the values read as "
-                   f"missing ('Also missing' when opening the file; --na-values on the command line).")
+                   f"missing ('Also missing' when opening the file; --na-values "
+                   f"{shlex.quote(','.join(counts))} on the command line).")
     return out
