@@ -51,6 +51,7 @@ import pandas as pd
 
 from nnstudio import __version__
 from nnstudio.core.data import workbook
+from nnstudio.core.data.csv import pandas_sep
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.export_inputs import (
     ExportError,
@@ -150,8 +151,7 @@ def read_call(meta: dict) -> str:
     if book and opts.get("sheet") is not None:
         args.append(f"sheet_name={json.dumps(opts['sheet'], ensure_ascii=False)}")
     if not book and opts.get("delimiter") not in (None, ","):
-        sep = r"\s+" if opts["delimiter"] == " " else opts["delimiter"]  # spaces: runs of them
-        args.append(f"sep={json.dumps(sep)}")
+        args.append(f"sep={json.dumps(pandas_sep(opts['delimiter']))}")  # spaces: runs of them
     if not book and opts.get("decimal") not in (None, "."):
         args.append(f"decimal={json.dumps(opts['decimal'])}")
     if not book and str(opts.get("encoding") or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "ascii"):

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnstudio.core.data import file_cache
@@ -26,16 +24,6 @@ _ATTRIBUTE = re.compile(r"""^@attribute\s+('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\
                         re.IGNORECASE)
 _HINT = ("Save it as CSV (in Weka's Explorer: Save…, file type CSV), or download the dataset as CSV "
          "(OpenML offers one beside the ARFF).")
-
-
-@dataclass
-class ArffTable:
-    """An ARFF file's rows, written out as CSV text."""
-
-    source: Path  # the ARFF file
-    csv: Path  # its rows as CSV text, with the attributes' names as the header
-    relation: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 def is_arff(head: bytes) -> bool:
@@ -89,18 +77,18 @@ def _fields(line: str) -> list[str] | None:
         i += 1
 
 
-def parse(path: Path) -> tuple[str, list[str], list[list[str]], list[str]]:
-    """(relation, column names, rows with '' for a missing value, notes) of the ARFF file."""
-    relation, names, rows, notes = "", [], [], []
+def parse(path: Path) -> tuple[list[str], list[list[str]]]:
+    """(column names, rows with '' for a missing value) of the ARFF file."""
+    names, rows = [], []
     lines = iter(enumerate(_text(path).splitlines(), start=1))
     for number, line in lines:
         s = line.strip()
         if not s or s.startswith("%"):
             continue
         low = s.lower()
-        if low.startswith("@relation"):
-            relation = _unquote(s[len("@relation"):].strip())
-        elif low.startswith("@attribute"):
+        if low.startswith(("@relation", "@end")):
+            continue
+        if low.startswith("@attribute"):
             m = _ATTRIBUTE.match(s)
             if m is None:
                 raise _problem(path, f"its line {number} names no attribute and type ({s[:60]!r})")
@@ -110,8 +98,6 @@ def parse(path: Path) -> tuple[str, list[str], list[list[str]], list[str]]:
             names.append(_unquote(m.group(1)))
         elif low.startswith("@data"):
             break
-        elif low.startswith("@end"):
-            continue
         else:
             raise _problem(path, f"its line {number} is neither @relation, @attribute nor @data "
                                  f"({s[:60]!r})")
@@ -132,23 +118,20 @@ def parse(path: Path) -> tuple[str, list[str], list[list[str]], list[str]]:
                                  f"{len(names)} attributes" if fields is not None else
                                  f"its line {number} has a quote that is not closed")
         rows.append(fields)
-    return relation, names, rows, notes
+    return names, rows
 
 
-def as_csv(path: str | Path) -> ArffTable:
-    """The ARFF file's rows as CSV text in the file cache (written once per version of the file)."""
+def as_csv(path: str | Path) -> Path:
+    """The ARFF file's rows as CSV text (the attributes' names as the header) in the file cache,
+    written once per version of the file (an entry is published whole: its CSV file marks it)."""
     src = Path(path)
-    name = file_cache.key(src, "arff")
-    found = file_cache.entry(name, "arff.json")
-    if found is not None:
-        m = json.loads((found / "arff.json").read_text("utf-8"))
-        return ArffTable(src, found / f"{src.stem}.csv", m["relation"], m["notes"])
-    relation, names, rows, notes = parse(src)
-    with file_cache.writing(name) as part:
-        buf = io.StringIO()
-        out = csv.writer(buf, lineterminator="\n")
-        out.writerow(names)
-        out.writerows(rows)
-        (part / f"{src.stem}.csv").write_text(buf.getvalue(), encoding="utf-8")
-        (part / "arff.json").write_text(json.dumps({"relation": relation, "notes": notes}), "utf-8")
-    return ArffTable(src, file_cache.root() / name / f"{src.stem}.csv", relation, notes)
+    name, text = file_cache.key(src, "arff"), f"{src.stem}.csv"
+    if file_cache.entry(name, text) is None:
+        names, rows = parse(src)
+        with file_cache.writing(name) as part:
+            buf = io.StringIO()
+            out = csv.writer(buf, lineterminator="\n")
+            out.writerow(names)
+            out.writerows(rows)
+            (part / text).write_text(buf.getvalue(), encoding="utf-8")
+    return file_cache.root() / name / text

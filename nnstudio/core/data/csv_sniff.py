@@ -270,8 +270,7 @@ def sniff(path: str | os.PathLike, options: CsvOptions | None = None) -> CsvForm
                         f"sheet '{options.sheet}').", "Leave the sheet out for a CSV file.")
     arff_file = None
     if arff.is_arff(sample[:4096]):  # its rows as CSV text (core.data.arff), header and all
-        table = arff.as_csv(p)
-        arff_file, p = p, table.csv
+        arff_file, p = p, arff.as_csv(p)
         size = p.stat().st_size
         options = replace(options, delimiter=",", encoding="utf-8", decimal=".", header=True)
         with open(p, "rb") as fh:
