@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nnstudio import __version__
 from nnstudio.cli import generated
+from nnstudio.core import suffixes
 from nnstudio.core import tf as core_tf
 from nnstudio.core.errors import NNStudioError
 
@@ -89,8 +90,7 @@ def _examples(args) -> int:
 
 #: Words on the command line that name a file the GUI opens (data tables and projects); a word
 #: that is neither an existing path nor ends like this is a mistyped command, not a file.
-FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".data", ".arff", ".tab", ".xlsx", ".xlsm", ".nnstudio", ".gz", ".zip",
-                 ".bz2", ".xz")
+FILE_SUFFIXES = (*suffixes.DATA, suffixes.PROJECT)
 
 
 def looks_like_file(word: str) -> bool:

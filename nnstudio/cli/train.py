@@ -22,6 +22,7 @@ from nnstudio.cli.common import (
     task_line,
     warn,
 )
+from nnstudio.core import suffixes
 from nnstudio.core.errors import DataError, NNStudioError, SpecError
 from nnstudio.core.experiments import groups, store
 from nnstudio.core.guessing import baseline, baseline_of_runs
@@ -181,7 +182,7 @@ def load_project(args):
             from nnstudio.core import project_file  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
             project = project_file.load_project(path, args.data)
-        elif path.exists() or path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        elif path.exists() or path.suffix.lower() in suffixes.DATA:
             from nnstudio.core.data.csv import read_csv  # noqa: PLC0415 -- lazy: pandas/TF, paid only by the command that runs
 
             if not args.target:

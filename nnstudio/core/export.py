@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio import __version__
+from nnstudio.core import suffixes
 from nnstudio.core.data import workbook
 from nnstudio.core.data.csv import pandas_sep
 from nnstudio.core.errors import NNStudioError
@@ -134,7 +135,7 @@ def from_training(result, data, project) -> TrainedModel:
 
 # ----- metadata ---------------------------------------------------------------------------------------
 #: Files a snippet names by their own name (other data, an example's, is "data.csv").
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".data", ".gz", ".bz2", ".xz", ".zip")  # pandas unpacks these
+DATA_SUFFIXES = (*suffixes.TEXT, *suffixes.PACKED)  # pandas unpacks these
 
 
 def read_call(meta: dict) -> str:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from nnstudio import __version__
-from nnstudio.core import registry
-from nnstudio.core.data import packed
+from nnstudio.core import registry, suffixes
 from nnstudio.core.data.scales import plain_order
 from nnstudio.core.export_inputs import ExportError, output_meaning, safe_name
 from nnstudio.core.jsonsafe import scalar
@@ -58,8 +57,8 @@ def _script_data(tm: TrainedModel, folder: Path) -> tuple[str, list[str]]:
                           "Open the model's data in nnstudio, then export the script again.")
     name = (tm.meta.get("data", {}).get("example") or tm.meta.get("data", {}).get("name") or "data")
     name = str(name)
-    for suffixes in ((".gz", ".bz2", ".xz", ".zip"), packed.TABLES):
-        if Path(name).suffix.lower() in suffixes:  # not messy.csv.csv, nor data.csv.gz.csv
+    for kind in (suffixes.PACKED, suffixes.TABLES):
+        if Path(name).suffix.lower() in kind:  # not messy.csv.csv, nor data.csv.gz.csv
             name = name[: -len(Path(name).suffix)]
     fname = safe_name(name.lower().replace(" ", "_")) + ".csv"
     target = folder / fname

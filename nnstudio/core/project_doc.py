@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PureWindowsPath
 
 from nnstudio import __version__
+from nnstudio.core import suffixes
 from nnstudio.core.data.generate import Recipe
 from nnstudio.core.data.preprocess_config import (
     CATEGORICAL_ENCODINGS,
@@ -38,8 +39,7 @@ SUFFIX = ".nnstudio"
 #: A data path written in a project is followed only to a file with one of these suffixes; any
 #: other (``../../etc/passwd``, a key, a device) is not read until the user chooses the file
 #: themselves (:class:`UnlistedDataError`: the GUI's "locate" dialog, ``--data`` on the CLI).
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".data", ".arff", ".tab", ".xlsx", ".xlsm", ".gz", ".bz2", ".xz",
-                 ".zip")
+DATA_SUFFIXES = suffixes.DATA
 
 
 class MissingDataError(ProjectError):

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nnstudio.core import suffixes
 from nnstudio.core.data import packed, workbook
 from nnstudio.core.data.csv_dates import date_parts_text, read_date_parts
 from nnstudio.core.data.csv_file import decode_error
@@ -47,8 +48,7 @@ from nnstudio.core.data.csv_sniff import FOOTNOTE_LABEL, SAMPLE_LINES, TOTALS_LA
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import Cancelled, DataError
 
-FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.dat *.data *.arff *.tab *.xlsx *.xlsm *.gz *.bz2 *.xz *.zip);;"
-               "Excel workbooks (*.xlsx *.xlsm);;Compressed (*.gz *.bz2 *.xz *.zip);;All files (*)")
+FILE_FILTER = suffixes.FILE_FILTER
 # pandas (index_col=False, for rows that end in a delimiter) warns "This leads to a loss of data"
 # when the first row has more fields than the header, and drops them. The sniff has already
 # refused such a row if its extra fields hold anything (csv_sniff._ragged_notes), and pandas

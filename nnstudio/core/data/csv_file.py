@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+from nnstudio.core import suffixes
 from nnstudio.core.data.csv_options import ENCODINGS
 from nnstudio.core.data.workbook import kind
 from nnstudio.core.errors import DataError
@@ -34,9 +35,9 @@ def open_checked(path: str | os.PathLike) -> tuple[Path, int]:
     if not p.exists():
         hint = "Check the name and the folder."
         if p.parent.is_dir():
-            near = sorted(q.name for q in p.parent.iterdir() if q.suffix.lower() in (".csv", ".tsv", ".txt"))[:5]
+            near = sorted(q.name for q in p.parent.iterdir() if q.suffix.lower() in suffixes.DATA)[:5]
             if near:
-                hint += f" CSV files there: {', '.join(near)}."
+                hint += f" Data files there: {', '.join(near)}."
         raise DataError(f"There is no file '{p}'.", hint)
     if p.is_dir():
         raise DataError(f"'{p}' is a folder, not a file.", "Choose a CSV file inside it.")

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from nnstudio.core import suffixes
 from nnstudio.core.data import file_cache, workbook
 from nnstudio.core.errors import Cancelled, DataError, ReadingOptionError
 
@@ -25,7 +26,7 @@ _BLOCK = 1024 * 1024
 _STREAMS = {b"\x1f\x8b": ("gzip", lambda raw: gzip.GzipFile(fileobj=raw), ".gz"),
             b"BZh": ("bzip2", bz2.BZ2File, ".bz2"), b"\xfd7zXZ": ("xz", lzma.LZMAFile, ".xz")}
 #: what a .zip may hold to be read as its table
-TABLES = (".csv", ".tsv", ".txt", ".dat", ".data", ".arff", ".tab", *workbook.SUFFIXES)
+TABLES = suffixes.TABLES
 
 
 def kind(path: Path, head: bytes) -> str:

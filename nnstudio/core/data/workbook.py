@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nnstudio.core import suffixes
 from nnstudio.core.data import file_cache
 from nnstudio.core.errors import Cancelled, DataError
 
@@ -36,7 +37,7 @@ HEAD_ROWS = 1000
 HEAD_MERGE_BYTES = 8 * 1024 * 1024
 #: rows between progress reports and checks for Cancel
 _EVERY = 2000
-SUFFIXES = (".xlsx", ".xlsm")
+SUFFIXES = suffixes.WORKBOOKS
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from nnstudio.core import project_file
+from nnstudio.core import suffixes
 
 
 def _safe_name(text: str) -> str:
@@ -18,6 +18,6 @@ def default_project_stem(project) -> str:
     "Bank customer churn")."""
     name = re.sub(r"\s*\([^)]*\)", "", project.dataset.name or "").strip()
     p = Path(name)
-    while p.suffix.lower() in (*project_file.DATA_SUFFIXES, ".gz", ".zip", ".bz2", ".xz", ".nnstudio"):
+    while p.suffix.lower() in (*suffixes.DATA, suffixes.PROJECT):
         p = p.with_suffix("")
     return _safe_name(p.name)
