@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 
@@ -235,6 +236,21 @@ def test_a_csv_without_target_is_refused_with_the_files_columns(tmp_path, capsys
         assert "needs --target COLUMN" in err and "plants.csv" in err
         assert "height, leaf width, species" in err and "--target species" in err
         assert "Exited" not in err
+
+
+def test_a_headerless_file_without_target_is_answered_with_the_column_the_app_proposes(tmp_path, capsys):
+    """UCI's breast-cancer file (no header row: ID, diagnosis, measurements) was answered with
+    "e.g. --target 'column 32'", its last measurement; the GUI proposes the diagnosis."""
+    from nnstudio import cli
+
+    rng = np.random.default_rng(0)
+    rows = [f"{842302 + 97 * i},{rng.choice(['M', 'B'])},{rng.normal(14, 3):.3f},{rng.normal(0.1, 0.02):.4f}"
+            for i in range(80)]
+    path = tmp_path / "wdbc.data"
+    path.write_text("\n".join(rows) + "\n")
+    assert cli.main(["train", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "--target 'column 2'" in err and "column 1, column 2, column 3, column 4" in err
 
 
 def test_streaming_a_file_that_is_not_there_says_so(tmp_path, capsys):

@@ -68,19 +68,22 @@ def csv_options(args):
 
 
 def target_needed(path, options):
-    """The refusal of a CSV given without --target: the file's columns, and its last one as the
-    example (a file that cannot be read says that instead)."""
+    """The refusal of a CSV given without --target: the file's columns, and the one the GUI would
+    propose as the example (its first rows read; a file that cannot be read says that instead)."""
     import shlex  # noqa: PLC0415 -- lazy: only this refusal quotes a name
 
-    from nnstudio.core.data.csv_sniff import sniff  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
+    from nnstudio.core.data.csv import preview  # noqa: PLC0415 -- lazy: pandas costs a second at start-up
+    from nnstudio.core.data.roles import propose_target  # noqa: PLC0415 -- lazy: as above
     from nnstudio.core.errors import DataError  # noqa: PLC0415 -- lazy: as above
 
     if path is None:  # no such file: reading it says so
         return DataError("Training on a CSV needs --target COLUMN.", "Name the column to predict.")
-    names = sniff(path, options).names
+    frame, fmt = preview(path, options)
+    names = fmt.names
+    guess = propose_target(frame) if len(frame.columns) else names[-1]
     return DataError(f"Training on a CSV needs --target COLUMN. The columns of '{path.name}': "
                      f"{listed(names)}.",
-                     f"Name the column to predict, e.g. --target {shlex.quote(names[-1])}.")
+                     f"Name the column to predict, e.g. --target {shlex.quote(str(guess))}.")
 
 
 class _Bar:

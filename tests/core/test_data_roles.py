@@ -281,3 +281,47 @@ def test_codes_of_numbers_and_text_are_left_out_as_identifiers_not_refused():
 def test_numbers_with_a_few_stray_values_are_still_said_to_be_fixed(values):
     frame = pd.DataFrame({"x": values, "y": np.arange(len(values)) % 2})
     assert "x" in infer_roles(frame, "y").features  # left in: preparing it says what to fix
+
+
+def _headerless(columns: dict) -> pd.DataFrame:
+    """A frame named as the reader names a file without a header row."""
+    return pd.DataFrame({f"column {i + 1}": v for i, v in enumerate(columns.values())})
+
+
+def test_a_headerless_file_starting_with_an_id_and_a_two_value_class_proposes_the_class():
+    # UCI's wdbc.data: ID number, diagnosis (M/B), then 30 measurements
+    rng = np.random.default_rng(3)
+    n = 300
+    f = _headerless({"id": rng.permutation(np.arange(842_302, 842_302 + 97 * n, 97)),
+                     "diagnosis": rng.choice(["M", "B"], n),
+                     **{f"m{j}": rng.normal(10, 3, n) for j in range(5)}})
+    roles = infer_roles(f)
+    assert roles.target == "column 2"
+    assert "column 1" not in roles.features
+    reason = roles.ignored["column 1"]
+    assert "identifier" in reason and "no name" in reason and str(f["column 1"].min()) in reason
+
+
+def test_a_headerless_file_keeps_its_last_column_when_that_holds_the_classes():
+    rng = np.random.default_rng(4)
+    n = 300
+    # abalone: sex (3 values) first, rings last; ionosphere: 0/1 first, g/b last; spambase: 0/1 last
+    abalone = _headerless({"sex": rng.choice(["M", "F", "I"], n), "len": rng.random(n),
+                           "rings": rng.integers(1, 30, n)})
+    assert propose_target(abalone) == "column 3"
+    ionosphere = _headerless({"a": rng.integers(0, 2, n), "b": rng.random(n), "c": rng.choice(["g", "b"], n)})
+    assert propose_target(ionosphere) == "column 3"
+    # mushrooms: the class (e/p) first, a category of seven values last
+    mushrooms = _headerless({"cls": rng.choice(["e", "p"], n), "cap": rng.choice(list("bcxfks"), n),
+                             "habitat": rng.choice(list("glmpuwd"), n)})
+    assert propose_target(mushrooms) == "column 1"
+
+
+def test_named_columns_keep_the_last_usable_column_and_unique_whole_numbers():
+    rng = np.random.default_rng(5)
+    n = 300
+    f = pd.DataFrame({"Smoker": rng.choice(["yes", "no"], n), "Income": rng.permutation(n) * 1000 + 20_000,
+                      "Spend": rng.random(n)})
+    roles = infer_roles(f)
+    assert roles.target == "Spend"  # a named file: the last column, as before
+    assert "Income" in roles.features  # whole numbers that differ, but named as a measurement

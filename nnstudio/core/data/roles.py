@@ -67,6 +67,15 @@ REASON_DATES_STREAMED = ("dates or times: not used as they are; a streamed fit r
                          "derive such numbers in the file)")
 REASON_COUNTER = ("numbers {lo} to {hi}, each in exactly one row: a row number or an identifier, so "
                   "it carries no pattern to learn")
+#: a column without a name of its own (the file has no header row) whose whole numbers all differ:
+#: UCI's breast-cancer file starts with the patient's ID number (842302, 842517, …)
+REASON_UNNAMED_ID = ("whole numbers that differ in every row ({lo} to {hi}), in a column the file gives "
+                     "no name: most likely an identifier such as a record number, so it carries no "
+                     "pattern to learn (tick Use, or --features, if it measures something)")
+#: the names the reader gives the columns of a file without a header row
+_UNNAMED = re.compile(r"column \d+")
+#: rows from which whole numbers that all differ, in a column without a name, are an identifier
+MIN_UNNAMED_ID_ROWS = 50
 
 #: An identifier's name over at least this many values, each in 1.5 to MAX_ID_GROUP_ROWS rows on
 #: average, names groups of rows (a patient's visits): not an input, and a random split mixes its
@@ -203,6 +212,8 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
             return REASON_ROW_NUMBER
         if prof.max - prof.min + 1 <= 1.1 * n:  # 1..n (or nearly) in some order: a counter
             return REASON_COUNTER.format(lo=fmt_number(prof.min), hi=fmt_number(prof.max))
+        if n >= MIN_UNNAMED_ID_ROWS and _UNNAMED.fullmatch(str(name)):
+            return REASON_UNNAMED_ID.format(lo=f"{prof.min:.0f}", hi=f"{prof.max:.0f}")
     # a number with a fractional part is a measurement, never an identifier ('citric acid', whose
     # lab values differ in every row, ends in 'id')
     fractional = prof.kind in ("number", "binary") and not prof.integer
@@ -323,17 +334,33 @@ def _sequence_reason(name: str, s: pd.Series, prof: ColumnProfile,
 
 
 def propose_target(frame: pd.DataFrame, profiles: dict[str, ColumnProfile] | None = None) -> str:
-    """The column that most likely holds what to predict: a usual name, else the last usable column."""
+    """The column that most likely holds what to predict: a usual name, else the last usable column.
+
+    A file without a header row names nothing, and its class is the first column about as often as
+    the last (UCI's breast cancer, mushrooms, voting records): there the first usable column is
+    proposed when it holds two values and the last does not (a diagnosis M/B before 30
+    measurements)."""
     cols = [str(c) for c in frame.columns]
     by_name = {_norm(c): c for c in cols}
     for name in TARGET_NAMES:
         if name in by_name:
             return by_name[name]
-    for c in reversed(cols):
-        prof = (profiles or {}).get(c) or profile_column(frame[c])
-        if ignore_reason(c, frame[c], prof, frame) is None and prof.kind != "mixed":
-            return c
-    return cols[-1]
+
+    def usable(order):
+        for c in order:
+            prof = (profiles or {}).get(c) or profile_column(frame[c])
+            if ignore_reason(c, frame[c], prof, frame) is None and prof.kind != "mixed":
+                return c, prof
+        return None, None
+
+    last, last_prof = usable(reversed(cols))
+    if last is None:
+        return cols[-1]
+    if all(_UNNAMED.fullmatch(c) for c in cols) and last_prof.kind != "binary":
+        first, first_prof = usable(cols)
+        if first_prof is not None and first_prof.kind == "binary":
+            return first
+    return last
 
 
 def infer_roles(frame: pd.DataFrame, target: str | None = None, *,
