@@ -103,6 +103,12 @@ class Project:
             return self.dataset.read_as_one(col)[:2]
         return self.dataset.frame[col], self.dataset.profile(col)
 
+    def profile_as_read(self, col: str):
+        """The profile of :meth:`column_as_read` alone (the column itself is not looked up)."""
+        if self.preprocess.for_column(col, "spelling") == "merge":
+            return self.dataset.read_as_one(col)[1]
+        return self.dataset.profile(col)
+
     def whole_number_classes(self) -> int:
         """How many whole-number values of the target the inferred task takes as unordered classes
         (0 when it does not: the task was chosen, or the target is not numbers). Visits 0..31 become

@@ -91,16 +91,18 @@ def _sample_values(train: pd.DataFrame, target: np.ndarray, cands: list[str], ro
     rows = np.arange(len(train)) if rows is None else np.asarray(rows)
     n = len(rows)
     idx = rows[np.unique(np.linspace(0, n - 1, min(n, AXIS_SAMPLE_ROWS)).astype(int))]
-    frame = train[cands].iloc[idx]
+    frame = train.iloc[idx][cands]  # the rows first: all rows of 784 columns copied took 0.2 s
     numeric = frame.dtypes.map(pd.api.types.is_numeric_dtype).to_numpy(dtype=bool)
     X = np.empty((len(frame), len(cands)))
     if numeric.any():
         X[:, numeric] = frame.loc[:, numeric].to_numpy(dtype=float, na_value=np.nan)
     for j in np.flatnonzero(~numeric):
         X[:, j] = pd.to_numeric(frame.iloc[:, j], errors="coerce").to_numpy(dtype=float)
-    with np.errstate(all="ignore"):
-        means = np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0)
-    X = np.where(np.isfinite(X), X, np.nan_to_num(means)[None, :])
+    finite = np.isfinite(X)
+    if not finite.all():  # (a pixel file has no gaps: its nanmean took 0.09 s)
+        with np.errstate(all="ignore"):
+            means = np.nanmean(np.where(finite, X, np.nan), axis=0)
+        X = np.where(finite, X, np.nan_to_num(means)[None, :])
     return X, target[idx]
 
 
@@ -150,25 +152,31 @@ def related_pair(frame: pd.DataFrame, cands: list[str], target, task: Task) -> t
     if len(known) < 2:
         return cands[0], cands[1]
     X, y = _sample_values(frame, target, cands, known)
-    srt = np.sort(X, axis=0)
-    distinct = 1 + (np.diff(srt, axis=0) != 0).sum(axis=0)
     score = axis_scores(X, y, task)
     classes = 2 if task is Task.REGRESSION else max(2, len(np.unique(y)))
     noise = AXIS_RELATED_FACTOR * (classes - 1) / max(len(X), 1)
+    related = sorted((j for j in range(len(cands)) if score[j] > noise), key=lambda j: -score[j])
+    ranked = related + [j for j in range(len(cands)) if not score[j] > noise]
+
+    @functools.cache
+    def distinct(j: int) -> int:  # counted only for the columns looked at (every column's sort of
+        # 5,000 rows of a pixel file took 0.16 s)
+        return len(np.unique(X[:, j]))
+
     for least in (5, 2, 1):
-        pool = [j for j in range(len(cands)) if distinct[j] >= least]
-        if len(pool) >= 2:
+        order = (j for j in ranked if distinct(j) >= least)
+        first, runner_up = next(order, None), next(order, None)
+        if runner_up is not None:
             break
-    related = sorted((j for j in pool if score[j] > noise), key=lambda j: -score[j])
-    order = related + [j for j in pool if j not in related]
-    first = order[0]
-    with np.errstate(all="ignore"):  # the first column's correlation with each (not all pairs':
-        # 784 pixel columns' whole matrix took 0.15 s)
-        Z = X[:, order] - X[:, order].mean(axis=0)
-        norms = np.sqrt((Z ** 2).sum(axis=0))
-        corr = np.nan_to_num((Z[:, 0] @ Z) / (norms[0] * norms)) if len(X) > 1 else np.zeros(len(order))
-    second = next((j for j, r in zip(order[1:], corr[1:]) if abs(r) <= AXIS_MAX_CORRELATION),
-                  order[1])
+    second = runner_up
+    z = X[:, first] - X[:, first].mean()
+    with np.errstate(all="ignore"):  # the first column's correlation with the others, one at a time
+        for j in itertools.chain((runner_up,), order):  # lazily: each column's values counted when reached
+            zj = X[:, j] - X[:, j].mean()
+            r = (z @ zj) / np.sqrt((z @ z) * (zj @ zj))
+            if abs(np.nan_to_num(r)) <= AXIS_MAX_CORRELATION:
+                second = j
+                break
     a, b = sorted((first, second))
     return cands[a], cands[b]
 

@@ -12,7 +12,7 @@ from nnstudio.core.data.preprocess_config import (
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,
 )
-from nnstudio.core.data.profile import fmt_number, is_numeric_dtype
+from nnstudio.core.data.profile import fmt_number
 from nnstudio.core.data.roles import REASON_BY_USER
 from nnstudio.core.numbers import fmt_in
 from nnstudio.ui.common.plots import CountAxis, legend_below
@@ -98,7 +98,7 @@ class ColumnBox(QGroupBox):
         self.detail_reason.setText(why)
         select_value(self.role_combo, role)
         cfg = pr.preprocess
-        numeric = is_numeric_dtype(project.dataset.frame[col])
+        numeric = project.dataset.is_numeric(col)
         kind = cfg.for_column(col, "kind")
         as_number = numeric and kind != "category"
         select_value(self.kind_combo, kind)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from nnstudio.core.data.preprocess_config import LABELS, MISSING_LABELS
-from nnstudio.core.data.profile import fmt_number, infinite_text, is_numeric_dtype
+from nnstudio.core.data.profile import fmt_number, infinite_text
 from nnstudio.core.data.roles import infer_task, is_mark_column
 from nnstudio.core.data.scales import shown_scale
 from nnstudio.core.errors import NNStudioError
@@ -42,7 +42,7 @@ def planned(project, col: str) -> str:
     """How a feature will be encoded (before fitting), in a few words."""
     p, cfg = project.dataset.profile(col), project.preprocess
     kind = cfg.for_column(col, "kind")
-    numeric = is_numeric_dtype(project.dataset.frame[col])
+    numeric = project.dataset.is_numeric(col)
     if p.kind == "empty":
         return "empty"
     if is_mark_column(p, p.n) and cfg.for_column(col, "missing") == "constant":

@@ -35,7 +35,7 @@ from nnstudio.core.data.preprocess_config import (
     MISSING_STRATEGIES,
     NUMERIC_SCALINGS,
 )
-from nnstudio.core.data.profile import ColumnProfile, is_numeric_dtype
+from nnstudio.core.data.profile import ColumnProfile
 from nnstudio.core.data.roles import REASON_BY_USER, Roles, ignore_reason, infer_task
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.model.spec import Task
@@ -327,7 +327,7 @@ class DataPanel(QWidget):
         for c in ds.columns:
             self.target_combo.addItem(c, c)
         self.target_combo.blockSignals(False)
-        numeric = [p.name for p in profiles if is_numeric_dtype(ds.frame[p.name]) and p.kind != "empty"]
+        numeric = [p.name for p in profiles if ds.is_numeric(p.name) and p.kind != "empty"]
         self.scatter_box.set_columns(numeric, pr.roles.features, pr)
         self._column = None
         self.refresh_roles()
@@ -345,7 +345,7 @@ class DataPanel(QWidget):
         if pr.roles.target in pr.dataset.columns:
             notes[pr.roles.target] = "the target: " + task_text(self.project)
         self.columns_model.update_roles(roles, notes, problems(self.project),
-                                        [pr.column_as_read(c)[1] for c in pr.dataset.columns])
+                                        [pr.profile_as_read(c) for c in pr.dataset.columns])
         self.rows_model.set_roles(roles)
         select_value(self.target_combo, pr.roles.target)
         self._sync_task_combo()

@@ -242,21 +242,40 @@ class PredictionForm(QWidget):
         self.result.setTextFormat(Qt.TextFormat.RichText)
         self.result.setMinimumHeight(44)
         lay.addStretch(1)
-        self.fields: dict[str, QWidget] = {}
+        self._fields: dict[str, QWidget] = {}
         self.pre = None
+        #: the defaults of fields not built yet (None: built)
+        self._unbuilt: dict | None = None
 
     def set_columns(self, pre, defaults: dict | None = None) -> None:
-        """Build the fields for ``pre``'s columns (combo boxes for categories)."""
-        if self.pre is not None and pre is not None and pre.to_dict() == self.pre.to_dict():
+        """Fields for ``pre``'s columns (combo boxes for categories), built when the form is first
+        shown or read field by field: a 784-pixel file's form takes a second to build, and every
+        change on the Data tab makes a new one (:meth:`values` answers without them)."""
+        if self._unbuilt is None and self.pre is not None and pre is not None and pre == self.pre:
             return  # the same inputs: keep what the user typed
         while self.form.rowCount():
             self.form.removeRow(0)
-        self.fields = {}
+        self._fields = {}
         self.pre = pre
-        if pre is None:
+        self._unbuilt = None if pre is None else dict(defaults or {})
+        if self.isVisible():
+            self._build()
+
+    @property
+    def fields(self) -> dict[str, QWidget]:
+        """The field of each input column by name (built now if they were not)."""
+        self._build()
+        return self._fields
+
+    def showEvent(self, event) -> None:
+        self._build()
+        super().showEvent(event)
+
+    def _build(self) -> None:
+        if self._unbuilt is None:
             return
-        defaults = defaults or {}
-        for c in pre.columns:
+        defaults, self._unbuilt = self._unbuilt, None
+        for c in self.pre.columns:
             if c.kind == "numeric":
                 w = QLineEdit()
                 w.setValidator(QDoubleValidator())
@@ -265,22 +284,17 @@ class PredictionForm(QWidget):
                     w.setPlaceholderText(f"{fmt(st.get('min'))} … {fmt(st.get('max'))}")
                     w.setToolTip(f"{c.name}: a number; in training {fmt(st.get('min'))} to "
                                  f"{fmt(st.get('max'))}, mean {fmt(st.get('mean'))}")
-                d = defaults.get(c.name, st.get("mean"))
-                if d is not None and not (isinstance(d, float) and math.isnan(d)):
-                    w.setText(_number_text(d))
+                w.setText(_default_value(c, defaults))
                 w.textChanged.connect(self._changed)
             else:
                 w = QComboBox()
                 for cat in c.categories:
                     w.addItem(str(cat), cat)
-                d = defaults.get(c.name)
-                if d is not None:
-                    i = w.findText(str(d))
-                    if i >= 0:
-                        w.setCurrentIndex(i)
+                if w.count():
+                    w.setCurrentIndex(_default_index(c, defaults))
                 w.setToolTip(f"{c.name}: one of the {len(c.categories)} values seen in training")
                 w.currentIndexChanged.connect(self._changed)
-            self.fields[c.name] = w
+            self._fields[c.name] = w
             self.form.addRow(short_label(c.name, FORM_LABEL_CHARS), w)
 
     def set_value(self, column: str, value) -> None:
@@ -302,8 +316,12 @@ class PredictionForm(QWidget):
                     pass
 
     def values(self) -> dict:
+        """The row the fields hold: text for numbers, the category for a list (as built fields
+        would hold their defaults while they are not built)."""
+        if self._unbuilt is not None:
+            return {c.name: _default_value(c, self._unbuilt) for c in self.pre.columns}
         out = {}
-        for name, w in self.fields.items():
+        for name, w in self._fields.items():
             out[name] = w.currentData() if isinstance(w, QComboBox) else w.text().strip()
         return out
 
@@ -336,6 +354,23 @@ class PredictionForm(QWidget):
         self.result.setText("<br>".join(lines) + note)
         self.last = r
         return r
+
+
+def _default_index(c, defaults: dict) -> int:
+    """The category a list for column ``c`` (a preprocessor column) opens on: its default's, else
+    the first."""
+    d = defaults.get(c.name)
+    texts = [str(cat) for cat in c.categories]
+    return texts.index(str(d)) if d is not None and str(d) in texts else 0
+
+
+def _default_value(c, defaults: dict):
+    """What the field of column ``c`` holds when it opens on ``defaults`` (its number as text, the
+    training mean when it has none; a list's category)."""
+    if c.kind == "numeric":
+        d = defaults.get(c.name, (c.stats or {}).get("mean"))
+        return "" if d is None or (isinstance(d, float) and math.isnan(d)) else _number_text(d)
+    return c.categories[_default_index(c, defaults)] if len(c.categories) else None
 
 
 def _number_text(v) -> str:

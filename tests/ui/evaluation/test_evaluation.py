@@ -322,6 +322,7 @@ def test_the_one_row_form_cuts_long_column_names_and_keeps_its_fields_in_view(qt
     form = PredictionForm()
     qtbot.addWidget(form)
     form.set_columns(prepare(Dataset(frame, "w"), Roles("y", [long, "rain"])).preprocessor)
+    form.show()
     label = form.form.itemAt(0, QFormLayout.ItemRole.LabelRole).widget()
     assert label.text().endswith("…") and len(label.text()) <= 28 and label.toolTip() == long
     assert form.form.itemAt(1, QFormLayout.ItemRole.LabelRole).widget().text() == "rain"
@@ -385,3 +386,42 @@ def test_the_roc_curve_has_room_on_a_small_screen(window, qtbot):
     matrix = ev.cm_box.confusion  # the matrix and the per-class table still whole
     assert not matrix.verticalScrollBar().isVisible() and not ev.cm_box.per_class.verticalScrollBar().isVisible()
     assert matrix.viewport().height() >= sum(matrix.rowHeight(i) for i in range(matrix.rowCount()))
+
+
+def test_the_one_row_form_is_built_when_shown_and_predicts_the_same_row_before(window, qtbot):
+    """A 784-pixel file's form took a second to build on every Data tab change; it is built when
+    it is first shown, and until then reads as its fields would (numbers as text, the training
+    mean where a default is missing, a list's category, its first where the default is unknown)."""
+    from nnstudio.core.data import Dataset, Roles, prepare
+    from nnstudio.ui.evaluation.widgets import PredictionForm
+
+    rng = np.random.default_rng(1)
+    n = 80
+    frame = pd.DataFrame({"a": rng.normal(5, 1, n), "b": rng.normal(size=n), "c": rng.normal(size=n),
+                          "colour": rng.choice(["red", "green", "blue"], n),
+                          "size": rng.choice(["S", "M"], n), "y": [0, 1] * (n // 2)})
+    pre = prepare(Dataset(frame, "w"), Roles("y", ["a", "b", "c", "colour", "size"])).preprocessor
+    defaults = {"a": 4.25, "b": float("nan"), "colour": "green", "size": "XL"}  # no 'c'; 'XL' unknown
+    form = PredictionForm()
+    qtbot.addWidget(form)
+    form.set_columns(pre, defaults)
+    assert form.form.rowCount() == 0  # not shown, nothing built
+    before = form.values()
+    assert before["a"] == "4.25" and before["b"] == "" and before["colour"] == "green"
+    assert before["c"] != "" and float(before["c"]) == pytest.approx(frame["c"].iloc[:60].mean(), abs=0.5)
+    form.show()
+    assert form.form.rowCount() == 5
+    assert form.values() == before
+    # the panel: a change on the Data tab leaves the form unbuilt until "Predict one row" shows it
+    window.load_example("churn")
+    ev = window.evaluation
+    qtbot.waitUntil(lambda: ev.pre is not None, timeout=20_000)
+    window.tabs.setCurrentWidget(ev)
+    assert ev.form.form.rowCount() == 0
+    train(window, qtbot, epochs=1, batch=256)
+    assert ev.form.form.rowCount() == 0  # the Predictions page is in front
+    row = ev.form.values()
+    assert "probability" in ev.form.result.text()  # the answer, for the row the fields will hold
+    ev.right.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: ev.form.form.rowCount() == len(ev.pre.columns), timeout=5_000)
+    assert ev.form.values() == row
