@@ -299,7 +299,18 @@ def test_a_headerless_file_starting_with_an_id_and_a_two_value_class_proposes_th
     assert roles.target == "column 2"
     assert "column 1" not in roles.features
     reason = roles.ignored["column 1"]
-    assert "identifier" in reason and "no name" in reason and str(f["column 1"].min()) in reason
+    assert "identifier" in reason and "first column" in reason and str(f["column 1"].min()) in reason
+
+
+def test_a_headerless_files_later_whole_numbers_that_all_differ_are_an_input():
+    # adult's census weight (fnlwgt), third: on a few hundred rows each value is new, as an ID's
+    rng = np.random.default_rng(6)
+    n = 300
+    f = _headerless({"age": rng.integers(17, 90, n), "work": rng.choice(["Private", "State-gov"], n),
+                     "fnlwgt": rng.choice(np.arange(12_285, 1_490_400), n, replace=False),
+                     "income": rng.choice(["<=50K", ">50K"], n)})
+    roles = infer_roles(f)
+    assert roles.target == "column 4" and "column 3" in roles.features
 
 
 def test_a_headerless_file_keeps_its_last_column_when_that_holds_the_classes():

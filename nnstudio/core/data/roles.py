@@ -67,14 +67,16 @@ REASON_DATES_STREAMED = ("dates or times: not used as they are; a streamed fit r
                          "derive such numbers in the file)")
 REASON_COUNTER = ("numbers {lo} to {hi}, each in exactly one row: a row number or an identifier, so "
                   "it carries no pattern to learn")
-#: a column without a name of its own (the file has no header row) whose whole numbers all differ:
-#: UCI's breast-cancer file starts with the patient's ID number (842302, 842517, …)
-REASON_UNNAMED_ID = ("whole numbers that differ in every row ({lo} to {hi}), in a column the file gives "
-                     "no name: most likely an identifier such as a record number, so it carries no "
-                     "pattern to learn (tick Use, or --features, if it measures something)")
+#: the first column of a file without a header row, when its whole numbers all differ: UCI's
+#: breast-cancer files start with the patient's ID number (842302, 842517, …). Only the first: a
+#: census weight further right (adult's fnlwgt) differs in every row of a small sample too.
+REASON_UNNAMED_ID = ("whole numbers that differ in every row ({lo} to {hi}), in the file's first "
+                     "column, which has no name: most likely an identifier such as a record number, "
+                     "so it carries no pattern to learn (tick Use, or --features, if it measures "
+                     "something)")
 #: the names the reader gives the columns of a file without a header row
 _UNNAMED = re.compile(r"column \d+")
-#: rows from which whole numbers that all differ, in a column without a name, are an identifier
+#: rows from which whole numbers that all differ, in a nameless first column, are an identifier
 MIN_UNNAMED_ID_ROWS = 50
 
 #: An identifier's name over at least this many values, each in 1.5 to MAX_ID_GROUP_ROWS rows on
@@ -212,7 +214,7 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
             return REASON_ROW_NUMBER
         if prof.max - prof.min + 1 <= 1.1 * n:  # 1..n (or nearly) in some order: a counter
             return REASON_COUNTER.format(lo=fmt_number(prof.min), hi=fmt_number(prof.max))
-        if n >= MIN_UNNAMED_ID_ROWS and _UNNAMED.fullmatch(str(name)):
+        if n >= MIN_UNNAMED_ID_ROWS and str(name) == "column 1":
             return REASON_UNNAMED_ID.format(lo=f"{prof.min:.0f}", hi=f"{prof.max:.0f}")
     # a number with a fractional part is a measurement, never an identifier ('citric acid', whose
     # lab values differ in every row, ends in 'id')
