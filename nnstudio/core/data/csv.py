@@ -49,11 +49,6 @@ from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.errors import Cancelled, DataError
 
 FILE_FILTER = suffixes.FILE_FILTER
-#: From this many columns the table read is copied into one block per type: pandas keeps one per
-#: column as parsed, and every later step pays for each (a 785-column pixel file: the surface's
-#: sample of its rows took 0.32 s instead of 0.16 s; the copy costs 0.12 s, once, on the reader's
-#: worker)
-CONSOLIDATE_COLUMNS = 100
 # pandas (index_col=False, for rows that end in a delimiter) warns "This leads to a loss of data"
 # when the first row has more fields than the header, and drops them. The sniff has already
 # refused such a row if its extra fields hold anything (csv_sniff._ragged_notes), and pandas
@@ -330,8 +325,6 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None, 
         raise DataError(f"'{fmt.path.name}' holds no rows of data.", "Choose another file.")
     frame, read, notes = _read_values(frame, fmt.options)
     fmt.notes.extend(notes)
-    if frame.shape[1] >= CONSOLIDATE_COLUMNS:
-        frame = frame.copy()  # one block of each type, where the parser left one per column
     mss = [c for c, f in read["formatted_numbers"].items() if f.get("clock", "").startswith("minutes:")]
     if mss:  # a file scored later reads these as this one did (CsvOptions.minutes_seconds)
         fmt.options = replace(fmt.options, minutes_seconds=sorted({*fmt.options.minutes_seconds, *mss}))
