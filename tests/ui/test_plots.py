@@ -228,3 +228,28 @@ def test_linear_axes_write_large_whole_numbers_short(qtbot):
     left = widget.getPlotItem().getAxis("left")
     left.setLogMode(False, True)  # a log axis keeps its own labels
     assert left.tickStrings([1.0, 2.0], 1.0, 1.0) == pg.AxisItem.tickStrings(left, [1.0, 2.0], 1.0, 1.0)
+
+
+def test_the_epoch_axis_ticks_whole_epochs_only(qtbot):
+    """A three-epoch run's curves were ticked 1.0, 1.5, 2.0, 2.5, 3.0, as if a half epoch had a
+    point; a long run keeps pyqtgraph's steps."""
+    from nnstudio.ui.common.plots import EpochAxis
+
+    axis = EpochAxis("bottom")
+
+    def ticks(lo, hi, size=400):
+        return sorted(v for _, level in axis.tickValues(lo, hi, size) for v in level)
+
+    assert ticks(0.9, 3.1) == [1.0, 2.0, 3.0]
+    assert axis.tickStrings([1.0, 2.0, 3.0], 1.0, 1.0) == ["1", "2", "3"]
+    assert ticks(0.95, 1.05) == [1.0]  # a one-epoch run
+    assert ticks(1.2, 1.8) == []  # zoomed in between two epochs: nothing false
+    levels = axis.tickValues(0, 1000, 400)
+    assert levels and min(spacing for spacing, _ in levels) >= 10  # pyqtgraph's own steps
+    assert 1000.0 in ticks(0, 1000)
+    # the Training tab's curves use it
+    from nnstudio.ui.training.curves import CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    assert isinstance(view.loss_plot.getAxis("bottom"), EpochAxis)

@@ -1,6 +1,7 @@
 """Plot helpers shared by the views."""
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import numpy as np
@@ -176,6 +177,19 @@ def _plain(value: float) -> str:
     if v != round(v) or not 1e3 <= abs(v) < 1e9:
         return f"{v:.4g}"
     return f"{v:,.0f}" if abs(v) < 1e4 else short_count(v)
+
+
+class EpochAxis(pg.AxisItem):
+    """An axis of epochs, ticked at whole ones only: a three-epoch run's axis read 1.0, 1.5, 2.0,
+    2.5, 3.0, as if a half epoch were a point of the curve. Wider ranges keep pyqtgraph's steps
+    of 1, 2, 5, 10 …; a range with no whole number inside shows none."""
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = [(spacing, [v for v in values if float(v).is_integer()])
+                  for spacing, values in super().tickValues(minVal, maxVal, size) if spacing >= 1]
+        if levels or not (np.isfinite(minVal) and np.isfinite(maxVal)):
+            return levels
+        return [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
 
 
 class SparseLogAxis(pg.AxisItem):

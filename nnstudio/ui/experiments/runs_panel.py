@@ -33,7 +33,7 @@ from nnstudio.core.experiments.record import RunRecord
 from nnstudio.ui.common.colors import CLASS_COLORS
 from nnstudio.ui.common.empty_state import EmptyState
 from nnstudio.ui.common.guard import FillGuard
-from nnstudio.ui.common.plots import SparseLogAxis, curve_pen, floating_legend, light_grid, place_legend
+from nnstudio.ui.common.plots import EpochAxis, SparseLogAxis, curve_pen, floating_legend, light_grid, place_legend
 from nnstudio.ui.common.tables import fit_columns_to_texts, size_columns_from_first_rows
 from nnstudio.ui.experiments.by_setting_view import BySettingView
 from nnstudio.ui.experiments.delete_runs import DeleteRunsCommand
@@ -137,7 +137,8 @@ class RunsPanel(QWidget):
         self._log_chosen = False
         self.log_scale.clicked.connect(self._on_log_chosen)
         # on a log axis, 20, 50, 100 rather than 2·10¹ (the Training tab's axis)
-        self.plot_widget = pg.PlotWidget(background="w", axisItems={"left": SparseLogAxis("left")})
+        self.plot_widget = pg.PlotWidget(background="w", axisItems={"left": SparseLogAxis("left"),
+                                                                    "bottom": EpochAxis("bottom")})
         self.plot = self.plot_widget.getPlotItem()
         light_grid(self.plot)
         self.plot.setLabel("bottom", "epoch")

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.ui.common.empty_state import EmptyState
-from nnstudio.ui.common.plots import SparseLogAxis, curve_pen, legend_below, plain_numbers
+from nnstudio.ui.common.plots import EpochAxis, SparseLogAxis, curve_pen, legend_below, plain_numbers
 from nnstudio.ui.common.wheel_guard import guard_wheel
 
 BINS = 40
@@ -67,11 +67,14 @@ class HealthView(QWidget):
         self.view = EmptyState(self.glw)  # plots with nothing in them: a message instead
         self.view.action.clicked.connect(self._record)
         lay.addWidget(self.view, 1)
-        self.w_plot = self.glw.addPlot(row=0, col=0, title="Weights over time")
-        self.a_plot = self.glw.addPlot(row=0, col=1, title="Activations over time (probe batch)")
+        self.w_plot = self.glw.addPlot(row=0, col=0, title="Weights over time",
+                                       axisItems={"bottom": EpochAxis("bottom")})
+        self.a_plot = self.glw.addPlot(row=0, col=1, title="Activations over time (probe batch)",
+                                       axisItems={"bottom": EpochAxis("bottom")})
         self.g_plot = self.glw.addPlot(row=1, col=0, title="Gradient norm and update / weight ratio",
-                                       axisItems={"left": SparseLogAxis("left")})
-        self.f_plot = self.glw.addPlot(row=1, col=1, title="Dead and saturated units (fraction)")
+                                       axisItems={"left": SparseLogAxis("left"), "bottom": EpochAxis("bottom")})
+        self.f_plot = self.glw.addPlot(row=1, col=1, title="Dead and saturated units (fraction)",
+                                       axisItems={"bottom": EpochAxis("bottom")})
         self.w_img, self.a_img = pg.ImageItem(), pg.ImageItem()
         cmap = pg.colormap.get("CET-L18") if "CET-L18" in pg.colormap.listMaps() else pg.colormap.get("viridis")
         for plot, img in ((self.w_plot, self.w_img), (self.a_plot, self.a_img)):

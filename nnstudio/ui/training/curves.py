@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.engine import metric_name
-from nnstudio.ui.common.plots import SparseLogAxis, floating_legend, light_grid, place_legend
+from nnstudio.ui.common.plots import EpochAxis, SparseLogAxis, floating_legend, light_grid, place_legend
 
 # One-pixel pens: Qt strokes a wider pen through its general path stroker, which made one repaint
 # of the four curves cost 30-60 ms of GUI time instead of 3 (measured in docs/surface.md).
@@ -54,9 +54,9 @@ class CurvesView(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.glw)
         self.loss_plot = self.glw.addPlot(row=0, col=0, title="Loss",
-                                          axisItems={"left": SparseLogAxis("left")})
+                                          axisItems={"left": SparseLogAxis("left"), "bottom": EpochAxis("bottom")})
         self.metric_plot = self.glw.addPlot(row=1, col=0, title="Accuracy",
-                                            axisItems={"left": SparseLogAxis("left")})
+                                            axisItems={"left": SparseLogAxis("left"), "bottom": EpochAxis("bottom")})
         self.metric_plot.setXLink(self.loss_plot)
         for p in (self.loss_plot, self.metric_plot):
             light_grid(p)  # grid lines at the labelled ticks
