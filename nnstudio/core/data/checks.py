@@ -456,8 +456,8 @@ def check(data, project) -> Findings:
     wide = wide_categories(data)
     alike = look_alikes(data)
     # -999, typos, a blood pressure of 0: in a file's whole table (the built-in ones hold none)
-    looked = look(project.dataset.frame, [*project.roles.features, target], target) \
-        if from_file else Looked([], [], [], [])
+    looked = look(project.dataset.frame, [*project.roles.features, target], target,
+                  memo=project.dataset.memo) if from_file else Looked([], [], [], [])
     lines = [*looked.notes, leaks_text(found, target), rare_text(rare_classes(data), target, len(data.X_test)),
              unlearned_text(data, target), scarce_text(data, target),
              repeats_text(repeats(data)), wide_text(wide, data.n_inputs, len(data.X_train)),

@@ -57,6 +57,12 @@ class Dataset:
             self._profiles[column] = profile_column(self.frame[column])
         return self._profiles[column]
 
+    @property
+    def memo(self) -> dict:
+        """What is learnt of the table's columns, kept while the table lives (its frame never
+        changes: a changed table is a new Dataset). Keys are tuples naming their kind."""
+        return self._profiles
+
     def is_numeric(self, column: str) -> bool:
         """Whether ``column`` holds numbers (booleans do not count), from the table's types read
         once: ``frame[column]`` costs half a millisecond a column, and the Data tab asks for each

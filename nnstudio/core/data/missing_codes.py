@@ -250,12 +250,6 @@ def find_codes(frame: pd.DataFrame, columns: list[str]) -> list[MissingCode]:
     return [c for col in columns if col in frame.columns for c in column_codes(col, frame[col])]
 
 
-def find_far(frame: pd.DataFrame, columns: list[str], codes: list[MissingCode] = ()) -> list[MissingCode]:
-    """The values far beyond all the others in these columns (:func:`far_values`), column by column."""
-    return [f for col in columns if col in frame.columns
-            for f in far_values(col, frame[col], [c for c in codes if c.column == col])]
-
-
 def far_text(found: list[MissingCode], target: str | None = None) -> str:
     """One note for the first column with values far beyond the others, or ''. Of the target
     (``target``), the rows are what reading them as missing leaves out, and no logarithm is offered
@@ -296,13 +290,25 @@ class Looked(NamedTuple):
     notes: list[str]  # what the Data tab, Train and the CLI say of them
 
 
-def look(frame: pd.DataFrame, columns: list[str], target: str | None = None) -> Looked:
+def look(frame: pd.DataFrame, columns: list[str], target: str | None = None,
+         memo: dict | None = None) -> Looked:
     """The codes (-999), the values far beyond the others, the lone 0s and -1s in these columns,
-    and the notes that say them (``target``: the one of them the network predicts)."""
-    used = [c for c in columns if c in frame.columns]
-    codes = find_codes(frame, used)
-    far = find_far(frame, used, codes)
-    own = own_codes(frame[used])
+    and the notes that say them (``target``: the one of them the network predicts).
+
+    Each column's findings depend on its values alone: with ``memo`` (a dict that lives as long
+    as ``frame`` is this table) a column is looked at once, not at every change of the roles (a
+    42,000-row pixel file's 784 columns took 0.9 s each time a column was ticked)."""
+    memo = {} if memo is None else memo
+    codes, far, own = [], [], []
+    for col in (c for c in columns if c in frame.columns):
+        if ("look", col) not in memo:
+            mine = column_codes(col, frame[col])
+            memo[("look", col)] = (mine, far_values(col, frame[col], mine), [
+                m for find in (lone_zeros, lone_minus_ones) if (m := find(col, frame[col])) is not None])
+        c, f, o = memo[("look", col)]
+        codes += c
+        far += f
+        own += o
     zeros, ones = [m for m in own if m.code == "0"], [m for m in own if m.code == "-1"]
     return Looked(codes, far, [*zeros, *ones], [t for t in (codes_text(codes), far_text(far, target),
                                                             zeros_text(zeros), minus_ones_text(ones)) if t])
