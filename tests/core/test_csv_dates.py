@@ -33,7 +33,7 @@ def test_a_date_column_gets_its_year_month_and_weekday(tmp_path):
     assert ds.frame["date year"].dtype.kind == "i"
     assert ("date holds dates (day first: '01.01.2023' is 1 January 2023): a network cannot read "
             "them, so its 'date year', 'date month' and 'date weekday' were added as columns to "
-            "learn from (tick Use).") in ds.warnings
+            "learn from (tick Use; --features from the command line).") in ds.warnings
     # nothing trains differently unless asked: the parts are there to tick, the date is left out
     p = Project.from_dataset(ds, "sales")
     assert p.roles.features == ["promo"]
@@ -42,7 +42,7 @@ def test_a_date_column_gets_its_year_month_and_weekday(tmp_path):
     assert p.roles.ignored["date year"].startswith("constant: the same value (2023)")  # one year
     assert p.roles.ignored["date"] == ("dates or times: not used as they are; 'date year', 'date "
                                        "month', 'date weekday' were added from them to learn from "
-                                       "(tick Use)")
+                                       "(tick Use; --features from the command line)")
     p.roles = replace(p.roles, features=["promo", "date month", "date weekday"])
     data = p.prepare()
     assert "date weekday=Sat" in data.preprocessor.output_names

@@ -136,5 +136,5 @@ def date_parts_text(found: dict[str, dict]) -> list[str]:
         bad = (f"; {n:,} value{'s are' if n != 1 else ' is'} no date in the calendar (31 February) "
                f"and {'are' if n != 1 else 'is'} missing there") if n else ""
         out.append(f"{col} holds dates{how}: a network cannot read them, so its {parts} were "
-                   f"added as columns to learn from (tick Use){bad}.")
+                   f"added as columns to learn from (tick Use; --features from the command line){bad}.")
     return out

@@ -236,7 +236,7 @@ def ignore_reason(name: str, s: pd.Series, prof: ColumnProfile | None = None,
         parts = [p for p in part_names(name, True) if frame is not None and p in frame.columns]
         if parts:
             return (f"dates or times: not used as they are; {', '.join(repr(p) for p in parts)} "
-                    f"were added from them to learn from (tick Use)")
+                    f"were added from them to learn from (tick Use; --features from the command line)")
         return REASON_DATES_UNSPLIT
     if codes_of_numbers_and_text(prof, nonnull):
         examples = ", ".join(repr(v) for v, _ in prof.top[:2])
