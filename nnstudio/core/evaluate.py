@@ -38,6 +38,8 @@ METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy"
 PROBABILITY = "probability"
 CORRECT = "correct"
 NOTE = "note"
+#: the predictions table's index: each row's number in the table, from 1 (the Data tab's Rows view)
+DATA_ROW = "data row"
 
 
 # ----- the network's outputs ---------------------------------------------------------------------------
@@ -477,7 +479,9 @@ def outputs_table(out: np.ndarray, pre, ok: np.ndarray | None = None,
 def predictions_table(model, data, split: str = "test", outputs: np.ndarray | None = None,
                       threshold: float | None = None) -> pd.DataFrame:
     """The split's rows as they were in the data, with the prediction, its probability and whether
-    it is correct (classification) or its error (regression)."""
+    it is correct (classification) or its error (regression). Indexed by each row's number in the
+    table (:data:`DATA_ROW`, from 1, as the Data tab's Rows view numbers them) when the prepared
+    data knows them."""
     X, y = split_arrays(data, split)
     raw = getattr(data, f"raw_{split}").reset_index(drop=True)
     out = predict_encoded(model, X) if outputs is None else np.asarray(outputs)
@@ -490,6 +494,9 @@ def predictions_table(model, data, split: str = "test", outputs: np.ndarray | No
         table["error"] = table[PREDICTION].to_numpy() - np.asarray(y, np.float64)
     else:
         table[CORRECT] = predicted_codes(out, pre.task, threshold) == np.asarray(y)
+    rows = getattr(data, "positions", {}).get(split)
+    if rows is not None and len(rows) == len(table):  # a misclassified row is found in the file
+        table.index = pd.Index(np.asarray(rows) + 1, name=DATA_ROW)
     return table
 
 

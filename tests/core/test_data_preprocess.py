@@ -108,6 +108,30 @@ def test_dropping_rows_with_missing_values_is_counted():
     assert "1 row without a target value was left out." in d3.describe()
 
 
+@pytest.mark.parametrize(("split", "fold"), [
+    (SplitConfig(test=0.2, val=0.25, seed=3), None), (SplitConfig(test=0.2, val=0.25, seed=3), (1, 4)),
+    (SplitConfig(order="last"), None),  # (a forecast's rows are not cross-validated: refused)
+    (SplitConfig(order="group", group="household"), None), (SplitConfig(order="group", group="household"), (2, 4))])
+def test_each_splits_rows_are_known_by_their_place_in_the_table(split, fold):
+    """A misclassified test row could not be found in the file: the predictions table numbered
+    the rows 1..n of the split. Each split's rows keep their place in the table, through the rows
+    left out for a missing target, a missing value and a category unseen in training."""
+    frame = _table(300)
+    frame["place"] = np.arange(len(frame))
+    frame["household"] = np.arange(len(frame)) // 6
+    frame.loc[[5, 77, 150], "y"] = None  # no target
+    frame.loc[frame.index[-2], "city"] = "Atlantis"  # a category of its own
+    d = prepare(Dataset(frame, "t"), Roles("y", ["age", "income", "city", "gender"]),
+                PreprocessConfig(missing="drop"), split, fold=fold)
+    assert d.dropped_missing_target == 3 and d.dropped_missing > 0
+    for k in ("train", "val", "test"):
+        raw = getattr(d, f"raw_{k}")
+        assert d.positions[k].tolist() == raw["place"].tolist()
+        assert len(d.positions[k]) == len(getattr(d, f"X_{k}"))
+    seen = np.concatenate(list(d.positions.values()))
+    assert len(set(seen.tolist())) == len(seen) and not {5, 77, 150} & set(seen.tolist())
+
+
 def test_categories_unseen_in_training_are_left_out_of_validation_and_test():
     frame = _table(300)
     frame.loc[frame.index[-1], "city"] = "Atlantis"  # one row with a category of its own

@@ -175,7 +175,7 @@ def test_live_forward_pass_gives_the_same_figures(trained):
 
 
 def test_predictions_table_and_misclassified_filter(trained):
-    _, data, result = trained
+    project, data, result = trained
     table = ev.predictions_table(result.model, data, "test")
     assert list(table.columns[:len(data.raw_test.columns)]) == list(data.raw_test.columns)
     assert {"prediction", "probability", "P(Exited = 1)", "correct"} <= set(table.columns)
@@ -186,6 +186,11 @@ def test_predictions_table_and_misclassified_filter(trained):
     wrong = ev.misclassified(table)
     assert len(wrong) == e.confusion.sum() - np.trace(e.confusion)
     assert (wrong["prediction"] != wrong["Exited"]).all()
+    # each row by its number in the table (from 1), kept by the filter: found in the file
+    assert table.index.name == ev.DATA_ROW and table.index.tolist() == (data.positions["test"] + 1).tolist()
+    first = wrong.index[0]
+    in_table = project.dataset.frame.iloc[first - 1]
+    assert in_table.tolist() == wrong.loc[first, data.raw_test.columns].tolist()
 
 
 def test_w4_customer_prediction_in_original_units(trained):

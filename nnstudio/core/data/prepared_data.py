@@ -69,6 +69,9 @@ class PreparedData:
     #: the column whose whole groups were held out ("" when rows were): a group's rows are alike, so
     #: a score on held-out rows is judged by their groups too (core/guessing.py, core/baselines.py)
     group_column: str = ""
+    #: each split's rows by their place in the table (0-based; the Data tab's Rows view numbers
+    #: them from 1): ``{"train": positions, "val": …, "test": …}``; empty when not known
+    positions: dict[str, np.ndarray] = field(default_factory=dict)
     #: what was worked out once from these arrays (core/data/checks.py), by what it depended on
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 

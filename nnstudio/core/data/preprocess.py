@@ -246,6 +246,7 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     keep = frame[roles.target].notna().to_numpy()
     dropped_target = int((~keep).sum())
     frame = frame.loc[keep].reset_index(drop=True)
+    kept = np.flatnonzero(keep)  # each row's place in the table, followed through what leaves rows out
     strata = None
     if split.stratify and task is not Task.REGRESSION:
         codes = pd.factorize(frame[roles.target])[0]
@@ -279,6 +280,7 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
     train_idx, val_idx = rest[train_idx], rest[val_idx]
     raw = {k: frame.iloc[idx].reset_index(drop=True)
            for k, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx))}
+    rows = {"train": kept[train_idx], "val": kept[val_idx], "test": kept[test_idx]}
 
     # "auto": decided on the training rows alone, then rows with a missing value in a "drop" column
     # go, in every split alike
@@ -310,6 +312,7 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
                 if m:
                     dropped_by_column[str(c)] = dropped_by_column.get(str(c), 0) + int(m)
             raw[k] = part.loc[ok].reset_index(drop=True)
+            rows[k] = rows[k][ok]
     if len(raw["train"]) < 2:
         why = " after dropping rows with missing values" if dropped_missing else " after the split"
         raise DataError(f"Only {len(raw['train'])} training rows remain{why}.",
@@ -333,6 +336,7 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
             dropped_unseen += int((~usable).sum())
         part = part.loc[usable].reset_index(drop=True)
         raw[k] = part
+        rows[k] = rows[k][usable]
         out[k] = (pre.transform(part, strict=False), pre.encode_target(part[roles.target]))
     for k, (X, _) in out.items():
         if not np.all(np.isfinite(X)):
@@ -347,4 +351,4 @@ def prepare(dataset: Dataset, roles: Roles, config: PreprocessConfig | None = No
                         n_total=len(dataset.frame), dropped_by_column=dropped_by_column,
                         missing_note=auto_note, auto_dropped=bool(auto_rows and not auto_fill),
                         split_order=split.order,
-                        group_column=split.group if split.order == "group" else "")
+                        group_column=split.group if split.order == "group" else "", positions=rows)

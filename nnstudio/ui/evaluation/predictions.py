@@ -96,7 +96,8 @@ class PredictionsTab(QWidget):
     def write_csv(self, path: str) -> None:
         """Save the rows shown as CSV (a DataError when the file cannot be written)."""
         try:
-            self.frame.to_csv(path, index=False)
+            # with each row's number in the data ("data row"), where the table knows it
+            self.frame.to_csv(path, index=self.frame.index.name == core_eval.DATA_ROW)
         except OSError as e:
             raise DataError(f"Cannot write '{path}': {e.strerror}.",
                             "Choose a folder you can write to.") from None

@@ -129,10 +129,16 @@ class PredictionsModel(QAbstractTableModel):
         return [self._text(v, column) for v in values]
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        numbered = self.view.index.name == core_eval.DATA_ROW and section < len(self.view)
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Vertical and numbered:
+            return (f"Row {self.view.index[section]:,} of the data, as the Data tab's Rows view "
+                    f"numbers it (the exported CSV's 'data row')")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
             return str(self.view.columns[section]) if section < len(self.view.columns) else None
+        if numbered:
+            return str(self.view.index[section])  # the row's number in the data, filtered or not
         return str(section + 1)
 
 

@@ -74,6 +74,13 @@ def test_churn_evaluation_and_the_w4_customer(window, qtbot, tmp_path, monkeypat
     ev.export_predictions_dialog()
     saved = pd.read_csv(out)
     assert len(saved) == len(wrong) and {"prediction", "probability", "Exited"} <= set(saved.columns)
+    # each row named by its number in the data (the Data tab's Rows view), filtered or not
+    from PySide6.QtCore import Qt
+
+    rows = (data.positions["test"] + 1).tolist()
+    assert saved[core_eval.DATA_ROW].tolist() == wrong.index.tolist() and set(wrong.index) <= set(rows)
+    header = ev.predictions.table_model.headerData(0, Qt.Orientation.Vertical)
+    assert header == str(wrong.index[0]) and wrong.index[0] != 1
     # the prediction form: one field per input column, lists for categories, original units
     form = ev.form
     assert set(form.fields) == set(data.preprocessor.feature_names)
