@@ -71,7 +71,7 @@ class PreparedData:
     group_column: str = ""
     #: each split's rows by their place in the table (0-based; the Data tab's Rows view numbers
     #: them from 1): ``{"train": positions, "val": …, "test": …}``; empty when not known
-    positions: dict[str, np.ndarray] = field(default_factory=dict)
+    positions: dict[str, np.ndarray] = field(default_factory=dict, compare=False)
     #: what was worked out once from these arrays (core/data/checks.py), by what it depended on
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
