@@ -218,6 +218,8 @@ class MainWindow(QMainWindow):
         self.evaluation.inspect_requested.connect(
             lambda values, column: self.inspector.inspect_values(values, column)
             and self.tabs.setCurrentWidget(self.inspector))
+        self.evaluation.predictions.row_shown.connect(
+            lambda position: (self.tabs.setCurrentWidget(self.data_panel), self.data_panel.show_row(position)))
         self.evaluation.model_opened.connect(
             lambda r: (self.curves.set_history(r.history, metric_name(self.state.project.task)),
                        self.tabs.setCurrentWidget(self.evaluation)))

@@ -408,6 +408,12 @@ class DataPanel(QWidget):
     def _rows_chosen(self, strategy: str, text: str) -> None:
         self._edit(text, lambda p: setattr(p.preprocess, "missing", strategy))
 
+    def show_row(self, position: int) -> None:
+        """The Rows view, on the table's row at ``position`` (0-based), selected and in view."""
+        self.bottom_tabs.setCurrentWidget(self.rows_view)
+        self.rows_view.selectRow(position)
+        self.rows_view.scrollTo(self.rows_model.index(position, 0), QTableView.ScrollHint.PositionAtCenter)
+
     # ----- the column in detail -------------------------------------------------------------------
     def select_column(self, col: str) -> None:
         row = self.columns_model.row_of(col)

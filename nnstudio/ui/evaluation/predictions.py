@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import pandas as pd
+from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -37,7 +39,12 @@ def fit_columns(table: QTableView) -> None:
 
 class PredictionsTab(QWidget):
     """The rows with the prediction and its probability, a "misclassified only" filter and the
-    "Export CSV…" button (the panel connects the filter, the button and a row's double-click)."""
+    "Export CSV…" button (the panel connects the filter, the button and a row's double-click).
+    A row's context menu shows it among the data (:attr:`row_shown`: the window opens the Data
+    tab's Rows view on it)."""
+
+    #: a row's place in the table (0-based), to show on the Data tab
+    row_shown = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,8 +71,26 @@ class PredictionsTab(QWidget):
         self.table.setAlternatingRowColors(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setResizeContentsPrecision(200)  # sized on a sample of rows
-        self.table.setToolTip("Double-click a row to copy it into the prediction form.")
+        self.table.setToolTip("Double-click a row to copy it into the prediction form; "
+                              "right-click to see it among the data.")
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
         p_lay.addWidget(self.table)
+
+    @Slot(QPoint)
+    def _menu(self, at: QPoint) -> None:
+        row = self.table.rowAt(at.y())
+        if row < 0 or self.frame.index.name != core_eval.DATA_ROW:
+            return
+        menu = QMenu(self)
+        number = int(self.frame.index[row])
+        menu.addAction(f"Show row {number:,} on the Data tab", lambda: self.show_in_data(row))
+        menu.exec(self.table.viewport().mapToGlobal(at))
+
+    def show_in_data(self, row: int) -> None:
+        """Ask for the table's ``row`` (as shown) among the data (the Data tab's Rows view)."""
+        if self.frame.index.name == core_eval.DATA_ROW and 0 <= row < len(self.frame):
+            self.row_shown.emit(int(self.frame.index[row]) - 1)
 
     @property
     def frame(self) -> pd.DataFrame:

@@ -81,6 +81,14 @@ def test_churn_evaluation_and_the_w4_customer(window, qtbot, tmp_path, monkeypat
     assert saved[core_eval.DATA_ROW].tolist() == wrong.index.tolist() and set(wrong.index) <= set(rows)
     header = ev.predictions.table_model.headerData(0, Qt.Orientation.Vertical)
     assert header == str(wrong.index[0]) and wrong.index[0] != 1
+    # a row's context menu shows it among the data: the Data tab's Rows view, on that row
+    ev.predictions.show_in_data(0)
+    panel = window.data_panel
+    assert window.tabs.currentWidget() is panel and panel.bottom_tabs.currentWidget() is panel.rows_view
+    shown = panel.rows_view.selectionModel().selectedRows()
+    assert [i.row() for i in shown] == [wrong.index[0] - 1]
+    assert panel.rows_model.headerData(shown[0].row(), Qt.Orientation.Vertical) == header
+    window.tabs.setCurrentWidget(ev)
     # the prediction form: one field per input column, lists for categories, original units
     form = ev.form
     assert set(form.fields) == set(data.preprocessor.feature_names)
