@@ -201,9 +201,11 @@ def _held_out(data) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _digest(*arrays) -> str:
+    """A key of these values' bytes (text as text: an object array's bytes are its pointers)."""
     h = hashlib.blake2b(digest_size=16)
     for a in arrays:
-        h.update(np.ascontiguousarray(a).tobytes() + b"|")
+        a = np.asarray(a)
+        h.update((a.astype(str) if a.dtype == object else np.ascontiguousarray(a)).tobytes() + b"|")
     return h.hexdigest()
 
 
