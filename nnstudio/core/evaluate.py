@@ -38,8 +38,7 @@ METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy"
 PROBABILITY = "probability"
 CORRECT = "correct"
 NOTE = "note"
-#: the predictions table's index: each row's number in the table, from 1 (the Data tab's Rows view)
-DATA_ROW = "data row"
+DATA_ROW = "data row"  # the predictions table's index: each row's number in the data (from 1)
 
 
 # ----- the network's outputs ---------------------------------------------------------------------------
