@@ -346,12 +346,14 @@ def test_each_columns_leak_score_is_computed_once_for_a_split(tmp_path, monkeypa
     calls.clear()
     dropped = next(c for c in p.roles.features if c != "refund")
     p.roles.features.remove(dropped)
-    again = checks.leaks(p.prepare(), p.roles.features, p.dataset.memo,
-                         lambda col: p.preprocess.for_column(col, "spelling"))
+    again = checks.leaks(p.prepare(), p.roles.features, p.dataset.memo)
     assert calls == [] and again == fresh  # nothing computed again, the same finding
+    p.preprocess.set_for_column("plan", "spelling", "merge")  # its values as read: computed anew
+    checks.leaks(p.prepare(), p.roles.features, p.dataset.memo)
+    assert calls == ["plan"]
+    calls.clear()
     p.split.seed += 1  # other rows held out: computed anew
-    checks.leaks(p.prepare(), p.roles.features, p.dataset.memo,
-                 lambda col: p.preprocess.for_column(col, "spelling"))
+    checks.leaks(p.prepare(), p.roles.features, p.dataset.memo)
     assert sorted(calls) == sorted(p.roles.features)
 
 

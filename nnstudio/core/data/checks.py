@@ -209,14 +209,14 @@ def _digest(*arrays) -> str:
     return h.hexdigest()
 
 
-def leaks(data, features: list[str], memo: dict | None = None, spelling=lambda col: "exact") -> list[Leak]:
+def leaks(data, features: list[str], memo: dict | None = None) -> list[Leak]:
     """Columns that alone predict the target on the held-out rows, best first.
 
     A column's score depends on its values on the sampled rows and on the target there: with
     ``memo`` (the table's, :attr:`Dataset.memo`) and the rows' places in the table
     (``PreparedData.positions``) it is computed once for a split and a sample, not at every change
-    of the roles (a 42,000-row pixel file: 1.1 s a change). ``spelling(col)``: the column's
-    spelling choice (its values as read)."""
+    of the roles (a 42,000-row pixel file: 1.1 s a change). A column's look-alike values read as
+    one ("merge", as its fitted transform records) are other values: another key."""
     task = data.task
     raw_held, y_held = _held_out(data)
     if len(raw_held) < MIN_HELD_OUT or len(data.raw_train) < MIN_HELD_OUT:
@@ -235,11 +235,12 @@ def leaks(data, features: list[str], memo: dict | None = None, spelling=lambda c
     pos = getattr(data, "positions", {})
     rows = (_digest(task.value, data.preprocessor.target, pos["train"], pos["val"], pos["test"],
                     most, y_train, y_held) if memo is not None and len(pos) == 3 else None)
+    spelling = {c.name: c.spelling for c in data.preprocessor.columns}
     out = []
     for col in features:
         if col not in raw_train.columns:
             continue  # an engineered input (playground): computed from the columns checked
-        key = ("leak", col, spelling(col), rows)
+        key = ("leak", col, spelling.get(col), rows)
         score = memo.get(key) if rows is not None else None
         if score is None:
             k_train, k_held = _keys(raw_train[col].reset_index(drop=True),
@@ -480,8 +481,7 @@ def check(data, project) -> Findings:
            project.split.group)
     if key in data.memo:  # the Data tab, Train and the report ask of the same prepared data
         return data.memo[key]
-    found = leaks(data, project.roles.features, project.dataset.memo,
-                  lambda col: project.preprocess.for_column(col, "spelling")) if from_file else []
+    found = leaks(data, project.roles.features, project.dataset.memo) if from_file else []
     wide = wide_categories(data)
     alike = look_alikes(data)
     # -999, typos, a blood pressure of 0: in a file's whole table (the built-in ones hold none)
