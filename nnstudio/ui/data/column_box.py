@@ -1,6 +1,8 @@
 """One column in detail: its summary, histogram, and the choices for it (role, kind, scaling, encoding, missing)."""
 from __future__ import annotations
 
+import operator
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
@@ -37,8 +39,8 @@ class ColumnBox(QGroupBox):
         self.hist.hideButtons()
         self.hist.getAxis("left").setWidth(50)  # "7500" and the axis name beside it
         self.hist_legend = legend_below(self.hist, labelTextSize="8pt")  # not over the bars
-        #: what the histogram shows (see :meth:`_histogram_drawn`)
-        self._drawn: tuple = ()
+        #: what the histogram shows (see :meth:`_histogram_drawn`): (objects, values)
+        self._drawn: tuple = ((), ())
         self.role_combo = value_combo([("feature", "Feature (an input)"), ("target", "Target (to predict)"),
                                        ("ignored", "Ignored")])
         self.kind_combo = value_combo([("auto", "Automatic"), ("number", "A number"), ("category", "A category")])
@@ -129,8 +131,6 @@ class ColumnBox(QGroupBox):
         column's bars stacked by ten classes took 0.25 s to draw anew."""
         target = project.roles.target
         as_read = project.profile_as_read(target) if target in project.dataset.columns else None
-        drawn = (project.dataset, col, p, target, as_read, task_or_none(project))
-        same = len(self._drawn) == len(drawn) and all(
-            a is b if i in (0, 2, 4) else a == b for i, (a, b) in enumerate(zip(self._drawn, drawn)))
-        self._drawn = drawn
-        return same
+        objects, values = (project.dataset, p, as_read), (col, target, task_or_none(project))
+        (was_objects, was_values), self._drawn = self._drawn, (objects, values)
+        return was_values == values and all(map(operator.is_, was_objects, objects))  # (first: () != values)
