@@ -303,8 +303,7 @@ def look(frame: pd.DataFrame, columns: list[str], target: str | None = None,
     for col in (c for c in columns if c in frame.columns):
         if ("look", col) not in memo:
             mine = column_codes(col, frame[col])
-            memo[("look", col)] = (mine, far_values(col, frame[col], mine), [
-                m for find in (lone_zeros, lone_minus_ones) if (m := find(col, frame[col])) is not None])
+            memo[("look", col)] = (mine, far_values(col, frame[col], mine), column_own_codes(col, frame[col]))
         c, f, o = memo[("look", col)]
         codes += c
         far += f
@@ -317,8 +316,12 @@ def look(frame: pd.DataFrame, columns: list[str], target: str | None = None,
 def own_codes(frame: pd.DataFrame) -> list[MissingCode]:
     """The lone 0s and -1s of the table's columns (:func:`lone_zeros`, :func:`lone_minus_ones`),
     column by column: each a value to read as missing in its own column alone."""
-    return [m for c in frame.columns for find in (lone_zeros, lone_minus_ones)
-            if (m := find(c, frame[c])) is not None]
+    return [m for c in frame.columns for m in column_own_codes(c, frame[c])]
+
+
+def column_own_codes(col: str, s: pd.Series) -> list[MissingCode]:
+    """The lone 0 and the lone -1 of one column (:func:`own_codes`)."""
+    return [m for find in (lone_zeros, lone_minus_ones) if (m := find(col, s)) is not None]
 
 
 def codes_of(found: list[MissingCode]) -> list[str]:
